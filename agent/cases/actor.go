@@ -1,0 +1,73 @@
+package cases
+
+// Role is what a member of staff may do in the e-service for this unit,
+// as in the real tool.
+type Role string
+
+// The staff roles.
+const (
+	Distributor Role = "distributor" // ärendemottagare: sees the unit's inbox, assigns, takes back, reassigns
+	Clinician   Role = "clinician"   // ärendehanterare: handles and answers the cases assigned to them
+	UnitAdmin   Role = "unit-admin"  // enhetsadministratör: forms, statistics, settings
+	Auditor     Role = "auditor"     // granskare: reads the access log
+)
+
+// ActorKind says whether an actor is staff, the patient side, or the system.
+type ActorKind string
+
+// The kinds of actor.
+const (
+	Staff   ActorKind = "staff"
+	Patient ActorKind = "patient" // the patient or guardian, through the central store
+	System  ActorKind = "system"  // the gateway itself (sync, schedules)
+)
+
+// Actor is who performs an operation.
+type Actor struct {
+	Kind  ActorKind
+	HSAID string // staff only
+	Roles []Role // staff only
+}
+
+// Has reports whether the actor is staff with role r.
+func (a Actor) Has(r Role) bool {
+	if a.Kind != Staff {
+		return false
+	}
+	for _, x := range a.Roles {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// Name is how the actor is recorded in history and the access log.
+func (a Actor) Name() string {
+	if a.Kind == Staff {
+		return a.HSAID
+	}
+	return string(a.Kind)
+}
+
+// Action is something done to a case.
+type Action string
+
+// The actions. Receive, Withdraw and FollowUp come from the patient side;
+// the others from staff.
+const (
+	Receive       Action = "receive"          // a new case arrives
+	Assign        Action = "assign"           // distributor gives an unassigned case to a clinician
+	Reassign      Action = "reassign"         // distributor moves an assigned case to another clinician
+	TakeBack      Action = "take-back"        // distributor takes a case back to the inbox
+	HandBack      Action = "hand-back"        // the assigned clinician returns the case to the inbox
+	SendPartial   Action = "partial-answer"   // a partial answer; the case stays open
+	SendCounter   Action = "counter-question" // a question back; waits for the patient
+	SendAnswer    Action = "answer"           // the final answer
+	Close         Action = "close"            // nothing more to do
+	Withdraw      Action = "withdraw"         // the patient withdraws the case
+	FollowUp      Action = "follow-up"        // the patient writes again; may reopen
+	Read          Action = "read"             // a member of staff reads the case (access log only)
+	List          Action = "list"             // a member of staff lists cases (access log only)
+	ReadAccessLog Action = "read-access-log"  // an auditor reads the access log (access log only)
+)

@@ -1,0 +1,115 @@
+package cases
+
+import (
+	"time"
+)
+
+// Type is a case type: the id of a form the care unit publishes.
+type Type string
+
+// The case types of the e-services (the seeds' list).
+const (
+	BookAppointment     Type = "book-appointment"
+	ChangeAppointment   Type = "change-appointment"
+	CancelAppointment   Type = "cancel-appointment"
+	RenewPrescription   Type = "renew-prescription"
+	RenewSickLeave      Type = "renew-sick-leave"
+	RecordExtract       Type = "record-extract"
+	AdviceNurse         Type = "advice-nurse"
+	AdvicePsychologist  Type = "advice-psychologist"
+	ChangeFamilyDoctor  Type = "change-family-doctor"
+	SymptomRegistration Type = "symptom-registration"
+	ContactMe           Type = "contact-me"
+)
+
+// Status is where a case is in the workflow.
+type Status string
+
+// The statuses of a case.
+const (
+	Received          Status = "received"            // in the unit's inbox, not assigned
+	Assigned          Status = "assigned"            // a clinician has it
+	PartiallyAnswered Status = "partially-answered"  // a partial answer was sent; still open
+	WaitingForPatient Status = "waiting-for-patient" // a counter-question was sent
+	Answered          Status = "answered"            // the final answer was sent
+	Closed            Status = "closed"              // done, nothing more expected
+	Withdrawn         Status = "withdrawn"           // the patient withdrew it
+)
+
+// Open reports whether the unit still owes the patient an answer.
+func (s Status) Open() bool {
+	switch s {
+	case Received, Assigned, PartiallyAnswered:
+		return true
+	}
+	return false
+}
+
+// ID identifies a case: 26 characters, time-ordered, random, and carrying
+// nothing about the patient.
+type ID string
+
+// Person is a patient or a guardian.
+type Person struct {
+	PNR  Personnummer `json:"pnr"`
+	Name string       `json:"name"`
+}
+
+// Field is one answer on the patient's form, in form order.
+type Field struct {
+	Name  string `json:"name"`
+	Label string `json:"label"`
+	Value string `json:"value"`
+}
+
+// MessageKind says what a message in a case's thread is.
+type MessageKind string
+
+// The kinds of message.
+const (
+	FromPatient     MessageKind = "patient"          // the first message or a follow-up
+	Answer          MessageKind = "answer"           // the final answer
+	PartialAnswer   MessageKind = "partial-answer"   // part of the answer, more to come
+	CounterQuestion MessageKind = "counter-question" // a question back to the patient
+)
+
+// Message is one entry in a case's thread.
+type Message struct {
+	ID        string      `json:"id"`
+	Kind      MessageKind `json:"kind"`
+	Author    string      `json:"author"` // staff HSA-ID, or "patient"
+	Text      string      `json:"text"`
+	Signature string      `json:"signature,omitempty"` // the clinician's personal signature
+	At        time.Time   `json:"at"`
+}
+
+// Event is one step in a case's history.
+type Event struct {
+	At       time.Time `json:"at"`
+	Actor    string    `json:"actor"` // HSA-ID, "patient" or "system"
+	Action   Action    `json:"action"`
+	From     Status    `json:"from,omitempty"`
+	To       Status    `json:"to"`
+	Assignee string    `json:"assignee,omitempty"`
+}
+
+// Case is a patient's errand with the care unit.
+type Case struct {
+	ID         ID        `json:"id"`
+	Unit       string    `json:"unit"` // the care unit's HSA-ID
+	Type       Type      `json:"type"`
+	Patient    Person    `json:"patient"`
+	Guardian   *Person   `json:"guardian,omitempty"` // set when a guardian acts for a child under 13
+	Fields     []Field   `json:"fields,omitempty"`
+	Status     Status    `json:"status"`
+	Assignee   string    `json:"assignee,omitempty"` // HSA-ID of the clinician who has it
+	ReceivedAt time.Time `json:"receivedAt"`
+	DueAt      time.Time `json:"dueAt"`
+	AnsweredAt time.Time `json:"answeredAt,omitzero"` // the first final answer
+	ClosedAt   time.Time `json:"closedAt,omitzero"`
+	Messages   []Message `json:"messages,omitempty"`
+	History    []Event   `json:"history,omitempty"`
+	// Version counts the case's committed changes; a write with a stale
+	// version is refused (optimistic concurrency).
+	Version uint64 `json:"version"`
+}

@@ -1,0 +1,74 @@
+package cases
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"clinicgw/agent/audit"
+)
+
+// Errors a Store returns; match with errors.Is.
+var (
+	ErrNotFound = errors.New("no such case")
+	ErrExists   = errors.New("a case with this id already exists")
+	ErrConflict = errors.New("the case was changed by someone else; reload it and try again")
+)
+
+// Index names a secondary index kept by the store.
+type Index string
+
+// The indexes. ByPatient takes a Personnummer as its value; the store keeps
+// only a keyed hash of it, never the number.
+const (
+	ByStatus   Index = "status"
+	ByAssignee Index = "assignee"
+	ByType     Index = "type"
+	ByPatient  Index = "patient"
+)
+
+// ReadTx reads cases and the access log inside one consistent snapshot.
+type ReadTx interface {
+	// Case returns the case with the given id, or ErrNotFound.
+	Case(id ID) (*Case, error)
+	// Lookup calls fn with the id of every case whose idx value equals
+	// value, in id order (oldest first), until fn returns false.
+	Lookup(idx Index, value string, fn func(ID) bool) error
+	// DueBefore calls fn for every open case due before t, earliest first,
+	// until fn returns false.
+	DueBefore(t time.Time, fn func(id ID, due time.Time) bool) error
+	// Cases calls fn for every case in id order until fn returns false.
+	Cases(fn func(*Case) bool) error
+	// AuditByPatient calls fn for the access-log records about a patient,
+	// oldest first, until fn returns false.
+	AuditByPatient(pnr Personnummer, fn func(audit.Record) bool) error
+	// AuditByActor calls fn for the records of one actor (an HSA-ID),
+	// oldest first, until fn returns false.
+	AuditByActor(actor string, fn func(audit.Record) bool) error
+}
+
+// Tx is a read-write transaction: all its writes commit together, durably,
+// or not at all.
+type Tx interface {
+	ReadTx
+	// Insert stores a new case (Version 1) and its index entries; ErrExists
+	// if the id is taken.
+	Insert(c *Case) error
+	// Update stores a changed case whose Version is one more than the stored
+	// one, else ErrConflict; index entries follow the change.
+	Update(c *Case) error
+	// AppendAudit appends an entry to the hash-chained access log.
+	AppendAudit(e audit.Entry) error
+}
+
+// Store is the durable, encrypted home of the cases (agent/store).
+// Update returns only after the transaction is committed to disk.
+type Store interface {
+	Update(ctx context.Context, fn func(Tx) error) error
+	View(ctx context.Context, fn func(ReadTx) error) error
+}
+
+// Clock tells the time; tests use a fake one.
+type Clock interface {
+	Now() time.Time
+}

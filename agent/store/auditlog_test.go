@@ -1,0 +1,130 @@
+package store
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+
+	"clinicgw/agent/audit"
+	"clinicgw/agent/cases"
+)
+
+func TestAuditQueriesAndVerify(t *testing.T) {
+	db, _ := testStore(t)
+	a, b := newCase(1, "a"), newCase(2, "b")
+	insert(t, db, a, b)
+	err := db.Update(ctx, func(tx cases.Tx) error {
+		return tx.AppendAudit(audit.Entry{Time: t0, Actor: "SE2321000016-DOC1", Unit: testUnit,
+			Action: string(cases.Read), CaseID: string(a.ID), Patient: string(a.Patient.PNR), Outcome: audit.Allowed})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var byPatient, byActor []audit.Record
+	db.View(ctx, func(tx cases.ReadTx) error {
+		tx.AuditByPatient(a.Patient.PNR, func(r audit.Record) bool { byPatient = append(byPatient, r); return true })
+		tx.AuditByActor("SE2321000016-DOC1", func(r audit.Record) bool { byActor = append(byActor, r); return true })
+		return nil
+	})
+	if len(byPatient) != 2 || byPatient[0].Entry.Action != "receive" || byPatient[1].Entry.Action != "read" {
+		t.Fatalf("by patient: %+v", byPatient)
+	}
+	if len(byActor) != 1 || byActor[0].Seq != 3 {
+		t.Fatalf("by actor: %+v", byActor)
+	}
+	rep, err := db.VerifyAudit(ctx)
+	if err != nil || rep.Entries != 3 {
+		t.Fatalf("verify: %+v %v", rep, err)
+	}
+}
+
+func TestAuditInvalidEntryWritesNothing(t *testing.T) {
+	db, _ := testStore(t)
+	c := newCase(1, "a")
+	err := db.Update(ctx, func(tx cases.Tx) error {
+		if err := tx.Insert(c); err != nil {
+			return err
+		}
+		return tx.AppendAudit(audit.Entry{Time: t0, Actor: "evil\nforged line", Unit: testUnit, Action: "read", Outcome: audit.Allowed})
+	})
+	if err == nil {
+		t.Fatal("an entry with a newline in the actor was accepted")
+	}
+	if _, err := get(db, c.ID); !errors.Is(err, cases.ErrNotFound) {
+		t.Fatalf("the case of the failed transaction was stored: %v", err)
+	}
+}
+
+// TestAuditTamperDetected edits the access log behind the store's back and
+// expects VerifyAudit to fail, naming the kind of damage.
+func TestAuditTamperDetected(t *testing.T) {
+	tests := []struct {
+		name   string
+		kind   audit.ErrorKind
+		tamper func(t *testing.T, btx *bolt.Tx)
+	}{
+		{"flip a byte", audit.Altered, func(t *testing.T, btx *bolt.Tx) {
+			b := btx.Bucket([]byte(bucketAudit))
+			v := bytes.Clone(b.Get(seqKey(5)))
+			v[30] ^= 1
+			b.Put(seqKey(5), v)
+		}},
+		{"delete one", audit.Missing, func(t *testing.T, btx *bolt.Tx) {
+			btx.Bucket([]byte(bucketAudit)).Delete(seqKey(5))
+		}},
+		{"swap two", audit.Altered, func(t *testing.T, btx *bolt.Tx) {
+			b := btx.Bucket([]byte(bucketAudit))
+			v4, v5 := bytes.Clone(b.Get(seqKey(4))), bytes.Clone(b.Get(seqKey(5)))
+			b.Put(seqKey(4), v5)
+			b.Put(seqKey(5), v4)
+		}},
+		{"truncate the tail", audit.Truncated, func(t *testing.T, btx *bolt.Tx) {
+			b := btx.Bucket([]byte(bucketAudit))
+			for s := uint64(8); s <= 10; s++ {
+				b.Delete(seqKey(s))
+			}
+		}},
+		{"truncate the tail and roll the head back", audit.Truncated, func(t *testing.T, btx *bolt.Tx) {
+			b := btx.Bucket([]byte(bucketAudit))
+			for s := uint64(8); s <= 10; s++ {
+				b.Delete(seqKey(s))
+			}
+			meta := btx.Bucket([]byte(bucketMeta))
+			meta.Put(keyAuditHead, savedHead)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db, dir := testStore(t)
+			for i := range 10 {
+				insert(t, db, newCase(i, "x"))
+				if i == 6 {
+					db.bolt.View(func(btx *bolt.Tx) error {
+						savedHead = bytes.Clone(btx.Bucket([]byte(bucketMeta)).Get(keyAuditHead))
+						return nil
+					})
+				}
+			}
+			if _, err := db.VerifyAudit(ctx); err != nil { // signs a checkpoint at 10
+				t.Fatal(err)
+			}
+			db.Close()
+			rawUpdate(t, dir, func(btx *bolt.Tx) error { tt.tamper(t, btx); return nil })
+			db = openAt(t, dir)
+			_, err := db.VerifyAudit(ctx)
+			var ce *audit.ChainError
+			if !errors.As(err, &ce) {
+				t.Fatalf("got %v, want a *audit.ChainError", err)
+			}
+			if ce.Kind != tt.kind {
+				t.Fatalf("kind %v, want %v (%v)", ce.Kind, tt.kind, err)
+			}
+			t.Logf("detected: %v", err)
+		})
+	}
+}
+
+var savedHead []byte
+

@@ -1,0 +1,267 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"clinicgw/agent/cases"
+)
+
+// Bucket names. Index buckets hold keys only, never patient data in clear:
+// patient entries are keyed by a blinded (HMAC) personnummer.
+const (
+	bucketMeta         = "meta"
+	bucketCases        = "cases"
+	bucketByStatus     = "idx-status"
+	bucketByAssignee   = "idx-assignee"
+	bucketByType       = "idx-type"
+	bucketByPatient    = "idx-patient"
+	bucketByDue        = "idx-due"
+	bucketAudit        = "audit"
+	bucketAuditPatient = "idx-audit-patient"
+	bucketAuditActor   = "idx-audit-actor"
+)
+
+var allBuckets = []string{
+	bucketMeta, bucketCases, bucketByStatus, bucketByAssignee, bucketByType,
+	bucketByPatient, bucketByDue, bucketAudit, bucketAuditPatient, bucketAuditActor,
+}
+
+var (
+	keySchema    = []byte("schema")
+	keyUnit      = []byte("unit")
+	keyAuditHead = []byte("audit-head")
+)
+
+// Clock tells the time.
+type Clock interface{ Now() time.Time }
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+// Options configure Open. Unit is required; the rest have defaults.
+type Options struct {
+	Unit   string       // the care unit's HSA-ID; a store belongs to one unit
+	Rand   io.Reader    // nonces and keys; crypto/rand by default
+	Clock  Clock        // key-ring timestamps; the system clock by default
+	Logger *slog.Logger // discarded by default
+	// LockTimeout is how long Open waits for another process to release the
+	// file; 2 s by default.
+	LockTimeout time.Duration
+}
+
+// DB is an open store. It implements cases.Store.
+type DB struct {
+	bolt   *bolt.DB
+	unit   string
+	kek    KEK
+	rand   io.Reader
+	clock  Clock
+	log    *slog.Logger
+	sealer atomic.Pointer[sealer]
+}
+
+var _ cases.Store = (*DB)(nil)
+
+// Open opens the store at path, creating it (with a new key ring wrapped by
+// kek) if the file does not exist. It fails with ErrWrongKey if kek does not
+// open an existing store, and refuses a store that belongs to another unit
+// or was written by a newer clinicgw.
+func Open(ctx context.Context, path string, kek KEK, opts Options) (*DB, error) {
+	if opts.Unit == "" {
+		return nil, errors.New("open store: the care unit's HSA-ID is not set")
+	}
+	if kek == nil {
+		return nil, errors.New("open store: no key-encryption key")
+	}
+	if opts.Rand == nil {
+		opts.Rand = rand.Reader
+	}
+	if opts.Clock == nil {
+		opts.Clock = systemClock{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.LockTimeout == 0 {
+		opts.LockTimeout = 2 * time.Second
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	bdb, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:      opts.LockTimeout,
+		FreelistType: bolt.FreelistMapType,
+	})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("open store %s: it is in use by another clinicgw process", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	db := &DB{bolt: bdb, unit: opts.Unit, kek: kek, rand: opts.Rand, clock: opts.Clock, log: opts.Logger}
+	if err := db.init(); err != nil {
+		bdb.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// init creates a new store's buckets and key ring, or checks an existing
+// store's unit, schema and key, then runs pending migrations.
+func (db *DB) init() error {
+	var kr *keyringRecord
+	var fresh bool
+	err := db.bolt.View(func(btx *bolt.Tx) error {
+		meta := btx.Bucket([]byte(bucketMeta))
+		if meta == nil {
+			fresh = true
+			return nil
+		}
+		var err error
+		if kr, err = loadKeyring(meta); err != nil {
+			return err
+		}
+		if kr == nil {
+			return errors.New("the store has no key ring: it is damaged or not a clinicgw store")
+		}
+		if unit := string(meta.Get(keyUnit)); unit != db.unit {
+			return fmt.Errorf("the store belongs to care unit %q, but the configuration says %q", unit, db.unit)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if fresh {
+		if kr, err = createKeyring(db.kek, db.rand, db.clock.Now()); err != nil {
+			return err
+		}
+		err = db.bolt.Update(func(btx *bolt.Tx) error {
+			for _, name := range allBuckets {
+				if _, err := btx.CreateBucketIfNotExists([]byte(name)); err != nil {
+					return err
+				}
+			}
+			meta := btx.Bucket([]byte(bucketMeta))
+			if err := meta.Put(keyUnit, []byte(db.unit)); err != nil {
+				return err
+			}
+			if err := meta.Put(keySchema, binary.BigEndian.AppendUint32(nil, schemaVersion)); err != nil {
+				return err
+			}
+			return saveKeyring(meta, kr)
+		})
+		if err != nil {
+			return fmt.Errorf("create: %w", err)
+		}
+		db.log.Info("store created", "unit", db.unit, "schema", schemaVersion)
+	}
+	s, err := kr.unlock(db.kek, db.rand)
+	if err != nil {
+		return err
+	}
+	db.sealer.Store(s)
+	return db.migrate()
+}
+
+// Close closes the file. Transactions in progress finish first.
+func (db *DB) Close() error { return db.bolt.Close() }
+
+// Update runs fn in a read-write transaction and returns after it is
+// committed to disk. If fn returns an error nothing is written.
+func (db *DB) Update(ctx context.Context, fn func(cases.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return db.bolt.Update(func(btx *bolt.Tx) error {
+		t := db.newTx(btx)
+		if err := fn(t); err != nil {
+			return err
+		}
+		return t.flush()
+	})
+}
+
+// View runs fn in a read-only snapshot.
+func (db *DB) View(ctx context.Context, fn func(cases.ReadTx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return db.bolt.View(func(btx *bolt.Tx) error {
+		return fn(db.newTx(btx))
+	})
+}
+
+// RotateKey adds a key-ring term with a fresh data key; values written from
+// now on are sealed under it, older values keep opening with their terms.
+func (db *DB) RotateKey(ctx context.Context) (TermInfo, error) {
+	if err := ctx.Err(); err != nil {
+		return TermInfo{}, err
+	}
+	var kr *keyringRecord
+	err := db.bolt.Update(func(btx *bolt.Tx) error {
+		meta := btx.Bucket([]byte(bucketMeta))
+		var err error
+		if kr, err = loadKeyring(meta); err != nil {
+			return err
+		}
+		if err := kr.addTerm(db.kek, db.rand, db.clock.Now()); err != nil {
+			return err
+		}
+		return saveKeyring(meta, kr)
+	})
+	if err != nil {
+		return TermInfo{}, fmt.Errorf("rotate key: %w", err)
+	}
+	// Only now that the new term is durable may values be sealed under it.
+	s, err := kr.unlock(db.kek, db.rand)
+	if err != nil {
+		return TermInfo{}, fmt.Errorf("rotate key: %w", err)
+	}
+	db.sealer.Store(s)
+	info := kr.info()
+	db.log.Info("key rotated", "term", kr.Active)
+	return info[len(info)-1], nil
+}
+
+// Keyring lists the key ring's terms, oldest first.
+func (db *DB) Keyring() ([]TermInfo, error) {
+	var out []TermInfo
+	err := db.bolt.View(func(btx *bolt.Tx) error {
+		kr, err := loadKeyring(btx.Bucket([]byte(bucketMeta)))
+		if err != nil {
+			return err
+		}
+		out = kr.info()
+		return nil
+	})
+	return out, err
+}
+
+// Check runs bbolt's consistency check over the whole file.
+func (db *DB) Check(ctx context.Context) error {
+	return db.bolt.View(func(btx *bolt.Tx) error {
+		var errs []error
+		for err := range btx.Check() {
+			errs = append(errs, err)
+			if ctx.Err() != nil {
+				break
+			}
+		}
+		return errors.Join(errs...)
+	})
+}
+
+// Path returns the store's file name.
+func (db *DB) Path() string { return db.bolt.Path() }

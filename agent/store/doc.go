@@ -1,0 +1,15 @@
+// Package store is the care unit's encrypted local store: cases, their
+// indexes and the access log in one bbolt file, every value sealed with
+// AES-256-GCM.
+//
+// Each sealed value carries a format byte, the key-ring term that sealed it
+// and a random 96-bit nonce; its additional data is the bucket and key it is
+// stored under, so a value flipped or moved to another key fails to open.
+// The key ring's data keys are wrapped by a key-encryption key (KEK) that
+// never touches the file: a key file today, a PKCS#11 token later. Rotating
+// adds a term; old terms keep reading, new writes use the newest.
+//
+// Patients are found through a keyed HMAC of the personnummer, never the
+// number itself. Every write returns only after bbolt has committed it to
+// disk (NoSync is never set), so an acknowledged case survives a crash.
+package store

@@ -1,0 +1,59 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// schemaVersion is the layout this clinicgw writes. A store with an older
+// schema is migrated on open, one step per transaction; a newer one is refused.
+const schemaVersion = 1
+
+// migrations[v] moves a store from schema v to v+1. Each runs in its own
+// transaction, together with the schema bump, so a crash repeats at most
+// the step it was in.
+var migrations = map[uint32]func(*bolt.Tx) error{}
+
+func readSchema(btx *bolt.Tx) (uint32, error) {
+	raw := btx.Bucket([]byte(bucketMeta)).Get(keySchema)
+	if len(raw) != 4 {
+		return 0, fmt.Errorf("the store's schema version is missing or damaged")
+	}
+	return binary.BigEndian.Uint32(raw), nil
+}
+
+func (db *DB) migrate() error {
+	for {
+		var v uint32
+		err := db.bolt.View(func(btx *bolt.Tx) error {
+			var err error
+			v, err = readSchema(btx)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		switch {
+		case v == schemaVersion:
+			return nil
+		case v > schemaVersion:
+			return fmt.Errorf("the store has schema %d, written by a newer clinicgw; this one knows schema %d: upgrade clinicgw", v, schemaVersion)
+		}
+		step, ok := migrations[v]
+		if !ok {
+			return fmt.Errorf("no migration from schema %d", v)
+		}
+		err = db.bolt.Update(func(btx *bolt.Tx) error {
+			if err := step(btx); err != nil {
+				return err
+			}
+			return btx.Bucket([]byte(bucketMeta)).Put(keySchema, binary.BigEndian.AppendUint32(nil, v+1))
+		})
+		if err != nil {
+			return fmt.Errorf("migrate schema %d to %d: %w", v, v+1, err)
+		}
+		db.log.Info("store migrated", "from", v, "to", v+1)
+	}
+}

@@ -1,0 +1,248 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"clinicgw/agent/audit"
+	"clinicgw/agent/cases"
+)
+
+// maxIDLen bounds a case id used as a key.
+const maxIDLen = 64
+
+// tx implements cases.Tx over one bbolt transaction.
+type tx struct {
+	btx    *bolt.Tx
+	s      *sealer
+	unit   string
+	// head is the access log's head as of this transaction, loaded on the
+	// first append and sealed back once, by flush, before commit.
+	head      audit.Head
+	headDirty bool
+}
+
+func (db *DB) newTx(btx *bolt.Tx) *tx {
+	return &tx{btx: btx, s: db.sealer.Load(), unit: db.unit}
+}
+
+func (t *tx) bucket(name string) *bolt.Bucket { return t.btx.Bucket([]byte(name)) }
+
+// indexValues are the fields of a case that its index entries are made of.
+type indexValues struct {
+	status   cases.Status
+	assignee string
+	typ      cases.Type
+	due      time.Time
+	patients [][]byte // blinded personnummer of patient and guardian
+}
+
+func (t *tx) indexValuesOf(c *cases.Case) indexValues {
+	v := indexValues{status: c.Status, assignee: c.Assignee, typ: c.Type, due: c.DueAt}
+	v.patients = append(v.patients, t.s.blind(string(c.Patient.PNR)))
+	if c.Guardian != nil && c.Guardian.PNR != c.Patient.PNR {
+		v.patients = append(v.patients, t.s.blind(string(c.Guardian.PNR)))
+	}
+	return v
+}
+
+// indexEntry is one key in one index bucket.
+type indexEntry struct {
+	bucket string
+	key    []byte
+}
+
+func catKey(parts ...[]byte) []byte {
+	return bytes.Join(parts, nil)
+}
+
+var sep = []byte{0}
+
+func (v indexValues) entries(id cases.ID) []indexEntry {
+	bid := []byte(id)
+	out := []indexEntry{
+		{bucketByStatus, catKey([]byte(v.status), sep, bid)},
+		{bucketByType, catKey([]byte(v.typ), sep, bid)},
+	}
+	if v.assignee != "" {
+		out = append(out, indexEntry{bucketByAssignee, catKey([]byte(v.assignee), sep, bid)})
+	}
+	if v.status.Open() && !v.due.IsZero() {
+		out = append(out, indexEntry{bucketByDue, catKey(timeKey(v.due), bid)})
+	}
+	for _, p := range v.patients {
+		out = append(out, indexEntry{bucketByPatient, catKey(p, bid)})
+	}
+	return out
+}
+
+func timeKey(t time.Time) []byte {
+	return binary.BigEndian.AppendUint64(nil, uint64(t.UnixNano()))
+}
+
+func checkID(id cases.ID) error {
+	if id == "" || len(id) > maxIDLen {
+		return fmt.Errorf("case id must be 1 to %d bytes", maxIDLen)
+	}
+	return nil
+}
+
+// Case returns the case with the given id.
+func (t *tx) Case(id cases.ID) (*cases.Case, error) {
+	if err := checkID(id); err != nil {
+		return nil, cases.ErrNotFound
+	}
+	raw := t.bucket(bucketCases).Get([]byte(id))
+	if raw == nil {
+		return nil, cases.ErrNotFound
+	}
+	return t.decodeCase([]byte(id), raw)
+}
+
+// decodeCase opens and decodes one sealed case record.
+func (t *tx) decodeCase(key, sealed []byte) (*cases.Case, error) {
+	plain, err := t.s.open(bucketCases, key, sealed)
+	if err != nil {
+		return nil, fmt.Errorf("case %s: %w", key, err)
+	}
+	var c cases.Case
+	if err := json.Unmarshal(plain, &c); err != nil {
+		return nil, fmt.Errorf("case %s: undecodable record: %w", key, err)
+	}
+	if string(c.ID) != string(key) {
+		return nil, fmt.Errorf("case %s: record names another case: %w", key, ErrTampered)
+	}
+	return &c, nil
+}
+
+func (t *tx) putCase(c *cases.Case) error {
+	plain, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("encode case %s: %w", c.ID, err)
+	}
+	sealed, err := t.s.seal(bucketCases, []byte(c.ID), plain)
+	if err != nil {
+		return err
+	}
+	b := t.bucket(bucketCases)
+	b.FillPercent = 0.9 // ids are time-ordered: mostly appends
+	return b.Put([]byte(c.ID), sealed)
+}
+
+func (t *tx) putIndex(entries []indexEntry) error {
+	for _, e := range entries {
+		b := t.bucket(e.bucket)
+		if err := b.Put(e.key, nil); err != nil {
+			return fmt.Errorf("index %s: %w", e.bucket, err)
+		}
+	}
+	return nil
+}
+
+// Insert stores a new case and its index entries.
+func (t *tx) Insert(c *cases.Case) error {
+	if err := checkID(c.ID); err != nil {
+		return err
+	}
+	if c.Version == 0 {
+		c.Version = 1
+	}
+	if c.Version != 1 {
+		return fmt.Errorf("insert case %s: a new case has version 1, not %d", c.ID, c.Version)
+	}
+	if t.bucket(bucketCases).Get([]byte(c.ID)) != nil {
+		return fmt.Errorf("insert case %s: %w", c.ID, cases.ErrExists)
+	}
+	if err := t.putCase(c); err != nil {
+		return err
+	}
+	return t.putIndex(t.indexValuesOf(c).entries(c.ID))
+}
+
+// Update stores a changed case whose Version is one more than the stored one.
+func (t *tx) Update(c *cases.Case) error {
+	if err := checkID(c.ID); err != nil {
+		return err
+	}
+	raw := t.bucket(bucketCases).Get([]byte(c.ID))
+	if raw == nil {
+		return fmt.Errorf("update case %s: %w", c.ID, cases.ErrNotFound)
+	}
+	prev, err := t.decodeCase([]byte(c.ID), raw)
+	if err != nil {
+		return err
+	}
+	if c.Version != prev.Version+1 {
+		return fmt.Errorf("update case %s: %w", c.ID, cases.ErrConflict)
+	}
+	for _, e := range t.indexValuesOf(prev).entries(c.ID) {
+		if err := t.bucket(e.bucket).Delete(e.key); err != nil {
+			return fmt.Errorf("index %s: %w", e.bucket, err)
+		}
+	}
+	if err := t.putCase(c); err != nil {
+		return err
+	}
+	return t.putIndex(t.indexValuesOf(c).entries(c.ID))
+}
+
+// Lookup calls fn for the id of every case whose idx value equals value.
+func (t *tx) Lookup(idx cases.Index, value string, fn func(cases.ID) bool) error {
+	var name string
+	var prefix []byte
+	switch idx {
+	case cases.ByStatus:
+		name, prefix = bucketByStatus, catKey([]byte(value), sep)
+	case cases.ByAssignee:
+		name, prefix = bucketByAssignee, catKey([]byte(value), sep)
+	case cases.ByType:
+		name, prefix = bucketByType, catKey([]byte(value), sep)
+	case cases.ByPatient:
+		name, prefix = bucketByPatient, t.s.blind(value)
+	default:
+		return fmt.Errorf("lookup: unknown index %q", idx)
+	}
+	c := t.bucket(name).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		if !fn(cases.ID(k[len(prefix):])) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// DueBefore calls fn for every open case due before limit, earliest first.
+func (t *tx) DueBefore(limit time.Time, fn func(cases.ID, time.Time) bool) error {
+	end := timeKey(limit)
+	c := t.bucket(bucketByDue).Cursor()
+	for k, _ := c.First(); k != nil && bytes.Compare(k[:8], end) < 0; k, _ = c.Next() {
+		due := time.Unix(0, int64(binary.BigEndian.Uint64(k[:8])))
+		if !fn(cases.ID(k[8:]), due) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// Cases calls fn for every case in id order.
+func (t *tx) Cases(fn func(*cases.Case) bool) error {
+	c := t.bucket(bucketCases).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		cs, err := t.decodeCase(k, v)
+		if err != nil {
+			return err
+		}
+		if !fn(cs) {
+			return nil
+		}
+	}
+	return nil
+}
+
+var errNoAuditHead = errors.New("the access log has records but no head")
