@@ -1,0 +1,501 @@
+package cases
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"time"
+
+	"clinicgw/agent/audit"
+)
+
+// List limits: a Filter with Limit 0 gets DefaultListLimit cases.
+const (
+	DefaultListLimit = 200
+	MaxListLimit     = 1000
+)
+
+// ServiceConfig is what NewService needs; every field is required.
+type ServiceConfig struct {
+	Unit   string // the care unit's HSA-ID
+	Store  Store
+	Clock  Clock
+	Rand   io.Reader // for case and message ids
+	Logger *slog.Logger
+}
+
+// Service is the cases API: every caller (UI, sync, CLI, demo) reads and
+// changes cases through it, so that the workflow's rules hold and every
+// access to patient data writes one access-log entry in the same store
+// transaction as the access.
+type Service struct {
+	unit  string
+	store Store
+	clock Clock
+	rand  io.Reader
+	log   *slog.Logger
+}
+
+// NewService checks cfg and returns a Service for one care unit.
+func NewService(cfg ServiceConfig) (*Service, error) {
+	switch {
+	case !validHSAID(cfg.Unit):
+		return nil, errors.New("new cases service: the unit must be an HSA-ID")
+	case cfg.Store == nil:
+		return nil, errors.New("new cases service: no store")
+	case cfg.Clock == nil:
+		return nil, errors.New("new cases service: no clock")
+	case cfg.Rand == nil:
+		return nil, errors.New("new cases service: no random source")
+	case cfg.Logger == nil:
+		return nil, errors.New("new cases service: no logger")
+	}
+	return &Service{unit: cfg.Unit, store: cfg.Store, clock: cfg.Clock, rand: cfg.Rand, log: cfg.Logger}, nil
+}
+
+// entry is an access-log entry by actor about case c (nil for none) at now.
+func (s *Service) entry(now time.Time, actor Actor, action Action, c *Case, outcome audit.Outcome) audit.Entry {
+	e := audit.Entry{Time: now, Actor: actor.Name(), Unit: s.unit, Action: string(action), Outcome: outcome}
+	if c != nil {
+		e.CaseID = string(c.ID)
+		e.Patient = string(c.Patient.PNR)
+	}
+	return e
+}
+
+// denied logs a refused access: case id, actor HSA-ID and action only.
+func (s *Service) denied(msg string, actor Actor, action Action, id ID) {
+	s.log.Warn(msg, "caseId", string(id), "actor", actor.Name(), "action", string(action))
+}
+
+// checkActor refuses, and logs, an actor that cannot be named in the
+// access log (an unknown kind, a malformed HSA-ID).
+func (s *Service) checkActor(a Actor, action Action) error {
+	switch a.Kind {
+	case Patient, System:
+		return nil
+	case Staff:
+		if validHSAID(a.HSAID) {
+			return nil
+		}
+	}
+	s.log.Warn("malformed actor refused", "action", string(action))
+	return fmt.Errorf("malformed actor: %w", ErrNotAllowed)
+}
+
+// readable reports whether actor may read c, a case of this unit.
+func (s *Service) readable(actor Actor, c *Case) bool {
+	return c.Unit == s.unit && CanRead(actor, c)
+}
+
+// Receive validates a new case from the central store and stores it with
+// its access-log entry. A submission whose ID is already stored is not
+// stored again: the stored case is returned.
+func (s *Service) Receive(ctx context.Context, sub Submission) (*Case, error) {
+	cs, err := s.ReceiveBatch(ctx, []Submission{sub})
+	if err != nil {
+		return nil, err
+	}
+	return cs[0], nil
+}
+
+// ReceiveBatch stores a page of submissions in one transaction: either all
+// of them (repeat deliveries skipped) or, when one is invalid, none, and
+// the error names the submission's index. The result is in the order of
+// subs.
+func (s *Service) ReceiveBatch(ctx context.Context, subs []Submission) ([]*Case, error) {
+	if len(subs) == 0 {
+		return nil, nil
+	}
+	now := s.clock.Now()
+	fresh := make([]*Case, len(subs))
+	for i, sub := range subs {
+		c, err := s.newCase(sub, now)
+		if err != nil {
+			var ve *ValidationError
+			if errors.As(err, &ve) {
+				s.log.Warn("submission refused", "index", i, "field", ve.Field)
+			}
+			return nil, fmt.Errorf("receive case: submission %d: %w", i, err)
+		}
+		fresh[i] = c
+	}
+	var out []*Case
+	err := s.store.Update(ctx, func(tx Tx) error {
+		out = make([]*Case, len(subs))
+		seen := make(map[ID]*Case, len(subs))
+		for i, c := range fresh {
+			stored, ok := seen[c.ID]
+			if !ok && subs[i].ID != "" {
+				old, err := tx.Case(c.ID)
+				switch {
+				case err == nil:
+					stored, ok = old, true
+				case !errors.Is(err, ErrNotFound):
+					return fmt.Errorf("submission %d: %w", i, err)
+				}
+			}
+			if ok {
+				if stored.Patient.PNR != c.Patient.PNR || stored.Type != c.Type {
+					return fmt.Errorf("submission %d: a different case has id %s: %w", i, c.ID, ErrExists)
+				}
+				out[i] = stored
+				continue
+			}
+			c = cloneCase(c) // the store may keep what it is given; fn may run twice
+			if err := tx.Insert(c); err != nil {
+				return fmt.Errorf("submission %d: %w", i, err)
+			}
+			if err := tx.AppendAudit(s.entry(now, Actor{Kind: System}, Receive, c, audit.Allowed)); err != nil {
+				return fmt.Errorf("submission %d: %w", i, err)
+			}
+			seen[c.ID], out[i] = c, c
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("receive cases: %w", err)
+	}
+	return out, nil
+}
+
+// newCase validates sub and builds the case it becomes at now.
+func (s *Service) newCase(sub Submission, now time.Time) (*Case, error) {
+	if err := validateSubmission(&sub, now); err != nil {
+		return nil, err
+	}
+	id := sub.ID
+	if id == "" {
+		var err error
+		if id, err = NewID(now, s.rand); err != nil {
+			return nil, fmt.Errorf("new case id: %w", err)
+		}
+	}
+	msgID, err := NewID(now, s.rand)
+	if err != nil {
+		return nil, fmt.Errorf("new message id: %w", err)
+	}
+	c := &Case{
+		ID: id, Unit: s.unit, Type: sub.Type, Patient: sub.Patient, Guardian: sub.Guardian,
+		Fields: slices.Clone(sub.Fields), ReceivedAt: now, Version: 1,
+	}
+	if err := Apply(c, Actor{Kind: System}, Command{Action: Receive, Text: sub.Text}, now, string(msgID)); err != nil {
+		return nil, err
+	}
+	// The patient wrote the first message, when they submitted it.
+	c.Messages[0].Author, c.Messages[0].At = Actor{Kind: Patient}.Name(), sub.SubmittedAt
+	return c, nil
+}
+
+// Get returns the case with the given id if actor may read it, and records
+// the read, allowed or denied, in the access log. An unknown id returns
+// ErrNotFound and logs nothing: no patient data was touched.
+func (s *Service) Get(ctx context.Context, actor Actor, id ID) (*Case, error) {
+	if err := s.checkActor(actor, Read); err != nil {
+		return nil, fmt.Errorf("get case: %w", err)
+	}
+	if !validID(id) {
+		return nil, fmt.Errorf("get case: %w", ErrNotFound)
+	}
+	now := s.clock.Now()
+	var c *Case
+	var refused error
+	err := s.store.Update(ctx, func(tx Tx) error {
+		c, refused = nil, nil
+		got, err := tx.Case(id)
+		if err != nil {
+			return err
+		}
+		outcome := audit.Allowed
+		if !s.readable(actor, got) {
+			outcome, refused = audit.Denied, fmt.Errorf("read case %s: %w", id, ErrNotAllowed)
+		}
+		if err := tx.AppendAudit(s.entry(now, actor, Read, got, outcome)); err != nil {
+			return err
+		}
+		if refused == nil {
+			c = got
+		}
+		return nil // a denied read still commits its access-log entry
+	})
+	if err != nil {
+		return nil, fmt.Errorf("get case: %w", err)
+	}
+	if refused != nil {
+		s.denied("case read denied", actor, Read, id)
+		return nil, fmt.Errorf("get case: %w", refused)
+	}
+	return c, nil
+}
+
+// Do carries out a workflow command on a case and records it in the access
+// log in the same transaction. A refused command (*TransitionError) is
+// recorded too, with outcome denied; the case is then unchanged. A staff
+// member who may not read the case is refused before the workflow's rules
+// are consulted, so the refusal tells nothing about the case.
+func (s *Service) Do(ctx context.Context, actor Actor, id ID, cmd Command) (*Case, error) {
+	if err := s.checkActor(actor, cmd.Action); err != nil {
+		return nil, fmt.Errorf("%s case: %w", cmd.Action, err)
+	}
+	if !isWorkflowAction(cmd.Action) {
+		return nil, fmt.Errorf("do case: %w", &TransitionError{Action: cmd.Action, Reason: "not a workflow action",
+			Err: ErrInvalidCommand, sv: "Okänd åtgärd."})
+	}
+	if !validID(id) {
+		return nil, fmt.Errorf("%s case: %w", cmd.Action, ErrNotFound)
+	}
+	now := s.clock.Now()
+	msgID, err := NewID(now, s.rand)
+	if err != nil {
+		return nil, fmt.Errorf("%s case: new message id: %w", cmd.Action, err)
+	}
+	var c *Case
+	var refused error
+	err = s.store.Update(ctx, func(tx Tx) error {
+		c, refused = nil, nil
+		got, err := tx.Case(id)
+		if err != nil {
+			return err
+		}
+		next := cloneCase(got)
+		if !s.readable(actor, got) {
+			refused = &TransitionError{Action: cmd.Action, Reason: "the actor may not see this case",
+				Err: ErrNotAllowed, sv: "Du har inte tillgång till ärendet."}
+		} else if err := Apply(next, actor, cmd, now, string(msgID)); err != nil {
+			var te *TransitionError
+			if !errors.As(err, &te) {
+				return err
+			}
+			refused = err
+		}
+		if refused != nil {
+			return tx.AppendAudit(s.entry(now, actor, cmd.Action, got, audit.Denied))
+		}
+		next.Version++
+		if err := tx.Update(next); err != nil {
+			return err
+		}
+		c = next
+		return tx.AppendAudit(s.entry(now, actor, cmd.Action, next, audit.Allowed))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s case: %w", cmd.Action, err)
+	}
+	if refused != nil {
+		if errors.Is(refused, ErrNotAllowed) {
+			s.denied("case command denied", actor, cmd.Action, id)
+		}
+		return nil, fmt.Errorf("%s case: %w", cmd.Action, refused)
+	}
+	return c, nil
+}
+
+// isWorkflowAction reports whether a is in the transition table.
+func isWorkflowAction(a Action) bool {
+	for _, t := range transitions {
+		if t.action == a {
+			return true
+		}
+	}
+	return false
+}
+
+// List returns the cases that match f and that actor may read: a
+// distributor (or the system) any of the unit's cases, a clinician only
+// their own whatever f says; the unit administrator and the auditor are
+// refused. Cases come in id order (oldest first), overdue ones earliest due
+// first. Each call writes one access-log entry without case or patient,
+// allowed or denied.
+func (s *Service) List(ctx context.Context, actor Actor, f Filter) ([]*Case, error) {
+	if err := s.checkActor(actor, List); err != nil {
+		return nil, fmt.Errorf("list cases: %w", err)
+	}
+	if err := f.check(); err != nil {
+		return nil, fmt.Errorf("list cases: %w", err)
+	}
+	f.Status = slices.Clone(f.Status)
+	if f.Limit == 0 {
+		f.Limit = DefaultListLimit
+	}
+	allowed := actor.Kind == System || actor.Has(Distributor) || actor.Has(Clinician)
+	none := false // a clinician asking for someone else's cases
+	if actor.Kind == Staff && !actor.Has(Distributor) && actor.Has(Clinician) {
+		none = f.Assignee != "" && f.Assignee != actor.HSAID
+		f.Assignee = actor.HSAID
+	}
+	now := s.clock.Now()
+	var out []*Case
+	err := s.store.Update(ctx, func(tx Tx) error {
+		out = nil
+		outcome := audit.Denied
+		if allowed {
+			outcome = audit.Allowed
+			if !none {
+				var err error
+				if out, err = s.list(tx, actor, f, now); err != nil {
+					return err
+				}
+			}
+		}
+		return tx.AppendAudit(s.entry(now, actor, List, nil, outcome))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list cases: %w", err)
+	}
+	if !allowed {
+		s.denied("case list denied", actor, List, "")
+		return nil, fmt.Errorf("list cases: %w", ErrNotAllowed)
+	}
+	return out, nil
+}
+
+// list finds the cases for List through the most selective index f uses.
+func (s *Service) list(tx ReadTx, actor Actor, f Filter, now time.Time) ([]*Case, error) {
+	var out []*Case
+	add := func(c *Case) bool {
+		if s.readable(actor, c) &&
+			(len(f.Status) == 0 || slices.Contains(f.Status, c.Status)) &&
+			(f.Assignee == "" || c.Assignee == f.Assignee) &&
+			(f.Type == "" || c.Type == f.Type) &&
+			(!f.Overdue || c.Status.Open() && IsOverdue(c.DueAt, now)) {
+			out = append(out, c)
+		}
+		return len(out) < f.Limit
+	}
+	var ids []ID
+	collect := func(id ID) bool { ids = append(ids, id); return true }
+	var err error
+	switch {
+	case f.Overdue:
+		err = tx.DueBefore(now, func(id ID, _ time.Time) bool { return collect(id) })
+	case f.Assignee != "":
+		err = tx.Lookup(ByAssignee, f.Assignee, collect)
+	case len(f.Status) > 0:
+		for _, st := range f.Status {
+			if err = tx.Lookup(ByStatus, string(st), collect); err != nil {
+				break
+			}
+		}
+		slices.Sort(ids) // ids sort in time order
+		ids = slices.Compact(ids)
+	case f.Type != "":
+		err = tx.Lookup(ByType, string(f.Type), collect)
+	default:
+		err = tx.Cases(add)
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		c, err := tx.Case(id)
+		if err != nil {
+			return nil, fmt.Errorf("case %s from index: %w", id, err)
+		}
+		if !add(c) {
+			break
+		}
+	}
+	return out, nil
+}
+
+// Stats returns the unit's statistics for the period [from, to) (a zero to
+// means no end), for a unit administrator or a distributor. It writes no
+// access-log entry: the access log records who saw which patient's data,
+// and Stats returns only counts and durations, nothing about any patient.
+func (s *Service) Stats(ctx context.Context, actor Actor, from, to time.Time) (Stats, error) {
+	if err := s.checkActor(actor, "stats"); err != nil {
+		return Stats{}, fmt.Errorf("case statistics: %w", err)
+	}
+	if !actor.Has(UnitAdmin) && !actor.Has(Distributor) {
+		s.denied("case statistics denied", actor, "stats", "")
+		return Stats{}, fmt.Errorf("case statistics: %w", ErrNotAllowed)
+	}
+	if !to.IsZero() && !to.After(from) {
+		return Stats{}, fmt.Errorf("case statistics: %w", invalid("to", "not after from", "Slutdatum måste vara efter startdatum."))
+	}
+	b := NewStatsBuilder(from, to, s.clock.Now())
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		return tx.Cases(func(c *Case) bool {
+			if c.Unit == s.unit {
+				b.Add(c)
+			}
+			return true
+		})
+	})
+	if err != nil {
+		return Stats{}, fmt.Errorf("case statistics: %w", err)
+	}
+	return b.Result(), nil
+}
+
+// AccessLogByPatient returns the access-log records about one patient,
+// oldest first, for an auditor. The call is itself recorded, with the
+// patient, allowed or denied.
+func (s *Service) AccessLogByPatient(ctx context.Context, actor Actor, pnr Personnummer) ([]audit.Record, error) {
+	if err := s.checkActor(actor, ReadAccessLog); err != nil {
+		return nil, fmt.Errorf("access log by patient: %w", err)
+	}
+	p := Person{PNR: pnr, Name: "-"}
+	if err := checkPerson("patient", &p, s.clock.Now()); err != nil {
+		return nil, fmt.Errorf("access log by patient: %w", err)
+	}
+	recs, err := s.accessLog(ctx, actor, p.PNR, func(tx ReadTx, fn func(audit.Record) bool) error {
+		return tx.AuditByPatient(p.PNR, fn)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("access log by patient: %w", err)
+	}
+	return recs, nil
+}
+
+// AccessLogByActor returns the access-log records of one actor (an HSA-ID,
+// "patient" or "system"), oldest first, for an auditor. The call is itself
+// recorded, allowed or denied.
+func (s *Service) AccessLogByActor(ctx context.Context, actor Actor, hsaID string) ([]audit.Record, error) {
+	if err := s.checkActor(actor, ReadAccessLog); err != nil {
+		return nil, fmt.Errorf("access log by actor: %w", err)
+	}
+	if !validHSAID(hsaID) {
+		return nil, fmt.Errorf("access log by actor: %w", invalid("actor", "not an HSA-ID", "Ogiltigt HSA-id."))
+	}
+	recs, err := s.accessLog(ctx, actor, "", func(tx ReadTx, fn func(audit.Record) bool) error {
+		return tx.AuditByActor(hsaID, fn)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("access log by actor: %w", err)
+	}
+	return recs, nil
+}
+
+// accessLog reads records with read for an auditor and records the read.
+func (s *Service) accessLog(ctx context.Context, actor Actor, patient Personnummer,
+	read func(ReadTx, func(audit.Record) bool) error) ([]audit.Record, error) {
+	allowed := actor.Has(Auditor)
+	now := s.clock.Now()
+	var recs []audit.Record
+	err := s.store.Update(ctx, func(tx Tx) error {
+		recs = nil
+		outcome := audit.Denied
+		if allowed {
+			outcome = audit.Allowed
+			err := read(tx, func(r audit.Record) bool { recs = append(recs, r); return true })
+			if err != nil {
+				return err
+			}
+		}
+		e := s.entry(now, actor, ReadAccessLog, nil, outcome)
+		e.Patient = string(patient)
+		return tx.AppendAudit(e)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !allowed {
+		s.denied("access log read denied", actor, ReadAccessLog, "")
+		return nil, ErrNotAllowed
+	}
+	return recs, nil
+}

@@ -1,0 +1,203 @@
+package cases
+
+import (
+	"slices"
+	"time"
+)
+
+// Stats are a care unit's statistics for a period. They hold counts and
+// durations only, never anything about a patient, so they may be shown to
+// a unit administrator and exported.
+//
+// Two populations are counted. The period's cases are those received in
+// [From, To): Received, ByType, ByStatus, Unanswered, Overdue and each
+// week's Received describe them (ByStatus sums to Received). The period's
+// answers are the first final answers sent in [From, To), whenever the
+// case arrived: Answered, Handling, HandlingByType and each week's
+// Answered describe them. For the whole current backlog, pass a zero From
+// and To.
+type Stats struct {
+	From time.Time // start of the period, inclusive
+	To   time.Time // end of the period, exclusive; zero means no end
+	Now  time.Time // when Unanswered and Overdue were judged
+
+	Received   int            // cases received in the period
+	ByType     map[Type]int   // the period's cases per case type
+	ByStatus   map[Status]int // the period's cases per current status
+	Unanswered int            // the period's cases still open (Status.Open)
+	Overdue    int            // the period's cases still open and past due at Now
+
+	Answered       int                   // cases first answered in the period
+	Handling       HandlingTime          // receipt to first answer, for the period's answers
+	HandlingByType map[Type]HandlingTime // the same per case type
+
+	Weeks []WeekCount // ISO weeks in Stockholm time with anything to count, in order
+}
+
+// HandlingTime summarises how long cases took from receipt to the first
+// final answer (wall-clock time, not working time). Median and P90 are
+// nearest-rank percentiles: the p-th percentile of n sorted times is the
+// ceil(p/100·n)-th smallest, so it is always a time some case took, and
+// the median of an even count is the lower of the middle two. All are zero
+// when Count is zero.
+type HandlingTime struct {
+	Count  int
+	Median time.Duration
+	P90    time.Duration
+}
+
+// WeekCount is one ISO week (Monday to Sunday, Stockholm time) of Stats.
+type WeekCount struct {
+	Year     int // the ISO year, which may differ from the calendar year around New Year
+	Week     int // 1–53
+	Received int // of the period's cases, received this week
+	Answered int // of the period's answers, sent this week
+}
+
+// isoWeek keys StatsBuilder's weeks.
+type isoWeek struct{ year, week int }
+
+// StatsBuilder computes Stats one case at a time, so that statistics over
+// many cases need not hold them all: it keeps counts and one duration per
+// answered case. The zero value is not usable; call NewStatsBuilder.
+type StatsBuilder struct {
+	from, to, now time.Time
+
+	received, unanswered, overdue, answered int
+	byType                                  map[Type]int
+	byStatus                                map[Status]int
+	handling                                []time.Duration
+	handlingByType                          map[Type][]time.Duration
+	weeks                                   map[isoWeek]*WeekCount
+}
+
+// NewStatsBuilder returns a StatsBuilder for the period [from, to) (a zero
+// to means no end), judging overdue cases at now.
+func NewStatsBuilder(from, to, now time.Time) *StatsBuilder {
+	return &StatsBuilder{
+		from:           from,
+		to:             to,
+		now:            now,
+		byType:         make(map[Type]int),
+		byStatus:       make(map[Status]int),
+		handlingByType: make(map[Type][]time.Duration),
+		weeks:          make(map[isoWeek]*WeekCount),
+	}
+}
+
+func (b *StatsBuilder) inPeriod(t time.Time) bool {
+	return !t.Before(b.from) && (b.to.IsZero() || t.Before(b.to))
+}
+
+func (b *StatsBuilder) week(t time.Time) *WeekCount {
+	y, w := t.In(stockholmTZ).ISOWeek()
+	k := isoWeek{y, w}
+	wc := b.weeks[k]
+	if wc == nil {
+		wc = &WeekCount{Year: y, Week: w}
+		b.weeks[k] = wc
+	}
+	return wc
+}
+
+// Add counts one case; a nil case is ignored. It reads only the case's
+// type, status and times. A case with no DueAt is judged against
+// DueDate(ReceivedAt). A first answer stamped before receipt (clocks out
+// of step) counts as taking no time.
+func (b *StatsBuilder) Add(c *Case) {
+	if c == nil {
+		return
+	}
+	if b.inPeriod(c.ReceivedAt) {
+		b.received++
+		b.byType[c.Type]++
+		b.byStatus[c.Status]++
+		if c.Status.Open() {
+			b.unanswered++
+			due := c.DueAt
+			if due.IsZero() {
+				due = DueDate(c.ReceivedAt)
+			}
+			if IsOverdue(due, b.now) {
+				b.overdue++
+			}
+		}
+		b.week(c.ReceivedAt).Received++
+	}
+	if !c.AnsweredAt.IsZero() && b.inPeriod(c.AnsweredAt) {
+		d := max(c.AnsweredAt.Sub(c.ReceivedAt), 0)
+		b.answered++
+		b.handling = append(b.handling, d)
+		b.handlingByType[c.Type] = append(b.handlingByType[c.Type], d)
+		b.week(c.AnsweredAt).Answered++
+	}
+}
+
+// Result returns the statistics of the cases added so far. The builder
+// may go on adding after it; the result shares nothing with it.
+func (b *StatsBuilder) Result() Stats {
+	s := Stats{
+		From:           b.from,
+		To:             b.to,
+		Now:            b.now,
+		Received:       b.received,
+		ByType:         make(map[Type]int, len(b.byType)),
+		ByStatus:       make(map[Status]int, len(b.byStatus)),
+		Unanswered:     b.unanswered,
+		Overdue:        b.overdue,
+		Answered:       b.answered,
+		Handling:       handlingTime(b.handling),
+		HandlingByType: make(map[Type]HandlingTime, len(b.handlingByType)),
+		Weeks:          make([]WeekCount, 0, len(b.weeks)),
+	}
+	for k, v := range b.byType {
+		s.ByType[k] = v
+	}
+	for k, v := range b.byStatus {
+		s.ByStatus[k] = v
+	}
+	for k, v := range b.handlingByType {
+		s.HandlingByType[k] = handlingTime(v)
+	}
+	for _, w := range b.weeks {
+		s.Weeks = append(s.Weeks, *w)
+	}
+	slices.SortFunc(s.Weeks, func(a, b WeekCount) int {
+		if a.Year != b.Year {
+			return a.Year - b.Year
+		}
+		return a.Week - b.Week
+	})
+	return s
+}
+
+// handlingTime summarises ds, sorting it in place.
+func handlingTime(ds []time.Duration) HandlingTime {
+	if len(ds) == 0 {
+		return HandlingTime{}
+	}
+	slices.Sort(ds)
+	return HandlingTime{
+		Count:  len(ds),
+		Median: nearestRank(ds, 50),
+		P90:    nearestRank(ds, 90),
+	}
+}
+
+// nearestRank returns the p-th percentile (0 < p ≤ 100) of the sorted,
+// non-empty ds: the ceil(p·n/100)-th smallest.
+func nearestRank(sorted []time.Duration, p int) time.Duration {
+	n := len(sorted)
+	rank := (p*n + 99) / 100 // ceil(p·n/100) in integers
+	return sorted[max(rank, 1)-1]
+}
+
+// ComputeStats returns the Stats of cs for the period [from, to), judged at
+// now; see StatsBuilder for many cases read one at a time.
+func ComputeStats(cs []*Case, from, to, now time.Time) Stats {
+	b := NewStatsBuilder(from, to, now)
+	for _, c := range cs {
+		b.Add(c)
+	}
+	return b.Result()
+}

@@ -1,0 +1,215 @@
+package cases
+
+import (
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+)
+
+// statsCase builds a case with only what statistics read.
+func statsCase(typ Type, st Status, received, answered, due time.Time) *Case {
+	return &Case{Type: typ, Status: st, ReceivedAt: received, AnsweredAt: answered, DueAt: due}
+}
+
+func TestComputeStats(t *testing.T) {
+	sthlm := Stockholm()
+	at := func(m time.Month, d, hh, mm int) time.Time { return time.Date(2026, m, d, hh, mm, 0, 0, sthlm) }
+	var none time.Time
+	// The period is ISO weeks 3 and 4 of 2026: Monday 12 to Sunday 25 January.
+	from, to := at(1, 12, 0, 0), at(1, 26, 0, 0)
+	now := at(1, 27, 12, 0) // Tuesday
+
+	cs := []*Case{
+		// Week 3.
+		statsCase(BookAppointment, Answered, from, at(1, 12, 2, 0), DueDate(from)),                        // 2h; on the period's first instant
+		statsCase(BookAppointment, Closed, at(1, 13, 10, 0), at(1, 14, 10, 0), DueDate(at(1, 13, 10, 0))), // 24h
+		statsCase(RenewPrescription, Answered, at(1, 14, 8, 0), at(1, 14, 8, 30), none),                   // 30m
+		// Open, but its due date was renewed to the end of 28 January: not overdue.
+		statsCase(RenewPrescription, Assigned, at(1, 15, 9, 0), none, time.Date(2026, 1, 28, 23, 59, 59, 999999999, sthlm)),
+		// Week 4. Sunday 18 January 23:30 UTC is Monday 00:30 in Stockholm.
+		statsCase(AdviceNurse, WaitingForPatient, time.Date(2026, 1, 18, 23, 30, 0, 0, time.UTC), none, at(1, 21, 0, 0)),
+		// Open with no DueAt: judged by DueDate, end of Wednesday 21: overdue.
+		statsCase(ContactMe, PartiallyAnswered, at(1, 19, 10, 0), none, none),
+		statsCase(BookAppointment, Withdrawn, at(1, 20, 9, 0), none, DueDate(at(1, 20, 9, 0))),
+		// Answer stamped a minute before receipt: counts as no time.
+		statsCase(ContactMe, Answered, at(1, 20, 12, 0), at(1, 20, 11, 59), DueDate(at(1, 20, 12, 0))),
+		// Due end of Friday 23: overdue.
+		statsCase(RenewSickLeave, Assigned, at(1, 21, 9, 0), none, DueDate(at(1, 21, 9, 0))),
+		// Received in the period, answered after it.
+		statsCase(AdviceNurse, Answered, at(1, 24, 12, 0), at(1, 26, 12, 0), DueDate(at(1, 24, 12, 0))),
+		// Sunday night: due end of Tuesday 27, not yet overdue.
+		statsCase(AdviceNurse, Received, at(1, 25, 23, 30), none, DueDate(at(1, 25, 23, 30))),
+		// Outside the period.
+		statsCase(RenewPrescription, Answered, at(1, 9, 10, 0), at(1, 12, 10, 0), none), // received before, answered in: 72h
+		statsCase(CancelAppointment, Received, to, none, none),                          // the period's end is exclusive
+		statsCase(RecordExtract, Assigned, at(1, 2, 9, 0), none, none),                  // old and overdue, but not the period's
+		nil,
+	}
+
+	want := Stats{
+		From: from, To: to, Now: now,
+		Received: 11,
+		ByType: map[Type]int{
+			BookAppointment:   3,
+			RenewPrescription: 2,
+			AdviceNurse:       3,
+			ContactMe:         2,
+			RenewSickLeave:    1,
+		},
+		ByStatus: map[Status]int{
+			Answered:          4,
+			Closed:            1,
+			Assigned:          2,
+			Received:          1,
+			WaitingForPatient: 1,
+			PartiallyAnswered: 1,
+			Withdrawn:         1,
+		},
+		Unanswered: 4,
+		Overdue:    2,
+		Answered:   5,
+		// Sorted: 0, 30m, 2h, 24h, 72h. Median rank ceil(2.5) = 3; P90 rank ceil(4.5) = 5.
+		Handling: HandlingTime{Count: 5, Median: 2 * time.Hour, P90: 72 * time.Hour},
+		HandlingByType: map[Type]HandlingTime{
+			BookAppointment:   {Count: 2, Median: 2 * time.Hour, P90: 24 * time.Hour},
+			RenewPrescription: {Count: 2, Median: 30 * time.Minute, P90: 72 * time.Hour},
+			ContactMe:         {Count: 1, Median: 0, P90: 0},
+		},
+		Weeks: []WeekCount{
+			{Year: 2026, Week: 3, Received: 4, Answered: 4},
+			{Year: 2026, Week: 4, Received: 7, Answered: 1},
+		},
+	}
+
+	got := ComputeStats(cs, from, to, now)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("ComputeStats:\n got %+v\nwant %+v", got, want)
+	}
+
+	// The builder, fed one at a time, agrees.
+	b := NewStatsBuilder(from, to, now)
+	for _, c := range cs {
+		b.Add(c)
+	}
+	if got := b.Result(); !reflect.DeepEqual(got, want) {
+		t.Errorf("StatsBuilder:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+func TestStatsWeeksAcrossNewYear(t *testing.T) {
+	sthlm := Stockholm()
+	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 9, 0, 0, 0, sthlm) }
+	var none time.Time
+	cs := []*Case{
+		statsCase(ContactMe, Closed, day(2025, 12, 29), day(2026, 1, 2), none), // Monday: 2026-W01
+		// Sunday 28 December 23:30 UTC is Monday 29 December in Stockholm: 2026-W01.
+		statsCase(ContactMe, Closed, time.Date(2025, 12, 28, 23, 30, 0, 0, time.UTC), none, none),
+		statsCase(ContactMe, Answered, day(2026, 12, 31), day(2027, 1, 4), none), // Thursday: 2026-W53
+		statsCase(ContactMe, Assigned, day(2027, 1, 1), none, none),              // Friday: still 2026-W53
+		statsCase(ContactMe, Assigned, day(2027, 1, 4), none, none),              // Monday: 2027-W01
+	}
+	// A zero from and to count everything.
+	got := ComputeStats(cs, time.Time{}, time.Time{}, day(2027, 1, 5))
+	want := []WeekCount{
+		{Year: 2026, Week: 1, Received: 2, Answered: 1}, // answered Friday 2 January 2026
+		{Year: 2026, Week: 53, Received: 2, Answered: 0},
+		{Year: 2027, Week: 1, Received: 1, Answered: 1},
+	}
+	if !reflect.DeepEqual(got.Weeks, want) {
+		t.Errorf("Weeks = %+v, want %+v", got.Weeks, want)
+	}
+	if got.Received != 5 || got.Answered != 2 || got.Unanswered != 2 {
+		t.Errorf("Received, Answered, Unanswered = %d, %d, %d; want 5, 2, 2", got.Received, got.Answered, got.Unanswered)
+	}
+}
+
+func TestNearestRank(t *testing.T) {
+	tests := []struct {
+		n           int
+		median, p90 time.Duration // with values 1..n
+	}{
+		{1, 1, 1},
+		{2, 1, 2},
+		{3, 2, 3},
+		{4, 2, 4},
+		{5, 3, 5},
+		{9, 5, 9},
+		{10, 5, 9},
+		{11, 6, 10},
+		{20, 10, 18},
+		{100, 50, 90},
+		{101, 51, 91},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.n), func(t *testing.T) {
+			// Given in reverse, so that sorting matters.
+			ds := make([]time.Duration, tt.n)
+			for i := range ds {
+				ds[i] = time.Duration(tt.n - i)
+			}
+			got := handlingTime(ds)
+			want := HandlingTime{Count: tt.n, Median: tt.median, P90: tt.p90}
+			if got != want {
+				t.Errorf("handlingTime(1..%d) = %+v, want %+v", tt.n, got, want)
+			}
+		})
+	}
+	if got := handlingTime(nil); got != (HandlingTime{}) {
+		t.Errorf("handlingTime(nil) = %+v, want zero", got)
+	}
+}
+
+func TestStatsBuilderResultIsACopy(t *testing.T) {
+	now := time.Date(2026, 1, 27, 12, 0, 0, 0, Stockholm())
+	b := NewStatsBuilder(time.Time{}, time.Time{}, now)
+	b.Add(statsCase(ContactMe, Received, now.Add(-time.Hour), time.Time{}, time.Time{}))
+	first := b.Result()
+	first.ByType[ContactMe] = 99
+	first.Weeks[0].Received = 99
+	b.Add(statsCase(ContactMe, Answered, now.Add(-2*time.Hour), now, time.Time{}))
+	second := b.Result()
+	if second.ByType[ContactMe] != 2 || second.Weeks[0].Received != 2 || second.Handling.Count != 1 {
+		t.Errorf("second Result = %+v; want 2 received, 1 answered", second)
+	}
+	if first.Received != 1 || first.Handling.Count != 0 {
+		t.Errorf("first Result changed by later Add: %+v", first)
+	}
+}
+
+// TestStatsHoldNoPatientData walks the Stats type: only counts, durations,
+// times and the Type and Status keys, nothing that could carry a person.
+func TestStatsHoldNoPatientData(t *testing.T) {
+	allowed := map[reflect.Type]bool{
+		reflect.TypeFor[Type]():   true,
+		reflect.TypeFor[Status](): true,
+	}
+	var walk func(path string, typ reflect.Type)
+	walk = func(path string, typ reflect.Type) {
+		if allowed[typ] {
+			return
+		}
+		switch typ.Kind() {
+		case reflect.Int, reflect.Int64:
+			return
+		case reflect.String, reflect.Interface, reflect.Pointer, reflect.Array, reflect.Func, reflect.Chan:
+			t.Errorf("%s is a %s: could carry patient data", path, typ)
+		case reflect.Map:
+			walk(path+"[key]", typ.Key())
+			walk(path+"[value]", typ.Elem())
+		case reflect.Slice:
+			walk(path+"[]", typ.Elem())
+		case reflect.Struct:
+			if typ == reflect.TypeFor[time.Time]() {
+				return
+			}
+			for i := 0; i < typ.NumField(); i++ {
+				f := typ.Field(i)
+				walk(path+"."+f.Name, f.Type)
+			}
+		default:
+			t.Errorf("%s has unexpected kind %s", path, typ.Kind())
+		}
+	}
+	walk("Stats", reflect.TypeFor[Stats]())
+}

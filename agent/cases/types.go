@@ -1,0 +1,245 @@
+package cases
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Types lists every case type the unit's forms may carry, in display order.
+var Types = []Type{
+	BookAppointment, ChangeAppointment, CancelAppointment,
+	RenewPrescription, RenewSickLeave, RecordExtract,
+	AdviceNurse, AdvicePsychologist, ChangeFamilyDoctor,
+	SymptomRegistration, ContactMe,
+}
+
+// KnownType reports whether t is one of Types.
+func KnownType(t Type) bool {
+	for _, x := range Types {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+// MaxTextRunes bounds the text of one message, in characters.
+const MaxTextRunes = 10000
+
+// Limits on what a submission may carry.
+const (
+	MaxNameRunes  = 200 // a patient's or guardian's name
+	MaxFields     = 100 // answers on one form
+	MaxFieldRunes = 4000
+	MaxLabelRunes = 200 // a field's name or label
+)
+
+// Submission is a case as the patient sent it through the central store.
+type Submission struct {
+	ID          ID // optional: the central store's id; a repeat delivery with it is a no-op
+	Type        Type
+	Patient     Person
+	Guardian    *Person // set when a guardian writes for a child under 13
+	Fields      []Field
+	Text        string
+	SubmittedAt time.Time
+}
+
+// ErrInvalidInput is wrapped by every *ValidationError.
+var ErrInvalidInput = errors.New("invalid input")
+
+// ValidationError is input the service refuses: a submission from the
+// central store, a filter, a personnummer to look up. It names the field and
+// the rule, never the value.
+type ValidationError struct {
+	Field  string // e.g. "patient.pnr", "guardian", "fields[3].value"
+	Reason string // English
+	sv     string // Swedish, for the UI
+}
+
+// Error describes the problem in English.
+func (e *ValidationError) Error() string { return "invalid " + e.Field + ": " + e.Reason }
+
+// Unwrap returns ErrInvalidInput.
+func (e *ValidationError) Unwrap() error { return ErrInvalidInput }
+
+// Swedish describes the problem for the user, in Swedish.
+func (e *ValidationError) Swedish() string {
+	if e.sv != "" {
+		return e.sv
+	}
+	return "Uppgifterna är ofullständiga eller felaktiga."
+}
+
+func invalid(field, reason, sv string) error {
+	return &ValidationError{Field: field, Reason: reason, sv: sv}
+}
+
+// validateSubmission checks sub and puts its personnummer in the 12-digit
+// form. Errors are *ValidationError and never carry the values.
+func validateSubmission(sub *Submission, now time.Time) error {
+	if sub.ID != "" && !validID(sub.ID) {
+		return invalid("id", "not a valid case id", "")
+	}
+	if !KnownType(sub.Type) {
+		return invalid("type", "not a known case type", "Okänd ärendetyp.")
+	}
+	if sub.SubmittedAt.IsZero() {
+		return invalid("submittedAt", "not set", "")
+	}
+	if err := checkPerson("patient", &sub.Patient, now); err != nil {
+		return err
+	}
+	if g := sub.Guardian; g != nil {
+		g2 := *g
+		if err := checkPerson("guardian", &g2, now); err != nil {
+			return err
+		}
+		sub.Guardian = &g2
+		switch {
+		case g2.PNR == sub.Patient.PNR:
+			return invalid("guardian", "is the patient", "Vårdnadshavaren och barnet kan inte vara samma person.")
+		case sub.Patient.PNR.AgeAt(sub.SubmittedAt) >= 13:
+			return invalid("guardian", "the patient is 13 or older",
+				"En vårdnadshavare kan bara skriva för barn under 13 år.")
+		case g2.PNR.AgeAt(sub.SubmittedAt) < 18:
+			return invalid("guardian", "the guardian is under 18", "Vårdnadshavaren måste vara minst 18 år.")
+		}
+	}
+	if strings.TrimSpace(sub.Text) == "" && len(sub.Fields) == 0 {
+		return invalid("text", "the submission has neither text nor fields", "Ärendet är tomt.")
+	}
+	if r := checkText(sub.Text, MaxTextRunes, true); r != "" {
+		return invalid("text", r, "")
+	}
+	if len(sub.Fields) > MaxFields {
+		return invalid("fields", fmt.Sprintf("more than %d fields", MaxFields), "")
+	}
+	for i, f := range sub.Fields {
+		for _, x := range [...]struct {
+			name, value string
+			max         int
+			multiline   bool
+		}{{"name", f.Name, MaxLabelRunes, false}, {"label", f.Label, MaxLabelRunes, false}, {"value", f.Value, MaxFieldRunes, true}} {
+			if r := checkText(x.value, x.max, x.multiline); r != "" {
+				return invalid(fmt.Sprintf("fields[%d].%s", i, x.name), r, "")
+			}
+		}
+		if f.Name == "" {
+			return invalid(fmt.Sprintf("fields[%d].name", i), "empty", "")
+		}
+	}
+	return nil
+}
+
+// checkPerson validates a patient or guardian, normalising the number.
+func checkPerson(field string, p *Person, now time.Time) error {
+	pnr, err := ParsePersonnummer(string(p.PNR), now)
+	if err != nil {
+		var pe *PersonnummerError
+		if errors.As(err, &pe) {
+			return invalid(field+".pnr", pe.Error(), pe.Swedish())
+		}
+		return invalid(field+".pnr", "not a valid personnummer", "")
+	}
+	p.PNR = pnr
+	if strings.TrimSpace(p.Name) == "" {
+		return invalid(field+".name", "empty", "Namn saknas.")
+	}
+	if r := checkText(p.Name, MaxNameRunes, false); r != "" {
+		return invalid(field+".name", r, "")
+	}
+	return nil
+}
+
+// checkText returns why s is not acceptable text of at most max characters,
+// or "". Line breaks and tabs are allowed only when multiline.
+func checkText(s string, max int, multiline bool) string {
+	if !utf8.ValidString(s) {
+		return "not valid UTF-8"
+	}
+	if utf8.RuneCountInString(s) > max {
+		return fmt.Sprintf("longer than %d characters", max)
+	}
+	for _, r := range s {
+		if multiline && (r == '\n' || r == '\r' || r == '\t') {
+			continue
+		}
+		if unicode.IsControl(r) || unicode.In(r, unicode.Zl, unicode.Zp) {
+			return "contains a control character"
+		}
+	}
+	return ""
+}
+
+// validID reports whether id is a case id as NewID writes it; ids from
+// callers are checked before they reach a log or the access log.
+func validID(id ID) bool {
+	_, err := ParseID(string(id))
+	return err == nil
+}
+
+// validHSAID reports whether s looks like an HSA-ID: 1–64 ASCII letters,
+// digits and hyphens. The check keeps names in logs and the access log
+// free of control characters.
+func validHSAID(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if !(b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// Filter selects the cases List returns. Its conditions all apply; the
+// zero Filter is every case of the unit, up to DefaultListLimit.
+type Filter struct {
+	Status   []Status // any of these statuses; empty for any
+	Assignee string   // the clinician's HSA-ID; "" for anyone
+	Type     Type     // "" for any
+	Overdue  bool     // only open cases past their due date
+	Limit    int      // 0 for DefaultListLimit; at most MaxListLimit
+}
+
+// check refuses a filter with unknown values.
+func (f Filter) check() error {
+	for _, st := range f.Status {
+		if !slices.Contains(statuses, st) {
+			return invalid("status", "not a known status", "")
+		}
+	}
+	switch {
+	case f.Assignee != "" && !validHSAID(f.Assignee):
+		return invalid("assignee", "not an HSA-ID", "")
+	case f.Type != "" && !KnownType(f.Type):
+		return invalid("type", "not a known case type", "Okänd ärendetyp.")
+	case f.Limit < 0 || f.Limit > MaxListLimit:
+		return invalid("limit", fmt.Sprintf("not between 0 and %d", MaxListLimit), "")
+	}
+	return nil
+}
+
+// statuses are all the statuses a stored case can have.
+var statuses = []Status{Received, Assigned, PartiallyAnswered, WaitingForPatient, Answered, Closed, Withdrawn}
+
+// cloneCase returns a deep copy of c.
+func cloneCase(c *Case) *Case {
+	d := *c
+	if c.Guardian != nil {
+		g := *c.Guardian
+		d.Guardian = &g
+	}
+	d.Fields = slices.Clone(c.Fields)
+	d.Messages = slices.Clone(c.Messages)
+	d.History = slices.Clone(c.History)
+	return &d
+}

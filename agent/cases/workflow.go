@@ -1,0 +1,379 @@
+package cases
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Errors a refused workflow command wraps; match with errors.Is.
+var (
+	// ErrNotAllowed: the actor may not do this (wrong role, not the assignee).
+	ErrNotAllowed = errors.New("not allowed")
+	// ErrIllegalTransition: the case's status does not allow the action.
+	ErrIllegalTransition = errors.New("illegal transition")
+	// ErrInvalidCommand: the command itself is malformed (missing text or
+	// assignee, the same assignee again, an unknown action, …).
+	ErrInvalidCommand = errors.New("invalid command")
+)
+
+// TransitionError is a refused workflow command. It names the action and the
+// case's status, never anything about the patient.
+type TransitionError struct {
+	Action Action
+	From   Status // "" for a case not yet received
+	Reason string // English, for logs and developers
+	Err    error  // ErrNotAllowed, ErrIllegalTransition, ErrInvalidCommand or ErrConflict
+	sv     string // Swedish, for the UI
+}
+
+// Error describes the refusal in English.
+func (e *TransitionError) Error() string {
+	if e.From == "" {
+		return fmt.Sprintf("%s refused: %s", e.Action, e.Reason)
+	}
+	return fmt.Sprintf("%s refused (case %s): %s", e.Action, e.From, e.Reason)
+}
+
+// Unwrap returns the sentinel error the refusal wraps.
+func (e *TransitionError) Unwrap() error { return e.Err }
+
+// Swedish describes the refusal for the user, in Swedish.
+func (e *TransitionError) Swedish() string {
+	if e.sv != "" {
+		return e.sv
+	}
+	switch {
+	case errors.Is(e.Err, ErrNotAllowed):
+		return "Du har inte behörighet att göra detta."
+	case errors.Is(e.Err, ErrIllegalTransition):
+		return "Det går inte att göra detta med ärendet i dess nuvarande status."
+	case errors.Is(e.Err, ErrConflict):
+		return "Ärendet har ändrats av någon annan. Ladda om sidan och försök igen."
+	}
+	return "Åtgärden kunde inte utföras."
+}
+
+// Command is a request to move a case through the workflow.
+type Command struct {
+	Action    Action
+	Assignee  string // HSA-ID: the clinician for Assign and Reassign
+	Text      string // the message for answers, counter-questions and follow-ups
+	Signature string // the clinician's personal signature, kept with staff messages
+	Version   uint64 // the case.Version the caller saw; 0 = don't check
+}
+
+// who is a set of the parties that may make a move.
+type who uint8
+
+const (
+	bySystem      who = 1 << iota // the gateway itself
+	byDistributor                 // staff with the Distributor role
+	byAssignee                    // staff with the Clinician role who has the case
+	byPatient                     // the patient or guardian, through the central store
+)
+
+// textRule says whether a command carries text.
+type textRule uint8
+
+const (
+	textNone textRule = iota
+	textOptional
+	textRequired
+)
+
+// assigneeRule says what a move does to the case's assignee.
+type assigneeRule uint8
+
+const (
+	keepAssignee   assigneeRule = iota
+	setAssignee                 // cmd.Assignee becomes the assignee (required)
+	changeAssignee              // as setAssignee, and it must differ from the current one
+	clearAssignee
+)
+
+// transition is one row of the workflow: action from any of the statuses
+// to a status, by whom, and what else changes.
+type transition struct {
+	action   Action
+	from     []Status // "" is a case not yet received
+	to       Status   // sameStatus keeps the status
+	who      who
+	text     textRule
+	assignee assigneeRule
+	message  MessageKind // appended when set
+	renewDue bool        // DueAt = DueDate(now)
+	answered bool        // sets AnsweredAt when zero
+	closed   bool        // sets ClosedAt
+	reopen   bool        // clears ClosedAt
+}
+
+// sameStatus in a transition's to keeps the case's status.
+const sameStatus Status = "="
+
+// active are the statuses in which a clinician has the case.
+var active = []Status{Assigned, PartiallyAnswered, WaitingForPatient}
+
+// answering are the statuses in which the assigned clinician may write.
+var answering = []Status{Assigned, PartiallyAnswered}
+
+// transitions is the workflow. Withdrawn appears in no from list: it is final.
+var transitions = []transition{
+	{action: Receive, from: []Status{""}, to: Received, who: bySystem,
+		text: textOptional, message: FromPatient, renewDue: true},
+	{action: Assign, from: []Status{Received}, to: Assigned, who: byDistributor,
+		assignee: setAssignee},
+	{action: Reassign, from: active, to: sameStatus, who: byDistributor,
+		assignee: changeAssignee},
+	{action: TakeBack, from: active, to: Received, who: byDistributor,
+		assignee: clearAssignee},
+	{action: HandBack, from: answering, to: Received, who: byAssignee,
+		assignee: clearAssignee},
+	{action: SendPartial, from: answering, to: PartiallyAnswered, who: byAssignee,
+		text: textRequired, message: PartialAnswer},
+	{action: SendCounter, from: answering, to: WaitingForPatient, who: byAssignee,
+		text: textRequired, message: CounterQuestion},
+	{action: SendAnswer, from: answering, to: Answered, who: byAssignee,
+		text: textRequired, message: Answer, answered: true},
+	{action: Close, from: []Status{Answered}, to: Closed, who: byDistributor | byAssignee | bySystem,
+		closed: true},
+	{action: Withdraw, from: []Status{Received, Assigned, PartiallyAnswered, WaitingForPatient}, to: Withdrawn,
+		who: byPatient},
+	{action: FollowUp, from: []Status{WaitingForPatient}, to: Assigned, who: byPatient,
+		text: textRequired, message: FromPatient, renewDue: true},
+	{action: FollowUp, from: []Status{Answered, Closed}, to: Received, who: byPatient,
+		text: textRequired, message: FromPatient, renewDue: true, assignee: clearAssignee, reopen: true},
+	{action: FollowUp, from: []Status{Received, Assigned, PartiallyAnswered}, to: sameStatus, who: byPatient,
+		text: textRequired, message: FromPatient},
+}
+
+// mayEver reports whether the actor is of a kind or role that w admits,
+// before looking at who has the case.
+func (w who) mayEver(a Actor) bool {
+	switch a.Kind {
+	case System:
+		return w&bySystem != 0
+	case Patient:
+		return w&byPatient != 0
+	case Staff:
+		if !validHSAID(a.HSAID) {
+			return false
+		}
+		return (w&byDistributor != 0 && a.Has(Distributor)) || (w&byAssignee != 0 && a.Has(Clinician))
+	}
+	return false
+}
+
+// may reports whether the actor may make the move on c.
+func (w who) may(a Actor, c *Case) bool {
+	switch a.Kind {
+	case System, Patient:
+		return w.mayEver(a)
+	case Staff:
+		if !validHSAID(a.HSAID) {
+			return false
+		}
+		if w&byDistributor != 0 && a.Has(Distributor) {
+			return true
+		}
+		return w&byAssignee != 0 && a.Has(Clinician) && c.Assignee != "" && c.Assignee == a.HSAID
+	}
+	return false
+}
+
+// Apply checks cmd against the workflow and, when it is allowed, applies it
+// to c at time now: status, assignee, due date, timestamps, the message
+// (with id msgID, written by actor.Name()) and a History event. A refused
+// command returns a *TransitionError and leaves c unchanged.
+func Apply(c *Case, actor Actor, cmd Command, now time.Time, msgID string) error {
+	t, err := check(c, actor, cmd, msgID)
+	if err != nil {
+		return err
+	}
+	from := c.Status
+	if t.to != sameStatus {
+		c.Status = t.to
+	}
+	switch t.assignee {
+	case setAssignee, changeAssignee:
+		c.Assignee = cmd.Assignee
+	case clearAssignee:
+		c.Assignee = ""
+	}
+	if t.renewDue {
+		c.DueAt = DueDate(now)
+	}
+	if t.answered && c.AnsweredAt.IsZero() {
+		c.AnsweredAt = now
+	}
+	if t.closed {
+		c.ClosedAt = now
+	}
+	if t.reopen {
+		c.ClosedAt = time.Time{}
+	}
+	if t.message != "" {
+		m := Message{ID: msgID, Kind: t.message, Author: actor.Name(), Text: cmd.Text, At: now}
+		if actor.Kind == Staff {
+			m.Signature = cmd.Signature
+		}
+		c.Messages = append(c.Messages, m)
+	}
+	c.History = append(c.History, Event{
+		At: now, Actor: actor.Name(), Action: cmd.Action,
+		From: from, To: c.Status, Assignee: c.Assignee,
+	})
+	return nil
+}
+
+// check validates cmd on c without changing anything and returns the row
+// that applies. The order of checks decides which error a caller sees:
+// the version, the actor's role, the case's status, who has the case, and
+// last the command's own fields.
+func check(c *Case, actor Actor, cmd Command, msgID string) (transition, error) {
+	refuse := func(err error, reason, sv string) (transition, error) {
+		return transition{}, &TransitionError{Action: cmd.Action, From: c.Status, Reason: reason, Err: err, sv: sv}
+	}
+	var rows []transition
+	for _, t := range transitions {
+		if t.action == cmd.Action {
+			rows = append(rows, t)
+		}
+	}
+	if len(rows) == 0 {
+		return refuse(ErrInvalidCommand, "not a workflow action", "Okänd åtgärd.")
+	}
+	if cmd.Version != 0 && cmd.Version != c.Version {
+		return refuse(ErrConflict, "the case was changed by someone else", "")
+	}
+	var anyone who
+	for _, t := range rows {
+		anyone |= t.who
+	}
+	if !anyone.mayEver(actor) {
+		return refuse(ErrNotAllowed, "the actor's role does not permit this action", "")
+	}
+	var t transition
+	found := false
+	for _, r := range rows {
+		for _, s := range r.from {
+			if s == c.Status {
+				t, found = r, true
+			}
+		}
+	}
+	if !found {
+		reason, sv := illegalReason(cmd.Action, c.Status)
+		return refuse(ErrIllegalTransition, reason, sv)
+	}
+	if !t.who.may(actor, c) {
+		reason, sv := notAssigneeReason(cmd.Action)
+		return refuse(ErrNotAllowed, reason, sv)
+	}
+	switch t.text {
+	case textNone:
+		if cmd.Text != "" {
+			return refuse(ErrInvalidCommand, "this action takes no text", "Den här åtgärden tar ingen text.")
+		}
+	case textRequired:
+		if strings.TrimSpace(cmd.Text) == "" {
+			return refuse(ErrInvalidCommand, "text is required", "Skriv ett meddelande först.")
+		}
+	}
+	if !utf8.ValidString(cmd.Text) || !utf8.ValidString(cmd.Signature) {
+		return refuse(ErrInvalidCommand, "text is not valid UTF-8", "Texten innehåller ogiltiga tecken.")
+	}
+	if utf8.RuneCountInString(cmd.Text)+utf8.RuneCountInString(cmd.Signature) > MaxTextRunes {
+		return refuse(ErrInvalidCommand, fmt.Sprintf("text is longer than %d characters", MaxTextRunes),
+			fmt.Sprintf("Texten är för lång (högst %d tecken).", MaxTextRunes))
+	}
+	if t.message != "" && msgID == "" {
+		return refuse(ErrInvalidCommand, "no message id", "")
+	}
+	switch t.assignee {
+	case setAssignee, changeAssignee:
+		if cmd.Assignee == "" {
+			return refuse(ErrInvalidCommand, "an assignee is required", "Välj vem som ska ha ärendet.")
+		}
+		if !validHSAID(cmd.Assignee) {
+			return refuse(ErrInvalidCommand, "the assignee is not a valid HSA-ID", "Mottagaren har inget giltigt HSA-id.")
+		}
+		if t.assignee == changeAssignee && cmd.Assignee == c.Assignee {
+			return refuse(ErrInvalidCommand, "the case already has this assignee",
+				"Ärendet har redan den ärendehanteraren. Välj någon annan.")
+		}
+	default:
+		if cmd.Assignee != "" {
+			return refuse(ErrInvalidCommand, "this action takes no assignee", "Den här åtgärden tar ingen mottagare.")
+		}
+	}
+	return t, nil
+}
+
+// illegalReason explains why action cannot start from status.
+func illegalReason(action Action, from Status) (string, string) {
+	switch from {
+	case "":
+		return "the case has not been received", "Ärendet är inte mottaget."
+	case Withdrawn:
+		return "the patient has withdrawn the case", "Ärendet är återkallat av patienten."
+	case Answered:
+		return "the case is already answered", "Ärendet är redan besvarat."
+	case Closed:
+		return "the case is closed", "Ärendet är avslutat."
+	}
+	switch action {
+	case Receive:
+		return "the case is already received", "Ärendet är redan mottaget."
+	case Assign:
+		return "the case is already assigned", "Ärendet är redan tilldelat. Använd Flytta i stället."
+	case Reassign, TakeBack, HandBack, SendPartial, SendCounter, SendAnswer:
+		if from == Received {
+			return "the case is not assigned", "Ärendet är inte tilldelat någon."
+		}
+		if from == WaitingForPatient {
+			return "the case is waiting for the patient", "Ärendet väntar på svar från patienten."
+		}
+	case Close:
+		return "only an answered case can be closed", "Bara ett besvarat ärende kan avslutas."
+	}
+	return fmt.Sprintf("not allowed from status %s", from),
+		"Det går inte att göra detta med ärendet i dess nuvarande status."
+}
+
+// notAssigneeReason explains why a clinician who does not have the case
+// cannot make the move.
+func notAssigneeReason(action Action) (string, string) {
+	switch action {
+	case SendPartial, SendCounter, SendAnswer:
+		return "only the assigned clinician can answer", "Bara den som har ärendet kan svara."
+	case HandBack:
+		return "only the assigned clinician can hand the case back", "Bara den som har ärendet kan lämna tillbaka det."
+	case Close:
+		return "only a distributor or the assigned clinician can close the case",
+			"Bara ärendemottagaren eller den som har ärendet kan avsluta det."
+	}
+	return "the actor may not do this to this case", ""
+}
+
+// CanRead reports whether actor may read c's content: a distributor every
+// case (of the unit the store holds), a clinician only the cases assigned to
+// them, the unit administrator and the auditor none (they see statistics and
+// the access log), the patient side and the system every case (the sync).
+func CanRead(actor Actor, c *Case) bool {
+	switch actor.Kind {
+	case Patient, System:
+		return true
+	case Staff:
+		if !validHSAID(actor.HSAID) {
+			return false
+		}
+		if actor.Has(Distributor) {
+			return true
+		}
+		return actor.Has(Clinician) && c.Assignee != "" && c.Assignee == actor.HSAID
+	}
+	return false
+}
