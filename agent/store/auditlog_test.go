@@ -127,4 +127,3 @@ func TestAuditTamperDetected(t *testing.T) {
 }
 
 var savedHead []byte
-

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"clinicgw/agent/cases"
 )
@@ -103,7 +104,7 @@ func Open(ctx context.Context, path string, kek KEK, opts Options) (*DB, error) 
 		Timeout:      opts.LockTimeout,
 		FreelistType: bolt.FreelistMapType,
 	})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("open store %s: it is in use by another clinicgw process", path)
 	}
 	if err != nil {

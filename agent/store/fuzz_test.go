@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"testing"
-
 )
 
 func fuzzSealer(t testing.TB) *sealer {
@@ -47,4 +46,3 @@ func FuzzCaseRecord(f *testing.F) {
 		}
 	})
 }
-

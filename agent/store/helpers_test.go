@@ -17,10 +17,6 @@ const testUnit = "SE2321000016-TEST"
 
 var ctx = context.Background()
 
-type fixedClock struct{ t time.Time }
-
-func (c fixedClock) Now() time.Time { return c.t }
-
 // testStore opens a new store with a new key file in a temp dir.
 func testStore(t testing.TB) (*DB, string) {
 	t.Helper()

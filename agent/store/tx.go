@@ -19,9 +19,9 @@ const maxIDLen = 64
 
 // tx implements cases.Tx over one bbolt transaction.
 type tx struct {
-	btx    *bolt.Tx
-	s      *sealer
-	unit   string
+	btx  *bolt.Tx
+	s    *sealer
+	unit string
 	// head is the access log's head as of this transaction, loaded on the
 	// first append and sealed back once, by flush, before commit.
 	head      audit.Head
@@ -222,7 +222,7 @@ func (t *tx) DueBefore(limit time.Time, fn func(cases.ID, time.Time) bool) error
 	end := timeKey(limit)
 	c := t.bucket(bucketByDue).Cursor()
 	for k, _ := c.First(); k != nil && bytes.Compare(k[:8], end) < 0; k, _ = c.Next() {
-		due := time.Unix(0, int64(binary.BigEndian.Uint64(k[:8])))
+		due := time.Unix(0, int64(binary.BigEndian.Uint64(k[:8]))).UTC()
 		if !fn(cases.ID(k[8:]), due) {
 			return nil
 		}

@@ -1,0 +1,59 @@
+# clinicgw — build, demo and test. `make test` is what CI runs (.ci/run).
+# Every target that builds or runs installs what is missing first (deps).
+
+GO          ?= go
+OUT         ?= /tmp/clinicgw-build
+VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+BENCHTIME   ?= 200ms
+FUZZTIME    ?= 1m
+CRASH_ROUNDS ?= 1000
+DEMO_ARGS   ?=
+TESTFLAGS   ?= -count=1 -timeout 15m
+
+.PHONY: all deps build demo test check bench fuzz soak
+
+all: build
+
+# Installs the Debian packages the build and tests need, only those missing.
+deps:
+	@.ci/deps
+
+# The binary goes outside the work tree (OUT), so the repo needs no ignore file.
+build: deps
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(OUT)/clinicgw ./cmd/clinicgw
+	@echo "built $(OUT)/clinicgw"
+
+# A seeded clinic in a fresh temporary folder: cases, workflow, statistics,
+# access-log verification. DEMO_ARGS="--cases 1000 --dir DIR" to change it.
+demo: deps
+	$(GO) run ./cmd/clinicgw demo $(DEMO_ARGS)
+
+test: deps
+	$(GO) vet ./...
+	$(GO) test $(TESTFLAGS) ./...
+
+# vet, staticcheck, then the whole suite.
+check: deps
+	$(GO) vet ./...
+	$(STATICCHECK) ./...
+	$(GO) test $(TESTFLAGS) ./...
+
+# Benchmarks of the service's packages; BENCHTIME per benchmark.
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -timeout 30m ./agent/...
+
+# Every fuzz target in the module, FUZZTIME each, one after another.
+fuzz: deps
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		list=$$($(GO) test -list '^Fuzz' "$$pkg"); \
+		for target in $$(echo "$$list" | grep '^Fuzz' || true); do \
+			echo "fuzz $$pkg $$target for $(FUZZTIME)"; \
+			$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) "$$pkg"; \
+		done; \
+	done
+
+# The store's crash test, CRASH_ROUNDS rounds: a writer killed at random
+# points must lose and duplicate nothing.
+soak: deps
+	CLINICGW_CRASH_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestCrash -timeout 60m ./agent/store/

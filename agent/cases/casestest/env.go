@@ -1,0 +1,230 @@
+package casestest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"clinicgw/agent/audit"
+	"clinicgw/agent/cases"
+)
+
+// The parties of the suite: a distributor, the clinician who gets the
+// cases (clinA), another clinician, a unit administrator, an auditor and
+// the patient.
+const (
+	hsaDist    = "SE2321000016-D001"
+	hsaClinA   = "SE2321000016-C001"
+	hsaClinB   = "SE2321000016-C002"
+	hsaAdmin   = "SE2321000016-U001"
+	hsaAuditor = "SE2321000016-G001"
+)
+
+var (
+	dist    = cases.Actor{Kind: cases.Staff, HSAID: hsaDist, Roles: []cases.Role{cases.Distributor}}
+	clinA   = cases.Actor{Kind: cases.Staff, HSAID: hsaClinA, Roles: []cases.Role{cases.Clinician}}
+	clinB   = cases.Actor{Kind: cases.Staff, HSAID: hsaClinB, Roles: []cases.Role{cases.Clinician}}
+	admin   = cases.Actor{Kind: cases.Staff, HSAID: hsaAdmin, Roles: []cases.Role{cases.UnitAdmin}}
+	auditor = cases.Actor{Kind: cases.Staff, HSAID: hsaAuditor, Roles: []cases.Role{cases.Auditor}}
+	patient = cases.Actor{Kind: cases.Patient}
+)
+
+// The scaffolding of RunServiceSuite. None of it depends on a particular
+// store: the suite reaches its store only through the cases.Store interface.
+
+// fakeClock is a cases.Clock that moves only when told to.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *fakeClock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
+
+// countingStore counts the transactions that write.
+type countingStore struct {
+	cases.Store
+	mu      sync.Mutex
+	updates int
+}
+
+func (s *countingStore) Update(ctx context.Context, fn func(cases.Tx) error) error {
+	s.mu.Lock()
+	s.updates++
+	s.mu.Unlock()
+	return s.Store.Update(ctx, fn)
+}
+
+func (s *countingStore) count() int { s.mu.Lock(); defer s.mu.Unlock(); return s.updates }
+
+// env is one test's service on a fresh store. It uses the store only
+// through the cases.Store interface, so the suite runs on any implementation.
+type env struct {
+	t                      *testing.T
+	ctx                    context.Context
+	svc                    *cases.Service
+	store                  *countingStore
+	clock                  *fakeClock
+	logs                   *syncBuffer
+	adult, child, guardian cases.Personnummer
+}
+
+func newEnv(t *testing.T, newStore func(*testing.T) cases.Store) *env {
+	logs := new(syncBuffer)
+	e := &env{logs: logs,
+		t: t, ctx: t.Context(), store: &countingStore{Store: newStore(t)},
+		clock:    &fakeClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, cases.Stockholm())}, // a Monday
+		adult:    cases.SyntheticPersonnummer(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 980),
+		child:    cases.SyntheticPersonnummer(time.Date(2019, 1, 15, 0, 0, 0, 0, time.UTC), 981),
+		guardian: cases.SyntheticPersonnummer(time.Date(1985, 9, 30, 0, 0, 0, 0, time.UTC), 982),
+	}
+	svc, err := cases.NewService(cases.ServiceConfig{
+		Unit: Unit, Store: e.store, Clock: e.clock, Rand: rand.NewChaCha8([32]byte{1}),
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.svc = svc
+	t.Cleanup(func() {
+		out := logs.String()
+		for _, canary := range []string{string(e.adult), e.adult.String(), string(e.child), canaryName, canaryText} {
+			if strings.Contains(out, canary) {
+				t.Errorf("technical log carries patient data %q:\n%s", canary, out)
+			}
+		}
+	})
+	return e
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.b.String() }
+
+var _ io.Writer = (*syncBuffer)(nil)
+
+// need(v, err)(t) returns v, failing t on err.
+func need[T any](v T, err error) func(*testing.T) T {
+	return func(t *testing.T) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+}
+
+func (e *env) sub() cases.Submission {
+	return cases.Submission{
+		Type: cases.AdviceNurse, Patient: cases.Person{PNR: e.adult, Name: canaryName}, Text: canaryText,
+		Fields:      []cases.Field{{Name: "symptom", Label: "Besvär", Value: canaryText}},
+		SubmittedAt: e.clock.Now().Add(-time.Minute),
+	}
+}
+
+func (e *env) receive() *cases.Case {
+	e.t.Helper()
+	return need(e.svc.Receive(e.ctx, e.sub()))(e.t)
+}
+
+func (e *env) do(a cases.Actor, id cases.ID, cmd cases.Command) *cases.Case {
+	e.t.Helper()
+	return need(e.svc.Do(e.ctx, a, id, cmd))(e.t)
+}
+
+// records returns the access-log records of the actor named name.
+func (e *env) records(name string) []audit.Record {
+	e.t.Helper()
+	var rs []audit.Record
+	err := e.store.View(e.ctx, func(tx cases.ReadTx) error {
+		return tx.AuditByActor(name, func(r audit.Record) bool { rs = append(rs, r); return true })
+	})
+	return need(rs, err)(e.t)
+}
+
+func (e *env) patientRecords(pnr cases.Personnummer) int {
+	e.t.Helper()
+	n := 0
+	err := e.store.View(e.ctx, func(tx cases.ReadTx) error {
+		return tx.AuditByPatient(pnr, func(audit.Record) bool { n++; return true })
+	})
+	return need(n, err)(e.t)
+}
+
+// anyCase as want.CaseID in oneAudit matches any non-empty case id.
+const anyCase = "<any>"
+
+// oneAudit runs fn and checks that it wrote exactly one access-log record
+// equal to want, with Time the clock's now and Unit the suite's Unit.
+func (e *env) oneAudit(want audit.Entry, fn func()) {
+	e.t.Helper()
+	before, beforeP := len(e.records(want.Actor)), e.patientRecords(e.adult)
+	fn()
+	rs := e.records(want.Actor)
+	if len(rs) != before+1 {
+		e.t.Fatalf("%d access-log records for %s, want %d", len(rs), want.Actor, before+1)
+	}
+	wantP := beforeP
+	if want.Patient == string(e.adult) {
+		wantP++
+	}
+	if got := e.patientRecords(e.adult); got != wantP {
+		e.t.Errorf("%d access-log records about the patient, want %d", got, wantP)
+	}
+	got := rs[len(rs)-1].Entry
+	want.Time, want.Unit = e.clock.Now(), Unit
+	if !got.Time.Equal(want.Time) {
+		e.t.Errorf("entry time %v, want %v", got.Time, want.Time)
+	}
+	got.Time = want.Time
+	if want.CaseID == anyCase && got.CaseID != "" {
+		want.CaseID = got.CaseID
+	}
+	if got != want {
+		e.t.Errorf("entry\n %+v, want\n %+v", got, want)
+	}
+}
+
+func caseEntry(actor cases.Actor, a cases.Action, c *cases.Case, o audit.Outcome) audit.Entry {
+	return audit.Entry{Actor: actor.Name(), Action: string(a), CaseID: string(c.ID), Patient: string(c.Patient.PNR), Outcome: o}
+}
+
+func sameJSON(t *testing.T, got, want *cases.Case) {
+	t.Helper()
+	g, w := mustJSON(t, got), mustJSON(t, want)
+	if !bytes.Equal(g, w) {
+		t.Errorf("case\n%s\nwant\n%s", g, w)
+	}
+}
+
+func wantErr(t *testing.T, err, target error) {
+	t.Helper()
+	if !errors.Is(err, target) {
+		t.Fatalf("error %v, want %v", err, target)
+	}
+}
+
+func mustJSON(t *testing.T, c *cases.Case) []byte {
+	t.Helper()
+	b, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

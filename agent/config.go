@@ -1,0 +1,378 @@
+package agent
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"text/template"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/pelletier/go-toml/v2"
+)
+
+// ConfigFileName is the name `clinicgw init` gives the configuration file.
+const ConfigFileName = "clinicgw.toml"
+
+// Defaults for keys that may be left out of the file.
+const (
+	DefaultStorePath = "store.db"
+	DefaultKeyFile   = "kek.key"
+)
+
+// Config is the gateway's configuration, as read from its TOML file.
+// Relative paths in it are relative to the folder of the file it was
+// loaded from (or last written to); use StorePath and KeyFilePath.
+type Config struct {
+	Unit  UnitConfig  `toml:"unit"`
+	Store StoreConfig `toml:"store"`
+
+	path string // absolute path of the file, "" if never loaded or written
+}
+
+// UnitConfig names the care unit the gateway serves.
+type UnitConfig struct {
+	HSAID string `toml:"hsa_id"` // the care unit's HSA-ID
+	Name  string `toml:"name"`   // its name, as staff know it
+}
+
+// StoreConfig says where the encrypted store and its key live.
+type StoreConfig struct {
+	Path    string `toml:"path"`     // the bbolt file
+	KeyFile string `toml:"key_file"` // the key-encryption key, mode 0600
+}
+
+// hsaIDPattern is the shape of an HSA-ID (Inera, Katalogtjänst HSA):
+// "SE", the issuing organisation's number — 10 digits, or 12 when written
+// with the "16" prefix of the 12-digit form, as in SE162321000255-O10951 —
+// a hyphen, then one or more ASCII letters or digits (no å, ä, ö or @).
+// The whole id is at most 31 characters (hsaIDMaxLen).
+// Example: SE2321000016-15ZM.
+var hsaIDPattern = regexp.MustCompile(`^SE(16)?[0-9]{10}-[A-Za-z0-9]+$`)
+
+const hsaIDMaxLen = 31
+
+// ValidHSAID reports whether s has the shape of an HSA-ID. It does not
+// check that the id exists in the HSA directory.
+func ValidHSAID(s string) bool {
+	return len(s) <= hsaIDMaxLen && hsaIDPattern.MatchString(s)
+}
+
+// DefaultConfig returns a configuration for the given care unit with
+// every other key at its default.
+func DefaultConfig(unitHSAID, unitName string) *Config {
+	return &Config{
+		Unit:  UnitConfig{HSAID: unitHSAID, Name: unitName},
+		Store: StoreConfig{Path: DefaultStorePath, KeyFile: DefaultKeyFile},
+	}
+}
+
+// LoadConfig reads and validates the configuration file at path. Keys left
+// out take their defaults; an unknown key, a value of the wrong type or a
+// value that fails Validate is an error naming the file, and where known
+// the line and the key.
+func LoadConfig(path string) (*Config, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	data, err := os.ReadFile(abs)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("config %s: no such file (create one with `clinicgw init`)", path)
+		}
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	c := DefaultConfig("", "")
+	dec := toml.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(c); err != nil {
+		return nil, decodeError(path, err)
+	}
+	c.path = abs
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Path is the absolute path of the file the configuration was loaded from
+// or last written to; "" if neither.
+func (c *Config) Path() string { return c.path }
+
+// StorePath is store.path, resolved against the configuration file's folder.
+func (c *Config) StorePath() string { return c.resolve(c.Store.Path) }
+
+// KeyFilePath is store.key_file, resolved against the configuration file's
+// folder.
+func (c *Config) KeyFilePath() string { return c.resolve(c.Store.KeyFile) }
+
+func (c *Config) resolve(p string) string {
+	if p == "" || filepath.IsAbs(p) || c.path == "" {
+		return p
+	}
+	return filepath.Join(filepath.Dir(c.path), p)
+}
+
+// Validate checks every value. The error names each key that is wrong and
+// says what is expected; several problems are joined into one error.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{key}, args...)...))
+	}
+
+	switch id := c.Unit.HSAID; {
+	case id == "":
+		bad("unit.hsa_id", "missing; expected the care unit's HSA-ID, like SE2321000016-15ZM")
+	case !ValidHSAID(id):
+		bad("unit.hsa_id", "%q is not an HSA-ID; expected SE, the 10-digit organisation number, a hyphen and letters or digits (at most %d characters in all), like SE2321000016-15ZM", id, hsaIDMaxLen)
+	}
+
+	switch name := c.Unit.Name; {
+	case strings.TrimSpace(name) == "":
+		bad("unit.name", "missing; expected the care unit's name, like \"Vårdcentralen Exempel\"")
+	case !printable(name):
+		bad("unit.name", "expected printable text on one line")
+	case utf8.RuneCountInString(name) > 200:
+		bad("unit.name", "too long; expected at most 200 characters")
+	}
+
+	for _, f := range []struct{ key, value string }{
+		{"store.path", c.Store.Path},
+		{"store.key_file", c.Store.KeyFile},
+	} {
+		switch {
+		case strings.TrimSpace(f.value) == "":
+			bad(f.key, "missing; expected a file path (relative paths are relative to the configuration file's folder)")
+		case !printable(f.value):
+			bad(f.key, "expected a file path on one line, without control characters")
+		case strings.HasSuffix(f.value, "/") || strings.HasSuffix(f.value, string(filepath.Separator)):
+			bad(f.key, "%q is a folder; expected a file path", f.value)
+		}
+	}
+	if c.Store.Path != "" && c.StorePath() == c.KeyFilePath() {
+		bad("store.key_file", "is the same file as store.path; expected a separate file")
+	}
+	return errors.Join(errs...)
+}
+
+func printable(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// configKeys describes every key the file may hold, for error messages.
+var configKeys = map[string]string{
+	"unit":           "a table",
+	"unit.hsa_id":    "a quoted string (the care unit's HSA-ID)",
+	"unit.name":      "a quoted string (the care unit's name)",
+	"store":          "a table",
+	"store.path":     "a quoted string (a file path)",
+	"store.key_file": "a quoted string (a file path)",
+}
+
+// decodeError turns the TOML library's errors into ones that name the
+// file, line, column and key in words an administrator can act on.
+func decodeError(path string, err error) error {
+	var strict *toml.StrictMissingError
+	if errors.As(err, &strict) {
+		errs := make([]error, 0, len(strict.Errors))
+		for i := range strict.Errors {
+			de := &strict.Errors[i]
+			line, col := de.Position()
+			key := strings.Join(de.Key(), ".")
+			msg := fmt.Sprintf("config %s:%d:%d: unknown key %q", path, line, col, key)
+			if s := closestKey(key); s != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", s)
+			}
+			errs = append(errs, errors.New(msg))
+		}
+		return errors.Join(errs...)
+	}
+	var de *toml.DecodeError
+	if errors.As(err, &de) {
+		line, col := de.Position()
+		key := strings.Join(de.Key(), ".")
+		msg := strings.TrimPrefix(de.Error(), "toml: ")
+		if found, ok := strings.CutPrefix(msg, "cannot decode TOML "); ok {
+			found, _, _ = strings.Cut(found, " ")
+			if want, known := configKeys[key]; known {
+				msg = fmt.Sprintf("expected %s, found %s %s", want, article(found), found)
+			}
+		}
+		if key != "" {
+			return fmt.Errorf("config %s:%d:%d: %s: %s", path, line, col, key, msg)
+		}
+		return fmt.Errorf("config %s:%d:%d: %s", path, line, col, msg)
+	}
+	return fmt.Errorf("config %s: %w", path, err)
+}
+
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
+}
+
+// closestKey returns the known key nearest to key by edit distance, if it
+// is near enough to be a likely typo.
+func closestKey(key string) string {
+	best, bestDist := "", 3
+	keys := make([]string, 0, len(configKeys))
+	for k := range configKeys {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if d := editDistance(key, k); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+var configTemplate = template.Must(template.New("config").Funcs(template.FuncMap{"q": tomlString}).Parse(
+	`# clinicgw configuration
+# TOML (https://toml.io). An unknown key is an error; relative paths are
+# relative to this file's folder.
+
+[unit]
+# The care unit's HSA-ID, like SE2321000016-15ZM.
+hsa_id = {{q .Unit.HSAID}}
+# The care unit's name, as staff know it.
+name = {{q .Unit.Name}}
+
+[store]
+# The encrypted store (a bbolt file).
+path = {{q .Store.Path}}
+# The key-encryption key that wraps the store's keys; mode 0600, readable
+# only by the service. Keep a copy offline: without it the store is unreadable.
+key_file = {{q .Store.KeyFile}}
+`))
+
+// Write validates the configuration and writes it, with comments, to path
+// with mode 0640. The write is atomic: a temporary file in the same folder
+// is written, synced and renamed over path, so a crash leaves either the
+// old file or the new one. Afterwards relative paths resolve against path's
+// folder.
+func (c *Config) Write(path string) (err error) {
+	if err := c.Validate(); err != nil {
+		return fmt.Errorf("write config %s: %w", path, err)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return fmt.Errorf("write config %s: %w", path, err)
+	}
+	var buf bytes.Buffer
+	if err := configTemplate.Execute(&buf, c); err != nil {
+		return fmt.Errorf("write config %s: %w", path, err)
+	}
+	dir := filepath.Dir(abs)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(abs)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("write config: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err := tmp.Chmod(0o640); err != nil {
+		return fmt.Errorf("write config: %w", err)
+	}
+	if _, err := tmp.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("write config: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("write config: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write config: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), abs); err != nil {
+		return fmt.Errorf("write config: %w", err)
+	}
+	if err := syncDir(dir); err != nil {
+		return fmt.Errorf("write config: %w", err)
+	}
+	c.path = abs
+	return nil
+}
+
+// syncDir makes a rename in dir durable. Where the system refuses to sync
+// a folder (Windows), that is left to the system and is not an error.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, fs.ErrInvalid) && !errors.Is(err, fs.ErrPermission) {
+		return err
+	}
+	return nil
+}
+
+// tomlString quotes s as a TOML basic string.
+func tomlString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '"':
+			b.WriteString(`\"`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\r':
+			b.WriteString(`\r`)
+		default:
+			if r < 0x20 || r == 0x7f {
+				fmt.Fprintf(&b, `\u%04X`, r)
+			} else {
+				b.WriteRune(r)
+			}
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}

@@ -1,0 +1,251 @@
+package agent
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const validConfig = `# clinicgw configuration
+[unit]
+hsa_id = "SE2321000016-15ZM"   # the care unit's HSA-ID
+name = "Vårdcentralen Exempel"
+[store]
+path = "store.db"
+key_file = "kek.key"
+`
+
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestConfigLoad(t *testing.T) {
+	tests := []struct {
+		name    string
+		content string
+		wantErr []string // substrings the error must hold; nil: no error
+		check   func(t *testing.T, c *Config)
+	}{
+		{
+			name:    "valid",
+			content: validConfig,
+			check: func(t *testing.T, c *Config) {
+				if c.Unit.HSAID != "SE2321000016-15ZM" || c.Unit.Name != "Vårdcentralen Exempel" {
+					t.Errorf("unit = %+v", c.Unit)
+				}
+				if c.Store.Path != "store.db" || c.Store.KeyFile != "kek.key" {
+					t.Errorf("store = %+v", c.Store)
+				}
+			},
+		},
+		{
+			name:    "defaults for the store",
+			content: "[unit]\nhsa_id = \"SE162321000255-O10951\"\nname = \"Test\"\n",
+			check: func(t *testing.T, c *Config) {
+				if c.Store.Path != DefaultStorePath || c.Store.KeyFile != DefaultKeyFile {
+					t.Errorf("store = %+v, want defaults", c.Store)
+				}
+			},
+		},
+		{
+			name:    "unknown key",
+			content: strings.Replace(validConfig, "key_file =", "keyfile =", 1),
+			wantErr: []string{"clinicgw.toml:7:", `unknown key "store.keyfile"`, `did you mean "store.key_file"`},
+		},
+		{
+			name:    "unknown table",
+			content: validConfig + "[uplink]\nurl = \"x\"\n",
+			wantErr: []string{"clinicgw.toml:8:", `unknown key "uplink"`},
+		},
+		{
+			name:    "wrong type",
+			content: strings.Replace(validConfig, `name = "Vårdcentralen Exempel"`, "name = 42", 1),
+			wantErr: []string{"clinicgw.toml:4:", "unit.name", "expected a quoted string", "found an integer"},
+		},
+		{
+			name:    "not TOML",
+			content: "[unit\n",
+			wantErr: []string{"clinicgw.toml:1:"},
+		},
+		{
+			name:    "missing hsa_id",
+			content: strings.Replace(validConfig, `hsa_id = "SE2321000016-15ZM"`, "", 1),
+			wantErr: []string{"unit.hsa_id: missing"},
+		},
+		{
+			name:    "bad hsa_id",
+			content: strings.Replace(validConfig, "SE2321000016-15ZM", "SE232100-0016-15ZM", 1),
+			wantErr: []string{"unit.hsa_id", `"SE232100-0016-15ZM" is not an HSA-ID`},
+		},
+		{
+			name:    "hsa_id with å",
+			content: strings.Replace(validConfig, "SE2321000016-15ZM", "SE2321000016-Å1", 1),
+			wantErr: []string{"unit.hsa_id", "is not an HSA-ID"},
+		},
+		{
+			name:    "hsa_id too long",
+			content: strings.Replace(validConfig, "SE2321000016-15ZM", "SE2321000016-"+strings.Repeat("A", 19), 1),
+			wantErr: []string{"unit.hsa_id", "at most 31"},
+		},
+		{
+			name:    "missing name and two problems at once",
+			content: strings.Replace(strings.Replace(validConfig, `name = "Vårdcentralen Exempel"`, `name = " "`, 1), `path = "store.db"`, `path = "kek.key"`, 1),
+			wantErr: []string{"unit.name: missing", "store.key_file: is the same file as store.path"},
+		},
+		{
+			name:    "empty store path",
+			content: strings.Replace(validConfig, `path = "store.db"`, `path = ""`, 1),
+			wantErr: []string{"store.path: missing"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := writeFile(t, t.TempDir(), "clinicgw.toml", tt.content)
+			c, err := LoadConfig(p)
+			if tt.wantErr == nil {
+				if err != nil {
+					t.Fatalf("LoadConfig: %v", err)
+				}
+				if tt.check != nil {
+					tt.check(t, c)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("LoadConfig succeeded, want error with %q", tt.wantErr)
+			}
+			for _, want := range tt.wantErr {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not contain %q", err, want)
+				}
+			}
+		})
+	}
+}
+
+func TestConfigMissingFile(t *testing.T) {
+	_, err := LoadConfig(filepath.Join(t.TempDir(), "nope.toml"))
+	if err == nil || !strings.Contains(err.Error(), "nope.toml") || !strings.Contains(err.Error(), "clinicgw init") {
+		t.Fatalf("err = %v, want one naming the file and clinicgw init", err)
+	}
+}
+
+func TestConfigPathResolution(t *testing.T) {
+	dir := t.TempDir()
+	abs := filepath.Join(t.TempDir(), "elsewhere", "kek.key")
+	tests := []struct {
+		name              string
+		path, keyFile     string
+		wantPath, wantKey string
+	}{
+		{"relative", "store.db", "kek.key", filepath.Join(dir, "store.db"), filepath.Join(dir, "kek.key")},
+		{"relative subfolder", "data/store.db", "../keys/kek.key", filepath.Join(dir, "data", "store.db"), filepath.Join(filepath.Dir(dir), "keys", "kek.key")},
+		{"absolute", "store.db", abs, filepath.Join(dir, "store.db"), abs},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := DefaultConfig("SE2321000016-15ZM", "Test")
+			c.Store.Path, c.Store.KeyFile = tt.path, tt.keyFile
+			p := filepath.Join(dir, ConfigFileName)
+			if err := c.Write(p); err != nil {
+				t.Fatal(err)
+			}
+			// Load through a relative path from another working directory:
+			// resolution follows the file, not the working directory.
+			t.Chdir(filepath.Dir(dir))
+			got, err := LoadConfig(filepath.Join(filepath.Base(dir), ConfigFileName))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.StorePath() != tt.wantPath {
+				t.Errorf("StorePath = %q, want %q", got.StorePath(), tt.wantPath)
+			}
+			if got.KeyFilePath() != tt.wantKey {
+				t.Errorf("KeyFilePath = %q, want %q", got.KeyFilePath(), tt.wantKey)
+			}
+			if got.Store.Path != tt.path || got.Store.KeyFile != tt.keyFile {
+				t.Errorf("raw store = %+v, want as written", got.Store)
+			}
+		})
+	}
+}
+
+func TestConfigWriteRoundTrip(t *testing.T) {
+	names := []string{
+		"Vårdcentralen Exempel",
+		`Mottagningen "Ö" \ Norr`,
+		"Barn- & ungdomsmedicin",
+	}
+	for _, name := range names {
+		dir := t.TempDir()
+		p := filepath.Join(dir, ConfigFileName)
+		c := DefaultConfig("SE2321000016-15ZM", name)
+		if err := c.Write(p); err != nil {
+			t.Fatal(err)
+		}
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if perm := fi.Mode().Perm(); perm != 0o640 {
+			t.Errorf("mode = %v, want 0640", perm)
+		}
+		data, _ := os.ReadFile(p)
+		if !strings.HasPrefix(string(data), "# clinicgw configuration") {
+			t.Errorf("written file does not start with its comment:\n%s", data)
+		}
+		got, err := LoadConfig(p)
+		if err != nil {
+			t.Fatalf("LoadConfig after Write: %v\n%s", err, data)
+		}
+		if got.Unit != c.Unit || got.Store != c.Store {
+			t.Errorf("round trip: got %+v %+v, want %+v %+v", got.Unit, got.Store, c.Unit, c.Store)
+		}
+		entries, _ := os.ReadDir(dir)
+		if len(entries) != 1 {
+			t.Errorf("folder holds %d entries after Write, want only the config (no temp file left)", len(entries))
+		}
+	}
+}
+
+func TestConfigWriteRefusesInvalid(t *testing.T) {
+	p := filepath.Join(t.TempDir(), ConfigFileName)
+	if err := DefaultConfig("not-an-id", "Test").Write(p); err == nil {
+		t.Fatal("Write of an invalid config succeeded")
+	}
+	if _, err := os.Stat(p); err == nil {
+		t.Fatal("Write of an invalid config left a file")
+	}
+}
+
+func TestValidHSAID(t *testing.T) {
+	tests := []struct {
+		id   string
+		want bool
+	}{
+		{"SE2321000016-15ZM", true},
+		{"SE162321000255-O10951", true},
+		{"SE2321000016-DEMO1", true},
+		{"SE162321000016-efca", true},
+		{"SE2321000016-", false},
+		{"SE232100001-15ZM", false},
+		{"se2321000016-15ZM", false},
+		{"SE2321000016_15ZM", false},
+		{"SE2321000016-15 ZM", false},
+		{"SE2321000016-15@M", false},
+		{"SE2321000016-" + strings.Repeat("A", 18), true},  // 31 characters
+		{"SE2321000016-" + strings.Repeat("A", 19), false}, // 32
+		{"", false},
+	}
+	for _, tt := range tests {
+		if got := ValidHSAID(tt.id); got != tt.want {
+			t.Errorf("ValidHSAID(%q) = %v, want %v", tt.id, got, tt.want)
+		}
+	}
+}

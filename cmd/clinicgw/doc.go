@@ -1,0 +1,12 @@
+// Command clinicgw is the care-unit gateway of the patient ↔ clinic secure
+// messaging service: one binary that sets up a gateway (init), looks after
+// its encrypted store (keys, audit verify), reports on the unit's cases
+// (stats) and runs a seeded demonstration clinic (demo).
+//
+// Usage:
+//
+//	clinicgw <command> [flags]
+//
+// Run `clinicgw help` for the commands and `clinicgw <command> --help` for
+// a command's flags. Exit status: 0 success, 1 failure, 2 usage error.
+package main

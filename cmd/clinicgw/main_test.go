@@ -1,0 +1,194 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"clinicgw/agent/cases"
+)
+
+// clinicgw runs the command line in-process and returns its exit status
+// and output.
+func clinicgw(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(context.Background(), args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestUsage(t *testing.T) {
+	tests := []struct {
+		args   []string
+		code   int
+		stdout string // substring expected on stdout
+		stderr string // substring expected on stderr
+	}{
+		{args: nil, code: exitUsage, stderr: "Commands:"},
+		{args: []string{"help"}, code: exitOK, stdout: "keys rotate"},
+		{args: []string{"--help"}, code: exitOK, stdout: "audit verify"},
+		{args: []string{"help", "init"}, code: exitOK, stdout: "--unit HSAID"},
+		{args: []string{"init", "--help"}, code: exitOK, stdout: "--force"},
+		{args: []string{"keys", "rotate", "-h"}, code: exitOK, stdout: "--config FILE"},
+		{args: []string{"keys"}, code: exitUsage, stderr: "keys list"},
+		{args: []string{"frobnicate"}, code: exitUsage, stderr: `unknown command "frobnicate"`},
+		{args: []string{"keys", "frob"}, code: exitUsage, stderr: "clinicgw keys help"},
+		{args: []string{"stats", "--bogus"}, code: exitUsage, stderr: "flag provided but not defined"},
+		{args: []string{"stats"}, code: exitUsage, stderr: "--config is required"},
+		{args: []string{"stats", "--config", "x.toml", "--from", "2025-02-30"}, code: exitUsage, stderr: "--from"},
+		{args: []string{"version", "extra"}, code: exitUsage, stderr: `unexpected argument "extra"`},
+		{args: []string{"init", "--dir", "x", "--unit", "SE23-1", "--name", "X"}, code: exitUsage, stderr: "unit.hsa_id"},
+		{args: []string{"demo", "--cases", "0"}, code: exitUsage, stderr: "--cases"},
+		{args: []string{"audit", "verify", "--config", "/nonexistent/clinicgw.toml"}, code: exitFailure, stderr: "no such file"},
+		{args: []string{"version"}, code: exitOK, stdout: "clinicgw dev"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, stdout, stderr := clinicgw(t, tt.args...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.code, stdout, stderr)
+			}
+			if !strings.Contains(stdout, tt.stdout) {
+				t.Errorf("stdout %q does not contain %q", stdout, tt.stdout)
+			}
+			if !strings.Contains(stderr, tt.stderr) {
+				t.Errorf("stderr %q does not contain %q", stderr, tt.stderr)
+			}
+		})
+	}
+}
+
+func TestInit(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "gw")
+	args := []string{"init", "--dir", dir, "--unit", "SE2321000016-15ZM", "--name", "Vårdcentralen Exempel"}
+
+	code, stdout, stderr := clinicgw(t, args...)
+	if code != exitOK {
+		t.Fatalf("init: exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"clinicgw.toml", "kek.key", "Next:"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("init output does not mention %q:\n%s", want, stdout)
+		}
+	}
+	for name, mode := range map[string]os.FileMode{"": 0o700, "clinicgw.toml": 0o640, "kek.key": 0o600} {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != mode {
+			t.Errorf("%s: mode %v, want %v", filepath.Join(dir, name), fi.Mode().Perm(), mode)
+		}
+	}
+	key, _ := os.ReadFile(filepath.Join(dir, "kek.key"))
+
+	// Again: refused, naming the file, and the key is untouched.
+	code, _, stderr = clinicgw(t, args...)
+	if code != exitFailure || !strings.Contains(stderr, filepath.Join(dir, "clinicgw.toml")) || !strings.Contains(stderr, "--force") {
+		t.Fatalf("second init: exit %d, stderr %q; want a refusal naming the file", code, stderr)
+	}
+	if again, _ := os.ReadFile(filepath.Join(dir, "kek.key")); !bytes.Equal(again, key) {
+		t.Fatal("a refused init changed the key file")
+	}
+
+	// With --force and no store yet: replaced.
+	if code, _, stderr = clinicgw(t, append(args, "--force")...); code != exitOK {
+		t.Fatalf("init --force: exit %d: %s", code, stderr)
+	}
+	if again, _ := os.ReadFile(filepath.Join(dir, "kek.key")); bytes.Equal(again, key) {
+		t.Fatal("init --force kept the old key")
+	}
+
+	// Once a store exists, not even --force replaces the key.
+	if err := os.WriteFile(filepath.Join(dir, "store.db"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = clinicgw(t, append(args, "--force")...)
+	if code != exitFailure || !strings.Contains(stderr, "store.db") {
+		t.Fatalf("init --force beside a store: exit %d, stderr %q; want a refusal", code, stderr)
+	}
+}
+
+// pnrLike matches anything shaped like a personnummer, with or without
+// separator.
+var pnrLike = regexp.MustCompile(`\b(19|20)?\d{6}[-+]?\d{4}\b`)
+
+func TestDemo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the demo writes a store; skipped with -short")
+	}
+	dir := filepath.Join(t.TempDir(), "demo")
+	code, stdout, stderr := clinicgw(t, "demo", "--dir", dir, "--cases", "40")
+	if code != exitOK {
+		t.Fatalf("demo: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	for _, want := range []string{"received", "handling time, median", "access log OK:", "waiting-for-patient"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, stdout)
+		}
+	}
+	for _, typ := range cases.Types {
+		if !regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(string(typ)) + ` +[1-9]`).MatchString(stdout) {
+			t.Errorf("demo seeded no case of type %s:\n%s", typ, stdout)
+		}
+	}
+	// Nothing about a patient in the log or the output.
+	for name, text := range map[string]string{"stderr": stderr, "stdout": stdout} {
+		if strings.Contains(text, "Testperson") || strings.Contains(text, "Testförälder") || pnrLike.MatchString(text) {
+			t.Errorf("%s holds patient data:\n%s", name, text)
+		}
+	}
+
+	// The other commands work on the demo's folder.
+	cfg := filepath.Join(dir, "clinicgw.toml")
+	code, stdout, stderr = clinicgw(t, "audit", "verify", "--config", cfg)
+	if code != exitOK || !regexp.MustCompile(`access log OK: [1-9]\d* entries, head [0-9a-f]{64}`).MatchString(stdout) {
+		t.Errorf("audit verify: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	code, stdout, stderr = clinicgw(t, "stats", "--config", cfg)
+	if code != exitOK || !regexp.MustCompile(`(?m)^  received +40$`).MatchString(stdout) {
+		t.Errorf("stats: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	code, stdout, stderr = clinicgw(t, "keys", "rotate", "--config", cfg)
+	if code != exitOK || !strings.Contains(stdout, "key term 2 is active") {
+		t.Errorf("keys rotate: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	code, stdout, stderr = clinicgw(t, "keys", "list", "--config", cfg)
+	if code != exitOK || !regexp.MustCompile(`(?m)^1 .*readable$`).MatchString(stdout) || !regexp.MustCompile(`(?m)^2 .*active$`).MatchString(stdout) {
+		t.Errorf("keys list: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+
+	// A second demo in the same folder is refused.
+	if code, _, stderr = clinicgw(t, "demo", "--dir", dir); code != exitFailure || !strings.Contains(stderr, "not empty") {
+		t.Errorf("demo in a used folder: exit %d, stderr %q", code, stderr)
+	}
+}
+
+func TestDuration(t *testing.T) {
+	tests := []struct {
+		in    string
+		count int
+		want  string
+	}{
+		{"0s", 0, "-"},
+		{"0s", 1, "0m"},
+		{"45m", 1, "45m"},
+		{"3h20m", 1, "3h 20m"},
+		{"28h", 1, "1d 4h"},
+		{"49h59m59s", 1, "2d 2h"},
+	}
+	for _, tt := range tests {
+		d, err := time.ParseDuration(tt.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := duration(d, tt.count); got != tt.want {
+			t.Errorf("duration(%s, %d) = %q, want %q", tt.in, tt.count, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"clinicgw/agent/cases"
+)
+
+// systemClock is the real time.
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+func statsFlags(fs *flag.FlagSet) func(context.Context, *env) error {
+	config := configFlag(fs)
+	from := fs.String("from", "", "`DATE` is the first day of the period, YYYY-MM-DD, Stockholm time (default: the first case)")
+	to := fs.String("to", "", "`DATE` is the last day of the period, included, YYYY-MM-DD (default: no end)")
+	return func(ctx context.Context, e *env) error {
+		fromT, toT, err := parsePeriod(*from, *to)
+		if err != nil {
+			return err
+		}
+		cfg, db, err := openStore(ctx, *config, e.log)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		svc, err := cases.NewService(cases.ServiceConfig{
+			Unit: cfg.Unit.HSAID, Store: db, Clock: systemClock{}, Rand: rand.Reader, Logger: e.log,
+		})
+		if err != nil {
+			return err
+		}
+		st, err := svc.Stats(ctx, consoleAdmin(cfg.Unit.HSAID), fromT, toT)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "%s (%s)\n", cfg.Unit.Name, cfg.Unit.HSAID)
+		return printStats(e.stdout, st)
+	}
+}
+
+// consoleAdmin is who the command line reads statistics as: the unit's
+// administrator at the server's console, named by the unit's own HSA-ID
+// (statistics carry no patient data and write no access-log entry).
+func consoleAdmin(unit string) cases.Actor {
+	return cases.Actor{Kind: cases.Staff, HSAID: unit, Roles: []cases.Role{cases.UnitAdmin}}
+}
+
+// parsePeriod turns --from and --to dates into the half-open period
+// [from, to) in Stockholm time; --to names the last day included.
+func parsePeriod(from, to string) (time.Time, time.Time, error) {
+	var f, t time.Time
+	var err error
+	if from != "" {
+		if f, err = time.ParseInLocation(time.DateOnly, from, cases.Stockholm()); err != nil {
+			return f, t, usagef("--from %q: expected a date like 2025-01-31", from)
+		}
+	}
+	if to != "" {
+		if t, err = time.ParseInLocation(time.DateOnly, to, cases.Stockholm()); err != nil {
+			return f, t, usagef("--to %q: expected a date like 2025-01-31", to)
+		}
+		t = t.AddDate(0, 0, 1)
+	}
+	if !f.IsZero() && !t.IsZero() && !f.Before(t) {
+		return f, t, usagef("--from %s is after --to %s", from, to)
+	}
+	return f, t, nil
+}
+
+// printStats writes st as a few small tables.
+func printStats(w io.Writer, st cases.Stats) error {
+	loc := cases.Stockholm()
+	day := func(t time.Time) string { return t.In(loc).Format(time.DateOnly) }
+	period := "all cases"
+	switch {
+	case !st.From.IsZero() && !st.To.IsZero():
+		period = "cases received " + day(st.From) + " to " + day(st.To.Add(-time.Nanosecond))
+	case !st.From.IsZero():
+		period = "cases received from " + day(st.From)
+	case !st.To.IsZero():
+		period = "cases received up to " + day(st.To.Add(-time.Nanosecond))
+	}
+	fmt.Fprintf(w, "Statistics, %s; open and overdue as of %s\n\n", period, st.Now.In(loc).Format("2006-01-02 15:04"))
+
+	var t table
+	t.row("received", strconv.Itoa(st.Received))
+	t.row("unanswered", strconv.Itoa(st.Unanswered))
+	t.row("overdue", strconv.Itoa(st.Overdue))
+	t.row("answered in the period", strconv.Itoa(st.Answered))
+	t.row("handling time, median", duration(st.Handling.Median, st.Handling.Count))
+	t.row("handling time, p90", duration(st.Handling.P90, st.Handling.Count))
+	t.print(w)
+
+	t = table{}
+	t.row("case type", "received", "answered", "median", "p90")
+	types := slices.Clone(cases.Types)
+	// Types a newer form set may carry that this binary does not list.
+	var other []cases.Type
+	for typ := range st.ByType {
+		if !slices.Contains(types, typ) {
+			other = append(other, typ)
+		}
+	}
+	slices.Sort(other)
+	for _, typ := range append(types, other...) {
+		h := st.HandlingByType[typ]
+		t.row(string(typ), strconv.Itoa(st.ByType[typ]), strconv.Itoa(h.Count), duration(h.Median, h.Count), duration(h.P90, h.Count))
+	}
+	fmt.Fprintln(w)
+	t.print(w)
+
+	t = table{}
+	t.row("status", "cases")
+	for _, s := range []cases.Status{cases.Received, cases.Assigned, cases.PartiallyAnswered,
+		cases.WaitingForPatient, cases.Answered, cases.Closed, cases.Withdrawn} {
+		t.row(string(s), strconv.Itoa(st.ByStatus[s]))
+	}
+	fmt.Fprintln(w)
+	t.print(w)
+
+	if len(st.Weeks) > 0 {
+		t = table{}
+		t.row("week", "received", "answered")
+		for _, wk := range st.Weeks {
+			t.row(fmt.Sprintf("%d-W%02d", wk.Year, wk.Week), strconv.Itoa(wk.Received), strconv.Itoa(wk.Answered))
+		}
+		fmt.Fprintln(w)
+		t.print(w)
+	}
+	return nil
+}
+
+// table lays out rows in columns: the first (or the first left) to the
+// left, the others, numbers and durations, to the right.
+type table struct {
+	left int // columns aligned left; 0 means 1
+	rows [][]string
+}
+
+func (t *table) row(cells ...string) { t.rows = append(t.rows, cells) }
+
+func (t *table) print(w io.Writer) {
+	var width []int
+	for _, r := range t.rows {
+		for i, c := range r {
+			if i >= len(width) {
+				width = append(width, 0)
+			}
+			width[i] = max(width[i], utf8.RuneCountInString(c))
+		}
+	}
+	var b strings.Builder
+	for _, r := range t.rows {
+		b.Reset()
+		for i, c := range r {
+			pad := strings.Repeat(" ", width[i]-utf8.RuneCountInString(c))
+			if i < max(t.left, 1) {
+				b.WriteString("  " + c + pad)
+			} else {
+				b.WriteString("  " + pad + c)
+			}
+		}
+		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
+	}
+}
+
+// duration writes d as days, hours and minutes; "-" when nothing was
+// measured.
+func duration(d time.Duration, count int) string {
+	if count == 0 {
+		return "-"
+	}
+	d = d.Round(time.Minute)
+	days := d / (24 * time.Hour)
+	d -= days * 24 * time.Hour
+	hours := d / time.Hour
+	mins := (d - hours*time.Hour) / time.Minute
+	switch {
+	case days > 0:
+		return fmt.Sprintf("%dd %dh", days, hours)
+	case hours > 0:
+		return fmt.Sprintf("%dh %dm", hours, mins)
+	default:
+		return fmt.Sprintf("%dm", mins)
+	}
+}
