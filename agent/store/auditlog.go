@@ -64,7 +64,9 @@ func (t *tx) AppendAudit(e audit.Entry) error {
 		return fmt.Errorf("access log: %w", err)
 	}
 	if e.Patient != "" {
-		if err := t.bucket(bucketAuditPatient).Put(catKey(t.s.blind(e.Patient), key), nil); err != nil {
+		pb := t.bucket(bucketAuditPatient)
+		pb.FillPercent = 1
+		if err := pb.Put(key, t.s.blind(e.Patient)); err != nil {
 			return fmt.Errorf("access log index: %w", err)
 		}
 	}
@@ -126,7 +128,15 @@ func (t *tx) auditByPrefix(bucket string, prefix []byte, fn func(audit.Record) b
 
 // AuditByPatient calls fn for the records about one patient, oldest first.
 func (t *tx) AuditByPatient(pnr cases.Personnummer, fn func(audit.Record) bool) error {
-	return t.auditByPrefix(bucketAuditPatient, t.s.blind(string(pnr)), fn)
+	var err error
+	scanPatient(t.bucket(bucketAuditPatient), t.s.blind(string(pnr)), func(key []byte) bool {
+		var r audit.Record
+		if r, err = t.auditRecord(key); err != nil {
+			return false
+		}
+		return fn(r)
+	})
+	return err
 }
 
 // AuditByActor calls fn for the records of one actor, oldest first.

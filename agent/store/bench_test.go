@@ -28,11 +28,16 @@ import (
 //
 //	go test -run '^$' -bench . -benchtime 20000x ./agent/store/
 
-func benchCases(n int) []*cases.Case {
+// benchCases makes n cases numbered from first on, received a second
+// apart in that order, as a real stream of cases arrives: ids and receipt
+// times grow from batch to batch.
+func benchCases(first, n int) []*cases.Case {
 	out := make([]*cases.Case, n)
 	for i := range out {
-		c := newCase(i, text2k)
-		id, err := cases.NewID(t0.Add(time.Duration(i)*time.Millisecond), rand.Reader)
+		c := newCase(first+i, text2k)
+		c.ReceivedAt = t0.Add(time.Duration(first+i) * time.Second)
+		c.DueAt = c.ReceivedAt.Add(48 * time.Hour)
+		id, err := cases.NewID(c.ReceivedAt, rand.Reader)
 		if err != nil {
 			panic(err)
 		}
@@ -59,9 +64,9 @@ func BenchmarkIngest(b *testing.B) {
 			db, _ := testStore(b)
 			var plain, sealed time.Duration
 			b.ResetTimer()
-			for range b.N {
+			for i := range b.N {
 				b.StopTimer()
-				cs := benchCases(batch)
+				cs := benchCases(i*batch, batch)
 				b.StartTimer()
 				start := time.Now()
 				err := bdb.Update(func(btx *bolt.Tx) error {
@@ -147,7 +152,7 @@ func seededStore(b *testing.B) string {
 		defer db.Close()
 		n := benchCaseCount()
 		for i := 0; i < n; i += 1000 {
-			cs := benchCases(min(1000, n-i))
+			cs := benchCases(i, min(1000, n-i))
 			seeded.err = db.Update(ctx, func(tx cases.Tx) error {
 				for j, c := range cs {
 					c.Status = []cases.Status{cases.Received, cases.Assigned, cases.Answered, cases.Closed}[(i+j)%4]

@@ -103,6 +103,11 @@ func Open(ctx context.Context, path string, kek KEK, opts Options) (*DB, error) 
 	bdb, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout:      opts.LockTimeout,
 		FreelistType: bolt.FreelistMapType,
+		// The freelist is rebuilt by scanning on open instead of being
+		// written at every commit. Data and meta pages are still synced at
+		// every commit (NoSync is never set): durability is unchanged.
+		NoFreelistSync: true,
+		PageSize:       16384,
 	})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("open store %s: it is in use by another clinicgw process", path)

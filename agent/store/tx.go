@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -52,10 +53,16 @@ func (t *tx) indexValuesOf(c *cases.Case) indexValues {
 	return v
 }
 
-// indexEntry is one key in one index bucket.
+// indexEntry is one key (and value, for the patient index) in one index
+// bucket.
 type indexEntry struct {
 	bucket string
 	key    []byte
+	value  []byte
+}
+
+func (e indexEntry) same(o indexEntry) bool {
+	return e.bucket == o.bucket && bytes.Equal(e.key, o.key) && bytes.Equal(e.value, o.value)
 }
 
 func catKey(parts ...[]byte) []byte {
@@ -67,19 +74,16 @@ var sep = []byte{0}
 func (v indexValues) entries(id cases.ID) []indexEntry {
 	bid := []byte(id)
 	out := []indexEntry{
-		{bucketByStatus, catKey([]byte(v.status), sep, bid)},
-		{bucketByType, catKey([]byte(v.typ), sep, bid)},
+		{bucketByStatus, catKey([]byte(v.status), sep, bid), nil},
+		{bucketByType, catKey([]byte(v.typ), sep, bid), nil},
 	}
 	if v.assignee != "" {
-		out = append(out, indexEntry{bucketByAssignee, catKey([]byte(v.assignee), sep, bid)})
+		out = append(out, indexEntry{bucketByAssignee, catKey([]byte(v.assignee), sep, bid), nil})
 	}
 	if v.status.Open() && !v.due.IsZero() {
-		out = append(out, indexEntry{bucketByDue, catKey(timeKey(v.due), bid)})
+		out = append(out, indexEntry{bucketByDue, catKey(timeKey(v.due), bid), nil})
 	}
-	for _, p := range v.patients {
-		out = append(out, indexEntry{bucketByPatient, catKey(p, bid)})
-	}
-	return out
+	return append(out, indexEntry{bucketByPatient, bid, patientValue(v.patients)})
 }
 
 func timeKey(t time.Time) []byte {
@@ -138,7 +142,8 @@ func (t *tx) putCase(c *cases.Case) error {
 func (t *tx) putIndex(entries []indexEntry) error {
 	for _, e := range entries {
 		b := t.bucket(e.bucket)
-		if err := b.Put(e.key, nil); err != nil {
+		b.FillPercent = 0.9 // keys mostly grow: ids and times are time-ordered
+		if err := b.Put(e.key, e.value); err != nil {
 			return fmt.Errorf("index %s: %w", e.bucket, err)
 		}
 	}
@@ -181,15 +186,26 @@ func (t *tx) Update(c *cases.Case) error {
 	if c.Version != prev.Version+1 {
 		return fmt.Errorf("update case %s: %w", c.ID, cases.ErrConflict)
 	}
-	for _, e := range t.indexValuesOf(prev).entries(c.ID) {
-		if err := t.bucket(e.bucket).Delete(e.key); err != nil {
-			return fmt.Errorf("index %s: %w", e.bucket, err)
-		}
-	}
 	if err := t.putCase(c); err != nil {
 		return err
 	}
-	return t.putIndex(t.indexValuesOf(c).entries(c.ID))
+	// Touch only the index entries that change.
+	oldEntries, newEntries := t.indexValuesOf(prev).entries(c.ID), t.indexValuesOf(c).entries(c.ID)
+	var add []indexEntry
+	for _, n := range newEntries {
+		if !slices.ContainsFunc(oldEntries, n.same) {
+			add = append(add, n)
+		}
+	}
+	for _, o := range oldEntries {
+		if slices.ContainsFunc(newEntries, func(n indexEntry) bool { return n.bucket == o.bucket && bytes.Equal(n.key, o.key) }) {
+			continue // overwritten by add, or unchanged
+		}
+		if err := t.bucket(o.bucket).Delete(o.key); err != nil {
+			return fmt.Errorf("index %s: %w", o.bucket, err)
+		}
+	}
+	return t.putIndex(add)
 }
 
 // Lookup calls fn for the id of every case whose idx value equals value.
@@ -204,7 +220,8 @@ func (t *tx) Lookup(idx cases.Index, value string, fn func(cases.ID) bool) error
 	case cases.ByType:
 		name, prefix = bucketByType, catKey([]byte(value), sep)
 	case cases.ByPatient:
-		name, prefix = bucketByPatient, t.s.blind(value)
+		scanPatient(t.bucket(bucketByPatient), t.s.blind(value), func(k []byte) bool { return fn(cases.ID(k)) })
+		return nil
 	default:
 		return fmt.Errorf("lookup: unknown index %q", idx)
 	}
