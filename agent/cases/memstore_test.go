@@ -31,6 +31,9 @@ type memStore struct {
 	cases map[cases.ID][]byte
 	log   []audit.Record
 	head  audit.Head
+
+	cursor uint64
+	outbox []cases.Outbound
 }
 
 func newMemStore(unit string) *memStore {
@@ -44,11 +47,12 @@ func (s *memStore) Update(ctx context.Context, fn func(cases.Tx) error) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	tx := &memTx{cases: maps.Clone(s.cases), log: slices.Clip(s.log), head: s.head, writable: true}
+	tx := &memTx{cases: maps.Clone(s.cases), log: slices.Clip(s.log), head: s.head, writable: true,
+		cursor: s.cursor, outbox: slices.Clip(s.outbox)}
 	if err := fn(tx); err != nil {
 		return err
 	}
-	s.cases, s.log, s.head = tx.cases, tx.log, tx.head
+	s.cases, s.log, s.head, s.cursor, s.outbox = tx.cases, tx.log, tx.head, tx.cursor, tx.outbox
 	return nil
 }
 
@@ -59,7 +63,7 @@ func (s *memStore) View(ctx context.Context, fn func(cases.ReadTx) error) error 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return fn(&memTx{cases: s.cases, log: s.log, head: s.head})
+	return fn(&memTx{cases: s.cases, log: s.log, head: s.head, cursor: s.cursor, outbox: s.outbox})
 }
 
 type memTx struct {
@@ -67,6 +71,46 @@ type memTx struct {
 	log      []audit.Record
 	head     audit.Head
 	writable bool
+	cursor   uint64
+	outbox   []cases.Outbound
+}
+
+func (tx *memTx) SyncCursor() (uint64, error) { return tx.cursor, nil }
+
+func (tx *memTx) SetSyncCursor(seq uint64) error {
+	if !tx.writable {
+		return errors.New("read-only transaction")
+	}
+	tx.cursor = seq
+	return nil
+}
+
+func (tx *memTx) Outbox(fn func(cases.Outbound) bool) error {
+	for _, o := range tx.outbox {
+		if !fn(o) {
+			break
+		}
+	}
+	return nil
+}
+
+func (tx *memTx) Enqueue(o cases.Outbound) error {
+	if !tx.writable {
+		return errors.New("read-only transaction")
+	}
+	if slices.ContainsFunc(tx.outbox, func(q cases.Outbound) bool { return q.Key == o.Key }) {
+		return fmt.Errorf("outbox key %s already queued", o.Key)
+	}
+	tx.outbox = append(tx.outbox, o)
+	return nil
+}
+
+func (tx *memTx) Dequeue(key string) error {
+	if !tx.writable {
+		return errors.New("read-only transaction")
+	}
+	tx.outbox = slices.DeleteFunc(slices.Clone(tx.outbox), func(q cases.Outbound) bool { return q.Key == key })
+	return nil
 }
 
 func (tx *memTx) Case(id cases.ID) (*cases.Case, error) {

@@ -278,6 +278,11 @@ func (s *Service) Do(ctx context.Context, actor Actor, id ID, cmd Command) (*Cas
 		if err := tx.Update(next); err != nil {
 			return err
 		}
+		if o, ok := outboundFor(got, next, cmd, string(msgID), now); ok {
+			if err := tx.Enqueue(o); err != nil {
+				return err
+			}
+		}
 		c = next
 		return tx.AppendAudit(s.entry(now, actor, cmd.Action, next, audit.Allowed))
 	})

@@ -45,6 +45,12 @@ type ReadTx interface {
 	// AuditByActor calls fn for the records of one actor (an HSA-ID),
 	// oldest first, until fn returns false.
 	AuditByActor(actor string, fn func(audit.Record) bool) error
+	// SyncCursor returns the sequence number of the last central event
+	// applied (0 before the first).
+	SyncCursor() (uint64, error)
+	// Outbox calls fn for each queued outbound change, oldest first, until
+	// fn returns false.
+	Outbox(fn func(Outbound) bool) error
 }
 
 // Tx is a read-write transaction: all its writes commit together, durably,
@@ -59,6 +65,14 @@ type Tx interface {
 	Update(c *Case) error
 	// AppendAudit appends an entry to the hash-chained access log.
 	AppendAudit(e audit.Entry) error
+	// SetSyncCursor records the last central event applied.
+	SetSyncCursor(seq uint64) error
+	// Enqueue queues a change for the central store; a key already queued
+	// is an error.
+	Enqueue(o Outbound) error
+	// Dequeue removes the change with the given key; an absent key is not
+	// an error.
+	Dequeue(key string) error
 }
 
 // Store is the durable, encrypted home of the cases (agent/store).

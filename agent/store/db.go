@@ -30,11 +30,14 @@ const (
 	bucketAudit        = "audit"
 	bucketAuditPatient = "idx-audit-patient"
 	bucketAuditActor   = "idx-audit-actor"
+	bucketOutbox       = "outbox"
+	bucketOutboxKeys   = "outbox-keys"
 )
 
 var allBuckets = []string{
 	bucketMeta, bucketCases, bucketByStatus, bucketByAssignee, bucketByType,
 	bucketByPatient, bucketByDue, bucketAudit, bucketAuditPatient, bucketAuditActor,
+	bucketOutbox, bucketOutboxKeys,
 }
 
 var (

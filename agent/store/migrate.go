@@ -9,12 +9,22 @@ import (
 
 // schemaVersion is the layout this clinicgw writes. A store with an older
 // schema is migrated on open, one step per transaction; a newer one is refused.
-const schemaVersion = 1
+const schemaVersion = 2
 
 // migrations[v] moves a store from schema v to v+1. Each runs in its own
 // transaction, together with the schema bump, so a crash repeats at most
 // the step it was in.
-var migrations = map[uint32]func(*bolt.Tx) error{}
+var migrations = map[uint32]func(*bolt.Tx) error{
+	// Schema 2 adds the outbox of changes for the central store.
+	1: func(btx *bolt.Tx) error {
+		for _, name := range []string{bucketOutbox, bucketOutboxKeys} {
+			if _, err := btx.CreateBucketIfNotExists([]byte(name)); err != nil {
+				return err
+			}
+		}
+		return nil
+	},
+}
 
 func readSchema(btx *bolt.Tx) (uint32, error) {
 	raw := btx.Bucket([]byte(bucketMeta)).Get(keySchema)

@@ -335,3 +335,27 @@ func TestSecondOpenWaitsThenFails(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestMigrationFromSchema1AddsOutbox(t *testing.T) {
+	db, dir := testStore(t)
+	insert(t, db, newCase(1, "a"))
+	db.Close()
+	rawUpdate(t, dir, func(btx *bolt.Tx) error {
+		for _, b := range []string{bucketOutbox, bucketOutboxKeys} {
+			if err := btx.DeleteBucket([]byte(b)); err != nil {
+				return err
+			}
+		}
+		return btx.Bucket([]byte(bucketMeta)).Put(keySchema, []byte{0, 0, 0, 1})
+	})
+	db = openAt(t, dir)
+	err := db.Update(ctx, func(tx cases.Tx) error {
+		return tx.Enqueue(cases.Outbound{Key: "k1", CaseID: newCase(1, "").ID, Kind: cases.OutboundStatus, Status: cases.Assigned})
+	})
+	if err != nil {
+		t.Fatalf("outbox after migration: %v", err)
+	}
+	if _, err := get(db, newCase(1, "").ID); err != nil {
+		t.Fatalf("case after migration: %v", err)
+	}
+}

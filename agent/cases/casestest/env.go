@@ -75,6 +75,7 @@ type env struct {
 	clock                  *fakeClock
 	logs                   *syncBuffer
 	adult, child, guardian cases.Personnummer
+	seed                   byte
 }
 
 func newEnv(t *testing.T, newStore func(*testing.T) cases.Store) *env {
@@ -227,4 +228,10 @@ func mustJSON(t *testing.T, c *cases.Case) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// rnd is a deterministic random source for ids made by the suite itself.
+func rnd(e *env) *rand.ChaCha8 {
+	e.seed++
+	return rand.NewChaCha8([32]byte{2, e.seed})
 }

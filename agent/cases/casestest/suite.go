@@ -48,6 +48,9 @@ func RunServiceSuite(t *testing.T, newStore func(t *testing.T) cases.Store) {
 		{"List", suiteList},
 		{"Stats", suiteStats},
 		{"AccessLog", suiteAccessLog},
+		{"InboundApply", suiteInboundApply},
+		{"InboundRefusedSkipped", suiteInboundRefusedSkipped},
+		{"OutboxFollowsChanges", suiteOutboxFollowsChanges},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newEnv(t, newStore)) })

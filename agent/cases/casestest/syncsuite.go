@@ -1,0 +1,113 @@
+package casestest
+
+import (
+	"testing"
+
+	"clinicgw/agent/cases"
+)
+
+// The sync part of the suite: central events applied with the cursor in
+// one transaction, idempotently; staff changes the patient sees queued in
+// the outbox with the change, in order, until confirmed.
+
+func (e *env) newID() cases.ID {
+	return need(cases.NewID(e.clock.Now(), rnd(e)))(e.t)
+}
+
+func suiteInboundApply(t *testing.T, e *env) {
+	sub := e.sub()
+	caseID := e.newID()
+	follow := string(e.newID())
+	page := []cases.Inbound{
+		{Kind: cases.InboundCreated, EventID: "e1", CaseID: caseID, At: sub.SubmittedAt, Submission: &sub},
+		{Kind: cases.InboundFollowUp, EventID: "e2", CaseID: caseID, MessageID: follow, Text: "Jag glömde en sak."},
+	}
+	before := e.store.count()
+	rep := need(e.svc.ApplyInbound(e.ctx, page, 2))(t)
+	if rep.Applied != 2 || rep.Duplicates != 0 || rep.Refused != 0 {
+		t.Fatalf("first delivery: %+v", rep)
+	}
+	if n := e.store.count() - before; n != 1 {
+		t.Errorf("a page took %d transactions, want 1", n)
+	}
+	if cur := need(e.svc.SyncCursor(e.ctx))(t); cur != 2 {
+		t.Errorf("cursor %d, want 2", cur)
+	}
+	// At-least-once delivery: the same page again changes nothing.
+	rep = need(e.svc.ApplyInbound(e.ctx, page, 2))(t)
+	if rep.Applied != 0 || rep.Duplicates != 2 {
+		t.Fatalf("repeat delivery: %+v", rep)
+	}
+	c := need(e.svc.Get(e.ctx, dist, caseID))(t)
+	if len(c.Messages) != 2 || c.Messages[1].ID != follow || c.Status != cases.Received {
+		t.Fatalf("case after the page: %+v", c.Messages)
+	}
+	// A withdrawal, twice.
+	w := []cases.Inbound{{Kind: cases.InboundWithdrawn, EventID: "e3", CaseID: caseID}}
+	if rep := need(e.svc.ApplyInbound(e.ctx, w, 3))(t); rep.Applied != 1 {
+		t.Fatalf("withdraw: %+v", rep)
+	}
+	if rep := need(e.svc.ApplyInbound(e.ctx, w, 3))(t); rep.Duplicates != 1 {
+		t.Fatalf("withdraw again: %+v", rep)
+	}
+	if c := need(e.svc.Get(e.ctx, dist, caseID))(t); c.Status != cases.Withdrawn {
+		t.Fatalf("status %s, want withdrawn", c.Status)
+	}
+	// An older cursor never moves it back.
+	need(e.svc.ApplyInbound(e.ctx, nil, 1))(t)
+	if cur := need(e.svc.SyncCursor(e.ctx))(t); cur != 3 {
+		t.Errorf("cursor %d, want 3", cur)
+	}
+}
+
+func suiteInboundRefusedSkipped(t *testing.T, e *env) {
+	bad := e.sub()
+	bad.Patient.PNR = "19800517-9999" // wrong check digit
+	good := e.sub()
+	page := []cases.Inbound{
+		{Kind: cases.InboundCreated, EventID: "bad", CaseID: e.newID(), Submission: &bad},
+		{Kind: cases.InboundFollowUp, EventID: "orphan", CaseID: e.newID(), MessageID: "m", Text: "hej"},
+		{Kind: cases.InboundCreated, EventID: "good", CaseID: e.newID(), Submission: &good},
+	}
+	rep := need(e.svc.ApplyInbound(e.ctx, page, 7))(t)
+	if rep.Applied != 1 || rep.Refused != 2 || rep.Duplicates != 0 {
+		t.Fatalf("report %+v, want 1 applied, 2 refused", rep)
+	}
+	if cur := need(e.svc.SyncCursor(e.ctx))(t); cur != 7 {
+		t.Errorf("one bad event must not stop the cursor: %d", cur)
+	}
+}
+
+func suiteOutboxFollowsChanges(t *testing.T, e *env) {
+	c := e.receive()
+	e.do(dist, c.ID, cases.Command{Action: cases.Assign, Assignee: hsaClinA})
+	e.do(dist, c.ID, cases.Command{Action: cases.Reassign, Assignee: hsaClinB}) // not seen by the patient
+	e.do(clinB, c.ID, cases.Command{Action: cases.SendAnswer, Text: "Receptet är förnyat.", Signature: "Doktor B"})
+	out := need(e.svc.PendingOutbound(e.ctx, 10))(t)
+	if len(out) != 2 {
+		t.Fatalf("outbox %+v, want the assignment's status and the answer", out)
+	}
+	if out[0].Kind != cases.OutboundStatus || out[0].Status != cases.Assigned || out[0].CaseID != c.ID {
+		t.Errorf("first item %+v", out[0])
+	}
+	a := out[1]
+	if a.Kind != cases.OutboundAnswer || a.Status != cases.Answered || a.Text != "Receptet är förnyat." ||
+		a.Signature != "Doktor B" || a.MessageID == "" || a.Key == "" || a.Key == out[0].Key {
+		t.Errorf("answer item %+v", a)
+	}
+	// A refused command queues nothing.
+	if _, err := e.svc.Do(e.ctx, clinA, c.ID, cases.Command{Action: cases.SendAnswer, Text: "x"}); err == nil {
+		t.Fatal("a clinician answered a case that is not theirs")
+	}
+	if n := len(need(e.svc.PendingOutbound(e.ctx, 10))(t)); n != 2 {
+		t.Errorf("outbox grew to %d on a refused command", n)
+	}
+	// Confirmation removes, repeats are harmless, order is kept.
+	if err := e.svc.ConfirmOutbound(e.ctx, []string{out[0].Key, out[0].Key, "unknown"}); err != nil {
+		t.Fatal(err)
+	}
+	rest := need(e.svc.PendingOutbound(e.ctx, 10))(t)
+	if len(rest) != 1 || rest[0].Key != a.Key {
+		t.Fatalf("after confirming the first: %+v", rest)
+	}
+}

@@ -1,0 +1,281 @@
+package cases
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"clinicgw/agent/audit"
+)
+
+// The sync with the central patient-side store meets the domain here:
+// inbound events (new cases, follow-ups, withdrawals) are applied together
+// with the sync cursor in one store transaction, and every change a patient
+// can see (a message, a new status) is queued for the central store in the
+// same transaction as the change itself, so that neither an event nor an
+// answer is ever lost between the two stores.
+
+// InboundKind says what an inbound event is.
+type InboundKind string
+
+// The inbound event kinds (the wire protocol's event kinds).
+const (
+	InboundCreated   InboundKind = "case.created"
+	InboundFollowUp  InboundKind = "case.followup"
+	InboundWithdrawn InboundKind = "case.withdrawn"
+)
+
+// Inbound is one event from the central store.
+type Inbound struct {
+	Kind       InboundKind
+	EventID    string
+	CaseID     ID
+	At         time.Time   // when the patient acted
+	Submission *Submission // InboundCreated; its ID is CaseID
+	MessageID  string      // InboundFollowUp
+	Text       string      // InboundFollowUp
+}
+
+// OutboundKind says what an outbound item carries.
+type OutboundKind string
+
+// The outbound kinds (the wire protocol's outbox kinds).
+const (
+	OutboundAnswer          OutboundKind = "answer"
+	OutboundPartialAnswer   OutboundKind = "partial-answer"
+	OutboundCounterQuestion OutboundKind = "counter-question"
+	OutboundStatus          OutboundKind = "status" // a status change without a message
+)
+
+// Outbound is a change the patient side must learn of, kept in the store's
+// outbox until the central store confirms it.
+type Outbound struct {
+	Key       string // idempotency key: unique, stable across retries
+	CaseID    ID
+	Kind      OutboundKind
+	At        time.Time
+	Status    Status // the case's status after the change
+	MessageID string // for the message kinds
+	Text      string
+	Signature string
+}
+
+// ApplyReport counts what ApplyInbound did with a page of events.
+type ApplyReport struct {
+	Applied    int // events that changed a case or created one
+	Duplicates int // events already applied (a repeat delivery)
+	Refused    int // events that cannot apply (invalid, unknown case, illegal move): logged by event id, then skipped
+}
+
+// SyncCursor returns the sequence number of the last central event applied.
+func (s *Service) SyncCursor(ctx context.Context) (uint64, error) {
+	var c uint64
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		c, err = tx.SyncCursor()
+		return err
+	})
+	return c, err
+}
+
+// ApplyInbound applies a page of central events and moves the sync cursor
+// to cursor, all in one transaction: when it returns nil every event is
+// durable here and the page may be acknowledged. Applying is idempotent: an
+// event already applied (the same case id, the same follow-up message id, a
+// case already withdrawn) changes nothing. An event that cannot apply (an
+// invalid case, a follow-up for an unknown case) is logged with its event id
+// only and skipped, so that one bad event cannot stop the sync.
+func (s *Service) ApplyInbound(ctx context.Context, in []Inbound, cursor uint64) (ApplyReport, error) {
+	now := s.clock.Now()
+	// Validate new cases before the transaction: it may run more than once.
+	fresh := make([]*Case, len(in))
+	var rep ApplyReport
+	invalid := make([]bool, len(in))
+	for i, ev := range in {
+		if ev.Kind != InboundCreated {
+			continue
+		}
+		if ev.Submission == nil {
+			invalid[i] = true
+			continue
+		}
+		sub := *ev.Submission
+		sub.ID = ev.CaseID
+		c, err := s.newCase(sub, now)
+		if err != nil {
+			var ve *ValidationError
+			field := ""
+			if errors.As(err, &ve) {
+				field = ve.Field
+			}
+			s.log.Warn("inbound case refused", "eventId", ev.EventID, "field", field)
+			invalid[i] = true
+			continue
+		}
+		fresh[i] = c
+	}
+	err := s.store.Update(ctx, func(tx Tx) error {
+		rep = ApplyReport{}
+		for i, ev := range in {
+			if invalid[i] {
+				rep.Refused++
+				continue
+			}
+			res, err := s.applyOne(tx, ev, fresh[i], now)
+			if err != nil {
+				return fmt.Errorf("event %s: %w", ev.EventID, err)
+			}
+			switch res {
+			case applied:
+				rep.Applied++
+			case duplicate:
+				rep.Duplicates++
+			default:
+				rep.Refused++
+			}
+		}
+		cur, err := tx.SyncCursor()
+		if err != nil {
+			return err
+		}
+		if cursor > cur {
+			return tx.SetSyncCursor(cursor)
+		}
+		return nil
+	})
+	if err != nil {
+		return ApplyReport{}, fmt.Errorf("apply central events: %w", err)
+	}
+	return rep, nil
+}
+
+type applyResult int
+
+const (
+	applied applyResult = iota
+	duplicate
+	refused
+)
+
+// applyOne applies one event in tx. An event that cannot apply is logged
+// by event id and reported as refused.
+func (s *Service) applyOne(tx Tx, ev Inbound, fresh *Case, now time.Time) (applyResult, error) {
+	patient := Actor{Kind: Patient}
+	if ev.Kind == InboundCreated {
+		old, err := tx.Case(ev.CaseID)
+		if err == nil {
+			if old.Patient.PNR != fresh.Patient.PNR || old.Type != fresh.Type {
+				s.log.Warn("inbound case refused: id taken by another case", "eventId", ev.EventID, "caseId", string(ev.CaseID))
+				return refused, nil
+			}
+			return duplicate, nil
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return refused, err
+		}
+		c := cloneCase(fresh)
+		if err := tx.Insert(c); err != nil {
+			return refused, err
+		}
+		return applied, tx.AppendAudit(s.entry(now, Actor{Kind: System}, Receive, c, audit.Allowed))
+	}
+	var cmd Command
+	switch ev.Kind {
+	case InboundFollowUp:
+		cmd = Command{Action: FollowUp, Text: ev.Text}
+	case InboundWithdrawn:
+		cmd = Command{Action: Withdraw}
+	default:
+		s.log.Warn("inbound event of unknown kind skipped", "eventId", ev.EventID)
+		return refused, nil
+	}
+	c, err := tx.Case(ev.CaseID)
+	if errors.Is(err, ErrNotFound) || !validID(ev.CaseID) {
+		s.log.Warn("inbound event for an unknown case skipped", "eventId", ev.EventID, "caseId", string(ev.CaseID))
+		return refused, nil
+	}
+	if err != nil {
+		return refused, err
+	}
+	if ev.Kind == InboundWithdrawn && c.Status == Withdrawn {
+		return duplicate, nil
+	}
+	if ev.Kind == InboundFollowUp {
+		for _, m := range c.Messages {
+			if m.ID == ev.MessageID {
+				return duplicate, nil
+			}
+		}
+	}
+	next := cloneCase(c)
+	if err := Apply(next, patient, cmd, now, ev.MessageID); err != nil {
+		s.log.Warn("inbound event does not apply", "eventId", ev.EventID, "caseId", string(ev.CaseID), "action", string(cmd.Action))
+		return refused, nil
+	}
+	if ev.Kind == InboundFollowUp && !ev.At.IsZero() {
+		next.Messages[len(next.Messages)-1].At = ev.At
+	}
+	next.Version++
+	if err := tx.Update(next); err != nil {
+		return refused, err
+	}
+	return applied, tx.AppendAudit(s.entry(now, patient, cmd.Action, next, audit.Allowed))
+}
+
+// outboundFor returns what the patient side must learn of a staff command
+// that moved a case from before to after, if anything: a message, or a
+// status the patient sees. A reassignment changes nothing they see.
+func outboundFor(before, after *Case, cmd Command, msgID string, now time.Time) (Outbound, bool) {
+	o := Outbound{Key: msgID, CaseID: after.ID, At: now, Status: after.Status}
+	switch cmd.Action {
+	case SendAnswer:
+		o.Kind = OutboundAnswer
+	case SendPartial:
+		o.Kind = OutboundPartialAnswer
+	case SendCounter:
+		o.Kind = OutboundCounterQuestion
+	default:
+		if before.Status == after.Status {
+			return Outbound{}, false
+		}
+		o.Kind = OutboundStatus
+		return o, true
+	}
+	last := after.Messages[len(after.Messages)-1]
+	o.MessageID, o.Text, o.Signature = last.ID, last.Text, last.Signature
+	return o, true
+}
+
+// PendingOutbound returns up to max queued changes, oldest first.
+func (s *Service) PendingOutbound(ctx context.Context, max int) ([]Outbound, error) {
+	var out []Outbound
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		out = out[:0]
+		return tx.Outbox(func(o Outbound) bool {
+			out = append(out, o)
+			return len(out) < max
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read outbox: %w", err)
+	}
+	return out, nil
+}
+
+// ConfirmOutbound removes changes the central store has confirmed (accepted
+// or already had). Unknown keys are ignored: a confirmation may repeat.
+func (s *Service) ConfirmOutbound(ctx context.Context, keys []string) error {
+	err := s.store.Update(ctx, func(tx Tx) error {
+		for _, k := range keys {
+			if err := tx.Dequeue(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("confirm outbox: %w", err)
+	}
+	return nil
+}
