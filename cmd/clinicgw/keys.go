@@ -6,16 +6,13 @@ import (
 	"fmt"
 	"text/tabwriter"
 	"time"
+
+	"clinicgw/agent"
+	"clinicgw/agent/store"
 )
 
 func keysListFlags(fs *flag.FlagSet) func(context.Context, *env) error {
-	config := configFlag(fs)
-	return func(ctx context.Context, e *env) error {
-		_, db, err := openStore(ctx, *config, e.log)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
+	return storeCommand(fs, func(ctx context.Context, e *env, _ *agent.Config, db *store.DB) error {
 		terms, err := db.Keyring()
 		if err != nil {
 			return fmt.Errorf("read key ring: %w", err)
@@ -33,22 +30,16 @@ func keysListFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 			fmt.Fprintf(tw, "%d\t%s\t%s\n", t.Term, t.Created.Local().Format(time.DateTime), state)
 		}
 		return tw.Flush()
-	}
+	})
 }
 
 func keysRotateFlags(fs *flag.FlagSet) func(context.Context, *env) error {
-	config := configFlag(fs)
-	return func(ctx context.Context, e *env) error {
-		_, db, err := openStore(ctx, *config, e.log)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
+	return storeCommand(fs, func(ctx context.Context, e *env, _ *agent.Config, db *store.DB) error {
 		t, err := db.RotateKey(ctx)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "key term %d is active; values sealed under earlier terms stay readable\n", t.Term)
 		return nil
-	}
+	})
 }

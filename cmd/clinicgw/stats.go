@@ -12,7 +12,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"clinicgw/agent"
 	"clinicgw/agent/cases"
+	"clinicgw/agent/store"
 )
 
 // systemClock is the real time.
@@ -21,19 +23,10 @@ type systemClock struct{}
 func (systemClock) Now() time.Time { return time.Now() }
 
 func statsFlags(fs *flag.FlagSet) func(context.Context, *env) error {
-	config := configFlag(fs)
 	from := fs.String("from", "", "`DATE` is the first day of the period, YYYY-MM-DD, Stockholm time (default: the first case)")
 	to := fs.String("to", "", "`DATE` is the last day of the period, included, YYYY-MM-DD (default: no end)")
-	return func(ctx context.Context, e *env) error {
-		fromT, toT, err := parsePeriod(*from, *to)
-		if err != nil {
-			return err
-		}
-		cfg, db, err := openStore(ctx, *config, e.log)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
+	var fromT, toT time.Time
+	run := storeCommand(fs, func(ctx context.Context, e *env, cfg *agent.Config, db *store.DB) error {
 		svc, err := cases.NewService(cases.ServiceConfig{
 			Unit: cfg.Unit.HSAID, Store: db, Clock: systemClock{}, Rand: rand.Reader, Logger: e.log,
 		})
@@ -46,6 +39,13 @@ func statsFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 		}
 		fmt.Fprintf(e.stdout, "%s (%s)\n", cfg.Unit.Name, cfg.Unit.HSAID)
 		return printStats(e.stdout, st)
+	})
+	return func(ctx context.Context, e *env) error {
+		var err error
+		if fromT, toT, err = parsePeriod(*from, *to); err != nil { // a usage error before any file is read
+			return err
+		}
+		return run(ctx, e)
 	}
 }
 

@@ -2,43 +2,30 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
-	"fmt"
-	"io/fs"
-	"log/slog"
-	"os"
 
 	"clinicgw/agent"
 	"clinicgw/agent/store"
 )
 
-// configFlag adds the --config flag the store commands share.
-func configFlag(fs *flag.FlagSet) *string {
-	return fs.String("config", "", "`FILE` is the gateway's configuration file (required), as `clinicgw init` wrote it")
-}
-
-// openStore loads the configuration at path and opens the store it names.
-// The store must exist already: these commands inspect or change a store,
-// they never create one by accident.
-func openStore(ctx context.Context, path string, log *slog.Logger) (*agent.Config, *store.DB, error) {
-	if path == "" {
-		return nil, nil, usagef("--config is required")
+// storeCommand adds the --config flag that the store commands share and
+// returns a command that opens the configured, existing store, runs fn on
+// it and closes it.
+func storeCommand(fs *flag.FlagSet, fn func(ctx context.Context, e *env, cfg *agent.Config, db *store.DB) error) func(context.Context, *env) error {
+	path := fs.String("config", "", "`FILE` is the gateway's configuration file (required), as `clinicgw init` wrote it")
+	return func(ctx context.Context, e *env) error {
+		if *path == "" {
+			return usagef("--config is required")
+		}
+		cfg, err := agent.LoadConfig(*path)
+		if err != nil {
+			return err
+		}
+		db, err := agent.OpenExistingStore(ctx, cfg, e.log)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		return fn(ctx, e, cfg, db)
 	}
-	cfg, err := agent.LoadConfig(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	if _, err := os.Stat(cfg.StorePath()); errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, fmt.Errorf("store %s does not exist yet; no gateway has run with this configuration", cfg.StorePath())
-	}
-	kek, err := store.LoadKeyFile(cfg.KeyFilePath())
-	if err != nil {
-		return nil, nil, err
-	}
-	db, err := store.Open(ctx, cfg.StorePath(), kek, store.Options{Unit: cfg.Unit.HSAID, Logger: log})
-	if err != nil {
-		return nil, nil, err
-	}
-	return cfg, db, nil
 }
