@@ -53,6 +53,9 @@ func commands() []*command {
 		{name: "audit", summary: "check the access log", sub: []*command{
 			{name: "verify", args: "--config FILE", summary: "verify the access log's hash chain end to end", flags: auditVerifyFlags},
 		}},
+		{name: "pki", summary: "development certificates (never for production)", sub: []*command{
+			{name: "dev", args: "--dir DIR [--server NAME]... [--unit HSAID]...", summary: "make a SITHS-shaped test PKI, a central server certificate and unit client certificates", flags: pkiDevFlags},
+		}},
 		{name: "stats", args: "--config FILE [--from DATE] [--to DATE]", summary: "print case statistics for a period", flags: statsFlags},
 		{name: "demo", args: "[--dir DIR] [--cases N]", summary: "run a seeded demonstration clinic in a fresh folder", flags: demoFlags},
 		{name: "version", summary: "print the version", flags: versionFlags},
