@@ -1,0 +1,220 @@
+package wire
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// fieldError is a broken rule at a position in a body. Its text names the
+// position by the schema's member names and list indexes and states the
+// rule; it never contains the value.
+type fieldError struct {
+	path   string // e.g. "items[3].message.text"; "" for the whole value
+	reason string // e.g. "is longer than 10000 characters"
+}
+
+// Error names the position and the rule.
+func (e *fieldError) Error() string {
+	if e.path == "" {
+		return "the body " + e.reason
+	}
+	return e.path + " " + e.reason
+}
+
+// invalid returns the error a Validate method returns for a broken rule: a
+// 400 problem whose detail is the fieldError's text.
+func invalid(err error) error {
+	if err == nil {
+		return nil
+	}
+	return BadRequest("The body breaks a rule of the sync protocol: " + err.Error() + ".")
+}
+
+func fail(path, reason string) error { return &fieldError{path: path, reason: reason} }
+
+func failf(path, format string, args ...any) error {
+	return &fieldError{path: path, reason: fmt.Sprintf(format, args...)}
+}
+
+// member returns the path of a member of the object at path.
+func member(path, name string) string {
+	if path == "" {
+		return name
+	}
+	return path + "." + name
+}
+
+// index returns the path of the i-th element of the list at path.
+func index(path string, i int) string {
+	return path + "[" + strconv.Itoa(i) + "]"
+}
+
+// checkLine checks single-line text: valid UTF-8, at most max characters,
+// no control characters (not even tab) and no Unicode line or paragraph
+// separators; if required, not blank.
+func checkLine(path, s string, max int, required bool) error {
+	return checkString(path, s, max, required, false)
+}
+
+// checkMultiline checks text that may have line breaks: as checkLine, but
+// tab, line feed and carriage return are allowed — the same rule the
+// gateway's case store applies, so that nothing it accepts is refused here.
+func checkMultiline(path, s string, max int, required bool) error {
+	return checkString(path, s, max, required, true)
+}
+
+func checkString(path, s string, max int, required, multiline bool) error {
+	if !utf8.ValidString(s) {
+		return fail(path, "is not valid UTF-8")
+	}
+	if required && strings.TrimSpace(s) == "" {
+		return fail(path, "is required and must not be blank")
+	}
+	n := 0
+	for _, r := range s {
+		n++
+		if multiline && (r == '\n' || r == '\r' || r == '\t') {
+			continue
+		}
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			if multiline {
+				return fail(path, "contains a control character other than tab or a line break")
+			}
+			return fail(path, "contains a control character or line break")
+		}
+	}
+	if n > max {
+		return failf(path, "is longer than %d characters", max)
+	}
+	return nil
+}
+
+// checkToken checks an identifier: 1..MaxIDLen characters of A–Z a–z 0–9
+// . _ -.
+func checkToken(path, s string) error {
+	if !validToken(s) {
+		return failf(path, "must be 1 to %d characters of A-Z, a-z, 0-9, '.', '_' and '-'", MaxIDLen)
+	}
+	return nil
+}
+
+func validToken(s string) bool {
+	if len(s) == 0 || len(s) > MaxIDLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// checkTypeName checks a case type (a form id): 1..MaxIDLen characters of
+// a–z 0–9 and -, the first not -.
+func checkTypeName(path, s string) error {
+	ok := len(s) > 0 && len(s) <= MaxIDLen && s[0] != '-'
+	for i := 0; ok && i < len(s); i++ {
+		c := s[i]
+		ok = c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-'
+	}
+	if !ok {
+		return failf(path, "must be 1 to %d characters of a-z, 0-9 and '-', not starting with '-'", MaxIDLen)
+	}
+	return nil
+}
+
+// caseIDAlphabet is lower-case Crockford base32, as the gateway's case ids
+// use it.
+const caseIDAlphabet = "0123456789abcdefghjkmnpqrstvwxyz"
+
+// checkCaseID checks a case id: CaseIDLen characters of lower-case
+// Crockford base32, the first 0–7 (128 bits).
+func checkCaseID(path, s string) error {
+	ok := len(s) == CaseIDLen && s[0] >= '0' && s[0] <= '7'
+	for i := 0; ok && i < len(s); i++ {
+		ok = strings.IndexByte(caseIDAlphabet, s[i]) >= 0
+	}
+	if !ok {
+		return failf(path, "must be a case id: %d characters of lower-case Crockford base32, the first 0-7", CaseIDLen)
+	}
+	return nil
+}
+
+// checkPNR checks a personnummer's shape: PNRLen ASCII digits.
+func checkPNR(path, s string) error {
+	if len(s) != PNRLen || !allDigits(s) {
+		return failf(path, "must be %d digits, YYYYMMDDNNNC", PNRLen)
+	}
+	return nil
+}
+
+// The window a timestamp must fall in. It is fixed, so Validate stays pure;
+// it refuses the zero time and anything JSON or another implementation
+// could not carry.
+var (
+	minTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxTime = time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// checkTime checks a timestamp: from 2000 up to (not including) 3000, with
+// a UTC offset of whole minutes under 24 hours, as RFC 3339 can write it.
+func checkTime(path string, t time.Time) error {
+	if t.IsZero() {
+		return fail(path, "is required")
+	}
+	if t.Before(minTime) || !t.Before(maxTime) {
+		return fail(path, "must be from the year 2000 up to the year 3000")
+	}
+	if _, off := t.Zone(); off%60 != 0 || off <= -24*3600 || off >= 24*3600 {
+		return fail(path, "must have a UTC offset of whole minutes under 24 hours")
+	}
+	return nil
+}
+
+// checkSeq checks a sequence number or cursor: min..MaxSeq.
+func checkSeq(path string, n, min uint64) error {
+	if n < min || n > MaxSeq {
+		return failf(path, "must be between %d and %d", min, uint64(MaxSeq))
+	}
+	return nil
+}
+
+// checkURIRef checks a problem's type or instance: printable ASCII without
+// spaces, at most MaxURILen characters; if required, not empty.
+func checkURIRef(path, s string, required bool) error {
+	if s == "" {
+		if required {
+			return fail(path, "is required")
+		}
+		return nil
+	}
+	if len(s) > MaxURILen {
+		return failf(path, "is longer than %d characters", MaxURILen)
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return fail(path, "must be a URI reference of printable ASCII without spaces")
+		}
+	}
+	return nil
+}
+
+// check checks display text: Swedish required if required, English only
+// beside Swedish, each at most max characters, single-line unless
+// multiline.
+func (t Text) check(path string, max int, required, multiline bool) error {
+	check := checkLine
+	if multiline {
+		check = checkMultiline
+	}
+	if err := check(member(path, "sv"), t.SV, max, required || t.EN != ""); err != nil {
+		return err
+	}
+	return check(member(path, "en"), t.EN, max, false)
+}

@@ -1,0 +1,60 @@
+// Package wire is the sync protocol between a care unit's gateway and the
+// central patient-side store: its paths, message types, limits, problem
+// responses and the strict decoders both ends run on what they receive. It is
+// the single source of truth of the protocol; sync/central (the server) and
+// sync/uplink (the gateway's client) both build on it, and openapi.json in
+// this folder describes the same protocol for a region's own central store.
+//
+// # Transport and identity
+//
+// The protocol runs over HTTPS (HTTP/2, TLS 1.3 preferred, 1.2 minimum) with
+// mutual TLS. The gateway's client certificate carries the care unit's HSA-ID
+// in its subject serialNumber; the server takes the unit from the verified
+// certificate and from nowhere else, so no body names the unit. Each side
+// trusts only the other's configured CA.
+//
+// # Versions
+//
+// The path prefix is the version: every endpoint lives under "/v1" (Version,
+// PathPrefix). Bodies carry no version. A server answers a path under an
+// unknown version with UnsupportedVersion.
+//
+// # Endpoints
+//
+//	GET  /v1/inbox?after=CURSOR&limit=N  → 200 InboxPage
+//	POST /v1/inbox/ack        Ack        → 204
+//	POST /v1/outbox           OutboxBatch → 200 OutboxResult
+//	PUT  /v1/forms            FormSet    → 204
+//	GET  /v1/forms                       → 200 FormSet
+//	GET  /v1/stream (websocket)          → StreamMessage text messages
+//
+// Delivery from the central store is at least once: the gateway stores a page
+// of events and its cursor in one transaction and only then acknowledges the
+// cursor; events carry ids so that applying one twice changes nothing. The
+// gateway's outbox items carry idempotency keys; a repeat with the same key
+// and the same content (Digest) is a "duplicate", not a second answer.
+//
+// # Bodies and errors
+//
+// Bodies are JSON in UTF-8 (Content-Type application/json). Every decoder in
+// this package refuses a body that is larger than its limit, not valid UTF-8,
+// not valid JSON, has unknown, duplicate or missing members, members of the
+// wrong type, or data after the value, and then checks the value's Validate
+// rules. Its errors are *Problem values (400 or 413) whose text names only
+// the position in the schema and the rule broken — never the input — so a
+// server can send them back as they are with WriteProblem. Errors are RFC 9457
+// problem details (application/problem+json).
+//
+// # Required and optional members
+//
+// A member whose Go field is tagged omitempty or omitzero is optional: a
+// body may leave it out, and an optional object (a pointer field) may also
+// be null. Every other member is required: a decoder refuses a body
+// without it, and openapi.json lists it under "required". Optional lists
+// use omitzero, so a nil list is left out and an empty one is written as
+// []. Problem is the exception: as RFC 9457 asks, all its members are
+// optional and unknown ones are ignored.
+//
+// Encoding goes through Marshal (or WriteJSON), which validates first and
+// writes the canonical form that the golden files in testdata pin down.
+package wire

@@ -1,0 +1,141 @@
+package wire
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Body is a value Marshal and WriteJSON send: one of the protocol's body
+// types (InboxPage, Ack, OutboxBatch, OutboxResult, FormSet, StreamMessage,
+// Problem) or a part of one.
+type Body interface {
+	Validate() error
+}
+
+// limitOf returns the byte limit of a body of v's type.
+func limitOf(v Body) int64 {
+	switch v.(type) {
+	case Ack, *Ack:
+		return MaxAckBytes
+	case StreamMessage, *StreamMessage:
+		return MaxStreamMessageBytes
+	case Problem, *Problem:
+		return MaxProblemBytes
+	case Event, *Event:
+		return MaxEventBytes
+	}
+	return MaxBodyBytes
+}
+
+// Marshal validates v and returns its canonical encoding: compact JSON in
+// UTF-8, members in the order of the Go type, no HTML escaping, timestamps
+// in RFC 3339 with the value's own offset, and a final newline. It refuses
+// an invalid value and one whose encoding is over the body's limit (e.g. a
+// FormSet too large to publish at once), so neither end ever sends what
+// the other must refuse.
+func Marshal(v Body) ([]byte, error) {
+	if err := v.Validate(); err != nil {
+		return nil, fmt.Errorf("wire: marshal %T: %w", v, err)
+	}
+	b, err := encode(v)
+	if err != nil {
+		return nil, fmt.Errorf("wire: marshal %T: %w", v, err)
+	}
+	if limit := limitOf(v); int64(len(b)) > limit {
+		return nil, fmt.Errorf("wire: marshal %T: %w", v, BodyTooLarge(limit))
+	}
+	return b, nil
+}
+
+// encode writes v as Marshal does, without the checks.
+func encode(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// WriteJSON writes v as a success response with the given status:
+// Content-Type application/json, Cache-Control no-store (bodies carry
+// patient data), nosniff. If v does not Marshal, it writes Internal
+// instead and returns the error for the server's log.
+func WriteJSON(w http.ResponseWriter, status int, v Body) error {
+	b, err := Marshal(v)
+	if err != nil {
+		WriteProblem(w, *Internal())
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", ContentTypeJSON)
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	if _, err := w.Write(b); err != nil {
+		return fmt.Errorf("wire: write response: %w", err)
+	}
+	return nil
+}
+
+// CheckContentType checks that a request body is declared as
+// application/json, with no parameter but an optional charset=utf-8. A
+// server calls it before decoding; the error is UnsupportedMediaType.
+func CheckContentType(h http.Header) error {
+	vs := h.Values("Content-Type")
+	if len(vs) != 1 {
+		return UnsupportedMediaType()
+	}
+	mt, params, err := mime.ParseMediaType(vs[0])
+	if err != nil || mt != ContentTypeJSON {
+		return UnsupportedMediaType()
+	}
+	for k, v := range params {
+		if k != "charset" || !strings.EqualFold(v, "utf-8") {
+			return UnsupportedMediaType()
+		}
+	}
+	return nil
+}
+
+// Digest returns a SHA-256 over the item's content: its key, case, kind,
+// time (as an instant: the same moment written with another offset has the
+// same digest) and message or status. A server keeps it per idempotency
+// key: an item with a known key and the same digest is a duplicate; with
+// another digest it is rejected.
+func (it OutboxItem) Digest() [sha256.Size]byte {
+	h := sha256.New()
+	put := func(s string) {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
+		h.Write(n[:])
+		io.WriteString(h, s)
+	}
+	put("clinicgw/sync/wire outbox item v1")
+	put(it.IdempotencyKey)
+	put(it.CaseID)
+	put(string(it.Kind))
+	put(it.At.UTC().Format(time.RFC3339Nano))
+	if m := it.Message; m != nil {
+		put("message")
+		put(m.ID)
+		put(m.Text)
+		put(m.Signature)
+		put(m.AuthorTitle)
+	} else {
+		put("no message")
+	}
+	put(string(it.Status))
+	var d [sha256.Size]byte
+	h.Sum(d[:0])
+	return d
+}
