@@ -105,7 +105,7 @@ func TestCrashLosesNoAcknowledgedCase(t *testing.T) {
 	db.Close()
 
 	acked := map[string]int{} // case id → the round it was acknowledged in
-	var batches [][]string // every batch begun, acknowledged or not
+	var batches [][]string    // every batch begun, acknowledged or not
 	killedMidBatch := 0
 	for round := range rounds {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")

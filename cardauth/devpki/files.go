@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +13,15 @@ import (
 	"time"
 )
 
+// File modes: certificates are public, keys readable by their owner only.
+const (
+	certMode os.FileMode = 0o644
+	keyMode  os.FileMode = 0o600
+	dirMode  os.FileMode = 0o700
+)
+
+// caFiles names the three CAs' files in a WriteDir folder (name.pem,
+// name.key) and says where each lives in a PKI.
 var caFiles = []struct {
 	name string
 	ca   func(*PKI) *ca
@@ -23,31 +31,65 @@ var caFiles = []struct {
 	{"person-ca", func(p *PKI) *ca { return &p.person }},
 }
 
-func writePEM(path, kind string, der []byte, mode os.FileMode) error {
-	data := pem.EncodeToMemory(&pem.Block{Type: kind, Bytes: der})
-	if err := os.WriteFile(path, data, mode); err != nil {
-		return fmt.Errorf("devpki: %w", err)
-	}
-	return os.Chmod(path, mode) // WriteFile keeps the mode of an existing file
-}
-
-func writeKey(path string, key crypto.Signer) error {
-	der, err := x509.MarshalPKCS8PrivateKey(key)
+// writeFile replaces path with data: written to a temporary file in the
+// same folder (created 0600, so a key is never readable by others, not
+// even for a moment), set to mode, then renamed over path.
+func writeFile(path string, data []byte, mode os.FileMode) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("devpki: %w", err)
 	}
-	return writePEM(path, "PRIVATE KEY", der, 0o600)
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if _, err = f.Write(data); err != nil {
+		return fmt.Errorf("devpki: write %s: %w", path, err)
+	}
+	if err = f.Chmod(mode); err != nil {
+		return fmt.Errorf("devpki: %w", err)
+	}
+	if err = f.Sync(); err != nil {
+		return fmt.Errorf("devpki: write %s: %w", path, err)
+	}
+	if err = f.Close(); err != nil {
+		return fmt.Errorf("devpki: write %s: %w", path, err)
+	}
+	if err = os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("devpki: %w", err)
+	}
+	return nil
+}
+
+func certPEM(ders ...[]byte) []byte {
+	var out []byte
+	for _, der := range ders {
+		out = append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})...)
+	}
+	return out
+}
+
+func writeKey(path string, key crypto.PrivateKey) error {
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return fmt.Errorf("devpki: encode key for %s: %w", path, err)
+	}
+	return writeFile(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), keyMode)
 }
 
 // WriteDir writes the three CA certificates and their keys to dir (created
-// 0700 if missing).
+// 0700 if missing), so that Load can issue more later: root.pem,
+// function-ca.pem and person-ca.pem (mode 0644), root.key, function-ca.key
+// and person-ca.key (PKCS#8 PEM, mode 0600). Existing files are replaced.
 func (p *PKI) WriteDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(dir, dirMode); err != nil {
 		return fmt.Errorf("devpki: %w", err)
 	}
 	for _, f := range caFiles {
 		c := f.ca(p)
-		if err := writePEM(filepath.Join(dir, f.name+".pem"), "CERTIFICATE", c.cert.Raw, 0o644); err != nil {
+		if err := writeFile(filepath.Join(dir, f.name+".pem"), certPEM(c.cert.Raw), certMode); err != nil {
 			return err
 		}
 		if err := writeKey(filepath.Join(dir, f.name+".key"), c.key); err != nil {
@@ -57,23 +99,23 @@ func (p *PKI) WriteDir(dir string) error {
 	return nil
 }
 
-// WriteTLS writes a certificate with its chain to dir/name.pem and its key
-// to dir/name.key (0600), for configurations that name files.
+// WriteTLS writes a certificate with its chain to dir/name.pem (0644) and
+// its key to dir/name.key (PKCS#8 PEM, 0600), for configurations that name
+// files (tlsconf.LoadKeyPair reads them).
 func WriteTLS(dir, name string, cert tls.Certificate) error {
-	var chain []byte
-	for _, der := range cert.Certificate {
-		chain = append(chain, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})...)
+	if len(cert.Certificate) == 0 {
+		return fmt.Errorf("devpki: %s: no certificate to write", name)
 	}
-	if err := os.WriteFile(filepath.Join(dir, name+".pem"), chain, 0o644); err != nil {
-		return fmt.Errorf("devpki: %w", err)
+	if cert.PrivateKey == nil {
+		return fmt.Errorf("devpki: %s: the certificate has no private key to write", name)
 	}
-	key, ok := cert.PrivateKey.(crypto.Signer)
-	if !ok {
-		return errors.New("devpki: the certificate's key cannot be written")
+	if err := writeFile(filepath.Join(dir, name+".pem"), certPEM(cert.Certificate...), certMode); err != nil {
+		return err
 	}
-	return writeKey(filepath.Join(dir, name+".key"), key)
+	return writeKey(filepath.Join(dir, name+".key"), cert.PrivateKey)
 }
 
+// readPEM returns the first PEM block of path, which must be of type kind.
 func readPEM(path, kind string) ([]byte, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -86,35 +128,72 @@ func readPEM(path, kind string) ([]byte, error) {
 	return b.Bytes, nil
 }
 
-// Load reads a hierarchy written by WriteDir; it issues certificates valid
-// from now.
+// readCA reads dir/name.pem and dir/name.key and checks that they belong
+// together and make a CA valid at now.
+func readCA(dir, name string, now time.Time) (ca, error) {
+	certFile, keyFile := filepath.Join(dir, name+".pem"), filepath.Join(dir, name+".key")
+	der, err := readPEM(certFile, "CERTIFICATE")
+	if err != nil {
+		return ca{}, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return ca{}, fmt.Errorf("devpki: %s: %w", certFile, err)
+	}
+	if !cert.BasicConstraintsValid || !cert.IsCA {
+		return ca{}, fmt.Errorf("devpki: %s is not a CA certificate", certFile)
+	}
+	if now.Before(cert.NotBefore) || now.After(cert.NotAfter) {
+		return ca{}, fmt.Errorf("devpki: %s is valid from %s to %s, not now (%s); remove %s to make a new development PKI",
+			certFile, cert.NotBefore.UTC().Format(time.RFC3339), cert.NotAfter.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339), dir)
+	}
+	kder, err := readPEM(keyFile, "PRIVATE KEY")
+	if err != nil {
+		return ca{}, err
+	}
+	k, err := x509.ParsePKCS8PrivateKey(kder)
+	if err != nil {
+		return ca{}, fmt.Errorf("devpki: %s: %w", keyFile, err)
+	}
+	signer, ok := k.(crypto.Signer)
+	if !ok {
+		return ca{}, fmt.Errorf("devpki: %s is not a signing key", keyFile)
+	}
+	pub, ok := signer.Public().(interface{ Equal(crypto.PublicKey) bool })
+	if !ok || !pub.Equal(cert.PublicKey) {
+		return ca{}, fmt.Errorf("devpki: %s is not the key of %s", keyFile, certFile)
+	}
+	return ca{cert: cert, key: signer}, nil
+}
+
+// Load reads a hierarchy written by WriteDir and checks it: each key
+// belongs to its certificate, the function and person CAs are issued by
+// the root, and all three are valid at now. Certificates it issues are
+// valid from now. A nil random means crypto/rand. A missing file is an
+// error that matches fs.ErrNotExist (errors.Is).
 func Load(dir string, random io.Reader, now time.Time) (*PKI, error) {
 	if random == nil {
 		random = rand.Reader
 	}
 	p := &PKI{rand: random, now: now}
 	for _, f := range caFiles {
-		der, err := readPEM(filepath.Join(dir, f.name+".pem"), "CERTIFICATE")
+		c, err := readCA(dir, f.name, now)
 		if err != nil {
 			return nil, err
 		}
-		cert, err := x509.ParseCertificate(der)
-		if err != nil {
-			return nil, fmt.Errorf("devpki: %s.pem: %w", f.name, err)
+		*f.ca(p) = c
+	}
+	if err := p.root.cert.CheckSignatureFrom(p.root.cert); err != nil {
+		return nil, fmt.Errorf("devpki: %s is not a self-signed root: %w", filepath.Join(dir, "root.pem"), err)
+	}
+	for _, c := range []struct {
+		name string
+		ca   ca
+	}{{"function-ca", p.function}, {"person-ca", p.person}} {
+		if err := c.ca.cert.CheckSignatureFrom(p.root.cert); err != nil {
+			return nil, fmt.Errorf("devpki: %s is not issued by %s: %w",
+				filepath.Join(dir, c.name+".pem"), filepath.Join(dir, "root.pem"), err)
 		}
-		kder, err := readPEM(filepath.Join(dir, f.name+".key"), "PRIVATE KEY")
-		if err != nil {
-			return nil, err
-		}
-		k, err := x509.ParsePKCS8PrivateKey(kder)
-		if err != nil {
-			return nil, fmt.Errorf("devpki: %s.key: %w", f.name, err)
-		}
-		signer, ok := k.(crypto.Signer)
-		if !ok {
-			return nil, fmt.Errorf("devpki: %s.key is not a signing key", f.name)
-		}
-		*f.ca(p) = ca{cert: cert, key: signer}
 	}
 	return p, nil
 }

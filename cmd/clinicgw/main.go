@@ -58,6 +58,7 @@ func commands() []*command {
 		}},
 		{name: "stats", args: "--config FILE [--from DATE] [--to DATE]", summary: "print case statistics for a period", flags: statsFlags},
 		{name: "demo", args: "[--dir DIR] [--cases N]", summary: "run a seeded demonstration clinic in a fresh folder", flags: demoFlags},
+		{name: "central", args: "--dir DIR [--pki DIR] [--api ADDR] [--web ADDR] [--unit NAME=HSAID]...", summary: "run the reference central patient-side store (sync API and patient pages)", flags: centralFlags},
 		{name: "version", summary: "print the version", flags: versionFlags},
 	}
 }

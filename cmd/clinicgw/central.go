@@ -1,0 +1,227 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"clinicgw/cardauth/devpki"
+	"clinicgw/sync/central"
+	"clinicgw/sync/tlsconf"
+)
+
+// centralUnits is the repeatable --unit flag: "NAME=HSAID" or "HSAID".
+type centralUnits struct {
+	ids   []string
+	names map[string]string
+}
+
+func (u *centralUnits) String() string { return strings.Join(u.ids, ",") }
+
+func (u *centralUnits) Set(v string) error {
+	name, id := "", v
+	if i := strings.LastIndex(v, "="); i >= 0 {
+		name, id = strings.TrimSpace(v[:i]), strings.TrimSpace(v[i+1:])
+	}
+	if !tlsconf.ValidHSAID(id) {
+		return fmt.Errorf("%q is not an HSA-ID (e.g. SE2321000016-ABCD)", id)
+	}
+	for _, x := range u.ids {
+		if x == id {
+			return fmt.Errorf("unit %s is given twice", id)
+		}
+	}
+	u.ids = append(u.ids, id)
+	if name != "" {
+		if u.names == nil {
+			u.names = make(map[string]string)
+		}
+		u.names[id] = name
+	}
+	return nil
+}
+
+func centralFlags(fs *flag.FlagSet) func(context.Context, *env) error {
+	dir := fs.String("dir", "", "`DIR` holds the central store's state: central.db and, unless --pki is given, a development PKI in DIR/pki")
+	pkiDir := fs.String("pki", "", "`DIR` holds an existing PKI, as `clinicgw pki dev` makes it: central.pem and central.key (the server's certificate) root.pem (what units trust for the server) and function-ca.pem (the only CA trusted for unit certificates)")
+	api := fs.String("api", "127.0.0.1:8443", "`ADDR` to serve the sync API on (mutual TLS)")
+	web := fs.String("web", "127.0.0.1:8444", "`ADDR` to serve the patient pages on (HTTPS)")
+	var units centralUnits
+	fs.Var(&units, "unit", "a care unit that may connect, as `NAME=HSAID` or HSAID; repeatable (default: the demo unit)")
+	return func(ctx context.Context, e *env) error {
+		if *dir == "" {
+			return usagef("--dir is required")
+		}
+		if len(units.ids) == 0 {
+			_ = units.Set(demoUnitName + "=" + demoUnit)
+		}
+		return runCentral(ctx, e, *dir, *pkiDir, *api, *web, units)
+	}
+}
+
+// centralPKI is what the central store serves with.
+type centralPKI struct {
+	server    tls.Certificate
+	unitCAs   *x509.CertPool
+	rootFile  string
+	unitFiles map[string]string // unit → certificate file, where one exists
+}
+
+// prepareCentralPKI loads the PKI in pkiDir, or (pkiDir empty) creates a
+// development PKI in dir/pki on first run, with a server certificate and
+// a client certificate per unit, issuing any that are missing later.
+func prepareCentralPKI(e *env, dir, pkiDir string, units []string) (centralPKI, error) {
+	create := pkiDir == ""
+	if create {
+		pkiDir = filepath.Join(dir, "pki")
+	}
+	root := filepath.Join(pkiDir, "root.pem")
+	// The same names `clinicgw pki dev` writes, so its folder works as --pki.
+	serverPEM, serverKey := filepath.Join(pkiDir, "central.pem"), filepath.Join(pkiDir, "central.key")
+	unitFile := func(u string) string { return filepath.Join(pkiDir, "unit-"+u+".pem") }
+	if create {
+		now := time.Now()
+		var p *devpki.PKI
+		var err error
+		if _, statErr := os.Stat(root); errors.Is(statErr, os.ErrNotExist) {
+			if p, err = devpki.New(nil, now); err == nil {
+				err = p.WriteDir(pkiDir)
+			}
+			if err == nil {
+				e.log.Info("development PKI created", "dir", pkiDir)
+			}
+		} else {
+			p, err = devpki.Load(pkiDir, nil, now)
+		}
+		if err != nil {
+			return centralPKI{}, fmt.Errorf("development PKI: %w", err)
+		}
+		if _, err := os.Stat(serverPEM); errors.Is(err, os.ErrNotExist) {
+			cert, err := p.Server("localhost", "127.0.0.1", "::1")
+			if err == nil {
+				err = devpki.WriteTLS(pkiDir, "central", cert)
+			}
+			if err != nil {
+				return centralPKI{}, fmt.Errorf("server certificate: %w", err)
+			}
+		}
+		for _, u := range units {
+			if _, err := os.Stat(unitFile(u)); !errors.Is(err, os.ErrNotExist) {
+				continue
+			}
+			cert, err := p.Unit(u, "Vårdenhet "+u)
+			if err == nil {
+				err = devpki.WriteTLS(pkiDir, "unit-"+u, cert)
+			}
+			if err != nil {
+				return centralPKI{}, fmt.Errorf("client certificate for %s: %w", u, err)
+			}
+		}
+	}
+	var cp centralPKI
+	var err error
+	if cp.server, err = tlsconf.LoadKeyPair(serverPEM, serverKey); err != nil {
+		return centralPKI{}, err
+	}
+	// Units' client certificates must come from the function CA: the root
+	// also anchors staff cards, which must never pass as a care unit.
+	if cp.unitCAs, err = tlsconf.LoadPool(filepath.Join(pkiDir, "function-ca.pem")); err != nil {
+		return centralPKI{}, err
+	}
+	cp.rootFile = root
+	cp.unitFiles = make(map[string]string)
+	for _, u := range units {
+		if _, err := os.Stat(unitFile(u)); err == nil {
+			cp.unitFiles[u] = unitFile(u)
+		}
+	}
+	return cp, nil
+}
+
+// runCentral runs the reference central store until ctx ends.
+func runCentral(ctx context.Context, e *env, dir, pkiDir, apiAddr, webAddr string, units centralUnits) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("state folder: %w", err)
+	}
+	cp, err := prepareCentralPKI(e, dir, pkiDir, units.ids)
+	if err != nil {
+		return err
+	}
+	store, err := central.Open(ctx, filepath.Join(dir, "central.db"), central.Options{
+		Logger: e.log, Units: units.ids, UnitNames: units.names,
+		Notifier: central.LogNotifier{Logger: e.log},
+	})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	errLog := log.New(&slogWriter{log: e.log}, "", 0)
+	apiSrv := &http.Server{Handler: store.APIHandler(), TLSConfig: tlsconf.Server(cp.server, cp.unitCAs, store.VerifyUnit),
+		ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: errLog}
+	webSrv := &http.Server{Handler: store.PatientHandler(), TLSConfig: tlsconf.ServerNoClientCert(cp.server),
+		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
+		IdleTimeout: 2 * time.Minute, ErrorLog: errLog}
+	apiLn, err := net.Listen("tcp", apiAddr)
+	if err != nil {
+		return fmt.Errorf("sync API: %w", err)
+	}
+	webLn, err := net.Listen("tcp", webAddr)
+	if err != nil {
+		apiLn.Close()
+		return fmt.Errorf("patient pages: %w", err)
+	}
+
+	fmt.Fprintf(e.stdout, "Central store (reference) — development use only\n")
+	fmt.Fprintf(e.stdout, "  sync API (mutual TLS): https://%s%s\n", apiLn.Addr(), "/v1/")
+	fmt.Fprintf(e.stdout, "  patient pages:         https://%s/\n", webLn.Addr())
+	fmt.Fprintf(e.stdout, "  CA certificate:        %s\n", cp.rootFile)
+	for _, u := range units.ids {
+		if f, ok := cp.unitFiles[u]; ok {
+			fmt.Fprintf(e.stdout, "  unit %s (%s): client certificate %s, key %s\n", u, store.UnitName(u), f, strings.TrimSuffix(f, ".pem")+".key")
+		} else {
+			fmt.Fprintf(e.stdout, "  unit %s (%s): no client certificate in the PKI folder\n", u, store.UnitName(u))
+		}
+	}
+
+	errc := make(chan error, 2)
+	go func() { errc <- apiSrv.ServeTLS(apiLn, "", "") }()
+	go func() { errc <- webSrv.ServeTLS(webLn, "", "") }()
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+	}
+	e.log.Info("central store stopping")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	_ = apiSrv.Shutdown(shutdownCtx)
+	_ = webSrv.Shutdown(shutdownCtx)
+	if err := store.Close(); err != nil {
+		return err
+	}
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", serveErr)
+	}
+	return nil
+}
+
+// slogWriter turns the HTTP servers' error log lines (refused handshakes
+// and the like) into structured warnings.
+type slogWriter struct{ log *slog.Logger }
+
+func (w *slogWriter) Write(p []byte) (int, error) {
+	w.log.Warn("http server", "detail", strings.TrimSpace(string(p)))
+	return len(p), nil
+}

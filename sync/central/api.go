@@ -1,0 +1,261 @@
+package central
+
+import (
+	"crypto/x509"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+
+	"clinicgw/sync/tlsconf"
+	"clinicgw/sync/wire"
+)
+
+// VerifyUnit is the check to pass to tlsconf.Server for the API: the
+// verified client certificate must name, in its subject serialNumber, one
+// of the care units the store serves. It runs inside the handshake, so a
+// stranger's connection fails before any request.
+func (s *Store) VerifyUnit(cert *x509.Certificate) error {
+	id, err := tlsconf.HSAID(cert)
+	if err != nil {
+		return err
+	}
+	if !s.unitSet[id] {
+		return fmt.Errorf("care unit %s is not served by this central store", id)
+	}
+	return nil
+}
+
+// APIHandler returns the handler of the sync protocol's endpoints
+// (sync/wire). Serve it over TLS with tlsconf.Server(serverCert,
+// unitCAPool, s.VerifyUnit): the care unit is taken from the verified
+// client certificate only. A request without one gets 401, a unit the
+// store does not serve 403.
+func (s *Store) APIHandler() http.Handler {
+	return http.HandlerFunc(s.serveAPI)
+}
+
+// unauthorized is the 401 problem for a request without a verified client
+// certificate.
+func unauthorized() wire.Problem {
+	return wire.Problem{Type: "about:blank", Title: "Unauthorized", Status: http.StatusUnauthorized,
+		Detail: "A client certificate naming a care unit, from a CA this server trusts, is required."}
+}
+
+// unitOf returns the care unit of the request's verified client
+// certificate.
+func (s *Store) unitOf(r *http.Request) (string, *wire.Problem) {
+	if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 || len(r.TLS.VerifiedChains[0]) == 0 {
+		p := unauthorized()
+		return "", &p
+	}
+	id, err := tlsconf.HSAID(r.TLS.VerifiedChains[0][0])
+	if err != nil {
+		return "", wire.Forbidden("The client certificate names no care unit (no HSA-ID in its subject serialNumber).")
+	}
+	if !s.unitSet[id] {
+		return "", wire.Forbidden("The client certificate's care unit is not served by this central store.")
+	}
+	return id, nil
+}
+
+func (s *Store) serveAPI(w http.ResponseWriter, r *http.Request) {
+	unit, p := s.unitOf(r)
+	if p != nil {
+		s.log.Warn("sync request refused", "status", p.Status, "unit", unit)
+		wire.WriteProblem(w, *p)
+		return
+	}
+	type route struct {
+		allow   string
+		methods map[string]func(http.ResponseWriter, *http.Request, string)
+	}
+	var rt route
+	switch r.URL.Path {
+	case wire.PathInbox:
+		rt = route{"GET", map[string]func(http.ResponseWriter, *http.Request, string){http.MethodGet: s.serveInbox}}
+	case wire.PathInboxAck:
+		rt = route{"POST", map[string]func(http.ResponseWriter, *http.Request, string){http.MethodPost: s.serveAck}}
+	case wire.PathOutbox:
+		rt = route{"POST", map[string]func(http.ResponseWriter, *http.Request, string){http.MethodPost: s.serveOutbox}}
+	case wire.PathForms:
+		rt = route{"GET, PUT", map[string]func(http.ResponseWriter, *http.Request, string){
+			http.MethodGet: s.serveGetForms, http.MethodPut: s.servePutForms}}
+	case wire.PathStream:
+		rt = route{"GET", map[string]func(http.ResponseWriter, *http.Request, string){http.MethodGet: s.serveStream}}
+	default:
+		if otherVersion(r.URL.Path) {
+			wire.WriteProblem(w, *wire.UnsupportedVersion())
+			return
+		}
+		wire.WriteProblem(w, *wire.NotFound("There is no such endpoint in the sync protocol."))
+		return
+	}
+	h := rt.methods[r.Method]
+	if h == nil {
+		w.Header().Set("Allow", rt.allow)
+		wire.WriteProblem(w, *wire.MethodNotAllowed())
+		return
+	}
+	h(w, r, unit)
+}
+
+// otherVersion reports whether path starts with a version segment ("/v"
+// and digits) other than wire.Version.
+func otherVersion(path string) bool {
+	seg, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	if len(seg) < 2 || seg[0] != 'v' || seg == wire.Version {
+		return false
+	}
+	for i := 1; i < len(seg); i++ {
+		if seg[i] < '0' || seg[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// writeError answers with the problem in err, logging what is not one.
+func (s *Store) writeError(w http.ResponseWriter, op, unit string, err error) {
+	p, ok := errors.AsType[*wire.Problem](err)
+	if !ok {
+		s.log.Error("sync request failed", "op", op, "unit", unit, "err", err)
+		p = wire.Internal()
+	} else {
+		s.log.Info("sync request refused", "op", op, "unit", unit, "status", p.Status, "problem", p.Type)
+	}
+	wire.WriteProblem(w, *p)
+}
+
+// serveInbox answers GET wire.PathInbox: the unit's events after the
+// cursor, at most limit, and never more bytes than a page may hold.
+func (s *Store) serveInbox(w http.ResponseWriter, r *http.Request, unit string) {
+	q, err := wire.ParseInboxQuery(r.URL.Query())
+	if err != nil {
+		s.writeError(w, "inbox", unit, err)
+		return
+	}
+	page := wire.InboxPage{Cursor: q.After}
+	// Room for the page's own members besides its events.
+	const pageOverhead = 256
+	err = s.db.View(func(tx *bolt.Tx) error {
+		c := unitBucket(tx, unit).Bucket([]byte(bucketEvents)).Cursor()
+		size := pageOverhead
+		for k, v := c.Seek(seqKey(q.After + 1)); k != nil; k, v = c.Next() {
+			if len(page.Events) == q.Limit || (len(page.Events) > 0 && size+len(v)+1 > wire.MaxBodyBytes) {
+				page.More = true
+				break
+			}
+			var ev wire.Event
+			if err := json.Unmarshal(v, &ev); err != nil {
+				return fmt.Errorf("read event %d: %w", binary.BigEndian.Uint64(k), err)
+			}
+			page.Events = append(page.Events, ev)
+			page.Cursor = ev.Seq
+			size += len(v) + 1
+		}
+		return nil
+	})
+	if err != nil {
+		s.writeError(w, "inbox", unit, err)
+		return
+	}
+	if err := wire.WriteJSON(w, http.StatusOK, page); err != nil {
+		s.log.Error("inbox response", "unit", unit, "err", err)
+		return
+	}
+	s.log.Debug("inbox served", "unit", unit, "events", len(page.Events), "cursor", page.Cursor)
+}
+
+// decode checks the content type, then decodes the body with a wire
+// decoder within limit bytes.
+func decode[T any](w http.ResponseWriter, r *http.Request, limit int64, dec func(io.Reader) (T, error)) (T, error) {
+	if err := wire.CheckContentType(r.Header); err != nil {
+		var zero T
+		return zero, err
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	return dec(r.Body)
+}
+
+// serveAck answers POST wire.PathInboxAck: the gateway has stored the
+// events up to the cursor. An ack at or behind the recorded one changes
+// nothing; one beyond the unit's last event is a conflict.
+func (s *Store) serveAck(w http.ResponseWriter, r *http.Request, unit string) {
+	ack, err := decode(w, r, wire.MaxAckBytes, wire.DecodeAck)
+	if err != nil {
+		s.writeError(w, "ack", unit, err)
+		return
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		ub := unitBucket(tx, unit)
+		if ack.Cursor > ub.Bucket([]byte(bucketEvents)).Sequence() {
+			return wire.Conflict("The cursor is beyond the last event this store has delivered to the care unit.")
+		}
+		if ack.Cursor <= ackedOf(ub) {
+			return nil
+		}
+		return ub.Put([]byte(keyAcked), seqKey(ack.Cursor))
+	})
+	if err != nil {
+		s.writeError(w, "ack", unit, err)
+		return
+	}
+	s.log.Debug("inbox acknowledged", "unit", unit, "cursor", ack.Cursor)
+	noContent(w)
+}
+
+// serveGetForms answers GET wire.PathForms with the unit's published forms
+// (an empty set if it has published none).
+func (s *Store) serveGetForms(w http.ResponseWriter, r *http.Request, unit string) {
+	var set wire.FormSet
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := unitBucket(tx, unit).Get([]byte(keyForms))
+		if v == nil {
+			set.Forms = []wire.Form{}
+			return nil
+		}
+		return json.Unmarshal(v, &set)
+	})
+	if err != nil {
+		s.writeError(w, "forms", unit, err)
+		return
+	}
+	if err := wire.WriteJSON(w, http.StatusOK, set); err != nil {
+		s.log.Error("forms response", "unit", unit, "err", err)
+	}
+}
+
+// servePutForms answers PUT wire.PathForms: the set replaces the unit's
+// published forms.
+func (s *Store) servePutForms(w http.ResponseWriter, r *http.Request, unit string) {
+	set, err := decode(w, r, wire.MaxBodyBytes, wire.DecodeFormSet)
+	if err != nil {
+		s.writeError(w, "forms", unit, err)
+		return
+	}
+	b, err := wire.Marshal(set)
+	if err != nil {
+		s.writeError(w, "forms", unit, err)
+		return
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		return unitBucket(tx, unit).Put([]byte(keyForms), b)
+	})
+	if err != nil {
+		s.writeError(w, "forms", unit, err)
+		return
+	}
+	s.log.Info("forms published", "unit", unit, "forms", len(set.Forms))
+	noContent(w)
+}
+
+func noContent(w http.ResponseWriter) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,220 @@
+package central
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"clinicgw/sync/wire"
+)
+
+// caseRecord is the central copy of a case, as stored.
+type caseRecord struct {
+	ID        string          `json:"id"`
+	Unit      string          `json:"unit"`
+	Type      string          `json:"type"`
+	Title     string          `json:"title"` // the form's Swedish title when it was written
+	Patient   wire.Person     `json:"patient"`
+	Guardian  *wire.Person    `json:"guardian,omitempty"`
+	Fields    []wire.Field    `json:"fields,omitempty"`
+	Text      string          `json:"text,omitempty"`
+	Status    wire.CaseStatus `json:"status"`
+	CreatedAt time.Time       `json:"createdAt"`
+	UpdatedAt time.Time       `json:"updatedAt"`
+	Messages  []messageRecord `json:"messages,omitempty"`
+}
+
+// messageRecord is one message in a case's thread after the case itself:
+// a patient's follow-up or a message from the unit.
+type messageRecord struct {
+	ID          string    `json:"id"`
+	Kind        string    `json:"kind"` // kindPatient or a wire.OutboxKind of a message
+	Text        string    `json:"text"`
+	Signature   string    `json:"signature,omitempty"`
+	AuthorTitle string    `json:"authorTitle,omitempty"`
+	At          time.Time `json:"at"`
+}
+
+// kindPatient marks a patient's follow-up in a thread.
+const kindPatient = "patient"
+
+// PatientCase is a case as the patient (or the guardian) sees it.
+type PatientCase struct {
+	ID         string
+	Unit       string // the care unit's HSA-ID
+	UnitName   string
+	Type       string // the form's id
+	Title      string // the form's Swedish title
+	Patient    wire.Person
+	Guardian   *wire.Person // set when a guardian wrote for a child
+	AsGuardian bool         // the person asking is the guardian, not the patient
+	Fields     []wire.Field
+	Text       string
+	Status     wire.CaseStatus
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	Messages   []Message // the thread after the case itself, oldest first
+}
+
+// Message is one message in a case's thread.
+type Message struct {
+	ID        string
+	FromStaff bool
+	// Kind is the staff message's kind (answer, partial-answer,
+	// counter-question); empty for the patient's own.
+	Kind        wire.OutboxKind
+	Text        string
+	Signature   string // the clinician's signature; staff only
+	AuthorTitle string // e.g. "Sjuksköterska"; staff only, never an HSA-ID
+	At          time.Time
+}
+
+// StaffMessages counts the messages from the unit in the thread.
+func (c PatientCase) StaffMessages() int {
+	n := 0
+	for _, m := range c.Messages {
+		if m.FromStaff {
+			n++
+		}
+	}
+	return n
+}
+
+// CanFollowUp reports whether the patient may write again in the case:
+// in every status but withdrawn.
+func (c PatientCase) CanFollowUp() bool { return canFollowUp(c.Status) }
+
+// CanWithdraw reports whether the patient may withdraw the case: while the
+// unit has not answered it.
+func (c PatientCase) CanWithdraw() bool { return canWithdraw(c.Status) }
+
+func canFollowUp(st wire.CaseStatus) bool { return st != wire.StatusWithdrawn }
+
+func canWithdraw(st wire.CaseStatus) bool {
+	switch st {
+	case wire.StatusReceived, wire.StatusAssigned, wire.StatusPartiallyAnswered, wire.StatusWaitingForPatient:
+		return true
+	}
+	return false
+}
+
+// afterFollowUp is the status a case takes when the patient writes again,
+// as the gateway's workflow moves it.
+func afterFollowUp(st wire.CaseStatus) wire.CaseStatus {
+	switch st {
+	case wire.StatusWaitingForPatient:
+		return wire.StatusAssigned
+	case wire.StatusAnswered, wire.StatusClosed:
+		return wire.StatusReceived
+	}
+	return st
+}
+
+// StatusText returns a status in Swedish, as the patient pages show it.
+func StatusText(st wire.CaseStatus) string {
+	switch st {
+	case wire.StatusReceived:
+		return "Mottaget"
+	case wire.StatusAssigned:
+		return "Under handläggning"
+	case wire.StatusPartiallyAnswered:
+		return "Delvis besvarat"
+	case wire.StatusWaitingForPatient:
+		return "Väntar på ditt svar"
+	case wire.StatusAnswered:
+		return "Besvarat"
+	case wire.StatusClosed:
+		return "Avslutat"
+	case wire.StatusWithdrawn:
+		return "Återkallat"
+	}
+	return "Okänd status"
+}
+
+func (s *Store) patientView(c *caseRecord, pnr string) PatientCase {
+	pc := PatientCase{
+		ID: c.ID, Unit: c.Unit, UnitName: s.UnitName(c.Unit), Type: c.Type, Title: c.Title,
+		Patient: c.Patient, Fields: c.Fields, Text: c.Text, Status: c.Status,
+		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+	}
+	if c.Guardian != nil {
+		g := *c.Guardian
+		pc.Guardian = &g
+		pc.AsGuardian = g.PNR == pnr
+	}
+	for _, m := range c.Messages {
+		msg := Message{ID: m.ID, Text: m.Text, At: m.At}
+		if m.Kind != kindPatient {
+			msg.FromStaff, msg.Kind, msg.Signature, msg.AuthorTitle = true, wire.OutboxKind(m.Kind), m.Signature, m.AuthorTitle
+		}
+		pc.Messages = append(pc.Messages, msg)
+	}
+	return pc
+}
+
+// getCase reads a case in tx; nil if there is none.
+func getCase(tx *bolt.Tx, id string) (*caseRecord, error) {
+	v := tx.Bucket([]byte(bucketCases)).Get([]byte(id))
+	if v == nil {
+		return nil, nil
+	}
+	var c caseRecord
+	if err := json.Unmarshal(v, &c); err != nil {
+		return nil, fmt.Errorf("read case %s: %w", id, err)
+	}
+	return &c, nil
+}
+
+// putCase writes a case in tx.
+func putCase(tx *bolt.Tx, c *caseRecord) error {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("write case %s: %w", c.ID, err)
+	}
+	return tx.Bucket([]byte(bucketCases)).Put([]byte(c.ID), b)
+}
+
+// patientKey is a key of the patient index.
+func patientKey(pnr, caseID string) []byte {
+	return []byte(pnr + caseID)
+}
+
+// ownsCase reports whether pnr is the patient or the guardian of a case.
+func ownsCase(tx *bolt.Tx, pnr, caseID string) bool {
+	return tx.Bucket([]byte(bucketPatients)).Get(patientKey(pnr, caseID)) != nil
+}
+
+// casesOf calls fn with the id of every case where pnr is the patient or
+// the guardian, oldest first.
+func casesOf(tx *bolt.Tx, pnr string, fn func(id string) error) error {
+	prefix := []byte(pnr)
+	c := tx.Bucket([]byte(bucketPatients)).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		if err := fn(string(k[len(prefix):])); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// appendEvent gives ev the unit's next sequence number and stores it. The
+// event must be valid and within wire.MaxEventBytes.
+func appendEvent(tx *bolt.Tx, unit string, ev *wire.Event) error {
+	events := unitBucket(tx, unit).Bucket([]byte(bucketEvents))
+	seq, err := events.NextSequence()
+	if err != nil {
+		return err
+	}
+	if seq > wire.MaxSeq {
+		return fmt.Errorf("unit %s: event sequence exhausted", unit)
+	}
+	ev.Seq = seq
+	b, err := wire.Marshal(ev)
+	if err != nil {
+		return fmt.Errorf("event for case %s: %w", ev.CaseID, err)
+	}
+	return events.Put(seqKey(seq), b)
+}

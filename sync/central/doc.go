@@ -1,0 +1,42 @@
+// Package central is a reference central patient-side store: the server end
+// of the sync protocol (clinicgw/sync/wire) that care units' gateways pull
+// cases from and push answers to over mutual TLS, plus minimal Swedish
+// patient pages where a patient logs in, writes a case on one of a care
+// unit's published forms (or, as guardian, for a child under 13), reads the
+// answers and writes follow-ups.
+//
+// It is for development, demonstrations and tests, and it is the executable
+// specification a region's real central store must meet. Its patient login
+// is a clearly labelled development stand-in for e-legitimation (BankID).
+//
+// # Storage
+//
+// One bbolt file (never NoSync). Per care unit (HSA-ID) it keeps an event log
+// keyed by an 8-byte big-endian sequence number, the cursor the gateway has
+// acknowledged, the unit's published forms and the outbox idempotency records
+// (key → digest and result). Beside them it keeps the central copy of every
+// case — its unit, patient, guardian, form answers, the status as the patient
+// sees it and the thread of messages — and an index from personnummer to the
+// cases where that person is the patient or the guardian. Every request and
+// every patient action is one bbolt transaction: it happens entirely or not
+// at all.
+//
+// # The protocol end
+//
+// APIHandler serves sync/wire's endpoints. The care unit is taken from the
+// verified client certificate's subject serialNumber (tlsconf.HSAID) and
+// from nowhere else; a unit sees, acknowledges and answers only its own
+// cases. New events are announced on a websocket stream the moment they are
+// committed.
+//
+// # The patient pages
+//
+// PatientHandler serves the pages: html/template only, no script, a strict
+// Content-Security-Policy, cross-origin POSTs refused, a __Host- session
+// cookie held only in memory, and no personnummer in any URL. When an answer
+// or a question from the unit arrives, the patient is told through a
+// Notifier with a fixed text that carries no health data.
+//
+// Logs name case ids and HSA-IDs only: never a personnummer, a name or any
+// text a patient or clinician wrote.
+package central

@@ -1,0 +1,164 @@
+package central
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+
+	bolt "go.etcd.io/bbolt"
+
+	"clinicgw/sync/wire"
+)
+
+// outboxRecord remembers an applied outbox item under its idempotency key.
+type outboxRecord struct {
+	Digest []byte          `json:"digest"` // wire.OutboxItem.Digest
+	Status wire.ItemStatus `json:"status"` // always accepted: rejected items leave no record
+	CaseID string          `json:"caseId"`
+}
+
+// notice is a patient notice to send once the transaction has committed.
+type notice struct {
+	pnr    string
+	caseID string
+}
+
+// serveOutbox answers POST wire.PathOutbox: each item is applied in order,
+// in one transaction, and gets its own result. An item for a case that is
+// not the unit's is rejected (forbidden); a key seen before with the same
+// content is a duplicate, with other content rejected (conflict).
+func (s *Store) serveOutbox(w http.ResponseWriter, r *http.Request, unit string) {
+	batch, err := decode(w, r, wire.MaxBodyBytes, wire.DecodeOutboxBatch)
+	if err != nil {
+		s.writeError(w, "outbox", unit, err)
+		return
+	}
+	res, notices, err := s.applyOutbox(unit, batch)
+	if err != nil {
+		s.writeError(w, "outbox", unit, err)
+		return
+	}
+	if err := wire.WriteJSON(w, http.StatusOK, res); err != nil {
+		s.log.Error("outbox response", "unit", unit, "err", err)
+	}
+	s.sendNotices(r.Context(), notices)
+}
+
+// applyOutbox applies a batch for unit in one transaction.
+func (s *Store) applyOutbox(unit string, batch wire.OutboxBatch) (wire.OutboxResult, []notice, error) {
+	var res wire.OutboxResult
+	var notices []notice
+	var counts [3]int // accepted, duplicate, rejected
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		res.Results, notices, counts = res.Results[:0], notices[:0], [3]int{}
+		records := unitBucket(tx, unit).Bucket([]byte(bucketOutbox))
+		for _, it := range batch.Items {
+			result, n, err := s.applyItem(tx, records, unit, it)
+			if err != nil {
+				return err
+			}
+			res.Results = append(res.Results, result)
+			switch result.Status {
+			case wire.ItemAccepted:
+				counts[0]++
+			case wire.ItemDuplicate:
+				counts[1]++
+			default:
+				counts[2]++
+			}
+			if n != nil {
+				notices = append(notices, *n)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return wire.OutboxResult{}, nil, fmt.Errorf("apply outbox: %w", err)
+	}
+	s.log.Info("outbox applied", "unit", unit, "accepted", counts[0], "duplicates", counts[1], "rejected", counts[2])
+	return res, notices, nil
+}
+
+// applyItem applies one item in tx and returns its result and, for a new
+// message, the notice to send.
+func (s *Store) applyItem(tx *bolt.Tx, records *bolt.Bucket, unit string, it wire.OutboxItem) (wire.ItemResult, *notice, error) {
+	result := wire.ItemResult{IdempotencyKey: it.IdempotencyKey, Status: wire.ItemAccepted}
+	reject := func(p *wire.Problem) (wire.ItemResult, *notice, error) {
+		result.Status, result.Problem = wire.ItemRejected, p
+		s.log.Warn("outbox item rejected", "unit", unit, "caseId", it.CaseID, "problem", p.Type)
+		return result, nil, nil
+	}
+	digest := it.Digest()
+	if v := records.Get([]byte(it.IdempotencyKey)); v != nil {
+		var rec outboxRecord
+		if err := json.Unmarshal(v, &rec); err != nil {
+			return result, nil, fmt.Errorf("read outbox record: %w", err)
+		}
+		if !bytes.Equal(rec.Digest, digest[:]) {
+			return reject(wire.Conflict("The idempotency key was used before for other content; an item keeps its key and content for ever."))
+		}
+		result.Status = wire.ItemDuplicate
+		return result, nil, nil
+	}
+	c, err := getCase(tx, it.CaseID)
+	if err != nil {
+		return result, nil, err
+	}
+	// A case that does not exist and one of another unit get the same
+	// answer, so a unit learns nothing of other units' cases.
+	if c == nil || c.Unit != unit {
+		return reject(wire.Forbidden("The case is not one of this care unit's cases."))
+	}
+	var n *notice
+	if m := it.Message; m != nil {
+		if !slices.ContainsFunc(c.Messages, func(x messageRecord) bool { return x.ID == m.ID }) {
+			c.Messages = append(c.Messages, messageRecord{ID: m.ID, Kind: string(it.Kind), Text: m.Text,
+				Signature: m.Signature, AuthorTitle: m.AuthorTitle, At: it.At.UTC()})
+			to := c.Patient.PNR
+			if c.Guardian != nil {
+				to = c.Guardian.PNR
+			}
+			n = &notice{pnr: to, caseID: c.ID}
+		}
+	}
+	// A withdrawn case stays withdrawn: the unit's message still reaches
+	// the thread, but the patient's decision stands.
+	if c.Status != wire.StatusWithdrawn {
+		switch it.Kind {
+		case wire.OutboxAnswer:
+			c.Status = wire.StatusAnswered
+		case wire.OutboxPartialAnswer:
+			c.Status = wire.StatusPartiallyAnswered
+		case wire.OutboxCounterQuestion:
+			c.Status = wire.StatusWaitingForPatient
+		case wire.OutboxStatus:
+			c.Status = it.Status
+		}
+	}
+	c.UpdatedAt = s.now()
+	if err := putCase(tx, c); err != nil {
+		return result, nil, err
+	}
+	b, err := json.Marshal(outboxRecord{Digest: digest[:], Status: wire.ItemAccepted, CaseID: c.ID})
+	if err != nil {
+		return result, nil, err
+	}
+	if err := records.Put([]byte(it.IdempotencyKey), b); err != nil {
+		return result, nil, err
+	}
+	return result, n, nil
+}
+
+// sendNotices tells the patients (or guardians) that messages wait. It
+// runs after the commit: a failure is logged and the message stays.
+func (s *Store) sendNotices(ctx context.Context, notices []notice) {
+	for _, n := range notices {
+		if err := s.notifier.Notify(context.WithoutCancel(ctx), n.pnr, NoticeText); err != nil {
+			// The error is not logged: a notifier's text might name the person.
+			s.log.Warn("patient notice failed", "caseId", n.caseID)
+		}
+	}
+}

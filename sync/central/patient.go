@@ -1,0 +1,356 @@
+package central
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"clinicgw/agent/cases"
+	"clinicgw/sync/wire"
+)
+
+// Submission is a new case as a patient (or a guardian, for a child)
+// writes it on one of a care unit's forms.
+type Submission struct {
+	// PatientPNR and PatientName are whom the case is about: the person
+	// logged in, or the child when a guardian writes. Any form
+	// ParsePersonnummer accepts.
+	PatientPNR  string
+	PatientName string
+	// GuardianPNR and GuardianName are set when a guardian writes for a
+	// child under 13; the guardian is the person logged in.
+	GuardianPNR  string
+	GuardianName string
+	// FormID is the form (case type) written on.
+	FormID string
+	// Fields are the answers by FormField name; Label is ignored (the
+	// form's label is stored) and the order does not matter.
+	Fields []wire.Field
+	// Text is the patient's free text.
+	Text string
+}
+
+// Guardians may write for children under this age.
+const guardianMaxChildAge = 13
+
+// Submit stores a new case for a care unit and appends its case.created
+// event to the unit's log, in one transaction, and returns the case id.
+// The answers are checked against the unit's form (its published one, or
+// the default); a guardian may write only for a child under 13 on a form
+// that allows it. Errors are *InputError for what the patient must
+// correct, ErrUnknownUnit, ErrUnknownForm, or a storage error.
+func (s *Store) Submit(ctx context.Context, unit string, sub Submission) (string, error) {
+	if !s.unitSet[unit] {
+		return "", ErrUnknownUnit
+	}
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	now := s.now()
+	patient, err := person("patient", sub.PatientPNR, sub.PatientName, now)
+	if err != nil {
+		return "", err
+	}
+	var guardian *wire.Person
+	if sub.GuardianPNR != "" || sub.GuardianName != "" {
+		g, err := person("guardian", sub.GuardianPNR, sub.GuardianName, now)
+		if err != nil {
+			return "", err
+		}
+		if err := checkGuardian(patient, g, now); err != nil {
+			return "", err
+		}
+		guardian = &g
+	}
+	text := sub.Text
+	if strings.TrimSpace(text) == "" {
+		text = ""
+	}
+	if r := checkText(text, wire.MaxTextLen, true); r != "" {
+		return "", inputError("text", r, fmt.Sprintf("Meddelandet får vara högst %d tecken och får inte innehålla styrtecken.", wire.MaxTextLen))
+	}
+	caseID, err := s.newID(now)
+	if err != nil {
+		return "", err
+	}
+	eventID, err := s.newID(now)
+	if err != nil {
+		return "", err
+	}
+	var seq uint64
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		set, err := formsOf(unitBucket(tx, unit))
+		if err != nil {
+			return err
+		}
+		form, ok := findForm(set, sub.FormID)
+		if !ok {
+			return ErrUnknownForm
+		}
+		if guardian != nil && !form.AllowGuardian {
+			return inputError("guardian", "the form does not allow a guardian",
+				"Det här formuläret kan inte användas för ett barns räkning.")
+		}
+		fields, err := answersFor(form, sub.Fields)
+		if err != nil {
+			return err
+		}
+		if len(fields) == 0 && text == "" {
+			return inputError("text", "neither text nor answers", "Skriv ett meddelande.")
+		}
+		ev := wire.Event{ID: eventID, Kind: wire.EventCaseCreated, CaseID: caseID, At: now,
+			Case: &wire.NewCase{Type: form.ID, Patient: patient, Guardian: guardian, Fields: fields, Text: text}}
+		if err := appendEvent(tx, unit, &ev); err != nil {
+			return err
+		}
+		seq = ev.Seq
+		c := &caseRecord{ID: caseID, Unit: unit, Type: form.ID, Title: form.Title.SV, Patient: patient,
+			Guardian: guardian, Fields: fields, Text: text, Status: wire.StatusReceived, CreatedAt: now, UpdatedAt: now}
+		if err := putCase(tx, c); err != nil {
+			return err
+		}
+		idx := tx.Bucket([]byte(bucketPatients))
+		if err := idx.Put(patientKey(patient.PNR, caseID), []byte(rolePatient)); err != nil {
+			return err
+		}
+		if guardian != nil {
+			return idx.Put(patientKey(guardian.PNR, caseID), []byte(roleGuardian))
+		}
+		return nil
+	})
+	if err != nil {
+		return "", submitError("submit case", err)
+	}
+	s.log.Info("case submitted", "unit", unit, "caseId", caseID, "seq", seq)
+	s.hub.publish(unit, seq)
+	return caseID, nil
+}
+
+// submitError wraps a storage error; the patient's errors stay as they are.
+func submitError(op string, err error) error {
+	var ie *InputError
+	if errors.As(err, &ie) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrNotAllowed) ||
+		errors.Is(err, ErrUnknownForm) || errors.Is(err, ErrUnknownUnit) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// person checks a personnummer and a name.
+func person(role, pnr, name string, now time.Time) (wire.Person, error) {
+	p, err := cases.ParsePersonnummer(pnr, now)
+	if err != nil {
+		sv := "Personnumret är inte giltigt."
+		if pe, ok := errors.AsType[*cases.PersonnummerError](err); ok {
+			sv = pe.Swedish()
+		}
+		return wire.Person{}, inputError(role+"Pnr", "not a valid personnummer", sv)
+	}
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return wire.Person{}, inputError(role+"Name", "required", "Skriv namnet.")
+	}
+	if r := checkText(name, wire.MaxNameLen, false); r != "" {
+		return wire.Person{}, inputError(role+"Name", r, fmt.Sprintf("Namnet får vara högst %d tecken, på en rad.", wire.MaxNameLen))
+	}
+	return wire.Person{PNR: string(p), Name: name}, nil
+}
+
+// checkGuardian checks that a guardian may write for the patient: a child
+// under 13, and an adult guardian who is someone else.
+func checkGuardian(patient, guardian wire.Person, now time.Time) error {
+	switch {
+	case guardian.PNR == patient.PNR:
+		return inputError("guardian", "is the patient", "Du kan inte vara vårdnadshavare för dig själv. Skriv barnets personnummer.")
+	case cases.Personnummer(patient.PNR).AgeAt(now) >= guardianMaxChildAge:
+		return inputError("guardian", "the child is 13 or older",
+			"Du kan bara skriva för barn under 13 år. Barn som fyllt 13 skriver själva.")
+	case cases.Personnummer(guardian.PNR).AgeAt(now) < 18:
+		return inputError("guardian", "the guardian is under 18", "En vårdnadshavare måste vara minst 18 år.")
+	}
+	return nil
+}
+
+// normalPNR parses a personnummer given by a caller that has checked it
+// before (a session), refusing anything else as not found.
+func (s *Store) normalPNR(pnr string) (string, bool) {
+	p, err := cases.ParsePersonnummer(pnr, s.now())
+	return string(p), err == nil
+}
+
+// FollowUp adds the patient's message to a case where pnr is the patient or
+// the guardian, and appends a case.followup event for its unit. Errors are
+// ErrNotFound, ErrNotAllowed (a withdrawn case), *InputError or a storage
+// error.
+func (s *Store) FollowUp(ctx context.Context, pnr, caseID, text string) error {
+	if strings.TrimSpace(text) == "" {
+		return inputError("text", "required", "Skriv ett meddelande.")
+	}
+	if r := checkText(text, wire.MaxTextLen, true); r != "" {
+		return inputError("text", r, fmt.Sprintf("Meddelandet får vara högst %d tecken och får inte innehålla styrtecken.", wire.MaxTextLen))
+	}
+	now := s.now()
+	msgID, err := s.newID(now)
+	if err != nil {
+		return err
+	}
+	eventID, err := s.newID(now)
+	if err != nil {
+		return err
+	}
+	return s.patientChange(ctx, "follow-up", pnr, caseID, func(tx *bolt.Tx, c *caseRecord) (*wire.Event, error) {
+		if !canFollowUp(c.Status) {
+			return nil, ErrNotAllowed
+		}
+		c.Messages = append(c.Messages, messageRecord{ID: msgID, Kind: kindPatient, Text: text, At: now})
+		c.Status = afterFollowUp(c.Status)
+		c.UpdatedAt = now
+		return &wire.Event{ID: eventID, Kind: wire.EventCaseFollowUp, CaseID: c.ID, At: now,
+			Message: &wire.PatientMessage{ID: msgID, Text: text}}, nil
+	})
+}
+
+// Withdraw withdraws a case where pnr is the patient or the guardian, and
+// appends a case.withdrawn event for its unit. Only a case the unit has
+// not answered may be withdrawn; withdrawing a withdrawn case again
+// changes nothing. Errors are ErrNotFound, ErrNotAllowed or a storage
+// error.
+func (s *Store) Withdraw(ctx context.Context, pnr, caseID string) error {
+	now := s.now()
+	eventID, err := s.newID(now)
+	if err != nil {
+		return err
+	}
+	return s.patientChange(ctx, "withdraw", pnr, caseID, func(tx *bolt.Tx, c *caseRecord) (*wire.Event, error) {
+		if c.Status == wire.StatusWithdrawn {
+			return nil, nil
+		}
+		if !canWithdraw(c.Status) {
+			return nil, ErrNotAllowed
+		}
+		c.Status, c.UpdatedAt = wire.StatusWithdrawn, now
+		return &wire.Event{ID: eventID, Kind: wire.EventCaseWithdrawn, CaseID: c.ID, At: now}, nil
+	})
+}
+
+// patientChange runs change on a case the person owns, in one transaction,
+// storing the case and the event change returns (none: nothing changes).
+func (s *Store) patientChange(ctx context.Context, op, pnr, caseID string, change func(*bolt.Tx, *caseRecord) (*wire.Event, error)) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	pnr, ok := s.normalPNR(pnr)
+	if !ok || !validCaseID(caseID) {
+		return ErrNotFound
+	}
+	var unit string
+	var seq uint64
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if !ownsCase(tx, pnr, caseID) {
+			return ErrNotFound
+		}
+		c, err := getCase(tx, caseID)
+		if err != nil {
+			return err
+		}
+		if c == nil || !s.unitSet[c.Unit] {
+			return ErrNotFound
+		}
+		ev, err := change(tx, c)
+		if err != nil || ev == nil {
+			return err
+		}
+		unit = c.Unit
+		if err := appendEvent(tx, unit, ev); err != nil {
+			return err
+		}
+		seq = ev.Seq
+		return putCase(tx, c)
+	})
+	if err != nil {
+		return submitError(op, err)
+	}
+	if seq != 0 {
+		s.log.Info("patient changed case", "action", op, "unit", unit, "caseId", caseID, "seq", seq)
+		s.hub.publish(unit, seq)
+	}
+	return nil
+}
+
+// PatientCases returns the cases where pnr is the patient or the guardian,
+// newest first.
+func (s *Store) PatientCases(ctx context.Context, pnr string) ([]PatientCase, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	pnr, ok := s.normalPNR(pnr)
+	if !ok {
+		return nil, nil
+	}
+	var out []PatientCase
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return casesOf(tx, pnr, func(id string) error {
+			c, err := getCase(tx, id)
+			if err != nil || c == nil || !s.unitSet[c.Unit] {
+				return err
+			}
+			out = append(out, s.patientView(c, pnr))
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list patient cases: %w", err)
+	}
+	// Case ids are time-ordered: reverse for newest first.
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out, nil
+}
+
+// PatientCase returns one case where pnr is the patient or the guardian,
+// or ErrNotFound.
+func (s *Store) PatientCase(ctx context.Context, pnr, caseID string) (PatientCase, error) {
+	if err := ctx.Err(); err != nil {
+		return PatientCase{}, err
+	}
+	pnr, ok := s.normalPNR(pnr)
+	if !ok || !validCaseID(caseID) {
+		return PatientCase{}, ErrNotFound
+	}
+	var pc PatientCase
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if !ownsCase(tx, pnr, caseID) {
+			return ErrNotFound
+		}
+		c, err := getCase(tx, caseID)
+		if err != nil {
+			return err
+		}
+		if c == nil || !s.unitSet[c.Unit] {
+			return ErrNotFound
+		}
+		pc = s.patientView(c, pnr)
+		return nil
+	})
+	if err != nil {
+		return PatientCase{}, submitError("read patient case", err)
+	}
+	return pc, nil
+}
+
+// validCaseID reports whether id is shaped like a case id.
+func validCaseID(id string) bool {
+	_, err := cases.ParseID(id)
+	return err == nil
+}
+
+// now returns the clock's time in UTC at millisecond precision, as events
+// carry it.
+func (s *Store) now() time.Time {
+	return s.clock.Now().UTC().Truncate(time.Millisecond)
+}

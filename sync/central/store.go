@@ -1,0 +1,300 @@
+package central
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"clinicgw/agent/cases"
+	"clinicgw/sync/tlsconf"
+)
+
+// Clock tells the time; tests use a fake one.
+type Clock interface {
+	Now() time.Time
+}
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+// Options configure a Store.
+type Options struct {
+	// Clock tells the time of events, cases and sessions; the system clock
+	// if nil.
+	Clock Clock
+	// Rand supplies ids and session tokens; crypto/rand if nil. It is read
+	// under a lock, so it need not be safe for concurrent use.
+	Rand io.Reader
+	// Logger receives technical logs (case ids and HSA-IDs only); discarded
+	// if nil.
+	Logger *slog.Logger
+	// Units are the HSA-IDs of the care units that may connect, in the
+	// order the patient pages list them. At least one is required.
+	Units []string
+	// UnitNames maps an HSA-ID to the name the patient pages show; a unit
+	// without one is shown by its HSA-ID.
+	UnitNames map[string]string
+	// Notifier tells a patient that a message waits; a LogNotifier on
+	// Logger if nil.
+	Notifier Notifier
+	// LockTimeout bounds the wait for the file lock at Open; 2 s if 0.
+	LockTimeout time.Duration
+}
+
+// Store is the central patient-side store. Its methods are safe for
+// concurrent use.
+type Store struct {
+	db        *bolt.DB
+	clock     Clock
+	rand      *lockedReader
+	log       *slog.Logger
+	units     []string
+	unitSet   map[string]bool
+	unitNames map[string]string
+	notifier  Notifier
+	hub       *hub
+	web       *web
+
+	closeMu sync.Mutex
+	closed  bool
+	done    chan struct{}  // closed by Close: streams end
+	streams sync.WaitGroup // open websocket streams
+}
+
+// lockedReader serialises reads of an io.Reader.
+type lockedReader struct {
+	mu sync.Mutex
+	r  io.Reader
+}
+
+func (l *lockedReader) Read(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.r.Read(p)
+}
+
+// Bucket and key names.
+const (
+	bucketMeta     = "meta"     // schema
+	bucketUnits    = "units"    // HSA-ID → unit bucket
+	bucketCases    = "cases"    // case id → caseRecord JSON
+	bucketPatients = "patients" // pnr (12) ‖ case id (26) → role
+	bucketEvents   = "events"   // in a unit bucket: seq (8 BE) → wire.Event JSON
+	bucketOutbox   = "outbox"   // in a unit bucket: idempotency key → outboxRecord JSON
+	keySchema      = "schema"
+	keyAcked       = "acked" // in a unit bucket: the acknowledged cursor (8 BE)
+	keyForms       = "forms" // in a unit bucket: the published wire.FormSet JSON
+	schemaVersion  = "1"
+)
+
+// Roles in the patient index.
+const (
+	rolePatient  = "p"
+	roleGuardian = "g"
+)
+
+// Open opens the store at path, creating it if the file does not exist,
+// and makes room for every unit in opts.Units.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	if len(opts.Units) == 0 {
+		return nil, errors.New("open central store: no care units configured")
+	}
+	unitSet := make(map[string]bool, len(opts.Units))
+	for _, u := range opts.Units {
+		if !tlsconf.ValidHSAID(u) {
+			return nil, fmt.Errorf("open central store: %q is not an HSA-ID", u)
+		}
+		if unitSet[u] {
+			return nil, fmt.Errorf("open central store: unit %s is listed twice", u)
+		}
+		unitSet[u] = true
+	}
+	if opts.Clock == nil {
+		opts.Clock = systemClock{}
+	}
+	if opts.Rand == nil {
+		opts.Rand = rand.Reader
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Notifier == nil {
+		opts.Notifier = LogNotifier{Logger: opts.Logger}
+	}
+	if opts.LockTimeout == 0 {
+		opts.LockTimeout = 2 * time.Second
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	bdb, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout}) // NoSync is never set
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("open central store %s: it is in use by another process", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open central store %s: %w", path, err)
+	}
+	s := &Store{
+		db:        bdb,
+		clock:     opts.Clock,
+		rand:      &lockedReader{r: opts.Rand},
+		log:       opts.Logger,
+		units:     slices.Clone(opts.Units),
+		unitSet:   unitSet,
+		unitNames: make(map[string]string, len(opts.UnitNames)),
+		notifier:  opts.Notifier,
+		hub:       newHub(),
+		done:      make(chan struct{}),
+	}
+	for k, v := range opts.UnitNames {
+		s.unitNames[k] = v
+	}
+	if err := s.init(); err != nil {
+		bdb.Close()
+		return nil, fmt.Errorf("open central store %s: %w", path, err)
+	}
+	s.web = newWeb(s)
+	return s, nil
+}
+
+// init creates the buckets or checks the schema of an existing file.
+func (s *Store) init() error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		meta, err := tx.CreateBucketIfNotExists([]byte(bucketMeta))
+		if err != nil {
+			return err
+		}
+		switch v := meta.Get([]byte(keySchema)); {
+		case v == nil:
+			if err := meta.Put([]byte(keySchema), []byte(schemaVersion)); err != nil {
+				return err
+			}
+		case string(v) != schemaVersion:
+			return errors.New("the file was written by another version of the central store")
+		}
+		for _, name := range []string{bucketUnits, bucketCases, bucketPatients} {
+			if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
+				return err
+			}
+		}
+		units := tx.Bucket([]byte(bucketUnits))
+		for _, u := range s.units {
+			ub, err := units.CreateBucketIfNotExists([]byte(u))
+			if err != nil {
+				return err
+			}
+			for _, name := range []string{bucketEvents, bucketOutbox} {
+				if _, err := ub.CreateBucketIfNotExists([]byte(name)); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// Close ends the websocket streams, waits for them, and closes the file.
+// Requests still running fail; call it after the HTTP servers have shut
+// down.
+func (s *Store) Close() error {
+	s.closeMu.Lock()
+	if !s.closed {
+		s.closed = true
+		close(s.done)
+	}
+	s.closeMu.Unlock()
+	s.streams.Wait()
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close central store: %w", err)
+	}
+	return nil
+}
+
+// enterStream counts a new stream unless the store is closing.
+func (s *Store) enterStream() bool {
+	s.closeMu.Lock()
+	defer s.closeMu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.streams.Add(1)
+	return true
+}
+
+// Units returns the HSA-IDs of the care units the store serves.
+func (s *Store) Units() []string { return slices.Clone(s.units) }
+
+// UnitName returns the name the patient pages show for a unit.
+func (s *Store) UnitName(unit string) string {
+	if n := s.unitNames[unit]; n != "" {
+		return n
+	}
+	return unit
+}
+
+// Head returns the sequence number of the unit's last event (0 if none).
+func (s *Store) Head(ctx context.Context, unit string) (uint64, error) {
+	if !s.unitSet[unit] {
+		return 0, ErrUnknownUnit
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	var head uint64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		head = unitBucket(tx, unit).Bucket([]byte(bucketEvents)).Sequence()
+		return nil
+	})
+	return head, err
+}
+
+// Acked returns the cursor the unit's gateway has acknowledged (0 if none).
+func (s *Store) Acked(ctx context.Context, unit string) (uint64, error) {
+	if !s.unitSet[unit] {
+		return 0, ErrUnknownUnit
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	var acked uint64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		acked = ackedOf(unitBucket(tx, unit))
+		return nil
+	})
+	return acked, err
+}
+
+// unitBucket returns a configured unit's bucket; Open made it.
+func unitBucket(tx *bolt.Tx, unit string) *bolt.Bucket {
+	return tx.Bucket([]byte(bucketUnits)).Bucket([]byte(unit))
+}
+
+func ackedOf(ub *bolt.Bucket) uint64 {
+	if v := ub.Get([]byte(keyAcked)); len(v) == 8 {
+		return binary.BigEndian.Uint64(v)
+	}
+	return 0
+}
+
+func seqKey(seq uint64) []byte {
+	var k [8]byte
+	binary.BigEndian.PutUint64(k[:], seq)
+	return k[:]
+}
+
+// newID returns a new time-ordered id (case ids, event ids, message ids).
+func (s *Store) newID(now time.Time) (string, error) {
+	id, err := cases.NewID(now, s.rand)
+	return string(id), err
+}
