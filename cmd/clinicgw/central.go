@@ -54,7 +54,7 @@ func (u *centralUnits) Set(v string) error {
 
 func centralFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 	dir := fs.String("dir", "", "`DIR` holds the central store's state: central.db and, unless --pki is given, a development PKI in DIR/pki")
-	pkiDir := fs.String("pki", "", "`DIR` holds an existing PKI, as `clinicgw pki dev` makes it: central.pem and central.key (the server's certificate) root.pem (what units trust for the server) and function-ca.pem (the only CA trusted for unit certificates)")
+	pkiDir := fs.String("pki", "", "`DIR` holds an existing PKI, as `clinicgw pki dev` makes it: central.pem and central.key (the server's certificate), root.pem (what units trust for the server) and function-ca.pem (the only CA trusted for unit certificates)")
 	api := fs.String("api", "127.0.0.1:8443", "`ADDR` to serve the sync API on (mutual TLS)")
 	web := fs.String("web", "127.0.0.1:8444", "`ADDR` to serve the patient pages on (HTTPS)")
 	var units centralUnits
