@@ -1,0 +1,148 @@
+package uplink
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"time"
+
+	"clinicgw/sync/wire"
+)
+
+// statusError is a non-2xx answer from the central store. It keeps the
+// status and the problem type only: a problem's text is the server's and is
+// not repeated.
+type statusError struct {
+	op          string // "inbox", "ack", "outbox", "forms"
+	status      int
+	problemType string
+	retryAfter  time.Duration // from a Retry-After header in seconds, 0 if none
+}
+
+func (e *statusError) Error() string {
+	return fmt.Sprintf("%s: the central store answered %d (%s)", e.op, e.status, e.problemType)
+}
+
+// maxDrain bounds what is read of a body nobody needs, so that the
+// connection can be reused.
+const maxDrain = 64 << 10
+
+// roundTrip sends a request to path (a wire.Path… constant) with the query
+// and a JSON body (nil: none), within cfg.RequestTimeout. A 2xx answer's
+// body goes to decode (nil: drained); another answer becomes a
+// *statusError, logged with its problem's type and the status only.
+func (u *Uplink) roundTrip(ctx context.Context, op, method, path, query string, body []byte, decode func(io.Reader) error) error {
+	ctx, cancel := context.WithTimeout(ctx, u.cfg.RequestTimeout)
+	defer cancel()
+	target := u.base + path
+	if query != "" {
+		target += "?" + query
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, rd)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", wire.ContentTypeJSON)
+	}
+	req.Header.Set("Accept", wire.ContentTypeJSON+", "+wire.ContentTypeProblem)
+	resp, err := u.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return u.refused(op, resp)
+	}
+	if decode == nil {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
+		return nil
+	}
+	if mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type")); err != nil || mt != wire.ContentTypeJSON {
+		return fmt.Errorf("%s: the central store answered %d with a body that is not %s", op, resp.StatusCode, wire.ContentTypeJSON)
+	}
+	if err := decode(resp.Body); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return nil
+}
+
+// refused reads a non-2xx answer's problem and returns it as a
+// *statusError.
+func (u *Uplink) refused(op string, resp *http.Response) error {
+	se := &statusError{op: op, status: resp.StatusCode, problemType: "about:blank"}
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt == wire.ContentTypeProblem {
+		if p, err := wire.DecodeProblem(resp.Body); err == nil {
+			se.problemType = p.Type
+		} else {
+			se.problemType = "(unreadable problem)"
+		}
+	}
+	if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
+		se.retryAfter = time.Duration(s) * time.Second
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
+	u.log.Warn("central store refused a request", "op", op, "status", se.status, "problem", se.problemType)
+	return se
+}
+
+// getInbox fetches one page of events after q.After and checks it answers
+// q.
+func (u *Uplink) getInbox(ctx context.Context, q wire.InboxQuery) (wire.InboxPage, error) {
+	var page wire.InboxPage
+	err := u.roundTrip(ctx, "inbox", http.MethodGet, wire.PathInbox, q.Encode(), nil, func(r io.Reader) error {
+		p, err := wire.DecodeInboxPage(r)
+		if err != nil {
+			return err
+		}
+		if err := p.Follows(q); err != nil {
+			return err
+		}
+		page = p
+		return nil
+	})
+	return page, err
+}
+
+// postAck acknowledges that the events up to cursor are stored here.
+func (u *Uplink) postAck(ctx context.Context, cursor uint64) error {
+	b, err := wire.Marshal(wire.Ack{Cursor: cursor})
+	if err != nil {
+		return fmt.Errorf("ack: %w", err)
+	}
+	return u.roundTrip(ctx, "ack", http.MethodPost, wire.PathInboxAck, "", b, nil)
+}
+
+// postOutbox sends a batch and returns the result, checked against it.
+func (u *Uplink) postOutbox(ctx context.Context, batch wire.OutboxBatch) (wire.OutboxResult, error) {
+	b, err := wire.Marshal(batch)
+	if err != nil {
+		return wire.OutboxResult{}, fmt.Errorf("outbox: %w", err)
+	}
+	var res wire.OutboxResult
+	err = u.roundTrip(ctx, "outbox", http.MethodPost, wire.PathOutbox, "", b, func(r io.Reader) error {
+		x, err := wire.DecodeOutboxResult(r)
+		if err != nil {
+			return err
+		}
+		if err := x.Matches(batch); err != nil {
+			return err
+		}
+		res = x
+		return nil
+	})
+	return res, err
+}
+
+// putForms publishes the unit's forms.
+func (u *Uplink) putForms(ctx context.Context) error {
+	return u.roundTrip(ctx, "forms", http.MethodPut, wire.PathForms, "", u.forms, nil)
+}

@@ -1,0 +1,46 @@
+// Package uplink is the gateway's end of the sync with the central patient-side store: it pulls
+// the care unit's new cases, follow-ups and withdrawals into the encrypted
+// local store, pushes answers and status changes back, listens on the
+// central store's websocket stream so that a new case arrives at once, and
+// keeps working while the central store is unreachable.
+//
+// # Pull
+//
+// The cursor is the sequence number of the last central event applied; it
+// lives in the local store, in the same transaction as the events
+// (Cases.ApplyInbound). A pull asks for the events after the cursor, one
+// page at a time, applies each page in one durable transaction and only
+// then acknowledges the page's cursor to the central store. Delivery is at
+// least once and applying is idempotent, so a crash or a cut connection at
+// any point loses nothing and duplicates nothing: the next pull starts from
+// the stored cursor. The next page is fetched while the current one is
+// being applied.
+//
+// # Push
+//
+// Every change a patient can see waits in the store's outbox (queued in the
+// same transaction as the change) until the central store confirms it,
+// accepted or duplicate: only then is it removed (Cases.ConfirmOutbound).
+// Items go in batches of at most wire.MaxOutboxItems, oldest first, with
+// at most one item per case in a batch, so that the order of a case's
+// changes is kept. An item the central store rejects is logged (key, case
+// id and problem type), counted in Status.Rejected and held back for
+// Config.MaxBackoff before it is tried again; the case's later items wait
+// behind it, other cases' items go on.
+//
+// # Stream and fallback
+//
+// A websocket (gorilla/websocket, same TLS configuration, no Origin header)
+// to wire.PathStream announces the central head: hello on connect, events
+// when new ones are committed. An announcement beyond the cursor starts a
+// pull at once. Without pings or messages for wire.StreamIdleTimeout the
+// stream is dropped; while it is down, the uplink polls every
+// Config.PollInterval and redials with exponential backoff and full jitter
+// (see backoff) up to Config.MaxBackoff. After every (re)connect the unit's
+// forms (Config.Forms) are published.
+//
+// # Logs
+//
+// Logs and Status carry case ids, counts, cursors and problem types only:
+// never a name, a personnummer or any text a patient or clinician wrote.
+package uplink

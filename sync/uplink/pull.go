@@ -1,0 +1,164 @@
+package uplink
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"clinicgw/agent/cases"
+	"clinicgw/sync/wire"
+)
+
+// pollWhileConnected is how many PollIntervals pass between safety-net
+// polls while the stream is up.
+const pollWhileConnected = 10
+
+// pullLoop pulls at start, on a wake from the stream, every PollInterval
+// while the stream is down, and after a failure with backoff.
+func (u *Uplink) pullLoop(ctx context.Context) {
+	attempt := 0
+	acked := uint64(0) // the highest cursor the central store has acknowledged from us this run
+	for {
+		err := u.pullAll(ctx, &acked)
+		if ctx.Err() != nil {
+			return
+		}
+		wait := u.cfg.PollInterval
+		if u.connected() {
+			wait *= pollWhileConnected
+		}
+		if err != nil {
+			u.fail(err)
+			wait = u.retryWait(attempt, err)
+			u.log.Warn("pull failed; will retry", "attempt", attempt, "waitMs", wait.Milliseconds(), "err", err)
+			attempt++
+		} else {
+			attempt = 0
+		}
+		if !sleep(ctx, wait, u.pullWake) {
+			return
+		}
+	}
+}
+
+// fetched is a page, or why there is none.
+type fetched struct {
+	page wire.InboxPage
+	err  error
+}
+
+// fetch gets the page after cursor in the background. The channel has room
+// for the result, so the goroutine never waits for a reader.
+func (u *Uplink) fetch(ctx context.Context, cursor uint64) <-chan fetched {
+	c := make(chan fetched, 1)
+	u.wg.Add(1)
+	go func() {
+		defer u.wg.Done()
+		page, err := u.getInbox(ctx, wire.InboxQuery{After: cursor, Limit: u.cfg.PageSize})
+		c <- fetched{page, err}
+	}()
+	return c
+}
+
+// pullAll pulls pages from the stored cursor until the central store has no
+// more. Each page is applied in one durable transaction, with its cursor,
+// before it is acknowledged; the next page is fetched meanwhile. A failed
+// ack is logged only: the events are stored, and the central store learns
+// the cursor with the next ack.
+func (u *Uplink) pullAll(ctx context.Context, acked *uint64) error {
+	cursor, err := u.cfg.Cases.SyncCursor(ctx)
+	if err != nil {
+		return fmt.Errorf("read the sync cursor: %w", err)
+	}
+	ctx, cancel := context.WithCancel(ctx) // ends a prefetch nobody will read
+	defer cancel()
+	next := u.fetch(ctx, cursor)
+	for next != nil {
+		var f fetched
+		select {
+		case f = <-next:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if f.err != nil {
+			return f.err
+		}
+		page := f.page
+		next = nil
+		if page.More {
+			next = u.fetch(ctx, page.Cursor)
+		}
+		if len(page.Events) > 0 {
+			start := time.Now()
+			rep, err := u.cfg.Cases.ApplyInbound(ctx, inboundOf(page.Events), page.Cursor)
+			if err != nil {
+				return fmt.Errorf("store %d central events: %w", len(page.Events), err)
+			}
+			u.log.Debug("central events stored", "events", len(page.Events), "applied", rep.Applied,
+				"duplicates", rep.Duplicates, "refused", rep.Refused, "cursor", page.Cursor,
+				"storeMs", time.Since(start).Milliseconds())
+			if rep.Refused > 0 {
+				u.log.Warn("central events refused by the case service", "refused", rep.Refused, "cursor", page.Cursor)
+			}
+		}
+		u.mu.Lock()
+		u.st.Cursor = page.Cursor // stored (events) or the stored cursor asked with (none)
+		u.st.LastPull = u.cfg.Clock.Now()
+		u.mu.Unlock()
+		if page.Cursor > *acked {
+			if err := u.postAck(ctx, page.Cursor); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				u.log.Info("ack failed; the next ack carries the cursor", "cursor", page.Cursor, "err", err)
+			} else {
+				*acked = page.Cursor
+			}
+		}
+	}
+	return nil
+}
+
+// inboundOf converts central events to the case service's inbound events.
+// The wire has checked their shape; the case service checks the rest
+// (personnummer, ages, the case type) and refuses, by event id, what does
+// not hold.
+func inboundOf(events []wire.Event) []cases.Inbound {
+	in := make([]cases.Inbound, len(events))
+	for i, ev := range events {
+		x := cases.Inbound{
+			Kind:    cases.InboundKind(ev.Kind),
+			EventID: ev.ID,
+			CaseID:  cases.ID(ev.CaseID),
+			At:      ev.At,
+		}
+		switch ev.Kind {
+		case wire.EventCaseCreated:
+			if c := ev.Case; c != nil {
+				sub := &cases.Submission{
+					ID:          cases.ID(ev.CaseID),
+					Type:        cases.Type(c.Type),
+					Patient:     cases.Person{PNR: cases.Personnummer(c.Patient.PNR), Name: c.Patient.Name},
+					Text:        c.Text,
+					SubmittedAt: ev.At,
+				}
+				if g := c.Guardian; g != nil {
+					sub.Guardian = &cases.Person{PNR: cases.Personnummer(g.PNR), Name: g.Name}
+				}
+				if len(c.Fields) > 0 {
+					sub.Fields = make([]cases.Field, len(c.Fields))
+					for j, f := range c.Fields {
+						sub.Fields[j] = cases.Field{Name: f.Name, Label: f.Label, Value: f.Value}
+					}
+				}
+				x.Submission = sub
+			}
+		case wire.EventCaseFollowUp:
+			if m := ev.Message; m != nil {
+				x.MessageID, x.Text = m.ID, m.Text
+			}
+		}
+		in[i] = x
+	}
+	return in
+}

@@ -1,0 +1,180 @@
+package uplink
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"clinicgw/agent/cases"
+	"clinicgw/sync/wire"
+)
+
+// authorTitle is the author title every staff message carries for now: the
+// outbox does not yet hold the author's title, and the wire requires one
+// that is never an HSA-ID. It is part of an item's digest, so it must not
+// change while items are queued.
+const authorTitle = "Vårdpersonal"
+
+// heldItem is an outbox item held back after a rejection.
+type heldItem struct {
+	until time.Time // it is tried again from then on
+}
+
+// pushLoop pushes at start, on Kick, after a stream (re)connect, every
+// PushInterval as a safety net, and after a failure with backoff.
+func (u *Uplink) pushLoop(ctx context.Context) {
+	attempt := 0
+	for {
+		err := u.pushAll(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		wait := u.cfg.PushInterval
+		if err != nil {
+			u.fail(err)
+			wait = u.retryWait(attempt, err)
+			u.log.Warn("push failed; will retry", "attempt", attempt, "waitMs", wait.Milliseconds(), "err", err)
+			attempt++
+		} else {
+			attempt = 0
+		}
+		if !sleep(ctx, wait, u.pushWake) {
+			return
+		}
+	}
+}
+
+// pushAll publishes the forms if due, then pushes outbox batches until
+// nothing more can go.
+func (u *Uplink) pushAll(ctx context.Context) error {
+	var formsErr error
+	if u.forms != nil && u.formsDue.Swap(false) {
+		if formsErr = u.putForms(ctx); formsErr != nil {
+			u.formsDue.Store(true)
+		} else {
+			u.formsPublished.Store(true)
+			u.log.Info("forms published", "forms", len(u.cfg.Forms.Forms))
+		}
+	}
+	for {
+		progressed, err := u.pushRound(ctx)
+		if err != nil || !progressed {
+			return errors.Join(err, formsErr)
+		}
+	}
+}
+
+// pushRound sends one batch and confirms what the central store took. It
+// reports whether any item left the outbox.
+func (u *Uplink) pushRound(ctx context.Context) (bool, error) {
+	n := wire.MaxOutboxItems + len(u.held) // held items must not crowd out the others
+	pending, err := u.cfg.Cases.PendingOutbound(ctx, n)
+	if err != nil {
+		return false, err
+	}
+	now := u.cfg.Clock.Now()
+	if len(pending) < n { // the whole outbox: forget held items that left it
+		queued := make(map[string]bool, len(pending))
+		for _, o := range pending {
+			queued[o.Key] = true
+		}
+		for k := range u.held {
+			if !queued[k] {
+				delete(u.held, k)
+			}
+		}
+	}
+	batch := u.batchOf(pending, now)
+	u.mu.Lock()
+	u.st.OutboxDepth, u.st.Rejected = len(pending), len(u.held)
+	u.mu.Unlock()
+	if len(batch.Items) == 0 {
+		return false, nil
+	}
+	res, err := u.postOutbox(ctx, batch)
+	if err != nil {
+		return false, err
+	}
+	var confirm []string
+	dups := 0
+	for i, r := range res.Results {
+		it := batch.Items[i]
+		switch r.Status {
+		case wire.ItemAccepted, wire.ItemDuplicate:
+			if r.Status == wire.ItemDuplicate {
+				dups++
+			}
+			confirm = append(confirm, it.IdempotencyKey)
+			delete(u.held, it.IdempotencyKey)
+		default:
+			u.held[it.IdempotencyKey] = heldItem{until: now.Add(u.cfg.MaxBackoff)}
+			typ, status := "about:blank", 0
+			if r.Problem != nil {
+				typ, status = r.Problem.Type, r.Problem.Status
+			}
+			u.log.Error("outbox item rejected by the central store; held back",
+				"key", it.IdempotencyKey, "caseId", it.CaseID, "problem", typ, "problemStatus", status,
+				"retryInMs", u.cfg.MaxBackoff.Milliseconds())
+		}
+	}
+	if len(confirm) > 0 {
+		if err := u.cfg.Cases.ConfirmOutbound(ctx, confirm); err != nil {
+			return false, err // the next round sends them again: duplicates, then confirmed
+		}
+	}
+	u.log.Debug("outbox pushed", "items", len(batch.Items), "confirmed", len(confirm),
+		"duplicates", dups, "rejected", len(batch.Items)-len(confirm))
+	u.mu.Lock()
+	u.st.LastPush = now
+	u.st.OutboxDepth, u.st.Rejected = len(pending)-len(confirm), len(u.held)
+	u.mu.Unlock()
+	return len(confirm) > 0, nil
+}
+
+// batchOf picks the items to send now from the pending ones, oldest first:
+// at most one per case (a case's next item waits until its previous one is
+// confirmed), none of a case behind a held-back item, and not more than
+// wire.MaxOutboxItems. An item the wire would refuse is held back as if
+// rejected.
+func (u *Uplink) batchOf(pending []cases.Outbound, now time.Time) wire.OutboxBatch {
+	var batch wire.OutboxBatch
+	busy := make(map[cases.ID]bool)
+	for _, o := range pending {
+		if len(batch.Items) == wire.MaxOutboxItems {
+			break
+		}
+		if busy[o.CaseID] {
+			continue
+		}
+		busy[o.CaseID] = true
+		if h, ok := u.held[o.Key]; ok && now.Before(h.until) {
+			continue
+		}
+		it, err := itemOf(o)
+		if err != nil {
+			u.held[o.Key] = heldItem{until: now.Add(u.cfg.MaxBackoff)}
+			u.log.Error("outbox item cannot be sent: it breaks the sync protocol's rules; held back",
+				"key", o.Key, "caseId", string(o.CaseID), "problem", wire.ProblemOf(err).Type)
+			continue
+		}
+		batch.Items = append(batch.Items, it)
+	}
+	return batch
+}
+
+// itemOf converts a queued change to an outbox item and checks it against
+// the wire's rules.
+func itemOf(o cases.Outbound) (wire.OutboxItem, error) {
+	it := wire.OutboxItem{
+		IdempotencyKey: o.Key,
+		CaseID:         string(o.CaseID),
+		Kind:           wire.OutboxKind(o.Kind),
+		At:             o.At,
+	}
+	if o.Kind == cases.OutboundStatus {
+		it.Status = wire.CaseStatus(o.Status)
+	} else {
+		it.Message = &wire.StaffMessage{ID: o.MessageID, Text: o.Text, Signature: o.Signature, AuthorTitle: authorTitle}
+	}
+	return it, it.Validate()
+}

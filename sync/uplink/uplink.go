@@ -1,0 +1,363 @@
+package uplink
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"clinicgw/agent/cases"
+	"clinicgw/sync/wire"
+)
+
+// Cases is the part of the gateway's case service the uplink uses;
+// *cases.Service implements it.
+type Cases interface {
+	// SyncCursor returns the sequence number of the last central event
+	// applied.
+	SyncCursor(ctx context.Context) (uint64, error)
+	// ApplyInbound applies a page of events and moves the cursor, in one
+	// durable transaction.
+	ApplyInbound(ctx context.Context, in []cases.Inbound, cursor uint64) (cases.ApplyReport, error)
+	// PendingOutbound returns up to max queued changes, oldest first.
+	PendingOutbound(ctx context.Context, max int) ([]cases.Outbound, error)
+	// ConfirmOutbound removes changes the central store has confirmed.
+	ConfirmOutbound(ctx context.Context, keys []string) error
+}
+
+var _ Cases = (*cases.Service)(nil)
+
+// Clock tells the time; tests may use a fake one.
+type Clock interface {
+	Now() time.Time
+}
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+// Defaults of the Config fields left zero.
+const (
+	DefaultPageSize       = wire.MaxInboxLimit
+	DefaultPollInterval   = 30 * time.Second
+	DefaultPushInterval   = 5 * time.Second
+	DefaultMaxBackoff     = 60 * time.Second
+	DefaultRequestTimeout = 30 * time.Second
+)
+
+// Config is what New needs. BaseURL, TLS and Cases are required; the rest
+// have defaults.
+type Config struct {
+	// BaseURL is the central store's sync API, "https://host:port" (a path
+	// prefix is allowed; the wire paths are appended to it).
+	BaseURL string
+	// TLS is the client configuration from tlsconf.Client: the unit's
+	// certificate and the central store's pinned CA. It is used for the
+	// HTTP/2 API and, with ALPN set to http/1.1, for the stream.
+	TLS *tls.Config
+	// Cases is the gateway's case service.
+	Cases Cases
+	// Forms, when not nil, is published (PUT wire.PathForms) after every
+	// (re)connect of the stream.
+	Forms *wire.FormSet
+	// Clock tells the time for Status and for holding back rejected items;
+	// the system clock if nil.
+	Clock Clock
+	// Rand is the jitter source of the backoff; crypto/rand if nil.
+	Rand io.Reader
+	// Logger receives the uplink's logs; discarded if nil.
+	Logger *slog.Logger
+	// PageSize is the number of events asked for per inbox page:
+	// 1..wire.MaxInboxLimit, DefaultPageSize if 0.
+	PageSize int
+	// PollInterval is how often the inbox is polled while the stream is
+	// down (DefaultPollInterval if 0). While the stream is up, it is polled
+	// every 10×PollInterval as a safety net.
+	PollInterval time.Duration
+	// PushInterval is how often the outbox is looked at without a Kick, as
+	// a safety net; DefaultPushInterval if 0.
+	PushInterval time.Duration
+	// MaxBackoff caps the wait between retries and is how long a rejected
+	// outbox item is held back; DefaultMaxBackoff if 0.
+	MaxBackoff time.Duration
+	// RequestTimeout bounds every HTTP request, body included;
+	// DefaultRequestTimeout if 0.
+	RequestTimeout time.Duration
+}
+
+// Status is the uplink's state, for metrics and the operators' status page.
+// It carries no patient data.
+type Status struct {
+	Connected   bool      // the stream is up (its hello was received)
+	Cursor      uint64    // the last central event applied here
+	LastPull    time.Time // the last inbox page received and applied (zero: none yet)
+	LastPush    time.Time // the last outbox batch the central store answered (zero: none yet)
+	OutboxDepth int       // queued items the last push round saw (it reads at most wire.MaxOutboxItems plus the held-back ones)
+	Rejected    int       // outbox items the central store rejected, held back now
+	LastError   string    // the most recent failure, "" if none yet: no patient data
+	LastErrorAt time.Time // when LastError happened
+}
+
+// Uplink syncs one care unit's store with the central store. Make it with
+// New and start it with Run; Kick and Status are safe to call at any time,
+// from any goroutine.
+type Uplink struct {
+	cfg     Config
+	base    string // scheme://host[:port][/prefix], no trailing slash
+	wsURL   string
+	http    *http.Client
+	dialer  *websocket.Dialer
+	log     *slog.Logger
+	forms   []byte        // Forms, marshalled once
+	idle    time.Duration // the stream's read deadline: wire.StreamIdleTimeout
+	randMu  sync.Mutex
+	running atomic.Bool
+
+	pullWake chan struct{}
+	pushWake chan struct{}
+	// formsDue says the forms must be published: set on every connect of
+	// the stream, and while they never were, on a failed one.
+	formsDue       atomic.Bool
+	formsPublished atomic.Bool
+
+	wg sync.WaitGroup // Run's goroutines and their helpers
+
+	mu   sync.Mutex
+	st   Status
+	held map[string]heldItem // rejected outbox items by key; the push loop's own
+}
+
+// New checks cfg and returns an Uplink; it does not connect.
+func New(cfg Config) (*Uplink, error) {
+	if cfg.Cases == nil {
+		return nil, errors.New("new uplink: no case service")
+	}
+	if cfg.TLS == nil {
+		return nil, errors.New("new uplink: no TLS configuration; make one with tlsconf.Client")
+	}
+	if len(cfg.TLS.Certificates) == 0 && cfg.TLS.GetClientCertificate == nil {
+		return nil, errors.New("new uplink: the TLS configuration has no client certificate, so the central store would refuse the unit; configure the unit's certificate")
+	}
+	if cfg.TLS.InsecureSkipVerify {
+		return nil, errors.New("new uplink: the TLS configuration skips verifying the central store's certificate; use tlsconf.Client")
+	}
+	base, err := parseBaseURL(cfg.BaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("new uplink: %w", err)
+	}
+	switch {
+	case cfg.PageSize < 0 || cfg.PageSize > wire.MaxInboxLimit:
+		return nil, fmt.Errorf("new uplink: the page size must be between 1 and %d", wire.MaxInboxLimit)
+	case cfg.PollInterval < 0, cfg.PushInterval < 0, cfg.MaxBackoff < 0, cfg.RequestTimeout < 0:
+		return nil, errors.New("new uplink: intervals and timeouts must not be negative")
+	}
+	if cfg.PageSize == 0 {
+		cfg.PageSize = DefaultPageSize
+	}
+	if cfg.PollInterval == 0 {
+		cfg.PollInterval = DefaultPollInterval
+	}
+	if cfg.PushInterval == 0 {
+		cfg.PushInterval = DefaultPushInterval
+	}
+	if cfg.MaxBackoff == 0 {
+		cfg.MaxBackoff = DefaultMaxBackoff
+	}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = systemClock{}
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	u := &Uplink{
+		cfg:      cfg,
+		base:     base,
+		wsURL:    "wss" + strings.TrimPrefix(base, "https") + wire.PathStream,
+		idle:     wire.StreamIdleTimeout,
+		log:      cfg.Logger,
+		pullWake: make(chan struct{}, 1),
+		pushWake: make(chan struct{}, 1),
+		held:     make(map[string]heldItem),
+	}
+	if cfg.Forms != nil {
+		if u.forms, err = wire.Marshal(*cfg.Forms); err != nil {
+			return nil, fmt.Errorf("new uplink: the unit's forms cannot be published: %w", err)
+		}
+	}
+	tr := &http.Transport{
+		TLSClientConfig:     cfg.TLS,
+		ForceAttemptHTTP2:   true,
+		TLSHandshakeTimeout: 10 * time.Second,
+		IdleConnTimeout:     90 * time.Second,
+		// A connection that went silent (a cut cable, a dropped NAT entry)
+		// is noticed by an HTTP/2 ping instead of a request timeout.
+		HTTP2: &http.HTTP2Config{SendPingTimeout: 30 * time.Second, PingTimeout: 10 * time.Second},
+	}
+	u.http = &http.Client{
+		Transport: tr,
+		// The API never redirects; following one would send the unit's
+		// requests somewhere unchecked.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	wsTLS := cfg.TLS.Clone()
+	wsTLS.NextProtos = []string{"http/1.1"} // the websocket upgrade is HTTP/1.1
+	u.dialer = &websocket.Dialer{
+		TLSClientConfig:  wsTLS,
+		HandshakeTimeout: 10 * time.Second,
+		ReadBufferSize:   1024,
+		WriteBufferSize:  1024,
+	}
+	return u, nil
+}
+
+// parseBaseURL checks an https URL without query or fragment and returns it
+// without a trailing slash.
+func parseBaseURL(s string) (string, error) {
+	if s == "" {
+		return "", errors.New("no central store URL; set it to https://host:port")
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return "", errors.New("the central store URL cannot be parsed; set it to https://host:port")
+	}
+	switch {
+	case u.Scheme != "https":
+		return "", errors.New("the central store URL must start with https://")
+	case u.Host == "" || u.User != nil:
+		return "", errors.New("the central store URL must name a host (and no user)")
+	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
+		return "", errors.New("the central store URL must have no query or fragment")
+	}
+	return "https://" + u.Host + strings.TrimSuffix(u.EscapedPath(), "/"), nil
+}
+
+// Run syncs until ctx is cancelled, then waits for its goroutines and
+// returns nil. It returns an error at once if the Uplink is already
+// running or the stored cursor cannot be read.
+func (u *Uplink) Run(ctx context.Context) error {
+	if !u.running.CompareAndSwap(false, true) {
+		return errors.New("uplink: already running")
+	}
+	defer u.running.Store(false)
+	cursor, err := u.cfg.Cases.SyncCursor(ctx)
+	if err != nil {
+		return fmt.Errorf("uplink: read the sync cursor: %w", err)
+	}
+	u.mu.Lock()
+	u.st.Cursor = cursor
+	u.mu.Unlock()
+	u.log.Info("uplink started", "cursor", cursor)
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	u.wg.Add(3)
+	go func() { defer u.wg.Done(); u.pullLoop(ctx) }()
+	go func() { defer u.wg.Done(); u.pushLoop(ctx) }()
+	go func() { defer u.wg.Done(); u.streamLoop(ctx) }()
+	<-ctx.Done()
+	u.wg.Wait()
+	u.http.CloseIdleConnections()
+	u.setConnected(false)
+	u.log.Info("uplink stopped")
+	return nil
+}
+
+// Kick tells the uplink that something was queued in the outbox, so that
+// it pushes now. It never blocks.
+func (u *Uplink) Kick() { wake(u.pushWake) }
+
+// Status returns the uplink's current state.
+func (u *Uplink) Status() Status {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.st
+}
+
+// wake signals c without blocking; one pending signal is enough.
+func wake(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// fail records err as the last error.
+func (u *Uplink) fail(err error) {
+	u.mu.Lock()
+	u.st.LastError, u.st.LastErrorAt = err.Error(), u.cfg.Clock.Now()
+	u.mu.Unlock()
+}
+
+func (u *Uplink) setConnected(c bool) {
+	u.mu.Lock()
+	u.st.Connected = c
+	u.mu.Unlock()
+}
+
+func (u *Uplink) connected() bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.st.Connected
+}
+
+func (u *Uplink) cursor() uint64 {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.st.Cursor
+}
+
+// jitter returns a uniform number in [0, 1) from cfg.Rand; 1 (no jitter,
+// the full wait) if it fails.
+func (u *Uplink) jitter() float64 {
+	var b [8]byte
+	u.randMu.Lock()
+	_, err := io.ReadFull(u.cfg.Rand, b[:])
+	u.randMu.Unlock()
+	if err != nil {
+		return 1
+	}
+	return float64(binary.BigEndian.Uint64(b[:])>>11) / (1 << 53)
+}
+
+// retryWait is how long to wait after the attempt-th consecutive failure
+// (0 for the first), at least what the server asked for in Retry-After.
+func (u *Uplink) retryWait(attempt int, err error) time.Duration {
+	d := backoff(attempt, u.cfg.MaxBackoff, u.jitter())
+	var se *statusError
+	if errors.As(err, &se) && se.retryAfter > d {
+		d = min(se.retryAfter, u.cfg.MaxBackoff)
+	}
+	return d
+}
+
+// sleep waits for d, a wake on c (nil: none) or the end of ctx; it reports
+// whether ctx is still alive.
+func sleep(ctx context.Context, d time.Duration, c <-chan struct{}) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-c:
+	case <-t.C:
+	}
+	return true
+}
