@@ -250,15 +250,9 @@ func (s *Store) patientChange(ctx context.Context, op, pnr, caseID string, chang
 	var unit string
 	var seq uint64
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		if !ownsCase(tx, pnr, caseID) {
-			return ErrNotFound
-		}
-		c, err := getCase(tx, caseID)
+		c, err := s.patientsCase(tx, pnr, caseID)
 		if err != nil {
 			return err
-		}
-		if c == nil || !s.unitSet[c.Unit] {
-			return ErrNotFound
 		}
 		ev, err := change(tx, c)
 		if err != nil || ev == nil {
@@ -324,15 +318,9 @@ func (s *Store) PatientCase(ctx context.Context, pnr, caseID string) (PatientCas
 	}
 	var pc PatientCase
 	err := s.db.View(func(tx *bolt.Tx) error {
-		if !ownsCase(tx, pnr, caseID) {
-			return ErrNotFound
-		}
-		c, err := getCase(tx, caseID)
+		c, err := s.patientsCase(tx, pnr, caseID)
 		if err != nil {
 			return err
-		}
-		if c == nil || !s.unitSet[c.Unit] {
-			return ErrNotFound
 		}
 		pc = s.patientView(c, pnr)
 		return nil
@@ -353,4 +341,21 @@ func validCaseID(id string) bool {
 // carry it.
 func (s *Store) now() time.Time {
 	return s.clock.Now().UTC().Truncate(time.Millisecond)
+}
+
+// patientsCase returns the case caseID if pnr is its patient or guardian
+// and its unit is served here; otherwise ErrNotFound, the same answer as
+// for a case that does not exist.
+func (s *Store) patientsCase(tx *bolt.Tx, pnr, caseID string) (*caseRecord, error) {
+	if !ownsCase(tx, pnr, caseID) {
+		return nil, ErrNotFound
+	}
+	c, err := getCase(tx, caseID)
+	if err != nil {
+		return nil, err
+	}
+	if c == nil || !s.unitSet[c.Unit] {
+		return nil, ErrNotFound
+	}
+	return c, nil
 }
