@@ -57,3 +57,4 @@ fuzz: deps
 # points must lose and duplicate nothing.
 soak: deps
 	CLINICGW_CRASH_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestCrash -timeout 60m ./agent/store/
+	CLINICGW_UPLINK_KILL_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestGatewayKilled -timeout 60m ./sync/uplink/
