@@ -2,9 +2,9 @@
 // for development, the demo and tests:
 //
 //	clinicgw DEV Root CA v1 - NOT FOR PRODUCTION
-//	├── DEV SITHS Function CA         servers (serverAuth), care units (clientAuth)
-//	└── DEV SITHS e-id Person ID CA   staff cards: authentication (clientAuth)
-//	                                  and signing (nonRepudiation)
+//	├── DEV SITHS Function CA v1         servers (serverAuth), care units (clientAuth)
+//	└── DEV SITHS e-id Person ID CA v1   staff cards: authentication (clientAuth)
+//	                                     and signing (nonRepudiation)
 //
 // Care units and staff carry their HSA-ID in the subject serialNumber, as
 // in SITHS; tlsconf.HSAID reads it. Keys are ECDSA P-256, and staff card

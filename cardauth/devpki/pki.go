@@ -21,8 +21,8 @@ import (
 // The names of the three CAs, in their certificates' subject CN.
 const (
 	RootName       = "clinicgw DEV Root CA v1 - NOT FOR PRODUCTION"
-	FunctionCAName = "DEV SITHS Function CA"
-	PersonCAName   = "DEV SITHS e-id Person ID CA"
+	FunctionCAName = "DEV SITHS Function CA v1"
+	PersonCAName   = "DEV SITHS e-id Person ID CA v1"
 )
 
 // Key algorithms for Person and PersonSigning.
@@ -66,9 +66,6 @@ type PKI struct {
 // Option changes a certificate before it is issued: validity, revocation
 // URLs. Options apply to Unit, Person, PersonSigning and IssuePerson.
 type Option func(*x509.Certificate)
-
-// PersonOption is an Option given to Person, PersonSigning or IssuePerson.
-type PersonOption = Option
 
 // Validity sets the certificate's validity period, to make expired or not
 // yet valid certificates for tests. The issuer's own period is not
@@ -291,7 +288,7 @@ func checkCardKey(pub crypto.PublicKey) error {
 // usage digitalSignature (and keyEncipherment for RSA); extended key usage
 // clientAuth. The key must be ECDSA P-256 or P-384, or RSA of at least
 // 2048 bits. hsaID is not checked, so tests can make malformed ones.
-func (p *PKI) IssuePerson(pub crypto.PublicKey, hsaID, given, surname string, opts ...PersonOption) (*x509.Certificate, error) {
+func (p *PKI) IssuePerson(pub crypto.PublicKey, hsaID, given, surname string, opts ...Option) (*x509.Certificate, error) {
 	if err := checkCardKey(pub); err != nil {
 		return nil, err
 	}
@@ -310,7 +307,7 @@ func (p *PKI) IssuePerson(pub crypto.PublicKey, hsaID, given, surname string, op
 // Person makes a key (keyAlg KeyECDSAP256, the default when empty, or
 // KeyRSA2048) and a staff card's authentication certificate for it, as
 // IssuePerson. The certificate's chain is PersonCA, then Root.
-func (p *PKI) Person(hsaID, givenName, surname string, keyAlg string, opts ...PersonOption) (cert *x509.Certificate, key crypto.Signer, err error) {
+func (p *PKI) Person(hsaID, givenName, surname string, keyAlg string, opts ...Option) (cert *x509.Certificate, key crypto.Signer, err error) {
 	key, err = p.newKey(keyAlg)
 	if err != nil {
 		return nil, nil, err
@@ -328,7 +325,7 @@ func (p *PKI) Person(hsaID, givenName, surname string, keyAlg string, opts ...Pe
 // refuse it; note that x509.Verify with ExtKeyUsageClientAuth accepts its
 // chain (no extended key usage means any), so the login check must look at
 // the key usage.
-func (p *PKI) PersonSigning(hsaID, givenName, surname string, keyAlg string, opts ...PersonOption) (cert *x509.Certificate, key crypto.Signer, err error) {
+func (p *PKI) PersonSigning(hsaID, givenName, surname string, keyAlg string, opts ...Option) (cert *x509.Certificate, key crypto.Signer, err error) {
 	key, err = p.newKey(keyAlg)
 	if err != nil {
 		return nil, nil, err
