@@ -40,18 +40,11 @@ func (s *Store) APIHandler() http.Handler {
 	return http.HandlerFunc(s.serveAPI)
 }
 
-// unauthorized is the 401 problem for a request without a verified client
-// certificate.
-func unauthorized() wire.Problem {
-	return wire.Problem{Type: "about:blank", Title: "Unauthorized", Status: http.StatusUnauthorized,
-		Detail: "A client certificate naming a care unit, from a CA this server trusts, is required."}
-}
-
 // unitOf returns the care unit of the request's verified client
 // certificate.
 func (s *Store) unitOf(r *http.Request) (string, *wire.Problem) {
 	if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 || len(r.TLS.VerifiedChains[0]) == 0 {
-		p := unauthorized()
+		p := *wire.Unauthorized()
 		return "", &p
 	}
 	id, err := tlsconf.HSAID(r.TLS.VerifiedChains[0][0])

@@ -19,6 +19,7 @@ func TestWriteProblem(t *testing.T) {
 		{*BodyTooLarge(MaxAckBytes), 413, ProblemBodyTooLarge},
 		{*Conflict("The cursor is beyond the last event delivered."), 409, ProblemConflict},
 		{*RateLimited(), 429, ProblemRateLimited},
+		{*Unauthorized(), 401, ProblemUnauthorized},
 		{Problem{Type: "about:blank", Status: 200}, 500, ProblemInternal},                // not an error status
 		{Problem{Type: "about:blank"}, 500, ProblemInternal},                             // no status
 		{Problem{Type: "about:blank", Status: 400, Title: "a\nb"}, 500, ProblemInternal}, // invalid

@@ -105,12 +105,12 @@ func TestOpenAPIPaths(t *testing.T) {
 		path, method, request, response string
 		codes                           []string
 	}{
-		{PathInbox, "get", "", "InboxPage", []string{"200", "400", "403"}},
-		{PathInboxAck, "post", "Ack", "", []string{"204", "400", "409", "413", "415"}},
-		{PathOutbox, "post", "OutboxBatch", "OutboxResult", []string{"200", "400", "413", "415"}},
-		{PathForms, "put", "FormSet", "", []string{"204", "400", "413", "415"}},
-		{PathForms, "get", "", "FormSet", []string{"200"}},
-		{PathStream, "get", "", "", []string{"101"}},
+		{PathInbox, "get", "", "InboxPage", []string{"200", "400", "401", "403"}},
+		{PathInboxAck, "post", "Ack", "", []string{"204", "400", "401", "403", "409", "413", "415"}},
+		{PathOutbox, "post", "OutboxBatch", "OutboxResult", []string{"200", "400", "401", "403", "413", "415"}},
+		{PathForms, "put", "FormSet", "", []string{"204", "400", "401", "403", "413", "415"}},
+		{PathForms, "get", "", "FormSet", []string{"200", "401", "403"}},
+		{PathStream, "get", "", "", []string{"101", "401", "403"}},
 	}
 	for _, op := range ops {
 		o := at(t, docPaths, op.path, op.method)
@@ -292,9 +292,11 @@ func TestOpenAPILimits(t *testing.T) {
 			t.Errorf("unknown inbox parameter %v", at(t, p, "name"))
 		}
 	}
-	for _, typ := range problemTypes {
-		if !strings.Contains(text, typ) {
-			t.Errorf("openapi.json does not name problem type %s", typ)
+	// The Problem schema lists every type with its status, as "type (status)".
+	problemDoc := at(t, s, "Problem", "description").(string)
+	for _, p := range constructedProblems() {
+		if want := fmt.Sprintf("%s (%d)", p.Type, p.Status); !strings.Contains(problemDoc, want) {
+			t.Errorf("openapi.json's Problem schema does not list %s", want)
 		}
 	}
 	for _, limit := range []string{"8 MiB", "64 KiB", "4 KiB", "15 s"} {

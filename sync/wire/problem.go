@@ -13,6 +13,7 @@ import (
 const (
 	ProblemBadRequest           = "urn:clinicgw:problem:bad-request"            // 400: the body or query breaks the protocol's rules
 	ProblemBodyTooLarge         = "urn:clinicgw:problem:body-too-large"         // 413: the body is over its limit
+	ProblemUnauthorized         = "urn:clinicgw:problem:unauthorized"           // 401: the request has no verified client certificate
 	ProblemUnsupportedMediaType = "urn:clinicgw:problem:unsupported-media-type" // 415: the body is not application/json
 	ProblemUnsupportedVersion   = "urn:clinicgw:problem:unsupported-version"    // 404: the path names a protocol version the server does not speak
 	ProblemNotFound             = "urn:clinicgw:problem:not-found"              // 404: no such endpoint or thing
@@ -27,9 +28,9 @@ const (
 // problemTypes lists the problem types above, for the tests that keep
 // openapi.json in step with this package.
 var problemTypes = []string{
-	ProblemBadRequest, ProblemBodyTooLarge, ProblemUnsupportedMediaType, ProblemUnsupportedVersion,
-	ProblemNotFound, ProblemMethodNotAllowed, ProblemConflict, ProblemForbidden, ProblemRateLimited,
-	ProblemInternal, ProblemUnavailable,
+	ProblemBadRequest, ProblemBodyTooLarge, ProblemUnauthorized, ProblemUnsupportedMediaType,
+	ProblemUnsupportedVersion, ProblemNotFound, ProblemMethodNotAllowed, ProblemConflict,
+	ProblemForbidden, ProblemRateLimited, ProblemInternal, ProblemUnavailable,
 }
 
 // Problem is an RFC 9457 problem details object: the body of every error
@@ -147,6 +148,15 @@ func MethodNotAllowed() *Problem {
 // Conflict is a 409 problem. detail must not contain request data.
 func Conflict(detail string) *Problem {
 	return problemOf(ProblemConflict, "Conflict", http.StatusConflict, detail)
+}
+
+// Unauthorized is a 401 problem for a request that carries no verified
+// client certificate (the server asked for one but the TLS handshake did
+// not require it). It says nothing about the certificate that was or was
+// not sent: that goes to the server's log.
+func Unauthorized() *Problem {
+	return problemOf(ProblemUnauthorized, "Unauthorized", http.StatusUnauthorized,
+		"The request has no verified client certificate. Connect with the care unit's certificate, issued under the CA this server trusts.")
 }
 
 // Forbidden is a 403 problem. detail must not contain request data.

@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -265,10 +266,15 @@ func TestValidateStreamAndProblem(t *testing.T) {
 			t.Errorf("problem type %q is not under urn:clinicgw:problem:", typ)
 		}
 	}
-	for _, p := range []*Problem{BadRequest("x"), BodyTooLarge(5), UnsupportedMediaType(), UnsupportedVersion(), NotFound("x"),
-		MethodNotAllowed(), Conflict("x"), Forbidden("x"), RateLimited(), Internal(), Unavailable()} {
+	if len(constructedProblems()) != len(problemTypes) {
+		t.Errorf("%d constructors for %d problem types", len(constructedProblems()), len(problemTypes))
+	}
+	for _, p := range constructedProblems() {
 		if err := p.Validate(); err != nil || p.Status < 400 || p.Title == "" {
 			t.Errorf("%s: %v", p.Type, err)
+		}
+		if !slices.Contains(problemTypes, p.Type) {
+			t.Errorf("%s is not in problemTypes", p.Type)
 		}
 	}
 }
@@ -309,4 +315,11 @@ func TestEnums(t *testing.T) {
 	if EventKind("").Valid() || CaseStatus("").Valid() || ItemStatus("").Valid() || FieldKind("").Valid() || StreamType("").Valid() || OutboxKind("").Valid() {
 		t.Error("an empty enum value is valid")
 	}
+}
+
+// constructedProblems returns one problem from each constructor, one per
+// problem type.
+func constructedProblems() []*Problem {
+	return []*Problem{BadRequest("x"), BodyTooLarge(5), Unauthorized(), UnsupportedMediaType(), UnsupportedVersion(), NotFound("x"),
+		MethodNotAllowed(), Conflict("x"), Forbidden("x"), RateLimited(), Internal(), Unavailable()}
 }
