@@ -114,7 +114,7 @@ func validateSubmission(sub *Submission, now time.Time) error {
 	if strings.TrimSpace(sub.Text) == "" && len(sub.Fields) == 0 {
 		return invalid("text", "the submission has neither text nor fields", "Ärendet är tomt.")
 	}
-	if r := checkText(sub.Text, MaxTextRunes, true); r != "" {
+	if r := CheckText(sub.Text, MaxTextRunes, true); r != "" {
 		return invalid("text", r, "")
 	}
 	if len(sub.Fields) > MaxFields {
@@ -126,7 +126,7 @@ func validateSubmission(sub *Submission, now time.Time) error {
 			max         int
 			multiline   bool
 		}{{"name", f.Name, MaxLabelRunes, false}, {"label", f.Label, MaxLabelRunes, false}, {"value", f.Value, MaxFieldRunes, true}} {
-			if r := checkText(x.value, x.max, x.multiline); r != "" {
+			if r := CheckText(x.value, x.max, x.multiline); r != "" {
 				return invalid(fmt.Sprintf("fields[%d].%s", i, x.name), r, "")
 			}
 		}
@@ -151,15 +151,16 @@ func checkPerson(field string, p *Person, now time.Time) error {
 	if strings.TrimSpace(p.Name) == "" {
 		return invalid(field+".name", "empty", "Namn saknas.")
 	}
-	if r := checkText(p.Name, MaxNameRunes, false); r != "" {
+	if r := CheckText(p.Name, MaxNameRunes, false); r != "" {
 		return invalid(field+".name", r, "")
 	}
 	return nil
 }
 
-// checkText returns why s is not acceptable text of at most max characters,
-// or "". Line breaks and tabs are allowed only when multiline.
-func checkText(s string, max int, multiline bool) string {
+// CheckText returns why s is not acceptable text of at most max characters,
+// or "". Line breaks and tabs are allowed only when multiline. It is the
+// rule for every text a case holds, here and at the central store.
+func CheckText(s string, max int, multiline bool) string {
 	if !utf8.ValidString(s) {
 		return "not valid UTF-8"
 	}

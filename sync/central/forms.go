@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -207,7 +205,7 @@ func answersFor(form wire.Form, given []wire.Field) ([]wire.Field, error) {
 			}
 			continue
 		}
-		if r := checkText(v, wire.MaxFieldValueLen, ff.Kind == wire.FieldTextarea); r != "" {
+		if r := cases.CheckText(v, wire.MaxFieldValueLen, ff.Kind == wire.FieldTextarea); r != "" {
 			return nil, inputError(field, r, fmt.Sprintf("Svaret i %s är för långt eller innehåller otillåtna tecken (högst %d tecken).", quote(label), wire.MaxFieldValueLen))
 		}
 		switch ff.Kind {
@@ -230,24 +228,3 @@ func answersFor(form wire.Form, given []wire.Field) ([]wire.Field, error) {
 
 func quote(s string) string { return "”" + s + "”" }
 
-// checkText returns why s is not acceptable text of at most max
-// characters, or "". Line breaks and tabs are allowed only when multiline.
-// It is the rule sync/wire applies, so nothing accepted here is refused
-// there.
-func checkText(s string, max int, multiline bool) string {
-	if !utf8.ValidString(s) {
-		return "not valid UTF-8"
-	}
-	if utf8.RuneCountInString(s) > max {
-		return fmt.Sprintf("longer than %d characters", max)
-	}
-	for _, r := range s {
-		if multiline && (r == '\n' || r == '\r' || r == '\t') {
-			continue
-		}
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return "contains a control character"
-		}
-	}
-	return ""
-}

@@ -70,7 +70,7 @@ func (s *Store) Submit(ctx context.Context, unit string, sub Submission) (string
 	if strings.TrimSpace(text) == "" {
 		text = ""
 	}
-	if r := checkText(text, wire.MaxTextLen, true); r != "" {
+	if r := cases.CheckText(text, wire.MaxTextLen, true); r != "" {
 		return "", inputError("text", r, fmt.Sprintf("Meddelandet får vara högst %d tecken och får inte innehålla styrtecken.", wire.MaxTextLen))
 	}
 	caseID, err := s.newID(now)
@@ -154,7 +154,7 @@ func person(role, pnr, name string, now time.Time) (wire.Person, error) {
 	if name == "" {
 		return wire.Person{}, inputError(role+"Name", "required", "Skriv namnet.")
 	}
-	if r := checkText(name, wire.MaxNameLen, false); r != "" {
+	if r := cases.CheckText(name, wire.MaxNameLen, false); r != "" {
 		return wire.Person{}, inputError(role+"Name", r, fmt.Sprintf("Namnet får vara högst %d tecken, på en rad.", wire.MaxNameLen))
 	}
 	return wire.Person{PNR: string(p), Name: name}, nil
@@ -190,7 +190,7 @@ func (s *Store) FollowUp(ctx context.Context, pnr, caseID, text string) error {
 	if strings.TrimSpace(text) == "" {
 		return inputError("text", "required", "Skriv ett meddelande.")
 	}
-	if r := checkText(text, wire.MaxTextLen, true); r != "" {
+	if r := cases.CheckText(text, wire.MaxTextLen, true); r != "" {
 		return inputError("text", r, fmt.Sprintf("Meddelandet får vara högst %d tecken och får inte innehålla styrtecken.", wire.MaxTextLen))
 	}
 	now := s.now()
