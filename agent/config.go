@@ -15,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/pelletier/go-toml/v2"
+
+	"clinicgw/agent/atomicfile"
 )
 
 // ConfigFileName is the name `clinicgw init` gives the configuration file.
@@ -302,50 +304,10 @@ func (c *Config) Write(path string) (err error) {
 	if err := configTemplate.Execute(&buf, c); err != nil {
 		return fmt.Errorf("write config %s: %w", path, err)
 	}
-	dir := filepath.Dir(abs)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(abs)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("write config: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := tmp.Chmod(0o640); err != nil {
-		return fmt.Errorf("write config: %w", err)
-	}
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
-		return fmt.Errorf("write config: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("write config: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write config: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), abs); err != nil {
-		return fmt.Errorf("write config: %w", err)
-	}
-	if err := syncDir(dir); err != nil {
+	if err := atomicfile.Write(abs, buf.Bytes(), 0o640); err != nil {
 		return fmt.Errorf("write config: %w", err)
 	}
 	c.path = abs
-	return nil
-}
-
-// syncDir makes a rename in dir durable. Where the system refuses to sync
-// a folder (Windows), that is left to the system and is not an error.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, fs.ErrInvalid) && !errors.Is(err, fs.ErrPermission) {
-		return err
-	}
 	return nil
 }
 

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hmac"
@@ -13,8 +12,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
+
+	"clinicgw/agent/atomicfile"
 )
 
 // KEK is a key-encryption key: it wraps and unwraps the key ring's data keys.
@@ -55,7 +55,7 @@ func GenerateKeyFile(path string, random io.Reader, force bool) error {
 			return fmt.Errorf("key file %s already exists; a new key would make the store unreadable (use --force only for a new, empty store)", path)
 		}
 	}
-	return writeFileAtomic(path, []byte(text), 0o600)
+	return atomicfile.Write(path, []byte(text), 0o600)
 }
 
 // LoadKeyFile reads a key file written by GenerateKeyFile. It refuses a file
@@ -126,35 +126,4 @@ func (k *FileKEK) Unwrap(wrapped, aad []byte) ([]byte, error) {
 		return nil, errUnwrap
 	}
 	return out, nil
-}
-
-// writeFileAtomic writes data to a temporary file beside path, syncs it and
-// renames it into place, so a crash leaves the old file or the new one.
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after a successful rename
-	if err := f.Chmod(mode); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if _, err := io.Copy(f, bytes.NewReader(data)); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return syncDir(dir)
 }

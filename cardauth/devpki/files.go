@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"clinicgw/agent/atomicfile"
 )
 
 // File modes: certificates are public, keys readable by their owner only.
@@ -31,33 +33,10 @@ var caFiles = []struct {
 	{"person-ca", func(p *PKI) *ca { return &p.person }},
 }
 
-// writeFile replaces path with data: written to a temporary file in the
-// same folder (created 0600, so a key is never readable by others, not
-// even for a moment), set to mode, then renamed over path.
-func writeFile(path string, data []byte, mode os.FileMode) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("devpki: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return fmt.Errorf("devpki: write %s: %w", path, err)
-	}
-	if err = f.Chmod(mode); err != nil {
-		return fmt.Errorf("devpki: %w", err)
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("devpki: write %s: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("devpki: write %s: %w", path, err)
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
+// writeFile replaces path with data (see atomicfile: a key is never
+// readable by others, not even for a moment).
+func writeFile(path string, data []byte, mode os.FileMode) error {
+	if err := atomicfile.Write(path, data, mode); err != nil {
 		return fmt.Errorf("devpki: %w", err)
 	}
 	return nil
