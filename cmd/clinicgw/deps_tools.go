@@ -12,4 +12,5 @@ import (
 	_ "github.com/gorilla/websocket"
 	_ "github.com/kardianos/service"
 	_ "github.com/miekg/pkcs11"
+	_ "golang.org/x/crypto/ocsp"
 )
