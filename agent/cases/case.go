@@ -80,7 +80,9 @@ type Message struct {
 	Author    string      `json:"author"` // staff HSA-ID, or "patient"
 	Text      string      `json:"text"`
 	Signature string      `json:"signature,omitempty"` // the clinician's personal signature
-	At        time.Time   `json:"at"`
+	// AuthorTitle is the staff author's title as the patient sees it.
+	AuthorTitle string    `json:"authorTitle,omitempty"`
+	At          time.Time `json:"at"`
 }
 
 // Event is one step in a case's history.

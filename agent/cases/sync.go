@@ -59,6 +59,9 @@ type Outbound struct {
 	MessageID string // for the message kinds
 	Text      string
 	Signature string
+	// AuthorTitle is the staff author's title ("Sjuksköterska"); empty in
+	// items queued before titles were kept: the uplink then sends a neutral one.
+	AuthorTitle string `json:",omitempty"`
 }
 
 // ApplyReport counts what ApplyInbound did with a page of events.
@@ -243,7 +246,7 @@ func outboundFor(before, after *Case, cmd Command, msgID string, now time.Time) 
 		return o, true
 	}
 	last := after.Messages[len(after.Messages)-1]
-	o.MessageID, o.Text, o.Signature = last.ID, last.Text, last.Signature
+	o.MessageID, o.Text, o.Signature, o.AuthorTitle = last.ID, last.Text, last.Signature, last.AuthorTitle
 	return o, true
 }
 

@@ -31,6 +31,10 @@ func KnownType(t Type) bool {
 // MaxTextRunes bounds the text of one message, in characters.
 const MaxTextRunes = 10000
 
+// MaxTitleRunes bounds a staff author's title, in characters (the wire
+// protocol's label limit is larger).
+const MaxTitleRunes = 100
+
 // Limits on what a submission may carry.
 const (
 	MaxNameRunes  = 200 // a patient's or guardian's name

@@ -62,7 +62,12 @@ type Command struct {
 	Assignee  string // HSA-ID: the clinician for Assign and Reassign
 	Text      string // the message for answers, counter-questions and follow-ups
 	Signature string // the clinician's personal signature, kept with staff messages
-	Version   uint64 // the case.Version the caller saw; 0 = don't check
+	// AuthorTitle is the author's title as the patient sees it with a staff
+	// message ("Sjuksköterska"), from the staff directory; never an HSA-ID.
+	// Empty: the patient side shows a neutral title.
+	AuthorTitle string
+	Version     uint64 // the case.Version the caller saw; 0 = don't check
+	uint64             // the case.Version the caller saw; 0 = don't check
 }
 
 // who is a set of the parties that may make a move.
@@ -217,7 +222,7 @@ func Apply(c *Case, actor Actor, cmd Command, now time.Time, msgID string) error
 	if t.message != "" {
 		m := Message{ID: msgID, Kind: t.message, Author: actor.Name(), Text: cmd.Text, At: now}
 		if actor.Kind == Staff {
-			m.Signature = cmd.Signature
+			m.Signature, m.AuthorTitle = cmd.Signature, cmd.AuthorTitle
 		}
 		c.Messages = append(c.Messages, m)
 	}
@@ -282,12 +287,15 @@ func check(c *Case, actor Actor, cmd Command, msgID string) (transition, error) 
 			return refuse(ErrInvalidCommand, "text is required", "Skriv ett meddelande först.")
 		}
 	}
-	if !utf8.ValidString(cmd.Text) || !utf8.ValidString(cmd.Signature) {
+	if !utf8.ValidString(cmd.Text) || !utf8.ValidString(cmd.Signature) || !utf8.ValidString(cmd.AuthorTitle) {
 		return refuse(ErrInvalidCommand, "text is not valid UTF-8", "Texten innehåller ogiltiga tecken.")
 	}
 	if utf8.RuneCountInString(cmd.Text)+utf8.RuneCountInString(cmd.Signature) > MaxTextRunes {
 		return refuse(ErrInvalidCommand, fmt.Sprintf("text is longer than %d characters", MaxTextRunes),
 			fmt.Sprintf("Texten är för lång (högst %d tecken).", MaxTextRunes))
+	}
+	if utf8.RuneCountInString(cmd.AuthorTitle) > MaxTitleRunes || strings.ContainsAny(cmd.AuthorTitle, "\r\n") || validHSAID(cmd.AuthorTitle) {
+		return refuse(ErrInvalidCommand, fmt.Sprintf("the author title must be one line of at most %d characters and not an HSA-ID", MaxTitleRunes), "")
 	}
 	if t.message != "" && msgID == "" {
 		return refuse(ErrInvalidCommand, "no message id", "")

@@ -356,6 +356,9 @@ func TestApplyInvalidCommand(t *testing.T) {
 		{"follow-up without text", WaitingForPatient, rPatient, Command{Action: FollowUp}, "m"},
 		{"answer too long", Assigned, rClinA, Command{Action: SendAnswer, Text: long}, "m"},
 		{"answer not UTF-8", Assigned, rClinA, Command{Action: SendAnswer, Text: "hej \xff"}, "m"},
+		{"answer with a multi-line title", Assigned, rClinA, Command{Action: SendAnswer, Text: "svar", AuthorTitle: "Läkare\nforged"}, "m"},
+		{"answer with an HSA-ID as title", Assigned, rClinA, Command{Action: SendAnswer, Text: "svar", AuthorTitle: hsaClinA}, "m"},
+		{"answer with a title too long", Assigned, rClinA, Command{Action: SendAnswer, Text: "svar", AuthorTitle: strings.Repeat("L", MaxTitleRunes+1)}, "m"},
 		{"answer without message id", Assigned, rClinA, Command{Action: SendAnswer, Text: "svar"}, ""},
 		{"answer with assignee", Assigned, rClinA, Command{Action: SendAnswer, Text: "svar", Assignee: hsaClinB}, "m"},
 		{"assign without assignee", Received, rDist, Command{Action: Assign}, "m"},
@@ -393,6 +396,28 @@ func TestApplyVersion(t *testing.T) {
 	cmd.Version = c.Version
 	if err := Apply(c, actorFor(rClinA), cmd, wfNow, "m"); err != nil {
 		t.Fatalf("current version: %v", err)
+	}
+}
+
+// TestAuthorTitleKept: a staff message keeps its author's title, the
+// patient's does not get one.
+func TestAuthorTitleKept(t *testing.T) {
+	c := fixture(Assigned)
+	cmd := commandFor(SendAnswer)
+	cmd.AuthorTitle = "Distriktssköterska"
+	if err := Apply(c, actorFor(rClinA), cmd, wfNow, "m1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Messages[len(c.Messages)-1].AuthorTitle; got != "Distriktssköterska" {
+		t.Errorf("staff message title %q", got)
+	}
+	follow := commandFor(FollowUp)
+	follow.AuthorTitle = "Läkare"
+	if err := Apply(c, actorFor(rPatient), follow, wfNow, "m2"); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Messages[len(c.Messages)-1].AuthorTitle; got != "" {
+		t.Errorf("patient message title %q, want none", got)
 	}
 }
 

@@ -227,4 +227,3 @@ func answersFor(form wire.Form, given []wire.Field) ([]wire.Field, error) {
 }
 
 func quote(s string) string { return "”" + s + "”" }
-

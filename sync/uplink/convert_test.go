@@ -65,12 +65,15 @@ func TestItemOf(t *testing.T) {
 		ok   bool
 	}{
 		{"answer", answer, wire.OutboxItem{IdempotencyKey: "k1", CaseID: caseID1, Kind: wire.OutboxAnswer, At: t1,
-			Message: &wire.StaffMessage{ID: "m1", Text: "Svar", Signature: "Dr A", AuthorTitle: authorTitle}}, true},
+			Message: &wire.StaffMessage{ID: "m1", Text: "Svar", Signature: "Dr A", AuthorTitle: neutralTitle}}, true},
+		{"answer with a title", func() cases.Outbound { o := answer; o.AuthorTitle = "Distriktssköterska"; return o }(),
+			wire.OutboxItem{IdempotencyKey: "k1", CaseID: caseID1, Kind: wire.OutboxAnswer, At: t1,
+				Message: &wire.StaffMessage{ID: "m1", Text: "Svar", Signature: "Dr A", AuthorTitle: "Distriktssköterska"}}, true},
 		{"status", status, wire.OutboxItem{IdempotencyKey: "k2", CaseID: caseID1, Kind: wire.OutboxStatus, At: t1,
 			Status: wire.StatusAssigned}, true},
 		{"counter-question", func() cases.Outbound { o := answer; o.Kind = cases.OutboundCounterQuestion; return o }(),
 			wire.OutboxItem{IdempotencyKey: "k1", CaseID: caseID1, Kind: wire.OutboxCounterQuestion, At: t1,
-				Message: &wire.StaffMessage{ID: "m1", Text: "Svar", Signature: "Dr A", AuthorTitle: authorTitle}}, true},
+				Message: &wire.StaffMessage{ID: "m1", Text: "Svar", Signature: "Dr A", AuthorTitle: neutralTitle}}, true},
 		{"empty answer", func() cases.Outbound { o := answer; o.Text = ""; return o }(), wire.OutboxItem{}, false},
 		{"no time", func() cases.Outbound { o := status; o.At = time.Time{}; return o }(), wire.OutboxItem{}, false},
 		{"unknown kind", func() cases.Outbound { o := status; o.Kind = "gossip"; return o }(), wire.OutboxItem{}, false},

@@ -68,7 +68,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("the patient sees %d messages from the unit, want 1", pc.StaffMessages())
 	}
 	m := pc.Messages[len(pc.Messages)-1]
-	if m.Text != answerText || m.Signature != signature || m.Kind != wire.OutboxAnswer || m.AuthorTitle == "" {
+	if m.Text != answerText || m.Signature != signature || m.Kind != wire.OutboxAnswer || m.AuthorTitle != authorTitle {
 		t.Fatalf("the patient sees %+v", m)
 	}
 	if pc.Title != title {

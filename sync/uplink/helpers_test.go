@@ -53,6 +53,7 @@ var (
 	caseText    = "Kanarietext: ont i halsen sedan i tisdags"
 	answerText  = "Kanariesvar: drick varmt te"
 	signature   = "Doris Doktor, leg. läkare"
+	authorTitle = "Läkare"
 )
 
 // testPKI is one development PKI for the package.
@@ -432,7 +433,7 @@ func (g *gateway) answer(id string) {
 	if _, err := g.svc.Do(ctx, distributor, cases.ID(id), cases.Command{Action: cases.Assign, Assignee: clinician.HSAID}); err != nil {
 		g.t.Fatalf("assign %s: %v", id, err)
 	}
-	if _, err := g.svc.Do(ctx, clinician, cases.ID(id), cases.Command{Action: cases.SendAnswer, Text: answerText, Signature: signature}); err != nil {
+	if _, err := g.svc.Do(ctx, clinician, cases.ID(id), cases.Command{Action: cases.SendAnswer, Text: answerText, Signature: signature, AuthorTitle: authorTitle}); err != nil {
 		g.t.Fatalf("answer %s: %v", id, err)
 	}
 	g.up.Kick()

@@ -9,11 +9,10 @@ import (
 	"clinicgw/sync/wire"
 )
 
-// authorTitle is the author title every staff message carries for now: the
-// outbox does not yet hold the author's title, and the wire requires one
-// that is never an HSA-ID. It is part of an item's digest, so it must not
-// change while items are queued.
-const authorTitle = "Vårdpersonal"
+// neutralTitle is the author title sent for a staff message queued without
+// one (the wire requires a title, and never an HSA-ID). A queued item keeps
+// its title, so an item's digest does not change between retries.
+const neutralTitle = "Vårdpersonal"
 
 // heldItem is an outbox item held back after a rejection.
 type heldItem struct {
@@ -174,7 +173,11 @@ func itemOf(o cases.Outbound) (wire.OutboxItem, error) {
 	if o.Kind == cases.OutboundStatus {
 		it.Status = wire.CaseStatus(o.Status)
 	} else {
-		it.Message = &wire.StaffMessage{ID: o.MessageID, Text: o.Text, Signature: o.Signature, AuthorTitle: authorTitle}
+		title := o.AuthorTitle
+		if title == "" {
+			title = neutralTitle
+		}
+		it.Message = &wire.StaffMessage{ID: o.MessageID, Text: o.Text, Signature: o.Signature, AuthorTitle: title}
 	}
 	return it, it.Validate()
 }
