@@ -5,11 +5,14 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -32,12 +35,45 @@ import (
 // case at the central store carries exactly one answer, with exactly one
 // patient notice each. CLINICGW_UPLINK_KILL_ROUNDS sets the rounds (100 by
 // default; `make soak` runs 1000).
+//
+// Every other round is a named fault instead (FT2): the child kills itself
+// with SIGKILL the first time it reaches one fault point
+// (received, stored, acked, pushed, confirmed, in turn), so each step of the
+// sync path is proven to be a safe place to die, not only the places a
+// random timer happens to hit.
 
 const (
 	killChildEnv = "CLINICGW_UPLINK_KILL_CHILD" // the gateway's folder
 	killURLEnv   = "CLINICGW_UPLINK_KILL_URL"   // the central store's address
 	killDrainEnv = "CLINICGW_UPLINK_KILL_DRAIN" // run until this many cases are answered and pushed
+	killFaultEnv = "CLINICGW_UPLINK_KILL_FAULT" // "point:n": SIGKILL itself the nth time point is reached
 )
+
+// faultKiller returns a Fault hook that SIGKILLs this process the nth time
+// it reaches the fault point named in spec ("point:n"), or nil for "".
+func faultKiller(t *testing.T, spec string) func(FaultPoint) {
+	if spec == "" {
+		return nil
+	}
+	name, count, ok := strings.Cut(spec, ":")
+	n, err := strconv.Atoi(count)
+	if !ok || err != nil {
+		t.Fatalf("bad %s %q", killFaultEnv, spec)
+	}
+	var mu sync.Mutex
+	return func(p FaultPoint) {
+		if string(p) != name {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if n--; n == 0 {
+			os.Stdout.WriteString("fault " + name + "\n")
+			syscall.Kill(os.Getpid(), syscall.SIGKILL)
+			select {} // the signal is on its way
+		}
+	}
+}
 
 func TestKillChild(t *testing.T) {
 	dir := os.Getenv(killChildEnv)
@@ -69,7 +105,7 @@ func TestKillChild(t *testing.T) {
 	up, err := New(Config{
 		BaseURL: os.Getenv(killURLEnv), TLS: tlsconf.Client(cert, roots, "127.0.0.1", nil), Cases: svc,
 		Logger: newLogger(&syncBuffer{}), PollInterval: 200 * time.Millisecond, PushInterval: 100 * time.Millisecond,
-		MaxBackoff: 200 * time.Millisecond,
+		MaxBackoff: 200 * time.Millisecond, Fault: faultKiller(t, os.Getenv(killFaultEnv)),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -140,22 +176,28 @@ func TestGatewayKilled(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	child := func(drain int) *exec.Cmd {
+	child := func(drain int, fault string) *exec.Cmd {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestKillChild$", "-test.count=1")
-		cmd.Env = append(os.Environ(), killChildEnv+"="+dir, killURLEnv+"="+c.url())
+		cmd.Env = append(os.Environ(), killChildEnv+"="+dir, killURLEnv+"="+c.url(), killFaultEnv+"="+fault)
 		if drain > 0 {
 			cmd.Env = append(cmd.Env, killDrainEnv+"="+strconv.Itoa(drain))
 		}
 		cmd.Stderr = os.Stderr
 		return cmd
 	}
-	submitted := map[string]int{} // case id → patient index
+	submitted := map[string]int{}  // case id → patient index
+	faults := map[FaultPoint]int{} // fault point → rounds that died there
+	timed, missed := 0, 0          // rounds killed by the timer; fault rounds that never reached their point
 	for round := range rounds {
 		for range 3 {
 			i := len(submitted)
 			submitted[c.submit(i)] = i
 		}
-		cmd := child(0)
+		fault := ""
+		if round%2 == 1 {
+			fault = fmt.Sprintf("%s:1", FaultPoints[(round/2)%len(FaultPoints)])
+		}
+		cmd := child(0, fault)
 		out, err := cmd.StdoutPipe()
 		if err != nil {
 			t.Fatal(err)
@@ -169,9 +211,24 @@ func TestGatewayKilled(t *testing.T) {
 			cmd.Wait()
 			t.Fatalf("round %d: the gateway did not start", round)
 		}
-		n, _ := rand.Int(rand.Reader, big.NewInt(150_000))
-		time.Sleep(time.Duration(n.Int64()) * time.Microsecond) // the fault's timing, not synchronisation
-		cmd.Process.Signal(syscall.SIGKILL)
+		if fault == "" {
+			n, _ := rand.Int(rand.Reader, big.NewInt(150_000))
+			time.Sleep(time.Duration(n.Int64()) * time.Microsecond) // the fault's timing, not synchronisation
+			cmd.Process.Signal(syscall.SIGKILL)
+			timed++
+		} else {
+			// The child dies at its fault point; one that never gets
+			// there (nothing left to push, say) is killed after 3 s.
+			timer := time.AfterFunc(3*time.Second, func() { cmd.Process.Signal(syscall.SIGKILL) })
+			for lines.Scan() {
+				if p, ok := strings.CutPrefix(lines.Text(), "fault "); ok {
+					faults[FaultPoint(p)]++
+				}
+			}
+			if !timer.Stop() {
+				missed++
+			}
+		}
 		for lines.Scan() {
 		}
 		var exit *exec.ExitError
@@ -181,7 +238,7 @@ func TestGatewayKilled(t *testing.T) {
 	}
 
 	// One last gateway runs until everything is delivered.
-	last := child(len(submitted))
+	last := child(len(submitted), "")
 	done := make(chan error, 1)
 	outBytes := make(chan []byte, 1)
 	go func() { b, err := last.Output(); outBytes <- b; done <- err }()
@@ -256,6 +313,14 @@ func TestGatewayKilled(t *testing.T) {
 	if n := len(c.notifier.Notices()); n != len(submitted) {
 		t.Errorf("%d patient notices for %d answers", n, len(submitted))
 	}
+	if rounds >= 2*len(FaultPoints) {
+		for _, p := range FaultPoints {
+			if faults[p] == 0 {
+				t.Errorf("no round died at fault point %s", p)
+			}
+		}
+	}
+	t.Logf("faults reached: %v (%d fault rounds never reached theirs); %d timed kills", faults, missed, timed)
 	t.Logf("%d SIGKILLs of the gateway; %d cases submitted, stored once each, answered once each at the central store; 0 lost, 0 duplicated", rounds, len(submitted))
 }
 

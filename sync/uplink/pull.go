@@ -89,11 +89,13 @@ func (u *Uplink) pullAll(ctx context.Context, acked *uint64) error {
 			next = u.fetch(ctx, page.Cursor)
 		}
 		if len(page.Events) > 0 {
+			u.fault(FaultReceived)
 			start := time.Now()
 			rep, err := u.cfg.Cases.ApplyInbound(ctx, inboundOf(page.Events), page.Cursor)
 			if err != nil {
 				return fmt.Errorf("store %d central events: %w", len(page.Events), err)
 			}
+			u.fault(FaultStored)
 			u.log.Debug("central events stored", "events", len(page.Events), "applied", rep.Applied,
 				"duplicates", rep.Duplicates, "refused", rep.Refused, "cursor", page.Cursor,
 				"storeMs", time.Since(start).Milliseconds())
@@ -113,6 +115,7 @@ func (u *Uplink) pullAll(ctx context.Context, acked *uint64) error {
 				u.log.Info("ack failed; the next ack carries the cursor", "cursor", page.Cursor, "err", err)
 			} else {
 				*acked = page.Cursor
+				u.fault(FaultAcked)
 			}
 		}
 	}

@@ -94,6 +94,7 @@ func (u *Uplink) pushRound(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	u.fault(FaultPushed)
 	var confirm []string
 	dups := 0
 	for i, r := range res.Results {
@@ -120,6 +121,7 @@ func (u *Uplink) pushRound(ctx context.Context) (bool, error) {
 		if err := u.cfg.Cases.ConfirmOutbound(ctx, confirm); err != nil {
 			return false, err // the next round sends them again: duplicates, then confirmed
 		}
+		u.fault(FaultConfirmed)
 	}
 	u.log.Debug("outbox pushed", "items", len(batch.Items), "confirmed", len(confirm),
 		"duplicates", dups, "rejected", len(batch.Items)-len(confirm))

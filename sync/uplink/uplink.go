@@ -95,6 +95,33 @@ type Config struct {
 	// RequestTimeout bounds every HTTP request, body included;
 	// DefaultRequestTimeout if 0.
 	RequestTimeout time.Duration
+	// Fault, when not nil, is called at each named point of the sync path
+	// (the Fault* constants), from the goroutine that reached it. Tests
+	// crash the process there to prove nothing is lost or duplicated
+	// whichever step was the last (checklist FT2). Production leaves it nil.
+	Fault func(FaultPoint)
+}
+
+// FaultPoint names a step of the sync path where a crash is tested.
+type FaultPoint string
+
+// The fault points, in the order a case passes them.
+const (
+	FaultReceived  FaultPoint = "received"  // an inbox page arrived, nothing stored yet
+	FaultStored    FaultPoint = "stored"    // the page and its cursor are committed, not yet acknowledged
+	FaultAcked     FaultPoint = "acked"     // the central store took the acknowledgement
+	FaultPushed    FaultPoint = "pushed"    // the central store answered an outbox batch, the outbox not yet confirmed here
+	FaultConfirmed FaultPoint = "confirmed" // the confirmed items left the outbox
+)
+
+// FaultPoints lists every fault point.
+var FaultPoints = []FaultPoint{FaultReceived, FaultStored, FaultAcked, FaultPushed, FaultConfirmed}
+
+// fault calls the Fault hook, if any.
+func (u *Uplink) fault(p FaultPoint) {
+	if u.cfg.Fault != nil {
+		u.cfg.Fault(p)
+	}
 }
 
 // Status is the uplink's state, for metrics and the operators' status page.
