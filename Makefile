@@ -53,8 +53,10 @@ fuzz: deps
 		done; \
 	done
 
-# The store's crash test, CRASH_ROUNDS rounds: a writer killed at random
+# The crash tests, CRASH_ROUNDS rounds each: the store's writer, the gateway
+# and the central store killed at random points and at the named fault
 # points must lose and duplicate nothing.
 soak: deps
 	CLINICGW_CRASH_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestCrash -timeout 60m ./agent/store/
 	CLINICGW_UPLINK_KILL_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestGatewayKilled -timeout 60m ./sync/uplink/
+	CLINICGW_CENTRAL_KILL_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestCentralKilled -timeout 60m ./sync/uplink/

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -56,8 +57,16 @@ var (
 	authorTitle = "Läkare"
 )
 
-// testPKI is one development PKI for the package.
+// testPKI is one development PKI for the package; a child process of a
+// kill test loads its parent's from the folder in pkiEnv.
 var testPKI = sync.OnceValue(func() *devpki.PKI {
+	if dir := os.Getenv(pkiEnv); dir != "" {
+		p, err := devpki.Load(dir, nil, time.Now())
+		if err != nil {
+			panic(err)
+		}
+		return p
+	}
 	p, err := devpki.New(nil, time.Now())
 	if err != nil {
 		panic(err)
@@ -120,8 +129,14 @@ type centralSrv struct {
 
 func startCentral(t testing.TB) *centralSrv {
 	t.Helper()
-	c := &centralSrv{t: t, path: filepath.Join(t.TempDir(), "central.db"), notifier: &central.MemNotifier{}, logs: &syncBuffer{}}
-	c.open("127.0.0.1:0")
+	return startCentralAt(t, filepath.Join(t.TempDir(), "central.db"), "127.0.0.1:0")
+}
+
+// startCentralAt serves the central store in the file at path on addr.
+func startCentralAt(t testing.TB, path, addr string) *centralSrv {
+	t.Helper()
+	c := &centralSrv{t: t, path: path, notifier: &central.MemNotifier{}, logs: &syncBuffer{}}
+	c.open(addr)
 	t.Cleanup(c.close)
 	return c
 }
