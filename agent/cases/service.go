@@ -25,6 +25,10 @@ type ServiceConfig struct {
 	Clock  Clock
 	Rand   io.Reader // for case and message ids
 	Logger *slog.Logger
+	// OnOutbound, when not nil, is called after each commit that queued a
+	// change for the central store (the uplink's Kick), outside the
+	// transaction. It must not block.
+	OnOutbound func()
 }
 
 // Service is the cases API: every caller (UI, sync, CLI, demo) reads and
@@ -37,6 +41,8 @@ type Service struct {
 	clock Clock
 	rand  io.Reader
 	log   *slog.Logger
+	// onOutbound is ServiceConfig.OnOutbound, or a no-op.
+	onOutbound func()
 }
 
 // NewService checks cfg and returns a Service for one care unit.
@@ -53,7 +59,11 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 	case cfg.Logger == nil:
 		return nil, errors.New("new cases service: no logger")
 	}
-	return &Service{unit: cfg.Unit, store: cfg.Store, clock: cfg.Clock, rand: cfg.Rand, log: cfg.Logger}, nil
+	onOutbound := cfg.OnOutbound
+	if onOutbound == nil {
+		onOutbound = func() {}
+	}
+	return &Service{unit: cfg.Unit, store: cfg.Store, clock: cfg.Clock, rand: cfg.Rand, log: cfg.Logger, onOutbound: onOutbound}, nil
 }
 
 // entry is an access-log entry by actor about case c (nil for none) at now.
@@ -254,8 +264,9 @@ func (s *Service) Do(ctx context.Context, actor Actor, id ID, cmd Command) (*Cas
 	}
 	var c *Case
 	var refused error
+	queued := false
 	err = s.store.Update(ctx, func(tx Tx) error {
-		c, refused = nil, nil
+		c, refused, queued = nil, nil, false
 		got, err := tx.Case(id)
 		if err != nil {
 			return err
@@ -282,6 +293,7 @@ func (s *Service) Do(ctx context.Context, actor Actor, id ID, cmd Command) (*Cas
 			if err := tx.Enqueue(o); err != nil {
 				return err
 			}
+			queued = true
 		}
 		c = next
 		return tx.AppendAudit(s.entry(now, actor, cmd.Action, next, audit.Allowed))
@@ -294,6 +306,9 @@ func (s *Service) Do(ctx context.Context, actor Actor, id ID, cmd Command) (*Cas
 			s.denied("case command denied", actor, cmd.Action, id)
 		}
 		return nil, fmt.Errorf("%s case: %w", cmd.Action, refused)
+	}
+	if queued {
+		s.onOutbound()
 	}
 	return c, nil
 }

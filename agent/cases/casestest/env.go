@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -76,6 +77,7 @@ type env struct {
 	logs                   *syncBuffer
 	adult, child, guardian cases.Personnummer
 	seed                   byte
+	outbound               atomic.Int32 // OnOutbound calls
 }
 
 func newEnv(t *testing.T, newStore func(*testing.T) cases.Store) *env {
@@ -89,7 +91,8 @@ func newEnv(t *testing.T, newStore func(*testing.T) cases.Store) *env {
 	}
 	svc, err := cases.NewService(cases.ServiceConfig{
 		Unit: Unit, Store: e.store, Clock: e.clock, Rand: rand.NewChaCha8([32]byte{1}),
-		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger:     slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		OnOutbound: func() { e.outbound.Add(1) },
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -82,25 +82,28 @@ func suiteOutboxFollowsChanges(t *testing.T, e *env) {
 	c := e.receive()
 	e.do(dist, c.ID, cases.Command{Action: cases.Assign, Assignee: hsaClinA})
 	e.do(dist, c.ID, cases.Command{Action: cases.Reassign, Assignee: hsaClinB}) // not seen by the patient
-	e.do(clinB, c.ID, cases.Command{Action: cases.SendAnswer, Text: "Receptet är förnyat.", Signature: "Doktor B"})
+	e.do(clinB, c.ID, cases.Command{Action: cases.SendAnswer, Text: "Receptet är förnyat.", Signature: "Doktor B", AuthorTitle: "Läkare"})
 	out := need(e.svc.PendingOutbound(e.ctx, 10))(t)
 	if len(out) != 2 {
 		t.Fatalf("outbox %+v, want the assignment's status and the answer", out)
+	}
+	if n := e.outbound.Load(); n != 2 {
+		t.Errorf("OnOutbound called %d times for 2 queued changes", n)
 	}
 	if out[0].Kind != cases.OutboundStatus || out[0].Status != cases.Assigned || out[0].CaseID != c.ID {
 		t.Errorf("first item %+v", out[0])
 	}
 	a := out[1]
 	if a.Kind != cases.OutboundAnswer || a.Status != cases.Answered || a.Text != "Receptet är förnyat." ||
-		a.Signature != "Doktor B" || a.MessageID == "" || a.Key == "" || a.Key == out[0].Key {
+		a.Signature != "Doktor B" || a.AuthorTitle != "Läkare" || a.MessageID == "" || a.Key == "" || a.Key == out[0].Key {
 		t.Errorf("answer item %+v", a)
 	}
 	// A refused command queues nothing.
 	if _, err := e.svc.Do(e.ctx, clinA, c.ID, cases.Command{Action: cases.SendAnswer, Text: "x"}); err == nil {
 		t.Fatal("a clinician answered a case that is not theirs")
 	}
-	if n := len(need(e.svc.PendingOutbound(e.ctx, 10))(t)); n != 2 {
-		t.Errorf("outbox grew to %d on a refused command", n)
+	if n := len(need(e.svc.PendingOutbound(e.ctx, 10))(t)); n != 2 || e.outbound.Load() != 2 {
+		t.Errorf("outbox grew to %d (OnOutbound %d calls) on a refused command", n, e.outbound.Load())
 	}
 	// Confirmation removes, repeats are harmless, order is kept.
 	if err := e.svc.ConfirmOutbound(e.ctx, []string{out[0].Key, out[0].Key, "unknown"}); err != nil {
