@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -32,8 +33,9 @@ const (
 // Relative paths in it are relative to the folder of the file it was
 // loaded from (or last written to); use StorePath and KeyFilePath.
 type Config struct {
-	Unit  UnitConfig  `toml:"unit"`
-	Store StoreConfig `toml:"store"`
+	Unit    UnitConfig    `toml:"unit"`
+	Store   StoreConfig   `toml:"store"`
+	Central CentralConfig `toml:"central"`
 
 	path string // absolute path of the file, "" if never loaded or written
 }
@@ -49,6 +51,21 @@ type StoreConfig struct {
 	Path    string `toml:"path"`     // the bbolt file
 	KeyFile string `toml:"key_file"` // the key-encryption key, mode 0600
 }
+
+// CentralConfig says how the gateway reaches the central patient-side
+// store. With no URL the gateway runs offline: staff work on, and changes
+// wait in the outbox until a URL is configured.
+type CentralConfig struct {
+	URL        string `toml:"url"`         // the sync API, "https://host:port"
+	CAFile     string `toml:"ca_file"`     // PEM: the CA that issued the central store's server certificate (pinned: nothing else is trusted)
+	CertFile   string `toml:"cert_file"`   // PEM: the unit's client certificate (HSA-ID in subject serialNumber)
+	KeyFile    string `toml:"key_file"`    // PEM: its private key, mode 0600
+	ServerName string `toml:"server_name"` // the name the server certificate must carry; the URL's host if empty
+	FormsFile  string `toml:"forms_file"`  // JSON: the unit's forms, published to the central store; none published if empty
+}
+
+// Online reports whether a central store is configured.
+func (c CentralConfig) Online() bool { return c.URL != "" }
 
 // hsaIDPattern is the shape of an HSA-ID (Inera, Katalogtjänst HSA):
 // "SE", the issuing organisation's number — 10 digits, or 12 when written
@@ -115,6 +132,10 @@ func (c *Config) StorePath() string { return c.resolve(c.Store.Path) }
 // folder.
 func (c *Config) KeyFilePath() string { return c.resolve(c.Store.KeyFile) }
 
+// CentralFile resolves one of the [central] file paths against the
+// configuration file's folder.
+func (c *Config) CentralFile(p string) string { return c.resolve(p) }
+
 func (c *Config) resolve(p string) string {
 	if p == "" || filepath.IsAbs(p) || c.path == "" {
 		return p
@@ -162,7 +183,43 @@ func (c *Config) Validate() error {
 	if c.Store.Path != "" && c.StorePath() == c.KeyFilePath() {
 		bad("store.key_file", "is the same file as store.path; expected a separate file")
 	}
+	errs = append(errs, c.Central.validate()...)
 	return errors.Join(errs...)
+}
+
+// validate checks the [central] table.
+func (c CentralConfig) validate() []error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("central.%s: "+format, append([]any{key}, args...)...))
+	}
+	files := []struct{ key, value string }{
+		{"ca_file", c.CAFile}, {"cert_file", c.CertFile}, {"key_file", c.KeyFile}, {"forms_file", c.FormsFile},
+	}
+	for _, f := range files {
+		if f.value != "" && !printable(f.value) {
+			bad(f.key, "expected a file path on one line, without control characters")
+		}
+	}
+	if c.ServerName != "" && (!printable(c.ServerName) || strings.ContainsAny(c.ServerName, " /:")) {
+		bad("server_name", "%q is not a host name", c.ServerName)
+	}
+	if c.URL == "" {
+		return errs
+	}
+	u, err := url.Parse(c.URL)
+	switch {
+	case err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "":
+		bad("url", "%q is not a URL like https://central.example.se:8443", c.URL)
+	case u.Scheme != "https":
+		bad("url", "%q: expected https (the sync runs over mutual TLS only)", c.URL)
+	}
+	for _, f := range files[:3] {
+		if f.value == "" {
+			bad(f.key, "missing; a central store needs the unit's certificate, its key and the central store's CA (as `clinicgw pki dev` makes them for development)")
+		}
+	}
+	return errs
 }
 
 func printable(s string) bool {
@@ -179,12 +236,19 @@ func printable(s string) bool {
 
 // configKeys describes every key the file may hold, for error messages.
 var configKeys = map[string]string{
-	"unit":           "a table",
-	"unit.hsa_id":    "a quoted string (the care unit's HSA-ID)",
-	"unit.name":      "a quoted string (the care unit's name)",
-	"store":          "a table",
-	"store.path":     "a quoted string (a file path)",
-	"store.key_file": "a quoted string (a file path)",
+	"unit":                "a table",
+	"unit.hsa_id":         "a quoted string (the care unit's HSA-ID)",
+	"unit.name":           "a quoted string (the care unit's name)",
+	"store":               "a table",
+	"store.path":          "a quoted string (a file path)",
+	"store.key_file":      "a quoted string (a file path)",
+	"central":             "a table",
+	"central.url":         "a quoted string (https://host:port)",
+	"central.ca_file":     "a quoted string (a file path)",
+	"central.cert_file":   "a quoted string (a file path)",
+	"central.key_file":    "a quoted string (a file path)",
+	"central.server_name": "a quoted string (a host name)",
+	"central.forms_file":  "a quoted string (a file path)",
 }
 
 // decodeError turns the TOML library's errors into ones that name the
@@ -285,6 +349,23 @@ path = {{q .Store.Path}}
 # The key-encryption key that wraps the store's keys; mode 0600, readable
 # only by the service. Keep a copy offline: without it the store is unreadable.
 key_file = {{q .Store.KeyFile}}
+
+[central]
+# The central patient-side store's sync API, like https://central.example.se:8443.
+# Empty: the gateway runs offline; answers wait in the outbox until it is set.
+url = {{q .Central.URL}}
+# The CA that issued the central store's server certificate (PEM). Only it
+# is trusted for the central store.
+ca_file = {{q .Central.CAFile}}
+# The unit's client certificate (PEM, the unit's HSA-ID in subject
+# serialNumber) and its private key (PEM, mode 0600).
+cert_file = {{q .Central.CertFile}}
+key_file = {{q .Central.KeyFile}}
+# The name the central store's certificate must carry; empty: the URL's host.
+server_name = {{q .Central.ServerName}}
+# The unit's forms (JSON), published to the central store at every connect.
+# Empty: none are published and the central store keeps what it has.
+forms_file = {{q .Central.FormsFile}}
 `))
 
 // Write validates the configuration and writes it, with comments, to path

@@ -25,6 +25,15 @@ func writeFile(t *testing.T, dir, name, content string) string {
 	return p
 }
 
+const centralTable = `
+[central]
+url = "https://central.example.se:8443"
+ca_file = "pki/root.pem"
+cert_file = "pki/unit.pem"
+key_file = "pki/unit.key"
+forms_file = "forms.json"
+`
+
 func TestConfigLoad(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -97,6 +106,49 @@ func TestConfigLoad(t *testing.T) {
 			name:    "missing name and two problems at once",
 			content: strings.Replace(strings.Replace(validConfig, `name = "Vårdcentralen Exempel"`, `name = " "`, 1), `path = "store.db"`, `path = "kek.key"`, 1),
 			wantErr: []string{"unit.name: missing", "store.key_file: is the same file as store.path"},
+		},
+		{
+			name:    "central store",
+			content: validConfig + centralTable,
+			check: func(t *testing.T, c *Config) {
+				want := CentralConfig{URL: "https://central.example.se:8443", CAFile: "pki/root.pem",
+					CertFile: "pki/unit.pem", KeyFile: "pki/unit.key", FormsFile: "forms.json"}
+				if c.Central != want || !c.Central.Online() {
+					t.Errorf("central = %+v", c.Central)
+				}
+				if got := c.CentralFile(c.Central.CAFile); got != filepath.Join(filepath.Dir(c.Path()), "pki", "root.pem") {
+					t.Errorf("ca_file resolves to %s", got)
+				}
+			},
+		},
+		{
+			name:    "offline without a central table",
+			content: validConfig,
+			check: func(t *testing.T, c *Config) {
+				if c.Central.Online() {
+					t.Errorf("central = %+v, want offline", c.Central)
+				}
+			},
+		},
+		{
+			name:    "central over plain http",
+			content: validConfig + strings.Replace(centralTable, "https://", "http://", 1),
+			wantErr: []string{"central.url", "expected https"},
+		},
+		{
+			name:    "central url with a query",
+			content: validConfig + strings.Replace(centralTable, ":8443", ":8443/?pnr=1", 1),
+			wantErr: []string{"central.url", "is not a URL like"},
+		},
+		{
+			name:    "central without certificates",
+			content: validConfig + "[central]\nurl = \"https://central.example.se\"\n",
+			wantErr: []string{"central.ca_file: missing", "central.cert_file: missing", "central.key_file: missing"},
+		},
+		{
+			name:    "central server name with a port",
+			content: validConfig + centralTable + "server_name = \"central:8443\"\n",
+			wantErr: []string{"central.server_name", "is not a host name"},
 		},
 		{
 			name:    "empty store path",
@@ -186,6 +238,8 @@ func TestConfigWriteRoundTrip(t *testing.T) {
 		dir := t.TempDir()
 		p := filepath.Join(dir, ConfigFileName)
 		c := DefaultConfig("SE2321000016-15ZM", name)
+		c.Central = CentralConfig{URL: "https://central.example.se:8443/v1-prefix", CAFile: "pki/root.pem",
+			CertFile: "pki/unit.pem", KeyFile: "pki/unit.key", ServerName: "central.example.se", FormsFile: "forms.json"}
 		if err := c.Write(p); err != nil {
 			t.Fatal(err)
 		}
@@ -204,7 +258,7 @@ func TestConfigWriteRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("LoadConfig after Write: %v\n%s", err, data)
 		}
-		if got.Unit != c.Unit || got.Store != c.Store {
+		if got.Unit != c.Unit || got.Store != c.Store || got.Central != c.Central {
 			t.Errorf("round trip: got %+v %+v, want %+v %+v", got.Unit, got.Store, c.Unit, c.Store)
 		}
 		entries, _ := os.ReadDir(dir)

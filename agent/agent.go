@@ -1,0 +1,253 @@
+package agent
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"sync"
+	"time"
+
+	"clinicgw/agent/cases"
+	"clinicgw/agent/store"
+	"clinicgw/sync/tlsconf"
+	"clinicgw/sync/uplink"
+	"clinicgw/sync/wire"
+)
+
+// Clock tells the time.
+type Clock interface{ Now() time.Time }
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+// Options are what the caller gives the gateway besides its configuration.
+type Options struct {
+	Logger *slog.Logger // technical logs; discarded if nil
+	Clock  Clock        // the system clock if nil
+	Rand   io.Reader    // crypto/rand if nil
+	// Uplink adjusts the uplink's configuration before it is made (tests
+	// shorten intervals); nil leaves the defaults.
+	Uplink func(*uplink.Config)
+}
+
+// Agent is one care unit's gateway: the encrypted store, the case service
+// and the uplink to the central store. Make it with New, then Start; Wait
+// returns when it has stopped. Like syncthing's lib/syncthing App.
+type Agent struct {
+	cfg  *Config
+	opts Options
+	log  *slog.Logger
+
+	// Made by New from the configuration, before anything is opened.
+	upCfg *uplink.Config // nil: offline
+
+	// Set by Start.
+	db     *store.DB
+	svc    *cases.Service
+	up     *uplink.Uplink
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	err    error // the first error of a background part
+	done   chan struct{}
+}
+
+// New checks the configuration and loads what the uplink needs (the unit's
+// certificate, the central store's CA, the forms), so that a mistake in
+// any of them is reported before anything starts.
+func New(cfg *Config, opts Options) (*Agent, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("configuration: %w", err)
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Clock == nil {
+		opts.Clock = systemClock{}
+	}
+	if opts.Rand == nil {
+		opts.Rand = rand.Reader
+	}
+	a := &Agent{cfg: cfg, opts: opts, log: opts.Logger}
+	if cfg.Central.Online() {
+		upCfg, err := uplinkConfig(cfg, opts)
+		if err != nil {
+			return nil, err
+		}
+		a.upCfg = upCfg
+	}
+	return a, nil
+}
+
+// uplinkConfig builds the uplink's configuration from the [central] table.
+func uplinkConfig(cfg *Config, opts Options) (*uplink.Config, error) {
+	c := cfg.Central
+	cert, err := tlsconf.LoadKeyPair(cfg.CentralFile(c.CertFile), cfg.CentralFile(c.KeyFile))
+	if err != nil {
+		return nil, fmt.Errorf("central.cert_file, central.key_file: %w", err)
+	}
+	if err := tlsconf.RequireHSAID(cfg.Unit.HSAID)(cert.Leaf); err != nil {
+		return nil, fmt.Errorf("central.cert_file: the certificate is not this unit's (%s): %w", cfg.Unit.HSAID, err)
+	}
+	roots, err := tlsconf.LoadPool(cfg.CentralFile(c.CAFile))
+	if err != nil {
+		return nil, fmt.Errorf("central.ca_file: %w", err)
+	}
+	serverName := c.ServerName
+	if serverName == "" {
+		u, err := url.Parse(c.URL)
+		if err != nil {
+			return nil, fmt.Errorf("central.url: %w", err)
+		}
+		serverName = u.Hostname()
+	}
+	upCfg := &uplink.Config{
+		BaseURL: c.URL,
+		TLS:     tlsconf.Client(cert, roots, serverName, nil),
+		Clock:   opts.Clock,
+		Rand:    opts.Rand,
+		Logger:  opts.Logger.With("part", "uplink"),
+	}
+	if c.FormsFile != "" {
+		forms, err := LoadForms(cfg.CentralFile(c.FormsFile))
+		if err != nil {
+			return nil, fmt.Errorf("central.forms_file: %w", err)
+		}
+		upCfg.Forms = &forms
+	}
+	if opts.Uplink != nil {
+		opts.Uplink(upCfg)
+	}
+	return upCfg, nil
+}
+
+// LoadForms reads and checks the unit's forms: a JSON form set as the sync
+// protocol publishes it (sync/wire FormSet).
+func LoadForms(path string) (wire.FormSet, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return wire.FormSet{}, err
+	}
+	defer f.Close()
+	forms, err := wire.DecodeFormSet(f)
+	if err != nil {
+		return wire.FormSet{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return forms, nil
+}
+
+// Start opens the store (creating it on the first run; the key file must
+// exist), makes the case service and starts the uplink. It returns once
+// the gateway is up; the uplink runs until Stop or ctx ends.
+func (a *Agent) Start(ctx context.Context) error {
+	if a.done != nil {
+		return errors.New("start gateway: already started")
+	}
+	kek, err := store.LoadKeyFile(a.cfg.KeyFilePath())
+	if err != nil {
+		return fmt.Errorf("start gateway: %w", err)
+	}
+	db, err := store.Open(ctx, a.cfg.StorePath(), kek, store.Options{Unit: a.cfg.Unit.HSAID, Logger: a.log.With("part", "store")})
+	if err != nil {
+		return fmt.Errorf("start gateway: %w", err)
+	}
+	kick := func() {}
+	svc, err := cases.NewService(cases.ServiceConfig{
+		Unit: a.cfg.Unit.HSAID, Store: db, Clock: a.opts.Clock, Rand: a.opts.Rand,
+		Logger: a.log.With("part", "cases"), OnOutbound: func() { kick() },
+	})
+	if err != nil {
+		db.Close()
+		return fmt.Errorf("start gateway: %w", err)
+	}
+	var up *uplink.Uplink
+	if a.upCfg != nil {
+		cfg := *a.upCfg
+		cfg.Cases = svc
+		if up, err = uplink.New(cfg); err != nil {
+			db.Close()
+			return fmt.Errorf("start gateway: %w", err)
+		}
+		kick = up.Kick // set before anyone can call the service
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	a.db, a.svc, a.up, a.cancel, a.done = db, svc, up, cancel, make(chan struct{})
+	if up != nil {
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			if err := up.Run(runCtx); err != nil && runCtx.Err() == nil {
+				a.fail(fmt.Errorf("uplink: %w", err))
+			}
+		}()
+		a.log.Info("gateway started", "unit", a.cfg.Unit.HSAID, "central", a.cfg.Central.URL)
+	} else {
+		a.log.Warn("gateway started offline: no central store configured (central.url); answers wait in the outbox", "unit", a.cfg.Unit.HSAID)
+	}
+	go func() {
+		<-runCtx.Done()
+		a.wg.Wait()
+		if err := db.Close(); err != nil {
+			a.fail(fmt.Errorf("close store: %w", err))
+		}
+		a.log.Info("gateway stopped", "unit", a.cfg.Unit.HSAID)
+		close(a.done)
+	}()
+	return nil
+}
+
+// fail records the first error of a background part and stops the rest.
+func (a *Agent) fail(err error) {
+	a.mu.Lock()
+	if a.err == nil {
+		a.err = err
+		a.log.Error("gateway part failed; stopping", "err", err)
+	}
+	a.mu.Unlock()
+	a.cancel()
+}
+
+// Stop ends the gateway and waits until it has stopped.
+func (a *Agent) Stop() error {
+	if a.done == nil {
+		return nil
+	}
+	a.cancel()
+	return a.Wait()
+}
+
+// Wait blocks until the gateway has stopped (Stop, its context's end, or
+// a part failing) and returns the first failure, if any.
+func (a *Agent) Wait() error {
+	if a.done == nil {
+		return errors.New("wait: the gateway was not started")
+	}
+	<-a.done
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.err
+}
+
+// Cases is the case service; nil before Start.
+func (a *Agent) Cases() *cases.Service { return a.svc }
+
+// Store is the encrypted store; nil before Start.
+func (a *Agent) Store() *store.DB { return a.db }
+
+// Uplink reports the sync's state; ok is false when the gateway runs
+// offline or has not started.
+func (a *Agent) Uplink() (st uplink.Status, ok bool) {
+	if a.up == nil {
+		return uplink.Status{}, false
+	}
+	return a.up.Status(), true
+}
+
+// Config is the gateway's configuration.
+func (a *Agent) Config() *Config { return a.cfg }
