@@ -11,7 +11,10 @@ import (
 	"path/filepath"
 
 	"clinicgw/agent"
+	"clinicgw/agent/atomicfile"
 	"clinicgw/agent/store"
+	"clinicgw/sync/central"
+	"clinicgw/sync/wire"
 )
 
 func initFlags(fs *flag.FlagSet) func(context.Context, *env) error {
@@ -43,8 +46,10 @@ func initGateway(e *env, dir, unit, name string, force bool) error {
 	if err != nil {
 		return err
 	}
+	cfg.Central.FormsFile = formsFileName
 	cfgPath := filepath.Join(dir, agent.ConfigFileName)
 	keyPath := filepath.Join(dir, cfg.Store.KeyFile)
+	formsPath := filepath.Join(dir, formsFileName)
 	storePath := filepath.Join(dir, cfg.Store.Path)
 
 	// A store sealed under the old key would be unreadable with a new one:
@@ -53,7 +58,7 @@ func initGateway(e *env, dir, unit, name string, force bool) error {
 		return fmt.Errorf("%s already holds a store (%s); init would make it unreadable. Use a new folder, or move the store away first", dir, storePath)
 	}
 	if !force {
-		for _, p := range []string{cfgPath, keyPath} {
+		for _, p := range []string{cfgPath, keyPath, formsPath} {
 			if exists(p) {
 				return fmt.Errorf("%s already exists; not replacing it (use --force to replace the configuration and key of a gateway that has no store yet)", p)
 			}
@@ -67,6 +72,13 @@ func initGateway(e *env, dir, unit, name string, force bool) error {
 	if err := store.GenerateKeyFile(keyPath, rand.Reader, force); err != nil {
 		return err
 	}
+	forms, err := wire.Marshal(central.DefaultForms())
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.Write(formsPath, forms, 0o640); err != nil {
+		return fmt.Errorf("forms: %w", err)
+	}
 	if err := cfg.Write(cfgPath); err != nil {
 		return err
 	}
@@ -75,11 +87,16 @@ func initGateway(e *env, dir, unit, name string, force bool) error {
 	t := table{left: 2}
 	t.row(filepath.Base(cfgPath), "configuration for care unit "+unit)
 	t.row(filepath.Base(keyPath), "key-encryption key, mode 0600")
+	t.row(formsFileName, "the unit's forms (the defaults: one per case type; edit to suit)")
 	t.print(e.stdout)
 	fmt.Fprintf(e.stdout, "\nNext: keep a copy of %s offline (without it the store cannot be read),\n", filepath.Base(keyPath))
-	fmt.Fprintf(e.stdout, "then check the configuration: %s\n", cfgPath)
+	fmt.Fprintf(e.stdout, "then set the central store's address and certificates in [central] of %s\n", cfgPath)
+	fmt.Fprintf(e.stdout, "(left empty, the gateway runs offline), and start it: clinicgw run --config %s\n", cfgPath)
 	return nil
 }
+
+// formsFileName is the unit's forms file that init writes.
+const formsFileName = "forms.json"
 
 func exists(path string) bool {
 	_, err := os.Lstat(path)

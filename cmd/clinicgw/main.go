@@ -46,6 +46,7 @@ type command struct {
 func commands() []*command {
 	return []*command{
 		{name: "init", args: "--dir DIR --unit HSAID --name NAME [--force]", summary: "create a gateway's folder: configuration file and key-encryption key", flags: initFlags},
+		{name: "run", args: "--config FILE", summary: "run the gateway in the foreground: store, workflow and sync with the central store", flags: runFlags},
 		{name: "keys", summary: "manage the store's key ring", sub: []*command{
 			{name: "list", args: "--config FILE", summary: "list the key ring's terms", flags: keysListFlags},
 			{name: "rotate", args: "--config FILE", summary: "start a new key term; older values stay readable", flags: keysRotateFlags},

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire"
 )
 
 // clinicgw runs the command line in-process and returns its exit status
@@ -189,6 +190,58 @@ func TestDuration(t *testing.T) {
 		}
 		if got := duration(d, tt.count); got != tt.want {
 			t.Errorf("duration(%s, %d) = %q, want %q", tt.in, tt.count, got, tt.want)
+		}
+	}
+}
+
+// cancelOnWrite cancels a context when something containing marker is
+// written to it: a command's own output says when it is up.
+type cancelOnWrite struct {
+	bytes.Buffer
+	marker string
+	cancel context.CancelFunc
+}
+
+func (w *cancelOnWrite) Write(p []byte) (int, error) {
+	n, err := w.Buffer.Write(p)
+	if strings.Contains(w.String(), w.marker) {
+		w.cancel()
+	}
+	return n, err
+}
+
+// TestInitThenRun: a folder made by init runs as it is (offline, with the
+// default forms written beside it) and stops cleanly on Ctrl-C; a second
+// run finds its store again.
+func TestInitThenRun(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "gw")
+	if code, _, stderr := clinicgw(t, "init", "--dir", dir, "--unit", "SE2321000016-15ZM", "--name", "Vårdcentralen Exempel"); code != exitOK {
+		t.Fatalf("init: exit %d: %s", code, stderr)
+	}
+	forms, err := os.Open(filepath.Join(dir, "forms.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer forms.Close()
+	if set, err := wire.DecodeFormSet(forms); err != nil || len(set.Forms) != len(cases.Types) {
+		t.Fatalf("forms.json: %d forms, %v; want one per case type", len(set.Forms), err)
+	}
+	for range 2 {
+		ctx, cancel := context.WithCancel(context.Background())
+		out := &cancelOnWrite{marker: "Stop with Ctrl-C", cancel: cancel}
+		var errOut bytes.Buffer
+		code := run(ctx, []string{"run", "--config", filepath.Join(dir, "clinicgw.toml")}, out, &errOut)
+		cancel()
+		if code != exitOK {
+			t.Fatalf("run: exit %d: %s", code, errOut.String())
+		}
+		for _, want := range []string{"running for Vårdcentralen Exempel", "offline", "store.db"} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("run output lacks %q:\n%s", want, out.String())
+			}
+		}
+		if !strings.Contains(errOut.String(), "gateway stopped") {
+			t.Errorf("run did not log its stop:\n%s", errOut.String())
 		}
 	}
 }
