@@ -192,6 +192,22 @@ func validID(id ID) bool {
 // validHSAID reports whether s looks like an HSA-ID: 1–64 ASCII letters,
 // digits and hyphens. The check keeps names in logs and the access log
 // free of control characters.
+// looksLikeHSAID reports whether s has the full shape of an HSA-ID ("SE",
+// ten or twelve digits, a hyphen, letters or digits): text that must never
+// be shown to a patient as a title.
+func looksLikeHSAID(s string) bool {
+	org, rest, ok := strings.Cut(strings.TrimPrefix(s, "SE"), "-")
+	if !ok || !strings.HasPrefix(s, "SE") || (len(org) != 10 && len(org) != 12) || rest == "" {
+		return false
+	}
+	for _, b := range []byte(org) {
+		if b < '0' || b > '9' {
+			return false
+		}
+	}
+	return validHSAID(s)
+}
+
 func validHSAID(s string) bool {
 	if len(s) == 0 || len(s) > 64 {
 		return false

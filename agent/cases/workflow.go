@@ -294,7 +294,7 @@ func check(c *Case, actor Actor, cmd Command, msgID string) (transition, error) 
 		return refuse(ErrInvalidCommand, fmt.Sprintf("text is longer than %d characters", MaxTextRunes),
 			fmt.Sprintf("Texten är för lång (högst %d tecken).", MaxTextRunes))
 	}
-	if utf8.RuneCountInString(cmd.AuthorTitle) > MaxTitleRunes || strings.ContainsAny(cmd.AuthorTitle, "\r\n") || validHSAID(cmd.AuthorTitle) {
+	if utf8.RuneCountInString(cmd.AuthorTitle) > MaxTitleRunes || strings.ContainsAny(cmd.AuthorTitle, "\r\n") || looksLikeHSAID(cmd.AuthorTitle) {
 		return refuse(ErrInvalidCommand, fmt.Sprintf("the author title must be one line of at most %d characters and not an HSA-ID", MaxTitleRunes), "")
 	}
 	if t.message != "" && msgID == "" {

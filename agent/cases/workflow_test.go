@@ -402,6 +402,14 @@ func TestApplyVersion(t *testing.T) {
 // TestAuthorTitleKept: a staff message keeps its author's title, the
 // patient's does not get one.
 func TestAuthorTitleKept(t *testing.T) {
+	for _, title := range []string{"Psykolog", "Sjuksköterska", "Läkare", "ST-läkare", "SE-specialist"} {
+		c := fixture(Assigned)
+		cmd := commandFor(SendAnswer)
+		cmd.AuthorTitle = title
+		if err := Apply(c, actorFor(rClinA), cmd, wfNow, "m1"); err != nil {
+			t.Errorf("title %q: %v", title, err)
+		}
+	}
 	c := fixture(Assigned)
 	cmd := commandFor(SendAnswer)
 	cmd.AuthorTitle = "Distriktssköterska"

@@ -64,7 +64,7 @@ func (u *Uplink) pushAll(ctx context.Context) error {
 }
 
 // pushRound sends one batch and confirms what the central store took. It
-// reports whether any item left the outbox.
+// reports whether it sent anything.
 func (u *Uplink) pushRound(ctx context.Context) (bool, error) {
 	n := wire.MaxOutboxItems + len(u.held) // held items must not crowd out the others
 	pending, err := u.cfg.Cases.PendingOutbound(ctx, n)
@@ -129,7 +129,11 @@ func (u *Uplink) pushRound(ctx context.Context) (bool, error) {
 	u.st.LastPush = now
 	u.st.OutboxDepth, u.st.Rejected = len(pending)-len(confirm), len(u.held)
 	u.mu.Unlock()
-	return len(confirm) > 0, nil
+	// Every item sent either left the outbox or is held back (and skipped
+	// by the next round): go on while there was anything to send, so that
+	// items behind a full batch of rejected ones are not left waiting for
+	// the next push interval.
+	return true, nil
 }
 
 // batchOf picks the items to send now from the pending ones, oldest first:

@@ -2,6 +2,7 @@ package uplink
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log"
 	"net/http"
@@ -206,5 +207,55 @@ func TestRejectedHeldBack(t *testing.T) {
 	}
 	if st := up.Status(); st.Rejected != 1 || st.OutboxDepth != 2 {
 		t.Errorf("status %+v: the invalid item is still held, nothing else", st)
+	}
+}
+
+// TestManyRejectedDoNotStall: a good item behind more rejected items than
+// one batch holds still goes in the same push, without waiting for the
+// next push interval: a round that held items back made progress.
+func TestManyRejectedDoNotStall(t *testing.T) {
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	reject := map[string]bool{}
+	var items []cases.Outbound
+	for i := range 2*wire.MaxOutboxItems + 50 {
+		cid, err := cases.NewID(now.Add(time.Duration(i)*time.Millisecond), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := fmt.Sprintf("r%d", i)
+		reject[key] = true
+		items = append(items, cases.Outbound{Key: key, CaseID: cid, Kind: cases.OutboundStatus, At: now, Status: cases.Assigned})
+	}
+	good, err := cases.NewID(now.Add(time.Hour), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items = append(items, cases.Outbound{Key: "good", CaseID: good, Kind: cases.OutboundStatus, At: now, Status: cases.Assigned})
+	mem := newMemCases(items...)
+	central := &scriptedCentral{reject: reject}
+	srv := httptest.NewUnstartedServer(central)
+	cert, err := testPKI().Server("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.TLS = tlsconf.Server(cert, testPKI().FunctionCAPool(), nil)
+	srv.EnableHTTP2 = true
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	defer srv.Close()
+	up, err := New(Config{BaseURL: srv.URL, TLS: tlsconf.Client(unitCert(t), testPKI().RootPool(), "127.0.0.1", nil),
+		Cases: mem, Clock: &fakeClock{t: now}, MaxBackoff: time.Minute, PushInterval: time.Hour, PollInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- up.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	waitFor(t, 10*time.Second, "the good item confirmed in the first push", func() bool {
+		return !slices.Contains(mem.keys(), "good")
+	})
+	if n := len(central.sent()); n != 3 {
+		t.Errorf("%d batches, want 3 (two full of rejected items, then the rest)", n)
 	}
 }
