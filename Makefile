@@ -24,8 +24,11 @@ build: deps
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(OUT)/clinicgw ./cmd/clinicgw
 	@echo "built $(OUT)/clinicgw"
 
-# A seeded clinic in a fresh temporary folder: cases, workflow, statistics,
-# access-log verification. DEMO_ARGS="--cases 1000 --dir DIR" to change it.
+# A seeded clinic in a fresh temporary folder: three weeks of history, the
+# reference central store and the gateway syncing over mutual TLS, patients
+# writing live, staff answering, statistics, access-log verification; then
+# it serves the patient pages until Ctrl-C. DEMO_ARGS="--once" to stop after
+# the live part, "--cases 1000 --live 50 --dir DIR" to change it.
 demo: deps
 	$(GO) run ./cmd/clinicgw demo $(DEMO_ARGS)
 

@@ -149,6 +149,70 @@ func prepareCentralPKI(e *env, dir, pkiDir string, units []string) (centralPKI, 
 	return cp, nil
 }
 
+// centralServer is the reference central store serving its sync API and
+// its patient pages.
+type centralServer struct {
+	store          *central.Store
+	apiURL, webURL string
+	api, web       *http.Server
+	errc           chan error
+}
+
+// startCentral opens the central store in dir and serves it on apiAddr
+// (mutual TLS, units' certificates from cp) and webAddr (patient pages).
+func startCentral(ctx context.Context, e *env, dir string, cp centralPKI, apiAddr, webAddr string, units centralUnits, notifier central.Notifier) (*centralServer, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("state folder: %w", err)
+	}
+	store, err := central.Open(ctx, filepath.Join(dir, "central.db"), central.Options{
+		Logger: e.log, Units: units.ids, UnitNames: units.names, Notifier: notifier,
+	})
+	if err != nil {
+		return nil, err
+	}
+	errLog := log.New(&slogWriter{log: e.log}, "", 0)
+	c := &centralServer{store: store, errc: make(chan error, 2)}
+	c.api = &http.Server{Handler: store.APIHandler(), TLSConfig: tlsconf.Server(cp.server, cp.unitCAs, store.VerifyUnit),
+		ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: errLog}
+	c.web = &http.Server{Handler: store.PatientHandler(), TLSConfig: tlsconf.ServerNoClientCert(cp.server),
+		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
+		IdleTimeout: 2 * time.Minute, ErrorLog: errLog}
+	apiLn, err := net.Listen("tcp", apiAddr)
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("sync API: %w", err)
+	}
+	webLn, err := net.Listen("tcp", webAddr)
+	if err != nil {
+		apiLn.Close()
+		store.Close()
+		return nil, fmt.Errorf("patient pages: %w", err)
+	}
+	c.apiURL, c.webURL = "https://"+apiLn.Addr().String(), "https://"+webLn.Addr().String()
+	go func() { c.errc <- c.api.ServeTLS(apiLn, "", "") }()
+	go func() { c.errc <- c.web.ServeTLS(webLn, "", "") }()
+	return c, nil
+}
+
+// wait serves until ctx ends or a server fails.
+func (c *centralServer) wait(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return nil
+	case err := <-c.errc:
+		return fmt.Errorf("serve: %w", err)
+	}
+}
+
+// close stops both servers and closes the store.
+func (c *centralServer) close(ctx context.Context) error {
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	_ = c.api.Shutdown(shutdownCtx)
+	_ = c.web.Shutdown(shutdownCtx)
+	return c.store.Close()
+}
+
 // runCentral runs the reference central store until ctx ends.
 func runCentral(ctx context.Context, e *env, dir, pkiDir, apiAddr, webAddr string, units centralUnits) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -158,61 +222,28 @@ func runCentral(ctx context.Context, e *env, dir, pkiDir, apiAddr, webAddr strin
 	if err != nil {
 		return err
 	}
-	store, err := central.Open(ctx, filepath.Join(dir, "central.db"), central.Options{
-		Logger: e.log, Units: units.ids, UnitNames: units.names,
-		Notifier: central.LogNotifier{Logger: e.log},
-	})
+	c, err := startCentral(ctx, e, dir, cp, apiAddr, webAddr, units, central.LogNotifier{Logger: e.log})
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-
-	errLog := log.New(&slogWriter{log: e.log}, "", 0)
-	apiSrv := &http.Server{Handler: store.APIHandler(), TLSConfig: tlsconf.Server(cp.server, cp.unitCAs, store.VerifyUnit),
-		ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: errLog}
-	webSrv := &http.Server{Handler: store.PatientHandler(), TLSConfig: tlsconf.ServerNoClientCert(cp.server),
-		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
-		IdleTimeout: 2 * time.Minute, ErrorLog: errLog}
-	apiLn, err := net.Listen("tcp", apiAddr)
-	if err != nil {
-		return fmt.Errorf("sync API: %w", err)
-	}
-	webLn, err := net.Listen("tcp", webAddr)
-	if err != nil {
-		apiLn.Close()
-		return fmt.Errorf("patient pages: %w", err)
-	}
-
 	fmt.Fprintf(e.stdout, "Central store (reference) — development use only\n")
-	fmt.Fprintf(e.stdout, "  sync API (mutual TLS): https://%s%s\n", apiLn.Addr(), "/v1/")
-	fmt.Fprintf(e.stdout, "  patient pages:         https://%s/\n", webLn.Addr())
+	fmt.Fprintf(e.stdout, "  sync API (mutual TLS): %s/v1/\n", c.apiURL)
+	fmt.Fprintf(e.stdout, "  patient pages:         %s/\n", c.webURL)
 	fmt.Fprintf(e.stdout, "  CA certificate:        %s\n", cp.rootFile)
 	for _, u := range units.ids {
 		if f, ok := cp.unitFiles[u]; ok {
-			fmt.Fprintf(e.stdout, "  unit %s (%s): client certificate %s, key %s\n", u, store.UnitName(u), f, strings.TrimSuffix(f, ".pem")+".key")
+			fmt.Fprintf(e.stdout, "  unit %s (%s): client certificate %s, key %s\n", u, c.store.UnitName(u), f, strings.TrimSuffix(f, ".pem")+".key")
 		} else {
-			fmt.Fprintf(e.stdout, "  unit %s (%s): no client certificate in the PKI folder\n", u, store.UnitName(u))
+			fmt.Fprintf(e.stdout, "  unit %s (%s): no client certificate in the PKI folder\n", u, c.store.UnitName(u))
 		}
 	}
-
-	errc := make(chan error, 2)
-	go func() { errc <- apiSrv.ServeTLS(apiLn, "", "") }()
-	go func() { errc <- webSrv.ServeTLS(webLn, "", "") }()
-	var serveErr error
-	select {
-	case <-ctx.Done():
-	case serveErr = <-errc:
-	}
+	serveErr := c.wait(ctx)
 	e.log.Info("central store stopping")
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	_ = apiSrv.Shutdown(shutdownCtx)
-	_ = webSrv.Shutdown(shutdownCtx)
-	if err := store.Close(); err != nil {
+	if err := c.close(ctx); err != nil {
 		return err
 	}
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
-		return fmt.Errorf("serve: %w", serveErr)
+		return serveErr
 	}
 	return nil
 }

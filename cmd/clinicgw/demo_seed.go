@@ -208,7 +208,7 @@ func (s *seeder) plan(id cases.ID, recent bool) *step {
 	pick := func() int { return s.rng.IntN(len(demoClinicians)) }
 	other := func(k int) int { return (k + 1 + s.rng.IntN(len(demoClinicians)-1)) % len(demoClinicians) }
 	by := func(k int, action cases.Action, text string, delay time.Duration) {
-		add(demoClinicians[k].actor, cases.Command{Action: action, Text: text, Signature: demoClinicians[k].signature}, delay)
+		add(demoClinicians[k].actor, cases.Command{Action: action, Text: text, Signature: demoClinicians[k].signature, AuthorTitle: demoClinicians[k].title}, delay)
 	}
 	assign := func(k int, action cases.Action, delay time.Duration) {
 		add(demoDistributor, cases.Command{Action: action, Assignee: demoClinicians[k].actor.HSAID}, delay)

@@ -124,11 +124,12 @@ func TestDemo(t *testing.T) {
 		t.Skip("the demo writes a store; skipped with -short")
 	}
 	dir := filepath.Join(t.TempDir(), "demo")
-	code, stdout, stderr := clinicgw(t, "demo", "--dir", dir, "--cases", "40")
+	code, stdout, stderr := clinicgw(t, "demo", "--dir", dir, "--cases", "40", "--live", "5", "--once", "--web", "127.0.0.1:0")
 	if code != exitOK {
 		t.Fatalf("demo: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
 	}
-	for _, want := range []string{"received", "handling time, median", "access log OK:", "waiting-for-patient"} {
+	for _, want := range []string{"received", "handling time, median", "access log OK:", "waiting-for-patient",
+		"Gateway running, syncing with it over mutual TLS", "All 5 arrived", "All 5 answers are with the patients"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, stdout)
 		}
@@ -139,8 +140,11 @@ func TestDemo(t *testing.T) {
 		}
 	}
 	// Nothing about a patient in the log or the output.
+	if n := strings.Count(stdout, "is in the gateway's encrypted store"); n != 5 {
+		t.Errorf("%d live cases shown arriving, want 5:\n%s", n, stdout)
+	}
 	for name, text := range map[string]string{"stderr": stderr, "stdout": stdout} {
-		if strings.Contains(text, "Testperson") || strings.Contains(text, "Testförälder") || pnrLike.MatchString(text) {
+		if strings.Contains(text, "Testperson") || strings.Contains(text, "Testförälder") || strings.Contains(text, "Livepatient") || pnrLike.MatchString(text) {
 			t.Errorf("%s holds patient data:\n%s", name, text)
 		}
 	}
@@ -152,7 +156,7 @@ func TestDemo(t *testing.T) {
 		t.Errorf("audit verify: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 	code, stdout, stderr = clinicgw(t, "stats", "--config", cfg)
-	if code != exitOK || !regexp.MustCompile(`(?m)^  received +40$`).MatchString(stdout) {
+	if code != exitOK || !regexp.MustCompile(`(?m)^  received +45$`).MatchString(stdout) {
 		t.Errorf("stats: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
 	}
 	code, stdout, stderr = clinicgw(t, "keys", "rotate", "--config", cfg)
