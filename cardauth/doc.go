@@ -1,5 +1,17 @@
 // Package cardauth is login by SITHS card: challenge issue and verify,
-// certificate checks and session binding. Its subpackages hold the parts:
-// devpki (a throwaway SITHS-shaped PKI for development and tests), and
-// later pcsc, token, siths and bridge.
+// certificate checks and session binding.
+//
+// The gateway issues a single-use nonce (256 bits, 60 s) remembered with
+// the browser that asked for it; the card signs SHA-256(origin) ‖
+// SHA-256(nonce) in Web eID's authentication token format; Login verifies
+// the signature, the certificate (CertChecker: cardauth/siths) and the
+// commission for this unit (StaffLookup: agent/directory), then starts a
+// session: an id of 256 bits from crypto/rand, new at every login, held in
+// memory only, ended after 15 minutes idle or 12 hours in all, and bound to
+// the card, so that removing it ends the session.
+//
+// Subpackages: devpki (a throwaway SITHS-shaped PKI for development and
+// tests), pcsc (readers and card presence), token (the PKCS#11 token),
+// siths (the certificate profile and revocation) and bridge (the
+// workstation's side).
 package cardauth

@@ -28,6 +28,7 @@ const (
 // Key algorithms for Person and PersonSigning.
 const (
 	KeyECDSAP256 = "ecdsa-p256" // the default
+	KeyECDSAP384 = "ecdsa-p384"
 	KeyRSA2048   = "rsa-2048"
 )
 
@@ -124,10 +125,12 @@ func (p *PKI) newKey(alg string) (crypto.Signer, error) {
 	switch alg {
 	case "", KeyECDSAP256:
 		key, err = ecdsa.GenerateKey(elliptic.P256(), p.rand)
+	case KeyECDSAP384:
+		key, err = ecdsa.GenerateKey(elliptic.P384(), p.rand)
 	case KeyRSA2048:
 		key, err = rsa.GenerateKey(p.rand, 2048)
 	default:
-		return nil, fmt.Errorf("devpki: unknown key algorithm %q (want %s or %s)", alg, KeyECDSAP256, KeyRSA2048)
+		return nil, fmt.Errorf("devpki: unknown key algorithm %q (want %s, %s or %s)", alg, KeyECDSAP256, KeyECDSAP384, KeyRSA2048)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("devpki: generate %s key: %w", alg, err)
