@@ -70,6 +70,7 @@ type fixture struct {
 	clock *fakeClock
 	a     *Authenticator
 	logs  *bytes.Buffer
+	mu    sync.Mutex
 	ended []EndReason
 	cards map[string]card // by key algorithm
 }
@@ -102,11 +103,17 @@ func newFixture(t testing.TB) *fixture {
 	f.cards["nocommission"] = card{"SE2321000016-X999", cert, key}
 	f.a, err = New(Config{Origin: origin, Certs: chainChecker{p, f.clock}, Staff: dir, Clock: f.clock,
 		Logger: slog.New(slog.NewJSONHandler(f.logs, nil)),
-		OnEnd:  func(_ Session, r EndReason) { f.ended = append(f.ended, r) }})
+		OnEnd:  func(_ Session, r EndReason) { f.mu.Lock(); f.ended = append(f.ended, r); f.mu.Unlock() }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return f
+}
+
+func (f *fixture) endReasons() []EndReason {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]EndReason(nil), f.ended...)
 }
 
 // answer is what a card's bridge sends back for nonce.
@@ -307,8 +314,8 @@ func TestSessionLimits(t *testing.T) {
 	if _, err := f.a.Session(s.ID); !errors.Is(err, ErrSessionExpired) {
 		t.Fatalf("12 h + 1 s: %v, want expired", err)
 	}
-	if f.ended[len(f.ended)-1] != EndAbsolute || f.ended[0] != EndIdle {
-		t.Errorf("end reasons %v", f.ended)
+	if ended := f.endReasons(); ended[len(ended)-1] != EndAbsolute || ended[0] != EndIdle {
+		t.Errorf("end reasons %v", ended)
 	}
 
 	// Sweep ends an abandoned session without a request.

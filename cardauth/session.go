@@ -63,6 +63,7 @@ type session struct {
 	done   chan struct{}
 	ended  bool
 	reason EndReason
+	ticket string // the unused presence ticket, if any
 }
 
 // sessions holds the live sessions.

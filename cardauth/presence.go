@@ -1,0 +1,154 @@
+package cardauth
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Card presence: after a login the workstation's bridge holds a websocket
+// to the gateway (PathPresence) and reports the card in its reader every
+// heartbeat and at once when it changes. A report without the session's
+// card ends the session (card removed); no report for heartbeat + 1 s ends
+// it too (the bridge or the workstation is gone). The bridge proves which
+// session it watches with the session's presence ticket, good for one
+// connection, sent as "Authorization: Bearer TICKET" (never in a URL).
+
+// PathPresence is where the bridge connects.
+const PathPresence = "/v1/card-presence"
+
+// DefaultHeartbeat is how often the bridge reports when nothing changes.
+const DefaultHeartbeat = 2 * time.Second
+
+// PresenceGrace is how long past a heartbeat the gateway waits for a report
+// before it ends the session.
+const PresenceGrace = time.Second
+
+// PresenceReport is one report from the bridge.
+type PresenceReport struct {
+	Present bool   `json:"present"` // a card is in the reader
+	Card    string `json:"card"`    // SHA-256 of its authentication certificate, hex; "" if none
+}
+
+// maxPresenceMessage bounds a report's size.
+const maxPresenceMessage = 512
+
+// ErrNoTicket is a presence connection without a valid ticket.
+var ErrNoTicket = errors.New("no valid presence ticket")
+
+// newTicket makes a presence ticket for session id.
+func (s *sessions) newTicket(id string) (string, error) {
+	b := make([]byte, sessionIDBytes)
+	if _, err := io.ReadFull(s.rand, b); err != nil {
+		return "", fmt.Errorf("presence ticket: %w", err)
+	}
+	t := base64.RawURLEncoding.EncodeToString(b)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if x, ok := s.m[id]; ok {
+		x.ticket = t
+		return t, nil
+	}
+	return "", ErrNoSession
+}
+
+// takeTicket returns the live session whose ticket t is and uses it up.
+func (s *sessions) takeTicket(t string) (Session, error) {
+	if t == "" {
+		return Session{}, ErrNoTicket
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, x := range s.m {
+		if x.ticket != "" && x.ticket == t {
+			x.ticket = ""
+			return x.Session, nil
+		}
+	}
+	return Session{}, ErrNoTicket
+}
+
+// PresenceTicket makes a new one-use ticket with which a bridge can watch
+// session id (the login page hands it to the bridge). A newer ticket
+// replaces an unused older one.
+func (a *Authenticator) PresenceTicket(id string) (string, error) { return a.ss.newTicket(id) }
+
+// PresenceHandler serves PathPresence: it ends a session when its bridge
+// reports the card gone or another card, or stops reporting for
+// heartbeat + PresenceGrace; it closes the connection when the session
+// ends for any reason.
+func (a *Authenticator) PresenceHandler(heartbeat time.Duration) http.Handler {
+	if heartbeat <= 0 {
+		heartbeat = DefaultHeartbeat
+	}
+	up := websocket.Upgrader{
+		HandshakeTimeout: 10 * time.Second,
+		// The bridge is not a browser and sends no Origin; a browser always
+		// does, and has no business here.
+		CheckOrigin: func(r *http.Request) bool { return r.Header.Get("Origin") == "" },
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ticket, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		s, err := a.ss.takeTicket(ticket)
+		if err != nil {
+			a.log.Warn("presence connection refused", "err", err)
+			http.Error(w, "no valid presence ticket", http.StatusUnauthorized)
+			return
+		}
+		conn, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return // Upgrade answered the client
+		}
+		defer conn.Close()
+		conn.SetReadLimit(maxPresenceMessage)
+		a.log.Info("card presence watched", "hsaId", s.Staff.HSAID)
+		// Close the connection when the session ends, whatever ends it.
+		stop := make(chan struct{})
+		defer close(stop)
+		go func() {
+			select {
+			case <-s.Done:
+				msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "session ended")
+				_ = conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
+				conn.Close()
+			case <-stop:
+			}
+		}()
+		for {
+			conn.SetReadDeadline(time.Now().Add(heartbeat + PresenceGrace))
+			_, data, err := conn.ReadMessage()
+			if err != nil {
+				select {
+				case <-s.Done: // ended elsewhere; the close above caused this
+				default:
+					a.endSession(s.ID, EndBridgeGone)
+				}
+				return
+			}
+			var rep PresenceReport
+			if err := json.Unmarshal(data, &rep); err != nil {
+				a.log.Warn("presence report not understood; ending the session", "hsaId", s.Staff.HSAID)
+				a.endSession(s.ID, EndBridgeGone)
+				return
+			}
+			if !rep.Present || rep.Card != s.Card {
+				a.endSession(s.ID, EndCardGone)
+				return
+			}
+		}
+	})
+}
+
+// endSession ends session id for reason and logs it.
+func (a *Authenticator) endSession(id string, reason EndReason) {
+	if a.ss.end(func(s *Session) bool { return s.ID == id }, reason) > 0 {
+		a.log.Info("session ended", "reason", reason)
+	}
+}
