@@ -69,7 +69,7 @@ func fakeCard(t *testing.T, alg string) card {
 	switch alg {
 	case devpki.KeyRSA2048:
 		key, err = rsa.GenerateKey(rand.Reader, 2048)
-	case softhsm.KeyECDSAP384:
+	case devpki.KeyECDSAP384:
 		key, err = ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
 	default:
 		key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -81,11 +81,7 @@ func fakeCard(t *testing.T, alg string) card {
 	if err != nil {
 		t.Fatal(err)
 	}
-	signAlg := alg
-	if alg == softhsm.KeyECDSAP384 {
-		signAlg = devpki.KeyECDSAP256
-	}
-	sign, skey, err := pki.PersonSigning(hsaID, "Test", "Person", signAlg)
+	sign, skey, err := pki.PersonSigning(hsaID, "Test", "Person", alg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,9 +149,9 @@ func TestSign(t *testing.T) {
 		{"rsa pss sha256 salt 20", devpki.KeyRSA2048, &rsa.PSSOptions{Hash: crypto.SHA256, SaltLength: 20}},
 		{"p256 sha256", devpki.KeyECDSAP256, crypto.SHA256},
 		{"p256 sha384", devpki.KeyECDSAP256, crypto.SHA384},
-		{"p384 sha384", softhsm.KeyECDSAP384, crypto.SHA384},
-		{"p384 sha256", softhsm.KeyECDSAP384, crypto.SHA256},
-		{"p384 sha512", softhsm.KeyECDSAP384, crypto.SHA512},
+		{"p384 sha384", devpki.KeyECDSAP384, crypto.SHA384},
+		{"p384 sha256", devpki.KeyECDSAP384, crypto.SHA256},
+		{"p384 sha512", devpki.KeyECDSAP384, crypto.SHA512},
 	}
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {

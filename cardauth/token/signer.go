@@ -82,7 +82,11 @@ func (s *Signer) sign(ctx context.Context, pin string, digest []byte, opts crypt
 	if err != nil {
 		return nil, err
 	}
-	pad := t.open.ProtectedAuthPath && pin == ""
+	// The PIN pad's deadline when the user may type on it: a key that
+	// asks for the PIN at every use, or one not looked at yet.
+	s.mu.Lock()
+	pad := t.open.ProtectedAuthPath && pin == "" && (!s.found || s.alwaysAuth)
+	s.mu.Unlock()
 	var sig []byte
 	err = t.do(ctx, t.deadlineFor(pad), "sign", func(p p11) error {
 		key, always, err := s.findKey(p)

@@ -13,5 +13,8 @@
 // then New(t) in a test, InitToken for a token of its own (labels must
 // be unique in the test binary), and ProvisionPerson for an
 // authentication and a signing certificate on it, as on a SITHS card.
-// Env gives outside clients (pkcs11-tool) the same token folder.
+// Provision a token before a test opens it with token.Open: the
+// harness logs in and out on its own session, and login state is shared
+// by every session on a slot. Env gives outside clients (pkcs11-tool)
+// the same token folder.
 package softhsm

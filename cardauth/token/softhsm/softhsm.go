@@ -24,10 +24,6 @@ import (
 // ModulePath is where Debian's softhsm2 package installs the module.
 const ModulePath = "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so"
 
-// KeyECDSAP384 asks ProvisionPerson for a P-384 key; devpki.KeyECDSAP256
-// and devpki.KeyRSA2048 ask for the others.
-const KeyECDSAP384 = "ecdsa-p384"
-
 // confEnv is the variable SoftHSM2 reads its configuration file from.
 const confEnv = "SOFTHSM2_CONF"
 
@@ -195,12 +191,13 @@ type Person struct {
 }
 
 // ProvisionPerson makes a SITHS-like card on the token: an
-// authentication key pair generated on the token (alg KeyECDSAP384,
-// devpki.KeyECDSAP256 or devpki.KeyRSA2048), its certificate from pki
-// (devpki.IssuePerson, HSA-ID in the subject serialNumber) stored with
-// the same CKA_ID (01), and a signing certificate with key (CKA_ID 02).
-// devpki issues signing certificates only with a key of its own
-// (PersonSigning), so that key is made outside and imported.
+// authentication key pair generated on the token (alg
+// devpki.KeyECDSAP256, devpki.KeyECDSAP384 or devpki.KeyRSA2048), its
+// certificate from pki (devpki.IssuePerson, HSA-ID in the subject
+// serialNumber) stored with the same CKA_ID (01) and label "auth", and a
+// signing certificate with its key (CKA_ID 02, label "sign"). devpki
+// issues signing certificates only with a key of its own
+// (PersonSigning), so that key is made outside the token and imported.
 func (tk *Token) ProvisionPerson(pki *devpki.PKI, hsaID, given, surname, alg string) Person {
 	tk.h.t.Helper()
 	var p Person
@@ -218,11 +215,7 @@ func (tk *Token) ProvisionPerson(pki *devpki.PKI, hsaID, given, surname, alg str
 			return err
 		}
 		p.Auth = Credential{Cert: cert, ID: authID, Label: "auth"}
-		signAlg := alg
-		if alg == KeyECDSAP384 {
-			signAlg = devpki.KeyECDSAP256
-		}
-		scert, skey, err := pki.PersonSigning(hsaID, given, surname, signAlg)
+		scert, skey, err := pki.PersonSigning(hsaID, given, surname, alg)
 		if err != nil {
 			return err
 		}
@@ -297,9 +290,9 @@ func generateKeyPair(c *pkcs11.Ctx, s pkcs11.SessionHandle, alg string, id []byt
 			pkcs11.NewAttribute(pkcs11.CKA_MODULUS_BITS, 2048),
 			pkcs11.NewAttribute(pkcs11.CKA_PUBLIC_EXPONENT, []byte{1, 0, 1}),
 		)
-	case "", devpki.KeyECDSAP256, KeyECDSAP384:
+	case "", devpki.KeyECDSAP256, devpki.KeyECDSAP384:
 		oid = oidP256
-		if alg == KeyECDSAP384 {
+		if alg == devpki.KeyECDSAP384 {
 			oid = oidP384
 		}
 		params, err := asn1.Marshal(oid)
@@ -312,7 +305,7 @@ func generateKeyPair(c *pkcs11.Ctx, s pkcs11.SessionHandle, alg string, id []byt
 			pkcs11.NewAttribute(pkcs11.CKA_EC_PARAMS, params),
 		)
 	default:
-		return nil, fmt.Errorf("unknown key algorithm %q (want %s, %s or %s)", alg, devpki.KeyECDSAP256, KeyECDSAP384, devpki.KeyRSA2048)
+		return nil, fmt.Errorf("unknown key algorithm %q (want %s, %s or %s)", alg, devpki.KeyECDSAP256, devpki.KeyECDSAP384, devpki.KeyRSA2048)
 	}
 	pubH, _, err := c.GenerateKeyPair(s, []*pkcs11.Mechanism{mech}, pub, priv)
 	if err != nil {
@@ -337,7 +330,7 @@ func generateKeyPair(c *pkcs11.Ctx, s pkcs11.SessionHandle, alg string, id []byt
 		return nil, fmt.Errorf("read the EC public key: %w", err)
 	}
 	curve := elliptic.P256()
-	if alg == KeyECDSAP384 {
+	if alg == devpki.KeyECDSAP384 {
 		curve = elliptic.P384()
 	}
 	return parseECPoint(curve, a[0].Value)
