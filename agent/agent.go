@@ -149,12 +149,13 @@ func (a *Agent) Start(ctx context.Context) error {
 	if a.done != nil {
 		return errors.New("start gateway: already started")
 	}
-	kek, err := store.LoadKeyFile(a.cfg.KeyFilePath())
+	kek, release, err := OpenKEK(ctx, a.cfg, a.log.With("part", "kek"))
 	if err != nil {
 		return fmt.Errorf("start gateway: %w", err)
 	}
 	db, err := store.Open(ctx, a.cfg.StorePath(), kek, store.Options{Unit: a.cfg.Unit.HSAID, Logger: a.log.With("part", "store")})
 	if err != nil {
+		release()
 		return fmt.Errorf("start gateway: %w", err)
 	}
 	kick := func() {}
@@ -164,6 +165,7 @@ func (a *Agent) Start(ctx context.Context) error {
 	})
 	if err != nil {
 		db.Close()
+		release()
 		return fmt.Errorf("start gateway: %w", err)
 	}
 	var up *uplink.Uplink
@@ -172,6 +174,7 @@ func (a *Agent) Start(ctx context.Context) error {
 		cfg.Cases = svc
 		if up, err = uplink.New(cfg); err != nil {
 			db.Close()
+			release()
 			return fmt.Errorf("start gateway: %w", err)
 		}
 		kick = up.Kick // set before anyone can call the service
@@ -195,6 +198,9 @@ func (a *Agent) Start(ctx context.Context) error {
 		a.wg.Wait()
 		if err := db.Close(); err != nil {
 			a.fail(fmt.Errorf("close store: %w", err))
+		}
+		if err := release(); err != nil {
+			a.fail(fmt.Errorf("release the key-encryption key's token: %w", err))
 		}
 		a.log.Info("gateway stopped", "unit", a.cfg.Unit.HSAID)
 		close(a.done)

@@ -49,8 +49,23 @@ type UnitConfig struct {
 // StoreConfig says where the encrypted store and its key live.
 type StoreConfig struct {
 	Path    string `toml:"path"`     // the bbolt file
-	KeyFile string `toml:"key_file"` // the key-encryption key, mode 0600
+	KeyFile string `toml:"key_file"` // the key-encryption key, mode 0600; "" when Token holds it
+	// Token, when its module is set, holds the key-encryption key instead
+	// of a key file: an AES key on a PKCS#11 token (an HSM, a TPM through
+	// tpm2-pkcs11, SoftHSM2) that never leaves it.
+	Token TokenKEKConfig `toml:"token"`
 }
+
+// TokenKEKConfig names the key-encryption key on a PKCS#11 token.
+type TokenKEKConfig struct {
+	Module     string `toml:"module"`      // the PKCS#11 library
+	TokenLabel string `toml:"token_label"` // the token, by its label
+	KeyLabel   string `toml:"key_label"`   // the AES key, by its label
+	PINFile    string `toml:"pin_file"`    // the token's user PIN, mode 0600
+}
+
+// OnToken reports whether the key-encryption key is on a token.
+func (t TokenKEKConfig) OnToken() bool { return t.Module != "" }
 
 // CentralConfig says how the gateway reaches the central patient-side
 // store. With no URL the gateway runs offline: staff work on, and changes
@@ -167,10 +182,25 @@ func (c *Config) Validate() error {
 		bad("unit.name", "too long; expected at most 200 characters")
 	}
 
-	for _, f := range []struct{ key, value string }{
-		{"store.path", c.Store.Path},
-		{"store.key_file", c.Store.KeyFile},
-	} {
+	storeFiles := []struct{ key, value string }{{"store.path", c.Store.Path}}
+	if tk := c.Store.Token; tk.OnToken() {
+		if c.Store.KeyFile != "" {
+			bad("store.key_file", "set it to \"\" when store.token holds the key-encryption key (one key, one place)")
+		}
+		storeFiles = append(storeFiles, struct{ key, value string }{"store.token.module", tk.Module},
+			struct{ key, value string }{"store.token.pin_file", tk.PINFile})
+		for _, f := range []struct{ key, value string }{{"store.token.token_label", tk.TokenLabel}, {"store.token.key_label", tk.KeyLabel}} {
+			if strings.TrimSpace(f.value) == "" || !printable(f.value) {
+				bad(f.key, "missing; expected the label on the token (pkcs11-tool -L and -O list them)")
+			}
+		}
+	} else {
+		storeFiles = append(storeFiles, struct{ key, value string }{"store.key_file", c.Store.KeyFile})
+		if tk != (TokenKEKConfig{}) {
+			bad("store.token.module", "missing; the other store.token keys need the PKCS#11 library's path")
+		}
+	}
+	for _, f := range storeFiles {
 		switch {
 		case strings.TrimSpace(f.value) == "":
 			bad(f.key, "missing; expected a file path (relative paths are relative to the configuration file's folder)")
@@ -180,7 +210,7 @@ func (c *Config) Validate() error {
 			bad(f.key, "%q is a folder; expected a file path", f.value)
 		}
 	}
-	if c.Store.Path != "" && c.StorePath() == c.KeyFilePath() {
+	if c.Store.Path != "" && c.Store.KeyFile != "" && c.StorePath() == c.KeyFilePath() {
 		bad("store.key_file", "is the same file as store.path; expected a separate file")
 	}
 	errs = append(errs, c.Central.validate()...)
@@ -348,7 +378,19 @@ name = {{q .Unit.Name}}
 path = {{q .Store.Path}}
 # The key-encryption key that wraps the store's keys; mode 0600, readable
 # only by the service. Keep a copy offline: without it the store is unreadable.
+# Empty when [store.token] holds the key instead.
 key_file = {{q .Store.KeyFile}}
+{{- with .Store.Token}}{{if .Module}}
+
+[store.token]
+# The key-encryption key on a PKCS#11 token (an HSM, a TPM through
+# tpm2-pkcs11, SoftHSM2): an AES key that never leaves it.
+module = {{q .Module}}
+token_label = {{q .TokenLabel}}
+key_label = {{q .KeyLabel}}
+# The token's user PIN, in a file of mode 0600.
+pin_file = {{q .PINFile}}
+{{- end}}{{end}}
 
 [central]
 # The central patient-side store's sync API, like https://central.example.se:8443.

@@ -151,6 +151,21 @@ func TestConfigLoad(t *testing.T) {
 			wantErr: []string{"central.server_name", "is not a host name"},
 		},
 		{
+			name:    "key on a token and a key file",
+			content: validConfig + "[store.token]\nmodule = \"/usr/lib/softhsm/libsofthsm2.so\"\ntoken_label = \"gw\"\nkey_label = \"kek\"\npin_file = \"token.pin\"\n",
+			wantErr: []string{"store.key_file", "set it to \"\" when store.token holds"},
+		},
+		{
+			name:    "token without a module",
+			content: strings.Replace(validConfig, `key_file = "kek.key"`, `key_file = ""`, 1) + "[store.token]\ntoken_label = \"gw\"\n",
+			wantErr: []string{"store.token.module: missing", "store.key_file: missing"},
+		},
+		{
+			name:    "token without labels and PIN file",
+			content: strings.Replace(validConfig, `key_file = "kek.key"`, `key_file = ""`, 1) + "[store.token]\nmodule = \"/usr/lib/softhsm/libsofthsm2.so\"\n",
+			wantErr: []string{"store.token.token_label: missing", "store.token.key_label: missing", "store.token.pin_file: missing"},
+		},
+		{
 			name:    "empty store path",
 			content: strings.Replace(validConfig, `path = "store.db"`, `path = ""`, 1),
 			wantErr: []string{"store.path: missing"},

@@ -12,15 +12,21 @@ import (
 )
 
 // OpenExistingStore opens the encrypted store that cfg names, with the key
-// file it names. The store must exist already: the commands that inspect or
+// file or token it names; closeAll closes the store, then releases the
+// token. The store must exist already: the commands that inspect or
 // change a store (keys, audit, stats) never create one by accident.
-func OpenExistingStore(ctx context.Context, cfg *Config, log *slog.Logger) (*store.DB, error) {
+func OpenExistingStore(ctx context.Context, cfg *Config, log *slog.Logger) (db *store.DB, closeAll func() error, err error) {
 	if _, err := os.Stat(cfg.StorePath()); errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("store %s does not exist yet; no gateway has run with this configuration", cfg.StorePath())
+		return nil, nil, fmt.Errorf("store %s does not exist yet; no gateway has run with this configuration", cfg.StorePath())
 	}
-	kek, err := store.LoadKeyFile(cfg.KeyFilePath())
+	kek, release, err := OpenKEK(ctx, cfg, log)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return store.Open(ctx, cfg.StorePath(), kek, store.Options{Unit: cfg.Unit.HSAID, Logger: log})
+	db, err = store.Open(ctx, cfg.StorePath(), kek, store.Options{Unit: cfg.Unit.HSAID, Logger: log})
+	if err != nil {
+		release()
+		return nil, nil, err
+	}
+	return db, func() error { return errors.Join(db.Close(), release()) }, nil
 }

@@ -67,7 +67,6 @@ type Command struct {
 	// Empty: the patient side shows a neutral title.
 	AuthorTitle string
 	Version     uint64 // the case.Version the caller saw; 0 = don't check
-	uint64             // the case.Version the caller saw; 0 = don't check
 }
 
 // who is a set of the parties that may make a move.

@@ -127,3 +127,19 @@ func (k *FileKEK) Unwrap(wrapped, aad []byte) ([]byte, error) {
 	}
 	return out, nil
 }
+
+// ReadSecretFile reads a small secret kept in a file beside the key file
+// (a token's PIN), refusing one that others can read, as LoadKeyFile does.
+func ReadSecretFile(path string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkKeyFileMode(path, fi); err != nil {
+		return nil, err
+	}
+	if fi.Size() > 4096 {
+		return nil, fmt.Errorf("%s is larger than a secret should be (%d bytes)", path, fi.Size())
+	}
+	return os.ReadFile(path)
+}

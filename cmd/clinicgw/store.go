@@ -21,11 +21,11 @@ func storeCommand(fs *flag.FlagSet, fn func(ctx context.Context, e *env, cfg *ag
 		if err != nil {
 			return err
 		}
-		db, err := agent.OpenExistingStore(ctx, cfg, e.log)
+		db, closeAll, err := agent.OpenExistingStore(ctx, cfg, e.log)
 		if err != nil {
 			return err
 		}
-		defer db.Close()
+		defer closeAll()
 		return fn(ctx, e, cfg, db)
 	}
 }
