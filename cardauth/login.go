@@ -193,9 +193,25 @@ func (a *Authenticator) Login(ctx context.Context, binding string, token []byte,
 	return s, nil
 }
 
+// ErrAccessRevoked is a session whose holder lost their commission.
+var ErrAccessRevoked = errors.New("the commission for this unit is no longer active")
+
 // Session returns the live session id and marks it used now; an unknown or
-// expired one is an error (ErrNoSession, ErrSessionExpired).
-func (a *Authenticator) Session(id string) (Session, error) { return a.ss.get(id) }
+// expired one is an error (ErrNoSession, ErrSessionExpired). The holder's
+// commission is checked again on every call, so one that runs out ends the
+// session at the next request, without waiting for a directory change
+// (ErrAccessRevoked).
+func (a *Authenticator) Session(id string) (Session, error) {
+	s, err := a.ss.get(id)
+	if err != nil {
+		return Session{}, err
+	}
+	if _, err := a.staff.Staff(s.Staff.HSAID, a.clock.Now()); err != nil {
+		a.endSession(id, EndRevoked)
+		return Session{}, fmt.Errorf("%w: %v", ErrAccessRevoked, err)
+	}
+	return s, nil
+}
 
 // Logout ends session id.
 func (a *Authenticator) Logout(id string) {

@@ -366,6 +366,16 @@ func TestSessionRotationAndEnds(t *testing.T) {
 	if n := f.a.EndStaff(f.cards[devpki.KeyECDSAP256].hsaID, EndRevoked); n != 1 {
 		t.Errorf("EndStaff ended %d", n)
 	}
+	// A commission that ends without anyone calling EndStaff ends the
+	// session at its next request.
+	third, err := f.login(t, f.cards[devpki.KeyECDSAP384], "b3", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(f.a.staff.(staffDir), f.cards[devpki.KeyECDSAP384].hsaID)
+	if _, err := f.a.Session(third.ID); !errors.Is(err, ErrAccessRevoked) {
+		t.Errorf("a session outlived its commission: %v", err)
+	}
 	f.a.Logout("unknown")
 	if f.a.Sessions() != 0 {
 		t.Errorf("%d sessions left", f.a.Sessions())
