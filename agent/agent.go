@@ -14,6 +14,7 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store"
+	"clinicgw/cardauth"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/uplink"
 	"clinicgw/sync/wire"
@@ -46,6 +47,7 @@ type Agent struct {
 
 	// Made by New from the configuration, before anything is opened.
 	upCfg *uplink.Config // nil: offline
+	login *loginParts    // nil: no staff login configured
 
 	// Set by Start.
 	db     *store.DB
@@ -81,6 +83,13 @@ func New(cfg *Config, opts Options) (*Agent, error) {
 			return nil, err
 		}
 		a.upCfg = upCfg
+	}
+	if cfg.Login.Enabled() {
+		lp, err := newLogin(cfg, opts.Clock, opts.Logger)
+		if err != nil {
+			return nil, err
+		}
+		a.login = lp
 	}
 	return a, nil
 }
@@ -181,6 +190,15 @@ func (a *Agent) Start(ctx context.Context) error {
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	a.db, a.svc, a.up, a.cancel, a.done = db, svc, up, cancel, make(chan struct{})
+	if a.login != nil {
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			if err := a.login.run(runCtx); err != nil && runCtx.Err() == nil {
+				a.fail(fmt.Errorf("staff directory: %w", err))
+			}
+		}()
+	}
 	if up != nil {
 		a.wg.Add(1)
 		go func() {
@@ -253,6 +271,14 @@ func (a *Agent) Uplink() (st uplink.Status, ok bool) {
 		return uplink.Status{}, false
 	}
 	return a.up.Status(), true
+}
+
+// Login is staff login by card; nil when [login] is not configured.
+func (a *Agent) Login() *cardauth.Authenticator {
+	if a.login == nil {
+		return nil
+	}
+	return a.login.auth
 }
 
 // Config is the gateway's configuration.

@@ -36,6 +36,7 @@ type Config struct {
 	Unit    UnitConfig    `toml:"unit"`
 	Store   StoreConfig   `toml:"store"`
 	Central CentralConfig `toml:"central"`
+	Login   LoginConfig   `toml:"login"`
 
 	path string // absolute path of the file, "" if never loaded or written
 }
@@ -214,6 +215,7 @@ func (c *Config) Validate() error {
 		bad("store.key_file", "is the same file as store.path; expected a separate file")
 	}
 	errs = append(errs, c.Central.validate()...)
+	errs = append(errs, c.Login.validate()...)
 	return errors.Join(errs...)
 }
 
@@ -279,6 +281,14 @@ var configKeys = map[string]string{
 	"central.key_file":    "a quoted string (a file path)",
 	"central.server_name": "a quoted string (a host name)",
 	"central.forms_file":  "a quoted string (a file path)",
+	"login":                "a table",
+	"login.origin":         "a quoted string (https://host:port)",
+	"login.trust_anchors":  "a list of quoted strings (PEM files)",
+	"login.person_cas":     "a list of quoted strings (PEM files)",
+	"login.directory_file": "a quoted string (a file path)",
+	"login.soft_fail":      "true or false",
+	"login.ocsp_url":       "a quoted string (a URL)",
+	"login.crl_url":        "a quoted string (a URL)",
 }
 
 // decodeError turns the TOML library's errors into ones that name the
@@ -408,6 +418,25 @@ server_name = {{q .Central.ServerName}}
 # The unit's forms (JSON), published to the central store at every connect.
 # Empty: none are published and the central store keeps what it has.
 forms_file = {{q .Central.FormsFile}}
+
+[login]
+# Staff log in with their SITHS card. The gateway's web origin as browsers
+# see it (https://host:port); signatures are bound to it. Empty: no staff
+# login (the gateway still syncs).
+origin = {{q .Login.Origin}}
+# The SITHS root certificate(s) and person CA certificate(s), PEM.
+trust_anchors = [{{range $i, $f := .Login.TrustAnchors}}{{if $i}}, {{end}}{{q $f}}{{end}}]
+person_cas = [{{range $i, $f := .Login.PersonCAs}}{{if $i}}, {{end}}{{q $f}}{{end}}]
+# The HSA staff directory exported by region IT (JSON); reloaded on change.
+directory_file = {{q .Login.DirectoryFile}}
+# Accept a card whose revocation status cannot be determined (OCSP and CRL
+# both unreachable). Keep false; true only as a documented, temporary
+# exception while the region's revocation services are down.
+soft_fail = {{.Login.SoftFail}}
+# Addresses that replace the certificates' own OCSP responder and CRL
+# distribution point (a region's proxy); empty: the certificates' own.
+ocsp_url = {{q .Login.OCSPURL}}
+crl_url = {{q .Login.CRLURL}}
 `))
 
 // Write validates the configuration and writes it, with comments, to path

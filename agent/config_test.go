@@ -166,6 +166,11 @@ func TestConfigLoad(t *testing.T) {
 			wantErr: []string{"store.token.token_label: missing", "store.token.key_label: missing", "store.token.pin_file: missing"},
 		},
 		{
+			name:    "login incomplete",
+			content: validConfig + "[login]\norigin = \"http://gw:8443/ui\"\n",
+			wantErr: []string{"login.origin", "expected https://host[:port]", "login.trust_anchors: missing", "login.person_cas: missing", "login.directory_file: missing"},
+		},
+		{
 			name:    "empty store path",
 			content: strings.Replace(validConfig, `path = "store.db"`, `path = ""`, 1),
 			wantErr: []string{"store.path: missing"},

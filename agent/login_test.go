@@ -1,0 +1,145 @@
+package agent_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"clinicgw/agent"
+	"clinicgw/cardauth"
+	"clinicgw/cardauth/devpki"
+)
+
+const gwOrigin = "https://gw.agenttest.example:8443"
+
+// crlServer serves the person CA's CRL, which the test may change.
+type crlServer struct {
+	mu  sync.Mutex
+	crl []byte
+	srv *httptest.Server
+}
+
+func (c *crlServer) set(b []byte) { c.mu.Lock(); c.crl = b; c.mu.Unlock() }
+
+func directoryJSON(hsaID string, commissioned bool) string {
+	comm := ""
+	if commissioned {
+		comm = fmt.Sprintf(`{"unit": %q, "purpose": "Vård och behandling", "validFrom": "2020-01-01"}`, unit)
+	}
+	return fmt.Sprintf(`{"version": 1, "people": [{"hsaId": %q, "givenName": "Kanarie", "surname": "Kortsson",
+		"title": "Distriktssköterska", "roles": ["clinician"], "commissions": [%s]}]}`, hsaID, comm)
+}
+
+// TestAgentLogin (AU6, RV1 through the wiring): a gateway configured with
+// [login] verifies a card's answer against the SITHS chain, a CRL and the
+// HSA directory file; removing the person's commission from the file ends
+// the session at the reload, and putting it back lets the card in again.
+// (Revocation cases are in cardauth/siths.)
+func TestAgentLogin(t *testing.T) {
+	p, err := devpki.New(nil, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	crls := &crlServer{}
+	crls.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		crls.mu.Lock()
+		defer crls.mu.Unlock()
+		w.Write(crls.crl)
+	}))
+	defer crls.srv.Close()
+	fresh := func(revoked ...*big.Int) []byte {
+		b, err := p.PersonCRL(revoked, 1, time.Now().Add(-time.Minute), time.Now().Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	crls.set(fresh())
+	const hsa = "SE2321000016-K042"
+	cert, key, err := p.Person(hsa, "Kanarie", "Kortsson", devpki.KeyECDSAP256, devpki.CRL(crls.srv.URL+"/person.crl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	cfg := gatewayDir(t, p, "", nil)
+	dir := filepath.Dir(cfg.Path())
+	dirFile := filepath.Join(dir, "hsa.json")
+	if err := os.WriteFile(dirFile, []byte(directoryJSON(hsa, true)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Login = agent.LoginConfig{Origin: gwOrigin, TrustAnchors: []string{"pki/root.pem"}, PersonCAs: []string{"pki/person-ca.pem"}, DirectoryFile: "hsa.json"}
+	if err := cfg.Write(cfg.Path()); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err = agent.LoadConfig(cfg.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := agent.New(cfg, agent.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer a.Stop()
+	auth := a.Login()
+
+	login := func() (cardauth.Session, error) {
+		nonce, _, err := auth.Challenge("browser")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, err := cardauth.NewAuthToken(key, cert, gwOrigin, nonce, "test", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(tok)
+		return auth.Login(context.Background(), "browser", b, "")
+	}
+	s, err := login()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Staff.Title != "Distriktssköterska" || s.Staff.Name != "Kanarie Kortsson" {
+		t.Errorf("session staff %+v", s.Staff)
+	}
+	// The commission removed from the file: the session ends at the reload.
+	at := time.Now()
+	tmp := dirFile + ".tmp"
+	os.WriteFile(tmp, []byte(directoryJSON(hsa, false)), 0o644)
+	if err := os.Rename(tmp, dirFile); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-s.Done:
+		t.Logf("commission removed from the directory file → session ended after %v", time.Since(at))
+	case <-time.After(10 * time.Second):
+		t.Fatal("the session outlived its commission")
+	}
+	var le *cardauth.LoginError
+	if _, err := login(); !errors.As(err, &le) || le.Step != "commission" {
+		t.Errorf("login without a commission: %v", err)
+	}
+	// Commission back; the card revoked on the CRL: refused.
+	os.WriteFile(tmp, []byte(directoryJSON(hsa, true)), 0o644)
+	os.Rename(tmp, dirFile)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := login(); err == nil {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("login after the commission came back: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond) // the reload's debounce
+	}
+}
