@@ -72,7 +72,6 @@ func (r *fakeReader) set(present bool) {
 	fn(present)
 }
 
-
 type cards struct {
 	r *fakeReader
 	c *fakeCard
@@ -327,4 +326,3 @@ func FuzzDecodeSignRequest(f *testing.F) {
 		}
 	})
 }
-

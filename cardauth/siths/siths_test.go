@@ -402,4 +402,3 @@ func BenchmarkVerify(b *testing.B) {
 		})
 	}
 }
-
