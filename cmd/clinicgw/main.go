@@ -47,6 +47,7 @@ func commands() []*command {
 	return []*command{
 		{name: "init", args: "--dir DIR --unit HSAID --name NAME [--force]", summary: "create a gateway's folder: configuration file and key-encryption key", flags: initFlags},
 		{name: "run", args: "--config FILE", summary: "run the gateway in the foreground: store, workflow and sync with the central store", flags: runFlags},
+		{name: "bridge", args: "--gateway ORIGIN --ca FILE [--reader NAME] [--module PATH] [--listen ADDR]", summary: "run the workstation's card bridge: signs login challenges with the SITHS card, reports card removal", flags: bridgeFlags},
 		{name: "keys", summary: "manage the store's key ring", sub: []*command{
 			{name: "list", args: "--config FILE", summary: "list the key ring's terms", flags: keysListFlags},
 			{name: "rotate", args: "--config FILE", summary: "start a new key term; older values stay readable", flags: keysRotateFlags},

@@ -47,6 +47,9 @@ func TestUsage(t *testing.T) {
 		{args: []string{"demo", "--cases", "0"}, code: exitUsage, stderr: "--cases"},
 		{args: []string{"audit", "verify", "--config", "/nonexistent/clinicgw.toml"}, code: exitFailure, stderr: "no such file"},
 		{args: []string{"version"}, code: exitOK, stdout: "clinicgw dev"},
+		{args: []string{"bridge"}, code: exitUsage, stderr: "--gateway and --ca are required"},
+		{args: []string{"bridge", "--gateway", "https://gw.example:8443", "--ca", "/nonexistent/ca.pem"}, code: exitFailure, stderr: "ca.pem"},
+		{args: []string{"run"}, code: exitUsage, stderr: "--config is required"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
