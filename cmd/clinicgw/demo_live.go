@@ -134,4 +134,3 @@ func percentiles(ds []time.Duration) (p50, p99 time.Duration) {
 
 // ms formats d in milliseconds.
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
-
