@@ -1,6 +1,7 @@
 package central
 
 import (
+	"bytes"
 	"crypto/x509"
 	"encoding/binary"
 	"encoding/json"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
@@ -127,42 +129,95 @@ func (s *Store) writeError(w http.ResponseWriter, op, unit string, err error) {
 
 // serveInbox answers GET wire.PathInbox: the unit's events after the
 // cursor, at most limit, and never more bytes than a page may hold.
+//
+// The page is written from the events' stored encodings, verbatim: each
+// was validated and encoded by wire.Marshal when it was appended, and the
+// page around them is what wire.Marshal would write for it (the central
+// tests hold every page served to that), so serving a page neither decodes
+// nor re-encodes an event.
 func (s *Store) serveInbox(w http.ResponseWriter, r *http.Request, unit string) {
 	q, err := wire.ParseInboxQuery(r.URL.Query())
 	if err != nil {
 		s.writeError(w, "inbox", unit, err)
 		return
 	}
-	page := wire.InboxPage{Cursor: q.After}
-	// Room for the page's own members besides its events.
-	const pageOverhead = 256
+	var body []byte
+	var n int
+	var cursor uint64
 	err = s.db.View(func(tx *bolt.Tx) error {
-		c := unitBucket(tx, unit).Bucket([]byte(bucketEvents)).Cursor()
-		size := pageOverhead
-		for k, v := c.Seek(seqKey(q.After + 1)); k != nil; k, v = c.Next() {
-			if len(page.Events) == q.Limit || (len(page.Events) > 0 && size+len(v)+1 > wire.MaxBodyBytes) {
-				page.More = true
-				break
-			}
-			var ev wire.Event
-			if err := json.Unmarshal(v, &ev); err != nil {
-				return fmt.Errorf("read event %d: %w", binary.BigEndian.Uint64(k), err)
-			}
-			page.Events = append(page.Events, ev)
-			page.Cursor = ev.Seq
-			size += len(v) + 1
-		}
-		return nil
+		body, n, cursor, err = inboxPage(tx, unit, q)
+		return err
 	})
 	if err != nil {
 		s.writeError(w, "inbox", unit, err)
 		return
 	}
-	if err := wire.WriteJSON(w, http.StatusOK, page); err != nil {
-		s.log.Error("inbox response", "unit", unit, "err", err)
+	h := w.Header()
+	h.Set("Content-Type", wire.ContentTypeJSON)
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	if _, err := w.Write(body); err != nil {
+		s.log.Error("inbox response", "unit", unit, "err", fmt.Errorf("write response: %w", err))
 		return
 	}
-	s.log.Debug("inbox served", "unit", unit, "events", len(page.Events), "cursor", page.Cursor)
+	s.log.Debug("inbox served", "unit", unit, "events", n, "cursor", cursor)
+}
+
+// pageOverhead is room for an inbox page's own members besides its events.
+const pageOverhead = 256
+
+// inboxPage returns the canonical encoding of the page answering q (as
+// wire.Marshal writes an InboxPage), the number of events in it and its
+// cursor. Each stored event must be one wire.Marshal wrote whose seq is
+// its key; one that is not is an error, never served.
+func inboxPage(tx *bolt.Tx, unit string, q wire.InboxQuery) ([]byte, int, uint64, error) {
+	c := unitBucket(tx, unit).Bucket([]byte(bucketEvents)).Cursor()
+	buf := make([]byte, 0, 64<<10)
+	buf = append(buf, `{"events":[`...)
+	n, cursor, more := 0, q.After, false
+	size := pageOverhead
+	for k, v := c.Seek(seqKey(q.After + 1)); k != nil; k, v = c.Next() {
+		if n == q.Limit || (n > 0 && size+len(v)+1 > wire.MaxBodyBytes) {
+			more = true
+			break
+		}
+		seq := binary.BigEndian.Uint64(k)
+		ev, ok := storedEvent(v, seq)
+		if !ok {
+			return nil, 0, 0, fmt.Errorf("read event %d: the stored record is not an event encoded for sequence number %d", seq, seq)
+		}
+		if n > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, ev...)
+		n, cursor = n+1, seq
+		size += len(v) + 1
+	}
+	buf = append(buf, `],"cursor":`...)
+	buf = strconv.AppendUint(buf, cursor, 10)
+	buf = append(buf, `,"more":`...)
+	buf = strconv.AppendBool(buf, more)
+	buf = append(buf, "}\n"...)
+	if len(buf) > wire.MaxBodyBytes {
+		return nil, 0, 0, fmt.Errorf("inbox page of %d bytes is over the limit", len(buf))
+	}
+	return buf, n, cursor, nil
+}
+
+// storedEvent returns a stored event's encoding without its final newline
+// if it is shaped as wire.Marshal writes an Event with Seq seq: an object
+// whose first member is that seq, and one line.
+func storedEvent(v []byte, seq uint64) ([]byte, bool) {
+	v, ok := bytes.CutSuffix(v, []byte("\n"))
+	if !ok || len(v) < 2 || v[len(v)-1] != '}' || bytes.IndexByte(v, '\n') >= 0 {
+		return nil, false
+	}
+	var want [32]byte
+	prefix := strconv.AppendUint(append(want[:0], `{"seq":`...), seq, 10)
+	prefix = append(prefix, ',')
+	return v, bytes.HasPrefix(v, prefix)
 }
 
 // decode checks the content type, then decodes the body with a wire

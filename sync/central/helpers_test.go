@@ -221,6 +221,11 @@ func (e *env) inbox(unit string, after uint64, limit int) wire.InboxPage {
 	if err := page.Follows(q); err != nil {
 		e.t.Fatalf("inbox page does not follow the query: %v", err)
 	}
+	// The page is served from the events' stored encodings: it must be
+	// exactly what wire.Marshal writes for it.
+	if canon, err := wire.Marshal(page); err != nil || !bytes.Equal(body, canon) {
+		e.t.Fatalf("inbox page is not in canonical encoding (%v):\n got %s\nwant %s", err, body, canon)
+	}
 	return page
 }
 
