@@ -48,6 +48,25 @@ func member(path, name string) string {
 	return path + "." + name
 }
 
+// within returns err, a broken rule found in a value checked on its own
+// (at the path ""), at the path of that value, so that paths are built
+// only for an error.
+func within(path string, err error) error {
+	fe, ok := err.(*fieldError)
+	if !ok {
+		return err
+	}
+	switch {
+	case fe.path == "":
+		fe.path = path
+	case fe.path[0] != '[':
+		fe.path = member(path, fe.path)
+	default:
+		fe.path = path + fe.path
+	}
+	return fe
+}
+
 // index returns the path of the i-th element of the list at path.
 func index(path string, i int) string {
 	return path + "[" + strconv.Itoa(i) + "]"

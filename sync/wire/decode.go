@@ -45,6 +45,15 @@ func DecodeJSON(r io.Reader, limit int64, v any) error {
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		return errors.New("wire: DecodeJSON: v must be a non-nil pointer")
 	}
+	b, err := readBody(r, limit)
+	if err != nil {
+		return err
+	}
+	return decodeBytes(b, rv)
+}
+
+// readBody reads all of r, refusing more than limit bytes.
+func readBody(r io.Reader, limit int64) ([]byte, error) {
 	n := limit
 	if n < math.MaxInt64 {
 		n++
@@ -52,14 +61,14 @@ func DecodeJSON(r io.Reader, limit int64, v any) error {
 	b, err := io.ReadAll(io.LimitReader(r, n))
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return BodyTooLarge(limit)
+			return nil, BodyTooLarge(limit)
 		}
-		return fmt.Errorf("%w: %w", BadRequest("The body could not be read completely."), err)
+		return nil, fmt.Errorf("%w: %w", BadRequest("The body could not be read completely."), err)
 	}
 	if int64(len(b)) > limit {
-		return BodyTooLarge(limit)
+		return nil, BodyTooLarge(limit)
 	}
-	return decodeBytes(b, rv)
+	return b, nil
 }
 
 // decodeBytes runs the strict checks on b and then decodes it into rv.
@@ -175,8 +184,34 @@ func decodeBody[T Body](r io.Reader) (T, error) {
 }
 
 // DecodeInboxPage reads an InboxPage (the gateway, from GET PathInbox)
-// within MaxBodyBytes and validates it. Call Follows too.
-func DecodeInboxPage(r io.Reader) (InboxPage, error) { return decodeBody[InboxPage](r) }
+// within MaxBodyBytes and validates it. Call Follows too. It decides as
+// DecodeJSON does, but decodes a page in the form Marshal writes in one
+// pass (see fastInboxPage).
+func DecodeInboxPage(r io.Reader) (InboxPage, error) {
+	b, err := readBody(r, MaxBodyBytes)
+	if err != nil {
+		return InboxPage{}, err
+	}
+	return decodeInboxPage(b)
+}
+
+// decodeInboxPage decodes and validates a page read whole.
+func decodeInboxPage(b []byte) (InboxPage, error) {
+	p, ok := InboxPage{}, false
+	if checkEncoding(b) == nil {
+		p, ok = fastInboxPage(b)
+	}
+	if !ok {
+		p = InboxPage{}
+		if err := decodeBytes(b, reflect.ValueOf(&p)); err != nil {
+			return InboxPage{}, err
+		}
+	}
+	if err := p.Validate(); err != nil {
+		return InboxPage{}, err
+	}
+	return p, nil
+}
 
 // DecodeAck reads an Ack (the server, from POST PathInboxAck) within
 // MaxAckBytes and validates it.

@@ -32,9 +32,9 @@ func (e Event) check(path string) error {
 	case (e.Kind == EventCaseFollowUp) != (e.Message != nil):
 		return fail(member(path, "message"), "must be set for case.followup and only then")
 	case e.Case != nil:
-		return e.Case.check(member(path, "case"))
+		return within(member(path, "case"), e.Case.check(""))
 	case e.Message != nil:
-		return e.Message.check(member(path, "message"))
+		return within(member(path, "message"), e.Message.check(""))
 	}
 	return nil
 }
@@ -46,12 +46,12 @@ func (c NewCase) check(path string) error {
 	if err := checkTypeName(member(path, "type"), c.Type); err != nil {
 		return err
 	}
-	if err := c.Patient.check(member(path, "patient")); err != nil {
-		return err
+	if err := c.Patient.check(""); err != nil {
+		return within(member(path, "patient"), err)
 	}
 	if c.Guardian != nil {
-		if err := c.Guardian.check(member(path, "guardian")); err != nil {
-			return err
+		if err := c.Guardian.check(""); err != nil {
+			return within(member(path, "guardian"), err)
 		}
 		if c.Guardian.PNR == c.Patient.PNR {
 			return fail(member(path, "guardian.pnr"), "must not be the patient's")
@@ -60,16 +60,25 @@ func (c NewCase) check(path string) error {
 	if len(c.Fields) > MaxFields {
 		return failf(member(path, "fields"), "has more than %d fields", MaxFields)
 	}
-	seen := make(map[string]bool, len(c.Fields))
+	var seen map[string]bool // made only for many fields: few are compared pairwise
+	if len(c.Fields) > 8 {
+		seen = make(map[string]bool, len(c.Fields))
+	}
 	for i, f := range c.Fields {
-		p := index(member(path, "fields"), i)
-		if err := f.check(p); err != nil {
-			return err
+		if err := f.check(""); err != nil {
+			return within(index(member(path, "fields"), i), err)
 		}
-		if seen[f.Name] {
-			return fail(member(p, "name"), "repeats an earlier field's name")
+		repeated := seen[f.Name]
+		if seen == nil {
+			for _, g := range c.Fields[:i] {
+				repeated = repeated || g.Name == f.Name
+			}
+		} else {
+			seen[f.Name] = true
 		}
-		seen[f.Name] = true
+		if repeated {
+			return fail(member(index(member(path, "fields"), i), "name"), "repeats an earlier field's name")
+		}
 	}
 	if err := checkMultiline(member(path, "text"), c.Text, MaxTextLen, len(c.Fields) == 0); err != nil {
 		if len(c.Fields) == 0 && c.Text == "" {
@@ -125,15 +134,14 @@ func (p InboxPage) check() error {
 	}
 	ids := make(map[string]bool, len(p.Events))
 	for i, e := range p.Events {
-		path := index("events", i)
-		if err := e.check(path); err != nil {
-			return err
+		if err := e.check(""); err != nil {
+			return within(index("events", i), err)
 		}
 		if i > 0 && e.Seq <= p.Events[i-1].Seq {
-			return fail(member(path, "seq"), "is not greater than the previous event's")
+			return fail(member(index("events", i), "seq"), "is not greater than the previous event's")
 		}
 		if ids[e.ID] {
-			return fail(member(path, "id"), "repeats an earlier event's id")
+			return fail(member(index("events", i), "id"), "repeats an earlier event's id")
 		}
 		ids[e.ID] = true
 	}
