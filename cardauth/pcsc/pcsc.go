@@ -166,6 +166,7 @@ func (m *Monitor) Run(ctx context.Context, fn func(Event)) error {
 			fn(Event{Kind: ServiceUp, At: m.o.Clock.Now()})
 			m.o.Logger.Info("PC/SC service reachable again")
 		}
+		started := m.o.Clock.Now()
 		err = m.watch(ctx, c, fn)
 		c.Release()
 		if ctx.Err() != nil {
@@ -174,7 +175,13 @@ func (m *Monitor) Run(ctx context.Context, fn func(Event)) error {
 		down = true
 		fn(Event{Kind: ServiceDown, At: m.o.Clock.Now(), Err: classify(err)})
 		m.o.Logger.Warn("PC/SC service lost; reconnecting", "err", err)
-		backoff = m.o.MinBackoff
+		// A watch that fails at once again and again slows down like a
+		// missing service; one that ran a while starts over from the least.
+		if m.o.Clock.Now().Sub(started) > m.o.MaxBackoff {
+			backoff = m.o.MinBackoff
+		} else {
+			backoff = min(2*backoff, m.o.MaxBackoff)
+		}
 		select {
 		case <-ctx.Done():
 			return nil

@@ -132,8 +132,9 @@ func BenchmarkRemovalLatency(b *testing.B) {
 	defer daemon.Stop()
 	ch := make(chan Event, 100)
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go New(Options{}).Run(ctx, func(e Event) { ch <- e })
+	stopped := make(chan struct{})
+	go func() { defer close(stopped); New(Options{}).Run(ctx, func(e Event) { ch <- e }) }()
+	defer func() { cancel(); <-stopped }()
 	wait := func(kind Kind) {
 		for e := range ch {
 			if e.Kind == kind {
