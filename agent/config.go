@@ -268,27 +268,30 @@ func printable(s string) bool {
 
 // configKeys describes every key the file may hold, for error messages.
 var configKeys = map[string]string{
-	"unit":                 "a table",
-	"unit.hsa_id":          "a quoted string (the care unit's HSA-ID)",
-	"unit.name":            "a quoted string (the care unit's name)",
-	"store":                "a table",
-	"store.path":           "a quoted string (a file path)",
-	"store.key_file":       "a quoted string (a file path)",
-	"central":              "a table",
-	"central.url":          "a quoted string (https://host:port)",
-	"central.ca_file":      "a quoted string (a file path)",
-	"central.cert_file":    "a quoted string (a file path)",
-	"central.key_file":     "a quoted string (a file path)",
-	"central.server_name":  "a quoted string (a host name)",
-	"central.forms_file":   "a quoted string (a file path)",
-	"login":                "a table",
-	"login.origin":         "a quoted string (https://host:port)",
-	"login.trust_anchors":  "a list of quoted strings (PEM files)",
-	"login.person_cas":     "a list of quoted strings (PEM files)",
-	"login.directory_file": "a quoted string (a file path)",
-	"login.soft_fail":      "true or false",
-	"login.ocsp_url":       "a quoted string (a URL)",
-	"login.crl_url":        "a quoted string (a URL)",
+	"unit":                    "a table",
+	"unit.hsa_id":             "a quoted string (the care unit's HSA-ID)",
+	"unit.name":               "a quoted string (the care unit's name)",
+	"store":                   "a table",
+	"store.path":              "a quoted string (a file path)",
+	"store.key_file":          "a quoted string (a file path)",
+	"central":                 "a table",
+	"central.url":             "a quoted string (https://host:port)",
+	"central.ca_file":         "a quoted string (a file path)",
+	"central.cert_file":       "a quoted string (a file path)",
+	"central.key_file":        "a quoted string (a file path)",
+	"central.server_name":     "a quoted string (a host name)",
+	"central.forms_file":      "a quoted string (a file path)",
+	"login":                   "a table",
+	"login.origin":            "a quoted string (https://host:port)",
+	"login.trust_anchors":     "a list of quoted strings (PEM files)",
+	"login.person_cas":        "a list of quoted strings (PEM files)",
+	"login.directory_file":    "a quoted string (a file path)",
+	"login.soft_fail":         "true or false",
+	"login.ocsp_url":          "a quoted string (a URL)",
+	"login.crl_url":           "a quoted string (a URL)",
+	"login.local_reader":      "a quoted string (a card reader's name)",
+	"login.pkcs11_module":     "a quoted string (a file path)",
+	"login.local_token_label": "a quoted string (a token label)",
 }
 
 // decodeError turns the TOML library's errors into ones that name the
@@ -437,6 +440,12 @@ soft_fail = {{.Login.SoftFail}}
 # distribution point (a region's proxy); empty: the certificates' own.
 ocsp_url = {{q .Login.OCSPURL}}
 crl_url = {{q .Login.CRLURL}}
+# A one-workstation clinic: the gateway's own card reader (its name, as
+# "clinicgw bridge --list-readers" shows it) watched instead of a bridge, and
+# the PKCS#11 module that reads its cards. Empty: staff use the bridge.
+local_reader = {{q .Login.LocalReader}}
+pkcs11_module = {{q .Login.PKCS11Module}}
+local_token_label = {{q .Login.LocalTokenLabel}}
 `))
 
 // Write validates the configuration and writes it, with comments, to path

@@ -11,11 +11,33 @@ import (
 
 	"clinicgw/agent"
 	"clinicgw/agent/cases"
+	"clinicgw/cardauth/cardtest"
 	"clinicgw/cardauth/token"
 	"clinicgw/cardauth/token/softhsm"
 )
 
-func TestMain(m *testing.M) { os.Exit(softhsm.Main(m)) }
+// daemon is the package's private pcscd for the local-reader test
+// (libpcsclite reads its socket's path once per process).
+var daemon *cardtest.PCSCD
+
+func TestMain(m *testing.M) {
+	code := func() int {
+		if cardtest.Available() == "" {
+			dir, err := os.MkdirTemp("", "agent-test-")
+			if err != nil {
+				return 1
+			}
+			defer os.RemoveAll(dir)
+			if daemon, err = cardtest.NewPCSCD(dir); err != nil {
+				return 1
+			}
+			os.Setenv(cardtest.SocketEnv, daemon.Socket)
+			defer daemon.Stop()
+		}
+		return softhsm.Main(m)
+	}()
+	os.Exit(code)
+}
 
 // tokenGateway makes an offline gateway folder whose key-encryption key is
 // an AES key on a fresh SoftHSM2 token.

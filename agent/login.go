@@ -2,7 +2,9 @@ package agent
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/pem"
 	"fmt"
 	"log/slog"
@@ -12,7 +14,10 @@ import (
 
 	"clinicgw/agent/directory"
 	"clinicgw/cardauth"
+	"clinicgw/cardauth/bridge"
+	"clinicgw/cardauth/pcsc"
 	"clinicgw/cardauth/siths"
+	"clinicgw/cardauth/token"
 )
 
 // LoginConfig is staff login by SITHS card. With no origin there is no
@@ -25,6 +30,14 @@ type LoginConfig struct {
 	SoftFail      bool     `toml:"soft_fail"`      // accept undetermined revocation: off by default
 	OCSPURL       string   `toml:"ocsp_url"`
 	CRLURL        string   `toml:"crl_url"`
+	// LocalReader, on a one-workstation clinic, is the gateway's own card
+	// reader: the gateway watches it instead of a bridge, and pulling the
+	// card ends the sessions bound to it. PKCS11Module reads the card.
+	LocalReader  string `toml:"local_reader"`
+	PKCS11Module string `toml:"pkcs11_module"`
+	// LocalTokenLabel selects the token by label instead of by the
+	// reader's slot (a SoftHSM2 token in tests).
+	LocalTokenLabel string `toml:"local_token_label"`
 }
 
 // Enabled reports whether staff login is configured.
@@ -50,6 +63,9 @@ func (l LoginConfig) validate() []error {
 	if l.DirectoryFile == "" {
 		bad("directory_file", "missing; expected the HSA staff directory file region IT exports")
 	}
+	if l.LocalReader != "" && l.PKCS11Module == "" {
+		bad("pkcs11_module", "missing; the local reader's cards are read through a PKCS#11 module (OpenSC's: /usr/lib/x86_64-linux-gnu/opensc-pkcs11.so)")
+	}
 	for _, f := range []struct{ key, v string }{{"ocsp_url", l.OCSPURL}, {"crl_url", l.CRLURL}} {
 		if f.v == "" {
 			continue
@@ -63,8 +79,9 @@ func (l LoginConfig) validate() []error {
 
 // loginParts are what staff login runs on.
 type loginParts struct {
-	auth *cardauth.Authenticator
-	dir  *directory.Watcher
+	auth  *cardauth.Authenticator
+	dir   *directory.Watcher
+	local func(context.Context) // watches the local reader, if any
 }
 
 // newLogin loads the trust anchors and the directory and makes the
@@ -104,11 +121,62 @@ func newLogin(cfg *Config, clock Clock, log *slog.Logger) (*loginParts, error) {
 	if err != nil {
 		return nil, err
 	}
+	if l.LocalReader != "" {
+		lp.local = localReader(lp.auth, l, cfg.resolve(l.PKCS11Module), log.With("part", "local-reader"))
+	}
 	return lp, nil
 }
 
-// run keeps the directory current and ends abandoned sessions.
+// localReader watches the gateway's own reader: the card's fingerprint is
+// read when it is inserted, and its sessions end when it is pulled.
+func localReader(auth *cardauth.Authenticator, l LoginConfig, module string, log *slog.Logger) func(context.Context) {
+	tc := token.Config{Module: module, Reader: l.LocalReader, Logger: log}
+	if l.LocalTokenLabel != "" { // the keys on a token of their own (tests): found by label, not by the reader
+		tc.Reader, tc.TokenLabel = "", l.LocalTokenLabel
+	}
+	cards := bridge.TokenCards{Config: tc}
+	reader := bridge.PCSCReader{Monitor: pcsc.New(pcsc.Options{Logger: log}), Name: l.LocalReader}
+	return func(ctx context.Context) {
+		current := ""
+		reader.Watch(ctx, func(present bool) {
+			if !present {
+				if current != "" {
+					auth.CardRemoved(current, cardauth.EndCardGone)
+				}
+				current = ""
+				return
+			}
+			current = cardFingerprint(ctx, cards, log)
+		})
+	}
+}
+
+// cardFingerprint is the SHA-256 of the present card's authentication
+// certificate, hex, as sessions are bound to it ("" if unreadable).
+func cardFingerprint(ctx context.Context, cards bridge.Cards, log *slog.Logger) string {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	c, err := cards.Open(ctx)
+	if err != nil {
+		log.Warn("card in the local reader not readable", "err", err)
+		return ""
+	}
+	defer c.Close()
+	cert, err := c.AuthCertificate(ctx)
+	if err != nil {
+		log.Warn("card in the local reader has no authentication certificate", "err", err)
+		return ""
+	}
+	fp := sha256.Sum256(cert.Raw)
+	return hex.EncodeToString(fp[:])
+}
+
+// run keeps the directory current, ends abandoned sessions and, with a
+// local reader, ends the sessions of a card pulled from it.
 func (lp *loginParts) run(ctx context.Context) error {
+	if lp.local != nil {
+		go lp.local(ctx)
+	}
 	go func() {
 		t := time.NewTicker(5 * time.Second)
 		defer t.Stop()

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -16,7 +17,10 @@ import (
 
 	"clinicgw/agent"
 	"clinicgw/cardauth"
+	"clinicgw/cardauth/cardtest"
 	"clinicgw/cardauth/devpki"
+	"clinicgw/cardauth/token"
+	"clinicgw/cardauth/token/softhsm"
 )
 
 const gwOrigin = "https://gw.agenttest.example:8443"
@@ -141,5 +145,86 @@ func TestAgentLogin(t *testing.T) {
 			t.Fatalf("login after the commission came back: %v", err)
 		}
 		time.Sleep(20 * time.Millisecond) // the reload's debounce
+	}
+}
+
+// TestLocalReader: a one-workstation clinic. The gateway watches its own
+// reader (a private pcscd with vpcd and a virtual card for presence; the
+// keys on a SoftHSM2 token through PKCS#11); pulling the card ends the
+// session bound to it.
+func TestLocalReader(t *testing.T) {
+	cardtest.SkipUnlessAvailable(t)
+	if err := daemon.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p, err := devpki.New(nil, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	crl, err := p.PersonCRL(nil, 1, time.Now().Add(-time.Minute), time.Now().Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	crlSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write(crl) }))
+	defer crlSrv.Close()
+	h := softhsm.New(t)
+	tk := h.InitToken("local-card", "87654321", "135790")
+	const hsa = "SE2321000016-L001"
+	tk.ProvisionPerson(p, hsa, "Lokal", "Kortsson", devpki.KeyECDSAP256)
+
+	cfg := gatewayDir(t, p, "", nil)
+	dirFile := filepath.Join(filepath.Dir(cfg.Path()), "hsa.json")
+	if err := os.WriteFile(dirFile, []byte(directoryJSON(hsa, true)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Login = agent.LoginConfig{Origin: gwOrigin, TrustAnchors: []string{"pki/root.pem"}, PersonCAs: []string{"pki/person-ca.pem"},
+		DirectoryFile: "hsa.json", CRLURL: crlSrv.URL, LocalReader: cardtest.ReaderName, PKCS11Module: h.Module(), LocalTokenLabel: "local-card"}
+	logs := &lockedBuffer{}
+	a, err := agent.New(cfg, agent.Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	defer a.Stop()
+	// The login page signs with the token (as the gateway's own bridge
+	// would), the card goes into the reader, then it is pulled.
+	tok, err := token.Open(t.Context(), token.Config{Module: h.Module(), TokenLabel: "local-card"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := tok.AuthCert(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tok.Login(t.Context(), tk.UserPIN); err != nil {
+		t.Fatal(err)
+	}
+	nonce, _, _ := a.Login().Challenge("browser")
+	at, err := cardauth.NewAuthToken(s, s.Certificate(), gwOrigin, nonce, "test", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok.Close()
+	b, _ := json.Marshal(at)
+	sess, err := a.Login().Login(t.Context(), "browser", b, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	card, err := cardtest.Insert(daemon.Port, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The gateway reads the card's fingerprint at the insert; give its
+	// watch time to see the card before pulling it.
+	time.Sleep(time.Second) // pcscd polls vpcd every ~400 ms: set-up of the reader, not of the code under test
+	at0 := time.Now()
+	card.Remove()
+	select {
+	case <-sess.Done:
+		t.Logf("card pulled from the gateway's own reader → session ended after %v", time.Since(at0))
+	case <-time.After(10 * time.Second):
+		t.Fatalf("pulling the card from the local reader did not end the session; log:\n%s", logs)
 	}
 }

@@ -20,7 +20,7 @@ func bridgeFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 	ca := fs.String("ca", "", "`FILE` (PEM) with the CA that issued the gateway's certificate (required)")
 	module := fs.String("module", "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so", "`PATH` of the card's PKCS#11 module")
 	reader := fs.String("reader", "", "`NAME` of the card reader to use (default: the first; see --list-readers)")
-	label := fs.String("token-label", "", "`LABEL` of the token instead of a reader (e.g. a SoftHSM2 test token)")
+	label := fs.String("token-label", "", "`LABEL` of the token holding the keys, instead of the card in the reader (a SoftHSM2 test token); the reader still tells presence")
 	listen := fs.String("listen", bridge.DefaultAddr, "`ADDR` to listen on; loopback only")
 	list := fs.Bool("list-readers", false, "list the card readers and exit")
 	return func(ctx context.Context, e *env) error {
@@ -53,9 +53,13 @@ func bridgeFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 			}
 			name = rs[0]
 		}
+		tc := token.Config{Module: *module, Reader: name, Logger: e.log}
+		if *label != "" { // the keys on a token of their own: by label; the reader only for presence
+			tc.Reader, tc.TokenLabel = "", *label
+		}
 		b, err := bridge.New(bridge.Config{
 			Gateway: *gateway, GatewayTLS: tlsconf.Client(tls.Certificate{}, roots, "", nil),
-			Cards:  bridge.TokenCards{Config: token.Config{Module: *module, Reader: name, TokenLabel: *label, Logger: e.log}},
+			Cards:  bridge.TokenCards{Config: tc},
 			Reader: bridge.PCSCReader{Monitor: mon, Name: name}, AppVersion: "clinicgw-bridge " + version, Logger: e.log,
 		})
 		if err != nil {
