@@ -23,23 +23,14 @@ import (
 var daemon *cardtest.PCSCD
 
 func TestMain(m *testing.M) {
-	code := func() int {
-		if cardtest.Available() == "" {
-			dir, err := os.MkdirTemp("", "bridge-test-")
-			if err != nil {
-				fmt.Fprintln(os.Stderr, err)
-				return 1
-			}
-			defer os.RemoveAll(dir)
-			if daemon, err = cardtest.NewPCSCD(dir); err != nil {
-				fmt.Fprintln(os.Stderr, err)
-				return 1
-			}
-			os.Setenv(cardtest.SocketEnv, daemon.Socket)
-			defer daemon.Stop()
-		}
-		return softhsm.Main(m)
-	}()
+	p, cleanup, err := cardtest.MainPCSCD()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	daemon = p
+	code := softhsm.Main(m)
+	cleanup()
 	os.Exit(code)
 }
 

@@ -25,24 +25,14 @@ const openscModule = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
 var daemon *PCSCD
 
 func TestMain(m *testing.M) {
-	code := func() int {
-		if Available() != "" {
-			return m.Run()
-		}
-		dir, err := os.MkdirTemp("", "cardtest-")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		defer os.RemoveAll(dir)
-		if daemon, err = NewPCSCD(dir); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		os.Setenv(SocketEnv, daemon.Socket)
-		defer daemon.Stop()
-		return m.Run()
-	}()
+	p, cleanup, err := MainPCSCD()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	daemon = p
+	code := m.Run()
+	cleanup()
 	os.Exit(code)
 }
 

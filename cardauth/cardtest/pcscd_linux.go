@@ -206,3 +206,24 @@ func (p *PCSCD) Logs() string {
 	}
 	return p.logs.String()
 }
+
+// MainPCSCD prepares the test process's private pcscd from a TestMain:
+// a folder, the socket's path in SocketEnv (libpcsclite reads it once per
+// process, before its first call). It is started by the tests that need
+// it (Start). With the parts missing it returns nil and a no-op cleanup,
+// and those tests skip (SkipUnlessAvailable).
+func MainPCSCD() (p *PCSCD, cleanup func(), err error) {
+	if Available() != "" {
+		return nil, func() {}, nil
+	}
+	dir, err := os.MkdirTemp("", "pcscd-test-")
+	if err != nil {
+		return nil, nil, err
+	}
+	if p, err = NewPCSCD(dir); err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	os.Setenv(SocketEnv, p.Socket)
+	return p, func() { p.Stop(); os.RemoveAll(dir) }, nil
+}

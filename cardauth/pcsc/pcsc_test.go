@@ -16,23 +16,15 @@ import (
 var daemon *cardtest.PCSCD
 
 func TestMain(m *testing.M) {
-	if cardtest.Available() == "" {
-		dir, err := os.MkdirTemp("", "pcsc-test-")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		if daemon, err = cardtest.NewPCSCD(dir); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		os.Setenv(cardtest.SocketEnv, daemon.Socket)
-		code := m.Run()
-		daemon.Stop()
-		os.RemoveAll(dir)
-		os.Exit(code)
+	p, cleanup, err := cardtest.MainPCSCD()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
-	os.Exit(m.Run())
+	daemon = p
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
 }
 
 // events runs a monitor and delivers its events on a channel.
