@@ -66,7 +66,7 @@ func (t *tx) AppendAudit(e audit.Entry) error {
 	if e.Patient != "" {
 		pb := t.bucket(bucketAuditPatient)
 		pb.FillPercent = 1
-		if err := pb.Put(key, t.s.blind(e.Patient)); err != nil {
+		if err := pb.Put(key, t.blind(e.Patient)); err != nil {
 			return fmt.Errorf("access log index: %w", err)
 		}
 	}
@@ -80,6 +80,9 @@ func (t *tx) AppendAudit(e audit.Entry) error {
 // flush seals the access log's head if this transaction moved it. Update
 // calls it after the caller's function succeeded, before the commit.
 func (t *tx) flush() error {
+	if err := t.putPending(); err != nil {
+		return err
+	}
 	if !t.headDirty {
 		return nil
 	}
@@ -129,7 +132,7 @@ func (t *tx) auditByPrefix(bucket string, prefix []byte, fn func(audit.Record) b
 // AuditByPatient calls fn for the records about one patient, oldest first.
 func (t *tx) AuditByPatient(pnr cases.Personnummer, fn func(audit.Record) bool) error {
 	var err error
-	scanPatient(t.bucket(bucketAuditPatient), t.s.blind(string(pnr)), func(key []byte) bool {
+	scanPatient(t.bucket(bucketAuditPatient), t.blind(string(pnr)), func(key []byte) bool {
 		var r audit.Record
 		if r, err = t.auditRecord(key); err != nil {
 			return false

@@ -195,6 +195,7 @@ func (db *DB) Update(ctx context.Context, fn func(cases.Tx) error) error {
 	}
 	return db.bolt.Update(func(btx *bolt.Tx) error {
 		t := db.newTx(btx)
+		defer t.stopWriter()
 		if err := fn(t); err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 )
 
@@ -55,16 +56,33 @@ func aad(dst []byte, bucket string, key []byte, header []byte) []byte {
 
 // seal encrypts plaintext for bucket/key under the active term.
 func (s *sealer) seal(bucket string, key, plaintext []byte) ([]byte, error) {
+	var nonce [nonceLen]byte
+	if err := s.nonce(nonce[:]); err != nil {
+		return nil, err
+	}
+	return s.sealWithNonce(bucket, key, nonce[:], plaintext), nil
+}
+
+// nonce fills n with a fresh random nonce.
+func (s *sealer) nonce(n []byte) error {
+	if _, err := io.ReadFull(s.rand, n); err != nil {
+		return fmt.Errorf("seal: nonce: %w", err)
+	}
+	return nil
+}
+
+// sealWithNonce encrypts plaintext for bucket/key under the active term
+// with a nonce from nonce (never used before). It is safe for concurrent
+// use.
+func (s *sealer) sealWithNonce(bucket string, key, nonce, plaintext []byte) []byte {
 	aead := s.aeads[s.active]
 	out := make([]byte, headerLen+nonceLen, sealedExtra+len(plaintext))
 	out[0] = sealFormat
 	binary.BigEndian.PutUint32(out[1:headerLen], s.active)
-	if _, err := io.ReadFull(s.rand, out[headerLen:]); err != nil {
-		return nil, fmt.Errorf("seal: nonce: %w", err)
-	}
+	copy(out[headerLen:], nonce)
 	var buf [64]byte
 	ad := aad(buf[:0], bucket, key, out[:headerLen])
-	return aead.Seal(out, out[headerLen:], plaintext, ad), nil
+	return aead.Seal(out, out[headerLen:], plaintext, ad)
 }
 
 // open decrypts a value sealed for bucket/key. It never panics on any input.
@@ -103,10 +121,14 @@ func termOf(sealed []byte) (uint32, bool) {
 // patient indexes small.
 const blindLen = 16
 
-// blind returns the keyed hash that stands for a personnummer in indexes.
-func (s *sealer) blind(pnr string) []byte {
-	m := hmac.New(sha256.New, s.index)
+// newBlinder returns the keyed hash blindWith uses.
+func (s *sealer) newBlinder() hash.Hash { return hmac.New(sha256.New, s.index) }
+
+// blindWith returns the keyed hash that stands for a personnummer in
+// indexes, computed with m, a hash from newBlinder.
+func (s *sealer) blindWith(m hash.Hash, pnr string) []byte {
+	m.Reset()
 	m.Write([]byte("clinicgw patient v1\x00"))
-	m.Write([]byte(pnr))
-	return m.Sum(nil)[:blindLen]
+	io.WriteString(m, pnr)
+	return m.Sum(make([]byte, 0, sha256.Size))[:blindLen]
 }

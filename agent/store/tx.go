@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"slices"
 	"time"
 
@@ -27,6 +28,13 @@ type tx struct {
 	// first append and sealed back once, by flush, before commit.
 	head      audit.Head
 	headDirty bool
+	// cw encodes and seals new cases on another goroutine; nil until the
+	// first Insert.
+	cw *caseWriter
+	// mac and blinds serve blind: the keyed hash, and the numbers already
+	// blinded in this transaction.
+	mac    hash.Hash
+	blinds map[string][]byte
 }
 
 func (db *DB) newTx(btx *bolt.Tx) *tx {
@@ -46,9 +54,9 @@ type indexValues struct {
 
 func (t *tx) indexValuesOf(c *cases.Case) indexValues {
 	v := indexValues{status: c.Status, assignee: c.Assignee, typ: c.Type, due: c.DueAt}
-	v.patients = append(v.patients, t.s.blind(string(c.Patient.PNR)))
+	v.patients = append(v.patients, t.blind(string(c.Patient.PNR)))
 	if c.Guardian != nil && c.Guardian.PNR != c.Patient.PNR {
-		v.patients = append(v.patients, t.s.blind(string(c.Guardian.PNR)))
+		v.patients = append(v.patients, t.blind(string(c.Guardian.PNR)))
 	}
 	return v
 }
@@ -90,6 +98,21 @@ func timeKey(t time.Time) []byte {
 	return binary.BigEndian.AppendUint64(nil, uint64(t.UnixNano()))
 }
 
+// blind returns the blinded personnummer (sealer.blindWith), with one
+// keyed hash per transaction and each number hashed once.
+func (t *tx) blind(pnr string) []byte {
+	if b, ok := t.blinds[pnr]; ok {
+		return b
+	}
+	if t.mac == nil {
+		t.mac = t.s.newBlinder()
+		t.blinds = make(map[string][]byte)
+	}
+	b := t.s.blindWith(t.mac, pnr)
+	t.blinds[pnr] = b
+	return b
+}
+
 func checkID(id cases.ID) error {
 	if id == "" || len(id) > maxIDLen {
 		return fmt.Errorf("case id must be 1 to %d bytes", maxIDLen)
@@ -101,6 +124,11 @@ func checkID(id cases.ID) error {
 func (t *tx) Case(id cases.ID) (*cases.Case, error) {
 	if err := checkID(id); err != nil {
 		return nil, cases.ErrNotFound
+	}
+	if t.pendingCase(id) {
+		if err := t.putPending(); err != nil {
+			return nil, err
+		}
 	}
 	raw := t.bucket(bucketCases).Get([]byte(id))
 	if raw == nil {
@@ -161,10 +189,10 @@ func (t *tx) Insert(c *cases.Case) error {
 	if c.Version != 1 {
 		return fmt.Errorf("insert case %s: a new case has version 1, not %d", c.ID, c.Version)
 	}
-	if t.bucket(bucketCases).Get([]byte(c.ID)) != nil {
+	if t.pendingCase(c.ID) || t.bucket(bucketCases).Get([]byte(c.ID)) != nil {
 		return fmt.Errorf("insert case %s: %w", c.ID, cases.ErrExists)
 	}
-	if err := t.putCase(c); err != nil {
+	if err := t.queueCase(c); err != nil {
 		return err
 	}
 	return t.putIndex(t.indexValuesOf(c).entries(c.ID))
@@ -174,6 +202,11 @@ func (t *tx) Insert(c *cases.Case) error {
 func (t *tx) Update(c *cases.Case) error {
 	if err := checkID(c.ID); err != nil {
 		return err
+	}
+	if t.pendingCase(c.ID) {
+		if err := t.putPending(); err != nil {
+			return err
+		}
 	}
 	raw := t.bucket(bucketCases).Get([]byte(c.ID))
 	if raw == nil {
@@ -220,7 +253,7 @@ func (t *tx) Lookup(idx cases.Index, value string, fn func(cases.ID) bool) error
 	case cases.ByType:
 		name, prefix = bucketByType, catKey([]byte(value), sep)
 	case cases.ByPatient:
-		scanPatient(t.bucket(bucketByPatient), t.s.blind(value), func(k []byte) bool { return fn(cases.ID(k)) })
+		scanPatient(t.bucket(bucketByPatient), t.blind(value), func(k []byte) bool { return fn(cases.ID(k)) })
 		return nil
 	default:
 		return fmt.Errorf("lookup: unknown index %q", idx)
@@ -249,6 +282,9 @@ func (t *tx) DueBefore(limit time.Time, fn func(cases.ID, time.Time) bool) error
 
 // Cases calls fn for every case in id order.
 func (t *tx) Cases(fn func(*cases.Case) bool) error {
+	if err := t.putPending(); err != nil {
+		return err
+	}
 	c := t.bucket(bucketCases).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		cs, err := t.decodeCase(k, v)
