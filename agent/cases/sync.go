@@ -91,41 +91,21 @@ func (s *Service) SyncCursor(ctx context.Context) (uint64, error) {
 // only and skipped, so that one bad event cannot stop the sync.
 func (s *Service) ApplyInbound(ctx context.Context, in []Inbound, cursor uint64) (ApplyReport, error) {
 	now := s.clock.Now()
-	// Validate new cases before the transaction: it may run more than once.
-	fresh := make([]*Case, len(in))
+	// New cases are validated outside the transaction (it may run more than
+	// once), a chunk at a time, by a goroutine that runs ahead of it: the
+	// transaction applies one chunk while the next is validated.
+	p := s.prepareInbound(in, now)
+	defer p.wait()
 	var rep ApplyReport
-	invalid := make([]bool, len(in))
-	for i, ev := range in {
-		if ev.Kind != InboundCreated {
-			continue
-		}
-		if ev.Submission == nil {
-			invalid[i] = true
-			continue
-		}
-		sub := *ev.Submission
-		sub.ID = ev.CaseID
-		c, err := s.newCase(sub, now)
-		if err != nil {
-			var ve *ValidationError
-			field := ""
-			if errors.As(err, &ve) {
-				field = ve.Field
-			}
-			s.log.Warn("inbound case refused", "eventId", ev.EventID, "field", field)
-			invalid[i] = true
-			continue
-		}
-		fresh[i] = c
-	}
 	err := s.store.Update(ctx, func(tx Tx) error {
 		rep = ApplyReport{}
 		for i, ev := range in {
-			if invalid[i] {
+			p.ready(i)
+			if p.invalid[i] {
 				rep.Refused++
 				continue
 			}
-			res, err := s.applyOne(tx, ev, fresh[i], now)
+			res, err := s.applyOne(tx, ev, p.fresh[i], now)
 			if err != nil {
 				return fmt.Errorf("event %s: %w", ev.EventID, err)
 			}
@@ -151,6 +131,85 @@ func (s *Service) ApplyInbound(ctx context.Context, in []Inbound, cursor uint64)
 		return ApplyReport{}, fmt.Errorf("apply central events: %w", err)
 	}
 	return rep, nil
+}
+
+// prepChunk is how many events are validated at a time ahead of the
+// transaction.
+const prepChunk = 32
+
+// prepared is a page of inbound events being validated: for each event,
+// the new case it creates or whether it is invalid, readable once ready
+// says so.
+type prepared struct {
+	fresh   []*Case
+	invalid []bool
+	chunks  []chan struct{} // closed when a chunk of prepChunk events is validated
+	done    chan struct{}   // closed when the validating goroutine has returned
+}
+
+// prepareInbound validates the new cases among in, in order: a page of one
+// chunk at once, a longer one by a goroutine that runs ahead of the
+// caller. It is the only reader of s.rand meanwhile, so a deterministic
+// source yields the same ids as it would in one goroutine.
+func (s *Service) prepareInbound(in []Inbound, now time.Time) *prepared {
+	n := (len(in) + prepChunk - 1) / prepChunk
+	p := &prepared{fresh: make([]*Case, len(in)), invalid: make([]bool, len(in)), done: make(chan struct{})}
+	validate := func(from, to int) {
+		for i := from; i < to; i++ {
+			p.fresh[i], p.invalid[i] = s.validateInbound(in[i], now)
+		}
+	}
+	if n <= 1 {
+		validate(0, len(in))
+		close(p.done)
+		return p
+	}
+	p.chunks = make([]chan struct{}, n)
+	for k := range p.chunks {
+		p.chunks[k] = make(chan struct{})
+	}
+	go func() {
+		defer close(p.done)
+		for k := range n {
+			validate(k*prepChunk, min(len(in), (k+1)*prepChunk))
+			close(p.chunks[k])
+		}
+	}()
+	return p
+}
+
+// ready waits until event i is validated.
+func (p *prepared) ready(i int) {
+	if p.chunks != nil && i%prepChunk == 0 {
+		<-p.chunks[i/prepChunk]
+	}
+}
+
+// wait waits for the validating goroutine to return.
+func (p *prepared) wait() { <-p.done }
+
+// validateInbound returns the new case a case.created event makes, or
+// reports it invalid (logged by event id). Other events need no case.
+func (s *Service) validateInbound(ev Inbound, now time.Time) (*Case, bool) {
+	if ev.Kind != InboundCreated {
+		return nil, false
+	}
+	if ev.Submission == nil {
+		return nil, true
+	}
+	sub := *ev.Submission
+	sub.ID = ev.CaseID
+	c, err := s.newCase(sub, now)
+	if err != nil {
+		var ve *ValidationError
+		field := ""
+		if errors.As(err, &ve) {
+			field = ve.Field
+		}
+		s.log.Warn("inbound case refused", "eventId", ev.EventID, "field", field)
+		return nil, true
+	}
+	return c, false
 }
 
 type applyResult int
