@@ -62,9 +62,10 @@ func (u *Uplink) fetch(ctx context.Context, cursor uint64) <-chan fetched {
 
 // pullAll pulls pages from the stored cursor until the central store has no
 // more. Each page is applied in one durable transaction, with its cursor,
-// before it is acknowledged; the next page is fetched meanwhile. A failed
-// ack is logged only: the events are stored, and the central store learns
-// the cursor with the next ack.
+// before it is acknowledged; the next page is fetched meanwhile, and the
+// acknowledgement goes while the next page is applied (one at a time). A
+// failed ack is logged only: the events are stored, and the central store
+// learns the cursor with the next ack.
 func (u *Uplink) pullAll(ctx context.Context, acked *uint64) error {
 	cursor, err := u.cfg.Cases.SyncCursor(ctx)
 	if err != nil {
@@ -72,6 +73,8 @@ func (u *Uplink) pullAll(ctx context.Context, acked *uint64) error {
 	}
 	ctx, cancel := context.WithCancel(ctx) // ends a prefetch nobody will read
 	defer cancel()
+	var ack *pendingAck
+	defer func() { ack.wait() }() // on an early return: the goroutine must end
 	next := u.fetch(ctx, cursor)
 	for next != nil {
 		var f fetched
@@ -107,17 +110,64 @@ func (u *Uplink) pullAll(ctx context.Context, acked *uint64) error {
 		u.st.Cursor = page.Cursor // stored (events) or the stored cursor asked with (none)
 		u.st.LastPull = u.cfg.Clock.Now()
 		u.mu.Unlock()
-		if page.Cursor > *acked {
-			if err := u.postAck(ctx, page.Cursor); err != nil {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				u.log.Info("ack failed; the next ack carries the cursor", "cursor", page.Cursor, "err", err)
-			} else {
-				*acked = page.Cursor
-				u.fault(FaultAcked)
-			}
+		if err := u.ackDone(ctx, &ack, acked); err != nil {
+			return err
 		}
+		if page.Cursor > *acked {
+			ack = u.startAck(ctx, page.Cursor)
+		}
+	}
+	return u.ackDone(ctx, &ack, acked)
+}
+
+// pendingAck is an acknowledgement on its way.
+type pendingAck struct {
+	cursor uint64
+	done   chan error
+}
+
+// startAck posts an ack for cursor in the background.
+func (u *Uplink) startAck(ctx context.Context, cursor uint64) *pendingAck {
+	a := &pendingAck{cursor: cursor, done: make(chan error, 1)}
+	u.wg.Add(1)
+	go func() {
+		defer u.wg.Done()
+		err := u.postAck(ctx, cursor)
+		if err == nil {
+			u.fault(FaultAcked)
+		}
+		a.done <- err
+	}()
+	return a
+}
+
+// wait waits for the ack, if any, and returns its outcome.
+func (a *pendingAck) wait() error {
+	if a == nil {
+		return nil
+	}
+	err := <-a.done
+	a.done <- err // a second wait sees the same
+	return err
+}
+
+// ackDone waits for the ack in *a, if any, and records its cursor in
+// *acked when it was taken; a failure is logged only. It returns an error
+// only when ctx ended.
+func (u *Uplink) ackDone(ctx context.Context, a **pendingAck, acked *uint64) error {
+	if *a == nil {
+		return nil
+	}
+	err := (*a).wait()
+	cursor := (*a).cursor
+	*a = nil
+	switch {
+	case err == nil:
+		*acked = max(*acked, cursor)
+	case ctx.Err() != nil:
+		return ctx.Err()
+	default:
+		u.log.Info("ack failed; the next ack carries the cursor", "cursor", cursor, "err", err)
 	}
 	return nil
 }
