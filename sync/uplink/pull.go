@@ -3,7 +3,6 @@ package uplink
 import (
 	"context"
 	"fmt"
-	"os"
 	"time"
 
 	"clinicgw/agent/cases"
@@ -79,7 +78,6 @@ func (u *Uplink) pullAll(ctx context.Context, acked *uint64) error {
 	next := u.fetch(ctx, cursor)
 	for next != nil {
 		var f fetched
-		tw := time.Now()
 		select {
 		case f = <-next:
 		case <-ctx.Done():
@@ -89,7 +87,6 @@ func (u *Uplink) pullAll(ctx context.Context, acked *uint64) error {
 			return f.err
 		}
 		page := f.page
-		dbgWait := time.Since(tw)
 		next = nil
 		if page.More {
 			next = u.fetch(ctx, page.Cursor)
@@ -102,7 +99,6 @@ func (u *Uplink) pullAll(ctx context.Context, acked *uint64) error {
 				return fmt.Errorf("store %d central events: %w", len(page.Events), err)
 			}
 			u.fault(FaultStored)
-			fmt.Fprintf(os.Stderr, "DBG wait=%v apply=%v n=%d\n", dbgWait, time.Since(start), len(page.Events))
 			u.log.Debug("central events stored", "events", len(page.Events), "applied", rep.Applied,
 				"duplicates", rep.Duplicates, "refused", rep.Refused, "cursor", page.Cursor,
 				"storeMs", time.Since(start).Milliseconds())
