@@ -85,6 +85,11 @@ func TestSignHangs(t *testing.T) {
 		t.Fatalf("hung sign: %v, want ErrTokenHung that is also ErrCardRemoved", err)
 	}
 
+	// The module is stuck: opening another token on it fails at once.
+	if _, err := open(t.Context(), tok.cfg, func() (*module, error) { return register(tok.cfg.Module, f), nil }); !errors.Is(err, ErrModuleStuck) {
+		t.Fatalf("open while a call is stuck: %v, want ErrModuleStuck", err)
+	}
+
 	calls := f.callCount()
 	if _, err := s.Sign(rand.Reader, testDigest, crypto.SHA256); !errors.Is(err, ErrTokenHung) {
 		t.Fatalf("sign after hang: %v", err)
@@ -258,6 +263,15 @@ func TestAlwaysAuthenticate(t *testing.T) {
 	f.mu.Unlock()
 	if tries != 4 {
 		t.Fatalf("%d tries left, want 4: the PIN was tried more than once", tries)
+	}
+	if tok.LoggedIn() {
+		t.Fatal("still logged in after a refused PIN (a PIV card forgets the verified PIN)")
+	}
+	if _, err := s.SignWithPIN(t.Context(), "123456", testDigest, crypto.SHA256); !errors.Is(err, ErrNotLoggedIn) {
+		t.Fatalf("sign after a refused PIN: %v, want ErrNotLoggedIn", err)
+	}
+	if err := tok.Login(t.Context(), "123456"); err != nil {
+		t.Fatal(err)
 	}
 	// The failed operation was ended: the next one works.
 	if _, err := s.SignWithPIN(t.Context(), "123456", testDigest, crypto.SHA256); err != nil {

@@ -26,7 +26,17 @@
 // the Token refuses every later call at once; ErrTokenHung counts as
 // ErrCardRemoved, which the module's removal errors (CKR_DEVICE_REMOVED,
 // CKR_TOKEN_NOT_PRESENT, CKR_SESSION_HANDLE_INVALID) also give. Close
-// never waits for a hung call.
+// never waits for a hung call. While an abandoned call is still inside
+// the module, Open fails at once with ErrModuleStuck: a hung OpenSC 0.23
+// keeps its global lock, and only a new process frees it (measured with
+// the virtual PIV card: pulling it before C_Sign hangs OpenSC every time).
+//
+// Tested with real parts: SoftHSM2 tokens with keys generated on them
+// (the softhsm subpackage), OpenSC's pkcs11-tool reading and signing on
+// the same tokens, and OpenSC's module against a virtual PIV card behind
+// a private pcscd (cardauth/cardtest): RSA and P-256 signatures, the 9C
+// key's context-specific login, lockout at the fifth wrong PIN, and the
+// hang when the card is pulled.
 //
 // KEK finds an AES key by label on the token for a store's key-encryption
 // key: Wrap and Unwrap encrypt data keys with AES-GCM on the token.

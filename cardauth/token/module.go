@@ -42,6 +42,37 @@ type module struct {
 	p     p11
 	users int          // guarded by registry.mu
 	slots map[uint]int // open Tokens per slot, guarded by registry.mu
+	stuck int          // calls abandoned at their deadline and still running, guarded by registry.mu
+}
+
+// ErrModuleStuck is returned by Open while a call abandoned at its
+// deadline (ErrTokenHung) is still running inside the module: OpenSC
+// 0.23 then holds its global lock for good, and every call would hang
+// too. If the call never returns, only a new process frees the module:
+// restart the service.
+var ErrModuleStuck = errors.New("token: the card software (PKCS#11 module) is stuck in an earlier call; remove and insert the card, and restart the service if this persists")
+
+// abandoned counts a call left running at its deadline; the returned
+// function uncounts it when the call returns at last.
+func (m *module) abandoned() (returned func()) {
+	registry.mu.Lock()
+	m.stuck++
+	registry.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			registry.mu.Lock()
+			m.stuck--
+			registry.mu.Unlock()
+		})
+	}
+}
+
+// isStuck reports whether an abandoned call still runs in the module.
+func (m *module) isStuck() bool {
+	registry.mu.Lock()
+	defer registry.mu.Unlock()
+	return m.stuck > 0
 }
 
 // registry holds the modules loaded in this process, by path.

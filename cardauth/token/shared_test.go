@@ -15,12 +15,29 @@ import (
 	"testing"
 	"time"
 
+	"clinicgw/cardauth/cardtest"
 	"clinicgw/cardauth/devpki"
 	"clinicgw/cardauth/token"
 	"clinicgw/cardauth/token/softhsm"
 )
 
-func TestMain(m *testing.M) { os.Exit(softhsm.Main(m)) }
+// pcscd is the test process's private pcscd (nil when the parts are
+// missing: the OpenSC tests then skip).
+var pcscd *cardtest.PCSCD
+
+// TestMain sets up both real-part harnesses: SoftHSM2's token folder and
+// the private pcscd's socket, which libraries read once per process.
+func TestMain(m *testing.M) {
+	p, cleanup, err := cardtest.MainPCSCD()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	pcscd = p
+	code := softhsm.Main(m)
+	cleanup()
+	os.Exit(code)
+}
 
 const (
 	hsaID   = "SE2321000016-1003"

@@ -62,7 +62,8 @@ func (s *Signer) SignContext(ctx context.Context, digest []byte, opts crypto.Sig
 // SignWithPIN signs like SignContext; when the key asks for the PIN at
 // every use, pin (the one the user gave for this operation) is given to
 // the token with a context-specific login, once. A refused PIN is a
-// *PINError. For other keys pin is not used.
+// *PINError and ends the login (a PIV card forgets the verified PIN):
+// Login again before the next signature. For other keys pin is not used.
 func (s *Signer) SignWithPIN(ctx context.Context, pin string, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
 	if pin == "" {
 		return nil, ErrPINRequired
@@ -102,6 +103,12 @@ func (s *Signer) sign(ctx context.Context, pin string, digest []byte, opts crypt
 		if always {
 			if err := p.Login(t.sess, pkcs11.CKU_CONTEXT_SPECIFIC, pin); err != nil {
 				_, _ = p.Sign(t.sess, req.data) // ends the operation; the card refuses it
+				// A refused PIN logs the user out, as on a PIV card (and
+				// OpenSC): the same state on every token.
+				_ = p.Logout(t.sess)
+				t.mu.Lock()
+				t.loggedIn = false
+				t.mu.Unlock()
 				ti, _ := p.GetTokenInfo(t.slot)
 				return t.pinError(p, err, ti)
 			}

@@ -175,6 +175,10 @@ func open(ctx context.Context, cfg Config, load func() (*module, error)) (*Token
 		if err != nil {
 			return err
 		}
+		if m.isStuck() {
+			_ = m.release()
+			return ErrModuleStuck
+		}
 		tok, err := openSlot(m, cfg)
 		if err != nil {
 			_ = m.release()
@@ -199,6 +203,11 @@ func open(ctx context.Context, cfg Config, load func() (*module, error)) (*Token
 
 func openSlot(m *module, cfg Config) (*Token, error) {
 	slots, err := m.p.GetSlotList(true)
+	for try := 0; rvIs(err, pkcs11.CKR_BUFFER_TOO_SMALL) && try < 3; try++ {
+		// A reader came or went between the two calls inside
+		// GetSlotList (count, then fill): list again.
+		slots, err = m.p.GetSlotList(true)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("token: list slots: %w", err)
 	}
@@ -307,6 +316,13 @@ func (t *Token) do(ctx context.Context, d time.Duration, op string, fn func(p p1
 	if err := t.usable(); err != nil {
 		return err
 	}
+	// A call abandoned at its deadline is counted on the module until it
+	// returns (if ever), so that Open knows the module is stuck.
+	var (
+		retMu    sync.Mutex
+		finished bool
+		returned func()
+	)
 	err, abandoned := bounded(ctx, t.cfg.Clock, d, func() error {
 		t.busy.Lock()
 		defer t.busy.Unlock()
@@ -320,9 +336,21 @@ func (t *Token) do(ctx context.Context, d time.Duration, op string, fn func(p p1
 			return fmt.Errorf("token: %s: %w (%w)", op, ErrCardRemoved, err)
 		}
 		return err
-	}, nil)
+	}, func(error) {
+		retMu.Lock()
+		defer retMu.Unlock()
+		finished = true
+		if returned != nil {
+			returned()
+		}
+	})
 	if abandoned {
 		if errors.Is(err, ErrTokenHung) {
+			retMu.Lock()
+			if !finished {
+				returned = t.mod.abandoned()
+			}
+			retMu.Unlock()
 			t.fail(ErrTokenHung)
 			t.log.Error("token call abandoned at its deadline", "slot", t.slot, "op", op, "deadline", d)
 			return ErrTokenHung
