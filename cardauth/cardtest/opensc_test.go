@@ -109,9 +109,10 @@ func TestPKCS11ToolSeesPIV(t *testing.T) {
 // cardauth/token, with the keys "on the card": the authentication
 // certificate chosen over the signing one, an RSA-2048 signature that
 // verifies, and PIN lockout (SoftHSM2 never locks): wrong PINs count down,
-// the fourth leaves the final try, the fifth locks the card. (OpenSC 0.23
-// lists this card's P-256 keys but offers no ECDSA mechanism for it, so
-// P-256 signing is proven on SoftHSM2 in cardauth/token.)
+// the fourth leaves the final try, the fifth locks the card. (With this
+// plain ATR OpenSC 0.23 takes the card for one without EC and offers no
+// ECDSA; cardauth/token's OpenSC test inserts it with an Oberthur PIV ATR
+// and signs P-256 too.)
 func TestOpenSCPathPIV(t *testing.T) {
 	SkipUnlessAvailable(t)
 	if _, err := os.Stat(openscModule); err != nil {
