@@ -14,13 +14,16 @@ import (
 // when a reader's state or the reader list differs from what the caller
 // knows, and otherwise waits for a change, the timeout or Cancel.
 type fakePCSC struct {
-	mu      sync.Mutex
-	readers map[string]bool // reader → card present
-	count   uint32          // reader-list changes, in the PnP reader's upper 16 bits
-	wake    chan struct{}
+	mu        sync.Mutex
+	readers   map[string]bool // reader → card present
+	count     uint32          // reader-list changes, in the PnP reader's upper 16 bits
+	cancelled bool            // Cancel was called: the wait in progress ends
+	wake      chan struct{}
 }
 
-func newFakePCSC() *fakePCSC { return &fakePCSC{readers: map[string]bool{}, wake: make(chan struct{}, 1)} }
+func newFakePCSC() *fakePCSC {
+	return &fakePCSC{readers: map[string]bool{}, wake: make(chan struct{}, 1)}
+}
 
 func (f *fakePCSC) poke() {
 	select {
@@ -66,6 +69,11 @@ func (f *fakePCSC) GetStatusChange(states []scard.ReaderState, timeout time.Dura
 	deadline := time.After(timeout)
 	for {
 		f.mu.Lock()
+		if f.cancelled {
+			f.cancelled = false
+			f.mu.Unlock()
+			return scard.ErrCancelled
+		}
 		changed := false
 		for i := range states {
 			s := &states[i]
@@ -100,7 +108,13 @@ func (f *fakePCSC) GetStatusChange(states []scard.ReaderState, timeout time.Dura
 	}
 }
 
-func (f *fakePCSC) Cancel() error  { f.poke(); return nil }
+func (f *fakePCSC) Cancel() error {
+	f.mu.Lock()
+	f.cancelled = true
+	f.mu.Unlock()
+	f.poke()
+	return nil
+}
 func (f *fakePCSC) Release() error { return nil }
 
 // TestHotPlug: readers plugged in and out while watching (the PnP
