@@ -49,19 +49,10 @@ func (t *tx) AppendAudit(e audit.Entry) error {
 	if err != nil {
 		return fmt.Errorf("access log: %w", err)
 	}
-	plain, err := rec.MarshalBinary()
-	if err != nil {
-		return fmt.Errorf("access log: %w", err)
-	}
 	key := seqKey(rec.Seq)
-	sealed, err := t.s.seal(bucketAudit, key, plain)
-	if err != nil {
+	// Encoded, sealed and put by the sealing goroutine (casewriter.go).
+	if err := t.queueAudit(key, rec); err != nil {
 		return err
-	}
-	b := t.bucket(bucketAudit)
-	b.FillPercent = 1 // sequence numbers only grow
-	if err := b.Put(key, sealed); err != nil {
-		return fmt.Errorf("access log: %w", err)
 	}
 	if e.Patient != "" {
 		pb := t.bucket(bucketAuditPatient)
@@ -116,6 +107,9 @@ func (t *tx) auditRecord(key []byte) (audit.Record, error) {
 }
 
 func (t *tx) auditByPrefix(bucket string, prefix []byte, fn func(audit.Record) bool) error {
+	if err := t.putPending(); err != nil {
+		return err
+	}
 	c := t.bucket(bucket).Cursor()
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 		r, err := t.auditRecord(k[len(prefix):])
@@ -131,6 +125,9 @@ func (t *tx) auditByPrefix(bucket string, prefix []byte, fn func(audit.Record) b
 
 // AuditByPatient calls fn for the records about one patient, oldest first.
 func (t *tx) AuditByPatient(pnr cases.Personnummer, fn func(audit.Record) bool) error {
+	if err := t.putPending(); err != nil {
+		return err
+	}
 	var err error
 	scanPatient(t.bucket(bucketAuditPatient), t.blind(string(pnr)), func(key []byte) bool {
 		var r audit.Record

@@ -1,53 +1,86 @@
 package store
 
 import (
-	"encoding/json"
 	"fmt"
 
+	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
 )
 
-// New cases are encoded and sealed on a second goroutine while the
-// transaction goes on: on a page of new cases from the central store that
-// is most of the work per case, and the transaction's own goroutine is the
-// one that bounds the sync's speed. Their puts still happen on the
-// transaction's goroutine, in order of Insert, before anything reads the
-// cases bucket back (Case or Update of a pending case, Cases) and before
-// the commit, so what a transaction reads and commits is unchanged. The
-// nonces are drawn on the transaction's goroutine, so the store's random
-// source is never read from two goroutines.
+// New cases and new access-log records are encoded and sealed on a second
+// goroutine while the transaction goes on: on a page of new cases from the
+// central store that is most of the work per case, and the transaction's
+// own goroutine is the one that bounds the sync's speed. Their puts still
+// happen on the transaction's goroutine, in the order they were written,
+// before anything reads the cases or the access-log bucket back (Case or
+// Update of a pending case, Cases, the access-log queries) and before the
+// commit, so what a transaction reads and commits is unchanged. The nonces
+// are drawn on the transaction's goroutine, so the store's random source is
+// never read from two goroutines. Values go to the goroutine in batches,
+// so that handing one over costs little beside sealing it.
 
-// caseJob is one new case to encode and seal.
-type caseJob struct {
-	c      *cases.Case
+// sealJob is one value to encode and seal for bucket/key.
+type sealJob struct {
+	bucket string
 	key    []byte
 	nonce  [nonceLen]byte
+	c      *cases.Case  // bucketCases: the new case
+	rec    audit.Record // bucketAudit: the record
 	sealed []byte
 	err    error
-	done   chan struct{}
 }
 
-// caseWriter is a transaction's encoding goroutine and its pending cases,
-// in order of Insert.
+// seal encodes and seals the job's value.
+func (j *sealJob) seal(s *sealer) {
+	var plain []byte
+	switch j.bucket {
+	case bucketCases:
+		plain, j.err = encodeCase(j.c)
+	default:
+		if plain, j.err = j.rec.MarshalBinary(); j.err != nil {
+			j.err = fmt.Errorf("access log: %w", j.err)
+		}
+	}
+	if j.err == nil {
+		j.sealed = s.sealWithNonce(j.bucket, j.key, j.nonce[:], plain)
+	}
+}
+
+// sealBatch is jobs handed to the goroutine at once; done is closed when
+// all are sealed.
+type sealBatch struct {
+	jobs []sealJob
+	done chan struct{}
+}
+
+// sealBatchLen is how many values go to the goroutine at once.
+const sealBatchLen = 32
+
+// caseWriter is a transaction's sealing goroutine and its pending values,
+// in order of writing.
 type caseWriter struct {
-	jobs    chan *caseJob
+	batches chan *sealBatch
 	exited  chan struct{}
-	pending []*caseJob
-	ids     map[cases.ID]bool // the pending cases' ids
+	open    *sealBatch   // not yet handed over
+	sent    []*sealBatch // handed over, not yet put
+	ids     map[cases.ID]bool
+	err     error // the first failure: the transaction is to be given up
 }
 
-// writerQueue is how many cases may wait to be encoded.
-const writerQueue = 256
+// writerQueue is how many batches may wait to be sealed.
+const writerQueue = 16
 
 func (t *tx) writer() *caseWriter {
 	if t.cw == nil {
-		w := &caseWriter{jobs: make(chan *caseJob, writerQueue), exited: make(chan struct{}), ids: make(map[cases.ID]bool)}
+		w := &caseWriter{batches: make(chan *sealBatch, writerQueue), exited: make(chan struct{}), ids: make(map[cases.ID]bool)}
 		s := t.s
 		go func() {
 			defer close(w.exited)
-			for j := range w.jobs {
-				j.sealed, j.err = sealCase(s, j.c, j.key, j.nonce[:])
-				close(j.done)
+			for b := range w.batches {
+				for i := range b.jobs {
+					b.jobs[i].seal(s)
+				}
+				close(b.done)
 			}
 		}()
 		t.cw = w
@@ -55,66 +88,100 @@ func (t *tx) writer() *caseWriter {
 	return t.cw
 }
 
-// sealCase encodes and seals a case for its key with the given nonce.
-func sealCase(s *sealer, c *cases.Case, key, nonce []byte) ([]byte, error) {
-	plain, err := json.Marshal(c)
-	if err != nil {
-		return nil, fmt.Errorf("encode case %s: %w", c.ID, err)
-	}
-	return s.sealWithNonce(bucketCases, key, nonce, plain), nil
-}
-
-// queueCase hands a new case to the encoding goroutine. c must not change
-// until the transaction ends (the cases service never changes a case it
-// has handed to the store).
-func (t *tx) queueCase(c *cases.Case) error {
+// queue adds a job, with a fresh nonce, and hands the open batch over when
+// it is full.
+func (t *tx) queue(j sealJob) error {
 	w := t.writer()
-	j := &caseJob{c: c, key: []byte(c.ID), done: make(chan struct{})}
 	if err := t.s.nonce(j.nonce[:]); err != nil {
 		return err
 	}
-	w.pending = append(w.pending, j)
-	w.ids[c.ID] = true
-	w.jobs <- j
+	if w.open == nil {
+		w.open = &sealBatch{jobs: make([]sealJob, 0, sealBatchLen), done: make(chan struct{})}
+	}
+	w.open.jobs = append(w.open.jobs, j)
+	if len(w.open.jobs) == sealBatchLen {
+		w.handOver()
+	}
 	return nil
+}
+
+// handOver sends the open batch, if any, to the goroutine.
+func (w *caseWriter) handOver() {
+	if w.open != nil && len(w.open.jobs) > 0 {
+		w.batches <- w.open
+		w.sent = append(w.sent, w.open)
+	}
+	w.open = nil
+}
+
+// queueCase hands a new case to the sealing goroutine. c must not change
+// until the transaction ends (the cases service never changes a case it
+// has handed to the store).
+func (t *tx) queueCase(c *cases.Case) error {
+	if err := t.queue(sealJob{bucket: bucketCases, key: []byte(c.ID), c: c}); err != nil {
+		return err
+	}
+	t.cw.ids[c.ID] = true
+	return nil
+}
+
+// queueAudit hands an access-log record to the sealing goroutine.
+func (t *tx) queueAudit(key []byte, rec audit.Record) error {
+	return t.queue(sealJob{bucket: bucketAudit, key: key, rec: rec})
 }
 
 // pendingCase reports whether a new case with id waits to be put.
 func (t *tx) pendingCase(id cases.ID) bool { return t.cw != nil && t.cw.ids[id] }
 
-// putPending puts every pending case, in order of Insert, waiting for
-// their encodings.
+// putPending puts every pending value, in order of writing, waiting for
+// their sealing.
 func (t *tx) putPending() error {
-	if t.cw == nil || len(t.cw.pending) == 0 {
+	if t.cw == nil {
 		return nil
 	}
 	w := t.cw
-	b := t.bucket(bucketCases)
-	b.FillPercent = 0.9 // ids are time-ordered: mostly appends
-	for i, j := range w.pending {
-		<-j.done
-		if j.err != nil {
-			w.pending = w.pending[i:]
-			return j.err
-		}
-		if err := b.Put(j.key, j.sealed); err != nil {
-			w.pending = w.pending[i:]
-			return err
-		}
-		w.pending[i] = nil
-		delete(w.ids, j.c.ID)
+	if w.err != nil {
+		return w.err
 	}
-	w.pending = w.pending[:0]
+	w.handOver()
+	for len(w.sent) > 0 {
+		b := w.sent[0]
+		<-b.done
+		for i := range b.jobs {
+			j := &b.jobs[i]
+			if j.err != nil {
+				w.err = j.err
+				return j.err
+			}
+			bk := t.bucket(j.bucket)
+			switch j.bucket {
+			case bucketCases:
+				bk.FillPercent = 0.9 // ids are time-ordered: mostly appends
+			default:
+				bk.FillPercent = 1 // sequence numbers only grow
+			}
+			if err := bk.Put(j.key, j.sealed); err != nil {
+				w.err = fmt.Errorf("%s: %w", j.bucket, err)
+				return w.err
+			}
+			if j.c != nil {
+				delete(w.ids, j.c.ID)
+			}
+			*j = sealJob{}
+		}
+		w.sent[0] = nil
+		w.sent = w.sent[1:]
+	}
 	return nil
 }
 
-// stopWriter ends the encoding goroutine, if one was started, and waits
-// for it. What is still pending is dropped with the transaction.
+// stopWriter ends the sealing goroutine, if one was started, and waits for
+// it. What is still pending is dropped with the transaction.
 func (t *tx) stopWriter() {
 	if t.cw == nil {
 		return
 	}
-	close(t.cw.jobs)
+	close(t.cw.batches)
 	<-t.cw.exited
 	t.cw = nil
 }

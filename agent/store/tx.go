@@ -154,9 +154,9 @@ func (t *tx) decodeCase(key, sealed []byte) (*cases.Case, error) {
 }
 
 func (t *tx) putCase(c *cases.Case) error {
-	plain, err := json.Marshal(c)
+	plain, err := encodeCase(c)
 	if err != nil {
-		return fmt.Errorf("encode case %s: %w", c.ID, err)
+		return err
 	}
 	sealed, err := t.s.seal(bucketCases, []byte(c.ID), plain)
 	if err != nil {

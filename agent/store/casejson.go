@@ -1,0 +1,282 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"clinicgw/agent/cases"
+)
+
+// A case record's plaintext is the case's encoding/json encoding. On the
+// sync path encoding it by reflection was the largest single cost per new
+// case, so appendCase writes the same bytes directly: the tests hold it to
+// json.Marshal byte for byte, on fixed and fuzzed cases, and fail when a
+// field is added to cases.Case or the types in it, until appendCase knows
+// of it. Records decode with json.Unmarshal as before.
+
+// encodeCase returns the JSON encoding of c, exactly as json.Marshal does.
+func encodeCase(c *cases.Case) ([]byte, error) {
+	if b, ok := appendCase(make([]byte, 0, 1024), c); ok {
+		return b, nil
+	}
+	// A time json.Marshal refuses: let it say why.
+	b, err := json.Marshal(c)
+	if err != nil {
+		return nil, fmt.Errorf("encode case %s: %w", c.ID, err)
+	}
+	return b, nil
+}
+
+// appendCase appends c's encoding to dst. It reports false, and what it
+// appended is to be discarded, when c holds a time json.Marshal refuses.
+func appendCase(dst []byte, c *cases.Case) ([]byte, bool) {
+	ok := true
+	dst = append(dst, `{"id":`...)
+	dst = appendJSONString(dst, string(c.ID))
+	dst = append(dst, `,"unit":`...)
+	dst = appendJSONString(dst, c.Unit)
+	dst = append(dst, `,"type":`...)
+	dst = appendJSONString(dst, string(c.Type))
+	dst = append(dst, `,"patient":`...)
+	dst = appendPerson(dst, &c.Patient)
+	if c.Guardian != nil {
+		dst = append(dst, `,"guardian":`...)
+		dst = appendPerson(dst, c.Guardian)
+	}
+	if len(c.Fields) > 0 {
+		dst = append(dst, `,"fields":[`...)
+		for i := range c.Fields {
+			f := &c.Fields[i]
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, `{"name":`...)
+			dst = appendJSONString(dst, f.Name)
+			dst = append(dst, `,"label":`...)
+			dst = appendJSONString(dst, f.Label)
+			dst = append(dst, `,"value":`...)
+			dst = appendJSONString(dst, f.Value)
+			dst = append(dst, '}')
+		}
+		dst = append(dst, ']')
+	}
+	dst = append(dst, `,"status":`...)
+	dst = appendJSONString(dst, string(c.Status))
+	if c.Assignee != "" {
+		dst = append(dst, `,"assignee":`...)
+		dst = appendJSONString(dst, c.Assignee)
+	}
+	dst = append(dst, `,"receivedAt":`...)
+	dst, ok = appendJSONTime(dst, c.ReceivedAt, ok)
+	dst = append(dst, `,"dueAt":`...)
+	dst, ok = appendJSONTime(dst, c.DueAt, ok)
+	if !c.AnsweredAt.IsZero() {
+		dst = append(dst, `,"answeredAt":`...)
+		dst, ok = appendJSONTime(dst, c.AnsweredAt, ok)
+	}
+	if !c.ClosedAt.IsZero() {
+		dst = append(dst, `,"closedAt":`...)
+		dst, ok = appendJSONTime(dst, c.ClosedAt, ok)
+	}
+	if len(c.Messages) > 0 {
+		dst = append(dst, `,"messages":[`...)
+		for i := range c.Messages {
+			m := &c.Messages[i]
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, `{"id":`...)
+			dst = appendJSONString(dst, m.ID)
+			dst = append(dst, `,"kind":`...)
+			dst = appendJSONString(dst, string(m.Kind))
+			dst = append(dst, `,"author":`...)
+			dst = appendJSONString(dst, m.Author)
+			dst = append(dst, `,"text":`...)
+			dst = appendJSONString(dst, m.Text)
+			if m.Signature != "" {
+				dst = append(dst, `,"signature":`...)
+				dst = appendJSONString(dst, m.Signature)
+			}
+			if m.AuthorTitle != "" {
+				dst = append(dst, `,"authorTitle":`...)
+				dst = appendJSONString(dst, m.AuthorTitle)
+			}
+			dst = append(dst, `,"at":`...)
+			dst, ok = appendJSONTime(dst, m.At, ok)
+			dst = append(dst, '}')
+		}
+		dst = append(dst, ']')
+	}
+	if len(c.History) > 0 {
+		dst = append(dst, `,"history":[`...)
+		for i := range c.History {
+			e := &c.History[i]
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, `{"at":`...)
+			dst, ok = appendJSONTime(dst, e.At, ok)
+			dst = append(dst, `,"actor":`...)
+			dst = appendJSONString(dst, e.Actor)
+			dst = append(dst, `,"action":`...)
+			dst = appendJSONString(dst, string(e.Action))
+			if e.From != "" {
+				dst = append(dst, `,"from":`...)
+				dst = appendJSONString(dst, string(e.From))
+			}
+			dst = append(dst, `,"to":`...)
+			dst = appendJSONString(dst, string(e.To))
+			if e.Assignee != "" {
+				dst = append(dst, `,"assignee":`...)
+				dst = appendJSONString(dst, e.Assignee)
+			}
+			dst = append(dst, '}')
+		}
+		dst = append(dst, ']')
+	}
+	dst = append(dst, `,"version":`...)
+	dst = appendUint(dst, c.Version)
+	return append(dst, '}'), ok
+}
+
+func appendPerson(dst []byte, p *cases.Person) []byte {
+	dst = append(dst, `{"pnr":`...)
+	dst = appendJSONString(dst, string(p.PNR))
+	dst = append(dst, `,"name":`...)
+	dst = appendJSONString(dst, p.Name)
+	return append(dst, '}')
+}
+
+func appendUint(dst []byte, v uint64) []byte {
+	var buf [20]byte
+	i := len(buf)
+	for {
+		i--
+		buf[i] = byte('0' + v%10)
+		v /= 10
+		if v == 0 {
+			break
+		}
+	}
+	return append(dst, buf[i:]...)
+}
+
+// appendJSONTime appends t as time.Time.MarshalJSON does; ok becomes false
+// where MarshalJSON fails (a year outside 0–9999, a zone offset of a day or
+// more), by the same checks on the same text.
+func appendJSONTime(dst []byte, t time.Time, ok bool) ([]byte, bool) {
+	dst = append(dst, '"')
+	n0 := len(dst)
+	dst = t.AppendFormat(dst, time.RFC3339Nano)
+	switch {
+	case dst[n0+len("9999")] != '-':
+		ok = false
+	case dst[len(dst)-1] != 'Z':
+		c := dst[len(dst)-len("Z07:00")]
+		h := dst[len(dst)-len("07:00"):]
+		if '0' <= c && c <= '9' || 10*(h[0]-'0')+(h[1]-'0') >= 24 {
+			ok = false
+		}
+	}
+	return append(dst, '"'), ok
+}
+
+const hexDigits = "0123456789abcdef"
+
+// jsonEscape marks the bytes appendJSONString cannot copy as they are in
+// valid UTF-8: what encoding/json escapes, and 0xE2, the first byte of
+// U+2028 and U+2029.
+var jsonEscape = func() (t [256]bool) {
+	for b := range 0x20 {
+		t[b] = true
+	}
+	for _, b := range []byte{'"', '\\', '<', '>', '&', 0xE2} {
+		t[b] = true
+	}
+	return t
+}()
+
+// appendJSONString appends s quoted as encoding/json quotes a string: HTML
+// characters, U+2028 and U+2029 escaped, invalid UTF-8 replaced by U+FFFD.
+func appendJSONString(dst []byte, s string) []byte {
+	if !utf8.ValidString(s) {
+		return appendJSONStringSlow(dst, s)
+	}
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if !jsonEscape[b] {
+			continue
+		}
+		if b == 0xE2 {
+			if i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xA8 || s[i+2] == 0xA9) {
+				dst = append(dst, s[start:i]...)
+				dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[s[i+2]&0xF])
+				i += 2
+				start = i + 1
+			}
+			continue
+		}
+		dst = append(dst, s[start:i]...)
+		dst = appendEscapedASCII(dst, b)
+		start = i + 1
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// appendEscapedASCII appends the escape encoding/json writes for b, an
+// ASCII byte it does not copy.
+func appendEscapedASCII(dst []byte, b byte) []byte {
+	switch b {
+	case '\\', '"':
+		return append(dst, '\\', b)
+	case '\b':
+		return append(dst, '\\', 'b')
+	case '\f':
+		return append(dst, '\\', 'f')
+	case '\n':
+		return append(dst, '\\', 'n')
+	case '\r':
+		return append(dst, '\\', 'r')
+	case '\t':
+		return append(dst, '\\', 't')
+	}
+	return append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
+}
+
+// appendJSONStringSlow is appendJSONString for a string that is not valid
+// UTF-8, rune by rune.
+func appendJSONStringSlow(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		b := s[i]
+		if b < utf8.RuneSelf {
+			if jsonEscape[b] {
+				dst = append(dst, s[start:i]...)
+				dst = appendEscapedASCII(dst, b)
+				start = i + 1
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			start = i + size
+		case r == '\u2028' || r == '\u2029':
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			start = i + size
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
