@@ -236,11 +236,12 @@ func (s *Service) applyOne(tx Tx, ev Inbound, fresh *Case, now time.Time) (apply
 		if !errors.Is(err, ErrNotFound) {
 			return refused, err
 		}
-		c := cloneCase(fresh)
-		if err := tx.Insert(c); err != nil {
+		// fresh is the store's to keep: nothing here changes it after
+		// validation, and a second run of fn hands over the same value.
+		if err := tx.Insert(fresh); err != nil {
 			return refused, err
 		}
-		return applied, tx.AppendAudit(s.entry(now, Actor{Kind: System}, Receive, c, audit.Allowed))
+		return applied, tx.AppendAudit(s.entry(now, Actor{Kind: System}, Receive, fresh, audit.Allowed))
 	}
 	var cmd Command
 	switch ev.Kind {
