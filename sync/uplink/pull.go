@@ -1,6 +1,7 @@
 package uplink
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -47,25 +48,120 @@ type fetched struct {
 	err  error
 }
 
-// fetch gets the page after cursor in the background. The channel has room
-// for the result, so the goroutine never waits for a reader.
-func (u *Uplink) fetch(ctx context.Context, cursor uint64) <-chan fetched {
-	c := make(chan fetched, 1)
+// Pages are fetched ahead of the store, up to prefetchPages of them, and
+// the pages that are already here when the store is free are applied
+// together, up to mergeEvents events, in one transaction: when the store
+// is the slower side, as on a backlog, a commit (two fdatasyncs) serves
+// several pages; when it keeps up, each page goes alone at once.
+const (
+	prefetchPages = 3
+	mergeEvents   = prefetchPages * wire.MaxInboxLimit
+)
+
+// prefetch fetches the pages after cursor, in order, until the central
+// store has no more, a fetch fails (the last item then carries the error)
+// or ctx ends. The channel is closed after the last item.
+func (u *Uplink) prefetch(ctx context.Context, cursor uint64) <-chan fetched {
+	c := make(chan fetched, prefetchPages-1) // one more is held by the send
 	u.wg.Add(1)
 	go func() {
 		defer u.wg.Done()
-		page, err := u.getInbox(ctx, wire.InboxQuery{After: cursor, Limit: u.cfg.PageSize})
-		c <- fetched{page, err}
+		defer close(c)
+		for {
+			page, err := u.getInbox(ctx, wire.InboxQuery{After: cursor, Limit: u.cfg.PageSize})
+			select {
+			case c <- fetched{page, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil || !page.More {
+				return
+			}
+			cursor = page.Cursor
+		}
 	}()
 	return c
 }
 
+// pageQueue is the prefetched pages, with one taken out and put back when
+// it would have made a merge too large.
+type pageQueue struct {
+	c    <-chan fetched
+	held *fetched
+}
+
+// next waits for the next page; false when there are no more.
+func (q *pageQueue) next(ctx context.Context) (fetched, bool, error) {
+	if f := q.held; f != nil {
+		q.held = nil
+		return *f, true, nil
+	}
+	select {
+	case f, ok := <-q.c:
+		if !ok {
+			return fetched{}, false, ctx.Err()
+		}
+		return f, true, nil
+	case <-ctx.Done():
+		return fetched{}, false, ctx.Err()
+	}
+}
+
+// ready returns the next page if it is already fetched.
+func (q *pageQueue) ready() (fetched, bool) {
+	if f := q.held; f != nil {
+		q.held = nil
+		return *f, true
+	}
+	select {
+	case f, ok := <-q.c:
+		return f, ok
+	default:
+		return fetched{}, false
+	}
+}
+
+// nextPages waits for the next page and takes the ones after it that are
+// already fetched, while they add up to at most mergeEvents events: their
+// events, and the last one's cursor and more. A fetch failure after the
+// first page is returned as later, to be reported once the pages before it
+// are stored. ok is false when there are no more pages.
+func (q *pageQueue) nextPages(ctx context.Context) (merged wire.InboxPage, later error, ok bool, err error) {
+	f, ok, err := q.next(ctx)
+	if !ok || err != nil || f.err != nil {
+		return wire.InboxPage{}, nil, false, cmp.Or(err, f.err)
+	}
+	merged = f.page
+	own := false // merged.Events is a copy, safe to append to
+	for merged.More {
+		g, ok := q.ready()
+		switch {
+		case !ok:
+			return merged, nil, true, nil
+		case g.err != nil:
+			return merged, g.err, true, nil
+		case len(merged.Events)+len(g.page.Events) > mergeEvents:
+			q.held = &g
+			return merged, nil, true, nil
+		}
+		if len(g.page.Events) > 0 {
+			if !own {
+				merged.Events, own = append(make([]wire.Event, 0, mergeEvents), merged.Events...), true
+			}
+			merged.Events = append(merged.Events, g.page.Events...)
+		}
+		merged.Cursor, merged.More = g.page.Cursor, g.page.More
+	}
+	return merged, nil, true, nil
+}
+
 // pullAll pulls pages from the stored cursor until the central store has no
-// more. Each page is applied in one durable transaction, with its cursor,
-// before it is acknowledged; the next page is fetched meanwhile, and the
-// acknowledgement goes while the next page is applied (one at a time). A
-// failed ack is logged only: the events are stored, and the central store
-// learns the cursor with the next ack.
+// more. The pages are applied, a page or several at a time, each time in
+// one durable transaction with the cursor, before they are acknowledged;
+// later pages are fetched meanwhile, and the acknowledgement goes while the
+// next pages are applied (one at a time). A failed ack is logged only: the
+// events are stored, and the central store learns the cursor with the next
+// ack.
 func (u *Uplink) pullAll(ctx context.Context, acked *uint64) error {
 	cursor, err := u.cfg.Cases.SyncCursor(ctx)
 	if err != nil {
@@ -75,21 +171,14 @@ func (u *Uplink) pullAll(ctx context.Context, acked *uint64) error {
 	defer cancel()
 	var ack *pendingAck
 	defer func() { ack.wait() }() // on an early return: the goroutine must end
-	next := u.fetch(ctx, cursor)
-	for next != nil {
-		var f fetched
-		select {
-		case f = <-next:
-		case <-ctx.Done():
-			return ctx.Err()
+	pages := &pageQueue{c: u.prefetch(ctx, cursor)}
+	for {
+		page, later, ok, err := pages.nextPages(ctx)
+		if err != nil {
+			return err
 		}
-		if f.err != nil {
-			return f.err
-		}
-		page := f.page
-		next = nil
-		if page.More {
-			next = u.fetch(ctx, page.Cursor)
+		if !ok {
+			break
 		}
 		if len(page.Events) > 0 {
 			u.fault(FaultReceived)
@@ -115,6 +204,12 @@ func (u *Uplink) pullAll(ctx context.Context, acked *uint64) error {
 		}
 		if page.Cursor > *acked {
 			ack = u.startAck(ctx, page.Cursor)
+		}
+		if later != nil {
+			if err := u.ackDone(ctx, &ack, acked); err != nil {
+				return err
+			}
+			return later
 		}
 	}
 	return u.ackDone(ctx, &ack, acked)
