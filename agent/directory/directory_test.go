@@ -3,10 +3,7 @@ package directory
 import (
 	"bytes"
 	"errors"
-	"fmt"
-	"os"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -15,31 +12,18 @@ import (
 
 const unit = "SE2321000016-E001"
 
-func day(s string) time.Time {
-	t, err := time.ParseInLocation(time.DateOnly, s, cases.Stockholm())
+// at is a moment in Swedish time, "2006-01-02 15:04".
+func at(s string) time.Time {
+	t, err := time.ParseInLocation("2006-01-02 15:04", s, cases.Stockholm())
 	if err != nil {
 		panic(err)
 	}
 	return t
 }
 
-func sample(t testing.TB) *Directory {
-	t.Helper()
-	f, err := os.Open("testdata/directory.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	d, err := Parse(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
-
 func TestAccess(t *testing.T) {
 	d := sample(t)
-	now := day("2026-05-04").Add(10 * time.Hour)
+	now := at("2026-05-04 10:00")
 	for _, tc := range []struct {
 		name string
 		id   string
@@ -48,15 +32,21 @@ func TestAccess(t *testing.T) {
 		err  error
 	}{
 		{"open-ended commission", "SE2321000016-1001", unit, now, nil},
-		{"last day of the commission", "SE2321000016-1002", unit, day("2026-12-31").Add(23*time.Hour + 59*time.Minute), nil},
-		{"the day after it ended", "SE2321000016-1002", unit, day("2027-01-01"), ErrNoCommission},
-		{"on leave keeps access", "SE2321000016-1002", unit, day("2026-07-15"), nil},
-		{"first day of the commission", "SE2321000016-1003", unit, day("2026-04-01"), nil},
-		{"the day before it starts", "SE2321000016-1003", unit, day("2026-03-31").Add(23 * time.Hour), ErrNoCommission},
-		{"administration purpose alone is not enough", "SE2321000016-1005", unit, now, nil},
+		{"last minute of the last day", "SE2321000016-1002", unit, at("2026-12-31 23:59"), nil},
+		{"the day after the last day", "SE2321000016-1002", unit, at("2027-01-01 00:00"), ErrNoCommission},
+		{"on leave keeps access", "SE2321000016-1002", unit, at("2026-07-15 09:00"), nil},
+		{"first minute of the first day", "SE2321000016-1003", unit, at("2026-04-01 00:00"), nil},
+		{"the last minute before the first day", "SE2321000016-1003", unit, at("2026-03-31 23:59"), ErrNoCommission},
+		{"first day at UTC midnight is still the day before in Sweden", "SE2321000016-1003", unit, time.Date(2026, 3, 31, 21, 59, 0, 0, time.UTC), ErrNoCommission},
+		{"last day is the 23-hour day of the DST change", "SE2321000016-1010", unit, at("2026-03-29 23:59"), nil},
+		{"the day after the DST change", "SE2321000016-1010", unit, at("2026-03-30 00:00"), ErrNoCommission},
+		{"both purposes", "SE2321000016-1005", unit, now, nil},
+		{"Administration only", "SE2321000016-1008", unit, now, ErrNoCommission},
 		{"another unit's commission", "SE2321000016-1006", unit, now, ErrNoCommission},
 		{"asked for another unit", "SE2321000016-1001", "SE2321000016-E999", now, ErrNoCommission},
+		{"the other unit's own person", "SE2321000016-1006", "SE2321000016-E999", now, nil},
 		{"not in the directory", "SE2321000016-9999", unit, now, ErrUnknownPerson},
+		{"empty HSA-ID", "", unit, now, ErrUnknownPerson},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, err := d.Access(tc.id, tc.unit, tc.at)
@@ -64,161 +54,184 @@ func TestAccess(t *testing.T) {
 				t.Fatalf("Access = %v, want %v", err, tc.err)
 			}
 			if err == nil && p.HSAID != tc.id {
-				t.Errorf("person %s", p.HSAID)
+				t.Errorf("Access returned %s", p.HSAID)
 			}
 		})
 	}
-	// Eva has both purposes; a person with only Administration is refused.
-	only := strings.Replace(readSample(t), `{"unit": "SE2321000016-E001", "purpose": "Vård och behandling", "validFrom": "2025-01-01"}]},
-    {"hsaId": "SE2321000016-1006"`, `{"unit": "SE2321000016-E001", "purpose": "Administration", "validFrom": "2025-01-02"}]},
-    {"hsaId": "SE2321000016-1006"`, 1)
-	d2, err := Parse(strings.NewReader(only))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d2.Access("SE2321000016-1005", unit, now); !errors.Is(err, ErrNoCommission) {
-		t.Errorf("administration only: %v", err)
-	}
 }
 
-func readSample(t testing.TB) string {
-	b, err := os.ReadFile("testdata/directory.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
-func TestCliniciansAndLeave(t *testing.T) {
-	d := sample(t)
-	at := day("2026-07-15")
-	var got []string
-	for _, p := range d.Clinicians(unit, at) {
-		got = append(got, fmt.Sprintf("%s leave=%v", p.Surname, p.OnLeave(at)))
-	}
-	want := []string{"Andersson leave=false", "Berg leave=true", "Carlsson leave=false"}
-	if !slices.Equal(got, want) {
-		t.Errorf("clinicians %v, want %v", got, want)
-	}
-	if p, _ := d.Lookup("SE2321000016-1002"); p.OnLeave(day("2026-08-01")) || !p.OnLeave(day("2026-07-31").Add(23*time.Hour)) {
-		t.Error("leave's last day is wrong")
-	}
-}
-
-func TestParseRefuses(t *testing.T) {
-	person := `{"hsaId": "SE2321000016-1001", "givenName": "Anna", "surname": "Andersson", "title": "Sjuksköterska", "roles": ["clinician"], "commissions": []}`
+func TestOnLeave(t *testing.T) {
+	p, _ := sample(t).Lookup("SE2321000016-1002") // leave 2026-07-01 to 2026-07-31
 	for _, tc := range []struct {
-		name, file string
-		want       []string
+		at   string
+		want bool
 	}{
-		{"not JSON", `{"version": 1,`, []string{"not JSON"}},
-		{"unknown member", `{"version": 1, "people": [], "extra": 1}`, []string{"unknown field"}},
-		{"wrong version", `{"version": 2, "people": []}`, []string{"version 2"}},
-		{"wrong type", `{"version": "1", "people": []}`, []string{"version", "expected int"}},
-		{"trailing data", `{"version": 1, "people": []} {}`, []string{"data after"}},
-		{"duplicate", `{"version": 1, "people": [` + person + `,` + person + `]}`, []string{"people[1] (SE2321000016-1001)", "twice"}},
-		{"bad HSA-ID, name never echoed", `{"version": 1, "people": [` + strings.Replace(person, "SE2321000016-1001", "Anna Andersson 19800517-9806", 1) + `]}`, []string{"people[0] (malformed HSA-ID)", "hsaId"}},
-		{"unknown role", `{"version": 1, "people": [` + strings.Replace(person, `"clinician"`, `"surgeon"`, 1) + `]}`, []string{"unknown role \"surgeon\""}},
-		{"no role", `{"version": 1, "people": [` + strings.Replace(person, `["clinician"]`, `[]`, 1) + `]}`, []string{"roles: at least one"}},
-		{"title is an HSA-ID", `{"version": 1, "people": [` + strings.Replace(person, `"Sjuksköterska"`, `"SE2321000016-1001"`, 1) + `]}`, []string{"title"}},
-		{"bad date", `{"version": 1, "people": [` + strings.Replace(person, `[]}`, `[{"unit":"SE2321000016-E001","purpose":"Vård och behandling","validFrom":"1 maj"}]}`, 1) + `]}`, []string{"YYYY-MM-DD"}},
-		{"to before from", `{"version": 1, "people": [` + strings.Replace(person, `[]}`, `[{"unit":"SE2321000016-E001","purpose":"Vård och behandling","validFrom":"2026-05-01","validTo":"2026-04-01"}]}`, 1) + `]}`, []string{"validTo is before validFrom"}},
-		{"multi-line name", `{"version": 1, "people": [` + strings.Replace(person, `"Anna"`, `"Anna\nforged"`, 1) + `]}`, []string{"givenName"}},
-		{"not UTF-8", "{\"version\": 1, \"people\": [\xff]}", []string{"UTF-8"}},
+		{"2026-06-30 23:59", false},
+		{"2026-07-01 00:00", true},
+		{"2026-07-31 23:59", true},
+		{"2026-08-01 00:00", false},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := Parse(strings.NewReader(tc.file))
-			if err == nil {
-				t.Fatal("accepted")
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q lacks %q", err, w)
+		if got := p.OnLeave(at(tc.at)); got != tc.want {
+			t.Errorf("OnLeave(%s) = %v, want %v", tc.at, got, tc.want)
+		}
+	}
+}
+
+// TestClinicians: the assign list has the clinicians with access, in
+// Swedish order (Å before Ä, both after Z), people on leave marked.
+func TestClinicians(t *testing.T) {
+	d := sample(t)
+	type row struct {
+		id    string
+		leave bool
+	}
+	var got []row
+	for _, a := range d.Clinicians(unit, at("2026-05-04 10:00")) {
+		got = append(got, row{a.Person.HSAID, a.OnLeave})
+	}
+	want := []row{
+		{"SE2321000016-1001", false}, // Andersson
+		{"SE2321000016-1002", false}, // Berg
+		{"SE2321000016-1003", false}, // Carlsson
+		{"SE2321000016-1007", false}, // Åström
+		{"SE2321000016-1009", true},  // Älvdal, on leave
+	} // not Fors (another unit), Zetterlund (Administration only), Öberg (ended), Dahl and Ek (not clinicians)
+	if !slices.Equal(got, want) {
+		t.Errorf("Clinicians = %v\nwant %v", got, want)
+	}
+	var all []string
+	for _, p := range d.People() {
+		all = append(all, p.Surname)
+	}
+	if wantAll := []string{"Andersson", "Berg", "Carlsson", "Dahl", "Ek", "Fors", "Zetterlund", "Åström", "Älvdal", "Öberg"}; !slices.Equal(all, wantAll) {
+		t.Errorf("People by surname %v, want %v", all, wantAll)
+	}
+}
+
+func TestSwedishOrder(t *testing.T) {
+	names := []string{"öst", "Zorn", "Ärlig", "åberg", "Ekström", "Éclair", "Eklund", "Müller", "Myhr", "Mørk", "Mörk", "Ødegaard", "Ådahl"}
+	slices.SortStableFunc(names, func(a, b string) int { return cmp(swedishKey(a), swedishKey(b)) })
+	want := []string{"Éclair", "Eklund", "Ekström", "Myhr", "Müller", "Mørk", "Mörk", "Zorn", "åberg", "Ådahl", "Ärlig", "Ødegaard", "öst"}
+	if !slices.Equal(names, want) {
+		t.Errorf("sorted %v\nwant   %v", names, want)
+	}
+}
+
+func cmp(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// TestRevoked: who must lose their sessions when the directory changes.
+func TestRevoked(t *testing.T) {
+	now := at("2026-05-04 10:00")
+	old := sample(t)
+	edit := func(id string, f func(p *Person)) func(*File) {
+		return func(file *File) {
+			for i := range file.People {
+				if file.People[i].HSAID == id {
+					f(&file.People[i])
 				}
 			}
-			if strings.Contains(err.Error(), "Andersson") || strings.Contains(err.Error(), "19800517") {
-				t.Errorf("error carries personal data: %v", err)
+		}
+	}
+	remove := func(id string) func(*File) {
+		return func(file *File) {
+			file.People = slices.DeleteFunc(file.People, func(p Person) bool { return p.HSAID == id })
+		}
+	}
+	dayBefore := Date{Time: at("2026-05-03 00:00")}
+	for _, tc := range []struct {
+		name   string
+		change func(*File)
+		want   []string
+	}{
+		{"no change", func(*File) {}, nil},
+		{"commission removed", edit("SE2321000016-1001", func(p *Person) { p.Commissions = nil }), []string{"SE2321000016-1001"}},
+		{"commission ended yesterday", edit("SE2321000016-1001", func(p *Person) { p.Commissions[0].ValidTo = &dayBefore }), []string{"SE2321000016-1001"}},
+		{"purpose changed", edit("SE2321000016-1001", func(p *Person) { p.Commissions[0].Purpose = "Administration" }), []string{"SE2321000016-1001"}},
+		{"moved to another unit", edit("SE2321000016-1001", func(p *Person) { p.Commissions[0].Unit = "SE2321000016-E999" }), []string{"SE2321000016-1001"}},
+		{"one of two commissions removed, the one that gives access", edit("SE2321000016-1005", func(p *Person) { p.Commissions = p.Commissions[:1] }), []string{"SE2321000016-1005"}},
+		{"one of two commissions removed, the other", edit("SE2321000016-1005", func(p *Person) { p.Commissions = p.Commissions[1:] }), nil},
+		{"person removed", remove("SE2321000016-1004"), []string{"SE2321000016-1004"}},
+		{"role lost", edit("SE2321000016-1005", func(p *Person) { p.Roles = []cases.Role{cases.UnitAdmin} }), []string{"SE2321000016-1005"}},
+		{"role swapped", edit("SE2321000016-1004", func(p *Person) { p.Roles = []cases.Role{cases.Clinician} }), []string{"SE2321000016-1004"}},
+		{"role gained", edit("SE2321000016-1001", func(p *Person) { p.Roles = append(p.Roles, cases.Distributor) }), nil},
+		{"title changed", edit("SE2321000016-1001", func(p *Person) { p.Title = "Specialistsjuksköterska" }), nil},
+		{"leave added", edit("SE2321000016-1001", func(p *Person) { p.Leave = []Period{{From: dayBefore, To: dayBefore}} }), nil},
+		{"person without access removed", remove("SE2321000016-1006"), nil},
+		{"person whose commission ended removed", remove("SE2321000016-1010"), nil},
+		{"person added", func(f *File) {
+			p := f.People[0]
+			p.HSAID = "SE2321000016-1099"
+			f.People = append(f.People, p)
+		}, nil},
+		{"several at once", func(f *File) {
+			remove("SE2321000016-1002")(f)
+			edit("SE2321000016-1007", func(p *Person) { p.Commissions[0].ValidFrom = Date{Time: at("2026-06-01 00:00")} })(f)
+		}, []string{"SE2321000016-1002", "SE2321000016-1007"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := sampleFile(t)
+			tc.change(&f)
+			new, err := Parse(bytes.NewReader(marshal(t, f)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := Revoked(old, new, unit, now); !slices.Equal(got, tc.want) {
+				t.Errorf("Revoked = %v, want %v", got, tc.want)
 			}
 		})
 	}
-	if _, err := Parse(bytes.NewReader(make([]byte, MaxFileSize+1))); err == nil || !strings.Contains(err.Error(), "larger than") {
-		t.Errorf("oversize: %v", err)
+	if got := Revoked(nil, old, unit, now); got != nil {
+		t.Errorf("Revoked from nothing = %v", got)
+	}
+	want := []string{"SE2321000016-1001", "SE2321000016-1002", "SE2321000016-1003", "SE2321000016-1004", "SE2321000016-1005", "SE2321000016-1007", "SE2321000016-1009"}
+	if got := Revoked(old, nil, unit, now); !slices.Equal(got, want) {
+		t.Errorf("Revoked to nothing = %v, want %v", got, want)
 	}
 }
 
-func TestRevoked(t *testing.T) {
-	old := sample(t)
-	now := day("2026-05-04")
-	text := readSample(t)
-	// Anna's commission removed, Bertil loses nothing, David demoted to
-	// no role distributor → clinician, Cecilia removed entirely.
-	text = strings.Replace(text, `"roles": ["clinician"],
-     "commissions": [{"unit": "SE2321000016-E001", "purpose": "Vård och behandling", "validFrom": "2025-01-01"}]},`, `"roles": ["clinician"],
-     "commissions": []},`, 1)
-	text = strings.Replace(text, `"roles": ["distributor"]`, `"roles": ["clinician"]`, 1)
-	i := strings.Index(text, `    {"hsaId": "SE2321000016-1003"`)
-	j := strings.Index(text, `    {"hsaId": "SE2321000016-1004"`)
-	text = text[:i] + text[j:]
-	new, err := Parse(strings.NewReader(text))
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := Revoked(old, new, unit, now)
-	want := []string{"SE2321000016-1001", "SE2321000016-1003", "SE2321000016-1004"}
-	if !slices.Equal(got, want) {
-		t.Errorf("Revoked = %v, want %v", got, want)
-	}
-	if r := Revoked(old, old, unit, now); len(r) != 0 {
-		t.Errorf("no change revoked %v", r)
-	}
-}
-
-func FuzzParse(f *testing.F) {
-	b, err := os.ReadFile("testdata/directory.json")
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Add(b)
-	f.Add([]byte(`{"version":1,"people":[]}`))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		d, err := Parse(bytes.NewReader(data))
-		if err != nil {
-			return
-		}
-		for _, p := range d.sorted {
-			if _, ok := d.Lookup(p.HSAID); !ok {
-				t.Fatal("a parsed person cannot be looked up")
-			}
-			_, _ = d.Access(p.HSAID, unit, time.Now())
-		}
-	})
-}
-
+// BenchmarkAccess: the check every request makes, in a directory of 5,000.
 func BenchmarkAccess(b *testing.B) {
-	d := sample(b)
-	now := time.Now()
+	d, err := Parse(bytes.NewReader(fileOf(5000)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := at("2026-05-04 10:00")
+	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := d.Access("SE2321000016-1001", unit, now); err != nil {
+		if _, err := d.Access("SE2321000016-P04999", unit, now); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
 
-func BenchmarkParse5000(b *testing.B) {
-	var sb strings.Builder
-	sb.WriteString(`{"version":1,"people":[`)
-	for i := range 5000 {
-		if i > 0 {
-			sb.WriteByte(',')
+// TestPurposeNFD: "Vård och behandling" with å written as a and a
+// combining ring (Unicode NFD) is the same purpose; other spellings are not.
+func TestPurposeNFD(t *testing.T) {
+	for _, tc := range []struct {
+		purpose string
+		err     error
+	}{
+		{"Va\u030ard och behandling", nil},
+		{"vård och behandling", ErrNoCommission},
+		{"Vård och behandling ", ErrNoCommission},
+		{"Vard och behandling", ErrNoCommission},
+	} {
+		f := sampleFile(t)
+		f.People[0].Commissions[0].Purpose = tc.purpose
+		d, err := Parse(bytes.NewReader(marshal(t, f)))
+		if err != nil {
+			t.Fatal(err)
 		}
-		fmt.Fprintf(&sb, `{"hsaId":"SE2321000016-P%05d","givenName":"Test","surname":"Person%d","title":"Sjuksköterska","email":"p%d@example.invalid","roles":["clinician"],"commissions":[{"unit":"%s","purpose":"Vård och behandling","validFrom":"2025-01-01"}]}`, i, i, i, unit)
-	}
-	sb.WriteString(`]}`)
-	data := []byte(sb.String())
-	b.SetBytes(int64(len(data)))
-	for b.Loop() {
-		if _, err := Parse(bytes.NewReader(data)); err != nil {
-			b.Fatal(err)
+		if _, err := d.Access("SE2321000016-1001", unit, now); !errors.Is(err, tc.err) {
+			t.Errorf("purpose %q: Access = %v, want %v", tc.purpose, err, tc.err)
 		}
 	}
 }

@@ -2,22 +2,52 @@
 // unit, with name, title, e-mail, mobile, roles, commissions and leave,
 // read from the file region IT exports and kept current as it changes.
 //
-// The file is JSON, version 1 (testdata/directory.json is an example):
+// # The file
+//
+// JSON, UTF-8, at most 16 MiB, one object; testdata/directory.json is an
+// example with synthetic people:
 //
 //	{"version": 1, "people": [{
-//	    "hsaId": "SE2321000016-1001", "givenName": "…", "surname": "…",
-//	    "title": "Distriktssköterska", "email": "…", "mobile": "+4670…",
-//	    "roles": ["clinician"],                  // distributor, clinician, unit-admin, auditor
-//	    "commissions": [{"unit": "SE2321000016-E001", "purpose": "Vård och behandling",
-//	                     "validFrom": "2026-01-01", "validTo": "2026-12-31"}],
-//	    "leave": [{"from": "2026-07-01", "to": "2026-07-31"}]}]}
+//	    "hsaId": "SE2321000016-1001",            // the person's HSA-ID, unique in the file
+//	    "givenName": "…", "surname": "…",        // one line each, 1–100 characters
+//	    "title": "Distriktssköterska",           // shown to patients with answers
+//	    "email": "…@region.se", "mobile": "+4670…", // optional
+//	    "roles": ["clinician"],                  // one or more of distributor, clinician, unit-admin, auditor
+//	    "commissions": [{                        // medarbetaruppdrag
+//	        "unit": "SE2321000016-E001",         // the care unit's HSA-ID
+//	        "purpose": "Vård och behandling",    // only this purpose gives access
+//	        "validFrom": "2026-01-01",           // first day, Swedish time
+//	        "validTo": "2026-12-31"}],           // last day, included; optional: until further notice
+//	    "leave": [{"from": "2026-07-01", "to": "2026-07-31"}]}]} // optional, both days included
 //
-// Only a commission for the unit with the purpose "Vård och behandling",
-// valid today, gives access. Leave does not end access; it tells the
-// distributor whom not to assign. A reload is two-phase: the new file is
-// read and checked in full before it replaces the old directory; a file
-// that fails keeps the old one and says why (by entry number and HSA-ID,
-// never by name). Revoked lists who lost access in a reload, so their
-// sessions can end; callers check Access on every request, so a
-// commission that runs out ends access without a file change.
+// Decoding is strict: an unknown member, a wrong type, data after the
+// object, an empty "people" list, a duplicate or malformed HSA-ID, an
+// unknown role or a period that ends before it starts refuses the whole
+// file. The error lists the problems by entry number and HSA-ID
+// ("people[3] (SE2321000016-1004): roles[0]: unknown role …") and never
+// repeats a name or another value from the file (checklist LG3), so it
+// can be logged and shown on the status page as it is.
+//
+// # Access
+//
+// Directory.Access lets a person in only with a commission for the unit
+// with the purpose "Vård och behandling" valid at that moment. Leave does
+// not end access; it tells the distributor whom not to assign
+// (Directory.Clinicians lists clinicians with leave marked). Callers check
+// Access on every request (a map lookup, tens of nanoseconds), so a
+// commission that runs out ends access at once, without a file change.
+//
+// # Reloads
+//
+// A Watcher keeps the directory current. It watches the file's folder
+// with fsnotify (export tools and editors replace files by rename, remove
+// and create, or truncate and write), lets a burst of events settle, and
+// also reads the file every minute (network shares, where inotify sees no
+// remote change). A reload is two-phase: the new file is read and checked
+// in full before it replaces the directory in use; a file that fails keeps
+// the old one, and the reason is logged once and kept in Status and
+// LastError. A file whose content is that of the directory in use changes
+// nothing. After a change, OnChange gets the old and new directories;
+// Revoked lists who lost access, or a role, so that their sessions end
+// within the reload time (checklist AU6).
 package directory

@@ -3,9 +3,12 @@ package directory
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -22,115 +25,353 @@ func (l *lockedBuffer) Write(p []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.b.Write(p)
 }
-func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
-// TestWatch: a real fsnotify watch on a temp folder. Every way region IT's
-// tools replace a file is seen; a broken file keeps the old directory and
-// says why; a removed commission shows in Revoked at the change.
-func TestWatch(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "hsa.json")
-	good := readSample(t)
-	if err := os.WriteFile(path, []byte(good), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	changes := make(chan []string, 10)
-	refused := make(chan error, 10)
-	logs := &lockedBuffer{}
-	now := day("2026-05-04")
-	w, err := Load(path, Options{Logger: slog.New(slog.NewJSONHandler(logs, nil)), Debounce: 20 * time.Millisecond,
-		OnChange:  func(old, new *Directory) { changes <- Revoked(old, new, unit, now) },
-		OnRefused: func(err error) { refused <- err }})
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+type fakeClock struct{ t time.Time }
+
+func (c fakeClock) Now() time.Time { return c.t }
+
+// harness runs a Watcher on a real file in a temp folder with a real
+// fsnotify watch, and reports every read of the file and every change.
+type harness struct {
+	w        *Watcher
+	outcomes chan outcome
+	changes  chan []string // Revoked(old, new) at each OnChange
+	refusals chan error
+	logs     *lockedBuffer
+}
+
+var now = at("2026-05-04 10:00")
+
+// watch starts a harness on path; tick, if not nil, replaces the poll
+// ticker, and prepare runs after the watch is set, before it runs.
+func watch(t *testing.T, path string, tick chan time.Time, prepare func(*Watcher)) *harness {
+	t.Helper()
+	h := &harness{outcomes: make(chan outcome, 100), changes: make(chan []string, 100), refusals: make(chan error, 100), logs: &lockedBuffer{}}
+	w, err := Load(path, Options{
+		Clock:     fakeClock{now},
+		Logger:    slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Debounce:  50 * time.Millisecond,
+		Poll:      -1,
+		OnChange:  func(old, new *Directory) { h.changes <- Revoked(old, new, unit, now) },
+		OnRefused: func(err error) { h.refusals <- err },
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- w.Run(ctx) }()
-	defer func() { cancel(); <-done }()
-	waitWatched(t, logs)
-
-	withoutAnna := strings.Replace(good, `"SE2321000016-1001"`, `"SE2321000016-1099"`, 1)
-	expect := func(what string, want []string) {
-		t.Helper()
-		select {
-		case got := <-changes:
-			if strings.Join(got, ",") != strings.Join(want, ",") {
-				t.Errorf("%s: revoked %v, want %v", what, got, want)
-			}
-		case err := <-refused:
-			t.Fatalf("%s: refused: %v", what, err)
-		case <-time.After(10 * time.Second):
-			t.Fatalf("%s: no reload within 10 s", what)
-		}
+	w.checked = func(o outcome) { h.outcomes <- o }
+	if tick != nil {
+		w.tick = tick
 	}
-	// 1. Replace by rename (atomic write).
-	tmp := filepath.Join(dir, ".hsa.json.tmp")
-	os.WriteFile(tmp, []byte(withoutAnna), 0o644)
+	if err := w.start(); err != nil {
+		t.Fatal(err)
+	}
+	if prepare != nil {
+		prepare(w)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go w.loop(ctx)
+	t.Cleanup(func() {
+		cancel()
+		if err := w.Wait(); err != nil {
+			t.Errorf("the watch stopped early: %v", err)
+		}
+	})
+	h.w = w
+	return h
+}
+
+// next waits for the next read of the file.
+func (h *harness) next(t *testing.T, what string) outcome {
+	t.Helper()
+	select {
+	case o := <-h.outcomes:
+		return o
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s: the file was not read again within 10 s", what)
+		return 0
+	}
+}
+
+// loaded waits until a new directory is in use (a half-written file may be
+// read and refused on the way: the old directory stays meanwhile) and
+// checks the one change it made.
+func (h *harness) loaded(t *testing.T, what string, revoked []string) {
+	t.Helper()
+	for h.next(t, what) != loaded {
+	}
+	select { // OnChange runs before the read is reported
+	case got := <-h.changes:
+		if !slices.Equal(got, revoked) {
+			t.Errorf("%s: Revoked = %v, want %v", what, got, revoked)
+		}
+	default:
+		t.Fatalf("%s: no OnChange", what)
+	}
+	h.noChange(t, what)
+	for len(h.refusals) > 0 { // passing states (a cut file) do not matter
+		<-h.refusals
+	}
+}
+
+func (h *harness) noChange(t *testing.T, what string) {
+	t.Helper()
+	select {
+	case got := <-h.changes:
+		t.Errorf("%s: an extra OnChange (revoked %v)", what, got)
+	default:
+	}
+}
+
+// writeAtomic writes the file as export tools do: a temporary file in the
+// same folder, renamed over it.
+func writeAtomic(t *testing.T, path string, data []byte) {
+	t.Helper()
+	tmp := filepath.Join(filepath.Dir(path), ".tmp-"+filepath.Base(path))
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.Rename(tmp, path); err != nil {
 		t.Fatal(err)
 	}
-	expect("rename", []string{"SE2321000016-1001"})
-	if _, ok := w.Current().Lookup("SE2321000016-1099"); !ok {
-		t.Fatal("the new directory is not in use")
+}
+
+func write(t *testing.T, path string, data []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
 	}
-	// 2. Write in place (truncate and write).
-	os.WriteFile(path, []byte(good), 0o644)
-	expect("write in place", []string{"SE2321000016-1099"}) // the renamed id goes away again
-	// 3. Remove, then create.
-	os.Remove(path)
-	os.WriteFile(path, []byte(withoutAnna), 0o644)
-	expect("remove and create", []string{"SE2321000016-1001"})
-	// 4. A broken file keeps the old directory and says why.
-	os.WriteFile(path, []byte(`{"version": 1, "people": [{"hsaId": "Anna Andersson"}]}`), 0o644)
-	select {
-	case err := <-refused:
-		if !strings.Contains(err.Error(), "people[0]") {
-			t.Errorf("refusal %v", err)
+}
+
+// variants of the sample file.
+func variants(t *testing.T) (good, noAnna, noBertil []byte) {
+	good = readSample(t)
+	f := sampleFile(t)
+	f.People[0].Commissions = nil // Anna's commission removed
+	noAnna = marshal(t, f)
+	f = sampleFile(t)
+	f.People = slices.Delete(f.People, 1, 2) // Bertil gone
+	noBertil = marshal(t, f)
+	return good, noAnna, noBertil
+}
+
+// broken holds names and a personnummer where they do not belong.
+var broken = []byte(`{"version": 1, "people": [{"hsaId": "Anna Andersson 19121212-1212", "givenName": "Anna", "surname": "Andersson", "title": "Läkare",
+	"roles": ["clinician"], "commissions": [{"unit": "SE2321000016-E001", "purpose": "Vård och behandling", "validFrom": "` + canary + `"}]}]}`)
+
+// TestWatch: every way region IT's tools replace the file is seen; a
+// removed commission is in Revoked at the change (AU6); a file with the
+// same content changes nothing; a broken file keeps the directory in use,
+// says why once, and the next good file is taken; no name reaches the log
+// (LG3).
+func TestWatch(t *testing.T) {
+	good, noAnna, noBertil := variants(t)
+	path := filepath.Join(t.TempDir(), "hsa.json")
+	write(t, path, good)
+	h := watch(t, path, nil, nil)
+
+	writeAtomic(t, path, noAnna)
+	h.loaded(t, "renamed over", []string{"SE2321000016-1001"})
+	if _, err := h.w.Current().Access("SE2321000016-1001", unit, now); !errors.Is(err, ErrNoCommission) {
+		t.Fatalf("after the commission was removed Access = %v", err)
+	}
+
+	write(t, path, good)
+	h.loaded(t, "written in place", nil)
+	if _, err := h.w.Current().Access("SE2321000016-1001", unit, now); err != nil {
+		t.Fatalf("after the commission came back Access = %v", err)
+	}
+
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	write(t, path, noBertil)
+	h.loaded(t, "removed and created", []string{"SE2321000016-1002"})
+
+	writeAtomic(t, path, noBertil)
+	if o := h.next(t, "same content"); o != unchanged {
+		t.Fatalf("the same content again: outcome %d, want unchanged", o)
+	}
+	h.noChange(t, "same content")
+
+	inUse := h.w.Current()
+	writeAtomic(t, path, broken)
+	if o := h.next(t, "broken"); o != refused {
+		t.Fatalf("a broken file: outcome %d, want refused", o)
+	}
+	if h.w.Current() != inUse {
+		t.Fatal("a broken file replaced the directory in use")
+	}
+	err := h.w.LastError()
+	st := h.w.Status()
+	if err == nil || !strings.Contains(err.Error(), "people[0] (malformed HSA-ID)") || !strings.Contains(err.Error(), "validFrom: expected a date") ||
+		st.LastError != err.Error() || st.ErrorAt != now || st.People != 9 {
+		t.Errorf("after a broken file: LastError %v, status %+v", err, st)
+	}
+	if r := <-h.refusals; r.Error() != err.Error() {
+		t.Errorf("OnRefused got %v", r)
+	}
+	writeAtomic(t, path, broken)
+	if o := h.next(t, "broken again"); o != refused {
+		t.Fatalf("the broken file again: outcome %d", o)
+	}
+	if len(h.refusals) != 0 || strings.Count(h.logs.String(), "people[0] (malformed HSA-ID)") != 1 {
+		t.Errorf("the same refusal was reported again (%d OnRefused); log:\n%s", len(h.refusals), h.logs)
+	}
+
+	write(t, path, good)
+	h.loaded(t, "fixed", nil)
+	if st := h.w.Status(); st.LastError != "" || h.w.LastError() != nil || st.People != 10 || st.SHA256 == "" {
+		t.Errorf("after a good file: status %+v, LastError %v", st, h.w.LastError())
+	}
+
+	// Cut to nothing, then written: the empty file is refused, the
+	// directory in use stays until the content is there.
+	if err := os.Truncate(path, 0); err != nil {
+		t.Fatal(err)
+	}
+	if o := h.next(t, "truncated"); o != refused || !strings.Contains(h.w.LastError().Error(), "ends too early") {
+		t.Fatalf("truncated: outcome %d, LastError %v", o, h.w.LastError())
+	}
+	if h.w.Current().Len() != 10 {
+		t.Fatal("the truncated file replaced the directory in use")
+	}
+	write(t, path, noAnna)
+	h.loaded(t, "written after the truncation", []string{"SE2321000016-1001"})
+
+	logs := h.logs.String()
+	for _, s := range append(personal(t), "19121212") {
+		if strings.Contains(logs, s) {
+			t.Errorf("%q reached the log", s)
 		}
-	case <-changes:
-		t.Fatal("a broken file replaced the directory")
-	case <-time.After(10 * time.Second):
-		t.Fatal("the broken file was not noticed")
 	}
-	if _, ok := w.Current().Lookup("SE2321000016-1099"); !ok {
-		t.Fatal("the old directory is not in use after a broken file")
+	for _, msg := range []string{`"msg":"directory watched"`, `"msg":"directory reloaded"`, `"msg":"directory file refused; the directory in use stays"`} {
+		if !strings.Contains(logs, msg) {
+			t.Errorf("no %s in the log", msg)
+		}
 	}
-	if st := w.Status(); st.LastError == "" || st.People != 6 {
+}
+
+// TestWatchPoll: with no file event (a network share), the poll reads the
+// file and takes the change.
+func TestWatchPoll(t *testing.T) {
+	good, noAnna, _ := variants(t)
+	path := filepath.Join(t.TempDir(), "hsa.json")
+	write(t, path, good)
+	tick := make(chan time.Time)
+	h := watch(t, path, tick, func(w *Watcher) {
+		if err := w.fw.Remove(filepath.Dir(path)); err != nil { // no more events
+			t.Fatal(err)
+		}
+	})
+	tick <- now
+	if o := h.next(t, "poll, no change"); o != unchanged {
+		t.Fatalf("poll without a change: outcome %d", o)
+	}
+	writeAtomic(t, path, noAnna)
+	tick <- now
+	h.loaded(t, "poll", []string{"SE2321000016-1001"})
+}
+
+// TestWatchSymlink: the path is a link to the export in another folder;
+// a new export there is seen.
+func TestWatchSymlink(t *testing.T) {
+	good, noAnna, _ := variants(t)
+	export := filepath.Join(t.TempDir(), "export.json")
+	write(t, export, good)
+	path := filepath.Join(t.TempDir(), "hsa.json")
+	if err := os.Symlink(export, path); err != nil {
+		t.Fatal(err)
+	}
+	h := watch(t, path, nil, nil)
+	writeAtomic(t, export, noAnna)
+	h.loaded(t, "the linked file renamed over", []string{"SE2321000016-1001"})
+}
+
+// TestWatchAPI: Watch returns with the watch set; a change reaches
+// OnChange; the watch stops when ctx ends.
+func TestWatchAPI(t *testing.T) {
+	good, noAnna, _ := variants(t)
+	path := filepath.Join(t.TempDir(), "hsa.json")
+	write(t, path, good)
+	changed := make(chan *Directory, 10)
+	ctx, cancel := context.WithCancel(context.Background())
+	w, err := Watch(ctx, path, Options{Debounce: 10 * time.Millisecond, OnChange: func(_, new *Directory) { changed <- new }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := w.Status(); st.Path != path || st.People != 10 || st.LastError != "" || st.LoadedAt.IsZero() {
 		t.Errorf("status %+v", st)
 	}
-	// 5. Fixed again.
-	os.WriteFile(path, []byte(good), 0o644)
-	expect("fixed", []string{"SE2321000016-1099"})
-	if st := w.Status(); st.LastError != "" {
-		t.Errorf("status after a good file %+v", st)
-	}
-	for _, name := range []string{"Anna", "Andersson", "Bertil", "Berg"} {
-		if strings.Contains(logs.String(), name) {
-			t.Errorf("a name (%s) reached the log", name)
+	writeAtomic(t, path, noAnna)
+	select {
+	case d := <-changed:
+		if d != w.Current() {
+			t.Error("OnChange's new directory is not the one in use")
 		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no change within 10 s")
+	}
+	cancel()
+	if err := w.Wait(); err != nil {
+		t.Errorf("Wait = %v", err)
+	}
+
+	w2, err := Load(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w2.Run(ctx); err != nil { // ctx already ended: returns at once
+		t.Errorf("Run = %v", err)
 	}
 }
 
-// waitWatched waits for Run's "directory watched" line: the watch is set.
-func waitWatched(t *testing.T, logs *lockedBuffer) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(logs.String(), "directory watched") {
-		if time.Now().After(deadline) {
-			t.Fatal("the watch did not start")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-func TestLoadRefusesBadFile(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "hsa.json")
-	os.WriteFile(path, []byte(`{"version": 1`), 0o644)
-	if _, err := Load(path, Options{}); err == nil || !strings.Contains(err.Error(), path) {
+func TestLoadRefuses(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "hsa.json")
+	write(t, path, broken)
+	_, err := Load(path, Options{})
+	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "people[0]") {
 		t.Errorf("Load of a bad file: %v", err)
 	}
-	if _, err := Load(filepath.Join(t.TempDir(), "missing.json"), Options{}); err == nil {
-		t.Error("Load of a missing file succeeded")
+	if _, err := Watch(context.Background(), path, Options{}); err == nil {
+		t.Error("Watch of a bad file succeeded")
 	}
+	if _, err := Load(filepath.Join(dir, "missing.json"), Options{}); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Load of a missing file: %v", err)
+	}
+}
+
+// TestWatchFolderRemoved: the folder goes away (the export share is
+// remounted) and comes back; polling still finds the file.
+func TestWatchFolderRemoved(t *testing.T) {
+	good, noAnna, _ := variants(t)
+	dir := filepath.Join(t.TempDir(), "export")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "hsa.json")
+	write(t, path, good)
+	tick := make(chan time.Time)
+	h := watch(t, path, tick, nil)
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if o := h.next(t, "folder removed"); o != refused || !errors.Is(h.w.LastError(), fs.ErrNotExist) {
+		t.Fatalf("folder removed: outcome %d, LastError %v", o, h.w.LastError())
+	}
+	if h.w.Current().Len() != 10 {
+		t.Fatal("the directory in use was dropped with the file")
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write(t, path, noAnna)
+	tick <- now
+	h.loaded(t, "back after the folder came back", []string{"SE2321000016-1001"})
 }
