@@ -66,7 +66,7 @@ func tokenGateway(t *testing.T, h *softhsm.SoftHSM, label string) (*agent.Config
 // client, sees the key on the token, not extractable.
 func TestKEKOnToken(t *testing.T) {
 	h := softhsm.New(t)
-	cfg, _ := tokenGateway(t, h, "gw-kek")
+	cfg, _ := tokenGateway(t, h, fmt.Sprintf("gw-kek-%d", tokenSeq.Add(1)))
 	for round := range 2 {
 		a, err := agent.New(cfg, agent.Options{})
 		if err != nil {
@@ -91,7 +91,7 @@ func TestKEKOnToken(t *testing.T) {
 		t.Error("a key file was made although the token holds the key")
 	}
 
-	out, err := exec.Command("pkcs11-tool", "--module", h.Module(), "--token-label", "gw-kek", "--login", "--pin", "123456", "-O").CombinedOutput()
+	out, err := exec.Command("pkcs11-tool", "--module", h.Module(), "--token-label", cfg.Store.Token.TokenLabel, "--login", "--pin", "123456", "-O").CombinedOutput()
 	if err != nil {
 		t.Fatalf("pkcs11-tool: %v\n%s", err, out)
 	}

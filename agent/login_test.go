@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,6 +23,9 @@ import (
 	"clinicgw/cardauth/token"
 	"clinicgw/cardauth/token/softhsm"
 )
+
+// tokenSeq makes SoftHSM2 token labels unique within the test binary.
+var tokenSeq atomic.Int32
 
 const gwOrigin = "https://gw.agenttest.example:8443"
 
@@ -157,6 +161,7 @@ func TestLocalReader(t *testing.T) {
 	if err := daemon.Start(); err != nil {
 		t.Fatal(err)
 	}
+	defer daemon.Stop()
 	p, err := devpki.New(nil, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -168,7 +173,8 @@ func TestLocalReader(t *testing.T) {
 	crlSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write(crl) }))
 	defer crlSrv.Close()
 	h := softhsm.New(t)
-	tk := h.InitToken("local-card", "87654321", "135790")
+	label := fmt.Sprintf("local-card-%d", tokenSeq.Add(1)) // labels are unique per test binary
+	tk := h.InitToken(label, "87654321", "135790")
 	const hsa = "SE2321000016-L001"
 	tk.ProvisionPerson(p, hsa, "Lokal", "Kortsson", devpki.KeyECDSAP256)
 
@@ -178,7 +184,7 @@ func TestLocalReader(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Login = agent.LoginConfig{Origin: gwOrigin, TrustAnchors: []string{"pki/root.pem"}, PersonCAs: []string{"pki/person-ca.pem"},
-		DirectoryFile: "hsa.json", CRLURL: crlSrv.URL, LocalReader: cardtest.ReaderName, PKCS11Module: h.Module(), LocalTokenLabel: "local-card"}
+		DirectoryFile: "hsa.json", CRLURL: crlSrv.URL, LocalReader: cardtest.ReaderName, PKCS11Module: h.Module(), LocalTokenLabel: label}
 	logs := &lockedBuffer{}
 	a, err := agent.New(cfg, agent.Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
@@ -190,7 +196,7 @@ func TestLocalReader(t *testing.T) {
 	defer a.Stop()
 	// The login page signs with the token (as the gateway's own bridge
 	// would), the card goes into the reader, then it is pulled.
-	tok, err := token.Open(t.Context(), token.Config{Module: h.Module(), TokenLabel: "local-card"})
+	tok, err := token.Open(t.Context(), token.Config{Module: h.Module(), TokenLabel: label})
 	if err != nil {
 		t.Fatal(err)
 	}

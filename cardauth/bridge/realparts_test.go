@@ -43,12 +43,14 @@ func TestRealParts(t *testing.T) {
 	if err := daemon.Start(); err != nil {
 		t.Fatal(err)
 	}
+	defer daemon.Stop()
 	p, err := devpki.New(nil, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := softhsm.New(t)
-	tk := h.InitToken("card-1", "87654321", "246810")
+	label := fmt.Sprintf("card-%d", time.Now().UnixNano()) // labels are unique per test binary
+	tk := h.InitToken(label, "87654321", "246810")
 	tk.ProvisionPerson(p, "SE2321000016-R001", "Riktig", "Kortsson", devpki.KeyRSA2048)
 
 	gw := httptest.NewUnstartedServer(nil)
@@ -60,7 +62,7 @@ func TestRealParts(t *testing.T) {
 	}
 	gw.Config.Handler = auth.PresenceHandler(heartbeat)
 	b, err := New(Config{Gateway: gw.URL, GatewayTLS: gw.Client().Transport.(*http.Transport).TLSClientConfig,
-		Cards:  TokenCards{Config: token.Config{Module: h.Module(), TokenLabel: "card-1"}},
+		Cards:  TokenCards{Config: token.Config{Module: h.Module(), TokenLabel: label}},
 		Reader: PCSCReader{Monitor: pcsc.New(pcsc.Options{}), Name: cardtest.ReaderName}, Heartbeat: heartbeat,
 		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
