@@ -57,18 +57,54 @@ func (p *PKI) SignOCSP(tmpl ocsp.Response, responder *x509.Certificate, key cryp
 	return der, nil
 }
 
-// PersonCRL makes the person CA's CRL listing revoked serial numbers,
-// valid from thisUpdate to nextUpdate, with CRL number number.
+// PersonCRL makes the person CA's CRL listing revoked serial numbers
+// (reason keyCompromise, revoked an hour before thisUpdate), valid from
+// thisUpdate to nextUpdate, with CRL number number.
 func (p *PKI) PersonCRL(revoked []*big.Int, number int64, thisUpdate, nextUpdate time.Time) ([]byte, error) {
+	return p.crl(p.person, revoked, number, thisUpdate, nextUpdate)
+}
+
+func (p *PKI) crl(issuer ca, revoked []*big.Int, number int64, thisUpdate, nextUpdate time.Time) ([]byte, error) {
 	entries := make([]x509.RevocationListEntry, len(revoked))
 	for i, sn := range revoked {
-		entries[i] = x509.RevocationListEntry{SerialNumber: sn, RevocationTime: thisUpdate.Add(-time.Hour)}
+		entries[i] = x509.RevocationListEntry{SerialNumber: sn, RevocationTime: thisUpdate.Add(-time.Hour), ReasonCode: 1}
 	}
 	der, err := x509.CreateRevocationList(p.rand, &x509.RevocationList{
 		Number: big.NewInt(number), ThisUpdate: thisUpdate, NextUpdate: nextUpdate, RevokedCertificateEntries: entries,
-	}, p.person.cert, p.person.key)
+	}, issuer.cert, issuer.key)
 	if err != nil {
 		return nil, fmt.Errorf("devpki: CRL: %w", err)
 	}
 	return der, nil
+}
+
+// RootCRL makes the root CA's CRL listing revoked serial numbers (of the
+// CAs it issued), valid from thisUpdate to nextUpdate, with CRL number
+// number.
+func (p *PKI) RootCRL(revoked []*big.Int, number int64, thisUpdate, nextUpdate time.Time) ([]byte, error) {
+	return p.crl(p.root, revoked, number, thisUpdate, nextUpdate)
+}
+
+// ReissuePersonCA issues the person CA again from the root: the same
+// subject and key, a new serial number, with the options (a CRL
+// distribution point where the root publishes its CRL, as SITHS's person
+// CA certificates name one). Person certificates chain through either.
+func (p *PKI) ReissuePersonCA(opts ...Option) (*x509.Certificate, error) {
+	old := p.person.cert
+	sn, err := p.serial()
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: sn, Subject: old.Subject, NotBefore: old.NotBefore, NotAfter: old.NotAfter,
+		KeyUsage: old.KeyUsage, BasicConstraintsValid: true, IsCA: true, MaxPathLenZero: true,
+	}
+	for _, o := range opts {
+		o(tmpl)
+	}
+	der, err := x509.CreateCertificate(p.rand, tmpl, p.root.cert, p.person.key.Public(), p.root.key)
+	if err != nil {
+		return nil, fmt.Errorf("devpki: reissue %s: %w", PersonCAName, err)
+	}
+	return x509.ParseCertificate(der)
 }

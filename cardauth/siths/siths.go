@@ -1,22 +1,16 @@
 package siths
 
 import (
-	"bytes"
 	"context"
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/big"
 	"net/http"
-	"slices"
+	"net/url"
 	"sync"
 	"time"
-
-	"golang.org/x/crypto/ocsp"
-
-	"clinicgw/sync/tlsconf"
 )
 
 // Clock tells the time.
@@ -26,50 +20,70 @@ type systemClock struct{}
 
 func (systemClock) Now() time.Time { return time.Now() }
 
-// Limits and defaults.
+// Defaults and limits.
 const (
-	DefaultFetchTimeout = 3 * time.Second // per OCSP or CRL fetch, inside the login
-	DefaultMaxSkew      = 5 * time.Minute // clock difference tolerated in OCSP/CRL times
-	maxOCSPBody         = 64 << 10
-	maxCRLBody          = 10 << 20
-	// ocspMaxAge is how long a response without NextUpdate is trusted
-	// after its ThisUpdate, and the longest any response is cached.
-	ocspMaxAge = time.Hour
-	maxCache   = 4096
+	// DefaultFetchTimeout bounds each OCSP or CRL fetch: they happen inside
+	// a login, where staff wait.
+	DefaultFetchTimeout = 3 * time.Second
+	// DefaultMaxSkew is the clock difference tolerated when a response's
+	// thisUpdate lies ahead of our clock. A passed nextUpdate gets no
+	// tolerance: it is stale.
+	DefaultMaxSkew = 5 * time.Minute
+	// DefaultCacheMaxAge is the longest an OCSP response or a CRL is reused
+	// after it was fetched, however late its nextUpdate: a revocation
+	// reaches logins within this time.
+	DefaultCacheMaxAge = time.Hour
+	// NoNextUpdateMaxAge is how long after its thisUpdate an OCSP response
+	// without a nextUpdate is accepted (and cached): such a responder
+	// promises nothing beyond the moment it answered (RFC 6960 §4.2.2.1).
+	NoNextUpdateMaxAge = 5 * time.Minute
+
+	maxOCSPBody  = 64 << 10
+	maxCRLBody   = 10 << 20
+	maxCacheSize = 4096 // OCSP responses; CRLs: maxCacheSize/64
+	maxRedirects = 3
 )
 
-// Config is the trust and revocation setup.
+// Config is the trust and revocation setup of a Verifier.
 type Config struct {
 	Roots         []*x509.Certificate // trust anchors: the SITHS root(s)
-	Intermediates []*x509.Certificate // the person CA(s)
+	Intermediates []*x509.Certificate // the person CA(s) that issue staff cards
 	Clock         Clock               // the system clock if nil
-	// HTTP fetches OCSP responses and CRLs; a client with FetchTimeout if nil.
+	// HTTP fetches OCSP responses and CRLs. If nil, a client that follows
+	// at most 3 redirects, to http(s) only, and gives up after FetchTimeout.
+	// Every fetch also runs under a context with FetchTimeout.
 	HTTP         *http.Client
-	FetchTimeout time.Duration
-	MaxSkew      time.Duration
-	// OCSPURL and CRLURL, when set, replace the certificate's own
-	// addresses (a region may proxy them).
+	FetchTimeout time.Duration // DefaultFetchTimeout if 0
+	MaxSkew      time.Duration // DefaultMaxSkew if 0
+	CacheMaxAge  time.Duration // DefaultCacheMaxAge if 0
+	// OCSPURL and CRLURL, when set, replace the addresses a card's
+	// certificate names (a region may proxy them). They apply to the card's
+	// certificate only; a person CA's own CRL is fetched from the address
+	// its certificate names.
 	OCSPURL, CRLURL string
 	// SoftFail accepts a certificate whose revocation status cannot be
-	// determined (no responder and no fresh CRL), logging a warning and
-	// saying so in Identity.Revocation. Off by default and in the checklist
-	// (RV1): turn it on only as a documented, temporary exception when the
-	// region's revocation services are down.
+	// determined — no valid OCSP answer and no fresh CRL — logging a
+	// warning and saying so in Identity.Revocation (Undetermined). It is
+	// off by default, as checklist RV1 asks; turn it on only as a
+	// documented, temporary exception while the region's revocation
+	// services are down. A revoked certificate is refused either way.
 	SoftFail bool
-	Logger   *slog.Logger
+	Logger   *slog.Logger // discards if nil
 }
 
-// Revocation is how a certificate's revocation status was settled.
+// Revocation says how an accepted certificate's revocation status was
+// settled.
 type Revocation string
 
 // The revocation outcomes of an accepted certificate.
 const (
-	GoodOCSP     Revocation = "ocsp-good"
-	GoodCRL      Revocation = "crl-not-listed"
-	Undetermined Revocation = "undetermined-soft-fail"
+	GoodOCSP     Revocation = "ocsp-good"              // the OCSP responder said good
+	GoodCRL      Revocation = "crl-not-listed"         // a fresh CRL does not list it
+	Undetermined Revocation = "undetermined-soft-fail" // neither answered; accepted by SoftFail
 )
 
-// Identity is a verified card holder.
+// Identity is a verified card holder. Names are for display only: never
+// log them.
 type Identity struct {
 	HSAID      string
 	GivenName  string
@@ -80,67 +94,8 @@ type Identity struct {
 	Revocation Revocation
 }
 
-// Errors of Verify; match with errors.Is / errors.As.
-var (
-	ErrNoHSAID            = errors.New("the certificate names no HSA-ID (subject serialNumber)")
-	ErrNotAuthentication  = errors.New("the certificate is not for authentication (key usage digitalSignature missing): the card's signing certificate?")
-	ErrUntrusted          = errors.New("the certificate does not chain to a configured SITHS trust anchor")
-	ErrExpired            = errors.New("the certificate has expired or is not valid yet")
-	ErrUndetermined       = errors.New("the certificate's revocation status cannot be determined")
-	errStaleResponse      = errors.New("stale")
-	errResponderNotSigner = errors.New("the OCSP responder's certificate lacks the OCSPSigning extended key usage")
-)
-
-// RevokedError is a revoked certificate.
-type RevokedError struct {
-	Serial *big.Int
-	At     time.Time
-	Reason int    // RFC 5280 reason code
-	Source string // "ocsp" or "crl"
-}
-
-func (e *RevokedError) Error() string {
-	return fmt.Sprintf("the certificate (serial %x) was revoked at %s (reason %d, per %s)", e.Serial, e.At.UTC().Format(time.RFC3339), e.Reason, e.Source)
-}
-
-// Swedish is a short sentence for staff about err from Verify.
-func Swedish(err error) string {
-	var rev *RevokedError
-	switch {
-	case err == nil:
-		return ""
-	case errors.As(err, &rev):
-		return "Kortets certifikat är spärrat. Kontakta din korthandläggare."
-	case errors.Is(err, ErrExpired):
-		return "Kortets certifikat har gått ut. Kontakta din korthandläggare."
-	case errors.Is(err, ErrUndetermined):
-		return "Det gick inte att kontrollera om kortet är spärrat. Försök igen om en stund; fungerar det inte, kontakta IT."
-	case errors.Is(err, ErrNotAuthentication):
-		return "Fel certifikat på kortet valdes (underskriftscertifikatet). Kontakta IT."
-	case errors.Is(err, ErrNoHSAID), errors.Is(err, ErrUntrusted):
-		return "Kortet är inte ett giltigt SITHS-kort för den här tjänsten."
-	}
-	return "Kortets certifikat kunde inte kontrolleras."
-}
-
-// HSAID returns the HSA-ID in the certificate's subject serialNumber.
-func HSAID(cert *x509.Certificate) (string, error) {
-	id, err := tlsconf.HSAID(cert)
-	if err != nil {
-		return "", fmt.Errorf("%w: %v", ErrNoHSAID, err)
-	}
-	return id, nil
-}
-
-// IsAuthentication reports whether cert is a card's authentication
-// certificate: key usage digitalSignature. The signing certificate a
-// SITHS card also holds has nonRepudiation only.
-func IsAuthentication(cert *x509.Certificate) bool {
-	return cert.KeyUsage&x509.KeyUsageDigitalSignature != 0
-}
-
-// Verifier checks card certificates against the SITHS profile. Safe for
-// concurrent use.
+// Verifier checks staff card certificates against the SITHS profile. Safe
+// for concurrent use.
 type Verifier struct {
 	cfg   Config
 	roots *x509.CertPool
@@ -148,30 +103,25 @@ type Verifier struct {
 	log   *slog.Logger
 
 	mu    sync.Mutex
-	ocsp  map[string]ocspEntry // issuer key hash + serial → response
-	crls  map[string]crlEntry  // URL → list
+	ocsp  cache[*ocspAnswer] // issuer key + serial → response
+	crls  cache[*crlList]    // URL + issuer key → list
 	stats Stats
 }
 
-// Stats counts what the verifier fetched and reused (for tests and metrics).
+// Stats counts what a Verifier fetched and reused (tests, metrics).
 type Stats struct {
 	OCSPFetches, OCSPCacheHits, CRLFetches, CRLCacheHits int
-}
-
-type ocspEntry struct {
-	resp    *ocsp.Response
-	expires time.Time
-}
-
-type crlEntry struct {
-	list    *x509.RevocationList
-	expires time.Time
 }
 
 // New checks cfg and returns a Verifier.
 func New(cfg Config) (*Verifier, error) {
 	if len(cfg.Roots) == 0 {
-		return nil, errors.New("siths: no trust anchors configured")
+		return nil, errors.New("siths: no trust anchors configured: name the SITHS root certificate(s)")
+	}
+	for _, u := range []string{cfg.OCSPURL, cfg.CRLURL} {
+		if u != "" && !httpURL(u) {
+			return nil, fmt.Errorf("siths: %q is not an http(s) URL", u)
+		}
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = systemClock{}
@@ -179,24 +129,48 @@ func New(cfg Config) (*Verifier, error) {
 	if cfg.FetchTimeout <= 0 {
 		cfg.FetchTimeout = DefaultFetchTimeout
 	}
-	if cfg.HTTP == nil {
-		cfg.HTTP = &http.Client{Timeout: cfg.FetchTimeout}
-	}
 	if cfg.MaxSkew <= 0 {
 		cfg.MaxSkew = DefaultMaxSkew
+	}
+	if cfg.CacheMaxAge <= 0 {
+		cfg.CacheMaxAge = DefaultCacheMaxAge
+	}
+	if cfg.HTTP == nil {
+		cfg.HTTP = &http.Client{Timeout: cfg.FetchTimeout, CheckRedirect: checkRedirect}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	v := &Verifier{cfg: cfg, roots: x509.NewCertPool(), inter: x509.NewCertPool(), log: cfg.Logger,
-		ocsp: make(map[string]ocspEntry), crls: make(map[string]crlEntry)}
+		ocsp: newCache[*ocspAnswer](maxCacheSize), crls: newCache[*crlList](maxCacheSize / 64)}
 	for _, c := range cfg.Roots {
+		if c == nil {
+			return nil, errors.New("siths: a nil trust anchor")
+		}
 		v.roots.AddCert(c)
 	}
 	for _, c := range cfg.Intermediates {
+		if c == nil || !c.IsCA {
+			return nil, errors.New("siths: an intermediate that is not a CA certificate: login.person_cas must name the person CA certificates")
+		}
 		v.inter.AddCert(c)
 	}
 	return v, nil
+}
+
+func httpURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= maxRedirects {
+		return fmt.Errorf("more than %d redirects", maxRedirects)
+	}
+	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+		return fmt.Errorf("redirect to a %s URL", req.URL.Scheme)
+	}
+	return nil
 }
 
 // Stats returns the fetch and cache counters.
@@ -206,52 +180,103 @@ func (v *Verifier) Stats() Stats {
 	return v.stats
 }
 
-// CheckAuthCert verifies leaf and returns its HSA-ID (cardauth.CertChecker).
+// CheckAuthCert verifies leaf and returns its HSA-ID (cardauth.CertChecker);
+// on an error, the HSA-ID the certificate claims, if any, as Verify.
 func (v *Verifier) CheckAuthCert(ctx context.Context, leaf *x509.Certificate) (string, error) {
-	id, err := v.Verify(ctx, leaf)
+	id, err := v.Verify(ctx, leaf, nil)
 	return id.HSAID, err
 }
 
-// Verify checks leaf: an HSA-ID, key usage for authentication, a chain to
-// the trust anchors valid now, and revocation — OCSP first, then a fresh
-// CRL; a status that cannot be settled is refused unless SoftFail is set.
-func (v *Verifier) Verify(ctx context.Context, leaf *x509.Certificate) (Identity, error) {
+// Verify checks a card's authentication certificate leaf: a well-formed
+// HSA-ID, key usage for authentication, validity now, a chain to the
+// trust anchors through the configured person CAs (and extra, certificates
+// that came with leaf; never trusted as anchors), and revocation: of leaf
+// by OCSP first, then by a fresh CRL, and of each CA between leaf and the
+// anchor by its CRL when its certificate names one. A status that cannot
+// be settled is refused with ErrUndetermined unless Config.SoftFail is on.
+// The errors are described at ErrNoHSAID; Swedish(err) is for staff. On
+// an error after the HSA-ID was read, Identity holds only that HSA-ID, as
+// the certificate claims it (unverified; for the audit log).
+func (v *Verifier) Verify(ctx context.Context, leaf *x509.Certificate, extra []*x509.Certificate) (Identity, error) {
+	if leaf == nil {
+		return Identity{}, fmt.Errorf("%w: no certificate", ErrNoHSAID)
+	}
 	hsaID, err := HSAID(leaf)
 	if err != nil {
 		return Identity{}, err
 	}
-	id := Identity{HSAID: hsaID, GivenName: first(leaf.Subject.Names, oidGivenName), Surname: first(leaf.Subject.Names, oidSurname),
-		CommonName: leaf.Subject.CommonName, Serial: leaf.SerialNumber, NotAfter: leaf.NotAfter}
+	claimed := Identity{HSAID: hsaID} // unverified, for the audit log
 	if !IsAuthentication(leaf) {
-		return Identity{HSAID: hsaID}, ErrNotAuthentication
+		return claimed, ErrNotAuthentication
 	}
 	now := v.cfg.Clock.Now()
-	if now.Before(leaf.NotBefore) || now.After(leaf.NotAfter) {
-		return Identity{HSAID: hsaID}, fmt.Errorf("%w (valid %s to %s)", ErrExpired, leaf.NotBefore.UTC().Format(time.DateOnly), leaf.NotAfter.UTC().Format(time.DateOnly))
+	span := fmt.Sprintf("valid from %s to %s", leaf.NotBefore.UTC().Format(time.RFC3339), leaf.NotAfter.UTC().Format(time.RFC3339))
+	switch {
+	case now.Before(leaf.NotBefore):
+		return claimed, fmt.Errorf("%w (%s)", ErrNotYetValid, span)
+	case now.After(leaf.NotAfter):
+		return claimed, fmt.Errorf("%w (%s)", ErrExpired, span)
 	}
-	chains, err := leaf.Verify(x509.VerifyOptions{Roots: v.roots, Intermediates: v.inter, CurrentTime: now,
+	inter := v.inter
+	if len(extra) > 0 {
+		inter = v.inter.Clone()
+		for _, c := range extra {
+			if c != nil {
+				inter.AddCert(c)
+			}
+		}
+	}
+	chains, err := leaf.Verify(x509.VerifyOptions{Roots: v.roots, Intermediates: inter, CurrentTime: now,
 		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
 	if err != nil {
-		return Identity{HSAID: hsaID}, fmt.Errorf("%w: %v", ErrUntrusted, err)
+		return claimed, fmt.Errorf("%w: %w", ErrUntrusted, err)
 	}
-	issuer := chains[0][1]
-	rev, err := v.revocation(ctx, leaf, issuer, now)
+	chain := chains[0]
+	if len(chain) < 2 {
+		return claimed, fmt.Errorf("%w: the certificate is itself a trust anchor, not a card's", ErrUntrusted)
+	}
+	rev, err := v.revocation(ctx, chain, now)
 	if err != nil {
-		var revoked *RevokedError
-		if errors.As(err, &revoked) || !v.cfg.SoftFail {
-			v.log.Warn("card certificate refused", "hsaId", hsaID, "err", err)
-			return Identity{HSAID: hsaID}, err
+		if !errors.Is(err, ErrUndetermined) || !v.cfg.SoftFail {
+			v.log.Warn("card certificate refused by its revocation status", "hsaId", hsaID, "err", err)
+			return claimed, err
 		}
-		v.log.Warn("revocation undetermined; accepted by the soft-fail setting", "hsaId", hsaID, "err", err)
+		v.log.Warn("card certificate accepted although its revocation status is undetermined (soft-fail setting)", "hsaId", hsaID, "err", err)
 		rev = Undetermined
 	}
-	id.Revocation = rev
-	return id, nil
+	given, surname, cn := names(leaf)
+	return Identity{HSAID: hsaID, GivenName: given, Surname: surname, CommonName: cn,
+		Serial: leaf.SerialNumber, NotAfter: leaf.NotAfter, Revocation: rev}, nil
 }
 
-// revocation settles leaf's status: OCSP, then the CRL.
-func (v *Verifier) revocation(ctx context.Context, leaf, issuer *x509.Certificate, now time.Time) (Revocation, error) {
-	ocspErr := v.checkOCSP(ctx, leaf, issuer, now)
+// revocation settles the status of chain[0] (OCSP, then its CRL) and of
+// the CAs between it and the anchor (their CRLs, when named).
+func (v *Verifier) revocation(ctx context.Context, chain []*x509.Certificate, now time.Time) (Revocation, error) {
+	rev, err := v.leafStatus(ctx, chain[0], chain[1], now)
+	if err != nil {
+		return "", err
+	}
+	for i := 1; i+1 < len(chain); i++ {
+		ca, issuer := chain[i], chain[i+1]
+		urls := httpURLs(ca.CRLDistributionPoints)
+		if len(urls) == 0 {
+			continue
+		}
+		if err := v.crlStatus(ctx, ca, issuer, urls, now); err != nil {
+			var revoked *RevokedError
+			if errors.As(err, &revoked) {
+				revoked.CA = true
+				return "", revoked
+			}
+			return "", fmt.Errorf("%w: the issuing CA %q: CRL: %w", ErrUndetermined, ca.Subject.CommonName, err)
+		}
+	}
+	return rev, nil
+}
+
+// leafStatus settles leaf's status: OCSP, then the CRL.
+func (v *Verifier) leafStatus(ctx context.Context, leaf, issuer *x509.Certificate, now time.Time) (Revocation, error) {
+	ocspErr := v.ocspStatus(ctx, leaf, issuer, now)
 	if ocspErr == nil {
 		return GoodOCSP, nil
 	}
@@ -259,194 +284,28 @@ func (v *Verifier) revocation(ctx context.Context, leaf, issuer *x509.Certificat
 	if errors.As(ocspErr, &revoked) {
 		return "", ocspErr
 	}
-	crlErr := v.checkCRL(ctx, leaf, issuer, now)
+	crlURLs := httpURLs(leaf.CRLDistributionPoints)
+	if v.cfg.CRLURL != "" {
+		crlURLs = []string{v.cfg.CRLURL}
+	}
+	crlErr := v.crlStatus(ctx, leaf, issuer, crlURLs, now)
 	if crlErr == nil {
 		return GoodCRL, nil
 	}
 	if errors.As(crlErr, &revoked) {
 		return "", crlErr
 	}
-	return "", fmt.Errorf("%w: OCSP: %v; CRL: %v", ErrUndetermined, ocspErr, crlErr)
+	return "", fmt.Errorf("%w: OCSP: %w; CRL: %w", ErrUndetermined, ocspErr, crlErr)
 }
 
-func (v *Verifier) checkOCSP(ctx context.Context, leaf, issuer *x509.Certificate, now time.Time) error {
-	url := v.cfg.OCSPURL
-	if url == "" && len(leaf.OCSPServer) > 0 {
-		url = leaf.OCSPServer[0]
-	}
-	if url == "" {
-		return errors.New("no OCSP responder named")
-	}
-	key := string(issuer.RawSubjectPublicKeyInfo) + "|" + leaf.SerialNumber.String()
-	v.mu.Lock()
-	e, ok := v.ocsp[key]
-	if ok && now.Before(e.expires) {
-		v.stats.OCSPCacheHits++
-		v.mu.Unlock()
-		return ocspStatus(e.resp, leaf)
-	}
-	v.stats.OCSPFetches++
-	v.mu.Unlock()
-
-	req, err := ocsp.CreateRequest(leaf, issuer, nil)
-	if err != nil {
-		return err
-	}
-	body, err := v.fetch(ctx, http.MethodPost, url, req, "application/ocsp-request", maxOCSPBody)
-	if err != nil {
-		return err
-	}
-	resp, err := v.parseOCSP(body, leaf, issuer, now)
-	if err != nil {
-		return err
-	}
-	exp := resp.ThisUpdate.Add(ocspMaxAge)
-	if !resp.NextUpdate.IsZero() && resp.NextUpdate.Before(exp) {
-		exp = resp.NextUpdate
-	}
-	v.mu.Lock()
-	if len(v.ocsp) >= maxCache {
-		clear(v.ocsp)
-	}
-	v.ocsp[key] = ocspEntry{resp: resp, expires: exp}
-	v.mu.Unlock()
-	return ocspStatus(resp, leaf)
-}
-
-// parseOCSP parses and checks an OCSP response: signed by the issuer, or
-// by a responder certificate the issuer issued that carries the
-// OCSPSigning extended key usage and is valid now; fresh.
-func (v *Verifier) parseOCSP(body []byte, leaf, issuer *x509.Certificate, now time.Time) (*ocsp.Response, error) {
-	resp, err := ocsp.ParseResponseForCert(body, leaf, issuer)
-	if err != nil {
-		return nil, fmt.Errorf("OCSP response: %w", err)
-	}
-	if rc := resp.Certificate; rc != nil && !bytes.Equal(rc.Raw, issuer.Raw) {
-		// ParseResponseForCert has checked that the issuer signed rc.
-		if !slices.Contains(rc.ExtKeyUsage, x509.ExtKeyUsageOCSPSigning) {
-			return nil, errResponderNotSigner
-		}
-		if now.Before(rc.NotBefore) || now.After(rc.NotAfter) {
-			return nil, errors.New("the OCSP responder's certificate is not valid now")
+// httpURLs returns the http(s) URLs of urls (SITHS certificates may also
+// name ldap ones).
+func httpURLs(urls []string) []string {
+	var out []string
+	for _, u := range urls {
+		if httpURL(u) {
+			out = append(out, u)
 		}
 	}
-	if resp.SerialNumber == nil || resp.SerialNumber.Cmp(leaf.SerialNumber) != 0 {
-		return nil, errors.New("the OCSP response is about another certificate")
-	}
-	skew := v.cfg.MaxSkew
-	switch {
-	case resp.ThisUpdate.After(now.Add(skew)):
-		return nil, fmt.Errorf("OCSP response %w: thisUpdate in the future", errStaleResponse)
-	case resp.NextUpdate.IsZero() && now.Sub(resp.ThisUpdate) > skew:
-		return nil, fmt.Errorf("OCSP response %w: no nextUpdate and thisUpdate older than %v", errStaleResponse, skew)
-	case !resp.NextUpdate.IsZero() && now.After(resp.NextUpdate.Add(skew)):
-		return nil, fmt.Errorf("OCSP response %w: nextUpdate %s has passed", errStaleResponse, resp.NextUpdate.UTC().Format(time.RFC3339))
-	}
-	return resp, nil
-}
-
-func ocspStatus(resp *ocsp.Response, leaf *x509.Certificate) error {
-	switch resp.Status {
-	case ocsp.Good:
-		return nil
-	case ocsp.Revoked:
-		return &RevokedError{Serial: leaf.SerialNumber, At: resp.RevokedAt, Reason: resp.RevocationReason, Source: "ocsp"}
-	}
-	return errors.New("the OCSP responder does not know the certificate")
-}
-
-func (v *Verifier) checkCRL(ctx context.Context, leaf, issuer *x509.Certificate, now time.Time) error {
-	url := v.cfg.CRLURL
-	if url == "" && len(leaf.CRLDistributionPoints) > 0 {
-		url = leaf.CRLDistributionPoints[0]
-	}
-	if url == "" {
-		return errors.New("no CRL distribution point named")
-	}
-	v.mu.Lock()
-	e, ok := v.crls[url]
-	if ok && now.Before(e.expires) {
-		v.stats.CRLCacheHits++
-		v.mu.Unlock()
-		return crlStatus(e.list, leaf)
-	}
-	v.stats.CRLFetches++
-	v.mu.Unlock()
-	body, err := v.fetch(ctx, http.MethodGet, url, nil, "", maxCRLBody)
-	if err != nil {
-		return err
-	}
-	list, err := v.parseCRL(body, issuer, now)
-	if err != nil {
-		return err
-	}
-	v.mu.Lock()
-	if len(v.crls) >= maxCache {
-		clear(v.crls)
-	}
-	v.crls[url] = crlEntry{list: list, expires: list.NextUpdate}
-	v.mu.Unlock()
-	return crlStatus(list, leaf)
-}
-
-// parseCRL parses and checks a CRL: signed by the issuer, fresh.
-func (v *Verifier) parseCRL(body []byte, issuer *x509.Certificate, now time.Time) (*x509.RevocationList, error) {
-	list, err := x509.ParseRevocationList(body)
-	if err != nil {
-		return nil, fmt.Errorf("CRL: %w", err)
-	}
-	if err := list.CheckSignatureFrom(issuer); err != nil {
-		return nil, fmt.Errorf("CRL: not signed by the certificate's issuer: %w", err)
-	}
-	switch {
-	case list.ThisUpdate.After(now.Add(v.cfg.MaxSkew)):
-		return nil, fmt.Errorf("CRL %w: thisUpdate in the future", errStaleResponse)
-	case list.NextUpdate.IsZero():
-		return nil, fmt.Errorf("CRL %w: no nextUpdate", errStaleResponse)
-	case now.After(list.NextUpdate):
-		return nil, fmt.Errorf("CRL %w: nextUpdate %s has passed", errStaleResponse, list.NextUpdate.UTC().Format(time.RFC3339))
-	}
-	return list, nil
-}
-
-func crlStatus(list *x509.RevocationList, leaf *x509.Certificate) error {
-	for _, e := range list.RevokedCertificateEntries {
-		if e.SerialNumber.Cmp(leaf.SerialNumber) == 0 {
-			return &RevokedError{Serial: leaf.SerialNumber, At: e.RevocationTime, Reason: e.ReasonCode, Source: "crl"}
-		}
-	}
-	return nil
-}
-
-// fetch gets url within FetchTimeout, reading at most limit bytes.
-func (v *Verifier) fetch(ctx context.Context, method, url string, body []byte, contentType string, limit int64) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, v.cfg.FetchTimeout)
-	defer cancel()
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, url, rd)
-	if err != nil {
-		return nil, err
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := v.cfg.HTTP.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("fetch %s: %w", url, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("fetch %s: HTTP %d", url, resp.StatusCode)
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("fetch %s: %w", url, err)
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("fetch %s: larger than %d bytes", url, limit)
-	}
-	return data, nil
+	return out
 }
