@@ -377,3 +377,19 @@ func TestParseIssuingDP(t *testing.T) {
 		t.Error("crlScope.covers")
 	}
 }
+
+// TestCancelled: a login given up by its caller is not a status, and the
+// soft-fail setting does not accept it.
+func TestCancelled(t *testing.T) {
+	f := newFixture(t)
+	f.r.serve(f.ocspFor(t, f.leaf, ocsp.Good, nil), f.crl(t, time.Hour))
+	v := f.verifier(t, func(c *Config) { c.SoftFail = true })
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if id, err := v.Verify(ctx, f.leaf, nil); !errors.Is(err, context.Canceled) || id.Revocation != "" {
+		t.Errorf("Verify with a cancelled context = %+v, %v; want refused with context.Canceled", id, err)
+	}
+	if n := f.r.count("/ocsp") + f.r.count("/person.crl"); n != 0 {
+		t.Errorf("%d requests reached the responder", n)
+	}
+}

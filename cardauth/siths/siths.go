@@ -237,6 +237,10 @@ func (v *Verifier) Verify(ctx context.Context, leaf *x509.Certificate, extra []*
 	}
 	rev, err := v.revocation(ctx, chain, now)
 	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ErrUndetermined) {
+			// Not a verdict on the certificate, and never soft-failed.
+			return claimed, fmt.Errorf("the certificate check was abandoned: %w", ctxErr)
+		}
 		if !errors.Is(err, ErrUndetermined) || !v.cfg.SoftFail {
 			v.log.Warn("card certificate refused by its revocation status", "hsaId", hsaID, "err", err)
 			return claimed, err
