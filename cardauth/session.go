@@ -127,29 +127,23 @@ func (s *sessions) expired(x *session, now time.Time) (EndReason, bool) {
 
 // end ends the sessions that match, for reason; it returns how many.
 func (s *sessions) end(match func(*Session) bool, reason EndReason) int {
-	s.mu.Lock()
-	var ended []*session
-	for _, x := range s.m {
-		if match(&x.Session) {
-			s.endLocked(x, reason)
-			ended = append(ended, x)
-		}
-	}
-	s.mu.Unlock()
-	for _, x := range ended {
-		s.notify(x)
-	}
-	return len(ended)
+	return s.endWhere(func(x *session) (EndReason, bool) { return reason, match(&x.Session) })
 }
 
 // sweep ends every session past a limit; the caller runs it now and then
 // so that an abandoned session's websockets close too.
 func (s *sessions) sweep() int {
 	now := s.clock.Now()
+	return s.endWhere(func(x *session) (EndReason, bool) { return s.expired(x, now) })
+}
+
+// endWhere ends each session for which why says so, with its reason, and
+// tells OnEnd after the lock is released; it returns how many ended.
+func (s *sessions) endWhere(why func(*session) (EndReason, bool)) int {
 	s.mu.Lock()
 	var ended []*session
 	for _, x := range s.m {
-		if r, expired := s.expired(x, now); expired {
+		if r, ok := why(x); ok {
 			s.endLocked(x, r)
 			ended = append(ended, x)
 		}
