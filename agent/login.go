@@ -2,9 +2,7 @@ package agent
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/pem"
 	"fmt"
 	"log/slog"
@@ -17,7 +15,6 @@ import (
 	"clinicgw/cardauth/bridge"
 	"clinicgw/cardauth/pcsc"
 	"clinicgw/cardauth/siths"
-	"clinicgw/cardauth/token"
 )
 
 // LoginConfig is staff login by SITHS card. With no origin there is no
@@ -130,11 +127,7 @@ func newLogin(cfg *Config, clock Clock, log *slog.Logger) (*loginParts, error) {
 // localReader watches the gateway's own reader: the card's fingerprint is
 // read when it is inserted, and its sessions end when it is pulled.
 func localReader(auth *cardauth.Authenticator, l LoginConfig, module string, log *slog.Logger) func(context.Context) {
-	tc := token.Config{Module: module, Reader: l.LocalReader, Logger: log}
-	if l.LocalTokenLabel != "" { // the keys on a token of their own (tests): found by label, not by the reader
-		tc.Reader, tc.TokenLabel = "", l.LocalTokenLabel
-	}
-	cards := bridge.TokenCards{Config: tc}
+	cards := bridge.NewTokenCards(module, l.LocalReader, l.LocalTokenLabel, log)
 	reader := bridge.PCSCReader{Monitor: pcsc.New(pcsc.Options{Logger: log}), Name: l.LocalReader}
 	return func(ctx context.Context) {
 		current := ""
@@ -146,29 +139,12 @@ func localReader(auth *cardauth.Authenticator, l LoginConfig, module string, log
 				current = ""
 				return
 			}
-			current = cardFingerprint(ctx, cards, log)
+			var err error
+			if current, err = bridge.ReadCardID(ctx, cards); err != nil {
+				log.Warn("card in the local reader not readable", "err", err)
+			}
 		})
 	}
-}
-
-// cardFingerprint is the SHA-256 of the present card's authentication
-// certificate, hex, as sessions are bound to it ("" if unreadable).
-func cardFingerprint(ctx context.Context, cards bridge.Cards, log *slog.Logger) string {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	c, err := cards.Open(ctx)
-	if err != nil {
-		log.Warn("card in the local reader not readable", "err", err)
-		return ""
-	}
-	defer c.Close()
-	cert, err := c.AuthCertificate(ctx)
-	if err != nil {
-		log.Warn("card in the local reader has no authentication certificate", "err", err)
-		return ""
-	}
-	fp := sha256.Sum256(cert.Raw)
-	return hex.EncodeToString(fp[:])
 }
 
 // run keeps the directory current, ends abandoned sessions and, with a

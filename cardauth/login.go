@@ -184,8 +184,7 @@ func (a *Authenticator) Login(ctx context.Context, binding string, token []byte,
 	if previous != "" {
 		a.ss.end(func(s *Session) bool { return s.ID == previous }, EndRelogin)
 	}
-	fp := sha256.Sum256(cert.Raw)
-	s, err := a.ss.create(st, hex.EncodeToString(fp[:]))
+	s, err := a.ss.create(st, CardID(cert))
 	if err != nil {
 		return Session{}, err
 	}
@@ -195,6 +194,14 @@ func (a *Authenticator) Login(ctx context.Context, binding string, token []byte,
 
 // ErrAccessRevoked is a session whose holder lost their commission.
 var ErrAccessRevoked = errors.New("the commission for this unit is no longer active")
+
+// CardID is what a session is bound to: the SHA-256 of the card's
+// authentication certificate, hex. The bridge and a gateway watching its
+// own reader report removals by it.
+func CardID(cert *x509.Certificate) string {
+	fp := sha256.Sum256(cert.Raw)
+	return hex.EncodeToString(fp[:])
+}
 
 // Session returns the live session id and marks it used now; an unknown or
 // expired one is an error (ErrNoSession, ErrSessionExpired). The holder's

@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -149,24 +147,31 @@ func (b *Bridge) setPresent(ctx context.Context, present bool) {
 	b.log.Info("card presence", "present", present)
 }
 
-// fingerprint reads the present card's authentication certificate and
-// returns its SHA-256, hex ("" if it cannot be read).
+// fingerprint is the present card's cardauth.CardID, "" if it cannot be
+// read.
 func (b *Bridge) fingerprint(ctx context.Context) string {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	c, err := b.cfg.Cards.Open(ctx)
+	id, err := ReadCardID(ctx, b.cfg.Cards)
 	if err != nil {
 		b.log.Warn("card inserted but not readable", "err", err)
-		return ""
+	}
+	return id
+}
+
+// ReadCardID opens the card now in the reader and returns its
+// cardauth.CardID, within 10 s.
+func ReadCardID(ctx context.Context, cards Cards) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	c, err := cards.Open(ctx)
+	if err != nil {
+		return "", err
 	}
 	defer c.Close()
 	cert, err := c.AuthCertificate(ctx)
 	if err != nil {
-		b.log.Warn("card has no readable authentication certificate", "err", err)
-		return ""
+		return "", fmt.Errorf("the card's authentication certificate: %w", err)
 	}
-	fp := sha256.Sum256(cert.Raw)
-	return hex.EncodeToString(fp[:])
+	return cardauth.CardID(cert), nil
 }
 
 // state returns the card's presence, fingerprint and the channel closed at

@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"crypto/x509"
 	"errors"
+	"log/slog"
 	"sync"
 
 	"clinicgw/cardauth/pcsc"
@@ -56,6 +57,17 @@ func (r PCSCReader) Watch(ctx context.Context, fn func(bool)) error {
 // TokenCards opens the card through a PKCS#11 module.
 type TokenCards struct {
 	Config token.Config
+}
+
+// NewTokenCards reads the card in reader through module; with a token
+// label the keys are on a token of their own (a SoftHSM2 token in tests),
+// found by the label, and the reader only tells presence.
+func NewTokenCards(module, reader, tokenLabel string, log *slog.Logger) TokenCards {
+	c := token.Config{Module: module, Reader: reader, Logger: log}
+	if tokenLabel != "" {
+		c.Reader, c.TokenLabel = "", tokenLabel
+	}
+	return TokenCards{Config: c}
 }
 
 // Open opens the token in the configured reader or with the label.

@@ -11,7 +11,6 @@ import (
 
 	"clinicgw/cardauth/bridge"
 	"clinicgw/cardauth/pcsc"
-	"clinicgw/cardauth/token"
 	"clinicgw/sync/tlsconf"
 )
 
@@ -53,13 +52,9 @@ func bridgeFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 			}
 			name = rs[0]
 		}
-		tc := token.Config{Module: *module, Reader: name, Logger: e.log}
-		if *label != "" { // the keys on a token of their own: by label; the reader only for presence
-			tc.Reader, tc.TokenLabel = "", *label
-		}
 		b, err := bridge.New(bridge.Config{
 			Gateway: *gateway, GatewayTLS: tlsconf.Client(tls.Certificate{}, roots, "", nil),
-			Cards:  bridge.TokenCards{Config: tc},
+			Cards:  bridge.NewTokenCards(*module, name, *label, e.log),
 			Reader: bridge.PCSCReader{Monitor: mon, Name: name}, AppVersion: "clinicgw-bridge " + version, Logger: e.log,
 		})
 		if err != nil {
