@@ -9,17 +9,7 @@ import (
 )
 
 func runFlags(fs *flag.FlagSet) func(context.Context, *env) error {
-	path := fs.String("config", "", "`FILE` is the gateway's configuration file (required), as `clinicgw init` wrote it")
-	return func(ctx context.Context, e *env) error {
-		if *path == "" {
-			return usagef("--config is required")
-		}
-		cfg, err := agent.LoadConfig(*path)
-		if err != nil {
-			return err
-		}
-		return runGateway(ctx, e, cfg)
-	}
+	return configCommand(fs, runGateway)
 }
 
 // runGateway runs the gateway in the foreground until ctx ends (Ctrl-C,
