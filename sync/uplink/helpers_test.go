@@ -9,6 +9,7 @@ import (
 	"log"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -360,6 +361,24 @@ func newGateway(t testing.TB, baseURL string, cert tls.Certificate, mod func(*Co
 		t.Fatal(err)
 	}
 	return g
+}
+
+// serveTLS serves h like the central store's API: the test PKI's server
+// certificate for 127.0.0.1, unit certificates from the function CA,
+// HTTP/2, refused handshakes not logged; closed when the test ends.
+func serveTLS(t testing.TB, h http.Handler) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(h)
+	cert, err := testPKI().Server("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.TLS = tlsconf.Server(cert, testPKI().FunctionCAPool(), nil)
+	srv.EnableHTTP2 = true
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return srv
 }
 
 // unitCert is the unit's client certificate from the test PKI.

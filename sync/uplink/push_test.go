@@ -3,10 +3,7 @@ package uplink
 import (
 	"context"
 	"fmt"
-	"io"
-	"log"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"sync"
 	"testing"
@@ -147,16 +144,7 @@ func TestRejectedHeldBack(t *testing.T) {
 		msg("a2", a, "svar"), msg("c1", c, "svar"), msg("b2", b, "svar"), msg("d2", d, "svar"),
 	)
 	central := &scriptedCentral{reject: map[string]bool{"a1": true}}
-	srv := httptest.NewUnstartedServer(central)
-	cert, err := testPKI().Server("127.0.0.1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.TLS = tlsconf.Server(cert, testPKI().FunctionCAPool(), nil)
-	srv.EnableHTTP2 = true
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	srv.StartTLS()
-	defer srv.Close()
+	srv := serveTLS(t, central)
 
 	clock := &fakeClock{t: now}
 	logs := &syncBuffer{}
@@ -233,16 +221,7 @@ func TestManyRejectedDoNotStall(t *testing.T) {
 	items = append(items, cases.Outbound{Key: "good", CaseID: good, Kind: cases.OutboundStatus, At: now, Status: cases.Assigned})
 	mem := newMemCases(items...)
 	central := &scriptedCentral{reject: reject}
-	srv := httptest.NewUnstartedServer(central)
-	cert, err := testPKI().Server("127.0.0.1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.TLS = tlsconf.Server(cert, testPKI().FunctionCAPool(), nil)
-	srv.EnableHTTP2 = true
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	srv.StartTLS()
-	defer srv.Close()
+	srv := serveTLS(t, central)
 	up, err := New(Config{BaseURL: srv.URL, TLS: tlsconf.Client(unitCert(t), testPKI().RootPool(), "127.0.0.1", nil),
 		Cases: mem, Clock: &fakeClock{t: now}, MaxBackoff: time.Minute, PushInterval: time.Hour, PollInterval: time.Hour})
 	if err != nil {

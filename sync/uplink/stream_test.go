@@ -2,10 +2,7 @@ package uplink
 
 import (
 	"context"
-	"io"
-	"log"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -118,16 +115,7 @@ func (s *scriptedStream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // an Origin header.
 func TestStreamIdle(t *testing.T) {
 	script := &scriptedStream{}
-	srv := httptest.NewUnstartedServer(script)
-	cert, err := testPKI().Server("127.0.0.1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.TLS = tlsconf.Server(cert, testPKI().FunctionCAPool(), nil)
-	srv.EnableHTTP2 = true
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	srv.StartTLS()
-	defer srv.Close()
+	srv := serveTLS(t, script)
 
 	up, err := New(Config{BaseURL: srv.URL, TLS: tlsconf.Client(unitCert(t), testPKI().RootPool(), "127.0.0.1", nil),
 		Cases: newMemCases(), PollInterval: time.Hour, PushInterval: time.Hour, MaxBackoff: 50 * time.Millisecond})
