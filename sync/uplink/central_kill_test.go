@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
-	"errors"
 	"math/big"
 	"net"
 	"os"
@@ -118,12 +117,7 @@ func TestCentralKilled(t *testing.T) {
 	}
 	kill := func(cmd *exec.Cmd, lines *bufio.Scanner) {
 		cmd.Process.Signal(syscall.SIGKILL)
-		for lines.Scan() {
-		}
-		var exit *exec.ExitError
-		if err := cmd.Wait(); !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
-			t.Fatalf("the central store ended with %v, want SIGKILL", err)
-		}
+		reapKilled(t, cmd, lines, "the central store")
 	}
 	for range rounds {
 		cmd, lines := runCentral(2)

@@ -229,12 +229,7 @@ func TestGatewayKilled(t *testing.T) {
 				missed++
 			}
 		}
-		for lines.Scan() {
-		}
-		var exit *exec.ExitError
-		if err := cmd.Wait(); !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
-			t.Fatalf("round %d: the gateway ended with %v, want SIGKILL", round, err)
-		}
+		reapKilled(t, cmd, lines, fmt.Sprintf("round %d: the gateway", round))
 	}
 
 	// One last gateway runs until everything is delivered.
@@ -322,6 +317,18 @@ func TestGatewayKilled(t *testing.T) {
 	}
 	t.Logf("faults reached: %v (%d fault rounds never reached theirs); %d timed kills", faults, missed, timed)
 	t.Logf("%d SIGKILLs of the gateway; %d cases submitted, stored once each, answered once each at the central store; 0 lost, 0 duplicated", rounds, len(submitted))
+}
+
+// reapKilled reads the rest of a child's output, waits for it and fails
+// the test unless SIGKILL ended it (its own or the test's).
+func reapKilled(t *testing.T, cmd *exec.Cmd, lines *bufio.Scanner, what string) {
+	t.Helper()
+	for lines.Scan() {
+	}
+	var exit *exec.ExitError
+	if err := cmd.Wait(); !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		t.Fatalf("%s ended with %v, want SIGKILL", what, err)
+	}
 }
 
 // countStatus counts the cases with status st through the store's index:
