@@ -23,15 +23,7 @@ import (
 var daemon *cardtest.PCSCD
 
 func TestMain(m *testing.M) {
-	p, cleanup, err := cardtest.MainPCSCD()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	daemon = p
-	code := softhsm.Main(m)
-	cleanup()
-	os.Exit(code)
+	os.Exit(cardtest.Main(&daemon, func() int { return softhsm.Main(m) }))
 }
 
 // TestRealParts (AU3 with real parts): the keys on a SoftHSM2 token

@@ -9,7 +9,6 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -25,15 +24,7 @@ const openscModule = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
 var daemon *PCSCD
 
 func TestMain(m *testing.M) {
-	p, cleanup, err := MainPCSCD()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	daemon = p
-	code := m.Run()
-	cleanup()
-	os.Exit(code)
+	os.Exit(Main(&daemon, func() int { return m.Run() }))
 }
 
 // pivCard makes a PIV card with dev PKI certificates: authentication key

@@ -207,23 +207,29 @@ func (p *PCSCD) Logs() string {
 	return p.logs.String()
 }
 
-// MainPCSCD prepares the test process's private pcscd from a TestMain:
-// a folder, the socket's path in SocketEnv (libpcsclite reads it once per
-// process, before its first call). It is started by the tests that need
-// it (Start). With the parts missing it returns nil and a no-op cleanup,
-// and those tests skip (SkipUnlessAvailable).
-func MainPCSCD() (p *PCSCD, cleanup func(), err error) {
+// Main is a TestMain's body for a package whose tests run a private
+// pcscd: it prepares one (a folder, the socket's path in SocketEnv, which
+// libpcsclite reads once per process, before its first call), stores it
+// in *daemon (nil when the parts are missing: those tests skip with
+// SkipUnlessAvailable), calls run, then stops pcscd and removes its
+// folder. It returns run's exit code; tests Start it as they need it.
+func Main(daemon **PCSCD, run func() int) int {
 	if Available() != "" {
-		return nil, func() {}, nil
+		return run()
 	}
 	dir, err := os.MkdirTemp("", "pcscd-test-")
 	if err != nil {
-		return nil, nil, err
+		fmt.Fprintln(os.Stderr, err)
+		return 1
 	}
-	if p, err = NewPCSCD(dir); err != nil {
-		os.RemoveAll(dir)
-		return nil, nil, err
+	defer os.RemoveAll(dir)
+	p, err := NewPCSCD(dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
 	}
 	os.Setenv(SocketEnv, p.Socket)
-	return p, func() { p.Stop(); os.RemoveAll(dir) }, nil
+	defer p.Stop()
+	*daemon = p
+	return run()
 }

@@ -2,7 +2,6 @@ package pcsc
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"slices"
 	"testing"
@@ -16,15 +15,7 @@ import (
 var daemon *cardtest.PCSCD
 
 func TestMain(m *testing.M) {
-	p, cleanup, err := cardtest.MainPCSCD()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	daemon = p
-	code := m.Run()
-	cleanup()
-	os.Exit(code)
+	os.Exit(cardtest.Main(&daemon, func() int { return m.Run() }))
 }
 
 // events runs a monitor and delivers its events on a channel.

@@ -28,15 +28,7 @@ var pcscd *cardtest.PCSCD
 // TestMain sets up both real-part harnesses: SoftHSM2's token folder and
 // the private pcscd's socket, which libraries read once per process.
 func TestMain(m *testing.M) {
-	p, cleanup, err := cardtest.MainPCSCD()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	pcscd = p
-	code := softhsm.Main(m)
-	cleanup()
-	os.Exit(code)
+	os.Exit(cardtest.Main(&pcscd, func() int { return softhsm.Main(m) }))
 }
 
 const (
