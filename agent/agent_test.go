@@ -135,6 +135,20 @@ func gatewayDir(t *testing.T, p *devpki.PKI, centralURL string, forms *wire.Form
 	return loaded
 }
 
+// startAgent starts a gateway for the test and stops it when the test ends.
+func startAgent(t *testing.T, cfg *agent.Config, opts agent.Options) *agent.Agent {
+	t.Helper()
+	a, err := agent.New(cfg, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Stop() })
+	return a
+}
+
 func fast(c *uplink.Config) {
 	c.PollInterval, c.PushInterval, c.MaxBackoff = 100*time.Millisecond, 100*time.Millisecond, 200*time.Millisecond
 }
@@ -266,14 +280,7 @@ func TestAgentOffline(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := gatewayDir(t, p, "", nil)
-	a, err := agent.New(cfg, agent.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	defer a.Stop()
+	a := startAgent(t, cfg, agent.Options{})
 	if _, ok := a.Uplink(); ok {
 		t.Error("an offline gateway reports an uplink")
 	}

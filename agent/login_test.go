@@ -92,14 +92,7 @@ func TestAgentLogin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := agent.New(cfg, agent.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	defer a.Stop()
+	a := startAgent(t, cfg, agent.Options{})
 	auth := a.Login()
 
 	login := func() (cardauth.Session, error) {
@@ -186,14 +179,7 @@ func TestLocalReader(t *testing.T) {
 	cfg.Login = agent.LoginConfig{Origin: gwOrigin, TrustAnchors: []string{"pki/root.pem"}, PersonCAs: []string{"pki/person-ca.pem"},
 		DirectoryFile: "hsa.json", CRLURL: crlSrv.URL, LocalReader: cardtest.ReaderName, PKCS11Module: h.Module(), LocalTokenLabel: label}
 	logs := &lockedBuffer{}
-	a, err := agent.New(cfg, agent.Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	defer a.Stop()
+	a := startAgent(t, cfg, agent.Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	// The login page signs with the token (as the gateway's own bridge
 	// would), the card goes into the reader, then it is pulled.
 	tok, err := token.Open(t.Context(), token.Config{Module: h.Module(), TokenLabel: label})
