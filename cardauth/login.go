@@ -143,6 +143,21 @@ func (e *LoginError) Swedish() string {
 	return "Inloggningen misslyckades."
 }
 
+// English is Swedish's words in English, for staff who chose English.
+func (e *LoginError) English() string {
+	switch e.Step {
+	case "challenge":
+		return "The login took too long or was already used. Try again."
+	case "token", "signature":
+		return "The card's answer could not be accepted. Try again; if it still fails, call IT."
+	case "certificate":
+		return "The card's certificate is not accepted (invalid, revoked or unknown). Contact your card administrator."
+	case "commission":
+		return "You have no active commission for this care unit. Contact your unit administrator."
+	}
+	return "The login failed."
+}
+
 // Login verifies the card's answer to binding's challenge and, if all
 // holds, ends the browser's previous session (if any) and starts a new one
 // with a new id (AU4). The checks, in order: the challenge exists, is
@@ -208,8 +223,15 @@ func CardID(cert *x509.Certificate) string {
 // commission is checked again on every call, so one that runs out ends the
 // session at the next request, without waiting for a directory change
 // (ErrAccessRevoked).
-func (a *Authenticator) Session(id string) (Session, error) {
-	s, err := a.ss.get(id)
+func (a *Authenticator) Session(id string) (Session, error) { return a.session(id, true) }
+
+// Peek is Session without marking the session used: for what a page does
+// by itself (a live update it was pushed), which must not keep an idle
+// session alive.
+func (a *Authenticator) Peek(id string) (Session, error) { return a.session(id, false) }
+
+func (a *Authenticator) session(id string, touch bool) (Session, error) {
+	s, err := a.ss.get(id, touch)
 	if err != nil {
 		return Session{}, err
 	}

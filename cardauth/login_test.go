@@ -331,6 +331,26 @@ func TestSessionLimits(t *testing.T) {
 	}
 }
 
+// TestPeekDoesNotKeepAlive: what a page does by itself (Peek) does not
+// count as use, so an idle session still ends at 15 minutes.
+func TestPeekDoesNotKeepAlive(t *testing.T) {
+	f := newFixture(t)
+	s, err := f.login(t, f.cards[devpki.KeyECDSAP256], "b", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 14; i++ {
+		f.clock.Advance(time.Minute)
+		if _, err := f.a.Peek(s.ID); err != nil {
+			t.Fatalf("peek after %d min: %v", i+1, err)
+		}
+	}
+	f.clock.Advance(time.Minute)
+	if _, err := f.a.Peek(s.ID); !errors.Is(err, ErrSessionExpired) {
+		t.Fatalf("peek at 15 min idle: %v, want expired", err)
+	}
+}
+
 // TestSessionRotationAndEnds (AU4, AU3, AU6): a new id at every login, the
 // old one ended; card removal and a revoked commission end the sessions.
 func TestSessionRotationAndEnds(t *testing.T) {

@@ -91,9 +91,9 @@ func (s *sessions) create(st Staff, card string) (Session, error) {
 	return x.Session, nil
 }
 
-// get returns the live session id and marks it seen now. An expired one
-// is ended on the way (ErrSessionExpired).
-func (s *sessions) get(id string) (Session, error) {
+// get returns the live session id and, with touch, marks it seen now. An
+// expired one is ended on the way (ErrSessionExpired).
+func (s *sessions) get(id string, touch bool) (Session, error) {
 	now := s.clock.Now()
 	s.mu.Lock()
 	x, ok := s.m[id]
@@ -107,7 +107,9 @@ func (s *sessions) get(id string) (Session, error) {
 		s.notify(x)
 		return Session{}, fmt.Errorf("%w (%s)", ErrSessionExpired, r)
 	}
-	x.LastSeen = now
+	if touch {
+		x.LastSeen = now
+	}
 	out := x.Session
 	s.mu.Unlock()
 	return out, nil

@@ -29,6 +29,10 @@ type ServiceConfig struct {
 	// change for the central store (the uplink's Kick), outside the
 	// transaction. It must not block.
 	OnOutbound func()
+	// OnChange, when not nil, is called after each commit that created or
+	// changed cases, with their ids, outside the transaction (the UI pushes
+	// it to open pages). It must not block.
+	OnChange func(ids []ID)
 }
 
 // Service is the cases API: every caller (UI, sync, CLI, demo) reads and
@@ -43,6 +47,7 @@ type Service struct {
 	log   *slog.Logger
 	// onOutbound is ServiceConfig.OnOutbound, or a no-op.
 	onOutbound func()
+	onChange   func(ids []ID)
 }
 
 // NewService checks cfg and returns a Service for one care unit.
@@ -63,7 +68,12 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 	if onOutbound == nil {
 		onOutbound = func() {}
 	}
-	return &Service{unit: cfg.Unit, store: cfg.Store, clock: cfg.Clock, rand: cfg.Rand, log: cfg.Logger, onOutbound: onOutbound}, nil
+	onChange := cfg.OnChange
+	if onChange == nil {
+		onChange = func([]ID) {}
+	}
+	return &Service{unit: cfg.Unit, store: cfg.Store, clock: cfg.Clock, rand: cfg.Rand, log: cfg.Logger,
+		onOutbound: onOutbound, onChange: onChange}, nil
 }
 
 // entry is an access-log entry by actor about case c (nil for none) at now.
@@ -134,8 +144,9 @@ func (s *Service) ReceiveBatch(ctx context.Context, subs []Submission) ([]*Case,
 		fresh[i] = c
 	}
 	var out []*Case
+	var changed []ID
 	err := s.store.Update(ctx, func(tx Tx) error {
-		out = make([]*Case, len(subs))
+		out, changed = make([]*Case, len(subs)), nil
 		seen := make(map[ID]*Case, len(subs))
 		for i, c := range fresh {
 			stored, ok := seen[c.ID]
@@ -163,11 +174,15 @@ func (s *Service) ReceiveBatch(ctx context.Context, subs []Submission) ([]*Case,
 				return fmt.Errorf("submission %d: %w", i, err)
 			}
 			seen[c.ID], out[i] = c, c
+			changed = append(changed, c.ID)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("receive cases: %w", err)
+	}
+	if len(changed) > 0 {
+		s.onChange(changed)
 	}
 	return out, nil
 }
@@ -241,6 +256,40 @@ func (s *Service) Get(ctx context.Context, actor Actor, id ID) (*Case, error) {
 	return c, nil
 }
 
+// Authorize reports whether actor may read case id, without reading it
+// for them: nothing of the patient's is returned, so an allowed check is
+// not in the access log; a refused one is, as an attempt (the UI checks a
+// page's live subscription with it).
+func (s *Service) Authorize(ctx context.Context, actor Actor, id ID) error {
+	if err := s.checkActor(actor, Read); err != nil {
+		return fmt.Errorf("authorize: %w", err)
+	}
+	if !validID(id) {
+		return fmt.Errorf("authorize: %w", ErrNotFound)
+	}
+	var got *Case
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		got, err = tx.Case(id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("authorize: %w", err)
+	}
+	if s.readable(actor, got) {
+		return nil
+	}
+	now := s.clock.Now()
+	err = s.store.Update(ctx, func(tx Tx) error {
+		return tx.AppendAudit(s.entry(now, actor, Read, got, audit.Denied))
+	})
+	if err != nil {
+		return fmt.Errorf("authorize: %w", err)
+	}
+	s.denied("case read denied", actor, Read, id)
+	return fmt.Errorf("authorize case %s: %w", id, ErrNotAllowed)
+}
+
 // Do carries out a workflow command on a case and records it in the access
 // log in the same transaction. A refused command (*TransitionError) is
 // recorded too, with outcome denied; the case is then unchanged. A staff
@@ -310,6 +359,7 @@ func (s *Service) Do(ctx context.Context, actor Actor, id ID, cmd Command) (*Cas
 	if queued {
 		s.onOutbound()
 	}
+	s.onChange([]ID{c.ID})
 	return c, nil
 }
 
@@ -380,7 +430,8 @@ func (s *Service) list(tx ReadTx, actor Actor, f Filter, now time.Time) ([]*Case
 			(len(f.Status) == 0 || slices.Contains(f.Status, c.Status)) &&
 			(f.Assignee == "" || c.Assignee == f.Assignee) &&
 			(f.Type == "" || c.Type == f.Type) &&
-			(!f.Overdue || c.Status.Open() && IsOverdue(c.DueAt, now)) {
+			(!f.Overdue || c.Status.Open() && IsOverdue(c.DueAt, now)) &&
+			(f.DueBy.IsZero() || c.Status.Open() && c.DueAt.Before(f.DueBy)) {
 			out = append(out, c)
 		}
 		return len(out) < f.Limit
@@ -391,6 +442,8 @@ func (s *Service) list(tx ReadTx, actor Actor, f Filter, now time.Time) ([]*Case
 	switch {
 	case f.Overdue:
 		err = tx.DueBefore(now, func(id ID, _ time.Time) bool { return collect(id) })
+	case !f.DueBy.IsZero():
+		err = tx.DueBefore(f.DueBy, func(id ID, _ time.Time) bool { return collect(id) })
 	case f.Assignee != "":
 		err = tx.Lookup(ByAssignee, f.Assignee, collect)
 	case len(f.Status) > 0:

@@ -97,8 +97,9 @@ func (s *Service) ApplyInbound(ctx context.Context, in []Inbound, cursor uint64)
 	p := s.prepareInbound(in, now)
 	defer p.wait()
 	var rep ApplyReport
+	var changed []ID
 	err := s.store.Update(ctx, func(tx Tx) error {
-		rep = ApplyReport{}
+		rep, changed = ApplyReport{}, changed[:0]
 		for i, ev := range in {
 			p.ready(i)
 			if p.invalid[i] {
@@ -112,6 +113,7 @@ func (s *Service) ApplyInbound(ctx context.Context, in []Inbound, cursor uint64)
 			switch res {
 			case applied:
 				rep.Applied++
+				changed = append(changed, ev.CaseID)
 			case duplicate:
 				rep.Duplicates++
 			default:
@@ -129,6 +131,9 @@ func (s *Service) ApplyInbound(ctx context.Context, in []Inbound, cursor uint64)
 	})
 	if err != nil {
 		return ApplyReport{}, fmt.Errorf("apply central events: %w", err)
+	}
+	if len(changed) > 0 {
+		s.onChange(changed)
 	}
 	return rep, nil
 }

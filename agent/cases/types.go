@@ -224,11 +224,12 @@ func validHSAID(s string) bool {
 // Filter selects the cases List returns. Its conditions all apply; the
 // zero Filter is every case of the unit, up to DefaultListLimit.
 type Filter struct {
-	Status   []Status // any of these statuses; empty for any
-	Assignee string   // the clinician's HSA-ID; "" for anyone
-	Type     Type     // "" for any
-	Overdue  bool     // only open cases past their due date
-	Limit    int      // 0 for DefaultListLimit; at most MaxListLimit
+	Status   []Status  // any of these statuses; empty for any
+	Assignee string    // the clinician's HSA-ID; "" for anyone
+	Type     Type      // "" for any
+	Overdue  bool      // only open cases past their due date
+	DueBy    time.Time // only open cases due before this time; zero for any
+	Limit    int       // 0 for DefaultListLimit; at most MaxListLimit
 }
 
 // check refuses a filter with unknown values.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -78,6 +79,8 @@ type env struct {
 	adult, child, guardian cases.Personnummer
 	seed                   byte
 	outbound               atomic.Int32 // OnOutbound calls
+	changedMu              sync.Mutex
+	changed                [][]cases.ID // OnChange calls
 }
 
 func newEnv(t *testing.T, newStore func(*testing.T) cases.Store) *env {
@@ -93,6 +96,11 @@ func newEnv(t *testing.T, newStore func(*testing.T) cases.Store) *env {
 		Unit: Unit, Store: e.store, Clock: e.clock, Rand: rand.NewChaCha8([32]byte{1}),
 		Logger:     slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		OnOutbound: func() { e.outbound.Add(1) },
+		OnChange: func(ids []cases.ID) {
+			e.changedMu.Lock()
+			e.changed = append(e.changed, slices.Clone(ids))
+			e.changedMu.Unlock()
+		},
 	})
 	if err != nil {
 		t.Fatal(err)

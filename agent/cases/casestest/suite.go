@@ -3,6 +3,7 @@ package casestest
 import (
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -51,6 +52,9 @@ func RunServiceSuite(t *testing.T, newStore func(t *testing.T) cases.Store) {
 		{"InboundApply", suiteInboundApply},
 		{"InboundRefusedSkipped", suiteInboundRefusedSkipped},
 		{"OutboxFollowsChanges", suiteOutboxFollowsChanges},
+		{"Authorize", suiteAuthorize},
+		{"DueBy", suiteDueBy},
+		{"OnChange", suiteOnChange},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newEnv(t, newStore)) })
@@ -534,4 +538,70 @@ func suiteAccessLog(t *testing.T, e *env) {
 	wantErr(t, err, cases.ErrInvalidInput)
 	_, err = e.svc.AccessLogByActor(e.ctx, auditor, "x\ny")
 	wantErr(t, err, cases.ErrInvalidInput)
+}
+
+// suiteAuthorize: an allowed check reads nothing for the caller and is not
+// in the access log; a refused one is, as a denied read.
+func suiteAuthorize(t *testing.T, e *env) {
+	c := e.receive()
+	e.do(dist, c.ID, cases.Command{Action: cases.Assign, Assignee: hsaClinA})
+	before := len(e.records(""))
+	if err := e.svc.Authorize(e.ctx, clinA, c.ID); err != nil {
+		t.Fatalf("the assignee: %v", err)
+	}
+	if err := e.svc.Authorize(e.ctx, dist, c.ID); err != nil {
+		t.Fatalf("a distributor: %v", err)
+	}
+	if n := len(e.records("")); n != before {
+		t.Fatalf("allowed checks wrote %d access-log entries, want 0", n-before)
+	}
+	e.oneAudit(caseEntry(clinB, cases.Read, c, audit.Denied), func() {
+		wantErr(t, e.svc.Authorize(e.ctx, clinB, c.ID), cases.ErrNotAllowed)
+	})
+	wantErr(t, e.svc.Authorize(e.ctx, clinB, "not-an-id"), cases.ErrNotFound)
+}
+
+// suiteDueBy: DueBy lists open cases due before it, and no others.
+func suiteDueBy(t *testing.T, e *env) {
+	early := e.receive()
+	e.clock.Advance(24 * time.Hour)
+	late := e.receive()
+	done := e.receive()
+	e.do(dist, done.ID, cases.Command{Action: cases.Assign, Assignee: hsaClinA})
+	e.do(clinA, done.ID, cases.Command{Action: cases.SendAnswer, Text: "Svar."})
+	got := need(e.svc.List(e.ctx, dist, cases.Filter{DueBy: early.DueAt.Add(time.Minute)}))(t)
+	if len(got) != 1 || got[0].ID != early.ID {
+		t.Fatalf("due by the first case's due date: %d cases, want only the first", len(got))
+	}
+	got = need(e.svc.List(e.ctx, dist, cases.Filter{DueBy: late.DueAt.Add(time.Minute)}))(t)
+	if len(got) != 2 {
+		t.Fatalf("due by the second case's due date: %d cases, want 2 (the answered one is not open)", len(got))
+	}
+}
+
+// suiteOnChange: every commit that creates or changes cases says which,
+// after the fact; reads and refused commands do not.
+func suiteOnChange(t *testing.T, e *env) {
+	calls := func() [][]cases.ID {
+		e.changedMu.Lock()
+		defer e.changedMu.Unlock()
+		return slices.Clone(e.changed)
+	}
+	c := e.receive()
+	if got := calls(); len(got) != 1 || !slices.Equal(got[0], []cases.ID{c.ID}) {
+		t.Fatalf("after receive: %v", got)
+	}
+	e.do(dist, c.ID, cases.Command{Action: cases.Assign, Assignee: hsaClinA})
+	need(e.svc.Get(e.ctx, clinA, c.ID))(t)
+	_, err := e.svc.Do(e.ctx, clinB, c.ID, cases.Command{Action: cases.SendAnswer, Text: "x"})
+	wantErr(t, err, cases.ErrNotAllowed)
+	if got := calls(); len(got) != 2 || !slices.Equal(got[1], []cases.ID{c.ID}) {
+		t.Fatalf("after assign, a read and a refused answer: %v", got)
+	}
+	sub := e.sub()
+	sub.ID = need(cases.NewID(e.clock.Now(), rnd(e)))(t)
+	need(e.svc.ApplyInbound(e.ctx, []cases.Inbound{{Kind: cases.InboundCreated, EventID: "ev-1", CaseID: sub.ID, At: sub.SubmittedAt, Submission: &sub}}, 1))(t)
+	if got := calls(); len(got) != 3 || !slices.Equal(got[2], []cases.ID{sub.ID}) {
+		t.Fatalf("after an inbound case: %v", got)
+	}
 }
