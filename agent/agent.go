@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"clinicgw/agent/cases"
@@ -35,6 +37,9 @@ type Options struct {
 	// Uplink adjusts the uplink's configuration before it is made (tests
 	// shorten intervals); nil leaves the defaults.
 	Uplink func(*uplink.Config)
+	// UIListener, when not nil, is where the web UI listens instead of
+	// ui.listen (tests listen on a free port first).
+	UIListener net.Listener
 }
 
 // Agent is one care unit's gateway: the encrypted store, the case service
@@ -53,6 +58,7 @@ type Agent struct {
 	db     *store.DB
 	svc    *cases.Service
 	up     *uplink.Uplink
+	ui     *uiServer
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	mu     sync.Mutex
@@ -168,9 +174,15 @@ func (a *Agent) Start(ctx context.Context) error {
 		return fmt.Errorf("start gateway: %w", err)
 	}
 	kick := func() {}
+	var changed atomic.Pointer[func([]cases.ID)]
 	svc, err := cases.NewService(cases.ServiceConfig{
 		Unit: a.cfg.Unit.HSAID, Store: db, Clock: a.opts.Clock, Rand: a.opts.Rand,
 		Logger: a.log.With("part", "cases"), OnOutbound: func() { kick() },
+		OnChange: func(ids []cases.ID) {
+			if fn := changed.Load(); fn != nil {
+				(*fn)(ids)
+			}
+		},
 	})
 	if err != nil {
 		db.Close()
@@ -190,6 +202,26 @@ func (a *Agent) Start(ctx context.Context) error {
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	a.db, a.svc, a.up, a.cancel, a.done = db, svc, up, cancel, make(chan struct{})
+	if a.cfg.UI.Enabled() {
+		ui, err := a.startUI(runCtx, db)
+		if err != nil {
+			cancel()
+			db.Close()
+			release()
+			a.done = nil
+			return fmt.Errorf("start gateway: web UI: %w", err)
+		}
+		a.ui = ui
+		notify := ui.ui.Notify
+		changed.Store(&notify)
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			if err := <-ui.done; err != nil && runCtx.Err() == nil {
+				a.fail(fmt.Errorf("web UI: %w", err))
+			}
+		}()
+	}
 	if a.login != nil {
 		a.wg.Add(1)
 		go func() {
@@ -279,6 +311,14 @@ func (a *Agent) Login() *cardauth.Authenticator {
 		return nil
 	}
 	return a.login.auth
+}
+
+// UIAddr is where the web UI listens; "" without one.
+func (a *Agent) UIAddr() string {
+	if a.ui == nil {
+		return ""
+	}
+	return a.ui.ln.Addr().String()
 }
 
 // Config is the gateway's configuration.

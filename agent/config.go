@@ -37,6 +37,7 @@ type Config struct {
 	Store   StoreConfig   `toml:"store"`
 	Central CentralConfig `toml:"central"`
 	Login   LoginConfig   `toml:"login"`
+	UI      UIConfig      `toml:"ui"`
 
 	path string // absolute path of the file, "" if never loaded or written
 }
@@ -216,6 +217,7 @@ func (c *Config) Validate() error {
 	}
 	errs = append(errs, c.Central.validate()...)
 	errs = append(errs, c.Login.validate()...)
+	errs = append(errs, c.UI.validate(c.Login)...)
 	return errors.Join(errs...)
 }
 
@@ -292,6 +294,11 @@ var configKeys = map[string]string{
 	"login.local_reader":      "a quoted string (a card reader's name)",
 	"login.pkcs11_module":     "a quoted string (a file path)",
 	"login.local_token_label": "a quoted string (a token label)",
+	"ui":                      "a table",
+	"ui.listen":               "a quoted string (host:port)",
+	"ui.cert_file":            "a quoted string (a file path)",
+	"ui.key_file":             "a quoted string (a file path)",
+	"ui.bridge":               "a quoted string (http://127.0.0.1:PORT)",
 }
 
 // decodeError turns the TOML library's errors into ones that name the
@@ -446,6 +453,16 @@ crl_url = {{q .Login.CRLURL}}
 local_reader = {{q .Login.LocalReader}}
 pkcs11_module = {{q .Login.PKCS11Module}}
 local_token_label = {{q .Login.LocalTokenLabel}}
+
+[ui]
+# The web UI on the clinic LAN (HTTPS); it needs [login], whose origin is
+# the UI's. Where it listens (host:port, like ":8443"); empty: no web UI.
+listen = {{q .UI.Listen}}
+# Its TLS certificate and key (PEM), for the host in login.origin.
+cert_file = {{q .UI.CertFile}}
+key_file = {{q .UI.KeyFile}}
+# Where the workstations' card bridge listens; empty: http://127.0.0.1:24727.
+bridge = {{q .UI.Bridge}}
 `))
 
 // Write validates the configuration and writes it, with comments, to path

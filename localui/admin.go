@@ -1,0 +1,149 @@
+package localui
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"clinicgw/agent/audit"
+	"clinicgw/agent/cases"
+	"clinicgw/localui/report"
+)
+
+// statsData is what the statistics page shows.
+type statsData struct {
+	From, To string // the period as dates, To inclusive
+	Stats    cases.Stats
+	Charts   []report.Chart
+	CSV      string // the download link's query
+}
+
+// statsPeriod reads the period from the query: from and to are dates in
+// Stockholm, to inclusive; the default is the last twelve weeks.
+func (s *Server) statsPeriod(r *http.Request) (from, to time.Time, d statsData, err error) {
+	loc := cases.Stockholm()
+	now := s.clock.Now().In(loc)
+	y, m, dd := now.Date()
+	to = time.Date(y, m, dd+1, 0, 0, 0, 0, loc)
+	from = to.AddDate(0, 0, -84)
+	q := r.URL.Query()
+	if v := q.Get("from"); v != "" {
+		if from, err = time.ParseInLocation(time.DateOnly, v, loc); err != nil {
+			return
+		}
+	}
+	if v := q.Get("to"); v != "" {
+		if to, err = time.ParseInLocation(time.DateOnly, v, loc); err != nil {
+			return
+		}
+		to = to.AddDate(0, 0, 1)
+	}
+	d.From, d.To = from.Format(time.DateOnly), to.AddDate(0, 0, -1).Format(time.DateOnly)
+	d.CSV = "from=" + d.From + "&to=" + d.To
+	return
+}
+
+// statsPage shows the unit's statistics as charts.
+func (s *Server) statsPage(w http.ResponseWriter, r *http.Request) {
+	from, to, d, err := s.statsPeriod(r)
+	if err != nil {
+		s.fail(w, r, http.StatusBadRequest, "stats.badDate")
+		return
+	}
+	st, err := s.cfg.Cases.Stats(r.Context(), sessionOf(r).Actor(), from, to)
+	if err != nil {
+		s.caseError(w, r, err)
+		return
+	}
+	d.Stats, d.Charts = st, report.Charts(st, langOf(r).Code)
+	s.render(w, r, http.StatusOK, "stats", page{Title: "title.stats", Nav: "stats", Data: d})
+}
+
+// statsCSV downloads the same statistics as CSV.
+func (s *Server) statsCSV(w http.ResponseWriter, r *http.Request) {
+	from, to, d, err := s.statsPeriod(r)
+	if err != nil {
+		s.fail(w, r, http.StatusBadRequest, "stats.badDate")
+		return
+	}
+	st, err := s.cfg.Cases.Stats(r.Context(), sessionOf(r).Actor(), from, to)
+	if err != nil {
+		s.caseError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="statistik-%s-%s.csv"`, d.From, d.To))
+	if err := report.WriteCSV(w, st, langOf(r).Code); err != nil {
+		s.log.Warn("statistics download cut short", "err", err)
+	}
+}
+
+// auditData is what the auditor's page shows.
+type auditData struct {
+	ChainChecked bool
+	ChainOK      bool
+	ChainMsg     string
+	Kind         string // "patient" or "staff": what was searched
+	Query        string
+	Records      []audit.Record
+	Searched     bool
+}
+
+// auditPage shows the access-log search and the chain's state.
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
+	if !sessionOf(r).Actor().Has(cases.Auditor) {
+		s.log.Warn("access log page refused", "hsaId", sessionOf(r).Staff.HSAID)
+		s.fail(w, r, http.StatusForbidden, "err.forbidden")
+		return
+	}
+	s.render(w, r, http.StatusOK, "audit", page{Title: "title.audit", Nav: "audit", Data: s.chainState(r)})
+}
+
+func (s *Server) chainState(r *http.Request) auditData {
+	var d auditData
+	if s.cfg.Audit == nil {
+		return d
+	}
+	l := langOf(r)
+	n, err := s.cfg.Audit(r.Context())
+	d.ChainChecked, d.ChainOK = true, err == nil
+	if err != nil {
+		d.ChainMsg = fmt.Sprintf(l.T("audit.chainBad"), err.Error())
+	} else {
+		d.ChainMsg = fmt.Sprintf(l.T("audit.chainOK"), n)
+	}
+	return d
+}
+
+// auditSearch shows a log extract: by patient (the personnummer travels
+// in the POST body, never in a URL) or by member of staff.
+func (s *Server) auditSearch(w http.ResponseWriter, r *http.Request) {
+	actor := sessionOf(r).Actor()
+	d := s.chainState(r)
+	d.Kind, d.Query, d.Searched = r.PostFormValue("kind"), r.PostFormValue("q"), true
+	var err error
+	switch d.Kind {
+	case "patient":
+		d.Records, err = s.cfg.Cases.AccessLogByPatient(r.Context(), actor, cases.Personnummer(d.Query))
+	case "staff":
+		d.Records, err = s.cfg.Cases.AccessLogByActor(r.Context(), actor, d.Query)
+	default:
+		err = fmt.Errorf("search kind: %w", cases.ErrInvalidInput)
+	}
+	if err != nil {
+		if errors.Is(err, cases.ErrInvalidInput) {
+			l := langOf(r)
+			msg := l.T("err.invalid")
+			var sv interface{ Swedish() string }
+			if l.Code == "sv" && errors.As(err, &sv) {
+				msg = sv.Swedish()
+			}
+			s.render(w, r, http.StatusBadRequest, "audit", page{Title: "title.audit", Nav: "audit", Data: d, Error: msg})
+			return
+		}
+		s.caseError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "audit", page{Title: "title.audit", Nav: "audit", Data: d})
+}

@@ -1,0 +1,156 @@
+package localui
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"clinicgw/agent/cases"
+)
+
+// caseData is what the case page shows.
+type caseData struct {
+	C          *cases.Case
+	Overdue    bool
+	Names      map[string]string // HSA-ID → name, for the thread and history
+	Clinicians []Member
+	Distribute bool // the viewer may assign, move or take it back
+	Answer     bool // the viewer is the assigned clinician and may answer
+	HandBack   bool
+	CanClose   bool
+	Signature  string
+	Standard   []standardAnswer
+}
+
+// casePage shows one case. The case service decides whether the viewer
+// may see it and writes the access log, allowed or not.
+func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
+	sess := sessionOf(r)
+	actor := sess.Actor()
+	c, err := s.cfg.Cases.Get(r.Context(), actor, cases.ID(r.PathValue("id")))
+	if err != nil {
+		s.caseError(w, r, err)
+		return
+	}
+	now := s.clock.Now()
+	d := caseData{C: c, Overdue: c.Status.Open() && cases.IsOverdue(c.DueAt, now), Names: map[string]string{}}
+	for _, m := range c.Messages {
+		d.Names[m.Author] = s.cfg.Directory.Name(m.Author)
+	}
+	for _, e := range c.History {
+		d.Names[e.Actor] = s.cfg.Directory.Name(e.Actor)
+		if e.Assignee != "" {
+			d.Names[e.Assignee] = s.cfg.Directory.Name(e.Assignee)
+		}
+	}
+	mine := actor.Has(cases.Clinician) && c.Assignee == actor.HSAID
+	answering := c.Status == cases.Assigned || c.Status == cases.PartiallyAnswered
+	d.Distribute = actor.Has(cases.Distributor) && c.Status != cases.Withdrawn && c.Status != cases.Answered && c.Status != cases.Closed
+	d.Answer = mine && answering
+	d.HandBack = mine && answering
+	d.CanClose = c.Status == cases.Answered && (mine || actor.Has(cases.Distributor))
+	if d.Distribute {
+		d.Clinicians = s.cfg.Directory.Clinicians(now)
+	}
+	if d.Answer {
+		prefs, err := s.prefs(r, actor.HSAID)
+		if err != nil {
+			s.caseError(w, r, err)
+			return
+		}
+		d.Signature = prefs.Signature
+		if d.Standard, err = s.standardAnswers(r); err != nil {
+			s.caseError(w, r, err)
+			return
+		}
+	}
+	p := page{Title: "title.case", Nav: "case", Live: "case:" + string(c.ID), Data: d}
+	if actor.Has(cases.Distributor) {
+		p.Nav = "inbox"
+	} else if mine {
+		p.Nav = "mine"
+	}
+	if r.URL.Query().Get("part") == "case" {
+		s.fragment(w, r, "case", "casebody", p)
+		return
+	}
+	s.render(w, r, http.StatusOK, "case", p)
+}
+
+// caseAction does one workflow step from the case page or a list.
+func (s *Server) caseAction(w http.ResponseWriter, r *http.Request) {
+	sess := sessionOf(r)
+	actor := sess.Actor()
+	id := cases.ID(r.PathValue("id"))
+	version, _ := strconv.ParseUint(r.PostFormValue("version"), 10, 64)
+	cmd := cases.Command{Version: version}
+	flash := ""
+	switch r.PathValue("action") {
+	case "assign":
+		cmd.Action, cmd.Assignee, flash = cases.Assign, r.PostFormValue("assignee"), "assigned"
+	case "reassign":
+		cmd.Action, cmd.Assignee, flash = cases.Reassign, r.PostFormValue("assignee"), "reassigned"
+	case "take-back":
+		cmd.Action, flash = cases.TakeBack, "taken-back"
+	case "hand-back":
+		cmd.Action, flash = cases.HandBack, "handed-back"
+	case "close":
+		cmd.Action, flash = cases.Close, "closed"
+	case "send":
+		switch r.PostFormValue("kind") {
+		case "answer":
+			cmd.Action = cases.SendAnswer
+		case "partial":
+			cmd.Action = cases.SendPartial
+		case "counter":
+			cmd.Action = cases.SendCounter
+		default:
+			s.fail(w, r, http.StatusBadRequest, "err.invalid")
+			return
+		}
+		flash = "sent"
+		cmd.Text = strings.ReplaceAll(r.PostFormValue("text"), "\r\n", "\n")
+		prefs, err := s.prefs(r, actor.HSAID)
+		if err != nil {
+			s.caseError(w, r, err)
+			return
+		}
+		cmd.Signature, cmd.AuthorTitle = prefs.Signature, sess.Staff.Title
+	default:
+		s.fail(w, r, http.StatusNotFound, "err.notFound")
+		return
+	}
+	if cmd.Assignee != "" && !s.isClinician(cmd.Assignee) {
+		s.fail(w, r, http.StatusBadRequest, "err.invalid")
+		return
+	}
+	c, err := s.cfg.Cases.Do(r.Context(), actor, id, cmd)
+	if err != nil {
+		s.caseError(w, r, err)
+		return
+	}
+	back := "/cases/" + string(c.ID)
+	switch {
+	case r.PostFormValue("from") == "inbox":
+		back = "/inbox"
+	case !cases.CanRead(actor, c):
+		back = homeOf(sess.Staff) // handed back: no longer theirs to see
+	}
+	http.Redirect(w, r, back+"?ok="+flash, http.StatusSeeOther)
+}
+
+// isClinician reports whether hsaID is one of the unit's clinicians now:
+// cases are given only to them.
+func (s *Server) isClinician(hsaID string) bool {
+	for _, m := range s.cfg.Directory.Clinicians(s.clock.Now()) {
+		if m.HSAID == hsaID {
+			return true
+		}
+	}
+	return false
+}
+
+func errorsIsConflict(err error) bool {
+	return errors.Is(err, cases.ErrConflict) || errors.Is(err, cases.ErrIllegalTransition)
+}

@@ -1,0 +1,262 @@
+package localui_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"clinicgw/agent"
+	"clinicgw/agent/cases"
+	"clinicgw/agent/democlinic"
+)
+
+const (
+	testUnit     = "SE2321000016-DEMO"
+	testUnitName = "Vårdcentralen Test"
+)
+
+// The demo staff by role.
+var (
+	hsaDist    = democlinic.Staff[0].HSAID
+	hsaClinA   = democlinic.Staff[1].HSAID
+	hsaClinB   = democlinic.Staff[2].HSAID
+	hsaOnLeave = democlinic.Staff[3].HSAID
+	hsaAdmin   = democlinic.Staff[4].HSAID
+	hsaAudit   = democlinic.Staff[5].HSAID
+)
+
+// Canaries: patient data that must reach no technical log (LG3).
+const (
+	canaryName = "Kanariefågel Testsson"
+	canaryText = "KANARIE-TEXT ont i magen"
+)
+
+// fakeClock is the clinic's time.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *fakeClock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
+
+// lockedBuffer collects the gateway's technical log.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+func (b *lockedBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.b.String() }
+
+// clinic is a running demo clinic: the real gateway (store, case service,
+// card login against the dev PKI and a CRL, directory file) with its web UI
+// on a loopback port.
+type clinic struct {
+	t      testing.TB
+	dc     *democlinic.Clinic
+	gw     *agent.Agent
+	origin string
+	clock  *fakeClock
+	logs   *lockedBuffer
+	tls    *tls.Config
+	seq    int
+	mu     sync.Mutex
+	pnrs   []string // patients received, for the log canary check
+}
+
+func startClinic(t testing.TB) *clinic {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	origin := "https://" + ln.Addr().String()
+	// A Monday morning, so that due dates are two working days on.
+	clock := &fakeClock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, cases.Stockholm())}
+	dc, err := democlinic.Build(t.TempDir(), democlinic.Options{Unit: testUnit, UnitName: testUnitName,
+		Origin: origin, Listen: ln.Addr().String(), Now: clock.Now(), Clock: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dc.Close() })
+	logs := &lockedBuffer{}
+	gw, err := agent.New(dc.Config, agent.Options{Clock: clock, UIListener: ln,
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := gw.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c := &clinic{t: t, dc: dc, gw: gw, origin: origin, clock: clock, logs: logs,
+		tls: &tls.Config{RootCAs: dc.PKI.RootPool(), MinVersion: tls.VersionTLS12}}
+	t.Cleanup(func() {
+		if err := gw.Stop(); err != nil {
+			t.Errorf("gateway stop: %v", err)
+		}
+		out := logs.String()
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		for _, canary := range append([]string{canaryName, canaryText}, c.pnrs...) {
+			if strings.Contains(out, canary) {
+				t.Errorf("the technical log carries patient data %q", canary)
+			}
+		}
+	})
+	return c
+}
+
+// receive puts a synthetic case into the gateway as the sync would.
+func (c *clinic) receive(typ cases.Type, text string) *cases.Case {
+	c.t.Helper()
+	c.seq++
+	pnr := cases.SyntheticPersonnummer(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 980+c.seq%20)
+	got, err := c.gw.Cases().Receive(context.Background(), cases.Submission{Type: typ,
+		Patient: cases.Person{PNR: pnr, Name: canaryName}, Text: text, SubmittedAt: c.clock.Now(),
+		Fields: []cases.Field{{Name: "symptom", Label: "Besvär", Value: canaryText}}})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.mu.Lock()
+	c.pnrs = append(c.pnrs, string(pnr))
+	c.mu.Unlock()
+	return got
+}
+
+// browser is one member of staff's HTTP client with its own cookies.
+type browser struct {
+	c    *clinic
+	hsa  string
+	http *http.Client
+}
+
+// newBrowser is a client with no session yet.
+func (c *clinic) newBrowser(hsaID string) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{c: c, hsa: hsaID, http: &http.Client{Jar: jar,
+		Transport:     &http.Transport{TLSClientConfig: c.tls.Clone()},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// login logs hsaID in the way the login page does, with their card
+// signing through democlinic in place of the bridge.
+func (c *clinic) login(hsaID string) *browser {
+	c.t.Helper()
+	b := c.newBrowser(hsaID)
+	if r := b.get("/login"); r.StatusCode != http.StatusOK {
+		c.t.Fatalf("login page: %d", r.StatusCode)
+	}
+	r, body := b.post("/login/challenge", "application/json", nil)
+	var ch struct{ Nonce string }
+	if r.StatusCode != http.StatusOK || json.Unmarshal(body, &ch) != nil {
+		c.t.Fatalf("challenge: %d %s", r.StatusCode, body)
+	}
+	tok, err := c.dc.Sign(hsaID, ch.Nonce)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	r, body = b.post("/login", "application/json", tok)
+	if r.StatusCode != http.StatusOK {
+		c.t.Fatalf("login %s: %d %s", hsaID, r.StatusCode, body)
+	}
+	return b
+}
+
+func (b *browser) do(req *http.Request) (*http.Response, []byte) {
+	b.c.t.Helper()
+	r, err := b.http.Do(req)
+	if err != nil {
+		b.c.t.Fatal(err)
+	}
+	defer r.Body.Close()
+	body, _ := io.ReadAll(r.Body)
+	return r, body
+}
+
+func (b *browser) get(path string) *http.Response {
+	r, _ := b.getBody(path)
+	return r
+}
+
+func (b *browser) getBody(path string) (*http.Response, string) {
+	req, _ := http.NewRequest(http.MethodGet, b.c.origin+path, nil)
+	r, body := b.do(req)
+	return r, string(body)
+}
+
+// post sends a same-origin POST as the browser would.
+func (b *browser) post(path, ctype string, body []byte) (*http.Response, []byte) {
+	req, _ := http.NewRequest(http.MethodPost, b.c.origin+path, bytes.NewReader(body))
+	req.Header.Set("Content-Type", ctype)
+	req.Header.Set("Origin", b.c.origin)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	if ctype == "application/json" {
+		req.Header.Set("Accept", "application/json")
+	}
+	return b.do(req)
+}
+
+func (b *browser) form(path string, v url.Values) (*http.Response, string) {
+	r, body := b.post(path, "application/x-www-form-urlencoded", []byte(v.Encode()))
+	return r, string(body)
+}
+
+// ws opens the page's websocket and sends a watch message.
+func (b *browser) ws(watch map[string]string) (*websocket.Conn, *http.Response, error) {
+	d := websocket.Dialer{TLSClientConfig: b.c.tls.Clone(), Jar: b.http.Jar, HandshakeTimeout: 5 * time.Second}
+	u := "wss" + strings.TrimPrefix(b.c.origin, "https") + "/ws"
+	conn, r, err := d.Dial(u, http.Header{"Origin": {b.c.origin}})
+	if err != nil {
+		return nil, r, err
+	}
+	if watch != nil {
+		if err := conn.WriteJSON(watch); err != nil {
+			b.c.t.Fatal(err)
+		}
+	}
+	return conn, r, nil
+}
+
+// wsMessage is a message the page's websocket gets.
+type wsMessage struct {
+	T      string     `json:"t"`
+	IDs    []cases.ID `json:"ids"`
+	All    bool       `json:"all"`
+	Status int        `json:"status"`
+}
+
+// next reads the websocket's next message or its close code.
+func next(t testing.TB, conn *websocket.Conn, within time.Duration) (wsMessage, int) {
+	t.Helper()
+	conn.SetReadDeadline(time.Now().Add(within))
+	var m wsMessage
+	_, data, err := conn.ReadMessage()
+	if ce, ok := err.(*websocket.CloseError); ok {
+		return m, ce.Code
+	}
+	if err != nil {
+		t.Fatalf("websocket: %v", err)
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatalf("websocket message %q: %v", data, err)
+	}
+	return m, 0
+}

@@ -1,0 +1,20 @@
+// Package localui is the care unit's web UI on the clinic LAN: where
+// message administrators distribute the unit's cases, clinicians answer
+// them, unit administrators keep the unit's settings and statistics and
+// auditors read the access log.
+//
+// Pages are rendered on the server with html/template; static files are
+// embedded; the little JavaScript there is lives in files (the CSP forbids
+// inline script). One websocket per page pushes changes, so that a new case
+// appears in an open inbox without a reload, and closes when the session
+// ends, which locks the page (card pulled, 15 minutes idle, logout).
+//
+// Staff log in with their SITHS card through the workstation's bridge
+// (cardauth/bridge): the login page asks the gateway for a challenge, has
+// the bridge sign it with the card, hands the signed token to the gateway
+// and then gives the bridge the session's presence ticket.
+//
+// Every case the UI shows or changes goes through the case service
+// (agent/cases), which checks who may do what and writes the access log;
+// the UI adds no rule of its own that the service does not also enforce.
+package localui

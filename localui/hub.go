@@ -1,0 +1,243 @@
+package localui
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"clinicgw/agent/cases"
+	"clinicgw/cardauth"
+)
+
+// The page's websocket (GET /ws). The page says what it shows:
+//
+//	{"t":"watch","list":"inbox"}   the distributor's inbox
+//	{"t":"watch","list":"mine"}    a clinician's own cases
+//	{"t":"watch","case":"ID"}      one case
+//
+// and the server pushes {"t":"changed","ids":[...]} when cases it may care
+// about change; the page then fetches its changed part over HTTPS (where
+// the case service checks and logs the read). A case watch is checked by
+// the case service first: refused, the server answers
+// {"t":"denied","status":403} and closes. When the session ends the server
+// closes with code closeSessionEnded, and the page locks. Case ids carry
+// nothing about the patient.
+
+// Websocket close codes the page understands.
+const (
+	closeSessionEnded = 4001
+	closeDenied       = 4003
+)
+
+// Limits of the page's websocket.
+const (
+	wsMaxMessage = 512
+	wsSendQueue  = 16
+	wsPing       = 25 * time.Second
+	wsWriteWait  = 5 * time.Second
+)
+
+type hub struct {
+	s       *Server
+	up      websocket.Upgrader
+	mu      sync.Mutex
+	clients map[*client]struct{}
+}
+
+// client is one open page.
+type client struct {
+	sess cardauth.Session
+	send chan []cases.ID // changes to pass on; nil ids means "everything may have changed"
+
+	wmu sync.Mutex // one writer of data messages at a time
+
+	mu    sync.Mutex
+	list  string   // "inbox" or "mine", if the page shows a list
+	watch cases.ID // the case the page shows, if any
+}
+
+func newHub(s *Server) *hub {
+	h := &hub{s: s, clients: map[*client]struct{}{}}
+	h.up = websocket.Upgrader{
+		HandshakeTimeout: 10 * time.Second,
+		CheckOrigin:      func(r *http.Request) bool { return r.Header.Get("Origin") == s.cfg.Origin },
+	}
+	return h
+}
+
+// notify passes ids to every page that shows one of them or a list.
+func (h *hub) notify(ids []cases.ID) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for c := range h.clients {
+		if !c.wants(ids) {
+			continue
+		}
+		select {
+		case c.send <- ids:
+		default:
+			// The page is slow: tell it to refresh whatever it shows.
+			select {
+			case <-c.send:
+			default:
+			}
+			select {
+			case c.send <- nil:
+			default:
+			}
+		}
+	}
+}
+
+func (c *client) wants(ids []cases.ID) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.list != "" {
+		return true
+	}
+	for _, id := range ids {
+		if id == c.watch && id != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// serve upgrades a page's websocket: the Origin must be the UI's own
+// (checklist WB2) and the session cookie live.
+func (h *hub) serve(w http.ResponseWriter, r *http.Request) {
+	s := h.s
+	if o := r.Header.Get("Origin"); o != s.cfg.Origin {
+		s.log.Warn("websocket from another origin refused")
+		http.Error(w, "forbidden origin", http.StatusForbidden)
+		return
+	}
+	ck, err := r.Cookie(sessionCookie)
+	if err != nil {
+		http.Error(w, "no session", http.StatusUnauthorized)
+		return
+	}
+	sess, err := s.cfg.Login.Peek(ck.Value)
+	if err != nil {
+		http.Error(w, "no session", http.StatusUnauthorized)
+		return
+	}
+	conn, err := h.up.Upgrade(w, r, nil)
+	if err != nil {
+		return // Upgrade answered
+	}
+	c := &client{sess: sess, send: make(chan []cases.ID, wsSendQueue)}
+	h.mu.Lock()
+	h.clients[c] = struct{}{}
+	h.mu.Unlock()
+	defer func() {
+		h.mu.Lock()
+		delete(h.clients, c)
+		h.mu.Unlock()
+	}()
+	done := make(chan struct{})
+	go h.write(conn, c, done)
+	h.read(conn, c, r)
+	close(done)
+}
+
+// read takes the page's watch messages until the connection ends.
+func (h *hub) read(conn *websocket.Conn, c *client, r *http.Request) {
+	defer conn.Close()
+	conn.SetReadLimit(wsMaxMessage)
+	for {
+		var m struct {
+			T    string   `json:"t"`
+			List string   `json:"list"`
+			Case cases.ID `json:"case"`
+		}
+		_, data, err := conn.ReadMessage()
+		if err != nil {
+			return
+		}
+		if json.Unmarshal(data, &m) != nil || m.T != "watch" {
+			h.closeWith(conn, websocket.CloseUnsupportedData, "bad message")
+			return
+		}
+		actor := c.sess.Actor()
+		switch {
+		case m.List == "inbox" && actor.Has(cases.Distributor), m.List == "mine" && actor.Has(cases.Clinician):
+			c.mu.Lock()
+			c.list = m.List
+			c.mu.Unlock()
+		case m.List == "" && m.Case != "":
+			err := h.s.cfg.Cases.Authorize(r.Context(), actor, m.Case)
+			if err != nil {
+				status := http.StatusForbidden
+				if errors.Is(err, cases.ErrNotFound) {
+					status = http.StatusNotFound
+				}
+				h.deny(conn, c, status)
+				return
+			}
+			c.mu.Lock()
+			c.watch = m.Case
+			c.mu.Unlock()
+		default:
+			h.s.log.Warn("websocket watch refused", "hsaId", actor.HSAID, "list", m.List)
+			h.deny(conn, c, http.StatusForbidden)
+			return
+		}
+	}
+}
+
+func (h *hub) deny(conn *websocket.Conn, c *client, status int) {
+	c.writeJSON(conn, map[string]any{"t": "denied", "status": status})
+	h.closeWith(conn, closeDenied, "denied")
+}
+
+// writeJSON sends one data message; the page's reader and writer
+// goroutines both send.
+func (c *client) writeJSON(conn *websocket.Conn, v any) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	conn.SetWriteDeadline(time.Now().Add(wsWriteWait))
+	return conn.WriteJSON(v)
+}
+
+func (h *hub) closeWith(conn *websocket.Conn, code int, reason string) {
+	_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(wsWriteWait))
+}
+
+// write passes changes to the page, pings it, and closes the connection
+// when the session ends.
+func (h *hub) write(conn *websocket.Conn, c *client, done <-chan struct{}) {
+	ping := time.NewTicker(wsPing)
+	defer ping.Stop()
+	for {
+		var msg any
+		select {
+		case <-done:
+			return
+		case <-c.sess.Done:
+			h.closeWith(conn, closeSessionEnded, "session ended")
+			conn.Close()
+			return
+		case <-ping.C:
+			if err := conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(wsWriteWait)); err != nil {
+				conn.Close()
+				return
+			}
+			continue
+		case ids := <-c.send:
+			if ids == nil {
+				msg = map[string]any{"t": "changed", "all": true}
+			} else {
+				msg = map[string]any{"t": "changed", "ids": ids}
+			}
+		}
+		if err := c.writeJSON(conn, msg); err != nil {
+			conn.Close()
+			return
+		}
+	}
+}

@@ -1,0 +1,274 @@
+package localui
+
+import (
+	"html/template"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"clinicgw/agent/cases"
+	"clinicgw/cardauth"
+	"clinicgw/localui/report"
+)
+
+// lang is the language a page is shown in: Swedish unless the staff member
+// chose English.
+type lang struct{ Code string }
+
+func langOf(r *http.Request) lang {
+	if c, err := r.Cookie(langCookie); err == nil && c.Value == "en" {
+		return lang{"en"}
+	}
+	return lang{"sv"}
+}
+
+// T is the text for key in l; a missing key shows as itself, so that a
+// test finds it.
+func (l lang) T(key string) string {
+	m := catalog[key]
+	if l.Code == "en" && m[1] != "" {
+		return m[1]
+	}
+	if m[0] != "" {
+		return m[0]
+	}
+	return key
+}
+
+// Type is a case type's name in l.
+func (l lang) Type(t cases.Type) string { return report.TypeName(t, l.Code) }
+
+// Status is a case status's name in l.
+func (l lang) Status(s cases.Status) string { return report.StatusName(s, l.Code) }
+
+// Time is t in Stockholm time, as staff read it.
+func (l lang) Time(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(cases.Stockholm()).Format("2006-01-02 15:04")
+}
+
+// Date is t's date in Stockholm.
+func (l lang) Date(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(cases.Stockholm()).Format("2006-01-02")
+}
+
+// setLang switches the language and goes back where the form was.
+func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
+	code := r.PostFormValue("lang")
+	if code != "en" {
+		code = "sv"
+	}
+	setCookie(w, langCookie, code, 365*24*3600)
+	back := r.PostFormValue("back")
+	if !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") || strings.ContainsAny(back, "\\\r\n") {
+		back = "/"
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+var funcs = template.FuncMap{
+	"lines": func(s string) []string { return strings.Split(s, "\n") },
+	"hasRole": func(st *cardauth.Staff, role string) bool {
+		return st != nil && slices.Contains(st.Roles, cases.Role(role))
+	},
+	// pair passes the page and one case to a shared block.
+	"pair": func(p page, c *cases.Case) struct {
+		P page
+		C *cases.Case
+	} {
+		return struct {
+			P page
+			C *cases.Case
+		}{p, c}
+	},
+}
+
+// catalog holds every text of the UI: Swedish first, then English.
+var catalog = map[string][2]string{
+	"app.name":       {"Vårdkontakter – vårdenhetens meddelanden", "Care contacts – the unit's messages"},
+	"skip":           {"Hoppa till innehållet", "Skip to content"},
+	"nav.label":      {"Huvudmeny", "Main menu"},
+	"nav.inbox":      {"Inkorg", "Inbox"},
+	"nav.mine":       {"Mina ärenden", "My cases"},
+	"nav.settings":   {"Inställningar", "Settings"},
+	"nav.unit":       {"Enhetens inställningar", "Unit settings"},
+	"nav.stats":      {"Statistik", "Statistics"},
+	"nav.audit":      {"Loggutdrag", "Access log"},
+	"logout":         {"Logga ut", "Log out"},
+	"lang.switch":    {"In English", "På svenska"},
+	"lang.label":     {"Språk", "Language"},
+	"live.connected": {"Uppdateras automatiskt", "Updates automatically"},
+	"live.offline":   {"Ingen kontakt med servern – sidan uppdateras inte", "No contact with the server – the page does not update"},
+	"loggedInAs":     {"Inloggad som", "Logged in as"},
+
+	"title.login":    {"Logga in", "Log in"},
+	"title.error":    {"Något gick fel", "Something went wrong"},
+	"title.inbox":    {"Inkorg", "Inbox"},
+	"title.mine":     {"Mina ärenden", "My cases"},
+	"title.case":     {"Ärende", "Case"},
+	"title.settings": {"Inställningar", "Settings"},
+	"title.unit":     {"Enhetens inställningar", "Unit settings"},
+	"title.stats":    {"Statistik", "Statistics"},
+	"title.audit":    {"Loggutdrag", "Access log"},
+
+	"login.heading":     {"Logga in med SITHS-kort", "Log in with your SITHS card"},
+	"login.insert":      {"Sätt i ditt SITHS-kort i kortläsaren och skriv din PIN-kod.", "Insert your SITHS card in the reader and enter your PIN."},
+	"login.pin":         {"PIN-kod för legitimering", "Authentication PIN"},
+	"login.pinHelp":     {"4–16 siffror. Koden skickas bara till kortet.", "4–16 digits. The PIN goes to the card only."},
+	"login.pinPad":      {"Skriv PIN-koden på kortläsarens knappsats när den ber om den.", "Enter the PIN on the reader's keypad when it asks."},
+	"login.submit":      {"Logga in", "Log in"},
+	"login.working":     {"Loggar in …", "Logging in …"},
+	"login.noBridge":    {"Ingen kortläsare hittades: kortläsartjänsten på den här datorn svarar inte. Kontrollera att kortläsaren är ansluten och att tjänsten Clinicgw kortläsare körs, eller kontakta IT.", "No card reader found: the card reader service on this computer does not answer. Check that the reader is connected and the clinicgw bridge runs, or call IT."},
+	"login.noCard":      {"Inget kort i kortläsaren. Sätt i ditt SITHS-kort.", "No card in the reader. Insert your SITHS card."},
+	"login.ready":       {"Kortet är isatt.", "The card is inserted."},
+	"login.ended":       {"Du är utloggad. Sätt i kortet och logga in igen.", "You are logged out. Insert your card and log in again."},
+	"login.failed":      {"Inloggningen misslyckades.", "The login failed."},
+	"login.watchFailed": {"Kortläsartjänsten kunde inte bevaka kortet, så inloggningen avbröts. Försök igen.", "The card reader service could not watch the card, so the login was cancelled. Try again."},
+
+	"lock.heading": {"Sidan är låst", "The page is locked"},
+	"lock.text":    {"Sessionen har avslutats: kortet togs ut, du var inaktiv i 15 minuter eller loggade ut. Ärendena visas inte längre.", "The session has ended: the card was removed, you were idle for 15 minutes or logged out. Cases are no longer shown."},
+	"lock.login":   {"Logga in igen", "Log in again"},
+
+	"err.crossOrigin": {"Begäran kom från en annan webbplats och stoppades.", "The request came from another site and was stopped."},
+	"err.session":     {"Du är inte inloggad längre. Logga in igen.", "You are no longer logged in. Log in again."},
+	"err.generic":     {"Något gick fel. Försök igen om en stund.", "Something went wrong. Try again in a while."},
+	"err.notFound":    {"Ärendet finns inte.", "The case does not exist."},
+	"err.forbidden":   {"Du har inte tillgång till det här.", "You do not have access to this."},
+	"err.conflict":    {"Ärendet har ändrats av någon annan. Ladda om sidan och försök igen.", "Someone else changed the case. Reload the page and try again."},
+	"err.invalid":     {"Uppgifterna är ofullständiga eller felaktiga.", "The details are incomplete or wrong."},
+	"err.back":        {"Tillbaka", "Back"},
+
+	"ok.assigned":    {"Ärendet är tilldelat.", "The case is assigned."},
+	"ok.reassigned":  {"Ärendet är flyttat.", "The case is moved."},
+	"ok.taken-back":  {"Ärendet är tillbaka i inkorgen.", "The case is back in the inbox."},
+	"ok.handed-back": {"Ärendet är lämnat tillbaka till inkorgen.", "The case is handed back to the inbox."},
+	"ok.sent":        {"Meddelandet är skickat till patienten.", "The message is sent to the patient."},
+	"ok.closed":      {"Ärendet är avslutat.", "The case is closed."},
+	"ok.moved":       {"Ärendena är flyttade.", "The cases are moved."},
+	"ok.saved":       {"Sparat.", "Saved."},
+
+	"inbox.filters":   {"Urval", "Filter"},
+	"inbox.view":      {"Visa", "Show"},
+	"view.open":       {"Alla öppna", "All open"},
+	"view.new":        {"Nya", "New"},
+	"view.unassigned": {"Ej tilldelade", "Unassigned"},
+	"view.overdue":    {"Försenade", "Overdue"},
+	"view.today":      {"Ska besvaras senast idag", "Due today"},
+	"view.waiting":    {"Väntar på patienten", "Waiting for the patient"},
+	"view.done":       {"Besvarade och avslutade", "Answered and closed"},
+	"inbox.type":      {"Ärendetyp", "Case type"},
+	"inbox.anyType":   {"Alla typer", "All types"},
+	"inbox.clinician": {"Ärendehanterare", "Clinician"},
+	"inbox.anyone":    {"Alla", "Anyone"},
+	"inbox.apply":     {"Visa urvalet", "Apply"},
+	"inbox.none":      {"Inga ärenden i urvalet.", "No cases match."},
+	"inbox.more":      {"Visar de första %d ärendena. Gör urvalet snävare för att se fler.", "Showing the first %d cases. Narrow the filter to see more."},
+	"col.received":    {"Inkom", "Received"},
+	"col.type":        {"Typ", "Type"},
+	"col.patient":     {"Patient", "Patient"},
+	"col.status":      {"Status", "Status"},
+	"col.due":         {"Besvaras senast", "Due"},
+	"col.assignee":    {"Handläggs av", "Handled by"},
+	"col.action":      {"Åtgärd", "Action"},
+	"overdue":         {"Försenat", "Overdue"},
+	"onLeave":         {"frånvarande", "on leave"},
+	"assign":          {"Tilldela", "Assign"},
+	"assign.to":       {"Tilldela till", "Assign to"},
+	"reassign":        {"Flytta", "Move"},
+	"reassign.to":     {"Flytta till", "Move to"},
+	"takeBack":        {"Ta tillbaka", "Take back"},
+	"choose":          {"Välj …", "Choose …"},
+	"moveAll.heading": {"Flytta alla ärenden från en person till en annan", "Move all cases from one person to another"},
+	"moveAll.from":    {"Från", "From"},
+	"moveAll.to":      {"Till", "To"},
+	"moveAll.submit":  {"Flytta alla", "Move all"},
+	"moveAll.partial": {"%d ärenden flyttades, %d kunde inte flyttas (de har ändrats under tiden).", "%d cases moved, %d could not be moved (they changed meanwhile)."},
+	"guardianFor":     {"vårdnadshavare", "guardian"},
+
+	"case.heading":            {"Ärende", "Case"},
+	"case.patient":            {"Patient", "Patient"},
+	"case.guardian":           {"Vårdnadshavare", "Guardian"},
+	"case.pnr":                {"Personnummer", "Personal identity number"},
+	"case.form":               {"Formulärets svar", "Answers on the form"},
+	"case.thread":             {"Meddelanden", "Messages"},
+	"case.history":            {"Händelser", "History"},
+	"case.answer":             {"Svara patienten", "Answer the patient"},
+	"case.kind":               {"Typ av svar", "Kind of answer"},
+	"kind.answer":             {"Svar (ärendet besvaras)", "Answer (the case is answered)"},
+	"kind.partial":            {"Delsvar (ärendet är fortfarande öppet)", "Partial answer (the case stays open)"},
+	"kind.counter":            {"Motfråga (väntar på patienten)", "Counter-question (waits for the patient)"},
+	"case.text":               {"Meddelande till patienten", "Message to the patient"},
+	"case.standard":           {"Standardsvar", "Standard answers"},
+	"case.insert":             {"Infoga standardsvar", "Insert standard answer"},
+	"case.signature":          {"Din signatur läggs till sist:", "Your signature is added at the end:"},
+	"case.noSignature":        {"Du har ingen personlig signatur. Lägg till en under Inställningar.", "You have no personal signature. Add one under Settings."},
+	"case.send":               {"Skicka", "Send"},
+	"case.handBack":           {"Lämna tillbaka till inkorgen", "Hand back to the inbox"},
+	"case.close":              {"Avsluta ärendet", "Close the case"},
+	"case.distribute":         {"Fördela", "Distribute"},
+	"case.updated":            {"Ärendet har ändrats. Det visas nu som det är.", "The case changed. It is now shown as it is."},
+	"by.patient":              {"Patienten", "The patient"},
+	"by.system":               {"Systemet", "The system"},
+	"msg.patient":             {"Från patienten", "From the patient"},
+	"msg.answer":              {"Svar", "Answer"},
+	"msg.partial-answer":      {"Delsvar", "Partial answer"},
+	"msg.counter-question":    {"Motfråga", "Counter-question"},
+	"action.receive":          {"Inkom", "Received"},
+	"action.assign":           {"Tilldelades", "Assigned"},
+	"action.reassign":         {"Flyttades", "Moved"},
+	"action.take-back":        {"Togs tillbaka", "Taken back"},
+	"action.hand-back":        {"Lämnades tillbaka", "Handed back"},
+	"action.partial-answer":   {"Delsvar skickades", "Partial answer sent"},
+	"action.counter-question": {"Motfråga skickades", "Counter-question sent"},
+	"action.answer":           {"Besvarades", "Answered"},
+	"action.close":            {"Avslutades", "Closed"},
+	"action.withdraw":         {"Återkallades av patienten", "Withdrawn by the patient"},
+	"action.follow-up":        {"Patienten skrev igen", "The patient wrote again"},
+
+	"settings.signature":     {"Personlig signatur", "Personal signature"},
+	"settings.signatureHelp": {"Läggs sist i varje svar du skickar, t.ex. namn, titel och mottagning.", "Added at the end of every answer you send, e.g. name, title and clinic."},
+	"settings.notify":        {"Avisering när du får ett ärende", "Notice when you are given a case"},
+	"settings.byEmail":       {"Med e-post", "By e-mail"},
+	"settings.bySMS":         {"Med sms", "By text message"},
+	"settings.email":         {"E-postadress", "E-mail address"},
+	"settings.mobile":        {"Mobilnummer", "Mobile number"},
+	"settings.noticeHelp":    {"Aviseringen säger bara att det finns ett nytt ärende – aldrig något om patienten.", "The notice only says there is a new case – never anything about the patient."},
+	"settings.save":          {"Spara", "Save"},
+	"unit.standard":          {"Standardsvar", "Standard answers"},
+	"unit.standardHelp":      {"Ett svar per stycke: rubrik på första raden, texten på raderna under. Skilj svaren åt med en tom rad.", "One answer per paragraph: a heading on the first line, the text below. Separate answers with an empty line."},
+	"unit.contact":           {"Enhetens kontaktuppgifter", "The unit's contact details"},
+	"unit.contactHelp":       {"Visas för patienterna.", "Shown to patients."},
+	"unit.notice":            {"E-postadress för aviseringar om nya ärenden", "E-mail address for notices of new cases"},
+	"settings.badEmail":      {"E-postadressen ser inte ut som en e-postadress.", "The e-mail address does not look like one."},
+	"settings.badMobile":     {"Mobilnumret ska bara innehålla siffror, +, mellanslag och bindestreck.", "The mobile number may hold digits, +, spaces and hyphens only."},
+	"settings.tooLong":       {"Texten är för lång.", "The text is too long."},
+
+	"stats.period":    {"Period", "Period"},
+	"stats.from":      {"Från och med", "From"},
+	"stats.to":        {"Till och med", "To"},
+	"stats.show":      {"Visa", "Show"},
+	"stats.csv":       {"Ladda ned som CSV", "Download as CSV"},
+	"stats.badDate":   {"Ange datum som ÅÅÅÅ-MM-DD.", "Give dates as YYYY-MM-DD."},
+	"audit.byPatient": {"Loggutdrag för en patient", "Log extract for a patient"},
+	"audit.byStaff":   {"Loggutdrag för en medarbetare", "Log extract for a member of staff"},
+	"audit.pnr":       {"Patientens personnummer", "The patient's personal identity number"},
+	"audit.hsaId":     {"Medarbetarens HSA-id", "The staff member's HSA-ID"},
+	"audit.search":    {"Visa loggutdrag", "Show log extract"},
+	"audit.chainOK":   {"Loggkedjan är hel: %d poster kontrollerade.", "The log chain is intact: %d records checked."},
+	"audit.chainBad":  {"Loggkedjan är BRUTEN: %s. Kontakta IT-säkerhet.", "The log chain is BROKEN: %s. Contact IT security."},
+	"audit.none":      {"Inga poster.", "No records."},
+	"audit.when":      {"Tid", "Time"},
+	"audit.who":       {"Vem", "Who"},
+	"audit.action":    {"Händelse", "Event"},
+	"audit.case":      {"Ärende", "Case"},
+	"audit.outcome":   {"Utfall", "Outcome"},
+	"audit.patient":   {"Patient", "Patient"},
+	"audit.allowed":   {"tillåten", "allowed"},
+	"audit.denied":    {"NEKAD", "DENIED"},
+}

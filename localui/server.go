@@ -1,0 +1,188 @@
+package localui
+
+import (
+	"context"
+	"crypto/rand"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"clinicgw/agent/audit"
+	"clinicgw/agent/cases"
+	"clinicgw/cardauth"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Cases is the case service as the UI uses it (agent/cases.Service).
+type Cases interface {
+	Get(ctx context.Context, actor cases.Actor, id cases.ID) (*cases.Case, error)
+	Authorize(ctx context.Context, actor cases.Actor, id cases.ID) error
+	Do(ctx context.Context, actor cases.Actor, id cases.ID, cmd cases.Command) (*cases.Case, error)
+	List(ctx context.Context, actor cases.Actor, f cases.Filter) ([]*cases.Case, error)
+	Stats(ctx context.Context, actor cases.Actor, from, to time.Time) (cases.Stats, error)
+	AccessLogByPatient(ctx context.Context, actor cases.Actor, pnr cases.Personnummer) ([]audit.Record, error)
+	AccessLogByActor(ctx context.Context, actor cases.Actor, hsaID string) ([]audit.Record, error)
+}
+
+// Login is staff login by card as the UI uses it (cardauth.Authenticator).
+type Login interface {
+	Challenge(binding string) (nonce string, expires time.Time, err error)
+	Login(ctx context.Context, binding string, token []byte, previous string) (cardauth.Session, error)
+	Session(id string) (cardauth.Session, error)
+	Peek(id string) (cardauth.Session, error)
+	Logout(id string)
+	PresenceTicket(id string) (string, error)
+}
+
+// Member is a member of staff as the UI lists them.
+type Member struct {
+	HSAID   string
+	Name    string
+	Title   string
+	OnLeave bool // on leave now: listed and marked, not left out
+}
+
+// Directory is the staff directory as the UI uses it (agent/directory).
+type Directory interface {
+	// Clinicians are the unit's clinicians at now, in name order.
+	Clinicians(now time.Time) []Member
+	// Name is the name of hsaID, or "" if the directory does not know them.
+	Name(hsaID string) string
+}
+
+// Settings keeps the UI's settings sealed in the store: personal
+// preferences and the unit's standard answers and contact details. Get
+// returns nil and no error for a key never set.
+type Settings interface {
+	Get(ctx context.Context, key string) ([]byte, error)
+	Put(ctx context.Context, key string, value []byte) error
+}
+
+// AuditChecker verifies the access log's hash chain for the auditor's page.
+type AuditChecker func(ctx context.Context) (records int, err error)
+
+// Clock tells the time.
+type Clock interface{ Now() time.Time }
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+// Config is what the UI needs. Origin, Cases, Login, Directory and
+// Settings are required.
+type Config struct {
+	// Origin is the UI's origin as browsers see it, https://host[:port]:
+	// state-changing requests and websockets from any other are refused.
+	Origin string
+	// Bridge is the workstations' card bridge, http://127.0.0.1:PORT
+	// (cardauth/bridge.DefaultAddr unless configured).
+	Bridge    string
+	Unit      string // the care unit's HSA-ID
+	UnitName  string // as staff know it
+	Cases     Cases
+	Login     Login
+	Directory Directory
+	Settings  Settings
+	Audit     AuditChecker // nil: the auditor's page shows no chain status
+	Clock     Clock        // the system clock if nil
+	Rand      io.Reader    // crypto/rand if nil
+	Logger    *slog.Logger
+}
+
+// Server is the UI: Handler serves it; Notify tells open pages that cases
+// changed.
+type Server struct {
+	cfg    Config
+	log    *slog.Logger
+	clock  Clock
+	pages  map[string]*template.Template
+	hub    *hub
+	static http.Handler
+	csp    string
+}
+
+// New checks cfg, parses the templates and returns the UI.
+func New(cfg Config) (*Server, error) {
+	u, err := url.Parse(cfg.Origin)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.User != nil {
+		return nil, fmt.Errorf("localui: origin %q: expected https://host[:port] and nothing more", cfg.Origin)
+	}
+	b, err := url.Parse(cfg.Bridge)
+	if err != nil || b.Scheme != "http" || b.Path != "" || !loopback(b.Hostname()) {
+		return nil, fmt.Errorf("localui: bridge %q: expected http://127.0.0.1:PORT (the bridge listens on loopback only)", cfg.Bridge)
+	}
+	if cfg.Cases == nil || cfg.Login == nil || cfg.Directory == nil || cfg.Settings == nil {
+		return nil, errors.New("localui: the case service, login, directory and settings are required")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = systemClock{}
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	static, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg: cfg, log: cfg.Logger, clock: cfg.Clock, pages: pages,
+		static: http.StripPrefix("/static/", http.FileServerFS(static)),
+		csp: "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+			"connect-src 'self' " + cfg.Bridge + "; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+	}
+	s.hub = newHub(s)
+	return s, nil
+}
+
+// Notify tells the open pages that the cases ids were created or changed
+// (the case service's OnChange). It does not block.
+func (s *Server) Notify(ids []cases.ID) { s.hub.notify(ids) }
+
+// Handler serves the UI.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /static/", s.static)
+	mux.HandleFunc("GET /{$}", s.home)
+	mux.HandleFunc("GET /login", s.loginPage)
+	mux.HandleFunc("POST /login/challenge", s.loginChallenge)
+	mux.HandleFunc("POST /login", s.loginFinish)
+	mux.HandleFunc("POST /logout", s.logout)
+	mux.HandleFunc("POST /lang", s.setLang)
+	mux.HandleFunc("GET /ws", s.hub.serve)
+
+	mux.HandleFunc("GET /inbox", s.staffOnly(s.inbox))
+	mux.HandleFunc("POST /inbox/move-all", s.staffOnly(s.moveAll))
+	mux.HandleFunc("GET /mine", s.staffOnly(s.mine))
+	mux.HandleFunc("GET /cases/{id}", s.staffOnly(s.casePage))
+	mux.HandleFunc("POST /cases/{id}/{action}", s.staffOnly(s.caseAction))
+	mux.HandleFunc("GET /settings", s.staffOnly(s.settingsPage))
+	mux.HandleFunc("POST /settings", s.staffOnly(s.saveSettings))
+	mux.HandleFunc("GET /admin/unit", s.staffOnly(s.unitPage))
+	mux.HandleFunc("POST /admin/unit", s.staffOnly(s.saveUnit))
+	mux.HandleFunc("GET /admin/stats", s.staffOnly(s.statsPage))
+	mux.HandleFunc("GET /admin/stats.csv", s.staffOnly(s.statsCSV))
+	mux.HandleFunc("GET /audit", s.staffOnly(s.auditPage))
+	mux.HandleFunc("POST /audit", s.staffOnly(s.auditSearch))
+	return s.secure(mux)
+}
+
+func loopback(host string) bool { return host == "127.0.0.1" || host == "::1" || host == "localhost" }

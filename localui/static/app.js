@@ -1,0 +1,90 @@
+// clinicgw: live updates and the lock screen. No inline script anywhere:
+// the CSP forbids it.
+"use strict";
+(function () {
+  const body = document.body;
+  const live = body.dataset.live;
+
+  // lock hides everything the page showed and offers a new login.
+  function lock() {
+    const main = document.getElementById("main");
+    if (main) main.replaceChildren();
+    const rows = document.getElementById("rows");
+    if (rows) rows.replaceChildren();
+    const l = document.getElementById("lock");
+    l.hidden = false;
+    document.getElementById("lock-login").focus();
+    body.dataset.locked = "1";
+  }
+
+  // refresh fetches the page's live part again and swaps it in, keeping
+  // focus where it was when the element survives.
+  const pending = {};
+  function refresh(id) {
+    const el = document.getElementById(id);
+    if (!el || pending[id]) return;
+    pending[id] = true;
+    setTimeout(function () {
+      fetch(el.dataset.src, { headers: { "X-Live": "1" }, credentials: "same-origin", cache: "no-store" })
+        .then(function (r) {
+          if (r.status === 401) { lock(); return null; }
+          return r.ok ? r.text() : null;
+        })
+        .then(function (html) {
+          pending[id] = false;
+          if (html === null || html === undefined) return;
+          const focused = document.activeElement && document.activeElement.id;
+          const editing = el.contains(document.activeElement) && /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName);
+          if (editing) return; // never pull a form from under someone typing
+          el.innerHTML = html;
+          if (focused) { const f = document.getElementById(focused); if (f) f.focus(); }
+          body.dataset.refreshed = String(Number(body.dataset.refreshed || 0) + 1);
+        })
+        .catch(function () { pending[id] = false; });
+    }, 100);
+  }
+
+  function connect() {
+    if (!live) return;
+    const status = document.getElementById("live-status");
+    const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws");
+    ws.onopen = function () {
+      if (live.startsWith("case:")) ws.send(JSON.stringify({ t: "watch", case: live.slice(5) }));
+      else ws.send(JSON.stringify({ t: "watch", list: live }));
+      status.textContent = status.dataset.ok; status.classList.remove("off");
+      body.dataset.ws = "open";
+    };
+    ws.onmessage = function (ev) {
+      let m;
+      try { m = JSON.parse(ev.data); } catch (e) { return; }
+      if (m.t === "changed") refresh(live.startsWith("case:") ? "casebody" : "rows");
+      if (m.t === "denied") body.dataset.ws = "denied";
+    };
+    ws.onclose = function (ev) {
+      body.dataset.ws = "closed";
+      if (ev.code === 4001 || ev.code === 4003 || ev.code === 1008) { lock(); return; }
+      status.textContent = status.dataset.off; status.classList.add("off");
+      // The server may be restarting; a restart ends every session, which
+      // the next try finds out.
+      setTimeout(function () {
+        fetch("/ws", { credentials: "same-origin" }).then(function (r) {
+          if (r.status === 401) lock(); else connect();
+        }).catch(function () { setTimeout(connect, 2000); });
+      }, 1000);
+    };
+  }
+
+  // Standard answers: insert the chosen text where the cursor is.
+  document.addEventListener("click", function (ev) {
+    const b = ev.target.closest("#standard-insert");
+    if (!b) return;
+    const sel = document.getElementById(b.dataset.select);
+    const ta = document.getElementById(sel.dataset.target);
+    if (!sel.value) return;
+    const at = ta.selectionStart || ta.value.length;
+    ta.value = ta.value.slice(0, at) + sel.value + ta.value.slice(at);
+    ta.focus();
+  });
+
+  connect();
+})();
