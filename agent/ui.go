@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"sync"
 	"time"
 
 	"clinicgw/agent/directory"
@@ -86,7 +85,7 @@ func (a *Agent) startUI(ctx context.Context, db *store.DB) (*uiServer, error) {
 	ui, err := localui.New(localui.Config{
 		Origin: a.cfg.Login.Origin, Bridge: u.BridgeURL(), Unit: a.cfg.Unit.HSAID, UnitName: a.cfg.Unit.Name,
 		Cases: a.svc, Login: a.login.auth, Directory: uiDirectory{a.login.dir, a.cfg.Unit.HSAID},
-		Settings: &uiSettings{},
+		Settings: uiSettings{db},
 		Audit: func(ctx context.Context) (int, error) {
 			rep, err := db.VerifyAudit(ctx)
 			return int(rep.Entries), err
@@ -151,25 +150,17 @@ func (d uiDirectory) Name(hsaID string) string {
 	return ""
 }
 
-// uiSettings keeps the UI's settings. (Interim: in memory until the
-// store's sealed settings area lands.)
-type uiSettings struct {
-	mu sync.Mutex
-	m  map[string][]byte
-}
+// uiSettings keeps the UI's settings in the store's sealed settings area.
+type uiSettings struct{ db *store.DB }
 
-func (s *uiSettings) Get(_ context.Context, key string) ([]byte, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.m[key], nil
-}
-
-func (s *uiSettings) Put(_ context.Context, key string, value []byte) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.m == nil {
-		s.m = map[string][]byte{}
+func (s uiSettings) Get(ctx context.Context, key string) ([]byte, error) {
+	b, err := s.db.Setting(ctx, key)
+	if errors.Is(err, store.ErrNoSetting) {
+		return nil, nil
 	}
-	s.m[key] = value
-	return nil
+	return b, err
+}
+
+func (s uiSettings) Put(ctx context.Context, key string, value []byte) error {
+	return s.db.PutSetting(ctx, key, value)
 }
