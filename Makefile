@@ -11,7 +11,7 @@ CRASH_ROUNDS ?= 1000
 DEMO_ARGS   ?=
 TESTFLAGS   ?= -count=1 -timeout 15m
 
-.PHONY: all deps build demo test check bench fuzz soak
+.PHONY: all deps build demo test check bench fuzz soak screenshots
 
 all: build
 
@@ -32,10 +32,17 @@ build: deps
 demo: deps
 	$(GO) run ./cmd/clinicgw demo $(DEMO_ARGS)
 
+# The browser tests (localui) need Debian's Chromium, which deps installs:
+# here they fail rather than skip without it.
 test: deps
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
-	$(GO) test $(TESTFLAGS) ./...
+	CLINICGW_REQUIRE_BROWSER=1 $(GO) test $(TESTFLAGS) ./...
+
+# Screenshots of the main pages (login, inbox, case, locked) in
+# testdata/screenshots, from the browser test, for a reviewer to look at.
+screenshots: deps
+	CLINICGW_SCREENSHOTS=$(CURDIR)/testdata/screenshots $(GO) test -count=1 -run TestBrowserWorkflow ./localui/
 
 # vet, staticcheck, then the whole suite.
 check: deps

@@ -82,7 +82,11 @@ type clinic struct {
 	pnrs   []string // patients received, for the log canary check
 }
 
-func startClinic(t testing.TB) *clinic {
+func startClinic(t testing.TB) *clinic { return startClinicWith(t, "") }
+
+// startClinicWith starts a clinic whose login page calls the card bridge
+// at bridgeURL ("" for the default address).
+func startClinicWith(t testing.TB, bridgeURL string) *clinic {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -92,7 +96,7 @@ func startClinic(t testing.TB) *clinic {
 	// A Monday morning, so that due dates are two working days on.
 	clock := &fakeClock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, cases.Stockholm())}
 	dc, err := democlinic.Build(t.TempDir(), democlinic.Options{Unit: testUnit, UnitName: testUnitName,
-		Origin: origin, Listen: ln.Addr().String(), Now: clock.Now(), Clock: clock.Now})
+		Origin: origin, Listen: ln.Addr().String(), Bridge: bridgeURL, Now: clock.Now(), Clock: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -102,7 +102,7 @@ func TestEveryRoute(t *testing.T) {
 		if strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "unsafe-eval") {
 			t.Errorf("%s: CSP allows unsafe script: %q", name, csp)
 		}
-		for k, v := range map[string]string{"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+		for k, v := range map[string]string{"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
 			"Strict-Transport-Security": "max-age=31536000", "X-Frame-Options": "DENY"} {
 			if h.Get(k) != v {
 				t.Errorf("%s: %s = %q, want %q", name, k, h.Get(k), v)
