@@ -2,59 +2,79 @@ package report
 
 import (
 	"encoding/csv"
+	"fmt"
 	"io"
+	"maps"
 	"strconv"
+	"strings"
 
 	"clinicgw/agent/cases"
 )
 
-// WriteCSV writes s as CSV for a spreadsheet: UTF-8 with a byte-order mark
-// and ';' between fields, which is what Excel with Swedish settings opens
-// without an import dialogue; decimals with a point. One table: a section
-// column says what each row counts (type, status, week, total).
+// WriteCSV writes s to w as one table for a spreadsheet, with a header row
+// in lang ("en" for English, anything else for Swedish). A first column
+// says what each row counts: a case type, a status, an ISO week
+// (2026-W07) or the totals; every row has the same columns, so that the
+// table can be filtered and pivoted. Empty cells are counts that do not
+// apply to the row and handling times with no answers to time. As in
+// cases.Stats, Received counts the period's cases and Answered the
+// period's first answers, whenever their cases arrived.
+//
+// The format is chosen for Excel with Swedish settings, where most unit
+// administrators will open it: fields are separated by ';', because
+// Swedish Excel takes ',' as the decimal comma and would put each whole
+// line in one column; the text is UTF-8 behind a byte-order mark, because
+// without one Excel reads the file as Windows-1252 and garbles å, ä and ö.
+// Decimals are written with a point (5.25 hours), the same in both
+// languages, so that scripts read them without knowing the language.
+//
+// The period is not in the file; the caller names the download after it.
 func WriteCSV(w io.Writer, s cases.Stats, lang string) error {
-	if _, err := io.WriteString(w, "\ufeff"); err != nil {
-		return err
+	t := textsFor(lang)
+	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
+		return fmt.Errorf("write statistics: %w", err)
 	}
 	cw := csv.NewWriter(w)
 	cw.Comma = ';'
-	h := [2][]string{
-		{"Avsnitt", "Namn", "Inkomna", "Besvarade", "Median timmar", "90:e percentil timmar"},
-		{"Section", "Name", "Received", "Answered", "Median hours", "90th percentile hours"},
-	}
-	sec := map[string][2]string{"type": {"Ärendetyp", "Case type"}, "status": {"Status", "Status"},
-		"week": {"Vecka", "Week"}, "total": {"Totalt", "Total"}, "unans": texts["unans"], "overdue": texts["overdue"]}
-	name := func(k string) string { return pick(sec[k], lang, k) }
-	head := h[0]
-	if lang == "en" {
-		head = h[1]
-	}
+
 	n := strconv.Itoa
-	hrs := func(h cases.HandlingTime) (string, string) {
-		if h.Count == 0 {
-			return "", ""
-		}
-		return strconv.FormatFloat(h.Median.Hours(), 'f', 2, 64), strconv.FormatFloat(h.P90.Hours(), 'f', 2, 64)
+	rows := [][]string{{t.section, t.name, t.received, t.answered, t.unanswered, t.overdue, t.medianHours, t.p90Hours}}
+	for _, ty := range ordered(cases.Types, maps.Keys(s.ByType), maps.Keys(s.HandlingByType)) {
+		h := s.HandlingByType[ty]
+		m, p := csvHours(h)
+		rows = append(rows, []string{t.caseType, cell(TypeName(ty, t.lang)), n(s.ByType[ty]), n(h.Count), "", "", m, p})
 	}
-	rows := [][]string{head}
-	for _, t := range cases.Types {
-		ht := s.HandlingByType[t]
-		m, p := hrs(ht)
-		rows = append(rows, []string{name("type"), TypeName(t, lang), n(s.ByType[t]), n(ht.Count), m, p})
-	}
-	for _, st := range Statuses {
-		rows = append(rows, []string{name("status"), StatusName(st, lang), n(s.ByStatus[st]), "", "", ""})
+	for _, st := range ordered(Statuses, maps.Keys(s.ByStatus)) {
+		rows = append(rows, []string{t.status, cell(StatusName(st, t.lang)), n(s.ByStatus[st]), "", "", "", "", ""})
 	}
 	for _, wk := range s.Weeks {
-		rows = append(rows, []string{name("week"), n(wk.Year) + "-W" + n(wk.Week), n(wk.Received), n(wk.Answered), "", ""})
+		rows = append(rows, []string{t.week, fmt.Sprintf("%d-W%02d", wk.Year, wk.Week), n(wk.Received), n(wk.Answered), "", "", "", ""})
 	}
-	m, p := hrs(s.Handling)
-	rows = append(rows,
-		[]string{name("total"), "", n(s.Received), n(s.Answered), m, p},
-		[]string{name("unans"), "", n(s.Unanswered), "", "", ""},
-		[]string{name("overdue"), "", n(s.Overdue), "", "", ""})
-	if err := cw.WriteAll(rows); err != nil {
-		return err
+	m, p := csvHours(s.Handling)
+	rows = append(rows, []string{t.total, t.allCases, n(s.Received), n(s.Answered), n(s.Unanswered), n(s.Overdue), m, p})
+
+	if err := cw.WriteAll(rows); err != nil { // WriteAll flushes
+		return fmt.Errorf("write statistics: %w", err)
 	}
-	return cw.Error()
+	return nil
+}
+
+// csvHours is h's median and P90 in hours with two decimals and a point,
+// or empty cells when nothing was answered.
+func csvHours(h cases.HandlingTime) (median, p90 string) {
+	if h.Count == 0 {
+		return "", ""
+	}
+	f := func(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
+	return f(h.Median.Hours()), f(h.P90.Hours())
+}
+
+// cell keeps a spreadsheet from reading a name as a formula: an unknown
+// type's id is shown as it is, and one starting with = + - @ would run
+// when the file is opened, so it gets a leading apostrophe.
+func cell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
