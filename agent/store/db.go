@@ -32,12 +32,13 @@ const (
 	bucketAuditActor   = "idx-audit-actor"
 	bucketOutbox       = "outbox"
 	bucketOutboxKeys   = "outbox-keys"
+	bucketSettings     = "settings" // UI settings, sealed; keys in clear (settings.go)
 )
 
 var allBuckets = []string{
 	bucketMeta, bucketCases, bucketByStatus, bucketByAssignee, bucketByType,
 	bucketByPatient, bucketByDue, bucketAudit, bucketAuditPatient, bucketAuditActor,
-	bucketOutbox, bucketOutboxKeys,
+	bucketOutbox, bucketOutboxKeys, bucketSettings,
 }
 
 var (
@@ -127,7 +128,8 @@ func Open(ctx context.Context, path string, kek KEK, opts Options) (*DB, error) 
 }
 
 // init creates a new store's buckets and key ring, or checks an existing
-// store's unit, schema and key, then runs pending migrations.
+// store's unit, schema and key, then runs pending migrations and adds the
+// buckets a store made by an older clinicgw lacks (addBuckets).
 func (db *DB) init() error {
 	var kr *keyringRecord
 	var fresh bool
@@ -181,7 +183,10 @@ func (db *DB) init() error {
 		return err
 	}
 	db.sealer.Store(s)
-	return db.migrate()
+	if err := db.migrate(); err != nil {
+		return err
+	}
+	return db.addBuckets()
 }
 
 // Close closes the file. Transactions in progress finish first.

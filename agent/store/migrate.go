@@ -67,3 +67,40 @@ func (db *DB) migrate() error {
 		db.log.Info("store migrated", "from", v, "to", v+1)
 	}
 }
+
+// addedBuckets are buckets added after schema 2 that need no migration: an
+// older clinicgw never opens them, so adding one does not bump the schema
+// (which would make an older clinicgw refuse the file after a downgrade).
+// Only such buckets are created on open; a missing core bucket is damage and
+// is not papered over.
+var addedBuckets = []string{bucketSettings}
+
+// addBuckets creates the addedBuckets an existing store lacks, in one
+// transaction, and writes nothing when none is missing.
+func (db *DB) addBuckets() error {
+	var missing []string
+	err := db.bolt.View(func(btx *bolt.Tx) error {
+		for _, name := range addedBuckets {
+			if btx.Bucket([]byte(name)) == nil {
+				missing = append(missing, name)
+			}
+		}
+		return nil
+	})
+	if err != nil || len(missing) == 0 {
+		return err
+	}
+	err = db.bolt.Update(func(btx *bolt.Tx) error {
+		for _, name := range missing {
+			if _, err := btx.CreateBucketIfNotExists([]byte(name)); err != nil {
+				return fmt.Errorf("bucket %s: %w", name, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("add buckets: %w", err)
+	}
+	db.log.Info("store buckets added", "buckets", missing)
+	return nil
+}
