@@ -26,14 +26,7 @@ func TestAxeEveryPage(t *testing.T) {
 	for who, paths := range pages {
 		tab := b.NewTab(t)
 		if who != "" {
-			sid := ""
-			for _, ck := range c.login(who).http.Jar.Cookies(mustURL(c.origin)) {
-				if ck.Name == "__Host-clinicgw-session" {
-					sid = ck.Value
-				}
-			}
-			tab.Navigate(c.origin + "/login")
-			tab.Eval(`document.cookie = "__Host-clinicgw-session=`+sid+`; Path=/; Secure; SameSite=Strict"`, nil)
+			useSession(t, tab, c.login(who))
 		}
 		for _, p := range paths {
 			tab.Navigate(c.origin + p)

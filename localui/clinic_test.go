@@ -160,6 +160,21 @@ func (c *clinic) newBrowser(hsaID string) *browser {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
+// sessionCookieName is the UI's session cookie.
+const sessionCookieName = "__Host-clinicgw-session"
+
+// sessionID is the browser's session cookie's value.
+func (b *browser) sessionID() string {
+	u, _ := url.Parse(b.c.origin)
+	for _, ck := range b.http.Jar.Cookies(u) {
+		if ck.Name == sessionCookieName {
+			return ck.Value
+		}
+	}
+	b.c.t.Fatalf("%s has no session cookie", b.hsa)
+	return ""
+}
+
 // login logs hsaID in the way the login page does, with their card
 // signing through democlinic in place of the bridge.
 func (c *clinic) login(hsaID string) *browser {
