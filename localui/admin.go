@@ -19,62 +19,57 @@ type statsData struct {
 	CSV      string // the download link's query
 }
 
-// statsPeriod reads the period from the query: from and to are dates in
-// Stockholm, to inclusive; the default is the last twelve weeks.
-func (s *Server) statsPeriod(r *http.Request) (from, to time.Time, d statsData, err error) {
+// stats reads the period from the query — from and to are dates in
+// Stockholm, to inclusive; the default is the last twelve weeks — and
+// computes the statistics for it. On a bad date or a refusal it has
+// answered and returns false.
+func (s *Server) stats(w http.ResponseWriter, r *http.Request) (statsData, bool) {
+	var d statsData
 	loc := cases.Stockholm()
-	now := s.clock.Now().In(loc)
-	y, m, dd := now.Date()
-	to = time.Date(y, m, dd+1, 0, 0, 0, 0, loc)
-	from = to.AddDate(0, 0, -84)
+	y, m, dd := s.clock.Now().In(loc).Date()
+	to := time.Date(y, m, dd+1, 0, 0, 0, 0, loc)
+	from := to.AddDate(0, 0, -84)
 	q := r.URL.Query()
+	var err error
 	if v := q.Get("from"); v != "" {
-		if from, err = time.ParseInLocation(time.DateOnly, v, loc); err != nil {
-			return
-		}
+		from, err = time.ParseInLocation(time.DateOnly, v, loc)
 	}
-	if v := q.Get("to"); v != "" {
-		if to, err = time.ParseInLocation(time.DateOnly, v, loc); err != nil {
-			return
-		}
+	if v := q.Get("to"); v != "" && err == nil {
+		to, err = time.ParseInLocation(time.DateOnly, v, loc)
 		to = to.AddDate(0, 0, 1)
+	}
+	if err != nil {
+		s.fail(w, r, http.StatusBadRequest, "stats.badDate")
+		return d, false
 	}
 	d.From, d.To = from.Format(time.DateOnly), to.AddDate(0, 0, -1).Format(time.DateOnly)
 	d.CSV = "from=" + d.From + "&to=" + d.To
-	return
+	if d.Stats, err = s.cfg.Cases.Stats(r.Context(), sessionOf(r).Actor(), from, to); err != nil {
+		s.caseError(w, r, err)
+		return d, false
+	}
+	return d, true
 }
 
 // statsPage shows the unit's statistics as charts.
 func (s *Server) statsPage(w http.ResponseWriter, r *http.Request) {
-	from, to, d, err := s.statsPeriod(r)
-	if err != nil {
-		s.fail(w, r, http.StatusBadRequest, "stats.badDate")
+	d, ok := s.stats(w, r)
+	if !ok {
 		return
 	}
-	st, err := s.cfg.Cases.Stats(r.Context(), sessionOf(r).Actor(), from, to)
-	if err != nil {
-		s.caseError(w, r, err)
-		return
-	}
-	d.Stats, d.Charts = st, report.Charts(st, langOf(r).Code)
+	d.Charts = report.Charts(d.Stats, langOf(r).Code)
 	s.render(w, r, http.StatusOK, "stats", page{Title: "title.stats", Nav: "stats", Data: d})
 }
 
 // statsCSV downloads the same statistics as CSV.
 func (s *Server) statsCSV(w http.ResponseWriter, r *http.Request) {
-	from, to, d, err := s.statsPeriod(r)
-	if err != nil {
-		s.fail(w, r, http.StatusBadRequest, "stats.badDate")
-		return
-	}
-	st, err := s.cfg.Cases.Stats(r.Context(), sessionOf(r).Actor(), from, to)
-	if err != nil {
-		s.caseError(w, r, err)
+	d, ok := s.stats(w, r)
+	if !ok {
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="statistik-%s-%s.csv"`, d.From, d.To))
-	if err := report.WriteCSV(w, st, langOf(r).Code); err != nil {
+	if err := report.WriteCSV(w, d.Stats, langOf(r).Code); err != nil {
 		s.log.Warn("statistics download cut short", "err", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"time"
 
@@ -68,21 +69,14 @@ func (s *Server) filterOf(r *http.Request, now time.Time) (cases.Filter, listDat
 	if a := q.Get("assignee"); a != "" && len(a) <= 64 {
 		f.Assignee, d.Assignee = a, a
 	}
-	v := make([]string, 0, 3)
-	v = append(v, "view="+d.View)
+	query := url.Values{"view": {d.View}}
 	if d.Type != "" {
-		v = append(v, "type="+string(d.Type))
+		query.Set("type", string(d.Type))
 	}
 	if d.Assignee != "" {
-		v = append(v, "assignee="+d.Assignee)
+		query.Set("assignee", d.Assignee)
 	}
-	for i, x := range v {
-		if i == 0 {
-			d.Query = x
-		} else {
-			d.Query += "&" + x
-		}
-	}
+	d.Query = query.Encode()
 	return f, d
 }
 

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 
+	"clinicgw/agent/cases"
 	"clinicgw/cardauth"
 )
 
@@ -114,13 +115,13 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 func homeOf(st cardauth.Staff) string {
 	a := cardauth.Session{Staff: st}.Actor()
 	switch {
-	case a.Has("distributor"):
+	case a.Has(cases.Distributor):
 		return "/inbox"
-	case a.Has("clinician"):
+	case a.Has(cases.Clinician):
 		return "/mine"
-	case a.Has("unit-admin"):
+	case a.Has(cases.UnitAdmin):
 		return "/admin/stats"
-	case a.Has("auditor"):
+	case a.Has(cases.Auditor):
 		return "/audit"
 	}
 	return "/settings"

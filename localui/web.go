@@ -209,29 +209,24 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // caseError answers for an error of the case service, in the staff
 // member's language where the service has the words.
 func (s *Server) caseError(w http.ResponseWriter, r *http.Request, err error) {
-	l := langOf(r)
-	var sv interface{ Swedish() string }
-	msg := l.T("err.generic")
-	status := http.StatusInternalServerError
+	status, key := http.StatusInternalServerError, "err.generic"
 	switch {
 	case errors.Is(err, cases.ErrNotFound):
-		status, msg = http.StatusNotFound, l.T("err.notFound")
+		status, key = http.StatusNotFound, "err.notFound"
 	case errors.Is(err, cases.ErrNotAllowed):
-		status, msg = http.StatusForbidden, l.T("err.forbidden")
+		status, key = http.StatusForbidden, "err.forbidden"
 	case errors.Is(err, cases.ErrConflict):
-		status, msg = http.StatusConflict, l.T("err.conflict")
+		status, key = http.StatusConflict, "err.conflict"
 	case errors.Is(err, cases.ErrIllegalTransition), errors.Is(err, cases.ErrInvalidCommand), errors.Is(err, cases.ErrInvalidInput):
-		status = http.StatusBadRequest
-		if l.Code == "sv" && errors.As(err, &sv) {
-			msg = sv.Swedish()
-		} else {
-			msg = l.T("err.invalid")
-		}
+		status, key = http.StatusBadRequest, "err.invalid"
 	default:
 		s.log.Error("case service failed", "err", err)
 	}
-	if errors.As(err, &sv) && status == http.StatusForbidden && l.Code == "sv" && sv.Swedish() != "" {
-		msg = sv.Swedish()
+	l := langOf(r)
+	msg := l.T(key)
+	var sv interface{ Swedish() string }
+	if l.Code == "sv" && (status == http.StatusBadRequest || status == http.StatusForbidden) && errors.As(err, &sv) && sv.Swedish() != "" {
+		msg = sv.Swedish() // the service's own words say what was wrong
 	}
 	s.failMsg(w, r, status, msg)
 }
