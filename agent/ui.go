@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"time"
 
 	"clinicgw/agent/directory"
@@ -58,10 +57,8 @@ func (u UIConfig) validate(login LoginConfig) []error {
 	if u.CertFile == "" || u.KeyFile == "" {
 		bad("ui.cert_file", "the web UI needs a TLS certificate and key (ui.cert_file, ui.key_file) for the host in login.origin")
 	}
-	if b, err := url.Parse(u.BridgeURL()); err != nil || b.Scheme != "http" || b.Path != "" {
-		bad("ui.bridge", "%q: expected http://127.0.0.1:PORT", u.Bridge)
-	} else if h := b.Hostname(); h != "127.0.0.1" && h != "::1" && h != "localhost" {
-		bad("ui.bridge", "%q: the bridge listens on loopback only (127.0.0.1)", u.Bridge)
+	if err := localui.CheckBridge(u.BridgeURL()); err != nil {
+		bad("ui.bridge", "%v", err)
 	}
 	return errs
 }

@@ -119,9 +119,8 @@ func New(cfg Config) (*Server, error) {
 	if err != nil || u.Scheme != "https" || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.User != nil {
 		return nil, fmt.Errorf("localui: origin %q: expected https://host[:port] and nothing more", cfg.Origin)
 	}
-	b, err := url.Parse(cfg.Bridge)
-	if err != nil || b.Scheme != "http" || b.Path != "" || !loopback(b.Hostname()) {
-		return nil, fmt.Errorf("localui: bridge %q: expected http://127.0.0.1:PORT (the bridge listens on loopback only)", cfg.Bridge)
+	if err := CheckBridge(cfg.Bridge); err != nil {
+		return nil, fmt.Errorf("localui: %w", err)
 	}
 	if cfg.Cases == nil || cfg.Login == nil || cfg.Directory == nil || cfg.Settings == nil {
 		return nil, errors.New("localui: the case service, login, directory and settings are required")
@@ -185,4 +184,15 @@ func (s *Server) Handler() http.Handler {
 	return s.secure(mux)
 }
 
-func loopback(host string) bool { return host == "127.0.0.1" || host == "::1" || host == "localhost" }
+// CheckBridge checks the card bridge's address as the login page will call
+// it: http on a loopback host, with a port and nothing more.
+func CheckBridge(bridge string) error {
+	b, err := url.Parse(bridge)
+	if err != nil || b.Scheme != "http" || b.Path != "" || b.RawQuery != "" || b.User != nil {
+		return fmt.Errorf("bridge %q: expected http://127.0.0.1:PORT", bridge)
+	}
+	if h := b.Hostname(); h != "127.0.0.1" && h != "::1" && h != "localhost" {
+		return fmt.Errorf("bridge %q: the bridge listens on loopback only (127.0.0.1)", bridge)
+	}
+	return nil
+}

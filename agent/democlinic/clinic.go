@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -256,13 +257,9 @@ func WriteDirectory(path, unit string, staff []Member, now time.Time) error {
 }
 
 func originHost(origin string) (string, error) {
-	const prefix = "https://"
-	if len(origin) <= len(prefix) || origin[:len(prefix)] != prefix {
+	u, err := url.Parse(origin)
+	if err != nil || u.Scheme != "https" || u.Hostname() == "" {
 		return "", errors.New("democlinic: origin: expected https://host:port")
 	}
-	host, _, err := net.SplitHostPort(origin[len(prefix):])
-	if err != nil {
-		return origin[len(prefix):], nil
-	}
-	return host, nil
+	return u.Hostname(), nil
 }
