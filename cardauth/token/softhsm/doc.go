@@ -1,6 +1,7 @@
 // Package softhsm is a SoftHSM2 test harness: private tokens in a
 // temporary folder, with staff card keys generated on them through
-// PKCS#11 and certificates from cardauth/devpki, for the tests of
+// PKCS#11 and certificates from cardauth/devpki (by
+// cardauth/token/provision, which fails the test here on error), for the tests of
 // cardauth/token and of the packages that log in with a card or keep a
 // key-encryption key on a token.
 //
