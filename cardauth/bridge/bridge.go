@@ -63,6 +63,15 @@ type Reader interface {
 	Watch(ctx context.Context, fn func(present bool)) error
 }
 
+// ReaderChecker is a Reader that can also tell whether a card reader is
+// connected at all, so that the login page can say "connect the reader"
+// rather than "insert the card". PCSCReader is one; a Reader without it
+// counts as connected.
+type ReaderChecker interface {
+	// Connected reports whether the reader is connected now.
+	Connected(ctx context.Context) (bool, error)
+}
+
 // ErrNoCard is no card in the reader.
 var ErrNoCard = errors.New("no card in the reader")
 
@@ -244,23 +253,43 @@ func loopbackHost(host string) bool {
 
 // Status is the answer to GET PathStatus.
 type Status struct {
-	Present bool   `json:"present"`
+	// Reader is whether a card reader is connected; false tells the page
+	// to ask for the reader rather than the card.
+	Reader  bool   `json:"reader"`
+	Present bool   `json:"present"` // a card is in the reader
 	PINPad  bool   `json:"pinPad"`
 	Version string `json:"version"`
 }
 
 func (b *Bridge) status(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
 	present, _, _ := b.state()
-	st := Status{Present: present, Version: b.cfg.AppVersion}
+	st := Status{Reader: true, Present: present, Version: b.cfg.AppVersion}
 	if present {
-		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
-		defer cancel()
 		if c, err := b.cfg.Cards.Open(ctx); err == nil {
 			st.PINPad = c.PINPad()
 			c.Close()
 		}
+	} else {
+		st.Reader = b.readerConnected(ctx)
 	}
 	writeJSON(w, http.StatusOK, st)
+}
+
+// readerConnected asks a ReaderChecker whether a reader is connected; a
+// Reader that cannot tell counts as one, a failed check as none.
+func (b *Bridge) readerConnected(ctx context.Context) bool {
+	rc, ok := b.cfg.Reader.(ReaderChecker)
+	if !ok {
+		return true
+	}
+	connected, err := rc.Connected(ctx)
+	if err != nil {
+		b.log.Warn("card reader check failed", "err", err)
+		return false
+	}
+	return connected
 }
 
 // SignRequest is the body of POST PathSign.
@@ -343,6 +372,10 @@ func (b *Bridge) sign(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	c, err := b.cfg.Cards.Open(ctx)
 	if errors.Is(err, ErrNoCard) {
+		if !b.readerConnected(ctx) {
+			writeError(w, http.StatusConflict, "no-reader", "Ingen kortläsare hittades. Anslut kortläsaren.")
+			return
+		}
 		writeError(w, http.StatusConflict, "no-card", "Sätt i ditt SITHS-kort i kortläsaren.")
 		return
 	}

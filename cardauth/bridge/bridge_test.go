@@ -6,6 +6,7 @@ import (
 	"crypto"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -45,12 +46,33 @@ func (c *fakeCard) Signer(_ context.Context, pin string) (crypto.Signer, error) 
 func (c *fakeCard) PINPad() bool { return c.pad }
 func (c *fakeCard) Close() error { return nil }
 
-// fakeReader is a reader whose card the test inserts and removes.
+// fakeReader is a reader whose card the test inserts and removes, and
+// which the test can unplug.
 type fakeReader struct {
-	mu      sync.Mutex
-	present bool
-	fn      func(bool)
-	ready   chan struct{}
+	mu        sync.Mutex
+	present   bool
+	unplugged bool
+	checkErr  error // what Connected fails with, if not nil
+	fn        func(bool)
+	ready     chan struct{}
+}
+
+// Connected makes fakeReader a ReaderChecker.
+func (r *fakeReader) Connected(context.Context) (bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.checkErr != nil {
+		return false, r.checkErr
+	}
+	return !r.unplugged, nil
+}
+
+// unplug disconnects the reader, and with it the card.
+func (r *fakeReader) unplug() {
+	r.mu.Lock()
+	r.unplugged = true
+	r.mu.Unlock()
+	r.set(false)
 }
 
 func (r *fakeReader) Watch(ctx context.Context, fn func(bool)) error {
@@ -294,6 +316,57 @@ func TestBridgeRefusals(t *testing.T) {
 	resp.Body.Close()
 	if resp.Header.Get("Access-Control-Allow-Origin") != r.gateway.URL || resp.Header.Get("Access-Control-Allow-Private-Network") != "true" {
 		t.Errorf("preflight headers %v", resp.Header)
+	}
+}
+
+// TestStatusReader: the status tells a missing reader from a missing card,
+// and a sign without a reader says to connect it.
+func TestStatusReader(t *testing.T) {
+	r := newRig(t)
+	status := func() Status {
+		t.Helper()
+		code, body := r.call(t, "GET", PathStatus, r.gateway.URL, nil)
+		var st Status
+		if code != http.StatusOK || json.Unmarshal(body, &st) != nil {
+			t.Fatalf("status: %d %s", code, body)
+		}
+		return st
+	}
+	if st := status(); !st.Reader || !st.Present {
+		t.Errorf("card in the reader: %+v", st)
+	}
+	r.reader.set(false)
+	if st := status(); !st.Reader || st.Present {
+		t.Errorf("card pulled: %+v, want a reader and no card", st)
+	}
+	r.reader.unplug()
+	if st := status(); st.Reader || st.Present {
+		t.Errorf("reader unplugged: %+v, want no reader", st)
+	}
+	nonce, _, _ := r.auth.Challenge("x")
+	code, body := r.call(t, "POST", PathSign, r.gateway.URL, SignRequest{Nonce: nonce, PIN: "123456"})
+	var p problem
+	if code != http.StatusConflict || json.Unmarshal(body, &p) != nil || p.Error != "no-reader" || !strings.Contains(p.Message, "Anslut kortläsaren") {
+		t.Errorf("sign without a reader: %d %s", code, body)
+	}
+	r.reader.mu.Lock()
+	r.reader.unplugged, r.reader.checkErr = false, errors.New("PC/SC broke")
+	r.reader.mu.Unlock()
+	if st := status(); st.Reader {
+		t.Errorf("a failed reader check: %+v, want no reader", st)
+	}
+	if !strings.Contains(r.logs.String(), "PC/SC broke") {
+		t.Error("a failed reader check is not logged")
+	}
+
+	// A Reader that cannot tell counts as connected.
+	b, err := New(Config{Gateway: r.gateway.URL, GatewayTLS: r.gateway.Client().Transport.(*http.Transport).TLSClientConfig,
+		Cards: cards{r.reader, r.card}, Reader: struct{ Reader }{r.reader}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !b.readerConnected(t.Context()) {
+		t.Error("a Reader without ReaderChecker counts as no reader")
 	}
 }
 

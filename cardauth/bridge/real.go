@@ -5,7 +5,9 @@ import (
 	"crypto"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 
 	"clinicgw/cardauth/pcsc"
@@ -52,6 +54,38 @@ func (r PCSCReader) Watch(ctx context.Context, fn func(bool)) error {
 		}
 		report()
 	})
+}
+
+// Connected reports whether the reader (with Name "", any reader) is
+// connected. PC/SC without a service counts as no reader: Windows stops
+// its smart card service when the last reader goes, and without pcscd no
+// reader can be seen either. The check runs where it can be abandoned
+// when ctx ends.
+func (r PCSCReader) Connected(ctx context.Context) (bool, error) {
+	type result struct {
+		names []string
+		err   error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		names, err := r.Monitor.Readers()
+		ch <- result{names, err}
+	}()
+	var res result
+	select {
+	case <-ctx.Done():
+		return false, fmt.Errorf("list the card readers: %w", ctx.Err())
+	case res = <-ch:
+	}
+	switch {
+	case errors.Is(res.err, pcsc.ErrNoReaders), errors.Is(res.err, pcsc.ErrNoService):
+		return false, nil
+	case res.err != nil:
+		return false, fmt.Errorf("list the card readers: %w", res.err)
+	case r.Name == "":
+		return len(res.names) > 0, nil
+	}
+	return slices.Contains(res.names, r.Name), nil
 }
 
 // TokenCards opens the card through a PKCS#11 module.

@@ -102,3 +102,26 @@ func TestRealParts(t *testing.T) {
 		t.Fatal("pulling the card did not end the session")
 	}
 }
+
+// TestPCSCReaderConnected: PCSCReader tells whether its reader is there
+// through the private pcscd: no pcscd is no reader; with vpcd's readers,
+// the named one is connected and another name is not.
+func TestPCSCReaderConnected(t *testing.T) {
+	cardtest.SkipUnlessAvailable(t)
+	m := pcsc.New(pcsc.Options{})
+	check := func(name string, want bool) {
+		t.Helper()
+		got, err := PCSCReader{Monitor: m, Name: name}.Connected(t.Context())
+		if err != nil || got != want {
+			t.Errorf("Connected with reader %q: %v, %v; want %v", name, got, err, want)
+		}
+	}
+	check(cardtest.ReaderName, false) // pcscd not running
+	if err := daemon.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer daemon.Stop()
+	check(cardtest.ReaderName, true)
+	check("", true)
+	check("Kortläsare som inte finns 00 00", false)
+}

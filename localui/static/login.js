@@ -11,32 +11,59 @@
   const pin = document.getElementById("pin");
   const submit = document.getElementById("login-submit");
   let pinPad = false;
+  let busy = false; // a login is under way: the status poll stays quiet
 
   function say(msg) { status.textContent = msg; }
-  function fail(msg) { errBox.textContent = msg; errBox.hidden = false; submit.disabled = false; say(""); pin.value = ""; pin.focus(); }
+  function fail(msg) { busy = false; errBox.textContent = msg; errBox.hidden = false; submit.disabled = false; say(""); pin.value = ""; pin.focus(); }
 
   async function json(r) { try { return await r.json(); } catch (e) { return {}; } }
 
-  async function checkCard() {
+  // bridgeText is the page's own words for the bridge's refusals it knows,
+  // in the page's language; else the bridge's (Swedish) message.
+  function bridgeText(m) {
+    if (m.error === "no-reader") return box.dataset.noReader;
+    if (m.error === "no-card") return box.dataset.noCard;
+    return m.message || box.dataset.failed;
+  }
+
+  // checkCard asks the bridge for the reader and the card and says what it
+  // found: the bridge not answering, no reader, no card, or ready. A
+  // bridge too old to report the reader counts as having one.
+  async function checkCard(quiet) {
+    let msg, ok = false;
     try {
       const r = await fetch(bridge + "/v1/status", { cache: "no-store" });
       const st = await json(r);
-      if (!r.ok) { say(st.message || box.dataset.noBridge); return false; }
-      if (!st.present) { say(box.dataset.noCard); return false; }
-      pinPad = !!st.pinPad;
-      document.getElementById("pin-field").hidden = pinPad;
-      say(pinPad ? box.dataset.pinPad : box.dataset.ready);
-      return true;
+      if (!r.ok) msg = st.message || box.dataset.noBridge;
+      else if (st.reader === false) msg = box.dataset.noReader;
+      else if (!st.present) msg = box.dataset.noCard;
+      else {
+        ok = true;
+        pinPad = !!st.pinPad;
+        msg = pinPad ? box.dataset.pinPad : box.dataset.ready;
+      }
     } catch (e) {
-      say(box.dataset.noBridge);
-      return false;
+      msg = box.dataset.noBridge;
     }
+    if (quiet && busy) return ok;
+    if (ok) document.getElementById("pin-field").hidden = pinPad;
+    say(msg);
+    return ok;
+  }
+
+  // poll keeps the status current while the page waits for someone to
+  // connect the reader or insert the card.
+  async function poll() {
+    if (!busy && !document.hidden) await checkCard(true);
+    setTimeout(poll, 2000);
   }
 
   form.addEventListener("submit", async function (ev) {
     ev.preventDefault();
+    if (busy) return;
+    busy = true;
     errBox.hidden = true;
-    if (!(await checkCard())) { fail(status.textContent); return; }
+    if (!(await checkCard(false))) { fail(status.textContent); return; }
     if (!pinPad && !/^[0-9]{4,16}$/.test(pin.value)) { fail(document.getElementById("pin-help").textContent); return; }
     submit.disabled = true;
     say(box.dataset.working);
@@ -48,7 +75,7 @@
         body: JSON.stringify({ nonce: m.nonce, pin: pinPad ? "" : pin.value }) });
       pin.value = "";
       const token = await json(r);
-      if (!r.ok) { fail(token.message || box.dataset.failed); return; }
+      if (!r.ok) { fail(bridgeText(token)); return; }
       r = await fetch("/login", { method: "POST", credentials: "same-origin",
         headers: { "Content-Type": "application/json", "Accept": "application/json" }, body: JSON.stringify(token) });
       m = await json(r);
@@ -66,5 +93,5 @@
     }
   });
 
-  checkCard();
+  poll();
 })();
