@@ -126,9 +126,19 @@ func New(cfg Config) (*Bridge, error) {
 	}
 	return &Bridge{
 		cfg: cfg, log: cfg.Logger, changed: make(chan struct{}), stopped: make(chan struct{}),
-		dialer: &websocket.Dialer{TLSClientConfig: cfg.GatewayTLS, HandshakeTimeout: 10 * time.Second},
+		dialer: &websocket.Dialer{TLSClientConfig: http1Only(cfg.GatewayTLS), HandshakeTimeout: 10 * time.Second},
 		wsURL:  "wss://" + u.Host + cardauth.PathPresence,
 	}, nil
+}
+
+// http1Only returns a copy of c that offers only HTTP/1.1 in ALPN: a
+// websocket handshake is an HTTP/1.1 upgrade, and a gateway that also
+// speaks HTTP/2 would pick "h2" from a configuration made for its HTTPS
+// (tlsconf.Client offers both) and then refuse the upgrade.
+func http1Only(c *tls.Config) *tls.Config {
+	c = c.Clone()
+	c.NextProtos = []string{"http/1.1"}
+	return c
 }
 
 // Run watches the reader until ctx ends; Handler serves meanwhile.
