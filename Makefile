@@ -25,10 +25,12 @@ build: deps
 	@echo "built $(OUT)/clinicgw"
 
 # A seeded clinic in a fresh temporary folder: three weeks of history, the
-# reference central store and the gateway syncing over mutual TLS, patients
-# writing live, staff answering, statistics, access-log verification; then
-# it serves the patient pages until Ctrl-C. DEMO_ARGS="--once" to stop after
-# the live part, "--cases 1000 --live 50 --dir DIR" to change it.
+# reference central store and the gateway syncing over mutual TLS, the
+# staff web UI on https://127.0.0.1:8443, the demo staff's cards as
+# SoftHSM2 tokens in a demo card reader (http://127.0.0.1:8445, PIN 1234),
+# patients writing live, staff answering, new cases waiting in the inbox;
+# then it serves until Ctrl-C. DEMO_ARGS="--once" to stop after the live
+# part, "--cases 1000 --live 50 --dir DIR" to change it.
 demo: deps
 	$(GO) run ./cmd/clinicgw demo $(DEMO_ARGS)
 

@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	mrand "math/rand/v2"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -18,8 +21,11 @@ import (
 	"clinicgw/agent"
 	"clinicgw/agent/atomicfile"
 	"clinicgw/agent/cases"
+	"clinicgw/agent/democlinic"
 	"clinicgw/agent/store"
+	"clinicgw/cardauth/bridge"
 	"clinicgw/sync/central"
+	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
 )
 
@@ -39,9 +45,9 @@ var (
 		signature string
 		title     string // as the patient sees it
 	}{
-		{clinician("SE2321000016-DEMO1"), "Demo Ett, leg. läkare", "Läkare"},
-		{clinician("SE2321000016-DEMO2"), "Demo Två, leg. sjuksköterska", "Sjuksköterska"},
-		{clinician("SE2321000016-DEMO3"), "Demo Tre, leg. psykolog", "Psykolog"},
+		{clinician("SE2321000016-DEMO1"), "Lars Läkarsson, leg. läkare", "Läkare"},
+		{clinician("SE2321000016-DEMO2"), "Sara Sjöberg, leg. sjuksköterska", "Sjuksköterska"},
+		{clinician("SE2321000016-DEMO3"), "Per Psykologsson, leg. psykolog", "Psykolog"},
 	}
 	demoUnitAdmin = cases.Actor{Kind: cases.Staff, HSAID: "SE2321000016-DEMOENH", Roles: []cases.Role{cases.UnitAdmin}}
 	demoPatient   = cases.Actor{Kind: cases.Patient}
@@ -56,6 +62,9 @@ func demoFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 	n := fs.Int("cases", 200, "`N` is how many synthetic cases of the last three weeks to seed as history")
 	live := fs.Int("live", 20, "`N` is how many patients write now, through the central store")
 	web := fs.String("web", "127.0.0.1:8444", "`ADDR` to serve the central store's patient pages on")
+	ui := fs.String("ui", "127.0.0.1:8443", "`ADDR` to serve the gateway's web UI on (HTTPS); a host the browser reaches, not 0.0.0.0")
+	bridgeAddr := fs.String("bridge", bridge.DefaultAddr, "`ADDR` for the demo workstation's card bridge (loopback)")
+	cards := fs.String("cards", "127.0.0.1:8445", "`ADDR` to serve the demo card reader's page on (loopback)")
 	once := fs.Bool("once", false, "stop after the live part instead of serving until Ctrl-C")
 	return func(ctx context.Context, e *env) error {
 		if *n < 1 || *n > 100000 {
@@ -64,16 +73,18 @@ func demoFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 		if *live < 0 || *live > 1000 {
 			return usagef("--live %d: expected 0 to 1000", *live)
 		}
-		return runDemo(ctx, e, demoOptions{dir: *dir, history: *n, live: *live, web: *web, once: *once})
+		return runDemo(ctx, e, demoOptions{dir: *dir, history: *n, live: *live, web: *web, ui: *ui,
+			bridge: *bridgeAddr, cards: *cards, once: *once})
 	}
 }
 
 // demoOptions are the demo's flags.
 type demoOptions struct {
-	dir           string
-	history, live int
-	web           string
-	once          bool
+	dir             string
+	history, live   int
+	web, ui, bridge string
+	cards           string
+	once            bool
 }
 
 // fakeClock is the demo's time, moved forward as the seeded weeks pass.
@@ -94,58 +105,26 @@ func (c *fakeClock) Set(t time.Time) {
 	c.now = t
 }
 
-// runDemo makes a demonstration clinic in a fresh folder and runs it: a
-// development PKI, the gateway's configuration, three weeks of synthetic
-// history in the encrypted store, the reference central store and the
-// gateway (agent.New/Start) syncing with it over mutual TLS on loopback.
-// Then patients write cases through the central store, which arrive in the
-// gateway; staff answer them, and the answers reach the patients. Unless
-// once, it then serves the patient pages until ctx ends.
+// runDemo starts the demonstration clinic (startDemo), has patients write
+// and staff answer through it, prints statistics and the access log's
+// check, and unless once serves the clinic until ctx ends: the web UI,
+// the demo card reader and the patient pages.
 func runDemo(ctx context.Context, e *env, o demoOptions) error {
-	dir, err := demoDir(o.dir)
+	d, err := startDemo(ctx, e, o)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "Demo clinic %s (%s) in %s\n", demoUnitName, demoUnit, dir)
-	cfg, cp, err := demoSetup(e, dir)
-	if err != nil {
-		return err
-	}
-	end := time.Now().Truncate(time.Minute)
-	batches, steps, err := seedHistory(ctx, e, cfg, end, o.history)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "History: %d cases over the last %d days in %d batches, then %d workflow steps.\n", o.history, demoDays, batches, steps)
-
-	units := centralUnits{ids: []string{demoUnit}, names: map[string]string{demoUnit: demoUnitName}}
-	c, err := startCentral(ctx, e, filepath.Join(dir, "central"), cp, "127.0.0.1:0", o.web, units, central.LogNotifier{Logger: e.log})
-	if err != nil {
-		return err
-	}
-	defer c.close(ctx)
-	cfg.Central.URL = c.apiURL
-	if err := cfg.Write(cfg.Path()); err != nil {
-		return err
-	}
-	gw, err := agent.New(cfg, agent.Options{Logger: e.log})
-	if err != nil {
-		return err
-	}
-	if err := gw.Start(ctx); err != nil {
-		return err
-	}
-	defer gw.Stop()
-	fmt.Fprintf(e.stdout, "Central store (reference, development only): sync API %s/v1/, patient pages %s/\n", c.apiURL, c.webURL)
-	fmt.Fprintf(e.stdout, "Gateway running, syncing with it over mutual TLS.\n\n")
-
+	defer d.close()
+	gw := d.gw
 	if o.live > 0 {
-		if err := demoLive(ctx, e, c.store, gw.Cases(), o.live); err != nil {
+		if err := demoLive(ctx, e, d.central.store, gw.Cases(), o.live); err != nil {
 			return err
 		}
 	}
-
-	st, err := gw.Cases().Stats(ctx, demoUnitAdmin, end.AddDate(0, 0, -demoDays), time.Time{})
+	if err := demoWaiting(ctx, e, d.central.store, gw.Cases()); err != nil {
+		return err
+	}
+	st, err := gw.Cases().Stats(ctx, demoUnitAdmin, d.end.AddDate(0, 0, -demoDays), time.Time{})
 	if err != nil {
 		return err
 	}
@@ -158,52 +137,251 @@ func runDemo(ctx context.Context, e *env, o demoOptions) error {
 		return fmt.Errorf("access log NOT OK after %d good entries: %w", rep.Entries, err)
 	}
 	fmt.Fprintf(e.stdout, "\naccess log OK: %d entries, head %s\n", rep.Entries, hex.EncodeToString(rep.Head.Hash[:]))
-	cfgPath := cfg.Path()
+	cfgPath := d.cfg.Path()
 	if o.once {
 		fmt.Fprintf(e.stdout, "\nLook again with the clinicgw binary (in the source tree: go run ./cmd/clinicgw):\n  clinicgw run --config %s\n  clinicgw stats --config %s\n  clinicgw audit verify --config %s\n  clinicgw keys list --config %s\n", cfgPath, cfgPath, cfgPath, cfgPath)
 		return nil
 	}
-	fmt.Fprintf(e.stdout, "\nThe demo runs on. Try it as a patient: %s/ (development log-in: any synthetic\n", c.webURL)
-	fmt.Fprintf(e.stdout, "personnummer, e.g. %s; your browser will warn about the development CA,\n", cases.SyntheticPersonnummer(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 981))
-	fmt.Fprintf(e.stdout, "whose certificate is %s). New cases reach the gateway at once.\nStop with Ctrl-C.\n", cp.rootFile)
-	if err := c.wait(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	d.printWelcome(e.stdout)
+	return d.wait(ctx)
 }
 
-// demoSetup writes the demo gateway's folder: key file, forms, a
-// development PKI with the central store's and the unit's certificates,
-// and a configuration naming them (the central URL comes later).
-func demoSetup(e *env, dir string) (*agent.Config, centralPKI, error) {
-	units := []string{demoUnit}
-	cp, err := prepareCentralPKI(e, dir, "", units)
-	if err != nil {
-		return nil, centralPKI{}, err
+// demoRun is a started demonstration clinic: the gateway with its web
+// UI, the reference central store, and the demo workstation (card tray
+// and bridge).
+type demoRun struct {
+	dir                       string
+	end                       time.Time // the end of the seeded history
+	clinic                    *democlinic.Clinic
+	cfg                       *agent.Config
+	cp                        centralPKI
+	central                   *centralServer
+	gw                        *agent.Agent
+	tray                      *democlinic.Tray
+	servers                   []*http.Server
+	lns                       []net.Listener
+	uiURL, bridgeURL, trayURL string
+	errc                      chan error
+	cancel                    context.CancelFunc
+	done                      sync.WaitGroup
+}
+
+// startDemo makes a demonstration clinic in a fresh folder and starts it:
+// democlinic's PKI, staff directory and web UI configuration; three weeks
+// of synthetic history in the encrypted store; the reference central
+// store and the gateway (agent.New/Start) syncing with it over mutual
+// TLS on loopback; a SoftHSM2 token as every staff member's card, a card
+// tray page to put them in the demo workstation's reader, and the card
+// bridge (in this process) that the login page talks to.
+func startDemo(ctx context.Context, e *env, o demoOptions) (_ *demoRun, err error) {
+	d := &demoRun{errc: make(chan error, 4)}
+	ctx, d.cancel = context.WithCancel(ctx)
+	defer func() {
+		if err != nil {
+			d.close()
+		}
+	}()
+	if d.dir, err = demoDir(o.dir); err != nil {
+		return nil, err
 	}
-	cfg := agent.DefaultConfig(demoUnit, demoUnitName)
-	if err := store.GenerateKeyFile(filepath.Join(dir, cfg.Store.KeyFile), rand.Reader, false); err != nil {
-		return nil, centralPKI{}, err
+	uiLn, bridgeLn, trayLn, err := demoListen(o)
+	if err != nil {
+		return nil, err
+	}
+	d.lns = []net.Listener{uiLn, bridgeLn, trayLn} // closed by close, whoever serves them
+	fmt.Fprintf(e.stdout, "Demo clinic %s (%s) in %s\n", demoUnitName, demoUnit, d.dir)
+	d.uiURL = "https://" + uiLn.Addr().String()
+	d.bridgeURL = "http://" + bridgeLn.Addr().String()
+	d.trayURL = "http://" + trayLn.Addr().String()
+	d.clinic, err = democlinic.Build(d.dir, democlinic.Options{Unit: demoUnit, UnitName: demoUnitName,
+		Origin: d.uiURL, Listen: uiLn.Addr().String(), Bridge: d.bridgeURL})
+	if err != nil {
+		return nil, err
+	}
+	d.cfg = d.clinic.Config
+	if d.cp, err = demoCentralConfig(e, d.dir, d.cfg); err != nil {
+		return nil, err
+	}
+	d.end = time.Now().Truncate(time.Minute)
+	batches, steps, err := seedHistory(ctx, e, d.cfg, d.end, o.history)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(e.stdout, "History: %d cases over the last %d days in %d batches, then %d workflow steps.\n", o.history, demoDays, batches, steps)
+
+	units := centralUnits{ids: []string{demoUnit}, names: map[string]string{demoUnit: demoUnitName}}
+	if d.central, err = startCentral(ctx, e, filepath.Join(d.dir, "central"), d.cp, "127.0.0.1:0", o.web, units, central.LogNotifier{Logger: e.log}); err != nil {
+		return nil, err
+	}
+	d.cfg.Central.URL = d.central.apiURL
+	if err := d.cfg.Write(d.cfg.Path()); err != nil {
+		return nil, err
+	}
+	if d.tray, err = democlinic.ProvisionCards(filepath.Join(d.dir, "cards"), d.clinic.PKI, democlinic.Staff, e.log); err != nil {
+		return nil, err
+	}
+	if d.gw, err = agent.New(d.cfg, agent.Options{Logger: e.log, UIListener: uiLn}); err != nil {
+		return nil, err
+	}
+	if err := d.gw.Start(ctx); err != nil {
+		d.gw = nil
+		return nil, err
+	}
+	fmt.Fprintf(e.stdout, "Central store (reference, development only): sync API %s/v1/, patient pages %s/\n", d.central.apiURL, d.central.webURL)
+	fmt.Fprintf(e.stdout, "Gateway running, syncing with it over mutual TLS; its web UI on %s/\n", d.uiURL)
+
+	b, err := bridge.New(bridge.Config{
+		Gateway: d.uiURL, GatewayTLS: tlsconf.Client(tls.Certificate{}, d.clinic.PKI.RootPool(), "", nil),
+		Cards: d.tray, Reader: d.tray, AppVersion: "clinicgw-bridge " + version, Logger: e.log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	d.serve(bridgeLn, b.Handler())
+	d.serve(trayLn, d.tray.Handler())
+	d.done.Add(1)
+	go func() {
+		defer d.done.Done()
+		if err := b.Run(ctx); err != nil {
+			d.errc <- fmt.Errorf("card bridge: %w", err)
+		}
+	}()
+	fmt.Fprintf(e.stdout, "Demo workstation: card reader page %s/, card bridge %s\n\n", d.trayURL, d.bridgeURL)
+	return d, nil
+}
+
+// demoListen opens the web UI's, the bridge's and the card tray's
+// listeners first, so that a taken port is named before anything is
+// written.
+func demoListen(o demoOptions) (ui, br, tray net.Listener, err error) {
+	host, _, err := net.SplitHostPort(o.ui)
+	if ip := net.ParseIP(host); err != nil || host == "" || (ip != nil && ip.IsUnspecified()) {
+		return nil, nil, nil, usagef("--ui %q: expected HOST:PORT with a host the browser reaches, e.g. 127.0.0.1:8443", o.ui)
+	}
+	if host, _, err := net.SplitHostPort(o.cards); err != nil || !net.ParseIP(host).IsLoopback() {
+		return nil, nil, nil, usagef("--cards %q: expected a loopback address, e.g. 127.0.0.1:8445", o.cards)
+	}
+	var lns []net.Listener
+	closeAll := func() {
+		for _, ln := range lns {
+			ln.Close()
+		}
+	}
+	for _, l := range []struct {
+		flag, addr string
+		listen     func(string) (net.Listener, error)
+	}{
+		{"--ui", o.ui, func(a string) (net.Listener, error) { return net.Listen("tcp", a) }},
+		{"--bridge", o.bridge, bridge.Listen},
+		{"--cards", o.cards, func(a string) (net.Listener, error) { return net.Listen("tcp", a) }},
+	} {
+		ln, err := l.listen(l.addr)
+		if err != nil {
+			closeAll()
+			return nil, nil, nil, fmt.Errorf("%s %s: %w (is another demo or gateway running? choose another address with %s)", l.flag, l.addr, err, l.flag)
+		}
+		lns = append(lns, ln)
+	}
+	return lns[0], lns[1], lns[2], nil
+}
+
+// serve serves h on ln until close.
+func (d *demoRun) serve(ln net.Listener, h http.Handler) {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: time.Minute}
+	d.servers = append(d.servers, srv)
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			d.errc <- err
+		}
+	}()
+}
+
+// wait serves until ctx ends or a part fails.
+func (d *demoRun) wait(ctx context.Context) error {
+	cerr := make(chan error, 1)
+	go func() { cerr <- d.central.wait(ctx) }()
+	select {
+	case err := <-cerr:
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	case err := <-d.errc:
+		return err
+	}
+}
+
+// close stops every part that was started, the gateway first.
+func (d *demoRun) close() {
+	d.cancel()
+	for _, srv := range d.servers {
+		srv.Close()
+	}
+	for _, ln := range d.lns {
+		ln.Close()
+	}
+	d.done.Wait()
+	if d.gw != nil {
+		d.gw.Stop()
+	}
+	if d.central != nil {
+		d.central.close(context.Background())
+	}
+	if d.tray != nil {
+		d.tray.Close()
+	}
+	if d.clinic != nil {
+		d.clinic.Close()
+	}
+}
+
+// printWelcome says where everything is and how to log in.
+func (d *demoRun) printWelcome(w io.Writer) {
+	fmt.Fprintf(w, "\nThe demo runs on. Your browser will warn about the development CA (its certificate:\n%s); accept it for these loopback pages.\n\n", d.cp.rootFile)
+	fmt.Fprintf(w, "Staff web UI:        %s/\n", d.uiURL)
+	fmt.Fprintf(w, "Demo card reader:    %s/  (put a card in, then log in with PIN %s)\n", d.trayURL, democlinic.CardPIN)
+	fmt.Fprintf(w, "Patient pages:       %s/  (development log-in: any synthetic personnummer,\n", d.central.webURL)
+	fmt.Fprintf(w, "                     e.g. %s; new cases reach the gateway at once)\n\n", cases.SyntheticPersonnummer(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 981))
+	fmt.Fprintf(w, "Demo cards (SoftHSM2 tokens in %s, PIN %s for every card):\n", filepath.Join(d.dir, "cards"), democlinic.CardPIN)
+	for _, m := range democlinic.Staff {
+		roles := make([]string, len(m.Roles))
+		for i, r := range m.Roles {
+			roles[i] = string(r)
+		}
+		leave := ""
+		if m.OnLeave {
+			leave = " (on leave this week)"
+		}
+		fmt.Fprintf(w, "  %-22s %-20s %s%s\n", m.Name(), m.HSAID, strings.Join(roles, ", "), leave)
+	}
+	fmt.Fprintf(w, "\nStop with Ctrl-C.\n")
+}
+
+// demoCentralConfig adds the central store to the demo gateway's
+// configuration: the forms file, the central store's server and the
+// unit's client certificates from the clinic's development PKI (the URL
+// comes when the central store is up).
+func demoCentralConfig(e *env, dir string, cfg *agent.Config) (centralPKI, error) {
+	cp, err := prepareCentralPKI(e, dir, "", []string{demoUnit})
+	if err != nil {
+		return centralPKI{}, err
 	}
 	forms, err := wire.Marshal(central.DefaultForms())
 	if err != nil {
-		return nil, centralPKI{}, err
+		return centralPKI{}, err
 	}
 	if err := atomicfile.Write(filepath.Join(dir, formsFileName), forms, 0o640); err != nil {
-		return nil, centralPKI{}, err
+		return centralPKI{}, err
 	}
 	unitPEM, err := filepath.Rel(dir, cp.unitFiles[demoUnit])
 	if err != nil {
-		return nil, centralPKI{}, err
+		return centralPKI{}, err
 	}
 	cfg.Central = agent.CentralConfig{
 		CAFile: filepath.Join("pki", "root.pem"), CertFile: unitPEM, KeyFile: strings.TrimSuffix(unitPEM, ".pem") + ".key",
 		FormsFile: formsFileName,
 	}
-	if err := cfg.Write(filepath.Join(dir, agent.ConfigFileName)); err != nil {
-		return nil, centralPKI{}, err
-	}
-	return cfg, cp, nil
+	return cp, cfg.Write(cfg.Path())
 }
 
 // seedHistory plays n synthetic cases of the demo's three weeks up to end

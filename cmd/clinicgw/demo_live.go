@@ -46,13 +46,9 @@ func demoLive(ctx context.Context, e *env, cs *central.Store, svc *cases.Service
 			}
 			i := len(all)
 			f := forms.Forms[i%len(forms.Forms)]
-			pnr := string(cases.SyntheticPersonnummer(time.Date(1950+i%50, time.Month(1+i%12), 1+i%28, 0, 0, 0, 0, time.UTC), 980+i%20))
-			id, err := cs.Submit(ctx, demoUnit, central.Submission{
-				PatientPNR: pnr, PatientName: fmt.Sprintf("Livepatient %s", demoNames[i%len(demoNames)]),
-				FormID: f.ID, Fields: formAnswers(f), Text: "Hej! Jag skriver via 1177-demon.",
-			})
+			id, pnr, err := submitDemoCase(ctx, cs, i, f)
 			if err != nil {
-				return fmt.Errorf("demo: submit at the central store: %w", err)
+				return err
 			}
 			s := sent{id: id, pnr: pnr, title: f.Title.SV, at: time.Now()}
 			all = append(all, s)
@@ -100,6 +96,55 @@ func demoLive(ctx context.Context, e *env, cs *central.Store, svc *cases.Service
 		}
 	}
 	fmt.Fprintf(e.stdout, "All %d answers are with the patients at the central store %s after the first was sent\n(each patient gets the notice \"Du har ett meddelande\", with no health data).\n", n, ms(time.Since(start)))
+	return nil
+}
+
+// submitDemoCase has synthetic patient i write on form f at the central
+// store, and returns the case's id and the patient's personnummer.
+func submitDemoCase(ctx context.Context, cs *central.Store, i int, f wire.Form) (id, pnr string, err error) {
+	pnr = string(cases.SyntheticPersonnummer(time.Date(1950+i%50, time.Month(1+i%12), 1+i%28, 0, 0, 0, 0, time.UTC), 980+i%20))
+	id, err = cs.Submit(ctx, demoUnit, central.Submission{
+		PatientPNR: pnr, PatientName: fmt.Sprintf("Livepatient %s", demoNames[i%len(demoNames)]),
+		FormID: f.ID, Fields: formAnswers(f), Text: "Hej! Jag skriver via 1177-demon.",
+	})
+	if err != nil {
+		return "", "", fmt.Errorf("demo: submit at the central store: %w", err)
+	}
+	return id, pnr, nil
+}
+
+// demoWaiting has one patient write on each of the unit's forms and
+// leaves the cases to the staff: new, unassigned cases of every type for
+// the message administrator's inbox.
+func demoWaiting(ctx context.Context, e *env, cs *central.Store, svc *cases.Service) error {
+	forms, err := cs.Forms(ctx, demoUnit)
+	if err != nil {
+		return err
+	}
+	var ids []string
+	for i, f := range forms.Forms {
+		id, _, err := submitDemoCase(ctx, cs, 500+i, f)
+		if err != nil {
+			return err
+		}
+		ids = append(ids, id)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for len(ids) > 0 {
+		ids = slices.DeleteFunc(ids, func(id string) bool {
+			_, err := svc.Get(ctx, demoDistributor, cases.ID(id))
+			return err == nil
+		})
+		if len(ids) > 0 && time.Now().After(deadline) {
+			return fmt.Errorf("demo: %d new cases did not reach the gateway within 30 s; see the log", len(ids))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	fmt.Fprintf(e.stdout, "New today: %d cases, one on each of the unit's forms, wait unassigned in the inbox.\n", len(forms.Forms))
 	return nil
 }
 

@@ -127,12 +127,14 @@ func TestDemo(t *testing.T) {
 		t.Skip("the demo writes a store; skipped with -short")
 	}
 	dir := filepath.Join(t.TempDir(), "demo")
-	code, stdout, stderr := clinicgw(t, "demo", "--dir", dir, "--cases", "40", "--live", "5", "--once", "--web", "127.0.0.1:0")
+	code, stdout, stderr := clinicgw(t, "demo", "--dir", dir, "--cases", "40", "--live", "5", "--once", "--web", "127.0.0.1:0",
+		"--ui", "127.0.0.1:0", "--bridge", "127.0.0.1:0", "--cards", "127.0.0.1:0")
 	if code != exitOK {
 		t.Fatalf("demo: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
 	}
 	for _, want := range []string{"received", "handling time, median", "access log OK:", "waiting-for-patient",
-		"Gateway running, syncing with it over mutual TLS", "All 5 arrived", "All 5 answers are with the patients"} {
+		"Gateway running, syncing with it over mutual TLS", "All 5 arrived", "All 5 answers are with the patients",
+		"New today: 11 cases, one on each of the unit's forms"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, stdout)
 		}
@@ -159,7 +161,8 @@ func TestDemo(t *testing.T) {
 		t.Errorf("audit verify: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 	code, stdout, stderr = clinicgw(t, "stats", "--config", cfg)
-	if code != exitOK || !regexp.MustCompile(`(?m)^  received +45$`).MatchString(stdout) {
+	if code != exitOK || !regexp.MustCompile(`(?m)^  received +56$`).MatchString(stdout) ||
+		!regexp.MustCompile(`(?m)^  received +11$`).MatchString(stdout) { // 40 + 5 live + 11 new, of which 11 wait unassigned
 		t.Errorf("stats: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
 	}
 	code, stdout, stderr = clinicgw(t, "keys", "rotate", "--config", cfg)
