@@ -1,10 +1,19 @@
 package localui_test
 
 import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net/http"
 	"net/url"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"clinicgw/agent/cases"
+	"clinicgw/cardauth/bridge"
 	"clinicgw/localui/uitest"
 )
 
@@ -38,4 +47,106 @@ func TestAxeEveryPage(t *testing.T) {
 			}
 		}
 	}
+}
+
+// switchedReader is the workstation's reader with a cable: the test
+// unplugs and plugs it, and the bridge asks (bridge.ReaderChecker).
+type switchedReader struct {
+	*workstation
+	connected atomic.Bool
+}
+
+func (r *switchedReader) Connected(context.Context) (bool, error) { return r.connected.Load(), nil }
+
+// TestAxeLockAndErrorPages: axe-core on the pages people see when
+// something went wrong: the lock screen after a session ended, 403 (a
+// clinician opening a colleague's case, or a page of another role), 404
+// (a case that does not exist), and the login page in each of its states
+// (no reader, no card, no card at submit, no PIN, a wrong PIN, logged out,
+// bridge not answering): no serious or critical violation.
+func TestAxeLockAndErrorPages(t *testing.T) {
+	bln, err := bridge.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := startClinicWith(t, "http://"+bln.Addr().String())
+	cs := c.receive(cases.RenewPrescription, "Recept.")
+	c.login(hsaDist).form("/cases/"+string(cs.ID)+"/assign", url.Values{"assignee": {hsaClinA}})
+	b := uitest.NewBrowser(t)
+	axe := func(tab *uitest.Tab, what string) {
+		t.Helper()
+		for _, v := range uitest.SeriousOrCritical(tab.Axe(t)) {
+			t.Errorf("%s: %s (%s): %s %v", what, v.ID, v.Impact, v.Help, v.Nodes)
+		}
+	}
+
+	// Error pages: check the status over HTTP, then axe the page.
+	for _, p := range []struct {
+		who, path string
+		status    int
+	}{
+		{hsaClinB, "/cases/" + string(cs.ID), http.StatusForbidden}, // a colleague's case
+		{hsaClinB, "/audit", http.StatusForbidden},                  // another role's page
+		{hsaDist, "/cases/SAKNAS-4711", http.StatusNotFound},
+	} {
+		who := c.login(p.who)
+		if r := who.get(p.path); r.StatusCode != p.status {
+			t.Errorf("%s %s: %d, want %d", p.who, p.path, r.StatusCode, p.status)
+		}
+		tab := b.NewTab(t)
+		useSession(t, tab, who)
+		tab.Navigate(c.origin + p.path)
+		tab.WaitVisible("#back")
+		axe(tab, fmt.Sprintf("%s %s (%d)", p.who, p.path, p.status))
+	}
+
+	// The lock screen: the session ends while the inbox is open.
+	dist := c.login(hsaDist)
+	tab := b.NewTab(t)
+	useSession(t, tab, dist)
+	run(t, tab, "inbox", chromedp.Navigate(c.origin+"/inbox"), chromedp.WaitVisible(`#rows`), waitAttr(`body`, "data-ws", "open"))
+	c.gw.Login().Logout(dist.sessionID())
+	run(t, tab, "lock", chromedp.WaitVisible(`#lock`))
+	axe(tab, "lock screen")
+
+	// The login page's states, through the bridge with a reader the test
+	// unplugs.
+	ws := &workstation{changed: make(chan bool, 4)}
+	reader := &switchedReader{workstation: ws}
+	br, err := bridge.New(bridge.Config{Gateway: c.origin, GatewayTLS: &tls.Config{RootCAs: c.dc.PKI.RootPool(), MinVersion: tls.VersionTLS12},
+		Cards: ws, Reader: reader, AppVersion: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- br.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	srv := &http.Server{Handler: br.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	served := make(chan struct{})
+	go func() { defer close(served); srv.Serve(bln) }()
+	defer func() { srv.Close(); <-served }()
+
+	login := b.NewTab(t)
+	login.Navigate(c.origin + "/login")
+	run(t, login, "no reader", waitText(`#card-status`, "Ingen kortläsare hittades"))
+	axe(login, "login: no reader")
+	reader.connected.Store(true)
+	run(t, login, "no card", waitText(`#card-status`, "Inget kort"))
+	axe(login, "login: no card")
+	run(t, login, "submit without a card", chromedp.Click(`#login-submit`), chromedp.WaitVisible(`#login-error`), waitText(`#login-error`, "Inget kort"))
+	axe(login, "login: submitted without a card")
+	ws.insert(c.dc.Cards[hsaDist])
+	run(t, login, "card", waitText(`#card-status`, "Kortet är isatt"))
+	run(t, login, "no PIN", chromedp.Click(`#login-submit`), chromedp.WaitVisible(`#login-error`), waitText(`#login-error`, "4–16 siffror"))
+	axe(login, "login: no PIN")
+	run(t, login, "wrong PIN", chromedp.SendKeys(`#pin`, "9999"), chromedp.Click(`#login-submit`), waitText(`#login-error`, "2 försök kvar"))
+	axe(login, "login: wrong PIN")
+	srv.Close()
+	<-served
+	run(t, login, "bridge gone", chromedp.Click(`#login-submit`), waitText(`#login-error`, "Kortläsartjänsten på den här datorn svarar inte"))
+	axe(login, "login: bridge not answering")
+	login.Navigate(c.origin + "/login?ended=1")
+	login.WaitVisible(".flash")
+	axe(login, "login: logged out")
 }
