@@ -113,8 +113,14 @@ func newLogin(cfg *Config, clock Clock, log *slog.Logger) (*loginParts, error) {
 	if err != nil {
 		return nil, fmt.Errorf("login.directory_file: %w", err)
 	}
+	// Sessions must be taken up by a bridge watching the card, unless the
+	// gateway watches its own reader.
+	window := cardauth.DefaultPresenceWindow
+	if l.LocalReader != "" {
+		window = 0
+	}
 	lp.auth, err = cardauth.New(cardauth.Config{Origin: l.Origin, Certs: v, Staff: staffLookup{lp.dir, unit},
-		Clock: clock, Logger: log.With("part", "login")})
+		Clock: clock, Logger: log.With("part", "login"), PresenceWindow: window})
 	if err != nil {
 		return nil, err
 	}

@@ -59,6 +59,12 @@ type Config struct {
 	// IdleTimeout and AbsoluteTimeout default to the package constants;
 	// ChallengeTTL to the constant of that name.
 	IdleTimeout, AbsoluteTimeout, ChallengeTTL time.Duration
+	// PresenceWindow is how long after login a session may live before a
+	// bridge connects to watch its card (PresenceHandler); an unwatched
+	// session then ends (EndUnwatched). 0 means sessions need no bridge:
+	// only for a gateway that watches its own reader and calls CardRemoved.
+	// DefaultPresenceWindow is the value to use otherwise.
+	PresenceWindow time.Duration
 	// OnEnd, when not nil, is called after a session ends (outside locks).
 	OnEnd func(Session, EndReason)
 }
@@ -105,7 +111,7 @@ func New(cfg Config) (*Authenticator, error) {
 		origin: cfg.Origin, certs: cfg.Certs, staff: cfg.Staff, clock: cfg.Clock, log: cfg.Logger,
 		ch: &challenges{clock: cfg.Clock, rand: cfg.Rand, ttl: cfg.ChallengeTTL, m: make(map[string]challenge)},
 		ss: &sessions{clock: cfg.Clock, rand: cfg.Rand, idle: cfg.IdleTimeout, absolute: cfg.AbsoluteTimeout,
-			m: make(map[string]*session), onEnd: cfg.OnEnd},
+			presence: cfg.PresenceWindow, m: make(map[string]*session), onEnd: cfg.OnEnd},
 	}, nil
 }
 

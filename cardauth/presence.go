@@ -27,6 +27,12 @@ const PathPresence = "/v1/card-presence"
 // DefaultHeartbeat is how often the bridge reports when nothing changes.
 const DefaultHeartbeat = 2 * time.Second
 
+// DefaultPresenceWindow is how long a session may live after login before
+// a bridge connects to watch its card (Config.PresenceWindow): the login
+// page hands the bridge the ticket at once, so a session still unwatched
+// then was made without one, and would outlive its card.
+const DefaultPresenceWindow = 30 * time.Second
+
 // PresenceGrace is how long past a heartbeat the gateway waits for a report
 // before it ends the session.
 const PresenceGrace = time.Second
@@ -59,7 +65,8 @@ func (s *sessions) newTicket(id string) (string, error) {
 	return "", ErrNoSession
 }
 
-// takeTicket returns the live session whose ticket t is and uses it up.
+// takeTicket returns the live session whose ticket t is, uses the ticket
+// up and marks the session watched.
 func (s *sessions) takeTicket(t string) (Session, error) {
 	if t == "" {
 		return Session{}, ErrNoTicket
@@ -68,7 +75,7 @@ func (s *sessions) takeTicket(t string) (Session, error) {
 	defer s.mu.Unlock()
 	for _, x := range s.m {
 		if x.ticket != "" && x.ticket == t {
-			x.ticket = ""
+			x.ticket, x.watched = "", true
 			return x.Session, nil
 		}
 	}

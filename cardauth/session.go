@@ -34,8 +34,9 @@ const (
 	EndIdle       EndReason = "idle"     // no request for IdleTimeout
 	EndAbsolute   EndReason = "absolute" // AbsoluteTimeout after login
 	EndCardGone   EndReason = "card-removed"
-	EndBridgeGone EndReason = "bridge-lost" // the workstation's bridge stopped reporting
-	EndRelogin    EndReason = "relogin"     // the same browser logged in again
+	EndBridgeGone EndReason = "bridge-lost"      // the workstation's bridge stopped reporting
+	EndUnwatched  EndReason = "card-not-watched" // no bridge took up watching the card within the presence window
+	EndRelogin    EndReason = "relogin"          // the same browser logged in again
 	EndRevoked    EndReason = "access-revoked"
 	EndAdmin      EndReason = "admin"
 )
@@ -64,6 +65,9 @@ type session struct {
 	ended  bool
 	reason EndReason
 	ticket string // the unused presence ticket, if any
+	// watched is set when a bridge connected to watch the session's card;
+	// until then the session lives at most the presence window.
+	watched bool
 }
 
 // sessions holds the live sessions.
@@ -73,6 +77,7 @@ type sessions struct {
 	rand     io.Reader
 	idle     time.Duration
 	absolute time.Duration
+	presence time.Duration // the presence window; 0: sessions need no bridge
 	m        map[string]*session
 	onEnd    func(Session, EndReason)
 }
@@ -123,6 +128,8 @@ func (s *sessions) expired(x *session, now time.Time) (EndReason, bool) {
 		return EndAbsolute, true
 	case !now.Before(x.LastSeen.Add(s.idle)):
 		return EndIdle, true
+	case s.presence > 0 && !x.watched && !now.Before(x.Created.Add(s.presence)):
+		return EndUnwatched, true
 	}
 	return "", false
 }

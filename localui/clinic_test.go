@@ -21,6 +21,7 @@ import (
 	"clinicgw/agent"
 	"clinicgw/agent/cases"
 	"clinicgw/agent/democlinic"
+	"clinicgw/cardauth"
 )
 
 const (
@@ -176,8 +177,18 @@ func (b *browser) sessionID() string {
 }
 
 // login logs hsaID in the way the login page does, with their card
-// signing through democlinic in place of the bridge.
+// signing through democlinic in place of the bridge, and plays the bridge
+// watching the card.
 func (c *clinic) login(hsaID string) *browser {
+	c.t.Helper()
+	b, ticket := c.loginUnwatched(hsaID)
+	c.watchCard(hsaID, ticket)
+	return b
+}
+
+// loginUnwatched logs hsaID in without a bridge taking up the session's
+// presence ticket, which it returns.
+func (c *clinic) loginUnwatched(hsaID string) (*browser, string) {
 	c.t.Helper()
 	b := c.newBrowser(hsaID)
 	if r := b.get("/login"); r.StatusCode != http.StatusOK {
@@ -193,10 +204,41 @@ func (c *clinic) login(hsaID string) *browser {
 		c.t.Fatal(err)
 	}
 	r, body = b.post("/login", "application/json", tok)
-	if r.StatusCode != http.StatusOK {
+	var in struct{ Ticket string }
+	if r.StatusCode != http.StatusOK || json.Unmarshal(body, &in) != nil {
 		c.t.Fatalf("login %s: %d %s", hsaID, r.StatusCode, body)
 	}
-	return b
+	return b, in.Ticket
+}
+
+// watchCard plays the workstation's bridge for a session: it takes up the
+// presence ticket and reports hsaID's card present until the session or
+// the test ends (the gateway ends sessions no bridge watches).
+func (c *clinic) watchCard(hsaID, ticket string) {
+	c.t.Helper()
+	d := websocket.Dialer{TLSClientConfig: c.tls.Clone(), HandshakeTimeout: 5 * time.Second}
+	conn, r, err := d.Dial("wss"+strings.TrimPrefix(c.origin, "https")+cardauth.PathPresence,
+		http.Header{"Authorization": {"Bearer " + ticket}})
+	if err != nil {
+		c.t.Fatalf("presence connection for %s: %v (%v)", hsaID, err, r)
+	}
+	report, _ := json.Marshal(cardauth.PresenceReport{Present: true, Card: cardauth.CardID(c.dc.Cards[hsaID].Cert)})
+	done := make(chan struct{})
+	c.t.Cleanup(func() { close(done); conn.Close() })
+	go func() {
+		tick := time.NewTicker(500 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			if conn.WriteMessage(websocket.TextMessage, report) != nil {
+				return // the session ended and the gateway closed the connection
+			}
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
 }
 
 func (b *browser) do(req *http.Request) (*http.Response, []byte) {
