@@ -418,8 +418,23 @@ func (b *Bridge) sign(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "card", "Kortet kunde inte signera. Ta ut det och sätt i det igen.")
 		return
 	}
+	b.noteCard(cardauth.CardID(cert))
 	b.log.Info("login challenge signed")
 	writeJSON(w, http.StatusOK, tok)
+}
+
+// noteCard records id, the card that just signed, as the present card's
+// fingerprint when reading it at insertion failed: else the presence
+// reports would name no card and the gateway would end the new session at
+// once.
+func (b *Bridge) noteCard(id string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.present && b.card == "" {
+		b.card = id
+		close(b.changed)
+		b.changed = make(chan struct{})
+	}
 }
 
 func (b *Bridge) watch(w http.ResponseWriter, r *http.Request) {

@@ -53,6 +53,7 @@ type fakeReader struct {
 	present   bool
 	unplugged bool
 	checkErr  error // what Connected fails with, if not nil
+	openFails int   // how many Opens fail before the card reads
 	fn        func(bool)
 	ready     chan struct{}
 }
@@ -105,6 +106,10 @@ func (c cards) Open(context.Context) (Card, error) {
 	if !c.r.present {
 		return nil, ErrNoCard
 	}
+	if c.r.openFails > 0 {
+		c.r.openFails--
+		return nil, errors.New("card busy")
+	}
 	return c.c, nil
 }
 
@@ -130,6 +135,7 @@ type rig struct {
 	auth    *cardauth.Authenticator
 	gateway *httptest.Server
 	bridge  *httptest.Server
+	b       *Bridge
 	reader  *fakeReader
 	card    *fakeCard
 	logs    *bytes.Buffer
@@ -164,7 +170,7 @@ func newRig(t *testing.T) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.bridge = httptest.NewServer(b.Handler())
+	r.b, r.bridge = b, httptest.NewServer(b.Handler())
 	t.Cleanup(r.bridge.Close)
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel, r.done = cancel, make(chan error, 1)
@@ -237,6 +243,28 @@ func TestBridgeLoginAndRemoval(t *testing.T) {
 	}
 	if strings.Contains(r.logs.String(), r.card.pin) {
 		t.Error("the PIN reached the bridge's log")
+	}
+}
+
+// TestCardReadAtLogin: a card that could not be read when it went in is
+// known by its login: the presence reports name it, so the gateway keeps
+// the session.
+func TestCardReadAtLogin(t *testing.T) {
+	r := newRig(t)
+	r.reader.set(false)
+	r.reader.mu.Lock()
+	r.reader.openFails = 1
+	r.reader.mu.Unlock()
+	r.reader.set(true)
+	if present, card, _ := r.b.state(); !present || card != "" {
+		t.Fatalf("after an unreadable insert: present %v, card %q", present, card)
+	}
+	s, code, body := r.login(t, r.card.pin)
+	if code != http.StatusOK {
+		t.Fatalf("sign: %d %s", code, body)
+	}
+	if _, card, _ := r.b.state(); card != cardauth.CardID(r.card.cert) || card != s.Card {
+		t.Errorf("after the login the bridge reports card %q, the session's is %q", card, s.Card)
 	}
 }
 
