@@ -61,7 +61,8 @@ func (r *switchedReader) Connected(context.Context) (bool, error) { return r.con
 // TestAxeLockAndErrorPages: axe-core on the pages people see when
 // something went wrong: the lock screen after a session ended, 403 (a
 // clinician opening a colleague's case, or a page of another role), 404
-// (a case that does not exist), and the login page in each of its states
+// (a case that does not exist, an address the UI does not have), 405 (an
+// action by link), and the login page in each of its states
 // (no reader, no card, no card at submit, no PIN, a wrong PIN, logged out,
 // bridge not answering): no serious or critical violation.
 func TestAxeLockAndErrorPages(t *testing.T) {
@@ -88,6 +89,8 @@ func TestAxeLockAndErrorPages(t *testing.T) {
 		{hsaClinB, "/cases/" + string(cs.ID), http.StatusForbidden}, // a colleague's case
 		{hsaClinB, "/audit", http.StatusForbidden},                  // another role's page
 		{hsaDist, "/cases/SAKNAS-4711", http.StatusNotFound},
+		{hsaDist, "/finns-inte", http.StatusNotFound},                                 // an address the UI does not have
+		{hsaDist, "/cases/" + string(cs.ID) + "/assign", http.StatusMethodNotAllowed}, // an action by link
 	} {
 		who := c.login(p.who)
 		if r := who.get(p.path); r.StatusCode != p.status {

@@ -50,6 +50,9 @@ func TestEveryRoute(t *testing.T) {
 		{hsaDist, "GET", "/cases/" + string(cs.ID), nil, 200},
 		{hsaDist, "GET", "/cases/01kjprzb00dbk7gftfqqmhpvnr", nil, 404},
 		{hsaDist, "GET", "/cases/..%2f..%2fetc", nil, 404},
+		{hsaDist, "GET", "/finns-inte", nil, 404},
+		{"", "GET", "/finns-inte", nil, 404},
+		{hsaDist, "GET", "/cases/" + string(cs.ID) + "/assign", nil, 405},
 		{hsaDist, "GET", "/settings", nil, 200},
 		{hsaDist, "GET", "/admin/stats", nil, 200}, // distributors read statistics too
 		{hsaDist, "GET", "/admin/unit", nil, 403},

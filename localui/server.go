@@ -181,6 +181,16 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /admin/stats.csv", s.staffOnly(s.statsCSV))
 	mux.HandleFunc("GET /audit", s.staffOnly(s.auditPage))
 	mux.HandleFunc("POST /audit", s.staffOnly(s.auditSearch))
+
+	// Addresses the UI does not have get a page in the person's language
+	// (not Go's bare text), and an action by GET is refused, not shown.
+	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, http.StatusNotFound, "err.pageNotFound")
+	})
+	mux.HandleFunc("GET /cases/{id}/{action}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", http.MethodPost)
+		s.fail(w, r, http.StatusMethodNotAllowed, "err.methodNotAllowed")
+	})
 	return s.secure(mux)
 }
 
