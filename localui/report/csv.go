@@ -25,8 +25,9 @@ import (
 // Swedish Excel takes ',' as the decimal comma and would put each whole
 // line in one column; the text is UTF-8 behind a byte-order mark, because
 // without one Excel reads the file as Windows-1252 and garbles å, ä and ö.
-// Decimals are written with a point (5.25 hours), the same in both
-// languages, so that scripts read them without knowing the language.
+// Decimals follow the language as in the charts: a comma in Swedish
+// (5,25 hours), which Swedish Excel reads as a number (with a point it
+// would see text, or a date), and a point in English, for scripts.
 //
 // The period is not in the file; the caller names the download after it.
 func WriteCSV(w io.Writer, s cases.Stats, lang string) error {
@@ -41,7 +42,7 @@ func WriteCSV(w io.Writer, s cases.Stats, lang string) error {
 	rows := [][]string{{t.section, t.name, t.received, t.answered, t.unanswered, t.overdue, t.medianHours, t.p90Hours}}
 	for _, ty := range ordered(cases.Types, maps.Keys(s.ByType), maps.Keys(s.HandlingByType)) {
 		h := s.HandlingByType[ty]
-		m, p := csvHours(h)
+		m, p := csvHours(h, t.decimal)
 		rows = append(rows, []string{t.caseType, cell(TypeName(ty, t.lang)), n(s.ByType[ty]), n(h.Count), "", "", m, p})
 	}
 	for _, st := range ordered(Statuses, maps.Keys(s.ByStatus)) {
@@ -50,7 +51,7 @@ func WriteCSV(w io.Writer, s cases.Stats, lang string) error {
 	for _, wk := range s.Weeks {
 		rows = append(rows, []string{t.week, fmt.Sprintf("%d-W%02d", wk.Year, wk.Week), n(wk.Received), n(wk.Answered), "", "", "", ""})
 	}
-	m, p := csvHours(s.Handling)
+	m, p := csvHours(s.Handling, t.decimal)
 	rows = append(rows, []string{t.total, t.allCases, n(s.Received), n(s.Answered), n(s.Unanswered), n(s.Overdue), m, p})
 
 	if err := cw.WriteAll(rows); err != nil { // WriteAll flushes
@@ -59,13 +60,13 @@ func WriteCSV(w io.Writer, s cases.Stats, lang string) error {
 	return nil
 }
 
-// csvHours is h's median and P90 in hours with two decimals and a point,
-// or empty cells when nothing was answered.
-func csvHours(h cases.HandlingTime) (median, p90 string) {
+// csvHours is h's median and P90 in hours with two decimals and the
+// decimal separator dec, or empty cells when nothing was answered.
+func csvHours(h cases.HandlingTime, dec string) (median, p90 string) {
 	if h.Count == 0 {
 		return "", ""
 	}
-	f := func(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
+	f := func(v float64) string { return strings.Replace(strconv.FormatFloat(v, 'f', 2, 64), ".", dec, 1) }
 	return f(h.Median.Hours()), f(h.P90.Hours())
 }
 

@@ -52,12 +52,12 @@ func TestCSVContent(t *testing.T) {
 		t.Errorf("%d rows, want %d", len(recs), n)
 	}
 	for _, want := range [][]string{
-		{"Ärendetyp", "Boka tid", "6", "5", "", "", "2.00", "6.50"},
+		{"Ärendetyp", "Boka tid", "6", "5", "", "", "2,00", "6,50"},
 		{"Ärendetyp", "Byta fast läkare", "0", "0", "", "", "", ""},
-		{"Ärendetyp", "Rådgivning sjuksköterska", "4", "3", "", "", "0.67", "3.00"},
+		{"Ärendetyp", "Rådgivning sjuksköterska", "4", "3", "", "", "0,67", "3,00"},
 		{"Status", "Väntar på patienten", "1", "", "", "", "", ""},
 		{"Vecka", "2026-W06", "8", "6", "", "", "", ""},
-		{"Totalt", "Alla ärenden", "21", "17", "4", "1", "5.25", "30.00"},
+		{"Totalt", "Alla ärenden", "21", "17", "4", "1", "5,25", "30,00"},
 	} {
 		if !slices.ContainsFunc(recs, func(r []string) bool { return slices.Equal(r, want) }) {
 			t.Errorf("no row %q", want)
@@ -70,6 +70,9 @@ func TestCSVContent(t *testing.T) {
 	en := readCSV(t, fixedStats(), "en")
 	if en[0][0] != "Section" || en[1][1] != "Book an appointment" || en[len(en)-1][0] != "Total" {
 		t.Errorf("English CSV: header %q, first row %q, last row %q", en[0], en[1], en[len(en)-1])
+	}
+	if last := en[len(en)-1]; last[6] != "5.25" || last[7] != "30.00" {
+		t.Errorf("English CSV: hours %q %q, want a decimal point", last[6], last[7])
 	}
 }
 
