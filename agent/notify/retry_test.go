@@ -1,0 +1,123 @@
+package notify_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"clinicgw/agent/notify"
+)
+
+// TestMailServerDownThenBack: with the mail server gone, a notice waits
+// and is retried after 1, 2, 4 … minutes (the reason kept for the unit
+// administrator); when the server is back, it is delivered exactly once.
+func TestMailServerDownThenBack(t *testing.T) {
+	f := newFixture(t, "127.0.0.1:0")
+	addr := f.mail.addr
+	f.mail.srv.Close() // down; the address stays the notifier's
+	ctx := context.Background()
+	if err := f.n.CasesArrived(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.n.CaseAssigned(ctx, hsaNurse); err != nil {
+		t.Fatal(err)
+	}
+	for i, wait := range []time.Duration{0, time.Minute, 2 * time.Minute, 4 * time.Minute} {
+		f.clock.Advance(wait)
+		if got := f.deliver(t); got != map[bool]int{true: 1, false: 0}[i == 0] { // the SMS goes at once
+			t.Fatalf("attempt %d while the server is down: %d delivered", i+1, got)
+		}
+		p, _ := f.n.Pending(ctx)
+		if len(p) != 2 || p[0].Attempts != i+1 || !strings.Contains(p[0].LastError, "connect to the mail server") {
+			t.Fatalf("attempt %d: queue %+v", i+1, p)
+		}
+		if next := p[0].NextAt.Sub(f.clock.Now()); next != time.Minute<<i {
+			t.Errorf("attempt %d: next try in %v, want %v", i+1, next, time.Minute<<i)
+		}
+	}
+	f.clock.Advance(time.Minute) // not yet due
+	if got := f.deliver(t); got != 0 {
+		t.Fatalf("delivered %d before the retry was due", got)
+	}
+	back := startMailServer(t, addr, false)
+	f.clock.Advance(7 * time.Minute)
+	if got := f.deliver(t); got != 2 {
+		t.Fatalf("server back: %d delivered, want 2", got)
+	}
+	f.clock.Advance(time.Hour)
+	if got := f.deliver(t); got != 0 {
+		t.Fatalf("delivered %d more", got)
+	}
+	if n := len(back.messages()); n != 2 {
+		t.Errorf("the mail server took %d messages, want 2 (each e-mail once)", n)
+	}
+}
+
+// TestDigest: new cases within the interval fold into the waiting notice;
+// after one went out, the next is due no sooner than the interval after.
+func TestDigest(t *testing.T) {
+	f := newFixture(t, "127.0.0.1:0")
+	ctx := context.Background()
+	if err := f.n.CasesArrived(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.deliver(t); got != 1 {
+		t.Fatalf("first notice: %d delivered", got)
+	}
+	f.clock.Advance(time.Minute)
+	for range 3 {
+		if err := f.n.CasesArrived(ctx, 2); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.clock.Advance(notify.DefaultDigest - time.Minute - time.Second)
+	if got := f.deliver(t); got != 0 {
+		t.Fatalf("a second notice %d within the interval", got)
+	}
+	f.clock.Advance(time.Second)
+	if got := f.deliver(t); got != 1 {
+		t.Fatalf("at the interval: %d delivered, want 1", got)
+	}
+	msgs := f.mail.messages()
+	if _, body, _ := readMail(t, msgs[len(msgs)-1].Data); !strings.HasPrefix(body, "6 nya ärenden") {
+		t.Errorf("digest: %q", body)
+	}
+}
+
+// TestNeverInClear: a mail server without STARTTLS gets nothing; the
+// notice waits with the reason.
+func TestNeverInClear(t *testing.T) {
+	plain := startMailServer(t, "127.0.0.1:0", true)
+	m, err := notify.NewMailer(notify.SMTPConfig{Addr: plain.addr, From: "noreply@vc.example.se", TLS: plain.roots})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = m.Send(context.Background(), unitEmail, notify.Text{Subject: "s", Body: "b"}, time.Now(), "x")
+	if err == nil || !strings.Contains(err.Error(), "STARTTLS") {
+		t.Fatalf("send without STARTTLS: %v", err)
+	}
+	if n := len(plain.messages()); n != 0 {
+		t.Errorf("the plain server took %d messages", n)
+	}
+}
+
+func TestConfigRefused(t *testing.T) {
+	for _, c := range []notify.SMTPConfig{
+		{Addr: "mail.example.se", From: "a@b.se"},
+		{Addr: "mail.example.se:587", From: "not an address"},
+		{Addr: "mail.example.se:587", From: "a@b.se", Security: "none"},
+	} {
+		if _, err := notify.NewMailer(c); err == nil {
+			t.Errorf("NewMailer(%+v) accepted", c)
+		}
+	}
+	for _, c := range []notify.SMSConfig{
+		{URL: "http://sms.example.se/send"},
+		{URL: "https://sms.example.se/send", Body: "{{.Nope"},
+	} {
+		if _, err := notify.NewTexter(c); err == nil {
+			t.Errorf("NewTexter(%+v) accepted", c)
+		}
+	}
+}
