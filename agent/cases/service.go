@@ -33,6 +33,27 @@ type ServiceConfig struct {
 	// changed cases, with their ids, outside the transaction (the UI pushes
 	// it to open pages). It must not block.
 	OnChange func(ids []ID)
+	// OnSignal, when not nil, is called after each commit with what other
+	// parts act on (notices): new cases arrived, a case was assigned. It
+	// must not block.
+	OnSignal func(Signal)
+}
+
+// SignalKind says what a Signal is.
+type SignalKind int
+
+// The signals.
+const (
+	SignalArrived  SignalKind = iota + 1 // Count new cases arrived from the central store
+	SignalAssigned                       // a case was assigned or reassigned to Assignee
+)
+
+// Signal is something that happened to cases, for notices: it carries no
+// patient data.
+type Signal struct {
+	Kind     SignalKind
+	Count    int    // SignalArrived
+	Assignee string // SignalAssigned: the HSA-ID
 }
 
 // Service is the cases API: every caller (UI, sync, CLI, demo) reads and
@@ -48,6 +69,7 @@ type Service struct {
 	// onOutbound is ServiceConfig.OnOutbound, or a no-op.
 	onOutbound func()
 	onChange   func(ids []ID)
+	onSignal   func(Signal)
 }
 
 // NewService checks cfg and returns a Service for one care unit.
@@ -72,8 +94,12 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 	if onChange == nil {
 		onChange = func([]ID) {}
 	}
+	onSignal := cfg.OnSignal
+	if onSignal == nil {
+		onSignal = func(Signal) {}
+	}
 	return &Service{unit: cfg.Unit, store: cfg.Store, clock: cfg.Clock, rand: cfg.Rand, log: cfg.Logger,
-		onOutbound: onOutbound, onChange: onChange}, nil
+		onOutbound: onOutbound, onChange: onChange, onSignal: onSignal}, nil
 }
 
 // entry is an access-log entry by actor about case c (nil for none) at now.
@@ -360,6 +386,9 @@ func (s *Service) Do(ctx context.Context, actor Actor, id ID, cmd Command) (*Cas
 		s.onOutbound()
 	}
 	s.onChange([]ID{c.ID})
+	if (cmd.Action == Assign || cmd.Action == Reassign) && c.Assignee != "" {
+		s.onSignal(Signal{Kind: SignalAssigned, Assignee: c.Assignee})
+	}
 	return c, nil
 }
 

@@ -98,8 +98,9 @@ func (s *Service) ApplyInbound(ctx context.Context, in []Inbound, cursor uint64)
 	defer p.wait()
 	var rep ApplyReport
 	var changed []ID
+	created := 0
 	err := s.store.Update(ctx, func(tx Tx) error {
-		rep, changed = ApplyReport{}, changed[:0]
+		rep, changed, created = ApplyReport{}, changed[:0], 0
 		for i, ev := range in {
 			p.ready(i)
 			if p.invalid[i] {
@@ -114,6 +115,9 @@ func (s *Service) ApplyInbound(ctx context.Context, in []Inbound, cursor uint64)
 			case applied:
 				rep.Applied++
 				changed = append(changed, ev.CaseID)
+				if ev.Kind == InboundCreated {
+					created++
+				}
 			case duplicate:
 				rep.Duplicates++
 			default:
@@ -134,6 +138,9 @@ func (s *Service) ApplyInbound(ctx context.Context, in []Inbound, cursor uint64)
 	}
 	if len(changed) > 0 {
 		s.onChange(changed)
+	}
+	if created > 0 {
+		s.onSignal(Signal{Kind: SignalArrived, Count: created})
 	}
 	return rep, nil
 }

@@ -81,6 +81,7 @@ type env struct {
 	outbound               atomic.Int32 // OnOutbound calls
 	changedMu              sync.Mutex
 	changed                [][]cases.ID // OnChange calls
+	signals                []cases.Signal // OnSignal calls, under changedMu
 }
 
 func newEnv(t *testing.T, newStore func(*testing.T) cases.Store) *env {
@@ -99,6 +100,11 @@ func newEnv(t *testing.T, newStore func(*testing.T) cases.Store) *env {
 		OnChange: func(ids []cases.ID) {
 			e.changedMu.Lock()
 			e.changed = append(e.changed, slices.Clone(ids))
+			e.changedMu.Unlock()
+		},
+		OnSignal: func(sg cases.Signal) {
+			e.changedMu.Lock()
+			e.signals = append(e.signals, sg)
 			e.changedMu.Unlock()
 		},
 	})

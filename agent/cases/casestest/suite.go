@@ -55,6 +55,7 @@ func RunServiceSuite(t *testing.T, newStore func(t *testing.T) cases.Store) {
 		{"Authorize", suiteAuthorize},
 		{"DueBy", suiteDueBy},
 		{"OnChange", suiteOnChange},
+		{"Signals", suiteSignals},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newEnv(t, newStore)) })

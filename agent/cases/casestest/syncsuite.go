@@ -1,6 +1,7 @@
 package casestest
 
 import (
+	"slices"
 	"testing"
 
 	"clinicgw/agent/cases"
@@ -112,5 +113,35 @@ func suiteOutboxFollowsChanges(t *testing.T, e *env) {
 	rest := need(e.svc.PendingOutbound(e.ctx, 10))(t)
 	if len(rest) != 1 || rest[0].Key != a.Key {
 		t.Fatalf("after confirming the first: %+v", rest)
+	}
+}
+
+// suiteSignals: the signals notices are made from. A page with two new
+// cases and a follow-up is one "arrived" of 2; the same page again is
+// none; assign and reassign name the new assignee; take back and answers
+// signal nothing.
+func suiteSignals(t *testing.T, e *env) {
+	subA, subB := e.sub(), e.sub()
+	idA, idB := e.newID(), e.newID()
+	page := []cases.Inbound{
+		{Kind: cases.InboundCreated, EventID: "s1", CaseID: idA, At: subA.SubmittedAt, Submission: &subA},
+		{Kind: cases.InboundCreated, EventID: "s2", CaseID: idB, At: subB.SubmittedAt, Submission: &subB},
+		{Kind: cases.InboundFollowUp, EventID: "s3", CaseID: idA, MessageID: string(e.newID()), Text: "En sak till."},
+	}
+	need(e.svc.ApplyInbound(e.ctx, page, 3))(t)
+	need(e.svc.ApplyInbound(e.ctx, page, 3))(t)
+	c := need(e.svc.Do(e.ctx, dist, idA, cases.Command{Action: cases.Assign, Assignee: clinA.HSAID}))(t)
+	c = need(e.svc.Do(e.ctx, dist, idA, cases.Command{Action: cases.TakeBack, Version: c.Version}))(t)
+	need(e.svc.Do(e.ctx, dist, idA, cases.Command{Action: cases.Assign, Assignee: clinB.HSAID, Version: c.Version}))(t)
+	e.changedMu.Lock()
+	got := slices.Clone(e.signals)
+	e.changedMu.Unlock()
+	want := []cases.Signal{
+		{Kind: cases.SignalArrived, Count: 2},
+		{Kind: cases.SignalAssigned, Assignee: clinA.HSAID},
+		{Kind: cases.SignalAssigned, Assignee: clinB.HSAID},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("signals %+v, want %+v", got, want)
 	}
 }
