@@ -80,7 +80,7 @@ type env struct {
 	seed                   byte
 	outbound               atomic.Int32 // OnOutbound calls
 	changedMu              sync.Mutex
-	changed                [][]cases.ID // OnChange calls
+	changed                [][]cases.ID   // OnChange calls
 	signals                []cases.Signal // OnSignal calls, under changedMu
 }
 
