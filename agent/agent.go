@@ -175,6 +175,7 @@ func (a *Agent) Start(ctx context.Context) error {
 	}
 	kick := func() {}
 	var changed atomic.Pointer[func([]cases.ID)]
+	signals := newSignalQueue()
 	svc, err := cases.NewService(cases.ServiceConfig{
 		Unit: a.cfg.Unit.HSAID, Store: db, Clock: a.opts.Clock, Rand: a.opts.Rand,
 		Logger: a.log.With("part", "cases"), OnOutbound: func() { kick() },
@@ -183,6 +184,7 @@ func (a *Agent) Start(ctx context.Context) error {
 				(*fn)(ids)
 			}
 		},
+		OnSignal: signals.Push,
 	})
 	if err != nil {
 		db.Close()
@@ -221,6 +223,20 @@ func (a *Agent) Start(ctx context.Context) error {
 				a.fail(fmt.Errorf("web UI: %w", err))
 			}
 		}()
+	}
+	if a.cfg.Notify.Enabled() {
+		n, err := a.newNotifier(db)
+		if err != nil {
+			cancel()
+			a.wg.Wait()
+			db.Close()
+			release()
+			a.done = nil
+			return fmt.Errorf("start gateway: %w", err)
+		}
+		a.wg.Add(2)
+		go func() { defer a.wg.Done(); signals.run(runCtx, n, a.log.With("part", "notify")) }()
+		go func() { defer a.wg.Done(); n.Run(runCtx, 10*time.Second) }()
 	}
 	if a.login != nil {
 		a.wg.Add(1)

@@ -38,6 +38,7 @@ type Config struct {
 	Central CentralConfig `toml:"central"`
 	Login   LoginConfig   `toml:"login"`
 	UI      UIConfig      `toml:"ui"`
+	Notify  NotifyConfig  `toml:"notify"`
 
 	path string // absolute path of the file, "" if never loaded or written
 }
@@ -218,6 +219,7 @@ func (c *Config) Validate() error {
 	errs = append(errs, c.Central.validate()...)
 	errs = append(errs, c.Login.validate()...)
 	errs = append(errs, c.UI.validate(c.Login)...)
+	errs = append(errs, c.Notify.validate()...)
 	return errors.Join(errs...)
 }
 
@@ -270,35 +272,46 @@ func printable(s string) bool {
 
 // configKeys describes every key the file may hold, for error messages.
 var configKeys = map[string]string{
-	"unit":                    "a table",
-	"unit.hsa_id":             "a quoted string (the care unit's HSA-ID)",
-	"unit.name":               "a quoted string (the care unit's name)",
-	"store":                   "a table",
-	"store.path":              "a quoted string (a file path)",
-	"store.key_file":          "a quoted string (a file path)",
-	"central":                 "a table",
-	"central.url":             "a quoted string (https://host:port)",
-	"central.ca_file":         "a quoted string (a file path)",
-	"central.cert_file":       "a quoted string (a file path)",
-	"central.key_file":        "a quoted string (a file path)",
-	"central.server_name":     "a quoted string (a host name)",
-	"central.forms_file":      "a quoted string (a file path)",
-	"login":                   "a table",
-	"login.origin":            "a quoted string (https://host:port)",
-	"login.trust_anchors":     "a list of quoted strings (PEM files)",
-	"login.person_cas":        "a list of quoted strings (PEM files)",
-	"login.directory_file":    "a quoted string (a file path)",
-	"login.soft_fail":         "true or false",
-	"login.ocsp_url":          "a quoted string (a URL)",
-	"login.crl_url":           "a quoted string (a URL)",
-	"login.local_reader":      "a quoted string (a card reader's name)",
-	"login.pkcs11_module":     "a quoted string (a file path)",
-	"login.local_token_label": "a quoted string (a token label)",
-	"ui":                      "a table",
-	"ui.listen":               "a quoted string (host:port)",
-	"ui.cert_file":            "a quoted string (a file path)",
-	"ui.key_file":             "a quoted string (a file path)",
-	"ui.bridge":               "a quoted string (http://127.0.0.1:PORT)",
+	"unit":                      "a table",
+	"unit.hsa_id":               "a quoted string (the care unit's HSA-ID)",
+	"unit.name":                 "a quoted string (the care unit's name)",
+	"store":                     "a table",
+	"store.path":                "a quoted string (a file path)",
+	"store.key_file":            "a quoted string (a file path)",
+	"central":                   "a table",
+	"central.url":               "a quoted string (https://host:port)",
+	"central.ca_file":           "a quoted string (a file path)",
+	"central.cert_file":         "a quoted string (a file path)",
+	"central.key_file":          "a quoted string (a file path)",
+	"central.server_name":       "a quoted string (a host name)",
+	"central.forms_file":        "a quoted string (a file path)",
+	"login":                     "a table",
+	"login.origin":              "a quoted string (https://host:port)",
+	"login.trust_anchors":       "a list of quoted strings (PEM files)",
+	"login.person_cas":          "a list of quoted strings (PEM files)",
+	"login.directory_file":      "a quoted string (a file path)",
+	"login.soft_fail":           "true or false",
+	"login.ocsp_url":            "a quoted string (a URL)",
+	"login.crl_url":             "a quoted string (a URL)",
+	"login.local_reader":        "a quoted string (a card reader's name)",
+	"login.pkcs11_module":       "a quoted string (a file path)",
+	"login.local_token_label":   "a quoted string (a token label)",
+	"ui":                        "a table",
+	"ui.listen":                 "a quoted string (host:port)",
+	"ui.cert_file":              "a quoted string (a file path)",
+	"ui.key_file":               "a quoted string (a file path)",
+	"ui.bridge":                 "a quoted string (http://127.0.0.1:PORT)",
+	"notify":                    "a table",
+	"notify.smtp_addr":          "a quoted string (host:port)",
+	"notify.smtp_security":      "a quoted string (\"starttls\" or \"tls\")",
+	"notify.smtp_username":      "a quoted string",
+	"notify.smtp_password_file": "a quoted string (a file path)",
+	"notify.smtp_from":          "a quoted string (an e-mail address)",
+	"notify.smtp_ca_file":       "a quoted string (a file path)",
+	"notify.sms_url":            "a quoted string (https://host/path)",
+	"notify.sms_body":           "a quoted string (a template)",
+	"notify.sms_token_file":     "a quoted string (a file path)",
+	"notify.digest":             "a quoted string (a duration, like \"15m\")",
 }
 
 // decodeError turns the TOML library's errors into ones that name the
@@ -463,6 +476,28 @@ cert_file = {{q .UI.CertFile}}
 key_file = {{q .UI.KeyFile}}
 # Where the workstations' card bridge listens; empty: http://127.0.0.1:24727.
 bridge = {{q .UI.Bridge}}
+
+[notify]
+# Notices say only that there is something to read: never a name, a
+# personnummer, a case type or message text. New cases go to the unit's
+# notice address (set in the web UI), assignments to each clinician as
+# they chose. Empty smtp_addr and sms_url: no notices.
+# The mail server (host:port); "starttls" (port 587) or "tls" (port 465).
+smtp_addr = {{q .Notify.SMTPAddr}}
+smtp_security = {{q .Notify.SMTPSecurity}}
+# AUTH PLAIN; the password in a file of mode 0600. Empty: no AUTH.
+smtp_username = {{q .Notify.SMTPUsername}}
+smtp_password_file = {{q .Notify.SMTPPasswordFile}}
+smtp_from = {{q .Notify.SMTPFrom}}
+# The mail server's CA (PEM); empty: the system's roots.
+smtp_ca_file = {{q .Notify.SMTPCAFile}}
+# The SMS gateway (https), the body template ({{"{{"}}json .To{{"}}"}},
+# {{"{{"}}json .Text{{"}}"}}; empty: JSON with "to" and "text") and a bearer token file.
+sms_url = {{q .Notify.SMSURL}}
+sms_body = {{q .Notify.SMSBody}}
+sms_token_file = {{q .Notify.SMSTokenFile}}
+# The least time between two new-case notices; empty: 15m.
+digest = {{q .Notify.Digest}}
 `))
 
 // Write validates the configuration and writes it, with comments, to path

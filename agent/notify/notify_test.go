@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"clinicgw/agent/notify"
+	"clinicgw/agent/notify/notifytest"
 	"clinicgw/agent/store"
 )
 
@@ -96,7 +97,7 @@ func startSMSGateway(t *testing.T) *smsGateway {
 type fixture struct {
 	n     *notify.Notifier
 	clock *fakeClock
-	mail  *mailServer
+	mail  *notifytest.MailServer
 	sms   *smsGateway
 	logs  *bytes.Buffer
 	db    *store.DB
@@ -105,10 +106,10 @@ type fixture struct {
 func newFixture(t *testing.T, mailAddr string) *fixture {
 	t.Helper()
 	f := &fixture{clock: &fakeClock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}, logs: &bytes.Buffer{}, db: openStore(t)}
-	f.mail = startMailServer(t, mailAddr, false)
+	f.mail = notifytest.Start(t, mailAddr, false)
 	f.sms = startSMSGateway(t)
-	mailer, err := notify.NewMailer(notify.SMTPConfig{Addr: f.mail.addr, Username: f.mail.user, Password: f.mail.pass,
-		From: "clinicgw <noreply@vc.example.se>", TLS: f.mail.roots, Timeout: 5 * time.Second})
+	mailer, err := notify.NewMailer(notify.SMTPConfig{Addr: f.mail.Addr, Username: f.mail.User, Password: f.mail.Pass,
+		From: "clinicgw <noreply@vc.example.se>", TLS: f.mail.Client, Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +176,7 @@ func TestNoticesOverSMTPAndSMS(t *testing.T) {
 	if got := f.deliver(t); got != 4 {
 		t.Fatalf("delivered %d notices, want 4 (digest, assigned by e-mail and by SMS, overdue)", got)
 	}
-	msgs := f.mail.messages()
+	msgs := f.mail.Messages()
 	if len(msgs) != 3 {
 		t.Fatalf("the mail server took %d messages, want 3", len(msgs))
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"clinicgw/agent/notify"
+	"clinicgw/agent/notify/notifytest"
 )
 
 // TestMailServerDownThenBack: with the mail server gone, a notice waits
@@ -14,8 +15,8 @@ import (
 // administrator); when the server is back, it is delivered exactly once.
 func TestMailServerDownThenBack(t *testing.T) {
 	f := newFixture(t, "127.0.0.1:0")
-	addr := f.mail.addr
-	f.mail.srv.Close() // down; the address stays the notifier's
+	addr := f.mail.Addr
+	f.mail.Close() // down; the address stays the notifier's
 	ctx := context.Background()
 	if err := f.n.CasesArrived(ctx, 1); err != nil {
 		t.Fatal(err)
@@ -40,7 +41,7 @@ func TestMailServerDownThenBack(t *testing.T) {
 	if got := f.deliver(t); got != 0 {
 		t.Fatalf("delivered %d before the retry was due", got)
 	}
-	back := startMailServer(t, addr, false)
+	back := notifytest.Start(t, addr, false)
 	f.clock.Advance(7 * time.Minute)
 	if got := f.deliver(t); got != 2 {
 		t.Fatalf("server back: %d delivered, want 2", got)
@@ -49,7 +50,7 @@ func TestMailServerDownThenBack(t *testing.T) {
 	if got := f.deliver(t); got != 0 {
 		t.Fatalf("delivered %d more", got)
 	}
-	if n := len(back.messages()); n != 2 {
+	if n := len(back.Messages()); n != 2 {
 		t.Errorf("the mail server took %d messages, want 2 (each e-mail once)", n)
 	}
 }
@@ -79,7 +80,7 @@ func TestDigest(t *testing.T) {
 	if got := f.deliver(t); got != 1 {
 		t.Fatalf("at the interval: %d delivered, want 1", got)
 	}
-	msgs := f.mail.messages()
+	msgs := f.mail.Messages()
 	if _, body, _ := readMail(t, msgs[len(msgs)-1].Data); !strings.HasPrefix(body, "6 nya ärenden") {
 		t.Errorf("digest: %q", body)
 	}
@@ -88,8 +89,8 @@ func TestDigest(t *testing.T) {
 // TestNeverInClear: a mail server without STARTTLS gets nothing; the
 // notice waits with the reason.
 func TestNeverInClear(t *testing.T) {
-	plain := startMailServer(t, "127.0.0.1:0", true)
-	m, err := notify.NewMailer(notify.SMTPConfig{Addr: plain.addr, From: "noreply@vc.example.se", TLS: plain.roots})
+	plain := notifytest.Start(t, "127.0.0.1:0", true)
+	m, err := notify.NewMailer(notify.SMTPConfig{Addr: plain.Addr, From: "noreply@vc.example.se", TLS: plain.Client})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +98,7 @@ func TestNeverInClear(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "STARTTLS") {
 		t.Fatalf("send without STARTTLS: %v", err)
 	}
-	if n := len(plain.messages()); n != 0 {
+	if n := len(plain.Messages()); n != 0 {
 		t.Errorf("the plain server took %d messages", n)
 	}
 }

@@ -1,7 +1,8 @@
-package notify_test
+package notifytest
 
 import (
 	"crypto/tls"
+	"encoding/pem"
 	"errors"
 	"io"
 	"log"
@@ -16,26 +17,29 @@ import (
 	"clinicgw/cardauth/devpki"
 )
 
-// mailServer is a real SMTP server on loopback (emersion/go-smtp) that
+// MailServer is a real SMTP server on loopback (emersion/go-smtp) that
 // offers STARTTLS with a development certificate and AUTH PLAIN, and
 // keeps what it is given.
-type mailServer struct {
-	addr  string
-	roots *tls.Config // a client configuration that trusts the server
-	srv   *smtp.Server
+type MailServer struct {
+	// Addr is where it listens; Client is a TLS configuration that
+	// trusts its certificate; User and Pass are what AUTH PLAIN accepts.
+	Addr   string
+	Client *tls.Config
+	CAPEM  []byte // the CA certificate that issued its certificate, PEM
+	User   string
+	Pass   string
+	srv    *smtp.Server
 
-	mu   sync.Mutex
-	got  []received
-	ln   net.Listener
-	user string
-	pass string
+	mu  sync.Mutex
+	got []Message
+	ln  net.Listener
 }
 
-// received is one message as the server took it.
-type received struct {
-	From string
-	To   []string
-	Data string
+// Message is one message as the server took it.
+type Message struct {
+	From string   // the envelope sender
+	To   []string // the envelope recipients
+	Data string   // the message as sent
 }
 
 // mailCA is the test binary's development CA and the mail servers'
@@ -54,17 +58,18 @@ var mailPKIOnce = sync.OnceValues(func() (mailCA, error) {
 	return mailCA{p, cert}, err
 })
 
-// startMailServer serves on addr ("127.0.0.1:0" for any port); with
+// Start serves on addr ("127.0.0.1:0" for any port); with
 // noTLS it offers no STARTTLS.
-func startMailServer(t *testing.T, addr string, noTLS bool) *mailServer {
+func Start(t *testing.T, addr string, noTLS bool) *MailServer {
 	t.Helper()
 	ca, err := mailPKIOnce()
 	if err != nil {
 		t.Fatal(err)
 	}
 	p, cert := ca.p, ca.cert
-	m := &mailServer{user: "clinicgw", pass: "hemligt-lösen",
-		roots: &tls.Config{RootCAs: p.RootPool(), MinVersion: tls.VersionTLS12}}
+	m := &MailServer{User: "clinicgw", Pass: "hemligt-lösen",
+		Client: &tls.Config{RootCAs: p.RootPool(), MinVersion: tls.VersionTLS12},
+		CAPEM:  pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: p.Root().Raw})}
 	m.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &mailSession{m: m}, nil }))
 	m.srv.Domain = "localhost"
 	m.srv.ErrorLog = log.New(io.Discard, "", 0)
@@ -76,34 +81,37 @@ func startMailServer(t *testing.T, addr string, noTLS bool) *mailServer {
 	return m
 }
 
-func (m *mailServer) listen(t *testing.T, addr string) {
+// Close stops the server.
+func (m *MailServer) Close() { m.srv.Close() }
+
+func (m *MailServer) listen(t *testing.T, addr string) {
 	t.Helper()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.ln, m.addr = ln, ln.Addr().String()
+	m.ln, m.Addr = ln, ln.Addr().String()
 	go m.srv.Serve(ln)
 }
 
-// messages returns what the server took so far.
-func (m *mailServer) messages() []received {
+// Messages returns what the server took so far.
+func (m *MailServer) Messages() []Message {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return append([]received(nil), m.got...)
+	return append([]Message(nil), m.got...)
 }
 
 type mailSession struct {
-	m      *mailServer
+	m      *MailServer
 	authed bool
-	cur    received
+	cur    Message
 }
 
 func (s *mailSession) AuthMechanisms() []string { return []string{sasl.Plain} }
 
 func (s *mailSession) Auth(string) (sasl.Server, error) {
 	return sasl.NewPlainServer(func(_, user, pass string) error {
-		if user != s.m.user || pass != s.m.pass {
+		if user != s.m.User || pass != s.m.Pass {
 			return errors.New("invalid credentials")
 		}
 		s.authed = true
@@ -115,7 +123,7 @@ func (s *mailSession) Mail(from string, _ *smtp.MailOptions) error {
 	if !s.authed {
 		return &smtp.SMTPError{Code: 530, Message: "authentication required"}
 	}
-	s.cur = received{From: from}
+	s.cur = Message{From: from}
 	return nil
 }
 
@@ -136,5 +144,5 @@ func (s *mailSession) Data(r io.Reader) error {
 	return nil
 }
 
-func (s *mailSession) Reset()        { s.cur = received{} }
+func (s *mailSession) Reset()        { s.cur = Message{} }
 func (s *mailSession) Logout() error { return nil }
