@@ -234,9 +234,11 @@ func (a *Agent) Start(ctx context.Context) error {
 			a.done = nil
 			return fmt.Errorf("start gateway: %w", err)
 		}
-		a.wg.Add(2)
-		go func() { defer a.wg.Done(); signals.run(runCtx, n, a.log.With("part", "notify")) }()
+		log := a.log.With("part", "notify")
+		a.wg.Add(3)
+		go func() { defer a.wg.Done(); signals.run(runCtx, n, log) }()
 		go func() { defer a.wg.Done(); n.Run(runCtx, 10*time.Second) }()
+		go func() { defer a.wg.Done(); watchOverdue(runCtx, svc, n, log) }()
 	}
 	if a.login != nil {
 		a.wg.Add(1)

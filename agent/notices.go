@@ -187,3 +187,31 @@ func (q *signalQueue) run(ctx context.Context, n *notify.Notifier, log *slog.Log
 		}
 	}
 }
+
+// OverdueCheck is how often the gateway looks for cases newly past due.
+const OverdueCheck = 10 * time.Minute
+
+// watchOverdue tells the unit of cases newly overdue, at start and every
+// OverdueCheck, until ctx ends.
+func watchOverdue(ctx context.Context, svc *cases.Service, n *notify.Notifier, log *slog.Logger) {
+	t := time.NewTicker(OverdueCheck)
+	defer t.Stop()
+	for {
+		ids, err := svc.OverdueIDs(ctx)
+		if err == nil {
+			s := make([]string, len(ids))
+			for i, id := range ids {
+				s[i] = string(id)
+			}
+			err = n.OverdueNow(ctx, s)
+		}
+		if err != nil && ctx.Err() == nil {
+			log.Error("overdue notice", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -451,6 +451,27 @@ func (s *Service) List(ctx context.Context, actor Actor, f Filter) ([]*Case, err
 	return out, nil
 }
 
+// OverdueIDs returns the ids of the open cases past their due date now,
+// earliest due first. It reads no patient data (the due-date index only)
+// and so writes no access-log entry: it is for notices, which count them.
+func (s *Service) OverdueIDs(ctx context.Context) ([]ID, error) {
+	now := s.clock.Now()
+	var ids []ID
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		ids = ids[:0]
+		return tx.DueBefore(now, func(id ID, due time.Time) bool {
+			if IsOverdue(due, now) {
+				ids = append(ids, id)
+			}
+			return true
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("overdue cases: %w", err)
+	}
+	return ids, nil
+}
+
 // list finds the cases for List through the most selective index f uses.
 func (s *Service) list(tx ReadTx, actor Actor, f Filter, now time.Time) ([]*Case, error) {
 	var out []*Case

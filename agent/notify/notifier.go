@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -188,6 +189,38 @@ func (n *Notifier) CasesOverdue(ctx context.Context, count int) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return n.add(ctx, Notice{Kind: Overdue, Channel: Email, To: to, Count: count, NextAt: n.cfg.Clock.Now()})
+}
+
+// overdueKey keeps the ids of the cases already announced as overdue.
+const overdueKey = "notify/overdue-seen"
+
+// OverdueNow takes the ids of the cases overdue now (cases.Service
+// OverdueIDs) and tells the unit of those not overdue at the last call,
+// in one notice; a case announced once is not announced again while it
+// stays overdue.
+func (n *Notifier) OverdueNow(ctx context.Context, ids []string) error {
+	var seen []string
+	if b, err := n.cfg.Queue.Setting(ctx, overdueKey); err == nil {
+		if err := json.Unmarshal(b, &seen); err != nil {
+			return fmt.Errorf("notify: overdue cases seen: %w", err)
+		}
+	} else if !errors.Is(err, store.ErrNoSetting) {
+		return err
+	}
+	fresh := 0
+	for _, id := range ids {
+		if !slices.Contains(seen, id) {
+			fresh++
+		}
+	}
+	if err := n.CasesOverdue(ctx, fresh); err != nil {
+		return err
+	}
+	b, err := json.Marshal(ids)
+	if err != nil {
+		return err
+	}
+	return n.cfg.Queue.PutSetting(ctx, overdueKey, b)
 }
 
 // add queues a new notice and wakes Run.

@@ -122,3 +122,39 @@ func TestConfigRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestOverdueOncePerCase: each case is announced overdue once, in a
+// notice counting the cases newly overdue since the last check.
+func TestOverdueOncePerCase(t *testing.T) {
+	f := newFixture(t, "127.0.0.1:0")
+	ctx := context.Background()
+	for _, step := range []struct {
+		ids  []string
+		want int // cases in the notice, 0 for none
+	}{
+		{nil, 0},
+		{[]string{"a", "b"}, 2},
+		{[]string{"a", "b"}, 0},
+		{[]string{"b", "c"}, 1},      // a was answered, c is new
+		{[]string{"a", "b", "c"}, 1}, // a overdue again after a follow-up: new again
+	} {
+		before := len(f.mail.Messages())
+		if err := f.n.OverdueNow(ctx, step.ids); err != nil {
+			t.Fatal(err)
+		}
+		f.deliver(t)
+		msgs := f.mail.Messages()[before:]
+		switch {
+		case step.want == 0 && len(msgs) != 0:
+			t.Errorf("%v: %d notices, want none", step.ids, len(msgs))
+		case step.want > 0 && len(msgs) != 1:
+			t.Errorf("%v: %d notices, want one", step.ids, len(msgs))
+		case step.want > 0:
+			_, body, _ := readMail(t, msgs[0].Data)
+			want := map[bool]string{true: "Ett ärende", false: "2 ärenden"}[step.want == 1]
+			if !strings.HasPrefix(body, want) {
+				t.Errorf("%v: %q, want it to start %q", step.ids, body, want)
+			}
+		}
+	}
+}

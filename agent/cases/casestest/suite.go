@@ -56,6 +56,7 @@ func RunServiceSuite(t *testing.T, newStore func(t *testing.T) cases.Store) {
 		{"DueBy", suiteDueBy},
 		{"OnChange", suiteOnChange},
 		{"Signals", suiteSignals},
+		{"OverdueIDs", suiteOverdueIDs},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newEnv(t, newStore)) })
@@ -577,6 +578,29 @@ func suiteDueBy(t *testing.T, e *env) {
 	got = need(e.svc.List(e.ctx, dist, cases.Filter{DueBy: late.DueAt.Add(time.Minute)}))(t)
 	if len(got) != 2 {
 		t.Fatalf("due by the second case's due date: %d cases, want 2 (the answered one is not open)", len(got))
+	}
+}
+
+// suiteOverdueIDs: the open cases past due, earliest first, read without
+// a write (so without an access-log entry); answered ones are not among
+// them.
+func suiteOverdueIDs(t *testing.T, e *env) {
+	early := e.receive()
+	e.clock.Advance(24 * time.Hour)
+	late := e.receive()
+	done := e.receive()
+	e.do(dist, done.ID, cases.Command{Action: cases.Assign, Assignee: hsaClinA})
+	e.do(clinA, done.ID, cases.Command{Action: cases.SendAnswer, Text: "Svar."})
+	if got := need(e.svc.OverdueIDs(e.ctx))(t); len(got) != 0 {
+		t.Fatalf("overdue at once: %v", got)
+	}
+	e.clock.Advance(7 * 24 * time.Hour)
+	before := e.store.count()
+	if got := need(e.svc.OverdueIDs(e.ctx))(t); !slices.Equal(got, []cases.ID{early.ID, late.ID}) {
+		t.Errorf("overdue a week later: %v, want %v", got, []cases.ID{early.ID, late.ID})
+	}
+	if after := e.store.count(); after != before {
+		t.Errorf("OverdueIDs made %d write transactions (an access-log entry needs one)", after-before)
 	}
 }
 
