@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/agent/notify"
 	"clinicgw/agent/store"
 	"clinicgw/cardauth"
 	"clinicgw/sync/tlsconf"
@@ -55,15 +56,17 @@ type Agent struct {
 	login *loginParts    // nil: no staff login configured
 
 	// Set by Start.
-	db     *store.DB
-	svc    *cases.Service
-	up     *uplink.Uplink
-	ui     *uiServer
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	mu     sync.Mutex
-	err    error // the first error of a background part
-	done   chan struct{}
+	db  *store.DB
+	svc *cases.Service
+	up  *uplink.Uplink
+	ui  *uiServer
+	// notifier sends notices; nil without [notify].
+	notifier *notify.Notifier
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	err      error // the first error of a background part
+	done     chan struct{}
 }
 
 // New checks the configuration and loads what the uplink needs (the unit's
@@ -202,6 +205,13 @@ func (a *Agent) Start(ctx context.Context) error {
 		}
 		kick = up.Kick // set before anyone can call the service
 	}
+	if a.cfg.Notify.Enabled() {
+		if a.notifier, err = a.newNotifier(db); err != nil {
+			db.Close()
+			release()
+			return fmt.Errorf("start gateway: %w", err)
+		}
+	}
 	runCtx, cancel := context.WithCancel(ctx)
 	a.db, a.svc, a.up, a.cancel, a.done = db, svc, up, cancel, make(chan struct{})
 	if a.cfg.UI.Enabled() {
@@ -224,16 +234,7 @@ func (a *Agent) Start(ctx context.Context) error {
 			}
 		}()
 	}
-	if a.cfg.Notify.Enabled() {
-		n, err := a.newNotifier(db)
-		if err != nil {
-			cancel()
-			a.wg.Wait()
-			db.Close()
-			release()
-			a.done = nil
-			return fmt.Errorf("start gateway: %w", err)
-		}
+	if n := a.notifier; n != nil {
 		log := a.log.With("part", "notify")
 		a.wg.Add(3)
 		go func() { defer a.wg.Done(); signals.run(runCtx, n, log) }()

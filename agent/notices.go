@@ -125,6 +125,27 @@ func (a *Agent) newNotifier(db *store.DB) (*notify.Notifier, error) {
 	return notify.New(cfg)
 }
 
+// noticeStates lists the waiting notices for the unit settings page; nil
+// without [notify].
+func (a *Agent) noticeStates() func(context.Context) ([]localui.NoticeState, error) {
+	n := a.notifier
+	if n == nil {
+		return nil
+	}
+	return func(ctx context.Context) ([]localui.NoticeState, error) {
+		waiting, err := n.Pending(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]localui.NoticeState, len(waiting))
+		for i, w := range waiting {
+			out[i] = localui.NoticeState{Kind: string(w.Kind), Channel: string(w.Channel), Attempts: w.Attempts,
+				NextAt: w.NextAt, LastError: w.LastError}
+		}
+		return out, nil
+	}
+}
+
 // readSecret reads a one-line secret from a file.
 func readSecret(path string) (string, error) {
 	b, err := os.ReadFile(path)

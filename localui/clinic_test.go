@@ -89,6 +89,13 @@ func startClinic(t testing.TB) *clinic { return startClinicWith(t, "") }
 // at bridgeURL ("" for the default address).
 func startClinicWith(t testing.TB, bridgeURL string) *clinic {
 	t.Helper()
+	return startClinicConfig(t, bridgeURL, nil)
+}
+
+// startClinicConfig is startClinicWith with a change to the gateway's
+// configuration (nil for none) before it starts.
+func startClinicConfig(t testing.TB, bridgeURL string, change func(*agent.Config)) *clinic {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -102,6 +109,9 @@ func startClinicWith(t testing.TB, bridgeURL string) *clinic {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { dc.Close() })
+	if change != nil {
+		change(dc.Config)
+	}
 	logs := &lockedBuffer{}
 	gw, err := agent.New(dc.Config, agent.Options{Clock: clock, UIListener: ln,
 		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})

@@ -70,6 +70,16 @@ type Settings interface {
 	Put(ctx context.Context, key string, value []byte) error
 }
 
+// NoticeState is a notice still waiting to be delivered, as the unit
+// administrator sees it: never its recipient or text.
+type NoticeState struct {
+	Kind      string // "new-cases", "assigned" or "overdue"
+	Channel   string // "email" or "sms"
+	Attempts  int    // failed so far
+	NextAt    time.Time
+	LastError string // why the last attempt failed
+}
+
 // AuditChecker verifies the access log's hash chain for the auditor's page.
 type AuditChecker func(ctx context.Context) (records int, err error)
 
@@ -95,6 +105,9 @@ type Config struct {
 	Login     Login
 	Directory Directory
 	Settings  Settings
+	// Notices lists the notices waiting to be delivered, for the unit
+	// settings page; nil when [notify] is not configured.
+	Notices func(ctx context.Context) ([]NoticeState, error)
 	Audit     AuditChecker // nil: the auditor's page shows no chain status
 	Clock     Clock        // the system clock if nil
 	Rand      io.Reader    // crypto/rand if nil

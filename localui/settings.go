@@ -155,7 +155,28 @@ func (s *Server) unitPage(w http.ResponseWriter, r *http.Request) {
 		s.caseError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "unit", page{Title: "title.unit", Nav: "unit", Data: u})
+	s.render(w, r, http.StatusOK, "unit", page{Title: "title.unit", Nav: "unit", Data: s.unitView(r, u)})
+}
+
+// unitView is the unit settings page's data: the settings and, when
+// notices are configured, those still waiting to be delivered.
+type unitView struct {
+	UnitSettings
+	NoticesOn bool
+	Notices   []NoticeState
+	NoticeErr bool
+}
+
+func (s *Server) unitView(r *http.Request, u UnitSettings) unitView {
+	v := unitView{UnitSettings: u, NoticesOn: s.cfg.Notices != nil}
+	if v.NoticesOn {
+		var err error
+		if v.Notices, err = s.cfg.Notices(r.Context()); err != nil {
+			s.log.Error("notice queue", "err", err)
+			v.NoticeErr = true
+		}
+	}
+	return v
 }
 
 func (s *Server) saveUnit(w http.ResponseWriter, r *http.Request) {
@@ -176,7 +197,7 @@ func (s *Server) saveUnit(w http.ResponseWriter, r *http.Request) {
 		msg = "settings.badEmail"
 	}
 	if msg != "" {
-		s.render(w, r, http.StatusBadRequest, "unit", page{Title: "title.unit", Nav: "unit", Data: u, Error: langOf(r).T(msg)})
+		s.render(w, r, http.StatusBadRequest, "unit", page{Title: "title.unit", Nav: "unit", Data: s.unitView(r, u), Error: langOf(r).T(msg)})
 		return
 	}
 	if err := s.saveJSON(r, unitKey, u); err != nil {
