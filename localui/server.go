@@ -108,10 +108,10 @@ type Config struct {
 	// Notices lists the notices waiting to be delivered, for the unit
 	// settings page; nil when [notify] is not configured.
 	Notices func(ctx context.Context) ([]NoticeState, error)
-	Audit     AuditChecker // nil: the auditor's page shows no chain status
-	Clock     Clock        // the system clock if nil
-	Rand      io.Reader    // crypto/rand if nil
-	Logger    *slog.Logger
+	Audit   AuditChecker // nil: the auditor's page shows no chain status
+	Clock   Clock        // the system clock if nil
+	Rand    io.Reader    // crypto/rand if nil
+	Logger  *slog.Logger
 }
 
 // Server is the UI: Handler serves it; Notify tells open pages that cases
