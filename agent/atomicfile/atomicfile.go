@@ -40,3 +40,7 @@ func Write(path string, data []byte, mode os.FileMode) (err error) {
 	}
 	return nil
 }
+
+// SyncDir makes a rename in dir durable (a no-op where the system has no
+// such call).
+func SyncDir(dir string) error { return syncDir(dir) }

@@ -43,3 +43,38 @@ func keysRotateFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 		return nil
 	})
 }
+
+// keysRetireFlags: with the service stopped, reseal every value under the
+// active term (progress shown; safe to stop and run again), destroy the
+// data keys of the terms nothing uses any more, and compact the file so
+// that neither their old wrapped copies nor removed values linger in free
+// pages.
+func keysRetireFlags(fs *flag.FlagSet) func(context.Context, *env) error {
+	return configCommand(fs, func(ctx context.Context, e *env, cfg *agent.Config) error {
+		db, closeAll, err := agent.OpenExistingStore(ctx, cfg, e.log)
+		if err != nil {
+			return err
+		}
+		last := time.Time{}
+		n, err := db.Reseal(ctx, 1000, func(done, total int) {
+			if time.Since(last) > time.Second || done == total {
+				fmt.Fprintf(e.stdout, "resealed %d of %d values\n", done, total)
+				last = time.Now()
+			}
+		})
+		if err != nil {
+			closeAll()
+			return fmt.Errorf("%w (run the command again to go on)", err)
+		}
+		retired, err := db.RetireTerms(ctx)
+		closeAll()
+		if err != nil {
+			return err
+		}
+		if err := store.Compact(ctx, cfg.StorePath()); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "%d values resealed; key terms retired: %v; store compacted\n", n, retired)
+		return nil
+	})
+}

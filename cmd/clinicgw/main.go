@@ -51,6 +51,7 @@ func commands() []*command {
 		{name: "keys", summary: "manage the store's key ring", sub: []*command{
 			{name: "list", args: "--config FILE", summary: "list the key ring's terms", flags: keysListFlags},
 			{name: "rotate", args: "--config FILE", summary: "start a new key term; older values stay readable", flags: keysRotateFlags},
+			{name: "retire", args: "--config FILE", summary: "with the service stopped: reseal everything under the active term, destroy older terms' keys, compact the store", flags: keysRetireFlags},
 		}},
 		{name: "audit", summary: "check the access log", sub: []*command{
 			{name: "verify", args: "--config FILE", summary: "verify the access log's hash chain end to end", flags: auditVerifyFlags},

@@ -173,6 +173,18 @@ func TestDemo(t *testing.T) {
 	if code != exitOK || !regexp.MustCompile(`(?m)^1 .*readable$`).MatchString(stdout) || !regexp.MustCompile(`(?m)^2 .*active$`).MatchString(stdout) {
 		t.Errorf("keys list: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
 	}
+	code, stdout, stderr = clinicgw(t, "keys", "retire", "--config", cfg)
+	if code != exitOK || !regexp.MustCompile(`resealed \d+ of \d+ values`).MatchString(stdout) || !strings.Contains(stdout, "key terms retired: [1]; store compacted") {
+		t.Errorf("keys retire: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	code, stdout, stderr = clinicgw(t, "keys", "list", "--config", cfg)
+	if code != exitOK || !regexp.MustCompile(`(?m)^1 .*retired$`).MatchString(stdout) {
+		t.Errorf("keys list after retire: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	code, stdout, stderr = clinicgw(t, "audit", "verify", "--config", cfg)
+	if code != exitOK {
+		t.Errorf("audit verify after retire: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
 
 	// A second demo in the same folder is refused.
 	if code, _, stderr = clinicgw(t, "demo", "--dir", dir); code != exitFailure || !strings.Contains(stderr, "not empty") {
