@@ -1,0 +1,21 @@
+// Package archive exports answered and closed cases to the region's
+// archive and removes them locally only once the export is proven.
+//
+// A package is one tar file of up to a batch of cases, laid out as an
+// E-ARK SIP as far as it helps a receiving archive: METS.xml (the file
+// section with every file's SHA-256) and, per case under
+// representations/rep1/data/CASEID/, the case as JSON, a FHIR R4 Bundle
+// (Task, QuestionnaireResponse, Communication per message, AuditEvent per
+// access-log record) and the case's access-log records, which must outlive
+// it. manifest.json lists every file with its SHA-256; manifest.sig is the
+// gateway's detached signature over it, signer.pem its certificate.
+//
+// Run writes each package to a temporary file, syncs it, renames it into
+// the archive folder, reads it back and verifies it, and only then purges
+// its cases in one store transaction. A journal in the store makes every
+// step resumable: killed at any point, the next run finishes the package
+// it was making — never exporting a case twice, never purging one without
+// a verified package. After a purge the key term that sealed the removed
+// cases is retired (rotate, reseal, retire), so their ciphertext left in
+// free pages can never be opened.
+package archive

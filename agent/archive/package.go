@@ -1,0 +1,346 @@
+package archive
+
+import (
+	"archive/tar"
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"clinicgw/agent/audit"
+	"clinicgw/agent/cases"
+)
+
+// Format names the package layout in manifest.json.
+const Format = "clinicgw-archive/1"
+
+// Limits on a package as Verify reads it.
+const (
+	maxPackageFile  = 64 << 20  // one file
+	maxPackageTotal = 512 << 20 // all files
+	maxPackageFiles = 100000
+)
+
+// ErrInvalid means a package does not verify: a file is missing, changed
+// or extra, or the signature does not hold.
+var ErrInvalid = errors.New("the archive package does not verify")
+
+// Item is one case to export with its access-log records.
+type Item struct {
+	Case   *cases.Case
+	Access []audit.Record
+}
+
+// FileSum is one file of a package with its SHA-256.
+type FileSum struct {
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
+	Size   int    `json:"size"`
+}
+
+// Manifest is manifest.json.
+type Manifest struct {
+	Format  string    `json:"format"`
+	Name    string    `json:"name"`
+	Unit    string    `json:"unit"`
+	Created time.Time `json:"created"`
+	Cases   []string  `json:"cases"`
+	Files   []FileSum `json:"files"`
+	// Signer is the certificate of the key that signed the package (set by
+	// Verify).
+	Signer *x509.Certificate `json:"-"`
+}
+
+// Signer signs packages: the gateway's key and its certificate.
+type Signer struct {
+	Key  crypto.Signer
+	Cert *x509.Certificate
+}
+
+// Build makes the package name (a tar file's bytes) of items for unit.
+func Build(name, unit string, items []Item, now time.Time, s Signer) ([]byte, *Manifest, error) {
+	m := &Manifest{Format: Format, Name: name, Unit: unit, Created: now.UTC()}
+	files := map[string][]byte{}
+	var order []string
+	add := func(p string, b []byte) {
+		files[p] = b
+		order = append(order, p)
+		sum := sha256.Sum256(b)
+		m.Files = append(m.Files, FileSum{Path: p, SHA256: hex.EncodeToString(sum[:]), Size: len(b)})
+	}
+	for _, it := range items {
+		id := string(it.Case.ID)
+		dir := "representations/rep1/data/" + id + "/"
+		caseJSON, err := json.MarshalIndent(it.Case, "", " ")
+		if err != nil {
+			return nil, nil, err
+		}
+		fhir, err := FHIR(it.Case, it.Access, now)
+		if err != nil {
+			return nil, nil, err
+		}
+		access, err := json.MarshalIndent(accessJSON(it.Access), "", " ")
+		if err != nil {
+			return nil, nil, err
+		}
+		add(dir+"case.json", caseJSON)
+		add(dir+"fhir.json", fhir)
+		add(dir+"access-log.json", access)
+		m.Cases = append(m.Cases, id)
+	}
+	mets, err := metsXML(name, unit, now, m.Files)
+	if err != nil {
+		return nil, nil, err
+	}
+	add("METS.xml", mets)
+	manifest, err := json.MarshalIndent(m, "", " ")
+	if err != nil {
+		return nil, nil, err
+	}
+	digest := sha256.Sum256(manifest)
+	sig, err := s.Key.Sign(rand.Reader, digest[:], crypto.SHA256)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sign the manifest: %w", err)
+	}
+	files["manifest.json"], files["manifest.sig"] = manifest, sig
+	files["signer.pem"] = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.Cert.Raw})
+	order = append(order, "manifest.json", "manifest.sig", "signer.pem")
+
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, p := range order {
+		hdr := &tar.Header{Name: name + "/" + p, Mode: 0o640, Size: int64(len(files[p])), ModTime: now.UTC(), Typeflag: tar.TypeReg, Format: tar.FormatPAX}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return nil, nil, err
+		}
+		if _, err := tw.Write(files[p]); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return nil, nil, err
+	}
+	return buf.Bytes(), m, nil
+}
+
+// accessRecord is an access-log record as exported: with the hashes that
+// chain it, so the archive can show it belongs to the gateway's log.
+type accessRecord struct {
+	Seq     uint64    `json:"seq"`
+	Time    time.Time `json:"time"`
+	Actor   string    `json:"actor"`
+	Unit    string    `json:"unit"`
+	Action  string    `json:"action"`
+	CaseID  string    `json:"caseId"`
+	Patient string    `json:"patient,omitempty"`
+	Outcome string    `json:"outcome"`
+	Prev    string    `json:"prev"`
+	Hash    string    `json:"hash"`
+}
+
+func accessJSON(rs []audit.Record) []accessRecord {
+	out := make([]accessRecord, 0, len(rs))
+	for _, r := range rs {
+		e := r.Entry
+		out = append(out, accessRecord{Seq: r.Seq, Time: e.Time, Actor: e.Actor, Unit: e.Unit, Action: e.Action,
+			CaseID: e.CaseID, Patient: e.Patient, Outcome: string(e.Outcome),
+			Prev: hex.EncodeToString(r.Prev[:]), Hash: hex.EncodeToString(r.Hash[:])})
+	}
+	return out
+}
+
+// metsXML is a METS document in the E-ARK SIP's spirit: a file section
+// with every file's SHA-256 and a structural map of the cases.
+func metsXML(name, unit string, now time.Time, files []FileSum) ([]byte, error) {
+	type file struct {
+		ID           string `xml:"ID,attr"`
+		MimeType     string `xml:"MIMETYPE,attr"`
+		Size         int    `xml:"SIZE,attr"`
+		Checksum     string `xml:"CHECKSUM,attr"`
+		ChecksumType string `xml:"CHECKSUMTYPE,attr"`
+		FLocat       struct {
+			LocType string `xml:"LOCTYPE,attr"`
+			Href    string `xml:"xlink:href,attr"`
+		} `xml:"FLocat"`
+	}
+	type fptr struct {
+		FileID string `xml:"FILEID,attr"`
+	}
+	type div struct {
+		Label string `xml:"LABEL,attr"`
+		Fptr  []fptr `xml:"fptr"`
+	}
+	doc := struct {
+		XMLName xml.Name `xml:"mets"`
+		NS      string   `xml:"xmlns,attr"`
+		XLink   string   `xml:"xmlns:xlink,attr"`
+		OBJID   string   `xml:"OBJID,attr"`
+		Label   string   `xml:"LABEL,attr"`
+		Profile string   `xml:"PROFILE,attr"`
+		Hdr     struct {
+			Created string `xml:"CREATEDATE,attr"`
+			Agent   struct {
+				Role string `xml:"ROLE,attr"`
+				Type string `xml:"TYPE,attr"`
+				Name string `xml:"name"`
+			} `xml:"agent"`
+		} `xml:"metsHdr"`
+		FileSec struct {
+			Grp struct {
+				Use   string `xml:"USE,attr"`
+				Files []file `xml:"file"`
+			} `xml:"fileGrp"`
+		} `xml:"fileSec"`
+		StructMap struct {
+			Type string `xml:"TYPE,attr"`
+			Div  struct {
+				Label string `xml:"LABEL,attr"`
+				Divs  []div  `xml:"div"`
+			} `xml:"div"`
+		} `xml:"structMap"`
+	}{NS: "http://www.loc.gov/METS/", XLink: "http://www.w3.org/1999/xlink", OBJID: name,
+		Label: "clinicgw archive package", Profile: "https://earkcsip.dilcis.eu/profile/E-ARK-CSIP.xml"}
+	doc.Hdr.Created = now.UTC().Format(time.RFC3339)
+	doc.Hdr.Agent.Role, doc.Hdr.Agent.Type, doc.Hdr.Agent.Name = "CREATOR", "ORGANIZATION", unit
+	doc.FileSec.Grp.Use = "Representations/rep1"
+	doc.StructMap.Type, doc.StructMap.Div.Label = "PHYSICAL", name
+	byCase := map[string]*div{}
+	var caseOrder []string
+	for i, f := range files {
+		var x file
+		x.ID, x.MimeType, x.Size, x.Checksum, x.ChecksumType = fmt.Sprintf("file-%d", i+1), "application/json", f.Size, f.SHA256, "SHA-256"
+		x.FLocat.LocType, x.FLocat.Href = "URL", f.Path
+		doc.FileSec.Grp.Files = append(doc.FileSec.Grp.Files, x)
+		id := path.Base(path.Dir(f.Path))
+		if byCase[id] == nil {
+			byCase[id] = &div{Label: id}
+			caseOrder = append(caseOrder, id)
+		}
+		byCase[id].Fptr = append(byCase[id].Fptr, fptr{x.ID})
+	}
+	for _, id := range caseOrder {
+		doc.StructMap.Div.Divs = append(doc.StructMap.Div.Divs, *byCase[id])
+	}
+	b, err := xml.MarshalIndent(doc, "", " ")
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte(xml.Header), b...), nil
+}
+
+// Verify reads the package in r (a tar file as Build makes it) and checks
+// that every file manifest.json names is there with its SHA-256, that no
+// other file is, and that manifest.sig is signer.pem's signature over the
+// manifest. With roots, signer.pem must also chain to them. It returns
+// the manifest.
+func Verify(r io.Reader, roots *x509.CertPool) (*Manifest, error) {
+	tr := tar.NewReader(r)
+	files := map[string][]byte{}
+	total := 0
+	prefix := ""
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		}
+		if hdr.Typeflag != tar.TypeReg || hdr.Size < 0 || hdr.Size > maxPackageFile || len(files) >= maxPackageFiles {
+			return nil, fmt.Errorf("%w: unexpected entry %q", ErrInvalid, hdr.Name)
+		}
+		dir, rest, ok := strings.Cut(hdr.Name, "/")
+		if !ok || (prefix != "" && dir != prefix) || rest == "" || strings.Contains(rest, "..") {
+			return nil, fmt.Errorf("%w: unexpected path %q", ErrInvalid, hdr.Name)
+		}
+		prefix = dir
+		if _, dup := files[rest]; dup {
+			return nil, fmt.Errorf("%w: %q twice", ErrInvalid, rest)
+		}
+		total += int(hdr.Size)
+		if total > maxPackageTotal {
+			return nil, fmt.Errorf("%w: larger than %d bytes", ErrInvalid, maxPackageTotal)
+		}
+		b, err := io.ReadAll(io.LimitReader(tr, hdr.Size))
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		}
+		files[rest] = b
+	}
+	manifest, sig, certPEM := files["manifest.json"], files["manifest.sig"], files["signer.pem"]
+	if manifest == nil || sig == nil || certPEM == nil {
+		return nil, fmt.Errorf("%w: manifest.json, manifest.sig or signer.pem is missing", ErrInvalid)
+	}
+	blk, _ := pem.Decode(certPEM)
+	if blk == nil {
+		return nil, fmt.Errorf("%w: signer.pem holds no certificate", ErrInvalid)
+	}
+	cert, err := x509.ParseCertificate(blk.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("%w: signer.pem: %v", ErrInvalid, err)
+	}
+	digest := sha256.Sum256(manifest)
+	if !verifySig(cert.PublicKey, digest[:], sig) {
+		return nil, fmt.Errorf("%w: the signature over manifest.json does not hold", ErrInvalid)
+	}
+	if roots != nil {
+		if _, err := cert.Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
+			return nil, fmt.Errorf("%w: the signer's certificate: %v", ErrInvalid, err)
+		}
+	}
+	var m Manifest
+	dec := json.NewDecoder(bytes.NewReader(manifest))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil || m.Format != Format || m.Name != prefix {
+		return nil, fmt.Errorf("%w: manifest.json: format %q, name %q (%v)", ErrInvalid, m.Format, m.Name, err)
+	}
+	listed := map[string]bool{"manifest.json": true, "manifest.sig": true, "signer.pem": true}
+	for _, f := range m.Files {
+		b, ok := files[f.Path]
+		if !ok {
+			return nil, fmt.Errorf("%w: %s is missing", ErrInvalid, f.Path)
+		}
+		sum := sha256.Sum256(b)
+		if hex.EncodeToString(sum[:]) != f.SHA256 || len(b) != f.Size {
+			return nil, fmt.Errorf("%w: %s does not match its checksum", ErrInvalid, f.Path)
+		}
+		listed[f.Path] = true
+	}
+	for p := range files {
+		if !listed[p] {
+			return nil, fmt.Errorf("%w: %s is not in the manifest", ErrInvalid, p)
+		}
+	}
+	for _, id := range m.Cases {
+		if !listed["representations/rep1/data/"+id+"/case.json"] || !listed["representations/rep1/data/"+id+"/access-log.json"] {
+			return nil, fmt.Errorf("%w: case %s lacks its files", ErrInvalid, id)
+		}
+	}
+	slices.Sort(m.Cases)
+	m.Signer = cert
+	return &m, nil
+}
+
+func verifySig(pub crypto.PublicKey, digest, sig []byte) bool {
+	switch k := pub.(type) {
+	case *ecdsa.PublicKey:
+		return ecdsa.VerifyASN1(k, digest, sig)
+	case *rsa.PublicKey:
+		return rsa.VerifyPKCS1v15(k, crypto.SHA256, digest, sig) == nil
+	}
+	return false
+}

@@ -1,0 +1,378 @@
+package archive
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"clinicgw/agent/atomicfile"
+	"clinicgw/agent/audit"
+	"clinicgw/agent/cases"
+	"clinicgw/agent/store"
+)
+
+// DefaultAge is how long after their last change answered and closed
+// cases stay in the store: three months.
+const DefaultAge = 90 * 24 * time.Hour
+
+// DefaultBatch is how many cases go in one package.
+const DefaultBatch = 500
+
+// journalPrefix keys the journal of packages under way, in the store's
+// sealed settings.
+const journalPrefix = "archive/journal/"
+
+// Clock is the time source.
+type Clock interface{ Now() time.Time }
+
+// Config is what an Archiver needs.
+type Config struct {
+	DB     *store.DB
+	Unit   string
+	Dir    string        // the region archive's folder
+	Age    time.Duration // DefaultAge if 0
+	Batch  int           // DefaultBatch if 0
+	Signer Signer
+	Clock  Clock
+	Logger *slog.Logger
+	// Retire, when true, retires the key term that sealed the purged cases
+	// after a run that purged any (rotate, reseal, retire).
+	Retire bool
+}
+
+// Archiver exports, verifies and purges.
+type Archiver struct {
+	cfg Config
+	log *slog.Logger
+	// fault, in tests, fails a run at a named step ("written", "verified",
+	// "purged") as a crash there would stop it.
+	fault func(step string) error
+}
+
+func (a *Archiver) at(step string) error {
+	if a.fault != nil {
+		return a.fault(step)
+	}
+	return nil
+}
+
+// New checks cfg and returns an Archiver.
+func New(cfg Config) (*Archiver, error) {
+	if cfg.DB == nil || cfg.Dir == "" || cfg.Unit == "" || cfg.Signer.Key == nil || cfg.Signer.Cert == nil {
+		return nil, errors.New("archive: a store, the unit, an archive folder and a signing key with its certificate are required")
+	}
+	if cfg.Age <= 0 {
+		cfg.Age = DefaultAge
+	}
+	if cfg.Batch <= 0 {
+		cfg.Batch = DefaultBatch
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Archiver{cfg: cfg, log: cfg.Logger}, nil
+}
+
+// journal is one package under way.
+type journal struct {
+	Name  string   `json:"name"`
+	Cases []string `json:"cases"`
+	// SHA256 is the package file's, once written and verified.
+	SHA256 string `json:"sha256,omitempty"`
+}
+
+// Report is what a run did.
+type Report struct {
+	Packages, Cases int
+	Bytes           int64
+	RetiredTerms    []uint32
+}
+
+// Progress is told after every package: cases done and to do in all.
+type Progress func(done, total int)
+
+// Run finishes any package a killed run left, then exports every case
+// old enough, a batch per package, and purges what it exported. It stops
+// at ctx's end between steps; run it again to go on.
+func (a *Archiver) Run(ctx context.Context, progress Progress) (Report, error) {
+	var rep Report
+	if err := os.MkdirAll(a.cfg.Dir, 0o750); err != nil {
+		return rep, fmt.Errorf("archive folder: %w", err)
+	}
+	a.removeTemps()
+	keys, err := a.cfg.DB.SettingKeys(ctx, journalPrefix)
+	if err != nil {
+		return rep, err
+	}
+	for _, k := range keys {
+		j, err := a.loadJournal(ctx, k)
+		if err != nil {
+			return rep, err
+		}
+		n, size, err := a.finish(ctx, j)
+		if err != nil {
+			return rep, err
+		}
+		rep.Packages, rep.Cases, rep.Bytes = rep.Packages+1, rep.Cases+n, rep.Bytes+size
+	}
+	ids, err := a.eligible(ctx)
+	if err != nil {
+		return rep, err
+	}
+	total := len(ids)
+	for done := 0; done < total; {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		batch := ids[done:min(done+a.cfg.Batch, total)]
+		j := journal{Name: a.packageName(batch), Cases: make([]string, len(batch))}
+		for i, id := range batch {
+			j.Cases[i] = string(id)
+		}
+		if err := a.saveJournal(ctx, j); err != nil { // the intent first
+			return rep, err
+		}
+		n, size, err := a.finish(ctx, j)
+		if err != nil {
+			return rep, err
+		}
+		rep.Packages, rep.Cases, rep.Bytes = rep.Packages+1, rep.Cases+n, rep.Bytes+size
+		done += len(batch)
+		if progress != nil {
+			progress(done, total)
+		}
+	}
+	if rep.Cases > 0 && a.cfg.Retire {
+		if rep.RetiredTerms, err = a.retire(ctx); err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+// finish takes a journalled package to its end: written (unless a
+// verified file is there already), verified, its cases purged, the
+// journal entry removed. It returns the cases purged and the file's size.
+func (a *Archiver) finish(ctx context.Context, j journal) (int, int64, error) {
+	path := filepath.Join(a.cfg.Dir, j.Name+".tar")
+	m, size, err := a.verifyFile(path)
+	switch {
+	case err == nil && !slices.Equal(m.Cases, sortedCopy(j.Cases)):
+		return 0, 0, fmt.Errorf("archive: %s holds other cases than its journal says; nothing purged — check the archive folder", path)
+	case errors.Is(err, os.ErrNotExist):
+		if err := a.write(ctx, path, j); err != nil {
+			return 0, 0, err
+		}
+		if err := a.at("written"); err != nil {
+			return 0, 0, err
+		}
+		if m, size, err = a.verifyFile(path); err != nil {
+			return 0, 0, fmt.Errorf("archive: %s does not verify after writing: %w; nothing purged", path, err)
+		}
+	case err != nil:
+		return 0, 0, fmt.Errorf("archive: %s: %w; nothing purged", path, err)
+	}
+	sum, err := fileSHA256(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	j.SHA256 = sum
+	if err := a.saveJournal(ctx, j); err != nil {
+		return 0, 0, err
+	}
+	if err := a.at("verified"); err != nil {
+		return 0, 0, err
+	}
+	in := map[string]bool{}
+	for _, id := range m.Cases {
+		in[id] = true
+	}
+	var ids []cases.ID
+	for _, id := range j.Cases {
+		if _, err := a.caseNow(ctx, cases.ID(id)); err == nil {
+			ids = append(ids, cases.ID(id))
+		}
+	}
+	err = a.cfg.DB.PurgeCases(ctx, ids, func(c *cases.Case) error {
+		if !in[string(c.ID)] {
+			return fmt.Errorf("not in the verified package %s", j.Name)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := a.at("purged"); err != nil {
+		return 0, 0, err
+	}
+	if err := a.cfg.DB.DeleteSetting(ctx, journalPrefix+j.Name); err != nil {
+		return 0, 0, err
+	}
+	a.log.Info("archive package done", "package", j.Name, "cases", len(j.Cases), "purged", len(ids), "bytes", size)
+	return len(ids), size, nil
+}
+
+// write builds the package of j's cases and writes it atomically.
+func (a *Archiver) write(ctx context.Context, path string, j journal) error {
+	var items []Item
+	err := a.cfg.DB.View(ctx, func(tx cases.ReadTx) error {
+		for _, id := range j.Cases {
+			c, err := tx.Case(cases.ID(id))
+			if err != nil {
+				return fmt.Errorf("case %s: %w", id, err)
+			}
+			var recs []audit.Record
+			err = tx.AuditByPatient(c.Patient.PNR, func(r audit.Record) bool {
+				if r.Entry.CaseID == id {
+					recs = append(recs, r)
+				}
+				return true
+			})
+			if err != nil {
+				return err
+			}
+			items = append(items, Item{Case: c, Access: recs})
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("archive: read the cases: %w", err)
+	}
+	b, _, err := Build(j.Name, a.cfg.Unit, items, a.cfg.Clock.Now(), a.cfg.Signer)
+	if err != nil {
+		return fmt.Errorf("archive: build %s: %w", j.Name, err)
+	}
+	// atomicfile: a temporary file beside it, synced, renamed, folder synced.
+	if err := atomicfile.Write(path, b, 0o640); err != nil {
+		return fmt.Errorf("archive: %w", err)
+	}
+	return nil
+}
+
+func (a *Archiver) verifyFile(path string) (*Manifest, int64, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	m, err := Verify(bytes.NewReader(b), nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	if m.Unit != a.cfg.Unit || !a.cfg.Signer.Cert.Equal(m.Signer) {
+		return nil, 0, fmt.Errorf("%w: made by another unit or key", ErrInvalid)
+	}
+	return m, int64(len(b)), nil
+}
+
+// caseNow reads a case without an access-log entry (the archive is the
+// store's own work, not a person's read).
+func (a *Archiver) caseNow(ctx context.Context, id cases.ID) (*cases.Case, error) {
+	var c *cases.Case
+	err := a.cfg.DB.View(ctx, func(tx cases.ReadTx) error {
+		var err error
+		c, err = tx.Case(id)
+		return err
+	})
+	return c, err
+}
+
+// eligible lists the cases answered, closed or withdrawn whose last
+// change is older than Age, in id order.
+func (a *Archiver) eligible(ctx context.Context) ([]cases.ID, error) {
+	cut := a.cfg.Clock.Now().Add(-a.cfg.Age)
+	var ids []cases.ID
+	err := a.cfg.DB.View(ctx, func(tx cases.ReadTx) error {
+		ids = ids[:0]
+		var cands []cases.ID
+		for _, st := range []cases.Status{cases.Answered, cases.Closed, cases.Withdrawn} {
+			if err := tx.Lookup(cases.ByStatus, string(st), func(id cases.ID) bool { cands = append(cands, id); return true }); err != nil {
+				return err
+			}
+		}
+		slices.Sort(cands)
+		for _, id := range cands {
+			c, err := tx.Case(id)
+			if err != nil {
+				return err
+			}
+			if lastActivity(c).Before(cut) {
+				ids = append(ids, id)
+			}
+		}
+		return nil
+	})
+	return ids, err
+}
+
+// packageName names a package by the unit and its first and last case.
+func (a *Archiver) packageName(ids []cases.ID) string {
+	return fmt.Sprintf("%s-%s-%s", a.cfg.Unit, ids[0], ids[len(ids)-1])
+}
+
+func (a *Archiver) saveJournal(ctx context.Context, j journal) error {
+	b, err := json.Marshal(j)
+	if err != nil {
+		return err
+	}
+	return a.cfg.DB.PutSetting(ctx, journalPrefix+j.Name, b)
+}
+
+func (a *Archiver) loadJournal(ctx context.Context, key string) (journal, error) {
+	var j journal
+	b, err := a.cfg.DB.Setting(ctx, key)
+	if err == nil {
+		err = json.Unmarshal(b, &j)
+	}
+	if err != nil {
+		return j, fmt.Errorf("archive journal %s: %w", strings.TrimPrefix(key, journalPrefix), err)
+	}
+	return j, nil
+}
+
+// removeTemps removes temporary files a killed write left.
+func (a *Archiver) removeTemps() {
+	entries, _ := os.ReadDir(a.cfg.Dir)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") && strings.Contains(e.Name(), ".tar") {
+			os.Remove(filepath.Join(a.cfg.Dir, e.Name()))
+		}
+	}
+}
+
+// retire rotates the key ring, reseals everything under the new term and
+// retires the older terms: the purged cases' ciphertext in free pages
+// never opens again.
+func (a *Archiver) retire(ctx context.Context) ([]uint32, error) {
+	if _, err := a.cfg.DB.RotateKey(ctx); err != nil {
+		return nil, err
+	}
+	if _, err := a.cfg.DB.Reseal(ctx, 1000, nil); err != nil {
+		return nil, err
+	}
+	return a.cfg.DB.RetireTerms(ctx)
+}
+
+func fileSHA256(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+func sortedCopy(s []string) []string {
+	c := slices.Clone(s)
+	slices.Sort(c)
+	return c
+}
