@@ -234,6 +234,19 @@ func (a *Agent) Start(ctx context.Context) error {
 			}
 		}()
 	}
+	if a.cfg.Archive.Enabled() {
+		arch, err := NewArchiver(a.cfg, db, a.opts.Clock, a.log.With("part", "archive"))
+		if err != nil {
+			cancel()
+			a.wg.Wait()
+			db.Close()
+			release()
+			a.done = nil
+			return fmt.Errorf("start gateway: %w", err)
+		}
+		a.wg.Add(1)
+		go func() { defer a.wg.Done(); archiveDaily(runCtx, arch, a.log.With("part", "archive")) }()
+	}
 	if n := a.notifier; n != nil {
 		log := a.log.With("part", "notify")
 		a.wg.Add(3)

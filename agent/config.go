@@ -39,6 +39,7 @@ type Config struct {
 	Login   LoginConfig   `toml:"login"`
 	UI      UIConfig      `toml:"ui"`
 	Notify  NotifyConfig  `toml:"notify"`
+	Archive ArchiveConfig `toml:"archive"`
 
 	path string // absolute path of the file, "" if never loaded or written
 }
@@ -220,6 +221,7 @@ func (c *Config) Validate() error {
 	errs = append(errs, c.Login.validate()...)
 	errs = append(errs, c.UI.validate(c.Login)...)
 	errs = append(errs, c.Notify.validate()...)
+	errs = append(errs, c.Archive.validate(c.Central)...)
 	return errors.Join(errs...)
 }
 
@@ -312,6 +314,9 @@ var configKeys = map[string]string{
 	"notify.sms_body":           "a quoted string (a template)",
 	"notify.sms_token_file":     "a quoted string (a file path)",
 	"notify.digest":             "a quoted string (a duration, like \"15m\")",
+	"archive":                   "a table",
+	"archive.dir":               "a quoted string (a folder path)",
+	"archive.age_days":          "a whole number of days",
 }
 
 // decodeError turns the TOML library's errors into ones that name the
@@ -498,6 +503,13 @@ sms_body = {{q .Notify.SMSBody}}
 sms_token_file = {{q .Notify.SMSTokenFile}}
 # The least time between two new-case notices; empty: 15m.
 digest = {{q .Notify.Digest}}
+
+[archive]
+# Answered and closed cases older than age_days (0: 90) are exported daily
+# to this folder as packages signed with the unit's key (central.cert_file,
+# central.key_file), verified, and only then removed here. Empty: none.
+dir = {{q .Archive.Dir}}
+age_days = {{.Archive.AgeDays}}
 `))
 
 // Write validates the configuration and writes it, with comments, to path

@@ -75,10 +75,9 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.signer = Signer{Key: tc.PrivateKey.(crypto.Signer), Cert: leaf}
+	f.signer = Signer{Key: tc.PrivateKey.(crypto.Signer), Cert: leaf, Chain: []*x509.Certificate{p.FunctionCA()}}
 	f.roots = x509.NewCertPool()
-	f.roots.AddCert(p.Root())
-	f.roots.AddCert(p.FunctionCA())
+	f.roots.AddCert(p.Root()) // the function CA comes with the package
 	return f
 }
 

@@ -65,10 +65,13 @@ type Manifest struct {
 	Signer *x509.Certificate `json:"-"`
 }
 
-// Signer signs packages: the gateway's key and its certificate.
+// Signer signs packages: the gateway's key, its certificate and the CA
+// certificates between it and a root (written with it, so a verifier needs
+// only the root).
 type Signer struct {
-	Key  crypto.Signer
-	Cert *x509.Certificate
+	Key   crypto.Signer
+	Cert  *x509.Certificate
+	Chain []*x509.Certificate
 }
 
 // Build makes the package name (a tar file's bytes) of items for unit.
@@ -117,7 +120,11 @@ func Build(name, unit string, items []Item, now time.Time, s Signer) ([]byte, *M
 		return nil, nil, fmt.Errorf("sign the manifest: %w", err)
 	}
 	files["manifest.json"], files["manifest.sig"] = manifest, sig
-	files["signer.pem"] = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.Cert.Raw})
+	signerPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.Cert.Raw})
+	for _, c := range s.Chain {
+		signerPEM = append(signerPEM, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
+	}
+	files["signer.pem"] = signerPEM
 	order = append(order, "manifest.json", "manifest.sig", "signer.pem")
 
 	var buf bytes.Buffer
@@ -245,8 +252,9 @@ func metsXML(name, unit string, now time.Time, files []FileSum) ([]byte, error) 
 // Verify reads the package in r (a tar file as Build makes it) and checks
 // that every file manifest.json names is there with its SHA-256, that no
 // other file is, and that manifest.sig is signer.pem's signature over the
-// manifest. With roots, signer.pem must also chain to them. It returns
-// the manifest.
+// manifest. With roots, signer.pem's first certificate must also chain to
+// them, through the CA certificates that follow it. It returns the
+// manifest.
 func Verify(r io.Reader, roots *x509.CertPool) (*Manifest, error) {
 	tr := tar.NewReader(r)
 	files := map[string][]byte{}
@@ -285,20 +293,32 @@ func Verify(r io.Reader, roots *x509.CertPool) (*Manifest, error) {
 	if manifest == nil || sig == nil || certPEM == nil {
 		return nil, fmt.Errorf("%w: manifest.json, manifest.sig or signer.pem is missing", ErrInvalid)
 	}
-	blk, _ := pem.Decode(certPEM)
-	if blk == nil {
+	var chain []*x509.Certificate
+	for rest := certPEM; ; {
+		var blk *pem.Block
+		if blk, rest = pem.Decode(rest); blk == nil {
+			break
+		}
+		c, err := x509.ParseCertificate(blk.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("%w: signer.pem: %v", ErrInvalid, err)
+		}
+		chain = append(chain, c)
+	}
+	if len(chain) == 0 {
 		return nil, fmt.Errorf("%w: signer.pem holds no certificate", ErrInvalid)
 	}
-	cert, err := x509.ParseCertificate(blk.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("%w: signer.pem: %v", ErrInvalid, err)
-	}
+	cert := chain[0]
 	digest := sha256.Sum256(manifest)
 	if !verifySig(cert.PublicKey, digest[:], sig) {
 		return nil, fmt.Errorf("%w: the signature over manifest.json does not hold", ErrInvalid)
 	}
 	if roots != nil {
-		if _, err := cert.Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
+		inter := x509.NewCertPool()
+		for _, c := range chain[1:] {
+			inter.AddCert(c)
+		}
+		if _, err := cert.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
 			return nil, fmt.Errorf("%w: the signer's certificate: %v", ErrInvalid, err)
 		}
 	}

@@ -41,6 +41,9 @@ type command struct {
 	summary string // one line for `clinicgw help`
 	flags   func(fs *flag.FlagSet) func(ctx context.Context, e *env) error
 	sub     []*command
+	// operands: the command takes arguments after its flags (it checks
+	// them itself).
+	operands bool
 }
 
 func commands() []*command {
@@ -52,6 +55,10 @@ func commands() []*command {
 			{name: "list", args: "--config FILE", summary: "list the key ring's terms", flags: keysListFlags},
 			{name: "rotate", args: "--config FILE", summary: "start a new key term; older values stay readable", flags: keysRotateFlags},
 			{name: "retire", args: "--config FILE", summary: "with the service stopped: reseal everything under the active term, destroy older terms' keys, compact the store", flags: keysRetireFlags},
+		}},
+		{name: "archive", summary: "export old cases to the region archive", sub: []*command{
+			{name: "run", args: "--config FILE", summary: "with the service stopped: export answered and closed cases past archive.age_days, verify, then remove them (resumable)", flags: archiveRunFlags},
+			{name: "verify", args: "[--ca FILE] PACKAGE", summary: "check an archive package's checksums and signature", flags: archiveVerifyFlags, operands: true},
 		}},
 		{name: "audit", summary: "check the access log", sub: []*command{
 			{name: "verify", args: "--config FILE", summary: "verify the access log's hash chain end to end", flags: auditVerifyFlags},
@@ -145,7 +152,7 @@ func dispatch(ctx context.Context, e *env, prefix string, cmds []*command, args 
 		usage(e.stderr)
 		return exitUsage
 	}
-	if fs.NArg() > 0 {
+	if fs.NArg() > 0 && !cmd.operands {
 		fmt.Fprintf(e.stderr, "clinicgw %s: unexpected argument %q\n", full, fs.Arg(0))
 		fmt.Fprintf(e.stderr, "Run 'clinicgw %s --help' for usage.\n", full)
 		return exitUsage

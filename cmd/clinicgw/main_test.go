@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"clinicgw/agent"
 	"clinicgw/agent/cases"
 	"clinicgw/sync/wire"
 )
@@ -185,6 +186,42 @@ func TestDemo(t *testing.T) {
 	if code != exitOK {
 		t.Errorf("audit verify after retire: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
+
+	// The archive export: cases answered or closed more than a day ago
+	// (the demo's history spans three weeks) go into verified packages.
+	conf, err := agent.LoadConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf.Archive = agent.ArchiveConfig{Dir: "arkiv", AgeDays: 1}
+	if err := conf.Write(cfg); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr = clinicgw(t, "archive", "run", "--config", cfg)
+	m := regexp.MustCompile(`(\d+) packages, (\d+) cases, .* cases/s, .* MB/s\); key terms retired: \[\d+( \d+)*\]`).FindStringSubmatch(stdout)
+	if code != exitOK || m == nil || m[2] == "0" {
+		t.Fatalf("archive run: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	pkgs, _ := filepath.Glob(filepath.Join(dir, "arkiv", "*.tar"))
+	if len(pkgs) == 0 {
+		t.Fatal("no package in the archive folder")
+	}
+	code, stdout, stderr = clinicgw(t, "archive", "verify", "--ca", filepath.Join(dir, "pki", "root.pem"), pkgs[0])
+	if code != exitOK || !strings.Contains(stdout, " OK: unit "+demoUnit) {
+		t.Errorf("archive verify: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	b, _ := os.ReadFile(pkgs[0])
+	b[len(b)/2] ^= 1
+	bad := filepath.Join(t.TempDir(), "bad.tar")
+	os.WriteFile(bad, b, 0o600)
+	if code, _, stderr = clinicgw(t, "archive", "verify", bad); code != exitFailure || !strings.Contains(stderr, "does not verify") {
+		t.Errorf("archive verify of a changed package: exit %d, stderr %q", code, stderr)
+	}
+	code, stdout, stderr = clinicgw(t, "audit", "verify", "--config", cfg)
+	if code != exitOK {
+		t.Errorf("audit verify after the archive: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	t.Logf("archive: %s", strings.TrimSpace(m[0]))
 
 	// A second demo in the same folder is refused.
 	if code, _, stderr = clinicgw(t, "demo", "--dir", dir); code != exitFailure || !strings.Contains(stderr, "not empty") {
