@@ -35,7 +35,7 @@ func TestUnitPageShowsWaitingNotices(t *testing.T) {
 	var body string
 	waitUntil(t, "the waiting notice on the unit page", func() bool {
 		_, body = admin.getBody("/admin/unit")
-		return strings.Contains(body, "Tilldelat ärende")
+		return strings.Contains(body, "Tilldelat ärende") && strings.Contains(body, "connect to the mail server")
 	})
 	for _, want := range []string{"Aviseringar som väntar", "E-post", "connect to the mail server"} {
 		if !strings.Contains(body, want) {
