@@ -54,7 +54,9 @@ type fixture struct {
 	roots  *x509.CertPool
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T) *fixture { return newBenchFixture(t) }
+
+func newBenchFixture(t testing.TB) *fixture {
 	t.Helper()
 	f := &fixture{dir: t.TempDir(), arch: filepath.Join(t.TempDir(), "arkiv"),
 		clock: &fakeClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, cases.Stockholm())}}
@@ -81,7 +83,7 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
-func (f *fixture) open(t *testing.T) {
+func (f *fixture) open(t testing.TB) {
 	t.Helper()
 	kek, err := store.LoadKeyFile(filepath.Join(f.dir, "kek.key"))
 	if err != nil {

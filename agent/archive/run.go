@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"clinicgw/agent/atomicfile"
-	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store"
 )
@@ -225,28 +224,27 @@ func (a *Archiver) finish(ctx context.Context, j journal) (int, int64, error) {
 // write builds the package of j's cases and writes it atomically.
 func (a *Archiver) write(ctx context.Context, path string, j journal) error {
 	var items []Item
+	want := map[cases.ID]cases.Personnummer{}
 	err := a.cfg.DB.View(ctx, func(tx cases.ReadTx) error {
 		for _, id := range j.Cases {
 			c, err := tx.Case(cases.ID(id))
 			if err != nil {
 				return fmt.Errorf("case %s: %w", id, err)
 			}
-			var recs []audit.Record
-			err = tx.AuditByPatient(c.Patient.PNR, func(r audit.Record) bool {
-				if r.Entry.CaseID == id {
-					recs = append(recs, r)
-				}
-				return true
-			})
-			if err != nil {
-				return err
-			}
-			items = append(items, Item{Case: c, Access: recs})
+			items = append(items, Item{Case: c})
+			want[c.ID] = c.Patient.PNR
 		}
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("archive: read the cases: %w", err)
+	}
+	access, err := a.cfg.DB.AuditOfCases(ctx, want)
+	if err != nil {
+		return fmt.Errorf("archive: %w", err)
+	}
+	for i := range items {
+		items[i].Access = access[items[i].Case.ID]
 	}
 	b, _, err := Build(j.Name, a.cfg.Unit, items, a.cfg.Clock.Now(), a.cfg.Signer)
 	if err != nil {

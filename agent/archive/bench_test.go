@@ -1,0 +1,97 @@
+package archive
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"clinicgw/agent/audit"
+	"clinicgw/agent/cases"
+)
+
+// BenchmarkExport exports CLINICGW_ARCHIVE_CASES (default 100000) closed
+// cases of about 2 KiB each, with four access-log records each, seeded
+// straight into the store in batches; the run includes verification,
+// purge and the key term's retirement (rotate, reseal, retire). It
+// reports cases/s and MB/s of package written. Run with -benchtime 1x.
+func BenchmarkExport(b *testing.B) {
+	n := 100000
+	if v, err := strconv.Atoi(os.Getenv("CLINICGW_ARCHIVE_CASES")); err == nil && v > 0 {
+		n = v
+	}
+	for range b.N {
+		b.StopTimer()
+		f := newBenchFixture(b)
+		seedClosed(b, f, n)
+		f.clock.Advance(100 * 24 * time.Hour)
+		a, err := New(Config{DB: f.db, Unit: unit, Dir: f.arch, Signer: f.signer, Clock: f.clock, Retire: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		start := time.Now()
+		rep, err := a.Run(context.Background(), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		secs := time.Since(start).Seconds()
+		if rep.Cases != n {
+			b.Fatalf("exported %d cases, want %d", rep.Cases, n)
+		}
+		b.ReportMetric(float64(rep.Cases)/secs, "cases/s")
+		b.ReportMetric(float64(rep.Bytes)/1e6/secs, "MB/s")
+		b.ReportMetric(float64(rep.Bytes)/float64(rep.Cases), "B/case")
+	}
+}
+
+// seedClosed inserts n closed cases with their access-log records, 1000 per
+// transaction.
+func seedClosed(b *testing.B, f *fixture, n int) {
+	ctx := context.Background()
+	text := fmt.Sprintf("%0*d", 1500, 0)
+	now := f.clock.Now()
+	for i := 0; i < n; i += 1000 {
+		err := f.db.Update(ctx, func(tx cases.Tx) error {
+			for j := i; j < min(i+1000, n); j++ {
+				id, err := cases.NewID(now.Add(time.Duration(j)*time.Millisecond), deterministic(j))
+				if err != nil {
+					return err
+				}
+				pnr := cases.SyntheticPersonnummer(time.Date(1950+j%50, time.Month(1+j%12), 1+j%28, 0, 0, 0, 0, time.UTC), 980+j%20)
+				c := &cases.Case{ID: id, Unit: unit, Type: cases.Types[j%len(cases.Types)], Status: cases.Closed,
+					Patient: cases.Person{PNR: pnr, Name: "Test Testsson"}, ReceivedAt: now, DueAt: now.Add(48 * time.Hour),
+					AnsweredAt: now, ClosedAt: now, Assignee: hsaClin,
+					Fields: []cases.Field{{Name: "q", Label: "Fråga", Value: "Svar"}},
+					Messages: []cases.Message{{ID: "m1", Kind: cases.FromPatient, Author: "patient", Text: text, At: now},
+						{ID: "m2", Kind: cases.Answer, Author: hsaClin, Text: "Svar.", At: now}},
+					History: []cases.Event{{At: now, Actor: "system", Action: cases.Receive, To: cases.Received}}}
+				if err := tx.Insert(c); err != nil {
+					return err
+				}
+				for _, act := range []cases.Action{cases.Receive, cases.Assign, cases.SendAnswer, cases.Close} {
+					if err := tx.AppendAudit(audit.Entry{Time: now, Actor: hsaDist, Unit: unit, Action: string(act),
+						CaseID: string(id), Patient: string(pnr), Outcome: audit.Allowed}); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// deterministic is a reader of bytes from seed, for case ids.
+type deterministic int
+
+func (d deterministic) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = byte(int(d) >> (8 * (i % 4)))
+	}
+	return len(p), nil
+}
