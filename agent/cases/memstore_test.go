@@ -155,6 +155,22 @@ func (tx *memTx) Lookup(idx cases.Index, value string, fn func(cases.ID) bool) e
 	return tx.each(func(c *cases.Case) bool { return key(c) != value || fn(c.ID) })
 }
 
+func (tx *memTx) LookupAny(idx cases.Index, values []string, fn func(cases.ID) bool) error {
+	var ids []cases.ID
+	for _, v := range values {
+		if err := tx.Lookup(idx, v, func(id cases.ID) bool { ids = append(ids, id); return true }); err != nil {
+			return err
+		}
+	}
+	slices.Sort(ids)
+	for _, id := range slices.Compact(ids) {
+		if !fn(id) {
+			return nil
+		}
+	}
+	return nil
+}
+
 func (tx *memTx) DueBefore(t time.Time, fn func(cases.ID, time.Time) bool) error {
 	var due []*cases.Case
 	if err := tx.each(func(c *cases.Case) bool {

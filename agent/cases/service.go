@@ -486,40 +486,41 @@ func (s *Service) list(tx ReadTx, actor Actor, f Filter, now time.Time) ([]*Case
 		}
 		return len(out) < f.Limit
 	}
-	var ids []ID
-	collect := func(id ID) bool { ids = append(ids, id); return true }
+	// Each index is read only as far as the page needs: load reads the
+	// case of each id as it comes and stops the walk once the page is full.
+	var loadErr error
+	load := func(id ID) bool {
+		c, err := tx.Case(id)
+		if err != nil {
+			loadErr = fmt.Errorf("case %s from index: %w", id, err)
+			return false
+		}
+		return add(c)
+	}
 	var err error
 	switch {
 	case f.Overdue:
-		err = tx.DueBefore(now, func(id ID, _ time.Time) bool { return collect(id) })
+		err = tx.DueBefore(now, func(id ID, _ time.Time) bool { return load(id) })
 	case !f.DueBy.IsZero():
-		err = tx.DueBefore(f.DueBy, func(id ID, _ time.Time) bool { return collect(id) })
+		err = tx.DueBefore(f.DueBy, func(id ID, _ time.Time) bool { return load(id) })
 	case f.Assignee != "":
-		err = tx.Lookup(ByAssignee, f.Assignee, collect)
+		err = tx.Lookup(ByAssignee, f.Assignee, load)
 	case len(f.Status) > 0:
-		for _, st := range f.Status {
-			if err = tx.Lookup(ByStatus, string(st), collect); err != nil {
-				break
-			}
+		values := make([]string, len(f.Status))
+		for i, st := range f.Status {
+			values[i] = string(st)
 		}
-		slices.Sort(ids) // ids sort in time order
-		ids = slices.Compact(ids)
+		err = tx.LookupAny(ByStatus, values, load) // ids sort in time order
 	case f.Type != "":
-		err = tx.Lookup(ByType, string(f.Type), collect)
+		err = tx.Lookup(ByType, string(f.Type), load)
 	default:
 		err = tx.Cases(add)
 	}
+	if err == nil {
+		err = loadErr
+	}
 	if err != nil {
 		return nil, err
-	}
-	for _, id := range ids {
-		c, err := tx.Case(id)
-		if err != nil {
-			return nil, fmt.Errorf("case %s from index: %w", id, err)
-		}
-		if !add(c) {
-			break
-		}
 	}
 	return out, nil
 }

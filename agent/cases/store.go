@@ -34,6 +34,10 @@ type ReadTx interface {
 	// Lookup calls fn with the id of every case whose idx value equals
 	// value, in id order (oldest first), until fn returns false.
 	Lookup(idx Index, value string, fn func(ID) bool) error
+	// LookupAny calls fn with the id of every case whose idx value is one
+	// of values, in id order (oldest first), each id once, until fn
+	// returns false. Stopping early costs only what was read.
+	LookupAny(idx Index, values []string, fn func(ID) bool) error
 	// DueBefore calls fn for every open case due before t, earliest first,
 	// until fn returns false.
 	DueBefore(t time.Time, fn func(id ID, due time.Time) bool) error

@@ -359,3 +359,63 @@ func TestMigrationFromSchema1AddsOutbox(t *testing.T) {
 		t.Fatalf("case after migration: %v", err)
 	}
 }
+
+// TestLookupAny: several values of one index come merged in id order,
+// each id once, and the walk stops when fn says so.
+func TestLookupAny(t *testing.T) {
+	db, _ := testStore(t)
+	st := []cases.Status{cases.Received, cases.Assigned, cases.Answered, cases.Received, cases.Assigned, cases.WaitingForPatient}
+	var cs []*cases.Case
+	for i, s := range st {
+		c := newCase(i+1, "x")
+		c.Status = s
+		if i%2 == 1 {
+			c.Type = cases.ContactMe
+		}
+		cs = append(cs, c)
+	}
+	insert(t, db, cs...)
+	ids := func(is ...int) []cases.ID {
+		out := []cases.ID{}
+		for _, i := range is {
+			out = append(out, cs[i-1].ID)
+		}
+		return out
+	}
+	open := []string{string(cases.Received), string(cases.Assigned), string(cases.WaitingForPatient)}
+	for _, tc := range []struct {
+		name   string
+		idx    cases.Index
+		values []string
+		stop   int // stop after this many; 0 for never
+		want   []cases.ID
+	}{
+		{"open statuses", cases.ByStatus, open, 0, ids(1, 2, 4, 5, 6)},
+		{"values in another order", cases.ByStatus, []string{open[2], open[0], open[1]}, 0, ids(1, 2, 4, 5, 6)},
+		{"stopped after three", cases.ByStatus, open, 3, ids(1, 2, 4)},
+		{"a value twice", cases.ByStatus, []string{open[0], open[0]}, 0, ids(1, 4)},
+		{"no such value", cases.ByStatus, []string{"nope"}, 0, ids()},
+		{"no values", cases.ByStatus, nil, 0, ids()},
+		{"two types", cases.ByType, []string{string(cases.ContactMe), string(cases.RenewPrescription)}, 0, ids(1, 2, 3, 4, 5, 6)},
+		{"two patients", cases.ByPatient, []string{string(cs[4].Patient.PNR), string(cs[1].Patient.PNR)}, 0, ids(2, 5)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := []cases.ID{}
+			err := db.View(ctx, func(tx cases.ReadTx) error {
+				return tx.LookupAny(tc.idx, tc.values, func(id cases.ID) bool {
+					got = append(got, id)
+					return tc.stop == 0 || len(got) < tc.stop
+				})
+			})
+			if err != nil || !slices.Equal(got, tc.want) {
+				t.Fatalf("got %v, %v; want %v", got, err, tc.want)
+			}
+		})
+	}
+	err := db.View(ctx, func(tx cases.ReadTx) error {
+		return tx.LookupAny("nope", []string{"x"}, func(cases.ID) bool { return true })
+	})
+	if err == nil {
+		t.Error("an unknown index: no error")
+	}
+}

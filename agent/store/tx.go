@@ -267,6 +267,73 @@ func (t *tx) Lookup(idx cases.Index, value string, fn func(cases.ID) bool) error
 	return nil
 }
 
+// LookupAny calls fn for the id of every case whose idx value is one of
+// values, in id order, each once, until fn returns false. It merges one
+// cursor per value, so a caller that stops early (a list's first page)
+// reads only as far as it uses, whatever the index holds.
+func (t *tx) LookupAny(idx cases.Index, values []string, fn func(cases.ID) bool) error {
+	var name string
+	switch idx {
+	case cases.ByStatus:
+		name = bucketByStatus
+	case cases.ByAssignee:
+		name = bucketByAssignee
+	case cases.ByType:
+		name = bucketByType
+	case cases.ByPatient: // one full scan, whatever the values
+		var ids []cases.ID
+		for _, v := range slices.Compact(slices.Sorted(slices.Values(values))) {
+			if err := t.Lookup(idx, v, func(id cases.ID) bool { ids = append(ids, id); return true }); err != nil {
+				return err
+			}
+		}
+		slices.Sort(ids)
+		for _, id := range slices.Compact(ids) {
+			if !fn(id) {
+				return nil
+			}
+		}
+		return nil
+	default:
+		return fmt.Errorf("lookup: unknown index %q", idx)
+	}
+	type head struct {
+		c      *bolt.Cursor
+		prefix []byte
+		id     []byte // the cursor's current case id
+	}
+	b := t.bucket(name)
+	var heads []head
+	for _, v := range slices.Compact(slices.Sorted(slices.Values(values))) {
+		h := head{c: b.Cursor(), prefix: catKey([]byte(v), sep)}
+		if k, _ := h.c.Seek(h.prefix); k != nil && bytes.HasPrefix(k, h.prefix) {
+			h.id = k[len(h.prefix):]
+			heads = append(heads, h)
+		}
+	}
+	var last cases.ID
+	for len(heads) > 0 {
+		m := 0 // the head with the smallest id; a handful of values, so a linear pick
+		for i := 1; i < len(heads); i++ {
+			if bytes.Compare(heads[i].id, heads[m].id) < 0 {
+				m = i
+			}
+		}
+		if id := cases.ID(heads[m].id); id != last { // a case has one value per index; still, each once
+			if !fn(id) {
+				return nil
+			}
+			last = id
+		}
+		if k, _ := heads[m].c.Next(); k != nil && bytes.HasPrefix(k, heads[m].prefix) {
+			heads[m].id = k[len(heads[m].prefix):]
+		} else {
+			heads = slices.Delete(heads, m, m+1)
+		}
+	}
+	return nil
+}
+
 // DueBefore calls fn for every open case due before limit, earliest first.
 func (t *tx) DueBefore(limit time.Time, fn func(cases.ID, time.Time) bool) error {
 	end := timeKey(limit)

@@ -452,6 +452,8 @@ func suiteList(t *testing.T, e *env) {
 		{dist, cases.Filter{Limit: 2}, "0,1"},
 		{dist, cases.Filter{Status: []cases.Status{cases.Received}}, "2"},
 		{dist, cases.Filter{Status: []cases.Status{cases.Answered, cases.Assigned}}, "0,1,3"},
+		{dist, cases.Filter{Status: []cases.Status{cases.Answered, cases.Received, cases.Assigned}, Limit: 2}, "0,1"},
+		{dist, cases.Filter{Status: []cases.Status{cases.Answered, cases.Received, cases.Assigned}, Type: cases.AdviceNurse, Limit: 2}, "0,2"},
 		{dist, cases.Filter{Type: cases.AdviceNurse}, "0,2,3"},
 		{dist, cases.Filter{Assignee: hsaClinB}, "1"},
 		{dist, cases.Filter{Assignee: hsaClinA, Status: []cases.Status{cases.Assigned}}, "0"},
