@@ -2,9 +2,7 @@ package localui_test
 
 import (
 	"context"
-	"crypto/tls"
 	"log/slog"
-	"net"
 	"net/url"
 	"strings"
 	"testing"
@@ -12,7 +10,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"clinicgw/agent"
 	"clinicgw/agent/cases"
 	"clinicgw/agent/democlinic"
 	"clinicgw/localui/uitest"
@@ -24,53 +21,20 @@ import (
 // canaries or a personnummer the test records in c.pnrs.
 func startCentralClinic(t testing.TB) (*clinic, *democlinic.Central) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	origin := "https://" + ln.Addr().String()
-	clock := &fakeClock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, cases.Stockholm())}
-	dc, err := democlinic.Build(t.TempDir(), democlinic.Options{Unit: testUnit, UnitName: testUnitName,
-		Origin: origin, Listen: ln.Addr().String(), Now: clock.Now(), Clock: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { dc.Close() })
-	centralLogs := &lockedBuffer{}
-	cs, err := dc.StartCentral(context.Background(), slog.New(slog.NewTextHandler(centralLogs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := cs.Close(); err != nil {
-			t.Errorf("central store close: %v", err)
+	var cs *democlinic.Central
+	c := startClinicConfig(t, "", func(dc *democlinic.Clinic) map[string]*lockedBuffer {
+		logs := &lockedBuffer{}
+		var err error
+		cs, err = dc.StartCentral(context.Background(), slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+		if err != nil {
+			t.Fatal(err)
 		}
-	})
-	logs := &lockedBuffer{}
-	gw, err := agent.New(dc.Config, agent.Options{Clock: clock, UIListener: ln,
-		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := gw.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	c := &clinic{t: t, dc: dc, gw: gw, origin: origin, clock: clock, logs: logs,
-		tls: &tls.Config{RootCAs: dc.PKI.RootPool(), MinVersion: tls.VersionTLS12}}
-	t.Cleanup(func() { // runs before the central store's Close
-		if err := gw.Stop(); err != nil {
-			t.Errorf("gateway stop: %v", err)
-		}
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		canaries := append([]string{canaryName, canaryText}, c.pnrs...)
-		for what, out := range map[string]string{"gateway": logs.String(), "central store": centralLogs.String()} {
-			for _, canary := range canaries {
-				if strings.Contains(out, canary) {
-					t.Errorf("the %s's technical log carries patient data %q", what, canary)
-				}
+		t.Cleanup(func() {
+			if err := cs.Close(); err != nil {
+				t.Errorf("central store close: %v", err)
 			}
-		}
+		})
+		return map[string]*lockedBuffer{"central store": logs}
 	})
 	return c, cs
 }

@@ -92,9 +92,11 @@ func startClinicWith(t testing.TB, bridgeURL string) *clinic {
 	return startClinicConfig(t, bridgeURL, nil)
 }
 
-// startClinicConfig is startClinicWith with a change to the gateway's
-// configuration (nil for none) before it starts.
-func startClinicConfig(t testing.TB, bridgeURL string, change func(*agent.Config)) *clinic {
+// startClinicConfig is startClinicWith with a change to the demo clinic
+// (nil for none) before its gateway starts: its configuration, or parts
+// started beside it. change returns those parts' technical logs by name,
+// which must no more carry patient data than the gateway's.
+func startClinicConfig(t testing.TB, bridgeURL string, change func(*democlinic.Clinic) map[string]*lockedBuffer) *clinic {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -109,30 +111,34 @@ func startClinicConfig(t testing.TB, bridgeURL string, change func(*agent.Config
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { dc.Close() })
+	logs := map[string]*lockedBuffer{"gateway": {}}
 	if change != nil {
-		change(dc.Config)
+		for name, l := range change(dc) {
+			logs[name] = l
+		}
 	}
-	logs := &lockedBuffer{}
 	gw, err := agent.New(dc.Config, agent.Options{Clock: clock, UIListener: ln,
-		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+		Logger: slog.New(slog.NewTextHandler(logs["gateway"], &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := gw.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	c := &clinic{t: t, dc: dc, gw: gw, origin: origin, clock: clock, logs: logs,
+	c := &clinic{t: t, dc: dc, gw: gw, origin: origin, clock: clock, logs: logs["gateway"],
 		tls: &tls.Config{RootCAs: dc.PKI.RootPool(), MinVersion: tls.VersionTLS12}}
-	t.Cleanup(func() {
+	t.Cleanup(func() { // before the cleanups of what change started
 		if err := gw.Stop(); err != nil {
 			t.Errorf("gateway stop: %v", err)
 		}
-		out := logs.String()
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		for _, canary := range append([]string{canaryName, canaryText}, c.pnrs...) {
-			if strings.Contains(out, canary) {
-				t.Errorf("the technical log carries patient data %q", canary)
+		for name, l := range logs {
+			out := l.String()
+			for _, canary := range append([]string{canaryName, canaryText}, c.pnrs...) {
+				if strings.Contains(out, canary) {
+					t.Errorf("the %s's technical log carries patient data %q", name, canary)
+				}
 			}
 		}
 	})

@@ -9,6 +9,7 @@ import (
 
 	"clinicgw/agent"
 	"clinicgw/agent/cases"
+	"clinicgw/agent/democlinic"
 )
 
 // TestUnitPageShowsWaitingNotices: with [notify] set and the mail server
@@ -21,8 +22,9 @@ func TestUnitPageShowsWaitingNotices(t *testing.T) {
 	}
 	down := ln.Addr().String()
 	ln.Close() // nothing listens there: the mail server is down
-	c := startClinicConfig(t, "", func(cfg *agent.Config) {
-		cfg.Notify = agent.NotifyConfig{SMTPAddr: down, SMTPFrom: "clinicgw <noreply@vc.example.se>"}
+	c := startClinicConfig(t, "", func(dc *democlinic.Clinic) map[string]*lockedBuffer {
+		dc.Config.Notify = agent.NotifyConfig{SMTPAddr: down, SMTPFrom: "clinicgw <noreply@vc.example.se>"}
+		return nil
 	})
 	clin := c.login(hsaClinA)
 	if r, body := clin.form("/settings", url.Values{"notifyEmail": {"on"}, "email": {"lars@vc.example.se"}}); r.StatusCode >= 400 {

@@ -109,14 +109,20 @@ type state struct {
 	DigestAt time.Time `json:"digestAt"`
 }
 
+// unitAddress is where a notice of count cases to the unit goes: "" when
+// there is nothing to tell or no address is set.
+func (n *Notifier) unitAddress(ctx context.Context, count int) (string, error) {
+	if count <= 0 {
+		return "", nil
+	}
+	return n.cfg.Recipients.UnitEmail(ctx)
+}
+
 // CasesArrived announces n new cases to the unit's address, folded into
 // the new-case notice still waiting if there is one, else in a new one due
 // no sooner than the digest interval after the last.
 func (n *Notifier) CasesArrived(ctx context.Context, count int) error {
-	if count <= 0 {
-		return nil
-	}
-	to, err := n.cfg.Recipients.UnitEmail(ctx)
+	to, err := n.unitAddress(ctx, count)
 	if err != nil || to == "" {
 		return err
 	}
@@ -179,10 +185,7 @@ func (n *Notifier) CaseAssigned(ctx context.Context, hsaID string) error {
 
 // CasesOverdue tells the unit that count cases passed their due date.
 func (n *Notifier) CasesOverdue(ctx context.Context, count int) error {
-	if count <= 0 {
-		return nil
-	}
-	to, err := n.cfg.Recipients.UnitEmail(ctx)
+	to, err := n.unitAddress(ctx, count)
 	if err != nil || to == "" {
 		return err
 	}

@@ -279,10 +279,9 @@ func Compact(ctx context.Context, path string) error {
 		os.Remove(tmp)
 		return fmt.Errorf("compact %s: %w", path, err)
 	}
-	if err := dst.Sync(); err == nil {
-		err = dst.Close()
-	} else {
-		dst.Close()
+	err = dst.Sync()
+	if cerr := dst.Close(); err == nil {
+		err = cerr
 	}
 	if err != nil {
 		os.Remove(tmp)
