@@ -179,6 +179,10 @@ func (a *Agent) Start(ctx context.Context) error {
 	kick := func() {}
 	var changed atomic.Pointer[func([]cases.ID)]
 	signals := newSignalQueue()
+	var onSignal func(cases.Signal) // only with a notifier to drain the queue
+	if a.cfg.Notify.Enabled() {
+		onSignal = signals.Push
+	}
 	svc, err := cases.NewService(cases.ServiceConfig{
 		Unit: a.cfg.Unit.HSAID, Store: db, Clock: a.opts.Clock, Rand: a.opts.Rand,
 		Logger: a.log.With("part", "cases"), OnOutbound: func() { kick() },
@@ -187,7 +191,7 @@ func (a *Agent) Start(ctx context.Context) error {
 				(*fn)(ids)
 			}
 		},
-		OnSignal: signals.Push,
+		OnSignal: onSignal,
 	})
 	if err != nil {
 		db.Close()
