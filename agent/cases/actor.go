@@ -57,6 +57,7 @@ type Action string
 // the others from staff.
 const (
 	Receive       Action = "receive"          // a new case arrives
+	Initiate      Action = "initiate"         // staff start a case with a patient (Service.Initiate)
 	Assign        Action = "assign"           // distributor gives an unassigned case to a clinician
 	Reassign      Action = "reassign"         // distributor moves an assigned case to another clinician
 	TakeBack      Action = "take-back"        // distributor takes a case back to the inbox

@@ -71,6 +71,9 @@ const (
 	Answer          MessageKind = "answer"           // the final answer
 	PartialAnswer   MessageKind = "partial-answer"   // part of the answer, more to come
 	CounterQuestion MessageKind = "counter-question" // a question back to the patient
+	// StaffFirst is the first message of a case a member of staff started
+	// with the patient (invånarärende).
+	StaffFirst MessageKind = "staff-first"
 )
 
 // Message is one entry in a case's thread.
@@ -111,6 +114,15 @@ type Case struct {
 	ClosedAt   time.Time `json:"closedAt,omitzero"`
 	Messages   []Message `json:"messages,omitempty"`
 	History    []Event   `json:"history,omitempty"`
+	// Subject is the subject line of a case staff started (Initiate);
+	// empty for a patient's case.
+	Subject string `json:"subject,omitempty"`
+	// InitiatedBy is the HSA-ID of the member of staff who started the
+	// case with the patient; empty for a patient's case.
+	InitiatedBy string `json:"initiatedBy,omitempty"`
+	// NoReply says the patient may not reply: staff started the case and
+	// did not allow replies. False for every patient's case.
+	NoReply bool `json:"noReply,omitempty"`
 	// Version counts the case's committed changes; a write with a stale
 	// version is refused (optimistic concurrency).
 	Version uint64 `json:"version"`

@@ -46,6 +46,9 @@ const (
 	OutboundPartialAnswer   OutboundKind = "partial-answer"
 	OutboundCounterQuestion OutboundKind = "counter-question"
 	OutboundStatus          OutboundKind = "status" // a status change without a message
+	// OutboundInitiated tells the patient side of a case staff started,
+	// with its first message (Outbound.Initiated is set).
+	OutboundInitiated OutboundKind = "case.initiated"
 )
 
 // Outbound is a change the patient side must learn of, kept in the store's
@@ -62,6 +65,18 @@ type Outbound struct {
 	// AuthorTitle is the staff author's title ("Sjuksköterska"); empty in
 	// items queued before titles were kept: the uplink then sends a neutral one.
 	AuthorTitle string `json:",omitempty"`
+	// Initiated is set exactly on an OutboundInitiated item: the case as
+	// the patient side must create it.
+	Initiated *InitiatedCase `json:",omitempty"`
+}
+
+// InitiatedCase is what the patient side learns of a case staff started
+// with a patient, besides its first message.
+type InitiatedCase struct {
+	Type         Type
+	Patient      Person // Name may be empty
+	Subject      string
+	ReplyAllowed bool
 }
 
 // ApplyReport counts what ApplyInbound did with a page of events.

@@ -112,6 +112,9 @@ type transition struct {
 	answered bool        // sets AnsweredAt when zero
 	closed   bool        // sets ClosedAt
 	reopen   bool        // clears ClosedAt
+	// unassigned limits the row to a case without an assignee; such a row
+	// comes after the one it replaces.
+	unassigned bool
 }
 
 // sameStatus in a transition's to keeps the case's status.
@@ -147,6 +150,10 @@ var transitions = []transition{
 		who: byPatient},
 	{action: FollowUp, from: []Status{WaitingForPatient}, to: Assigned, who: byPatient,
 		text: textRequired, message: FromPatient, renewDue: true},
+	// A distributor started the case with no one assigned: the reply goes
+	// to the inbox.
+	{action: FollowUp, from: []Status{WaitingForPatient}, to: Received, who: byPatient,
+		text: textRequired, message: FromPatient, renewDue: true, unassigned: true},
 	{action: FollowUp, from: []Status{Answered, Closed}, to: Received, who: byPatient,
 		text: textRequired, message: FromPatient, renewDue: true, assignee: clearAssignee, reopen: true},
 	{action: FollowUp, from: []Status{Received, Assigned, PartiallyAnswered}, to: sameStatus, who: byPatient,
@@ -262,6 +269,9 @@ func check(c *Case, actor Actor, cmd Command, msgID string) (transition, error) 
 	var t transition
 	found := false
 	for _, r := range rows {
+		if r.unassigned && c.Assignee != "" {
+			continue
+		}
 		for _, s := range r.from {
 			if s == c.Status {
 				t, found = r, true
@@ -275,6 +285,9 @@ func check(c *Case, actor Actor, cmd Command, msgID string) (transition, error) 
 	if !t.who.may(actor, c) {
 		reason, sv := notAssigneeReason(cmd.Action)
 		return refuse(ErrNotAllowed, reason, sv)
+	}
+	if cmd.Action == FollowUp && c.NoReply {
+		return refuse(ErrNotAllowed, "the unit did not allow replies in this case", "Det går inte att svara i det här ärendet.")
 	}
 	switch t.text {
 	case textNone:

@@ -329,6 +329,9 @@ func TestTransitionTableUnambiguous(t *testing.T) {
 		}
 		for _, s := range tr.from {
 			k := string(tr.action) + "/" + string(s)
+			if tr.unassigned {
+				k += "/unassigned" // replaces the row for a case with an assignee
+			}
 			if seen[k] {
 				t.Errorf("two rows for %s", k)
 			}
@@ -337,6 +340,37 @@ func TestTransitionTableUnambiguous(t *testing.T) {
 				t.Errorf("%s leaves Withdrawn, which is final", tr.action)
 			}
 		}
+	}
+}
+
+// TestFollowUpStaffStarted: the patient's reply to a case staff started
+// goes to its clinician, or to the inbox when a distributor started it
+// without one, and is refused where the unit allowed no reply.
+func TestFollowUpStaffStarted(t *testing.T) {
+	patient := Actor{Kind: Patient}
+	tests := []struct {
+		name     string
+		assignee string
+		noReply  bool
+		want     Status
+		wantErr  error
+	}{
+		{"clinician's case", "SE2321000016-C001", false, Assigned, nil},
+		{"distributor's case", "", false, Received, nil},
+		{"no reply allowed", "SE2321000016-C001", true, "", ErrNotAllowed},
+		{"no reply allowed, unassigned", "", true, "", ErrNotAllowed},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &Case{Status: WaitingForPatient, Assignee: tc.assignee, NoReply: tc.noReply, InitiatedBy: "SE2321000016-C001"}
+			err := Apply(c, patient, Command{Action: FollowUp, Text: "Tack"}, wfNow, "m1")
+			if !errors.Is(err, tc.wantErr) || tc.wantErr == nil && err != nil {
+				t.Fatalf("Apply: %v, want %v", err, tc.wantErr)
+			}
+			if err == nil && (c.Status != tc.want || c.Assignee != tc.assignee) {
+				t.Errorf("status %s assignee %q, want %s %q", c.Status, c.Assignee, tc.want, tc.assignee)
+			}
+		})
 	}
 }
 

@@ -136,6 +136,17 @@ func appendCase(dst []byte, c *cases.Case) ([]byte, bool) {
 		}
 		dst = append(dst, ']')
 	}
+	if c.Subject != "" {
+		dst = append(dst, `,"subject":`...)
+		dst = appendJSONString(dst, c.Subject)
+	}
+	if c.InitiatedBy != "" {
+		dst = append(dst, `,"initiatedBy":`...)
+		dst = appendJSONString(dst, c.InitiatedBy)
+	}
+	if c.NoReply {
+		dst = append(dst, `,"noReply":true`...)
+	}
 	dst = append(dst, `,"version":`...)
 	dst = appendUint(dst, c.Version)
 	return append(dst, '}'), ok

@@ -57,6 +57,10 @@ func RunServiceSuite(t *testing.T, newStore func(t *testing.T) cases.Store) {
 		{"OnChange", suiteOnChange},
 		{"Signals", suiteSignals},
 		{"OverdueIDs", suiteOverdueIDs},
+		{"Initiate", suiteInitiate},
+		{"InitiateRetry", suiteInitiateRetry},
+		{"InitiateRefused", suiteInitiateRefused},
+		{"InitiateReply", suiteInitiateReply},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newEnv(t, newStore)) })
