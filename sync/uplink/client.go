@@ -142,7 +142,7 @@ func (u *Uplink) postOutbox(ctx context.Context, batch wire.OutboxBatch) (wire.O
 	return res, err
 }
 
-// putForms publishes the unit's forms.
-func (u *Uplink) putForms(ctx context.Context) error {
-	return u.roundTrip(ctx, "forms", http.MethodPut, wire.PathForms, "", u.forms, nil)
+// putForms publishes the unit's forms, marshalled.
+func (u *Uplink) putForms(ctx context.Context, forms []byte) error {
+	return u.roundTrip(ctx, "forms", http.MethodPut, wire.PathForms, "", forms, nil)
 }

@@ -37,7 +37,8 @@
 // stream is dropped; while it is down, the uplink polls every
 // Config.PollInterval and redials with exponential backoff and full jitter
 // (see backoff) up to Config.MaxBackoff. After every (re)connect the unit's
-// forms (Config.Forms) are published.
+// forms (Config.Forms, or the latest SetForms) are published; SetForms
+// publishes a new set at once.
 //
 // # Logs
 //

@@ -47,12 +47,13 @@ func (u *Uplink) pushLoop(ctx context.Context) {
 // nothing more can go.
 func (u *Uplink) pushAll(ctx context.Context) error {
 	var formsErr error
-	if u.forms != nil && u.formsDue.Swap(false) {
-		if formsErr = u.putForms(ctx); formsErr != nil {
+	if forms, n, gen := u.formsToPublish(); forms != nil && u.formsDue.Swap(false) {
+		if formsErr = u.putForms(ctx, forms); formsErr != nil {
 			u.formsDue.Store(true)
 		} else {
 			u.formsPublished.Store(true)
-			u.log.Info("forms published", "forms", len(u.cfg.Forms.Forms))
+			u.formsTaken(gen)
+			u.log.Info("forms published", "forms", n)
 		}
 	}
 	for {
@@ -184,6 +185,10 @@ func itemOf(o cases.Outbound) (wire.OutboxItem, error) {
 			title = neutralTitle
 		}
 		it.Message = &wire.StaffMessage{ID: o.MessageID, Text: o.Text, Signature: o.Signature, AuthorTitle: title}
+	}
+	if in := o.Initiated; in != nil {
+		it.Case = &wire.InitiatedCase{Type: string(in.Type), PatientPNR: string(in.Patient.PNR),
+			PatientName: in.Patient.Name, Subject: in.Subject, ReplyAllowed: in.ReplyAllowed}
 	}
 	return it, it.Validate()
 }

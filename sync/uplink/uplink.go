@@ -135,6 +135,12 @@ type Status struct {
 	Rejected    int       // outbox items the central store rejected, held back now
 	LastError   string    // the most recent failure, "" if none yet: no patient data
 	LastErrorAt time.Time // when LastError happened
+	// FormsPending says a form set (Config.Forms or the latest SetForms)
+	// has not reached the central store yet.
+	FormsPending bool
+	// FormsPublishedAt is when the central store last took the unit's
+	// forms (zero: not since start).
+	FormsPublishedAt time.Time
 }
 
 // Uplink syncs one care unit's store with the central store. Make it with
@@ -147,7 +153,6 @@ type Uplink struct {
 	http    *http.Client
 	dialer  *websocket.Dialer
 	log     *slog.Logger
-	forms   []byte        // Forms, marshalled once
 	idle    time.Duration // the stream's read deadline: wire.StreamIdleTimeout
 	randMu  sync.Mutex
 	running atomic.Bool
@@ -158,6 +163,12 @@ type Uplink struct {
 	// the stream, and while they never were, on a failed one.
 	formsDue       atomic.Bool
 	formsPublished atomic.Bool
+
+	formsMu   sync.Mutex
+	forms     []byte // the form set to publish, marshalled; nil: none
+	formsN    int    // how many forms it has
+	formsGen  uint64 // raised by every SetForms
+	formsSent uint64 // the generation the central store last took
 
 	wg sync.WaitGroup // Run's goroutines and their helpers
 
@@ -228,6 +239,8 @@ func New(cfg Config) (*Uplink, error) {
 		if u.forms, err = wire.Marshal(*cfg.Forms); err != nil {
 			return nil, fmt.Errorf("new uplink: the unit's forms cannot be published: %w", err)
 		}
+		u.formsN, u.formsGen = len(cfg.Forms.Forms), 1
+		u.st.FormsPending = true
 	}
 	tr := &http.Transport{
 		TLSClientConfig:     cfg.TLS,
@@ -310,6 +323,50 @@ func (u *Uplink) Run(ctx context.Context) error {
 // Kick tells the uplink that something was queued in the outbox, so that
 // it pushes now. It never blocks.
 func (u *Uplink) Kick() { wake(u.pushWake) }
+
+// SetForms checks set by the sync protocol's rules and makes it the form
+// set the uplink publishes: at once (the push loop is woken) and again
+// after every reconnect of the stream, as Config.Forms. A set that breaks
+// a rule is refused with a *wire.Problem and the previous set stays. It
+// never blocks on the network; Status().FormsPending tells whether the
+// central store has the set yet.
+func (u *Uplink) SetForms(set wire.FormSet) error {
+	b, err := wire.Marshal(set) // Marshal validates
+	if err != nil {
+		return fmt.Errorf("set forms: %w", err)
+	}
+	u.formsMu.Lock()
+	u.forms, u.formsN = b, len(set.Forms)
+	u.formsGen++
+	u.formsMu.Unlock()
+	u.mu.Lock()
+	u.st.FormsPending = true
+	u.mu.Unlock()
+	u.formsDue.Store(true)
+	wake(u.pushWake)
+	return nil
+}
+
+// formsToPublish returns the marshalled form set (nil: none), its number
+// of forms and its generation.
+func (u *Uplink) formsToPublish() ([]byte, int, uint64) {
+	u.formsMu.Lock()
+	defer u.formsMu.Unlock()
+	return u.forms, u.formsN, u.formsGen
+}
+
+// formsTaken records that the central store took generation gen.
+func (u *Uplink) formsTaken(gen uint64) {
+	u.formsMu.Lock()
+	if gen > u.formsSent {
+		u.formsSent = gen
+	}
+	pending := u.formsSent != u.formsGen
+	u.formsMu.Unlock()
+	u.mu.Lock()
+	u.st.FormsPending, u.st.FormsPublishedAt = pending, u.cfg.Clock.Now()
+	u.mu.Unlock()
+}
 
 // Status returns the uplink's current state.
 func (u *Uplink) Status() Status {
