@@ -25,6 +25,10 @@ type caseRecord struct {
 	CreatedAt time.Time       `json:"createdAt"`
 	UpdatedAt time.Time       `json:"updatedAt"`
 	Messages  []messageRecord `json:"messages,omitempty"`
+	// FromUnit marks a case the unit started (a case.initiated item).
+	FromUnit bool `json:"fromUnit,omitempty"`
+	// NoReply says the unit allowed no reply in a case it started.
+	NoReply bool `json:"noReply,omitempty"`
 }
 
 // messageRecord is one message in a case's thread after the case itself:
@@ -57,6 +61,11 @@ type PatientCase struct {
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
 	Messages   []Message // the thread after the case itself, oldest first
+	// FromUnit says the unit started the case (invånarärende): Title is
+	// its subject and the first message is the unit's.
+	FromUnit bool
+	// NoReply says the unit allowed no reply in the case.
+	NoReply bool
 }
 
 // Message is one message in a case's thread.
@@ -84,12 +93,13 @@ func (c PatientCase) StaffMessages() int {
 }
 
 // CanFollowUp reports whether the patient may write again in the case:
-// in every status but withdrawn.
-func (c PatientCase) CanFollowUp() bool { return canFollowUp(c.Status) }
+// in every status but withdrawn, unless the unit started the case and
+// allowed no reply.
+func (c PatientCase) CanFollowUp() bool { return !c.NoReply && canFollowUp(c.Status) }
 
-// CanWithdraw reports whether the patient may withdraw the case: while the
-// unit has not answered it.
-func (c PatientCase) CanWithdraw() bool { return canWithdraw(c.Status) }
+// CanWithdraw reports whether the patient may withdraw the case: a case
+// they wrote, while the unit has not answered it.
+func (c PatientCase) CanWithdraw() bool { return !c.FromUnit && canWithdraw(c.Status) }
 
 func canFollowUp(st wire.CaseStatus) bool { return st != wire.StatusWithdrawn }
 
@@ -138,7 +148,7 @@ func (s *Store) patientView(c *caseRecord, pnr string) PatientCase {
 	pc := PatientCase{
 		ID: c.ID, Unit: c.Unit, UnitName: s.UnitName(c.Unit), Type: c.Type, Title: c.Title,
 		Patient: c.Patient, Fields: c.Fields, Text: c.Text, Status: c.Status,
-		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, FromUnit: c.FromUnit, NoReply: c.NoReply,
 	}
 	if c.Guardian != nil {
 		g := *c.Guardian

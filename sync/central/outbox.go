@@ -3,6 +3,7 @@ package central
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"clinicgw/agent/cases"
 	"clinicgw/sync/wire"
 )
 
@@ -107,6 +109,25 @@ func (s *Store) applyItem(tx *bolt.Tx, records *bolt.Bucket, unit string, it wir
 	if err != nil {
 		return result, nil, err
 	}
+	if it.Kind == wire.OutboxCaseInitiated {
+		if c != nil {
+			if c.Unit != unit {
+				return reject(wire.Forbidden("The case is not one of this care unit's cases."))
+			}
+			return reject(wire.Conflict("A case with this id exists; a unit starts a case once, under a new id."))
+		}
+		n, p, err := s.initiateCase(tx, unit, it)
+		if err != nil || p != nil {
+			if p != nil {
+				return reject(p)
+			}
+			return result, nil, err
+		}
+		if err := putRecord(records, it.IdempotencyKey, digest, it.CaseID); err != nil {
+			return result, nil, err
+		}
+		return result, n, nil
+	}
 	// A case that does not exist and one of another unit get the same
 	// answer, so a unit learns nothing of other units' cases.
 	if c == nil || c.Unit != unit {
@@ -142,14 +163,52 @@ func (s *Store) applyItem(tx *bolt.Tx, records *bolt.Bucket, unit string, it wir
 	if err := putCase(tx, c); err != nil {
 		return result, nil, err
 	}
-	b, err := json.Marshal(outboxRecord{Digest: digest[:], Status: wire.ItemAccepted, CaseID: c.ID})
-	if err != nil {
-		return result, nil, err
-	}
-	if err := records.Put([]byte(it.IdempotencyKey), b); err != nil {
+	if err := putRecord(records, it.IdempotencyKey, digest, c.ID); err != nil {
 		return result, nil, err
 	}
 	return result, n, nil
+}
+
+// putRecord remembers an accepted item under its idempotency key.
+func putRecord(records *bolt.Bucket, key string, digest [sha256.Size]byte, caseID string) error {
+	b, err := json.Marshal(outboxRecord{Digest: digest[:], Status: wire.ItemAccepted, CaseID: caseID})
+	if err != nil {
+		return fmt.Errorf("outbox record: %w", err)
+	}
+	return records.Put([]byte(key), b)
+}
+
+// kindInitiated marks the first message of a case the unit started.
+const kindInitiated = string(wire.OutboxCaseInitiated)
+
+// initiateCase creates the case of a case.initiated item in tx, for the
+// patient it names, with the unit's first message, and returns the notice
+// to send; or a problem when the item cannot apply (the personnummer is
+// not a real one).
+func (s *Store) initiateCase(tx *bolt.Tx, unit string, it wire.OutboxItem) (*notice, *wire.Problem, error) {
+	in, m := it.Case, it.Message
+	pnr, err := cases.ParsePersonnummer(in.PatientPNR, s.now())
+	if err != nil {
+		return nil, wire.BadRequest("case.patientPnr is not a valid personnummer or samordningsnummer (date or check digit)."), nil
+	}
+	status := wire.StatusAnswered
+	if in.ReplyAllowed {
+		status = wire.StatusWaitingForPatient
+	}
+	now := s.now()
+	c := &caseRecord{ID: it.CaseID, Unit: unit, Type: in.Type, Title: in.Subject,
+		Patient: wire.Person{PNR: string(pnr), Name: in.PatientName}, Status: status,
+		CreatedAt: it.At.UTC(), UpdatedAt: now, FromUnit: true, NoReply: !in.ReplyAllowed,
+		Messages: []messageRecord{{ID: m.ID, Kind: kindInitiated, Text: m.Text, Signature: m.Signature,
+			AuthorTitle: m.AuthorTitle, At: it.At.UTC()}},
+	}
+	if err := putCase(tx, c); err != nil {
+		return nil, nil, err
+	}
+	if err := tx.Bucket([]byte(bucketPatients)).Put(patientKey(c.Patient.PNR, c.ID), []byte(rolePatient)); err != nil {
+		return nil, nil, fmt.Errorf("patient index: %w", err)
+	}
+	return &notice{pnr: c.Patient.PNR, caseID: c.ID}, nil, nil
 }
 
 // sendNotices tells the patients (or guardians) that messages wait. It

@@ -203,7 +203,7 @@ func (s *Store) FollowUp(ctx context.Context, pnr, caseID, text string) error {
 		return err
 	}
 	return s.patientChange(ctx, "follow-up", pnr, caseID, func(tx *bolt.Tx, c *caseRecord) (*wire.Event, error) {
-		if !canFollowUp(c.Status) {
+		if c.NoReply || !canFollowUp(c.Status) {
 			return nil, ErrNotAllowed
 		}
 		c.Messages = append(c.Messages, messageRecord{ID: msgID, Kind: kindPatient, Text: text, At: now})
@@ -229,7 +229,7 @@ func (s *Store) Withdraw(ctx context.Context, pnr, caseID string) error {
 		if c.Status == wire.StatusWithdrawn {
 			return nil, nil
 		}
-		if !canWithdraw(c.Status) {
+		if c.FromUnit || !canWithdraw(c.Status) {
 			return nil, ErrNotAllowed
 		}
 		c.Status, c.UpdatedAt = wire.StatusWithdrawn, now

@@ -58,6 +58,10 @@ func TestItemOf(t *testing.T) {
 	answer := cases.Outbound{Key: "k1", CaseID: cases.ID(caseID1), Kind: cases.OutboundAnswer, At: t1,
 		Status: cases.Answered, MessageID: "m1", Text: "Svar", Signature: "Dr A"}
 	status := cases.Outbound{Key: "k2", CaseID: cases.ID(caseID1), Kind: cases.OutboundStatus, At: t1, Status: cases.Assigned}
+	initiated := cases.Outbound{Key: "k3", CaseID: cases.ID(caseID1), Kind: cases.OutboundInitiated, At: t1,
+		Status: cases.WaitingForPatient, MessageID: "k3", Text: "Hej", Signature: "Dr A", AuthorTitle: "Läkare",
+		Initiated: &cases.InitiatedCase{Type: cases.ContactMe, Patient: cases.Person{PNR: cases.Personnummer(patients[0])},
+			Subject: "Provsvar", ReplyAllowed: true}}
 	for _, tc := range []struct {
 		name string
 		in   cases.Outbound
@@ -74,6 +78,26 @@ func TestItemOf(t *testing.T) {
 		{"counter-question", func() cases.Outbound { o := answer; o.Kind = cases.OutboundCounterQuestion; return o }(),
 			wire.OutboxItem{IdempotencyKey: "k1", CaseID: caseID1, Kind: wire.OutboxCounterQuestion, At: t1,
 				Message: &wire.StaffMessage{ID: "m1", Text: "Svar", Signature: "Dr A", AuthorTitle: neutralTitle}}, true},
+		{"case initiated", initiated, wire.OutboxItem{IdempotencyKey: "k3", CaseID: caseID1, Kind: wire.OutboxCaseInitiated, At: t1,
+			Message: &wire.StaffMessage{ID: "k3", Text: "Hej", Signature: "Dr A", AuthorTitle: "Läkare"},
+			Case:    &wire.InitiatedCase{Type: "contact-me", PatientPNR: patients[0], Subject: "Provsvar", ReplyAllowed: true}}, true},
+		{"case initiated, no reply, a name", func() cases.Outbound {
+			o := initiated
+			in := *o.Initiated
+			in.ReplyAllowed, in.Patient.Name = false, "Testa"
+			o.Initiated, o.Status = &in, cases.Answered
+			return o
+		}(), wire.OutboxItem{IdempotencyKey: "k3", CaseID: caseID1, Kind: wire.OutboxCaseInitiated, At: t1,
+			Message: &wire.StaffMessage{ID: "k3", Text: "Hej", Signature: "Dr A", AuthorTitle: "Läkare"},
+			Case:    &wire.InitiatedCase{Type: "contact-me", PatientPNR: patients[0], PatientName: "Testa", Subject: "Provsvar"}}, true},
+		{"case initiated without its case", func() cases.Outbound { o := initiated; o.Initiated = nil; return o }(), wire.OutboxItem{}, false},
+		{"case initiated, pnr not 12 digits", func() cases.Outbound {
+			o := initiated
+			in := *o.Initiated
+			in.Patient.PNR = cases.Personnummer(patients[0][2:])
+			o.Initiated = &in
+			return o
+		}(), wire.OutboxItem{}, false},
 		{"empty answer", func() cases.Outbound { o := answer; o.Text = ""; return o }(), wire.OutboxItem{}, false},
 		{"no time", func() cases.Outbound { o := status; o.At = time.Time{}; return o }(), wire.OutboxItem{}, false},
 		{"unknown kind", func() cases.Outbound { o := status; o.Kind = "gossip"; return o }(), wire.OutboxItem{}, false},

@@ -140,3 +140,64 @@ func TestStreamLatency(t *testing.T) {
 		t.Logf("case %d: accepted → stored %v", i, stored.Sub(accepted))
 	}
 }
+
+// TestEndToEndInitiated: a clinician starts a case with a patient at the
+// gateway (invånarärende); the case appears on that patient's pages at the
+// central store with the clinician's message, and nowhere else; the
+// patient replies, and the reply reaches the clinician's case at the
+// gateway.
+func TestEndToEndInitiated(t *testing.T) {
+	ctx := context.Background()
+	c := startCentral(t)
+	g := newGateway(t, c.url(), unitCert(t), nil)
+	g.start()
+
+	id, err := g.svc.NewCaseID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := cases.InitiateRequest{ID: id, Patient: cases.Person{PNR: cases.Personnummer(patients[0])},
+		Type: cases.ContactMe, Subject: "Kanarierubrik provsvar", Text: answerText, Signature: signature,
+		AuthorTitle: authorTitle, ReplyAllowed: true}
+	if _, err := g.svc.Initiate(ctx, clinician, req); err != nil {
+		t.Fatal(err)
+	}
+	// A retry of the same request (the browser sent it twice) changes nothing.
+	if _, err := g.svc.Initiate(ctx, clinician, req); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the case at the central store", func() bool {
+		cs, err := c.store.PatientCases(ctx, patients[0])
+		return err == nil && len(cs) == 1
+	})
+	waitFor(t, 10*time.Second, "outbox empty", func() bool { return g.pending() == 0 })
+	pc := c.patientCase(0, string(id))
+	if !pc.FromUnit || pc.Unit != unit || pc.Title != "Kanarierubrik provsvar" || pc.Status != wire.StatusWaitingForPatient ||
+		len(pc.Messages) != 1 || pc.Messages[0].Text != answerText || pc.Messages[0].AuthorTitle != authorTitle || !pc.CanFollowUp() {
+		t.Fatalf("the patient sees %+v", pc)
+	}
+	if cs, _ := c.store.PatientCases(ctx, patients[1]); len(cs) != 0 {
+		t.Errorf("another patient sees %d cases", len(cs))
+	}
+	if n := c.notifier.Notices(); len(n) != 1 || n[0].PNR != patients[0] {
+		t.Errorf("notices %+v, want one to the patient", n)
+	}
+
+	if err := c.store.FollowUp(ctx, patients[0], string(id), "Kanarie: tack, jag ringer"); err != nil {
+		t.Fatal(err)
+	}
+	head := c.head()
+	waitFor(t, 10*time.Second, "the reply at the gateway", func() bool { return g.up.Status().Cursor == head })
+	got, err := g.svc.Get(ctx, clinician, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := got.Messages[len(got.Messages)-1]
+	if len(got.Messages) != 2 || last.Kind != cases.FromPatient || last.Text != "Kanarie: tack, jag ringer" ||
+		got.Status != cases.Assigned || got.Assignee != clinician.HSAID {
+		t.Fatalf("the gateway's case after the reply: %s %q %+v", got.Status, got.Assignee, got.Messages)
+	}
+	g.stop()
+	checkNoPatientData(t, "gateway", g.logs.String())
+	checkNoPatientData(t, "central", c.logs.String())
+}

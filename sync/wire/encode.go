@@ -9,6 +9,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -109,7 +110,8 @@ func CheckContentType(h http.Header) error {
 
 // Digest returns a SHA-256 over the item's content: its key, case, kind,
 // time (as an instant: the same moment written with another offset has the
-// same digest) and message or status. A server keeps it per idempotency
+// same digest), message or status, and the case of a case.initiated item.
+// A server keeps it per idempotency
 // key: an item with a known key and the same digest is a duplicate; with
 // another digest it is rejected.
 func (it OutboxItem) Digest() [sha256.Size]byte {
@@ -135,6 +137,16 @@ func (it OutboxItem) Digest() [sha256.Size]byte {
 		put("no message")
 	}
 	put(string(it.Status))
+	// Only a case.initiated item has a case: the digests of the other kinds
+	// are as before it existed.
+	if c := it.Case; c != nil {
+		put("case")
+		put(c.Type)
+		put(c.PatientPNR)
+		put(c.PatientName)
+		put(c.Subject)
+		put(strconv.FormatBool(c.ReplyAllowed))
+	}
 	var d [sha256.Size]byte
 	h.Sum(d[:0])
 	return d

@@ -14,6 +14,7 @@ const (
 	pnrAdult2  = "197503129913" // 1975-03-12, serial 991
 	caseID1    = "01jbq3z6m0a8vcs9fkd2x7gq4e"
 	caseID2    = "01jbq40e2p9r6wtmh3n5b8kc1d"
+	caseID3    = "01jbq41k5v2m8d0s7hx3c6wq9e"
 	goldenTime = "2025-01-31T09:30:00Z"
 )
 
@@ -85,6 +86,9 @@ func canonicalOutboxBatch() OutboxBatch {
 			ID: "ans-2", Text: "Hur hög är febern?", AuthorTitle: "Distriktssköterska",
 		}},
 		{IdempotencyKey: "out-3", CaseID: caseID1, Kind: OutboxStatus, At: t0.Add(3 * time.Hour), Status: StatusClosed},
+		{IdempotencyKey: "out-4", CaseID: caseID3, Kind: OutboxCaseInitiated, At: t0.Add(4 * time.Hour),
+			Message: &StaffMessage{ID: "first-4", Text: "Hej!\nDina provsvar är klara. Ring oss gärna.", Signature: "Läkaren på Vårdcentralen Test", AuthorTitle: "Läkare"},
+			Case:    &InitiatedCase{Type: "contact-me", PatientPNR: pnrAdult, PatientName: "Testa Testsson", Subject: "Dina provsvar", ReplyAllowed: true}},
 	}}
 }
 
@@ -93,6 +97,7 @@ func canonicalOutboxResult() OutboxResult {
 		{IdempotencyKey: "out-1", Status: ItemAccepted},
 		{IdempotencyKey: "out-2", Status: ItemDuplicate},
 		{IdempotencyKey: "out-3", Status: ItemRejected, Problem: Conflict("The idempotency key was used before with other content.")},
+		{IdempotencyKey: "out-4", Status: ItemAccepted},
 	}}
 }
 

@@ -167,6 +167,38 @@ func TestDigest(t *testing.T) {
 	}
 }
 
+// answerDigest is the digest of the canonical answer item.
+const answerDigest = "46203bc28f2ef603c64454020a69663f5e68801b9be9330f6257deba1b7082c9"
+
+// TestDigestInitiated: every member of a case.initiated item's case is in
+// its digest, and an item of another kind keeps the digest it had before
+// cases could be initiated (a central store's records stay valid).
+func TestDigestInitiated(t *testing.T) {
+	base := canonicalOutboxBatch().Items[3]
+	d := base.Digest()
+	changes := []func(*InitiatedCase){
+		func(c *InitiatedCase) { c.Type = "advice-nurse" },
+		func(c *InitiatedCase) { c.PatientPNR = pnrAdult2 },
+		func(c *InitiatedCase) { c.PatientName = "" },
+		func(c *InitiatedCase) { c.Subject += "!" },
+		func(c *InitiatedCase) { c.ReplyAllowed = false },
+		func(c *InitiatedCase) { c.PatientName, c.Subject = c.PatientName+c.Subject, "" },
+	}
+	for i, change := range changes {
+		it := base
+		c := *base.Case
+		it.Case = &c
+		change(&c)
+		if it.Digest() == d {
+			t.Errorf("change %d keeps the digest", i)
+		}
+	}
+	// Pinned: the answer item's digest from before case.initiated existed.
+	if got := fmt.Sprintf("%x", canonicalOutboxBatch().Items[0].Digest()); got != answerDigest {
+		t.Errorf("the canonical answer's digest changed to %s", got)
+	}
+}
+
 func TestProblemOf(t *testing.T) {
 	p := Conflict("x")
 	if got := ProblemOf(fmt.Errorf("apply: %w", p)); got != p {

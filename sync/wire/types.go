@@ -129,16 +129,20 @@ type Ack struct {
 type OutboxKind string
 
 // The kinds of outbox item. The first three carry a StaffMessage and match
-// the gateway's message kinds; OutboxStatus carries a CaseStatus.
+// the gateway's message kinds; OutboxStatus carries a CaseStatus;
+// OutboxCaseInitiated carries an InitiatedCase and its first StaffMessage.
 const (
 	OutboxAnswer          OutboxKind = "answer"           // the final answer
 	OutboxPartialAnswer   OutboxKind = "partial-answer"   // part of the answer; more will come
 	OutboxCounterQuestion OutboxKind = "counter-question" // a question back to the patient
 	OutboxStatus          OutboxKind = "status"           // the case's status changed
+	// OutboxCaseInitiated: the unit started a case with a patient
+	// (invånarärende); the central store creates it, with its first message.
+	OutboxCaseInitiated OutboxKind = "case.initiated"
 )
 
 // outboxKinds lists every OutboxKind, in the order openapi.json lists them.
-var outboxKinds = []OutboxKind{OutboxAnswer, OutboxPartialAnswer, OutboxCounterQuestion, OutboxStatus}
+var outboxKinds = []OutboxKind{OutboxAnswer, OutboxPartialAnswer, OutboxCounterQuestion, OutboxStatus, OutboxCaseInitiated}
 
 // Valid reports whether k is one of the OutboxKind values.
 func (k OutboxKind) Valid() bool { return slices.Contains(outboxKinds, k) }
@@ -178,11 +182,35 @@ type OutboxItem struct {
 	Kind OutboxKind `json:"kind"`
 	// At is when it happened at the unit.
 	At time.Time `json:"at"`
-	// Message is set exactly when Kind is answer, partial-answer or
-	// counter-question.
+	// Message is set exactly when Kind is answer, partial-answer,
+	// counter-question or case.initiated (the case's first message).
 	Message *StaffMessage `json:"message,omitempty"`
 	// Status is set exactly when Kind is status.
 	Status CaseStatus `json:"status,omitempty"`
+	// Case is set exactly when Kind is case.initiated: the case the unit
+	// started, which the central store creates under CaseID.
+	Case *InitiatedCase `json:"case,omitempty"`
+}
+
+// InitiatedCase is a case a care unit starts with a patient
+// (invånarärende). The central store shows it on the patient's pages with
+// its first message; the patient's reply, when allowed, comes back as a
+// case.followup event. Its status there is waiting-for-patient when
+// replies are allowed and answered otherwise.
+type InitiatedCase struct {
+	// Type is the case type (as NewCase.Type).
+	Type string `json:"type"`
+	// PatientPNR is the patient's personnummer or samordningsnummer as 12
+	// digits, YYYYMMDDNNNC (as Person.PNR).
+	PatientPNR string `json:"patientPnr"`
+	// PatientName is the patient's name if the unit gave one (single line,
+	// at most MaxNameLen characters).
+	PatientName string `json:"patientName,omitempty"`
+	// Subject is the case's subject line (single line, at most
+	// MaxLabelLen characters).
+	Subject string `json:"subject"`
+	// ReplyAllowed says the patient may reply in the case.
+	ReplyAllowed bool `json:"replyAllowed"`
 }
 
 // StaffMessage is a message from the unit to the patient. It names the

@@ -225,13 +225,43 @@ func (it OutboxItem) check(path string) error {
 	isStatus := it.Kind == OutboxStatus
 	switch {
 	case isStatus == (it.Message != nil):
-		return fail(member(path, "message"), "must be set for answer, partial-answer and counter-question, and only then")
+		return fail(member(path, "message"), "must be set for answer, partial-answer, counter-question and case.initiated, and only then")
 	case isStatus != (it.Status != ""):
 		return fail(member(path, "status"), "must be set for status and only then")
 	case isStatus && !it.Status.Valid():
 		return fail(member(path, "status"), "is not a known case status")
-	case it.Message != nil:
+	case (it.Kind == OutboxCaseInitiated) != (it.Case != nil):
+		return fail(member(path, "case"), "must be set for case.initiated and only then")
+	}
+	if it.Case != nil {
+		if err := it.Case.check(member(path, "case")); err != nil {
+			return err
+		}
+	}
+	if it.Message != nil {
 		return it.Message.check(member(path, "message"))
+	}
+	return nil
+}
+
+// Validate checks a case a unit started.
+func (c InitiatedCase) Validate() error { return invalid(c.check("")) }
+
+func (c InitiatedCase) check(path string) error {
+	if err := checkTypeName(member(path, "type"), c.Type); err != nil {
+		return err
+	}
+	if err := checkPNR(member(path, "patientPnr"), c.PatientPNR); err != nil {
+		return err
+	}
+	if err := checkLine(member(path, "patientName"), c.PatientName, MaxNameLen, false); err != nil {
+		return err
+	}
+	if err := checkLine(member(path, "subject"), c.Subject, MaxLabelLen, true); err != nil {
+		return err
+	}
+	if hsaIDPattern.MatchString(c.Subject) {
+		return fail(member(path, "subject"), "must not name staff by HSA-ID")
 	}
 	return nil
 }

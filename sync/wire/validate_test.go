@@ -163,6 +163,22 @@ func TestValidateOutbox(t *testing.T) {
 		{"title holds an HSA-ID", item(0, func(it *OutboxItem) { it.Message.AuthorTitle = "Läkare se2321000016-abc1" }), false},
 		{"title with digits", item(0, func(it *OutboxItem) { it.Message.AuthorTitle = "ST-läkare år 2" }), true},
 		{"no signature", item(0, func(it *OutboxItem) { it.Message.Signature = "" }), true},
+		{"initiated without case", item(3, func(it *OutboxItem) { it.Case = nil }), false},
+		{"initiated without message", item(3, func(it *OutboxItem) { it.Message = nil }), false},
+		{"initiated with status", item(3, func(it *OutboxItem) { it.Status = StatusWaitingForPatient }), false},
+		{"answer with case", item(0, func(it *OutboxItem) { it.Case = &InitiatedCase{Type: "contact-me", PatientPNR: pnrAdult, Subject: "x"} }), false},
+		{"status with case", item(2, func(it *OutboxItem) { it.Case = &InitiatedCase{Type: "contact-me", PatientPNR: pnrAdult, Subject: "x"} }), false},
+		{"initiated without name", item(3, func(it *OutboxItem) { it.Case.PatientName = "" }), true},
+		{"initiated, no reply", item(3, func(it *OutboxItem) { it.Case.ReplyAllowed = false }), true},
+		{"initiated pnr of 10 digits", item(3, func(it *OutboxItem) { it.Case.PatientPNR = pnrAdult[2:] }), false},
+		{"initiated pnr with hyphen", item(3, func(it *OutboxItem) { it.Case.PatientPNR = pnrAdult[:8] + "-" + pnrAdult[8:] }), false},
+		{"initiated name of two lines", item(3, func(it *OutboxItem) { it.Case.PatientName = "Testa\nTestsson" }), false},
+		{"initiated bad type", item(3, func(it *OutboxItem) { it.Case.Type = "Contact me" }), false},
+		{"initiated without subject", item(3, func(it *OutboxItem) { it.Case.Subject = " " }), false},
+		{"initiated subject too long", item(3, func(it *OutboxItem) { it.Case.Subject = strings.Repeat("å", MaxLabelLen+1) }), false},
+		{"initiated subject at the limit", item(3, func(it *OutboxItem) { it.Case.Subject = strings.Repeat("å", MaxLabelLen) }), true},
+		{"initiated subject with an HSA-ID", item(3, func(it *OutboxItem) { it.Case.Subject = "Från SE2321000016-1003" }), false},
+		{"initiated author is an HSA-ID", item(3, func(it *OutboxItem) { it.Message.AuthorTitle = "SE2321000016-1003" }), false},
 	})
 }
 
