@@ -34,6 +34,8 @@ type Cases interface {
 	Stats(ctx context.Context, actor cases.Actor, from, to time.Time) (cases.Stats, error)
 	AccessLogByPatient(ctx context.Context, actor cases.Actor, pnr cases.Personnummer) ([]audit.Record, error)
 	AccessLogByActor(ctx context.Context, actor cases.Actor, hsaID string) ([]audit.Record, error)
+	NewCaseID() (cases.ID, error)
+	Initiate(ctx context.Context, actor cases.Actor, req cases.InitiateRequest) (*cases.Case, error)
 }
 
 // Login is staff login by card as the UI uses it (cardauth.Authenticator).
@@ -184,6 +186,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /inbox", s.staffOnly(s.inbox))
 	mux.HandleFunc("POST /inbox/move-all", s.staffOnly(s.moveAll))
 	mux.HandleFunc("GET /mine", s.staffOnly(s.mine))
+	mux.HandleFunc("GET /cases/new", s.staffOnly(s.newCasePage))
+	mux.HandleFunc("POST /cases/new", s.staffOnly(s.newCase))
 	mux.HandleFunc("GET /cases/{id}", s.staffOnly(s.casePage))
 	mux.HandleFunc("POST /cases/{id}/{action}", s.staffOnly(s.caseAction))
 	mux.HandleFunc("GET /settings", s.staffOnly(s.settingsPage))
