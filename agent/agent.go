@@ -60,6 +60,8 @@ type Agent struct {
 	svc *cases.Service
 	up  *uplink.Uplink
 	ui  *uiServer
+	// forms are the unit's forms, for the form designer.
+	forms *formKeeper
 	// notifier sends notices; nil without [notify].
 	notifier *notify.Notifier
 	cancel   context.CancelFunc
@@ -198,16 +200,28 @@ func (a *Agent) Start(ctx context.Context) error {
 		release()
 		return fmt.Errorf("start gateway: %w", err)
 	}
+	var fileForms *wire.FormSet
+	if a.upCfg != nil {
+		fileForms = a.upCfg.Forms
+	}
+	forms, publish, err := openForms(ctx, db, fileForms, a.log.With("part", "forms"))
+	if err != nil {
+		db.Close()
+		release()
+		return fmt.Errorf("start gateway: %w", err)
+	}
 	var up *uplink.Uplink
 	if a.upCfg != nil {
 		cfg := *a.upCfg
 		cfg.Cases = svc
+		cfg.Forms = publish
 		if up, err = uplink.New(cfg); err != nil {
 			db.Close()
 			release()
 			return fmt.Errorf("start gateway: %w", err)
 		}
 		kick = up.Kick // set before anyone can call the service
+		forms.setUplink(up)
 	}
 	if a.cfg.Notify.Enabled() {
 		if a.notifier, err = a.newNotifier(db); err != nil {
@@ -217,7 +231,7 @@ func (a *Agent) Start(ctx context.Context) error {
 		}
 	}
 	runCtx, cancel := context.WithCancel(ctx)
-	a.db, a.svc, a.up, a.cancel, a.done = db, svc, up, cancel, make(chan struct{})
+	a.db, a.svc, a.up, a.forms, a.cancel, a.done = db, svc, up, forms, cancel, make(chan struct{})
 	if a.cfg.UI.Enabled() {
 		ui, err := a.startUI(runCtx, db)
 		if err != nil {

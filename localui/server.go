@@ -110,10 +110,13 @@ type Config struct {
 	// Notices lists the notices waiting to be delivered, for the unit
 	// settings page; nil when [notify] is not configured.
 	Notices func(ctx context.Context) ([]NoticeState, error)
-	Audit   AuditChecker // nil: the auditor's page shows no chain status
-	Clock   Clock        // the system clock if nil
-	Rand    io.Reader    // crypto/rand if nil
-	Logger  *slog.Logger
+	// Forms keeps the unit's forms for the form designer; nil: no
+	// designer (its pages are 404).
+	Forms  FormStore
+	Audit  AuditChecker // nil: the auditor's page shows no chain status
+	Clock  Clock        // the system clock if nil
+	Rand   io.Reader    // crypto/rand if nil
+	Logger *slog.Logger
 }
 
 // Server is the UI: Handler serves it; Notify tells open pages that cases
@@ -196,6 +199,12 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /admin/unit", s.staffOnly(s.saveUnit))
 	mux.HandleFunc("GET /admin/stats", s.staffOnly(s.statsPage))
 	mux.HandleFunc("GET /admin/stats.csv", s.staffOnly(s.statsCSV))
+	mux.HandleFunc("GET /admin/forms", s.formsAdmin(s.formsList))
+	mux.HandleFunc("GET /admin/forms/export", s.formsAdmin(s.formsExport))
+	mux.HandleFunc("POST /admin/forms/import", s.formsAdmin(s.formsImport))
+	mux.HandleFunc("POST /admin/forms/import/apply", s.formsAdmin(s.formsImportApply))
+	mux.HandleFunc("GET /admin/forms/{id}", s.formsAdmin(s.formEditor))
+	mux.HandleFunc("POST /admin/forms/{id}", s.formsAdmin(s.formEdit))
 	mux.HandleFunc("GET /audit", s.staffOnly(s.auditPage))
 	mux.HandleFunc("POST /audit", s.staffOnly(s.auditSearch))
 
