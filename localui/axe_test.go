@@ -29,7 +29,7 @@ func TestAxeEveryPage(t *testing.T) {
 		"":       {"/login"},
 		hsaDist:  {"/inbox", "/inbox?view=overdue", "/cases/" + string(cs.ID), "/settings"},
 		hsaClinA: {"/mine", "/cases/" + string(cs.ID)},
-		hsaAdmin: {"/admin/stats", "/admin/unit"},
+		hsaAdmin: {"/admin/stats", "/admin/unit", "/admin/forms", "/admin/forms/symptom-registration"},
 		hsaAudit: {"/audit"},
 	}
 	for who, paths := range pages {

@@ -13,8 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"clinicgw/agent"
 	"clinicgw/agent/store"
+	"clinicgw/localui/uitest"
 	"clinicgw/sync/central"
 	"clinicgw/sync/wire"
 )
@@ -389,5 +392,45 @@ func TestFormDesignerReachesCentral(t *testing.T) {
 	}
 	if _, body := admin.getBody("/admin/forms"); !strings.Contains(body, "Den centrala tjänsten tog emot formulären") && !strings.Contains(body, "väntar på att nå") {
 		t.Errorf("the list does not tell the delivery:\n%s", body)
+	}
+}
+
+// TestFormDesignerInBrowser: in headless Chromium, the administrator adds
+// a field, fills it in from the keyboard and publishes a form with a
+// broken condition; the page says what is wrong at the field, and the
+// editor, its error state and the list pass axe (no serious or critical
+// violation) with no CSP violation.
+func TestFormDesignerInBrowser(t *testing.T) {
+	c := startClinic(t)
+	admin := c.login(hsaAdmin)
+	b := uitest.NewBrowser(t)
+	tab := b.NewTab(t)
+	useSession(t, tab, admin)
+	axe := func(what string) {
+		t.Helper()
+		for _, v := range uitest.SeriousOrCritical(tab.Axe(t)) {
+			t.Errorf("%s: %s (%s): %s %v", what, v.ID, v.Impact, v.Help, v.Nodes)
+		}
+	}
+	tab.Navigate(c.origin + "/admin/forms")
+	run(t, tab, "list", chromedp.WaitVisible(`#forms`), chromedp.Click(`a[href="/admin/forms/contact-me"]`), chromedp.WaitVisible(`#editor`))
+	run(t, tab, "add a field", chromedp.Click(`#add`), chromedp.WaitVisible(`#field-2`))
+	run(t, tab, "fill it in", chromedp.SendKeys(`#f2-name`, "urgent"), chromedp.SendKeys(`#f2-labelSv`, "Det är bråttom"),
+		chromedp.SetValue(`#f2-showField`, "when"), chromedp.SendKeys(`#f2-showEquals`, "never"),
+		chromedp.Click(`#publish`), chromedp.WaitVisible(`#f2-errs`), waitText(`#f2-errs`, "Villkoret: värdet måste vara ett av alternativen"))
+	axe("editor with errors")
+	if set, ok := c.storedForms(); ok {
+		t.Fatalf("a bad form was published: %+v", set)
+	}
+	run(t, tab, "correct and publish", chromedp.SetValue(`#f2-showEquals`, "morning"), chromedp.Click(`#publish`),
+		chromedp.WaitVisible(`.flash`), waitText(`.flash`, "Formuläret är publicerat."))
+	axe("list after publishing")
+	set, _ := c.storedForms()
+	f := formByID(t, set, "contact-me")
+	if len(f.Fields) != 3 || f.Fields[2].Name != "urgent" || f.Fields[2].ShowIf == nil || f.Fields[2].ShowIf.Equals != "morning" || f.Version != 2 {
+		t.Fatalf("published: %+v", f)
+	}
+	if v := tab.CSPViolations(); len(v) > 0 {
+		t.Errorf("CSP violations: %v", v)
 	}
 }
