@@ -290,6 +290,12 @@ type importRow struct {
 // change; nothing is published until the administrator confirms.
 func (s *Server) formsImport(w http.ResponseWriter, r *http.Request) {
 	l := langOf(r)
+	// A new file replaces any file still waiting, refused or not: a
+	// confirmation never publishes an older file than the one shown.
+	if err := s.cfg.Settings.Put(r.Context(), formImportKey, nil); err != nil {
+		s.caseError(w, r, err)
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxImportBytes+64<<10)
 	file, _, err := r.FormFile("file")
 	if err != nil {

@@ -355,6 +355,15 @@ func TestFormImport(t *testing.T) {
 	if r, _ := admin.form("/admin/forms/import/apply", nil); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("apply: %d", r.StatusCode)
 	}
+	// A refused file after a good one drops the good one too: a
+	// confirmation publishes only the file last shown.
+	admin.upload(b)
+	if r, _ := admin.upload([]byte(unknownKind)); r.StatusCode != http.StatusBadRequest {
+		t.Fatalf("bad file after a good one: %d", r.StatusCode)
+	}
+	if r, _ := admin.form("/admin/forms/import/apply", nil); r.StatusCode != http.StatusConflict {
+		t.Fatalf("apply after a refused file: %d, want 409", r.StatusCode)
+	}
 	stored, _ = c.storedForms()
 	if len(stored.Forms) != 10 || stored.Forms[0].Title.SV != "Boka besök" || stored.Forms[0].Version != 2 || stored.Forms[1].Version != 1 {
 		t.Fatalf("stored after import: %+v", stored.Forms[:2])
