@@ -81,8 +81,13 @@ func Start(t *testing.T, addr string, noTLS bool) *MailServer {
 	return m
 }
 
-// Close stops the server.
-func (m *MailServer) Close() { m.srv.Close() }
+// Close stops the server. It closes the listener itself too: the server
+// closes only the listeners its Serve has taken up, which a Close soon
+// after Start may precede.
+func (m *MailServer) Close() {
+	m.ln.Close()
+	m.srv.Close()
+}
 
 func (m *MailServer) listen(t *testing.T, addr string) {
 	t.Helper()
