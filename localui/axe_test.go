@@ -27,8 +27,8 @@ func TestAxeEveryPage(t *testing.T) {
 	b := uitest.NewBrowser(t)
 	pages := map[string][]string{
 		"":       {"/login"},
-		hsaDist:  {"/inbox", "/inbox?view=overdue", "/cases/" + string(cs.ID), "/settings"},
-		hsaClinA: {"/mine", "/cases/" + string(cs.ID)},
+		hsaDist:  {"/inbox", "/inbox?view=overdue", "/cases/" + string(cs.ID), "/settings", "/cases/new"},
+		hsaClinA: {"/mine", "/cases/" + string(cs.ID), "/cases/new"},
 		hsaAdmin: {"/admin/stats", "/admin/unit", "/admin/forms", "/admin/forms/symptom-registration"},
 		hsaAudit: {"/audit"},
 	}
