@@ -56,6 +56,9 @@ func TestNewMessageToPatient(t *testing.T) {
 		t.Fatalf("send: %d %q %.300s", r.StatusCode, loc, body)
 	}
 	r, body = clin.getBody(loc)
+	if r.StatusCode != http.StatusOK {
+		t.Fatalf("the new case page: %d", r.StatusCode)
+	}
 	for _, want := range []string{"Meddelandet är skickat och ärendet är startat.", canaryText, "Dina provsvar", "Väntar", "Startades av vårdenheten"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the new case page lacks %q", want)
