@@ -132,16 +132,9 @@ func (s *Service) Initiate(ctx context.Context, actor Actor, req InitiateRequest
 
 // initiatedCase builds the case req starts at now.
 func (s *Service) initiatedCase(actor Actor, req InitiateRequest, now time.Time) (*Case, error) {
-	id := req.ID
-	if id == "" {
-		var err error
-		if id, err = NewID(now, s.rand); err != nil {
-			return nil, fmt.Errorf("new case id: %w", err)
-		}
-	}
-	msgID, err := NewID(now, s.rand)
+	id, msgID, err := s.newIDs(req.ID, now)
 	if err != nil {
-		return nil, fmt.Errorf("new message id: %w", err)
+		return nil, err
 	}
 	status := Answered
 	if req.ReplyAllowed {

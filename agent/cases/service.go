@@ -213,21 +213,31 @@ func (s *Service) ReceiveBatch(ctx context.Context, subs []Submission) ([]*Case,
 	return out, nil
 }
 
+// newIDs returns the id of a new case — given, or a new one if "" — and
+// of its first message.
+func (s *Service) newIDs(given ID, now time.Time) (ID, ID, error) {
+	id := given
+	if id == "" {
+		var err error
+		if id, err = NewID(now, s.rand); err != nil {
+			return "", "", fmt.Errorf("new case id: %w", err)
+		}
+	}
+	msgID, err := NewID(now, s.rand)
+	if err != nil {
+		return "", "", fmt.Errorf("new message id: %w", err)
+	}
+	return id, msgID, nil
+}
+
 // newCase validates sub and builds the case it becomes at now.
 func (s *Service) newCase(sub Submission, now time.Time) (*Case, error) {
 	if err := validateSubmission(&sub, now); err != nil {
 		return nil, err
 	}
-	id := sub.ID
-	if id == "" {
-		var err error
-		if id, err = NewID(now, s.rand); err != nil {
-			return nil, fmt.Errorf("new case id: %w", err)
-		}
-	}
-	msgID, err := NewID(now, s.rand)
+	id, msgID, err := s.newIDs(sub.ID, now)
 	if err != nil {
-		return nil, fmt.Errorf("new message id: %w", err)
+		return nil, err
 	}
 	c := &Case{
 		ID: id, Unit: s.unit, Type: sub.Type, Patient: sub.Patient, Guardian: sub.Guardian,
