@@ -569,14 +569,21 @@ func suiteAuthorize(t *testing.T, e *env) {
 	wantErr(t, e.svc.Authorize(e.ctx, clinB, "not-an-id"), cases.ErrNotFound)
 }
 
-// suiteDueBy: DueBy lists open cases due before it, and no others.
-func suiteDueBy(t *testing.T, e *env) {
-	early := e.receive()
+// dueCases receives a case, a day later another and a third that is
+// answered at once, and returns the two still open, earliest due first.
+func (e *env) dueCases() (early, late *cases.Case) {
+	early = e.receive()
 	e.clock.Advance(24 * time.Hour)
-	late := e.receive()
+	late = e.receive()
 	done := e.receive()
 	e.do(dist, done.ID, cases.Command{Action: cases.Assign, Assignee: hsaClinA})
 	e.do(clinA, done.ID, cases.Command{Action: cases.SendAnswer, Text: "Svar."})
+	return early, late
+}
+
+// suiteDueBy: DueBy lists open cases due before it, and no others.
+func suiteDueBy(t *testing.T, e *env) {
+	early, late := e.dueCases()
 	got := need(e.svc.List(e.ctx, dist, cases.Filter{DueBy: early.DueAt.Add(time.Minute)}))(t)
 	if len(got) != 1 || got[0].ID != early.ID {
 		t.Fatalf("due by the first case's due date: %d cases, want only the first", len(got))
@@ -591,12 +598,7 @@ func suiteDueBy(t *testing.T, e *env) {
 // a write (so without an access-log entry); answered ones are not among
 // them.
 func suiteOverdueIDs(t *testing.T, e *env) {
-	early := e.receive()
-	e.clock.Advance(24 * time.Hour)
-	late := e.receive()
-	done := e.receive()
-	e.do(dist, done.ID, cases.Command{Action: cases.Assign, Assignee: hsaClinA})
-	e.do(clinA, done.ID, cases.Command{Action: cases.SendAnswer, Text: "Svar."})
+	early, late := e.dueCases()
 	if got := need(e.svc.OverdueIDs(e.ctx))(t); len(got) != 0 {
 		t.Fatalf("overdue at once: %v", got)
 	}
