@@ -224,30 +224,45 @@ func (db *DB) RotateKey(ctx context.Context) (TermInfo, error) {
 	if err := ctx.Err(); err != nil {
 		return TermInfo{}, err
 	}
+	kr, _, err := db.changeKeyring(func(_ *bolt.Tx, kr *keyringRecord) (bool, error) {
+		return true, kr.addTerm(db.kek, db.rand, db.clock.Now())
+	})
+	if err != nil {
+		return TermInfo{}, fmt.Errorf("rotate key: %w", err)
+	}
+	info := kr.info()
+	db.log.Info("key rotated", "term", kr.Active)
+	return info[len(info)-1], nil
+}
+
+// changeKeyring runs change on the stored key ring in one write
+// transaction. When change reports that it changed the ring, the ring is
+// saved and, once that is committed, the store's sealer is rebuilt from
+// it: only a durable term may seal values, and a retired one must stop
+// opening them.
+func (db *DB) changeKeyring(change func(btx *bolt.Tx, kr *keyringRecord) (bool, error)) (*keyringRecord, bool, error) {
 	var kr *keyringRecord
+	var changed bool
 	err := db.bolt.Update(func(btx *bolt.Tx) error {
 		meta := btx.Bucket([]byte(bucketMeta))
 		var err error
 		if kr, err = loadKeyring(meta); err != nil {
 			return err
 		}
-		if err := kr.addTerm(db.kek, db.rand, db.clock.Now()); err != nil {
+		if changed, err = change(btx, kr); err != nil || !changed {
 			return err
 		}
 		return saveKeyring(meta, kr)
 	})
-	if err != nil {
-		return TermInfo{}, fmt.Errorf("rotate key: %w", err)
+	if err != nil || !changed {
+		return kr, false, err
 	}
-	// Only now that the new term is durable may values be sealed under it.
 	s, err := kr.unlock(db.kek, db.rand)
 	if err != nil {
-		return TermInfo{}, fmt.Errorf("rotate key: %w", err)
+		return kr, true, err
 	}
 	db.sealer.Store(s)
-	info := kr.info()
-	db.log.Info("key rotated", "term", kr.Active)
-	return info[len(info)-1], nil
+	return kr, true, nil
 }
 
 // Keyring lists the key ring's terms, oldest first.

@@ -158,21 +158,16 @@ var ErrTermInUse = errors.New("values are still sealed under the key term")
 // file's free pages until Compact.
 func (db *DB) RetireTerms(ctx context.Context) ([]uint32, error) {
 	var retired, inUse []uint32
-	var kr *keyringRecord
-	err := db.bolt.Update(func(btx *bolt.Tx) error {
-		meta := btx.Bucket([]byte(bucketMeta))
-		var err error
-		if kr, err = loadKeyring(meta); err != nil {
-			return err
-		}
+	_, _, err := db.changeKeyring(func(btx *bolt.Tx, kr *keyringRecord) (bool, error) {
+		retired, inUse = nil, nil
 		use := map[uint32]bool{}
-		err = eachSealed(btx, func(_ string, _, v []byte) (bool, error) {
+		err := eachSealed(btx, func(_ string, _, v []byte) (bool, error) {
 			term, _ := termOf(v)
 			use[term] = true
 			return ctx.Err() == nil, ctx.Err()
 		})
 		if err != nil {
-			return err
+			return false, err
 		}
 		now := db.clock.Now()
 		for i := range kr.Terms {
@@ -187,20 +182,12 @@ func (db *DB) RetireTerms(ctx context.Context) ([]uint32, error) {
 			t.Wrapped, t.Retired = nil, now
 			retired = append(retired, t.Term)
 		}
-		if len(retired) == 0 {
-			return nil
-		}
-		return saveKeyring(meta, kr)
+		return len(retired) > 0, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("retire key terms: %w", err)
 	}
 	if len(retired) > 0 {
-		s, err := kr.unlock(db.kek, db.rand)
-		if err != nil {
-			return retired, fmt.Errorf("retire key terms: %w", err)
-		}
-		db.sealer.Store(s)
 		db.log.Info("key terms retired", "terms", retired)
 	}
 	if len(inUse) > 0 {
