@@ -31,17 +31,30 @@ var (
 	sealedMetaKeys = [][]byte{keyAuditHead, keyAuditCheckpoint}
 )
 
-// eachSealed calls fn for every sealed value in the store, bucket by
-// bucket, until fn returns false or an error.
-func eachSealed(btx *bolt.Tx, fn func(bucket string, key, value []byte) (bool, error)) error {
-	for _, name := range sealedBuckets {
+// sealedPos is a place in the walk of eachSealed: a bucket (its index in
+// sealedBuckets; len(sealedBuckets) for the meta keys) and a key in it.
+type sealedPos struct {
+	bucket int
+	key    []byte
+}
+
+// eachSealed calls fn for every sealed value in the store from from on
+// (the zero sealedPos: from the start), bucket by bucket, with its place,
+// until fn returns false or an error.
+func eachSealed(btx *bolt.Tx, from sealedPos, fn func(at sealedPos, bucket string, key, value []byte) (bool, error)) error {
+	for i := from.bucket; i < len(sealedBuckets); i++ {
+		name := sealedBuckets[i]
 		b := btx.Bucket([]byte(name))
 		if b == nil {
 			continue
 		}
 		c := b.Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			if more, err := fn(name, k, v); err != nil || !more {
+		k, v := c.First()
+		if i == from.bucket && from.key != nil {
+			k, v = c.Seek(from.key)
+		}
+		for ; k != nil; k, v = c.Next() {
+			if more, err := fn(sealedPos{i, k}, name, k, v); err != nil || !more {
 				return err
 			}
 		}
@@ -49,7 +62,7 @@ func eachSealed(btx *bolt.Tx, fn func(bucket string, key, value []byte) (bool, e
 	meta := btx.Bucket([]byte(bucketMeta))
 	for _, k := range sealedMetaKeys {
 		if v := meta.Get(k); v != nil {
-			if more, err := fn(bucketMeta, k, v); err != nil || !more {
+			if more, err := fn(sealedPos{len(sealedBuckets), k}, bucketMeta, k, v); err != nil || !more {
 				return err
 			}
 		}
@@ -61,7 +74,7 @@ func eachSealed(btx *bolt.Tx, fn func(bucket string, key, value []byte) (bool, e
 func (db *DB) TermUse(ctx context.Context) (map[uint32]int, error) {
 	use := map[uint32]int{}
 	err := db.bolt.View(func(btx *bolt.Tx) error {
-		return eachSealed(btx, func(bucket string, k, v []byte) (bool, error) {
+		return eachSealed(btx, sealedPos{}, func(_ sealedPos, bucket string, k, v []byte) (bool, error) {
 			term, ok := termOf(v)
 			if !ok {
 				return false, fmt.Errorf("%s: a value has no key term: %w", bucket, ErrTampered)
@@ -79,9 +92,10 @@ func (db *DB) TermUse(ctx context.Context) (map[uint32]int, error) {
 // Reseal seals again, under the active term, every value sealed under an
 // older one, batch values per transaction (1000 if batch ≤ 0), and calls
 // progress after each transaction with the values done and the total it
-// found to do. It can be stopped at any point and run again: values
-// already under the active term are skipped. It returns how many values
-// it resealed.
+// found to do. Each transaction goes on where the last stopped, so the
+// store is walked once. It can be stopped at any point and run again:
+// values already under the active term are skipped. It returns how many
+// values it resealed.
 func (db *DB) Reseal(ctx context.Context, batch int, progress func(done, total int)) (int, error) {
 	if batch <= 0 {
 		batch = 1000
@@ -102,14 +116,17 @@ func (db *DB) Reseal(ctx context.Context, batch int, progress func(done, total i
 		key, val []byte
 	}
 	done := 0
+	var from sealedPos // each batch goes on where the last stopped
 	for done < total {
 		n := 0
 		err := db.bolt.Update(func(btx *bolt.Tx) error {
 			s := db.sealer.Load()
 			var todo []item
-			err := eachSealed(btx, func(bucket string, k, v []byte) (bool, error) {
+			next := from
+			err := eachSealed(btx, from, func(at sealedPos, bucket string, k, v []byte) (bool, error) {
 				if term, _ := termOf(v); term != s.active {
 					todo = append(todo, item{bucket, slices.Clone(k), v})
+					next = sealedPos{at.bucket, slices.Clone(k)}
 				}
 				return len(todo) < batch && ctx.Err() == nil, ctx.Err()
 			})
@@ -129,7 +146,7 @@ func (db *DB) Reseal(ctx context.Context, batch int, progress func(done, total i
 					return err
 				}
 			}
-			n = len(todo)
+			n, from = len(todo), next
 			return nil
 		})
 		if err != nil {
@@ -161,7 +178,7 @@ func (db *DB) RetireTerms(ctx context.Context) ([]uint32, error) {
 	_, _, err := db.changeKeyring(func(btx *bolt.Tx, kr *keyringRecord) (bool, error) {
 		retired, inUse = nil, nil
 		use := map[uint32]bool{}
-		err := eachSealed(btx, func(_ string, _, v []byte) (bool, error) {
+		err := eachSealed(btx, sealedPos{}, func(_ sealedPos, _ string, _, v []byte) (bool, error) {
 			term, _ := termOf(v)
 			use[term] = true
 			return ctx.Err() == nil, ctx.Err()
