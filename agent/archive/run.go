@@ -164,7 +164,7 @@ func (a *Archiver) Run(ctx context.Context, progress Progress) (Report, error) {
 // journal entry removed. It returns the cases purged and the file's size.
 func (a *Archiver) finish(ctx context.Context, j journal) (int, int64, error) {
 	path := filepath.Join(a.cfg.Dir, j.Name+".tar")
-	m, size, err := a.verifyFile(path)
+	m, sum, size, err := a.verifyFile(path)
 	switch {
 	case err == nil && !slices.Equal(m.Cases, sortedCopy(j.Cases)):
 		return 0, 0, fmt.Errorf("archive: %s holds other cases than its journal says; nothing purged — check the archive folder", path)
@@ -175,15 +175,11 @@ func (a *Archiver) finish(ctx context.Context, j journal) (int, int64, error) {
 		if err := a.at("written"); err != nil {
 			return 0, 0, err
 		}
-		if m, size, err = a.verifyFile(path); err != nil {
+		if m, sum, size, err = a.verifyFile(path); err != nil {
 			return 0, 0, fmt.Errorf("archive: %s does not verify after writing: %w; nothing purged", path, err)
 		}
 	case err != nil:
 		return 0, 0, fmt.Errorf("archive: %s: %w; nothing purged", path, err)
-	}
-	sum, err := fileSHA256(path)
-	if err != nil {
-		return 0, 0, err
 	}
 	j.SHA256 = sum
 	if err := a.saveJournal(ctx, j); err != nil {
@@ -257,19 +253,22 @@ func (a *Archiver) write(ctx context.Context, path string, j journal) error {
 	return nil
 }
 
-func (a *Archiver) verifyFile(path string) (*Manifest, int64, error) {
+// verifyFile reads and verifies the package at path, made by this unit's
+// key, and returns its manifest, the file's SHA-256 and its size.
+func (a *Archiver) verifyFile(path string) (*Manifest, string, int64, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, 0, err
+		return nil, "", 0, err
 	}
 	m, err := Verify(bytes.NewReader(b), nil)
 	if err != nil {
-		return nil, 0, err
+		return nil, "", 0, err
 	}
 	if m.Unit != a.cfg.Unit || !a.cfg.Signer.Cert.Equal(m.Signer) {
-		return nil, 0, fmt.Errorf("%w: made by another unit or key", ErrInvalid)
+		return nil, "", 0, fmt.Errorf("%w: made by another unit or key", ErrInvalid)
 	}
-	return m, int64(len(b)), nil
+	sum := sha256.Sum256(b)
+	return m, hex.EncodeToString(sum[:]), int64(len(b)), nil
 }
 
 // caseNow reads a case without an access-log entry (the archive is the
@@ -358,15 +357,6 @@ func (a *Archiver) retire(ctx context.Context) ([]uint32, error) {
 		return nil, err
 	}
 	return a.cfg.DB.RetireTerms(ctx)
-}
-
-func fileSHA256(path string) (string, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", err
-	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:]), nil
 }
 
 func sortedCopy(s []string) []string {
