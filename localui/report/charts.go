@@ -59,35 +59,26 @@ func (t *texts) emptyFor(s cases.Stats, what string) string {
 }
 
 func byTypeDoc(s cases.Stats, t *texts) svgDoc {
-	c := barChart{
-		id: ChartByType, title: t.byType, axis: t.cases,
-		series: []series{{name: t.cases, fill: colorBlue}},
-		format: count, barH: 20, gap: 6,
-	}
-	sum := 0
-	for _, ty := range ordered(cases.Types, maps.Keys(s.ByType)) {
-		n := s.ByType[ty]
-		sum += n
-		c.groups = append(c.groups, group{label: TypeName(ty, t.lang), values: []float64{float64(n)}})
-	}
-	if sum == 0 {
-		return emptyDoc(c.id, c.title, t.empty)
-	}
-	c.lead = t.total + " " + itoa(sum)
-	return c.doc()
+	return countsDoc(ChartByType, t.byType, cases.Types, s.ByType, TypeName, t)
 }
 
 func byStatusDoc(s cases.Stats, t *texts) svgDoc {
+	return countsDoc(ChartByStatus, t.byStatus, Statuses, s.ByStatus, StatusName, t)
+}
+
+// countsDoc is a bar chart of counts by key, in the order of known and
+// then any other keys, with the total above it.
+func countsDoc[K ~string](id, title string, known []K, counts map[K]int, name func(K, string) string, t *texts) svgDoc {
 	c := barChart{
-		id: ChartByStatus, title: t.byStatus, axis: t.cases,
+		id: id, title: title, axis: t.cases,
 		series: []series{{name: t.cases, fill: colorBlue}},
 		format: count, barH: 20, gap: 6,
 	}
 	sum := 0
-	for _, st := range ordered(Statuses, maps.Keys(s.ByStatus)) {
-		n := s.ByStatus[st]
+	for _, k := range ordered(known, maps.Keys(counts)) {
+		n := counts[k]
 		sum += n
-		c.groups = append(c.groups, group{label: StatusName(st, t.lang), values: []float64{float64(n)}})
+		c.groups = append(c.groups, group{label: name(k, t.lang), values: []float64{float64(n)}})
 	}
 	if sum == 0 {
 		return emptyDoc(c.id, c.title, t.empty)
