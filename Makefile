@@ -11,7 +11,7 @@ CRASH_ROUNDS ?= 1000
 DEMO_ARGS   ?=
 TESTFLAGS   ?= -count=1 -timeout 15m
 
-.PHONY: all deps build demo test check bench fuzz soak screenshots
+.PHONY: all deps build demo test check bench fuzz soak screenshots package package-linux package-windows package-test
 
 all: build
 
@@ -74,3 +74,22 @@ soak: deps
 	CLINICGW_CRASH_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestCrash -timeout 60m ./agent/store/
 	CLINICGW_UPLINK_KILL_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestGatewayKilled -timeout 60m ./sync/uplink/
 	CLINICGW_CENTRAL_KILL_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestCentralKilled -timeout 60m ./sync/uplink/
+
+# Release artifacts in PKGOUT: the Linux binary in a .deb (lintian-clean)
+# and an .rpm, the Windows exe and MSI (Authenticode-signed with a throwaway
+# test certificate unless SIGN_CERT and SIGN_KEY name a real one), and
+# SHA256SUMS of them all.
+PKGOUT ?= /tmp/clinicgw-packages
+package: package-linux package-windows
+	cd $(PKGOUT) && sha256sum $$(ls | grep -v '^SHA256SUMS$$') > SHA256SUMS && cat SHA256SUMS
+
+package-linux: deps
+	packaging/linux/build.sh $(PKGOUT) $(VERSION)
+
+package-windows: deps
+	packaging/windows/build.sh $(PKGOUT) $(VERSION)
+
+# Installs the .deb in a debootstrap chroot: install, upgrade keeps an
+# edited config, purge removes everything.
+package-test: package-linux
+	packaging/linux/install-test.sh $(PKGOUT)
