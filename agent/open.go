@@ -7,13 +7,14 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"sync"
 
 	"clinicgw/agent/store"
 )
 
 // OpenExistingStore opens the encrypted store that cfg names, with the key
 // file or token it names; closeAll closes the store, then releases the
-// token. The store must exist already: the commands that inspect or
+// token; calling it again does nothing. The store must exist already: the commands that inspect or
 // change a store (keys, audit, stats) never create one by accident.
 func OpenExistingStore(ctx context.Context, cfg *Config, log *slog.Logger) (db *store.DB, closeAll func() error, err error) {
 	if _, err := os.Stat(cfg.StorePath()); errors.Is(err, fs.ErrNotExist) {
@@ -28,5 +29,6 @@ func OpenExistingStore(ctx context.Context, cfg *Config, log *slog.Logger) (db *
 		release()
 		return nil, nil, err
 	}
-	return db, func() error { return errors.Join(db.Close(), release()) }, nil
+	closeAll = sync.OnceValue(func() error { return errors.Join(db.Close(), release()) })
+	return db, closeAll, nil
 }

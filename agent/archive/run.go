@@ -8,10 +8,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -53,8 +55,10 @@ type Config struct {
 type Archiver struct {
 	cfg Config
 	log *slog.Logger
-	// fault, in tests, fails a run at a named step ("written", "verified",
-	// "purged") as a crash there would stop it.
+	// fault, in tests, fails a run at a named step ("writing": half the
+	// package in its temporary file; "written", "verified", "purged";
+	// "retiring": between the key rotation and the reseal) as a crash there
+	// would stop it.
 	fault func(step string) error
 }
 
@@ -151,10 +155,8 @@ func (a *Archiver) Run(ctx context.Context, progress Progress) (Report, error) {
 			progress(done, total)
 		}
 	}
-	if rep.Cases > 0 && a.cfg.Retire {
-		if rep.RetiredTerms, err = a.retire(ctx); err != nil {
-			return rep, err
-		}
+	if rep.RetiredTerms, err = a.retire(ctx); err != nil {
+		return rep, err
 	}
 	return rep, nil
 }
@@ -197,6 +199,9 @@ func (a *Archiver) finish(ctx context.Context, j journal) (int, int64, error) {
 		if _, err := a.caseNow(ctx, cases.ID(id)); err == nil {
 			ids = append(ids, cases.ID(id))
 		}
+	}
+	if err := a.markRetire(ctx); err != nil {
+		return 0, 0, err
 	}
 	err = a.cfg.DB.PurgeCases(ctx, ids, func(c *cases.Case) error {
 		if !in[string(c.ID)] {
@@ -247,7 +252,19 @@ func (a *Archiver) write(ctx context.Context, path string, j journal) error {
 		return fmt.Errorf("archive: build %s: %w", j.Name, err)
 	}
 	// atomicfile: a temporary file beside it, synced, renamed, folder synced.
-	if err := atomicfile.Write(path, b, 0o640); err != nil {
+	// The fault point "writing" is half way through the temporary file.
+	err = atomicfile.WriteFrom(path, 0o640, func(w io.Writer) error {
+		half := len(b) / 2
+		if _, err := w.Write(b[:half]); err != nil {
+			return err
+		}
+		if err := a.at("writing"); err != nil {
+			return err
+		}
+		_, err := w.Write(b[half:])
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("archive: %w", err)
 	}
 	return nil
@@ -346,17 +363,57 @@ func (a *Archiver) removeTemps() {
 	}
 }
 
-// retire rotates the key ring, reseals everything under the new term and
-// retires the older terms: the purged cases' ciphertext in free pages
-// never opens again.
+// retireKey marks, in the store's sealed settings, that purged cases'
+// key term is still to be retired: "0" before the key ring was rotated for
+// it, then the term resealed to. It is set before the first purge and
+// removed once the older terms are retired, so a run killed anywhere in
+// between retires them the next time.
+const retireKey = "archive/retire"
+
+// markRetire notes, before a purge, that the key term sealing the purged
+// cases must be retired (with Retire; a mark already there stays).
+func (a *Archiver) markRetire(ctx context.Context) error {
+	if !a.cfg.Retire {
+		return nil
+	}
+	_, err := a.cfg.DB.Setting(ctx, retireKey)
+	if errors.Is(err, store.ErrNoSetting) {
+		err = a.cfg.DB.PutSetting(ctx, retireKey, []byte("0"))
+	}
+	return err
+}
+
+// retire, when marked, rotates the key ring, reseals everything under the
+// new term and retires the older terms: the purged cases' ciphertext in
+// free pages never opens again. Each step can be killed and done again.
 func (a *Archiver) retire(ctx context.Context) ([]uint32, error) {
-	if _, err := a.cfg.DB.RotateKey(ctx); err != nil {
+	mark, err := a.cfg.DB.Setting(ctx, retireKey)
+	if errors.Is(err, store.ErrNoSetting) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if string(mark) == "0" {
+		t, err := a.cfg.DB.RotateKey(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if err := a.cfg.DB.PutSetting(ctx, retireKey, []byte(strconv.FormatUint(uint64(t.Term), 10))); err != nil {
+			return nil, err
+		}
+	}
+	if err := a.at("retiring"); err != nil {
 		return nil, err
 	}
 	if _, err := a.cfg.DB.Reseal(ctx, 1000, nil); err != nil {
 		return nil, err
 	}
-	return a.cfg.DB.RetireTerms(ctx)
+	retired, err := a.cfg.DB.RetireTerms(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return retired, a.cfg.DB.DeleteSetting(ctx, retireKey)
 }
 
 func sortedCopy(s []string) []string {

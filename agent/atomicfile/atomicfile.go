@@ -2,13 +2,25 @@ package atomicfile
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 )
 
 // Write replaces path with data, with the given mode. On any failure the
 // temporary file is removed and path is left as it was.
-func Write(path string, data []byte, mode os.FileMode) (err error) {
+func Write(path string, data []byte, mode os.FileMode) error {
+	return WriteFrom(path, mode, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// WriteFrom replaces path with what fill writes, with the given mode: into
+// a temporary file beside it, synced, renamed over path, the folder synced.
+// On any failure, fill's included, the temporary file is removed and path
+// is left as it was.
+func WriteFrom(path string, mode os.FileMode, fill func(io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
@@ -23,7 +35,7 @@ func Write(path string, data []byte, mode os.FileMode) (err error) {
 	if err = f.Chmod(mode); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if _, err = f.Write(data); err != nil {
+	if err = fill(f); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err = f.Sync(); err != nil {

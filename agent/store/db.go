@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -45,6 +46,11 @@ var (
 	keySchema    = []byte("schema")
 	keyUnit      = []byte("unit")
 	keyAuditHead = []byte("audit-head")
+	// keyCompact, in the meta bucket, says that key terms were retired
+	// while the store was open: their old wrapped copies (and the values
+	// they sealed) may linger in free pages until the file is compacted,
+	// which the next Open does.
+	keyCompact = []byte("compact-pending")
 )
 
 // Clock tells the time.
@@ -104,8 +110,25 @@ func Open(ctx context.Context, path string, kek KEK, opts Options) (*DB, error) 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	bdb, err := openBolt(path, opts.LockTimeout)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{bolt: bdb, unit: opts.Unit, kek: kek, rand: opts.Rand, clock: opts.Clock, log: opts.Logger}
+	if err := db.init(); err != nil {
+		bdb.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	if err := db.compactIfPending(ctx, opts.LockTimeout); err != nil {
+		db.bolt.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	return db, nil
+}
+
+func openBolt(path string, lockTimeout time.Duration) (*bolt.DB, error) {
 	bdb, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:      opts.LockTimeout,
+		Timeout:      lockTimeout,
 		FreelistType: bolt.FreelistMapType,
 		// The freelist is rebuilt by scanning on open instead of being
 		// written at every commit. Data and meta pages are still synced at
@@ -119,12 +142,42 @@ func Open(ctx context.Context, path string, kek KEK, opts Options) (*DB, error) 
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	db := &DB{bolt: bdb, unit: opts.Unit, kek: kek, rand: opts.Rand, clock: opts.Clock, log: opts.Logger}
-	if err := db.init(); err != nil {
-		bdb.Close()
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+	return bdb, nil
+}
+
+// compactIfPending compacts the file when key terms were retired while it
+// was last open (keyCompact): the retired keys' old wrapped copies and
+// the values they sealed leave the free pages. A running service retires
+// terms after an archive run; its next start compacts.
+func (db *DB) compactIfPending(ctx context.Context, lockTimeout time.Duration) error {
+	var pending bool
+	db.bolt.View(func(btx *bolt.Tx) error {
+		pending = btx.Bucket([]byte(bucketMeta)).Get(keyCompact) != nil
+		return nil
+	})
+	if !pending {
+		return nil
 	}
-	return db, nil
+	path := db.bolt.Path()
+	before := fileSize(path)
+	if err := compactFile(ctx, db.bolt, path); err != nil {
+		return err
+	}
+	bdb, err := openBolt(path, lockTimeout)
+	if err != nil {
+		return err
+	}
+	db.bolt = bdb
+	db.log.Info("store compacted: retired keys and removed values left its free pages", "bytesBefore", before, "bytesAfter", fileSize(path))
+	return nil
+}
+
+func fileSize(path string) int64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
 }
 
 // init creates a new store's buckets and key ring, or checks an existing

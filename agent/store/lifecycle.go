@@ -172,7 +172,8 @@ var ErrTermInUse = errors.New("values are still sealed under the key term")
 // active one that no value uses any more, and returns the terms retired.
 // A term still in use is left as it is and named in an ErrTermInUse
 // error, after the others were retired. The old wrapped keys stay in the
-// file's free pages until Compact.
+// file's free pages until Compact, or the next Open, which compacts a file
+// whose terms were retired while it was open.
 func (db *DB) RetireTerms(ctx context.Context) ([]uint32, error) {
 	var retired, inUse []uint32
 	_, _, err := db.changeKeyring(func(btx *bolt.Tx, kr *keyringRecord) (bool, error) {
@@ -199,7 +200,11 @@ func (db *DB) RetireTerms(ctx context.Context) ([]uint32, error) {
 			t.Wrapped, t.Retired = nil, now
 			retired = append(retired, t.Term)
 		}
-		return len(retired) > 0, nil
+		if len(retired) == 0 {
+			return false, nil
+		}
+		// The old wrapped keys linger in free pages: the next Open compacts.
+		return true, btx.Bucket([]byte(bucketMeta)).Put(keyCompact, []byte{1})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("retire key terms: %w", err)
@@ -271,6 +276,14 @@ func Compact(ctx context.Context, path string) error {
 	if err != nil {
 		return fmt.Errorf("compact %s: %w (is the service still running?)", path, err)
 	}
+	return compactFile(ctx, src, path)
+}
+
+// compactFile copies src, the open file at path, into a new file beside
+// it without free pages and with no compaction pending, syncs it, closes
+// src and renames the copy over path. On an error src is closed and path
+// is left as it was.
+func compactFile(ctx context.Context, src *bolt.DB, path string) error {
 	defer src.Close()
 	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".compact")
 	os.Remove(tmp)
@@ -278,22 +291,27 @@ func Compact(ctx context.Context, path string) error {
 	if err != nil {
 		return fmt.Errorf("compact %s: %w", path, err)
 	}
-	if err := bolt.Compact(dst, src, 64<<20); err != nil {
-		dst.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("compact %s: %w", path, err)
+	err = bolt.Compact(dst, src, 64<<20)
+	if err == nil {
+		err = dst.Update(func(btx *bolt.Tx) error {
+			if meta := btx.Bucket([]byte(bucketMeta)); meta != nil {
+				return meta.Delete(keyCompact)
+			}
+			return nil
+		})
 	}
-	err = dst.Sync()
+	if err == nil {
+		err = dst.Sync()
+	}
 	if cerr := dst.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil {
+		err = ctx.Err()
 	}
 	if err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("compact %s: %w", path, err)
-	}
-	if err := ctx.Err(); err != nil {
-		os.Remove(tmp)
-		return err
 	}
 	src.Close()
 	if err := os.Rename(tmp, path); err != nil {

@@ -18,10 +18,41 @@ import (
 
 // TestPurgeResealRetireCompact walks a case's end (DP3): a purge is all
 // or nothing and waits for the outbox; after rotation, reseal, retirement
-// of the old term and compaction, the purged cases' ciphertext and the old
+// of the old term and compaction (by Compact, with the store closed, or by
+// the next Open after terms were retired while it was open), the purged
+// cases' ciphertext and the old
 // term's wrapped key are gone from the file, while every remaining case
 // and the access log read as before.
 func TestPurgeResealRetireCompact(t *testing.T) {
+	t.Run("Compact", func(t *testing.T) {
+		purgeResealRetire(t, func(t *testing.T, _, path string) {
+			if err := Compact(ctx, path); err != nil {
+				t.Fatal(err)
+			}
+		})
+	})
+	// The service retires terms while the store is open (after an archive
+	// run): the next Open compacts.
+	t.Run("next Open", func(t *testing.T) {
+		purgeResealRetire(t, func(t *testing.T, dir, path string) {
+			before := fileSize(path)
+			openAt(t, dir).Close()
+			if after := fileSize(path); after >= before {
+				t.Errorf("open did not compact: %d → %d bytes", before, after)
+			}
+			db := openAt(t, dir)
+			db.bolt.View(func(btx *bolt.Tx) error {
+				if btx.Bucket([]byte(bucketMeta)).Get(keyCompact) != nil {
+					t.Error("compaction still pending after it ran")
+				}
+				return nil
+			})
+			db.Close()
+		})
+	})
+}
+
+func purgeResealRetire(t *testing.T, compact func(t *testing.T, dir, path string)) {
 	db, dir := testStore(t)
 	var all []*cases.Case
 	for i := range 400 {
@@ -169,9 +200,7 @@ func TestPurgeResealRetireCompact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := Compact(ctx, path); err != nil {
-		t.Fatal(err)
-	}
+	compact(t, dir, path)
 	after, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 
 	"clinicgw/agent"
 	"clinicgw/agent/archive"
+	"clinicgw/agent/store"
 	"clinicgw/sync/tlsconf"
 )
 
@@ -39,6 +40,18 @@ func archiveRunFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 		secs := time.Since(start).Seconds()
 		fmt.Fprintf(e.stdout, "%d packages, %d cases, %.1f MB in %.1f s (%.0f cases/s, %.1f MB/s); key terms retired: %v\n",
 			rep.Packages, rep.Cases, float64(rep.Bytes)/1e6, secs, float64(rep.Cases)/secs, float64(rep.Bytes)/1e6/secs, rep.RetiredTerms)
+		if len(rep.RetiredTerms) == 0 {
+			return nil
+		}
+		// The retired keys' old copies and the purged cases' ciphertext
+		// leave the file's free pages now, not at the service's next start.
+		if err := closeAll(); err != nil {
+			return err
+		}
+		if err := store.Compact(ctx, cfg.StorePath()); err != nil {
+			return err
+		}
+		fmt.Fprintln(e.stdout, "store compacted: nothing of the removed cases is left in it")
 		return nil
 	})
 }

@@ -199,7 +199,7 @@ func TestDemo(t *testing.T) {
 	}
 	code, stdout, stderr = clinicgw(t, "archive", "run", "--config", cfg)
 	m := regexp.MustCompile(`(\d+) packages, (\d+) cases, .* cases/s, .* MB/s\); key terms retired: \[\d+( \d+)*\]`).FindStringSubmatch(stdout)
-	if code != exitOK || m == nil || m[2] == "0" {
+	if code != exitOK || m == nil || m[2] == "0" || !strings.Contains(stdout, "store compacted") {
 		t.Fatalf("archive run: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
 	}
 	pkgs, _ := filepath.Glob(filepath.Join(dir, "arkiv", "*.tar"))
