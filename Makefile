@@ -67,13 +67,14 @@ fuzz: deps
 		done; \
 	done
 
-# The crash tests, CRASH_ROUNDS rounds each: the store's writer, the gateway
-# and the central store killed at random points and at the named fault
-# points must lose and duplicate nothing.
+# The crash tests, CRASH_ROUNDS rounds each: the store's writer, the gateway,
+# the central store and the archive export killed at random points and at
+# the named fault points must lose and duplicate nothing.
 soak: deps
 	CLINICGW_CRASH_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestCrash -timeout 60m ./agent/store/
 	CLINICGW_UPLINK_KILL_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestGatewayKilled -timeout 60m ./sync/uplink/
 	CLINICGW_CENTRAL_KILL_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestCentralKilled -timeout 60m ./sync/uplink/
+	CLINICGW_ARCHIVE_KILL_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestArchiveKilled -timeout 60m ./agent/archive/
 
 # Release artifacts in PKGOUT: the Linux binary in a .deb (lintian-clean)
 # and an .rpm, the Windows exe and MSI (Authenticode-signed with a throwaway

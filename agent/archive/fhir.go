@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -95,43 +96,80 @@ func auditAction(a string) string {
 	return "U"
 }
 
+// resource is a FHIR resource as JSON: set leaves out what is empty (FHIR
+// JSON has no nulls and no empty strings).
+type resource map[string]any
+
+func (r resource) set(key string, v any) resource {
+	switch v := v.(type) {
+	case string:
+		if v == "" {
+			return r
+		}
+	case *fhirReference:
+		if v == nil {
+			return r
+		}
+	}
+	r[key] = v
+	return r
+}
+
+// fhirUUID is a stable urn:uuid for a resource of a case: a name-based
+// UUID (version 8, RFC 9562) from the SHA-256 of the name, so the same
+// case renders the same bundle.
+func fhirUUID(name string) string {
+	h := sha256.Sum256([]byte("clinicgw:" + name))
+	h[6] = h[6]&0x0f | 0x80
+	h[8] = h[8]&0x3f | 0x80
+	return fmt.Sprintf("urn:uuid:%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+}
+
 // FHIR renders a case and its access-log records as a FHIR R4 Bundle of
-// type collection.
+// type collection: a Task for the case (its form's answers as a
+// QuestionnaireResponse among the Task's inputs), a Communication per
+// message, an AuditEvent per access-log record.
 func FHIR(c *cases.Case, records []audit.Record, now time.Time) ([]byte, error) {
 	id := string(c.ID)
 	b := fhirBundle{ResourceType: "Bundle", Type: "collection", Timestamp: fhirTime(now),
 		Identifier: fhirIdentifier{System: systemCase, Value: id}}
-	taskURL := "urn:uuid:task-" + id
-	owner := (*fhirReference)(nil)
-	if c.Assignee != "" {
-		owner = staff(c.Assignee)
-	}
-	task := map[string]any{
+	taskURL := fhirUUID("task/" + id)
+	qrURL := fhirUUID("form/" + id)
+	task := resource{
 		"resourceType": "Task", "identifier": []fhirIdentifier{{System: systemCase, Value: id}},
 		"status": taskStatus(c.Status), "intent": "order",
-		"code":         fhirConcept{Coding: []fhirCoding{{System: "urn:clinicgw:case-type", Code: string(c.Type)}}},
-		"for":          person(c.Patient),
-		"authoredOn":   fhirTime(c.ReceivedAt),
-		"lastModified": fhirTime(lastActivity(c)),
-		"requester":    person(c.Patient),
-		"owner":        owner,
-		"restriction":  map[string]any{"period": map[string]string{"end": fhirTime(c.DueAt)}},
+		"code": fhirConcept{Coding: []fhirCoding{{System: "urn:clinicgw:case-type", Code: string(c.Type)}}},
+		"for":  person(c.Patient),
 	}
+	task.set("authoredOn", fhirTime(c.ReceivedAt)).set("lastModified", fhirTime(lastActivity(c)))
+	requester := person(c.Patient)
 	if c.Guardian != nil {
-		task["requester"] = person(*c.Guardian)
+		requester = person(*c.Guardian)
+	}
+	task.set("requester", requester)
+	if c.Assignee != "" {
+		task.set("owner", staff(c.Assignee))
+	}
+	if !c.DueAt.IsZero() {
+		task.set("restriction", map[string]any{"period": map[string]string{"end": fhirTime(c.DueAt)}})
+	}
+	if len(c.Fields) > 0 {
+		task.set("input", []map[string]any{{"type": fhirConcept{Text: "form"}, "valueReference": fhirReference{Reference: qrURL}}})
 	}
 	b.Entry = append(b.Entry, fhirEntry{taskURL, task})
 	if len(c.Fields) > 0 {
-		var items []map[string]any
+		var items []resource
 		for _, f := range c.Fields {
-			items = append(items, map[string]any{"linkId": f.Name, "text": f.Label,
-				"answer": []map[string]string{{"valueString": f.Value}}})
+			item := resource{"linkId": f.Name}.set("text", f.Label)
+			if f.Value != "" {
+				item.set("answer", []map[string]string{{"valueString": f.Value}})
+			}
+			items = append(items, item)
 		}
-		b.Entry = append(b.Entry, fhirEntry{"urn:uuid:qr-" + id, map[string]any{
-			"resourceType": "QuestionnaireResponse", "status": "completed", "authored": fhirTime(c.ReceivedAt),
-			"questionnaire": "urn:clinicgw:form:" + string(c.Type), "subject": person(c.Patient),
-			"basedOn": []fhirReference{{Reference: taskURL}}, "item": items,
-		}})
+		b.Entry = append(b.Entry, fhirEntry{qrURL, resource{
+			"resourceType": "QuestionnaireResponse", "status": "completed",
+			"questionnaire": "urn:clinicgw:form:" + string(c.Type), "subject": person(c.Patient), "item": items,
+		}.set("authored", fhirTime(c.ReceivedAt))})
 	}
 	for i, m := range c.Messages {
 		var sender, recipient *fhirReference
@@ -144,13 +182,16 @@ func FHIR(c *cases.Case, records []audit.Record, now time.Time) ([]byte, error) 
 		if m.Signature != "" {
 			text += "\n\n" + m.Signature
 		}
-		b.Entry = append(b.Entry, fhirEntry{fmt.Sprintf("urn:uuid:msg-%s-%d", id, i), map[string]any{
+		msg := resource{
 			"resourceType": "Communication", "identifier": []fhirIdentifier{{System: "urn:clinicgw:message-id", Value: m.ID}},
 			"partOf": []fhirReference{{Reference: taskURL}}, "status": "completed",
 			"category": []fhirConcept{{Text: string(m.Kind)}}, "subject": person(c.Patient),
-			"sent": fhirTime(m.At), "sender": sender, "recipient": []*fhirReference{recipient},
-			"payload": []map[string]string{{"contentString": text}},
-		}})
+			"sender": sender, "recipient": []*fhirReference{recipient},
+		}
+		if text != "" {
+			msg.set("payload", []map[string]string{{"contentString": text}})
+		}
+		b.Entry = append(b.Entry, fhirEntry{fhirUUID(fmt.Sprintf("message/%s/%d", id, i)), msg.set("sent", fhirTime(m.At))})
 	}
 	for _, r := range records {
 		e := r.Entry
@@ -158,15 +199,15 @@ func FHIR(c *cases.Case, records []audit.Record, now time.Time) ([]byte, error) 
 		if e.Outcome != audit.Allowed {
 			outcome = "4"
 		}
-		b.Entry = append(b.Entry, fhirEntry{fmt.Sprintf("urn:uuid:audit-%d", r.Seq), map[string]any{
+		b.Entry = append(b.Entry, fhirEntry{fhirUUID(fmt.Sprintf("audit/%s/%d", id, r.Seq)), resource{
 			"resourceType": "AuditEvent",
 			"type":         fhirCoding{System: "http://terminology.hl7.org/CodeSystem/audit-event-type", Code: "rest"},
 			"subtype":      []fhirCoding{{System: "urn:clinicgw:action", Code: e.Action}},
-			"action":       auditAction(e.Action), "recorded": fhirTime(e.Time), "outcome": outcome,
+			"action":       auditAction(e.Action), "outcome": outcome,
 			"agent":  []map[string]any{{"who": staff(e.Actor), "requestor": true}},
 			"source": map[string]any{"observer": &fhirReference{Identifier: &fhirIdentifier{System: systemHSAID, Value: e.Unit}}},
 			"entity": []map[string]any{{"what": fhirReference{Reference: taskURL}}},
-		}})
+		}.set("recorded", fhirTime(e.Time))})
 	}
 	return json.MarshalIndent(b, "", " ")
 }

@@ -1,0 +1,214 @@
+package archive
+
+import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"clinicgw/agent/audit"
+	"clinicgw/agent/cases"
+)
+
+var update = flag.Bool("update", false, "write the golden files")
+
+// fhirCases are the renderings checked against the schema: an answered
+// and closed case with a form, a guardian and access-log records; a case
+// still waiting, with no assignee, no form, no due date and no records.
+func fhirCases() map[string]struct {
+	c       *cases.Case
+	records []audit.Record
+} {
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	child := cases.Person{PNR: cases.SyntheticPersonnummer(time.Date(2018, 5, 17, 0, 0, 0, 0, time.UTC), 981), Name: "Test Barnsson"}
+	parent := cases.Person{PNR: cases.SyntheticPersonnummer(time.Date(1985, 1, 2, 0, 0, 0, 0, time.UTC), 982), Name: "Test Föräldersson"}
+	closed := &cases.Case{ID: "01kjprzb00f4s5jf3tmfd16d59", Unit: unit, Type: cases.RenewPrescription, Status: cases.Closed,
+		Patient: child, Guardian: &parent, Assignee: hsaClin,
+		ReceivedAt: at, DueAt: at.Add(48 * time.Hour), AnsweredAt: at.Add(5 * time.Hour), ClosedAt: at.Add(6 * time.Hour),
+		Fields: []cases.Field{{Name: "lakemedel", Label: "Läkemedel", Value: "Testmedicin 10 mg"}},
+		Messages: []cases.Message{
+			{ID: "m1", Kind: cases.FromPatient, Author: "patient", Text: "Jag behöver förnya receptet.", At: at},
+			{ID: "m2", Kind: cases.Answer, Author: hsaClin, Text: "Receptet är förnyat.", Signature: "Doris Doktor\nLäkare", AuthorTitle: "Läkare", At: at.Add(5 * time.Hour)},
+		},
+		History: []cases.Event{{At: at, Actor: "system", Action: cases.Receive, To: cases.Received},
+			{At: at.Add(time.Hour), Actor: hsaDist, Action: cases.Assign, From: cases.Received, To: cases.Assigned, Assignee: hsaClin},
+			{At: at.Add(5 * time.Hour), Actor: hsaClin, Action: cases.SendAnswer, From: cases.Assigned, To: cases.Answered},
+			{At: at.Add(6 * time.Hour), Actor: hsaDist, Action: cases.Close, From: cases.Answered, To: cases.Closed}}}
+	var records []audit.Record
+	for i, e := range []audit.Entry{
+		{Time: at, Actor: "system", Unit: unit, Action: string(cases.Receive), CaseID: string(closed.ID), Patient: string(child.PNR), Outcome: audit.Allowed},
+		{Time: at.Add(2 * time.Hour), Actor: hsaClin, Unit: unit, Action: string(cases.Read), CaseID: string(closed.ID), Patient: string(child.PNR), Outcome: audit.Allowed},
+		{Time: at.Add(3 * time.Hour), Actor: "SE2321000016-X999", Unit: unit, Action: string(cases.Read), CaseID: string(closed.ID), Patient: string(child.PNR), Outcome: audit.Denied},
+	} {
+		records = append(records, audit.Record{Seq: uint64(41 + i), Entry: e})
+	}
+	waiting := &cases.Case{ID: "01kjq0000000000000000000aa", Unit: unit, Type: cases.ContactMe, Status: cases.Received,
+		Patient: cases.Person{PNR: parent.PNR, Name: parent.Name}, ReceivedAt: at,
+		Messages: []cases.Message{{ID: "m1", Kind: cases.FromPatient, Author: "patient", Text: "Ring mig.", At: at}}}
+	return map[string]struct {
+		c       *cases.Case
+		records []audit.Record
+	}{"fhir-closed.json": {closed, records}, "fhir-waiting.json": {waiting, nil}}
+}
+
+// TestFHIRValidAndGolden: each case's FHIR rendering equals its golden
+// file (-update writes them), has no null and no empty value, and
+// validates against the FHIR R4 JSON schema (testdata/fhir-r4.schema.json.gz: HL7's 4.0.1 schema as Medplum's
+// definitions package ships it, with its few added resources): only
+// elements the resources have, required ones present, codes and dates
+// of the right form.
+func TestFHIRValidAndGolden(t *testing.T) {
+	schema := loadFHIRSchema(t)
+	// The check can fail: what the first renderings had wrong is refused.
+	for _, bad := range []string{
+		`{"resourceType": "Task", "status": "completed", "intent": "order", "owner": null}`,
+		`{"resourceType": "Task", "status": "completed", "intent": "order", "authoredOn": ""}`,
+		`{"resourceType": "QuestionnaireResponse", "status": "completed", "item": [{"linkId": "q", "text": ""}]}`,
+		`{"resourceType": "Bundle", "type": "collection", "entry": [{"resource": {"resourceType": "Task", "status": "done", "intent": "order"}}]}`,
+	} {
+		doc, err := jsonschema.UnmarshalJSON(strings.NewReader(bad))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if schema.validate(doc) == nil {
+			t.Errorf("the schema check accepts %s", bad)
+		}
+	}
+	now := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
+	for name, tc := range fhirCases() {
+		t.Run(name, func(t *testing.T) {
+			got, err := FHIR(tc.c, tc.records, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", name)
+			if *update {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update to write it)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("FHIR rendering differs from %s (run with -update if the change is meant):\n%s", golden, got)
+			}
+			doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(got))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := schema.validate(doc); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
+
+// fhirSchema checks FHIR JSON one resource at a time, against the
+// definition its resourceType names (the schema's top-level oneOf over
+// every resource gives unreadable errors).
+type fhirSchema struct {
+	c     *jsonschema.Compiler
+	types map[string]*jsonschema.Schema
+}
+
+const fhirSchemaURL = "http://hl7.org/fhir/json-schema/4.0"
+
+func loadFHIRSchema(t *testing.T) *fhirSchema {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "fhir-r4.schema.json.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := jsonschema.UnmarshalJSON(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The schema names two definitions it lacks: integer64 (an R5 type, in
+	// an element no case uses), defined as R5 does, a string; and Resource
+	// (in elements no case uses), any object. A bundle entry's resource
+	// (ResourceList, a oneOf over every resource) is left open here: each
+	// is validated on its own against its type.
+	defs := doc.(map[string]any)["definitions"].(map[string]any)
+	defs["integer64"] = map[string]any{"type": "string"}
+	defs["Resource"] = map[string]any{"type": "object"}
+	defs["ResourceList"] = map[string]any{"type": "object"}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource(fhirSchemaURL, doc); err != nil {
+		t.Fatal(err)
+	}
+	return &fhirSchema{c: c, types: map[string]*jsonschema.Schema{}}
+}
+
+// validate checks a resource, and for a Bundle each entry's resource too.
+func (s *fhirSchema) validate(res any) error {
+	m, ok := res.(map[string]any)
+	if !ok {
+		return fmt.Errorf("a resource is a JSON object, not %T", res)
+	}
+	rt, _ := m["resourceType"].(string)
+	sch, ok := s.types[rt]
+	if !ok {
+		var err error
+		if sch, err = s.c.Compile(fhirSchemaURL + "#/definitions/" + rt); err != nil {
+			return fmt.Errorf("resourceType %q: %w", rt, err)
+		}
+		s.types[rt] = sch
+	}
+	var errs []error
+	if err := sch.Validate(res); err != nil {
+		errs = append(errs, fmt.Errorf("not a valid FHIR R4 %s: %w", rt, err))
+	}
+	errs = append(errs, noNullOrEmpty(rt, res))
+	entries, _ := m["entry"].([]any)
+	for _, e := range entries {
+		errs = append(errs, s.validate(e.(map[string]any)["resource"]))
+	}
+	return errors.Join(errs...)
+}
+
+// noNullOrEmpty checks two rules of FHIR's JSON format that the schema
+// does not state: no null values, no empty strings, objects or arrays.
+func noNullOrEmpty(path string, v any) error {
+	var errs []error
+	switch v := v.(type) {
+	case nil:
+		return fmt.Errorf("%s: null (FHIR JSON leaves the element out)", path)
+	case string:
+		if v == "" {
+			return fmt.Errorf("%s: empty string", path)
+		}
+	case map[string]any:
+		if len(v) == 0 {
+			return fmt.Errorf("%s: empty object", path)
+		}
+		for k, e := range v {
+			if k == "resource" {
+				continue // an entry's resource is checked on its own
+			}
+			errs = append(errs, noNullOrEmpty(path+"."+k, e))
+		}
+	case []any:
+		if len(v) == 0 {
+			return fmt.Errorf("%s: empty array", path)
+		}
+		for i, e := range v {
+			errs = append(errs, noNullOrEmpty(fmt.Sprintf("%s[%d]", path, i), e))
+		}
+	}
+	return errors.Join(errs...)
+}
