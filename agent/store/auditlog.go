@@ -2,8 +2,11 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"fmt"
+
+	bolt "go.etcd.io/bbolt"
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
@@ -11,8 +14,9 @@ import (
 
 // The access log lives in bucketAudit, keyed by sequence number (8 bytes,
 // big endian), each record sealed; its head is sealed in the meta bucket.
-// Two index buckets find a patient's records (by blinded personnummer) and
-// a staff member's records (by HSA-ID).
+// Index buckets find a patient's records (by blinded personnummer), a
+// staff member's records (by HSA-ID) and a case's records (by case id;
+// the archive exports them with the case).
 
 func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
 
@@ -64,6 +68,11 @@ func (t *tx) AppendAudit(e audit.Entry) error {
 	if err := t.bucket(bucketAuditActor).Put(catKey([]byte(e.Actor), sep, key), nil); err != nil {
 		return fmt.Errorf("access log index: %w", err)
 	}
+	if e.CaseID != "" {
+		if err := t.bucket(bucketAuditCase).Put(catKey([]byte(e.CaseID), sep, key), nil); err != nil {
+			return fmt.Errorf("access log index: %w", err)
+		}
+	}
 	t.head, t.headDirty = next, true
 	return nil
 }
@@ -86,7 +95,70 @@ func (t *tx) flush() error {
 		return err
 	}
 	t.headDirty = false
+	if err := t.bucket(bucketMeta).Put(keyAuditCaseUpTo, seqKey(t.head.Seq)); err != nil {
+		return err
+	}
 	return t.bucket(bucketMeta).Put(keyAuditHead, sealed)
+}
+
+// indexAuditByCase adds to bucketAuditCase the records after
+// keyAuditCaseUpTo: all of them in a store made before the index, those
+// an older clinicgw appended after a downgrade. 10,000 records per
+// transaction; a crash repeats at most the batch it was in.
+func (db *DB) indexAuditByCase(ctx context.Context) error {
+	var current bool
+	db.bolt.View(func(btx *bolt.Tx) error {
+		v := btx.Bucket([]byte(bucketMeta)).Get(keyAuditCaseUpTo)
+		if len(v) == 8 {
+			k, _ := btx.Bucket([]byte(bucketAudit)).Cursor().Seek(seqKey(binary.BigEndian.Uint64(v) + 1))
+			current = k == nil
+		}
+		return nil
+	})
+	if current {
+		return nil // an Update, even one that changes nothing, would commit
+	}
+	total := 0
+	for {
+		n := 0
+		err := db.bolt.Update(func(btx *bolt.Tx) error {
+			t := db.newTx(btx)
+			meta := t.bucket(bucketMeta)
+			var from uint64
+			if v := meta.Get(keyAuditCaseUpTo); len(v) == 8 {
+				from = binary.BigEndian.Uint64(v)
+			}
+			idx := t.bucket(bucketAuditCase)
+			c := t.bucket(bucketAudit).Cursor()
+			last := from
+			for k, _ := c.Seek(seqKey(from + 1)); k != nil && n < 10000; k, _ = c.Next() {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				r, err := t.auditRecord(k)
+				if err != nil {
+					return err
+				}
+				if r.Entry.CaseID != "" {
+					if err := idx.Put(catKey([]byte(r.Entry.CaseID), sep, k), nil); err != nil {
+						return err
+					}
+				}
+				last, n = r.Seq, n+1
+			}
+			return meta.Put(keyAuditCaseUpTo, seqKey(last))
+		})
+		if err != nil {
+			return fmt.Errorf("index the access log by case: %w", err)
+		}
+		total += n
+		if n < 10000 {
+			if total > 0 {
+				db.log.Info("access log indexed by case", "records", total)
+			}
+			return nil
+		}
+	}
 }
 
 // auditRecord opens the record with the given sequence key.
@@ -142,4 +214,9 @@ func (t *tx) AuditByPatient(pnr cases.Personnummer, fn func(audit.Record) bool) 
 // AuditByActor calls fn for the records of one actor, oldest first.
 func (t *tx) AuditByActor(actor string, fn func(audit.Record) bool) error {
 	return t.auditByPrefix(bucketAuditActor, catKey([]byte(actor), sep), fn)
+}
+
+// AuditOfCase calls fn for the records about one case, oldest first.
+func (t *tx) auditOfCase(id cases.ID, fn func(audit.Record) bool) error {
+	return t.auditByPrefix(bucketAuditCase, catKey([]byte(id), sep), fn)
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"testing"
 
@@ -127,3 +128,86 @@ func TestAuditTamperDetected(t *testing.T) {
 }
 
 var savedHead []byte
+
+// TestAuditOfCasesIndex: the archive finds a case's access-log records
+// through the index by case, also records without a patient; a store made
+// before the index (or written by an older clinicgw after a downgrade)
+// gets the missing entries at open.
+func TestAuditOfCasesIndex(t *testing.T) {
+	db, dir := testStore(t)
+	var all []*cases.Case
+	for i := range 30 {
+		all = append(all, newCase(i, "text"))
+	}
+	insert(t, db, all...) // one "receive" record each, with the patient
+	err := db.Update(ctx, func(tx cases.Tx) error {
+		for i, c := range all[:10] {
+			e := audit.Entry{Time: t0, Actor: "SE2321000016-DOC1", Unit: testUnit, Action: string(cases.Read), CaseID: string(c.ID), Outcome: audit.Allowed}
+			if i%2 == 0 {
+				e.Patient = string(c.Patient.PNR)
+			}
+			if err := tx.AppendAudit(e); err != nil {
+				return err
+			}
+		}
+		return tx.AppendAudit(audit.Entry{Time: t0, Actor: "SE2321000016-DOC1", Unit: testUnit, Action: "login", Outcome: audit.Allowed})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []cases.ID{all[0].ID, all[1].ID, all[29].ID}
+	check := func(db *DB, when string) {
+		t.Helper()
+		got, err := db.AuditOfCases(ctx, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, want := range []int{2, 2, 1} {
+			recs := got[ids[i]]
+			if len(recs) != want {
+				t.Errorf("%s: case %d has %d records, want %d", when, i, len(recs), want)
+			}
+			for j, r := range recs {
+				if r.Entry.CaseID != string(ids[i]) || (j > 0 && r.Seq <= recs[j-1].Seq) {
+					t.Errorf("%s: case %d: record %d is %+v", when, i, j, r)
+				}
+			}
+		}
+	}
+	check(db, "as written")
+	db.Close()
+
+	// A store from before the index: no bucket, no mark.
+	rawUpdate(t, dir, func(btx *bolt.Tx) error {
+		if err := btx.DeleteBucket([]byte(bucketAuditCase)); err != nil {
+			return err
+		}
+		return btx.Bucket([]byte(bucketMeta)).Delete(keyAuditCaseUpTo)
+	})
+	db = openAt(t, dir)
+	check(db, "indexed at open")
+	db.Close()
+
+	// An older clinicgw appended records 21… without indexing them.
+	rawUpdate(t, dir, func(btx *bolt.Tx) error {
+		b := btx.Bucket([]byte(bucketAuditCase))
+		var drop [][]byte
+		b.ForEach(func(k, _ []byte) error {
+			if binary.BigEndian.Uint64(k[len(k)-8:]) > 20 {
+				drop = append(drop, bytes.Clone(k))
+			}
+			return nil
+		})
+		for _, k := range drop {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		return btx.Bucket([]byte(bucketMeta)).Put(keyAuditCaseUpTo, seqKey(20))
+	})
+	db = openAt(t, dir)
+	check(db, "after a downgrade")
+	if err := db.Check(ctx); err != nil {
+		t.Fatal(err)
+	}
+}

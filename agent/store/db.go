@@ -31,6 +31,7 @@ const (
 	bucketAudit        = "audit"
 	bucketAuditPatient = "idx-audit-patient"
 	bucketAuditActor   = "idx-audit-actor"
+	bucketAuditCase    = "idx-audit-case" // case id, 0, sequence number: a case's records (auditlog.go)
 	bucketOutbox       = "outbox"
 	bucketOutboxKeys   = "outbox-keys"
 	bucketSettings     = "settings" // UI settings, sealed; keys in clear (settings.go)
@@ -39,7 +40,7 @@ const (
 var allBuckets = []string{
 	bucketMeta, bucketCases, bucketByStatus, bucketByAssignee, bucketByType,
 	bucketByPatient, bucketByDue, bucketAudit, bucketAuditPatient, bucketAuditActor,
-	bucketOutbox, bucketOutboxKeys, bucketSettings,
+	bucketOutbox, bucketOutboxKeys, bucketSettings, bucketAuditCase,
 }
 
 var (
@@ -51,6 +52,9 @@ var (
 	// they sealed) may linger in free pages until the file is compacted,
 	// which the next Open does.
 	keyCompact = []byte("compact-pending")
+	// keyAuditCaseUpTo is the sequence number up to which the access log
+	// is in bucketAuditCase (indexAuditByCase).
+	keyAuditCaseUpTo = []byte("audit-case-upto")
 )
 
 // Clock tells the time.
@@ -116,6 +120,10 @@ func Open(ctx context.Context, path string, kek KEK, opts Options) (*DB, error) 
 	}
 	db := &DB{bolt: bdb, unit: opts.Unit, kek: kek, rand: opts.Rand, clock: opts.Clock, log: opts.Logger}
 	if err := db.init(); err != nil {
+		bdb.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	if err := db.indexAuditByCase(ctx); err != nil {
 		bdb.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}

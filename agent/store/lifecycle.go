@@ -320,35 +320,23 @@ func compactFile(ctx context.Context, src *bolt.DB, path string) error {
 	return atomicfile.SyncDir(filepath.Dir(path))
 }
 
-// AuditOfCases returns the access-log records about the cases in want
-// (case id → its patient), by case, oldest first, reading the patient
-// index once for all of them: the archive export's access-log files.
-func (db *DB) AuditOfCases(ctx context.Context, want map[cases.ID]cases.Personnummer) (map[cases.ID][]audit.Record, error) {
-	out := make(map[cases.ID][]audit.Record, len(want))
+// AuditOfCases returns the access-log records about the cases ids, by
+// case, oldest first, through the index by case: the archive export's
+// access-log files.
+func (db *DB) AuditOfCases(ctx context.Context, ids []cases.ID) (map[cases.ID][]audit.Record, error) {
+	out := make(map[cases.ID][]audit.Record, len(ids))
 	err := db.bolt.View(func(btx *bolt.Tx) error {
 		t := db.newTx(btx)
-		blinded := map[string]bool{}
-		for _, pnr := range want {
-			blinded[string(t.blind(string(pnr)))] = true
-		}
-		c := btx.Bucket([]byte(bucketAuditPatient)).Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			hit := false
-			for off := 0; off+blindLen <= len(v) && !hit; off += blindLen {
-				hit = blinded[string(v[off:off+blindLen])]
-			}
-			if !hit {
-				continue
-			}
+		for _, id := range ids {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			r, err := t.auditRecord(k)
+			err := t.auditOfCase(id, func(r audit.Record) bool {
+				out[id] = append(out[id], r)
+				return true
+			})
 			if err != nil {
 				return err
-			}
-			if _, ok := want[cases.ID(r.Entry.CaseID)]; ok {
-				out[cases.ID(r.Entry.CaseID)] = append(out[cases.ID(r.Entry.CaseID)], r)
 			}
 		}
 		return nil
