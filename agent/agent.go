@@ -64,11 +64,13 @@ type Agent struct {
 	forms *formKeeper
 	// notifier sends notices; nil without [notify].
 	notifier *notify.Notifier
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
-	mu       sync.Mutex
-	err      error // the first error of a background part
-	done     chan struct{}
+	// archive runs the archive export daily; nil without [archive].
+	archive *archiveSchedule
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	err     error // the first error of a background part
+	done    chan struct{}
 }
 
 // New checks the configuration and loads what the uplink needs (the unit's
@@ -230,6 +232,13 @@ func (a *Agent) Start(ctx context.Context) error {
 			return fmt.Errorf("start gateway: %w", err)
 		}
 	}
+	if a.cfg.Archive.Enabled() {
+		if a.archive, err = a.newArchiveSchedule(db); err != nil {
+			db.Close()
+			release()
+			return fmt.Errorf("start gateway: %w", err)
+		}
+	}
 	runCtx, cancel := context.WithCancel(ctx)
 	a.db, a.svc, a.up, a.forms, a.cancel, a.done = db, svc, up, forms, cancel, make(chan struct{})
 	if a.cfg.UI.Enabled() {
@@ -252,18 +261,9 @@ func (a *Agent) Start(ctx context.Context) error {
 			}
 		}()
 	}
-	if a.cfg.Archive.Enabled() {
-		arch, err := NewArchiver(a.cfg, db, a.opts.Clock, a.log.With("part", "archive"))
-		if err != nil {
-			cancel()
-			a.wg.Wait()
-			db.Close()
-			release()
-			a.done = nil
-			return fmt.Errorf("start gateway: %w", err)
-		}
+	if a.archive != nil {
 		a.wg.Add(1)
-		go func() { defer a.wg.Done(); archiveDaily(runCtx, arch, a.log.With("part", "archive")) }()
+		go func() { defer a.wg.Done(); a.archive.run(runCtx) }()
 	}
 	if n := a.notifier; n != nil {
 		log := a.log.With("part", "notify")

@@ -7,10 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"clinicgw/agent/archive"
+	"clinicgw/agent/cases"
 	"clinicgw/agent/store"
+	"clinicgw/localui"
 	"clinicgw/sync/tlsconf"
 )
 
@@ -19,6 +22,24 @@ import (
 type ArchiveConfig struct {
 	Dir     string `toml:"dir"`      // the region archive's folder (a mounted share)
 	AgeDays int    `toml:"age_days"` // answered and closed cases older than this go; 90 if 0
+	At      string `toml:"at"`       // the daily run's local (Stockholm) time, "HH:MM"; DefaultArchiveAt if empty
+}
+
+// DefaultArchiveAt is when the daily archive run starts: at night, when
+// no one works in the UI.
+const DefaultArchiveAt = "02:30"
+
+// at is the daily run's hour and minute.
+func (c ArchiveConfig) at() (hour, minute int, err error) {
+	at := c.At
+	if at == "" {
+		at = DefaultArchiveAt
+	}
+	t, err := time.Parse("15:04", at)
+	if err != nil {
+		return 0, 0, fmt.Errorf("archive.at: %q: expected a time of day as HH:MM, like %q", c.At, DefaultArchiveAt)
+	}
+	return t.Hour(), t.Minute(), nil
 }
 
 // Enabled reports whether the archive export is configured.
@@ -31,6 +52,9 @@ func (c ArchiveConfig) validate(central CentralConfig) []error {
 	var errs []error
 	if !printable(c.Dir) {
 		errs = append(errs, errors.New("archive.dir: expected a folder path on one line"))
+	}
+	if _, _, err := c.at(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.AgeDays < 0 || c.AgeDays > 3650 {
 		errs = append(errs, fmt.Errorf("archive.age_days: %d: expected 1 to 3650 (0 for 90)", c.AgeDays))
@@ -68,24 +92,109 @@ func NewArchiver(cfg *Config, db *store.DB, clock archive.Clock, log *slog.Logge
 		Clock: clock, Logger: log, Retire: true})
 }
 
-// archiveDaily runs the export at start and every 24 hours until ctx
-// ends; a failed run is logged and tried again the next day (the journal
-// lets it go on where it stopped).
-func archiveDaily(ctx context.Context, a *archive.Archiver, log *slog.Logger) {
-	t := time.NewTicker(24 * time.Hour)
-	defer t.Stop()
+// archiveSchedule runs the export every day at archive.at, and at start
+// when a run was left unfinished; it keeps the state the unit settings
+// page shows.
+type archiveSchedule struct {
+	arch         *archive.Archiver
+	hour, minute int
+	clock        Clock
+	log          *slog.Logger
+
+	mu    sync.Mutex
+	state localui.ArchiveState
+}
+
+func (a *Agent) newArchiveSchedule(db *store.DB) (*archiveSchedule, error) {
+	log := a.log.With("part", "archive")
+	arch, err := NewArchiver(a.cfg, db, a.opts.Clock, log)
+	if err != nil {
+		return nil, err
+	}
+	h, m, err := a.cfg.Archive.at()
+	if err != nil {
+		return nil, err
+	}
+	return &archiveSchedule{arch: arch, hour: h, minute: m, clock: a.opts.Clock, log: log}, nil
+}
+
+// archiveState is the archive's state for the unit settings page; nil
+// without [archive].
+func (a *Agent) archiveState() func(context.Context) (localui.ArchiveState, error) {
+	if a.archive == nil {
+		return nil
+	}
+	return a.archive.State
+}
+
+// State is the archive's state for the unit settings page.
+func (s *archiveSchedule) State(context.Context) (localui.ArchiveState, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state, nil
+}
+
+func (s *archiveSchedule) update(fn func(*localui.ArchiveState)) {
+	s.mu.Lock()
+	fn(&s.state)
+	s.mu.Unlock()
+}
+
+// run runs until ctx ends.
+func (s *archiveSchedule) run(ctx context.Context) {
+	if unfinished, err := s.arch.Unfinished(ctx); err != nil {
+		s.log.Error("archive journal unreadable", "err", err)
+	} else if unfinished {
+		s.once(ctx)
+	}
 	for {
-		rep, err := a.Run(ctx, nil)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			log.Error("archive run failed; nothing unverified was purged", "err", err, "cases", rep.Cases)
-		case err == nil:
-			log.Info("archive run", "packages", rep.Packages, "cases", rep.Cases, "bytes", rep.Bytes, "retiredTerms", rep.RetiredTerms)
-		}
+		next := nextDaily(s.clock.Now(), s.hour, s.minute)
+		s.update(func(st *localui.ArchiveState) { st.NextAt = next })
+		t := time.NewTimer(next.Sub(s.clock.Now()))
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return
 		case <-t.C:
+		}
+		s.once(ctx)
+	}
+}
+
+// once runs the export now; a failure is logged, shown, and tried again
+// at the next run (the journal lets it go on where it stopped).
+func (s *archiveSchedule) once(ctx context.Context) {
+	s.update(func(st *localui.ArchiveState) { st.Running, st.Done, st.Total = true, 0, 0 })
+	rep, err := s.arch.Run(ctx, func(done, total int) {
+		s.update(func(st *localui.ArchiveState) { st.Done, st.Total = done, total })
+	})
+	if ctx.Err() != nil {
+		return
+	}
+	s.update(func(st *localui.ArchiveState) {
+		st.Running, st.LastAt, st.LastCases, st.LastPackages, st.LastError = false, s.clock.Now(), rep.Cases, rep.Packages, ""
+		if err != nil {
+			st.LastError = err.Error()
+		}
+	})
+	if err != nil {
+		s.log.Error("archive run failed; nothing unverified was purged", "err", err, "cases", rep.Cases)
+		return
+	}
+	s.log.Info("archive run", "packages", rep.Packages, "cases", rep.Cases, "bytes", rep.Bytes, "retiredTerms", rep.RetiredTerms)
+}
+
+// nextDaily is the first hour:minute in Stockholm time after now. On the
+// night the clocks go forward a time that does not exist is the hour
+// after; on the night they go back, a time that comes twice is the second
+// (time.Date's choice), so there is one run that night.
+func nextDaily(now time.Time, hour, minute int) time.Time {
+	loc := cases.Stockholm()
+	l := now.In(loc)
+	for d := 0; ; d++ {
+		t := time.Date(l.Year(), l.Month(), l.Day()+d, hour, minute, 0, 0, loc)
+		if t.After(now) {
+			return t
 		}
 	}
 }

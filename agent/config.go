@@ -505,11 +505,13 @@ sms_token_file = {{q .Notify.SMSTokenFile}}
 digest = {{q .Notify.Digest}}
 
 [archive]
-# Answered and closed cases older than age_days (0: 90) are exported daily
-# to this folder as packages signed with the unit's key (central.cert_file,
+# Answered and closed cases older than age_days (0: 90) are exported every
+# night (at) to this folder as packages signed with the unit's key (central.cert_file,
 # central.key_file), verified, and only then removed here. Empty: none.
 dir = {{q .Archive.Dir}}
 age_days = {{.Archive.AgeDays}}
+# The daily run's time of day (Stockholm), HH:MM; empty: 02:30.
+at = {{q .Archive.At}}
 `))
 
 // Write validates the configuration and writes it, with comments, to path

@@ -68,6 +68,11 @@ func TestConfigLoad(t *testing.T) {
 			wantErr: []string{"clinicgw.toml:7:", `unknown key "store.keyfile"`, `did you mean "store.key_file"`},
 		},
 		{
+			name:    "archive time not a time of day",
+			content: validConfig + centralTable + "[archive]\ndir = \"arkiv\"\nat = \"25:00\"\n",
+			wantErr: []string{"clinicgw.toml", "archive.at", `"25:00"`, "HH:MM"},
+		},
+		{
 			name:    "unknown table",
 			content: validConfig + "[uplink]\nurl = \"x\"\n",
 			wantErr: []string{"clinicgw.toml:8:", `unknown key "uplink"`},

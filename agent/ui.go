@@ -82,7 +82,7 @@ func (a *Agent) startUI(ctx context.Context, db *store.DB) (*uiServer, error) {
 	ui, err := localui.New(localui.Config{
 		Origin: a.cfg.Login.Origin, Bridge: u.BridgeURL(), Unit: a.cfg.Unit.HSAID, UnitName: a.cfg.Unit.Name,
 		Cases: a.svc, Login: a.login.auth, Directory: uiDirectory{a.login.dir, a.cfg.Unit.HSAID},
-		Settings: uiSettings{db}, Notices: a.noticeStates(), Forms: a.forms,
+		Settings: uiSettings{db}, Notices: a.noticeStates(), Archive: a.archiveState(), Forms: a.forms,
 		Audit: func(ctx context.Context) (int, error) {
 			rep, err := db.VerifyAudit(ctx)
 			return int(rep.Entries), err

@@ -82,6 +82,18 @@ type NoticeState struct {
 	LastError string // why the last attempt failed
 }
 
+// ArchiveState is the archive export's state, as the unit settings page
+// shows it.
+type ArchiveState struct {
+	NextAt       time.Time // the next daily run
+	Running      bool
+	Done, Total  int // cases exported so far and in all, while running
+	LastAt       time.Time
+	LastCases    int
+	LastPackages int
+	LastError    string // why the last run failed; "" if it did not
+}
+
 // AuditChecker verifies the access log's hash chain for the auditor's page.
 type AuditChecker func(ctx context.Context) (records int, err error)
 
@@ -110,6 +122,9 @@ type Config struct {
 	// Notices lists the notices waiting to be delivered, for the unit
 	// settings page; nil when [notify] is not configured.
 	Notices func(ctx context.Context) ([]NoticeState, error)
+	// Archive tells the archive export's state, for the unit settings
+	// page; nil when [archive] is not configured.
+	Archive func(ctx context.Context) (ArchiveState, error)
 	// Forms keeps the unit's forms for the form designer; nil: no
 	// designer (its pages are 404).
 	Forms  FormStore

@@ -159,12 +159,16 @@ func (s *Server) unitPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // unitView is the unit settings page's data: the settings and, when
-// notices are configured, those still waiting to be delivered.
+// configured, the notices still waiting to be delivered and the archive
+// export's state.
 type unitView struct {
 	UnitSettings
-	NoticesOn bool
-	Notices   []NoticeState
-	NoticeErr bool
+	NoticesOn  bool
+	Notices    []NoticeState
+	NoticeErr  bool
+	ArchiveOn  bool
+	Archive    ArchiveState
+	ArchiveErr bool
 }
 
 func (s *Server) unitView(r *http.Request, u UnitSettings) unitView {
@@ -174,6 +178,13 @@ func (s *Server) unitView(r *http.Request, u UnitSettings) unitView {
 		if v.Notices, err = s.cfg.Notices(r.Context()); err != nil {
 			s.log.Error("notice queue", "err", err)
 			v.NoticeErr = true
+		}
+	}
+	if v.ArchiveOn = s.cfg.Archive != nil; v.ArchiveOn {
+		var err error
+		if v.Archive, err = s.cfg.Archive(r.Context()); err != nil {
+			s.log.Error("archive state", "err", err)
+			v.ArchiveErr = true
 		}
 	}
 	return v

@@ -161,6 +161,20 @@ func (a *Archiver) Run(ctx context.Context, progress Progress) (Report, error) {
 	return rep, nil
 }
 
+// Unfinished reports whether a run was stopped before its end: a package
+// journalled but not done, or key terms still to retire.
+func (a *Archiver) Unfinished(ctx context.Context) (bool, error) {
+	keys, err := a.cfg.DB.SettingKeys(ctx, journalPrefix)
+	if err != nil || len(keys) > 0 {
+		return len(keys) > 0, err
+	}
+	_, err = a.cfg.DB.Setting(ctx, retireKey)
+	if errors.Is(err, store.ErrNoSetting) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // finish takes a journalled package to its end: written (unless a
 // verified file is there already), verified, its cases purged, the
 // journal entry removed. It returns the cases purged and the file's size.
