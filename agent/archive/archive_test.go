@@ -290,7 +290,8 @@ func untar(t *testing.T, path string) map[string][]byte {
 }
 
 // TestFlippedByteFails: one byte changed anywhere in a package — a case
-// file, the manifest, the signature — and it no longer verifies.
+// file, the manifest, the signature, a tar header, padding, the end — and
+// it no longer verifies.
 func TestFlippedByteFails(t *testing.T) {
 	f := newFixture(t)
 	ids := f.seed(t, 3, true, true)
@@ -318,6 +319,22 @@ func TestFlippedByteFails(t *testing.T) {
 			t.Errorf("a byte flipped in %s: the package still verifies", name)
 		}
 	}
+	// Anywhere else too: headers, padding, the end blocks, a byte more.
+	flips := 0
+	for off := 0; off < len(b); off += 1 + len(b)/600 {
+		bad := slices.Clone(b)
+		bad[off] ^= 0x01
+		if _, err := Verify(bytes.NewReader(bad), f.roots); err == nil {
+			t.Errorf("byte %d of %d flipped: the package still verifies", off, len(b))
+		}
+		flips++
+	}
+	for _, bad := range [][]byte{b[:len(b)-1], append(slices.Clone(b), 0)} {
+		if _, err := Verify(bytes.NewReader(bad), f.roots); err == nil {
+			t.Errorf("a package of %d bytes instead of %d verifies", len(bad), len(b))
+		}
+	}
+	t.Logf("%d single-byte changes over %d bytes, each refused", flips, len(b))
 	// Another PKI's certificate does not chain.
 	other, _ := devpki.New(nil, f.clock.Now().Add(-time.Hour))
 	pool := x509.NewCertPool()

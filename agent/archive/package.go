@@ -33,6 +33,9 @@ const (
 	maxPackageFile  = 64 << 20  // one file
 	maxPackageTotal = 512 << 20 // all files
 	maxPackageFiles = 100000
+	// maxPackageTar is what the tar format adds to the files: headers and
+	// padding, 3 KiB per file at most here.
+	maxPackageTar = maxPackageFiles * 3 << 10
 )
 
 // ErrInvalid means a package does not verify: a file is missing, changed
@@ -127,21 +130,31 @@ func Build(name, unit string, items []Item, now time.Time, s Signer) ([]byte, *M
 	files["signer.pem"] = signerPEM
 	order = append(order, "manifest.json", "manifest.sig", "signer.pem")
 
+	b, err := writeTar(name, order, files, m.Created)
+	if err != nil {
+		return nil, nil, err
+	}
+	return b, m, nil
+}
+
+// writeTar writes files, in order, under the folder name, as the one
+// canonical tar file Build makes and Verify accepts.
+func writeTar(name string, order []string, files map[string][]byte, mtime time.Time) ([]byte, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	for _, p := range order {
-		hdr := &tar.Header{Name: name + "/" + p, Mode: 0o640, Size: int64(len(files[p])), ModTime: now.UTC(), Typeflag: tar.TypeReg, Format: tar.FormatPAX}
+		hdr := &tar.Header{Name: name + "/" + p, Mode: 0o640, Size: int64(len(files[p])), ModTime: mtime, Typeflag: tar.TypeReg, Format: tar.FormatPAX}
 		if err := tw.WriteHeader(hdr); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if _, err := tw.Write(files[p]); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	if err := tw.Close(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return buf.Bytes(), m, nil
+	return buf.Bytes(), nil
 }
 
 // accessRecord is an access-log record as exported: with the hashes that
@@ -251,13 +264,23 @@ func metsXML(name, unit string, now time.Time, files []FileSum) ([]byte, error) 
 
 // Verify reads the package in r (a tar file as Build makes it) and checks
 // that every file manifest.json names is there with its SHA-256, that no
-// other file is, and that manifest.sig is signer.pem's signature over the
-// manifest. With roots, signer.pem's first certificate must also chain to
+// other file is, that manifest.sig is signer.pem's signature over the
+// manifest, and that the tar file is byte for byte the one Build writes
+// of those files. With roots, signer.pem's first certificate must also chain to
 // them, through the CA certificates that follow it. It returns the
 // manifest.
 func Verify(r io.Reader, roots *x509.CertPool) (*Manifest, error) {
-	tr := tar.NewReader(r)
+	const limit = maxPackageTotal + maxPackageTar
+	raw, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(raw) > limit {
+		return nil, fmt.Errorf("%w: larger than %d bytes", ErrInvalid, maxPackageTotal)
+	}
+	tr := tar.NewReader(bytes.NewReader(raw))
 	files := map[string][]byte{}
+	var order []string
 	total := 0
 	prefix := ""
 	for {
@@ -288,6 +311,7 @@ func Verify(r io.Reader, roots *x509.CertPool) (*Manifest, error) {
 			return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 		}
 		files[rest] = b
+		order = append(order, rest)
 	}
 	manifest, sig, certPEM := files["manifest.json"], files["manifest.sig"], files["signer.pem"]
 	if manifest == nil || sig == nil || certPEM == nil {
@@ -349,6 +373,12 @@ func Verify(r io.Reader, roots *x509.CertPool) (*Manifest, error) {
 		if !listed["representations/rep1/data/"+id+"/case.json"] || !listed["representations/rep1/data/"+id+"/access-log.json"] {
 			return nil, fmt.Errorf("%w: case %s lacks its files", ErrInvalid, id)
 		}
+	}
+	// The files are right; the tar around them must be too: headers,
+	// padding and end exactly as Build writes them, so that a byte changed
+	// anywhere in the file is found, not only in the files' contents.
+	if canon, err := writeTar(prefix, order, files, m.Created); err != nil || !bytes.Equal(canon, raw) {
+		return nil, fmt.Errorf("%w: the tar file around the files was changed (a header, padding or its end)", ErrInvalid)
 	}
 	slices.Sort(m.Cases)
 	m.Signer = cert
