@@ -252,17 +252,25 @@ func sealedCases(t *testing.T, path string, ids []cases.ID) [][]byte {
 	return out
 }
 
+// killFixture seeds n closed cases, moves the clock past their age,
+// saves the signer for the children and closes the store. It returns the
+// cases and their sealed values as they are in the file.
+func killFixture(t *testing.T, n int) (*fixture, []cases.ID, [][]byte) {
+	t.Helper()
+	f := newFixture(t)
+	ids := f.seed(t, n, true, true)
+	f.clock.Advance(100 * 24 * time.Hour)
+	f.saveSigner(t)
+	f.db.Close()
+	return f, ids, sealedCases(t, filepath.Join(f.dir, "store.db"), ids)
+}
+
 func TestArchiveKilled(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spawns processes")
 	}
 	t.Run("steps", func(t *testing.T) {
-		f := newFixture(t)
-		ids := f.seed(t, 20, true, true)
-		f.clock.Advance(100 * 24 * time.Hour)
-		f.saveSigner(t)
-		f.db.Close()
-		sealed := sealedCases(t, filepath.Join(f.dir, "store.db"), ids)
+		f, ids, sealed := killFixture(t, 20)
 		spec := killSpec{Dir: f.dir, Arch: f.arch, Now: f.clock.Now(), Batch: 5}
 		for _, step := range []string{"writing", "written", "verified", "purged", "retiring"} {
 			spec.Step = step
@@ -286,12 +294,7 @@ func TestArchiveKilled(t *testing.T) {
 				t.Fatalf("CLINICGW_ARCHIVE_KILL_ROUNDS: %v", err)
 			}
 		}
-		f := newFixture(t)
-		ids := f.seed(t, 200, true, true)
-		f.clock.Advance(100 * 24 * time.Hour)
-		f.saveSigner(t)
-		f.db.Close()
-		sealed := sealedCases(t, filepath.Join(f.dir, "store.db"), ids)
+		f, ids, sealed := killFixture(t, 200)
 		spec := killSpec{Dir: f.dir, Arch: f.arch, Now: f.clock.Now(), Batch: 2}
 		kills := 0
 		for round := range rounds {
