@@ -155,6 +155,20 @@ func TestDemo(t *testing.T) {
 		}
 	}
 
+	// Nor in the gateway's store file as it lies on disk (DP1, LG3).
+	raw, err := os.ReadFile(filepath.Join(dir, "store.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, canary := range []string{"Testperson", "Testförälder", "Livepatient"} {
+		if strings.Contains(string(raw), canary) {
+			t.Errorf("the store file holds %q in clear", canary)
+		}
+	}
+	if m := pnrLike.Find(raw); m != nil {
+		t.Errorf("the store file holds a personnummer in clear: %q", m)
+	}
+
 	// The other commands work on the demo's folder.
 	cfg := filepath.Join(dir, "clinicgw.toml")
 	code, stdout, stderr = clinicgw(t, "audit", "verify", "--config", cfg)
