@@ -11,7 +11,7 @@ CRASH_ROUNDS ?= 1000
 DEMO_ARGS   ?=
 TESTFLAGS   ?= -count=1 -timeout 15m
 
-.PHONY: all deps build demo test check bench fuzz soak screenshots package package-linux package-windows package-test
+.PHONY: all deps build demo test check bench fuzz soak screenshots package package-linux package-windows package-test security
 
 all: build
 
@@ -56,6 +56,12 @@ check: deps
 # Every benchmark in the module; BENCHTIME per benchmark.
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -timeout 30m ./...
+
+# The security and reliability checklist (../shared/SECURITY-CHECKLIST.md):
+# each row's tests, printed green or red, sslscan on both TLS endpoints,
+# the canary scans of store file, logs, mails and demo output.
+security: deps
+	GO=$(GO) .ci/security
 
 # Every fuzz target in the module, FUZZTIME each, one after another.
 fuzz: deps
