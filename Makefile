@@ -11,7 +11,7 @@ CRASH_ROUNDS ?= 1000
 DEMO_ARGS   ?=
 TESTFLAGS   ?= -count=1 -timeout 15m
 
-.PHONY: all deps build demo test check bench fuzz soak screenshots package package-linux package-windows package-test security bench-all
+.PHONY: all deps build demo test check bench fuzz soak screenshots package package-linux package-windows package-test security bench-all load
 
 all: build
 
@@ -58,6 +58,13 @@ check: deps
 # it; `make bench-all` runs every benchmark in the module instead.
 bench: deps
 	GO=$(GO) .ci/bench
+
+# The load test: 200 staff sessions (websocket and page loads) while the
+# gateway syncs 1000 new cases a second from the central store, for
+# LOAD_SECONDS; page-load p50/p99, live-refresh p99, errors, ingest, lag.
+LOAD_SECONDS ?= 30
+load: deps
+	CLINICGW_LOAD_SECONDS=$(LOAD_SECONDS) $(GO) test -count=1 -run '^$$' -bench '^BenchmarkLoad$$' -benchtime 1x -timeout 10m ./localui/
 
 bench-all: deps
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -timeout 30m ./...

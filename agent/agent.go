@@ -181,7 +181,7 @@ func (a *Agent) Start(ctx context.Context) error {
 		return fmt.Errorf("start gateway: %w", err)
 	}
 	kick := func() {}
-	var changed atomic.Pointer[func([]cases.ID)]
+	var changed atomic.Pointer[func(cases.Change)]
 	signals := newSignalQueue()
 	var onSignal func(cases.Signal) // only with a notifier to drain the queue
 	if a.cfg.Notify.Enabled() {
@@ -190,9 +190,9 @@ func (a *Agent) Start(ctx context.Context) error {
 	svc, err := cases.NewService(cases.ServiceConfig{
 		Unit: a.cfg.Unit.HSAID, Store: db, Clock: a.opts.Clock, Rand: a.opts.Rand,
 		Logger: a.log.With("part", "cases"), OnOutbound: func() { kick() },
-		OnChange: func(ids []cases.ID) {
+		OnChange: func(ch cases.Change) {
 			if fn := changed.Load(); fn != nil {
-				(*fn)(ids)
+				(*fn)(ch)
 			}
 		},
 		OnSignal: onSignal,

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -69,16 +70,17 @@ func newHub(s *Server) *hub {
 	return h
 }
 
-// notify passes ids to every page that shows one of them or a list.
-func (h *hub) notify(ids []cases.ID) {
+// notify passes the changed ids to every page that shows one of them, the
+// inbox, or the own list of a clinician the change touches.
+func (h *hub) notify(ch cases.Change) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for c := range h.clients {
-		if !c.wants(ids) {
+		if !c.wants(ch) {
 			continue
 		}
 		select {
-		case c.send <- ids:
+		case c.send <- ch.IDs:
 		default:
 			// The page is slow: tell it to refresh whatever it shows.
 			select {
@@ -93,13 +95,16 @@ func (h *hub) notify(ids []cases.ID) {
 	}
 }
 
-func (c *client) wants(ids []cases.ID) bool {
+func (c *client) wants(ch cases.Change) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.list != "" {
+	switch c.list {
+	case "inbox":
 		return true
+	case "mine": // a clinician's own cases: only when the change touches them
+		return slices.Contains(ch.Assignees, c.sess.Actor().HSAID)
 	}
-	for _, id := range ids {
+	for _, id := range ch.IDs {
 		if id == c.watch && id != "" {
 			return true
 		}

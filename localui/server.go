@@ -185,9 +185,9 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Notify tells the open pages that the cases ids were created or changed
-// (the case service's OnChange). It does not block.
-func (s *Server) Notify(ids []cases.ID) { s.hub.notify(ids) }
+// Notify tells the open pages what cases were created or changed (the
+// case service's OnChange). It does not block.
+func (s *Server) Notify(ch cases.Change) { s.hub.notify(ch) }
 
 // Handler serves the UI.
 func (s *Server) Handler() http.Handler {

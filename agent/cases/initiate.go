@@ -125,7 +125,7 @@ func (s *Service) Initiate(ctx context.Context, actor Actor, req InitiateRequest
 	if created {
 		s.log.Info("case initiated by staff", "caseId", string(out.ID), "actor", actor.Name())
 		s.onOutbound()
-		s.onChange([]ID{out.ID})
+		s.onChange(Change{IDs: []ID{out.ID}, Assignees: assignees(out.Assignee)})
 	}
 	return out, nil
 }

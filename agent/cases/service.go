@@ -30,9 +30,9 @@ type ServiceConfig struct {
 	// transaction. It must not block.
 	OnOutbound func()
 	// OnChange, when not nil, is called after each commit that created or
-	// changed cases, with their ids, outside the transaction (the UI pushes
-	// it to open pages). It must not block.
-	OnChange func(ids []ID)
+	// changed cases, with what changed, outside the transaction (the UI
+	// pushes it to open pages). It must not block.
+	OnChange func(Change)
 	// OnSignal, when not nil, is called after each commit with what other
 	// parts act on (notices): new cases arrived, a case was assigned. It
 	// must not block.
@@ -56,6 +56,26 @@ type Signal struct {
 	Assignee string // SignalAssigned: the HSA-ID
 }
 
+// Change is what a commit changed, for the pages that show it.
+type Change struct {
+	IDs []ID
+	// Assignees are the staff whose own lists ("my cases") the change
+	// touches: the cases' assignees before and after it. A new case is on
+	// no one's own list.
+	Assignees []string
+}
+
+// assignees lists the non-empty, distinct HSA-IDs among ids.
+func assignees(ids ...string) []string {
+	var out []string
+	for _, id := range ids {
+		if id != "" && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // Service is the cases API: every caller (UI, sync, CLI, demo) reads and
 // changes cases through it, so that the workflow's rules hold and every
 // access to patient data writes one access-log entry in the same store
@@ -68,7 +88,7 @@ type Service struct {
 	log   *slog.Logger
 	// onOutbound is ServiceConfig.OnOutbound, or a no-op.
 	onOutbound func()
-	onChange   func(ids []ID)
+	onChange   func(Change)
 	onSignal   func(Signal)
 }
 
@@ -92,7 +112,7 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 	}
 	onChange := cfg.OnChange
 	if onChange == nil {
-		onChange = func([]ID) {}
+		onChange = func(Change) {}
 	}
 	onSignal := cfg.OnSignal
 	if onSignal == nil {
@@ -208,7 +228,7 @@ func (s *Service) ReceiveBatch(ctx context.Context, subs []Submission) ([]*Case,
 		return nil, fmt.Errorf("receive cases: %w", err)
 	}
 	if len(changed) > 0 {
-		s.onChange(changed)
+		s.onChange(Change{IDs: changed}) // new cases: no one's own list yet
 	}
 	return out, nil
 }
@@ -350,12 +370,14 @@ func (s *Service) Do(ctx context.Context, actor Actor, id ID, cmd Command) (*Cas
 	var c *Case
 	var refused error
 	queued := false
+	before := "" // the assignee before the command
 	err = s.store.Update(ctx, func(tx Tx) error {
 		c, refused, queued = nil, nil, false
 		got, err := tx.Case(id)
 		if err != nil {
 			return err
 		}
+		before = got.Assignee
 		next := cloneCase(got)
 		if !s.readable(actor, got) {
 			refused = &TransitionError{Action: cmd.Action, Reason: "the actor may not see this case",
@@ -395,7 +417,7 @@ func (s *Service) Do(ctx context.Context, actor Actor, id ID, cmd Command) (*Cas
 	if queued {
 		s.onOutbound()
 	}
-	s.onChange([]ID{c.ID})
+	s.onChange(Change{IDs: []ID{c.ID}, Assignees: assignees(before, c.Assignee)})
 	if (cmd.Action == Assign || cmd.Action == Reassign) && c.Assignee != "" {
 		s.onSignal(Signal{Kind: SignalAssigned, Assignee: c.Assignee})
 	}

@@ -113,9 +113,10 @@ func (s *Service) ApplyInbound(ctx context.Context, in []Inbound, cursor uint64)
 	defer p.wait()
 	var rep ApplyReport
 	var changed []ID
+	var owners []string // assignees of the existing cases the page changed
 	created := 0
 	err := s.store.Update(ctx, func(tx Tx) error {
-		rep, changed, created = ApplyReport{}, changed[:0], 0
+		rep, changed, owners, created = ApplyReport{}, changed[:0], owners[:0], 0
 		for i, ev := range in {
 			p.ready(i)
 			if p.invalid[i] {
@@ -132,6 +133,8 @@ func (s *Service) ApplyInbound(ctx context.Context, in []Inbound, cursor uint64)
 				changed = append(changed, ev.CaseID)
 				if ev.Kind == InboundCreated {
 					created++
+				} else if c, err := tx.Case(ev.CaseID); err == nil {
+					owners = assignees(append(owners, c.Assignee)...)
 				}
 			case duplicate:
 				rep.Duplicates++
@@ -152,7 +155,7 @@ func (s *Service) ApplyInbound(ctx context.Context, in []Inbound, cursor uint64)
 		return ApplyReport{}, fmt.Errorf("apply central events: %w", err)
 	}
 	if len(changed) > 0 {
-		s.onChange(changed)
+		s.onChange(Change{IDs: changed, Assignees: owners})
 	}
 	if created > 0 {
 		s.onSignal(Signal{Kind: SignalArrived, Count: created})

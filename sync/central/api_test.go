@@ -365,3 +365,34 @@ func TestStatePersists(t *testing.T) {
 		t.Errorf("after reopening: %+v", page)
 	}
 }
+
+// TestSubmitBatch: cases submitted together all land, in order, each on
+// the patient's pages and in the unit's log; one refused submission
+// refuses the whole batch and stores nothing.
+func TestSubmitBatch(t *testing.T) {
+	e := newEnv(t)
+	ok := Submission{PatientPNR: adultPNR, PatientName: adultName, FormID: string(cases.AdviceNurse), Fields: []wire.Field{{Name: "question", Value: "Hosta"}}}
+	ids, err := e.store.SubmitBatch(e.ctx, unitA, []Submission{ok, ok, ok})
+	if err != nil || len(ids) != 3 || ids[0] == ids[1] {
+		t.Fatalf("batch: %v %v", ids, err)
+	}
+	if head, err := e.store.Head(e.ctx, unitA); err != nil || head != 3 {
+		t.Errorf("unit log head %d, %v; want 3", head, err)
+	}
+	for _, id := range ids {
+		if _, err := e.store.PatientCase(e.ctx, adultPNR, id); err != nil {
+			t.Errorf("case %s: %v", id, err)
+		}
+	}
+	bad := ok
+	bad.FormID = "order-pizza"
+	if _, err := e.store.SubmitBatch(e.ctx, unitA, []Submission{ok, bad}); err != ErrUnknownForm {
+		t.Fatalf("a batch with an unknown form: %v", err)
+	}
+	if head, _ := e.store.Head(e.ctx, unitA); head != 3 {
+		t.Errorf("a refused batch stored part of itself: head %d", head)
+	}
+	if got, _ := e.store.PatientCases(e.ctx, adultPNR); len(got) != 3 {
+		t.Errorf("the patient has %d cases, want 3", len(got))
+	}
+}

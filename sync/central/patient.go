@@ -44,90 +44,119 @@ const guardianMaxChildAge = 13
 // that allows it. Errors are *InputError for what the patient must
 // correct, ErrUnknownUnit, ErrUnknownForm, or a storage error.
 func (s *Store) Submit(ctx context.Context, unit string, sub Submission) (string, error) {
+	ids, err := s.SubmitBatch(ctx, unit, []Submission{sub})
+	if err != nil {
+		return "", err
+	}
+	return ids[0], nil
+}
+
+// SubmitBatch stores several new cases for a care unit as Submit does, all
+// in one transaction: all are stored, or, if one is refused, none. The
+// demo's seeding and the load test submit in bulk this way.
+func (s *Store) SubmitBatch(ctx context.Context, unit string, subs []Submission) ([]string, error) {
 	if !s.unitSet[unit] {
-		return "", ErrUnknownUnit
+		return nil, ErrUnknownUnit
 	}
 	if err := ctx.Err(); err != nil {
-		return "", err
+		return nil, err
 	}
 	now := s.now()
-	patient, err := person("patient", sub.PatientPNR, sub.PatientName, now)
-	if err != nil {
-		return "", err
+	type prepared struct {
+		sub             Submission
+		patient         wire.Person
+		guardian        *wire.Person
+		text            string
+		caseID, eventID string
 	}
-	var guardian *wire.Person
-	if sub.GuardianPNR != "" || sub.GuardianName != "" {
-		g, err := person("guardian", sub.GuardianPNR, sub.GuardianName, now)
-		if err != nil {
-			return "", err
+	ready := make([]prepared, len(subs))
+	for i, sub := range subs {
+		p := prepared{sub: sub}
+		var err error
+		if p.patient, err = person("patient", sub.PatientPNR, sub.PatientName, now); err != nil {
+			return nil, err
 		}
-		if err := checkGuardian(patient, g, now); err != nil {
-			return "", err
+		if sub.GuardianPNR != "" || sub.GuardianName != "" {
+			g, err := person("guardian", sub.GuardianPNR, sub.GuardianName, now)
+			if err != nil {
+				return nil, err
+			}
+			if err := checkGuardian(p.patient, g, now); err != nil {
+				return nil, err
+			}
+			p.guardian = &g
 		}
-		guardian = &g
+		if strings.TrimSpace(sub.Text) != "" {
+			p.text = sub.Text
+		}
+		if r := cases.CheckText(p.text, wire.MaxTextLen, true); r != "" {
+			return nil, inputError("text", r, fmt.Sprintf("Meddelandet får vara högst %d tecken och får inte innehålla styrtecken.", wire.MaxTextLen))
+		}
+		if p.caseID, err = s.newID(now); err != nil {
+			return nil, err
+		}
+		if p.eventID, err = s.newID(now); err != nil {
+			return nil, err
+		}
+		ready[i] = p
 	}
-	text := sub.Text
-	if strings.TrimSpace(text) == "" {
-		text = ""
-	}
-	if r := cases.CheckText(text, wire.MaxTextLen, true); r != "" {
-		return "", inputError("text", r, fmt.Sprintf("Meddelandet får vara högst %d tecken och får inte innehålla styrtecken.", wire.MaxTextLen))
-	}
-	caseID, err := s.newID(now)
-	if err != nil {
-		return "", err
-	}
-	eventID, err := s.newID(now)
-	if err != nil {
-		return "", err
-	}
-	var seq uint64
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	seqs := make([]uint64, len(ready))
+	err := s.db.Update(func(tx *bolt.Tx) error {
 		set, err := formsOf(unitBucket(tx, unit))
 		if err != nil {
 			return err
 		}
-		form, ok := findForm(set, sub.FormID)
-		if !ok {
-			return ErrUnknownForm
-		}
-		if guardian != nil && !form.AllowGuardian {
-			return inputError("guardian", "the form does not allow a guardian",
-				"Det här formuläret kan inte användas för ett barns räkning.")
-		}
-		fields, err := answersFor(form, sub.Fields)
-		if err != nil {
-			return err
-		}
-		if len(fields) == 0 && text == "" {
-			return inputError("text", "neither text nor answers", "Skriv ett meddelande.")
-		}
-		ev := wire.Event{ID: eventID, Kind: wire.EventCaseCreated, CaseID: caseID, At: now,
-			Case: &wire.NewCase{Type: form.ID, Patient: patient, Guardian: guardian, Fields: fields, Text: text}}
-		if err := appendEvent(tx, unit, &ev); err != nil {
-			return err
-		}
-		seq = ev.Seq
-		c := &caseRecord{ID: caseID, Unit: unit, Type: form.ID, Title: form.Title.SV, Patient: patient,
-			Guardian: guardian, Fields: fields, Text: text, Status: wire.StatusReceived, CreatedAt: now, UpdatedAt: now}
-		if err := putCase(tx, c); err != nil {
-			return err
-		}
 		idx := tx.Bucket([]byte(bucketPatients))
-		if err := idx.Put(patientKey(patient.PNR, caseID), []byte(rolePatient)); err != nil {
-			return err
-		}
-		if guardian != nil {
-			return idx.Put(patientKey(guardian.PNR, caseID), []byte(roleGuardian))
+		for i, p := range ready {
+			form, ok := findForm(set, p.sub.FormID)
+			if !ok {
+				return ErrUnknownForm
+			}
+			if p.guardian != nil && !form.AllowGuardian {
+				return inputError("guardian", "the form does not allow a guardian",
+					"Det här formuläret kan inte användas för ett barns räkning.")
+			}
+			fields, err := answersFor(form, p.sub.Fields)
+			if err != nil {
+				return err
+			}
+			if len(fields) == 0 && p.text == "" {
+				return inputError("text", "neither text nor answers", "Skriv ett meddelande.")
+			}
+			ev := wire.Event{ID: p.eventID, Kind: wire.EventCaseCreated, CaseID: p.caseID, At: now,
+				Case: &wire.NewCase{Type: form.ID, Patient: p.patient, Guardian: p.guardian, Fields: fields, Text: p.text}}
+			if err := appendEvent(tx, unit, &ev); err != nil {
+				return err
+			}
+			seqs[i] = ev.Seq
+			c := &caseRecord{ID: p.caseID, Unit: unit, Type: form.ID, Title: form.Title.SV, Patient: p.patient,
+				Guardian: p.guardian, Fields: fields, Text: p.text, Status: wire.StatusReceived, CreatedAt: now, UpdatedAt: now}
+			if err := putCase(tx, c); err != nil {
+				return err
+			}
+			if err := idx.Put(patientKey(p.patient.PNR, p.caseID), []byte(rolePatient)); err != nil {
+				return err
+			}
+			if p.guardian != nil {
+				if err := idx.Put(patientKey(p.guardian.PNR, p.caseID), []byte(roleGuardian)); err != nil {
+					return err
+				}
+			}
 		}
 		return nil
 	})
 	if err != nil {
-		return "", submitError("submit case", err)
+		return nil, submitError("submit case", err)
 	}
-	s.log.Info("case submitted", "unit", unit, "caseId", caseID, "seq", seq)
-	s.hub.publish(unit, seq)
-	return caseID, nil
+	ids := make([]string, len(ready))
+	for i, p := range ready {
+		s.log.Info("case submitted", "unit", unit, "caseId", p.caseID, "seq", seqs[i])
+		ids[i] = p.caseID
+	}
+	if len(seqs) > 0 {
+		s.hub.publish(unit, seqs[len(seqs)-1])
+	}
+	return ids, nil
 }
 
 // submitError wraps a storage error; the patient's errors stay as they are.

@@ -80,7 +80,7 @@ type env struct {
 	seed                   byte
 	outbound               atomic.Int32 // OnOutbound calls
 	changedMu              sync.Mutex
-	changed                [][]cases.ID   // OnChange calls
+	changed                []cases.Change // OnChange calls
 	signals                []cases.Signal // OnSignal calls, under changedMu
 }
 
@@ -97,9 +97,9 @@ func newEnv(t *testing.T, newStore func(*testing.T) cases.Store) *env {
 		Unit: Unit, Store: e.store, Clock: e.clock, Rand: rand.NewChaCha8([32]byte{1}),
 		Logger:     slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		OnOutbound: func() { e.outbound.Add(1) },
-		OnChange: func(ids []cases.ID) {
+		OnChange: func(ch cases.Change) {
 			e.changedMu.Lock()
-			e.changed = append(e.changed, slices.Clone(ids))
+			e.changed = append(e.changed, cases.Change{IDs: slices.Clone(ch.IDs), Assignees: slices.Clone(ch.Assignees)})
 			e.changedMu.Unlock()
 		},
 		OnSignal: func(sg cases.Signal) {

@@ -615,26 +615,40 @@ func suiteOverdueIDs(t *testing.T, e *env) {
 // suiteOnChange: every commit that creates or changes cases says which,
 // after the fact; reads and refused commands do not.
 func suiteOnChange(t *testing.T, e *env) {
-	calls := func() [][]cases.ID {
+	calls := func() []cases.Change {
 		e.changedMu.Lock()
 		defer e.changedMu.Unlock()
 		return slices.Clone(e.changed)
 	}
+	is := func(ch cases.Change, ids []cases.ID, assignees ...string) bool {
+		return slices.Equal(ch.IDs, ids) && slices.Equal(ch.Assignees, assignees)
+	}
 	c := e.receive()
-	if got := calls(); len(got) != 1 || !slices.Equal(got[0], []cases.ID{c.ID}) {
+	if got := calls(); len(got) != 1 || !is(got[0], []cases.ID{c.ID}) {
 		t.Fatalf("after receive: %v", got)
 	}
 	e.do(dist, c.ID, cases.Command{Action: cases.Assign, Assignee: hsaClinA})
 	need(e.svc.Get(e.ctx, clinA, c.ID))(t)
 	_, err := e.svc.Do(e.ctx, clinB, c.ID, cases.Command{Action: cases.SendAnswer, Text: "x"})
 	wantErr(t, err, cases.ErrNotAllowed)
-	if got := calls(); len(got) != 2 || !slices.Equal(got[1], []cases.ID{c.ID}) {
+	if got := calls(); len(got) != 2 || !is(got[1], []cases.ID{c.ID}, hsaClinA) {
 		t.Fatalf("after assign, a read and a refused answer: %v", got)
+	}
+	// Given to another: both clinicians' own lists change.
+	e.do(dist, c.ID, cases.Command{Action: cases.Reassign, Assignee: hsaClinB})
+	if got := calls(); len(got) != 3 || !is(got[2], []cases.ID{c.ID}, hsaClinA, hsaClinB) {
+		t.Fatalf("after reassign: %v", got)
 	}
 	sub := e.sub()
 	sub.ID = need(cases.NewID(e.clock.Now(), rnd(e)))(t)
 	need(e.svc.ApplyInbound(e.ctx, []cases.Inbound{{Kind: cases.InboundCreated, EventID: "ev-1", CaseID: sub.ID, At: sub.SubmittedAt, Submission: &sub}}, 1))(t)
-	if got := calls(); len(got) != 3 || !slices.Equal(got[2], []cases.ID{sub.ID}) {
+	if got := calls(); len(got) != 4 || !is(got[3], []cases.ID{sub.ID}) {
 		t.Fatalf("after an inbound case: %v", got)
+	}
+	// The patient writes again on the assigned case: its clinician's list.
+	need(e.svc.ApplyInbound(e.ctx, []cases.Inbound{{Kind: cases.InboundFollowUp, EventID: "ev-2", CaseID: c.ID, At: e.clock.Now(),
+		MessageID: "fu-1", Text: "Tillägg."}}, 2))(t)
+	if got := calls(); len(got) != 5 || !is(got[4], []cases.ID{c.ID}, hsaClinB) {
+		t.Fatalf("after a follow-up: %v", got)
 	}
 }

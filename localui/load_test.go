@@ -1,0 +1,250 @@
+package localui_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"clinicgw/agent/cases"
+	"clinicgw/sync/central"
+	"clinicgw/sync/wire"
+)
+
+// BenchmarkLoad is the load test: CLINICGW_LOAD_SESSIONS (default 200)
+// staff sessions logged in over TLS, each with its page's websocket open
+// and loading its list page about once a second (one in twenty a message
+// administrator on the inbox, the others clinicians on their own cases), while patients submit
+// CLINICGW_LOAD_RATE (default 1000) cases per second at the central store
+// and the gateway syncs them over mutual TLS, for CLINICGW_LOAD_SECONDS
+// (default 20). Each push on a page's websocket makes it fetch its rows
+// again 100 ms later, one fetch at a time, as app.js does. It reports the
+// page loads' p50 and p99, the live refreshes' p99 and count, the errors
+// (a page not 200, a request failing, a websocket dropped), the rate the
+// cases were submitted and stored at, and how long after the last
+// submission the last case was in the gateway. Run it with
+// `make load` (-benchtime 1x).
+func BenchmarkLoad(b *testing.B) {
+	sessions := envInt(b, "CLINICGW_LOAD_SESSIONS", 200)
+	rate := envInt(b, "CLINICGW_LOAD_RATE", 1000)
+	seconds := envInt(b, "CLINICGW_LOAD_SECONDS", 20)
+	for range b.N {
+		runLoad(b, sessions, rate, time.Duration(seconds)*time.Second)
+	}
+}
+
+func envInt(b *testing.B, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		b.Fatalf("%s=%q: expected a positive whole number", name, v)
+	}
+	return n
+}
+
+func runLoad(b *testing.B, sessions, rate int, length time.Duration) {
+	c, cs := startCentralClinic(b)
+	ctx, cancel := context.WithCancel(b.Context())
+	defer cancel()
+
+	type session struct {
+		br   *browser
+		page string
+	}
+	var all []session
+	// One in twenty is a message administrator on the inbox, which every
+	// new case changes; the others are clinicians on their own cases.
+	for i := range sessions {
+		switch {
+		case i%20 == 0:
+			all = append(all, session{c.login(hsaDist), "/inbox"})
+		case i%2 == 0:
+			all = append(all, session{c.login(hsaClinA), "/mine"})
+		default:
+			all = append(all, session{c.login(hsaClinB), "/mine"})
+		}
+	}
+	b.Logf("%d sessions logged in", len(all))
+
+	var (
+		mu       sync.Mutex
+		took     []time.Duration
+		errs     atomic.Int64
+		pushes   atomic.Int64
+		firstErr atomic.Value
+	)
+	fail := func(what string) {
+		errs.Add(1)
+		firstErr.CompareAndSwap(nil, what)
+	}
+	var refreshes []time.Duration
+	// load GETs path as the page does and records its time in *into.
+	load := func(br *browser, path string, live bool, into *[]time.Duration) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, c.origin+path, nil)
+		if live {
+			req.Header.Set("X-Live", "1")
+		}
+		t0 := time.Now()
+		r, err := br.http.Do(req)
+		if err == nil {
+			_, err = io.Copy(io.Discard, r.Body)
+			r.Body.Close()
+		}
+		d := time.Since(t0)
+		switch {
+		case ctx.Err() != nil:
+		case err != nil:
+			fail("GET " + path + ": " + err.Error())
+		case r.StatusCode != http.StatusOK:
+			fail("GET " + path + ": " + r.Status)
+		default:
+			mu.Lock()
+			*into = append(*into, d)
+			mu.Unlock()
+		}
+	}
+	var wg sync.WaitGroup
+	for _, s := range all {
+		list := "inbox"
+		if s.page == "/mine" {
+			list = "mine"
+		}
+		conn, _, err := s.br.ws(map[string]string{"t": "watch", "list": list})
+		if err != nil {
+			b.Fatal(err)
+		}
+		wg.Add(2)
+		go func() { // the page's websocket: on a push, the rows again, as app.js does
+			defer wg.Done()
+			defer conn.Close()
+			go func() { <-ctx.Done(); conn.Close() }()
+			var pending atomic.Bool
+			for {
+				_, data, err := conn.ReadMessage()
+				if err != nil {
+					if ctx.Err() == nil {
+						fail("websocket dropped: " + err.Error())
+					}
+					return
+				}
+				var m wsMessage
+				if json.Unmarshal(data, &m) != nil || m.T != "changed" {
+					continue
+				}
+				pushes.Add(1)
+				if !pending.CompareAndSwap(false, true) {
+					continue // one refresh at a time, like the page
+				}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					defer pending.Store(false)
+					select {
+					case <-ctx.Done():
+						return
+					case <-time.After(100 * time.Millisecond):
+					}
+					load(s.br, s.page+"?part=rows", true, &refreshes)
+				}()
+			}
+		}()
+		go func() { // page loads, about one a second, spread out
+			defer wg.Done()
+			t := time.NewTimer(time.Duration(rand.Int64N(int64(time.Second))))
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
+				load(s.br, s.page, false, &took)
+				t.Reset(time.Duration(800+rand.Int64N(400)) * time.Millisecond)
+			}
+		}()
+	}
+
+	// Patients: rate cases a second, submitted every 10 ms in one
+	// transaction of the central store (one commit per submission would
+	// measure the reference central store's disk, not the gateway).
+	pnr := string(c.patientPNR())
+	sub := central.Submission{PatientPNR: pnr, PatientName: canaryName,
+		FormID: string(cases.AdviceNurse), Fields: []wire.Field{{Name: "question", Value: canaryText}}}
+	var submitted atomic.Int64
+	start := time.Now()
+	var feed sync.WaitGroup
+	feed.Add(1)
+	go func() {
+		defer feed.Done()
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for time.Since(start) < length {
+			<-tick.C
+			due := int(float64(rate)*time.Since(start).Seconds()) - int(submitted.Load())
+			if due <= 0 {
+				continue
+			}
+			batch := make([]central.Submission, due)
+			for i := range batch {
+				batch[i] = sub
+			}
+			if _, err := cs.Store.SubmitBatch(ctx, testUnit, batch); err != nil {
+				fail("submit: " + err.Error())
+				continue
+			}
+			submitted.Add(int64(due))
+		}
+	}()
+	feed.Wait()
+	fed := time.Since(start)
+	// Until every submitted case is in the gateway.
+	stored := func() int {
+		n := 0
+		c.gw.Store().View(ctx, func(tx cases.ReadTx) error {
+			return tx.Cases(func(*cases.Case) bool { n++; return true })
+		})
+		return n
+	}
+	want := int(submitted.Load())
+	var lag time.Duration
+	for {
+		if n := stored(); n >= want {
+			lag = time.Since(start) - fed
+			break
+		}
+		if time.Since(start) > fed+time.Minute {
+			b.Fatalf("%d of %d cases in the gateway a minute after the last submission", stored(), want)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	wg.Wait()
+
+	reportLatency(b, took)
+	b.ReportMetric(float64(len(took)), "page-loads")
+	slices.Sort(refreshes)
+	if len(refreshes) > 0 {
+		b.ReportMetric(float64(refreshes[len(refreshes)*99/100])/float64(time.Millisecond), "refresh-p99-ms")
+	}
+	b.ReportMetric(float64(len(refreshes)), "live-refreshes")
+	b.ReportMetric(float64(errs.Load()), "errors")
+	b.ReportMetric(float64(want)/fed.Seconds(), "submitted-cases/s")
+	b.ReportMetric(float64(want)/(fed+lag).Seconds(), "stored-cases/s")
+	b.ReportMetric(lag.Seconds(), "lag-s")
+	b.ReportMetric(float64(pushes.Load()), "pushes")
+	b.ReportMetric(0, "ns/op")
+	if e := firstErr.Load(); e != nil {
+		b.Logf("first error: %s", e)
+	}
+}
