@@ -87,12 +87,14 @@ fuzz: deps
 
 # The crash tests, CRASH_ROUNDS rounds each: the store's writer, the gateway,
 # the central store and the archive export killed at random points and at
-# the named fault points must lose and duplicate nothing.
+# the named fault points, and the mail server going down and up, must lose
+# and duplicate nothing.
 soak: deps
 	CLINICGW_CRASH_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestCrash -timeout 60m ./agent/store/
 	CLINICGW_UPLINK_KILL_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestGatewayKilled -timeout 60m ./sync/uplink/
 	CLINICGW_CENTRAL_KILL_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestCentralKilled -timeout 60m ./sync/uplink/
 	CLINICGW_ARCHIVE_KILL_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestArchiveKilled -timeout 60m ./agent/archive/
+	CLINICGW_NOTIFY_OUTAGE_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestMailOutages -timeout 60m ./agent/notify/
 
 # Release artifacts in PKGOUT: the Linux binary in a .deb (lintian-clean)
 # and an .rpm, the Windows exe and MSI (Authenticode-signed with a throwaway

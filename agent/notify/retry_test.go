@@ -2,7 +2,11 @@ package notify_test
 
 import (
 	"context"
+	mrand "math/rand/v2"
 	"net"
+	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -175,3 +179,93 @@ func TestOverdueOncePerCase(t *testing.T) {
 		}
 	}
 }
+
+// TestMailOutages is the notices' soak: CLINICGW_NOTIFY_OUTAGE_ROUNDS
+// rounds (30 by default; `make soak` runs 1000), each queueing one to
+// three assignment notices and then, with the mail server up or down at
+// random, letting 1 to 20 minutes pass and delivering what is due. Then
+// the server stays up until the queue is empty. Model: the mail server
+// received each e-mail notice exactly once, and nothing is left queued.
+func TestMailOutages(t *testing.T) {
+	rounds := 30
+	if s := os.Getenv("CLINICGW_NOTIFY_OUTAGE_ROUNDS"); s != "" {
+		var err error
+		if rounds, err = strconv.Atoi(s); err != nil {
+			t.Fatalf("CLINICGW_NOTIFY_OUTAGE_ROUNDS: %v", err)
+		}
+	}
+	f := newFixture(t, "127.0.0.1:0")
+	addr := f.mail.Addr
+	ctx := context.Background()
+	server := f.mail // nil while down
+	var taken []notifytest.Message
+	var held net.Listener
+	setUp := func(up bool) {
+		switch {
+		case up && server == nil:
+			held.Close()
+			server = notifytest.Start(t, addr, false)
+		case !up && server != nil:
+			taken = append(taken, server.Messages()...)
+			server.Close()
+			server = nil
+			var err error
+			if held, err = net.Listen("tcp", addr); err != nil { // every connection cut at once
+				t.Fatal(err)
+			}
+			go func(l net.Listener) {
+				for {
+					c, err := l.Accept()
+					if err != nil {
+						return
+					}
+					c.Close()
+				}
+			}(held)
+		}
+	}
+	queued, down := 0, 0
+	for range rounds {
+		for range 1 + randN(3) {
+			if err := f.n.CaseAssigned(ctx, hsaNurse); err != nil {
+				t.Fatal(err)
+			}
+			queued++
+		}
+		up := randN(2) == 0
+		if !up {
+			down++
+		}
+		setUp(up)
+		f.clock.Advance(time.Duration(1+randN(20)) * time.Minute)
+		f.deliver(t)
+	}
+	setUp(true)
+	for i := 0; ; i++ {
+		p, err := f.n.Pending(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p) == 0 {
+			break
+		}
+		if i == 100 {
+			t.Fatalf("%d notices still queued with the server up", len(p))
+		}
+		f.clock.Advance(time.Hour)
+		f.deliver(t)
+	}
+	taken = append(taken, server.Messages()...)
+	mails := 0
+	for _, m := range taken {
+		if slices.Equal(m.To, []string{"syster@vc.example.se"}) {
+			mails++
+		}
+	}
+	t.Logf("%d rounds (%d with the mail server down): %d e-mail notices queued, %d received", rounds, down, queued, mails)
+	if mails != queued {
+		t.Errorf("the mail server received %d e-mails for %d notices: each must arrive exactly once", mails, queued)
+	}
+}
+
+func randN(n int) int { return int(mrand.IntN(n)) }
