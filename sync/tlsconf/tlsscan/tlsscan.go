@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
@@ -74,4 +75,31 @@ func Judge(report string) Result {
 		}
 	}
 	return r
+}
+
+// TB is the part of testing.TB that Check uses.
+type TB interface {
+	Helper()
+	Skip(args ...any)
+	Fatal(args ...any)
+	Error(args ...any)
+	Logf(format string, args ...any)
+}
+
+// Check scans hostPort in a test and reports each problem as an error.
+// A missing sslscan skips the test, except under CI (CI set), where
+// .ci/deps has installed it and its absence is a failure.
+func Check(ctx context.Context, t TB, hostPort string) {
+	t.Helper()
+	r, err := Scan(ctx, hostPort)
+	if errors.Is(err, ErrNoSSLScan) && os.Getenv("CI") == "" {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range r.Problems {
+		t.Error(p)
+	}
+	t.Logf("%d suites accepted, all AEAD with forward secrecy; SSLv2–TLS 1.1 disabled", r.Suites)
 }
