@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"clinicgw/agent/archive"
 	"clinicgw/agent/cases"
 	"clinicgw/agent/notify"
 	"clinicgw/agent/store"
@@ -41,6 +42,9 @@ type Options struct {
 	// UIListener, when not nil, is where the web UI listens instead of
 	// ui.listen (tests listen on a free port first).
 	UIListener net.Listener
+	// OnReload, when not nil, is called after every read of a changed
+	// configuration file, whether it was taken up or refused.
+	OnReload func(ReloadStatus)
 }
 
 // Agent is one care unit's gateway: the encrypted store, the case service
@@ -69,6 +73,12 @@ type Agent struct {
 	mu       sync.Mutex
 	err      error // the first error of a background part
 	done     chan struct{}
+
+	// The configuration reload (reload.go): the configuration in use and
+	// the parts a reload replaces.
+	reload reloadState
+	live   atomic.Pointer[Config]
+	arch   atomic.Pointer[archive.Archiver]
 }
 
 // New checks the configuration and loads what the uplink needs (the unit's
@@ -88,6 +98,7 @@ func New(cfg *Config, opts Options) (*Agent, error) {
 		opts.Rand = rand.Reader
 	}
 	a := &Agent{cfg: cfg, opts: opts, log: opts.Logger}
+	a.initReload()
 	if cfg.Central.Online() {
 		upCfg, err := uplinkConfig(cfg, opts)
 		if err != nil {
@@ -262,8 +273,9 @@ func (a *Agent) Start(ctx context.Context) error {
 			a.done = nil
 			return fmt.Errorf("start gateway: %w", err)
 		}
+		a.arch.Store(arch)
 		a.wg.Add(1)
-		go func() { defer a.wg.Done(); archiveDaily(runCtx, arch, a.log.With("part", "archive")) }()
+		go func() { defer a.wg.Done(); archiveDaily(runCtx, a.arch.Load, a.log.With("part", "archive")) }()
 	}
 	if n := a.notifier; n != nil {
 		log := a.log.With("part", "notify")
@@ -292,6 +304,15 @@ func (a *Agent) Start(ctx context.Context) error {
 		a.log.Info("gateway started", "unit", a.cfg.Unit.HSAID, "central", a.cfg.Central.URL)
 	} else {
 		a.log.Warn("gateway started offline: no central store configured (central.url); answers wait in the outbox", "unit", a.cfg.Unit.HSAID)
+	}
+	if a.cfg.Path() != "" {
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			if err := a.watchConfig(runCtx); err != nil && runCtx.Err() == nil {
+				a.log.Error("config file not watched; changes apply at the next start", "err", err)
+			}
+		}()
 	}
 	go func() {
 		<-runCtx.Done()
@@ -371,5 +392,6 @@ func (a *Agent) UIAddr() string {
 	return a.ui.ln.Addr().String()
 }
 
-// Config is the gateway's configuration.
-func (a *Agent) Config() *Config { return a.cfg }
+// Config is the gateway's configuration in use: the one it started with,
+// with what reloads applied since.
+func (a *Agent) Config() *Config { return a.live.Load() }

@@ -69,13 +69,13 @@ func NewArchiver(cfg *Config, db *store.DB, clock archive.Clock, log *slog.Logge
 }
 
 // archiveDaily runs the export at start and every 24 hours until ctx
-// ends; a failed run is logged and tried again the next day (the journal
+// ends, with the archiver in use at each run (a reload may replace it); a failed run is logged and tried again the next day (the journal
 // lets it go on where it stopped).
-func archiveDaily(ctx context.Context, a *archive.Archiver, log *slog.Logger) {
+func archiveDaily(ctx context.Context, current func() *archive.Archiver, log *slog.Logger) {
 	t := time.NewTicker(24 * time.Hour)
 	defer t.Stop()
 	for {
-		rep, err := a.Run(ctx, nil)
+		rep, err := current().Run(ctx, nil)
 		switch {
 		case err != nil && ctx.Err() == nil:
 			log.Error("archive run failed; nothing unverified was purged", "err", err, "cases", rep.Cases)

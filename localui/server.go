@@ -82,6 +82,20 @@ type NoticeState struct {
 	LastError string // why the last attempt failed
 }
 
+// ConfigState says whether the gateway's configuration file on disk is
+// the one in use, for the unit settings page.
+type ConfigState struct {
+	File string // the configuration file
+	// Error is why the file on disk was refused ("FILE:LINE: KEY: what is
+	// expected"); the configuration read before stays. "" when none.
+	Error string
+	// ReloadedAt is when a changed file was last taken up; zero if never
+	// since the start.
+	ReloadedAt time.Time
+	// Restart lists keys changed in the file that apply at the next start.
+	Restart []string
+}
+
 // AuditChecker verifies the access log's hash chain for the auditor's page.
 type AuditChecker func(ctx context.Context) (records int, err error)
 
@@ -112,7 +126,10 @@ type Config struct {
 	Notices func(ctx context.Context) ([]NoticeState, error)
 	// Forms keeps the unit's forms for the form designer; nil: no
 	// designer (its pages are 404).
-	Forms  FormStore
+	Forms FormStore
+	// Config reports the configuration file's reload state for the unit
+	// settings page; nil: not shown.
+	Config func() ConfigState
 	Audit  AuditChecker // nil: the auditor's page shows no chain status
 	Clock  Clock        // the system clock if nil
 	Rand   io.Reader    // crypto/rand if nil

@@ -165,10 +165,16 @@ type unitView struct {
 	NoticesOn bool
 	Notices   []NoticeState
 	NoticeErr bool
+	Config    *ConfigState // nil: not shown
 }
 
 func (s *Server) unitView(r *http.Request, u UnitSettings) unitView {
 	v := unitView{UnitSettings: u, NoticesOn: s.cfg.Notices != nil}
+	if s.cfg.Config != nil {
+		if c := s.cfg.Config(); c.Error != "" || !c.ReloadedAt.IsZero() || len(c.Restart) > 0 {
+			v.Config = &c
+		}
+	}
 	if v.NoticesOn {
 		var err error
 		if v.Notices, err = s.cfg.Notices(r.Context()); err != nil {
