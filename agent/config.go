@@ -178,6 +178,9 @@ func locateKeys(path string, data []byte, err error) error {
 				line = lines[table]
 			}
 		}
+		if errors.Is(e, fs.ErrNotExist) {
+			e = fmt.Errorf("%w; expected an existing file (a relative path is relative to the configuration file's folder)", e)
+		}
 		if line > 0 {
 			out[i] = fmt.Errorf("config %s:%d: %w", path, line, e)
 		} else {

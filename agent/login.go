@@ -313,7 +313,7 @@ func readCerts(cfg *Config, files []string, key string) ([]*x509.Certificate, er
 			}
 			c, err := x509.ParseCertificate(b.Bytes)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %s: %w", key, f, err)
+				return nil, fmt.Errorf("%s: %s: %w; expected PEM CA certificates", key, f, err)
 			}
 			if !c.IsCA {
 				return nil, fmt.Errorf("%s: %s holds a certificate that is not a CA (%s)", key, f, c.Subject.CommonName)

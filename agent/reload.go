@@ -150,7 +150,7 @@ func (a *Agent) reported(st ReloadStatus) {
 
 // errPlacePattern finds the line and key in an error made by decodeError
 // or locateKeys.
-var errPlacePattern = regexp.MustCompile(`^config .*?:(\d+):(?:\d+:)? (?:unknown key "([^"]+)"|([a-z_]+(?:\.[a-z_]+)*)[:,])`)
+var errPlacePattern = regexp.MustCompile(`^config .*?:(\d+):(?:\d+:)? (?:unknown key "([^"]+)"|([a-z_]+(?:\.[a-z_]+)*)[:,])?`)
 
 // errPlace is the line and key of err's first problem, for the log's
 // fields; 0 and "" where the error names none.
