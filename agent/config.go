@@ -173,10 +173,9 @@ func locateKeys(path string, data []byte, err error) error {
 		key, _, _ := strings.Cut(e.Error(), ":")
 		key, _, _ = strings.Cut(key, ",") // "central.cert_file, central.key_file: …"
 		line := lines[key]
-		if line == 0 {
-			if table, _, ok := strings.Cut(key, "."); ok {
-				line = lines[table]
-			}
+		for table := key; line == 0 && strings.Contains(table, "."); {
+			table = table[:strings.LastIndexByte(table, '.')]
+			line = lines[table] // the nearest table that is in the file
 		}
 		if errors.Is(e, fs.ErrNotExist) {
 			e = fmt.Errorf("%w; expected an existing file (a relative path is relative to the configuration file's folder)", e)
