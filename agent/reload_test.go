@@ -275,7 +275,8 @@ func TestReloadRefusesBadFile(t *testing.T) {
 // the gateway runs — a card from the CA taken out of the file is refused
 // at its next login, one from the CA kept still logs in — and a directory
 // file named anew, with one more member of staff, is taken up with them;
-// a key that needs a restart (unit.name) is reported and not applied.
+// the notice digest and the archive's age change; a key that needs a
+// restart (unit.name) is reported and not applied.
 // The edits reach the gateway by the file watch alone (fsnotify on the
 // folder, debounced).
 func TestReloadTrustAnchors(t *testing.T) {
@@ -298,7 +299,12 @@ func TestReloadTrustAnchors(t *testing.T) {
 		os.WriteFile(filepath.Join(dir, "hsa-ny.json"), []byte(directoryFile(hsa1, hsa2, hsa3)), 0o644)
 		cfg.Login.TrustAnchors = []string{"pki/root.pem", "pki2/root.pem"}
 		cfg.Login.PersonCAs = []string{"pki/person-ca.pem", "pki2/person-ca.pem"}
+		cfg.Central.CertFile, cfg.Central.KeyFile = "pki/unit.pem", "pki/unit.key" // the archive's signing key
+		cfg.Archive = agent.ArchiveConfig{Dir: "arkiv", AgeDays: 90}
 	})
+	if got := g.a.ArchiveAge(); got != 90*24*time.Hour {
+		t.Fatalf("archive age at the start: %v", got)
+	}
 	for _, c := range []card{c1, c2} {
 		if step := g.login(c); step != "" {
 			t.Fatalf("login before the reload refused at %s", step)
@@ -312,11 +318,12 @@ func TestReloadTrustAnchors(t *testing.T) {
 		`person_cas = ["pki/person-ca.pem", "pki2/person-ca.pem"]`, `person_cas = ["pki/person-ca.pem"]`,
 		`directory_file = "hsa.json"`, `directory_file = "hsa-ny.json"`,
 		`digest = "15m"`, `digest = "30m"`,
+		"age_days = 90", "age_days = 30",
 		unitName, "Vårdcentralen Nytt Namn",
 	).Replace(g.text)
 	at := g.edit(edited)
 	st := g.next("the edited file")
-	t.Logf("trust anchors, directory file, digest and unit name edited → reloaded after %v", time.Since(at))
+	t.Logf("trust anchors, directory file, digest, archive age and unit name edited → reloaded after %v", time.Since(at))
 	if st.LastError != "" || st.ReloadedAt.IsZero() {
 		t.Fatalf("status after the edit: %+v", st)
 	}
@@ -336,7 +343,13 @@ func TestReloadTrustAnchors(t *testing.T) {
 	if cfg.Notify.Digest != "30m" || cfg.Unit.Name != unitName || cfg.Login.DirectoryFile != "hsa-ny.json" {
 		t.Errorf("configuration in use: notify %+v, unit %+v, directory %s", cfg.Notify, cfg.Unit, cfg.Login.DirectoryFile)
 	}
-	for _, w := range []string{`msg="config reloaded"`, "applied=login.directory_file,login.person_cas,login.trust_anchors,notify.digest",
+	if got := g.a.NoticeDigest(); got != 30*time.Minute {
+		t.Errorf("notice digest after the reload: %v, want 30m", got)
+	}
+	if got := g.a.ArchiveAge(); got != 30*24*time.Hour {
+		t.Errorf("archive age after the reload: %v, want 30 days", got)
+	}
+	for _, w := range []string{`msg="config reloaded"`, "applied=archive.age_days,login.directory_file,login.person_cas,login.trust_anchors,notify.digest",
 		`level=WARN msg="config changes wait for a restart of the service"`, "keys=unit.name"} {
 		if !strings.Contains(g.logs.String(), w) {
 			t.Errorf("log lacks %q:\n%s", w, g.logs)
