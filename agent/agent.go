@@ -306,13 +306,17 @@ func (a *Agent) Start(ctx context.Context) error {
 		a.log.Warn("gateway started offline: no central store configured (central.url); answers wait in the outbox", "unit", a.cfg.Unit.HSAID)
 	}
 	if a.cfg.Path() != "" {
-		a.wg.Add(1)
-		go func() {
-			defer a.wg.Done()
-			if err := a.watchConfig(runCtx); err != nil && runCtx.Err() == nil {
-				a.log.Error("config file not watched; changes apply at the next start", "err", err)
-			}
-		}()
+		if watch, err := a.watchConfig(); err != nil {
+			a.log.Error("config file not watched; changes apply at the next start", "err", err)
+		} else {
+			a.wg.Add(1)
+			go func() {
+				defer a.wg.Done()
+				if err := watch(runCtx); err != nil && runCtx.Err() == nil {
+					a.log.Error("config file no longer watched; changes apply at the next start", "err", err)
+				}
+			}()
+		}
 	}
 	go func() {
 		<-runCtx.Done()

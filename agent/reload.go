@@ -339,54 +339,57 @@ func (a *Agent) initReload() {
 	}
 }
 
-// watchConfig reloads the configuration when its file changes (the folder
-// is watched: editors replace a file by rename) and on SIGHUP, until ctx
-// ends.
-func (a *Agent) watchConfig(ctx context.Context) error {
+// watchConfig starts watching the configuration file (its folder: editors
+// replace a file by rename) and SIGHUP; when it returns, changes are
+// watched. run reloads on each until ctx ends.
+func (a *Agent) watchConfig() (run func(ctx context.Context) error, err error) {
 	path := a.cfg.Path()
 	fw, err := fsnotify.NewWatcher()
 	if err != nil {
-		return fmt.Errorf("config watch: %w", err)
+		return nil, fmt.Errorf("config watch: %w", err)
 	}
-	defer fw.Close()
 	if err := fw.Add(filepath.Dir(path)); err != nil {
-		return fmt.Errorf("config watch %s: %w", filepath.Dir(path), err)
+		fw.Close()
+		return nil, fmt.Errorf("config watch %s: %w", filepath.Dir(path), err)
 	}
 	hup, stop := reloadSignal()
-	defer stop()
 	a.log.Info("config file watched", "path", path)
-	debounce := time.NewTimer(time.Hour)
-	debounce.Stop()
-	defer debounce.Stop()
-	var fire <-chan time.Time
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case ev, ok := <-fw.Events:
-			if !ok {
-				return errors.New("config watch: the file watcher closed")
+	return func(ctx context.Context) error {
+		defer fw.Close()
+		defer stop()
+		debounce := time.NewTimer(time.Hour)
+		debounce.Stop()
+		defer debounce.Stop()
+		var fire <-chan time.Time
+		for {
+			select {
+			case <-ctx.Done():
+				return nil
+			case ev, ok := <-fw.Events:
+				if !ok {
+					return errors.New("config watch: the file watcher closed")
+				}
+				if filepath.Clean(ev.Name) != path || ev.Op == fsnotify.Chmod {
+					continue
+				}
+				debounce.Reset(ConfigDebounce)
+				fire = debounce.C
+			case err, ok := <-fw.Errors:
+				if !ok {
+					return errors.New("config watch: the file watcher closed")
+				}
+				a.log.Warn("config watch error; reading the file again", "err", err)
+				debounce.Reset(ConfigDebounce)
+				fire = debounce.C
+			case <-hup:
+				a.log.Info("config reload asked for by signal", "path", path)
+				a.Reload(ctx)
+			case <-fire:
+				fire = nil
+				a.Reload(ctx)
 			}
-			if filepath.Clean(ev.Name) != path || ev.Op == fsnotify.Chmod {
-				continue
-			}
-			debounce.Reset(ConfigDebounce)
-			fire = debounce.C
-		case err, ok := <-fw.Errors:
-			if !ok {
-				return errors.New("config watch: the file watcher closed")
-			}
-			a.log.Warn("config watch error; reading the file again", "err", err)
-			debounce.Reset(ConfigDebounce)
-			fire = debounce.C
-		case <-hup:
-			a.log.Info("config reload asked for by signal", "path", path)
-			a.Reload(ctx)
-		case <-fire:
-			fire = nil
-			a.Reload(ctx)
 		}
-	}
+	}, nil
 }
 
 // flatten lists every key of c with its value, as text.
