@@ -132,10 +132,16 @@ func (a *Agent) Reload(ctx context.Context) error {
 func (a *Agent) refuseConfig(err error, sum [sha256.Size]byte) error {
 	r := &a.reload
 	r.stMu.Lock()
+	again := r.st.LastError == err.Error()
 	r.badSum = sum
-	r.st.LastError, r.st.ErrorAt = err.Error(), a.opts.Clock.Now()
+	if !again {
+		r.st.LastError, r.st.ErrorAt = err.Error(), a.opts.Clock.Now()
+	}
 	st := r.st
 	r.stMu.Unlock()
+	if again {
+		return err // said already
+	}
 	line, key := errPlace(err)
 	a.log.Error("config file refused; the configuration in use stays", "path", st.File, "line", line, "key", key, "err", err)
 	a.reported(st)
