@@ -93,13 +93,56 @@ type loginParts struct {
 	stopDir context.CancelFunc // ends the watch of the directory in use
 }
 
-// swapCerts is the SITHS certificate check in use.
+// trust is a SITHS certificate check and the CAs it trusts.
+type trust struct {
+	v            *siths.Verifier
+	roots, inter *x509.CertPool
+}
+
+// maxSeenCards bounds the cards swapCerts remembers: far more than a care
+// unit's staff.
+const maxSeenCards = 10000
+
+// swapCerts is the SITHS certificate check in use. It remembers the cards
+// it accepted, so that a change of trust anchors can end the sessions of
+// cards that no longer chain to one.
 type swapCerts struct {
-	cur atomic.Pointer[siths.Verifier]
+	cur  atomic.Pointer[trust]
+	mu   sync.Mutex
+	seen map[string]*x509.Certificate // by cardauth.CardID
 }
 
 func (s *swapCerts) CheckAuthCert(ctx context.Context, leaf *x509.Certificate) (string, error) {
-	return s.cur.Load().CheckAuthCert(ctx, leaf)
+	id, err := s.cur.Load().v.CheckAuthCert(ctx, leaf)
+	if err == nil {
+		s.mu.Lock()
+		if s.seen == nil {
+			s.seen = map[string]*x509.Certificate{}
+		}
+		if len(s.seen) < maxSeenCards {
+			s.seen[cardauth.CardID(leaf)] = leaf
+		}
+		s.mu.Unlock()
+	}
+	return id, err
+}
+
+// set puts t in use and returns the cards accepted before that do not
+// chain to t's trust anchors at now.
+func (s *swapCerts) set(t *trust, now time.Time) []string {
+	s.cur.Store(t)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var gone []string
+	for id, leaf := range s.seen {
+		_, err := leaf.Verify(x509.VerifyOptions{Roots: t.roots, Intermediates: t.inter, CurrentTime: now,
+			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+		if err != nil {
+			gone = append(gone, id)
+			delete(s.seen, id)
+		}
+	}
+	return gone
 }
 
 // newLogin loads the trust anchors and the directory and makes the
@@ -141,7 +184,7 @@ func newLogin(cfg *Config, clock Clock, log *slog.Logger) (*loginParts, error) {
 // newVerifier reads login.trust_anchors and login.person_cas, checks that
 // every person CA is issued by a trust anchor (directly or through another
 // person CA), and makes the SITHS certificate check.
-func newVerifier(cfg *Config, clock Clock, log *slog.Logger) (*siths.Verifier, error) {
+func newVerifier(cfg *Config, clock Clock, log *slog.Logger) (*trust, error) {
 	l := cfg.Login
 	roots, err := readCerts(cfg, l.TrustAnchors, "login.trust_anchors")
 	if err != nil {
@@ -159,7 +202,14 @@ func newVerifier(cfg *Config, clock Clock, log *slog.Logger) (*siths.Verifier, e
 	if err != nil {
 		return nil, fmt.Errorf("login.trust_anchors: %w", err)
 	}
-	return v, nil
+	t := &trust{v: v, roots: x509.NewCertPool(), inter: x509.NewCertPool()}
+	for _, c := range roots {
+		t.roots.AddCert(c)
+	}
+	for _, c := range cas {
+		t.inter.AddCert(c)
+	}
+	return t, nil
 }
 
 // chainCAs checks that each person CA's signature is by a trust anchor or
@@ -214,8 +264,17 @@ func (lp *loginParts) endRevoked(old, new *directory.Directory) {
 func (lp *loginParts) directory() *directory.Watcher { return lp.dir.Load() }
 
 // setVerifier puts a new certificate check in use: the next login is
-// checked against its trust anchors.
-func (lp *loginParts) setVerifier(v *siths.Verifier) { lp.certs.cur.Store(v) }
+// checked against its trust anchors, and the sessions of cards that do not
+// chain to them end now.
+func (lp *loginParts) setVerifier(t *trust) {
+	ended := 0
+	for _, card := range lp.certs.set(t, lp.clock.Now()) {
+		ended += lp.auth.CardRemoved(card, cardauth.EndRevoked)
+	}
+	if ended > 0 {
+		lp.log.Info("sessions ended: their cards no longer chain to login.trust_anchors", "sessions", ended)
+	}
+}
 
 // setDirectory puts w, loaded from another file, in use in place of the
 // directory watched now: the old watch stops, w's starts, and the sessions

@@ -20,7 +20,6 @@ import (
 	"clinicgw/agent/archive"
 	"clinicgw/agent/directory"
 	"clinicgw/agent/notify"
-	"clinicgw/cardauth/siths"
 	"clinicgw/localui"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
@@ -68,7 +67,7 @@ type prepared struct {
 	sum      [sha256.Size]byte
 	changed  []string // keys applied whose value changes
 	restart  []string // keys changed in the file that wait for a restart
-	verifier *siths.Verifier
+	verifier *trust
 	dir      *directory.Watcher
 	channels *notify.Channels
 	arch     *archive.Archiver

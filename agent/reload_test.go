@@ -135,6 +135,14 @@ func (g *reloadGateway) next(what string) agent.ReloadStatus {
 // login logs the card in and returns the step that refused it, "" if none.
 func (g *reloadGateway) login(c card) string {
 	g.t.Helper()
+	_, step := g.session(c)
+	return step
+}
+
+// session logs the card in and returns the session, or the step that
+// refused it.
+func (g *reloadGateway) session(c card) (cardauth.Session, string) {
+	g.t.Helper()
 	auth := g.a.Login()
 	nonce, _, err := auth.Challenge("browser")
 	if err != nil {
@@ -145,16 +153,16 @@ func (g *reloadGateway) login(c card) string {
 		g.t.Fatal(err)
 	}
 	b, _ := json.Marshal(tok)
-	_, err = auth.Login(context.Background(), "browser", b, "")
+	s, err := auth.Login(context.Background(), "browser", b, "")
 	var le *cardauth.LoginError
 	switch {
 	case err == nil:
-		return ""
+		return s, ""
 	case errors.As(err, &le):
-		return le.Step
+		return s, le.Step
 	}
 	g.t.Fatalf("login: %v", err)
-	return ""
+	return s, ""
 }
 
 // lineOf is the 1-based line of the first line of text holding s.
@@ -273,7 +281,8 @@ func TestReloadRefusesBadFile(t *testing.T) {
 
 // TestReloadTrustAnchors: the trust anchors and person CAs change while
 // the gateway runs — a card from the CA taken out of the file is refused
-// at its next login, one from the CA kept still logs in — and a directory
+// at its next login and its open session ends at the reload, one from the
+// CA kept still logs in and keeps its session — and a directory
 // file named anew, with one more member of staff, is taken up with them;
 // the notice digest and the archive's age change; a key that needs a
 // restart (unit.name) is reported and not applied.
@@ -305,10 +314,10 @@ func TestReloadTrustAnchors(t *testing.T) {
 	if got := g.a.ArchiveAge(); got != 90*24*time.Hour {
 		t.Fatalf("archive age at the start: %v", got)
 	}
-	for _, c := range []card{c1, c2} {
-		if step := g.login(c); step != "" {
-			t.Fatalf("login before the reload refused at %s", step)
-		}
+	s1, step1 := g.session(c1)
+	s2, step2 := g.session(c2)
+	if step1 != "" || step2 != "" {
+		t.Fatalf("login before the reload refused at %q, %q", step1, step2)
 	}
 	if step := g.login(c3); step != "commission" {
 		t.Fatalf("a card not in the directory: refused at %q, want commission", step)
@@ -329,6 +338,16 @@ func TestReloadTrustAnchors(t *testing.T) {
 	}
 	if fmt.Sprint(st.Restart) != "[unit.name]" {
 		t.Errorf("keys waiting for a restart: %v, want [unit.name]", st.Restart)
+	}
+	select {
+	case <-s2.Done:
+	default:
+		t.Error("the session of the card from the removed CA outlived the reload")
+	}
+	select {
+	case <-s1.Done:
+		t.Error("the session of the card from the kept CA ended at the reload")
+	default:
 	}
 	if step := g.login(c2); step != "certificate" {
 		t.Errorf("card from the removed CA: refused at %q, want certificate", step)
