@@ -263,6 +263,15 @@ func (a *Agent) prepareReload(ctx context.Context, path string, data []byte) (*p
 	if !changed("login.trust_anchors", "login.person_cas", "login.soft_fail", "login.ocsp_url", "login.crl_url") {
 		p.verifier = nil
 	}
+	if p.verifier != nil && eff.Login.CRLURL != "" && changed("login.crl_url", "login.person_cas") {
+		// A new CRL proxy, or new person CAs behind it: what it serves must
+		// be a fresh CRL of one of them. (Not checked when neither
+		// changed, so that an unrelated edit is not refused while the
+		// proxy is down.)
+		if err := p.verifier.v.CheckCRLURL(ctx); err != nil {
+			return nil, locateKeys(path, data, fmt.Errorf("login.crl_url: %w; expected the address of a fresh CRL of a person CA in login.person_cas", err))
+		}
+	}
 	if !changed("login.directory_file") || eff.resolve(eff.Login.DirectoryFile) == run.resolve(run.Login.DirectoryFile) {
 		p.dir = nil
 	}

@@ -177,7 +177,8 @@ func lineOf(text, s string) int {
 
 // TestReloadRefusesBadFile: each kind of bad edit — not TOML, an unknown
 // key, a value of the wrong type, a value Validate refuses, a file the
-// configuration names missing or unreadable — is refused in the first
+// configuration names missing or unreadable, a CRL address that serves no
+// CRL — is refused in the first
 // phase with the file, the line and the key; the configuration in use
 // stays (the same notice digest, login with the same card), and the
 // refusal is in the log and the status. Putting the good file back clears
@@ -185,6 +186,8 @@ func lineOf(text, s string) int {
 func TestReloadRefusesBadFile(t *testing.T) {
 	const hsa = "SE2321000016-K101"
 	var c card
+	notCRL := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("<html>proxy</html>")) }))
+	defer notCRL.Close()
 	var p *devpki.PKI
 	tests := []struct {
 		name string
@@ -220,6 +223,9 @@ func TestReloadRefusesBadFile(t *testing.T) {
 			other.WriteDir(filepath.Join(dir, "other"))
 			return strings.Replace(text, `trust_anchors = ["pki/root.pem"]`, `trust_anchors = ["other/root.pem"]`, 1)
 		}, "login.person_cas", "person_cas =", "is not issued by any certificate in login.trust_anchors"},
+		{"CRL address that serves no CRL", func(_, text string) string {
+			return strings.Replace(text, `crl_url = ""`, fmt.Sprintf("crl_url = %q", notCRL.URL), 1)
+		}, "login.crl_url", "crl_url =", "not a fresh, complete CRL of a person CA"},
 	}
 	var err error
 	p, err = devpki.New(nil, time.Now())
