@@ -102,14 +102,14 @@ func New(cfg *Config, opts Options) (*Agent, error) {
 	if cfg.Central.Online() {
 		upCfg, err := uplinkConfig(cfg, opts)
 		if err != nil {
-			return nil, err
+			return nil, cfg.locate(err)
 		}
 		a.upCfg = upCfg
 	}
 	if cfg.Login.Enabled() {
 		lp, err := newLogin(cfg, opts.Clock, opts.Logger)
 		if err != nil {
-			return nil, err
+			return nil, cfg.locate(err)
 		}
 		a.login = lp
 	}

@@ -189,6 +189,19 @@ func locateKeys(path string, data []byte, err error) error {
 	return errors.Join(out...)
 }
 
+// locate is locateKeys for an error about c's keys, with the file c was
+// loaded from; err as it is when c has no file or it cannot be read.
+func (c *Config) locate(err error) error {
+	if c.path == "" {
+		return err
+	}
+	data, rerr := os.ReadFile(c.path)
+	if rerr != nil {
+		return err
+	}
+	return locateKeys(c.path, data, err)
+}
+
 // keyLines maps each key set in a TOML file ("table.key", and "table"
 // for a table's header) to its line, 1-based. It reads the plain shapes
 // the configuration uses — [table] headers, [table.sub] headers and
