@@ -354,17 +354,29 @@ func (a *Agent) initReload() {
 }
 
 // watchConfig starts watching the configuration file (its folder: editors
-// replace a file by rename) and SIGHUP; when it returns, changes are
+// replace a file by rename; and the folder of the file it links to, if it
+// is a symlink) and SIGHUP; when it returns, changes are
 // watched. run reloads on each until ctx ends.
 func (a *Agent) watchConfig() (run func(ctx context.Context) error, err error) {
 	path := a.cfg.Path()
+	// The file, and the file it links to (configuration management may
+	// keep it elsewhere): events on either count.
+	names, dirs := map[string]bool{path: true}, []string{filepath.Dir(path)}
+	if target, err := filepath.EvalSymlinks(path); err == nil && target != path {
+		names[target] = true
+		if d := filepath.Dir(target); d != dirs[0] {
+			dirs = append(dirs, d)
+		}
+	}
 	fw, err := fsnotify.NewWatcher()
 	if err != nil {
 		return nil, fmt.Errorf("config watch: %w", err)
 	}
-	if err := fw.Add(filepath.Dir(path)); err != nil {
-		fw.Close()
-		return nil, fmt.Errorf("config watch %s: %w", filepath.Dir(path), err)
+	for _, d := range dirs {
+		if err := fw.Add(d); err != nil {
+			fw.Close()
+			return nil, fmt.Errorf("config watch %s: %w", d, err)
+		}
 	}
 	hup, stop := reloadSignal()
 	a.log.Info("config file watched", "path", path)
@@ -383,7 +395,7 @@ func (a *Agent) watchConfig() (run func(ctx context.Context) error, err error) {
 				if !ok {
 					return errors.New("config watch: the file watcher closed")
 				}
-				if filepath.Clean(ev.Name) != path || ev.Op == fsnotify.Chmod {
+				if !names[filepath.Clean(ev.Name)] || ev.Op == fsnotify.Chmod {
 					continue
 				}
 				debounce.Reset(ConfigDebounce)

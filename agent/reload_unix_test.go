@@ -5,6 +5,7 @@ package agent_test
 import (
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -64,5 +65,45 @@ func TestReloadOnSIGHUP(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), `msg="config reload asked for by signal"`) {
 		t.Errorf("log lacks the signal:\n%s", logs)
+	}
+}
+
+// TestReloadSymlinkedFile: a configuration file that is a symlink to a
+// file kept elsewhere (configuration management) is reloaded when the
+// file it links to is replaced.
+func TestReloadSymlinkedFile(t *testing.T) {
+	p, err := devpki.New(nil, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := gatewayDir(t, p, "", nil)
+	cfg.Notify = agent.NotifyConfig{SMTPAddr: "127.0.0.1:1", SMTPFrom: "clinicgw <noreply@vc.example.se>", Digest: "15m"}
+	if err := cfg.Write(cfg.Path()); err != nil {
+		t.Fatal(err)
+	}
+	target := filepath.Join(t.TempDir(), "managed.toml")
+	if err := os.Rename(cfg.Path(), target); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, cfg.Path()); err != nil {
+		t.Fatal(err)
+	}
+	if cfg, err = agent.LoadConfig(cfg.Path()); err != nil {
+		t.Fatal(err)
+	}
+	events := make(chan agent.ReloadStatus, 4)
+	startAgent(t, cfg, agent.Options{OnReload: func(st agent.ReloadStatus) { events <- st }})
+	text, err := os.ReadFile(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	replaceFile(t, target, strings.Replace(string(text), `digest = "15m"`, `digest = "20m"`, 1))
+	select {
+	case st := <-events:
+		if st.LastError != "" || st.ReloadedAt.IsZero() {
+			t.Fatalf("status: %+v", st)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the change to the linked file was not reloaded within 20 s")
 	}
 }
