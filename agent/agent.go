@@ -41,6 +41,9 @@ type Options struct {
 	// UIListener, when not nil, is where the web UI listens instead of
 	// ui.listen (tests listen on a free port first).
 	UIListener net.Listener
+	// OnReload, when not nil, is called after every read of a changed
+	// configuration file, whether it was taken up or refused.
+	OnReload func(ReloadStatus)
 }
 
 // Agent is one care unit's gateway: the encrypted store, the case service
@@ -64,13 +67,18 @@ type Agent struct {
 	forms *formKeeper
 	// notifier sends notices; nil without [notify].
 	notifier *notify.Notifier
-	// archive runs the archive export daily; nil without [archive].
+	// archive runs the archive export every night; nil without [archive].
 	archive *archiveSchedule
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	mu      sync.Mutex
 	err     error // the first error of a background part
 	done    chan struct{}
+
+	// The configuration reload (reload.go): the configuration in use and
+	// the parts a reload replaces.
+	reload reloadState
+	live   atomic.Pointer[Config]
 }
 
 // New checks the configuration and loads what the uplink needs (the unit's
@@ -90,17 +98,18 @@ func New(cfg *Config, opts Options) (*Agent, error) {
 		opts.Rand = rand.Reader
 	}
 	a := &Agent{cfg: cfg, opts: opts, log: opts.Logger}
+	a.initReload()
 	if cfg.Central.Online() {
 		upCfg, err := uplinkConfig(cfg, opts)
 		if err != nil {
-			return nil, err
+			return nil, cfg.locate(err)
 		}
 		a.upCfg = upCfg
 	}
 	if cfg.Login.Enabled() {
 		lp, err := newLogin(cfg, opts.Clock, opts.Logger)
 		if err != nil {
-			return nil, err
+			return nil, cfg.locate(err)
 		}
 		a.login = lp
 	}
@@ -293,6 +302,19 @@ func (a *Agent) Start(ctx context.Context) error {
 	} else {
 		a.log.Warn("gateway started offline: no central store configured (central.url); answers wait in the outbox", "unit", a.cfg.Unit.HSAID)
 	}
+	if a.cfg.Path() != "" {
+		if watch, err := a.watchConfig(); err != nil {
+			a.log.Error("config file not watched; changes apply at the next start", "err", err)
+		} else {
+			a.wg.Add(1)
+			go func() {
+				defer a.wg.Done()
+				if err := watch(runCtx); err != nil && runCtx.Err() == nil {
+					a.log.Error("config file no longer watched; changes apply at the next start", "err", err)
+				}
+			}()
+		}
+	}
 	go func() {
 		<-runCtx.Done()
 		a.wg.Wait()
@@ -371,5 +393,6 @@ func (a *Agent) UIAddr() string {
 	return a.ui.ln.Addr().String()
 }
 
-// Config is the gateway's configuration.
-func (a *Agent) Config() *Config { return a.cfg }
+// Config is the gateway's configuration in use: the one it started with,
+// with what reloads applied since.
+func (a *Agent) Config() *Config { return a.live.Load() }

@@ -321,7 +321,7 @@ func TestAgentRefusesBadSetup(t *testing.T) {
 		}, []string{"central.cert_file", "not this unit's", unit}},
 		{"missing CA", func(t *testing.T, cfg *agent.Config) {
 			os.Remove(cfg.CentralFile(cfg.Central.CAFile))
-		}, []string{"central.ca_file"}},
+		}, []string{"clinicgw.toml:", "central.ca_file", "expected an existing file"}},
 		{"key missing", func(t *testing.T, cfg *agent.Config) {
 			os.Remove(cfg.CentralFile(cfg.Central.KeyFile))
 		}, []string{"central.cert_file, central.key_file", "key file"}},

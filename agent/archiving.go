@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"clinicgw/agent/archive"
@@ -96,7 +97,7 @@ func NewArchiver(cfg *Config, db *store.DB, clock archive.Clock, log *slog.Logge
 // when a run was left unfinished; it keeps the state the unit settings
 // page shows.
 type archiveSchedule struct {
-	arch         *archive.Archiver
+	arch         atomic.Pointer[archive.Archiver] // a reload may replace it
 	hour, minute int
 	clock        Clock
 	log          *slog.Logger
@@ -115,7 +116,9 @@ func (a *Agent) newArchiveSchedule(db *store.DB) (*archiveSchedule, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &archiveSchedule{arch: arch, hour: h, minute: m, clock: a.opts.Clock, log: log}, nil
+	s := &archiveSchedule{hour: h, minute: m, clock: a.opts.Clock, log: log}
+	s.arch.Store(arch)
+	return s, nil
 }
 
 // archiveState is the archive's state for the unit settings page; nil
@@ -142,7 +145,7 @@ func (s *archiveSchedule) update(fn func(*localui.ArchiveState)) {
 
 // run runs until ctx ends.
 func (s *archiveSchedule) run(ctx context.Context) {
-	if unfinished, err := s.arch.Unfinished(ctx); err != nil {
+	if unfinished, err := s.arch.Load().Unfinished(ctx); err != nil {
 		s.log.Error("archive journal unreadable", "err", err)
 	} else if unfinished {
 		s.once(ctx)
@@ -165,7 +168,7 @@ func (s *archiveSchedule) run(ctx context.Context) {
 // at the next run (the journal lets it go on where it stopped).
 func (s *archiveSchedule) once(ctx context.Context) {
 	s.update(func(st *localui.ArchiveState) { st.Running, st.Done, st.Total = true, 0, 0 })
-	rep, err := s.arch.Run(ctx, func(done, total int) {
+	rep, err := s.arch.Load().Run(ctx, func(done, total int) {
 		s.update(func(st *localui.ArchiveState) { st.Done, st.Total = done, total })
 	})
 	if ctx.Err() != nil {

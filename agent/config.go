@@ -116,17 +116,32 @@ func DefaultConfig(unitHSAID, unitName string) *Config {
 // value that fails Validate is an error naming the file, and where known
 // the line and the key.
 func LoadConfig(path string) (*Config, error) {
+	c, _, err := loadConfig(path)
+	return c, err
+}
+
+// loadConfig is LoadConfig, also returning the file's content (a reload
+// compares it with the content in use).
+func loadConfig(path string) (*Config, []byte, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return nil, fmt.Errorf("config %s: %w", path, err)
+		return nil, nil, fmt.Errorf("config %s: %w", path, err)
 	}
 	data, err := os.ReadFile(abs)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("config %s: no such file (create one with `clinicgw init`)", path)
+			return nil, nil, fmt.Errorf("config %s: no such file (create one with `clinicgw init`)", path)
 		}
-		return nil, fmt.Errorf("config: %w", err)
+		return nil, nil, fmt.Errorf("config: %w", err)
 	}
+	c, err := parseConfig(path, abs, data)
+	return c, data, err
+}
+
+// parseConfig decodes and validates data, the content of the file at
+// path (abs, absolute). Every error names the file, the line where the
+// key is (or its table, for a key left out) and the key.
+func parseConfig(path, abs string, data []byte) (*Config, error) {
 	c := DefaultConfig("", "")
 	dec := toml.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -135,9 +150,105 @@ func LoadConfig(path string) (*Config, error) {
 	}
 	c.path = abs
 	if err := c.Validate(); err != nil {
-		return nil, fmt.Errorf("config %s: %w", path, err)
+		return nil, locateKeys(path, data, err)
 	}
 	return c, nil
+}
+
+// locateKeys prefixes each of the errors joined in err that begins with a
+// configuration key ("login.trust_anchors: …", as Validate and the loading
+// of the files the configuration names make them) with "config FILE:LINE:",
+// LINE being where the key is set in data, or where its table begins when
+// the key is left out; "config FILE:" alone when neither is in the file.
+func locateKeys(path string, data []byte, err error) error {
+	var list []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		list = j.Unwrap()
+	} else {
+		list = []error{err}
+	}
+	lines := keyLines(data)
+	out := make([]error, len(list))
+	for i, e := range list {
+		key, _, _ := strings.Cut(e.Error(), ":")
+		key, _, _ = strings.Cut(key, ",") // "central.cert_file, central.key_file: …"
+		line := lines[key]
+		for table := key; line == 0 && strings.Contains(table, "."); {
+			table = table[:strings.LastIndexByte(table, '.')]
+			line = lines[table] // the nearest table that is in the file
+		}
+		if errors.Is(e, fs.ErrNotExist) {
+			e = fmt.Errorf("%w; expected an existing file (a relative path is relative to the configuration file's folder)", e)
+		}
+		if line > 0 {
+			out[i] = fmt.Errorf("config %s:%d: %w", path, line, e)
+		} else {
+			out[i] = fmt.Errorf("config %s: %w", path, e)
+		}
+	}
+	return errors.Join(out...)
+}
+
+// locate is locateKeys for an error about c's keys, with the file c was
+// loaded from; err as it is when c has no file or it cannot be read.
+func (c *Config) locate(err error) error {
+	if c.path == "" {
+		return err
+	}
+	data, rerr := os.ReadFile(c.path)
+	if rerr != nil {
+		return err
+	}
+	return locateKeys(c.path, data, err)
+}
+
+// keyLines maps each key set in a TOML file ("table.key", and "table"
+// for a table's header) to its line, 1-based. It reads the plain shapes
+// the configuration uses — [table] headers, [table.sub] headers and
+// key = value lines, dotted keys included — and ignores what it does not
+// recognise (a value spread over lines, say), which then has no line.
+func keyLines(data []byte) map[string]int {
+	out := map[string]int{}
+	table := ""
+	for i, raw := range strings.Split(string(data), "\n") {
+		l := strings.TrimSpace(raw)
+		switch {
+		case l == "" || l[0] == '#':
+			continue
+		case strings.HasPrefix(l, "[") && !strings.HasPrefix(l, "[["):
+			end := strings.IndexByte(l, ']')
+			if end < 0 {
+				continue
+			}
+			table = normKey(l[1:end])
+			if _, seen := out[table]; !seen {
+				out[table] = i + 1
+			}
+		default:
+			k, _, ok := strings.Cut(l, "=")
+			if !ok {
+				continue
+			}
+			k = normKey(k)
+			if table != "" {
+				k = table + "." + k
+			}
+			if _, seen := out[k]; !seen {
+				out[k] = i + 1
+			}
+		}
+	}
+	return out
+}
+
+// normKey writes a TOML key (bare, quoted or dotted, with spaces around
+// the dots) as the dotted form the error messages use.
+func normKey(k string) string {
+	parts := strings.Split(k, ".")
+	for i, p := range parts {
+		parts[i] = strings.Trim(strings.TrimSpace(p), `"'`)
+	}
+	return strings.Join(parts, ".")
 }
 
 // Path is the absolute path of the file the configuration was loaded from

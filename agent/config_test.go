@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -90,12 +91,12 @@ func TestConfigLoad(t *testing.T) {
 		{
 			name:    "missing hsa_id",
 			content: strings.Replace(validConfig, `hsa_id = "SE2321000016-15ZM"`, "", 1),
-			wantErr: []string{"unit.hsa_id: missing"},
+			wantErr: []string{"clinicgw.toml:2: unit.hsa_id: missing"}, // the line of [unit]
 		},
 		{
 			name:    "bad hsa_id",
 			content: strings.Replace(validConfig, "SE2321000016-15ZM", "SE232100-0016-15ZM", 1),
-			wantErr: []string{"unit.hsa_id", `"SE232100-0016-15ZM" is not an HSA-ID`},
+			wantErr: []string{"clinicgw.toml:3: unit.hsa_id", `"SE232100-0016-15ZM" is not an HSA-ID`},
 		},
 		{
 			name:    "hsa_id with å",
@@ -110,7 +111,7 @@ func TestConfigLoad(t *testing.T) {
 		{
 			name:    "missing name and two problems at once",
 			content: strings.Replace(strings.Replace(validConfig, `name = "Vårdcentralen Exempel"`, `name = " "`, 1), `path = "store.db"`, `path = "kek.key"`, 1),
-			wantErr: []string{"unit.name: missing", "store.key_file: is the same file as store.path"},
+			wantErr: []string{"clinicgw.toml:4: unit.name: missing", "clinicgw.toml:7: store.key_file: is the same file as store.path"},
 		},
 		{
 			name:    "central store",
@@ -325,6 +326,26 @@ func TestValidHSAID(t *testing.T) {
 	for _, tt := range tests {
 		if got := ValidHSAID(tt.id); got != tt.want {
 			t.Errorf("ValidHSAID(%q) = %v, want %v", tt.id, got, tt.want)
+		}
+	}
+}
+
+// TestKeyLines: the lines locateKeys names for the shapes a configuration
+// file takes: tables, sub-tables, quoted and dotted keys, comments.
+func TestKeyLines(t *testing.T) {
+	text := "# comment\n[unit]\nhsa_id = \"x\" # after\n\n[store]\n  \"path\" = \"a\"\n[store.token]\nmodule=\"m\"\n[ login ]\nui.listen = 1\n"
+	got := keyLines([]byte(text))
+	want := map[string]int{"unit": 2, "unit.hsa_id": 3, "store": 5, "store.path": 6, "store.token": 7, "store.token.module": 8,
+		"login": 9, "login.ui.listen": 10}
+	for k, line := range want {
+		if got[k] != line {
+			t.Errorf("%s: line %d, want %d", k, got[k], line)
+		}
+	}
+	err := locateKeys("c.toml", []byte(text), errors.Join(errors.New("store.token.pin_file: missing"), errors.New("other: x"), errors.New("no key here")))
+	for _, w := range []string{"config c.toml:7: store.token.pin_file: missing", "config c.toml: other: x", "config c.toml: no key here"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("%q lacks %q", err, w)
 		}
 	}
 }

@@ -120,3 +120,30 @@ func (k *formKeeper) setUplink(up *uplink.Uplink) {
 	k.up = up
 	k.mu.Unlock()
 }
+
+// setFile takes up the forms of a changed central.forms_file (nil: none
+// named): they are the unit's forms, and published, unless the form
+// designer's stored set is in use, which wins as it does at start.
+func (k *formKeeper) setFile(ctx context.Context, file *wire.FormSet) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	_, err := k.db.Setting(ctx, FormsSetting)
+	switch {
+	case err == nil:
+		k.log.Info("central.forms_file changed; the forms published in the form designer stay in use")
+		return nil
+	case !errors.Is(err, store.ErrNoSetting):
+		return fmt.Errorf("read the unit's forms: %w", err)
+	}
+	if file == nil {
+		return nil // the central store keeps what it has, as at start
+	}
+	k.set = *file
+	if k.up != nil {
+		if err := k.up.SetForms(*file); err != nil {
+			return fmt.Errorf("publish forms: %w", err)
+		}
+	}
+	k.log.Info("forms from central.forms_file", "forms", len(file.Forms))
+	return nil
+}

@@ -79,50 +79,66 @@ func (n NotifyConfig) validate() []error {
 // newNotifier builds the notifier from [notify], its queue in db and the
 // addresses the web UI's settings keep.
 func (a *Agent) newNotifier(db *store.DB) (*notify.Notifier, error) {
-	n := a.cfg.Notify
-	cfg := notify.Config{UnitName: a.cfg.Unit.Name, Queue: db, Recipients: localui.Recipients{Settings: uiSettings{db}},
-		Clock: a.opts.Clock, Rand: a.opts.Rand, Logger: a.log.With("part", "notify")}
+	ch, err := notifyChannels(a.cfg)
+	if err != nil {
+		return nil, err
+	}
+	return notify.New(notify.Config{UnitName: a.cfg.Unit.Name, Queue: db, Recipients: localui.Recipients{Settings: uiSettings{db}},
+		Mailer: ch.Mailer, Texter: ch.Texter, Digest: ch.Digest,
+		Clock: a.opts.Clock, Rand: a.opts.Rand, Logger: a.log.With("part", "notify")})
+}
+
+// notifyChannels builds the mail server's and the SMS gateway's clients
+// and the digest interval from [notify], reading the secret and CA files
+// it names: at start, and in a reload's first phase.
+func notifyChannels(c *Config) (notify.Channels, error) {
+	n := c.Notify
+	var ch notify.Channels
 	if n.Digest != "" {
-		cfg.Digest, _ = time.ParseDuration(n.Digest) // validated
+		ch.Digest, _ = time.ParseDuration(n.Digest) // validated
 	}
 	if n.SMTPAddr != "" {
 		sc := notify.SMTPConfig{Addr: n.SMTPAddr, Security: n.SMTPSecurity, Username: n.SMTPUsername, From: n.SMTPFrom}
 		if n.SMTPPasswordFile != "" {
-			pw, err := readSecret(a.cfg.resolve(n.SMTPPasswordFile))
+			pw, err := readSecret(c.resolve(n.SMTPPasswordFile))
 			if err != nil {
-				return nil, fmt.Errorf("notify.smtp_password_file: %w", err)
+				return ch, fmt.Errorf("notify.smtp_password_file: %w", err)
 			}
 			sc.Password = pw
 		}
 		if n.SMTPCAFile != "" {
-			roots, err := tlsconf.LoadPool(a.cfg.resolve(n.SMTPCAFile))
+			roots, err := tlsconf.LoadPool(c.resolve(n.SMTPCAFile))
 			if err != nil {
-				return nil, fmt.Errorf("notify.smtp_ca_file: %w", err)
+				return ch, fmt.Errorf("notify.smtp_ca_file: %w", err)
 			}
 			sc.TLS = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
 		}
 		m, err := notify.NewMailer(sc)
 		if err != nil {
-			return nil, fmt.Errorf("notify: %w", err)
+			return ch, fmt.Errorf("notify.smtp_addr: %w", err)
 		}
-		cfg.Mailer = m
+		ch.Mailer = m
 	}
 	if n.SMSURL != "" {
 		sc := notify.SMSConfig{URL: n.SMSURL, Body: n.SMSBody}
 		if n.SMSTokenFile != "" {
-			tok, err := readSecret(a.cfg.resolve(n.SMSTokenFile))
+			tok, err := readSecret(c.resolve(n.SMSTokenFile))
 			if err != nil {
-				return nil, fmt.Errorf("notify.sms_token_file: %w", err)
+				return ch, fmt.Errorf("notify.sms_token_file: %w", err)
 			}
 			sc.Header = map[string]string{"Authorization": "Bearer " + tok}
 		}
 		t, err := notify.NewTexter(sc)
 		if err != nil {
-			return nil, fmt.Errorf("notify: %w", err)
+			key := "notify.sms_url"
+			if strings.Contains(err.Error(), "body template") {
+				key = "notify.sms_body"
+			}
+			return ch, fmt.Errorf("%s: %w", key, err)
 		}
-		cfg.Texter = t
+		ch.Texter = t
 	}
-	return notify.New(cfg)
+	return ch, nil
 }
 
 // noticeStates lists the waiting notices for the unit settings page; nil

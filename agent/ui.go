@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"time"
 
-	"clinicgw/agent/directory"
 	"clinicgw/agent/store"
 	"clinicgw/cardauth"
 	"clinicgw/cardauth/bridge"
@@ -81,8 +80,8 @@ func (a *Agent) startUI(ctx context.Context, db *store.DB) (*uiServer, error) {
 	}
 	ui, err := localui.New(localui.Config{
 		Origin: a.cfg.Login.Origin, Bridge: u.BridgeURL(), Unit: a.cfg.Unit.HSAID, UnitName: a.cfg.Unit.Name,
-		Cases: a.svc, Login: a.login.auth, Directory: uiDirectory{a.login.dir, a.cfg.Unit.HSAID},
-		Settings: uiSettings{db}, Notices: a.noticeStates(), Archive: a.archiveState(), Forms: a.forms,
+		Cases: a.svc, Login: a.login.auth, Directory: uiDirectory{a.login, a.cfg.Unit.HSAID},
+		Settings: uiSettings{db}, Notices: a.noticeStates(), Archive: a.archiveState(), Forms: a.forms, Config: a.configState,
 		Audit: func(ctx context.Context) (int, error) {
 			rep, err := db.VerifyAudit(ctx)
 			return int(rep.Entries), err
@@ -128,20 +127,20 @@ func (a *Agent) startUI(ctx context.Context, db *store.DB) (*uiServer, error) {
 
 // uiDirectory answers the UI from the directory in use.
 type uiDirectory struct {
-	w    *directory.Watcher
+	lp   *loginParts
 	unit string
 }
 
 func (d uiDirectory) Clinicians(now time.Time) []localui.Member {
 	var out []localui.Member
-	for _, c := range d.w.Current().Clinicians(d.unit, now) {
+	for _, c := range d.lp.directory().Current().Clinicians(d.unit, now) {
 		out = append(out, localui.Member{HSAID: c.Person.HSAID, Name: c.Person.Name(), Title: c.Person.Title, OnLeave: c.OnLeave})
 	}
 	return out
 }
 
 func (d uiDirectory) Name(hsaID string) string {
-	if p, ok := d.w.Current().Lookup(hsaID); ok {
+	if p, ok := d.lp.directory().Current().Lookup(hsaID); ok {
 		return p.Name()
 	}
 	return ""

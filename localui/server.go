@@ -94,6 +94,20 @@ type ArchiveState struct {
 	LastError    string // why the last run failed; "" if it did not
 }
 
+// ConfigState says whether the gateway's configuration file on disk is
+// the one in use, for the unit settings page.
+type ConfigState struct {
+	File string // the configuration file
+	// Error is why the file on disk was refused ("FILE:LINE: KEY: what is
+	// expected"); the configuration read before stays. "" when none.
+	Error string
+	// ReloadedAt is when a changed file was last taken up; zero if never
+	// since the start.
+	ReloadedAt time.Time
+	// Restart lists keys changed in the file that apply at the next start.
+	Restart []string
+}
+
 // AuditChecker verifies the access log's hash chain for the auditor's page.
 type AuditChecker func(ctx context.Context) (records int, err error)
 
@@ -127,7 +141,10 @@ type Config struct {
 	Archive func(ctx context.Context) (ArchiveState, error)
 	// Forms keeps the unit's forms for the form designer; nil: no
 	// designer (its pages are 404).
-	Forms  FormStore
+	Forms FormStore
+	// Config reports the configuration file's reload state for the unit
+	// settings page; nil: not shown.
+	Config func() ConfigState
 	Audit  AuditChecker // nil: the auditor's page shows no chain status
 	Clock  Clock        // the system clock if nil
 	Rand   io.Reader    // crypto/rand if nil

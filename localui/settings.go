@@ -159,8 +159,8 @@ func (s *Server) unitPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // unitView is the unit settings page's data: the settings and, when
-// configured, the notices still waiting to be delivered and the archive
-// export's state.
+// configured, the notices still waiting to be delivered, the archive
+// export's state and the configuration file's reload state.
 type unitView struct {
 	UnitSettings
 	NoticesOn  bool
@@ -169,10 +169,16 @@ type unitView struct {
 	ArchiveOn  bool
 	Archive    ArchiveState
 	ArchiveErr bool
+	Config     *ConfigState // nil: not shown
 }
 
 func (s *Server) unitView(r *http.Request, u UnitSettings) unitView {
 	v := unitView{UnitSettings: u, NoticesOn: s.cfg.Notices != nil}
+	if s.cfg.Config != nil {
+		if c := s.cfg.Config(); c.Error != "" || !c.ReloadedAt.IsZero() || len(c.Restart) > 0 {
+			v.Config = &c
+		}
+	}
 	if v.NoticesOn {
 		var err error
 		if v.Notices, err = s.cfg.Notices(r.Context()); err != nil {

@@ -69,6 +69,9 @@ func (a *Archiver) at(step string) error {
 	return nil
 }
 
+// Age is how old an answered or closed case must be to be exported.
+func (a *Archiver) Age() time.Duration { return a.cfg.Age }
+
 // New checks cfg and returns an Archiver.
 func New(cfg Config) (*Archiver, error) {
 	if cfg.DB == nil || cfg.Dir == "" || cfg.Unit == "" || cfg.Signer.Key == nil || cfg.Signer.Cert == nil {

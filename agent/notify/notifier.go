@@ -77,7 +77,44 @@ type Notifier struct {
 	log  *slog.Logger
 	mu   sync.Mutex // one change of the queue at a time
 	kick chan struct{}
+
+	chMu sync.Mutex // guards the channels in cfg: Mailer, Texter, Digest
 }
+
+// Channels are the parts of a Notifier's configuration that may change
+// while it runs (a configuration reload): how notices leave, and the
+// digest interval.
+type Channels struct {
+	Mailer *Mailer       // nil: e-mail notices wait until one is configured
+	Texter *Texter       // nil: SMS notices wait until one is configured
+	Digest time.Duration // DefaultDigest if 0
+}
+
+// SetChannels replaces the mail server, the SMS gateway and the digest
+// interval. Notices already queued keep their due times; the next
+// delivery attempt uses the new channels.
+func (n *Notifier) SetChannels(c Channels) {
+	if c.Digest <= 0 {
+		c.Digest = DefaultDigest
+	}
+	n.chMu.Lock()
+	n.cfg.Mailer, n.cfg.Texter, n.cfg.Digest = c.Mailer, c.Texter, c.Digest
+	n.chMu.Unlock()
+	select {
+	case n.kick <- struct{}{}: // deliver what waited for a channel
+	default:
+	}
+}
+
+// channels returns the channels in use.
+func (n *Notifier) channels() Channels {
+	n.chMu.Lock()
+	defer n.chMu.Unlock()
+	return Channels{Mailer: n.cfg.Mailer, Texter: n.cfg.Texter, Digest: n.cfg.Digest}
+}
+
+// Digest is the least time between two new-case notices in use.
+func (n *Notifier) Digest() time.Duration { return n.channels().Digest }
 
 // New checks cfg and returns a Notifier.
 func New(cfg Config) (*Notifier, error) {
@@ -148,7 +185,7 @@ func (n *Notifier) CasesArrived(ctx context.Context, count int) error {
 	}
 	now := n.cfg.Clock.Now()
 	due := now
-	if next := st.DigestAt.Add(n.cfg.Digest); next.After(due) {
+	if next := st.DigestAt.Add(n.channels().Digest); next.After(due) {
 		due = next
 	}
 	st.DigestAt = due
@@ -327,17 +364,18 @@ func (n *Notifier) send(ctx context.Context, x Notice, now time.Time) error {
 	if err != nil {
 		return err
 	}
+	ch := n.channels()
 	switch x.Channel {
 	case Email:
-		if n.cfg.Mailer == nil {
+		if ch.Mailer == nil {
 			return errors.New("no mail server is configured ([notify] smtp)")
 		}
-		return n.cfg.Mailer.Send(ctx, x.To, t, now, x.ID)
+		return ch.Mailer.Send(ctx, x.To, t, now, x.ID)
 	case SMS:
-		if n.cfg.Texter == nil {
+		if ch.Texter == nil {
 			return errors.New("no SMS gateway is configured ([notify] sms)")
 		}
-		return n.cfg.Texter.Send(ctx, x.To, t.Subject)
+		return ch.Texter.Send(ctx, x.To, t.Subject)
 	}
 	return fmt.Errorf("unknown channel %q", x.Channel)
 }

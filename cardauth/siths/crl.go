@@ -178,3 +178,32 @@ func readImplicitBool(in *cryptobyte.String, out *bool, tag uint8) bool {
 	}
 	return true
 }
+
+// CheckCRLURL fetches the CRL at Config.CRLURL (a region's proxy that
+// replaces the cards' own CRL addresses) and checks it as a login would:
+// issued and signed by one of the person CAs, complete and fresh. The
+// checked list is kept for the logins that follow. Nil without a CRLURL.
+// A configuration reload calls it before it puts the URL in use.
+func (v *Verifier) CheckCRLURL(ctx context.Context) error {
+	u := v.cfg.CRLURL
+	if u == "" {
+		return nil
+	}
+	now := v.cfg.Clock.Now()
+	body, err := v.fetch(ctx, http.MethodGet, u, nil, "", maxCRLBody)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, issuer := range v.cfg.Intermediates {
+		l, until, err := v.checkCRL(body, issuer, now)
+		if err == nil {
+			v.mu.Lock()
+			v.crls.put(cacheKey(issuer, u), l, until, now)
+			v.mu.Unlock()
+			return nil
+		}
+		errs = append(errs, err)
+	}
+	return fmt.Errorf("the CRL from %s is not a fresh, complete CRL of a person CA: %w", u, errors.Join(errs...))
+}

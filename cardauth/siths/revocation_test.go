@@ -393,3 +393,50 @@ func TestCancelled(t *testing.T) {
 		t.Errorf("%d requests reached the responder", n)
 	}
 }
+
+// TestCheckCRLURL: the configured CRL proxy is checked as a login would
+// check what it serves — a fresh CRL of the person CA passes and is kept
+// for the next login; no CRL, garbage, a stale CRL or another CA's CRL
+// is an error; no URL configured is nothing to check.
+func TestCheckCRLURL(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	other, err := devpki.New(nil, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherCRL, err := other.PersonCRL(nil, 1, t0.Add(-time.Hour), t0.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	withURL := func(c *Config) { c.CRLURL = f.r.url("/person.crl") }
+	if err := f.verifier(t, nil).CheckCRLURL(ctx); err != nil {
+		t.Errorf("no CRL URL: %v", err)
+	}
+	for _, tt := range []struct {
+		name string
+		body []byte
+		want string
+	}{
+		{"nothing served", nil, ""},
+		{"not a CRL", []byte("<html>proxy error</html>"), "not a fresh, complete CRL"},
+		{"stale", f.crl(t, -time.Minute), "not a fresh, complete CRL"},
+		{"another CA's", otherCRL, "not a fresh, complete CRL"},
+	} {
+		f.r.serve(nil, tt.body)
+		if err := f.verifier(t, withURL).CheckCRLURL(ctx); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want an error saying %q", tt.name, err, tt.want)
+		}
+	}
+	f.r.serve(nil, f.crl(t, time.Hour))
+	v := f.verifier(t, withURL)
+	if err := v.CheckCRLURL(ctx); err != nil {
+		t.Fatalf("a fresh CRL: %v", err)
+	}
+	if id, err := v.Verify(ctx, f.leaf, nil); err != nil || id.Revocation != GoodCRL {
+		t.Fatalf("login after the check: %v, %v", id, err)
+	}
+	if st := v.Stats(); st.CRLFetches != 0 || st.CRLCacheHits != 1 {
+		t.Errorf("login after the check: stats %+v, want the checked CRL reused", st)
+	}
+}

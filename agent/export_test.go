@@ -1,0 +1,10 @@
+package agent
+
+import "time"
+
+// ArchiveAge is the age of the archive export in use, for tests of the
+// reload.
+func (a *Agent) ArchiveAge() time.Duration { return a.archive.arch.Load().Age() }
+
+// NoticeDigest is the notice digest interval in use.
+func (a *Agent) NoticeDigest() time.Duration { return a.notifier.Digest() }
