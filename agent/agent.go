@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/agent/metrics"
 	"clinicgw/agent/notify"
 	"clinicgw/agent/store"
 	"clinicgw/cardauth"
@@ -41,6 +42,8 @@ type Options struct {
 	// UIListener, when not nil, is where the web UI listens instead of
 	// ui.listen (tests listen on a free port first).
 	UIListener net.Listener
+	// Version is the running clinicgw's version, for /metrics.
+	Version string
 }
 
 // Agent is one care unit's gateway: the encrypted store, the case service
@@ -64,6 +67,10 @@ type Agent struct {
 	forms *formKeeper
 	// notifier sends notices; nil without [notify].
 	notifier *notify.Notifier
+	// errCount counts the log's errors, for /metrics; admin is the admin
+	// listener, nil without [admin].
+	errCount *metrics.ErrorCounter
+	admin    *adminServer
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 	mu       sync.Mutex
@@ -87,7 +94,9 @@ func New(cfg *Config, opts Options) (*Agent, error) {
 	if opts.Rand == nil {
 		opts.Rand = rand.Reader
 	}
-	a := &Agent{cfg: cfg, opts: opts, log: opts.Logger}
+	errCount := metrics.NewErrorCounter()
+	opts.Logger = slog.New(errCount.Handler(opts.Logger.Handler()))
+	a := &Agent{cfg: cfg, opts: opts, log: opts.Logger, errCount: errCount}
 	if cfg.Central.Online() {
 		upCfg, err := uplinkConfig(cfg, opts)
 		if err != nil {
@@ -271,6 +280,16 @@ func (a *Agent) Start(ctx context.Context) error {
 		go func() { defer a.wg.Done(); signals.run(runCtx, n, log) }()
 		go func() { defer a.wg.Done(); n.Run(runCtx, 10*time.Second) }()
 		go func() { defer a.wg.Done(); watchOverdue(runCtx, svc, n, log) }()
+	}
+	if a.cfg.Admin.Enabled() {
+		if err := a.startAdmin(runCtx); err != nil {
+			cancel()
+			a.wg.Wait()
+			db.Close()
+			release()
+			a.done = nil
+			return fmt.Errorf("start gateway: admin listener: %w", err)
+		}
 	}
 	if a.login != nil {
 		a.wg.Add(1)
