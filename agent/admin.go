@@ -131,6 +131,10 @@ func (a *Agent) startAdmin(ctx context.Context) error {
 		tcfg = tlsconf.ServerNoClientCert(cert)
 	}
 	started := a.opts.Clock.Now()
+	version := a.opts.Version
+	if version == "" {
+		version = "dev"
+	}
 	src := adminSources{a}
 	statuses := cases.Statuses()
 	names := make([]string, len(statuses))
@@ -138,7 +142,7 @@ func (a *Agent) startAdmin(ctx context.Context) error {
 		names[i] = string(st)
 	}
 	reg, err := metrics.NewRegistry(metrics.NewCollector(metrics.Sources{
-		Version: a.opts.Version, Statuses: names, LoginSteps: cardauth.LoginSteps(), Started: started,
+		Version: version, Statuses: names, LoginSteps: cardauth.LoginSteps(), Started: started,
 		Clock: a.opts.Clock, Store: src, Sync: src, Notices: src, Login: src, Errors: a.errCount,
 	}))
 	if err != nil {
@@ -168,7 +172,9 @@ func (a *Agent) startAdmin(ctx context.Context) error {
 		}
 		s.done <- err
 	}()
+	shutDown := make(chan struct{})
 	go func() {
+		defer close(shutDown)
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -181,6 +187,7 @@ func (a *Agent) startAdmin(ctx context.Context) error {
 		if err := <-s.done; err != nil && ctx.Err() == nil {
 			a.fail(fmt.Errorf("admin listener: %w", err))
 		}
+		<-shutDown // a scrape under way ends before the store closes
 	}()
 	scheme := "http"
 	if tcfg != nil {
