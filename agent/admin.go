@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
+	"clinicgw/agent/archive"
 	"clinicgw/agent/cases"
 	"clinicgw/agent/metrics"
 	"clinicgw/cardauth"
@@ -143,7 +145,7 @@ func (a *Agent) startAdmin(ctx context.Context) error {
 	}
 	reg, err := metrics.NewRegistry(metrics.NewCollector(metrics.Sources{
 		Version: version, Statuses: names, LoginSteps: cardauth.LoginSteps(), Started: started,
-		Clock: a.opts.Clock, Store: src, Sync: src, Notices: src, Login: src, Errors: a.errCount,
+		Clock: a.opts.Clock, Store: src, Sync: src, Notices: src, Login: src, Archive: src, Errors: a.errCount,
 	}))
 	if err != nil {
 		return err
@@ -303,4 +305,33 @@ func (s adminSources) LoginFigures() (metrics.LoginFigures, bool) {
 	}
 	c := auth.LoginCounts()
 	return metrics.LoginFigures{Succeeded: c.Succeeded, Refused: c.Refused, Sessions: auth.Sessions()}, true
+}
+
+func (s adminSources) ArchiveFigures() (metrics.ArchiveFigures, bool) {
+	if !s.a.cfg.Archive.Enabled() {
+		return metrics.ArchiveFigures{}, false
+	}
+	r := &s.a.archived
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.f, true
+}
+
+// archiveRuns keeps the archive export's runs since start, for /metrics.
+type archiveRuns struct {
+	mu sync.Mutex
+	f  metrics.ArchiveFigures
+}
+
+// archiveRan records one run of the archive export.
+func (a *Agent) archiveRan(rep archive.Report, err error) {
+	r := &a.archived
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.f.LastRun, r.f.LastOK = a.opts.Clock.Now(), err == nil
+	r.f.Cases += uint64(rep.Cases)
+	r.f.Packages += uint64(rep.Packages)
+	if err != nil {
+		r.f.Failures++
+	}
 }

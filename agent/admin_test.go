@@ -147,8 +147,9 @@ const (
 
 // TestAdminMetrics: a gateway with the demo clinic's card login and web
 // UI, the reference central store over mutual TLS, notices to a mail
-// server that is down and the admin listener on HTTPS (the UI's
-// certificate) with a bearer token. Cases with canary patient data arrive
+// server that is down, the daily archive export (nothing old enough yet)
+// and the admin listener on HTTPS (the UI's certificate) with a bearer
+// token. Cases with canary patient data arrive
 // from the central store, staff assign and answer, a card logs in once and
 // fails twice. /metrics, scraped over real HTTPS and parsed with
 // Prometheus' text parser, reports exactly what was seeded; neither it nor
@@ -216,6 +217,7 @@ func TestAdminMetrics(t *testing.T) {
 	}
 	cfg.Notify = agent.NotifyConfig{SMTPAddr: "127.0.0.1:1", SMTPFrom: "clinicgw <noreply@vc.example.se>"}
 	cfg.Admin = agent.AdminConfig{Listen: "127.0.0.1:0", TLS: true, TokenFile: "admin.token", SyncLagLimit: "5m"}
+	cfg.Archive = agent.ArchiveConfig{Dir: t.TempDir()} // nothing is old enough to go yet
 	if err := cfg.Write(cfg.Path()); err != nil {
 		t.Fatal(err)
 	}
@@ -286,10 +288,11 @@ func TestAdminMetrics(t *testing.T) {
 	// The outbox empties and the notice's first attempt fails.
 	var fams map[string]*dto.MetricFamily
 	var body string
-	waitFor(t, "outbox confirmed, notice failed once", func() bool {
+	waitFor(t, "outbox confirmed, notice failed once, archive run", func() bool {
 		fams, body = c.scrape()
 		return fams["clinicgw_outbox_depth"] != nil && value(t, fams, "clinicgw_outbox_depth") == 0 &&
-			fams["clinicgw_notice_queue_failing"] != nil && value(t, fams, "clinicgw_notice_queue_failing") == 1
+			fams["clinicgw_notice_queue_failing"] != nil && value(t, fams, "clinicgw_notice_queue_failing") == 1 &&
+			fams["clinicgw_archive_last_run_success"] != nil
 	})
 	for st, n := range wantCases {
 		if got := value(t, fams, "clinicgw_cases", "status", st); got != n {
@@ -324,6 +327,10 @@ func TestAdminMetrics(t *testing.T) {
 		{"clinicgw_login_failures_total", []string{"reason", "token"}, 1},
 		{"clinicgw_login_failures_total", []string{"reason", "certificate"}, 0},
 		{"clinicgw_sessions_active", nil, 1},
+		{"clinicgw_archive_last_run_timestamp_seconds", nil, float64(clock.Now().Unix())},
+		{"clinicgw_archive_last_run_success", nil, 1},
+		{"clinicgw_archive_cases_exported_total", nil, 0},
+		{"clinicgw_archive_failures_total", nil, 0},
 	} {
 		if got := value(t, fams, w.name, w.labels...); got != w.want {
 			t.Errorf("%s%v = %v, want %v", w.name, w.labels, got, w.want)

@@ -67,10 +67,11 @@ type Agent struct {
 	forms *formKeeper
 	// notifier sends notices; nil without [notify].
 	notifier *notify.Notifier
-	// errCount counts the log's errors, for /metrics; admin is the admin
-	// listener, nil without [admin].
+	// errCount counts the log's errors and archived the archive's runs,
+	// for /metrics; admin is the admin listener, nil without [admin].
 	errCount *metrics.ErrorCounter
 	admin    *adminServer
+	archived archiveRuns
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 	mu       sync.Mutex
@@ -272,7 +273,7 @@ func (a *Agent) Start(ctx context.Context) error {
 			return fmt.Errorf("start gateway: %w", err)
 		}
 		a.wg.Add(1)
-		go func() { defer a.wg.Done(); archiveDaily(runCtx, arch, a.log.With("part", "archive")) }()
+		go func() { defer a.wg.Done(); archiveDaily(runCtx, arch, a.log.With("part", "archive"), a.archiveRan) }()
 	}
 	if n := a.notifier; n != nil {
 		log := a.log.With("part", "notify")

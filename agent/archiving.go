@@ -70,12 +70,16 @@ func NewArchiver(cfg *Config, db *store.DB, clock archive.Clock, log *slog.Logge
 
 // archiveDaily runs the export at start and every 24 hours until ctx
 // ends; a failed run is logged and tried again the next day (the journal
-// lets it go on where it stopped).
-func archiveDaily(ctx context.Context, a *archive.Archiver, log *slog.Logger) {
+// lets it go on where it stopped). ran, if not nil, is told of every run
+// that ctx's end did not cut short.
+func archiveDaily(ctx context.Context, a *archive.Archiver, log *slog.Logger, ran func(archive.Report, error)) {
 	t := time.NewTicker(24 * time.Hour)
 	defer t.Stop()
 	for {
 		rep, err := a.Run(ctx, nil)
+		if ran != nil && ctx.Err() == nil {
+			ran(rep, err)
+		}
 		switch {
 		case err != nil && ctx.Err() == nil:
 			log.Error("archive run failed; nothing unverified was purged", "err", err, "cases", rep.Cases)

@@ -66,8 +66,24 @@ type LoginSource interface {
 	LoginFigures() (f LoginFigures, ok bool)
 }
 
+// ArchiveFigures are the archive export's runs since start.
+type ArchiveFigures struct {
+	LastRun  time.Time // when the last run ended; zero: none since start
+	LastOK   bool      // the last run finished without an error
+	Cases    uint64    // cases exported (and removed here) since start
+	Packages uint64    // packages written since start
+	Failures uint64    // runs that failed since start
+}
+
+// ArchiveSource reports the archive export; ok is false without one
+// configured.
+type ArchiveSource interface {
+	ArchiveFigures() (f ArchiveFigures, ok bool)
+}
+
 // Sources are what the collector reads at each scrape. Any of Sync,
-// Notices, Login and Errors may be nil; Store and Clock are required.
+// Notices, Login, Archive and Errors may be nil; Store and Clock are
+// required.
 type Sources struct {
 	Version    string   // the running clinicgw's version
 	Statuses   []string // every case status, each reported even at 0
@@ -78,6 +94,7 @@ type Sources struct {
 	Sync       SyncSource
 	Notices    NoticeSource
 	Login      LoginSource
+	Archive    ArchiveSource
 	Errors     *ErrorCounter
 	// Timeout bounds the store and notice reads of one scrape; 5 s if 0.
 	Timeout time.Duration
@@ -122,6 +139,16 @@ var (
 		"Refused staff logins since start, by the step that refused them.", []string{"reason"}, nil)
 	descSessions = prometheus.NewDesc("clinicgw_sessions_active",
 		"Live staff sessions.", nil, nil)
+	descArchiveLastRun = prometheus.NewDesc("clinicgw_archive_last_run_timestamp_seconds",
+		"Unix time the archive export last ran (daily, and at start); 0 if not since start.", nil, nil)
+	descArchiveLastOK = prometheus.NewDesc("clinicgw_archive_last_run_success",
+		"1 if the archive export's last run finished without an error, else 0; absent before the first run.", nil, nil)
+	descArchiveCases = prometheus.NewDesc("clinicgw_archive_cases_exported_total",
+		"Cases exported to the region archive, verified and removed here, since start.", nil, nil)
+	descArchivePackages = prometheus.NewDesc("clinicgw_archive_packages_total",
+		"Archive packages written since start.", nil, nil)
+	descArchiveFailures = prometheus.NewDesc("clinicgw_archive_failures_total",
+		"Archive export runs that failed since start (nothing unverified is removed).", nil, nil)
 	descLogErrors = prometheus.NewDesc("clinicgw_log_errors_total",
 		"Log records at level ERROR since start, by the gateway part that wrote them.", []string{"part"}, nil)
 )
@@ -142,7 +169,8 @@ func NewCollector(src Sources) *Collector {
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descBuildInfo, descCases, descOverdue, descOutbox, descStoreUp, descStoreSize,
 		descKeyTerm, descSyncConnected, descSyncLag, descSyncLastPull, descSyncLastError, descSyncCursor,
-		descOutboxRejected, descNoticeQueue, descNoticeFailing, descLogins, descLoginFailures, descSessions, descLogErrors} {
+		descOutboxRejected, descNoticeQueue, descNoticeFailing, descLogins, descLoginFailures, descSessions, descArchiveLastRun, descArchiveLastOK, descArchiveCases,
+		descArchivePackages, descArchiveFailures, descLogErrors} {
 		ch <- d
 	}
 }
@@ -218,6 +246,22 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 				counter(ch, descLoginFailures, f.Refused[step], step)
 			}
 			gauge(ch, descSessions, float64(f.Sessions))
+		}
+	}
+
+	if s.Archive != nil {
+		if f, ok := s.Archive.ArchiveFigures(); ok {
+			lastOK := 0.0
+			if f.LastOK {
+				lastOK = 1
+			}
+			gauge(ch, descArchiveLastRun, unixSeconds(f.LastRun))
+			if !f.LastRun.IsZero() {
+				gauge(ch, descArchiveLastOK, lastOK)
+			}
+			counter(ch, descArchiveCases, f.Cases)
+			counter(ch, descArchivePackages, f.Packages)
+			counter(ch, descArchiveFailures, f.Failures)
 		}
 	}
 

@@ -55,6 +55,7 @@ type fakeSources struct {
 	sync     *SyncFigures
 	notices  *NoticeFigures
 	logins   *LoginFigures
+	archive  *ArchiveFigures
 }
 
 func (f fakeSources) StoreFigures(context.Context, time.Time) (StoreFigures, error) {
@@ -83,6 +84,13 @@ func (f fakeSources) LoginFigures() (LoginFigures, bool) {
 		return LoginFigures{}, false
 	}
 	return *f.logins, true
+}
+
+func (f fakeSources) ArchiveFigures() (ArchiveFigures, bool) {
+	if f.archive == nil {
+		return ArchiveFigures{}, false
+	}
+	return *f.archive, true
 }
 
 func gather(t *testing.T, src Sources) map[string]*dto.MetricFamily {
@@ -128,7 +136,8 @@ func TestCollectorParts(t *testing.T) {
 	src := base
 	src.Store = fakeSources{}
 	fams := gather(t, src)
-	for _, absent := range []string{"clinicgw_sync_connected", "clinicgw_notice_queue_depth", "clinicgw_logins_total", "clinicgw_log_errors_total"} {
+	for _, absent := range []string{"clinicgw_sync_connected", "clinicgw_notice_queue_depth", "clinicgw_logins_total",
+		"clinicgw_archive_last_run_timestamp_seconds", "clinicgw_log_errors_total"} {
 		if fams[absent] != nil {
 			t.Errorf("%s reported by a gateway without it", absent)
 		}
@@ -138,12 +147,19 @@ func TestCollectorParts(t *testing.T) {
 	}
 
 	full := fakeSources{sync: &SyncFigures{Connected: false, Cursor: 41}, notices: &NoticeFigures{Queued: 2, Failing: 1},
-		logins: &LoginFigures{Succeeded: 5, Refused: map[string]uint64{"token": 2}, Sessions: 3}}
-	src.Store, src.Sync, src.Notices, src.Login = full, full, full, full
+		logins: &LoginFigures{Succeeded: 5, Refused: map[string]uint64{"token": 2}, Sessions: 3}, archive: &ArchiveFigures{}}
+	src.Store, src.Sync, src.Notices, src.Login, src.Archive = full, full, full, full, full
+	fams = gather(t, src)
+	if fams["clinicgw_archive_last_run_success"] != nil || one(t, fams, "clinicgw_archive_last_run_timestamp_seconds") != 0 {
+		t.Error("before the archive's first run: want a zero time and no success figure")
+	}
+	*full.archive = ArchiveFigures{LastRun: now, LastOK: false, Cases: 500, Packages: 1, Failures: 1}
 	fams = gather(t, src)
 	for name, want := range map[string]float64{"clinicgw_sync_connected": 0, "clinicgw_sync_cursor": 41, "clinicgw_sync_lag_seconds": 90,
 		"clinicgw_sync_last_pull_timestamp_seconds": 0, "clinicgw_notice_queue_depth": 2, "clinicgw_notice_queue_failing": 1,
-		"clinicgw_logins_total": 5, "clinicgw_login_failures_total": 2, "clinicgw_sessions_active": 3} {
+		"clinicgw_logins_total": 5, "clinicgw_login_failures_total": 2, "clinicgw_sessions_active": 3,
+		"clinicgw_archive_last_run_timestamp_seconds": float64(now.Unix()), "clinicgw_archive_last_run_success": 0,
+		"clinicgw_archive_cases_exported_total": 500, "clinicgw_archive_packages_total": 1, "clinicgw_archive_failures_total": 1} {
 		if got := one(t, fams, name); got != want {
 			t.Errorf("%s = %v, want %v", name, got, want)
 		}
