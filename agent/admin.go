@@ -30,14 +30,19 @@ type AdminConfig struct {
 	KeyFile   string `toml:"key_file"`   // PEM, mode 0600
 	TokenFile string `toml:"token_file"` // the bearer token /metrics requires, one line, mode 0600
 	// SyncLagLimit is how long the uplink may go without a successful pull
-	// while its stream is down before /healthz fails; DefaultSyncLagLimit
-	// if empty.
+	// before /healthz fails; DefaultSyncLagLimit if empty, at least
+	// MinSyncLagLimit.
 	SyncLagLimit string `toml:"sync_lag_limit"`
 }
 
-// DefaultSyncLagLimit is admin.sync_lag_limit's default: ten polls at the
-// uplink's default interval.
-const DefaultSyncLagLimit = 5 * time.Minute
+// DefaultSyncLagLimit is admin.sync_lag_limit's default: two of the
+// uplink's safety-net polls while its stream is up (every 5 minutes; every
+// 30 s while it is down), so a healthy gateway never reaches it.
+const DefaultSyncLagLimit = 10 * time.Minute
+
+// MinSyncLagLimit is the least admin.sync_lag_limit: above the 5 minutes
+// between pulls of a connected uplink to which nothing new arrives.
+const MinSyncLagLimit = 6 * time.Minute
 
 // minTokenLen is the shortest bearer token accepted.
 const minTokenLen = 16
@@ -73,8 +78,8 @@ func (c AdminConfig) validate(ui UIConfig) []error {
 		}
 	}
 	if c.SyncLagLimit != "" {
-		if d, err := time.ParseDuration(c.SyncLagLimit); err != nil || d < time.Minute || d > 24*time.Hour {
-			bad("sync_lag_limit", "%q: expected a duration from 1m to 24h, like \"5m\"", c.SyncLagLimit)
+		if d, err := time.ParseDuration(c.SyncLagLimit); err != nil || d < MinSyncLagLimit || d > 24*time.Hour {
+			bad("sync_lag_limit", "%q: expected a duration from 6m (the uplink pulls every 5 minutes even when nothing arrives) to 24h, like \"10m\"", c.SyncLagLimit)
 		}
 	}
 	if !c.Enabled() {
@@ -238,10 +243,9 @@ func (a *Agent) healthChecks(runCtx context.Context, started time.Time) []metric
 	if a.up != nil {
 		limit := a.cfg.Admin.lagLimit()
 		checks = append(checks, metrics.Check{Name: "uplink", Run: func(context.Context) string {
+			// Not the stream's state: a stream can be up while pulls fail,
+			// and a connected uplink still pulls every 5 minutes.
 			st := a.up.Status()
-			if st.Connected {
-				return metrics.StateOK
-			}
 			since := st.LastPull
 			if since.IsZero() {
 				since = started

@@ -27,7 +27,7 @@ key_file = "pki/ui.key"
 		wantErr       []string
 	}{
 		{"loopback, plain", "[admin]\nlisten = \"127.0.0.1:9443\"\n", nil},
-		{"localhost and ::1", "[admin]\nlisten = \"[::1]:9443\"\nsync_lag_limit = \"10m\"\n[log]\nformat = \"json\"\nlevel = \"debug\"\n", nil},
+		{"::1", "[admin]\nlisten = \"[::1]:9443\"\nsync_lag_limit = \"10m\"\n[log]\nformat = \"json\"\nlevel = \"debug\"\n", nil},
 		{"LAN with the UI's certificate and a token", uiTables + "[admin]\nlisten = \":9443\"\ntls = true\ntoken_file = \"admin.token\"\n", nil},
 		{"LAN with its own certificate", "[admin]\nlisten = \"10.1.2.3:9443\"\ntls = true\ncert_file = \"a.pem\"\nkey_file = \"a.key\"\ntoken_file = \"t\"\n", nil},
 		{"LAN in clear", "[admin]\nlisten = \":9443\"\n", []string{"admin.listen", "reachable from the network", "admin.tls = true", "admin.token_file"}},
@@ -36,7 +36,7 @@ key_file = "pki/ui.key"
 		{"half a key pair", "[admin]\nlisten = \"127.0.0.1:9443\"\ntls = true\ncert_file = \"a.pem\"\n", []string{"admin.cert_file", "both"}},
 		{"certificate without tls", "[admin]\nlisten = \"127.0.0.1:9443\"\ncert_file = \"a.pem\"\nkey_file = \"a.key\"\n", []string{"admin.tls", "tls = true"}},
 		{"no port", "[admin]\nlisten = \"127.0.0.1\"\n", []string{"admin.listen", "host:port"}},
-		{"lag limit", "[admin]\nsync_lag_limit = \"5s\"\n", []string{"admin.sync_lag_limit", "1m to 24h"}},
+		{"lag limit", "[admin]\nsync_lag_limit = \"5m\"\n", []string{"admin.sync_lag_limit", "from 6m", "to 24h"}},
 		{"lag limit type", "[admin]\nsync_lag_limit = 5\n", []string{"admin.sync_lag_limit", "expected a quoted string (a duration"}},
 		{"tls type", "[admin]\ntls = \"yes\"\n", []string{":9:", "admin.tls", "expected true or false"}},
 		{"log format", "[log]\nformat = \"xml\"\n", []string{"log.format", `"text" or "json"`}},

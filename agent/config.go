@@ -327,7 +327,7 @@ var configKeys = map[string]string{
 	"admin.cert_file":           "a quoted string (a file path)",
 	"admin.key_file":            "a quoted string (a file path)",
 	"admin.token_file":          "a quoted string (a file path)",
-	"admin.sync_lag_limit":      "a quoted string (a duration, like \"5m\")",
+	"admin.sync_lag_limit":      "a quoted string (a duration, like \"10m\")",
 	"log":                       "a table",
 	"log.format":                "a quoted string (\"text\" or \"json\")",
 	"log.level":                 "a quoted string (\"debug\", \"info\", \"warn\" or \"error\")",
@@ -536,8 +536,8 @@ cert_file = {{q .Admin.CertFile}}
 key_file = {{q .Admin.KeyFile}}
 # The bearer token /metrics requires, on one line (mode 0600); empty: none.
 token_file = {{q .Admin.TokenFile}}
-# How long the uplink may go without a pull while its stream is down
-# before /healthz fails; empty: 5m.
+# How long the uplink may go without a successful pull from the central
+# store before /healthz fails (at least 6m); empty: 10m.
 sync_lag_limit = {{q .Admin.SyncLagLimit}}
 
 [log]
