@@ -142,7 +142,7 @@ func (a *Agent) startAdmin(ctx context.Context) error {
 	if version == "" {
 		version = "dev"
 	}
-	src := adminSources{a}
+	src := adminSources{a: a, archive: a.cfg.Archive.Enabled()}
 	statuses := cases.Statuses()
 	names := make([]string, len(statuses))
 	for i, st := range statuses {
@@ -260,8 +260,12 @@ func (a *Agent) healthChecks(runCtx context.Context, started time.Time) []metric
 }
 
 // adminSources gives the metrics collector the gateway's figures, read
-// from its parts at each scrape.
-type adminSources struct{ a *Agent }
+// from its parts at each scrape. What the configuration decides is taken
+// once, at start, as the parts themselves are.
+type adminSources struct {
+	a       *Agent
+	archive bool // the archive export runs ([archive] dir set)
+}
 
 func (s adminSources) StoreFigures(ctx context.Context, now time.Time) (metrics.StoreFigures, error) {
 	f, err := s.a.db.Figures(ctx, now)
@@ -312,7 +316,7 @@ func (s adminSources) LoginFigures() (metrics.LoginFigures, bool) {
 }
 
 func (s adminSources) ArchiveFigures() (metrics.ArchiveFigures, bool) {
-	if !s.a.cfg.Archive.Enabled() {
+	if !s.archive {
 		return metrics.ArchiveFigures{}, false
 	}
 	r := &s.a.archived
