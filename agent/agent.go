@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/agent/metrics"
 	"clinicgw/agent/notify"
 	"clinicgw/agent/store"
 	"clinicgw/cardauth"
@@ -44,6 +45,8 @@ type Options struct {
 	// OnReload, when not nil, is called after every read of a changed
 	// configuration file, whether it was taken up or refused.
 	OnReload func(ReloadStatus)
+	// Version is the running clinicgw's version, for /metrics.
+	Version string
 }
 
 // Agent is one care unit's gateway: the encrypted store, the case service
@@ -69,11 +72,16 @@ type Agent struct {
 	notifier *notify.Notifier
 	// archive runs the archive export every night; nil without [archive].
 	archive *archiveSchedule
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
-	mu      sync.Mutex
-	err     error // the first error of a background part
-	done    chan struct{}
+	// errCount counts the log's errors and archived the archive's runs,
+	// for /metrics; admin is the admin listener, nil without [admin].
+	errCount *metrics.ErrorCounter
+	admin    *adminServer
+	archived archiveRuns
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	err      error // the first error of a background part
+	done     chan struct{}
 
 	// The configuration reload (reload.go): the configuration in use and
 	// the parts a reload replaces.
@@ -97,7 +105,9 @@ func New(cfg *Config, opts Options) (*Agent, error) {
 	if opts.Rand == nil {
 		opts.Rand = rand.Reader
 	}
-	a := &Agent{cfg: cfg, opts: opts, log: opts.Logger}
+	errCount := metrics.NewErrorCounter()
+	opts.Logger = slog.New(errCount.Handler(opts.Logger.Handler()))
+	a := &Agent{cfg: cfg, opts: opts, log: opts.Logger, errCount: errCount}
 	a.initReload()
 	if cfg.Central.Online() {
 		upCfg, err := uplinkConfig(cfg, opts)
@@ -280,6 +290,16 @@ func (a *Agent) Start(ctx context.Context) error {
 		go func() { defer a.wg.Done(); signals.run(runCtx, n, log) }()
 		go func() { defer a.wg.Done(); n.Run(runCtx, 10*time.Second) }()
 		go func() { defer a.wg.Done(); watchOverdue(runCtx, svc, n, log) }()
+	}
+	if a.cfg.Admin.Enabled() {
+		if err := a.startAdmin(runCtx); err != nil {
+			cancel()
+			a.wg.Wait()
+			db.Close()
+			release()
+			a.done = nil
+			return fmt.Errorf("start gateway: admin listener: %w", err)
+		}
 	}
 	if a.login != nil {
 		a.wg.Add(1)

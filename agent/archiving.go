@@ -101,6 +101,7 @@ type archiveSchedule struct {
 	hour, minute int
 	clock        Clock
 	log          *slog.Logger
+	ran          func(archive.Report, error) // each run that ctx's end did not cut short, for /metrics
 
 	mu    sync.Mutex
 	state localui.ArchiveState
@@ -116,7 +117,7 @@ func (a *Agent) newArchiveSchedule(db *store.DB) (*archiveSchedule, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &archiveSchedule{hour: h, minute: m, clock: a.opts.Clock, log: log}
+	s := &archiveSchedule{hour: h, minute: m, clock: a.opts.Clock, log: log, ran: a.archiveRan}
 	s.arch.Store(arch)
 	return s, nil
 }
@@ -174,6 +175,7 @@ func (s *archiveSchedule) once(ctx context.Context) {
 	if ctx.Err() != nil {
 		return
 	}
+	s.ran(rep, err)
 	s.update(func(st *localui.ArchiveState) {
 		st.Running, st.LastAt, st.LastCases, st.LastPackages, st.LastError = false, s.clock.Now(), rep.Cases, rep.Packages, ""
 		if err != nil {

@@ -40,6 +40,8 @@ type Config struct {
 	UI      UIConfig      `toml:"ui"`
 	Notify  NotifyConfig  `toml:"notify"`
 	Archive ArchiveConfig `toml:"archive"`
+	Admin   AdminConfig   `toml:"admin"`
+	Log     LogConfig     `toml:"log"`
 
 	path string // absolute path of the file, "" if never loaded or written
 }
@@ -333,6 +335,8 @@ func (c *Config) Validate() error {
 	errs = append(errs, c.UI.validate(c.Login)...)
 	errs = append(errs, c.Notify.validate()...)
 	errs = append(errs, c.Archive.validate(c.Central)...)
+	errs = append(errs, c.Admin.validate(c.UI)...)
+	errs = append(errs, c.Log.validate()...)
 	return errors.Join(errs...)
 }
 
@@ -428,6 +432,16 @@ var configKeys = map[string]string{
 	"archive":                   "a table",
 	"archive.dir":               "a quoted string (a folder path)",
 	"archive.age_days":          "a whole number of days",
+	"admin":                     "a table",
+	"admin.listen":              "a quoted string (host:port)",
+	"admin.tls":                 "true or false",
+	"admin.cert_file":           "a quoted string (a file path)",
+	"admin.key_file":            "a quoted string (a file path)",
+	"admin.token_file":          "a quoted string (a file path)",
+	"admin.sync_lag_limit":      "a quoted string (a duration, like \"10m\")",
+	"log":                       "a table",
+	"log.format":                "a quoted string (\"text\" or \"json\")",
+	"log.level":                 "a quoted string (\"debug\", \"info\", \"warn\" or \"error\")",
 }
 
 // decodeError turns the TOML library's errors into ones that name the
@@ -623,6 +637,29 @@ dir = {{q .Archive.Dir}}
 age_days = {{.Archive.AgeDays}}
 # The daily run's time of day (Stockholm), HH:MM; empty: 02:30.
 at = {{q .Archive.At}}
+
+[admin]
+# Region IT's monitoring: /metrics (Prometheus), /healthz and /readyz, no
+# patient data. Where it listens (host:port); empty: no admin listener.
+# Off loopback it must be HTTPS (tls = true) with a bearer token.
+listen = {{q .Admin.Listen}}
+# HTTPS with cert_file and key_file (PEM), or the web UI's when both are empty.
+tls = {{.Admin.TLS}}
+cert_file = {{q .Admin.CertFile}}
+key_file = {{q .Admin.KeyFile}}
+# The bearer token /metrics requires, on one line (mode 0600); empty: none.
+token_file = {{q .Admin.TokenFile}}
+# How long the uplink may go without a successful pull from the central
+# store before /healthz fails (at least 6m); empty: 10m.
+sync_lag_limit = {{q .Admin.SyncLagLimit}}
+
+[log]
+# The technical log on stderr (journald under systemd): "text" or "json"
+# (one object per line, for log shippers); empty: text. clinicgw's
+# --log-format flag overrides it.
+format = {{q .Log.Format}}
+# The least level logged: "debug", "info", "warn" or "error"; empty: info.
+level = {{q .Log.Level}}
 `))
 
 // Write validates the configuration and writes it, with comments, to path

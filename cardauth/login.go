@@ -79,6 +79,7 @@ type Authenticator struct {
 	log    *slog.Logger
 	ch     *challenges
 	ss     *sessions
+	counts loginCounts
 }
 
 // New checks cfg and returns an Authenticator.
@@ -174,6 +175,7 @@ func (e *LoginError) English() string {
 func (a *Authenticator) Login(ctx context.Context, binding string, token []byte, previous string) (Session, error) {
 	fail := func(step string, hsaID string, err error) (Session, error) {
 		a.log.Warn("login refused", "step", step, "hsaId", hsaID, "err", err)
+		a.counts.refused(step)
 		return Session{}, &LoginError{Step: step, Err: err}
 	}
 	nonce, err := a.ch.take(binding)
@@ -210,6 +212,7 @@ func (a *Authenticator) Login(ctx context.Context, binding string, token []byte,
 		return Session{}, err
 	}
 	a.log.Info("login", "hsaId", hsaID, "roles", st.Roles, "alg", t.Algorithm)
+	a.counts.succeeded.Add(1)
 	return s, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -262,6 +263,17 @@ func TestLoginRefusals(t *testing.T) {
 				t.Fatalf("Login = %v, want a refusal at %s saying %q", err, tc.step, tc.sv)
 			}
 		})
+	}
+	// A good login, and a challenge used twice.
+	if _, err := f.login(t, f.cards[devpki.KeyECDSAP256], "ok", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.a.Login(context.Background(), "ok", []byte("{}"), ""); err == nil {
+		t.Fatal("a used challenge was accepted")
+	}
+	want := LoginCounts{Succeeded: 1, Refused: map[string]uint64{"challenge": 1, "token": 2, "signature": 1, "certificate": 1, "commission": 1}}
+	if got := f.a.LoginCounts(); !reflect.DeepEqual(got, want) {
+		t.Errorf("login counts %+v, want %+v", got, want)
 	}
 	if !strings.Contains(f.logs.String(), `"msg":"login refused"`) || !strings.Contains(f.logs.String(), "SE2321000016-X999") {
 		t.Errorf("refusals not logged with the HSA-ID:\n%s", f.logs)

@@ -253,6 +253,9 @@ func (f Filter) check() error {
 // statuses are all the statuses a stored case can have.
 var statuses = []Status{Received, Assigned, PartiallyAnswered, WaitingForPatient, Answered, Closed, Withdrawn}
 
+// Statuses returns every status a stored case can have, in workflow order.
+func Statuses() []Status { return slices.Clone(statuses) }
+
 // cloneCase returns a deep copy of c.
 func cloneCase(c *Case) *Case {
 	d := *c

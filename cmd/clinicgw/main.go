@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+
+	"clinicgw/agent"
 )
 
 // Exit statuses.
@@ -32,6 +34,7 @@ func main() {
 type env struct {
 	stdout, stderr io.Writer
 	log            *slog.Logger
+	logFormat      string // --log-format, "" if not given
 }
 
 // command is one subcommand, or a group of them (keys, audit).
@@ -85,11 +88,17 @@ func usagef(format string, args ...any) error {
 // run runs clinicgw with args (without the program name) and returns the
 // exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	e := &env{
-		stdout: stdout,
-		stderr: stderr,
-		log:    slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
+	logFormat, args, err := globalFlags(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "clinicgw: %v\n", err)
+		return exitUsage
 	}
+	h, err := agent.NewLogHandler(stderr, logFormat, "")
+	if err != nil {
+		fmt.Fprintf(stderr, "clinicgw: %v\n", err)
+		return exitUsage
+	}
+	e := &env{stdout: stdout, stderr: stderr, log: slog.New(h), logFormat: logFormat}
 	cmds := commands()
 	if len(args) == 0 {
 		printUsage(stderr, "", cmds)
@@ -185,6 +194,9 @@ func printUsage(w io.Writer, prefix string, cmds []*command) {
 			continue
 		}
 		fmt.Fprintf(w, "  %-20s %s\n", prefix+c.name, c.summary)
+	}
+	if prefix == "" {
+		fmt.Fprintf(w, "\nGlobal flags, before the command:\n  --log-format text|json\n    \tthe technical log's format on stderr (default text, or the configuration's log.format)\n")
 	}
 	fmt.Fprintf(w, "\nRun 'clinicgw %s<command> --help' for a command's flags.\n", prefix)
 }

@@ -15,7 +15,7 @@ func runFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 // runGateway runs the gateway in the foreground until ctx ends (Ctrl-C,
 // SIGTERM) or a part of it fails.
 func runGateway(ctx context.Context, e *env, cfg *agent.Config) error {
-	a, err := agent.New(cfg, agent.Options{Logger: e.log})
+	a, err := agent.New(cfg, agent.Options{Logger: e.log, Version: versionString()})
 	if err != nil {
 		return err
 	}

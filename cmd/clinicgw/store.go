@@ -20,6 +20,9 @@ func configCommand(fs *flag.FlagSet, fn func(ctx context.Context, e *env, cfg *a
 		if err != nil {
 			return err
 		}
+		if err := e.useLogConfig(cfg.Log); err != nil {
+			return err
+		}
 		return fn(ctx, e, cfg)
 	}
 }

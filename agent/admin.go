@@ -1,0 +1,345 @@
+package agent
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"clinicgw/agent/archive"
+	"clinicgw/agent/cases"
+	"clinicgw/agent/metrics"
+	"clinicgw/cardauth"
+	"clinicgw/sync/tlsconf"
+)
+
+// AdminConfig is the admin listener for region IT's monitoring: /metrics
+// (Prometheus), /healthz and /readyz. With no listen address there is
+// none. Off loopback it must be HTTPS with a bearer token.
+type AdminConfig struct {
+	Listen string `toml:"listen"` // host:port, like "127.0.0.1:9443"
+	// TLS serves HTTPS with CertFile and KeyFile, or with the web UI's
+	// certificate and key when both are empty.
+	TLS       bool   `toml:"tls"`
+	CertFile  string `toml:"cert_file"`  // PEM
+	KeyFile   string `toml:"key_file"`   // PEM, mode 0600
+	TokenFile string `toml:"token_file"` // the bearer token /metrics requires, one line, mode 0600
+	// SyncLagLimit is how long the uplink may go without a successful pull
+	// before /healthz fails; DefaultSyncLagLimit if empty, at least
+	// MinSyncLagLimit.
+	SyncLagLimit string `toml:"sync_lag_limit"`
+}
+
+// DefaultSyncLagLimit is admin.sync_lag_limit's default: two of the
+// uplink's safety-net polls while its stream is up (every 5 minutes; every
+// 30 s while it is down), so a healthy gateway never reaches it.
+const DefaultSyncLagLimit = 10 * time.Minute
+
+// MinSyncLagLimit is the least admin.sync_lag_limit: above the 5 minutes
+// between pulls of a connected uplink to which nothing new arrives.
+const MinSyncLagLimit = 6 * time.Minute
+
+// minTokenLen is the shortest bearer token accepted.
+const minTokenLen = 16
+
+// Enabled reports whether the admin listener is configured.
+func (c AdminConfig) Enabled() bool { return c.Listen != "" }
+
+// lagLimit is SyncLagLimit as a duration (validated).
+func (c AdminConfig) lagLimit() time.Duration {
+	if d, err := time.ParseDuration(c.SyncLagLimit); err == nil {
+		return d
+	}
+	return DefaultSyncLagLimit
+}
+
+// loopbackHost reports whether host names only this machine.
+func loopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func (c AdminConfig) validate(ui UIConfig) []error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("admin.%s: "+format, append([]any{key}, args...)...))
+	}
+	for _, f := range []struct{ key, value string }{{"cert_file", c.CertFile}, {"key_file", c.KeyFile}, {"token_file", c.TokenFile}} {
+		if f.value != "" && !printable(f.value) {
+			bad(f.key, "expected a file path on one line, without control characters")
+		}
+	}
+	if c.SyncLagLimit != "" {
+		if d, err := time.ParseDuration(c.SyncLagLimit); err != nil || d < MinSyncLagLimit || d > 24*time.Hour {
+			bad("sync_lag_limit", "%q: expected a duration from 6m (the uplink pulls every 5 minutes even when nothing arrives) to 24h, like \"10m\"", c.SyncLagLimit)
+		}
+	}
+	if !c.Enabled() {
+		return errs
+	}
+	host, _, err := net.SplitHostPort(c.Listen)
+	if err != nil {
+		bad("listen", "%q: expected host:port, like \"127.0.0.1:9443\"", c.Listen)
+		return errs
+	}
+	if (c.CertFile == "") != (c.KeyFile == "") {
+		bad("cert_file", "set both admin.cert_file and admin.key_file, or neither (then the web UI's are used)")
+	}
+	if !c.TLS && (c.CertFile != "" || c.KeyFile != "") {
+		bad("tls", "admin.cert_file is set but admin.tls is false: set tls = true to serve HTTPS")
+	}
+	if c.TLS && c.CertFile == "" && (ui.CertFile == "" || ui.KeyFile == "") {
+		bad("cert_file", "admin.tls needs a certificate: set admin.cert_file and admin.key_file, or ui.cert_file and ui.key_file")
+	}
+	if !loopbackHost(host) && (!c.TLS || c.TokenFile == "") {
+		bad("listen", "%q is reachable from the network: set admin.tls = true and admin.token_file, or listen on 127.0.0.1", c.Listen)
+	}
+	return errs
+}
+
+// adminServer is the running admin listener.
+type adminServer struct {
+	ln   net.Listener
+	done chan error
+}
+
+// startAdmin serves the admin listener until ctx ends.
+func (a *Agent) startAdmin(ctx context.Context) error {
+	c := a.cfg.Admin
+	var token string
+	if c.TokenFile != "" {
+		t, err := readSecret(a.cfg.resolve(c.TokenFile))
+		if err != nil {
+			return fmt.Errorf("admin.token_file: %w", err)
+		}
+		if len(t) < minTokenLen {
+			return fmt.Errorf("admin.token_file: the token is %d characters; expected at least %d (make one with `openssl rand -hex 32`)", len(t), minTokenLen)
+		}
+		token = t
+	}
+	var tcfg *tls.Config
+	if c.TLS {
+		certFile, keyFile, keys := c.CertFile, c.KeyFile, "admin.cert_file, admin.key_file"
+		if certFile == "" {
+			certFile, keyFile, keys = a.cfg.UI.CertFile, a.cfg.UI.KeyFile, "ui.cert_file, ui.key_file (for admin.tls)"
+		}
+		cert, err := tlsconf.LoadKeyPair(a.cfg.resolve(certFile), a.cfg.resolve(keyFile))
+		if err != nil {
+			return fmt.Errorf("%s: %w", keys, err)
+		}
+		tcfg = tlsconf.ServerNoClientCert(cert)
+	}
+	started := a.opts.Clock.Now()
+	version := a.opts.Version
+	if version == "" {
+		version = "dev"
+	}
+	src := adminSources{a: a, archive: a.cfg.Archive.Enabled()}
+	statuses := cases.Statuses()
+	names := make([]string, len(statuses))
+	for i, st := range statuses {
+		names[i] = string(st)
+	}
+	reg, err := metrics.NewRegistry(metrics.NewCollector(metrics.Sources{
+		Version: version, Statuses: names, LoginSteps: cardauth.LoginSteps(), Started: started,
+		Clock: a.opts.Clock, Store: src, Sync: src, Notices: src, Login: src, Archive: src, Errors: a.errCount,
+	}))
+	if err != nil {
+		return err
+	}
+	log := a.log.With("part", "admin")
+	h := metrics.Handler(metrics.HandlerConfig{Gatherer: reg, Checks: a.healthChecks(ctx, started), Token: token, Logger: log})
+	ln, err := net.Listen("tcp", c.Listen)
+	if err != nil {
+		return fmt.Errorf("admin.listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler: h, TLSConfig: tcfg, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog:    slog.NewLogLogger(a.log.With("part", "admin-http").Handler(), slog.LevelWarn),
+		BaseContext: func(net.Listener) context.Context { return ctx },
+	}
+	s := &adminServer{ln: ln, done: make(chan error, 1)}
+	go func() {
+		var err error
+		if tcfg != nil {
+			err = srv.Serve(tls.NewListener(ln, tcfg))
+		} else {
+			err = srv.Serve(ln)
+		}
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		s.done <- err
+	}()
+	shutDown := make(chan struct{})
+	go func() {
+		defer close(shutDown)
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx)
+	}()
+	a.admin = s
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		if err := <-s.done; err != nil && ctx.Err() == nil {
+			a.fail(fmt.Errorf("admin listener: %w", err))
+		}
+		<-shutDown // a scrape under way ends before the store closes
+	}()
+	scheme := "http"
+	if tcfg != nil {
+		scheme = "https"
+	}
+	log.Info("admin listener serving metrics and health", "addr", ln.Addr().String(), "scheme", scheme, "token", token != "")
+	return nil
+}
+
+// AdminAddr is where the admin listener listens; "" without one.
+func (a *Agent) AdminAddr() string {
+	if a.admin == nil {
+		return ""
+	}
+	return a.admin.ln.Addr().String()
+}
+
+// healthChecks are /healthz's checks; the gateway, the store and the web
+// UI count for /readyz too (staff can work), the uplink only for /healthz
+// (staff work on while the central store is away).
+func (a *Agent) healthChecks(runCtx context.Context, started time.Time) []metrics.Check {
+	running := func(context.Context) string {
+		if runCtx.Err() != nil {
+			return "stopping"
+		}
+		return metrics.StateOK
+	}
+	checks := []metrics.Check{
+		{Name: "gateway", Ready: true, Run: running},
+		{Name: "store", Ready: true, Run: func(ctx context.Context) string {
+			err := a.db.View(ctx, func(tx cases.ReadTx) error { _, err := tx.SyncCursor(); return err })
+			if err != nil {
+				return "unavailable"
+			}
+			return metrics.StateOK
+		}},
+	}
+	if a.cfg.UI.Enabled() {
+		checks = append(checks, metrics.Check{Name: "ui", Ready: true, Run: func(ctx context.Context) string {
+			if a.ui == nil || runCtx.Err() != nil {
+				return "down"
+			}
+			return metrics.StateOK
+		}})
+	}
+	if a.up != nil {
+		limit := a.cfg.Admin.lagLimit()
+		checks = append(checks, metrics.Check{Name: "uplink", Run: func(context.Context) string {
+			// Not the stream's state: a stream can be up while pulls fail,
+			// and a connected uplink still pulls every 5 minutes.
+			st := a.up.Status()
+			since := st.LastPull
+			if since.IsZero() {
+				since = started
+			}
+			if a.opts.Clock.Now().Sub(since) > limit {
+				return "lagging"
+			}
+			return metrics.StateOK
+		}})
+	}
+	return checks
+}
+
+// adminSources gives the metrics collector the gateway's figures, read
+// from its parts at each scrape. What the configuration decides is taken
+// once, at start, as the parts themselves are.
+type adminSources struct {
+	a       *Agent
+	archive bool // the archive export runs ([archive] dir set)
+}
+
+func (s adminSources) StoreFigures(ctx context.Context, now time.Time) (metrics.StoreFigures, error) {
+	f, err := s.a.db.Figures(ctx, now)
+	if err != nil {
+		return metrics.StoreFigures{}, err
+	}
+	by := make(map[string]int, len(f.ByStatus))
+	for st, n := range f.ByStatus {
+		by[string(st)] = n
+	}
+	return metrics.StoreFigures{CasesByStatus: by, Overdue: f.Overdue, Outbox: f.Outbox, SizeBytes: f.SizeBytes, KeyTerm: f.KeyTerm}, nil
+}
+
+func (s adminSources) SyncFigures() (metrics.SyncFigures, bool) {
+	st, ok := s.a.Uplink()
+	if !ok {
+		return metrics.SyncFigures{}, false
+	}
+	return metrics.SyncFigures{Connected: st.Connected, Cursor: st.Cursor, LastPull: st.LastPull,
+		LastErrorAt: st.LastErrorAt, Rejected: st.Rejected}, true
+}
+
+func (s adminSources) NoticeFigures(ctx context.Context) (metrics.NoticeFigures, bool, error) {
+	n := s.a.notifier
+	if n == nil {
+		return metrics.NoticeFigures{}, false, nil
+	}
+	waiting, err := n.Pending(ctx)
+	if err != nil {
+		return metrics.NoticeFigures{}, true, err
+	}
+	f := metrics.NoticeFigures{Queued: len(waiting)}
+	for _, w := range waiting {
+		if w.Attempts > 0 {
+			f.Failing++
+		}
+	}
+	return f, true, nil
+}
+
+func (s adminSources) LoginFigures() (metrics.LoginFigures, bool) {
+	auth := s.a.Login()
+	if auth == nil {
+		return metrics.LoginFigures{}, false
+	}
+	c := auth.LoginCounts()
+	return metrics.LoginFigures{Succeeded: c.Succeeded, Refused: c.Refused, Sessions: auth.Sessions()}, true
+}
+
+func (s adminSources) ArchiveFigures() (metrics.ArchiveFigures, bool) {
+	if !s.archive {
+		return metrics.ArchiveFigures{}, false
+	}
+	r := &s.a.archived
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.f, true
+}
+
+// archiveRuns keeps the archive export's runs since start, for /metrics.
+type archiveRuns struct {
+	mu sync.Mutex
+	f  metrics.ArchiveFigures
+}
+
+// archiveRan records one run of the archive export.
+func (a *Agent) archiveRan(rep archive.Report, err error) {
+	r := &a.archived
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.f.LastRun, r.f.LastOK = a.opts.Clock.Now(), err == nil
+	r.f.Cases += uint64(rep.Cases)
+	r.f.Packages += uint64(rep.Packages)
+	if err != nil {
+		r.f.Failures++
+	}
+}

@@ -1,0 +1,229 @@
+package metrics
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+)
+
+// TestErrorCounter: Error records are counted by the part their logger
+// (or the record) names, whatever level the log itself keeps; other levels
+// are not; a part in a group, an odd part and no part are told apart.
+func TestErrorCounter(t *testing.T) {
+	c := NewErrorCounter()
+	var out bytes.Buffer
+	log := slog.New(c.Handler(slog.NewTextHandler(&out, &slog.HandlerOptions{Level: slog.LevelError + 4})))
+	up := log.With("part", "uplink")
+	up.Error("pull failed")
+	up.Error("pull failed")
+	up.Warn("slow")
+	log.Error("x", "part", "store")
+	log.Error("no part")
+	log.With("part", "Bad Part!\n").Error("odd")
+	log.WithGroup("g").With("part", "inner").Error("grouped")
+	up.With("part", "notify").Error("later part wins")
+	want := map[string]uint64{"uplink": 2, "store": 1, "none": 2, "other": 1, "notify": 1}
+	if got := c.Counts(); !reflect.DeepEqual(got, want) {
+		t.Errorf("counts %v, want %v", got, want)
+	}
+	if out.Len() != 0 {
+		t.Errorf("the log kept records above its level:\n%s", out.String())
+	}
+	for i := range 2 * maxParts {
+		log.Error("many", "part", "p"+strings.Repeat("x", i%32)+string(rune('a'+i/32)))
+	}
+	if n := len(c.Counts()); n > maxParts+1 {
+		t.Errorf("%d distinct parts, want at most %d", n, maxParts+1)
+	}
+}
+
+type fakeClock struct{ t time.Time }
+
+func (c fakeClock) Now() time.Time { return c.t }
+
+type fakeSources struct {
+	storeErr error
+	sync     *SyncFigures
+	notices  *NoticeFigures
+	logins   *LoginFigures
+	archive  *ArchiveFigures
+}
+
+func (f fakeSources) StoreFigures(context.Context, time.Time) (StoreFigures, error) {
+	if f.storeErr != nil {
+		return StoreFigures{}, f.storeErr
+	}
+	return StoreFigures{CasesByStatus: map[string]int{"received": 7}, Overdue: 2, Outbox: 3, SizeBytes: 4096, KeyTerm: 2}, nil
+}
+
+func (f fakeSources) SyncFigures() (SyncFigures, bool) {
+	if f.sync == nil {
+		return SyncFigures{}, false
+	}
+	return *f.sync, true
+}
+
+func (f fakeSources) NoticeFigures(context.Context) (NoticeFigures, bool, error) {
+	if f.notices == nil {
+		return NoticeFigures{}, false, nil
+	}
+	return *f.notices, true, nil
+}
+
+func (f fakeSources) LoginFigures() (LoginFigures, bool) {
+	if f.logins == nil {
+		return LoginFigures{}, false
+	}
+	return *f.logins, true
+}
+
+func (f fakeSources) ArchiveFigures() (ArchiveFigures, bool) {
+	if f.archive == nil {
+		return ArchiveFigures{}, false
+	}
+	return *f.archive, true
+}
+
+func gather(t *testing.T, src Sources) map[string]*dto.MetricFamily {
+	t.Helper()
+	reg, err := NewRegistry(NewCollector(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fams, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make(map[string]*dto.MetricFamily, len(fams))
+	for _, f := range fams {
+		out[f.GetName()] = f
+	}
+	return out
+}
+
+func one(t *testing.T, fams map[string]*dto.MetricFamily, name string) float64 {
+	t.Helper()
+	f := fams[name]
+	if f == nil || len(f.Metric) != 1 {
+		t.Fatalf("%s: %v, want one sample", name, f)
+	}
+	m := f.Metric[0]
+	if m.Counter != nil {
+		return m.Counter.GetValue()
+	}
+	return m.Gauge.GetValue()
+}
+
+// TestCollectorParts: the families follow what the gateway has — the
+// sync's only online, notices' and logins' only when configured — the
+// lag runs from start until the first pull, and a store that does not
+// answer leaves its figures out and says so.
+func TestCollectorParts(t *testing.T) {
+	start := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+	now := start.Add(90 * time.Second)
+	base := Sources{Version: "1.0", Statuses: []string{"received", "closed"}, LoginSteps: []string{"token"},
+		Started: start, Clock: fakeClock{now}}
+
+	src := base
+	src.Store = fakeSources{}
+	fams := gather(t, src)
+	for _, absent := range []string{"clinicgw_sync_connected", "clinicgw_notice_queue_depth", "clinicgw_logins_total",
+		"clinicgw_archive_last_run_timestamp_seconds", "clinicgw_log_errors_total"} {
+		if fams[absent] != nil {
+			t.Errorf("%s reported by a gateway without it", absent)
+		}
+	}
+	if len(fams["clinicgw_cases"].Metric) != 2 || one(t, fams, "clinicgw_outbox_depth") != 3 || one(t, fams, "clinicgw_store_key_term") != 2 {
+		t.Errorf("store figures: %v", fams["clinicgw_cases"])
+	}
+
+	full := fakeSources{sync: &SyncFigures{Connected: false, Cursor: 41}, notices: &NoticeFigures{Queued: 2, Failing: 1},
+		logins: &LoginFigures{Succeeded: 5, Refused: map[string]uint64{"token": 2}, Sessions: 3}, archive: &ArchiveFigures{}}
+	src.Store, src.Sync, src.Notices, src.Login, src.Archive = full, full, full, full, full
+	fams = gather(t, src)
+	if fams["clinicgw_archive_last_run_success"] != nil || one(t, fams, "clinicgw_archive_last_run_timestamp_seconds") != 0 {
+		t.Error("before the archive's first run: want a zero time and no success figure")
+	}
+	*full.archive = ArchiveFigures{LastRun: now, LastOK: false, Cases: 500, Packages: 1, Failures: 1}
+	fams = gather(t, src)
+	for name, want := range map[string]float64{"clinicgw_sync_connected": 0, "clinicgw_sync_cursor": 41, "clinicgw_sync_lag_seconds": 90,
+		"clinicgw_sync_last_pull_timestamp_seconds": 0, "clinicgw_notice_queue_depth": 2, "clinicgw_notice_queue_failing": 1,
+		"clinicgw_logins_total": 5, "clinicgw_login_failures_total": 2, "clinicgw_sessions_active": 3,
+		"clinicgw_archive_last_run_timestamp_seconds": float64(now.Unix()), "clinicgw_archive_last_run_success": 0,
+		"clinicgw_archive_cases_exported_total": 500, "clinicgw_archive_packages_total": 1, "clinicgw_archive_failures_total": 1} {
+		if got := one(t, fams, name); got != want {
+			t.Errorf("%s = %v, want %v", name, got, want)
+		}
+	}
+	full.sync.LastPull = now.Add(-10 * time.Second)
+	if got := one(t, gather(t, src), "clinicgw_sync_lag_seconds"); got != 10 {
+		t.Errorf("lag after a pull: %v, want 10", got)
+	}
+
+	src.Store = fakeSources{storeErr: errors.New("database not open")}
+	fams = gather(t, src)
+	if one(t, fams, "clinicgw_store_up") != 0 || fams["clinicgw_cases"] != nil {
+		t.Error("a store that does not answer: want clinicgw_store_up 0 and no case counts")
+	}
+}
+
+// TestHandler: /metrics wants the bearer token when one is set (and only
+// that one); the health paths answer without it, 503 when a check fails,
+// /readyz counting only the Ready checks; other paths and methods are
+// refused.
+func TestHandler(t *testing.T) {
+	src := Sources{Clock: fakeClock{time.Now()}, Store: fakeSources{}}
+	reg, err := NewRegistry(NewCollector(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	uplink := "lagging"
+	h := Handler(HandlerConfig{Gatherer: reg, Token: "s3cret-token-0123456789", Checks: []Check{
+		{Name: "store", Ready: true, Run: func(context.Context) string { return StateOK }},
+		{Name: "uplink", Run: func(context.Context) string { return uplink }},
+	}})
+	do := func(method, path, auth string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(method, path, nil)
+		if auth != "" {
+			r.Header.Set("Authorization", auth)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
+	}
+	for _, tc := range []struct {
+		method, path, auth string
+		code               int
+		body               string
+	}{
+		{"GET", "/metrics", "", 401, "bearer token"},
+		{"GET", "/metrics", "Bearer wrong", 401, ""},
+		{"GET", "/metrics", "Basic czNjcmV0LXRva2VuLTAxMjM0NTY3ODk=", 401, ""},
+		{"GET", "/metrics", "Bearer s3cret-token-0123456789", 200, "clinicgw_store_up 1"},
+		{"GET", "/healthz", "", 503, `{"status":"fail","failed":["uplink"],"checks":{"store":"ok","uplink":"lagging"}}`},
+		{"GET", "/readyz", "", 200, `{"status":"ok","checks":{"store":"ok"}}`},
+		{"POST", "/healthz", "", 405, ""},
+		{"GET", "/", "", 404, ""},
+	} {
+		w := do(tc.method, tc.path, tc.auth)
+		if w.Code != tc.code || !strings.Contains(w.Body.String(), tc.body) {
+			t.Errorf("%s %s (%q): %d %q, want %d with %q", tc.method, tc.path, tc.auth, w.Code, w.Body.String(), tc.code, tc.body)
+		}
+		if w.Header().Get("Cache-Control") != "no-store" {
+			t.Errorf("%s %s: no Cache-Control: no-store", tc.method, tc.path)
+		}
+	}
+	uplink = StateOK
+	if w := do("GET", "/healthz", ""); w.Code != http.StatusOK {
+		t.Errorf("/healthz with every check ok: %d", w.Code)
+	}
+}
