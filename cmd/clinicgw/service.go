@@ -1,0 +1,218 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/kardianos/service"
+
+	"clinicgw/agent"
+)
+
+// serviceName is the service's name for the service manager. It must equal
+// the MSI's ServiceInstall/@Name (packaging/windows/clinicgw.wxs) and the
+// systemd unit's name (package systemd).
+const serviceName = "clinicgw"
+
+// serviceConfig describes the service to kardianos/service. args are the
+// arguments the service manager starts the binary with.
+func serviceConfig(args []string) *service.Config {
+	return &service.Config{
+		Name:        serviceName,
+		DisplayName: "clinicgw care-unit gateway",
+		Description: "The care unit's gateway for secure patient messaging: encrypted case store, staff web UI, sync with the central patient-side store.",
+		Arguments:   args,
+	}
+}
+
+func installFlags(fs *flag.FlagSet) func(context.Context, *env) error {
+	path := fs.String("config", "", "`FILE` is the gateway's configuration file (required); the service runs with it")
+	return func(ctx context.Context, e *env) error {
+		if *path == "" {
+			return usagef("--config is required")
+		}
+		abs, err := filepath.Abs(*path)
+		if err != nil {
+			return err
+		}
+		// A service that fails at every start helps nobody: the file must
+		// load and validate now.
+		cfg, err := agent.LoadConfig(abs)
+		if err != nil {
+			return err
+		}
+		return installService(ctx, e, cfg)
+	}
+}
+
+func uninstallFlags(fs *flag.FlagSet) func(context.Context, *env) error {
+	return func(ctx context.Context, e *env) error { return uninstallService(ctx, e) }
+}
+
+func startFlags(fs *flag.FlagSet) func(context.Context, *env) error {
+	return func(ctx context.Context, e *env) error { return controlService(ctx, e, "start") }
+}
+
+func stopFlags(fs *flag.FlagSet) func(context.Context, *env) error {
+	return func(ctx context.Context, e *env) error { return controlService(ctx, e, "stop") }
+}
+
+func statusFlags(fs *flag.FlagSet) func(context.Context, *env) error {
+	return func(ctx context.Context, e *env) error { return serviceStatus(ctx, e) }
+}
+
+// gateway is the running gateway as kardianos/service's Program: Start
+// returns at once and brings the agent up in the background; Stop ends it
+// and waits. The foreground `run` uses the same lifecycle.
+type gateway struct {
+	cfg *agent.Config
+	log *slog.Logger
+	// ready runs once agent.Start has returned: the store is open and the
+	// listeners are up.
+	ready func(*agent.Agent)
+
+	cancel context.CancelFunc
+	done   chan struct{} // closed when the agent has stopped or failed to start
+	err    error         // why, set before done is closed
+}
+
+// start brings the gateway up in the background; ctx ending stops it.
+func (g *gateway) start(ctx context.Context) {
+	ctx, g.cancel = context.WithCancel(ctx)
+	g.done = make(chan struct{})
+	go func() {
+		defer close(g.done)
+		g.err = g.run(ctx)
+	}()
+}
+
+func (g *gateway) run(ctx context.Context) error {
+	a, err := agent.New(g.cfg, agent.Options{Logger: g.log})
+	if err != nil {
+		return err
+	}
+	if err := a.Start(ctx); err != nil {
+		return err
+	}
+	if g.ready != nil {
+		g.ready(a)
+	}
+	return a.Wait()
+}
+
+// stop ends the gateway, waits until it has stopped and returns why it
+// ended if that was a failure.
+func (g *gateway) stop() error {
+	if err := sdNotify("STOPPING=1"); err != nil {
+		g.log.Warn("cannot tell systemd the service is stopping", "err", err)
+	}
+	g.cancel()
+	<-g.done
+	return g.err
+}
+
+// Start is service.Interface's: it must return quickly.
+func (g *gateway) Start(service.Service) error {
+	g.start(context.Background())
+	return nil
+}
+
+// Stop is service.Interface's.
+func (g *gateway) Stop(service.Service) error { return g.stop() }
+
+// runGateway runs the gateway until ctx ends (Ctrl-C, SIGTERM), the
+// service manager stops it, or a part of it fails. Under systemd it tells
+// the manager when it is ready (Type=notify); started by the Windows
+// service manager it runs as a Windows service.
+func runGateway(ctx context.Context, e *env, cfg *agent.Config) error {
+	g := &gateway{cfg: cfg, log: e.log}
+	g.ready = func(a *agent.Agent) {
+		central := "none: offline, answers wait in the outbox"
+		if cfg.Central.Online() {
+			central = cfg.Central.URL
+		}
+		fmt.Fprintf(e.stdout, "clinicgw %s running for %s (%s)\n  store:   %s\n  central: %s\nStop with Ctrl-C.\n",
+			version, cfg.Unit.Name, cfg.Unit.HSAID, cfg.StorePath(), central)
+		if err := sdNotify("READY=1\nSTATUS=serving unit " + cfg.Unit.HSAID); err != nil {
+			g.log.Warn("cannot tell systemd the service is ready", "err", err)
+		}
+	}
+	if handled, err := runUnderServiceManager(e, g); handled {
+		return err
+	}
+	g.start(ctx)
+	select {
+	case <-ctx.Done():
+	case <-g.done:
+	}
+	return g.stop()
+}
+
+// systemLogHandler is a slog.Handler that writes each record, formatted
+// as one text line without its time, to a kardianos/service Logger: the
+// Windows Event Log for a Windows service. Error records become errors,
+// warnings warnings, the rest information.
+type systemLogHandler struct {
+	inner slog.Handler // formats into line
+	line  *lineBuffer
+	sink  service.Logger
+}
+
+// lineBuffer holds the one record being formatted; the lock is held by
+// Handle from formatting to sending.
+type lineBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lineBuffer) Write(p []byte) (int, error) { return b.buf.Write(p) }
+
+func newSystemLogHandler(sink service.Logger, level slog.Leveler) *systemLogHandler {
+	line := &lineBuffer{}
+	inner := slog.NewTextHandler(line, &slog.HandlerOptions{
+		Level: level,
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) == 0 && a.Key == slog.TimeKey {
+				return slog.Attr{} // the event log has its own
+			}
+			return a
+		},
+	})
+	return &systemLogHandler{inner: inner, line: line, sink: sink}
+}
+
+func (h *systemLogHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return h.inner.Enabled(ctx, l)
+}
+
+func (h *systemLogHandler) Handle(ctx context.Context, r slog.Record) error {
+	h.line.mu.Lock()
+	defer h.line.mu.Unlock()
+	h.line.buf.Reset()
+	if err := h.inner.Handle(ctx, r); err != nil {
+		return err
+	}
+	text := strings.TrimSuffix(h.line.buf.String(), "\n")
+	switch {
+	case r.Level >= slog.LevelError:
+		return h.sink.Error(text)
+	case r.Level >= slog.LevelWarn:
+		return h.sink.Warning(text)
+	default:
+		return h.sink.Info(text)
+	}
+}
+
+func (h *systemLogHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return &systemLogHandler{inner: h.inner.WithAttrs(attrs), line: h.line, sink: h.sink}
+}
+
+func (h *systemLogHandler) WithGroup(name string) slog.Handler {
+	return &systemLogHandler{inner: h.inner.WithGroup(name), line: h.line, sink: h.sink}
+}

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"slices"
+	"testing"
+)
+
+// eventSink is a kardianos/service Logger that keeps what it is given:
+// the Windows Event Log's place in a test.
+type eventSink struct{ events []string }
+
+func (s *eventSink) add(kind string, v []any) error {
+	s.events = append(s.events, kind+": "+fmt.Sprint(v...))
+	return nil
+}
+func (s *eventSink) Error(v ...any) error   { return s.add("error", v) }
+func (s *eventSink) Warning(v ...any) error { return s.add("warning", v) }
+func (s *eventSink) Info(v ...any) error    { return s.add("info", v) }
+func (s *eventSink) Errorf(f string, a ...any) error {
+	return s.add("error", []any{fmt.Sprintf(f, a...)})
+}
+func (s *eventSink) Warningf(f string, a ...any) error {
+	return s.add("warning", []any{fmt.Sprintf(f, a...)})
+}
+func (s *eventSink) Infof(f string, a ...any) error {
+	return s.add("info", []any{fmt.Sprintf(f, a...)})
+}
+
+func TestSystemLogHandler(t *testing.T) {
+	sink := &eventSink{}
+	log := slog.New(newSystemLogHandler(sink, slog.LevelInfo))
+	log.Debug("not sent")
+	log.Info("service starting", "version", "1.2.3")
+	part := log.With("part", "uplink").WithGroup("central")
+	part.Warn("central store unreachable", "attempt", 3)
+	log.Error("service failed", "err", "store: locked\nby another process")
+	want := []string{
+		`info: level=INFO msg="service starting" version=1.2.3`,
+		`warning: level=WARN msg="central store unreachable" part=uplink central.attempt=3`,
+		`error: level=ERROR msg="service failed" err="store: locked\nby another process"`,
+	}
+	if !slices.Equal(sink.events, want) {
+		t.Errorf("events:\n%q\nwant\n%q", sink.events, want)
+	}
+}
