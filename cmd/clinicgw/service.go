@@ -216,3 +216,16 @@ func (h *systemLogHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 func (h *systemLogHandler) WithGroup(name string) slog.Handler {
 	return &systemLogHandler{inner: h.inner.WithGroup(name), line: h.line, sink: h.sink}
 }
+
+// quotedCommandLine returns a service command line with exe quoted, and
+// true, when it starts with exe unquoted and exe holds a space.
+func quotedCommandLine(cmdline, exe string) (string, bool) {
+	if !strings.ContainsAny(exe, " \t") || !strings.HasPrefix(strings.ToLower(cmdline), strings.ToLower(exe)) {
+		return cmdline, false
+	}
+	rest := cmdline[len(exe):]
+	if rest != "" && rest[0] != ' ' && rest[0] != '\t' {
+		return cmdline, false
+	}
+	return `"` + cmdline[:len(exe)] + `"` + rest, true
+}

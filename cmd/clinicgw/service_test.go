@@ -45,3 +45,24 @@ func TestSystemLogHandler(t *testing.T) {
 		t.Errorf("events:\n%q\nwant\n%q", sink.events, want)
 	}
 }
+
+func TestQuotedCommandLine(t *testing.T) {
+	const exe = `C:\Program Files\clinicgw\clinicgw.exe`
+	for _, tt := range []struct {
+		in, want string
+		changed  bool
+	}{
+		{exe + ` run --config "C:\ProgramData\clinicgw\clinicgw.toml"`, `"` + exe + `" run --config "C:\ProgramData\clinicgw\clinicgw.toml"`, true},
+		{`c:\program files\clinicgw\clinicgw.exe run`, `"c:\program files\clinicgw\clinicgw.exe" run`, true},
+		{`"` + exe + `" run`, `"` + exe + `" run`, false},
+		{exe + `x run`, exe + `x run`, false},
+	} {
+		got, changed := quotedCommandLine(tt.in, exe)
+		if got != tt.want || changed != tt.changed {
+			t.Errorf("quotedCommandLine(%q) = %q, %v; want %q, %v", tt.in, got, changed, tt.want, tt.changed)
+		}
+	}
+	if got, changed := quotedCommandLine(`C:\clinicgw.exe run`, `C:\clinicgw.exe`); changed {
+		t.Errorf("a path without a space was quoted: %q", got)
+	}
+}

@@ -54,8 +54,10 @@ func installService(ctx context.Context, e *env, cfg *agent.Config) error {
 		}
 		return fmt.Errorf("install the service (run as Administrator): %w", err)
 	}
+	// The service sets them again at every start: a failure here is not
+	// the end of the install.
 	if err := setRecovery(); err != nil {
-		return err
+		fmt.Fprintf(e.stderr, "warning: %v; the service sets them itself when it starts\n", err)
 	}
 	fmt.Fprintf(e.stdout, "The service %s is installed (automatic start, restarts on failure) with %s.\nStart it: clinicgw start; its log: Event Viewer, Windows Logs > Application, source %s.\n",
 		serviceName, cfg.Path(), serviceName)
@@ -135,6 +137,40 @@ func setRecovery() error {
 	return nil
 }
 
+// quoteImagePath quotes the service's program path in its command line
+// when it holds a space and is not quoted ("C:\Program Files\clinicgw\
+// clinicgw.exe run ..."): unquoted, Windows would first try to run
+// C:\Program.exe (CWE-428). Some MSI engines (Wine's) write it so.
+func quoteImagePath() error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	m, err := mgr.Connect()
+	if err != nil {
+		return fmt.Errorf("connect to the service manager: %w", err)
+	}
+	defer m.Disconnect()
+	s, err := m.OpenService(serviceName)
+	if err != nil {
+		return fmt.Errorf("open the service %s: %w", serviceName, err)
+	}
+	defer s.Close()
+	c, err := s.Config()
+	if err != nil {
+		return fmt.Errorf("read the service's configuration: %w", err)
+	}
+	quoted, ok := quotedCommandLine(c.BinaryPathName, exe)
+	if !ok {
+		return nil
+	}
+	c.BinaryPathName = quoted
+	if err := s.UpdateConfig(c); err != nil {
+		return fmt.Errorf("quote the service's program path: %w", err)
+	}
+	return nil
+}
+
 // runUnderServiceManager runs the gateway as a Windows service when the
 // Service Control Manager started the process; it logs to the Windows
 // Event Log, since a service has no console.
@@ -158,6 +194,9 @@ func runUnderServiceManager(e *env, g *gateway) (bool, error) {
 	g.log = slog.New(newSystemLogHandler(sink, slog.LevelInfo))
 	if err := setRecovery(); err != nil {
 		g.log.Warn("cannot set the service's recovery actions; it will not restart by itself on failure", "err", err)
+	}
+	if err := quoteImagePath(); err != nil {
+		g.log.Warn("cannot check the service's command line", "err", err)
 	}
 	return true, s.Run()
 }
