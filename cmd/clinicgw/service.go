@@ -71,11 +71,14 @@ func statusFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 // returns at once and brings the agent up in the background; Stop ends it
 // and waits. The foreground `run` uses the same lifecycle.
 type gateway struct {
-	cfg *agent.Config
-	log *slog.Logger
+	// configPath is the configuration file, loaded when the gateway
+	// starts: as a Windows service a bad file is then an error in the
+	// Event Log, not a service that never answers its manager.
+	configPath string
+	log        *slog.Logger
 	// ready runs once agent.Start has returned: the store is open and the
 	// listeners are up.
-	ready func(*agent.Agent)
+	ready func(*agent.Config)
 
 	cancel context.CancelFunc
 	done   chan struct{} // closed when the agent has stopped or failed to start
@@ -93,7 +96,11 @@ func (g *gateway) start(ctx context.Context) {
 }
 
 func (g *gateway) run(ctx context.Context) error {
-	a, err := agent.New(g.cfg, agent.Options{Logger: g.log})
+	cfg, err := agent.LoadConfig(g.configPath)
+	if err != nil {
+		return err
+	}
+	a, err := agent.New(cfg, agent.Options{Logger: g.log})
 	if err != nil {
 		return err
 	}
@@ -101,7 +108,7 @@ func (g *gateway) run(ctx context.Context) error {
 		return err
 	}
 	if g.ready != nil {
-		g.ready(a)
+		g.ready(cfg)
 	}
 	return a.Wait()
 }
@@ -130,9 +137,9 @@ func (g *gateway) Stop(service.Service) error { return g.stop() }
 // service manager stops it, or a part of it fails. Under systemd it tells
 // the manager when it is ready (Type=notify); started by the Windows
 // service manager it runs as a Windows service.
-func runGateway(ctx context.Context, e *env, cfg *agent.Config) error {
-	g := &gateway{cfg: cfg, log: e.log}
-	g.ready = func(a *agent.Agent) {
+func runGateway(ctx context.Context, e *env, configPath string) error {
+	g := &gateway{configPath: configPath, log: e.log}
+	g.ready = func(cfg *agent.Config) {
 		central := "none: offline, answers wait in the outbox"
 		if cfg.Central.Online() {
 			central = cfg.Central.URL

@@ -211,7 +211,7 @@ type windowsProgram struct {
 
 func (p *windowsProgram) Start(s service.Service) error {
 	p.stopping = make(chan struct{})
-	p.g.log.Info("service starting", "version", versionString(), "config", p.g.cfg.Path())
+	p.g.log.Info("service starting", "version", versionString(), "config", p.g.configPath)
 	p.g.start(context.Background())
 	go func() {
 		select {
