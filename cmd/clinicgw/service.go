@@ -20,17 +20,6 @@ import (
 // systemd unit's name (package systemd).
 const serviceName = "clinicgw"
 
-// serviceConfig describes the service to kardianos/service. args are the
-// arguments the service manager starts the binary with.
-func serviceConfig(args []string) *service.Config {
-	return &service.Config{
-		Name:        serviceName,
-		DisplayName: "clinicgw care-unit gateway",
-		Description: "The care unit's gateway for secure patient messaging: encrypted case store, staff web UI, sync with the central patient-side store.",
-		Arguments:   args,
-	}
-}
-
 func installFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 	path := fs.String("config", "", "`FILE` is the gateway's configuration file (required); the service runs with it")
 	return func(ctx context.Context, e *env) error {

@@ -32,6 +32,17 @@ var recoveryActions = []mgr.RecoveryAction{
 
 const recoveryResetSeconds = 24 * 60 * 60
 
+// serviceConfig describes the service to kardianos/service. args are the
+// arguments the service manager starts the binary with.
+func serviceConfig(args []string) *service.Config {
+	return &service.Config{
+		Name:        serviceName,
+		DisplayName: "clinicgw care-unit gateway",
+		Description: "The care unit's gateway for secure patient messaging: encrypted case store, staff web UI, sync with the central patient-side store.",
+		Arguments:   args,
+	}
+}
+
 func newService(g *gateway, args []string) (service.Service, error) {
 	if g == nil {
 		g = &gateway{}
