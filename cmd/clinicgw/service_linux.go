@@ -156,7 +156,9 @@ func (h *systemdHost) install(ctx context.Context, e *env, cfg *agent.Config) er
 		if err := os.MkdirAll(filepath.Dir(f.path), 0o755); err != nil {
 			return fmt.Errorf("install: %w", err)
 		}
-		if err := os.WriteFile(f.path, f.data, 0o644); err != nil {
+		if err := os.WriteFile(f.path, f.data, 0o644); errors.Is(err, fs.ErrPermission) {
+			return fmt.Errorf("install: %w (run it as root)", err)
+		} else if err != nil {
 			return fmt.Errorf("install: %w", err)
 		}
 		// WriteFile keeps an existing file's mode.
@@ -293,9 +295,22 @@ func (h *systemdHost) status(ctx context.Context, e *env) error {
 	active, _ := h.run(ctx, "systemctl", "is-active", systemd.UnitName)
 	enabled, _ := h.run(ctx, "systemctl", "is-enabled", systemd.UnitName)
 	a, en := strings.TrimSpace(string(active)), strings.TrimSpace(string(enabled))
-	if a == "" || en == "" {
-		return fmt.Errorf("cannot ask systemd about %s (is systemd running?)", systemd.UnitName)
+	switch {
+	case strings.Contains(a+en, "not been booted with systemd") || a == "" || en == "":
+		return fmt.Errorf("cannot ask systemd about %s: %s", systemd.UnitName, firstLine(a+"\n"+en))
+	case strings.Contains(en, "No such file") || en == "not-found":
+		fmt.Fprintf(e.stdout, "%s: not installed\n", systemd.UnitName)
+	default:
+		fmt.Fprintf(e.stdout, "%s: %s, %s\n", systemd.UnitName, a, en)
 	}
-	fmt.Fprintf(e.stdout, "%s: %s, %s\n", systemd.UnitName, a, en)
 	return nil
+}
+
+func firstLine(s string) string {
+	for l := range strings.Lines(strings.TrimSpace(s)) {
+		if l = strings.TrimSpace(l); l != "" {
+			return l
+		}
+	}
+	return "no answer (is systemd running?)"
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -275,5 +276,83 @@ func TestSystemdQuote(t *testing.T) {
 		if got := systemdQuote(in); got != want {
 			t.Errorf("systemdQuote(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestInstallSystemdVerifies checks what install writes, the unit with its
+// drop-in (a binary path with a space, a store outside the state folder),
+// with systemd's own parser: `systemd-analyze verify --root`, offline, the
+// host's targets copied into the root so the unit's dependencies resolve.
+// systemd-analyze exits 0 on unknown keys: any output is a failure.
+func TestInstallSystemdVerifies(t *testing.T) {
+	analyze, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		t.Skip("systemd-analyze not installed (package systemd)")
+	}
+	h, _ := testHost(t, "systemd-sysusers", "systemd-tmpfiles")
+	var hostUnits string
+	for _, dir := range []string{"/usr/lib/systemd/system", "/lib/systemd/system"} {
+		if m, _ := filepath.Glob(filepath.Join(dir, "*.target")); len(m) > 0 {
+			hostUnits = dir
+			break
+		}
+	}
+	if hostUnits == "" {
+		t.Skip("no systemd targets on this host to resolve the unit's dependencies")
+	}
+	units := filepath.Join(h.root, "usr/lib/systemd/system")
+	os.MkdirAll(units, 0o755)
+	for _, pattern := range []string{"*.target", "*.socket"} {
+		m, _ := filepath.Glob(filepath.Join(hostUnits, pattern))
+		for _, p := range m {
+			if b, err := os.ReadFile(p); err == nil {
+				os.WriteFile(filepath.Join(units, filepath.Base(p)), b, 0o644)
+			}
+		}
+	}
+	exe := filepath.Join(h.root, h.exe)
+	os.MkdirAll(filepath.Dir(exe), 0o755)
+	if err := os.WriteFile(exe, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(t)
+	cfg.Store.Path = "/srv/clinic/store.db"
+	if err := h.install(context.Background(), &env{stdout: &bytes.Buffer{}}, cfg); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(analyze, "verify", "--root="+h.root, systemd.UnitName).CombinedOutput()
+	if err != nil || len(bytes.TrimSpace(out)) > 0 {
+		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
+	}
+}
+
+func TestStatusSystemd(t *testing.T) {
+	for _, tt := range []struct {
+		name, active, enabled, want, err string
+	}{
+		{"running", "active", "enabled", "clinicgw.service: active, enabled", ""},
+		{"stopped", "inactive", "disabled", "clinicgw.service: inactive, disabled", ""},
+		{"not installed", "inactive", "Failed to get unit file state for clinicgw.service: No such file or directory", "clinicgw.service: not installed", ""},
+		{"no systemd", "System has not been booted with systemd as init system (PID 1). Can't operate.", "System has not been booted with systemd as init system (PID 1). Can't operate.", "", "not been booted with systemd"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := &systemdHost{run: func(ctx context.Context, name string, args ...string) ([]byte, error) {
+				if args[0] == "is-active" {
+					return []byte(tt.active + "\n"), nil
+				}
+				return []byte(tt.enabled + "\n"), nil
+			}}
+			var out bytes.Buffer
+			err := h.status(context.Background(), &env{stdout: &out})
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Errorf("status: %v, want an error with %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil || strings.TrimSpace(out.String()) != tt.want {
+				t.Errorf("status: %q, %v; want %q", out.String(), err, tt.want)
+			}
+		})
 	}
 }
