@@ -33,11 +33,15 @@ for tool in go x86_64-w64-mingw32-gcc x86_64-w64-mingw32-windres wixl msibuild m
 done
 
 # The MSI's ProductVersion and the resource's FILEVERSION are numbers:
-# MAJOR.MINOR.PATCH from a tag like v1.2.3 or 1.2.3-4-gabcdef, else 0.0.0.
+# MAJOR.MINOR.PATCH from a tag like v1.2.3 or 1.2.3-4-gabcdef; for an
+# untagged build 0.0.N, N the commit count, so that each later build still
+# upgrades the one before (Windows Installer compares these three fields
+# only: release from tags).
 if [[ $version =~ ^v?([0-9]+)\.([0-9]+)\.([0-9]+) ]]; then
 	major=${BASH_REMATCH[1]} minor=${BASH_REMATCH[2]} patch=${BASH_REMATCH[3]}
 else
-	major=0 minor=0 patch=0
+	major=0 minor=0 patch=$(git -C "$repo" rev-list --count HEAD 2>/dev/null || echo 0)
+	patch=$((patch > 65535 ? 65535 : patch))
 fi
 numeric="$major.$minor.$patch"
 
