@@ -56,9 +56,10 @@ func statusFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 	return func(ctx context.Context, e *env) error { return serviceStatus(ctx, e) }
 }
 
-// gateway is the running gateway as kardianos/service's Program: Start
-// returns at once and brings the agent up in the background; Stop ends it
-// and waits. The foreground `run` uses the same lifecycle.
+// gateway is the running gateway's lifecycle: start returns at once and
+// brings the agent up in the background; stop ends it and waits. The
+// foreground `run` and the Windows service (windowsProgram, the
+// kardianos/service Program) share it.
 type gateway struct {
 	// configPath is the configuration file, loaded when the gateway
 	// starts: as a Windows service a bad file is then an error in the
@@ -112,15 +113,6 @@ func (g *gateway) stop() error {
 	<-g.done
 	return g.err
 }
-
-// Start is service.Interface's: it must return quickly.
-func (g *gateway) Start(service.Service) error {
-	g.start(context.Background())
-	return nil
-}
-
-// Stop is service.Interface's.
-func (g *gateway) Stop(service.Service) error { return g.stop() }
 
 // runGateway runs the gateway until ctx ends (Ctrl-C, SIGTERM), the
 // service manager stops it, or a part of it fails. Under systemd it tells

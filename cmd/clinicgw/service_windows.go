@@ -43,11 +43,10 @@ func serviceConfig(args []string) *service.Config {
 	}
 }
 
-func newService(g *gateway, args []string) (service.Service, error) {
-	if g == nil {
-		g = &gateway{}
-	}
-	s, err := service.New(g, serviceConfig(args))
+// newService is the service as the control commands (install, start,
+// stop, status, uninstall) see it: its program is never run from here.
+func newService(args []string) (service.Service, error) {
+	s, err := service.New(&windowsProgram{g: &gateway{}}, serviceConfig(args))
 	if err != nil {
 		return nil, fmt.Errorf("service manager: %w", err)
 	}
@@ -55,7 +54,7 @@ func newService(g *gateway, args []string) (service.Service, error) {
 }
 
 func installService(ctx context.Context, e *env, cfg *agent.Config) error {
-	s, err := newService(nil, []string{"run", "--config", cfg.Path()})
+	s, err := newService([]string{"run", "--config", cfg.Path()})
 	if err != nil {
 		return err
 	}
@@ -76,7 +75,7 @@ func installService(ctx context.Context, e *env, cfg *agent.Config) error {
 }
 
 func uninstallService(ctx context.Context, e *env) error {
-	s, err := newService(nil, nil)
+	s, err := newService(nil)
 	if err != nil {
 		return err
 	}
@@ -93,7 +92,7 @@ func uninstallService(ctx context.Context, e *env) error {
 }
 
 func controlService(ctx context.Context, e *env, action string) error {
-	s, err := newService(nil, nil)
+	s, err := newService(nil)
 	if err != nil {
 		return err
 	}
@@ -105,7 +104,7 @@ func controlService(ctx context.Context, e *env, action string) error {
 }
 
 func serviceStatus(ctx context.Context, e *env) error {
-	s, err := newService(nil, nil)
+	s, err := newService(nil)
 	if err != nil {
 		return err
 	}
