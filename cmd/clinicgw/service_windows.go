@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kardianos/service"
+	"golang.org/x/sys/windows/registry"
 	"golang.org/x/sys/windows/svc/eventlog"
 	"golang.org/x/sys/windows/svc/mgr"
 
@@ -74,7 +75,22 @@ func installService(ctx context.Context, e *env, cfg *agent.Config) error {
 	return nil
 }
 
+// installedByMSI says whether the MSI installed the service: it leaves a
+// mark in the registry (packaging/windows/clinicgw.wxs).
+func installedByMSI() bool {
+	k, err := registry.OpenKey(registry.LOCAL_MACHINE, `SOFTWARE\clinicgw`, registry.QUERY_VALUE)
+	if err != nil {
+		return false
+	}
+	defer k.Close()
+	_, _, err = k.GetStringValue("InstalledByMSI")
+	return err == nil
+}
+
 func uninstallService(ctx context.Context, e *env) error {
+	if installedByMSI() {
+		return errors.New("the service was installed by the MSI: remove clinicgw in Settings > Apps (or msiexec /x), which removes the service too; the configuration and the store are kept")
+	}
 	s, err := newService(nil)
 	if err != nil {
 		return err
@@ -85,7 +101,7 @@ func uninstallService(ctx context.Context, e *env) error {
 		}
 	}
 	if err := s.Uninstall(); err != nil {
-		return fmt.Errorf("uninstall the service (run as Administrator; installed by the MSI? remove it in Apps instead): %w", err)
+		return fmt.Errorf("uninstall the service (run as Administrator): %w", err)
 	}
 	fmt.Fprintf(e.stdout, "The service %s is uninstalled; the configuration and the store are kept.\n", serviceName)
 	return nil

@@ -50,6 +50,9 @@ table File | awk -F'\t' '$3 == "clinicgw.exe"' | grep -q . || bad "no clinicgw.e
 table Upgrade | grep -qi 'A067ECCA-3A92-460D-B4DA-982406A6B1A9' || bad "no Upgrade row for the UpgradeCode"
 table InstallExecuteSequence | grep -q '^RemoveExistingProducts' || bad "RemoveExistingProducts not sequenced"
 
+# The mark that tells `clinicgw uninstall` the MSI owns the service.
+table Registry | awk -F'\t' '$3 == "SOFTWARE\\clinicgw" && $4 == "InstalledByMSI" && $6 == "Service"' | grep -q . || bad "no InstalledByMSI registry value in the Service component"
+
 # The Event Log source.
 table Registry | grep -q 'EventLog\\Application\\clinicgw' || bad "no Event Log source in the Registry table"
 

@@ -4,8 +4,8 @@
 # version, `init` makes a gateway folder, `run` brings the gateway up in
 # the console (it stops when the prefix is shut down); then the MSI installs
 # silently — program, service entry with its arguments, Event Log source —
-# keeps an existing configuration, and uninstalls, keeping the
-# configuration folder.
+# keeps an existing configuration, `clinicgw uninstall` leaves its service
+# to it, and it uninstalls, keeping the configuration folder.
 #
 # What Wine cannot show: the service under the real service manager. Wine's
 # services.exe starts the process, but x/sys's IsWindowsService (parent
@@ -92,6 +92,10 @@ grep -qx '# edited by the administrator' "$c/ProgramData/clinicgw/clinicgw.toml"
 grep -q 'clinicgw.exe run --config \\"C:\\\\ProgramData\\\\clinicgw\\\\clinicgw.toml\\"' "$WINEPREFIX/system.reg" || fail "no service entry with the configuration's path"
 grep -qi 'EventLog\\\\Application\\\\clinicgw' "$WINEPREFIX/system.reg" || fail "no Event Log source"
 echo "wine-smoke: MSI installed the program, the service entry and the Event Log source; the configuration was kept"
+
+u=$(w 'C:\Program Files\clinicgw\clinicgw.exe' uninstall 2>&1 | tr -d '\r' || true)
+[[ $u == *"installed by the MSI"* ]] || fail "clinicgw uninstall beside the MSI: $u"
+echo "wine-smoke: clinicgw uninstall leaves the MSI's service to the MSI"
 
 w msiexec /x "Z:${work//\//\\}\\clinicgw.msi" /qn || fail "msiexec /x failed"
 [[ ! -e "$c/Program Files/clinicgw/clinicgw.exe" ]] || fail "clinicgw.exe still there after removal"
