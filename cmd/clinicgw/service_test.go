@@ -1,10 +1,15 @@
 package main
 
 import (
+	"encoding/xml"
 	"fmt"
 	"log/slog"
+	"os"
 	"slices"
+	"strings"
 	"testing"
+
+	"clinicgw/systemd"
 )
 
 // eventSink is a kardianos/service Logger that keeps what it is given:
@@ -64,5 +69,43 @@ func TestQuotedCommandLine(t *testing.T) {
 	}
 	if got, changed := quotedCommandLine(`C:\clinicgw.exe run`, `C:\clinicgw.exe`); changed {
 		t.Errorf("a path without a space was quoted: %q", got)
+	}
+}
+
+// TestServiceNames: the MSI's service, the systemd unit and the binary's
+// service commands must name the same service, or `clinicgw start` and
+// the Event Log would look for another one.
+func TestServiceNames(t *testing.T) {
+	if systemd.UnitName != serviceName+".service" {
+		t.Errorf("systemd unit %q, service name %q", systemd.UnitName, serviceName)
+	}
+	b, err := os.ReadFile("../../packaging/windows/clinicgw.wxs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wix struct {
+		Installs []struct {
+			Name      string `xml:"Name,attr"`
+			Arguments string `xml:"Arguments,attr"`
+		} `xml:"Product>Directory>Directory>Directory>Component>ServiceInstall"`
+		Controls []struct {
+			Name string `xml:"Name,attr"`
+		} `xml:"Product>Directory>Directory>Directory>Component>ServiceControl"`
+	}
+	if err := xml.Unmarshal(b, &wix); err != nil {
+		t.Fatal(err)
+	}
+	if len(wix.Installs) != 1 || wix.Installs[0].Name != serviceName {
+		t.Errorf("the MSI's ServiceInstall: %+v, want one named %q", wix.Installs, serviceName)
+	} else if !strings.HasPrefix(wix.Installs[0].Arguments, "run --config ") {
+		t.Errorf("the MSI's service arguments %q do not run the gateway", wix.Installs[0].Arguments)
+	}
+	if len(wix.Controls) == 0 {
+		t.Error("the MSI has no ServiceControl")
+	}
+	for _, c := range wix.Controls {
+		if c.Name != serviceName {
+			t.Errorf("the MSI's ServiceControl names %q, want %q", c.Name, serviceName)
+		}
 	}
 }
