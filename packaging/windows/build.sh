@@ -117,6 +117,13 @@ msibuild "$work/clinicgw-unsigned.msi" -q "UPDATE \`Component\` SET \`Attributes
 # only.
 msibuild "$work/clinicgw-unsigned.msi" -q "UPDATE \`Component\` SET \`Condition\` = 'WIX_UPGRADE_DETECTED' WHERE \`Component\` = 'RestartAfterUpgrade'"
 
+# A major upgrade removes the older version inside the install's own
+# transaction (WiX's Schedule="afterInstallInitialize", which wixl lacks):
+# if the new version fails — say its service does not start — the old one
+# comes back instead of leaving none.
+init=$(msiinfo export "$work/clinicgw-unsigned.msi" InstallExecuteSequence | tr -d '\r' | awk -F'\t' '$1 == "InstallInitialize" { print $3 }')
+msibuild "$work/clinicgw-unsigned.msi" -q "UPDATE \`InstallExecuteSequence\` SET \`Sequence\` = $((init + 1)) WHERE \`Action\` = 'RemoveExistingProducts'"
+
 "$here/check-msi.sh" "$work/clinicgw-unsigned.msi"
 
 exe="clinicgw-$version-windows-amd64.exe"

@@ -48,7 +48,10 @@ table File | awk -F'\t' '$3 == "clinicgw.exe"' | grep -q . || bad "no clinicgw.e
 
 # MajorUpgrade: an Upgrade row for our UpgradeCode finding older versions.
 table Upgrade | grep -qi 'A067ECCA-3A92-460D-B4DA-982406A6B1A9' || bad "no Upgrade row for the UpgradeCode"
-table InstallExecuteSequence | grep -q '^RemoveExistingProducts' || bad "RemoveExistingProducts not sequenced"
+rep=$(table InstallExecuteSequence | awk -F'\t' '$1 == "RemoveExistingProducts" { print $3 }')
+ii=$(table InstallExecuteSequence | awk -F'\t' '$1 == "InstallInitialize" { print $3 }')
+[[ -n "$rep" && -n "$ii" ]] || bad "RemoveExistingProducts or InstallInitialize not sequenced"
+((${rep:-0} > ${ii:-0})) || bad "RemoveExistingProducts ($rep) runs before InstallInitialize ($ii): a failed upgrade would leave no version installed"
 
 # The mark that tells `clinicgw uninstall` the MSI owns the service.
 table Registry | awk -F'\t' '$3 == "SOFTWARE\\clinicgw" && $4 == "InstalledByMSI" && $6 == "Service"' | grep -q . || bad "no InstalledByMSI registry value in the Service component"

@@ -7,7 +7,9 @@
 # keeps an existing configuration, `clinicgw uninstall` leaves its service
 # to it, and it uninstalls, keeping the configuration folder.
 #
-# What Wine cannot show: the service under the real service manager. Wine's
+# What Wine cannot show: a major upgrade (Wine's msi leaves the older
+# product registered beside the newer, and fails the upgrade when the MSI
+# starts the service again), and the service under the real service manager. Wine's
 # services.exe starts the process, but x/sys's IsWindowsService (parent
 # services.exe in session 0) is false under Wine, so the process takes the
 # console path and the start request times out; recovery actions are not
