@@ -68,6 +68,9 @@ func initGateway(e *env, dir, unit, name string, force bool) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create folder: %w", err)
 	}
+	if err := restrictFolder(dir); err != nil {
+		return err
+	}
 	// The key first: a configuration never names a key file that is not there.
 	if err := store.GenerateKeyFile(keyPath, rand.Reader, force); err != nil {
 		return err

@@ -52,7 +52,12 @@ type command struct {
 func commands() []*command {
 	return []*command{
 		{name: "init", args: "--dir DIR --unit HSAID --name NAME [--force]", summary: "create a gateway's folder: configuration file and key-encryption key", flags: initFlags},
-		{name: "run", args: "--config FILE", summary: "run the gateway in the foreground: store, workflow and sync with the central store", flags: runFlags},
+		{name: "run", args: "--config FILE", summary: "run the gateway in the foreground (or as the service): store, workflow and sync with the central store", flags: runFlags},
+		{name: "install", args: "--config FILE", summary: "install the gateway as a system service (systemd unit or Windows service) running with FILE", flags: installFlags},
+		{name: "uninstall", summary: "remove the system service; configuration and store stay", flags: uninstallFlags},
+		{name: "start", summary: "start the system service", flags: startFlags},
+		{name: "stop", summary: "stop the system service", flags: stopFlags},
+		{name: "status", summary: "show whether the system service is installed and running", flags: statusFlags},
 		{name: "bridge", args: "--gateway ORIGIN --ca FILE [--reader NAME] [--module PATH] [--listen ADDR]", summary: "run the workstation's card bridge: signs login challenges with the SITHS card, reports card removal", flags: bridgeFlags},
 		{name: "keys", summary: "manage the store's key ring", sub: []*command{
 			{name: "list", args: "--config FILE", summary: "list the key ring's terms", flags: keysListFlags},

@@ -51,6 +51,11 @@ func TestUsage(t *testing.T) {
 		{args: []string{"bridge"}, code: exitUsage, stderr: "--gateway and --ca are required"},
 		{args: []string{"bridge", "--gateway", "https://gw.example:8443", "--ca", "/nonexistent/ca.pem"}, code: exitFailure, stderr: "ca.pem"},
 		{args: []string{"run"}, code: exitUsage, stderr: "--config is required"},
+		{args: []string{"run", "--config", "/nonexistent/clinicgw.toml"}, code: exitFailure, stderr: "no such file"},
+		{args: []string{"install"}, code: exitUsage, stderr: "--config is required"},
+		{args: []string{"install", "--config", "/nonexistent/clinicgw.toml"}, code: exitFailure, stderr: "no such file"},
+		{args: []string{"help"}, code: exitOK, stdout: "uninstall"},
+		{args: []string{"status", "extra"}, code: exitUsage, stderr: `unexpected argument "extra"`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
