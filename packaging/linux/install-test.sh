@@ -114,6 +114,62 @@ done
 in_root systemd-analyze verify clinicgw.service >"$work/verify.log" 2>&1 && [[ ! -s $work/verify.log ]] &&
 	pass "systemd-analyze verify in the chroot: clean" || fail "systemd-analyze verify: $(cat "$work/verify.log")"
 
+# boot_probe: boots the chroot with systemd as PID 1 (systemd-nspawn
+# --boot) and a oneshot probe unit ordered after clinicgw.service (with
+# Type=notify it runs once clinicgw has sent READY=1, or has failed); the
+# probe writes KEY=VALUE lines to /root/probe.txt and powers off. Returns 1
+# when systemd-nspawn is missing.
+boot_probe() {
+	command -v systemd-nspawn >/dev/null || return 1
+	rm -f "$root/root/probe.txt"
+	cp "$here/nspawn-probe.sh" "$root/usr/local/sbin/clinicgw-probe"
+	chmod 0755 "$root/usr/local/sbin/clinicgw-probe"
+	cat >"$root/etc/systemd/system/clinicgw-probe.service" <<'EOF'
+[Unit]
+Description=install-test probe of clinicgw.service
+After=clinicgw.service multi-user.target
+[Service]
+Type=oneshot
+ExecStart=/usr/local/sbin/clinicgw-probe
+ExecStartPost=/bin/systemctl --no-block poweroff
+[Install]
+WantedBy=multi-user.target
+EOF
+	ln -sf /etc/systemd/system/clinicgw-probe.service "$root/etc/systemd/system/multi-user.target.wants/clinicgw-probe.service"
+	if ! grep -q NOTIFY_SOCKET "$root/usr/bin/clinicgw"; then
+		# Until cmd/clinicgw sends READY=1, Type=notify would time out.
+		echo "  note  this clinicgw does not send READY=1: the test runs the unit with Type=exec"
+		mkdir -p "$root/etc/systemd/system/clinicgw.service.d"
+		printf '[Service]\nType=exec\n' >"$root/etc/systemd/system/clinicgw.service.d/install-test.conf"
+	fi
+	umount "$root/proc"
+	timeout 180 systemd-nspawn -q -D "$root" --boot --register=no --keep-unit --private-network >"$work/nspawn.log" 2>&1 || true
+	mount -t proc proc "$root/proc"
+	rm -rf "$root/etc/systemd/system/clinicgw.service.d" "$root/etc/systemd/system/clinicgw-probe.service" \
+		"$root/etc/systemd/system/multi-user.target.wants/clinicgw-probe.service" "$root/usr/local/sbin/clinicgw-probe"
+	if [[ ! -s $root/root/probe.txt ]]; then
+		echo "  the probe wrote nothing; the container's console:"
+		tail -40 "$work/nspawn.log"
+		touch "$root/root/probe.txt"
+	fi
+	sed 's/^/        /' "$root/root/probe.txt"
+}
+probe() { sed -n "s/^$1=//p" "$root/root/probe.txt" | head -1; }
+
+# --- the unconfigured service ----------------------------------------------------
+# As installed, before anyone names the care unit: the service must stop
+# with a message that says what to fix, and give up after a few tries.
+echo "service unconfigured (systemd-nspawn --boot):"
+if boot_probe; then
+	grep -q 'unit.hsa_id: missing' "$root/root/probe.txt" &&
+		pass "the journal says: $(grep -o 'unit.hsa_id: missing[^;]*' "$root/root/probe.txt" | head -1)" ||
+		fail "no 'unit.hsa_id: missing' in the service's journal"
+	expect "exit" "exit-code" "$(probe Result)"
+	expect "bounded restarts (StartLimitBurst, RestartUSec)" "3 10s" "$(probe StartLimitBurst) $(probe RestartUSec)"
+else
+	echo "  skip  systemd-nspawn is missing (Debian package systemd-container): the unit was not run under systemd"
+fi
+
 # --- the gateway runs as clinicgw ------------------------------------------------
 echo "run as clinicgw:"
 conf=$root/etc/clinicgw/clinicgw.toml
@@ -140,53 +196,19 @@ in_root setpriv --reuid=clinicgw --regid=clinicgw --init-groups /usr/bin/clinicg
 	pass "keys list opens the store with postinst's kek.key" || fail "keys list: $(cat "$work/keys.out")"
 
 # --- the service under systemd ---------------------------------------------------
-echo "service (systemd-nspawn --boot):"
-if command -v systemd-nspawn >/dev/null; then
-	nstart=$(date +%s)
-	# A oneshot unit ordered after clinicgw.service: with Type=notify it
-	# starts only when clinicgw has sent READY=1 (or failed); it records
-	# what the service runs as, then powers the container off.
-	cp "$here/nspawn-probe.sh" "$root/usr/local/sbin/clinicgw-probe"
-	chmod 0755 "$root/usr/local/sbin/clinicgw-probe"
-	cat >"$root/etc/systemd/system/clinicgw-probe.service" <<'EOF'
-[Unit]
-Description=install-test probe of clinicgw.service
-After=clinicgw.service multi-user.target
-[Service]
-Type=oneshot
-ExecStart=/usr/local/sbin/clinicgw-probe
-ExecStartPost=/bin/systemctl --no-block poweroff
-[Install]
-WantedBy=multi-user.target
-EOF
-	ln -s /etc/systemd/system/clinicgw-probe.service "$root/etc/systemd/system/multi-user.target.wants/clinicgw-probe.service"
-	if ! grep -q NOTIFY_SOCKET "$root/usr/bin/clinicgw"; then
-		# Until cmd/clinicgw sends READY=1, Type=notify would time out.
-		echo "  note  this clinicgw does not send READY=1: the test runs the unit with Type=exec"
-		mkdir -p "$root/etc/systemd/system/clinicgw.service.d"
-		printf '[Service]\nType=exec\n' >"$root/etc/systemd/system/clinicgw.service.d/install-test.conf"
-	fi
-	umount "$root/proc"
-	timeout 180 systemd-nspawn -q -D "$root" --boot --register=no --keep-unit --private-network >"$work/nspawn.log" 2>&1 || true
-	mount -t proc proc "$root/proc"
-	rm -rf "$root/etc/systemd/system/clinicgw.service.d" "$root/etc/systemd/system/clinicgw-probe.service" \
-		"$root/etc/systemd/system/multi-user.target.wants/clinicgw-probe.service" "$root/usr/local/sbin/clinicgw-probe"
-	if [[ -s $root/root/probe.txt ]]; then
-		sed 's/^/        /' "$root/root/probe.txt"
-		get() { sed -n "s/^$1=//p" "$root/root/probe.txt" | head -1; }
-		expect "ActiveState" "active" "$(get ActiveState)"
-		expect "runs as" "clinicgw" "$(get User)"
-		expect "effective capabilities" "0000000000000000" "$(get CapEff)"
-		expect "NoNewPrivs" "1" "$(get NoNewPrivs)"
-		expect "Seccomp (2 = filter)" "2" "$(get Seccomp)"
-		expect "/usr read-only for the service" "read-only" "$(get usr)"
-		expect "/var/lib/clinicgw writable" "writable" "$(get state)"
-		expect "pcscd's socket reachable (AF_UNIX, PrivateDevices)" "connected" "$(get pcscd)"
-		echo "  ($(($(date +%s) - nstart)) s with boot and poweroff)"
-	else
-		fail "the probe wrote nothing; the container's console:"
-		tail -40 "$work/nspawn.log"
-	fi
+echo "service configured (systemd-nspawn --boot):"
+nstart=$(date +%s)
+if boot_probe; then
+	expect "ActiveState" "active" "$(probe ActiveState)"
+	expect "runs as" "clinicgw" "$(probe User)"
+	expect "effective capabilities" "0000000000000000" "$(probe CapEff)"
+	expect "NoNewPrivs" "1" "$(probe NoNewPrivs)"
+	expect "Seccomp (2 = filter)" "2" "$(probe Seccomp)"
+	expect "/usr read-only for the service" "read-only" "$(probe usr)"
+	expect "/etc/clinicgw read-only for the service" "read-only" "$(probe etc)"
+	expect "/var/lib/clinicgw writable" "writable" "$(probe state)"
+	expect "pcscd's socket reachable (AF_UNIX, PrivateDevices)" "connected" "$(probe pcscd)"
+	echo "  ($(($(date +%s) - nstart)) s with boot and poweroff)"
 else
 	echo "  skip  systemd-nspawn is missing (Debian package systemd-container): the service was not run under systemd"
 fi

@@ -4,7 +4,7 @@
 # its sandbox lets it do, to /root/probe.txt as KEY=VALUE lines.
 out=/root/probe.txt
 {
-	systemctl show clinicgw.service -p ActiveState -p SubState -p Type -p MainPID -p Result
+	systemctl show clinicgw.service -p ActiveState -p SubState -p Type -p MainPID -p Result -p NRestarts -p StartLimitBurst -p RestartUSec
 	pid=$(systemctl show clinicgw.service -p MainPID --value)
 	if [ -n "$pid" ] && [ "$pid" != 0 ]; then
 		echo "User=$(stat -c %U /proc/$pid)"
@@ -34,6 +34,6 @@ out=/root/probe.txt
 	*) echo "pcscd=unreachable" ;;
 	esac
 	echo "journal:"
-	journalctl -b -u clinicgw.service -o cat --no-pager | tail -5
+	journalctl -b -u clinicgw.service -o cat --no-pager | tail -8
 } >$out 2>&1
 exit 0
