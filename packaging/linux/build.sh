@@ -9,7 +9,7 @@
 #   "dev"); the binary reports it as it is, the packages carry a version
 #   Debian and RPM can order (see package_version).
 # Environment: PKG_REVISION (default 1), PKG_MAINTAINER (default: git's
-#   user.name and user.email), GO (default go), SKIP_LINT=1 to skip lintian
+#   user.name and user.email, else the last commit's author), GO (default go), SKIP_LINT=1 to skip lintian
 #   and rpmlint.
 set -euo pipefail
 
@@ -67,7 +67,14 @@ package_version() {
 pkgver=$(package_version "$version")
 [[ $pkgver =~ ^[0-9][A-Za-z0-9.+~]*$ ]] || die "cannot make a package version from $version (got $pkgver)"
 debver=$pkgver-$revision
-maintainer=${PKG_MAINTAINER:-"$(git -C "$repo" config user.name || echo clinicgw) <$(git -C "$repo" config user.email || echo clinicgw@invalid)>"}
+# The maintainer: PKG_MAINTAINER, else git's user, else the last commit's
+# author (a CI clone may have no git user; lintian refuses a made-up address).
+maintainer=${PKG_MAINTAINER:-}
+if [[ -z $maintainer ]] && name=$(git -C "$repo" config user.name) && email=$(git -C "$repo" config user.email); then
+	maintainer="$name <$email>"
+fi
+[[ -n $maintainer ]] || maintainer=$(git -C "$repo" log -1 --format='%an <%ae>' 2>/dev/null || true)
+[[ $maintainer =~ ^[^\<]+\ \<[^@\>]+@[^\>]+\>$ ]] || die "no maintainer name and address (got '$maintainer'): set PKG_MAINTAINER=\"Name <address>\""
 # File dates and the changelog's date: the commit's, so two builds of one
 # commit give the same files.
 SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$repo" log -1 --format=%ct 2>/dev/null || date +%s)}
