@@ -47,15 +47,18 @@ package_version() {
 		v=${v%-dirty}
 		dirty=.dirty
 	fi
+	# A bare commit first: an abbreviated hash can be all digits (2295059).
+	if [[ $v =~ ^[0-9a-f]{7,40}$ ]]; then
+		local when
+		when=$(TZ=UTC git -C "$repo" log -1 --format=%cd --date=format-local:%Y%m%d%H%M%S "$v" 2>/dev/null || true)
+		echo "0.0.0~git${when:+$when.}$v$dirty"
+		return
+	fi
 	v=${v#v}
 	if [[ $v =~ ^[0-9]+(\.[0-9]+)*$ ]]; then
 		echo "$v${dirty:++dirty}"
 	elif [[ $v =~ ^([0-9]+(\.[0-9]+)*)-([0-9]+)-g([0-9a-f]+)$ ]]; then
 		echo "${BASH_REMATCH[1]}+git${BASH_REMATCH[3]}.${BASH_REMATCH[4]}$dirty"
-	elif [[ $v =~ ^[0-9a-f]{7,40}$ ]]; then
-		local when
-		when=$(TZ=UTC git -C "$repo" log -1 --format=%cd --date=format-local:%Y%m%d%H%M%S "$v" 2>/dev/null || true)
-		echo "0.0.0~git${when:+$when.}$v$dirty"
 	else
 		# Anything else ("dev", a branch name): keep letters, digits and dots.
 		local clean
