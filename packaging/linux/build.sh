@@ -352,6 +352,8 @@ rpmbuild -bb --quiet --nodeps --target x86_64-linux \
 	--define "_topdir $rpmtop" \
 	--define "_binary_payload w6.xzdio" \
 	--define "use_source_date_epoch_as_buildtime 1" \
+	--define "clamp_mtime_to_source_date_epoch 1" \
+	--define "_buildhost reproducible" \
 	"$spec" >"$work/rpmbuild.log" 2>&1 || die "rpmbuild failed: $(cat "$work/rpmbuild.log")"
 rpmfile=$out/clinicgw-$pkgver-$revision.x86_64.rpm
 cp "$rpmtop"/RPMS/x86_64/clinicgw-*.x86_64.rpm "$rpmfile"
