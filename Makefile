@@ -11,7 +11,7 @@ CRASH_ROUNDS ?= 1000
 DEMO_ARGS   ?=
 TESTFLAGS   ?= -count=1 -timeout 15m
 
-.PHONY: all deps build demo test check bench fuzz soak screenshots package package-linux package-windows package-test security bench-all load
+.PHONY: all deps build demo test check bench fuzz soak screenshots package package-clean package-linux package-windows package-test security bench-all load
 
 all: build
 
@@ -101,8 +101,12 @@ soak: deps
 # test certificate unless SIGN_CERT and SIGN_KEY name a real one), and
 # SHA256SUMS of them all.
 PKGOUT ?= /tmp/clinicgw-packages
-package: package-linux package-windows
+package: package-clean package-linux package-windows
 	cd $(PKGOUT) && sha256sum $$(ls | grep -v '^SHA256SUMS$$') > SHA256SUMS && cat SHA256SUMS
+
+# Old artifacts (another version) out of PKGOUT, so SHA256SUMS lists this build's.
+package-clean:
+	rm -f $(PKGOUT)/clinicgw[-_]*.deb $(PKGOUT)/clinicgw-*.rpm $(PKGOUT)/clinicgw-*.exe $(PKGOUT)/clinicgw-*.msi $(PKGOUT)/SHA256SUMS
 
 package-linux: deps
 	packaging/linux/build.sh $(PKGOUT) $(VERSION)
