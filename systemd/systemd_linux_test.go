@@ -55,9 +55,9 @@ func writeFile(t *testing.T, root, rel string, data []byte, mode os.FileMode) {
 	}
 }
 
-// stageUnit makes a root folder holding unit as clinicgw.service, an
-// executable stand-in for /usr/bin/clinicgw (verify checks that ExecStart
-// names an executable), and stand-ins for the targets every service's
+// stageUnit makes a root folder holding unit as clinicgw.service,
+// executable stand-ins for /usr/bin/clinicgw and /bin/kill (verify checks
+// that ExecStart and ExecReload name executables), and stand-ins for the targets every service's
 // default dependencies name (without them verify fails offline with "Unit
 // sysinit.target not found"). The units the clinicgw unit itself names
 // (network-online.target, pcscd.socket, multi-user.target) are left out:
@@ -68,6 +68,7 @@ func stageUnit(t *testing.T, unit []byte) string {
 	root := t.TempDir()
 	writeFile(t, root, "usr/lib/systemd/system/"+UnitName, unit, 0o644)
 	writeFile(t, root, "usr/bin/clinicgw", []byte("#!/bin/sh\nexit 0\n"), 0o755)
+	writeFile(t, root, "bin/kill", []byte("#!/bin/sh\nexit 0\n"), 0o755) // ExecReload's
 	for _, target := range []string{"sysinit.target", "basic.target", "shutdown.target"} {
 		writeFile(t, root, "usr/lib/systemd/system/"+target, []byte("[Unit]\nDescription=stand-in for the test\n"), 0o644)
 	}

@@ -310,10 +310,11 @@ func TestInstallSystemdVerifies(t *testing.T) {
 			}
 		}
 	}
-	exe := filepath.Join(h.root, h.exe)
-	os.MkdirAll(filepath.Dir(exe), 0o755)
-	if err := os.WriteFile(exe, []byte("#!/bin/sh\n"), 0o755); err != nil {
-		t.Fatal(err)
+	for _, exe := range []string{filepath.Join(h.root, h.exe), filepath.Join(h.root, "bin/kill")} { // ExecStart's, ExecReload's
+		os.MkdirAll(filepath.Dir(exe), 0o755)
+		if err := os.WriteFile(exe, []byte("#!/bin/sh\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	cfg := testConfig(t)
 	cfg.Store.Path = "/srv/clinic/store.db"
