@@ -8,6 +8,8 @@ STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHTIME   ?= 200ms
 FUZZTIME    ?= 1m
 CRASH_ROUNDS ?= 1000
+SOAK_REPEAT ?= 20
+SOAK_FUZZTIME ?= 10m
 DEMO_ARGS   ?=
 TESTFLAGS   ?= -count=1 -timeout 15m
 
@@ -87,14 +89,19 @@ fuzz: deps
 
 # The crash tests, CRASH_ROUNDS rounds each: the store's writer, the gateway,
 # the central store and the archive export killed at random points and at
-# the named fault points, and the mail server going down and up, must lose
-# and duplicate nothing.
+# the named fault points, the mail server going down and up, a proxy
+# cutting the sync's connections and the central store restarting
+# (SOAK_REPEAT times), must lose and duplicate nothing; then every fuzz
+# target for SOAK_FUZZTIME (27 targets: about 5 hours at the default 10m;
+# make soak SOAK_FUZZTIME=1m for a shorter one). Loopback only.
 soak: deps
 	CLINICGW_CRASH_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestCrash -timeout 60m ./agent/store/
 	CLINICGW_UPLINK_KILL_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestGatewayKilled -timeout 60m ./sync/uplink/
 	CLINICGW_CENTRAL_KILL_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestCentralKilled -timeout 60m ./sync/uplink/
 	CLINICGW_ARCHIVE_KILL_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestArchiveKilled -timeout 60m ./agent/archive/
 	CLINICGW_NOTIFY_OUTAGE_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestMailOutages -timeout 60m ./agent/notify/
+	$(GO) test -count=$(SOAK_REPEAT) -run 'TestProxyCuts|TestCentralRestart' -timeout 60m ./sync/uplink/
+	$(MAKE) fuzz FUZZTIME=$(SOAK_FUZZTIME)
 
 # Release artifacts in PKGOUT: the Linux binary in a .deb (lintian-clean)
 # and an .rpm, the Windows exe and MSI (Authenticode-signed with a throwaway

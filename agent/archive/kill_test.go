@@ -294,7 +294,9 @@ func TestArchiveKilled(t *testing.T) {
 				t.Fatalf("CLINICGW_ARCHIVE_KILL_ROUNDS: %v", err)
 			}
 		}
-		f, ids, sealed := killFixture(t, 200)
+		// A kill lands after about four cases exported on average: enough
+		// cases that every round has work left.
+		f, ids, sealed := killFixture(t, max(200, 5*rounds))
 		spec := killSpec{Dir: f.dir, Arch: f.arch, Now: f.clock.Now(), Batch: 2}
 		kills := 0
 		for round := range rounds {
