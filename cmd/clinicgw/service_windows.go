@@ -144,6 +144,19 @@ func serviceStatus(ctx context.Context, e *env) error {
 // setRecovery makes the service manager restart the service when it fails:
 // when the process ends without stopping, and when it stops with an error.
 func setRecovery() error {
+	return withService(func(s *mgr.Service) error {
+		if err := s.SetRecoveryActions(recoveryActions, recoveryResetSeconds); err != nil {
+			return fmt.Errorf("set the service's recovery actions: %w", err)
+		}
+		if err := s.SetRecoveryActionsOnNonCrashFailures(true); err != nil {
+			return fmt.Errorf("set the service's recovery actions: %w", err)
+		}
+		return nil
+	})
+}
+
+// withService runs fn on the installed clinicgw service.
+func withService(fn func(*mgr.Service) error) error {
 	m, err := mgr.Connect()
 	if err != nil {
 		return fmt.Errorf("connect to the service manager: %w", err)
@@ -154,13 +167,7 @@ func setRecovery() error {
 		return fmt.Errorf("open the service %s: %w", serviceName, err)
 	}
 	defer s.Close()
-	if err := s.SetRecoveryActions(recoveryActions, recoveryResetSeconds); err != nil {
-		return fmt.Errorf("set the service's recovery actions: %w", err)
-	}
-	if err := s.SetRecoveryActionsOnNonCrashFailures(true); err != nil {
-		return fmt.Errorf("set the service's recovery actions: %w", err)
-	}
-	return nil
+	return fn(s)
 }
 
 // quoteImagePath quotes the service's program path in its command line
@@ -172,29 +179,21 @@ func quoteImagePath() error {
 	if err != nil {
 		return err
 	}
-	m, err := mgr.Connect()
-	if err != nil {
-		return fmt.Errorf("connect to the service manager: %w", err)
-	}
-	defer m.Disconnect()
-	s, err := m.OpenService(serviceName)
-	if err != nil {
-		return fmt.Errorf("open the service %s: %w", serviceName, err)
-	}
-	defer s.Close()
-	c, err := s.Config()
-	if err != nil {
-		return fmt.Errorf("read the service's configuration: %w", err)
-	}
-	quoted, ok := quotedCommandLine(c.BinaryPathName, exe)
-	if !ok {
+	return withService(func(s *mgr.Service) error {
+		c, err := s.Config()
+		if err != nil {
+			return fmt.Errorf("read the service's configuration: %w", err)
+		}
+		quoted, ok := quotedCommandLine(c.BinaryPathName, exe)
+		if !ok {
+			return nil
+		}
+		c.BinaryPathName = quoted
+		if err := s.UpdateConfig(c); err != nil {
+			return fmt.Errorf("quote the service's program path: %w", err)
+		}
 		return nil
-	}
-	c.BinaryPathName = quoted
-	if err := s.UpdateConfig(c); err != nil {
-		return fmt.Errorf("quote the service's program path: %w", err)
-	}
-	return nil
+	})
 }
 
 // runUnderServiceManager runs the gateway as a Windows service when the
