@@ -65,6 +65,7 @@ func demoFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 	ui := fs.String("ui", "127.0.0.1:8443", "`ADDR` to serve the gateway's web UI on (HTTPS); a host the browser reaches, not 0.0.0.0")
 	bridgeAddr := fs.String("bridge", bridge.DefaultAddr, "`ADDR` for the demo workstation's card bridge (loopback)")
 	cards := fs.String("cards", "127.0.0.1:8445", "`ADDR` to serve the demo card reader's page on (loopback)")
+	admin := fs.String("admin", "127.0.0.1:8446", "`ADDR` for the gateway's admin listener, /metrics and /healthz (loopback, plain HTTP); empty: none")
 	once := fs.Bool("once", false, "stop after the live part instead of serving until Ctrl-C")
 	return func(ctx context.Context, e *env) error {
 		if *n < 1 || *n > 100000 {
@@ -74,7 +75,7 @@ func demoFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 			return usagef("--live %d: expected 0 to 1000", *live)
 		}
 		return runDemo(ctx, e, demoOptions{dir: *dir, history: *n, live: *live, web: *web, ui: *ui,
-			bridge: *bridgeAddr, cards: *cards, once: *once})
+			bridge: *bridgeAddr, cards: *cards, admin: *admin, once: *once})
 	}
 }
 
@@ -83,8 +84,11 @@ type demoOptions struct {
 	dir             string
 	history, live   int
 	web, ui, bridge string
-	cards           string
+	cards, admin    string
 	once            bool
+	// configure, in tests, changes the gateway's configuration before it
+	// starts.
+	configure func(*agent.Config)
 }
 
 // fakeClock is the demo's time, moved forward as the seeded weeks pass.
@@ -164,6 +168,7 @@ type demoRun struct {
 	errc                      chan error
 	cancel                    context.CancelFunc
 	done                      sync.WaitGroup
+	closeOnce                 sync.Once
 }
 
 // startDemo makes a demonstration clinic in a fresh folder and starts it:
@@ -214,6 +219,12 @@ func startDemo(ctx context.Context, e *env, o demoOptions) (_ *demoRun, err erro
 		return nil, err
 	}
 	d.cfg.Central.URL = d.central.apiURL
+	if o.admin != "" {
+		d.cfg.Admin = agent.AdminConfig{Listen: o.admin}
+	}
+	if o.configure != nil {
+		o.configure(d.cfg)
+	}
 	if err := d.cfg.Write(d.cfg.Path()); err != nil {
 		return nil, err
 	}
@@ -229,6 +240,9 @@ func startDemo(ctx context.Context, e *env, o demoOptions) (_ *demoRun, err erro
 	}
 	fmt.Fprintf(e.stdout, "Central store (reference, development only): sync API %s/v1/, patient pages %s/\n", d.central.apiURL, d.central.webURL)
 	fmt.Fprintf(e.stdout, "Gateway running, syncing with it over mutual TLS; its web UI on %s/\n", d.uiURL)
+	if addr := d.gw.AdminAddr(); addr != "" {
+		fmt.Fprintf(e.stdout, "Operations (region IT): http://%s/metrics, http://%s/healthz\n", addr, addr)
+	}
 
 	b, err := bridge.New(bridge.Config{
 		Gateway: d.uiURL, GatewayTLS: tlsconf.Client(tls.Certificate{}, d.clinic.PKI.RootPool(), "", nil),
@@ -311,28 +325,31 @@ func (d *demoRun) wait(ctx context.Context) error {
 	}
 }
 
-// close stops every part that was started, the gateway first.
+// close stops every part that was started, the gateway first; called
+// again, it does nothing.
 func (d *demoRun) close() {
-	d.cancel()
-	for _, srv := range d.servers {
-		srv.Close()
-	}
-	for _, ln := range d.lns {
-		ln.Close()
-	}
-	d.done.Wait()
-	if d.gw != nil {
-		d.gw.Stop()
-	}
-	if d.central != nil {
-		d.central.close(context.Background())
-	}
-	if d.tray != nil {
-		d.tray.Close()
-	}
-	if d.clinic != nil {
-		d.clinic.Close()
-	}
+	d.closeOnce.Do(func() {
+		d.cancel()
+		for _, srv := range d.servers {
+			srv.Close()
+		}
+		for _, ln := range d.lns {
+			ln.Close()
+		}
+		d.done.Wait()
+		if d.gw != nil {
+			d.gw.Stop()
+		}
+		if d.central != nil {
+			d.central.close(context.Background())
+		}
+		if d.tray != nil {
+			d.tray.Close()
+		}
+		if d.clinic != nil {
+			d.clinic.Close()
+		}
+	})
 }
 
 // printWelcome says where everything is and how to log in.
@@ -340,6 +357,9 @@ func (d *demoRun) printWelcome(w io.Writer) {
 	fmt.Fprintf(w, "\nThe demo runs on. Your browser will warn about the development CA (its certificate:\n%s); accept it for these loopback pages.\n\n", d.cp.rootFile)
 	fmt.Fprintf(w, "Staff web UI:        %s/\n", d.uiURL)
 	fmt.Fprintf(w, "Demo card reader:    %s/  (put a card in, then log in with PIN %s)\n", d.trayURL, democlinic.CardPIN)
+	if addr := d.gw.AdminAddr(); addr != "" {
+		fmt.Fprintf(w, "Metrics and health:  http://%s/metrics  http://%s/healthz  (region IT's admin listener)\n", addr, addr)
+	}
 	fmt.Fprintf(w, "Patient pages:       %s/  (development log-in: any synthetic personnummer,\n", d.central.webURL)
 	fmt.Fprintf(w, "                     e.g. %s; new cases reach the gateway at once)\n\n", cases.SyntheticPersonnummer(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 981))
 	fmt.Fprintf(w, "Demo cards (SoftHSM2 tokens in %s, PIN %s for every card):\n", filepath.Join(d.dir, "cards"), democlinic.CardPIN)

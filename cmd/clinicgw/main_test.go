@@ -134,7 +134,7 @@ func TestDemo(t *testing.T) {
 	}
 	dir := filepath.Join(t.TempDir(), "demo")
 	code, stdout, stderr := clinicgw(t, "demo", "--dir", dir, "--cases", "40", "--live", "5", "--once", "--web", "127.0.0.1:0",
-		"--ui", "127.0.0.1:0", "--bridge", "127.0.0.1:0", "--cards", "127.0.0.1:0")
+		"--ui", "127.0.0.1:0", "--bridge", "127.0.0.1:0", "--cards", "127.0.0.1:0", "--admin", "127.0.0.1:0")
 	if code != exitOK {
 		t.Fatalf("demo: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
 	}
