@@ -13,13 +13,17 @@ SOAK_FUZZTIME ?= 10m
 DEMO_ARGS   ?=
 TESTFLAGS   ?= -count=1 -timeout 15m
 
-.PHONY: all deps build demo test check bench fuzz soak screenshots package package-clean package-linux package-windows package-test security bench-all load
+.PHONY: all deps deps-package build demo test check bench fuzz soak screenshots package package-clean package-linux package-windows package-test security bench-all load
 
 all: build
 
-# Installs the Debian packages the build and tests need, only those missing.
+# Installs the Debian packages the build, demo and tests need, only those
+# missing; deps-package adds what the release packages need.
 deps:
 	@.ci/deps
+
+deps-package:
+	@.ci/deps package
 
 # The binary goes outside the work tree (OUT), so the repo needs no ignore file.
 build: deps
@@ -115,10 +119,10 @@ package: package-clean package-linux package-windows
 package-clean:
 	rm -f $(PKGOUT)/clinicgw[-_]*.deb $(PKGOUT)/clinicgw-*.rpm $(PKGOUT)/clinicgw-*.exe $(PKGOUT)/clinicgw-*.msi $(PKGOUT)/SHA256SUMS
 
-package-linux: deps
+package-linux: deps-package
 	packaging/linux/build.sh $(PKGOUT) $(VERSION)
 
-package-windows: deps
+package-windows: deps-package
 	packaging/windows/build.sh $(PKGOUT) $(VERSION)
 
 # Installs the .deb in a debootstrap chroot: install, upgrade keeps an
