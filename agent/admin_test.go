@@ -23,7 +23,6 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/agent/democlinic"
 	"clinicgw/agent/metrics"
-	"clinicgw/agent/store"
 	"clinicgw/cardauth/devpki"
 	"clinicgw/sync/central"
 	"clinicgw/sync/wire"
@@ -197,20 +196,7 @@ func TestAdminMetrics(t *testing.T) {
 	// web UI; the mail server is down (nothing listens on port 1).
 	dir := dc.Dir
 	cfg := dc.Config
-	kek, err := store.LoadKeyFile(cfg.KeyFilePath())
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(ctx, cfg.StorePath(), kek, store.Options{Unit: unit})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.PutSetting(ctx, "unit/settings", []byte(`{"noticeEmail": "enhet@vc.example.se"}`)); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
+	putSettings(t, cfg, map[string]any{"unit/settings": map[string]any{"noticeEmail": "enhet@vc.example.se"}})
 	token := strings.Repeat("0123456789abcdef", 4)
 	if err := os.WriteFile(filepath.Join(dir, "admin.token"), []byte(token+"\n"), 0o600); err != nil {
 		t.Fatal(err)

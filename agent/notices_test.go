@@ -1,6 +1,7 @@
 package agent_test
 
 import (
+	"context"
 	"encoding/json"
 	"log/slog"
 	"os"
@@ -61,27 +62,11 @@ func TestAgentNotices(t *testing.T) {
 	}
 	// The unit administrator and the clinician set their addresses earlier
 	// (in the web UI, which keeps them so: localui/settings.go).
-	kek, err := store.LoadKeyFile(cfg.KeyFilePath())
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(ctx, cfg.StorePath(), kek, store.Options{Unit: unit})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for key, v := range map[string]any{
+	putSettings(t, cfg, map[string]any{
 		"unit/settings":                         map[string]any{"noticeEmail": "enhet@vc.example.se"},
 		"staff/" + clinician.HSAID + "/prefs":   map[string]any{"notifyEmail": true, "email": "doris@vc.example.se"},
 		"staff/" + distributor.HSAID + "/prefs": map[string]any{"notifyEmail": false, "email": "dora@vc.example.se"},
-	} {
-		b, _ := json.Marshal(v)
-		if err := db.PutSetting(ctx, key, b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
+	})
 
 	logs := &lockedBuffer{}
 	a := startAgent(t, cfg, agent.Options{Logger: slog.New(slog.NewJSONHandler(logs, nil)), Uplink: fast})
@@ -105,5 +90,29 @@ func TestAgentNotices(t *testing.T) {
 		if strings.Contains(all, canary) {
 			t.Errorf("a notice or log line carries %q", canary)
 		}
+	}
+}
+
+// putSettings writes UI settings (as JSON) into the store cfg names, with
+// the gateway stopped, as the web UI keeps them (localui/settings.go).
+func putSettings(t *testing.T, cfg *agent.Config, settings map[string]any) {
+	t.Helper()
+	ctx := context.Background()
+	kek, err := store.LoadKeyFile(cfg.KeyFilePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(ctx, cfg.StorePath(), kek, store.Options{Unit: cfg.Unit.HSAID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, v := range settings {
+		b, _ := json.Marshal(v)
+		if err := db.PutSetting(ctx, key, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
