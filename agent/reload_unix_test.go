@@ -19,16 +19,8 @@ import (
 // file is changed after New read it and before Start watches it, so the
 // file watch cannot be what sees it.
 func TestReloadOnSIGHUP(t *testing.T) {
-	p, err := devpki.New(nil, time.Now())
+	cfg, err := agent.LoadConfig(digestGatewayDir(t).Path())
 	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := gatewayDir(t, p, "", nil)
-	cfg.Notify = agent.NotifyConfig{SMTPAddr: "127.0.0.1:1", SMTPFrom: "clinicgw <noreply@vc.example.se>", Digest: "15m"}
-	if err := cfg.Write(cfg.Path()); err != nil {
-		t.Fatal(err)
-	}
-	if cfg, err = agent.LoadConfig(cfg.Path()); err != nil {
 		t.Fatal(err)
 	}
 	logs := &lockedBuffer{}
@@ -72,15 +64,7 @@ func TestReloadOnSIGHUP(t *testing.T) {
 // file kept elsewhere (configuration management) is reloaded when the
 // file it links to is replaced.
 func TestReloadSymlinkedFile(t *testing.T) {
-	p, err := devpki.New(nil, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := gatewayDir(t, p, "", nil)
-	cfg.Notify = agent.NotifyConfig{SMTPAddr: "127.0.0.1:1", SMTPFrom: "clinicgw <noreply@vc.example.se>", Digest: "15m"}
-	if err := cfg.Write(cfg.Path()); err != nil {
-		t.Fatal(err)
-	}
+	cfg := digestGatewayDir(t)
 	target := filepath.Join(t.TempDir(), "managed.toml")
 	if err := os.Rename(cfg.Path(), target); err != nil {
 		t.Fatal(err)
@@ -88,7 +72,8 @@ func TestReloadSymlinkedFile(t *testing.T) {
 	if err := os.Symlink(target, cfg.Path()); err != nil {
 		t.Fatal(err)
 	}
-	if cfg, err = agent.LoadConfig(cfg.Path()); err != nil {
+	cfg, err := agent.LoadConfig(cfg.Path())
+	if err != nil {
 		t.Fatal(err)
 	}
 	events := make(chan agent.ReloadStatus, 4)
@@ -106,4 +91,21 @@ func TestReloadSymlinkedFile(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("the change to the linked file was not reloaded within 20 s")
 	}
+}
+
+// digestGatewayDir is a gatewayDir with notices on (to a mail server that
+// is down) and a digest of 15 minutes, written to its file: a key that
+// reloads at once.
+func digestGatewayDir(t *testing.T) *agent.Config {
+	t.Helper()
+	p, err := devpki.New(nil, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := gatewayDir(t, p, "", nil)
+	cfg.Notify = agent.NotifyConfig{SMTPAddr: "127.0.0.1:1", SMTPFrom: "clinicgw <noreply@vc.example.se>", Digest: "15m"}
+	if err := cfg.Write(cfg.Path()); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }
