@@ -58,6 +58,9 @@ var (
 	authorTitle = "Läkare"
 )
 
+// pkiEnv names the parent's PKI folder for a kill test's child process.
+const pkiEnv = "CLINICGW_UPLINK_PKI"
+
 // testPKI is one development PKI for the package; a child process of a
 // kill test loads its parent's from the folder in pkiEnv.
 var testPKI = sync.OnceValue(func() *devpki.PKI {
