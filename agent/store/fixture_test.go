@@ -164,7 +164,7 @@ func openFixture(t *testing.T, clock Clock) (*DB, string) {
 func TestSchema2FixtureOpens(t *testing.T) {
 	db, _ := openFixture(t, &fixtureClock{t: fixFixtureClock.Add(24 * time.Hour)})
 	want := map[cases.ID]struct {
-		status      cases.Status
+		status       cases.Status
 		arrived, due time.Time
 	}{
 		fixWeekend:  {cases.Received, fixWeekendArr, fixWeekendDue},
