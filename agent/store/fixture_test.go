@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // The fixture in testdata/schema2 is a store as clinicgw wrote it before
@@ -180,6 +183,11 @@ func TestSchema2FixtureOpens(t *testing.T) {
 			if c.Status != w.status || !c.ReceivedAt.Equal(w.arrived) || !c.DueAt.Equal(w.due) {
 				t.Errorf("case %s: status %s arrived %v due %v; want %s, %v, %v", id, c.Status, c.ReceivedAt, c.DueAt, w.status, w.arrived, w.due)
 			}
+			// The time of record was not kept: arrival stands in for it,
+			// as the stored due date was counted from it.
+			if !c.SentAt.Equal(c.ReceivedAt) {
+				t.Errorf("case %s: sent %v, want its arrival %v", id, c.SentAt, c.ReceivedAt)
+			}
 		}
 		return nil
 	})
@@ -189,5 +197,96 @@ func TestSchema2FixtureOpens(t *testing.T) {
 	rep, err := db.VerifyAudit(t.Context())
 	if err != nil {
 		t.Fatalf("verify the fixture's access log: %v (%+v)", err, rep)
+	}
+}
+
+// TestSchema2FixtureRecordsHaveNoSentAt proves the fixture holds what
+// clinicgw wrote before SentAt: no case record has the member.
+func TestSchema2FixtureRecordsHaveNoSentAt(t *testing.T) {
+	db, _ := openFixture(t, &fixtureClock{t: fixFixtureClock})
+	n := 0
+	err := db.bolt.View(func(btx *bolt.Tx) error {
+		t2 := db.newTx(btx)
+		return t2.bucket(bucketCases).ForEach(func(k, v []byte) error {
+			plain, err := t2.s.open(bucketCases, k, v)
+			if err != nil {
+				return err
+			}
+			n++
+			if bytes.Contains(plain, []byte(`"sentAt"`)) {
+				t.Errorf("case %s: the fixture's record has sentAt", k)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 3 {
+		t.Fatalf("the fixture has %d cases, want 3", n)
+	}
+}
+
+// TestSchema2FixtureGoesOn: on a store an older clinicgw wrote, a
+// patient's reply accepted by the central store on Friday 23:59 and pulled
+// on Monday 08:00 renews the due date from Friday; the case is written
+// back with its time of record, the schema stays 2 (an older clinicgw
+// ignores the new member), and the access log still verifies.
+func TestSchema2FixtureGoesOn(t *testing.T) {
+	friday := time.Date(2026, 3, 13, 23, 59, 0, 0, stockholm)
+	monday := time.Date(2026, 3, 16, 8, 0, 0, 0, stockholm)
+	clock := &fixtureClock{t: monday}
+	db, path := openFixture(t, clock)
+	svc, err := cases.NewService(cases.ServiceConfig{Unit: testUnit, Store: db, Clock: clock,
+		Rand: rand.Reader, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := []cases.Inbound{{Kind: cases.InboundFollowUp, EventID: "ev-4", CaseID: fixWaiting, At: friday,
+		MessageID: "06fxm00000000000000000000d", Text: "Ja, 38,5."}}
+	if rep, err := svc.ApplyInbound(t.Context(), in, 4); err != nil || rep.Applied != 1 {
+		t.Fatalf("apply the reply: %+v %v", rep, err)
+	}
+	c, err := svc.Get(t.Context(), fixDistActor, fixWaiting)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Date(2026, 3, 17, 23, 59, 59, 999999999, stockholm); c.Status != cases.Assigned || !c.DueAt.Equal(want) {
+		t.Errorf("after the reply: %s due %v, want assigned, due %v (two working days from Friday)", c.Status, c.DueAt, want)
+	}
+	if !c.ReceivedAt.Equal(fixWaitingArr) || !c.SentAt.Equal(fixWaitingArr) {
+		t.Errorf("after the reply: arrived %v sent %v, want both the case's first arrival %v", c.ReceivedAt, c.SentAt, fixWaitingArr)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err = Open(t.Context(), path, fixtureKEK(t), Options{Unit: testUnit, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.bolt.View(func(btx *bolt.Tx) error {
+		v, err := readSchema(btx)
+		if err != nil {
+			return err
+		}
+		if v != 2 {
+			t.Errorf("schema %d after writing, want 2", v)
+		}
+		t2 := db.newTx(btx)
+		plain, err := t2.s.open(bucketCases, []byte(fixWaiting), t2.bucket(bucketCases).Get([]byte(fixWaiting)))
+		if err != nil {
+			return err
+		}
+		if !bytes.Contains(plain, []byte(`"sentAt"`)) {
+			t.Error("the rewritten record has no sentAt")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.VerifyAudit(t.Context()); err != nil {
+		t.Fatalf("verify the access log: %v", err)
 	}
 }
