@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -211,3 +212,37 @@ func TestFollowUpDueFromAcceptTime(t *testing.T) {
 type testWriter struct{ t *testing.T }
 
 func (w testWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return len(p), nil }
+
+// TestSkewLogged: a page with a time of record after its arrival here is
+// logged once, with the count and the largest skew, and no patient data;
+// a page without skew logs nothing of it.
+func TestSkewLogged(t *testing.T) {
+	var logs strings.Builder
+	arrived := time.Date(2026, 3, 9, 8, 0, 0, 0, cases.Stockholm())
+	clock := &setClock{t: arrived}
+	svc, err := cases.NewService(cases.ServiceConfig{Unit: casestest.Unit, Store: newMemStore(casestest.Unit),
+		Clock: clock, Rand: rand.NewChaCha8([32]byte{'s'}), Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := dueSub(arrived.Add(-time.Hour))
+	ahead := dueSub(arrived.Add(90 * time.Second))
+	ahead.Patient.PNR = cases.SyntheticPersonnummer(time.Date(1981, 5, 17, 0, 0, 0, 0, time.UTC), 981)
+	in := []cases.Inbound{
+		{Kind: cases.InboundCreated, EventID: "ev-1", CaseID: "06fd000000000000000000000a", At: ok.SubmittedAt, Submission: &ok},
+		{Kind: cases.InboundCreated, EventID: "ev-2", CaseID: "06fd000000000000000000000b", At: ahead.SubmittedAt, Submission: &ahead},
+	}
+	if _, err := svc.ApplyInbound(context.Background(), in[:1], 1); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(logs.String(), "time of record after arrival") {
+		t.Errorf("skew logged for a page without it:\n%s", logs.String())
+	}
+	if _, err := svc.ApplyInbound(context.Background(), in[1:], 2); err != nil {
+		t.Fatal(err)
+	}
+	if got := logs.String(); strings.Count(got, "central time of record after arrival") != 1 ||
+		!strings.Contains(got, "events=1") || !strings.Contains(got, "maxAhead=1m30s") || strings.Contains(got, "Testperson") {
+		t.Errorf("logs:\n%s", got)
+	}
+}
