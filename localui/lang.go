@@ -176,6 +176,7 @@ var catalog = map[string][2]string{
 	"inbox.none":      {"Inga ärenden i urvalet.", "No cases match."},
 	"inbox.more":      {"Visar de första %d ärendena. Gör urvalet snävare för att se fler.", "Showing the first %d cases. Narrow the filter to see more."},
 	"col.received":    {"Inkom", "Received"},
+	"col.sent":        {"Skickat av patienten", "Sent by the patient"},
 	"col.type":        {"Typ", "Type"},
 	"col.patient":     {"Patient", "Patient"},
 	"col.status":      {"Status", "Status"},

@@ -28,10 +28,13 @@ const (
 
 // Inbound is one event from the central store.
 type Inbound struct {
-	Kind       InboundKind
-	EventID    string
-	CaseID     ID
-	At         time.Time   // when the patient acted
+	Kind    InboundKind
+	EventID string
+	CaseID  ID
+	// At is when the patient acted: the central store's time of record
+	// (when it accepted the event). Due dates count from it (DueFrom); a
+	// zero At counts from the event's arrival here.
+	At         time.Time
 	Submission *Submission // InboundCreated; its ID is CaseID
 	MessageID  string      // InboundFollowUp
 	Text       string      // InboundFollowUp
@@ -106,6 +109,7 @@ func (s *Service) SyncCursor(ctx context.Context) (uint64, error) {
 // only and skipped, so that one bad event cannot stop the sync.
 func (s *Service) ApplyInbound(ctx context.Context, in []Inbound, cursor uint64) (ApplyReport, error) {
 	now := s.clock.Now()
+	s.noteSkew(in, now)
 	// New cases are validated outside the transaction (it may run more than
 	// once), a chunk at a time, by a goroutine that runs ahead of it: the
 	// transaction applies one chunk while the next is validated.
@@ -161,6 +165,22 @@ func (s *Service) ApplyInbound(ctx context.Context, in []Inbound, cursor uint64)
 		s.onSignal(Signal{Kind: SignalArrived, Count: created})
 	}
 	return rep, nil
+}
+
+// noteSkew logs, once per page, events whose time of record is after
+// their arrival here: the central store's clock is ahead of this one, and
+// their due dates count from arrival instead (DueFrom).
+func (s *Service) noteSkew(in []Inbound, now time.Time) {
+	n, ahead := 0, time.Duration(0)
+	for _, ev := range in {
+		if ev.At.After(now) {
+			n, ahead = n+1, max(ahead, ev.At.Sub(now))
+		}
+	}
+	if n > 0 {
+		s.log.Warn("central time of record after arrival; due dates counted from arrival",
+			"events", n, "maxAhead", ahead.String())
+	}
 }
 
 // prepChunk is how many events are validated at a time ahead of the
@@ -276,7 +296,7 @@ func (s *Service) applyOne(tx Tx, ev Inbound, fresh *Case, now time.Time) (apply
 	var cmd Command
 	switch ev.Kind {
 	case InboundFollowUp:
-		cmd = Command{Action: FollowUp, Text: ev.Text}
+		cmd = Command{Action: FollowUp, Text: ev.Text, SentAt: ev.At}
 	case InboundWithdrawn:
 		cmd = Command{Action: Withdraw}
 	default:

@@ -23,6 +23,11 @@
 //
 // # The protocol end
 //
+// Every event carries its time of record (wire.Event.At): the store's
+// Clock read once when it accepts the patient's action, committed with the
+// event and shown to the patient as the time they wrote. The gateway counts
+// the unit's deadline from it.
+//
 // APIHandler serves sync/wire's endpoints. The care unit is taken from the
 // verified client certificate's subject serialNumber (tlsconf.HSAID) and
 // from nowhere else; a unit sees, acknowledges and answers only its own

@@ -10,7 +10,9 @@
 // lives in the local store, in the same transaction as the events
 // (Cases.ApplyInbound). A pull asks for the events after the cursor, one
 // page at a time, applies each page in one durable transaction and only
-// then acknowledges the page's cursor to the central store. Delivery is at
+// then acknowledges the page's cursor to the central store. Each event's
+// time of record (wire.Event.At) travels as cases.Inbound.At: the case
+// service counts due dates from it, not from when the page was pulled. Delivery is at
 // least once and applying is idempotent, so a crash or a cut connection at
 // any point loses nothing and duplicates nothing: the next pull starts from
 // the stored cursor. The next page is fetched while the current one is

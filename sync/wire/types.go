@@ -36,7 +36,12 @@ type Event struct {
 	// gateway's case id: 26 characters of lower-case Crockford base32, the
 	// first 0–7.
 	CaseID string `json:"caseId"`
-	// At is when it happened on the patient side.
+	// At is when it happened on the patient side: the central store's
+	// time of record, when it accepted the patient's action and committed
+	// the event (by its own clock). It is not when the gateway fetched the
+	// event: the gateway counts the unit's two working days to answer a
+	// new case or a reply from it, and keeps its own arrival time beside
+	// it (see the package doc, Times).
 	At time.Time `json:"at"`
 	// Case is the new case; set exactly when Kind is EventCaseCreated.
 	Case *NewCase `json:"case,omitempty"`
