@@ -132,7 +132,15 @@ type Status struct {
 	LastPull    time.Time // the last inbox page received and applied (zero: none yet)
 	LastPush    time.Time // the last outbox batch the central store answered (zero: none yet)
 	OutboxDepth int       // queued items the last push round saw (it reads at most wire.MaxOutboxItems plus the held-back ones)
-	Rejected    int       // outbox items the central store rejected, held back now
+	Rejected    int       // outbox items the central store rejected, held back now to be tried again
+	// Conflicts counts the outbox items parked now: the central store
+	// refused them as conflicts (their key or message id names other
+	// content there), so they are not sent again while the uplink runs
+	// (after a restart each is sent once more). They stay in the outbox;
+	// their cases' later items wait behind them. A person must look.
+	Conflicts int
+	// ConflictCases are the cases of the parked items, sorted.
+	ConflictCases []cases.ID
 	LastError   string    // the most recent failure, "" if none yet: no patient data
 	LastErrorAt time.Time // when LastError happened
 	// FormsPending says a form set (Config.Forms or the latest SetForms)
@@ -174,7 +182,7 @@ type Uplink struct {
 
 	mu   sync.Mutex
 	st   Status
-	held map[string]heldItem // rejected outbox items by key; the push loop's own
+	held map[string]heldItem // rejected and parked outbox items by key; the push loop's own
 }
 
 // New checks cfg and returns an Uplink; it does not connect.

@@ -1,0 +1,104 @@
+package uplink
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"clinicgw/agent/cases"
+	"clinicgw/sync/tlsconf"
+	"clinicgw/sync/wire"
+)
+
+// TestOutboxConflictParked: an outbox item the reference central store
+// refuses as a conflict (its message id already names another message
+// there) is parked: it stays in the outbox, is never sent again however
+// long the uplink runs, is counted in Status.Conflicts with its case, and
+// is logged once with its case id and key only. Nothing of it reaches the
+// patient; other cases' items go on.
+func TestOutboxConflictParked(t *testing.T) {
+	c := startCentral(t)
+	clock := &fakeClock{t: time.Now()}
+	g := newGateway(t, c.url(), unitCert(t), func(cfg *Config) {
+		cfg.Clock, cfg.MaxBackoff, cfg.PushInterval = clock, time.Minute, time.Hour
+	})
+	first, second := c.submit(0), c.submit(1)
+	g.start()
+	waitFor(t, 10*time.Second, "both cases stored", func() bool { ids := g.ids(); return ids[first] && ids[second] })
+	g.stop()
+
+	// The answer waits in the outbox while the uplink is stopped; the
+	// central store meanwhile holds another message under its message id.
+	g.answer(first)
+	out, err := g.svc.PendingOutbound(context.Background(), 10)
+	if err != nil || len(out) != 2 || out[1].Kind != cases.OutboundAnswer {
+		t.Fatalf("outbox %d items, %v; want the assignment's status and the answer", len(out), err)
+	}
+	o := out[1]
+	other := wire.OutboxItem{IdempotencyKey: "elsewhere-1", CaseID: first, Kind: wire.OutboxCounterQuestion, At: o.At,
+		Message: &wire.StaffMessage{ID: o.MessageID, Text: "En annan fråga", AuthorTitle: authorTitle}}
+	postOutbox(t, c, other)
+
+	g.start()
+	waitFor(t, 10*time.Second, "the conflict seen", func() bool {
+		return countLogged(c.logs.String(), "outbox item rejected") == 1 && g.up.Status().LastPush.After(time.Time{})
+	})
+	// Long past MaxBackoff, an answer in another case goes; the parked
+	// item does not go with it.
+	clock.Advance(time.Hour)
+	g.answer(second)
+	waitFor(t, 10*time.Second, "the other case's answer confirmed", func() bool { return g.pending() == 1 })
+	g.stop()
+
+	if n := countLogged(c.logs.String(), "outbox item rejected"); n != 1 {
+		t.Errorf("the central store saw the conflicting item %d times, want once (parked, not retried)", n)
+	}
+	// The patient sees the assignment and the other message, not the answer.
+	if pc := c.patientCase(0, first); pc.Status != wire.StatusAssigned || len(pc.Messages) != 1 || pc.Messages[0].Text != other.Message.Text {
+		t.Errorf("the patient's case: %s with %d messages, want assigned with the earlier message only", pc.Status, len(pc.Messages))
+	}
+	if pc := c.patientCase(1, second); pc.Status != wire.StatusAnswered {
+		t.Errorf("the other case: %s, want answered", pc.Status)
+	}
+	st := g.up.Status()
+	if st.Conflicts != 1 || !slices.Equal(st.ConflictCases, []cases.ID{cases.ID(first)}) {
+		t.Errorf("status: %d conflicts in %v, want 1 in case %s", st.Conflicts, st.ConflictCases, first)
+	}
+	lines := logLines(g.logs.String(), "outbox item conflicts with the central store; parked, not sent again")
+	if len(lines) != 1 {
+		t.Fatalf("the conflict logged %d times, want once", len(lines))
+	}
+	for k := range lines[0] {
+		if !slices.Contains([]string{"time", "level", "msg", "caseId", "key"}, k) {
+			t.Errorf("the conflict's log line has %q: only the case id and the key", k)
+		}
+	}
+	if lines[0]["caseId"] != first || lines[0]["key"] != o.Key || lines[0]["level"] != "ERROR" {
+		t.Errorf("the conflict logged as %v", lines[0])
+	}
+	checkNoPatientData(t, "gateway", g.logs.String())
+}
+
+// postOutbox sends items to the central store as the unit and requires a
+// 200.
+func postOutbox(t *testing.T, c *centralSrv, items ...wire.OutboxItem) wire.OutboxResult {
+	t.Helper()
+	b, err := wire.Marshal(wire.OutboxBatch{Items: items})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsconf.Client(unitCert(t), testPKI().RootPool(), "127.0.0.1", nil), ForceAttemptHTTP2: true}}
+	resp, err := cl.Post(c.url()+wire.PathOutbox, wire.ContentTypeJSON, bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	res, err := wire.DecodeOutboxResult(resp.Body)
+	if resp.StatusCode != http.StatusOK || err != nil {
+		t.Fatalf("outbox: %d %v", resp.StatusCode, err)
+	}
+	return res
+}
