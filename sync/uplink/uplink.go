@@ -141,8 +141,8 @@ type Status struct {
 	Conflicts int
 	// ConflictCases are the cases of the parked items, sorted.
 	ConflictCases []cases.ID
-	LastError   string    // the most recent failure, "" if none yet: no patient data
-	LastErrorAt time.Time // when LastError happened
+	LastError     string    // the most recent failure, "" if none yet: no patient data
+	LastErrorAt   time.Time // when LastError happened
 	// FormsPending says a form set (Config.Forms or the latest SetForms)
 	// has not reached the central store yet.
 	FormsPending bool
