@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/central"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
 )
@@ -101,4 +103,43 @@ func postOutbox(t *testing.T, c *centralSrv, items ...wire.OutboxItem) wire.Outb
 		t.Fatalf("outbox: %d %v", resp.StatusCode, err)
 	}
 	return res
+}
+
+// TestFormsConflict: a form set the central store refuses as a conflict (a
+// form changed without a raised version) is not retried: Status says so,
+// one log line says what to do, the central store keeps the published
+// set; a set with the version raised goes at once.
+func TestFormsConflict(t *testing.T) {
+	ctx := context.Background()
+	c := startCentral(t)
+	g := newGateway(t, c.url(), unitCert(t), func(cfg *Config) { cfg.PushInterval = time.Hour })
+	g.start()
+	set := central.DefaultForms()
+	if err := g.up.SetForms(set); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the set published", func() bool { return !g.up.Status().FormsPending })
+
+	changed := central.DefaultForms()
+	changed.Forms[0].Title.SV += " (ändrad)"
+	if err := g.up.SetForms(changed); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the conflict seen", func() bool { return g.up.Status().FormsConflict })
+	if got, _ := c.store.Forms(ctx, unit); !reflect.DeepEqual(got, set) {
+		t.Error("the central store took a changed form under its old version")
+	}
+	const msg = "the central store refused the unit's forms: a form changed without a raised version; not published again until the forms change"
+	if n := countLogged(g.logs.String(), msg); n != 1 {
+		t.Errorf("the conflict logged %d times, want once", n)
+	}
+
+	changed.Forms[0].Version++
+	if err := g.up.SetForms(changed); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the raised version published", func() bool {
+		got, _ := c.store.Forms(ctx, unit)
+		return reflect.DeepEqual(got, changed) && !g.up.Status().FormsConflict
+	})
 }

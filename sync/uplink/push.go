@@ -82,8 +82,18 @@ func (u *Uplink) pushLoop(ctx context.Context) {
 // nothing more can go.
 func (u *Uplink) pushAll(ctx context.Context) error {
 	var formsErr error
-	if forms, n, gen := u.formsToPublish(); forms != nil && u.formsDue.Swap(false) {
-		if formsErr = u.putForms(ctx, forms); formsErr != nil {
+	if forms, n, gen := u.formsToPublish(); forms != nil && u.formsDue.Swap(false) && gen != u.formsConflict.Load() {
+		var se *statusError
+		if formsErr = u.putForms(ctx, forms); errors.As(formsErr, &se) && se.status == http.StatusConflict {
+			// A form changed without a raised version: the same set can only
+			// be refused again. It waits for the next SetForms.
+			u.formsConflict.Store(gen)
+			u.mu.Lock()
+			u.st.FormsConflict = true
+			u.mu.Unlock()
+			u.log.Error("the central store refused the unit's forms: a form changed without a raised version; not published again until the forms change")
+			formsErr = nil
+		} else if formsErr != nil {
 			u.formsDue.Store(true)
 		} else {
 			u.formsPublished.Store(true)

@@ -141,6 +141,10 @@ type Status struct {
 	Conflicts int
 	// ConflictCases are the cases of the parked items, sorted.
 	ConflictCases []cases.ID
+	// InboundConflicts counts the central events since start that named a
+	// case or a message already applied here with other content: skipped
+	// by the case service (ApplyReport.Conflicts), each logged there.
+	InboundConflicts int
 	LastError     string    // the most recent failure, "" if none yet: no patient data
 	LastErrorAt   time.Time // when LastError happened
 	// FormsPending says a form set (Config.Forms or the latest SetForms)
@@ -149,6 +153,10 @@ type Status struct {
 	// FormsPublishedAt is when the central store last took the unit's
 	// forms (zero: not since start).
 	FormsPublishedAt time.Time
+	// FormsConflict says the central store refused the latest form set as
+	// a conflict: a form in it changed without a raised version. It is not
+	// published again until SetForms gives a new set.
+	FormsConflict bool
 }
 
 // Uplink syncs one care unit's store with the central store. Make it with
@@ -171,6 +179,9 @@ type Uplink struct {
 	// the stream, and while they never were, on a failed one.
 	formsDue       atomic.Bool
 	formsPublished atomic.Bool
+	// formsConflict is the generation of the form set the central store
+	// refused as a conflict (0: none); it is not published again.
+	formsConflict atomic.Uint64
 
 	formsMu   sync.Mutex
 	forms     []byte // the form set to publish, marshalled; nil: none
@@ -348,7 +359,7 @@ func (u *Uplink) SetForms(set wire.FormSet) error {
 	u.formsGen++
 	u.formsMu.Unlock()
 	u.mu.Lock()
-	u.st.FormsPending = true
+	u.st.FormsPending, u.st.FormsConflict = true, false
 	u.mu.Unlock()
 	u.formsDue.Store(true)
 	wake(u.pushWake)
