@@ -145,8 +145,8 @@ type Status struct {
 	// case or a message already applied here with other content: skipped
 	// by the case service (ApplyReport.Conflicts), each logged there.
 	InboundConflicts int
-	LastError     string    // the most recent failure, "" if none yet: no patient data
-	LastErrorAt   time.Time // when LastError happened
+	LastError        string    // the most recent failure, "" if none yet: no patient data
+	LastErrorAt      time.Time // when LastError happened
 	// FormsPending says a form set (Config.Forms or the latest SetForms)
 	// has not reached the central store yet.
 	FormsPending bool
