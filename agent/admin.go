@@ -161,11 +161,9 @@ func (a *Agent) startAdmin(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("admin.listen: %w", err)
 	}
-	srv := &http.Server{
-		Handler: h, TLSConfig: tcfg, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
-		ErrorLog:    slog.NewLogLogger(a.log.With("part", "admin-http").Handler(), slog.LevelWarn),
-		BaseContext: func(net.Listener) context.Context { return ctx },
-	}
+	srv := tlsconf.NewHTTPServer(h, tcfg, tlsconf.DefaultLimits)
+	srv.ErrorLog = slog.NewLogLogger(a.log.With("part", "admin-http").Handler(), slog.LevelWarn)
+	srv.BaseContext = func(net.Listener) context.Context { return ctx }
 	s := &adminServer{ln: ln, done: make(chan error, 1)}
 	go func() {
 		var err error

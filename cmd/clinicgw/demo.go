@@ -301,7 +301,7 @@ func demoListen(o demoOptions) (ui, br, tray net.Listener, err error) {
 
 // serve serves h on ln until close.
 func (d *demoRun) serve(ln net.Listener, h http.Handler) {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: time.Minute}
+	srv := tlsconf.NewHTTPServer(h, nil, tlsconf.DefaultLimits)
 	d.servers = append(d.servers, srv)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

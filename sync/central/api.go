@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -32,6 +33,11 @@ func (s *Store) VerifyUnit(cert *x509.Certificate) error {
 	}
 	return nil
 }
+
+// APILimits are the sync API server's limits (tlsconf.NewHTTPServer): a
+// minute for a body of up to wire.MaxBodyBytes and for an inbox page as
+// large; the rest are tlsconf.DefaultLimits.
+var APILimits = tlsconf.Limits{Body: time.Minute, Write: time.Minute}
 
 // APIHandler returns the handler of the sync protocol's endpoints
 // (sync/wire). Serve it over TLS with tlsconf.Server(serverCert,
