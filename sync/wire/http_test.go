@@ -265,7 +265,9 @@ func TestFormDigest(t *testing.T) {
 		func(f *Form) { f.Version++ },
 		func(f *Form) { f.Title.SV += "!" },
 		func(f *Form) { f.Title.EN = "Renew" },
-		func(f *Form) { f.Fields = []FormField{{Name: "medicine", Label: Text{SV: "Läkemedel"}, Kind: FieldText}} },
+		func(f *Form) {
+			f.Fields = []FormField{{Name: "medicine", Label: Text{SV: "Läkemedel"}, Kind: FieldText}}
+		},
 		func(f *Form) { f.AllowGuardian = true },
 	} {
 		g := f
