@@ -3,6 +3,7 @@ package uplink
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"reflect"
 	"slices"
@@ -142,4 +143,60 @@ func TestFormsConflict(t *testing.T) {
 		got, _ := c.store.Forms(ctx, unit)
 		return reflect.DeepEqual(got, changed) && !g.up.Status().FormsConflict
 	})
+}
+
+// TestInboundConflictCounted: a central store that delivers a second
+// case.created event for a case the gateway holds, with other text, does
+// not change the case: the event is skipped, counted in
+// Status.InboundConflicts and logged by event and case id only; the
+// cursor moves on.
+func TestInboundConflictCounted(t *testing.T) {
+	caseID, err := cases.NewID(time.Now(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().Add(-time.Minute).UTC().Truncate(time.Second)
+	created := func(seq uint64, text string) wire.Event {
+		return wire.Event{Seq: seq, ID: fmt.Sprintf("ev-%d", seq), Kind: wire.EventCaseCreated, CaseID: string(caseID), At: at,
+			Case: &wire.NewCase{Type: string(cases.AdviceNurse), Patient: wire.Person{PNR: patients[0], Name: patientName}, Text: text}}
+	}
+	events := []wire.Event{created(1, caseText), created(2, caseText+" Kanarietillägg")}
+	srv := serveTLS(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case wire.PathInbox:
+			q, err := wire.ParseInboxQuery(r.URL.Query())
+			if err != nil {
+				wire.WriteProblem(w, *wire.ProblemOf(err))
+				return
+			}
+			page := wire.InboxPage{Cursor: q.After}
+			if q.After == 0 {
+				page = wire.InboxPage{Events: events, Cursor: 2}
+			}
+			_ = wire.WriteJSON(w, http.StatusOK, page)
+		case wire.PathInboxAck:
+			w.WriteHeader(http.StatusNoContent)
+		default:
+			wire.WriteProblem(w, *wire.NotFound("No stream here."))
+		}
+	}))
+	g := newGateway(t, srv.URL, unitCert(t), nil)
+	g.start()
+	waitFor(t, 10*time.Second, "the page applied", func() bool { return g.up.Status().Cursor == 2 })
+	g.stop()
+	if n := g.up.Status().InboundConflicts; n != 1 {
+		t.Errorf("%d inbound conflicts, want 1", n)
+	}
+	c, err := g.svc.Get(context.Background(), distributor, caseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Messages[0].Text != caseText || len(c.Messages) != 1 {
+		t.Error("the conflicting event changed the case")
+	}
+	lines := logLines(g.logs.String(), "inbound event conflicts with what is stored; skipped")
+	if len(lines) != 1 || lines[0]["eventId"] != "ev-2" || lines[0]["caseId"] != string(caseID) {
+		t.Errorf("logged as %v", lines)
+	}
+	checkNoPatientData(t, "gateway", g.logs.String())
 }
