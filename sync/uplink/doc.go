@@ -28,7 +28,14 @@
 // changes is kept. An item the central store rejects is logged (key, case
 // id and problem type), counted in Status.Rejected and held back for
 // Config.MaxBackoff before it is tried again; the case's later items wait
-// behind it, other cases' items go on.
+// behind it, other cases' items go on. An item rejected as a conflict (a
+// 409 problem: its key or message id names other content there) is parked
+// instead: logged once with its case id and key only, counted in
+// Status.Conflicts (its case in Status.ConflictCases), never sent again
+// while the uplink runs. A form set refused as a conflict waits for the
+// next SetForms (Status.FormsConflict). Central events the case service
+// finds in conflict with what is stored are counted in
+// Status.InboundConflicts.
 //
 // # Stream and fallback
 //

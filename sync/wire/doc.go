@@ -51,7 +51,11 @@
 // of events and its cursor in one transaction and only then acknowledges the
 // cursor; events carry ids so that applying one twice changes nothing. The
 // gateway's outbox items carry idempotency keys; a repeat with the same key
-// and the same content (Digest) is a "duplicate", not a second answer.
+// and the same content (Digest) is a "duplicate", not a second answer, and
+// other content under a known key is a conflict. The same holds for every
+// other id a server keeps content under: a message id in its case
+// (MessageDigest) and a form's id and version (Form.Digest). A conflict
+// applies nothing and is final.
 //
 // # Bodies and errors
 //
