@@ -107,13 +107,29 @@ func (b *Browser) NewTab(t testing.TB) *Tab {
 		defer cancel()
 		target.DisposeBrowserContext(bcID).Do(ctx) // fails only if the browser is gone, and its contexts with it
 	})
-	id, err := target.CreateTarget("about:blank").WithBrowserContextID(bcID).WithNewWindow(true).Do(browser)
+	return b.openTab(t, bcID, true)
+}
+
+// SecondTab opens another tab in tab's browser context: it shares tab's
+// cookies and storage, like a second tab of the same person's browser.
+// It is closed when the test ends.
+func (b *Browser) SecondTab(t testing.TB, tab *Tab) *Tab {
+	t.Helper()
+	return b.openTab(t, tab.bcID, false)
+}
+
+// openTab opens a tab in browser context bcID, in a new window if
+// window is set (a context's first tab needs one).
+func (b *Browser) openTab(t testing.TB, bcID cdp.BrowserContextID, window bool) *Tab {
+	t.Helper()
+	browser := cdp.WithExecutor(b.ctx, chromedp.FromContext(b.ctx).Browser)
+	id, err := target.CreateTarget("about:blank").WithBrowserContextID(bcID).WithNewWindow(window).Do(browser)
 	if err != nil {
 		t.Fatalf("open tab: %v", err)
 	}
 	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithTargetID(id))
 	t.Cleanup(cancel)
-	tab := &Tab{t: t, ctx: ctx, Timeout: DefaultTimeout}
+	tab := &Tab{t: t, ctx: ctx, bcID: bcID, Timeout: DefaultTimeout}
 	chromedp.ListenTarget(ctx, tab.event)
 	if err := chromedp.Run(ctx); err != nil {
 		t.Fatalf("open tab: attach: %v", err)
