@@ -252,8 +252,8 @@ func (s *Server) routes() []route {
 		// Addresses the UI does not have get a page in the person's
 		// language (not Go's bare text), and an action by GET is refused,
 		// not shown.
-		{"GET /", s.notFound},
-		{"GET /cases/{id}/{action}", s.actionByGet},
+		{"GET /", s.withSession(s.notFound)},
+		{"GET /cases/{id}/{action}", s.withSession(s.actionByGet)},
 	}
 }
 
