@@ -174,7 +174,9 @@ type pageState struct {
 	Text   string   `json:"text"`   // the body's text outside the lock screen
 	Values []string `json:"values"` // the values of form fields outside it
 	Blank  bool     `json:"blank"`  // no text and no value outside the lock screen
-	WS     string   `json:"ws"`
+	// LockLink is the lock screen's link to the login page.
+	LockLink string `json:"lockLink"`
+	WS       string `json:"ws"`
 }
 
 // pageStateFn is a JavaScript function of the secrets that tells what
@@ -185,6 +187,7 @@ const pageStateFn = `((secret) => {
 	const out = {path: location.pathname, locked: false, text: "", values: [], showing: [], ws: document.body ? (document.body.dataset.ws || "") : ""};
 	if (!document.body) return out;
 	out.locked = !!(lock && !lock.hidden && link && link.offsetParent !== null && document.body.dataset.locked === "1");
+	out.lockLink = link ? link.textContent.trim() : "";
 	for (const el of document.body.children) {
 		if (el === lock) continue;
 		out.text += (el.innerText || el.textContent || "") + "\n";
@@ -236,7 +239,7 @@ func waitLocked(tab *uitest.Tab, since time.Time, within time.Duration, secret [
 		chromedp.WithPollingInterval(5*time.Millisecond), chromedp.WithPollingTimeout(within)))
 	took := time.Since(since)
 	st, _ := stateOf(tab)
-	return took, st, err == nil
+	return took, st, err == nil && st.LockLink == "Logga in igen"
 }
 
 // cardDesk is one workstation: the card bridge on a reader the test puts
