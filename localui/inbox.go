@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/bidi"
 )
 
 // listLimit is how many cases a list page shows.
@@ -152,7 +153,7 @@ func (s *Server) fragment(w http.ResponseWriter, r *http.Request, pageName, bloc
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(bidi.NeutraliseHTML(buf.Bytes())) // as render does
 }
 
 // moveAll moves every open case of one clinician to another, each through
