@@ -50,6 +50,14 @@ func TestBrowserAssignToSomeoneOnLeave(t *testing.T) {
 	if a := assignee(first.ID); a != "" {
 		t.Fatalf("assigned to %s before the warning was answered", a)
 	}
+	axe := func(what string) {
+		t.Helper()
+		for _, v := range uitest.SeriousOrCritical(tab.Axe(t)) {
+			t.Errorf("%s: %s (%s): %s %v", what, v.ID, v.Impact, v.Help, v.Nodes)
+		}
+	}
+	axe("inbox with the warning")
+	shot(tab, "inbox-leave-warning")
 	run(t, tab, "one click to Sara", chromedp.Click(row1+` .leave-inplace button[value="`+hsaClinB+`"]`), chromedp.WaitVisible(`.flash`))
 	if a := assignee(first.ID); a != hsaClinB {
 		t.Fatalf("after one click: assigned to %q, want Sara (%s)", a, hsaClinB)
@@ -75,6 +83,7 @@ func TestBrowserAssignToSomeoneOnLeave(t *testing.T) {
 	if txt := tab.Text(`.case-head`); !strings.Contains(txt, "frånvarande t.o.m. 2026-11-29") {
 		t.Errorf("the case page's holder is not marked: %q", txt)
 	}
+	axe("case page of a holder on leave")
 	run(t, tab, "one click to Lars", chromedp.Click(`.leave-warning button[value="`+hsaClinA+`"]`), chromedp.WaitVisible(`.flash`))
 	if a := assignee(second.ID); a != hsaClinA {
 		t.Fatalf("after one click on the case page: assigned to %q, want Lars (%s)", a, hsaClinA)

@@ -71,6 +71,12 @@ func (s *Server) warnLeave(w http.ResponseWriter, r *http.Request, m Member, d l
 	d.Others = available(s.cfg.Directory.Clinicians(s.clock.Now()), m.HSAID, r.PostFormValue("current"), r.PostFormValue("from"))
 	p := page{Title: "title.leave", Nav: "inbox", Data: struct{ Leave leaveData }{d}}
 	s.log.Info("assignment to a clinician on leave held for confirmation", "hsaId", m.HSAID, "path", routeOf(r))
+	if wantsJSON(r) { // a script: nothing done, and why
+		l := langOf(r)
+		writeJSON(w, http.StatusConflict, map[string]string{"message": m.Name + " " + l.T("leave.isAway") + " " + l.Date(m.LeaveUntil) + ".",
+			"onLeave": m.HSAID})
+		return true
+	}
 	if r.URL.Query().Get("part") == "leave" {
 		w.Header().Set("X-Leave-Warning", "1")
 		s.fragment(w, r, "leave", "leave", p)

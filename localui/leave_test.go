@@ -69,6 +69,15 @@ func TestAssignToSomeoneOnLeaveWarns(t *testing.T) {
 		t.Fatalf("the warning assigned the case: %s %s", got.Status, got.Assignee)
 	}
 
+	// A script asking for JSON gets 409 and the reason.
+	req, _ := http.NewRequest(http.MethodPost, c.origin+path+"/assign", strings.NewReader(url.Values{"assignee": {hsaOnLeave}, "version": {"1"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", c.origin)
+	req.Header.Set("Accept", "application/json")
+	if r, body := dist.do(req); r.StatusCode != http.StatusConflict || !strings.Contains(string(body), `"onLeave":"`+hsaOnLeave+`"`) {
+		t.Errorf("JSON: %d %s", r.StatusCode, body)
+	}
+
 	// Assign anyway: done, and the inbox row says who holds it is on leave.
 	r, _ = dist.form(path+"/assign", url.Values{"assignee": {hsaOnLeave}, "version": {"1"}, "from": {"inbox"}, "confirmLeave": {"1"}})
 	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/inbox?ok=assigned" {
