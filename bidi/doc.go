@@ -31,5 +31,7 @@
 // page (localui's render and fragment, sync/central's render), over the
 // whole output, so a template added later is covered without doing
 // anything. Templates hold no such controls of their own (a test in each
-// front end checks).
+// front end checks). Notices (agent/notify) neutralise the one free text
+// they carry, the unit's name. Command-line output quotes untrusted names
+// with %q, which escapes these controls already.
 package bidi
