@@ -30,7 +30,10 @@ func TestNeutralise(t *testing.T) {
 		{"neighbours of the controls kept", "\u2029\u202f\u2065\u206a\u200d", "\u2029\u202f\u2065\u206a\u200d"},
 		{"every control", "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c",
 			strings.Repeat("\ufffd", 9)},
-		{"invalid UTF-8 left as it is", "a\xffb\u202e", "a\xffb\ufffd"},
+		{"invalid UTF-8 left as it is without controls", "a\xffb", "a\xffb"},
+		{"invalid UTF-8 shown as U+FFFD beside a control", "a\xffb\u202e", "a\ufffdb\ufffd"},
+		{"a removed mark joins no bytes into a control", "\xe2\x80\u200f\xae", "\ufffd\ufffd"},
+		{"nor into another character", "\xe2\x81\u200f\x8f", "\ufffd\ufffd"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := Neutralise(tc.in); got != tc.want {
@@ -79,4 +82,23 @@ func TestNeutraliseHTMLKeepsCleanPage(t *testing.T) {
 	if got := NeutraliseHTML(b); &got[0] != &b[0] {
 		t.Error("a page without controls was copied")
 	}
+}
+
+// BenchmarkNeutraliseHTML: a 200-row inbox is about 250 kB of HTML with
+// Swedish letters and dashes; a clean page is only scanned.
+func BenchmarkNeutraliseHTML(b *testing.B) {
+	page := []byte(strings.Repeat("<tr><td>Åsa Öberg – Rådgivning sjuksköterska</td><td>2026-11-23 09:00</td></tr>\n", 3000))
+	b.Run("clean", func(b *testing.B) {
+		b.SetBytes(int64(len(page)))
+		for b.Loop() {
+			NeutraliseHTML(page)
+		}
+	})
+	dirty := append([]byte("\u202e"), page...)
+	b.Run("one control", func(b *testing.B) {
+		b.SetBytes(int64(len(dirty)))
+		for b.Loop() {
+			NeutraliseHTML(dirty)
+		}
+	})
 }

@@ -17,6 +17,10 @@
 //     and keyboards for Arabic and Persian insert them, so a visible sign
 //     would be noise.
 //
+// In a text that holds such a control, invalid UTF-8 is shown as U+FFFD
+// too, as a browser would show it: otherwise removing a mark could join
+// the bytes on either side into a new control.
+//
 // Every other character is kept: letters of right-to-left scripts are
 // shown as they should be. Where such text stands beside other text on
 // one line, the pages put it in an isolate (<bdi>), so that it cannot
