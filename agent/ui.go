@@ -132,7 +132,8 @@ type uiDirectory struct {
 func (d uiDirectory) Clinicians(now time.Time) []localui.Member {
 	var out []localui.Member
 	for _, c := range d.lp.directory().Current().Clinicians(d.unit, now) {
-		out = append(out, localui.Member{HSAID: c.Person.HSAID, Name: c.Person.Name(), Title: c.Person.Title, OnLeave: c.OnLeave})
+		out = append(out, localui.Member{HSAID: c.Person.HSAID, Name: c.Person.Name(), Title: c.Person.Title,
+			OnLeave: c.OnLeave, LeaveUntil: c.LeaveUntil.Time})
 	}
 	return out
 }

@@ -20,6 +20,11 @@ type caseData struct {
 	Delayed    bool
 	Names      map[string]string // HSA-ID → name, for the thread and history
 	Clinicians []Member
+	// Holder is the clinician the case is assigned to, with their leave;
+	// Leave, when the holder is on leave and the viewer may distribute,
+	// offers the clinicians to move it to in one click.
+	Holder     Member
+	Leave      leaveData
 	Distribute bool // the viewer may assign, move or take it back
 	Answer     bool // the viewer is the assigned clinician and may answer
 	HandBack   bool
@@ -56,8 +61,19 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
 	d.Answer = mine && answering
 	d.HandBack = mine && answering
 	d.CanClose = c.Status == cases.Answered && (mine || actor.Has(cases.Distributor))
+	all := s.cfg.Directory.Clinicians(now)
 	if d.Distribute {
-		d.Clinicians = s.cfg.Directory.Clinicians(now)
+		d.Clinicians = all
+	}
+	for _, m := range all {
+		if c.Assignee != "" && m.HSAID == c.Assignee {
+			d.Holder = m
+		}
+	}
+	if d.Distribute && d.Holder.OnLeave && c.Status.Open() {
+		d.Leave = leaveData{Path: "/cases/" + string(c.ID) + "/reassign", Verb: "reassign", Field: "assignee",
+			Hidden: [][2]string{{"version", strconv.FormatUint(c.Version, 10)}, {"current", c.Assignee}},
+			Chosen: d.Holder, Others: available(all, c.Assignee), Back: "/cases/" + string(c.ID)}
 	}
 	if d.Answer {
 		prefs, err := s.prefs(r, actor.HSAID)
@@ -127,9 +143,22 @@ func (s *Server) caseAction(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusNotFound, "err.notFound")
 		return
 	}
-	if cmd.Assignee != "" && !s.isClinician(cmd.Assignee) {
-		s.fail(w, r, http.StatusBadRequest, "err.invalid")
-		return
+	if cmd.Assignee != "" {
+		m, ok := s.clinician(cmd.Assignee)
+		if !ok {
+			s.fail(w, r, http.StatusBadRequest, "err.invalid")
+			return
+		}
+		if m.OnLeave && actor.Has(cases.Distributor) {
+			// Only for a case the viewer may see (a refusal is logged).
+			if err := s.cfg.Cases.Authorize(r.Context(), actor, id); err != nil {
+				s.caseError(w, r, err)
+				return
+			}
+			if s.warnLeave(w, r, m, caseLeave(r, id, r.PathValue("action"))) {
+				return
+			}
+		}
 	}
 	c, err := s.cfg.Cases.Do(r.Context(), actor, id, cmd)
 	if err != nil {
@@ -144,17 +173,6 @@ func (s *Server) caseAction(w http.ResponseWriter, r *http.Request) {
 		back = homeOf(sess.Staff) // handed back: no longer theirs to see
 	}
 	http.Redirect(w, r, back+"?ok="+flash, http.StatusSeeOther)
-}
-
-// isClinician reports whether hsaID is one of the unit's clinicians now:
-// cases are given only to them.
-func (s *Server) isClinician(hsaID string) bool {
-	for _, m := range s.cfg.Directory.Clinicians(s.clock.Now()) {
-		if m.HSAID == hsaID {
-			return true
-		}
-	}
-	return false
 }
 
 func errorsIsConflict(err error) bool {

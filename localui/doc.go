@@ -22,4 +22,11 @@
 // Every case the UI shows or changes goes through the case service
 // (agent/cases), which checks who may do what and writes the access log;
 // the UI adds no rule of its own that the service does not also enforce.
+// It adds one warning: a case given to a clinician on leave waits for
+// "assign anyway" or another choice (leave.go).
+//
+// Every page and live fragment is written by render or fragment, which
+// pass the output through bidi.NeutraliseHTML: no bidi override, isolate
+// or mark from patient or staff text reaches the browser, whatever a
+// template prints. Names set beside other text are isolated in <bdi>.
 package localui

@@ -54,6 +54,9 @@ type Member struct {
 	Name    string
 	Title   string
 	OnLeave bool // on leave now: listed and marked, not left out
+	// LeaveUntil is the last day of that leave (its first instant in
+	// Swedish time); zero when not on leave.
+	LeaveUntil time.Time
 }
 
 // Directory is the staff directory as the UI uses it (agent/directory).

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"clinicgw/agent/cases"
+	"clinicgw/bidi"
 	"clinicgw/cardauth"
 )
 
@@ -191,7 +192,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(bidi.NeutraliseHTML(buf.Bytes()))
 }
 
 // validFlash keeps flash keys to a known short set, so a URL cannot put
