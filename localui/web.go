@@ -11,8 +11,8 @@ import (
 	"net/http"
 	"strings"
 
+	"clinicgw/agent/bidi"
 	"clinicgw/agent/cases"
-	"clinicgw/bidi"
 	"clinicgw/cardauth"
 )
 

@@ -6,7 +6,7 @@ import (
 	"text/template"
 	"time"
 
-	"clinicgw/bidi"
+	"clinicgw/agent/bidi"
 )
 
 // Kind is what a notice announces.

@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"strings"
 
-	"clinicgw/bidi"
+	"clinicgw/agent/bidi"
 	"clinicgw/sync/wire"
 )
 
