@@ -264,3 +264,26 @@ func TestCasePageShowsAnswerLabels(t *testing.T) {
 		}
 	}
 }
+
+// TestContactSettingSaysWhereItGoes (issue 15, item 5): the unit's
+// contact text reaches no patient (the sync protocol has no place for it
+// yet), so its help text must not promise that patients see it: it says
+// where the text is kept and that patients do not see it.
+func TestContactSettingSaysWhereItGoes(t *testing.T) {
+	c := startClinic(t)
+	admin := c.login(hsaAdmin)
+	for _, l := range []struct{ code, want, lie string }{
+		{"sv", "visas inte för patienterna", "Visas för patienterna."},
+		{"en", "not shown to patients", "Shown to patients."},
+	} {
+		admin.form("/lang", url.Values{"lang": {l.code}, "back": {"/"}})
+		_, page := admin.getBody("/admin/unit")
+		m := regexp.MustCompile(`(?s)<p id="contact-help" class="help">(.*?)</p>`).FindStringSubmatch(page)
+		if m == nil {
+			t.Fatal("no help text for the contact setting")
+		}
+		if strings.Contains(m[1], l.lie) || !strings.Contains(m[1], l.want) {
+			t.Errorf("%s: the contact setting says %q", l.code, m[1])
+		}
+	}
+}

@@ -273,7 +273,7 @@ var catalog = map[string][2]string{
 	"unit.standard":          {"Standardsvar", "Standard answers"},
 	"unit.standardHelp":      {"Ett svar per stycke: rubrik på första raden, texten på raderna under. Skilj svaren åt med en tom rad.", "One answer per paragraph: a heading on the first line, the text below. Separate answers with an empty line."},
 	"unit.contact":           {"Enhetens kontaktuppgifter", "The unit's contact details"},
-	"unit.contactHelp":       {"Visas för patienterna.", "Shown to patients."},
+	"unit.contactHelp":       {"Sparas här för enhetens personal. Texten visas inte för patienterna: den centrala tjänsten har ännu ingen plats för den. Ge patienterna kontaktuppgifterna i formulärens inledande text.", "Kept here for the unit's staff. The text is not shown to patients: the central store has no place for it yet. Give patients the contact details in the forms' introductions."},
 	"unit.notice":            {"E-postadress för aviseringar om nya ärenden", "E-mail address for notices of new cases"},
 	"config.heading":         {"Konfigurationsfilen", "The configuration file"},
 	"config.refused":         {"Konfigurationsfilen kunde inte läsas in:", "The configuration file could not be read:"},
