@@ -287,3 +287,35 @@ func TestContactSettingSaysWhereItGoes(t *testing.T) {
 		}
 	}
 }
+
+// TestCasePageInSwedishInChromium (issue 15, items 5 and 6): the case page
+// of a case that went through every action, as Chromium shows it in
+// Swedish: the answers by their labels, the history and the thread with
+// no raw code, and in English the answer in English.
+func TestCasePageInSwedishInChromium(t *testing.T) {
+	c := startClinic(t)
+	cs, _ := everyAction(t, c)
+	b := uitest.NewBrowser(t)
+	tab := b.NewTab(t)
+	useSession(t, tab, c.login(hsaDist))
+	var text, answers string
+	run(t, tab, "case page", chromedp.Navigate(c.origin+"/cases/"+string(cs[0].ID)), chromedp.WaitVisible(`#casebody .answers`),
+		chromedp.Evaluate(`document.body.innerText`, &text), chromedp.Evaluate(`document.querySelector("#casebody .answers").innerText`, &answers))
+	shot(tab, "case-answers")
+	for _, raw := range rawCodes(t, text) {
+		t.Errorf("the case page shows a raw code: %s", raw)
+	}
+	if got := strings.Join(strings.Fields(answers), " "); !strings.Contains(got, "Hur länge har du haft besvären? Några dagar") {
+		t.Errorf("answers as shown: %q", got)
+	}
+	for _, h := range []string{"Togs tillbaka", "Motfråga skickades", "Patienten skrev igen", "Patienten"} {
+		if !strings.Contains(text, h) {
+			t.Errorf("the case page lacks %q", h)
+		}
+	}
+	run(t, tab, "in English", chromedp.Click(`form[action="/lang"] button`), chromedp.WaitVisible(`#casebody .answers`),
+		chromedp.Evaluate(`document.querySelector("#casebody .answers").innerText`, &answers))
+	if got := strings.Join(strings.Fields(answers), " "); !strings.Contains(got, "How long have you had the trouble? A few days") {
+		t.Errorf("answers in English: %q", got)
+	}
+}

@@ -6,9 +6,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"clinicgw/agent/cases"
 	"clinicgw/agent/labels"
 	"clinicgw/agent/labels/labelstest"
+	"clinicgw/localui/uitest"
 	"clinicgw/sync/wire"
 )
 
@@ -103,5 +106,43 @@ func TestCaseTypeNamesAgree(t *testing.T) {
 		if en := labels.Type(typ, "en"); f.Title.EN != en {
 			t.Errorf("%s: in English patients read %q, staff %q", typ, f.Title.EN, en)
 		}
+	}
+}
+
+// TestPatientCasePageInChromium (issue 15, items 5 and 6): the patient
+// logs in and reads their case in Chromium: the answer by its label, the
+// unit's messages and the status named, no raw code in the text.
+func TestPatientCasePageInChromium(t *testing.T) {
+	e := newEnv(t)
+	id, err := e.store.Submit(e.ctx, unitA, Submission{PatientPNR: adultPNR, PatientName: adultName, FormID: string(cases.AdviceNurse),
+		Fields: []wire.Field{{Name: "question", Value: "Hosta"}, {Name: "since", Value: "weeks"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := answer("c-1", id, "Har du feber?")
+	c.Kind = wire.OutboxCounterQuestion
+	e.outbox(unitA, c)
+	tab := uitest.NewBrowser(t).NewTab(t)
+	var text, answers string
+	if err := tab.Run(chromedp.Navigate(e.web.URL+"/logga-in"), chromedp.WaitVisible(`#pnr`),
+		chromedp.SendKeys(`#pnr`, adultPNR), chromedp.SendKeys(`#name`, adultName), chromedp.Submit(`#pnr`),
+		chromedp.WaitVisible(`table.cases`), chromedp.Navigate(e.web.URL+"/arenden/"+id), chromedp.WaitVisible(`dl.answers`),
+		chromedp.Evaluate(`document.body.innerText`, &text), chromedp.Evaluate(`document.querySelector("dl.answers").innerText`, &answers)); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(strings.Fields(answers), " "); !strings.Contains(got, "Hur länge har du haft besvären? Några veckor") {
+		t.Errorf("answers as the patient reads them: %q", got)
+	}
+	for _, want := range []string{"Väntar på ditt svar", "Fråga till dig från Läkare"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the case page lacks %q", want)
+		}
+	}
+	raw, err := labelstest.RawCodes(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range raw {
+		t.Errorf("the case page shows a raw code: %s", r)
 	}
 }
