@@ -1,7 +1,3 @@
-// Package labelstest finds the product's internal codes for tests: every
-// constant of a string type, read from the Go source of the packages that
-// declare them, so a test of "no raw code on a page" or "every code has a
-// label" covers a constant the day it is added, with no hand list.
 package labelstest
 
 import (
