@@ -64,7 +64,11 @@ func answer(form *wire.Form, f cases.Field, lang string) Answer {
 		// The form (now) has no such field: the value cannot be told
 		// from free text, so it is shown as sent, marked.
 		if f.Value != "" {
-			a.Unmatched, a.Note = true, note("field", lang)
+			why := "field"
+			if form == nil {
+				why = "form"
+			}
+			a.Unmatched, a.Note = true, note(why, lang)
 		}
 		return a
 	}
@@ -106,6 +110,8 @@ var notes = map[string]name{
 		"the option is no longer on the form; the answer is shown as it was sent"},
 	"field": {"fältet finns inte i formuläret längre; svaret visas som det skickades",
 		"the field is no longer on the form; the answer is shown as it was sent"},
+	"form": {"formuläret för ärendetypen finns inte; svaret visas som det skickades",
+		"the case type has no form; the answer is shown as it was sent"},
 	"kind": {"svaret passar inte fältet i formuläret; det visas som det skickades",
 		"the answer does not fit the form's field; it is shown as it was sent"},
 }

@@ -141,7 +141,8 @@ func TestAnswers(t *testing.T) {
 			t.Errorf("%s: %+v\nwant %+v", tt.name, got, tt.want)
 		}
 	}
-	if got := labels.Answers(nil, []cases.Field{{Name: "since", Label: "Hur länge?", Value: "days"}}, "sv"); !got[0].Unmatched || got[0].Text != "days" {
+	if got := labels.Answers(nil, []cases.Field{{Name: "since", Label: "Hur länge?", Value: "days"}}, "sv"); !got[0].Unmatched || got[0].Text != "days" ||
+		got[0].Note != "formuläret för ärendetypen finns inte; svaret visas som det skickades" {
 		t.Errorf("no form: %+v", got)
 	}
 }
