@@ -102,11 +102,9 @@ func (a *Agent) startUI(ctx context.Context, db *store.DB) (*uiServer, error) {
 	}
 	tcfg := tlsconf.ServerNoClientCert(cert)
 	tcfg.NextProtos = []string{"h2", "http/1.1"}
-	srv := &http.Server{
-		Handler: mux, TLSConfig: tcfg, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
-		ErrorLog:    slog.NewLogLogger(a.log.With("part", "ui-http").Handler(), slog.LevelWarn),
-		BaseContext: func(net.Listener) context.Context { return ctx },
-	}
+	srv := tlsconf.NewHTTPServer(mux, tcfg, tlsconf.DefaultLimits)
+	srv.ErrorLog = slog.NewLogLogger(a.log.With("part", "ui-http").Handler(), slog.LevelWarn)
+	srv.BaseContext = func(net.Listener) context.Context { return ctx }
 	s := &uiServer{srv: srv, ln: ln, ui: ui, done: make(chan error, 1)}
 	go func() {
 		err := srv.Serve(tls.NewListener(ln, tcfg))

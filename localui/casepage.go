@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"clinicgw/agent/cases"
 	"clinicgw/agent/labels"
@@ -13,8 +14,12 @@ import (
 
 // caseData is what the case page shows.
 type caseData struct {
-	C          *cases.Case
-	Overdue    bool
+	C       *cases.Case
+	Overdue bool
+	// Delayed says the patient sent the case (the central store's time of
+	// record) a minute or more before it arrived here: the page shows
+	// both, since the due date counts from the first.
+	Delayed    bool
 	Names      map[string]string // HSA-ID → name, for the thread and history
 	Clinicians []Member
 	Distribute bool // the viewer may assign, move or take it back
@@ -39,7 +44,8 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.clock.Now()
-	d := caseData{C: c, Overdue: c.Status.Open() && cases.IsOverdue(c.DueAt, now), Names: map[string]string{}}
+	d := caseData{C: c, Overdue: c.Status.Open() && cases.IsOverdue(c.DueAt, now), Names: map[string]string{},
+		Delayed: !c.SentAt.IsZero() && c.ReceivedAt.Sub(c.SentAt) >= time.Minute}
 	for _, m := range c.Messages {
 		d.Names[m.Author] = s.cfg.Directory.Name(m.Author)
 	}

@@ -165,7 +165,7 @@ var catalog = map[string][2]string{
 	"login.watchFailed": {"Kortläsartjänsten kunde inte bevaka kortet, så inloggningen avbröts. Försök igen.", "The card reader service could not watch the card, so the login was cancelled. Try again."},
 
 	"lock.heading": {"Sidan är låst", "The page is locked"},
-	"lock.text":    {"Sessionen har avslutats: kortet togs ut, du var inaktiv i 15 minuter eller loggade ut. Ärendena visas inte längre.", "The session has ended: the card was removed, you were idle for 15 minutes or logged out. Cases are no longer shown."},
+	"lock.text":    {"Sessionen har avslutats: kortet togs ut, du var inaktiv i 15 minuter, loggade ut eller har inte längre behörighet här. Sidans innehåll visas inte längre.", "The session has ended: the card was removed, you were idle for 15 minutes, logged out or no longer have access here. The page's content is no longer shown."},
 	"lock.login":   {"Logga in igen", "Log in again"},
 
 	"err.crossOrigin":      {"Begäran kom från en annan webbplats och stoppades.", "The request came from another site and was stopped."},
@@ -206,6 +206,7 @@ var catalog = map[string][2]string{
 	"inbox.none":      {"Inga ärenden i urvalet.", "No cases match."},
 	"inbox.more":      {"Visar de första %d ärendena. Gör urvalet snävare för att se fler.", "Showing the first %d cases. Narrow the filter to see more."},
 	"col.received":    {"Inkom", "Received"},
+	"col.sent":        {"Skickat av patienten", "Sent by the patient"},
 	"col.type":        {"Typ", "Type"},
 	"col.patient":     {"Patient", "Patient"},
 	"col.status":      {"Status", "Status"},

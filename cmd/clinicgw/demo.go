@@ -251,8 +251,8 @@ func startDemo(ctx context.Context, e *env, o demoOptions) (_ *demoRun, err erro
 	if err != nil {
 		return nil, err
 	}
-	d.serve(bridgeLn, b.Handler())
-	d.serve(trayLn, d.tray.Handler())
+	d.serve(bridgeLn, b.Handler(), bridge.Limits)
+	d.serve(trayLn, d.tray.Handler(), tlsconf.DefaultLimits)
 	d.done.Add(1)
 	go func() {
 		defer d.done.Done()
@@ -299,9 +299,9 @@ func demoListen(o demoOptions) (ui, br, tray net.Listener, err error) {
 	return lns[0], lns[1], lns[2], nil
 }
 
-// serve serves h on ln until close.
-func (d *demoRun) serve(ln net.Listener, h http.Handler) {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: time.Minute}
+// serve serves h on ln with limits lim until close.
+func (d *demoRun) serve(ln net.Listener, h http.Handler, lim tlsconf.Limits) {
+	srv := tlsconf.NewHTTPServer(h, nil, lim)
 	d.servers = append(d.servers, srv)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

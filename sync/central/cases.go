@@ -43,6 +43,14 @@ type messageRecord struct {
 	At          time.Time `json:"at"`
 }
 
+// digest is the message's wire.MessageDigest in case caseID: what its id
+// names for ever. A patient's follow-up has kind kindPatient, so no staff
+// message has its digest.
+func (m messageRecord) digest(caseID string) [32]byte {
+	return wire.MessageDigest(caseID, wire.OutboxKind(m.Kind), m.At,
+		wire.StaffMessage{ID: m.ID, Text: m.Text, Signature: m.Signature, AuthorTitle: m.AuthorTitle})
+}
+
 // kindPatient marks a patient's follow-up in a thread.
 const kindPatient = "patient"
 
