@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/agent/labels"
+	"clinicgw/sync/wire"
 )
 
 // caseData is what the case page shows.
@@ -31,6 +33,9 @@ type caseData struct {
 	CanClose   bool
 	Signature  string
 	Standard   []standardAnswer
+	// Form is the unit's form of the case's type, to show the answers
+	// by (nil: none, or no form store).
+	Form *wire.Form
 }
 
 // casePage shows one case. The case service decides whether the viewer
@@ -54,6 +59,14 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
 		if e.Assignee != "" {
 			d.Names[e.Assignee] = s.cfg.Directory.Name(e.Assignee)
 		}
+	}
+	if len(c.Fields) > 0 && s.cfg.Forms != nil {
+		set, err := s.cfg.Forms.Current(r.Context())
+		if err != nil {
+			s.caseError(w, r, err)
+			return
+		}
+		d.Form = labels.FindForm(set, c.Type)
 	}
 	mine := actor.Has(cases.Clinician) && c.Assignee == actor.HSAID
 	answering := c.Status == cases.Assigned || c.Status == cases.PartiallyAnswered
