@@ -34,6 +34,7 @@ type memStore struct {
 
 	cursor uint64
 	outbox []cases.Outbound
+	cont   memCont
 }
 
 func newMemStore(unit string) *memStore {
@@ -48,11 +49,11 @@ func (s *memStore) Update(ctx context.Context, fn func(cases.Tx) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	tx := &memTx{cases: maps.Clone(s.cases), log: slices.Clip(s.log), head: s.head, writable: true,
-		cursor: s.cursor, outbox: slices.Clip(s.outbox)}
+		cursor: s.cursor, outbox: slices.Clip(s.outbox), cont: s.cont.clone()}
 	if err := fn(tx); err != nil {
 		return err
 	}
-	s.cases, s.log, s.head, s.cursor, s.outbox = tx.cases, tx.log, tx.head, tx.cursor, tx.outbox
+	s.cases, s.log, s.head, s.cursor, s.outbox, s.cont = tx.cases, tx.log, tx.head, tx.cursor, tx.outbox, tx.cont
 	return nil
 }
 
@@ -63,7 +64,7 @@ func (s *memStore) View(ctx context.Context, fn func(cases.ReadTx) error) error 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return fn(&memTx{cases: s.cases, log: s.log, head: s.head, cursor: s.cursor, outbox: s.outbox})
+	return fn(&memTx{cases: s.cases, log: s.log, head: s.head, cursor: s.cursor, outbox: s.outbox, cont: s.cont})
 }
 
 type memTx struct {
@@ -73,6 +74,7 @@ type memTx struct {
 	writable bool
 	cursor   uint64
 	outbox   []cases.Outbound
+	cont     memCont
 }
 
 func (tx *memTx) SyncCursor() (uint64, error) { return tx.cursor, nil }

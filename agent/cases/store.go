@@ -55,6 +55,7 @@ type ReadTx interface {
 	// Outbox calls fn for each queued outbound change, oldest first, until
 	// fn returns false.
 	Outbox(fn func(Outbound) bool) error
+	ContinuityReadTx
 }
 
 // Tx is a read-write transaction: all its writes commit together, durably,
@@ -77,6 +78,7 @@ type Tx interface {
 	// Dequeue removes the change with the given key; an absent key is not
 	// an error.
 	Dequeue(key string) error
+	ContinuityTx
 }
 
 // Store is the durable, encrypted home of the cases (agent/store).

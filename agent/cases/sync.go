@@ -115,6 +115,12 @@ func (s *Service) SyncCursor(ctx context.Context) (uint64, error) {
 // invalid case, a follow-up for an unknown case) is logged with its event id
 // only and skipped, so that one bad event cannot stop the sync.
 func (s *Service) ApplyInbound(ctx context.Context, in []Inbound, cursor uint64) (ApplyReport, error) {
+	return s.applyInbound(ctx, in, cursor, nil)
+}
+
+// applyInbound is ApplyInbound, running also (when not nil) in the
+// same transaction, before the cursor moves (ApplyChained).
+func (s *Service) applyInbound(ctx context.Context, in []Inbound, cursor uint64, also func(Tx) error) (ApplyReport, error) {
 	now := s.clock.Now()
 	s.noteSkew(in, now)
 	// New cases are validated outside the transaction (it may run more than
@@ -153,6 +159,11 @@ func (s *Service) ApplyInbound(ctx context.Context, in []Inbound, cursor uint64)
 				rep.Conflicts++
 			default:
 				rep.Refused++
+			}
+		}
+		if also != nil {
+			if err := also(tx); err != nil {
+				return err
 			}
 		}
 		cur, err := tx.SyncCursor()
@@ -409,15 +420,21 @@ func (s *Service) PendingOutbound(ctx context.Context, max int) ([]Outbound, err
 }
 
 // ConfirmOutbound removes changes the central store has confirmed (accepted
-// or already had). Unknown keys are ignored: a confirmation may repeat.
+// or already had), keeping each among the retained items for
+// ServiceConfig.SyncRetention (continuity.go). Unknown keys are ignored: a
+// confirmation may repeat.
 func (s *Service) ConfirmOutbound(ctx context.Context, keys []string) error {
+	now := s.clock.Now()
 	err := s.store.Update(ctx, func(tx Tx) error {
 		for _, k := range keys {
+			if err := s.retain(tx, k, now); err != nil {
+				return err
+			}
 			if err := tx.Dequeue(k); err != nil {
 				return err
 			}
 		}
-		return nil
+		return s.prune(tx)
 	})
 	if err != nil {
 		return fmt.Errorf("confirm outbox: %w", err)

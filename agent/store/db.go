@@ -41,6 +41,7 @@ var allBuckets = []string{
 	bucketMeta, bucketCases, bucketByStatus, bucketByAssignee, bucketByType,
 	bucketByPatient, bucketByDue, bucketAudit, bucketAuditPatient, bucketAuditActor,
 	bucketOutbox, bucketOutboxKeys, bucketSettings, bucketAuditCase,
+	bucketSyncJournal, bucketOutboxDone,
 }
 
 var (
