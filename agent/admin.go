@@ -252,7 +252,7 @@ func (a *Agent) healthChecks(runCtx context.Context, started time.Time) []metric
 				return "lagging"
 			}
 			return metrics.StateOK
-		}}, metrics.ConflictsCheck(adminSources{a: a}))
+		}}, metrics.ConflictsCheck(adminSources{a: a}), metrics.ContinuityCheck(adminSources{a: a}))
 	}
 	return checks
 }
@@ -282,9 +282,12 @@ func (s adminSources) SyncFigures() (metrics.SyncFigures, bool) {
 	if !ok {
 		return metrics.SyncFigures{}, false
 	}
+	lr := st.LastReconcile
 	return metrics.SyncFigures{Connected: st.Connected, Cursor: st.Cursor, LastPull: st.LastPull,
 		LastErrorAt: st.LastErrorAt, Rejected: st.Rejected, OutboxConflicts: st.Conflicts,
-		InboundConflicts: st.InboundConflicts, FormsConflict: st.FormsConflict}, true
+		InboundConflicts: st.InboundConflicts, FormsConflict: st.FormsConflict,
+		Continuity: string(st.Continuity), Reconciliations: st.Reconciliations,
+		ReconcileIncomplete: lr.Refused > 0 || lr.ResendRefused > 0 || lr.Unreachable}, true
 }
 
 func (s adminSources) NoticeFigures(ctx context.Context) (metrics.NoticeFigures, bool, error) {

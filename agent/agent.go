@@ -214,7 +214,8 @@ func (a *Agent) Start(ctx context.Context) error {
 				(*fn)(ch)
 			}
 		},
-		OnSignal: onSignal,
+		OnSignal:      onSignal,
+		SyncRetention: a.cfg.Central.retention(),
 	})
 	if err != nil {
 		db.Close()
