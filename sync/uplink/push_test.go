@@ -45,7 +45,9 @@ func (m *memCases) SyncHead(context.Context) (cases.SyncHead, bool, error) {
 	return m.head, m.known, nil
 }
 
-func (m *memCases) Journal(context.Context, uint64, int) ([]cases.JournalEntry, error) { return nil, nil }
+func (m *memCases) Journal(context.Context, uint64, int) ([]cases.JournalEntry, error) {
+	return nil, nil
+}
 
 func (m *memCases) RetainedOutbound(context.Context, uint64, int) ([]cases.Retained, error) {
 	return nil, nil
