@@ -282,12 +282,11 @@ func (s adminSources) SyncFigures() (metrics.SyncFigures, bool) {
 	if !ok {
 		return metrics.SyncFigures{}, false
 	}
-	lr := st.LastReconcile
 	return metrics.SyncFigures{Connected: st.Connected, Cursor: st.Cursor, LastPull: st.LastPull,
 		LastErrorAt: st.LastErrorAt, Rejected: st.Rejected, OutboxConflicts: st.Conflicts,
 		InboundConflicts: st.InboundConflicts, FormsConflict: st.FormsConflict,
 		Continuity: string(st.Continuity), Reconciliations: st.Reconciliations,
-		ReconcileIncomplete: lr.Refused > 0 || lr.ResendRefused > 0 || lr.Unreachable}, true
+		ReconcileIncomplete: st.LastReconcile.Incomplete()}, true
 }
 
 func (s adminSources) NoticeFigures(ctx context.Context) (metrics.NoticeFigures, bool, error) {

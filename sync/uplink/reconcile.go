@@ -27,6 +27,14 @@ type ReconcileReport struct {
 	Unreachable bool
 }
 
+// Incomplete reports whether the reconciliation could not give back
+// everything: the central store refused an event or an outbox item, or
+// the journal did not reach back to the common event. Region IT must look
+// (the log names the cases).
+func (r ReconcileReport) Incomplete() bool {
+	return r.Refused > 0 || r.ResendRefused > 0 || r.Unreachable
+}
+
 // journalLinks are the seqs and links of the journal, oldest first.
 type journalLinks struct {
 	seqs  []uint64
@@ -75,7 +83,7 @@ func (u *Uplink) reconcile(ctx context.Context, brk *breakError) error {
 	u.pausePush.Store(false)
 	wake(u.pushWake)
 	log := u.log.Info
-	if rep.Refused > 0 || rep.ResendRefused > 0 || rep.Unreachable {
+	if rep.Incomplete() {
 		log = u.log.Error
 	}
 	log("reconciled with the central store", "common", rep.Common, "givenBack", rep.GivenBack, "restored", rep.Restored,

@@ -85,7 +85,7 @@ func restoreRound(t *testing.T, rnd *rand.Rand) {
 	// The central store goes back to its backup; new cases arrive before
 	// (some rounds) or after the gateway's stream is back.
 	early := rnd.IntN(2) == 0
-	after := 2 + rnd.IntN(8)
+	after := rnd.IntN(10) // 0: the central store gets no new case at all
 	c.restoreFrom(backup, func() {
 		if early {
 			for i := range after {
@@ -232,5 +232,74 @@ func copyFile(t testing.TB, from, to string) {
 	}
 	if err := out.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRestoreFoundAtConnect: with polling as good as off (an hour), a
+// central store restored from an older copy is found by the pull that
+// every stream connect starts, both when no new event came (it is behind)
+// and when as many new events came as it lost before the gateway's stream
+// was back (the same head seq, another chain: diverged).
+func TestRestoreFoundAtConnect(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		fresh int // new cases at the restored store before it serves
+		want  Continuity
+	}{
+		{"no new events", 0, ContinuityBehind},
+		{"as many new events as lost", 2, ContinuityDiverged},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := startCentral(t)
+			var mu sync.Mutex
+			var seen []Continuity
+			var g *gateway
+			g = newGateway(t, c.url(), unitCert(t), func(cfg *Config) {
+				cfg.PollInterval, cfg.PushInterval = time.Hour, time.Hour
+				cfg.Fault = func(p FaultPoint) {
+					if p == FaultDiverged {
+						mu.Lock()
+						seen = append(seen, g.up.Status().Continuity)
+						mu.Unlock()
+					}
+				}
+			})
+			g.start()
+			first := c.submit(0)
+			waitFor(t, 10*time.Second, "the first case", func() bool { return g.ids()[first] })
+			backup := t.TempDir() + "/backup.db"
+			c.backupTo(backup)
+			lost := []string{c.submit(1), c.submit(2)}
+			waitFor(t, 10*time.Second, "the later cases", func() bool { return g.ids()[lost[0]] && g.ids()[lost[1]] })
+			var fresh []string
+			c.restoreFrom(backup, func() {
+				for i := range tc.fresh {
+					fresh = append(fresh, c.submitLocked(3+i))
+				}
+			})
+			waitFor(t, 10*time.Second, "the reconciliation", func() bool { return g.up.Status().Reconciliations == 1 })
+			mu.Lock()
+			if len(seen) != 1 || seen[0] != tc.want {
+				t.Errorf("continuity when found: %v, want [%s]", seen, tc.want)
+			}
+			mu.Unlock()
+			waitFor(t, 10*time.Second, "the new cases", func() bool {
+				ids := g.ids()
+				for _, id := range fresh {
+					if !ids[id] {
+						return false
+					}
+				}
+				return true
+			})
+			for _, i := range []int{1, 2} {
+				if _, err := c.patientCaseErr(i, lost[i-1]); err != nil {
+					t.Errorf("the lost case %s is not back on the patient's pages: %v", lost[i-1], err)
+				}
+			}
+			if rep := g.up.Status().LastReconcile; rep.Common != 1 || rep.Restored != 2 || rep.Incomplete() {
+				t.Errorf("reconcile report %+v, want common 1 and 2 events restored", rep)
+			}
+		})
 	}
 }
