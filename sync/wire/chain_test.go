@@ -13,20 +13,22 @@ func TestNextLinkCoversEveryMember(t *testing.T) {
 	ev := canonicalInboxPage().Events[1] // a case with a guardian
 	want := NextLink(base, ev)
 	for name, change := range map[string]func(*Event){
-		"seq":            func(e *Event) { e.Seq++ },
-		"id":             func(e *Event) { e.ID += "x" },
-		"kind":           func(e *Event) { e.Kind = EventCaseWithdrawn },
-		"caseId":         func(e *Event) { e.CaseID = caseID3 },
-		"at":             func(e *Event) { e.At = e.At.Add(time.Nanosecond) },
-		"case.type":      func(e *Event) { e.Case.Type = "other" },
-		"patient.pnr":    func(e *Event) { e.Case.Patient.PNR = pnrAdult2 },
-		"patient.name":   func(e *Event) { e.Case.Patient.Name += "x" },
-		"guardian":       func(e *Event) { e.Case.Guardian = nil },
-		"guardian.name":  func(e *Event) { e.Case.Guardian.Name += "x" },
-		"fields":         func(e *Event) { e.Case.Fields = []Field{{Name: "a", Label: "b", Value: "c"}} },
-		"text":           func(e *Event) { e.Case.Text += "x" },
-		"message":        func(e *Event) { e.Message = &PatientMessage{ID: "m", Text: "t"} },
-		"case and split": func(e *Event) { e.Case.Patient.Name, e.Case.Text = e.Case.Patient.Name+e.Case.Text[:1], e.Case.Text[1:] },
+		"seq":           func(e *Event) { e.Seq++ },
+		"id":            func(e *Event) { e.ID += "x" },
+		"kind":          func(e *Event) { e.Kind = EventCaseWithdrawn },
+		"caseId":        func(e *Event) { e.CaseID = caseID3 },
+		"at":            func(e *Event) { e.At = e.At.Add(time.Nanosecond) },
+		"case.type":     func(e *Event) { e.Case.Type = "other" },
+		"patient.pnr":   func(e *Event) { e.Case.Patient.PNR = pnrAdult2 },
+		"patient.name":  func(e *Event) { e.Case.Patient.Name += "x" },
+		"guardian":      func(e *Event) { e.Case.Guardian = nil },
+		"guardian.name": func(e *Event) { e.Case.Guardian.Name += "x" },
+		"fields":        func(e *Event) { e.Case.Fields = []Field{{Name: "a", Label: "b", Value: "c"}} },
+		"text":          func(e *Event) { e.Case.Text += "x" },
+		"message":       func(e *Event) { e.Message = &PatientMessage{ID: "m", Text: "t"} },
+		"case and split": func(e *Event) {
+			e.Case.Patient.Name, e.Case.Text = e.Case.Patient.Name+e.Case.Text[:1], e.Case.Text[1:]
+		},
 	} {
 		e := ev
 		c := *ev.Case
