@@ -4,11 +4,18 @@ import (
 	"context"
 	"io"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"clinicgw/agent/metrics"
 )
 
 // The central store restored from an older copy of its file (issue 16):
@@ -46,7 +53,8 @@ func TestCentralRestore(t *testing.T) {
 func restoreRound(t *testing.T, rnd *rand.Rand) {
 	c := startCentral(t)
 	var mu sync.Mutex
-	var atBreak []Status // the uplink's state each time it found the chain broken
+	var atBreak []Status  // the uplink's state each time it found the chain broken
+	var healthAt []string // /healthz then
 	var g *gateway
 	g = newGateway(t, c.url(), unitCert(t), func(cfg *Config) {
 		cfg.PollInterval, cfg.PushInterval, cfg.MaxBackoff = 200*time.Millisecond, 200*time.Millisecond, 100*time.Millisecond
@@ -54,6 +62,7 @@ func restoreRound(t *testing.T, rnd *rand.Rand) {
 			if p == FaultDiverged {
 				mu.Lock()
 				atBreak = append(atBreak, g.up.Status())
+				healthAt = append(healthAt, healthz(g.up))
 				mu.Unlock()
 			}
 		}
@@ -181,10 +190,37 @@ func restoreRound(t *testing.T, rnd *rand.Rand) {
 	if st.Continuity != ContinuityOK {
 		t.Errorf("after the reconciliation Status.Continuity is %q", st.Continuity)
 	}
+	for _, h := range healthAt {
+		if !strings.HasPrefix(h, "503 ") || !strings.Contains(h, `"sync-continuity":"behind"`) && !strings.Contains(h, `"sync-continuity":"diverged"`) {
+			t.Errorf("/healthz when the chain broke: %s", h)
+		}
+	}
+	if h := healthz(g.up); !strings.HasPrefix(h, "200 ") {
+		t.Errorf("/healthz after the reconciliation: %s", h)
+	}
 	if n := countLogged(g.logs.String(), "the central store went back in time; nothing is applied or sent until this gateway has reconciled with it"); n != wantBreaks {
 		t.Errorf("the break was logged %d times, want %d", n, wantBreaks)
 	}
 	checkNoPatientData(t, "gateway log", g.logs.String())
+}
+
+// healthz is the gateway's /healthz with its sync-continuity check (as
+// agent wires it) over u's state: the status code, a space, the body.
+func healthz(u *Uplink) string {
+	src := statusSource{u}
+	h := metrics.Handler(metrics.HandlerConfig{Gatherer: prometheus.NewRegistry(), Checks: []metrics.Check{metrics.ContinuityCheck(src)}})
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, metrics.PathHealth, nil))
+	return strconv.Itoa(w.Code) + " " + w.Body.String()
+}
+
+// statusSource gives metrics the uplink's continuity, as agent does.
+type statusSource struct{ u *Uplink }
+
+func (s statusSource) SyncFigures() (metrics.SyncFigures, bool) {
+	st := s.u.Status()
+	return metrics.SyncFigures{Continuity: string(st.Continuity), Reconciliations: st.Reconciliations,
+		ReconcileIncomplete: st.LastReconcile.Incomplete()}, true
 }
 
 // backupTo copies the central store's file to path: the store is stopped
