@@ -96,14 +96,17 @@ func (s *Service) SyncHead(ctx context.Context) (SyncHead, bool, error) {
 
 // ApplyChained is ApplyInbound for a page whose place in the chain was
 // checked: in the same transaction it records head (whose Seq is the new
-// cursor) and the journal entries of the page's events, and drops journal
+// cursor) and the journal entries of the page's events (applied now, by
+// the service's clock), and drops journal
 // entries and retained items older than the retention.
 func (s *Service) ApplyChained(ctx context.Context, in []Inbound, head SyncHead, journal []JournalEntry) (ApplyReport, error) {
+	now := s.clock.Now()
 	return s.applyInbound(ctx, in, head.Seq, func(tx Tx) error {
 		if err := tx.SetSyncHead(head); err != nil {
 			return err
 		}
 		for _, e := range journal {
+			e.Applied = now // by the clock the retention is counted with
 			b, err := json.Marshal(e)
 			if err != nil {
 				return fmt.Errorf("journal entry %d: %w", e.Seq, err)

@@ -3,7 +3,6 @@ package uplink
 import (
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"clinicgw/agent/cases"
 	"clinicgw/sync/wire"
@@ -83,7 +82,7 @@ func checkChain(head cases.SyncHead, known bool, cursor uint64, page wire.Chaine
 // returns the head after it and the journal entries of its events; an
 // error if the links do not end at the page's end (the central store
 // computes its chain otherwise: nothing of the page is applied).
-func chainPage(page wire.ChainedPage, applied time.Time) (cases.SyncHead, []cases.JournalEntry, error) {
+func chainPage(page wire.ChainedPage) (cases.SyncHead, []cases.JournalEntry, error) {
 	link, err := wire.ParseLink(page.Chain.Base)
 	if err != nil {
 		return cases.SyncHead{}, nil, fmt.Errorf("inbox: %w", err)
@@ -95,7 +94,7 @@ func chainPage(page wire.ChainedPage, applied time.Time) (cases.SyncHead, []case
 		if err != nil {
 			return cases.SyncHead{}, nil, fmt.Errorf("inbox: event %s: %w", ev.ID, err)
 		}
-		journal[i] = cases.JournalEntry{Seq: ev.Seq, Link: link, Applied: applied, Event: b}
+		journal[i] = cases.JournalEntry{Seq: ev.Seq, Link: link, Event: b}
 	}
 	if end, err := wire.ParseLink(page.Chain.End); err != nil || end != link {
 		return cases.SyncHead{}, nil, fmt.Errorf("inbox: the page's events do not chain from its base to its end: the central store computes the event chain otherwise")

@@ -205,7 +205,7 @@ func (u *Uplink) pullAll(ctx context.Context, acked *uint64) error {
 			}
 			first = false
 		}
-		next, journal, err := chainPage(page, u.cfg.Clock.Now())
+		next, journal, err := chainPage(page)
 		if err != nil {
 			return err
 		}

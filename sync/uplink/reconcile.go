@@ -155,17 +155,22 @@ func (u *Uplink) giveBack(ctx context.Context, common uint64, rep *ReconcileRepo
 		}
 		var batch wire.ReconcileBatch
 		size := 0
+		ids := map[string]bool{}
 		for _, e := range es {
 			if size+len(e.Event) > wire.MaxBodyBytes/2 && len(batch.Events) > 0 {
 				break
 			}
+			after = e.Seq
 			var ev wire.Event
 			if err := json.Unmarshal(e.Event, &ev); err != nil {
 				return fmt.Errorf("journal entry %d: %w", e.Seq, err)
 			}
+			if ids[ev.ID] { // a central store that sent an event twice: once is enough
+				continue
+			}
+			ids[ev.ID] = true
 			batch.Events = append(batch.Events, ev)
 			size += len(e.Event)
-			after = e.Seq
 		}
 		res, err := u.postReconcile(ctx, batch)
 		if err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"clinicgw/agent/cases"
 	"clinicgw/agent/metrics"
 )
 
@@ -337,5 +338,43 @@ func TestRestoreFoundAtConnect(t *testing.T) {
 				t.Errorf("reconcile report %+v, want common 1 and 2 events restored", rep)
 			}
 		})
+	}
+}
+
+// TestRestoreBeyondRetention: a central store restored from a copy older
+// than what the gateway keeps (central.retention) gets back what is kept
+// (the answer confirmed within it) but not the cases the journal no
+// longer holds: the reconciliation says so (Incomplete), /healthz fails
+// with reconcile-incomplete and the log names it, instead of claiming
+// success.
+func TestRestoreBeyondRetention(t *testing.T) {
+	c := startCentral(t)
+	clock := &fakeClock{t: time.Now()}
+	g := newGatewayClock(t, c.url(), unitCert(t), clock, nil)
+	g.start()
+	first := c.submit(0)
+	waitFor(t, 10*time.Second, "the first case", func() bool { return g.ids()[first] })
+	backup := t.TempDir() + "/backup.db"
+	c.backupTo(backup)
+	lost := c.submit(1)
+	waitFor(t, 10*time.Second, "the later case", func() bool { return g.ids()[lost] })
+	clock.Advance(cases.DefaultSyncRetention + time.Hour) // the journal's entries age out …
+	g.answer(first)                                       // … at the next confirmation
+	waitFor(t, 10*time.Second, "the answer confirmed", func() bool { return g.pending() == 0 })
+	c.restoreFrom(backup, nil)
+	waitFor(t, 10*time.Second, "the reconciliation", func() bool { return g.up.Status().Reconciliations == 1 })
+	rep := g.up.Status().LastReconcile
+	if !rep.Unreachable || !rep.Incomplete() || rep.Recovered != 2 { // the assignment's status and the answer
+		t.Errorf("reconcile report %+v, want the journal too short, the status and the answer recovered", rep)
+	}
+	if h := healthz(g.up); !strings.HasPrefix(h, "503 ") || !strings.Contains(h, `"sync-continuity":"reconcile-incomplete"`) {
+		t.Errorf("/healthz: %s", h)
+	}
+	waitFor(t, 10*time.Second, "the answer on the patient's page", func() bool { return c.patientCase(0, first).StaffMessages() == 1 })
+	if _, err := c.patientCaseErr(1, lost); err == nil {
+		t.Error("a case the gateway no longer kept came back")
+	}
+	if n := countLogged(g.logs.String(), "reconciled with the central store"); n != 1 {
+		t.Errorf("the reconciliation was logged %d times", n)
 	}
 }
