@@ -24,6 +24,10 @@ type statusError struct {
 }
 
 func (e *statusError) Error() string {
+	if e.problemType == wire.ProblemUnsupportedVersion {
+		return fmt.Sprintf("%s: the central store does not serve sync protocol %s, which this gateway speaks: upgrade the central store first (it serves %s and %s side by side)",
+			e.op, wire.Version2, wire.Version, wire.Version2)
+	}
 	return fmt.Sprintf("%s: the central store answered %d (%s)", e.op, e.status, e.problemType)
 }
 
