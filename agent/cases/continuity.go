@@ -2,8 +2,10 @@ package cases
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -34,10 +36,31 @@ type SyncHead struct {
 // reconciliation: its seq, its link, when it was applied and the event as
 // the central store sent it (the sync protocol's JSON).
 type JournalEntry struct {
-	Seq     uint64          `json:"seq"`
-	Link    [32]byte        `json:"link"`
-	Applied time.Time       `json:"applied"`
-	Event   json.RawMessage `json:"event"`
+	Seq     uint64
+	Link    [32]byte
+	Applied time.Time
+	Event   []byte
+}
+
+// A journal record is binary, since every central event makes one: the
+// applied time (Unix nanoseconds, 8 bytes big-endian), the link (32
+// bytes), then the event.
+const journalHead = 8 + 32
+
+func (e JournalEntry) record() []byte {
+	b := make([]byte, journalHead, journalHead+len(e.Event))
+	binary.BigEndian.PutUint64(b, uint64(e.Applied.UnixNano()))
+	copy(b[8:], e.Link[:])
+	return append(b, e.Event...)
+}
+
+func journalEntry(seq uint64, rec []byte) (JournalEntry, error) {
+	if len(rec) < journalHead {
+		return JournalEntry{}, fmt.Errorf("journal entry %d is damaged: %d bytes", seq, len(rec))
+	}
+	e := JournalEntry{Seq: seq, Applied: time.Unix(0, int64(binary.BigEndian.Uint64(rec))), Event: rec[journalHead:]}
+	copy(e.Link[:], rec[8:journalHead])
+	return e, nil
 }
 
 // Retained is an outbox item the central store confirmed, kept for a
@@ -107,11 +130,7 @@ func (s *Service) ApplyChained(ctx context.Context, in []Inbound, head SyncHead,
 		}
 		for _, e := range journal {
 			e.Applied = now // by the clock the retention is counted with
-			b, err := json.Marshal(e)
-			if err != nil {
-				return fmt.Errorf("journal entry %d: %w", e.Seq, err)
-			}
-			if err := tx.PutSyncLog(LogJournal, e.Seq, b); err != nil {
+			if err := tx.PutSyncLog(LogJournal, e.Seq, e.record()); err != nil {
 				return err
 			}
 		}
@@ -127,16 +146,18 @@ func (s *Service) prune(tx Tx) error {
 		var old []uint64
 		var perr error
 		err := tx.SyncLog(log, 0, func(pos uint64, rec []byte) bool {
-			var at struct {
-				Applied     time.Time `json:"applied"`
-				ConfirmedAt time.Time `json:"confirmedAt"`
+			var t time.Time
+			if log == LogJournal {
+				var e JournalEntry
+				e, perr = journalEntry(pos, rec)
+				t = e.Applied
+			} else {
+				var r Retained
+				perr = json.Unmarshal(rec, &r)
+				t = r.ConfirmedAt
 			}
-			if perr = json.Unmarshal(rec, &at); perr != nil {
+			if perr != nil {
 				return false
-			}
-			t := at.Applied
-			if t.IsZero() {
-				t = at.ConfirmedAt
 			}
 			if !t.Before(cutoff) {
 				return false
@@ -169,11 +190,12 @@ func (s *Service) Journal(ctx context.Context, after uint64, max int) ([]Journal
 	err := s.store.View(ctx, func(tx ReadTx) error {
 		out = out[:0]
 		var derr error
-		err := tx.SyncLog(LogJournal, after, func(_ uint64, rec []byte) bool {
+		err := tx.SyncLog(LogJournal, after, func(pos uint64, rec []byte) bool {
 			var e JournalEntry
-			if derr = json.Unmarshal(rec, &e); derr != nil {
+			if e, derr = journalEntry(pos, rec); derr != nil {
 				return false
 			}
+			e.Event = slices.Clone(e.Event) // rec is the store's until the transaction ends
 			out = append(out, e)
 			return len(out) < max
 		})
