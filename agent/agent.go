@@ -215,7 +215,7 @@ func (a *Agent) Start(ctx context.Context) error {
 			}
 		},
 		OnSignal:      onSignal,
-		SyncRetention: a.cfg.Central.retention(),
+		SyncRetention: a.cfg.syncRetention(),
 	})
 	if err != nil {
 		db.Close()

@@ -94,6 +94,22 @@ type CentralConfig struct {
 // DefaultSyncRetention is central.retention's default: 30 days.
 const DefaultSyncRetention = 720 * time.Hour
 
+// syncRetention is how long the case service keeps applied central events
+// and confirmed outbox items: central.retention, but no longer than the
+// archive keeps cases (archive.age_days, with [archive]), so that nothing
+// of an exported and purged case outlives it in the store.
+func (c *Config) syncRetention() time.Duration {
+	r := c.Central.retention()
+	if c.Archive.Enabled() {
+		days := c.Archive.AgeDays
+		if days == 0 {
+			days = 90
+		}
+		r = min(r, time.Duration(days)*24*time.Hour)
+	}
+	return r
+}
+
 // retention is Retention as a duration (validated).
 func (c CentralConfig) retention() time.Duration {
 	if d, err := time.ParseDuration(c.Retention); err == nil {

@@ -50,3 +50,28 @@ func TestCentralRetentionConfig(t *testing.T) {
 		}
 	}
 }
+
+// The retention never outlasts the archive's age: an exported and purged
+// case leaves nothing behind in the journal.
+func TestSyncRetentionWithinArchiveAge(t *testing.T) {
+	for _, tt := range []struct {
+		retention string
+		archive   bool
+		ageDays   int
+		want      time.Duration
+	}{
+		{"", false, 0, DefaultSyncRetention},
+		{"", true, 0, DefaultSyncRetention}, // 90 days' archive age
+		{"", true, 7, 7 * 24 * time.Hour},
+		{"2400h", true, 0, 90 * 24 * time.Hour},
+		{"48h", true, 7, 48 * time.Hour},
+	} {
+		c := &Config{Central: CentralConfig{Retention: tt.retention}}
+		if tt.archive {
+			c.Archive = ArchiveConfig{Dir: "arkiv", AgeDays: tt.ageDays}
+		}
+		if got := c.syncRetention(); got != tt.want {
+			t.Errorf("%+v: %v, want %v", tt, got, tt.want)
+		}
+	}
+}
