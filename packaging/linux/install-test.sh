@@ -86,9 +86,45 @@ cp "$deb" "$root/tmp/clinicgw.deb"
 ver=$(dpkg-deb -f "$deb" Version)
 echo "install-test: $deb ($ver)"
 
+# --- what the package may run ---------------------------------------------------
+# Everything the unit's Exec* lines and the maintainer scripts run must come
+# from the package itself, an Essential package, or a package it depends on
+# (with their own dependencies): the chroot holds more (systemd and pcscd,
+# for the service runs below), so install, upgrade, remove and purge run
+# with a PATH of only those packages' commands (in /declared-bin), and the
+# unit's commands must belong to them.
+essential=$(in_root dpkg-query -W -f='${Package} ${Essential}\n' | awk '$2 == "yes" { print $1 }')
+queue=($essential $(dpkg-deb -f "$deb" Depends Pre-Depends | sed -e 's/([^)]*)//g' -e 's/[,|]/\n/g' | awk 'NF { print $1 }'))
+declare -A declared=()
+while ((${#queue[@]})); do
+	p=${queue[0]%%:*}
+	queue=("${queue[@]:1}")
+	[[ -z $p || -n ${declared[$p]:-} ]] && continue
+	# A name that is not an installed package (a virtual one) adds nothing.
+	d=$(in_root dpkg-query -W -f='${Depends}, ${Pre-Depends}' "$p" 2>/dev/null) || continue
+	declared[$p]=1
+	queue+=($(sed -e 's/([^)]*)//g' -e 's/[,|]/\n/g' <<<"$d" | awk 'NF { print $1 }'))
+done
+mkdir "$root/declared-bin"
+ln -s /usr/bin/clinicgw "$root/declared-bin/clinicgw"
+while read -r f; do
+	[[ $f =~ ^(/usr)?/s?bin/[^/]+$ && -x $root$f && ! -d $root$f ]] && ln -sfn "$f" "$root/declared-bin/${f##*/}"
+done < <(in_root dpkg -L "${!declared[@]}" 2>/dev/null)
+echo "install-test: the package may run the commands of ${#declared[@]} packages (Essential, its dependencies, theirs): $(ls "$root/declared-bin" | wc -l) commands"
+# declared_run CMD...: CMD in the chroot with only those commands on PATH;
+# a maintainer script's "not found" fails it even where the script goes on.
+declared_run() {
+	local log=$work/declared.log
+	local rc=0
+	in_root env PATH=/declared-bin DEBIAN_FRONTEND=noninteractive "$@" >"$log" 2>&1 || rc=$?
+	cat "$log"
+	if grep -q 'not found' "$log"; then return 127; fi
+	return $rc
+}
+
 # --- install -------------------------------------------------------------------
 echo "install:"
-if in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /tmp/clinicgw.deb >"$work/install.log" 2>&1; then
+if declared_run /usr/bin/apt-get install -y -q --no-install-recommends /tmp/clinicgw.deb >"$work/install.log"; then
 	pass "apt-get install ./clinicgw.deb"
 else
 	cat "$work/install.log"
@@ -111,6 +147,18 @@ for f in /usr/lib/systemd/system/clinicgw.service /usr/lib/sysusers.d/clinicgw.c
 done
 [[ -L $root/etc/systemd/system/multi-user.target.wants/clinicgw.service ]] &&
 	pass "enabled (deb-systemd-helper: multi-user.target.wants)" || fail "clinicgw.service not enabled"
+# The unit's commands, and the service user's shell, from those packages.
+while read -r cmd; do
+	owner=$(in_root dpkg -S "$cmd" 2>/dev/null | cut -d: -f1)
+	if [[ $owner == clinicgw || -n ${declared[$owner]:-} ]]; then
+		pass "unit's $cmd: from ${owner}"
+	else
+		fail "unit's $cmd: from '${owner:-no package}', which clinicgw neither is nor depends on (nor is it Essential)"
+	fi
+done < <(sed -n 's/^Exec[A-Za-z]*=[-@:+!]*\([^ ]*\).*/\1/p' "$root/usr/lib/systemd/system/clinicgw.service" | sort -u)
+shell=$(awk '$1 == "u" { print $NF }' "$root/usr/lib/sysusers.d/clinicgw.conf")
+owner=$(in_root dpkg -S "$shell" 2>/dev/null | cut -d: -f1)
+[[ -n ${declared[$owner]:-} ]] && pass "the user's shell $shell: from $owner" || fail "the user's shell $shell: from '${owner:-no package}', not a declared one"
 in_root systemd-analyze verify clinicgw.service >"$work/verify.log" 2>&1 && [[ ! -s $work/verify.log ]] &&
 	pass "systemd-analyze verify in the chroot: clean" || fail "systemd-analyze verify: $(cat "$work/verify.log")"
 
@@ -202,6 +250,8 @@ if boot_probe; then
 	expect "/etc/clinicgw read-only for the service" "read-only" "$(probe etc)"
 	expect "/var/lib/clinicgw writable" "writable" "$(probe state)"
 	expect "pcscd's socket reachable (AF_UNIX, PrivateDevices)" "connected" "$(probe pcscd)"
+	expect "systemctl reload (ExecReload=clinicgw reload \$MAINPID)" "ok" "$(probe reload)"
+	expect "the service read its configuration again" "signal" "$(probe reloaded)"
 	echo "  ($(($(date +%s) - nstart)) s with boot and poweroff)"
 else
 	echo "  skip  systemd-nspawn is missing (Debian package systemd-container): the service was not run under systemd"
@@ -219,7 +269,7 @@ upver="${ver%-*}-$((${ver##*-} + 1))"
 sed -i "s/^Version: .*/Version: $upver/" "$up/DEBIAN/control"
 echo "# changed in $upver" >>"$up/etc/clinicgw/clinicgw.toml"
 dpkg-deb --root-owner-group -Zxz --build "$up" "$root/tmp/clinicgw-up.deb" >/dev/null
-if in_root env DEBIAN_FRONTEND=noninteractive dpkg --force-confdef --force-confold -i /tmp/clinicgw-up.deb >"$work/upgrade.log" 2>&1; then
+if declared_run dpkg --force-confdef --force-confold -i /tmp/clinicgw-up.deb >"$work/upgrade.log"; then
 	pass "dpkg -i $upver over $ver"
 else
 	cat "$work/upgrade.log"
@@ -236,11 +286,11 @@ expect "forms.json keeps its dpkg-statoverride" "644 root:clinicgw" "$(modeof /e
 # --- remove, purge ---------------------------------------------------------------
 echo "remove and purge:"
 in_root dpkg-statoverride --remove /etc/clinicgw/forms.json
-in_root dpkg -r clinicgw >"$work/remove.log" 2>&1 && pass "dpkg -r" || fail "dpkg -r: $(cat "$work/remove.log")"
+declared_run dpkg -r clinicgw >"$work/remove.log" && pass "dpkg -r" || fail "dpkg -r: $(cat "$work/remove.log")"
 [[ ! -e $root/usr/bin/clinicgw ]] && pass "binary removed" || fail "/usr/bin/clinicgw left after remove"
 [[ -f $conf && -f $root/var/lib/clinicgw/store.db && -f $root/var/lib/clinicgw/kek.key ]] &&
 	pass "remove keeps the configuration, the store and its key" || fail "remove deleted the configuration or the store"
-in_root dpkg -P clinicgw >"$work/purge.log" 2>&1 && pass "dpkg -P" || fail "dpkg -P: $(cat "$work/purge.log")"
+declared_run dpkg -P clinicgw >"$work/purge.log" && pass "dpkg -P" || fail "dpkg -P: $(cat "$work/purge.log")"
 for p in /etc/clinicgw /var/lib/clinicgw /etc/systemd/system/multi-user.target.wants/clinicgw.service /usr/lib/systemd/system/clinicgw.service; do
 	[[ ! -e $root$p && ! -L $root$p ]] && pass "purged: $p gone" || fail "$p left after purge"
 done
