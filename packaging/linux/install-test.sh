@@ -49,7 +49,10 @@ expect() {
 }
 
 # --- the chroot ----------------------------------------------------------------
-base=$cache/bookworm-minbase.tar
+# The cached system is named after what it was made with: a change to the
+# list below makes a new one.
+include=systemd,systemd-sysv,dbus,adduser,libpcsclite1,pcscd,opensc-pkcs11
+base=$cache/bookworm-minbase-$(sha256sum <<<"$include" | cut -c1-12).tar
 if [[ ! -s $base ]]; then
 	echo "install-test: debootstrap bookworm (minbase, systemd, pcscd, the package's dependencies) into $cache"
 	mkdir -p "$cache"
@@ -57,7 +60,7 @@ if [[ ! -s $base ]]; then
 	chmod 0755 "$tmp"
 	ds=$(date +%s)
 	debootstrap --variant=minbase \
-		--include=systemd,systemd-sysv,dbus,adduser,libpcsclite1,pcscd,opensc-pkcs11 \
+		--include="$include" \
 		bookworm "$tmp" "$mirror" >"$cache/debootstrap.log" 2>&1 ||
 		die "debootstrap failed; see $cache/debootstrap.log"
 	tar -C "$tmp" -cf "$base.tmp" . && mv "$base.tmp" "$base"
@@ -92,9 +95,12 @@ echo "install-test: $deb ($ver)"
 # (with their own dependencies): the chroot holds more (systemd and pcscd,
 # for the service runs below), so install, upgrade, remove and purge run
 # with a PATH of only those packages' commands (in /declared-bin), and the
-# unit's commands must belong to them.
+# unit's commands must belong to them. systemd counts as declared: the
+# unit runs only where systemd is, and its tools are used only there
+# (the scripts check for /run/systemd/system, deb-systemd-helper for
+# systemctl).
 essential=$(in_root dpkg-query -W -f='${Package} ${Essential}\n' | awk '$2 == "yes" { print $1 }')
-queue=($essential $(dpkg-deb -f "$deb" Depends Pre-Depends | sed -e 's/([^)]*)//g' -e 's/[,|]/\n/g' | awk 'NF { print $1 }'))
+queue=($essential systemd $({ dpkg-deb -f "$deb" Depends && dpkg-deb -f "$deb" Pre-Depends; } | sed -e 's/([^)]*)//g' -e 's/[,|]/\n/g' | awk 'NF { print $1 }'))
 declare -A declared=()
 while ((${#queue[@]})); do
 	p=${queue[0]%%:*}
@@ -108,23 +114,46 @@ done
 mkdir "$root/declared-bin"
 ln -s /usr/bin/clinicgw "$root/declared-bin/clinicgw"
 while read -r f; do
-	[[ $f =~ ^(/usr)?/s?bin/[^/]+$ && -x $root$f && ! -d $root$f ]] && ln -sfn "$f" "$root/declared-bin/${f##*/}"
+	if [[ $f =~ ^(/usr)?/s?bin/[^/]+$ && -x $root$f && ! -d $root$f ]]; then
+		ln -sfn "$f" "$root/declared-bin/${f##*/}"
+	fi
 done < <(in_root dpkg -L "${!declared[@]}" 2>/dev/null)
-echo "install-test: the package may run the commands of ${#declared[@]} packages (Essential, its dependencies, theirs): $(ls "$root/declared-bin" | wc -l) commands"
+# Every other command the chroot has becomes, in /undeclared-bin (after
+# /declared-bin on PATH), a stand-in that records its use and fails: a
+# script that runs one is caught even when it hides the failure
+# (`>/dev/null 2>&1 || true`).
+mkdir "$root/undeclared-bin"
+for f in "$root"/usr/bin/* "$root"/usr/sbin/*; do
+	name=${f##*/}
+	if [[ -x $f && ! -d $f && ! -e $root/declared-bin/$name && ! -e $root/undeclared-bin/$name ]]; then
+		printf '#!/bin/sh\necho "%s $*" >>/undeclared.log\nexit 127\n' "${f#"$root"}" >"$root/undeclared-bin/$name"
+		chmod 0755 "$root/undeclared-bin/$name"
+	fi
+done
+echo "install-test: the package may run the commands of ${#declared[@]} packages (Essential, systemd, its dependencies, theirs):" \
+	"$(ls "$root/declared-bin" | wc -l) commands; $(ls "$root/undeclared-bin" | wc -l) others in the chroot are refused"
 # declared_run CMD...: CMD in the chroot with only those commands on PATH;
-# a maintainer script's "not found" fails it even where the script goes on.
+# a maintainer script's "not found", or its use of an undeclared command,
+# fails it even where the script goes on.
 declared_run() {
 	local log=$work/declared.log
 	local rc=0
-	in_root env PATH=/declared-bin DEBIAN_FRONTEND=noninteractive "$@" >"$log" 2>&1 || rc=$?
+	rm -f "$root/undeclared.log"
+	in_root env PATH=/declared-bin:/undeclared-bin DEBIAN_FRONTEND=noninteractive "$@" >"$log" 2>&1 || rc=$?
 	cat "$log"
+	if [[ -s $root/undeclared.log ]]; then
+		echo "ran commands clinicgw does not depend on:"
+		sed 's/^/    /' "$root/undeclared.log"
+		return 126
+	fi
 	if grep -q 'not found' "$log"; then return 127; fi
 	return $rc
 }
 
 # --- install -------------------------------------------------------------------
 echo "install:"
-if declared_run /usr/bin/apt-get install -y -q --no-install-recommends /tmp/clinicgw.deb >"$work/install.log"; then
+# apt runs dpkg with its own PATH (DPkg::Path): give it the same one.
+if declared_run /usr/bin/apt-get -o DPkg::Path=/declared-bin:/undeclared-bin install -y -q --no-install-recommends /tmp/clinicgw.deb >"$work/install.log"; then
 	pass "apt-get install ./clinicgw.deb"
 else
 	cat "$work/install.log"
