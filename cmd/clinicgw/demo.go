@@ -148,16 +148,16 @@ func runDemo(ctx context.Context, e *env, o demoOptions) (err error) {
 		switch {
 		case err == nil && temp:
 			if rerr := os.RemoveAll(o.dir); rerr != nil {
-				fmt.Fprintf(e.stdout, "\nStopped. The demo's folder %s could not be removed (%v); remove it with: rm -rf %s\n", o.dir, rerr, shellQuote(o.dir))
+				fmt.Fprintf(e.stdout, "\nThe demo's folder %s could not be removed (%v); remove it with: rm -rf %s\n", o.dir, rerr, shellQuote(o.dir))
 				return
 			}
-			fmt.Fprintf(e.stdout, "\nStopped; the demo's temporary folder %s was removed (with --dir DIR the demo keeps its folder).\n", o.dir)
+			fmt.Fprintf(e.stdout, "\nThe demo's temporary folder %s was removed (with --dir DIR the demo keeps its folder).\n", o.dir)
 		default:
 			why := "is yours (--dir)"
 			if err != nil {
 				why = "is kept for its log"
 			}
-			fmt.Fprintf(e.stdout, "\nStopped. The demo's folder %s %s: its log %s; remove it with: rm -rf %s\n", o.dir, why, logPath, shellQuote(o.dir))
+			fmt.Fprintf(e.stdout, "\nThe demo's folder %s %s: its log %s; remove it with: rm -rf %s\n", o.dir, why, logPath, shellQuote(o.dir))
 		}
 	}()
 	return runDemoIn(ctx, &de, o, !temp)
