@@ -166,16 +166,32 @@ func TestTamperRejected(t *testing.T) {
 			db, dir := testStore(t)
 			a, c := newCase(1, "a"), newCase(2, "c")
 			insert(t, db, a, c)
-			db.Close()
-			rawUpdate(t, dir, func(btx *bolt.Tx) error {
+			// Under the open store, as damage found while serving: the
+			// read fails and names the store damaged, the rest reads.
+			db.bolt.Update(func(btx *bolt.Tx) error {
 				return tt.tamper(btx.Bucket([]byte(bucketCases)), []byte(a.ID), []byte(c.ID))
 			})
-			db = openAt(t, dir)
-			if _, err := get(db, a.ID); !errors.Is(err, ErrTampered) {
-				t.Fatalf("got %v, want ErrTampered", err)
+			if _, err := get(db, a.ID); !errors.Is(err, ErrTampered) || !errors.Is(err, ErrDamaged) {
+				t.Fatalf("got %v, want ErrTampered and ErrDamaged", err)
 			}
 			if _, err := get(db, c.ID); err != nil {
 				t.Fatalf("untouched case: %v", err)
+			}
+			if !errors.Is(db.Damaged(), ErrTampered) {
+				t.Fatalf("Damaged() = %v, want the tampered value", db.Damaged())
+			}
+			// Opened again, the store is refused, and left as it is.
+			db.Close()
+			path := filepath.Join(dir, "store.db")
+			before, _ := os.ReadFile(path)
+			kek, _ := LoadKeyFile(filepath.Join(dir, "kek.key"))
+			_, err := Open(ctx, path, kek, Options{Unit: testUnit})
+			var d *DamagedError
+			if !errors.As(err, &d) || !d.Untouched || d.Path != path || !errors.Is(err, ErrTampered) {
+				t.Fatalf("reopen: %v, want an untouched *DamagedError naming %s", err, path)
+			}
+			if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
+				t.Fatal("the refused open changed the file")
 			}
 		})
 	}

@@ -293,7 +293,10 @@ func damages(t *testing.T, pristine []byte) []damage {
 		copy(b[fo+16+8:], b[fo+16:fo+16+8*int(binary.LittleEndian.Uint16(b[fo+10:]))])
 		put64(b, fo+16, leaf)
 	}))
-	add("freelist names a page past the end", edit(synced, func(b []byte) { put64(b, fo+16, m.hwm+5) }))
+	add("freelist names a page past the end", edit(synced, func(b []byte) {
+		put16(b, fo+10, binary.LittleEndian.Uint16(b[fo+10:])+1)
+		put64(b, fo+16, readBoltMeta(t, synced).hwm+5)
+	}))
 	for _, n := range []int{100, ps - 1, 2 * ps, 3*ps + 100, hwmBytes / 2, hwmBytes - ps, hwmBytes - 1} {
 		add(fmt.Sprintf("truncated to %d bytes", n), bytes.Clone(pristine[:n]))
 	}
