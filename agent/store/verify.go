@@ -73,10 +73,10 @@ type CheckReport struct {
 type CheckPhase string
 
 const (
-	PhaseStructure CheckPhase = "structure"  // the file's pages (boltfile)
+	PhaseStructure CheckPhase = "structure"   // the file's pages (boltfile)
 	PhaseBolt      CheckPhase = "bbolt check" // bbolt's own consistency check
-	PhaseValues    CheckPhase = "values"     // every sealed value opens
-	PhaseAudit     CheckPhase = "access log" // the access log's chain
+	PhaseValues    CheckPhase = "values"      // every sealed value opens
+	PhaseAudit     CheckPhase = "access log"  // the access log's chain
 )
 
 // Check checks the store file at path without changing it: its structure
