@@ -187,8 +187,10 @@ func preflight(ctx context.Context, path string, lockTimeout time.Duration, log 
 		return false, damaged(path, err, true)
 	}
 	for _, m := range rep.BadMeta {
-		log.Warn("store: one of its two meta pages does not check; bbolt goes on from the other, as after a power cut during a commit, and rewrites it at the next commit",
-			"path", path, "metaPage", m)
+		// After a power cut during a commit that is expected; otherwise
+		// the page was damaged and the last change before it may be lost.
+		log.Warn("store: one of its two meta pages does not check; bbolt goes on from the other and rewrites it at the next commit (run clinicgw store check)",
+			"path", path, "metaPage", m, "txid", rep.Txid)
 	}
 	return true, nil
 }

@@ -108,6 +108,9 @@ func Check(ctx context.Context, path string, kek KEK, opts Options, progress fun
 		if err != nil && ctx.Err() == nil {
 			err = damaged(path, err, true)
 		}
+		if err == nil {
+			progress(PhaseStructure, int(rep.File.Pages), int(rep.File.Pages))
+		}
 	}
 	f.close()
 	if err != nil {
@@ -153,6 +156,7 @@ func Check(ctx context.Context, path string, kek KEK, opts Options, progress fun
 	if rep.Values, err = db.verifySealed(ctx, func(done, total int) { progress(PhaseValues, done, total) }); err != nil {
 		return rep, err
 	}
+	progress(PhaseValues, rep.Values, rep.Values)
 	if rep.Audit, err = db.verifyAuditChain(ctx, func(done, total int) { progress(PhaseAudit, done, total) }); err != nil {
 		if ctx.Err() != nil {
 			return rep, ctx.Err()

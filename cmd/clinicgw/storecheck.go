@@ -38,7 +38,8 @@ func storeCheckFlags(flags *flag.FlagSet) func(context.Context, *env) error {
 		fmt.Fprintf(e.stdout, "store %s is sound: %d pages of %d bytes (%d in use), %d buckets, %d sealed values open, access log OK: %d entries, head %s\n",
 			path, rep.File.Pages, rep.File.PageSize, rep.File.Reachable, rep.File.Buckets, rep.Values, rep.Audit.Entries, hex.EncodeToString(rep.Audit.Head.Hash[:]))
 		for _, m := range rep.File.BadMeta {
-			fmt.Fprintf(e.stdout, "note: meta page %d does not check; bbolt goes on from the other one, as after a power cut during a commit, and rewrites it at the next commit\n", m)
+			fmt.Fprintf(e.stdout, "note: meta page %d does not check; bbolt goes on from the other one (transaction %d) and rewrites it at the next commit. "+
+				"After a power cut during a commit that is expected; otherwise the file was damaged there, and the last change before it may be lost\n", m, rep.File.Txid)
 		}
 		return nil
 	})
@@ -53,7 +54,7 @@ type checkProgress struct {
 
 func (p *checkProgress) report(phase store.CheckPhase, done, total int) {
 	if phase != p.phase {
-		p.phase, p.last = phase, -1
+		p.phase, p.last = phase, -10
 	}
 	pct := 100
 	if total > 0 {
