@@ -90,7 +90,11 @@ func (db *DB) recoverDamage(errp *error) {
 	if _, ok := p.(interface{ Addr() uintptr }); !inBolt && !ok {
 		panic(p) // a nil pointer in clinicgw's own code: a bug, not damage
 	}
-	err := damaged(db.path, fmt.Errorf("bbolt stopped on it: %v", p), false)
+	reason := fmt.Errorf("bbolt stopped on it: %v", p)
+	if !inBolt || fault {
+		reason = fmt.Errorf("its pages could not be read where bbolt expected them (the file was cut short, or the disk failed to read it): %v", p)
+	}
+	err := damaged(db.path, reason, false)
 	db.markDamaged(err, true)
 	*errp = err
 }
