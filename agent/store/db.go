@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"sync/atomic"
@@ -77,6 +78,9 @@ type Options struct {
 	// LockTimeout is how long Open waits for another process to release the
 	// file; 2 s by default.
 	LockTimeout time.Duration
+	// diskFree tells the bytes free for the store's folder (tests fake
+	// it); the file system's figure by default.
+	diskFree func(dir string) (uint64, error)
 }
 
 // DB is an open store. It implements cases.Store.
@@ -147,7 +151,10 @@ func Open(ctx context.Context, path string, kek KEK, opts Options) (*DB, error) 
 		bdb.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	if err := db.compactIfPending(ctx, opts.LockTimeout); err != nil {
+	if opts.diskFree == nil {
+		opts.diskFree = diskFree
+	}
+	if err := db.compactIfPending(ctx, opts.LockTimeout, opts.diskFree); err != nil {
 		db.bolt.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
@@ -241,7 +248,13 @@ func openBolt(path string, lockTimeout time.Duration) (bdb *bolt.DB, err error) 
 // was last open (keyCompact): the retired keys' old wrapped copies and
 // the values they sealed leave the free pages. A running service retires
 // terms after an archive run; its next start compacts.
-func (db *DB) compactIfPending(ctx context.Context, lockTimeout time.Duration) error {
+//
+// The copy needs room beside the file. When the disk has too little, or
+// the compaction fails for any other reason (the disk filling meanwhile),
+// it is postponed with a warning and the store opens as it is: the mark
+// stays, and a later start compacts. A gateway that will not start helps
+// nobody; the old ciphertext in free pages waits a little longer.
+func (db *DB) compactIfPending(ctx context.Context, lockTimeout time.Duration, free func(dir string) (uint64, error)) error {
 	var pending bool
 	db.view(func(btx *bolt.Tx) error {
 		pending = btx.Bucket([]byte(bucketMeta)).Get(keyCompact) != nil
@@ -252,8 +265,26 @@ func (db *DB) compactIfPending(ctx context.Context, lockTimeout time.Duration) e
 	}
 	path := db.path
 	before := fileSize(path)
+	live := before - int64(db.bolt.Stats().FreePageN)*int64(db.bolt.Info().PageSize)
+	need := uint64(max(live, 0))*5/4 + 1<<20 // the copy, with bbolt's slack
+	if have, err := free(filepath.Dir(path)); err == nil && have < need {
+		db.log.Warn("store compaction postponed: too little free disk space for the copy; retired keys' old copies and removed values stay in the store's free pages until a start with enough room",
+			"path", path, "bytesNeeded", need, "bytesFree", have)
+		return nil
+	}
 	if err := compactFile(ctx, db.bolt, path); err != nil {
-		return err
+		// compactFile closed the file and left it as it was: open it again.
+		bdb, oerr := openBolt(path, lockTimeout)
+		if oerr != nil {
+			return oerr
+		}
+		db.bolt = bdb
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		db.log.Warn("store compaction postponed: it failed; retired keys' old copies and removed values stay in the store's free pages until a later start compacts",
+			"path", path, "err", err)
+		return nil
 	}
 	bdb, err := openBolt(path, lockTimeout)
 	if err != nil {

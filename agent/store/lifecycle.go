@@ -276,7 +276,10 @@ func Compact(ctx context.Context, path string) error {
 	if err != nil {
 		return fmt.Errorf("compact %s: %w (is the service still running?)", path, err)
 	}
-	return compactFile(ctx, src, path)
+	if err := compactFile(ctx, src, path); err != nil {
+		return fmt.Errorf("%w (the store is as it was; the copy needs room for the store's live data beside it: free disk space and run the command again, or let the service's next start compact it)", err)
+	}
+	return nil
 }
 
 // compactFile copies src, the open file at path, into a new file beside
@@ -287,7 +290,8 @@ func compactFile(ctx context.Context, src *bolt.DB, path string) error {
 	defer src.Close()
 	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".compact")
 	os.Remove(tmp)
-	dst, err := bolt.Open(tmp, 0o600, &bolt.Options{PageSize: src.Info().PageSize})
+	// As the store opens its file: no freelist page in the copy.
+	dst, err := bolt.Open(tmp, 0o600, &bolt.Options{PageSize: src.Info().PageSize, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
 	if err != nil {
 		return fmt.Errorf("compact %s: %w", path, err)
 	}
