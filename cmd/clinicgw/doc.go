@@ -2,7 +2,7 @@
 // messaging service: one binary that sets up a gateway (init), runs it in
 // the foreground or as a systemd or Windows service (run, install, start,
 // stop, status, uninstall), looks after its encrypted store (keys, audit
-// verify), reports on the unit's cases (stats) and runs a seeded
+// verify, store check), reports on the unit's cases (stats) and runs a seeded
 // demonstration clinic (demo).
 //
 // Usage:
