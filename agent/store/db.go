@@ -20,7 +20,6 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 
 	"clinicgw/agent/cases"
-	"clinicgw/agent/store/boltfile"
 )
 
 // Bucket names. Index buckets hold keys only, never patient data in clear:
@@ -186,7 +185,7 @@ func preflight(ctx context.Context, path string, lockTimeout time.Duration, log 
 		return false, fmt.Errorf("open store %s: %w", path, err)
 	}
 	defer unlock()
-	rep, err := boltfile.Check(ctx, f, fi.Size(), nil)
+	rep, err := checkFile(ctx, f, fi.Size(), nil)
 	if err != nil {
 		if ctx.Err() != nil {
 			return false, ctx.Err()

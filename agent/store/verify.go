@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"runtime/debug"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -20,9 +23,15 @@ import (
 // verifySealed opens every sealed value in the store (AES-GCM checks each
 // against its bucket and key) and returns how many; a value that does not
 // open makes a *DamagedError. progress, if not nil, is called now and then
-// with the values done and the total.
+// with the values done and the total. One read transaction walks the
+// buckets and hands batches of values to a worker per CPU (up to 4),
+// which open them: at every Open, this is most of the cost of a start.
 func (db *DB) verifySealed(ctx context.Context, progress func(done, total int)) (int, error) {
-	done := 0
+	type item struct {
+		bucket string
+		k, v   []byte
+	}
+	var done atomic.Int64
 	err := db.view(func(btx *bolt.Tx) error {
 		total := 0
 		if progress != nil {
@@ -35,20 +44,66 @@ func (db *DB) verifySealed(ctx context.Context, progress func(done, total int)) 
 			progress(0, total)
 		}
 		s := db.sealer.Load()
-		var buf []byte
-		return eachSealed(btx, sealedPos{}, func(_ sealedPos, bucket string, k, v []byte) (bool, error) {
-			var err error
-			if buf, err = s.openTo(buf[:0], bucket, k, v); err != nil {
-				return false, damaged(db.path, fmt.Errorf("key %s of %w", printKey(k), err), true)
+		batches := make(chan []item, 8)
+		stop := make(chan struct{})
+		var once sync.Once
+		var first error
+		fail := func(err error) { once.Do(func() { first = err; close(stop) }) }
+		var wg sync.WaitGroup
+		for range min(runtime.GOMAXPROCS(0), 4) {
+			wg.Go(func() {
+				var err error
+				defer func() {
+					if err != nil {
+						fail(err)
+					}
+				}()
+				defer db.recoverDamage(&err) // the values are read from the mapped file here
+				defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+				var buf []byte
+				for batch := range batches {
+					for _, it := range batch {
+						if err != nil {
+							break
+						}
+						if buf, err = s.openTo(buf[:0], it.bucket, it.k, it.v); err != nil {
+							err = damaged(db.path, fmt.Errorf("key %s of %w", printKey(it.k), err), true)
+						}
+					}
+					done.Add(int64(len(batch)))
+				}
+			})
+		}
+		batch := make([]item, 0, 256)
+		werr := eachSealed(btx, sealedPos{}, func(_ sealedPos, bucket string, k, v []byte) (bool, error) {
+			if batch = append(batch, item{bucket, k, v}); len(batch) < cap(batch) {
+				return true, nil
 			}
-			done++
-			if progress != nil && done%4096 == 0 {
-				progress(min(done, total), total)
+			select {
+			case batches <- batch:
+			case <-stop:
+				return false, nil
+			}
+			batch = make([]item, 0, 256)
+			if progress != nil {
+				progress(int(done.Load()), total)
 			}
 			return ctx.Err() == nil, ctx.Err()
 		})
+		if werr == nil && len(batch) > 0 {
+			select {
+			case batches <- batch:
+			case <-stop:
+			}
+		}
+		close(batches)
+		wg.Wait()
+		if werr != nil {
+			return werr
+		}
+		return first
 	})
-	return done, err
+	return int(done.Load()), err
 }
 
 // printKey shows a key as text when it is printable ASCII (case ids,
@@ -102,7 +157,7 @@ func Check(ctx context.Context, path string, kek KEK, opts Options, progress fun
 	}
 	fi, err := f.file.Stat()
 	if err == nil {
-		rep.File, err = boltfile.Check(ctx, f.file, fi.Size(), func(done, total uint64) {
+		rep.File, err = checkFile(ctx, f.file, fi.Size(), func(done, total uint64) {
 			progress(PhaseStructure, int(done), int(total))
 		})
 		if err != nil && ctx.Err() == nil {

@@ -73,10 +73,20 @@ func CheckFile(ctx context.Context, path string, progress func(done, total uint6
 // now and then with the pages walked so far and the high-water mark. It
 // never panics, whatever r holds.
 func Check(ctx context.Context, r io.ReaderAt, size int64, progress func(done, total uint64)) (Report, error) {
-	if size == 0 {
+	return check(&checker{ctx: ctx, r: r, size: uint64(max(size, 0)), progress: progress})
+}
+
+// CheckBytes is Check over the file's bytes in memory, read without a
+// copy (a read-only mapping of the file, which makes the check several
+// times faster: only what bbolt reads is touched).
+func CheckBytes(ctx context.Context, b []byte, progress func(done, total uint64)) (Report, error) {
+	return check(&checker{ctx: ctx, mem: b, size: uint64(len(b)), progress: progress})
+}
+
+func check(c *checker) (Report, error) {
+	if c.size == 0 {
 		return Report{}, ErrEmpty
 	}
-	c := &checker{ctx: ctx, r: r, size: uint64(size), progress: progress}
 	if err := c.metas(); err != nil {
 		return c.rep, err
 	}
@@ -117,6 +127,7 @@ func parseMeta(b []byte) (meta, error) {
 type checker struct {
 	ctx       context.Context
 	r         io.ReaderAt
+	mem       []byte // instead of r
 	size      uint64
 	progress  func(done, total uint64)
 	rep       Report
@@ -131,6 +142,9 @@ type checker struct {
 func (c *checker) readAt(off, n uint64) ([]byte, error) {
 	if n > c.size || off > c.size-n {
 		return nil, fmt.Errorf("bytes %d to %d lie past the end of the file (%d bytes)", off, off+n, c.size)
+	}
+	if c.mem != nil {
+		return c.mem[off : off+n : off+n], nil
 	}
 	if uint64(cap(c.buf)) < n {
 		c.buf = make([]byte, n)

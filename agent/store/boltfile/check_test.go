@@ -144,6 +144,9 @@ func FuzzCheck(f *testing.F) {
 func fuzzOne(t *testing.T, b []byte) {
 	dir := t.TempDir()
 	rep, err := Check(context.Background(), bytes.NewReader(b), int64(len(b)), nil)
+	if _, err2 := CheckBytes(context.Background(), b, nil); (err == nil) != (err2 == nil) {
+		t.Fatalf("Check and CheckBytes disagree: %v; %v", err, err2)
+	}
 	if err != nil {
 		return
 	}
