@@ -161,11 +161,9 @@ func (a *Agent) startAdmin(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("admin.listen: %w", err)
 	}
-	srv := &http.Server{
-		Handler: h, TLSConfig: tcfg, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
-		ErrorLog:    slog.NewLogLogger(a.log.With("part", "admin-http").Handler(), slog.LevelWarn),
-		BaseContext: func(net.Listener) context.Context { return ctx },
-	}
+	srv := tlsconf.NewHTTPServer(h, tcfg, tlsconf.DefaultLimits)
+	srv.ErrorLog = slog.NewLogLogger(a.log.With("part", "admin-http").Handler(), slog.LevelWarn)
+	srv.BaseContext = func(net.Listener) context.Context { return ctx }
 	s := &adminServer{ln: ln, done: make(chan error, 1)}
 	go func() {
 		var err error
@@ -213,8 +211,8 @@ func (a *Agent) AdminAddr() string {
 }
 
 // healthChecks are /healthz's checks; the gateway, the store and the web
-// UI count for /readyz too (staff can work), the uplink only for /healthz
-// (staff work on while the central store is away).
+// UI count for /readyz too (staff can work), the uplink and its conflicts
+// only for /healthz (staff work on while the central store is away).
 func (a *Agent) healthChecks(runCtx context.Context, started time.Time) []metrics.Check {
 	running := func(context.Context) string {
 		if runCtx.Err() != nil {
@@ -257,7 +255,7 @@ func (a *Agent) healthChecks(runCtx context.Context, started time.Time) []metric
 				return "lagging"
 			}
 			return metrics.StateOK
-		}})
+		}}, metrics.ConflictsCheck(adminSources{a: a}))
 	}
 	return checks
 }
@@ -288,7 +286,8 @@ func (s adminSources) SyncFigures() (metrics.SyncFigures, bool) {
 		return metrics.SyncFigures{}, false
 	}
 	return metrics.SyncFigures{Connected: st.Connected, Cursor: st.Cursor, LastPull: st.LastPull,
-		LastErrorAt: st.LastErrorAt, Rejected: st.Rejected}, true
+		LastErrorAt: st.LastErrorAt, Rejected: st.Rejected, OutboxConflicts: st.Conflicts,
+		InboundConflicts: st.InboundConflicts, FormsConflict: st.FormsConflict}, true
 }
 
 func (s adminSources) NoticeFigures(ctx context.Context) (metrics.NoticeFigures, bool, error) {

@@ -16,6 +16,7 @@ import (
 	"clinicgw/agent/store"
 	"clinicgw/localui"
 	"clinicgw/sync/tlsconf"
+	"clinicgw/sync/wire"
 )
 
 // ArchiveConfig is the export of old cases to the region's archive. With
@@ -90,7 +91,8 @@ func NewArchiver(cfg *Config, db *store.DB, clock archive.Clock, log *slog.Logge
 	}
 	return archive.New(archive.Config{DB: db, Unit: cfg.Unit.HSAID, Dir: cfg.resolve(cfg.Archive.Dir),
 		Age: time.Duration(cfg.Archive.AgeDays) * 24 * time.Hour, Signer: archive.Signer{Key: key, Cert: kp.Leaf, Chain: chain},
-		Clock: clock, Logger: log, Retire: true})
+		Clock: clock, Logger: log, Retire: true,
+		Forms: func(ctx context.Context) (wire.FormSet, error) { return storedForms(ctx, cfg, db) }})
 }
 
 // archiveSchedule runs the export every day at archive.at, and at start

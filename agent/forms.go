@@ -68,6 +68,26 @@ func openForms(ctx context.Context, db *store.DB, file *wire.FormSet, log *slog.
 	return k, &set, nil
 }
 
+// storedForms returns the unit's forms as openForms picks them at start —
+// the set the form designer stored, else central.forms_file, else
+// central.DefaultForms — for readers that run without the keeper (the
+// archive export, also as its own command).
+func storedForms(ctx context.Context, cfg *Config, db *store.DB) (wire.FormSet, error) {
+	b, err := db.Setting(ctx, FormsSetting)
+	switch {
+	case err == nil:
+		if set, err := wire.DecodeFormSet(bytes.NewReader(b)); err == nil {
+			return set, nil
+		}
+	case !errors.Is(err, store.ErrNoSetting):
+		return wire.FormSet{}, fmt.Errorf("read the unit's forms: %w", err)
+	}
+	if f := cfg.Central.FormsFile; f != "" {
+		return LoadForms(cfg.CentralFile(f))
+	}
+	return central.DefaultForms(), nil
+}
+
 // Current returns the unit's forms as they are published (or will be at
 // the next connect).
 func (k *formKeeper) Current(ctx context.Context) (wire.FormSet, error) {

@@ -102,11 +102,9 @@ func (a *Agent) startUI(ctx context.Context, db *store.DB) (*uiServer, error) {
 	}
 	tcfg := tlsconf.ServerNoClientCert(cert)
 	tcfg.NextProtos = []string{"h2", "http/1.1"}
-	srv := &http.Server{
-		Handler: mux, TLSConfig: tcfg, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
-		ErrorLog:    slog.NewLogLogger(a.log.With("part", "ui-http").Handler(), slog.LevelWarn),
-		BaseContext: func(net.Listener) context.Context { return ctx },
-	}
+	srv := tlsconf.NewHTTPServer(mux, tcfg, tlsconf.DefaultLimits)
+	srv.ErrorLog = slog.NewLogLogger(a.log.With("part", "ui-http").Handler(), slog.LevelWarn)
+	srv.BaseContext = func(net.Listener) context.Context { return ctx }
 	s := &uiServer{srv: srv, ln: ln, ui: ui, done: make(chan error, 1)}
 	go func() {
 		err := srv.Serve(tls.NewListener(ln, tcfg))
@@ -134,7 +132,8 @@ type uiDirectory struct {
 func (d uiDirectory) Clinicians(now time.Time) []localui.Member {
 	var out []localui.Member
 	for _, c := range d.lp.directory().Current().Clinicians(d.unit, now) {
-		out = append(out, localui.Member{HSAID: c.Person.HSAID, Name: c.Person.Name(), Title: c.Person.Title, OnLeave: c.OnLeave})
+		out = append(out, localui.Member{HSAID: c.Person.HSAID, Name: c.Person.Name(), Title: c.Person.Title,
+			OnLeave: c.OnLeave, LeaveUntil: c.LeaveUntil.Time})
 	}
 	return out
 }

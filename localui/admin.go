@@ -82,6 +82,7 @@ type auditData struct {
 	Kind         string // "patient" or "staff": what was searched
 	Query        string
 	Records      []audit.Record
+	Names        map[string]string // HSA-ID → name, for the records' actors
 	Searched     bool
 }
 
@@ -139,6 +140,12 @@ func (s *Server) auditSearch(w http.ResponseWriter, r *http.Request) {
 		}
 		s.caseError(w, r, err)
 		return
+	}
+	d.Names = map[string]string{}
+	for _, rec := range d.Records {
+		if _, ok := d.Names[rec.Entry.Actor]; !ok {
+			d.Names[rec.Entry.Actor] = s.cfg.Directory.Name(rec.Entry.Actor)
+		}
 	}
 	s.render(w, r, http.StatusOK, "audit", page{Title: "title.audit", Nav: "audit", Data: d})
 }

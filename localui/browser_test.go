@@ -208,7 +208,7 @@ func TestBrowserWorkflow(t *testing.T) {
 	run(t, dist, "lock on card removal", chromedp.WaitVisible(`#lock`))
 	t.Logf("card pulled → page locked after %v", time.Since(at))
 	var rows string
-	run(t, dist, "nothing left", chromedp.Evaluate(`document.getElementById("main").innerText`, &rows))
+	run(t, dist, "nothing left", chromedp.Evaluate(`document.body.innerText`, &rows))
 	if strings.Contains(rows, canaryName) {
 		t.Error("the locked page still shows the patient")
 	}

@@ -5,22 +5,37 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/agent/labels"
+	"clinicgw/sync/wire"
 )
 
 // caseData is what the case page shows.
 type caseData struct {
-	C          *cases.Case
-	Overdue    bool
+	C       *cases.Case
+	Overdue bool
+	// Delayed says the patient sent the case (the central store's time of
+	// record) a minute or more before it arrived here: the page shows
+	// both, since the due date counts from the first.
+	Delayed    bool
 	Names      map[string]string // HSA-ID → name, for the thread and history
 	Clinicians []Member
+	// Holder is the clinician the case is assigned to, with their leave;
+	// Leave, when the holder is on leave and the viewer may distribute,
+	// offers the clinicians to move it to in one click.
+	Holder     Member
+	Leave      leaveData
 	Distribute bool // the viewer may assign, move or take it back
 	Answer     bool // the viewer is the assigned clinician and may answer
 	HandBack   bool
 	CanClose   bool
 	Signature  string
 	Standard   []standardAnswer
+	// Form is the unit's form of the case's type, to show the answers
+	// by (nil: none, or no form store).
+	Form *wire.Form
 }
 
 // casePage shows one case. The case service decides whether the viewer
@@ -34,7 +49,8 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.clock.Now()
-	d := caseData{C: c, Overdue: c.Status.Open() && cases.IsOverdue(c.DueAt, now), Names: map[string]string{}}
+	d := caseData{C: c, Overdue: c.Status.Open() && cases.IsOverdue(c.DueAt, now), Names: map[string]string{},
+		Delayed: !c.SentAt.IsZero() && c.ReceivedAt.Sub(c.SentAt) >= time.Minute}
 	for _, m := range c.Messages {
 		d.Names[m.Author] = s.cfg.Directory.Name(m.Author)
 	}
@@ -44,14 +60,33 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
 			d.Names[e.Assignee] = s.cfg.Directory.Name(e.Assignee)
 		}
 	}
+	if len(c.Fields) > 0 && s.cfg.Forms != nil {
+		set, err := s.cfg.Forms.Current(r.Context())
+		if err != nil {
+			s.caseError(w, r, err)
+			return
+		}
+		d.Form = labels.FindForm(set, c.Type)
+	}
 	mine := actor.Has(cases.Clinician) && c.Assignee == actor.HSAID
 	answering := c.Status == cases.Assigned || c.Status == cases.PartiallyAnswered
 	d.Distribute = actor.Has(cases.Distributor) && c.Status != cases.Withdrawn && c.Status != cases.Answered && c.Status != cases.Closed
 	d.Answer = mine && answering
 	d.HandBack = mine && answering
 	d.CanClose = c.Status == cases.Answered && (mine || actor.Has(cases.Distributor))
+	all := s.cfg.Directory.Clinicians(now)
 	if d.Distribute {
-		d.Clinicians = s.cfg.Directory.Clinicians(now)
+		d.Clinicians = all
+	}
+	for _, m := range all {
+		if c.Assignee != "" && m.HSAID == c.Assignee {
+			d.Holder = m
+		}
+	}
+	if d.Distribute && d.Holder.OnLeave && c.Status.Open() {
+		d.Leave = leaveData{Path: "/cases/" + string(c.ID) + "/reassign", Verb: "reassign", Field: "assignee",
+			Hidden: [][2]string{{"version", strconv.FormatUint(c.Version, 10)}, {"current", c.Assignee}},
+			Chosen: d.Holder, Others: available(all, c.Assignee), Back: "/cases/" + string(c.ID)}
 	}
 	if d.Answer {
 		prefs, err := s.prefs(r, actor.HSAID)
@@ -121,9 +156,22 @@ func (s *Server) caseAction(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusNotFound, "err.notFound")
 		return
 	}
-	if cmd.Assignee != "" && !s.isClinician(cmd.Assignee) {
-		s.fail(w, r, http.StatusBadRequest, "err.invalid")
-		return
+	if cmd.Assignee != "" {
+		m, ok := s.clinician(cmd.Assignee)
+		if !ok {
+			s.fail(w, r, http.StatusBadRequest, "err.invalid")
+			return
+		}
+		if m.OnLeave && actor.Has(cases.Distributor) {
+			// Only for a case the viewer may see (a refusal is logged).
+			if err := s.cfg.Cases.Authorize(r.Context(), actor, id); err != nil {
+				s.caseError(w, r, err)
+				return
+			}
+			if s.warnLeave(w, r, m, caseLeave(r, id, r.PathValue("action"))) {
+				return
+			}
+		}
 	}
 	c, err := s.cfg.Cases.Do(r.Context(), actor, id, cmd)
 	if err != nil {
@@ -138,17 +186,6 @@ func (s *Server) caseAction(w http.ResponseWriter, r *http.Request) {
 		back = homeOf(sess.Staff) // handed back: no longer theirs to see
 	}
 	http.Redirect(w, r, back+"?ok="+flash, http.StatusSeeOther)
-}
-
-// isClinician reports whether hsaID is one of the unit's clinicians now:
-// cases are given only to them.
-func (s *Server) isClinician(hsaID string) bool {
-	for _, m := range s.cfg.Directory.Clinicians(s.clock.Now()) {
-		if m.HSAID == hsaID {
-			return true
-		}
-	}
-	return false
 }
 
 func errorsIsConflict(err error) bool {

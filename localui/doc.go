@@ -5,9 +5,14 @@
 //
 // Pages are rendered on the server with html/template; static files are
 // embedded; the little JavaScript there is lives in files (the CSP forbids
-// inline script). One websocket per page pushes changes, so that a new case
-// appears in an open inbox without a reload, and closes when the session
-// ends, which locks the page (card pulled, 15 minutes idle, logout).
+// inline script). Every page rendered for a session holds one websocket:
+// it pushes changes, so that a new case appears in an open inbox without a
+// reload, and it closes when the session ends (card pulled, 15 minutes
+// idle, logout, commission removed), which locks the page: everything it
+// showed, typed drafts included, is removed from the document and only
+// "log in again" remains. The layout does this for every page render
+// draws for a session, so a new page cannot leave it out; the routes are
+// one table (routes), which the tests walk in Chromium to prove it.
 //
 // Staff log in with their SITHS card through the workstation's bridge
 // (cardauth/bridge): the login page asks the gateway for a challenge, has
@@ -17,4 +22,11 @@
 // Every case the UI shows or changes goes through the case service
 // (agent/cases), which checks who may do what and writes the access log;
 // the UI adds no rule of its own that the service does not also enforce.
+// It adds one warning: a case given to a clinician on leave waits for
+// "assign anyway" or another choice (leave.go).
+//
+// Every page and live fragment is written by render or fragment, which
+// pass the output through bidi.NeutraliseHTML: no bidi override, isolate
+// or mark from patient or staff text reaches the browser, whatever a
+// template prints. Names set beside other text are isolated in <bdi>.
 package localui

@@ -46,8 +46,7 @@ type fieldView struct {
 
 // kindOption is one choice of the kind select.
 type kindOption struct {
-	Value    wire.FieldKind
-	Key      string
+	Value    wire.FieldKind // named by labels.FieldKind
 	Selected bool
 }
 
@@ -108,7 +107,7 @@ func (s *Server) renderEditor(w http.ResponseWriter, r *http.Request, status int
 		fv := fieldView{I: i, Num: i + 1, F: ff, Options: optionsText(ff.Options), Errs: errs.fields[i],
 			First: i == 0, Last: i == len(f.Fields)-1}
 		for _, k := range fieldKinds {
-			fv.Kinds = append(fv.Kinds, kindOption{Value: k, Key: "forms.kind." + string(k), Selected: k == ff.Kind})
+			fv.Kinds = append(fv.Kinds, kindOption{Value: k, Selected: k == ff.Kind})
 		}
 		if !ff.Kind.Valid() {
 			fv.Kinds[0].Selected = true

@@ -14,7 +14,9 @@ import (
 	"clinicgw/cardauth"
 )
 
-// The page's websocket (GET /ws). The page says what it shows:
+// The page's websocket (GET /ws). Every page rendered for a session opens
+// one, live data or not: its closing is what locks the page. A page that
+// shows live data says what it shows:
 //
 //	{"t":"watch","list":"inbox"}   the distributor's inbox
 //	{"t":"watch","list":"mine"}    a clinician's own cases
@@ -24,9 +26,11 @@ import (
 // about change; the page then fetches its changed part over HTTPS (where
 // the case service checks and logs the read). A case watch is checked by
 // the case service first: refused, the server answers
-// {"t":"denied","status":403} and closes. When the session ends the server
-// closes with code closeSessionEnded, and the page locks. Case ids carry
-// nothing about the patient.
+// {"t":"denied","status":403} and closes. A page that sends no watch gets
+// no changes. When the session ends, for whatever reason, the server
+// closes with code closeSessionEnded, and the page locks: it removes
+// everything it showed, typed text included, and shows only the lock
+// screen (static/app.js). Case ids carry nothing about the patient.
 
 // Websocket close codes the page understands.
 const (

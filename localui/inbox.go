@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"clinicgw/agent/bidi"
 	"clinicgw/agent/cases"
 )
 
@@ -36,7 +37,10 @@ type row struct {
 	C            *cases.Case
 	Overdue      bool
 	AssigneeName string
-	IsNew        bool
+	// Leave is the assignee as a clinician, with their leave now
+	// (Leave.OnLeave, Leave.LeaveUntil); zero when not one.
+	Leave Member
+	IsNew bool
 }
 
 // filterOf reads the list filter from the query; unknown values fall back
@@ -101,6 +105,13 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, inbox bool) {
 		s.fail(w, r, http.StatusForbidden, "err.forbidden")
 		return
 	}
+	if !inbox && !actor.Has(cases.Clinician) {
+		// Cases are assigned to clinicians only: anyone else's list
+		// would be empty for ever.
+		s.log.Warn("my cases refused: not a clinician", "hsaId", actor.HSAID)
+		s.fail(w, r, http.StatusForbidden, "err.forbidden")
+		return
+	}
 	if !inbox {
 		f.Assignee = actor.HSAID
 	}
@@ -111,8 +122,10 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, inbox bool) {
 	}
 	d.Clinicians = s.cfg.Directory.Clinicians(now)
 	names := map[string]string{}
+	members := map[string]Member{}
 	for _, m := range d.Clinicians {
 		names[m.HSAID] = m.Name
+		members[m.HSAID] = m
 	}
 	for _, c := range cs {
 		if d.View == "new" && len(c.History) > 1 {
@@ -120,7 +133,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, inbox bool) {
 		}
 		rw := row{C: c, Overdue: c.Status.Open() && cases.IsOverdue(c.DueAt, now), IsNew: len(c.History) == 1}
 		if c.Assignee != "" {
-			rw.AssigneeName = names[c.Assignee]
+			rw.AssigneeName, rw.Leave = names[c.Assignee], members[c.Assignee]
 			if rw.AssigneeName == "" {
 				rw.AssigneeName = s.cfg.Directory.Name(c.Assignee)
 			}
@@ -152,7 +165,7 @@ func (s *Server) fragment(w http.ResponseWriter, r *http.Request, pageName, bloc
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(bidi.NeutraliseHTML(buf.Bytes())) // as render does
 }
 
 // moveAll moves every open case of one clinician to another, each through
@@ -162,6 +175,10 @@ func (s *Server) moveAll(w http.ResponseWriter, r *http.Request) {
 	from, to := r.PostFormValue("from"), r.PostFormValue("to")
 	if from == "" || to == "" || from == to {
 		s.fail(w, r, http.StatusBadRequest, "err.invalid")
+		return
+	}
+	if m, ok := s.clinician(to); ok && actor.Has(cases.Distributor) && s.warnLeave(w, r, m, leaveData{Path: "/inbox/move-all",
+		Verb: "reassign", Field: "to", Hidden: [][2]string{{"from", from}}, Back: "/inbox", Moved: true}) {
 		return
 	}
 	cs, err := s.cfg.Cases.List(r.Context(), actor, cases.Filter{Assignee: from, Limit: cases.MaxListLimit,

@@ -7,9 +7,12 @@ import (
 	"strings"
 	"time"
 
+	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
+	"clinicgw/agent/labels"
 	"clinicgw/cardauth"
 	"clinicgw/localui/report"
+	"clinicgw/sync/wire"
 )
 
 // lang is the language a page is shown in: Swedish unless the staff member
@@ -41,6 +44,33 @@ func (l lang) Type(t cases.Type) string { return report.TypeName(t, l.Code) }
 
 // Status is a case status's name in l.
 func (l lang) Status(s cases.Status) string { return report.StatusName(s, l.Code) }
+
+// Action is what a history step or an access-log record says happened.
+func (l lang) Action(a cases.Action) string { return labels.Action(a, l.Code) }
+
+// AccessAction is an access-log record's action (a cases.Action) in l.
+func (l lang) AccessAction(a string) string { return labels.Action(cases.Action(a), l.Code) }
+
+// MessageKind is a message's kind in l.
+func (l lang) MessageKind(k cases.MessageKind) string { return labels.MessageKind(k, l.Code) }
+
+// Outcome is an access-log record's outcome in l.
+func (l lang) Outcome(o audit.Outcome) string { return labels.Outcome(o, l.Code) }
+
+// FieldKind is a form field kind's name in l.
+func (l lang) FieldKind(k wire.FieldKind) string { return labels.FieldKind(k, l.Code) }
+
+// Actor is who did something: the patient or the system in l, a member of
+// staff by name from names (HSA-ID → name), else by HSA-ID.
+func (l lang) Actor(actor string, names map[string]string) string {
+	return labels.Actor(actor, l.Code, func(h string) string { return names[h] })
+}
+
+// Answers are a case's form answers as l's reader reads them, with form
+// the unit's form of the case's type (nil if none).
+func (l lang) Answers(form *wire.Form, fields []cases.Field) []labels.Answer {
+	return labels.Answers(form, fields, l.Code)
+}
 
 // Time is t in Stockholm time, as staff read it.
 func (l lang) Time(t time.Time) string {
@@ -135,7 +165,7 @@ var catalog = map[string][2]string{
 	"login.watchFailed": {"Kortläsartjänsten kunde inte bevaka kortet, så inloggningen avbröts. Försök igen.", "The card reader service could not watch the card, so the login was cancelled. Try again."},
 
 	"lock.heading": {"Sidan är låst", "The page is locked"},
-	"lock.text":    {"Sessionen har avslutats: kortet togs ut, du var inaktiv i 15 minuter eller loggade ut. Ärendena visas inte längre.", "The session has ended: the card was removed, you were idle for 15 minutes or logged out. Cases are no longer shown."},
+	"lock.text":    {"Sessionen har avslutats: kortet togs ut, du var inaktiv i 15 minuter, loggade ut eller har inte längre behörighet här. Sidans innehåll visas inte längre.", "The session has ended: the card was removed, you were idle for 15 minutes, logged out or no longer have access here. The page's content is no longer shown."},
 	"lock.login":   {"Logga in igen", "Log in again"},
 
 	"err.crossOrigin":      {"Begäran kom från en annan webbplats och stoppades.", "The request came from another site and was stopped."},
@@ -176,6 +206,7 @@ var catalog = map[string][2]string{
 	"inbox.none":      {"Inga ärenden i urvalet.", "No cases match."},
 	"inbox.more":      {"Visar de första %d ärendena. Gör urvalet snävare för att se fler.", "Showing the first %d cases. Narrow the filter to see more."},
 	"col.received":    {"Inkom", "Received"},
+	"col.sent":        {"Skickat av patienten", "Sent by the patient"},
 	"col.type":        {"Typ", "Type"},
 	"col.patient":     {"Patient", "Patient"},
 	"col.status":      {"Status", "Status"},
@@ -184,6 +215,22 @@ var catalog = map[string][2]string{
 	"col.action":      {"Åtgärd", "Action"},
 	"overdue":         {"Försenat", "Overdue"},
 	"onLeave":         {"frånvarande", "on leave"},
+	"onLeaveUntil":    {"frånvarande t.o.m.", "on leave until"},
+
+	"title.leave":           {"Frånvarande ärendehanterare", "Clinician on leave"},
+	"leave.heading":         {"Ärendehanteraren är frånvarande", "The clinician is on leave"},
+	"leave.isAway":          {"är frånvarande till och med", "is on leave until and including"},
+	"leave.notAssigned":     {"Ärendet är inte tilldelat.", "The case has not been assigned."},
+	"leave.notReassigned":   {"Ärendet är inte flyttat.", "The case has not been moved."},
+	"leave.notMoved":        {"Inga ärenden är flyttade.", "No cases have been moved."},
+	"leave.choose":          {"Välj en annan ärendehanterare:", "Choose another clinician:"},
+	"leave.to.assign":       {"Tilldela", "Assign to"},
+	"leave.to.reassign":     {"Flytta till", "Move to"},
+	"leave.anyway.assign":   {"Tilldela ändå", "Assign anyway"},
+	"leave.anyway.reassign": {"Flytta ändå", "Move anyway"},
+	"leave.noOthers":        {"Ingen annan ärendehanterare är i tjänst just nu.", "No other clinician is available now."},
+	"leave.cancel":          {"Avbryt", "Cancel"},
+
 	"assign":          {"Tilldela", "Assign"},
 	"assign.to":       {"Tilldela till", "Assign to"},
 	"reassign":        {"Flytta", "Move"},
@@ -197,47 +244,28 @@ var catalog = map[string][2]string{
 	"moveAll.partial": {"%d ärenden flyttades, %d kunde inte flyttas (de har ändrats under tiden).", "%d cases moved, %d could not be moved (they changed meanwhile)."},
 	"guardianFor":     {"vårdnadshavare", "guardian"},
 
-	"case.heading":            {"Ärende", "Case"},
-	"case.patient":            {"Patient", "Patient"},
-	"case.guardian":           {"Vårdnadshavare", "Guardian"},
-	"case.pnr":                {"Personnummer", "Personal identity number"},
-	"case.form":               {"Formulärets svar", "Answers on the form"},
-	"case.thread":             {"Meddelanden", "Messages"},
-	"case.history":            {"Händelser", "History"},
-	"case.answer":             {"Svara patienten", "Answer the patient"},
-	"case.kind":               {"Typ av svar", "Kind of answer"},
-	"kind.answer":             {"Svar (ärendet besvaras)", "Answer (the case is answered)"},
-	"kind.partial":            {"Delsvar (ärendet är fortfarande öppet)", "Partial answer (the case stays open)"},
-	"kind.counter":            {"Motfråga (väntar på patienten)", "Counter-question (waits for the patient)"},
-	"case.text":               {"Meddelande till patienten", "Message to the patient"},
-	"case.standard":           {"Standardsvar", "Standard answers"},
-	"case.insert":             {"Infoga standardsvar", "Insert standard answer"},
-	"case.signature":          {"Din signatur läggs till sist:", "Your signature is added at the end:"},
-	"case.noSignature":        {"Du har ingen personlig signatur. Lägg till en under Inställningar.", "You have no personal signature. Add one under Settings."},
-	"case.send":               {"Skicka", "Send"},
-	"case.handBack":           {"Lämna tillbaka till inkorgen", "Hand back to the inbox"},
-	"case.close":              {"Avsluta ärendet", "Close the case"},
-	"case.distribute":         {"Fördela", "Distribute"},
-	"case.updated":            {"Ärendet har ändrats. Det visas nu som det är.", "The case changed. It is now shown as it is."},
-	"by.patient":              {"Patienten", "The patient"},
-	"by.system":               {"Systemet", "The system"},
-	"msg.patient":             {"Från patienten", "From the patient"},
-	"msg.answer":              {"Svar", "Answer"},
-	"msg.partial-answer":      {"Delsvar", "Partial answer"},
-	"msg.counter-question":    {"Motfråga", "Counter-question"},
-	"msg.staff-first":         {"Meddelande till invånaren", "Message to the patient"},
-	"action.receive":          {"Inkom", "Received"},
-	"action.initiate":         {"Startades av vårdenheten", "Started by the unit"},
-	"action.assign":           {"Tilldelades", "Assigned"},
-	"action.reassign":         {"Flyttades", "Moved"},
-	"action.take-back":        {"Togs tillbaka", "Taken back"},
-	"action.hand-back":        {"Lämnades tillbaka", "Handed back"},
-	"action.partial-answer":   {"Delsvar skickades", "Partial answer sent"},
-	"action.counter-question": {"Motfråga skickades", "Counter-question sent"},
-	"action.answer":           {"Besvarades", "Answered"},
-	"action.close":            {"Avslutades", "Closed"},
-	"action.withdraw":         {"Återkallades av patienten", "Withdrawn by the patient"},
-	"action.follow-up":        {"Patienten skrev igen", "The patient wrote again"},
+	"case.heading":     {"Ärende", "Case"},
+	"case.patient":     {"Patient", "Patient"},
+	"case.guardian":    {"Vårdnadshavare", "Guardian"},
+	"case.pnr":         {"Personnummer", "Personal identity number"},
+	"case.form":        {"Formulärets svar", "Answers on the form"},
+	"case.thread":      {"Meddelanden", "Messages"},
+	"case.history":     {"Händelser", "History"},
+	"case.answer":      {"Svara patienten", "Answer the patient"},
+	"case.kind":        {"Typ av svar", "Kind of answer"},
+	"kind.answer":      {"Svar (ärendet besvaras)", "Answer (the case is answered)"},
+	"kind.partial":     {"Delsvar (ärendet är fortfarande öppet)", "Partial answer (the case stays open)"},
+	"kind.counter":     {"Motfråga (väntar på patienten)", "Counter-question (waits for the patient)"},
+	"case.text":        {"Meddelande till patienten", "Message to the patient"},
+	"case.standard":    {"Standardsvar", "Standard answers"},
+	"case.insert":      {"Infoga standardsvar", "Insert standard answer"},
+	"case.signature":   {"Din signatur läggs till sist:", "Your signature is added at the end:"},
+	"case.noSignature": {"Du har ingen personlig signatur. Lägg till en under Inställningar.", "You have no personal signature. Add one under Settings."},
+	"case.send":        {"Skicka", "Send"},
+	"case.handBack":    {"Lämna tillbaka till inkorgen", "Hand back to the inbox"},
+	"case.close":       {"Avsluta ärendet", "Close the case"},
+	"case.distribute":  {"Fördela", "Distribute"},
+	"case.updated":     {"Ärendet har ändrats. Det visas nu som det är.", "The case changed. It is now shown as it is."},
 
 	"newcase.intro":     {"Starta ett ärende med en invånare. Invånaren ser meddelandet i e-tjänsterna och får en avisering utan innehåll.", "Start a case with a patient. The patient reads the message in the e-services and gets a notice without its content."},
 	"newcase.pnr":       {"Personnummer", "Personal identity number"},
@@ -262,7 +290,7 @@ var catalog = map[string][2]string{
 	"unit.standard":          {"Standardsvar", "Standard answers"},
 	"unit.standardHelp":      {"Ett svar per stycke: rubrik på första raden, texten på raderna under. Skilj svaren åt med en tom rad.", "One answer per paragraph: a heading on the first line, the text below. Separate answers with an empty line."},
 	"unit.contact":           {"Enhetens kontaktuppgifter", "The unit's contact details"},
-	"unit.contactHelp":       {"Visas för patienterna.", "Shown to patients."},
+	"unit.contactHelp":       {"Sparas här för enhetens personal. Texten visas inte för patienterna: den centrala tjänsten har ännu ingen plats för den. Ge patienterna kontaktuppgifterna i formulärens inledande text.", "Kept here for the unit's staff. The text is not shown to patients: the central store has no place for it yet. Give patients the contact details in the forms' introductions."},
 	"unit.notice":            {"E-postadress för aviseringar om nya ärenden", "E-mail address for notices of new cases"},
 	"config.heading":         {"Konfigurationsfilen", "The configuration file"},
 	"config.refused":         {"Konfigurationsfilen kunde inte läsas in:", "The configuration file could not be read:"},
@@ -338,12 +366,6 @@ var catalog = map[string][2]string{
 	"forms.name":           {"Namn", "Name"},
 	"forms.nameHelp":       {"Tekniskt namn: A–Z, a–z, 0–9, punkt, understreck, bindestreck.", "Technical name: A–Z, a–z, 0–9, dot, underscore, hyphen."},
 	"forms.kind":           {"Typ", "Kind"},
-	"forms.kind.text":      {"Textrad", "Line of text"},
-	"forms.kind.textarea":  {"Textruta", "Text box"},
-	"forms.kind.date":      {"Datum", "Date"},
-	"forms.kind.select":    {"Rullista", "Drop-down"},
-	"forms.kind.radio":     {"Flerval (ett svar)", "Radio buttons"},
-	"forms.kind.checkbox":  {"Kryssruta", "Checkbox"},
 	"forms.labelSv":        {"Etikett (svenska)", "Label (Swedish)"},
 	"forms.labelEn":        {"Etikett (engelska)", "Label (English)"},
 	"forms.helpSv":         {"Hjälptext (svenska)", "Help text (Swedish)"},
@@ -390,6 +412,4 @@ var catalog = map[string][2]string{
 	"audit.case":      {"Ärende", "Case"},
 	"audit.outcome":   {"Utfall", "Outcome"},
 	"audit.patient":   {"Patient", "Patient"},
-	"audit.allowed":   {"tillåten", "allowed"},
-	"audit.denied":    {"NEKAD", "DENIED"},
 }

@@ -91,8 +91,9 @@ func startPCSCBridge(t *testing.T, ln net.Listener, origin string, c *clinic, lo
 // demo certificate and key (from the clinic's PKI), and the bridge on
 // PC/SC and OpenSC's PKCS#11 module. Without pcscd the login page says
 // there is no reader; with it, that there is no card; the distributor logs
-// in with the PIN in Chromium, and pulling the card through vpcd locks the
-// inbox within a second plus pcscd's polling of vpcd (~400 ms).
+// in with the PIN in Chromium, opens a new message to a patient and types
+// in it, and pulling the card through vpcd locks the page (nothing but the
+// lock screen left) within a second plus pcscd's polling of vpcd (~400 ms).
 func TestBrowserCardRemovalPCSC(t *testing.T) {
 	skipUnlessRealCards(t)
 	bln, err := bridge.Listen("127.0.0.1:0")
@@ -144,13 +145,21 @@ func TestBrowserCardRemovalPCSC(t *testing.T) {
 		t.Errorf("PIN tries left on the card %d, want %d", piv.Retries(), cardtest.PINRetries)
 	}
 
+	// A page without live data, with a message to a patient being typed.
+	run(t, tab, "new message", chromedp.Navigate(c.origin+"/cases/new"), chromedp.SendKeys(`#text`, draftCanary, chromedp.ByQuery))
+	if !armed(tab) {
+		t.Fatal("/cases/new has no live connection")
+	}
+
 	at := time.Now()
 	vc.Remove()
-	run(t, tab, "lock on card removal", chromedp.Poll(`!document.getElementById("lock").hidden && document.body.dataset.locked === "1"`, nil,
-		chromedp.WithPollingInterval(5*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
-	took := time.Since(at)
+	limit := time.Second + 400*time.Millisecond // 1 s plus pcscd's polling of vpcd
+	took, st, ok := waitLocked(tab, at, 10*time.Second, []string{draftCanary, staffName(hsaDist)})
 	t.Logf("virtual card pulled through vpcd → page locked after %v", took.Round(time.Millisecond))
-	if limit := time.Second + 400*time.Millisecond; took > limit {
+	if !ok {
+		t.Fatalf("the page is not locked %v after the pull: lock screen %v, shows %q", took, st.Locked, st.showing([]string{draftCanary, staffName(hsaDist)}))
+	}
+	if took > limit {
 		t.Errorf("the page locked %v after the pull, want within %v (1 s plus pcscd's polling)", took, limit)
 	}
 	if strings.Contains(logs.String(), cardPIN) {

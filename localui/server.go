@@ -54,6 +54,9 @@ type Member struct {
 	Name    string
 	Title   string
 	OnLeave bool // on leave now: listed and marked, not left out
+	// LeaveUntil is the last day of that leave (its first instant in
+	// Swedish time); zero when not on leave.
+	LeaveUntil time.Time
 }
 
 // Directory is the staff directory as the UI uses it (agent/directory).
@@ -206,50 +209,77 @@ func New(cfg Config) (*Server, error) {
 // case service's OnChange). It does not block.
 func (s *Server) Notify(ch cases.Change) { s.hub.notify(ch) }
 
+// route is one entry of the UI's route table: a ServeMux pattern (Go 1.22
+// syntax, method first) and what serves it.
+type route struct {
+	pattern string
+	handler http.HandlerFunc
+}
+
+// routes is the UI's route table: Handler serves exactly these, and the
+// tests walk every GET pattern in it, so a page added here is tested
+// without anyone adding it to a list.
+func (s *Server) routes() []route {
+	return []route{
+		{"GET /static/", s.serveStatic},
+		{"GET /{$}", s.home},
+		{"GET /login", s.loginPage},
+		{"POST /login/challenge", s.loginChallenge},
+		{"POST /login", s.loginFinish},
+		{"POST /logout", s.logout},
+		{"POST /lang", s.setLang},
+		{"GET /ws", s.serveWS},
+
+		{"GET /inbox", s.staffOnly(s.inbox)},
+		{"POST /inbox/move-all", s.staffOnly(s.moveAll)},
+		{"GET /mine", s.staffOnly(s.mine)},
+		{"GET /cases/new", s.staffOnly(s.newCasePage)},
+		{"POST /cases/new", s.staffOnly(s.newCase)},
+		{"GET /cases/{id}", s.staffOnly(s.casePage)},
+		{"POST /cases/{id}/{action}", s.staffOnly(s.caseAction)},
+		{"GET /settings", s.staffOnly(s.settingsPage)},
+		{"POST /settings", s.staffOnly(s.saveSettings)},
+		{"GET /admin/unit", s.staffOnly(s.unitPage)},
+		{"POST /admin/unit", s.staffOnly(s.saveUnit)},
+		{"GET /admin/stats", s.staffOnly(s.statsPage)},
+		{"GET /admin/stats.csv", s.staffOnly(s.statsCSV)},
+		{"GET /admin/forms", s.formsAdmin(s.formsList)},
+		{"GET /admin/forms/export", s.formsAdmin(s.formsExport)},
+		{"POST /admin/forms/import", s.formsAdmin(s.formsImport)},
+		{"POST /admin/forms/import/apply", s.formsAdmin(s.formsImportApply)},
+		{"GET /admin/forms/{id}", s.formsAdmin(s.formEditor)},
+		{"POST /admin/forms/{id}", s.formsAdmin(s.formEdit)},
+		{"GET /audit", s.staffOnly(s.auditPage)},
+		{"POST /audit", s.staffOnly(s.auditSearch)},
+
+		// Addresses the UI does not have get a page in the person's
+		// language (not Go's bare text), and an action by GET is refused,
+		// not shown.
+		{"GET /", s.withSession(s.notFound)},
+		{"GET /cases/{id}/{action}", s.withSession(s.actionByGet)},
+	}
+}
+
 // Handler serves the UI.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /static/", s.static)
-	mux.HandleFunc("GET /{$}", s.home)
-	mux.HandleFunc("GET /login", s.loginPage)
-	mux.HandleFunc("POST /login/challenge", s.loginChallenge)
-	mux.HandleFunc("POST /login", s.loginFinish)
-	mux.HandleFunc("POST /logout", s.logout)
-	mux.HandleFunc("POST /lang", s.setLang)
-	mux.HandleFunc("GET /ws", s.hub.serve)
-
-	mux.HandleFunc("GET /inbox", s.staffOnly(s.inbox))
-	mux.HandleFunc("POST /inbox/move-all", s.staffOnly(s.moveAll))
-	mux.HandleFunc("GET /mine", s.staffOnly(s.mine))
-	mux.HandleFunc("GET /cases/new", s.staffOnly(s.newCasePage))
-	mux.HandleFunc("POST /cases/new", s.staffOnly(s.newCase))
-	mux.HandleFunc("GET /cases/{id}", s.staffOnly(s.casePage))
-	mux.HandleFunc("POST /cases/{id}/{action}", s.staffOnly(s.caseAction))
-	mux.HandleFunc("GET /settings", s.staffOnly(s.settingsPage))
-	mux.HandleFunc("POST /settings", s.staffOnly(s.saveSettings))
-	mux.HandleFunc("GET /admin/unit", s.staffOnly(s.unitPage))
-	mux.HandleFunc("POST /admin/unit", s.staffOnly(s.saveUnit))
-	mux.HandleFunc("GET /admin/stats", s.staffOnly(s.statsPage))
-	mux.HandleFunc("GET /admin/stats.csv", s.staffOnly(s.statsCSV))
-	mux.HandleFunc("GET /admin/forms", s.formsAdmin(s.formsList))
-	mux.HandleFunc("GET /admin/forms/export", s.formsAdmin(s.formsExport))
-	mux.HandleFunc("POST /admin/forms/import", s.formsAdmin(s.formsImport))
-	mux.HandleFunc("POST /admin/forms/import/apply", s.formsAdmin(s.formsImportApply))
-	mux.HandleFunc("GET /admin/forms/{id}", s.formsAdmin(s.formEditor))
-	mux.HandleFunc("POST /admin/forms/{id}", s.formsAdmin(s.formEdit))
-	mux.HandleFunc("GET /audit", s.staffOnly(s.auditPage))
-	mux.HandleFunc("POST /audit", s.staffOnly(s.auditSearch))
-
-	// Addresses the UI does not have get a page in the person's language
-	// (not Go's bare text), and an action by GET is refused, not shown.
-	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
-		s.fail(w, r, http.StatusNotFound, "err.pageNotFound")
-	})
-	mux.HandleFunc("GET /cases/{id}/{action}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Allow", http.MethodPost)
-		s.fail(w, r, http.StatusMethodNotAllowed, "err.methodNotAllowed")
-	})
+	for _, rt := range s.routes() {
+		mux.HandleFunc(rt.pattern, rt.handler)
+	}
 	return s.secure(mux)
+}
+
+func (s *Server) serveStatic(w http.ResponseWriter, r *http.Request) { s.static.ServeHTTP(w, r) }
+
+func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) { s.hub.serve(w, r) }
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.fail(w, r, http.StatusNotFound, "err.pageNotFound")
+}
+
+func (s *Server) actionByGet(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Allow", http.MethodPost)
+	s.fail(w, r, http.StatusMethodNotAllowed, "err.methodNotAllowed")
 }
 
 // CheckBridge checks the card bridge's address as the login page will call

@@ -94,7 +94,7 @@ func TestTakeBackReassignMoveAll(t *testing.T) {
 	var ids []cases.ID
 	for i := 0; i < 3; i++ {
 		cs := c.receive(cases.AdviceNurse, "Fråga.")
-		if r, b := dist.form("/cases/"+string(cs.ID)+"/assign", url.Values{"assignee": {hsaOnLeave}}); r.StatusCode != http.StatusSeeOther {
+		if r, b := dist.form("/cases/"+string(cs.ID)+"/assign", url.Values{"assignee": {hsaOnLeave}, "confirmLeave": {"1"}}); r.StatusCode != http.StatusSeeOther {
 			t.Fatalf("assign: %d %s", r.StatusCode, b)
 		}
 		ids = append(ids, cs.ID)

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 
+	"clinicgw/agent/bidi"
 	"clinicgw/agent/cases"
 	"clinicgw/cardauth"
 )
@@ -114,6 +115,21 @@ func (s *Server) staffOnly(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
+// withSession serves h with the request's session when it has a live
+// one, and without one when not: for pages anyone may get (an address the
+// UI does not have), which a member of staff then gets inside their
+// session, with its menu and its lock.
+func (s *Server) withSession(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if c, err := r.Cookie(sessionCookie); err == nil {
+			if sess, err := s.cfg.Login.Session(c.Value); err == nil {
+				r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, sess))
+			}
+		}
+		h(w, r)
+	}
+}
+
 func sessionOf(r *http.Request) cardauth.Session {
 	s, _ := r.Context().Value(ctxKey{}).(cardauth.Session)
 	return s
@@ -121,20 +137,27 @@ func sessionOf(r *http.Request) cardauth.Session {
 
 // page is what every template gets.
 type page struct {
-	L        lang
-	Title    string
-	Staff    *cardauth.Staff
-	Nav      string // the current menu entry
-	Unit     string
-	Flash    string
-	Error    string
-	Live     string // what the page's websocket watches: "inbox", "mine", "case:ID"
+	L     lang
+	Title string
+	Staff *cardauth.Staff
+	Nav   string // the current menu entry
+	Unit  string
+	Flash string
+	Error string
+	// Live is what the page's websocket watches for changes: "inbox",
+	// "mine", "case:ID"; "" for nothing. Every page rendered for a session
+	// (Staff set) opens the websocket whatever Live says: it is what locks
+	// the page when the session ends.
+	Live     string
 	Data     any
 	Bridge   string
 	LangPath string
 }
 
-// render writes page name with status.
+// render writes page name with status. A page rendered for a session
+// (a request staffOnly or withSession passed with one) names its staff
+// member, and the layout gives it the websocket and the lock screen: when
+// the session ends, for whatever reason, the page's content is removed.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
 	t, ok := s.pages[name]
 	if !ok {
@@ -169,7 +192,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(bidi.NeutraliseHTML(buf.Bytes()))
 }
 
 // validFlash keeps flash keys to a known short set, so a URL cannot put

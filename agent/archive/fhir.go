@@ -8,6 +8,8 @@ import (
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
+	"clinicgw/agent/labels"
+	"clinicgw/sync/wire"
 )
 
 // Identifier systems: Swedish personnummer and HSA-ID (Inera's OIDs).
@@ -65,7 +67,7 @@ func person(p cases.Person) *fhirReference {
 
 func staff(hsaID string) *fhirReference {
 	if hsaID == "" || hsaID == "patient" || hsaID == "system" {
-		return &fhirReference{Display: hsaID}
+		return &fhirReference{Display: labels.Actor(hsaID, "sv", nil)}
 	}
 	return &fhirReference{Identifier: &fhirIdentifier{System: systemHSAID, Value: hsaID}}
 }
@@ -125,11 +127,33 @@ func fhirUUID(name string) string {
 	return fmt.Sprintf("urn:uuid:%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
 }
 
+// fhirAnswer is a form answer as a QuestionnaireResponse answer: a
+// choice as valueCoding (the option's value as code, its Swedish label as
+// display; no display when the form no longer has the option), a box as
+// valueBoolean, a date as valueDate, anything else as valueString.
+func fhirAnswer(c *cases.Case, a labels.Answer) map[string]any {
+	switch {
+	case a.Kind == wire.FieldSelect || a.Kind == wire.FieldRadio:
+		code := fhirCoding{System: "urn:clinicgw:form:" + string(c.Type) + ":" + a.Name, Code: a.Code}
+		if !a.Unmatched {
+			code.Display = a.Text
+		}
+		return map[string]any{"valueCoding": code}
+	case a.Kind == wire.FieldCheckbox && !a.Unmatched:
+		return map[string]any{"valueBoolean": a.Code == "true"}
+	case a.Kind == wire.FieldDate && !a.Unmatched:
+		return map[string]any{"valueDate": a.Text}
+	}
+	return map[string]any{"valueString": a.Text}
+}
+
 // FHIR renders a case and its access-log records as a FHIR R4 Bundle of
 // type collection: a Task for the case (its form's answers as a
-// QuestionnaireResponse among the Task's inputs), a Communication per
-// message, an AuditEvent per access-log record.
-func FHIR(c *cases.Case, records []audit.Record, now time.Time) ([]byte, error) {
+// QuestionnaireResponse among the Task's inputs, named by form, the
+// unit's form of the case's type, or nil), a Communication per message,
+// an AuditEvent per access-log record. Codes keep their code and carry
+// their Swedish name as display.
+func FHIR(c *cases.Case, form *wire.Form, records []audit.Record, now time.Time) ([]byte, error) {
 	id := string(c.ID)
 	b := fhirBundle{ResourceType: "Bundle", Type: "collection", Timestamp: fhirTime(now),
 		Identifier: fhirIdentifier{System: systemCase, Value: id}}
@@ -138,7 +162,7 @@ func FHIR(c *cases.Case, records []audit.Record, now time.Time) ([]byte, error) 
 	task := resource{
 		"resourceType": "Task", "identifier": []fhirIdentifier{{System: systemCase, Value: id}},
 		"status": taskStatus(c.Status), "intent": "order",
-		"code": fhirConcept{Coding: []fhirCoding{{System: "urn:clinicgw:case-type", Code: string(c.Type)}}},
+		"code": fhirConcept{Coding: []fhirCoding{{System: "urn:clinicgw:case-type", Code: string(c.Type), Display: labels.Type(c.Type, "sv")}}},
 		"for":  person(c.Patient),
 	}
 	task.set("authoredOn", fhirTime(c.ReceivedAt)).set("lastModified", fhirTime(lastActivity(c)))
@@ -159,10 +183,10 @@ func FHIR(c *cases.Case, records []audit.Record, now time.Time) ([]byte, error) 
 	b.Entry = append(b.Entry, fhirEntry{taskURL, task})
 	if len(c.Fields) > 0 {
 		var items []resource
-		for _, f := range c.Fields {
-			item := resource{"linkId": f.Name}.set("text", f.Label)
-			if f.Value != "" {
-				item.set("answer", []map[string]string{{"valueString": f.Value}})
+		for i, a := range labels.Answers(form, c.Fields, "sv") {
+			item := resource{"linkId": a.Name}.set("text", a.Question)
+			if c.Fields[i].Value != "" {
+				item.set("answer", []map[string]any{fhirAnswer(c, a)})
 			}
 			items = append(items, item)
 		}
@@ -185,8 +209,9 @@ func FHIR(c *cases.Case, records []audit.Record, now time.Time) ([]byte, error) 
 		msg := resource{
 			"resourceType": "Communication", "identifier": []fhirIdentifier{{System: "urn:clinicgw:message-id", Value: m.ID}},
 			"partOf": []fhirReference{{Reference: taskURL}}, "status": "completed",
-			"category": []fhirConcept{{Text: string(m.Kind)}}, "subject": person(c.Patient),
-			"sender": sender, "recipient": []*fhirReference{recipient},
+			"category": []fhirConcept{{Coding: []fhirCoding{{System: "urn:clinicgw:message-kind", Code: string(m.Kind), Display: labels.MessageKind(m.Kind, "sv")}}}},
+			"subject":  person(c.Patient),
+			"sender":   sender, "recipient": []*fhirReference{recipient},
 		}
 		if text != "" {
 			msg.set("payload", []map[string]string{{"contentString": text}})
@@ -202,7 +227,7 @@ func FHIR(c *cases.Case, records []audit.Record, now time.Time) ([]byte, error) 
 		b.Entry = append(b.Entry, fhirEntry{fhirUUID(fmt.Sprintf("audit/%s/%d", id, r.Seq)), resource{
 			"resourceType": "AuditEvent",
 			"type":         fhirCoding{System: "http://terminology.hl7.org/CodeSystem/audit-event-type", Code: "rest"},
-			"subtype":      []fhirCoding{{System: "urn:clinicgw:action", Code: e.Action}},
+			"subtype":      []fhirCoding{{System: "urn:clinicgw:action", Code: e.Action, Display: labels.Action(cases.Action(e.Action), "sv")}},
 			"action":       auditAction(e.Action), "outcome": outcome,
 			"agent":  []map[string]any{{"who": staff(e.Actor), "requestor": true}},
 			"source": map[string]any{"observer": &fhirReference{Identifier: &fhirIdentifier{System: systemHSAID, Value: e.Unit}}},

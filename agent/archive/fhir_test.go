@@ -3,6 +3,7 @@ package archive
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire"
 )
 
 var update = flag.Bool("update", false, "write the golden files")
@@ -25,6 +27,7 @@ var update = flag.Bool("update", false, "write the golden files")
 // still waiting, with no assignee, no form, no due date and no records.
 func fhirCases() map[string]struct {
 	c       *cases.Case
+	form    *wire.Form
 	records []audit.Record
 } {
 	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -33,7 +36,12 @@ func fhirCases() map[string]struct {
 	closed := &cases.Case{ID: "01kjprzb00f4s5jf3tmfd16d59", Unit: unit, Type: cases.RenewPrescription, Status: cases.Closed,
 		Patient: child, Guardian: &parent, Assignee: hsaClin,
 		ReceivedAt: at, DueAt: at.Add(48 * time.Hour), AnsweredAt: at.Add(5 * time.Hour), ClosedAt: at.Add(6 * time.Hour),
-		Fields: []cases.Field{{Name: "lakemedel", Label: "Läkemedel", Value: "Testmedicin 10 mg"}},
+		Fields: []cases.Field{{Name: "medicine", Label: "Läkemedlets namn och styrka", Value: "Testmedicin 10 mg"},
+			{Name: "howOften", Label: "Hur ofta tar du läkemedlet?", Value: "daily"},
+			{Name: "pharmacy", Label: "Hur vill du hämta ut det?", Value: "drive-in"},
+			{Name: "lastDose", Label: "Senaste dosen", Value: "2026-03-01"},
+			{Name: "allergy", Label: "Jag är allergisk mot något läkemedel", Value: "false"},
+			{Name: "note", Label: "Övrigt", Value: ""}},
 		Messages: []cases.Message{
 			{ID: "m1", Kind: cases.FromPatient, Author: "patient", Text: "Jag behöver förnya receptet.", At: at},
 			{ID: "m2", Kind: cases.Answer, Author: hsaClin, Text: "Receptet är förnyat.", Signature: "Doris Doktor\nLäkare", AuthorTitle: "Läkare", At: at.Add(5 * time.Hour)},
@@ -55,8 +63,9 @@ func fhirCases() map[string]struct {
 		Messages: []cases.Message{{ID: "m1", Kind: cases.FromPatient, Author: "patient", Text: "Ring mig.", At: at}}}
 	return map[string]struct {
 		c       *cases.Case
+		form    *wire.Form
 		records []audit.Record
-	}{"fhir-closed.json": {closed, records}, "fhir-waiting.json": {waiting, nil}}
+	}{"fhir-closed.json": {closed, testForm(), records}, "fhir-waiting.json": {waiting, nil, nil}}
 }
 
 // TestFHIRValidAndGolden: each case's FHIR rendering equals its golden
@@ -85,7 +94,7 @@ func TestFHIRValidAndGolden(t *testing.T) {
 	now := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
 	for name, tc := range fhirCases() {
 		t.Run(name, func(t *testing.T) {
-			got, err := FHIR(tc.c, tc.records, now)
+			got, err := FHIR(tc.c, tc.form, tc.records, now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -211,4 +220,129 @@ func noNullOrEmpty(path string, v any) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// testForm is the unit's renew-prescription form as the closed case is
+// read by: every kind of field, and no longer the option "drive-in".
+func testForm() *wire.Form {
+	sv := func(s string) wire.Text { return wire.Text{SV: s} }
+	return &wire.Form{ID: string(cases.RenewPrescription), Version: 3, Title: sv("Förnya recept"), Fields: []wire.FormField{
+		{Name: "medicine", Label: sv("Läkemedlets namn och styrka"), Kind: wire.FieldText},
+		{Name: "howOften", Label: sv("Hur ofta tar du läkemedlet?"), Kind: wire.FieldSelect,
+			Options: []wire.Option{{Value: "daily", Label: sv("Varje dag")}, {Value: "sometimes", Label: sv("Vid behov")}}},
+		{Name: "pharmacy", Label: sv("Hur vill du hämta ut det?"), Kind: wire.FieldRadio,
+			Options: []wire.Option{{Value: "counter", Label: sv("På apoteket")}}},
+		{Name: "lastDose", Label: sv("Senaste dosen"), Kind: wire.FieldDate},
+		{Name: "allergy", Label: sv("Jag är allergisk mot något läkemedel"), Kind: wire.FieldCheckbox},
+		{Name: "note", Label: sv("Övrigt"), Kind: wire.FieldTextarea},
+	}}
+}
+
+// TestFHIRAnswersNamed (issue 15, item 5): each form answer in the FHIR
+// export keeps its code and carries its Swedish name: a choice as
+// valueCoding with code and display, a box as valueBoolean, a date as
+// valueDate; an option the form no longer has keeps its code, without a
+// display that would be a guess. Every code of the bundle has its name.
+func TestFHIRAnswersNamed(t *testing.T) {
+	tc := fhirCases()["fhir-closed.json"]
+	b, err := FHIR(tc.c, tc.form, tc.records, time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bundle struct {
+		Entry []struct {
+			Resource map[string]json.RawMessage `json:"resource"`
+		} `json:"entry"`
+	}
+	if err := json.Unmarshal(b, &bundle); err != nil {
+		t.Fatal(err)
+	}
+	answers := map[string]string{}
+	var codings []string
+	for _, e := range bundle.Entry {
+		var rt string
+		json.Unmarshal(e.Resource["resourceType"], &rt)
+		switch rt {
+		case "QuestionnaireResponse":
+			var items []struct {
+				LinkID string            `json:"linkId"`
+				Answer []json.RawMessage `json:"answer"`
+			}
+			json.Unmarshal(e.Resource["item"], &items)
+			for _, it := range items {
+				if len(it.Answer) == 1 {
+					answers[it.LinkID] = string(it.Answer[0])
+				}
+			}
+		case "Task":
+			codings = append(codings, string(e.Resource["code"]))
+		case "Communication":
+			codings = append(codings, string(e.Resource["category"]))
+		case "AuditEvent":
+			codings = append(codings, string(e.Resource["subtype"]))
+		}
+	}
+	compact := func(s string) string {
+		var v any
+		json.Unmarshal([]byte(s), &v)
+		out, _ := json.Marshal(v)
+		return string(out)
+	}
+	for name, want := range map[string]string{
+		"medicine": `{"valueString":"Testmedicin 10 mg"}`,
+		"howOften": `{"valueCoding":{"code":"daily","display":"Varje dag","system":"urn:clinicgw:form:renew-prescription:howOften"}}`,
+		"pharmacy": `{"valueCoding":{"code":"drive-in","system":"urn:clinicgw:form:renew-prescription:pharmacy"}}`,
+		"lastDose": `{"valueDate":"2026-03-01"}`,
+		"allergy":  `{"valueBoolean":false}`,
+	} {
+		if got := compact(answers[name]); got != want {
+			t.Errorf("answer %s: %s, want %s", name, got, want)
+		}
+	}
+	for _, c := range codings {
+		if !strings.Contains(c, `"display"`) {
+			t.Errorf("a code without its name: %s", c)
+		}
+	}
+}
+
+// TestPackageTextsInSwedish (issue 15, item 5): case.json says beside each
+// code what it means in Swedish — the case type, the status, each answer
+// (with its code, and a note where the form no longer explains it), each
+// message kind and history step; access-log.json names each action and
+// outcome; METS.xml labels each case with its type.
+func TestPackageTextsInSwedish(t *testing.T) {
+	tc := fhirCases()["fhir-closed.json"]
+	b, err := json.Marshal(archived(tc.c, tc.form))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"type":"renew-prescription"`, `"fields":[`, // the case as kept
+		`"sv":{"type":"Förnya recept","status":"Avslutad"`,
+		`{"name":"howOften","question":"Hur ofta tar du läkemedlet?","answer":"Varje dag","code":"daily"}`,
+		`{"name":"pharmacy","question":"Hur vill du hämta ut det?","answer":"drive-in","code":"drive-in","note":"alternativet finns inte i formuläret längre; svaret visas som det skickades"}`,
+		`{"name":"allergy","question":"Jag är allergisk mot något läkemedel","answer":"Nej","code":"false"}`,
+		`"messages":["Från patienten","Svar"]`, `"history":["Inkom","Tilldelades","Besvarades","Avslutades"]`,
+	} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("case.json lacks %s\n%s", want, b)
+		}
+	}
+	b, err = json.Marshal(accessJSON(tc.records))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"who":"Systemet","actionSv":"Inkom","outcomeSv":"tillåten"`, `"actionSv":"Ärendet lästes","outcomeSv":"NEKAD"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("access-log.json lacks %s\n%s", want, b)
+		}
+	}
+	mets, err := metsXML("pkg", unit, time.Now(), []FileSum{{Path: "representations/rep1/data/" + string(tc.c.ID) + "/case.json"}},
+		map[string]string{string(tc.c.ID): "Förnya recept – " + string(tc.c.ID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(mets), `LABEL="Förnya recept – `+string(tc.c.ID)+`"`) {
+		t.Errorf("METS.xml: %s", mets)
+	}
 }

@@ -3,6 +3,7 @@ package archive
 import (
 	"archive/tar"
 	"bytes"
+	"cmp"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/rand"
@@ -23,6 +24,8 @@ import (
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
+	"clinicgw/agent/labels"
+	"clinicgw/sync/wire"
 )
 
 // Format names the package layout in manifest.json.
@@ -46,6 +49,50 @@ var ErrInvalid = errors.New("the archive package does not verify")
 type Item struct {
 	Case   *cases.Case
 	Access []audit.Record
+	// Form is the unit's form of the case's type, by which its answers are
+	// named; nil: none (the answers are kept as sent, marked).
+	Form *wire.Form
+}
+
+// archivedCase is case.json: the case as the store keeps it, codes and
+// all, and under "sv" what its codes and answers say in Swedish, the
+// archive's language.
+type archivedCase struct {
+	*cases.Case
+	SV caseText `json:"sv"`
+}
+
+// caseText is a case's codes and answers in Swedish.
+type caseText struct {
+	Type     string       `json:"type"`
+	Status   string       `json:"status"`
+	Answers  []answerText `json:"answers,omitempty"`
+	Messages []string     `json:"messages,omitempty"` // each message's kind, in thread order
+	History  []string     `json:"history,omitempty"`  // each step's action, in order
+}
+
+// answerText is one form answer in Swedish, with its code if it has one.
+type answerText struct {
+	Name     string `json:"name"`
+	Question string `json:"question"`
+	Answer   string `json:"answer"`
+	Code     string `json:"code,omitempty"`
+	Note     string `json:"note,omitempty"` // why the answer is kept as sent
+}
+
+// archived is case.json's value for c, read by form.
+func archived(c *cases.Case, form *wire.Form) archivedCase {
+	a := archivedCase{Case: c, SV: caseText{Type: labels.Type(c.Type, "sv"), Status: labels.Status(c.Status, "sv")}}
+	for _, an := range labels.Answers(form, c.Fields, "sv") {
+		a.SV.Answers = append(a.SV.Answers, answerText{Name: an.Name, Question: an.Question, Answer: an.Text, Code: an.Code, Note: an.Note})
+	}
+	for _, m := range c.Messages {
+		a.SV.Messages = append(a.SV.Messages, labels.MessageKind(m.Kind, "sv"))
+	}
+	for _, e := range c.History {
+		a.SV.History = append(a.SV.History, labels.Action(e.Action, "sv"))
+	}
+	return a
 }
 
 // FileSum is one file of a package with its SHA-256.
@@ -91,11 +138,11 @@ func Build(name, unit string, items []Item, now time.Time, s Signer) ([]byte, *M
 	for _, it := range items {
 		id := string(it.Case.ID)
 		dir := "representations/rep1/data/" + id + "/"
-		caseJSON, err := json.MarshalIndent(it.Case, "", " ")
+		caseJSON, err := json.MarshalIndent(archived(it.Case, it.Form), "", " ")
 		if err != nil {
 			return nil, nil, err
 		}
-		fhir, err := FHIR(it.Case, it.Access, now)
+		fhir, err := FHIR(it.Case, it.Form, it.Access, now)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -108,7 +155,11 @@ func Build(name, unit string, items []Item, now time.Time, s Signer) ([]byte, *M
 		add(dir+"access-log.json", access)
 		m.Cases = append(m.Cases, id)
 	}
-	mets, err := metsXML(name, unit, now, m.Files)
+	titles := map[string]string{}
+	for _, it := range items {
+		titles[string(it.Case.ID)] = labels.Type(it.Case.Type, "sv") + " – " + string(it.Case.ID)
+	}
+	mets, err := metsXML(name, unit, now, m.Files, titles)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -170,6 +221,12 @@ type accessRecord struct {
 	Outcome string    `json:"outcome"`
 	Prev    string    `json:"prev"`
 	Hash    string    `json:"hash"`
+	// Who, ActionSV and OutcomeSV say the actor (the patient or the
+	// system; a member of staff stays an HSA-ID), the action and the
+	// outcome in Swedish; the codes above are what the hashes cover.
+	Who       string `json:"who"`
+	ActionSV  string `json:"actionSv"`
+	OutcomeSV string `json:"outcomeSv"`
 }
 
 func accessJSON(rs []audit.Record) []accessRecord {
@@ -178,14 +235,16 @@ func accessJSON(rs []audit.Record) []accessRecord {
 		e := r.Entry
 		out = append(out, accessRecord{Seq: r.Seq, Time: e.Time, Actor: e.Actor, Unit: e.Unit, Action: e.Action,
 			CaseID: e.CaseID, Patient: e.Patient, Outcome: string(e.Outcome),
-			Prev: hex.EncodeToString(r.Prev[:]), Hash: hex.EncodeToString(r.Hash[:])})
+			Prev: hex.EncodeToString(r.Prev[:]), Hash: hex.EncodeToString(r.Hash[:]),
+			Who: labels.Actor(e.Actor, "sv", nil), ActionSV: labels.Action(cases.Action(e.Action), "sv"), OutcomeSV: labels.Outcome(e.Outcome, "sv")})
 	}
 	return out
 }
 
 // metsXML is a METS document in the E-ARK SIP's spirit: a file section
-// with every file's SHA-256 and a structural map of the cases.
-func metsXML(name, unit string, now time.Time, files []FileSum) ([]byte, error) {
+// with every file's SHA-256 and a structural map of the cases, each
+// labelled by titles (case id → its type in Swedish and its id).
+func metsXML(name, unit string, now time.Time, files []FileSum, titles map[string]string) ([]byte, error) {
 	type file struct {
 		ID           string `xml:"ID,attr"`
 		MimeType     string `xml:"MIMETYPE,attr"`
@@ -247,7 +306,7 @@ func metsXML(name, unit string, now time.Time, files []FileSum) ([]byte, error) 
 		doc.FileSec.Grp.Files = append(doc.FileSec.Grp.Files, x)
 		id := path.Base(path.Dir(f.Path))
 		if byCase[id] == nil {
-			byCase[id] = &div{Label: id}
+			byCase[id] = &div{Label: cmp.Or(titles[id], id)}
 			caseOrder = append(caseOrder, id)
 		}
 		byCase[id].Fptr = append(byCase[id].Fptr, fptr{x.ID})

@@ -19,7 +19,9 @@ import (
 
 	"clinicgw/agent/atomicfile"
 	"clinicgw/agent/cases"
+	"clinicgw/agent/labels"
 	"clinicgw/agent/store"
+	"clinicgw/sync/wire"
 )
 
 // DefaultAge is how long after their last change answered and closed
@@ -49,6 +51,9 @@ type Config struct {
 	// Retire, when true, retires the key term that sealed the purged cases
 	// after a run that purged any (rotate, reseal, retire).
 	Retire bool
+	// Forms returns the unit's forms, by which the package names each
+	// form answer (labels.Answers); nil: answers are kept as sent, marked.
+	Forms func(ctx context.Context) (wire.FormSet, error)
 }
 
 // Archiver exports, verifies and purges.
@@ -261,8 +266,15 @@ func (a *Archiver) write(ctx context.Context, path string, j journal) error {
 	if err != nil {
 		return fmt.Errorf("archive: %w", err)
 	}
+	var forms wire.FormSet
+	if a.cfg.Forms != nil {
+		if forms, err = a.cfg.Forms(ctx); err != nil {
+			return fmt.Errorf("archive: the unit's forms: %w", err)
+		}
+	}
 	for i := range items {
 		items[i].Access = access[items[i].Case.ID]
+		items[i].Form = labels.FindForm(forms, items[i].Case.Type)
 	}
 	b, _, err := Build(j.Name, a.cfg.Unit, items, a.cfg.Clock.Now(), a.cfg.Signer)
 	if err != nil {

@@ -100,15 +100,26 @@ type Event struct {
 
 // Case is a patient's errand with the care unit.
 type Case struct {
-	ID         ID        `json:"id"`
-	Unit       string    `json:"unit"` // the care unit's HSA-ID
-	Type       Type      `json:"type"`
-	Patient    Person    `json:"patient"`
-	Guardian   *Person   `json:"guardian,omitempty"` // set when a guardian acts for a child under 13
-	Fields     []Field   `json:"fields,omitempty"`
-	Status     Status    `json:"status"`
-	Assignee   string    `json:"assignee,omitempty"` // HSA-ID of the clinician who has it
+	ID       ID      `json:"id"`
+	Unit     string  `json:"unit"` // the care unit's HSA-ID
+	Type     Type    `json:"type"`
+	Patient  Person  `json:"patient"`
+	Guardian *Person `json:"guardian,omitempty"` // set when a guardian acts for a child under 13
+	Fields   []Field `json:"fields,omitempty"`
+	Status   Status  `json:"status"`
+	Assignee string  `json:"assignee,omitempty"` // HSA-ID of the clinician who has it
+	// SentAt is when the patient sent the case: the central store's time
+	// of record for it (when it accepted the case), never later than
+	// ReceivedAt (see DueFrom). The due date counts from it. For a case
+	// staff started it is ReceivedAt. A record stored before clinicgw kept
+	// it reads as ReceivedAt, from which its due date was counted.
+	SentAt time.Time `json:"sentAt,omitzero"`
+	// ReceivedAt is when the case arrived at this gateway, by its own
+	// clock: the access log, the statistics (received per week, handling
+	// time) and the archive's age count from it.
 	ReceivedAt time.Time `json:"receivedAt"`
+	// DueAt is when the unit must have answered: DueDate(SentAt), renewed
+	// from the time of record of a patient's reply that reopens the case.
 	DueAt      time.Time `json:"dueAt"`
 	AnsweredAt time.Time `json:"answeredAt,omitzero"` // the first final answer
 	ClosedAt   time.Time `json:"closedAt,omitzero"`

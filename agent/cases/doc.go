@@ -2,6 +2,13 @@
 // workflow's transitions and who may make them, due dates in working days,
 // statistics, and validation of personnummer and samordningsnummer.
 //
+// A case is due two working days (Swedish public holidays honoured) after
+// the day the patient sent it: the central store's time of record, not the
+// time it arrived at this gateway, which a case keeps beside it for the
+// access log and the statistics (Case.SentAt, Case.ReceivedAt, DueFrom). A
+// patient's reply that reopens a case renews the due date from its own
+// time of record.
+//
 // The package holds no storage: Service works through the Store interface,
 // which agent/store implements on an encrypted bbolt file. Every read and
 // write of a case through Service writes one access-log entry in the same

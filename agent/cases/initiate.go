@@ -146,7 +146,7 @@ func (s *Service) initiatedCase(actor Actor, req InitiateRequest, now time.Time)
 	}
 	return &Case{
 		ID: id, Unit: s.unit, Type: req.Type, Patient: req.Patient, Status: status, Assignee: assignee,
-		ReceivedAt: now, Subject: req.Subject, InitiatedBy: actor.HSAID, NoReply: !req.ReplyAllowed, Version: 1,
+		SentAt: now, ReceivedAt: now, Subject: req.Subject, InitiatedBy: actor.HSAID, NoReply: !req.ReplyAllowed, Version: 1,
 		Messages: []Message{{ID: string(msgID), Kind: StaffFirst, Author: actor.Name(), Text: req.Text,
 			Signature: req.Signature, AuthorTitle: req.AuthorTitle, At: now}},
 		History: []Event{{At: now, Actor: actor.Name(), Action: Initiate, To: status, Assignee: assignee}},

@@ -250,7 +250,8 @@ func (s *Service) newIDs(given ID, now time.Time) (ID, ID, error) {
 	return id, msgID, nil
 }
 
-// newCase validates sub and builds the case it becomes at now.
+// newCase validates sub and builds the case it becomes when it arrives at
+// now: due two working days from when it was sent (DueFrom).
 func (s *Service) newCase(sub Submission, now time.Time) (*Case, error) {
 	if err := validateSubmission(&sub, now); err != nil {
 		return nil, err
@@ -261,9 +262,10 @@ func (s *Service) newCase(sub Submission, now time.Time) (*Case, error) {
 	}
 	c := &Case{
 		ID: id, Unit: s.unit, Type: sub.Type, Patient: sub.Patient, Guardian: sub.Guardian,
-		Fields: slices.Clone(sub.Fields), ReceivedAt: now, Version: 1,
+		Fields: slices.Clone(sub.Fields), SentAt: DueFrom(sub.SubmittedAt, now), ReceivedAt: now, Version: 1,
 	}
-	if err := Apply(c, Actor{Kind: System}, Command{Action: Receive, Text: sub.Text}, now, string(msgID)); err != nil {
+	cmd := Command{Action: Receive, Text: sub.Text, SentAt: sub.SubmittedAt}
+	if err := Apply(c, Actor{Kind: System}, cmd, now, string(msgID)); err != nil {
 		return nil, err
 	}
 	// The patient wrote the first message, when they submitted it.

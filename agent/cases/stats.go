@@ -101,8 +101,9 @@ func (b *StatsBuilder) week(t time.Time) *WeekCount {
 }
 
 // Add counts one case; a nil case is ignored. It reads only the case's
-// type, status and times. A case with no DueAt is judged against
-// DueDate(ReceivedAt). A first answer stamped before receipt (clocks out
+// type, status and times. It counts a case in the period and week of its
+// arrival here (ReceivedAt) and its handling time from then; a case with no
+// DueAt is judged against the due date of when it was sent (SentAt). A first answer stamped before receipt (clocks out
 // of step) counts as taking no time.
 func (b *StatsBuilder) Add(c *Case) {
 	if c == nil {
@@ -116,7 +117,7 @@ func (b *StatsBuilder) Add(c *Case) {
 			b.unanswered++
 			due := c.DueAt
 			if due.IsZero() {
-				due = DueDate(c.ReceivedAt)
+				due = DueDate(DueFrom(c.SentAt, c.ReceivedAt))
 			}
 			if IsOverdue(due, b.now) {
 				b.overdue++

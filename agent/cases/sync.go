@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"clinicgw/agent/audit"
@@ -28,10 +29,13 @@ const (
 
 // Inbound is one event from the central store.
 type Inbound struct {
-	Kind       InboundKind
-	EventID    string
-	CaseID     ID
-	At         time.Time   // when the patient acted
+	Kind    InboundKind
+	EventID string
+	CaseID  ID
+	// At is when the patient acted: the central store's time of record
+	// (when it accepted the event). Due dates count from it (DueFrom); a
+	// zero At counts from the event's arrival here.
+	At         time.Time
 	Submission *Submission // InboundCreated; its ID is CaseID
 	MessageID  string      // InboundFollowUp
 	Text       string      // InboundFollowUp
@@ -84,6 +88,10 @@ type ApplyReport struct {
 	Applied    int // events that changed a case or created one
 	Duplicates int // events already applied (a repeat delivery)
 	Refused    int // events that cannot apply (invalid, unknown case, illegal move): logged by event id, then skipped
+	// Conflicts are events that name a case or a follow-up already applied
+	// here but carry other content: not a repeat delivery. Logged by event
+	// and case id, then skipped: nothing of them applies.
+	Conflicts int
 }
 
 // SyncCursor returns the sequence number of the last central event applied.
@@ -100,12 +108,15 @@ func (s *Service) SyncCursor(ctx context.Context) (uint64, error) {
 // ApplyInbound applies a page of central events and moves the sync cursor
 // to cursor, all in one transaction: when it returns nil every event is
 // durable here and the page may be acknowledged. Applying is idempotent: an
-// event already applied (the same case id, the same follow-up message id, a
-// case already withdrawn) changes nothing. An event that cannot apply (an
+// event already applied (the same case id with the same submission, the
+// same follow-up message id with the same text, a case already withdrawn)
+// changes nothing; one that names an applied case or message with other
+// content is a conflict: logged, counted, skipped. An event that cannot apply (an
 // invalid case, a follow-up for an unknown case) is logged with its event id
 // only and skipped, so that one bad event cannot stop the sync.
 func (s *Service) ApplyInbound(ctx context.Context, in []Inbound, cursor uint64) (ApplyReport, error) {
 	now := s.clock.Now()
+	s.noteSkew(in, now)
 	// New cases are validated outside the transaction (it may run more than
 	// once), a chunk at a time, by a goroutine that runs ahead of it: the
 	// transaction applies one chunk while the next is validated.
@@ -138,6 +149,8 @@ func (s *Service) ApplyInbound(ctx context.Context, in []Inbound, cursor uint64)
 				}
 			case duplicate:
 				rep.Duplicates++
+			case conflicted:
+				rep.Conflicts++
 			default:
 				rep.Refused++
 			}
@@ -161,6 +174,22 @@ func (s *Service) ApplyInbound(ctx context.Context, in []Inbound, cursor uint64)
 		s.onSignal(Signal{Kind: SignalArrived, Count: created})
 	}
 	return rep, nil
+}
+
+// noteSkew logs, once per page, events whose time of record is after
+// their arrival here: the central store's clock is ahead of this one, and
+// their due dates count from arrival instead (DueFrom).
+func (s *Service) noteSkew(in []Inbound, now time.Time) {
+	n, ahead := 0, time.Duration(0)
+	for _, ev := range in {
+		if ev.At.After(now) {
+			n, ahead = n+1, max(ahead, ev.At.Sub(now))
+		}
+	}
+	if n > 0 {
+		s.log.Warn("central time of record after arrival; due dates counted from arrival",
+			"events", n, "maxAhead", ahead.String())
+	}
 }
 
 // prepChunk is how many events are validated at a time ahead of the
@@ -248,6 +277,7 @@ const (
 	applied applyResult = iota
 	duplicate
 	refused
+	conflicted // names a case or message applied here, with other content
 )
 
 // applyOne applies one event in tx. An event that cannot apply is logged
@@ -257,9 +287,8 @@ func (s *Service) applyOne(tx Tx, ev Inbound, fresh *Case, now time.Time) (apply
 	if ev.Kind == InboundCreated {
 		old, err := tx.Case(ev.CaseID)
 		if err == nil {
-			if old.Patient.PNR != fresh.Patient.PNR || old.Type != fresh.Type {
-				s.log.Warn("inbound case refused: id taken by another case", "eventId", ev.EventID, "caseId", string(ev.CaseID))
-				return refused, nil
+			if !sameSubmission(old, fresh) {
+				return s.conflict(ev), nil
 			}
 			return duplicate, nil
 		}
@@ -276,7 +305,7 @@ func (s *Service) applyOne(tx Tx, ev Inbound, fresh *Case, now time.Time) (apply
 	var cmd Command
 	switch ev.Kind {
 	case InboundFollowUp:
-		cmd = Command{Action: FollowUp, Text: ev.Text}
+		cmd = Command{Action: FollowUp, Text: ev.Text, SentAt: ev.At}
 	case InboundWithdrawn:
 		cmd = Command{Action: Withdraw}
 	default:
@@ -297,6 +326,9 @@ func (s *Service) applyOne(tx Tx, ev Inbound, fresh *Case, now time.Time) (apply
 	if ev.Kind == InboundFollowUp {
 		for _, m := range c.Messages {
 			if m.ID == ev.MessageID {
+				if m.Text != ev.Text || m.Author != patient.Name() {
+					return s.conflict(ev), nil
+				}
 				return duplicate, nil
 			}
 		}
@@ -314,6 +346,26 @@ func (s *Service) applyOne(tx Tx, ev Inbound, fresh *Case, now time.Time) (apply
 		return refused, err
 	}
 	return applied, tx.AppendAudit(s.entry(now, patient, cmd.Action, next, audit.Allowed))
+}
+
+// conflict logs an event that names a case or message already applied
+// here with other content, by event and case id only, and reports it.
+func (s *Service) conflict(ev Inbound) applyResult {
+	s.log.Error("inbound event conflicts with what is stored; skipped", "eventId", ev.EventID, "caseId", string(ev.CaseID))
+	return conflicted
+}
+
+// sameSubmission reports whether a stored case and a fresh one made from
+// a case.created event carry the same submission: what the patient wrote
+// (type, patient, guardian, form answers, text). Only then is the event a
+// repeat delivery.
+func sameSubmission(old, fresh *Case) bool {
+	if old.Type != fresh.Type || old.Patient != fresh.Patient || (old.Guardian == nil) != (fresh.Guardian == nil) ||
+		(old.Guardian != nil && *old.Guardian != *fresh.Guardian) || !slices.Equal(old.Fields, fresh.Fields) ||
+		len(old.Messages) == 0 || len(fresh.Messages) == 0 {
+		return false
+	}
+	return old.Messages[0].Text == fresh.Messages[0].Text
 }
 
 // outboundFor returns what the patient side must learn of a staff command

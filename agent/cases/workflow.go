@@ -67,6 +67,10 @@ type Command struct {
 	// Empty: the patient side shows a neutral title.
 	AuthorTitle string
 	Version     uint64 // the case.Version the caller saw; 0 = don't check
+	// SentAt is, for a patient's action that came through the central
+	// store, the store's time of record of it (when it accepted it). A
+	// due date the action renews counts from it (DueFrom); zero: from now.
+	SentAt time.Time
 }
 
 // who is a set of the parties that may make a move.
@@ -108,7 +112,7 @@ type transition struct {
 	text     textRule
 	assignee assigneeRule
 	message  MessageKind // appended when set
-	renewDue bool        // DueAt = DueDate(now)
+	renewDue bool        // DueAt = DueDate(DueFrom(cmd.SentAt, now))
 	answered bool        // sets AnsweredAt when zero
 	closed   bool        // sets ClosedAt
 	reopen   bool        // clears ClosedAt
@@ -214,7 +218,7 @@ func Apply(c *Case, actor Actor, cmd Command, now time.Time, msgID string) error
 		c.Assignee = ""
 	}
 	if t.renewDue {
-		c.DueAt = DueDate(now)
+		c.DueAt = DueDate(DueFrom(cmd.SentAt, now))
 	}
 	if t.answered && c.AnsweredAt.IsZero() {
 		c.AnsweredAt = now

@@ -96,10 +96,8 @@ func (c *Clinic) StartCentral(ctx context.Context, log *slog.Logger) (_ *Central
 			cs.Close()
 		}
 	}()
-	cs.api = &http.Server{Handler: store.APIHandler(), ReadHeaderTimeout: 10 * time.Second,
-		TLSConfig: tlsconf.Server(serverCert, c.PKI.FunctionCAPool(), store.VerifyUnit)}
-	cs.web = &http.Server{Handler: store.PatientHandler(), ReadHeaderTimeout: 10 * time.Second,
-		TLSConfig: tlsconf.ServerNoClientCert(serverCert)}
+	cs.api = tlsconf.NewHTTPServer(store.APIHandler(), tlsconf.Server(serverCert, c.PKI.FunctionCAPool(), store.VerifyUnit), central.APILimits)
+	cs.web = tlsconf.NewHTTPServer(store.PatientHandler(), tlsconf.ServerNoClientCert(serverCert), tlsconf.DefaultLimits)
 	if cs.APIURL, err = serveTLS(cs.api); err != nil {
 		return nil, fmt.Errorf("central store's sync API: %w", err)
 	}

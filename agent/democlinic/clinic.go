@@ -20,6 +20,7 @@ import (
 	"clinicgw/agent/store"
 	"clinicgw/cardauth"
 	"clinicgw/cardauth/devpki"
+	"clinicgw/sync/tlsconf"
 )
 
 // Member is one member of the demo staff.
@@ -192,7 +193,7 @@ func (c *Clinic) serveCRL() error {
 	}
 	c.CRLURL = "http://" + ln.Addr().String() + "/person.crl"
 	var next time.Time
-	c.crlSrv = &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	c.crlSrv = tlsconf.NewHTTPServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		c.crlMu.Lock()
 		defer c.crlMu.Unlock()
 		now := c.clock()
@@ -207,7 +208,7 @@ func (c *Clinic) serveCRL() error {
 		}
 		w.Header().Set("Content-Type", "application/pkix-crl")
 		w.Write(c.crl)
-	})}
+	}), nil, tlsconf.DefaultLimits)
 	go c.crlSrv.Serve(ln)
 	return nil
 }

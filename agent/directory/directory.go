@@ -164,18 +164,35 @@ func (p *Person) commissioned(unit string, now time.Time) bool {
 
 // OnLeave reports whether the person is on leave at now.
 func (p Person) OnLeave(now time.Time) bool {
+	_, on := p.LeaveAt(now)
+	return on
+}
+
+// LeaveAt reports whether the person is on leave at now and, if so, the
+// last day of that leave: periods that adjoin or overlap it run on.
+func (p Person) LeaveAt(now time.Time) (until Date, onLeave bool) {
 	for _, l := range p.Leave {
-		if !now.Before(l.From.start()) && now.Before(l.To.end()) {
-			return true
+		if !now.Before(l.From.start()) && now.Before(l.To.end()) && (!onLeave || l.To.After(until.Time)) {
+			until, onLeave = l.To, true
 		}
 	}
-	return false
+	for changed := onLeave; changed; {
+		changed = false
+		for _, l := range p.Leave {
+			if !l.From.start().After(until.end()) && l.To.After(until.Time) {
+				until, changed = l.To, true
+			}
+		}
+	}
+	return until, onLeave
 }
 
 // Assignable is a clinician a distributor may assign cases to.
 type Assignable struct {
 	Person  Person
 	OnLeave bool // on leave at the time asked: listed and marked, not left out
+	// LeaveUntil is the last day of that leave; zero when not on leave.
+	LeaveUntil Date
 }
 
 // Clinicians lists the people with the clinician role and access to unit
@@ -185,7 +202,8 @@ func (d *Directory) Clinicians(unit string, now time.Time) []Assignable {
 	var out []Assignable
 	for _, p := range d.sorted {
 		if slices.Contains(p.Roles, cases.Clinician) && p.commissioned(unit, now) {
-			out = append(out, Assignable{Person: *p, OnLeave: p.OnLeave(now)})
+			until, on := p.LeaveAt(now)
+			out = append(out, Assignable{Person: *p, OnLeave: on, LeaveUntil: until})
 		}
 	}
 	return out

@@ -235,3 +235,57 @@ func TestPurposeNFD(t *testing.T) {
 		}
 	}
 }
+
+// TestLeaveAt: whether a person is on leave at a moment, and the last day
+// of that leave (adjoining and overlapping periods run on), in Swedish
+// days: the rule behind the warning before a case is given to someone on
+// leave.
+func TestLeaveAt(t *testing.T) {
+	day := func(s string) Date {
+		d, err := time.ParseInLocation(time.DateOnly, s, cases.Stockholm())
+		if err != nil {
+			panic(err)
+		}
+		return Date{Time: d}
+	}
+	p := Person{Leave: []Period{
+		{From: day("2026-07-01"), To: day("2026-07-10")},
+		{From: day("2026-07-11"), To: day("2026-07-20")}, // adjoins: one leave to the 20th
+		{From: day("2026-07-15"), To: day("2026-07-25")}, // overlaps: on to the 25th
+		{From: day("2026-08-10"), To: day("2026-08-10")}, // one day
+		{From: day("2026-10-20"), To: day("2026-10-25")}, // over the change to winter time (25 Oct)
+	}}
+	for _, tc := range []struct {
+		name  string
+		at    string
+		leave bool
+		until string
+	}{
+		{"before any leave: starts later", "2026-06-30 23:59", false, ""},
+		{"first minute of the first day", "2026-07-01 00:00", true, "2026-07-25"},
+		{"on leave now", "2026-07-05 12:00", true, "2026-07-25"},
+		{"in the adjoining period", "2026-07-12 08:00", true, "2026-07-25"},
+		{"last minute of the last day", "2026-07-25 23:59", true, "2026-07-25"},
+		{"ended", "2026-07-26 00:00", false, ""},
+		{"between leaves: the next starts later", "2026-08-09 23:59", false, ""},
+		{"a one-day leave", "2026-08-10 13:00", true, "2026-08-10"},
+		{"after a one-day leave", "2026-08-11 00:00", false, ""},
+		{"the last hour of a 25-hour day", "2026-10-25 23:30", true, "2026-10-25"},
+		{"the day after the change", "2026-10-26 00:00", false, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			until, leave := p.LeaveAt(at(tc.at))
+			if leave != tc.leave || leave && until.String() != tc.until {
+				t.Errorf("LeaveAt(%s) = %s, %v; want %s, %v", tc.at, until, leave, tc.until, tc.leave)
+			}
+			if p.OnLeave(at(tc.at)) != tc.leave {
+				t.Errorf("OnLeave(%s) = %v, want %v", tc.at, !tc.leave, tc.leave)
+			}
+		})
+	}
+	for _, a := range sample(t).Clinicians(unit, at("2026-05-04 10:00")) {
+		if a.OnLeave != !a.LeaveUntil.IsZero() || a.OnLeave && a.LeaveUntil.String() != "2026-05-10" {
+			t.Errorf("Clinicians: %s on leave %v until %s", a.Person.HSAID, a.OnLeave, a.LeaveUntil)
+		}
+	}
+}

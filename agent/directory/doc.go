@@ -33,7 +33,8 @@
 // Directory.Access lets a person in only with a commission for the unit
 // with the purpose "Vård och behandling" valid at that moment. Leave does
 // not end access; it tells the distributor whom not to assign
-// (Directory.Clinicians lists clinicians with leave marked). Callers check
+// (Directory.Clinicians lists clinicians with leave marked, and until
+// when: Person.LeaveAt runs on over adjoining and overlapping periods). Callers check
 // Access on every request (a map lookup, tens of nanoseconds), so a
 // commission that runs out ends access at once, without a file change.
 //

@@ -3,6 +3,7 @@ package metrics
 import (
 	"context"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -33,6 +34,49 @@ type SyncFigures struct {
 	LastPull    time.Time // the last successful pull; zero: none since start
 	LastErrorAt time.Time // the last failure; zero: none since start
 	Rejected    int       // outbox items the central store rejected, held back
+	// OutboxConflicts are outbox items the central store refused as
+	// conflicts (their key or message id names other content there),
+	// parked: not sent again; a person must look.
+	OutboxConflicts int
+	// InboundConflicts counts central events since start that named a
+	// case or a message already applied here with other content: skipped.
+	InboundConflicts int
+	// FormsConflict says the central store refused the unit's forms: a
+	// form changed without a raised version.
+	FormsConflict bool
+}
+
+// Conflicts returns the machine-readable state of the sync's conflicts:
+// StateOK, or the parts that have one, joined by "+" ("outbox",
+// "inbound", "forms").
+func (f SyncFigures) Conflicts() string {
+	var parts []string
+	if f.OutboxConflicts > 0 {
+		parts = append(parts, "outbox")
+	}
+	if f.InboundConflicts > 0 {
+		parts = append(parts, "inbound")
+	}
+	if f.FormsConflict {
+		parts = append(parts, "forms")
+	}
+	if len(parts) == 0 {
+		return StateOK
+	}
+	return strings.Join(parts, "+")
+}
+
+// ConflictsCheck is the /healthz check (not /readyz: staff work on) named
+// "sync-conflicts": it fails while the sync has a conflict a person must
+// resolve (SyncFigures.Conflicts).
+func ConflictsCheck(src SyncSource) Check {
+	return Check{Name: "sync-conflicts", Run: func(context.Context) string {
+		f, ok := src.SyncFigures()
+		if !ok {
+			return StateOK
+		}
+		return f.Conflicts()
+	}}
 }
 
 // SyncSource reports the uplink's state; ok is false when the gateway runs
@@ -129,6 +173,12 @@ var (
 		"Sequence number of the last central event applied here.", nil, nil)
 	descOutboxRejected = prometheus.NewDesc("clinicgw_outbox_rejected",
 		"Outbox items the central store rejected, held back before they are tried again.", nil, nil)
+	descOutboxConflicts = prometheus.NewDesc("clinicgw_outbox_conflicts",
+		"Outbox items the central store refused as conflicts (their key or message id names other content there): parked, not sent again; a person must look.", nil, nil)
+	descInboundConflicts = prometheus.NewDesc("clinicgw_sync_inbound_conflicts_total",
+		"Central events since start that named a case or message already stored here with other content: skipped, logged by event and case id.", nil, nil)
+	descFormsConflict = prometheus.NewDesc("clinicgw_forms_conflict",
+		"1 if the central store refused the unit's forms because a form changed without a raised version, else 0.", nil, nil)
 	descNoticeQueue = prometheus.NewDesc("clinicgw_notice_queue_depth",
 		"Notices (e-mail, SMS) not yet delivered.", nil, nil)
 	descNoticeFailing = prometheus.NewDesc("clinicgw_notice_queue_failing",
@@ -169,7 +219,7 @@ func NewCollector(src Sources) *Collector {
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descBuildInfo, descCases, descOverdue, descOutbox, descStoreUp, descStoreSize,
 		descKeyTerm, descSyncConnected, descSyncLag, descSyncLastPull, descSyncLastError, descSyncCursor,
-		descOutboxRejected, descNoticeQueue, descNoticeFailing, descLogins, descLoginFailures, descSessions, descArchiveLastRun, descArchiveLastOK, descArchiveCases,
+		descOutboxRejected, descOutboxConflicts, descInboundConflicts, descFormsConflict, descNoticeQueue, descNoticeFailing, descLogins, descLoginFailures, descSessions, descArchiveLastRun, descArchiveLastOK, descArchiveCases,
 		descArchivePackages, descArchiveFailures, descLogErrors} {
 		ch <- d
 	}
@@ -227,6 +277,13 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 			gauge(ch, descSyncLastError, unixSeconds(f.LastErrorAt))
 			gauge(ch, descSyncCursor, float64(f.Cursor))
 			gauge(ch, descOutboxRejected, float64(f.Rejected))
+			gauge(ch, descOutboxConflicts, float64(f.OutboxConflicts))
+			counter(ch, descInboundConflicts, uint64(f.InboundConflicts))
+			formsConflict := 0.0
+			if f.FormsConflict {
+				formsConflict = 1
+			}
+			gauge(ch, descFormsConflict, formsConflict)
 		}
 	}
 

@@ -227,3 +227,51 @@ func TestHandler(t *testing.T) {
 		t.Errorf("/healthz with every check ok: %d", w.Code)
 	}
 }
+
+// TestSyncConflicts: the sync's conflicts are figures on /metrics and make
+// /healthz fail with a state that names the parts (never /readyz: staff
+// work on); without a central store the check passes.
+func TestSyncConflicts(t *testing.T) {
+	f := &SyncFigures{}
+	src := Sources{Clock: fakeClock{time.Now()}, Store: fakeSources{}, Sync: fakeSources{sync: f}}
+	for _, tc := range []struct {
+		figures SyncFigures
+		state   string
+	}{
+		{SyncFigures{}, StateOK},
+		{SyncFigures{OutboxConflicts: 2}, "outbox"},
+		{SyncFigures{InboundConflicts: 1}, "inbound"},
+		{SyncFigures{FormsConflict: true}, "forms"},
+		{SyncFigures{OutboxConflicts: 1, InboundConflicts: 3, FormsConflict: true}, "outbox+inbound+forms"},
+	} {
+		*f = tc.figures
+		fams := gather(t, src)
+		forms := 0.0
+		if tc.figures.FormsConflict {
+			forms = 1
+		}
+		if one(t, fams, "clinicgw_outbox_conflicts") != float64(tc.figures.OutboxConflicts) ||
+			one(t, fams, "clinicgw_sync_inbound_conflicts_total") != float64(tc.figures.InboundConflicts) ||
+			one(t, fams, "clinicgw_forms_conflict") != forms {
+			t.Errorf("%+v: metrics %v %v %v", tc.figures, fams["clinicgw_outbox_conflicts"], fams["clinicgw_sync_inbound_conflicts_total"], fams["clinicgw_forms_conflict"])
+		}
+		reg, err := NewRegistry(NewCollector(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := Handler(HandlerConfig{Gatherer: reg, Checks: []Check{ConflictsCheck(src.Sync)}})
+		for path, want := range map[string]int{PathHealth: map[bool]int{true: 200, false: 503}[tc.state == StateOK], PathReady: 200} {
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+			if w.Code != want {
+				t.Errorf("%+v: %s answered %d, want %d", tc.figures, path, w.Code, want)
+			}
+			if path == PathHealth && !strings.Contains(w.Body.String(), `"sync-conflicts":"`+tc.state+`"`) {
+				t.Errorf("%+v: /healthz %s, want the state %q", tc.figures, w.Body, tc.state)
+			}
+		}
+	}
+	if st := ConflictsCheck(fakeSources{}).Run(context.Background()); st != StateOK {
+		t.Errorf("offline: %q", st)
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"text/template"
 	"time"
+
+	"clinicgw/agent/bidi"
 )
 
 // Kind is what a notice announces.
@@ -87,7 +89,7 @@ func Render(n Notice, unitName string) (Text, error) {
 	data := struct {
 		Unit  string
 		Count int
-	}{unitName, n.Count}
+	}{bidi.Neutralise(unitName), n.Count}
 	var subject, body bytes.Buffer
 	if err := t.subject.Execute(&subject, data); err != nil {
 		return Text{}, err

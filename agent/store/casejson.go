@@ -68,6 +68,10 @@ func appendCase(dst []byte, c *cases.Case) ([]byte, bool) {
 		dst = append(dst, `,"assignee":`...)
 		dst = appendJSONString(dst, c.Assignee)
 	}
+	if !c.SentAt.IsZero() {
+		dst = append(dst, `,"sentAt":`...)
+		dst, ok = appendJSONTime(dst, c.SentAt, ok)
+	}
 	dst = append(dst, `,"receivedAt":`...)
 	dst, ok = appendJSONTime(dst, c.ReceivedAt, ok)
 	dst = append(dst, `,"dueAt":`...)

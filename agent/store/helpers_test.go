@@ -59,6 +59,7 @@ func newCase(n int, text string) *cases.Case {
 		Patient:    cases.Person{PNR: pnr, Name: fmt.Sprintf("Testperson %d", n)},
 		Fields:     []cases.Field{{Name: "medicine", Label: "Läkemedel", Value: "Testmedel 10 mg"}},
 		Status:     cases.Received,
+		SentAt:     at.Add(-time.Minute),
 		ReceivedAt: at,
 		DueAt:      at.Add(48 * time.Hour),
 		Messages:   []cases.Message{{ID: "m1", Kind: cases.FromPatient, Author: "patient", Text: text, At: at}},

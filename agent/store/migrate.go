@@ -68,6 +68,13 @@ func (db *DB) migrate() error {
 	}
 }
 
+// Likewise a new optional member of a case record needs no schema bump:
+// records decode with encoding/json, which ignores members it does not
+// know, so an older clinicgw reads them as before; decodeCase gives a
+// record without the member its default (sentAt: the arrival time, from
+// which the record's due date was counted). testdata/schema2 holds a store
+// as clinicgw wrote it before sentAt; fixture_test.go opens it.
+
 // addedBuckets are buckets added after schema 2 that need no migration: an
 // older clinicgw never opens them, so adding one does not bump the schema
 // (which would make an older clinicgw refuse the file after a downgrade).

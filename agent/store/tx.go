@@ -150,6 +150,12 @@ func (t *tx) decodeCase(key, sealed []byte) (*cases.Case, error) {
 	if string(c.ID) != string(key) {
 		return nil, fmt.Errorf("case %s: record names another case: %w", key, ErrTampered)
 	}
+	if c.SentAt.IsZero() {
+		// Stored before cases kept the central store's time of record:
+		// the due date was counted from arrival, which stands in for it.
+		// No schema bump: an older clinicgw ignores the new member.
+		c.SentAt = c.ReceivedAt
+	}
 	return &c, nil
 }
 

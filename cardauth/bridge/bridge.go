@@ -22,6 +22,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"clinicgw/cardauth"
+	"clinicgw/sync/tlsconf"
 )
 
 // DefaultAddr is where the bridge listens unless configured otherwise.
@@ -201,9 +202,20 @@ func (b *Bridge) state() (bool, string, <-chan struct{}) {
 	return b.present, b.card, b.changed
 }
 
+// signTimeout is how long a signing waits for the card and for the person
+// at a PIN pad.
+const signTimeout = 60 * time.Second
+
+// Limits are the bridge's HTTP server limits (tlsconf.NewHTTPServer): a
+// response may wait for the signing before it (one at a time) and its
+// own, each up to signTimeout.
+var Limits = tlsconf.Limits{Write: 2*signTimeout + 10*time.Second}
+
 // Handler is the bridge's API, for 127.0.0.1 only: every request must come
 // from the gateway's origin (CORS, with Private Network Access) and name the
 // bridge's own loopback host (against DNS rebinding).
+//
+// Serve it with tlsconf.NewHTTPServer(h, nil, Limits).
 func (b *Bridge) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+PathStatus, b.status)
@@ -378,7 +390,7 @@ func (b *Bridge) sign(w http.ResponseWriter, r *http.Request) {
 	}
 	b.signMu.Lock()
 	defer b.signMu.Unlock()
-	ctx, cancel := context.WithTimeout(r.Context(), 60*time.Second) // a PIN pad waits for the person
+	ctx, cancel := context.WithTimeout(r.Context(), signTimeout) // a PIN pad waits for the person
 	defer cancel()
 	c, err := b.cfg.Cards.Open(ctx)
 	if errors.Is(err, ErrNoCard) {

@@ -3,4 +3,6 @@
 // so it needs no root and leaves the machine's /run alone) with the
 // vsmartcard virtual reader (vpcd), and a virtual card in Go that speaks
 // vpcd's protocol, so tests can insert and remove a card. For tests only.
+// It runs on Linux; elsewhere Available says why, and the tests that need
+// it skip.
 package cardtest

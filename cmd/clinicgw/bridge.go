@@ -64,7 +64,7 @@ func bridgeFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 		if err != nil {
 			return err
 		}
-		srv := &http.Server{Handler: b.Handler(), ReadHeaderTimeout: 5 * time.Second, IdleTimeout: time.Minute}
+		srv := tlsconf.NewHTTPServer(b.Handler(), nil, bridge.Limits)
 		errc := make(chan error, 2)
 		go func() { errc <- srv.Serve(ln) }()
 		go func() { errc <- b.Run(ctx) }()

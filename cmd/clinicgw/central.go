@@ -172,11 +172,9 @@ func startCentral(ctx context.Context, e *env, dir string, cp centralPKI, apiAdd
 	}
 	errLog := log.New(&slogWriter{log: e.log}, "", 0)
 	c := &centralServer{store: store, errc: make(chan error, 2)}
-	c.api = &http.Server{Handler: store.APIHandler(), TLSConfig: tlsconf.Server(cp.server, cp.unitCAs, store.VerifyUnit),
-		ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: errLog}
-	c.web = &http.Server{Handler: store.PatientHandler(), TLSConfig: tlsconf.ServerNoClientCert(cp.server),
-		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
-		IdleTimeout: 2 * time.Minute, ErrorLog: errLog}
+	c.api = tlsconf.NewHTTPServer(store.APIHandler(), tlsconf.Server(cp.server, cp.unitCAs, store.VerifyUnit), central.APILimits)
+	c.web = tlsconf.NewHTTPServer(store.PatientHandler(), tlsconf.ServerNoClientCert(cp.server), tlsconf.DefaultLimits)
+	c.api.ErrorLog, c.web.ErrorLog = errLog, errLog
 	apiLn, err := net.Listen("tcp", apiAddr)
 	if err != nil {
 		store.Close()

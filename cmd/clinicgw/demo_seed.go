@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/central"
 )
 
 // seeder plays the demo's three weeks: patients' cases arrive in batches
@@ -272,19 +273,36 @@ var demoTexts = map[cases.Type][]string{
 	cases.ContactMe:           {"Ring mig gärna på förmiddagen.", "Kan någon kontakta mig om mina provsvar?"},
 }
 
-var demoFields = map[cases.Type][]cases.Field{
-	cases.BookAppointment:     {{Name: "preferred", Label: "Önskad tid", Value: "förmiddag"}},
-	cases.ChangeAppointment:   {{Name: "preferred", Label: "Ny önskad tid", Value: "eftermiddag"}},
-	cases.CancelAppointment:   {{Name: "reason", Label: "Anledning", Value: "frisk"}},
-	cases.RenewPrescription:   {{Name: "medicine", Label: "Läkemedel", Value: "Testmedicin 10 mg"}},
-	cases.RenewSickLeave:      {{Name: "employer", Label: "Arbetsgivare känd", Value: "ja"}},
-	cases.RecordExtract:       {{Name: "period", Label: "Period", Value: "förra året"}},
-	cases.AdviceNurse:         {{Name: "duration", Label: "Hur länge", Value: "2 dagar"}},
-	cases.AdvicePsychologist:  {{Name: "contact", Label: "Kontaktsätt", Value: "telefon"}},
-	cases.ChangeFamilyDoctor:  {{Name: "wish", Label: "Önskemål", Value: "ingen särskild"}},
-	cases.SymptomRegistration: {{Name: "fever", Label: "Feber", Value: "nej"}},
-	cases.ContactMe:           {{Name: "when", Label: "När", Value: "förmiddag"}},
-}
+// demoFields are the seeded cases' form answers: names and values of
+// central.DefaultForms' fields (the demo unit's forms), so that the case
+// page shows them by their labels.
+var demoFields = func() map[cases.Type][]cases.Field {
+	answers := map[cases.Type][]string{ // field name, value, ...
+		cases.BookAppointment:     {"reason", "Kontroll av blodtrycket.", "when", "morning"},
+		cases.ChangeAppointment:   {"current", "2026-12-01", "when", "afternoon"},
+		cases.CancelAppointment:   {"current", "2026-12-15"},
+		cases.RenewPrescription:   {"medicine", "Testmedicin 10 mg", "howOften", "daily"},
+		cases.RenewSickLeave:      {"until", "2026-12-31", "work", "Lärare"},
+		cases.RecordExtract:       {"period", "2025", "delivery", "post"},
+		cases.AdviceNurse:         {"question", "Hosta sedan några dagar.", "since", "days"},
+		cases.AdvicePsychologist:  {"question", "Jag sover dåligt."},
+		cases.ChangeFamilyDoctor:  {"wish", "Ingen särskild"},
+		cases.SymptomRegistration: {"symptoms", "Hosta och halsont.", "fever", "false"},
+		cases.ContactMe:           {"when", "morning"},
+	}
+	out := map[cases.Type][]cases.Field{}
+	for _, f := range central.DefaultForms().Forms {
+		kv := answers[cases.Type(f.ID)]
+		for i := 0; i+1 < len(kv); i += 2 {
+			for _, ff := range f.Fields {
+				if ff.Name == kv[i] {
+					out[cases.Type(f.ID)] = append(out[cases.Type(f.ID)], cases.Field{Name: ff.Name, Label: ff.Label.SV, Value: kv[i+1]})
+				}
+			}
+		}
+	}
+	return out
+}()
 
 var demoAnswers = []string{
 	"Hej! Du har fått en tid, se under Mina bokningar.",

@@ -58,6 +58,7 @@ func commands() []*command {
 		{name: "start", summary: "start the system service", flags: startFlags},
 		{name: "stop", summary: "stop the system service", flags: stopFlags},
 		{name: "status", summary: "show whether the system service is installed and running", flags: statusFlags},
+		{name: "reload", args: "PID", summary: "ask the running gateway (process PID) to read its configuration again, as `systemctl reload clinicgw` does", flags: reloadFlags, operands: true},
 		{name: "bridge", args: "--gateway ORIGIN --ca FILE [--reader NAME] [--module PATH] [--listen ADDR]", summary: "run the workstation's card bridge: signs login challenges with the SITHS card, reports card removal", flags: bridgeFlags},
 		{name: "keys", summary: "manage the store's key ring", sub: []*command{
 			{name: "list", args: "--config FILE", summary: "list the key ring's terms", flags: keysListFlags},

@@ -8,33 +8,8 @@ import (
 	"strings"
 
 	"clinicgw/agent/cases"
+	"clinicgw/agent/labels"
 )
-
-// typeNames are the case types' names, Swedish then English.
-var typeNames = map[cases.Type][2]string{
-	cases.BookAppointment:     {"Boka tid", "Book an appointment"},
-	cases.ChangeAppointment:   {"Ändra tid", "Change an appointment"},
-	cases.CancelAppointment:   {"Avboka tid", "Cancel an appointment"},
-	cases.RenewPrescription:   {"Förnya recept", "Renew a prescription"},
-	cases.RenewSickLeave:      {"Förlänga sjukskrivning", "Extend sick leave"},
-	cases.RecordExtract:       {"Begära journalkopia", "Request a copy of the record"},
-	cases.AdviceNurse:         {"Rådgivning sjuksköterska", "Advice from a nurse"},
-	cases.AdvicePsychologist:  {"Rådgivning psykolog", "Advice from a psychologist"},
-	cases.ChangeFamilyDoctor:  {"Byta fast läkare", "Change family doctor"},
-	cases.SymptomRegistration: {"Registrera symtom", "Register symptoms"},
-	cases.ContactMe:           {"Kontakta mig", "Contact me"},
-}
-
-// statusNames are the statuses' names, Swedish then English.
-var statusNames = map[cases.Status][2]string{
-	cases.Received:          {"Ny", "New"},
-	cases.Assigned:          {"Tilldelad", "Assigned"},
-	cases.PartiallyAnswered: {"Delsvar skickat", "Partial answer sent"},
-	cases.WaitingForPatient: {"Väntar på patienten", "Waiting for the patient"},
-	cases.Answered:          {"Besvarad", "Answered"},
-	cases.Closed:            {"Avslutad", "Closed"},
-	cases.Withdrawn:         {"Återkallad", "Withdrawn"},
-}
 
 // Statuses are the case statuses in the order charts and tables show
 // them: along the workflow.
@@ -44,29 +19,23 @@ var Statuses = []cases.Status{
 }
 
 // TypeName is case type t's name in lang ("en" for English, anything else
-// for Swedish). An unknown type is shown as its id, unescaped: the caller
-// escapes it like any other text.
+// for Swedish), from labels, the one home of the names. An unknown type
+// (a statistic of a type no longer offered) is shown as its id, unescaped:
+// the caller escapes it like any other text.
 func TypeName(t cases.Type, lang string) string {
-	if n, ok := typeNames[t]; ok {
-		return n[langIndex(lang)]
+	if _, _, ok := labels.Known("cases.Type", string(t)); !ok {
+		return string(t)
 	}
-	return string(t)
+	return labels.Type(t, lang)
 }
 
 // StatusName is status s's name in lang ("en" for English, anything else
-// for Swedish). An unknown status is shown as its id, unescaped.
+// for Swedish), from labels. An unknown status is shown as its id.
 func StatusName(s cases.Status, lang string) string {
-	if n, ok := statusNames[s]; ok {
-		return n[langIndex(lang)]
+	if _, _, ok := labels.Known("cases.Status", string(s)); !ok {
+		return string(s)
 	}
-	return string(s)
-}
-
-func langIndex(lang string) int {
-	if lang == "en" {
-		return 1
-	}
-	return 0
+	return labels.Status(s, lang)
 }
 
 // ordered returns known in order followed by the other keys, sorted and

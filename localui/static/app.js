@@ -4,17 +4,39 @@
 (function () {
   const body = document.body;
   const live = body.dataset.live;
+  // Every page rendered for a session opens the websocket, whether or
+  // not it shows live data: its closing is what locks the page.
+  const session = body.dataset.session === "1";
 
-  // lock hides everything the page showed and offers a new login.
-  function lock() {
-    const main = document.getElementById("main");
-    if (main) main.replaceChildren();
-    const rows = document.getElementById("rows");
-    if (rows) rows.replaceChildren();
+  // wipe removes everything the page showed, typed text and all, leaving
+  // only the lock screen (still hidden) in the document.
+  function wipe() {
     const l = document.getElementById("lock");
-    l.hidden = false;
-    document.getElementById("lock-login").focus();
+    for (const el of Array.from(body.children)) {
+      if (el !== l) el.remove();
+    }
     body.dataset.locked = "1";
+  }
+
+  // lock wipes the page and shows the lock screen, which offers a new login.
+  function lock() {
+    wipe();
+    const l = document.getElementById("lock");
+    if (!l) return;
+    l.hidden = false;
+    document.title = document.getElementById("lock-h").textContent;
+    document.getElementById("lock-login").focus();
+  }
+
+  // A page kept in the back/forward cache would come back as it was left,
+  // whether or not its session still lives: wipe it as it goes into the
+  // cache, and load it anew (from the server, which knows the session)
+  // when it comes back.
+  if (session) {
+    window.addEventListener("pagehide", function (ev) { if (ev.persisted) wipe(); });
+    window.addEventListener("pageshow", function (ev) {
+      if (ev.persisted) { wipe(); location.reload(); }
+    });
   }
 
   // refresh fetches the page's live part again and swaps it in, keeping
@@ -44,33 +66,45 @@
     }, 100);
   }
 
+  // ended asks the server whether the session still lives, and locks the
+  // page when it does not; otherwise the websocket is opened again.
+  function ended(retry) {
+    fetch("/ws", { credentials: "same-origin", cache: "no-store" }).then(function (r) {
+      if (r.status === 401) lock(); else retry();
+    }).catch(function () { setTimeout(retry, 2000); });
+  }
+
   function connect() {
-    if (!live) return;
+    if (!session) return;
     const status = document.getElementById("live-status");
     const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws");
+    let opened = false;
     ws.onopen = function () {
-      if (live.startsWith("case:")) ws.send(JSON.stringify({ t: "watch", case: live.slice(5) }));
-      else ws.send(JSON.stringify({ t: "watch", list: live }));
-      status.textContent = status.dataset.ok; status.classList.remove("off");
+      opened = true;
+      if (live) {
+        if (live.startsWith("case:")) ws.send(JSON.stringify({ t: "watch", case: live.slice(5) }));
+        else ws.send(JSON.stringify({ t: "watch", list: live }));
+      }
+      if (status) { status.textContent = status.dataset.ok; status.classList.remove("off"); }
       body.dataset.ws = "open";
     };
     ws.onmessage = function (ev) {
       let m;
       try { m = JSON.parse(ev.data); } catch (e) { return; }
-      if (m.t === "changed") refresh(live.startsWith("case:") ? "casebody" : "rows");
+      if (m.t === "changed" && live) refresh(live.startsWith("case:") ? "casebody" : "rows");
       if (m.t === "denied") body.dataset.ws = "denied";
     };
     ws.onclose = function (ev) {
       body.dataset.ws = "closed";
       if (ev.code === 4001 || ev.code === 4003 || ev.code === 1008) { lock(); return; }
-      status.textContent = status.dataset.off; status.classList.add("off");
+      if (!opened) { // refused at once: the session may have ended already
+        ended(function () { setTimeout(connect, 2000); });
+        return;
+      }
+      if (status) { status.textContent = status.dataset.off; status.classList.add("off"); }
       // The server may be restarting; a restart ends every session, which
       // the next try finds out.
-      setTimeout(function () {
-        fetch("/ws", { credentials: "same-origin" }).then(function (r) {
-          if (r.status === 401) lock(); else connect();
-        }).catch(function () { setTimeout(connect, 2000); });
-      }, 1000);
+      setTimeout(function () { ended(connect); }, 1000);
     };
   }
 

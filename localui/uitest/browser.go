@@ -107,13 +107,30 @@ func (b *Browser) NewTab(t testing.TB) *Tab {
 		defer cancel()
 		target.DisposeBrowserContext(bcID).Do(ctx) // fails only if the browser is gone, and its contexts with it
 	})
+	return b.openTab(t, bcID)
+}
+
+// SecondTab opens another tab in tab's browser context: it shares tab's
+// cookies and storage, like a second tab of the same person's browser.
+// It opens in a window of its own, so that neither tab is a hidden
+// background tab, whose timers Chromium slows to one a second. It is
+// closed when the test ends.
+func (b *Browser) SecondTab(t testing.TB, tab *Tab) *Tab {
+	t.Helper()
+	return b.openTab(t, tab.bcID)
+}
+
+// openTab opens a tab in a new window in browser context bcID.
+func (b *Browser) openTab(t testing.TB, bcID cdp.BrowserContextID) *Tab {
+	t.Helper()
+	browser := cdp.WithExecutor(b.ctx, chromedp.FromContext(b.ctx).Browser)
 	id, err := target.CreateTarget("about:blank").WithBrowserContextID(bcID).WithNewWindow(true).Do(browser)
 	if err != nil {
 		t.Fatalf("open tab: %v", err)
 	}
 	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithTargetID(id))
 	t.Cleanup(cancel)
-	tab := &Tab{t: t, ctx: ctx, Timeout: DefaultTimeout}
+	tab := &Tab{t: t, ctx: ctx, bcID: bcID, Timeout: DefaultTimeout}
 	chromedp.ListenTarget(ctx, tab.event)
 	if err := chromedp.Run(ctx); err != nil {
 		t.Fatalf("open tab: attach: %v", err)

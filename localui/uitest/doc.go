@@ -4,9 +4,11 @@
 // NewBrowser starts one Debian Chromium (apt package chromium, binary
 // /usr/bin/chromium) through chromedp; NewTab opens an isolated browser
 // context in it, with its own cookies, so one test can be a distributor
-// and a clinician at once. A Tab records console errors, Content Security
-// Policy violations and the JavaScript dialogs pages opened (dismissing
-// them), which is how an XSS test proves that nothing ran.
+// and a clinician at once; SecondTab opens another tab in a tab's context
+// (one person's second tab, sharing cookies). A Tab records console
+// errors, Content Security Policy violations and the JavaScript dialogs
+// pages opened (dismissing them), which is how an XSS test proves that
+// nothing ran.
 //
 // Tab.Axe runs axe-core (npm package axe-core, version AxeVersion) on the
 // current page through the DevTools protocol, so pages keep their strict

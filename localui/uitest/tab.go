@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -26,8 +27,9 @@ type Tab struct {
 	// Timeout bounds each call; NewTab sets DefaultTimeout.
 	Timeout time.Duration
 
-	t   testing.TB
-	ctx context.Context
+	t    testing.TB
+	ctx  context.Context
+	bcID cdp.BrowserContextID // its browser context
 
 	mu      sync.Mutex
 	console []string

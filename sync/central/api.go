@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -32,6 +33,11 @@ func (s *Store) VerifyUnit(cert *x509.Certificate) error {
 	}
 	return nil
 }
+
+// APILimits are the sync API server's limits (tlsconf.NewHTTPServer): a
+// minute for a body of up to wire.MaxBodyBytes and for an inbox page as
+// large; the rest are tlsconf.DefaultLimits.
+var APILimits = tlsconf.Limits{Body: time.Minute, Write: time.Minute}
 
 // APIHandler returns the handler of the sync protocol's endpoints
 // (sync/wire). Serve it over TLS with tlsconf.Server(serverCert,
@@ -280,7 +286,8 @@ func (s *Store) serveGetForms(w http.ResponseWriter, r *http.Request, unit strin
 }
 
 // servePutForms answers PUT wire.PathForms: the set replaces the unit's
-// published forms.
+// published forms, unless it changes a published form without raising its
+// version (409: see keepsVersions).
 func (s *Store) servePutForms(w http.ResponseWriter, r *http.Request, unit string) {
 	set, err := decode(w, r, wire.MaxBodyBytes, wire.DecodeFormSet)
 	if err != nil {
@@ -293,7 +300,11 @@ func (s *Store) servePutForms(w http.ResponseWriter, r *http.Request, unit strin
 		return
 	}
 	err = s.db.Update(func(tx *bolt.Tx) error {
-		return unitBucket(tx, unit).Put([]byte(keyForms), b)
+		ub := unitBucket(tx, unit)
+		if err := keepsVersions(ub.Get([]byte(keyForms)), set); err != nil {
+			return err
+		}
+		return ub.Put([]byte(keyForms), b)
 	})
 	if err != nil {
 		s.writeError(w, "forms", unit, err)
@@ -301,6 +312,27 @@ func (s *Store) servePutForms(w http.ResponseWriter, r *http.Request, unit strin
 	}
 	s.log.Info("forms published", "unit", unit, "forms", len(set.Forms))
 	noContent(w)
+}
+
+// keepsVersions refuses set with a conflict if one of its forms has the id
+// and version of a form in the published set (its stored encoding, nil if
+// none) but other content (wire.Form.Digest).
+func keepsVersions(published []byte, set wire.FormSet) error {
+	if published == nil {
+		return nil
+	}
+	var old wire.FormSet
+	if err := json.Unmarshal(published, &old); err != nil {
+		return fmt.Errorf("read published forms: %w", err)
+	}
+	for _, f := range set.Forms {
+		for _, o := range old.Forms {
+			if o.ID == f.ID && o.Version == f.Version && o.Digest() != f.Digest() {
+				return wire.Conflict("A form was published before under the same id and version with other content; raise the form's version on every change.")
+			}
+		}
+	}
+	return nil
 }
 
 func noContent(w http.ResponseWriter) {

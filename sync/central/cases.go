@@ -8,6 +8,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"clinicgw/agent/labels"
 	"clinicgw/sync/wire"
 )
 
@@ -42,6 +43,14 @@ type messageRecord struct {
 	At          time.Time `json:"at"`
 }
 
+// digest is the message's wire.MessageDigest in case caseID: what its id
+// names for ever. A patient's follow-up has kind kindPatient, so no staff
+// message has its digest.
+func (m messageRecord) digest(caseID string) [32]byte {
+	return wire.MessageDigest(caseID, wire.OutboxKind(m.Kind), m.At,
+		wire.StaffMessage{ID: m.ID, Text: m.Text, Signature: m.Signature, AuthorTitle: m.AuthorTitle})
+}
+
 // kindPatient marks a patient's follow-up in a thread.
 const kindPatient = "patient"
 
@@ -56,11 +65,14 @@ type PatientCase struct {
 	Guardian   *wire.Person // set when a guardian wrote for a child
 	AsGuardian bool         // the person asking is the guardian, not the patient
 	Fields     []wire.Field
-	Text       string
-	Status     wire.CaseStatus
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
-	Messages   []Message // the thread after the case itself, oldest first
+	// Answers are Fields as the patient reads them (PatientCase sets them,
+	// by the unit's form of the case's type).
+	Answers   []labels.Answer
+	Text      string
+	Status    wire.CaseStatus
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Messages  []Message // the thread after the case itself, oldest first
 	// FromUnit says the unit started the case (invånarärende): Title is
 	// its subject and the first message is the unit's.
 	FromUnit bool
@@ -124,25 +136,7 @@ func afterFollowUp(st wire.CaseStatus) wire.CaseStatus {
 }
 
 // StatusText returns a status in Swedish, as the patient pages show it.
-func StatusText(st wire.CaseStatus) string {
-	switch st {
-	case wire.StatusReceived:
-		return "Mottaget"
-	case wire.StatusAssigned:
-		return "Under handläggning"
-	case wire.StatusPartiallyAnswered:
-		return "Delvis besvarat"
-	case wire.StatusWaitingForPatient:
-		return "Väntar på ditt svar"
-	case wire.StatusAnswered:
-		return "Besvarat"
-	case wire.StatusClosed:
-		return "Avslutat"
-	case wire.StatusWithdrawn:
-		return "Återkallat"
-	}
-	return "Okänd status"
-}
+func StatusText(st wire.CaseStatus) string { return labels.PatientStatus(st, "sv") }
 
 func (s *Store) patientView(c *caseRecord, pnr string) PatientCase {
 	pc := PatientCase{

@@ -14,7 +14,12 @@
 // One bbolt file (never NoSync). Per care unit (HSA-ID) it keeps an event log
 // keyed by an 8-byte big-endian sequence number, the cursor the gateway has
 // acknowledged, the unit's published forms and the outbox idempotency records
-// (key → digest and result). Beside them it keeps the central copy of every
+// (key → digest and result). An id names its content for ever: a known
+// idempotency key with another wire.OutboxItem.Digest, a message id the
+// case holds with another wire.MessageDigest (computed from the stored
+// message), and a published form's id and version with another
+// wire.Form.Digest are refused as conflicts (409) and nothing of the item
+// or the form set applies. Beside them it keeps the central copy of every
 // case — its unit, patient, guardian, form answers, the status as the patient
 // sees it and the thread of messages — and an index from personnummer to the
 // cases where that person is the patient or the guardian. Every request and
@@ -23,6 +28,11 @@
 //
 // # The protocol end
 //
+// Every event carries its time of record (wire.Event.At): the store's
+// Clock read once when it accepts the patient's action, committed with the
+// event and shown to the patient as the time they wrote. The gateway counts
+// the unit's deadline from it.
+//
 // APIHandler serves sync/wire's endpoints. The care unit is taken from the
 // verified client certificate's subject serialNumber (tlsconf.HSAID) and
 // from nowhere else; a unit sees, acknowledges and answers only its own
@@ -30,6 +40,11 @@
 // committed.
 //
 // # The patient pages
+//
+// The pages name every status and message kind, and show each form answer
+// (the option's label, Ja/Nej for a box), through agent/labels, by the
+// unit's form of the case's type as it is now; DefaultForms take their
+// titles from the same names staff see.
 //
 // PatientHandler serves the pages: html/template only, no script, a strict
 // Content-Security-Policy, cross-origin POSTs refused, a __Host- session

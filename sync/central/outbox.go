@@ -15,7 +15,8 @@ import (
 	"clinicgw/sync/wire"
 )
 
-// outboxRecord remembers an applied outbox item under its idempotency key.
+// outboxRecord remembers an applied outbox item under its idempotency key
+// (and one that was a duplicate of a message applied under another key).
 type outboxRecord struct {
 	Digest []byte          `json:"digest"` // wire.OutboxItem.Digest
 	Status wire.ItemStatus `json:"status"` // always accepted: rejected items leave no record
@@ -31,7 +32,8 @@ type notice struct {
 // serveOutbox answers POST wire.PathOutbox: each item is applied in order,
 // in one transaction, and gets its own result. An item for a case that is
 // not the unit's is rejected (forbidden); a key seen before with the same
-// content is a duplicate, with other content rejected (conflict).
+// content is a duplicate, with other content rejected (conflict); so is a
+// message id the case already holds (wire.MessageDigest).
 func (s *Store) serveOutbox(w http.ResponseWriter, r *http.Request, unit string) {
 	batch, err := decode(w, r, wire.MaxBodyBytes, wire.DecodeOutboxBatch)
 	if err != nil {
@@ -90,7 +92,7 @@ func (s *Store) applyItem(tx *bolt.Tx, records *bolt.Bucket, unit string, it wir
 	result := wire.ItemResult{IdempotencyKey: it.IdempotencyKey, Status: wire.ItemAccepted}
 	reject := func(p *wire.Problem) (wire.ItemResult, *notice, error) {
 		result.Status, result.Problem = wire.ItemRejected, p
-		s.log.Warn("outbox item rejected", "unit", unit, "caseId", it.CaseID, "problem", p.Type)
+		s.log.Warn("outbox item rejected", "unit", unit, "caseId", it.CaseID, "key", it.IdempotencyKey, "problem", p.Type)
 		return result, nil, nil
 	}
 	digest := it.Digest()
@@ -135,15 +137,23 @@ func (s *Store) applyItem(tx *bolt.Tx, records *bolt.Bucket, unit string, it wir
 	}
 	var n *notice
 	if m := it.Message; m != nil {
-		if !slices.ContainsFunc(c.Messages, func(x messageRecord) bool { return x.ID == m.ID }) {
-			c.Messages = append(c.Messages, messageRecord{ID: m.ID, Kind: string(it.Kind), Text: m.Text,
-				Signature: m.Signature, AuthorTitle: m.AuthorTitle, At: it.At.UTC()})
-			to := c.Patient.PNR
-			if c.Guardian != nil {
-				to = c.Guardian.PNR
+		// A message id names one message for ever: the same message again
+		// is a duplicate, other content under its id a conflict, and
+		// neither changes the case.
+		if i := slices.IndexFunc(c.Messages, func(x messageRecord) bool { return x.ID == m.ID }); i >= 0 {
+			if c.Messages[i].digest(c.ID) != wire.MessageDigest(it.CaseID, it.Kind, it.At, *m) {
+				return reject(wire.Conflict("The message id was used before in this case for another message; a message keeps its id and content for ever."))
 			}
-			n = &notice{pnr: to, caseID: c.ID}
+			result.Status = wire.ItemDuplicate
+			return result, nil, putRecord(records, it.IdempotencyKey, digest, c.ID)
 		}
+		c.Messages = append(c.Messages, messageRecord{ID: m.ID, Kind: string(it.Kind), Text: m.Text,
+			Signature: m.Signature, AuthorTitle: m.AuthorTitle, At: it.At.UTC()})
+		to := c.Patient.PNR
+		if c.Guardian != nil {
+			to = c.Guardian.PNR
+		}
+		n = &notice{pnr: to, caseID: c.ID}
 	}
 	// A withdrawn case stays withdrawn: the unit's message still reaches
 	// the thread, but the patient's decision stands.

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"clinicgw/agent/bidi"
 	"clinicgw/sync/wire"
 )
 
@@ -77,7 +78,9 @@ func (w *web) render(rw http.ResponseWriter, status int, page string, v view) {
 	}
 	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
 	rw.WriteHeader(status)
-	_, _ = rw.Write(buf.Bytes())
+	// Every page passes here: bidi controls in what patients and staff
+	// wrote are neutralised once, for every template.
+	_, _ = rw.Write(bidi.NeutraliseHTML(buf.Bytes()))
 }
 
 func (w *web) errorPage(rw http.ResponseWriter, r *http.Request, status int, msg string) {

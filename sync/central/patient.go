@@ -10,6 +10,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"clinicgw/agent/cases"
+	"clinicgw/agent/labels"
 	"clinicgw/sync/wire"
 )
 
@@ -352,6 +353,16 @@ func (s *Store) PatientCase(ctx context.Context, pnr, caseID string) (PatientCas
 			return err
 		}
 		pc = s.patientView(c, pnr)
+		if len(c.Fields) > 0 {
+			var set wire.FormSet
+			if ub := unitBucket(tx, c.Unit); ub != nil {
+				if set, err = formsOf(ub); err != nil {
+					return err
+				}
+			}
+			// The patient pages are in Swedish.
+			pc.Answers = labels.WireAnswers(labels.FindForm(set, cases.Type(c.Type)), c.Fields, "sv")
+		}
 		return nil
 	})
 	if err != nil {

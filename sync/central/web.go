@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/agent/labels"
 	"clinicgw/sync/wire"
 )
 
@@ -65,17 +66,7 @@ func newWeb(s *Store) *web {
 		"when": func(t time.Time) string {
 			return t.In(cases.Stockholm()).Format("2006-01-02 15:04")
 		},
-		"kindText": func(k wire.OutboxKind) string {
-			switch k {
-			case wire.OutboxAnswer:
-				return "Svar"
-			case wire.OutboxPartialAnswer:
-				return "Delsvar"
-			case wire.OutboxCounterQuestion:
-				return "Fråga till dig"
-			}
-			return "Meddelande"
-		},
+		"kindText": func(k wire.OutboxKind) string { return labels.PatientMessage(k, "sv") },
 	}
 	for _, name := range []string{"login", "start", "units", "forms", "form", "case", "error"} {
 		w.pages[name] = template.Must(template.New("layout.html").Funcs(funcs).

@@ -316,7 +316,7 @@ func TestGuardianPages(t *testing.T) {
 	form.Set("childName", childName)
 	id := caseIDOf(t, b.post(path, form))
 	start := b.get("/")
-	if !strings.Contains(start.body, "för "+childName) {
+	if !strings.Contains(start.body, "för <bdi>"+childName+"</bdi>") {
 		t.Errorf("the start page does not show the child: %.1000s", start.body)
 	}
 	if pc, err := e.store.PatientCase(e.ctx, childPNR, id); err != nil || pc.Guardian == nil || pc.Guardian.PNR != adultPNR {

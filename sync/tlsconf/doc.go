@@ -13,6 +13,17 @@
 // handshake (tls.Config.VerifyConnection, on resumptions too), never with
 // InsecureSkipVerify and a check afterwards.
 //
+// It is also the one place HTTP servers are made (NewHTTPServer), for the
+// same reason: every server clinicgw runs bounds a slow client the same
+// way. The headers (and the TLS handshake) must arrive within
+// Limits.Header; each request's body within Limits.Body and its response
+// within Limits.Write, both counted from the start of the handler and set
+// per request through http.ResponseController (BoundRequests), so that
+// they hold on HTTP/1.1 and HTTP/2 alike and are lifted from a connection
+// a websocket takes over. http.Server's ReadTimeout and WriteTimeout are
+// not used: they would cut the websockets too. A test refuses an
+// http.Server made anywhere else.
+//
 // Care units and staff are named by the HSA-ID in their certificate's
 // subject serialNumber (OID 2.5.4.5), as in SITHS: HSAID reads it,
 // RequireHSAID admits one. LoadKeyPair and LoadPool read PEM files with

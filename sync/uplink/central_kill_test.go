@@ -1,3 +1,5 @@
+//go:build unix
+
 package uplink
 
 import (
@@ -37,7 +39,6 @@ const (
 	centralChildEnv  = "CLINICGW_CENTRAL_KILL_CHILD"  // the central store's file
 	centralAddrEnv   = "CLINICGW_CENTRAL_KILL_ADDR"   // where it serves
 	centralSubmitEnv = "CLINICGW_CENTRAL_KILL_SUBMIT" // cases to submit at start
-	pkiEnv           = "CLINICGW_UPLINK_PKI"          // the parent's PKI folder
 )
 
 func TestCentralChild(t *testing.T) {

@@ -10,7 +10,9 @@
 // lives in the local store, in the same transaction as the events
 // (Cases.ApplyInbound). A pull asks for the events after the cursor, one
 // page at a time, applies each page in one durable transaction and only
-// then acknowledges the page's cursor to the central store. Delivery is at
+// then acknowledges the page's cursor to the central store. Each event's
+// time of record (wire.Event.At) travels as cases.Inbound.At: the case
+// service counts due dates from it, not from when the page was pulled. Delivery is at
 // least once and applying is idempotent, so a crash or a cut connection at
 // any point loses nothing and duplicates nothing: the next pull starts from
 // the stored cursor. The next page is fetched while the current one is
@@ -26,7 +28,14 @@
 // changes is kept. An item the central store rejects is logged (key, case
 // id and problem type), counted in Status.Rejected and held back for
 // Config.MaxBackoff before it is tried again; the case's later items wait
-// behind it, other cases' items go on.
+// behind it, other cases' items go on. An item rejected as a conflict (a
+// 409 problem: its key or message id names other content there) is parked
+// instead: logged once with its case id and key only, counted in
+// Status.Conflicts (its case in Status.ConflictCases), never sent again
+// while the uplink runs. A form set refused as a conflict waits for the
+// next SetForms (Status.FormsConflict). Central events the case service
+// finds in conflict with what is stored are counted in
+// Status.InboundConflicts.
 //
 // # Stream and fallback
 //

@@ -58,6 +58,9 @@ var (
 	authorTitle = "Läkare"
 )
 
+// pkiEnv names the parent's PKI folder for a kill test's child process.
+const pkiEnv = "CLINICGW_UPLINK_PKI"
+
 // testPKI is one development PKI for the package; a child process of a
 // kill test loads its parent's from the folder in pkiEnv.
 var testPKI = sync.OnceValue(func() *devpki.PKI {
@@ -122,6 +125,7 @@ type centralSrv struct {
 	notifier *central.MemNotifier
 	logs     *syncBuffer
 	addr     string
+	clock    central.Clock // nil: the system clock
 
 	mu    sync.RWMutex // held for writing while restarting
 	store *central.Store
@@ -136,7 +140,14 @@ func startCentral(t testing.TB) *centralSrv {
 // startCentralAt serves the central store in the file at path on addr.
 func startCentralAt(t testing.TB, path, addr string) *centralSrv {
 	t.Helper()
-	c := &centralSrv{t: t, path: path, notifier: &central.MemNotifier{}, logs: &syncBuffer{}}
+	return startCentralClock(t, path, addr, nil)
+}
+
+// startCentralClock serves the central store in the file at path on addr,
+// telling time by clock (the system clock if nil).
+func startCentralClock(t testing.TB, path, addr string, clock central.Clock) *centralSrv {
+	t.Helper()
+	c := &centralSrv{t: t, path: path, notifier: &central.MemNotifier{}, logs: &syncBuffer{}, clock: clock}
 	c.open(addr)
 	t.Cleanup(c.close)
 	return c
@@ -146,7 +157,7 @@ func (c *centralSrv) open(addr string) {
 	t := c.t
 	t.Helper()
 	st, err := central.Open(context.Background(), c.path, central.Options{
-		Logger: newLogger(c.logs), Units: []string{unit}, Notifier: c.notifier,
+		Logger: newLogger(c.logs), Units: []string{unit}, Notifier: c.notifier, Clock: c.clock,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -325,6 +336,12 @@ type gateway struct {
 // given client certificate; mod adjusts the configuration.
 func newGateway(t testing.TB, baseURL string, cert tls.Certificate, mod func(*Config)) *gateway {
 	t.Helper()
+	return newGatewayClock(t, baseURL, cert, systemClock{}, mod)
+}
+
+// newGatewayClock is newGateway with the case service telling time by clock.
+func newGatewayClock(t testing.TB, baseURL string, cert tls.Certificate, clock cases.Clock, mod func(*Config)) *gateway {
+	t.Helper()
 	dir := t.TempDir()
 	keyPath := filepath.Join(dir, "kek.key")
 	if err := store.GenerateKeyFile(keyPath, rand.Reader, false); err != nil {
@@ -340,7 +357,7 @@ func newGateway(t testing.TB, baseURL string, cert tls.Certificate, mod func(*Co
 	}
 	t.Cleanup(func() { db.Close() })
 	g := &gateway{t: t, db: db, logs: &syncBuffer{}}
-	g.svc, err = cases.NewService(cases.ServiceConfig{Unit: unit, Store: db, Clock: systemClock{}, Rand: rand.Reader, Logger: newLogger(g.logs)})
+	g.svc, err = cases.NewService(cases.ServiceConfig{Unit: unit, Store: db, Clock: clock, Rand: rand.Reader, Logger: newLogger(g.logs)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -194,6 +194,11 @@ func (u *Uplink) pullAll(ctx context.Context, acked *uint64) error {
 			if rep.Refused > 0 {
 				u.log.Warn("central events refused by the case service", "refused", rep.Refused, "cursor", page.Cursor)
 			}
+			if rep.Conflicts > 0 {
+				u.mu.Lock()
+				u.st.InboundConflicts += rep.Conflicts
+				u.mu.Unlock()
+			}
 		}
 		u.mu.Lock()
 		u.st.Cursor = page.Cursor // stored (events) or the stored cursor asked with (none)

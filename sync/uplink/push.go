@@ -3,6 +3,8 @@ package uplink
 import (
 	"context"
 	"errors"
+	"net/http"
+	"slices"
 	"time"
 
 	"clinicgw/agent/cases"
@@ -17,6 +19,39 @@ const neutralTitle = "Vårdpersonal"
 // heldItem is an outbox item held back after a rejection.
 type heldItem struct {
 	until time.Time // it is tried again from then on
+	// parked marks an item the central store refused as a conflict (its
+	// key or message id names other content there): sending it again can
+	// only fail the same way, so it is not sent again while the uplink
+	// runs. It stays in the outbox, and its case's later items wait behind
+	// it, for a person to resolve.
+	parked bool
+	caseID cases.ID
+}
+
+// isConflict reports whether a rejection is a conflict: the central store
+// holds other content under the item's idempotency key or message id.
+func isConflict(p *wire.Problem) bool {
+	return p != nil && (p.Status == http.StatusConflict || p.Type == wire.ProblemConflict)
+}
+
+// setHeld records the held-back and parked items in the status; the caller
+// holds no lock.
+func (u *Uplink) setHeld(depth int) {
+	rejected := 0
+	var parked []cases.ID
+	for _, h := range u.held {
+		if h.parked {
+			parked = append(parked, h.caseID)
+		} else {
+			rejected++
+		}
+	}
+	n := len(parked)
+	slices.Sort(parked)
+	parked = slices.Compact(parked)
+	u.mu.Lock()
+	u.st.OutboxDepth, u.st.Rejected, u.st.Conflicts, u.st.ConflictCases = depth, rejected, n, parked
+	u.mu.Unlock()
 }
 
 // pushLoop pushes at start, on Kick, after a stream (re)connect, every
@@ -47,8 +82,18 @@ func (u *Uplink) pushLoop(ctx context.Context) {
 // nothing more can go.
 func (u *Uplink) pushAll(ctx context.Context) error {
 	var formsErr error
-	if forms, n, gen := u.formsToPublish(); forms != nil && u.formsDue.Swap(false) {
-		if formsErr = u.putForms(ctx, forms); formsErr != nil {
+	if forms, n, gen := u.formsToPublish(); forms != nil && u.formsDue.Swap(false) && gen != u.formsConflict.Load() {
+		var se *statusError
+		if formsErr = u.putForms(ctx, forms); errors.As(formsErr, &se) && se.status == http.StatusConflict {
+			// A form changed without a raised version: the same set can only
+			// be refused again. It waits for the next SetForms.
+			u.formsConflict.Store(gen)
+			u.mu.Lock()
+			u.st.FormsConflict = true
+			u.mu.Unlock()
+			u.log.Error("the central store refused the unit's forms: a form changed without a raised version; not published again until the forms change")
+			formsErr = nil
+		} else if formsErr != nil {
 			u.formsDue.Store(true)
 		} else {
 			u.formsPublished.Store(true)
@@ -85,9 +130,7 @@ func (u *Uplink) pushRound(ctx context.Context) (bool, error) {
 		}
 	}
 	batch := u.batchOf(pending, now)
-	u.mu.Lock()
-	u.st.OutboxDepth, u.st.Rejected = len(pending), len(u.held)
-	u.mu.Unlock()
+	u.setHeld(len(pending))
 	if len(batch.Items) == 0 {
 		return false, nil
 	}
@@ -107,6 +150,14 @@ func (u *Uplink) pushRound(ctx context.Context) (bool, error) {
 			}
 			confirm = append(confirm, it.IdempotencyKey)
 			delete(u.held, it.IdempotencyKey)
+		case wire.ItemRejected:
+			if isConflict(r.Problem) {
+				u.held[it.IdempotencyKey] = heldItem{parked: true, caseID: cases.ID(it.CaseID)}
+				u.log.Error("outbox item conflicts with the central store; parked, not sent again",
+					"caseId", it.CaseID, "key", it.IdempotencyKey)
+				continue
+			}
+			fallthrough
 		default:
 			u.held[it.IdempotencyKey] = heldItem{until: now.Add(u.cfg.MaxBackoff)}
 			typ, status := "about:blank", 0
@@ -128,8 +179,8 @@ func (u *Uplink) pushRound(ctx context.Context) (bool, error) {
 		"duplicates", dups, "rejected", len(batch.Items)-len(confirm))
 	u.mu.Lock()
 	u.st.LastPush = now
-	u.st.OutboxDepth, u.st.Rejected = len(pending)-len(confirm), len(u.held)
 	u.mu.Unlock()
+	u.setHeld(len(pending) - len(confirm))
 	// Every item sent either left the outbox or is held back (and skipped
 	// by the next round): go on while there was anything to send, so that
 	// items behind a full batch of rejected ones are not left waiting for
@@ -153,7 +204,7 @@ func (u *Uplink) batchOf(pending []cases.Outbound, now time.Time) wire.OutboxBat
 			continue
 		}
 		busy[o.CaseID] = true
-		if h, ok := u.held[o.Key]; ok && now.Before(h.until) {
+		if h, ok := u.held[o.Key]; ok && (h.parked || now.Before(h.until)) {
 			continue
 		}
 		it, err := itemOf(o)

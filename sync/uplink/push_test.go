@@ -99,7 +99,8 @@ func (s *scriptedCentral) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			keys = append(keys, it.IdempotencyKey)
 			x := wire.ItemResult{IdempotencyKey: it.IdempotencyKey, Status: wire.ItemAccepted}
 			if s.reject[it.IdempotencyKey] {
-				x.Status, x.Problem = wire.ItemRejected, wire.Conflict("The idempotency key was used before for other content.")
+				// Not a conflict: a conflict is parked, not held back.
+				x.Status, x.Problem = wire.ItemRejected, wire.Forbidden("The case is not one of this care unit's cases.")
 			}
 			res.Results = append(res.Results, x)
 		}
@@ -170,7 +171,7 @@ func TestRejectedHeldBack(t *testing.T) {
 	}
 	rejected := logLines(logs.String(), "outbox item rejected by the central store; held back")
 	if len(rejected) != 1 || rejected[0]["key"] != "a1" || rejected[0]["caseId"] != string(a) ||
-		rejected[0]["problem"] != wire.ProblemConflict || rejected[0]["level"] != "ERROR" {
+		rejected[0]["problem"] != wire.ProblemForbidden || rejected[0]["level"] != "ERROR" {
 		t.Errorf("rejection logged as %v", rejected)
 	}
 	if k := countLogged(logs.String(), "outbox item cannot be sent: it breaks the sync protocol's rules; held back"); k != 1 {

@@ -132,15 +132,31 @@ type Status struct {
 	LastPull    time.Time // the last inbox page received and applied (zero: none yet)
 	LastPush    time.Time // the last outbox batch the central store answered (zero: none yet)
 	OutboxDepth int       // queued items the last push round saw (it reads at most wire.MaxOutboxItems plus the held-back ones)
-	Rejected    int       // outbox items the central store rejected, held back now
-	LastError   string    // the most recent failure, "" if none yet: no patient data
-	LastErrorAt time.Time // when LastError happened
+	Rejected    int       // outbox items the central store rejected, held back now to be tried again
+	// Conflicts counts the outbox items parked now: the central store
+	// refused them as conflicts (their key or message id names other
+	// content there), so they are not sent again while the uplink runs
+	// (after a restart each is sent once more). They stay in the outbox;
+	// their cases' later items wait behind them. A person must look.
+	Conflicts int
+	// ConflictCases are the cases of the parked items, sorted.
+	ConflictCases []cases.ID
+	// InboundConflicts counts the central events since start that named a
+	// case or a message already applied here with other content: skipped
+	// by the case service (ApplyReport.Conflicts), each logged there.
+	InboundConflicts int
+	LastError        string    // the most recent failure, "" if none yet: no patient data
+	LastErrorAt      time.Time // when LastError happened
 	// FormsPending says a form set (Config.Forms or the latest SetForms)
 	// has not reached the central store yet.
 	FormsPending bool
 	// FormsPublishedAt is when the central store last took the unit's
 	// forms (zero: not since start).
 	FormsPublishedAt time.Time
+	// FormsConflict says the central store refused the latest form set as
+	// a conflict: a form in it changed without a raised version. It is not
+	// published again until SetForms gives a new set.
+	FormsConflict bool
 }
 
 // Uplink syncs one care unit's store with the central store. Make it with
@@ -163,6 +179,9 @@ type Uplink struct {
 	// the stream, and while they never were, on a failed one.
 	formsDue       atomic.Bool
 	formsPublished atomic.Bool
+	// formsConflict is the generation of the form set the central store
+	// refused as a conflict (0: none); it is not published again.
+	formsConflict atomic.Uint64
 
 	formsMu   sync.Mutex
 	forms     []byte // the form set to publish, marshalled; nil: none
@@ -174,7 +193,7 @@ type Uplink struct {
 
 	mu   sync.Mutex
 	st   Status
-	held map[string]heldItem // rejected outbox items by key; the push loop's own
+	held map[string]heldItem // rejected and parked outbox items by key; the push loop's own
 }
 
 // New checks cfg and returns an Uplink; it does not connect.
@@ -340,7 +359,7 @@ func (u *Uplink) SetForms(set wire.FormSet) error {
 	u.formsGen++
 	u.formsMu.Unlock()
 	u.mu.Lock()
-	u.st.FormsPending = true
+	u.st.FormsPending, u.st.FormsConflict = true, false
 	u.mu.Unlock()
 	u.formsDue.Store(true)
 	wake(u.pushWake)

@@ -19,6 +19,25 @@
 // PathPrefix). Bodies carry no version. A server answers a path under an
 // unknown version with UnsupportedVersion.
 //
+// Because every decoder refuses unknown members, a new member — even an
+// optional one — is not backward compatible within a version: a gateway
+// or server of the previous release would refuse every body that carries
+// it. Adding one therefore takes a new version, with the previous one
+// still served until both ends have moved.
+//
+// # Times
+//
+// An Event's at is the central store's time of record: when it accepted
+// the patient's action (a new case, a reply, a withdrawal) and committed the
+// event, by its clock. It has been required since v1, so every central
+// store sends it. The gateway counts the two working days the unit has to
+// answer from it, not from when it fetched the event, so a case sent on
+// Friday night to a gateway that was offline until Monday is due on
+// Tuesday, not on Wednesday. A time of record later than the gateway's own
+// time of arrival is clock skew: the gateway then counts from arrival, so
+// skew never makes a case due later. An OutboxItem's at is the gateway's
+// time of the change at the unit.
+//
 // # Endpoints
 //
 //	GET  /v1/inbox?after=CURSOR&limit=N  → 200 InboxPage
@@ -32,7 +51,11 @@
 // of events and its cursor in one transaction and only then acknowledges the
 // cursor; events carry ids so that applying one twice changes nothing. The
 // gateway's outbox items carry idempotency keys; a repeat with the same key
-// and the same content (Digest) is a "duplicate", not a second answer.
+// and the same content (Digest) is a "duplicate", not a second answer, and
+// other content under a known key is a conflict. The same holds for every
+// other id a server keeps content under: a message id in its case
+// (MessageDigest) and a form's id and version (Form.Digest). A conflict
+// applies nothing and is final.
 //
 // # Bodies and errors
 //

@@ -151,3 +151,41 @@ func (it OutboxItem) Digest() [sha256.Size]byte {
 	h.Sum(d[:0])
 	return d
 }
+
+// MessageDigest returns a SHA-256 over what a message id names in a case:
+// the case id, the kind of the item that carried the message, the
+// message's id, text, signature and author title, and the item's time (as
+// an instant, as in Digest). A message id names one message for ever: a
+// server that holds a message under the id in the case answers a later
+// item (under any idempotency key) that carries the id with another digest
+// as a conflict and applies nothing of it, and one with the same digest
+// as a duplicate.
+func MessageDigest(caseID string, kind OutboxKind, at time.Time, m StaffMessage) [sha256.Size]byte {
+	h := sha256.New()
+	put := func(s string) {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
+		h.Write(n[:])
+		io.WriteString(h, s)
+	}
+	put("clinicgw/sync/wire message v1")
+	put(caseID)
+	put(string(kind))
+	put(at.UTC().Format(time.RFC3339Nano))
+	put(m.ID)
+	put(m.Text)
+	put(m.Signature)
+	put(m.AuthorTitle)
+	var d [sha256.Size]byte
+	h.Sum(d[:0])
+	return d
+}
+
+// Digest returns a SHA-256 over the form's canonical encoding (as Marshal
+// writes it). A form's ID and Version name its content for ever: a server
+// that has published a form answers a set that carries the same ID and
+// Version with another digest as a conflict and keeps what it has.
+func (f Form) Digest() [sha256.Size]byte {
+	b, _ := encode(f) // a Form always encodes
+	return sha256.Sum256(b)
+}

@@ -216,3 +216,64 @@ func TestProblemOf(t *testing.T) {
 		t.Errorf("Error() = %q", s)
 	}
 }
+
+// TestMessageDigest: what a message id names is its case, kind, time (as an
+// instant) and every member of the message; the idempotency key is not part
+// of it (a message is the same under any key). Pinned, as central stores
+// compare with what they stored.
+func TestMessageDigest(t *testing.T) {
+	base := canonicalOutboxBatch().Items[0]
+	d := MessageDigest(base.CaseID, base.Kind, base.At, *base.Message)
+	if MessageDigest(base.CaseID, base.Kind, base.At.In(time.FixedZone("CET", 3600)), *base.Message) != d {
+		t.Error("the same message at another offset has another digest")
+	}
+	changes := []func(*OutboxItem){
+		func(it *OutboxItem) { it.CaseID = caseID2 },
+		func(it *OutboxItem) { it.Kind = OutboxCounterQuestion },
+		func(it *OutboxItem) { it.At = it.At.Add(time.Nanosecond) },
+		func(it *OutboxItem) { it.Message.ID = "other" },
+		func(it *OutboxItem) { it.Message.Text += " " },
+		func(it *OutboxItem) { it.Message.Signature = "" },
+		func(it *OutboxItem) { it.Message.AuthorTitle = "Läkare" },
+		func(it *OutboxItem) { it.Message.Text, it.Message.Signature = it.Message.Text+it.Message.Signature, "" },
+	}
+	for i, c := range changes {
+		it := base
+		m := *base.Message
+		it.Message = &m
+		c(&it)
+		if MessageDigest(it.CaseID, it.Kind, it.At, *it.Message) == d {
+			t.Errorf("change %d keeps the digest", i)
+		}
+	}
+	const pinned = "6abc98e5a54b3ecec77f2abaeeb8c8405954e870486b433a33197c88fb76d037"
+	if got := fmt.Sprintf("%x", d); got != pinned {
+		t.Errorf("the canonical answer's message digest changed to %s", got)
+	}
+}
+
+// TestFormDigest: a form's digest is its canonical encoding's: any change,
+// the version's too, changes it.
+func TestFormDigest(t *testing.T) {
+	f := Form{ID: "renew-prescription", Version: 3, Title: Text{SV: "Förnya recept"},
+		Fields: []FormField{{Name: "medicine", Label: Text{SV: "Läkemedel"}, Kind: FieldText, Required: true}}}
+	d := f.Digest()
+	if g := f; g.Digest() != d {
+		t.Error("a copy has another digest")
+	}
+	for i, change := range []func(*Form){
+		func(f *Form) { f.Version++ },
+		func(f *Form) { f.Title.SV += "!" },
+		func(f *Form) { f.Title.EN = "Renew" },
+		func(f *Form) {
+			f.Fields = []FormField{{Name: "medicine", Label: Text{SV: "Läkemedel"}, Kind: FieldText}}
+		},
+		func(f *Form) { f.AllowGuardian = true },
+	} {
+		g := f
+		change(&g)
+		if g.Digest() == d {
+			t.Errorf("change %d keeps the digest", i)
+		}
+	}
+}

@@ -109,7 +109,7 @@ func TestOpenAPIPaths(t *testing.T) {
 		{PathInbox, "get", "", "InboxPage", []string{"200", "400", "401", "403"}},
 		{PathInboxAck, "post", "Ack", "", []string{"204", "400", "401", "403", "409", "413", "415"}},
 		{PathOutbox, "post", "OutboxBatch", "OutboxResult", []string{"200", "400", "401", "403", "413", "415"}},
-		{PathForms, "put", "FormSet", "", []string{"204", "400", "401", "403", "413", "415"}},
+		{PathForms, "put", "FormSet", "", []string{"204", "400", "401", "403", "409", "413", "415"}},
 		{PathForms, "get", "", "FormSet", []string{"200", "401", "403"}},
 		{PathStream, "get", "", "", []string{"101", "401", "403"}},
 	}

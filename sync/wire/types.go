@@ -36,7 +36,12 @@ type Event struct {
 	// gateway's case id: 26 characters of lower-case Crockford base32, the
 	// first 0–7.
 	CaseID string `json:"caseId"`
-	// At is when it happened on the patient side.
+	// At is when it happened on the patient side: the central store's
+	// time of record, when it accepted the patient's action and committed
+	// the event (by its own clock). It is not when the gateway fetched the
+	// event: the gateway counts the unit's two working days to answer a
+	// new case or a reply from it, and keeps its own arrival time beside
+	// it (see the package doc, Times).
 	At time.Time `json:"at"`
 	// Case is the new case; set exactly when Kind is EventCaseCreated.
 	Case *NewCase `json:"case,omitempty"`
@@ -233,11 +238,16 @@ type ItemStatus string
 
 // The outcomes of an outbox item. The gateway removes accepted and
 // duplicate items from its outbox; a rejected item stays for a person to
-// look at, with its problem.
+// look at, with its problem. A rejection whose problem is a 409 conflict
+// (Conflict) is final: the item's idempotency key (Digest) or its message
+// id (MessageDigest) names other content at the server, so the gateway
+// parks it and never sends it again; other rejections may be retried.
+// Conflicts are reported per item, not as a 409 for the whole batch, so
+// that one item cannot hold up the others.
 const (
 	ItemAccepted  ItemStatus = "accepted"  // applied now
-	ItemDuplicate ItemStatus = "duplicate" // applied before: same key, same content
-	ItemRejected  ItemStatus = "rejected"  // not applied; Problem says why (e.g. the key was used with other content)
+	ItemDuplicate ItemStatus = "duplicate" // applied before: same key, same content; or the same message under its id
+	ItemRejected  ItemStatus = "rejected"  // not applied; Problem says why (409: the key or message id names other content)
 )
 
 // itemStatuses lists every ItemStatus, in the order openapi.json lists them.
@@ -290,7 +300,9 @@ type Form struct {
 	// ID is the case type, e.g. "renew-prescription": 1..MaxIDLen
 	// characters of a–z 0–9 and -, starting with a letter or digit.
 	ID string `json:"id"`
-	// Version is 1..MaxFormVersion; the unit raises it on every change.
+	// Version is 1..MaxFormVersion; the unit raises it on every change. A
+	// published ID and Version never name other content (Form.Digest): a
+	// PUT that would change a form under its version gets a 409 conflict.
 	Version int `json:"version"`
 	// Title is the form's name (single line).
 	Title Text `json:"title"`

@@ -51,6 +51,7 @@ func RunServiceSuite(t *testing.T, newStore func(t *testing.T) cases.Store) {
 		{"AccessLog", suiteAccessLog},
 		{"InboundApply", suiteInboundApply},
 		{"InboundRefusedSkipped", suiteInboundRefusedSkipped},
+		{"InboundConflict", suiteInboundConflict},
 		{"OutboxFollowsChanges", suiteOutboxFollowsChanges},
 		{"Authorize", suiteAuthorize},
 		{"DueBy", suiteDueBy},

@@ -1,7 +1,9 @@
 package casestest
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"clinicgw/agent/cases"
@@ -76,6 +78,56 @@ func suiteInboundRefusedSkipped(t *testing.T, e *env) {
 	}
 	if cur := need(e.svc.SyncCursor(e.ctx))(t); cur != 7 {
 		t.Errorf("one bad event must not stop the cursor: %d", cur)
+	}
+}
+
+// suiteInboundConflict: an event that names a case or a follow-up already
+// applied here, with other content, is not taken as a repeat delivery: it
+// changes nothing, is counted as a conflict and logged by event and case
+// id only; the same content again stays a duplicate.
+func suiteInboundConflict(t *testing.T, e *env) {
+	sub := e.sub()
+	caseID := e.newID()
+	follow := string(e.newID())
+	page := []cases.Inbound{
+		{Kind: cases.InboundCreated, EventID: "c1", CaseID: caseID, At: sub.SubmittedAt, Submission: &sub},
+		{Kind: cases.InboundFollowUp, EventID: "f1", CaseID: caseID, MessageID: follow, Text: "Jag glömde en sak."},
+	}
+	need(e.svc.ApplyInbound(e.ctx, page, 2))(t)
+	before := need(e.svc.Get(e.ctx, dist, caseID))(t)
+
+	text, fields, name := sub, sub, sub
+	text.Text += " Och en sak till."
+	fields.Fields = append(slices.Clone(sub.Fields), cases.Field{Name: "extra", Label: "Extra", Value: "ja"})
+	name.Patient.Name = "Någon Annan"
+	var conflicting []cases.Inbound
+	for i, s := range []cases.Submission{text, fields, name} {
+		conflicting = append(conflicting, cases.Inbound{Kind: cases.InboundCreated, EventID: fmt.Sprintf("c1-%d", i), CaseID: caseID, At: s.SubmittedAt, Submission: &s})
+	}
+	conflicting = append(conflicting, cases.Inbound{Kind: cases.InboundFollowUp, EventID: "f1", CaseID: caseID, MessageID: follow, Text: "Något helt annat."})
+	rep := need(e.svc.ApplyInbound(e.ctx, conflicting, 6))(t)
+	if rep.Conflicts != 4 || rep.Applied != 0 || rep.Duplicates != 0 {
+		t.Errorf("report %+v, want 4 conflicts", rep)
+	}
+	after := need(e.svc.Get(e.ctx, dist, caseID))(t)
+	if len(after.Messages) != len(before.Messages) || after.Version != before.Version || after.Messages[0].Text != before.Messages[0].Text ||
+		after.Messages[1].Text != "Jag glömde en sak." || len(after.Fields) != len(before.Fields) || after.Patient != before.Patient {
+		t.Errorf("a conflicting event changed the case")
+	}
+	if cur := need(e.svc.SyncCursor(e.ctx))(t); cur != 6 {
+		t.Errorf("a conflict must not stop the cursor: %d", cur)
+	}
+	if rep := need(e.svc.ApplyInbound(e.ctx, page, 6))(t); rep.Duplicates != 2 || rep.Conflicts != 0 {
+		t.Errorf("the same page again: %+v, want 2 duplicates", rep)
+	}
+	logs := e.logs.String()
+	if n := strings.Count(logs, "inbound event conflicts with what is stored; skipped"); n != 4 {
+		t.Errorf("%d conflicts logged, want 4", n)
+	}
+	for _, canary := range []string{"Någon Annan", "Något helt annat", "en sak till", sub.Patient.Name} {
+		if strings.Contains(logs, canary) {
+			t.Errorf("the logs contain patient data %q", canary)
+		}
 	}
 }
 

@@ -1,0 +1,202 @@
+package uplink
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"clinicgw/agent/cases"
+	"clinicgw/sync/central"
+	"clinicgw/sync/tlsconf"
+	"clinicgw/sync/wire"
+)
+
+// TestOutboxConflictParked: an outbox item the reference central store
+// refuses as a conflict (its message id already names another message
+// there) is parked: it stays in the outbox, is never sent again however
+// long the uplink runs, is counted in Status.Conflicts with its case, and
+// is logged once with its case id and key only. Nothing of it reaches the
+// patient; other cases' items go on.
+func TestOutboxConflictParked(t *testing.T) {
+	c := startCentral(t)
+	clock := &fakeClock{t: time.Now()}
+	g := newGateway(t, c.url(), unitCert(t), func(cfg *Config) {
+		cfg.Clock, cfg.MaxBackoff, cfg.PushInterval = clock, time.Minute, time.Hour
+	})
+	first, second := c.submit(0), c.submit(1)
+	g.start()
+	waitFor(t, 10*time.Second, "both cases stored", func() bool { ids := g.ids(); return ids[first] && ids[second] })
+	g.stop()
+
+	// The answer waits in the outbox while the uplink is stopped; the
+	// central store meanwhile holds another message under its message id.
+	g.answer(first)
+	out, err := g.svc.PendingOutbound(context.Background(), 10)
+	if err != nil || len(out) != 2 || out[1].Kind != cases.OutboundAnswer {
+		t.Fatalf("outbox %d items, %v; want the assignment's status and the answer", len(out), err)
+	}
+	o := out[1]
+	other := wire.OutboxItem{IdempotencyKey: "elsewhere-1", CaseID: first, Kind: wire.OutboxCounterQuestion, At: o.At,
+		Message: &wire.StaffMessage{ID: o.MessageID, Text: "En annan fråga", AuthorTitle: authorTitle}}
+	postOutbox(t, c, other)
+
+	g.start()
+	waitFor(t, 10*time.Second, "the conflict seen", func() bool {
+		return countLogged(c.logs.String(), "outbox item rejected") == 1 && g.up.Status().LastPush.After(time.Time{})
+	})
+	// Long past MaxBackoff, an answer in another case goes; the parked
+	// item does not go with it.
+	clock.Advance(time.Hour)
+	g.answer(second)
+	waitFor(t, 10*time.Second, "the other case's answer confirmed", func() bool { return g.pending() == 1 })
+	g.stop()
+
+	if n := countLogged(c.logs.String(), "outbox item rejected"); n != 1 {
+		t.Errorf("the central store saw the conflicting item %d times, want once (parked, not retried)", n)
+	}
+	// The patient sees the assignment and the other message, not the answer.
+	if pc := c.patientCase(0, first); pc.Status != wire.StatusAssigned || len(pc.Messages) != 1 || pc.Messages[0].Text != other.Message.Text {
+		t.Errorf("the patient's case: %s with %d messages, want assigned with the earlier message only", pc.Status, len(pc.Messages))
+	}
+	if pc := c.patientCase(1, second); pc.Status != wire.StatusAnswered {
+		t.Errorf("the other case: %s, want answered", pc.Status)
+	}
+	st := g.up.Status()
+	if st.Conflicts != 1 || !slices.Equal(st.ConflictCases, []cases.ID{cases.ID(first)}) {
+		t.Errorf("status: %d conflicts in %v, want 1 in case %s", st.Conflicts, st.ConflictCases, first)
+	}
+	lines := logLines(g.logs.String(), "outbox item conflicts with the central store; parked, not sent again")
+	if len(lines) != 1 {
+		t.Fatalf("the conflict logged %d times, want once", len(lines))
+	}
+	for k := range lines[0] {
+		if !slices.Contains([]string{"time", "level", "msg", "caseId", "key"}, k) {
+			t.Errorf("the conflict's log line has %q: only the case id and the key", k)
+		}
+	}
+	if lines[0]["caseId"] != first || lines[0]["key"] != o.Key || lines[0]["level"] != "ERROR" {
+		t.Errorf("the conflict logged as %v", lines[0])
+	}
+	checkNoPatientData(t, "gateway", g.logs.String())
+}
+
+// postOutbox sends items to the central store as the unit and requires a
+// 200.
+func postOutbox(t *testing.T, c *centralSrv, items ...wire.OutboxItem) wire.OutboxResult {
+	t.Helper()
+	b, err := wire.Marshal(wire.OutboxBatch{Items: items})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsconf.Client(unitCert(t), testPKI().RootPool(), "127.0.0.1", nil), ForceAttemptHTTP2: true}}
+	resp, err := cl.Post(c.url()+wire.PathOutbox, wire.ContentTypeJSON, bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	res, err := wire.DecodeOutboxResult(resp.Body)
+	if resp.StatusCode != http.StatusOK || err != nil {
+		t.Fatalf("outbox: %d %v", resp.StatusCode, err)
+	}
+	return res
+}
+
+// TestFormsConflict: a form set the central store refuses as a conflict (a
+// form changed without a raised version) is not retried: Status says so,
+// one log line says what to do, the central store keeps the published
+// set; a set with the version raised goes at once.
+func TestFormsConflict(t *testing.T) {
+	ctx := context.Background()
+	c := startCentral(t)
+	g := newGateway(t, c.url(), unitCert(t), func(cfg *Config) { cfg.PushInterval = time.Hour })
+	g.start()
+	set := central.DefaultForms()
+	if err := g.up.SetForms(set); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the set published", func() bool { return !g.up.Status().FormsPending })
+
+	changed := central.DefaultForms()
+	changed.Forms[0].Title.SV += " (ändrad)"
+	if err := g.up.SetForms(changed); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the conflict seen", func() bool { return g.up.Status().FormsConflict })
+	if got, _ := c.store.Forms(ctx, unit); !reflect.DeepEqual(got, set) {
+		t.Error("the central store took a changed form under its old version")
+	}
+	const msg = "the central store refused the unit's forms: a form changed without a raised version; not published again until the forms change"
+	if n := countLogged(g.logs.String(), msg); n != 1 {
+		t.Errorf("the conflict logged %d times, want once", n)
+	}
+
+	changed.Forms[0].Version++
+	if err := g.up.SetForms(changed); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the raised version published", func() bool {
+		got, _ := c.store.Forms(ctx, unit)
+		return reflect.DeepEqual(got, changed) && !g.up.Status().FormsConflict
+	})
+}
+
+// TestInboundConflictCounted: a central store that delivers a second
+// case.created event for a case the gateway holds, with other text, does
+// not change the case: the event is skipped, counted in
+// Status.InboundConflicts and logged by event and case id only; the
+// cursor moves on.
+func TestInboundConflictCounted(t *testing.T) {
+	caseID, err := cases.NewID(time.Now(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().Add(-time.Minute).UTC().Truncate(time.Second)
+	created := func(seq uint64, text string) wire.Event {
+		return wire.Event{Seq: seq, ID: fmt.Sprintf("ev-%d", seq), Kind: wire.EventCaseCreated, CaseID: string(caseID), At: at,
+			Case: &wire.NewCase{Type: string(cases.AdviceNurse), Patient: wire.Person{PNR: patients[0], Name: patientName}, Text: text}}
+	}
+	events := []wire.Event{created(1, caseText), created(2, caseText+" Kanarietillägg")}
+	srv := serveTLS(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case wire.PathInbox:
+			q, err := wire.ParseInboxQuery(r.URL.Query())
+			if err != nil {
+				wire.WriteProblem(w, *wire.ProblemOf(err))
+				return
+			}
+			page := wire.InboxPage{Cursor: q.After}
+			if q.After == 0 {
+				page = wire.InboxPage{Events: events, Cursor: 2}
+			}
+			_ = wire.WriteJSON(w, http.StatusOK, page)
+		case wire.PathInboxAck:
+			w.WriteHeader(http.StatusNoContent)
+		default:
+			wire.WriteProblem(w, *wire.NotFound("No stream here."))
+		}
+	}))
+	g := newGateway(t, srv.URL, unitCert(t), nil)
+	g.start()
+	waitFor(t, 10*time.Second, "the page applied", func() bool { return g.up.Status().Cursor == 2 })
+	g.stop()
+	if n := g.up.Status().InboundConflicts; n != 1 {
+		t.Errorf("%d inbound conflicts, want 1", n)
+	}
+	c, err := g.svc.Get(context.Background(), distributor, caseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Messages[0].Text != caseText || len(c.Messages) != 1 {
+		t.Error("the conflicting event changed the case")
+	}
+	lines := logLines(g.logs.String(), "inbound event conflicts with what is stored; skipped")
+	if len(lines) != 1 || lines[0]["eventId"] != "ev-2" || lines[0]["caseId"] != string(caseID) {
+		t.Errorf("logged as %v", lines)
+	}
+	checkNoPatientData(t, "gateway", g.logs.String())
+}
