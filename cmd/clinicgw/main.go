@@ -69,6 +69,9 @@ func commands() []*command {
 			{name: "run", args: "--config FILE", summary: "with the service stopped: export answered and closed cases past archive.age_days, verify, then remove them (resumable)", flags: archiveRunFlags},
 			{name: "verify", args: "[--ca FILE] PACKAGE", summary: "check an archive package's checksums and signature", flags: archiveVerifyFlags, operands: true},
 		}},
+		{name: "store", summary: "check the store file", sub: []*command{
+			{name: "check", args: "--config FILE", summary: "with the service stopped: check the store (structure, bbolt's check, every sealed value, the access log's chain); exit 1 if it is damaged", flags: storeCheckFlags},
+		}},
 		{name: "audit", summary: "check the access log", sub: []*command{
 			{name: "verify", args: "--config FILE", summary: "verify the access log's hash chain end to end", flags: auditVerifyFlags},
 		}},
