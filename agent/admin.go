@@ -156,7 +156,8 @@ func (a *Agent) startAdmin(ctx context.Context) error {
 		return err
 	}
 	log := a.log.With("part", "admin")
-	h := metrics.Handler(metrics.HandlerConfig{Gatherer: reg, Checks: a.healthChecks(ctx, started), Token: token, Logger: log})
+	h := metrics.Handler(metrics.HandlerConfig{Gatherer: reg, Checks: a.healthChecks(ctx, started), Token: token, Logger: log,
+		Backup: a.backupHandler()})
 	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {
 		return fmt.Errorf("admin.listen: %w", err)
