@@ -85,7 +85,7 @@ func Restore(ctx context.Context, path, from string, kek KEK, opts Options, prog
 		unlock, err := lockFile(cur, opts.LockTimeout)
 		if err != nil {
 			if errors.Is(err, errInUse) {
-				return rep, fmt.Errorf("restore %s: the store is in use by a running gateway: stop the service first (nothing was replaced): %w", path, ErrInUse)
+				return rep, fmt.Errorf("restore %s: %w: stop the service first; nothing was replaced", path, ErrInUse)
 			}
 			return rep, fmt.Errorf("restore %s: %w", path, err)
 		}
