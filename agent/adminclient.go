@@ -89,11 +89,7 @@ func adminClient(cfg *Config) (*http.Client, string, string, error) {
 		if certFile == "" {
 			certFile, key = cfg.UI.CertFile, "ui.cert_file"
 		}
-		pool, err := tlsconf.LoadPool(cfg.resolve(certFile))
-		if err != nil {
-			return nil, "", "", fmt.Errorf("%s: %w", key, err)
-		}
-		name, err := certName(cfg.resolve(certFile))
+		pool, name, err := pinnedCert(cfg.resolve(certFile))
 		if err != nil {
 			return nil, "", "", fmt.Errorf("%s: %w", key, err)
 		}
@@ -102,27 +98,44 @@ func adminClient(cfg *Config) (*http.Client, string, string, error) {
 	return &http.Client{Transport: tr}, scheme + "://" + addr, token, nil
 }
 
-// certName is a name the first certificate in the PEM file is valid for.
-func certName(file string) (string, error) {
+// pinnedCert makes a pool of the certificates in the PEM file the
+// listener serves (its own certificate first, as x509 verification trusts
+// a certificate found in the pool itself) and a name the first is valid
+// for: the command trusts exactly the certificate the listener is
+// configured with.
+func pinnedCert(file string) (*x509.CertPool, string, error) {
 	raw, err := os.ReadFile(file)
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
-	b, _ := pem.Decode(raw)
-	if b == nil {
-		return "", errors.New("no PEM certificate in it")
-	}
-	cert, err := x509.ParseCertificate(b.Bytes)
-	if err != nil {
-		return "", err
+	pool := x509.NewCertPool()
+	var leaf *x509.Certificate
+	for {
+		var b *pem.Block
+		if b, raw = pem.Decode(raw); b == nil {
+			break
+		}
+		if b.Type != "CERTIFICATE" {
+			continue
+		}
+		cert, err := x509.ParseCertificate(b.Bytes)
+		if err != nil {
+			return nil, "", err
+		}
+		if leaf == nil {
+			leaf = cert
+		}
+		pool.AddCert(cert)
 	}
 	switch {
-	case len(cert.DNSNames) > 0:
-		return cert.DNSNames[0], nil
-	case len(cert.IPAddresses) > 0:
-		return cert.IPAddresses[0].String(), nil
+	case leaf == nil:
+		return nil, "", errors.New("no PEM certificate in it")
+	case len(leaf.DNSNames) > 0:
+		return pool, leaf.DNSNames[0], nil
+	case len(leaf.IPAddresses) > 0:
+		return pool, leaf.IPAddresses[0].String(), nil
 	}
-	return "", errors.New("the certificate names no host")
+	return nil, "", errors.New("the certificate names no host")
 }
 
 // BackupFromAdmin takes a consistent copy of the running gateway's store
