@@ -49,13 +49,13 @@ func TestBackupThroughAdminTLS(t *testing.T) {
 	}
 	ctx := t.Context()
 	var notThere bytes.Buffer
-	if _, err := agent.BackupFromAdmin(ctx, cfg, &notThere, nil); !errorsIs(err, agent.ErrAdminNotAnswering) || notThere.Len() > 0 {
+	if _, err := agent.BackupFromAdmin(ctx, cfg, &notThere, nil); !errors.Is(err, agent.ErrAdminNotAnswering) || notThere.Len() > 0 {
 		t.Fatalf("backup with no gateway running: %v (%d bytes)", err, notThere.Len())
 	}
 	a := startAgent(t, cfg, agent.Options{UIListener: ln})
 	out := filepath.Join(t.TempDir(), "b.db")
 	var progress []int64
-	m, err := store.WriteBackup(out, func(w ioWriter) (store.Manifest, error) {
+	m, err := store.WriteBackup(out, func(w io.Writer) (store.Manifest, error) {
 		return agent.BackupFromAdmin(ctx, cfg, w, func(done, _ int64) { progress = append(progress, done) })
 	})
 	if err != nil {
@@ -81,7 +81,3 @@ func TestBackupThroughAdminTLS(t *testing.T) {
 	}
 	a.Stop()
 }
-
-type ioWriter = io.Writer
-
-func errorsIs(err, target error) bool { return errors.Is(err, target) }
