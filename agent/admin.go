@@ -151,6 +151,7 @@ func (a *Agent) startAdmin(ctx context.Context) error {
 	reg, err := metrics.NewRegistry(metrics.NewCollector(metrics.Sources{
 		Version: version, Statuses: names, LoginSteps: cardauth.LoginSteps(), Started: started,
 		Clock: a.opts.Clock, Store: src, Sync: src, Notices: src, Login: src, Archive: src, Errors: a.errCount,
+		Backup: a.backupSource(),
 	}))
 	if err != nil {
 		return err
@@ -345,4 +346,12 @@ func (a *Agent) archiveRan(rep archive.Report, err error) {
 	if err != nil {
 		r.f.Failures++
 	}
+}
+
+// backupSource is the nightly backup for /metrics; nil without [backup].
+func (a *Agent) backupSource() metrics.BackupSource {
+	if a.backup == nil {
+		return nil
+	}
+	return a.backup
 }

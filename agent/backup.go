@@ -12,9 +12,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
+	"clinicgw/agent/metrics"
 	"clinicgw/agent/store"
 	"clinicgw/sync/tlsconf"
 )
@@ -140,6 +142,16 @@ type backupSchedule struct {
 	clock        Clock
 	log          *slog.Logger
 	cfg          atomic.Pointer[BackupConfig] // with dir resolved
+
+	mu  sync.Mutex
+	ran metrics.BackupFigures // for /metrics
+}
+
+// BackupFigures reports the nightly runs since start, for /metrics.
+func (s *backupSchedule) BackupFigures() (metrics.BackupFigures, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ran, true
 }
 
 func (a *Agent) newBackupSchedule(db *store.DB) (*backupSchedule, error) {
@@ -161,15 +173,40 @@ func (s *backupSchedule) set(cfg *Config) {
 
 func (s *backupSchedule) run(ctx context.Context) {
 	runDaily(ctx, s.clock, s.hour, s.minute, nil, func(ctx context.Context) {
-		if _, err := s.once(ctx); err != nil && ctx.Err() == nil {
+		path, err := s.once(ctx)
+		switch {
+		case err == nil || ctx.Err() != nil:
+		case path != "":
+			s.log.Error("nightly backup written, but old backups were not all removed; the next night tries again", "err", err)
+		default:
 			s.log.Error("nightly backup failed; the store is unchanged and the next night tries again (clinicgw backup takes one now)", "err", err)
 		}
 	})
 }
 
 // once takes a backup now and prunes the old ones; it returns the new
-// backup's path.
+// backup's path. Each run that ctx's end did not cut short is counted for
+// /metrics (a failed pruning is logged, the backup counts as good).
 func (s *backupSchedule) once(ctx context.Context) (string, error) {
+	var size int64
+	path, err := s.take(ctx, &size)
+	if ctx.Err() != nil {
+		return path, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ran.LastRun, s.ran.LastOK = s.clock.Now(), path != ""
+	if path != "" {
+		s.ran.LastSuccess, s.ran.Bytes = s.ran.LastRun, size
+	} else {
+		s.ran.Failures++
+	}
+	return path, err
+}
+
+// take writes the backup and prunes; path is "" when no backup was
+// written.
+func (s *backupSchedule) take(ctx context.Context, size *int64) (string, error) {
 	c := s.cfg.Load()
 	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
 		return "", fmt.Errorf("backup.dir: %w", err)
@@ -181,6 +218,7 @@ func (s *backupSchedule) once(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	*size = m.Size
 	s.log.Info("nightly backup written", "path", path, "bytes", m.Size, "syncCursor", m.SyncCursor, "auditSeq", m.AuditSeq)
 	entries, err := os.ReadDir(c.Dir)
 	if err != nil {

@@ -151,6 +151,19 @@ func TestBackupNightly(t *testing.T) {
 	if !slices.Equal(names, want) {
 		t.Errorf("backup folder holds\n%s\nwant\n%s", strings.Join(names, "\n"), strings.Join(want, "\n"))
 	}
+	if f, _ := s.BackupFigures(); !f.LastOK || f.Failures != 0 || f.Bytes == 0 || !f.LastSuccess.Equal(clock.t.Add(-24*time.Hour)) {
+		t.Errorf("figures after 8 good nights: %+v", f)
+	}
+	// A night whose folder cannot be made fails, and is counted.
+	os.WriteFile(filepath.Join(dir, "not-a-folder"), nil, 0o600)
+	cfg.Backup.Dir = "not-a-folder/backups"
+	s.set(cfg)
+	if _, err := s.once(ctx); err == nil {
+		t.Fatal("a backup into a folder under a file succeeded")
+	}
+	if f, _ := s.BackupFigures(); f.LastOK || f.Failures != 1 || !f.LastRun.Equal(clock.t) || !f.LastSuccess.Equal(clock.t.Add(-24*time.Hour)) {
+		t.Errorf("figures after a failed night: %+v", f)
+	}
 	for _, n := range names {
 		if strings.HasSuffix(n, ".db") {
 			if _, err := store.Check(ctx, filepath.Join(dir, "backups", n), kek, store.Options{Unit: u}, nil); err != nil {
