@@ -229,8 +229,8 @@ func TestBackupRestoreGateway(t *testing.T) {
 		t.Error("the store kept aside is not the one that was replaced")
 	}
 	code, stdout, stderr = clinicgw(t, "store", "check", "--config", cfg.Path())
-	if code != exitOK {
-		t.Fatalf("store check after the restore: exit %d: %s", code, stderr)
+	if code != exitOK || !strings.Contains(stdout, "is sound") {
+		t.Fatalf("store check after the restore: exit %d: %s%s", code, stdout, stderr)
 	}
 	// The gateway starts on it; the access log ends with the restore.
 	a = startGateway(t, cfg)
