@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -75,21 +76,23 @@ func Restore(ctx context.Context, path, from string, kek KEK, opts Options, prog
 	// The store in place stays locked until the copy is renamed over it:
 	// a gateway started meanwhile waits, then refuses.
 	cur, err := os.Open(path)
+	release := func() {}
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		cur = nil
 	case err != nil:
 		return rep, fmt.Errorf("restore %s: %w", path, err)
 	default:
-		defer cur.Close()
 		unlock, err := lockFile(cur, opts.LockTimeout)
 		if err != nil {
+			cur.Close()
 			if errors.Is(err, errInUse) {
 				return rep, fmt.Errorf("restore %s: %w: stop the service first; nothing was replaced", path, ErrInUse)
 			}
 			return rep, fmt.Errorf("restore %s: %w", path, err)
 		}
-		defer unlock()
+		release = sync.OnceFunc(func() { unlock(); cur.Close() })
+		defer release()
 	}
 	dir := filepath.Dir(path)
 	tmp, err := copyInto(dir, "."+filepath.Base(path)+".restore-*.tmp", from)
@@ -118,6 +121,9 @@ func Restore(ctx context.Context, path, from string, kek KEK, opts Options, prog
 		if err := os.Link(path, rep.Aside); err != nil {
 			return rep, fmt.Errorf("restore %s: keep the store in place aside as %s: %w; nothing was replaced", path, rep.Aside, err)
 		}
+	}
+	if !replaceKeepsLock {
+		release()
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		return rep, fmt.Errorf("restore %s: %w (the store in place is unchanged)", path, err)
