@@ -18,7 +18,7 @@ func TestInitiatedNewborn(t *testing.T) {
 	e := newEnv(t)
 	sthlm := cases.Stockholm()
 	at := time.Date(2026, 3, 3, 0, 2, 0, 0, sthlm)
-	e.clock.Advance(at.Add(-5*time.Minute).Sub(e.clock.Now()))
+	e.clock.Advance(at.Add(-5 * time.Minute).Sub(e.clock.Now()))
 	child := cases.SyntheticPersonnummer(time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC), 991)
 	item := initiated("init-newborn", initiatedID, true)
 	item.At = at
