@@ -207,3 +207,28 @@ func suiteInboundVersionRules(t *testing.T, e *env) {
 		t.Errorf("a case within every rule is flagged %q", c.Relaxed)
 	}
 }
+
+// suiteInboundFollowUpTooLong: a patient's follow-up the central store
+// accepted longer than this version allows is stored whole, the case
+// flagged with the message; not quarantined.
+func suiteInboundFollowUpTooLong(t *testing.T, e *env) {
+	sub := e.sub()
+	id := e.newID()
+	long := strings.Repeat("ö", cases.MaxTextRunes+5)
+	in := []cases.Inbound{
+		{Kind: cases.InboundCreated, EventID: "l1", CaseID: id, At: sub.SubmittedAt, Submission: &sub},
+		{Kind: cases.InboundFollowUp, EventID: "l2", CaseID: id, MessageID: string(e.newID()), Text: long, At: sub.SubmittedAt},
+	}
+	rep := need(e.svc.ApplyInbound(e.ctx, in, 2))(t)
+	if rep.Applied != 2 || rep.Quarantined != 0 {
+		t.Fatalf("report %+v, want both applied", rep)
+	}
+	c := need(e.svc.Get(e.ctx, dist, id))(t)
+	if len(c.Messages) != 2 || c.Messages[1].Text != long || !slices.Equal(c.Relaxed, []string{"messages[1].text"}) {
+		t.Errorf("follow-up of %d characters stored as %d, flag %q", len(long), len(c.Messages[len(c.Messages)-1].Text), c.Relaxed)
+	}
+	// A repeat delivery is a duplicate, not a conflict.
+	if rep := need(e.svc.ApplyInbound(e.ctx, in, 2))(t); rep.Duplicates != 2 {
+		t.Errorf("repeat: %+v", rep)
+	}
+}

@@ -55,6 +55,7 @@ func RunServiceSuite(t *testing.T, newStore func(t *testing.T) cases.Store) {
 		{"InboundNewborn", suiteInboundNewborn},
 		{"InboundQuarantine", suiteInboundQuarantine},
 		{"InboundVersionRules", suiteInboundVersionRules},
+		{"InboundFollowUpTooLong", suiteInboundFollowUpTooLong},
 		{"OutboxFollowsChanges", suiteOutboxFollowsChanges},
 		{"Authorize", suiteAuthorize},
 		{"DueBy", suiteDueBy},
