@@ -26,9 +26,11 @@ import (
 
 // The central store killed as a real process (FT3, the other side): a child
 // process (this test binary, re-executed) opens the central store's file,
-// serves its API on a fixed loopback address, submits two patients' cases
-// and reports each before Submit ("submitting MARKER") and after it has
-// returned ("submitted ID MARKER"). Each case's text carries a marker the
+// serves its API on a fixed loopback address, reports that it is up, and
+// then submits patients' cases one every 5 ms, reporting each after
+// Submit has returned ("submitted ID MARKER"); a kill falls before, during
+// or after a submission, so some are in doubt: committed or not, never
+// reported. Each case's text carries a marker the
 // test made (round and index), so a case is traced to the one submission
 // it came from. The gateway runs in this process, with a worker that
 // assigns and answers every case it receives and records each answer it
@@ -67,9 +69,12 @@ func TestCentralChild(t *testing.T) {
 	c := startCentralAt(t, path, os.Getenv(centralAddrEnv))
 	n, _ := strconv.Atoi(os.Getenv(centralSubmitEnv))
 	round, _ := strconv.Atoi(os.Getenv(centralRoundEnv))
+	os.Stdout.WriteString("ready\n")
 	for i := range n {
+		if i > 0 {
+			time.Sleep(5 * time.Millisecond) // the patients' pace, not synchronisation
+		}
 		marker := killMarker(round, i)
-		os.Stdout.WriteString("submitting " + marker + "\n")
 		id, err := c.store.Submit(context.Background(), unit, central.Submission{
 			PatientPNR: patients[i%len(patients)], PatientName: patientName, FormID: string(cases.AdviceNurse),
 			Fields: []wire.Field{{Name: "question", Value: "Kanariefråga"}}, Text: caseText + " " + marker,
@@ -80,7 +85,6 @@ func TestCentralChild(t *testing.T) {
 		os.Stdout.WriteString("submitted " + id + " " + marker + "\n")
 	}
 	os.Stdout.WriteString("head " + strconv.FormatUint(c.head(), 10) + "\n")
-	os.Stdout.WriteString("ready\n")
 	select {} // serves until killed
 }
 
@@ -145,22 +149,31 @@ func TestCentralKilled(t *testing.T) {
 		}
 		lines := bufio.NewScanner(out)
 		for lines.Scan() && lines.Text() != "ready" {
-			if rest, ok := strings.CutPrefix(lines.Text(), "submitted "); ok {
-				id, marker, _ := strings.Cut(rest, " ")
-				reported[id] = marker
-			}
-			if h, ok := strings.CutPrefix(lines.Text(), "head "); ok {
-				head, _ = strconv.ParseUint(h, 10, 64)
-			}
 		}
 		return cmd, lines
 	}
+	// record takes one line of a child's report; it says whether the line
+	// was the head.
+	record := func(line string) bool {
+		if rest, ok := strings.CutPrefix(line, "submitted "); ok {
+			id, marker, _ := strings.Cut(rest, " ")
+			reported[id] = marker
+		}
+		h, ok := strings.CutPrefix(line, "head ")
+		if ok {
+			head, _ = strconv.ParseUint(h, 10, 64)
+		}
+		return ok
+	}
 	kill := func(cmd *exec.Cmd, lines *bufio.Scanner) {
 		cmd.Process.Signal(syscall.SIGKILL)
+		for lines.Scan() {
+			record(lines.Text())
+		}
 		reapKilled(t, cmd, lines, "the central store")
 	}
 	for round := range rounds {
-		cmd, lines := runCentral(round, 2)
+		cmd, lines := runCentral(round, 10)
 		n, _ := rand.Int(rand.Reader, big.NewInt(150_000))
 		time.Sleep(time.Duration(n.Int64()) * time.Microsecond) // the fault's timing, not synchronisation
 		kill(cmd, lines)
@@ -170,6 +183,8 @@ func TestCentralKilled(t *testing.T) {
 	// its head and has answered everything it holds, and the outbox is
 	// empty.
 	cmd, lines := runCentral(rounds, 0)
+	for lines.Scan() && !record(lines.Text()) {
+	}
 	waitFor(t, 60*time.Second, "the gateway at the central head, everything answered", func() bool {
 		if g.up.Status().Cursor < head {
 			return false
@@ -233,13 +248,12 @@ func TestCentralKilled(t *testing.T) {
 			t.Errorf("case %s is in the gateway but not at the central store", id)
 		}
 	}
-	// A child reports ready after its submissions, and is killed only
-	// then: every submission the test made was reported.
-	if len(reported) != len(attempted) {
-		t.Errorf("%d of %d submissions reported", len(reported), len(attempted))
+	// The kills must fall among the submissions: some reported, some not.
+	if rounds >= 10 && (len(reported) == 0 || len(reported) == len(attempted)) {
+		t.Errorf("%d of %d submissions reported: the kills did not fall among the submissions", len(reported), len(attempted))
 	}
-	t.Logf("%d SIGKILLs of the central store; %d submissions attempted, %d reported before the kill, %d cases in the gateway; %d lost, each received and answered exactly once",
-		rounds, len(attempted), len(reported), len(stored), lost)
+	t.Logf("%d SIGKILLs of the central store; %d submissions attempted, %d reported before the kill, %d cases in the gateway (%d in doubt were committed); %d lost, each received and answered exactly once",
+		rounds, len(attempted), len(reported), len(stored), len(stored)-len(reported), lost)
 }
 
 // answerLog is the worker's own record of the answers it sent, by case.
