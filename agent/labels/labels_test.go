@@ -21,16 +21,17 @@ var (
 		"notify.Channel": "localui's catalog, TestEveryCodeHasLabels",
 	}
 	internal = map[string]string{
-		"cases.ID":               "an identifier, shown as such",
-		"cases.Personnummer":     "a personnummer, shown as such",
-		"cases.Index":            "a store index name",
-		"cases.InboundKind":      "the sync's event kinds inside the gateway",
-		"cases.OutboundKind":     "the sync's outbox kinds inside the gateway",
+		"cases.ID":           "an identifier, shown as such",
+		"cases.Personnummer": "a personnummer, shown as such",
+		"cases.Index":        "a store index name",
+		"cases.InboundKind":  "the sync's event kinds inside the gateway",
+		"cases.OutboundKind": "the sync's outbox kinds inside the gateway",
+		"wire.EventKind":     "a protocol value",
+		"wire.ItemStatus":    "a protocol value",
+		"wire.StreamType":    "a protocol value",
+		"cardauth.EndReason": "the lock page says what ended a session in words, never by reason code",
+
 		"cases.QuarantineReason": "for region IT: clinicgw quarantine list, /healthz and a metric label; staff see only a count",
-		"wire.EventKind":         "a protocol value",
-		"wire.ItemStatus":        "a protocol value",
-		"wire.StreamType":        "a protocol value",
-		"cardauth.EndReason":     "the lock page says what ended a session in words, never by reason code",
 	}
 )
 

@@ -135,19 +135,20 @@ type Sources struct {
 	Version    string   // the running clinicgw's version
 	Statuses   []string // every case status, each reported even at 0
 	LoginSteps []string // every step a login may be refused at, each reported even at 0
+	Started    time.Time
+	Clock      Clock
+	Store      StoreSource
+	Sync       SyncSource
+	Notices    NoticeSource
+	Login      LoginSource
+	Archive    ArchiveSource
+	Errors     *ErrorCounter
+	// Timeout bounds the store and notice reads of one scrape; 5 s if 0.
+	Timeout time.Duration
+
 	// QuarantineReasons are every reason a central event may be
 	// quarantined for, each reported even at 0.
 	QuarantineReasons []string
-	Started           time.Time
-	Clock             Clock
-	Store             StoreSource
-	Sync              SyncSource
-	Notices           NoticeSource
-	Login             LoginSource
-	Archive           ArchiveSource
-	Errors            *ErrorCounter
-	// Timeout bounds the store and notice reads of one scrape; 5 s if 0.
-	Timeout time.Duration
 }
 
 // The metric families, by name. Names follow Prometheus' conventions:

@@ -34,7 +34,8 @@ const (
 	bucketAuditCase    = "idx-audit-case" // case id, 0, sequence number: a case's records (auditlog.go)
 	bucketOutbox       = "outbox"
 	bucketOutboxKeys   = "outbox-keys"
-	bucketSettings     = "settings"        // UI settings, sealed; keys in clear (settings.go)
+	bucketSettings     = "settings" // UI settings, sealed; keys in clear (settings.go)
+
 	bucketQuarantine   = "quarantine"      // central events that could not apply, sealed (quarantine.go)
 	bucketQuarantineEv = "quarantine-keys" // event id → number and reason (quarantine.go)
 )

@@ -148,12 +148,8 @@ type Status struct {
 	// case or a message already applied here with other content: skipped
 	// by the case service (ApplyReport.Conflicts), each logged there.
 	InboundConflicts int
-	// Quarantined counts the central events since start the case service
-	// could not apply and kept in its quarantine (ApplyReport.Quarantined,
-	// conflicts included); the store's quarantine is the lasting count.
-	Quarantined int
-	LastError   string    // the most recent failure, "" if none yet: no patient data
-	LastErrorAt time.Time // when LastError happened
+	LastError        string    // the most recent failure, "" if none yet: no patient data
+	LastErrorAt      time.Time // when LastError happened
 	// FormsPending says a form set (Config.Forms or the latest SetForms)
 	// has not reached the central store yet.
 	FormsPending bool
@@ -164,6 +160,11 @@ type Status struct {
 	// a conflict: a form in it changed without a raised version. It is not
 	// published again until SetForms gives a new set.
 	FormsConflict bool
+
+	// Quarantined counts the central events since start the case service
+	// could not apply and kept in its quarantine (ApplyReport.Quarantined,
+	// conflicts included); the store's quarantine is the lasting count.
+	Quarantined int
 }
 
 // Uplink syncs one care unit's store with the central store. Make it with
