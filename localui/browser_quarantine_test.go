@@ -56,11 +56,11 @@ func TestBrowserQuarantineSeen(t *testing.T) {
 		t.Errorf("inbox with the quarantine note: %s (%s): %s %v", v.ID, v.Impact, v.Help, v.Nodes)
 	}
 	shot(tab, "inbox-quarantine")
-	run(t, tab, "in English", chromedp.Click(`form[action="/lang"] button`), chromedp.WaitVisible(`#quarantine`))
+	run(t, tab, "in English", chromedp.Click(`form[action="/lang"] button`), chromedp.WaitReady(`html[lang="en"] #quarantine`))
 	if got := tab.Text(`#quarantine`); !strings.Contains(got, "1 case could not be received — contact region IT") {
 		t.Errorf("the inbox's note in English reads %q", got)
 	}
-	run(t, tab, "back in Swedish", chromedp.Click(`form[action="/lang"] button`), chromedp.WaitVisible(`#quarantine`))
+	run(t, tab, "back in Swedish", chromedp.Click(`form[action="/lang"] button`), chromedp.WaitReady(`html[lang="sv"] #quarantine`))
 
 	run(t, tab, "the flagged case", chromedp.Navigate(c.origin+"/cases/"+string(flagged)), chromedp.WaitVisible(`#relaxed`))
 	if got := tab.Text(`#relaxed`); !strings.Contains(got, "den centrala e-tjänsten godkände det") {
