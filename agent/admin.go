@@ -149,7 +149,7 @@ func (a *Agent) startAdmin(ctx context.Context) error {
 		names[i] = string(st)
 	}
 	reg, err := metrics.NewRegistry(metrics.NewCollector(metrics.Sources{
-		Version: version, Statuses: names, LoginSteps: cardauth.LoginSteps(), Started: started,
+		Version: version, Statuses: names, LoginSteps: cardauth.LoginSteps(), Started: started, QuarantineReasons: quarantineReasons(),
 		Clock: a.opts.Clock, Store: src, Sync: src, Notices: src, Login: src, Archive: src, Errors: a.errCount,
 		Backup: a.backupSource(),
 	}))
@@ -259,7 +259,18 @@ func (a *Agent) healthChecks(runCtx context.Context, started time.Time) []metric
 			return metrics.StateOK
 		}}, metrics.ConflictsCheck(adminSources{a: a}))
 	}
+	// Offline too: events quarantined before stay until region IT acts.
+	checks = append(checks, metrics.QuarantineCheck(adminSources{a: a}, a.opts.Clock))
 	return checks
+}
+
+// quarantineReasons are cases.QuarantineReasons as strings.
+func quarantineReasons() []string {
+	out := make([]string, len(cases.QuarantineReasons))
+	for i, r := range cases.QuarantineReasons {
+		out[i] = string(r)
+	}
+	return out
 }
 
 // adminSources gives the metrics collector the gateway's figures, read
@@ -279,7 +290,12 @@ func (s adminSources) StoreFigures(ctx context.Context, now time.Time) (metrics.
 	for st, n := range f.ByStatus {
 		by[string(st)] = n
 	}
-	return metrics.StoreFigures{CasesByStatus: by, Overdue: f.Overdue, Outbox: f.Outbox, SizeBytes: f.SizeBytes, KeyTerm: f.KeyTerm}, nil
+	q := make(map[string]int, len(f.Quarantined))
+	for r, n := range f.Quarantined {
+		q[string(r)] = n
+	}
+	return metrics.StoreFigures{CasesByStatus: by, Overdue: f.Overdue, Outbox: f.Outbox, SizeBytes: f.SizeBytes, KeyTerm: f.KeyTerm,
+		Quarantined: q}, nil
 }
 
 func (s adminSources) SyncFigures() (metrics.SyncFigures, bool) {

@@ -20,6 +20,9 @@ type StoreFigures struct {
 	Outbox        int            // changes waiting for the central store
 	SizeBytes     int64          // the store file's size
 	KeyTerm       uint32         // the active key-ring term
+	// Quarantined are the central events kept in the quarantine because
+	// they could not apply here, by reason; a reason left out counts 0.
+	Quarantined map[string]int
 }
 
 // StoreSource reads the store's figures, judging overdue cases at now.
@@ -158,6 +161,10 @@ type Sources struct {
 	Errors     *ErrorCounter
 	// Timeout bounds the store and notice reads of one scrape; 5 s if 0.
 	Timeout time.Duration
+
+	// QuarantineReasons are every reason a central event may be
+	// quarantined for, each reported even at 0.
+	QuarantineReasons []string
 }
 
 // The metric families, by name. Names follow Prometheus' conventions:
@@ -243,7 +250,7 @@ func NewCollector(src Sources) *Collector {
 
 // Describe sends every family the collector may report.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descBuildInfo, descCases, descOverdue, descOutbox, descStoreUp, descStoreSize,
+	for _, d := range []*prometheus.Desc{descBuildInfo, descCases, descOverdue, descOutbox, descStoreUp, descStoreSize, descQuarantined,
 		descKeyTerm, descSyncConnected, descSyncLag, descSyncLastPull, descSyncLastError, descSyncCursor,
 		descOutboxRejected, descOutboxConflicts, descInboundConflicts, descFormsConflict, descNoticeQueue, descNoticeFailing, descLogins, descLoginFailures, descSessions, descArchiveLastRun, descArchiveLastOK, descArchiveCases,
 		descArchivePackages, descArchiveFailures, descBackupLastRun, descBackupLastOK, descBackupLastSuccess, descBackupBytes,
@@ -286,6 +293,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		gauge(ch, descOutbox, float64(f.Outbox))
 		gauge(ch, descStoreSize, float64(f.SizeBytes))
 		gauge(ch, descKeyTerm, float64(f.KeyTerm))
+		quarantined(ch, s.QuarantineReasons, f.Quarantined)
 	}
 
 	if s.Sync != nil {

@@ -54,12 +54,29 @@ func TestBackupWhileWriting(t *testing.T) {
 	var wg sync.WaitGroup
 	var written atomic.Int64
 	underWay := make(chan struct{})
+	signal := sync.OnceFunc(func() { close(underWay) })
 	wg.Go(func() {
+		defer signal() // also when the writer fails early
 		for i := 200; !stop.Load(); i++ {
-			insert(t, db, newCase(i, text2k))
-			setCursor(t, db, uint64(i))
+			// The case, its access-log record and the cursor in one
+			// transaction, as the sync stores a page.
+			c := newCase(i, text2k)
+			err := db.Update(ctx, func(tx cases.Tx) error {
+				if err := tx.Insert(c); err != nil {
+					return err
+				}
+				if err := tx.AppendAudit(audit.Entry{Time: c.ReceivedAt, Actor: "system", Unit: testUnit,
+					Action: string(cases.Receive), CaseID: string(c.ID), Outcome: audit.Allowed}); err != nil {
+					return err
+				}
+				return tx.SetSyncCursor(uint64(i))
+			})
+			if err != nil {
+				t.Error(err)
+				return
+			}
 			if written.Add(1) == 20 {
-				close(underWay)
+				signal()
 			}
 		}
 	})

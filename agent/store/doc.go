@@ -9,6 +9,11 @@
 // never touches the file: a key file today, a PKCS#11 token later. Rotating
 // adds a term; old terms keep reading, new writes use the newest.
 //
+// Central events the case service cannot apply are kept in the
+// quarantine bucket (quarantine.go), sealed like every other value and
+// resealed with them; only their central event ids and reasons are in
+// clear, in an index that the figures count.
+//
 // Patients are found through a keyed HMAC of the personnummer, never the
 // number itself. Every write returns only after bbolt has committed it to
 // disk (NoSync is never set), so an acknowledged case survives a crash.

@@ -77,6 +77,11 @@ func commands() []*command {
 		{name: "audit", summary: "check the access log", sub: []*command{
 			{name: "verify", args: "--config FILE", summary: "verify the access log's hash chain end to end", flags: auditVerifyFlags},
 		}},
+		{name: "quarantine", summary: "central events the gateway could not apply, kept sealed", sub: []*command{
+			{name: "list", args: "--config FILE", summary: "list the quarantined events: ids, kinds, reasons (no patient data)", flags: quarantineListFlags},
+			{name: "retry", args: "--config FILE", summary: "with the service stopped: apply the quarantined events again (after a fix or an upgrade)", flags: quarantineRetryFlags},
+			{name: "release", args: "--config FILE --seq N", summary: "with the service stopped: remove one quarantined event without applying it", flags: quarantineReleaseFlags},
+		}},
 		{name: "pki", summary: "development certificates (never for production)", sub: []*command{
 			{name: "dev", args: "--dir DIR [--server NAME]... [--unit HSAID]...", summary: "make a SITHS-shaped test PKI, a central server certificate and unit client certificates", flags: pkiDevFlags},
 		}},

@@ -36,6 +36,10 @@ func (m *memCases) ApplyInbound(_ context.Context, _ []cases.Inbound, cursor uin
 	return cases.ApplyReport{}, nil
 }
 
+func (m *memCases) RetryQuarantine(context.Context) (cases.RetryReport, error) {
+	return cases.RetryReport{}, nil
+}
+
 func (m *memCases) PendingOutbound(_ context.Context, n int) ([]cases.Outbound, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
