@@ -151,12 +151,14 @@ func (a *Agent) startAdmin(ctx context.Context) error {
 	reg, err := metrics.NewRegistry(metrics.NewCollector(metrics.Sources{
 		Version: version, Statuses: names, LoginSteps: cardauth.LoginSteps(), Started: started, QuarantineReasons: quarantineReasons(),
 		Clock: a.opts.Clock, Store: src, Sync: src, Notices: src, Login: src, Archive: src, Errors: a.errCount,
+		Backup: a.backupSource(),
 	}))
 	if err != nil {
 		return err
 	}
 	log := a.log.With("part", "admin")
-	h := metrics.Handler(metrics.HandlerConfig{Gatherer: reg, Checks: a.healthChecks(ctx, started), Token: token, Logger: log})
+	h := metrics.Handler(metrics.HandlerConfig{Gatherer: reg, Checks: a.healthChecks(ctx, started), Token: token, Logger: log,
+		Backup: a.backupHandler()})
 	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {
 		return fmt.Errorf("admin.listen: %w", err)
@@ -360,4 +362,12 @@ func (a *Agent) archiveRan(rep archive.Report, err error) {
 	if err != nil {
 		r.f.Failures++
 	}
+}
+
+// backupSource is the nightly backup for /metrics; nil without [backup].
+func (a *Agent) backupSource() metrics.BackupSource {
+	if a.backup == nil {
+		return nil
+	}
+	return a.backup
 }

@@ -27,4 +27,14 @@
 // *DamagedError (damage.go): the store is then marked damaged (Damaged,
 // for the health check) and refuses writes. Check (store check) is the
 // whole verification without a change to the file.
+//
+// Backup (backup.go) copies the store in one read transaction (bbolt's
+// Tx.WriteTo) while writers go on, with a manifest: unit, time, schema,
+// sync cursor, size and SHA-256. Nothing is decrypted to make it; it is
+// as encrypted as the store and holds no key-encryption key. Restore
+// (restore.go) checks a backup in full with the KEK (Check) before it
+// replaces anything, keeps the replaced file aside and records the restore
+// in the access log. A long copy holds its read transaction: bbolt's
+// remap, when the file must grow past its mapping during the copy, waits
+// for it (rare: the mapping grows in doubling steps).
 package store

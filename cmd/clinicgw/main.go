@@ -69,6 +69,8 @@ func commands() []*command {
 			{name: "run", args: "--config FILE", summary: "with the service stopped: export answered and closed cases past archive.age_days, verify, then remove them (resumable)", flags: archiveRunFlags},
 			{name: "verify", args: "[--ca FILE] PACKAGE", summary: "check an archive package's checksums and signature", flags: archiveVerifyFlags, operands: true},
 		}},
+		{name: "backup", args: "--config FILE --out PATH", summary: "copy the store (from the running gateway through its admin listener, or from the file) with a manifest; as encrypted as the store, without the key", flags: backupFlags},
+		{name: "restore", args: "--config FILE --from PATH", summary: "with the service stopped: check a backup of this unit in full, keep the store in place aside, put the backup in its place", flags: restoreFlags},
 		{name: "store", summary: "check the store file", sub: []*command{
 			{name: "check", args: "--config FILE", summary: "with the service stopped: check the store (structure, bbolt's check, every sealed value, the access log's chain); exit 1 if it is damaged", flags: storeCheckFlags},
 		}},
