@@ -41,6 +41,7 @@ type Config struct {
 	UI      UIConfig      `toml:"ui"`
 	Notify  NotifyConfig  `toml:"notify"`
 	Archive ArchiveConfig `toml:"archive"`
+	Backup  BackupConfig  `toml:"backup"`
 	Admin   AdminConfig   `toml:"admin"`
 	Log     LogConfig     `toml:"log"`
 
@@ -368,6 +369,7 @@ func (c *Config) Validate() error {
 	errs = append(errs, c.UI.validate(c.Login)...)
 	errs = append(errs, c.Notify.validate()...)
 	errs = append(errs, c.Archive.validate(c.Central)...)
+	errs = append(errs, c.Backup.validate()...)
 	errs = append(errs, c.Admin.validate(c.UI)...)
 	errs = append(errs, c.Log.validate()...)
 	return errors.Join(errs...)
@@ -471,6 +473,12 @@ var configKeys = map[string]string{
 	"archive":                   "a table",
 	"archive.dir":               "a quoted string (a folder path)",
 	"archive.age_days":          "a whole number of days",
+	"archive.at":                "a quoted string (a time of day, like \"02:30\")",
+	"backup":                    "a table",
+	"backup.dir":                "a quoted string (a folder path)",
+	"backup.at":                 "a quoted string (a time of day, like \"01:30\")",
+	"backup.keep":               "a whole number of backups",
+	"backup.keep_days":          "a whole number of days",
 	"admin":                     "a table",
 	"admin.listen":              "a quoted string (host:port)",
 	"admin.tls":                 "true or false",
@@ -680,6 +688,19 @@ dir = {{q .Archive.Dir}}
 age_days = {{.Archive.AgeDays}}
 # The daily run's time of day (Stockholm), HH:MM; empty: 02:30.
 at = {{q .Archive.At}}
+
+[backup]
+# A copy of the store every night (at) into this folder, as encrypted as
+# the store (the key-encryption key is never in it: keep that apart).
+# Use a folder on another disk or a mounted share. Empty: no nightly
+# backup (clinicgw backup still takes one by hand).
+dir = {{q .Backup.Dir}}
+# The nightly run's time of day (Stockholm), HH:MM; empty: 01:30.
+at = {{q .Backup.At}}
+# The newest keep backups are always kept (0: 7); one older than keep_days
+# days that is not among them is removed (0: only keep counts).
+keep = {{.Backup.Keep}}
+keep_days = {{.Backup.KeepDays}}
 
 [admin]
 # Region IT's monitoring: /metrics (Prometheus), /healthz and /readyz, no

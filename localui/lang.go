@@ -415,4 +415,14 @@ var catalog = map[string][2]string{
 	"audit.case":      {"Ärende", "Case"},
 	"audit.outcome":   {"Utfall", "Outcome"},
 	"audit.patient":   {"Patient", "Patient"},
+
+	// The quarantine (quarantine.go) and flagged cases.
+	"quarantine.one": {"1 ärende kunde inte tas emot — kontakta regionens IT. Det finns kvar, krypterat, och kommer in när felet är åtgärdat.",
+		"1 case could not be received — contact region IT. It is kept, encrypted, and comes in once the fault is fixed."},
+	"quarantine.many": {"%d ärenden kunde inte tas emot — kontakta regionens IT. De finns kvar, krypterade, och kommer in när felet är åtgärdat.",
+		"%d cases could not be received — contact region IT. They are kept, encrypted, and come in once the fault is fixed."},
+	"quarantine.unknown": {"Det gick inte att läsa om alla ärenden har kunnat tas emot — kontakta regionens IT.",
+		"Whether every case could be received cannot be read — contact region IT."},
+	"case.relaxed": {"Ärendet bryter mot en gräns i den här versionen av clinicgw (till exempel en textlängd eller en åldersregel) men togs emot eftersom den centrala e-tjänsten godkände det. Kontrollera uppgifterna; kontakta regionens IT om något ser fel ut.",
+		"This case breaks a limit of this clinicgw version (a text length or an age rule, say) but was received because the central e-service accepted it. Check its details; contact region IT if something looks wrong."},
 }

@@ -36,6 +36,9 @@ type Cases interface {
 	AccessLogByActor(ctx context.Context, actor cases.Actor, hsaID string) ([]audit.Record, error)
 	NewCaseID() (cases.ID, error)
 	Initiate(ctx context.Context, actor cases.Actor, req cases.InitiateRequest) (*cases.Case, error)
+	// QuarantineCount is how many central events wait in the quarantine:
+	// cases the central store accepted that this gateway could not take.
+	QuarantineCount(ctx context.Context) (int, error)
 }
 
 // Login is staff login by card as the UI uses it (cardauth.Authenticator).

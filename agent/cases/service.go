@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	"clinicgw/agent/audit"
 )
@@ -265,6 +266,20 @@ func (s *Service) newCase(sub Submission, now time.Time) (*Case, error) {
 	if err := validateSubmission(&sub, now); err != nil {
 		return nil, err
 	}
+	return s.buildCase(sub, now)
+}
+
+// fitText returns s cut to MaxTextRunes characters.
+func fitText(s string) string {
+	if utf8.RuneCountInString(s) <= MaxTextRunes {
+		return s
+	}
+	return string([]rune(s)[:MaxTextRunes])
+}
+
+// buildCase builds the case a checked submission becomes when it arrives
+// at now.
+func (s *Service) buildCase(sub Submission, now time.Time) (*Case, error) {
 	id, msgID, err := s.newIDs(sub.ID, now)
 	if err != nil {
 		return nil, err
@@ -273,10 +288,14 @@ func (s *Service) newCase(sub Submission, now time.Time) (*Case, error) {
 		ID: id, Unit: s.unit, Type: sub.Type, Patient: sub.Patient, Guardian: sub.Guardian,
 		Fields: slices.Clone(sub.Fields), SentAt: DueFrom(sub.SubmittedAt, now), ReceivedAt: now, Version: 1,
 	}
-	cmd := Command{Action: Receive, Text: sub.Text, SentAt: sub.SubmittedAt}
+	// The workflow holds a message to this version's length; a patient's
+	// text the central store accepted longer (checkSubmission, lenient) is
+	// put back whole once the step is made.
+	cmd := Command{Action: Receive, Text: fitText(sub.Text), SentAt: sub.SubmittedAt}
 	if err := Apply(c, Actor{Kind: System}, cmd, now, string(msgID)); err != nil {
 		return nil, err
 	}
+	c.Messages[0].Text = sub.Text
 	// The patient wrote the first message, when they submitted it.
 	c.Messages[0].Author, c.Messages[0].At = Actor{Kind: Patient}.Name(), sub.SubmittedAt
 	return c, nil

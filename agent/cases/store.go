@@ -56,6 +56,9 @@ type ReadTx interface {
 	// fn returns false.
 	Outbox(fn func(Outbound) bool) error
 	ContinuityReadTx
+	// Quarantined calls fn for each quarantined central event, oldest
+	// first (Seq set), until fn returns false.
+	Quarantined(fn func(Quarantined) bool) error
 }
 
 // Tx is a read-write transaction: all its writes commit together, durably,
@@ -79,6 +82,12 @@ type Tx interface {
 	// an error.
 	Dequeue(key string) error
 	ContinuityTx
+	// Quarantine keeps a central event that cannot apply, sealed, under
+	// a new Seq; an event id already quarantined is kept once.
+	Quarantine(q Quarantined) error
+	// Unquarantine removes the quarantined event numbered seq; an absent
+	// one is not an error.
+	Unquarantine(seq uint64) error
 }
 
 // Store is the durable, encrypted home of the cases (agent/store).

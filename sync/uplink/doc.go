@@ -54,7 +54,9 @@
 // while the uplink runs. A form set refused as a conflict waits for the
 // next SetForms (Status.FormsConflict). Central events the case service
 // finds in conflict with what is stored are counted in
-// Status.InboundConflicts.
+// Status.InboundConflicts; those and every other event it cannot apply
+// are kept in its quarantine with the page (Status.Quarantined), never
+// skipped, and retried once at every start (Cases.RetryQuarantine).
 //
 // # Stream and fallback
 //

@@ -228,12 +228,12 @@ func (u *Uplink) pullAll(ctx context.Context, acked *uint64) error {
 			u.log.Debug("central events stored", "events", len(page.Events), "applied", rep.Applied,
 				"duplicates", rep.Duplicates, "refused", rep.Refused, "cursor", page.Cursor,
 				"storeMs", time.Since(start).Milliseconds())
-			if rep.Refused > 0 {
-				u.log.Warn("central events refused by the case service", "refused", rep.Refused, "cursor", page.Cursor)
-			}
-			if rep.Conflicts > 0 {
+			if rep.Quarantined > 0 {
+				u.log.Warn("central events quarantined by the case service", "quarantined", rep.Quarantined,
+					"refused", rep.Refused, "conflicts", rep.Conflicts, "cursor", page.Cursor)
 				u.mu.Lock()
 				u.st.InboundConflicts += rep.Conflicts
+				u.st.Quarantined += rep.Quarantined
 				u.mu.Unlock()
 			}
 			head, known = next, true

@@ -60,6 +60,10 @@ func (m *memCases) ResetSync(_ context.Context, head cases.SyncHead) error {
 	return nil
 }
 
+func (m *memCases) RetryQuarantine(context.Context) (cases.RetryReport, error) {
+	return cases.RetryReport{}, nil
+}
+
 func (m *memCases) PendingOutbound(_ context.Context, n int) ([]cases.Outbound, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

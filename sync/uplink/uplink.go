@@ -47,6 +47,9 @@ type Cases interface {
 	PendingOutbound(ctx context.Context, max int) ([]cases.Outbound, error)
 	// ConfirmOutbound removes changes the central store has confirmed.
 	ConfirmOutbound(ctx context.Context, keys []string) error
+	// RetryQuarantine applies the quarantined central events again (this
+	// version's rules may take them now).
+	RetryQuarantine(ctx context.Context) (cases.RetryReport, error)
 }
 
 var _ Cases = (*cases.Service)(nil)
@@ -185,6 +188,11 @@ type Status struct {
 	// LastReconcile is the last one's outcome.
 	Reconciliations int
 	LastReconcile   ReconcileReport
+
+	// Quarantined counts the central events since start the case service
+	// could not apply and kept in its quarantine (ApplyReport.Quarantined,
+	// conflicts included); the store's quarantine is the lasting count.
+	Quarantined int
 }
 
 // Uplink syncs one care unit's store with the central store. Make it with
@@ -355,6 +363,12 @@ func (u *Uplink) Run(ctx context.Context) error {
 	u.st.Cursor = cursor
 	u.mu.Unlock()
 	u.log.Info("uplink started", "cursor", cursor)
+	// A new version may take what an older one quarantined.
+	if rr, err := u.cfg.Cases.RetryQuarantine(ctx); err != nil {
+		u.log.Error("retry of the quarantine failed", "err", err)
+	} else if rr.Applied+rr.Remaining > 0 {
+		u.log.Warn("quarantine retried at start", "applied", rr.Applied, "remaining", rr.Remaining)
+	}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
