@@ -257,7 +257,7 @@ func (a *Agent) healthChecks(runCtx context.Context, started time.Time) []metric
 				return "lagging"
 			}
 			return metrics.StateOK
-		}}, metrics.ConflictsCheck(adminSources{a: a}))
+		}}, metrics.ConflictsCheck(adminSources{a: a}), metrics.ContinuityCheck(adminSources{a: a}))
 	}
 	// Offline too: events quarantined before stay until region IT acts.
 	checks = append(checks, metrics.QuarantineCheck(adminSources{a: a}, a.opts.Clock))
@@ -305,7 +305,9 @@ func (s adminSources) SyncFigures() (metrics.SyncFigures, bool) {
 	}
 	return metrics.SyncFigures{Connected: st.Connected, Cursor: st.Cursor, LastPull: st.LastPull,
 		LastErrorAt: st.LastErrorAt, Rejected: st.Rejected, OutboxConflicts: st.Conflicts,
-		InboundConflicts: st.InboundConflicts, FormsConflict: st.FormsConflict}, true
+		InboundConflicts: st.InboundConflicts, FormsConflict: st.FormsConflict,
+		Continuity: string(st.Continuity), Reconciliations: st.Reconciliations,
+		ReconcileIncomplete: st.LastReconcile.Incomplete()}, true
 }
 
 func (s adminSources) NoticeFigures(ctx context.Context) (metrics.NoticeFigures, bool, error) {

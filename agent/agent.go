@@ -216,7 +216,8 @@ func (a *Agent) Start(ctx context.Context) error {
 				(*fn)(ch)
 			}
 		},
-		OnSignal: onSignal,
+		OnSignal:      onSignal,
+		SyncRetention: a.cfg.syncRetention(),
 	})
 	if err != nil {
 		db.Close()

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"text/template"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -84,6 +85,38 @@ type CentralConfig struct {
 	KeyFile    string `toml:"key_file"`    // PEM: its private key, mode 0600
 	ServerName string `toml:"server_name"` // the name the server certificate must carry; the URL's host if empty
 	FormsFile  string `toml:"forms_file"`  // JSON: the unit's forms, published to the central store; none published if empty
+	// Retention is how long central events applied here and answers the
+	// central store confirmed are kept for a reconciliation after the
+	// central store went back in time (a duration, 24h–8760h); 720h if
+	// empty.
+	Retention string `toml:"retention"`
+}
+
+// DefaultSyncRetention is central.retention's default: 30 days.
+const DefaultSyncRetention = 720 * time.Hour
+
+// syncRetention is how long the case service keeps applied central events
+// and confirmed outbox items: central.retention, but no longer than the
+// archive keeps cases (archive.age_days, with [archive]), so that nothing
+// of an exported and purged case outlives it in the store.
+func (c *Config) syncRetention() time.Duration {
+	r := c.Central.retention()
+	if c.Archive.Enabled() {
+		days := c.Archive.AgeDays
+		if days == 0 {
+			days = 90
+		}
+		r = min(r, time.Duration(days)*24*time.Hour)
+	}
+	return r
+}
+
+// retention is Retention as a duration (validated).
+func (c CentralConfig) retention() time.Duration {
+	if d, err := time.ParseDuration(c.Retention); err == nil {
+		return d
+	}
+	return DefaultSyncRetention
 }
 
 // Online reports whether a central store is configured.
@@ -359,6 +392,11 @@ func (c CentralConfig) validate() []error {
 	if c.ServerName != "" && (!printable(c.ServerName) || strings.ContainsAny(c.ServerName, " /:")) {
 		bad("server_name", "%q is not a host name", c.ServerName)
 	}
+	if c.Retention != "" {
+		if d, err := time.ParseDuration(c.Retention); err != nil || d < 24*time.Hour || d > 8760*time.Hour {
+			bad("retention", "%q: expected a duration from 24h to 8760h (a year), like \"720h\" (30 days)", c.Retention)
+		}
+	}
 	if c.URL == "" {
 		return errs
 	}
@@ -404,6 +442,7 @@ var configKeys = map[string]string{
 	"central.key_file":          "a quoted string (a file path)",
 	"central.server_name":       "a quoted string (a host name)",
 	"central.forms_file":        "a quoted string (a file path)",
+	"central.retention":         "a quoted string (a duration, like \"720h\")",
 	"login":                     "a table",
 	"login.origin":              "a quoted string (https://host:port)",
 	"login.trust_anchors":       "a list of quoted strings (PEM files)",
@@ -579,6 +618,10 @@ server_name = {{q .Central.ServerName}}
 # The unit's forms (JSON), published to the central store at every connect.
 # Empty: none are published and the central store keeps what it has.
 forms_file = {{q .Central.FormsFile}}
+# How long central events applied here and answers the central store
+# confirmed are kept, sealed, to give back to a central store restored
+# from an older copy; empty: 720h (30 days).
+retention = {{q .Central.Retention}}
 
 [login]
 # Staff log in with their SITHS card. The gateway's web origin as browsers

@@ -151,6 +151,10 @@ type Config struct {
 	// Config reports the configuration file's reload state for the unit
 	// settings page; nil: not shown.
 	Config func() ConfigState
+	// Sync reports the sync's continuity with the central store, shown on
+	// every page of a session when it is broken (syncstate.go); nil: the
+	// gateway runs offline, nothing shown.
+	Sync   func() SyncState
 	Audit  AuditChecker // nil: the auditor's page shows no chain status
 	Clock  Clock        // the system clock if nil
 	Rand   io.Reader    // crypto/rand if nil

@@ -36,6 +36,7 @@ type memStore struct {
 	outbox []cases.Outbound
 	quar   []cases.Quarantined
 	qseq   uint64
+	cont   memCont
 }
 
 func newMemStore(unit string) *memStore {
@@ -50,11 +51,12 @@ func (s *memStore) Update(ctx context.Context, fn func(cases.Tx) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	tx := &memTx{cases: maps.Clone(s.cases), log: slices.Clip(s.log), head: s.head, writable: true,
-		cursor: s.cursor, outbox: slices.Clip(s.outbox), quar: slices.Clip(s.quar), qseq: s.qseq}
+		cursor: s.cursor, outbox: slices.Clip(s.outbox), quar: slices.Clip(s.quar), qseq: s.qseq, cont: s.cont.clone()}
 	if err := fn(tx); err != nil {
 		return err
 	}
 	s.cases, s.log, s.head, s.cursor, s.outbox, s.quar, s.qseq = tx.cases, tx.log, tx.head, tx.cursor, tx.outbox, tx.quar, tx.qseq
+	s.cont = tx.cont
 	return nil
 }
 
@@ -65,7 +67,7 @@ func (s *memStore) View(ctx context.Context, fn func(cases.ReadTx) error) error 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return fn(&memTx{cases: s.cases, log: s.log, head: s.head, cursor: s.cursor, outbox: s.outbox, quar: s.quar})
+	return fn(&memTx{cases: s.cases, log: s.log, head: s.head, cursor: s.cursor, outbox: s.outbox, quar: s.quar, cont: s.cont})
 }
 
 type memTx struct {
@@ -75,6 +77,7 @@ type memTx struct {
 	writable bool
 	cursor   uint64
 	outbox   []cases.Outbound
+	cont     memCont
 	quar     []cases.Quarantined // JSON round-tripped on the way in, as the real store seals them
 	qseq     uint64
 }

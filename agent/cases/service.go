@@ -38,6 +38,10 @@ type ServiceConfig struct {
 	// parts act on (notices): new cases arrived, a case was assigned. It
 	// must not block.
 	OnSignal func(Signal)
+	// SyncRetention is how long central events applied here and outbox
+	// items the central store confirmed are kept for a reconciliation
+	// (continuity.go); DefaultSyncRetention if 0.
+	SyncRetention time.Duration
 }
 
 // SignalKind says what a Signal is.
@@ -91,6 +95,7 @@ type Service struct {
 	onOutbound func()
 	onChange   func(Change)
 	onSignal   func(Signal)
+	retention  time.Duration // ServiceConfig.SyncRetention
 }
 
 // NewService checks cfg and returns a Service for one care unit.
@@ -119,8 +124,12 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 	if onSignal == nil {
 		onSignal = func(Signal) {}
 	}
+	retention := cfg.SyncRetention
+	if retention <= 0 {
+		retention = DefaultSyncRetention
+	}
 	return &Service{unit: cfg.Unit, store: cfg.Store, clock: cfg.Clock, rand: cfg.Rand, log: cfg.Logger,
-		onOutbound: onOutbound, onChange: onChange, onSignal: onSignal}, nil
+		onOutbound: onOutbound, onChange: onChange, onSignal: onSignal, retention: retention}, nil
 }
 
 // entry is an access-log entry by actor about case c (nil for none) at now.

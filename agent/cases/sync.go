@@ -125,6 +125,12 @@ func (s *Service) SyncCursor(ctx context.Context) (uint64, error) {
 // record (Inbound.At), not by this gateway's clock, and one that fails
 // only a version's rule is stored flagged (Case.Relaxed).
 func (s *Service) ApplyInbound(ctx context.Context, in []Inbound, cursor uint64) (ApplyReport, error) {
+	return s.applyInbound(ctx, in, cursor, nil)
+}
+
+// applyInbound is ApplyInbound, running also (when not nil) in the
+// same transaction, before the cursor moves (ApplyChained).
+func (s *Service) applyInbound(ctx context.Context, in []Inbound, cursor uint64, also func(Tx) error) (ApplyReport, error) {
 	now := s.clock.Now()
 	s.noteSkew(in, now)
 	// New cases are validated outside the transaction (it may run more than
@@ -171,6 +177,11 @@ func (s *Service) ApplyInbound(ctx context.Context, in []Inbound, cursor uint64)
 			rep.Quarantined++
 			if err := s.quarantine(tx, ev, res, p.invalid[i], cursor, now); err != nil {
 				return fmt.Errorf("quarantine event %s: %w", ev.EventID, err)
+			}
+		}
+		if also != nil {
+			if err := also(tx); err != nil {
+				return err
 			}
 		}
 		cur, err := tx.SyncCursor()
@@ -464,15 +475,21 @@ func (s *Service) PendingOutbound(ctx context.Context, max int) ([]Outbound, err
 }
 
 // ConfirmOutbound removes changes the central store has confirmed (accepted
-// or already had). Unknown keys are ignored: a confirmation may repeat.
+// or already had), keeping each among the retained items for
+// ServiceConfig.SyncRetention (continuity.go). Unknown keys are ignored: a
+// confirmation may repeat.
 func (s *Service) ConfirmOutbound(ctx context.Context, keys []string) error {
+	now := s.clock.Now()
 	err := s.store.Update(ctx, func(tx Tx) error {
 		for _, k := range keys {
+			if err := s.retain(tx, k, now); err != nil {
+				return err
+			}
 			if err := tx.Dequeue(k); err != nil {
 				return err
 			}
 		}
-		return nil
+		return s.prune(tx)
 	})
 	if err != nil {
 		return fmt.Errorf("confirm outbox: %w", err)

@@ -47,6 +47,16 @@ type SyncFigures struct {
 	// FormsConflict says the central store refused the unit's forms: a
 	// form changed without a raised version.
 	FormsConflict bool
+	// Continuity is "" while the central store's event chain goes on
+	// where the gateway stands, else "behind" or "diverged" (the central
+	// store went back in time) until a reconciliation completes.
+	Continuity string
+	// Reconciliations counts the reconciliations completed since start.
+	Reconciliations int
+	// ReconcileIncomplete says the last reconciliation could not give
+	// everything back: the central store refused an event or an answer,
+	// or the gateway's journal did not reach back far enough.
+	ReconcileIncomplete bool
 }
 
 // Conflicts returns the machine-readable state of the sync's conflicts:
@@ -79,6 +89,26 @@ func ConflictsCheck(src SyncSource) Check {
 			return StateOK
 		}
 		return f.Conflicts()
+	}}
+}
+
+// ContinuityCheck is the /healthz check named "sync-continuity": it fails
+// with "behind" or "diverged" from the moment the uplink finds that the
+// central store went back in time until the reconciliation with it
+// completes, and with "reconcile-incomplete" when that reconciliation
+// could not give everything back (until the service restarts).
+func ContinuityCheck(src SyncSource) Check {
+	return Check{Name: "sync-continuity", Run: func(context.Context) string {
+		f, ok := src.SyncFigures()
+		switch {
+		case !ok:
+			return StateOK
+		case f.Continuity != "":
+			return f.Continuity
+		case f.ReconcileIncomplete:
+			return "reconcile-incomplete"
+		}
+		return StateOK
 	}}
 }
 
@@ -200,6 +230,10 @@ var (
 		"Outbox items the central store refused as conflicts (their key or message id names other content there): parked, not sent again; a person must look.", nil, nil)
 	descInboundConflicts = prometheus.NewDesc("clinicgw_sync_inbound_conflicts_total",
 		"Central events since start that named a case or message already stored here with other content: skipped, logged by event and case id.", nil, nil)
+	descSyncContinuity = prometheus.NewDesc("clinicgw_sync_continuity_broken",
+		"1 from when the central store was found behind or diverged (gone back in time) until the reconciliation with it completed, else 0.", nil, nil)
+	descReconciliations = prometheus.NewDesc("clinicgw_sync_reconciliations_total",
+		"Reconciliations with a central store that went back in time, completed since start.", nil, nil)
 	descFormsConflict = prometheus.NewDesc("clinicgw_forms_conflict",
 		"1 if the central store refused the unit's forms because a form changed without a raised version, else 0.", nil, nil)
 	descNoticeQueue = prometheus.NewDesc("clinicgw_notice_queue_depth",
@@ -252,7 +286,7 @@ func NewCollector(src Sources) *Collector {
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descBuildInfo, descCases, descOverdue, descOutbox, descStoreUp, descStoreSize, descQuarantined,
 		descKeyTerm, descSyncConnected, descSyncLag, descSyncLastPull, descSyncLastError, descSyncCursor,
-		descOutboxRejected, descOutboxConflicts, descInboundConflicts, descFormsConflict, descNoticeQueue, descNoticeFailing, descLogins, descLoginFailures, descSessions, descArchiveLastRun, descArchiveLastOK, descArchiveCases,
+		descOutboxRejected, descOutboxConflicts, descInboundConflicts, descFormsConflict, descSyncContinuity, descReconciliations, descNoticeQueue, descNoticeFailing, descLogins, descLoginFailures, descSessions, descArchiveLastRun, descArchiveLastOK, descArchiveCases,
 		descArchivePackages, descArchiveFailures, descBackupLastRun, descBackupLastOK, descBackupLastSuccess, descBackupBytes,
 		descBackupFailures, descLogErrors} {
 		ch <- d
@@ -319,6 +353,12 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 				formsConflict = 1
 			}
 			gauge(ch, descFormsConflict, formsConflict)
+			broken := 0.0
+			if f.Continuity != "" {
+				broken = 1
+			}
+			gauge(ch, descSyncContinuity, broken)
+			counter(ch, descReconciliations, uint64(f.Reconciliations))
 		}
 	}
 

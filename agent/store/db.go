@@ -49,6 +49,7 @@ var allBuckets = []string{
 	bucketByPatient, bucketByDue, bucketAudit, bucketAuditPatient, bucketAuditActor,
 	bucketOutbox, bucketOutboxKeys, bucketSettings, bucketAuditCase,
 	bucketQuarantine, bucketQuarantineEv,
+	bucketSyncJournal, bucketOutboxDone,
 }
 
 var (

@@ -67,6 +67,8 @@ type Store struct {
 	notifier  Notifier
 	hub       *hub
 	web       *web
+	// incarnation is the store's incarnation (chain.go), read at Open.
+	incarnation string
 
 	closeMu sync.Mutex
 	closed  bool
@@ -210,7 +212,7 @@ func (s *Store) init() error {
 				}
 			}
 		}
-		return nil
+		return s.initChain(tx)
 	})
 }
 

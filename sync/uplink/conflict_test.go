@@ -163,18 +163,14 @@ func TestInboundConflictCounted(t *testing.T) {
 	events := []wire.Event{created(1, caseText), created(2, caseText+" Kanarietillägg")}
 	srv := serveTLS(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
-		case wire.PathInbox:
+		case wire.PathInbox2:
 			q, err := wire.ParseInboxQuery(r.URL.Query())
 			if err != nil {
 				wire.WriteProblem(w, *wire.ProblemOf(err))
 				return
 			}
-			page := wire.InboxPage{Cursor: q.After}
-			if q.After == 0 {
-				page = wire.InboxPage{Events: events, Cursor: 2}
-			}
-			_ = wire.WriteJSON(w, http.StatusOK, page)
-		case wire.PathInboxAck:
+			_ = wire.WriteJSON(w, http.StatusOK, fakePage(events, q.After))
+		case wire.PathInboxAck2:
 			w.WriteHeader(http.StatusNoContent)
 		default:
 			wire.WriteProblem(w, *wire.NotFound("No stream here."))
