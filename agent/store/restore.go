@@ -29,6 +29,10 @@ var keyRestoredFrom = []byte("restored-from")
 type RestoredFrom struct {
 	Backup     Manifest  `json:"backup"`
 	RestoredAt time.Time `json:"restoredAt"`
+	// ReconciledAt is when the gateway got back from the central store
+	// what it confirmed after the backup (MarkRestoreReconciled); zero
+	// until then.
+	ReconciledAt time.Time `json:"reconciledAt,omitzero"`
 }
 
 // RestoreReport says what Restore did.
