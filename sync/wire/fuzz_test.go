@@ -138,6 +138,9 @@ func FuzzDecodeReconcileBatch(f *testing.F) {
 func FuzzDecodeReconcileResult(f *testing.F) {
 	fuzzDecoder(f, "reconcile-result", DecodeReconcileResult)
 }
+func FuzzDecodeConfirmedPage(f *testing.F) {
+	fuzzDecoder(f, "confirmed-page", DecodeConfirmedPage)
+}
 
 // FuzzParseInboxQuery checks the inbox query parser: no panic, problems
 // only, and what it accepts encodes and parses back the same.
