@@ -172,7 +172,9 @@ func TestGatewayRestoreReconciles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.ContainsFunc(cb.History, func(e cases.Event) bool { return e.Action == cases.RecoverFromCentral && e.Actor == string(cases.System) }) {
+	if !slices.ContainsFunc(cb.History, func(e cases.Event) bool {
+		return e.Action == cases.RecoverFromCentral && e.Actor == string(cases.System)
+	}) {
 		t.Errorf("case B's history does not say its answer came back from the central store: %+v", cb.History)
 	}
 	recs, err := a.Store().AuditOfCases(ctx, []cases.ID{cases.ID(caseB)})
