@@ -111,7 +111,7 @@ fuzz: deps
 # of its file, the mail server going down and up, a proxy cutting the
 # sync's connections and the central store restarting (SOAK_REPEAT
 # times), must lose and duplicate nothing; then every fuzz target for
-# SOAK_FUZZTIME (32 targets: about 5½ hours at the default 10m;
+# SOAK_FUZZTIME (34 targets: about 5⅔ hours at the default 10m;
 # make soak SOAK_FUZZTIME=1m for a shorter one). Loopback only.
 soak: deps
 	CLINICGW_CRASH_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestCrash -timeout 60m ./agent/store/
