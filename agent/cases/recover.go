@@ -34,7 +34,8 @@ type RecoverReport struct {
 // id, text, signature, title and time, and the case takes the status the
 // item gave it unless the patient acted later (a later message from the
 // patient, or a withdrawal); a status item sets its status the same way;
-// a case staff started is made again. Each applied item adds a history
+// a case staff started is made again. An assignment is not put back (the
+// central store does not know to whom): the case stays in the inbox. Each applied item adds a history
 // event and an access-log record (RecoverFromCentral, by the system) and
 // is retained as confirmed, so that running it again changes nothing and
 // a reconciliation with a central store that went back sends it again.
@@ -167,10 +168,12 @@ func (s *Service) recoverOne(tx Tx, o Outbound, now time.Time) (*Case, applyResu
 		return nil, refusedInvalid, nil
 	}
 	// The patient's later action stands: a withdrawal, or a message after
-	// the item.
+	// the item. An assignment does not come back: the central store does
+	// not know to whom; the case stays where it is (in the inbox) for the
+	// distributor.
 	later := c.Status == Withdrawn || slices.ContainsFunc(c.Messages, func(m Message) bool {
 		return m.Kind == FromPatient && m.At.After(o.At)
-	})
+	}) || to == Assigned
 	from := c.Status
 	if !later {
 		c.Status = to

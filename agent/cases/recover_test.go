@@ -47,6 +47,8 @@ func TestRecoverConfirmed(t *testing.T) {
 			At: t0.Add(time.Hour), MessageID: "m-cq", Text: "Fråga"}, cases.RecoverReport{Applied: 1}, cases.WaitingForPatient, 2},
 		{"a status change", []cases.Inbound{created}, []cases.Outbound{answer}, cases.Outbound{Key: "k-st", CaseID: id,
 			Kind: cases.OutboundStatus, At: t0.Add(2 * time.Hour), Status: cases.Closed}, cases.RecoverReport{Applied: 1}, cases.Closed, 2},
+		{"an assignment: the case stays in the inbox", []cases.Inbound{created}, nil, cases.Outbound{Key: "k-as", CaseID: id,
+			Kind: cases.OutboundStatus, At: t0.Add(time.Hour), Status: cases.Assigned}, cases.RecoverReport{Applied: 1}, cases.Received, 1},
 		{"a case this store does not hold", nil, nil, answer, cases.RecoverReport{Missing: 1}, "", 0},
 		{"a case staff started", nil, nil, cases.Outbound{Key: "m-first", CaseID: other, Kind: cases.OutboundInitiated, At: t0,
 			MessageID: "m-first", Text: "Hej", Initiated: &cases.InitiatedCase{Type: cases.AdviceNurse, Patient: dueSub(t0).Patient,
