@@ -40,8 +40,8 @@ type Disk struct {
 	mu        sync.Mutex
 	cut       bool
 	cutCh     chan struct{}
-	countdown int                      // changing operations until an automatic cut; 0: none armed
-	files     map[uint64]*undo         // inode → its durable size and pages
+	countdown int                       // changing operations until an automatic cut; 0: none armed
+	files     map[uint64]*undo          // inode → its durable size and pages
 	dirs      map[string]map[string]ent // folder (relative path) → its durable listing
 	stashed   map[uint64]bool
 	stats     Stats
