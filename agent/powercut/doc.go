@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package powercut is a test filesystem that loses power: it mounts a
 // folder through FUSE, passes every read and write through to it, and
 // remembers what has not been made durable, so that a cut can throw exactly

@@ -1,9 +1,13 @@
+//go:build linux
+
 package powercut
 
 import (
 	"bufio"
 	"math/rand/v2"
+	"os"
 	"os/exec"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -80,4 +84,22 @@ func (d *Disk) RunChild(t testing.TB, cmd *exec.Cmd, when When, onLine func(stri
 	}
 	d.Cut()
 	return cutFirst
+}
+
+// RoundsEnv sets the number of power-cut rounds of every workload test
+// (`make soak` runs 1000).
+const RoundsEnv = "CLINICGW_POWERCUT_ROUNDS"
+
+// Rounds returns the number of rounds to run: RoundsEnv if set, else def.
+func Rounds(t testing.TB, def int) int {
+	t.Helper()
+	s := os.Getenv(RoundsEnv)
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		t.Fatalf("%s=%q: want a positive number", RoundsEnv, s)
+	}
+	return n
 }
