@@ -42,6 +42,7 @@ type Disk struct {
 	mu        sync.Mutex
 	cut       bool
 	cutCh     chan struct{}
+	dropSyncs bool                      // the control: fsyncs are counted but make nothing durable
 	countdown int                       // changing operations until an automatic cut; 0: none armed
 	files     map[uint64]*undo          // inode → its durable size and pages
 	dirs      map[string]map[string]ent // folder (relative path) → its durable listing
@@ -169,6 +170,16 @@ func (d *Disk) CutAfter(n int) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.countdown = max(n, 1)
+}
+
+// DropSyncs makes every later fsync succeed without making anything
+// durable, like a disk that lies about its cache: the control of a test
+// whose workload has no NoSync switch of its own. Such a test must see
+// acknowledged data lost.
+func (d *Disk) DropSyncs() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.dropSyncs = true
 }
 
 // Cut cuts the power now: every later operation fails with EIO and every
@@ -303,6 +314,9 @@ func (d *Disk) save(ino uint64, off, end int64) error {
 // fileSynced makes the inode's content durable as it is.
 func (d *Disk) fileSynced(ino uint64) {
 	d.stats.FileSyncs++
+	if d.dropSyncs {
+		return
+	}
 	if u := d.files[ino]; u != nil {
 		u.f.Close()
 		delete(d.files, ino)
@@ -326,6 +340,9 @@ func (d *Disk) dirChanging(rel string) error {
 // dirSynced makes the folder's entries durable as they are.
 func (d *Disk) dirSynced(rel string) {
 	d.stats.DirSyncs++
+	if d.dropSyncs {
+		return
+	}
 	delete(d.dirs, rel)
 }
 

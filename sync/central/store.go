@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"slices"
 	"sync"
 	"time"
@@ -15,6 +16,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
+	"clinicgw/agent/atomicfile"
 	"clinicgw/agent/cases"
 	"clinicgw/sync/tlsconf"
 )
@@ -144,6 +146,12 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open central store %s: %w", path, err)
+	}
+	// bbolt never syncs the file's folder: a new store file would vanish
+	// with the power (agent/powercut). Synced at every open.
+	if err := atomicfile.SyncDir(filepath.Dir(path)); err != nil {
+		bdb.Close()
+		return nil, fmt.Errorf("open central store %s: sync its folder: %w", path, err)
 	}
 	s := &Store{
 		db:        bdb,
