@@ -42,7 +42,7 @@ type Disk struct {
 	mu        sync.Mutex
 	cut       bool
 	cutCh     chan struct{}
-	dropSyncs bool                      // the control: fsyncs are counted but make nothing durable
+	dropSyncs func(rel string) bool     // the control: these fsyncs are counted but make nothing durable
 	countdown int                       // changing operations until an automatic cut; 0: none armed
 	files     map[uint64]*undo          // inode → its durable size and pages
 	dirs      map[string]map[string]ent // folder (relative path) → its durable listing
@@ -172,14 +172,18 @@ func (d *Disk) CutAfter(n int) {
 	d.countdown = max(n, 1)
 }
 
-// DropSyncs makes every later fsync succeed without making anything
-// durable, like a disk that lies about its cache: the control of a test
-// whose workload has no NoSync switch of its own. Such a test must see
-// acknowledged data lost.
-func (d *Disk) DropSyncs() {
+// DropSyncs makes every later fsync of a file or folder whose path (from
+// the mount point, "" for the mount point itself) match accepts succeed
+// without making anything durable, as if the program had never called it;
+// nil matches everything. It is the control of a test whose workload has
+// no NoSync switch of its own: such a test must see acknowledged data lost.
+func (d *Disk) DropSyncs(match func(rel string) bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.dropSyncs = true
+	if match == nil {
+		match = func(string) bool { return true }
+	}
+	d.dropSyncs = match
 }
 
 // Cut cuts the power now: every later operation fails with EIO and every
@@ -312,9 +316,9 @@ func (d *Disk) save(ino uint64, off, end int64) error {
 }
 
 // fileSynced makes the inode's content durable as it is.
-func (d *Disk) fileSynced(ino uint64) {
+func (d *Disk) fileSynced(ino uint64, rel string) {
 	d.stats.FileSyncs++
-	if d.dropSyncs {
+	if d.dropSyncs != nil && d.dropSyncs(rel) {
 		return
 	}
 	if u := d.files[ino]; u != nil {
@@ -340,7 +344,7 @@ func (d *Disk) dirChanging(rel string) error {
 // dirSynced makes the folder's entries durable as they are.
 func (d *Disk) dirSynced(rel string) {
 	d.stats.DirSyncs++
-	if d.dropSyncs {
+	if d.dropSyncs != nil && d.dropSyncs(rel) {
 		return
 	}
 	delete(d.dirs, rel)

@@ -340,7 +340,7 @@ func (n *node) Fsync(ctx context.Context, f fs.FileHandle, flags uint32) syscall
 	if n.IsDir() {
 		n.d.dirSynced(n.rel())
 	} else {
-		n.d.fileSynced(n.StableAttr().Ino)
+		n.d.fileSynced(n.StableAttr().Ino, n.rel())
 	}
 	return 0
 }

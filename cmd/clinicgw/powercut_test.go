@@ -119,7 +119,7 @@ func initRound(t *testing.T, backing string, round int, dropSyncs bool) (acked b
 	t.Helper()
 	d := powercut.Mount(t, backing)
 	if dropSyncs {
-		d.DropSyncs()
+		d.DropSyncs(nil)
 	}
 	gw := fmt.Sprintf("gw-%d", round)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestInitCutChild$", "-test.count=1")
