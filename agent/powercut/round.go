@@ -59,6 +59,13 @@ func (d *Disk) RunChild(t testing.TB, cmd *exec.Cmd, when When, onLine func(stri
 		case <-exited:
 		}
 	}()
+	// A workload that neither ends nor reaches its cut would hang the
+	// test: cut it after a generous while and say so.
+	watchdog := time.AfterFunc(2*time.Minute, func() {
+		t.Errorf("the workload neither ended nor reached its cut (%+v) within 2 minutes", when)
+		d.Cut()
+	})
+	defer watchdog.Stop()
 	lines := bufio.NewScanner(out)
 	lines.Buffer(make([]byte, 64<<10), 1<<20)
 	var timer *time.Timer
