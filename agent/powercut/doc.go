@@ -51,6 +51,21 @@
 //  4. Saved pages are read through the filesystem's own descriptor on the
 //     stash link, never the application's (which may be write-only).
 //
+// Measured with it (2 vCPU, loaded): a round (mount, start the workload,
+// cut, kill, unmount, reopen and check) takes 40–200 ms; 300 cuts each of
+// the store's writer, the syncing gateway, the archive export and init
+// lost nothing acknowledged, while the controls lost 235 of 235
+// acknowledged cases (bbolt NoSync), every pulled case and answer of the
+// round (the store's fsyncs dropped), 20 of 20 archived cases (the archive
+// folder's fsyncs dropped) and every acknowledged init (fsyncs dropped).
+// Before the fixes it found: the store file gone after a cut with 71
+// acknowledged cases in it, and the central store holding the gateway's
+// acknowledgement of cases in a store that no longer existed (bbolt never
+// syncs the file's folder); an acknowledged init with none of its files
+// (its new folder not synced in its parent); 8 cases purged with their
+// packages gone (the new archive folder, likewise). The fixes live in
+// agent/atomicfile (SyncDir, MkdirAll).
+//
 // Mounting needs /dev/fuse and root (mount(2) directly, go-fuse's
 // DirectMountStrict: no fusermount helper). Without them Require skips the
 // test with the reason, except under CI=true, where it fails: CI must never
