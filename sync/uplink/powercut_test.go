@@ -58,7 +58,7 @@ func TestPowerCutSync(t *testing.T) {
 	maxAcked, maxAnswered := 0, 0
 	for round := range rounds {
 		submit(3)
-		d := syncRound(t, c, backing, powercut.RandomWhen(round, 250*time.Millisecond, 300), false)
+		d := syncRound(t, c, backing, powercut.RandomWhen(round, 150*time.Millisecond, 300), false)
 		s := d.Stats()
 		total.Writes += s.Writes
 		total.FileSyncs += s.FileSyncs
