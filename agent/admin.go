@@ -224,7 +224,10 @@ func (a *Agent) healthChecks(runCtx context.Context, started time.Time) []metric
 		{Name: "gateway", Ready: true, Run: running},
 		{Name: "store", Ready: true, Run: func(ctx context.Context) string {
 			err := a.db.View(ctx, func(tx cases.ReadTx) error { _, err := tx.SyncCursor(); return err })
-			if err != nil {
+			switch {
+			case a.db.Damaged() != nil:
+				return "damaged" // found by this read or an earlier one; the log says where, once
+			case err != nil:
 				return "unavailable"
 			}
 			return metrics.StateOK

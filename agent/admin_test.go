@@ -426,3 +426,33 @@ func TestAdminHealthStoreClosed(t *testing.T) {
 		t.Error("with the store closed: want clinicgw_store_up 0 and no case counts")
 	}
 }
+
+// TestAdminHealthStoreDamaged: a store file damaged under the running
+// gateway (cut short: its pages gone from under bbolt's mapping) makes
+// /healthz and /readyz say 503 with the store "damaged", instead of the
+// fault ending the process.
+func TestAdminHealthStoreDamaged(t *testing.T) {
+	p, err := devpki.New(nil, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := gatewayDir(t, p, "", nil)
+	cfg.Admin = agent.AdminConfig{Listen: "127.0.0.1:0"}
+	a := startAgent(t, cfg, agent.Options{})
+	c := &adminClient{t: t, base: "http://" + a.AdminAddr(), http: &http.Client{}}
+	if code, rep := c.health(metrics.PathReady); code != http.StatusOK {
+		t.Fatalf("/readyz: %d %+v, want 200", code, rep)
+	}
+	if err := os.Truncate(cfg.StorePath(), 2*16384); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{metrics.PathHealth, metrics.PathReady, metrics.PathReady} {
+		code, rep := c.health(path)
+		if code != http.StatusServiceUnavailable || rep.Checks["store"] != "damaged" {
+			t.Errorf("%s with the store cut short: %d %+v, want 503 with the store damaged", path, code, rep)
+		}
+	}
+	if err := a.Store().Damaged(); err == nil || !strings.Contains(err.Error(), cfg.StorePath()) {
+		t.Errorf("Damaged() = %v, want the store named", err)
+	}
+}

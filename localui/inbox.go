@@ -105,6 +105,13 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, inbox bool) {
 		s.fail(w, r, http.StatusForbidden, "err.forbidden")
 		return
 	}
+	if !inbox && !actor.Has(cases.Clinician) {
+		// Cases are assigned to clinicians only: anyone else's list
+		// would be empty for ever.
+		s.log.Warn("my cases refused: not a clinician", "hsaId", actor.HSAID)
+		s.fail(w, r, http.StatusForbidden, "err.forbidden")
+		return
+	}
 	if !inbox {
 		f.Assignee = actor.HSAID
 	}

@@ -314,8 +314,14 @@ func (d *cardDesk) login(t *testing.T, tab *uitest.Tab, hsaID string) {
 	t.Helper()
 	d.ws.insert(d.c.dc.Cards[hsaID])
 	d.bridgeSees(t, true)
-	run(t, tab, "login "+hsaID, chromedp.Navigate(d.c.origin+"/login"), waitText(`#card-status`, "Kortet är isatt"),
-		chromedp.SendKeys(`#pin`, "1234", chromedp.ByQuery), chromedp.Click(`#login-submit`, chromedp.ByQuery))
+	run(t, tab, "login page for "+hsaID, chromedp.Navigate(d.c.origin+"/login"))
+	// The page that was open may still be going somewhere of its own (a
+	// locked page checks its session): a plain poll fails with "Cannot find
+	// context" when its page goes, so wait across navigations.
+	if !pollAcross(tab, `() => location.pathname === "/login" && (document.querySelector("#card-status")||{}).textContent.includes("Kortet är isatt")`, nil, 10*time.Second) {
+		t.Fatalf("login %s: the login page never saw the card", hsaID)
+	}
+	run(t, tab, "login "+hsaID, chromedp.SendKeys(`#pin`, "1234", chromedp.ByQuery), chromedp.Click(`#login-submit`, chromedp.ByQuery))
 	// The page goes on to the member's first page.
 	if !pollAcross(tab, `() => location.pathname !== "/login" && document.readyState === "complete"`, nil, 10*time.Second) {
 		t.Fatalf("login %s: still on the login page", hsaID)

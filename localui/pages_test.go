@@ -58,6 +58,8 @@ func TestEveryRoute(t *testing.T) {
 		{hsaDist, "GET", "/admin/unit", nil, 403},
 		{hsaDist, "GET", "/audit", nil, 403},
 		{hsaClinA, "GET", "/mine", nil, 200},
+		{hsaDist, "GET", "/mine", nil, 403}, // cases are assigned to clinicians only
+		{hsaAdmin, "GET", "/mine", nil, 403},
 		{hsaClinA, "GET", "/cases/new", nil, 200},
 		{hsaClinA, "POST", "/cases/new", url.Values{"pnr": {"19800101-0000"}, "type": {"contact-me"}, "subject": {"Provsvar"}, "text": {"Hej"}}, 400},
 		{hsaDist, "GET", "/cases/new", nil, 200},

@@ -55,9 +55,10 @@ func writeFile(t *testing.T, root, rel string, data []byte, mode os.FileMode) {
 	}
 }
 
-// stageUnit makes a root folder holding unit as clinicgw.service,
-// executable stand-ins for /usr/bin/clinicgw and /bin/kill (verify checks
-// that ExecStart and ExecReload name executables), and stand-ins for the targets every service's
+// stageUnit makes a root folder holding unit as clinicgw.service, an
+// executable stand-in for /usr/bin/clinicgw (verify checks that the Exec*
+// lines name executables; the package's binary is the only one they may
+// name, TestUnitRunsOnlyThePackagesBinary), and stand-ins for the targets every service's
 // default dependencies name (without them verify fails offline with "Unit
 // sysinit.target not found"). The units the clinicgw unit itself names
 // (network-online.target, pcscd.socket, multi-user.target) are left out:
@@ -68,7 +69,6 @@ func stageUnit(t *testing.T, unit []byte) string {
 	root := t.TempDir()
 	writeFile(t, root, "usr/lib/systemd/system/"+UnitName, unit, 0o644)
 	writeFile(t, root, "usr/bin/clinicgw", []byte("#!/bin/sh\nexit 0\n"), 0o755)
-	writeFile(t, root, "bin/kill", []byte("#!/bin/sh\nexit 0\n"), 0o755) // ExecReload's
 	for _, target := range []string{"sysinit.target", "basic.target", "shutdown.target"} {
 		writeFile(t, root, "usr/lib/systemd/system/"+target, []byte("[Unit]\nDescription=stand-in for the test\n"), 0o644)
 	}
@@ -111,6 +111,31 @@ func TestUnitVerifyCatchesMistakes(t *testing.T) {
 	out, _ = verify(t, root)
 	if !strings.Contains(out, "/usr/bin/clinicgw") {
 		t.Errorf("verify without /usr/bin/clinicgw said %q; want a complaint naming it", out)
+	}
+}
+
+// The unit runs nothing but the package's own binary: a command from
+// another package (/bin/kill is procps's, which a minimal Debian has not)
+// would need a dependency the package does not declare, and the unit
+// would fail where that package is missing (`make package-test` checks
+// the installed unit in a minimal Debian too).
+func TestUnitRunsOnlyThePackagesBinary(t *testing.T) {
+	const binary = "/usr/bin/clinicgw"
+	var n int
+	for line := range strings.Lines(string(Unit)) {
+		key, value, ok := strings.Cut(strings.TrimSpace(line), "=")
+		if !ok || !strings.HasPrefix(key, "Exec") {
+			continue
+		}
+		n++
+		// Prefixes systemd allows before the path (systemd.service(5)).
+		cmd := strings.TrimLeft(value, "@-:+!")
+		if f := strings.Fields(cmd); len(f) == 0 || f[0] != binary {
+			t.Errorf("%s=%s: runs something other than %s, which the package does not provide", key, value, binary)
+		}
+	}
+	if n < 2 {
+		t.Errorf("the unit has %d Exec* lines; want ExecStart and ExecReload at least", n)
 	}
 }
 

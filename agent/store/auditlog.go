@@ -107,7 +107,7 @@ func (t *tx) flush() error {
 // transaction; a crash repeats at most the batch it was in.
 func (db *DB) indexAuditByCase(ctx context.Context) error {
 	var current bool
-	db.bolt.View(func(btx *bolt.Tx) error {
+	db.view(func(btx *bolt.Tx) error {
 		v := btx.Bucket([]byte(bucketMeta)).Get(keyAuditCaseUpTo)
 		if len(v) == 8 {
 			k, _ := btx.Bucket([]byte(bucketAudit)).Cursor().Seek(seqKey(binary.BigEndian.Uint64(v) + 1))
@@ -121,7 +121,7 @@ func (db *DB) indexAuditByCase(ctx context.Context) error {
 	total := 0
 	for {
 		n := 0
-		err := db.bolt.Update(func(btx *bolt.Tx) error {
+		err := db.update(func(btx *bolt.Tx) error {
 			t := db.newTx(btx)
 			meta := t.bucket(bucketMeta)
 			var from uint64

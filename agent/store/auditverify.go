@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/binary"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -28,63 +27,14 @@ func (s *sealer) checkpointKey() []byte {
 // checkpoint at the verified head, so that cutting the log back later is
 // detected even if the head is rolled back with it.
 func (db *DB) VerifyAudit(ctx context.Context) (audit.Report, error) {
-	var rep audit.Report
-	var verr error
-	err := db.bolt.View(func(btx *bolt.Tx) error {
-		t := db.newTx(btx)
-		var head audit.Head
-		haveHead := t.bucket(bucketMeta).Get(keyAuditHead) != nil
-		if haveHead {
-			var err error
-			if head, err = t.auditHead(); err != nil {
-				return err
-			}
-		}
-		var opts []audit.VerifyOption
-		if cp, ok, err := t.checkpoint(); err != nil {
-			return err
-		} else if ok {
-			opts = append(opts, audit.WithCheckpoints(t.s.checkpointKey(), cp))
-		}
-		c := t.bucket(bucketAudit).Cursor()
-		records := func(yield func(uint64, audit.Record, error) bool) {
-			for k, v := c.First(); k != nil; k, v = c.Next() {
-				if ctx.Err() != nil {
-					yield(0, audit.Record{}, ctx.Err())
-					return
-				}
-				var r audit.Record
-				var err error
-				var seq uint64
-				if len(k) == 8 {
-					seq = binary.BigEndian.Uint64(k)
-				} else {
-					err = fmt.Errorf("record key of %d bytes", len(k))
-				}
-				if err == nil {
-					var plain []byte
-					if plain, err = t.s.open(bucketAudit, k, v); err == nil {
-						err = r.UnmarshalBinary(plain)
-					}
-				}
-				if !yield(seq, r, err) {
-					return
-				}
-			}
-		}
-		rep, verr = audit.Verify(db.unit, records, head, haveHead, opts...)
-		return nil
-	})
+	rep, err := db.verifyAuditChain(ctx, nil)
 	if err != nil {
-		return rep, fmt.Errorf("verify access log: %w", err)
-	}
-	if verr != nil {
-		return rep, verr
+		return rep, err
 	}
 	if rep.Head.Seq == 0 {
 		return rep, nil
 	}
-	err = db.bolt.Update(func(btx *bolt.Tx) error {
+	err = db.update(func(btx *bolt.Tx) error {
 		t := db.newTx(btx)
 		if cp, ok, err := t.checkpoint(); err != nil {
 			return err
@@ -106,6 +56,64 @@ func (db *DB) VerifyAudit(ctx context.Context) (audit.Report, error) {
 		return rep, fmt.Errorf("sign access-log checkpoint: %w", err)
 	}
 	return rep, nil
+}
+
+// verifyAuditChain is VerifyAudit without the new checkpoint: it writes
+// nothing. progress, if not nil, is called now and then with the records
+// done and the head's sequence number.
+func (db *DB) verifyAuditChain(ctx context.Context, progress func(done, total int)) (audit.Report, error) {
+	var rep audit.Report
+	var verr error
+	err := db.view(func(btx *bolt.Tx) error {
+		t := db.newTx(btx)
+		var head audit.Head
+		haveHead := t.bucket(bucketMeta).Get(keyAuditHead) != nil
+		if haveHead {
+			var err error
+			if head, err = t.auditHead(); err != nil {
+				return err
+			}
+		}
+		var opts []audit.VerifyOption
+		if cp, ok, err := t.checkpoint(); err != nil {
+			return err
+		} else if ok {
+			opts = append(opts, audit.WithCheckpoints(t.s.checkpointKey(), cp))
+		}
+		c := t.bucket(bucketAudit).Cursor()
+		n := 0
+		records := func(yield func(uint64, audit.Record, error) bool) {
+			for k, v := c.First(); k != nil; k, v = c.Next() {
+				if ctx.Err() != nil {
+					yield(0, audit.Record{}, ctx.Err())
+					return
+				}
+				var r audit.Record
+				seq, err := seqOf(k)
+				if err == nil {
+					var plain []byte
+					if plain, err = t.s.open(bucketAudit, k, v); err == nil {
+						err = r.UnmarshalBinary(plain)
+					}
+				}
+				if n++; progress != nil && n%4096 == 0 {
+					progress(n, int(head.Seq))
+				}
+				if !yield(seq, r, err) {
+					return
+				}
+			}
+		}
+		rep, verr = audit.Verify(db.unit, records, head, haveHead, opts...)
+		if progress != nil {
+			progress(n, int(head.Seq))
+		}
+		return nil
+	})
+	if err != nil {
+		return rep, fmt.Errorf("verify access log: %w", err)
+	}
+	return rep, verr
 }
 
 // checkpoint returns the newest signed checkpoint, if any.

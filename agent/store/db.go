@@ -7,9 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -75,17 +78,24 @@ type Options struct {
 	// LockTimeout is how long Open waits for another process to release the
 	// file; 2 s by default.
 	LockTimeout time.Duration
+	// diskFree tells the bytes free for the store's folder (tests fake
+	// it); the file system's figure by default.
+	diskFree func(dir string) (uint64, error)
 }
 
 // DB is an open store. It implements cases.Store.
 type DB struct {
 	bolt   *bolt.DB
+	path   string
 	unit   string
 	kek    KEK
 	rand   io.Reader
 	clock  Clock
 	log    *slog.Logger
 	sealer atomic.Pointer[sealer]
+	// damage is why the store is damaged, once something found it;
+	// noWrites the same once a panic in bbolt made writing unsafe.
+	damage, noWrites atomic.Pointer[error]
 }
 
 var _ cases.Store = (*DB)(nil)
@@ -94,6 +104,11 @@ var _ cases.Store = (*DB)(nil)
 // kek) if the file does not exist. It fails with ErrWrongKey if kek does not
 // open an existing store, and refuses a store that belongs to another unit
 // or was written by a newer clinicgw.
+//
+// An existing file is checked before bbolt maps it (package boltfile), and
+// every sealed value in it must open before anything is written to it: a
+// damaged, empty or foreign file is refused with a *DamagedError, never
+// panicked on, never replaced and never changed.
 func Open(ctx context.Context, path string, kek KEK, opts Options) (*DB, error) {
 	if opts.Unit == "" {
 		return nil, errors.New("open store: the care unit's HSA-ID is not set")
@@ -116,28 +131,95 @@ func Open(ctx context.Context, path string, kek KEK, opts Options) (*DB, error) 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	existed, err := preflight(ctx, path, opts.LockTimeout, opts.Logger)
+	if err != nil {
+		return nil, err
+	}
 	bdb, err := openBolt(path, opts.LockTimeout)
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{bolt: bdb, unit: opts.Unit, kek: kek, rand: opts.Rand, clock: opts.Clock, log: opts.Logger}
-	if err := db.init(); err != nil {
+	db := &DB{bolt: bdb, path: path, unit: opts.Unit, kek: kek, rand: opts.Rand, clock: opts.Clock, log: opts.Logger}
+	if err := db.init(ctx, existed); err != nil {
 		bdb.Close()
+		if errors.Is(err, ErrDamaged) || errors.Is(err, context.Canceled) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	if err := db.indexAuditByCase(ctx); err != nil {
 		bdb.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	if err := db.compactIfPending(ctx, opts.LockTimeout); err != nil {
+	if opts.diskFree == nil {
+		opts.diskFree = diskFree
+	}
+	if err := db.compactIfPending(ctx, opts.LockTimeout, opts.diskFree); err != nil {
 		db.bolt.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	return db, nil
 }
 
-func openBolt(path string, lockTimeout time.Duration) (*bolt.DB, error) {
-	bdb, err := bolt.Open(path, 0o600, &bolt.Options{
+// preflight checks an existing store file before bbolt maps it: with the
+// file locked (another clinicgw writing it would make a sound file look
+// torn), its whole structure (boltfile.Check). It reports whether the
+// file existed; a missing one is created by bbolt.
+func preflight(ctx context.Context, path string, lockTimeout time.Duration, log *slog.Logger) (bool, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("open store %s: %w", path, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return false, fmt.Errorf("open store %s: %w", path, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return false, fmt.Errorf("open store %s: not a regular file", path)
+	}
+	unlock, err := lockFile(f, lockTimeout)
+	if err != nil {
+		return false, fmt.Errorf("open store %s: %w", path, err)
+	}
+	defer unlock()
+	rep, err := checkFile(ctx, f, fi.Size(), nil)
+	if err != nil {
+		if ctx.Err() != nil {
+			return false, ctx.Err()
+		}
+		return false, damaged(path, err, true)
+	}
+	for _, m := range rep.BadMeta {
+		// After a power cut during a commit that is expected; otherwise
+		// the page was damaged and the last change before it may be lost.
+		log.Warn("store: one of its two meta pages does not check; bbolt goes on from the other and rewrites it at the next commit (run clinicgw store check)",
+			"path", path, "metaPage", m, "txid", rep.Txid)
+	}
+	return true, nil
+}
+
+// errInUse is the lock timing out.
+var errInUse = errors.New("it is in use by another clinicgw process")
+
+// openBolt opens the file with bbolt. A file that passed preflight opens
+// without a panic; should bbolt still panic or fault in the goroutine
+// that opens it, the file is closed and the panic is a *DamagedError.
+func openBolt(path string, lockTimeout time.Duration) (bdb *bolt.DB, err error) {
+	var file *os.File
+	defer func() {
+		if p := recover(); p != nil {
+			if file != nil {
+				file.Close()
+			}
+			bdb, err = nil, damaged(path, fmt.Errorf("bbolt stopped on it: %v", p), true)
+		}
+	}()
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	bdb, err = bolt.Open(path, 0o600, &bolt.Options{
 		Timeout:      lockTimeout,
 		FreelistType: bolt.FreelistMapType,
 		// The freelist is rebuilt by scanning on open instead of being
@@ -145,11 +227,18 @@ func openBolt(path string, lockTimeout time.Duration) (*bolt.DB, error) {
 		// every commit (NoSync is never set): durability is unchanged.
 		NoFreelistSync: true,
 		PageSize:       16384,
+		OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
+			f, err := os.OpenFile(name, flag, perm)
+			file = f
+			return f, err
+		},
 	})
-	if errors.Is(err, berrors.ErrTimeout) {
-		return nil, fmt.Errorf("open store %s: it is in use by another clinicgw process", path)
-	}
-	if err != nil {
+	switch {
+	case errors.Is(err, berrors.ErrTimeout):
+		return nil, fmt.Errorf("open store %s: %w", path, errInUse)
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrVersionMismatch):
+		return nil, damaged(path, err, true)
+	case err != nil:
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	// bbolt syncs the file but never its folder: a store file it has just
@@ -167,19 +256,43 @@ func openBolt(path string, lockTimeout time.Duration) (*bolt.DB, error) {
 // was last open (keyCompact): the retired keys' old wrapped copies and
 // the values they sealed leave the free pages. A running service retires
 // terms after an archive run; its next start compacts.
-func (db *DB) compactIfPending(ctx context.Context, lockTimeout time.Duration) error {
+//
+// The copy needs room beside the file. When the disk has too little, or
+// the compaction fails for any other reason (the disk filling meanwhile),
+// it is postponed with a warning and the store opens as it is: the mark
+// stays, and a later start compacts. A gateway that will not start helps
+// nobody; the old ciphertext in free pages waits a little longer.
+func (db *DB) compactIfPending(ctx context.Context, lockTimeout time.Duration, free func(dir string) (uint64, error)) error {
 	var pending bool
-	db.bolt.View(func(btx *bolt.Tx) error {
+	db.view(func(btx *bolt.Tx) error {
 		pending = btx.Bucket([]byte(bucketMeta)).Get(keyCompact) != nil
 		return nil
 	})
 	if !pending {
 		return nil
 	}
-	path := db.bolt.Path()
+	path := db.path
 	before := fileSize(path)
+	live := before - int64(db.bolt.Stats().FreePageN)*int64(db.bolt.Info().PageSize)
+	need := uint64(max(live, 0))*5/4 + 1<<20 // the copy, with bbolt's slack
+	if have, err := free(filepath.Dir(path)); err == nil && have < need {
+		db.log.Warn("store compaction postponed: too little free disk space for the copy; retired keys' old copies and removed values stay in the store's free pages until a start with enough room",
+			"path", path, "bytesNeeded", need, "bytesFree", have)
+		return nil
+	}
 	if err := compactFile(ctx, db.bolt, path); err != nil {
-		return err
+		// compactFile closed the file and left it as it was: open it again.
+		bdb, oerr := openBolt(path, lockTimeout)
+		if oerr != nil {
+			return oerr
+		}
+		db.bolt = bdb
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		db.log.Warn("store compaction postponed: it failed; retired keys' old copies and removed values stay in the store's free pages until a later start compacts",
+			"path", path, "err", err)
+		return nil
 	}
 	bdb, err := openBolt(path, lockTimeout)
 	if err != nil {
@@ -199,29 +312,66 @@ func fileSize(path string) int64 {
 }
 
 // init creates a new store's buckets and key ring, or checks an existing
-// store's unit, schema and key, then runs pending migrations and adds the
-// buckets a store made by an older clinicgw lacks (addBuckets).
-func (db *DB) init() error {
+// store: only clinicgw's buckets, its unit, schema and key, every sealed
+// value opening (existed: a file that was there before Open; bbolt's empty
+// file, left by a first start cut short, is made a store). Then it runs
+// pending migrations and adds the buckets a store made by an older
+// clinicgw lacks (addBuckets). Nothing is written before all that passed.
+func (db *DB) init(ctx context.Context, existed bool) error {
 	var kr *keyringRecord
 	var fresh bool
-	err := db.bolt.View(func(btx *bolt.Tx) error {
+	var dmg error // a reason the file is damaged
+	err := db.view(func(btx *bolt.Tx) error {
+		var foreign []string
+		buckets := 0
+		btx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+			buckets++
+			if !slices.Contains(allBuckets, string(name)) {
+				foreign = append(foreign, string(name))
+			}
+			return nil
+		})
 		meta := btx.Bucket([]byte(bucketMeta))
-		if meta == nil {
+		if buckets == 0 {
 			fresh = true
+			return nil
+		}
+		if len(foreign) > 0 || meta == nil {
+			dmg = fmt.Errorf("it holds buckets clinicgw never writes (%q): it is not a clinicgw store, or a bucket's name is damaged", foreign)
 			return nil
 		}
 		var err error
 		if kr, err = loadKeyring(meta); err != nil {
-			return err
+			dmg = err
+			return nil
 		}
 		if kr == nil {
-			return errors.New("the store has no key ring: it is damaged or not a clinicgw store")
+			dmg = errors.New("it has no key ring")
+			return nil
 		}
 		if unit := string(meta.Get(keyUnit)); unit != db.unit {
 			return fmt.Errorf("the store belongs to care unit %q, but the configuration says %q", unit, db.unit)
 		}
+		v, err := readSchema(btx)
+		if err != nil {
+			dmg = err
+			return nil
+		}
+		if v > schemaVersion {
+			return fmt.Errorf("the store has schema %d, written by a newer clinicgw; this one knows schema %d: upgrade clinicgw", v, schemaVersion)
+		}
+		for _, name := range allBuckets {
+			if btx.Bucket([]byte(name)) == nil && !slices.Contains(addedBuckets, name) &&
+				(v >= 2 || (name != bucketOutbox && name != bucketOutboxKeys)) {
+				dmg = fmt.Errorf("its bucket %q is missing", name)
+				return nil
+			}
+		}
 		return nil
 	})
+	if err == nil && dmg != nil {
+		err = damaged(db.path, dmg, true)
+	}
 	if err != nil {
 		return err
 	}
@@ -229,7 +379,7 @@ func (db *DB) init() error {
 		if kr, err = createKeyring(db.kek, db.rand, db.clock.Now()); err != nil {
 			return err
 		}
-		err = db.bolt.Update(func(btx *bolt.Tx) error {
+		err = db.update(func(btx *bolt.Tx) error {
 			for _, name := range allBuckets {
 				if _, err := btx.CreateBucketIfNotExists([]byte(name)); err != nil {
 					return err
@@ -247,13 +397,21 @@ func (db *DB) init() error {
 		if err != nil {
 			return fmt.Errorf("create: %w", err)
 		}
-		db.log.Info("store created", "unit", db.unit, "schema", schemaVersion)
+		db.log.Info("store created", "unit", db.unit, "schema", schemaVersion, "emptyFileBefore", existed)
 	}
 	s, err := kr.unlock(db.kek, db.rand)
+	if errors.Is(err, errKeyringDamaged) {
+		return damaged(db.path, err, true)
+	}
 	if err != nil {
 		return err
 	}
 	db.sealer.Store(s)
+	if existed && !fresh {
+		if _, err := db.verifySealed(ctx, nil); err != nil {
+			return err
+		}
+	}
 	if err := db.migrate(); err != nil {
 		return err
 	}
@@ -269,7 +427,7 @@ func (db *DB) Update(ctx context.Context, fn func(cases.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return db.bolt.Update(func(btx *bolt.Tx) error {
+	return db.update(func(btx *bolt.Tx) error {
 		t := db.newTx(btx)
 		defer t.stopWriter()
 		if err := fn(t); err != nil {
@@ -284,7 +442,7 @@ func (db *DB) View(ctx context.Context, fn func(cases.ReadTx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return db.bolt.View(func(btx *bolt.Tx) error {
+	return db.view(func(btx *bolt.Tx) error {
 		return fn(db.newTx(btx))
 	})
 }
@@ -314,7 +472,7 @@ func (db *DB) RotateKey(ctx context.Context) (TermInfo, error) {
 func (db *DB) changeKeyring(change func(btx *bolt.Tx, kr *keyringRecord) (bool, error)) (*keyringRecord, bool, error) {
 	var kr *keyringRecord
 	var changed bool
-	err := db.bolt.Update(func(btx *bolt.Tx) error {
+	err := db.update(func(btx *bolt.Tx) error {
 		meta := btx.Bucket([]byte(bucketMeta))
 		var err error
 		if kr, err = loadKeyring(meta); err != nil {
@@ -339,7 +497,7 @@ func (db *DB) changeKeyring(change func(btx *bolt.Tx, kr *keyringRecord) (bool, 
 // Keyring lists the key ring's terms, oldest first.
 func (db *DB) Keyring() ([]TermInfo, error) {
 	var out []TermInfo
-	err := db.bolt.View(func(btx *bolt.Tx) error {
+	err := db.view(func(btx *bolt.Tx) error {
 		kr, err := loadKeyring(btx.Bucket([]byte(bucketMeta)))
 		if err != nil {
 			return err
@@ -350,9 +508,10 @@ func (db *DB) Keyring() ([]TermInfo, error) {
 	return out, err
 }
 
-// Check runs bbolt's consistency check over the whole file.
+// Check runs bbolt's consistency check over the whole file; what it finds
+// is a *DamagedError.
 func (db *DB) Check(ctx context.Context) error {
-	return db.bolt.View(func(btx *bolt.Tx) error {
+	return db.view(func(btx *bolt.Tx) error {
 		var errs []error
 		for err := range btx.Check() {
 			errs = append(errs, err)
@@ -360,9 +519,15 @@ func (db *DB) Check(ctx context.Context) error {
 				break
 			}
 		}
-		return errors.Join(errs...)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if len(errs) > 0 {
+			return damaged(db.path, fmt.Errorf("bbolt's check: %w", errors.Join(errs...)), false)
+		}
+		return nil
 	})
 }
 
 // Path returns the store's file name.
-func (db *DB) Path() string { return db.bolt.Path() }
+func (db *DB) Path() string { return db.path }

@@ -16,4 +16,14 @@
 // or a store file just created would vanish with everything acknowledged
 // in it (TestPowerCutLosesNoAcknowledgedCase, on agent/powercut's disk,
 // with a NoSync control that must lose cases).
+//
+// A damaged file never makes the process panic. Open checks an existing
+// file's structure from its raw bytes (package boltfile) before bbolt maps
+// it, and that every sealed value opens before anything is written; a
+// damaged, empty or foreign file is a *DamagedError naming it, and is left
+// as it was. While the store is open, every bbolt transaction runs with
+// bbolt's panics and faults on the mapped file recovered into a
+// *DamagedError (damage.go): the store is then marked damaged (Damaged,
+// for the health check) and refuses writes. Check (store check) is the
+// whole verification without a change to the file.
 package store

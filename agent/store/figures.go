@@ -30,7 +30,7 @@ func (db *DB) Figures(ctx context.Context, now time.Time) (Figures, error) {
 		return Figures{}, err
 	}
 	f := Figures{ByStatus: make(map[cases.Status]int)}
-	err := db.bolt.View(func(btx *bolt.Tx) error {
+	err := db.view(func(btx *bolt.Tx) error {
 		f.SizeBytes = btx.Size()
 		// Status index keys are status, 0, case id: count runs of equal
 		// status without making a string per key.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -90,17 +91,26 @@ func (kr *keyringRecord) addTerm(kek KEK, random io.Reader, now time.Time) error
 	return nil
 }
 
-// unlock unwraps every live data key and returns a sealer.
+// errKeyringDamaged means some of the key ring's wrapped keys open with
+// the key-encryption key and others do not: the key is right, the ring is
+// damaged.
+var errKeyringDamaged = errors.New("its key ring is damaged")
+
+// unlock unwraps every live data key and returns a sealer. None
+// unwrapping is ErrWrongKey; some but not all, errKeyringDamaged.
 func (kr *keyringRecord) unlock(kek KEK, random io.Reader) (*sealer, error) {
 	if kr.KEKID != kek.ID() {
 		return nil, fmt.Errorf("%w: the store was sealed with key %s, but the key given is %s — is this the right key file?", ErrWrongKey, kr.KEKID, kek.ID())
 	}
 	s := &sealer{active: kr.Active, aeads: make(map[uint32]cipher.AEAD, len(kr.Terms)), rand: random}
+	opened := 0
+	var failed []string
 	idx, err := kek.Unwrap(kr.IndexKey, indexKeyAAD)
 	if err != nil {
-		return nil, fmt.Errorf("%w: the index key does not unwrap", ErrWrongKey)
+		failed = append(failed, "the index key")
+	} else {
+		s.index, opened = idx, opened+1
 	}
-	s.index = idx
 	for _, t := range kr.Terms {
 		if t.Wrapped == nil {
 			s.aeads[t.Term] = nil // retired
@@ -108,14 +118,22 @@ func (kr *keyringRecord) unlock(kek KEK, random io.Reader) (*sealer, error) {
 		}
 		key, err := kek.Unwrap(t.Wrapped, termAAD(t.Term))
 		if err != nil {
-			return nil, fmt.Errorf("%w: data key of term %d does not unwrap", ErrWrongKey, t.Term)
+			failed = append(failed, fmt.Sprintf("the data key of term %d", t.Term))
+			continue
 		}
+		opened++
 		if s.aeads[t.Term], err = newAEAD(key); err != nil {
 			return nil, err
 		}
 	}
+	switch {
+	case len(failed) > 0 && opened == 0:
+		return nil, fmt.Errorf("%w: %s does not unwrap", ErrWrongKey, strings.Join(failed, ", "))
+	case len(failed) > 0:
+		return nil, fmt.Errorf("%w: %s does not unwrap, while other keys of the ring do", errKeyringDamaged, strings.Join(failed, ", "))
+	}
 	if a, ok := s.aeads[kr.Active]; !ok || a == nil {
-		return nil, fmt.Errorf("key ring is damaged: active term %d has no key", kr.Active)
+		return nil, fmt.Errorf("%w: active term %d has no key", errKeyringDamaged, kr.Active)
 	}
 	return s, nil
 }
@@ -135,7 +153,7 @@ func loadKeyring(meta *bolt.Bucket) (*keyringRecord, error) {
 	}
 	var kr keyringRecord
 	if err := json.Unmarshal(raw, &kr); err != nil {
-		return nil, fmt.Errorf("key ring is damaged: %w", err)
+		return nil, fmt.Errorf("%w: it does not decode: %w", errKeyringDamaged, err)
 	}
 	if kr.Format != 1 {
 		return nil, fmt.Errorf("key ring format %d is not known to this clinicgw", kr.Format)

@@ -73,7 +73,7 @@ func eachSealed(btx *bolt.Tx, from sealedPos, fn func(at sealedPos, bucket strin
 // TermUse counts the sealed values under each key term.
 func (db *DB) TermUse(ctx context.Context) (map[uint32]int, error) {
 	use := map[uint32]int{}
-	err := db.bolt.View(func(btx *bolt.Tx) error {
+	err := db.view(func(btx *bolt.Tx) error {
 		return eachSealed(btx, sealedPos{}, func(_ sealedPos, bucket string, k, v []byte) (bool, error) {
 			term, ok := termOf(v)
 			if !ok {
@@ -119,7 +119,7 @@ func (db *DB) Reseal(ctx context.Context, batch int, progress func(done, total i
 	var from sealedPos // each batch goes on where the last stopped
 	for done < total {
 		n := 0
-		err := db.bolt.Update(func(btx *bolt.Tx) error {
+		err := db.update(func(btx *bolt.Tx) error {
 			s := db.sealer.Load()
 			var todo []item
 			next := from
@@ -229,7 +229,7 @@ var ErrPendingOutbound = errors.New("a change of the case still waits for the ce
 // log keeps its records. The sealed bytes stay in free pages until the
 // term is retired and the file compacted.
 func (db *DB) PurgeCases(ctx context.Context, ids []cases.ID, allow func(*cases.Case) error) error {
-	err := db.bolt.Update(func(btx *bolt.Tx) error {
+	err := db.update(func(btx *bolt.Tx) error {
 		t := db.newTx(btx)
 		pending := map[cases.ID]bool{}
 		if err := t.Outbox(func(o cases.Outbound) bool { pending[o.CaseID] = true; return true }); err != nil {
@@ -276,7 +276,10 @@ func Compact(ctx context.Context, path string) error {
 	if err != nil {
 		return fmt.Errorf("compact %s: %w (is the service still running?)", path, err)
 	}
-	return compactFile(ctx, src, path)
+	if err := compactFile(ctx, src, path); err != nil {
+		return fmt.Errorf("%w (the store is as it was; the copy needs room for the store's live data beside it: free disk space and run the command again, or let the service's next start compact it)", err)
+	}
+	return nil
 }
 
 // compactFile copies src, the open file at path, into a new file beside
@@ -287,7 +290,8 @@ func compactFile(ctx context.Context, src *bolt.DB, path string) error {
 	defer src.Close()
 	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".compact")
 	os.Remove(tmp)
-	dst, err := bolt.Open(tmp, 0o600, &bolt.Options{PageSize: src.Info().PageSize})
+	// As the store opens its file: no freelist page in the copy.
+	dst, err := bolt.Open(tmp, 0o600, &bolt.Options{PageSize: src.Info().PageSize, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
 	if err != nil {
 		return fmt.Errorf("compact %s: %w", path, err)
 	}
@@ -325,7 +329,7 @@ func compactFile(ctx context.Context, src *bolt.DB, path string) error {
 // access-log files.
 func (db *DB) AuditOfCases(ctx context.Context, ids []cases.ID) (map[cases.ID][]audit.Record, error) {
 	out := make(map[cases.ID][]audit.Record, len(ids))
-	err := db.bolt.View(func(btx *bolt.Tx) error {
+	err := db.view(func(btx *bolt.Tx) error {
 		t := db.newTx(btx)
 		for _, id := range ids {
 			if err := ctx.Err(); err != nil {

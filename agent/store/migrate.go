@@ -37,7 +37,7 @@ func readSchema(btx *bolt.Tx) (uint32, error) {
 func (db *DB) migrate() error {
 	for {
 		var v uint32
-		err := db.bolt.View(func(btx *bolt.Tx) error {
+		err := db.view(func(btx *bolt.Tx) error {
 			var err error
 			v, err = readSchema(btx)
 			return err
@@ -55,7 +55,7 @@ func (db *DB) migrate() error {
 		if !ok {
 			return fmt.Errorf("no migration from schema %d", v)
 		}
-		err = db.bolt.Update(func(btx *bolt.Tx) error {
+		err = db.update(func(btx *bolt.Tx) error {
 			if err := step(btx); err != nil {
 				return err
 			}
@@ -86,7 +86,7 @@ var addedBuckets = []string{bucketSettings, bucketAuditCase}
 // transaction, and writes nothing when none is missing.
 func (db *DB) addBuckets() error {
 	var missing []string
-	err := db.bolt.View(func(btx *bolt.Tx) error {
+	err := db.view(func(btx *bolt.Tx) error {
 		for _, name := range addedBuckets {
 			if btx.Bucket([]byte(name)) == nil {
 				missing = append(missing, name)
@@ -97,7 +97,7 @@ func (db *DB) addBuckets() error {
 	if err != nil || len(missing) == 0 {
 		return err
 	}
-	err = db.bolt.Update(func(btx *bolt.Tx) error {
+	err = db.update(func(btx *bolt.Tx) error {
 		for _, name := range missing {
 			if _, err := btx.CreateBucketIfNotExists([]byte(name)); err != nil {
 				return fmt.Errorf("bucket %s: %w", name, err)

@@ -87,6 +87,11 @@ func (s *sealer) sealWithNonce(bucket string, key, nonce, plaintext []byte) []by
 
 // open decrypts a value sealed for bucket/key. It never panics on any input.
 func (s *sealer) open(bucket string, key, sealed []byte) ([]byte, error) {
+	return s.openTo(nil, bucket, key, sealed)
+}
+
+// openTo is open appending the plaintext to dst.
+func (s *sealer) openTo(dst []byte, bucket string, key, sealed []byte) ([]byte, error) {
 	if len(sealed) < sealedExtra || sealed[0] != sealFormat {
 		return nil, fmt.Errorf("%s: %w", bucket, ErrTampered)
 	}
@@ -100,7 +105,7 @@ func (s *sealer) open(bucket string, key, sealed []byte) ([]byte, error) {
 	}
 	var buf [64]byte
 	ad := aad(buf[:0], bucket, key, sealed[:headerLen])
-	out, err := aead.Open(nil, sealed[headerLen:headerLen+nonceLen], sealed[headerLen+nonceLen:], ad)
+	out, err := aead.Open(dst, sealed[headerLen:headerLen+nonceLen], sealed[headerLen+nonceLen:], ad)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", bucket, ErrTampered)
 	}

@@ -68,7 +68,7 @@ func (db *DB) Setting(ctx context.Context, key string) ([]byte, error) {
 		return nil, fmt.Errorf("read setting %s: %w", key, err)
 	}
 	var out []byte
-	err := db.bolt.View(func(btx *bolt.Tx) error {
+	err := db.view(func(btx *bolt.Tx) error {
 		b := btx.Bucket([]byte(bucketSettings))
 		if b == nil {
 			return ErrNoSetting
@@ -106,7 +106,7 @@ func (db *DB) PutSetting(ctx context.Context, key string, value []byte) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("write setting %s: %w", key, err)
 	}
-	err := db.bolt.Update(func(btx *bolt.Tx) error {
+	err := db.update(func(btx *bolt.Tx) error {
 		b, err := settingsBucket(btx)
 		if err != nil {
 			return err
@@ -136,7 +136,7 @@ func (db *DB) DeleteSetting(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("delete setting %s: %w", key, err)
 	}
-	err := db.bolt.Update(func(btx *bolt.Tx) error {
+	err := db.update(func(btx *bolt.Tx) error {
 		b, err := settingsBucket(btx)
 		if err != nil {
 			return err
@@ -162,7 +162,7 @@ func (db *DB) SettingKeys(ctx context.Context, prefix string) ([]string, error) 
 		return nil, fmt.Errorf("list settings %s: %w", prefix, err)
 	}
 	var keys []string
-	err := db.bolt.View(func(btx *bolt.Tx) error {
+	err := db.view(func(btx *bolt.Tx) error {
 		b := btx.Bucket([]byte(bucketSettings))
 		if b == nil {
 			return nil

@@ -166,16 +166,32 @@ func TestTamperRejected(t *testing.T) {
 			db, dir := testStore(t)
 			a, c := newCase(1, "a"), newCase(2, "c")
 			insert(t, db, a, c)
-			db.Close()
-			rawUpdate(t, dir, func(btx *bolt.Tx) error {
+			// Under the open store, as damage found while serving: the
+			// read fails and names the store damaged, the rest reads.
+			db.bolt.Update(func(btx *bolt.Tx) error {
 				return tt.tamper(btx.Bucket([]byte(bucketCases)), []byte(a.ID), []byte(c.ID))
 			})
-			db = openAt(t, dir)
-			if _, err := get(db, a.ID); !errors.Is(err, ErrTampered) {
-				t.Fatalf("got %v, want ErrTampered", err)
+			if _, err := get(db, a.ID); !errors.Is(err, ErrTampered) || !errors.Is(err, ErrDamaged) {
+				t.Fatalf("got %v, want ErrTampered and ErrDamaged", err)
 			}
 			if _, err := get(db, c.ID); err != nil {
 				t.Fatalf("untouched case: %v", err)
+			}
+			if !errors.Is(db.Damaged(), ErrTampered) {
+				t.Fatalf("Damaged() = %v, want the tampered value", db.Damaged())
+			}
+			// Opened again, the store is refused, and left as it is.
+			db.Close()
+			path := filepath.Join(dir, "store.db")
+			before, _ := os.ReadFile(path)
+			kek, _ := LoadKeyFile(filepath.Join(dir, "kek.key"))
+			_, err := Open(ctx, path, kek, Options{Unit: testUnit})
+			var d *DamagedError
+			if !errors.As(err, &d) || !d.Untouched || d.Path != path || !errors.Is(err, ErrTampered) {
+				t.Fatalf("reopen: %v, want an untouched *DamagedError naming %s", err, path)
+			}
+			if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
+				t.Fatal("the refused open changed the file")
 			}
 		})
 	}
@@ -418,4 +434,67 @@ func TestLookupAny(t *testing.T) {
 	if err == nil {
 		t.Error("an unknown index: no error")
 	}
+}
+
+// TestOpenRefusesForeignFiles: an existing file that is not a clinicgw
+// store — empty, another format, another program's bbolt file — is
+// refused, never made into a new store; bbolt's own empty file (a first
+// start cut short after bbolt made it) becomes the store.
+func TestOpenRefusesForeignFiles(t *testing.T) {
+	dir := t.TempDir()
+	if err := GenerateKeyFile(filepath.Join(dir, "kek.key"), nil, false); err != nil {
+		t.Fatal(err)
+	}
+	kek, err := LoadKeyFile(filepath.Join(dir, "kek.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "store.db")
+	boltFile := func(buckets ...string) []byte {
+		p := filepath.Join(t.TempDir(), "other.db")
+		bdb, err := bolt.Open(p, 0o600, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bdb.Update(func(btx *bolt.Tx) error {
+			for _, b := range buckets {
+				if _, err := btx.CreateBucket([]byte(b)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		bdb.Close()
+		b, _ := os.ReadFile(p)
+		return b
+	}
+	for _, tt := range []struct {
+		name string
+		file []byte
+	}{
+		{"empty", nil},
+		{"text", []byte("not a store\n")},
+		{"another program's bbolt file", boltFile("users", "sessions")},
+		{"a bbolt file with a clinicgw bucket only", boltFile(bucketCases)},
+	} {
+		if err := os.WriteFile(path, tt.file, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Open(ctx, path, kek, Options{Unit: testUnit})
+		var d *DamagedError
+		if !errors.As(err, &d) || !d.Untouched || d.Path != path {
+			t.Errorf("%s: %v, want an untouched *DamagedError", tt.name, err)
+		}
+		if after, _ := os.ReadFile(path); !bytes.Equal(after, tt.file) {
+			t.Errorf("%s: the file changed", tt.name)
+		}
+	}
+	if err := os.WriteFile(path, boltFile(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(ctx, path, kek, Options{Unit: testUnit})
+	if err != nil {
+		t.Fatalf("bbolt's empty file: %v", err)
+	}
+	db.Close()
 }

@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
@@ -86,6 +87,7 @@ type demoOptions struct {
 	web, ui, bridge string
 	cards, admin    string
 	once            bool
+	logPath         string // the technical log's file, "" if the log goes elsewhere
 	// configure, in tests, changes the gateway's configuration before it
 	// starts.
 	configure func(*agent.Config)
@@ -109,11 +111,86 @@ func (c *fakeClock) Set(t time.Time) {
 	c.now = t
 }
 
-// runDemo starts the demonstration clinic (startDemo), has patients write
-// and staff answer through it, prints statistics and the access log's
-// check, and unless once serves the clinic until ctx ends: the web UI,
-// the demo card reader and the patient pages.
-func runDemo(ctx context.Context, e *env, o demoOptions) error {
+// demoLogName is the demo's technical log, in its folder.
+const demoLogName = "demo.log"
+
+// runDemo runs the demonstration clinic in its folder (a new temporary
+// one unless o.dir names one) with the technical log in the folder's
+// demo.log and only warnings and errors on the console, so that the
+// console tells the story. Stopped by ctx (Ctrl-C) or done with --once,
+// it exits cleanly: a temporary folder is removed, a given one kept, and
+// the output says which. After a failure the folder is kept for its log.
+func runDemo(ctx context.Context, e *env, o demoOptions) (err error) {
+	temp := o.dir == ""
+	if o.dir, err = demoDir(o.dir); err != nil {
+		return err
+	}
+	logPath := filepath.Join(o.dir, demoLogName)
+	lf, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	fh, err := agent.NewLogHandler(lf, e.logFormat, "")
+	if err != nil {
+		lf.Close()
+		return err
+	}
+	de := *e
+	de.log = slog.New(slog.NewMultiHandler(fh, minLevel{next: e.log.Handler(), min: slog.LevelWarn}))
+	o.logPath = logPath
+	defer func() {
+		if ctx.Err() != nil {
+			// Ctrl-C: the user stopped it, whatever the parts said as
+			// they stopped (the log has it).
+			err = nil
+		}
+		lf.Close()
+		switch {
+		case err == nil && temp:
+			if rerr := os.RemoveAll(o.dir); rerr != nil {
+				fmt.Fprintf(e.stdout, "\nThe demo's folder %s could not be removed (%v); remove it with: rm -rf %s\n", o.dir, rerr, shellQuote(o.dir))
+				return
+			}
+			fmt.Fprintf(e.stdout, "\nThe demo's temporary folder %s was removed (with --dir DIR the demo keeps its folder).\n", o.dir)
+		default:
+			why := "is yours (--dir)"
+			if err != nil {
+				why = "is kept for its log"
+			}
+			fmt.Fprintf(e.stdout, "\nThe demo's folder %s %s: its log %s; remove it with: rm -rf %s\n", o.dir, why, logPath, shellQuote(o.dir))
+		}
+	}()
+	return runDemoIn(ctx, &de, o, !temp)
+}
+
+// minLevel passes on to next only records at min or above.
+type minLevel struct {
+	next slog.Handler
+	min  slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.next.Enabled(ctx, l)
+}
+
+func (h minLevel) Handle(ctx context.Context, r slog.Record) error { return h.next.Handle(ctx, r) }
+
+func (h minLevel) WithAttrs(as []slog.Attr) slog.Handler {
+	return minLevel{next: h.next.WithAttrs(as), min: h.min}
+}
+
+func (h minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{next: h.next.WithGroup(name), min: h.min}
+}
+
+// shellQuote quotes a path for a POSIX shell.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// runDemoIn starts the demonstration clinic (startDemo) in o.dir, has
+// patients write and staff answer through it, prints statistics and the
+// access log's check, and unless once serves the clinic until ctx ends:
+// the web UI, the demo card reader and the patient pages.
+func runDemoIn(ctx context.Context, e *env, o demoOptions, kept bool) error {
 	d, err := startDemo(ctx, e, o)
 	if err != nil {
 		return err
@@ -142,8 +219,10 @@ func runDemo(ctx context.Context, e *env, o demoOptions) error {
 	}
 	fmt.Fprintf(e.stdout, "\naccess log OK: %d entries, head %s\n", rep.Entries, hex.EncodeToString(rep.Head.Hash[:]))
 	cfgPath := d.cfg.Path()
-	if o.once {
+	if o.once && kept {
 		fmt.Fprintf(e.stdout, "\nLook again with the clinicgw binary (in the source tree: go run ./cmd/clinicgw):\n  clinicgw run --config %s\n  clinicgw stats --config %s\n  clinicgw audit verify --config %s\n  clinicgw keys list --config %s\n", cfgPath, cfgPath, cfgPath, cfgPath)
+	}
+	if o.once {
 		return nil
 	}
 	d.printWelcome(e.stdout)
@@ -154,7 +233,7 @@ func runDemo(ctx context.Context, e *env, o demoOptions) error {
 // UI, the reference central store, and the demo workstation (card tray
 // and bridge).
 type demoRun struct {
-	dir                       string
+	dir, logPath              string
 	end                       time.Time // the end of the seeded history
 	clinic                    *democlinic.Clinic
 	cfg                       *agent.Config
@@ -171,7 +250,8 @@ type demoRun struct {
 	closeOnce                 sync.Once
 }
 
-// startDemo makes a demonstration clinic in a fresh folder and starts it:
+// startDemo makes a demonstration clinic in the folder o.dir (absolute,
+// new or empty but for the demo's log: demoDir) and starts it:
 // democlinic's PKI, staff directory and web UI configuration; three weeks
 // of synthetic history in the encrypted store; the reference central
 // store and the gateway (agent.New/Start) syncing with it over mutual
@@ -186,8 +266,8 @@ func startDemo(ctx context.Context, e *env, o demoOptions) (_ *demoRun, err erro
 			d.close()
 		}
 	}()
-	if d.dir, err = demoDir(o.dir); err != nil {
-		return nil, err
+	if d.dir = o.dir; d.dir == "" || !filepath.IsAbs(d.dir) {
+		return nil, fmt.Errorf("demo folder %q: expected an absolute path", d.dir)
 	}
 	uiLn, bridgeLn, trayLn, err := demoListen(o)
 	if err != nil {
@@ -195,6 +275,9 @@ func startDemo(ctx context.Context, e *env, o demoOptions) (_ *demoRun, err erro
 	}
 	d.lns = []net.Listener{uiLn, bridgeLn, trayLn} // closed by close, whoever serves them
 	fmt.Fprintf(e.stdout, "Demo clinic %s (%s) in %s\n", demoUnitName, demoUnit, d.dir)
+	if d.logPath = o.logPath; d.logPath != "" {
+		fmt.Fprintf(e.stdout, "Technical log: %s (warnings and errors also here)\n", d.logPath)
+	}
 	d.uiURL = "https://" + uiLn.Addr().String()
 	d.bridgeURL = "http://" + bridgeLn.Addr().String()
 	d.trayURL = "http://" + trayLn.Addr().String()
@@ -359,6 +442,9 @@ func (d *demoRun) printWelcome(w io.Writer) {
 	fmt.Fprintf(w, "Demo card reader:    %s/  (put a card in, then log in with PIN %s)\n", d.trayURL, democlinic.CardPIN)
 	if addr := d.gw.AdminAddr(); addr != "" {
 		fmt.Fprintf(w, "Metrics and health:  http://%s/metrics  http://%s/healthz  (region IT's admin listener)\n", addr, addr)
+	}
+	if d.logPath != "" {
+		fmt.Fprintf(w, "Technical log:       %s\n", d.logPath)
 	}
 	fmt.Fprintf(w, "Patient pages:       %s/  (development log-in: any synthetic personnummer,\n", d.central.webURL)
 	fmt.Fprintf(w, "                     e.g. %s; new cases reach the gateway at once)\n\n", cases.SyntheticPersonnummer(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 981))

@@ -1,8 +1,9 @@
 // Command clinicgw is the care-unit gateway of the patient ↔ clinic secure
 // messaging service: one binary that sets up a gateway (init), runs it in
 // the foreground or as a systemd or Windows service (run, install, start,
-// stop, status, uninstall), looks after its encrypted store (keys, audit
-// verify), reports on the unit's cases (stats) and runs a seeded
+// stop, status, uninstall; reload, the unit's ExecReload), looks after
+// its encrypted store (keys, audit verify, store check), reports on the
+// unit's cases (stats) and runs a seeded
 // demonstration clinic (demo).
 //
 // Usage:

@@ -58,6 +58,7 @@ func commands() []*command {
 		{name: "start", summary: "start the system service", flags: startFlags},
 		{name: "stop", summary: "stop the system service", flags: stopFlags},
 		{name: "status", summary: "show whether the system service is installed and running", flags: statusFlags},
+		{name: "reload", args: "PID", summary: "ask the running gateway (process PID) to read its configuration again, as `systemctl reload clinicgw` does", flags: reloadFlags, operands: true},
 		{name: "bridge", args: "--gateway ORIGIN --ca FILE [--reader NAME] [--module PATH] [--listen ADDR]", summary: "run the workstation's card bridge: signs login challenges with the SITHS card, reports card removal", flags: bridgeFlags},
 		{name: "keys", summary: "manage the store's key ring", sub: []*command{
 			{name: "list", args: "--config FILE", summary: "list the key ring's terms", flags: keysListFlags},
@@ -67,6 +68,9 @@ func commands() []*command {
 		{name: "archive", summary: "export old cases to the region archive", sub: []*command{
 			{name: "run", args: "--config FILE", summary: "with the service stopped: export answered and closed cases past archive.age_days, verify, then remove them (resumable)", flags: archiveRunFlags},
 			{name: "verify", args: "[--ca FILE] PACKAGE", summary: "check an archive package's checksums and signature", flags: archiveVerifyFlags, operands: true},
+		}},
+		{name: "store", summary: "check the store file", sub: []*command{
+			{name: "check", args: "--config FILE", summary: "with the service stopped: check the store (structure, bbolt's check, every sealed value, the access log's chain); exit 1 if it is damaged", flags: storeCheckFlags},
 		}},
 		{name: "audit", summary: "check the access log", sub: []*command{
 			{name: "verify", args: "--config FILE", summary: "verify the access log's hash chain end to end", flags: auditVerifyFlags},

@@ -55,6 +55,8 @@ func TestUsage(t *testing.T) {
 		{args: []string{"install"}, code: exitUsage, stderr: "--config is required"},
 		{args: []string{"install", "--config", "/nonexistent/clinicgw.toml"}, code: exitFailure, stderr: "no such file"},
 		{args: []string{"help"}, code: exitOK, stdout: "uninstall"},
+		{args: []string{"help"}, code: exitOK, stdout: "store check"},
+		{args: []string{"store", "check"}, code: exitUsage, stderr: "--config is required"},
 		{args: []string{"status", "extra"}, code: exitUsage, stderr: `unexpected argument "extra"`},
 	}
 	for _, tt := range tests {

@@ -203,6 +203,15 @@ func (h *systemdHost) dropIn(cfg *agent.Config) []byte {
 	if exe != h.exe || cfgPath != cfg.Path() {
 		fmt.Fprintf(&b, "ExecStart=\nExecStart=%s run --config %s\n", systemdQuote(h.exe), systemdQuote(cfg.Path()))
 	}
+	if exe != h.exe {
+		// The unit's other commands (ExecReload=) run the same binary.
+		for line := range strings.Lines(string(systemd.Unit)) {
+			key, value, _ := strings.Cut(strings.TrimSpace(line), "=")
+			if rest, ok := strings.CutPrefix(value, exe+" "); ok && strings.HasPrefix(key, "Exec") && key != "ExecStart" {
+				fmt.Fprintf(&b, "%s=\n%s=%s %s\n", key, key, systemdQuote(h.exe), rest)
+			}
+		}
+	}
 	if dir := filepath.Dir(cfg.StorePath()); dir != stateDir && !strings.HasPrefix(dir, stateDir+"/") {
 		fmt.Fprintf(&b, "ReadWritePaths=%s\n", systemdQuote(dir))
 	}

@@ -161,10 +161,11 @@ func TestInstallSystemd(t *testing.T) {
 		}
 	}
 	// This binary and this configuration are not the unit's: a drop-in
-	// names them, quoted for the space. The store is in the state folder:
-	// no ReadWritePaths.
+	// names them, quoted for the space, for ExecStart and ExecReload. The
+	// store is in the state folder: no ReadWritePaths.
 	dropIn := string(readFile(t, filepath.Join(h.root, "etc/systemd/system/clinicgw.service.d", dropInName)))
-	wantExec := fmt.Sprintf("ExecStart=\nExecStart=\"/opt/clinic gw/clinicgw\" run --config %s\n", cfg.Path())
+	wantExec := fmt.Sprintf("ExecStart=\nExecStart=\"/opt/clinic gw/clinicgw\" run --config %s\n"+
+		"ExecReload=\nExecReload=\"/opt/clinic gw/clinicgw\" reload $MAINPID\n", cfg.Path())
 	if !strings.Contains(dropIn, "[Service]\n"+wantExec) || strings.Contains(dropIn, "ReadWritePaths") {
 		t.Errorf("drop-in:\n%s\nwant [Service] then\n%s", dropIn, wantExec)
 	}
@@ -310,11 +311,12 @@ func TestInstallSystemdVerifies(t *testing.T) {
 			}
 		}
 	}
-	for _, exe := range []string{filepath.Join(h.root, h.exe), filepath.Join(h.root, "bin/kill")} { // ExecStart's, ExecReload's
-		os.MkdirAll(filepath.Dir(exe), 0o755)
-		if err := os.WriteFile(exe, []byte("#!/bin/sh\n"), 0o755); err != nil {
-			t.Fatal(err)
-		}
+	// This binary only (not /usr/bin/clinicgw): every Exec* line of the
+	// unit must name it through the drop-in.
+	exe := filepath.Join(h.root, h.exe)
+	os.MkdirAll(filepath.Dir(exe), 0o755)
+	if err := os.WriteFile(exe, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
 	}
 	cfg := testConfig(t)
 	cfg.Store.Path = "/srv/clinic/store.db"

@@ -67,6 +67,24 @@ package_version() {
 	fi
 }
 
+# script_commands FILE: the commands a maintainer script runs, one a
+# line: the first word of every simple command (after ;, &&, ||, |, $( and
+# the shell's keywords, assignments skipped). For this repository's short
+# /bin/sh scripts, not for shell in general; quoted text is dropped first.
+script_commands() {
+	perl -0777 -ne '
+		s/\\\n//g; s/^#!.*//; s/(^|\s)#[^\n]*/$1/gm;
+		s/"((?:[^"\\]|\\.)*)"/index($1, q{$(}) >= 0 ? qq{"$1"} : q{""}/ge; s/\x27[^\x27]*\x27/\x27\x27/g;
+		s/\$\(/\n/g; s/&&|\|\||[;|()`]/\n/g;
+		for my $part (split /\n/) {
+			for my $w (split " ", $part) {
+				next if $w =~ /^["\x27]/ || $w =~ /^(if|then|else|elif|fi|do|done|while|until|case|esac|!|\{|\})$/ || $w =~ /^[A-Za-z_][A-Za-z0-9_]*=/;
+				print "$w\n"; last;
+			}
+		}' "$1" | sort -u
+}
+shell_builtins="[ test echo printf exit set : true false command cd read return shift local export unset trap wait eval exec break continue"
+
 pkgver=$(package_version "$version")
 [[ $pkgver =~ ^[0-9][A-Za-z0-9.+~]*$ ]] || die "cannot make a package version from $version (got $pkgver)"
 debver=$pkgver-$revision
@@ -305,7 +323,19 @@ Summary: Care-unit gateway for secure patient messaging
 Group: Applications/Internet
 License: Proprietary
 Packager: $maintainer
-Requires(pre): shadow-utils
+# Every command the scriptlets run (rpm/*.sh), by path, so that any RPM
+# distribution resolves them; checked below against the scripts.
+Requires(pre): /usr/bin/getent
+Requires(pre): /usr/sbin/groupadd
+Requires(pre): /usr/sbin/useradd
+Requires(post): /usr/bin/mktemp
+Requires(post): /usr/bin/chown
+Requires(post): /usr/bin/chmod
+Requires(post): /usr/bin/mv
+Requires(post): /usr/bin/rm
+Requires(post): /usr/bin/systemctl
+Requires(preun): /usr/bin/systemctl
+Requires(postun): /usr/bin/systemctl
 Recommends: pcsc-lite
 Recommends: opensc
 
@@ -358,6 +388,18 @@ rpmbuild -bb --quiet --nodeps --target x86_64-linux \
 rpmfile=$out/clinicgw-$pkgver-$revision.x86_64.rpm
 cp "$rpmtop"/RPMS/x86_64/clinicgw-*.x86_64.rpm "$rpmfile"
 rpm -qp --requires "$rpmfile" | grep -q 'libpcsclite.so.1' || die "the rpm does not require libpcsclite.so.1"
+# No RPM distribution is at hand to install on (the .deb's scripts run in
+# install-test.sh's chroot with only what it declares), so the rpm's
+# scriptlets are read: each command they run must be a shell builtin,
+# clinicgw itself, or a file the rpm requires for that scriptlet.
+for s in pre:preinstall post:postinstall preun:preremove postun:postremove; do
+	reqs=$(rpm -qp --qf '[%{REQUIRENAME} %{REQUIREFLAGS:deptype}\n]' "$rpmfile" | awk -v p="${s%%:*}" '$2 ~ "(^|,)" p "(,|$)" { print $1 }')
+	for cmd in $(script_commands "$here/rpm/${s#*:}.sh"); do
+		case " $shell_builtins clinicgw " in *" $cmd "*) continue ;; esac
+		grep -qx "/usr/s\?bin/$cmd" <<<"$reqs" ||
+			die "rpm/${s#*:}.sh runs $cmd, which the rpm does not require for %${s%%:*} (add Requires(${s%%:*}): /usr/bin/$cmd to the spec)"
+	done
+done
 echo "linux: $rpmfile ($(stat -c %s "$rpmfile") bytes)"
 if [[ ${SKIP_LINT:-} != 1 ]] && command -v rpmlint >/dev/null; then
 	# rpmlint knows Fedora's and openSUSE's policies: rpm/rpmlintrc says

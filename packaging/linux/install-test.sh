@@ -49,7 +49,10 @@ expect() {
 }
 
 # --- the chroot ----------------------------------------------------------------
-base=$cache/bookworm-minbase.tar
+# The cached system is named after what it was made with: a change to the
+# list below makes a new one.
+include=systemd,systemd-sysv,dbus,adduser,libpcsclite1,pcscd,opensc-pkcs11
+base=$cache/bookworm-minbase-$(sha256sum <<<"$include" | cut -c1-12).tar
 if [[ ! -s $base ]]; then
 	echo "install-test: debootstrap bookworm (minbase, systemd, pcscd, the package's dependencies) into $cache"
 	mkdir -p "$cache"
@@ -57,7 +60,7 @@ if [[ ! -s $base ]]; then
 	chmod 0755 "$tmp"
 	ds=$(date +%s)
 	debootstrap --variant=minbase \
-		--include=systemd,systemd-sysv,dbus,adduser,libpcsclite1,pcscd,opensc-pkcs11 \
+		--include="$include" \
 		bookworm "$tmp" "$mirror" >"$cache/debootstrap.log" 2>&1 ||
 		die "debootstrap failed; see $cache/debootstrap.log"
 	tar -C "$tmp" -cf "$base.tmp" . && mv "$base.tmp" "$base"
@@ -86,9 +89,71 @@ cp "$deb" "$root/tmp/clinicgw.deb"
 ver=$(dpkg-deb -f "$deb" Version)
 echo "install-test: $deb ($ver)"
 
+# --- what the package may run ---------------------------------------------------
+# Everything the unit's Exec* lines and the maintainer scripts run must come
+# from the package itself, an Essential package, or a package it depends on
+# (with their own dependencies): the chroot holds more (systemd and pcscd,
+# for the service runs below), so install, upgrade, remove and purge run
+# with a PATH of only those packages' commands (in /declared-bin), and the
+# unit's commands must belong to them. systemd counts as declared: the
+# unit runs only where systemd is, and its tools are used only there
+# (the scripts check for /run/systemd/system, deb-systemd-helper for
+# systemctl).
+essential=$(in_root dpkg-query -W -f='${Package} ${Essential}\n' | awk '$2 == "yes" { print $1 }')
+queue=($essential systemd $({ dpkg-deb -f "$deb" Depends && dpkg-deb -f "$deb" Pre-Depends; } | sed -e 's/([^)]*)//g' -e 's/[,|]/\n/g' | awk 'NF { print $1 }'))
+declare -A declared=()
+while ((${#queue[@]})); do
+	p=${queue[0]%%:*}
+	queue=("${queue[@]:1}")
+	[[ -z $p || -n ${declared[$p]:-} ]] && continue
+	# A name that is not an installed package (a virtual one) adds nothing.
+	d=$(in_root dpkg-query -W -f='${Depends}, ${Pre-Depends}' "$p" 2>/dev/null) || continue
+	declared[$p]=1
+	queue+=($(sed -e 's/([^)]*)//g' -e 's/[,|]/\n/g' <<<"$d" | awk 'NF { print $1 }'))
+done
+mkdir "$root/declared-bin"
+ln -s /usr/bin/clinicgw "$root/declared-bin/clinicgw"
+while read -r f; do
+	if [[ $f =~ ^(/usr)?/s?bin/[^/]+$ && -x $root$f && ! -d $root$f ]]; then
+		ln -sfn "$f" "$root/declared-bin/${f##*/}"
+	fi
+done < <(in_root dpkg -L "${!declared[@]}" 2>/dev/null)
+# Every other command the chroot has becomes, in /undeclared-bin (after
+# /declared-bin on PATH), a stand-in that records its use and fails: a
+# script that runs one is caught even when it hides the failure
+# (`>/dev/null 2>&1 || true`).
+mkdir "$root/undeclared-bin"
+for f in "$root"/usr/bin/* "$root"/usr/sbin/*; do
+	name=${f##*/}
+	if [[ -x $f && ! -d $f && ! -e $root/declared-bin/$name && ! -e $root/undeclared-bin/$name ]]; then
+		printf '#!/bin/sh\necho "%s $*" >>/undeclared.log\nexit 127\n' "${f#"$root"}" >"$root/undeclared-bin/$name"
+		chmod 0755 "$root/undeclared-bin/$name"
+	fi
+done
+echo "install-test: the package may run the commands of ${#declared[@]} packages (Essential, systemd, its dependencies, theirs):" \
+	"$(ls "$root/declared-bin" | wc -l) commands; $(ls "$root/undeclared-bin" | wc -l) others in the chroot are refused"
+# declared_run CMD...: CMD in the chroot with only those commands on PATH;
+# a maintainer script's "not found", or its use of an undeclared command,
+# fails it even where the script goes on.
+declared_run() {
+	local log=$work/declared.log
+	local rc=0
+	rm -f "$root/undeclared.log"
+	in_root env PATH=/declared-bin:/undeclared-bin DEBIAN_FRONTEND=noninteractive "$@" >"$log" 2>&1 || rc=$?
+	cat "$log"
+	if [[ -s $root/undeclared.log ]]; then
+		echo "ran commands clinicgw does not depend on:"
+		sed 's/^/    /' "$root/undeclared.log"
+		return 126
+	fi
+	if grep -q 'not found' "$log"; then return 127; fi
+	return $rc
+}
+
 # --- install -------------------------------------------------------------------
 echo "install:"
-if in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /tmp/clinicgw.deb >"$work/install.log" 2>&1; then
+# apt runs dpkg with its own PATH (DPkg::Path): give it the same one.
+if declared_run /usr/bin/apt-get -o DPkg::Path=/declared-bin:/undeclared-bin install -y -q --no-install-recommends /tmp/clinicgw.deb >"$work/install.log"; then
 	pass "apt-get install ./clinicgw.deb"
 else
 	cat "$work/install.log"
@@ -111,6 +176,18 @@ for f in /usr/lib/systemd/system/clinicgw.service /usr/lib/sysusers.d/clinicgw.c
 done
 [[ -L $root/etc/systemd/system/multi-user.target.wants/clinicgw.service ]] &&
 	pass "enabled (deb-systemd-helper: multi-user.target.wants)" || fail "clinicgw.service not enabled"
+# The unit's commands, and the service user's shell, from those packages.
+while read -r cmd; do
+	owner=$(in_root dpkg -S "$cmd" 2>/dev/null | cut -d: -f1)
+	if [[ $owner == clinicgw || -n ${declared[$owner]:-} ]]; then
+		pass "unit's $cmd: from ${owner}"
+	else
+		fail "unit's $cmd: from '${owner:-no package}', which clinicgw neither is nor depends on (nor is it Essential)"
+	fi
+done < <(sed -n 's/^Exec[A-Za-z]*=[-@:+!]*\([^ ]*\).*/\1/p' "$root/usr/lib/systemd/system/clinicgw.service" | sort -u)
+shell=$(awk '$1 == "u" { print $NF }' "$root/usr/lib/sysusers.d/clinicgw.conf")
+owner=$(in_root dpkg -S "$shell" 2>/dev/null | cut -d: -f1)
+[[ -n ${declared[$owner]:-} ]] && pass "the user's shell $shell: from $owner" || fail "the user's shell $shell: from '${owner:-no package}', not a declared one"
 in_root systemd-analyze verify clinicgw.service >"$work/verify.log" 2>&1 && [[ ! -s $work/verify.log ]] &&
 	pass "systemd-analyze verify in the chroot: clean" || fail "systemd-analyze verify: $(cat "$work/verify.log")"
 
@@ -202,6 +279,8 @@ if boot_probe; then
 	expect "/etc/clinicgw read-only for the service" "read-only" "$(probe etc)"
 	expect "/var/lib/clinicgw writable" "writable" "$(probe state)"
 	expect "pcscd's socket reachable (AF_UNIX, PrivateDevices)" "connected" "$(probe pcscd)"
+	expect "systemctl reload (ExecReload=clinicgw reload \$MAINPID)" "ok" "$(probe reload)"
+	expect "the service read its configuration again" "signal" "$(probe reloaded)"
 	echo "  ($(($(date +%s) - nstart)) s with boot and poweroff)"
 else
 	echo "  skip  systemd-nspawn is missing (Debian package systemd-container): the service was not run under systemd"
@@ -219,7 +298,7 @@ upver="${ver%-*}-$((${ver##*-} + 1))"
 sed -i "s/^Version: .*/Version: $upver/" "$up/DEBIAN/control"
 echo "# changed in $upver" >>"$up/etc/clinicgw/clinicgw.toml"
 dpkg-deb --root-owner-group -Zxz --build "$up" "$root/tmp/clinicgw-up.deb" >/dev/null
-if in_root env DEBIAN_FRONTEND=noninteractive dpkg --force-confdef --force-confold -i /tmp/clinicgw-up.deb >"$work/upgrade.log" 2>&1; then
+if declared_run dpkg --force-confdef --force-confold -i /tmp/clinicgw-up.deb >"$work/upgrade.log"; then
 	pass "dpkg -i $upver over $ver"
 else
 	cat "$work/upgrade.log"
@@ -236,11 +315,11 @@ expect "forms.json keeps its dpkg-statoverride" "644 root:clinicgw" "$(modeof /e
 # --- remove, purge ---------------------------------------------------------------
 echo "remove and purge:"
 in_root dpkg-statoverride --remove /etc/clinicgw/forms.json
-in_root dpkg -r clinicgw >"$work/remove.log" 2>&1 && pass "dpkg -r" || fail "dpkg -r: $(cat "$work/remove.log")"
+declared_run dpkg -r clinicgw >"$work/remove.log" && pass "dpkg -r" || fail "dpkg -r: $(cat "$work/remove.log")"
 [[ ! -e $root/usr/bin/clinicgw ]] && pass "binary removed" || fail "/usr/bin/clinicgw left after remove"
 [[ -f $conf && -f $root/var/lib/clinicgw/store.db && -f $root/var/lib/clinicgw/kek.key ]] &&
 	pass "remove keeps the configuration, the store and its key" || fail "remove deleted the configuration or the store"
-in_root dpkg -P clinicgw >"$work/purge.log" 2>&1 && pass "dpkg -P" || fail "dpkg -P: $(cat "$work/purge.log")"
+declared_run dpkg -P clinicgw >"$work/purge.log" && pass "dpkg -P" || fail "dpkg -P: $(cat "$work/purge.log")"
 for p in /etc/clinicgw /var/lib/clinicgw /etc/systemd/system/multi-user.target.wants/clinicgw.service /usr/lib/systemd/system/clinicgw.service; do
 	[[ ! -e $root$p && ! -L $root$p ]] && pass "purged: $p gone" || fail "$p left after purge"
 done

@@ -18,6 +18,15 @@ out=/root/probe.txt
 		echo "usr=$(mode /usr/bin)"
 		echo "etc=$(mode /etc/clinicgw)"
 		echo "state=$(mode /var/lib/clinicgw)"
+		# `systemctl reload` runs the unit's ExecReload= (clinicgw reload
+		# $MAINPID) in the service's sandbox; the service logs the signal.
+		if systemctl reload clinicgw.service; then echo "reload=ok"; else echo "reload=failed"; fi
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			journalctl -b -u clinicgw.service -o cat --no-pager | grep -q 'config reload asked for by signal' && break
+			sleep 0.5
+		done
+		journalctl -b -u clinicgw.service -o cat --no-pager | grep -q 'config reload asked for by signal' &&
+			echo "reloaded=signal" || echo "reloaded=no"
 	fi
 	# pcscd through its socket, from a unit with clinicgw.service's exact
 	# sandbox: `clinicgw bridge --list-readers` reaches pcscd (which has no

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -18,6 +19,7 @@ import (
 
 	"clinicgw/agent/atomicfile"
 	"clinicgw/agent/cases"
+	"clinicgw/agent/store/boltfile"
 	"clinicgw/sync/tlsconf"
 )
 
@@ -139,6 +141,14 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	// bbolt trusts its file and panics on a damaged one: check an existing
+	// file's structure first. An empty or foreign file is refused too,
+	// never made into a new store.
+	if _, err := os.Stat(path); err == nil {
+		if _, err := boltfile.CheckFile(ctx, path, nil); err != nil {
+			return nil, fmt.Errorf("open central store %s: the file is damaged (%w); restore the latest backup of it and keep the damaged one for analysis", path, err)
+		}
 	}
 	bdb, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout}) // NoSync is never set
 	if errors.Is(err, berrors.ErrTimeout) {
