@@ -96,3 +96,38 @@ func MkdirAll(dir string, perm os.FileMode) error {
 	}
 	return nil
 }
+
+// Create makes a new file at path whole or not at all, for a file that
+// another library writes (a bbolt database): make is given a temporary
+// path beside it, holding an empty file with mode 0600, and must leave
+// the file there written and synced; then the file is linked under path,
+// never over a file another process created meanwhile (path existing by
+// then is no error: the caller opens that one), and the folder is synced.
+// Left to create path itself, the library would leave an empty or
+// half-written file under path after a power cut on a file system that
+// commits names before data (ext4's delayed allocation).
+func Create(path string, make func(tmp string) error) error {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".*.new")
+	if err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	if err := make(tmp); err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	if err := os.Link(tmp, path); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	if err := syncDir(dir); err != nil {
+		return fmt.Errorf("create %s: sync its folder: %w", path, err)
+	}
+	return nil
+}

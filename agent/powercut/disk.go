@@ -42,6 +42,7 @@ type Disk struct {
 	mu        sync.Mutex
 	cut       bool
 	cutCh     chan struct{}
+	keepNames bool                      // the cut keeps every name change (KeepNames)
 	dropSyncs func(rel string) bool     // the control: these fsyncs are counted but make nothing durable
 	countdown int                       // changing operations until an automatic cut; 0: none armed
 	files     map[uint64]*undo          // inode → its durable size and pages
@@ -184,6 +185,18 @@ func (d *Disk) DropSyncs(match func(rel string) bool) {
 		match = func(string) bool { return true }
 	}
 	d.dropSyncs = match
+}
+
+// KeepNames makes the cut keep every change of names (create, rename,
+// unlink, mkdir) made before it, synced or not, while file data not synced
+// is still thrown away: what a journal that committed the folders before
+// the data leaves (ext4's delayed allocation: a new file's name survives,
+// its content does not, and it comes back empty). A program must never
+// leave a name under which a half-written file can be found after a cut.
+func (d *Disk) KeepNames() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.keepNames = true
 }
 
 // Cut cuts the power now: every later operation fails with EIO and every
@@ -388,6 +401,9 @@ func (d *Disk) cutLocked() {
 		}
 		return rels[i] < rels[j]
 	})
+	if d.keepNames {
+		rels = nil
+	}
 	for _, rel := range rels {
 		if err := d.restoreDir(rel, d.dirs[rel]); err != nil {
 			d.errs = append(d.errs, err)

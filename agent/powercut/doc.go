@@ -28,8 +28,9 @@
 //     came back.
 //
 // Not modelled: torn or reordered writes within one sync interval,
-// writable mmap, file modes and times (applied at once), xattrs, hard
-// links and symlinks (refused), renaming a folder (refused with EXDEV).
+// writable mmap, file modes and times (applied at once), xattrs, symlinks
+// (refused), renaming a folder (refused with EXDEV). A hard link is a
+// name like any other.
 // bbolt writes with pwrite and reads through a read-only mmap, which the
 // model covers.
 //

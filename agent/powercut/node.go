@@ -31,6 +31,7 @@ var (
 	_ fs.NodeUnlinker  = (*node)(nil)
 	_ fs.NodeRmdirer   = (*node)(nil)
 	_ fs.NodeRenamer   = (*node)(nil)
+	_ fs.NodeLinker    = (*node)(nil)
 	_ fs.NodeReaddirer = (*node)(nil)
 	_ fs.NodeFsyncer   = (*node)(nil)
 	_ fs.NodeStatfser  = (*node)(nil)
@@ -305,6 +306,30 @@ func (n *node) Rename(ctx context.Context, name string, newParent fs.InodeEmbedd
 		}
 	}
 	return fs.ToErrno(syscall.Rename(src, dst))
+}
+
+// Link gives an existing file a second name (os.Link: atomicfile.Create
+// links a finished file under its name, never over another).
+func (n *node) Link(ctx context.Context, target fs.InodeEmbedder, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	if e := n.d.begin(); e != 0 {
+		n.d.mu.Unlock()
+		return nil, e
+	}
+	defer n.d.mu.Unlock()
+	src := filepath.Join(n.d.data, relOf(target))
+	if err := n.d.dirChanging(n.rel()); err != nil {
+		return nil, fs.ToErrno(err)
+	}
+	p := n.child(name)
+	if err := syscall.Link(src, p); err != nil {
+		return nil, fs.ToErrno(err)
+	}
+	var st syscall.Stat_t
+	if err := syscall.Lstat(p, &st); err != nil {
+		return nil, fs.ToErrno(err)
+	}
+	out.Attr.FromStat(&st)
+	return n.newChild(ctx, &st), 0
 }
 
 func (n *node) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {

@@ -209,3 +209,39 @@ func TestCutAfterCountsOperations(t *testing.T) {
 		t.Fatalf("after the cut: %q, want the synced %q", got, "one")
 	}
 }
+
+// TestKeepNames: with the names kept, a new file's name survives the cut
+// but its unsynced content does not: it comes back empty, as on ext4 with
+// delayed allocation. A link is a name like any other.
+func TestKeepNames(t *testing.T) {
+	d := Mount(t, t.TempDir())
+	d.KeepNames()
+	p := filepath.Join(d.Dir(), "f")
+	if err := os.WriteFile(p, []byte("never synced"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(p, filepath.Join(d.Dir(), "g")); err != nil {
+		t.Fatal(err)
+	}
+	d.Cut()
+	d.Unmount(t)
+	for _, name := range []string{"f", "g"} {
+		got, ok := content(t, filepath.Join(d.Backing(), name))
+		if !ok || got != "" {
+			t.Errorf("%s after the cut with names kept: present %v, %q; want present and empty", name, ok, got)
+		}
+	}
+
+	d = Mount(t, t.TempDir())
+	p = filepath.Join(d.Dir(), "f")
+	writeSynced(t, p, []byte("synced"))
+	syncDir(t, d.Dir())
+	if err := os.Link(p, filepath.Join(d.Dir(), "g")); err != nil {
+		t.Fatal(err)
+	}
+	d.Cut()
+	d.Unmount(t)
+	if _, ok := content(t, filepath.Join(d.Backing(), "g")); ok {
+		t.Error("a link whose folder was not synced survived the cut")
+	}
+}

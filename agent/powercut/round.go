@@ -18,16 +18,22 @@ import (
 type When struct {
 	Delay time.Duration
 	Ops   int
+	// KeepNames: the cut keeps name changes and loses only unsynced data
+	// (Disk.KeepNames).
+	KeepNames bool
 }
 
 // RandomWhen picks a moment: every other round a time up to maxDelay,
 // the others an operation up to maxOps, so that cuts land both wherever
 // the clock says and at exact points between a write and its fsync.
+// Every fourth round the cut keeps the names (KeepNames), so that a name
+// pointing at data never synced is found too.
 func RandomWhen(round int, maxDelay time.Duration, maxOps int) When {
+	w := When{Ops: 1 + rand.IntN(maxOps), KeepNames: round%4 == 3}
 	if round%2 == 0 {
-		return When{Delay: time.Duration(rand.Int64N(int64(maxDelay)))}
+		w = When{Delay: time.Duration(rand.Int64N(int64(maxDelay)))}
 	}
-	return When{Ops: 1 + rand.IntN(maxOps)}
+	return w
 }
 
 // RunChild runs one round of a workload: it starts cmd (a child process
@@ -45,6 +51,9 @@ func (d *Disk) RunChild(t testing.TB, cmd *exec.Cmd, when When, onLine func(stri
 	}
 	if when.Ops > 0 {
 		d.CutAfter(when.Ops)
+	}
+	if when.KeepNames {
+		d.KeepNames()
 	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -21,8 +21,8 @@ import (
 // goes at a random moment, a time or an exact operation; then the store is
 // reopened from what the disk kept and must hold every acknowledged case,
 // pass bbolt's check, and hold every batch whole or not at all. Every
-// tenth round starts without a store file, so that creating it is cut
-// too. The control runs inside the test: the same child with bbolt's
+// fifth round starts without a store file and cuts at one of the first
+// operations in turn, so that creating it is cut too. The control runs inside the test: the same child with bbolt's
 // NoSync must lose acknowledged cases, or the disk is not testing anything.
 // CLINICGW_POWERCUT_ROUNDS sets the rounds (50 by default; `make soak`
 // runs 1000).
@@ -46,12 +46,18 @@ func TestPowerCutLosesNoAcknowledgedCase(t *testing.T) {
 	acked := map[string]int{} // since the store was last created: case id → round
 	ackedEver, cutMid, created := 0, 0, 0
 	for round := range rounds {
-		if round%10 == 0 {
+		when := powercut.RandomWhen(round, 40*time.Millisecond, 400)
+		if round%5 == 0 {
+			// A new store, and a cut at each of the first operations in
+			// turn (opening the key file, creating the file, writing its
+			// first pages, syncing them, syncing the folder, the first
+			// commits), every other one keeping the names.
 			os.Remove(filepath.Join(data, "store.db"))
 			clear(acked)
+			when = powercut.When{Ops: 1 + (created/2)%16, KeepNames: created%2 == 1}
 			created++
 		}
-		batches, lost, s := storeRound(t, backing, round, false, acked)
+		batches, lost, s := storeRound(t, backing, round, when, false, acked)
 		if lost != 0 {
 			t.Fatalf("round %d: %d acknowledged cases lost", round, lost)
 		}
@@ -76,7 +82,8 @@ func TestPowerCutLosesNoAcknowledgedCase(t *testing.T) {
 	// holds, must lose what it acknowledged.
 	controlLost, controlAcked := 0, 0
 	for round := range 5 {
-		batches, lost, _ := storeRound(t, backing, round, true, acked)
+		// Late enough for acks to have happened.
+		batches, lost, _ := storeRound(t, backing, round, powercut.When{Ops: 200 + round*50}, true, acked)
 		controlLost += lost
 		controlAcked += len(batches.acked)
 	}
@@ -91,21 +98,18 @@ type roundBatches struct {
 	mid   bool // the cut came between a batch's begin and its ack
 }
 
-// storeRound runs one writer on a fresh mount of backing, cuts, and checks
-// what the disk kept against acked (updated with this round's acks). It
-// returns how many acknowledged cases are missing; with noSync false it
-// fails the test on a damaged store or a partly stored batch.
-func storeRound(t *testing.T, backing string, round int, noSync bool, acked map[string]int) (roundBatches, int, powercut.Stats) {
+// storeRound runs one writer on a fresh mount of backing, cuts at when,
+// and checks what the disk kept against acked (updated with this round's
+// acks). It returns how many acknowledged cases are missing; unless the
+// writer ran with NoSync (the control) it fails the test on a store that
+// does not open or check, or a partly stored batch.
+func storeRound(t *testing.T, backing string, round int, when powercut.When, noSync bool, acked map[string]int) (roundBatches, int, powercut.Stats) {
 	t.Helper()
 	d := powercut.Mount(t, backing)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
 	cmd.Env = append(os.Environ(), crashChildEnv+"="+d.Dir())
 	if noSync {
 		cmd.Env = append(cmd.Env, crashNoSyncEnv+"=1")
-	}
-	when := powercut.RandomWhen(round, 40*time.Millisecond, 400)
-	if noSync {
-		when = powercut.When{Ops: 200 + round*50} // late enough for acks to have happened
 	}
 	var rb roundBatches
 	var begun [][]string
