@@ -19,6 +19,10 @@
 //     Every file about to lose a name (unlink, rename, rename over) is
 //     first hard-linked into a stash outside the mounted tree, so that a
 //     cut can give it its name back.
+//   - KeepNames makes a cut keep every name change and lose only the
+//     unsynced data, as a journal that commits folders before data does
+//     (ext4's delayed allocation: a new file comes back empty). RandomWhen
+//     asks for it every fourth round.
 //   - A cut, under the same lock as every operation: from then on every
 //     operation fails with EIO (so an fsync that had not finished fails and
 //     its commit is never acknowledged); every directory is made to match
@@ -64,8 +68,10 @@
 // acknowledgement of cases in a store that no longer existed (bbolt never
 // syncs the file's folder); an acknowledged init with none of its files
 // (its new folder not synced in its parent); 8 cases purged with their
-// packages gone (the new archive folder, likewise). The fixes live in
-// agent/atomicfile (SyncDir, MkdirAll).
+// packages gone (the new archive folder, likewise); and, with the names
+// kept, an empty store.db after a cut during the first start, which Open
+// refuses as damaged (bbolt created the file under its final name). The
+// fixes live in agent/atomicfile (SyncDir, MkdirAll, Create).
 //
 // Mounting needs /dev/fuse and root (mount(2) directly, go-fuse's
 // DirectMountStrict: no fusermount helper). Without them Require skips the
