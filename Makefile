@@ -107,17 +107,19 @@ fuzz: deps
 
 # The crash tests, CRASH_ROUNDS rounds each: the store's writer, the gateway,
 # the central store and the archive export killed at random points and at
-# the named fault points, the mail server going down and up, a proxy
-# cutting the sync's connections and the central store restarting
-# (SOAK_REPEAT times), must lose and duplicate nothing; the power cut
-# (agent/powercut, as root) under the store's writer, the syncing gateway,
-# the archive export and init, CRASH_ROUNDS cuts each; then every fuzz
-# target for SOAK_FUZZTIME (27 targets: about 5 hours at the default 10m;
+# the named fault points, the central store restored from an older copy
+# of its file, the mail server going down and up, a proxy cutting the
+# sync's connections and the central store restarting (SOAK_REPEAT
+# times), must lose and duplicate nothing; the power cut (agent/powercut,
+# as root) under the store's writer, the syncing gateway, the archive
+# export and init, CRASH_ROUNDS cuts each; then every fuzz target for
+# SOAK_FUZZTIME (32 targets: about 5½ hours at the default 10m;
 # make soak SOAK_FUZZTIME=1m for a shorter one). Loopback only.
 soak: deps
 	CLINICGW_CRASH_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestCrash -timeout 60m ./agent/store/
 	CLINICGW_UPLINK_KILL_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestGatewayKilled -timeout 60m ./sync/uplink/
 	CLINICGW_CENTRAL_KILL_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestCentralKilled -timeout 60m ./sync/uplink/
+	CLINICGW_CENTRAL_RESTORE_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestCentralRestore -timeout 60m ./sync/uplink/
 	CLINICGW_ARCHIVE_KILL_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestArchiveKilled -timeout 60m ./agent/archive/
 	CLINICGW_NOTIFY_OUTAGE_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestMailOutages -timeout 60m ./agent/notify/
 	CLINICGW_POWERCUT_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestPowerCut -timeout 60m ./agent/store/ ./sync/uplink/ ./agent/archive/ ./cmd/clinicgw/

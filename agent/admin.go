@@ -149,14 +149,16 @@ func (a *Agent) startAdmin(ctx context.Context) error {
 		names[i] = string(st)
 	}
 	reg, err := metrics.NewRegistry(metrics.NewCollector(metrics.Sources{
-		Version: version, Statuses: names, LoginSteps: cardauth.LoginSteps(), Started: started,
+		Version: version, Statuses: names, LoginSteps: cardauth.LoginSteps(), Started: started, QuarantineReasons: quarantineReasons(),
 		Clock: a.opts.Clock, Store: src, Sync: src, Notices: src, Login: src, Archive: src, Errors: a.errCount,
+		Backup: a.backupSource(),
 	}))
 	if err != nil {
 		return err
 	}
 	log := a.log.With("part", "admin")
-	h := metrics.Handler(metrics.HandlerConfig{Gatherer: reg, Checks: a.healthChecks(ctx, started), Token: token, Logger: log})
+	h := metrics.Handler(metrics.HandlerConfig{Gatherer: reg, Checks: a.healthChecks(ctx, started), Token: token, Logger: log,
+		Backup: a.backupHandler()})
 	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {
 		return fmt.Errorf("admin.listen: %w", err)
@@ -255,9 +257,20 @@ func (a *Agent) healthChecks(runCtx context.Context, started time.Time) []metric
 				return "lagging"
 			}
 			return metrics.StateOK
-		}}, metrics.ConflictsCheck(adminSources{a: a}))
+		}}, metrics.ConflictsCheck(adminSources{a: a}), metrics.ContinuityCheck(adminSources{a: a}))
 	}
+	// Offline too: events quarantined before stay until region IT acts.
+	checks = append(checks, metrics.QuarantineCheck(adminSources{a: a}, a.opts.Clock))
 	return checks
+}
+
+// quarantineReasons are cases.QuarantineReasons as strings.
+func quarantineReasons() []string {
+	out := make([]string, len(cases.QuarantineReasons))
+	for i, r := range cases.QuarantineReasons {
+		out[i] = string(r)
+	}
+	return out
 }
 
 // adminSources gives the metrics collector the gateway's figures, read
@@ -277,7 +290,12 @@ func (s adminSources) StoreFigures(ctx context.Context, now time.Time) (metrics.
 	for st, n := range f.ByStatus {
 		by[string(st)] = n
 	}
-	return metrics.StoreFigures{CasesByStatus: by, Overdue: f.Overdue, Outbox: f.Outbox, SizeBytes: f.SizeBytes, KeyTerm: f.KeyTerm}, nil
+	q := make(map[string]int, len(f.Quarantined))
+	for r, n := range f.Quarantined {
+		q[string(r)] = n
+	}
+	return metrics.StoreFigures{CasesByStatus: by, Overdue: f.Overdue, Outbox: f.Outbox, SizeBytes: f.SizeBytes, KeyTerm: f.KeyTerm,
+		Quarantined: q}, nil
 }
 
 func (s adminSources) SyncFigures() (metrics.SyncFigures, bool) {
@@ -287,7 +305,9 @@ func (s adminSources) SyncFigures() (metrics.SyncFigures, bool) {
 	}
 	return metrics.SyncFigures{Connected: st.Connected, Cursor: st.Cursor, LastPull: st.LastPull,
 		LastErrorAt: st.LastErrorAt, Rejected: st.Rejected, OutboxConflicts: st.Conflicts,
-		InboundConflicts: st.InboundConflicts, FormsConflict: st.FormsConflict}, true
+		InboundConflicts: st.InboundConflicts, FormsConflict: st.FormsConflict,
+		Continuity: string(st.Continuity), Reconciliations: st.Reconciliations,
+		ReconcileIncomplete: st.LastReconcile.Incomplete()}, true
 }
 
 func (s adminSources) NoticeFigures(ctx context.Context) (metrics.NoticeFigures, bool, error) {
@@ -344,4 +364,12 @@ func (a *Agent) archiveRan(rep archive.Report, err error) {
 	if err != nil {
 		r.f.Failures++
 	}
+}
+
+// backupSource is the nightly backup for /metrics; nil without [backup].
+func (a *Agent) backupSource() metrics.BackupSource {
+	if a.backup == nil {
+		return nil
+	}
+	return a.backup
 }

@@ -72,6 +72,8 @@ type Agent struct {
 	notifier *notify.Notifier
 	// archive runs the archive export every night; nil without [archive].
 	archive *archiveSchedule
+	// backup takes the nightly backup; nil without [backup].
+	backup *backupSchedule
 	// errCount counts the log's errors and archived the archive's runs,
 	// for /metrics; admin is the admin listener, nil without [admin].
 	errCount *metrics.ErrorCounter
@@ -214,7 +216,8 @@ func (a *Agent) Start(ctx context.Context) error {
 				(*fn)(ch)
 			}
 		},
-		OnSignal: onSignal,
+		OnSignal:      onSignal,
+		SyncRetention: a.cfg.syncRetention(),
 	})
 	if err != nil {
 		db.Close()
@@ -258,6 +261,13 @@ func (a *Agent) Start(ctx context.Context) error {
 			return fmt.Errorf("start gateway: %w", err)
 		}
 	}
+	if a.cfg.Backup.Enabled() {
+		if a.backup, err = a.newBackupSchedule(db); err != nil {
+			db.Close()
+			release()
+			return fmt.Errorf("start gateway: %w", err)
+		}
+	}
 	runCtx, cancel := context.WithCancel(ctx)
 	a.db, a.svc, a.up, a.forms, a.cancel, a.done = db, svc, up, forms, cancel, make(chan struct{})
 	if a.cfg.UI.Enabled() {
@@ -283,6 +293,10 @@ func (a *Agent) Start(ctx context.Context) error {
 	if a.archive != nil {
 		a.wg.Add(1)
 		go func() { defer a.wg.Done(); a.archive.run(runCtx) }()
+	}
+	if a.backup != nil {
+		a.wg.Add(1)
+		go func() { defer a.wg.Done(); a.backup.run(runCtx) }()
 	}
 	if n := a.notifier; n != nil {
 		log := a.log.With("part", "notify")

@@ -153,18 +153,9 @@ func (s *archiveSchedule) run(ctx context.Context) {
 	} else if unfinished {
 		s.once(ctx)
 	}
-	for {
-		next := nextDaily(s.clock.Now(), s.hour, s.minute)
+	runDaily(ctx, s.clock, s.hour, s.minute, func(next time.Time) {
 		s.update(func(st *localui.ArchiveState) { st.NextAt = next })
-		t := time.NewTimer(next.Sub(s.clock.Now()))
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-		s.once(ctx)
-	}
+	}, s.once)
 }
 
 // once runs the export now; a failure is logged, shown, and tried again

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"text/template"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -40,6 +41,7 @@ type Config struct {
 	UI      UIConfig      `toml:"ui"`
 	Notify  NotifyConfig  `toml:"notify"`
 	Archive ArchiveConfig `toml:"archive"`
+	Backup  BackupConfig  `toml:"backup"`
 	Admin   AdminConfig   `toml:"admin"`
 	Log     LogConfig     `toml:"log"`
 
@@ -83,6 +85,38 @@ type CentralConfig struct {
 	KeyFile    string `toml:"key_file"`    // PEM: its private key, mode 0600
 	ServerName string `toml:"server_name"` // the name the server certificate must carry; the URL's host if empty
 	FormsFile  string `toml:"forms_file"`  // JSON: the unit's forms, published to the central store; none published if empty
+	// Retention is how long central events applied here and answers the
+	// central store confirmed are kept for a reconciliation after the
+	// central store went back in time (a duration, 24h–8760h); 720h if
+	// empty.
+	Retention string `toml:"retention"`
+}
+
+// DefaultSyncRetention is central.retention's default: 30 days.
+const DefaultSyncRetention = 720 * time.Hour
+
+// syncRetention is how long the case service keeps applied central events
+// and confirmed outbox items: central.retention, but no longer than the
+// archive keeps cases (archive.age_days, with [archive]), so that nothing
+// of an exported and purged case outlives it in the store.
+func (c *Config) syncRetention() time.Duration {
+	r := c.Central.retention()
+	if c.Archive.Enabled() {
+		days := c.Archive.AgeDays
+		if days == 0 {
+			days = 90
+		}
+		r = min(r, time.Duration(days)*24*time.Hour)
+	}
+	return r
+}
+
+// retention is Retention as a duration (validated).
+func (c CentralConfig) retention() time.Duration {
+	if d, err := time.ParseDuration(c.Retention); err == nil {
+		return d
+	}
+	return DefaultSyncRetention
 }
 
 // Online reports whether a central store is configured.
@@ -335,6 +369,7 @@ func (c *Config) Validate() error {
 	errs = append(errs, c.UI.validate(c.Login)...)
 	errs = append(errs, c.Notify.validate()...)
 	errs = append(errs, c.Archive.validate(c.Central)...)
+	errs = append(errs, c.Backup.validate()...)
 	errs = append(errs, c.Admin.validate(c.UI)...)
 	errs = append(errs, c.Log.validate()...)
 	return errors.Join(errs...)
@@ -356,6 +391,11 @@ func (c CentralConfig) validate() []error {
 	}
 	if c.ServerName != "" && (!printable(c.ServerName) || strings.ContainsAny(c.ServerName, " /:")) {
 		bad("server_name", "%q is not a host name", c.ServerName)
+	}
+	if c.Retention != "" {
+		if d, err := time.ParseDuration(c.Retention); err != nil || d < 24*time.Hour || d > 8760*time.Hour {
+			bad("retention", "%q: expected a duration from 24h to 8760h (a year), like \"720h\" (30 days)", c.Retention)
+		}
 	}
 	if c.URL == "" {
 		return errs
@@ -402,6 +442,7 @@ var configKeys = map[string]string{
 	"central.key_file":          "a quoted string (a file path)",
 	"central.server_name":       "a quoted string (a host name)",
 	"central.forms_file":        "a quoted string (a file path)",
+	"central.retention":         "a quoted string (a duration, like \"720h\")",
 	"login":                     "a table",
 	"login.origin":              "a quoted string (https://host:port)",
 	"login.trust_anchors":       "a list of quoted strings (PEM files)",
@@ -432,6 +473,12 @@ var configKeys = map[string]string{
 	"archive":                   "a table",
 	"archive.dir":               "a quoted string (a folder path)",
 	"archive.age_days":          "a whole number of days",
+	"archive.at":                "a quoted string (a time of day, like \"02:30\")",
+	"backup":                    "a table",
+	"backup.dir":                "a quoted string (a folder path)",
+	"backup.at":                 "a quoted string (a time of day, like \"01:30\")",
+	"backup.keep":               "a whole number of backups",
+	"backup.keep_days":          "a whole number of days",
 	"admin":                     "a table",
 	"admin.listen":              "a quoted string (host:port)",
 	"admin.tls":                 "true or false",
@@ -571,6 +618,10 @@ server_name = {{q .Central.ServerName}}
 # The unit's forms (JSON), published to the central store at every connect.
 # Empty: none are published and the central store keeps what it has.
 forms_file = {{q .Central.FormsFile}}
+# How long central events applied here and answers the central store
+# confirmed are kept, sealed, to give back to a central store restored
+# from an older copy; empty: 720h (30 days).
+retention = {{q .Central.Retention}}
 
 [login]
 # Staff log in with their SITHS card. The gateway's web origin as browsers
@@ -637,6 +688,19 @@ dir = {{q .Archive.Dir}}
 age_days = {{.Archive.AgeDays}}
 # The daily run's time of day (Stockholm), HH:MM; empty: 02:30.
 at = {{q .Archive.At}}
+
+[backup]
+# A copy of the store every night (at) into this folder, as encrypted as
+# the store (the key-encryption key is never in it: keep that apart).
+# Use a folder on another disk or a mounted share. Empty: no nightly
+# backup (clinicgw backup still takes one by hand).
+dir = {{q .Backup.Dir}}
+# The nightly run's time of day (Stockholm), HH:MM; empty: 01:30.
+at = {{q .Backup.At}}
+# The newest keep backups are always kept (0: 7); one older than keep_days
+# days that is not among them is removed (0: only keep counts).
+keep = {{.Backup.Keep}}
+keep_days = {{.Backup.KeepDays}}
 
 [admin]
 # Region IT's monitoring: /metrics (Prometheus), /healthz and /readyz, no

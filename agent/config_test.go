@@ -74,6 +74,25 @@ func TestConfigLoad(t *testing.T) {
 			wantErr: []string{"clinicgw.toml", "archive.at", `"25:00"`, "HH:MM"},
 		},
 		{
+			name:    "backup",
+			content: validConfig + "[backup]\ndir = \"/mnt/backup/vc\"\nat = \"00:45\"\nkeep = 14\nkeep_days = 30\n",
+			check: func(t *testing.T, c *Config) {
+				if c.Backup != (BackupConfig{Dir: "/mnt/backup/vc", At: "00:45", Keep: 14, KeepDays: 30}) || !c.Backup.Enabled() {
+					t.Errorf("backup = %+v", c.Backup)
+				}
+			},
+		},
+		{
+			name:    "backup values out of range",
+			content: validConfig + "[backup]\ndir = \"b\"\nat = \"1:3\"\nkeep = -1\nkeep_days = 4000\n",
+			wantErr: []string{"clinicgw.toml:10: backup.at", `"1:3"`, "HH:MM", "clinicgw.toml:11: backup.keep: -1", "clinicgw.toml:12: backup.keep_days: 4000"},
+		},
+		{
+			name:    "backup keep not a number",
+			content: validConfig + "[backup]\ndir = \"b\"\nkeep = \"7\"\n",
+			wantErr: []string{"backup.keep", "expected a whole number of backups"},
+		},
+		{
 			name:    "unknown table",
 			content: validConfig + "[uplink]\nurl = \"x\"\n",
 			wantErr: []string{"clinicgw.toml:8:", `unknown key "uplink"`},

@@ -14,3 +14,9 @@ func (a *Agent) NoticeDigest() time.Duration { return a.notifier.Digest() }
 
 // RunArchiveNow runs the archive export as the nightly schedule does.
 func (a *Agent) RunArchiveNow(ctx context.Context) { a.archive.once(ctx) }
+
+// BackupNow takes the nightly backup now, as the schedule does.
+func (a *Agent) BackupNow(ctx context.Context) (string, error) { return a.backup.once(ctx) }
+
+// BackupSettings are the nightly backup's settings in use (dir resolved).
+func (a *Agent) BackupSettings() BackupConfig { return *a.backup.cfg.Load() }

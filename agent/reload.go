@@ -224,7 +224,8 @@ func (a *Agent) prepareReload(ctx context.Context, path string, data []byte) (*p
 	// What applies now, and what waits for a restart: the login keys but
 	// login.origin and the local reader's while [login] stays on, the
 	// [notify] and [archive] keys while their table stays on (turning one
-	// on or off is a restart; archive.at too), central.forms_file while the gateway stays
+	// on or off is a restart; archive.at too), the [backup] keys but backup.at
+	// while [backup] stays on, central.forms_file while the gateway stays
 	// online. Every other key waits: unit.*, store.*, ui.*, the rest of
 	// central.* (the uplink's connection and identity).
 	eff := *run
@@ -240,6 +241,10 @@ func (a *Agent) prepareReload(ctx context.Context, path string, data []byte) (*p
 	if run.Archive.Enabled() && file.Archive.Enabled() {
 		eff.Archive = file.Archive
 		eff.Archive.At = run.Archive.At // the nightly timer is set at start
+	}
+	if run.Backup.Enabled() && file.Backup.Enabled() {
+		eff.Backup = file.Backup
+		eff.Backup.At = run.Backup.At // the nightly timer is set at start
 	}
 	if run.Central.Online() && file.Central.Online() {
 		eff.Central.FormsFile = file.Central.FormsFile
@@ -305,6 +310,9 @@ func (a *Agent) commitReload(ctx context.Context, p *prepared) {
 	}
 	if p.arch != nil && a.archive != nil {
 		a.archive.arch.Store(p.arch)
+	}
+	if a.backup != nil && slices.ContainsFunc(p.changed, func(k string) bool { return strings.HasPrefix(k, "backup.") }) {
+		a.backup.set(p.eff)
 	}
 	if p.setForms && a.forms != nil {
 		if err := a.forms.setFile(ctx, p.forms); err != nil {

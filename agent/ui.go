@@ -82,6 +82,7 @@ func (a *Agent) startUI(ctx context.Context, db *store.DB) (*uiServer, error) {
 		Origin: a.cfg.Login.Origin, Bridge: u.BridgeURL(), Unit: a.cfg.Unit.HSAID, UnitName: a.cfg.Unit.Name,
 		Cases: a.svc, Login: a.login.auth, Directory: uiDirectory{a.login, a.cfg.Unit.HSAID},
 		Settings: uiSettings{db}, Notices: a.noticeStates(), Archive: a.archiveState(), Forms: a.forms, Config: a.configState,
+		Sync: a.syncState,
 		Audit: func(ctx context.Context) (int, error) {
 			rep, err := db.VerifyAudit(ctx)
 			return int(rep.Entries), err
@@ -158,4 +159,14 @@ func (s uiSettings) Get(ctx context.Context, key string) ([]byte, error) {
 
 func (s uiSettings) Put(ctx context.Context, key string, value []byte) error {
 	return s.db.PutSetting(ctx, key, value)
+}
+
+// syncState is the sync's continuity for the staff UI's banner.
+func (a *Agent) syncState() localui.SyncState {
+	st, ok := a.Uplink()
+	if !ok {
+		return localui.SyncState{}
+	}
+	return localui.SyncState{Broken: string(st.Continuity), Since: st.ContinuitySince,
+		Incomplete: st.LastReconcile.Incomplete()}
 }

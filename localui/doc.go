@@ -23,7 +23,10 @@
 // (agent/cases), which checks who may do what and writes the access log;
 // the UI adds no rule of its own that the service does not also enforce.
 // It adds one warning: a case given to a clinician on leave waits for
-// "assign anyway" or another choice (leave.go).
+// "assign anyway" or another choice (leave.go). The inbox tells the
+// message administrator of cases the central store accepted that this
+// gateway could not take (the quarantine: quarantine.go), and a case
+// taken in spite of a version's rule says so on its page.
 //
 // Every page and live fragment is written by render or fragment, which
 // pass the output through bidi.NeutraliseHTML: no bidi override, isolate

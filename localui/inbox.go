@@ -30,6 +30,9 @@ type listData struct {
 	More       string // "showing the first N" when the list was cut
 	Inbox      bool   // the distributor's inbox (else my cases)
 	Query      string // the filter as a query string, for live refreshes
+	// Quarantine, on the inbox, says how many cases could not be received
+	// and whom to contact; "" when none (see quarantine.go).
+	Quarantine string
 }
 
 // row is one case in a list.
@@ -141,6 +144,9 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, inbox bool) {
 		d.Rows = append(d.Rows, rw)
 	}
 	l := langOf(r)
+	if inbox {
+		d.Quarantine = s.quarantineNote(r, l)
+	}
 	if len(cs) == listLimit {
 		d.More = fmt.Sprintf(l.T("inbox.more"), listLimit)
 	}

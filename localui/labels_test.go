@@ -313,7 +313,7 @@ func TestCasePageInSwedishInChromium(t *testing.T) {
 			t.Errorf("the case page lacks %q", h)
 		}
 	}
-	run(t, tab, "in English", chromedp.Click(`form[action="/lang"] button`), chromedp.WaitVisible(`#casebody .answers`),
+	run(t, tab, "in English", chromedp.Click(`form[action="/lang"] button`), chromedp.WaitReady(`html[lang="en"] #casebody .answers`),
 		chromedp.Evaluate(`document.querySelector("#casebody .answers").innerText`, &answers))
 	if got := strings.Join(strings.Fields(answers), " "); !strings.Contains(got, "How long have you had the trouble? A few days") {
 		t.Errorf("answers in English: %q", got)

@@ -292,6 +292,9 @@ var catalog = map[string][2]string{
 	"unit.contact":           {"Enhetens kontaktuppgifter", "The unit's contact details"},
 	"unit.contactHelp":       {"Sparas här för enhetens personal. Texten visas inte för patienterna: den centrala tjänsten har ännu ingen plats för den. Ge patienterna kontaktuppgifterna i formulärens inledande text.", "Kept here for the unit's staff. The text is not shown to patients: the central store has no place for it yet. Give patients the contact details in the forms' introductions."},
 	"unit.notice":            {"E-postadress för aviseringar om nya ärenden", "E-mail address for notices of new cases"},
+	"sync.broken":            {"Synkroniseringen med centrallagret står still sedan", "The sync with the central store has stood still since"},
+	"sync.brokenWhat":        {"Centrallagret har gått tillbaka i tiden (till exempel återställts från en äldre kopia). Gatewayen stämmer av med det så att inget ärende eller svar går förlorat; nya ärenden och svar väntar så länge. Står meddelandet kvar mer än några minuter: kontakta regionens IT.", "The central store went back in time (for example, it was restored from an older copy). The gateway is reconciling with it so that no case or answer is lost; new cases and answers wait meanwhile. If this message stays for more than a few minutes, contact region IT."},
+	"sync.incomplete":        {"Avstämningen med centrallagret kunde inte lämna tillbaka allt som centrallagret förlorat. Kontakta regionens IT: gatewayens logg säger vilka ärenden det gäller.", "The reconciliation with the central store could not give back everything the central store lost. Contact region IT: the gateway's log names the cases."},
 	"config.heading":         {"Konfigurationsfilen", "The configuration file"},
 	"config.refused":         {"Konfigurationsfilen kunde inte läsas in:", "The configuration file could not be read:"},
 	"config.oldStays":        {"den tidigare inställningen gäller.", "the previous settings stay in use."},
@@ -412,4 +415,14 @@ var catalog = map[string][2]string{
 	"audit.case":      {"Ärende", "Case"},
 	"audit.outcome":   {"Utfall", "Outcome"},
 	"audit.patient":   {"Patient", "Patient"},
+
+	// The quarantine (quarantine.go) and flagged cases.
+	"quarantine.one": {"1 ärende kunde inte tas emot — kontakta regionens IT. Det finns kvar, krypterat, och kommer in när felet är åtgärdat.",
+		"1 case could not be received — contact region IT. It is kept, encrypted, and comes in once the fault is fixed."},
+	"quarantine.many": {"%d ärenden kunde inte tas emot — kontakta regionens IT. De finns kvar, krypterade, och kommer in när felet är åtgärdat.",
+		"%d cases could not be received — contact region IT. They are kept, encrypted, and come in once the fault is fixed."},
+	"quarantine.unknown": {"Det gick inte att läsa om alla ärenden har kunnat tas emot — kontakta regionens IT.",
+		"Whether every case could be received cannot be read — contact region IT."},
+	"case.relaxed": {"Ärendet bryter mot en gräns i den här versionen av clinicgw (till exempel en textlängd eller en åldersregel) men togs emot eftersom den centrala e-tjänsten godkände det. Kontrollera uppgifterna; kontakta regionens IT om något ser fel ut.",
+		"This case breaks a limit of this clinicgw version (a text length or an age rule, say) but was received because the central e-service accepted it. Check its details; contact region IT if something looks wrong."},
 }

@@ -36,6 +36,9 @@ type Cases interface {
 	AccessLogByActor(ctx context.Context, actor cases.Actor, hsaID string) ([]audit.Record, error)
 	NewCaseID() (cases.ID, error)
 	Initiate(ctx context.Context, actor cases.Actor, req cases.InitiateRequest) (*cases.Case, error)
+	// QuarantineCount is how many central events wait in the quarantine:
+	// cases the central store accepted that this gateway could not take.
+	QuarantineCount(ctx context.Context) (int, error)
 }
 
 // Login is staff login by card as the UI uses it (cardauth.Authenticator).
@@ -148,6 +151,10 @@ type Config struct {
 	// Config reports the configuration file's reload state for the unit
 	// settings page; nil: not shown.
 	Config func() ConfigState
+	// Sync reports the sync's continuity with the central store, shown on
+	// every page of a session when it is broken (syncstate.go); nil: the
+	// gateway runs offline, nothing shown.
+	Sync   func() SyncState
 	Audit  AuditChecker // nil: the auditor's page shows no chain status
 	Clock  Clock        // the system clock if nil
 	Rand   io.Reader    // crypto/rand if nil

@@ -152,6 +152,8 @@ type page struct {
 	Data     any
 	Bridge   string
 	LangPath string
+	// Sync is the sync's broken continuity, shown as a banner; nil: none.
+	Sync *SyncState
 }
 
 // render writes page name with status. A page rendered for a session
@@ -179,6 +181,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		st := sess.Staff
 		p.Staff = &st
 	}
+	p.Sync = s.syncBanner(p.Staff != nil)
 	if p.Flash == "" {
 		if f := r.URL.Query().Get("ok"); f != "" && validFlash(f) {
 			p.Flash = p.L.T("ok." + f)

@@ -306,7 +306,7 @@ func TestArchiveKilled(t *testing.T) {
 		// cases that every round has work left.
 		f, ids, sealed := killFixture(t, max(200, 5*rounds))
 		spec := killSpec{Dir: f.dir, Arch: f.arch, Now: f.clock.Now(), Batch: 2}
-		kills := 0
+		kills, progressed, prev := 0, 0, 0 // progressed: killed rounds that had exported something first
 		for round := range rounds {
 			// 1–30 ms after the child opened the store: its first
 			// milliseconds go to finding the eligible cases, then a package
@@ -320,10 +320,17 @@ func TestArchiveKilled(t *testing.T) {
 				break
 			}
 			kills++
+			if n > prev {
+				progressed++
+			}
+			prev = n
 			t.Logf("round %d: killed %v after start, after %q: %d of %d exported", round, after, last, n, len(ids))
 		}
 		if kills == 0 {
 			t.Fatal("no run was killed: the test proves nothing")
+		}
+		if kills >= 5 && progressed == 0 {
+			t.Fatalf("%d runs killed, none after exporting anything: the kills all came before the work", kills)
 		}
 		f.finish(t, ids, sealed)
 	})

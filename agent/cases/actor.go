@@ -71,4 +71,5 @@ const (
 	Read          Action = "read"             // a member of staff reads the case (access log only)
 	List          Action = "list"             // a member of staff lists cases (access log only)
 	ReadAccessLog Action = "read-access-log"  // an auditor reads the access log (access log only)
+	RestoreBackup Action = "restore-backup"   // the store was restored from a backup (access log only, by the system)
 )

@@ -134,6 +134,12 @@ type Case struct {
 	// NoReply says the patient may not reply: staff started the case and
 	// did not allow replies. False for every patient's case.
 	NoReply bool `json:"noReply,omitempty"`
+	// Relaxed names the fields ("text", "guardian", "fields[3].value") of
+	// a patient's case that fail a version's rule of this clinicgw (a
+	// limit it draws tighter than the central store, which accepted the
+	// case): the case was stored flagged rather than dropped, and staff
+	// see the flag. Empty for every case that meets this version's rules.
+	Relaxed []string `json:"relaxed,omitempty"`
 	// Version counts the case's committed changes; a write with a stale
 	// version is refused (optimistic concurrency).
 	Version uint64 `json:"version"`

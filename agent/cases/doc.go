@@ -9,6 +9,14 @@
 // patient's reply that reopens a case renews the due date from its own
 // time of record.
 //
+// A central event is judged by its time of record too: a date of birth
+// after it (plus ClockSkewTolerance) is refused, never one after this
+// gateway's clock. What the central store accepted against a version's
+// rule (a limit this version draws tighter) is stored flagged
+// (Case.Relaxed); what cannot apply at all is kept, sealed, in the
+// quarantine, in the transaction that moves the sync cursor past it, and
+// reported until region IT retries or releases it (quarantine.go).
+//
 // The package holds no storage: Service works through the Store interface,
 // which agent/store implements on an encrypted bbolt file. Every read and
 // write of a case through Service writes one access-log entry in the same

@@ -34,6 +34,9 @@ type memStore struct {
 
 	cursor uint64
 	outbox []cases.Outbound
+	quar   []cases.Quarantined
+	qseq   uint64
+	cont   memCont
 }
 
 func newMemStore(unit string) *memStore {
@@ -48,11 +51,12 @@ func (s *memStore) Update(ctx context.Context, fn func(cases.Tx) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	tx := &memTx{cases: maps.Clone(s.cases), log: slices.Clip(s.log), head: s.head, writable: true,
-		cursor: s.cursor, outbox: slices.Clip(s.outbox)}
+		cursor: s.cursor, outbox: slices.Clip(s.outbox), quar: slices.Clip(s.quar), qseq: s.qseq, cont: s.cont.clone()}
 	if err := fn(tx); err != nil {
 		return err
 	}
-	s.cases, s.log, s.head, s.cursor, s.outbox = tx.cases, tx.log, tx.head, tx.cursor, tx.outbox
+	s.cases, s.log, s.head, s.cursor, s.outbox, s.quar, s.qseq = tx.cases, tx.log, tx.head, tx.cursor, tx.outbox, tx.quar, tx.qseq
+	s.cont = tx.cont
 	return nil
 }
 
@@ -63,7 +67,7 @@ func (s *memStore) View(ctx context.Context, fn func(cases.ReadTx) error) error 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return fn(&memTx{cases: s.cases, log: s.log, head: s.head, cursor: s.cursor, outbox: s.outbox})
+	return fn(&memTx{cases: s.cases, log: s.log, head: s.head, cursor: s.cursor, outbox: s.outbox, quar: s.quar, cont: s.cont})
 }
 
 type memTx struct {
@@ -73,6 +77,47 @@ type memTx struct {
 	writable bool
 	cursor   uint64
 	outbox   []cases.Outbound
+	cont     memCont
+	quar     []cases.Quarantined // JSON round-tripped on the way in, as the real store seals them
+	qseq     uint64
+}
+
+func (tx *memTx) Quarantined(fn func(cases.Quarantined) bool) error {
+	for _, q := range tx.quar {
+		if !fn(q) {
+			return nil
+		}
+	}
+	return nil
+}
+
+func (tx *memTx) Quarantine(q cases.Quarantined) error {
+	if !tx.writable {
+		return errors.New("read-only transaction")
+	}
+	if slices.ContainsFunc(tx.quar, func(x cases.Quarantined) bool { return x.Event.EventID == q.Event.EventID }) {
+		return nil
+	}
+	b, err := json.Marshal(q)
+	if err != nil {
+		return err
+	}
+	var c cases.Quarantined
+	if err := json.Unmarshal(b, &c); err != nil {
+		return err
+	}
+	tx.qseq++
+	c.Seq = tx.qseq
+	tx.quar = append(tx.quar, c)
+	return nil
+}
+
+func (tx *memTx) Unquarantine(seq uint64) error {
+	if !tx.writable {
+		return errors.New("read-only transaction")
+	}
+	tx.quar = slices.DeleteFunc(slices.Clone(tx.quar), func(x cases.Quarantined) bool { return x.Seq == seq })
+	return nil
 }
 
 func (tx *memTx) SyncCursor() (uint64, error) { return tx.cursor, nil }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	"clinicgw/agent/audit"
 )
@@ -37,6 +38,10 @@ type ServiceConfig struct {
 	// parts act on (notices): new cases arrived, a case was assigned. It
 	// must not block.
 	OnSignal func(Signal)
+	// SyncRetention is how long central events applied here and outbox
+	// items the central store confirmed are kept for a reconciliation
+	// (continuity.go); DefaultSyncRetention if 0.
+	SyncRetention time.Duration
 }
 
 // SignalKind says what a Signal is.
@@ -90,6 +95,7 @@ type Service struct {
 	onOutbound func()
 	onChange   func(Change)
 	onSignal   func(Signal)
+	retention  time.Duration // ServiceConfig.SyncRetention
 }
 
 // NewService checks cfg and returns a Service for one care unit.
@@ -118,8 +124,12 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 	if onSignal == nil {
 		onSignal = func(Signal) {}
 	}
+	retention := cfg.SyncRetention
+	if retention <= 0 {
+		retention = DefaultSyncRetention
+	}
 	return &Service{unit: cfg.Unit, store: cfg.Store, clock: cfg.Clock, rand: cfg.Rand, log: cfg.Logger,
-		onOutbound: onOutbound, onChange: onChange, onSignal: onSignal}, nil
+		onOutbound: onOutbound, onChange: onChange, onSignal: onSignal, retention: retention}, nil
 }
 
 // entry is an access-log entry by actor about case c (nil for none) at now.
@@ -256,6 +266,20 @@ func (s *Service) newCase(sub Submission, now time.Time) (*Case, error) {
 	if err := validateSubmission(&sub, now); err != nil {
 		return nil, err
 	}
+	return s.buildCase(sub, now)
+}
+
+// fitText returns s cut to MaxTextRunes characters.
+func fitText(s string) string {
+	if utf8.RuneCountInString(s) <= MaxTextRunes {
+		return s
+	}
+	return string([]rune(s)[:MaxTextRunes])
+}
+
+// buildCase builds the case a checked submission becomes when it arrives
+// at now.
+func (s *Service) buildCase(sub Submission, now time.Time) (*Case, error) {
 	id, msgID, err := s.newIDs(sub.ID, now)
 	if err != nil {
 		return nil, err
@@ -264,10 +288,14 @@ func (s *Service) newCase(sub Submission, now time.Time) (*Case, error) {
 		ID: id, Unit: s.unit, Type: sub.Type, Patient: sub.Patient, Guardian: sub.Guardian,
 		Fields: slices.Clone(sub.Fields), SentAt: DueFrom(sub.SubmittedAt, now), ReceivedAt: now, Version: 1,
 	}
-	cmd := Command{Action: Receive, Text: sub.Text, SentAt: sub.SubmittedAt}
+	// The workflow holds a message to this version's length; a patient's
+	// text the central store accepted longer (checkSubmission, lenient) is
+	// put back whole once the step is made.
+	cmd := Command{Action: Receive, Text: fitText(sub.Text), SentAt: sub.SubmittedAt}
 	if err := Apply(c, Actor{Kind: System}, cmd, now, string(msgID)); err != nil {
 		return nil, err
 	}
+	c.Messages[0].Text = sub.Text
 	// The patient wrote the first message, when they submitted it.
 	c.Messages[0].Author, c.Messages[0].At = Actor{Kind: Patient}.Name(), sub.SubmittedAt
 	return c, nil

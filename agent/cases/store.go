@@ -55,6 +55,10 @@ type ReadTx interface {
 	// Outbox calls fn for each queued outbound change, oldest first, until
 	// fn returns false.
 	Outbox(fn func(Outbound) bool) error
+	ContinuityReadTx
+	// Quarantined calls fn for each quarantined central event, oldest
+	// first (Seq set), until fn returns false.
+	Quarantined(fn func(Quarantined) bool) error
 }
 
 // Tx is a read-write transaction: all its writes commit together, durably,
@@ -77,6 +81,13 @@ type Tx interface {
 	// Dequeue removes the change with the given key; an absent key is not
 	// an error.
 	Dequeue(key string) error
+	ContinuityTx
+	// Quarantine keeps a central event that cannot apply, sealed, under
+	// a new Seq; an event id already quarantined is kept once.
+	Quarantine(q Quarantined) error
+	// Unquarantine removes the quarantined event numbered seq; an absent
+	// one is not an error.
+	Unquarantine(seq uint64) error
 }
 
 // Store is the durable, encrypted home of the cases (agent/store).

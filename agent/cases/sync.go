@@ -87,11 +87,17 @@ type InitiatedCase struct {
 type ApplyReport struct {
 	Applied    int // events that changed a case or created one
 	Duplicates int // events already applied (a repeat delivery)
-	Refused    int // events that cannot apply (invalid, unknown case, illegal move): logged by event id, then skipped
+	Refused    int // events that cannot apply (invalid, unknown case, illegal move): quarantined
 	// Conflicts are events that name a case or a follow-up already applied
-	// here but carry other content: not a repeat delivery. Logged by event
-	// and case id, then skipped: nothing of them applies.
+	// here but carry other content: not a repeat delivery. Nothing of them
+	// applies: quarantined.
 	Conflicts int
+	// Quarantined counts the events of the page kept in the quarantine
+	// (Refused and Conflicts), in the page's transaction.
+	Quarantined int
+	// Relaxed counts the new cases stored flagged: they fail a version's
+	// rule of this clinicgw the central store does not hold (Case.Relaxed).
+	Relaxed int
 }
 
 // SyncCursor returns the sequence number of the last central event applied.
@@ -111,10 +117,20 @@ func (s *Service) SyncCursor(ctx context.Context) (uint64, error) {
 // event already applied (the same case id with the same submission, the
 // same follow-up message id with the same text, a case already withdrawn)
 // changes nothing; one that names an applied case or message with other
-// content is a conflict: logged, counted, skipped. An event that cannot apply (an
-// invalid case, a follow-up for an unknown case) is logged with its event id
-// only and skipped, so that one bad event cannot stop the sync.
+// content is a conflict. A conflict, and an event that cannot apply (an
+// invalid case, a follow-up for an unknown case), is kept in the
+// quarantine in the same transaction (logged by event and case id only),
+// so that one bad event neither stops the sync nor is lost (see
+// quarantine.go). A new case is judged by the central store's time of
+// record (Inbound.At), not by this gateway's clock, and one that fails
+// only a version's rule is stored flagged (Case.Relaxed).
 func (s *Service) ApplyInbound(ctx context.Context, in []Inbound, cursor uint64) (ApplyReport, error) {
+	return s.applyInbound(ctx, in, cursor, nil)
+}
+
+// applyInbound is ApplyInbound, running also (when not nil) in the
+// same transaction, before the cursor moves (ApplyChained).
+func (s *Service) applyInbound(ctx context.Context, in []Inbound, cursor uint64, also func(Tx) error) (ApplyReport, error) {
 	now := s.clock.Now()
 	s.noteSkew(in, now)
 	// New cases are validated outside the transaction (it may run more than
@@ -130,13 +146,12 @@ func (s *Service) ApplyInbound(ctx context.Context, in []Inbound, cursor uint64)
 		rep, changed, owners, created = ApplyReport{}, changed[:0], owners[:0], 0
 		for i, ev := range in {
 			p.ready(i)
-			if p.invalid[i] {
-				rep.Refused++
-				continue
-			}
-			res, err := s.applyOne(tx, ev, p.fresh[i], now)
-			if err != nil {
-				return fmt.Errorf("event %s: %w", ev.EventID, err)
+			res := refusedInvalid
+			if p.invalid[i] == nil {
+				var err error
+				if res, err = s.applyOne(tx, ev, p.fresh[i], now); err != nil {
+					return fmt.Errorf("event %s: %w", ev.EventID, err)
+				}
 			}
 			switch res {
 			case applied:
@@ -144,15 +159,29 @@ func (s *Service) ApplyInbound(ctx context.Context, in []Inbound, cursor uint64)
 				changed = append(changed, ev.CaseID)
 				if ev.Kind == InboundCreated {
 					created++
+					if len(p.fresh[i].Relaxed) > 0 {
+						rep.Relaxed++
+					}
 				} else if c, err := tx.Case(ev.CaseID); err == nil {
 					owners = assignees(append(owners, c.Assignee)...)
 				}
+				continue
 			case duplicate:
 				rep.Duplicates++
+				continue
 			case conflicted:
 				rep.Conflicts++
 			default:
 				rep.Refused++
+			}
+			rep.Quarantined++
+			if err := s.quarantine(tx, ev, res, p.invalid[i], cursor, now); err != nil {
+				return fmt.Errorf("quarantine event %s: %w", ev.EventID, err)
+			}
+		}
+		if also != nil {
+			if err := also(tx); err != nil {
+				return err
 			}
 		}
 		cur, err := tx.SyncCursor()
@@ -201,9 +230,9 @@ const prepChunk = 32
 // says so.
 type prepared struct {
 	fresh   []*Case
-	invalid []bool
-	chunks  []chan struct{} // closed when a chunk of prepChunk events is validated
-	done    chan struct{}   // closed when the validating goroutine has returned
+	invalid []*ValidationError // nil: valid
+	chunks  []chan struct{}    // closed when a chunk of prepChunk events is validated
+	done    chan struct{}      // closed when the validating goroutine has returned
 }
 
 // prepareInbound validates the new cases among in, in order: a page of one
@@ -212,7 +241,7 @@ type prepared struct {
 // source yields the same ids as it would in one goroutine.
 func (s *Service) prepareInbound(in []Inbound, now time.Time) *prepared {
 	n := (len(in) + prepChunk - 1) / prepChunk
-	p := &prepared{fresh: make([]*Case, len(in)), invalid: make([]bool, len(in)), done: make(chan struct{})}
+	p := &prepared{fresh: make([]*Case, len(in)), invalid: make([]*ValidationError, len(in)), done: make(chan struct{})}
 	validate := func(from, to int) {
 		for i := from; i < to; i++ {
 			p.fresh[i], p.invalid[i] = s.validateInbound(in[i], now)
@@ -247,28 +276,53 @@ func (p *prepared) ready(i int) {
 // wait waits for the validating goroutine to return.
 func (p *prepared) wait() { <-p.done }
 
-// validateInbound returns the new case a case.created event makes, or
-// reports it invalid (logged by event id). Other events need no case.
-func (s *Service) validateInbound(ev Inbound, now time.Time) (*Case, bool) {
+// ClockSkewTolerance is how far a date of birth in a central event may
+// lie after the event's time of record (Inbound.At): the central store's
+// clock and this one may disagree by this much.
+const ClockSkewTolerance = time.Hour
+
+// inboundRef is the time a central event's dates of birth are judged at:
+// its time of record, with ClockSkewTolerance; the arrival here when the
+// event carries none.
+func inboundRef(at, now time.Time) time.Time {
+	if at.IsZero() {
+		return now
+	}
+	return at.Add(ClockSkewTolerance)
+}
+
+// validateInbound returns the new case a case.created event makes, or why
+// it is invalid (logged by event id). Other events need no case. The case
+// is judged by the central store's time of record, and what fails only a
+// version's rule is accepted, flagged (Case.Relaxed).
+func (s *Service) validateInbound(ev Inbound, now time.Time) (*Case, *ValidationError) {
 	if ev.Kind != InboundCreated {
-		return nil, false
+		return nil, nil
 	}
 	if ev.Submission == nil {
-		return nil, true
+		return nil, &ValidationError{Field: "case", Reason: "missing"}
 	}
 	sub := *ev.Submission
 	sub.ID = ev.CaseID
-	c, err := s.newCase(sub, now)
-	if err != nil {
-		var ve *ValidationError
-		field := ""
-		if errors.As(err, &ve) {
-			field = ve.Field
-		}
-		s.log.Warn("inbound case refused", "eventId", ev.EventID, "field", field)
-		return nil, true
+	relaxed, err := checkSubmission(&sub, inboundRef(ev.At, now), true)
+	var c *Case
+	if err == nil {
+		c, err = s.buildCase(sub, now)
 	}
-	return c, false
+	if err != nil {
+		ve, ok := errors.AsType[*ValidationError](err)
+		if !ok {
+			ve = &ValidationError{Field: "case", Reason: "cannot be built"}
+		}
+		s.log.Warn("inbound case refused", "eventId", ev.EventID, "field", ve.Field)
+		return nil, ve
+	}
+	if len(relaxed) > 0 {
+		c.Relaxed = relaxed
+		s.log.Warn("inbound case stored flagged: it fails a rule of this version the central store does not hold",
+			"eventId", ev.EventID, "caseId", string(ev.CaseID), "fields", relaxed)
+	}
+	return c, nil
 }
 
 type applyResult int
@@ -276,8 +330,11 @@ type applyResult int
 const (
 	applied applyResult = iota
 	duplicate
-	refused
-	conflicted // names a case or message applied here, with other content
+	refusedInvalid       // a new case that fails validation
+	refusedUnknownCase   // a follow-up or withdrawal of a case not here
+	refusedNotApplicable // the workflow refuses the step
+	refusedUnknownKind   // an event kind this version does not know
+	conflicted           // names a case or message applied here, with other content
 )
 
 // applyOne applies one event in tx. An event that cannot apply is logged
@@ -293,12 +350,12 @@ func (s *Service) applyOne(tx Tx, ev Inbound, fresh *Case, now time.Time) (apply
 			return duplicate, nil
 		}
 		if !errors.Is(err, ErrNotFound) {
-			return refused, err
+			return refusedInvalid, err
 		}
 		// fresh is the store's to keep: nothing here changes it after
 		// validation, and a second run of fn hands over the same value.
 		if err := tx.Insert(fresh); err != nil {
-			return refused, err
+			return refusedInvalid, err
 		}
 		return applied, tx.AppendAudit(s.entry(now, Actor{Kind: System}, Receive, fresh, audit.Allowed))
 	}
@@ -309,16 +366,14 @@ func (s *Service) applyOne(tx Tx, ev Inbound, fresh *Case, now time.Time) (apply
 	case InboundWithdrawn:
 		cmd = Command{Action: Withdraw}
 	default:
-		s.log.Warn("inbound event of unknown kind skipped", "eventId", ev.EventID)
-		return refused, nil
+		return refusedUnknownKind, nil
 	}
 	c, err := tx.Case(ev.CaseID)
 	if errors.Is(err, ErrNotFound) || !validID(ev.CaseID) {
-		s.log.Warn("inbound event for an unknown case skipped", "eventId", ev.EventID, "caseId", string(ev.CaseID))
-		return refused, nil
+		return refusedUnknownCase, nil
 	}
 	if err != nil {
-		return refused, err
+		return refusedUnknownCase, err
 	}
 	if ev.Kind == InboundWithdrawn && c.Status == Withdrawn {
 		return duplicate, nil
@@ -334,16 +389,27 @@ func (s *Service) applyOne(tx Tx, ev Inbound, fresh *Case, now time.Time) (apply
 		}
 	}
 	next := cloneCase(c)
+	relaxed := ""
+	if ve, ok := textError("text", ev.Text, MaxTextRunes, true).(*ValidationError); ok && ev.Kind == InboundFollowUp && ve.version {
+		// Longer than this version's limit, which the central store does
+		// not hold: kept whole, the case flagged (Case.Relaxed).
+		cmd.Text, relaxed = fitText(ev.Text), fmt.Sprintf("messages[%d].text", len(c.Messages))
+	}
 	if err := Apply(next, patient, cmd, now, ev.MessageID); err != nil {
 		s.log.Warn("inbound event does not apply", "eventId", ev.EventID, "caseId", string(ev.CaseID), "action", string(cmd.Action))
-		return refused, nil
+		return refusedNotApplicable, nil
 	}
 	if ev.Kind == InboundFollowUp && !ev.At.IsZero() {
 		next.Messages[len(next.Messages)-1].At = ev.At
 	}
+	if relaxed != "" {
+		next.Messages[len(next.Messages)-1].Text = ev.Text
+		next.Relaxed = append(next.Relaxed, relaxed)
+		s.log.Warn("inbound follow-up stored flagged: longer than this version allows", "eventId", ev.EventID, "caseId", string(ev.CaseID))
+	}
 	next.Version++
 	if err := tx.Update(next); err != nil {
-		return refused, err
+		return refusedNotApplicable, err
 	}
 	return applied, tx.AppendAudit(s.entry(now, patient, cmd.Action, next, audit.Allowed))
 }
@@ -351,7 +417,7 @@ func (s *Service) applyOne(tx Tx, ev Inbound, fresh *Case, now time.Time) (apply
 // conflict logs an event that names a case or message already applied
 // here with other content, by event and case id only, and reports it.
 func (s *Service) conflict(ev Inbound) applyResult {
-	s.log.Error("inbound event conflicts with what is stored; skipped", "eventId", ev.EventID, "caseId", string(ev.CaseID))
+	s.log.Error("inbound event conflicts with what is stored; quarantined", "eventId", ev.EventID, "caseId", string(ev.CaseID))
 	return conflicted
 }
 
@@ -409,15 +475,21 @@ func (s *Service) PendingOutbound(ctx context.Context, max int) ([]Outbound, err
 }
 
 // ConfirmOutbound removes changes the central store has confirmed (accepted
-// or already had). Unknown keys are ignored: a confirmation may repeat.
+// or already had), keeping each among the retained items for
+// ServiceConfig.SyncRetention (continuity.go). Unknown keys are ignored: a
+// confirmation may repeat.
 func (s *Service) ConfirmOutbound(ctx context.Context, keys []string) error {
+	now := s.clock.Now()
 	err := s.store.Update(ctx, func(tx Tx) error {
 		for _, k := range keys {
+			if err := s.retain(tx, k, now); err != nil {
+				return err
+			}
 			if err := tx.Dequeue(k); err != nil {
 				return err
 			}
 		}
-		return nil
+		return s.prune(tx)
 	})
 	if err != nil {
 		return fmt.Errorf("confirm outbox: %w", err)

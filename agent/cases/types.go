@@ -3,6 +3,7 @@ package cases
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -64,7 +65,16 @@ type ValidationError struct {
 	Field  string // e.g. "patient.pnr", "guardian", "fields[3].value"
 	Reason string // English
 	sv     string // Swedish, for the UI
+	// version marks a version's rule: a limit (a length, a count, an age)
+	// that another clinicgw version, or the central store, may draw
+	// elsewhere. What the central store accepted against such a rule is
+	// stored here, flagged (Case.Relaxed), not refused.
+	version bool
 }
+
+// VersionRule reports whether the rule refused is a version's rule: a
+// limit another version may draw elsewhere, not a matter of form.
+func (e *ValidationError) VersionRule() bool { return e.version }
 
 // Error describes the problem in English.
 func (e *ValidationError) Error() string { return "invalid " + e.Field + ": " + e.Reason }
@@ -84,45 +94,78 @@ func invalid(field, reason, sv string) error {
 	return &ValidationError{Field: field, Reason: reason, sv: sv}
 }
 
+// versionRule is invalid for a version's rule.
+func versionRule(field, reason, sv string) error {
+	return &ValidationError{Field: field, Reason: reason, sv: sv, version: true}
+}
+
 // validateSubmission checks sub and puts its personnummer in the 12-digit
-// form. Errors are *ValidationError and never carry the values.
+// form. Errors are *ValidationError and never carry the values. It is the
+// strict check, for input made here.
 func validateSubmission(sub *Submission, now time.Time) error {
+	_, err := checkSubmission(sub, now, false)
+	return err
+}
+
+// checkSubmission checks sub as validateSubmission does, judging dates of
+// birth at ref. When lenient, a failure of a version's rule (a limit this
+// clinicgw may hold tighter than the central store does: a length, a
+// count, the guardian's ages; see ValidationError.VersionRule) does not
+// refuse sub: its field is returned in relaxed and checking goes on.
+func checkSubmission(sub *Submission, ref time.Time, lenient bool) (relaxed []string, err error) {
+	// soft returns nil, noting the field, for a version's rule when lenient.
+	soft := func(err error) error {
+		var ve *ValidationError
+		if lenient && errors.As(err, &ve) && ve.version {
+			relaxed = append(relaxed, ve.Field)
+			return nil
+		}
+		return err
+	}
 	if sub.ID != "" && !validID(sub.ID) {
-		return invalid("id", "not a valid case id", "")
+		return nil, invalid("id", "not a valid case id", "")
 	}
 	if !KnownType(sub.Type) {
-		return invalid("type", "not a known case type", "Okänd ärendetyp.")
+		return nil, invalid("type", "not a known case type", "Okänd ärendetyp.")
 	}
 	if sub.SubmittedAt.IsZero() {
-		return invalid("submittedAt", "not set", "")
+		return nil, invalid("submittedAt", "not set", "")
 	}
-	if err := checkPerson("patient", &sub.Patient, now); err != nil {
-		return err
+	if err := soft(checkPerson("patient", &sub.Patient, ref)); err != nil {
+		return nil, err
 	}
 	if g := sub.Guardian; g != nil {
 		g2 := *g
-		if err := checkPerson("guardian", &g2, now); err != nil {
-			return err
+		if err := soft(checkPerson("guardian", &g2, ref)); err != nil {
+			return nil, err
 		}
 		sub.Guardian = &g2
+		var gerr error
 		switch {
 		case g2.PNR == sub.Patient.PNR:
-			return invalid("guardian", "is the patient", "Vårdnadshavaren och barnet kan inte vara samma person.")
+			gerr = invalid("guardian", "is the patient", "Vårdnadshavaren och barnet kan inte vara samma person.")
 		case sub.Patient.PNR.AgeAt(sub.SubmittedAt) >= 13:
-			return invalid("guardian", "the patient is 13 or older",
+			gerr = versionRule("guardian", "the patient is 13 or older",
 				"En vårdnadshavare kan bara skriva för barn under 13 år.")
 		case g2.PNR.AgeAt(sub.SubmittedAt) < 18:
-			return invalid("guardian", "the guardian is under 18", "Vårdnadshavaren måste vara minst 18 år.")
+			gerr = versionRule("guardian", "the guardian is under 18", "Vårdnadshavaren måste vara minst 18 år.")
+		}
+		if err := soft(gerr); err != nil {
+			return nil, err
 		}
 	}
 	if strings.TrimSpace(sub.Text) == "" && len(sub.Fields) == 0 {
-		return invalid("text", "the submission has neither text nor fields", "Ärendet är tomt.")
+		if err := soft(versionRule("text", "the submission has neither text nor fields", "Ärendet är tomt.")); err != nil {
+			return nil, err
+		}
 	}
-	if r := CheckText(sub.Text, MaxTextRunes, true); r != "" {
-		return invalid("text", r, "")
+	if err := soft(textError("text", sub.Text, MaxTextRunes, true)); err != nil {
+		return nil, err
 	}
 	if len(sub.Fields) > MaxFields {
-		return invalid("fields", fmt.Sprintf("more than %d fields", MaxFields), "")
+		if err := soft(versionRule("fields", fmt.Sprintf("more than %d fields", MaxFields), "")); err != nil {
+			return nil, err
+		}
 	}
 	for i, f := range sub.Fields {
 		for _, x := range [...]struct {
@@ -130,20 +173,35 @@ func validateSubmission(sub *Submission, now time.Time) error {
 			max         int
 			multiline   bool
 		}{{"name", f.Name, MaxLabelRunes, false}, {"label", f.Label, MaxLabelRunes, false}, {"value", f.Value, MaxFieldRunes, true}} {
-			if r := CheckText(x.value, x.max, x.multiline); r != "" {
-				return invalid(fmt.Sprintf("fields[%d].%s", i, x.name), r, "")
+			if err := soft(textError(fmt.Sprintf("fields[%d].%s", i, x.name), x.value, x.max, x.multiline)); err != nil {
+				return nil, err
 			}
 		}
 		if f.Name == "" {
-			return invalid(fmt.Sprintf("fields[%d].name", i), "empty", "")
+			return nil, invalid(fmt.Sprintf("fields[%d].name", i), "empty", "")
 		}
 	}
-	return nil
+	return slices.Compact(relaxed), nil
 }
 
-// checkPerson validates a patient or guardian, normalising the number.
-func checkPerson(field string, p *Person, now time.Time) error {
-	pnr, err := ParsePersonnummer(string(p.PNR), now)
+// textError returns CheckText's finding as a *ValidationError for field, or
+// nil. Only a length is a version's rule: text that is not valid UTF-8 or
+// holds a control character is refused whatever the version.
+func textError(field, s string, max int, multiline bool) error {
+	r := CheckText(s, max, multiline)
+	if r == "" {
+		return nil
+	}
+	if CheckText(s, math.MaxInt, multiline) == "" {
+		return versionRule(field, r, "")
+	}
+	return invalid(field, r, "")
+}
+
+// checkPerson validates a patient or guardian, normalising the number;
+// a date of birth after ref is refused.
+func checkPerson(field string, p *Person, ref time.Time) error {
+	pnr, err := ParsePersonnummer(string(p.PNR), ref)
 	if err != nil {
 		var pe *PersonnummerError
 		if errors.As(err, &pe) {
@@ -155,10 +213,7 @@ func checkPerson(field string, p *Person, now time.Time) error {
 	if strings.TrimSpace(p.Name) == "" {
 		return invalid(field+".name", "empty", "Namn saknas.")
 	}
-	if r := CheckText(p.Name, MaxNameRunes, false); r != "" {
-		return invalid(field+".name", r, "")
-	}
-	return nil
+	return textError(field+".name", p.Name, MaxNameRunes, false)
 }
 
 // CheckText returns why s is not acceptable text of at most max characters,
@@ -266,5 +321,6 @@ func cloneCase(c *Case) *Case {
 	d.Fields = slices.Clone(c.Fields)
 	d.Messages = slices.Clone(c.Messages)
 	d.History = slices.Clone(c.History)
+	d.Relaxed = slices.Clone(c.Relaxed)
 	return &d
 }

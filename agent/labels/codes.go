@@ -106,6 +106,7 @@ var actionNames = map[cases.Action]name{
 	cases.Read:          {"Ärendet lästes", "Case read"},
 	cases.List:          {"Ärendelista visades", "Case list shown"},
 	cases.ReadAccessLog: {"Loggutdrag togs", "Access log read"},
+	cases.RestoreBackup: {"Lagret återställdes från en säkerhetskopia", "Store restored from a backup"},
 }
 
 // Action is action a as the history and the access log show it, in lang.

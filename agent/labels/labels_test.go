@@ -30,6 +30,8 @@ var (
 		"wire.ItemStatus":    "a protocol value",
 		"wire.StreamType":    "a protocol value",
 		"cardauth.EndReason": "the lock page says what ended a session in words, never by reason code",
+
+		"cases.QuarantineReason": "for region IT: clinicgw quarantine list, /healthz and a metric label; staff see only a count",
 	}
 )
 

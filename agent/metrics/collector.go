@@ -20,6 +20,9 @@ type StoreFigures struct {
 	Outbox        int            // changes waiting for the central store
 	SizeBytes     int64          // the store file's size
 	KeyTerm       uint32         // the active key-ring term
+	// Quarantined are the central events kept in the quarantine because
+	// they could not apply here, by reason; a reason left out counts 0.
+	Quarantined map[string]int
 }
 
 // StoreSource reads the store's figures, judging overdue cases at now.
@@ -44,6 +47,16 @@ type SyncFigures struct {
 	// FormsConflict says the central store refused the unit's forms: a
 	// form changed without a raised version.
 	FormsConflict bool
+	// Continuity is "" while the central store's event chain goes on
+	// where the gateway stands, else "behind" or "diverged" (the central
+	// store went back in time) until a reconciliation completes.
+	Continuity string
+	// Reconciliations counts the reconciliations completed since start.
+	Reconciliations int
+	// ReconcileIncomplete says the last reconciliation could not give
+	// everything back: the central store refused an event or an answer,
+	// or the gateway's journal did not reach back far enough.
+	ReconcileIncomplete bool
 }
 
 // Conflicts returns the machine-readable state of the sync's conflicts:
@@ -76,6 +89,26 @@ func ConflictsCheck(src SyncSource) Check {
 			return StateOK
 		}
 		return f.Conflicts()
+	}}
+}
+
+// ContinuityCheck is the /healthz check named "sync-continuity": it fails
+// with "behind" or "diverged" from the moment the uplink finds that the
+// central store went back in time until the reconciliation with it
+// completes, and with "reconcile-incomplete" when that reconciliation
+// could not give everything back (until the service restarts).
+func ContinuityCheck(src SyncSource) Check {
+	return Check{Name: "sync-continuity", Run: func(context.Context) string {
+		f, ok := src.SyncFigures()
+		switch {
+		case !ok:
+			return StateOK
+		case f.Continuity != "":
+			return f.Continuity
+		case f.ReconcileIncomplete:
+			return "reconcile-incomplete"
+		}
+		return StateOK
 	}}
 }
 
@@ -125,8 +158,23 @@ type ArchiveSource interface {
 	ArchiveFigures() (f ArchiveFigures, ok bool)
 }
 
+// BackupFigures are the nightly backup's runs since start.
+type BackupFigures struct {
+	LastRun     time.Time // when the last run ended; zero: none since start
+	LastOK      bool      // the last run wrote its backup without an error
+	LastSuccess time.Time // when the last good backup was written; zero: none since start
+	Bytes       int64     // the last good backup's size
+	Failures    uint64    // runs that failed since start
+}
+
+// BackupSource reports the nightly backup; ok is false without one
+// configured.
+type BackupSource interface {
+	BackupFigures() (f BackupFigures, ok bool)
+}
+
 // Sources are what the collector reads at each scrape. Any of Sync,
-// Notices, Login, Archive and Errors may be nil; Store and Clock are
+// Notices, Login, Archive, Backup and Errors may be nil; Store and Clock are
 // required.
 type Sources struct {
 	Version    string   // the running clinicgw's version
@@ -139,9 +187,14 @@ type Sources struct {
 	Notices    NoticeSource
 	Login      LoginSource
 	Archive    ArchiveSource
+	Backup     BackupSource
 	Errors     *ErrorCounter
 	// Timeout bounds the store and notice reads of one scrape; 5 s if 0.
 	Timeout time.Duration
+
+	// QuarantineReasons are every reason a central event may be
+	// quarantined for, each reported even at 0.
+	QuarantineReasons []string
 }
 
 // The metric families, by name. Names follow Prometheus' conventions:
@@ -177,6 +230,10 @@ var (
 		"Outbox items the central store refused as conflicts (their key or message id names other content there): parked, not sent again; a person must look.", nil, nil)
 	descInboundConflicts = prometheus.NewDesc("clinicgw_sync_inbound_conflicts_total",
 		"Central events since start that named a case or message already stored here with other content: skipped, logged by event and case id.", nil, nil)
+	descSyncContinuity = prometheus.NewDesc("clinicgw_sync_continuity_broken",
+		"1 from when the central store was found behind or diverged (gone back in time) until the reconciliation with it completed, else 0.", nil, nil)
+	descReconciliations = prometheus.NewDesc("clinicgw_sync_reconciliations_total",
+		"Reconciliations with a central store that went back in time, completed since start.", nil, nil)
 	descFormsConflict = prometheus.NewDesc("clinicgw_forms_conflict",
 		"1 if the central store refused the unit's forms because a form changed without a raised version, else 0.", nil, nil)
 	descNoticeQueue = prometheus.NewDesc("clinicgw_notice_queue_depth",
@@ -199,6 +256,16 @@ var (
 		"Archive packages written since start.", nil, nil)
 	descArchiveFailures = prometheus.NewDesc("clinicgw_archive_failures_total",
 		"Archive export runs that failed since start (nothing unverified is removed).", nil, nil)
+	descBackupLastRun = prometheus.NewDesc("clinicgw_backup_last_run_timestamp_seconds",
+		"Unix time the nightly backup last ran; 0 if not since start.", nil, nil)
+	descBackupLastOK = prometheus.NewDesc("clinicgw_backup_last_run_success",
+		"1 if the nightly backup's last run wrote its backup, else 0; absent before the first run.", nil, nil)
+	descBackupLastSuccess = prometheus.NewDesc("clinicgw_backup_last_success_timestamp_seconds",
+		"Unix time the last good nightly backup was written; 0 if none since start. Alert when it is older than a day and a bit.", nil, nil)
+	descBackupBytes = prometheus.NewDesc("clinicgw_backup_last_size_bytes",
+		"The last good nightly backup's size; absent before the first.", nil, nil)
+	descBackupFailures = prometheus.NewDesc("clinicgw_backup_failures_total",
+		"Nightly backups that failed since start.", nil, nil)
 	descLogErrors = prometheus.NewDesc("clinicgw_log_errors_total",
 		"Log records at level ERROR since start, by the gateway part that wrote them.", []string{"part"}, nil)
 )
@@ -217,10 +284,11 @@ func NewCollector(src Sources) *Collector {
 
 // Describe sends every family the collector may report.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descBuildInfo, descCases, descOverdue, descOutbox, descStoreUp, descStoreSize,
+	for _, d := range []*prometheus.Desc{descBuildInfo, descCases, descOverdue, descOutbox, descStoreUp, descStoreSize, descQuarantined,
 		descKeyTerm, descSyncConnected, descSyncLag, descSyncLastPull, descSyncLastError, descSyncCursor,
-		descOutboxRejected, descOutboxConflicts, descInboundConflicts, descFormsConflict, descNoticeQueue, descNoticeFailing, descLogins, descLoginFailures, descSessions, descArchiveLastRun, descArchiveLastOK, descArchiveCases,
-		descArchivePackages, descArchiveFailures, descLogErrors} {
+		descOutboxRejected, descOutboxConflicts, descInboundConflicts, descFormsConflict, descSyncContinuity, descReconciliations, descNoticeQueue, descNoticeFailing, descLogins, descLoginFailures, descSessions, descArchiveLastRun, descArchiveLastOK, descArchiveCases,
+		descArchivePackages, descArchiveFailures, descBackupLastRun, descBackupLastOK, descBackupLastSuccess, descBackupBytes,
+		descBackupFailures, descLogErrors} {
 		ch <- d
 	}
 }
@@ -259,6 +327,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		gauge(ch, descOutbox, float64(f.Outbox))
 		gauge(ch, descStoreSize, float64(f.SizeBytes))
 		gauge(ch, descKeyTerm, float64(f.KeyTerm))
+		quarantined(ch, s.QuarantineReasons, f.Quarantined)
 	}
 
 	if s.Sync != nil {
@@ -284,6 +353,12 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 				formsConflict = 1
 			}
 			gauge(ch, descFormsConflict, formsConflict)
+			broken := 0.0
+			if f.Continuity != "" {
+				broken = 1
+			}
+			gauge(ch, descSyncContinuity, broken)
+			counter(ch, descReconciliations, uint64(f.Reconciliations))
 		}
 	}
 
@@ -319,6 +394,24 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 			counter(ch, descArchiveCases, f.Cases)
 			counter(ch, descArchivePackages, f.Packages)
 			counter(ch, descArchiveFailures, f.Failures)
+		}
+	}
+
+	if s.Backup != nil {
+		if f, ok := s.Backup.BackupFigures(); ok {
+			gauge(ch, descBackupLastRun, unixSeconds(f.LastRun))
+			if !f.LastRun.IsZero() {
+				lastOK := 0.0
+				if f.LastOK {
+					lastOK = 1
+				}
+				gauge(ch, descBackupLastOK, lastOK)
+			}
+			gauge(ch, descBackupLastSuccess, unixSeconds(f.LastSuccess))
+			if !f.LastSuccess.IsZero() {
+				gauge(ch, descBackupBytes, float64(f.Bytes))
+			}
+			counter(ch, descBackupFailures, f.Failures)
 		}
 	}
 

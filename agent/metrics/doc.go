@@ -1,6 +1,7 @@
 // Package metrics is the gateway's operational view for region IT: the
 // Prometheus collectors behind /metrics, the health checks behind /healthz
-// and /readyz, and the admin listener's HTTP handler that serves them.
+// and /readyz, and the admin listener's HTTP handler that serves them (and
+// /backup, with the /metrics token, from a handler the agent gives it).
 //
 // Every figure is gathered when it is scraped, through small interfaces
 // declared here (StoreSource, SyncSource, NoticeSource, LoginSource,
@@ -9,6 +10,6 @@
 // from opening cases.
 //
 // Nothing here carries patient data: labels are fixed enumerations (case
-// statuses, login steps, the static "part" of a log record), values are counts, sizes, times and sequence numbers. A
+// statuses, login steps, quarantine reasons, the static "part" of a log record), values are counts, sizes, times and sequence numbers. A
 // personnummer, a name or a message's text has no path into a metric.
 package metrics

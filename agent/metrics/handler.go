@@ -19,6 +19,9 @@ const (
 	PathMetrics = "/metrics"
 	PathHealth  = "/healthz"
 	PathReady   = "/readyz"
+	// PathBackup serves a consistent copy of the running store (GET, with
+	// the token like /metrics): `clinicgw backup` takes it from there.
+	PathBackup = "/backup"
 )
 
 // Check is one health check. Run returns StateOK, or a short
@@ -68,6 +71,9 @@ type HandlerConfig struct {
 	// it: they carry states only, for probes that send no credentials.
 	Token  string
 	Logger *slog.Logger // the exposition's errors; discarded if nil
+	// Backup, when not nil, serves PathBackup, with the same token as
+	// /metrics. The copy is as encrypted as the store: no key leaves.
+	Backup http.Handler
 }
 
 // Handler serves /metrics (Prometheus' text exposition), /healthz and
@@ -88,18 +94,24 @@ func Handler(cfg HandlerConfig) http.Handler {
 		want = sha256.Sum256([]byte(cfg.Token))
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+PathMetrics, func(w http.ResponseWriter, r *http.Request) {
-		if cfg.Token != "" {
-			tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-			got := sha256.Sum256([]byte(tok))
-			if !ok || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="clinicgw metrics"`)
-				http.Error(w, "a bearer token is required (admin.token_file)", http.StatusUnauthorized)
-				return
+	authorized := func(h http.Handler) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			if cfg.Token != "" {
+				tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+				got := sha256.Sum256([]byte(tok))
+				if !ok || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+					w.Header().Set("WWW-Authenticate", `Bearer realm="clinicgw metrics"`)
+					http.Error(w, "a bearer token is required (admin.token_file)", http.StatusUnauthorized)
+					return
+				}
 			}
+			h.ServeHTTP(w, r)
 		}
-		prom.ServeHTTP(w, r)
-	})
+	}
+	mux.HandleFunc("GET "+PathMetrics, authorized(prom))
+	if cfg.Backup != nil {
+		mux.HandleFunc("GET "+PathBackup, authorized(cfg.Backup))
+	}
 	health := func(ready bool) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)

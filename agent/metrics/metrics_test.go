@@ -56,6 +56,14 @@ type fakeSources struct {
 	notices  *NoticeFigures
 	logins   *LoginFigures
 	archive  *ArchiveFigures
+	backup   *BackupFigures
+}
+
+func (f fakeSources) BackupFigures() (BackupFigures, bool) {
+	if f.backup == nil {
+		return BackupFigures{}, false
+	}
+	return *f.backup, true
 }
 
 func (f fakeSources) StoreFigures(context.Context, time.Time) (StoreFigures, error) {
@@ -137,7 +145,7 @@ func TestCollectorParts(t *testing.T) {
 	src.Store = fakeSources{}
 	fams := gather(t, src)
 	for _, absent := range []string{"clinicgw_sync_connected", "clinicgw_notice_queue_depth", "clinicgw_logins_total",
-		"clinicgw_archive_last_run_timestamp_seconds", "clinicgw_log_errors_total"} {
+		"clinicgw_archive_last_run_timestamp_seconds", "clinicgw_backup_last_run_timestamp_seconds", "clinicgw_log_errors_total"} {
 		if fams[absent] != nil {
 			t.Errorf("%s reported by a gateway without it", absent)
 		}
@@ -147,19 +155,26 @@ func TestCollectorParts(t *testing.T) {
 	}
 
 	full := fakeSources{sync: &SyncFigures{Connected: false, Cursor: 41}, notices: &NoticeFigures{Queued: 2, Failing: 1},
-		logins: &LoginFigures{Succeeded: 5, Refused: map[string]uint64{"token": 2}, Sessions: 3}, archive: &ArchiveFigures{}}
-	src.Store, src.Sync, src.Notices, src.Login, src.Archive = full, full, full, full, full
+		logins: &LoginFigures{Succeeded: 5, Refused: map[string]uint64{"token": 2}, Sessions: 3}, archive: &ArchiveFigures{}, backup: &BackupFigures{}}
+	src.Store, src.Sync, src.Notices, src.Login, src.Archive, src.Backup = full, full, full, full, full, full
 	fams = gather(t, src)
 	if fams["clinicgw_archive_last_run_success"] != nil || one(t, fams, "clinicgw_archive_last_run_timestamp_seconds") != 0 {
 		t.Error("before the archive's first run: want a zero time and no success figure")
 	}
+	if fams["clinicgw_backup_last_run_success"] != nil || fams["clinicgw_backup_last_size_bytes"] != nil || one(t, fams, "clinicgw_backup_last_success_timestamp_seconds") != 0 {
+		t.Error("before the first backup: want zero times and no success or size figure")
+	}
 	*full.archive = ArchiveFigures{LastRun: now, LastOK: false, Cases: 500, Packages: 1, Failures: 1}
+	*full.backup = BackupFigures{LastRun: now, LastOK: false, LastSuccess: now.Add(-24 * time.Hour), Bytes: 1 << 20, Failures: 1}
 	fams = gather(t, src)
 	for name, want := range map[string]float64{"clinicgw_sync_connected": 0, "clinicgw_sync_cursor": 41, "clinicgw_sync_lag_seconds": 90,
 		"clinicgw_sync_last_pull_timestamp_seconds": 0, "clinicgw_notice_queue_depth": 2, "clinicgw_notice_queue_failing": 1,
 		"clinicgw_logins_total": 5, "clinicgw_login_failures_total": 2, "clinicgw_sessions_active": 3,
 		"clinicgw_archive_last_run_timestamp_seconds": float64(now.Unix()), "clinicgw_archive_last_run_success": 0,
-		"clinicgw_archive_cases_exported_total": 500, "clinicgw_archive_packages_total": 1, "clinicgw_archive_failures_total": 1} {
+		"clinicgw_archive_cases_exported_total": 500, "clinicgw_archive_packages_total": 1, "clinicgw_archive_failures_total": 1,
+		"clinicgw_backup_last_run_timestamp_seconds": float64(now.Unix()), "clinicgw_backup_last_run_success": 0,
+		"clinicgw_backup_last_success_timestamp_seconds": float64(now.Add(-24 * time.Hour).Unix()), "clinicgw_backup_last_size_bytes": 1 << 20,
+		"clinicgw_backup_failures_total": 1} {
 		if got := one(t, fams, name); got != want {
 			t.Errorf("%s = %v, want %v", name, got, want)
 		}

@@ -151,6 +151,16 @@ func appendCase(dst []byte, c *cases.Case) ([]byte, bool) {
 	if c.NoReply {
 		dst = append(dst, `,"noReply":true`...)
 	}
+	if len(c.Relaxed) > 0 {
+		dst = append(dst, `,"relaxed":[`...)
+		for i, f := range c.Relaxed {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendJSONString(dst, f)
+		}
+		dst = append(dst, ']')
+	}
 	dst = append(dst, `,"version":`...)
 	dst = appendUint(dst, c.Version)
 	return append(dst, '}'), ok

@@ -211,4 +211,7 @@ func TestCrashLosesNoAcknowledgedCase(t *testing.T) {
 	if len(acked) == 0 {
 		t.Fatal("no case was ever acknowledged: the kills came too early to test anything")
 	}
+	if rounds >= 20 && killedMidBatch == 0 {
+		t.Fatal("no kill landed between a batch's begin and its ack: the test tried only idle moments")
+	}
 }

@@ -40,12 +40,17 @@ const (
 	bucketOutbox       = "outbox"
 	bucketOutboxKeys   = "outbox-keys"
 	bucketSettings     = "settings" // UI settings, sealed; keys in clear (settings.go)
+
+	bucketQuarantine   = "quarantine"      // central events that could not apply, sealed (quarantine.go)
+	bucketQuarantineEv = "quarantine-keys" // event id → number and reason (quarantine.go)
 )
 
 var allBuckets = []string{
 	bucketMeta, bucketCases, bucketByStatus, bucketByAssignee, bucketByType,
 	bucketByPatient, bucketByDue, bucketAudit, bucketAuditPatient, bucketAuditActor,
 	bucketOutbox, bucketOutboxKeys, bucketSettings, bucketAuditCase,
+	bucketQuarantine, bucketQuarantineEv,
+	bucketSyncJournal, bucketOutboxDone,
 }
 
 var (

@@ -9,6 +9,11 @@
 // never touches the file: a key file today, a PKCS#11 token later. Rotating
 // adds a term; old terms keep reading, new writes use the newest.
 //
+// Central events the case service cannot apply are kept in the
+// quarantine bucket (quarantine.go), sealed like every other value and
+// resealed with them; only their central event ids and reasons are in
+// clear, in an index that the figures count.
+//
 // Patients are found through a keyed HMAC of the personnummer, never the
 // number itself. Every write returns only after bbolt has committed it to
 // disk (NoSync is never set), so an acknowledged case survives a crash.
@@ -26,4 +31,14 @@
 // *DamagedError (damage.go): the store is then marked damaged (Damaged,
 // for the health check) and refuses writes. Check (store check) is the
 // whole verification without a change to the file.
+//
+// Backup (backup.go) copies the store in one read transaction (bbolt's
+// Tx.WriteTo) while writers go on, with a manifest: unit, time, schema,
+// sync cursor, size and SHA-256. Nothing is decrypted to make it; it is
+// as encrypted as the store and holds no key-encryption key. Restore
+// (restore.go) checks a backup in full with the KEK (Check) before it
+// replaces anything, keeps the replaced file aside and records the restore
+// in the access log. A long copy holds its read transaction: bbolt's
+// remap, when the file must grow past its mapping during the copy, waits
+// for it (rare: the mapping grows in doubling steps).
 package store

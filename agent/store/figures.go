@@ -22,6 +22,9 @@ type Figures struct {
 	Outbox    int                  // changes waiting for the central store
 	SizeBytes int64                // the store file's size as bbolt sees it
 	KeyTerm   uint32               // the active key-ring term
+	// Quarantined counts the central events kept in the quarantine
+	// because they could not apply, by reason.
+	Quarantined map[cases.QuarantineReason]int
 }
 
 // Figures returns the store's figures, judging overdue cases at now.
@@ -59,6 +62,16 @@ func (db *DB) Figures(ctx context.Context, now time.Time) (Figures, error) {
 			f.Overdue++
 		}
 		f.Outbox = btx.Bucket([]byte(bucketOutbox)).Stats().KeyN
+		f.Quarantined = make(map[cases.QuarantineReason]int)
+		if err := btx.Bucket([]byte(bucketQuarantineEv)).ForEach(func(_, v []byte) error {
+			if len(v) < 8 {
+				return fmt.Errorf("quarantine index: a value without its number")
+			}
+			f.Quarantined[cases.QuarantineReason(v[8:])]++
+			return nil
+		}); err != nil {
+			return err
+		}
 		kr, err := loadKeyring(btx.Bucket([]byte(bucketMeta)))
 		if err != nil {
 			return err

@@ -27,7 +27,7 @@ import (
 // sealedBuckets hold a sealed value under every key; in the meta bucket
 // only sealedMetaKeys are sealed.
 var (
-	sealedBuckets  = []string{bucketCases, bucketAudit, bucketOutbox, bucketSettings}
+	sealedBuckets  = []string{bucketCases, bucketAudit, bucketOutbox, bucketSettings, bucketQuarantine, bucketSyncJournal, bucketOutboxDone}
 	sealedMetaKeys = [][]byte{keyAuditHead, keyAuditCheckpoint}
 )
 

@@ -27,3 +27,7 @@ func lockFile(f *os.File, timeout time.Duration) (func(), error) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// replaceKeepsLock: a file held open and locked here can be renamed over
+// (Restore keeps the store it replaces locked to the end).
+const replaceKeepsLock = true

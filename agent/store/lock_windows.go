@@ -30,3 +30,8 @@ func lockFile(f *os.File, timeout time.Duration) (func(), error) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// replaceKeepsLock: Windows refuses to rename over a file held open
+// without FILE_SHARE_DELETE, as os.Open opens it: Restore lets the store
+// it replaces go just before the rename.
+const replaceKeepsLock = false

@@ -2,7 +2,8 @@
 // messaging service: one binary that sets up a gateway (init), runs it in
 // the foreground or as a systemd or Windows service (run, install, start,
 // stop, status, uninstall; reload, the unit's ExecReload), looks after
-// its encrypted store (keys, audit verify, store check), reports on the
+// its encrypted store (keys, audit verify, store check, backup, restore),
+// reports on the
 // unit's cases (stats) and runs a seeded
 // demonstration clinic (demo).
 //

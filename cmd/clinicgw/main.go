@@ -69,11 +69,18 @@ func commands() []*command {
 			{name: "run", args: "--config FILE", summary: "with the service stopped: export answered and closed cases past archive.age_days, verify, then remove them (resumable)", flags: archiveRunFlags},
 			{name: "verify", args: "[--ca FILE] PACKAGE", summary: "check an archive package's checksums and signature", flags: archiveVerifyFlags, operands: true},
 		}},
+		{name: "backup", args: "--config FILE --out PATH", summary: "copy the store (from the running gateway through its admin listener, or from the file) with a manifest; as encrypted as the store, without the key", flags: backupFlags},
+		{name: "restore", args: "--config FILE --from PATH", summary: "with the service stopped: check a backup of this unit in full, keep the store in place aside, put the backup in its place", flags: restoreFlags},
 		{name: "store", summary: "check the store file", sub: []*command{
 			{name: "check", args: "--config FILE", summary: "with the service stopped: check the store (structure, bbolt's check, every sealed value, the access log's chain); exit 1 if it is damaged", flags: storeCheckFlags},
 		}},
 		{name: "audit", summary: "check the access log", sub: []*command{
 			{name: "verify", args: "--config FILE", summary: "verify the access log's hash chain end to end", flags: auditVerifyFlags},
+		}},
+		{name: "quarantine", summary: "central events the gateway could not apply, kept sealed", sub: []*command{
+			{name: "list", args: "--config FILE", summary: "list the quarantined events: ids, kinds, reasons (no patient data)", flags: quarantineListFlags},
+			{name: "retry", args: "--config FILE", summary: "with the service stopped: apply the quarantined events again (after a fix or an upgrade)", flags: quarantineRetryFlags},
+			{name: "release", args: "--config FILE --seq N", summary: "with the service stopped: remove one quarantined event without applying it", flags: quarantineReleaseFlags},
 		}},
 		{name: "pki", summary: "development certificates (never for production)", sub: []*command{
 			{name: "dev", args: "--dir DIR [--server NAME]... [--unit HSAID]...", summary: "make a SITHS-shaped test PKI, a central server certificate and unit client certificates", flags: pkiDevFlags},

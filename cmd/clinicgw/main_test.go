@@ -57,6 +57,9 @@ func TestUsage(t *testing.T) {
 		{args: []string{"help"}, code: exitOK, stdout: "uninstall"},
 		{args: []string{"help"}, code: exitOK, stdout: "store check"},
 		{args: []string{"store", "check"}, code: exitUsage, stderr: "--config is required"},
+		{args: []string{"help"}, code: exitOK, stdout: "restore"},
+		{args: []string{"backup", "--out", "b.db"}, code: exitUsage, stderr: "--config is required"},
+		{args: []string{"restore", "--from", "b.db"}, code: exitUsage, stderr: "--config is required"},
 		{args: []string{"status", "extra"}, code: exitUsage, stderr: `unexpected argument "extra"`},
 	}
 	for _, tt := range tests {

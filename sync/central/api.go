@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -80,15 +81,19 @@ func (s *Store) serveAPI(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case wire.PathInbox:
 		rt = route{"GET", map[string]func(http.ResponseWriter, *http.Request, string){http.MethodGet: s.serveInbox}}
-	case wire.PathInboxAck:
+	case wire.PathInbox2:
+		rt = route{"GET", map[string]func(http.ResponseWriter, *http.Request, string){http.MethodGet: s.serveInboxV2}}
+	case wire.PathInboxAck, wire.PathInboxAck2:
 		rt = route{"POST", map[string]func(http.ResponseWriter, *http.Request, string){http.MethodPost: s.serveAck}}
-	case wire.PathOutbox:
+	case wire.PathOutbox, wire.PathOutbox2:
 		rt = route{"POST", map[string]func(http.ResponseWriter, *http.Request, string){http.MethodPost: s.serveOutbox}}
-	case wire.PathForms:
+	case wire.PathForms, wire.PathForms2:
 		rt = route{"GET, PUT", map[string]func(http.ResponseWriter, *http.Request, string){
 			http.MethodGet: s.serveGetForms, http.MethodPut: s.servePutForms}}
-	case wire.PathStream:
+	case wire.PathStream, wire.PathStream2:
 		rt = route{"GET", map[string]func(http.ResponseWriter, *http.Request, string){http.MethodGet: s.serveStream}}
+	case wire.PathReconcile2:
+		rt = route{"POST", map[string]func(http.ResponseWriter, *http.Request, string){http.MethodPost: s.serveReconcile}}
 	default:
 		if otherVersion(r.URL.Path) {
 			wire.WriteProblem(w, *wire.UnsupportedVersion())
@@ -107,10 +112,10 @@ func (s *Store) serveAPI(w http.ResponseWriter, r *http.Request) {
 }
 
 // otherVersion reports whether path starts with a version segment ("/v"
-// and digits) other than wire.Version.
+// and digits) that is not one of wire.Versions.
 func otherVersion(path string) bool {
 	seg, _, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/")
-	if len(seg) < 2 || seg[0] != 'v' || seg == wire.Version {
+	if len(seg) < 2 || seg[0] != 'v' || slices.Contains(wire.Versions, seg) {
 		return false
 	}
 	for i := 1; i < len(seg); i++ {
@@ -142,6 +147,17 @@ func (s *Store) writeError(w http.ResponseWriter, op, unit string, err error) {
 // tests hold every page served to that), so serving a page neither decodes
 // nor re-encodes an event.
 func (s *Store) serveInbox(w http.ResponseWriter, r *http.Request, unit string) {
+	s.serveInboxOf(w, r, unit, false)
+}
+
+// serveInboxV2 answers GET wire.PathInbox2: serveInbox's page with the
+// chain (wire.ChainedPage).
+func (s *Store) serveInboxV2(w http.ResponseWriter, r *http.Request, unit string) {
+	s.serveInboxOf(w, r, unit, true)
+}
+
+// serveInboxOf answers an inbox request, with the chain if chained.
+func (s *Store) serveInboxOf(w http.ResponseWriter, r *http.Request, unit string, chained bool) {
 	q, err := wire.ParseInboxQuery(r.URL.Query())
 	if err != nil {
 		s.writeError(w, "inbox", unit, err)
@@ -151,7 +167,7 @@ func (s *Store) serveInbox(w http.ResponseWriter, r *http.Request, unit string) 
 	var n int
 	var cursor uint64
 	err = s.db.View(func(tx *bolt.Tx) error {
-		body, n, cursor, err = inboxPage(tx, unit, q)
+		body, n, cursor, err = inboxPage(tx, unit, q, chained)
 		return err
 	})
 	if err != nil {
@@ -172,13 +188,13 @@ func (s *Store) serveInbox(w http.ResponseWriter, r *http.Request, unit string) 
 }
 
 // pageOverhead is room for an inbox page's own members besides its events.
-const pageOverhead = 256
+const pageOverhead = 512
 
 // inboxPage returns the canonical encoding of the page answering q (as
 // wire.Marshal writes an InboxPage), the number of events in it and its
 // cursor. Each stored event must be one wire.Marshal wrote whose seq is
 // its key; one that is not is an error, never served.
-func inboxPage(tx *bolt.Tx, unit string, q wire.InboxQuery) ([]byte, int, uint64, error) {
+func inboxPage(tx *bolt.Tx, unit string, q wire.InboxQuery, chained bool) ([]byte, int, uint64, error) {
 	c := unitBucket(tx, unit).Bucket([]byte(bucketEvents)).Cursor()
 	buf := make([]byte, 0, 64<<10)
 	buf = append(buf, `{"events":[`...)
@@ -205,6 +221,9 @@ func inboxPage(tx *bolt.Tx, unit string, q wire.InboxQuery) ([]byte, int, uint64
 	buf = strconv.AppendUint(buf, cursor, 10)
 	buf = append(buf, `,"more":`...)
 	buf = strconv.AppendBool(buf, more)
+	if chained {
+		buf = appendChain(buf, tx, unit, q.After, cursor)
+	}
 	buf = append(buf, "}\n"...)
 	if len(buf) > wire.MaxBodyBytes {
 		return nil, 0, 0, fmt.Errorf("inbox page of %d bytes is over the limit", len(buf))

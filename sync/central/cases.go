@@ -204,7 +204,8 @@ func casesOf(tx *bolt.Tx, pnr string, fn func(id string) error) error {
 	return nil
 }
 
-// appendEvent gives ev the unit's next sequence number and stores it. The
+// appendEvent gives ev the unit's next sequence number and stores it with
+// its link in the unit's event chain (chain.go). The
 // event must be valid and within wire.MaxEventBytes.
 func appendEvent(tx *bolt.Tx, unit string, ev *wire.Event) error {
 	events := unitBucket(tx, unit).Bucket([]byte(bucketEvents))
@@ -220,5 +221,8 @@ func appendEvent(tx *bolt.Tx, unit string, ev *wire.Event) error {
 	if err != nil {
 		return fmt.Errorf("event for case %s: %w", ev.CaseID, err)
 	}
-	return events.Put(seqKey(seq), b)
+	if err := events.Put(seqKey(seq), b); err != nil {
+		return err
+	}
+	return putLink(tx, unit, ev)
 }

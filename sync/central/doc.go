@@ -33,7 +33,16 @@
 // event and shown to the patient as the time they wrote. The gateway counts
 // the unit's deadline from it.
 //
-// APIHandler serves sync/wire's endpoints. The care unit is taken from the
+// APIHandler serves sync/wire's endpoints, protocol v1 and v2 side by side
+// (v1 until every gateway has moved). The store keeps v2's event chain:
+// an incarnation made with its file (meta bucket) and each event's link
+// beside it (a unit's "links" bucket), written in the event's
+// transaction; a file from before the chain gets both at Open. A v2 page
+// carries the links at its request's cursor and at its own; POST
+// /v2/reconcile takes back events a gateway applied that this store lost
+// (restored from an older copy: Backup makes one from a read transaction
+// while the store serves), re-inserts each idempotently and appends it to
+// the stream again. The care unit is taken from the
 // verified client certificate's subject serialNumber (tlsconf.HSAID) and
 // from nowhere else; a unit sees, acknowledges and answers only its own
 // cases. New events are announced on a websocket stream the moment they are

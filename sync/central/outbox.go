@@ -197,7 +197,15 @@ const kindInitiated = string(wire.OutboxCaseInitiated)
 // not a real one).
 func (s *Store) initiateCase(tx *bolt.Tx, unit string, it wire.OutboxItem) (*notice, *wire.Problem, error) {
 	in, m := it.Case, it.Message
-	pnr, err := cases.ParsePersonnummer(in.PatientPNR, s.now())
+	// The date of birth is judged at the item's time of record (the
+	// gateway's clock, when staff started the case), with the clock-skew
+	// tolerance: a newborn's case is not refused because this clock is
+	// still on the day before.
+	ref := s.now()
+	if it.At.After(ref) {
+		ref = it.At
+	}
+	pnr, err := cases.ParsePersonnummer(in.PatientPNR, ref.Add(cases.ClockSkewTolerance))
 	if err != nil {
 		return nil, wire.BadRequest("case.patientPnr is not a valid personnummer or samordningsnummer (date or check digit)."), nil
 	}

@@ -70,6 +70,8 @@ type Store struct {
 	notifier  Notifier
 	hub       *hub
 	web       *web
+	// incarnation is the store's incarnation (chain.go), read at Open.
+	incarnation string
 
 	closeMu sync.Mutex
 	closed  bool
@@ -233,7 +235,7 @@ func (s *Store) init() error {
 				}
 			}
 		}
-		return nil
+		return s.initChain(tx)
 	})
 }
 

@@ -24,6 +24,10 @@ type statusError struct {
 }
 
 func (e *statusError) Error() string {
+	if e.problemType == wire.ProblemUnsupportedVersion {
+		return fmt.Sprintf("%s: the central store does not serve sync protocol %s, which this gateway speaks: upgrade the central store first (it serves %s and %s side by side)",
+			e.op, wire.Version2, wire.Version, wire.Version2)
+	}
 	return fmt.Sprintf("%s: the central store answered %d (%s)", e.op, e.status, e.problemType)
 }
 
@@ -94,12 +98,12 @@ func (u *Uplink) refused(op string, resp *http.Response) error {
 	return se
 }
 
-// getInbox fetches one page of events after q.After and checks it answers
-// q.
-func (u *Uplink) getInbox(ctx context.Context, q wire.InboxQuery) (wire.InboxPage, error) {
-	var page wire.InboxPage
-	err := u.roundTrip(ctx, "inbox", http.MethodGet, wire.PathInbox, q.Encode(), nil, func(r io.Reader) error {
-		p, err := wire.DecodeInboxPage(r)
+// getInbox fetches one page of events after q.After, with its place in
+// the event chain (protocol v2), and checks it answers q.
+func (u *Uplink) getInbox(ctx context.Context, q wire.InboxQuery) (wire.ChainedPage, error) {
+	var page wire.ChainedPage
+	err := u.roundTrip(ctx, "inbox", http.MethodGet, wire.PathInbox2, q.Encode(), nil, func(r io.Reader) error {
+		p, err := wire.DecodeChainedPage(r)
 		if err != nil {
 			return err
 		}
@@ -118,7 +122,7 @@ func (u *Uplink) postAck(ctx context.Context, cursor uint64) error {
 	if err != nil {
 		return fmt.Errorf("ack: %w", err)
 	}
-	return u.roundTrip(ctx, "ack", http.MethodPost, wire.PathInboxAck, "", b, nil)
+	return u.roundTrip(ctx, "ack", http.MethodPost, wire.PathInboxAck2, "", b, nil)
 }
 
 // postOutbox sends a batch and returns the result, checked against it.
@@ -128,7 +132,7 @@ func (u *Uplink) postOutbox(ctx context.Context, batch wire.OutboxBatch) (wire.O
 		return wire.OutboxResult{}, fmt.Errorf("outbox: %w", err)
 	}
 	var res wire.OutboxResult
-	err = u.roundTrip(ctx, "outbox", http.MethodPost, wire.PathOutbox, "", b, func(r io.Reader) error {
+	err = u.roundTrip(ctx, "outbox", http.MethodPost, wire.PathOutbox2, "", b, func(r io.Reader) error {
 		x, err := wire.DecodeOutboxResult(r)
 		if err != nil {
 			return err
@@ -144,5 +148,27 @@ func (u *Uplink) postOutbox(ctx context.Context, batch wire.OutboxBatch) (wire.O
 
 // putForms publishes the unit's forms, marshalled.
 func (u *Uplink) putForms(ctx context.Context, forms []byte) error {
-	return u.roundTrip(ctx, "forms", http.MethodPut, wire.PathForms, "", forms, nil)
+	return u.roundTrip(ctx, "forms", http.MethodPut, wire.PathForms2, "", forms, nil)
+}
+
+// postReconcile gives back events the central store lost and returns the
+// result, checked against the batch.
+func (u *Uplink) postReconcile(ctx context.Context, batch wire.ReconcileBatch) (wire.ReconcileResult, error) {
+	b, err := wire.Marshal(batch)
+	if err != nil {
+		return wire.ReconcileResult{}, fmt.Errorf("reconcile: %w", err)
+	}
+	var res wire.ReconcileResult
+	err = u.roundTrip(ctx, "reconcile", http.MethodPost, wire.PathReconcile2, "", b, func(r io.Reader) error {
+		x, err := wire.DecodeReconcileResult(r)
+		if err != nil {
+			return err
+		}
+		if err := x.Matches(batch); err != nil {
+			return err
+		}
+		res = x
+		return nil
+	})
+	return res, err
 }

@@ -147,9 +147,9 @@ func TestFormsConflict(t *testing.T) {
 
 // TestInboundConflictCounted: a central store that delivers a second
 // case.created event for a case the gateway holds, with other text, does
-// not change the case: the event is skipped, counted in
-// Status.InboundConflicts and logged by event and case id only; the
-// cursor moves on.
+// not change the case: the event is quarantined, counted in
+// Status.InboundConflicts and Status.Quarantined and logged by event and
+// case id only; the cursor moves on.
 func TestInboundConflictCounted(t *testing.T) {
 	caseID, err := cases.NewID(time.Now(), nil)
 	if err != nil {
@@ -163,18 +163,14 @@ func TestInboundConflictCounted(t *testing.T) {
 	events := []wire.Event{created(1, caseText), created(2, caseText+" Kanarietillägg")}
 	srv := serveTLS(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
-		case wire.PathInbox:
+		case wire.PathInbox2:
 			q, err := wire.ParseInboxQuery(r.URL.Query())
 			if err != nil {
 				wire.WriteProblem(w, *wire.ProblemOf(err))
 				return
 			}
-			page := wire.InboxPage{Cursor: q.After}
-			if q.After == 0 {
-				page = wire.InboxPage{Events: events, Cursor: 2}
-			}
-			_ = wire.WriteJSON(w, http.StatusOK, page)
-		case wire.PathInboxAck:
+			_ = wire.WriteJSON(w, http.StatusOK, fakePage(events, q.After))
+		case wire.PathInboxAck2:
 			w.WriteHeader(http.StatusNoContent)
 		default:
 			wire.WriteProblem(w, *wire.NotFound("No stream here."))
@@ -184,8 +180,13 @@ func TestInboundConflictCounted(t *testing.T) {
 	g.start()
 	waitFor(t, 10*time.Second, "the page applied", func() bool { return g.up.Status().Cursor == 2 })
 	g.stop()
-	if n := g.up.Status().InboundConflicts; n != 1 {
-		t.Errorf("%d inbound conflicts, want 1", n)
+	if st := g.up.Status(); st.InboundConflicts != 1 || st.Quarantined != 1 {
+		t.Errorf("%d inbound conflicts, %d quarantined; want 1 and 1", st.InboundConflicts, st.Quarantined)
+	}
+	// Not skipped: kept, sealed, in the quarantine, for region IT.
+	qs, err := g.svc.Quarantine(context.Background())
+	if err != nil || len(qs) != 1 || qs[0].Event.EventID != "ev-2" || qs[0].Reason != cases.QuarantineConflict {
+		t.Errorf("quarantine %+v, %v; want ev-2 as a conflict", qs, err)
 	}
 	c, err := g.svc.Get(context.Background(), distributor, caseID)
 	if err != nil {
@@ -194,7 +195,7 @@ func TestInboundConflictCounted(t *testing.T) {
 	if c.Messages[0].Text != caseText || len(c.Messages) != 1 {
 		t.Error("the conflicting event changed the case")
 	}
-	lines := logLines(g.logs.String(), "inbound event conflicts with what is stored; skipped")
+	lines := logLines(g.logs.String(), "inbound event conflicts with what is stored; quarantined")
 	if len(lines) != 1 || lines[0]["eventId"] != "ev-2" || lines[0]["caseId"] != string(caseID) {
 		t.Errorf("logged as %v", lines)
 	}

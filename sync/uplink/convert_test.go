@@ -154,7 +154,7 @@ func TestNew(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u.base != "https://central.example:8443/region" || u.wsURL != "wss://central.example:8443/region/v1/stream" {
+	if u.base != "https://central.example:8443/region" || u.wsURL != "wss://central.example:8443/region/v2/stream" {
 		t.Errorf("base %s, stream %s", u.base, u.wsURL)
 	}
 	c := u.cfg

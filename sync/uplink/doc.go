@@ -18,6 +18,25 @@
 // the stored cursor. The next page is fetched while the current one is
 // being applied.
 //
+// # Continuity and reconciliation
+//
+// The uplink speaks protocol v2: every page says where it stands in the
+// central store's event chain. The link at the cursor (cases.SyncHead) is
+// stored with the events; a page whose base is not that link (or that has
+// none: the central store is behind) is not applied (continuity.go). Every
+// stream connect starts a pull, so a central store restored from an older
+// copy is found at once, with or without new events. The uplink then
+// pauses the push, sets Status.Continuity, logs once, and reconciles
+// (reconcile.go): the last event both hold, found by a binary search over
+// the journal of applied events; the journal's events after it given back
+// (POST wire.PathReconcile2); every retained (confirmed) outbox item sent
+// again; the cursor moved back to the common event (Cases.ResetSync), so
+// the central store's events after it are pulled. Nothing is lost for as
+// long as the journal and the retained items reach back
+// (cases.ServiceConfig.SyncRetention); a run stopped half way is run
+// again from the start, and the central store answers what it has as
+// duplicates.
+//
 // # Push
 //
 // Every change a patient can see waits in the store's outbox (queued in the
@@ -35,7 +54,9 @@
 // while the uplink runs. A form set refused as a conflict waits for the
 // next SetForms (Status.FormsConflict). Central events the case service
 // finds in conflict with what is stored are counted in
-// Status.InboundConflicts.
+// Status.InboundConflicts; those and every other event it cannot apply
+// are kept in its quarantine with the page (Status.Quarantined), never
+// skipped, and retried once at every start (Cases.RetryQuarantine).
 //
 // # Stream and fallback
 //

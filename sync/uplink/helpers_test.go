@@ -153,7 +153,11 @@ func startCentralClock(t testing.TB, path, addr string, clock central.Clock) *ce
 	return c
 }
 
-func (c *centralSrv) open(addr string) {
+func (c *centralSrv) open(addr string) { c.openThen(addr, nil) }
+
+// openThen opens the store, runs before (if not nil) with the store open
+// and its API not yet served, then serves the API on addr.
+func (c *centralSrv) openThen(addr string, before func()) {
 	t := c.t
 	t.Helper()
 	st, err := central.Open(context.Background(), c.path, central.Options{
@@ -161,6 +165,10 @@ func (c *centralSrv) open(addr string) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if before != nil {
+		c.store = st
+		before()
 	}
 	var ln net.Listener
 	for i := 0; ; i++ { // the old listener's port may take a moment to be free
@@ -220,6 +228,12 @@ func (c *centralSrv) submit(i int) string {
 	c.t.Helper()
 	c.mu.RLock()
 	defer c.mu.RUnlock()
+	return c.submitLocked(i)
+}
+
+// submitLocked is submit for a caller that holds c.mu.
+func (c *centralSrv) submitLocked(i int) string {
+	c.t.Helper()
 	id, err := c.store.Submit(context.Background(), unit, central.Submission{
 		PatientPNR: patients[i%len(patients)], PatientName: patientName, FormID: string(cases.AdviceNurse),
 		Fields: []wire.Field{{Name: "question", Value: "Kanariefråga"}}, Text: caseText,
@@ -265,8 +279,8 @@ func newRecorder(c Cases) *recorder {
 	return &recorder{Cases: c, stored: make(map[cases.ID]time.Time), changed: make(chan struct{})}
 }
 
-func (r *recorder) ApplyInbound(ctx context.Context, in []cases.Inbound, cursor uint64) (cases.ApplyReport, error) {
-	rep, err := r.Cases.ApplyInbound(ctx, in, cursor)
+func (r *recorder) ApplyChained(ctx context.Context, in []cases.Inbound, head cases.SyncHead, journal []cases.JournalEntry) (cases.ApplyReport, error) {
+	rep, err := r.Cases.ApplyChained(ctx, in, head, journal)
 	if err != nil {
 		return rep, err
 	}

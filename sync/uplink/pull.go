@@ -3,6 +3,7 @@ package uplink
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -24,6 +25,13 @@ func (u *Uplink) pullLoop(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
+		if brk, ok := errors.AsType[*breakError](err); ok {
+			u.broken(brk)
+			if err = u.reconcile(ctx, brk); err == nil {
+				acked, attempt = 0, 0 // the central store's acked cursor went back too
+				continue              // pull from the common event at once
+			}
+		}
 		wait := u.cfg.PollInterval
 		if u.connected() {
 			wait *= pollWhileConnected
@@ -44,7 +52,7 @@ func (u *Uplink) pullLoop(ctx context.Context) {
 
 // fetched is a page, or why there is none.
 type fetched struct {
-	page wire.InboxPage
+	page wire.ChainedPage
 	err  error
 }
 
@@ -67,8 +75,13 @@ func (u *Uplink) prefetch(ctx context.Context, cursor uint64) <-chan fetched {
 	go func() {
 		defer u.wg.Done()
 		defer close(c)
+		var prev *wire.ChainedPage
 		for {
 			page, err := u.getInbox(ctx, wire.InboxQuery{After: cursor, Limit: u.cfg.PageSize})
+			if err == nil && prev != nil {
+				err = linked(*prev, page)
+			}
+			prev = &page
 			select {
 			case c <- fetched{page, err}:
 			case <-ctx.Done():
@@ -126,10 +139,10 @@ func (q *pageQueue) ready() (fetched, bool) {
 // events, and the last one's cursor and more. A fetch failure after the
 // first page is returned as later, to be reported once the pages before it
 // are stored. ok is false when there are no more pages.
-func (q *pageQueue) nextPages(ctx context.Context) (merged wire.InboxPage, later error, ok bool, err error) {
+func (q *pageQueue) nextPages(ctx context.Context) (merged wire.ChainedPage, later error, ok bool, err error) {
 	f, ok, err := q.next(ctx)
 	if !ok || err != nil || f.err != nil {
-		return wire.InboxPage{}, nil, false, cmp.Or(err, f.err)
+		return wire.ChainedPage{}, nil, false, cmp.Or(err, f.err)
 	}
 	merged = f.page
 	own := false // merged.Events is a copy, safe to append to
@@ -151,6 +164,7 @@ func (q *pageQueue) nextPages(ctx context.Context) (merged wire.InboxPage, later
 			merged.Events = append(merged.Events, g.page.Events...)
 		}
 		merged.Cursor, merged.More = g.page.Cursor, g.page.More
+		merged.Chain.End, merged.Chain.Head = g.page.Chain.End, g.page.Chain.Head
 	}
 	return merged, nil, true, nil
 }
@@ -167,6 +181,11 @@ func (u *Uplink) pullAll(ctx context.Context, acked *uint64) error {
 	if err != nil {
 		return fmt.Errorf("read the sync cursor: %w", err)
 	}
+	head, known, err := u.cfg.Cases.SyncHead(ctx)
+	if err != nil {
+		return fmt.Errorf("read the sync head: %w", err)
+	}
+	first := true
 	ctx, cancel := context.WithCancel(ctx) // ends a prefetch nobody will read
 	defer cancel()
 	var ack *pendingAck
@@ -180,10 +199,28 @@ func (u *Uplink) pullAll(ctx context.Context, acked *uint64) error {
 		if !ok {
 			break
 		}
+		if first { // later pages continue the first (prefetch checks)
+			if err := checkChain(head, known, cursor, page); err != nil {
+				return err
+			}
+			first = false
+		}
+		next, journal, err := chainPage(page)
+		if err != nil {
+			return err
+		}
+		if len(page.Events) == 0 && (!known || next != head) {
+			// The first contact with the chain (or a gateway that synced
+			// before it existed): record where it stands.
+			if _, err := u.cfg.Cases.ApplyChained(ctx, nil, next, nil); err != nil {
+				return fmt.Errorf("record the sync head: %w", err)
+			}
+			head, known = next, true
+		}
 		if len(page.Events) > 0 {
 			u.fault(FaultReceived)
 			start := time.Now()
-			rep, err := u.cfg.Cases.ApplyInbound(ctx, inboundOf(page.Events), page.Cursor)
+			rep, err := u.cfg.Cases.ApplyChained(ctx, inboundOf(page.Events), next, journal)
 			if err != nil {
 				return fmt.Errorf("store %d central events: %w", len(page.Events), err)
 			}
@@ -191,14 +228,15 @@ func (u *Uplink) pullAll(ctx context.Context, acked *uint64) error {
 			u.log.Debug("central events stored", "events", len(page.Events), "applied", rep.Applied,
 				"duplicates", rep.Duplicates, "refused", rep.Refused, "cursor", page.Cursor,
 				"storeMs", time.Since(start).Milliseconds())
-			if rep.Refused > 0 {
-				u.log.Warn("central events refused by the case service", "refused", rep.Refused, "cursor", page.Cursor)
-			}
-			if rep.Conflicts > 0 {
+			if rep.Quarantined > 0 {
+				u.log.Warn("central events quarantined by the case service", "quarantined", rep.Quarantined,
+					"refused", rep.Refused, "conflicts", rep.Conflicts, "cursor", page.Cursor)
 				u.mu.Lock()
 				u.st.InboundConflicts += rep.Conflicts
+				u.st.Quarantined += rep.Quarantined
 				u.mu.Unlock()
 			}
+			head, known = next, true
 		}
 		u.mu.Lock()
 		u.st.Cursor = page.Cursor // stored (events) or the stored cursor asked with (none)

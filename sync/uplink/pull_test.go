@@ -14,7 +14,7 @@ func testPage(n int, cursor uint64, more bool) fetched {
 	for i := range evs {
 		evs[i].Seq = cursor - uint64(n-1-i)
 	}
-	return fetched{page: wire.InboxPage{Events: evs, Cursor: cursor, More: more}}
+	return fetched{page: wire.ChainedPage{Events: evs, Cursor: cursor, More: more}}
 }
 
 // nextPages takes what is already fetched, up to mergeEvents events, keeps

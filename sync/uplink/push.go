@@ -81,6 +81,9 @@ func (u *Uplink) pushLoop(ctx context.Context) {
 // pushAll publishes the forms if due, then pushes outbox batches until
 // nothing more can go.
 func (u *Uplink) pushAll(ctx context.Context) error {
+	if u.pausePush.Load() {
+		return nil // the reconciliation sends first; it wakes the push when done
+	}
 	var formsErr error
 	if forms, n, gen := u.formsToPublish(); forms != nil && u.formsDue.Swap(false) && gen != u.formsConflict.Load() {
 		var se *statusError

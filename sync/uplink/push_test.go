@@ -19,6 +19,8 @@ type memCases struct {
 	mu     sync.Mutex
 	outbox []cases.Outbound
 	cursor uint64
+	head   cases.SyncHead
+	known  bool
 }
 
 func newMemCases(items ...cases.Outbound) *memCases { return &memCases{outbox: items} }
@@ -29,11 +31,37 @@ func (m *memCases) SyncCursor(context.Context) (uint64, error) {
 	return m.cursor, nil
 }
 
-func (m *memCases) ApplyInbound(_ context.Context, _ []cases.Inbound, cursor uint64) (cases.ApplyReport, error) {
+func (m *memCases) ApplyChained(_ context.Context, _ []cases.Inbound, head cases.SyncHead, _ []cases.JournalEntry) (cases.ApplyReport, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.cursor = max(m.cursor, cursor)
+	m.cursor = max(m.cursor, head.Seq)
+	m.head, m.known = head, true
 	return cases.ApplyReport{}, nil
+}
+
+func (m *memCases) SyncHead(context.Context) (cases.SyncHead, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.head, m.known, nil
+}
+
+func (m *memCases) Journal(context.Context, uint64, int) ([]cases.JournalEntry, error) {
+	return nil, nil
+}
+
+func (m *memCases) RetainedOutbound(context.Context, uint64, int) ([]cases.Retained, error) {
+	return nil, nil
+}
+
+func (m *memCases) ResetSync(_ context.Context, head cases.SyncHead) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.cursor, m.head, m.known = head.Seq, head, true
+	return nil
+}
+
+func (m *memCases) RetryQuarantine(context.Context) (cases.RetryReport, error) {
+	return cases.RetryReport{}, nil
 }
 
 func (m *memCases) PendingOutbound(_ context.Context, n int) ([]cases.Outbound, error) {
@@ -78,14 +106,14 @@ type scriptedCentral struct {
 
 func (s *scriptedCentral) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
-	case wire.PathInbox:
+	case wire.PathInbox2:
 		q, err := wire.ParseInboxQuery(r.URL.Query())
 		if err != nil {
 			wire.WriteProblem(w, *wire.ProblemOf(err))
 			return
 		}
-		_ = wire.WriteJSON(w, http.StatusOK, wire.InboxPage{Cursor: q.After})
-	case wire.PathOutbox:
+		_ = wire.WriteJSON(w, http.StatusOK, fakePage(nil, q.After))
+	case wire.PathOutbox2:
 		batch, err := wire.DecodeOutboxBatch(r.Body)
 		if err != nil {
 			wire.WriteProblem(w, *wire.ProblemOf(err))

@@ -103,10 +103,10 @@ func (u *Uplink) stream(ctx context.Context) (upSince time.Time, err error) {
 				wake(u.pushWake) // the central store is back: send what waits
 				u.log.Info("stream connected", "seq", m.Seq, "cursor", cursor)
 			}
-			if m.Seq < cursor {
-				u.log.Error("the central store's head is behind this gateway's cursor: it may have lost events; new events are not pulled until it passes the cursor",
-					"seq", m.Seq, "cursor", cursor)
-			}
+			// Every connect pulls: the pull checks that the central store's
+			// event chain goes on where this gateway stands (continuity.go),
+			// whether or not it has new events.
+			wake(u.pullWake)
 		case upSince.IsZero():
 			return upSince, errors.New("stream: the central store did not start with hello")
 		}

@@ -32,14 +32,14 @@ type scriptedStream struct {
 
 func (s *scriptedStream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
-	case wire.PathInbox:
+	case wire.PathInbox2:
 		q, _ := wire.ParseInboxQuery(r.URL.Query())
 		s.mu.Lock()
 		s.pulls++
 		s.mu.Unlock()
-		_ = wire.WriteJSON(w, http.StatusOK, wire.InboxPage{Cursor: q.After})
+		_ = wire.WriteJSON(w, http.StatusOK, fakePage(nil, q.After))
 		return
-	case wire.PathStream:
+	case wire.PathStream2:
 	default:
 		wire.WriteProblem(w, *wire.NotFound("No such endpoint."))
 		return

@@ -28,13 +28,28 @@ type Cases interface {
 	// SyncCursor returns the sequence number of the last central event
 	// applied.
 	SyncCursor(ctx context.Context) (uint64, error)
-	// ApplyInbound applies a page of events and moves the cursor, in one
+	// SyncHead returns where the gateway stands in the central store's
+	// event chain; false if it was never recorded.
+	SyncHead(ctx context.Context) (cases.SyncHead, bool, error)
+	// ApplyChained applies a page of events, moves the cursor to
+	// head.Seq, records head and the page's journal entries, in one
 	// durable transaction.
-	ApplyInbound(ctx context.Context, in []cases.Inbound, cursor uint64) (cases.ApplyReport, error)
+	ApplyChained(ctx context.Context, in []cases.Inbound, head cases.SyncHead, journal []cases.JournalEntry) (cases.ApplyReport, error)
+	// Journal returns up to max journal entries after seq after.
+	Journal(ctx context.Context, after uint64, max int) ([]cases.JournalEntry, error)
+	// RetainedOutbound returns up to max confirmed outbox items kept
+	// for a reconciliation, after position after.
+	RetainedOutbound(ctx context.Context, after uint64, max int) ([]cases.Retained, error)
+	// ResetSync moves the cursor to head.Seq, records head and drops the
+	// journal after it.
+	ResetSync(ctx context.Context, head cases.SyncHead) error
 	// PendingOutbound returns up to max queued changes, oldest first.
 	PendingOutbound(ctx context.Context, max int) ([]cases.Outbound, error)
 	// ConfirmOutbound removes changes the central store has confirmed.
 	ConfirmOutbound(ctx context.Context, keys []string) error
+	// RetryQuarantine applies the quarantined central events again (this
+	// version's rules may take them now).
+	RetryQuarantine(ctx context.Context) (cases.RetryReport, error)
 }
 
 var _ Cases = (*cases.Service)(nil)
@@ -112,9 +127,13 @@ const (
 	FaultAcked     FaultPoint = "acked"     // the central store took the acknowledgement
 	FaultPushed    FaultPoint = "pushed"    // the central store answered an outbox batch, the outbox not yet confirmed here
 	FaultConfirmed FaultPoint = "confirmed" // the confirmed items left the outbox
+	// FaultDiverged: a pull found the central store behind or diverged
+	// (Status.Continuity is set), nothing reconciled yet.
+	FaultDiverged FaultPoint = "diverged"
 )
 
 // FaultPoints lists every fault point.
+// FaultDiverged is not among them: the kill tests never reach it.
 var FaultPoints = []FaultPoint{FaultReceived, FaultStored, FaultAcked, FaultPushed, FaultConfirmed}
 
 // fault calls the Fault hook, if any.
@@ -157,6 +176,23 @@ type Status struct {
 	// a conflict: a form in it changed without a raised version. It is not
 	// published again until SetForms gives a new set.
 	FormsConflict bool
+	// Continuity is ContinuityOK while the central store's event chain
+	// goes on where this gateway stands; ContinuityBehind or
+	// ContinuityDiverged from the pull that found it otherwise until a
+	// reconciliation completes (continuity.go). Meanwhile nothing is
+	// applied and nothing pushed.
+	Continuity Continuity
+	// ContinuitySince is when Continuity last changed from ContinuityOK.
+	ContinuitySince time.Time
+	// Reconciliations counts the reconciliations completed since start;
+	// LastReconcile is the last one's outcome.
+	Reconciliations int
+	LastReconcile   ReconcileReport
+
+	// Quarantined counts the central events since start the case service
+	// could not apply and kept in its quarantine (ApplyReport.Quarantined,
+	// conflicts included); the store's quarantine is the lasting count.
+	Quarantined int
 }
 
 // Uplink syncs one care unit's store with the central store. Make it with
@@ -172,6 +208,9 @@ type Uplink struct {
 	idle    time.Duration // the stream's read deadline: wire.StreamIdleTimeout
 	randMu  sync.Mutex
 	running atomic.Bool
+	// pausePush holds the push while the central store's event chain is
+	// broken (continuity.go), until a reconciliation completes.
+	pausePush atomic.Bool
 
 	pullWake chan struct{}
 	pushWake chan struct{}
@@ -247,7 +286,7 @@ func New(cfg Config) (*Uplink, error) {
 	u := &Uplink{
 		cfg:      cfg,
 		base:     base,
-		wsURL:    "wss" + strings.TrimPrefix(base, "https") + wire.PathStream,
+		wsURL:    "wss" + strings.TrimPrefix(base, "https") + wire.PathStream2,
 		idle:     wire.StreamIdleTimeout,
 		log:      cfg.Logger,
 		pullWake: make(chan struct{}, 1),
@@ -324,6 +363,12 @@ func (u *Uplink) Run(ctx context.Context) error {
 	u.st.Cursor = cursor
 	u.mu.Unlock()
 	u.log.Info("uplink started", "cursor", cursor)
+	// A new version may take what an older one quarantined.
+	if rr, err := u.cfg.Cases.RetryQuarantine(ctx); err != nil {
+		u.log.Error("retry of the quarantine failed", "err", err)
+	} else if rr.Applied+rr.Remaining > 0 {
+		u.log.Warn("quarantine retried at start", "applied", rr.Applied, "remaining", rr.Remaining)
+	}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -15,9 +15,14 @@
 //
 // # Versions
 //
-// The path prefix is the version: every endpoint lives under "/v1" (Version,
-// PathPrefix). Bodies carry no version. A server answers a path under an
-// unknown version with UnsupportedVersion.
+// The path prefix is the version: every endpoint of v1 lives under "/v1"
+// (Version, PathPrefix), and of v2 under "/v2" (Version2, PathPrefix2).
+// Bodies carry no version. A server answers a path under an unknown
+// version with UnsupportedVersion. v2 adds the event chain, which makes a
+// central store that went back in time detectable, and reconciliation
+// (chain.go: ChainedPage, PathReconcile2); its other endpoints take and
+// answer v1's bodies. A central store serves both (Versions); a gateway
+// of this release speaks v2, so a region moves its central store first.
 //
 // Because every decoder refuses unknown members, a new member — even an
 // optional one — is not backward compatible within a version: a gateway
@@ -46,6 +51,9 @@
 //	PUT  /v1/forms            FormSet    → 204
 //	GET  /v1/forms                       → 200 FormSet
 //	GET  /v1/stream (websocket)          → StreamMessage text messages
+//	GET  /v2/inbox?after=CURSOR&limit=N  → 200 ChainedPage
+//	POST /v2/reconcile  ReconcileBatch    → 200 ReconcileResult
+//	     /v2/inbox/ack, /v2/outbox, /v2/forms, /v2/stream as under /v1
 //
 // Delivery from the central store is at least once: the gateway stores a page
 // of events and its cursor in one transaction and only then acknowledges the

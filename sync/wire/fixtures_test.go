@@ -44,6 +44,9 @@ var bodies = []body{
 	{"form-set", func() Body { return canonicalFormSet() }, wrap(DecodeFormSet), MaxBodyBytes, func() any { return new(FormSet) }},
 	{"stream-message", func() Body { return StreamMessage{Type: StreamEvents, Seq: 44} }, wrap(DecodeStreamMessage), MaxStreamMessageBytes, func() any { return new(StreamMessage) }},
 	{"problem", func() Body { return *Conflict("The idempotency key was used before with other content.") }, wrap(DecodeProblem), MaxProblemBytes, func() any { return new(Problem) }},
+	{"chained-page", func() Body { return canonicalChainedPage() }, wrap(DecodeChainedPage), MaxBodyBytes, func() any { return new(ChainedPage) }},
+	{"reconcile-batch", func() Body { return canonicalReconcileBatch() }, wrap(DecodeReconcileBatch), MaxBodyBytes, func() any { return new(ReconcileBatch) }},
+	{"reconcile-result", func() Body { return canonicalReconcileResult() }, wrap(DecodeReconcileResult), MaxBodyBytes, func() any { return new(ReconcileResult) }},
 }
 
 func canonicalNewCase() *NewCase {

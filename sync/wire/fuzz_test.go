@@ -129,6 +129,15 @@ func FuzzDecodeStreamMessage(f *testing.F) {
 	fuzzDecoder(f, "stream-message", DecodeStreamMessage)
 }
 func FuzzDecodeProblem(f *testing.F) { fuzzDecoder(f, "problem", DecodeProblem) }
+func FuzzDecodeChainedPage(f *testing.F) {
+	fuzzDecoder(f, "chained-page", DecodeChainedPage)
+}
+func FuzzDecodeReconcileBatch(f *testing.F) {
+	fuzzDecoder(f, "reconcile-batch", DecodeReconcileBatch)
+}
+func FuzzDecodeReconcileResult(f *testing.F) {
+	fuzzDecoder(f, "reconcile-result", DecodeReconcileResult)
+}
 
 // FuzzParseInboxQuery checks the inbox query parser: no panic, problems
 // only, and what it accepts encodes and parses back the same.

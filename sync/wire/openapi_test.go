@@ -41,33 +41,38 @@ func at(t *testing.T, v any, keys ...string) any {
 
 // schemaTypes are the Go types the document describes, by schema name.
 var schemaTypes = map[string]reflect.Type{
-	"InboxPage":      reflect.TypeFor[InboxPage](),
-	"Event":          reflect.TypeFor[Event](),
-	"NewCase":        reflect.TypeFor[NewCase](),
-	"Person":         reflect.TypeFor[Person](),
-	"Field":          reflect.TypeFor[Field](),
-	"PatientMessage": reflect.TypeFor[PatientMessage](),
-	"Ack":            reflect.TypeFor[Ack](),
-	"OutboxBatch":    reflect.TypeFor[OutboxBatch](),
-	"OutboxItem":     reflect.TypeFor[OutboxItem](),
-	"StaffMessage":   reflect.TypeFor[StaffMessage](),
-	"InitiatedCase":  reflect.TypeFor[InitiatedCase](),
-	"OutboxResult":   reflect.TypeFor[OutboxResult](),
-	"ItemResult":     reflect.TypeFor[ItemResult](),
-	"FormSet":        reflect.TypeFor[FormSet](),
-	"Form":           reflect.TypeFor[Form](),
-	"Text":           reflect.TypeFor[Text](),
-	"FormField":      reflect.TypeFor[FormField](),
-	"Option":         reflect.TypeFor[Option](),
-	"Condition":      reflect.TypeFor[Condition](),
-	"StreamMessage":  reflect.TypeFor[StreamMessage](),
-	"Problem":        reflect.TypeFor[Problem](),
-	"EventKind":      reflect.TypeFor[EventKind](),
-	"OutboxKind":     reflect.TypeFor[OutboxKind](),
-	"CaseStatus":     reflect.TypeFor[CaseStatus](),
-	"ItemStatus":     reflect.TypeFor[ItemStatus](),
-	"FieldKind":      reflect.TypeFor[FieldKind](),
-	"StreamType":     reflect.TypeFor[StreamType](),
+	"InboxPage":       reflect.TypeFor[InboxPage](),
+	"Event":           reflect.TypeFor[Event](),
+	"NewCase":         reflect.TypeFor[NewCase](),
+	"Person":          reflect.TypeFor[Person](),
+	"Field":           reflect.TypeFor[Field](),
+	"PatientMessage":  reflect.TypeFor[PatientMessage](),
+	"Ack":             reflect.TypeFor[Ack](),
+	"OutboxBatch":     reflect.TypeFor[OutboxBatch](),
+	"OutboxItem":      reflect.TypeFor[OutboxItem](),
+	"StaffMessage":    reflect.TypeFor[StaffMessage](),
+	"InitiatedCase":   reflect.TypeFor[InitiatedCase](),
+	"OutboxResult":    reflect.TypeFor[OutboxResult](),
+	"ItemResult":      reflect.TypeFor[ItemResult](),
+	"FormSet":         reflect.TypeFor[FormSet](),
+	"Form":            reflect.TypeFor[Form](),
+	"Text":            reflect.TypeFor[Text](),
+	"FormField":       reflect.TypeFor[FormField](),
+	"Option":          reflect.TypeFor[Option](),
+	"Condition":       reflect.TypeFor[Condition](),
+	"StreamMessage":   reflect.TypeFor[StreamMessage](),
+	"Problem":         reflect.TypeFor[Problem](),
+	"EventKind":       reflect.TypeFor[EventKind](),
+	"OutboxKind":      reflect.TypeFor[OutboxKind](),
+	"CaseStatus":      reflect.TypeFor[CaseStatus](),
+	"ItemStatus":      reflect.TypeFor[ItemStatus](),
+	"FieldKind":       reflect.TypeFor[FieldKind](),
+	"StreamType":      reflect.TypeFor[StreamType](),
+	"ChainedPage":     reflect.TypeFor[ChainedPage](),
+	"Chain":           reflect.TypeFor[Chain](),
+	"ReconcileBatch":  reflect.TypeFor[ReconcileBatch](),
+	"ReconcileResult": reflect.TypeFor[ReconcileResult](),
+	"EventResult":     reflect.TypeFor[EventResult](),
 }
 
 func TestOpenAPIVersionAndSecurity(t *testing.T) {
@@ -93,7 +98,7 @@ func TestOpenAPIPaths(t *testing.T) {
 		if _, ok := docPaths[p]; !ok {
 			t.Errorf("openapi.json has no path %s", p)
 		}
-		if !strings.HasPrefix(p, PathPrefix) {
+		if !strings.HasPrefix(p, PathPrefix) && !strings.HasPrefix(p, PathPrefix2) {
 			t.Errorf("path %s is not under %s", p, PathPrefix)
 		}
 	}
@@ -112,6 +117,8 @@ func TestOpenAPIPaths(t *testing.T) {
 		{PathForms, "put", "FormSet", "", []string{"204", "400", "401", "403", "409", "413", "415"}},
 		{PathForms, "get", "", "FormSet", []string{"200", "401", "403"}},
 		{PathStream, "get", "", "", []string{"101", "401", "403"}},
+		{PathInbox2, "get", "", "ChainedPage", []string{"200", "400", "401", "403"}},
+		{PathReconcile2, "post", "ReconcileBatch", "ReconcileResult", []string{"200", "400", "401", "403", "413", "415"}},
 	}
 	for _, op := range ops {
 		o := at(t, docPaths, op.path, op.method)

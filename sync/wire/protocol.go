@@ -24,7 +24,7 @@ const (
 
 // paths lists every endpoint path, for the tests that keep openapi.json in
 // step with this package.
-var paths = []string{PathInbox, PathInboxAck, PathOutbox, PathForms, PathStream}
+var paths = append([]string{PathInbox, PathInboxAck, PathOutbox, PathForms, PathStream}, paths2...)
 
 // Media types of bodies.
 const (

@@ -52,6 +52,10 @@ func RunServiceSuite(t *testing.T, newStore func(t *testing.T) cases.Store) {
 		{"InboundApply", suiteInboundApply},
 		{"InboundRefusedSkipped", suiteInboundRefusedSkipped},
 		{"InboundConflict", suiteInboundConflict},
+		{"InboundNewborn", suiteInboundNewborn},
+		{"InboundQuarantine", suiteInboundQuarantine},
+		{"InboundVersionRules", suiteInboundVersionRules},
+		{"InboundFollowUpTooLong", suiteInboundFollowUpTooLong},
 		{"OutboxFollowsChanges", suiteOutboxFollowsChanges},
 		{"Authorize", suiteAuthorize},
 		{"DueBy", suiteDueBy},
@@ -62,6 +66,7 @@ func RunServiceSuite(t *testing.T, newStore func(t *testing.T) cases.Store) {
 		{"InitiateRetry", suiteInitiateRetry},
 		{"InitiateRefused", suiteInitiateRefused},
 		{"InitiateReply", suiteInitiateReply},
+		{"Continuity", suiteContinuity},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newEnv(t, newStore)) })

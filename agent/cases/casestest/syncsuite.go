@@ -121,7 +121,7 @@ func suiteInboundConflict(t *testing.T, e *env) {
 		t.Errorf("the same page again: %+v, want 2 duplicates", rep)
 	}
 	logs := e.logs.String()
-	if n := strings.Count(logs, "inbound event conflicts with what is stored; skipped"); n != 4 {
+	if n := strings.Count(logs, "inbound event conflicts with what is stored; quarantined"); n != 4 {
 		t.Errorf("%d conflicts logged, want 4", n)
 	}
 	for _, canary := range []string{"Någon Annan", "Något helt annat", "en sak till", sub.Patient.Name} {

@@ -33,6 +33,12 @@ type MailServer struct {
 	mu  sync.Mutex
 	got []Message
 	ln  net.Listener
+	// drops is how many DATA transactions to come are cut after the
+	// message was read, before the reply; dropKeep says whether the server
+	// keeps (would deliver) such a message.
+	drops    int
+	dropKeep bool
+	dropped  int
 }
 
 // Message is one message as the server took it.
@@ -70,7 +76,7 @@ func Start(t *testing.T, addr string, noTLS bool) *MailServer {
 	m := &MailServer{User: "clinicgw", Pass: "hemligt-lösen",
 		Client: &tls.Config{RootCAs: p.RootPool(), MinVersion: tls.VersionTLS12},
 		CAPEM:  pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: p.Root().Raw})}
-	m.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &mailSession{m: m}, nil }))
+	m.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &mailSession{m: m, conn: c}, nil }))
 	m.srv.Domain = "localhost"
 	m.srv.ErrorLog = log.New(io.Discard, "", 0)
 	if !noTLS {
@@ -106,8 +112,27 @@ func (m *MailServer) Messages() []Message {
 	return append([]Message(nil), m.got...)
 }
 
+// DropAfterData makes the next n messages end with the connection cut
+// after the client sent the whole message (DATA and its final "."),
+// before the server's reply: the client cannot know whether the message
+// went. With keep the server has taken the message (Messages lists it: a
+// real server would deliver it); without, it is gone.
+func (m *MailServer) DropAfterData(n int, keep bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.drops, m.dropKeep = n, keep
+}
+
+// Dropped returns how many connections DropAfterData has cut so far.
+func (m *MailServer) Dropped() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.dropped
+}
+
 type mailSession struct {
 	m      *MailServer
+	conn   *smtp.Conn
 	authed bool
 	cur    Message
 }
@@ -144,8 +169,17 @@ func (s *mailSession) Data(r io.Reader) error {
 	}
 	s.cur.Data = string(b)
 	s.m.mu.Lock()
+	defer s.m.mu.Unlock()
+	if s.m.drops > 0 {
+		s.m.drops--
+		s.m.dropped++
+		if s.m.dropKeep {
+			s.m.got = append(s.m.got, s.cur)
+		}
+		s.conn.Conn().Close() // no reply reaches the client
+		return errors.New("connection cut after DATA")
+	}
 	s.m.got = append(s.m.got, s.cur)
-	s.m.mu.Unlock()
 	return nil
 }
 

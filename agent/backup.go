@@ -1,0 +1,318 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"clinicgw/agent/metrics"
+	"clinicgw/agent/store"
+	"clinicgw/sync/tlsconf"
+)
+
+// BackupConfig is the nightly backup of the store. With no dir there is
+// none; `clinicgw backup` works without it.
+type BackupConfig struct {
+	Dir string `toml:"dir"` // the backups' folder (a mounted share, another disk)
+	At  string `toml:"at"`  // the nightly run's local (Stockholm) time, "HH:MM"; DefaultBackupAt if empty
+	// Keep is how many of the newest backups are always kept; DefaultBackupKeep if 0.
+	Keep int `toml:"keep"`
+	// KeepDays: a backup older than this many days that is not one of the
+	// newest Keep is removed; 0: only Keep counts.
+	KeepDays int `toml:"keep_days"`
+}
+
+// Defaults of the [backup] table.
+const (
+	DefaultBackupAt   = "01:30" // before the archive run (02:30)
+	DefaultBackupKeep = 7
+)
+
+// Enabled reports whether the nightly backup is configured.
+func (c BackupConfig) Enabled() bool { return c.Dir != "" }
+
+// at is the nightly run's hour and minute.
+func (c BackupConfig) at() (hour, minute int, err error) {
+	at := c.At
+	if at == "" {
+		at = DefaultBackupAt
+	}
+	t, err := time.Parse("15:04", at)
+	if err != nil {
+		return 0, 0, fmt.Errorf("backup.at: %q: expected a time of day as HH:MM, like %q", c.At, DefaultBackupAt)
+	}
+	return t.Hour(), t.Minute(), nil
+}
+
+// retention is Keep and KeepDays with their defaults.
+func (c BackupConfig) retention() retention {
+	r := retention{keep: c.Keep, days: c.KeepDays}
+	if r.keep == 0 {
+		r.keep = DefaultBackupKeep
+	}
+	return r
+}
+
+func (c BackupConfig) validate() []error {
+	var errs []error
+	if c.Dir != "" && !printable(c.Dir) {
+		errs = append(errs, errors.New("backup.dir: expected a folder path on one line"))
+	}
+	if _, _, err := c.at(); err != nil && c.At != "" {
+		errs = append(errs, err)
+	}
+	if c.Keep < 0 || c.Keep > 1000 {
+		errs = append(errs, fmt.Errorf("backup.keep: %d: expected 1 to 1000 (0 for %d)", c.Keep, DefaultBackupKeep))
+	}
+	if c.KeepDays < 0 || c.KeepDays > 3650 {
+		errs = append(errs, fmt.Errorf("backup.keep_days: %d: expected 0 to 3650 (0: only backup.keep counts)", c.KeepDays))
+	}
+	return errs
+}
+
+// BackupName is the name of a backup of unit's store taken at t, in the
+// backup folder: its names sort by time.
+func BackupName(unit string, t time.Time) string {
+	return "clinicgw-backup-" + unit + "-" + t.UTC().Format("20060102T150405Z") + ".db"
+}
+
+// retention says which backups the nightly run keeps.
+type retention struct {
+	keep int // the newest keep are always kept
+	days int // older than days (and not among the newest keep) go; 0: none go by age
+}
+
+// prune returns the backups of names (BackupName's, any order) that r
+// lets go at now: those that are neither among the newest r.keep nor, when
+// r.days is set, younger than r.days days. The newest is never one.
+func (r retention) prune(unit string, names []string, now time.Time) []string {
+	type backup struct {
+		name string
+		at   time.Time
+	}
+	var bs []backup
+	prefix := "clinicgw-backup-" + unit + "-"
+	for _, n := range names {
+		stamp, ok := strings.CutPrefix(n, prefix)
+		if !ok {
+			continue
+		}
+		stamp, ok = strings.CutSuffix(stamp, ".db")
+		if !ok {
+			continue
+		}
+		t, err := time.Parse("20060102T150405Z", stamp)
+		if err != nil {
+			continue
+		}
+		bs = append(bs, backup{n, t})
+	}
+	slices.SortFunc(bs, func(a, b backup) int { return b.at.Compare(a.at) }) // newest first
+	var out []string
+	for i, b := range bs {
+		if i < max(r.keep, 1) {
+			continue
+		}
+		if r.days > 0 && now.Sub(b.at) <= time.Duration(r.days)*24*time.Hour {
+			continue
+		}
+		out = append(out, b.name)
+	}
+	return out
+}
+
+// backupSchedule takes a backup every night at backup.at into backup.dir
+// and prunes the old ones; a reload may change the folder and the
+// retention (backup.at is read at start, as archive.at is).
+type backupSchedule struct {
+	db           *store.DB
+	unit         string
+	hour, minute int
+	clock        Clock
+	log          *slog.Logger
+	cfg          atomic.Pointer[BackupConfig] // with dir resolved
+
+	mu  sync.Mutex
+	ran metrics.BackupFigures // for /metrics
+}
+
+// BackupFigures reports the nightly runs since start, for /metrics.
+func (s *backupSchedule) BackupFigures() (metrics.BackupFigures, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ran, true
+}
+
+func (a *Agent) newBackupSchedule(db *store.DB) (*backupSchedule, error) {
+	h, m, err := a.cfg.Backup.at()
+	if err != nil {
+		return nil, err
+	}
+	s := &backupSchedule{db: db, unit: a.cfg.Unit.HSAID, hour: h, minute: m, clock: a.opts.Clock, log: a.log.With("part", "backup")}
+	s.set(a.cfg)
+	return s, nil
+}
+
+// set takes up cfg's [backup] keys.
+func (s *backupSchedule) set(cfg *Config) {
+	c := cfg.Backup
+	c.Dir = cfg.resolve(c.Dir)
+	s.cfg.Store(&c)
+}
+
+func (s *backupSchedule) run(ctx context.Context) {
+	runDaily(ctx, s.clock, s.hour, s.minute, nil, func(ctx context.Context) {
+		path, err := s.once(ctx)
+		switch {
+		case err == nil || ctx.Err() != nil:
+		case path != "":
+			s.log.Error("nightly backup written, but old backups were not all removed; the next night tries again", "err", err)
+		default:
+			s.log.Error("nightly backup failed; the store is unchanged and the next night tries again (clinicgw backup takes one now)", "err", err)
+		}
+	})
+}
+
+// once takes a backup now and prunes the old ones; it returns the new
+// backup's path. Each run that ctx's end did not cut short is counted for
+// /metrics (a failed pruning is logged, the backup counts as good).
+func (s *backupSchedule) once(ctx context.Context) (string, error) {
+	var size int64
+	path, err := s.take(ctx, &size)
+	if ctx.Err() != nil {
+		return path, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ran.LastRun, s.ran.LastOK = s.clock.Now(), path != ""
+	if path != "" {
+		s.ran.LastSuccess, s.ran.Bytes = s.ran.LastRun, size
+	} else {
+		s.ran.Failures++
+	}
+	return path, err
+}
+
+// take writes the backup and prunes; path is "" when no backup was
+// written.
+func (s *backupSchedule) take(ctx context.Context, size *int64) (string, error) {
+	c := s.cfg.Load()
+	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
+		return "", fmt.Errorf("backup.dir: %w", err)
+	}
+	path := filepath.Join(c.Dir, BackupName(s.unit, s.clock.Now()))
+	m, err := store.WriteBackup(path, func(w io.Writer) (store.Manifest, error) {
+		return s.db.Backup(ctx, w, nil, nil)
+	})
+	if err != nil {
+		return "", err
+	}
+	*size = m.Size
+	s.log.Info("nightly backup written", "path", path, "bytes", m.Size, "syncCursor", m.SyncCursor, "auditSeq", m.AuditSeq)
+	entries, err := os.ReadDir(c.Dir)
+	if err != nil {
+		return path, fmt.Errorf("backup.dir: list for pruning: %w", err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	var errs []error
+	for _, old := range c.retention().prune(s.unit, names, s.clock.Now()) {
+		p := filepath.Join(c.Dir, old)
+		if err := errors.Join(os.Remove(p+store.ManifestSuffix), os.Remove(p)); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		s.log.Info("old backup removed", "path", p)
+	}
+	return path, errors.Join(errs...)
+}
+
+// runDaily calls fn every day at hour:minute Stockholm time (nextDaily)
+// until ctx ends, calling next (if not nil) with each next time before it
+// waits for it. The archive export and the backup run on it.
+func runDaily(ctx context.Context, clock Clock, hour, minute int, next func(time.Time), fn func(context.Context)) {
+	for {
+		at := nextDaily(clock.Now(), hour, minute)
+		if next != nil {
+			next(at)
+		}
+		t := time.NewTimer(at.Sub(clock.Now()))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		fn(ctx)
+	}
+}
+
+// Headers of the admin listener's backup response.
+const (
+	// HeaderBackupManifest is the manifest without its checksum, JSON,
+	// sent before the copy.
+	HeaderBackupManifest = "Clinicgw-Backup-Manifest"
+	// HeaderBackupSHA256 is the copy's SHA-256, a trailer after it.
+	HeaderBackupSHA256 = "Clinicgw-Backup-Sha256"
+)
+
+// backupHandler serves a consistent copy of the running store (the admin
+// listener's /backup): the manifest in a header, the copy as the body, its
+// checksum in a trailer. A copy that fails half way aborts the
+// connection, so the client never takes a short copy for a whole one.
+func (a *Agent) backupHandler() http.Handler {
+	log := a.log.With("part", "backup")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		started := false
+		dw := &deadlineWriter{w: w, rc: http.NewResponseController(w), limit: tlsconf.DefaultLimits.Write}
+		m, err := a.db.Backup(r.Context(), dw, func(m store.Manifest) error {
+			raw, err := json.Marshal(m)
+			if err != nil {
+				return err
+			}
+			w.Header().Set("Content-Type", "application/octet-stream")
+			w.Header().Set(HeaderBackupManifest, string(raw))
+			w.Header().Set("Trailer", HeaderBackupSHA256)
+			w.WriteHeader(http.StatusOK)
+			started = true
+			return nil
+		}, nil)
+		if err != nil {
+			log.Error("backup through the admin listener failed", "err", err)
+			if !started {
+				http.Error(w, "the backup failed; the gateway's log says why", http.StatusInternalServerError)
+				return
+			}
+			panic(http.ErrAbortHandler)
+		}
+		w.Header().Set(HeaderBackupSHA256, m.SHA256)
+		log.Info("backup sent through the admin listener", "bytes", m.Size, "syncCursor", m.SyncCursor)
+	})
+}
+
+// deadlineWriter moves the response's write deadline on before each
+// write: a large copy may take longer than one request's bound, a stalled
+// client may not hold the read transaction for ever.
+type deadlineWriter struct {
+	w     io.Writer
+	rc    *http.ResponseController
+	limit time.Duration
+}
+
+func (d *deadlineWriter) Write(p []byte) (int, error) {
+	_ = d.rc.SetWriteDeadline(time.Now().Add(d.limit))
+	return d.w.Write(p)
+}

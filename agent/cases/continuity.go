@@ -1,0 +1,275 @@
+package cases
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Continuity with the central store (issue 16): the gateway keeps where it
+// stands in the central store's event chain (SyncHead) in the same
+// transaction as the events and the cursor, and keeps for
+// ServiceConfig.SyncRetention what a reconciliation needs after the
+// central store went back in time: the central events it applied, as they
+// came (the journal), and the outbox items the central store confirmed
+// (the retained items). Both are sealed like every other value.
+
+// DefaultSyncRetention is how long applied central events and confirmed
+// outbox items are kept for a reconciliation when ServiceConfig leaves
+// SyncRetention zero: a central store restored from a copy up to this old
+// gets back everything the gateway had from and sent to it since.
+const DefaultSyncRetention = 30 * 24 * time.Hour
+
+// SyncHead is where the gateway stands in the central store's event
+// chain: the cursor, the chain's link at it and the central store's
+// incarnation.
+type SyncHead struct {
+	Seq         uint64
+	Link        [32]byte
+	Incarnation string
+}
+
+// JournalEntry is a central event applied here, kept for a
+// reconciliation: its seq, its link, when it was applied and the event as
+// the central store sent it (the sync protocol's JSON).
+type JournalEntry struct {
+	Seq     uint64
+	Link    [32]byte
+	Applied time.Time
+	Event   []byte
+}
+
+// A journal record is binary, since every central event makes one: the
+// applied time (Unix nanoseconds, 8 bytes big-endian), the link (32
+// bytes), then the event.
+const journalHead = 8 + 32
+
+func (e JournalEntry) record() []byte {
+	b := make([]byte, journalHead, journalHead+len(e.Event))
+	binary.BigEndian.PutUint64(b, uint64(e.Applied.UnixNano()))
+	copy(b[8:], e.Link[:])
+	return append(b, e.Event...)
+}
+
+func journalEntry(seq uint64, rec []byte) (JournalEntry, error) {
+	if len(rec) < journalHead {
+		return JournalEntry{}, fmt.Errorf("journal entry %d is damaged: %d bytes", seq, len(rec))
+	}
+	e := JournalEntry{Seq: seq, Applied: time.Unix(0, int64(binary.BigEndian.Uint64(rec))), Event: rec[journalHead:]}
+	copy(e.Link[:], rec[8:journalHead])
+	return e, nil
+}
+
+// Retained is an outbox item the central store confirmed, kept for a
+// reconciliation. Pos orders them (the order they were confirmed in).
+type Retained struct {
+	Pos         uint64    `json:"-"`
+	Item        Outbound  `json:"item"`
+	ConfirmedAt time.Time `json:"confirmedAt"`
+}
+
+// SyncLog names one of the logs a reconciliation reads.
+type SyncLog string
+
+// The logs.
+const (
+	LogJournal   SyncLog = "journal"   // JournalEntry by seq
+	LogConfirmed SyncLog = "confirmed" // Retained by the order of confirmation
+)
+
+// ContinuityReadTx reads the sync's continuity state.
+type ContinuityReadTx interface {
+	// SyncHead returns where the gateway stands in the central store's
+	// event chain; false if it was never recorded.
+	SyncHead() (SyncHead, bool, error)
+	// SyncLog calls fn with each record of log whose position is after
+	// after, in order, until fn returns false.
+	SyncLog(log SyncLog, after uint64, fn func(pos uint64, rec []byte) bool) error
+	// OutboxItem returns the queued change with the key; false if none.
+	OutboxItem(key string) (Outbound, bool, error)
+}
+
+// ContinuityTx writes the sync's continuity state.
+type ContinuityTx interface {
+	// SetSyncHead records where the gateway stands in the chain.
+	SetSyncHead(SyncHead) error
+	// PutSyncLog stores rec in log at pos; pos 0 appends after the last.
+	PutSyncLog(log SyncLog, pos uint64, rec []byte) error
+	// DeleteSyncLog removes the record at pos; an absent one is not an
+	// error.
+	DeleteSyncLog(log SyncLog, pos uint64) error
+}
+
+// SyncHead returns where the gateway stands in the central store's event
+// chain; false if it was never recorded (a gateway that synced before
+// the chain existed, or never).
+func (s *Service) SyncHead(ctx context.Context) (SyncHead, bool, error) {
+	var h SyncHead
+	var ok bool
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		h, ok, err = tx.SyncHead()
+		return err
+	})
+	return h, ok, err
+}
+
+// ApplyChained is ApplyInbound for a page whose place in the chain was
+// checked: in the same transaction it records head (whose Seq is the new
+// cursor) and the journal entries of the page's events (applied now, by
+// the service's clock), and drops journal
+// entries and retained items older than the retention.
+func (s *Service) ApplyChained(ctx context.Context, in []Inbound, head SyncHead, journal []JournalEntry) (ApplyReport, error) {
+	now := s.clock.Now()
+	return s.applyInbound(ctx, in, head.Seq, func(tx Tx) error {
+		if err := tx.SetSyncHead(head); err != nil {
+			return err
+		}
+		for _, e := range journal {
+			e.Applied = now // by the clock the retention is counted with
+			if err := tx.PutSyncLog(LogJournal, e.Seq, e.record()); err != nil {
+				return err
+			}
+		}
+		return s.prune(tx)
+	})
+}
+
+// prune drops journal entries and retained items older than the
+// retention: the oldest first, until one is young enough.
+func (s *Service) prune(tx Tx) error {
+	cutoff := s.clock.Now().Add(-s.retention)
+	for _, log := range []SyncLog{LogJournal, LogConfirmed} {
+		var old []uint64
+		var perr error
+		err := tx.SyncLog(log, 0, func(pos uint64, rec []byte) bool {
+			var t time.Time
+			if log == LogJournal {
+				var e JournalEntry
+				e, perr = journalEntry(pos, rec)
+				t = e.Applied
+			} else {
+				var r Retained
+				perr = json.Unmarshal(rec, &r)
+				t = r.ConfirmedAt
+			}
+			if perr != nil {
+				return false
+			}
+			if !t.Before(cutoff) {
+				return false
+			}
+			old = append(old, pos)
+			return len(old) < 1000
+		})
+		if err != nil || perr != nil {
+			return fmt.Errorf("prune the sync's %s: %w", log, cmpErr(err, perr))
+		}
+		for _, pos := range old {
+			if err := tx.DeleteSyncLog(log, pos); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func cmpErr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+// Journal returns up to max journal entries after seq after, in order.
+func (s *Service) Journal(ctx context.Context, after uint64, max int) ([]JournalEntry, error) {
+	var out []JournalEntry
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		out = out[:0]
+		var derr error
+		err := tx.SyncLog(LogJournal, after, func(pos uint64, rec []byte) bool {
+			var e JournalEntry
+			if e, derr = journalEntry(pos, rec); derr != nil {
+				return false
+			}
+			e.Event = slices.Clone(e.Event) // rec is the store's until the transaction ends
+			out = append(out, e)
+			return len(out) < max
+		})
+		return cmpErr(err, derr)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the sync journal: %w", err)
+	}
+	return out, nil
+}
+
+// RetainedOutbound returns up to max retained (confirmed) outbox items
+// after position after, in the order they were confirmed.
+func (s *Service) RetainedOutbound(ctx context.Context, after uint64, max int) ([]Retained, error) {
+	var out []Retained
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		out = out[:0]
+		var derr error
+		err := tx.SyncLog(LogConfirmed, after, func(pos uint64, rec []byte) bool {
+			var r Retained
+			if derr = json.Unmarshal(rec, &r); derr != nil {
+				return false
+			}
+			r.Pos = pos
+			out = append(out, r)
+			return len(out) < max
+		})
+		return cmpErr(err, derr)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the retained outbox: %w", err)
+	}
+	return out, nil
+}
+
+// ResetSync moves the cursor back (or forward) to head.Seq after a
+// reconciliation, records head and drops the journal entries after it
+// (their events were given back to the central store, which sends them
+// again under new seqs), in one transaction.
+func (s *Service) ResetSync(ctx context.Context, head SyncHead) error {
+	err := s.store.Update(ctx, func(tx Tx) error {
+		var drop []uint64
+		if err := tx.SyncLog(LogJournal, head.Seq, func(pos uint64, _ []byte) bool {
+			drop = append(drop, pos)
+			return true
+		}); err != nil {
+			return err
+		}
+		for _, pos := range drop {
+			if err := tx.DeleteSyncLog(LogJournal, pos); err != nil {
+				return err
+			}
+		}
+		if err := tx.SetSyncCursor(head.Seq); err != nil {
+			return err
+		}
+		return tx.SetSyncHead(head)
+	})
+	if err != nil {
+		return fmt.Errorf("reset the sync: %w", err)
+	}
+	return nil
+}
+
+// retain keeps the queued change under key, about to leave the outbox as
+// confirmed, in the retained items.
+func (s *Service) retain(tx Tx, key string, now time.Time) error {
+	o, ok, err := tx.OutboxItem(key)
+	if err != nil || !ok {
+		return err
+	}
+	b, err := json.Marshal(Retained{Item: o, ConfirmedAt: now})
+	if err != nil {
+		return fmt.Errorf("retain outbox item %s: %w", key, err)
+	}
+	return tx.PutSyncLog(LogConfirmed, 0, b)
+}

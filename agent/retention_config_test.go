@@ -1,0 +1,77 @@
+package agent
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// central.retention: a duration from 24h to 8760h, 720h when left out; a
+// mistake names the key and says what is expected; it round-trips
+// through Write.
+func TestCentralRetentionConfig(t *testing.T) {
+	for _, tt := range []struct {
+		value   string // "" leaves the key out
+		want    time.Duration
+		wantErr string
+	}{
+		{"", DefaultSyncRetention, ""},
+		{`"48h"`, 48 * time.Hour, ""},
+		{`"8760h"`, 8760 * time.Hour, ""},
+		{`"23h"`, 0, "central.retention"},
+		{`"8761h"`, 0, "from 24h to 8760h"},
+		{`"a month"`, 0, "central.retention"},
+		{`720`, 0, "expected a quoted string (a duration"},
+	} {
+		content := validConfig + "[central]\n"
+		if tt.value != "" {
+			content += "retention = " + tt.value + "\n"
+		}
+		c, err := LoadConfig(writeFile(t, t.TempDir(), ConfigFileName, content))
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("retention = %s: %v, want an error with %q", tt.value, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("retention = %s: %v", tt.value, err)
+		}
+		if got := c.Central.retention(); got != tt.want {
+			t.Errorf("retention = %s: %v, want %v", tt.value, got, tt.want)
+		}
+		out := filepath.Join(t.TempDir(), ConfigFileName)
+		if err := c.Write(out); err != nil {
+			t.Fatal(err)
+		}
+		if back, err := LoadConfig(out); err != nil || back.Central.Retention != c.Central.Retention {
+			t.Errorf("round trip of %s: %+v, %v", tt.value, back.Central, err)
+		}
+	}
+}
+
+// The retention never outlasts the archive's age: an exported and purged
+// case leaves nothing behind in the journal.
+func TestSyncRetentionWithinArchiveAge(t *testing.T) {
+	for _, tt := range []struct {
+		retention string
+		archive   bool
+		ageDays   int
+		want      time.Duration
+	}{
+		{"", false, 0, DefaultSyncRetention},
+		{"", true, 0, DefaultSyncRetention}, // 90 days' archive age
+		{"", true, 7, 7 * 24 * time.Hour},
+		{"2400h", true, 0, 90 * 24 * time.Hour},
+		{"48h", true, 7, 48 * time.Hour},
+	} {
+		c := &Config{Central: CentralConfig{Retention: tt.retention}}
+		if tt.archive {
+			c.Archive = ArchiveConfig{Dir: "arkiv", AgeDays: tt.ageDays}
+		}
+		if got := c.syncRetention(); got != tt.want {
+			t.Errorf("%+v: %v, want %v", tt, got, tt.want)
+		}
+	}
+}

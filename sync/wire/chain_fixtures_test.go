@@ -1,0 +1,30 @@
+package wire
+
+// The canonical instances of the v2 bodies, for the golden files and the
+// decoder tests.
+
+const goldenIncarnation = "5f0c2b7e9a41d3c68e07b1f24a9d6c30"
+
+// goldenBase is a made-up link at seq 40: the chain below starts from it.
+var goldenBase = Genesis(goldenIncarnation)
+
+func canonicalChainedPage() ChainedPage {
+	p := canonicalInboxPage()
+	return ChainedPage{Events: p.Events, Cursor: p.Cursor, More: p.More, Chain: Chain{
+		Incarnation: goldenIncarnation, Head: 50,
+		Base: goldenBase.String(), End: ChainOf(goldenBase, p.Events).String(),
+	}}
+}
+
+func canonicalReconcileBatch() ReconcileBatch {
+	return ReconcileBatch{Events: canonicalInboxPage().Events}
+}
+
+func canonicalReconcileResult() ReconcileResult {
+	return ReconcileResult{Results: []EventResult{
+		{ID: "ev-41", Status: ItemAccepted},
+		{ID: "ev-42", Status: ItemDuplicate},
+		{ID: "ev-43", Status: ItemRejected, Problem: NotFound("The case of the follow-up is not in this central store.")},
+		{ID: "ev-44", Status: ItemAccepted},
+	}}
+}
