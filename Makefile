@@ -110,7 +110,9 @@ fuzz: deps
 # the named fault points, the central store restored from an older copy
 # of its file, the mail server going down and up, a proxy cutting the
 # sync's connections and the central store restarting (SOAK_REPEAT
-# times), must lose and duplicate nothing; then every fuzz target for
+# times), must lose and duplicate nothing; the power cut (agent/powercut,
+# as root) under the store's writer, the syncing gateway, the archive
+# export and init, CRASH_ROUNDS cuts each; then every fuzz target for
 # SOAK_FUZZTIME (34 targets: about 5⅔ hours at the default 10m;
 # make soak SOAK_FUZZTIME=1m for a shorter one). Loopback only.
 soak: deps
@@ -120,6 +122,7 @@ soak: deps
 	CLINICGW_CENTRAL_RESTORE_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestCentralRestore -timeout 60m ./sync/uplink/
 	CLINICGW_ARCHIVE_KILL_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestArchiveKilled -timeout 60m ./agent/archive/
 	CLINICGW_NOTIFY_OUTAGE_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestMailOutages -timeout 60m ./agent/notify/
+	CLINICGW_POWERCUT_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestPowerCut -timeout 60m ./agent/store/ ./sync/uplink/ ./agent/archive/ ./cmd/clinicgw/
 	$(GO) test -count=$(SOAK_REPEAT) -run 'TestProxyCuts|TestCentralRestart' -timeout 60m ./sync/uplink/
 	$(MAKE) fuzz FUZZTIME=$(SOAK_FUZZTIME)
 

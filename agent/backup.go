@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"clinicgw/agent/atomicfile"
 	"clinicgw/agent/metrics"
 	"clinicgw/agent/store"
 	"clinicgw/sync/tlsconf"
@@ -208,7 +209,7 @@ func (s *backupSchedule) once(ctx context.Context) (string, error) {
 // written.
 func (s *backupSchedule) take(ctx context.Context, size *int64) (string, error) {
 	c := s.cfg.Load()
-	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
+	if err := atomicfile.MkdirAll(c.Dir, 0o700); err != nil {
 		return "", fmt.Errorf("backup.dir: %w", err)
 	}
 	path := filepath.Join(c.Dir, BackupName(s.unit, s.clock.Now()))

@@ -117,7 +117,7 @@ type Progress func(done, total int)
 // at ctx's end between steps; run it again to go on.
 func (a *Archiver) Run(ctx context.Context, progress Progress) (Report, error) {
 	var rep Report
-	if err := os.MkdirAll(a.cfg.Dir, 0o750); err != nil {
+	if err := atomicfile.MkdirAll(a.cfg.Dir, 0o750); err != nil {
 		return rep, fmt.Errorf("archive folder: %w", err)
 	}
 	a.removeTemps()

@@ -1,10 +1,13 @@
 package atomicfile
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // Write replaces path with data, with the given mode. On any failure the
@@ -56,3 +59,75 @@ func WriteFrom(path string, mode os.FileMode, fill func(io.Writer) error) (err e
 // SyncDir makes a rename in dir durable (a no-op where the system has no
 // such call).
 func SyncDir(dir string) error { return syncDir(dir) }
+
+// MkdirAll creates dir and any missing parents with mode perm, as
+// os.MkdirAll does, and syncs the parent of every folder it creates: a new
+// folder is durable only once its parent is synced, and every file written
+// into it is lost with it until then.
+func MkdirAll(dir string, perm os.FileMode) error {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	var missing []string // innermost first
+	for p := dir; ; p = filepath.Dir(p) {
+		fi, err := os.Stat(p)
+		if err == nil {
+			if !fi.IsDir() {
+				return &os.PathError{Op: "mkdir", Path: p, Err: syscall.ENOTDIR}
+			}
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		missing = append(missing, p)
+		if filepath.Dir(p) == p {
+			break
+		}
+	}
+	for i := len(missing) - 1; i >= 0; i-- {
+		if err := os.Mkdir(missing[i], perm); err != nil && !errors.Is(err, fs.ErrExist) {
+			return err
+		}
+		if err := syncDir(filepath.Dir(missing[i])); err != nil {
+			return fmt.Errorf("mkdir %s: sync its parent: %w", missing[i], err)
+		}
+	}
+	return nil
+}
+
+// Create makes a new file at path whole or not at all, for a file that
+// another library writes (a bbolt database): make is given a temporary
+// path beside it, holding an empty file with mode 0600, and must leave
+// the file there written and synced; then the file is linked under path,
+// never over a file another process created meanwhile (path existing by
+// then is no error: the caller opens that one), and the folder is synced.
+// Left to create path itself, the library would leave an empty or
+// half-written file under path after a power cut on a file system that
+// commits names before data (ext4's delayed allocation).
+func Create(path string, make func(tmp string) error) error {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".*.new")
+	if err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	if err := make(tmp); err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	if err := os.Link(tmp, path); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	if err := syncDir(dir); err != nil {
+		return fmt.Errorf("create %s: sync its folder: %w", path, err)
+	}
+	return nil
+}

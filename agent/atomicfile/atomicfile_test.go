@@ -43,3 +43,24 @@ func TestWriteFailureLeavesNothing(t *testing.T) {
 		t.Fatalf("temporary file left behind: %v", entries)
 	}
 }
+
+func TestMkdirAllCreatesEveryMissingFolder(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "a", "b", "c")
+	if err := MkdirAll(p, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(p)
+	if err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("%s: %v %v", p, fi, err)
+	}
+	if err := MkdirAll(p, 0o700); err != nil {
+		t.Fatalf("again: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "f"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := MkdirAll(filepath.Join(dir, "f", "x"), 0o700); err == nil {
+		t.Fatal("a folder under a file was made")
+	}
+}

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -58,7 +57,7 @@ func (f clockFunc) Now() time.Time { return f() }
 func (c *Clinic) StartCentral(ctx context.Context, log *slog.Logger) (_ *Central, err error) {
 	unit := c.Config.Unit
 	dir := filepath.Join(c.Dir, centralDir)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := atomicfile.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("central store folder: %w", err)
 	}
 	serverCert, err := c.PKI.Server("127.0.0.1", "localhost")

@@ -10,12 +10,12 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
 	"clinicgw/agent"
+	"clinicgw/agent/atomicfile"
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store"
 	"clinicgw/cardauth"
@@ -250,11 +250,7 @@ func WriteDirectory(path, unit string, staff []Member, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return atomicfile.Write(path, b, 0o644)
 }
 
 func originHost(origin string) (string, error) {

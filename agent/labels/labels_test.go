@@ -31,6 +31,7 @@ var (
 		"wire.StreamType":    "a protocol value",
 		"cardauth.EndReason": "the lock page says what ended a session in words, never by reason code",
 
+		"cases.SyncLog":          "the names of the sync's own logs inside the gateway (journal, confirmed), never shown",
 		"cases.QuarantineReason": "for region IT: clinicgw quarantine list, /healthz and a metric label; staff see only a count",
 	}
 )

@@ -34,8 +34,19 @@ const crashChildEnv = "CLINICGW_CRASH_CHILD"
 func TestCrashChild(t *testing.T) {
 	dir := os.Getenv(crashChildEnv)
 	if dir == "" {
-		t.Skip("helper process for TestCrashLosesNoAcknowledgedCase")
+		t.Skip("helper process for TestCrashLosesNoAcknowledgedCase and TestPowerCutLosesNoAcknowledgedCase")
 	}
+	writeCases(t, dir, os.Getenv(crashNoSyncEnv) == "1")
+}
+
+// crashNoSyncEnv, set to 1, makes the child write with bbolt's NoSync: the
+// power-cut test's control, which must lose acknowledged cases.
+const crashNoSyncEnv = "CLINICGW_CRASH_NOSYNC"
+
+// writeCases opens the store in dir (creating it if missing) and writes
+// batches of cases until it is killed, printing "ready", then each batch's
+// ids before its transaction ("begin") and after Update returned ("ack").
+func writeCases(t *testing.T, dir string, noSync bool) {
 	kek, err := LoadKeyFile(filepath.Join(dir, "kek.key"))
 	if err != nil {
 		t.Fatal(err)
@@ -44,6 +55,7 @@ func TestCrashChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	db.bolt.NoSync = noSync
 	out := bufio.NewWriter(os.Stdout)
 	out.WriteString("ready\n")
 	out.Flush()

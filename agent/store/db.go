@@ -19,6 +19,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
+	"clinicgw/agent/atomicfile"
 	"clinicgw/agent/cases"
 )
 
@@ -139,6 +140,11 @@ func Open(ctx context.Context, path string, kek KEK, opts Options) (*DB, error) 
 	if err != nil {
 		return nil, err
 	}
+	if !existed {
+		if err := createFile(path); err != nil {
+			return nil, err
+		}
+	}
 	bdb, err := openBolt(path, opts.LockTimeout)
 	if err != nil {
 		return nil, err
@@ -206,6 +212,39 @@ func preflight(ctx context.Context, path string, lockTimeout time.Duration, log 
 	return true, nil
 }
 
+// createFile makes a new, empty bbolt file at path, whole or not at all
+// (atomicfile.Create): bbolt writes and syncs its first pages under a
+// temporary name. Left to create path itself, bbolt would leave a power
+// cut during the first start an empty store.db on a file system that
+// commits names before data (agent/powercut's KeepNames), which Open then
+// refuses as damaged.
+func createFile(path string) error {
+	err := atomicfile.Create(path, func(tmp string) error {
+		bdb, err := bolt.Open(tmp, 0o600, boltOptions(0))
+		if err != nil {
+			return err
+		}
+		return bdb.Close()
+	})
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	return nil
+}
+
+// boltOptions are the options every store file is opened with.
+func boltOptions(lockTimeout time.Duration) *bolt.Options {
+	return &bolt.Options{
+		Timeout:      lockTimeout,
+		FreelistType: bolt.FreelistMapType,
+		// The freelist is rebuilt by scanning on open instead of being
+		// written at every commit. Data and meta pages are still synced at
+		// every commit (NoSync is never set): durability is unchanged.
+		NoFreelistSync: true,
+		PageSize:       16384,
+	}
+}
+
 // errInUse is the lock timing out.
 var errInUse = errors.New("it is in use by another clinicgw process")
 
@@ -223,20 +262,13 @@ func openBolt(path string, lockTimeout time.Duration) (bdb *bolt.DB, err error) 
 		}
 	}()
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	bdb, err = bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:      lockTimeout,
-		FreelistType: bolt.FreelistMapType,
-		// The freelist is rebuilt by scanning on open instead of being
-		// written at every commit. Data and meta pages are still synced at
-		// every commit (NoSync is never set): durability is unchanged.
-		NoFreelistSync: true,
-		PageSize:       16384,
-		OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
-			f, err := os.OpenFile(name, flag, perm)
-			file = f
-			return f, err
-		},
-	})
+	opts := boltOptions(lockTimeout)
+	opts.OpenFile = func(name string, flag int, perm os.FileMode) (*os.File, error) {
+		f, err := os.OpenFile(name, flag, perm)
+		file = f
+		return f, err
+	}
+	bdb, err = bolt.Open(path, 0o600, opts)
 	switch {
 	case errors.Is(err, berrors.ErrTimeout):
 		return nil, fmt.Errorf("open store %s: %w", path, errInUse)
@@ -244,6 +276,14 @@ func openBolt(path string, lockTimeout time.Duration) (bdb *bolt.DB, err error) 
 		return nil, damaged(path, err, true)
 	case err != nil:
 		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	// bbolt syncs the file but never its folder: a store file just created
+	// would vanish with the power, acknowledged cases and all (measured
+	// with agent/powercut). createFile syncs it; synced again at every
+	// open all the same, for a file made by anything else.
+	if err := atomicfile.SyncDir(filepath.Dir(path)); err != nil {
+		bdb.Close()
+		return nil, fmt.Errorf("open store %s: sync its folder: %w", path, err)
 	}
 	return bdb, nil
 }

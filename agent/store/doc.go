@@ -17,6 +17,10 @@
 // Patients are found through a keyed HMAC of the personnummer, never the
 // number itself. Every write returns only after bbolt has committed it to
 // disk (NoSync is never set), so an acknowledged case survives a crash.
+// A power cut too: bbolt never syncs the file's folder, so Open syncs it,
+// or a store file just created would vanish with everything acknowledged
+// in it (TestPowerCutLosesNoAcknowledgedCase, on agent/powercut's disk,
+// with a NoSync control that must lose cases).
 //
 // A damaged file never makes the process panic. Open checks an existing
 // file's structure from its raw bytes (package boltfile) before bbolt maps

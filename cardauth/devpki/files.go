@@ -63,7 +63,7 @@ func writeKey(path string, key crypto.PrivateKey) error {
 // function-ca.pem and person-ca.pem (mode 0644), root.key, function-ca.key
 // and person-ca.key (PKCS#8 PEM, mode 0600). Existing files are replaced.
 func (p *PKI) WriteDir(dir string) error {
-	if err := os.MkdirAll(dir, dirMode); err != nil {
+	if err := atomicfile.MkdirAll(dir, dirMode); err != nil {
 		return fmt.Errorf("devpki: %w", err)
 	}
 	for _, f := range caFiles {

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"clinicgw/agent/atomicfile"
 	"clinicgw/cardauth/devpki"
 	"clinicgw/sync/central"
 	"clinicgw/sync/tlsconf"
@@ -166,7 +167,7 @@ type centralServer struct {
 // (mutual TLS, units' certificates from cp) and webAddr (patient pages),
 // keeping confirmed items for retention (central.DefaultRetention if 0).
 func startCentral(ctx context.Context, e *env, dir string, cp centralPKI, apiAddr, webAddr string, units centralUnits, retention time.Duration, notifier central.Notifier) (*centralServer, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := atomicfile.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("state folder: %w", err)
 	}
 	store, err := central.Open(ctx, filepath.Join(dir, "central.db"), central.Options{
@@ -218,7 +219,7 @@ func (c *centralServer) close(ctx context.Context) error {
 
 // runCentral runs the reference central store until ctx ends.
 func runCentral(ctx context.Context, e *env, dir, pkiDir, apiAddr, webAddr string, units centralUnits, retention time.Duration) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := atomicfile.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("state folder: %w", err)
 	}
 	cp, err := prepareCentralPKI(e, dir, pkiDir, units.ids)

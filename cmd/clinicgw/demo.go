@@ -546,7 +546,7 @@ func demoDir(dir string) (string, error) {
 	entries, err := os.ReadDir(dir)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		return dir, os.MkdirAll(dir, 0o700)
+		return dir, atomicfile.MkdirAll(dir, 0o700)
 	case err != nil:
 		return "", err
 	case len(entries) > 0:

@@ -65,7 +65,7 @@ func initGateway(e *env, dir, unit, name string, force bool) error {
 		}
 	}
 
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := atomicfile.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create folder: %w", err)
 	}
 	if err := restrictFolder(dir); err != nil {

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"clinicgw/agent"
+	"clinicgw/agent/atomicfile"
 	"clinicgw/systemd"
 )
 
@@ -153,16 +154,14 @@ func (h *systemdHost) install(ctx context.Context, e *env, cfg *agent.Config) er
 		return fmt.Errorf("remove an earlier install's drop-in: %w", err)
 	}
 	for _, f := range files {
-		if err := os.MkdirAll(filepath.Dir(f.path), 0o755); err != nil {
+		if err := atomicfile.MkdirAll(filepath.Dir(f.path), 0o755); err != nil {
 			return fmt.Errorf("install: %w", err)
 		}
-		if err := os.WriteFile(f.path, f.data, 0o644); errors.Is(err, fs.ErrPermission) {
+		// Replaced whole, mode and all, and durable: a power cut after
+		// install leaves the old file or the new one, never an empty unit.
+		if err := atomicfile.Write(f.path, f.data, 0o644); errors.Is(err, fs.ErrPermission) {
 			return fmt.Errorf("install: %w (run it as root)", err)
 		} else if err != nil {
-			return fmt.Errorf("install: %w", err)
-		}
-		// WriteFile keeps an existing file's mode.
-		if err := os.Chmod(f.path, 0o644); err != nil {
 			return fmt.Errorf("install: %w", err)
 		}
 		fmt.Fprintf(e.stdout, "wrote %s\n", f.path)

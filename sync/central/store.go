@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"time"
@@ -16,6 +18,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
+	"clinicgw/agent/atomicfile"
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store/boltfile"
 	"clinicgw/sync/tlsconf"
@@ -164,6 +167,19 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		if _, err := boltfile.CheckFile(ctx, path, nil); err != nil {
 			return nil, fmt.Errorf("open central store %s: the file is damaged (%w); restore the latest backup of it and keep the damaged one for analysis", path, err)
 		}
+	} else if errors.Is(err, fs.ErrNotExist) {
+		// A new file is made whole under a temporary name and linked into
+		// place: a power cut never leaves an empty one to be refused.
+		err := atomicfile.Create(path, func(tmp string) error {
+			bdb, err := bolt.Open(tmp, 0o600, nil)
+			if err != nil {
+				return err
+			}
+			return bdb.Close()
+		})
+		if err != nil {
+			return nil, fmt.Errorf("open central store: %w", err)
+		}
 	}
 	bdb, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout}) // NoSync is never set
 	if errors.Is(err, berrors.ErrTimeout) {
@@ -171,6 +187,13 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open central store %s: %w", path, err)
+	}
+	// bbolt never syncs the file's folder: a new store file would vanish
+	// with the power (agent/powercut). Synced at every open, for a file
+	// made by anything else.
+	if err := atomicfile.SyncDir(filepath.Dir(path)); err != nil {
+		bdb.Close()
+		return nil, fmt.Errorf("open central store %s: sync its folder: %w", path, err)
 	}
 	s := &Store{
 		db:        bdb,
