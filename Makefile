@@ -113,7 +113,7 @@ fuzz: deps
 # times), must lose and duplicate nothing; the power cut (agent/powercut,
 # as root) under the store's writer, the syncing gateway, the archive
 # export and init, CRASH_ROUNDS cuts each; then every fuzz target for
-# SOAK_FUZZTIME (32 targets: about 5½ hours at the default 10m;
+# SOAK_FUZZTIME (34 targets: about 5⅔ hours at the default 10m;
 # make soak SOAK_FUZZTIME=1m for a shorter one). Loopback only.
 soak: deps
 	CLINICGW_CRASH_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestCrash -timeout 60m ./agent/store/

@@ -239,6 +239,17 @@ func (a *Agent) Start(ctx context.Context) error {
 		cfg := *a.upCfg
 		cfg.Cases = svc
 		cfg.Forms = publish
+		if rf, ok, err := db.RestoredFrom(); err != nil {
+			db.Close()
+			release()
+			return fmt.Errorf("start gateway: read the restore record: %w", err)
+		} else if ok && rf.ReconciledAt.IsZero() {
+			// Restored from a backup: get back what the central store
+			// confirmed after it before pushing anything.
+			cfg.Restored = &uplink.Restored{Since: rf.Backup.TakenAt, Done: func(ctx context.Context, _ uplink.RecoverReport) error {
+				return db.MarkRestoreReconciled(ctx, a.opts.Clock.Now())
+			}}
+		}
 		if up, err = uplink.New(cfg); err != nil {
 			db.Close()
 			release()

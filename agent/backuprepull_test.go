@@ -21,8 +21,8 @@ import (
 // over mutual TLS is backed up; more cases arrive, the store is lost and
 // restored from the backup; at its next start the gateway pulls again
 // from the backup's cursor, and every case the central store holds is in
-// the gateway exactly once. (What staff did after the backup is not
-// brought back: that needs the continuity work of issue 16.)
+// the gateway exactly once. (What staff did after the backup comes back
+// too: TestGatewayRestoreReconciles.)
 func TestRestoreRePulls(t *testing.T) {
 	p, err := devpki.New(nil, time.Now())
 	if err != nil {

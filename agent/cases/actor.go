@@ -72,4 +72,8 @@ const (
 	List          Action = "list"             // a member of staff lists cases (access log only)
 	ReadAccessLog Action = "read-access-log"  // an auditor reads the access log (access log only)
 	RestoreBackup Action = "restore-backup"   // the store was restored from a backup (access log only, by the system)
+	// RecoverFromCentral: after a restore, a change staff made after the
+	// backup came back from the central store (Service.RecoverConfirmed;
+	// by the system).
+	RecoverFromCentral Action = "recover-from-central"
 )

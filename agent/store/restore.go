@@ -29,6 +29,10 @@ var keyRestoredFrom = []byte("restored-from")
 type RestoredFrom struct {
 	Backup     Manifest  `json:"backup"`
 	RestoredAt time.Time `json:"restoredAt"`
+	// ReconciledAt is when the gateway got back from the central store
+	// what it confirmed after the backup (MarkRestoreReconciled); zero
+	// until then.
+	ReconciledAt time.Time `json:"reconciledAt,omitzero"`
 }
 
 // RestoreReport says what Restore did.
@@ -220,6 +224,38 @@ func (db *DB) RestoredFrom() (rf RestoredFrom, ok bool, err error) {
 		return json.Unmarshal(raw, &rf)
 	})
 	return rf, ok, err
+}
+
+// MarkRestoreReconciled records durably that the store got back from the
+// central store what it confirmed after the backup it was restored from
+// (at), and appends a system record of it to the access log; a store that
+// was never restored, or is already marked, is left as it is.
+func (db *DB) MarkRestoreReconciled(ctx context.Context, at time.Time) error {
+	return db.Update(ctx, func(ct cases.Tx) error {
+		t := ct.(*tx)
+		meta := t.bucket(bucketMeta)
+		raw := meta.Get(keyRestoredFrom)
+		if raw == nil {
+			return nil
+		}
+		var rf RestoredFrom
+		if err := json.Unmarshal(raw, &rf); err != nil {
+			return fmt.Errorf("read the restore record: %w", err)
+		}
+		if !rf.ReconciledAt.IsZero() {
+			return nil
+		}
+		rf.ReconciledAt = at.UTC()
+		b, err := json.Marshal(rf)
+		if err != nil {
+			return err
+		}
+		if err := meta.Put(keyRestoredFrom, b); err != nil {
+			return err
+		}
+		return t.AppendAudit(audit.Entry{Time: rf.ReconciledAt, Actor: string(cases.System), Unit: db.unit,
+			Action: string(cases.RecoverFromCentral), Outcome: audit.Allowed})
+	})
 }
 
 // SyncCursorOf reads the sync cursor of the closed store file at path

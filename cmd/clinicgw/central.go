@@ -58,6 +58,7 @@ func centralFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 	pkiDir := fs.String("pki", "", "`DIR` holds an existing PKI, as `clinicgw pki dev` makes it: central.pem and central.key (the server's certificate), root.pem (what units trust for the server) and function-ca.pem (the only CA trusted for unit certificates)")
 	api := fs.String("api", "127.0.0.1:8443", "`ADDR` to serve the sync API on (mutual TLS)")
 	web := fs.String("web", "127.0.0.1:8444", "`ADDR` to serve the patient pages on (HTTPS)")
+	retention := fs.Duration("retention", central.DefaultRetention, "how long a unit's confirmed answers and status changes are kept for a gateway restored from its own backup (`DURATION`, e.g. 2160h); events are kept for ever")
 	var units centralUnits
 	fs.Var(&units, "unit", "a care unit that may connect, as `NAME=HSAID` or HSAID; repeatable (default: the demo unit)")
 	return func(ctx context.Context, e *env) error {
@@ -67,7 +68,10 @@ func centralFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 		if len(units.ids) == 0 {
 			_ = units.Set(demoUnitName + "=" + demoUnit)
 		}
-		return runCentral(ctx, e, *dir, *pkiDir, *api, *web, units)
+		if *retention <= 0 {
+			return usagef("--retention must be positive")
+		}
+		return runCentral(ctx, e, *dir, *pkiDir, *api, *web, units, *retention)
 	}
 }
 
@@ -160,13 +164,14 @@ type centralServer struct {
 }
 
 // startCentral opens the central store in dir and serves it on apiAddr
-// (mutual TLS, units' certificates from cp) and webAddr (patient pages).
-func startCentral(ctx context.Context, e *env, dir string, cp centralPKI, apiAddr, webAddr string, units centralUnits, notifier central.Notifier) (*centralServer, error) {
+// (mutual TLS, units' certificates from cp) and webAddr (patient pages),
+// keeping confirmed items for retention (central.DefaultRetention if 0).
+func startCentral(ctx context.Context, e *env, dir string, cp centralPKI, apiAddr, webAddr string, units centralUnits, retention time.Duration, notifier central.Notifier) (*centralServer, error) {
 	if err := atomicfile.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("state folder: %w", err)
 	}
 	store, err := central.Open(ctx, filepath.Join(dir, "central.db"), central.Options{
-		Logger: e.log, Units: units.ids, UnitNames: units.names, Notifier: notifier,
+		Logger: e.log, Units: units.ids, UnitNames: units.names, Notifier: notifier, Retention: retention,
 	})
 	if err != nil {
 		return nil, err
@@ -213,7 +218,7 @@ func (c *centralServer) close(ctx context.Context) error {
 }
 
 // runCentral runs the reference central store until ctx ends.
-func runCentral(ctx context.Context, e *env, dir, pkiDir, apiAddr, webAddr string, units centralUnits) error {
+func runCentral(ctx context.Context, e *env, dir, pkiDir, apiAddr, webAddr string, units centralUnits, retention time.Duration) error {
 	if err := atomicfile.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("state folder: %w", err)
 	}
@@ -221,7 +226,7 @@ func runCentral(ctx context.Context, e *env, dir, pkiDir, apiAddr, webAddr strin
 	if err != nil {
 		return err
 	}
-	c, err := startCentral(ctx, e, dir, cp, apiAddr, webAddr, units, central.LogNotifier{Logger: e.log})
+	c, err := startCentral(ctx, e, dir, cp, apiAddr, webAddr, units, retention, central.LogNotifier{Logger: e.log})
 	if err != nil {
 		return err
 	}

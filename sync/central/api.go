@@ -92,6 +92,8 @@ func (s *Store) serveAPI(w http.ResponseWriter, r *http.Request) {
 			http.MethodGet: s.serveGetForms, http.MethodPut: s.servePutForms}}
 	case wire.PathStream, wire.PathStream2:
 		rt = route{"GET", map[string]func(http.ResponseWriter, *http.Request, string){http.MethodGet: s.serveStream}}
+	case wire.PathConfirmed2:
+		rt = route{"GET", map[string]func(http.ResponseWriter, *http.Request, string){http.MethodGet: s.serveConfirmed}}
 	case wire.PathReconcile2:
 		rt = route{"POST", map[string]func(http.ResponseWriter, *http.Request, string){http.MethodPost: s.serveReconcile}}
 	default:

@@ -42,7 +42,10 @@
 // /v2/reconcile takes back events a gateway applied that this store lost
 // (restored from an older copy: Backup makes one from a read transaction
 // while the store serves), re-inserts each idempotently and appends it to
-// the stream again. The care unit is taken from the
+// the stream again. Every outbox item it accepts is kept, as sent, for
+// Options.Retention (DefaultRetention, 90 days; events are never dropped),
+// and GET /v2/outbox/confirmed gives a gateway restored from its own
+// backup what it sent after it (confirmed.go). The care unit is taken from the
 // verified client certificate's subject serialNumber (tlsconf.HSAID) and
 // from nowhere else; a unit sees, acknowledges and answers only its own
 // cases. New events are announced on a websocket stream the moment they are

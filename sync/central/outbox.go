@@ -128,7 +128,7 @@ func (s *Store) applyItem(tx *bolt.Tx, records *bolt.Bucket, unit string, it wir
 		if err := putRecord(records, it.IdempotencyKey, digest, it.CaseID); err != nil {
 			return result, nil, err
 		}
-		return result, n, nil
+		return result, n, s.keepConfirmed(unitBucket(tx, unit), it, s.now())
 	}
 	// A case that does not exist and one of another unit get the same
 	// answer, so a unit learns nothing of other units' cases.
@@ -176,7 +176,7 @@ func (s *Store) applyItem(tx *bolt.Tx, records *bolt.Bucket, unit string, it wir
 	if err := putRecord(records, it.IdempotencyKey, digest, c.ID); err != nil {
 		return result, nil, err
 	}
-	return result, n, nil
+	return result, n, s.keepConfirmed(unitBucket(tx, unit), it, s.now())
 }
 
 // putRecord remembers an accepted item under its idempotency key.

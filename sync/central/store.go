@@ -55,6 +55,10 @@ type Options struct {
 	Notifier Notifier
 	// LockTimeout bounds the wait for the file lock at Open; 2 s if 0.
 	LockTimeout time.Duration
+	// Retention is how long a unit's confirmed outbox items are kept for
+	// a gateway restored from its own backup (wire.PathConfirmed2);
+	// DefaultRetention if 0. Events are never dropped.
+	Retention time.Duration
 }
 
 // Store is the central patient-side store. Its methods are safe for
@@ -68,6 +72,7 @@ type Store struct {
 	unitSet   map[string]bool
 	unitNames map[string]string
 	notifier  Notifier
+	retention time.Duration
 	hub       *hub
 	web       *web
 	// incarnation is the store's incarnation (chain.go), read at Open.
@@ -99,10 +104,14 @@ const (
 	bucketPatients = "patients" // pnr (12) ‖ case id (26) → role
 	bucketEvents   = "events"   // in a unit bucket: seq (8 BE) → wire.Event JSON
 	bucketOutbox   = "outbox"   // in a unit bucket: idempotency key → outboxRecord JSON
-	keySchema      = "schema"
-	keyAcked       = "acked" // in a unit bucket: the acknowledged cursor (8 BE)
-	keyForms       = "forms" // in a unit bucket: the published wire.FormSet JSON
-	schemaVersion  = "1"
+	// bucketConfirmed, in a unit bucket: seq (8 BE) → confirmedRecord JSON (confirmed.go)
+	bucketConfirmed = "confirmed"
+	// keyConfirmedDropped, in a unit bucket: the newest time of a confirmed item dropped (RFC 3339)
+	keyConfirmedDropped = "confirmed-dropped"
+	keySchema           = "schema"
+	keyAcked            = "acked" // in a unit bucket: the acknowledged cursor (8 BE)
+	keyForms            = "forms" // in a unit bucket: the published wire.FormSet JSON
+	schemaVersion       = "1"
 )
 
 // Roles in the patient index.
@@ -141,6 +150,12 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	if opts.LockTimeout == 0 {
 		opts.LockTimeout = 2 * time.Second
+	}
+	if opts.Retention < 0 {
+		return nil, errors.New("open central store: the retention must not be negative")
+	}
+	if opts.Retention == 0 {
+		opts.Retention = DefaultRetention
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -189,6 +204,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		unitSet:   unitSet,
 		unitNames: make(map[string]string, len(opts.UnitNames)),
 		notifier:  opts.Notifier,
+		retention: opts.Retention,
 		hub:       newHub(),
 		done:      make(chan struct{}),
 	}
@@ -229,7 +245,7 @@ func (s *Store) init() error {
 			if err != nil {
 				return err
 			}
-			for _, name := range []string{bucketEvents, bucketOutbox} {
+			for _, name := range []string{bucketEvents, bucketOutbox, bucketConfirmed} {
 				if _, err := ub.CreateBucketIfNotExists([]byte(name)); err != nil {
 					return err
 				}

@@ -37,6 +37,16 @@
 // again from the start, and the central store answers what it has as
 // duplicates.
 //
+// # After a restore of the gateway's store
+//
+// A store restored from a backup (Config.Restored) has the backup's cursor
+// and chain head: an older link of the same chain, so the continuity check
+// passes and the events after it are pulled again. After the first
+// complete pull, and before anything is pushed, the uplink fetches the
+// unit's items the central store confirmed since the backup (GET
+// wire.PathConfirmed2) and the case service puts back those the store
+// lacks (Recoverer; recover.go); Restored.Done then records it durably.
+//
 // # Push
 //
 // Every change a patient can see waits in the store's outbox (queued in the

@@ -32,6 +32,9 @@ func (u *Uplink) pullLoop(ctx context.Context) {
 				continue              // pull from the common event at once
 			}
 		}
+		if err == nil && u.recovering.Load() {
+			err = u.recoverConfirmed(ctx) // the store was restored: get back what the central store confirmed
+		}
 		wait := u.cfg.PollInterval
 		if u.connected() {
 			wait *= pollWhileConnected

@@ -81,8 +81,8 @@ func (u *Uplink) pushLoop(ctx context.Context) {
 // pushAll publishes the forms if due, then pushes outbox batches until
 // nothing more can go.
 func (u *Uplink) pushAll(ctx context.Context) error {
-	if u.pausePush.Load() {
-		return nil // the reconciliation sends first; it wakes the push when done
+	if u.pausePush.Load() || u.recovering.Load() {
+		return nil // the reconciliation (or the recovery after a restore) first; it wakes the push when done
 	}
 	var formsErr error
 	if forms, n, gen := u.formsToPublish(); forms != nil && u.formsDue.Swap(false) && gen != u.formsConflict.Load() {

@@ -110,6 +110,11 @@ type Config struct {
 	// RequestTimeout bounds every HTTP request, body included;
 	// DefaultRequestTimeout if 0.
 	RequestTimeout time.Duration
+	// Restored, when not nil, says the store was restored from a backup
+	// and has not yet got back what the central store confirmed after it
+	// (recover.go): the uplink does that after its first complete pull,
+	// before it pushes anything. Cases must then be a Recoverer.
+	Restored *Restored
 	// Fault, when not nil, is called at each named point of the sync path
 	// (the Fault* constants), from the goroutine that reached it. Tests
 	// crash the process there to prove nothing is lost or duplicated
@@ -189,6 +194,12 @@ type Status struct {
 	Reconciliations int
 	LastReconcile   ReconcileReport
 
+	// RestorePending says the store was restored from a backup and has
+	// not yet got back what the central store confirmed after it; nothing
+	// is pushed meanwhile. LastRecover is what getting it back did.
+	RestorePending bool
+	LastRecover    RecoverReport
+
 	// Quarantined counts the central events since start the case service
 	// could not apply and kept in its quarantine (ApplyReport.Quarantined,
 	// conflicts included); the store's quarantine is the lasting count.
@@ -211,6 +222,9 @@ type Uplink struct {
 	// pausePush holds the push while the central store's event chain is
 	// broken (continuity.go), until a reconciliation completes.
 	pausePush atomic.Bool
+	// recovering holds the push while the store, restored from a backup,
+	// has not yet got back what the central store confirmed (recover.go).
+	recovering atomic.Bool
 
 	pullWake chan struct{}
 	pushWake chan struct{}
@@ -292,6 +306,13 @@ func New(cfg Config) (*Uplink, error) {
 		pullWake: make(chan struct{}, 1),
 		pushWake: make(chan struct{}, 1),
 		held:     make(map[string]heldItem),
+	}
+	if cfg.Restored != nil {
+		if _, ok := cfg.Cases.(Recoverer); !ok || cfg.Restored.Done == nil {
+			return nil, errors.New("new uplink: the store was restored, but the case service cannot put back confirmed items or record it done")
+		}
+		u.recovering.Store(true)
+		u.st.RestorePending = true
 	}
 	if cfg.Forms != nil {
 		if u.forms, err = wire.Marshal(*cfg.Forms); err != nil {

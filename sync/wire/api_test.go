@@ -82,14 +82,16 @@ var pathConstants = map[string]string{
 	"PathForms2":     PathForms2,
 	"PathStream2":    PathStream2,
 	"PathReconcile2": PathReconcile2,
+	"PathConfirmed2": PathConfirmed2,
 }
 
 // notSchemas are the exported types that are not JSON bodies or parts of
 // one, and why.
 var notSchemas = map[string]string{
-	"InboxQuery": "the query of GET /v1/inbox: the path's parameters in openapi.json (TestOpenAPILimits)",
-	"Body":       "the interface Marshal takes",
-	"Link":       "a link of the event chain; on the wire Chain.base and Chain.end, 64 hex digits",
+	"InboxQuery":     "the query of GET /v1/inbox: the path's parameters in openapi.json (TestOpenAPILimits)",
+	"Body":           "the interface Marshal takes",
+	"ConfirmedQuery": "the query of GET /v2/outbox/confirmed: the path's parameters in openapi.json",
+	"Link":           "a link of the event chain; on the wire Chain.base and Chain.end, 64 hex digits",
 }
 
 // TestSourceMatchesOpenAPI reads the package's source, not a list kept

@@ -1,5 +1,7 @@
 package wire
 
+import "time"
+
 // The canonical instances of the v2 bodies, for the golden files and the
 // decoder tests.
 
@@ -27,4 +29,12 @@ func canonicalReconcileResult() ReconcileResult {
 		{ID: "ev-43", Status: ItemRejected, Problem: NotFound("The case of the follow-up is not in this central store.")},
 		{ID: "ev-44", Status: ItemAccepted},
 	}}
+}
+
+func canonicalConfirmedPage() ConfirmedPage {
+	p := ConfirmedPage{Complete: true}
+	for i, it := range canonicalOutboxBatch().Items {
+		p.Items = append(p.Items, ConfirmedItem{Seq: uint64(7 + i), ConfirmedAt: it.At.Add(time.Minute), Item: it})
+	}
+	return p
 }

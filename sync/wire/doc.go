@@ -20,7 +20,9 @@
 // Bodies carry no version. A server answers a path under an unknown
 // version with UnsupportedVersion. v2 adds the event chain, which makes a
 // central store that went back in time detectable, and reconciliation
-// (chain.go: ChainedPage, PathReconcile2); its other endpoints take and
+// (chain.go: ChainedPage, PathReconcile2), and the unit's confirmed
+// items for a gateway restored from its own backup (confirmed.go:
+// PathConfirmed2); its other endpoints take and
 // answer v1's bodies. A central store serves both (Versions); a gateway
 // of this release speaks v2, so a region moves its central store first.
 //
@@ -53,6 +55,7 @@
 //	GET  /v1/stream (websocket)          → StreamMessage text messages
 //	GET  /v2/inbox?after=CURSOR&limit=N  → 200 ChainedPage
 //	POST /v2/reconcile  ReconcileBatch    → 200 ReconcileResult
+//	GET  /v2/outbox/confirmed?since=TIME&after=SEQ&limit=N → 200 ConfirmedPage
 //	     /v2/inbox/ack, /v2/outbox, /v2/forms, /v2/stream as under /v1
 //
 // Delivery from the central store is at least once: the gateway stores a page

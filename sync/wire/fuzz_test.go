@@ -138,6 +138,9 @@ func FuzzDecodeReconcileBatch(f *testing.F) {
 func FuzzDecodeReconcileResult(f *testing.F) {
 	fuzzDecoder(f, "reconcile-result", DecodeReconcileResult)
 }
+func FuzzDecodeConfirmedPage(f *testing.F) {
+	fuzzDecoder(f, "confirmed-page", DecodeConfirmedPage)
+}
 
 // FuzzParseInboxQuery checks the inbox query parser: no panic, problems
 // only, and what it accepts encodes and parses back the same.
@@ -162,6 +165,37 @@ func FuzzParseInboxQuery(f *testing.F) {
 		}
 		q2, _ := url.ParseQuery(got.Encode())
 		if back, err := ParseInboxQuery(q2); err != nil || back != got {
+			t.Fatalf("round trip: %+v → %q → %+v, %v", got, got.Encode(), back, err)
+		}
+	})
+}
+
+// FuzzParseConfirmedQuery checks the confirmed-items query parser: no
+// panic, problems only, and what it accepts encodes and parses back the
+// same.
+func FuzzParseConfirmedQuery(f *testing.F) {
+	for _, s := range []string{"", "since=2026-03-02T09:00:00Z", "since=2026-03-02T09:00:00.5Z&after=3&limit=100",
+		"since=2026-03-02T10:00:00%2B01:00", "since=x", "since=2026-03-02T09:00:00Z&limit=0", "since=2026-03-02T09:00:00Z&y=1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		q, err := url.ParseQuery(raw)
+		if err != nil {
+			return
+		}
+		got, err := ParseConfirmedQuery(q)
+		if err != nil {
+			if _, ok := errors.AsType[*Problem](err); !ok {
+				t.Fatalf("error is not a *Problem: %v", err)
+			}
+			return
+		}
+		if got.After > MaxSeq || got.Limit < 1 || got.Limit > MaxOutboxItems || got.Since.IsZero() && !q.Has(QuerySince) {
+			t.Fatalf("accepted %+v", got)
+		}
+		q2, _ := url.ParseQuery(got.Encode())
+		back, err := ParseConfirmedQuery(q2)
+		if err != nil || !back.Since.Equal(got.Since) || back.After != got.After || back.Limit != got.Limit {
 			t.Fatalf("round trip: %+v → %q → %+v, %v", got, got.Encode(), back, err)
 		}
 	})

@@ -73,6 +73,8 @@ var schemaTypes = map[string]reflect.Type{
 	"ReconcileBatch":  reflect.TypeFor[ReconcileBatch](),
 	"ReconcileResult": reflect.TypeFor[ReconcileResult](),
 	"EventResult":     reflect.TypeFor[EventResult](),
+	"ConfirmedPage":   reflect.TypeFor[ConfirmedPage](),
+	"ConfirmedItem":   reflect.TypeFor[ConfirmedItem](),
 }
 
 func TestOpenAPIVersionAndSecurity(t *testing.T) {
@@ -119,6 +121,7 @@ func TestOpenAPIPaths(t *testing.T) {
 		{PathStream, "get", "", "", []string{"101", "401", "403"}},
 		{PathInbox2, "get", "", "ChainedPage", []string{"200", "400", "401", "403"}},
 		{PathReconcile2, "post", "ReconcileBatch", "ReconcileResult", []string{"200", "400", "401", "403", "413", "415"}},
+		{PathConfirmed2, "get", "", "ConfirmedPage", []string{"200", "400", "401", "403"}},
 	}
 	for _, op := range ops {
 		o := at(t, docPaths, op.path, op.method)
