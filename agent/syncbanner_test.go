@@ -6,12 +6,14 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -30,15 +32,31 @@ import (
 // card login and web UI over TLS; a member of staff logged in through the
 // UI's own login endpoints (challenge, signed token, session cookie). The
 // central store's file is copied while it serves (central.Store.Backup),
-// a later case arrives, then the central store is stopped, the copy put
+// later cases arrive, then the central store is stopped, the copy put
 // back and the store served again where it was. When the gateway finds
 // the central store behind, the staff page shows the sync banner
-// (id="sync-state"); after the reconciliation it no longer does, and
-// the lost case is back at the central store. (sync/uplink's
+// (id="sync-state"); after the reconciliation it no longer does, the
+// lost cases are back at the central store and a new case there arrives.
+// Three rounds with random backup points, the first always losing cases;
+// a backup that lost nothing shows nothing. (sync/uplink's
 // TestCentralRestore runs the scenario with the central store as real
 // processes for many rounds and checks /healthz in each; this checks what
-// staff see, once.)
+// staff see, in three.)
 func TestStaffSeesCentralRestore(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	rnd := rand.New(rand.NewPCG(seed, 0))
+	for r := range 3 {
+		if !t.Run("round"+strconv.Itoa(r), func(t *testing.T) { staffRestoreRound(t, rnd, r == 0) }) {
+			t.Fatalf("round %d failed (seed %d)", r, seed)
+		}
+	}
+}
+
+// staffRestoreRound is one restore of the central store with a random
+// backup point: after 0 to all of 1–4 cases (all: nothing is lost, and
+// nothing may be shown); with mustLose, before the last of them.
+func staffRestoreRound(t *testing.T, rnd *rand.Rand, mustLose bool) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -140,12 +158,27 @@ func TestStaffSeesCentralRestore(t *testing.T) {
 		waitFor(t, "case "+id+" at the gateway", func() bool { _, err := a.Cases().Get(ctx, distributor, cases.ID(id)); return err == nil })
 		return cases.ID(id)
 	}
-	submit(cs.Store)
-	backup := filepath.Join(t.TempDir(), "central-backup.db")
-	if err := cs.Store.Backup(ctx, backup); err != nil {
-		t.Fatal(err)
+	n := 1 + rnd.IntN(4)
+	at := rnd.IntN(n + 1) // the backup is taken after this many cases
+	if mustLose {
+		at = rnd.IntN(n)
 	}
-	lost := submit(cs.Store)
+	backup := filepath.Join(t.TempDir(), "central-backup.db")
+	var lost []cases.ID
+	for i := 0; i <= n; i++ {
+		if i == at {
+			if err := cs.Store.Backup(ctx, backup); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if i == n {
+			break
+		}
+		id := submit(cs.Store)
+		if i >= at {
+			lost = append(lost, id)
+		}
+	}
 
 	// The restore: stop, the older file in place, serve again where it was.
 	path := filepath.Join(dc.Dir, "central", "central.db")
@@ -189,15 +222,23 @@ func TestStaffSeesCentralRestore(t *testing.T) {
 	}
 	centralMu.Unlock()
 
-	// Found, shown to staff, reconciled, and the banner gone.
-	waitFor(t, "the lost case back at the central store", func() bool {
-		_, err := st.PatientCase(ctx, canaryPNR, string(lost))
-		return err == nil
-	})
+	// Found, shown to staff, reconciled, and the banner gone; a new case
+	// at the restored store arrives.
+	for _, id := range lost {
+		waitFor(t, "the lost case back at the central store", func() bool {
+			_, err := st.PatientCase(ctx, canaryPNR, string(id))
+			return err == nil
+		})
+	}
+	submit(st)
 	waitFor(t, "the banner gone after the reconciliation", func() bool { shown, _ := banner(); return !shown })
 	mu.Lock()
 	defer mu.Unlock()
-	if len(atBreak) != 1 || !atBreak[0] {
-		t.Errorf("the banner on the staff page when the gateway found the central store behind: %v, want shown, once", atBreak)
+	switch {
+	case len(lost) == 0 && len(atBreak) != 0:
+		t.Errorf("the backup held every case, yet the gateway found the central store behind %d times", len(atBreak))
+	case len(lost) > 0 && (len(atBreak) != 1 || !atBreak[0]):
+		t.Errorf("the banner on the staff page when the gateway found the central store behind (%d of %d cases lost): %v, want shown, once",
+			len(lost), n, atBreak)
 	}
 }
