@@ -55,25 +55,30 @@ const (
 	centralAddrEnv   = "CLINICGW_CENTRAL_KILL_ADDR"   // where it serves
 	centralSubmitEnv = "CLINICGW_CENTRAL_KILL_SUBMIT" // cases to submit at start
 	centralRoundEnv  = "CLINICGW_CENTRAL_KILL_ROUND"  // the round, for the markers
+	centralEarlyEnv  = "CLINICGW_CENTRAL_KILL_EARLY"  // cases to submit before the API serves
+	centralFromEnv   = "CLINICGW_CENTRAL_KILL_FROM"   // the index of the first of them
+	centralWebEnv    = "CLINICGW_CENTRAL_KILL_WEB"    // where the patient pages serve, if set
 )
 
 // killMarker is the text of submission i of round r: the canary text and
 // a marker the test can find the submission by.
 func killMarker(r, i int) string { return fmt.Sprintf("markör-r%d-i%d", r, i) }
 
+// TestCentralChild is the central store's process. Beside the submissions
+// above it can submit cases before its API serves (centralEarlyEnv), serve
+// the patient pages (centralWebEnv) and take commands on its standard
+// input (TestCentralRestore's centralProc).
 func TestCentralChild(t *testing.T) {
 	path := os.Getenv(centralChildEnv)
 	if path == "" {
-		t.Skip("helper process for TestCentralKilled")
+		t.Skip("helper process for TestCentralKilled and TestCentralRestore")
 	}
-	c := startCentralAt(t, path, os.Getenv(centralAddrEnv))
 	n, _ := strconv.Atoi(os.Getenv(centralSubmitEnv))
+	early, _ := strconv.Atoi(os.Getenv(centralEarlyEnv))
+	from, _ := strconv.Atoi(os.Getenv(centralFromEnv))
 	round, _ := strconv.Atoi(os.Getenv(centralRoundEnv))
-	os.Stdout.WriteString("ready\n")
-	for i := range n {
-		if i > 0 {
-			time.Sleep(5 * time.Millisecond) // the patients' pace, not synchronisation
-		}
+	c := &centralSrv{t: t, path: path, notifier: &central.MemNotifier{}, logs: &syncBuffer{}}
+	submit := func(i int) {
 		marker := killMarker(round, i)
 		id, err := c.store.Submit(context.Background(), unit, central.Submission{
 			PatientPNR: patients[i%len(patients)], PatientName: patientName, FormID: string(cases.AdviceNurse),
@@ -84,7 +89,44 @@ func TestCentralChild(t *testing.T) {
 		}
 		os.Stdout.WriteString("submitted " + id + " " + marker + "\n")
 	}
+	c.openThen(os.Getenv(centralAddrEnv), func() { // before the API serves
+		for i := range early {
+			submit(from + i)
+		}
+	})
+	if addr := os.Getenv(centralWebEnv); addr != "" {
+		servePatientPages(t, c.store, addr)
+	}
+	os.Stdout.WriteString("ready\n")
+	for i := range n {
+		if i > 0 {
+			time.Sleep(5 * time.Millisecond) // the patients' pace, not synchronisation
+		}
+		submit(from + early + i)
+	}
 	os.Stdout.WriteString("head " + strconv.FormatUint(c.head(), 10) + "\n")
+	// Then the parent's commands, one a line, until its end of the pipe
+	// closes: "submit I" (a patient's case, reported as above) and
+	// "backup PATH" (a hot copy of the file, reported "backed up").
+	cmds := bufio.NewScanner(os.Stdin)
+	for cmds.Scan() {
+		verb, arg, _ := strings.Cut(cmds.Text(), " ")
+		switch verb {
+		case "submit":
+			i, err := strconv.Atoi(arg)
+			if err != nil {
+				t.Fatalf("command %q", cmds.Text())
+			}
+			submit(i)
+		case "backup":
+			if err := c.store.Backup(context.Background(), arg); err != nil {
+				t.Fatalf("backup: %v", err)
+			}
+			os.Stdout.WriteString("backed up\n")
+		default:
+			t.Fatalf("unknown command %q", cmds.Text())
+		}
+	}
 	select {} // serves until killed
 }
 
