@@ -37,7 +37,8 @@ type RecoverReport struct {
 // a case staff started is made again. An item that names the case's
 // assignee (Outbound.AssigneeHSAID) gives the case back to that clinician,
 // and an assigned status with one is put back; without one (an item
-// queued before assignees were kept) the case stays in the inbox. A
+// queued before assignees were kept) the case stays in the inbox; a
+// received status (taken back, handed back) leaves it unassigned. A
 // message, or a case staff started, is put back with the member of staff
 // who wrote it (Outbound.AuthorHSAID), or the system when the item does
 // not say. Each applied item adds a history event and an access-log
@@ -180,8 +181,11 @@ func (s *Service) recoverOne(tx Tx, o Outbound, now time.Time) (*Case, applyResu
 		return m.Kind == FromPatient && m.At.After(o.At)
 	}) || to == Assigned && assignee == ""
 	from := c.Status
-	if assignee != "" {
+	switch {
+	case assignee != "":
 		c.Assignee = assignee
+	case o.Kind == OutboundStatus && to == Received:
+		c.Assignee = "" // taken back or handed back: the inbox's again
 	}
 	if !later {
 		c.Status = to

@@ -136,6 +136,8 @@ func TestRecoverConfirmedStaff(t *testing.T) {
 		{"an assignment without its assignee: the inbox", []cases.Outbound{anon(assigned, "")}, cases.Received, "", ""},
 		{"an answer comes back with its author", []cases.Outbound{answer}, cases.Answered, clin, clin},
 		{"assigned, then answered", []cases.Outbound{assigned, answer}, cases.Answered, clin, clin},
+		{"assigned, then taken back", []cases.Outbound{assigned, {Key: "k-tb", CaseID: id, Kind: cases.OutboundStatus,
+			At: t0.Add(90 * time.Minute), Status: cases.Received}}, cases.Received, "", ""},
 		{"an answer without its author: the system", []cases.Outbound{anon(answer, "")}, cases.Answered, "", "system"},
 		{"an author that is no member of staff: the system", []cases.Outbound{anon(answer, "patient")}, cases.Answered, "", "system"},
 		{"a case staff started", []cases.Outbound{started}, cases.WaitingForPatient, clin, clin},
