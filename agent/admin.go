@@ -16,6 +16,7 @@ import (
 	"clinicgw/agent/metrics"
 	"clinicgw/cardauth"
 	"clinicgw/sync/tlsconf"
+	"clinicgw/sync/uplink"
 )
 
 // AdminConfig is the admin listener for region IT's monitoring: /metrics
@@ -257,7 +258,8 @@ func (a *Agent) healthChecks(runCtx context.Context, started time.Time) []metric
 				return "lagging"
 			}
 			return metrics.StateOK
-		}}, metrics.ConflictsCheck(adminSources{a: a}), metrics.ContinuityCheck(adminSources{a: a}))
+		}}, metrics.ConflictsCheck(adminSources{a: a}), metrics.ContinuityCheck(adminSources{a: a}),
+			metrics.RestoreRecoveryCheck(adminSources{a: a}))
 	}
 	// Offline too: events quarantined before stay until region IT acts.
 	checks = append(checks, metrics.QuarantineCheck(adminSources{a: a}, a.opts.Clock))
@@ -307,7 +309,19 @@ func (s adminSources) SyncFigures() (metrics.SyncFigures, bool) {
 		LastErrorAt: st.LastErrorAt, Rejected: st.Rejected, OutboxConflicts: st.Conflicts,
 		InboundConflicts: st.InboundConflicts, FormsConflict: st.FormsConflict,
 		Continuity: string(st.Continuity), Reconciliations: st.Reconciliations,
-		ReconcileIncomplete: st.LastReconcile.Incomplete()}, true
+		ReconcileIncomplete: st.LastReconcile.Incomplete(), RestoreRecovery: restoreRecovery(st)}, true
+}
+
+// restoreRecovery is the state of getting back what the central store
+// confirmed after the backup the store was restored from.
+func restoreRecovery(st uplink.Status) string {
+	switch {
+	case st.RestorePending:
+		return metrics.RestorePending
+	case st.LastRecover.Incomplete:
+		return metrics.RestoreIncomplete
+	}
+	return ""
 }
 
 func (s adminSources) NoticeFigures(ctx context.Context) (metrics.NoticeFigures, bool, error) {

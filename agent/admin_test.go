@@ -334,8 +334,8 @@ func TestAdminMetrics(t *testing.T) {
 	}
 
 	code, rep := c.health(metrics.PathHealth)
-	if code != http.StatusOK || rep.Status != "ok" || len(rep.Checks) != 7 {
-		t.Errorf("/healthz: %d %+v, want 200 with gateway, store, ui, uplink, sync-conflicts, sync-quarantine and sync-continuity ok", code, rep)
+	if code != http.StatusOK || rep.Status != "ok" || len(rep.Checks) != 8 {
+		t.Errorf("/healthz: %d %+v, want 200 with gateway, store, ui, uplink, sync-conflicts, sync-quarantine, sync-continuity and restore-recovery ok", code, rep)
 	}
 	if os.Getenv("ADMIN_DUMP") != "" {
 		t.Log(body)

@@ -23,13 +23,15 @@ import (
 // caseState is what staff and patients see of a case: compared before the
 // store is destroyed and after it is restored and reconciled.
 type caseState struct {
-	Status   cases.Status
-	Messages []msgState
+	Status      cases.Status
+	Assignee    string // the clinician's HSA-ID
+	InitiatedBy string // the HSA-ID of whom started it, for a case staff started
+	Messages    []msgState
 }
 
 type msgState struct {
-	ID, Kind, Text, Signature, Title string
-	At                               time.Time
+	ID, Kind, Author, Text, Signature, Title string
+	At                                       time.Time
 }
 
 // TestGatewayRestoreReconciles is the gateway-restore scenario of issue 16:
@@ -110,6 +112,7 @@ func TestGatewayRestoreReconciles(t *testing.T) {
 	answer(caseD, cases.SendCounter, "Kanariefråga D")
 	assign(caseE)
 	answer(caseE, cases.SendPartial, "Kanariedelsvar E")
+	assign(caseC) // assigned after the backup, not answered: only a status item says so
 	started, err := a.Cases().Initiate(ctx, clinician, cases.InitiateRequest{Patient: cases.Person{PNR: cases.Personnummer(patientPNR), Name: patientName},
 		Type: cases.AdviceNurse, Subject: "Kanarieprover", Text: "Kanarie: dina prover är klara", Signature: "Doris Doktor",
 		AuthorTitle: "Distriktsläkare", ReplyAllowed: true})
@@ -209,9 +212,9 @@ func statesOf(t *testing.T, a *agent.Agent, ids []string) map[string]caseState {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := caseState{Status: c.Status}
+		s := caseState{Status: c.Status, Assignee: c.Assignee, InitiatedBy: c.InitiatedBy}
 		for _, m := range c.Messages {
-			s.Messages = append(s.Messages, msgState{m.ID, string(m.Kind), m.Text, m.Signature, m.AuthorTitle, m.At.UTC().Truncate(time.Millisecond)})
+			s.Messages = append(s.Messages, msgState{m.ID, string(m.Kind), m.Author, m.Text, m.Signature, m.AuthorTitle, m.At.UTC().Truncate(time.Millisecond)})
 		}
 		out[id] = s
 	}

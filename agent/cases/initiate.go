@@ -160,6 +160,7 @@ func initiatedOutbound(c *Case, req InitiateRequest) Outbound {
 	return Outbound{
 		Key: m.ID, CaseID: c.ID, Kind: OutboundInitiated, At: m.At, Status: c.Status,
 		MessageID: m.ID, Text: m.Text, Signature: m.Signature, AuthorTitle: m.AuthorTitle,
+		AuthorHSAID: c.InitiatedBy, AssigneeHSAID: c.Assignee,
 		Initiated: &InitiatedCase{Type: c.Type, Patient: c.Patient, Subject: c.Subject, ReplyAllowed: req.ReplyAllowed},
 	}
 }

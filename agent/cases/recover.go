@@ -34,13 +34,17 @@ type RecoverReport struct {
 // id, text, signature, title and time, and the case takes the status the
 // item gave it unless the patient acted later (a later message from the
 // patient, or a withdrawal); a status item sets its status the same way;
-// a case staff started is made again. An assignment is not put back (the
-// central store does not know to whom): the case stays in the inbox. Each applied item adds a history
-// event and an access-log record (RecoverFromCentral, by the system) and
-// is retained as confirmed, so that running it again changes nothing and
-// a reconciliation with a central store that went back sends it again.
-// The author of a message put back is the system: the central store does
-// not know which member of staff wrote it (its signature and title say).
+// a case staff started is made again. An item that names the case's
+// assignee (Outbound.AssigneeHSAID) gives the case back to that clinician,
+// and an assigned status with one is put back; without one (an item
+// queued before assignees were kept) the case stays in the inbox; a
+// received status (taken back, handed back) leaves it unassigned. A
+// message, or a case staff started, is put back with the member of staff
+// who wrote it (Outbound.AuthorHSAID), or the system when the item does
+// not say. Each applied item adds a history event and an access-log
+// record (RecoverFromCentral, by the system) and is retained as
+// confirmed, so that running it again changes nothing and a
+// reconciliation with a central store that went back sends it again.
 func (s *Service) RecoverConfirmed(ctx context.Context, items []Outbound) (RecoverReport, error) {
 	now := s.clock.Now()
 	sys := Actor{Kind: System}
@@ -137,11 +141,12 @@ func (s *Service) recoverOne(tx Tx, o Outbound, now time.Time) (*Case, applyResu
 		if o.Initiated.ReplyAllowed {
 			status = WaitingForPatient
 		}
-		c := &Case{ID: o.CaseID, Unit: s.unit, Type: o.Initiated.Type, Patient: o.Initiated.Patient, Status: status,
-			SentAt: o.At, ReceivedAt: o.At, Subject: o.Initiated.Subject, InitiatedBy: sys, NoReply: !o.Initiated.ReplyAllowed, Version: 1,
-			Messages: []Message{{ID: o.MessageID, Kind: StaffFirst, Author: sys, Text: o.Text, Signature: o.Signature,
+		author, assignee := staffOf(o)
+		c := &Case{ID: o.CaseID, Unit: s.unit, Type: o.Initiated.Type, Patient: o.Initiated.Patient, Status: status, Assignee: assignee,
+			SentAt: o.At, ReceivedAt: o.At, Subject: o.Initiated.Subject, InitiatedBy: author, NoReply: !o.Initiated.ReplyAllowed, Version: 1,
+			Messages: []Message{{ID: o.MessageID, Kind: StaffFirst, Author: author, Text: o.Text, Signature: o.Signature,
 				AuthorTitle: o.AuthorTitle, At: o.At}},
-			History: []Event{{At: now, Actor: sys, Action: RecoverFromCentral, To: status}},
+			History: []Event{{At: now, Actor: sys, Action: RecoverFromCentral, To: status, Assignee: assignee}},
 		}
 		return c, applied, tx.Insert(c)
 	}
@@ -153,11 +158,12 @@ func (s *Service) recoverOne(tx Tx, o Outbound, now time.Time) (*Case, applyResu
 	}
 	c := cloneCase(got)
 	to := o.Status
+	author, assignee := staffOf(o)
 	if kind, ok := recoveredKind[o.Kind]; ok {
 		if slices.ContainsFunc(c.Messages, func(m Message) bool { return m.ID == o.MessageID }) {
 			return got, duplicate, nil
 		}
-		m := Message{ID: o.MessageID, Kind: kind, Author: sys, Text: o.Text, Signature: o.Signature, AuthorTitle: o.AuthorTitle, At: o.At}
+		m := Message{ID: o.MessageID, Kind: kind, Author: author, Text: o.Text, Signature: o.Signature, AuthorTitle: o.AuthorTitle, At: o.At}
 		i := len(c.Messages)
 		for i > 0 && c.Messages[i-1].At.After(o.At) {
 			i--
@@ -168,13 +174,19 @@ func (s *Service) recoverOne(tx Tx, o Outbound, now time.Time) (*Case, applyResu
 		return nil, refusedInvalid, nil
 	}
 	// The patient's later action stands: a withdrawal, or a message after
-	// the item. An assignment does not come back: the central store does
-	// not know to whom; the case stays where it is (in the inbox) for the
+	// the item. An assignment comes back when the item names the assignee;
+	// without one the case stays where it is (in the inbox) for the
 	// distributor.
 	later := c.Status == Withdrawn || slices.ContainsFunc(c.Messages, func(m Message) bool {
 		return m.Kind == FromPatient && m.At.After(o.At)
-	}) || to == Assigned
+	}) || to == Assigned && assignee == ""
 	from := c.Status
+	switch {
+	case assignee != "":
+		c.Assignee = assignee
+	case o.Kind == OutboundStatus && to == Received:
+		c.Assignee = "" // taken back or handed back: the inbox's again
+	}
 	if !later {
 		c.Status = to
 		switch to {
@@ -186,7 +198,24 @@ func (s *Service) recoverOne(tx Tx, o Outbound, now time.Time) (*Case, applyResu
 			c.ClosedAt = o.At
 		}
 	}
-	c.History = append(slices.Clone(c.History), Event{At: now, Actor: sys, Action: RecoverFromCentral, From: from, To: c.Status})
+	c.History = append(slices.Clone(c.History), Event{At: now, Actor: sys, Action: RecoverFromCentral, From: from, To: c.Status, Assignee: assignee})
 	c.Version++
 	return c, applied, tx.Update(c)
+}
+
+// staffOf is the author and the assignee an item names: the author is the
+// system, the assignee empty, when the item does not name a member of
+// staff by a valid HSA-ID.
+func staffOf(o Outbound) (author, assignee string) {
+	staff := func(s string) bool {
+		return validHSAID(s) && s != string(System) && s != string(Patient) && s != string(Staff)
+	}
+	author = Actor{Kind: System}.Name()
+	if staff(o.AuthorHSAID) {
+		author = o.AuthorHSAID
+	}
+	if staff(o.AssigneeHSAID) {
+		assignee = o.AssigneeHSAID
+	}
+	return author, assignee
 }

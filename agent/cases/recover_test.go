@@ -105,3 +105,69 @@ func TestRecoverConfirmed(t *testing.T) {
 		})
 	}
 }
+
+// TestRecoverConfirmedStaff: an item that names its author and the case's
+// assignee by HSA-ID gives them back; one that does not (or names
+// something else) leaves the system as author and the case unassigned.
+func TestRecoverConfirmedStaff(t *testing.T) {
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	const id = cases.ID("01jnjz5f8g0000000000000001")
+	const other = cases.ID("01jnjz5f8g0000000000000002")
+	clin := dueClin.HSAID
+	created := cases.Inbound{Kind: cases.InboundCreated, EventID: "e1", CaseID: id, At: t0, Submission: func() *cases.Submission {
+		s := dueSub(t0)
+		s.ID = id
+		return &s
+	}()}
+	assigned := cases.Outbound{Key: "k-as", CaseID: id, Kind: cases.OutboundStatus, At: t0.Add(time.Hour), Status: cases.Assigned, AssigneeHSAID: clin}
+	answer := cases.Outbound{Key: "k-ans", CaseID: id, Kind: cases.OutboundAnswer, At: t0.Add(2 * time.Hour), Status: cases.Answered,
+		MessageID: "m-ans", Text: "Svar", AuthorTitle: "Läkare", AuthorHSAID: clin, AssigneeHSAID: clin}
+	started := cases.Outbound{Key: "m-first", CaseID: other, Kind: cases.OutboundInitiated, At: t0, MessageID: "m-first", Text: "Hej",
+		AuthorHSAID: clin, AssigneeHSAID: clin, Initiated: &cases.InitiatedCase{Type: cases.AdviceNurse, Patient: dueSub(t0).Patient,
+			Subject: "Prover", ReplyAllowed: true}}
+	anon := func(o cases.Outbound, who string) cases.Outbound { o.AuthorHSAID, o.AssigneeHSAID = who, who; return o }
+	tests := []struct {
+		name             string
+		items            []cases.Outbound
+		status           cases.Status
+		assignee, author string // author: of the item's message
+	}{
+		{"an assignment comes back", []cases.Outbound{assigned}, cases.Assigned, clin, ""},
+		{"an assignment without its assignee: the inbox", []cases.Outbound{anon(assigned, "")}, cases.Received, "", ""},
+		{"an answer comes back with its author", []cases.Outbound{answer}, cases.Answered, clin, clin},
+		{"assigned, then answered", []cases.Outbound{assigned, answer}, cases.Answered, clin, clin},
+		{"assigned, then taken back", []cases.Outbound{assigned, {Key: "k-tb", CaseID: id, Kind: cases.OutboundStatus,
+			At: t0.Add(90 * time.Minute), Status: cases.Received}}, cases.Received, "", ""},
+		{"an answer without its author: the system", []cases.Outbound{anon(answer, "")}, cases.Answered, "", "system"},
+		{"an author that is no member of staff: the system", []cases.Outbound{anon(answer, "patient")}, cases.Answered, "", "system"},
+		{"a case staff started", []cases.Outbound{started}, cases.WaitingForPatient, clin, clin},
+		{"a case staff started, nobody named", []cases.Outbound{anon(started, "")}, cases.WaitingForPatient, "", "system"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			svc, clock := dueEnv(t)
+			clock.t = t0.Add(3 * time.Hour)
+			ctx := t.Context()
+			if _, err := svc.ApplyInbound(ctx, []cases.Inbound{created}, 1); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.RecoverConfirmed(ctx, tt.items); err != nil {
+				t.Fatal(err)
+			}
+			last := tt.items[len(tt.items)-1]
+			c, err := svc.Get(ctx, dueDist, last.CaseID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Status != tt.status || c.Assignee != tt.assignee {
+				t.Errorf("status %s assignee %q, want %s %q", c.Status, c.Assignee, tt.status, tt.assignee)
+			}
+			if last.Kind == cases.OutboundInitiated && c.InitiatedBy != tt.author {
+				t.Errorf("initiated by %q, want %q", c.InitiatedBy, tt.author)
+			}
+			if tt.author != "" && !slices.ContainsFunc(c.Messages, func(m cases.Message) bool { return m.ID == last.MessageID && m.Author == tt.author }) {
+				t.Errorf("the message's author is not %q: %+v", tt.author, c.Messages)
+			}
+		})
+	}
+}

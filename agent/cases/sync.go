@@ -72,6 +72,15 @@ type Outbound struct {
 	// Initiated is set exactly on an OutboundInitiated item: the case as
 	// the patient side must create it.
 	Initiated *InitiatedCase `json:",omitempty"`
+	// AuthorHSAID is the HSA-ID of the member of staff who wrote the
+	// message of a message or initiated item; AssigneeHSAID is the case's
+	// assignee after the change, if it has one. Staff identifiers, not
+	// shown to patients: the central store keeps them with its confirmed
+	// items so that a gateway restored from a backup gets back who wrote
+	// and who has each case (RecoverConfirmed). Empty in items queued
+	// before they were kept.
+	AuthorHSAID   string `json:",omitempty"`
+	AssigneeHSAID string `json:",omitempty"`
 }
 
 // InitiatedCase is what the patient side learns of a case staff started
@@ -438,7 +447,7 @@ func sameSubmission(old, fresh *Case) bool {
 // that moved a case from before to after, if anything: a message, or a
 // status the patient sees. A reassignment changes nothing they see.
 func outboundFor(before, after *Case, cmd Command, msgID string, now time.Time) (Outbound, bool) {
-	o := Outbound{Key: msgID, CaseID: after.ID, At: now, Status: after.Status}
+	o := Outbound{Key: msgID, CaseID: after.ID, At: now, Status: after.Status, AssigneeHSAID: after.Assignee}
 	switch cmd.Action {
 	case SendAnswer:
 		o.Kind = OutboundAnswer
@@ -454,7 +463,7 @@ func outboundFor(before, after *Case, cmd Command, msgID string, now time.Time) 
 		return o, true
 	}
 	last := after.Messages[len(after.Messages)-1]
-	o.MessageID, o.Text, o.Signature, o.AuthorTitle = last.ID, last.Text, last.Signature, last.AuthorTitle
+	o.MessageID, o.Text, o.Signature, o.AuthorTitle, o.AuthorHSAID = last.ID, last.Text, last.Signature, last.AuthorTitle, last.Author
 	return o, true
 }
 

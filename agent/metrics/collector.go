@@ -57,6 +57,10 @@ type SyncFigures struct {
 	// everything back: the central store refused an event or an answer,
 	// or the gateway's journal did not reach back far enough.
 	ReconcileIncomplete bool
+	// RestoreRecovery is "" unless the store was restored from a backup
+	// and getting back what the central store confirmed after it is
+	// RestorePending or came back RestoreIncomplete.
+	RestoreRecovery string
 }
 
 // Conflicts returns the machine-readable state of the sync's conflicts:
@@ -286,7 +290,7 @@ func NewCollector(src Sources) *Collector {
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descBuildInfo, descCases, descOverdue, descOutbox, descStoreUp, descStoreSize, descQuarantined,
 		descKeyTerm, descSyncConnected, descSyncLag, descSyncLastPull, descSyncLastError, descSyncCursor,
-		descOutboxRejected, descOutboxConflicts, descInboundConflicts, descFormsConflict, descSyncContinuity, descReconciliations, descNoticeQueue, descNoticeFailing, descLogins, descLoginFailures, descSessions, descArchiveLastRun, descArchiveLastOK, descArchiveCases,
+		descOutboxRejected, descOutboxConflicts, descInboundConflicts, descFormsConflict, descSyncContinuity, descReconciliations, descRestoreRecovery, descNoticeQueue, descNoticeFailing, descLogins, descLoginFailures, descSessions, descArchiveLastRun, descArchiveLastOK, descArchiveCases,
 		descArchivePackages, descArchiveFailures, descBackupLastRun, descBackupLastOK, descBackupLastSuccess, descBackupBytes,
 		descBackupFailures, descLogErrors} {
 		ch <- d
@@ -359,6 +363,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 			}
 			gauge(ch, descSyncContinuity, broken)
 			counter(ch, descReconciliations, uint64(f.Reconciliations))
+			restoreRecovery(ch, f.RestoreRecovery)
 		}
 	}
 

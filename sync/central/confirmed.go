@@ -13,7 +13,8 @@ import (
 )
 
 // A unit's confirmed items (wire.PathConfirmed2): every outbox item this
-// store accepts is kept, as the gateway sent it, in the unit's
+// store accepts is kept, as the gateway sent it (with whom on the unit's
+// staff it names, from wire.PathOutbox2), in the unit's
 // bucketConfirmed under a new seq, for Options.Retention, so that a
 // gateway restored from its own backup gets back what it sent after the
 // backup. Older ones are dropped when new ones are kept; the newest time
@@ -31,17 +32,22 @@ const DefaultRetention = 90 * 24 * time.Hour
 type confirmedRecord struct {
 	ConfirmedAt time.Time       `json:"confirmedAt"`
 	Item        wire.OutboxItem `json:"item"`
+	// Author and Assignee are the HSA-IDs the gateway named with the item
+	// (wire.ItemStaff): given back to the unit only.
+	Author   string `json:"author,omitempty"`
+	Assignee string `json:"assignee,omitempty"`
 }
 
-// keepConfirmed keeps it, accepted now, in the unit's confirmed items and
-// drops those older than the retention.
-func (s *Store) keepConfirmed(ub *bolt.Bucket, it wire.OutboxItem, now time.Time) error {
+// keepConfirmed keeps it, accepted now, with whom on the unit's staff it
+// names, in the unit's confirmed items and drops those older than the
+// retention.
+func (s *Store) keepConfirmed(ub *bolt.Bucket, it wire.OutboxItem, staff wire.ItemStaff, now time.Time) error {
 	b := ub.Bucket([]byte(bucketConfirmed))
 	seq, err := b.NextSequence()
 	if err != nil {
 		return err
 	}
-	raw, err := json.Marshal(confirmedRecord{ConfirmedAt: now.UTC(), Item: it})
+	raw, err := json.Marshal(confirmedRecord{ConfirmedAt: now.UTC(), Item: it, Author: staff.AuthorHSAID, Assignee: staff.AssigneeHSAID})
 	if err != nil {
 		return fmt.Errorf("confirmed item: %w", err)
 	}
@@ -95,7 +101,8 @@ func (s *Store) serveConfirmed(w http.ResponseWriter, r *http.Request, unit stri
 			if rec.ConfirmedAt.Before(q.Since) {
 				continue
 			}
-			page.Items = append(page.Items, wire.ConfirmedItem{Seq: binary.BigEndian.Uint64(k), ConfirmedAt: rec.ConfirmedAt, Item: rec.Item})
+			page.Items = append(page.Items, wire.ConfirmedItem{Seq: binary.BigEndian.Uint64(k), ConfirmedAt: rec.ConfirmedAt, Item: rec.Item,
+				AuthorHSAID: rec.Author, AssigneeHSAID: rec.Assignee})
 		}
 		return nil
 	})

@@ -2,7 +2,9 @@ package central
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,4 +79,85 @@ func TestConfirmedItems(t *testing.T) {
 			t.Errorf("query %q: %d, want 400", bad, status)
 		}
 	}
+}
+
+// outbox2 posts a version 2 batch for unit.
+func (e *env) outbox2(unit string, batch wire.OutboxBatch2) wire.OutboxResult {
+	e.t.Helper()
+	b, err := wire.Marshal(batch)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	status, _, body := e.do(e.api, unit, http.MethodPost, wire.PathOutbox2, wire.ContentTypeJSON, b)
+	if status != http.StatusOK {
+		e.t.Fatalf("outbox v2: %d %s", status, body)
+	}
+	res, err := wire.DecodeOutboxResult(bytes.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := res.Matches(batch.Batch()); err != nil {
+		e.t.Fatal(err)
+	}
+	return res
+}
+
+// TestConfirmedStaff: whom on the unit's staff a version 2 item names
+// (author, assignee) comes back with the unit's confirmed items and never
+// on the patient's pages; version 1's outbox refuses them and its items
+// come back without.
+func TestConfirmedStaff(t *testing.T) {
+	e := newEnv(t)
+	const author, assignee = "SE2321000016-DOC1", "SE2321000016-DOC2"
+	c1, c2 := e.submit(unitA, "Fråga ett"), e.submit(unitA, "Fråga två")
+	start := e.clock.Now()
+	as := wire.OutboxItem{IdempotencyKey: "k-as", CaseID: c1, Kind: wire.OutboxStatus, At: start, Status: wire.StatusAssigned}
+	e.outbox2(unitA, wire.OutboxBatch2{Items: []wire.OutboxItem{as}, Staff: []wire.ItemStaff{{IdempotencyKey: "k-as", AssigneeHSAID: assignee}}})
+	a1 := answer("k1", c1, "Svar ett")
+	e.outbox2(unitA, wire.OutboxBatch2{Items: []wire.OutboxItem{a1, answer("k2", c2, "Svar två")},
+		Staff: []wire.ItemStaff{{IdempotencyKey: "k1", AuthorHSAID: author, AssigneeHSAID: assignee}}})
+	e.outbox(unitA, answer("k3", c2, "Svar tre"))
+
+	p := e.confirmed(unitA, wire.ConfirmedQuery{Since: start})
+	want := [][2]string{{"", assignee}, {author, assignee}, {"", ""}, {"", ""}}
+	if len(p.Items) != len(want) {
+		t.Fatalf("confirmed items: %+v", p)
+	}
+	for i, w := range want {
+		if got := [2]string{p.Items[i].AuthorHSAID, p.Items[i].AssigneeHSAID}; got != w {
+			t.Errorf("item %s names %v, want %v", p.Items[i].Item.IdempotencyKey, got, w)
+		}
+	}
+	if p.Items[1].Item.Digest() != a1.Digest() {
+		t.Errorf("the item did not come back as sent: %+v", p.Items[1].Item)
+	}
+	// Version 1's outbox has no staff member.
+	v1 := `{"items":[` + string(mustEncodeItem(t, answer("k4", c2, "Svar fyra"))) + `],"staff":[{"idempotencyKey":"k4","authorHsaId":"` + author + `"}]}`
+	if status, _, body := e.do(e.api, unitA, http.MethodPost, wire.PathOutbox, wire.ContentTypeJSON, []byte(v1)); status != http.StatusBadRequest {
+		t.Errorf("version 1's outbox with staff: %d %s", status, body)
+	}
+	// The patient's pages never show them.
+	b := e.browser()
+	b.login(adultPNR, adultName)
+	for _, path := range []string{"/", "/arenden/" + c1, "/arenden/" + c2} {
+		pg := b.get(path)
+		if pg.status != http.StatusOK {
+			t.Fatalf("%s: %d", path, pg.status)
+		}
+		if strings.Contains(pg.body, "SE2321000016") || strings.Contains(pg.body, "DOC1") || strings.Contains(pg.body, "DOC2") {
+			t.Errorf("%s shows an HSA-ID", path)
+		}
+	}
+	if !strings.Contains(b.get("/arenden/"+c1).body, "Svar ett") {
+		t.Error("the answer is not on the patient's page: the check above proves nothing")
+	}
+}
+
+func mustEncodeItem(t *testing.T, it wire.OutboxItem) []byte {
+	t.Helper()
+	raw, err := json.Marshal(it)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
 }

@@ -35,7 +35,15 @@ type notice struct {
 // content is a duplicate, with other content rejected (conflict); so is a
 // message id the case already holds (wire.MessageDigest).
 func (s *Store) serveOutbox(w http.ResponseWriter, r *http.Request, unit string) {
-	batch, err := decode(w, r, wire.MaxBodyBytes, wire.DecodeOutboxBatch)
+	var batch wire.OutboxBatch2
+	var err error
+	if r.URL.Path == wire.PathOutbox2 {
+		batch, err = decode(w, r, wire.MaxBodyBytes, wire.DecodeOutboxBatch2)
+	} else {
+		var b1 wire.OutboxBatch
+		b1, err = decode(w, r, wire.MaxBodyBytes, wire.DecodeOutboxBatch)
+		batch.Items = b1.Items
+	}
 	if err != nil {
 		s.writeError(w, "outbox", unit, err)
 		return
@@ -51,8 +59,11 @@ func (s *Store) serveOutbox(w http.ResponseWriter, r *http.Request, unit string)
 	s.sendNotices(r.Context(), notices)
 }
 
-// applyOutbox applies a batch for unit in one transaction.
-func (s *Store) applyOutbox(unit string, batch wire.OutboxBatch) (wire.OutboxResult, []notice, error) {
+// applyOutbox applies a batch for unit in one transaction; whom on the
+// unit's staff its items name (version 2) is kept with the confirmed
+// items only, never on the patient's pages.
+func (s *Store) applyOutbox(unit string, batch wire.OutboxBatch2) (wire.OutboxResult, []notice, error) {
+	staff := batch.StaffOf()
 	var res wire.OutboxResult
 	var notices []notice
 	var counts [3]int // accepted, duplicate, rejected
@@ -60,7 +71,7 @@ func (s *Store) applyOutbox(unit string, batch wire.OutboxBatch) (wire.OutboxRes
 		res.Results, notices, counts = res.Results[:0], notices[:0], [3]int{}
 		records := unitBucket(tx, unit).Bucket([]byte(bucketOutbox))
 		for _, it := range batch.Items {
-			result, n, err := s.applyItem(tx, records, unit, it)
+			result, n, err := s.applyItem(tx, records, unit, it, staff[it.IdempotencyKey])
 			if err != nil {
 				return err
 			}
@@ -88,7 +99,7 @@ func (s *Store) applyOutbox(unit string, batch wire.OutboxBatch) (wire.OutboxRes
 
 // applyItem applies one item in tx and returns its result and, for a new
 // message, the notice to send.
-func (s *Store) applyItem(tx *bolt.Tx, records *bolt.Bucket, unit string, it wire.OutboxItem) (wire.ItemResult, *notice, error) {
+func (s *Store) applyItem(tx *bolt.Tx, records *bolt.Bucket, unit string, it wire.OutboxItem, staff wire.ItemStaff) (wire.ItemResult, *notice, error) {
 	result := wire.ItemResult{IdempotencyKey: it.IdempotencyKey, Status: wire.ItemAccepted}
 	reject := func(p *wire.Problem) (wire.ItemResult, *notice, error) {
 		result.Status, result.Problem = wire.ItemRejected, p
@@ -128,7 +139,7 @@ func (s *Store) applyItem(tx *bolt.Tx, records *bolt.Bucket, unit string, it wir
 		if err := putRecord(records, it.IdempotencyKey, digest, it.CaseID); err != nil {
 			return result, nil, err
 		}
-		return result, n, s.keepConfirmed(unitBucket(tx, unit), it, s.now())
+		return result, n, s.keepConfirmed(unitBucket(tx, unit), it, staff, s.now())
 	}
 	// A case that does not exist and one of another unit get the same
 	// answer, so a unit learns nothing of other units' cases.
@@ -176,7 +187,7 @@ func (s *Store) applyItem(tx *bolt.Tx, records *bolt.Bucket, unit string, it wir
 	if err := putRecord(records, it.IdempotencyKey, digest, c.ID); err != nil {
 		return result, nil, err
 	}
-	return result, n, s.keepConfirmed(unitBucket(tx, unit), it, s.now())
+	return result, n, s.keepConfirmed(unitBucket(tx, unit), it, staff, s.now())
 }
 
 // putRecord remembers an accepted item under its idempotency key.

@@ -126,7 +126,7 @@ func (u *Uplink) postAck(ctx context.Context, cursor uint64) error {
 }
 
 // postOutbox sends a batch and returns the result, checked against it.
-func (u *Uplink) postOutbox(ctx context.Context, batch wire.OutboxBatch) (wire.OutboxResult, error) {
+func (u *Uplink) postOutbox(ctx context.Context, batch wire.OutboxBatch2) (wire.OutboxResult, error) {
 	b, err := wire.Marshal(batch)
 	if err != nil {
 		return wire.OutboxResult{}, fmt.Errorf("outbox: %w", err)
@@ -137,7 +137,7 @@ func (u *Uplink) postOutbox(ctx context.Context, batch wire.OutboxBatch) (wire.O
 		if err != nil {
 			return err
 		}
-		if err := x.Matches(batch); err != nil {
+		if err := x.Matches(batch.Batch()); err != nil {
 			return err
 		}
 		res = x

@@ -173,3 +173,26 @@ func TestNew(t *testing.T) {
 		t.Errorf("jitter %v", j)
 	}
 }
+
+// TestStaffOf: whom a queued change names goes beside it as HSA-IDs the
+// wire takes; what the wire would refuse is left out, never the item.
+func TestStaffOf(t *testing.T) {
+	const clin = "SE2321000016-C001"
+	for _, tc := range []struct {
+		name             string
+		author, assignee string
+		want             wire.ItemStaff
+		ok               bool
+	}{
+		{"both", clin, clin, wire.ItemStaff{IdempotencyKey: "k", AuthorHSAID: clin, AssigneeHSAID: clin}, true},
+		{"assignee only", "", clin, wire.ItemStaff{IdempotencyKey: "k", AssigneeHSAID: clin}, true},
+		{"none", "", "", wire.ItemStaff{IdempotencyKey: "k"}, false},
+		{"an author the wire refuses", "clin-1", clin, wire.ItemStaff{IdempotencyKey: "k", AssigneeHSAID: clin}, true},
+		{"nothing the wire takes", "system", "x y", wire.ItemStaff{IdempotencyKey: "k"}, false},
+	} {
+		got, ok := staffOf(cases.Outbound{Key: "k", AuthorHSAID: tc.author, AssigneeHSAID: tc.assignee})
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("%s: %+v %v, want %+v %v", tc.name, got, ok, tc.want, tc.ok)
+		}
+	}
+}

@@ -46,6 +46,9 @@
 // unit's items the central store confirmed since the backup (GET
 // wire.PathConfirmed2) and the case service puts back those the store
 // lacks (Recoverer; recover.go); Restored.Done then records it durably.
+// So that the author of each message and the assignee of each case come
+// back too, every push (and every resend of a reconciliation) names them
+// by HSA-ID beside the items (wire.OutboxBatch2, staffOf).
 //
 // # Push
 //

@@ -195,9 +195,10 @@ func (u *Uplink) pushRound(ctx context.Context) (bool, error) {
 // at most one per case (a case's next item waits until its previous one is
 // confirmed), none of a case behind a held-back item, and not more than
 // wire.MaxOutboxItems. An item the wire would refuse is held back as if
-// rejected.
-func (u *Uplink) batchOf(pending []cases.Outbound, now time.Time) wire.OutboxBatch {
-	var batch wire.OutboxBatch
+// rejected. Whom on the unit's staff an item names goes beside it
+// (staffOf).
+func (u *Uplink) batchOf(pending []cases.Outbound, now time.Time) wire.OutboxBatch2 {
+	var batch wire.OutboxBatch2
 	busy := make(map[cases.ID]bool)
 	for _, o := range pending {
 		if len(batch.Items) == wire.MaxOutboxItems {
@@ -218,8 +219,25 @@ func (u *Uplink) batchOf(pending []cases.Outbound, now time.Time) wire.OutboxBat
 			continue
 		}
 		batch.Items = append(batch.Items, it)
+		if st, ok := staffOf(o); ok {
+			batch.Staff = append(batch.Staff, st)
+		}
 	}
 	return batch
+}
+
+// staffOf is whom on the unit's staff a queued change names, for the
+// central store to give back after a restore of this store: each HSA-ID
+// the wire takes; false when it names none.
+func staffOf(o cases.Outbound) (wire.ItemStaff, bool) {
+	st := wire.ItemStaff{IdempotencyKey: o.Key}
+	if (wire.ItemStaff{IdempotencyKey: o.Key, AuthorHSAID: o.AuthorHSAID}).Validate() == nil {
+		st.AuthorHSAID = o.AuthorHSAID
+	}
+	if (wire.ItemStaff{IdempotencyKey: o.Key, AssigneeHSAID: o.AssigneeHSAID}).Validate() == nil {
+		st.AssigneeHSAID = o.AssigneeHSAID
+	}
+	return st, st.AuthorHSAID != "" || st.AssigneeHSAID != ""
 }
 
 // itemOf converts a queued change to an outbox item and checks it against

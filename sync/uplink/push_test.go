@@ -114,7 +114,7 @@ func (s *scriptedCentral) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		_ = wire.WriteJSON(w, http.StatusOK, fakePage(nil, q.After))
 	case wire.PathOutbox2:
-		batch, err := wire.DecodeOutboxBatch(r.Body)
+		batch, err := wire.DecodeOutboxBatch2(r.Body)
 		if err != nil {
 			wire.WriteProblem(w, *wire.ProblemOf(err))
 			return

@@ -202,7 +202,7 @@ func (u *Uplink) resend(ctx context.Context, rep *ReconcileReport) error {
 		if len(kept) == 0 {
 			return nil
 		}
-		var batch wire.OutboxBatch
+		var batch wire.OutboxBatch2
 		seen := map[string]bool{}
 		for _, r := range kept {
 			after = r.Pos
@@ -215,6 +215,9 @@ func (u *Uplink) resend(ctx context.Context, rep *ReconcileReport) error {
 			}
 			seen[r.Item.Key] = true
 			batch.Items = append(batch.Items, it)
+			if st, ok := staffOf(r.Item); ok {
+				batch.Staff = append(batch.Staff, st)
+			}
 		}
 		if len(batch.Items) == 0 {
 			continue

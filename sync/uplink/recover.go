@@ -90,7 +90,7 @@ func (u *Uplink) recoverConfirmed(ctx context.Context) error {
 		}
 		items := make([]cases.Outbound, len(page.Items))
 		for i, c := range page.Items {
-			items[i] = outboundOf(c.Item)
+			items[i] = outboundOf(c)
 		}
 		if len(items) > 0 {
 			cr, err := rec.RecoverConfirmed(ctx, items)
@@ -126,9 +126,10 @@ func (u *Uplink) recoverConfirmed(ctx context.Context) error {
 }
 
 // outboundOf is the change a confirmed item carries, as the outbox held it.
-func outboundOf(it wire.OutboxItem) cases.Outbound {
+func outboundOf(ci wire.ConfirmedItem) cases.Outbound {
+	it := ci.Item
 	o := cases.Outbound{Key: it.IdempotencyKey, CaseID: cases.ID(it.CaseID), Kind: cases.OutboundKind(it.Kind), At: it.At,
-		Status: cases.Status(it.Status)}
+		Status: cases.Status(it.Status), AuthorHSAID: ci.AuthorHSAID, AssigneeHSAID: ci.AssigneeHSAID}
 	if m := it.Message; m != nil {
 		o.MessageID, o.Text, o.Signature, o.AuthorTitle = m.ID, m.Text, m.Signature, m.AuthorTitle
 	}

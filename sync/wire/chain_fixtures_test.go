@@ -36,5 +36,20 @@ func canonicalConfirmedPage() ConfirmedPage {
 	for i, it := range canonicalOutboxBatch().Items {
 		p.Items = append(p.Items, ConfirmedItem{Seq: uint64(7 + i), ConfirmedAt: it.At.Add(time.Minute), Item: it})
 	}
+	p.Items[0].AuthorHSAID, p.Items[0].AssigneeHSAID = hsaClinician, hsaClinician
 	return p
+}
+
+// hsaClinician is a made-up HSA-ID of a member of staff.
+const hsaClinician = "SE2321000016-C001"
+
+// canonicalOutboxBatch2 is the canonical batch with whom its first two
+// items name.
+func canonicalOutboxBatch2() OutboxBatch2 {
+	b := OutboxBatch2{Items: canonicalOutboxBatch().Items}
+	b.Staff = []ItemStaff{
+		{IdempotencyKey: b.Items[0].IdempotencyKey, AuthorHSAID: hsaClinician, AssigneeHSAID: hsaClinician},
+		{IdempotencyKey: b.Items[1].IdempotencyKey, AssigneeHSAID: "SE2321000016-C002"},
+	}
+	return b
 }

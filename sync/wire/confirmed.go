@@ -96,12 +96,19 @@ func (q ConfirmedQuery) Encode() string {
 
 // ConfirmedItem is an outbox item the central store accepted, as the
 // gateway sent it, with its position in the unit's confirmed items and
-// when the central store accepted it (its clock).
+// when the central store accepted it (its clock), and whom on the unit's
+// staff the gateway named with it (ItemStaff, from PathOutbox2; none for
+// an item sent to PathOutbox).
 type ConfirmedItem struct {
 	Seq         uint64    `json:"seq"`         // 1..MaxSeq, increasing in a page
 	ConfirmedAt time.Time `json:"confirmedAt"` // the central store's time
 	// Item is the item as the gateway sent it.
 	Item OutboxItem `json:"item"`
+	// AuthorHSAID is the item's ItemStaff.AuthorHSAID: a staff
+	// identifier the central store gives back only to the unit.
+	AuthorHSAID string `json:"authorHsaId,omitempty"`
+	// AssigneeHSAID is the item's ItemStaff.AssigneeHSAID.
+	AssigneeHSAID string `json:"assigneeHsaId,omitempty"`
 }
 
 // ConfirmedPage is the answer to GET PathConfirmed2: up to the query's
@@ -141,6 +148,12 @@ func (p ConfirmedPage) check() error {
 			return fail(member(path, "confirmedAt"), "must be set")
 		}
 		if err := c.Item.check(member(path, "item")); err != nil {
+			return err
+		}
+		if err := checkHSAID(member(path, "authorHsaId"), c.AuthorHSAID, false); err != nil {
+			return err
+		}
+		if err := checkHSAID(member(path, "assigneeHsaId"), c.AssigneeHSAID, false); err != nil {
 			return err
 		}
 		if keys[c.Item.IdempotencyKey] {

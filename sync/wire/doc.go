@@ -55,8 +55,9 @@
 //	GET  /v1/stream (websocket)          → StreamMessage text messages
 //	GET  /v2/inbox?after=CURSOR&limit=N  → 200 ChainedPage
 //	POST /v2/reconcile  ReconcileBatch    → 200 ReconcileResult
+//	POST /v2/outbox     OutboxBatch2      → 200 OutboxResult (items as /v1, plus whom on staff they name)
 //	GET  /v2/outbox/confirmed?since=TIME&after=SEQ&limit=N → 200 ConfirmedPage
-//	     /v2/inbox/ack, /v2/outbox, /v2/forms, /v2/stream as under /v1
+//	     /v2/inbox/ack, /v2/forms, /v2/stream as under /v1
 //
 // Delivery from the central store is at least once: the gateway stores a page
 // of events and its cursor in one transaction and only then acknowledges the

@@ -47,6 +47,7 @@ var bodies = []body{
 	{"chained-page", func() Body { return canonicalChainedPage() }, wrap(DecodeChainedPage), MaxBodyBytes, func() any { return new(ChainedPage) }},
 	{"reconcile-batch", func() Body { return canonicalReconcileBatch() }, wrap(DecodeReconcileBatch), MaxBodyBytes, func() any { return new(ReconcileBatch) }},
 	{"reconcile-result", func() Body { return canonicalReconcileResult() }, wrap(DecodeReconcileResult), MaxBodyBytes, func() any { return new(ReconcileResult) }},
+	{"outbox-batch2", func() Body { return canonicalOutboxBatch2() }, wrap(DecodeOutboxBatch2), MaxBodyBytes, func() any { return new(OutboxBatch2) }},
 	{"confirmed-page", func() Body { return canonicalConfirmedPage() }, wrap(DecodeConfirmedPage), MaxBodyBytes, func() any { return new(ConfirmedPage) }},
 }
 

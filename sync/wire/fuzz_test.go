@@ -123,6 +123,7 @@ func equalValues(a, b reflect.Value) bool {
 func FuzzDecodeInboxPage(f *testing.F)    { fuzzDecoder(f, "inbox-page", DecodeInboxPage) }
 func FuzzDecodeAck(f *testing.F)          { fuzzDecoder(f, "ack", DecodeAck) }
 func FuzzDecodeOutboxBatch(f *testing.F)  { fuzzDecoder(f, "outbox-batch", DecodeOutboxBatch) }
+func FuzzDecodeOutboxBatch2(f *testing.F) { fuzzDecoder(f, "outbox-batch2", DecodeOutboxBatch2) }
 func FuzzDecodeOutboxResult(f *testing.F) { fuzzDecoder(f, "outbox-result", DecodeOutboxResult) }
 func FuzzDecodeFormSet(f *testing.F)      { fuzzDecoder(f, "form-set", DecodeFormSet) }
 func FuzzDecodeStreamMessage(f *testing.F) {

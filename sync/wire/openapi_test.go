@@ -75,6 +75,8 @@ var schemaTypes = map[string]reflect.Type{
 	"EventResult":     reflect.TypeFor[EventResult](),
 	"ConfirmedPage":   reflect.TypeFor[ConfirmedPage](),
 	"ConfirmedItem":   reflect.TypeFor[ConfirmedItem](),
+	"OutboxBatch2":    reflect.TypeFor[OutboxBatch2](),
+	"ItemStaff":       reflect.TypeFor[ItemStaff](),
 }
 
 func TestOpenAPIVersionAndSecurity(t *testing.T) {
@@ -122,6 +124,7 @@ func TestOpenAPIPaths(t *testing.T) {
 		{PathInbox2, "get", "", "ChainedPage", []string{"200", "400", "401", "403"}},
 		{PathReconcile2, "post", "ReconcileBatch", "ReconcileResult", []string{"200", "400", "401", "403", "413", "415"}},
 		{PathConfirmed2, "get", "", "ConfirmedPage", []string{"200", "400", "401", "403"}},
+		{PathOutbox2, "post", "OutboxBatch2", "OutboxResult", []string{"200", "400", "401", "403", "413", "415"}},
 	}
 	for _, op := range ops {
 		o := at(t, docPaths, op.path, op.method)
@@ -256,6 +259,10 @@ func TestOpenAPILimits(t *testing.T) {
 		{[]string{"InboxPage", "properties", "events", "maxItems"}, MaxInboxLimit},
 		{[]string{"OutboxBatch", "properties", "items", "maxItems"}, MaxOutboxItems},
 		{[]string{"OutboxBatch", "properties", "items", "minItems"}, 1},
+		{[]string{"OutboxBatch2", "properties", "items", "maxItems"}, MaxOutboxItems},
+		{[]string{"OutboxBatch2", "properties", "items", "minItems"}, 1},
+		{[]string{"OutboxBatch2", "properties", "staff", "maxItems"}, MaxOutboxItems},
+		{[]string{"HSAID", "maxLength"}, MaxHSAIDLen},
 		{[]string{"OutboxResult", "properties", "results", "maxItems"}, MaxOutboxItems},
 		{[]string{"FormSet", "properties", "forms", "maxItems"}, MaxForms},
 		{[]string{"Form", "properties", "fields", "maxItems"}, MaxFormFields},
@@ -352,6 +359,9 @@ func TestOpenAPIPatterns(t *testing.T) {
 			[]string{"Testa Testsson", "Å–😀", "a\tb", "a\nb", "a\x00", "a\x7f", "a\u0085", "a\u009f", "a\u00a0b", "a\u2028", "a\u2029", "a\u200e"}},
 		{"multi-line", compile("NewCase", "properties", "text", "pattern"), func(s string) error { return checkMultiline("", s, 1000, false) },
 			[]string{"a\nb", "a\r\nb", "a\tb", "a\x0bb", "a\x0cb", "a\x00", "a\x1b", "a\x7f", "a\u0085", "a\u2028", "Å–😀"}},
+		{"HSAID", compile("HSAID", "pattern"), func(s string) error { return checkHSAID("", s, true) },
+			[]string{"SE2321000016-C001", "SE232100001612-x9", "SE2321000016-" + strings.Repeat("a", MaxHSAIDLen-13), "SE2321000016-" + strings.Repeat("a", MaxHSAIDLen-12),
+				"", "se2321000016-C001", "SE232100001-C001", "SE2321000016-", "SE2321000016-C 1", "SE2321000016-Å", "system", "SE2321000016-C001\n"}},
 		{"problem type", compile("Problem", "properties", "type", "pattern"), func(s string) error { return checkURIRef("", s, true) },
 			[]string{"about:blank", ProblemConflict, "/x?y=1#z", "a b", "å", "\x7f", ""}},
 	}
@@ -373,7 +383,7 @@ func TestOpenAPIPatterns(t *testing.T) {
 // checked beside the pattern, or nil-ish paths for free-length patterns.
 func schemaOf(name string) []string {
 	switch name {
-	case "Token", "CaseID", "TypeName", "PNR":
+	case "Token", "CaseID", "TypeName", "PNR", "HSAID":
 		return []string{name, "maxLength"}
 	case "problem type":
 		return []string{"Problem", "properties", "type", "maxLength"}
