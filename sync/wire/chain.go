@@ -328,16 +328,7 @@ func (r EventResult) check(path string) error {
 	if err := checkToken(member(path, "id"), r.ID); err != nil {
 		return err
 	}
-	if !r.Status.Valid() {
-		return fail(member(path, "status"), "is not a known item status")
-	}
-	if (r.Status == ItemRejected) != (r.Problem != nil) {
-		return fail(member(path, "problem"), "must be set for rejected and only then")
-	}
-	if r.Problem != nil {
-		return r.Problem.check(member(path, "problem"))
-	}
-	return nil
+	return checkOutcome(path, r.Status, r.Problem)
 }
 
 // Validate checks a reconcile result on its own.

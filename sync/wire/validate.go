@@ -295,14 +295,20 @@ func (r ItemResult) check(path string) error {
 	if err := checkToken(member(path, "idempotencyKey"), r.IdempotencyKey); err != nil {
 		return err
 	}
-	if !r.Status.Valid() {
+	return checkOutcome(path, r.Status, r.Problem)
+}
+
+// checkOutcome is the rule every per-item result shares: a known status,
+// and a Problem exactly when rejected.
+func checkOutcome(path string, status ItemStatus, problem *Problem) error {
+	if !status.Valid() {
 		return fail(member(path, "status"), "is not a known item status")
 	}
-	if (r.Status == ItemRejected) != (r.Problem != nil) {
+	if (status == ItemRejected) != (problem != nil) {
 		return fail(member(path, "problem"), "must be set for rejected and only then")
 	}
-	if r.Problem != nil {
-		return r.Problem.check(member(path, "problem"))
+	if problem != nil {
+		return problem.check(member(path, "problem"))
 	}
 	return nil
 }
