@@ -33,6 +33,7 @@ func (u *Uplink) pullLoop(ctx context.Context) {
 			u.broken(brk)
 			if err = u.reconcile(ctx, brk); err == nil {
 				acked, attempt = 0, 0 // the central store's acked cursor went back too
+				reported = nil        // and so may its copy of the quarantine
 				continue              // pull from the common event at once
 			}
 		}
