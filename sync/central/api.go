@@ -94,6 +94,9 @@ func (s *Store) serveAPI(w http.ResponseWriter, r *http.Request) {
 		rt = route{"GET", map[string]func(http.ResponseWriter, *http.Request, string){http.MethodGet: s.serveStream}}
 	case wire.PathConfirmed2:
 		rt = route{"GET", map[string]func(http.ResponseWriter, *http.Request, string){http.MethodGet: s.serveConfirmed}}
+	case wire.PathQuarantine2:
+		rt = route{"GET, PUT", map[string]func(http.ResponseWriter, *http.Request, string){
+			http.MethodGet: s.serveGetQuarantine, http.MethodPut: s.servePutQuarantine}}
 	case wire.PathReconcile2:
 		rt = route{"POST", map[string]func(http.ResponseWriter, *http.Request, string){http.MethodPost: s.serveReconcile}}
 	default:

@@ -47,7 +47,10 @@
 // patient pages), for
 // Options.Retention (DefaultRetention, 90 days; events are never dropped),
 // and GET /v2/outbox/confirmed gives a gateway restored from its own
-// backup what it sent after it (confirmed.go). The care unit is taken from the
+// backup what it sent after it (confirmed.go). PUT /v2/quarantine keeps
+// the unit's last report of the acknowledged events its gateway could not
+// handle, logs each it names and each that left it, and GET answers it
+// (quarantine.go, Store.Quarantine). The care unit is taken from the
 // verified client certificate's subject serialNumber (tlsconf.HSAID) and
 // from nowhere else; a unit sees, acknowledges and answers only its own
 // cases. New events are announced on a websocket stream the moment they are

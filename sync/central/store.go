@@ -109,8 +109,9 @@ const (
 	// keyConfirmedDropped, in a unit bucket: the newest time of a confirmed item dropped (RFC 3339)
 	keyConfirmedDropped = "confirmed-dropped"
 	keySchema           = "schema"
-	keyAcked            = "acked" // in a unit bucket: the acknowledged cursor (8 BE)
-	keyForms            = "forms" // in a unit bucket: the published wire.FormSet JSON
+	keyAcked            = "acked"      // in a unit bucket: the acknowledged cursor (8 BE)
+	keyForms            = "forms"      // in a unit bucket: the published wire.FormSet JSON
+	keyQuarantine       = "quarantine" // in a unit bucket: the last wire.QuarantineReport JSON
 	schemaVersion       = "1"
 )
 

@@ -69,7 +69,11 @@
 // finds in conflict with what is stored are counted in
 // Status.InboundConflicts; those and every other event it cannot apply
 // are kept in its quarantine with the page (Status.Quarantined), never
-// skipped, and retried once at every start (Cases.RetryQuarantine).
+// skipped, and retried once at every start (Cases.RetryQuarantine). The
+// page is acknowledged all the same; the pull loop then reports the
+// whole quarantine, from the store, to the central store (PUT
+// wire.PathQuarantine2, quarantine.go) whenever it differs from what the
+// central store last took in this run, so once at every start too.
 //
 // # Stream and fallback
 //

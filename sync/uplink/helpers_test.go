@@ -341,6 +341,7 @@ type gateway struct {
 	rec  *recorder
 	up   *Uplink
 	logs *syncBuffer
+	cfg  Config
 
 	cancel context.CancelFunc
 	done   chan error
@@ -388,10 +389,21 @@ func newGatewayClock(t testing.TB, baseURL string, cert tls.Certificate, clock c
 	if mod != nil {
 		mod(&cfg)
 	}
+	g.cfg = cfg
 	if g.up, err = New(cfg); err != nil {
 		t.Fatal(err)
 	}
 	return g
+}
+
+// restartUplink replaces a stopped gateway's uplink by a new one on the
+// same store, as a restart of the service makes.
+func (g *gateway) restartUplink() {
+	g.t.Helper()
+	var err error
+	if g.up, err = New(g.cfg); err != nil {
+		g.t.Fatal(err)
+	}
 }
 
 // serveTLS serves h like the central store's API: the test PKI's server

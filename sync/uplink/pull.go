@@ -19,16 +19,21 @@ const pollWhileConnected = 10
 // while the stream is down, and after a failure with backoff.
 func (u *Uplink) pullLoop(ctx context.Context) {
 	attempt := 0
-	acked := uint64(0) // the highest cursor the central store has acknowledged from us this run
+	acked := uint64(0)                  // the highest cursor the central store has acknowledged from us this run
+	var reported *wire.QuarantineReport // the quarantine the central store took from us this run
 	for {
 		err := u.pullAll(ctx, &acked)
 		if ctx.Err() != nil {
 			return
 		}
+		if err == nil {
+			u.reportQuarantine(ctx, &reported)
+		}
 		if brk, ok := errors.AsType[*breakError](err); ok {
 			u.broken(brk)
 			if err = u.reconcile(ctx, brk); err == nil {
 				acked, attempt = 0, 0 // the central store's acked cursor went back too
+				reported = nil        // and so may its copy of the quarantine
 				continue              // pull from the common event at once
 			}
 		}

@@ -64,6 +64,8 @@ func (m *memCases) RetryQuarantine(context.Context) (cases.RetryReport, error) {
 	return cases.RetryReport{}, nil
 }
 
+func (m *memCases) Quarantine(context.Context) ([]cases.Quarantined, error) { return nil, nil }
+
 func (m *memCases) PendingOutbound(_ context.Context, n int) ([]cases.Outbound, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

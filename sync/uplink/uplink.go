@@ -50,6 +50,8 @@ type Cases interface {
 	// RetryQuarantine applies the quarantined central events again (this
 	// version's rules may take them now).
 	RetryQuarantine(ctx context.Context) (cases.RetryReport, error)
+	// Quarantine returns the quarantined central events, oldest first.
+	Quarantine(ctx context.Context) ([]cases.Quarantined, error)
 }
 
 var _ Cases = (*cases.Service)(nil)

@@ -75,14 +75,15 @@ var pathConstants = map[string]string{
 	"PathForms":    PathForms,
 	"PathStream":   PathStream,
 
-	"PathPrefix2":    PathPrefix2,
-	"PathInbox2":     PathInbox2,
-	"PathInboxAck2":  PathInboxAck2,
-	"PathOutbox2":    PathOutbox2,
-	"PathForms2":     PathForms2,
-	"PathStream2":    PathStream2,
-	"PathReconcile2": PathReconcile2,
-	"PathConfirmed2": PathConfirmed2,
+	"PathPrefix2":     PathPrefix2,
+	"PathInbox2":      PathInbox2,
+	"PathInboxAck2":   PathInboxAck2,
+	"PathOutbox2":     PathOutbox2,
+	"PathForms2":      PathForms2,
+	"PathStream2":     PathStream2,
+	"PathReconcile2":  PathReconcile2,
+	"PathConfirmed2":  PathConfirmed2,
+	"PathQuarantine2": PathQuarantine2,
 }
 
 // notSchemas are the exported types that are not JSON bodies or parts of

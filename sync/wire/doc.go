@@ -22,7 +22,8 @@
 // central store that went back in time detectable, and reconciliation
 // (chain.go: ChainedPage, PathReconcile2), and the unit's confirmed
 // items for a gateway restored from its own backup (confirmed.go:
-// PathConfirmed2); its other endpoints take and
+// PathConfirmed2), and the gateway's report of the acknowledged events it
+// could not handle (quarantine.go: PathQuarantine2); its other endpoints take and
 // answer v1's bodies. A central store serves both (Versions); a gateway
 // of this release speaks v2, so a region moves its central store first.
 //
@@ -57,6 +58,8 @@
 //	POST /v2/reconcile  ReconcileBatch    → 200 ReconcileResult
 //	POST /v2/outbox     OutboxBatch2      → 200 OutboxResult (items as /v1, plus whom on staff they name)
 //	GET  /v2/outbox/confirmed?since=TIME&after=SEQ&limit=N → 200 ConfirmedPage
+//	PUT  /v2/quarantine QuarantineReport  → 204 (the gateway's acknowledged events it could not handle)
+//	GET  /v2/quarantine                   → 200 QuarantineReport (the last one the central store holds)
 //	     /v2/inbox/ack, /v2/forms, /v2/stream as under /v1
 //
 // Delivery from the central store is at least once: the gateway stores a page

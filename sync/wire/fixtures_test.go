@@ -49,6 +49,9 @@ var bodies = []body{
 	{"reconcile-result", func() Body { return canonicalReconcileResult() }, wrap(DecodeReconcileResult), MaxBodyBytes, func() any { return new(ReconcileResult) }},
 	{"outbox-batch2", func() Body { return canonicalOutboxBatch2() }, wrap(DecodeOutboxBatch2), MaxBodyBytes, func() any { return new(OutboxBatch2) }},
 	{"confirmed-page", func() Body { return canonicalConfirmedPage() }, wrap(DecodeConfirmedPage), MaxBodyBytes, func() any { return new(ConfirmedPage) }},
+	{"quarantine-report", func() Body {
+		return QuarantineReport{Events: []QuarantinedEvent{{ID: "ev-17", Reason: QuarantineConflict}, {ID: "ev-23", Reason: QuarantineInvalid}}, Total: 2}
+	}, wrap(DecodeQuarantineReport), MaxBodyBytes, func() any { return new(QuarantineReport) }},
 }
 
 func canonicalNewCase() *NewCase {

@@ -139,6 +139,10 @@ func FuzzDecodeReconcileBatch(f *testing.F) {
 func FuzzDecodeReconcileResult(f *testing.F) {
 	fuzzDecoder(f, "reconcile-result", DecodeReconcileResult)
 }
+func FuzzDecodeQuarantineReport(f *testing.F) {
+	fuzzDecoder(f, "quarantine-report", DecodeQuarantineReport)
+}
+
 func FuzzDecodeConfirmedPage(f *testing.F) {
 	fuzzDecoder(f, "confirmed-page", DecodeConfirmedPage)
 }

@@ -1,0 +1,120 @@
+package central
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	bolt "go.etcd.io/bbolt"
+
+	"clinicgw/sync/wire"
+)
+
+// A gateway acknowledges a page even when it could not apply some of its
+// events (it keeps them in its quarantine); it reports which with PUT
+// wire.PathQuarantine2, the whole quarantine each time. The store keeps
+// the unit's last report, durably, in place of the one before: an event
+// in it was delivered and acknowledged but not handled at the unit; an
+// event that leaves it was handled (or settled by region IT). The
+// operators see it in the log (one line per report that changed the
+// unit's set, event ids and reasons only), in Quarantine and at GET
+// wire.PathQuarantine2.
+
+// Quarantine returns the unit's last quarantine report: the events its
+// gateway acknowledged and could not handle (an empty report if none
+// came).
+func (s *Store) Quarantine(ctx context.Context, unit string) (wire.QuarantineReport, error) {
+	if !s.unitSet[unit] {
+		return wire.QuarantineReport{}, ErrUnknownUnit
+	}
+	if err := ctx.Err(); err != nil {
+		return wire.QuarantineReport{}, err
+	}
+	var rep wire.QuarantineReport
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		rep, err = quarantineOf(unitBucket(tx, unit))
+		return err
+	})
+	return rep, err
+}
+
+// quarantineOf reads the unit's stored report.
+func quarantineOf(ub *bolt.Bucket) (wire.QuarantineReport, error) {
+	rep := wire.QuarantineReport{Events: []wire.QuarantinedEvent{}}
+	v := ub.Get([]byte(keyQuarantine))
+	if v == nil {
+		return rep, nil
+	}
+	if err := json.Unmarshal(v, &rep); err != nil {
+		return rep, fmt.Errorf("read the unit's quarantine report: %w", err)
+	}
+	return rep, nil
+}
+
+// servePutQuarantine answers PUT wire.PathQuarantine2: the report replaces
+// the unit's previous one.
+func (s *Store) servePutQuarantine(w http.ResponseWriter, r *http.Request, unit string) {
+	rep, err := decode(w, r, wire.MaxBodyBytes, wire.DecodeQuarantineReport)
+	if err != nil {
+		s.writeError(w, "quarantine", unit, err)
+		return
+	}
+	b, err := wire.Marshal(rep)
+	if err != nil {
+		s.writeError(w, "quarantine", unit, err)
+		return
+	}
+	var old wire.QuarantineReport
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		ub := unitBucket(tx, unit)
+		var err error
+		if old, err = quarantineOf(ub); err != nil {
+			return err
+		}
+		return ub.Put([]byte(keyQuarantine), b)
+	})
+	if err != nil {
+		s.writeError(w, "quarantine", unit, err)
+		return
+	}
+	s.logQuarantine(unit, old, rep)
+	noContent(w)
+}
+
+// logQuarantine logs the change from old to rep, by event id and reason.
+func (s *Store) logQuarantine(unit string, old, rep wire.QuarantineReport) {
+	was := make(map[string]bool, len(old.Events))
+	for _, e := range old.Events {
+		was[e.ID] = true
+	}
+	is := make(map[string]bool, len(rep.Events))
+	for _, e := range rep.Events {
+		is[e.ID] = true
+		if !was[e.ID] {
+			s.log.Warn("gateway could not handle an acknowledged event", "unit", unit, "eventId", e.ID, "reason", string(e.Reason))
+		}
+	}
+	for _, e := range old.Events {
+		if !is[e.ID] {
+			s.log.Info("gateway now handled an event it had quarantined", "unit", unit, "eventId", e.ID)
+		}
+	}
+	if rep.Total != old.Total {
+		s.log.Info("gateway quarantine reported", "unit", unit, "quarantined", rep.Total)
+	}
+}
+
+// serveGetQuarantine answers GET wire.PathQuarantine2.
+func (s *Store) serveGetQuarantine(w http.ResponseWriter, r *http.Request, unit string) {
+	rep, err := s.Quarantine(r.Context(), unit)
+	if err != nil {
+		s.writeError(w, "quarantine", unit, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	if err := wire.WriteJSON(w, http.StatusOK, rep); err != nil {
+		s.log.Error("quarantine response", "unit", unit, "err", err)
+	}
+}
