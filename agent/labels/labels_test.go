@@ -32,6 +32,7 @@ var (
 		"cardauth.EndReason": "the lock page says what ended a session in words, never by reason code",
 
 		"cases.SyncLog":          "the names of the sync's own logs inside the gateway (journal, confirmed), never shown",
+		"wire.QuarantineReason":  "a protocol value: the quarantine report to the central store (region IT reads it there)",
 		"cases.QuarantineReason": "for region IT: clinicgw quarantine list, /healthz and a metric label; staff see only a count",
 	}
 )
