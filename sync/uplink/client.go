@@ -101,9 +101,15 @@ func (u *Uplink) refused(op string, resp *http.Response) error {
 // getInbox fetches one page of events after q.After, with its place in
 // the event chain (protocol v2), and checks it answers q.
 func (u *Uplink) getInbox(ctx context.Context, q wire.InboxQuery) (wire.ChainedPage, error) {
-	var page wire.ChainedPage
-	err := u.roundTrip(ctx, "inbox", http.MethodGet, wire.PathInbox2, q.Encode(), nil, func(r io.Reader) error {
-		p, err := wire.DecodeChainedPage(r)
+	return getPage(ctx, u, "inbox", wire.PathInbox2, q, wire.DecodeChainedPage)
+}
+
+// getPage fetches one page of a paged GET: decoded strictly, then checked
+// to answer q (its Follows).
+func getPage[Q interface{ Encode() string }, P interface{ Follows(Q) error }](ctx context.Context, u *Uplink, op, path string, q Q, decode func(io.Reader) (P, error)) (P, error) {
+	var page P
+	err := u.roundTrip(ctx, op, http.MethodGet, path, q.Encode(), nil, func(r io.Reader) error {
+		p, err := decode(r)
 		if err != nil {
 			return err
 		}

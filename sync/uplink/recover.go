@@ -3,8 +3,6 @@ package uplink
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
 	"time"
 
 	"clinicgw/agent/cases"
@@ -58,19 +56,7 @@ type RecoverReport struct {
 
 // getConfirmed fetches one page of the unit's confirmed items.
 func (u *Uplink) getConfirmed(ctx context.Context, q wire.ConfirmedQuery) (wire.ConfirmedPage, error) {
-	var page wire.ConfirmedPage
-	err := u.roundTrip(ctx, "confirmed", http.MethodGet, wire.PathConfirmed2, q.Encode(), nil, func(r io.Reader) error {
-		p, err := wire.DecodeConfirmedPage(r)
-		if err != nil {
-			return err
-		}
-		if err := p.Follows(q); err != nil {
-			return err
-		}
-		page = p
-		return nil
-	})
-	return page, err
+	return getPage(ctx, u, "confirmed", wire.PathConfirmed2, q, wire.DecodeConfirmedPage)
 }
 
 // recoverConfirmed gets back the confirmed items since the backup, puts
