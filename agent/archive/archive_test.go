@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
 	"crypto"
@@ -11,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -402,5 +404,72 @@ func TestResumeAfterEveryStep(t *testing.T) {
 				t.Errorf("journal left: %v", keys)
 			}
 		})
+	}
+}
+
+// TestSignerPEMMustBeCanonical: signer.pem is outside the manifest, and
+// PEM decoding forgives, so a changed byte there could still verify (seen
+// in TestFlippedByteFails, 2 runs in 30: the unused bits of the last
+// base64 character flipped). Each forgiven variant, in a tar rebuilt
+// around it, is refused.
+func TestSignerPEMMustBeCanonical(t *testing.T) {
+	f := newFixture(t)
+	ids := f.seed(t, 1, true, true)
+	c, _ := f.svc.Get(context.Background(), dist, ids[0])
+	b, m, err := Build("pkg", unit, []Item{{Case: c}}, f.clock.Now(), f.signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(bytes.NewReader(b))
+	files := map[string][]byte{}
+	var order []string
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := strings.TrimPrefix(h.Name, "pkg/")
+		files[name], _ = io.ReadAll(tr)
+		order = append(order, name)
+	}
+	if canon, err := writeTar("pkg", order, files, m.Created); err != nil || !bytes.Equal(canon, b) {
+		t.Fatalf("the rebuilt tar differs from Build's (%v): the test would prove nothing", err)
+	}
+	pemText := files["signer.pem"]
+	// The same certificate with the last base64 character's unused bits
+	// changed: base64 forgives it, the DER is the same.
+	unusedBits := func(p []byte) []byte {
+		end := bytes.Index(p, []byte("=\n-----END")) + 1
+		if end == 0 {
+			return nil // no block ends in padding: no unused bits
+		}
+		body := bytes.TrimRight(p[:end], "=")
+		const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+		q := slices.Clone(p)
+		i := len(body) - 1
+		q[i] = alphabet[strings.IndexByte(alphabet, q[i])^1]
+		return q
+	}
+	variants := map[string][]byte{
+		"text after the last block":   append(slices.Clone(pemText), "x\n"...),
+		"text before the first block": append([]byte("x\n"), pemText...),
+		"a header in the block":       bytes.Replace(pemText, []byte("CERTIFICATE-----\n"), []byte("CERTIFICATE-----\nX: y\n\n"), 1),
+	}
+	if v := unusedBits(pemText); v != nil {
+		variants["the last character's unused bits"] = v
+	}
+	for name, v := range variants {
+		g := maps.Clone(files)
+		g["signer.pem"] = v
+		bad, err := writeTar("pkg", order, g, m.Created)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Verify(bytes.NewReader(bad), f.roots); !errors.Is(err, ErrInvalid) {
+			t.Errorf("signer.pem with %s: Verify = %v, want ErrInvalid", name, err)
+		}
 	}
 }

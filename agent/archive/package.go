@@ -174,11 +174,7 @@ func Build(name, unit string, items []Item, now time.Time, s Signer) ([]byte, *M
 		return nil, nil, fmt.Errorf("sign the manifest: %w", err)
 	}
 	files["manifest.json"], files["manifest.sig"] = manifest, sig
-	signerPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.Cert.Raw})
-	for _, c := range s.Chain {
-		signerPEM = append(signerPEM, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
-	}
-	files["signer.pem"] = signerPEM
+	files["signer.pem"] = encodeChain(append([]*x509.Certificate{s.Cert}, s.Chain...))
 	order = append(order, "manifest.json", "manifest.sig", "signer.pem")
 
 	b, err := writeTar(name, order, files, m.Created)
@@ -186,6 +182,15 @@ func Build(name, unit string, items []Item, now time.Time, s Signer) ([]byte, *M
 		return nil, nil, err
 	}
 	return b, m, nil
+}
+
+// encodeChain is signer.pem: each certificate as a PEM block, in order.
+func encodeChain(chain []*x509.Certificate) []byte {
+	var b []byte
+	for _, c := range chain {
+		b = append(b, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
+	}
+	return b
 }
 
 // writeTar writes files, in order, under the folder name, as the one
@@ -390,6 +395,12 @@ func Verify(r io.Reader, roots *x509.CertPool) (*Manifest, error) {
 	}
 	if len(chain) == 0 {
 		return nil, fmt.Errorf("%w: signer.pem holds no certificate", ErrInvalid)
+	}
+	// The manifest does not cover signer.pem, and PEM decoding forgives
+	// (the unused bits of base64's last character, text around blocks):
+	// it must be exactly the encoding Build writes of what it holds.
+	if !bytes.Equal(certPEM, encodeChain(chain)) {
+		return nil, fmt.Errorf("%w: signer.pem is not the certificates' canonical PEM encoding", ErrInvalid)
 	}
 	cert := chain[0]
 	digest := sha256.Sum256(manifest)
