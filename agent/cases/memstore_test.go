@@ -61,7 +61,9 @@ func (s *memStore) Update(ctx context.Context, fn func(cases.Tx) error) error {
 }
 
 // Shared implements cases.Store: one caller at a time, as Update.
-func (s *memStore) Shared(ctx context.Context, fn func(cases.Tx) error) error { return s.Update(ctx, fn) }
+func (s *memStore) Shared(ctx context.Context, fn func(cases.Tx) error) error {
+	return s.Update(ctx, fn)
+}
 
 // View implements cases.Store.
 func (s *memStore) View(ctx context.Context, fn func(cases.ReadTx) error) error {
