@@ -19,7 +19,7 @@ import (
 // versions, suites and trust. Refused outside sync/tlsconf:
 //   - a tls.Config literal, new(tls.Config) or a variable of type tls.Config;
 //   - a nil configuration given to tls.Client, tls.Server, tls.Dial or
-//     tls.DialWithDialer;
+//     tls.DialWithDialer, and a tls.Dialer literal without a Config;
 //   - net/http's DefaultClient, DefaultTransport and package-level Get,
 //     Head, Post and PostForm, an http.Client literal without a Transport
 //     and an http.Transport literal without a TLSClientConfig;
@@ -59,12 +59,14 @@ var j = smtp.SendMail("x:25", nil, "a", nil, nil)
 var k = websocket.DefaultDialer
 var l = &websocket.Dialer{}
 var m = http.DefaultTransport
+var n = &tl.Dialer{}
 
 var ok1 = &http.Client{Transport: tlsconf.NewTransport(nil)}
 var ok2 = &http.Transport{TLSClientConfig: tlsconf.PublicClient(nil, "")}
 var ok3 = &websocket.Dialer{TLSClientConfig: tlsconf.PublicClient(nil, "")}
 var ok4 = tl.Client(nil, tlsconf.PublicClient(nil, ""))
 var ok5 *tl.Config
+var ok6 = &tl.Dialer{Config: tlsconf.PublicClient(nil, "")}
 `
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, "x.go", src, parser.SkipObjectResolution)
@@ -73,7 +75,7 @@ var ok5 *tl.Config
 	}
 	got := fileTLSProblems(fset, f, "x.go")
 	var want []string
-	for line := 12; line <= 24; line++ { // var a … var m
+	for line := 12; line <= 25; line++ { // var a … var n
 		want = append(want, fmt.Sprintf("x.go:%d:", line))
 	}
 	if len(got) != len(want) {
@@ -170,6 +172,8 @@ func fileTLSProblems(fset *token.FileSet, f *ast.File, rel string) []string {
 			switch {
 			case is(n.Type, tlsPkg, "Config"):
 				bad(n, "a tls.Config literal; take the configuration from sync/tlsconf (Server, ServerNoClientCert, Client, PublicClient)")
+			case is(n.Type, tlsPkg, "Dialer") && !hasKey(n, "Config"):
+				bad(n, "a tls.Dialer without a Config uses Go's default TLS configuration; set one from sync/tlsconf")
 			case is(n.Type, httpPkg, "Client") && !hasKey(n, "Transport"):
 				bad(n, "an http.Client without a Transport uses Go's default TLS configuration; give it tlsconf.NewTransport(…)")
 			case is(n.Type, httpPkg, "Transport") && !hasKey(n, "TLSClientConfig"):
