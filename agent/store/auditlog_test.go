@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"strings"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -247,9 +248,15 @@ func TestVerifyAuditRecent(t *testing.T) {
 	if _, err := db.VerifyAuditRecent(ctx); err != nil {
 		t.Fatalf("damage before the checkpoint, recent check: %v (want nil: it is the full check's)", err)
 	}
+	if c, ok, err := db.LastFullAuditCheck(ctx); err != nil || !ok || c.Error != "" || c.Entries != 10 {
+		t.Fatalf("the last full check kept: %+v, %v, %v; want the first check's 10 entries, no error", c, ok, err)
+	}
 	var ce *audit.ChainError
 	if _, err := db.VerifyAudit(ctx); !errors.As(err, &ce) || ce.Seq != 5 {
 		t.Fatalf("full check after damage at 5: %v", err)
+	}
+	if c, ok, err := db.LastFullAuditCheck(ctx); err != nil || !ok || !strings.Contains(c.Error, "entry 5") || c.Entries != 4 {
+		t.Fatalf("the last full check kept: %+v, %v, %v; want the break at entry 5 after 4 entries", c, ok, err)
 	}
 	flip(5) // back
 	// Damage after the checkpoint: the view's check finds it.

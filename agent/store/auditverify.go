@@ -4,7 +4,10 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -30,10 +33,54 @@ func (s *sealer) checkpointKey() []byte {
 // job's; a page uses VerifyAuditRecent.
 func (db *DB) VerifyAudit(ctx context.Context) (audit.Report, error) {
 	rep, err := db.verifyAuditChain(ctx, nil)
-	if err != nil {
-		return rep, err
+	if err == nil {
+		err = db.signCheckpoint(rep)
 	}
-	return rep, db.signCheckpoint(rep)
+	if ctx.Err() == nil {
+		db.noteFullCheck(ctx, rep, err)
+	}
+	return rep, err
+}
+
+// AuditCheck is the result of the last whole check of the access log
+// (VerifyAudit), as LastFullAuditCheck returns it.
+type AuditCheck struct {
+	At      time.Time `json:"at"`
+	Entries uint64    `json:"entries"`         // found in order
+	Error   string    `json:"error,omitempty"` // empty: the log verified
+}
+
+const settingAuditCheck = "audit/last-full-check"
+
+// noteFullCheck keeps the result of a whole check in the sealed settings;
+// a store that cannot write (damaged) keeps none, which is not an error of
+// the check's.
+func (db *DB) noteFullCheck(ctx context.Context, rep audit.Report, err error) {
+	c := AuditCheck{At: db.clock.Now().UTC(), Entries: rep.Entries}
+	if err != nil {
+		c.Error = err.Error()
+	}
+	b, _ := json.Marshal(c)
+	if err := db.PutSetting(ctx, settingAuditCheck, b); err != nil {
+		db.log.Warn("the access log check's result could not be kept", "err", err)
+	}
+}
+
+// LastFullAuditCheck returns the result of the last whole check of the
+// access log, and false if none was made.
+func (db *DB) LastFullAuditCheck(ctx context.Context) (AuditCheck, bool, error) {
+	var c AuditCheck
+	b, err := db.Setting(ctx, settingAuditCheck)
+	if errors.Is(err, ErrNoSetting) {
+		return c, false, nil
+	}
+	if err == nil {
+		err = json.Unmarshal(b, &c)
+	}
+	if err != nil {
+		return c, false, fmt.Errorf("the access log's last check: %w", err)
+	}
+	return c, true, nil
 }
 
 // VerifyAuditRecent checks the access log from the last signed checkpoint
