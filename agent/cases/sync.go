@@ -53,6 +53,11 @@ const (
 	// OutboundInitiated tells the patient side of a case staff started,
 	// with its first message (Outbound.Initiated is set).
 	OutboundInitiated OutboundKind = "case.initiated"
+	// OutboundAssignment says the case went to another member of staff
+	// without a status change (a reassignment): AssigneeHSAID is set. The
+	// central store keeps it for a restore of this store and shows the
+	// patient nothing of it.
+	OutboundAssignment OutboundKind = "assignment"
 )
 
 // Outbound is a change the patient side must learn of, kept in the store's
@@ -443,9 +448,12 @@ func sameSubmission(old, fresh *Case) bool {
 	return old.Messages[0].Text == fresh.Messages[0].Text
 }
 
-// outboundFor returns what the patient side must learn of a staff command
-// that moved a case from before to after, if anything: a message, or a
-// status the patient sees. A reassignment changes nothing they see.
+// outboundFor returns what the central store must learn of a staff
+// command that moved a case from before to after, if anything: a message,
+// or a status the patient sees (with the assignee after it), or, when
+// only the assignee changed (a reassignment), an assignment item the
+// central store keeps for a restore of this store and shows the patient
+// nothing of. Every change of assignee is so in the outbox.
 func outboundFor(before, after *Case, cmd Command, msgID string, now time.Time) (Outbound, bool) {
 	o := Outbound{Key: msgID, CaseID: after.ID, At: now, Status: after.Status, AssigneeHSAID: after.Assignee}
 	switch cmd.Action {
@@ -456,10 +464,14 @@ func outboundFor(before, after *Case, cmd Command, msgID string, now time.Time) 
 	case SendCounter:
 		o.Kind = OutboundCounterQuestion
 	default:
-		if before.Status == after.Status {
+		switch {
+		case before.Status != after.Status:
+			o.Kind = OutboundStatus
+		case before.Assignee != after.Assignee && after.Assignee != "":
+			o.Kind, o.Status = OutboundAssignment, ""
+		default:
 			return Outbound{}, false
 		}
-		o.Kind = OutboundStatus
 		return o, true
 	}
 	last := after.Messages[len(after.Messages)-1]

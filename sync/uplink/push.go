@@ -249,9 +249,14 @@ func itemOf(o cases.Outbound) (wire.OutboxItem, error) {
 		Kind:           wire.OutboxKind(o.Kind),
 		At:             o.At,
 	}
-	if o.Kind == cases.OutboundStatus {
+	switch o.Kind {
+	case cases.OutboundStatus:
 		it.Status = wire.CaseStatus(o.Status)
-	} else {
+	case cases.OutboundAssignment:
+		// Only the assignee, beside the item (staffOf): checked with it.
+		st, _ := staffOf(o)
+		return it, (wire.OutboxBatch2{Items: []wire.OutboxItem{it}, Staff: []wire.ItemStaff{st}}).Validate()
+	default:
 		title := o.AuthorTitle
 		if title == "" {
 			title = neutralTitle
