@@ -86,6 +86,12 @@ type Outbound struct {
 	// before they were kept.
 	AuthorHSAID   string `json:",omitempty"`
 	AssigneeHSAID string `json:",omitempty"`
+	// ParkedAt is when the central store refused the change as a
+	// conflict (its key or message id names other content there): it
+	// stays queued, its case's later changes wait behind it, and it is
+	// not sent again, across restarts, until UnparkOutbound releases it
+	// (ParkOutbound). Zero: not parked.
+	ParkedAt time.Time `json:",omitzero"`
 }
 
 // InitiatedCase is what the patient side learns of a case staff started
@@ -477,6 +483,58 @@ func outboundFor(before, after *Case, cmd Command, msgID string, now time.Time) 
 	last := after.Messages[len(after.Messages)-1]
 	o.MessageID, o.Text, o.Signature, o.AuthorTitle, o.AuthorHSAID = last.ID, last.Text, last.Signature, last.AuthorTitle, last.Author
 	return o, true
+}
+
+// ParkOutbound marks the queued change with key as refused by the central
+// store as a conflict (Outbound.ParkedAt), durably, in its place in the
+// outbox; it reports whether it was queued and not yet parked.
+func (s *Service) ParkOutbound(ctx context.Context, key string) (bool, error) {
+	now := s.clock.Now()
+	parked := false
+	err := s.store.Update(ctx, func(tx Tx) error {
+		parked = false
+		o, ok, err := tx.OutboxItem(key)
+		if err != nil || !ok || !o.ParkedAt.IsZero() {
+			return err
+		}
+		o.ParkedAt, parked = now, true
+		return tx.Requeue(o)
+	})
+	if err != nil {
+		return false, fmt.Errorf("park outbox item %s: %w", key, err)
+	}
+	return parked, nil
+}
+
+// UnparkOutbound releases every parked change (after region IT settled
+// the conflict, e.g. with the central store's operator): each is sent
+// again, once, at the next push. It returns how many it released.
+func (s *Service) UnparkOutbound(ctx context.Context) (int, error) {
+	n := 0
+	err := s.store.Update(ctx, func(tx Tx) error {
+		n = 0
+		var parked []Outbound
+		if err := tx.Outbox(func(o Outbound) bool {
+			if !o.ParkedAt.IsZero() {
+				parked = append(parked, o)
+			}
+			return true
+		}); err != nil {
+			return err
+		}
+		for _, o := range parked {
+			o.ParkedAt = time.Time{}
+			if err := tx.Requeue(o); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("release parked outbox items: %w", err)
+	}
+	return n, nil
 }
 
 // PendingOutbound returns up to max queued changes, oldest first.
