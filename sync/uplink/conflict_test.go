@@ -86,12 +86,19 @@ func TestOutboxConflictParked(t *testing.T) {
 		t.Errorf("the conflict logged as %v", lines[0])
 	}
 
-	// A restart: the item is still parked, from the store.
+	// A restart: the item is still parked, from the store, in its place:
+	// the case's later change (closing it) waits behind it.
+	if _, err := g.svc.Do(context.Background(), distributor, cases.ID(first), cases.Command{Action: cases.Close}); err != nil {
+		t.Fatal(err)
+	}
 	g.restartUplink()
 	g.start()
 	g.answer(third)
-	waitFor(t, 10*time.Second, "the third case's answer confirmed after the restart", func() bool { return g.pending() == 1 })
+	waitFor(t, 10*time.Second, "the third case's answer confirmed after the restart", func() bool { return g.pending() == 2 })
 	g.stop()
+	if pc := c.patientCase(0, first); pc.Status != wire.StatusAssigned {
+		t.Errorf("the parked case's later change went before it: the patient's case is %s", pc.Status)
+	}
 	if n := countLogged(c.logs.String(), "outbox item rejected"); n != 1 {
 		t.Errorf("after a restart the central store saw the conflicting item %d times, want once (parked in the store)", n)
 	}
