@@ -155,6 +155,19 @@ func (tx *memTx) Enqueue(o cases.Outbound) error {
 	return nil
 }
 
+func (tx *memTx) Requeue(o cases.Outbound) error {
+	if !tx.writable {
+		return errors.New("read-only transaction")
+	}
+	i := slices.IndexFunc(tx.outbox, func(q cases.Outbound) bool { return q.Key == o.Key })
+	if i < 0 {
+		return fmt.Errorf("outbox key %s not queued", o.Key)
+	}
+	tx.outbox = slices.Clone(tx.outbox)
+	tx.outbox[i] = o
+	return nil
+}
+
 func (tx *memTx) Dequeue(key string) error {
 	if !tx.writable {
 		return errors.New("read-only transaction")

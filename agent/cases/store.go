@@ -81,6 +81,10 @@ type Tx interface {
 	// Dequeue removes the change with the given key; an absent key is not
 	// an error.
 	Dequeue(key string) error
+	// Requeue replaces the queued change with o's key by o, in its place
+	// in the outbox (the order of changes is kept); an error if none is
+	// queued under the key.
+	Requeue(o Outbound) error
 	ContinuityTx
 	// Quarantine keeps a central event that cannot apply, sealed, under
 	// a new Seq; an event id already quarantined is kept once.
