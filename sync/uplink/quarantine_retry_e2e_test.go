@@ -62,7 +62,7 @@ func TestQuarantineRetryReportedEndToEnd(t *testing.T) {
 	// The first cause removed; the retry at start applies the event.
 	purge := func(id string) {
 		t.Helper()
-		if err := g.db.PurgeCases(ctx, []cases.ID{cases.ID(id)}, func(*cases.Case) error { return nil }); err != nil {
+		if _, err := g.db.PurgeCases(ctx, []cases.ID{cases.ID(id)}, func(*cases.Case) error { return nil }); err != nil {
 			t.Fatal(err)
 		}
 	}
