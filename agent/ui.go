@@ -90,6 +90,10 @@ func (a *Agent) startUI(ctx context.Context, db *store.DB) (*uiServer, error) {
 			rep, err := db.VerifyAuditRecent(ctx)
 			return int(rep.Head.Seq), err
 		},
+		AuditFull: func(ctx context.Context) (localui.AuditFullCheck, bool, error) {
+			c, ok, err := db.LastFullAuditCheck(ctx)
+			return localui.AuditFullCheck{At: c.At, Entries: int(c.Entries), Broken: c.Error}, ok, err
+		},
 		Clock: a.opts.Clock, Rand: a.opts.Rand, Logger: a.log.With("part", "ui"),
 	})
 	if err != nil {
