@@ -85,12 +85,7 @@ func KeyErr(key string, err error, also ...string) error {
 // error without a key becomes "config FILE: …". A missing file a key
 // names gets a hint where relative paths are looked for.
 func Locate(path string, data []byte, err error) error {
-	var list []error
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		list = j.Unwrap()
-	} else {
-		list = []error{err}
-	}
+	list := problemList(err)
 	lines := keyLines(data)
 	out := make([]error, len(list))
 	for i, e := range list {
@@ -119,6 +114,19 @@ func Locate(path string, data []byte, err error) error {
 		out[i] = &located
 	}
 	return errors.Join(out...)
+}
+
+// problemList is the problems joined in err (errors.Join, at any depth).
+func problemList(err error) []error {
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		return []error{err}
+	}
+	var out []error
+	for _, e := range j.Unwrap() {
+		out = append(out, problemList(e)...)
+	}
+	return out
 }
 
 // Locate is the package's Locate for an error about c's keys, with the

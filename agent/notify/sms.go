@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -34,6 +35,9 @@ type Texter struct {
 	body *template.Template
 }
 
+// ErrBodyTemplate is NewTexter's error for a Body that is not a template.
+var ErrBodyTemplate = errors.New("sms: body template")
+
 // NewTexter checks cfg and returns a Texter.
 func NewTexter(cfg SMSConfig) (*Texter, error) {
 	u, err := url.Parse(cfg.URL)
@@ -53,7 +57,7 @@ func NewTexter(cfg SMSConfig) (*Texter, error) {
 		"json": func(s string) (string, error) { b, err := json.Marshal(s); return string(b), err },
 	}).Parse(cfg.Body)
 	if err != nil {
-		return nil, fmt.Errorf("sms: body template: %w", err)
+		return nil, fmt.Errorf("%w: %w", ErrBodyTemplate, err)
 	}
 	return &Texter{cfg: cfg, body: body}, nil
 }

@@ -1,0 +1,47 @@
+package agent
+
+import "clinicgw/agent/config"
+
+// The gateway's configuration lives in clinicgw/agent/config. These names
+// keep the package's callers (cmd/clinicgw, the tests) compiling while the
+// other work on issue 17 lands; new code imports agent/config.
+// TODO(issue 17): after the merge, replace them at their call sites and
+// delete this file.
+type (
+	Config         = config.Config
+	UnitConfig     = config.Unit
+	StoreConfig    = config.Store
+	TokenKEKConfig = config.TokenKEK
+	CentralConfig  = config.Central
+	LoginConfig    = config.Login
+	UIConfig       = config.UI
+	NotifyConfig   = config.Notify
+	ArchiveConfig  = config.Archive
+	BackupConfig   = config.Backup
+	AdminConfig    = config.Admin
+	LogConfig      = config.Log
+)
+
+// Constants of the configuration; see package config.
+const (
+	ConfigFileName       = config.FileName
+	DefaultStorePath     = config.DefaultStorePath
+	DefaultKeyFile       = config.DefaultKeyFile
+	DefaultSyncRetention = config.DefaultSyncRetention
+	DefaultArchiveAt     = config.DefaultArchiveAt
+	DefaultBackupAt      = config.DefaultBackupAt
+	DefaultBackupKeep    = config.DefaultBackupKeep
+	DefaultSyncLagLimit  = config.DefaultSyncLagLimit
+	MinSyncLagLimit      = config.MinSyncLagLimit
+	LogText              = config.LogText
+	LogJSON              = config.LogJSON
+)
+
+// LoadConfig is config.Load.
+func LoadConfig(path string) (*Config, error) { return config.Load(path) }
+
+// DefaultConfig is config.Default.
+func DefaultConfig(unitHSAID, unitName string) *Config { return config.Default(unitHSAID, unitName) }
+
+// ValidHSAID is config.ValidHSAID.
+func ValidHSAID(s string) bool { return config.ValidHSAID(s) }
