@@ -2,7 +2,6 @@ package agent
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -54,7 +53,7 @@ func notifyChannels(c *Config) (notify.Channels, error) {
 			if err != nil {
 				return ch, config.KeyErr("notify.smtp_ca_file", err)
 			}
-			sc.TLS = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+			sc.RootCAs = roots
 		}
 		m, err := notify.NewMailer(sc)
 		if err != nil {
