@@ -310,6 +310,8 @@ func (a *Agent) Start(ctx context.Context) error {
 		a.wg.Add(1)
 		go func() { defer a.wg.Done(); a.backup.run(runCtx) }()
 	}
+	a.wg.Add(1)
+	go func() { defer a.wg.Done(); a.runAuditCheck(runCtx, db) }()
 	if n := a.notifier; n != nil {
 		log := a.log.With("part", "notify")
 		a.wg.Add(3)

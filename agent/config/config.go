@@ -43,6 +43,7 @@ type Config struct {
 	Notify  Notify  `toml:"notify" reload:"live" doc:"Notices say only that there is something to read: never a name, a\npersonnummer, a case type or message text. New cases go to the unit's\nnotice address (set in the web UI), assignments to each clinician as\nthey chose. Empty smtp_addr and sms_url: no notices."`
 	Archive Archive `toml:"archive" reload:"live"`
 	Backup  Backup  `toml:"backup" reload:"live"`
+	Audit   Audit   `toml:"audit"`
 	Admin   Admin   `toml:"admin"`
 	Log     Log     `toml:"log"`
 
@@ -288,6 +289,7 @@ func (c *Config) Validate() error {
 	c.Notify.validate(&p)
 	c.Archive.validate(&p, c.Central)
 	c.Backup.validate(&p)
+	c.Audit.validate(&p)
 	c.Admin.validate(&p, c.UI)
 	c.Log.validate(&p)
 	return errors.Join(p...)

@@ -393,3 +393,25 @@ func ParseLevel(s string) (slog.Level, error) {
 	}
 	return 0, fmt.Errorf("%q: expected \"debug\", \"info\", \"warn\" or \"error\"", s)
 }
+
+// Audit is the access log's nightly check of the whole log (the
+// auditor's page checks only what was logged since the last check).
+type Audit struct {
+	// CheckAt is the nightly check's local (Stockholm) time, "HH:MM";
+	// DefaultAuditCheckAt if empty. The timer is set at start.
+	CheckAt string `toml:"check_at" want:"a time of day, like \"03:30\"" doc:"The whole access log is checked every night at this time (Stockholm),\nHH:MM; empty: 03:30. The auditor's page shows when and how it went;\nclinicgw audit verify checks it now."`
+}
+
+// DefaultAuditCheckAt is when the nightly check of the access log runs.
+const DefaultAuditCheckAt = "03:30"
+
+// Daily is the nightly check's hour and minute.
+func (c Audit) Daily() (hour, minute int, err error) {
+	return timeOfDay("audit.check_at", c.CheckAt, DefaultAuditCheckAt)
+}
+
+func (c Audit) validate(p *problems) {
+	if _, _, err := c.Daily(); err != nil {
+		*p = append(*p, err)
+	}
+}
