@@ -167,13 +167,13 @@ type Config struct {
 	// Sync reports the sync's continuity with the central store, shown on
 	// every page of a session when it is broken (syncstate.go); nil: the
 	// gateway runs offline, nothing shown.
-	Sync   func() SyncState
-	Audit  AuditChecker // nil: the auditor's page shows no chain status
+	Sync  func() SyncState
+	Audit AuditChecker // nil: the auditor's page shows no chain status
 	// AuditFull tells the auditor's page the last whole check; nil: not shown.
 	AuditFull AuditLastFull
-	Clock  Clock        // the system clock if nil
-	Rand   io.Reader    // crypto/rand if nil
-	Logger *slog.Logger
+	Clock     Clock     // the system clock if nil
+	Rand      io.Reader // crypto/rand if nil
+	Logger    *slog.Logger
 }
 
 // Server is the UI: Handler serves it; Notify tells open pages that cases
