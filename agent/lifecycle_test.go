@@ -501,3 +501,43 @@ func ignoredGoroutine(stack string) bool {
 	}
 	return false
 }
+
+// TestFailedStartLeavesNothing: a Start that fails half-way (the admin
+// listener's port is taken, after the store, the web UI and the
+// background parts started) stops and closes what it started: no
+// goroutine is left, the store and the UI's port are free for the next
+// Start.
+func TestFailedStartLeavesNothing(t *testing.T) {
+	c := newLifeClinic(t)
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	before := goroutineIDs()
+	cfg, err := agent.LoadConfig(c.dc.Config.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Admin.Listen = busy.Addr().String()
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := agent.New(cfg, agent.Options{UIListener: ln, Uplink: fast})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = a.Start(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "admin.listen") {
+		a.Stop()
+		t.Fatalf("Start with the admin listener's port taken: %v", err)
+	}
+	if left := goroutinesLeft(before); len(left) > 0 {
+		t.Fatalf("%d goroutines left after a failed Start:\n\n%s", len(left), strings.Join(left, "\n\n"))
+	}
+	a = c.start(nil)
+	if err := a.Stop(); err != nil {
+		t.Fatal(err)
+	}
+}
