@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"slices"
@@ -194,8 +195,9 @@ func (l *webListener) stop() {
 // closeHijacked closes the connections handlers took over and still hold.
 func (l *webListener) closeHijacked() {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	for c := range l.hijacked {
-		c.Close()
+	conns := slices.Collect(maps.Keys(l.hijacked))
+	l.mu.Unlock()
+	for _, c := range conns {
+		c.Close() // a TLS close may wait for the peer: not under l.mu
 	}
 }
