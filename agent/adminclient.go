@@ -81,7 +81,7 @@ func adminClient(cfg *Config) (*http.Client, string, string, error) {
 			return nil, "", "", fmt.Errorf("admin.token_file: %w", err)
 		}
 	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr := tlsconf.NewTransport(nil) // plain http: an https URL fails
 	scheme := "http"
 	if c.TLS {
 		scheme = "https"

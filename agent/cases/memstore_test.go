@@ -60,6 +60,11 @@ func (s *memStore) Update(ctx context.Context, fn func(cases.Tx) error) error {
 	return nil
 }
 
+// Shared implements cases.Store: one caller at a time, as Update.
+func (s *memStore) Shared(ctx context.Context, fn func(cases.Tx) error) error {
+	return s.Update(ctx, fn)
+}
+
 // View implements cases.Store.
 func (s *memStore) View(ctx context.Context, fn func(cases.ReadTx) error) error {
 	if err := ctx.Err(); err != nil {

@@ -95,6 +95,12 @@ type Tx interface {
 type Store interface {
 	Update(ctx context.Context, fn func(Tx) error) error
 	View(ctx context.Context, fn func(ReadTx) error) error
+	// Shared is Update for a read and its access-log entry: the store may
+	// commit fn together with other callers' (a group commit, one fsync
+	// for many reads) and run it more than once, so fn sets its results
+	// afresh each time. It returns once fn's writes are durable; an error
+	// from fn writes nothing of it.
+	Shared(ctx context.Context, fn func(Tx) error) error
 }
 
 // Clock tells the time; tests use a fake one.

@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"sync"
 	"time"
+
+	"clinicgw/sync/tlsconf"
 )
 
 // Clock tells the time.
@@ -138,9 +140,11 @@ func New(cfg Config) (*Verifier, error) {
 		cfg.CacheMaxAge = DefaultCacheMaxAge
 	}
 	if cfg.HTTP == nil {
-		tr := http.DefaultTransport.(*http.Transport).Clone()
+		// OCSP and CRL are fetched over http; an https URL or redirect
+		// trusts the system's roots.
+		tr := tlsconf.NewTransport(tlsconf.PublicClient(nil, ""))
 		tr.DisableKeepAlives = true
-		cfg.HTTP = &http.Client{Transport: tr, Timeout: cfg.FetchTimeout, CheckRedirect: checkRedirect}
+		cfg.HTTP = &http.Client{Timeout: cfg.FetchTimeout, CheckRedirect: checkRedirect, Transport: tr}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
