@@ -92,8 +92,9 @@ func TestQuarantineRetryReportedEndToEnd(t *testing.T) {
 	g.restartUplink()
 	g.start()
 	empty := wire.QuarantineReport{Events: []wire.QuarantinedEvent{}}
+	// The central store logs after it stored the report: wait for both.
 	waitFor(t, 30*time.Second, "the central store told the quarantine is empty", func() bool {
-		return equalReport(report(), empty)
+		return equalReport(report(), empty) && countLogged(c.logs.String(), "gateway now handled an event it had quarantined") >= 2
 	})
 	g.stop()
 	if acked, err := c.store.Acked(ctx, unit); err != nil || acked != head {
