@@ -46,3 +46,63 @@ func BenchmarkUnmarshalInboxPage(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*MaxInboxLimit)/1000, "µs/event")
 }
+
+// BenchmarkDecodeRealisticPage: a full chained page (MaxInboxLimit new
+// cases of about 2 KiB of Swedish text, distinct patients, the default
+// forms' fields) as the uplink pulls it from a backlog, decoded
+//
+//   - strict: DecodeChainedPage, what the gateway runs;
+//   - general: the strict general path (encoding/json, the walk, Validate);
+//   - unmarshal: plain encoding/json, no checks, for comparison;
+//   - validate: Validate alone on the decoded page.
+func BenchmarkDecodeRealisticPage(b *testing.B) {
+	in := realisticChainedPage(1)
+	perEvent := func(b *testing.B) {
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*MaxInboxLimit)/1000, "µs/event")
+	}
+	b.Run("strict", func(b *testing.B) {
+		b.SetBytes(int64(len(in)))
+		for b.Loop() {
+			if _, err := DecodeChainedPage(bytes.NewReader(in)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		perEvent(b)
+	})
+	b.Run("general", func(b *testing.B) {
+		b.SetBytes(int64(len(in)))
+		for b.Loop() {
+			var p ChainedPage
+			if err := DecodeJSON(bytes.NewReader(in), MaxBodyBytes, &p); err != nil {
+				b.Fatal(err)
+			}
+			if err := p.Validate(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		perEvent(b)
+	})
+	b.Run("unmarshal", func(b *testing.B) {
+		b.SetBytes(int64(len(in)))
+		for b.Loop() {
+			var p ChainedPage
+			if err := json.Unmarshal(in, &p); err != nil {
+				b.Fatal(err)
+			}
+		}
+		perEvent(b)
+	})
+	b.Run("validate", func(b *testing.B) {
+		p, err := DecodeChainedPage(bytes.NewReader(in))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(int64(len(in)))
+		for b.Loop() {
+			if err := p.Validate(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		perEvent(b)
+	})
+}
