@@ -75,15 +75,16 @@ func BenchmarkSync(b *testing.B) {
 		}
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
-	var uplinkTime, rawTime, rawDecTime, boltTime time.Duration
+	var uplinkTime, uplinkCPU, rawTime, rawDecTime, boltTime time.Duration
 	for b.Loop() {
 		b.StopTimer()
 		g := newGateway(b, c.url(), unitCert(b), func(cfg *Config) { cfg.Logger = nil })
 		b.StartTimer()
-		t0 := time.Now()
+		t0, cpu0 := time.Now(), processCPU(b)
 		g.start()
 		waitCount(b, g.rec, n)
 		uplinkTime += time.Since(t0)
+		uplinkCPU += processCPU(b) - cpu0
 		b.StopTimer()
 		g.stop()
 		rawTime += raw.fetch(b, total, nil)
@@ -103,6 +104,7 @@ func BenchmarkSync(b *testing.B) {
 	b.ReportMetric(rate(boltTime), "bolt-cases/s")
 	b.ReportMetric(upRate/rate(boltTime), "ratio-bolt")
 	b.ReportMetric(uplinkTime.Seconds()/iters, "s/sync")
+	b.ReportMetric(uplinkCPU.Seconds()/iters, "cpu-s/sync")
 }
 
 // submitRealistic submits n realistic cases to c, a thousand per
