@@ -2,79 +2,31 @@ package agent
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"time"
 
 	"clinicgw/agent/store"
 	"clinicgw/cardauth"
-	"clinicgw/cardauth/bridge"
 	"clinicgw/localui"
 	"clinicgw/sync/tlsconf"
 )
 
-// UIConfig is the web UI on the clinic LAN. With no listen address there
-// is none. It needs [login]: its origin is the UI's.
-type UIConfig struct {
-	Listen   string `toml:"listen"`    // host:port, like ":8443"
-	CertFile string `toml:"cert_file"` // PEM: the UI's TLS certificate, for the host in login.origin
-	KeyFile  string `toml:"key_file"`  // PEM: its private key, mode 0600
-	// Bridge is where the workstations' card bridge listens,
-	// http://127.0.0.1:24727 unless set.
-	Bridge string `toml:"bridge"`
-}
-
-// Enabled reports whether the web UI is configured.
-func (u UIConfig) Enabled() bool { return u.Listen != "" }
-
-// BridgeURL is the bridge's address as the login page calls it.
-func (u UIConfig) BridgeURL() string {
-	if u.Bridge != "" {
-		return u.Bridge
-	}
-	return "http://" + bridge.DefaultAddr
-}
-
-func (u UIConfig) validate(login LoginConfig) []error {
-	if !u.Enabled() {
-		return nil
-	}
-	var errs []error
-	bad := func(key, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{key}, args...)...))
-	}
-	if _, _, err := net.SplitHostPort(u.Listen); err != nil {
-		bad("ui.listen", "%q: expected host:port, like \":8443\"", u.Listen)
-	}
-	if !login.Enabled() {
-		bad("ui.listen", "the web UI needs staff login: set login.origin and the rest of [login]")
-	}
-	if u.CertFile == "" || u.KeyFile == "" {
-		bad("ui.cert_file", "the web UI needs a TLS certificate and key (ui.cert_file, ui.key_file) for the host in login.origin")
-	}
-	if err := localui.CheckBridge(u.BridgeURL()); err != nil {
-		bad("ui.bridge", "%v", err)
-	}
-	return errs
-}
-
 // uiServer is the running web UI.
 type uiServer struct {
-	srv  *http.Server
-	ln   net.Listener
-	ui   *localui.Server
-	done chan error
+	ln net.Listener
+	ui *localui.Server
 }
 
 // startUI serves the web UI and the bridges' card-presence websocket on
-// one HTTPS listener until ctx ends.
-func (a *Agent) startUI(ctx context.Context, db *store.DB) (*uiServer, error) {
+// one HTTPS listener until the gateway stops; at the stop, the UI's page
+// websockets are closed and its handlers waited for before the store
+// closes (lifecycle.go).
+func (a *Agent) startUI(db *store.DB) (*uiServer, error) {
 	u := a.cfg.UI
-	cert, err := tlsconf.LoadKeyPair(a.cfg.resolve(u.CertFile), a.cfg.resolve(u.KeyFile))
+	cert, err := tlsconf.LoadKeyPair(a.cfg.Resolve(u.CertFile), a.cfg.Resolve(u.KeyFile))
 	if err != nil {
 		return nil, fmt.Errorf("ui.cert_file, ui.key_file: %w", err)
 	}
@@ -84,8 +36,15 @@ func (a *Agent) startUI(ctx context.Context, db *store.DB) (*uiServer, error) {
 		Settings: uiSettings{db}, Notices: a.noticeStates(), Archive: a.archiveState(), Forms: a.forms, Config: a.configState,
 		Sync: a.syncState,
 		Audit: func(ctx context.Context) (int, error) {
-			rep, err := db.VerifyAudit(ctx)
-			return int(rep.Entries), err
+			// From the last signed checkpoint on: a view costs what was
+			// logged since the last check (issue 18); the whole log is
+			// `clinicgw audit verify`'s and the nightly job's.
+			rep, err := db.VerifyAuditRecent(ctx)
+			return int(rep.Head.Seq), err
+		},
+		AuditFull: func(ctx context.Context) (localui.AuditFullCheck, bool, error) {
+			c, ok, err := db.LastFullAuditCheck(ctx)
+			return localui.AuditFullCheck{At: c.At, Entries: int(c.Entries), Broken: c.Error}, ok, err
 		},
 		Clock: a.opts.Clock, Rand: a.opts.Rand, Logger: a.log.With("part", "ui"),
 	})
@@ -103,25 +62,9 @@ func (a *Agent) startUI(ctx context.Context, db *store.DB) (*uiServer, error) {
 	}
 	tcfg := tlsconf.ServerNoClientCert(cert)
 	tcfg.NextProtos = []string{"h2", "http/1.1"}
-	srv := tlsconf.NewHTTPServer(mux, tcfg, tlsconf.DefaultLimits)
-	srv.ErrorLog = slog.NewLogLogger(a.log.With("part", "ui-http").Handler(), slog.LevelWarn)
-	srv.BaseContext = func(net.Listener) context.Context { return ctx }
-	s := &uiServer{srv: srv, ln: ln, ui: ui, done: make(chan error, 1)}
-	go func() {
-		err := srv.Serve(tls.NewListener(ln, tcfg))
-		if errors.Is(err, http.ErrServerClosed) {
-			err = nil
-		}
-		s.done <- err
-	}()
-	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(sctx)
-	}()
+	a.serve("web UI", ln, tcfg, mux, ui.Shutdown)
 	a.log.Info("web UI listening", "addr", ln.Addr().String(), "origin", a.cfg.Login.Origin)
-	return s, nil
+	return &uiServer{ln: ln, ui: ui}, nil
 }
 
 // uiDirectory answers the UI from the directory in use.

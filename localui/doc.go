@@ -3,6 +3,12 @@
 // them, unit administrators keep the unit's settings and statistics and
 // auditors read the access log.
 //
+// The UI's texts come from the one catalogue, agent/i18n, in Swedish
+// unless the staff member chose English, counts in words that follow the
+// number (lang.go); the names of codes come from agent/labels. The case
+// service's and the card login's refusals still carry their own words
+// (their Swedish and English methods), shown as they give them.
+//
 // Pages are rendered on the server with html/template; static files are
 // embedded; the little JavaScript there is lives in files (the CSP forbids
 // inline script). Every page rendered for a session holds one websocket:
@@ -12,7 +18,11 @@
 // showed, typed drafts included, is removed from the document and only
 // "log in again" remains. The layout does this for every page render
 // draws for a session, so a new page cannot leave it out; the routes are
-// one table (routes), which the tests walk in Chromium to prove it.
+// one table (routes), which the tests walk in Chromium to prove it. When
+// the gateway stops, Server.Shutdown closes every page's websocket with
+// 1001 (going away: the page tries again and locks when it finds its
+// session ended) and waits for their handlers, which http.Server.Shutdown
+// does not, so that none runs after the store closed.
 //
 // Staff log in with their SITHS card through the workstation's bridge
 // (cardauth/bridge): the login page asks the gateway for a challenge, has

@@ -114,8 +114,21 @@ type ConfigState struct {
 	Restart []string
 }
 
-// AuditChecker verifies the access log's hash chain for the auditor's page.
+// AuditChecker verifies the access log's hash chain for the auditor's page:
+// what was logged since the last check, and the records in the log.
 type AuditChecker func(ctx context.Context) (records int, err error)
+
+// AuditFullCheck is the last check of the whole access log (the nightly
+// job's or `clinicgw audit verify`'s).
+type AuditFullCheck struct {
+	At      time.Time
+	Entries int
+	Broken  string // empty: the whole log verified
+}
+
+// AuditLastFull returns the last whole check of the access log, and false
+// if there was none.
+type AuditLastFull func(ctx context.Context) (AuditFullCheck, bool, error)
 
 // Clock tells the time.
 type Clock interface{ Now() time.Time }
@@ -154,11 +167,13 @@ type Config struct {
 	// Sync reports the sync's continuity with the central store, shown on
 	// every page of a session when it is broken (syncstate.go); nil: the
 	// gateway runs offline, nothing shown.
-	Sync   func() SyncState
-	Audit  AuditChecker // nil: the auditor's page shows no chain status
-	Clock  Clock        // the system clock if nil
-	Rand   io.Reader    // crypto/rand if nil
-	Logger *slog.Logger
+	Sync  func() SyncState
+	Audit AuditChecker // nil: the auditor's page shows no chain status
+	// AuditFull tells the auditor's page the last whole check; nil: not shown.
+	AuditFull AuditLastFull
+	Clock     Clock     // the system clock if nil
+	Rand      io.Reader // crypto/rand if nil
+	Logger    *slog.Logger
 }
 
 // Server is the UI: Handler serves it; Notify tells open pages that cases
@@ -211,6 +226,15 @@ func New(cfg Config) (*Server, error) {
 	s.hub = newHub(s)
 	return s, nil
 }
+
+// Shutdown is the UI's part of a stop, after the HTTP server it is served
+// by has stopped accepting (http.Server.Shutdown, which waits for the
+// other requests under way but not for websockets, which it no longer
+// sees): every page's websocket is closed with 1001, going away, new ones
+// are refused, and Shutdown returns when their handlers have returned, or
+// with an error when ctx ends first (then close the connections, and call
+// it again to wait).
+func (s *Server) Shutdown(ctx context.Context) error { return s.hub.shutdown(ctx) }
 
 // Notify tells the open pages what cases were created or changed (the
 // case service's OnChange). It does not block.

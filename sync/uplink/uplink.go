@@ -47,6 +47,10 @@ type Cases interface {
 	PendingOutbound(ctx context.Context, max int) ([]cases.Outbound, error)
 	// ConfirmOutbound removes changes the central store has confirmed.
 	ConfirmOutbound(ctx context.Context, keys []string) error
+	// ParkOutbound marks a queued change the central store refused as a
+	// conflict, durably (cases.Outbound.ParkedAt): it is not sent again,
+	// across restarts, until released.
+	ParkOutbound(ctx context.Context, key string) (bool, error)
 	// RetryQuarantine applies the quarantined central events again (this
 	// version's rules may take them now).
 	RetryQuarantine(ctx context.Context) (cases.RetryReport, error)
@@ -216,6 +220,7 @@ type Uplink struct {
 	base    string // scheme://host[:port][/prefix], no trailing slash
 	wsURL   string
 	http    *http.Client
+	conns   connSet // http's connections, closed when Run ends
 	dialer  *websocket.Dialer
 	log     *slog.Logger
 	idle    time.Duration // the stream's read deadline: wire.StreamIdleTimeout
@@ -325,6 +330,7 @@ func New(cfg Config) (*Uplink, error) {
 	}
 	tr := &http.Transport{
 		TLSClientConfig:     cfg.TLS,
+		DialContext:         u.conns.dial,
 		ForceAttemptHTTP2:   true,
 		TLSHandshakeTimeout: 10 * time.Second,
 		IdleConnTimeout:     90 * time.Second,
@@ -402,6 +408,7 @@ func (u *Uplink) Run(ctx context.Context) error {
 	<-ctx.Done()
 	u.wg.Wait()
 	u.http.CloseIdleConnections()
+	u.conns.closeAll()
 	u.setConnected(false)
 	u.log.Info("uplink stopped")
 	return nil
