@@ -220,19 +220,34 @@ func checkPerson(field string, p *Person, ref time.Time) error {
 // or "". Line breaks and tabs are allowed only when multiline. It is the
 // rule for every text a case holds, here and at the central store.
 func CheckText(s string, max int, multiline bool) string {
-	if !utf8.ValidString(s) {
-		return "not valid UTF-8"
-	}
-	if utf8.RuneCountInString(s) > max {
-		return fmt.Sprintf("longer than %d characters", max)
-	}
-	for _, r := range s {
-		if multiline && (r == '\n' || r == '\r' || r == '\t') {
+	// One pass, ASCII byte by byte, that keeps the rule as the unicode
+	// package states it (unicode.IsControl: U+0000–U+001F and
+	// U+007F–U+009F; unicode.Zl and Zp: U+2028, U+2029) and the order of
+	// the reasons: invalid UTF-8, then the length, then a control
+	// character. TestCheckTextEveryCodePoint holds it to the rule.
+	n, control := 0, false
+	for i := 0; i < len(s); n++ {
+		if c := s[i]; c < utf8.RuneSelf {
+			i++
+			if (c < 0x20 || c == 0x7f) && !(multiline && (c == '\n' || c == '\r' || c == '\t')) {
+				control = true
+			}
 			continue
 		}
-		if unicode.IsControl(r) || unicode.In(r, unicode.Zl, unicode.Zp) {
-			return "contains a control character"
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if size == 1 { // utf8.RuneError: a valid U+FFFD takes three bytes
+			return "not valid UTF-8"
 		}
+		i += size
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' { // Zl, Zp
+			control = true
+		}
+	}
+	if n > max {
+		return fmt.Sprintf("longer than %d characters", max)
+	}
+	if control {
+		return "contains a control character"
 	}
 	return ""
 }

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/central"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
 )
@@ -28,9 +30,11 @@ import (
 var (
 	benchCases   = flag.Int("uplink.cases", 5000, "cases pre-submitted for BenchmarkSync (e.g. 100000 for the backlog figure)")
 	benchProfile = flag.String("uplink.cpuprofile", "", "write a CPU profile of BenchmarkSync's timed syncs only (not the setup) to this file")
+	benchSmall   = flag.Bool("uplink.small", false, "BenchmarkSync with the old small cases (41 bytes of text, 10 patients, one field) instead of realistic ones")
 )
 
-// BenchmarkSync: N cases wait at the central store; the time from Run's
+// BenchmarkSync: N realistic cases (see realisticSubmission) wait at the
+// central store; the time from Run's
 // start until all are stored in the gateway's encrypted store, against a
 // raw TLS stream of the same JSON bytes (the inbox pages) over loopback,
 // both measured in every iteration. Reports cases/s for both and their
@@ -45,8 +49,12 @@ func BenchmarkSync(b *testing.B) {
 	n := *benchCases
 	c := startCentral(b)
 	start := time.Now()
-	for i := range n {
-		c.submit(i)
+	if *benchSmall {
+		for i := range n {
+			c.submit(i)
+		}
+	} else {
+		submitRealistic(b, c, n)
 	}
 	b.Logf("%d cases submitted in %v", n, time.Since(start).Round(time.Millisecond))
 	pages := inboxBytes(b, c)
@@ -67,15 +75,16 @@ func BenchmarkSync(b *testing.B) {
 		}
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
-	var uplinkTime, rawTime, rawDecTime, boltTime time.Duration
+	var uplinkTime, uplinkCPU, rawTime, rawDecTime, boltTime time.Duration
 	for b.Loop() {
 		b.StopTimer()
 		g := newGateway(b, c.url(), unitCert(b), func(cfg *Config) { cfg.Logger = nil })
 		b.StartTimer()
-		t0 := time.Now()
+		t0, cpu0 := time.Now(), processCPU(b)
 		g.start()
 		waitCount(b, g.rec, n)
 		uplinkTime += time.Since(t0)
+		uplinkCPU += processCPU(b) - cpu0
 		b.StopTimer()
 		g.stop()
 		rawTime += raw.fetch(b, total, nil)
@@ -95,6 +104,84 @@ func BenchmarkSync(b *testing.B) {
 	b.ReportMetric(rate(boltTime), "bolt-cases/s")
 	b.ReportMetric(upRate/rate(boltTime), "ratio-bolt")
 	b.ReportMetric(uplinkTime.Seconds()/iters, "s/sync")
+	b.ReportMetric(uplinkCPU.Seconds()/iters, "cpu-s/sync")
+}
+
+// submitRealistic submits n realistic cases to c, a thousand per
+// transaction.
+func submitRealistic(b *testing.B, c *centralSrv, n int) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	for from := 0; from < n; from += 1000 {
+		subs := make([]central.Submission, 0, 1000)
+		for i := from; i < min(n, from+1000); i++ {
+			subs = append(subs, realisticSubmission(i))
+		}
+		if _, err := c.store.SubmitBatch(context.Background(), unit, subs); err != nil {
+			b.Fatalf("submit: %v", err)
+		}
+	}
+}
+
+// realisticSubmission is the i-th of a backlog as patients write it: one
+// of three default forms with its fields answered, about 2 KiB of Swedish
+// text (å, ä, ö, line breaks), from one of 20,000 distinct synthetic
+// patients.
+func realisticSubmission(i int) central.Submission {
+	p := i % 20000
+	birth := time.Date(1940, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, p/20)
+	sub := central.Submission{
+		PatientPNR:  string(cases.SyntheticPersonnummer(birth, 980+p%20)),
+		PatientName: []string{"Åsa Öberg", "Märta Ängström", "Björn Nyström", "Göran Lindqvist"}[i%4],
+		Text:        swedishText(i, 2048),
+	}
+	switch i % 3 {
+	case 0:
+		sub.FormID = string(cases.SymptomRegistration)
+		sub.Fields = []wire.Field{{Name: "symptoms", Value: swedishText(i+3, 300)}, {Name: "since", Value: "2026-11-30"},
+			{Name: "fever", Value: "true"}, {Name: "temperature", Value: "38,7"}}
+	case 1:
+		sub.FormID = string(cases.AdviceNurse)
+		sub.Fields = []wire.Field{{Name: "question", Value: swedishText(i+5, 200)}, {Name: "since", Value: "weeks"}}
+	default:
+		sub.FormID = string(cases.RenewPrescription)
+		sub.Fields = []wire.Field{{Name: "medicine", Value: "Levaxin 50 mikrogram"}, {Name: "howOften", Value: "daily"}}
+	}
+	return sub
+}
+
+// swedishSentences are the building blocks of a case's text: what
+// patients write, with å, ä, ö and punctuation.
+var swedishSentences = []string{
+	"Hej! Jag har haft ont i halsen sedan i tisdags och det blir inte bättre.",
+	"Febern gick upp till 38,7 grader i natt, men i morse var den 37,9.",
+	"Jag har försökt med Alvedon och varm dryck, men det hjälper bara en stund.",
+	"Min dotter är fyra år och har hostat i snart två veckor, mest på nätterna.",
+	"Kan ni ringa mig efter klockan 15? Jag arbetar på förmiddagarna.",
+	"Jag undrar om jag behöver komma in eller om det räcker med råd per telefon.",
+	"Förra året fick jag penicillin för samma besvär; är det något ni rekommenderar nu?",
+	"Det svider när jag sväljer och jag har svårt att äta fast föda.",
+	"Öronen värker också, särskilt det vänstra, och hörseln känns lite nedsatt.",
+	"Tack på förhand för hjälpen — jag är tacksam för ett svar så snart det går.",
+	"Jag är gravid i vecka 24 och vill veta vilka läkemedel jag kan ta.",
+	"Blodtrycket var 145/95 när jag mätte hemma i söndags, är det för högt?",
+}
+
+// swedishText returns about n bytes of patient text, varied by seed.
+func swedishText(seed, n int) string {
+	var sb strings.Builder
+	for i := seed; ; i++ {
+		s := swedishSentences[i%len(swedishSentences)]
+		if sb.Len()+len(s)+2 > n {
+			return strings.TrimSpace(sb.String())
+		}
+		sb.WriteString(s)
+		if i%4 == 3 {
+			sb.WriteString("\n\n")
+		} else {
+			sb.WriteByte(' ')
+		}
+	}
 }
 
 // splitEvents returns each page's events as their encodings, and the

@@ -74,6 +74,15 @@ func (u *Uplink) reconcile(ctx context.Context, brk *breakError) error {
 	if err := u.cfg.Cases.ResetSync(ctx, head); err != nil {
 		return fmt.Errorf("reconcile: %w", err)
 	}
+	// Logged before the status shows it, so that whoever sees the status
+	// finds the log line too.
+	log := u.log.Info
+	if rep.Incomplete() {
+		log = u.log.Error
+	}
+	log("reconciled with the central store", "common", rep.Common, "givenBack", rep.GivenBack, "restored", rep.Restored,
+		"refused", rep.Refused, "resent", rep.Resent, "recovered", rep.Recovered, "resendRefused", rep.ResendRefused,
+		"journalTooShort", rep.Unreachable)
 	u.mu.Lock()
 	u.st.Cursor = common
 	u.st.Continuity = ContinuityOK
@@ -82,13 +91,6 @@ func (u *Uplink) reconcile(ctx context.Context, brk *breakError) error {
 	u.mu.Unlock()
 	u.pausePush.Store(false)
 	wake(u.pushWake)
-	log := u.log.Info
-	if rep.Incomplete() {
-		log = u.log.Error
-	}
-	log("reconciled with the central store", "common", rep.Common, "givenBack", rep.GivenBack, "restored", rep.Restored,
-		"refused", rep.Refused, "resent", rep.Resent, "recovered", rep.Recovered, "resendRefused", rep.ResendRefused,
-		"journalTooShort", rep.Unreachable)
 	return nil
 }
 

@@ -368,14 +368,7 @@ func (r ReconcileResult) Matches(b ReconcileBatch) error {
 
 // DecodeChainedPage reads a ChainedPage (the gateway, from GET
 // PathInbox2) within MaxBodyBytes and validates it. Call Follows too.
-// Like DecodeInboxPage it takes the form Marshal writes in one pass.
-func DecodeChainedPage(r io.Reader) (ChainedPage, error) {
-	b, err := readBody(r, MaxBodyBytes)
-	if err != nil {
-		return ChainedPage{}, err
-	}
-	return decodeChainedPage(b)
-}
+func DecodeChainedPage(r io.Reader) (ChainedPage, error) { return decodeBody[ChainedPage](r) }
 
 // DecodeReconcileBatch reads a ReconcileBatch (the server, from POST
 // PathReconcile2) within MaxBodyBytes and validates it.

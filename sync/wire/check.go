@@ -87,24 +87,36 @@ func checkMultiline(path, s string, max int, required bool) error {
 }
 
 func checkString(path, s string, max int, required, multiline bool) error {
-	if !utf8.ValidString(s) {
-		return fail(path, "is not valid UTF-8")
+	// One pass, ASCII byte by byte; the reasons keep their order: invalid
+	// UTF-8, blank, a control character, the length.
+	// TestCheckStringEveryCodePoint holds it to the rule as the unicode
+	// package states it.
+	n, control := 0, false
+	for i := 0; i < len(s); n++ {
+		if c := s[i]; c < utf8.RuneSelf {
+			i++
+			if (c < 0x20 || c == 0x7f) && !(multiline && (c == '\n' || c == '\r' || c == '\t')) {
+				control = true
+			}
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if size == 1 { // utf8.RuneError: a valid U+FFFD takes three bytes
+			return fail(path, "is not valid UTF-8")
+		}
+		i += size
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			control = true
+		}
 	}
 	if required && strings.TrimSpace(s) == "" {
 		return fail(path, "is required and must not be blank")
 	}
-	n := 0
-	for _, r := range s {
-		n++
-		if multiline && (r == '\n' || r == '\r' || r == '\t') {
-			continue
+	if control {
+		if multiline {
+			return fail(path, "contains a control character other than tab or a line break")
 		}
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			if multiline {
-				return fail(path, "contains a control character other than tab or a line break")
-			}
-			return fail(path, "contains a control character or line break")
-		}
+		return fail(path, "contains a control character or line break")
 	}
 	if n > max {
 		return failf(path, "is longer than %d characters", max)

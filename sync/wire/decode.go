@@ -106,12 +106,31 @@ func checkEncoding(b []byte) error {
 	if !utf8.Valid(b) {
 		return BadRequest("The body is not valid UTF-8.")
 	}
+	// The next quote and backslash at or after i (len(b): none), found
+	// with bytes.IndexByte and kept until passed: a page is mostly long
+	// texts with few escapes.
+	quote, backslash := -1, -1
+	next := func(c byte, from int) int {
+		if k := bytes.IndexByte(b[from:], c); k >= 0 {
+			return from + k
+		}
+		return len(b)
+	}
 	in := false
 	for i := 0; i < len(b); i++ {
+		if quote < i {
+			quote = next('"', i)
+		}
+		if backslash < i {
+			backslash = next('\\', i)
+		}
+		if i = min(quote, backslash); i == len(b) {
+			break
+		}
 		switch c := b[i]; {
 		case c == '"':
 			in = !in
-		case c == '\\' && in && i+1 < len(b):
+		case in && i+1 < len(b): // a backslash in a string
 			i++
 			if b[i] != 'u' {
 				continue
@@ -184,34 +203,8 @@ func decodeBody[T Body](r io.Reader) (T, error) {
 }
 
 // DecodeInboxPage reads an InboxPage (the gateway, from GET PathInbox)
-// within MaxBodyBytes and validates it. Call Follows too. It decides as
-// DecodeJSON does, but decodes a page in the form Marshal writes in one
-// pass (see fastInboxPage).
-func DecodeInboxPage(r io.Reader) (InboxPage, error) {
-	b, err := readBody(r, MaxBodyBytes)
-	if err != nil {
-		return InboxPage{}, err
-	}
-	return decodeInboxPage(b)
-}
-
-// decodeInboxPage decodes and validates a page read whole.
-func decodeInboxPage(b []byte) (InboxPage, error) {
-	p, ok := InboxPage{}, false
-	if checkEncoding(b) == nil {
-		p, ok = fastInboxPage(b)
-	}
-	if !ok {
-		p = InboxPage{}
-		if err := decodeBytes(b, reflect.ValueOf(&p)); err != nil {
-			return InboxPage{}, err
-		}
-	}
-	if err := p.Validate(); err != nil {
-		return InboxPage{}, err
-	}
-	return p, nil
-}
+// within MaxBodyBytes and validates it. Call Follows too.
+func DecodeInboxPage(r io.Reader) (InboxPage, error) { return decodeBody[InboxPage](r) }
 
 // DecodeAck reads an Ack (the server, from POST PathInboxAck) within
 // MaxAckBytes and validates it.

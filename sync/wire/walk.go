@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"strconv"
@@ -83,18 +84,25 @@ func (w *walker) ws() byte {
 // content and whether it has escapes.
 func (w *walker) str() (raw []byte, escaped bool) {
 	start := w.i + 1
-	for w.i = start; w.i < len(w.b); w.i++ {
-		switch w.b[w.i] {
-		case '\\':
-			escaped = true
-			w.i++
-		case '"':
-			raw = w.b[start:w.i]
-			w.i++
-			return raw, escaped
+	i, quote := start, -1 // quote: the next '"' at or after i, once found
+	for {
+		if quote < i {
+			i = min(i, len(w.b))
+			k := bytes.IndexByte(w.b[i:], '"')
+			if k < 0 { // cannot happen on valid JSON
+				w.i = len(w.b)
+				return w.b[start:], escaped
+			}
+			quote = i + k
 		}
+		k := bytes.IndexByte(w.b[i:quote], '\\')
+		if k < 0 {
+			w.i = quote + 1
+			return w.b[start:quote], escaped
+		}
+		escaped = true
+		i += k + 2 // the backslash and the byte it escapes
 	}
-	return w.b[start:], escaped // cannot happen on valid JSON
 }
 
 // strValue reads a string and returns its value.
