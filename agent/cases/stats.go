@@ -115,18 +115,14 @@ func (b *StatsBuilder) Add(c *Case) {
 		b.byStatus[c.Status]++
 		if c.Status.Open() {
 			b.unanswered++
-			due := c.DueAt
-			if due.IsZero() {
-				due = DueDate(DueFrom(c.SentAt, c.ReceivedAt))
-			}
-			if IsOverdue(due, b.now) {
+			if IsOverdue(dueOf(c), b.now) {
 				b.overdue++
 			}
 		}
 		b.week(c.ReceivedAt).Received++
 	}
 	if !c.AnsweredAt.IsZero() && b.inPeriod(c.AnsweredAt) {
-		d := max(c.AnsweredAt.Sub(c.ReceivedAt), 0)
+		d := handlingOf(c)
 		b.answered++
 		b.handling = append(b.handling, d)
 		b.handlingByType[c.Type] = append(b.handlingByType[c.Type], d)

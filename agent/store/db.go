@@ -50,7 +50,7 @@ var allBuckets = []string{
 	bucketByPatient, bucketByDue, bucketAudit, bucketAuditPatient, bucketAuditActor,
 	bucketOutbox, bucketOutboxKeys, bucketSettings, bucketAuditCase,
 	bucketQuarantine, bucketQuarantineEv,
-	bucketSyncJournal, bucketOutboxDone,
+	bucketSyncJournal, bucketOutboxDone, bucketStats,
 }
 
 var (
@@ -160,6 +160,10 @@ func Open(ctx context.Context, path string, kek KEK, opts Options) (*DB, error) 
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	if err := db.indexAuditByCase(ctx); err != nil {
+		bdb.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	if err := db.ensureStats(ctx); err != nil {
 		bdb.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
