@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -27,7 +26,7 @@ import (
 // Keys (a day is cases.StatsDay, 4 bytes big-endian with the sign bit
 // flipped, so keys sort by day):
 //
-//	'r' day            the cases received that day: count per type and status (JSON)
+//	'r' day            the cases received that day: count per type and status
 //	'a' day type       the first answers sent that day to cases of the type: every handling time, sorted (uvarint deltas, ns)
 //	'o' due day        the open cases due at due (12 bytes: Unix seconds sign-flipped, nanoseconds) received that day: a count
 //
@@ -263,12 +262,9 @@ func (t *tx) flushStats() error {
 	return nil
 }
 
-// recvCount is one entry of a day's 'r' value.
-type recvCount struct {
-	Type   cases.Type   `json:"t"`
-	Status cases.Status `json:"s"`
-	N      int          `json:"n"`
-}
+// A day's 'r' value is its counts, each the type and the status (each a
+// uvarint length and the bytes) and the count (a uvarint), sorted by type
+// and status.
 
 func (t *tx) recvCounts(key, sealed []byte) (map[recvKey]int, error) {
 	out := map[recvKey]int{}
@@ -279,13 +275,25 @@ func (t *tx) recvCounts(key, sealed []byte) (map[recvKey]int, error) {
 	if err != nil {
 		return nil, fmt.Errorf("statistics %x: %w", key, err)
 	}
-	var rs []recvCount
-	if err := json.Unmarshal(plain, &rs); err != nil {
-		return nil, fmt.Errorf("statistics %x: undecodable: %w", key, err)
-	}
 	day := parseDay(key[1:])
-	for _, r := range rs {
-		out[recvKey{day, r.Type, r.Status}] += r.N
+	str := func() (string, bool) {
+		n, k := binary.Uvarint(plain)
+		if k <= 0 || n > uint64(len(plain)-k) {
+			return "", false
+		}
+		v := string(plain[k : k+int(n)])
+		plain = plain[k+int(n):]
+		return v, true
+	}
+	for len(plain) > 0 {
+		typ, ok1 := str()
+		st, ok2 := str()
+		n, k := binary.Uvarint(plain)
+		if !ok1 || !ok2 || k <= 0 || n > 1<<62 {
+			return nil, fmt.Errorf("statistics %x: undecodable counts", key)
+		}
+		plain = plain[k:]
+		out[recvKey{day, cases.Type(typ), cases.Status(st)}] += int(n)
 	}
 	return out, nil
 }
@@ -294,19 +302,19 @@ func (t *tx) putRecvCounts(b *bolt.Bucket, key []byte, counts map[recvKey]int) e
 	if len(counts) == 0 {
 		return b.Delete(key)
 	}
-	rs := make([]recvCount, 0, len(counts))
-	for k, n := range counts {
-		rs = append(rs, recvCount{k.typ, k.st, n})
-	}
-	slices.SortFunc(rs, func(a, b recvCount) int {
-		if c := cmpString(string(a.Type), string(b.Type)); c != 0 {
+	keys := slices.SortedFunc(maps.Keys(counts), func(a, b recvKey) int {
+		if c := cmpString(string(a.typ), string(b.typ)); c != 0 {
 			return c
 		}
-		return cmpString(string(a.Status), string(b.Status))
+		return cmpString(string(a.st), string(b.st))
 	})
-	plain, err := json.Marshal(rs)
-	if err != nil {
-		return err
+	var plain []byte
+	for _, k := range keys {
+		plain = binary.AppendUvarint(plain, uint64(len(k.typ)))
+		plain = append(plain, k.typ...)
+		plain = binary.AppendUvarint(plain, uint64(len(k.st)))
+		plain = append(plain, k.st...)
+		plain = binary.AppendUvarint(plain, uint64(counts[k]))
 	}
 	return t.putStats(b, key, plain)
 }
