@@ -45,7 +45,7 @@ func BenchmarkStats(b *testing.B) {
 		}
 	}
 	for _, n := range sizes {
-		b.Run(fmt.Sprintf("cases=%d", n), func(b *testing.B) {
+		b.Run(fmt.Sprintf("%dcases", n), func(b *testing.B) {
 			db, now := statsBenchStore(b, n)
 			svc, err := cases.NewService(cases.ServiceConfig{Unit: testUnit, Store: db, Clock: fixedClock{now},
 				Rand: crand.Reader, Logger: slog.New(slog.DiscardHandler)})
