@@ -25,13 +25,16 @@ import (
 //
 //   - scan-p50-ms: what Stats did before, and still does for a period
 //     that is not whole days: open and decode every case;
+//
 //   - p50-ms, p99-ms: Stats from the aggregates, the page's default period
 //     (the last twelve weeks);
+//
 //   - all-p50-ms: Stats from the aggregates over every case (no period),
 //     which reads every handling time kept;
+//
 //   - scan/agg: how many times faster the page got.
 //
-//	go test -run '^$' -bench '^BenchmarkStats$' -benchtime 50x ./agent/store/
+//     go test -run '^$' -bench '^BenchmarkStats$' -benchtime 50x ./agent/store/
 func BenchmarkStats(b *testing.B) {
 	sizes := []int{10000, 100000}
 	if v := os.Getenv("CLINICGW_STATS_CASES"); v != "" {
