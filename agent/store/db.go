@@ -434,6 +434,10 @@ func (db *DB) init(ctx context.Context, existed bool) error {
 			if err := meta.Put(keySchema, binary.BigEndian.AppendUint32(nil, schemaVersion)); err != nil {
 				return err
 			}
+			// No cases: the statistics' aggregates are complete.
+			if err := meta.Put(keyStatsVersion, binary.BigEndian.AppendUint32(nil, statsVersion)); err != nil {
+				return err
+			}
 			return saveKeyring(meta, kr)
 		})
 		if err != nil {

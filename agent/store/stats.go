@@ -502,7 +502,7 @@ func checkStatsKey(k []byte) error {
 	case statsRecv:
 		ok = len(k) == 5
 	case statsAns:
-		ok = len(k) > 5
+		ok = len(k) >= 5 // a case type may be empty
 	case statsOpen:
 		ok = len(k) == 17
 	}

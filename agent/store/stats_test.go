@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	crand "crypto/rand"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -340,4 +342,45 @@ func (noCaseReadTx) Cases(func(*cases.Case) bool) error {
 
 func (noCaseReadTx) Case(cases.ID) (*cases.Case, error) {
 	return nil, errors.New("statistics read a case")
+}
+
+// TestStatsSealed: the aggregates are sealed like every value, under
+// their bucket and key: nothing of them in clear, and a value moved to
+// another day's key does not open.
+func TestStatsSealed(t *testing.T) {
+	db, _ := testStore(t)
+	w := &statsWorkload{t: t, db: db, rnd: rand.New(rand.NewPCG(5, 18))}
+	for range 40 {
+		w.step()
+	}
+	var keys, vals [][]byte
+	err := db.update(func(btx *bolt.Tx) error {
+		b := btx.Bucket([]byte(bucketStats))
+		b.ForEach(func(k, v []byte) error {
+			if k[0] == statsRecv {
+				keys, vals = append(keys, slices.Clone(k)), append(vals, slices.Clone(v))
+			}
+			return nil
+		})
+		for _, v := range vals {
+			for _, typ := range cases.Types {
+				if bytes.Contains(v, []byte(typ)) {
+					t.Errorf("an aggregate holds %q in clear", typ)
+				}
+			}
+		}
+		if len(keys) < 2 {
+			t.Fatalf("%d days counted", len(keys))
+		}
+		return b.Put(keys[0], vals[1]) // another day's counts
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.RecountStats(ctx); err == nil || !strings.Contains(err.Error(), "statistics") {
+		t.Errorf("recount with a value moved to another key: %v", err)
+	}
+	if _, err := db.AddStats(ctx, testUnit, cases.NewStatsBuilder(time.Time{}, time.Time{}, statsT0)); err == nil {
+		t.Error("stats from a value moved to another key: no error")
+	}
 }

@@ -18,23 +18,17 @@ import (
 
 // BenchmarkStats measures the statistics page's work (Service.Stats) on
 // stores of realistic cases — 2 KiB of Swedish text, 5 to 10 form fields,
-// one patient in ten distinct per case (at least 10,000), a year of
+// patients drawn from some 500,000 synthetic personnummer, a year of
 // arrivals with a week's backlog open — at each size in
 // CLINICGW_STATS_CASES (default "10000,100000"), before and after the
-// aggregates, in one run:
+// aggregates, in one run. scan-p50-ms is what Stats did before (and still
+// does for a period that is not whole days): open and decode every case.
+// p50-ms and p99-ms are Stats from the aggregates for the page's default
+// period, the last twelve weeks; all-p50-ms the same over every case (no
+// period), which reads every handling time kept; scan/agg how many times
+// faster the page got.
 //
-//   - scan-p50-ms: what Stats did before, and still does for a period
-//     that is not whole days: open and decode every case;
-//
-//   - p50-ms, p99-ms: Stats from the aggregates, the page's default period
-//     (the last twelve weeks);
-//
-//   - all-p50-ms: Stats from the aggregates over every case (no period),
-//     which reads every handling time kept;
-//
-//   - scan/agg: how many times faster the page got.
-//
-//     go test -run '^$' -bench '^BenchmarkStats$' -benchtime 50x ./agent/store/
+//	go test -run '^$' -bench '^BenchmarkStats$' -benchtime 50x ./agent/store/
 func BenchmarkStats(b *testing.B) {
 	sizes := []int{10000, 100000}
 	if v := os.Getenv("CLINICGW_STATS_CASES"); v != "" {

@@ -83,6 +83,8 @@ func (db *DB) countStats(ctx context.Context, progress func(done, total int)) er
 		return nil
 	})
 	start := time.Now()
+	db.log.Info("store: counting the statistics' aggregates from the cases", "cases", total)
+	logged := 0
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -135,6 +137,10 @@ func (db *DB) countStats(ctx context.Context, progress func(done, total int)) er
 		done += n
 		if progress != nil {
 			progress(done, total)
+		}
+		if done-logged >= 100000 && !finished {
+			db.log.Info("store: counting the statistics' aggregates", "done", done, "cases", total)
+			logged = done
 		}
 		if finished {
 			db.log.Info("store: statistics' aggregates counted", "cases", done, "ms", time.Since(start).Milliseconds())
