@@ -213,3 +213,58 @@ func TestStatsHoldNoPatientData(t *testing.T) {
 	}
 	walk("Stats", reflect.TypeFor[Stats]())
 }
+
+// TestStatsFromTalliesEqualAdd: for cases received and answered around
+// midnights, over a daylight-saving change and at the zero time, Stats
+// summed from their tallies (as a store's aggregates keep them) equal
+// Stats from the cases, for every period of whole days, open or not.
+func TestStatsFromTalliesEqualAdd(t *testing.T) {
+	loc := Stockholm()
+	mid := time.Date(2026, 3, 29, 0, 0, 0, 0, loc) // clocks forward at 02:00
+	var cs []*Case
+	for i, at := range []time.Time{
+		mid.Add(-time.Nanosecond), mid, mid.Add(2*time.Hour + 30*time.Minute), mid.AddDate(0, 0, 1).Add(-time.Nanosecond),
+		time.Date(2026, 10, 25, 2, 30, 0, 0, loc), {}, time.Date(2027, 1, 3, 23, 59, 0, 0, loc),
+	} {
+		c := &Case{Unit: "u", Type: Types[i%len(Types)], Status: Received, ReceivedAt: at, SentAt: at}
+		if i%2 == 0 {
+			c.Status, c.AnsweredAt = Answered, at.Add(time.Duration(i)*time.Hour)
+		}
+		cs = append(cs, c)
+	}
+	cs = append(cs, &Case{Unit: "other", Type: Types[0], Status: Received, ReceivedAt: mid})
+	now := mid.AddDate(0, 0, 5)
+	day := func(n int) time.Time { return mid.AddDate(0, 0, n) }
+	for _, p := range [][2]time.Time{{}, {day(0), {}}, {{}, day(1)}, {day(-1), day(1)}, {day(0), day(1)}, {day(1), day(400)}} {
+		var own []*Case
+		for _, c := range cs {
+			if c.Unit == "u" {
+				own = append(own, c)
+			}
+		}
+		want := ComputeStats(own, p[0], p[1], now)
+		b := NewStatsBuilder(p[0], p[1], now)
+		if _, _, _, _, ok := b.Days(); !ok {
+			t.Fatalf("period %v: not whole days", p)
+		}
+		for _, c := range cs {
+			tl := TallyOf(c, "u")
+			if !tl.Counted {
+				continue
+			}
+			b.AddReceived(tl.Received, tl.Type, tl.Status, 1)
+			if tl.Status.Open() {
+				b.AddOpen(tl.Received, tl.Due, 1)
+			}
+			if tl.Answered {
+				b.AddAnswers(tl.AnsweredDay, tl.Type, []time.Duration{tl.Handling})
+			}
+		}
+		if got := b.Result(); !reflect.DeepEqual(got, want) {
+			t.Errorf("period %v: from tallies\n%+v\nfrom cases\n%+v", p, got, want)
+		}
+	}
+	if _, _, _, _, ok := NewStatsBuilder(day(0).Add(time.Hour), time.Time{}, now).Days(); ok {
+		t.Error("a period starting at 01:00 taken as whole days")
+	}
+}

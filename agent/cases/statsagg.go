@@ -120,8 +120,13 @@ func (b *StatsBuilder) Days() (first, end StatsDay, fromBounded, toBounded, ok b
 // Now returns when the builder judges open cases overdue.
 func (b *StatsBuilder) Now() time.Time { return b.now }
 
-// dayIn reports whether day is in the period (Days ok).
-func (b *StatsBuilder) dayIn(day StatsDay) bool { return b.inPeriod(day.Start()) }
+// dayIn reports whether day is in the period (Days ok): an open end
+// takes every day, even one whose Stockholm midnight is before the zero
+// time.
+func (b *StatsBuilder) dayIn(day StatsDay) bool {
+	start := day.Start()
+	return (b.from.IsZero() || !start.Before(b.from)) && (b.to.IsZero() || start.Before(b.to))
+}
 
 // AddReceived counts n cases received on day, of type typ, now in status
 // st (the aggregates' per-day counts). Only for a period Days accepts.
