@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -158,10 +157,6 @@ func (t *tx) statsCounts(id cases.ID) bool {
 	}
 	return !t.statsPartial || id <= t.statsUpTo
 }
-
-// errStatsMismatch is the aggregates missing what a change takes away
-// from them: they no longer match the cases.
-var errStatsMismatch = errors.New("the statistics' aggregates do not match the cases")
 
 // flushStats writes the transaction's net change of the aggregates.
 // Aggregates that lack what a change takes away (damaged, or changed by
