@@ -2,7 +2,9 @@ package cases
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 )
@@ -148,14 +150,25 @@ func TestNearestRank(t *testing.T) {
 			for i := range ds {
 				ds[i] = time.Duration(tt.n - i)
 			}
-			got := handlingTime(ds)
+			// The same times as sorted runs (odd and even), as the
+			// aggregates give them.
+			var odd, even []time.Duration
+			for i := 1; i <= tt.n; i++ {
+				if i%2 == 1 {
+					odd = append(odd, time.Duration(i))
+				} else {
+					even = append(even, time.Duration(i))
+				}
+			}
+			inRuns := handlingTime(nil, [][]time.Duration{odd, even, nil})
+			got := handlingTime(ds, nil)
 			want := HandlingTime{Count: tt.n, Median: tt.median, P90: tt.p90}
-			if got != want {
-				t.Errorf("handlingTime(1..%d) = %+v, want %+v", tt.n, got, want)
+			if got != want || inRuns != want {
+				t.Errorf("handlingTime(1..%d) = %+v, in runs %+v, want %+v", tt.n, got, inRuns, want)
 			}
 		})
 	}
-	if got := handlingTime(nil); got != (HandlingTime{}) {
+	if got := handlingTime(nil, nil); got != (HandlingTime{}) {
 		t.Errorf("handlingTime(nil) = %+v, want zero", got)
 	}
 }
@@ -266,5 +279,38 @@ func TestStatsFromTalliesEqualAdd(t *testing.T) {
 	}
 	if _, _, _, _, ok := NewStatsBuilder(day(0).Add(time.Hour), time.Time{}, now).Days(); ok {
 		t.Error("a period starting at 01:00 taken as whole days")
+	}
+}
+
+// TestNearestRankInRuns: the percentiles picked from sorted runs (with
+// repeated times, empty runs, and unsorted times beside them) are those
+// of all the times sorted together.
+func TestNearestRankInRuns(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(18, 1))
+	for range 2000 {
+		var all, flat []time.Duration
+		var runs [][]time.Duration
+		for range rnd.IntN(6) {
+			var r []time.Duration
+			for range rnd.IntN(8) {
+				r = append(r, time.Duration(rnd.IntN(20))*time.Minute)
+			}
+			slices.Sort(r)
+			runs = append(runs, r)
+			all = append(all, r...)
+		}
+		for range rnd.IntN(4) {
+			d := time.Duration(rnd.IntN(20)) * time.Minute
+			flat = append(flat, d)
+			all = append(all, d)
+		}
+		slices.Sort(all)
+		var want HandlingTime
+		if n := len(all); n > 0 {
+			want = HandlingTime{Count: n, Median: all[max((50*n+99)/100, 1)-1], P90: all[max((90*n+99)/100, 1)-1]}
+		}
+		if got := handlingTime(flat, runs); got != want {
+			t.Fatalf("runs %v and %v: %+v, want %+v", runs, flat, got, want)
+		}
 	}
 }

@@ -152,13 +152,14 @@ func (b *StatsBuilder) AddOpen(day StatsDay, due time.Time, n int) {
 }
 
 // AddAnswers counts the first answers sent on day to cases of type typ,
-// taking the handling times ds. Only for a period Days accepts.
+// taking the handling times ds, sorted; the builder keeps ds as it is,
+// unchanged. Only for a period Days accepts.
 func (b *StatsBuilder) AddAnswers(day StatsDay, typ Type, ds []time.Duration) {
 	if len(ds) == 0 || !b.dayIn(day) {
 		return
 	}
 	b.answered += len(ds)
-	b.handling = append(b.handling, ds...)
-	b.handlingByType[typ] = append(b.handlingByType[typ], ds...)
+	b.runs = append(b.runs, ds)
+	b.runsByType[typ] = append(b.runsByType[typ], ds)
 	b.week(day.Start()).Answered += len(ds)
 }
