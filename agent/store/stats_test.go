@@ -384,3 +384,19 @@ func TestStatsSealed(t *testing.T) {
 		t.Error("stats from a value moved to another key: no error")
 	}
 }
+
+// TestSchema2FixtureGetsAggregates: a store an older clinicgw wrote, with
+// no aggregates, has them at its first open, equal to a recount.
+func TestSchema2FixtureGetsAggregates(t *testing.T) {
+	db, _ := openFixture(t, &fixtureClock{t: fixFixtureClock.Add(24 * time.Hour)})
+	if diffs, err := db.RecountStats(ctx); err != nil || len(diffs) > 0 {
+		t.Fatalf("recount: %v %q", err, diffs)
+	}
+	b := cases.NewStatsBuilder(time.Time{}, time.Time{}, fixFixtureClock.Add(24*time.Hour))
+	if ok, err := db.AddStats(ctx, testUnit, b); !ok || err != nil {
+		t.Fatalf("stats from the aggregates: %v, %v", ok, err)
+	}
+	if st := b.Result(); st.Received != 3 || st.Answered != 1 {
+		t.Errorf("stats %+v; want the fixture's 3 cases, 1 answered", st)
+	}
+}
