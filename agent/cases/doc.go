@@ -18,7 +18,9 @@
 // reported until region IT retries or releases it (quarantine.go).
 //
 // The package holds no storage: Service works through the Store interface,
-// which agent/store implements on an encrypted bbolt file. Every read and
+// which agent/store implements on an encrypted bbolt file. Statistics are
+// read from a store's aggregates of what each case adds to them
+// (StatsTally, StatsStore) when it keeps them (statsagg.go). Every read and
 // write of a case through Service writes one access-log entry in the same
 // transaction as the change.
 package cases

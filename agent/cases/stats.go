@@ -68,7 +68,11 @@ type StatsBuilder struct {
 	byStatus                                map[Status]int
 	handling                                []time.Duration
 	handlingByType                          map[Type][]time.Duration
-	weeks                                   map[isoWeek]*WeekCount
+	// runs are handling times added already sorted (AddAnswers), kept
+	// as they came: percentiles are picked from them without a sort.
+	runs       [][]time.Duration
+	runsByType map[Type][][]time.Duration
+	weeks      map[isoWeek]*WeekCount
 }
 
 // NewStatsBuilder returns a StatsBuilder for the period [from, to) (a zero
@@ -81,6 +85,7 @@ func NewStatsBuilder(from, to, now time.Time) *StatsBuilder {
 		byType:         make(map[Type]int),
 		byStatus:       make(map[Status]int),
 		handlingByType: make(map[Type][]time.Duration),
+		runsByType:     make(map[Type][][]time.Duration),
 		weeks:          make(map[isoWeek]*WeekCount),
 	}
 }
@@ -115,18 +120,14 @@ func (b *StatsBuilder) Add(c *Case) {
 		b.byStatus[c.Status]++
 		if c.Status.Open() {
 			b.unanswered++
-			due := c.DueAt
-			if due.IsZero() {
-				due = DueDate(DueFrom(c.SentAt, c.ReceivedAt))
-			}
-			if IsOverdue(due, b.now) {
+			if IsOverdue(dueOf(c), b.now) {
 				b.overdue++
 			}
 		}
 		b.week(c.ReceivedAt).Received++
 	}
 	if !c.AnsweredAt.IsZero() && b.inPeriod(c.AnsweredAt) {
-		d := max(c.AnsweredAt.Sub(c.ReceivedAt), 0)
+		d := handlingOf(c)
 		b.answered++
 		b.handling = append(b.handling, d)
 		b.handlingByType[c.Type] = append(b.handlingByType[c.Type], d)
@@ -147,8 +148,8 @@ func (b *StatsBuilder) Result() Stats {
 		Unanswered:     b.unanswered,
 		Overdue:        b.overdue,
 		Answered:       b.answered,
-		Handling:       handlingTime(b.handling),
-		HandlingByType: make(map[Type]HandlingTime, len(b.handlingByType)),
+		Handling:       handlingTime(b.handling, b.runs),
+		HandlingByType: make(map[Type]HandlingTime, len(b.handlingByType)+len(b.runsByType)),
 		Weeks:          make([]WeekCount, 0, len(b.weeks)),
 	}
 	for k, v := range b.byType {
@@ -158,7 +159,12 @@ func (b *StatsBuilder) Result() Stats {
 		s.ByStatus[k] = v
 	}
 	for k, v := range b.handlingByType {
-		s.HandlingByType[k] = handlingTime(v)
+		s.HandlingByType[k] = handlingTime(v, b.runsByType[k])
+	}
+	for k, runs := range b.runsByType {
+		if _, ok := b.handlingByType[k]; !ok {
+			s.HandlingByType[k] = handlingTime(nil, runs)
+		}
 	}
 	for _, w := range b.weeks {
 		s.Weeks = append(s.Weeks, *w)
@@ -172,25 +178,60 @@ func (b *StatsBuilder) Result() Stats {
 	return s
 }
 
-// handlingTime summarises ds, sorting it in place.
-func handlingTime(ds []time.Duration) HandlingTime {
-	if len(ds) == 0 {
+// handlingTime summarises ds, sorting it in place, together with the
+// sorted runs.
+func handlingTime(ds []time.Duration, runs [][]time.Duration) HandlingTime {
+	n := len(ds)
+	for _, r := range runs {
+		n += len(r)
+	}
+	if n == 0 {
 		return HandlingTime{}
 	}
-	slices.Sort(ds)
+	if len(ds) > 0 {
+		slices.Sort(ds)
+		runs = append(runs[:len(runs):len(runs)], ds)
+	}
 	return HandlingTime{
-		Count:  len(ds),
-		Median: nearestRank(ds, 50),
-		P90:    nearestRank(ds, 90),
+		Count:  n,
+		Median: nearestRank(runs, n, 50),
+		P90:    nearestRank(runs, n, 90),
 	}
 }
 
-// nearestRank returns the p-th percentile (0 < p ≤ 100) of the sorted,
-// non-empty ds: the ceil(p·n/100)-th smallest.
-func nearestRank(sorted []time.Duration, p int) time.Duration {
-	n := len(sorted)
-	rank := (p*n + 99) / 100 // ceil(p·n/100) in integers
-	return sorted[max(rank, 1)-1]
+// nearestRank returns the p-th percentile (0 < p ≤ 100) of the n times in
+// the sorted runs taken together: the ceil(p·n/100)-th smallest.
+func nearestRank(runs [][]time.Duration, n, p int) time.Duration {
+	rank := max((p*n+99)/100, 1) // ceil(p·n/100) in integers
+	var nonEmpty [][]time.Duration
+	for _, r := range runs {
+		if len(r) > 0 {
+			nonEmpty = append(nonEmpty, r)
+		}
+	}
+	if len(nonEmpty) == 1 {
+		return nonEmpty[0][rank-1]
+	}
+	// The smallest time t with at least rank times ≤ t: a bisection over
+	// the times' range, counting in each run by binary search.
+	lo, hi := nonEmpty[0][0], nonEmpty[0][len(nonEmpty[0])-1]
+	for _, r := range nonEmpty[1:] {
+		lo, hi = min(lo, r[0]), max(hi, r[len(r)-1])
+	}
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		atMost := 0
+		for _, r := range nonEmpty {
+			i, _ := slices.BinarySearch(r, mid+1) // the times ≤ mid
+			atMost += i
+		}
+		if atMost >= rank {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return lo
 }
 
 // ComputeStats returns the Stats of cs for the period [from, to), judged at

@@ -2,7 +2,9 @@ package cases
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 )
@@ -148,14 +150,25 @@ func TestNearestRank(t *testing.T) {
 			for i := range ds {
 				ds[i] = time.Duration(tt.n - i)
 			}
-			got := handlingTime(ds)
+			// The same times as sorted runs (odd and even), as the
+			// aggregates give them.
+			var odd, even []time.Duration
+			for i := 1; i <= tt.n; i++ {
+				if i%2 == 1 {
+					odd = append(odd, time.Duration(i))
+				} else {
+					even = append(even, time.Duration(i))
+				}
+			}
+			inRuns := handlingTime(nil, [][]time.Duration{odd, even, nil})
+			got := handlingTime(ds, nil)
 			want := HandlingTime{Count: tt.n, Median: tt.median, P90: tt.p90}
-			if got != want {
-				t.Errorf("handlingTime(1..%d) = %+v, want %+v", tt.n, got, want)
+			if got != want || inRuns != want {
+				t.Errorf("handlingTime(1..%d) = %+v, in runs %+v, want %+v", tt.n, got, inRuns, want)
 			}
 		})
 	}
-	if got := handlingTime(nil); got != (HandlingTime{}) {
+	if got := handlingTime(nil, nil); got != (HandlingTime{}) {
 		t.Errorf("handlingTime(nil) = %+v, want zero", got)
 	}
 }
@@ -212,4 +225,92 @@ func TestStatsHoldNoPatientData(t *testing.T) {
 		}
 	}
 	walk("Stats", reflect.TypeFor[Stats]())
+}
+
+// TestStatsFromTalliesEqualAdd: for cases received and answered around
+// midnights, over a daylight-saving change and at the zero time, Stats
+// summed from their tallies (as a store's aggregates keep them) equal
+// Stats from the cases, for every period of whole days, open or not.
+func TestStatsFromTalliesEqualAdd(t *testing.T) {
+	loc := Stockholm()
+	mid := time.Date(2026, 3, 29, 0, 0, 0, 0, loc) // clocks forward at 02:00
+	var cs []*Case
+	for i, at := range []time.Time{
+		mid.Add(-time.Nanosecond), mid, mid.Add(2*time.Hour + 30*time.Minute), mid.AddDate(0, 0, 1).Add(-time.Nanosecond),
+		time.Date(2026, 10, 25, 2, 30, 0, 0, loc), {}, time.Date(2027, 1, 3, 23, 59, 0, 0, loc),
+	} {
+		c := &Case{Unit: "u", Type: Types[i%len(Types)], Status: Received, ReceivedAt: at, SentAt: at}
+		if i%2 == 0 {
+			c.Status, c.AnsweredAt = Answered, at.Add(time.Duration(i)*time.Hour)
+		}
+		cs = append(cs, c)
+	}
+	cs = append(cs, &Case{Unit: "other", Type: Types[0], Status: Received, ReceivedAt: mid})
+	now := mid.AddDate(0, 0, 5)
+	day := func(n int) time.Time { return mid.AddDate(0, 0, n) }
+	for _, p := range [][2]time.Time{{}, {day(0), {}}, {{}, day(1)}, {day(-1), day(1)}, {day(0), day(1)}, {day(1), day(400)}} {
+		var own []*Case
+		for _, c := range cs {
+			if c.Unit == "u" {
+				own = append(own, c)
+			}
+		}
+		want := ComputeStats(own, p[0], p[1], now)
+		b := NewStatsBuilder(p[0], p[1], now)
+		if _, _, _, _, ok := b.Days(); !ok {
+			t.Fatalf("period %v: not whole days", p)
+		}
+		for _, c := range cs {
+			tl := TallyOf(c, "u")
+			if !tl.Counted {
+				continue
+			}
+			b.AddReceived(tl.Received, tl.Type, tl.Status, 1)
+			if tl.Status.Open() {
+				b.AddOpen(tl.Received, tl.Due, 1)
+			}
+			if tl.Answered {
+				b.AddAnswers(tl.AnsweredDay, tl.Type, []time.Duration{tl.Handling})
+			}
+		}
+		if got := b.Result(); !reflect.DeepEqual(got, want) {
+			t.Errorf("period %v: from tallies\n%+v\nfrom cases\n%+v", p, got, want)
+		}
+	}
+	if _, _, _, _, ok := NewStatsBuilder(day(0).Add(time.Hour), time.Time{}, now).Days(); ok {
+		t.Error("a period starting at 01:00 taken as whole days")
+	}
+}
+
+// TestNearestRankInRuns: the percentiles picked from sorted runs (with
+// repeated times, empty runs, and unsorted times beside them) are those
+// of all the times sorted together.
+func TestNearestRankInRuns(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(18, 1))
+	for range 2000 {
+		var all, flat []time.Duration
+		var runs [][]time.Duration
+		for range rnd.IntN(6) {
+			var r []time.Duration
+			for range rnd.IntN(8) {
+				r = append(r, time.Duration(rnd.IntN(20))*time.Minute)
+			}
+			slices.Sort(r)
+			runs = append(runs, r)
+			all = append(all, r...)
+		}
+		for range rnd.IntN(4) {
+			d := time.Duration(rnd.IntN(20)) * time.Minute
+			flat = append(flat, d)
+			all = append(all, d)
+		}
+		slices.Sort(all)
+		var want HandlingTime
+		if n := len(all); n > 0 {
+			want = HandlingTime{Count: n, Median: all[max((50*n+99)/100, 1)-1], P90: all[max((90*n+99)/100, 1)-1]}
+		}
+		if got := handlingTime(flat, runs); got != want {
+			t.Fatalf("runs %v and %v: %+v, want %+v", runs, flat, got, want)
+		}
+	}
 }

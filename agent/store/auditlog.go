@@ -77,10 +77,15 @@ func (t *tx) AppendAudit(e audit.Entry) error {
 	return nil
 }
 
-// flush seals the access log's head if this transaction moved it. Update
-// calls it after the caller's function succeeded, before the commit.
+// flush puts the pending values, writes the change of the statistics'
+// aggregates and seals the access log's head if this transaction moved
+// it. Update calls it after the caller's function succeeded, before the
+// commit.
 func (t *tx) flush() error {
 	if err := t.putPending(); err != nil {
+		return err
+	}
+	if err := t.flushStats(); err != nil {
 		return err
 	}
 	if !t.headDirty {

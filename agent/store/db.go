@@ -50,7 +50,7 @@ var allBuckets = []string{
 	bucketByPatient, bucketByDue, bucketAudit, bucketAuditPatient, bucketAuditActor,
 	bucketOutbox, bucketOutboxKeys, bucketSettings, bucketAuditCase,
 	bucketQuarantine, bucketQuarantineEv,
-	bucketSyncJournal, bucketOutboxDone,
+	bucketSyncJournal, bucketOutboxDone, bucketStats,
 }
 
 var (
@@ -160,6 +160,10 @@ func Open(ctx context.Context, path string, kek KEK, opts Options) (*DB, error) 
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	if err := db.indexAuditByCase(ctx); err != nil {
+		bdb.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	if err := db.ensureStats(ctx); err != nil {
 		bdb.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
@@ -428,6 +432,10 @@ func (db *DB) init(ctx context.Context, existed bool) error {
 				return err
 			}
 			if err := meta.Put(keySchema, binary.BigEndian.AppendUint32(nil, schemaVersion)); err != nil {
+				return err
+			}
+			// No cases: the statistics' aggregates are complete.
+			if err := meta.Put(keyStatsVersion, binary.BigEndian.AppendUint32(nil, statsVersion)); err != nil {
 				return err
 			}
 			return saveKeyring(meta, kr)

@@ -14,6 +14,12 @@
 // resealed with them; only their central event ids and reasons are in
 // clear, in an index that the figures count.
 //
+// The statistics' aggregates (stats.go, statsbuild.go) are kept in the
+// transaction of every write of a case (Insert, Update, PurgeCases), so
+// DB.AddStats answers cases.Service.Stats without opening a case; they
+// are counted at Open for a store that lacks them, resumably, and
+// RecountStats compares them with a full recount.
+//
 // Patients are found through a keyed HMAC of the personnummer, never the
 // number itself. Every write returns only after bbolt has committed it to
 // disk (NoSync is never set), so an acknowledged case survives a crash.

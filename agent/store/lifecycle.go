@@ -27,7 +27,7 @@ import (
 // sealedBuckets hold a sealed value under every key; in the meta bucket
 // only sealedMetaKeys are sealed.
 var (
-	sealedBuckets  = []string{bucketCases, bucketAudit, bucketOutbox, bucketSettings, bucketQuarantine, bucketSyncJournal, bucketOutboxDone}
+	sealedBuckets  = []string{bucketCases, bucketAudit, bucketOutbox, bucketSettings, bucketQuarantine, bucketSyncJournal, bucketOutboxDone, bucketStats}
 	sealedMetaKeys = [][]byte{keyAuditHead, keyAuditCheckpoint}
 )
 
@@ -264,9 +264,10 @@ func (db *DB) PurgeCases(ctx context.Context, ids []cases.ID, allow func(*cases.
 			if err := btx.Bucket([]byte(bucketCases)).Delete([]byte(id)); err != nil {
 				return fmt.Errorf("case %s: %w", id, err)
 			}
+			t.noteStats(id, c, nil)
 			purged++
 		}
-		return nil
+		return t.flushStats()
 	})
 	if err != nil {
 		return 0, fmt.Errorf("purge cases: %w", err)

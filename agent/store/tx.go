@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"log/slog"
 	"slices"
 	"time"
 
@@ -35,10 +36,17 @@ type tx struct {
 	// blinded in this transaction.
 	mac    hash.Hash
 	blinds map[string][]byte
+	// stats is the net change of the statistics' aggregates (stats.go),
+	// written by flushStats; statsUpTo is how far a count under way got
+	// (statsPartial), loaded once (statsLoaded).
+	stats                     *statsSums
+	statsUpTo                 cases.ID
+	statsLoaded, statsPartial bool
+	log                       *slog.Logger
 }
 
 func (db *DB) newTx(btx *bolt.Tx) *tx {
-	return &tx{btx: btx, s: db.sealer.Load(), unit: db.unit}
+	return &tx{btx: btx, s: db.sealer.Load(), unit: db.unit, log: db.log}
 }
 
 func (t *tx) bucket(name string) *bolt.Bucket { return t.btx.Bucket([]byte(name)) }
@@ -201,6 +209,7 @@ func (t *tx) Insert(c *cases.Case) error {
 	if err := t.queueCase(c); err != nil {
 		return err
 	}
+	t.noteStats(c.ID, nil, c)
 	return t.putIndex(t.indexValuesOf(c).entries(c.ID))
 }
 
@@ -228,6 +237,7 @@ func (t *tx) Update(c *cases.Case) error {
 	if err := t.putCase(c); err != nil {
 		return err
 	}
+	t.noteStats(c.ID, prev, c)
 	// Touch only the index entries that change.
 	oldEntries, newEntries := t.indexValuesOf(prev).entries(c.ID), t.indexValuesOf(c).entries(c.ID)
 	var add []indexEntry

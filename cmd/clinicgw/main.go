@@ -85,7 +85,7 @@ func commands() []*command {
 		{name: "pki", summary: "development certificates (never for production)", sub: []*command{
 			{name: "dev", args: "--dir DIR [--server NAME]... [--unit HSAID]...", summary: "make a SITHS-shaped test PKI, a central server certificate and unit client certificates", flags: pkiDevFlags},
 		}},
-		{name: "stats", args: "--config FILE [--from DATE] [--to DATE]", summary: "print case statistics for a period", flags: statsFlags},
+		{name: "stats", args: "--config FILE [--from DATE] [--to DATE] [--recount | --rebuild]", summary: "print case statistics for a period; --recount checks the store's aggregates against a full recount (exit 1 if they differ), --rebuild counts them again", flags: statsFlags},
 		{name: "demo", args: "[--dir DIR] [--cases N]", summary: "run a seeded demonstration clinic in a fresh folder", flags: demoFlags},
 		{name: "central", args: "--dir DIR [--pki DIR] [--api ADDR] [--web ADDR] [--unit NAME=HSAID]...", summary: "run the reference central patient-side store (sync API and patient pages)", flags: centralFlags},
 		{name: "version", summary: "print the version", flags: versionFlags},

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -43,6 +44,8 @@ func TestUsage(t *testing.T) {
 		{args: []string{"stats", "--bogus"}, code: exitUsage, stderr: "flag provided but not defined"},
 		{args: []string{"stats"}, code: exitUsage, stderr: "--config is required"},
 		{args: []string{"stats", "--config", "x.toml", "--from", "2025-02-30"}, code: exitUsage, stderr: "--from"},
+		{args: []string{"stats", "--config", "x.toml", "--recount", "--rebuild"}, code: exitUsage, stderr: "one at a time"},
+		{args: []string{"stats", "--config", "x.toml", "--recount", "--from", "2025-02-01"}, code: exitUsage, stderr: "take no period"},
 		{args: []string{"version", "extra"}, code: exitUsage, stderr: `unexpected argument "extra"`},
 		{args: []string{"init", "--dir", "x", "--unit", "SE23-1", "--name", "X"}, code: exitUsage, stderr: "unit.hsa_id"},
 		{args: []string{"demo", "--cases", "0"}, code: exitUsage, stderr: "--cases"},
@@ -247,6 +250,16 @@ func TestDemo(t *testing.T) {
 	}
 	t.Logf("archive: %s", strings.TrimSpace(m[0]))
 
+	// The statistics' aggregates followed every change, the archive's
+	// purge and the key retirement's reseal included; counted again, they
+	// are the same.
+	for _, args := range [][]string{{"--recount"}, {"--rebuild"}, {"--recount"}} {
+		code, stdout, stderr = clinicgw(t, append([]string{"stats", "--config", cfg}, args...)...)
+		if code != exitOK || !strings.Contains(stdout, "statistics' aggregates") {
+			t.Errorf("stats %s: exit %d, stdout %q, stderr %q", args[0], code, stdout, stderr)
+		}
+	}
+
 	// A second demo in the same folder is refused.
 	if code, _, stderr = clinicgw(t, "demo", "--dir", dir); code != exitFailure || !strings.Contains(stderr, "not empty") {
 		t.Errorf("demo in a used folder: exit %d, stderr %q", code, stderr)
@@ -326,5 +339,24 @@ func TestInitThenRun(t *testing.T) {
 		if !strings.Contains(errOut.String(), "gateway stopped") {
 			t.Errorf("run did not log its stop:\n%s", errOut.String())
 		}
+	}
+}
+
+type fakeRecounter []string
+
+func (f fakeRecounter) RecountStats(context.Context) ([]string, error) { return f, nil }
+
+// TestStatsRecountDiffers: aggregates that differ from the recount are a
+// failure (exit 1), with what differs and how to rebuild.
+func TestStatsRecountDiffers(t *testing.T) {
+	var out bytes.Buffer
+	e := &env{stdout: &out, stderr: io.Discard}
+	err := statsRecount(t.Context(), e, fakeRecounter{"received 2026-03-02, type contact-me, status received: kept 3, recount 4"})
+	if err == nil || !strings.Contains(err.Error(), "clinicgw stats --rebuild") || !strings.Contains(out.String(), "kept 3, recount 4") {
+		t.Errorf("differing aggregates: err %v, stdout %q", err, out.String())
+	}
+	out.Reset()
+	if err := statsRecount(t.Context(), e, fakeRecounter{}); err != nil || !strings.Contains(out.String(), "equal a full recount") {
+		t.Errorf("equal aggregates: err %v, stdout %q", err, out.String())
 	}
 }

@@ -25,8 +25,21 @@ func (systemClock) Now() time.Time { return time.Now() }
 func statsFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 	from := fs.String("from", "", "`DATE` is the first day of the period, YYYY-MM-DD, Stockholm time (default: the first case)")
 	to := fs.String("to", "", "`DATE` is the last day of the period, included, YYYY-MM-DD (default: no end)")
+	recount := fs.Bool("recount", false, "count the statistics afresh from every case and compare with the aggregates the store keeps; exit 1 if they differ")
+	rebuild := fs.Bool("rebuild", false, "with the service stopped: discard the statistics' aggregates and count them again from every case (resumable: a stopped count goes on at the next start)")
 	var fromT, toT time.Time
 	run := storeCommand(fs, func(ctx context.Context, e *env, cfg *agent.Config, db *store.DB) error {
+		switch {
+		case *recount:
+			return statsRecount(ctx, e, db)
+		case *rebuild:
+			p := &checkProgress{w: e.stderr}
+			if err := db.RebuildStats(ctx, func(done, total int) { p.report("statistics", done, total) }); err != nil {
+				return err
+			}
+			fmt.Fprintln(e.stdout, "statistics' aggregates counted again from every case")
+			return nil
+		}
 		svc, err := cases.NewService(cases.ServiceConfig{
 			Unit: cfg.Unit.HSAID, Store: db, Clock: systemClock{}, Rand: rand.Reader, Logger: e.log,
 		})
@@ -45,8 +58,37 @@ func statsFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 		if fromT, toT, err = parsePeriod(*from, *to); err != nil { // a usage error before any file is read
 			return err
 		}
+		if *recount && *rebuild {
+			return usagef("--recount and --rebuild: one at a time")
+		}
+		if (*recount || *rebuild) && (*from != "" || *to != "") {
+			return usagef("--recount and --rebuild take no period: they cover every case")
+		}
 		return run(ctx, e)
 	}
+}
+
+// recounter is the store as statsRecount uses it.
+type recounter interface {
+	RecountStats(ctx context.Context) ([]string, error)
+}
+
+// statsRecount compares the store's statistics' aggregates with a full
+// recount: exit 0 when equal, 1 with what differs.
+func statsRecount(ctx context.Context, e *env, db recounter) error {
+	diffs, err := db.RecountStats(ctx)
+	if err != nil {
+		return err
+	}
+	if len(diffs) == 0 {
+		fmt.Fprintln(e.stdout, "statistics' aggregates equal a full recount of the cases")
+		return nil
+	}
+	fmt.Fprintln(e.stdout, "statistics' aggregates differ from a full recount of the cases:")
+	for _, d := range diffs {
+		fmt.Fprintln(e.stdout, "  "+d)
+	}
+	return fmt.Errorf("the statistics' aggregates differ from a recount in %d places (the statistics shown may be off): with the service stopped, count them again with clinicgw stats --rebuild --config FILE", len(diffs))
 }
 
 // consoleAdmin is who the command line reads statistics as: the unit's

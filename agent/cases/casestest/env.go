@@ -74,6 +74,21 @@ func (s *countingStore) Shared(ctx context.Context, fn func(cases.Tx) error) err
 
 func (s *countingStore) count() int { s.mu.Lock(); defer s.mu.Unlock(); return s.updates }
 
+// AddStats passes the statistics' aggregates on, when the store keeps
+// them (cases.StatsStore), so that the suite's statistics come from them.
+func (s *countingStore) AddStats(ctx context.Context, unit string, b *cases.StatsBuilder) (bool, error) {
+	if agg, ok := s.Store.(cases.StatsStore); ok {
+		return agg.AddStats(ctx, unit, b)
+	}
+	return false, nil
+}
+
+// statsRecounter is a store that can compare its statistics' aggregates
+// with a full recount (agent/store).
+type statsRecounter interface {
+	RecountStats(ctx context.Context) ([]string, error)
+}
+
 // env is one test's service on a fresh store. It uses the store only
 // through the cases.Store interface, so the suite runs on any implementation.
 type env struct {
@@ -120,6 +135,14 @@ func newEnv(t *testing.T, newStore func(*testing.T) cases.Store) *env {
 	}
 	e.svc = svc
 	t.Cleanup(func() {
+		// Whatever the test did to its cases, the store's statistics'
+		// aggregates still equal a count of them.
+		if rc, ok := e.store.Store.(statsRecounter); ok {
+			diffs, err := rc.RecountStats(context.Background())
+			if err != nil || len(diffs) > 0 {
+				t.Errorf("the statistics' aggregates differ from a recount (%v):\n%s", err, strings.Join(diffs, "\n"))
+			}
+		}
 		out := logs.String()
 		for _, canary := range []string{string(e.adult), e.adult.String(), string(e.child), canaryName, canaryText} {
 			if strings.Contains(out, canary) {

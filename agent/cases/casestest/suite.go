@@ -510,6 +510,14 @@ func suiteStats(t *testing.T, e *env) {
 			t.Errorf("stats %+v", st)
 		}
 	}
+	// A period of whole Stockholm days: a store with aggregates answers it
+	// from them, with the same figures.
+	day := cases.StatsDayOf(from).Start()
+	st := need(e.svc.Stats(e.ctx, admin, day, day.AddDate(0, 0, 1)))(t)
+	if st.Received != 2 || st.Answered != 1 || st.Unanswered != 1 || st.ByType[cases.AdviceNurse] != 2 ||
+		st.Handling.Median != 2*time.Hour || st.Handling.P90 != 2*time.Hour || len(st.Weeks) != 1 {
+		t.Errorf("stats of whole days %+v", st)
+	}
 	if n := len(e.records(hsaAdmin)); n != 0 {
 		t.Errorf("statistics wrote %d access-log entries", n)
 	}

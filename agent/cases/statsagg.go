@@ -1,0 +1,165 @@
+package cases
+
+import (
+	"context"
+	"time"
+)
+
+// Statistics from aggregates. A store that keeps, in the same transaction
+// as every write of a case, what each case adds to the statistics (its
+// StatsTally, summed per Stockholm day) answers Stats without opening a
+// single case (StatsStore): a view costs the days it shows, not the cases
+// the store holds. The sums are exact, not a sketch: per receipt day the
+// count of cases per type and current status; per (due time, receipt day)
+// the count of open cases, for Overdue; per answer day and type every
+// handling time itself, so that Median and P90 stay exact nearest-rank
+// percentiles. A full recount from the cases gives the same sums
+// (agent/store's RecountStats, `clinicgw stats --recount`).
+//
+// The sums are per day, so they answer a period whose ends are Stockholm
+// midnights (or open), which is every period the UI, the CSV and the
+// command line ask for; another period is counted from the cases as
+// before (StatsBuilder.Days).
+
+// StatsDay is a calendar day in Stockholm, numbered from 1970-01-01 (day
+// 0; earlier days are negative).
+type StatsDay int32
+
+// StatsDayOf returns the Stockholm day of t.
+func StatsDayOf(t time.Time) StatsDay {
+	y, m, d := t.In(stockholmTZ).Date()
+	return StatsDay(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400) // exact: a UTC midnight
+}
+
+// Start returns the first instant of the day, Stockholm time.
+func (d StatsDay) Start() time.Time {
+	u := time.Unix(int64(d)*86400, 0).UTC()
+	return time.Date(u.Year(), u.Month(), u.Day(), 0, 0, 0, 0, stockholmTZ)
+}
+
+// StatsTally is what one case adds to the statistics' aggregates: the
+// fields of the case StatsBuilder.Add reads, reduced to what it counts.
+type StatsTally struct {
+	Counted  bool     // false: the case adds nothing (another unit's case)
+	Received StatsDay // the day of ReceivedAt
+	Type     Type
+	Status   Status
+	// Due is when an open case is overdue after; zero for a case that is
+	// not open.
+	Due time.Time
+	// Answered says the case has a first answer, on AnsweredDay, Handling
+	// after its receipt.
+	Answered    bool
+	AnsweredDay StatsDay
+	Handling    time.Duration
+}
+
+// TallyOf returns what c, stored by a store of unit, adds to the
+// statistics; a case of another unit adds nothing (Service.Stats counts
+// only its own unit's cases).
+func TallyOf(c *Case, unit string) StatsTally {
+	if c == nil || c.Unit != unit {
+		return StatsTally{}
+	}
+	t := StatsTally{Counted: true, Received: StatsDayOf(c.ReceivedAt), Type: c.Type, Status: c.Status}
+	if c.Status.Open() {
+		t.Due = dueOf(c)
+	}
+	if !c.AnsweredAt.IsZero() {
+		t.Answered = true
+		t.AnsweredDay = StatsDayOf(c.AnsweredAt)
+		t.Handling = handlingOf(c)
+	}
+	return t
+}
+
+// dueOf is when an open case counts as overdue after: its DueAt, or for a
+// case with none the due date of when it was sent.
+func dueOf(c *Case) time.Time {
+	if !c.DueAt.IsZero() {
+		return c.DueAt
+	}
+	return DueDate(DueFrom(c.SentAt, c.ReceivedAt))
+}
+
+// handlingOf is c's time from receipt to first answer; an answer stamped
+// before receipt (clocks out of step) counts as taking no time.
+func handlingOf(c *Case) time.Duration { return max(c.AnsweredAt.Sub(c.ReceivedAt), 0) }
+
+// StatsStore is a Store that keeps the statistics' aggregates in step with
+// every write of a case (agent/store). Service.Stats uses it when its
+// Store has it and the period's ends are Stockholm midnights.
+type StatsStore interface {
+	// AddStats adds to b the aggregates of unit's cases for b's period
+	// (b.Days), in one consistent snapshot, and reports true; it reports
+	// false, having added nothing, when it keeps no aggregates for unit.
+	AddStats(ctx context.Context, unit string, b *StatsBuilder) (bool, error)
+}
+
+// Days reports whether the period's ends are Stockholm midnights or open,
+// so that Stats may be summed from per-day aggregates exactly, and the
+// days [first, end) the period spans; a zero from or to leaves that side
+// unbounded (bounded reports which sides are bounded).
+func (b *StatsBuilder) Days() (first, end StatsDay, fromBounded, toBounded, ok bool) {
+	onMidnight := func(t time.Time) bool { return t.Equal(StatsDayOf(t).Start()) }
+	if !b.from.IsZero() {
+		if !onMidnight(b.from) {
+			return 0, 0, false, false, false
+		}
+		first, fromBounded = StatsDayOf(b.from), true
+	}
+	if !b.to.IsZero() {
+		if !onMidnight(b.to) {
+			return 0, 0, false, false, false
+		}
+		end, toBounded = StatsDayOf(b.to), true
+	}
+	return first, end, fromBounded, toBounded, true
+}
+
+// Now returns when the builder judges open cases overdue.
+func (b *StatsBuilder) Now() time.Time { return b.now }
+
+// dayIn reports whether day is in the period (Days ok): an open end
+// takes every day, even one whose Stockholm midnight is before the zero
+// time.
+func (b *StatsBuilder) dayIn(day StatsDay) bool {
+	start := day.Start()
+	return (b.from.IsZero() || !start.Before(b.from)) && (b.to.IsZero() || start.Before(b.to))
+}
+
+// AddReceived counts n cases received on day, of type typ, now in status
+// st (the aggregates' per-day counts). Only for a period Days accepts.
+func (b *StatsBuilder) AddReceived(day StatsDay, typ Type, st Status, n int) {
+	if n == 0 || !b.dayIn(day) {
+		return
+	}
+	b.received += n
+	b.byType[typ] += n
+	b.byStatus[st] += n
+	if st.Open() {
+		b.unanswered += n
+	}
+	b.week(day.Start()).Received += n
+}
+
+// AddOpen counts n open cases received on day and due at due: overdue
+// when now is past due. Only for a period Days accepts.
+func (b *StatsBuilder) AddOpen(day StatsDay, due time.Time, n int) {
+	if b.dayIn(day) && IsOverdue(due, b.now) {
+		b.overdue += n
+	}
+}
+
+// AddAnswers counts the first answers sent on day to cases of type typ,
+// taking the handling times ds, sorted; the builder keeps ds as it is,
+// unchanged. Only for a period Days accepts.
+func (b *StatsBuilder) AddAnswers(day StatsDay, typ Type, ds []time.Duration) {
+	if len(ds) == 0 || !b.dayIn(day) {
+		return
+	}
+	b.answered += len(ds)
+	b.runs = append(b.runs, ds)
+	b.runsByType[typ] = append(b.runsByType[typ], ds)
+	b.week(day.Start()).Answered += len(ds)
+}

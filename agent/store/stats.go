@@ -1,0 +1,508 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"clinicgw/agent/cases"
+)
+
+// The statistics' aggregates (cases.StatsStore): what every case adds to
+// the statistics (cases.TallyOf), summed in bucketStats and kept in step
+// by the transaction that writes the case. Every write of a case passes
+// through tx.Insert, tx.Update or PurgeCases, whichever service method or
+// sync path made it; each notes the case's tally before and after
+// (noteStats), and flushStats writes the net change before the commit.
+// So the sums change in the same transaction as the cases, or not at all.
+//
+// Keys (a day is cases.StatsDay, 4 bytes big-endian with the sign bit
+// flipped, so keys sort by day):
+//
+//	'r' day            the cases received that day: count per type and status
+//	'a' day type       the first answers sent that day to cases of the type: every handling time, sorted (uvarint deltas, ns)
+//	'o' due day        the open cases due at due (12 bytes: Unix seconds sign-flipped, nanoseconds) received that day: a count
+//
+// Values are sealed like every other (AAD: bucket and key); they hold
+// counts and durations only. A store made before the aggregates, or one
+// whose rebuild was cut short, is counted at Open (ensureStats), in
+// batches that each commit with a marker of how far they got, so a
+// stopped count goes on where it stopped; RebuildStats counts again from
+// nothing, RecountStats compares the sums with a full recount.
+
+const bucketStats = "stats"
+
+// statsVersion is the aggregates' layout; a store whose keyStatsVersion
+// is another is counted again at Open.
+const statsVersion = 1
+
+var (
+	keyStatsVersion = []byte("stats-version")
+	// keyStatsRebuild, while a count runs, is 'c' and the id of the last
+	// case counted ('c' alone: none yet). Writes of cases after it are
+	// left to the count.
+	keyStatsRebuild = []byte("stats-rebuild")
+)
+
+// statsBatch is how many cases a count adds per transaction (a variable
+// for tests).
+var statsBatch = 5000
+
+const (
+	statsRecv byte = 'r'
+	statsAns  byte = 'a'
+	statsOpen byte = 'o'
+)
+
+func dayKey(d cases.StatsDay) []byte {
+	return binary.BigEndian.AppendUint32(nil, uint32(d)^1<<31)
+}
+
+func parseDay(b []byte) cases.StatsDay {
+	return cases.StatsDay(int32(binary.BigEndian.Uint32(b) ^ 1<<31))
+}
+
+type recvKey struct {
+	day cases.StatsDay
+	typ cases.Type
+	st  cases.Status
+}
+
+type ansKey struct {
+	day cases.StatsDay
+	typ cases.Type
+}
+
+type openKey struct {
+	sec  int64
+	nsec int32
+	day  cases.StatsDay
+}
+
+func (k openKey) due() time.Time { return time.Unix(k.sec, int64(k.nsec)).UTC() }
+
+func (k openKey) key() []byte {
+	b := []byte{statsOpen}
+	b = binary.BigEndian.AppendUint64(b, uint64(k.sec)^1<<63)
+	b = binary.BigEndian.AppendUint32(b, uint32(k.nsec))
+	return append(b, dayKey(k.day)...)
+}
+
+func (k ansKey) key() []byte { return append(append([]byte{statsAns}, dayKey(k.day)...), k.typ...) }
+
+func recvDayKey(d cases.StatsDay) []byte { return append([]byte{statsRecv}, dayKey(d)...) }
+
+// statsSums is aggregates in memory: a transaction's net change (counts
+// may be negative) or a whole store's.
+type statsSums struct {
+	recv map[recvKey]int
+	open map[openKey]int
+	ans  map[ansKey]map[time.Duration]int
+}
+
+func newStatsSums() *statsSums {
+	return &statsSums{recv: map[recvKey]int{}, open: map[openKey]int{}, ans: map[ansKey]map[time.Duration]int{}}
+}
+
+// add adds sign times what tl counts.
+func (s *statsSums) add(tl cases.StatsTally, sign int) {
+	if !tl.Counted {
+		return
+	}
+	s.recv[recvKey{tl.Received, tl.Type, tl.Status}] += sign
+	if tl.Status.Open() {
+		s.open[openKey{tl.Due.Unix(), int32(tl.Due.Nanosecond()), tl.Received}] += sign
+	}
+	if tl.Answered {
+		k := ansKey{tl.AnsweredDay, tl.Type}
+		if s.ans[k] == nil {
+			s.ans[k] = map[time.Duration]int{}
+		}
+		s.ans[k][tl.Handling] += sign
+	}
+}
+
+// noteStats notes that the case id changed from before to after (nil: it
+// did not exist, or no longer does).
+func (t *tx) noteStats(id cases.ID, before, after *cases.Case) {
+	if !t.statsCounts(id) {
+		return
+	}
+	if t.stats == nil {
+		t.stats = newStatsSums()
+	}
+	if before != nil {
+		t.stats.add(cases.TallyOf(before, t.unit), -1)
+	}
+	if after != nil {
+		t.stats.add(cases.TallyOf(after, t.unit), +1)
+	}
+}
+
+// statsCounts reports whether the aggregates follow the case id: always,
+// except during a count, which counts the cases after its marker itself.
+func (t *tx) statsCounts(id cases.ID) bool {
+	if !t.statsLoaded {
+		t.statsLoaded = true
+		if v := t.bucket(bucketMeta).Get(keyStatsRebuild); len(v) > 0 {
+			t.statsUpTo = cases.ID(v[1:])
+			t.statsPartial = true
+		}
+	}
+	return !t.statsPartial || id <= t.statsUpTo
+}
+
+// flushStats writes the transaction's net change of the aggregates.
+// Aggregates that lack what a change takes away (damaged, or changed by
+// something else than this code) are not a reason to refuse the change of
+// a case: it is written, the aggregate kept at what it can be, and a
+// warning says to rebuild them.
+func (t *tx) flushStats() error {
+	s := t.stats
+	t.stats = nil
+	if s == nil {
+		return nil
+	}
+	b := t.bucket(bucketStats)
+	var mismatch []string
+	days := map[cases.StatsDay]bool{}
+	for k, n := range s.recv {
+		if n != 0 {
+			days[k.day] = true
+		}
+	}
+	for _, day := range slices.Sorted(maps.Keys(days)) {
+		key := recvDayKey(day)
+		counts, err := t.recvCounts(key, b.Get(key))
+		if err != nil {
+			return err
+		}
+		for k, n := range s.recv {
+			if k.day == day && n != 0 {
+				ck := recvKey{day: day, typ: k.typ, st: k.st}
+				if counts[ck]+n < 0 {
+					mismatch = append(mismatch, "received")
+					n = -counts[ck]
+				}
+				counts[ck] += n
+				if counts[ck] == 0 {
+					delete(counts, ck)
+				}
+			}
+		}
+		if err := t.putRecvCounts(b, key, counts); err != nil {
+			return err
+		}
+	}
+	for k, n := range s.open {
+		if n == 0 {
+			continue
+		}
+		key := k.key()
+		have, err := t.statsCount(key, b.Get(key))
+		if err != nil {
+			return err
+		}
+		if have+n < 0 {
+			mismatch = append(mismatch, "open")
+			n = -have
+		}
+		if err := t.putStatsCount(b, key, have+n); err != nil {
+			return err
+		}
+	}
+	for k, delta := range s.ans {
+		changed := false
+		for _, n := range delta {
+			changed = changed || n != 0
+		}
+		if !changed {
+			continue
+		}
+		key := k.key()
+		ds, err := t.statsDurations(key, b.Get(key))
+		if err != nil {
+			return err
+		}
+		for _, d := range slices.Sorted(maps.Keys(delta)) {
+			for n := delta[d]; n != 0; {
+				i, found := slices.BinarySearch(ds, d)
+				switch {
+				case n > 0:
+					ds = slices.Insert(ds, i, d)
+					n--
+				case found:
+					ds = slices.Delete(ds, i, i+1)
+					n++
+				default:
+					mismatch = append(mismatch, "answered")
+					n = 0
+				}
+			}
+		}
+		if err := t.putStatsDurations(b, key, ds); err != nil {
+			return err
+		}
+	}
+	if len(mismatch) > 0 {
+		t.log.Warn("store: the statistics' aggregates lacked what a change of a case takes away from them; the change is written, the statistics may be off: check with clinicgw stats --recount, rebuild with clinicgw stats --rebuild",
+			"aggregates", slices.Compact(slices.Sorted(slices.Values(mismatch))))
+	}
+	return nil
+}
+
+// A day's 'r' value is its counts, each the type and the status (each a
+// uvarint length and the bytes) and the count (a uvarint), sorted by type
+// and status.
+
+func (t *tx) recvCounts(key, sealed []byte) (map[recvKey]int, error) {
+	out := map[recvKey]int{}
+	if sealed == nil {
+		return out, nil
+	}
+	plain, err := t.s.open(bucketStats, key, sealed)
+	if err != nil {
+		return nil, fmt.Errorf("statistics %x: %w", key, err)
+	}
+	day := parseDay(key[1:])
+	str := func() (string, bool) {
+		n, k := binary.Uvarint(plain)
+		if k <= 0 || n > uint64(len(plain)-k) {
+			return "", false
+		}
+		v := string(plain[k : k+int(n)])
+		plain = plain[k+int(n):]
+		return v, true
+	}
+	for len(plain) > 0 {
+		typ, ok1 := str()
+		st, ok2 := str()
+		n, k := binary.Uvarint(plain)
+		if !ok1 || !ok2 || k <= 0 || n > 1<<62 {
+			return nil, fmt.Errorf("statistics %x: undecodable counts", key)
+		}
+		plain = plain[k:]
+		out[recvKey{day, cases.Type(typ), cases.Status(st)}] += int(n)
+	}
+	return out, nil
+}
+
+func (t *tx) putRecvCounts(b *bolt.Bucket, key []byte, counts map[recvKey]int) error {
+	if len(counts) == 0 {
+		return b.Delete(key)
+	}
+	keys := slices.SortedFunc(maps.Keys(counts), func(a, b recvKey) int {
+		if c := cmpString(string(a.typ), string(b.typ)); c != 0 {
+			return c
+		}
+		return cmpString(string(a.st), string(b.st))
+	})
+	var plain []byte
+	for _, k := range keys {
+		plain = binary.AppendUvarint(plain, uint64(len(k.typ)))
+		plain = append(plain, k.typ...)
+		plain = binary.AppendUvarint(plain, uint64(len(k.st)))
+		plain = append(plain, k.st...)
+		plain = binary.AppendUvarint(plain, uint64(counts[k]))
+	}
+	return t.putStats(b, key, plain)
+}
+
+func cmpString(a, b string) int { return bytes.Compare([]byte(a), []byte(b)) }
+
+func (t *tx) putStats(b *bolt.Bucket, key, plain []byte) error {
+	sealed, err := t.s.seal(bucketStats, key, plain)
+	if err != nil {
+		return err
+	}
+	if err := b.Put(key, sealed); err != nil {
+		return fmt.Errorf("statistics: %w", err)
+	}
+	return nil
+}
+
+func (t *tx) statsCount(key, sealed []byte) (int, error) {
+	if sealed == nil {
+		return 0, nil
+	}
+	plain, err := t.s.open(bucketStats, key, sealed)
+	if err != nil {
+		return 0, fmt.Errorf("statistics %x: %w", key, err)
+	}
+	n, k := binary.Uvarint(plain)
+	if k <= 0 || k != len(plain) {
+		return 0, fmt.Errorf("statistics %x: undecodable count", key)
+	}
+	return int(n), nil
+}
+
+func (t *tx) putStatsCount(b *bolt.Bucket, key []byte, n int) error {
+	if n == 0 {
+		return b.Delete(key)
+	}
+	return t.putStats(b, key, binary.AppendUvarint(nil, uint64(n)))
+}
+
+func (t *tx) statsDurations(key, sealed []byte) ([]time.Duration, error) {
+	if sealed == nil {
+		return nil, nil
+	}
+	plain, err := t.s.open(bucketStats, key, sealed)
+	if err != nil {
+		return nil, fmt.Errorf("statistics %x: %w", key, err)
+	}
+	var ds []time.Duration
+	var last uint64
+	for len(plain) > 0 {
+		d, k := binary.Uvarint(plain)
+		if k <= 0 || last+d < last || last+d > 1<<63-1 {
+			return nil, fmt.Errorf("statistics %x: undecodable handling times", key)
+		}
+		last += d
+		ds = append(ds, time.Duration(last))
+		plain = plain[k:]
+	}
+	return ds, nil
+}
+
+// putStatsDurations stores the sorted, non-negative ds as deltas.
+func (t *tx) putStatsDurations(b *bolt.Bucket, key []byte, ds []time.Duration) error {
+	if len(ds) == 0 {
+		return b.Delete(key)
+	}
+	plain := make([]byte, 0, 5*len(ds))
+	var last time.Duration
+	for _, d := range ds {
+		plain = binary.AppendUvarint(plain, uint64(d-last))
+		last = d
+	}
+	return t.putStats(b, key, plain)
+}
+
+// statsBuilt reports whether the aggregates are complete and current.
+func statsBuilt(btx *bolt.Tx) bool {
+	meta := btx.Bucket([]byte(bucketMeta))
+	v := meta.Get(keyStatsVersion)
+	return len(v) == 4 && binary.BigEndian.Uint32(v) == statsVersion && meta.Get(keyStatsRebuild) == nil &&
+		btx.Bucket([]byte(bucketStats)) != nil
+}
+
+// AddStats adds to b the aggregates of unit's cases for b's period, from
+// one snapshot; false when the store is another unit's, its aggregates are
+// not complete, or the period is not whole days (cases.StatsStore).
+func (db *DB) AddStats(ctx context.Context, unit string, b *cases.StatsBuilder) (bool, error) {
+	first, end, fromB, toB, ok := b.Days()
+	if unit != db.unit || !ok {
+		return false, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	var done bool
+	err := db.view(func(btx *bolt.Tx) error {
+		if !statsBuilt(btx) {
+			return nil
+		}
+		t := db.newTx(btx)
+		c := btx.Bucket([]byte(bucketStats)).Cursor()
+		// A day before the period's start is skipped by the seek, one at
+		// or after its end stops the walk.
+		seek := func(kind byte) []byte {
+			if fromB {
+				return append([]byte{kind}, dayKey(first)...)
+			}
+			return []byte{kind}
+		}
+		for k, v := c.Seek(seek(statsRecv)); k != nil && k[0] == statsRecv; k, v = c.Next() {
+			if err := checkStatsKey(k); err != nil {
+				return err
+			}
+			day := parseDay(k[1:5])
+			if toB && day >= end {
+				break
+			}
+			counts, err := t.recvCounts(k, v)
+			if err != nil {
+				return err
+			}
+			for rk, n := range counts {
+				b.AddReceived(day, rk.typ, rk.st, n)
+			}
+		}
+		for k, v := c.Seek(seek(statsAns)); k != nil && k[0] == statsAns; k, v = c.Next() {
+			if err := checkStatsKey(k); err != nil {
+				return err
+			}
+			day := parseDay(k[1:5])
+			if toB && day >= end {
+				break
+			}
+			ds, err := t.statsDurations(k, v)
+			if err != nil {
+				return err
+			}
+			b.AddAnswers(day, cases.Type(k[5:]), ds)
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		// The open cases due before now: the overdue, whatever the period,
+		// sorted by due; few keys, one per due time and day of receipt.
+		now := b.Now()
+		for k, v := c.Seek([]byte{statsOpen}); k != nil && k[0] == statsOpen; k, v = c.Next() {
+			if err := checkStatsKey(k); err != nil {
+				return err
+			}
+			ok := parseOpenKey(k)
+			if !cases.IsOverdue(ok.due(), now) {
+				break
+			}
+			if (fromB && ok.day < first) || (toB && ok.day >= end) {
+				continue
+			}
+			n, err := t.statsCount(k, v)
+			if err != nil {
+				return err
+			}
+			b.AddOpen(ok.day, ok.due(), n)
+		}
+		done = true
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("statistics: %w", err)
+	}
+	return done, nil
+}
+
+func parseOpenKey(k []byte) openKey {
+	return openKey{
+		sec:  int64(binary.BigEndian.Uint64(k[1:9]) ^ 1<<63),
+		nsec: int32(binary.BigEndian.Uint32(k[9:13])),
+		day:  parseDay(k[13:17]),
+	}
+}
+
+// checkStatsKey refuses a key of bucketStats that is not of one of its
+// three shapes (before it is taken apart).
+func checkStatsKey(k []byte) error {
+	ok := false
+	switch k[0] {
+	case statsRecv:
+		ok = len(k) == 5
+	case statsAns:
+		ok = len(k) >= 5 // a case type may be empty
+	case statsOpen:
+		ok = len(k) == 17
+	}
+	if !ok {
+		return fmt.Errorf("statistics: a key of unknown shape (%x): %w", k, ErrTampered)
+	}
+	return nil
+}
