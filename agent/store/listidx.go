@@ -34,6 +34,9 @@ var keyListIndexed = []byte("list-indexed")
 
 var listIndexedDone = []byte{1}
 
+// listIndexBatch is how many cases one transaction of indexLists takes.
+var listIndexBatch = 10000
+
 // listEntries are a case's entries in the list indexes.
 func (v indexValues) listEntries(bid []byte) []indexEntry {
 	st, typ := []byte(v.status), []byte(v.typ)
@@ -186,9 +189,9 @@ func next(c *bolt.Cursor, desc bool) []byte {
 }
 
 // indexLists puts the cases of a store made before the list indexes into
-// them: 2,000 cases per transaction, each decoded once, resumable (a crash
-// repeats at most the batch it was in). A store whose cases are all in
-// them costs one read.
+// them, from the older indexes (status, type, assignee) without opening a
+// case: 10,000 cases per transaction, resumable (a crash repeats at most
+// the batch it was in). A store whose cases are all in them costs one read.
 func (db *DB) indexLists(ctx context.Context) error {
 	var done bool
 	db.view(func(btx *bolt.Tx) error {
@@ -198,7 +201,7 @@ func (db *DB) indexLists(ctx context.Context) error {
 	if done {
 		return nil
 	}
-	const batch = 2000
+	batch := listIndexBatch
 	total := 0
 	for {
 		n := 0
@@ -209,29 +212,49 @@ func (db *DB) indexLists(ctx context.Context) error {
 			if v := meta.Get(keyListIndexed); len(v) > 1 && v[0] == 0 {
 				after = slices.Clone(v[1:])
 			}
+			// The batch: the next ids after the last one done.
+			vals := map[string]*indexValues{}
+			var ids [][]byte
 			c := t.bucket(bucketCases).Cursor()
-			k, v := c.Seek(after)
+			k, _ := c.Seek(after)
 			if after != nil && bytes.Equal(k, after) {
-				k, v = c.Next()
+				k, _ = c.Next()
 			}
-			var last []byte
-			for ; k != nil && n < batch; k, v = c.Next() {
-				if err := ctx.Err(); err != nil {
-					return err
+			for ; k != nil && len(ids) < batch; k, _ = c.Next() {
+				ids = append(ids, slices.Clone(k))
+				vals[string(k)] = &indexValues{}
+			}
+			n = len(ids)
+			if n > 0 {
+				lo, hi := ids[0], ids[n-1]
+				set := map[string]func(v *indexValues, value string){
+					bucketByStatus:   func(v *indexValues, s string) { v.status = cases.Status(s) },
+					bucketByType:     func(v *indexValues, s string) { v.typ = cases.Type(s) },
+					bucketByAssignee: func(v *indexValues, s string) { v.assignee = s },
 				}
-				cs, err := t.decodeCase(k, v)
-				if err != nil {
-					return err
+				for name, fn := range set {
+					if err := ctx.Err(); err != nil {
+						return err
+					}
+					eachInRange(t.bucket(name), lo, hi, func(value, id []byte) {
+						if v := vals[string(id)]; v != nil {
+							fn(v, string(value))
+						}
+					})
 				}
-				if err := t.putIndex(t.indexValuesOf(cs).listEntries(k)); err != nil {
-					return err
+				for _, id := range ids {
+					if vals[string(id)].status == "" {
+						continue // in no index: nothing to list it by
+					}
+					if err := t.putIndex(vals[string(id)].listEntries(id)); err != nil {
+						return err
+					}
 				}
-				last, n = k, n+1
 			}
 			if n < batch {
 				return meta.Put(keyListIndexed, listIndexedDone)
 			}
-			return meta.Put(keyListIndexed, catKey([]byte{0}, last))
+			return meta.Put(keyListIndexed, catKey([]byte{0}, ids[n-1]))
 		})
 		if err != nil {
 			return fmt.Errorf("index the cases for lists: %w", err)
@@ -241,5 +264,24 @@ func (db *DB) indexLists(ctx context.Context) error {
 			db.log.Info("cases indexed for lists", "cases", total)
 			return nil
 		}
+	}
+}
+
+// eachInRange calls fn with the value and id of every entry (value, 0, id)
+// of an index bucket whose id is in [lo, hi]: one seek per distinct value.
+func eachInRange(b *bolt.Bucket, lo, hi []byte, fn func(value, id []byte)) {
+	c := b.Cursor()
+	for k, _ := c.First(); k != nil; {
+		i := bytes.IndexByte(k, 0)
+		if i < 0 {
+			k, _ = c.Next() // not an entry of this layout
+			continue
+		}
+		value := slices.Clone(k[:i])
+		prefix := catKey(value, sep)
+		for k, _ = c.Seek(catKey(prefix, lo)); k != nil && bytes.HasPrefix(k, prefix) && bytes.Compare(k[len(prefix):], hi) <= 0; k, _ = c.Next() {
+			fn(value, k[len(prefix):])
+		}
+		k, _ = c.Seek(catKey(value, []byte{1})) // the next value
 	}
 }

@@ -51,7 +51,7 @@ func TestSchema2FixtureGetsListIndexes(t *testing.T) {
 
 // stripListIndexes makes db look as a store made before the list indexes,
 // or one whose back-fill stopped after the case after (when not "").
-func stripListIndexes(t *testing.T, db *DB, after cases.ID) {
+func stripListIndexes(t testing.TB, db *DB, after cases.ID) {
 	t.Helper()
 	err := db.update(func(btx *bolt.Tx) error {
 		for _, name := range []string{bucketByStatusAssignee, bucketByStatusType, bucketByStatusTypeAssignee} {
@@ -74,6 +74,8 @@ func stripListIndexes(t *testing.T, db *DB, after cases.ID) {
 // them at the next open, in batches, and a back-fill that stopped goes on
 // from where it was.
 func TestListIndexBackfill(t *testing.T) {
+	defer func(b int) { listIndexBatch = b }(listIndexBatch)
+	listIndexBatch = 2000
 	db, dir := testStore(t)
 	const n = 4500 // three batches
 	cs := make([]*cases.Case, n)
