@@ -14,6 +14,11 @@
 // resealed with them; only their central event ids and reasons are in
 // clear, in an index that the figures count.
 //
+// Lists read through composite indexes of what they show (listidx.go:
+// status with assignee, type or both), walked either way from any case id,
+// so a page costs its length, not the history behind it; a store made
+// before them gets them at its first open, from its older indexes.
+//
 // Patients are found through a keyed HMAC of the personnummer, never the
 // number itself. Every write returns only after bbolt has committed it to
 // disk (NoSync is never set), so an acknowledged case survives a crash.
