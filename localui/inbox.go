@@ -27,9 +27,12 @@ type listData struct {
 	Assignee   string
 	Clinicians []Member
 	Rows       []row
-	More       string // "showing the first N" when the list was cut
+	// Prev and Next are the addresses of the pages before and after this
+	// one ("" when there is none): the filter and a case id, nothing else.
+	Prev, Next string
 	Inbox      bool   // the distributor's inbox (else my cases)
-	Query      string // the filter as a query string, for live refreshes
+	Query      string // the filter and page as a query string, for live refreshes
+	base       string // the filter alone, for the page links
 	// Quarantine, on the inbox, says how many cases could not be received
 	// and whom to contact; "" when none (see quarantine.go).
 	Quarantine string
@@ -69,6 +72,7 @@ func (s *Server) filterOf(r *http.Request, now time.Time) (cases.Filter, listDat
 		f.Status = []cases.Status{cases.WaitingForPatient}
 	case "done":
 		f.Status = []cases.Status{cases.Answered, cases.Closed, cases.Withdrawn}
+		f.Newest = true // the latest work is what is looked for
 	}
 	if t := cases.Type(q.Get("type")); cases.KnownType(t) {
 		f.Type, d.Type = t, t
@@ -83,8 +87,50 @@ func (s *Server) filterOf(r *http.Request, now time.Time) (cases.Filter, listDat
 	if d.Assignee != "" {
 		query.Set("assignee", d.Assignee)
 	}
+	d.base = query.Encode()
+	// A page is a case id to start after or before: one the service
+	// refuses would be an error page, so a malformed one means the first.
+	if id, err := cases.ParseID(q.Get("after")); err == nil {
+		f.After = id
+		query.Set("after", string(id))
+	} else if id, err := cases.ParseID(q.Get("before")); err == nil {
+		f.Before = id
+		query.Set("before", string(id))
+	}
 	d.Query = query.Encode()
 	return f, d
+}
+
+// page cuts cs, read with one case more than a page (listLimit+1) to tell
+// whether more follow, to one page, and sets the links to the pages
+// before and after it.
+func (d *listData) page(cs []*cases.Case, f cases.Filter, path string) []*cases.Case {
+	more := len(cs) > listLimit
+	switch {
+	case f.Before != "": // read backwards: the extra case is the first
+		if more {
+			cs = cs[1:]
+		}
+	case more:
+		cs = cs[:listLimit]
+	}
+	link := func(key string, id cases.ID) string {
+		return path + "?" + d.base + "&" + key + "=" + url.QueryEscape(string(id))
+	}
+	switch {
+	case len(cs) > 0:
+		if f.Before != "" && more || f.After != "" {
+			d.Prev = link("before", cs[0].ID)
+		}
+		if f.Before != "" || more {
+			d.Next = link("after", cs[len(cs)-1].ID)
+		}
+	case f.After != "": // past the end: the way back
+		d.Prev = link("before", f.After)
+	case f.Before != "":
+		d.Next = link("after", f.Before)
+	}
+	return cs
 }
 
 // inbox is the distributor's view of the unit's cases.
@@ -102,6 +148,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, inbox bool) {
 	actor := sess.Actor()
 	now := s.clock.Now()
 	f, d := s.filterOf(r, now)
+	f.Limit = listLimit + 1 // one more tells whether a next page follows
 	d.Inbox = inbox
 	if inbox && !actor.Has(cases.Distributor) {
 		s.log.Warn("inbox refused: not a distributor", "hsaId", actor.HSAID)
@@ -123,6 +170,11 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, inbox bool) {
 		s.caseError(w, r, err)
 		return
 	}
+	path := "/mine"
+	if inbox {
+		path = "/inbox"
+	}
+	cs = d.page(cs, f, path)
 	d.Clinicians = s.cfg.Directory.Clinicians(now)
 	names := map[string]string{}
 	members := map[string]Member{}
@@ -146,9 +198,6 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, inbox bool) {
 	l := langOf(r)
 	if inbox {
 		d.Quarantine = s.quarantineNote(r, l)
-	}
-	if len(cs) == listLimit {
-		d.More = l.T("inbox.more", listLimit)
 	}
 	p := page{Title: "title.mine", Nav: "mine", Live: "mine", Data: d}
 	if inbox {

@@ -9,6 +9,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -246,6 +247,79 @@ func (tx *memTx) DueBefore(t time.Time, fn func(cases.ID, time.Time) bool) error
 	}
 	slices.SortStableFunc(due, func(a, b *cases.Case) int { return a.DueAt.Compare(b.DueAt) })
 	for _, c := range due {
+		if !fn(c.ID, c.DueAt) {
+			break
+		}
+	}
+	return nil
+}
+
+// Scan walks every case and keeps those whose idx value is one of values:
+// the naive reference the real store's merged cursors must agree with.
+func (tx *memTx) Scan(idx cases.Index, values []string, w cases.Walk, fn func(cases.ID) bool) error {
+	key := map[cases.Index]func(*cases.Case) string{
+		cases.ByStatus:   func(c *cases.Case) string { return string(c.Status) },
+		cases.ByAssignee: func(c *cases.Case) string { return c.Assignee },
+		cases.ByType:     func(c *cases.Case) string { return string(c.Type) },
+		cases.ByStatusAssignee: func(c *cases.Case) string {
+			return cases.IndexKey(string(c.Status), c.Assignee)
+		},
+		cases.ByStatusType: func(c *cases.Case) string { return cases.IndexKey(string(c.Status), string(c.Type)) },
+		cases.ByStatusTypeAssignee: func(c *cases.Case) string {
+			return cases.IndexKey(string(c.Status), string(c.Type), c.Assignee)
+		},
+	}[idx]
+	if key == nil {
+		return fmt.Errorf("no index %q to scan", idx)
+	}
+	needsAssignee := idx == cases.ByAssignee || idx == cases.ByStatusAssignee || idx == cases.ByStatusTypeAssignee
+	var ids []cases.ID
+	if err := tx.each(func(c *cases.Case) bool {
+		if slices.Contains(values, key(c)) && (c.Assignee != "" || !needsAssignee) {
+			ids = append(ids, c.ID)
+		}
+		return true
+	}); err != nil {
+		return err
+	}
+	if w.Desc {
+		slices.Reverse(ids)
+	}
+	for _, id := range ids {
+		if w.After != "" && (!w.Desc && id <= w.After || w.Desc && id >= w.After) {
+			continue
+		}
+		if !fn(id) {
+			return nil
+		}
+	}
+	return nil
+}
+
+func (tx *memTx) DueScan(limit time.Time, from cases.DuePos, desc bool, fn func(cases.ID, time.Time) bool) error {
+	var due []*cases.Case
+	if err := tx.each(func(c *cases.Case) bool {
+		if c.Status.Open() && !c.DueAt.IsZero() && c.DueAt.Before(limit) {
+			due = append(due, c)
+		}
+		return true
+	}); err != nil {
+		return err
+	}
+	cmp := func(d time.Time, id cases.ID, p cases.DuePos) int {
+		if c := d.Compare(p.Due); c != 0 {
+			return c
+		}
+		return strings.Compare(string(id), string(p.ID))
+	}
+	slices.SortFunc(due, func(a, b *cases.Case) int { return cmp(a.DueAt, a.ID, cases.DuePos{Due: b.DueAt, ID: b.ID}) })
+	if desc {
+		slices.Reverse(due)
+	}
+	for _, c := range due {
+		if from.ID != "" && (!desc && cmp(c.DueAt, c.ID, from) <= 0 || desc && cmp(c.DueAt, c.ID, from) >= 0) {
+			continue
+		}
 		if !fn(c.ID, c.DueAt) {
 			break
 		}

@@ -476,8 +476,9 @@ func isWorkflowAction(a Action) bool {
 // List returns the cases that match f and that actor may read: a
 // distributor (or the system) any of the unit's cases, a clinician only
 // their own whatever f says; the unit administrator and the auditor are
-// refused. Cases come in id order (oldest first), overdue ones earliest due
-// first. Each call writes one access-log entry without case or patient,
+// refused. Cases come in id order, oldest first (f.Newest: newest first),
+// lists by due date earliest due first; f.After and f.Before page through
+// them. Each call writes one access-log entry without case or patient,
 // allowed or denied.
 func (s *Service) List(ctx context.Context, actor Actor, f Filter) ([]*Case, error) {
 	if err := s.checkActor(actor, List); err != nil {
@@ -543,7 +544,11 @@ func (s *Service) OverdueIDs(ctx context.Context) ([]ID, error) {
 	return ids, nil
 }
 
-// list finds the cases for List through the most selective index f uses.
+// list finds the cases for List through the index that holds exactly the
+// cases f selects, in the list's order (oldest first, Newest: newest
+// first; due-date lists earliest due first), so a page reads about as many
+// cases as it shows, however long the history behind them. A page before
+// f.Before is read backwards from it and turned round.
 func (s *Service) list(tx ReadTx, actor Actor, f Filter, now time.Time) ([]*Case, error) {
 	var out []*Case
 	add := func(c *Case) bool {
@@ -557,8 +562,6 @@ func (s *Service) list(tx ReadTx, actor Actor, f Filter, now time.Time) ([]*Case
 		}
 		return len(out) < f.Limit
 	}
-	// Each index is read only as far as the page needs: load reads the
-	// case of each id as it comes and stops the walk once the page is full.
 	var loadErr error
 	load := func(id ID) bool {
 		c, err := tx.Case(id)
@@ -568,24 +571,31 @@ func (s *Service) list(tx ReadTx, actor Actor, f Filter, now time.Time) ([]*Case
 		}
 		return add(c)
 	}
+	from, back := f.After, f.Before != ""
+	if back {
+		from = f.Before
+	}
 	var err error
-	switch {
-	case f.Overdue:
-		err = tx.DueBefore(now, func(id ID, _ time.Time) bool { return load(id) })
-	case !f.DueBy.IsZero():
-		err = tx.DueBefore(f.DueBy, func(id ID, _ time.Time) bool { return load(id) })
-	case f.Assignee != "":
-		err = tx.Lookup(ByAssignee, f.Assignee, load)
-	case len(f.Status) > 0:
-		values := make([]string, len(f.Status))
-		for i, st := range f.Status {
-			values[i] = string(st)
+	if f.Overdue || !f.DueBy.IsZero() {
+		limit := f.DueBy
+		if f.Overdue {
+			limit = now
 		}
-		err = tx.LookupAny(ByStatus, values, load) // ids sort in time order
-	case f.Type != "":
-		err = tx.Lookup(ByType, string(f.Type), load)
-	default:
-		err = tx.Cases(add)
+		var pos DuePos
+		if from != "" {
+			// The page's edge, wherever it is now: its due date then.
+			c, cerr := tx.Case(from)
+			switch {
+			case cerr == nil:
+				pos = DuePos{Due: c.DueAt, ID: from}
+			case !errors.Is(cerr, ErrNotFound):
+				return nil, cerr
+			}
+		}
+		err = tx.DueScan(limit, pos, back, func(id ID, _ time.Time) bool { return load(id) })
+	} else {
+		idx, values := listIndex(f)
+		err = tx.Scan(idx, values, Walk{After: from, Desc: f.Newest != back}, load)
 	}
 	if err == nil {
 		err = loadErr
@@ -593,7 +603,43 @@ func (s *Service) list(tx ReadTx, actor Actor, f Filter, now time.Time) ([]*Case
 	if err != nil {
 		return nil, err
 	}
+	if back {
+		slices.Reverse(out)
+	}
 	return out, nil
+}
+
+// listIndex is the index, and its values, whose entries are the cases
+// with one of f's statuses (any status when none) and f's assignee and
+// type, when given.
+func listIndex(f Filter) (Index, []string) {
+	sts := f.Status
+	if len(sts) == 0 {
+		sts = statuses
+	}
+	idx := ByStatus
+	switch {
+	case f.Assignee != "" && f.Type != "":
+		idx = ByStatusTypeAssignee
+	case f.Assignee != "":
+		idx = ByStatusAssignee
+	case f.Type != "":
+		idx = ByStatusType
+	}
+	values := make([]string, len(sts))
+	for i, st := range sts {
+		switch idx {
+		case ByStatusTypeAssignee:
+			values[i] = IndexKey(string(st), string(f.Type), f.Assignee)
+		case ByStatusAssignee:
+			values[i] = IndexKey(string(st), f.Assignee)
+		case ByStatusType:
+			values[i] = IndexKey(string(st), string(f.Type))
+		default:
+			values[i] = string(st)
+		}
+	}
+	return idx, values
 }
 
 // Stats returns the unit's statistics for the period [from, to) (a zero to

@@ -3,6 +3,7 @@ package cases
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"clinicgw/agent/audit"
@@ -27,6 +28,32 @@ const (
 	ByPatient  Index = "patient"
 )
 
+// The composite indexes behind the lists (Scan): a case's status with its
+// assignee, with its type, or with both, so that a list reads only the
+// cases it shows. Their values are made with IndexKey, parts in the order
+// of the name; a case without an assignee has no entry in the assignee ones.
+const (
+	ByStatusAssignee     Index = "status+assignee"
+	ByStatusType         Index = "status+type"
+	ByStatusTypeAssignee Index = "status+type+assignee"
+)
+
+// IndexKey joins the parts of a composite index value (see ByStatusType).
+// No part may hold a NUL byte: statuses, types and HSA-IDs never do.
+func IndexKey(parts ...string) string { return strings.Join(parts, "\x00") }
+
+// Walk is where an index walk starts and which way it goes.
+type Walk struct {
+	After ID   // start after this case in the walk's order; "" from the start
+	Desc  bool // highest (newest) id first
+}
+
+// DuePos is a place in the due-date order: a due time and a case id.
+type DuePos struct {
+	Due time.Time
+	ID  ID
+}
+
 // ReadTx reads cases and the access log inside one consistent snapshot.
 type ReadTx interface {
 	// Case returns the case with the given id, or ErrNotFound.
@@ -41,6 +68,15 @@ type ReadTx interface {
 	// DueBefore calls fn for every open case due before t, earliest first,
 	// until fn returns false.
 	DueBefore(t time.Time, fn func(id ID, due time.Time) bool) error
+	// Scan calls fn with the id of every case whose idx value is one of
+	// values, in id order (w.Desc: highest first), after w.After, each
+	// once, until fn returns false. It reads only as far as fn goes, so a
+	// page costs its length, not the index's. ByPatient cannot be scanned.
+	Scan(idx Index, values []string, w Walk, fn func(ID) bool) error
+	// DueScan calls fn for every open case due before limit in (due, id)
+	// order (desc: latest first), after from (the zero DuePos: from the
+	// start), until fn returns false.
+	DueScan(limit time.Time, from DuePos, desc bool, fn func(id ID, due time.Time) bool) error
 	// Cases calls fn for every case in id order until fn returns false.
 	Cases(fn func(*Case) bool) error
 	// AuditByPatient calls fn for the access-log records about a patient,

@@ -300,6 +300,15 @@ type Filter struct {
 	Overdue  bool      // only open cases past their due date
 	DueBy    time.Time // only open cases due before this time; zero for any
 	Limit    int       // 0 for DefaultListLimit; at most MaxListLimit
+	// Newest lists the newest case first (by id, which is time of
+	// arrival) instead of the oldest; lists by due date (Overdue, DueBy)
+	// are earliest due first whatever it says.
+	Newest bool
+	// After and Before page through a list: the page that follows the
+	// case After, or the page that precedes the case Before, in the
+	// list's order ("" for the first page; not both). A case id only, so
+	// a page's address names no patient.
+	After, Before ID
 }
 
 // check refuses a filter with unknown values.
@@ -316,6 +325,12 @@ func (f Filter) check() error {
 		return invalid("type", "not a known case type", "Okänd ärendetyp.")
 	case f.Limit < 0 || f.Limit > MaxListLimit:
 		return invalid("limit", fmt.Sprintf("not between 0 and %d", MaxListLimit), "")
+	case f.After != "" && f.Before != "":
+		return invalid("after", "not with before", "")
+	case f.After != "" && !validID(f.After):
+		return invalid("after", "not a case id", "")
+	case f.Before != "" && !validID(f.Before):
+		return invalid("before", "not a case id", "")
 	}
 	return nil
 }

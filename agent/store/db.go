@@ -51,6 +51,7 @@ var allBuckets = []string{
 	bucketOutbox, bucketOutboxKeys, bucketSettings, bucketAuditCase,
 	bucketQuarantine, bucketQuarantineEv,
 	bucketSyncJournal, bucketOutboxDone, bucketStats,
+	bucketByStatusAssignee, bucketByStatusType, bucketByStatusTypeAssignee, // listidx.go
 }
 
 var (
@@ -164,6 +165,10 @@ func Open(ctx context.Context, path string, kek KEK, opts Options) (*DB, error) 
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	if err := db.ensureStats(ctx); err != nil {
+		bdb.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	if err := db.indexLists(ctx); err != nil {
 		bdb.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}

@@ -20,6 +20,11 @@
 // are counted at Open for a store that lacks them, resumably, and
 // RecountStats compares them with a full recount.
 //
+// Lists read through composite indexes of what they show (listidx.go:
+// status with assignee, type or both), walked either way from any case id,
+// so a page costs its length, not the history behind it; a store made
+// before them gets them at its first open, from its older indexes.
+//
 // Patients are found through a keyed HMAC of the personnummer, never the
 // number itself. Every write returns only after bbolt has committed it to
 // disk (NoSync is never set), so an acknowledged case survives a crash.

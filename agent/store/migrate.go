@@ -80,7 +80,8 @@ func (db *DB) migrate() error {
 // (which would make an older clinicgw refuse the file after a downgrade).
 // Only such buckets are created on open; a missing core bucket is damage and
 // is not papered over.
-var addedBuckets = []string{bucketSettings, bucketAuditCase, bucketQuarantine, bucketQuarantineEv, bucketSyncJournal, bucketOutboxDone, bucketStats}
+var addedBuckets = []string{bucketSettings, bucketAuditCase, bucketQuarantine, bucketQuarantineEv, bucketSyncJournal, bucketOutboxDone, bucketStats,
+	bucketByStatusAssignee, bucketByStatusType, bucketByStatusTypeAssignee}
 
 // addBuckets creates the addedBuckets an existing store lacks, in one
 // transaction, and writes nothing when none is missing.

@@ -51,25 +51,52 @@ type fakeClock struct {
 func (c *fakeClock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *fakeClock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
 
-// countingStore counts the transactions that write.
+// countingStore counts the transactions that write, and the cases read
+// (decoded) through any transaction.
 type countingStore struct {
 	cases.Store
 	mu      sync.Mutex
 	updates int
+	decoded atomic.Int64
 }
 
 func (s *countingStore) Update(ctx context.Context, fn func(cases.Tx) error) error {
 	s.mu.Lock()
 	s.updates++
 	s.mu.Unlock()
-	return s.Store.Update(ctx, fn)
+	return s.Store.Update(ctx, func(tx cases.Tx) error { return fn(countingTx{tx, &s.decoded}) })
 }
 
 func (s *countingStore) Shared(ctx context.Context, fn func(cases.Tx) error) error {
 	s.mu.Lock()
 	s.updates++
 	s.mu.Unlock()
-	return s.Store.Shared(ctx, fn)
+	return s.Store.Shared(ctx, func(tx cases.Tx) error { return fn(countingTx{tx, &s.decoded}) })
+}
+
+func (s *countingStore) View(ctx context.Context, fn func(cases.ReadTx) error) error {
+	return s.Store.View(ctx, func(tx cases.ReadTx) error { return fn(countingReadTx{tx, &s.decoded}) })
+}
+
+// countingTx and countingReadTx count the cases a transaction decodes.
+type countingTx struct {
+	cases.Tx
+	n *atomic.Int64
+}
+
+func (t countingTx) Case(id cases.ID) (*cases.Case, error) { t.n.Add(1); return t.Tx.Case(id) }
+func (t countingTx) Cases(fn func(*cases.Case) bool) error {
+	return t.Tx.Cases(func(c *cases.Case) bool { t.n.Add(1); return fn(c) })
+}
+
+type countingReadTx struct {
+	cases.ReadTx
+	n *atomic.Int64
+}
+
+func (t countingReadTx) Case(id cases.ID) (*cases.Case, error) { t.n.Add(1); return t.ReadTx.Case(id) }
+func (t countingReadTx) Cases(fn func(*cases.Case) bool) error {
+	return t.ReadTx.Cases(func(c *cases.Case) bool { t.n.Add(1); return fn(c) })
 }
 
 func (s *countingStore) count() int { s.mu.Lock(); defer s.mu.Unlock(); return s.updates }

@@ -47,6 +47,8 @@ func RunServiceSuite(t *testing.T, newStore func(t *testing.T) cases.Store) {
 		{"VersionConflict", suiteVersionConflict},
 		{"NotFound", suiteNotFound},
 		{"List", suiteList},
+		{"ListCostsThePage", suiteListCostsThePage},
+		{"ListPaging", suiteListPaging},
 		{"Stats", suiteStats},
 		{"AccessLog", suiteAccessLog},
 		{"InboundApply", suiteInboundApply},

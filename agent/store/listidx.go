@@ -1,0 +1,287 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"clinicgw/agent/cases"
+)
+
+// The list indexes: composite keys that put a case where every list finds
+// it without decoding the cases it does not show (cases.ByStatusAssignee
+// and its kin). Each key is the value's parts joined by 0, then 0 and the
+// case id, so one value's cases sort by id, oldest first, and a walk goes
+// either way from any id (Scan, DueScan): a list's page costs its length,
+// whatever the store holds. A clinician's open cases are a few keys, not
+// a walk through their closed history.
+const (
+	bucketByStatusAssignee     = "idx-status-assignee"
+	bucketByStatusType         = "idx-status-type"
+	bucketByStatusTypeAssignee = "idx-status-type-assignee"
+)
+
+// keyListIndexed, in the meta bucket, says how far an existing store's
+// cases are in the list indexes (indexLists): 0 and the last case id done
+// while a back-fill runs, 1 when all are. A store made with the indexes
+// starts at 1.
+var keyListIndexed = []byte("list-indexed")
+
+var listIndexedDone = []byte{1}
+
+// listIndexBatch is how many cases one transaction of indexLists takes.
+var listIndexBatch = 10000
+
+// listEntries are a case's entries in the list indexes.
+func (v indexValues) listEntries(bid []byte) []indexEntry {
+	st, typ := []byte(v.status), []byte(v.typ)
+	out := []indexEntry{{bucketByStatusType, catKey(st, sep, typ, sep, bid), nil}}
+	if v.assignee != "" {
+		a := []byte(v.assignee)
+		out = append(out,
+			indexEntry{bucketByStatusAssignee, catKey(st, sep, a, sep, bid), nil},
+			indexEntry{bucketByStatusTypeAssignee, catKey(st, sep, typ, sep, a, sep, bid), nil})
+	}
+	return out
+}
+
+// scanBucket names the bucket behind an index that Scan walks.
+func scanBucket(idx cases.Index) (string, error) {
+	switch idx {
+	case cases.ByStatus:
+		return bucketByStatus, nil
+	case cases.ByAssignee:
+		return bucketByAssignee, nil
+	case cases.ByType:
+		return bucketByType, nil
+	case cases.ByStatusAssignee:
+		return bucketByStatusAssignee, nil
+	case cases.ByStatusType:
+		return bucketByStatusType, nil
+	case cases.ByStatusTypeAssignee:
+		return bucketByStatusTypeAssignee, nil
+	}
+	return "", fmt.Errorf("scan: index %q cannot be scanned", idx)
+}
+
+// Scan calls fn with the ids whose idx value is one of values, in id order
+// either way, after w.After, each once. It merges one cursor per value.
+func (t *tx) Scan(idx cases.Index, values []string, w cases.Walk, fn func(cases.ID) bool) error {
+	name, err := scanBucket(idx)
+	if err != nil {
+		return err
+	}
+	type head struct {
+		c      *bolt.Cursor
+		prefix []byte
+		id     []byte // the cursor's current case id
+	}
+	b := t.bucket(name)
+	step := func(h *head, k []byte) bool {
+		if k != nil && bytes.HasPrefix(k, h.prefix) {
+			h.id = k[len(h.prefix):]
+			return true
+		}
+		return false
+	}
+	var heads []*head
+	for _, v := range slices.Compact(slices.Sorted(slices.Values(values))) {
+		h := &head{c: b.Cursor(), prefix: catKey([]byte(v), sep)}
+		var k []byte
+		switch {
+		case !w.Desc:
+			at := catKey(h.prefix, []byte(w.After))
+			if k, _ = h.c.Seek(at); w.After != "" && bytes.Equal(k, at) {
+				k, _ = h.c.Next()
+			}
+		default:
+			// The last key before the start: ids after the prefix, or
+			// all of them (the prefix ends in 0; the next value starts
+			// with the prefix's last byte 1).
+			start := catKey(h.prefix, []byte(w.After))
+			if w.After == "" {
+				start = catKey([]byte(v), []byte{1})
+			}
+			if k, _ = h.c.Seek(start); k == nil {
+				k, _ = h.c.Last()
+			} else {
+				k, _ = h.c.Prev()
+			}
+		}
+		if step(h, k) {
+			heads = append(heads, h)
+		}
+	}
+	var last []byte
+	for len(heads) > 0 {
+		m := 0 // the next head: a handful of values, so a linear pick
+		for i := 1; i < len(heads); i++ {
+			c := bytes.Compare(heads[i].id, heads[m].id)
+			if !w.Desc && c < 0 || w.Desc && c > 0 {
+				m = i
+			}
+		}
+		if id := heads[m].id; !bytes.Equal(id, last) { // a case has one value per index; still, each once
+			if !fn(cases.ID(id)) {
+				return nil
+			}
+			last = append(last[:0], id...)
+		}
+		var k []byte
+		if w.Desc {
+			k, _ = heads[m].c.Prev()
+		} else {
+			k, _ = heads[m].c.Next()
+		}
+		if !step(heads[m], k) {
+			heads = slices.Delete(heads, m, m+1)
+		}
+	}
+	return nil
+}
+
+// DueScan calls fn for every open case due before limit, in (due, id)
+// order either way, after from.
+func (t *tx) DueScan(limit time.Time, from cases.DuePos, desc bool, fn func(cases.ID, time.Time) bool) error {
+	end := timeKey(limit)
+	c := t.bucket(bucketByDue).Cursor()
+	var k []byte
+	switch {
+	case !desc && from.ID == "":
+		k, _ = c.First()
+	case !desc:
+		at := catKey(timeKey(from.Due), []byte(from.ID))
+		if k, _ = c.Seek(at); bytes.Equal(k, at) {
+			k, _ = c.Next()
+		}
+	default:
+		at := end
+		if from.ID != "" && bytes.Compare(timeKey(from.Due), end) < 0 {
+			at = catKey(timeKey(from.Due), []byte(from.ID))
+		}
+		if k, _ = c.Seek(at); k == nil {
+			k, _ = c.Last()
+		} else {
+			k, _ = c.Prev()
+		}
+	}
+	for ; k != nil && len(k) > 8 && bytes.Compare(k[:8], end) < 0; k = next(c, desc) {
+		due := time.Unix(0, int64(binary.BigEndian.Uint64(k[:8]))).UTC()
+		if !fn(cases.ID(k[8:]), due) {
+			return nil
+		}
+	}
+	return nil
+}
+
+func next(c *bolt.Cursor, desc bool) []byte {
+	if desc {
+		k, _ := c.Prev()
+		return k
+	}
+	k, _ := c.Next()
+	return k
+}
+
+// indexLists puts the cases of a store made before the list indexes into
+// them, from the older indexes (status, type, assignee) without opening a
+// case: 10,000 cases per transaction, resumable (a crash repeats at most
+// the batch it was in). A store whose cases are all in them costs one read.
+func (db *DB) indexLists(ctx context.Context) error {
+	var done bool
+	db.view(func(btx *bolt.Tx) error {
+		done = bytes.Equal(btx.Bucket([]byte(bucketMeta)).Get(keyListIndexed), listIndexedDone)
+		return nil
+	})
+	if done {
+		return nil
+	}
+	batch := listIndexBatch
+	total := 0
+	for {
+		n := 0
+		err := db.update(func(btx *bolt.Tx) error {
+			t := db.newTx(btx)
+			meta := t.bucket(bucketMeta)
+			var after []byte
+			if v := meta.Get(keyListIndexed); len(v) > 1 && v[0] == 0 {
+				after = slices.Clone(v[1:])
+			}
+			// The batch: the next ids after the last one done.
+			vals := map[string]*indexValues{}
+			var ids [][]byte
+			c := t.bucket(bucketCases).Cursor()
+			k, _ := c.Seek(after)
+			if after != nil && bytes.Equal(k, after) {
+				k, _ = c.Next()
+			}
+			for ; k != nil && len(ids) < batch; k, _ = c.Next() {
+				ids = append(ids, slices.Clone(k))
+				vals[string(k)] = &indexValues{}
+			}
+			n = len(ids)
+			if n > 0 {
+				lo, hi := ids[0], ids[n-1]
+				set := map[string]func(v *indexValues, value string){
+					bucketByStatus:   func(v *indexValues, s string) { v.status = cases.Status(s) },
+					bucketByType:     func(v *indexValues, s string) { v.typ = cases.Type(s) },
+					bucketByAssignee: func(v *indexValues, s string) { v.assignee = s },
+				}
+				for name, fn := range set {
+					if err := ctx.Err(); err != nil {
+						return err
+					}
+					eachInRange(t.bucket(name), lo, hi, func(value, id []byte) {
+						if v := vals[string(id)]; v != nil {
+							fn(v, string(value))
+						}
+					})
+				}
+				for _, id := range ids {
+					if vals[string(id)].status == "" {
+						continue // in no index: nothing to list it by
+					}
+					if err := t.putIndex(vals[string(id)].listEntries(id)); err != nil {
+						return err
+					}
+				}
+			}
+			if n < batch {
+				return meta.Put(keyListIndexed, listIndexedDone)
+			}
+			return meta.Put(keyListIndexed, catKey([]byte{0}, ids[n-1]))
+		})
+		if err != nil {
+			return fmt.Errorf("index the cases for lists: %w", err)
+		}
+		total += n
+		if n < batch {
+			db.log.Info("cases indexed for lists", "cases", total)
+			return nil
+		}
+	}
+}
+
+// eachInRange calls fn with the value and id of every entry (value, 0, id)
+// of an index bucket whose id is in [lo, hi]: one seek per distinct value.
+func eachInRange(b *bolt.Bucket, lo, hi []byte, fn func(value, id []byte)) {
+	c := b.Cursor()
+	for k, _ := c.First(); k != nil; {
+		i := bytes.IndexByte(k, 0)
+		if i < 0 {
+			k, _ = c.Next() // not an entry of this layout
+			continue
+		}
+		value := slices.Clone(k[:i])
+		prefix := catKey(value, sep)
+		for k, _ = c.Seek(catKey(prefix, lo)); k != nil && bytes.HasPrefix(k, prefix) && bytes.Compare(k[len(prefix):], hi) <= 0; k, _ = c.Next() {
+			fn(value, k[len(prefix):])
+		}
+		k, _ = c.Seek(catKey(value, []byte{1})) // the next value
+	}
+}
