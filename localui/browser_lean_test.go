@@ -1,0 +1,76 @@
+package localui_test
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"clinicgw/agent/cases"
+	"clinicgw/localui/uitest"
+)
+
+// TestBrowserRowsPlacedInPlace (issue 18 item 7), in Chromium: a new case
+// and an assignment made elsewhere reach the open inbox as their rows
+// only: the other rows are the same elements as before (not a list
+// rebuilt), the new row is in the list's order, the changed row shows
+// its clinician. The shared control (one menu of clinicians, a button
+// per row) passes axe with no serious or critical violation.
+func TestBrowserRowsPlacedInPlace(t *testing.T) {
+	c := startClinic(t)
+	b := uitest.NewBrowser(t)
+	first := c.receive(cases.AdviceNurse, "Fråga ett.")
+	second := c.receive(cases.ContactMe, "Fråga två.")
+	dist := c.login(hsaDist)
+	tab := b.NewTab(t)
+	useSession(t, tab, dist)
+	run(t, tab, "inbox", chromedp.Navigate(c.origin+"/inbox"), chromedp.WaitVisible(`#case-`+string(second.ID)),
+		waitAttr(`body`, "data-ws", "open"))
+	for _, v := range uitest.SeriousOrCritical(tab.Axe(t)) {
+		t.Errorf("inbox: %s (%s): %s %v", v.ID, v.Impact, v.Help, v.Nodes)
+	}
+	var n int
+	tab.Eval(`document.querySelectorAll('#rows select, #rows option').length`, &n)
+	if n != 0 {
+		t.Errorf("the rows hold %d menus and choices: a menu per row", n)
+	}
+	// Mark the rows' elements: a rebuilt list loses the marks.
+	tab.Eval(`document.querySelectorAll('#rows tbody tr').forEach(function (tr) { tr.dataset.kept = "1"; }); 0`, &n)
+
+	third := c.receive(cases.RenewPrescription, "Fråga tre.")
+	run(t, tab, "new case placed", chromedp.WaitVisible(`#case-`+string(third.ID)))
+	if r, body := dist.form("/cases/"+string(first.ID)+"/assign", url.Values{"assignee": {hsaClinA}, "version": {"1"}}); r.StatusCode != 303 {
+		t.Fatalf("assign elsewhere: %d %s", r.StatusCode, body)
+	}
+	run(t, tab, "assigned case changed in place", waitText(`#case-`+string(first.ID), "Lars Läkarsson"))
+	var got struct {
+		Order  []string
+		Kept   []string
+		Placed string
+	}
+	tab.Eval(`({order: Array.from(document.querySelectorAll('#rows tbody tr')).map(function (tr) { return tr.id; }),
+		kept: Array.from(document.querySelectorAll('#rows tbody tr[data-kept]')).map(function (tr) { return tr.id; }),
+		placed: document.body.dataset.rowsPlaced || ""})`, &got)
+	if got.Placed == "" || got.Placed == "0" {
+		t.Errorf("no refresh placed rows (data-rows-placed %q): the whole list was fetched", got.Placed)
+	}
+	if strings.Join(got.Kept, " ") != "case-"+string(second.ID) {
+		t.Errorf("rows kept as they were: %v, want only the untouched one (case-%s)", got.Kept, second.ID)
+	}
+	_, rows := dist.getBody("/inbox?part=rows")
+	want := strings.Join(strings.Fields(strings.Join(orderIn(rows), " ")), " ")
+	if strings.Join(got.Order, " ") != want {
+		t.Errorf("rows in the page: %v\nin the list: %v", got.Order, want)
+	}
+}
+
+// orderIn are the row ids of a list fragment, in order.
+func orderIn(rows string) []string {
+	var out []string
+	for _, part := range strings.Split(rows, `<tr id="`)[1:] {
+		id, _, _ := strings.Cut(part, `"`)
+		out = append(out, id)
+	}
+	return out
+}
