@@ -220,3 +220,25 @@ func orderOf(t *testing.T, body string) []string {
 	v, _, _ := strings.Cut(after, `"`)
 	return strings.Fields(v)
 }
+
+// BenchmarkInboxWire: the inbox page of 200 rows and a live refresh after
+// one new case, in bytes on the wire with Accept-Encoding: gzip (as a
+// browser asks), beside the same page uncompressed; and the refresh
+// beside the whole list's. Sizes, not times: one iteration tells all.
+func BenchmarkInboxWire(b *testing.B) {
+	c := startClinic(b)
+	c.seedVaried(b.Context(), 200)
+	dist := c.login(hsaDist)
+	var page, plain, all, delta []byte
+	for b.Loop() {
+		_, plain = dist.wire("/inbox", "identity")
+		_, page = dist.wire("/inbox", "gzip")
+		fresh := c.receive(cases.ContactMe, "Ring mig.")
+		_, all = dist.wire("/inbox?part=rows", "gzip")
+		_, delta = dist.wire("/inbox?part=rows&ids="+string(fresh.ID), "gzip")
+	}
+	b.ReportMetric(float64(len(page)), "wire-B/page")
+	b.ReportMetric(float64(len(plain)), "plain-B/page")
+	b.ReportMetric(float64(len(all)), "wire-B/whole-rows")
+	b.ReportMetric(float64(len(delta)), "wire-B/changed-rows")
+}
