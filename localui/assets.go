@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io/fs"
 	"mime"
 	"net/http"
@@ -73,13 +74,15 @@ func fingerprinted(name, hash string) string {
 	return strings.TrimSuffix(name, ext) + "." + hash + ext
 }
 
-// assetPath is the address of the static file name, fingerprinted (the
-// templates' asset function). An unknown name is a template's mistake:
-// parsing the pages at New fails on it (checkAssets).
-func assetPath(name string) (string, error) {
+// assetPath is the fingerprinted address of the static file at plain
+// address p, /static/app.js (the templates' asset function). An unknown
+// file is a template's mistake: rendering fails on it, and every page's
+// test with it.
+func assetPath(p string) (string, error) {
+	name := strings.TrimPrefix(p, "/static/")
 	a, ok := assets()[name]
 	if !ok || a.name != name {
-		return "", fs.ErrNotExist
+		return "", fmt.Errorf("localui: no static file %q", p)
 	}
 	return "/static/" + fingerprinted(a.name, a.hash), nil
 }
