@@ -242,3 +242,52 @@ func BenchmarkInboxWire(b *testing.B) {
 	b.ReportMetric(float64(len(all)), "wire-B/whole-rows")
 	b.ReportMetric(float64(len(delta)), "wire-B/changed-rows")
 }
+
+// TestCompressionPolicy (issue 18 item 7): what is gzipped and what not.
+// Answers to GET (pages, fragments, static files) are, when accepted;
+// answers to POST (the login challenge, the presence ticket) never are,
+// so no secret is compressed beside text a request chose (BREACH).
+func TestCompressionPolicy(t *testing.T) {
+	c := startClinic(t)
+	c.receive(cases.AdviceNurse, "Fråga.")
+	dist := c.login(hsaDist)
+	anon := c.newBrowser("")
+	tests := []struct {
+		b        *browser
+		method   string
+		path     string
+		encoding string
+		gzipped  bool
+	}{
+		{dist, "GET", "/inbox", "gzip", true},
+		{dist, "GET", "/inbox", "gzip, deflate, br, zstd", true}, // as Chromium asks
+		{dist, "GET", "/inbox?part=rows", "gzip", true},
+		{dist, "GET", "/settings", "gzip", true},
+		{dist, "GET", "/finns-inte", "gzip", true},
+		{anon, "GET", "/login", "gzip", true},
+		{anon, "GET", "/static/app.js", "gzip", true},
+		{anon, "GET", "/static/style.css", "gzip", true},
+		{dist, "GET", "/inbox", "identity", false},
+		{dist, "GET", "/inbox", "gzip;q=0", false},
+		{dist, "GET", "/inbox", "", false},
+		{anon, "POST", "/login/challenge", "gzip", false},
+		{dist, "POST", "/settings", "gzip", false},
+	}
+	for _, tt := range tests {
+		req, _ := http.NewRequest(tt.method, c.origin+tt.path, strings.NewReader(""))
+		if tt.method == "POST" {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Origin", c.origin)
+			req.Header.Set("Sec-Fetch-Site", "same-origin")
+		}
+		req.Header.Set("Accept-Encoding", tt.encoding)
+		r, body := tt.b.do(req)
+		name := tt.method + " " + tt.path + " (" + tt.encoding + ")"
+		if got := r.Header.Get("Content-Encoding") == "gzip"; got != tt.gzipped || len(body) == 0 && r.StatusCode != http.StatusSeeOther {
+			t.Errorf("%s: %d, Content-Encoding %q, %d bytes; want gzipped %v", name, r.StatusCode, r.Header.Get("Content-Encoding"), len(body), tt.gzipped)
+		}
+		if tt.method == "GET" && !strings.Contains(r.Header.Get("Vary"), "Accept-Encoding") {
+			t.Errorf("%s: Vary %q lacks Accept-Encoding", name, r.Header.Get("Vary"))
+		}
+	}
+}
