@@ -102,8 +102,7 @@ func (s *Server) serveStatic(w http.ResponseWriter, r *http.Request) {
 	} else {
 		h.Set("Cache-Control", "public, max-age=31536000, immutable")
 	}
-	h.Set("Content-Type", a.ctype)
-	h.Add("Vary", "Accept-Encoding")
+	h.Set("Content-Type", a.ctype) // Vary: Accept-Encoding comes from compress
 	body, etag := a.plain, `"`+a.hash+`"`
 	if acceptsGzip(r) {
 		body, etag = a.gz, `"`+a.hash+`-gz"`

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"clinicgw/agent/cases"
@@ -73,4 +74,37 @@ func orderIn(rows string) []string {
 		out = append(out, id)
 	}
 	return out
+}
+
+// TestBrowserAssignWithoutScript, in Chromium with JavaScript off: the
+// shared menu and a row's button assign the case, as the form is sent by
+// the browser itself (form= and formaction=), and a case of someone else
+// is moved the same way.
+func TestBrowserAssignWithoutScript(t *testing.T) {
+	c := startClinic(t)
+	b := uitest.NewBrowser(t)
+	first := c.receive(cases.AdviceNurse, "Fråga ett.")
+	second := c.receive(cases.ContactMe, "Fråga två.")
+	tab := b.NewTab(t)
+	useSession(t, tab, c.login(hsaDist))
+	run(t, tab, "script off", emulation.SetScriptExecutionDisabled(true))
+	row1, row2 := `#case-`+string(first.ID), `#case-`+string(second.ID)
+	run(t, tab, "inbox", chromedp.Navigate(c.origin+"/inbox"), chromedp.WaitVisible(row2))
+	run(t, tab, "assign the first to Lars", chromedp.SetValue(`#distribute-to`, hsaClinA),
+		chromedp.Click(row1+` button[formaction$="/assign"]`), chromedp.WaitVisible(`.flash`))
+	run(t, tab, "assign the second to Sara", chromedp.SetValue(`#distribute-to`, hsaClinB),
+		chromedp.Click(row2+` button[formaction$="/assign"]`), chromedp.WaitVisible(`.flash`))
+	run(t, tab, "move the first to Sara", chromedp.SetValue(`#distribute-to`, hsaClinB),
+		chromedp.Click(row1+` button[formaction$="/reassign"]`), chromedp.WaitVisible(`.flash`))
+	for id, want := range map[cases.ID]string{first.ID: hsaClinB, second.ID: hsaClinB} {
+		got, err := c.gw.Cases().Get(t.Context(), cases.Actor{Kind: cases.System}, id)
+		if err != nil || got.Assignee != want {
+			t.Errorf("case %s: assignee %q, want %q (%v)", id, got.Assignee, want, err)
+		}
+	}
+	var ran string
+	tab.Eval(`document.body.dataset.ws || "no script"`, &ran)
+	if ran != "no script" {
+		t.Errorf("the page's script ran (data-ws %q): the test is not without JavaScript", ran)
+	}
 }
