@@ -22,7 +22,13 @@ import (
 //     cannot make the browser send the many authenticated requests the
 //     attack needs: they arrive without a session and get the login page;
 //   - only answers to GET are compressed: the answers to POST, which carry
-//     the login challenge and the presence ticket, never are.
+//     the login challenge and the presence ticket, never are;
+//   - text a patient chose (a name, a message) does sit beside other
+//     patients' data in the inbox, but a new case, the one probe a patient
+//     has, reaches open pages as a refresh of its own row and the list's
+//     case ids only (app.js), which holds nothing of anyone else's to
+//     guess; a guess per whole page would need a member of staff to load
+//     the page once per guess while someone on the LAN measures it.
 
 // gzipPool reuses compressors: each holds some 800 KB of state.
 var gzipPool = sync.Pool{New: func() any {
