@@ -90,12 +90,18 @@ func TestBrowserAssignWithoutScript(t *testing.T) {
 	run(t, tab, "script off", emulation.SetScriptExecutionDisabled(true))
 	row1, row2 := `#case-`+string(first.ID), `#case-`+string(second.ID)
 	run(t, tab, "inbox", chromedp.Navigate(c.origin+"/inbox"), chromedp.WaitVisible(row2))
-	run(t, tab, "assign the first to Lars", chromedp.SetValue(`#distribute-to`, hsaClinA),
-		chromedp.Click(row1+` button[formaction$="/assign"]`), chromedp.WaitVisible(`.flash`))
-	run(t, tab, "assign the second to Sara", chromedp.SetValue(`#distribute-to`, hsaClinB),
-		chromedp.Click(row2+` button[formaction$="/assign"]`), chromedp.WaitVisible(`.flash`))
-	run(t, tab, "move the first to Sara", chromedp.SetValue(`#distribute-to`, hsaClinB),
-		chromedp.Click(row1+` button[formaction$="/reassign"]`), chromedp.WaitVisible(`.flash`))
+	// Each answer is a new page with its flash: the flash of the page
+	// before is removed first, so that the wait is for the new one.
+	step := func(what, who, button, flash string) {
+		t.Helper()
+		var n int
+		tab.Eval(`document.querySelectorAll('.flash').forEach(function (e) { e.remove(); }); 0`, &n)
+		run(t, tab, what, chromedp.SetValue(`#distribute-to`, who), chromedp.Click(button),
+			chromedp.WaitVisible(`.flash`), waitText(`.flash`, flash))
+	}
+	step("assign the first to Lars", hsaClinA, row1+` button[formaction$="/assign"]`, "Ärendet är tilldelat")
+	step("assign the second to Sara", hsaClinB, row2+` button[formaction$="/assign"]`, "Ärendet är tilldelat")
+	step("move the first to Sara", hsaClinB, row1+` button[formaction*="/reassign?"]`, "Ärendet är flyttat")
 	for id, want := range map[cases.ID]string{first.ID: hsaClinB, second.ID: hsaClinB} {
 		got, err := c.gw.Cases().Get(t.Context(), cases.Actor{Kind: cases.System}, id)
 		if err != nil || got.Assignee != want {

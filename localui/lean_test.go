@@ -201,7 +201,7 @@ func TestLiveRefreshSendsChangedRows(t *testing.T) {
 		t.Fatalf("assign: %d %s", r.StatusCode, b)
 	}
 	_, body = dist.getBody("/inbox?part=rows&ids=" + string(target.ID))
-	if strings.Count(body, `<tr id="case-`) != 1 || !strings.Contains(body, "Lars Läkarsson") || !strings.Contains(body, `formaction="/cases/`+string(target.ID)+`/reassign"`) {
+	if strings.Count(body, `<tr id="case-`) != 1 || !strings.Contains(body, "Lars Läkarsson") || !strings.Contains(body, `formaction="/cases/`+string(target.ID)+`/reassign?current=`+hsaClinA+`"`) {
 		t.Errorf("open view after the assignment: want the one row, now assigned:\n%.800s", body)
 	}
 	_, body = dist.getBody("/inbox?view=new&part=rows&ids=" + string(target.ID))
@@ -289,5 +289,36 @@ func TestCompressionPolicy(t *testing.T) {
 		if tt.method == "GET" && !strings.Contains(r.Header.Get("Vary"), "Accept-Encoding") {
 			t.Errorf("%s: Vary %q lacks Accept-Encoding", name, r.Header.Get("Vary"))
 		}
+	}
+}
+
+// TestInboxMoveToLeaveSkipsHolder: moving a case from its inbox row (the
+// shared menu, the row's button, no JavaScript) to a clinician on leave
+// warns with one-click choices that leave out the one on leave and the
+// clinician who already holds the case, as the case page's form does.
+func TestInboxMoveToLeaveSkipsHolder(t *testing.T) {
+	c := startClinic(t)
+	cs := c.receive(cases.AdviceNurse, "Fråga.")
+	dist := c.login(hsaDist)
+	if r, b := dist.form("/cases/"+string(cs.ID)+"/assign", url.Values{"assignee": {hsaClinB}, "version": {"1"}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("assign: %d %s", r.StatusCode, b)
+	}
+	_, page := dist.getBody("/inbox")
+	m := regexp.MustCompile(`formaction="(/cases/` + string(cs.ID) + `/reassign[^"]*)" name="version" value="(\d+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no move button on the row:\n%s", page)
+	}
+	// What the browser sends: the shared form's fields, the button's name
+	// and value, to the button's formaction.
+	action := strings.ReplaceAll(m[1], "&amp;", "&")
+	r, warning := dist.form(action, url.Values{"from": {"inbox"}, "assignee": {hsaOnLeave}, "version": {m[2]}})
+	if r.StatusCode != http.StatusOK || !strings.Contains(warning, "Ärendet är inte flyttat") {
+		t.Fatalf("move to someone on leave: %d\n%.500s", r.StatusCode, warning)
+	}
+	if strings.Contains(warning, `value="`+hsaClinB+`"`) {
+		t.Errorf("the warning offers to move the case to the clinician who holds it (%s)", hsaClinB)
+	}
+	if !strings.Contains(warning, `value="`+hsaClinA+`"`) {
+		t.Errorf("the warning does not offer the clinician at work (%s)", hsaClinA)
 	}
 }

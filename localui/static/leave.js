@@ -33,7 +33,9 @@
     const submitter = ev.submitter;
     const body = new URLSearchParams(new FormData(form, submitter));
     const action = submitter && submitter.hasAttribute("formaction") ? submitter.formAction : form.action;
-    fetch(action + "?part=leave", { method: "POST", body: body, credentials: "same-origin", cache: "no-store" })
+    const url = new URL(action, location.href);
+    url.searchParams.set("part", "leave");
+    fetch(url, { method: "POST", body: body, credentials: "same-origin", cache: "no-store" })
       .then(function (r) {
         if (r.redirected) { location.assign(r.url); return; } // done: where the server sent it
         if (r.ok && r.headers.get("X-Leave-Warning") === "1") return r.text().then(function (html) { show(form, submitter, html); });
