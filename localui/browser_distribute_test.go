@@ -33,16 +33,16 @@ func TestBrowserTakeBackReassignOverdue(t *testing.T) {
 		run(t, tab, "my cases", chromedp.Navigate(c.origin+"/mine"), chromedp.WaitVisible(`main`), waitAttr(`body`, "data-ws", "open"))
 	}
 
-	run(t, dist, "assign to A", chromedp.SetValue(`#assign-`+string(cs.ID), hsaClinA),
-		chromedp.Click(row+` form[action$="/assign"] button`), chromedp.WaitVisible(`.flash`))
+	run(t, dist, "assign to A", chromedp.SetValue(`#distribute-to`, hsaClinA),
+		chromedp.Click(row+` button[formaction$="/assign"]`), chromedp.WaitVisible(`.flash`))
 	run(t, clinA, "A sees it", chromedp.WaitVisible(row))
 	run(t, dist, "take back", chromedp.WaitVisible(row+` form[action$="/take-back"] button`),
 		chromedp.Click(row+` form[action$="/take-back"] button`), chromedp.WaitVisible(`.flash`))
 	at := time.Now()
 	clinA.WaitGone(row)
 	t.Logf("taken-back case gone from A's list %v after the click's answer", time.Since(at))
-	run(t, dist, "assign to B", chromedp.WaitVisible(`#assign-`+string(cs.ID)), chromedp.SetValue(`#assign-`+string(cs.ID), hsaClinB),
-		chromedp.Click(row+` form[action$="/assign"] button`), chromedp.WaitVisible(`.flash`))
+	run(t, dist, "assign to B", chromedp.WaitVisible(row+` button[formaction$="/assign"]`), chromedp.SetValue(`#distribute-to`, hsaClinB),
+		chromedp.Click(row+` button[formaction$="/assign"]`), chromedp.WaitVisible(`.flash`))
 	run(t, clinB, "B sees it", chromedp.WaitVisible(row))
 	got, err := c.gw.Cases().Get(t.Context(), cases.Actor{Kind: cases.System}, cs.ID)
 	if err != nil || got.Assignee != hsaClinB || got.Status != cases.Assigned {

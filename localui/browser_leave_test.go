@@ -34,13 +34,13 @@ func TestBrowserAssignToSomeoneOnLeave(t *testing.T) {
 	useSession(t, tab, c.login(hsaDist))
 	run(t, tab, "inbox", chromedp.Navigate(c.origin+"/inbox"), chromedp.WaitVisible(row1), waitAttr(`body`, "data-ws", "open"))
 	var opt string
-	tab.Eval(`document.querySelector('#assign-`+string(first.ID)+` option[value="`+hsaOnLeave+`"]').textContent`, &opt)
+	tab.Eval(`document.querySelector('#distribute-to option[value="`+hsaOnLeave+`"]').textContent`, &opt)
 	if opt != "Per Psykologsson (frånvarande)" {
 		t.Errorf("the choice of the clinician on leave reads %q", opt)
 	}
 
-	run(t, tab, "pick the one on leave", chromedp.SetValue(`#assign-`+string(first.ID), hsaOnLeave),
-		chromedp.Click(row1+` form[action$="/assign"] button`), chromedp.WaitVisible(row1+` .leave-inplace [role="alert"]`))
+	run(t, tab, "pick the one on leave", chromedp.SetValue(`#distribute-to`, hsaOnLeave),
+		chromedp.Click(row1+` button[formaction$="/assign"]`), chromedp.WaitVisible(row1+` .leave-inplace [role="alert"]`))
 	warning := tab.Text(row1 + ` .leave-inplace`)
 	for _, s := range []string{"Per Psykologsson är frånvarande till och med 2026-11-29", "Ärendet är inte tilldelat", "Tilldela Sara Sjöberg", "Tilldela Lars Läkarsson", "Tilldela ändå"} {
 		if !strings.Contains(warning, s) {
@@ -64,9 +64,9 @@ func TestBrowserAssignToSomeoneOnLeave(t *testing.T) {
 	}
 
 	tab.Eval(`document.querySelector('.flash').remove()`, nil) // the next answer brings its own
-	run(t, tab, "assign the second anyway", chromedp.WaitVisible(`#assign-`+string(second.ID)),
-		chromedp.SetValue(`#assign-`+string(second.ID), hsaOnLeave),
-		chromedp.Click(row2+` form[action$="/assign"] button`), chromedp.WaitVisible(row2+` .leave-inplace button.secondary`),
+	run(t, tab, "assign the second anyway", chromedp.WaitVisible(row2+` button[formaction$="/assign"]`),
+		chromedp.SetValue(`#distribute-to`, hsaOnLeave),
+		chromedp.Click(row2+` button[formaction$="/assign"]`), chromedp.WaitVisible(row2+` .leave-inplace button.secondary`),
 		chromedp.Click(row2+` .leave-inplace button.secondary`), chromedp.WaitVisible(`.flash`))
 	if a := assignee(second.ID); a != hsaOnLeave {
 		t.Fatalf("assign anyway: assigned to %q", a)

@@ -183,8 +183,8 @@ func TestBrowserWorkflow(t *testing.T) {
 	run(t, dist, "new case without reload", chromedp.WaitVisible(`#case-`+string(cs.ID)))
 	t.Logf("new case visible in the open inbox %v after it was stored", time.Since(at))
 	shot(dist, "inbox")
-	run(t, dist, "assign", chromedp.SetValue(`#assign-`+string(cs.ID), hsaClinA),
-		chromedp.Click(`#case-`+string(cs.ID)+` form button`), chromedp.WaitVisible(`.flash`))
+	run(t, dist, "assign", chromedp.SetValue(`#distribute-to`, hsaClinA),
+		chromedp.Click(`#case-`+string(cs.ID)+` button[formaction$="/assign"]`), chromedp.WaitVisible(`.flash`))
 	at = time.Now()
 	run(t, clin, "assigned case without reload", chromedp.WaitVisible(`#case-`+string(cs.ID)))
 	t.Logf("assigned case visible on the clinician's list %v after the click's answer", time.Since(at))

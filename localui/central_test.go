@@ -94,8 +94,8 @@ func TestBrowserAcrossCentral(t *testing.T) {
 	run(t, dist, "the new case in the open inbox without reload", chromedp.WaitVisible(`#case-`+string(id)),
 		waitText(`#case-`+string(id), canaryName))
 	t.Logf("case %s visible in the distributor's open inbox %v after the patient's submit", id, time.Since(submitted))
-	run(t, dist, "assign", chromedp.SetValue(`#assign-`+string(id), hsaClinA),
-		chromedp.Click(`#case-`+string(id)+` form button`), chromedp.WaitVisible(`.flash`))
+	run(t, dist, "assign", chromedp.SetValue(`#distribute-to`, hsaClinA),
+		chromedp.Click(`#case-`+string(id)+` button[formaction$="/assign"]`), chromedp.WaitVisible(`.flash`))
 
 	clin := b.NewTab(t)
 	useSession(t, clin, c.login(hsaClinA))

@@ -10,8 +10,12 @@
 // (their Swedish and English methods), shown as they give them.
 //
 // Pages are rendered on the server with html/template; static files are
-// embedded; the little JavaScript there is lives in files (the CSP forbids
-// inline script). Every page rendered for a session holds one websocket:
+// embedded, named by their content's hash and cached immutable
+// (assets.go); the little JavaScript there is lives in files (the CSP
+// forbids inline script). Answers to GET are gzipped when the browser
+// accepts it (compress.go says why that gives BREACH nothing to guess).
+// The inbox has one menu of clinicians, which each row's button sends for
+// its case; a push refetches only the rows of the cases it names. Every page rendered for a session holds one websocket:
 // it pushes changes, so that a new case appears in an open inbox without a
 // reload, and it closes when the session ends (card pulled, 15 minutes
 // idle, logout, commission removed), which locks the page: everything it

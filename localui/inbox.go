@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"clinicgw/agent/bidi"
@@ -30,9 +31,16 @@ type listData struct {
 	// Prev and Next are the addresses of the pages before and after this
 	// one ("" when there is none): the filter and a case id, nothing else.
 	Prev, Next string
-	Inbox      bool   // the distributor's inbox (else my cases)
-	Query      string // the filter and page as a query string, for live refreshes
-	base       string // the filter alone, for the page links
+	// Changed, in a live refresh of some rows (?part=rows&ids=...), are
+	// the rows asked for that are in Rows.
+	Changed []row
+	// More says which page links the list has ("prev", "next", both or
+	// none): a live refresh of some rows that finds it changed fetches the
+	// whole list, links and all (static/app.js compares tbody[data-more]).
+	More  string
+	Inbox bool   // the distributor's inbox (else my cases)
+	Query string // the filter and page as a query string, for live refreshes
+	base  string // the filter alone, for the page links
 	// Quarantine, on the inbox, says how many cases could not be received
 	// and whom to contact; "" when none (see quarantine.go).
 	Quarantine string
@@ -130,6 +138,14 @@ func (d *listData) page(cs []*cases.Case, f cases.Filter, path string) []*cases.
 	case f.Before != "":
 		d.Next = link("after", f.Before)
 	}
+	var links []string
+	if d.Prev != "" {
+		links = append(links, "prev")
+	}
+	if d.Next != "" {
+		links = append(links, "next")
+	}
+	d.More = strings.Join(links, " ")
 	return cs
 }
 
@@ -204,15 +220,52 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, inbox bool) {
 		p.Title, p.Nav, p.Live = "title.inbox", "inbox", "inbox"
 	}
 	if r.URL.Query().Get("part") == "rows" {
+		if ids, ok := changedIDs(r); ok {
+			// A push named the cases that changed: only their rows go
+			// back, with the list's order for the page to put them in.
+			for _, rw := range d.Rows {
+				if _, ok := ids[rw.C.ID]; ok {
+					d.Changed = append(d.Changed, rw)
+				}
+			}
+			p.Data = d
+			s.fragment(w, r, "list", "rowsdelta", p)
+			return
+		}
 		s.fragment(w, r, "list", "rows", p)
 		return
 	}
 	s.render(w, r, http.StatusOK, "list", p)
 }
 
+// maxChangedIDs is the most case ids a live refresh may name; a page
+// with more to catch up on asks for all its rows.
+const maxChangedIDs = 64
+
+// changedIDs are the case ids a live refresh asks for (ids=A,B,...), and
+// whether it asked for some rather than all rows.
+func changedIDs(r *http.Request) (map[cases.ID]struct{}, bool) {
+	q := r.URL.Query().Get("ids")
+	if q == "" {
+		return nil, false
+	}
+	parts := strings.Split(q, ",")
+	if len(parts) > maxChangedIDs {
+		return nil, false
+	}
+	ids := make(map[cases.ID]struct{}, len(parts))
+	for _, id := range parts {
+		ids[cases.ID(id)] = struct{}{}
+	}
+	return ids, true
+}
+
 // fragment renders one named block of a page, for a live refresh.
 func (s *Server) fragment(w http.ResponseWriter, r *http.Request, pageName, block string, p page) {
 	p.L = langOf(r)
+	if p.Title != "" {
+		p.Title = p.L.T(p.Title) // as render does: the list's caption names it
+	}
 	var buf bytes.Buffer
 	if err := s.pages[pageName].ExecuteTemplate(&buf, block, p); err != nil {
 		s.log.Error("render fragment", "block", block, "err", err)

@@ -111,4 +111,14 @@ var funcs = template.FuncMap{
 			C *cases.Case
 		}{p, c}
 	},
+	"rowOf": func(p page, r row) struct {
+		P page
+		C row
+	} {
+		return struct {
+			P page
+			C row
+		}{p, r}
+	},
+	"asset": assetPath,
 }

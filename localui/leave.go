@@ -68,7 +68,9 @@ func (s *Server) warnLeave(w http.ResponseWriter, r *http.Request, m Member, d l
 		return false
 	}
 	d.Chosen = m
-	d.Others = available(s.cfg.Directory.Clinicians(s.clock.Now()), m.HSAID, r.PostFormValue("current"), r.PostFormValue("from"))
+	// The holder is the form's current, or the inbox row button's (in its
+	// formaction's query: the button sends one value, the version).
+	d.Others = available(s.cfg.Directory.Clinicians(s.clock.Now()), m.HSAID, r.FormValue("current"), r.PostFormValue("from"))
 	p := page{Title: "title.leave", Nav: "inbox", Data: struct{ Leave leaveData }{d}}
 	s.log.Info("assignment to a clinician on leave held for confirmation", "hsaId", m.HSAID, "path", routeOf(r))
 	if wantsJSON(r) { // a script: nothing done, and why

@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -130,6 +131,8 @@ func runLoad(b *testing.B, sessions, rate int, length time.Duration) {
 			defer conn.Close()
 			go func() { <-ctx.Done(); conn.Close() }()
 			var pending atomic.Bool
+			var idsMu sync.Mutex
+			ids, all := map[cases.ID]bool{}, false // what the pushes named since the last refresh
 			for {
 				_, data, err := conn.ReadMessage()
 				if err != nil {
@@ -143,6 +146,12 @@ func runLoad(b *testing.B, sessions, rate int, length time.Duration) {
 					continue
 				}
 				pushes.Add(1)
+				idsMu.Lock()
+				all = all || m.All
+				for _, id := range m.IDs {
+					ids[id] = true
+				}
+				idsMu.Unlock()
 				if !pending.CompareAndSwap(false, true) {
 					continue // one refresh at a time, like the page
 				}
@@ -155,7 +164,19 @@ func runLoad(b *testing.B, sessions, rate int, length time.Duration) {
 						return
 					case <-time.After(100 * time.Millisecond):
 					}
-					load(s.br, s.page+"?part=rows", true, &refreshes)
+					// Only the rows the pushes named, as app.js asks.
+					idsMu.Lock()
+					path := s.page + "?part=rows"
+					if !all && len(ids) > 0 && len(ids) <= 64 {
+						var named []string
+						for id := range ids {
+							named = append(named, string(id))
+						}
+						path += "&ids=" + strings.Join(named, ",")
+					}
+					ids, all = map[cases.ID]bool{}, false
+					idsMu.Unlock()
+					load(s.br, path, true, &refreshes)
 				}()
 			}
 		}()

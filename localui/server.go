@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"html/template"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -179,13 +178,12 @@ type Config struct {
 // Server is the UI: Handler serves it; Notify tells open pages that cases
 // changed.
 type Server struct {
-	cfg    Config
-	log    *slog.Logger
-	clock  Clock
-	pages  map[string]*template.Template
-	hub    *hub
-	static http.Handler
-	csp    string
+	cfg   Config
+	log   *slog.Logger
+	clock Clock
+	pages map[string]*template.Template
+	hub   *hub
+	csp   string
 }
 
 // New checks cfg, parses the templates and returns the UI.
@@ -213,13 +211,8 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	static, err := fs.Sub(staticFS, "static")
-	if err != nil {
-		return nil, err
-	}
 	s := &Server{
 		cfg: cfg, log: cfg.Logger, clock: cfg.Clock, pages: pages,
-		static: http.StripPrefix("/static/", http.FileServerFS(static)),
 		csp: "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 			"connect-src 'self' " + cfg.Bridge + "; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 	}
@@ -297,10 +290,8 @@ func (s *Server) Handler() http.Handler {
 	for _, rt := range s.routes() {
 		mux.HandleFunc(rt.pattern, rt.handler)
 	}
-	return s.secure(mux)
+	return s.secure(compress(mux))
 }
-
-func (s *Server) serveStatic(w http.ResponseWriter, r *http.Request) { s.static.ServeHTTP(w, r) }
 
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) { s.hub.serve(w, r) }
 

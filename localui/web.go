@@ -55,12 +55,9 @@ func (s *Server) secure(next http.Handler) http.Handler {
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		h.Set("Cross-Origin-Resource-Policy", "same-origin")
 		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
-		if !strings.HasPrefix(r.URL.Path, "/static/") {
-			// Every page but the static files may show patient data.
-			h.Set("Cache-Control", "no-store")
-		} else {
-			h.Set("Cache-Control", "no-cache")
-		}
+		// Every page but the static files may show patient data; the
+		// static files set their own (assets.go).
+		h.Set("Cache-Control", "no-store")
 		guarded.ServeHTTP(w, r)
 	})
 }

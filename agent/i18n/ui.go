@@ -121,6 +121,8 @@ var uiTexts = map[string]text{
 	"reassign":        {"Flytta", "Move"},
 	"reassign.to":     {"Flytta till", "Move to"},
 	"takeBack":        {"Ta tillbaka", "Take back"},
+	"distribute.to":   {"Tilldela eller flytta till", "Assign or move to"},
+	"distribute.help": {"Välj ärendehanterare här och tryck sedan Tilldela eller Flytta på ärendets rad.", "Choose the clinician here, then press Assign or Move on the case's row."},
 	"choose":          {"Välj …", "Choose …"},
 	"moveAll.heading": {"Flytta alla ärenden från en person till en annan", "Move all cases from one person to another"},
 	"moveAll.from":    {"Från", "From"},

@@ -40,30 +40,81 @@
   }
 
   // refresh fetches the page's live part again and swaps it in, keeping
-  // focus where it was when the element survives.
+  // focus where it was when the element survives. ids are the cases a
+  // push named (null: anything may have changed): a list then fetches
+  // only their rows, with the list's order, and puts them in place; the
+  // other rows stay as they are.
   const pending = {};
-  function refresh(id) {
+  const changed = {}; // per live part: the ids to fetch, or null for all
+  function refresh(id, ids) {
+    const el = document.getElementById(id);
+    if (!el) return;
+    if (!(id in changed) || changed[id] !== null) {
+      changed[id] = ids === null ? null : Object.assign(changed[id] || {}, Object.fromEntries(ids.map(function (i) { return [i, true]; })));
+    }
+    fetchPart(id);
+  }
+
+  // fetchPart fetches what changed[id] asks for, one fetch at a time per
+  // part: what pushes ask meanwhile waits for the next.
+  function fetchPart(id) {
     const el = document.getElementById(id);
     if (!el || pending[id]) return;
     pending[id] = true;
+    function done() {
+      pending[id] = false;
+      if (id in changed) fetchPart(id);
+    }
     setTimeout(function () {
-      fetch(el.dataset.src, { headers: { "X-Live": "1" }, credentials: "same-origin", cache: "no-store" })
+      const want = changed[id];
+      delete changed[id];
+      const some = want && id === "rows" && el.querySelector("tbody") ? Object.keys(want) : null;
+      const src = some && some.length <= 64 ? el.dataset.src + "&ids=" + some.map(encodeURIComponent).join(",") : el.dataset.src;
+      fetch(src, { headers: { "X-Live": "1" }, credentials: "same-origin", cache: "no-store" })
         .then(function (r) {
           if (r.status === 401) { lock(); return null; }
           return r.ok ? r.text() : null;
         })
         .then(function (html) {
-          pending[id] = false;
-          if (html === null || html === undefined) return;
+          if (html === null || html === undefined) { done(); return; }
           const focused = document.activeElement && document.activeElement.id;
           const editing = el.contains(document.activeElement) && /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName);
-          if (editing) return; // never pull a form from under someone typing
-          el.innerHTML = html;
+          if (editing) { done(); return; } // never pull a form from under someone typing
+          if (src !== el.dataset.src) {
+            if (!placeRows(el, html)) { changed[id] = null; done(); return; }
+            body.dataset.rowsPlaced = String(Number(body.dataset.rowsPlaced || 0) + 1);
+          } else {
+            el.innerHTML = html;
+          }
           if (focused) { const f = document.getElementById(focused); if (f) f.focus(); }
           body.dataset.refreshed = String(Number(body.dataset.refreshed || 0) + 1);
+          done();
         })
         .catch(function () { pending[id] = false; });
     }, 100);
+  }
+
+  // placeRows puts the changed rows of a live refresh (the server's
+  // rowsdelta: the list's order and the rows asked for that are in it)
+  // into the list: new and changed rows in their place, rows no longer
+  // in the list out. It reports false when it cannot (the list became
+  // empty, or the note under it changed): then the whole list is fetched.
+  function placeRows(el, html) {
+    const t = document.createElement("template");
+    t.innerHTML = html;
+    const fresh = t.content.querySelector("tbody");
+    const tbody = el.querySelector("tbody");
+    if (!fresh || !tbody || !fresh.dataset.order || fresh.dataset.more !== tbody.dataset.more) return false;
+    const rows = {};
+    for (const tr of Array.from(fresh.children)) rows[tr.id] = tr;
+    const order = [];
+    for (const cid of fresh.dataset.order.split(" ")) {
+      const tr = rows["case-" + cid] || document.getElementById("case-" + cid);
+      if (!tr) return false;
+      order.push(tr);
+    }
+    tbody.replaceChildren.apply(tbody, order);
+    return true;
   }
 
   // ended asks the server whether the session still lives, and locks the
@@ -91,7 +142,7 @@
     ws.onmessage = function (ev) {
       let m;
       try { m = JSON.parse(ev.data); } catch (e) { return; }
-      if (m.t === "changed" && live) refresh(live.startsWith("case:") ? "casebody" : "rows");
+      if (m.t === "changed" && live) refresh(live.startsWith("case:") ? "casebody" : "rows", Array.isArray(m.ids) && !m.all ? m.ids : null);
       if (m.t === "denied") body.dataset.ws = "denied";
     };
     ws.onclose = function (ev) {

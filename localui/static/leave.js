@@ -10,12 +10,16 @@
     form.requestSubmit(submitter || undefined);
   }
 
-  function show(form, html) {
-    let box = form.nextElementSibling;
+  // show puts the warning under the form, or under the button that sent
+  // it when that stands apart from its form (the inbox's row buttons of
+  // the shared form #distribute).
+  function show(form, submitter, html) {
+    const at = submitter && submitter.hasAttribute("form") ? submitter : form;
+    let box = at.nextElementSibling;
     if (!box || !box.classList.contains("leave-inplace")) {
       box = document.createElement("div");
       box.className = "leave-inplace";
-      form.after(box);
+      at.after(box);
     }
     box.innerHTML = html;
     const first = box.querySelector("button");
@@ -28,10 +32,13 @@
     ev.preventDefault();
     const submitter = ev.submitter;
     const body = new URLSearchParams(new FormData(form, submitter));
-    fetch(form.action + "?part=leave", { method: "POST", body: body, credentials: "same-origin", cache: "no-store" })
+    const action = submitter && submitter.hasAttribute("formaction") ? submitter.formAction : form.action;
+    const url = new URL(action, location.href);
+    url.searchParams.set("part", "leave");
+    fetch(url, { method: "POST", body: body, credentials: "same-origin", cache: "no-store" })
       .then(function (r) {
         if (r.redirected) { location.assign(r.url); return; } // done: where the server sent it
-        if (r.ok && r.headers.get("X-Leave-Warning") === "1") return r.text().then(function (html) { show(form, html); });
+        if (r.ok && r.headers.get("X-Leave-Warning") === "1") return r.text().then(function (html) { show(form, submitter, html); });
         plain(form, submitter); // refused: nothing changed; the browser shows why
       })
       .catch(function () { plain(form, submitter); });
