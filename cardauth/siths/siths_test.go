@@ -20,19 +20,12 @@ import (
 	"golang.org/x/crypto/ocsp"
 
 	"clinicgw/cardauth/devpki"
+	"clinicgw/sync/clock/clocktest"
 )
 
 const hsaID = "SE2321000016-S001"
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
 
 // answer is what one endpoint of the responder serves: a body, or nil
 // for down (HTTP 503); hang holds the request until the client gives up.
@@ -100,7 +93,7 @@ func (r *responder) url(path string) string { return r.srv.URL + path }
 
 type fixture struct {
 	p     *devpki.PKI
-	clock *fakeClock
+	clock *clocktest.Fake
 	r     *responder
 	leaf  *x509.Certificate
 }
@@ -111,7 +104,7 @@ func newFixture(t testing.TB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{p: p, clock: &fakeClock{t: t0}, r: newResponder(t)}
+	f := &fixture{p: p, clock: clocktest.New(t0), r: newResponder(t)}
 	f.leaf = f.person(t, devpki.KeyECDSAP256)
 	return f
 }
