@@ -52,6 +52,20 @@ func (f *Fake) Waiting() int {
 	return len(f.waiting)
 }
 
+// Next is how long from now until the earliest running timer or ticker
+// fires; false when none runs.
+func (f *Fake) Next() (time.Duration, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var first time.Time
+	for w := range f.waiting {
+		if first.IsZero() || w.at.Before(first) {
+			first = w.at
+		}
+	}
+	return first.Sub(f.now), !first.IsZero()
+}
+
 // BlockUntil waits until at least n timers and tickers run: the code under
 // test has reached its wait, and Advance will reach it.
 func (f *Fake) BlockUntil(n int) {

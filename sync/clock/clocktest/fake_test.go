@@ -85,6 +85,9 @@ func TestBlockUntil(t *testing.T) {
 		done <- <-tm.C()
 	}()
 	f.BlockUntil(1)
+	if d, ok := f.Next(); !ok || d != time.Hour {
+		t.Fatalf("Next: %v %v, want 1h", d, ok)
+	}
 	f.Advance(time.Hour)
 	if v := <-done; !v.Equal(t0.Add(time.Hour)) {
 		t.Fatalf("fired at %v", v)
