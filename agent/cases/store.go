@@ -96,8 +96,3 @@ type Store interface {
 	Update(ctx context.Context, fn func(Tx) error) error
 	View(ctx context.Context, fn func(ReadTx) error) error
 }
-
-// Clock tells the time; tests use a fake one.
-type Clock interface {
-	Now() time.Time
-}
