@@ -32,7 +32,7 @@ func TestNoServiceNoSpin(t *testing.T) {
 	go func() { defer close(done); m.Run(ctx, func(e Event) { events = append(events, e) }) }()
 	var waits []time.Duration
 	for i := range 7 {
-		clock.BlockUntil(1) // the monitor waits here: no busy loop
+		clock.BlockUntil(t.Context(), 1) // the monitor waits here: no busy loop
 		d, _ := clock.Next()
 		waits = append(waits, d)
 		if i < 6 {

@@ -1,6 +1,7 @@
 package clocktest
 
 import (
+	"context"
 	"slices"
 	"sync"
 	"time"
@@ -66,18 +67,22 @@ func (f *Fake) Next() (time.Duration, bool) {
 	return first.Sub(f.now), !first.IsZero()
 }
 
-// BlockUntil waits until at least n timers and tickers run: the code under
-// test has reached its wait, and Advance will reach it.
-func (f *Fake) BlockUntil(n int) {
+// BlockUntil waits until at least n timers and tickers run (the code under
+// test has reached its wait, and Advance will reach it), or ctx ends.
+func (f *Fake) BlockUntil(ctx context.Context, n int) error {
 	for {
 		f.mu.Lock()
 		if len(f.waiting) >= n {
 			f.mu.Unlock()
-			return
+			return nil
 		}
 		ch := f.changed
 		f.mu.Unlock()
-		<-ch
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 }
 
@@ -197,3 +202,14 @@ var (
 	_ clock.Timer  = (*waiter)(nil)
 	_ clock.Ticker = ticker{}
 )
+
+// RealTimers is now's time with the system clock's timers and tickers,
+// for a test whose code waits on real events in real time (a burst of
+// file events settling) while the time it reads is the test's.
+func RealTimers(now interface{ Now() time.Time }) clock.Clock { return realTimers{now} }
+
+type realTimers struct{ now interface{ Now() time.Time } }
+
+func (r realTimers) Now() time.Time                       { return r.now.Now() }
+func (realTimers) NewTimer(d time.Duration) clock.Timer   { return clock.System.NewTimer(d) }
+func (realTimers) NewTicker(d time.Duration) clock.Ticker { return clock.System.NewTicker(d) }

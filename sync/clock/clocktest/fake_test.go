@@ -84,7 +84,7 @@ func TestBlockUntil(t *testing.T) {
 		tm := f.NewTimer(time.Hour)
 		done <- <-tm.C()
 	}()
-	f.BlockUntil(1)
+	f.BlockUntil(t.Context(), 1)
 	if d, ok := f.Next(); !ok || d != time.Hour {
 		t.Fatalf("Next: %v %v, want 1h", d, ok)
 	}
