@@ -15,6 +15,7 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store"
 	"clinicgw/localui"
+	"clinicgw/sync/clock"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
 )
@@ -69,7 +70,7 @@ func (c ArchiveConfig) validate(central CentralConfig) []error {
 
 // NewArchiver builds the archive export from the configuration, on db,
 // signing with the unit's certificate and key.
-func NewArchiver(cfg *Config, db *store.DB, clock archive.Clock, log *slog.Logger) (*archive.Archiver, error) {
+func NewArchiver(cfg *Config, db *store.DB, clk clock.Clock, log *slog.Logger) (*archive.Archiver, error) {
 	kp, err := tlsconf.LoadKeyPair(cfg.resolve(cfg.Central.CertFile), cfg.resolve(cfg.Central.KeyFile))
 	if err != nil {
 		return nil, fmt.Errorf("archive: the signing key (central.cert_file, central.key_file): %w", err)
@@ -78,8 +79,8 @@ func NewArchiver(cfg *Config, db *store.DB, clock archive.Clock, log *slog.Logge
 	if !ok || kp.Leaf == nil {
 		return nil, errors.New("archive: the unit's key cannot sign")
 	}
-	if clock == nil {
-		clock = systemClock{}
+	if clk == nil {
+		clk = clock.System
 	}
 	var chain []*x509.Certificate
 	for _, der := range kp.Certificate[1:] {
@@ -91,7 +92,7 @@ func NewArchiver(cfg *Config, db *store.DB, clock archive.Clock, log *slog.Logge
 	}
 	return archive.New(archive.Config{DB: db, Unit: cfg.Unit.HSAID, Dir: cfg.resolve(cfg.Archive.Dir),
 		Age: time.Duration(cfg.Archive.AgeDays) * 24 * time.Hour, Signer: archive.Signer{Key: key, Cert: kp.Leaf, Chain: chain},
-		Clock: clock, Logger: log, Retire: true,
+		Clock: clk, Logger: log, Retire: true,
 		Forms: func(ctx context.Context) (wire.FormSet, error) { return storedForms(ctx, cfg, db) }})
 }
 
@@ -101,7 +102,7 @@ func NewArchiver(cfg *Config, db *store.DB, clock archive.Clock, log *slog.Logge
 type archiveSchedule struct {
 	arch         atomic.Pointer[archive.Archiver] // a reload may replace it
 	hour, minute int
-	clock        Clock
+	clock        clock.Clock
 	log          *slog.Logger
 	ran          func(archive.Report, error) // each run that ctx's end did not cut short, for /metrics
 

@@ -18,6 +18,7 @@ import (
 	"clinicgw/cardauth/bridge"
 	"clinicgw/cardauth/pcsc"
 	"clinicgw/cardauth/siths"
+	"clinicgw/sync/clock"
 )
 
 // LoginConfig is staff login by SITHS card. With no origin there is no
@@ -84,7 +85,7 @@ type loginParts struct {
 	auth  *cardauth.Authenticator
 	certs *swapCerts
 	unit  string
-	clock Clock
+	clock clock.Clock
 	log   *slog.Logger
 	local func(context.Context) // watches the local reader, if any
 
@@ -148,7 +149,7 @@ func (s *swapCerts) set(t *trust, now time.Time) []string {
 // newLogin loads the trust anchors and the directory and makes the
 // authenticator. Sessions of people who lose their commission in a
 // directory reload end at once.
-func newLogin(cfg *Config, clock Clock, log *slog.Logger) (*loginParts, error) {
+func newLogin(cfg *Config, clock clock.Clock, log *slog.Logger) (*loginParts, error) {
 	l := cfg.Login
 	v, err := newVerifier(cfg, clock, log)
 	if err != nil {
@@ -184,7 +185,7 @@ func newLogin(cfg *Config, clock Clock, log *slog.Logger) (*loginParts, error) {
 // newVerifier reads login.trust_anchors and login.person_cas, checks that
 // every person CA is issued by a trust anchor (directly or through another
 // person CA), and makes the SITHS certificate check.
-func newVerifier(cfg *Config, clock Clock, log *slog.Logger) (*trust, error) {
+func newVerifier(cfg *Config, clock clock.Clock, log *slog.Logger) (*trust, error) {
 	l := cfg.Login
 	roots, err := readCerts(cfg, l.TrustAnchors, "login.trust_anchors")
 	if err != nil {
@@ -339,13 +340,13 @@ func (lp *loginParts) run(ctx context.Context) error {
 		go lp.local(ctx)
 	}
 	go func() {
-		t := time.NewTicker(5 * time.Second)
+		t := lp.clock.NewTicker(5 * time.Second)
 		defer t.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
-			case <-t.C:
+			case <-t.C():
 				lp.auth.Sweep()
 			}
 		}
