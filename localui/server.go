@@ -17,6 +17,7 @@ import (
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
 	"clinicgw/cardauth"
+	"clinicgw/sync/clock"
 )
 
 //go:embed templates/*.html
@@ -117,13 +118,6 @@ type ConfigState struct {
 // AuditChecker verifies the access log's hash chain for the auditor's page.
 type AuditChecker func(ctx context.Context) (records int, err error)
 
-// Clock tells the time.
-type Clock interface{ Now() time.Time }
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
-
 // Config is what the UI needs. Origin, Cases, Login, Directory and
 // Settings are required.
 type Config struct {
@@ -156,7 +150,7 @@ type Config struct {
 	// gateway runs offline, nothing shown.
 	Sync   func() SyncState
 	Audit  AuditChecker // nil: the auditor's page shows no chain status
-	Clock  Clock        // the system clock if nil
+	Clock  clock.Clock  // the system clock if nil
 	Rand   io.Reader    // crypto/rand if nil
 	Logger *slog.Logger
 }
@@ -166,7 +160,7 @@ type Config struct {
 type Server struct {
 	cfg    Config
 	log    *slog.Logger
-	clock  Clock
+	clock  clock.Clock
 	pages  map[string]*template.Template
 	hub    *hub
 	static http.Handler
@@ -186,7 +180,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("localui: the case service, login, directory and settings are required")
 	}
 	if cfg.Clock == nil {
-		cfg.Clock = systemClock{}
+		cfg.Clock = clock.System
 	}
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Reader
