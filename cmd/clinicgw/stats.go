@@ -15,12 +15,8 @@ import (
 	"clinicgw/agent"
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store"
+	"clinicgw/sync/clock"
 )
-
-// systemClock is the real time.
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
 
 func statsFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 	from := fs.String("from", "", "`DATE` is the first day of the period, YYYY-MM-DD, Stockholm time (default: the first case)")
@@ -28,7 +24,7 @@ func statsFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 	var fromT, toT time.Time
 	run := storeCommand(fs, func(ctx context.Context, e *env, cfg *agent.Config, db *store.DB) error {
 		svc, err := cases.NewService(cases.ServiceConfig{
-			Unit: cfg.Unit.HSAID, Store: db, Clock: systemClock{}, Rand: rand.Reader, Logger: e.log,
+			Unit: cfg.Unit.HSAID, Store: db, Clock: clock.System, Rand: rand.Reader, Logger: e.log,
 		})
 		if err != nil {
 			return err
