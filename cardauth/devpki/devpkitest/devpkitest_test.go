@@ -13,7 +13,7 @@ func TestSelfSigned(t *testing.T) {
 	if c.Subject.CommonName != "x" || c.SerialNumber.Int64() != 1 || !c.NotBefore.Before(at) || !c.NotAfter.After(at) {
 		t.Fatalf("certificate %v serial %v valid %v–%v", c.Subject, c.SerialNumber, c.NotBefore, c.NotAfter)
 	}
-	if err := c.CheckSignatureFrom(c); err != nil {
+	if err := c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature); err != nil {
 		t.Fatalf("not self-signed: %v", err)
 	}
 	if p := New(t, at); p.Root() == nil {
