@@ -158,10 +158,15 @@ func (a *Agent) startAdmin(ctx context.Context) error {
 		return err
 	}
 	log := a.log.With("part", "admin")
+	backupToken, err := a.writeBackupToken()
+	if err != nil {
+		return err
+	}
 	h := metrics.Handler(metrics.HandlerConfig{Gatherer: reg, Checks: a.healthChecks(ctx, started), Token: token, Logger: log,
-		Backup: a.backupHandler()})
+		Backup: a.backupHandler(backupToken)})
 	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {
+		a.removeBackupToken(backupToken)
 		return fmt.Errorf("admin.listen: %w", err)
 	}
 	srv := tlsconf.NewHTTPServer(h, tcfg, tlsconf.DefaultLimits)
@@ -187,6 +192,7 @@ func (a *Agent) startAdmin(ctx context.Context) error {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		srv.Shutdown(sctx)
+		a.removeBackupToken(backupToken)
 	}()
 	a.admin = s
 	a.wg.Add(1)

@@ -81,7 +81,7 @@ func adminClient(cfg *Config) (*http.Client, string, string, error) {
 			return nil, "", "", fmt.Errorf("admin.token_file: %w", err)
 		}
 	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr := tlsconf.NewTransport(nil) // plain http: an https URL fails
 	scheme := "http"
 	if c.TLS {
 		scheme = "https"
@@ -146,7 +146,7 @@ func BackupFromAdmin(ctx context.Context, cfg *Config, w io.Writer, progress fun
 	if !cfg.Admin.Enabled() {
 		return store.Manifest{}, ErrAdminNotAnswering
 	}
-	client, base, token, err := adminClient(cfg)
+	client, base, _, err := adminClient(cfg)
 	if err != nil {
 		return store.Manifest{}, err
 	}
@@ -154,7 +154,11 @@ func BackupFromAdmin(ctx context.Context, cfg *Config, w io.Writer, progress fun
 	if err != nil {
 		return store.Manifest{}, err
 	}
-	if token != "" {
+	// The running gateway's one-run backup token, beside the store. None
+	// there (nothing running, or a folder this user cannot read): the
+	// request goes without it, to tell which.
+	token, tokErr := readSecret(BackupTokenPath(cfg))
+	if tokErr == nil {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := client.Do(req)
@@ -166,6 +170,9 @@ func BackupFromAdmin(ctx context.Context, cfg *Config, w io.Writer, progress fun
 		return store.Manifest{}, fmt.Errorf("backup from the admin listener %s: %w", base, err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusUnauthorized && tokErr != nil {
+		return store.Manifest{}, fmt.Errorf("backup from the admin listener %s: the backup token beside the store cannot be read (%w): run clinicgw backup as the user the gateway runs as", base, tokErr)
+	}
 	if resp.StatusCode != http.StatusOK {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
 		return store.Manifest{}, fmt.Errorf("backup from the admin listener %s: %s: %s", base, resp.Status, strings.TrimSpace(string(msg)))

@@ -2,6 +2,9 @@ package agent
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -275,9 +278,18 @@ const (
 // listener's /backup): the manifest in a header, the copy as the body, its
 // checksum in a trailer. A copy that fails half way aborts the
 // connection, so the client never takes a short copy for a whole one.
-func (a *Agent) backupHandler() http.Handler {
+func (a *Agent) backupHandler(token string) http.Handler {
 	log := a.log.With("part", "backup")
+	want := sha256.Sum256([]byte(token))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		got := sha256.Sum256([]byte(tok))
+		if !ok || token == "" || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+			log.Warn("backup through the admin listener refused: no valid backup token")
+			w.Header().Set("WWW-Authenticate", `Bearer realm="clinicgw backup"`)
+			http.Error(w, "the backup token is required: the one this gateway wrote beside its store ("+backupTokenFile+"); clinicgw backup reads it there", http.StatusUnauthorized)
+			return
+		}
 		started := false
 		dw := &deadlineWriter{w: w, rc: http.NewResponseController(w), limit: tlsconf.DefaultLimits.Write}
 		m, err := a.db.Backup(r.Context(), dw, func(m store.Manifest) error {
@@ -317,4 +329,49 @@ type deadlineWriter struct {
 func (d *deadlineWriter) Write(p []byte) (int, error) {
 	_ = d.rc.SetWriteDeadline(time.Now().Add(d.limit))
 	return d.w.Write(p)
+}
+
+// /backup is never wider than the store file. The copy is as encrypted
+// as the store, but a listener reaches further than a file of mode 0600:
+// so /backup always needs a token, and not admin.token_file's (that one
+// is for scraping /metrics, and a monitoring system holds it). At every
+// start the admin listener makes a random one-run token and writes it,
+// mode 0600, beside the store (BackupTokenPath); `clinicgw backup`
+// (BackupFromAdmin) reads it there. Who can read that folder can read the
+// store file itself; nobody else gets the copy. The listener removes the
+// file when it stops.
+
+// backupTokenFile is the name of the backup token's file, beside the
+// store.
+const backupTokenFile = "backup.token"
+
+// BackupTokenPath is the file beside the store that holds the admin
+// listener's one-run token for /backup.
+func BackupTokenPath(cfg *Config) string {
+	return filepath.Join(filepath.Dir(cfg.StorePath()), backupTokenFile)
+}
+
+// writeBackupToken makes this run's backup token and writes it beside
+// the store, mode 0600, durably.
+func (a *Agent) writeBackupToken() (string, error) {
+	var b [32]byte
+	if _, err := io.ReadFull(a.opts.Rand, b[:]); err != nil {
+		return "", fmt.Errorf("make the backup token: %w", err)
+	}
+	token := hex.EncodeToString(b[:])
+	if err := atomicfile.Write(BackupTokenPath(a.cfg), []byte(token+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write the backup token beside the store: %w", err)
+	}
+	return token, nil
+}
+
+// removeBackupToken removes the backup token's file if it still holds
+// token (a later run's token stays).
+func (a *Agent) removeBackupToken(token string) {
+	path := BackupTokenPath(a.cfg)
+	if got, err := readSecret(path); err == nil && got == token {
+		if err := os.Remove(path); err != nil {
+			a.log.Warn("remove the backup token failed", "err", err)
+		}
+	}
 }

@@ -2,7 +2,6 @@ package agent
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net"
@@ -112,7 +111,7 @@ func notifyChannels(c *Config) (notify.Channels, error) {
 			if err != nil {
 				return ch, fmt.Errorf("notify.smtp_ca_file: %w", err)
 			}
-			sc.TLS = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+			sc.RootCAs = roots
 		}
 		m, err := notify.NewMailer(sc)
 		if err != nil {

@@ -105,9 +105,9 @@ func (s *Server) chainState(r *http.Request) auditData {
 	n, err := s.cfg.Audit(r.Context())
 	d.ChainChecked, d.ChainOK = true, err == nil
 	if err != nil {
-		d.ChainMsg = fmt.Sprintf(l.T("audit.chainBad"), err.Error())
+		d.ChainMsg = l.T("audit.chainBad", err.Error())
 	} else {
-		d.ChainMsg = fmt.Sprintf(l.T("audit.chainOK"), n)
+		d.ChainMsg = l.T("audit.chainOK", n)
 	}
 	return d
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"clinicgw/sync/clock"
+	"clinicgw/sync/tlsconf"
 )
 
 // Defaults and limits.
@@ -131,7 +132,10 @@ func New(cfg Config) (*Verifier, error) {
 		cfg.CacheMaxAge = DefaultCacheMaxAge
 	}
 	if cfg.HTTP == nil {
-		cfg.HTTP = &http.Client{Timeout: cfg.FetchTimeout, CheckRedirect: checkRedirect}
+		// OCSP and CRL are fetched over http; an https URL or redirect
+		// trusts the system's roots.
+		cfg.HTTP = &http.Client{Timeout: cfg.FetchTimeout, CheckRedirect: checkRedirect,
+			Transport: tlsconf.NewTransport(tlsconf.PublicClient(nil, ""))}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
