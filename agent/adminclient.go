@@ -32,7 +32,7 @@ var ErrAdminNotAnswering = errors.New("the admin listener does not answer")
 
 // adminDialAddr is where a command on this machine reaches the admin
 // listener: admin.listen, with a wildcard host made loopback.
-func (c AdminConfig) dialAddr() (string, error) {
+func adminDialAddr(c AdminConfig) (string, error) {
 	host, port, err := net.SplitHostPort(c.Listen)
 	if err != nil {
 		return "", fmt.Errorf("admin.listen: %w", err)
@@ -52,7 +52,7 @@ func AdminAnswers(ctx context.Context, cfg *Config) (string, bool) {
 	if !cfg.Admin.Enabled() {
 		return "", false
 	}
-	addr, err := cfg.Admin.dialAddr()
+	addr, err := adminDialAddr(cfg.Admin)
 	if err != nil {
 		return "", false
 	}
@@ -71,13 +71,13 @@ func AdminAnswers(ctx context.Context, cfg *Config) (string, bool) {
 // ui.cert_file), for that certificate's own name.
 func adminClient(cfg *Config) (*http.Client, string, string, error) {
 	c := cfg.Admin
-	addr, err := c.dialAddr()
+	addr, err := adminDialAddr(c)
 	if err != nil {
 		return nil, "", "", err
 	}
 	var token string
 	if c.TokenFile != "" {
-		if token, err = readSecret(cfg.resolve(c.TokenFile)); err != nil {
+		if token, err = readSecret(cfg.Resolve(c.TokenFile)); err != nil {
 			return nil, "", "", fmt.Errorf("admin.token_file: %w", err)
 		}
 	}
@@ -89,7 +89,7 @@ func adminClient(cfg *Config) (*http.Client, string, string, error) {
 		if certFile == "" {
 			certFile, key = cfg.UI.CertFile, "ui.cert_file"
 		}
-		pool, name, err := pinnedCert(cfg.resolve(certFile))
+		pool, name, err := pinnedCert(cfg.Resolve(certFile))
 		if err != nil {
 			return nil, "", "", fmt.Errorf("%s: %w", key, err)
 		}

@@ -26,66 +26,6 @@ import (
 	"clinicgw/sync/tlsconf"
 )
 
-// BackupConfig is the nightly backup of the store. With no dir there is
-// none; `clinicgw backup` works without it.
-type BackupConfig struct {
-	Dir string `toml:"dir"` // the backups' folder (a mounted share, another disk)
-	At  string `toml:"at"`  // the nightly run's local (Stockholm) time, "HH:MM"; DefaultBackupAt if empty
-	// Keep is how many of the newest backups are always kept; DefaultBackupKeep if 0.
-	Keep int `toml:"keep"`
-	// KeepDays: a backup older than this many days that is not one of the
-	// newest Keep is removed; 0: only Keep counts.
-	KeepDays int `toml:"keep_days"`
-}
-
-// Defaults of the [backup] table.
-const (
-	DefaultBackupAt   = "01:30" // before the archive run (02:30)
-	DefaultBackupKeep = 7
-)
-
-// Enabled reports whether the nightly backup is configured.
-func (c BackupConfig) Enabled() bool { return c.Dir != "" }
-
-// at is the nightly run's hour and minute.
-func (c BackupConfig) at() (hour, minute int, err error) {
-	at := c.At
-	if at == "" {
-		at = DefaultBackupAt
-	}
-	t, err := time.Parse("15:04", at)
-	if err != nil {
-		return 0, 0, fmt.Errorf("backup.at: %q: expected a time of day as HH:MM, like %q", c.At, DefaultBackupAt)
-	}
-	return t.Hour(), t.Minute(), nil
-}
-
-// retention is Keep and KeepDays with their defaults.
-func (c BackupConfig) retention() retention {
-	r := retention{keep: c.Keep, days: c.KeepDays}
-	if r.keep == 0 {
-		r.keep = DefaultBackupKeep
-	}
-	return r
-}
-
-func (c BackupConfig) validate() []error {
-	var errs []error
-	if c.Dir != "" && !printable(c.Dir) {
-		errs = append(errs, errors.New("backup.dir: expected a folder path on one line"))
-	}
-	if _, _, err := c.at(); err != nil && c.At != "" {
-		errs = append(errs, err)
-	}
-	if c.Keep < 0 || c.Keep > 1000 {
-		errs = append(errs, fmt.Errorf("backup.keep: %d: expected 1 to 1000 (0 for %d)", c.Keep, DefaultBackupKeep))
-	}
-	if c.KeepDays < 0 || c.KeepDays > 3650 {
-		errs = append(errs, fmt.Errorf("backup.keep_days: %d: expected 0 to 3650 (0: only backup.keep counts)", c.KeepDays))
-	}
-	return errs
-}
-
 // BackupName is the name of a backup of unit's store taken at t, in the
 // backup folder: its names sort by time.
 func BackupName(unit string, t time.Time) string {
@@ -96,6 +36,15 @@ func BackupName(unit string, t time.Time) string {
 type retention struct {
 	keep int // the newest keep are always kept
 	days int // older than days (and not among the newest keep) go; 0: none go by age
+}
+
+// backupRetention is backup.keep and backup.keep_days with their defaults.
+func backupRetention(c BackupConfig) retention {
+	r := retention{keep: c.Keep, days: c.KeepDays}
+	if r.keep == 0 {
+		r.keep = DefaultBackupKeep
+	}
+	return r
 }
 
 // prune returns the backups of names (BackupName's, any order) that r
@@ -160,7 +109,7 @@ func (s *backupSchedule) BackupFigures() (metrics.BackupFigures, bool) {
 }
 
 func (a *Agent) newBackupSchedule(db *store.DB) (*backupSchedule, error) {
-	h, m, err := a.cfg.Backup.at()
+	h, m, err := a.cfg.Backup.Daily()
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +121,7 @@ func (a *Agent) newBackupSchedule(db *store.DB) (*backupSchedule, error) {
 // set takes up cfg's [backup] keys.
 func (s *backupSchedule) set(cfg *Config) {
 	c := cfg.Backup
-	c.Dir = cfg.resolve(c.Dir)
+	c.Dir = cfg.Resolve(c.Dir)
 	s.cfg.Store(&c)
 }
 
@@ -234,7 +183,7 @@ func (s *backupSchedule) take(ctx context.Context, size *int64) (string, error) 
 		names = append(names, e.Name())
 	}
 	var errs []error
-	for _, old := range c.retention().prune(s.unit, names, s.clock.Now()) {
+	for _, old := range backupRetention(*c).prune(s.unit, names, s.clock.Now()) {
 		p := filepath.Join(c.Dir, old)
 		if err := errors.Join(os.Remove(p+store.ManifestSuffix), os.Remove(p)); err != nil {
 			errs = append(errs, err)

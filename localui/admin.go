@@ -79,6 +79,8 @@ type auditData struct {
 	ChainChecked bool
 	ChainOK      bool
 	ChainMsg     string
+	FullOK       bool   // the last whole check found the log intact
+	FullMsg      string // the last whole check, or that none was made
 	Kind         string // "patient" or "staff": what was searched
 	Query        string
 	Records      []audit.Record
@@ -108,6 +110,19 @@ func (s *Server) chainState(r *http.Request) auditData {
 		d.ChainMsg = l.T("audit.chainBad", err.Error())
 	} else {
 		d.ChainMsg = l.T("audit.chainOK", n)
+	}
+	if s.cfg.AuditFull != nil {
+		c, ok, err := s.cfg.AuditFull(r.Context())
+		switch {
+		case err != nil:
+			s.log.Warn("the access log's last whole check could not be read", "err", err)
+		case !ok:
+			d.FullMsg = l.T("audit.fullNone")
+		case c.Broken != "":
+			d.FullMsg = l.T("audit.fullBad", l.Time(c.At), c.Broken)
+		default:
+			d.FullOK, d.FullMsg = true, l.T("audit.fullOK", l.Time(c.At), c.Entries)
+		}
 	}
 	return d
 }

@@ -214,6 +214,8 @@ var uiTexts = map[string]text{
 	"audit.hsaId":     {"Medarbetarens HSA-id", "The staff member's HSA-ID"},
 	"audit.search":    {"Visa loggutdrag", "Show log extract"},
 	"audit.chainBad":  {"Loggkedjan är BRUTEN: %s. Kontakta IT-säkerhet.", "The log chain is BROKEN: %s. Contact IT security."},
+	"audit.fullNone":  {"Hela loggen har inte kontrollerats ännu: det görs varje natt, eller nu med clinicgw audit verify.", "The whole log has not been checked yet: that is done every night, or now with clinicgw audit verify."},
+	"audit.fullBad":   {"Den senaste kontrollen av hela loggen (%s) fann den BRUTEN: %s. Kontakta IT-säkerhet.", "The last check of the whole log (%s) found it BROKEN: %s. Contact IT security."},
 	"audit.none":      {"Inga poster.", "No records."},
 	"audit.when":      {"Tid", "Time"},
 	"audit.who":       {"Vem", "Who"},
@@ -261,10 +263,15 @@ var uiCounted = map[string]counted{
 			catalog.Var("cases", one(1, "%[1]d case", "%[1]d cases")),
 			catalog.Var("packages", one(2, "%[2]d package", "%[2]d packages")),
 			catalog.String("${cases} archived in ${packages}")}},
-	// The access log's chain checked: how many records.
+	// The access log's chain checked from the last checkpoint: how many
+	// records the log holds.
 	"audit.chainOK": {"d",
-		[]catalog.Message{one(1, "Loggkedjan är hel: %d post kontrollerad.", "Loggkedjan är hel: %d poster kontrollerade.")},
-		[]catalog.Message{one(1, "The log chain is intact: %d record checked.", "The log chain is intact: %d records checked.")}},
+		[]catalog.Message{one(1, "Loggkedjan är hel: %d post; det som loggats sedan förra kontrollen är kontrollerat nu.", "Loggkedjan är hel: %d poster; det som loggats sedan förra kontrollen är kontrollerat nu.")},
+		[]catalog.Message{one(1, "The log chain is intact: %d record; what was logged since the last check was checked now.", "The log chain is intact: %d records; what was logged since the last check was checked now.")}},
+	// The last check of the whole access log: when, and how many records.
+	"audit.fullOK": {"sd",
+		[]catalog.Message{one(2, "Hela loggen kontrollerades senast %[1]s: %[2]d post, hel.", "Hela loggen kontrollerades senast %[1]s: %[2]d poster, hel.")},
+		[]catalog.Message{one(2, "The whole log was last checked %[1]s: %[2]d record, intact.", "The whole log was last checked %[1]s: %[2]d records, intact.")}},
 	// The quarantine (quarantine.go): how many cases could not be received.
 	"quarantine.cases": {"d",
 		[]catalog.Message{one(1,

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -42,6 +43,9 @@ type Texter struct {
 	client *http.Client
 }
 
+// ErrBodyTemplate is NewTexter's error for a Body that is not a template.
+var ErrBodyTemplate = errors.New("sms: body template")
+
 // NewTexter checks cfg and returns a Texter.
 func NewTexter(cfg SMSConfig) (*Texter, error) {
 	u, err := url.Parse(cfg.URL)
@@ -61,7 +65,7 @@ func NewTexter(cfg SMSConfig) (*Texter, error) {
 		"json": func(s string) (string, error) { b, err := json.Marshal(s); return string(b), err },
 	}).Parse(cfg.Body)
 	if err != nil {
-		return nil, fmt.Errorf("sms: body template: %w", err)
+		return nil, fmt.Errorf("%w: %w", ErrBodyTemplate, err)
 	}
 	client := &http.Client{Timeout: cfg.Timeout, Transport: tlsconf.NewTransport(tlsconf.PublicClient(cfg.RootCAs, ""))}
 	return &Texter{cfg: cfg, body: body, client: client}, nil

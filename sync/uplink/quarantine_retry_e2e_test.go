@@ -43,7 +43,7 @@ func TestQuarantineRetryReportedEndToEnd(t *testing.T) {
 	}
 	head := c.head()
 	g.start()
-	waitFor(t, 10*time.Second, "the central head pulled and acknowledged", func() bool {
+	waitFor(t, 30*time.Second, "the central head pulled and acknowledged", func() bool {
 		acked, err := c.store.Acked(ctx, unit)
 		return err == nil && acked == head
 	})
@@ -56,7 +56,7 @@ func TestQuarantineRetryReportedEndToEnd(t *testing.T) {
 		byCase[string(q.Event.CaseID)] = wire.QuarantinedEvent{ID: q.Event.EventID, Reason: wire.QuarantineReason(q.Reason)}
 	}
 	both := wire.QuarantineReport{Events: []wire.QuarantinedEvent{byCase[clash1], byCase[clash2]}, Total: 2}
-	waitFor(t, 10*time.Second, "both events reported unhandled", func() bool { return equalReport(report(), both) })
+	waitFor(t, 30*time.Second, "both events reported unhandled", func() bool { return equalReport(report(), both) })
 	g.stop()
 
 	// The first cause removed; the retry at start applies the event.
@@ -70,7 +70,7 @@ func TestQuarantineRetryReportedEndToEnd(t *testing.T) {
 	g.restartUplink()
 	g.start()
 	second := wire.QuarantineReport{Events: []wire.QuarantinedEvent{byCase[clash2]}, Total: 1}
-	waitFor(t, 10*time.Second, "the central store told the retried event is handled", func() bool {
+	waitFor(t, 30*time.Second, "the central store told the retried event is handled", func() bool {
 		return equalReport(report(), second)
 	})
 	g.stop()
@@ -92,7 +92,7 @@ func TestQuarantineRetryReportedEndToEnd(t *testing.T) {
 	g.restartUplink()
 	g.start()
 	empty := wire.QuarantineReport{Events: []wire.QuarantinedEvent{}}
-	waitFor(t, 10*time.Second, "the central store told the quarantine is empty", func() bool {
+	waitFor(t, 30*time.Second, "the central store told the quarantine is empty", func() bool {
 		return equalReport(report(), empty)
 	})
 	g.stop()
