@@ -25,21 +25,10 @@ import (
 	"clinicgw/agent/metrics"
 	"clinicgw/cardauth/devpki"
 	"clinicgw/sync/central"
+	"clinicgw/sync/clock/clocktest"
+	"clinicgw/sync/logtest"
 	"clinicgw/sync/wire"
 )
-
-// settableClock is a fake clock the test moves on.
-type settableClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *settableClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *settableClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // adminClient scrapes an admin listener over real HTTP(S).
 type adminClient struct {
@@ -161,7 +150,7 @@ func TestAdminMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	origin := "https://" + ln.Addr().String()
-	clock := &settableClock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, cases.Stockholm())} // a Monday
+	clock := clocktest.New(time.Date(2026, 11, 23, 9, 0, 0, 0, cases.Stockholm())) // a Monday
 	dc, err := democlinic.Build(t.TempDir(), democlinic.Options{Unit: unit, UnitName: unitName, Origin: origin,
 		Listen: ln.Addr().String(), Now: clock.Now(), Clock: clock.Now})
 	if err != nil {
@@ -211,7 +200,7 @@ func TestAdminMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	logs := &lockedBuffer{}
+	logs := &logtest.Buffer{}
 	a := startAgent(t, cfg, agent.Options{Clock: clock, UIListener: ln, Uplink: fast, Version: "9.8.7-test",
 		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if a.AdminAddr() == "" {

@@ -20,22 +20,16 @@ import (
 	"clinicgw/agent/notify"
 	"clinicgw/agent/store"
 	"clinicgw/cardauth"
+	"clinicgw/sync/clock"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/uplink"
 	"clinicgw/sync/wire"
 )
 
-// Clock tells the time.
-type Clock interface{ Now() time.Time }
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
-
 // Options are what the caller gives the gateway besides its configuration.
 type Options struct {
 	Logger *slog.Logger // technical logs; discarded if nil
-	Clock  Clock        // the system clock if nil
+	Clock  clock.Clock  // the system clock if nil
 	Rand   io.Reader    // crypto/rand if nil
 	// Uplink adjusts the uplink's configuration before it is made (tests
 	// shorten intervals); nil leaves the defaults.
@@ -111,7 +105,7 @@ func New(cfg *Config, opts Options) (*Agent, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.Clock == nil {
-		opts.Clock = systemClock{}
+		opts.Clock = clock.System
 	}
 	if opts.Rand == nil {
 		opts.Rand = rand.Reader
@@ -309,7 +303,7 @@ func (a *Agent) Start(ctx context.Context) (err error) {
 		log := a.log.With("part", "notify")
 		a.wg.Go(func() { signals.run(runCtx, n, log) })
 		a.wg.Go(func() { n.Run(runCtx, 10*time.Second) })
-		a.wg.Go(func() { watchOverdue(runCtx, svc, n, log) })
+		a.wg.Go(func() { watchOverdue(runCtx, a.opts.Clock, svc, n, log) })
 	}
 	if a.cfg.Admin.Enabled() {
 		if err := a.startAdmin(); err != nil {

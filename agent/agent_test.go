@@ -1,7 +1,6 @@
 package agent_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"io"
@@ -12,7 +11,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +19,7 @@ import (
 	"clinicgw/agent/store"
 	"clinicgw/cardauth/devpki"
 	"clinicgw/sync/central"
+	"clinicgw/sync/logtest"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/uplink"
 	"clinicgw/sync/wire"
@@ -42,24 +41,6 @@ const (
 	caseText    = "Kanarietext: behöver förnya receptet"
 	answerText  = "Kanariesvar: receptet är förnyat"
 )
-
-// lockedBuffer is a log sink safe for concurrent writers.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // testCentral is the reference central store over mutual TLS on loopback.
 type testCentral struct {
@@ -186,7 +167,7 @@ func TestAgentEndToEnd(t *testing.T) {
 	submission := central.Submission{PatientPNR: patientPNR, PatientName: patientName, FormID: string(cases.RenewPrescription),
 		Text: caseText, Fields: []wire.Field{{Name: "medicine", Value: "Kanarin 5 mg"}}}
 	cfg := gatewayDir(t, p, c.url, &forms)
-	logs := &lockedBuffer{}
+	logs := &logtest.Buffer{}
 	opts := agent.Options{Logger: slog.New(slog.NewJSONHandler(logs, nil)), Uplink: fast}
 
 	a, err := agent.New(cfg, opts)

@@ -15,13 +15,14 @@ import (
 	"clinicgw/agent/config"
 	"clinicgw/agent/store"
 	"clinicgw/localui"
+	"clinicgw/sync/clock"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
 )
 
 // NewArchiver builds the archive export from the configuration, on db,
 // signing with the unit's certificate and key.
-func NewArchiver(cfg *Config, db *store.DB, clock archive.Clock, log *slog.Logger) (*archive.Archiver, error) {
+func NewArchiver(cfg *Config, db *store.DB, clk clock.Clock, log *slog.Logger) (*archive.Archiver, error) {
 	kp, err := tlsconf.LoadKeyPair(cfg.Resolve(cfg.Central.CertFile), cfg.Resolve(cfg.Central.KeyFile))
 	if err != nil {
 		return nil, config.KeyErr("archive", fmt.Errorf("the signing key (central.cert_file, central.key_file): %w", err))
@@ -30,8 +31,8 @@ func NewArchiver(cfg *Config, db *store.DB, clock archive.Clock, log *slog.Logge
 	if !ok || kp.Leaf == nil {
 		return nil, config.Errorf("archive", "the unit's key cannot sign")
 	}
-	if clock == nil {
-		clock = systemClock{}
+	if clk == nil {
+		clk = clock.System
 	}
 	var chain []*x509.Certificate
 	for _, der := range kp.Certificate[1:] {
@@ -43,7 +44,7 @@ func NewArchiver(cfg *Config, db *store.DB, clock archive.Clock, log *slog.Logge
 	}
 	return archive.New(archive.Config{DB: db, Unit: cfg.Unit.HSAID, Dir: cfg.Resolve(cfg.Archive.Dir),
 		Age: time.Duration(cfg.Archive.AgeDays) * 24 * time.Hour, Signer: archive.Signer{Key: key, Cert: kp.Leaf, Chain: chain},
-		Clock: clock, Logger: log, Retire: true,
+		Clock: clk, Logger: log, Retire: true,
 		Forms: func(ctx context.Context) (wire.FormSet, error) { return storedForms(ctx, cfg, db) }})
 }
 
@@ -53,7 +54,7 @@ func NewArchiver(cfg *Config, db *store.DB, clock archive.Clock, log *slog.Logge
 type archiveSchedule struct {
 	arch         atomic.Pointer[archive.Archiver] // a reload may replace it
 	hour, minute int
-	clock        Clock
+	clock        clock.Clock
 	log          *slog.Logger
 	ran          func(archive.Report, error) // each run that ctx's end did not cut short, for /metrics
 

@@ -22,6 +22,7 @@ import (
 	"clinicgw/agent/atomicfile"
 	"clinicgw/agent/metrics"
 	"clinicgw/agent/store"
+	"clinicgw/sync/clock"
 	"clinicgw/sync/tlsconf"
 )
 
@@ -92,7 +93,7 @@ type backupSchedule struct {
 	db           *store.DB
 	unit         string
 	hour, minute int
-	clock        Clock
+	clock        clock.Clock
 	log          *slog.Logger
 	cfg          atomic.Pointer[BackupConfig] // with dir resolved
 
@@ -196,18 +197,18 @@ func (s *backupSchedule) take(ctx context.Context, size *int64) (string, error) 
 // runDaily calls fn every day at hour:minute Stockholm time (nextDaily)
 // until ctx ends, calling next (if not nil) with each next time before it
 // waits for it. The archive export and the backup run on it.
-func runDaily(ctx context.Context, clock Clock, hour, minute int, next func(time.Time), fn func(context.Context)) {
+func runDaily(ctx context.Context, clock clock.Clock, hour, minute int, next func(time.Time), fn func(context.Context)) {
 	for {
 		at := nextDaily(clock.Now(), hour, minute)
 		if next != nil {
 			next(at)
 		}
-		t := time.NewTimer(at.Sub(clock.Now()))
+		t := clock.NewTimer(at.Sub(clock.Now()))
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			return
-		case <-t.C:
+		case <-t.C():
 		}
 		fn(ctx)
 	}

@@ -13,11 +13,8 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store"
+	"clinicgw/sync/clock/clocktest"
 )
-
-type fakeClock struct{ t time.Time }
-
-func (c *fakeClock) Now() time.Time { return c.t }
 
 // TestBackupNextRun: the nightly backup's next start for backup.at (and
 // its default), in Stockholm time, from nextDaily as the archive's.
@@ -110,7 +107,7 @@ func TestBackupNightly(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	clock := &fakeClock{time.Date(2026, 12, 1, 0, 30, 0, 0, time.UTC)}
+	clock := clocktest.New(time.Date(2026, 12, 1, 0, 30, 0, 0, time.UTC))
 	db, err := store.Open(ctx, filepath.Join(dir, "store.db"), kek, store.Options{Unit: u, Clock: clock})
 	if err != nil {
 		t.Fatal(err)
@@ -132,10 +129,10 @@ func TestBackupNightly(t *testing.T) {
 			t.Fatal(err)
 		}
 		m, err := store.ReadManifest(path)
-		if err != nil || m.SyncCursor != uint64(night) || !m.TakenAt.Equal(clock.t) {
+		if err != nil || m.SyncCursor != uint64(night) || !m.TakenAt.Equal(clock.Now()) {
 			t.Fatalf("night %d: manifest %+v, %v", night, m, err)
 		}
-		clock.t = clock.t.Add(24 * time.Hour)
+		clock.Advance(24 * time.Hour)
 	}
 	entries, _ := os.ReadDir(filepath.Join(dir, "backups"))
 	var names []string
@@ -153,7 +150,7 @@ func TestBackupNightly(t *testing.T) {
 	if !slices.Equal(names, want) {
 		t.Errorf("backup folder holds\n%s\nwant\n%s", strings.Join(names, "\n"), strings.Join(want, "\n"))
 	}
-	if f, _ := s.BackupFigures(); !f.LastOK || f.Failures != 0 || f.Bytes == 0 || !f.LastSuccess.Equal(clock.t.Add(-24*time.Hour)) {
+	if f, _ := s.BackupFigures(); !f.LastOK || f.Failures != 0 || f.Bytes == 0 || !f.LastSuccess.Equal(clock.Now().Add(-24*time.Hour)) {
 		t.Errorf("figures after 8 good nights: %+v", f)
 	}
 	// A night whose folder cannot be made fails, and is counted.
@@ -163,7 +160,7 @@ func TestBackupNightly(t *testing.T) {
 	if _, err := s.once(ctx); err == nil {
 		t.Fatal("a backup into a folder under a file succeeded")
 	}
-	if f, _ := s.BackupFigures(); f.LastOK || f.Failures != 1 || !f.LastRun.Equal(clock.t) || !f.LastSuccess.Equal(clock.t.Add(-24*time.Hour)) {
+	if f, _ := s.BackupFigures(); f.LastOK || f.Failures != 1 || !f.LastRun.Equal(clock.Now()) || !f.LastSuccess.Equal(clock.Now().Add(-24*time.Hour)) {
 		t.Errorf("figures after a failed night: %+v", f)
 	}
 	for _, n := range names {

@@ -10,6 +10,7 @@ import (
 	"clinicgw/agent"
 	"clinicgw/cardauth/devpki"
 	"clinicgw/sync/central"
+	"clinicgw/sync/logtest"
 	"clinicgw/sync/wire"
 )
 
@@ -66,7 +67,7 @@ func TestStoredFormsWinAtStart(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	logs := &lockedBuffer{}
+	logs := &logtest.Buffer{}
 	a = startAgent(t, cfg, agent.Options{Uplink: fast, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 	waitFor(t, "connected", func() bool { st, ok := a.Uplink(); return ok && st.Connected })
 	if st, _ := a.Uplink(); st.FormsPending || !st.FormsPublishedAt.IsZero() {

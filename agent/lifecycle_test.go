@@ -3,6 +3,7 @@ package agent_test
 import (
 	"bufio"
 	"bytes"
+	"clinicgw/sync/logtest"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -303,7 +304,7 @@ const drainWaitMsg = "stopping: waiting for web requests under way"
 func TestStopWaitsForUIRequest(t *testing.T) {
 	c := newLifeClinic(t)
 	draining := make(chan struct{})
-	logs := &lockedBuffer{}
+	logs := &logtest.Buffer{}
 	a := c.start(slog.New(signalHandler{Handler: slog.NewTextHandler(logs, nil), msg: drainWaitMsg,
 		once: &sync.Once{}, ch: draining}))
 	s, err := c.login()

@@ -17,6 +17,7 @@ import (
 	"clinicgw/cardauth/bridge"
 	"clinicgw/cardauth/pcsc"
 	"clinicgw/cardauth/siths"
+	"clinicgw/sync/clock"
 )
 
 // loginParts are what staff login runs on. The certificate check and the
@@ -26,7 +27,7 @@ type loginParts struct {
 	auth  *cardauth.Authenticator
 	certs *swapCerts
 	unit  string
-	clock Clock
+	clock clock.Clock
 	log   *slog.Logger
 	local func(context.Context) // watches the local reader, if any
 
@@ -90,7 +91,7 @@ func (s *swapCerts) set(t *trust, now time.Time) []string {
 // newLogin loads the trust anchors and the directory and makes the
 // authenticator. Sessions of people who lose their commission in a
 // directory reload end at once.
-func newLogin(cfg *Config, clock Clock, log *slog.Logger) (*loginParts, error) {
+func newLogin(cfg *Config, clock clock.Clock, log *slog.Logger) (*loginParts, error) {
 	l := cfg.Login
 	v, err := newVerifier(cfg, clock, log)
 	if err != nil {
@@ -126,7 +127,7 @@ func newLogin(cfg *Config, clock Clock, log *slog.Logger) (*loginParts, error) {
 // newVerifier reads login.trust_anchors and login.person_cas, checks that
 // every person CA is issued by a trust anchor (directly or through another
 // person CA), and makes the SITHS certificate check.
-func newVerifier(cfg *Config, clock Clock, log *slog.Logger) (*trust, error) {
+func newVerifier(cfg *Config, clock clock.Clock, log *slog.Logger) (*trust, error) {
 	l := cfg.Login
 	roots, err := readCerts(cfg, l.TrustAnchors, "login.trust_anchors")
 	if err != nil {
@@ -287,13 +288,13 @@ func (lp *loginParts) run(ctx context.Context) error {
 		wg.Go(func() { lp.local(ctx) })
 	}
 	wg.Go(func() {
-		t := time.NewTicker(5 * time.Second)
+		t := lp.clock.NewTicker(5 * time.Second)
 		defer t.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
-			case <-t.C:
+			case <-t.C():
 				lp.auth.Sweep()
 			}
 		}

@@ -22,6 +22,7 @@ import (
 	"clinicgw/cardauth/devpki"
 	"clinicgw/cardauth/token"
 	"clinicgw/cardauth/token/softhsm"
+	"clinicgw/sync/logtest"
 )
 
 // tokenSeq makes SoftHSM2 token labels unique within the test binary.
@@ -178,7 +179,7 @@ func TestLocalReader(t *testing.T) {
 	}
 	cfg.Login = agent.LoginConfig{Origin: gwOrigin, TrustAnchors: []string{"pki/root.pem"}, PersonCAs: []string{"pki/person-ca.pem"},
 		DirectoryFile: "hsa.json", CRLURL: crlSrv.URL, LocalReader: cardtest.ReaderName, PKCS11Module: h.Module(), LocalTokenLabel: label}
-	logs := &lockedBuffer{}
+	logs := &logtest.Buffer{}
 	a := startAgent(t, cfg, agent.Options{Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	// The login page signs with the token (as the gateway's own bridge
 	// would), the card goes into the reader, then it is pulled.

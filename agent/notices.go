@@ -15,6 +15,7 @@ import (
 	"clinicgw/agent/notify"
 	"clinicgw/agent/store"
 	"clinicgw/localui"
+	"clinicgw/sync/clock"
 	"clinicgw/sync/tlsconf"
 )
 
@@ -172,8 +173,8 @@ const OverdueCheck = 10 * time.Minute
 
 // watchOverdue tells the unit of cases newly overdue, at start and every
 // OverdueCheck, until ctx ends.
-func watchOverdue(ctx context.Context, svc *cases.Service, n *notify.Notifier, log *slog.Logger) {
-	t := time.NewTicker(OverdueCheck)
+func watchOverdue(ctx context.Context, clock clock.Clock, svc *cases.Service, n *notify.Notifier, log *slog.Logger) {
+	t := clock.NewTicker(OverdueCheck)
 	defer t.Stop()
 	for {
 		ids, err := svc.OverdueIDs(ctx)
@@ -190,7 +191,7 @@ func watchOverdue(ctx context.Context, svc *cases.Service, n *notify.Notifier, l
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-t.C():
 		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"clinicgw/agent/store"
 	"clinicgw/cardauth/devpki"
 	"clinicgw/sync/central"
+	"clinicgw/sync/logtest"
 	"clinicgw/sync/wire"
 )
 
@@ -68,7 +69,7 @@ func TestAgentNotices(t *testing.T) {
 		"staff/" + distributor.HSAID + "/prefs": map[string]any{"notifyEmail": false, "email": "dora@vc.example.se"},
 	})
 
-	logs := &lockedBuffer{}
+	logs := &logtest.Buffer{}
 	a := startAgent(t, cfg, agent.Options{Logger: slog.New(slog.NewJSONHandler(logs, nil)), Uplink: fast})
 	waitFor(t, "the new-case notice", func() bool { return len(mail.Messages()) == 1 })
 	if _, err := a.Cases().Do(ctx, distributor, cases.ID(ids[0]), cases.Command{Action: cases.Assign, Assignee: clinician.HSAID}); err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"clinicgw/agent/config"
 	"clinicgw/localui"
+	"clinicgw/sync/clock"
 )
 
 // ConfigDebounce is how long the gateway lets a burst of events on its
@@ -250,8 +251,7 @@ func (a *Agent) watchConfig() (run func(ctx context.Context) error, err error) {
 	return func(ctx context.Context) error {
 		defer fw.Close()
 		defer stop()
-		debounce := time.NewTimer(time.Hour)
-		debounce.Stop()
+		debounce := clock.Stopped(a.opts.Clock)
 		defer debounce.Stop()
 		var fire <-chan time.Time
 		for {
@@ -266,14 +266,14 @@ func (a *Agent) watchConfig() (run func(ctx context.Context) error, err error) {
 					continue
 				}
 				debounce.Reset(ConfigDebounce)
-				fire = debounce.C
+				fire = debounce.C()
 			case err, ok := <-fw.Errors:
 				if !ok {
 					return errors.New("config watch: the file watcher closed")
 				}
 				a.log.Warn("config watch error; reading the file again", "err", err)
 				debounce.Reset(ConfigDebounce)
-				fire = debounce.C
+				fire = debounce.C()
 			case <-hup:
 				a.log.Info("config reload asked for by signal", "path", path)
 				a.Reload(ctx)

@@ -19,6 +19,7 @@ import (
 	"clinicgw/agent"
 	"clinicgw/cardauth"
 	"clinicgw/cardauth/devpki"
+	"clinicgw/sync/logtest"
 )
 
 // reloadGateway is a running gateway with staff login and notices whose
@@ -28,7 +29,7 @@ type reloadGateway struct {
 	a      *agent.Agent
 	path   string // the configuration file
 	text   string // its content at the start
-	logs   *lockedBuffer
+	logs   *logtest.Buffer
 	events chan agent.ReloadStatus
 }
 
@@ -94,7 +95,7 @@ func startReloadGateway(t *testing.T, p *devpki.PKI, setup func(dir string, cfg 
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := &reloadGateway{t: t, path: cfg.Path(), text: string(text), logs: &lockedBuffer{}, events: make(chan agent.ReloadStatus, 16)}
+	g := &reloadGateway{t: t, path: cfg.Path(), text: string(text), logs: &logtest.Buffer{}, events: make(chan agent.ReloadStatus, 16)}
 	g.a = startAgent(t, cfg, agent.Options{Logger: slog.New(slog.NewTextHandler(g.logs, nil)),
 		OnReload: func(st agent.ReloadStatus) { g.events <- st }})
 	return g

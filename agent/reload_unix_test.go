@@ -13,6 +13,7 @@ import (
 
 	"clinicgw/agent"
 	"clinicgw/cardauth/devpki"
+	"clinicgw/sync/logtest"
 )
 
 // TestReloadOnSIGHUP: SIGHUP reloads the file (systemctl reload). The
@@ -23,7 +24,7 @@ func TestReloadOnSIGHUP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &lockedBuffer{}
+	logs := &logtest.Buffer{}
 	events := make(chan agent.ReloadStatus, 4)
 	a, err := agent.New(cfg, agent.Options{Logger: slog.New(slog.NewTextHandler(logs, nil)),
 		OnReload: func(st agent.ReloadStatus) { events <- st }})

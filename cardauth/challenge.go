@@ -7,6 +7,8 @@ import (
 	"io"
 	"sync"
 	"time"
+
+	"clinicgw/sync/clock"
 )
 
 // Login challenges: a nonce of NonceBytes random bytes, valid for
@@ -30,7 +32,7 @@ var (
 // challenges holds the outstanding nonces by binding.
 type challenges struct {
 	mu    sync.Mutex
-	clock Clock
+	clock clock.Clock
 	rand  io.Reader
 	ttl   time.Duration
 	m     map[string]challenge // binding → its one outstanding challenge

@@ -14,14 +14,8 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/clock"
 )
-
-// Clock tells the time.
-type Clock interface{ Now() time.Time }
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
 
 // Staff is a member of staff as the directory knows them, with what they
 // may do for this unit now.
@@ -53,8 +47,8 @@ type Config struct {
 	Origin string
 	Certs  CertChecker
 	Staff  StaffLookup
-	Clock  Clock     // the system clock if nil
-	Rand   io.Reader // crypto/rand if nil
+	Clock  clock.Clock // the system clock if nil
+	Rand   io.Reader   // crypto/rand if nil
 	Logger *slog.Logger
 	// IdleTimeout and AbsoluteTimeout default to the package constants;
 	// ChallengeTTL to the constant of that name.
@@ -75,7 +69,7 @@ type Authenticator struct {
 	origin string
 	certs  CertChecker
 	staff  StaffLookup
-	clock  Clock
+	clock  clock.Clock
 	log    *slog.Logger
 	ch     *challenges
 	ss     *sessions
@@ -92,7 +86,7 @@ func New(cfg Config) (*Authenticator, error) {
 		return nil, errors.New("cardauth: a certificate checker and a staff lookup are required")
 	}
 	if cfg.Clock == nil {
-		cfg.Clock = systemClock{}
+		cfg.Clock = clock.System
 	}
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Reader

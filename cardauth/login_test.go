@@ -17,24 +17,18 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/cardauth/devpki"
+	"clinicgw/sync/clock"
+	"clinicgw/sync/clock/clocktest"
 	"clinicgw/sync/tlsconf"
 )
 
 const origin = "https://gw.vardcentralen.example:8443"
 
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
-
 // chainChecker checks a certificate's chain to the dev PKI's person CA and
 // returns its HSA-ID: a stand-in for cardauth/siths in these tests.
 type chainChecker struct {
 	p     *devpki.PKI
-	clock Clock
+	clock clock.Clock
 }
 
 func (c chainChecker) CheckAuthCert(_ context.Context, leaf *x509.Certificate) (string, error) {
@@ -68,7 +62,7 @@ type card struct {
 
 type fixture struct {
 	p     *devpki.PKI
-	clock *fakeClock
+	clock *clocktest.Fake
 	a     *Authenticator
 	logs  *bytes.Buffer
 	mu    sync.Mutex
@@ -86,7 +80,7 @@ func newFixture(t testing.TB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{p: p, clock: &fakeClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}, logs: &bytes.Buffer{}, cards: map[string]card{}}
+	f := &fixture{p: p, clock: clocktest.New(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)), logs: &bytes.Buffer{}, cards: map[string]card{}}
 	dir := staffDir{}
 	for i, alg := range []string{devpki.KeyRSA2048, devpki.KeyECDSAP256, devpki.KeyECDSAP384} {
 		hsa := fmt.Sprintf("SE2321000016-K00%d", i+1)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/clock"
 )
 
 // Session limits (checklist AU2).
@@ -73,7 +74,7 @@ type session struct {
 // sessions holds the live sessions.
 type sessions struct {
 	mu       sync.Mutex
-	clock    Clock
+	clock    clock.Clock
 	rand     io.Reader
 	idle     time.Duration
 	absolute time.Duration

@@ -8,13 +8,14 @@ import (
 	"clinicgw/agent"
 	"clinicgw/agent/democlinic"
 	"clinicgw/cardauth/devpki"
+	"clinicgw/sync/logtest"
 )
 
 // TestUnitPageShowsArchive: with [archive] set, the unit administrator's
 // page says when the nightly export runs next and that none has run yet.
 func TestUnitPageShowsArchive(t *testing.T) {
 	dir := t.TempDir()
-	c := startClinicConfig(t, "", func(dc *democlinic.Clinic) map[string]*lockedBuffer {
+	c := startClinicConfig(t, "", func(dc *democlinic.Clinic) map[string]*logtest.Buffer {
 		// The packages are signed with the unit's certificate and key.
 		unitCert, err := dc.PKI.Unit(testUnit, testUnitName)
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/agent/democlinic"
 	"clinicgw/localui/uitest"
+	"clinicgw/sync/logtest"
 )
 
 // startCentralClinic starts a clinic as startClinic does, but with its own
@@ -22,8 +23,8 @@ import (
 func startCentralClinic(t testing.TB) (*clinic, *democlinic.Central) {
 	t.Helper()
 	var cs *democlinic.Central
-	c := startClinicConfig(t, "", func(dc *democlinic.Clinic) map[string]*lockedBuffer {
-		logs := &lockedBuffer{}
+	c := startClinicConfig(t, "", func(dc *democlinic.Clinic) map[string]*logtest.Buffer {
+		logs := &logtest.Buffer{}
 		var err error
 		cs, err = dc.StartCentral(context.Background(), slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 		if err != nil {
@@ -34,7 +35,7 @@ func startCentralClinic(t testing.TB) (*clinic, *democlinic.Central) {
 				t.Errorf("central store close: %v", err)
 			}
 		})
-		return map[string]*lockedBuffer{"central store": logs}
+		return map[string]*logtest.Buffer{"central store": logs}
 	})
 	return c, cs
 }

@@ -22,6 +22,8 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/agent/democlinic"
 	"clinicgw/cardauth"
+	"clinicgw/sync/clock/clocktest"
+	"clinicgw/sync/logtest"
 )
 
 const (
@@ -45,28 +47,6 @@ const (
 	canaryText = "KANARIE-TEXT ont i magen"
 )
 
-// fakeClock is the clinic's time.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
-
-// lockedBuffer collects the gateway's technical log.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-func (b *lockedBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.b.String() }
-
 // clinic is a running demo clinic: the real gateway (store, case service,
 // card login against the dev PKI and a CRL, directory file) with its web UI
 // on a loopback port.
@@ -75,8 +55,8 @@ type clinic struct {
 	dc     *democlinic.Clinic
 	gw     *agent.Agent
 	origin string
-	clock  *fakeClock
-	logs   *lockedBuffer
+	clock  *clocktest.Fake
+	logs   *logtest.Buffer
 	tls    *tls.Config
 	seq    int
 	mu     sync.Mutex
@@ -96,7 +76,7 @@ func startClinicWith(t testing.TB, bridgeURL string) *clinic {
 // (nil for none) before its gateway starts: its configuration, or parts
 // started beside it. change returns those parts' technical logs by name,
 // which must no more carry patient data than the gateway's.
-func startClinicConfig(t testing.TB, bridgeURL string, change func(*democlinic.Clinic) map[string]*lockedBuffer) *clinic {
+func startClinicConfig(t testing.TB, bridgeURL string, change func(*democlinic.Clinic) map[string]*logtest.Buffer) *clinic {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -104,20 +84,22 @@ func startClinicConfig(t testing.TB, bridgeURL string, change func(*democlinic.C
 	}
 	origin := "https://" + ln.Addr().String()
 	// A Monday morning, so that due dates are two working days on.
-	clock := &fakeClock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, cases.Stockholm())}
+	clock := clocktest.New(time.Date(2026, 11, 23, 9, 0, 0, 0, cases.Stockholm()))
 	dc, err := democlinic.Build(t.TempDir(), democlinic.Options{Unit: testUnit, UnitName: testUnitName,
 		Origin: origin, Listen: ln.Addr().String(), Bridge: bridgeURL, Now: clock.Now(), Clock: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { dc.Close() })
-	logs := map[string]*lockedBuffer{"gateway": {}}
+	logs := map[string]*logtest.Buffer{"gateway": {}}
 	if change != nil {
 		for name, l := range change(dc) {
 			logs[name] = l
 		}
 	}
-	gw, err := agent.New(dc.Config, agent.Options{Clock: clock, UIListener: ln,
+	// The clinic reads the test's time; its tickers and timers (sync, pings,
+	// file watches) run in real time against the real parts.
+	gw, err := agent.New(dc.Config, agent.Options{Clock: clocktest.RealTimers(clock), UIListener: ln,
 		Logger: slog.New(slog.NewTextHandler(logs["gateway"], &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
 		t.Fatal(err)

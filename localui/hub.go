@@ -286,7 +286,7 @@ func (h *hub) closeWith(conn *websocket.Conn, code int, reason string) {
 // write passes changes to the page, pings it, and closes the connection
 // when the session ends.
 func (h *hub) write(conn *websocket.Conn, c *client, done <-chan struct{}) {
-	ping := time.NewTicker(wsPing)
+	ping := h.s.clock.NewTicker(wsPing)
 	defer ping.Stop()
 	for {
 		var msg any
@@ -301,7 +301,7 @@ func (h *hub) write(conn *websocket.Conn, c *client, done <-chan struct{}) {
 			h.closeWith(conn, closeSessionEnded, "session ended")
 			conn.Close()
 			return
-		case <-ping.C:
+		case <-ping.C():
 			if err := conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(wsWriteWait)); err != nil {
 				conn.Close()
 				return

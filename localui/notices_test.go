@@ -10,6 +10,7 @@ import (
 	"clinicgw/agent"
 	"clinicgw/agent/cases"
 	"clinicgw/agent/democlinic"
+	"clinicgw/sync/logtest"
 )
 
 // TestUnitPageShowsWaitingNotices: with [notify] set and the mail server
@@ -22,7 +23,7 @@ func TestUnitPageShowsWaitingNotices(t *testing.T) {
 	}
 	down := ln.Addr().String()
 	ln.Close() // nothing listens there: the mail server is down
-	c := startClinicConfig(t, "", func(dc *democlinic.Clinic) map[string]*lockedBuffer {
+	c := startClinicConfig(t, "", func(dc *democlinic.Clinic) map[string]*logtest.Buffer {
 		dc.Config.Notify = agent.NotifyConfig{SMTPAddr: down, SMTPFrom: "clinicgw <noreply@vc.example.se>"}
 		return nil
 	})

@@ -19,6 +19,7 @@ import (
 	"clinicgw/cardauth/devpki"
 	"clinicgw/cardauth/pcsc"
 	"clinicgw/localui/uitest"
+	"clinicgw/sync/logtest"
 )
 
 // openscModule is Debian's OpenSC PKCS#11 module: it reads the virtual
@@ -59,7 +60,7 @@ func skipUnlessRealCards(t *testing.T) {
 // startPCSCBridge runs the card bridge for origin on ln with the real
 // bindings: presence from PC/SC (the private pcscd's virtual reader) and
 // the card through OpenSC's PKCS#11 module. It logs to logs.
-func startPCSCBridge(t *testing.T, ln net.Listener, origin string, c *clinic, logs *lockedBuffer) {
+func startPCSCBridge(t *testing.T, ln net.Listener, origin string, c *clinic, logs *logtest.Buffer) {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	b, err := bridge.New(bridge.Config{Gateway: origin, GatewayTLS: &tls.Config{RootCAs: c.dc.PKI.RootPool(), MinVersion: tls.VersionTLS12},
@@ -102,7 +103,7 @@ func TestBrowserCardRemovalPCSC(t *testing.T) {
 	}
 	c := startClinicWith(t, "http://"+bln.Addr().String())
 	b := uitest.NewBrowser(t)
-	logs := &lockedBuffer{}
+	logs := &logtest.Buffer{}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("bridge log:\n%s", logs.String())

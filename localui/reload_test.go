@@ -18,6 +18,8 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/agent/democlinic"
 	"clinicgw/cardauth/devpki"
+	"clinicgw/sync/clock/clocktest"
+	"clinicgw/sync/logtest"
 )
 
 // TestConfigReloadInUI (issue 7, "a config with a typo"): the running
@@ -151,7 +153,7 @@ func startClinicReload(t *testing.T, events chan<- agent.ReloadStatus) *clinic {
 		t.Fatal(err)
 	}
 	origin := "https://" + ln.Addr().String()
-	clock := &fakeClock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, cases.Stockholm())}
+	clock := clocktest.New(time.Date(2026, 11, 23, 9, 0, 0, 0, cases.Stockholm()))
 	dc, err := democlinic.Build(t.TempDir(), democlinic.Options{Unit: testUnit, UnitName: testUnitName,
 		Origin: origin, Listen: ln.Addr().String(), Now: clock.Now(), Clock: clock.Now})
 	if err != nil {
@@ -162,8 +164,8 @@ func startClinicReload(t *testing.T, events chan<- agent.ReloadStatus) *clinic {
 	if err := dc.Config.Write(dc.Config.Path()); err != nil {
 		t.Fatal(err)
 	}
-	logs := &lockedBuffer{}
-	gw, err := agent.New(dc.Config, agent.Options{Clock: clock, UIListener: ln,
+	logs := &logtest.Buffer{}
+	gw, err := agent.New(dc.Config, agent.Options{Clock: clocktest.RealTimers(clock), UIListener: ln,
 		Logger:   slog.New(slog.NewTextHandler(logs, nil)),
 		OnReload: func(st agent.ReloadStatus) { events <- st }})
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
 	"clinicgw/cardauth"
+	"clinicgw/sync/clock"
 )
 
 //go:embed templates/*.html
@@ -129,13 +130,6 @@ type AuditFullCheck struct {
 // if there was none.
 type AuditLastFull func(ctx context.Context) (AuditFullCheck, bool, error)
 
-// Clock tells the time.
-type Clock interface{ Now() time.Time }
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
-
 // Config is what the UI needs. Origin, Cases, Login, Directory and
 // Settings are required.
 type Config struct {
@@ -170,8 +164,8 @@ type Config struct {
 	Audit AuditChecker // nil: the auditor's page shows no chain status
 	// AuditFull tells the auditor's page the last whole check; nil: not shown.
 	AuditFull AuditLastFull
-	Clock     Clock     // the system clock if nil
-	Rand      io.Reader // crypto/rand if nil
+	Clock     clock.Clock // the system clock if nil
+	Rand      io.Reader   // crypto/rand if nil
 	Logger    *slog.Logger
 }
 
@@ -180,7 +174,7 @@ type Config struct {
 type Server struct {
 	cfg   Config
 	log   *slog.Logger
-	clock Clock
+	clock clock.Clock
 	pages map[string]*template.Template
 	hub   *hub
 	csp   string
@@ -199,7 +193,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("localui: the case service, login, directory and settings are required")
 	}
 	if cfg.Clock == nil {
-		cfg.Clock = systemClock{}
+		cfg.Clock = clock.System
 	}
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Reader

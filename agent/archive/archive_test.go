@@ -17,13 +17,13 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store"
 	"clinicgw/cardauth/devpki"
+	"clinicgw/sync/clock/clocktest"
 )
 
 const (
@@ -38,20 +38,12 @@ var (
 	clin = cases.Actor{Kind: cases.Staff, HSAID: hsaClin, Roles: []cases.Role{cases.Clinician}}
 )
 
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
-
 type fixture struct {
 	db     *store.DB
 	dir    string // the store's
 	arch   string // the archive folder
 	svc    *cases.Service
-	clock  *fakeClock
+	clock  *clocktest.Fake
 	signer Signer
 	roots  *x509.CertPool
 	// verified are the packages packages has verified, by file name.
@@ -63,7 +55,7 @@ func newFixture(t *testing.T) *fixture { return newBenchFixture(t) }
 func newBenchFixture(t testing.TB) *fixture {
 	t.Helper()
 	f := &fixture{dir: t.TempDir(), arch: filepath.Join(t.TempDir(), "arkiv"),
-		clock: &fakeClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, cases.Stockholm())}}
+		clock: clocktest.New(time.Date(2026, 3, 2, 9, 0, 0, 0, cases.Stockholm()))}
 	kf := filepath.Join(f.dir, "kek.key")
 	if err := store.GenerateKeyFile(kf, rand.Reader, false); err != nil {
 		t.Fatal(err)

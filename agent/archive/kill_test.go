@@ -24,6 +24,7 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store"
+	"clinicgw/sync/clock/clocktest"
 )
 
 // The kill tests run the archive in a child process (this test binary,
@@ -74,7 +75,7 @@ func TestArchiveKillChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &fakeClock{t: spec.Now}
+	clock := clocktest.New(spec.Now)
 	db, err := store.Open(context.Background(), filepath.Join(spec.Dir, "store.db"), kek, store.Options{Unit: unit, Clock: clock})
 	if err != nil {
 		t.Fatal(err)

@@ -21,6 +21,7 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/agent/labels"
 	"clinicgw/agent/store"
+	"clinicgw/sync/clock"
 	"clinicgw/sync/wire"
 )
 
@@ -35,9 +36,6 @@ const DefaultBatch = 500
 // sealed settings.
 const journalPrefix = "archive/journal/"
 
-// Clock is the time source.
-type Clock interface{ Now() time.Time }
-
 // Config is what an Archiver needs.
 type Config struct {
 	DB     *store.DB
@@ -46,7 +44,7 @@ type Config struct {
 	Age    time.Duration // DefaultAge if 0
 	Batch  int           // DefaultBatch if 0
 	Signer Signer
-	Clock  Clock
+	Clock  clock.Clock
 	Logger *slog.Logger
 	// Retire, when true, retires the key term that sealed the purged cases
 	// after a run that purged any (rotate, reseal, retire).

@@ -10,17 +10,13 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/agent/cases/casestest"
+	"clinicgw/sync/clock/clocktest"
 )
 
-// setClock is a cases.Clock the test sets.
-type setClock struct{ t time.Time }
-
-func (c *setClock) Now() time.Time { return c.t }
-
 // dueEnv is a service on the in-memory store with a clock the test sets.
-func dueEnv(t *testing.T) (*cases.Service, *setClock) {
+func dueEnv(t *testing.T) (*cases.Service, *clocktest.Fake) {
 	t.Helper()
-	clock := &setClock{}
+	clock := clocktest.New(time.Time{})
 	svc, err := cases.NewService(cases.ServiceConfig{Unit: casestest.Unit, Store: newMemStore(casestest.Unit),
 		Clock: clock, Rand: rand.NewChaCha8([32]byte{'d', 'u', 'e'}), Logger: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
 	if err != nil {
@@ -91,7 +87,7 @@ func TestDueFromAcceptTime(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, via := range []string{"inbound", "receive"} {
 				svc, clock := dueEnv(t)
-				clock.t = tt.arrived
+				clock.Set(tt.arrived)
 				sub := dueSub(tt.accepted)
 				var id cases.ID
 				if via == "inbound" {
@@ -169,7 +165,7 @@ func TestFollowUpDueFromAcceptTime(t *testing.T) {
 			if !tt.accepted.IsZero() && tt.accepted.Before(start) {
 				start = tt.accepted.AddDate(0, 0, -20)
 			}
-			clock.t = start
+			clock.Set(start)
 			id := cases.ID("06fd000000000000000000000b")
 			sub := dueSub(start)
 			if _, err := svc.ApplyInbound(ctx, []cases.Inbound{{Kind: cases.InboundCreated, EventID: "ev-1", CaseID: id, At: start, Submission: &sub}}, 1); err != nil {
@@ -186,7 +182,7 @@ func TestFollowUpDueFromAcceptTime(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			clock.t = tt.arrived
+			clock.Set(tt.arrived)
 			in := []cases.Inbound{{Kind: cases.InboundFollowUp, EventID: "ev-2", CaseID: id, At: tt.accepted,
 				MessageID: "06fd000000000000000000000c", Text: "Ja, 38,5."}}
 			if rep, err := svc.ApplyInbound(ctx, in, 2); err != nil || rep.Applied != 1 {
@@ -219,7 +215,7 @@ func (w testWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return le
 func TestSkewLogged(t *testing.T) {
 	var logs strings.Builder
 	arrived := time.Date(2026, 3, 9, 8, 0, 0, 0, cases.Stockholm())
-	clock := &setClock{t: arrived}
+	clock := clocktest.New(arrived)
 	svc, err := cases.NewService(cases.ServiceConfig{Unit: casestest.Unit, Store: newMemStore(casestest.Unit),
 		Clock: clock, Rand: rand.NewChaCha8([32]byte{'s'}), Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
 	"clinicgw/agent/cases/casestest"
+	"clinicgw/sync/clock/clocktest"
 )
 
 // memStore is an in-memory cases.Store for tests. Cases are kept JSON-encoded, as
@@ -447,13 +448,8 @@ func TestServiceOnMemStore(t *testing.T) {
 	casestest.RunServiceSuite(t, func(*testing.T) cases.Store { return newMemStore(casestest.Unit) })
 }
 
-// zeroClock is a cases.Clock stopped at the zero time.
-type zeroClock struct{}
-
-func (zeroClock) Now() time.Time { return time.Time{} }
-
 func TestNewService(t *testing.T) {
-	ok := cases.ServiceConfig{Unit: casestest.Unit, Store: newMemStore(casestest.Unit), Clock: zeroClock{},
+	ok := cases.ServiceConfig{Unit: casestest.Unit, Store: newMemStore(casestest.Unit), Clock: clocktest.New(time.Time{}),
 		Rand: rand.NewChaCha8([32]byte{}), Logger: slog.New(slog.DiscardHandler)}
 	if _, err := cases.NewService(ok); err != nil {
 		t.Fatal(err)

@@ -57,7 +57,7 @@ func TestRecoverConfirmed(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			svc, clock := dueEnv(t)
-			clock.t = t0.Add(3 * time.Hour)
+			clock.Set(t0.Add(3 * time.Hour))
 			ctx := t.Context()
 			if len(tt.events) > 0 {
 				if _, err := svc.ApplyInbound(ctx, tt.events, uint64(len(tt.events))); err != nil {
@@ -157,7 +157,7 @@ func TestRecoverConfirmedStaff(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			svc, clock := dueEnv(t)
-			clock.t = t0.Add(3 * time.Hour)
+			clock.Set(t0.Add(3 * time.Hour))
 			ctx := t.Context()
 			if _, err := svc.ApplyInbound(ctx, []cases.Inbound{created}, 1); err != nil {
 				t.Fatal(err)

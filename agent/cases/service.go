@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"clinicgw/agent/audit"
+	"clinicgw/sync/clock"
 )
 
 // List limits: a Filter with Limit 0 gets DefaultListLimit cases.
@@ -25,7 +26,7 @@ const (
 type ServiceConfig struct {
 	Unit   string // the care unit's HSA-ID
 	Store  Store
-	Clock  Clock
+	Clock  clock.Clock
 	Rand   io.Reader // for case and message ids
 	Logger *slog.Logger
 	// OnOutbound, when not nil, is called after each commit that queued a
@@ -90,7 +91,7 @@ func assignees(ids ...string) []string {
 type Service struct {
 	unit  string
 	store Store
-	clock Clock
+	clock clock.Clock
 	rand  io.Reader
 	log   *slog.Logger
 	// onOutbound is ServiceConfig.OnOutbound, or a no-op.

@@ -142,8 +142,3 @@ type Store interface {
 	// from fn writes nothing of it.
 	Shared(ctx context.Context, fn func(Tx) error) error
 }
-
-// Clock tells the time; tests use a fake one.
-type Clock interface {
-	Now() time.Time
-}

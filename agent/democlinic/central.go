@@ -14,6 +14,7 @@ import (
 	"clinicgw/agent/atomicfile"
 	"clinicgw/cardauth/devpki"
 	"clinicgw/sync/central"
+	"clinicgw/sync/clock"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
 )
@@ -42,10 +43,13 @@ type Central struct {
 	api, web *http.Server
 }
 
-// clockFunc adapts the clinic's clock to central.Clock.
-type clockFunc func() time.Time
+// clinicClock is the clinic's time with the system clock's timers.
+type clinicClock struct {
+	clock.Clock
+	now func() time.Time
+}
 
-func (f clockFunc) Now() time.Time { return f() }
+func (c clinicClock) Now() time.Time { return c.now() }
 
 // StartCentral gives the clinic a central store of its own: it opens one
 // in Dir/central (on the clinic's clock), serves it on two loopback ports,
@@ -83,7 +87,7 @@ func (c *Clinic) StartCentral(ctx context.Context, log *slog.Logger) (_ *Central
 		log = slog.New(slog.DiscardHandler)
 	}
 	store, err := central.Open(ctx, filepath.Join(dir, "central.db"), central.Options{
-		Clock: clockFunc(c.clock), Logger: log, Units: []string{unit.HSAID},
+		Clock: clinicClock{clock.System, c.clock}, Logger: log, Units: []string{unit.HSAID},
 		UnitNames: map[string]string{unit.HSAID: unit.Name},
 	})
 	if err != nil {

@@ -15,19 +15,14 @@ import (
 	"sync/atomic"
 	"time"
 
+	"clinicgw/sync/clock"
+
 	"github.com/fsnotify/fsnotify"
 )
 
-// Clock tells the time.
-type Clock interface{ Now() time.Time }
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
-
 // Options configure a Watcher.
 type Options struct {
-	Clock  Clock        // the system clock if nil
+	Clock  clock.Clock  // the system clock if nil
 	Logger *slog.Logger // nothing is logged if nil
 	// OnChange is called after a new directory replaced the old one, once
 	// per change of the file's content, from the watcher's goroutine: the
@@ -101,7 +96,7 @@ const (
 // logins). Run or Watch keeps it current.
 func Load(path string, opts Options) (*Watcher, error) {
 	if opts.Clock == nil {
-		opts.Clock = systemClock{}
+		opts.Clock = clock.System
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -228,12 +223,11 @@ func (w *Watcher) loop(ctx context.Context) (err error) {
 	}()
 	tick := w.tick
 	if tick == nil && w.opts.Poll > 0 {
-		t := time.NewTicker(w.opts.Poll)
+		t := w.opts.Clock.NewTicker(w.opts.Poll)
 		defer t.Stop()
-		tick = t.C
+		tick = t.C()
 	}
-	debounce := time.NewTimer(time.Hour)
-	debounce.Stop()
+	debounce := clock.Stopped(w.opts.Clock)
 	defer debounce.Stop()
 	var fire <-chan time.Time
 	for {
@@ -253,14 +247,14 @@ func (w *Watcher) loop(ctx context.Context) (err error) {
 				continue
 			}
 			debounce.Reset(w.opts.Debounce)
-			fire = debounce.C
+			fire = debounce.C()
 		case err, ok := <-w.fw.Errors:
 			if !ok {
 				return errors.New("directory watch: the file watcher closed")
 			}
 			w.log.Warn("directory watch error; reading the file again", "err", err)
 			debounce.Reset(w.opts.Debounce)
-			fire = debounce.C
+			fire = debounce.C()
 		case <-fire:
 			fire = nil
 			w.reload()

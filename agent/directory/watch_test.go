@@ -1,7 +1,6 @@
 package directory
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io/fs"
@@ -10,31 +9,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"clinicgw/sync/clock/clocktest"
+	"clinicgw/sync/logtest"
 )
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-type fakeClock struct{ t time.Time }
-
-func (c fakeClock) Now() time.Time { return c.t }
 
 // harness runs a Watcher on a real file in a temp folder with a real
 // fsnotify watch, and reports every read of the file and every change.
@@ -43,7 +23,7 @@ type harness struct {
 	outcomes chan outcome
 	changes  chan []string // Revoked(old, new) at each OnChange
 	refusals chan error
-	logs     *lockedBuffer
+	logs     *logtest.Buffer
 }
 
 var now = at("2026-05-04 10:00")
@@ -52,9 +32,11 @@ var now = at("2026-05-04 10:00")
 // ticker, and prepare runs after the watch is set, before it runs.
 func watch(t *testing.T, path string, tick chan time.Time, prepare func(*Watcher)) *harness {
 	t.Helper()
-	h := &harness{outcomes: make(chan outcome, 100), changes: make(chan []string, 100), refusals: make(chan error, 100), logs: &lockedBuffer{}}
+	h := &harness{outcomes: make(chan outcome, 100), changes: make(chan []string, 100), refusals: make(chan error, 100), logs: &logtest.Buffer{}}
+	// The debounce lets real file events settle in real time (the test's
+	// tick replaces the poll ticker); the time read is the test's.
 	w, err := Load(path, Options{
-		Clock:     fakeClock{now},
+		Clock:     clocktest.RealTimers(clocktest.New(now)),
 		Logger:    slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Debounce:  50 * time.Millisecond,
 		Poll:      -1,

@@ -6,12 +6,11 @@ import (
 	"strings"
 	"time"
 
+	"clinicgw/sync/clock"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
-
-// Clock tells the time.
-type Clock interface{ Now() time.Time }
 
 // StoreFigures are the encrypted store's figures, read from its indexes.
 type StoreFigures struct {
@@ -185,7 +184,7 @@ type Sources struct {
 	Statuses   []string // every case status, each reported even at 0
 	LoginSteps []string // every step a login may be refused at, each reported even at 0
 	Started    time.Time
-	Clock      Clock
+	Clock      clock.Clock
 	Store      StoreSource
 	Sync       SyncSource
 	Notices    NoticeSource

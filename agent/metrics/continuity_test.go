@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"clinicgw/sync/clock/clocktest"
 )
 
 // TestSyncContinuity: a central store gone back in time is a figure on
@@ -14,7 +16,7 @@ import (
 // when it could not give everything back; never /readyz.
 func TestSyncContinuity(t *testing.T) {
 	f := &SyncFigures{}
-	src := Sources{Clock: fakeClock{time.Now()}, Store: fakeSources{}, Sync: fakeSources{sync: f}}
+	src := Sources{Clock: clocktest.New(time.Now()), Store: fakeSources{}, Sync: fakeSources{sync: f}}
 	for _, tc := range []struct {
 		figures SyncFigures
 		state   string

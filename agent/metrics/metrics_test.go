@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"clinicgw/sync/clock/clocktest"
+
 	dto "github.com/prometheus/client_model/go"
 )
 
@@ -45,10 +47,6 @@ func TestErrorCounter(t *testing.T) {
 		t.Errorf("%d distinct parts, want at most %d", n, maxParts+1)
 	}
 }
-
-type fakeClock struct{ t time.Time }
-
-func (c fakeClock) Now() time.Time { return c.t }
 
 type fakeSources struct {
 	storeErr error
@@ -139,7 +137,7 @@ func TestCollectorParts(t *testing.T) {
 	start := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
 	now := start.Add(90 * time.Second)
 	base := Sources{Version: "1.0", Statuses: []string{"received", "closed"}, LoginSteps: []string{"token"},
-		Started: start, Clock: fakeClock{now}}
+		Started: start, Clock: clocktest.New(now)}
 
 	src := base
 	src.Store = fakeSources{}
@@ -196,7 +194,7 @@ func TestCollectorParts(t *testing.T) {
 // /readyz counting only the Ready checks; other paths and methods are
 // refused.
 func TestHandler(t *testing.T) {
-	src := Sources{Clock: fakeClock{time.Now()}, Store: fakeSources{}}
+	src := Sources{Clock: clocktest.New(time.Now()), Store: fakeSources{}}
 	reg, err := NewRegistry(NewCollector(src))
 	if err != nil {
 		t.Fatal(err)
@@ -248,7 +246,7 @@ func TestHandler(t *testing.T) {
 // work on); without a central store the check passes.
 func TestSyncConflicts(t *testing.T) {
 	f := &SyncFigures{}
-	src := Sources{Clock: fakeClock{time.Now()}, Store: fakeSources{}, Sync: fakeSources{sync: f}}
+	src := Sources{Clock: clocktest.New(time.Now()), Store: fakeSources{}, Sync: fakeSources{sync: f}}
 	for _, tc := range []struct {
 		figures SyncFigures
 		state   string

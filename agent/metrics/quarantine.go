@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"clinicgw/sync/clock"
+
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -31,7 +33,7 @@ func quarantined(ch chan<- prometheus.Metric, reasons []string, by map[string]in
 // ("invalid+conflict"): region IT must look (clinicgw quarantine list).
 // A store that cannot be read passes here: the "store" check fails on it,
 // and one cause is named once.
-func QuarantineCheck(src StoreSource, clock Clock) Check {
+func QuarantineCheck(src StoreSource, clock clock.Clock) Check {
 	return Check{Name: "sync-quarantine", Run: func(ctx context.Context) string {
 		f, err := src.StoreFigures(ctx, clock.Now())
 		if err != nil {

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"clinicgw/sync/clock/clocktest"
+
 	dto "github.com/prometheus/client_model/go"
 )
 
@@ -16,7 +18,7 @@ import (
 // back and "incomplete" when not all of it came back; never /readyz.
 func TestRestoreRecovery(t *testing.T) {
 	f := &SyncFigures{}
-	src := Sources{Clock: fakeClock{time.Now()}, Store: fakeSources{}, Sync: fakeSources{sync: f}}
+	src := Sources{Clock: clocktest.New(time.Now()), Store: fakeSources{}, Sync: fakeSources{sync: f}}
 	for _, tc := range []struct {
 		state               string
 		pending, incomplete float64

@@ -18,6 +18,7 @@ import (
 
 	"clinicgw/agent/notify"
 	"clinicgw/agent/store"
+	"clinicgw/sync/clock/clocktest"
 )
 
 // The notice queue killed as a real process between the send and the
@@ -64,7 +65,7 @@ func newMailNotifier(t *testing.T, q notify.Queue, addr, user, pass string, root
 		t.Fatal(err)
 	}
 	n, err := notify.New(notify.Config{UnitName: unitName, Queue: q, Recipients: recipients{}, Mailer: mailer,
-		Clock: &fakeClock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}, Logger: slog.New(slog.DiscardHandler)})
+		Clock: clocktest.New(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

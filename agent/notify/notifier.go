@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"clinicgw/agent/store"
+	"clinicgw/sync/clock"
 )
 
 // Queue is where notices wait: the store's sealed settings area
@@ -35,13 +36,6 @@ type Recipients interface {
 	// and a mobile number, each "" when not wanted.
 	Staff(ctx context.Context, hsaID string) (email, mobile string, err error)
 }
-
-// Clock is the time source.
-type Clock interface{ Now() time.Time }
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
 
 // Setting keys of the queue.
 const (
@@ -66,7 +60,7 @@ type Config struct {
 	Mailer     *Mailer // nil: e-mail notices wait until one is configured
 	Texter     *Texter // nil: SMS notices wait until one is configured
 	Digest     time.Duration
-	Clock      Clock
+	Clock      clock.Clock
 	Rand       io.Reader
 	Logger     *slog.Logger
 }
@@ -128,7 +122,7 @@ func New(cfg Config) (*Notifier, error) {
 		cfg.Digest = DefaultDigest
 	}
 	if cfg.Clock == nil {
-		cfg.Clock = systemClock{}
+		cfg.Clock = clock.System
 	}
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Reader
@@ -405,7 +399,7 @@ func (n *Notifier) Run(ctx context.Context, tick time.Duration) error {
 	if tick <= 0 {
 		tick = 10 * time.Second
 	}
-	t := time.NewTicker(tick)
+	t := n.cfg.Clock.NewTicker(tick)
 	defer t.Stop()
 	for {
 		if _, err := n.Deliver(ctx); err != nil && ctx.Err() == nil {
@@ -414,7 +408,7 @@ func (n *Notifier) Run(ctx context.Context, tick time.Duration) error {
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-t.C:
+		case <-t.C():
 		case <-n.kick:
 		}
 	}

@@ -24,6 +24,7 @@ import (
 	"clinicgw/agent/notify"
 	"clinicgw/agent/notify/notifytest"
 	"clinicgw/agent/store"
+	"clinicgw/sync/clock/clocktest"
 )
 
 const (
@@ -31,14 +32,6 @@ const (
 	unitEmail = "enhet@vc.example.se"
 	hsaNurse  = "SE2321000016-N001"
 )
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
 
 // recipients: the unit's address and one nurse who wants e-mail and SMS.
 type recipients struct{}
@@ -97,7 +90,7 @@ func startSMSGateway(t *testing.T) *smsGateway {
 
 type fixture struct {
 	n     *notify.Notifier
-	clock *fakeClock
+	clock *clocktest.Fake
 	mail  *notifytest.MailServer
 	sms   *smsGateway
 	logs  *bytes.Buffer
@@ -106,7 +99,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, mailAddr string) *fixture {
 	t.Helper()
-	f := &fixture{clock: &fakeClock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}, logs: &bytes.Buffer{}, db: openStore(t)}
+	f := &fixture{clock: clocktest.New(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)), logs: &bytes.Buffer{}, db: openStore(t)}
 	f.mail = notifytest.Start(t, mailAddr, false)
 	f.sms = startSMSGateway(t)
 	mailer, err := notify.NewMailer(notify.SMTPConfig{Addr: f.mail.Addr, Username: f.mail.User, Password: f.mail.Pass,

@@ -18,6 +18,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"clinicgw/agent/atomicfile"
+	"clinicgw/sync/clock"
 )
 
 // A backup is the store file copied as it is in one read transaction
@@ -159,7 +160,7 @@ func BackupFile(ctx context.Context, path string, w io.Writer, opts Options, pro
 		opts.LockTimeout = 2 * time.Second
 	}
 	if opts.Clock == nil {
-		opts.Clock = systemClock{}
+		opts.Clock = clock.System
 	}
 	f, err := openLocked(path, opts.LockTimeout)
 	if err != nil {

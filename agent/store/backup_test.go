@@ -14,6 +14,7 @@ import (
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
+	"clinicgw/sync/clock/clocktest"
 )
 
 func setCursor(t testing.TB, db *DB, c uint64) {
@@ -156,7 +157,7 @@ func TestRestoreAfterDestruction(t *testing.T) {
 	if err := os.WriteFile(path, junk, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Restore(ctx, path, backup, kek, Options{Unit: testUnit, Clock: &fixtureClock{t: t0}}, nil)
+	rep, err := Restore(ctx, path, backup, kek, Options{Unit: testUnit, Clock: clocktest.New(t0)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,7 @@ import (
 
 	"clinicgw/agent/atomicfile"
 	"clinicgw/agent/cases"
+	"clinicgw/sync/clock"
 )
 
 // Bucket names. Index buckets hold keys only, never patient data in clear:
@@ -68,18 +69,11 @@ var (
 	keyAuditCaseUpTo = []byte("audit-case-upto")
 )
 
-// Clock tells the time.
-type Clock interface{ Now() time.Time }
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
-
 // Options configure Open. Unit is required; the rest have defaults.
 type Options struct {
 	Unit   string       // the care unit's HSA-ID; a store belongs to one unit
 	Rand   io.Reader    // nonces and keys; crypto/rand by default
-	Clock  Clock        // key-ring timestamps; the system clock by default
+	Clock  clock.Clock  // key-ring timestamps; the system clock by default
 	Logger *slog.Logger // discarded by default
 	// LockTimeout is how long Open waits for another process to release the
 	// file; 2 s by default.
@@ -96,7 +90,7 @@ type DB struct {
 	unit   string
 	kek    KEK
 	rand   io.Reader
-	clock  Clock
+	clock  clock.Clock
 	log    *slog.Logger
 	sealer atomic.Pointer[sealer]
 	// damage is why the store is damaged, once something found it;
@@ -128,7 +122,7 @@ func Open(ctx context.Context, path string, kek KEK, opts Options) (*DB, error) 
 		opts.Rand = rand.Reader
 	}
 	if opts.Clock == nil {
-		opts.Clock = systemClock{}
+		opts.Clock = clock.System
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/clock"
+	"clinicgw/sync/clock/clocktest"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -38,11 +40,6 @@ func fixtureKEK(t testing.TB) *FileKEK {
 	}
 	return kek
 }
-
-// fixtureClock is a Clock set by the test.
-type fixtureClock struct{ t time.Time }
-
-func (c *fixtureClock) Now() time.Time { return c.t }
 
 // The fixture's cases, as today's code stored them: ids, arrival at the
 // gateway, and due dates counted from arrival.
@@ -96,7 +93,7 @@ func TestWriteSchema2Fixture(t *testing.T) {
 	if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
 		t.Fatal(err)
 	}
-	clock := &fixtureClock{t: fixFixtureClock}
+	clock := clocktest.New(fixFixtureClock)
 	db, err := Open(t.Context(), path, fixtureKEK(t), Options{Unit: testUnit, Clock: clock})
 	if err != nil {
 		t.Fatal(err)
@@ -126,7 +123,7 @@ func TestWriteSchema2Fixture(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	clock.t = clock.t.Add(time.Hour)
+	clock.Advance(time.Hour)
 	for _, id := range []cases.ID{fixAnswered, fixWaiting} {
 		do(fixDistActor, id, cases.Command{Action: cases.Assign, Assignee: fixClinic})
 	}
@@ -135,7 +132,7 @@ func TestWriteSchema2Fixture(t *testing.T) {
 }
 
 // openFixture opens a copy of the fixture in a temp dir.
-func openFixture(t *testing.T, clock Clock) (*DB, string) {
+func openFixture(t *testing.T, clock clock.Clock) (*DB, string) {
 	t.Helper()
 	src, err := os.Open(filepath.Join(fixtureDir, "store.db"))
 	if err != nil {
@@ -165,7 +162,7 @@ func openFixture(t *testing.T, clock Clock) (*DB, string) {
 // cases keep their arrival times and due dates, and the access log still
 // verifies.
 func TestSchema2FixtureOpens(t *testing.T) {
-	db, _ := openFixture(t, &fixtureClock{t: fixFixtureClock.Add(24 * time.Hour)})
+	db, _ := openFixture(t, clocktest.New(fixFixtureClock.Add(24*time.Hour)))
 	want := map[cases.ID]struct {
 		status       cases.Status
 		arrived, due time.Time
@@ -203,7 +200,7 @@ func TestSchema2FixtureOpens(t *testing.T) {
 // TestSchema2FixtureRecordsHaveNoSentAt proves the fixture holds what
 // clinicgw wrote before SentAt: no case record has the member.
 func TestSchema2FixtureRecordsHaveNoSentAt(t *testing.T) {
-	db, _ := openFixture(t, &fixtureClock{t: fixFixtureClock})
+	db, _ := openFixture(t, clocktest.New(fixFixtureClock))
 	n := 0
 	err := db.bolt.View(func(btx *bolt.Tx) error {
 		t2 := db.newTx(btx)
@@ -235,7 +232,7 @@ func TestSchema2FixtureRecordsHaveNoSentAt(t *testing.T) {
 func TestSchema2FixtureGoesOn(t *testing.T) {
 	friday := time.Date(2026, 3, 13, 23, 59, 0, 0, stockholm)
 	monday := time.Date(2026, 3, 16, 8, 0, 0, 0, stockholm)
-	clock := &fixtureClock{t: monday}
+	clock := clocktest.New(monday)
 	db, path := openFixture(t, clock)
 	svc, err := cases.NewService(cases.ServiceConfig{Unit: testUnit, Store: db, Clock: clock,
 		Rand: rand.Reader, Logger: slog.New(slog.DiscardHandler)})

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"clinicgw/sync/clock/clocktest"
 	"fmt"
 	"log/slog"
 	mrand "math/rand/v2"
@@ -99,7 +100,7 @@ func benchLists(b *testing.B, n int) {
 	}
 	backfill := time.Since(start)
 	svc, err := cases.NewService(cases.ServiceConfig{Unit: testUnit, Store: db,
-		Clock: fixedClock{t0.Add(time.Duration(n+60) * time.Second)}, Rand: mrand.NewChaCha8([32]byte{'l'}),
+		Clock: clocktest.New(t0.Add(time.Duration(n+60) * time.Second)), Rand: mrand.NewChaCha8([32]byte{'l'}),
 		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"clinicgw/sync/clock/clocktest"
 	"fmt"
 	"slices"
 	"testing"
@@ -27,7 +28,7 @@ func scanIDs(t *testing.T, db *DB, idx cases.Index, values []string, w cases.Wal
 // TestSchema2FixtureGetsListIndexes: a store an older clinicgw wrote has
 // its cases in the list indexes after the first open.
 func TestSchema2FixtureGetsListIndexes(t *testing.T) {
-	db, _ := openFixture(t, &fixtureClock{t: fixFixtureClock.Add(24 * time.Hour)})
+	db, _ := openFixture(t, clocktest.New(fixFixtureClock.Add(24*time.Hour)))
 	all := make([]string, 0, 7)
 	for _, st := range cases.Statuses() {
 		all = append(all, cases.IndexKey(string(st), fixClinic))

@@ -11,11 +11,8 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/clock/clocktest"
 )
-
-type fixedClock struct{ t time.Time }
-
-func (c fixedClock) Now() time.Time { return c.t }
 
 // TestQuarantineSealed: central events the case service cannot apply are
 // kept in the quarantine, and kept sealed: the canaries in them (names,
@@ -25,7 +22,7 @@ func (c fixedClock) Now() time.Time { return c.t }
 // unreadable). Figures count them by reason without opening them.
 func TestQuarantineSealed(t *testing.T) {
 	db, dir := testStore(t)
-	svc, err := cases.NewService(cases.ServiceConfig{Unit: testUnit, Store: db, Clock: fixedClock{t0},
+	svc, err := cases.NewService(cases.ServiceConfig{Unit: testUnit, Store: db, Clock: clocktest.New(t0),
 		Rand: rand.Reader, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +85,7 @@ func TestQuarantineSealed(t *testing.T) {
 	if _, err := db.RetireTerms(ctx); err != nil {
 		t.Fatal(err)
 	}
-	svc, err = cases.NewService(cases.ServiceConfig{Unit: testUnit, Store: db, Clock: fixedClock{t0},
+	svc, err = cases.NewService(cases.ServiceConfig{Unit: testUnit, Store: db, Clock: clocktest.New(t0),
 		Rand: rand.Reader, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)

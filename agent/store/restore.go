@@ -18,6 +18,7 @@ import (
 	"clinicgw/agent/atomicfile"
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
+	"clinicgw/sync/clock"
 )
 
 // keyRestoredFrom, in the meta bucket, is the manifest of the backup the
@@ -67,7 +68,7 @@ func Restore(ctx context.Context, path, from string, kek KEK, opts Options, prog
 		opts.LockTimeout = 2 * time.Second
 	}
 	if opts.Clock == nil {
-		opts.Clock = systemClock{}
+		opts.Clock = clock.System
 	}
 	m, err := ReadManifest(from)
 	if err != nil {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"clinicgw/sync/clock/clocktest"
 	"context"
 	crand "crypto/rand"
 	"errors"
@@ -313,7 +314,7 @@ func TestStatsOpensNoCase(t *testing.T) {
 	for range 40 {
 		w.step()
 	}
-	svc, err := cases.NewService(cases.ServiceConfig{Unit: testUnit, Store: noCaseReads{db}, Clock: fixedClock{statsT0.AddDate(0, 0, 30)}, Rand: crand.Reader, Logger: slog.New(slog.DiscardHandler)})
+	svc, err := cases.NewService(cases.ServiceConfig{Unit: testUnit, Store: noCaseReads{db}, Clock: clocktest.New(statsT0.AddDate(0, 0, 30)), Rand: crand.Reader, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -388,7 +389,7 @@ func TestStatsSealed(t *testing.T) {
 // TestSchema2FixtureGetsAggregates: a store an older clinicgw wrote, with
 // no aggregates, has them at its first open, equal to a recount.
 func TestSchema2FixtureGetsAggregates(t *testing.T) {
-	db, _ := openFixture(t, &fixtureClock{t: fixFixtureClock.Add(24 * time.Hour)})
+	db, _ := openFixture(t, clocktest.New(fixFixtureClock.Add(24*time.Hour)))
 	if diffs, err := db.RecountStats(ctx); err != nil || len(diffs) > 0 {
 		t.Fatalf("recount: %v %q", err, diffs)
 	}

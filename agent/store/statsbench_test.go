@@ -1,6 +1,7 @@
 package store
 
 import (
+	"clinicgw/sync/clock/clocktest"
 	crand "crypto/rand"
 	"fmt"
 	"log/slog"
@@ -45,7 +46,7 @@ func BenchmarkStats(b *testing.B) {
 	for _, n := range sizes {
 		b.Run(fmt.Sprintf("%dcases", n), func(b *testing.B) {
 			db, now := statsBenchStore(b, n)
-			svc, err := cases.NewService(cases.ServiceConfig{Unit: testUnit, Store: db, Clock: fixedClock{now},
+			svc, err := cases.NewService(cases.ServiceConfig{Unit: testUnit, Store: db, Clock: clocktest.New(now),
 				Rand: crand.Reader, Logger: slog.New(slog.DiscardHandler)})
 			if err != nil {
 				b.Fatal(err)

@@ -82,7 +82,7 @@ func (db *DB) countStats(ctx context.Context, progress func(done, total int)) er
 		total = btx.Bucket([]byte(bucketCases)).Stats().KeyN
 		return nil
 	})
-	start := time.Now()
+	start := db.clock.Now()
 	db.log.Info("store: counting the statistics' aggregates from the cases", "cases", total)
 	logged := 0
 	for {
@@ -143,7 +143,7 @@ func (db *DB) countStats(ctx context.Context, progress func(done, total int)) er
 			logged = done
 		}
 		if finished {
-			db.log.Info("store: statistics' aggregates counted", "cases", done, "ms", time.Since(start).Milliseconds())
+			db.log.Info("store: statistics' aggregates counted", "cases", done, "ms", db.clock.Now().Sub(start).Milliseconds())
 			return nil
 		}
 	}

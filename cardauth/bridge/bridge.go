@@ -22,6 +22,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"clinicgw/cardauth"
+	"clinicgw/sync/clock"
 	"clinicgw/sync/tlsconf"
 )
 
@@ -87,6 +88,7 @@ type Config struct {
 	Cards      Cards
 	Reader     Reader
 	Heartbeat  time.Duration // cardauth.DefaultHeartbeat if 0
+	Clock      clock.Clock   // the system clock if nil
 	// AppVersion names the bridge and its version ("clinicgw-bridge
 	// 1.2.3"); tokens carry it as the URL AppVersionURL makes of it, as
 	// Web eID's format asks.
@@ -132,6 +134,9 @@ func New(cfg Config) (*Bridge, error) {
 	}
 	if cfg.Heartbeat <= 0 {
 		cfg.Heartbeat = cardauth.DefaultHeartbeat
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.System
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -497,7 +502,7 @@ func (b *Bridge) report(conn *websocket.Conn) {
 			}
 		}
 	}()
-	tick := time.NewTicker(b.cfg.Heartbeat)
+	tick := b.cfg.Clock.NewTicker(b.cfg.Heartbeat)
 	defer tick.Stop()
 	for {
 		present, card, changed := b.state()
@@ -510,7 +515,7 @@ func (b *Bridge) report(conn *websocket.Conn) {
 			// The gateway ends the session; wait for its close briefly.
 			select {
 			case <-closed:
-			case <-time.After(2 * time.Second):
+			case <-b.cfg.Clock.NewTimer(2 * time.Second).C():
 			}
 			return
 		}
@@ -520,7 +525,7 @@ func (b *Bridge) report(conn *websocket.Conn) {
 		case <-b.stopped:
 			return
 		case <-changed:
-		case <-tick.C:
+		case <-tick.C():
 		}
 	}
 }

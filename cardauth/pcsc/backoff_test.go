@@ -7,32 +7,16 @@ import (
 	"testing"
 	"time"
 
+	"clinicgw/sync/clock/clocktest"
+
 	"github.com/ebfe/scard"
 )
-
-// stepClock hands out After channels the test fires one by one, and
-// records the waits asked for.
-type stepClock struct {
-	mu    sync.Mutex
-	waits []time.Duration
-	next  chan chan time.Time
-}
-
-func (c *stepClock) Now() time.Time { return time.Unix(0, 0) }
-func (c *stepClock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	c.waits = append(c.waits, d)
-	c.mu.Unlock()
-	ch := make(chan time.Time, 1)
-	c.next <- ch
-	return ch
-}
 
 // TestNoServiceNoSpin: with pcscd absent the monitor reports ServiceDown
 // once, with ErrNoService, and tries again only after growing waits
 // capped at MaxBackoff: each attempt waits for the clock.
 func TestNoServiceNoSpin(t *testing.T) {
-	clock := &stepClock{next: make(chan chan time.Time)}
+	clock := clocktest.New(time.Unix(0, 0))
 	var mu sync.Mutex
 	attempts := 0
 	m := New(Options{Clock: clock, MinBackoff: 250 * time.Millisecond, MaxBackoff: 2 * time.Second,
@@ -46,11 +30,15 @@ func TestNoServiceNoSpin(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); m.Run(ctx, func(e Event) { events = append(events, e) }) }()
-	for range 6 {
-		tick := <-clock.next // the monitor waits here: no busy loop
-		tick <- time.Time{}
+	var waits []time.Duration
+	for i := range 7 {
+		clock.BlockUntil(t.Context(), 1) // the monitor waits here: no busy loop
+		d, _ := clock.Next()
+		waits = append(waits, d)
+		if i < 6 {
+			clock.Advance(d)
+		}
 	}
-	<-clock.next
 	cancel()
 	<-done
 	if _, err := m.Readers(); !errors.Is(err, ErrNoService) {
@@ -63,8 +51,8 @@ func TestNoServiceNoSpin(t *testing.T) {
 	}
 	want := []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second, 2 * time.Second, 2 * time.Second, 2 * time.Second}
 	for i, w := range want {
-		if clock.waits[i] != w {
-			t.Errorf("wait %d: %v, want %v", i, clock.waits[i], w)
+		if waits[i] != w {
+			t.Errorf("wait %d: %v, want %v", i, waits[i], w)
 		}
 	}
 	if len(events) != 1 || events[0].Kind != ServiceDown || !errors.Is(events[0].Err, ErrNoService) {

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"time"
 
+	"clinicgw/sync/clock"
+
 	"github.com/ebfe/scard"
 )
 
@@ -54,20 +56,9 @@ type conn interface {
 	Release() error
 }
 
-// Clock tells the time and waits.
-type Clock interface {
-	Now() time.Time
-	After(d time.Duration) <-chan time.Time
-}
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time                         { return time.Now() }
-func (systemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
-
 // Options configure a Monitor.
 type Options struct {
-	Clock  Clock
+	Clock  clock.Clock
 	Logger *slog.Logger
 	// MinBackoff and MaxBackoff bound the wait between attempts to reach
 	// pcscd (250 ms and 5 s by default): never a busy loop.
@@ -86,7 +77,7 @@ type Monitor struct{ o Options }
 // New returns a Monitor.
 func New(o Options) *Monitor {
 	if o.Clock == nil {
-		o.Clock = systemClock{}
+		o.Clock = clock.System
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -156,7 +147,7 @@ func (m *Monitor) Run(ctx context.Context, fn func(Event)) error {
 			select {
 			case <-ctx.Done():
 				return nil
-			case <-m.o.Clock.After(backoff):
+			case <-m.o.Clock.NewTimer(backoff).C():
 			}
 			backoff = min(2*backoff, m.o.MaxBackoff)
 			continue
@@ -185,7 +176,7 @@ func (m *Monitor) Run(ctx context.Context, fn func(Event)) error {
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-m.o.Clock.After(backoff):
+		case <-m.o.Clock.NewTimer(backoff).C():
 		}
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/crypto/ocsp"
 
 	"clinicgw/cardauth/devpki"
+	"clinicgw/sync/clock/clocktest"
 )
 
 // Fuzz targets (checklist RV2): go test -fuzz=FuzzX -fuzztime=10m ./cardauth/siths
@@ -59,7 +60,7 @@ func fuzzSetup(f *testing.F) (*Verifier, *x509.Certificate, *devpki.PKI) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	v, err := New(Config{Roots: p.Roots(), Intermediates: []*x509.Certificate{p.PersonCA()}, Clock: &fakeClock{t: t0}})
+	v, err := New(Config{Roots: p.Roots(), Intermediates: []*x509.Certificate{p.PersonCA()}, Clock: clocktest.New(t0)})
 	if err != nil {
 		f.Fatal(err)
 	}

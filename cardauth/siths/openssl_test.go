@@ -23,6 +23,7 @@ import (
 	"golang.org/x/crypto/ocsp"
 
 	"clinicgw/cardauth/devpki"
+	"clinicgw/sync/clock/clocktest"
 )
 
 // TestOpenSSL checks the profile against revocation services it was not
@@ -36,7 +37,7 @@ func TestOpenSSL(t *testing.T) {
 		t.Skip("the openssl command is not installed (Debian: apt-get install openssl); this test runs OpenSSL's OCSP responder and CA")
 	}
 	now := time.Now().UTC().Truncate(time.Second)
-	clock := &fakeClock{t: now}
+	clock := clocktest.New(now)
 	p, err := devpki.New(nil, now)
 	if err != nil {
 		t.Fatal(err)
@@ -148,7 +149,7 @@ onlyuser = TRUE
 		{name: "responder down, no CRL", ocsp: down, cert: good, err: ErrUndetermined},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := &fakeClock{t: clock.Now().Add(tc.advance)}
+			c := clocktest.New(clock.Now().Add(tc.advance))
 			var body []byte
 			if tc.crl {
 				body = crlDER

@@ -12,15 +12,9 @@ import (
 	"sync"
 	"time"
 
+	"clinicgw/sync/clock"
 	"clinicgw/sync/tlsconf"
 )
-
-// Clock tells the time.
-type Clock interface{ Now() time.Time }
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
 
 // Defaults and limits.
 const (
@@ -50,7 +44,7 @@ const (
 type Config struct {
 	Roots         []*x509.Certificate // trust anchors: the SITHS root(s)
 	Intermediates []*x509.Certificate // the person CA(s) that issue staff cards
-	Clock         Clock               // the system clock if nil
+	Clock         clock.Clock         // the system clock if nil
 	// HTTP fetches OCSP responses and CRLs. If nil, a client that follows
 	// at most 3 redirects, to http(s) only, gives up after FetchTimeout and
 	// keeps no connection open after a fetch (answers are cached, so a
@@ -128,7 +122,7 @@ func New(cfg Config) (*Verifier, error) {
 		}
 	}
 	if cfg.Clock == nil {
-		cfg.Clock = systemClock{}
+		cfg.Clock = clock.System
 	}
 	if cfg.FetchTimeout <= 0 {
 		cfg.FetchTimeout = DefaultFetchTimeout

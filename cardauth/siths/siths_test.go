@@ -2,9 +2,6 @@ package siths
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
@@ -20,19 +17,13 @@ import (
 	"golang.org/x/crypto/ocsp"
 
 	"clinicgw/cardauth/devpki"
+	"clinicgw/cardauth/devpki/devpkitest"
+	"clinicgw/sync/clock/clocktest"
 )
 
 const hsaID = "SE2321000016-S001"
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
 
 // answer is what one endpoint of the responder serves: a body, or nil
 // for down (HTTP 503); hang holds the request until the client gives up.
@@ -100,7 +91,7 @@ func (r *responder) url(path string) string { return r.srv.URL + path }
 
 type fixture struct {
 	p     *devpki.PKI
-	clock *fakeClock
+	clock *clocktest.Fake
 	r     *responder
 	leaf  *x509.Certificate
 }
@@ -111,7 +102,7 @@ func newFixture(t testing.TB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{p: p, clock: &fakeClock{t: t0}, r: newResponder(t)}
+	f := &fixture{p: p, clock: clocktest.New(t0), r: newResponder(t)}
 	f.leaf = f.person(t, devpki.KeyECDSAP256)
 	return f
 }
@@ -172,31 +163,6 @@ func (f *fixture) crl(t testing.TB, next time.Duration, revoked ...*big.Int) []b
 	return b
 }
 
-// selfSigned makes a self-signed certificate from tmpl (serial, validity
-// and names filled in when missing).
-func selfSigned(t testing.TB, tmpl *x509.Certificate) *x509.Certificate {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tmpl.SerialNumber == nil {
-		tmpl.SerialNumber = big.NewInt(7)
-	}
-	if tmpl.NotAfter.IsZero() {
-		tmpl.NotBefore, tmpl.NotAfter = t0.Add(-time.Hour), t0.Add(time.Hour)
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 func TestIsAuthentication(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -217,7 +183,7 @@ func TestIsAuthentication(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tmpl := tc.tmpl
 			tmpl.Subject = pkix.Name{SerialNumber: hsaID}
-			if got := IsAuthentication(selfSigned(t, &tmpl)); got != tc.want {
+			if got := IsAuthentication(devpkitest.SelfSigned(t, t0, tmpl)); got != tc.want {
 				t.Errorf("IsAuthentication = %v, want %v", got, tc.want)
 			}
 		})
@@ -305,7 +271,7 @@ func TestChain(t *testing.T) {
 		t.Errorf("with only the root alongside: %v, want ErrUntrusted", err)
 	}
 
-	anchor := selfSigned(t, &x509.Certificate{Subject: pkix.Name{SerialNumber: hsaID, CommonName: "anchor"},
+	anchor := devpkitest.SelfSigned(t, t0, x509.Certificate{Subject: pkix.Name{SerialNumber: hsaID, CommonName: "anchor"},
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
 	v = f.verifier(t, func(c *Config) { c.Roots = append(c.Roots, anchor) })
 	if _, err := v.Verify(context.Background(), anchor, nil); !errors.Is(err, ErrUntrusted) {
@@ -320,7 +286,7 @@ func TestNewRefuses(t *testing.T) {
 	}
 	for name, cfg := range map[string]Config{
 		"no anchors":             {Intermediates: []*x509.Certificate{p.PersonCA()}},
-		"a leaf as intermediate": {Roots: p.Roots(), Intermediates: []*x509.Certificate{p.Root(), selfSigned(t, &x509.Certificate{})}},
+		"a leaf as intermediate": {Roots: p.Roots(), Intermediates: []*x509.Certificate{p.Root(), devpkitest.SelfSigned(t, t0, x509.Certificate{})}},
 		"an ldap OCSP URL":       {Roots: p.Roots(), OCSPURL: "ldap://ldap.example/"},
 		"a CRL URL without host": {Roots: p.Roots(), CRLURL: "http:///x.crl"},
 	} {

@@ -13,13 +13,14 @@ import (
 	"time"
 
 	"clinicgw/cardauth/devpki"
+	"clinicgw/sync/clock/clocktest"
 )
 
 var fakeN atomic.Int64
 
 // fakeCard opens a fake card holding a P-256 authentication key (PIV
 // 9C-like when alwaysAuth), with a fake clock for the deadlines.
-func fakeCard(t *testing.T, alwaysAuth bool, prep ...func(*fakeP11)) (*Token, *fakeP11, *fakeClock, *ecdsa.PublicKey) {
+func fakeCard(t *testing.T, alwaysAuth bool, prep ...func(*fakeP11)) (*Token, *fakeP11, *clocktest.Fake, *ecdsa.PublicKey) {
 	t.Helper()
 	pki, err := devpki.New(nil, time.Now())
 	if err != nil {
@@ -34,7 +35,7 @@ func fakeCard(t *testing.T, alwaysAuth bool, prep ...func(*fakeP11)) (*Token, *f
 	for _, p := range prep {
 		p(f)
 	}
-	clock := newFakeClock()
+	clock := clocktest.New(time.Now())
 	cfg := Config{Module: fmt.Sprintf("fake:%d", fakeN.Add(1)), Reader: "Fake Reader 00 00", Clock: clock}
 	if err := cfg.fill(); err != nil {
 		t.Fatal(err)
@@ -79,7 +80,7 @@ func TestSignHangs(t *testing.T) {
 	if op := <-f.entered; op != "sign" {
 		t.Fatalf("entered %q", op)
 	}
-	clock.fire()
+	clock.Advance(time.Hour) // past every deadline
 	err := <-res
 	if !errors.Is(err, ErrTokenHung) || !errors.Is(err, ErrCardRemoved) {
 		t.Fatalf("hung sign: %v, want ErrTokenHung that is also ErrCardRemoved", err)
@@ -124,7 +125,7 @@ func TestLoginHangs(t *testing.T) {
 	res := make(chan error, 1)
 	go func() { res <- tok.Login(context.Background(), "123456") }()
 	<-f.entered
-	clock.fire()
+	clock.Advance(time.Hour) // past every deadline
 	if err := <-res; !errors.Is(err, ErrTokenHung) {
 		t.Fatalf("hung login: %v, want ErrTokenHung", err)
 	}

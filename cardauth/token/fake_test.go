@@ -11,7 +11,6 @@ import (
 	"encoding/binary"
 	"math/big"
 	"sync"
-	"time"
 
 	"github.com/miekg/pkcs11"
 )
@@ -383,36 +382,4 @@ func (f *fakeP11) DecryptInit(pkcs11.SessionHandle, []*pkcs11.Mechanism, pkcs11.
 
 func (f *fakeP11) Decrypt(pkcs11.SessionHandle, []byte) ([]byte, error) {
 	return nil, pkcs11.Error(pkcs11.CKR_FUNCTION_NOT_SUPPORTED)
-}
-
-// fakeClock's timers fire only when the test says so.
-type fakeClock struct {
-	mu     sync.Mutex
-	timers map[chan time.Time]bool
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{timers: map[chan time.Time]bool{}} }
-
-func (c *fakeClock) NewTimer(time.Duration) (<-chan time.Time, func() bool) {
-	ch := make(chan time.Time, 1)
-	c.mu.Lock()
-	c.timers[ch] = true
-	c.mu.Unlock()
-	return ch, func() bool {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		ok := c.timers[ch]
-		delete(c.timers, ch)
-		return ok
-	}
-}
-
-// fire fires every running timer.
-func (c *fakeClock) fire() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for ch := range c.timers {
-		ch <- time.Time{}
-		delete(c.timers, ch)
-	}
 }

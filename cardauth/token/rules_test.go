@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"clinicgw/sync/clock"
+
 	"github.com/miekg/pkcs11"
 )
 
@@ -230,10 +232,9 @@ func FuzzParseKEKBlob(f *testing.F) {
 // BenchmarkBounded is the deadline machinery alone around a call that
 // does nothing: one goroutine, a timer and a channel.
 func BenchmarkBounded(b *testing.B) {
-	clock := systemClock{}
 	ctx := b.Context()
 	for range b.N {
-		if err, _ := bounded(ctx, clock, DefaultDeadline, func() error { return nil }, nil); err != nil {
+		if err, _ := bounded(ctx, clock.System, DefaultDeadline, func() error { return nil }, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

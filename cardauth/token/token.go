@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"clinicgw/sync/clock"
+
 	"github.com/miekg/pkcs11"
 )
 
@@ -23,20 +25,6 @@ const (
 // slotDescriptionLen is the size of CK_SLOT_INFO.slotDescription: a
 // reader name longer than this is cut in the slot's description.
 const slotDescriptionLen = 64
-
-// Clock makes the timers of the call deadlines; tests use a fake one.
-type Clock interface {
-	// NewTimer returns a channel that receives once d has passed, and a
-	// function that stops the timer.
-	NewTimer(d time.Duration) (<-chan time.Time, func() bool)
-}
-
-type systemClock struct{}
-
-func (systemClock) NewTimer(d time.Duration) (<-chan time.Time, func() bool) {
-	t := time.NewTimer(d)
-	return t.C, t.Stop
-}
 
 // Config says which token to open and how long calls on it may take.
 // Module and one of Reader or TokenLabel are required.
@@ -57,7 +45,7 @@ type Config struct {
 	// reader's PIN pad. DefaultPINPadDeadline if zero.
 	PINPadDeadline time.Duration
 	// Clock makes the deadline timers; the system clock if nil.
-	Clock Clock
+	Clock clock.Clock
 	// Rand makes the KEK's nonces; crypto/rand if nil.
 	Rand io.Reader
 	// Logger receives technical logs (never a PIN, a name or a label);
@@ -79,7 +67,7 @@ func (c *Config) fill() error {
 		c.PINPadDeadline = DefaultPINPadDeadline
 	}
 	if c.Clock == nil {
-		c.Clock = systemClock{}
+		c.Clock = clock.System
 	}
 	if c.Rand == nil {
 		c.Rand = rand.Reader
@@ -268,14 +256,14 @@ func matches(cfg Config, si pkcs11.SlotInfo, ti pkcs11.TokenInfo) bool {
 // the deadline d, whichever comes first. When it stops waiting before fn
 // returns it reports abandoned, with ctx's error or ErrTokenHung; fn then
 // runs on, and late (if not nil) gets its result.
-func bounded(ctx context.Context, clock Clock, d time.Duration, fn func() error, late func(error)) (err error, abandoned bool) {
+func bounded(ctx context.Context, clk clock.Clock, d time.Duration, fn func() error, late func(error)) (err error, abandoned bool) {
 	var (
 		mu   sync.Mutex
 		gone bool
 		done = make(chan error, 1)
 	)
-	timer, stop := clock.NewTimer(d)
-	defer stop()
+	timer := clk.NewTimer(d)
+	defer timer.Stop()
 	go func() {
 		err := fn()
 		mu.Lock()
@@ -294,7 +282,7 @@ func bounded(ctx context.Context, clock Clock, d time.Duration, fn func() error,
 		return err, false
 	case <-ctx.Done():
 		why = ctx.Err()
-	case <-timer:
+	case <-timer.C():
 		why = ErrTokenHung
 	}
 	mu.Lock()

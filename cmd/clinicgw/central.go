@@ -19,6 +19,7 @@ import (
 	"clinicgw/agent/atomicfile"
 	"clinicgw/cardauth/devpki"
 	"clinicgw/sync/central"
+	"clinicgw/sync/clock"
 	"clinicgw/sync/tlsconf"
 )
 
@@ -102,7 +103,7 @@ func prepareCentralPKI(e *env, dir, pkiDir string, units []string) (centralPKI, 
 	serverPEM, serverKey := filepath.Join(pkiDir, "central.pem"), filepath.Join(pkiDir, "central.key")
 	unitFile := func(u string) string { return filepath.Join(pkiDir, "unit-"+u+".pem") }
 	if create {
-		now := time.Now()
+		now := clock.System.Now()
 		var p *devpki.PKI
 		var err error
 		if _, statErr := os.Stat(root); errors.Is(statErr, os.ErrNotExist) {

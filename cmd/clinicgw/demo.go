@@ -26,6 +26,8 @@ import (
 	"clinicgw/agent/store"
 	"clinicgw/cardauth/bridge"
 	"clinicgw/sync/central"
+	"clinicgw/sync/clock"
+	"clinicgw/sync/clock/clocktest"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
 )
@@ -91,24 +93,6 @@ type demoOptions struct {
 	// configure, in tests, changes the gateway's configuration before it
 	// starts.
 	configure func(*agent.Config)
-}
-
-// fakeClock is the demo's time, moved forward as the seeded weeks pass.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
 }
 
 // demoLogName is the demo's technical log, in its folder.
@@ -290,7 +274,7 @@ func startDemo(ctx context.Context, e *env, o demoOptions) (_ *demoRun, err erro
 	if d.cp, err = demoCentralConfig(e, d.dir, d.cfg); err != nil {
 		return nil, err
 	}
-	d.end = time.Now().Truncate(time.Minute)
+	d.end = clock.System.Now().Truncate(time.Minute)
 	batches, steps, err := seedHistory(ctx, e, d.cfg, d.end, o.history)
 	if err != nil {
 		return nil, err
@@ -506,7 +490,7 @@ func seedHistory(ctx context.Context, e *env, cfg *agent.Config, end time.Time, 
 			err = cerr
 		}
 	}()
-	clock := &fakeClock{now: end.AddDate(0, 0, -demoDays)}
+	clock := clocktest.New(end.AddDate(0, 0, -demoDays)) // the demo's time, moved through the seeded weeks
 	svc, err := cases.NewService(cases.ServiceConfig{Unit: demoUnit, Store: db, Clock: clock, Rand: rand.Reader, Logger: e.log})
 	if err != nil {
 		return 0, 0, err

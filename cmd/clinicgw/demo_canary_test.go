@@ -14,6 +14,7 @@ import (
 
 	"clinicgw/agent"
 	"clinicgw/agent/notify/notifytest"
+	"clinicgw/sync/logtest"
 )
 
 // TestDemoCanaryScan is the canary scan of make security after a full
@@ -30,7 +31,7 @@ func TestDemoCanaryScan(t *testing.T) {
 	}
 	mail := notifytest.Start(t, "127.0.0.1:0", false)
 	dir := t.TempDir()
-	var out, logs lockedBuffer
+	var out, logs logtest.Buffer
 	e := &env{stdout: &out, stderr: &out, log: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

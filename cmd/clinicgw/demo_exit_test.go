@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"clinicgw/sync/logtest"
 )
 
 // demoTestArgs are a small demo on free loopback ports.
@@ -40,7 +42,7 @@ func buildClinicgw(t *testing.T) string {
 // in a process group of its own, which Ctrl-C signals as a whole.
 type groupRun struct {
 	cmd  *exec.Cmd
-	out  lockedBuffer
+	out  logtest.Buffer
 	done chan struct{} // closed when the command has ended; err is then set
 	err  error
 }

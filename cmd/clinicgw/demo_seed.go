@@ -10,6 +10,7 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/sync/central"
+	"clinicgw/sync/clock/clocktest"
 )
 
 // seeder plays the demo's three weeks: patients' cases arrive in batches
@@ -17,7 +18,7 @@ import (
 // invented times, in time order, with the fake clock set to each moment.
 type seeder struct {
 	svc   *cases.Service
-	clock *fakeClock
+	clock *clocktest.Fake
 	rng   *mrand.Rand
 	end   time.Time
 

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,21 +11,8 @@ import (
 
 	"clinicgw/agent/democlinic"
 	"clinicgw/localui/uitest"
+	"clinicgw/sync/logtest"
 )
-
-// lockedBuffer is an io.Writer safe for the demo's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.b.String() }
 
 // TestDemoCardLogin is `make demo` as a person uses it, in Chromium: on
 // the demo card reader's page they put the message administrator's card
@@ -39,7 +24,7 @@ func TestDemoCardLogin(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the demo writes a store and SoftHSM2 tokens; skipped with -short")
 	}
-	var out, logs lockedBuffer
+	var out, logs logtest.Buffer
 	e := &env{stdout: &out, stderr: &out, log: slog.New(slog.NewTextHandler(&logs, nil))}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"clinicgw/cardauth/devpki"
+	"clinicgw/sync/clock"
 	"clinicgw/sync/tlsconf"
 )
 
@@ -38,7 +39,7 @@ func pkiDevFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 		if len(servers) == 0 {
 			servers = multiFlag{"localhost", "127.0.0.1"}
 		}
-		return pkiDev(e, *dir, servers, units, time.Now())
+		return pkiDev(e, *dir, servers, units, clock.System.Now())
 	}
 }
 

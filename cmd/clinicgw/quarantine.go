@@ -11,6 +11,7 @@ import (
 	"clinicgw/agent"
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store"
+	"clinicgw/sync/clock"
 )
 
 // The quarantine of central events the gateway could not apply
@@ -18,7 +19,7 @@ import (
 // Only ids, kinds, reasons and fields are printed: never patient data.
 
 func quarantineService(ctx context.Context, e *env, cfg *agent.Config, db *store.DB) (*cases.Service, error) {
-	return cases.NewService(cases.ServiceConfig{Unit: cfg.Unit.HSAID, Store: db, Clock: systemClock{}, Rand: rand.Reader, Logger: e.log})
+	return cases.NewService(cases.ServiceConfig{Unit: cfg.Unit.HSAID, Store: db, Clock: clock.System, Rand: rand.Reader, Logger: e.log})
 }
 
 func quarantineListFlags(fs *flag.FlagSet) func(context.Context, *env) error {

@@ -12,6 +12,7 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store"
+	"clinicgw/sync/clock"
 )
 
 // TestQuarantineCommands: region IT lists the quarantined central events
@@ -33,7 +34,7 @@ func TestQuarantineCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := cases.NewService(cases.ServiceConfig{Unit: unit, Store: db, Clock: systemClock{}, Rand: rand.Reader, Logger: slog.New(slog.DiscardHandler)})
+	svc, err := cases.NewService(cases.ServiceConfig{Unit: unit, Store: db, Clock: clock.System, Rand: rand.Reader, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,12 +15,8 @@ import (
 	"clinicgw/agent"
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store"
+	"clinicgw/sync/clock"
 )
-
-// systemClock is the real time.
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
 
 func statsFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 	from := fs.String("from", "", "`DATE` is the first day of the period, YYYY-MM-DD, Stockholm time (default: the first case)")
@@ -41,7 +37,7 @@ func statsFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 			return nil
 		}
 		svc, err := cases.NewService(cases.ServiceConfig{
-			Unit: cfg.Unit.HSAID, Store: db, Clock: systemClock{}, Rand: rand.Reader, Logger: e.log,
+			Unit: cfg.Unit.HSAID, Store: db, Clock: clock.System, Rand: rand.Reader, Logger: e.log,
 		})
 		if err != nil {
 			return err

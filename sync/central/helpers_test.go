@@ -23,6 +23,8 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/cardauth/devpki"
+	"clinicgw/sync/clock/clocktest"
+	"clinicgw/sync/logtest"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
 )
@@ -46,42 +48,14 @@ var (
 	teenPNR   = string(cases.SyntheticPersonnummer(time.Date(2010, 1, 1, 0, 0, 0, 0, time.UTC), 984))
 )
 
-// fakeClock moves only when told to.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-func (c *fakeClock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
-
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // env is a store with its API served over real mutual TLS on loopback
 // and its patient pages over HTTPS.
 type env struct {
 	t        *testing.T
 	ctx      context.Context
 	path     string
-	clock    *fakeClock
-	logs     *syncBuffer
+	clock    *clocktest.Fake
+	logs     *logtest.Buffer
 	notifier *MemNotifier
 	store    *Store
 	pki      *devpki.PKI
@@ -109,8 +83,8 @@ func newEnv(t *testing.T) *env {
 	}
 	e := &env{
 		t: t, ctx: context.Background(), path: filepath.Join(t.TempDir(), "central.db"),
-		clock:    &fakeClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, cases.Stockholm())},
-		logs:     &syncBuffer{},
+		clock:    clocktest.New(time.Date(2026, 3, 2, 9, 0, 0, 0, cases.Stockholm())),
+		logs:     &logtest.Buffer{},
 		notifier: &MemNotifier{},
 		pki:      sharedPKI,
 		certs:    make(map[string]tls.Certificate),

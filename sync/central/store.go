@@ -21,23 +21,15 @@ import (
 	"clinicgw/agent/atomicfile"
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store/boltfile"
+	"clinicgw/sync/clock"
 	"clinicgw/sync/tlsconf"
 )
-
-// Clock tells the time; tests use a fake one.
-type Clock interface {
-	Now() time.Time
-}
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
 
 // Options configure a Store.
 type Options struct {
 	// Clock tells the time of events, cases and sessions; the system clock
 	// if nil.
-	Clock Clock
+	Clock clock.Clock
 	// Rand supplies ids and session tokens; crypto/rand if nil. It is read
 	// under a lock, so it need not be safe for concurrent use.
 	Rand io.Reader
@@ -65,7 +57,7 @@ type Options struct {
 // concurrent use.
 type Store struct {
 	db        *bolt.DB
-	clock     Clock
+	clock     clock.Clock
 	rand      *lockedReader
 	log       *slog.Logger
 	units     []string
@@ -138,7 +130,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		unitSet[u] = true
 	}
 	if opts.Clock == nil {
-		opts.Clock = systemClock{}
+		opts.Clock = clock.System
 	}
 	if opts.Rand == nil {
 		opts.Rand = rand.Reader

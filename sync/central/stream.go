@@ -140,7 +140,7 @@ func (s *Store) serveStream(w http.ResponseWriter, r *http.Request, unit string)
 		}
 	}()
 
-	ping := time.NewTicker(wire.StreamPingInterval)
+	ping := s.clock.NewTicker(wire.StreamPingInterval)
 	defer ping.Stop()
 	sent := head
 	for {
@@ -153,7 +153,7 @@ func (s *Store) serveStream(w http.ResponseWriter, r *http.Request, unit string)
 				return
 			}
 			sent = seq
-		case <-ping.C:
+		case <-ping.C():
 			if conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(streamWriteTimeout)) != nil {
 				return
 			}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"clinicgw/cardauth/devpki"
+	"clinicgw/cardauth/devpki/devpkitest"
 )
 
 // now is the tests' clock: the PKI is made at it and every TLS
@@ -19,14 +20,7 @@ const (
 	clinician = "SE2321000016-P001"
 )
 
-func newPKI(t *testing.T) *devpki.PKI {
-	t.Helper()
-	p, err := devpki.New(nil, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
+func newPKI(t *testing.T) *devpki.PKI { return devpkitest.New(t, now) }
 
 // mustIssue returns a function that unwraps an issued certificate or
 // fails the test.

@@ -1,17 +1,14 @@
 package tlsconf
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
-	"math/big"
 	"strings"
 	"testing"
 
 	"clinicgw/cardauth/devpki"
+	"clinicgw/cardauth/devpki/devpkitest"
 )
 
 func TestCheckHSAID(t *testing.T) {
@@ -61,25 +58,6 @@ func TestCheckHSAID(t *testing.T) {
 	}
 }
 
-// selfSigned makes a certificate with the given subject.
-func selfSigned(t *testing.T, subject pkix.Name) *x509.Certificate {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: subject, NotBefore: now, NotAfter: now.AddDate(1, 0, 0)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cert
-}
-
 func TestHSAID(t *testing.T) {
 	pki := newPKI(t)
 	must := mustIssue(t)
@@ -92,9 +70,9 @@ func TestHSAID(t *testing.T) {
 		t.Fatal(err)
 	}
 	serialNumber := []int{2, 5, 4, 5}
-	twice := selfSigned(t, pkix.Name{CommonName: "x", ExtraNames: []pkix.AttributeTypeAndValue{
+	twice := devpkitest.SelfSigned(t, now, x509.Certificate{Subject: pkix.Name{CommonName: "x", ExtraNames: []pkix.AttributeTypeAndValue{
 		{Type: serialNumber, Value: unit}, {Type: serialNumber, Value: otherUnit},
-	}})
+	}}})
 	for _, tt := range []struct {
 		name string
 		cert *x509.Certificate

@@ -21,6 +21,7 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/sync/central"
+	"clinicgw/sync/logtest"
 	"clinicgw/sync/wire"
 )
 
@@ -77,7 +78,7 @@ func TestCentralChild(t *testing.T) {
 	early, _ := strconv.Atoi(os.Getenv(centralEarlyEnv))
 	from, _ := strconv.Atoi(os.Getenv(centralFromEnv))
 	round, _ := strconv.Atoi(os.Getenv(centralRoundEnv))
-	c := &centralSrv{t: t, path: path, notifier: &central.MemNotifier{}, logs: &syncBuffer{}}
+	c := &centralSrv{t: t, path: path, notifier: &central.MemNotifier{}, logs: &logtest.Buffer{}}
 	submit := func(i int) {
 		marker := killMarker(round, i)
 		id, err := c.store.Submit(context.Background(), unit, central.Submission{

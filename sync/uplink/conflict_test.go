@@ -12,6 +12,7 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/sync/central"
+	"clinicgw/sync/clock/clocktest"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
 )
@@ -27,7 +28,7 @@ import (
 // stopped) releases it to be sent once more.
 func TestOutboxConflictParked(t *testing.T) {
 	c := startCentral(t)
-	clock := &fakeClock{t: time.Now()}
+	clock := clocktest.New(time.Now())
 	g := newGateway(t, c.url(), unitCert(t), func(cfg *Config) {
 		cfg.Clock, cfg.MaxBackoff, cfg.PushInterval = clock, time.Minute, time.Hour
 	})

@@ -7,11 +7,9 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/clock/clocktest"
 	"clinicgw/sync/wire"
 )
-
-// set moves the clock to t.
-func (c *fakeClock) set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
 
 // TestDueFromCentralAcceptTimeEndToEnd: over mutual TLS with the reference
 // central store, a case the central store accepts on Friday at 23:59 and a
@@ -28,8 +26,8 @@ func TestDueFromCentralAcceptTimeEndToEnd(t *testing.T) {
 	monday := time.Date(2026, 3, 9, 8, 0, 0, 0, sthlm)
 	tuesdayEnd := time.Date(2026, 3, 10, 23, 59, 59, 999999999, sthlm)
 
-	centralClock := &fakeClock{t: thursday}
-	gwClock := &fakeClock{t: thursday.Add(5 * time.Minute)}
+	centralClock := clocktest.New(thursday)
+	gwClock := clocktest.New(thursday.Add(5 * time.Minute))
 	c := startCentralClock(t, filepath.Join(t.TempDir(), "central.db"), "127.0.0.1:0", centralClock)
 
 	// Thursday: a case arrives at once and gets a counter-question.
@@ -57,15 +55,15 @@ func TestDueFromCentralAcceptTimeEndToEnd(t *testing.T) {
 	// The gateway goes offline for the weekend. Friday 23:59 the central
 	// store accepts a new case and the patient's reply.
 	g.stop()
-	centralClock.set(friday)
+	centralClock.Set(friday)
 	sent := c.submit(0)
 	if err := c.store.FollowUp(ctx, patients[1], waiting, "Kanarie: ja, 38,5"); err != nil {
 		t.Fatal(err)
 	}
 
 	// Monday 08:00 the gateway is back and pulls both.
-	gwClock.set(monday)
-	centralClock.set(monday.Add(time.Minute))
+	gwClock.Set(monday)
+	centralClock.Set(monday.Add(time.Minute))
 	g.start()
 	head := c.head()
 	waitFor(t, 10*time.Second, "the weekend's events stored", func() bool { return g.up.Status().Cursor == head })
@@ -121,7 +119,7 @@ func TestDueFromCentralAcceptTimeEndToEnd(t *testing.T) {
 	// Statistics count the case in the week it arrived (Monday's); Tuesday
 	// evening it is not yet overdue, Wednesday morning it is.
 	admin := cases.Actor{Kind: cases.Staff, HSAID: "SE2321000016-U001", Roles: []cases.Role{cases.UnitAdmin}}
-	gwClock.set(tuesdayEnd.Add(-time.Hour))
+	gwClock.Set(tuesdayEnd.Add(-time.Hour))
 	st, err := g.svc.Stats(ctx, admin, monday, monday.AddDate(0, 0, 7))
 	if err != nil {
 		t.Fatal(err)
@@ -130,7 +128,7 @@ func TestDueFromCentralAcceptTimeEndToEnd(t *testing.T) {
 		t.Errorf("Tuesday's statistics of the week from Monday: received %d, weeks %+v, overdue %d; want the case in week 11, not overdue",
 			st.Received, st.Weeks, st.Overdue)
 	}
-	gwClock.set(tuesdayEnd.Add(time.Hour))
+	gwClock.Set(tuesdayEnd.Add(time.Hour))
 	if st, err = g.svc.Stats(ctx, admin, monday, monday.AddDate(0, 0, 7)); err != nil {
 		t.Fatal(err)
 	}

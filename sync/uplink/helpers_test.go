@@ -1,7 +1,6 @@
 package uplink
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -23,6 +22,8 @@ import (
 	"clinicgw/agent/store"
 	"clinicgw/cardauth/devpki"
 	"clinicgw/sync/central"
+	"clinicgw/sync/clock"
+	"clinicgw/sync/logtest"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
 )
@@ -78,24 +79,6 @@ var testPKI = sync.OnceValue(func() *devpki.PKI {
 	return p
 })
 
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func newLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
@@ -123,9 +106,9 @@ type centralSrv struct {
 	t        testing.TB
 	path     string
 	notifier *central.MemNotifier
-	logs     *syncBuffer
+	logs     *logtest.Buffer
 	addr     string
-	clock    central.Clock // nil: the system clock
+	clock    clock.Clock // nil: the system clock
 
 	mu    sync.RWMutex // held for writing while restarting
 	store *central.Store
@@ -145,9 +128,9 @@ func startCentralAt(t testing.TB, path, addr string) *centralSrv {
 
 // startCentralClock serves the central store in the file at path on addr,
 // telling time by clock (the system clock if nil).
-func startCentralClock(t testing.TB, path, addr string, clock central.Clock) *centralSrv {
+func startCentralClock(t testing.TB, path, addr string, clock clock.Clock) *centralSrv {
 	t.Helper()
-	c := &centralSrv{t: t, path: path, notifier: &central.MemNotifier{}, logs: &syncBuffer{}, clock: clock}
+	c := &centralSrv{t: t, path: path, notifier: &central.MemNotifier{}, logs: &logtest.Buffer{}, clock: clock}
 	c.open(addr)
 	t.Cleanup(c.close)
 	return c
@@ -340,7 +323,7 @@ type gateway struct {
 	svc  *cases.Service
 	rec  *recorder
 	up   *Uplink
-	logs *syncBuffer
+	logs *logtest.Buffer
 	cfg  Config
 
 	cancel context.CancelFunc
@@ -351,11 +334,11 @@ type gateway struct {
 // given client certificate; mod adjusts the configuration.
 func newGateway(t testing.TB, baseURL string, cert tls.Certificate, mod func(*Config)) *gateway {
 	t.Helper()
-	return newGatewayClock(t, baseURL, cert, systemClock{}, mod)
+	return newGatewayClock(t, baseURL, cert, clock.System, mod)
 }
 
 // newGatewayClock is newGateway with the case service telling time by clock.
-func newGatewayClock(t testing.TB, baseURL string, cert tls.Certificate, clock cases.Clock, mod func(*Config)) *gateway {
+func newGatewayClock(t testing.TB, baseURL string, cert tls.Certificate, clock clock.Clock, mod func(*Config)) *gateway {
 	t.Helper()
 	dir := t.TempDir()
 	keyPath := filepath.Join(dir, "kek.key")
@@ -371,7 +354,7 @@ func newGatewayClock(t testing.TB, baseURL string, cert tls.Certificate, clock c
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	g := &gateway{t: t, db: db, logs: &syncBuffer{}}
+	g := &gateway{t: t, db: db, logs: &logtest.Buffer{}}
 	g.svc, err = cases.NewService(cases.ServiceConfig{Unit: unit, Store: db, Clock: clock, Rand: rand.Reader, Logger: newLogger(g.logs)})
 	if err != nil {
 		t.Fatal(err)

@@ -22,6 +22,8 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store"
 	"clinicgw/cardauth/devpki"
+	"clinicgw/sync/clock"
+	"clinicgw/sync/logtest"
 	"clinicgw/sync/tlsconf"
 )
 
@@ -91,7 +93,7 @@ func TestKillChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := cases.NewService(cases.ServiceConfig{Unit: unit, Store: db, Clock: systemClock{}, Rand: rand.Reader, Logger: newLogger(&syncBuffer{})})
+	svc, err := cases.NewService(cases.ServiceConfig{Unit: unit, Store: db, Clock: clock.System, Rand: rand.Reader, Logger: newLogger(&logtest.Buffer{})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +108,7 @@ func TestKillChild(t *testing.T) {
 	}
 	up, err := New(Config{
 		BaseURL: os.Getenv(killURLEnv), TLS: tlsconf.Client(cert, roots, "127.0.0.1", nil), Cases: svc,
-		Logger: newLogger(&syncBuffer{}), PollInterval: 200 * time.Millisecond, PushInterval: 100 * time.Millisecond,
+		Logger: newLogger(&logtest.Buffer{}), PollInterval: 200 * time.Millisecond, PushInterval: 100 * time.Millisecond,
 		MaxBackoff: 200 * time.Millisecond, Fault: faultKiller(t, os.Getenv(killFaultEnv)),
 	})
 	if err != nil {
@@ -268,7 +270,7 @@ func TestGatewayKilled(t *testing.T) {
 		t.Fatalf("access log: %v", err)
 	}
 	g := &gateway{t: t, db: db}
-	if g.svc, err = cases.NewService(cases.ServiceConfig{Unit: unit, Store: db, Clock: systemClock{}, Rand: rand.Reader, Logger: newLogger(&syncBuffer{})}); err != nil {
+	if g.svc, err = cases.NewService(cases.ServiceConfig{Unit: unit, Store: db, Clock: clock.System, Rand: rand.Reader, Logger: newLogger(&logtest.Buffer{})}); err != nil {
 		t.Fatal(err)
 	}
 	ids := map[string]bool{}

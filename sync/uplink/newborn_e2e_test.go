@@ -8,6 +8,7 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/sync/central"
+	"clinicgw/sync/clock/clocktest"
 	"clinicgw/sync/wire"
 )
 
@@ -21,8 +22,8 @@ func TestNewbornEndToEnd(t *testing.T) {
 	ctx := context.Background()
 	sthlm := cases.Stockholm()
 	midnight := time.Date(2026, 3, 3, 0, 0, 0, 0, sthlm)
-	centralClock := &fakeClock{t: midnight.Add(2 * time.Minute)}
-	gwClock := &fakeClock{t: midnight.Add(-3 * time.Minute)}
+	centralClock := clocktest.New(midnight.Add(2 * time.Minute))
+	gwClock := clocktest.New(midnight.Add(-3 * time.Minute))
 	c := startCentralClock(t, filepath.Join(t.TempDir(), "central.db"), "127.0.0.1:0", centralClock)
 
 	child := cases.SyntheticPersonnummer(time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC), 990)

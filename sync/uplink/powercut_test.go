@@ -16,6 +16,8 @@ import (
 	"clinicgw/agent/powercut"
 	"clinicgw/agent/store"
 	"clinicgw/cardauth/devpki"
+	"clinicgw/sync/clock"
+	"clinicgw/sync/logtest"
 )
 
 // The sync on a disk that loses power (agent/powercut): the kill test's
@@ -227,7 +229,7 @@ func drainAfterCuts(t *testing.T, c *centralSrv, dir string, patient map[string]
 	}
 	defer db.Close()
 	g := &gateway{t: t, db: db}
-	if g.svc, err = cases.NewService(cases.ServiceConfig{Unit: unit, Store: db, Clock: systemClock{}, Rand: rand.Reader, Logger: newLogger(&syncBuffer{})}); err != nil {
+	if g.svc, err = cases.NewService(cases.ServiceConfig{Unit: unit, Store: db, Clock: clock.System, Rand: rand.Reader, Logger: newLogger(&logtest.Buffer{})}); err != nil {
 		t.Fatal(err)
 	}
 	receives := g.receives()

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"clinicgw/agent/cases"
 	"clinicgw/sync/wire"
@@ -52,7 +51,7 @@ func (u *Uplink) pullLoop(ctx context.Context) {
 		} else {
 			attempt = 0
 		}
-		if !sleep(ctx, wait, u.pullWake) {
+		if !u.sleep(ctx, wait, u.pullWake) {
 			return
 		}
 	}
@@ -227,7 +226,7 @@ func (u *Uplink) pullAll(ctx context.Context, acked *uint64) error {
 		}
 		if len(page.Events) > 0 {
 			u.fault(FaultReceived)
-			start := time.Now()
+			start := u.cfg.Clock.Now()
 			rep, err := u.cfg.Cases.ApplyChained(ctx, inboundOf(page.Events), next, journal)
 			if err != nil {
 				return fmt.Errorf("store %d central events: %w", len(page.Events), err)
@@ -235,7 +234,7 @@ func (u *Uplink) pullAll(ctx context.Context, acked *uint64) error {
 			u.fault(FaultStored)
 			u.log.Debug("central events stored", "events", len(page.Events), "applied", rep.Applied,
 				"duplicates", rep.Duplicates, "refused", rep.Refused, "cursor", page.Cursor,
-				"storeMs", time.Since(start).Milliseconds())
+				"storeMs", u.cfg.Clock.Now().Sub(start).Milliseconds())
 			if rep.Quarantined > 0 {
 				u.log.Warn("central events quarantined by the case service", "quarantined", rep.Quarantined,
 					"refused", rep.Refused, "conflicts", rep.Conflicts, "cursor", page.Cursor)

@@ -74,7 +74,7 @@ func (u *Uplink) pushLoop(ctx context.Context) {
 		} else {
 			attempt = 0
 		}
-		if !sleep(ctx, wait, u.pushWake) {
+		if !u.sleep(ctx, wait, u.pushWake) {
 			return
 		}
 	}

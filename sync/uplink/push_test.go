@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/clock/clocktest"
+	"clinicgw/sync/logtest"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
 )
@@ -100,15 +102,6 @@ func (m *memCases) keys() []string {
 	return k
 }
 
-// fakeClock moves only when told to.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
-
 // scriptedCentral is a central store that rejects the keys it is told to
 // and records every batch it gets. It has no stream.
 type scriptedCentral struct {
@@ -188,8 +181,8 @@ func TestRejectedHeldBack(t *testing.T) {
 	central := &scriptedCentral{reject: map[string]bool{"a1": true}}
 	srv := serveTLS(t, central)
 
-	clock := &fakeClock{t: now}
-	logs := &syncBuffer{}
+	clock := clocktest.New(now)
+	logs := &logtest.Buffer{}
 	up, err := New(Config{BaseURL: srv.URL, TLS: tlsconf.Client(unitCert(t), testPKI().RootPool(), "127.0.0.1", nil),
 		Cases: mem, Clock: clock, Logger: newLogger(logs), MaxBackoff: time.Minute, PushInterval: time.Hour, PollInterval: time.Hour})
 	if err != nil {
@@ -265,7 +258,7 @@ func TestManyRejectedDoNotStall(t *testing.T) {
 	central := &scriptedCentral{reject: reject}
 	srv := serveTLS(t, central)
 	up, err := New(Config{BaseURL: srv.URL, TLS: tlsconf.Client(unitCert(t), testPKI().RootPool(), "127.0.0.1", nil),
-		Cases: mem, Clock: &fakeClock{t: now}, MaxBackoff: time.Minute, PushInterval: time.Hour, PollInterval: time.Hour})
+		Cases: mem, Clock: clocktest.New(now), MaxBackoff: time.Minute, PushInterval: time.Hour, PollInterval: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

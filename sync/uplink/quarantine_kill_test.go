@@ -16,6 +16,8 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store"
 	"clinicgw/cardauth/devpki"
+	"clinicgw/sync/clock"
+	"clinicgw/sync/logtest"
 	"clinicgw/sync/wire"
 )
 
@@ -52,7 +54,7 @@ func TestQuarantineReportAfterCrash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := cases.NewService(cases.ServiceConfig{Unit: unit, Store: db, Clock: systemClock{}, Rand: rand.Reader, Logger: newLogger(&syncBuffer{})})
+	svc, err := cases.NewService(cases.ServiceConfig{Unit: unit, Store: db, Clock: clock.System, Rand: rand.Reader, Logger: newLogger(&logtest.Buffer{})})
 	if err != nil {
 		t.Fatal(err)
 	}

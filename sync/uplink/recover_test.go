@@ -14,6 +14,7 @@ import (
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store"
+	"clinicgw/sync/clock"
 	"clinicgw/sync/tlsconf"
 )
 
@@ -43,7 +44,7 @@ func TestRestoredRecoversOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		svc, err := cases.NewService(cases.ServiceConfig{Unit: unit, Store: db, Clock: systemClock{}, Rand: rand.Reader, Logger: newLogger(io.Discard)})
+		svc, err := cases.NewService(cases.ServiceConfig{Unit: unit, Store: db, Clock: clock.System, Rand: rand.Reader, Logger: newLogger(io.Discard)})
 		if err != nil {
 			t.Fatal(err)
 		}

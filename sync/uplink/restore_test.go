@@ -16,6 +16,7 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/agent/metrics"
+	"clinicgw/sync/clock/clocktest"
 )
 
 // healthz is the gateway's /healthz with its sync-continuity check (as
@@ -162,7 +163,7 @@ func TestRestoreFoundAtConnect(t *testing.T) {
 // success.
 func TestRestoreBeyondRetention(t *testing.T) {
 	c := startCentral(t)
-	clock := &fakeClock{t: time.Now()}
+	clock := clocktest.New(time.Now())
 	g := newGatewayClock(t, c.url(), unitCert(t), clock, nil)
 	g.start()
 	first := c.submit(0)

@@ -26,7 +26,7 @@ func (u *Uplink) streamLoop(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		if !upSince.IsZero() && time.Since(upSince) >= wire.StreamPingInterval {
+		if !upSince.IsZero() && u.cfg.Clock.Now().Sub(upSince) >= wire.StreamPingInterval {
 			attempt = 0 // it was up for a while: start the backoff afresh
 		} else if upSince.IsZero() && !u.formsPublished.Load() {
 			u.formsDue.Store(true) // the stream may be blocked on the way: publish anyway
@@ -36,7 +36,7 @@ func (u *Uplink) streamLoop(ctx context.Context) {
 		u.log.Warn("stream down; polling meanwhile", "attempt", attempt, "waitMs", wait.Milliseconds(), "err", err)
 		attempt++
 		wake(u.pullWake) // fall back to polling at once: events may be waiting
-		if !sleep(ctx, wait, nil) {
+		if !u.sleep(ctx, wait, nil) {
 			return
 		}
 	}
@@ -97,7 +97,7 @@ func (u *Uplink) stream(ctx context.Context) (upSince time.Time, err error) {
 		switch {
 		case m.Type == wire.StreamHello:
 			if upSince.IsZero() {
-				upSince = time.Now()
+				upSince = u.cfg.Clock.Now()
 				u.setConnected(true)
 				u.formsDue.Store(true)
 				wake(u.pushWake) // the central store is back: send what waits

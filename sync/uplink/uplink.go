@@ -19,6 +19,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/clock"
 	"clinicgw/sync/wire"
 )
 
@@ -60,15 +61,6 @@ type Cases interface {
 
 var _ Cases = (*cases.Service)(nil)
 
-// Clock tells the time; tests may use a fake one.
-type Clock interface {
-	Now() time.Time
-}
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
-
 // Defaults of the Config fields left zero.
 const (
 	DefaultPageSize       = wire.MaxInboxLimit
@@ -95,7 +87,7 @@ type Config struct {
 	Forms *wire.FormSet
 	// Clock tells the time for Status and for holding back rejected items;
 	// the system clock if nil.
-	Clock Clock
+	Clock clock.Clock
 	// Rand is the jitter source of the backoff; crypto/rand if nil.
 	Rand io.Reader
 	// Logger receives the uplink's logs; discarded if nil.
@@ -296,7 +288,7 @@ func New(cfg Config) (*Uplink, error) {
 		cfg.RequestTimeout = DefaultRequestTimeout
 	}
 	if cfg.Clock == nil {
-		cfg.Clock = systemClock{}
+		cfg.Clock = clock.System
 	}
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Reader
@@ -528,14 +520,14 @@ func (u *Uplink) retryWait(attempt int, err error) time.Duration {
 
 // sleep waits for d, a wake on c (nil: none) or the end of ctx; it reports
 // whether ctx is still alive.
-func sleep(ctx context.Context, d time.Duration, c <-chan struct{}) bool {
-	t := time.NewTimer(d)
+func (u *Uplink) sleep(ctx context.Context, d time.Duration, c <-chan struct{}) bool {
+	t := u.cfg.Clock.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
 		return false
 	case <-c:
-	case <-t.C:
+	case <-t.C():
 	}
 	return true
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"math/rand/v2"
 	"slices"
@@ -17,6 +16,8 @@ import (
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
+	"clinicgw/sync/clock/clocktest"
+	"clinicgw/sync/logtest"
 )
 
 // The parties of the suite: a distributor, the clinician who gets the
@@ -41,15 +42,6 @@ var (
 
 // The scaffolding of RunServiceSuite. None of it depends on a particular
 // store: the suite reaches its store only through the cases.Store interface.
-
-// fakeClock is a cases.Clock that moves only when told to.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
 
 // countingStore counts the transactions that write, and the cases read
 // (decoded) through any transaction.
@@ -123,8 +115,8 @@ type env struct {
 	ctx                    context.Context
 	svc                    *cases.Service
 	store                  *countingStore
-	clock                  *fakeClock
-	logs                   *syncBuffer
+	clock                  *clocktest.Fake
+	logs                   *logtest.Buffer
 	adult, child, guardian cases.Personnummer
 	seed                   byte
 	outbound               atomic.Int32 // OnOutbound calls
@@ -134,10 +126,10 @@ type env struct {
 }
 
 func newEnv(t *testing.T, newStore func(*testing.T) cases.Store) *env {
-	logs := new(syncBuffer)
+	logs := new(logtest.Buffer)
 	e := &env{logs: logs,
 		t: t, ctx: t.Context(), store: &countingStore{Store: newStore(t)},
-		clock:    &fakeClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, cases.Stockholm())}, // a Monday
+		clock:    clocktest.New(time.Date(2026, 3, 2, 9, 0, 0, 0, cases.Stockholm())), // a Monday
 		adult:    cases.SyntheticPersonnummer(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 980),
 		child:    cases.SyntheticPersonnummer(time.Date(2019, 1, 15, 0, 0, 0, 0, time.UTC), 981),
 		guardian: cases.SyntheticPersonnummer(time.Date(1985, 9, 30, 0, 0, 0, 0, time.UTC), 982),
@@ -179,20 +171,6 @@ func newEnv(t *testing.T, newStore func(*testing.T) cases.Store) *env {
 	})
 	return e
 }
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.b.String() }
-
-var _ io.Writer = (*syncBuffer)(nil)
 
 // need(v, err)(t) returns v, failing t on err.
 func need[T any](v T, err error) func(*testing.T) T {

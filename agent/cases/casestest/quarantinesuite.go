@@ -14,9 +14,6 @@ import (
 // The no-silent-skip part of the suite: an inbound event is judged by the
 // central store's time of record, not by this gateway's clock.
 
-// set moves the clock to t.
-func (c *fakeClock) set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
-
 // suiteInboundNewborn: a newborn's case, accepted by the central store just
 // after midnight on the day of birth, reaches a gateway whose clock is
 // still on the day before (a few minutes behind the central store's). The
@@ -25,7 +22,7 @@ func (c *fakeClock) set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t
 func suiteInboundNewborn(t *testing.T, e *env) {
 	sthlm := cases.Stockholm()
 	accepted := time.Date(2026, 3, 3, 0, 2, 0, 0, sthlm) // the central store's clock
-	e.clock.set(accepted.Add(-5 * time.Minute))          // the gateway's: 23:57 the day before
+	e.clock.Set(accepted.Add(-5 * time.Minute))          // the gateway's: 23:57 the day before
 	born := cases.SyntheticPersonnummer(time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC), 983)
 	sub := e.sub()
 	sub.Patient.PNR = cases.Personnummer(born.String()) // YYYYMMDD-NNNC, as the wire carries it
