@@ -170,7 +170,7 @@ func (t *tx) DueScan(limit time.Time, from cases.DuePos, desc bool, fn func(case
 			k, _ = c.Prev()
 		}
 	}
-	for ; k != nil && len(k) > 8 && bytes.Compare(k[:8], end) < 0; k = next(c, desc) {
+	for ; len(k) > 8 && bytes.Compare(k[:8], end) < 0; k = next(c, desc) {
 		due := time.Unix(0, int64(binary.BigEndian.Uint64(k[:8]))).UTC()
 		if !fn(cases.ID(k[8:]), due) {
 			return nil

@@ -85,7 +85,7 @@ func (s *Store) servePutQuarantine(w http.ResponseWriter, r *http.Request, unit 
 		if old, err = quarantineOf(ub); err != nil {
 			return err
 		}
-		kept := rep
+		var kept wire.QuarantineReport
 		if kept, unissued, err = issuedOnly(ub, rep); err != nil {
 			return err
 		}
