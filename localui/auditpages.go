@@ -26,16 +26,12 @@ const maxAuditBack = 10000
 
 // auditPages is what the paging controls post.
 type auditPages struct {
-	Shown      int    // records on this page
-	From       int    // the first record's position in the extract, from 1
+	From, Last int    // the first and last record's positions in the extract, from 1
 	Older      uint64 // the older page's cursor; 0: none
 	OlderBack  string // its "back": this page's with this page's cursor
 	Newer      bool   // a newer page exists
 	NewerAt    uint64 // its cursor
 	NewerBack  string // its "back"
-	Before     uint64 // this page's cursor
-	ThisBack   string // this page's "back"
-	PageNumber int    // from 1
 }
 
 // parseAuditCursors reads the form's cursor and the cursors of the pages
@@ -84,8 +80,8 @@ func joinCursors(cs []uint64) string {
 // newAuditPages builds the paging controls of the page read with the
 // cursor before after the pages back, which found next (0: no older page).
 func newAuditPages(before uint64, back []uint64, next uint64, shown int) auditPages {
-	p := auditPages{Shown: shown, From: len(back)*cases.AccessLogPageSize + 1, Before: before,
-		ThisBack: joinCursors(back), PageNumber: len(back) + 1}
+	from := len(back)*cases.AccessLogPageSize + 1
+	p := auditPages{From: from, Last: from + shown - 1}
 	if next != 0 {
 		p.Older = next
 		p.OlderBack = joinCursors(append(back[:len(back):len(back)], before))
