@@ -63,6 +63,16 @@ func parseAuditCursors(before, back string) (uint64, []uint64, error) {
 	if (b == 0) != (len(out) == 0) {
 		return 0, nil, bad // the newest page has no pages before it, any other has
 	}
+	// The pages before this one start at the newest (0) and go back, each
+	// cursor below the last: what the controls post, nothing else.
+	for i, c := range out {
+		if (i == 0) != (c == 0) || (i > 1 && c >= out[i-1]) {
+			return 0, nil, bad
+		}
+	}
+	if len(out) > 1 && b >= out[len(out)-1] {
+		return 0, nil, bad
+	}
 	return b, out, nil
 }
 
