@@ -9,20 +9,23 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
+	"clinicgw/localui/uitest"
 )
 
-// TestAuditExtractPaging (issue 18, item 2): a log extract shows 200
-// records a page, newest first; "Äldre poster" and "Nyare poster" post the
-// query again with the cursors, in the body: the personnummer is in no
-// URL. Every page view is one access-log entry.
-func TestAuditExtractPaging(t *testing.T) {
-	c := startClinic(t)
-	c.receive(cases.AdviceNurse, "Hej") // access-log record 1, about another patient
+// seedPatientLog puts a case (access-log record 1, about another
+// patient) and then n records about a new patient, read by hsaClinB, in
+// the log; the records' case ids count up from c0…0.
+func seedPatientLog(t *testing.T, c *clinic, n int) cases.Personnummer {
+	t.Helper()
+	c.receive(cases.AdviceNurse, "Hej")
 	pnr := cases.SyntheticPersonnummer(time.Date(1961, 4, 12, 0, 0, 0, 0, time.UTC), 985)
+	c.mu.Lock()
 	c.pnrs = append(c.pnrs, string(pnr))
-	const n = 450
+	c.mu.Unlock()
 	err := c.gw.Store().Update(t.Context(), func(tx cases.Tx) error {
 		for i := range n {
 			err := tx.AppendAudit(audit.Entry{Time: c.clock.Now(), Actor: hsaClinB, Unit: testUnit, Action: string(cases.Read),
@@ -36,6 +39,54 @@ func TestAuditExtractPaging(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return pnr
+}
+
+// TestAuditPagingInChromium: in Chromium, the extract's paging buttons,
+// in their labelled nav, go to the older page and back, and the address
+// bar never holds more than /audit.
+func TestAuditPagingInChromium(t *testing.T) {
+	c := startClinic(t)
+	pnr := seedPatientLog(t, c, 250)
+	b := uitest.NewBrowser(t)
+	tab := b.NewTab(t)
+	useSession(t, tab, c.login(hsaAudit))
+	// The first case named on the page: the newest page, read again,
+	// starts with the auditor's own page views, which name none.
+	firstCase := `[...document.querySelectorAll("#records tbody tr td:nth-child(4)")].map(td => td.innerText).find(s => s != "")`
+	var first, older, back, loc, label, rng string
+	run(t, tab, "search", chromedp.Navigate(c.origin+"/audit"), chromedp.WaitVisible(`#q-pnr`),
+		chromedp.SendKeys(`#q-pnr`, pnr.String()), chromedp.Submit(`#q-pnr`), chromedp.WaitVisible(`#page-older button`),
+		chromedp.Evaluate(firstCase, &first),
+		chromedp.Evaluate(`document.querySelector("nav.pages").getAttribute("aria-label")`, &label))
+	run(t, tab, "older", chromedp.Click(`#page-older button`), chromedp.WaitVisible(`#page-newer button`),
+		chromedp.Evaluate(firstCase, &older), chromedp.Evaluate(`document.querySelector("#records-range").innerText`, &rng),
+		chromedp.Evaluate(`location.href`, &loc))
+	shot(tab, "audit-page-2")
+	run(t, tab, "newer", chromedp.Click(`#page-newer button`), chromedp.WaitVisible(`#page-older button`),
+		chromedp.Evaluate(firstCase, &back))
+	if label != "Sidor i loggutdraget" {
+		t.Errorf("the paging nav is labelled %q", label)
+	}
+	if first != fmt.Sprintf("c%025d", 249) || older != fmt.Sprintf("c%025d", 49) || back != first {
+		t.Errorf("first records: page 1 %s, page 2 %s, back %s", first, older, back)
+	}
+	if rng != "Post 201–250, nyaste först." {
+		t.Errorf("page 2 says %q", rng)
+	}
+	if loc != c.origin+"/audit" {
+		t.Errorf("the address bar holds %q", loc)
+	}
+}
+
+// TestAuditExtractPaging (issue 18, item 2): a log extract shows 200
+// records a page, newest first; "Äldre poster" and "Nyare poster" post the
+// query again with the cursors, in the body: the personnummer is in no
+// URL. Every page view is one access-log entry.
+func TestAuditExtractPaging(t *testing.T) {
+	c := startClinic(t)
+	const n = 450
+	pnr := seedPatientLog(t, c, n)
 	aud := c.login(hsaAudit)
 	head := func() uint64 {
 		rep, err := c.gw.Store().VerifyAudit(t.Context())
