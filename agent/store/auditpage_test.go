@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -191,6 +192,42 @@ func TestAuditExtractPages(t *testing.T) {
 			t.Fatalf("another patient's record as the cursor: %v, want ErrInvalidInput", err)
 		}
 	})
+}
+
+// TestAuditPatientChainDamaged: a link edited to point at a newer record
+// (a loop) or at another patient's is reported, not followed.
+func TestAuditPatientChainDamaged(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		to   func(own, newer uint64) uint64
+	}{
+		{"to itself", func(own, _ uint64) uint64 { return own }},
+		{"to a newer record", func(own, _ uint64) uint64 { return own + 20 }},
+		{"to another patient's, older", func(own, _ uint64) uint64 { return own - 1 }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			db, _ := testStore(t)
+			pnrs, _ := auditPopulation(t, db, 1000, 20, 5)
+			want := wantSeqs(t, db, func(e audit.Entry) bool { return e.Patient == string(pnrs[0]) })
+			own := want[len(want)/2] // every 20th record is pnrs[0]'s
+			err := db.bolt.Update(func(btx *bolt.Tx) error {
+				pb := btx.Bucket([]byte(bucketAuditPatient))
+				v := slices.Clone(pb.Get(seqKey(own)))
+				return pb.Put(seqKey(own), append(v[:blindLen], seqKey(tt.to(own, own+1))...))
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, before := range []uint64{0, own} {
+				err = db.View(ctx, func(tx cases.ReadTx) error {
+					return tx.AuditByPatientDesc(pnrs[0], before, func(audit.Record) bool { return true })
+				})
+				if err == nil || !strings.Contains(err.Error(), "chain is broken") {
+					t.Errorf("before %d: %v, want a broken chain", before, err)
+				}
+			}
+		})
+	}
 }
 
 // TestAuditPatientChainBackfill: a store made before the chain (index

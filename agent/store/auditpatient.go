@@ -116,11 +116,15 @@ func (db *DB) chainAuditByPatient(ctx context.Context) error {
 // record's key, newest first, until fn returns false.
 func (t *tx) patientChain(blinded, next []byte, fn func(key []byte) (bool, error)) error {
 	pb := t.bucket(bucketAuditPatient)
+	var last []byte
 	for len(next) == 8 {
 		v := pb.Get(next)
-		if len(v) < blindLen || !bytes.Equal(v[:blindLen], blinded) {
+		// Each link goes to an older record of the same patient: a damaged
+		// or edited link is an error, never a loop.
+		if len(v) < blindLen || !bytes.Equal(v[:blindLen], blinded) || (last != nil && bytes.Compare(next, last) >= 0) {
 			return fmt.Errorf("access log's patient chain is broken at record %d", binary.BigEndian.Uint64(next))
 		}
+		last = next
 		if ok, err := fn(next); err != nil || !ok {
 			return err
 		}
@@ -172,6 +176,9 @@ func (t *tx) AuditByPatientDesc(pnr cases.Personnummer, before uint64, fn func(a
 			return fmt.Errorf("access log page: record %d is not about this patient: %w", before, cases.ErrInvalidInput)
 		}
 		next = v[blindLen:]
+		if len(next) == 8 && binary.BigEndian.Uint64(next) >= before {
+			return fmt.Errorf("access log's patient chain is broken at record %d", before)
+		}
 	}
 	return t.patientChain(b, next, func(k []byte) (bool, error) {
 		r, err := t.auditRecord(k)
