@@ -18,7 +18,7 @@ import (
 
 	"github.com/pelletier/go-toml/v2"
 
-	"clinicgw/agent/atomicfile"
+	"clinicgw/sync/atomicfile"
 )
 
 // ConfigFileName is the name `clinicgw init` gives the configuration file.

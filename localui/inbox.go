@@ -8,8 +8,8 @@ import (
 	"slices"
 	"time"
 
-	"clinicgw/agent/bidi"
 	"clinicgw/agent/cases"
+	"clinicgw/sync/bidi"
 )
 
 // listLimit is how many cases a list page shows.

@@ -11,9 +11,9 @@ import (
 	"net/http"
 	"strings"
 
-	"clinicgw/agent/bidi"
 	"clinicgw/agent/cases"
 	"clinicgw/cardauth"
+	"clinicgw/sync/bidi"
 )
 
 // Cookie names. The __Host- prefix makes the browser insist on Secure,

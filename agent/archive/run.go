@@ -17,10 +17,10 @@ import (
 	"strings"
 	"time"
 
-	"clinicgw/agent/atomicfile"
 	"clinicgw/agent/cases"
 	"clinicgw/agent/labels"
 	"clinicgw/agent/store"
+	"clinicgw/sync/atomicfile"
 	"clinicgw/sync/wire"
 )
 

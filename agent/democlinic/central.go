@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"clinicgw/agent"
-	"clinicgw/agent/atomicfile"
 	"clinicgw/cardauth/devpki"
+	"clinicgw/sync/atomicfile"
 	"clinicgw/sync/central"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"

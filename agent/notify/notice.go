@@ -6,7 +6,7 @@ import (
 	"text/template"
 	"time"
 
-	"clinicgw/agent/bidi"
+	"clinicgw/sync/bidi"
 )
 
 // Kind is what a notice announces.

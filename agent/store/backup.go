@@ -17,7 +17,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"clinicgw/agent/atomicfile"
+	"clinicgw/sync/atomicfile"
 )
 
 // A backup is the store file copied as it is in one read transaction

@@ -16,8 +16,8 @@ import (
 	"strings"
 	"time"
 
-	"clinicgw/agent/atomicfile"
 	"clinicgw/cardauth/devpki"
+	"clinicgw/sync/atomicfile"
 	"clinicgw/sync/central"
 	"clinicgw/sync/tlsconf"
 )

@@ -11,8 +11,8 @@ import (
 	"path/filepath"
 
 	"clinicgw/agent"
-	"clinicgw/agent/atomicfile"
 	"clinicgw/agent/store"
+	"clinicgw/sync/atomicfile"
 	"clinicgw/sync/central"
 	"clinicgw/sync/wire"
 )

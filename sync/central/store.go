@@ -18,9 +18,9 @@ import (
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
-	"clinicgw/agent/atomicfile"
 	"clinicgw/agent/cases"
-	"clinicgw/agent/store/boltfile"
+	"clinicgw/sync/atomicfile"
+	"clinicgw/sync/boltfile"
 	"clinicgw/sync/tlsconf"
 )
 
