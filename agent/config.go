@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"text/template"
@@ -19,6 +18,7 @@ import (
 	"github.com/pelletier/go-toml/v2"
 
 	"clinicgw/sync/atomicfile"
+	"clinicgw/sync/wire/hsaid"
 )
 
 // ConfigFileName is the name `clinicgw init` gives the configuration file.
@@ -121,22 +121,6 @@ func (c CentralConfig) retention() time.Duration {
 
 // Online reports whether a central store is configured.
 func (c CentralConfig) Online() bool { return c.URL != "" }
-
-// hsaIDPattern is the shape of an HSA-ID (Inera, Katalogtjänst HSA):
-// "SE", the issuing organisation's number — 10 digits, or 12 when written
-// with the "16" prefix of the 12-digit form, as in SE162321000255-O10951 —
-// a hyphen, then one or more ASCII letters or digits (no å, ä, ö or @).
-// The whole id is at most 31 characters (hsaIDMaxLen).
-// Example: SE2321000016-15ZM.
-var hsaIDPattern = regexp.MustCompile(`^SE(16)?[0-9]{10}-[A-Za-z0-9]+$`)
-
-const hsaIDMaxLen = 31
-
-// ValidHSAID reports whether s has the shape of an HSA-ID. It does not
-// check that the id exists in the HSA directory.
-func ValidHSAID(s string) bool {
-	return len(s) <= hsaIDMaxLen && hsaIDPattern.MatchString(s)
-}
 
 // DefaultConfig returns a configuration for the given care unit with
 // every other key at its default.
@@ -320,8 +304,8 @@ func (c *Config) Validate() error {
 	switch id := c.Unit.HSAID; {
 	case id == "":
 		bad("unit.hsa_id", "missing; expected the care unit's HSA-ID, like SE2321000016-15ZM")
-	case !ValidHSAID(id):
-		bad("unit.hsa_id", "%q is not an HSA-ID; expected SE, the 10-digit organisation number, a hyphen and letters or digits (at most %d characters in all), like SE2321000016-15ZM", id, hsaIDMaxLen)
+	case !hsaid.Valid(id):
+		bad("unit.hsa_id", "%q is not an HSA-ID; expected SE, the 10-digit organisation number, a hyphen and letters or digits (at most %d characters in all), like SE2321000016-15ZM", id, hsaid.MaxLen)
 	}
 
 	switch name := c.Unit.Name; {

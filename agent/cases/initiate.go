@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"clinicgw/agent/audit"
+	"clinicgw/sync/wire/hsaid"
 )
 
 // MaxSubjectRunes bounds the subject line of a case staff start, in
@@ -207,7 +208,7 @@ func checkInitiate(req *InitiateRequest, now time.Time) error {
 		return invalid("text", fmt.Sprintf("text and signature longer than %d characters", MaxTextRunes),
 			fmt.Sprintf("Meddelandet och signaturen får vara högst %d tecken tillsammans.", MaxTextRunes))
 	}
-	if r := CheckText(req.AuthorTitle, MaxTitleRunes, false); r != "" || looksLikeHSAID(req.AuthorTitle) {
+	if r := CheckText(req.AuthorTitle, MaxTitleRunes, false); r != "" || hsaid.Contains(req.AuthorTitle) {
 		return invalid("authorTitle", fmt.Sprintf("must be one line of at most %d characters and not an HSA-ID", MaxTitleRunes), "")
 	}
 	return nil

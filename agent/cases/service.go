@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"clinicgw/agent/audit"
+	"clinicgw/sync/wire/hsaid"
 )
 
 // List limits: a Filter with Limit 0 gets DefaultListLimit cases.
@@ -103,7 +104,7 @@ type Service struct {
 // NewService checks cfg and returns a Service for one care unit.
 func NewService(cfg ServiceConfig) (*Service, error) {
 	switch {
-	case !validHSAID(cfg.Unit):
+	case !hsaid.Valid(cfg.Unit):
 		return nil, errors.New("new cases service: the unit must be an HSA-ID")
 	case cfg.Store == nil:
 		return nil, errors.New("new cases service: no store")
@@ -156,7 +157,7 @@ func (s *Service) checkActor(a Actor, action Action) error {
 	case Patient, System:
 		return nil
 	case Staff:
-		if validHSAID(a.HSAID) {
+		if hsaid.Valid(a.HSAID) {
 			return nil
 		}
 	}
@@ -653,7 +654,7 @@ func (s *Service) AccessLogByActor(ctx context.Context, actor Actor, hsaID strin
 	if err := s.checkActor(actor, ReadAccessLog); err != nil {
 		return nil, fmt.Errorf("access log by actor: %w", err)
 	}
-	if !validHSAID(hsaID) {
+	if !hsaid.Valid(hsaID) {
 		return nil, fmt.Errorf("access log by actor: %w", invalid("actor", "not an HSA-ID", "Ogiltigt HSA-id."))
 	}
 	recs, err := s.accessLog(ctx, actor, "", func(tx ReadTx, fn func(audit.Record) bool) error {

@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"clinicgw/sync/wire/hsaid"
 )
 
 // Types lists every case type the unit's forms may carry, in display order.
@@ -244,38 +246,6 @@ func validID(id ID) bool {
 	return err == nil
 }
 
-// validHSAID reports whether s looks like an HSA-ID: 1–64 ASCII letters,
-// digits and hyphens. The check keeps names in logs and the access log
-// free of control characters.
-// looksLikeHSAID reports whether s has the full shape of an HSA-ID ("SE",
-// ten or twelve digits, a hyphen, letters or digits): text that must never
-// be shown to a patient as a title.
-func looksLikeHSAID(s string) bool {
-	org, rest, ok := strings.Cut(strings.TrimPrefix(s, "SE"), "-")
-	if !ok || !strings.HasPrefix(s, "SE") || (len(org) != 10 && len(org) != 12) || rest == "" {
-		return false
-	}
-	for _, b := range []byte(org) {
-		if b < '0' || b > '9' {
-			return false
-		}
-	}
-	return validHSAID(s)
-}
-
-func validHSAID(s string) bool {
-	if len(s) == 0 || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		b := s[i]
-		if !(b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '-') {
-			return false
-		}
-	}
-	return true
-}
-
 // Filter selects the cases List returns. Its conditions all apply; the
 // zero Filter is every case of the unit, up to DefaultListLimit.
 type Filter struct {
@@ -295,7 +265,7 @@ func (f Filter) check() error {
 		}
 	}
 	switch {
-	case f.Assignee != "" && !validHSAID(f.Assignee):
+	case f.Assignee != "" && !hsaid.Valid(f.Assignee):
 		return invalid("assignee", "not an HSA-ID", "")
 	case f.Type != "" && !KnownType(f.Type):
 		return invalid("type", "not a known case type", "Okänd ärendetyp.")

@@ -21,7 +21,7 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/sync/atomicfile"
 	"clinicgw/sync/boltfile"
-	"clinicgw/sync/tlsconf"
+	"clinicgw/sync/wire/hsaid"
 )
 
 // Clock tells the time; tests use a fake one.
@@ -129,7 +129,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	unitSet := make(map[string]bool, len(opts.Units))
 	for _, u := range opts.Units {
-		if !tlsconf.ValidHSAID(u) {
+		if !hsaid.Valid(u) {
 			return nil, fmt.Errorf("open central store: %q is not an HSA-ID", u)
 		}
 		if unitSet[u] {
