@@ -26,6 +26,8 @@ import (
 	"clinicgw/cardauth/devpki"
 	"clinicgw/sync/central"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/personnummer"
+	"clinicgw/sync/wire/workday"
 )
 
 // settableClock is a fake clock the test moves on.
@@ -161,7 +163,7 @@ func TestAdminMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	origin := "https://" + ln.Addr().String()
-	clock := &settableClock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, cases.Stockholm())} // a Monday
+	clock := &settableClock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, workday.Stockholm())} // a Monday
 	dc, err := democlinic.Build(t.TempDir(), democlinic.Options{Unit: unit, UnitName: unitName, Origin: origin,
 		Listen: ln.Addr().String(), Now: clock.Now(), Clock: clock.Now})
 	if err != nil {
@@ -180,8 +182,8 @@ func TestAdminMetrics(t *testing.T) {
 	// Four patients write before the gateway starts (its first page brings
 	// them all: one new-case notice): the canary twice, in both forms.
 	pnrs := []string{canaryPNR, canaryPNR12,
-		string(cases.SyntheticPersonnummer(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 981)),
-		string(cases.SyntheticPersonnummer(time.Date(1991, 1, 2, 0, 0, 0, 0, time.UTC), 982))}
+		string(personnummer.Synthetic(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 981)),
+		string(personnummer.Synthetic(time.Date(1991, 1, 2, 0, 0, 0, 0, time.UTC), 982))}
 	var ids []cases.ID
 	for _, pnr := range pnrs {
 		id, err := cs.Store.Submit(ctx, unit, central.Submission{PatientPNR: pnr, PatientName: canaryName,

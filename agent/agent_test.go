@@ -24,6 +24,7 @@ import (
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/uplink"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/personnummer"
 )
 
 const (
@@ -34,7 +35,7 @@ const (
 var (
 	distributor = cases.Actor{Kind: cases.Staff, HSAID: "SE2321000016-D001", Roles: []cases.Role{cases.Distributor}}
 	clinician   = cases.Actor{Kind: cases.Staff, HSAID: "SE2321000016-C001", Roles: []cases.Role{cases.Clinician}}
-	patientPNR  = string(cases.SyntheticPersonnummer(time.Date(1975, 2, 3, 0, 0, 0, 0, time.UTC), 984))
+	patientPNR  = string(personnummer.Synthetic(time.Date(1975, 2, 3, 0, 0, 0, 0, time.UTC), 984))
 )
 
 const (
@@ -210,7 +211,7 @@ func TestAgentEndToEnd(t *testing.T) {
 		got, err = a.Cases().Get(ctx, distributor, cases.ID(id))
 		return err == nil
 	})
-	if got.Patient.PNR != cases.Personnummer(patientPNR) || got.Messages[0].Text != caseText {
+	if got.Patient.PNR != personnummer.Personnummer(patientPNR) || got.Messages[0].Text != caseText {
 		t.Fatalf("case in the gateway: %+v", got)
 	}
 	if _, err := a.Cases().Do(ctx, distributor, got.ID, cases.Command{Action: cases.Assign, Assignee: clinician.HSAID}); err != nil {
@@ -285,7 +286,7 @@ func TestAgentOffline(t *testing.T) {
 		t.Error("an offline gateway reports an uplink")
 	}
 	c, err := a.Cases().Receive(t.Context(), cases.Submission{Type: cases.RenewPrescription,
-		Patient: cases.Person{PNR: cases.Personnummer(patientPNR), Name: patientName}, Text: caseText, SubmittedAt: time.Now()})
+		Patient: cases.Person{PNR: personnummer.Personnummer(patientPNR), Name: patientName}, Text: caseText, SubmittedAt: time.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}

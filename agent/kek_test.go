@@ -15,6 +15,7 @@ import (
 	"clinicgw/cardauth/cardtest"
 	"clinicgw/cardauth/token"
 	"clinicgw/cardauth/token/softhsm"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // daemon is the package's private pcscd for the local-reader test
@@ -69,7 +70,7 @@ func TestKEKOnToken(t *testing.T) {
 		}
 		if round == 0 {
 			if _, err := a.Cases().Receive(t.Context(), cases.Submission{Type: cases.RenewPrescription,
-				Patient: cases.Person{PNR: cases.Personnummer(patientPNR), Name: patientName}, Text: caseText, SubmittedAt: time.Now()}); err != nil {
+				Patient: cases.Person{PNR: personnummer.Personnummer(patientPNR), Name: patientName}, Text: caseText, SubmittedAt: time.Now()}); err != nil {
 				t.Fatal(err)
 			}
 		} else if all, err := a.Cases().List(t.Context(), distributor, cases.Filter{Limit: 10}); err != nil || len(all) != 1 {

@@ -17,6 +17,7 @@ import (
 	"clinicgw/cardauth/devpki"
 	"clinicgw/sync/central"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // TestAgentNotices: a gateway with [notify] pointing at a real SMTP server
@@ -52,7 +53,7 @@ func TestAgentNotices(t *testing.T) {
 	// both, one notice.
 	ctx := t.Context()
 	var ids []string
-	for i, pnr := range []string{patientPNR, string(cases.SyntheticPersonnummer(time.Date(1990, 8, 9, 0, 0, 0, 0, time.UTC), 985))} {
+	for i, pnr := range []string{patientPNR, string(personnummer.Synthetic(time.Date(1990, 8, 9, 0, 0, 0, 0, time.UTC), 985))} {
 		id, err := c.store.Submit(ctx, unit, central.Submission{PatientPNR: pnr, PatientName: patientName,
 			FormID: string(cases.ContactMe), Text: caseText, Fields: []wire.Field{{Name: "phone", Value: "070-000 00 0" + string(rune('0'+i))}}})
 		if err != nil {

@@ -18,6 +18,7 @@ import (
 	"clinicgw/cardauth/devpki"
 	"clinicgw/sync/central"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // caseState is what staff and patients see of a case: compared before the
@@ -113,7 +114,7 @@ func TestGatewayRestoreReconciles(t *testing.T) {
 	assign(caseE)
 	answer(caseE, cases.SendPartial, "Kanariedelsvar E")
 	assign(caseC) // assigned after the backup, not answered: only a status item says so
-	started, err := a.Cases().Initiate(ctx, clinician, cases.InitiateRequest{Patient: cases.Person{PNR: cases.Personnummer(patientPNR), Name: patientName},
+	started, err := a.Cases().Initiate(ctx, clinician, cases.InitiateRequest{Patient: cases.Person{PNR: personnummer.Personnummer(patientPNR), Name: patientName},
 		Type: cases.AdviceNurse, Subject: "Kanarieprover", Text: "Kanarie: dina prover är klara", Signature: "Doris Doktor",
 		AuthorTitle: "Distriktsläkare", ReplyAllowed: true})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // TestEveryCaseRouteLogsOnce (LG1): each request that reads or changes a
@@ -29,7 +30,7 @@ func TestEveryCaseRouteLogsOnce(t *testing.T) {
 		if m == nil {
 			t.Fatal("the new-message page has no case id")
 		}
-		pnr := cases.SyntheticPersonnummer(time.Date(1975, 3, 9, 0, 0, 0, 0, time.UTC), 990)
+		pnr := personnummer.Synthetic(time.Date(1975, 3, 9, 0, 0, 0, 0, time.UTC), 990)
 		c.mu.Lock()
 		c.pnrs = append(c.pnrs, string(pnr)) // for the log canary check
 		c.mu.Unlock()

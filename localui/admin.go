@@ -9,6 +9,8 @@ import (
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
 	"clinicgw/localui/report"
+	"clinicgw/sync/wire/personnummer"
+	"clinicgw/sync/wire/workday"
 )
 
 // statsData is what the statistics page shows.
@@ -25,7 +27,7 @@ type statsData struct {
 // answered and returns false.
 func (s *Server) stats(w http.ResponseWriter, r *http.Request) (statsData, bool) {
 	var d statsData
-	loc := cases.Stockholm()
+	loc := workday.Stockholm()
 	y, m, dd := s.clock.Now().In(loc).Date()
 	to := time.Date(y, m, dd+1, 0, 0, 0, 0, loc)
 	from := to.AddDate(0, 0, -84)
@@ -121,7 +123,7 @@ func (s *Server) auditSearch(w http.ResponseWriter, r *http.Request) {
 	var err error
 	switch d.Kind {
 	case "patient":
-		d.Records, err = s.cfg.Cases.AccessLogByPatient(r.Context(), actor, cases.Personnummer(d.Query))
+		d.Records, err = s.cfg.Cases.AccessLogByPatient(r.Context(), actor, personnummer.Personnummer(d.Query))
 	case "staff":
 		d.Records, err = s.cfg.Cases.AccessLogByActor(r.Context(), actor, d.Query)
 	default:

@@ -13,6 +13,7 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/sync/central"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // reportLatency reports the median and the 99th percentile of d in ms.
@@ -34,7 +35,7 @@ func reportLatency(b *testing.B, d []time.Duration) {
 // stores a pulled page.
 func (c *clinic) seedOpen(ctx context.Context, n int) error {
 	const batch = 1000
-	pnr := cases.SyntheticPersonnummer(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 981)
+	pnr := personnummer.Synthetic(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 981)
 	c.mu.Lock()
 	c.pnrs = append(c.pnrs, string(pnr))
 	c.mu.Unlock()

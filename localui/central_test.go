@@ -13,6 +13,7 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/agent/democlinic"
 	"clinicgw/localui/uitest"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // startCentralClinic starts a clinic as startClinic does, but with its own
@@ -41,11 +42,11 @@ func startCentralClinic(t testing.TB) (*clinic, *democlinic.Central) {
 
 // patientPNR is the next synthetic personnummer for a patient of the
 // central store, recorded for the log check.
-func (c *clinic) patientPNR() cases.Personnummer {
+func (c *clinic) patientPNR() personnummer.Personnummer {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.seq++
-	pnr := cases.SyntheticPersonnummer(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 980+c.seq%20)
+	pnr := personnummer.Synthetic(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 980+c.seq%20)
 	c.pnrs = append(c.pnrs, string(pnr))
 	return pnr
 }

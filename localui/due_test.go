@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/personnummer"
+	"clinicgw/sync/wire/workday"
 )
 
 // TestCaseSentBeforeArrival: a case the patient sent on Friday at 23:59
@@ -16,8 +18,8 @@ import (
 // Wednesday, not Thursday.
 func TestCaseSentBeforeArrival(t *testing.T) {
 	c := startClinic(t)
-	friday := time.Date(2026, 11, 20, 23, 59, 0, 0, cases.Stockholm())
-	pnr := cases.SyntheticPersonnummer(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 997)
+	friday := time.Date(2026, 11, 20, 23, 59, 0, 0, workday.Stockholm())
+	pnr := personnummer.Synthetic(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 997)
 	cs, err := c.gw.Cases().Receive(context.Background(), cases.Submission{Type: cases.ContactMe,
 		Patient: cases.Person{PNR: pnr, Name: canaryName}, Text: "Ring mig.", SubmittedAt: friday})
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/sync/bidi"
+	"clinicgw/sync/wire/workday"
 )
 
 // listLimit is how many cases a list page shows.
@@ -63,8 +64,8 @@ func (s *Server) filterOf(r *http.Request, now time.Time) (cases.Filter, listDat
 	case "overdue":
 		f.Overdue = true
 	case "today":
-		y, m, dd := now.In(cases.Stockholm()).Date()
-		f.DueBy = time.Date(y, m, dd+1, 0, 0, 0, 0, cases.Stockholm())
+		y, m, dd := now.In(workday.Stockholm()).Date()
+		f.DueBy = time.Date(y, m, dd+1, 0, 0, 0, 0, workday.Stockholm())
 	case "waiting":
 		f.Status = []cases.Status{cases.WaitingForPatient}
 	case "done":

@@ -15,6 +15,7 @@ import (
 	"clinicgw/agent/democlinic"
 	"clinicgw/agent/labels/labelstest"
 	"clinicgw/localui/uitest"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // staffActor is a demo member of staff as the case service sees them.
@@ -30,11 +31,11 @@ func staffActor(hsaID string) cases.Actor {
 // everyAction takes cases through every workflow action, so that the
 // history, the thread and the access log hold every action, message kind,
 // status, actor kind and outcome: it returns the cases and their patient.
-func everyAction(t *testing.T, c *clinic) ([]*cases.Case, cases.Personnummer) {
+func everyAction(t *testing.T, c *clinic) ([]*cases.Case, personnummer.Personnummer) {
 	t.Helper()
 	ctx := context.Background()
 	svc := c.gw.Cases()
-	pnr := cases.SyntheticPersonnummer(time.Date(1981, 4, 2, 0, 0, 0, 0, time.UTC), 987)
+	pnr := personnummer.Synthetic(time.Date(1981, 4, 2, 0, 0, 0, 0, time.UTC), 987)
 	c.mu.Lock()
 	c.pnrs = append(c.pnrs, string(pnr))
 	c.mu.Unlock()
@@ -208,7 +209,7 @@ func TestAccessLogInSwedishInChromium(t *testing.T) {
 // answer whose option the form no longer has is shown as sent and marked.
 func TestCasePageShowsAnswerLabels(t *testing.T) {
 	c := startClinic(t)
-	pnr := cases.SyntheticPersonnummer(time.Date(1979, 8, 8, 0, 0, 0, 0, time.UTC), 986)
+	pnr := personnummer.Synthetic(time.Date(1979, 8, 8, 0, 0, 0, 0, time.UTC), 986)
 	c.mu.Lock()
 	c.pnrs = append(c.pnrs, string(pnr))
 	c.mu.Unlock()

@@ -13,6 +13,7 @@ import (
 	"clinicgw/cardauth"
 	"clinicgw/localui/report"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/workday"
 )
 
 // lang is the language a page is shown in: Swedish unless the staff member
@@ -77,7 +78,7 @@ func (l lang) Time(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(cases.Stockholm()).Format("2006-01-02 15:04")
+	return t.In(workday.Stockholm()).Format("2006-01-02 15:04")
 }
 
 // Date is t's date in Stockholm.
@@ -85,7 +86,7 @@ func (l lang) Date(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(cases.Stockholm()).Format("2006-01-02")
+	return t.In(workday.Stockholm()).Format("2006-01-02")
 }
 
 // setLang switches the language and goes back where the form was.

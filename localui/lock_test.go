@@ -21,6 +21,7 @@ import (
 	"clinicgw/cardauth/bridge"
 	"clinicgw/localui"
 	"clinicgw/localui/uitest"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // The lock: when a session ends, every page it shows loses its content
@@ -369,7 +370,7 @@ func TestBrowserLockEveryPage(t *testing.T) {
 		t.Fatalf("assign: %d %s", r.StatusCode, body)
 	}
 	w := lockWorld{caseID: cs.ID, pnr: string(cs.Patient.PNR),
-		newPNR: string(cases.SyntheticPersonnummer(time.Date(1975, 3, 14, 0, 0, 0, 0, time.UTC), 987))}
+		newPNR: string(personnummer.Synthetic(time.Date(1975, 3, 14, 0, 0, 0, 0, time.UTC), 987))}
 	patterns := checkLockVisits(t, w)
 	if t.Failed() {
 		t.FailNow()
@@ -513,7 +514,7 @@ func TestBrowserLockOnEverySessionEnd(t *testing.T) {
 	c := startClinic(t)
 	cs := c.receive(cases.RecordExtract, "Journalkopia, tack.")
 	pnr := string(cs.Patient.PNR)
-	newPNR := string(cases.SyntheticPersonnummer(time.Date(1975, 3, 14, 0, 0, 0, 0, time.UTC), 988))
+	newPNR := string(personnummer.Synthetic(time.Date(1975, 3, 14, 0, 0, 0, 0, time.UTC), 988))
 	b := uitest.NewBrowser(t)
 	var other *uitest.Tab // a second tab of the browser that logs out
 

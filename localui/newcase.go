@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // newCaseData is what the "new message to a patient" page shows: the
@@ -67,7 +68,7 @@ func (s *Server) newCase(w http.ResponseWriter, r *http.Request) {
 	}
 	req := cases.InitiateRequest{
 		ID:           cases.ID(r.PostFormValue("id")),
-		Patient:      cases.Person{PNR: cases.Personnummer(strings.TrimSpace(r.PostFormValue("pnr")))},
+		Patient:      cases.Person{PNR: personnummer.Personnummer(strings.TrimSpace(r.PostFormValue("pnr")))},
 		Type:         cases.Type(r.PostFormValue("type")),
 		Subject:      r.PostFormValue("subject"),
 		Text:         strings.ReplaceAll(r.PostFormValue("text"), "\r\n", "\n"),

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // xssCorpus is patient text and form answers that must render as text.
@@ -155,7 +156,7 @@ func TestXSSRendersAsText(t *testing.T) {
 	dist := c.login(hsaDist)
 	for _, p := range xssCorpus {
 		got, err := c.gw.Cases().Receive(t.Context(), cases.Submission{Type: cases.AdviceNurse,
-			Patient: cases.Person{PNR: cases.SyntheticPersonnummer(c.clock.Now().AddDate(-40, 0, 0), 990), Name: p},
+			Patient: cases.Person{PNR: personnummer.Synthetic(c.clock.Now().AddDate(-40, 0, 0), 990), Name: p},
 			Text:    p, SubmittedAt: c.clock.Now(), Fields: []cases.Field{{Name: "q", Label: p, Value: p}}})
 		if err != nil {
 			t.Fatal(err)

@@ -18,6 +18,7 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/agent/democlinic"
 	"clinicgw/cardauth/devpki"
+	"clinicgw/sync/wire/workday"
 )
 
 // TestConfigReloadInUI (issue 7, "a config with a typo"): the running
@@ -151,7 +152,7 @@ func startClinicReload(t *testing.T, events chan<- agent.ReloadStatus) *clinic {
 		t.Fatal(err)
 	}
 	origin := "https://" + ln.Addr().String()
-	clock := &fakeClock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, cases.Stockholm())}
+	clock := &fakeClock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, workday.Stockholm())}
 	dc, err := democlinic.Build(t.TempDir(), democlinic.Options{Unit: testUnit, UnitName: testUnitName,
 		Origin: origin, Listen: ln.Addr().String(), Now: clock.Now(), Clock: clock.Now})
 	if err != nil {

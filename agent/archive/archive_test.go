@@ -24,6 +24,8 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store"
 	"clinicgw/cardauth/devpki"
+	"clinicgw/sync/wire/personnummer"
+	"clinicgw/sync/wire/workday"
 )
 
 const (
@@ -63,7 +65,7 @@ func newFixture(t *testing.T) *fixture { return newBenchFixture(t) }
 func newBenchFixture(t testing.TB) *fixture {
 	t.Helper()
 	f := &fixture{dir: t.TempDir(), arch: filepath.Join(t.TempDir(), "arkiv"),
-		clock: &fakeClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, cases.Stockholm())}}
+		clock: &fakeClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, workday.Stockholm())}}
 	kf := filepath.Join(f.dir, "kek.key")
 	if err := store.GenerateKeyFile(kf, rand.Reader, false); err != nil {
 		t.Fatal(err)
@@ -110,7 +112,7 @@ func (f *fixture) seed(t *testing.T, n int, answer, closeToo bool) []cases.ID {
 	ctx := context.Background()
 	var ids []cases.ID
 	for i := range n {
-		pnr := cases.SyntheticPersonnummer(time.Date(1950+i%50, time.Month(1+i%12), 1+i%28, 0, 0, 0, 0, time.UTC), 980+i%20)
+		pnr := personnummer.Synthetic(time.Date(1950+i%50, time.Month(1+i%12), 1+i%28, 0, 0, 0, 0, time.UTC), 980+i%20)
 		c, err := f.svc.Receive(ctx, cases.Submission{Type: cases.Types[i%len(cases.Types)],
 			Patient: cases.Person{PNR: pnr, Name: fmt.Sprintf("%s-namn-%d", canary, i)},
 			Text:    fmt.Sprintf("%s-text-%d", canary, i), SubmittedAt: f.clock.Now(),

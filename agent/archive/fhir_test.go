@@ -18,6 +18,7 @@ import (
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/personnummer"
 )
 
 var update = flag.Bool("update", false, "write the golden files")
@@ -31,8 +32,8 @@ func fhirCases() map[string]struct {
 	records []audit.Record
 } {
 	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	child := cases.Person{PNR: cases.SyntheticPersonnummer(time.Date(2018, 5, 17, 0, 0, 0, 0, time.UTC), 981), Name: "Test Barnsson"}
-	parent := cases.Person{PNR: cases.SyntheticPersonnummer(time.Date(1985, 1, 2, 0, 0, 0, 0, time.UTC), 982), Name: "Test Föräldersson"}
+	child := cases.Person{PNR: personnummer.Synthetic(time.Date(2018, 5, 17, 0, 0, 0, 0, time.UTC), 981), Name: "Test Barnsson"}
+	parent := cases.Person{PNR: personnummer.Synthetic(time.Date(1985, 1, 2, 0, 0, 0, 0, time.UTC), 982), Name: "Test Föräldersson"}
 	closed := &cases.Case{ID: "01kjprzb00f4s5jf3tmfd16d59", Unit: unit, Type: cases.RenewPrescription, Status: cases.Closed,
 		Patient: child, Guardian: &parent, Assignee: hsaClin,
 		ReceivedAt: at, DueAt: at.Add(48 * time.Hour), AnsweredAt: at.Add(5 * time.Hour), ClosedAt: at.Add(6 * time.Hour),

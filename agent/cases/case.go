@@ -2,6 +2,8 @@ package cases
 
 import (
 	"time"
+
+	"clinicgw/sync/wire/personnummer"
 )
 
 // Type is a case type: the id of a form the care unit publishes.
@@ -51,8 +53,8 @@ type ID string
 
 // Person is a patient or a guardian.
 type Person struct {
-	PNR  Personnummer `json:"pnr"`
-	Name string       `json:"name"`
+	PNR  personnummer.Personnummer `json:"pnr"`
+	Name string                    `json:"name"`
 }
 
 // Field is one answer on the patient's form, in form order.

@@ -1,6 +1,8 @@
 // Package cases is the care unit's domain: cases, messages, statuses, the
 // workflow's transitions and who may make them, due dates in working days,
-// statistics, and validation of personnummer and samordningsnummer.
+// statistics. Personnummer (sync/wire/personnummer), HSA-IDs
+// (sync/wire/hsaid) and the working-day calendar (sync/wire/workday) are
+// the shared leaves it checks and counts with.
 //
 // A case is due two working days (Swedish public holidays honoured) after
 // the day the patient sent it: the central store's time of record, not the

@@ -10,6 +10,7 @@ import (
 
 	"clinicgw/agent/audit"
 	"clinicgw/sync/wire/hsaid"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // MaxSubjectRunes bounds the subject line of a case staff start, in
@@ -172,10 +173,10 @@ func checkInitiate(req *InitiateRequest, now time.Time) error {
 	if req.ID != "" && !validID(req.ID) {
 		return invalid("id", "not a valid case id", "")
 	}
-	pnr, err := ParsePersonnummer(string(req.Patient.PNR), now)
+	pnr, err := personnummer.Parse(string(req.Patient.PNR), now)
 	if err != nil {
 		sv := "Personnumret är inte giltigt. Skriv det som ÅÅÅÅMMDD-NNNN."
-		if pe, ok := errors.AsType[*PersonnummerError](err); ok {
+		if pe, ok := errors.AsType[*personnummer.Error](err); ok {
 			sv = pe.Swedish()
 		}
 		return invalid("patient.pnr", "not a valid personnummer", sv)

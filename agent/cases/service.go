@@ -14,6 +14,7 @@ import (
 
 	"clinicgw/agent/audit"
 	"clinicgw/sync/wire/hsaid"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // List limits: a Filter with Limit 0 gets DefaultListLimit cases.
@@ -630,7 +631,7 @@ func (s *Service) Stats(ctx context.Context, actor Actor, from, to time.Time) (S
 // AccessLogByPatient returns the access-log records about one patient,
 // oldest first, for an auditor. The call is itself recorded, with the
 // patient, allowed or denied.
-func (s *Service) AccessLogByPatient(ctx context.Context, actor Actor, pnr Personnummer) ([]audit.Record, error) {
+func (s *Service) AccessLogByPatient(ctx context.Context, actor Actor, pnr personnummer.Personnummer) ([]audit.Record, error) {
 	if err := s.checkActor(actor, ReadAccessLog); err != nil {
 		return nil, fmt.Errorf("access log by patient: %w", err)
 	}
@@ -667,7 +668,7 @@ func (s *Service) AccessLogByActor(ctx context.Context, actor Actor, hsaID strin
 }
 
 // accessLog reads records with read for an auditor and records the read.
-func (s *Service) accessLog(ctx context.Context, actor Actor, patient Personnummer,
+func (s *Service) accessLog(ctx context.Context, actor Actor, patient personnummer.Personnummer,
 	read func(ReadTx, func(audit.Record) bool) error) ([]audit.Record, error) {
 	allowed := actor.Has(Auditor)
 	now := s.clock.Now()

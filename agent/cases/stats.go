@@ -3,6 +3,8 @@ package cases
 import (
 	"slices"
 	"time"
+
+	"clinicgw/sync/wire/workday"
 )
 
 // Stats are a care unit's statistics for a period. They hold counts and
@@ -90,7 +92,7 @@ func (b *StatsBuilder) inPeriod(t time.Time) bool {
 }
 
 func (b *StatsBuilder) week(t time.Time) *WeekCount {
-	y, w := t.In(stockholmTZ).ISOWeek()
+	y, w := t.In(workday.Stockholm()).ISOWeek()
 	k := isoWeek{y, w}
 	wc := b.weeks[k]
 	if wc == nil {

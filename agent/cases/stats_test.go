@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"clinicgw/sync/wire/workday"
 )
 
 // statsCase builds a case with only what statistics read.
@@ -13,7 +15,7 @@ func statsCase(typ Type, st Status, received, answered, due time.Time) *Case {
 }
 
 func TestComputeStats(t *testing.T) {
-	sthlm := Stockholm()
+	sthlm := workday.Stockholm()
 	at := func(m time.Month, d, hh, mm int) time.Time { return time.Date(2026, m, d, hh, mm, 0, 0, sthlm) }
 	var none time.Time
 	// The period is ISO weeks 3 and 4 of 2026: Monday 12 to Sunday 25 January.
@@ -98,7 +100,7 @@ func TestComputeStats(t *testing.T) {
 }
 
 func TestStatsWeeksAcrossNewYear(t *testing.T) {
-	sthlm := Stockholm()
+	sthlm := workday.Stockholm()
 	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 9, 0, 0, 0, sthlm) }
 	var none time.Time
 	cs := []*Case{
@@ -161,7 +163,7 @@ func TestNearestRank(t *testing.T) {
 }
 
 func TestStatsBuilderResultIsACopy(t *testing.T) {
-	now := time.Date(2026, 1, 27, 12, 0, 0, 0, Stockholm())
+	now := time.Date(2026, 1, 27, 12, 0, 0, 0, workday.Stockholm())
 	b := NewStatsBuilder(time.Time{}, time.Time{}, now)
 	b.Add(statsCase(ContactMe, Received, now.Add(-time.Hour), time.Time{}, time.Time{}))
 	first := b.Result()

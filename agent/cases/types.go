@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"clinicgw/sync/wire/hsaid"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // Types lists every case type the unit's forms may carry, in display order.
@@ -203,9 +204,9 @@ func textError(field, s string, max int, multiline bool) error {
 // checkPerson validates a patient or guardian, normalising the number;
 // a date of birth after ref is refused.
 func checkPerson(field string, p *Person, ref time.Time) error {
-	pnr, err := ParsePersonnummer(string(p.PNR), ref)
+	pnr, err := personnummer.Parse(string(p.PNR), ref)
 	if err != nil {
-		var pe *PersonnummerError
+		var pe *personnummer.Error
 		if errors.As(err, &pe) {
 			return invalid(field+".pnr", pe.Error(), pe.Swedish())
 		}

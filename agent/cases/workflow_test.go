@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"clinicgw/sync/wire/personnummer"
+	"clinicgw/sync/wire/workday"
 )
 
 // The parties of the workflow tests. clinA is the clinician who has the
@@ -149,9 +152,9 @@ func wantRefusal(a Action, from Status, r role) error {
 }
 
 var (
-	wfReceived = time.Date(2026, 3, 2, 9, 0, 0, 0, Stockholm()) // a Monday
-	wfNow      = time.Date(2026, 3, 9, 14, 30, 0, 0, Stockholm())
-	wfPNR      = SyntheticPersonnummer(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 980)
+	wfReceived = time.Date(2026, 3, 2, 9, 0, 0, 0, workday.Stockholm()) // a Monday
+	wfNow      = time.Date(2026, 3, 9, 14, 30, 0, 0, workday.Stockholm())
+	wfPNR      = personnummer.Synthetic(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 980)
 )
 
 // fixture returns a case in status st as the workflow would have left it.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // odd strings: every kind of character encoding/json escapes or replaces.
@@ -22,8 +23,8 @@ var oddStrings = []string{
 func fullCase(s string, t time.Time) *cases.Case {
 	return &cases.Case{
 		ID: cases.ID(s), Unit: s, Type: cases.Type(s),
-		Patient:  cases.Person{PNR: cases.Personnummer(s), Name: s},
-		Guardian: &cases.Person{PNR: cases.Personnummer(s), Name: s},
+		Patient:  cases.Person{PNR: personnummer.Personnummer(s), Name: s},
+		Guardian: &cases.Person{PNR: personnummer.Personnummer(s), Name: s},
 		Fields:   []cases.Field{{Name: s, Label: s, Value: s}, {}},
 		Status:   cases.Status(s), Assignee: s,
 		SentAt: t, ReceivedAt: t, DueAt: t, AnsweredAt: t, ClosedAt: t,
@@ -108,7 +109,7 @@ func TestEncodeCaseKnowsEveryField(t *testing.T) {
 	}
 	for _, typ := range []reflect.Type{
 		reflect.TypeFor[cases.ID](), reflect.TypeFor[cases.Type](), reflect.TypeFor[cases.Status](),
-		reflect.TypeFor[cases.Personnummer](), reflect.TypeFor[cases.MessageKind](), reflect.TypeFor[cases.Action](),
+		reflect.TypeFor[personnummer.Personnummer](), reflect.TypeFor[cases.MessageKind](), reflect.TypeFor[cases.Action](),
 	} {
 		if typ.Kind() != reflect.String {
 			t.Errorf("%s is no longer a string", typ.Name())

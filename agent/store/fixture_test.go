@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/personnummer"
+	"clinicgw/sync/wire/workday"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -47,7 +49,7 @@ func (c *fixtureClock) Now() time.Time { return c.t }
 // The fixture's cases, as today's code stored them: ids, arrival at the
 // gateway, and due dates counted from arrival.
 var (
-	stockholm = cases.Stockholm()
+	stockholm = workday.Stockholm()
 	// fixWeekend was sent Friday 23:59 and arrived Monday 08:00: due
 	// Wednesday, counted from arrival.
 	fixWeekend      = cases.ID("06fxm00000000000000000000a")
@@ -75,7 +77,7 @@ var (
 
 // fixtureSub is a synthetic patient's case sent at sent.
 func fixtureSub(n int, sent time.Time) cases.Submission {
-	pnr := cases.SyntheticPersonnummer(time.Date(1970+n, 5, 10, 0, 0, 0, 0, stockholm), 980+n)
+	pnr := personnummer.Synthetic(time.Date(1970+n, 5, 10, 0, 0, 0, 0, stockholm), 980+n)
 	return cases.Submission{
 		Type: cases.AdviceNurse, Patient: cases.Person{PNR: pnr, Name: "Testperson Fixtur"},
 		Text: "Jag har ont i halsen sedan i fredags.", SubmittedAt: sent,

@@ -14,12 +14,13 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/personnummer"
 )
 
 func TestRoundTrip(t *testing.T) {
 	db, _ := testStore(t)
 	c := newCase(1, "hej")
-	c.Guardian = &cases.Person{PNR: cases.SyntheticPersonnummer(time.Date(1980, 5, 5, 0, 0, 0, 0, time.UTC), 981), Name: "Vårdnadshavare Test"}
+	c.Guardian = &cases.Person{PNR: personnummer.Synthetic(time.Date(1980, 5, 5, 0, 0, 0, 0, time.UTC), 981), Name: "Vårdnadshavare Test"}
 	insert(t, db, c)
 	got, err := get(db, c.ID)
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/agent/democlinic"
 	"clinicgw/agent/store"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // BenchmarkColdStart starts the built clinicgw binary as region IT's
@@ -122,7 +123,7 @@ func seedStore(b *testing.B, dc *democlinic.Clinic, n int) {
 				if err != nil {
 					return err
 				}
-				pnr := cases.SyntheticPersonnummer(time.Date(1950+j%50, time.Month(1+j%12), 1+j%28, 0, 0, 0, 0, time.UTC), 980+j%20)
+				pnr := personnummer.Synthetic(time.Date(1950+j%50, time.Month(1+j%12), 1+j%28, 0, 0, 0, 0, time.UTC), 980+j%20)
 				st := cases.Received
 				if j%2 == 1 {
 					st = cases.Closed

@@ -28,6 +28,7 @@ import (
 	"clinicgw/sync/central"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // The demo clinic. Every HSA-ID, name and personnummer in it is invented;
@@ -447,7 +448,7 @@ func (d *demoRun) printWelcome(w io.Writer) {
 		fmt.Fprintf(w, "Technical log:       %s\n", d.logPath)
 	}
 	fmt.Fprintf(w, "Patient pages:       %s/  (development log-in: any synthetic personnummer,\n", d.central.webURL)
-	fmt.Fprintf(w, "                     e.g. %s; new cases reach the gateway at once)\n\n", cases.SyntheticPersonnummer(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 981))
+	fmt.Fprintf(w, "                     e.g. %s; new cases reach the gateway at once)\n\n", personnummer.Synthetic(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 981))
 	fmt.Fprintf(w, "Demo cards (SoftHSM2 tokens in %s, PIN %s for every card):\n", filepath.Join(d.dir, "cards"), democlinic.CardPIN)
 	for _, m := range democlinic.Staff {
 		roles := make([]string, len(m.Roles))

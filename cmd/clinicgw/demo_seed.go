@@ -10,6 +10,8 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/sync/central"
+	"clinicgw/sync/wire/personnummer"
+	"clinicgw/sync/wire/workday"
 )
 
 // seeder plays the demo's three weeks: patients' cases arrive in batches
@@ -60,7 +62,7 @@ func (q *stepQueue) Pop() any {
 // the daytime, in time order. Every case type occurs when n allows.
 func (s *seeder) arrivals(n int) []arrival {
 	start := s.end.AddDate(0, 0, -demoDays)
-	loc := cases.Stockholm()
+	loc := workday.Stockholm()
 	out := make([]arrival, 0, n)
 	for i := range n {
 		// Daytime (07–22) for most, any hour for the rest.
@@ -89,7 +91,7 @@ var demoNames = []string{"Ett", "Två", "Tre", "Fyra", "Fem", "Sex", "Sju", "Åt
 
 // submission invents the i-th patient's case of type typ, sent at at.
 func (s *seeder) submission(i int, typ cases.Type, at time.Time) cases.Submission {
-	loc := cases.Stockholm()
+	loc := workday.Stockholm()
 	y, _, _ := at.In(loc).Date()
 	serial := 980 + i%20
 	name := fmt.Sprintf("Testperson %s", demoNames[(i/20)%len(demoNames)])
@@ -105,7 +107,7 @@ func (s *seeder) submission(i int, typ cases.Type, at time.Time) cases.Submissio
 	}
 	sub := cases.Submission{
 		Type:        typ,
-		Patient:     cases.Person{PNR: cases.SyntheticPersonnummer(birth, serial), Name: name},
+		Patient:     cases.Person{PNR: personnummer.Synthetic(birth, serial), Name: name},
 		Text:        demoTexts[typ][s.rng.IntN(len(demoTexts[typ]))],
 		Fields:      demoFields[typ],
 		SubmittedAt: at,
@@ -113,7 +115,7 @@ func (s *seeder) submission(i int, typ cases.Type, at time.Time) cases.Submissio
 	if child {
 		gBirth := time.Date(y-28-s.rng.IntN(20), time.Month(1+s.rng.IntN(12)), 1+s.rng.IntN(28), 0, 0, 0, 0, loc)
 		sub.Guardian = &cases.Person{
-			PNR:  cases.SyntheticPersonnummer(gBirth, 980+(i+7)%20),
+			PNR:  personnummer.Synthetic(gBirth, 980+(i+7)%20),
 			Name: fmt.Sprintf("Testförälder %s", demoNames[i%len(demoNames)]),
 		}
 	}

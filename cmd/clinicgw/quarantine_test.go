@@ -12,6 +12,7 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // TestQuarantineCommands: region IT lists the quarantined central events
@@ -38,7 +39,7 @@ func TestQuarantineCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	pnr := cases.SyntheticPersonnummer(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 987)
+	pnr := personnummer.Synthetic(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 987)
 	bad := []byte(pnr)
 	bad[11] = '0' + (bad[11]-'0'+1)%10
 	badID, err := cases.NewID(now, rand.Reader)
@@ -49,11 +50,11 @@ func TestQuarantineCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub := func(p cases.Personnummer) *cases.Submission {
+	sub := func(p personnummer.Personnummer) *cases.Submission {
 		return &cases.Submission{Type: cases.ContactMe, Patient: cases.Person{PNR: p, Name: "Kanarie Karantänsson"}, Text: "Kanarietext", SubmittedAt: now}
 	}
 	rep, err := svc.ApplyInbound(ctx, []cases.Inbound{
-		{Kind: cases.InboundCreated, EventID: "ev-bad", CaseID: badID, At: now, Submission: sub(cases.Personnummer(bad))},
+		{Kind: cases.InboundCreated, EventID: "ev-bad", CaseID: badID, At: now, Submission: sub(personnummer.Personnummer(bad))},
 		{Kind: cases.InboundFollowUp, EventID: "ev-early", CaseID: lateID, MessageID: "m-1", Text: "Kanariesvar"},
 		{Kind: cases.InboundCreated, EventID: "ev-late", CaseID: lateID, At: now, Submission: sub(pnr)},
 	}, 3)

@@ -15,6 +15,7 @@ import (
 	"clinicgw/agent"
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store"
+	"clinicgw/sync/wire/workday"
 )
 
 // systemClock is the real time.
@@ -62,12 +63,12 @@ func parsePeriod(from, to string) (time.Time, time.Time, error) {
 	var f, t time.Time
 	var err error
 	if from != "" {
-		if f, err = time.ParseInLocation(time.DateOnly, from, cases.Stockholm()); err != nil {
+		if f, err = time.ParseInLocation(time.DateOnly, from, workday.Stockholm()); err != nil {
 			return f, t, usagef("--from %q: expected a date like 2025-01-31", from)
 		}
 	}
 	if to != "" {
-		if t, err = time.ParseInLocation(time.DateOnly, to, cases.Stockholm()); err != nil {
+		if t, err = time.ParseInLocation(time.DateOnly, to, workday.Stockholm()); err != nil {
 			return f, t, usagef("--to %q: expected a date like 2025-01-31", to)
 		}
 		t = t.AddDate(0, 0, 1)
@@ -80,7 +81,7 @@ func parsePeriod(from, to string) (time.Time, time.Time, error) {
 
 // printStats writes st as a few small tables.
 func printStats(w io.Writer, st cases.Stats) error {
-	loc := cases.Stockholm()
+	loc := workday.Stockholm()
 	day := func(t time.Time) string { return t.In(loc).Format(time.DateOnly) }
 	period := "all cases"
 	switch {

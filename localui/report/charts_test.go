@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/workday"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -24,7 +25,7 @@ var langs = []string{"sv", "en"}
 
 // fixedStats is the statistics the golden files show.
 func fixedStats() cases.Stats {
-	loc := cases.Stockholm()
+	loc := workday.Stockholm()
 	return cases.Stats{
 		From:       time.Date(2026, 2, 2, 0, 0, 0, 0, loc),
 		To:         time.Date(2026, 2, 23, 0, 0, 0, 0, loc),

@@ -25,6 +25,8 @@ import (
 	"clinicgw/cardauth/devpki"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/personnummer"
+	"clinicgw/sync/wire/workday"
 )
 
 // The test units. unitC has a valid certificate from the same CA but is
@@ -38,12 +40,12 @@ const (
 // Synthetic people (test serials 980–999 only). The names are canaries
 // that must never reach a log.
 var (
-	adultPNR  = string(cases.SyntheticPersonnummer(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 981))
+	adultPNR  = string(personnummer.Synthetic(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 981))
 	adultName = "Tolvan Kanariesson"
-	otherPNR  = string(cases.SyntheticPersonnummer(time.Date(1975, 1, 2, 0, 0, 0, 0, time.UTC), 982))
-	childPNR  = string(cases.SyntheticPersonnummer(time.Date(2018, 7, 1, 0, 0, 0, 0, time.UTC), 983))
+	otherPNR  = string(personnummer.Synthetic(time.Date(1975, 1, 2, 0, 0, 0, 0, time.UTC), 982))
+	childPNR  = string(personnummer.Synthetic(time.Date(2018, 7, 1, 0, 0, 0, 0, time.UTC), 983))
 	childName = "Lilla Kanariesson"
-	teenPNR   = string(cases.SyntheticPersonnummer(time.Date(2010, 1, 1, 0, 0, 0, 0, time.UTC), 984))
+	teenPNR   = string(personnummer.Synthetic(time.Date(2010, 1, 1, 0, 0, 0, 0, time.UTC), 984))
 )
 
 // fakeClock moves only when told to.
@@ -109,7 +111,7 @@ func newEnv(t *testing.T) *env {
 	}
 	e := &env{
 		t: t, ctx: context.Background(), path: filepath.Join(t.TempDir(), "central.db"),
-		clock:    &fakeClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, cases.Stockholm())},
+		clock:    &fakeClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, workday.Stockholm())},
 		logs:     &syncBuffer{},
 		notifier: &MemNotifier{},
 		pki:      sharedPKI,

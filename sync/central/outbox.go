@@ -13,6 +13,7 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // outboxRecord remembers an applied outbox item under its idempotency key
@@ -216,7 +217,7 @@ func (s *Store) initiateCase(tx *bolt.Tx, unit string, it wire.OutboxItem) (*not
 	if it.At.After(ref) {
 		ref = it.At
 	}
-	pnr, err := cases.ParsePersonnummer(in.PatientPNR, ref.Add(cases.ClockSkewTolerance))
+	pnr, err := personnummer.Parse(in.PatientPNR, ref.Add(cases.ClockSkewTolerance))
 	if err != nil {
 		return nil, wire.BadRequest("case.patientPnr is not a valid personnummer or samordningsnummer (date or check digit)."), nil
 	}

@@ -12,6 +12,7 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/agent/labels"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // Submission is a new case as a patient (or a guardian, for a child)
@@ -172,10 +173,10 @@ func submitError(op string, err error) error {
 
 // person checks a personnummer and a name.
 func person(role, pnr, name string, now time.Time) (wire.Person, error) {
-	p, err := cases.ParsePersonnummer(pnr, now)
+	p, err := personnummer.Parse(pnr, now)
 	if err != nil {
 		sv := "Personnumret är inte giltigt."
-		if pe, ok := errors.AsType[*cases.PersonnummerError](err); ok {
+		if pe, ok := errors.AsType[*personnummer.Error](err); ok {
 			sv = pe.Swedish()
 		}
 		return wire.Person{}, inputError(role+"Pnr", "not a valid personnummer", sv)
@@ -196,10 +197,10 @@ func checkGuardian(patient, guardian wire.Person, now time.Time) error {
 	switch {
 	case guardian.PNR == patient.PNR:
 		return inputError("guardian", "is the patient", "Du kan inte vara vårdnadshavare för dig själv. Skriv barnets personnummer.")
-	case cases.Personnummer(patient.PNR).AgeAt(now) >= guardianMaxChildAge:
+	case personnummer.Personnummer(patient.PNR).AgeAt(now) >= guardianMaxChildAge:
 		return inputError("guardian", "the child is 13 or older",
 			"Du kan bara skriva för barn under 13 år. Barn som fyllt 13 skriver själva.")
-	case cases.Personnummer(guardian.PNR).AgeAt(now) < 18:
+	case personnummer.Personnummer(guardian.PNR).AgeAt(now) < 18:
 		return inputError("guardian", "the guardian is under 18", "En vårdnadshavare måste vara minst 18 år.")
 	}
 	return nil
@@ -208,7 +209,7 @@ func checkGuardian(patient, guardian wire.Person, now time.Time) error {
 // normalPNR parses a personnummer given by a caller that has checked it
 // before (a session), refusing anything else as not found.
 func (s *Store) normalPNR(pnr string) (string, bool) {
-	p, err := cases.ParsePersonnummer(pnr, s.now())
+	p, err := personnummer.Parse(pnr, s.now())
 	return string(p), err == nil
 }
 

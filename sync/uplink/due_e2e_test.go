@@ -8,6 +8,7 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/workday"
 )
 
 // set moves the clock to t.
@@ -22,7 +23,7 @@ func (c *fakeClock) set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t
 // statistics.
 func TestDueFromCentralAcceptTimeEndToEnd(t *testing.T) {
 	ctx := context.Background()
-	sthlm := cases.Stockholm()
+	sthlm := workday.Stockholm()
 	thursday := time.Date(2026, 3, 5, 10, 0, 0, 0, sthlm)
 	friday := time.Date(2026, 3, 6, 23, 59, 0, 0, sthlm)
 	monday := time.Date(2026, 3, 9, 8, 0, 0, 0, sthlm)

@@ -8,6 +8,7 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/sync/central"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // TestEndToEnd: the unit's forms are published; a patient submits through
@@ -52,7 +53,7 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Patient.PNR != cases.Personnummer(patients[0]) || got.Patient.Name != patientName ||
+	if got.Patient.PNR != personnummer.Personnummer(patients[0]) || got.Patient.Name != patientName ||
 		got.Type != cases.AdviceNurse || got.Status != cases.Received ||
 		len(got.Messages) != 1 || got.Messages[0].Text != caseText ||
 		len(got.Fields) != 1 || got.Fields[0].Name != "question" || got.Fields[0].Value != "Kanariefråga" {
@@ -156,7 +157,7 @@ func TestEndToEndInitiated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := cases.InitiateRequest{ID: id, Patient: cases.Person{PNR: cases.Personnummer(patients[0])},
+	req := cases.InitiateRequest{ID: id, Patient: cases.Person{PNR: personnummer.Personnummer(patients[0])},
 		Type: cases.ContactMe, Subject: "Kanarierubrik provsvar", Text: answerText, Signature: signature,
 		AuthorTitle: authorTitle, ReplyAllowed: true}
 	if _, err := g.svc.Initiate(ctx, clinician, req); err != nil {

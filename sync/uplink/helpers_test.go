@@ -25,6 +25,7 @@ import (
 	"clinicgw/sync/central"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // The care unit under test, and one the central store does not serve.
@@ -47,7 +48,7 @@ var (
 	patients = func() []string {
 		var p []string
 		for s := 981; s <= 990; s++ {
-			p = append(p, string(cases.SyntheticPersonnummer(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), s)))
+			p = append(p, string(personnummer.Synthetic(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), s)))
 		}
 		return p
 	}()

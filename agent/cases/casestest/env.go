@@ -17,6 +17,8 @@ import (
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/personnummer"
+	"clinicgw/sync/wire/workday"
 )
 
 // The parties of the suite: a distributor, the clinician who gets the
@@ -76,7 +78,7 @@ type env struct {
 	store                  *countingStore
 	clock                  *fakeClock
 	logs                   *syncBuffer
-	adult, child, guardian cases.Personnummer
+	adult, child, guardian personnummer.Personnummer
 	seed                   byte
 	outbound               atomic.Int32 // OnOutbound calls
 	changedMu              sync.Mutex
@@ -88,10 +90,10 @@ func newEnv(t *testing.T, newStore func(*testing.T) cases.Store) *env {
 	logs := new(syncBuffer)
 	e := &env{logs: logs,
 		t: t, ctx: t.Context(), store: &countingStore{Store: newStore(t)},
-		clock:    &fakeClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, cases.Stockholm())}, // a Monday
-		adult:    cases.SyntheticPersonnummer(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 980),
-		child:    cases.SyntheticPersonnummer(time.Date(2019, 1, 15, 0, 0, 0, 0, time.UTC), 981),
-		guardian: cases.SyntheticPersonnummer(time.Date(1985, 9, 30, 0, 0, 0, 0, time.UTC), 982),
+		clock:    &fakeClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, workday.Stockholm())}, // a Monday
+		adult:    personnummer.Synthetic(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 980),
+		child:    personnummer.Synthetic(time.Date(2019, 1, 15, 0, 0, 0, 0, time.UTC), 981),
+		guardian: personnummer.Synthetic(time.Date(1985, 9, 30, 0, 0, 0, 0, time.UTC), 982),
 	}
 	svc, err := cases.NewService(cases.ServiceConfig{
 		Unit: Unit, Store: e.store, Clock: e.clock, Rand: rand.NewChaCha8([32]byte{1}),
@@ -176,7 +178,7 @@ func (e *env) records(name string) []audit.Record {
 	return need(rs, err)(e.t)
 }
 
-func (e *env) patientRecords(pnr cases.Personnummer) int {
+func (e *env) patientRecords(pnr personnummer.Personnummer) int {
 	e.t.Helper()
 	n := 0
 	err := e.store.View(e.ctx, func(tx cases.ReadTx) error {

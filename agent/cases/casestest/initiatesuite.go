@@ -7,12 +7,13 @@ import (
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // initReq is a valid request to start a case with the suite's adult.
 func (e *env) initReq(reply bool) cases.InitiateRequest {
 	return cases.InitiateRequest{
-		Patient: cases.Person{PNR: cases.Personnummer(e.adult.String()), Name: canaryName}, // YYYYMMDD-NNNC
+		Patient: cases.Person{PNR: personnummer.Personnummer(e.adult.String()), Name: canaryName}, // YYYYMMDD-NNNC
 		Type:    cases.ContactMe, Subject: "Dina provsvar", Text: canaryText,
 		Signature: "Anna A, sjuksköterska", AuthorTitle: "Sjuksköterska", ReplyAllowed: reply,
 	}

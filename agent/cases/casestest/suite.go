@@ -10,6 +10,8 @@ import (
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/personnummer"
+	"clinicgw/sync/wire/workday"
 )
 
 // Unit is the care unit (HSA-ID) the stores given to RunServiceSuite must
@@ -75,7 +77,7 @@ func RunServiceSuite(t *testing.T, newStore func(t *testing.T) cases.Store) {
 
 func suiteReceive(t *testing.T, e *env) {
 	now, sub := e.clock.Now(), e.sub()
-	sub.Patient.PNR = cases.Personnummer(e.adult.String()) // YYYYMMDD-NNNC: stored as 12 digits
+	sub.Patient.PNR = personnummer.Personnummer(e.adult.String()) // YYYYMMDD-NNNC: stored as 12 digits
 	var c *cases.Case
 	e.oneAudit(audit.Entry{Actor: "system", Action: "receive", CaseID: anyCase, Patient: string(e.adult), Outcome: audit.Allowed}, func() {
 		c = need(e.svc.Receive(e.ctx, sub))(t)
@@ -86,7 +88,7 @@ func suiteReceive(t *testing.T, e *env) {
 	if _, err := cases.ParseID(string(c.ID)); err != nil {
 		t.Errorf("case id: %v", err)
 	}
-	wantDue := time.Date(2026, 3, 4, 23, 59, 59, 999999999, cases.Stockholm()) // two working days
+	wantDue := time.Date(2026, 3, 4, 23, 59, 59, 999999999, workday.Stockholm()) // two working days
 	if c.Status != cases.Received || c.Unit != Unit || c.Patient.PNR != e.adult || c.Version != 1 ||
 		!c.ReceivedAt.Equal(now) || !c.DueAt.Equal(wantDue) || c.Assignee != "" {
 		t.Errorf("received case %+v", c)
@@ -104,21 +106,21 @@ func suiteReceive(t *testing.T, e *env) {
 
 func suiteDueOverEaster(t *testing.T, e *env) {
 	// Thursday before Easter 2026: Good Friday and Easter Monday are holidays.
-	e.clock.Advance(time.Date(2026, 4, 2, 10, 0, 0, 0, cases.Stockholm()).Sub(e.clock.Now()))
+	e.clock.Advance(time.Date(2026, 4, 2, 10, 0, 0, 0, workday.Stockholm()).Sub(e.clock.Now()))
 	c := e.receive()
-	if want := time.Date(2026, 4, 8, 23, 59, 59, 999999999, cases.Stockholm()); !c.DueAt.Equal(want) {
+	if want := time.Date(2026, 4, 8, 23, 59, 59, 999999999, workday.Stockholm()); !c.DueAt.Equal(want) {
 		t.Errorf("due %v, want %v", c.DueAt, want)
 	}
 }
 
 func suiteReceiveInvalid(t *testing.T, e *env) {
 	bad := string(e.adult[:11]) + string('0'+(e.adult[11]-'0'+1)%10)
-	tooOld := cases.SyntheticPersonnummer(e.clock.Now().AddDate(-13, 0, 0), 983) // 13 today
+	tooOld := personnummer.Synthetic(e.clock.Now().AddDate(-13, 0, 0), 983) // 13 today
 	tests := []struct {
 		name, field string
 		mutate      func(*cases.Submission)
 	}{
-		{"bad check digit", "patient.pnr", func(s *cases.Submission) { s.Patient.PNR = cases.Personnummer(bad) }},
+		{"bad check digit", "patient.pnr", func(s *cases.Submission) { s.Patient.PNR = personnummer.Personnummer(bad) }},
 		{"no pnr", "patient.pnr", func(s *cases.Submission) { s.Patient.PNR = "" }},
 		{"unknown type", "type", func(s *cases.Submission) { s.Type = "buy-pizza" }},
 		{"no name", "patient.name", func(s *cases.Submission) { s.Patient.Name = " " }},
@@ -137,7 +139,7 @@ func suiteReceiveInvalid(t *testing.T, e *env) {
 		}},
 		{"guardian under 18", "guardian", func(s *cases.Submission) {
 			s.Patient.PNR = e.child
-			s.Guardian = &cases.Person{PNR: cases.SyntheticPersonnummer(time.Date(2010, 1, 1, 0, 0, 0, 0, time.UTC), 984), Name: "Ung"}
+			s.Guardian = &cases.Person{PNR: personnummer.Synthetic(time.Date(2010, 1, 1, 0, 0, 0, 0, time.UTC), 984), Name: "Ung"}
 		}},
 		{"guardian is the child", "guardian", func(s *cases.Submission) {
 			s.Patient.PNR = e.child
@@ -177,11 +179,11 @@ func suiteReceiveInvalid(t *testing.T, e *env) {
 }
 
 func suiteReceiveGuardian(t *testing.T, e *env) {
-	twelve := cases.SyntheticPersonnummer(e.clock.Now().AddDate(-13, 0, 1), 985) // 13 tomorrow
-	for _, child := range []cases.Personnummer{e.child, twelve} {
+	twelve := personnummer.Synthetic(e.clock.Now().AddDate(-13, 0, 1), 985) // 13 tomorrow
+	for _, child := range []personnummer.Personnummer{e.child, twelve} {
 		s := e.sub()
 		s.Patient.PNR = child
-		s.Guardian = &cases.Person{PNR: cases.Personnummer(e.guardian.String()), Name: "Vera Vårdnadshavare"}
+		s.Guardian = &cases.Person{PNR: personnummer.Personnummer(e.guardian.String()), Name: "Vera Vårdnadshavare"}
 		c := need(e.svc.Receive(e.ctx, s))(t)
 		if c.Guardian == nil || c.Guardian.PNR != e.guardian || c.Patient.PNR != child {
 			t.Errorf("guardian %+v for patient %s", c.Guardian, c.Patient.PNR)
@@ -527,7 +529,7 @@ func suiteAccessLog(t *testing.T, e *env) {
 	_, _ = e.svc.Get(e.ctx, clinB, c.ID)
 	var recs []audit.Record
 	e.oneAudit(audit.Entry{Actor: hsaAuditor, Action: "read-access-log", Patient: string(e.adult), Outcome: audit.Allowed}, func() {
-		recs = need(e.svc.AccessLogByPatient(e.ctx, auditor, cases.Personnummer(e.adult.String())))(t)
+		recs = need(e.svc.AccessLogByPatient(e.ctx, auditor, personnummer.Personnummer(e.adult.String())))(t)
 	})
 	var got []string
 	for _, r := range recs {
