@@ -14,6 +14,7 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/agent/metrics"
 	"clinicgw/agent/store"
+	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 )
 
@@ -50,7 +51,7 @@ func BenchmarkAdminScrape50k(b *testing.B) {
 		subs := make([]cases.Submission, batch)
 		for j := range subs {
 			k := i + j
-			subs[j] = cases.Submission{Type: cases.RenewPrescription, SubmittedAt: time.Now(), Text: text,
+			subs[j] = cases.Submission{Type: casetype.RenewPrescription, SubmittedAt: time.Now(), Text: text,
 				Patient: cases.Person{PNR: personnummer.Synthetic(time.Date(1950+k%60, time.Month(1+k%12), 1+k%28, 0, 0, 0, 0, time.UTC), 980+k%20),
 					Name: fmt.Sprintf("Testperson %d", k)}}
 		}

@@ -26,6 +26,7 @@ import (
 	"clinicgw/cardauth/devpki"
 	"clinicgw/sync/central"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 	"clinicgw/sync/wire/workday"
 )
@@ -187,7 +188,7 @@ func TestAdminMetrics(t *testing.T) {
 	var ids []cases.ID
 	for _, pnr := range pnrs {
 		id, err := cs.Store.Submit(ctx, unit, central.Submission{PatientPNR: pnr, PatientName: canaryName,
-			FormID: string(cases.RenewPrescription), Text: canaryText, Fields: []wire.Field{{Name: "medicine", Value: canaryField}}})
+			FormID: string(casetype.RenewPrescription), Text: canaryText, Fields: []wire.Field{{Name: "medicine", Value: canaryField}}})
 		if err != nil {
 			t.Fatalf("submit %s: %v", pnr, err)
 		}
@@ -227,7 +228,7 @@ func TestAdminMetrics(t *testing.T) {
 		_, err := a.Cases().Get(ctx, distributor, ids[len(ids)-1])
 		return err == nil
 	})
-	if _, err := a.Cases().Receive(ctx, cases.Submission{Type: cases.ContactMe, SubmittedAt: clock.Now(),
+	if _, err := a.Cases().Receive(ctx, cases.Submission{Type: casetype.ContactMe, SubmittedAt: clock.Now(),
 		Patient: cases.Person{PNR: canaryPNR, Name: canaryName}, Text: canaryInbound}); err != nil {
 		t.Fatal(err)
 	}

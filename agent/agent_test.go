@@ -24,6 +24,7 @@ import (
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/uplink"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 )
 
@@ -176,15 +177,15 @@ func TestAgentEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := startCentral(t, p)
-	forms := central.DefaultForms()
+	forms := casetype.DefaultForms()
 	renew := -1
 	for i, f := range forms.Forms {
-		if f.ID == string(cases.RenewPrescription) {
+		if f.ID == string(casetype.RenewPrescription) {
 			renew = i
 		}
 	}
 	forms.Forms[renew].Title.SV = "Förnya recept (agenttest)" // not the central store's default
-	submission := central.Submission{PatientPNR: patientPNR, PatientName: patientName, FormID: string(cases.RenewPrescription),
+	submission := central.Submission{PatientPNR: patientPNR, PatientName: patientName, FormID: string(casetype.RenewPrescription),
 		Text: caseText, Fields: []wire.Field{{Name: "medicine", Value: "Kanarin 5 mg"}}}
 	cfg := gatewayDir(t, p, c.url, &forms)
 	logs := &lockedBuffer{}
@@ -285,7 +286,7 @@ func TestAgentOffline(t *testing.T) {
 	if _, ok := a.Uplink(); ok {
 		t.Error("an offline gateway reports an uplink")
 	}
-	c, err := a.Cases().Receive(t.Context(), cases.Submission{Type: cases.RenewPrescription,
+	c, err := a.Cases().Receive(t.Context(), cases.Submission{Type: casetype.RenewPrescription,
 		Patient: cases.Person{PNR: personnummer.Personnummer(patientPNR), Name: patientName}, Text: caseText, SubmittedAt: time.Now()})
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"clinicgw/cardauth/cardtest"
 	"clinicgw/cardauth/token"
 	"clinicgw/cardauth/token/softhsm"
+	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 )
 
@@ -69,7 +70,7 @@ func TestKEKOnToken(t *testing.T) {
 			t.Fatalf("round %d: %v", round, err)
 		}
 		if round == 0 {
-			if _, err := a.Cases().Receive(t.Context(), cases.Submission{Type: cases.RenewPrescription,
+			if _, err := a.Cases().Receive(t.Context(), cases.Submission{Type: casetype.RenewPrescription,
 				Patient: cases.Person{PNR: personnummer.Personnummer(patientPNR), Name: patientName}, Text: caseText, SubmittedAt: time.Now()}); err != nil {
 				t.Fatal(err)
 			}

@@ -18,6 +18,7 @@ import (
 	"clinicgw/cardauth/devpki"
 	"clinicgw/sync/central"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 )
 
@@ -56,7 +57,7 @@ func TestGatewayRestoreReconciles(t *testing.T) {
 	ctx := t.Context()
 	submit := func() string {
 		id, err := c.store.Submit(ctx, unit, central.Submission{PatientPNR: patientPNR, PatientName: patientName,
-			FormID: string(cases.RenewPrescription), Text: caseText, Fields: []wire.Field{{Name: "medicine", Value: "Kanarin 5 mg"}}})
+			FormID: string(casetype.RenewPrescription), Text: caseText, Fields: []wire.Field{{Name: "medicine", Value: "Kanarin 5 mg"}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -115,7 +116,7 @@ func TestGatewayRestoreReconciles(t *testing.T) {
 	answer(caseE, cases.SendPartial, "Kanariedelsvar E")
 	assign(caseC) // assigned after the backup, not answered: only a status item says so
 	started, err := a.Cases().Initiate(ctx, clinician, cases.InitiateRequest{Patient: cases.Person{PNR: personnummer.Personnummer(patientPNR), Name: patientName},
-		Type: cases.AdviceNurse, Subject: "Kanarieprover", Text: "Kanarie: dina prover är klara", Signature: "Doris Doktor",
+		Type: casetype.AdviceNurse, Subject: "Kanarieprover", Text: "Kanarie: dina prover är klara", Signature: "Doris Doktor",
 		AuthorTitle: "Distriktsläkare", ReplyAllowed: true})
 	if err != nil {
 		t.Fatal(err)

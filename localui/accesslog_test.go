@@ -9,6 +9,7 @@ import (
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 )
 
@@ -20,8 +21,8 @@ import (
 // and the patient all set. Requests that touch no case write none.
 func TestEveryCaseRouteLogsOnce(t *testing.T) {
 	c := startClinic(t)
-	a := c.receive(cases.RenewPrescription, "Förnya receptet, tack.")
-	b := c.receive(cases.ContactMe, "Ring mig.")
+	a := c.receive(casetype.RenewPrescription, "Förnya receptet, tack.")
+	b := c.receive(casetype.ContactMe, "Ring mig.")
 	dist, clinA, clinB := c.login(hsaDist), c.login(hsaClinA), c.login(hsaClinB)
 	caseA, caseB := "/cases/"+string(a.ID), "/cases/"+string(b.ID)
 	newCase := func(b *browser) url.Values {

@@ -13,6 +13,7 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/sync/central"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 )
 
@@ -43,7 +44,7 @@ func (c *clinic) seedOpen(ctx context.Context, n int) error {
 	for i := 0; i < n; i += batch {
 		subs = subs[:0]
 		for j := i; j < min(i+batch, n); j++ {
-			subs = append(subs, cases.Submission{Type: cases.Types[j%len(cases.Types)],
+			subs = append(subs, cases.Submission{Type: casetype.All[j%len(casetype.All)],
 				Patient: cases.Person{PNR: pnr, Name: canaryName}, Text: canaryText, SubmittedAt: c.clock.Now()})
 		}
 		if _, err := c.gw.Cases().ReceiveBatch(ctx, subs); err != nil {
@@ -127,7 +128,7 @@ func BenchmarkNewCaseToInbox(b *testing.B) {
 	pnr := string(c.patientPNR())
 	submit := func() string {
 		id, err := cs.Store.Submit(ctx, testUnit, central.Submission{PatientPNR: pnr, PatientName: canaryName,
-			FormID: string(cases.AdviceNurse), Fields: []wire.Field{{Name: "question", Value: canaryText}}})
+			FormID: string(casetype.AdviceNurse), Fields: []wire.Field{{Name: "question", Value: canaryText}}})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -9,6 +9,7 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/localui/uitest"
+	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 )
 
@@ -37,9 +38,9 @@ func TestBrowserQuarantineSeen(t *testing.T) {
 	flagged := newID()
 	in := []cases.Inbound{
 		{Kind: cases.InboundCreated, EventID: "ev-bad", CaseID: newID(), At: now, Submission: &cases.Submission{
-			Type: cases.AdviceNurse, Patient: cases.Person{PNR: personnummer.Personnummer(bad), Name: canaryName}, Text: canaryText, SubmittedAt: now}},
+			Type: casetype.AdviceNurse, Patient: cases.Person{PNR: personnummer.Personnummer(bad), Name: canaryName}, Text: canaryText, SubmittedAt: now}},
 		{Kind: cases.InboundCreated, EventID: "ev-long", CaseID: flagged, At: now, Submission: &cases.Submission{
-			Type: cases.AdviceNurse, Patient: cases.Person{PNR: good, Name: strings.Repeat("Långnamn ", 30)}, Text: canaryText, SubmittedAt: now}},
+			Type: casetype.AdviceNurse, Patient: cases.Person{PNR: good, Name: strings.Repeat("Långnamn ", 30)}, Text: canaryText, SubmittedAt: now}},
 	}
 	rep, err := c.gw.Cases().ApplyInbound(ctx, in, 2)
 	if err != nil || rep.Quarantined != 1 || rep.Relaxed != 1 {

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
-	"clinicgw/agent/labels"
 	"clinicgw/sync/wire"
+	wirelabels "clinicgw/sync/wire/labels"
 )
 
 // caseData is what the case page shows.
@@ -66,7 +66,7 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
 			s.caseError(w, r, err)
 			return
 		}
-		d.Form = labels.FindForm(set, c.Type)
+		d.Form = wirelabels.FindForm(set, c.Type)
 	}
 	mine := actor.Has(cases.Clinician) && c.Assignee == actor.HSAID
 	answering := c.Status == cases.Assigned || c.Status == cases.PartiallyAnswered

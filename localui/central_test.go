@@ -13,6 +13,7 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/agent/democlinic"
 	"clinicgw/localui/uitest"
+	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 )
 
@@ -78,8 +79,8 @@ func TestBrowserAcrossCentral(t *testing.T) {
 		waitText(`main`, "Du har inga ärenden ännu."))
 	run(t, patient, "choose the unit and the form", chromedp.Click(`a[href="/skriv"]`),
 		chromedp.WaitVisible(`a[href="/skriv/`+testUnit+`"]`), chromedp.Click(`a[href="/skriv/`+testUnit+`"]`),
-		chromedp.WaitVisible(`a[href="/skriv/`+testUnit+`/`+string(cases.RenewPrescription)+`"]`),
-		chromedp.Click(`a[href="/skriv/`+testUnit+`/`+string(cases.RenewPrescription)+`"]`),
+		chromedp.WaitVisible(`a[href="/skriv/`+testUnit+`/`+string(casetype.RenewPrescription)+`"]`),
+		chromedp.Click(`a[href="/skriv/`+testUnit+`/`+string(casetype.RenewPrescription)+`"]`),
 		chromedp.WaitVisible(`#f-medicine`))
 	var where string
 	run(t, patient, "write the case", chromedp.SendKeys(`#f-medicine`, medicine), chromedp.SendKeys(`#text`, canaryText),

@@ -22,6 +22,7 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/agent/democlinic"
 	"clinicgw/cardauth"
+	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 	"clinicgw/sync/wire/workday"
 )
@@ -148,7 +149,7 @@ func startClinicConfig(t testing.TB, bridgeURL string, change func(*democlinic.C
 }
 
 // receive puts a synthetic case into the gateway as the sync would.
-func (c *clinic) receive(typ cases.Type, text string) *cases.Case {
+func (c *clinic) receive(typ casetype.Type, text string) *cases.Case {
 	c.t.Helper()
 	c.seq++
 	pnr := personnummer.Synthetic(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 980+c.seq%20)

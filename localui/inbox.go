@@ -10,6 +10,7 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/sync/bidi"
+	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/workday"
 )
 
@@ -23,8 +24,8 @@ var views = []string{"open", "new", "unassigned", "overdue", "today", "waiting",
 type listData struct {
 	View       string
 	Views      []string
-	Type       cases.Type
-	Types      []cases.Type
+	Type       casetype.Type
+	Types      []casetype.Type
 	Assignee   string
 	Clinicians []Member
 	Rows       []row
@@ -51,7 +52,7 @@ type row struct {
 // to the default view rather than failing.
 func (s *Server) filterOf(r *http.Request, now time.Time) (cases.Filter, listData) {
 	q := r.URL.Query()
-	d := listData{View: q.Get("view"), Views: views, Types: cases.Types}
+	d := listData{View: q.Get("view"), Views: views, Types: casetype.All}
 	if !slices.Contains(views, d.View) {
 		d.View = "open"
 	}
@@ -71,7 +72,7 @@ func (s *Server) filterOf(r *http.Request, now time.Time) (cases.Filter, listDat
 	case "done":
 		f.Status = []cases.Status{cases.Answered, cases.Closed, cases.Withdrawn}
 	}
-	if t := cases.Type(q.Get("type")); cases.KnownType(t) {
+	if t := casetype.Type(q.Get("type")); casetype.Known(t) {
 		f.Type, d.Type = t, t
 	}
 	if a := q.Get("assignee"); a != "" && len(a) <= 64 {

@@ -13,6 +13,8 @@ import (
 	"clinicgw/cardauth"
 	"clinicgw/localui/report"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
+	wirelabels "clinicgw/sync/wire/labels"
 	"clinicgw/sync/wire/workday"
 )
 
@@ -41,7 +43,7 @@ func (l lang) T(key string) string {
 }
 
 // Type is a case type's name in l.
-func (l lang) Type(t cases.Type) string { return report.TypeName(t, l.Code) }
+func (l lang) Type(t casetype.Type) string { return report.TypeName(t, l.Code) }
 
 // Status is a case status's name in l.
 func (l lang) Status(s cases.Status) string { return report.StatusName(s, l.Code) }
@@ -59,7 +61,7 @@ func (l lang) MessageKind(k cases.MessageKind) string { return labels.MessageKin
 func (l lang) Outcome(o audit.Outcome) string { return labels.Outcome(o, l.Code) }
 
 // FieldKind is a form field kind's name in l.
-func (l lang) FieldKind(k wire.FieldKind) string { return labels.FieldKind(k, l.Code) }
+func (l lang) FieldKind(k wire.FieldKind) string { return wirelabels.FieldKind(k, l.Code) }
 
 // Actor is who did something: the patient or the system in l, a member of
 // staff by name from names (HSA-ID → name), else by HSA-ID.
@@ -69,7 +71,7 @@ func (l lang) Actor(actor string, names map[string]string) string {
 
 // Answers are a case's form answers as l's reader reads them, with form
 // the unit's form of the case's type (nil if none).
-func (l lang) Answers(form *wire.Form, fields []cases.Field) []labels.Answer {
+func (l lang) Answers(form *wire.Form, fields []cases.Field) []wirelabels.Answer {
 	return labels.Answers(form, fields, l.Code)
 }
 

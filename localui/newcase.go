@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 )
 
@@ -13,9 +14,9 @@ import (
 // types to choose from and, after a refused attempt, what was written
 // (never the personnummer, which the person types again).
 type newCaseData struct {
-	Types     []cases.Type
+	Types     []casetype.Type
 	ID        cases.ID // the case id every retry of this form sends
-	Type      cases.Type
+	Type      casetype.Type
 	Subject   string
 	Text      string
 	Reply     bool
@@ -47,7 +48,7 @@ func (s *Server) newCasePage(w http.ResponseWriter, r *http.Request) {
 		s.caseError(w, r, err)
 		return
 	}
-	d := newCaseData{Types: cases.Types, ID: id, Type: cases.ContactMe, Reply: true, Signature: prefs.Signature}
+	d := newCaseData{Types: casetype.All, ID: id, Type: casetype.ContactMe, Reply: true, Signature: prefs.Signature}
 	s.render(w, r, http.StatusOK, "newcase", page{Title: "title.newCase", Nav: "newcase", Data: d})
 }
 
@@ -69,7 +70,7 @@ func (s *Server) newCase(w http.ResponseWriter, r *http.Request) {
 	req := cases.InitiateRequest{
 		ID:           cases.ID(r.PostFormValue("id")),
 		Patient:      cases.Person{PNR: personnummer.Personnummer(strings.TrimSpace(r.PostFormValue("pnr")))},
-		Type:         cases.Type(r.PostFormValue("type")),
+		Type:         casetype.Type(r.PostFormValue("type")),
 		Subject:      r.PostFormValue("subject"),
 		Text:         strings.ReplaceAll(r.PostFormValue("text"), "\r\n", "\n"),
 		Signature:    prefs.Signature,
@@ -84,7 +85,7 @@ func (s *Server) newCase(w http.ResponseWriter, r *http.Request) {
 		if l.Code == "sv" {
 			msg = ve.Swedish()
 		}
-		d := newCaseData{Types: cases.Types, ID: req.ID, Type: req.Type, Subject: req.Subject, Text: req.Text,
+		d := newCaseData{Types: casetype.All, ID: req.ID, Type: req.Type, Subject: req.Subject, Text: req.Text,
 			Reply: req.ReplyAllowed, Signature: prefs.Signature, Field: ve.Field}
 		if ve.Field == "id" {
 			d.ID, _ = s.cfg.Cases.NewCaseID()

@@ -24,6 +24,7 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store"
 	"clinicgw/cardauth/devpki"
+	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 	"clinicgw/sync/wire/workday"
 )
@@ -113,7 +114,7 @@ func (f *fixture) seed(t *testing.T, n int, answer, closeToo bool) []cases.ID {
 	var ids []cases.ID
 	for i := range n {
 		pnr := personnummer.Synthetic(time.Date(1950+i%50, time.Month(1+i%12), 1+i%28, 0, 0, 0, 0, time.UTC), 980+i%20)
-		c, err := f.svc.Receive(ctx, cases.Submission{Type: cases.Types[i%len(cases.Types)],
+		c, err := f.svc.Receive(ctx, cases.Submission{Type: casetype.All[i%len(casetype.All)],
 			Patient: cases.Person{PNR: pnr, Name: fmt.Sprintf("%s-namn-%d", canary, i)},
 			Text:    fmt.Sprintf("%s-text-%d", canary, i), SubmittedAt: f.clock.Now(),
 			Fields: []cases.Field{{Name: "q", Label: "Fråga", Value: canary + "-fält"}}})

@@ -10,6 +10,7 @@ import (
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 )
 
@@ -62,7 +63,7 @@ func seedClosed(b *testing.B, f *fixture, n int) {
 					return err
 				}
 				pnr := personnummer.Synthetic(time.Date(1950+j%50, time.Month(1+j%12), 1+j%28, 0, 0, 0, 0, time.UTC), 980+j%20)
-				c := &cases.Case{ID: id, Unit: unit, Type: cases.Types[j%len(cases.Types)], Status: cases.Closed,
+				c := &cases.Case{ID: id, Unit: unit, Type: casetype.All[j%len(casetype.All)], Status: cases.Closed,
 					Patient: cases.Person{PNR: pnr, Name: "Test Testsson"}, ReceivedAt: now, DueAt: now.Add(48 * time.Hour),
 					AnsweredAt: now, ClosedAt: now, Assignee: hsaClin,
 					Fields: []cases.Field{{Name: "q", Label: "Fråga", Value: "Svar"}},

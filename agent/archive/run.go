@@ -18,10 +18,10 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
-	"clinicgw/agent/labels"
 	"clinicgw/agent/store"
 	"clinicgw/sync/atomicfile"
 	"clinicgw/sync/wire"
+	wirelabels "clinicgw/sync/wire/labels"
 )
 
 // DefaultAge is how long after their last change answered and closed
@@ -274,7 +274,7 @@ func (a *Archiver) write(ctx context.Context, path string, j journal) error {
 	}
 	for i := range items {
 		items[i].Access = access[items[i].Case.ID]
-		items[i].Form = labels.FindForm(forms, items[i].Case.Type)
+		items[i].Form = wirelabels.FindForm(forms, items[i].Case.Type)
 	}
 	b, _, err := Build(j.Name, a.cfg.Unit, items, a.cfg.Clock.Now(), a.cfg.Signer)
 	if err != nil {

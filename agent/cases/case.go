@@ -3,25 +3,8 @@ package cases
 import (
 	"time"
 
+	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
-)
-
-// Type is a case type: the id of a form the care unit publishes.
-type Type string
-
-// The case types of the e-services (the seeds' list).
-const (
-	BookAppointment     Type = "book-appointment"
-	ChangeAppointment   Type = "change-appointment"
-	CancelAppointment   Type = "cancel-appointment"
-	RenewPrescription   Type = "renew-prescription"
-	RenewSickLeave      Type = "renew-sick-leave"
-	RecordExtract       Type = "record-extract"
-	AdviceNurse         Type = "advice-nurse"
-	AdvicePsychologist  Type = "advice-psychologist"
-	ChangeFamilyDoctor  Type = "change-family-doctor"
-	SymptomRegistration Type = "symptom-registration"
-	ContactMe           Type = "contact-me"
 )
 
 // Status is where a case is in the workflow.
@@ -102,14 +85,14 @@ type Event struct {
 
 // Case is a patient's errand with the care unit.
 type Case struct {
-	ID       ID      `json:"id"`
-	Unit     string  `json:"unit"` // the care unit's HSA-ID
-	Type     Type    `json:"type"`
-	Patient  Person  `json:"patient"`
-	Guardian *Person `json:"guardian,omitempty"` // set when a guardian acts for a child under 13
-	Fields   []Field `json:"fields,omitempty"`
-	Status   Status  `json:"status"`
-	Assignee string  `json:"assignee,omitempty"` // HSA-ID of the clinician who has it
+	ID       ID            `json:"id"`
+	Unit     string        `json:"unit"` // the care unit's HSA-ID
+	Type     casetype.Type `json:"type"`
+	Patient  Person        `json:"patient"`
+	Guardian *Person       `json:"guardian,omitempty"` // set when a guardian acts for a child under 13
+	Fields   []Field       `json:"fields,omitempty"`
+	Status   Status        `json:"status"`
+	Assignee string        `json:"assignee,omitempty"` // HSA-ID of the clinician who has it
 	// SentAt is when the patient sent the case: the central store's time
 	// of record for it (when it accepted the case), never later than
 	// ReceivedAt (see DueFrom). The due date counts from it. For a case

@@ -10,6 +10,7 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/agent/cases/casestest"
+	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 	"clinicgw/sync/wire/workday"
 )
@@ -39,7 +40,7 @@ var (
 // dueSub is a synthetic patient's case sent at sent.
 func dueSub(sent time.Time) cases.Submission {
 	return cases.Submission{
-		Type:    cases.AdviceNurse,
+		Type:    casetype.AdviceNurse,
 		Patient: cases.Person{PNR: personnummer.Synthetic(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 980), Name: "Testperson Frist"},
 		Text:    "Jag har ont i halsen.", SubmittedAt: sent,
 	}

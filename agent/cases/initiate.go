@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"clinicgw/agent/audit"
+	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/hsaid"
 	"clinicgw/sync/wire/personnummer"
 )
@@ -32,7 +33,7 @@ type InitiateRequest struct {
 	// ParsePersonnummer takes; the name is optional.
 	Patient Person
 	// Type is the case type, one of Types.
-	Type Type
+	Type casetype.Type
 	// Subject is the case's subject line, as the patient sees it.
 	Subject string
 	// Text is the first message.
@@ -186,7 +187,7 @@ func checkInitiate(req *InitiateRequest, now time.Time) error {
 	if r := CheckText(req.Patient.Name, MaxNameRunes, false); r != "" {
 		return invalid("patient.name", r, fmt.Sprintf("Namnet får vara högst %d tecken, på en rad.", MaxNameRunes))
 	}
-	if !KnownType(req.Type) {
+	if !casetype.Known(req.Type) {
 		return invalid("type", "not a known case type", "Välj en ärendetyp.")
 	}
 	req.Subject = strings.TrimSpace(req.Subject)

@@ -16,6 +16,7 @@ import (
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
 	"clinicgw/agent/cases/casestest"
+	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 	"clinicgw/sync/wire/workday"
 )
@@ -310,7 +311,7 @@ func TestMemStore(t *testing.T) {
 	s := newMemStore(casestest.Unit)
 	received := time.Date(2026, 3, 2, 9, 0, 0, 0, workday.Stockholm())
 	c := &cases.Case{
-		ID: "01jnjz5f8g0000000000000000", Unit: casestest.Unit, Type: cases.AdviceNurse,
+		ID: "01jnjz5f8g0000000000000000", Unit: casestest.Unit, Type: casetype.AdviceNurse,
 		Patient: cases.Person{PNR: personnummer.Synthetic(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 980), Name: "Tolvan Kanariesson"},
 		Fields:  []cases.Field{{Name: "symptom", Label: "Besvär", Value: "ont i halsen"}},
 		Status:  cases.Received, ReceivedAt: received, DueAt: cases.DueDate(received), Version: 1,

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"clinicgw/agent/audit"
+	"clinicgw/sync/wire/casetype"
 )
 
 // The sync with the central patient-side store meets the domain here:
@@ -86,7 +87,7 @@ type Outbound struct {
 // InitiatedCase is what the patient side learns of a case staff started
 // with a patient, besides its first message.
 type InitiatedCase struct {
-	Type         Type
+	Type         casetype.Type
 	Patient      Person // Name may be empty
 	Subject      string
 	ReplyAllowed bool

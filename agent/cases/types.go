@@ -10,27 +10,10 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/hsaid"
 	"clinicgw/sync/wire/personnummer"
 )
-
-// Types lists every case type the unit's forms may carry, in display order.
-var Types = []Type{
-	BookAppointment, ChangeAppointment, CancelAppointment,
-	RenewPrescription, RenewSickLeave, RecordExtract,
-	AdviceNurse, AdvicePsychologist, ChangeFamilyDoctor,
-	SymptomRegistration, ContactMe,
-}
-
-// KnownType reports whether t is one of Types.
-func KnownType(t Type) bool {
-	for _, x := range Types {
-		if x == t {
-			return true
-		}
-	}
-	return false
-}
 
 // MaxTextRunes bounds the text of one message, in characters.
 const MaxTextRunes = 10000
@@ -50,7 +33,7 @@ const (
 // Submission is a case as the patient sent it through the central store.
 type Submission struct {
 	ID          ID // optional: the central store's id; a repeat delivery with it is a no-op
-	Type        Type
+	Type        casetype.Type
 	Patient     Person
 	Guardian    *Person // set when a guardian writes for a child under 13
 	Fields      []Field
@@ -128,7 +111,7 @@ func checkSubmission(sub *Submission, ref time.Time, lenient bool) (relaxed []st
 	if sub.ID != "" && !validID(sub.ID) {
 		return nil, invalid("id", "not a valid case id", "")
 	}
-	if !KnownType(sub.Type) {
+	if !casetype.Known(sub.Type) {
 		return nil, invalid("type", "not a known case type", "Okänd ärendetyp.")
 	}
 	if sub.SubmittedAt.IsZero() {
@@ -250,12 +233,12 @@ func validID(id ID) bool {
 // Filter selects the cases List returns. Its conditions all apply; the
 // zero Filter is every case of the unit, up to DefaultListLimit.
 type Filter struct {
-	Status   []Status  // any of these statuses; empty for any
-	Assignee string    // the clinician's HSA-ID; "" for anyone
-	Type     Type      // "" for any
-	Overdue  bool      // only open cases past their due date
-	DueBy    time.Time // only open cases due before this time; zero for any
-	Limit    int       // 0 for DefaultListLimit; at most MaxListLimit
+	Status   []Status      // any of these statuses; empty for any
+	Assignee string        // the clinician's HSA-ID; "" for anyone
+	Type     casetype.Type // "" for any
+	Overdue  bool          // only open cases past their due date
+	DueBy    time.Time     // only open cases due before this time; zero for any
+	Limit    int           // 0 for DefaultListLimit; at most MaxListLimit
 }
 
 // check refuses a filter with unknown values.
@@ -268,7 +251,7 @@ func (f Filter) check() error {
 	switch {
 	case f.Assignee != "" && !hsaid.Valid(f.Assignee):
 		return invalid("assignee", "not an HSA-ID", "")
-	case f.Type != "" && !KnownType(f.Type):
+	case f.Type != "" && !casetype.Known(f.Type):
 		return invalid("type", "not a known case type", "Okänd ärendetyp.")
 	case f.Limit < 0 || f.Limit > MaxListLimit:
 		return invalid("limit", fmt.Sprintf("not between 0 and %d", MaxListLimit), "")

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 	"clinicgw/sync/wire/workday"
 )
@@ -160,7 +161,7 @@ var (
 // fixture returns a case in status st as the workflow would have left it.
 func fixture(st Status) *Case {
 	c := &Case{
-		ID: "01jnjz5f8g0000000000000000", Unit: testUnit, Type: AdviceNurse,
+		ID: "01jnjz5f8g0000000000000000", Unit: testUnit, Type: casetype.AdviceNurse,
 		Patient: Person{PNR: wfPNR, Name: "Tolvan Kanariesson"},
 		Fields:  []Field{{Name: "symptom", Label: "Besvär", Value: "ont i halsen"}},
 		Status:  st, ReceivedAt: wfReceived, DueAt: DueDate(wfReceived), Version: 3,
@@ -556,15 +557,15 @@ func TestCanRead(t *testing.T) {
 }
 
 func TestKnownType(t *testing.T) {
-	for _, ty := range Types {
-		if !KnownType(ty) {
-			t.Errorf("KnownType(%s) = false", ty)
+	for _, ty := range casetype.All {
+		if !casetype.Known(ty) {
+			t.Errorf("casetype.Known(%s) = false", ty)
 		}
 	}
-	if len(Types) != 11 {
-		t.Errorf("%d types, want the seeds' 11", len(Types))
+	if len(casetype.All) != 11 {
+		t.Errorf("%d types, want the seeds' 11", len(casetype.All))
 	}
-	if KnownType("") || KnownType("book-appointment ") {
+	if casetype.Known("") || casetype.Known("book-appointment ") {
 		t.Error("KnownType accepts an unknown type")
 	}
 }

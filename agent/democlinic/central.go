@@ -16,6 +16,7 @@ import (
 	"clinicgw/sync/central"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 )
 
 // Files StartCentral writes into the clinic's folder, relative to it.
@@ -71,7 +72,7 @@ func (c *Clinic) StartCentral(ctx context.Context, log *slog.Logger) (_ *Central
 	if err := devpki.WriteTLS(filepath.Join(c.Dir, "pki"), unitCertName, unitCert); err != nil {
 		return nil, fmt.Errorf("unit's client certificate: %w", err)
 	}
-	forms, err := wire.Marshal(central.DefaultForms())
+	forms, err := wire.Marshal(casetype.DefaultForms())
 	if err != nil {
 		return nil, fmt.Errorf("forms: %w", err)
 	}

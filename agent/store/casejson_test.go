@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 )
 
@@ -22,7 +23,7 @@ var oddStrings = []string{
 // fullCase sets every field of a case, strings from s and times at t.
 func fullCase(s string, t time.Time) *cases.Case {
 	return &cases.Case{
-		ID: cases.ID(s), Unit: s, Type: cases.Type(s),
+		ID: cases.ID(s), Unit: s, Type: casetype.Type(s),
 		Patient:  cases.Person{PNR: personnummer.Personnummer(s), Name: s},
 		Guardian: &cases.Person{PNR: personnummer.Personnummer(s), Name: s},
 		Fields:   []cases.Field{{Name: s, Label: s, Value: s}, {}},
@@ -108,7 +109,7 @@ func TestEncodeCaseKnowsEveryField(t *testing.T) {
 		}
 	}
 	for _, typ := range []reflect.Type{
-		reflect.TypeFor[cases.ID](), reflect.TypeFor[cases.Type](), reflect.TypeFor[cases.Status](),
+		reflect.TypeFor[cases.ID](), reflect.TypeFor[casetype.Type](), reflect.TypeFor[cases.Status](),
 		reflect.TypeFor[personnummer.Personnummer](), reflect.TypeFor[cases.MessageKind](), reflect.TypeFor[cases.Action](),
 	} {
 		if typ.Kind() != reflect.String {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 	"clinicgw/sync/wire/workday"
 
@@ -79,7 +80,7 @@ var (
 func fixtureSub(n int, sent time.Time) cases.Submission {
 	pnr := personnummer.Synthetic(time.Date(1970+n, 5, 10, 0, 0, 0, 0, stockholm), 980+n)
 	return cases.Submission{
-		Type: cases.AdviceNurse, Patient: cases.Person{PNR: pnr, Name: "Testperson Fixtur"},
+		Type: casetype.AdviceNurse, Patient: cases.Person{PNR: pnr, Name: "Testperson Fixtur"},
 		Text: "Jag har ont i halsen sedan i fredags.", SubmittedAt: sent,
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 )
 
@@ -56,7 +57,7 @@ func newCase(n int, text string) *cases.Case {
 	return &cases.Case{
 		ID:         id,
 		Unit:       testUnit,
-		Type:       cases.RenewPrescription,
+		Type:       casetype.RenewPrescription,
 		Patient:    cases.Person{PNR: pnr, Name: fmt.Sprintf("Testperson %d", n)},
 		Fields:     []cases.Field{{Name: "medicine", Label: "Läkemedel", Value: "Testmedel 10 mg"}},
 		Status:     cases.Received,

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 )
 
@@ -38,7 +39,7 @@ func TestQuarantineSealed(t *testing.T) {
 		pnr := personnummer.Synthetic(time.Date(1970, 1, 1+i, 0, 0, 0, 0, time.UTC), 980+i)
 		bad := []byte(pnr)
 		bad[11] = '0' + (bad[11]-'0'+1)%10
-		sub := &cases.Submission{Type: cases.AdviceNurse, SubmittedAt: t0,
+		sub := &cases.Submission{Type: casetype.AdviceNurse, SubmittedAt: t0,
 			Patient: cases.Person{PNR: personnummer.Personnummer(bad), Name: fmt.Sprintf("Karantänkanarie%04d", i)},
 			Text:    fmt.Sprintf("KARANTÄNTEXT%04d ont i magen", i),
 			Fields:  []cases.Field{{Name: "q", Label: "Fråga", Value: fmt.Sprintf("KARANTÄNFÄLT%04d", i)}}}

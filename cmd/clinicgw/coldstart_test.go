@@ -18,6 +18,7 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/agent/democlinic"
 	"clinicgw/agent/store"
+	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 )
 
@@ -128,7 +129,7 @@ func seedStore(b *testing.B, dc *democlinic.Clinic, n int) {
 				if j%2 == 1 {
 					st = cases.Closed
 				}
-				c := &cases.Case{ID: id, Unit: demoUnit, Type: cases.Types[j%len(cases.Types)], Status: st,
+				c := &cases.Case{ID: id, Unit: demoUnit, Type: casetype.All[j%len(casetype.All)], Status: st,
 					Patient: cases.Person{PNR: pnr, Name: "Test Testsson"}, ReceivedAt: now, DueAt: now.Add(48 * time.Hour),
 					Messages: []cases.Message{{ID: "m1", Kind: cases.FromPatient, Author: "patient", Text: text, At: now}}}
 				if err := tx.Insert(c); err != nil {

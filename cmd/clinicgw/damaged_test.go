@@ -22,6 +22,7 @@ import (
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store"
+	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 )
 
@@ -104,7 +105,7 @@ func newDamageGateway(t *testing.T, n int) (config string, pristine []byte) {
 				return err
 			}
 			pnr := personnummer.Synthetic(time.Date(1950+j%50, time.Month(1+j%12), 1+j%28, 0, 0, 0, 0, time.UTC), 980+j%20)
-			c := &cases.Case{ID: id, Unit: damageUnit, Type: cases.Types[j%len(cases.Types)], Status: cases.Received,
+			c := &cases.Case{ID: id, Unit: damageUnit, Type: casetype.All[j%len(casetype.All)], Status: cases.Received,
 				Patient: cases.Person{PNR: pnr, Name: "Test Testsson"}, ReceivedAt: now, DueAt: now.Add(48 * time.Hour),
 				Messages: []cases.Message{{ID: "m1", Kind: cases.FromPatient, Author: "patient", Text: text, At: now}}}
 			if err := tx.Insert(c); err != nil {

@@ -28,6 +28,7 @@ import (
 	"clinicgw/sync/central"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 )
 
@@ -473,7 +474,7 @@ func demoCentralConfig(e *env, dir string, cfg *agent.Config) (centralPKI, error
 	if err != nil {
 		return centralPKI{}, err
 	}
-	forms, err := wire.Marshal(central.DefaultForms())
+	forms, err := wire.Marshal(casetype.DefaultForms())
 	if err != nil {
 		return centralPKI{}, err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store"
+	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 )
 
@@ -51,7 +52,7 @@ func TestQuarantineCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	sub := func(p personnummer.Personnummer) *cases.Submission {
-		return &cases.Submission{Type: cases.ContactMe, Patient: cases.Person{PNR: p, Name: "Kanarie Karantänsson"}, Text: "Kanarietext", SubmittedAt: now}
+		return &cases.Submission{Type: casetype.ContactMe, Patient: cases.Person{PNR: p, Name: "Kanarie Karantänsson"}, Text: "Kanarietext", SubmittedAt: now}
 	}
 	rep, err := svc.ApplyInbound(ctx, []cases.Inbound{
 		{Kind: cases.InboundCreated, EventID: "ev-bad", CaseID: badID, At: now, Submission: sub(personnummer.Personnummer(bad))},

@@ -15,6 +15,7 @@ import (
 	"clinicgw/agent"
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store"
+	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/workday"
 )
 
@@ -105,9 +106,9 @@ func printStats(w io.Writer, st cases.Stats) error {
 
 	t = table{}
 	t.row("case type", "received", "answered", "median", "p90")
-	types := slices.Clone(cases.Types)
+	types := slices.Clone(casetype.All)
 	// Types a newer form set may carry that this binary does not list.
-	var other []cases.Type
+	var other []casetype.Type
 	for typ := range st.ByType {
 		if !slices.Contains(types, typ) {
 			other = append(other, typ)

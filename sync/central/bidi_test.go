@@ -1,6 +1,8 @@
 package central
 
 import (
+	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -9,9 +11,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"clinicgw/agent/cases"
-	"clinicgw/sync/wire"
 )
 
 // bidiControls are the code points the bidi package neutralises.
@@ -26,7 +25,7 @@ func TestPatientPagesCarryNoBidiControl(t *testing.T) {
 	b := e.browser()
 	b.login(adultPNR, "Tolvan "+spoof)
 	id, err := e.store.Submit(e.ctx, unitA, Submission{
-		PatientPNR: adultPNR, PatientName: adultName + " " + spoof, FormID: string(cases.AdviceNurse),
+		PatientPNR: adultPNR, PatientName: adultName + " " + spoof, FormID: string(casetype.AdviceNurse),
 		Fields: []wire.Field{{Name: "question", Value: "Ont " + spoof}}, Text: "Bifogar " + spoof + " \u2067x\u2069\u200f",
 	})
 	if err != nil {

@@ -19,14 +19,13 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
-	"clinicgw/agent/cases"
 	"clinicgw/cardauth/devpki"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 	"clinicgw/sync/wire/workday"
+	bolt "go.etcd.io/bbolt"
 )
 
 // The test units. unitC has a valid certificate from the same CA but is
@@ -264,7 +263,7 @@ func (e *env) outbox(unit string, items ...wire.OutboxItem) wire.OutboxResult {
 func (e *env) submit(unit, text string) string {
 	e.t.Helper()
 	id, err := e.store.Submit(e.ctx, unit, Submission{
-		PatientPNR: adultPNR, PatientName: adultName, FormID: string(cases.AdviceNurse),
+		PatientPNR: adultPNR, PatientName: adultName, FormID: string(casetype.AdviceNurse),
 		Fields: []wire.Field{{Name: "question", Value: "Ont i halsen"}}, Text: text,
 	})
 	if err != nil {

@@ -10,8 +10,9 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"clinicgw/agent/cases"
-	"clinicgw/agent/labels"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/labels"
 	"clinicgw/sync/wire/personnummer"
 )
 
@@ -362,7 +363,7 @@ func (s *Store) PatientCase(ctx context.Context, pnr, caseID string) (PatientCas
 				}
 			}
 			// The patient pages are in Swedish.
-			pc.Answers = labels.WireAnswers(labels.FindForm(set, cases.Type(c.Type)), c.Fields, "sv")
+			pc.Answers = labels.Answers(labels.FindForm(set, casetype.Type(c.Type)), c.Fields, "sv")
 		}
 		return nil
 	})

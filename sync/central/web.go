@@ -1,8 +1,8 @@
 package central
 
 import (
-	"clinicgw/agent/labels"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/labels"
 	"clinicgw/sync/wire/workday"
 	"embed"
 	"encoding/hex"

@@ -22,6 +22,7 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/sync/central"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 )
 
 // The central store killed as a real process (FT3, the other side): a child
@@ -81,7 +82,7 @@ func TestCentralChild(t *testing.T) {
 	submit := func(i int) {
 		marker := killMarker(round, i)
 		id, err := c.store.Submit(context.Background(), unit, central.Submission{
-			PatientPNR: patients[i%len(patients)], PatientName: patientName, FormID: string(cases.AdviceNurse),
+			PatientPNR: patients[i%len(patients)], PatientName: patientName, FormID: string(casetype.AdviceNurse),
 			Fields: []wire.Field{{Name: "question", Value: "Kanariefråga"}}, Text: caseText + " " + marker,
 		})
 		if err != nil {

@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
-	"clinicgw/sync/central"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 )
 
 // TestOutboxConflictParked: an outbox item the reference central store
@@ -115,13 +115,13 @@ func TestFormsConflict(t *testing.T) {
 	c := startCentral(t)
 	g := newGateway(t, c.url(), unitCert(t), func(cfg *Config) { cfg.PushInterval = time.Hour })
 	g.start()
-	set := central.DefaultForms()
+	set := casetype.DefaultForms()
 	if err := g.up.SetForms(set); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 10*time.Second, "the set published", func() bool { return !g.up.Status().FormsPending })
 
-	changed := central.DefaultForms()
+	changed := casetype.DefaultForms()
 	changed.Forms[0].Title.SV += " (ändrad)"
 	if err := g.up.SetForms(changed); err != nil {
 		t.Fatal(err)
@@ -158,7 +158,7 @@ func TestInboundConflictCounted(t *testing.T) {
 	at := time.Now().Add(-time.Minute).UTC().Truncate(time.Second)
 	created := func(seq uint64, text string) wire.Event {
 		return wire.Event{Seq: seq, ID: fmt.Sprintf("ev-%d", seq), Kind: wire.EventCaseCreated, CaseID: string(caseID), At: at,
-			Case: &wire.NewCase{Type: string(cases.AdviceNurse), Patient: wire.Person{PNR: patients[0], Name: patientName}, Text: text}}
+			Case: &wire.NewCase{Type: string(casetype.AdviceNurse), Patient: wire.Person{PNR: patients[0], Name: patientName}, Text: text}}
 	}
 	events := []wire.Event{created(1, caseText), created(2, caseText+" Kanarietillägg")}
 	srv := serveTLS(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -25,6 +25,7 @@ import (
 	"clinicgw/sync/central"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 )
 
@@ -236,7 +237,7 @@ func (c *centralSrv) submit(i int) string {
 func (c *centralSrv) submitLocked(i int) string {
 	c.t.Helper()
 	id, err := c.store.Submit(context.Background(), unit, central.Submission{
-		PatientPNR: patients[i%len(patients)], PatientName: patientName, FormID: string(cases.AdviceNurse),
+		PatientPNR: patients[i%len(patients)], PatientName: patientName, FormID: string(casetype.AdviceNurse),
 		Fields: []wire.Field{{Name: "question", Value: "Kanariefråga"}}, Text: caseText,
 	})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/sync/central"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 	"clinicgw/sync/wire/workday"
 )
@@ -30,7 +31,7 @@ func TestNewbornEndToEnd(t *testing.T) {
 	child := personnummer.Synthetic(time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC), 990)
 	id, err := c.store.Submit(ctx, unit, central.Submission{
 		PatientPNR: child.String(), PatientName: "Nyfödd Testsson",
-		GuardianPNR: patients[0], GuardianName: patientName, FormID: string(cases.AdviceNurse),
+		GuardianPNR: patients[0], GuardianName: patientName, FormID: string(casetype.AdviceNurse),
 		Fields: []wire.Field{{Name: "question", Value: "Kanariefråga"}}, Text: caseText,
 	})
 	if err != nil {

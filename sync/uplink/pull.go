@@ -9,6 +9,7 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 )
 
@@ -337,7 +338,7 @@ func inboundOf(events []wire.Event) []cases.Inbound {
 			if c := ev.Case; c != nil {
 				sub := &cases.Submission{
 					ID:          cases.ID(ev.CaseID),
-					Type:        cases.Type(c.Type),
+					Type:        casetype.Type(c.Type),
 					Patient:     cases.Person{PNR: personnummer.Personnummer(c.Patient.PNR), Name: c.Patient.Name},
 					Text:        c.Text,
 					SubmittedAt: ev.At,

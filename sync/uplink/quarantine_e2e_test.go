@@ -8,6 +8,7 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 )
 
@@ -26,7 +27,7 @@ func TestQuarantineReportedEndToEnd(t *testing.T) {
 	good := c.submit(1)
 	g := newGateway(t, c.url(), unitCert(t), nil)
 	// A case with the central case's id but other content, already here.
-	if _, err := g.svc.Receive(ctx, cases.Submission{ID: cases.ID(clash), Type: cases.AdviceNurse,
+	if _, err := g.svc.Receive(ctx, cases.Submission{ID: cases.ID(clash), Type: casetype.AdviceNurse,
 		Patient: cases.Person{PNR: personnummer.Personnummer(patients[0]), Name: patientName},
 		Text:    "Något helt annat.", SubmittedAt: time.Now().Add(-time.Hour)}); err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 	"clinicgw/sync/wire/workday"
 )
@@ -152,7 +153,7 @@ func need[T any](v T, err error) func(*testing.T) T {
 
 func (e *env) sub() cases.Submission {
 	return cases.Submission{
-		Type: cases.AdviceNurse, Patient: cases.Person{PNR: e.adult, Name: canaryName}, Text: canaryText,
+		Type: casetype.AdviceNurse, Patient: cases.Person{PNR: e.adult, Name: canaryName}, Text: canaryText,
 		Fields:      []cases.Field{{Name: "symptom", Label: "Besvär", Value: canaryText}},
 		SubmittedAt: e.clock.Now().Add(-time.Minute),
 	}

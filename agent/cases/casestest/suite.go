@@ -10,6 +10,7 @@ import (
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 	"clinicgw/sync/wire/workday"
 )
@@ -210,7 +211,7 @@ func suiteIdempotent(t *testing.T, e *env) {
 		t.Errorf("%d receive entries, want 1", n)
 	}
 	other := s
-	other.Type = cases.RenewPrescription
+	other.Type = casetype.RenewPrescription
 	_, err := e.svc.Receive(e.ctx, other)
 	wantErr(t, err, cases.ErrExists)
 }
@@ -435,7 +436,7 @@ func suiteList(t *testing.T, e *env) {
 	for i := range c {
 		s := e.sub()
 		if i == 1 {
-			s.Type = cases.RenewPrescription
+			s.Type = casetype.RenewPrescription
 		}
 		c[i] = need(e.svc.Receive(e.ctx, s))(t)
 		e.clock.Advance(time.Minute) // ids sort in time order
@@ -465,14 +466,14 @@ func suiteList(t *testing.T, e *env) {
 		{dist, cases.Filter{Status: []cases.Status{cases.Received}}, "2"},
 		{dist, cases.Filter{Status: []cases.Status{cases.Answered, cases.Assigned}}, "0,1,3"},
 		{dist, cases.Filter{Status: []cases.Status{cases.Answered, cases.Received, cases.Assigned}, Limit: 2}, "0,1"},
-		{dist, cases.Filter{Status: []cases.Status{cases.Answered, cases.Received, cases.Assigned}, Type: cases.AdviceNurse, Limit: 2}, "0,2"},
-		{dist, cases.Filter{Type: cases.AdviceNurse}, "0,2,3"},
+		{dist, cases.Filter{Status: []cases.Status{cases.Answered, cases.Received, cases.Assigned}, Type: casetype.AdviceNurse, Limit: 2}, "0,2"},
+		{dist, cases.Filter{Type: casetype.AdviceNurse}, "0,2,3"},
 		{dist, cases.Filter{Assignee: hsaClinB}, "1"},
 		{dist, cases.Filter{Assignee: hsaClinA, Status: []cases.Status{cases.Assigned}}, "0"},
 		{clinA, cases.Filter{}, "0,3"},
 		{clinA, cases.Filter{Assignee: hsaClinB}, ""},
 		{clinA, cases.Filter{Status: []cases.Status{cases.Received, cases.Assigned}}, "0"},
-		{clinB, cases.Filter{Type: cases.AdviceNurse}, ""},
+		{clinB, cases.Filter{Type: casetype.AdviceNurse}, ""},
 		{dist, cases.Filter{Overdue: true}, ""},
 	}
 	for _, tt := range tests {
@@ -507,7 +508,7 @@ func suiteStats(t *testing.T, e *env) {
 	e.do(clinA, c.ID, cases.Command{Action: cases.SendAnswer, Text: "Svar."})
 	for _, a := range []cases.Actor{admin, dist} {
 		st := need(e.svc.Stats(e.ctx, a, from, time.Time{}))(t)
-		if st.Received != 2 || st.Answered != 1 || st.Unanswered != 1 || st.ByType[cases.AdviceNurse] != 2 ||
+		if st.Received != 2 || st.Answered != 1 || st.Unanswered != 1 || st.ByType[casetype.AdviceNurse] != 2 ||
 			st.Handling.Median != 2*time.Hour {
 			t.Errorf("stats %+v", st)
 		}
