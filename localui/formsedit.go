@@ -1,6 +1,8 @@
 package localui
 
 import (
+	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 	"errors"
 	"fmt"
 	"net/http"
@@ -8,10 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"clinicgw/agent/cases"
-	"clinicgw/sync/wire"
-	"clinicgw/sync/wire/casetype"
 )
 
 // fieldKinds are the kinds of field the editor offers, in its order.
@@ -452,7 +450,7 @@ func textProblem(t wire.Text, max int, required, multiline bool) string {
 		if utf8.RuneCountInString(s) > max {
 			return fmt.Sprintf("högst %d tecken.", max)
 		}
-		if cases.CheckText(s, max, multiline) != "" {
+		if wire.CheckText(s, max, multiline) != "" {
 			if multiline {
 				return "otillåtna tecken (bara vanlig text och radbrytningar)."
 			}

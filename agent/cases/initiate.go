@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"clinicgw/agent/audit"
+	"clinicgw/sync/wire"
 	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/hsaid"
 	"clinicgw/sync/wire/personnummer"
@@ -184,7 +185,7 @@ func checkInitiate(req *InitiateRequest, now time.Time) error {
 	}
 	req.Patient.PNR = pnr
 	req.Patient.Name = strings.TrimSpace(req.Patient.Name)
-	if r := CheckText(req.Patient.Name, MaxNameRunes, false); r != "" {
+	if r := wire.CheckText(req.Patient.Name, MaxNameRunes, false); r != "" {
 		return invalid("patient.name", r, fmt.Sprintf("Namnet får vara högst %d tecken, på en rad.", MaxNameRunes))
 	}
 	if !casetype.Known(req.Type) {
@@ -194,23 +195,23 @@ func checkInitiate(req *InitiateRequest, now time.Time) error {
 	if req.Subject == "" {
 		return invalid("subject", "empty", "Skriv en rubrik.")
 	}
-	if r := CheckText(req.Subject, MaxSubjectRunes, false); r != "" {
+	if r := wire.CheckText(req.Subject, MaxSubjectRunes, false); r != "" {
 		return invalid("subject", r, fmt.Sprintf("Rubriken får vara högst %d tecken, på en rad.", MaxSubjectRunes))
 	}
 	if strings.TrimSpace(req.Text) == "" {
 		return invalid("text", "empty", "Skriv ett meddelande.")
 	}
-	if r := CheckText(req.Text, MaxTextRunes, true); r != "" {
+	if r := wire.CheckText(req.Text, MaxTextRunes, true); r != "" {
 		return invalid("text", r, fmt.Sprintf("Meddelandet får vara högst %d tecken och får inte innehålla styrtecken.", MaxTextRunes))
 	}
-	if r := CheckText(req.Signature, MaxSignatureRunes, true); r != "" {
+	if r := wire.CheckText(req.Signature, MaxSignatureRunes, true); r != "" {
 		return invalid("signature", r, fmt.Sprintf("Signaturen får vara högst %d tecken och får inte innehålla styrtecken.", MaxSignatureRunes))
 	}
 	if utf8.RuneCountInString(req.Text)+utf8.RuneCountInString(req.Signature) > MaxTextRunes {
 		return invalid("text", fmt.Sprintf("text and signature longer than %d characters", MaxTextRunes),
 			fmt.Sprintf("Meddelandet och signaturen får vara högst %d tecken tillsammans.", MaxTextRunes))
 	}
-	if r := CheckText(req.AuthorTitle, MaxTitleRunes, false); r != "" || hsaid.Contains(req.AuthorTitle) {
+	if r := wire.CheckText(req.AuthorTitle, MaxTitleRunes, false); r != "" || hsaid.Contains(req.AuthorTitle) {
 		return invalid("authorTitle", fmt.Sprintf("must be one line of at most %d characters and not an HSA-ID", MaxTitleRunes), "")
 	}
 	return nil

@@ -7,9 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
+	"clinicgw/sync/wire"
 	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/hsaid"
 	"clinicgw/sync/wire/personnummer"
@@ -170,15 +169,15 @@ func checkSubmission(sub *Submission, ref time.Time, lenient bool) (relaxed []st
 	return slices.Compact(relaxed), nil
 }
 
-// textError returns CheckText's finding as a *ValidationError for field, or
+// textError returns wire.CheckText's finding as a *ValidationError for field, or
 // nil. Only a length is a version's rule: text that is not valid UTF-8 or
 // holds a control character is refused whatever the version.
 func textError(field, s string, max int, multiline bool) error {
-	r := CheckText(s, max, multiline)
+	r := wire.CheckText(s, max, multiline)
 	if r == "" {
 		return nil
 	}
-	if CheckText(s, math.MaxInt, multiline) == "" {
+	if wire.CheckText(s, math.MaxInt, multiline) == "" {
 		return versionRule(field, r, "")
 	}
 	return invalid(field, r, "")
@@ -200,27 +199,6 @@ func checkPerson(field string, p *Person, ref time.Time) error {
 		return invalid(field+".name", "empty", "Namn saknas.")
 	}
 	return textError(field+".name", p.Name, MaxNameRunes, false)
-}
-
-// CheckText returns why s is not acceptable text of at most max characters,
-// or "". Line breaks and tabs are allowed only when multiline. It is the
-// rule for every text a case holds, here and at the central store.
-func CheckText(s string, max int, multiline bool) string {
-	if !utf8.ValidString(s) {
-		return "not valid UTF-8"
-	}
-	if utf8.RuneCountInString(s) > max {
-		return fmt.Sprintf("longer than %d characters", max)
-	}
-	for _, r := range s {
-		if multiline && (r == '\n' || r == '\r' || r == '\t') {
-			continue
-		}
-		if unicode.IsControl(r) || unicode.In(r, unicode.Zl, unicode.Zp) {
-			return "contains a control character"
-		}
-	}
-	return ""
 }
 
 // validID reports whether id is a case id as NewID writes it; ids from

@@ -8,11 +8,9 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
-	"clinicgw/agent/cases"
 	"clinicgw/sync/wire"
 	"clinicgw/sync/wire/casetype"
+	bolt "go.etcd.io/bbolt"
 )
 
 // Forms returns the forms a unit offers its patients: the set it
@@ -118,7 +116,7 @@ func answersFor(form wire.Form, given []wire.Field) ([]wire.Field, error) {
 			}
 			continue
 		}
-		if r := cases.CheckText(v, wire.MaxFieldValueLen, ff.Kind == wire.FieldTextarea); r != "" {
+		if r := wire.CheckText(v, wire.MaxFieldValueLen, ff.Kind == wire.FieldTextarea); r != "" {
 			return nil, inputError(field, r, fmt.Sprintf("Svaret i %s är för långt eller innehåller otillåtna tecken (högst %d tecken).", quote(label), wire.MaxFieldValueLen))
 		}
 		switch ff.Kind {

@@ -92,7 +92,7 @@ func (s *Store) SubmitBatch(ctx context.Context, unit string, subs []Submission)
 		if strings.TrimSpace(sub.Text) != "" {
 			p.text = sub.Text
 		}
-		if r := cases.CheckText(p.text, wire.MaxTextLen, true); r != "" {
+		if r := wire.CheckText(p.text, wire.MaxTextLen, true); r != "" {
 			return nil, inputError("text", r, fmt.Sprintf("Meddelandet får vara högst %d tecken och får inte innehålla styrtecken.", wire.MaxTextLen))
 		}
 		if p.caseID, err = s.newID(now); err != nil {
@@ -186,7 +186,7 @@ func person(role, pnr, name string, now time.Time) (wire.Person, error) {
 	if name == "" {
 		return wire.Person{}, inputError(role+"Name", "required", "Skriv namnet.")
 	}
-	if r := cases.CheckText(name, wire.MaxNameLen, false); r != "" {
+	if r := wire.CheckText(name, wire.MaxNameLen, false); r != "" {
 		return wire.Person{}, inputError(role+"Name", r, fmt.Sprintf("Namnet får vara högst %d tecken, på en rad.", wire.MaxNameLen))
 	}
 	return wire.Person{PNR: string(p), Name: name}, nil
@@ -222,7 +222,7 @@ func (s *Store) FollowUp(ctx context.Context, pnr, caseID, text string) error {
 	if strings.TrimSpace(text) == "" {
 		return inputError("text", "required", "Skriv ett meddelande.")
 	}
-	if r := cases.CheckText(text, wire.MaxTextLen, true); r != "" {
+	if r := wire.CheckText(text, wire.MaxTextLen, true); r != "" {
 		return inputError("text", r, fmt.Sprintf("Meddelandet får vara högst %d tecken och får inte innehålla styrtecken.", wire.MaxTextLen))
 	}
 	now := s.now()

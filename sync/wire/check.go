@@ -87,11 +87,42 @@ func checkMultiline(path, s string, max int, required bool) error {
 }
 
 func checkString(path, s string, max int, required, multiline bool) error {
-	if !utf8.ValidString(s) {
+	fault := textRule(s, max, multiline)
+	if fault == textNotUTF8 {
 		return fail(path, "is not valid UTF-8")
 	}
 	if required && strings.TrimSpace(s) == "" {
 		return fail(path, "is required and must not be blank")
+	}
+	switch fault {
+	case textControl:
+		if multiline {
+			return fail(path, "contains a control character other than tab or a line break")
+		}
+		return fail(path, "contains a control character or line break")
+	case textTooLong:
+		return failf(path, "is longer than %d characters", max)
+	}
+	return nil
+}
+
+// textFault is what the text rule finds wrong with a text.
+type textFault int
+
+const (
+	textOK textFault = iota
+	textNotUTF8
+	textControl // a control character, or U+2028/U+2029; tab, LF and CR only when multiline
+	textTooLong
+)
+
+// textRule is the rule for every text a case holds, at both ends: valid
+// UTF-8, no control characters and no Unicode line or paragraph
+// separators (tab, line feed and carriage return allowed when multiline),
+// at most max characters. Faults are found in that order.
+func textRule(s string, max int, multiline bool) textFault {
+	if !utf8.ValidString(s) {
+		return textNotUTF8
 	}
 	n := 0
 	for _, r := range s {
@@ -100,16 +131,32 @@ func checkString(path, s string, max int, required, multiline bool) error {
 			continue
 		}
 		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			if multiline {
-				return fail(path, "contains a control character other than tab or a line break")
-			}
-			return fail(path, "contains a control character or line break")
+			return textControl
 		}
 	}
 	if n > max {
-		return failf(path, "is longer than %d characters", max)
+		return textTooLong
 	}
-	return nil
+	return textOK
+}
+
+// CheckText returns why s is not acceptable text of at most max
+// characters, or "". Line breaks and tabs are allowed only when multiline.
+// It is the rule for every text a case holds, here and at both ends: the
+// gateway's case service (agent/cases), its forms and settings (localui)
+// and the reference central store's patient pages check with it, and the
+// protocol's decoders apply the same rule (textRule), worded for the
+// position.
+func CheckText(s string, max int, multiline bool) string {
+	switch textRule(s, max, multiline) {
+	case textNotUTF8:
+		return "not valid UTF-8"
+	case textControl:
+		return "contains a control character"
+	case textTooLong:
+		return fmt.Sprintf("longer than %d characters", max)
+	}
+	return ""
 }
 
 // checkToken checks an identifier: 1..MaxIDLen characters of A–Z a–z 0–9
