@@ -10,6 +10,7 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/agent/metrics"
 	"clinicgw/cardauth/devpki"
+	"clinicgw/sync/wire/caseid"
 	"clinicgw/sync/wire/casetype"
 )
 
@@ -38,7 +39,7 @@ func TestAdminQuarantine(t *testing.T) {
 	}
 
 	ctx := t.Context()
-	id, err := cases.NewID(time.Now(), nil)
+	id, err := caseid.New(time.Now(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

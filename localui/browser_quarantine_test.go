@@ -9,6 +9,7 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/localui/uitest"
+	"clinicgw/sync/wire/caseid"
 	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 )
@@ -26,7 +27,7 @@ func TestBrowserQuarantineSeen(t *testing.T) {
 	ctx := t.Context()
 	now := c.clock.Now()
 	newID := func() cases.ID {
-		id, err := cases.NewID(now, nil)
+		id, err := caseid.New(now, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

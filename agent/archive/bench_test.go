@@ -10,6 +10,7 @@ import (
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/caseid"
 	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 )
@@ -58,7 +59,7 @@ func seedClosed(b *testing.B, f *fixture, n int) {
 	for i := 0; i < n; i += 1000 {
 		err := f.db.Update(ctx, func(tx cases.Tx) error {
 			for j := i; j < min(i+1000, n); j++ {
-				id, err := cases.NewID(now.Add(time.Duration(j)*time.Millisecond), deterministic(j))
+				id, err := caseid.New(now.Add(time.Duration(j)*time.Millisecond), deterministic(j))
 				if err != nil {
 					return err
 				}

@@ -3,6 +3,7 @@ package cases
 import (
 	"time"
 
+	"clinicgw/sync/wire/caseid"
 	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 )
@@ -30,9 +31,9 @@ func (s Status) Open() bool {
 	return false
 }
 
-// ID identifies a case: 26 characters, time-ordered, random, and carrying
-// nothing about the patient.
-type ID string
+// ID identifies a case: the sync protocol's case id (sync/wire/caseid
+// makes and checks it).
+type ID = caseid.ID
 
 // Person is a patient or a guardian.
 type Person struct {

@@ -12,7 +12,7 @@
 // time of record.
 //
 // A central event is judged by its time of record too: a date of birth
-// after it (plus ClockSkewTolerance) is refused, never one after this
+// after it (plus wire.ClockSkewTolerance) is refused, never one after this
 // gateway's clock. What the central store accepted against a version's
 // rule (a limit this version draws tighter) is stored flagged
 // (Case.Relaxed); what cannot apply at all is kept, sealed, in the

@@ -10,7 +10,7 @@ import (
 
 // TestInboundReference: the rule that judges a central event's dates of
 // birth. The reference is the event's time of record (the central store's
-// clock) plus ClockSkewTolerance, never this gateway's clock; an event
+// clock) plus wire.ClockSkewTolerance, never this gateway's clock; an event
 // without one falls back to its arrival here.
 func TestInboundReference(t *testing.T) {
 	sthlm := workday.Stockholm()

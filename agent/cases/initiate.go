@@ -10,6 +10,7 @@ import (
 
 	"clinicgw/agent/audit"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/caseid"
 	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/hsaid"
 	"clinicgw/sync/wire/personnummer"
@@ -52,7 +53,7 @@ type InitiateRequest struct {
 // NewCaseID returns a fresh case id for an InitiateRequest: the caller
 // makes it once, before the first attempt, and sends it with every retry.
 func (s *Service) NewCaseID() (ID, error) {
-	id, err := NewID(s.clock.Now(), s.rand)
+	id, err := caseid.New(s.clock.Now(), s.rand)
 	if err != nil {
 		return "", fmt.Errorf("new case id: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"clinicgw/agent/audit"
+	"clinicgw/sync/wire/caseid"
 	"clinicgw/sync/wire/hsaid"
 	"clinicgw/sync/wire/personnummer"
 )
@@ -253,17 +254,17 @@ func (s *Service) newIDs(given ID, now time.Time) (ID, ID, error) {
 	id := given
 	if id == "" {
 		var err error
-		if id, err = NewID(now, s.rand); err != nil {
+		if id, err = caseid.New(now, s.rand); err != nil {
 			return "", "", fmt.Errorf("new case id: %w", err)
 		}
 	}
-	msgID, err := NewID(now, s.rand)
+	msgID, err := caseid.New(now, s.rand)
 	if given != "" {
 		// A case the central store named gets the same first message id
 		// every time it arrives: after a restore of this store, the case
 		// pulled again is the case it was.
 		seed := sha256.Sum256([]byte("clinicgw first message\x00" + string(given)))
-		msgID, err = NewID(given.Time(), bytes.NewReader(seed[:]))
+		msgID, err = caseid.New(given.Time(), bytes.NewReader(seed[:]))
 	}
 	if err != nil {
 		return "", "", fmt.Errorf("new message id: %w", err)
@@ -404,7 +405,7 @@ func (s *Service) Do(ctx context.Context, actor Actor, id ID, cmd Command) (*Cas
 		return nil, fmt.Errorf("%s case: %w", cmd.Action, ErrNotFound)
 	}
 	now := s.clock.Now()
-	msgID, err := NewID(now, s.rand)
+	msgID, err := caseid.New(now, s.rand)
 	if err != nil {
 		return nil, fmt.Errorf("%s case: new message id: %w", cmd.Action, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/caseid"
 	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/hsaid"
 	"clinicgw/sync/wire/personnummer"
@@ -204,7 +205,7 @@ func checkPerson(field string, p *Person, ref time.Time) error {
 // validID reports whether id is a case id as NewID writes it; ids from
 // callers are checked before they reach a log or the access log.
 func validID(id ID) bool {
-	_, err := ParseID(string(id))
+	_, err := caseid.Parse(string(id))
 	return err == nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/caseid"
 	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 )
@@ -43,7 +44,7 @@ func TestQuarantineSealed(t *testing.T) {
 			Patient: cases.Person{PNR: personnummer.Personnummer(bad), Name: fmt.Sprintf("Karantänkanarie%04d", i)},
 			Text:    fmt.Sprintf("KARANTÄNTEXT%04d ont i magen", i),
 			Fields:  []cases.Field{{Name: "q", Label: "Fråga", Value: fmt.Sprintf("KARANTÄNFÄLT%04d", i)}}}
-		id, err := cases.NewID(t0, rand.Reader)
+		id, err := caseid.New(t0, rand.Reader)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -17,6 +17,7 @@ import (
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store"
+	"clinicgw/sync/wire/caseid"
 	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 )
@@ -69,7 +70,7 @@ func startGateway(t *testing.T, cfg *agent.Config) *agent.Agent {
 // record and the sync cursor n, in one transaction.
 func addCase(ctx context.Context, db *store.DB, n int) error {
 	now := time.Now()
-	id, err := cases.NewID(now, nil)
+	id, err := caseid.New(now, nil)
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/agent/democlinic"
 	"clinicgw/agent/store"
+	"clinicgw/sync/wire/caseid"
 	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 )
@@ -120,7 +121,7 @@ func seedStore(b *testing.B, dc *democlinic.Clinic, n int) {
 	for i := 0; i < n; i += 1000 {
 		err := db.Update(ctx, func(tx cases.Tx) error {
 			for j := i; j < min(i+1000, n); j++ {
-				id, err := cases.NewID(now.Add(time.Duration(j-n)*time.Second), nil)
+				id, err := caseid.New(now.Add(time.Duration(j-n)*time.Second), nil)
 				if err != nil {
 					return err
 				}

@@ -22,6 +22,7 @@ import (
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store"
+	"clinicgw/sync/wire/caseid"
 	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 )
@@ -100,7 +101,7 @@ func newDamageGateway(t *testing.T, n int) (config string, pristine []byte) {
 	text := strings.Repeat("Jag har haft ont i halsen i tre dagar. ", 40)
 	err = db.Update(ctx, func(tx cases.Tx) error {
 		for j := range n {
-			id, err := cases.NewID(now.Add(time.Duration(j-n)*time.Second), nil)
+			id, err := caseid.New(now.Add(time.Duration(j-n)*time.Second), nil)
 			if err != nil {
 				return err
 			}

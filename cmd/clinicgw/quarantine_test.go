@@ -12,6 +12,7 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store"
+	"clinicgw/sync/wire/caseid"
 	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 )
@@ -43,11 +44,11 @@ func TestQuarantineCommands(t *testing.T) {
 	pnr := personnummer.Synthetic(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 987)
 	bad := []byte(pnr)
 	bad[11] = '0' + (bad[11]-'0'+1)%10
-	badID, err := cases.NewID(now, rand.Reader)
+	badID, err := caseid.New(now, rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	lateID, err := cases.NewID(now, rand.Reader)
+	lateID, err := caseid.New(now, rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}

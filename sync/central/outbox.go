@@ -9,11 +9,9 @@ import (
 	"net/http"
 	"slices"
 
-	bolt "go.etcd.io/bbolt"
-
-	"clinicgw/agent/cases"
 	"clinicgw/sync/wire"
 	"clinicgw/sync/wire/personnummer"
+	bolt "go.etcd.io/bbolt"
 )
 
 // outboxRecord remembers an applied outbox item under its idempotency key
@@ -217,7 +215,7 @@ func (s *Store) initiateCase(tx *bolt.Tx, unit string, it wire.OutboxItem) (*not
 	if it.At.After(ref) {
 		ref = it.At
 	}
-	pnr, err := personnummer.Parse(in.PatientPNR, ref.Add(cases.ClockSkewTolerance))
+	pnr, err := personnummer.Parse(in.PatientPNR, ref.Add(wire.ClockSkewTolerance))
 	if err != nil {
 		return nil, wire.BadRequest("case.patientPnr is not a valid personnummer or samordningsnummer (date or check digit)."), nil
 	}

@@ -7,13 +7,12 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
-	"clinicgw/agent/cases"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/caseid"
 	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/labels"
 	"clinicgw/sync/wire/personnummer"
+	bolt "go.etcd.io/bbolt"
 )
 
 // Submission is a new case as a patient (or a guardian, for a child)
@@ -375,7 +374,7 @@ func (s *Store) PatientCase(ctx context.Context, pnr, caseID string) (PatientCas
 
 // validCaseID reports whether id is shaped like a case id.
 func validCaseID(id string) bool {
-	_, err := cases.ParseID(id)
+	_, err := caseid.Parse(id)
 	return err == nil
 }
 

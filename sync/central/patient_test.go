@@ -1,13 +1,12 @@
 package central
 
 import (
+	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/caseid"
+	"clinicgw/sync/wire/casetype"
 	"errors"
 	"strings"
 	"testing"
-
-	"clinicgw/agent/cases"
-	"clinicgw/sync/wire"
-	"clinicgw/sync/wire/casetype"
 )
 
 // TestSubmitRules is the table of what Submit refuses; each refusal leaves
@@ -106,7 +105,7 @@ func TestSubmitRules(t *testing.T) {
 	if strings.Join(got, " ") != "symptoms=Hosta since=2026-02-28 fever=false" || pc.Fields[0].Label != "Vilka symtom har du?" {
 		t.Errorf("stored answers %v", pc.Fields)
 	}
-	if _, err := cases.ParseID(id); err != nil {
+	if _, err := caseid.Parse(id); err != nil {
 		t.Errorf("case id %q: %v", id, err)
 	}
 }

@@ -15,13 +15,12 @@ import (
 	"sync"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-	berrors "go.etcd.io/bbolt/errors"
-
-	"clinicgw/agent/cases"
 	"clinicgw/sync/atomicfile"
 	"clinicgw/sync/boltfile"
+	"clinicgw/sync/wire/caseid"
 	"clinicgw/sync/wire/hsaid"
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Clock tells the time; tests use a fake one.
@@ -347,6 +346,6 @@ func seqKey(seq uint64) []byte {
 
 // newID returns a new time-ordered id (case ids, event ids, message ids).
 func (s *Store) newID(now time.Time) (string, error) {
-	id, err := cases.NewID(now, s.rand)
+	id, err := caseid.New(now, s.rand)
 	return string(id), err
 }

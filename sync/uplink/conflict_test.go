@@ -13,6 +13,7 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/caseid"
 	"clinicgw/sync/wire/casetype"
 )
 
@@ -151,7 +152,7 @@ func TestFormsConflict(t *testing.T) {
 // Status.InboundConflicts and Status.Quarantined and logged by event and
 // case id only; the cursor moves on.
 func TestInboundConflictCounted(t *testing.T) {
-	caseID, err := cases.NewID(time.Now(), nil)
+	caseID, err := caseid.New(time.Now(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"clinicgw/sync/wire/caseid"
 )
 
 // fieldError is a broken rule at a position in a body. Its text names the
@@ -195,18 +197,11 @@ func checkTypeName(path, s string) error {
 	return nil
 }
 
-// caseIDAlphabet is lower-case Crockford base32, as the gateway's case ids
-// use it.
-const caseIDAlphabet = "0123456789abcdefghjkmnpqrstvwxyz"
-
 // checkCaseID checks a case id: CaseIDLen characters of lower-case
-// Crockford base32, the first 0–7 (128 bits).
+// Crockford base32, the first 0–7 (128 bits), as sync/wire/caseid makes
+// them.
 func checkCaseID(path, s string) error {
-	ok := len(s) == CaseIDLen && s[0] >= '0' && s[0] <= '7'
-	for i := 0; ok && i < len(s); i++ {
-		ok = strings.IndexByte(caseIDAlphabet, s[i]) >= 0
-	}
-	if !ok {
+	if _, err := caseid.Parse(s); err != nil {
 		return failf(path, "must be a case id: %d characters of lower-case Crockford base32, the first 0-7", CaseIDLen)
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/caseid"
 	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 	"clinicgw/sync/wire/workday"
@@ -86,7 +87,7 @@ func suiteReceive(t *testing.T, e *env) {
 	if rs := e.records("system"); rs[0].Entry.CaseID != string(c.ID) {
 		t.Errorf("entry case %q, want %q", rs[0].Entry.CaseID, c.ID)
 	}
-	if _, err := cases.ParseID(string(c.ID)); err != nil {
+	if _, err := caseid.Parse(string(c.ID)); err != nil {
 		t.Errorf("case id: %v", err)
 	}
 	wantDue := time.Date(2026, 3, 4, 23, 59, 59, 999999999, workday.Stockholm()) // two working days
@@ -194,7 +195,7 @@ func suiteReceiveGuardian(t *testing.T, e *env) {
 
 func suiteIdempotent(t *testing.T, e *env) {
 	s := e.sub()
-	s.ID = need(cases.NewID(e.clock.Now(), rand.NewChaCha8([32]byte{2})))(t)
+	s.ID = need(caseid.New(e.clock.Now(), rand.NewChaCha8([32]byte{2})))(t)
 	c1 := need(e.svc.Receive(e.ctx, s))(t)
 	c2 := need(e.svc.Receive(e.ctx, s))(t)
 	sameJSON(t, c2, c1)
@@ -218,7 +219,7 @@ func suiteIdempotent(t *testing.T, e *env) {
 
 func suiteBatch(t *testing.T, e *env) {
 	subs := []cases.Submission{e.sub(), e.sub(), e.sub()}
-	subs[1].ID = need(cases.NewID(e.clock.Now(), rand.NewChaCha8([32]byte{3})))(t)
+	subs[1].ID = need(caseid.New(e.clock.Now(), rand.NewChaCha8([32]byte{3})))(t)
 	subs = append(subs, subs[1])
 	before := e.store.count()
 	cs := need(e.svc.ReceiveBatch(e.ctx, subs))(t)
@@ -419,7 +420,7 @@ func suiteVersionConflict(t *testing.T, e *env) {
 }
 
 func suiteNotFound(t *testing.T, e *env) {
-	id := need(cases.NewID(e.clock.Now(), rand.NewChaCha8([32]byte{4})))(t)
+	id := need(caseid.New(e.clock.Now(), rand.NewChaCha8([32]byte{4})))(t)
 	for _, id := range []cases.ID{id, "x\nlevel=ERROR", ""} {
 		_, err := e.svc.Get(e.ctx, dist, id)
 		wantErr(t, err, cases.ErrNotFound)
@@ -649,7 +650,7 @@ func suiteOnChange(t *testing.T, e *env) {
 		t.Fatalf("after reassign: %v", got)
 	}
 	sub := e.sub()
-	sub.ID = need(cases.NewID(e.clock.Now(), rnd(e)))(t)
+	sub.ID = need(caseid.New(e.clock.Now(), rnd(e)))(t)
 	need(e.svc.ApplyInbound(e.ctx, []cases.Inbound{{Kind: cases.InboundCreated, EventID: "ev-1", CaseID: sub.ID, At: sub.SubmittedAt, Submission: &sub}}, 1))(t)
 	if got := calls(); len(got) != 4 || !is(got[3], []cases.ID{sub.ID}) {
 		t.Fatalf("after an inbound case: %v", got)
