@@ -46,7 +46,7 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) (statsData, bool)
 	}
 	d.From, d.To = from.Format(time.DateOnly), to.AddDate(0, 0, -1).Format(time.DateOnly)
 	d.CSV = "from=" + d.From + "&to=" + d.To
-	if d.Stats, err = s.cfg.Cases.Stats(r.Context(), sessionOf(r).Actor(), from, to); err != nil {
+	if d.Stats, err = s.cfg.Cases.Stats(r.Context(), actorOf(sessionOf(r)), from, to); err != nil {
 		s.caseError(w, r, err)
 		return d, false
 	}
@@ -90,7 +90,7 @@ type auditData struct {
 
 // auditPage shows the access-log search and the chain's state.
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
-	if !sessionOf(r).Actor().Has(cases.Auditor) {
+	if !actorOf(sessionOf(r)).Has(cases.Auditor) {
 		s.log.Warn("access log page refused", "hsaId", sessionOf(r).Staff.HSAID)
 		s.fail(w, r, http.StatusForbidden, "err.forbidden")
 		return
@@ -117,7 +117,7 @@ func (s *Server) chainState(r *http.Request) auditData {
 // auditSearch shows a log extract: by patient (the personnummer travels
 // in the POST body, never in a URL) or by member of staff.
 func (s *Server) auditSearch(w http.ResponseWriter, r *http.Request) {
-	actor := sessionOf(r).Actor()
+	actor := actorOf(sessionOf(r))
 	d := s.chainState(r)
 	d.Kind, d.Query, d.Searched = r.PostFormValue("kind"), r.PostFormValue("q"), true
 	var err error

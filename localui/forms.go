@@ -65,7 +65,7 @@ var formsFlash = map[string]string{
 // and without a form store every page of the designer is 404.
 func (s *Server) formsAdmin(h http.HandlerFunc) http.HandlerFunc {
 	return s.staffOnly(func(w http.ResponseWriter, r *http.Request) {
-		if !sessionOf(r).Actor().Has(cases.UnitAdmin) {
+		if !actorOf(sessionOf(r)).Has(cases.UnitAdmin) {
 			s.fail(w, r, http.StatusForbidden, "err.forbidden")
 			return
 		}

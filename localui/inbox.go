@@ -101,7 +101,7 @@ func (s *Server) mine(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) list(w http.ResponseWriter, r *http.Request, inbox bool) {
 	sess := sessionOf(r)
-	actor := sess.Actor()
+	actor := actorOf(sess)
 	now := s.clock.Now()
 	f, d := s.filterOf(r, now)
 	d.Inbox = inbox
@@ -179,7 +179,7 @@ func (s *Server) fragment(w http.ResponseWriter, r *http.Request, pageName, bloc
 // moveAll moves every open case of one clinician to another, each through
 // the case service (so each is checked and logged on its own).
 func (s *Server) moveAll(w http.ResponseWriter, r *http.Request) {
-	actor := sessionOf(r).Actor()
+	actor := actorOf(sessionOf(r))
 	from, to := r.PostFormValue("from"), r.PostFormValue("to")
 	if from == "" || to == "" || from == to {
 		s.fail(w, r, http.StatusBadRequest, "err.invalid")

@@ -108,7 +108,7 @@ func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
 var funcs = template.FuncMap{
 	"lines": func(s string) []string { return strings.Split(s, "\n") },
 	"hasRole": func(st *cardauth.Staff, role string) bool {
-		return st != nil && slices.Contains(st.Roles, cases.Role(role))
+		return st != nil && slices.Contains(st.Roles, role)
 	},
 	// pair passes the page and one case to a shared block.
 	"pair": func(p page, c *cases.Case) struct {

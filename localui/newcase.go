@@ -33,7 +33,7 @@ func mayInitiate(actor cases.Actor) bool {
 // newCasePage shows the form for a message to a patient that starts a
 // case (invånarärende).
 func (s *Server) newCasePage(w http.ResponseWriter, r *http.Request) {
-	actor := sessionOf(r).Actor()
+	actor := actorOf(sessionOf(r))
 	if !mayInitiate(actor) {
 		s.fail(w, r, http.StatusForbidden, "err.forbidden")
 		return
@@ -57,7 +57,7 @@ func (s *Server) newCasePage(w http.ResponseWriter, r *http.Request) {
 // again with the service's words and without it.
 func (s *Server) newCase(w http.ResponseWriter, r *http.Request) {
 	sess := sessionOf(r)
-	actor := sess.Actor()
+	actor := actorOf(sess)
 	if !mayInitiate(actor) {
 		s.fail(w, r, http.StatusForbidden, "err.forbidden")
 		return

@@ -147,7 +147,7 @@ func validEmail(s string) bool {
 
 // unitPage is the unit administrator's settings.
 func (s *Server) unitPage(w http.ResponseWriter, r *http.Request) {
-	if !sessionOf(r).Actor().Has(cases.UnitAdmin) {
+	if !actorOf(sessionOf(r)).Has(cases.UnitAdmin) {
 		s.fail(w, r, http.StatusForbidden, "err.forbidden")
 		return
 	}
@@ -198,7 +198,7 @@ func (s *Server) unitView(r *http.Request, u UnitSettings) unitView {
 }
 
 func (s *Server) saveUnit(w http.ResponseWriter, r *http.Request) {
-	if !sessionOf(r).Actor().Has(cases.UnitAdmin) {
+	if !actorOf(sessionOf(r)).Has(cases.UnitAdmin) {
 		s.fail(w, r, http.StatusForbidden, "err.forbidden")
 		return
 	}

@@ -2,6 +2,9 @@ package bridge
 
 import (
 	"bytes"
+	"clinicgw/cardauth"
+	"clinicgw/cardauth/devpki"
+	"clinicgw/sync/tlsconf"
 	"context"
 	"crypto"
 	"crypto/x509"
@@ -15,11 +18,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"clinicgw/agent/cases"
-	"clinicgw/cardauth"
-	"clinicgw/cardauth/devpki"
-	"clinicgw/sync/tlsconf"
 )
 
 // fakeCard is a card with a devpki key and a PIN; the real one is
@@ -126,7 +124,7 @@ func (c certChecker) CheckAuthCert(_ context.Context, leaf *x509.Certificate) (s
 type staff struct{}
 
 func (staff) Staff(hsaID string, _ time.Time) (cardauth.Staff, error) {
-	return cardauth.Staff{HSAID: hsaID, Roles: []cases.Role{cases.Clinician}}, nil
+	return cardauth.Staff{HSAID: hsaID, Roles: []string{"clinician"}}, nil
 }
 
 // rig is a gateway (authenticator + presence endpoint over TLS) and a
