@@ -1,7 +1,14 @@
-// Package agent is the clinicgw service itself: its configuration file,
-// the wiring of the domain packages below it (store, cases, audit) and,
-// later, the service lifecycle that cmd/clinicgw hands to the operating
-// system's service manager.
+// Package agent is the clinicgw gateway's wiring: its configuration file
+// and hot reload, and New, Start, Stop and Wait, which build the gateway
+// from its parts — the encrypted store (agent/store), the case service
+// (agent/cases), the staff directory and the card login (agent/directory,
+// cardauth), the uplink to the central store (sync/uplink), the web UI
+// (localui), notices (agent/notify), the nightly archive (agent/archive)
+// and the admin listener (agent/metrics) — and run them until cmd/clinicgw,
+// which hands the process to the operating system's service manager, stops
+// them. Only cmd and the demo wiring (agent/democlinic) import it; the
+// direction of every import in the module is TestImportDirection's
+// (layering_test.go).
 //
 // The configuration is a TOML file, decoded strictly: an unknown or
 // misspelt key is an error that names the file, line and key, and every
