@@ -46,12 +46,14 @@ build: deps
 demo: build
 	$(OUT)/clinicgw demo $(DEMO_ARGS)
 
-# The browser tests (localui) need Debian's Chromium, which deps installs:
-# here they fail rather than skip without it.
+# gofmt, vet and staticcheck first; the browser tests (localui) need
+# Debian's Chromium, which deps installs: here they fail rather than skip
+# without it.
 test: deps
 	@.ci/hygiene
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(STATICCHECK) ./...
 	CLINICGW_REQUIRE_BROWSER=1 $(GO) test $(TESTFLAGS) ./...
 
 # vet for Windows, tests included (mingw's cgo for miekg/pkcs11): the

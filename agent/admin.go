@@ -19,92 +19,8 @@ import (
 	"clinicgw/sync/uplink"
 )
 
-// AdminConfig is the admin listener for region IT's monitoring: /metrics
-// (Prometheus), /healthz and /readyz. With no listen address there is
-// none. Off loopback it must be HTTPS with a bearer token.
-type AdminConfig struct {
-	Listen string `toml:"listen"` // host:port, like "127.0.0.1:9443"
-	// TLS serves HTTPS with CertFile and KeyFile, or with the web UI's
-	// certificate and key when both are empty.
-	TLS       bool   `toml:"tls"`
-	CertFile  string `toml:"cert_file"`  // PEM
-	KeyFile   string `toml:"key_file"`   // PEM, mode 0600
-	TokenFile string `toml:"token_file"` // the bearer token /metrics requires, one line, mode 0600
-	// SyncLagLimit is how long the uplink may go without a successful pull
-	// before /healthz fails; DefaultSyncLagLimit if empty, at least
-	// MinSyncLagLimit.
-	SyncLagLimit string `toml:"sync_lag_limit"`
-}
-
-// DefaultSyncLagLimit is admin.sync_lag_limit's default: two of the
-// uplink's safety-net polls while its stream is up (every 5 minutes; every
-// 30 s while it is down), so a healthy gateway never reaches it.
-const DefaultSyncLagLimit = 10 * time.Minute
-
-// MinSyncLagLimit is the least admin.sync_lag_limit: above the 5 minutes
-// between pulls of a connected uplink to which nothing new arrives.
-const MinSyncLagLimit = 6 * time.Minute
-
 // minTokenLen is the shortest bearer token accepted.
 const minTokenLen = 16
-
-// Enabled reports whether the admin listener is configured.
-func (c AdminConfig) Enabled() bool { return c.Listen != "" }
-
-// lagLimit is SyncLagLimit as a duration (validated).
-func (c AdminConfig) lagLimit() time.Duration {
-	if d, err := time.ParseDuration(c.SyncLagLimit); err == nil {
-		return d
-	}
-	return DefaultSyncLagLimit
-}
-
-// loopbackHost reports whether host names only this machine.
-func loopbackHost(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-func (c AdminConfig) validate(ui UIConfig) []error {
-	var errs []error
-	bad := func(key, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("admin.%s: "+format, append([]any{key}, args...)...))
-	}
-	for _, f := range []struct{ key, value string }{{"cert_file", c.CertFile}, {"key_file", c.KeyFile}, {"token_file", c.TokenFile}} {
-		if f.value != "" && !printable(f.value) {
-			bad(f.key, "expected a file path on one line, without control characters")
-		}
-	}
-	if c.SyncLagLimit != "" {
-		if d, err := time.ParseDuration(c.SyncLagLimit); err != nil || d < MinSyncLagLimit || d > 24*time.Hour {
-			bad("sync_lag_limit", "%q: expected a duration from 6m (the uplink pulls every 5 minutes even when nothing arrives) to 24h, like \"10m\"", c.SyncLagLimit)
-		}
-	}
-	if !c.Enabled() {
-		return errs
-	}
-	host, _, err := net.SplitHostPort(c.Listen)
-	if err != nil {
-		bad("listen", "%q: expected host:port, like \"127.0.0.1:9443\"", c.Listen)
-		return errs
-	}
-	if (c.CertFile == "") != (c.KeyFile == "") {
-		bad("cert_file", "set both admin.cert_file and admin.key_file, or neither (then the web UI's are used)")
-	}
-	if !c.TLS && (c.CertFile != "" || c.KeyFile != "") {
-		bad("tls", "admin.cert_file is set but admin.tls is false: set tls = true to serve HTTPS")
-	}
-	if c.TLS && c.CertFile == "" && (ui.CertFile == "" || ui.KeyFile == "") {
-		bad("cert_file", "admin.tls needs a certificate: set admin.cert_file and admin.key_file, or ui.cert_file and ui.key_file")
-	}
-	if !loopbackHost(host) && (!c.TLS || c.TokenFile == "") {
-		bad("listen", "%q is reachable from the network: set admin.tls = true and admin.token_file, or listen on 127.0.0.1", c.Listen)
-	}
-	return errs
-}
 
 // adminServer is the running admin listener.
 type adminServer struct {
@@ -117,7 +33,7 @@ func (a *Agent) startAdmin(ctx context.Context) error {
 	c := a.cfg.Admin
 	var token string
 	if c.TokenFile != "" {
-		t, err := readSecret(a.cfg.resolve(c.TokenFile))
+		t, err := readSecret(a.cfg.Resolve(c.TokenFile))
 		if err != nil {
 			return fmt.Errorf("admin.token_file: %w", err)
 		}
@@ -132,7 +48,7 @@ func (a *Agent) startAdmin(ctx context.Context) error {
 		if certFile == "" {
 			certFile, keyFile, keys = a.cfg.UI.CertFile, a.cfg.UI.KeyFile, "ui.cert_file, ui.key_file (for admin.tls)"
 		}
-		cert, err := tlsconf.LoadKeyPair(a.cfg.resolve(certFile), a.cfg.resolve(keyFile))
+		cert, err := tlsconf.LoadKeyPair(a.cfg.Resolve(certFile), a.cfg.Resolve(keyFile))
 		if err != nil {
 			return fmt.Errorf("%s: %w", keys, err)
 		}
@@ -158,10 +74,15 @@ func (a *Agent) startAdmin(ctx context.Context) error {
 		return err
 	}
 	log := a.log.With("part", "admin")
+	backupToken, err := a.writeBackupToken()
+	if err != nil {
+		return err
+	}
 	h := metrics.Handler(metrics.HandlerConfig{Gatherer: reg, Checks: a.healthChecks(ctx, started), Token: token, Logger: log,
-		Backup: a.backupHandler()})
+		Backup: a.backupHandler(backupToken)})
 	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {
+		a.removeBackupToken(backupToken)
 		return fmt.Errorf("admin.listen: %w", err)
 	}
 	srv := tlsconf.NewHTTPServer(h, tcfg, tlsconf.DefaultLimits)
@@ -187,6 +108,7 @@ func (a *Agent) startAdmin(ctx context.Context) error {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		srv.Shutdown(sctx)
+		a.removeBackupToken(backupToken)
 	}()
 	a.admin = s
 	a.wg.Add(1)
@@ -245,7 +167,7 @@ func (a *Agent) healthChecks(runCtx context.Context, started time.Time) []metric
 		}})
 	}
 	if a.up != nil {
-		limit := a.cfg.Admin.lagLimit()
+		limit := a.cfg.Admin.LagLimit()
 		checks = append(checks, metrics.Check{Name: "uplink", Run: func(context.Context) string {
 			// Not the stream's state: a stream can be up while pulls fail,
 			// and a connected uplink still pulls every 5 minutes.

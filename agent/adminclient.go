@@ -32,7 +32,7 @@ var ErrAdminNotAnswering = errors.New("the admin listener does not answer")
 
 // adminDialAddr is where a command on this machine reaches the admin
 // listener: admin.listen, with a wildcard host made loopback.
-func (c AdminConfig) dialAddr() (string, error) {
+func adminDialAddr(c AdminConfig) (string, error) {
 	host, port, err := net.SplitHostPort(c.Listen)
 	if err != nil {
 		return "", fmt.Errorf("admin.listen: %w", err)
@@ -52,7 +52,7 @@ func AdminAnswers(ctx context.Context, cfg *Config) (string, bool) {
 	if !cfg.Admin.Enabled() {
 		return "", false
 	}
-	addr, err := cfg.Admin.dialAddr()
+	addr, err := adminDialAddr(cfg.Admin)
 	if err != nil {
 		return "", false
 	}
@@ -71,17 +71,17 @@ func AdminAnswers(ctx context.Context, cfg *Config) (string, bool) {
 // ui.cert_file), for that certificate's own name.
 func adminClient(cfg *Config) (*http.Client, string, string, error) {
 	c := cfg.Admin
-	addr, err := c.dialAddr()
+	addr, err := adminDialAddr(c)
 	if err != nil {
 		return nil, "", "", err
 	}
 	var token string
 	if c.TokenFile != "" {
-		if token, err = readSecret(cfg.resolve(c.TokenFile)); err != nil {
+		if token, err = readSecret(cfg.Resolve(c.TokenFile)); err != nil {
 			return nil, "", "", fmt.Errorf("admin.token_file: %w", err)
 		}
 	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr := tlsconf.NewTransport(nil) // plain http: an https URL fails
 	scheme := "http"
 	if c.TLS {
 		scheme = "https"
@@ -89,7 +89,7 @@ func adminClient(cfg *Config) (*http.Client, string, string, error) {
 		if certFile == "" {
 			certFile, key = cfg.UI.CertFile, "ui.cert_file"
 		}
-		pool, name, err := pinnedCert(cfg.resolve(certFile))
+		pool, name, err := pinnedCert(cfg.Resolve(certFile))
 		if err != nil {
 			return nil, "", "", fmt.Errorf("%s: %w", key, err)
 		}
@@ -146,7 +146,7 @@ func BackupFromAdmin(ctx context.Context, cfg *Config, w io.Writer, progress fun
 	if !cfg.Admin.Enabled() {
 		return store.Manifest{}, ErrAdminNotAnswering
 	}
-	client, base, token, err := adminClient(cfg)
+	client, base, _, err := adminClient(cfg)
 	if err != nil {
 		return store.Manifest{}, err
 	}
@@ -154,7 +154,11 @@ func BackupFromAdmin(ctx context.Context, cfg *Config, w io.Writer, progress fun
 	if err != nil {
 		return store.Manifest{}, err
 	}
-	if token != "" {
+	// The running gateway's one-run backup token, beside the store. None
+	// there (nothing running, or a folder this user cannot read): the
+	// request goes without it, to tell which.
+	token, tokErr := readSecret(BackupTokenPath(cfg))
+	if tokErr == nil {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := client.Do(req)
@@ -166,6 +170,9 @@ func BackupFromAdmin(ctx context.Context, cfg *Config, w io.Writer, progress fun
 		return store.Manifest{}, fmt.Errorf("backup from the admin listener %s: %w", base, err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusUnauthorized && tokErr != nil {
+		return store.Manifest{}, fmt.Errorf("backup from the admin listener %s: the backup token beside the store cannot be read (%w): run clinicgw backup as the user the gateway runs as", base, tokErr)
+	}
 	if resp.StatusCode != http.StatusOK {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
 		return store.Manifest{}, fmt.Errorf("backup from the admin listener %s: %s: %s", base, resp.Status, strings.TrimSpace(string(msg)))

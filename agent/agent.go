@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/agent/config"
 	"clinicgw/agent/metrics"
 	"clinicgw/agent/notify"
 	"clinicgw/agent/store"
@@ -114,14 +115,14 @@ func New(cfg *Config, opts Options) (*Agent, error) {
 	if cfg.Central.Online() {
 		upCfg, err := uplinkConfig(cfg, opts)
 		if err != nil {
-			return nil, cfg.locate(err)
+			return nil, cfg.Locate(err)
 		}
 		a.upCfg = upCfg
 	}
 	if cfg.Login.Enabled() {
 		lp, err := newLogin(cfg, opts.Clock, opts.Logger)
 		if err != nil {
-			return nil, cfg.locate(err)
+			return nil, cfg.Locate(err)
 		}
 		a.login = lp
 	}
@@ -133,20 +134,20 @@ func uplinkConfig(cfg *Config, opts Options) (*uplink.Config, error) {
 	c := cfg.Central
 	cert, err := tlsconf.LoadKeyPair(cfg.CentralFile(c.CertFile), cfg.CentralFile(c.KeyFile))
 	if err != nil {
-		return nil, fmt.Errorf("central.cert_file, central.key_file: %w", err)
+		return nil, config.KeyErr("central.cert_file", err, "central.key_file")
 	}
 	if err := tlsconf.RequireHSAID(cfg.Unit.HSAID)(cert.Leaf); err != nil {
-		return nil, fmt.Errorf("central.cert_file: the certificate is not this unit's (%s): %w", cfg.Unit.HSAID, err)
+		return nil, config.Errorf("central.cert_file", "the certificate is not this unit's (%s): %w", cfg.Unit.HSAID, err)
 	}
 	roots, err := tlsconf.LoadPool(cfg.CentralFile(c.CAFile))
 	if err != nil {
-		return nil, fmt.Errorf("central.ca_file: %w", err)
+		return nil, config.KeyErr("central.ca_file", err)
 	}
 	serverName := c.ServerName
 	if serverName == "" {
 		u, err := url.Parse(c.URL)
 		if err != nil {
-			return nil, fmt.Errorf("central.url: %w", err)
+			return nil, config.KeyErr("central.url", err)
 		}
 		serverName = u.Hostname()
 	}
@@ -160,7 +161,7 @@ func uplinkConfig(cfg *Config, opts Options) (*uplink.Config, error) {
 	if c.FormsFile != "" {
 		forms, err := LoadForms(cfg.CentralFile(c.FormsFile))
 		if err != nil {
-			return nil, fmt.Errorf("central.forms_file: %w", err)
+			return nil, config.KeyErr("central.forms_file", err)
 		}
 		upCfg.Forms = &forms
 	}
@@ -217,7 +218,7 @@ func (a *Agent) Start(ctx context.Context) error {
 			}
 		},
 		OnSignal:      onSignal,
-		SyncRetention: a.cfg.syncRetention(),
+		SyncRetention: a.cfg.SyncRetention(),
 	})
 	if err != nil {
 		db.Close()
@@ -309,6 +310,8 @@ func (a *Agent) Start(ctx context.Context) error {
 		a.wg.Add(1)
 		go func() { defer a.wg.Done(); a.backup.run(runCtx) }()
 	}
+	a.wg.Add(1)
+	go func() { defer a.wg.Done(); a.runAuditCheck(runCtx, db) }()
 	if n := a.notifier; n != nil {
 		log := a.log.With("part", "notify")
 		a.wg.Add(3)

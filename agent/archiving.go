@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"clinicgw/agent/archive"
+	"clinicgw/agent/config"
 	"clinicgw/agent/store"
 	"clinicgw/localui"
 	"clinicgw/sync/tlsconf"
@@ -19,64 +19,16 @@ import (
 	"clinicgw/sync/wire/workday"
 )
 
-// ArchiveConfig is the export of old cases to the region's archive. With
-// no dir there is none.
-type ArchiveConfig struct {
-	Dir     string `toml:"dir"`      // the region archive's folder (a mounted share)
-	AgeDays int    `toml:"age_days"` // answered and closed cases older than this go; 90 if 0
-	At      string `toml:"at"`       // the daily run's local (Stockholm) time, "HH:MM"; DefaultArchiveAt if empty
-}
-
-// DefaultArchiveAt is when the daily archive run starts: at night, when
-// no one works in the UI.
-const DefaultArchiveAt = "02:30"
-
-// at is the daily run's hour and minute.
-func (c ArchiveConfig) at() (hour, minute int, err error) {
-	at := c.At
-	if at == "" {
-		at = DefaultArchiveAt
-	}
-	t, err := time.Parse("15:04", at)
-	if err != nil {
-		return 0, 0, fmt.Errorf("archive.at: %q: expected a time of day as HH:MM, like %q", c.At, DefaultArchiveAt)
-	}
-	return t.Hour(), t.Minute(), nil
-}
-
-// Enabled reports whether the archive export is configured.
-func (c ArchiveConfig) Enabled() bool { return c.Dir != "" }
-
-func (c ArchiveConfig) validate(central CentralConfig) []error {
-	if !c.Enabled() {
-		return nil
-	}
-	var errs []error
-	if !printable(c.Dir) {
-		errs = append(errs, errors.New("archive.dir: expected a folder path on one line"))
-	}
-	if _, _, err := c.at(); err != nil {
-		errs = append(errs, err)
-	}
-	if c.AgeDays < 0 || c.AgeDays > 3650 {
-		errs = append(errs, fmt.Errorf("archive.age_days: %d: expected 1 to 3650 (0 for 90)", c.AgeDays))
-	}
-	if central.CertFile == "" || central.KeyFile == "" {
-		errs = append(errs, errors.New("archive.dir: the packages are signed with the unit's key: set central.cert_file and central.key_file"))
-	}
-	return errs
-}
-
 // NewArchiver builds the archive export from the configuration, on db,
 // signing with the unit's certificate and key.
 func NewArchiver(cfg *Config, db *store.DB, clock archive.Clock, log *slog.Logger) (*archive.Archiver, error) {
-	kp, err := tlsconf.LoadKeyPair(cfg.resolve(cfg.Central.CertFile), cfg.resolve(cfg.Central.KeyFile))
+	kp, err := tlsconf.LoadKeyPair(cfg.Resolve(cfg.Central.CertFile), cfg.Resolve(cfg.Central.KeyFile))
 	if err != nil {
-		return nil, fmt.Errorf("archive: the signing key (central.cert_file, central.key_file): %w", err)
+		return nil, config.KeyErr("archive", fmt.Errorf("the signing key (central.cert_file, central.key_file): %w", err))
 	}
 	key, ok := kp.PrivateKey.(crypto.Signer)
 	if !ok || kp.Leaf == nil {
-		return nil, errors.New("archive: the unit's key cannot sign")
+		return nil, config.Errorf("archive", "the unit's key cannot sign")
 	}
 	if clock == nil {
 		clock = systemClock{}
@@ -85,11 +37,11 @@ func NewArchiver(cfg *Config, db *store.DB, clock archive.Clock, log *slog.Logge
 	for _, der := range kp.Certificate[1:] {
 		c, err := x509.ParseCertificate(der)
 		if err != nil {
-			return nil, fmt.Errorf("archive: central.cert_file: %w", err)
+			return nil, config.KeyErr("archive", fmt.Errorf("central.cert_file: %w", err))
 		}
 		chain = append(chain, c)
 	}
-	return archive.New(archive.Config{DB: db, Unit: cfg.Unit.HSAID, Dir: cfg.resolve(cfg.Archive.Dir),
+	return archive.New(archive.Config{DB: db, Unit: cfg.Unit.HSAID, Dir: cfg.Resolve(cfg.Archive.Dir),
 		Age: time.Duration(cfg.Archive.AgeDays) * 24 * time.Hour, Signer: archive.Signer{Key: key, Cert: kp.Leaf, Chain: chain},
 		Clock: clock, Logger: log, Retire: true,
 		Forms: func(ctx context.Context) (wire.FormSet, error) { return storedForms(ctx, cfg, db) }})
@@ -115,7 +67,7 @@ func (a *Agent) newArchiveSchedule(db *store.DB) (*archiveSchedule, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, m, err := a.cfg.Archive.at()
+	h, m, err := a.cfg.Archive.Daily()
 	if err != nil {
 		return nil, err
 	}

@@ -1,9 +1,10 @@
 package agent
 
 import (
-	"clinicgw/sync/wire/workday"
 	"testing"
 	"time"
+
+	"clinicgw/sync/wire/workday"
 )
 
 // TestNextDaily: the daily archive run's next start, in Stockholm time,

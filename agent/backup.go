@@ -2,6 +2,9 @@ package agent
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,66 +25,6 @@ import (
 	"clinicgw/sync/tlsconf"
 )
 
-// BackupConfig is the nightly backup of the store. With no dir there is
-// none; `clinicgw backup` works without it.
-type BackupConfig struct {
-	Dir string `toml:"dir"` // the backups' folder (a mounted share, another disk)
-	At  string `toml:"at"`  // the nightly run's local (Stockholm) time, "HH:MM"; DefaultBackupAt if empty
-	// Keep is how many of the newest backups are always kept; DefaultBackupKeep if 0.
-	Keep int `toml:"keep"`
-	// KeepDays: a backup older than this many days that is not one of the
-	// newest Keep is removed; 0: only Keep counts.
-	KeepDays int `toml:"keep_days"`
-}
-
-// Defaults of the [backup] table.
-const (
-	DefaultBackupAt   = "01:30" // before the archive run (02:30)
-	DefaultBackupKeep = 7
-)
-
-// Enabled reports whether the nightly backup is configured.
-func (c BackupConfig) Enabled() bool { return c.Dir != "" }
-
-// at is the nightly run's hour and minute.
-func (c BackupConfig) at() (hour, minute int, err error) {
-	at := c.At
-	if at == "" {
-		at = DefaultBackupAt
-	}
-	t, err := time.Parse("15:04", at)
-	if err != nil {
-		return 0, 0, fmt.Errorf("backup.at: %q: expected a time of day as HH:MM, like %q", c.At, DefaultBackupAt)
-	}
-	return t.Hour(), t.Minute(), nil
-}
-
-// retention is Keep and KeepDays with their defaults.
-func (c BackupConfig) retention() retention {
-	r := retention{keep: c.Keep, days: c.KeepDays}
-	if r.keep == 0 {
-		r.keep = DefaultBackupKeep
-	}
-	return r
-}
-
-func (c BackupConfig) validate() []error {
-	var errs []error
-	if c.Dir != "" && !printable(c.Dir) {
-		errs = append(errs, errors.New("backup.dir: expected a folder path on one line"))
-	}
-	if _, _, err := c.at(); err != nil && c.At != "" {
-		errs = append(errs, err)
-	}
-	if c.Keep < 0 || c.Keep > 1000 {
-		errs = append(errs, fmt.Errorf("backup.keep: %d: expected 1 to 1000 (0 for %d)", c.Keep, DefaultBackupKeep))
-	}
-	if c.KeepDays < 0 || c.KeepDays > 3650 {
-		errs = append(errs, fmt.Errorf("backup.keep_days: %d: expected 0 to 3650 (0: only backup.keep counts)", c.KeepDays))
-	}
-	return errs
-}
-
 // BackupName is the name of a backup of unit's store taken at t, in the
 // backup folder: its names sort by time.
 func BackupName(unit string, t time.Time) string {
@@ -92,6 +35,15 @@ func BackupName(unit string, t time.Time) string {
 type retention struct {
 	keep int // the newest keep are always kept
 	days int // older than days (and not among the newest keep) go; 0: none go by age
+}
+
+// backupRetention is backup.keep and backup.keep_days with their defaults.
+func backupRetention(c BackupConfig) retention {
+	r := retention{keep: c.Keep, days: c.KeepDays}
+	if r.keep == 0 {
+		r.keep = DefaultBackupKeep
+	}
+	return r
 }
 
 // prune returns the backups of names (BackupName's, any order) that r
@@ -156,7 +108,7 @@ func (s *backupSchedule) BackupFigures() (metrics.BackupFigures, bool) {
 }
 
 func (a *Agent) newBackupSchedule(db *store.DB) (*backupSchedule, error) {
-	h, m, err := a.cfg.Backup.at()
+	h, m, err := a.cfg.Backup.Daily()
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +120,7 @@ func (a *Agent) newBackupSchedule(db *store.DB) (*backupSchedule, error) {
 // set takes up cfg's [backup] keys.
 func (s *backupSchedule) set(cfg *Config) {
 	c := cfg.Backup
-	c.Dir = cfg.resolve(c.Dir)
+	c.Dir = cfg.Resolve(c.Dir)
 	s.cfg.Store(&c)
 }
 
@@ -230,7 +182,7 @@ func (s *backupSchedule) take(ctx context.Context, size *int64) (string, error) 
 		names = append(names, e.Name())
 	}
 	var errs []error
-	for _, old := range c.retention().prune(s.unit, names, s.clock.Now()) {
+	for _, old := range backupRetention(*c).prune(s.unit, names, s.clock.Now()) {
 		p := filepath.Join(c.Dir, old)
 		if err := errors.Join(os.Remove(p+store.ManifestSuffix), os.Remove(p)); err != nil {
 			errs = append(errs, err)
@@ -274,9 +226,18 @@ const (
 // listener's /backup): the manifest in a header, the copy as the body, its
 // checksum in a trailer. A copy that fails half way aborts the
 // connection, so the client never takes a short copy for a whole one.
-func (a *Agent) backupHandler() http.Handler {
+func (a *Agent) backupHandler(token string) http.Handler {
 	log := a.log.With("part", "backup")
+	want := sha256.Sum256([]byte(token))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		got := sha256.Sum256([]byte(tok))
+		if !ok || token == "" || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+			log.Warn("backup through the admin listener refused: no valid backup token")
+			w.Header().Set("WWW-Authenticate", `Bearer realm="clinicgw backup"`)
+			http.Error(w, "the backup token is required: the one this gateway wrote beside its store ("+backupTokenFile+"); clinicgw backup reads it there", http.StatusUnauthorized)
+			return
+		}
 		started := false
 		dw := &deadlineWriter{w: w, rc: http.NewResponseController(w), limit: tlsconf.DefaultLimits.Write}
 		m, err := a.db.Backup(r.Context(), dw, func(m store.Manifest) error {
@@ -316,4 +277,49 @@ type deadlineWriter struct {
 func (d *deadlineWriter) Write(p []byte) (int, error) {
 	_ = d.rc.SetWriteDeadline(time.Now().Add(d.limit))
 	return d.w.Write(p)
+}
+
+// /backup is never wider than the store file. The copy is as encrypted
+// as the store, but a listener reaches further than a file of mode 0600:
+// so /backup always needs a token, and not admin.token_file's (that one
+// is for scraping /metrics, and a monitoring system holds it). At every
+// start the admin listener makes a random one-run token and writes it,
+// mode 0600, beside the store (BackupTokenPath); `clinicgw backup`
+// (BackupFromAdmin) reads it there. Who can read that folder can read the
+// store file itself; nobody else gets the copy. The listener removes the
+// file when it stops.
+
+// backupTokenFile is the name of the backup token's file, beside the
+// store.
+const backupTokenFile = "backup.token"
+
+// BackupTokenPath is the file beside the store that holds the admin
+// listener's one-run token for /backup.
+func BackupTokenPath(cfg *Config) string {
+	return filepath.Join(filepath.Dir(cfg.StorePath()), backupTokenFile)
+}
+
+// writeBackupToken makes this run's backup token and writes it beside
+// the store, mode 0600, durably.
+func (a *Agent) writeBackupToken() (string, error) {
+	var b [32]byte
+	if _, err := io.ReadFull(a.opts.Rand, b[:]); err != nil {
+		return "", fmt.Errorf("make the backup token: %w", err)
+	}
+	token := hex.EncodeToString(b[:])
+	if err := atomicfile.Write(BackupTokenPath(a.cfg), []byte(token+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write the backup token beside the store: %w", err)
+	}
+	return token, nil
+}
+
+// removeBackupToken removes the backup token's file if it still holds
+// token (a later run's token stays).
+func (a *Agent) removeBackupToken(token string) {
+	path := BackupTokenPath(a.cfg)
+	if got, err := readSecret(path); err == nil && got == token {
+		if err := os.Remove(path); err != nil {
+			a.log.Warn("remove the backup token failed", "err", err)
+		}
+	}
 }

@@ -42,7 +42,7 @@ func TestBackupNextRun(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h, m, err := BackupConfig{Dir: "b", At: tt.at}.at()
+			h, m, err := BackupConfig{Dir: "b", At: tt.at}.Daily()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -118,8 +118,10 @@ func TestBackupNightly(t *testing.T) {
 	}
 	defer db.Close()
 	cfg := DefaultConfig(u, "Vårdcentralen Exempel")
-	cfg.path = filepath.Join(dir, ConfigFileName)
 	cfg.Backup = BackupConfig{Dir: "backups", Keep: 3, KeepDays: 4}
+	if err := cfg.Write(filepath.Join(dir, ConfigFileName)); err != nil { // backup.dir resolves against its folder
+		t.Fatal(err)
+	}
 	s := &backupSchedule{db: db, unit: u, clock: clock, log: slog.New(slog.DiscardHandler)}
 	s.set(cfg)
 	for night := range 8 {

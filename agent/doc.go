@@ -10,7 +10,7 @@
 // direction of every import in the module is TestImportDirection's
 // (layering_test.go).
 //
-// The configuration is a TOML file, decoded strictly: an unknown or
-// misspelt key is an error that names the file, line and key, and every
-// value is checked by Config.Validate before anything is opened.
+// The configuration, a TOML file, is package agent/config; agent applies
+// it, and on a reload each part verifies and commits its own section
+// (reload_sections.go).
 package agent

@@ -19,11 +19,11 @@ func OpenKEK(ctx context.Context, cfg *Config, log *slog.Logger) (kek store.KEK,
 		k, err := store.LoadKeyFile(cfg.KeyFilePath())
 		return k, func() error { return nil }, err
 	}
-	pin, err := store.ReadSecretFile(cfg.resolve(tk.PINFile))
+	pin, err := store.ReadSecretFile(cfg.Resolve(tk.PINFile))
 	if err != nil {
 		return nil, nil, fmt.Errorf("store.token.pin_file: %w", err)
 	}
-	t, err := token.Open(ctx, token.Config{Module: cfg.resolve(tk.Module), TokenLabel: tk.TokenLabel, Logger: log})
+	t, err := token.Open(ctx, token.Config{Module: cfg.Resolve(tk.Module), TokenLabel: tk.TokenLabel, Logger: log})
 	if err != nil {
 		return nil, nil, fmt.Errorf("store.token: %w", err)
 	}

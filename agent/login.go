@@ -4,9 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/pem"
-	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
 	"slices"
 	"sync"
@@ -14,69 +12,13 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/agent/config"
 	"clinicgw/agent/directory"
 	"clinicgw/cardauth"
 	"clinicgw/cardauth/bridge"
 	"clinicgw/cardauth/pcsc"
 	"clinicgw/cardauth/siths"
 )
-
-// LoginConfig is staff login by SITHS card. With no origin there is no
-// staff login.
-type LoginConfig struct {
-	Origin        string   `toml:"origin"`         // the gateway's web origin, https://host:port
-	TrustAnchors  []string `toml:"trust_anchors"`  // PEM: SITHS root(s)
-	PersonCAs     []string `toml:"person_cas"`     // PEM: the person CA(s)
-	DirectoryFile string   `toml:"directory_file"` // the HSA staff directory (JSON)
-	SoftFail      bool     `toml:"soft_fail"`      // accept undetermined revocation: off by default
-	OCSPURL       string   `toml:"ocsp_url"`
-	CRLURL        string   `toml:"crl_url"`
-	// LocalReader, on a one-workstation clinic, is the gateway's own card
-	// reader: the gateway watches it instead of a bridge, and pulling the
-	// card ends the sessions bound to it. PKCS11Module reads the card.
-	LocalReader  string `toml:"local_reader"`
-	PKCS11Module string `toml:"pkcs11_module"`
-	// LocalTokenLabel selects the token by label instead of by the
-	// reader's slot (a SoftHSM2 token in tests).
-	LocalTokenLabel string `toml:"local_token_label"`
-}
-
-// Enabled reports whether staff login is configured.
-func (l LoginConfig) Enabled() bool { return l.Origin != "" }
-
-func (l LoginConfig) validate() []error {
-	if !l.Enabled() {
-		return nil
-	}
-	var errs []error
-	bad := func(key, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("login.%s: "+format, append([]any{key}, args...)...))
-	}
-	if u, err := url.Parse(l.Origin); err != nil || u.Scheme != "https" || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.User != nil {
-		bad("origin", "%q: expected https://host[:port] and nothing more, as browsers show the gateway", l.Origin)
-	}
-	if len(l.TrustAnchors) == 0 {
-		bad("trust_anchors", "missing; expected the SITHS root certificate file(s)")
-	}
-	if len(l.PersonCAs) == 0 {
-		bad("person_cas", "missing; expected the SITHS person CA certificate file(s)")
-	}
-	if l.DirectoryFile == "" {
-		bad("directory_file", "missing; expected the HSA staff directory file region IT exports")
-	}
-	if l.LocalReader != "" && l.PKCS11Module == "" {
-		bad("pkcs11_module", "missing; the local reader's cards are read through a PKCS#11 module (OpenSC's: /usr/lib/x86_64-linux-gnu/opensc-pkcs11.so)")
-	}
-	for _, f := range []struct{ key, v string }{{"ocsp_url", l.OCSPURL}, {"crl_url", l.CRLURL}} {
-		if f.v == "" {
-			continue
-		}
-		if u, err := url.Parse(f.v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			bad(f.key, "%q is not an http(s) URL", f.v)
-		}
-	}
-	return errs
-}
 
 // loginParts are what staff login runs on. The certificate check and the
 // directory may be replaced while the gateway runs (a configuration
@@ -177,7 +119,7 @@ func newLogin(cfg *Config, clock Clock, log *slog.Logger) (*loginParts, error) {
 		return nil, err
 	}
 	if l.LocalReader != "" {
-		lp.local = localReader(lp.auth, l, cfg.resolve(l.PKCS11Module), log.With("part", "local-reader"))
+		lp.local = localReader(lp.auth, l, cfg.Resolve(l.PKCS11Module), log.With("part", "local-reader"))
 	}
 	return lp, nil
 }
@@ -201,7 +143,7 @@ func newVerifier(cfg *Config, clock Clock, log *slog.Logger) (*trust, error) {
 	v, err := siths.New(siths.Config{Roots: roots, Intermediates: cas, Clock: clock, SoftFail: l.SoftFail,
 		OCSPURL: l.OCSPURL, CRLURL: l.CRLURL, Logger: log.With("part", "siths")})
 	if err != nil {
-		return nil, fmt.Errorf("login.trust_anchors: %w", err)
+		return nil, config.KeyErr("login.trust_anchors", err)
 	}
 	t := &trust{v: v, roots: x509.NewCertPool(), inter: x509.NewCertPool()}
 	for _, c := range roots {
@@ -234,7 +176,7 @@ func chainCAs(roots, cas []*x509.Certificate) error {
 			}
 		}
 		if !progress {
-			return fmt.Errorf("login.person_cas: %q is not issued by any certificate in login.trust_anchors; expected the person CA of the SITHS root named there", left[0].Subject.CommonName)
+			return config.Errorf("login.person_cas", "%q is not issued by any certificate in login.trust_anchors; expected the person CA of the SITHS root named there", left[0].Subject.CommonName)
 		}
 	}
 	return nil
@@ -245,10 +187,10 @@ func chainCAs(roots, cas []*x509.Certificate) error {
 // when the file changes, once it runs.
 func (lp *loginParts) loadDirectory(cfg *Config) (*directory.Watcher, error) {
 	var w *directory.Watcher
-	w, err := directory.Load(cfg.resolve(cfg.Login.DirectoryFile), directory.Options{Clock: lp.clock, Logger: lp.log.With("part", "directory"),
+	w, err := directory.Load(cfg.Resolve(cfg.Login.DirectoryFile), directory.Options{Clock: lp.clock, Logger: lp.log.With("part", "directory"),
 		OnChange: func(old, new *directory.Directory) { lp.endRevoked(old, new) }})
 	if err != nil {
-		return nil, fmt.Errorf("login.directory_file: %w", err)
+		return nil, config.KeyErr("login.directory_file", err)
 	}
 	return w, nil
 }
@@ -357,9 +299,9 @@ func (lp *loginParts) run(ctx context.Context) error {
 func readCerts(cfg *Config, files []string, key string) ([]*x509.Certificate, error) {
 	var out []*x509.Certificate
 	for _, f := range files {
-		data, err := os.ReadFile(cfg.resolve(f))
+		data, err := os.ReadFile(cfg.Resolve(f))
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", key, err)
+			return nil, config.KeyErr(key, err)
 		}
 		n := 0
 		for {
@@ -373,15 +315,15 @@ func readCerts(cfg *Config, files []string, key string) ([]*x509.Certificate, er
 			}
 			c, err := x509.ParseCertificate(b.Bytes)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %s: %w; expected PEM CA certificates", key, f, err)
+				return nil, config.Errorf(key, "%s: %w; expected PEM CA certificates", f, err)
 			}
 			if !c.IsCA {
-				return nil, fmt.Errorf("%s: %s holds a certificate that is not a CA (%s)", key, f, c.Subject.CommonName)
+				return nil, config.Errorf(key, "%s holds a certificate that is not a CA (%s)", f, c.Subject.CommonName)
 			}
 			out, n = append(out, c), n+1
 		}
 		if n == 0 {
-			return nil, fmt.Errorf("%s: %s holds no PEM certificate", key, f)
+			return nil, config.Errorf(key, "%s holds no PEM certificate", f)
 		}
 	}
 	return out, nil

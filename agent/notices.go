@@ -2,79 +2,21 @@ package agent
 
 import (
 	"context"
-	"crypto/tls"
+	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/mail"
-	"net/url"
 	"os"
 	"strings"
 	"sync"
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/agent/config"
 	"clinicgw/agent/notify"
 	"clinicgw/agent/store"
 	"clinicgw/localui"
 	"clinicgw/sync/tlsconf"
 )
-
-// NotifyConfig is how notices leave the gateway: e-mail through the
-// region's mail server and SMS through an HTTP gateway. Notices never
-// carry patient data. With no smtp_addr and no sms_url there are none.
-type NotifyConfig struct {
-	SMTPAddr         string `toml:"smtp_addr"`          // host:port of the mail server
-	SMTPSecurity     string `toml:"smtp_security"`      // "starttls" (default) or "tls"
-	SMTPUsername     string `toml:"smtp_username"`      // AUTH PLAIN; empty: no AUTH
-	SMTPPasswordFile string `toml:"smtp_password_file"` // the password, in a file of mode 0600
-	SMTPFrom         string `toml:"smtp_from"`          // e.g. "clinicgw <noreply@vc.example.se>"
-	SMTPCAFile       string `toml:"smtp_ca_file"`       // PEM: the mail server's CA; empty: the system's roots
-	SMSURL           string `toml:"sms_url"`            // https://… the SMS gateway's endpoint
-	SMSBody          string `toml:"sms_body"`           // the request body template; empty: notify.DefaultSMSBody
-	SMSTokenFile     string `toml:"sms_token_file"`     // sent as "Authorization: Bearer …"; mode 0600
-	Digest           string `toml:"digest"`             // least time between new-case notices; "15m" if empty
-}
-
-// Enabled reports whether any notice channel is configured.
-func (n NotifyConfig) Enabled() bool { return n.SMTPAddr != "" || n.SMSURL != "" }
-
-func (n NotifyConfig) validate() []error {
-	var errs []error
-	bad := func(key, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("notify.%s: "+format, append([]any{key}, args...)...))
-	}
-	if n.SMTPAddr != "" {
-		if h, _, err := net.SplitHostPort(n.SMTPAddr); err != nil || h == "" {
-			bad("smtp_addr", "%q: expected host:port, like \"smtp.region.example.se:587\"", n.SMTPAddr)
-		}
-		if s := n.SMTPSecurity; s != "" && s != notify.StartTLS && s != notify.ImplicitTLS {
-			bad("smtp_security", "%q: expected %q or %q (notices never go in clear)", s, notify.StartTLS, notify.ImplicitTLS)
-		}
-		if _, err := mail.ParseAddress(n.SMTPFrom); err != nil {
-			bad("smtp_from", "%q: expected an e-mail address, like \"clinicgw <noreply@vc.example.se>\"", n.SMTPFrom)
-		}
-		if n.SMTPUsername != "" && n.SMTPPasswordFile == "" {
-			bad("smtp_password_file", "missing; smtp_username needs the password in a file of mode 0600")
-		}
-	}
-	if n.SMSURL != "" {
-		if u, err := url.Parse(n.SMSURL); err != nil || u.Scheme != "https" || u.Host == "" {
-			bad("sms_url", "%q: expected https://host/path", n.SMSURL)
-		}
-	}
-	if n.Digest != "" {
-		if d, err := time.ParseDuration(n.Digest); err != nil || d < time.Minute || d > 24*time.Hour {
-			bad("digest", "%q: expected a duration from 1m to 24h, like \"15m\"", n.Digest)
-		}
-	}
-	for _, f := range []struct{ key, value string }{{"smtp_password_file", n.SMTPPasswordFile}, {"smtp_ca_file", n.SMTPCAFile}, {"sms_token_file", n.SMSTokenFile}} {
-		if f.value != "" && !printable(f.value) {
-			bad(f.key, "expected a file path on one line, without control characters")
-		}
-	}
-	return errs
-}
 
 // newNotifier builds the notifier from [notify], its queue in db and the
 // addresses the web UI's settings keep.
@@ -100,41 +42,41 @@ func notifyChannels(c *Config) (notify.Channels, error) {
 	if n.SMTPAddr != "" {
 		sc := notify.SMTPConfig{Addr: n.SMTPAddr, Security: n.SMTPSecurity, Username: n.SMTPUsername, From: n.SMTPFrom}
 		if n.SMTPPasswordFile != "" {
-			pw, err := readSecret(c.resolve(n.SMTPPasswordFile))
+			pw, err := readSecret(c.Resolve(n.SMTPPasswordFile))
 			if err != nil {
-				return ch, fmt.Errorf("notify.smtp_password_file: %w", err)
+				return ch, config.KeyErr("notify.smtp_password_file", err)
 			}
 			sc.Password = pw
 		}
 		if n.SMTPCAFile != "" {
-			roots, err := tlsconf.LoadPool(c.resolve(n.SMTPCAFile))
+			roots, err := tlsconf.LoadPool(c.Resolve(n.SMTPCAFile))
 			if err != nil {
-				return ch, fmt.Errorf("notify.smtp_ca_file: %w", err)
+				return ch, config.KeyErr("notify.smtp_ca_file", err)
 			}
-			sc.TLS = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+			sc.RootCAs = roots
 		}
 		m, err := notify.NewMailer(sc)
 		if err != nil {
-			return ch, fmt.Errorf("notify.smtp_addr: %w", err)
+			return ch, config.KeyErr("notify.smtp_addr", err)
 		}
 		ch.Mailer = m
 	}
 	if n.SMSURL != "" {
 		sc := notify.SMSConfig{URL: n.SMSURL, Body: n.SMSBody}
 		if n.SMSTokenFile != "" {
-			tok, err := readSecret(c.resolve(n.SMSTokenFile))
+			tok, err := readSecret(c.Resolve(n.SMSTokenFile))
 			if err != nil {
-				return ch, fmt.Errorf("notify.sms_token_file: %w", err)
+				return ch, config.KeyErr("notify.sms_token_file", err)
 			}
 			sc.Header = map[string]string{"Authorization": "Bearer " + tok}
 		}
 		t, err := notify.NewTexter(sc)
 		if err != nil {
 			key := "notify.sms_url"
-			if strings.Contains(err.Error(), "body template") {
+			if errors.Is(err, notify.ErrBodyTemplate) {
 				key = "notify.sms_body"
 			}
-			return ch, fmt.Errorf("%s: %w", key, err)
+			return ch, config.KeyErr(key, err)
 		}
 		ch.Texter = t
 	}

@@ -5,24 +5,16 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"log/slog"
 	"path/filepath"
-	"reflect"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
 
-	"clinicgw/agent/archive"
-	"clinicgw/agent/directory"
-	"clinicgw/agent/notify"
+	"clinicgw/agent/config"
 	"clinicgw/localui"
-	"clinicgw/sync/tlsconf"
-	"clinicgw/sync/wire"
 )
 
 // ConfigDebounce is how long the gateway lets a burst of events on its
@@ -62,17 +54,9 @@ type reloadState struct {
 // every part it needs, built and checked, nothing of the running gateway
 // touched.
 type prepared struct {
-	file     *Config // as the file says
-	eff      *Config // what is applied: file, with the keys that need a restart at their running values
-	sum      [sha256.Size]byte
-	changed  []string // keys applied whose value changes
-	restart  []string // keys changed in the file that wait for a restart
-	verifier *trust
-	dir      *directory.Watcher
-	channels *notify.Channels
-	arch     *archive.Archiver
-	forms    *wire.FormSet
-	setForms bool
+	diff    *config.Diff // the file, what applies now, what changes and what waits
+	sum     [sha256.Size]byte
+	commits []func(context.Context) // the parts' second phases
 }
 
 // Reload reads the configuration file again and, if it changed, applies
@@ -96,7 +80,7 @@ func (a *Agent) Reload(ctx context.Context) error {
 	r := &a.reload
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	_, data, err := loadConfig(path)
+	_, data, err := config.Read(path)
 	if err != nil && data == nil {
 		return a.refuseConfig(err, [sha256.Size]byte{})
 	}
@@ -153,184 +137,58 @@ func (a *Agent) reported(st ReloadStatus) {
 	}
 }
 
-// errPlacePattern finds the line and key in an error made by decodeError
-// or locateKeys.
-var errPlacePattern = regexp.MustCompile(`^config .*?:(\d+):(?:\d+:)? (?:unknown key "([^"]+)"|([a-z_]+(?:\.[a-z_]+)*)[:,])?`)
-
 // errPlace is the line and key of err's first problem, for the log's
 // fields; 0 and "" where the error names none.
 func errPlace(err error) (int, string) {
-	m := errPlacePattern.FindStringSubmatch(err.Error())
-	if m == nil {
+	var ke *config.KeyError
+	if !errors.As(err, &ke) {
 		return 0, ""
 	}
-	line, _ := strconv.Atoi(m[1])
-	return line, m[2] + m[3]
+	return ke.Line, ke.Key
 }
 
-// prepareReload is a reload's first phase.
+// prepareReload is a reload's first phase: the file is parsed and
+// checked, what applies now is worked out from the schema (config.Apply),
+// and every part verifies its section (reloadSections). All the problems
+// found are returned together, each placed in the file.
 func (a *Agent) prepareReload(ctx context.Context, path string, data []byte) (*prepared, error) {
-	file, err := parseConfig(path, path, data)
+	file, err := config.Parse(path, data)
 	if err != nil {
 		return nil, err
 	}
-	run := a.Config()
-	p := &prepared{file: file, sum: sha256.Sum256(data)}
-
-	// Everything the file names, loaded as a start would load it, so that
-	// what waits for a restart is known to work too.
+	p := &prepared{diff: config.Apply(a.Config(), file), sum: sha256.Sum256(data)}
 	var errs []error
-	var forms *wire.FormSet
-	if file.Central.Online() {
-		if uc, err := uplinkConfig(file, Options{Clock: a.opts.Clock, Rand: a.opts.Rand, Logger: slog.New(slog.DiscardHandler)}); err != nil {
-			errs = append(errs, err)
-		} else {
-			forms = uc.Forms
-		}
-	}
-	if file.Login.Enabled() {
-		check := &loginParts{unit: file.Unit.HSAID, clock: a.opts.Clock, log: a.log}
-		if p.verifier, err = newVerifier(file, a.opts.Clock, a.log); err != nil {
-			errs = append(errs, err)
-		}
-		if a.login != nil {
-			check = a.login
-		}
-		if p.dir, err = check.loadDirectory(file); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if file.UI.Enabled() {
-		if _, err := tlsconf.LoadKeyPair(file.resolve(file.UI.CertFile), file.resolve(file.UI.KeyFile)); err != nil {
-			errs = append(errs, fmt.Errorf("ui.cert_file, ui.key_file: %w", err))
-		}
-	}
-	if file.Notify.Enabled() {
-		ch, err := notifyChannels(file)
+	for _, verify := range a.reloadSections() {
+		commit, err := verify(ctx, p.diff)
 		if err != nil {
 			errs = append(errs, err)
-		}
-		p.channels = &ch
-	}
-	if file.Archive.Enabled() {
-		if _, err := NewArchiver(file, a.db, a.opts.Clock, a.log); err != nil {
-			errs = append(errs, err)
+		} else if commit != nil {
+			p.commits = append(p.commits, commit)
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, locateKeys(path, data, err)
-	}
-
-	// What applies now, and what waits for a restart: the login keys but
-	// login.origin and the local reader's while [login] stays on, the
-	// [notify] and [archive] keys while their table stays on (turning one
-	// on or off is a restart; archive.at too), the [backup] keys but backup.at
-	// while [backup] stays on, central.forms_file while the gateway stays
-	// online. Every other key waits: unit.*, store.*, ui.*, the rest of
-	// central.* (the uplink's connection and identity).
-	eff := *run
-	eff.path = file.path
-	if run.Login.Enabled() && file.Login.Enabled() {
-		l := file.Login
-		eff.Login.TrustAnchors, eff.Login.PersonCAs, eff.Login.DirectoryFile = l.TrustAnchors, l.PersonCAs, l.DirectoryFile
-		eff.Login.SoftFail, eff.Login.OCSPURL, eff.Login.CRLURL = l.SoftFail, l.OCSPURL, l.CRLURL
-	}
-	if run.Notify.Enabled() && file.Notify.Enabled() {
-		eff.Notify = file.Notify
-	}
-	if run.Archive.Enabled() && file.Archive.Enabled() {
-		eff.Archive = file.Archive
-		eff.Archive.At = run.Archive.At // the nightly timer is set at start
-	}
-	if run.Backup.Enabled() && file.Backup.Enabled() {
-		eff.Backup = file.Backup
-		eff.Backup.At = run.Backup.At // the nightly timer is set at start
-	}
-	if run.Central.Online() && file.Central.Online() {
-		eff.Central.FormsFile = file.Central.FormsFile
-	}
-	p.eff = &eff
-	runKeys, effKeys, fileKeys := flatten(run), flatten(&eff), flatten(file)
-	for _, k := range sortedKeys(fileKeys) {
-		if fileKeys[k] != effKeys[k] {
-			p.restart = append(p.restart, k)
-		}
-		if effKeys[k] != runKeys[k] {
-			p.changed = append(p.changed, k)
-		}
-	}
-
-	// Only the parts whose keys change are put in use.
-	changed := func(prefix ...string) bool {
-		return slices.ContainsFunc(p.changed, func(k string) bool {
-			return slices.ContainsFunc(prefix, func(pre string) bool { return strings.HasPrefix(k, pre) })
-		})
-	}
-	if !changed("login.trust_anchors", "login.person_cas", "login.soft_fail", "login.ocsp_url", "login.crl_url") {
-		p.verifier = nil
-	}
-	if p.verifier != nil && eff.Login.CRLURL != "" && changed("login.crl_url", "login.person_cas") {
-		// A new CRL proxy, or new person CAs behind it: what it serves must
-		// be a fresh CRL of one of them. (Not checked when neither
-		// changed, so that an unrelated edit is not refused while the
-		// proxy is down.)
-		if err := p.verifier.v.CheckCRLURL(ctx); err != nil {
-			return nil, locateKeys(path, data, fmt.Errorf("login.crl_url: %w; expected the address of a fresh CRL of a person CA in login.person_cas", err))
-		}
-	}
-	if !changed("login.directory_file") || eff.resolve(eff.Login.DirectoryFile) == run.resolve(run.Login.DirectoryFile) {
-		p.dir = nil
-	}
-	if !changed("notify.") {
-		p.channels = nil
-	}
-	if changed("archive.") {
-		// Signed with the unit's key in use: a new central.cert_file waits
-		// for the restart, as the uplink's does.
-		if p.arch, err = NewArchiver(&eff, a.db, a.opts.Clock, a.log.With("part", "archive")); err != nil {
-			return nil, locateKeys(path, data, err)
-		}
-	}
-	if changed("central.forms_file") {
-		p.forms, p.setForms = forms, true
+		return nil, config.Locate(path, data, err)
 	}
 	return p, nil
 }
 
 // commitReload is a reload's second phase: it cannot fail.
 func (a *Agent) commitReload(ctx context.Context, p *prepared) {
-	if p.verifier != nil {
-		a.login.setVerifier(p.verifier)
+	for _, commit := range p.commits {
+		commit(ctx)
 	}
-	if p.dir != nil {
-		a.login.setDirectory(p.dir)
-	}
-	if p.channels != nil && a.notifier != nil {
-		a.notifier.SetChannels(*p.channels)
-	}
-	if p.arch != nil && a.archive != nil {
-		a.archive.arch.Store(p.arch)
-	}
-	if a.backup != nil && slices.ContainsFunc(p.changed, func(k string) bool { return strings.HasPrefix(k, "backup.") }) {
-		a.backup.set(p.eff)
-	}
-	if p.setForms && a.forms != nil {
-		if err := a.forms.setFile(ctx, p.forms); err != nil {
-			a.log.Error("forms from central.forms_file not published; they will be at the next start", "err", err)
-		}
-	}
-	a.live.Store(p.eff)
+	a.live.Store(p.diff.Eff)
 	r := &a.reload
 	r.stMu.Lock()
 	r.sum, r.badSum = p.sum, [sha256.Size]byte{}
 	r.st.LastError, r.st.ErrorAt = "", time.Time{}
 	r.st.ReloadedAt = a.opts.Clock.Now()
-	r.st.Restart = p.restart
+	r.st.Restart = p.diff.Restart
 	st := r.st
 	r.stMu.Unlock()
-	a.log.Info("config reloaded", "path", st.File, "applied", strings.Join(p.changed, ","))
-	if len(p.restart) > 0 {
-		a.log.Warn("config changes wait for a restart of the service", "path", st.File, "keys", strings.Join(p.restart, ","))
+	a.log.Info("config reloaded", "path", st.File, "applied", strings.Join(p.diff.Changed, ","))
+	if len(p.diff.Restart) > 0 {
+		a.log.Warn("config changes wait for a restart of the service", "path", st.File, "keys", strings.Join(p.diff.Restart, ","))
 	}
 	a.reported(st)
 }
@@ -357,7 +215,7 @@ func (a *Agent) initReload() {
 		return
 	}
 	a.reload.st.File = a.cfg.Path()
-	if _, data, err := loadConfig(a.cfg.Path()); err == nil {
+	if _, data, err := config.Read(a.cfg.Path()); err == nil {
 		a.reload.sum = sha256.Sum256(data)
 	}
 }
@@ -425,40 +283,4 @@ func (a *Agent) watchConfig() (run func(ctx context.Context) error, err error) {
 			}
 		}
 	}, nil
-}
-
-// flatten lists every key of c with its value, as text.
-func flatten(c *Config) map[string]string {
-	out := map[string]string{}
-	var walk func(prefix string, v reflect.Value)
-	walk = func(prefix string, v reflect.Value) {
-		t := v.Type()
-		for i := range t.NumField() {
-			f := t.Field(i)
-			tag, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
-			if tag == "" || tag == "-" {
-				continue
-			}
-			key := tag
-			if prefix != "" {
-				key = prefix + "." + tag
-			}
-			if f.Type.Kind() == reflect.Struct {
-				walk(key, v.Field(i))
-				continue
-			}
-			out[key] = fmt.Sprintf("%q", v.Field(i).Interface())
-		}
-	}
-	walk("", reflect.ValueOf(*c))
-	return out
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

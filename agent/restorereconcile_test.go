@@ -22,6 +22,9 @@ import (
 	"clinicgw/sync/wire/personnummer"
 )
 
+// clinician2 is a second clinician, for reassignments.
+var clinician2 = cases.Actor{Kind: cases.Staff, HSAID: "SE2321000016-C002", Roles: []cases.Role{cases.Clinician}}
+
 // caseState is what staff and patients see of a case: compared before the
 // store is destroyed and after it is restored and reconciled.
 type caseState struct {
@@ -81,6 +84,9 @@ func TestGatewayRestoreReconciles(t *testing.T) {
 		}
 	}
 	assign := func(id string) { do(id, distributor, cases.Command{Action: cases.Assign, Assignee: clinician.HSAID}) }
+	reassign := func(id string, to cases.Actor) {
+		do(id, distributor, cases.Command{Action: cases.Reassign, Assignee: to.HSAID})
+	}
 	answer := func(id string, action cases.Action, text string) {
 		do(id, clinician, cases.Command{Action: action, Text: text, Signature: "Doris Doktor", AuthorTitle: "Distriktsläkare"})
 	}
@@ -93,11 +99,15 @@ func TestGatewayRestoreReconciles(t *testing.T) {
 		return err == nil && len(pending) == 0
 	}
 
-	// Before the backup: three cases, one answered and confirmed.
-	caseA, caseB, caseC := submit(), submit(), submit()
-	waitFor(t, "the first cases", arrived(a, caseA, caseB, caseC))
+	// Before the backup: six cases, one answered and confirmed, three
+	// assigned.
+	caseA, caseB, caseC, caseG, caseH, caseI := submit(), submit(), submit(), submit(), submit(), submit()
+	waitFor(t, "the first cases", arrived(a, caseA, caseB, caseC, caseG, caseH, caseI))
 	assign(caseA)
 	answer(caseA, cases.SendAnswer, answerText+" A")
+	assign(caseG)
+	assign(caseH)
+	assign(caseI)
 	waitFor(t, "the first answer confirmed", confirmed)
 	backup := filepath.Join(t.TempDir(), "b.db")
 	if _, err := store.WriteBackup(backup, func(w io.Writer) (store.Manifest, error) { return a.Store().Backup(ctx, w, nil, nil) }); err != nil {
@@ -115,6 +125,16 @@ func TestGatewayRestoreReconciles(t *testing.T) {
 	assign(caseE)
 	answer(caseE, cases.SendPartial, "Kanariedelsvar E")
 	assign(caseC) // assigned after the backup, not answered: only a status item says so
+	// Reassignments after the backup change no status: only an assignment
+	// item says so. G goes to another clinician; H goes to another, who
+	// answers in part, and back to the first; I goes to another and is
+	// taken back by the message administrator into the inbox.
+	reassign(caseG, clinician2)
+	reassign(caseH, clinician2)
+	do(caseH, clinician2, cases.Command{Action: cases.SendPartial, Text: "Kanariedelsvar H", Signature: "Kim Kollega", AuthorTitle: "Sjuksköterska"})
+	reassign(caseH, clinician)
+	reassign(caseI, clinician2)
+	do(caseI, distributor, cases.Command{Action: cases.TakeBack})
 	started, err := a.Cases().Initiate(ctx, clinician, cases.InitiateRequest{Patient: cases.Person{PNR: personnummer.Personnummer(patientPNR), Name: patientName},
 		Type: casetype.AdviceNurse, Subject: "Kanarieprover", Text: "Kanarie: dina prover är klara", Signature: "Doris Doktor",
 		AuthorTitle: "Distriktsläkare", ReplyAllowed: true})
@@ -123,7 +143,7 @@ func TestGatewayRestoreReconciles(t *testing.T) {
 	}
 	caseF := string(started.ID)
 	waitFor(t, "everything confirmed by the central store", confirmed)
-	all := []string{caseA, caseB, caseC, caseD, caseE, caseF}
+	all := []string{caseA, caseB, caseC, caseD, caseE, caseF, caseG, caseH, caseI}
 	want := statesOf(t, a, all)
 	staffOnPages := staffMessagesOnPages(t, c, all)
 

@@ -12,55 +12,9 @@ import (
 
 	"clinicgw/agent/store"
 	"clinicgw/cardauth"
-	"clinicgw/cardauth/bridge"
 	"clinicgw/localui"
 	"clinicgw/sync/tlsconf"
 )
-
-// UIConfig is the web UI on the clinic LAN. With no listen address there
-// is none. It needs [login]: its origin is the UI's.
-type UIConfig struct {
-	Listen   string `toml:"listen"`    // host:port, like ":8443"
-	CertFile string `toml:"cert_file"` // PEM: the UI's TLS certificate, for the host in login.origin
-	KeyFile  string `toml:"key_file"`  // PEM: its private key, mode 0600
-	// Bridge is where the workstations' card bridge listens,
-	// http://127.0.0.1:24727 unless set.
-	Bridge string `toml:"bridge"`
-}
-
-// Enabled reports whether the web UI is configured.
-func (u UIConfig) Enabled() bool { return u.Listen != "" }
-
-// BridgeURL is the bridge's address as the login page calls it.
-func (u UIConfig) BridgeURL() string {
-	if u.Bridge != "" {
-		return u.Bridge
-	}
-	return "http://" + bridge.DefaultAddr
-}
-
-func (u UIConfig) validate(login LoginConfig) []error {
-	if !u.Enabled() {
-		return nil
-	}
-	var errs []error
-	bad := func(key, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{key}, args...)...))
-	}
-	if _, _, err := net.SplitHostPort(u.Listen); err != nil {
-		bad("ui.listen", "%q: expected host:port, like \":8443\"", u.Listen)
-	}
-	if !login.Enabled() {
-		bad("ui.listen", "the web UI needs staff login: set login.origin and the rest of [login]")
-	}
-	if u.CertFile == "" || u.KeyFile == "" {
-		bad("ui.cert_file", "the web UI needs a TLS certificate and key (ui.cert_file, ui.key_file) for the host in login.origin")
-	}
-	if err := localui.CheckBridge(u.BridgeURL()); err != nil {
-		bad("ui.bridge", "%v", err)
-	}
-	return errs
-}
 
 // uiServer is the running web UI.
 type uiServer struct {
@@ -74,7 +28,7 @@ type uiServer struct {
 // one HTTPS listener until ctx ends.
 func (a *Agent) startUI(ctx context.Context, db *store.DB) (*uiServer, error) {
 	u := a.cfg.UI
-	cert, err := tlsconf.LoadKeyPair(a.cfg.resolve(u.CertFile), a.cfg.resolve(u.KeyFile))
+	cert, err := tlsconf.LoadKeyPair(a.cfg.Resolve(u.CertFile), a.cfg.Resolve(u.KeyFile))
 	if err != nil {
 		return nil, fmt.Errorf("ui.cert_file, ui.key_file: %w", err)
 	}
@@ -84,8 +38,15 @@ func (a *Agent) startUI(ctx context.Context, db *store.DB) (*uiServer, error) {
 		Settings: uiSettings{db}, Notices: a.noticeStates(), Archive: a.archiveState(), Forms: a.forms, Config: a.configState,
 		Sync: a.syncState,
 		Audit: func(ctx context.Context) (int, error) {
-			rep, err := db.VerifyAudit(ctx)
-			return int(rep.Entries), err
+			// From the last signed checkpoint on: a view costs what was
+			// logged since the last check (issue 18); the whole log is
+			// `clinicgw audit verify`'s and the nightly job's.
+			rep, err := db.VerifyAuditRecent(ctx)
+			return int(rep.Head.Seq), err
+		},
+		AuditFull: func(ctx context.Context) (localui.AuditFullCheck, bool, error) {
+			c, ok, err := db.LastFullAuditCheck(ctx)
+			return localui.AuditFullCheck{At: c.At, Entries: int(c.Entries), Broken: c.Error}, ok, err
 		},
 		Clock: a.opts.Clock, Rand: a.opts.Rand, Logger: a.log.With("part", "ui"),
 	})

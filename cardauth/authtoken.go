@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -23,10 +24,15 @@ import (
 
 // The card's signature follows Web eID's authentication token
 // (https://github.com/web-eid/web-eid-system-architecture-doc, format
-// "web-eid:1.0"), so a region's existing Web eID validators could check it
-// too: the card signs SHA-256(origin) ‖ SHA-256(nonce) with the algorithm
-// named in the token; ECDSA signatures are the raw r ‖ s of the card (IEEE
-// P1363), not DER.
+// "web-eid:1.0"), so a standard Web eID validator checks it too: the card
+// signs hash(origin) ‖ hash(nonce) with the algorithm named in the token,
+// hash being that algorithm's own (SHA-256 for ES256, PS256, RS256;
+// SHA-384 for *384; SHA-512 for *512), and for ECDSA on the algorithm's own
+// curve (ES256 P-256, ES384 P-384, ES512 P-521, as JWA fixes them). ECDSA
+// signatures are the raw r ‖ s of the card (IEEE P1363), not DER.
+// TestWebEIDPublishedTokens checks the verifier against the Web eID
+// project's own test tokens, and TestWebEIDBothWays checks the tokens made
+// here against a model of its validator (cardauth/webeidtest).
 
 // TokenFormat is the authentication token format this package makes and
 // accepts ("web-eid:1" and any "web-eid:1.x").
@@ -41,7 +47,7 @@ type AuthToken struct {
 	Algorithm             string `json:"algorithm"`             // ES256, ES384, ES512, RS256, RS384, RS512, PS256, PS384, PS512
 	Signature             string `json:"signature"`             // base64
 	Format                string `json:"format"`                // "web-eid:1.0"
-	AppVersion            string `json:"appVersion"`            // the signing app, e.g. "https://clinicgw/bridge 1.0"
+	AppVersion            string `json:"appVersion"`            // a URL naming the signing app and its version (informative)
 }
 
 // ErrMalformedToken is a token that cannot be read at all.
@@ -97,23 +103,24 @@ func (t *AuthToken) Certificate() (*x509.Certificate, error) {
 	return cert, nil
 }
 
-// SignedData is what the card signs for a login: SHA-256(origin) ‖
-// SHA-256(nonce), binding the signature to the gateway's origin.
-func SignedData(origin, nonce string) []byte {
-	o, n := sha256.Sum256([]byte(origin)), sha256.Sum256([]byte(nonce))
-	return append(o[:], n[:]...)
+// SignedData is what the card signs for a login with hash h, the hash of
+// the token's algorithm: h(origin) ‖ h(nonce), binding the signature to
+// the gateway's origin and the issued nonce.
+func SignedData(h crypto.Hash, origin, nonce string) []byte {
+	return append(digest(h, []byte(origin)), digest(h, []byte(nonce))...)
 }
 
 // algorithm is how a token's algorithm name signs.
 type algorithm struct {
-	hash crypto.Hash
-	kind string // "ecdsa", "rsa" (PKCS#1 v1.5) or "pss"
+	hash  crypto.Hash
+	kind  string         // "ecdsa", "rsa" (PKCS#1 v1.5) or "pss"
+	curve elliptic.Curve // for "ecdsa"
 }
 
 var algorithms = map[string]algorithm{
-	"ES256": {crypto.SHA256, "ecdsa"}, "ES384": {crypto.SHA384, "ecdsa"}, "ES512": {crypto.SHA512, "ecdsa"},
-	"RS256": {crypto.SHA256, "rsa"}, "RS384": {crypto.SHA384, "rsa"}, "RS512": {crypto.SHA512, "rsa"},
-	"PS256": {crypto.SHA256, "pss"}, "PS384": {crypto.SHA384, "pss"}, "PS512": {crypto.SHA512, "pss"},
+	"ES256": {crypto.SHA256, "ecdsa", elliptic.P256()}, "ES384": {crypto.SHA384, "ecdsa", elliptic.P384()}, "ES512": {crypto.SHA512, "ecdsa", elliptic.P521()},
+	"RS256": {crypto.SHA256, "rsa", nil}, "RS384": {crypto.SHA384, "rsa", nil}, "RS512": {crypto.SHA512, "rsa", nil},
+	"PS256": {crypto.SHA256, "pss", nil}, "PS384": {crypto.SHA384, "pss", nil}, "PS512": {crypto.SHA512, "pss", nil},
 }
 
 func digest(h crypto.Hash, data []byte) []byte {
@@ -134,19 +141,23 @@ func digest(h crypto.Hash, data []byte) []byte {
 // certificate's key over this gateway's origin and the issued nonce.
 var ErrBadSignature = errors.New("the card's signature does not match this login")
 
-// verifySignature checks the token's signature over data with the
-// certificate's public key.
-func (t *AuthToken) verifySignature(cert *x509.Certificate, data []byte) error {
-	alg := algorithms[t.Algorithm]
+// verifySignature checks the token's signature with the certificate's
+// public key over SignedData for origin and nonce, hashed with the
+// algorithm's own hash.
+func (t *AuthToken) verifySignature(cert *x509.Certificate, origin, nonce string) error {
+	alg, ok := algorithms[t.Algorithm]
+	if !ok {
+		return fmt.Errorf("%w: unknown algorithm %q", ErrBadSignature, t.Algorithm)
+	}
 	sig, err := base64.StdEncoding.DecodeString(t.Signature)
 	if err != nil {
 		return ErrBadSignature
 	}
-	d := digest(alg.hash, data)
+	d := digest(alg.hash, SignedData(alg.hash, origin, nonce))
 	switch pub := cert.PublicKey.(type) {
 	case *ecdsa.PublicKey:
-		if alg.kind != "ecdsa" {
-			return fmt.Errorf("%w: algorithm %s for an EC key", ErrBadSignature, t.Algorithm)
+		if alg.kind != "ecdsa" || pub.Curve != alg.curve {
+			return fmt.Errorf("%w: algorithm %s for a key on %s", ErrBadSignature, t.Algorithm, pub.Curve.Params().Name)
 		}
 		size := (pub.Curve.Params().BitSize + 7) / 8
 		if len(sig) != 2*size {
@@ -200,7 +211,8 @@ func NewAuthToken(signer crypto.Signer, cert *x509.Certificate, origin, nonce, a
 	default:
 		return nil, fmt.Errorf("new auth token: unsupported key type %T", cert.PublicKey)
 	}
-	sig, err := signer.Sign(rand.Reader, digest(opts.HashFunc(), SignedData(origin, nonce)), opts)
+	h := opts.HashFunc()
+	sig, err := signer.Sign(rand.Reader, digest(h, SignedData(h, origin, nonce)), opts)
 	if err != nil {
 		return nil, fmt.Errorf("new auth token: sign: %w", err)
 	}

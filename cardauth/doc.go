@@ -2,8 +2,9 @@
 // certificate checks and session binding.
 //
 // The gateway issues a single-use nonce (256 bits, 60 s) remembered with
-// the browser that asked for it; the card signs SHA-256(origin) ‖
-// SHA-256(nonce) in Web eID's authentication token format; Login verifies
+// the browser that asked for it; the card signs hash(origin) ‖
+// hash(nonce) in Web eID's authentication token format, hash being the
+// signature algorithm's own (SHA-384 for ES384); Login verifies
 // the signature, the certificate (CertChecker: cardauth/siths) and the
 // commission for this unit (StaffLookup: agent/directory, whose roles it
 // carries into the session as codes, unread), then starts a
@@ -13,6 +14,7 @@
 //
 // Subpackages: devpki (a throwaway SITHS-shaped PKI for development and
 // tests), pcsc (readers and card presence), token (the PKCS#11 token),
-// siths (the certificate profile and revocation) and bridge (the
-// workstation's side).
+// siths (the certificate profile and revocation), bridge (the
+// workstation's side) and webeidtest (the Web eID project's validator
+// rules, for tests).
 package cardauth

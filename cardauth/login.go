@@ -190,7 +190,7 @@ func (a *Authenticator) Login(ctx context.Context, binding string, token []byte,
 	if err != nil {
 		return fail("token", "", err)
 	}
-	if err := t.verifySignature(cert, SignedData(a.origin, nonce)); err != nil {
+	if err := t.verifySignature(cert, a.origin, nonce); err != nil {
 		return fail("signature", "", err)
 	}
 	hsaID, err := a.certs.CheckAuthCert(ctx, cert)

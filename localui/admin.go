@@ -81,6 +81,8 @@ type auditData struct {
 	ChainChecked bool
 	ChainOK      bool
 	ChainMsg     string
+	FullOK       bool   // the last whole check found the log intact
+	FullMsg      string // the last whole check, or that none was made
 	Kind         string // "patient" or "staff": what was searched
 	Query        string
 	Records      []audit.Record
@@ -107,9 +109,22 @@ func (s *Server) chainState(r *http.Request) auditData {
 	n, err := s.cfg.Audit(r.Context())
 	d.ChainChecked, d.ChainOK = true, err == nil
 	if err != nil {
-		d.ChainMsg = fmt.Sprintf(l.T("audit.chainBad"), err.Error())
+		d.ChainMsg = l.T("audit.chainBad", err.Error())
 	} else {
-		d.ChainMsg = fmt.Sprintf(l.T("audit.chainOK"), n)
+		d.ChainMsg = l.T("audit.chainOK", n)
+	}
+	if s.cfg.AuditFull != nil {
+		c, ok, err := s.cfg.AuditFull(r.Context())
+		switch {
+		case err != nil:
+			s.log.Warn("the access log's last whole check could not be read", "err", err)
+		case !ok:
+			d.FullMsg = l.T("audit.fullNone")
+		case c.Broken != "":
+			d.FullMsg = l.T("audit.fullBad", l.Time(c.At), c.Broken)
+		default:
+			d.FullOK, d.FullMsg = true, l.T("audit.fullOK", l.Time(c.At), c.Entries)
+		}
 	}
 	return d
 }

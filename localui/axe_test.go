@@ -10,10 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"clinicgw/cardauth/bridge"
 	"clinicgw/localui/uitest"
 	"clinicgw/sync/wire/casetype"
-	"github.com/chromedp/chromedp"
 )
 
 // TestAxeEveryPage: axe-core (WCAG 2.0/2.1 A and AA) on every page each

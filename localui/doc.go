@@ -3,6 +3,12 @@
 // them, unit administrators keep the unit's settings and statistics and
 // auditors read the access log.
 //
+// The UI's texts come from the one catalogue, agent/i18n, in Swedish
+// unless the staff member chose English, counts in words that follow the
+// number (lang.go); the names of codes come from agent/labels. The case
+// service's and the card login's refusals still carry their own words
+// (their Swedish and English methods), shown as they give them.
+//
 // Pages are rendered on the server with html/template; static files are
 // embedded; the little JavaScript there is lives in files (the CSP forbids
 // inline script). Every page rendered for a session holds one websocket:

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/agent/i18n"
 	"clinicgw/sync/wire"
 	"clinicgw/sync/wire/casetype"
 )
@@ -226,6 +227,11 @@ type importError struct {
 	sv, en string
 }
 
+// importErr is the catalogue's text key (with args) as an importError.
+func importErr(status int, key string, args ...any) *importError {
+	return &importError{status, i18n.T("sv", key, args...), i18n.T("en", key, args...)}
+}
+
 func (e *importError) Error() string { return e.en }
 
 // text is the message in l's language.
@@ -244,14 +250,13 @@ func (e *importError) text(l lang) string {
 func decodeImport(r io.Reader) (wire.FormSet, error) {
 	b, err := io.ReadAll(io.LimitReader(r, maxImportBytes+1))
 	if err != nil {
-		return wire.FormSet{}, &importError{http.StatusBadRequest, "Filen kunde inte läsas. Försök igen.", "The file could not be read. Try again."}
+		return wire.FormSet{}, importErr(http.StatusBadRequest, "forms.err.unreadable")
 	}
 	if len(b) > maxImportBytes {
-		return wire.FormSet{}, &importError{http.StatusRequestEntityTooLarge,
-			fmt.Sprintf("Filen är för stor: högst %d kB.", maxImportBytes>>10), fmt.Sprintf("The file is too large: at most %d kB.", maxImportBytes>>10)}
+		return wire.FormSet{}, importErr(http.StatusRequestEntityTooLarge, "forms.err.tooLarge", maxImportBytes>>10)
 	}
 	if len(bytes.TrimSpace(b)) == 0 {
-		return wire.FormSet{}, &importError{http.StatusBadRequest, "Filen är tom. Välj en JSON-fil med formulär.", "The file is empty. Choose a JSON file of forms."}
+		return wire.FormSet{}, importErr(http.StatusBadRequest, "forms.err.empty")
 	}
 	set, err := wire.DecodeFormSet(bytes.NewReader(b))
 	if err != nil {
@@ -260,18 +265,14 @@ func decodeImport(r io.Reader) (wire.FormSet, error) {
 		if errors.As(err, &p) {
 			detail = p.Detail
 		}
-		return wire.FormSet{}, &importError{http.StatusBadRequest,
-			"Filen är inte en giltig formulärfil och har inte lästs in. Felet (från synkprotokollet): " + detail,
-			"The file is not a valid forms file and was not imported. The error (from the sync protocol): " + detail}
+		return wire.FormSet{}, importErr(http.StatusBadRequest, "forms.err.invalid", detail)
 	}
 	if len(set.Forms) == 0 {
-		return wire.FormSet{}, &importError{http.StatusBadRequest, "Filen innehåller inga formulär.", "The file holds no forms."}
+		return wire.FormSet{}, importErr(http.StatusBadRequest, "forms.err.noForms")
 	}
 	for i, f := range set.Forms {
 		if !casetype.Known(casetype.Type(f.ID)) {
-			return wire.FormSet{}, &importError{http.StatusBadRequest,
-				fmt.Sprintf("Formulär nr %d har en ärendetyp som gatewayen inte känner till (forms[%d].id).", i+1, i),
-				fmt.Sprintf("Form no. %d has a case type the gateway does not know (forms[%d].id).", i+1, i)}
+			return wire.FormSet{}, importErr(http.StatusBadRequest, "forms.err.unknownType", i+1, i)
 		}
 	}
 	return set, nil
@@ -298,10 +299,9 @@ func (s *Server) formsImport(w http.ResponseWriter, r *http.Request) {
 	file, _, err := r.FormFile("file")
 	if err != nil {
 		var tooBig *http.MaxBytesError
-		e := &importError{http.StatusBadRequest, "Välj en JSON-fil att läsa in.", "Choose a JSON file to import."}
+		e := importErr(http.StatusBadRequest, "forms.err.noFile")
 		if errors.As(err, &tooBig) {
-			e = &importError{http.StatusRequestEntityTooLarge,
-				fmt.Sprintf("Filen är för stor: högst %d kB.", maxImportBytes>>10), fmt.Sprintf("The file is too large: at most %d kB.", maxImportBytes>>10)}
+			e = importErr(http.StatusRequestEntityTooLarge, "forms.err.tooLarge", maxImportBytes>>10)
 		}
 		s.renderList(w, r, e.status, l.T("forms.importFailed"), []string{e.text(l)})
 		return

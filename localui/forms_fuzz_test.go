@@ -2,11 +2,12 @@ package localui
 
 import (
 	"bytes"
-	"clinicgw/sync/wire"
-	"clinicgw/sync/wire/casetype"
 	"errors"
 	"reflect"
 	"testing"
+
+	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 )
 
 // FuzzDecodeImport: the import decoder never panics; whatever it accepts

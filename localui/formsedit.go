@@ -1,8 +1,6 @@
 package localui
 
 import (
-	"clinicgw/sync/wire"
-	"clinicgw/sync/wire/casetype"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 )
 
 // fieldKinds are the kinds of field the editor offers, in its order.
@@ -100,9 +101,9 @@ func (s *Server) formEditor(w http.ResponseWriter, r *http.Request) {
 func (s *Server) renderEditor(w http.ResponseWriter, r *http.Request, status int, f wire.Form, draft, offered bool, errs formErrs, focus int, msg string) {
 	l := langOf(r)
 	v := editView{ID: f.ID, Type: l.Type(casetype.Type(f.ID)), Draft: draft, Offered: offered, Version: f.Version,
-		Form: f, FormErrs: errs.form, Focus: focus, MaxFields: wire.MaxFormFields, Full: len(f.Fields) >= wire.MaxFormFields}
+		Form: f, FormErrs: problemTexts(errs.form, l), Focus: focus, MaxFields: wire.MaxFormFields, Full: len(f.Fields) >= wire.MaxFormFields}
 	for i, ff := range f.Fields {
-		fv := fieldView{I: i, Num: i + 1, F: ff, Options: optionsText(ff.Options), Errs: errs.fields[i],
+		fv := fieldView{I: i, Num: i + 1, F: ff, Options: optionsText(ff.Options), Errs: problemTexts(errs.fields[i], l),
 			First: i == 0, Last: i == len(f.Fields)-1}
 		for _, k := range fieldKinds {
 			fv.Kinds = append(fv.Kinds, kindOption{Value: k, Selected: k == ff.Kind})
@@ -281,7 +282,7 @@ func (s *Server) formEdit(w http.ResponseWriter, r *http.Request) {
 			s.caseError(w, r, err)
 			return
 		}
-		s.renderEditor(w, r, http.StatusBadRequest, f, true, offered, formErrs{form: []string{l.T("forms.ruleBroken") + " " + p.Detail}}, -1, l.T("forms.notPublished"))
+		s.renderEditor(w, r, http.StatusBadRequest, f, true, offered, formErrs{form: []problem{{"forms.err.rule", []any{p.Detail}}}}, -1, l.T("forms.notPublished"))
 		return
 	}
 	if err := s.dropDraft(r, id); err != nil {
@@ -322,78 +323,109 @@ func withForm(set wire.FormSet, f wire.Form) wire.FormSet {
 	return out
 }
 
-// formErrs are what is wrong with a form, in Swedish: about the form
-// itself, and per field by index.
+// formErrs are what is wrong with a form: about the form itself, and per
+// field by index.
 type formErrs struct {
-	form   []string
-	fields map[int][]string
+	form   []problem
+	fields map[int][]problem
+}
+
+// problem is one thing wrong with a form: a text of the catalogue and its
+// arguments, shown in the reader's language; an argument that is itself a
+// problem is shown in the same language.
+type problem struct {
+	key  string
+	args []any
+}
+
+func prob(key string, args ...any) problem { return problem{key, args} }
+
+// in is p in l.
+func (p problem) in(l lang) string {
+	args := make([]any, len(p.args))
+	for i, a := range p.args {
+		if q, ok := a.(problem); ok {
+			a = q.in(l)
+		}
+		args[i] = a
+	}
+	return l.T(p.key, args...)
+}
+
+// problemTexts are ps in l.
+func problemTexts(ps []problem, l lang) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.in(l))
+	}
+	return out
 }
 
 func (e formErrs) ok() bool { return len(e.form) == 0 && len(e.fields) == 0 }
 
-func (e *formErrs) field(i int, msg string) {
+func (e *formErrs) field(i int, p problem) {
 	if e.fields == nil {
-		e.fields = map[int][]string{}
+		e.fields = map[int][]problem{}
 	}
-	e.fields[i] = append(e.fields[i], msg)
+	e.fields[i] = append(e.fields[i], p)
 }
 
 // checkForm checks f by the sync protocol's rules (sync/wire's Form
-// Validate) and says in Swedish, per field, what breaks them; whatever
+// Validate) and says, per field, what breaks them; whatever
 // it misses wire's own check catches, named by its position.
 func checkForm(f wire.Form) formErrs {
 	var e formErrs
-	if p := textProblem(f.Title, wire.MaxLabelLen, true, false); p != "" {
-		e.form = append(e.form, "Titeln: "+p)
+	if p, bad := textProblem(f.Title, wire.MaxLabelLen, true, false); bad {
+		e.form = append(e.form, prob("forms.err.title", p))
 	}
-	if p := textProblem(f.Intro, wire.MaxHelpLen, false, true); p != "" {
-		e.form = append(e.form, "Inledningen: "+p)
+	if p, bad := textProblem(f.Intro, wire.MaxHelpLen, false, true); bad {
+		e.form = append(e.form, prob("forms.err.intro", p))
 	}
 	if len(f.Fields) > wire.MaxFormFields {
-		e.form = append(e.form, fmt.Sprintf("Formuläret har fler än %d fält.", wire.MaxFormFields))
+		e.form = append(e.form, prob("forms.err.tooManyFields", wire.MaxFormFields))
 	}
 	kinds := map[string]wire.FormField{}
 	for i, ff := range f.Fields {
 		switch {
 		case !validToken(ff.Name):
-			e.field(i, fmt.Sprintf("Namnet ska vara 1–%d tecken av A–Z, a–z, 0–9, punkt, understreck och bindestreck (inga mellanslag eller å, ä, ö).", wire.MaxIDLen))
+			e.field(i, prob("forms.err.name", wire.MaxIDLen))
 		case kinds[ff.Name].Name != "":
-			e.field(i, "Namnet finns redan på ett fält ovanför. Varje fält behöver ett eget namn.")
+			e.field(i, prob("forms.err.nameTaken"))
 		}
-		if p := textProblem(ff.Label, wire.MaxLabelLen, true, false); p != "" {
-			e.field(i, "Etiketten: "+p)
+		if p, bad := textProblem(ff.Label, wire.MaxLabelLen, true, false); bad {
+			e.field(i, prob("forms.err.label", p))
 		}
-		if p := textProblem(ff.Help, wire.MaxHelpLen, false, true); p != "" {
-			e.field(i, "Hjälptexten: "+p)
+		if p, bad := textProblem(ff.Help, wire.MaxHelpLen, false, true); bad {
+			e.field(i, prob("forms.err.help", p))
 		}
 		choice := ff.Kind == wire.FieldSelect || ff.Kind == wire.FieldRadio
 		switch {
 		case !ff.Kind.Valid():
-			e.field(i, "Välj en fälttyp.")
+			e.field(i, prob("forms.err.kind"))
 		case choice && (len(ff.Options) == 0 || len(ff.Options) > wire.MaxOptions):
-			e.field(i, fmt.Sprintf("En rullista eller ett flerval behöver 1–%d alternativ, ett per rad: värde | etikett.", wire.MaxOptions))
+			e.field(i, prob("forms.err.options", wire.MaxOptions))
 		}
 		values := map[string]bool{}
 		for j, o := range ff.Options {
 			switch {
 			case !validToken(o.Value):
-				e.field(i, fmt.Sprintf("Alternativ %d: värdet ska vara 1–%d tecken av A–Z, a–z, 0–9, punkt, understreck och bindestreck.", j+1, wire.MaxIDLen))
+				e.field(i, prob("forms.err.optionValue", j+1, wire.MaxIDLen))
 			case values[o.Value]:
-				e.field(i, fmt.Sprintf("Alternativ %d: värdet finns redan på ett alternativ ovanför.", j+1))
+				e.field(i, prob("forms.err.optionTaken", j+1))
 			}
 			values[o.Value] = true
-			if p := textProblem(o.Label, wire.MaxLabelLen, true, false); p != "" {
-				e.field(i, fmt.Sprintf("Alternativ %d: etiketten: %s", j+1, p))
+			if p, bad := textProblem(o.Label, wire.MaxLabelLen, true, false); bad {
+				e.field(i, prob("forms.err.optionLabel", j+1, p))
 			}
 		}
 		if c := ff.ShowIf; c != nil {
 			ref, ok := kinds[c.Field]
 			switch {
 			case !ok:
-				e.field(i, "Villkoret gäller ett fält som inte finns ovanför det här. Välj ett fält ovanför, eller inget villkor.")
+				e.field(i, prob("forms.err.showIfMissing"))
 			case ref.Kind == wire.FieldCheckbox:
 				if c.Equals != "true" && c.Equals != "false" {
-					e.field(i, fmt.Sprintf("Villkoret: ”%s” är en kryssruta – skriv true (ikryssad) eller false.", c.Field))
+					e.field(i, prob("forms.err.showIfCheckbox", c.Field))
 				}
 			case ref.Kind == wire.FieldSelect || ref.Kind == wire.FieldRadio:
 				if !slices.ContainsFunc(ref.Options, func(o wire.Option) bool { return o.Value == c.Equals }) {
@@ -401,10 +433,10 @@ func checkForm(f wire.Form) formErrs {
 					for _, o := range ref.Options {
 						vals = append(vals, o.Value)
 					}
-					e.field(i, fmt.Sprintf("Villkoret: värdet måste vara ett av alternativen i ”%s”: %s.", c.Field, strings.Join(vals, ", ")))
+					e.field(i, prob("forms.err.showIfOption", c.Field, strings.Join(vals, ", ")))
 				}
 			default:
-				e.field(i, "Villkoret kan bara gälla en rullista, ett flerval eller en kryssruta.")
+				e.field(i, prob("forms.err.showIfKind"))
 			}
 		}
 		if ff.Name != "" && kinds[ff.Name].Name == "" {
@@ -418,7 +450,7 @@ func checkForm(f wire.Form) formErrs {
 			if errors.As(err, &p) {
 				detail = p.Detail
 			}
-			e.form = append(e.form, "Formuläret bryter mot en regel i synkprotokollet: "+detail)
+			e.form = append(e.form, prob("forms.err.rule", detail))
 		}
 	}
 	return e
@@ -438,24 +470,25 @@ func validToken(s string) bool {
 	return true
 }
 
-// textProblem says in Swedish what is wrong with a text, or "".
-func textProblem(t wire.Text, max int, required, multiline bool) string {
+// textProblem says what is wrong with a text; bad is false when nothing
+// is.
+func textProblem(t wire.Text, max int, required, multiline bool) (p problem, bad bool) {
 	switch {
 	case required && strings.TrimSpace(t.SV) == "":
-		return "skriv den på svenska (engelska är frivilligt)."
+		return prob("forms.err.svRequired"), true
 	case !required && t.SV == "" && t.EN != "":
-		return "den engelska texten kräver en svensk."
+		return prob("forms.err.enNeedsSv"), true
 	}
 	for _, s := range []string{t.SV, t.EN} {
 		if utf8.RuneCountInString(s) > max {
-			return fmt.Sprintf("högst %d tecken.", max)
+			return prob("forms.err.textTooLong", max), true
 		}
 		if wire.CheckText(s, max, multiline) != "" {
 			if multiline {
-				return "otillåtna tecken (bara vanlig text och radbrytningar)."
+				return prob("forms.err.badChars"), true
 			}
-			return "otillåtna tecken eller radbrytning (en rad vanlig text)."
+			return prob("forms.err.badLine"), true
 		}
 	}
-	return ""
+	return problem{}, false
 }

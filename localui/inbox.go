@@ -2,10 +2,10 @@ package localui
 
 import (
 	"bytes"
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"time"
 
 	"clinicgw/agent/cases"
@@ -150,7 +150,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, inbox bool) {
 		d.Quarantine = s.quarantineNote(r, l)
 	}
 	if len(cs) == listLimit {
-		d.More = fmt.Sprintf(l.T("inbox.more"), listLimit)
+		d.More = l.T("inbox.more", listLimit)
 	}
 	p := page{Title: "title.mine", Nav: "mine", Live: "mine", Data: d}
 	if inbox {
@@ -208,8 +208,8 @@ func (s *Server) moveAll(w http.ResponseWriter, r *http.Request) {
 	}
 	if failed > 0 {
 		l := langOf(r)
-		s.failMsg(w, r, http.StatusConflict, fmt.Sprintf(l.T("moveAll.partial"), len(cs)-failed, failed))
+		s.failMsg(w, r, http.StatusConflict, l.T("moveAll.partial", len(cs)-failed, failed))
 		return
 	}
-	http.Redirect(w, r, "/inbox?ok=moved", http.StatusSeeOther)
+	http.Redirect(w, r, "/inbox?ok=moved&n="+strconv.Itoa(len(cs)), http.StatusSeeOther)
 }

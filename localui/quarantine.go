@@ -1,9 +1,6 @@
 package localui
 
-import (
-	"fmt"
-	"net/http"
-)
+import "net/http"
 
 // quarantineNote is the inbox's note on the quarantine (cases.Quarantined):
 // how many cases the central store accepted that could not be received
@@ -17,8 +14,6 @@ func (s *Server) quarantineNote(r *http.Request, l lang) string {
 		return l.T("quarantine.unknown")
 	case n == 0:
 		return ""
-	case n == 1:
-		return l.T("quarantine.one")
 	}
-	return fmt.Sprintf(l.T("quarantine.many"), n)
+	return l.T("quarantine.cases", n)
 }

@@ -115,8 +115,21 @@ type ConfigState struct {
 	Restart []string
 }
 
-// AuditChecker verifies the access log's hash chain for the auditor's page.
+// AuditChecker verifies the access log's hash chain for the auditor's page:
+// what was logged since the last check, and the records in the log.
 type AuditChecker func(ctx context.Context) (records int, err error)
+
+// AuditFullCheck is the last check of the whole access log (the nightly
+// job's or `clinicgw audit verify`'s).
+type AuditFullCheck struct {
+	At      time.Time
+	Entries int
+	Broken  string // empty: the whole log verified
+}
+
+// AuditLastFull returns the last whole check of the access log, and false
+// if there was none.
+type AuditLastFull func(ctx context.Context) (AuditFullCheck, bool, error)
 
 // Clock tells the time.
 type Clock interface{ Now() time.Time }
@@ -155,11 +168,13 @@ type Config struct {
 	// Sync reports the sync's continuity with the central store, shown on
 	// every page of a session when it is broken (syncstate.go); nil: the
 	// gateway runs offline, nothing shown.
-	Sync   func() SyncState
-	Audit  AuditChecker // nil: the auditor's page shows no chain status
-	Clock  Clock        // the system clock if nil
-	Rand   io.Reader    // crypto/rand if nil
-	Logger *slog.Logger
+	Sync  func() SyncState
+	Audit AuditChecker // nil: the auditor's page shows no chain status
+	// AuditFull tells the auditor's page the last whole check; nil: not shown.
+	AuditFull AuditLastFull
+	Clock     Clock     // the system clock if nil
+	Rand      io.Reader // crypto/rand if nil
+	Logger    *slog.Logger
 }
 
 // Server is the UI: Handler serves it; Notify tells open pages that cases

@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"clinicgw/agent/cases"
@@ -185,6 +186,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if p.Flash == "" {
 		if f := r.URL.Query().Get("ok"); f != "" && validFlash(f) {
 			p.Flash = p.L.T("ok." + f)
+			if n, err := strconv.Atoi(r.URL.Query().Get("n")); f == "moved" && err == nil && n >= 0 && n <= cases.MaxListLimit {
+				p.Flash = p.L.T("moveAll.done", n) // how many, in words that follow the number
+			}
 		}
 	}
 	var buf bytes.Buffer

@@ -272,7 +272,7 @@ func TestRunExportsVerifiesPurges(t *testing.T) {
 	if kinds["Task"] != 1 || kinds["QuestionnaireResponse"] != 1 || kinds["Communication"] != 2 || kinds["AuditEvent"] < 3 {
 		t.Errorf("FHIR bundle resources %v", kinds)
 	}
-	if !bytes.Contains(files[dir+"access-log.json"], []byte(`"action": "receive"`)) {
+	if !bytes.Contains(files[dir+"access-log.json"], []byte(`"action":"receive"`)) {
 		t.Errorf("access-log.json: %s", files[dir+"access-log.json"])
 	}
 	if !bytes.Contains(files[dir+"case.json"], []byte(canary+"-svar")) {
@@ -475,4 +475,24 @@ func TestSignerPEMMustBeCanonical(t *testing.T) {
 			t.Errorf("signer.pem with %s: Verify = %v, want ErrInvalid", name, err)
 		}
 	}
+}
+
+// writeTar writes files, in order, under the folder name, with Writer's
+// headers: the canonical tar of those files, for tests that rebuild a
+// package around a changed file.
+func writeTar(name string, order []string, files map[string][]byte, mtime time.Time) ([]byte, error) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, p := range order {
+		if err := tw.WriteHeader(tarHeader(name, p, len(files[p]), mtime)); err != nil {
+			return nil, err
+		}
+		if _, err := tw.Write(files[p]); err != nil {
+			return nil, err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }

@@ -12,6 +12,19 @@
 // form answers are read by the unit's form of the case's type (Config.Forms). manifest.json lists every file with its SHA-256; manifest.sig is the
 // gateway's detached signature over it, signer.pem its certificate.
 //
+// A package streams (Writer, Verify): a case's files go into the tar as
+// they are made and Verify checks a tar as it reads it (the tar around the
+// files by hashing the canonical tar of what it read beside what it
+// read), so memory holds one case's files, not the package. Files are
+// compact JSON. Measured (BenchmarkExport, 5000 cases of 2 KiB, one
+// profile each on a loaded 2-vCPU machine): the run's CPU went from 3.3 s
+// to 2.1 s and the package from 19.1 to 16.0 KB per case when the tar
+// stopped being built in memory, the JSON stopped being indented and each
+// case stopped being decoded a fourth time to see if it was still there.
+// What remains per case: decoded three times (choosing what is old
+// enough, writing, purging its index entries), the FHIR bundle (about a
+// third of the CPU) and the read-back verification.
+//
 // Run writes each package to a temporary file, syncs it, renames it into
 // the archive folder, reads it back and verifies it, and only then purges
 // its cases in one store transaction. A journal in the store makes every

@@ -235,7 +235,7 @@ func FHIR(c *cases.Case, form *wire.Form, records []audit.Record, now time.Time)
 			"entity": []map[string]any{{"what": fhirReference{Reference: taskURL}}},
 		}.set("recorded", fhirTime(e.Time))})
 	}
-	return json.MarshalIndent(b, "", " ")
+	return json.Marshal(b)
 }
 
 // lastActivity is when the case last changed: closed, answered, or its

@@ -96,10 +96,17 @@ func TestFHIRValidAndGolden(t *testing.T) {
 	now := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
 	for name, tc := range fhirCases() {
 		t.Run(name, func(t *testing.T) {
-			got, err := FHIR(tc.c, tc.form, tc.records, now)
+			compact, err := FHIR(tc.c, tc.form, tc.records, now)
 			if err != nil {
 				t.Fatal(err)
 			}
+			// The package holds compact JSON; the golden file is it
+			// pretty-printed, as a reader would.
+			var indented bytes.Buffer
+			if err := json.Indent(&indented, compact, "", " "); err != nil {
+				t.Fatal(err)
+			}
+			got := indented.Bytes()
 			golden := filepath.Join("testdata", name)
 			if *update {
 				if err := os.WriteFile(golden, got, 0o644); err != nil {

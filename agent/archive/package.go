@@ -125,64 +125,133 @@ type Signer struct {
 	Chain []*x509.Certificate
 }
 
-// Build makes the package name (a tar file's bytes) of items for unit.
+// Build makes the package name (a tar file's bytes) of items for unit: a
+// Writer into memory, for tests and small packages.
 func Build(name, unit string, items []Item, now time.Time, s Signer) ([]byte, *Manifest, error) {
-	m := &Manifest{Format: Format, Name: name, Unit: unit, Created: now.UTC()}
-	files := map[string][]byte{}
-	var order []string
-	add := func(p string, b []byte) {
-		files[p] = b
-		order = append(order, p)
-		sum := sha256.Sum256(b)
-		m.Files = append(m.Files, FileSum{Path: p, SHA256: hex.EncodeToString(sum[:]), Size: len(b)})
-	}
+	var buf bytes.Buffer
+	w := NewWriter(&buf, name, unit, now, s)
 	for _, it := range items {
-		id := string(it.Case.ID)
-		dir := "representations/rep1/data/" + id + "/"
-		caseJSON, err := json.MarshalIndent(archived(it.Case, it.Form), "", " ")
-		if err != nil {
+		if err := w.Add(it); err != nil {
 			return nil, nil, err
 		}
-		fhir, err := FHIR(it.Case, it.Form, it.Access, now)
-		if err != nil {
-			return nil, nil, err
-		}
-		access, err := json.MarshalIndent(accessJSON(it.Access), "", " ")
-		if err != nil {
-			return nil, nil, err
-		}
-		add(dir+"case.json", caseJSON)
-		add(dir+"fhir.json", fhir)
-		add(dir+"access-log.json", access)
-		m.Cases = append(m.Cases, id)
 	}
-	titles := map[string]string{}
-	for _, it := range items {
-		titles[string(it.Case.ID)] = wirelabels.Type(it.Case.Type, "sv") + " – " + string(it.Case.ID)
-	}
-	mets, err := metsXML(name, unit, now, m.Files, titles)
+	m, err := w.Close()
 	if err != nil {
 		return nil, nil, err
 	}
-	add("METS.xml", mets)
-	manifest, err := json.MarshalIndent(m, "", " ")
+	return buf.Bytes(), m, nil
+}
+
+// Writer writes a package as a stream: each case's files go into the tar
+// as it is added, so a package costs one case's files in memory, not the
+// whole tar. The manifest, its signature and the signer's certificates
+// come last, at Close. Files are compact JSON (a reader may pretty-print
+// them).
+type Writer struct {
+	tw     *tar.Writer
+	name   string
+	signer Signer
+	m      *Manifest
+	titles map[string]string
+	err    error
+}
+
+// NewWriter starts the package name for unit on w, made at now and signed
+// by s at Close.
+func NewWriter(w io.Writer, name, unit string, now time.Time, s Signer) *Writer {
+	return &Writer{tw: tar.NewWriter(w), name: name, signer: s, titles: map[string]string{},
+		m: &Manifest{Format: Format, Name: name, Unit: unit, Created: now.UTC()}}
+}
+
+// Add writes one case's files: case.json, fhir.json and access-log.json.
+func (w *Writer) Add(it Item) error {
+	if w.err != nil {
+		return w.err
+	}
+	id := string(it.Case.ID)
+	dir := "representations/rep1/data/" + id + "/"
+	caseJSON, err := json.Marshal(archived(it.Case, it.Form))
 	if err != nil {
-		return nil, nil, err
+		return w.fail(err)
+	}
+	fhir, err := FHIR(it.Case, it.Form, it.Access, w.m.Created)
+	if err != nil {
+		return w.fail(err)
+	}
+	access, err := json.Marshal(accessJSON(it.Access))
+	if err != nil {
+		return w.fail(err)
+	}
+	for _, f := range []struct {
+		path string
+		b    []byte
+	}{{dir + "case.json", caseJSON}, {dir + "fhir.json", fhir}, {dir + "access-log.json", access}} {
+		if err := w.file(f.path, f.b, true); err != nil {
+			return err
+		}
+	}
+	w.m.Cases = append(w.m.Cases, id)
+	w.titles[id] = wirelabels.Type(it.Case.Type, "sv") + " – " + id
+	return nil
+}
+
+// Close writes METS.xml, manifest.json, manifest.sig and signer.pem and
+// ends the tar; it returns the manifest. It does not close the writer
+// under it.
+func (w *Writer) Close() (*Manifest, error) {
+	if w.err != nil {
+		return nil, w.err
+	}
+	mets, err := metsXML(w.name, w.m.Unit, w.m.Created, w.m.Files, w.titles)
+	if err != nil {
+		return nil, w.fail(err)
+	}
+	if err := w.file("METS.xml", mets, true); err != nil {
+		return nil, err
+	}
+	manifest, err := json.MarshalIndent(w.m, "", " ")
+	if err != nil {
+		return nil, w.fail(err)
 	}
 	digest := sha256.Sum256(manifest)
-	sig, err := s.Key.Sign(rand.Reader, digest[:], crypto.SHA256)
+	sig, err := w.signer.Key.Sign(rand.Reader, digest[:], crypto.SHA256)
 	if err != nil {
-		return nil, nil, fmt.Errorf("sign the manifest: %w", err)
+		return nil, w.fail(fmt.Errorf("sign the manifest: %w", err))
 	}
-	files["manifest.json"], files["manifest.sig"] = manifest, sig
-	files["signer.pem"] = encodeChain(append([]*x509.Certificate{s.Cert}, s.Chain...))
-	order = append(order, "manifest.json", "manifest.sig", "signer.pem")
+	signer := encodeChain(append([]*x509.Certificate{w.signer.Cert}, w.signer.Chain...))
+	for _, f := range []struct {
+		path string
+		b    []byte
+	}{{"manifest.json", manifest}, {"manifest.sig", sig}, {"signer.pem", signer}} {
+		if err := w.file(f.path, f.b, false); err != nil {
+			return nil, err
+		}
+	}
+	if err := w.tw.Close(); err != nil {
+		return nil, w.fail(err)
+	}
+	w.err = errors.New("archive: the package is closed")
+	return w.m, nil
+}
 
-	b, err := writeTar(name, order, files, m.Created)
-	if err != nil {
-		return nil, nil, err
+// file writes one file into the tar, listed in the manifest if listed.
+func (w *Writer) file(p string, b []byte, listed bool) error {
+	if err := w.tw.WriteHeader(tarHeader(w.name, p, len(b), w.m.Created)); err != nil {
+		return w.fail(err)
 	}
-	return b, m, nil
+	if _, err := w.tw.Write(b); err != nil {
+		return w.fail(err)
+	}
+	if listed {
+		sum := sha256.Sum256(b)
+		w.m.Files = append(w.m.Files, FileSum{Path: p, SHA256: hex.EncodeToString(sum[:]), Size: len(b)})
+	}
+	return nil
+}
+
+func (w *Writer) fail(err error) error {
+	w.err = err
+	return err
 }
 
 // encodeChain is signer.pem: each certificate as a PEM block, in order.
@@ -194,24 +263,10 @@ func encodeChain(chain []*x509.Certificate) []byte {
 	return b
 }
 
-// writeTar writes files, in order, under the folder name, as the one
-// canonical tar file Build makes and Verify accepts.
-func writeTar(name string, order []string, files map[string][]byte, mtime time.Time) ([]byte, error) {
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for _, p := range order {
-		hdr := &tar.Header{Name: name + "/" + p, Mode: 0o640, Size: int64(len(files[p])), ModTime: mtime, Typeflag: tar.TypeReg, Format: tar.FormatPAX}
-		if err := tw.WriteHeader(hdr); err != nil {
-			return nil, err
-		}
-		if _, err := tw.Write(files[p]); err != nil {
-			return nil, err
-		}
-	}
-	if err := tw.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+// tarHeader is the one header Writer writes, and Verify accepts, for the
+// file p of size bytes in the package name made at mtime.
+func tarHeader(name, p string, size int, mtime time.Time) *tar.Header {
+	return &tar.Header{Name: name + "/" + p, Mode: 0o640, Size: int64(size), ModTime: mtime, Typeflag: tar.TypeReg, Format: tar.FormatPAX}
 }
 
 // accessRecord is an access-log record as exported: with the hashes that
@@ -327,31 +382,41 @@ func metsXML(name, unit string, now time.Time, files []FileSum, titles map[strin
 	return append([]byte(xml.Header), b...), nil
 }
 
-// Verify reads the package in r (a tar file as Build makes it) and checks
-// that every file manifest.json names is there with its SHA-256, that no
-// other file is, that manifest.sig is signer.pem's signature over the
-// manifest, and that the tar file is byte for byte the one Build writes
-// of those files. With roots, signer.pem's first certificate must also chain to
-// them, through the CA certificates that follow it. It returns the
-// manifest.
+// Verify reads the package in r (a tar file as Writer makes it) and
+// checks that every file manifest.json names is there with its SHA-256,
+// that no other file is, that manifest.sig is signer.pem's signature over
+// the manifest, and that the tar file is byte for byte the one Writer
+// writes of those files. With roots, signer.pem's first certificate must
+// also chain to them, through the CA certificates that follow it. It
+// returns the manifest.
+//
+// It reads as a stream: what it holds is one file at a time, each file's
+// checksum, and the manifest, signature and certificates; the tar around
+// the files is checked by writing the canonical tar of what it read into
+// a hash beside the hash of what it read.
 func Verify(r io.Reader, roots *x509.CertPool) (*Manifest, error) {
 	const limit = maxPackageTotal + maxPackageTar
-	raw, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
+	lr := &io.LimitedReader{R: r, N: limit + 1}
+	rawHash := sha256.New()
+	tr := tar.NewReader(io.TeeReader(lr, rawHash))
+	canonHash := sha256.New()
+	canon := tar.NewWriter(canonHash)
+	type got struct {
+		sum  string
+		size int
 	}
-	if len(raw) > limit {
-		return nil, fmt.Errorf("%w: larger than %d bytes", ErrInvalid, maxPackageTotal)
-	}
-	tr := tar.NewReader(bytes.NewReader(raw))
-	files := map[string][]byte{}
-	var order []string
+	files := map[string]got{}
+	var manifest, sig, certPEM []byte
+	var mtime time.Time
 	total := 0
 	prefix := ""
 	for {
 		hdr, err := tr.Next()
 		if err == io.EOF {
 			break
+		}
+		if lr.N <= 0 {
+			return nil, fmt.Errorf("%w: larger than %d bytes", ErrInvalid, maxPackageTotal)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
@@ -363,7 +428,9 @@ func Verify(r io.Reader, roots *x509.CertPool) (*Manifest, error) {
 		if !ok || (prefix != "" && dir != prefix) || rest == "" || strings.Contains(rest, "..") {
 			return nil, fmt.Errorf("%w: unexpected path %q", ErrInvalid, hdr.Name)
 		}
-		prefix = dir
+		if prefix == "" {
+			prefix, mtime = dir, hdr.ModTime
+		}
 		if _, dup := files[rest]; dup {
 			return nil, fmt.Errorf("%w: %q twice", ErrInvalid, rest)
 		}
@@ -375,10 +442,32 @@ func Verify(r io.Reader, roots *x509.CertPool) (*Manifest, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 		}
-		files[rest] = b
-		order = append(order, rest)
+		if len(b) != int(hdr.Size) {
+			return nil, fmt.Errorf("%w: %q is cut short", ErrInvalid, rest)
+		}
+		sum := sha256.Sum256(b)
+		files[rest] = got{hex.EncodeToString(sum[:]), len(b)}
+		switch rest {
+		case "manifest.json":
+			manifest = b
+		case "manifest.sig":
+			sig = b
+		case "signer.pem":
+			certPEM = b
+		}
+		if canon.WriteHeader(tarHeader(prefix, rest, len(b), mtime)) != nil {
+			return nil, fmt.Errorf("%w: %q cannot be in a package", ErrInvalid, rest)
+		}
+		canon.Write(b) // a hash does not fail
 	}
-	manifest, sig, certPEM := files["manifest.json"], files["manifest.sig"], files["signer.pem"]
+	// What follows the tar's end is read too: a byte after it is a change.
+	if _, err := io.Copy(io.Discard, io.TeeReader(lr, rawHash)); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	if lr.N <= 0 {
+		return nil, fmt.Errorf("%w: larger than %d bytes", ErrInvalid, maxPackageTotal)
+	}
+	canon.Close()
 	if manifest == nil || sig == nil || certPEM == nil {
 		return nil, fmt.Errorf("%w: manifest.json, manifest.sig or signer.pem is missing", ErrInvalid)
 	}
@@ -399,7 +488,7 @@ func Verify(r io.Reader, roots *x509.CertPool) (*Manifest, error) {
 	}
 	// The manifest does not cover signer.pem, and PEM decoding forgives
 	// (the unused bits of base64's last character, text around blocks):
-	// it must be exactly the encoding Build writes of what it holds.
+	// it must be exactly the encoding Writer writes of what it holds.
 	if !bytes.Equal(certPEM, encodeChain(chain)) {
 		return nil, fmt.Errorf("%w: signer.pem is not the certificates' canonical PEM encoding", ErrInvalid)
 	}
@@ -425,12 +514,11 @@ func Verify(r io.Reader, roots *x509.CertPool) (*Manifest, error) {
 	}
 	listed := map[string]bool{"manifest.json": true, "manifest.sig": true, "signer.pem": true}
 	for _, f := range m.Files {
-		b, ok := files[f.Path]
+		g, ok := files[f.Path]
 		if !ok {
 			return nil, fmt.Errorf("%w: %s is missing", ErrInvalid, f.Path)
 		}
-		sum := sha256.Sum256(b)
-		if hex.EncodeToString(sum[:]) != f.SHA256 || len(b) != f.Size {
+		if g.sum != f.SHA256 || g.size != f.Size {
 			return nil, fmt.Errorf("%w: %s does not match its checksum", ErrInvalid, f.Path)
 		}
 		listed[f.Path] = true
@@ -446,9 +534,10 @@ func Verify(r io.Reader, roots *x509.CertPool) (*Manifest, error) {
 		}
 	}
 	// The files are right; the tar around them must be too: headers,
-	// padding and end exactly as Build writes them, so that a byte changed
-	// anywhere in the file is found, not only in the files' contents.
-	if canon, err := writeTar(prefix, order, files, m.Created); err != nil || !bytes.Equal(canon, raw) {
+	// padding and end exactly as Writer writes them (every header with the
+	// manifest's time), so that a byte changed anywhere in the file is
+	// found, not only in the files' contents.
+	if !mtime.Equal(m.Created) || !bytes.Equal(canonHash.Sum(nil), rawHash.Sum(nil)) {
 		return nil, fmt.Errorf("%w: the tar file around the files was changed (a header, padding or its end)", ErrInvalid)
 	}
 	slices.Sort(m.Cases)

@@ -1,7 +1,7 @@
 package archive
 
 import (
-	"bytes"
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -216,16 +216,15 @@ func (a *Archiver) finish(ctx context.Context, j journal) (int, int64, error) {
 	for _, id := range m.Cases {
 		in[id] = true
 	}
-	var ids []cases.ID
-	for _, id := range j.Cases {
-		if _, err := a.caseNow(ctx, cases.ID(id)); err == nil {
-			ids = append(ids, cases.ID(id))
-		}
+	ids := make([]cases.ID, len(j.Cases))
+	for i, id := range j.Cases {
+		ids[i] = cases.ID(id)
 	}
 	if err := a.markRetire(ctx); err != nil {
 		return 0, 0, err
 	}
-	err = a.cfg.DB.PurgeCases(ctx, ids, func(c *cases.Case) error {
+	// Cases a stopped run purged already are skipped.
+	purged, err := a.cfg.DB.PurgeCases(ctx, ids, func(c *cases.Case) error {
 		if !in[string(c.ID)] {
 			return fmt.Errorf("not in the verified package %s", j.Name)
 		}
@@ -240,8 +239,8 @@ func (a *Archiver) finish(ctx context.Context, j journal) (int, int64, error) {
 	if err := a.cfg.DB.DeleteSetting(ctx, journalPrefix+j.Name); err != nil {
 		return 0, 0, err
 	}
-	a.log.Info("archive package done", "package", j.Name, "cases", len(j.Cases), "purged", len(ids), "bytes", size)
-	return len(ids), size, nil
+	a.log.Info("archive package done", "package", j.Name, "cases", len(j.Cases), "purged", purged, "bytes", size)
+	return purged, size, nil
 }
 
 // write builds the package of j's cases and writes it atomically.
@@ -276,22 +275,30 @@ func (a *Archiver) write(ctx context.Context, path string, j journal) error {
 		items[i].Access = access[items[i].Case.ID]
 		items[i].Form = wirelabels.FindForm(forms, items[i].Case.Type)
 	}
-	b, _, err := Build(j.Name, a.cfg.Unit, items, a.cfg.Clock.Now(), a.cfg.Signer)
-	if err != nil {
-		return fmt.Errorf("archive: build %s: %w", j.Name, err)
-	}
-	// atomicfile: a temporary file beside it, synced, renamed, folder synced.
-	// The fault point "writing" is half way through the temporary file.
-	err = atomicfile.WriteFrom(path, 0o640, func(w io.Writer) error {
-		half := len(b) / 2
-		if _, err := w.Write(b[:half]); err != nil {
-			return err
+	// atomicfile: a temporary file beside it, synced, renamed, folder
+	// synced. The package streams into it a case at a time. The fault point
+	// "writing" is half way through the cases.
+	err = atomicfile.WriteFrom(path, 0o640, func(f io.Writer) error {
+		bw := bufio.NewWriterSize(f, 256<<10)
+		w := NewWriter(bw, j.Name, a.cfg.Unit, a.cfg.Clock.Now(), a.cfg.Signer)
+		for i, it := range items {
+			if i == len(items)/2 {
+				if err := bw.Flush(); err != nil {
+					return err
+				}
+				if err := a.at("writing"); err != nil {
+					return err
+				}
+			}
+			if err := w.Add(it); err != nil {
+				return fmt.Errorf("build %s: %w", j.Name, err)
+			}
+			items[i] = Item{} // written: its memory may go
 		}
-		if err := a.at("writing"); err != nil {
-			return err
+		if _, err := w.Close(); err != nil {
+			return fmt.Errorf("build %s: %w", j.Name, err)
 		}
-		_, err := w.Write(b[half:])
-		return err
+		return bw.Flush()
 	})
 	if err != nil {
 		return fmt.Errorf("archive: %w", err)
@@ -302,31 +309,33 @@ func (a *Archiver) write(ctx context.Context, path string, j journal) error {
 // verifyFile reads and verifies the package at path, made by this unit's
 // key, and returns its manifest, the file's SHA-256 and its size.
 func (a *Archiver) verifyFile(path string) (*Manifest, string, int64, error) {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, "", 0, err
 	}
-	m, err := Verify(bytes.NewReader(b), nil)
+	defer f.Close()
+	h := sha256.New()
+	cr := &countingReader{r: io.TeeReader(bufio.NewReaderSize(f, 256<<10), h)}
+	m, err := Verify(cr, nil)
 	if err != nil {
 		return nil, "", 0, err
 	}
 	if m.Unit != a.cfg.Unit || !a.cfg.Signer.Cert.Equal(m.Signer) {
 		return nil, "", 0, fmt.Errorf("%w: made by another unit or key", ErrInvalid)
 	}
-	sum := sha256.Sum256(b)
-	return m, hex.EncodeToString(sum[:]), int64(len(b)), nil
+	return m, hex.EncodeToString(h.Sum(nil)), cr.n, nil
 }
 
-// caseNow reads a case without an access-log entry (the archive is the
-// store's own work, not a person's read).
-func (a *Archiver) caseNow(ctx context.Context, id cases.ID) (*cases.Case, error) {
-	var c *cases.Case
-	err := a.cfg.DB.View(ctx, func(tx cases.ReadTx) error {
-		var err error
-		c, err = tx.Case(id)
-		return err
-	})
-	return c, err
+// countingReader counts what is read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // eligible lists the cases answered, closed or withdrawn whose last

@@ -124,6 +124,25 @@ func WithCheckpoints(key []byte, cps ...Checkpoint) VerifyOption {
 	}
 }
 
+// From makes Verify check only the records after a signed checkpoint:
+// cp must carry a valid MAC under key (else BadCheckpoint); the records
+// given start with the checkpoint's own entry, which must be there with
+// the hash it recorded (else Truncated or CheckpointMismatch), the next
+// must link to it, and the head must not be behind it (else Truncated). What lies at
+// or before the checkpoint is taken as the verification that signed it
+// found it; only a full Verify (without From) looks at it again. The
+// Report then counts the records checked after the checkpoint, and its
+// Head is the log's newest as before.
+func From(key []byte, cp Checkpoint) VerifyOption {
+	return func(v *verifier) {
+		if !cp.Verify(key) {
+			v.forged = append(v.forged, cp)
+			return
+		}
+		v.from = &cp
+	}
+}
+
 // Verify checks the access log of the care unit with HSA-ID unit: the
 // records in key order, and the head stored with them (haveHead false if
 // none is stored). It stops at the first fault and returns it as a
@@ -137,6 +156,10 @@ func Verify(unit string, records Records, head Head, haveHead bool, opts ...Veri
 		o(v)
 	}
 	v.rep.Head = Head{Hash: v.genesis}
+	if v.from != nil && len(v.forged) == 0 {
+		v.rep.Head = v.from.Head
+		v.anchor = v.from.Head.Seq > 0
+	}
 	if err := v.start(); err != nil {
 		return v.rep, err
 	}
@@ -149,6 +172,10 @@ func Verify(unit string, records Records, head Head, haveHead bool, opts ...Veri
 	})
 	if fault != nil {
 		return v.rep, fault
+	}
+	if v.anchor {
+		return v.rep, &ChainError{Seq: v.from.Head.Seq, Kind: Truncated,
+			Detail: "the entry a checkpoint records is gone" + signedAt(*v.from)}
 	}
 	if err := v.finish(); err != nil {
 		return v.rep, err
@@ -164,6 +191,8 @@ type verifier struct {
 	cps      []Checkpoint // genuine ones, sorted by Head.Seq once started
 	forged   []Checkpoint // those whose MAC does not verify
 	cpNext   int          // index of the first checkpoint not yet reached
+	from     *Checkpoint  // From's genuine checkpoint: the records start at its entry
+	anchor   bool         // From's checkpoint entry is yet to be seen
 	rep      Report
 }
 
@@ -176,8 +205,15 @@ func (v *verifier) start() *ChainError {
 		c := v.forged[0]
 		return &ChainError{Seq: c.Head.Seq, Kind: BadCheckpoint, Detail: "its signature does not verify" + signedAt(c)}
 	}
+	if v.from != nil && v.haveHead && v.head.Seq < v.from.Head.Seq {
+		return &ChainError{Seq: v.head.Seq + 1, Kind: Truncated,
+			Detail: fmt.Sprintf("the head is entry %d but a checkpoint records entry %d%s", v.head.Seq, v.from.Head.Seq, signedAt(*v.from))}
+	}
 	slices.SortStableFunc(v.cps, func(a, b Checkpoint) int { return cmp.Compare(a.Head.Seq, b.Head.Seq) })
-	return v.reach(0, v.genesis)
+	for v.cpNext < len(v.cps) && v.cps[v.cpNext].Head.Seq < v.rep.Head.Seq {
+		v.cpNext++ // before From's checkpoint: not looked at again
+	}
+	return v.reach(v.rep.Head.Seq, v.rep.Head.Hash)
 }
 
 // reach checks the checkpoints at seq against the hash found there.
@@ -192,6 +228,9 @@ func (v *verifier) reach(seq uint64, h Hash) *ChainError {
 }
 
 func (v *verifier) add(key uint64, r Record, err error) *ChainError {
+	if v.anchor {
+		return v.addAnchor(key, r, err)
+	}
 	last := v.rep.Head
 	want := last.Seq + 1
 	switch {
@@ -235,6 +274,25 @@ func (v *verifier) add(key uint64, r Record, err error) *ChainError {
 	}
 	v.rep.Head = r.Head()
 	v.rep.Entries++
+	return nil
+}
+
+// addAnchor checks the first record From is given: its checkpoint's entry.
+func (v *verifier) addAnchor(key uint64, r Record, err error) *ChainError {
+	v.anchor = false
+	want := v.from.Head
+	switch {
+	case key > want.Seq:
+		return &ChainError{Seq: want.Seq, Kind: Truncated,
+			Detail: "the entry a checkpoint records is gone" + signedAt(*v.from)}
+	case key < want.Seq:
+		return &ChainError{Seq: key, Kind: OutOfOrder, Detail: "given before the checkpoint's entry"}
+	case err != nil:
+		return &ChainError{Seq: key, Kind: Altered, Detail: err.Error(), Err: err}
+	case r.Seq != key || r.Hash != want.Hash || r.Hash != r.ComputeHash():
+		return &ChainError{Seq: key, Kind: CheckpointMismatch,
+			Detail: "the log was rewritten at or before this entry" + signedAt(*v.from)}
+	}
 	return nil
 }
 

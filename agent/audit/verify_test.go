@@ -309,3 +309,98 @@ func TestVerifyCheckpointKeys(t *testing.T) {
 		WithCheckpoints(otherKey, good, forged), WithCheckpoints(testKey))
 	assertChainError(t, err, BadCheckpoint, 30)
 }
+
+// TestVerifyFrom (issue 18, item 2): a view checks only what came after
+// the last signed checkpoint; each fault after it is found, a fault at or
+// before it is left to the full check, and the checkpoint itself must be
+// genuine and not ahead of the head.
+func TestVerifyFrom(t *testing.T) {
+	after := func(s storedLog, seq uint64) Records {
+		all := s.records()
+		return func(yield func(uint64, Record, error) bool) {
+			all(func(k uint64, r Record, err error) bool {
+				if k < seq {
+					return true
+				}
+				return yield(k, r, err)
+			})
+		}
+	}
+	tests := []struct {
+		name    string
+		tamper  func(f *fixture)
+		kind    ErrorKind // 0: verifies
+		seq     uint64
+		entries uint64 // checked after the checkpoint, when it verifies
+	}{
+		{"valid", func(f *fixture) {}, 0, 0, 10},
+		{"nothing new", func(f *fixture) { f.truncate(41); f.head = f.rec(40).Head() }, 0, 0, 0},
+		{"entry 45 rewritten, hash kept", func(f *fixture) {
+			r := f.rec(45)
+			r.Entry.Patient = "191010101010"
+			f.log.put(45, r)
+		}, Altered, 45, 0},
+		// As in the full check, a rewrite after the last checkpoint with the
+		// rest rehashed is a valid chain: only a later checkpoint finds it.
+		{"entry 41 rewritten and the rest rehashed", func(f *fixture) { f.rewriteFrom(41) }, 0, 0, 10},
+		{"entry 41 no longer links to the checkpoint", func(f *fixture) {
+			r := f.rec(41)
+			r.Prev = f.rec(39).Hash
+			r.Hash = r.ComputeHash()
+			f.log.put(41, r)
+		}, OutOfOrder, 41, 0},
+		{"entry 43 deleted", func(f *fixture) { delete(f.log.vals, 43) }, Missing, 43, 0},
+		{"tail truncated", func(f *fixture) { f.truncate(46) }, Truncated, 46, 0},
+		{"cut back below the checkpoint, head with it", func(f *fixture) {
+			f.truncate(31)
+			f.head = f.rec(30).Head()
+		}, Truncated, 31, 0},
+		{"the checkpoint's entry deleted", func(f *fixture) { delete(f.log.vals, 40) }, Truncated, 40, 0},
+		{"the checkpoint's entry rewritten, hash kept", func(f *fixture) {
+			r := f.rec(40)
+			r.Entry.Patient = "191010101010"
+			f.log.put(40, r)
+		}, Altered, 40, 0},
+		{"the checkpoint's entry rewritten and rehashed", func(f *fixture) {
+			r := f.rec(40)
+			r.Entry.Patient = "191010101010"
+			r.Hash = r.ComputeHash()
+			f.log.put(40, r)
+		}, CheckpointMismatch, 40, 0},
+		{"the log ends at the checkpoint's entry, head behind it", func(f *fixture) {
+			f.truncate(40)
+			f.head = f.rec(39).Head()
+		}, Truncated, 40, 0},
+		{"entry 20, before the checkpoint, rewritten: the full check's", func(f *fixture) {
+			r := f.rec(20)
+			r.Entry.Patient = "191010101010"
+			f.log.put(20, r)
+		}, 0, 0, 10},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			cp := SignCheckpoint(testKey, f.rec(40).Head(), t0)
+			tc.tamper(f)
+			rep, err := Verify(f.unit, after(f.log, 40), f.head, f.haveHead, From(testKey, cp))
+			if tc.kind == 0 {
+				if err != nil || rep.Entries != tc.entries || rep.Head != f.head {
+					t.Fatalf("Verify from 40 = %+v, %v; want %d entries, head %d", rep, err, tc.entries, f.head.Seq)
+				}
+				return
+			}
+			var ce *ChainError
+			if !errors.As(err, &ce) || ce.Kind != tc.kind || ce.Seq != tc.seq {
+				t.Fatalf("Verify from 40 = %v; want %v at %d", err, tc.kind, tc.seq)
+			}
+		})
+	}
+	t.Run("forged checkpoint", func(t *testing.T) {
+		f := newFixture(t)
+		cp := SignCheckpoint([]byte("another key, another key, another"), f.rec(40).Head(), t0)
+		var ce *ChainError
+		if _, err := Verify(f.unit, after(f.log, 40), f.head, true, From(testKey, cp)); !errors.As(err, &ce) || ce.Kind != BadCheckpoint {
+			t.Fatalf("Verify from a forged checkpoint = %v, want BadCheckpoint", err)
+		}
+	})
+}

@@ -63,6 +63,11 @@ func (s *memStore) Update(ctx context.Context, fn func(cases.Tx) error) error {
 	return nil
 }
 
+// Shared implements cases.Store: one caller at a time, as Update.
+func (s *memStore) Shared(ctx context.Context, fn func(cases.Tx) error) error {
+	return s.Update(ctx, fn)
+}
+
 // View implements cases.Store.
 func (s *memStore) View(ctx context.Context, fn func(cases.ReadTx) error) error {
 	if err := ctx.Err(); err != nil {
@@ -150,6 +155,19 @@ func (tx *memTx) Enqueue(o cases.Outbound) error {
 		return fmt.Errorf("outbox key %s already queued", o.Key)
 	}
 	tx.outbox = append(tx.outbox, o)
+	return nil
+}
+
+func (tx *memTx) Requeue(o cases.Outbound) error {
+	if !tx.writable {
+		return errors.New("read-only transaction")
+	}
+	i := slices.IndexFunc(tx.outbox, func(q cases.Outbound) bool { return q.Key == o.Key })
+	if i < 0 {
+		return fmt.Errorf("outbox key %s not queued", o.Key)
+	}
+	tx.outbox = slices.Clone(tx.outbox)
+	tx.outbox[i] = o
 	return nil
 }
 

@@ -39,7 +39,9 @@ type RecoverReport struct {
 // assignee (Outbound.AssigneeHSAID) gives the case back to that clinician,
 // and an assigned status with one is put back; without one (an item
 // queued before assignees were kept) the case stays in the inbox; a
-// received status (taken back, handed back) leaves it unassigned. A
+// received status (taken back, handed back) leaves it unassigned; an
+// assignment item (a reassignment) gives the case to whom it names and
+// changes nothing else. A
 // message, or a case staff started, is put back with the member of staff
 // who wrote it (Outbound.AuthorHSAID), or the system when the item does
 // not say. Each applied item adds a history event and an access-log
@@ -160,6 +162,20 @@ func (s *Service) recoverOne(tx Tx, o Outbound, now time.Time) (*Case, applyResu
 	c := cloneCase(got)
 	to := o.Status
 	author, assignee := staffOf(o)
+	if o.Kind == OutboundAssignment {
+		// A reassignment: the case goes to whom the item names; nothing
+		// else of it changes.
+		if assignee == "" {
+			return nil, refusedInvalid, nil
+		}
+		if c.Assignee == assignee {
+			return got, duplicate, nil
+		}
+		c.Assignee = assignee
+		c.History = append(slices.Clone(c.History), Event{At: now, Actor: sys, Action: RecoverFromCentral, From: c.Status, To: c.Status, Assignee: assignee})
+		c.Version++
+		return c, applied, tx.Update(c)
+	}
 	if kind, ok := recoveredKind[o.Kind]; ok {
 		if slices.ContainsFunc(c.Messages, func(m Message) bool { return m.ID == o.MessageID }) {
 			return got, duplicate, nil

@@ -127,6 +127,10 @@ func TestRecoverConfirmedStaff(t *testing.T) {
 		AuthorHSAID: clin, AssigneeHSAID: clin, Initiated: &cases.InitiatedCase{Type: casetype.AdviceNurse, Patient: dueSub(t0).Patient,
 			Subject: "Prover", ReplyAllowed: true}}
 	anon := func(o cases.Outbound, who string) cases.Outbound { o.AuthorHSAID, o.AssigneeHSAID = who, who; return o }
+	const clin2 = "SE2321000016-C002"
+	reassigned := func(key string, minutes int, to string) cases.Outbound {
+		return cases.Outbound{Key: key, CaseID: id, Kind: cases.OutboundAssignment, At: t0.Add(time.Duration(minutes) * time.Minute), AssigneeHSAID: to}
+	}
 	tests := []struct {
 		name             string
 		items            []cases.Outbound
@@ -135,6 +139,13 @@ func TestRecoverConfirmedStaff(t *testing.T) {
 	}{
 		{"an assignment comes back", []cases.Outbound{assigned}, cases.Assigned, clin, ""},
 		{"an assignment without its assignee: the inbox", []cases.Outbound{anon(assigned, "")}, cases.Received, "", ""},
+		{"a reassignment comes back; the status stays", []cases.Outbound{assigned, reassigned("k-re", 70, clin2)}, cases.Assigned, clin2, ""},
+		{"reassigned and back", []cases.Outbound{assigned, reassigned("k-re", 70, clin2), reassigned("k-re2", 80, clin)}, cases.Assigned, clin, ""},
+		{"a reassignment without its assignee changes nothing", []cases.Outbound{assigned, reassigned("k-re", 70, "")}, cases.Assigned, clin, ""},
+		{"reassigned, then answered by the new one", []cases.Outbound{assigned, reassigned("k-re", 70, clin2),
+			func() cases.Outbound { o := anon(answer, clin2); return o }()}, cases.Answered, clin2, clin2},
+		{"reassigned, then taken back", []cases.Outbound{assigned, reassigned("k-re", 70, clin2), {Key: "k-tb", CaseID: id, Kind: cases.OutboundStatus,
+			At: t0.Add(90 * time.Minute), Status: cases.Received}}, cases.Received, "", ""},
 		{"an answer comes back with its author", []cases.Outbound{answer}, cases.Answered, clin, clin},
 		{"assigned, then answered", []cases.Outbound{assigned, answer}, cases.Answered, clin, clin},
 		{"assigned, then taken back", []cases.Outbound{assigned, {Key: "k-tb", CaseID: id, Kind: cases.OutboundStatus,

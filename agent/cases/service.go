@@ -326,7 +326,7 @@ func (s *Service) Get(ctx context.Context, actor Actor, id ID) (*Case, error) {
 	now := s.clock.Now()
 	var c *Case
 	var refused error
-	err := s.store.Update(ctx, func(tx Tx) error {
+	err := s.store.Shared(ctx, func(tx Tx) error {
 		c, refused = nil, nil
 		got, err := tx.Case(id)
 		if err != nil {
@@ -378,7 +378,7 @@ func (s *Service) Authorize(ctx context.Context, actor Actor, id ID) error {
 		return nil
 	}
 	now := s.clock.Now()
-	err = s.store.Update(ctx, func(tx Tx) error {
+	err = s.store.Shared(ctx, func(tx Tx) error {
 		return tx.AppendAudit(s.entry(now, actor, Read, got, audit.Denied))
 	})
 	if err != nil {
@@ -501,7 +501,7 @@ func (s *Service) List(ctx context.Context, actor Actor, f Filter) ([]*Case, err
 	}
 	now := s.clock.Now()
 	var out []*Case
-	err := s.store.Update(ctx, func(tx Tx) error {
+	err := s.store.Shared(ctx, func(tx Tx) error {
 		out = nil
 		outcome := audit.Denied
 		if allowed {
@@ -674,7 +674,7 @@ func (s *Service) accessLog(ctx context.Context, actor Actor, patient personnumm
 	allowed := actor.Has(Auditor)
 	now := s.clock.Now()
 	var recs []audit.Record
-	err := s.store.Update(ctx, func(tx Tx) error {
+	err := s.store.Shared(ctx, func(tx Tx) error {
 		recs = nil
 		outcome := audit.Denied
 		if allowed {

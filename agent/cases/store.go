@@ -82,6 +82,10 @@ type Tx interface {
 	// Dequeue removes the change with the given key; an absent key is not
 	// an error.
 	Dequeue(key string) error
+	// Requeue replaces the queued change with o's key by o, in its place
+	// in the outbox (the order of changes is kept); an error if none is
+	// queued under the key.
+	Requeue(o Outbound) error
 	ContinuityTx
 	// Quarantine keeps a central event that cannot apply, sealed, under
 	// a new Seq; an event id already quarantined is kept once.
@@ -96,6 +100,12 @@ type Tx interface {
 type Store interface {
 	Update(ctx context.Context, fn func(Tx) error) error
 	View(ctx context.Context, fn func(ReadTx) error) error
+	// Shared is Update for a read and its access-log entry: the store may
+	// commit fn together with other callers' (a group commit, one fsync
+	// for many reads) and run it more than once, so fn sets its results
+	// afresh each time. It returns once fn's writes are durable; an error
+	// from fn writes nothing of it.
+	Shared(ctx context.Context, fn func(Tx) error) error
 }
 
 // Clock tells the time; tests use a fake one.

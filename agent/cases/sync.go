@@ -55,6 +55,11 @@ const (
 	// OutboundInitiated tells the patient side of a case staff started,
 	// with its first message (Outbound.Initiated is set).
 	OutboundInitiated OutboundKind = "case.initiated"
+	// OutboundAssignment says the case went to another member of staff
+	// without a status change (a reassignment): AssigneeHSAID is set. The
+	// central store keeps it for a restore of this store and shows the
+	// patient nothing of it.
+	OutboundAssignment OutboundKind = "assignment"
 )
 
 // Outbound is a change the patient side must learn of, kept in the store's
@@ -83,6 +88,12 @@ type Outbound struct {
 	// before they were kept.
 	AuthorHSAID   string `json:",omitempty"`
 	AssigneeHSAID string `json:",omitempty"`
+	// ParkedAt is when the central store refused the change as a
+	// conflict (its key or message id names other content there): it
+	// stays queued, its case's later changes wait behind it, and it is
+	// not sent again, across restarts, until UnparkOutbound releases it
+	// (ParkOutbound). Zero: not parked.
+	ParkedAt time.Time `json:",omitzero"`
 }
 
 // InitiatedCase is what the patient side learns of a case staff started
@@ -440,9 +451,12 @@ func sameSubmission(old, fresh *Case) bool {
 	return old.Messages[0].Text == fresh.Messages[0].Text
 }
 
-// outboundFor returns what the patient side must learn of a staff command
-// that moved a case from before to after, if anything: a message, or a
-// status the patient sees. A reassignment changes nothing they see.
+// outboundFor returns what the central store must learn of a staff
+// command that moved a case from before to after, if anything: a message,
+// or a status the patient sees (with the assignee after it), or, when
+// only the assignee changed (a reassignment), an assignment item the
+// central store keeps for a restore of this store and shows the patient
+// nothing of. Every change of assignee is so in the outbox.
 func outboundFor(before, after *Case, cmd Command, msgID string, now time.Time) (Outbound, bool) {
 	o := Outbound{Key: msgID, CaseID: after.ID, At: now, Status: after.Status, AssigneeHSAID: after.Assignee}
 	switch cmd.Action {
@@ -453,15 +467,71 @@ func outboundFor(before, after *Case, cmd Command, msgID string, now time.Time) 
 	case SendCounter:
 		o.Kind = OutboundCounterQuestion
 	default:
-		if before.Status == after.Status {
+		switch {
+		case before.Status != after.Status:
+			o.Kind = OutboundStatus
+		case before.Assignee != after.Assignee && after.Assignee != "":
+			o.Kind, o.Status = OutboundAssignment, ""
+		default:
 			return Outbound{}, false
 		}
-		o.Kind = OutboundStatus
 		return o, true
 	}
 	last := after.Messages[len(after.Messages)-1]
 	o.MessageID, o.Text, o.Signature, o.AuthorTitle, o.AuthorHSAID = last.ID, last.Text, last.Signature, last.AuthorTitle, last.Author
 	return o, true
+}
+
+// ParkOutbound marks the queued change with key as refused by the central
+// store as a conflict (Outbound.ParkedAt), durably, in its place in the
+// outbox; it reports whether it was queued and not yet parked.
+func (s *Service) ParkOutbound(ctx context.Context, key string) (bool, error) {
+	now := s.clock.Now()
+	parked := false
+	err := s.store.Update(ctx, func(tx Tx) error {
+		parked = false
+		o, ok, err := tx.OutboxItem(key)
+		if err != nil || !ok || !o.ParkedAt.IsZero() {
+			return err
+		}
+		o.ParkedAt, parked = now, true
+		return tx.Requeue(o)
+	})
+	if err != nil {
+		return false, fmt.Errorf("park outbox item %s: %w", key, err)
+	}
+	return parked, nil
+}
+
+// UnparkOutbound releases every parked change (after region IT settled
+// the conflict, e.g. with the central store's operator): each is sent
+// again, once, at the next push. It returns how many it released.
+func (s *Service) UnparkOutbound(ctx context.Context) (int, error) {
+	n := 0
+	err := s.store.Update(ctx, func(tx Tx) error {
+		n = 0
+		var parked []Outbound
+		if err := tx.Outbox(func(o Outbound) bool {
+			if !o.ParkedAt.IsZero() {
+				parked = append(parked, o)
+			}
+			return true
+		}); err != nil {
+			return err
+		}
+		for _, o := range parked {
+			o.ParkedAt = time.Time{}
+			if err := tx.Requeue(o); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("release parked outbox items: %w", err)
+	}
+	return n, nil
 }
 
 // PendingOutbound returns up to max queued changes, oldest first.

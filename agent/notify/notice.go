@@ -1,11 +1,10 @@
 package notify
 
 import (
-	"bytes"
 	"fmt"
-	"text/template"
 	"time"
 
+	"clinicgw/agent/i18n"
 	"clinicgw/sync/bidi"
 )
 
@@ -49,53 +48,25 @@ type Text struct {
 	Subject, Body string
 }
 
-// texts are the fixed templates. Their only inputs are the unit's name
-// (configuration, not patient data) and a count.
-var texts = map[Kind]struct{ subject, body *template.Template }{
-	NewCases: {
-		tmpl(`Nytt i e-tjänsten – {{.Unit}}`),
-		tmpl(`{{if eq .Count 1}}Ett nytt ärende har{{else}}{{.Count}} nya ärenden har{{end}} kommit till {{.Unit}} i e-tjänsten.
-Logga in med ditt SITHS-kort för att läsa {{if eq .Count 1}}det{{else}}dem{{end}}.
+// lang is the language notices are written in: Swedish, as the unit
+// works; a notice goes to an address, not to a person whose language the
+// gateway knows.
+const lang = "sv"
 
-Meddelandet är automatiskt och innehåller inga patientuppgifter.`),
-	},
-	Assigned: {
-		tmpl(`Du har fått ett ärende – {{.Unit}}`),
-		tmpl(`Ett ärende i e-tjänsten för {{.Unit}} har tilldelats dig.
-Logga in med ditt SITHS-kort för att läsa det.
-
-Meddelandet är automatiskt och innehåller inga patientuppgifter.`),
-	},
-	Overdue: {
-		tmpl(`Ärenden har passerat svarstiden – {{.Unit}}`),
-		tmpl(`{{if eq .Count 1}}Ett ärende{{else}}{{.Count}} ärenden{{end}} i e-tjänsten för {{.Unit}} har passerat svarstiden.
-Logga in med ditt SITHS-kort och se listan Försenade.
-
-Meddelandet är automatiskt och innehåller inga patientuppgifter.`),
-	},
-}
-
-func tmpl(s string) *template.Template {
-	return template.Must(template.New("").Option("missingkey=error").Parse(s))
-}
+// key is the catalogue's (agent/i18n) key of part ("subject", "body") of
+// a notice of kind k. The texts' only inputs are a count and the unit's
+// name (configuration, not patient data).
+func key(k Kind, part string) string { return "mail." + string(k) + "." + part }
 
 // Render returns n's text for the unit unitName. An SMS carries the
 // subject line only.
 func Render(n Notice, unitName string) (Text, error) {
-	t, ok := texts[n.Kind]
-	if !ok {
+	if !i18n.Has(key(n.Kind, "subject")) || !i18n.Has(key(n.Kind, "body")) {
 		return Text{}, fmt.Errorf("notice %s: unknown kind %q", n.ID, n.Kind)
 	}
-	data := struct {
-		Unit  string
-		Count int
-	}{bidi.Neutralise(unitName), n.Count}
-	var subject, body bytes.Buffer
-	if err := t.subject.Execute(&subject, data); err != nil {
-		return Text{}, err
-	}
-	if err := t.body.Execute(&body, data); err != nil {
-		return Text{}, err
-	}
-	return Text{Subject: subject.String(), Body: body.String()}, nil
+	unit := bidi.Neutralise(unitName)
+	return Text{
+		Subject: i18n.T(lang, key(n.Kind, "subject"), n.Count, unit),
+		Body:    i18n.T(lang, key(n.Kind, "body"), n.Count, unit),
+	}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -109,11 +110,13 @@ func newFixture(t *testing.T, mailAddr string) *fixture {
 	f.mail = notifytest.Start(t, mailAddr, false)
 	f.sms = startSMSGateway(t)
 	mailer, err := notify.NewMailer(notify.SMTPConfig{Addr: f.mail.Addr, Username: f.mail.User, Password: f.mail.Pass,
-		From: "clinicgw <noreply@vc.example.se>", TLS: f.mail.Client, Timeout: 5 * time.Second})
+		From: "clinicgw <noreply@vc.example.se>", RootCAs: f.mail.Roots, Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	texter, err := notify.NewTexter(notify.SMSConfig{URL: f.sms.srv.URL + "/send", Client: f.sms.srv.Client(),
+	smsRoots := x509.NewCertPool()
+	smsRoots.AddCert(f.sms.srv.Certificate())
+	texter, err := notify.NewTexter(notify.SMSConfig{URL: f.sms.srv.URL + "/send", RootCAs: smsRoots,
 		Header: map[string]string{"Authorization": "Bearer sms-nyckel"}})
 	if err != nil {
 		t.Fatal(err)

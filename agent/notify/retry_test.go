@@ -2,12 +2,20 @@ package notify_test
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"log"
 	mrand "math/rand/v2"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -111,7 +119,7 @@ func TestDigest(t *testing.T) {
 // notice waits with the reason.
 func TestNeverInClear(t *testing.T) {
 	plain := notifytest.Start(t, "127.0.0.1:0", true)
-	m, err := notify.NewMailer(notify.SMTPConfig{Addr: plain.Addr, From: "noreply@vc.example.se", TLS: plain.Client})
+	m, err := notify.NewMailer(notify.SMTPConfig{Addr: plain.Addr, From: "noreply@vc.example.se", RootCAs: plain.Roots})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,3 +288,84 @@ func TestMailOutages(t *testing.T) {
 }
 
 func randN(n int) int { return int(mrand.IntN(n)) }
+
+// TestMailerTLS: real SMTP exchanges over STARTTLS and implicit TLS with
+// the TLS configuration from tlsconf.PublicClient: the server's CA given
+// (as notify.smtp_ca_file does) delivers; without it the system's roots
+// decide, and they do not know a development CA, so nothing goes.
+func TestMailerTLS(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		start    func(*testing.T) *notifytest.MailServer
+		security string
+		roots    bool
+	}{
+		{"STARTTLS, configured CA", func(t *testing.T) *notifytest.MailServer { return notifytest.Start(t, "127.0.0.1:0", false) }, notify.StartTLS, true},
+		{"STARTTLS, system roots", func(t *testing.T) *notifytest.MailServer { return notifytest.Start(t, "127.0.0.1:0", false) }, notify.StartTLS, false},
+		{"implicit TLS, configured CA", func(t *testing.T) *notifytest.MailServer { return notifytest.StartImplicitTLS(t, "127.0.0.1:0") }, notify.ImplicitTLS, true},
+		{"implicit TLS, system roots", func(t *testing.T) *notifytest.MailServer { return notifytest.StartImplicitTLS(t, "127.0.0.1:0") }, notify.ImplicitTLS, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := tc.start(t)
+			cfg := notify.SMTPConfig{Addr: srv.Addr, Security: tc.security, Username: srv.User, Password: srv.Pass,
+				From: "noreply@vc.example.se", Timeout: 5 * time.Second}
+			if tc.roots {
+				cfg.RootCAs = srv.Roots
+			}
+			m, err := notify.NewMailer(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = m.Send(context.Background(), unitEmail, notify.Text{Subject: "s", Body: "b"}, time.Now(), "tls-test")
+			var unknown x509.UnknownAuthorityError
+			switch {
+			case tc.roots && err != nil:
+				t.Fatalf("send: %v", err)
+			case !tc.roots && !errors.As(err, &unknown):
+				t.Fatalf("send trusting the system's roots: %v, want an unknown authority", err)
+			}
+			if n, want := len(srv.Messages()), map[bool]int{true: 1, false: 0}[tc.roots]; n != want {
+				t.Errorf("the server took %d messages, want %d", n, want)
+			}
+		})
+	}
+}
+
+// TestTexterTLS: the SMS gateway's client takes its TLS configuration from
+// tlsconf.PublicClient: the gateway's CA given, a request goes; without
+// it the system's roots decide (they do not know httptest's CA); a gateway
+// capped at TLS 1.1 is refused.
+func TestTexterTLS(t *testing.T) {
+	var hits atomic.Int32
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) })
+	modern := httptest.NewTLSServer(h)
+	defer modern.Close()
+	old := httptest.NewUnstartedServer(h)
+	old.TLS = &tls.Config{MaxVersion: tls.VersionTLS11}
+	old.StartTLS()
+	defer old.Close()
+	for _, s := range []*httptest.Server{modern, old} {
+		s.Config.ErrorLog = log.New(io.Discard, "", 0) // the refusals below are expected
+	}
+	pool := func(s *httptest.Server) *x509.CertPool { p := x509.NewCertPool(); p.AddCert(s.Certificate()); return p }
+	for _, tc := range []struct {
+		name  string
+		srv   *httptest.Server
+		roots *x509.CertPool
+		ok    bool
+	}{
+		{"configured CA", modern, pool(modern), true},
+		{"system roots", modern, nil, false},
+		{"TLS 1.1 gateway", old, pool(old), false},
+	} {
+		tx, err := notify.NewTexter(notify.SMSConfig{URL: tc.srv.URL + "/send", RootCAs: tc.roots})
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := hits.Load()
+		err = tx.Send(context.Background(), "+46701234567", "hej")
+		if n := hits.Load() - before; (err == nil) != tc.ok || (n > 0) != tc.ok {
+			t.Errorf("%s: send = %v, %d requests reached the gateway", tc.name, err, n)
+		}
+	}
+}

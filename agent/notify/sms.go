@@ -3,7 +3,9 @@ package notify
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +13,8 @@ import (
 	"strings"
 	"text/template"
 	"time"
+
+	"clinicgw/sync/tlsconf"
 )
 
 // DefaultSMSBody is the gateway request's body unless configured: JSON
@@ -25,14 +29,22 @@ type SMSConfig struct {
 	Body        string
 	ContentType string            // "application/json" if ""
 	Header      map[string]string // e.g. Authorization
-	Client      *http.Client      // one with a 30 s timeout if nil
+	// RootCAs is the CA the gateway's certificate must chain to; the
+	// system's roots if nil. The TLS configuration itself comes from
+	// tlsconf.PublicClient.
+	RootCAs *x509.CertPool
+	Timeout time.Duration // for one request; 30 s if 0
 }
 
 // Texter sends notices by SMS.
 type Texter struct {
-	cfg  SMSConfig
-	body *template.Template
+	cfg    SMSConfig
+	body   *template.Template
+	client *http.Client
 }
+
+// ErrBodyTemplate is NewTexter's error for a Body that is not a template.
+var ErrBodyTemplate = errors.New("sms: body template")
 
 // NewTexter checks cfg and returns a Texter.
 func NewTexter(cfg SMSConfig) (*Texter, error) {
@@ -46,16 +58,17 @@ func NewTexter(cfg SMSConfig) (*Texter, error) {
 	if cfg.ContentType == "" {
 		cfg.ContentType = "application/json"
 	}
-	if cfg.Client == nil {
-		cfg.Client = &http.Client{Timeout: 30 * time.Second}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 30 * time.Second
 	}
 	body, err := template.New("sms").Option("missingkey=error").Funcs(template.FuncMap{
 		"json": func(s string) (string, error) { b, err := json.Marshal(s); return string(b), err },
 	}).Parse(cfg.Body)
 	if err != nil {
-		return nil, fmt.Errorf("sms: body template: %w", err)
+		return nil, fmt.Errorf("%w: %w", ErrBodyTemplate, err)
 	}
-	return &Texter{cfg: cfg, body: body}, nil
+	client := &http.Client{Timeout: cfg.Timeout, Transport: tlsconf.NewTransport(tlsconf.PublicClient(cfg.RootCAs, ""))}
+	return &Texter{cfg: cfg, body: body, client: client}, nil
 }
 
 // Send delivers text to the mobile number to; any 2xx answer is success.
@@ -75,7 +88,7 @@ func (s *Texter) Send(ctx context.Context, to, text string) error {
 	for k, v := range s.cfg.Header {
 		req.Header.Set(k, v)
 	}
-	resp, err := s.cfg.Client.Do(req)
+	resp, err := s.client.Do(req)
 	if err != nil {
 		return fmt.Errorf("sms gateway: %w", err)
 	}

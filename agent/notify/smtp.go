@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"mime"
@@ -12,6 +13,8 @@ import (
 	"net/smtp"
 	"strings"
 	"time"
+
+	"clinicgw/sync/tlsconf"
 )
 
 // SMTP security modes.
@@ -27,8 +30,11 @@ type SMTPConfig struct {
 	Username string // AUTH PLAIN when set
 	Password string
 	From     string // the envelope and header sender, e.g. "clinicgw <noreply@vc.example.se>"
-	// TLS verifies the server (its ServerName defaults to Addr's host).
-	TLS     *tls.Config
+	// RootCAs is the CA the server's certificate must chain to (e.g.
+	// notify.smtp_ca_file); the system's roots if nil. The certificate
+	// must be valid for Addr's host. The TLS configuration itself comes
+	// from tlsconf.PublicClient.
+	RootCAs *x509.CertPool
 	Hello   string        // the name given in EHLO; "localhost" if ""
 	Timeout time.Duration // for one whole delivery; 30 s if 0
 }
@@ -38,6 +44,7 @@ type Mailer struct {
 	cfg  SMTPConfig
 	host string
 	from *mail.Address
+	tls  *tls.Config
 }
 
 // NewMailer checks cfg and returns a Mailer.
@@ -57,20 +64,13 @@ func NewMailer(cfg SMTPConfig) (*Mailer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("smtp: from %q: %w", cfg.From, err)
 	}
-	if cfg.TLS == nil {
-		cfg.TLS = &tls.Config{MinVersion: tls.VersionTLS12}
-	}
-	cfg.TLS = cfg.TLS.Clone()
-	if cfg.TLS.ServerName == "" {
-		cfg.TLS.ServerName = host
-	}
 	if cfg.Hello == "" {
 		cfg.Hello = "localhost"
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second
 	}
-	return &Mailer{cfg: cfg, host: host, from: from}, nil
+	return &Mailer{cfg: cfg, host: host, from: from, tls: tlsconf.PublicClient(cfg.RootCAs, host)}, nil
 }
 
 // Send delivers one message to to. It fails unless the server took it.
@@ -91,7 +91,7 @@ func (m *Mailer) Send(ctx context.Context, to string, t Text, now time.Time, id 
 		conn.SetDeadline(dl)
 	}
 	if m.cfg.Security == ImplicitTLS {
-		tc := tls.Client(conn, m.cfg.TLS)
+		tc := tls.Client(conn, m.tls)
 		if err := tc.HandshakeContext(ctx); err != nil {
 			return fmt.Errorf("TLS with the mail server: %w", err)
 		}
@@ -109,7 +109,7 @@ func (m *Mailer) Send(ctx context.Context, to string, t Text, now time.Time, id 
 		if ok, _ := c.Extension("STARTTLS"); !ok {
 			return errors.New("the mail server does not offer STARTTLS; notices never go in clear")
 		}
-		if err := c.StartTLS(m.cfg.TLS); err != nil {
+		if err := c.StartTLS(m.tls); err != nil {
 			return fmt.Errorf("STARTTLS: %w", err)
 		}
 	}

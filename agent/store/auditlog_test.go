@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"strings"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -209,5 +210,76 @@ func TestAuditOfCasesIndex(t *testing.T) {
 	check(db, "after a downgrade")
 	if err := db.Check(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestVerifyAuditRecent (issue 18, item 2): a view checks what was logged
+// since the last signed checkpoint and moves the checkpoint on; damage
+// after it is found there, damage before it only by the full check.
+func TestVerifyAuditRecent(t *testing.T) {
+	db, _ := testStore(t)
+	for i := range 10 {
+		insert(t, db, newCase(i, "x"))
+	}
+	// No checkpoint yet: the whole log, and a checkpoint at 10.
+	if rep, err := db.VerifyAuditRecent(ctx); err != nil || rep.Entries != 10 || rep.Head.Seq != 10 {
+		t.Fatalf("first check: %+v, %v; want 10 entries to 10", rep, err)
+	}
+	for i := 10; i < 13; i++ {
+		insert(t, db, newCase(i, "x"))
+	}
+	if rep, err := db.VerifyAuditRecent(ctx); err != nil || rep.Entries != 3 || rep.Head.Seq != 13 {
+		t.Fatalf("after 3 more: %+v, %v; want 3 entries checked to 13", rep, err)
+	}
+	if rep, err := db.VerifyAuditRecent(ctx); err != nil || rep.Entries != 0 || rep.Head.Seq != 13 {
+		t.Fatalf("nothing new: %+v, %v; want 0 entries checked, head 13", rep, err)
+	}
+	flip := func(seq uint64) {
+		db.bolt.Update(func(btx *bolt.Tx) error {
+			b := btx.Bucket([]byte(bucketAudit))
+			v := bytes.Clone(b.Get(seqKey(seq)))
+			v[30] ^= 1
+			return b.Put(seqKey(seq), v)
+		})
+	}
+	// Damage before the checkpoint (13): the view's check passes it by,
+	// the full check finds it.
+	flip(5)
+	if _, err := db.VerifyAuditRecent(ctx); err != nil {
+		t.Fatalf("damage before the checkpoint, recent check: %v (want nil: it is the full check's)", err)
+	}
+	if c, ok, err := db.LastFullAuditCheck(ctx); err != nil || !ok || c.Error != "" || c.Entries != 10 {
+		t.Fatalf("the last full check kept: %+v, %v, %v; want the first check's 10 entries, no error", c, ok, err)
+	}
+	var ce *audit.ChainError
+	if _, err := db.VerifyAudit(ctx); !errors.As(err, &ce) || ce.Seq != 5 {
+		t.Fatalf("full check after damage at 5: %v", err)
+	}
+	if c, ok, err := db.LastFullAuditCheck(ctx); err != nil || !ok || !strings.Contains(c.Error, "entry 5") || c.Entries != 4 {
+		t.Fatalf("the last full check kept: %+v, %v, %v; want the break at entry 5 after 4 entries", c, ok, err)
+	}
+	flip(5) // back
+	// Damage after the checkpoint: the view's check finds it.
+	insert(t, db, newCase(13, "x"))
+	insert(t, db, newCase(14, "x"))
+	flip(15)
+	if _, err := db.VerifyAuditRecent(ctx); !errors.As(err, &ce) || ce.Seq != 15 || ce.Kind != audit.Altered {
+		t.Fatalf("damage at 15 after the checkpoint at 13: %v", err)
+	}
+	flip(15)
+	// The log cut back below the checkpoint, head and all.
+	db.bolt.View(func(btx *bolt.Tx) error {
+		savedHead = bytes.Clone(btx.Bucket([]byte(bucketMeta)).Get(keyAuditHead))
+		return nil
+	})
+	if _, err := db.VerifyAuditRecent(ctx); err != nil { // checkpoint at 15
+		t.Fatal(err)
+	}
+	db.bolt.Update(func(btx *bolt.Tx) error {
+		btx.Bucket([]byte(bucketAudit)).Delete(seqKey(15))
+		return btx.Bucket([]byte(bucketMeta)).Put(keyAuditHead, savedHead) // head at 15 still…
+	})
+	if _, err := db.VerifyAuditRecent(ctx); !errors.As(err, &ce) || ce.Kind != audit.Truncated {
+		t.Fatalf("record 15 deleted after the checkpoint at 15: %v, want Truncated", err)
 	}
 }

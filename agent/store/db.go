@@ -101,6 +101,8 @@ type DB struct {
 	// damage is why the store is damaged, once something found it;
 	// noWrites the same once a panic in bbolt made writing unsafe.
 	damage, noWrites atomic.Pointer[error]
+	// group runs Shared's transactions, several callers to a commit.
+	group groupCommit
 }
 
 var _ cases.Store = (*DB)(nil)

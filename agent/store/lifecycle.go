@@ -224,12 +224,16 @@ var ErrPendingOutbound = errors.New("a change of the case still waits for the ce
 
 // PurgeCases removes the cases ids and their index entries in one
 // transaction, after allow approved each (the archive checks that it was
-// exported and verified); if allow refuses one, a case is missing, or a
-// case still has a change in the outbox, nothing is removed. The access
-// log keeps its records. The sealed bytes stay in free pages until the
-// term is retired and the file compacted.
-func (db *DB) PurgeCases(ctx context.Context, ids []cases.ID, allow func(*cases.Case) error) error {
+// exported and verified), and returns how many it removed. A case already
+// gone is skipped (a run that purged a package and was stopped before it
+// noted so purges it again); if allow refuses one, or a case still has a
+// change in the outbox, nothing is removed. The access log keeps its
+// records. The sealed bytes stay in free pages until the term is retired
+// and the file compacted.
+func (db *DB) PurgeCases(ctx context.Context, ids []cases.ID, allow func(*cases.Case) error) (int, error) {
+	purged := 0
 	err := db.update(func(btx *bolt.Tx) error {
+		purged = 0
 		t := db.newTx(btx)
 		pending := map[cases.ID]bool{}
 		if err := t.Outbox(func(o cases.Outbound) bool { pending[o.CaseID] = true; return true }); err != nil {
@@ -243,6 +247,9 @@ func (db *DB) PurgeCases(ctx context.Context, ids []cases.ID, allow func(*cases.
 				return fmt.Errorf("case %s: %w", id, ErrPendingOutbound)
 			}
 			c, err := t.Case(id)
+			if errors.Is(err, cases.ErrNotFound) {
+				continue
+			}
 			if err != nil {
 				return fmt.Errorf("case %s: %w", id, err)
 			}
@@ -257,14 +264,15 @@ func (db *DB) PurgeCases(ctx context.Context, ids []cases.ID, allow func(*cases.
 			if err := btx.Bucket([]byte(bucketCases)).Delete([]byte(id)); err != nil {
 				return fmt.Errorf("case %s: %w", id, err)
 			}
+			purged++
 		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("purge cases: %w", err)
+		return 0, fmt.Errorf("purge cases: %w", err)
 	}
-	db.log.Info("cases purged", "cases", len(ids))
-	return nil
+	db.log.Info("cases purged", "cases", purged)
+	return purged, nil
 }
 
 // Compact rewrites the closed store file at path without its free pages,

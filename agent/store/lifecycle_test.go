@@ -88,7 +88,7 @@ func purgeResealRetire(t *testing.T, compact func(t *testing.T, dir, path string
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.PurgeCases(ctx, purge, yes); !errors.Is(err, ErrPendingOutbound) {
+	if _, err := db.PurgeCases(ctx, purge, yes); !errors.Is(err, ErrPendingOutbound) {
 		t.Fatalf("purge with a pending change: %v", err)
 	}
 	if _, err := get(db, purge[0]); err != nil {
@@ -99,7 +99,7 @@ func purgeResealRetire(t *testing.T, compact func(t *testing.T, dir, path string
 	}
 	// The archive refuses one: nothing goes.
 	notExported := errors.New("not exported")
-	if err := db.PurgeCases(ctx, purge, func(c *cases.Case) error {
+	if _, err := db.PurgeCases(ctx, purge, func(c *cases.Case) error {
 		if c.ID == purge[2] {
 			return notExported
 		}
@@ -110,8 +110,13 @@ func purgeResealRetire(t *testing.T, compact func(t *testing.T, dir, path string
 	if _, err := get(db, purge[0]); err != nil {
 		t.Fatalf("a refused purge removed a case: %v", err)
 	}
-	if err := db.PurgeCases(ctx, purge, yes); err != nil {
-		t.Fatal(err)
+	if n, err := db.PurgeCases(ctx, purge, yes); err != nil || n != len(purge) {
+		t.Fatalf("purged %d of %d: %v", n, len(purge), err)
+	}
+	// Purged again (a run stopped before it noted the purge): the cases
+	// already gone are skipped, nothing fails.
+	if n, err := db.PurgeCases(ctx, purge, yes); err != nil || n != 0 {
+		t.Fatalf("purge of cases already gone: %d, %v", n, err)
 	}
 	// Right after the purge its freed pages still hold the ciphertext:
 	// only a retired key makes it unreadable, only compaction removes it.

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -78,6 +79,28 @@ func (t *tx) Outbox(fn func(cases.Outbound) bool) error {
 		if !fn(o) {
 			return nil
 		}
+	}
+	return nil
+}
+
+// Requeue replaces a queued change in place, sealed again under its
+// position.
+func (t *tx) Requeue(o cases.Outbound) error {
+	seq := t.bucket(bucketOutboxKeys).Get([]byte(o.Key))
+	if seq == nil {
+		return fmt.Errorf("outbox: key %s is not queued", o.Key)
+	}
+	seq = bytes.Clone(seq)
+	plain, err := json.Marshal(o)
+	if err != nil {
+		return fmt.Errorf("outbox: %w", err)
+	}
+	sealed, err := t.s.seal(bucketOutbox, seq, plain)
+	if err != nil {
+		return err
+	}
+	if err := t.bucket(bucketOutbox).Put(seq, sealed); err != nil {
+		return fmt.Errorf("outbox: %w", err)
 	}
 	return nil
 }

@@ -87,8 +87,19 @@ type Config struct {
 	Cards      Cards
 	Reader     Reader
 	Heartbeat  time.Duration // cardauth.DefaultHeartbeat if 0
+	// AppVersion names the bridge and its version ("clinicgw-bridge
+	// 1.2.3"); tokens carry it as the URL AppVersionURL makes of it, as
+	// Web eID's format asks.
 	AppVersion string
 	Logger     *slog.Logger
+}
+
+// AppVersionURL is the URL a token's appVersion names the app by: Web
+// eID's format asks for a URL identifying the app and its version
+// (informative only). clinicgw has no public release page, so the host is
+// in .invalid (RFC 2606), which never resolves.
+func AppVersionURL(app string) string {
+	return "https://clinicgw.invalid/releases/" + url.PathEscape(app)
 }
 
 // Bridge answers the gateway's login page on the workstation.
@@ -424,7 +435,7 @@ func (b *Bridge) sign(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "pin", msg)
 		return
 	}
-	tok, err := cardauth.NewAuthToken(signer, cert, b.cfg.Gateway, req.Nonce, b.cfg.AppVersion, false)
+	tok, err := cardauth.NewAuthToken(signer, cert, b.cfg.Gateway, req.Nonce, AppVersionURL(b.cfg.AppVersion), false)
 	if err != nil {
 		b.log.Warn("card signature failed", "err", err)
 		writeError(w, http.StatusServiceUnavailable, "card", "Kortet kunde inte signera. Ta ut det och sätt i det igen.")

@@ -2,9 +2,6 @@ package bridge
 
 import (
 	"bytes"
-	"clinicgw/cardauth"
-	"clinicgw/cardauth/devpki"
-	"clinicgw/sync/tlsconf"
 	"context"
 	"crypto"
 	"crypto/x509"
@@ -18,6 +15,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"clinicgw/cardauth"
+	"clinicgw/cardauth/devpki"
+	"clinicgw/sync/tlsconf"
 )
 
 // fakeCard is a card with a devpki key and a PIN; the real one is

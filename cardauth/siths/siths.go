@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"sync"
 	"time"
+
+	"clinicgw/sync/tlsconf"
 )
 
 // Clock tells the time.
@@ -136,7 +138,10 @@ func New(cfg Config) (*Verifier, error) {
 		cfg.CacheMaxAge = DefaultCacheMaxAge
 	}
 	if cfg.HTTP == nil {
-		cfg.HTTP = &http.Client{Timeout: cfg.FetchTimeout, CheckRedirect: checkRedirect}
+		// OCSP and CRL are fetched over http; an https URL or redirect
+		// trusts the system's roots.
+		cfg.HTTP = &http.Client{Timeout: cfg.FetchTimeout, CheckRedirect: checkRedirect,
+			Transport: tlsconf.NewTransport(tlsconf.PublicClient(nil, ""))}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

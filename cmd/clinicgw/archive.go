@@ -1,7 +1,7 @@
 package main
 
 import (
-	"bytes"
+	"bufio"
 	"context"
 	"crypto/x509"
 	"flag"
@@ -63,17 +63,19 @@ func archiveVerifyFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 		if fs.NArg() != 1 {
 			return usagef("expected one package file")
 		}
-		b, err := os.ReadFile(fs.Arg(0))
-		if err != nil {
-			return err
-		}
 		var roots *x509.CertPool
 		if *ca != "" {
+			var err error
 			if roots, err = tlsconf.LoadPool(*ca); err != nil {
 				return err
 			}
 		}
-		m, err := archive.Verify(bytes.NewReader(b), roots)
+		f, err := os.Open(fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		m, err := archive.Verify(bufio.NewReaderSize(f, 256<<10), roots) // a stream: the package is never whole in memory
 		if err != nil {
 			return fmt.Errorf("%s: %w", fs.Arg(0), err)
 		}

@@ -60,6 +60,7 @@ func centralFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 	api := fs.String("api", "127.0.0.1:8443", "`ADDR` to serve the sync API on (mutual TLS)")
 	web := fs.String("web", "127.0.0.1:8444", "`ADDR` to serve the patient pages on (HTTPS)")
 	retention := fs.Duration("retention", central.DefaultRetention, "how long a unit's confirmed answers and status changes are kept for a gateway restored from its own backup (`DURATION`, e.g. 2160h); events are kept for ever")
+	metrics := fs.String("metrics", "", "`ADDR` on loopback to serve /metrics on (plain HTTP: the units' unhandled events, no patient data); empty: none")
 	var units centralUnits
 	fs.Var(&units, "unit", "a care unit that may connect, as `NAME=HSAID` or HSAID; repeatable (default: the demo unit)")
 	return func(ctx context.Context, e *env) error {
@@ -72,7 +73,12 @@ func centralFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 		if *retention <= 0 {
 			return usagef("--retention must be positive")
 		}
-		return runCentral(ctx, e, *dir, *pkiDir, *api, *web, units, *retention)
+		if *metrics != "" {
+			if host, _, err := net.SplitHostPort(*metrics); err != nil || !net.ParseIP(host).IsLoopback() {
+				return usagef("--metrics must be a loopback address (host:port), e.g. 127.0.0.1:9464")
+			}
+		}
+		return runCentral(ctx, e, *dir, *pkiDir, *api, *web, *metrics, units, *retention)
 	}
 }
 
@@ -219,7 +225,7 @@ func (c *centralServer) close(ctx context.Context) error {
 }
 
 // runCentral runs the reference central store until ctx ends.
-func runCentral(ctx context.Context, e *env, dir, pkiDir, apiAddr, webAddr string, units centralUnits, retention time.Duration) error {
+func runCentral(ctx context.Context, e *env, dir, pkiDir, apiAddr, webAddr, metricsAddr string, units centralUnits, retention time.Duration) error {
 	if err := atomicfile.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("state folder: %w", err)
 	}
@@ -235,6 +241,19 @@ func runCentral(ctx context.Context, e *env, dir, pkiDir, apiAddr, webAddr strin
 	fmt.Fprintf(e.stdout, "  sync API (mutual TLS): %s/v1/\n", c.apiURL)
 	fmt.Fprintf(e.stdout, "  patient pages:         %s/\n", c.webURL)
 	fmt.Fprintf(e.stdout, "  CA certificate:        %s\n", cp.rootFile)
+	if metricsAddr != "" {
+		ln, err := net.Listen("tcp", metricsAddr)
+		if err != nil {
+			c.close(ctx)
+			return fmt.Errorf("metrics: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", c.store.MetricsHandler())
+		srv := tlsconf.NewHTTPServer(mux, nil, tlsconf.DefaultLimits)
+		go func() { c.errc <- srv.Serve(ln) }()
+		defer srv.Close()
+		fmt.Fprintf(e.stdout, "  metrics:               http://%s/metrics\n", ln.Addr())
+	}
 	for _, u := range units.ids {
 		if f, ok := cp.unitFiles[u]; ok {
 			fmt.Fprintf(e.stdout, "  unit %s (%s): client certificate %s, key %s\n", u, c.store.UnitName(u), f, strings.TrimSuffix(f, ".pem")+".key")

@@ -208,7 +208,7 @@ func sealedValueOffset(t *testing.T, b []byte) int {
 		return nil
 	})
 	off := bytes.Index(b, v)
-	if off < 0 || bytes.Index(b[off+1:], v) >= 0 {
+	if off < 0 || bytes.Contains(b[off+1:], v) {
 		t.Fatal("the first case's sealed value is not in the file exactly once")
 	}
 	return off

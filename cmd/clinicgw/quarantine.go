@@ -68,6 +68,15 @@ func quarantineRetryFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "quarantine retried: %d applied, %d remain\n", rr.Applied, rr.Remaining)
+		// Outbox items the central store refused as conflicts wait, parked,
+		// for the same kind of fix: released, each is sent once more.
+		n, err := svc.UnparkOutbound(ctx)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			fmt.Fprintf(e.stdout, "%d parked outbox items released: the gateway sends each once more at its next start\n", n)
+		}
 		return nil
 	})
 }

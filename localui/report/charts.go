@@ -1,7 +1,6 @@
 package report
 
 import (
-	"fmt"
 	"html/template"
 	"maps"
 	"strconv"
@@ -131,7 +130,7 @@ func openDoc(s cases.Stats, t *texts) svgDoc {
 	if s.Received == 0 && s.Unanswered == 0 && s.Overdue == 0 {
 		return emptyDoc(ChartOpen, t.open, t.empty)
 	}
-	of := fmt.Sprintf(t.ofReceived, itoa(s.Received))
+	of := t.ofReceived(itoa(s.Received))
 	late := colorInk
 	if s.Overdue > 0 {
 		late = colorLate

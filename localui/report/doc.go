@@ -17,7 +17,8 @@
 // statuses in workflow order, each followed by any unknown keys in sorted
 // order, so that golden files and repeated downloads compare equal.
 //
-// Texts are in Swedish unless the language is "en". Stats hold counts and
-// durations only, never anything about a patient, and nothing here adds
-// any.
+// Texts are in Swedish unless the language is "en", from the one
+// catalogue (agent/i18n; names of case types and statuses from
+// agent/labels). Stats hold counts and durations only, never anything
+// about a patient, and nothing here adds any.
 package report

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"clinicgw/agent/cases"
+	"clinicgw/agent/i18n"
 	"clinicgw/agent/labels"
 	"clinicgw/sync/wire/casetype"
 	wirelabels "clinicgw/sync/wire/labels"
@@ -68,7 +69,8 @@ type texts struct {
 	total, allTypes                         string
 	median, p90                             string
 	received, answered                      string
-	unanswered, overdue, ofReceived         string
+	unanswered, overdue                     string
+	ofReceived                              func(n string) string // of n received
 	weekLabel                               func(year, week int) string
 
 	// CSV headers and sections.
@@ -77,68 +79,44 @@ type texts struct {
 	medianHours, p90Hours   string
 }
 
-var sv = &texts{
-	lang:          "sv",
-	decimal:       ",",
-	empty:         "Inga ärenden under perioden",
-	emptyAnswered: "Inga besvarade ärenden under perioden",
-	byType:        "Ärenden per ärendetyp",
-	byStatus:      "Ärenden per status",
-	handling:      "Handläggningstid per ärendetyp",
-	weeks:         "Mottagna och besvarade ärenden per vecka",
-	open:          "Obesvarade och försenade ärenden",
-	cases:         "Antal ärenden",
-	hours:         "Timmar från mottaget ärende till första svar",
-	total:         "Totalt",
-	allTypes:      "Alla ärendetyper",
-	median:        "Median",
-	p90:           "P90",
-	received:      "Mottagna",
-	answered:      "Besvarade",
-	unanswered:    "Obesvarade",
-	overdue:       "Försenade",
-	ofReceived:    "av %s mottagna",
-	weekLabel:     func(y, w int) string { return "v. " + strconv.Itoa(w) + ", " + strconv.Itoa(y) },
-	section:       "Avsnitt",
-	name:          "Namn",
-	allCases:      "Alla ärenden",
-	caseType:      "Ärendetyp",
-	status:        "Status",
-	week:          "Vecka",
-	medianHours:   "Median (timmar)",
-	p90Hours:      "P90 (timmar)",
-}
+var sv, en = textsIn("sv"), textsIn("en")
 
-var en = &texts{
-	lang:          "en",
-	decimal:       ".",
-	empty:         "No cases in the period",
-	emptyAnswered: "No answered cases in the period",
-	byType:        "Cases by case type",
-	byStatus:      "Cases by status",
-	handling:      "Handling time by case type",
-	weeks:         "Cases received and answered per week",
-	open:          "Unanswered and overdue cases",
-	cases:         "Number of cases",
-	hours:         "Hours from receipt to first answer",
-	total:         "Total",
-	allTypes:      "All case types",
-	median:        "Median",
-	p90:           "P90",
-	received:      "Received",
-	answered:      "Answered",
-	unanswered:    "Unanswered",
-	overdue:       "Overdue",
-	ofReceived:    "of %s received",
-	weekLabel:     func(y, w int) string { return "Week " + strconv.Itoa(w) + ", " + strconv.Itoa(y) },
-	section:       "Section",
-	name:          "Name",
-	allCases:      "All cases",
-	caseType:      "Case type",
-	status:        "Status",
-	week:          "Week",
-	medianHours:   "Median (hours)",
-	p90Hours:      "P90 (hours)",
+// textsIn are the words of lang, from the one catalogue (agent/i18n).
+func textsIn(lang string) *texts {
+	t := func(key string) string { return i18n.T(lang, "report."+key) }
+	return &texts{
+		lang:          lang,
+		decimal:       t("decimal"),
+		empty:         t("empty"),
+		emptyAnswered: t("emptyAnswered"),
+		byType:        t("byType"),
+		byStatus:      t("byStatus"),
+		handling:      t("handling"),
+		weeks:         t("weeks"),
+		open:          t("open"),
+		cases:         t("cases"),
+		hours:         t("hours"),
+		total:         t("total"),
+		allTypes:      t("allTypes"),
+		median:        t("median"),
+		p90:           t("p90"),
+		received:      t("received"),
+		answered:      t("answered"),
+		unanswered:    t("unanswered"),
+		overdue:       t("overdue"),
+		ofReceived:    func(n string) string { return i18n.T(lang, "report.ofReceived", n) },
+		weekLabel: func(y, w int) string {
+			return i18n.T(lang, "report.weekLabel", strconv.Itoa(w), strconv.Itoa(y))
+		},
+		section:     t("section"),
+		name:        t("name"),
+		allCases:    t("allCases"),
+		caseType:    t("caseType"),
+		status:      t("status"),
+		week:        t("week"),
+		medianHours: t("medianHours"),
+		p90Hours:    t("p90Hours"),
+	}
 }
 
 func textsFor(lang string) *texts {

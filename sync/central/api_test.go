@@ -2,13 +2,14 @@ package central
 
 import (
 	"bytes"
-	"clinicgw/sync/wire"
-	"clinicgw/sync/wire/casetype"
 	"crypto/tls"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 )
 
 func TestSubmitInboxAck(t *testing.T) {

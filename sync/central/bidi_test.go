@@ -1,8 +1,6 @@
 package central
 
 import (
-	"clinicgw/sync/wire"
-	"clinicgw/sync/wire/casetype"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -11,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 )
 
 // bidiControls are the code points the bidi package neutralises.

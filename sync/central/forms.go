@@ -8,9 +8,10 @@ import (
 	"strings"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"clinicgw/sync/wire"
 	"clinicgw/sync/wire/casetype"
-	bolt "go.etcd.io/bbolt"
 )
 
 // Forms returns the forms a unit offers its patients: the set it

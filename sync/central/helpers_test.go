@@ -19,13 +19,14 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"clinicgw/cardauth/devpki"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
 	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 	"clinicgw/sync/wire/workday"
-	bolt "go.etcd.io/bbolt"
 )
 
 // The test units. unitC has a valid certificate from the same CA but is

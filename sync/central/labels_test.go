@@ -6,12 +6,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"clinicgw/localui/uitest"
 	"clinicgw/sync/wire"
 	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/labels"
 	"clinicgw/sync/wire/labels/labelstest"
-	"github.com/chromedp/chromedp"
 )
 
 // answersOn returns the visible text of the form answers on a case page.

@@ -1,11 +1,12 @@
 package central
 
 import (
+	"testing"
+	"time"
+
 	"clinicgw/sync/wire"
 	"clinicgw/sync/wire/personnummer"
 	"clinicgw/sync/wire/workday"
-	"testing"
-	"time"
 )
 
 // TestInitiatedNewborn: the mirror of the gateway's newborn rule. A unit

@@ -9,9 +9,10 @@ import (
 	"net/http"
 	"slices"
 
+	bolt "go.etcd.io/bbolt"
+
 	"clinicgw/sync/wire"
 	"clinicgw/sync/wire/personnummer"
-	bolt "go.etcd.io/bbolt"
 )
 
 // outboxRecord remembers an applied outbox item under its idempotency key
@@ -32,7 +33,9 @@ type notice struct {
 // in one transaction, and gets its own result. An item for a case that is
 // not the unit's is rejected (forbidden); a key seen before with the same
 // content is a duplicate, with other content rejected (conflict); so is a
-// message id the case already holds (wire.MessageDigest).
+// message id the case already holds (wire.MessageDigest). An assignment
+// item (version 2) changes nothing of the case: it is kept, with its
+// assignee, among the unit's confirmed items only.
 func (s *Store) serveOutbox(w http.ResponseWriter, r *http.Request, unit string) {
 	var batch wire.OutboxBatch2
 	var err error
@@ -105,7 +108,7 @@ func (s *Store) applyItem(tx *bolt.Tx, records *bolt.Bucket, unit string, it wir
 		s.log.Warn("outbox item rejected", "unit", unit, "caseId", it.CaseID, "key", it.IdempotencyKey, "problem", p.Type)
 		return result, nil, nil
 	}
-	digest := it.Digest()
+	digest := wire.AssignmentDigest(it, staff) // it.Digest(), with the assignee of an assignment
 	if v := records.Get([]byte(it.IdempotencyKey)); v != nil {
 		var rec outboxRecord
 		if err := json.Unmarshal(v, &rec); err != nil {
@@ -144,6 +147,15 @@ func (s *Store) applyItem(tx *bolt.Tx, records *bolt.Bucket, unit string, it wir
 	// answer, so a unit learns nothing of other units' cases.
 	if c == nil || c.Unit != unit {
 		return reject(wire.Forbidden("The case is not one of this care unit's cases."))
+	}
+	if it.Kind == wire.OutboxAssignment {
+		// A reassignment is staff's business: kept for the unit among its
+		// confirmed items (with the assignee), nothing of the case changes,
+		// so the patient's pages show nothing of it.
+		if err := putRecord(records, it.IdempotencyKey, digest, c.ID); err != nil {
+			return result, nil, err
+		}
+		return result, nil, s.keepConfirmed(unitBucket(tx, unit), it, staff, s.now())
 	}
 	var n *notice
 	if m := it.Message; m != nil {

@@ -7,12 +7,13 @@ import (
 	"strings"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"clinicgw/sync/wire"
 	"clinicgw/sync/wire/caseid"
 	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/labels"
 	"clinicgw/sync/wire/personnummer"
-	bolt "go.etcd.io/bbolt"
 )
 
 // Submission is a new case as a patient (or a guardian, for a child)

@@ -1,12 +1,13 @@
 package central
 
 import (
-	"clinicgw/sync/wire"
-	"clinicgw/sync/wire/caseid"
-	"clinicgw/sync/wire/casetype"
 	"errors"
 	"strings"
 	"testing"
+
+	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/caseid"
+	"clinicgw/sync/wire/casetype"
 )
 
 // TestSubmitRules is the table of what Submit refuses; each refusal leaves

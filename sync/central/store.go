@@ -15,12 +15,13 @@ import (
 	"sync"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
 	"clinicgw/sync/atomicfile"
 	"clinicgw/sync/boltfile"
 	"clinicgw/sync/wire/caseid"
 	"clinicgw/sync/wire/hsaid"
-	bolt "go.etcd.io/bbolt"
-	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Clock tells the time; tests use a fake one.

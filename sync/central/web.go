@@ -1,9 +1,6 @@
 package central
 
 import (
-	"clinicgw/sync/wire"
-	"clinicgw/sync/wire/labels"
-	"clinicgw/sync/wire/workday"
 	"embed"
 	"encoding/hex"
 	"html/template"
@@ -12,6 +9,10 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/labels"
+	"clinicgw/sync/wire/workday"
 )
 
 //go:embed templates/*.html

@@ -1,7 +1,12 @@
 // Package tlsconf is the one place TLS configurations are made: for the
 // central store's sync server (Server), the gateway's client to it
-// (Client), and the web UI on the clinic LAN (ServerNoClientCert). Nothing
-// else in clinicgw builds a tls.Config.
+// (Client), the web UI on the clinic LAN (ServerNoClientCert), and the
+// clients of servers outside the unit's PKI — the mail server, the SMS
+// gateway, OCSP and CRL over https — (PublicClient, with NewTransport for
+// HTTP). Nothing else in clinicgw builds a tls.Config or leaves a client on
+// Go's default one: TestEveryTLSConfigIsMadeHere walks the source and
+// refuses a tls.Config literal elsewhere, a nil configuration, and an
+// http.Client, http.Transport or websocket dialer without one from here.
 //
 // Every configuration has TLS 1.2 as its minimum and prefers TLS 1.3; TLS
 // 1.2 uses only ECDHE key exchange with AEAD ciphers (forward secrecy;
@@ -9,7 +14,9 @@
 // post-quantum X25519MLKEM768, X25519, P-256 and P-384. Mutual TLS pins
 // each side's CA: a server trusts only its configured client CA pool, a
 // client only its configured root pool, never the system's roots, and a
-// missing pool trusts nothing. A peer's identity is checked inside the
+// missing pool trusts nothing. Only PublicClient trusts the system's roots
+// when no CA is configured: a mail server or SMS gateway has a public CA's
+// certificate. A peer's identity is checked inside the
 // handshake (tls.Config.VerifyConnection, on resumptions too), never with
 // InsecureSkipVerify and a check afterwards.
 //

@@ -22,16 +22,19 @@ import (
 // there) is parked: it stays in the outbox, is never sent again however
 // long the uplink runs, is counted in Status.Conflicts with its case, and
 // is logged once with its case id and key only. Nothing of it reaches the
-// patient; other cases' items go on.
+// patient; other cases' items go on. The parking is kept, sealed, in the
+// store: after a restart the item is still parked (not sent, not logged
+// again); `clinicgw quarantine retry` (UnparkOutbound, the service
+// stopped) releases it to be sent once more.
 func TestOutboxConflictParked(t *testing.T) {
 	c := startCentral(t)
 	clock := &fakeClock{t: time.Now()}
 	g := newGateway(t, c.url(), unitCert(t), func(cfg *Config) {
 		cfg.Clock, cfg.MaxBackoff, cfg.PushInterval = clock, time.Minute, time.Hour
 	})
-	first, second := c.submit(0), c.submit(1)
+	first, second, third := c.submit(0), c.submit(1), c.submit(2)
 	g.start()
-	waitFor(t, 10*time.Second, "both cases stored", func() bool { ids := g.ids(); return ids[first] && ids[second] })
+	waitFor(t, 10*time.Second, "the cases stored", func() bool { ids := g.ids(); return ids[first] && ids[second] && ids[third] })
 	g.stop()
 
 	// The answer waits in the outbox while the uplink is stopped; the
@@ -83,6 +86,40 @@ func TestOutboxConflictParked(t *testing.T) {
 	if lines[0]["caseId"] != first || lines[0]["key"] != o.Key || lines[0]["level"] != "ERROR" {
 		t.Errorf("the conflict logged as %v", lines[0])
 	}
+
+	// A restart: the item is still parked, from the store, in its place:
+	// the case's later change (closing it) waits behind it.
+	if _, err := g.svc.Do(context.Background(), distributor, cases.ID(first), cases.Command{Action: cases.Close}); err != nil {
+		t.Fatal(err)
+	}
+	g.restartUplink()
+	g.start()
+	g.answer(third)
+	waitFor(t, 10*time.Second, "the third case's answer confirmed after the restart", func() bool { return g.pending() == 2 })
+	g.stop()
+	if pc := c.patientCase(0, first); pc.Status != wire.StatusAssigned {
+		t.Errorf("the parked case's later change went before it: the patient's case is %s", pc.Status)
+	}
+	if n := countLogged(c.logs.String(), "outbox item rejected"); n != 1 {
+		t.Errorf("after a restart the central store saw the conflicting item %d times, want once (parked in the store)", n)
+	}
+	if n := countLogged(g.logs.String(), "outbox item conflicts with the central store; parked, not sent again"); n != 1 {
+		t.Errorf("after a restart the conflict was logged %d times, want once", n)
+	}
+	if st := g.up.Status(); st.Conflicts != 1 || !slices.Equal(st.ConflictCases, []cases.ID{cases.ID(first)}) {
+		t.Errorf("status after a restart: %d conflicts in %v, want 1 in case %s", st.Conflicts, st.ConflictCases, first)
+	}
+
+	// Released (as `clinicgw quarantine retry` does), it goes once more.
+	if n, err := g.svc.UnparkOutbound(context.Background()); err != nil || n != 1 {
+		t.Fatalf("unpark: %d, %v; want 1", n, err)
+	}
+	g.restartUplink()
+	g.start()
+	waitFor(t, 10*time.Second, "the released item sent again", func() bool {
+		return countLogged(c.logs.String(), "outbox item rejected") == 2
+	})
+	g.stop()
 	checkNoPatientData(t, "gateway", g.logs.String())
 }
 

@@ -63,8 +63,10 @@
 // behind it, other cases' items go on. An item rejected as a conflict (a
 // 409 problem: its key or message id names other content there) is parked
 // instead: logged once with its case id and key only, counted in
-// Status.Conflicts (its case in Status.ConflictCases), never sent again
-// while the uplink runs. A form set refused as a conflict waits for the
+// Status.Conflicts (its case in Status.ConflictCases), and kept parked in
+// the store (Cases.ParkOutbound), so it is never sent again, nor logged
+// again, across restarts, until region IT releases it
+// (cases.Service.UnparkOutbound, `clinicgw quarantine retry`). A form set refused as a conflict waits for the
 // next SetForms (Status.FormsConflict). Central events the case service
 // finds in conflict with what is stored are counted in
 // Status.InboundConflicts; those and every other event it cannot apply

@@ -1,14 +1,15 @@
 package uplink
 
 import (
-	"clinicgw/sync/wire"
-	"clinicgw/sync/wire/casetype"
 	"context"
 	"errors"
 	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
+
+	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 )
 
 // TestSetFormsReachesCentral: a running uplink that started with no forms

@@ -21,9 +21,11 @@ type heldItem struct {
 	until time.Time // it is tried again from then on
 	// parked marks an item the central store refused as a conflict (its
 	// key or message id names other content there): sending it again can
-	// only fail the same way, so it is not sent again while the uplink
-	// runs. It stays in the outbox, and its case's later items wait behind
-	// it, for a person to resolve.
+	// only fail the same way, so it is not sent again. The parking is kept
+	// in the store (cases.Outbound.ParkedAt), so a restart does not send
+	// it again either. It stays in the outbox, and its case's later items
+	// wait behind it, for a person to resolve (then released:
+	// cases.Service.UnparkOutbound).
 	parked bool
 	caseID cases.ID
 }
@@ -158,6 +160,10 @@ func (u *Uplink) pushRound(ctx context.Context) (bool, error) {
 				u.held[it.IdempotencyKey] = heldItem{parked: true, caseID: cases.ID(it.CaseID)}
 				u.log.Error("outbox item conflicts with the central store; parked, not sent again",
 					"caseId", it.CaseID, "key", it.IdempotencyKey)
+				if _, err := u.cfg.Cases.ParkOutbound(ctx, it.IdempotencyKey); err != nil {
+					// Parked for this run; the next start sends it once more.
+					u.log.Error("keeping the parked outbox item in the store failed", "key", it.IdempotencyKey, "err", err)
+				}
 				continue
 			}
 			fallthrough
@@ -208,6 +214,10 @@ func (u *Uplink) batchOf(pending []cases.Outbound, now time.Time) wire.OutboxBat
 			continue
 		}
 		busy[o.CaseID] = true
+		if !o.ParkedAt.IsZero() { // parked in the store, before this run
+			u.held[o.Key] = heldItem{parked: true, caseID: o.CaseID}
+			continue
+		}
 		if h, ok := u.held[o.Key]; ok && (h.parked || now.Before(h.until)) {
 			continue
 		}
@@ -249,9 +259,14 @@ func itemOf(o cases.Outbound) (wire.OutboxItem, error) {
 		Kind:           wire.OutboxKind(o.Kind),
 		At:             o.At,
 	}
-	if o.Kind == cases.OutboundStatus {
+	switch o.Kind {
+	case cases.OutboundStatus:
 		it.Status = wire.CaseStatus(o.Status)
-	} else {
+	case cases.OutboundAssignment:
+		// Only the assignee, beside the item (staffOf): checked with it.
+		st, _ := staffOf(o)
+		return it, (wire.OutboxBatch2{Items: []wire.OutboxItem{it}, Staff: []wire.ItemStaff{st}}).Validate()
+	default:
 		title := o.AuthorTitle
 		if title == "" {
 			title = neutralTitle

@@ -80,6 +80,17 @@ func (m *memCases) ConfirmOutbound(_ context.Context, keys []string) error {
 	return nil
 }
 
+func (m *memCases) ParkOutbound(_ context.Context, key string) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	i := slices.IndexFunc(m.outbox, func(o cases.Outbound) bool { return o.Key == key })
+	if i < 0 || !m.outbox[i].ParkedAt.IsZero() {
+		return false, nil
+	}
+	m.outbox[i].ParkedAt = time.Now()
+	return true, nil
+}
+
 func (m *memCases) keys() []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -44,7 +44,7 @@ func TestQuarantineReportedEndToEnd(t *testing.T) {
 	}
 	head := c.head()
 	g.start()
-	waitFor(t, 10*time.Second, "the central head pulled and acknowledged", func() bool {
+	waitFor(t, 30*time.Second, "the central head pulled and acknowledged", func() bool {
 		acked, err := c.store.Acked(ctx, unit)
 		return err == nil && acked == head
 	})
@@ -56,7 +56,7 @@ func TestQuarantineReportedEndToEnd(t *testing.T) {
 		t.Fatalf("gateway quarantine %+v, %v; want the clashing case's event as a conflict", qs, err)
 	}
 	want := wire.QuarantineReport{Events: []wire.QuarantinedEvent{{ID: qs[0].Event.EventID, Reason: wire.QuarantineConflict}}, Total: 1}
-	waitFor(t, 10*time.Second, "the central store told the acknowledged event was not handled", func() bool {
+	waitFor(t, 30*time.Second, "the central store told the acknowledged event was not handled", func() bool {
 		return equalReport(report(), want)
 	})
 	g.stop()
@@ -69,7 +69,7 @@ func TestQuarantineReportedEndToEnd(t *testing.T) {
 	}
 	g.restartUplink()
 	g.start()
-	waitFor(t, 10*time.Second, "the report sent again at start", func() bool {
+	waitFor(t, 30*time.Second, "the report sent again at start", func() bool {
 		return countLogged(g.logs.String(), "quarantine reported to the central store") >= 2
 	})
 	g.stop()
@@ -86,7 +86,7 @@ func TestQuarantineReportedEndToEnd(t *testing.T) {
 	g.restartUplink()
 	g.start()
 	empty := wire.QuarantineReport{Events: []wire.QuarantinedEvent{}}
-	waitFor(t, 10*time.Second, "the central store told the event is handled", func() bool {
+	waitFor(t, 30*time.Second, "the central store told the event is handled", func() bool {
 		return equalReport(report(), empty)
 	})
 	g.stop()

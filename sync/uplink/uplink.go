@@ -47,6 +47,10 @@ type Cases interface {
 	PendingOutbound(ctx context.Context, max int) ([]cases.Outbound, error)
 	// ConfirmOutbound removes changes the central store has confirmed.
 	ConfirmOutbound(ctx context.Context, keys []string) error
+	// ParkOutbound marks a queued change the central store refused as a
+	// conflict, durably (cases.Outbound.ParkedAt): it is not sent again,
+	// across restarts, until released.
+	ParkOutbound(ctx context.Context, key string) (bool, error)
 	// RetryQuarantine applies the quarantined central events again (this
 	// version's rules may take them now).
 	RetryQuarantine(ctx context.Context) (cases.RetryReport, error)

@@ -43,13 +43,16 @@ func canonicalConfirmedPage() ConfirmedPage {
 // hsaClinician is a made-up HSA-ID of a member of staff.
 const hsaClinician = "SE2321000016-C001"
 
-// canonicalOutboxBatch2 is the canonical batch with whom its first two
-// items name.
+// canonicalOutboxBatch2 is the canonical batch and a reassignment, with
+// whom its first two items and the reassignment name.
 func canonicalOutboxBatch2() OutboxBatch2 {
-	b := OutboxBatch2{Items: canonicalOutboxBatch().Items}
+	items := canonicalOutboxBatch().Items
+	b := OutboxBatch2{Items: append(items[:len(items):len(items)], OutboxItem{IdempotencyKey: "out-5",
+		CaseID: items[1].CaseID, Kind: OutboxAssignment, At: items[1].At.Add(time.Hour)})}
 	b.Staff = []ItemStaff{
 		{IdempotencyKey: b.Items[0].IdempotencyKey, AuthorHSAID: hsaClinician, AssigneeHSAID: hsaClinician},
 		{IdempotencyKey: b.Items[1].IdempotencyKey, AssigneeHSAID: "SE2321000016-C002"},
+		{IdempotencyKey: "out-5", AssigneeHSAID: hsaClinician},
 	}
 	return b
 }

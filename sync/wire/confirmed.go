@@ -153,7 +153,7 @@ func (p ConfirmedPage) check() error {
 		if err := checkHSAID(member(path, "authorHsaId"), c.AuthorHSAID, false); err != nil {
 			return err
 		}
-		if err := checkHSAID(member(path, "assigneeHsaId"), c.AssigneeHSAID, false); err != nil {
+		if err := checkHSAID(member(path, "assigneeHsaId"), c.AssigneeHSAID, c.Item.Kind == OutboxAssignment); err != nil {
 			return err
 		}
 		if keys[c.Item.IdempotencyKey] {

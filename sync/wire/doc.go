@@ -56,7 +56,7 @@
 //	GET  /v1/stream (websocket)          → StreamMessage text messages
 //	GET  /v2/inbox?after=CURSOR&limit=N  → 200 ChainedPage
 //	POST /v2/reconcile  ReconcileBatch    → 200 ReconcileResult
-//	POST /v2/outbox     OutboxBatch2      → 200 OutboxResult (items as /v1, plus whom on staff they name)
+//	POST /v2/outbox     OutboxBatch2      → 200 OutboxResult (items as /v1, plus whom on staff they name, and reassignments)
 //	GET  /v2/outbox/confirmed?since=TIME&after=SEQ&limit=N → 200 ConfirmedPage
 //	PUT  /v2/quarantine QuarantineReport  → 204 (the gateway's acknowledged events it could not handle)
 //	GET  /v2/quarantine                   → 200 QuarantineReport (the last one the central store holds)

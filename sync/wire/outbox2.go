@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"crypto/sha256"
 	"io"
 
 	"clinicgw/sync/wire/hsaid"
@@ -15,6 +16,19 @@ import (
 // answer and who has each case. They are staff identifiers, never shown
 // on the patient's pages: a StaffMessage names its author by title only.
 // Version 1's outbox (PathOutbox) keeps its OutboxBatch.
+//
+// A reassignment (the case goes to another member of staff, its status
+// unchanged) is an item of kind OutboxAssignment, which only version 2
+// takes: it carries no message, status or case, and its staff entry must
+// name the assignee. The central store keeps it like any item (its key,
+// its confirmed item with the assignee) but changes nothing of the case,
+// so the patient's pages show nothing of it; a restored gateway gets the
+// assignment back from the confirmed items. Its digest covers the
+// assignee too (AssignmentDigest), so a key reused for another assignee
+// is a conflict. A change of status and assignee together (assign, take
+// back, hand back) stays a status item with its staff entry. The kind is
+// part of version 2 from its first release: no central store of version
+// 2 refuses it.
 
 // MaxHSAIDLen is the most characters in an HSA-ID (the rule is
 // sync/wire/hsaid's).
@@ -55,7 +69,7 @@ func (b OutboxBatch2) StaffOf() map[string]ItemStaff {
 func (b OutboxBatch2) Validate() error { return invalid(b.check()) }
 
 func (b OutboxBatch2) check() error {
-	if err := b.Batch().check(); err != nil {
+	if err := b.Batch().checkIn(true); err != nil {
 		return err
 	}
 	if len(b.Staff) > len(b.Items) {
@@ -78,6 +92,12 @@ func (b OutboxBatch2) check() error {
 			return fail(member(path, "idempotencyKey"), "repeats an earlier entry's key")
 		}
 		keys[s.IdempotencyKey] = true
+	}
+	staff := b.StaffOf()
+	for i, it := range b.Items {
+		if it.Kind == OutboxAssignment && staff[it.IdempotencyKey].AssigneeHSAID == "" {
+			return fail(member(index("items", i), "kind"), "is assignment: the batch's staff must name the item's assignee")
+		}
 	}
 	return nil
 }
@@ -108,6 +128,23 @@ func checkHSAID(path, s string, required bool) error {
 		return failf(path, "must be an HSA-ID (SE, the organisation number, a hyphen, letters and digits), at most %d characters", MaxHSAIDLen)
 	}
 	return nil
+}
+
+// AssignmentDigest is the digest of an item with the assignee its staff
+// entry names: Digest for every kind but assignment, whose content is its
+// assignee.
+func AssignmentDigest(it OutboxItem, staff ItemStaff) [32]byte {
+	if it.Kind != OutboxAssignment {
+		return it.Digest()
+	}
+	d := it.Digest()
+	h := sha256.New()
+	h.Write([]byte("clinicgw/sync/wire assignment v1\x00"))
+	h.Write(d[:])
+	h.Write([]byte(staff.AssigneeHSAID))
+	var out [32]byte
+	h.Sum(out[:0])
+	return out
 }
 
 // DecodeOutboxBatch2 reads an OutboxBatch2 (the server, from POST

@@ -135,7 +135,9 @@ type OutboxKind string
 
 // The kinds of outbox item. The first three carry a StaffMessage and match
 // the gateway's message kinds; OutboxStatus carries a CaseStatus;
-// OutboxCaseInitiated carries an InitiatedCase and its first StaffMessage.
+// OutboxCaseInitiated carries an InitiatedCase and its first StaffMessage;
+// OutboxAssignment carries nothing but its case and time, and exists only
+// in version 2's outbox (see outbox2.go).
 const (
 	OutboxAnswer          OutboxKind = "answer"           // the final answer
 	OutboxPartialAnswer   OutboxKind = "partial-answer"   // part of the answer; more will come
@@ -144,10 +146,16 @@ const (
 	// OutboxCaseInitiated: the unit started a case with a patient
 	// (invånarärende); the central store creates it, with its first message.
 	OutboxCaseInitiated OutboxKind = "case.initiated"
+	// OutboxAssignment: the case went to another member of staff without
+	// a status change the patient sees (a reassignment). The assignee is
+	// in the batch's ItemStaff entry for the item (PathOutbox2 only); the
+	// central store keeps it among the unit's confirmed items and shows
+	// nothing of it on the patient's pages.
+	OutboxAssignment OutboxKind = "assignment"
 )
 
 // outboxKinds lists every OutboxKind, in the order openapi.json lists them.
-var outboxKinds = []OutboxKind{OutboxAnswer, OutboxPartialAnswer, OutboxCounterQuestion, OutboxStatus, OutboxCaseInitiated}
+var outboxKinds = []OutboxKind{OutboxAnswer, OutboxPartialAnswer, OutboxCounterQuestion, OutboxStatus, OutboxCaseInitiated, OutboxAssignment}
 
 // Valid reports whether k is one of the OutboxKind values.
 func (k OutboxKind) Valid() bool { return slices.Contains(outboxKinds, k) }
@@ -188,7 +196,8 @@ type OutboxItem struct {
 	// At is when it happened at the unit.
 	At time.Time `json:"at"`
 	// Message is set exactly when Kind is answer, partial-answer,
-	// counter-question or case.initiated (the case's first message).
+	// counter-question or case.initiated (the case's first message). An
+	// assignment item has neither Message, Status nor Case.
 	Message *StaffMessage `json:"message,omitempty"`
 	// Status is set exactly when Kind is status.
 	Status CaseStatus `json:"status,omitempty"`

@@ -220,7 +220,9 @@ func (it OutboxItem) check(path string) error {
 	}
 	isStatus := it.Kind == OutboxStatus
 	switch {
-	case isStatus == (it.Message != nil):
+	case it.Kind == OutboxAssignment && it.Message != nil:
+		return fail(member(path, "message"), "must be set for answer, partial-answer, counter-question and case.initiated, and only then")
+	case it.Kind != OutboxAssignment && isStatus == (it.Message != nil):
 		return fail(member(path, "message"), "must be set for answer, partial-answer, counter-question and case.initiated, and only then")
 	case isStatus != (it.Status != ""):
 		return fail(member(path, "status"), "must be set for status and only then")
@@ -266,7 +268,10 @@ func (c InitiatedCase) check(path string) error {
 // idempotency keys.
 func (b OutboxBatch) Validate() error { return invalid(b.check()) }
 
-func (b OutboxBatch) check() error {
+func (b OutboxBatch) check() error { return b.checkIn(false) }
+
+// checkIn checks the batch as version 2's items (v2) or version 1's.
+func (b OutboxBatch) checkIn(v2 bool) error {
 	if len(b.Items) == 0 || len(b.Items) > MaxOutboxItems {
 		return failf("items", "must hold 1 to %d items", MaxOutboxItems)
 	}
@@ -275,6 +280,9 @@ func (b OutboxBatch) check() error {
 		path := index("items", i)
 		if err := it.check(path); err != nil {
 			return err
+		}
+		if it.Kind == OutboxAssignment && !v2 {
+			return fail(member(path, "kind"), "is assignment, which only version 2's outbox takes (its assignee in the batch's staff)")
 		}
 		if keys[it.IdempotencyKey] {
 			return fail(member(path, "idempotencyKey"), "repeats an earlier item's key")

@@ -68,6 +68,13 @@ func (s *countingStore) Update(ctx context.Context, fn func(cases.Tx) error) err
 	return s.Store.Update(ctx, fn)
 }
 
+func (s *countingStore) Shared(ctx context.Context, fn func(cases.Tx) error) error {
+	s.mu.Lock()
+	s.updates++
+	s.mu.Unlock()
+	return s.Store.Shared(ctx, fn)
+}
+
 func (s *countingStore) count() int { s.mu.Lock(); defer s.mu.Unlock(); return s.updates }
 
 // env is one test's service on a fresh store. It uses the store only

@@ -135,18 +135,26 @@ func suiteInboundConflict(t *testing.T, e *env) {
 func suiteOutboxFollowsChanges(t *testing.T, e *env) {
 	c := e.receive()
 	e.do(dist, c.ID, cases.Command{Action: cases.Assign, Assignee: hsaClinA})
-	e.do(dist, c.ID, cases.Command{Action: cases.Reassign, Assignee: hsaClinB}) // not seen by the patient
+	// A reassignment is queued as an assignment item: no status, the new
+	// assignee (kept by the central store for a restore, never shown to
+	// the patient).
+	e.do(dist, c.ID, cases.Command{Action: cases.Reassign, Assignee: hsaClinB})
 	e.do(clinB, c.ID, cases.Command{Action: cases.SendAnswer, Text: "Receptet är förnyat.", Signature: "Doktor B", AuthorTitle: "Läkare"})
 	out := need(e.svc.PendingOutbound(e.ctx, 10))(t)
-	if len(out) != 2 {
-		t.Fatalf("outbox %+v, want the assignment's status and the answer", out)
+	if len(out) != 3 {
+		t.Fatalf("outbox %+v, want the assignment's status, the reassignment and the answer", out)
 	}
-	if n := e.outbound.Load(); n != 2 {
-		t.Errorf("OnOutbound called %d times for 2 queued changes", n)
+	if n := e.outbound.Load(); n != 3 {
+		t.Errorf("OnOutbound called %d times for 3 queued changes", n)
 	}
-	if out[0].Kind != cases.OutboundStatus || out[0].Status != cases.Assigned || out[0].CaseID != c.ID {
+	if out[0].Kind != cases.OutboundStatus || out[0].Status != cases.Assigned || out[0].CaseID != c.ID || out[0].AssigneeHSAID != hsaClinA {
 		t.Errorf("first item %+v", out[0])
 	}
+	if r := out[1]; r.Kind != cases.OutboundAssignment || r.Status != "" || r.AssigneeHSAID != hsaClinB || r.Text != "" || r.MessageID != "" {
+		t.Errorf("reassignment item %+v", r)
+	}
+	reassigned := out[1].Key
+	out = slices.Delete(out, 1, 2)
 	a := out[1]
 	if a.Kind != cases.OutboundAnswer || a.Status != cases.Answered || a.Text != "Receptet är förnyat." ||
 		a.Signature != "Doktor B" || a.AuthorTitle != "Läkare" || a.MessageID == "" || a.Key == "" || a.Key == out[0].Key {
@@ -156,11 +164,11 @@ func suiteOutboxFollowsChanges(t *testing.T, e *env) {
 	if _, err := e.svc.Do(e.ctx, clinA, c.ID, cases.Command{Action: cases.SendAnswer, Text: "x"}); err == nil {
 		t.Fatal("a clinician answered a case that is not theirs")
 	}
-	if n := len(need(e.svc.PendingOutbound(e.ctx, 10))(t)); n != 2 || e.outbound.Load() != 2 {
+	if n := len(need(e.svc.PendingOutbound(e.ctx, 10))(t)); n != 3 || e.outbound.Load() != 3 {
 		t.Errorf("outbox grew to %d (OnOutbound %d calls) on a refused command", n, e.outbound.Load())
 	}
 	// Confirmation removes, repeats are harmless, order is kept.
-	if err := e.svc.ConfirmOutbound(e.ctx, []string{out[0].Key, out[0].Key, "unknown"}); err != nil {
+	if err := e.svc.ConfirmOutbound(e.ctx, []string{out[0].Key, out[0].Key, reassigned, "unknown"}); err != nil {
 		t.Fatal(err)
 	}
 	rest := need(e.svc.PendingOutbound(e.ctx, 10))(t)

@@ -2,6 +2,7 @@ package notifytest
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/pem"
 	"errors"
 	"io"
@@ -15,20 +16,24 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"clinicgw/cardauth/devpki"
+	"clinicgw/sync/tlsconf"
 )
 
 // MailServer is a real SMTP server on loopback (emersion/go-smtp) that
 // offers STARTTLS with a development certificate and AUTH PLAIN, and
 // keeps what it is given.
 type MailServer struct {
-	// Addr is where it listens; Client is a TLS configuration that
-	// trusts its certificate; User and Pass are what AUTH PLAIN accepts.
-	Addr   string
-	Client *tls.Config
-	CAPEM  []byte // the CA certificate that issued its certificate, PEM
-	User   string
-	Pass   string
-	srv    *smtp.Server
+	// Addr is where it listens; Roots trusts its certificate (a
+	// notify.SMTPConfig's RootCAs); User and Pass are what AUTH PLAIN
+	// accepts.
+	Addr  string
+	Roots *x509.CertPool
+	CAPEM []byte // the CA certificate that issued its certificate, PEM
+	User  string
+	Pass  string
+	srv   *smtp.Server
+
+	implicit *tls.Config // TLS from the first byte, if not nil
 
 	mu  sync.Mutex
 	got []Message
@@ -68,19 +73,34 @@ var mailPKIOnce = sync.OnceValues(func() (mailCA, error) {
 // noTLS it offers no STARTTLS.
 func Start(t *testing.T, addr string, noTLS bool) *MailServer {
 	t.Helper()
+	return start(t, addr, noTLS, false)
+}
+
+// StartImplicitTLS serves on addr with TLS from the first byte, as on
+// port 465, and no STARTTLS.
+func StartImplicitTLS(t *testing.T, addr string) *MailServer {
+	t.Helper()
+	return start(t, addr, true, true)
+}
+
+func start(t *testing.T, addr string, noTLS, implicit bool) *MailServer {
+	t.Helper()
 	ca, err := mailPKIOnce()
 	if err != nil {
 		t.Fatal(err)
 	}
 	p, cert := ca.p, ca.cert
 	m := &MailServer{User: "clinicgw", Pass: "hemligt-lösen",
-		Client: &tls.Config{RootCAs: p.RootPool(), MinVersion: tls.VersionTLS12},
-		CAPEM:  pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: p.Root().Raw})}
+		Roots: p.RootPool(),
+		CAPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: p.Root().Raw})}
 	m.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &mailSession{m: m, conn: c}, nil }))
 	m.srv.Domain = "localhost"
 	m.srv.ErrorLog = log.New(io.Discard, "", 0)
 	if !noTLS {
-		m.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		m.srv.TLSConfig = tlsconf.ServerNoClientCert(cert)
+	}
+	if implicit {
+		m.implicit = tlsconf.ServerNoClientCert(cert)
 	}
 	m.listen(t, addr)
 	t.Cleanup(func() { m.srv.Close() })
@@ -102,6 +122,9 @@ func (m *MailServer) listen(t *testing.T, addr string) {
 		t.Fatal(err)
 	}
 	m.ln, m.Addr = ln, ln.Addr().String()
+	if m.implicit != nil {
+		ln = tls.NewListener(ln, m.implicit)
+	}
 	go m.srv.Serve(ln)
 }
 

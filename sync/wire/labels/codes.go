@@ -71,6 +71,7 @@ var patientMessageNames = map[wire.OutboxKind]Name{
 	wire.OutboxCounterQuestion: {"Fråga till dig", "A question for you"},
 	wire.OutboxStatus:          {"Ändrad status", "Status changed"},
 	wire.OutboxCaseInitiated:   {"Meddelande", "Message"},
+	wire.OutboxAssignment:      {"Ny handläggare", "New clinician"},
 }
 
 // PatientMessage is the kind of a message from the unit as the patient

@@ -1,4 +1,4 @@
-package agent
+package config
 
 import (
 	"path/filepath"
@@ -45,17 +45,17 @@ key_file = "pki/ui.key"
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := writeFile(t, t.TempDir(), ConfigFileName, validConfig+tt.content)
-			c, err := LoadConfig(p)
+			p := writeFile(t, t.TempDir(), FileName, validConfig+tt.content)
+			c, err := Load(p)
 			if tt.wantErr == nil {
 				if err != nil {
 					t.Fatalf("LoadConfig: %v", err)
 				}
-				out := filepath.Join(t.TempDir(), ConfigFileName)
+				out := filepath.Join(t.TempDir(), FileName)
 				if err := c.Write(out); err != nil {
 					t.Fatal(err)
 				}
-				got, err := LoadConfig(out)
+				got, err := Load(out)
 				if err != nil || got.Admin != c.Admin || got.Log != c.Log {
 					t.Errorf("round trip: %+v %+v, %v; want %+v %+v", got.Admin, got.Log, err, c.Admin, c.Log)
 				}

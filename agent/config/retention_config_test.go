@@ -1,4 +1,4 @@
-package agent
+package config
 
 import (
 	"path/filepath"
@@ -28,7 +28,7 @@ func TestCentralRetentionConfig(t *testing.T) {
 		if tt.value != "" {
 			content += "retention = " + tt.value + "\n"
 		}
-		c, err := LoadConfig(writeFile(t, t.TempDir(), ConfigFileName, content))
+		c, err := Load(writeFile(t, t.TempDir(), FileName, content))
 		if tt.wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("retention = %s: %v, want an error with %q", tt.value, err, tt.wantErr)
@@ -38,14 +38,14 @@ func TestCentralRetentionConfig(t *testing.T) {
 		if err != nil {
 			t.Fatalf("retention = %s: %v", tt.value, err)
 		}
-		if got := c.Central.retention(); got != tt.want {
+		if got := c.Central.RetentionOrDefault(); got != tt.want {
 			t.Errorf("retention = %s: %v, want %v", tt.value, got, tt.want)
 		}
-		out := filepath.Join(t.TempDir(), ConfigFileName)
+		out := filepath.Join(t.TempDir(), FileName)
 		if err := c.Write(out); err != nil {
 			t.Fatal(err)
 		}
-		if back, err := LoadConfig(out); err != nil || back.Central.Retention != c.Central.Retention {
+		if back, err := Load(out); err != nil || back.Central.Retention != c.Central.Retention {
 			t.Errorf("round trip of %s: %+v, %v", tt.value, back.Central, err)
 		}
 	}
@@ -66,11 +66,11 @@ func TestSyncRetentionWithinArchiveAge(t *testing.T) {
 		{"2400h", true, 0, 90 * 24 * time.Hour},
 		{"48h", true, 7, 48 * time.Hour},
 	} {
-		c := &Config{Central: CentralConfig{Retention: tt.retention}}
+		c := &Config{Central: Central{Retention: tt.retention}}
 		if tt.archive {
-			c.Archive = ArchiveConfig{Dir: "arkiv", AgeDays: tt.ageDays}
+			c.Archive = Archive{Dir: "arkiv", AgeDays: tt.ageDays}
 		}
-		if got := c.syncRetention(); got != tt.want {
+		if got := c.SyncRetention(); got != tt.want {
 			t.Errorf("%+v: %v, want %v", tt, got, tt.want)
 		}
 	}

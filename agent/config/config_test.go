@@ -1,4 +1,4 @@
-package agent
+package config
 
 import (
 	"errors"
@@ -77,7 +77,7 @@ func TestConfigLoad(t *testing.T) {
 			name:    "backup",
 			content: validConfig + "[backup]\ndir = \"/mnt/backup/vc\"\nat = \"00:45\"\nkeep = 14\nkeep_days = 30\n",
 			check: func(t *testing.T, c *Config) {
-				if c.Backup != (BackupConfig{Dir: "/mnt/backup/vc", At: "00:45", Keep: 14, KeepDays: 30}) || !c.Backup.Enabled() {
+				if c.Backup != (Backup{Dir: "/mnt/backup/vc", At: "00:45", Keep: 14, KeepDays: 30}) || !c.Backup.Enabled() {
 					t.Errorf("backup = %+v", c.Backup)
 				}
 			},
@@ -136,7 +136,7 @@ func TestConfigLoad(t *testing.T) {
 			name:    "central store",
 			content: validConfig + centralTable,
 			check: func(t *testing.T, c *Config) {
-				want := CentralConfig{URL: "https://central.example.se:8443", CAFile: "pki/root.pem",
+				want := Central{URL: "https://central.example.se:8443", CAFile: "pki/root.pem",
 					CertFile: "pki/unit.pem", KeyFile: "pki/unit.key", FormsFile: "forms.json"}
 				if c.Central != want || !c.Central.Online() {
 					t.Errorf("central = %+v", c.Central)
@@ -204,7 +204,7 @@ func TestConfigLoad(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := writeFile(t, t.TempDir(), "clinicgw.toml", tt.content)
-			c, err := LoadConfig(p)
+			c, err := Load(p)
 			if tt.wantErr == nil {
 				if err != nil {
 					t.Fatalf("LoadConfig: %v", err)
@@ -227,7 +227,7 @@ func TestConfigLoad(t *testing.T) {
 }
 
 func TestConfigMissingFile(t *testing.T) {
-	_, err := LoadConfig(filepath.Join(t.TempDir(), "nope.toml"))
+	_, err := Load(filepath.Join(t.TempDir(), "nope.toml"))
 	if err == nil || !strings.Contains(err.Error(), "nope.toml") || !strings.Contains(err.Error(), "clinicgw init") {
 		t.Fatalf("err = %v, want one naming the file and clinicgw init", err)
 	}
@@ -247,16 +247,16 @@ func TestConfigPathResolution(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := DefaultConfig("SE2321000016-15ZM", "Test")
+			c := Default("SE2321000016-15ZM", "Test")
 			c.Store.Path, c.Store.KeyFile = tt.path, tt.keyFile
-			p := filepath.Join(dir, ConfigFileName)
+			p := filepath.Join(dir, FileName)
 			if err := c.Write(p); err != nil {
 				t.Fatal(err)
 			}
 			// Load through a relative path from another working directory:
 			// resolution follows the file, not the working directory.
 			t.Chdir(filepath.Dir(dir))
-			got, err := LoadConfig(filepath.Join(filepath.Base(dir), ConfigFileName))
+			got, err := Load(filepath.Join(filepath.Base(dir), FileName))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -281,9 +281,9 @@ func TestConfigWriteRoundTrip(t *testing.T) {
 	}
 	for _, name := range names {
 		dir := t.TempDir()
-		p := filepath.Join(dir, ConfigFileName)
-		c := DefaultConfig("SE2321000016-15ZM", name)
-		c.Central = CentralConfig{URL: "https://central.example.se:8443/v1-prefix", CAFile: "pki/root.pem",
+		p := filepath.Join(dir, FileName)
+		c := Default("SE2321000016-15ZM", name)
+		c.Central = Central{URL: "https://central.example.se:8443/v1-prefix", CAFile: "pki/root.pem",
 			CertFile: "pki/unit.pem", KeyFile: "pki/unit.key", ServerName: "central.example.se", FormsFile: "forms.json"}
 		if err := c.Write(p); err != nil {
 			t.Fatal(err)
@@ -299,7 +299,7 @@ func TestConfigWriteRoundTrip(t *testing.T) {
 		if !strings.HasPrefix(string(data), "# clinicgw configuration") {
 			t.Errorf("written file does not start with its comment:\n%s", data)
 		}
-		got, err := LoadConfig(p)
+		got, err := Load(p)
 		if err != nil {
 			t.Fatalf("LoadConfig after Write: %v\n%s", err, data)
 		}
@@ -314,8 +314,8 @@ func TestConfigWriteRoundTrip(t *testing.T) {
 }
 
 func TestConfigWriteRefusesInvalid(t *testing.T) {
-	p := filepath.Join(t.TempDir(), ConfigFileName)
-	if err := DefaultConfig("not-an-id", "Test").Write(p); err == nil {
+	p := filepath.Join(t.TempDir(), FileName)
+	if err := Default("not-an-id", "Test").Write(p); err == nil {
 		t.Fatal("Write of an invalid config succeeded")
 	}
 	if _, err := os.Stat(p); err == nil {
@@ -323,7 +323,7 @@ func TestConfigWriteRefusesInvalid(t *testing.T) {
 	}
 }
 
-// TestKeyLines: the lines locateKeys names for the shapes a configuration
+// TestKeyLines: the lines Locate names for the shapes a configuration
 // file takes: tables, sub-tables, quoted and dotted keys, comments.
 func TestKeyLines(t *testing.T) {
 	text := "# comment\n[unit]\nhsa_id = \"x\" # after\n\n[store]\n  \"path\" = \"a\"\n[store.token]\nmodule=\"m\"\n[ login ]\nui.listen = 1\n"
@@ -335,10 +335,14 @@ func TestKeyLines(t *testing.T) {
 			t.Errorf("%s: line %d, want %d", k, got[k], line)
 		}
 	}
-	err := locateKeys("c.toml", []byte(text), errors.Join(errors.New("store.token.pin_file: missing"), errors.New("other: x"), errors.New("no key here")))
+	err := Locate("c.toml", []byte(text), errors.Join(Errorf("store.token.pin_file", "missing"), Errorf("other", "x"), errors.New("no key here")))
 	for _, w := range []string{"config c.toml:7: store.token.pin_file: missing", "config c.toml: other: x", "config c.toml: no key here"} {
 		if !strings.Contains(err.Error(), w) {
 			t.Errorf("%q lacks %q", err, w)
 		}
+	}
+	var ke *KeyError
+	if !errors.As(err, &ke) || ke.File != "c.toml" || ke.Line != 7 || ke.Key != "store.token.pin_file" || ke.Err.Error() != "missing" {
+		t.Errorf("first problem = %#v, want a *KeyError at c.toml:7, store.token.pin_file", ke)
 	}
 }

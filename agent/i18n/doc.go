@@ -1,0 +1,27 @@
+// Package i18n is the one translation catalogue of the words clinicgw
+// writes for people: every text of the staff web UI (localui), of its
+// statistics (localui/report) and of the notices sent by e-mail and SMS
+// (agent/notify), in Swedish and English, by key.
+//
+// A text is either plain (the same words whatever the numbers in it) or
+// counted: its words follow the plural category of one or more of its
+// numbers ("1 ärende flyttades", "3 ärenden flyttades"; "1 case moved",
+// "3 cases moved"). Counted texts are golang.org/x/text's plural messages
+// (CLDR's rules: Swedish and English both have the categories one and
+// other), rendered by x/text's message.Printer, which also writes numbers
+// as each language groups them ("1 234" with a no-break space in Swedish,
+// "1,234" in English). A year or another number that must not be grouped
+// is passed as a string.
+//
+// Swedish comes first and is the default: a language code other than
+// "en" reads Swedish. A key the catalogue does not hold is shown as the
+// key itself, so that a test finds it; the tests check that every key has
+// both languages, the same format verbs in both, and, for a counted text,
+// different words for one and for many.
+//
+// The names of the product's codes (case types, statuses, actions, roles
+// and so on) are not here: agent/labels is their one home, which the
+// reference central store and the archive read too. Folding them into
+// this catalogue is left until labels has moved to the leaf both ends
+// share.
+package i18n
