@@ -3,11 +3,8 @@ package agent
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
-	"log/slog"
 	"net"
-	"net/http"
 	"sync"
 	"time"
 
@@ -24,12 +21,11 @@ const minTokenLen = 16
 
 // adminServer is the running admin listener.
 type adminServer struct {
-	ln   net.Listener
-	done chan error
+	ln net.Listener
 }
 
-// startAdmin serves the admin listener until ctx ends.
-func (a *Agent) startAdmin(ctx context.Context) error {
+// startAdmin serves the admin listener until the gateway stops.
+func (a *Agent) startAdmin() error {
 	c := a.cfg.Admin
 	var token string
 	if c.TokenFile != "" {
@@ -78,47 +74,16 @@ func (a *Agent) startAdmin(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	h := metrics.Handler(metrics.HandlerConfig{Gatherer: reg, Checks: a.healthChecks(ctx, started), Token: token, Logger: log,
+	h := metrics.Handler(metrics.HandlerConfig{Gatherer: reg, Checks: a.healthChecks(a.stopping, started), Token: token, Logger: log,
 		Backup: a.backupHandler(backupToken)})
 	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {
 		a.removeBackupToken(backupToken)
 		return fmt.Errorf("admin.listen: %w", err)
 	}
-	srv := tlsconf.NewHTTPServer(h, tcfg, tlsconf.DefaultLimits)
-	srv.ErrorLog = slog.NewLogLogger(a.log.With("part", "admin-http").Handler(), slog.LevelWarn)
-	srv.BaseContext = func(net.Listener) context.Context { return ctx }
-	s := &adminServer{ln: ln, done: make(chan error, 1)}
-	go func() {
-		var err error
-		if tcfg != nil {
-			err = srv.Serve(tls.NewListener(ln, tcfg))
-		} else {
-			err = srv.Serve(ln)
-		}
-		if errors.Is(err, http.ErrServerClosed) {
-			err = nil
-		}
-		s.done <- err
-	}()
-	shutDown := make(chan struct{})
-	go func() {
-		defer close(shutDown)
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(sctx)
-		a.removeBackupToken(backupToken)
-	}()
-	a.admin = s
-	a.wg.Add(1)
-	go func() {
-		defer a.wg.Done()
-		if err := <-s.done; err != nil && ctx.Err() == nil {
-			a.fail(fmt.Errorf("admin listener: %w", err))
-		}
-		<-shutDown // a scrape under way ends before the store closes
-	}()
+	// The backup token goes with the listener: removed once it stopped.
+	a.serve("admin listener", ln, tcfg, h, func(context.Context) error { a.removeBackupToken(backupToken); return nil })
+	a.admin = &adminServer{ln: ln}
 	scheme := "http"
 	if tcfg != nil {
 		scheme = "https"

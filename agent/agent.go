@@ -80,11 +80,19 @@ type Agent struct {
 	errCount *metrics.ErrorCounter
 	admin    *adminServer
 	archived archiveRuns
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
-	mu       sync.Mutex
-	err      error // the first error of a background part
-	done     chan struct{}
+
+	// The lifecycle (lifecycle.go). stopping ends when the gateway is to
+	// stop (Stop, Start's context, a part failing); the parts run on a
+	// context that cancelParts ends once the listeners have drained.
+	stopping    context.Context
+	stop        context.CancelFunc
+	cancelParts context.CancelFunc
+	wg          sync.WaitGroup // every goroutine the gateway starts
+	listeners   []*webListener
+	closers     []closer
+	mu          sync.Mutex
+	err         error // the first error of a background part
+	done        chan struct{}
 
 	// The configuration reload (reload.go): the configuration in use and
 	// the parts a reload replaces.
@@ -187,21 +195,35 @@ func LoadForms(path string) (wire.FormSet, error) {
 }
 
 // Start opens the store (creating it on the first run; the key file must
-// exist), makes the case service and starts the uplink. It returns once
-// the gateway is up; the uplink runs until Stop or ctx ends.
-func (a *Agent) Start(ctx context.Context) error {
+// exist), makes the case service and starts the uplink, the listeners and
+// the background parts. It returns once the gateway is up; it runs until
+// Stop, ctx's end or a part's failure. If Start fails, what it opened and
+// started is stopped and closed again (lifecycle.go) before it returns.
+func (a *Agent) Start(ctx context.Context) (err error) {
 	if a.done != nil {
 		return errors.New("start gateway: already started")
 	}
+	a.stopping, a.stop = context.WithCancel(ctx)
+	runCtx, cancelParts := context.WithCancel(context.WithoutCancel(a.stopping))
+	a.cancelParts, a.done = cancelParts, make(chan struct{})
+	defer func() {
+		if err != nil {
+			a.stop()
+			a.shutdown()
+			a.done = nil
+			err = fmt.Errorf("start gateway: %w", err)
+		}
+	}()
 	kek, release, err := OpenKEK(ctx, a.cfg, a.log.With("part", "kek"))
 	if err != nil {
-		return fmt.Errorf("start gateway: %w", err)
+		return err
 	}
+	a.opened("release the key-encryption key's token", release)
 	db, err := store.Open(ctx, a.cfg.StorePath(), kek, store.Options{Unit: a.cfg.Unit.HSAID, Logger: a.log.With("part", "store")})
 	if err != nil {
-		release()
-		return fmt.Errorf("start gateway: %w", err)
+		return err
 	}
+	a.opened("close store", db.Close)
 	kick := func() {}
 	var changed atomic.Pointer[func(cases.Change)]
 	signals := newSignalQueue()
@@ -221,9 +243,7 @@ func (a *Agent) Start(ctx context.Context) error {
 		SyncRetention: a.cfg.SyncRetention(),
 	})
 	if err != nil {
-		db.Close()
-		release()
-		return fmt.Errorf("start gateway: %w", err)
+		return err
 	}
 	var fileForms *wire.FormSet
 	if a.upCfg != nil {
@@ -231,9 +251,7 @@ func (a *Agent) Start(ctx context.Context) error {
 	}
 	forms, publish, err := openForms(ctx, db, fileForms, a.log.With("part", "forms"))
 	if err != nil {
-		db.Close()
-		release()
-		return fmt.Errorf("start gateway: %w", err)
+		return err
 	}
 	var up *uplink.Uplink
 	if a.upCfg != nil {
@@ -241,9 +259,7 @@ func (a *Agent) Start(ctx context.Context) error {
 		cfg.Cases = svc
 		cfg.Forms = publish
 		if rf, ok, err := db.RestoredFrom(); err != nil {
-			db.Close()
-			release()
-			return fmt.Errorf("start gateway: read the restore record: %w", err)
+			return fmt.Errorf("read the restore record: %w", err)
 		} else if ok && rf.ReconciledAt.IsZero() {
 			// Restored from a backup: get back what the central store
 			// confirmed after it before pushing anything.
@@ -252,100 +268,67 @@ func (a *Agent) Start(ctx context.Context) error {
 			}}
 		}
 		if up, err = uplink.New(cfg); err != nil {
-			db.Close()
-			release()
-			return fmt.Errorf("start gateway: %w", err)
+			return err
 		}
 		kick = up.Kick // set before anyone can call the service
 		forms.setUplink(up)
 	}
 	if a.cfg.Notify.Enabled() {
 		if a.notifier, err = a.newNotifier(db); err != nil {
-			db.Close()
-			release()
-			return fmt.Errorf("start gateway: %w", err)
+			return err
 		}
 	}
 	if a.cfg.Archive.Enabled() {
 		if a.archive, err = a.newArchiveSchedule(db); err != nil {
-			db.Close()
-			release()
-			return fmt.Errorf("start gateway: %w", err)
+			return err
 		}
 	}
 	if a.cfg.Backup.Enabled() {
 		if a.backup, err = a.newBackupSchedule(db); err != nil {
-			db.Close()
-			release()
-			return fmt.Errorf("start gateway: %w", err)
+			return err
 		}
 	}
-	runCtx, cancel := context.WithCancel(ctx)
-	a.db, a.svc, a.up, a.forms, a.cancel, a.done = db, svc, up, forms, cancel, make(chan struct{})
+	a.db, a.svc, a.up, a.forms = db, svc, up, forms
 	if a.cfg.UI.Enabled() {
-		ui, err := a.startUI(runCtx, db)
+		ui, err := a.startUI(db)
 		if err != nil {
-			cancel()
-			db.Close()
-			release()
-			a.done = nil
-			return fmt.Errorf("start gateway: web UI: %w", err)
+			return fmt.Errorf("web UI: %w", err)
 		}
 		a.ui = ui
 		notify := ui.ui.Notify
 		changed.Store(&notify)
-		a.wg.Add(1)
-		go func() {
-			defer a.wg.Done()
-			if err := <-ui.done; err != nil && runCtx.Err() == nil {
-				a.fail(fmt.Errorf("web UI: %w", err))
-			}
-		}()
 	}
 	if a.archive != nil {
-		a.wg.Add(1)
-		go func() { defer a.wg.Done(); a.archive.run(runCtx) }()
+		a.wg.Go(func() { a.archive.run(runCtx) })
 	}
 	if a.backup != nil {
-		a.wg.Add(1)
-		go func() { defer a.wg.Done(); a.backup.run(runCtx) }()
+		a.wg.Go(func() { a.backup.run(runCtx) })
 	}
-	a.wg.Add(1)
-	go func() { defer a.wg.Done(); a.runAuditCheck(runCtx, db) }()
+	a.wg.Go(func() { a.runAuditCheck(runCtx, db) })
 	if n := a.notifier; n != nil {
 		log := a.log.With("part", "notify")
-		a.wg.Add(3)
-		go func() { defer a.wg.Done(); signals.run(runCtx, n, log) }()
-		go func() { defer a.wg.Done(); n.Run(runCtx, 10*time.Second) }()
-		go func() { defer a.wg.Done(); watchOverdue(runCtx, svc, n, log) }()
+		a.wg.Go(func() { signals.run(runCtx, n, log) })
+		a.wg.Go(func() { n.Run(runCtx, 10*time.Second) })
+		a.wg.Go(func() { watchOverdue(runCtx, svc, n, log) })
 	}
 	if a.cfg.Admin.Enabled() {
-		if err := a.startAdmin(runCtx); err != nil {
-			cancel()
-			a.wg.Wait()
-			db.Close()
-			release()
-			a.done = nil
-			return fmt.Errorf("start gateway: admin listener: %w", err)
+		if err := a.startAdmin(); err != nil {
+			return fmt.Errorf("admin listener: %w", err)
 		}
 	}
 	if a.login != nil {
-		a.wg.Add(1)
-		go func() {
-			defer a.wg.Done()
+		a.wg.Go(func() {
 			if err := a.login.run(runCtx); err != nil && runCtx.Err() == nil {
 				a.fail(fmt.Errorf("staff directory: %w", err))
 			}
-		}()
+		})
 	}
 	if up != nil {
-		a.wg.Add(1)
-		go func() {
-			defer a.wg.Done()
+		a.wg.Go(func() {
 			if err := up.Run(runCtx); err != nil && runCtx.Err() == nil {
 				a.fail(fmt.Errorf("uplink: %w", err))
 			}
-		}()
+		})
 		a.log.Info("gateway started", "unit", a.cfg.Unit.HSAID, "central", a.cfg.Central.URL)
 	} else {
 		a.log.Warn("gateway started offline: no central store configured (central.url); answers wait in the outbox", "unit", a.cfg.Unit.HSAID)
@@ -354,23 +337,18 @@ func (a *Agent) Start(ctx context.Context) error {
 		if watch, err := a.watchConfig(); err != nil {
 			a.log.Error("config file not watched; changes apply at the next start", "err", err)
 		} else {
-			a.wg.Add(1)
-			go func() {
-				defer a.wg.Done()
+			a.wg.Go(func() {
 				if err := watch(runCtx); err != nil && runCtx.Err() == nil {
 					a.log.Error("config file no longer watched; changes apply at the next start", "err", err)
 				}
-			}()
+			})
 		}
 	}
+	// The supervisor: it alone is not in a.wg, which it waits for.
 	go func() {
-		<-runCtx.Done()
-		a.wg.Wait()
-		if err := db.Close(); err != nil {
-			a.fail(fmt.Errorf("close store: %w", err))
-		}
-		if err := release(); err != nil {
-			a.fail(fmt.Errorf("release the key-encryption key's token: %w", err))
+		<-a.stopping.Done()
+		if err := a.shutdown(); err != nil {
+			a.record(err)
 		}
 		a.log.Info("gateway stopped", "unit", a.cfg.Unit.HSAID)
 		close(a.done)
@@ -380,13 +358,18 @@ func (a *Agent) Start(ctx context.Context) error {
 
 // fail records the first error of a background part and stops the rest.
 func (a *Agent) fail(err error) {
+	a.record(err)
+	a.stop()
+}
+
+// record keeps err as the gateway's error unless one came first.
+func (a *Agent) record(err error) {
 	a.mu.Lock()
+	defer a.mu.Unlock()
 	if a.err == nil {
 		a.err = err
 		a.log.Error("gateway part failed; stopping", "err", err)
 	}
-	a.mu.Unlock()
-	a.cancel()
 }
 
 // Stop ends the gateway and waits until it has stopped.
@@ -394,7 +377,7 @@ func (a *Agent) Stop() error {
 	if a.done == nil {
 		return nil
 	}
-	a.cancel()
+	a.stop()
 	return a.Wait()
 }
 

@@ -276,12 +276,18 @@ func localReader(auth *cardauth.Authenticator, l LoginConfig, module string, log
 }
 
 // run keeps the directory current, ends abandoned sessions and, with a
-// local reader, ends the sessions of a card pulled from it.
+// local reader, ends the sessions of a card pulled from it. It returns
+// when ctx ends or the directory's watch fails, and its goroutines with
+// it.
 func (lp *loginParts) run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // before the Wait: a failed watch ends the others
 	if lp.local != nil {
-		go lp.local(ctx)
+		wg.Go(func() { lp.local(ctx) })
 	}
-	go func() {
+	wg.Go(func() {
 		t := time.NewTicker(5 * time.Second)
 		defer t.Stop()
 		for {
@@ -292,7 +298,7 @@ func (lp *loginParts) run(ctx context.Context) error {
 				lp.auth.Sweep()
 			}
 		}
-	}()
+	})
 	return lp.watchDirectory(ctx)
 }
 

@@ -2,10 +2,8 @@ package agent
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"time"
@@ -18,15 +16,15 @@ import (
 
 // uiServer is the running web UI.
 type uiServer struct {
-	srv  *http.Server
-	ln   net.Listener
-	ui   *localui.Server
-	done chan error
+	ln net.Listener
+	ui *localui.Server
 }
 
 // startUI serves the web UI and the bridges' card-presence websocket on
-// one HTTPS listener until ctx ends.
-func (a *Agent) startUI(ctx context.Context, db *store.DB) (*uiServer, error) {
+// one HTTPS listener until the gateway stops; at the stop, the UI's page
+// websockets are closed and its handlers waited for before the store
+// closes (lifecycle.go).
+func (a *Agent) startUI(db *store.DB) (*uiServer, error) {
 	u := a.cfg.UI
 	cert, err := tlsconf.LoadKeyPair(a.cfg.Resolve(u.CertFile), a.cfg.Resolve(u.KeyFile))
 	if err != nil {
@@ -64,25 +62,9 @@ func (a *Agent) startUI(ctx context.Context, db *store.DB) (*uiServer, error) {
 	}
 	tcfg := tlsconf.ServerNoClientCert(cert)
 	tcfg.NextProtos = []string{"h2", "http/1.1"}
-	srv := tlsconf.NewHTTPServer(mux, tcfg, tlsconf.DefaultLimits)
-	srv.ErrorLog = slog.NewLogLogger(a.log.With("part", "ui-http").Handler(), slog.LevelWarn)
-	srv.BaseContext = func(net.Listener) context.Context { return ctx }
-	s := &uiServer{srv: srv, ln: ln, ui: ui, done: make(chan error, 1)}
-	go func() {
-		err := srv.Serve(tls.NewListener(ln, tcfg))
-		if errors.Is(err, http.ErrServerClosed) {
-			err = nil
-		}
-		s.done <- err
-	}()
-	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(sctx)
-	}()
+	a.serve("web UI", ln, tcfg, mux, ui.Shutdown)
 	a.log.Info("web UI listening", "addr", ln.Addr().String(), "origin", a.cfg.Login.Origin)
-	return s, nil
+	return &uiServer{ln: ln, ui: ui}, nil
 }
 
 // uiDirectory answers the UI from the directory in use.

@@ -18,7 +18,11 @@
 // showed, typed drafts included, is removed from the document and only
 // "log in again" remains. The layout does this for every page render
 // draws for a session, so a new page cannot leave it out; the routes are
-// one table (routes), which the tests walk in Chromium to prove it.
+// one table (routes), which the tests walk in Chromium to prove it. When
+// the gateway stops, Server.Shutdown closes every page's websocket with
+// 1001 (going away: the page tries again and locks when it finds its
+// session ended) and waits for their handlers, which http.Server.Shutdown
+// does not, so that none runs after the store closed.
 //
 // Staff log in with their SITHS card through the workstation's bridge
 // (cardauth/bridge): the login page asks the gateway for a challenge, has

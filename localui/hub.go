@@ -1,8 +1,10 @@
 package localui
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"sync"
@@ -50,7 +52,12 @@ type hub struct {
 	s       *Server
 	up      websocket.Upgrader
 	mu      sync.Mutex
-	clients map[*client]struct{}
+	clients map[*client]struct{} // every page's websocket, from its handler's start to its end
+
+	// At shutdown: stopping is closed, which closes every page's
+	// websocket; drained is closed once the last handler has returned.
+	stopping chan struct{}
+	drained  chan struct{}
 }
 
 // client is one open page.
@@ -66,7 +73,7 @@ type client struct {
 }
 
 func newHub(s *Server) *hub {
-	h := &hub{s: s, clients: map[*client]struct{}{}}
+	h := &hub{s: s, clients: map[*client]struct{}{}, stopping: make(chan struct{}), drained: make(chan struct{})}
 	h.up = websocket.Upgrader{
 		HandshakeTimeout: 10 * time.Second,
 		CheckOrigin:      func(r *http.Request) bool { return r.Header.Get("Origin") == s.cfg.Origin },
@@ -135,23 +142,82 @@ func (h *hub) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no session", http.StatusUnauthorized)
 		return
 	}
+	c := &client{sess: sess, send: make(chan []cases.ID, wsSendQueue)}
+	if !h.enter(c) {
+		http.Error(w, "stopping", http.StatusServiceUnavailable)
+		return
+	}
+	defer h.leave(c)
 	conn, err := h.up.Upgrade(w, r, nil)
 	if err != nil {
 		return // Upgrade answered
 	}
-	c := &client{sess: sess, send: make(chan []cases.ID, wsSendQueue)}
-	h.mu.Lock()
-	h.clients[c] = struct{}{}
-	h.mu.Unlock()
-	defer func() {
-		h.mu.Lock()
-		delete(h.clients, c)
-		h.mu.Unlock()
-	}()
 	done := make(chan struct{})
-	go h.write(conn, c, done)
+	var writer sync.WaitGroup
+	writer.Go(func() { h.write(conn, c, done) })
 	h.read(conn, c, r)
 	close(done)
+	writer.Wait()
+}
+
+// enter counts a page's websocket handler in, unless the hub is shutting
+// down.
+func (h *hub) enter(c *client) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	select {
+	case <-h.stopping:
+		return false
+	default:
+	}
+	h.clients[c] = struct{}{}
+	return true
+}
+
+// leave counts the handler out when it returns.
+func (h *hub) leave(c *client) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.clients, c)
+	h.drainedIfIdle()
+}
+
+// drainedIfIdle closes drained once the hub is shutting down and no
+// handler runs; h.mu held.
+func (h *hub) drainedIfIdle() {
+	select {
+	case <-h.stopping:
+	default:
+		return
+	}
+	select {
+	case <-h.drained:
+	default:
+		if len(h.clients) == 0 {
+			close(h.drained)
+		}
+	}
+}
+
+// shutdown closes every page's websocket with 1001 (going away: the page
+// tries again, and finds out whether its session outlived the stop),
+// refuses new ones, and waits until their handlers have returned or ctx
+// ends.
+func (h *hub) shutdown(ctx context.Context) error {
+	h.mu.Lock()
+	select {
+	case <-h.stopping:
+	default:
+		close(h.stopping)
+	}
+	h.drainedIfIdle()
+	h.mu.Unlock()
+	select {
+	case <-h.drained:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("localui: page websockets still open: %w", ctx.Err())
+	}
 }
 
 // read takes the page's watch messages until the connection ends.
@@ -226,6 +292,10 @@ func (h *hub) write(conn *websocket.Conn, c *client, done <-chan struct{}) {
 		var msg any
 		select {
 		case <-done:
+			return
+		case <-h.stopping:
+			h.closeWith(conn, websocket.CloseGoingAway, "server stopping")
+			conn.Close()
 			return
 		case <-c.sess.Done:
 			h.closeWith(conn, closeSessionEnded, "session ended")

@@ -228,6 +228,15 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
+// Shutdown is the UI's part of a stop, after the HTTP server it is served
+// by has stopped accepting (http.Server.Shutdown, which waits for the
+// other requests under way but not for websockets, which it no longer
+// sees): every page's websocket is closed with 1001, going away, new ones
+// are refused, and Shutdown returns when their handlers have returned, or
+// with an error when ctx ends first (then close the connections, and call
+// it again to wait).
+func (s *Server) Shutdown(ctx context.Context) error { return s.hub.shutdown(ctx) }
+
 // Notify tells the open pages what cases were created or changed (the
 // case service's OnChange). It does not block.
 func (s *Server) Notify(ch cases.Change) { s.hub.notify(ch) }

@@ -67,7 +67,11 @@ func NewTexter(cfg SMSConfig) (*Texter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBodyTemplate, err)
 	}
-	client := &http.Client{Timeout: cfg.Timeout, Transport: tlsconf.NewTransport(tlsconf.PublicClient(cfg.RootCAs, ""))}
+	// No connection is kept after a send: notices are minutes apart, and
+	// an idle one would outlive the gateway's stop (the Texter has no Close).
+	tr := tlsconf.NewTransport(tlsconf.PublicClient(cfg.RootCAs, ""))
+	tr.DisableKeepAlives = true
+	client := &http.Client{Timeout: cfg.Timeout, Transport: tr}
 	return &Texter{cfg: cfg, body: body, client: client}, nil
 }
 

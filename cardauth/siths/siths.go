@@ -52,7 +52,9 @@ type Config struct {
 	Intermediates []*x509.Certificate // the person CA(s) that issue staff cards
 	Clock         Clock               // the system clock if nil
 	// HTTP fetches OCSP responses and CRLs. If nil, a client that follows
-	// at most 3 redirects, to http(s) only, and gives up after FetchTimeout.
+	// at most 3 redirects, to http(s) only, gives up after FetchTimeout and
+	// keeps no connection open after a fetch (answers are cached, so a
+	// fetch is rare, and the verifier has no Close to end idle ones).
 	// Every fetch also runs under a context with FetchTimeout.
 	HTTP         *http.Client
 	FetchTimeout time.Duration // DefaultFetchTimeout if 0
@@ -140,8 +142,9 @@ func New(cfg Config) (*Verifier, error) {
 	if cfg.HTTP == nil {
 		// OCSP and CRL are fetched over http; an https URL or redirect
 		// trusts the system's roots.
-		cfg.HTTP = &http.Client{Timeout: cfg.FetchTimeout, CheckRedirect: checkRedirect,
-			Transport: tlsconf.NewTransport(tlsconf.PublicClient(nil, ""))}
+		tr := tlsconf.NewTransport(tlsconf.PublicClient(nil, ""))
+		tr.DisableKeepAlives = true
+		cfg.HTTP = &http.Client{Timeout: cfg.FetchTimeout, CheckRedirect: checkRedirect, Transport: tr}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

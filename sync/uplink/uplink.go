@@ -220,6 +220,7 @@ type Uplink struct {
 	base    string // scheme://host[:port][/prefix], no trailing slash
 	wsURL   string
 	http    *http.Client
+	conns   connSet // http's connections, closed when Run ends
 	dialer  *websocket.Dialer
 	log     *slog.Logger
 	idle    time.Duration // the stream's read deadline: wire.StreamIdleTimeout
@@ -329,6 +330,7 @@ func New(cfg Config) (*Uplink, error) {
 	}
 	tr := &http.Transport{
 		TLSClientConfig:     cfg.TLS,
+		DialContext:         u.conns.dial,
 		ForceAttemptHTTP2:   true,
 		TLSHandshakeTimeout: 10 * time.Second,
 		IdleConnTimeout:     90 * time.Second,
@@ -406,6 +408,7 @@ func (u *Uplink) Run(ctx context.Context) error {
 	<-ctx.Done()
 	u.wg.Wait()
 	u.http.CloseIdleConnections()
+	u.conns.closeAll()
 	u.setConnected(false)
 	u.log.Info("uplink stopped")
 	return nil
