@@ -15,9 +15,9 @@ import (
 // sync/uplink, cardauth, agent/notify, agent/archive, agent/metrics) → its
 // domain (agent/cases, agent/store, agent/directory, agent/audit) → the
 // shared leaves (sync/wire and its subpackages, sync/tlsconf, sync/bidi,
-// sync/atomicfile, sync/boltfile); the reference central store
-// (sync/central) stands beside the gateway on the same leaves, and neither
-// imports the other.
+// sync/atomicfile, sync/boltfile, sync/clock); the reference central
+// store (sync/central) stands beside the gateway on the same leaves, and
+// neither imports the other.
 //
 // Test code may also import the test-support packages (a path element
 // ending in "test", cardauth/devpki, agent/powercut) and the reference
@@ -60,7 +60,7 @@ func testSupport(p string) bool {
 }
 
 var (
-	leaves       = under("sync/wire", "sync/tlsconf", "sync/bidi", "sync/atomicfile", "sync/boltfile")
+	leaves       = under("sync/wire", "sync/tlsconf", "sync/bidi", "sync/atomicfile", "sync/boltfile", "sync/clock")
 	centralStore = under("sync/central")
 	gateway      = under("agent", "localui", "cardauth", "sync/uplink")
 	domain       = under("agent/cases", "agent/store", "agent/audit", "agent/directory")
