@@ -42,6 +42,3 @@ func LoadConfig(path string) (*Config, error) { return config.Load(path) }
 
 // DefaultConfig is config.Default.
 func DefaultConfig(unitHSAID, unitName string) *Config { return config.Default(unitHSAID, unitName) }
-
-// ValidHSAID is config.ValidHSAID.
-func ValidHSAID(s string) bool { return config.ValidHSAID(s) }

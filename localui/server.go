@@ -17,6 +17,7 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/cardauth"
 	"clinicgw/sync/clock"
+	"clinicgw/sync/wire/personnummer"
 )
 
 //go:embed templates/*.html
@@ -32,7 +33,7 @@ type Cases interface {
 	Do(ctx context.Context, actor cases.Actor, id cases.ID, cmd cases.Command) (*cases.Case, error)
 	List(ctx context.Context, actor cases.Actor, f cases.Filter) ([]*cases.Case, error)
 	Stats(ctx context.Context, actor cases.Actor, from, to time.Time) (cases.Stats, error)
-	AccessLogByPatient(ctx context.Context, actor cases.Actor, pnr cases.Personnummer) ([]audit.Record, error)
+	AccessLogByPatient(ctx context.Context, actor cases.Actor, pnr personnummer.Personnummer) ([]audit.Record, error)
 	AccessLogByActor(ctx context.Context, actor cases.Actor, hsaID string) ([]audit.Record, error)
 	NewCaseID() (cases.ID, error)
 	Initiate(ctx context.Context, actor cases.Actor, req cases.InitiateRequest) (*cases.Case, error)

@@ -10,6 +10,7 @@ import (
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // The access log lives in bucketAudit, keyed by sequence number (8 bytes,
@@ -201,7 +202,7 @@ func (t *tx) auditByPrefix(bucket string, prefix []byte, fn func(audit.Record) b
 }
 
 // AuditByPatient calls fn for the records about one patient, oldest first.
-func (t *tx) AuditByPatient(pnr cases.Personnummer, fn func(audit.Record) bool) error {
+func (t *tx) AuditByPatient(pnr personnummer.Personnummer, fn func(audit.Record) bool) error {
 	if err := t.putPending(); err != nil {
 		return err
 	}
