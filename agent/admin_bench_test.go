@@ -14,6 +14,8 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/agent/metrics"
 	"clinicgw/agent/store"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // BenchmarkAdminScrape50k: one /metrics scrape over loopback HTTP of a
@@ -49,8 +51,8 @@ func BenchmarkAdminScrape50k(b *testing.B) {
 		subs := make([]cases.Submission, batch)
 		for j := range subs {
 			k := i + j
-			subs[j] = cases.Submission{Type: cases.RenewPrescription, SubmittedAt: time.Now(), Text: text,
-				Patient: cases.Person{PNR: cases.SyntheticPersonnummer(time.Date(1950+k%60, time.Month(1+k%12), 1+k%28, 0, 0, 0, 0, time.UTC), 980+k%20),
+			subs[j] = cases.Submission{Type: casetype.RenewPrescription, SubmittedAt: time.Now(), Text: text,
+				Patient: cases.Person{PNR: personnummer.Synthetic(time.Date(1950+k%60, time.Month(1+k%12), 1+k%28, 0, 0, 0, 0, time.UTC), 980+k%20),
 					Name: fmt.Sprintf("Testperson %d", k)}}
 		}
 		got, err := a.Cases().ReceiveBatch(ctx, subs)

@@ -28,6 +28,9 @@ import (
 	"clinicgw/sync/clock/clocktest"
 	"clinicgw/sync/logtest"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
+	"clinicgw/sync/wire/workday"
 )
 
 // adminClient scrapes an admin listener over real HTTP(S).
@@ -150,7 +153,7 @@ func TestAdminMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	origin := "https://" + ln.Addr().String()
-	clock := clocktest.New(time.Date(2026, 11, 23, 9, 0, 0, 0, cases.Stockholm())) // a Monday
+	clock := clocktest.New(time.Date(2026, 11, 23, 9, 0, 0, 0, workday.Stockholm())) // a Monday
 	dc, err := democlinic.Build(t.TempDir(), democlinic.Options{Unit: unit, UnitName: unitName, Origin: origin,
 		Listen: ln.Addr().String(), Now: clock.Now(), Clock: clock.Now})
 	if err != nil {
@@ -169,12 +172,12 @@ func TestAdminMetrics(t *testing.T) {
 	// Four patients write before the gateway starts (its first page brings
 	// them all: one new-case notice): the canary twice, in both forms.
 	pnrs := []string{canaryPNR, canaryPNR12,
-		string(cases.SyntheticPersonnummer(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 981)),
-		string(cases.SyntheticPersonnummer(time.Date(1991, 1, 2, 0, 0, 0, 0, time.UTC), 982))}
+		string(personnummer.Synthetic(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 981)),
+		string(personnummer.Synthetic(time.Date(1991, 1, 2, 0, 0, 0, 0, time.UTC), 982))}
 	var ids []cases.ID
 	for _, pnr := range pnrs {
 		id, err := cs.Store.Submit(ctx, unit, central.Submission{PatientPNR: pnr, PatientName: canaryName,
-			FormID: string(cases.RenewPrescription), Text: canaryText, Fields: []wire.Field{{Name: "medicine", Value: canaryField}}})
+			FormID: string(casetype.RenewPrescription), Text: canaryText, Fields: []wire.Field{{Name: "medicine", Value: canaryField}}})
 		if err != nil {
 			t.Fatalf("submit %s: %v", pnr, err)
 		}
@@ -214,7 +217,7 @@ func TestAdminMetrics(t *testing.T) {
 		_, err := a.Cases().Get(ctx, distributor, ids[len(ids)-1])
 		return err == nil
 	})
-	if _, err := a.Cases().Receive(ctx, cases.Submission{Type: cases.ContactMe, SubmittedAt: clock.Now(),
+	if _, err := a.Cases().Receive(ctx, cases.Submission{Type: casetype.ContactMe, SubmittedAt: clock.Now(),
 		Patient: cases.Person{PNR: canaryPNR, Name: canaryName}, Text: canaryInbound}); err != nil {
 		t.Fatal(err)
 	}

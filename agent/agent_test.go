@@ -23,6 +23,8 @@ import (
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/uplink"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 const (
@@ -33,7 +35,7 @@ const (
 var (
 	distributor = cases.Actor{Kind: cases.Staff, HSAID: "SE2321000016-D001", Roles: []cases.Role{cases.Distributor}}
 	clinician   = cases.Actor{Kind: cases.Staff, HSAID: "SE2321000016-C001", Roles: []cases.Role{cases.Clinician}}
-	patientPNR  = string(cases.SyntheticPersonnummer(time.Date(1975, 2, 3, 0, 0, 0, 0, time.UTC), 984))
+	patientPNR  = string(personnummer.Synthetic(time.Date(1975, 2, 3, 0, 0, 0, 0, time.UTC), 984))
 )
 
 const (
@@ -156,15 +158,15 @@ func TestAgentEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := startCentral(t, p)
-	forms := central.DefaultForms()
+	forms := casetype.DefaultForms()
 	renew := -1
 	for i, f := range forms.Forms {
-		if f.ID == string(cases.RenewPrescription) {
+		if f.ID == string(casetype.RenewPrescription) {
 			renew = i
 		}
 	}
 	forms.Forms[renew].Title.SV = "Förnya recept (agenttest)" // not the central store's default
-	submission := central.Submission{PatientPNR: patientPNR, PatientName: patientName, FormID: string(cases.RenewPrescription),
+	submission := central.Submission{PatientPNR: patientPNR, PatientName: patientName, FormID: string(casetype.RenewPrescription),
 		Text: caseText, Fields: []wire.Field{{Name: "medicine", Value: "Kanarin 5 mg"}}}
 	cfg := gatewayDir(t, p, c.url, &forms)
 	logs := &logtest.Buffer{}
@@ -191,7 +193,7 @@ func TestAgentEndToEnd(t *testing.T) {
 		got, err = a.Cases().Get(ctx, distributor, cases.ID(id))
 		return err == nil
 	})
-	if got.Patient.PNR != cases.Personnummer(patientPNR) || got.Messages[0].Text != caseText {
+	if got.Patient.PNR != personnummer.Personnummer(patientPNR) || got.Messages[0].Text != caseText {
 		t.Fatalf("case in the gateway: %+v", got)
 	}
 	if _, err := a.Cases().Do(ctx, distributor, got.ID, cases.Command{Action: cases.Assign, Assignee: clinician.HSAID}); err != nil {
@@ -265,8 +267,8 @@ func TestAgentOffline(t *testing.T) {
 	if _, ok := a.Uplink(); ok {
 		t.Error("an offline gateway reports an uplink")
 	}
-	c, err := a.Cases().Receive(t.Context(), cases.Submission{Type: cases.RenewPrescription,
-		Patient: cases.Person{PNR: cases.Personnummer(patientPNR), Name: patientName}, Text: caseText, SubmittedAt: time.Now()})
+	c, err := a.Cases().Receive(t.Context(), cases.Submission{Type: casetype.RenewPrescription,
+		Patient: cases.Person{PNR: personnummer.Personnummer(patientPNR), Name: patientName}, Text: caseText, SubmittedAt: time.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,13 +11,13 @@ import (
 	"time"
 
 	"clinicgw/agent/archive"
-	"clinicgw/agent/cases"
 	"clinicgw/agent/config"
 	"clinicgw/agent/store"
 	"clinicgw/localui"
 	"clinicgw/sync/clock"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/workday"
 )
 
 // NewArchiver builds the archive export from the configuration, on db,
@@ -140,7 +140,7 @@ func (s *archiveSchedule) once(ctx context.Context) {
 // after; on the night they go back, a time that comes twice is the second
 // (time.Date's choice), so there is one run that night.
 func nextDaily(now time.Time, hour, minute int) time.Time {
-	loc := cases.Stockholm()
+	loc := workday.Stockholm()
 	l := now.In(loc)
 	for d := 0; ; d++ {
 		t := time.Date(l.Year(), l.Month(), l.Day()+d, hour, minute, 0, 0, loc)

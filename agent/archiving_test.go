@@ -4,13 +4,13 @@ import (
 	"testing"
 	"time"
 
-	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/workday"
 )
 
 // TestNextDaily: the daily archive run's next start, in Stockholm time,
 // across midnight and both daylight-saving changes.
 func TestNextDaily(t *testing.T) {
-	loc := cases.Stockholm()
+	loc := workday.Stockholm()
 	at := func(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, loc) }
 	tests := []struct {
 		name string

@@ -13,6 +13,7 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store"
 	"clinicgw/sync/clock/clocktest"
+	"clinicgw/sync/wire/workday"
 )
 
 // TestAuditCheckNightly (issue 18, item 2): at audit.check_at the whole
@@ -31,7 +32,7 @@ func TestAuditCheckNightly(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	stockholm := cases.Stockholm()
+	stockholm := workday.Stockholm()
 	clock := clocktest.New(time.Date(2026, 12, 7, 12, 0, 0, 0, stockholm))
 	db, err := store.Open(ctx, filepath.Join(dir, "store.db"), kek, store.Options{Unit: u, Clock: clock})
 	if err != nil {

@@ -19,9 +19,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"clinicgw/agent/atomicfile"
 	"clinicgw/agent/metrics"
 	"clinicgw/agent/store"
+	"clinicgw/sync/atomicfile"
 	"clinicgw/sync/clock"
 	"clinicgw/sync/tlsconf"
 )

@@ -14,12 +14,13 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store"
 	"clinicgw/sync/clock/clocktest"
+	"clinicgw/sync/wire/workday"
 )
 
 // TestBackupNextRun: the nightly backup's next start for backup.at (and
 // its default), in Stockholm time, from nextDaily as the archive's.
 func TestBackupNextRun(t *testing.T) {
-	loc := cases.Stockholm()
+	loc := workday.Stockholm()
 	at := func(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, loc) }
 	tests := []struct {
 		name string

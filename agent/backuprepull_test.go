@@ -15,6 +15,7 @@ import (
 	"clinicgw/cardauth/devpki"
 	"clinicgw/sync/central"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 )
 
 // TestRestoreRePulls: a gateway syncing with the reference central store
@@ -35,7 +36,7 @@ func TestRestoreRePulls(t *testing.T) {
 		var ids []string
 		for i := range n {
 			id, err := c.store.Submit(ctx, unit, central.Submission{PatientPNR: patientPNR, PatientName: patientName,
-				FormID: string(cases.RenewPrescription), Text: caseText, Fields: []wire.Field{{Name: "medicine", Value: "Kanarin 5 mg"}}})
+				FormID: string(casetype.RenewPrescription), Text: caseText, Fields: []wire.Field{{Name: "medicine", Value: "Kanarin 5 mg"}}})
 			if err != nil {
 				t.Fatalf("submit %d: %v", i, err)
 			}

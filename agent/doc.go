@@ -1,7 +1,13 @@
-// Package agent is the clinicgw service itself: its configuration file,
-// the wiring of the domain packages below it (store, cases, audit) and
-// the service lifecycle that cmd/clinicgw hands to the operating system's
-// service manager (New, Start, Stop, Wait).
+// Package agent is the clinicgw gateway's wiring: New, Start, Stop and
+// Wait build the gateway from its parts — the encrypted store
+// (agent/store), the case service (agent/cases), the staff directory and
+// the card login (agent/directory, cardauth), the uplink to the central
+// store (sync/uplink), the web UI (localui), notices (agent/notify), the
+// nightly archive (agent/archive) and the admin listener (agent/metrics) —
+// and run them, a lifecycle cmd/clinicgw hands to the operating system's
+// service manager. Only cmd and the demo wiring (agent/democlinic) import
+// it; the direction of every import in the module is
+// TestImportDirection's (layering_test.go).
 //
 // Every goroutine the gateway starts has an owner that waits for it:
 // Start starts the parts (uplink, login, notices, archive and backup

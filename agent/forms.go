@@ -10,9 +10,9 @@ import (
 
 	"clinicgw/agent/store"
 	"clinicgw/localui"
-	"clinicgw/sync/central"
 	"clinicgw/sync/uplink"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 )
 
 // FormsSetting is the sealed store setting that holds the unit's forms
@@ -35,7 +35,7 @@ var _ localui.FormStore = (*formKeeper)(nil)
 
 // openForms picks the unit's forms at start: the set stored by the form
 // designer if there is one, else the one from central.forms_file (file),
-// else central.DefaultForms. It returns the keeper and the set the uplink
+// else casetype.DefaultForms. It returns the keeper and the set the uplink
 // is to publish (nil: none, and the central store keeps showing what it
 // has, its defaults if nothing). A stored set that no longer passes the
 // protocol's rules is not published; the designer starts from the
@@ -46,7 +46,7 @@ func openForms(ctx context.Context, db *store.DB, file *wire.FormSet, log *slog.
 		if file != nil {
 			k.set = *file
 		} else {
-			k.set = central.DefaultForms()
+			k.set = casetype.DefaultForms()
 		}
 	}
 	b, err := db.Setting(ctx, FormsSetting)
@@ -70,7 +70,7 @@ func openForms(ctx context.Context, db *store.DB, file *wire.FormSet, log *slog.
 
 // storedForms returns the unit's forms as openForms picks them at start —
 // the set the form designer stored, else central.forms_file, else
-// central.DefaultForms — for readers that run without the keeper (the
+// casetype.DefaultForms — for readers that run without the keeper (the
 // archive export, also as its own command).
 func storedForms(ctx context.Context, cfg *Config, db *store.DB) (wire.FormSet, error) {
 	b, err := db.Setting(ctx, FormsSetting)
@@ -85,7 +85,7 @@ func storedForms(ctx context.Context, cfg *Config, db *store.DB) (wire.FormSet, 
 	if f := cfg.Central.FormsFile; f != "" {
 		return LoadForms(cfg.CentralFile(f))
 	}
-	return central.DefaultForms(), nil
+	return casetype.DefaultForms(), nil
 }
 
 // Current returns the unit's forms as they are published (or will be at

@@ -9,9 +9,9 @@ import (
 
 	"clinicgw/agent"
 	"clinicgw/cardauth/devpki"
-	"clinicgw/sync/central"
 	"clinicgw/sync/logtest"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 )
 
 // TestStoredFormsWinAtStart: the gateway publishes central.forms_file
@@ -25,7 +25,7 @@ func TestStoredFormsWinAtStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := startCentral(t, p)
-	file := central.DefaultForms()
+	file := casetype.DefaultForms()
 	file.Forms[0].Title.SV = "Boka tid (från filen)"
 	cfg := gatewayDir(t, p, c.url, &file)
 	published := func(want wire.FormSet) func() bool {
@@ -43,7 +43,7 @@ func TestStoredFormsWinAtStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "the file's forms published", published(file))
-	designed := central.DefaultForms()
+	designed := casetype.DefaultForms()
 	designed.Forms[0].Title.SV = "Boka tid (från designern)"
 	designed.Forms[0].Version = 2
 	b, err := wire.Marshal(designed)

@@ -15,6 +15,8 @@ import (
 	"clinicgw/cardauth/cardtest"
 	"clinicgw/cardauth/token"
 	"clinicgw/cardauth/token/softhsm"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // daemon is the package's private pcscd for the local-reader test
@@ -68,8 +70,8 @@ func TestKEKOnToken(t *testing.T) {
 			t.Fatalf("round %d: %v", round, err)
 		}
 		if round == 0 {
-			if _, err := a.Cases().Receive(t.Context(), cases.Submission{Type: cases.RenewPrescription,
-				Patient: cases.Person{PNR: cases.Personnummer(patientPNR), Name: patientName}, Text: caseText, SubmittedAt: time.Now()}); err != nil {
+			if _, err := a.Cases().Receive(t.Context(), cases.Submission{Type: casetype.RenewPrescription,
+				Patient: cases.Person{PNR: personnummer.Personnummer(patientPNR), Name: patientName}, Text: caseText, SubmittedAt: time.Now()}); err != nil {
 				t.Fatal(err)
 			}
 		} else if all, err := a.Cases().List(t.Context(), distributor, cases.Filter{Limit: 10}); err != nil || len(all) != 1 {

@@ -3,7 +3,6 @@ package agent_test
 import (
 	"bufio"
 	"bytes"
-	"clinicgw/sync/logtest"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -30,7 +29,9 @@ import (
 	"clinicgw/agent/democlinic"
 	"clinicgw/cardauth"
 	"clinicgw/sync/central"
+	"clinicgw/sync/logtest"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 )
 
 // lifeClinic is the demo clinic with a central store of its own on real
@@ -110,7 +111,7 @@ func (c *lifeClinic) start(logger *slog.Logger) *agent.Agent {
 // submit sends a patient's case to the central store.
 func (c *lifeClinic) submit(ctx context.Context) (string, error) {
 	return c.central.Store.Submit(ctx, unit, central.Submission{PatientPNR: patientPNR, PatientName: patientName,
-		FormID: string(cases.RenewPrescription), Text: caseText, Fields: []wire.Field{{Name: "medicine", Value: "Kanarin"}}})
+		FormID: string(casetype.RenewPrescription), Text: caseText, Fields: []wire.Field{{Name: "medicine", Value: "Kanarin"}}})
 }
 
 // staff is a member of staff's browser with a live session, whose card

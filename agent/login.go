@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"clinicgw/agent/cases"
 	"clinicgw/agent/config"
 	"clinicgw/agent/directory"
 	"clinicgw/cardauth"
@@ -346,5 +347,5 @@ func (s staffLookup) Staff(hsaID string, now time.Time) (cardauth.Staff, error) 
 	if err != nil {
 		return cardauth.Staff{}, err
 	}
-	return cardauth.Staff{HSAID: p.HSAID, Name: p.Name(), Title: p.Title, Roles: p.Roles}, nil
+	return cardauth.Staff{HSAID: p.HSAID, Name: p.Name(), Title: p.Title, Roles: cases.RoleCodes(p.Roles)}, nil
 }

@@ -18,6 +18,8 @@ import (
 	"clinicgw/sync/central"
 	"clinicgw/sync/logtest"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // TestAgentNotices: a gateway with [notify] pointing at a real SMTP server
@@ -53,9 +55,9 @@ func TestAgentNotices(t *testing.T) {
 	// both, one notice.
 	ctx := t.Context()
 	var ids []string
-	for i, pnr := range []string{patientPNR, string(cases.SyntheticPersonnummer(time.Date(1990, 8, 9, 0, 0, 0, 0, time.UTC), 985))} {
+	for i, pnr := range []string{patientPNR, string(personnummer.Synthetic(time.Date(1990, 8, 9, 0, 0, 0, 0, time.UTC), 985))} {
 		id, err := c.store.Submit(ctx, unit, central.Submission{PatientPNR: pnr, PatientName: patientName,
-			FormID: string(cases.ContactMe), Text: caseText, Fields: []wire.Field{{Name: "phone", Value: "070-000 00 0" + string(rune('0'+i))}}})
+			FormID: string(casetype.ContactMe), Text: caseText, Fields: []wire.Field{{Name: "phone", Value: "070-000 00 0" + string(rune('0'+i))}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -87,7 +89,7 @@ func TestAgentNotices(t *testing.T) {
 	for _, m := range msgs {
 		all += m.Data
 	}
-	for _, canary := range []string{patientPNR, strings.ReplaceAll(patientPNR, "-", ""), patientName, caseText, "Kanarie", "070-000", string(cases.ContactMe)} {
+	for _, canary := range []string{patientPNR, strings.ReplaceAll(patientPNR, "-", ""), patientName, caseText, "Kanarie", "070-000", string(casetype.ContactMe)} {
 		if strings.Contains(all, canary) {
 			t.Errorf("a notice or log line carries %q", canary)
 		}

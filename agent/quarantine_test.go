@@ -10,6 +10,8 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/agent/metrics"
 	"clinicgw/cardauth/devpki"
+	"clinicgw/sync/wire/caseid"
+	"clinicgw/sync/wire/casetype"
 )
 
 // TestAdminQuarantine: a central event the gateway cannot apply is not a
@@ -37,11 +39,11 @@ func TestAdminQuarantine(t *testing.T) {
 	}
 
 	ctx := t.Context()
-	id, err := cases.NewID(time.Now(), nil)
+	id, err := caseid.New(time.Now(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub := &cases.Submission{Type: cases.ContactMe, SubmittedAt: time.Now(), Text: canaryText,
+	sub := &cases.Submission{Type: casetype.ContactMe, SubmittedAt: time.Now(), Text: canaryText,
 		Patient: cases.Person{PNR: "19121212-1213", Name: canaryName}} // a wrong check digit
 	rep, err := a.Cases().ApplyInbound(ctx, []cases.Inbound{{Kind: cases.InboundCreated, EventID: "ev-1", CaseID: id, At: sub.SubmittedAt, Submission: sub}}, 1)
 	if err != nil || rep.Quarantined != 1 {

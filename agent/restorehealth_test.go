@@ -15,6 +15,7 @@ import (
 	"clinicgw/cardauth/devpki"
 	"clinicgw/sync/central"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 )
 
 // TestRestoreRecoveryHealth: a gateway started on a store restored from a
@@ -33,7 +34,7 @@ func TestRestoreRecoveryHealth(t *testing.T) {
 	ctx := t.Context()
 	a := startAgent(t, cfg, agent.Options{Uplink: fast})
 	id, err := c.store.Submit(ctx, unit, central.Submission{PatientPNR: patientPNR, PatientName: patientName,
-		FormID: string(cases.RenewPrescription), Text: caseText, Fields: []wire.Field{{Name: "medicine", Value: "Kanarin 5 mg"}}})
+		FormID: string(casetype.RenewPrescription), Text: caseText, Fields: []wire.Field{{Name: "medicine", Value: "Kanarin 5 mg"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,8 @@ import (
 	"clinicgw/cardauth/devpki"
 	"clinicgw/sync/central"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // clinician2 is a second clinician, for reassignments.
@@ -58,7 +60,7 @@ func TestGatewayRestoreReconciles(t *testing.T) {
 	ctx := t.Context()
 	submit := func() string {
 		id, err := c.store.Submit(ctx, unit, central.Submission{PatientPNR: patientPNR, PatientName: patientName,
-			FormID: string(cases.RenewPrescription), Text: caseText, Fields: []wire.Field{{Name: "medicine", Value: "Kanarin 5 mg"}}})
+			FormID: string(casetype.RenewPrescription), Text: caseText, Fields: []wire.Field{{Name: "medicine", Value: "Kanarin 5 mg"}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -133,8 +135,8 @@ func TestGatewayRestoreReconciles(t *testing.T) {
 	reassign(caseH, clinician)
 	reassign(caseI, clinician2)
 	do(caseI, distributor, cases.Command{Action: cases.TakeBack})
-	started, err := a.Cases().Initiate(ctx, clinician, cases.InitiateRequest{Patient: cases.Person{PNR: cases.Personnummer(patientPNR), Name: patientName},
-		Type: cases.AdviceNurse, Subject: "Kanarieprover", Text: "Kanarie: dina prover är klara", Signature: "Doris Doktor",
+	started, err := a.Cases().Initiate(ctx, clinician, cases.InitiateRequest{Patient: cases.Person{PNR: personnummer.Personnummer(patientPNR), Name: patientName},
+		Type: casetype.AdviceNurse, Subject: "Kanarieprover", Text: "Kanarie: dina prover är klara", Signature: "Doris Doktor",
 		AuthorTitle: "Distriktsläkare", ReplyAllowed: true})
 	if err != nil {
 		t.Fatal(err)

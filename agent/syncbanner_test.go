@@ -26,6 +26,7 @@ import (
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/uplink"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 )
 
 // TestStaffSeesCentralRestore: the whole gateway with the demo clinic's
@@ -151,7 +152,7 @@ func staffRestoreRound(t *testing.T, rnd *rand.Rand, mustLose bool) {
 
 	submit := func(st *central.Store) cases.ID {
 		id, err := st.Submit(ctx, unit, central.Submission{PatientPNR: canaryPNR, PatientName: canaryName,
-			FormID: string(cases.RenewPrescription), Text: canaryText, Fields: []wire.Field{{Name: "medicine", Value: canaryField}}})
+			FormID: string(casetype.RenewPrescription), Text: canaryText, Fields: []wire.Field{{Name: "medicine", Value: canaryField}}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,7 +6,8 @@
 // hash(nonce) in Web eID's authentication token format, hash being the
 // signature algorithm's own (SHA-384 for ES384); Login verifies
 // the signature, the certificate (CertChecker: cardauth/siths) and the
-// commission for this unit (StaffLookup: agent/directory), then starts a
+// commission for this unit (StaffLookup: agent/directory, whose roles it
+// carries into the session as codes, unread), then starts a
 // session: an id of 256 bits from crypto/rand, new at every login, held in
 // memory only, ended after 15 minutes idle or 12 hours in all, and bound to
 // the card, so that removing it ends the session.

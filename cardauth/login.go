@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"time"
 
-	"clinicgw/agent/cases"
 	"clinicgw/sync/clock"
 )
 
@@ -23,7 +22,9 @@ type Staff struct {
 	HSAID string
 	Name  string // for the UI only; never logged
 	Title string // as patients see it with an answer
-	Roles []cases.Role
+	// Roles are the codes of the roles the directory grants them here
+	// (agent/cases.Role): cardauth carries them into the session unread.
+	Roles []string
 }
 
 // CertChecker checks a card's authentication certificate: chain to the

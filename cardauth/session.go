@@ -5,11 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"sync"
 	"time"
 
-	"clinicgw/agent/cases"
 	"clinicgw/sync/clock"
 )
 
@@ -53,11 +51,6 @@ type Session struct {
 	// Done is closed when the session ends, so that its websockets and
 	// open pages can be closed at once.
 	Done <-chan struct{}
-}
-
-// Actor is the session's member of staff as the case service sees them.
-func (s Session) Actor() cases.Actor {
-	return cases.Actor{Kind: cases.Staff, HSAID: s.Staff.HSAID, Roles: slices.Clone(s.Staff.Roles)}
 }
 
 type session struct {

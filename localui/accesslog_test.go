@@ -9,6 +9,8 @@ import (
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // TestEveryCaseRouteLogsOnce (LG1): each request that reads or changes a
@@ -19,8 +21,8 @@ import (
 // and the patient all set. Requests that touch no case write none.
 func TestEveryCaseRouteLogsOnce(t *testing.T) {
 	c := startClinic(t)
-	a := c.receive(cases.RenewPrescription, "Förnya receptet, tack.")
-	b := c.receive(cases.ContactMe, "Ring mig.")
+	a := c.receive(casetype.RenewPrescription, "Förnya receptet, tack.")
+	b := c.receive(casetype.ContactMe, "Ring mig.")
 	dist, clinA, clinB := c.login(hsaDist), c.login(hsaClinA), c.login(hsaClinB)
 	caseA, caseB := "/cases/"+string(a.ID), "/cases/"+string(b.ID)
 	newCase := func(b *browser) url.Values {
@@ -29,7 +31,7 @@ func TestEveryCaseRouteLogsOnce(t *testing.T) {
 		if m == nil {
 			t.Fatal("the new-message page has no case id")
 		}
-		pnr := cases.SyntheticPersonnummer(time.Date(1975, 3, 9, 0, 0, 0, 0, time.UTC), 990)
+		pnr := personnummer.Synthetic(time.Date(1975, 3, 9, 0, 0, 0, 0, time.UTC), 990)
 		c.mu.Lock()
 		c.pnrs = append(c.pnrs, string(pnr)) // for the log canary check
 		c.mu.Unlock()

@@ -9,6 +9,8 @@ import (
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
 	"clinicgw/localui/report"
+	"clinicgw/sync/wire/personnummer"
+	"clinicgw/sync/wire/workday"
 )
 
 // statsData is what the statistics page shows.
@@ -25,7 +27,7 @@ type statsData struct {
 // answered and returns false.
 func (s *Server) stats(w http.ResponseWriter, r *http.Request) (statsData, bool) {
 	var d statsData
-	loc := cases.Stockholm()
+	loc := workday.Stockholm()
 	y, m, dd := s.clock.Now().In(loc).Date()
 	to := time.Date(y, m, dd+1, 0, 0, 0, 0, loc)
 	from := to.AddDate(0, 0, -84)
@@ -44,7 +46,7 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) (statsData, bool)
 	}
 	d.From, d.To = from.Format(time.DateOnly), to.AddDate(0, 0, -1).Format(time.DateOnly)
 	d.CSV = "from=" + d.From + "&to=" + d.To
-	if d.Stats, err = s.cfg.Cases.Stats(r.Context(), sessionOf(r).Actor(), from, to); err != nil {
+	if d.Stats, err = s.cfg.Cases.Stats(r.Context(), actorOf(sessionOf(r)), from, to); err != nil {
 		s.caseError(w, r, err)
 		return d, false
 	}
@@ -91,7 +93,7 @@ type auditData struct {
 
 // auditPage shows the access-log search and the chain's state.
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
-	if !sessionOf(r).Actor().Has(cases.Auditor) {
+	if !actorOf(sessionOf(r)).Has(cases.Auditor) {
 		s.log.Warn("access log page refused", "hsaId", sessionOf(r).Staff.HSAID)
 		s.fail(w, r, http.StatusForbidden, "err.forbidden")
 		return
@@ -133,7 +135,7 @@ func (s *Server) chainState(r *http.Request) auditData {
 // of staff. The paging controls post the query again with the cursors
 // (auditpages.go).
 func (s *Server) auditSearch(w http.ResponseWriter, r *http.Request) {
-	actor := sessionOf(r).Actor()
+	actor := actorOf(sessionOf(r))
 	d := s.chainState(r)
 	d.Kind, d.Query, d.Searched = r.PostFormValue("kind"), r.PostFormValue("q"), true
 	before, back, err := parseAuditCursors(r.PostFormValue("before"), r.PostFormValue("back"))
@@ -141,7 +143,7 @@ func (s *Server) auditSearch(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		switch d.Kind {
 		case "patient":
-			pg, err = s.cfg.Cases.AccessLogPageByPatient(r.Context(), actor, cases.Personnummer(d.Query), before)
+			pg, err = s.cfg.Cases.AccessLogPageByPatient(r.Context(), actor, personnummer.Personnummer(d.Query), before)
 		case "staff":
 			pg, err = s.cfg.Cases.AccessLogPageByActor(r.Context(), actor, d.Query, before)
 		default:

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/casetype"
 )
 
 // TestAuditPageShowsTheWholeCheck (issue 18, item 2): the auditor's page
@@ -16,7 +16,7 @@ import (
 // `clinicgw audit verify`'s) does.
 func TestAuditPageShowsTheWholeCheck(t *testing.T) {
 	c := startClinic(t)
-	c.receive(cases.AdviceNurse, "Hej")
+	c.receive(casetype.AdviceNurse, "Hej")
 	aud := c.login(hsaAudit)
 	full := regexp.MustCompile(`<p class="note" id="chain-full">([^<]*)</p>`)
 	view := func() string {
@@ -36,7 +36,7 @@ func TestAuditPageShowsTheWholeCheck(t *testing.T) {
 		t.Fatalf("after the first view: %q", first)
 	}
 	c.clock.Advance(25 * time.Hour)
-	c.receive(cases.AdviceNurse, "Hej igen")
+	c.receive(casetype.AdviceNurse, "Hej igen")
 	aud = c.login(hsaAudit) // the session ended after 12 h
 	if again := view(); again != first {
 		t.Errorf("a view moved the whole check: %q, then %q", first, again)

@@ -14,15 +14,17 @@ import (
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
 	"clinicgw/localui/uitest"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // seedPatientLog puts a case (access-log record 1, about another
 // patient) and then n records about a new patient, read by hsaClinB, in
 // the log; the records' case ids count up from c0…0.
-func seedPatientLog(t *testing.T, c *clinic, n int) cases.Personnummer {
+func seedPatientLog(t *testing.T, c *clinic, n int) personnummer.Personnummer {
 	t.Helper()
-	c.receive(cases.AdviceNurse, "Hej")
-	pnr := cases.SyntheticPersonnummer(time.Date(1961, 4, 12, 0, 0, 0, 0, time.UTC), 985)
+	c.receive(casetype.AdviceNurse, "Hej")
+	pnr := personnummer.Synthetic(time.Date(1961, 4, 12, 0, 0, 0, 0, time.UTC), 985)
 	c.mu.Lock()
 	c.pnrs = append(c.pnrs, string(pnr))
 	c.mu.Unlock()

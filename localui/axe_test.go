@@ -12,16 +12,16 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"clinicgw/agent/cases"
 	"clinicgw/cardauth/bridge"
 	"clinicgw/localui/uitest"
+	"clinicgw/sync/wire/casetype"
 )
 
 // TestAxeEveryPage: axe-core (WCAG 2.0/2.1 A and AA) on every page each
 // role sees, in headless Chromium: no serious or critical violation.
 func TestAxeEveryPage(t *testing.T) {
 	c := startClinic(t)
-	cs := c.receive(cases.RenewPrescription, "Recept.")
+	cs := c.receive(casetype.RenewPrescription, "Recept.")
 	c.login(hsaDist).form("/cases/"+string(cs.ID)+"/assign", url.Values{"assignee": {hsaClinA}})
 	c.login(hsaAdmin).form("/admin/unit", url.Values{"standardAnswers": {"Klart\nDitt recept är förnyat."}})
 	b := uitest.NewBrowser(t)
@@ -71,7 +71,7 @@ func TestAxeLockAndErrorPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := startClinicWith(t, "http://"+bln.Addr().String())
-	cs := c.receive(cases.RenewPrescription, "Recept.")
+	cs := c.receive(casetype.RenewPrescription, "Recept.")
 	c.login(hsaDist).form("/cases/"+string(cs.ID)+"/assign", url.Values{"assignee": {hsaClinA}})
 	b := uitest.NewBrowser(t)
 	axe := func(tab *uitest.Tab, what string) {

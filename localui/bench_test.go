@@ -13,6 +13,8 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/sync/central"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // reportLatency reports the median and the 99th percentile of d in ms.
@@ -34,7 +36,7 @@ func reportLatency(b *testing.B, d []time.Duration) {
 // stores a pulled page.
 func (c *clinic) seedOpen(ctx context.Context, n int) error {
 	const batch = 1000
-	pnr := cases.SyntheticPersonnummer(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 981)
+	pnr := personnummer.Synthetic(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 981)
 	c.mu.Lock()
 	c.pnrs = append(c.pnrs, string(pnr))
 	c.mu.Unlock()
@@ -42,7 +44,7 @@ func (c *clinic) seedOpen(ctx context.Context, n int) error {
 	for i := 0; i < n; i += batch {
 		subs = subs[:0]
 		for j := i; j < min(i+batch, n); j++ {
-			subs = append(subs, cases.Submission{Type: cases.Types[j%len(cases.Types)],
+			subs = append(subs, cases.Submission{Type: casetype.All[j%len(casetype.All)],
 				Patient: cases.Person{PNR: pnr, Name: canaryName}, Text: canaryText, SubmittedAt: c.clock.Now()})
 		}
 		if _, err := c.gw.Cases().ReceiveBatch(ctx, subs); err != nil {
@@ -126,7 +128,7 @@ func BenchmarkNewCaseToInbox(b *testing.B) {
 	pnr := string(c.patientPNR())
 	submit := func() string {
 		id, err := cs.Store.Submit(ctx, testUnit, central.Submission{PatientPNR: pnr, PatientName: canaryName,
-			FormID: string(cases.AdviceNurse), Fields: []wire.Field{{Name: "question", Value: canaryText}}})
+			FormID: string(casetype.AdviceNurse), Fields: []wire.Field{{Name: "question", Value: canaryText}}})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // spoof poses as a picture: the override shows "gpj.exe" as "exe.jpg".
@@ -24,8 +26,8 @@ const bidiControls = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u20
 func (c *clinic) receiveSpoof() *cases.Case {
 	c.t.Helper()
 	c.seq++
-	pnr := cases.SyntheticPersonnummer(time.Date(1981, 3, 2, 0, 0, 0, 0, time.UTC), 980+c.seq%20)
-	got, err := c.gw.Cases().Receive(c.t.Context(), cases.Submission{Type: cases.AdviceNurse,
+	pnr := personnummer.Synthetic(time.Date(1981, 3, 2, 0, 0, 0, 0, time.UTC), 980+c.seq%20)
+	got, err := c.gw.Cases().Receive(c.t.Context(), cases.Submission{Type: casetype.AdviceNurse,
 		Patient: cases.Person{PNR: pnr, Name: "Anna " + spoof},
 		Text:    "Jag bifogar " + spoof + " och \u2067ett isolat\u2069 med \u200fmärken\u061c.",
 		Fields: []cases.Field{{Name: "symptom", Label: "Besvär " + spoof, Value: "Ont " + spoof},

@@ -9,6 +9,7 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/localui/uitest"
+	"clinicgw/sync/wire/casetype"
 )
 
 // TestBrowserTakeBackReassignOverdue, in Chromium with three browsers: the
@@ -19,7 +20,7 @@ import (
 func TestBrowserTakeBackReassignOverdue(t *testing.T) {
 	c := startClinic(t)
 	b := uitest.NewBrowser(t)
-	cs := c.receive(cases.RenewSickLeave, "Jag behöver förlänga intyget.")
+	cs := c.receive(casetype.RenewSickLeave, "Jag behöver förlänga intyget.")
 	row := `#case-` + string(cs.ID)
 
 	dist := b.NewTab(t)

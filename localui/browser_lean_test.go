@@ -10,6 +10,7 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/localui/uitest"
+	"clinicgw/sync/wire/casetype"
 )
 
 // TestBrowserRowsPlacedInPlace (issue 18 item 7), in Chromium: a new case
@@ -21,8 +22,8 @@ import (
 func TestBrowserRowsPlacedInPlace(t *testing.T) {
 	c := startClinic(t)
 	b := uitest.NewBrowser(t)
-	first := c.receive(cases.AdviceNurse, "Fråga ett.")
-	second := c.receive(cases.ContactMe, "Fråga två.")
+	first := c.receive(casetype.AdviceNurse, "Fråga ett.")
+	second := c.receive(casetype.ContactMe, "Fråga två.")
 	dist := c.login(hsaDist)
 	tab := b.NewTab(t)
 	useSession(t, tab, dist)
@@ -39,7 +40,7 @@ func TestBrowserRowsPlacedInPlace(t *testing.T) {
 	// Mark the rows' elements: a rebuilt list loses the marks.
 	tab.Eval(`document.querySelectorAll('#rows tbody tr').forEach(function (tr) { tr.dataset.kept = "1"; }); 0`, &n)
 
-	third := c.receive(cases.RenewPrescription, "Fråga tre.")
+	third := c.receive(casetype.RenewPrescription, "Fråga tre.")
 	run(t, tab, "new case placed", chromedp.WaitVisible(`#case-`+string(third.ID)))
 	if r, body := dist.form("/cases/"+string(first.ID)+"/assign", url.Values{"assignee": {hsaClinA}, "version": {"1"}}); r.StatusCode != 303 {
 		t.Fatalf("assign elsewhere: %d %s", r.StatusCode, body)
@@ -83,8 +84,8 @@ func orderIn(rows string) []string {
 func TestBrowserAssignWithoutScript(t *testing.T) {
 	c := startClinic(t)
 	b := uitest.NewBrowser(t)
-	first := c.receive(cases.AdviceNurse, "Fråga ett.")
-	second := c.receive(cases.ContactMe, "Fråga två.")
+	first := c.receive(casetype.AdviceNurse, "Fråga ett.")
+	second := c.receive(casetype.ContactMe, "Fråga två.")
 	tab := b.NewTab(t)
 	useSession(t, tab, c.login(hsaDist))
 	run(t, tab, "script off", emulation.SetScriptExecutionDisabled(true))

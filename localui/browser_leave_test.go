@@ -8,6 +8,7 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/localui/uitest"
+	"clinicgw/sync/wire/casetype"
 )
 
 // TestBrowserAssignToSomeoneOnLeave, in Chromium: the message
@@ -19,8 +20,8 @@ import (
 func TestBrowserAssignToSomeoneOnLeave(t *testing.T) {
 	c := startClinic(t)
 	b := uitest.NewBrowser(t)
-	first := c.receive(cases.AdviceNurse, "Fråga ett.")
-	second := c.receive(cases.AdviceNurse, "Fråga två.")
+	first := c.receive(casetype.AdviceNurse, "Fråga ett.")
+	second := c.receive(casetype.AdviceNurse, "Fråga två.")
 	row1, row2 := `#case-`+string(first.ID), `#case-`+string(second.ID)
 	assignee := func(id cases.ID) string {
 		got, err := c.gw.Cases().Get(t.Context(), cases.Actor{Kind: cases.System}, id)

@@ -7,6 +7,7 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/localui/uitest"
+	"clinicgw/sync/wire/casetype"
 )
 
 // TestBrowserMoveAllCountsInWords, in Chromium: "move all" says how many
@@ -20,7 +21,7 @@ func TestBrowserMoveAllCountsInWords(t *testing.T) {
 	give := func(to string, n int) {
 		t.Helper()
 		for range n {
-			got := c.receive(cases.AdviceNurse, "Fråga.")
+			got := c.receive(casetype.AdviceNurse, "Fråga.")
 			if _, err := c.gw.Cases().Do(ctx, dist, got.ID, cases.Command{Action: cases.Assign, Assignee: to, Version: got.Version}); err != nil {
 				t.Fatal(err)
 			}

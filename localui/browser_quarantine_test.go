@@ -9,6 +9,9 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/localui/uitest"
+	"clinicgw/sync/wire/caseid"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // TestBrowserQuarantineSeen, in Chromium: a case the central store
@@ -24,21 +27,21 @@ func TestBrowserQuarantineSeen(t *testing.T) {
 	ctx := t.Context()
 	now := c.clock.Now()
 	newID := func() cases.ID {
-		id, err := cases.NewID(now, nil)
+		id, err := caseid.New(now, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return id
 	}
-	good := cases.SyntheticPersonnummer(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 986)
+	good := personnummer.Synthetic(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 986)
 	bad := []byte(good)
 	bad[11] = '0' + (bad[11]-'0'+1)%10
 	flagged := newID()
 	in := []cases.Inbound{
 		{Kind: cases.InboundCreated, EventID: "ev-bad", CaseID: newID(), At: now, Submission: &cases.Submission{
-			Type: cases.AdviceNurse, Patient: cases.Person{PNR: cases.Personnummer(bad), Name: canaryName}, Text: canaryText, SubmittedAt: now}},
+			Type: casetype.AdviceNurse, Patient: cases.Person{PNR: personnummer.Personnummer(bad), Name: canaryName}, Text: canaryText, SubmittedAt: now}},
 		{Kind: cases.InboundCreated, EventID: "ev-long", CaseID: flagged, At: now, Submission: &cases.Submission{
-			Type: cases.AdviceNurse, Patient: cases.Person{PNR: good, Name: strings.Repeat("Långnamn ", 30)}, Text: canaryText, SubmittedAt: now}},
+			Type: casetype.AdviceNurse, Patient: cases.Person{PNR: good, Name: strings.Repeat("Långnamn ", 30)}, Text: canaryText, SubmittedAt: now}},
 	}
 	rep, err := c.gw.Cases().ApplyInbound(ctx, in, 2)
 	if err != nil || rep.Quarantined != 1 || rep.Relaxed != 1 {

@@ -24,6 +24,7 @@ import (
 	"clinicgw/cardauth"
 	"clinicgw/cardauth/bridge"
 	"clinicgw/localui/uitest"
+	"clinicgw/sync/wire/casetype"
 )
 
 // The browser tests drive Debian's Chromium headless through uitest
@@ -178,7 +179,7 @@ func TestBrowserWorkflow(t *testing.T) {
 	useSession(t, clin, c.login(hsaClinA))
 	run(t, clin, "clinician's list", chromedp.Navigate(c.origin+"/mine"), chromedp.WaitVisible(`#rows`), waitAttr(`body`, "data-ws", "open"))
 
-	cs := c.receive(cases.RenewPrescription, xssCorpus[0]+" "+xssCorpus[1])
+	cs := c.receive(casetype.RenewPrescription, xssCorpus[0]+" "+xssCorpus[1])
 	at := time.Now()
 	run(t, dist, "new case without reload", chromedp.WaitVisible(`#case-`+string(cs.ID)))
 	t.Logf("new case visible in the open inbox %v after it was stored", time.Since(at))

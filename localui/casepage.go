@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
-	"clinicgw/agent/labels"
 	"clinicgw/sync/wire"
+	wirelabels "clinicgw/sync/wire/labels"
 )
 
 // caseData is what the case page shows.
@@ -42,7 +42,7 @@ type caseData struct {
 // may see it and writes the access log, allowed or not.
 func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
 	sess := sessionOf(r)
-	actor := sess.Actor()
+	actor := actorOf(sess)
 	c, err := s.cfg.Cases.Get(r.Context(), actor, cases.ID(r.PathValue("id")))
 	if err != nil {
 		s.caseError(w, r, err)
@@ -66,7 +66,7 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
 			s.caseError(w, r, err)
 			return
 		}
-		d.Form = labels.FindForm(set, c.Type)
+		d.Form = wirelabels.FindForm(set, c.Type)
 	}
 	mine := actor.Has(cases.Clinician) && c.Assignee == actor.HSAID
 	answering := c.Status == cases.Assigned || c.Status == cases.PartiallyAnswered
@@ -116,7 +116,7 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
 // caseAction does one workflow step from the case page or a list.
 func (s *Server) caseAction(w http.ResponseWriter, r *http.Request) {
 	sess := sessionOf(r)
-	actor := sess.Actor()
+	actor := actorOf(sess)
 	id := cases.ID(r.PathValue("id"))
 	version, _ := strconv.ParseUint(r.PostFormValue("version"), 10, 64)
 	cmd := cases.Command{Version: version}

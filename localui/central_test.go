@@ -14,6 +14,8 @@ import (
 	"clinicgw/agent/democlinic"
 	"clinicgw/localui/uitest"
 	"clinicgw/sync/logtest"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // startCentralClinic starts a clinic as startClinic does, but with its own
@@ -42,11 +44,11 @@ func startCentralClinic(t testing.TB) (*clinic, *democlinic.Central) {
 
 // patientPNR is the next synthetic personnummer for a patient of the
 // central store, recorded for the log check.
-func (c *clinic) patientPNR() cases.Personnummer {
+func (c *clinic) patientPNR() personnummer.Personnummer {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.seq++
-	pnr := cases.SyntheticPersonnummer(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 980+c.seq%20)
+	pnr := personnummer.Synthetic(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 980+c.seq%20)
 	c.pnrs = append(c.pnrs, string(pnr))
 	return pnr
 }
@@ -78,8 +80,8 @@ func TestBrowserAcrossCentral(t *testing.T) {
 		waitText(`main`, "Du har inga ärenden ännu."))
 	run(t, patient, "choose the unit and the form", chromedp.Click(`a[href="/skriv"]`),
 		chromedp.WaitVisible(`a[href="/skriv/`+testUnit+`"]`), chromedp.Click(`a[href="/skriv/`+testUnit+`"]`),
-		chromedp.WaitVisible(`a[href="/skriv/`+testUnit+`/`+string(cases.RenewPrescription)+`"]`),
-		chromedp.Click(`a[href="/skriv/`+testUnit+`/`+string(cases.RenewPrescription)+`"]`),
+		chromedp.WaitVisible(`a[href="/skriv/`+testUnit+`/`+string(casetype.RenewPrescription)+`"]`),
+		chromedp.Click(`a[href="/skriv/`+testUnit+`/`+string(casetype.RenewPrescription)+`"]`),
 		chromedp.WaitVisible(`#f-medicine`))
 	var where string
 	run(t, patient, "write the case", chromedp.SendKeys(`#f-medicine`, medicine), chromedp.SendKeys(`#text`, canaryText),

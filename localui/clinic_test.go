@@ -24,6 +24,9 @@ import (
 	"clinicgw/cardauth"
 	"clinicgw/sync/clock/clocktest"
 	"clinicgw/sync/logtest"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
+	"clinicgw/sync/wire/workday"
 )
 
 const (
@@ -84,7 +87,7 @@ func startClinicConfig(t testing.TB, bridgeURL string, change func(*democlinic.C
 	}
 	origin := "https://" + ln.Addr().String()
 	// A Monday morning, so that due dates are two working days on.
-	clock := clocktest.New(time.Date(2026, 11, 23, 9, 0, 0, 0, cases.Stockholm()))
+	clock := clocktest.New(time.Date(2026, 11, 23, 9, 0, 0, 0, workday.Stockholm()))
 	dc, err := democlinic.Build(t.TempDir(), democlinic.Options{Unit: testUnit, UnitName: testUnitName,
 		Origin: origin, Listen: ln.Addr().String(), Bridge: bridgeURL, Now: clock.Now(), Clock: clock.Now})
 	if err != nil {
@@ -128,10 +131,10 @@ func startClinicConfig(t testing.TB, bridgeURL string, change func(*democlinic.C
 }
 
 // receive puts a synthetic case into the gateway as the sync would.
-func (c *clinic) receive(typ cases.Type, text string) *cases.Case {
+func (c *clinic) receive(typ casetype.Type, text string) *cases.Case {
 	c.t.Helper()
 	c.seq++
-	pnr := cases.SyntheticPersonnummer(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 980+c.seq%20)
+	pnr := personnummer.Synthetic(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 980+c.seq%20)
 	got, err := c.gw.Cases().Receive(context.Background(), cases.Submission{Type: typ,
 		Patient: cases.Person{PNR: pnr, Name: canaryName}, Text: text, SubmittedAt: c.clock.Now(),
 		Fields: []cases.Field{{Name: "symptom", Label: "Besvär", Value: canaryText}}})

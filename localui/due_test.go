@@ -7,6 +7,9 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
+	"clinicgw/sync/wire/workday"
 )
 
 // TestCaseSentBeforeArrival: a case the patient sent on Friday at 23:59
@@ -16,9 +19,9 @@ import (
 // Wednesday, not Thursday.
 func TestCaseSentBeforeArrival(t *testing.T) {
 	c := startClinic(t)
-	friday := time.Date(2026, 11, 20, 23, 59, 0, 0, cases.Stockholm())
-	pnr := cases.SyntheticPersonnummer(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 997)
-	cs, err := c.gw.Cases().Receive(context.Background(), cases.Submission{Type: cases.ContactMe,
+	friday := time.Date(2026, 11, 20, 23, 59, 0, 0, workday.Stockholm())
+	pnr := personnummer.Synthetic(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 997)
+	cs, err := c.gw.Cases().Receive(context.Background(), cases.Submission{Type: casetype.ContactMe,
 		Patient: cases.Person{PNR: pnr, Name: canaryName}, Text: "Ring mig.", SubmittedAt: friday})
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +52,7 @@ func TestCaseSentBeforeArrival(t *testing.T) {
 	}
 
 	// A case sent and received at once shows one time.
-	now := c.receive(cases.ContactMe, "Ring mig.")
+	now := c.receive(casetype.ContactMe, "Ring mig.")
 	if _, page := dist.getBody("/cases/" + string(now.ID)); strings.Contains(page, "Skickat av patienten") {
 		t.Error("a case that arrived at once shows a separate sent time")
 	}

@@ -16,6 +16,7 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/agent/i18n"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 )
 
 // FormStore keeps the unit's forms for the form designer (agent's form
@@ -65,7 +66,7 @@ var formsFlash = map[string]string{
 // and without a form store every page of the designer is 404.
 func (s *Server) formsAdmin(h http.HandlerFunc) http.HandlerFunc {
 	return s.staffOnly(func(w http.ResponseWriter, r *http.Request) {
-		if !sessionOf(r).Actor().Has(cases.UnitAdmin) {
+		if !actorOf(sessionOf(r)).Has(cases.UnitAdmin) {
 			s.fail(w, r, http.StatusForbidden, "err.forbidden")
 			return
 		}
@@ -116,7 +117,7 @@ func (s *Server) renderList(w http.ResponseWriter, r *http.Request, status int, 
 		return
 	}
 	v := formsView{Delivery: s.cfg.Forms.Delivery(), ImportErr: importErr, MaxKiB: maxImportBytes >> 10}
-	for _, t := range cases.Types {
+	for _, t := range casetype.All {
 		row := formRow{ID: string(t), Type: l.Type(t)}
 		f, ok := findForm(set, string(t))
 		if ok {
@@ -270,7 +271,7 @@ func decodeImport(r io.Reader) (wire.FormSet, error) {
 		return wire.FormSet{}, importErr(http.StatusBadRequest, "forms.err.noForms")
 	}
 	for i, f := range set.Forms {
-		if !cases.KnownType(cases.Type(f.ID)) {
+		if !casetype.Known(casetype.Type(f.ID)) {
 			return wire.FormSet{}, importErr(http.StatusBadRequest, "forms.err.unknownType", i+1, i)
 		}
 	}
@@ -350,7 +351,7 @@ func withVersions(set, cur wire.FormSet) wire.FormSet {
 // importPreview lists, per case type, what importing set changes.
 func importPreview(set, cur wire.FormSet, l lang) []importRow {
 	var rows []importRow
-	for _, t := range cases.Types {
+	for _, t := range casetype.All {
 		n, inNew := findForm(set, string(t))
 		c, inCur := findForm(cur, string(t))
 		row := importRow{Type: l.Type(t)}
@@ -402,7 +403,7 @@ func (s *Server) formsImportApply(w http.ResponseWriter, r *http.Request) {
 		s.renderList(w, r, http.StatusBadRequest, l.T("forms.importFailed"), []string{err.Error()})
 		return
 	}
-	for _, t := range cases.Types {
+	for _, t := range casetype.All {
 		if err := s.dropDraft(r, string(t)); err != nil {
 			s.caseError(w, r, err)
 			return

@@ -6,8 +6,8 @@ import (
 	"reflect"
 	"testing"
 
-	"clinicgw/sync/central"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 )
 
 // FuzzDecodeImport: the import decoder never panics; whatever it accepts
@@ -15,7 +15,7 @@ import (
 // refuses it refuses with an *importError with a 4xx status and a Swedish
 // and an English message.
 func FuzzDecodeImport(f *testing.F) {
-	good, err := wire.Marshal(central.DefaultForms())
+	good, err := wire.Marshal(casetype.DefaultForms())
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func FuzzDecodeImport(f *testing.F) {
 // kind of mistake it names.
 func TestCheckFormAgreesWithWire(t *testing.T) {
 	var forms []wire.Form
-	for _, f := range central.DefaultForms().Forms {
+	for _, f := range casetype.DefaultForms().Forms {
 		forms = append(forms, f)
 		bad := []func(*wire.Form){
 			func(f *wire.Form) { f.Title.SV = " " },

@@ -18,8 +18,8 @@ import (
 	"clinicgw/agent"
 	"clinicgw/agent/store"
 	"clinicgw/localui/uitest"
-	"clinicgw/sync/central"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 )
 
 // editValues is the editor's post for f, as the page fills it in.
@@ -73,7 +73,7 @@ func (c *clinic) storedForms() (wire.FormSet, bool) {
 // defaultForm is the built-in form of case type id.
 func defaultForm(t testing.TB, id string) wire.Form {
 	t.Helper()
-	for _, f := range central.DefaultForms().Forms {
+	for _, f := range casetype.DefaultForms().Forms {
 		if f.ID == id {
 			return f
 		}
@@ -148,7 +148,7 @@ func TestFormDesignerPublish(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("stored form\n%+v\nwant\n%+v", got, want)
 	}
-	for _, d := range central.DefaultForms().Forms {
+	for _, d := range casetype.DefaultForms().Forms {
 		if d.ID != id && !reflect.DeepEqual(formByID(t, set, d.ID), d) {
 			t.Errorf("form %s changed", d.ID)
 		}
@@ -287,7 +287,7 @@ func TestFormImport(t *testing.T) {
 		t.Fatalf("export: %d %v", r.StatusCode, r.Header)
 	}
 	set, err := wire.DecodeFormSet(strings.NewReader(exported))
-	if err != nil || !reflect.DeepEqual(set, central.DefaultForms()) {
+	if err != nil || !reflect.DeepEqual(set, casetype.DefaultForms()) {
 		t.Fatalf("the export is not the forms in use: %v", err)
 	}
 
@@ -341,7 +341,7 @@ func TestFormImport(t *testing.T) {
 
 	// A changed set: previewed, nothing stored until applied; its changed
 	// form gets a higher version.
-	changed := central.DefaultForms()
+	changed := casetype.DefaultForms()
 	changed.Forms[0].Title.SV = "Boka besök"
 	changed.Forms = changed.Forms[:10] // contact-me no longer offered
 	b, _ := wire.Marshal(changed)

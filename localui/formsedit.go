@@ -9,9 +9,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"clinicgw/agent/cases"
-	"clinicgw/sync/central"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 )
 
 // fieldKinds are the kinds of field the editor offers, in its order.
@@ -46,7 +45,7 @@ type fieldView struct {
 
 // kindOption is one choice of the kind select.
 type kindOption struct {
-	Value    wire.FieldKind // named by labels.FieldKind
+	Value    wire.FieldKind // named by sync/wire/wirelabels.FieldKind
 	Selected bool
 }
 
@@ -67,14 +66,14 @@ func (s *Server) formOf(r *http.Request, id string) (f wire.Form, draft, offered
 	case offered:
 		return cur, false, true, nil
 	}
-	f, _ = findForm(central.DefaultForms(), id)
+	f, _ = findForm(casetype.DefaultForms(), id)
 	return f, false, false, nil
 }
 
 // editID returns the case type in the path, or "" after answering 404.
 func (s *Server) editID(w http.ResponseWriter, r *http.Request) string {
 	id := r.PathValue("id")
-	if !cases.KnownType(cases.Type(id)) {
+	if !casetype.Known(casetype.Type(id)) {
 		s.fail(w, r, http.StatusNotFound, "err.pageNotFound")
 		return ""
 	}
@@ -101,7 +100,7 @@ func (s *Server) formEditor(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderEditor(w http.ResponseWriter, r *http.Request, status int, f wire.Form, draft, offered bool, errs formErrs, focus int, msg string) {
 	l := langOf(r)
-	v := editView{ID: f.ID, Type: l.Type(cases.Type(f.ID)), Draft: draft, Offered: offered, Version: f.Version,
+	v := editView{ID: f.ID, Type: l.Type(casetype.Type(f.ID)), Draft: draft, Offered: offered, Version: f.Version,
 		Form: f, FormErrs: problemTexts(errs.form, l), Focus: focus, MaxFields: wire.MaxFormFields, Full: len(f.Fields) >= wire.MaxFormFields}
 	for i, ff := range f.Fields {
 		fv := fieldView{I: i, Num: i + 1, F: ff, Options: optionsText(ff.Options), Errs: problemTexts(errs.fields[i], l),
@@ -295,12 +294,12 @@ func (s *Server) formEdit(w http.ResponseWriter, r *http.Request) {
 }
 
 // withForm returns set with f in place of the form of its type (or added,
-// in the order of cases.Types), its version raised above the replaced
+// in the order of casetype.All), its version raised above the replaced
 // form's if it changed.
 func withForm(set wire.FormSet, f wire.Form) wire.FormSet {
 	out := wire.FormSet{}
 	placed := false
-	for _, t := range cases.Types {
+	for _, t := range casetype.All {
 		if string(t) == f.ID {
 			if c, ok := findForm(set, f.ID); ok {
 				f.Version = c.Version
@@ -484,7 +483,7 @@ func textProblem(t wire.Text, max int, required, multiline bool) (p problem, bad
 		if utf8.RuneCountInString(s) > max {
 			return prob("forms.err.textTooLong", max), true
 		}
-		if cases.CheckText(s, max, multiline) != "" {
+		if wire.CheckText(s, max, multiline) != "" {
 			if multiline {
 				return prob("forms.err.badChars"), true
 			}

@@ -113,7 +113,7 @@ func (c *client) wants(ch cases.Change) bool {
 	case "inbox":
 		return true
 	case "mine": // a clinician's own cases: only when the change touches them
-		return slices.Contains(ch.Assignees, c.sess.Actor().HSAID)
+		return slices.Contains(ch.Assignees, actorOf(c.sess).HSAID)
 	}
 	for _, id := range ch.IDs {
 		if id == c.watch && id != "" {
@@ -238,7 +238,7 @@ func (h *hub) read(conn *websocket.Conn, c *client, r *http.Request) {
 			h.closeWith(conn, websocket.CloseUnsupportedData, "bad message")
 			return
 		}
-		actor := c.sess.Actor()
+		actor := actorOf(c.sess)
 		switch {
 		case m.List == "inbox" && actor.Has(cases.Distributor), m.List == "mine" && actor.Has(cases.Clinician):
 			c.mu.Lock()

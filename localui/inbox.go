@@ -9,8 +9,11 @@ import (
 	"strings"
 	"time"
 
-	"clinicgw/agent/bidi"
 	"clinicgw/agent/cases"
+	"clinicgw/sync/bidi"
+	"clinicgw/sync/wire/caseid"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/workday"
 )
 
 // listLimit is how many cases a list page shows.
@@ -23,8 +26,8 @@ var views = []string{"open", "new", "unassigned", "overdue", "today", "waiting",
 type listData struct {
 	View       string
 	Views      []string
-	Type       cases.Type
-	Types      []cases.Type
+	Type       casetype.Type
+	Types      []casetype.Type
 	Assignee   string
 	Clinicians []Member
 	Rows       []row
@@ -61,7 +64,7 @@ type row struct {
 // to the default view rather than failing.
 func (s *Server) filterOf(r *http.Request, now time.Time) (cases.Filter, listData) {
 	q := r.URL.Query()
-	d := listData{View: q.Get("view"), Views: views, Types: cases.Types}
+	d := listData{View: q.Get("view"), Views: views, Types: casetype.All}
 	if !slices.Contains(views, d.View) {
 		d.View = "open"
 	}
@@ -74,15 +77,15 @@ func (s *Server) filterOf(r *http.Request, now time.Time) (cases.Filter, listDat
 	case "overdue":
 		f.Overdue = true
 	case "today":
-		y, m, dd := now.In(cases.Stockholm()).Date()
-		f.DueBy = time.Date(y, m, dd+1, 0, 0, 0, 0, cases.Stockholm())
+		y, m, dd := now.In(workday.Stockholm()).Date()
+		f.DueBy = time.Date(y, m, dd+1, 0, 0, 0, 0, workday.Stockholm())
 	case "waiting":
 		f.Status = []cases.Status{cases.WaitingForPatient}
 	case "done":
 		f.Status = []cases.Status{cases.Answered, cases.Closed, cases.Withdrawn}
 		f.Newest = true // the latest work is what is looked for
 	}
-	if t := cases.Type(q.Get("type")); cases.KnownType(t) {
+	if t := casetype.Type(q.Get("type")); casetype.Known(t) {
 		f.Type, d.Type = t, t
 	}
 	if a := q.Get("assignee"); a != "" && len(a) <= 64 {
@@ -98,10 +101,10 @@ func (s *Server) filterOf(r *http.Request, now time.Time) (cases.Filter, listDat
 	d.base = query.Encode()
 	// A page is a case id to start after or before: one the service
 	// refuses would be an error page, so a malformed one means the first.
-	if id, err := cases.ParseID(q.Get("after")); err == nil {
+	if id, err := caseid.Parse(q.Get("after")); err == nil {
 		f.After = id
 		query.Set("after", string(id))
-	} else if id, err := cases.ParseID(q.Get("before")); err == nil {
+	} else if id, err := caseid.Parse(q.Get("before")); err == nil {
 		f.Before = id
 		query.Set("before", string(id))
 	}
@@ -161,7 +164,7 @@ func (s *Server) mine(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) list(w http.ResponseWriter, r *http.Request, inbox bool) {
 	sess := sessionOf(r)
-	actor := sess.Actor()
+	actor := actorOf(sess)
 	now := s.clock.Now()
 	f, d := s.filterOf(r, now)
 	f.Limit = listLimit + 1 // one more tells whether a next page follows
@@ -279,7 +282,7 @@ func (s *Server) fragment(w http.ResponseWriter, r *http.Request, pageName, bloc
 // moveAll moves every open case of one clinician to another, each through
 // the case service (so each is checked and logged on its own).
 func (s *Server) moveAll(w http.ResponseWriter, r *http.Request) {
-	actor := sessionOf(r).Actor()
+	actor := actorOf(sessionOf(r))
 	from, to := r.PostFormValue("from"), r.PostFormValue("to")
 	if from == "" || to == "" || from == to {
 		s.fail(w, r, http.StatusBadRequest, "err.invalid")

@@ -13,8 +13,10 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/agent/democlinic"
-	"clinicgw/agent/labels/labelstest"
 	"clinicgw/localui/uitest"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/labels/labelstest"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // staffActor is a demo member of staff as the case service sees them.
@@ -30,15 +32,15 @@ func staffActor(hsaID string) cases.Actor {
 // everyAction takes cases through every workflow action, so that the
 // history, the thread and the access log hold every action, message kind,
 // status, actor kind and outcome: it returns the cases and their patient.
-func everyAction(t *testing.T, c *clinic) ([]*cases.Case, cases.Personnummer) {
+func everyAction(t *testing.T, c *clinic) ([]*cases.Case, personnummer.Personnummer) {
 	t.Helper()
 	ctx := context.Background()
 	svc := c.gw.Cases()
-	pnr := cases.SyntheticPersonnummer(time.Date(1981, 4, 2, 0, 0, 0, 0, time.UTC), 987)
+	pnr := personnummer.Synthetic(time.Date(1981, 4, 2, 0, 0, 0, 0, time.UTC), 987)
 	c.mu.Lock()
 	c.pnrs = append(c.pnrs, string(pnr))
 	c.mu.Unlock()
-	submit := func(typ cases.Type, fields ...cases.Field) *cases.Case {
+	submit := func(typ casetype.Type, fields ...cases.Field) *cases.Case {
 		got, err := svc.Receive(ctx, cases.Submission{Type: typ, Patient: cases.Person{PNR: pnr, Name: canaryName},
 			Text: "Fråga.", SubmittedAt: c.clock.Now(), Fields: fields})
 		if err != nil {
@@ -48,7 +50,7 @@ func everyAction(t *testing.T, c *clinic) ([]*cases.Case, cases.Personnummer) {
 	}
 	dist, clinA, clinB := staffActor(hsaDist), staffActor(hsaClinA), staffActor(hsaClinB)
 	patient := cases.Actor{Kind: cases.Patient}
-	a := submit(cases.AdviceNurse, cases.Field{Name: "question", Label: "Vad vill du ha råd om?", Value: "Hosta."},
+	a := submit(casetype.AdviceNurse, cases.Field{Name: "question", Label: "Vad vill du ha råd om?", Value: "Hosta."},
 		cases.Field{Name: "since", Label: "Hur länge har du haft besvären?", Value: "days"})
 	steps := []struct {
 		who cases.Actor
@@ -76,7 +78,7 @@ func everyAction(t *testing.T, c *clinic) ([]*cases.Case, cases.Personnummer) {
 			t.Fatalf("%s: %v", s.cmd.Action, err)
 		}
 	}
-	b := submit(cases.SymptomRegistration, cases.Field{Name: "fever", Label: "Jag har feber", Value: "true"})
+	b := submit(casetype.SymptomRegistration, cases.Field{Name: "fever", Label: "Jag har feber", Value: "true"})
 	if _, err := svc.Do(ctx, patient, b.ID, cases.Command{Action: cases.Withdraw, Version: b.Version}); err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +90,7 @@ func everyAction(t *testing.T, c *clinic) ([]*cases.Case, cases.Personnummer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := svc.Initiate(ctx, clinA, cases.InitiateRequest{ID: id, Type: cases.ContactMe, Patient: cases.Person{PNR: pnr},
+	s, err := svc.Initiate(ctx, clinA, cases.InitiateRequest{ID: id, Type: casetype.ContactMe, Patient: cases.Person{PNR: pnr},
 		Subject: "Provsvar", Text: "Ring oss.", ReplyAllowed: true})
 	if err != nil {
 		t.Fatal(err)
@@ -132,7 +134,7 @@ func TestNoRawCodeOnAnyPage(t *testing.T) {
 	for _, cs := range cs {
 		byRole[hsaDist] = append(byRole[hsaDist], "/cases/"+string(cs.ID))
 	}
-	for _, typ := range cases.Types {
+	for _, typ := range casetype.All {
 		byRole[hsaAdmin] = append(byRole[hsaAdmin], "/admin/forms/"+string(typ))
 	}
 	check := func(name, body string) {
@@ -204,11 +206,11 @@ func TestAccessLogInSwedishInChromium(t *testing.T) {
 // answer whose option the form no longer has is shown as sent and marked.
 func TestCasePageShowsAnswerLabels(t *testing.T) {
 	c := startClinic(t)
-	pnr := cases.SyntheticPersonnummer(time.Date(1979, 8, 8, 0, 0, 0, 0, time.UTC), 986)
+	pnr := personnummer.Synthetic(time.Date(1979, 8, 8, 0, 0, 0, 0, time.UTC), 986)
 	c.mu.Lock()
 	c.pnrs = append(c.pnrs, string(pnr))
 	c.mu.Unlock()
-	receive := func(typ cases.Type, fields ...cases.Field) *cases.Case {
+	receive := func(typ casetype.Type, fields ...cases.Field) *cases.Case {
 		got, err := c.gw.Cases().Receive(t.Context(), cases.Submission{Type: typ, Patient: cases.Person{PNR: pnr, Name: canaryName},
 			SubmittedAt: c.clock.Now(), Fields: fields})
 		if err != nil {
@@ -216,10 +218,10 @@ func TestCasePageShowsAnswerLabels(t *testing.T) {
 		}
 		return got
 	}
-	nurse := receive(cases.AdviceNurse, cases.Field{Name: "question", Label: "Vad vill du ha råd om?", Value: "Hosta."},
+	nurse := receive(casetype.AdviceNurse, cases.Field{Name: "question", Label: "Vad vill du ha råd om?", Value: "Hosta."},
 		cases.Field{Name: "since", Label: "Hur länge har du haft besvären?", Value: "days"})
-	gone := receive(cases.AdviceNurse, cases.Field{Name: "since", Label: "Hur länge har du haft besvären?", Value: "months"})
-	fever := receive(cases.SymptomRegistration, cases.Field{Name: "symptoms", Label: "Vilka symtom har du?", Value: "Hosta"},
+	gone := receive(casetype.AdviceNurse, cases.Field{Name: "since", Label: "Hur länge har du haft besvären?", Value: "months"})
+	fever := receive(casetype.SymptomRegistration, cases.Field{Name: "symptoms", Label: "Vilka symtom har du?", Value: "Hosta"},
 		cases.Field{Name: "since", Label: "Sedan när?", Value: "2026-11-20"},
 		cases.Field{Name: "fever", Label: "Jag har feber", Value: "true"})
 	dist := c.login(hsaDist)

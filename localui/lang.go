@@ -14,6 +14,9 @@ import (
 	"clinicgw/cardauth"
 	"clinicgw/localui/report"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
+	wirelabels "clinicgw/sync/wire/labels"
+	"clinicgw/sync/wire/workday"
 )
 
 // lang is the language a page is shown in: Swedish unless the staff member
@@ -34,7 +37,7 @@ func langOf(r *http.Request) lang {
 func (l lang) T(key string, args ...any) string { return i18n.T(l.Code, key, args...) }
 
 // Type is a case type's name in l.
-func (l lang) Type(t cases.Type) string { return report.TypeName(t, l.Code) }
+func (l lang) Type(t casetype.Type) string { return report.TypeName(t, l.Code) }
 
 // Status is a case status's name in l.
 func (l lang) Status(s cases.Status) string { return report.StatusName(s, l.Code) }
@@ -52,7 +55,7 @@ func (l lang) MessageKind(k cases.MessageKind) string { return labels.MessageKin
 func (l lang) Outcome(o audit.Outcome) string { return labels.Outcome(o, l.Code) }
 
 // FieldKind is a form field kind's name in l.
-func (l lang) FieldKind(k wire.FieldKind) string { return labels.FieldKind(k, l.Code) }
+func (l lang) FieldKind(k wire.FieldKind) string { return wirelabels.FieldKind(k, l.Code) }
 
 // Actor is who did something: the patient or the system in l, a member of
 // staff by name from names (HSA-ID → name), else by HSA-ID.
@@ -62,7 +65,7 @@ func (l lang) Actor(actor string, names map[string]string) string {
 
 // Answers are a case's form answers as l's reader reads them, with form
 // the unit's form of the case's type (nil if none).
-func (l lang) Answers(form *wire.Form, fields []cases.Field) []labels.Answer {
+func (l lang) Answers(form *wire.Form, fields []cases.Field) []wirelabels.Answer {
 	return labels.Answers(form, fields, l.Code)
 }
 
@@ -71,7 +74,7 @@ func (l lang) Time(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(cases.Stockholm()).Format("2006-01-02 15:04")
+	return t.In(workday.Stockholm()).Format("2006-01-02 15:04")
 }
 
 // Date is t's date in Stockholm.
@@ -79,7 +82,7 @@ func (l lang) Date(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(cases.Stockholm()).Format("2006-01-02")
+	return t.In(workday.Stockholm()).Format("2006-01-02")
 }
 
 // setLang switches the language and goes back where the form was.
@@ -99,7 +102,7 @@ func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
 var funcs = template.FuncMap{
 	"lines": func(s string) []string { return strings.Split(s, "\n") },
 	"hasRole": func(st *cardauth.Staff, role string) bool {
-		return st != nil && slices.Contains(st.Roles, cases.Role(role))
+		return st != nil && slices.Contains(st.Roles, role)
 	},
 	// pair passes the page and one case to a shared block.
 	"pair": func(p page, c *cases.Case) struct {

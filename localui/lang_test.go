@@ -3,7 +3,7 @@ package localui
 import (
 	"testing"
 
-	"clinicgw/agent/labels/labelstest"
+	"clinicgw/sync/wire/labels/labelstest"
 )
 
 // TestNoticeCodesHaveLabels (issue 15, item 6): every notice kind and

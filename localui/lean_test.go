@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // inboxWireGoal is the most the inbox page of 200 rows may weigh on the
@@ -30,8 +32,8 @@ func (c *clinic) seedVaried(ctx context.Context, n int) []*cases.Case {
 	last := []string{"Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson", "Svensson", "Gustafsson", "Pettersson", "Jönsson", "Lindqvist", "Bergström", "Åberg", "Öberg", "Sjöberg"}
 	var out []*cases.Case
 	for i := 0; i < n; i++ {
-		pnr := cases.SyntheticPersonnummer(time.Date(1940+i%70, time.Month(1+i%12), 1+i%28, 0, 0, 0, 0, time.UTC), 980+i%20)
-		got, err := c.gw.Cases().Receive(ctx, cases.Submission{Type: cases.Types[i%len(cases.Types)],
+		pnr := personnummer.Synthetic(time.Date(1940+i%70, time.Month(1+i%12), 1+i%28, 0, 0, 0, 0, time.UTC), 980+i%20)
+		got, err := c.gw.Cases().Receive(ctx, cases.Submission{Type: casetype.All[i%len(casetype.All)],
 			Patient: cases.Person{PNR: pnr, Name: fmt.Sprintf("%s %s", first[i%len(first)], last[(i*7)%len(last)])},
 			Text:    "Fråga nummer " + fmt.Sprint(i), SubmittedAt: c.clock.Now()})
 		if err != nil {
@@ -101,7 +103,7 @@ var assetRef = regexp.MustCompile(`/static/[a-z]+\.[0-9a-f]{12}\.(?:js|css)`)
 // wrong hash is not served; the pages themselves stay no-store.
 func TestStaticFingerprinted(t *testing.T) {
 	c := startClinic(t)
-	c.receive(cases.AdviceNurse, "Fråga.")
+	c.receive(casetype.AdviceNurse, "Fråga.")
 	dist := c.login(hsaDist)
 	anon := c.newBrowser("")
 	_, login := anon.getBody("/login")
@@ -174,7 +176,7 @@ func TestLiveRefreshSendsChangedRows(t *testing.T) {
 	defer conn.Close()
 	time.Sleep(50 * time.Millisecond) // the watch message is read
 
-	fresh := c.receive(cases.ContactMe, "Ring mig.")
+	fresh := c.receive(casetype.ContactMe, "Ring mig.")
 	m, code := next(t, conn, 5*time.Second)
 	if code != 0 || m.T != "changed" || len(m.IDs) != 1 || m.IDs[0] != fresh.ID {
 		t.Fatalf("push: %+v, close %d", m, code)
@@ -233,7 +235,7 @@ func BenchmarkInboxWire(b *testing.B) {
 	for b.Loop() {
 		_, plain = dist.wire("/inbox", "identity")
 		_, page = dist.wire("/inbox", "gzip")
-		fresh := c.receive(cases.ContactMe, "Ring mig.")
+		fresh := c.receive(casetype.ContactMe, "Ring mig.")
 		_, all = dist.wire("/inbox?part=rows", "gzip")
 		_, delta = dist.wire("/inbox?part=rows&ids="+string(fresh.ID), "gzip")
 	}
@@ -249,7 +251,7 @@ func BenchmarkInboxWire(b *testing.B) {
 // so no secret is compressed beside text a request chose (BREACH).
 func TestCompressionPolicy(t *testing.T) {
 	c := startClinic(t)
-	c.receive(cases.AdviceNurse, "Fråga.")
+	c.receive(casetype.AdviceNurse, "Fråga.")
 	dist := c.login(hsaDist)
 	anon := c.newBrowser("")
 	tests := []struct {
@@ -298,7 +300,7 @@ func TestCompressionPolicy(t *testing.T) {
 // clinician who already holds the case, as the case page's form does.
 func TestInboxMoveToLeaveSkipsHolder(t *testing.T) {
 	c := startClinic(t)
-	cs := c.receive(cases.AdviceNurse, "Fråga.")
+	cs := c.receive(casetype.AdviceNurse, "Fråga.")
 	dist := c.login(hsaDist)
 	if r, b := dist.form("/cases/"+string(cs.ID)+"/assign", url.Values{"assignee": {hsaClinB}, "version": {"1"}}); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("assign: %d %s", r.StatusCode, b)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/casetype"
 )
 
 // rowOf is the table row of case id in a list page.
@@ -45,7 +46,7 @@ func choices(page string) map[string]string {
 func TestAssignToSomeoneOnLeaveWarns(t *testing.T) {
 	c := startClinic(t)
 	dist := c.login(hsaDist)
-	cs := c.receive(cases.AdviceNurse, "Fråga.")
+	cs := c.receive(casetype.AdviceNurse, "Fråga.")
 	path := "/cases/" + string(cs.ID)
 
 	r, page := dist.form(path+"/assign", url.Values{"assignee": {hsaOnLeave}, "version": {"1"}, "from": {"inbox"}})
@@ -136,7 +137,7 @@ func TestAssignToSomeoneOnLeaveWarns(t *testing.T) {
 func TestOverdueMarksHolderOnLeave(t *testing.T) {
 	c := startClinic(t)
 	dist := c.login(hsaDist)
-	cs := c.receive(cases.ContactMe, "Ring mig.")
+	cs := c.receive(casetype.ContactMe, "Ring mig.")
 	if r, _ := dist.form("/cases/"+string(cs.ID)+"/assign", url.Values{"assignee": {hsaOnLeave}, "confirmLeave": {"1"}}); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("assign: %d", r.StatusCode)
 	}

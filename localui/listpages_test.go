@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/casetype"
 )
 
 var (
@@ -64,7 +65,7 @@ func TestListPagesDoneNewestFirst(t *testing.T) {
 	var done []cases.ID // oldest first
 	for range answered {
 		c.clock.Advance(time.Second) // ids sort by time of arrival
-		cs := c.receive(cases.AdviceNurse, "Jag har ont i halsen.")
+		cs := c.receive(casetype.AdviceNurse, "Jag har ont i halsen.")
 		if _, err := svc.Do(ctx, distA, cs.ID, cases.Command{Action: cases.Assign, Assignee: hsaClinA, Version: cs.Version}); err != nil {
 			t.Fatal(err)
 		}
@@ -76,7 +77,7 @@ func TestListPagesDoneNewestFirst(t *testing.T) {
 	var open []cases.ID
 	for range 2 {
 		c.clock.Advance(time.Second)
-		cs := c.receive(cases.AdviceNurse, "Jag har feber.")
+		cs := c.receive(casetype.AdviceNurse, "Jag har feber.")
 		if _, err := svc.Do(ctx, distA, cs.ID, cases.Command{Action: cases.Assign, Assignee: hsaClinA, Version: cs.Version}); err != nil {
 			t.Fatal(err)
 		}

@@ -18,6 +18,7 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/sync/central"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 )
 
 // BenchmarkLoad is the load test: CLINICGW_LOAD_SESSIONS (default 200)
@@ -201,7 +202,7 @@ func runLoad(b *testing.B, sessions, rate int, length time.Duration) {
 	// measure the reference central store's disk, not the gateway).
 	pnr := string(c.patientPNR())
 	sub := central.Submission{PatientPNR: pnr, PatientName: canaryName,
-		FormID: string(cases.AdviceNurse), Fields: []wire.Field{{Name: "question", Value: canaryText}}}
+		FormID: string(casetype.AdviceNurse), Fields: []wire.Field{{Name: "question", Value: canaryText}}}
 	var submitted atomic.Int64
 	start := time.Now()
 	var feed sync.WaitGroup

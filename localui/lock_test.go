@@ -21,6 +21,8 @@ import (
 	"clinicgw/cardauth/bridge"
 	"clinicgw/localui"
 	"clinicgw/localui/uitest"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // The lock: when a session ends, every page it shows loses its content
@@ -364,12 +366,12 @@ func armed(tab *uitest.Tab) bool {
 func TestBrowserLockEveryPage(t *testing.T) {
 	d := newCardDesk(t)
 	c := d.c
-	cs := c.receive(cases.RenewPrescription, canaryText)
+	cs := c.receive(casetype.RenewPrescription, canaryText)
 	if r, body := c.login(hsaDist).form("/cases/"+string(cs.ID)+"/assign", url.Values{"assignee": {hsaClinA}}); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("assign: %d %s", r.StatusCode, body)
 	}
 	w := lockWorld{caseID: cs.ID, pnr: string(cs.Patient.PNR),
-		newPNR: string(cases.SyntheticPersonnummer(time.Date(1975, 3, 14, 0, 0, 0, 0, time.UTC), 987))}
+		newPNR: string(personnummer.Synthetic(time.Date(1975, 3, 14, 0, 0, 0, 0, time.UTC), 987))}
 	patterns := checkLockVisits(t, w)
 	if t.Failed() {
 		t.FailNow()
@@ -513,9 +515,9 @@ func pollAcross(tab *uitest.Tab, fn string, arg any, within time.Duration) bool 
 // back.
 func TestBrowserLockOnEverySessionEnd(t *testing.T) {
 	c := startClinic(t)
-	cs := c.receive(cases.RecordExtract, "Journalkopia, tack.")
+	cs := c.receive(casetype.RecordExtract, "Journalkopia, tack.")
 	pnr := string(cs.Patient.PNR)
-	newPNR := string(cases.SyntheticPersonnummer(time.Date(1975, 3, 14, 0, 0, 0, 0, time.UTC), 988))
+	newPNR := string(personnummer.Synthetic(time.Date(1975, 3, 14, 0, 0, 0, 0, time.UTC), 988))
 	b := uitest.NewBrowser(t)
 	var other *uitest.Tab // a second tab of the browser that logs out
 

@@ -113,7 +113,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 }
 
 func homeOf(st cardauth.Staff) string {
-	a := cardauth.Session{Staff: st}.Actor()
+	a := actorOf(cardauth.Session{Staff: st})
 	switch {
 	case a.Has(cases.Distributor):
 		return "/inbox"

@@ -6,15 +6,17 @@ import (
 	"strings"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // newCaseData is what the "new message to a patient" page shows: the
 // types to choose from and, after a refused attempt, what was written
 // (never the personnummer, which the person types again).
 type newCaseData struct {
-	Types     []cases.Type
+	Types     []casetype.Type
 	ID        cases.ID // the case id every retry of this form sends
-	Type      cases.Type
+	Type      casetype.Type
 	Subject   string
 	Text      string
 	Reply     bool
@@ -31,7 +33,7 @@ func mayInitiate(actor cases.Actor) bool {
 // newCasePage shows the form for a message to a patient that starts a
 // case (invånarärende).
 func (s *Server) newCasePage(w http.ResponseWriter, r *http.Request) {
-	actor := sessionOf(r).Actor()
+	actor := actorOf(sessionOf(r))
 	if !mayInitiate(actor) {
 		s.fail(w, r, http.StatusForbidden, "err.forbidden")
 		return
@@ -46,7 +48,7 @@ func (s *Server) newCasePage(w http.ResponseWriter, r *http.Request) {
 		s.caseError(w, r, err)
 		return
 	}
-	d := newCaseData{Types: cases.Types, ID: id, Type: cases.ContactMe, Reply: true, Signature: prefs.Signature}
+	d := newCaseData{Types: casetype.All, ID: id, Type: casetype.ContactMe, Reply: true, Signature: prefs.Signature}
 	s.render(w, r, http.StatusOK, "newcase", page{Title: "title.newCase", Nav: "newcase", Data: d})
 }
 
@@ -55,7 +57,7 @@ func (s *Server) newCasePage(w http.ResponseWriter, r *http.Request) {
 // again with the service's words and without it.
 func (s *Server) newCase(w http.ResponseWriter, r *http.Request) {
 	sess := sessionOf(r)
-	actor := sess.Actor()
+	actor := actorOf(sess)
 	if !mayInitiate(actor) {
 		s.fail(w, r, http.StatusForbidden, "err.forbidden")
 		return
@@ -67,8 +69,8 @@ func (s *Server) newCase(w http.ResponseWriter, r *http.Request) {
 	}
 	req := cases.InitiateRequest{
 		ID:           cases.ID(r.PostFormValue("id")),
-		Patient:      cases.Person{PNR: cases.Personnummer(strings.TrimSpace(r.PostFormValue("pnr")))},
-		Type:         cases.Type(r.PostFormValue("type")),
+		Patient:      cases.Person{PNR: personnummer.Personnummer(strings.TrimSpace(r.PostFormValue("pnr")))},
+		Type:         casetype.Type(r.PostFormValue("type")),
 		Subject:      r.PostFormValue("subject"),
 		Text:         strings.ReplaceAll(r.PostFormValue("text"), "\r\n", "\n"),
 		Signature:    prefs.Signature,
@@ -83,7 +85,7 @@ func (s *Server) newCase(w http.ResponseWriter, r *http.Request) {
 		if l.Code == "sv" {
 			msg = ve.Swedish()
 		}
-		d := newCaseData{Types: cases.Types, ID: req.ID, Type: req.Type, Subject: req.Subject, Text: req.Text,
+		d := newCaseData{Types: casetype.All, ID: req.ID, Type: req.Type, Subject: req.Subject, Text: req.Text,
 			Reply: req.ReplyAllowed, Signature: prefs.Signature, Field: ve.Field}
 		if ve.Field == "id" {
 			d.ID, _ = s.cfg.Cases.NewCaseID()

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/casetype"
 )
 
 // TestNewMessageToPatient: over real TLS, a clinician starts a case with a
@@ -31,7 +32,7 @@ func TestNewMessageToPatient(t *testing.T) {
 	}
 	id := between(page, `name="id" value="`, `"`)
 	pnr := c.patientPNR()
-	form := url.Values{"id": {id}, "pnr": {pnr.String()}, "type": {string(cases.ContactMe)},
+	form := url.Values{"id": {id}, "pnr": {pnr.String()}, "type": {string(casetype.ContactMe)},
 		"subject": {"Dina provsvar"}, "text": {canaryText}, "reply": {"on"}}
 
 	// A wrong check digit: 400, the reason in Swedish, the form kept, nothing made.

@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"clinicgw/agent"
-	"clinicgw/agent/cases"
 	"clinicgw/agent/democlinic"
 	"clinicgw/sync/logtest"
+	"clinicgw/sync/wire/casetype"
 )
 
 // TestUnitPageShowsWaitingNotices: with [notify] set and the mail server
@@ -31,7 +31,7 @@ func TestUnitPageShowsWaitingNotices(t *testing.T) {
 	if r, body := clin.form("/settings", url.Values{"notifyEmail": {"on"}, "email": {"lars@vc.example.se"}}); r.StatusCode >= 400 {
 		t.Fatalf("clinician's settings: %d %s", r.StatusCode, body)
 	}
-	cs := c.receive(cases.ContactMe, "Ring mig.")
+	cs := c.receive(casetype.ContactMe, "Ring mig.")
 	c.login(hsaDist).form("/cases/"+string(cs.ID)+"/assign", url.Values{"assignee": {hsaClinA}})
 
 	admin := c.login(hsaAdmin)

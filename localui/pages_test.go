@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // xssCorpus is patient text and form answers that must render as text.
@@ -25,7 +27,7 @@ var xssCorpus = []string{
 // its own pages and a 403 on the others'.
 func TestEveryRoute(t *testing.T) {
 	c := startClinic(t)
-	cs := c.receive(cases.RecordExtract, "Journalkopia, tack.")
+	cs := c.receive(casetype.RecordExtract, "Journalkopia, tack.")
 	users := map[string]*browser{}
 	for _, h := range []string{hsaDist, hsaClinA, hsaAdmin, hsaAudit} {
 		users[h] = c.login(h)
@@ -154,8 +156,8 @@ func TestXSSRendersAsText(t *testing.T) {
 	c := startClinic(t)
 	dist := c.login(hsaDist)
 	for _, p := range xssCorpus {
-		got, err := c.gw.Cases().Receive(t.Context(), cases.Submission{Type: cases.AdviceNurse,
-			Patient: cases.Person{PNR: cases.SyntheticPersonnummer(c.clock.Now().AddDate(-40, 0, 0), 990), Name: p},
+		got, err := c.gw.Cases().Receive(t.Context(), cases.Submission{Type: casetype.AdviceNurse,
+			Patient: cases.Person{PNR: personnummer.Synthetic(c.clock.Now().AddDate(-40, 0, 0), 990), Name: p},
 			Text:    p, SubmittedAt: c.clock.Now(), Fields: []cases.Field{{Name: "q", Label: p, Value: p}}})
 		if err != nil {
 			t.Fatal(err)

@@ -7,6 +7,9 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/caseid"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // TestQuarantineNoteCountsInWords: the inbox's quarantine note for three
@@ -15,17 +18,17 @@ import (
 func TestQuarantineNoteCountsInWords(t *testing.T) {
 	c := startClinic(t)
 	now := c.clock.Now()
-	good := cases.SyntheticPersonnummer(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 986)
+	good := personnummer.Synthetic(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 986)
 	bad := []byte(good)
 	bad[11] = '0' + (bad[11]-'0'+1)%10
 	var in []cases.Inbound
 	for _, ev := range []string{"ev-1", "ev-2", "ev-3"} {
-		id, err := cases.NewID(now, nil)
+		id, err := caseid.New(now, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		in = append(in, cases.Inbound{Kind: cases.InboundCreated, EventID: ev, CaseID: id, At: now, Submission: &cases.Submission{
-			Type: cases.AdviceNurse, Patient: cases.Person{PNR: cases.Personnummer(bad), Name: canaryName}, Text: canaryText, SubmittedAt: now}})
+			Type: casetype.AdviceNurse, Patient: cases.Person{PNR: personnummer.Personnummer(bad), Name: canaryName}, Text: canaryText, SubmittedAt: now}})
 	}
 	if rep, err := c.gw.Cases().ApplyInbound(t.Context(), in, 3); err != nil || rep.Quarantined != 3 {
 		t.Fatalf("apply: %+v %v; want 3 quarantined", rep, err)

@@ -20,6 +20,7 @@ import (
 	"clinicgw/cardauth/devpki"
 	"clinicgw/sync/clock/clocktest"
 	"clinicgw/sync/logtest"
+	"clinicgw/sync/wire/workday"
 )
 
 // TestConfigReloadInUI (issue 7, "a config with a typo"): the running
@@ -153,7 +154,7 @@ func startClinicReload(t *testing.T, events chan<- agent.ReloadStatus) *clinic {
 		t.Fatal(err)
 	}
 	origin := "https://" + ln.Addr().String()
-	clock := clocktest.New(time.Date(2026, 11, 23, 9, 0, 0, 0, cases.Stockholm()))
+	clock := clocktest.New(time.Date(2026, 11, 23, 9, 0, 0, 0, workday.Stockholm()))
 	dc, err := democlinic.Build(t.TempDir(), democlinic.Options{Unit: testUnit, UnitName: testUnitName,
 		Origin: origin, Listen: ln.Addr().String(), Now: clock.Now(), Clock: clock.Now})
 	if err != nil {

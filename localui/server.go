@@ -16,6 +16,7 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/cardauth"
 	"clinicgw/sync/clock"
+	"clinicgw/sync/wire/personnummer"
 )
 
 //go:embed templates/*.html
@@ -31,7 +32,7 @@ type Cases interface {
 	Do(ctx context.Context, actor cases.Actor, id cases.ID, cmd cases.Command) (*cases.Case, error)
 	List(ctx context.Context, actor cases.Actor, f cases.Filter) ([]*cases.Case, error)
 	Stats(ctx context.Context, actor cases.Actor, from, to time.Time) (cases.Stats, error)
-	AccessLogPageByPatient(ctx context.Context, actor cases.Actor, pnr cases.Personnummer, before uint64) (cases.AccessLogPage, error)
+	AccessLogPageByPatient(ctx context.Context, actor cases.Actor, pnr personnummer.Personnummer, before uint64) (cases.AccessLogPage, error)
 	AccessLogPageByActor(ctx context.Context, actor cases.Actor, hsaID string, before uint64) (cases.AccessLogPage, error)
 	NewCaseID() (cases.ID, error)
 	Initiate(ctx context.Context, actor cases.Actor, req cases.InitiateRequest) (*cases.Case, error)

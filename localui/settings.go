@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire"
 )
 
 // Prefs are a member of staff's own settings.
@@ -125,7 +126,7 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request) {
 // checkPrefs returns the catalogue key of what is wrong with p, or "".
 func checkPrefs(p Prefs) string {
 	switch {
-	case cases.CheckText(p.Signature, maxSignatureRunes, true) != "":
+	case wire.CheckText(p.Signature, maxSignatureRunes, true) != "":
 		return "settings.tooLong"
 	case p.Email != "" && !validEmail(p.Email):
 		return "settings.badEmail"
@@ -146,7 +147,7 @@ func validEmail(s string) bool {
 
 // unitPage is the unit administrator's settings.
 func (s *Server) unitPage(w http.ResponseWriter, r *http.Request) {
-	if !sessionOf(r).Actor().Has(cases.UnitAdmin) {
+	if !actorOf(sessionOf(r)).Has(cases.UnitAdmin) {
 		s.fail(w, r, http.StatusForbidden, "err.forbidden")
 		return
 	}
@@ -197,7 +198,7 @@ func (s *Server) unitView(r *http.Request, u UnitSettings) unitView {
 }
 
 func (s *Server) saveUnit(w http.ResponseWriter, r *http.Request) {
-	if !sessionOf(r).Actor().Has(cases.UnitAdmin) {
+	if !actorOf(sessionOf(r)).Has(cases.UnitAdmin) {
 		s.fail(w, r, http.StatusForbidden, "err.forbidden")
 		return
 	}
@@ -208,7 +209,7 @@ func (s *Server) saveUnit(w http.ResponseWriter, r *http.Request) {
 	}
 	msg := ""
 	switch {
-	case cases.CheckText(u.StandardAnswers, maxUnitTextRunes, true) != "", cases.CheckText(u.Contact, maxSignatureRunes, true) != "":
+	case wire.CheckText(u.StandardAnswers, maxUnitTextRunes, true) != "", wire.CheckText(u.Contact, maxSignatureRunes, true) != "":
 		msg = "settings.tooLong"
 	case u.NoticeEmail != "" && !validEmail(u.NoticeEmail):
 		msg = "settings.badEmail"

@@ -12,6 +12,7 @@ import (
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
 	"clinicgw/cardauth"
+	"clinicgw/sync/wire/casetype"
 )
 
 // TestWorkflowOverHTTP: a new case reaches the distributor's open inbox
@@ -35,11 +36,11 @@ func TestWorkflowOverHTTP(t *testing.T) {
 
 	// A new case changes the inbox, not the clinician's own list: their
 	// first push is for the case once it is given to them.
-	other := c.receive(cases.ContactMe, "Ring mig.")
+	other := c.receive(casetype.ContactMe, "Ring mig.")
 	if m, code := next(t, distWS, 5*time.Second); code != 0 || m.T != "changed" || len(m.IDs) != 1 || m.IDs[0] != other.ID {
 		t.Fatalf("distributor's push: %+v, close %d", m, code)
 	}
-	cs := c.receive(cases.RenewPrescription, "Jag behöver förnya mitt recept.")
+	cs := c.receive(casetype.RenewPrescription, "Jag behöver förnya mitt recept.")
 	if m, code := next(t, distWS, 5*time.Second); code != 0 || m.T != "changed" || len(m.IDs) != 1 || m.IDs[0] != cs.ID {
 		t.Fatalf("distributor's push: %+v, close %d", m, code)
 	}
@@ -93,7 +94,7 @@ func TestTakeBackReassignMoveAll(t *testing.T) {
 	dist := c.login(hsaDist)
 	var ids []cases.ID
 	for i := 0; i < 3; i++ {
-		cs := c.receive(cases.AdviceNurse, "Fråga.")
+		cs := c.receive(casetype.AdviceNurse, "Fråga.")
 		if r, b := dist.form("/cases/"+string(cs.ID)+"/assign", url.Values{"assignee": {hsaOnLeave}, "confirmLeave": {"1"}}); r.StatusCode != http.StatusSeeOther {
 			t.Fatalf("assign: %d %s", r.StatusCode, b)
 		}
@@ -133,7 +134,7 @@ func TestTakeBackReassignMoveAll(t *testing.T) {
 // overdue and listed under "overdue" (fake clock over a weekend).
 func TestOverdue(t *testing.T) {
 	c := startClinic(t)
-	cs := c.receive(cases.ContactMe, "Ring mig.")
+	cs := c.receive(casetype.ContactMe, "Ring mig.")
 	dist := c.login(hsaDist)
 	if _, rows := dist.getBody("/inbox?view=overdue&part=rows"); strings.Contains(rows, string(cs.ID)) {
 		t.Fatal("overdue at once")
@@ -158,7 +159,7 @@ func TestOverdue(t *testing.T) {
 func TestClinicianCannotOpenOthersCase(t *testing.T) {
 	c := startClinic(t)
 	dist := c.login(hsaDist)
-	cs := c.receive(cases.RenewSickLeave, "Förläng.")
+	cs := c.receive(casetype.RenewSickLeave, "Förläng.")
 	dist.form("/cases/"+string(cs.ID)+"/assign", url.Values{"assignee": {hsaClinA}})
 	other := c.login(hsaClinB)
 	denied := func() int {
@@ -226,7 +227,7 @@ func TestSessionEndLocksPages(t *testing.T) {
 		t.Fatalf("14:59 idle: %d", r.StatusCode)
 	}
 	// Pushes and live refreshes do not count as use.
-	cs := c.receive(cases.ContactMe, "Hej.")
+	cs := c.receive(casetype.ContactMe, "Hej.")
 	next(t, conn, 5*time.Second)
 	req, _ := http.NewRequest(http.MethodGet, c.origin+"/inbox?part=rows", nil)
 	req.Header.Set("X-Live", "1")
@@ -266,7 +267,7 @@ func TestSessionEndLocksPages(t *testing.T) {
 func TestCrossSiteRefused(t *testing.T) {
 	c := startClinic(t)
 	dist := c.login(hsaDist)
-	cs := c.receive(cases.BookAppointment, "Tid?")
+	cs := c.receive(casetype.BookAppointment, "Tid?")
 	for _, h := range []map[string]string{
 		{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
 		{"Origin": "https://evil.example"},

@@ -12,9 +12,9 @@ import (
 	"strconv"
 	"strings"
 
-	"clinicgw/agent/bidi"
 	"clinicgw/agent/cases"
 	"clinicgw/cardauth"
+	"clinicgw/sync/bidi"
 )
 
 // Cookie names. The __Host- prefix makes the browser insist on Secure,

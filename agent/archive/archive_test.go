@@ -24,6 +24,9 @@ import (
 	"clinicgw/agent/store"
 	"clinicgw/cardauth/devpki"
 	"clinicgw/sync/clock/clocktest"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
+	"clinicgw/sync/wire/workday"
 )
 
 const (
@@ -55,7 +58,7 @@ func newFixture(t *testing.T) *fixture { return newBenchFixture(t) }
 func newBenchFixture(t testing.TB) *fixture {
 	t.Helper()
 	f := &fixture{dir: t.TempDir(), arch: filepath.Join(t.TempDir(), "arkiv"),
-		clock: clocktest.New(time.Date(2026, 3, 2, 9, 0, 0, 0, cases.Stockholm()))}
+		clock: clocktest.New(time.Date(2026, 3, 2, 9, 0, 0, 0, workday.Stockholm()))}
 	kf := filepath.Join(f.dir, "kek.key")
 	if err := store.GenerateKeyFile(kf, rand.Reader, false); err != nil {
 		t.Fatal(err)
@@ -102,8 +105,8 @@ func (f *fixture) seed(t *testing.T, n int, answer, closeToo bool) []cases.ID {
 	ctx := context.Background()
 	var ids []cases.ID
 	for i := range n {
-		pnr := cases.SyntheticPersonnummer(time.Date(1950+i%50, time.Month(1+i%12), 1+i%28, 0, 0, 0, 0, time.UTC), 980+i%20)
-		c, err := f.svc.Receive(ctx, cases.Submission{Type: cases.Types[i%len(cases.Types)],
+		pnr := personnummer.Synthetic(time.Date(1950+i%50, time.Month(1+i%12), 1+i%28, 0, 0, 0, 0, time.UTC), 980+i%20)
+		c, err := f.svc.Receive(ctx, cases.Submission{Type: casetype.All[i%len(casetype.All)],
 			Patient: cases.Person{PNR: pnr, Name: fmt.Sprintf("%s-namn-%d", canary, i)},
 			Text:    fmt.Sprintf("%s-text-%d", canary, i), SubmittedAt: f.clock.Now(),
 			Fields: []cases.Field{{Name: "q", Label: "Fråga", Value: canary + "-fält"}}})

@@ -10,6 +10,9 @@ import (
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/caseid"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // BenchmarkExport exports CLINICGW_ARCHIVE_CASES (default 100000) closed
@@ -86,12 +89,12 @@ func seedClosed(b *testing.B, f *fixture, n int) {
 	for i := 0; i < n; i += 1000 {
 		err := f.db.Update(ctx, func(tx cases.Tx) error {
 			for j := i; j < min(i+1000, n); j++ {
-				id, err := cases.NewID(now.Add(time.Duration(j)*time.Millisecond), deterministic(j))
+				id, err := caseid.New(now.Add(time.Duration(j)*time.Millisecond), deterministic(j))
 				if err != nil {
 					return err
 				}
-				pnr := cases.SyntheticPersonnummer(time.Date(1930+j%80, time.Month(1+j%12), 1+j%28, 0, 0, 0, 0, time.UTC), 980+j%20) // ≥ 10k distinct patients
-				c := &cases.Case{ID: id, Unit: unit, Type: cases.Types[j%len(cases.Types)], Status: cases.Closed,
+				pnr := personnummer.Synthetic(time.Date(1930+j%80, time.Month(1+j%12), 1+j%28, 0, 0, 0, 0, time.UTC), 980+j%20) // ≥ 10k distinct patients
+				c := &cases.Case{ID: id, Unit: unit, Type: casetype.All[j%len(casetype.All)], Status: cases.Closed,
 					Patient: cases.Person{PNR: pnr, Name: "Test Testsson"}, ReceivedAt: now, DueAt: now.Add(48 * time.Hour),
 					AnsweredAt: now, ClosedAt: now, Assignee: hsaClin,
 					Fields: []cases.Field{{Name: "q", Label: "Fråga", Value: "Svar"}},

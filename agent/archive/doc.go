@@ -7,7 +7,8 @@
 // representations/rep1/data/CASEID/, the case as JSON, a FHIR R4 Bundle
 // (Task, QuestionnaireResponse, Communication per message, AuditEvent per
 // access-log record) and the case's access-log records, which must outlive
-// it. Codes stay as codes, with their Swedish names beside them (agent/labels):
+// it. Codes stay as codes, with their Swedish names beside them
+// (agent/labels, sync/wire/labels):
 // form answers are read by the unit's form of the case's type (Config.Forms). manifest.json lists every file with its SHA-256; manifest.sig is the
 // gateway's detached signature over it, signer.pem its certificate.
 //

@@ -10,6 +10,7 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/agent/labels"
 	"clinicgw/sync/wire"
+	wirelabels "clinicgw/sync/wire/labels"
 )
 
 // Identifier systems: Swedish personnummer and HSA-ID (Inera's OIDs).
@@ -131,7 +132,7 @@ func fhirUUID(name string) string {
 // choice as valueCoding (the option's value as code, its Swedish label as
 // display; no display when the form no longer has the option), a box as
 // valueBoolean, a date as valueDate, anything else as valueString.
-func fhirAnswer(c *cases.Case, a labels.Answer) map[string]any {
+func fhirAnswer(c *cases.Case, a wirelabels.Answer) map[string]any {
 	switch {
 	case a.Kind == wire.FieldSelect || a.Kind == wire.FieldRadio:
 		code := fhirCoding{System: "urn:clinicgw:form:" + string(c.Type) + ":" + a.Name, Code: a.Code}
@@ -162,7 +163,7 @@ func FHIR(c *cases.Case, form *wire.Form, records []audit.Record, now time.Time)
 	task := resource{
 		"resourceType": "Task", "identifier": []fhirIdentifier{{System: systemCase, Value: id}},
 		"status": taskStatus(c.Status), "intent": "order",
-		"code": fhirConcept{Coding: []fhirCoding{{System: "urn:clinicgw:case-type", Code: string(c.Type), Display: labels.Type(c.Type, "sv")}}},
+		"code": fhirConcept{Coding: []fhirCoding{{System: "urn:clinicgw:case-type", Code: string(c.Type), Display: wirelabels.Type(c.Type, "sv")}}},
 		"for":  person(c.Patient),
 	}
 	task.set("authoredOn", fhirTime(c.ReceivedAt)).set("lastModified", fhirTime(lastActivity(c)))

@@ -18,6 +18,8 @@ import (
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 var update = flag.Bool("update", false, "write the golden files")
@@ -31,9 +33,9 @@ func fhirCases() map[string]struct {
 	records []audit.Record
 } {
 	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	child := cases.Person{PNR: cases.SyntheticPersonnummer(time.Date(2018, 5, 17, 0, 0, 0, 0, time.UTC), 981), Name: "Test Barnsson"}
-	parent := cases.Person{PNR: cases.SyntheticPersonnummer(time.Date(1985, 1, 2, 0, 0, 0, 0, time.UTC), 982), Name: "Test Föräldersson"}
-	closed := &cases.Case{ID: "01kjprzb00f4s5jf3tmfd16d59", Unit: unit, Type: cases.RenewPrescription, Status: cases.Closed,
+	child := cases.Person{PNR: personnummer.Synthetic(time.Date(2018, 5, 17, 0, 0, 0, 0, time.UTC), 981), Name: "Test Barnsson"}
+	parent := cases.Person{PNR: personnummer.Synthetic(time.Date(1985, 1, 2, 0, 0, 0, 0, time.UTC), 982), Name: "Test Föräldersson"}
+	closed := &cases.Case{ID: "01kjprzb00f4s5jf3tmfd16d59", Unit: unit, Type: casetype.RenewPrescription, Status: cases.Closed,
 		Patient: child, Guardian: &parent, Assignee: hsaClin,
 		ReceivedAt: at, DueAt: at.Add(48 * time.Hour), AnsweredAt: at.Add(5 * time.Hour), ClosedAt: at.Add(6 * time.Hour),
 		Fields: []cases.Field{{Name: "medicine", Label: "Läkemedlets namn och styrka", Value: "Testmedicin 10 mg"},
@@ -58,7 +60,7 @@ func fhirCases() map[string]struct {
 	} {
 		records = append(records, audit.Record{Seq: uint64(41 + i), Entry: e})
 	}
-	waiting := &cases.Case{ID: "01kjq0000000000000000000aa", Unit: unit, Type: cases.ContactMe, Status: cases.Received,
+	waiting := &cases.Case{ID: "01kjq0000000000000000000aa", Unit: unit, Type: casetype.ContactMe, Status: cases.Received,
 		Patient: cases.Person{PNR: parent.PNR, Name: parent.Name}, ReceivedAt: at,
 		Messages: []cases.Message{{ID: "m1", Kind: cases.FromPatient, Author: "patient", Text: "Ring mig.", At: at}}}
 	return map[string]struct {
@@ -233,7 +235,7 @@ func noNullOrEmpty(path string, v any) error {
 // read by: every kind of field, and no longer the option "drive-in".
 func testForm() *wire.Form {
 	sv := func(s string) wire.Text { return wire.Text{SV: s} }
-	return &wire.Form{ID: string(cases.RenewPrescription), Version: 3, Title: sv("Förnya recept"), Fields: []wire.FormField{
+	return &wire.Form{ID: string(casetype.RenewPrescription), Version: 3, Title: sv("Förnya recept"), Fields: []wire.FormField{
 		{Name: "medicine", Label: sv("Läkemedlets namn och styrka"), Kind: wire.FieldText},
 		{Name: "howOften", Label: sv("Hur ofta tar du läkemedlet?"), Kind: wire.FieldSelect,
 			Options: []wire.Option{{Value: "daily", Label: sv("Varje dag")}, {Value: "sometimes", Label: sv("Vid behov")}}},

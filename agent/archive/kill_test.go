@@ -25,6 +25,7 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store"
 	"clinicgw/sync/clock/clocktest"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // The kill tests run the archive in a child process (this test binary,
@@ -396,7 +397,7 @@ func (f *fixture) finish(t *testing.T, ids []cases.ID, sealed [][]byte) {
 		}
 	}
 	for i := range len(ids) {
-		pnr := cases.SyntheticPersonnummer(time.Date(1950+i%50, time.Month(1+i%12), 1+i%28, 0, 0, 0, 0, time.UTC), 980+i%20)
+		pnr := personnummer.Synthetic(time.Date(1950+i%50, time.Month(1+i%12), 1+i%28, 0, 0, 0, 0, time.UTC), 980+i%20)
 		for _, form := range []string{string(pnr), pnr.String(), string(pnr)[2:]} {
 			if bytes.Contains(raw, []byte(form)) {
 				plain++

@@ -17,12 +17,12 @@ import (
 	"strings"
 	"time"
 
-	"clinicgw/agent/atomicfile"
 	"clinicgw/agent/cases"
-	"clinicgw/agent/labels"
 	"clinicgw/agent/store"
+	"clinicgw/sync/atomicfile"
 	"clinicgw/sync/clock"
 	"clinicgw/sync/wire"
+	wirelabels "clinicgw/sync/wire/labels"
 )
 
 // DefaultAge is how long after their last change answered and closed
@@ -271,7 +271,7 @@ func (a *Archiver) write(ctx context.Context, path string, j journal) error {
 	}
 	for i := range items {
 		items[i].Access = access[items[i].Case.ID]
-		items[i].Form = labels.FindForm(forms, items[i].Case.Type)
+		items[i].Form = wirelabels.FindForm(forms, items[i].Case.Type)
 	}
 	// atomicfile: a temporary file beside it, synced, renamed, folder
 	// synced. The package streams into it a case at a time. The fault point

@@ -10,6 +10,8 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/cardauth/devpki"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 func tarReader(b []byte) *tar.Reader { return tar.NewReader(bytes.NewReader(b)) }
@@ -27,8 +29,8 @@ func FuzzVerify(f *testing.F) {
 	}
 	leaf, _ := x509.ParseCertificate(tc.Certificate[0])
 	now := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
-	c := &cases.Case{ID: "01kjprzb00f4s5jf3tmfd16d59", Unit: unit, Type: cases.ContactMe, Status: cases.Closed,
-		Patient:  cases.Person{PNR: cases.SyntheticPersonnummer(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 981), Name: "Test Testsson"},
+	c := &cases.Case{ID: "01kjprzb00f4s5jf3tmfd16d59", Unit: unit, Type: casetype.ContactMe, Status: cases.Closed,
+		Patient:  cases.Person{PNR: personnummer.Synthetic(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 981), Name: "Test Testsson"},
 		Messages: []cases.Message{{ID: "m1", Kind: cases.FromPatient, Author: "patient", Text: "Ring mig.", At: now}}, ReceivedAt: now}
 	pkg, _, err := Build("seed", unit, []Item{{Case: c}}, now, Signer{Key: tc.PrivateKey.(crypto.Signer), Cert: leaf})
 	if err != nil {

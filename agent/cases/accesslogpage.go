@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"clinicgw/agent/audit"
+	"clinicgw/sync/wire/hsaid"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // AccessLogPageSize is how many records a page of an access-log extract
@@ -24,7 +26,7 @@ type AccessLogPage struct {
 // newest), newest first, at most AccessLogPageSize. It reads only the
 // page, whatever the log holds. The call is itself recorded, with the
 // patient, allowed or denied.
-func (s *Service) AccessLogPageByPatient(ctx context.Context, actor Actor, pnr Personnummer, before uint64) (AccessLogPage, error) {
+func (s *Service) AccessLogPageByPatient(ctx context.Context, actor Actor, pnr personnummer.Personnummer, before uint64) (AccessLogPage, error) {
 	if err := s.checkActor(actor, ReadAccessLog); err != nil {
 		return AccessLogPage{}, fmt.Errorf("access log by patient: %w", err)
 	}
@@ -49,7 +51,7 @@ func (s *Service) AccessLogPageByActor(ctx context.Context, actor Actor, hsaID s
 	if err := s.checkActor(actor, ReadAccessLog); err != nil {
 		return AccessLogPage{}, fmt.Errorf("access log by actor: %w", err)
 	}
-	if !validHSAID(hsaID) {
+	if !hsaid.Valid(hsaID) && hsaID != string(Patient) && hsaID != string(System) {
 		return AccessLogPage{}, fmt.Errorf("access log by actor: %w", invalid("actor", "not an HSA-ID", "Ogiltigt HSA-id."))
 	}
 	pg, err := s.accessLogPage(ctx, actor, "", func(tx ReadTx, fn func(audit.Record) bool) error {
@@ -63,7 +65,7 @@ func (s *Service) AccessLogPageByActor(ctx context.Context, actor Actor, hsaID s
 
 // accessLogPage reads one more record than a page holds, to know whether
 // another page follows, and records the read (accessLog).
-func (s *Service) accessLogPage(ctx context.Context, actor Actor, patient Personnummer,
+func (s *Service) accessLogPage(ctx context.Context, actor Actor, patient personnummer.Personnummer,
 	read func(ReadTx, func(audit.Record) bool) error) (AccessLogPage, error) {
 	recs, err := s.accessLog(ctx, actor, patient, func(tx ReadTx, fn func(audit.Record) bool) error {
 		n := 0

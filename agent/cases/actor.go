@@ -29,6 +29,26 @@ type Actor struct {
 	Roles []Role // staff only
 }
 
+// StaffActor is the member of staff hsaID with the roles whose codes are
+// roles (as cardauth carries them from the staff directory into a
+// session), as the case service sees them.
+func StaffActor(hsaID string, roles []string) Actor {
+	rs := make([]Role, len(roles))
+	for i, r := range roles {
+		rs[i] = Role(r)
+	}
+	return Actor{Kind: Staff, HSAID: hsaID, Roles: rs}
+}
+
+// RoleCodes returns the codes of roles, as cardauth carries them.
+func RoleCodes(roles []Role) []string {
+	codes := make([]string, len(roles))
+	for i, r := range roles {
+		codes[i] = string(r)
+	}
+	return codes
+}
+
 // Has reports whether the actor is staff with role r.
 func (a Actor) Has(r Role) bool {
 	if a.Kind != Staff {

@@ -2,24 +2,10 @@ package cases
 
 import (
 	"time"
-)
 
-// Type is a case type: the id of a form the care unit publishes.
-type Type string
-
-// The case types of the e-services (the seeds' list).
-const (
-	BookAppointment     Type = "book-appointment"
-	ChangeAppointment   Type = "change-appointment"
-	CancelAppointment   Type = "cancel-appointment"
-	RenewPrescription   Type = "renew-prescription"
-	RenewSickLeave      Type = "renew-sick-leave"
-	RecordExtract       Type = "record-extract"
-	AdviceNurse         Type = "advice-nurse"
-	AdvicePsychologist  Type = "advice-psychologist"
-	ChangeFamilyDoctor  Type = "change-family-doctor"
-	SymptomRegistration Type = "symptom-registration"
-	ContactMe           Type = "contact-me"
+	"clinicgw/sync/wire/caseid"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // Status is where a case is in the workflow.
@@ -45,14 +31,14 @@ func (s Status) Open() bool {
 	return false
 }
 
-// ID identifies a case: 26 characters, time-ordered, random, and carrying
-// nothing about the patient.
-type ID string
+// ID identifies a case: the sync protocol's case id (sync/wire/caseid
+// makes and checks it).
+type ID = caseid.ID
 
 // Person is a patient or a guardian.
 type Person struct {
-	PNR  Personnummer `json:"pnr"`
-	Name string       `json:"name"`
+	PNR  personnummer.Personnummer `json:"pnr"`
+	Name string                    `json:"name"`
 }
 
 // Field is one answer on the patient's form, in form order.
@@ -100,14 +86,14 @@ type Event struct {
 
 // Case is a patient's errand with the care unit.
 type Case struct {
-	ID       ID      `json:"id"`
-	Unit     string  `json:"unit"` // the care unit's HSA-ID
-	Type     Type    `json:"type"`
-	Patient  Person  `json:"patient"`
-	Guardian *Person `json:"guardian,omitempty"` // set when a guardian acts for a child under 13
-	Fields   []Field `json:"fields,omitempty"`
-	Status   Status  `json:"status"`
-	Assignee string  `json:"assignee,omitempty"` // HSA-ID of the clinician who has it
+	ID       ID            `json:"id"`
+	Unit     string        `json:"unit"` // the care unit's HSA-ID
+	Type     casetype.Type `json:"type"`
+	Patient  Person        `json:"patient"`
+	Guardian *Person       `json:"guardian,omitempty"` // set when a guardian acts for a child under 13
+	Fields   []Field       `json:"fields,omitempty"`
+	Status   Status        `json:"status"`
+	Assignee string        `json:"assignee,omitempty"` // HSA-ID of the clinician who has it
 	// SentAt is when the patient sent the case: the central store's time
 	// of record for it (when it accepted the case), never later than
 	// ReceivedAt (see DueFrom). The due date counts from it. For a case

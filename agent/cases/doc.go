@@ -1,6 +1,8 @@
 // Package cases is the care unit's domain: cases, messages, statuses, the
 // workflow's transitions and who may make them, due dates in working days,
-// statistics, and validation of personnummer and samordningsnummer.
+// statistics. Personnummer (sync/wire/personnummer), HSA-IDs
+// (sync/wire/hsaid) and the working-day calendar (sync/wire/workday) are
+// the shared leaves it checks and counts with.
 //
 // A case is due two working days (Swedish public holidays honoured) after
 // the day the patient sent it: the central store's time of record, not the
@@ -10,7 +12,7 @@
 // time of record.
 //
 // A central event is judged by its time of record too: a date of birth
-// after it (plus ClockSkewTolerance) is refused, never one after this
+// after it (plus wire.ClockSkewTolerance) is refused, never one after this
 // gateway's clock. What the central store accepted against a version's
 // rule (a limit this version draws tighter) is stored flagged
 // (Case.Relaxed); what cannot apply at all is kept, sealed, in the

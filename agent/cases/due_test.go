@@ -11,6 +11,9 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/agent/cases/casestest"
 	"clinicgw/sync/clock/clocktest"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
+	"clinicgw/sync/wire/workday"
 )
 
 // dueEnv is a service on the in-memory store with a clock the test sets.
@@ -33,8 +36,8 @@ var (
 // dueSub is a synthetic patient's case sent at sent.
 func dueSub(sent time.Time) cases.Submission {
 	return cases.Submission{
-		Type:    cases.AdviceNurse,
-		Patient: cases.Person{PNR: cases.SyntheticPersonnummer(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 980), Name: "Testperson Frist"},
+		Type:    casetype.AdviceNurse,
+		Patient: cases.Person{PNR: personnummer.Synthetic(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 980), Name: "Testperson Frist"},
 		Text:    "Jag har ont i halsen.", SubmittedAt: sent,
 	}
 }
@@ -47,7 +50,7 @@ var dueTests = func() []struct {
 	accepted, arrived time.Time
 	due               time.Time // the due day; its time is ignored
 } {
-	s := cases.Stockholm()
+	s := workday.Stockholm()
 	at := func(m time.Month, d, hh, mm int) time.Time { return time.Date(2026, m, d, hh, mm, 0, 0, s) }
 	return []struct {
 		name              string
@@ -74,8 +77,8 @@ var dueTests = func() []struct {
 
 // dueEnd is the last instant of the Stockholm day of d.
 func dueEnd(d time.Time) time.Time {
-	y, m, dd := d.In(cases.Stockholm()).Date()
-	return time.Date(y, m, dd, 23, 59, 59, 999999999, cases.Stockholm())
+	y, m, dd := d.In(workday.Stockholm()).Date()
+	return time.Date(y, m, dd, 23, 59, 59, 999999999, workday.Stockholm())
 }
 
 // TestDueFromAcceptTime: a new case is due two working days after the day
@@ -108,7 +111,7 @@ func TestDueFromAcceptTime(t *testing.T) {
 					t.Fatal(err)
 				}
 				if want := dueEnd(tt.due); !c.DueAt.Equal(want) {
-					t.Errorf("%s: due %s, want %s", via, c.DueAt.In(cases.Stockholm()).Format(time.DateTime+" Mon"),
+					t.Errorf("%s: due %s, want %s", via, c.DueAt.In(workday.Stockholm()).Format(time.DateTime+" Mon"),
 						want.Format(time.DateTime+" Mon"))
 				}
 				if !c.ReceivedAt.Equal(tt.arrived) {
@@ -130,7 +133,7 @@ func TestDueFromAcceptTime(t *testing.T) {
 }
 
 func TestDueFrom(t *testing.T) {
-	arrived := time.Date(2026, 3, 9, 8, 0, 0, 0, cases.Stockholm())
+	arrived := time.Date(2026, 3, 9, 8, 0, 0, 0, workday.Stockholm())
 	for _, tt := range []struct {
 		name           string
 		accepted, want time.Time
@@ -157,7 +160,7 @@ func TestFollowUpDueFromAcceptTime(t *testing.T) {
 		accepted, arrived time.Time
 		due               time.Time
 	}{"no time of record: counted from arrival", time.Time{},
-		time.Date(2026, 3, 9, 8, 0, 0, 0, cases.Stockholm()), time.Date(2026, 3, 11, 0, 0, 0, 0, cases.Stockholm())})
+		time.Date(2026, 3, 9, 8, 0, 0, 0, workday.Stockholm()), time.Date(2026, 3, 11, 0, 0, 0, 0, workday.Stockholm())})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			svc, clock := dueEnv(t)
@@ -196,7 +199,7 @@ func TestFollowUpDueFromAcceptTime(t *testing.T) {
 				t.Fatalf("status %s after the reply", c.Status)
 			}
 			if want := dueEnd(tt.due); !c.DueAt.Equal(want) {
-				t.Errorf("due %s, want %s", c.DueAt.In(cases.Stockholm()).Format(time.DateTime+" Mon"), want.Format(time.DateTime+" Mon"))
+				t.Errorf("due %s, want %s", c.DueAt.In(workday.Stockholm()).Format(time.DateTime+" Mon"), want.Format(time.DateTime+" Mon"))
 			}
 			if h := c.History[len(c.History)-1]; !h.At.Equal(tt.arrived) {
 				t.Errorf("history of the reply at %v, want its arrival %v", h.At, tt.arrived)
@@ -214,7 +217,7 @@ func (w testWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return le
 // a page without skew logs nothing of it.
 func TestSkewLogged(t *testing.T) {
 	var logs strings.Builder
-	arrived := time.Date(2026, 3, 9, 8, 0, 0, 0, cases.Stockholm())
+	arrived := time.Date(2026, 3, 9, 8, 0, 0, 0, workday.Stockholm())
 	clock := clocktest.New(arrived)
 	svc, err := cases.NewService(cases.ServiceConfig{Unit: casestest.Unit, Store: newMemStore(casestest.Unit),
 		Clock: clock, Rand: rand.NewChaCha8([32]byte{'s'}), Logger: slog.New(slog.NewTextHandler(&logs, nil))})
@@ -223,7 +226,7 @@ func TestSkewLogged(t *testing.T) {
 	}
 	ok := dueSub(arrived.Add(-time.Hour))
 	ahead := dueSub(arrived.Add(90 * time.Second))
-	ahead.Patient.PNR = cases.SyntheticPersonnummer(time.Date(1981, 5, 17, 0, 0, 0, 0, time.UTC), 981)
+	ahead.Patient.PNR = personnummer.Synthetic(time.Date(1981, 5, 17, 0, 0, 0, 0, time.UTC), 981)
 	in := []cases.Inbound{
 		{Kind: cases.InboundCreated, EventID: "ev-1", CaseID: "06fd000000000000000000000a", At: ok.SubmittedAt, Submission: &ok},
 		{Kind: cases.InboundCreated, EventID: "ev-2", CaseID: "06fd000000000000000000000b", At: ahead.SubmittedAt, Submission: &ahead},

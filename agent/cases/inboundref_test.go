@@ -3,22 +3,25 @@ package cases
 import (
 	"testing"
 	"time"
+
+	"clinicgw/sync/wire/personnummer"
+	"clinicgw/sync/wire/workday"
 )
 
 // TestInboundReference: the rule that judges a central event's dates of
 // birth. The reference is the event's time of record (the central store's
-// clock) plus ClockSkewTolerance, never this gateway's clock; an event
+// clock) plus wire.ClockSkewTolerance, never this gateway's clock; an event
 // without one falls back to its arrival here.
 func TestInboundReference(t *testing.T) {
-	sthlm := Stockholm()
+	sthlm := workday.Stockholm()
 	at := time.Date(2026, 3, 3, 0, 2, 0, 0, sthlm)
-	born := func(y int, m time.Month, d int) Personnummer {
-		return SyntheticPersonnummer(time.Date(y, m, d, 0, 0, 0, 0, time.UTC), 988)
+	born := func(y int, m time.Month, d int) personnummer.Personnummer {
+		return personnummer.Synthetic(time.Date(y, m, d, 0, 0, 0, 0, time.UTC), 988)
 	}
 	tests := []struct {
 		name    string
 		at, now time.Time
-		pnr     Personnummer
+		pnr     personnummer.Personnummer
 		ok      bool
 	}{
 		{"born today, gateway clock a day behind", at, at.Add(-5 * time.Minute), born(2026, 3, 3), true},
@@ -32,7 +35,7 @@ func TestInboundReference(t *testing.T) {
 	}
 	for _, tt := range tests {
 		ref := inboundRef(tt.at, tt.now)
-		_, err := ParsePersonnummer(tt.pnr.String(), ref)
+		_, err := personnummer.Parse(tt.pnr.String(), ref)
 		if (err == nil) != tt.ok {
 			t.Errorf("%s: reference %s, err %v; want ok %v", tt.name, ref.In(sthlm).Format(time.DateTime), err, tt.ok)
 		}

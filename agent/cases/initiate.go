@@ -9,6 +9,11 @@ import (
 	"unicode/utf8"
 
 	"clinicgw/agent/audit"
+	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/caseid"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/hsaid"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // MaxSubjectRunes bounds the subject line of a case staff start, in
@@ -30,7 +35,7 @@ type InitiateRequest struct {
 	// ParsePersonnummer takes; the name is optional.
 	Patient Person
 	// Type is the case type, one of Types.
-	Type Type
+	Type casetype.Type
 	// Subject is the case's subject line, as the patient sees it.
 	Subject string
 	// Text is the first message.
@@ -48,7 +53,7 @@ type InitiateRequest struct {
 // NewCaseID returns a fresh case id for an InitiateRequest: the caller
 // makes it once, before the first attempt, and sends it with every retry.
 func (s *Service) NewCaseID() (ID, error) {
-	id, err := NewID(s.clock.Now(), s.rand)
+	id, err := caseid.New(s.clock.Now(), s.rand)
 	if err != nil {
 		return "", fmt.Errorf("new case id: %w", err)
 	}
@@ -171,43 +176,43 @@ func checkInitiate(req *InitiateRequest, now time.Time) error {
 	if req.ID != "" && !validID(req.ID) {
 		return invalid("id", "not a valid case id", "")
 	}
-	pnr, err := ParsePersonnummer(string(req.Patient.PNR), now)
+	pnr, err := personnummer.Parse(string(req.Patient.PNR), now)
 	if err != nil {
 		sv := "Personnumret är inte giltigt. Skriv det som ÅÅÅÅMMDD-NNNN."
-		if pe, ok := errors.AsType[*PersonnummerError](err); ok {
+		if pe, ok := errors.AsType[*personnummer.Error](err); ok {
 			sv = pe.Swedish()
 		}
 		return invalid("patient.pnr", "not a valid personnummer", sv)
 	}
 	req.Patient.PNR = pnr
 	req.Patient.Name = strings.TrimSpace(req.Patient.Name)
-	if r := CheckText(req.Patient.Name, MaxNameRunes, false); r != "" {
+	if r := wire.CheckText(req.Patient.Name, MaxNameRunes, false); r != "" {
 		return invalid("patient.name", r, fmt.Sprintf("Namnet får vara högst %d tecken, på en rad.", MaxNameRunes))
 	}
-	if !KnownType(req.Type) {
+	if !casetype.Known(req.Type) {
 		return invalid("type", "not a known case type", "Välj en ärendetyp.")
 	}
 	req.Subject = strings.TrimSpace(req.Subject)
 	if req.Subject == "" {
 		return invalid("subject", "empty", "Skriv en rubrik.")
 	}
-	if r := CheckText(req.Subject, MaxSubjectRunes, false); r != "" {
+	if r := wire.CheckText(req.Subject, MaxSubjectRunes, false); r != "" {
 		return invalid("subject", r, fmt.Sprintf("Rubriken får vara högst %d tecken, på en rad.", MaxSubjectRunes))
 	}
 	if strings.TrimSpace(req.Text) == "" {
 		return invalid("text", "empty", "Skriv ett meddelande.")
 	}
-	if r := CheckText(req.Text, MaxTextRunes, true); r != "" {
+	if r := wire.CheckText(req.Text, MaxTextRunes, true); r != "" {
 		return invalid("text", r, fmt.Sprintf("Meddelandet får vara högst %d tecken och får inte innehålla styrtecken.", MaxTextRunes))
 	}
-	if r := CheckText(req.Signature, MaxSignatureRunes, true); r != "" {
+	if r := wire.CheckText(req.Signature, MaxSignatureRunes, true); r != "" {
 		return invalid("signature", r, fmt.Sprintf("Signaturen får vara högst %d tecken och får inte innehålla styrtecken.", MaxSignatureRunes))
 	}
 	if utf8.RuneCountInString(req.Text)+utf8.RuneCountInString(req.Signature) > MaxTextRunes {
 		return invalid("text", fmt.Sprintf("text and signature longer than %d characters", MaxTextRunes),
 			fmt.Sprintf("Meddelandet och signaturen får vara högst %d tecken tillsammans.", MaxTextRunes))
 	}
-	if r := CheckText(req.AuthorTitle, MaxTitleRunes, false); r != "" || looksLikeHSAID(req.AuthorTitle) {
+	if r := wire.CheckText(req.AuthorTitle, MaxTitleRunes, false); r != "" || hsaid.Contains(req.AuthorTitle) {
 		return invalid("authorTitle", fmt.Sprintf("must be one line of at most %d characters and not an HSA-ID", MaxTitleRunes), "")
 	}
 	return nil

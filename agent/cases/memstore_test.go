@@ -18,6 +18,9 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/agent/cases/casestest"
 	"clinicgw/sync/clock/clocktest"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
+	"clinicgw/sync/wire/workday"
 )
 
 // memStore is an in-memory cases.Store for tests. Cases are kept JSON-encoded, as
@@ -339,7 +342,7 @@ func (tx *memTx) audit(match func(audit.Entry) bool, fn func(audit.Record) bool)
 	return nil
 }
 
-func (tx *memTx) AuditByPatient(pnr cases.Personnummer, fn func(audit.Record) bool) error {
+func (tx *memTx) AuditByPatient(pnr personnummer.Personnummer, fn func(audit.Record) bool) error {
 	return tx.audit(func(e audit.Entry) bool { return e.Patient == string(pnr) }, fn)
 }
 
@@ -357,7 +360,7 @@ func (tx *memTx) auditDesc(match func(audit.Entry) bool, before uint64, fn func(
 	return nil
 }
 
-func (tx *memTx) AuditByPatientDesc(pnr cases.Personnummer, before uint64, fn func(audit.Record) bool) error {
+func (tx *memTx) AuditByPatientDesc(pnr personnummer.Personnummer, before uint64, fn func(audit.Record) bool) error {
 	return tx.auditDesc(func(e audit.Entry) bool { return e.Patient == string(pnr) }, before, fn)
 }
 
@@ -417,10 +420,10 @@ func (tx *memTx) AppendAudit(e audit.Entry) error {
 func TestMemStore(t *testing.T) {
 	ctx := context.Background()
 	s := newMemStore(casestest.Unit)
-	received := time.Date(2026, 3, 2, 9, 0, 0, 0, cases.Stockholm())
+	received := time.Date(2026, 3, 2, 9, 0, 0, 0, workday.Stockholm())
 	c := &cases.Case{
-		ID: "01jnjz5f8g0000000000000000", Unit: casestest.Unit, Type: cases.AdviceNurse,
-		Patient: cases.Person{PNR: cases.SyntheticPersonnummer(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 980), Name: "Tolvan Kanariesson"},
+		ID: "01jnjz5f8g0000000000000000", Unit: casestest.Unit, Type: casetype.AdviceNurse,
+		Patient: cases.Person{PNR: personnummer.Synthetic(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 980), Name: "Tolvan Kanariesson"},
 		Fields:  []cases.Field{{Name: "symptom", Label: "Besvär", Value: "ont i halsen"}},
 		Status:  cases.Received, ReceivedAt: received, DueAt: cases.DueDate(received), Version: 1,
 		Messages: []cases.Message{{ID: "m1", Kind: cases.FromPatient, Author: "patient", Text: "hej", At: received}},
@@ -454,7 +457,7 @@ func TestMemStore(t *testing.T) {
 	}
 	err = s.Update(ctx, func(tx cases.Tx) error {
 		return tx.AppendAudit(audit.Entry{Actor: "x\n", Unit: casestest.Unit, Action: "read", Outcome: audit.Allowed,
-			Time: time.Date(2026, 3, 9, 14, 30, 0, 0, cases.Stockholm())})
+			Time: time.Date(2026, 3, 9, 14, 30, 0, 0, workday.Stockholm())})
 	})
 	if err == nil {
 		t.Error("an entry with a newline was logged")

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"clinicgw/agent/audit"
+	"clinicgw/sync/wire/hsaid"
 )
 
 // After the gateway's store was restored from a backup, what staff did
@@ -224,7 +225,7 @@ func (s *Service) recoverOne(tx Tx, o Outbound, now time.Time) (*Case, applyResu
 // staff by a valid HSA-ID.
 func staffOf(o Outbound) (author, assignee string) {
 	staff := func(s string) bool {
-		return validHSAID(s) && s != string(System) && s != string(Patient) && s != string(Staff)
+		return hsaid.Valid(s) && s != string(System) && s != string(Patient) && s != string(Staff)
 	}
 	author = Actor{Kind: System}.Name()
 	if staff(o.AuthorHSAID) {

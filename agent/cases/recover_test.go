@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/casetype"
 )
 
 // TestRecoverConfirmed: the rules by which confirmed items the central
@@ -51,7 +52,7 @@ func TestRecoverConfirmed(t *testing.T) {
 			Kind: cases.OutboundStatus, At: t0.Add(time.Hour), Status: cases.Assigned}, cases.RecoverReport{Applied: 1}, cases.Received, 1},
 		{"a case this store does not hold", nil, nil, answer, cases.RecoverReport{Missing: 1}, "", 0},
 		{"a case staff started", nil, nil, cases.Outbound{Key: "m-first", CaseID: other, Kind: cases.OutboundInitiated, At: t0,
-			MessageID: "m-first", Text: "Hej", Initiated: &cases.InitiatedCase{Type: cases.AdviceNurse, Patient: dueSub(t0).Patient,
+			MessageID: "m-first", Text: "Hej", Initiated: &cases.InitiatedCase{Type: casetype.AdviceNurse, Patient: dueSub(t0).Patient,
 				Subject: "Prover", ReplyAllowed: true}}, cases.RecoverReport{Applied: 1}, cases.WaitingForPatient, 1},
 	}
 	for _, tt := range tests {
@@ -123,7 +124,7 @@ func TestRecoverConfirmedStaff(t *testing.T) {
 	answer := cases.Outbound{Key: "k-ans", CaseID: id, Kind: cases.OutboundAnswer, At: t0.Add(2 * time.Hour), Status: cases.Answered,
 		MessageID: "m-ans", Text: "Svar", AuthorTitle: "Läkare", AuthorHSAID: clin, AssigneeHSAID: clin}
 	started := cases.Outbound{Key: "m-first", CaseID: other, Kind: cases.OutboundInitiated, At: t0, MessageID: "m-first", Text: "Hej",
-		AuthorHSAID: clin, AssigneeHSAID: clin, Initiated: &cases.InitiatedCase{Type: cases.AdviceNurse, Patient: dueSub(t0).Patient,
+		AuthorHSAID: clin, AssigneeHSAID: clin, Initiated: &cases.InitiatedCase{Type: casetype.AdviceNurse, Patient: dueSub(t0).Patient,
 			Subject: "Prover", ReplyAllowed: true}}
 	anon := func(o cases.Outbound, who string) cases.Outbound { o.AuthorHSAID, o.AssigneeHSAID = who, who; return o }
 	const clin2 = "SE2321000016-C002"

@@ -3,6 +3,9 @@ package cases
 import (
 	"slices"
 	"time"
+
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/workday"
 )
 
 // Stats are a care unit's statistics for a period. They hold counts and
@@ -21,15 +24,15 @@ type Stats struct {
 	To   time.Time // end of the period, exclusive; zero means no end
 	Now  time.Time // when Unanswered and Overdue were judged
 
-	Received   int            // cases received in the period
-	ByType     map[Type]int   // the period's cases per case type
-	ByStatus   map[Status]int // the period's cases per current status
-	Unanswered int            // the period's cases still open (Status.Open)
-	Overdue    int            // the period's cases still open and past due at Now
+	Received   int                   // cases received in the period
+	ByType     map[casetype.Type]int // the period's cases per case type
+	ByStatus   map[Status]int        // the period's cases per current status
+	Unanswered int                   // the period's cases still open (Status.Open)
+	Overdue    int                   // the period's cases still open and past due at Now
 
-	Answered       int                   // cases first answered in the period
-	Handling       HandlingTime          // receipt to first answer, for the period's answers
-	HandlingByType map[Type]HandlingTime // the same per case type
+	Answered       int                            // cases first answered in the period
+	Handling       HandlingTime                   // receipt to first answer, for the period's answers
+	HandlingByType map[casetype.Type]HandlingTime // the same per case type
 
 	Weeks []WeekCount // ISO weeks in Stockholm time with anything to count, in order
 }
@@ -64,14 +67,14 @@ type StatsBuilder struct {
 	from, to, now time.Time
 
 	received, unanswered, overdue, answered int
-	byType                                  map[Type]int
+	byType                                  map[casetype.Type]int
 	byStatus                                map[Status]int
 	handling                                []time.Duration
-	handlingByType                          map[Type][]time.Duration
+	handlingByType                          map[casetype.Type][]time.Duration
 	// runs are handling times added already sorted (AddAnswers), kept
 	// as they came: percentiles are picked from them without a sort.
 	runs       [][]time.Duration
-	runsByType map[Type][][]time.Duration
+	runsByType map[casetype.Type][][]time.Duration
 	weeks      map[isoWeek]*WeekCount
 }
 
@@ -82,10 +85,10 @@ func NewStatsBuilder(from, to, now time.Time) *StatsBuilder {
 		from:           from,
 		to:             to,
 		now:            now,
-		byType:         make(map[Type]int),
+		byType:         make(map[casetype.Type]int),
 		byStatus:       make(map[Status]int),
-		handlingByType: make(map[Type][]time.Duration),
-		runsByType:     make(map[Type][][]time.Duration),
+		handlingByType: make(map[casetype.Type][]time.Duration),
+		runsByType:     make(map[casetype.Type][][]time.Duration),
 		weeks:          make(map[isoWeek]*WeekCount),
 	}
 }
@@ -95,7 +98,7 @@ func (b *StatsBuilder) inPeriod(t time.Time) bool {
 }
 
 func (b *StatsBuilder) week(t time.Time) *WeekCount {
-	y, w := t.In(stockholmTZ).ISOWeek()
+	y, w := t.In(workday.Stockholm()).ISOWeek()
 	k := isoWeek{y, w}
 	wc := b.weeks[k]
 	if wc == nil {
@@ -143,13 +146,13 @@ func (b *StatsBuilder) Result() Stats {
 		To:             b.to,
 		Now:            b.now,
 		Received:       b.received,
-		ByType:         make(map[Type]int, len(b.byType)),
+		ByType:         make(map[casetype.Type]int, len(b.byType)),
 		ByStatus:       make(map[Status]int, len(b.byStatus)),
 		Unanswered:     b.unanswered,
 		Overdue:        b.overdue,
 		Answered:       b.answered,
 		Handling:       handlingTime(b.handling, b.runs),
-		HandlingByType: make(map[Type]HandlingTime, len(b.handlingByType)+len(b.runsByType)),
+		HandlingByType: make(map[casetype.Type]HandlingTime, len(b.handlingByType)+len(b.runsByType)),
 		Weeks:          make([]WeekCount, 0, len(b.weeks)),
 	}
 	for k, v := range b.byType {

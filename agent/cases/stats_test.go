@@ -7,15 +7,18 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/workday"
 )
 
 // statsCase builds a case with only what statistics read.
-func statsCase(typ Type, st Status, received, answered, due time.Time) *Case {
+func statsCase(typ casetype.Type, st Status, received, answered, due time.Time) *Case {
 	return &Case{Type: typ, Status: st, ReceivedAt: received, AnsweredAt: answered, DueAt: due}
 }
 
 func TestComputeStats(t *testing.T) {
-	sthlm := Stockholm()
+	sthlm := workday.Stockholm()
 	at := func(m time.Month, d, hh, mm int) time.Time { return time.Date(2026, m, d, hh, mm, 0, 0, sthlm) }
 	var none time.Time
 	// The period is ISO weeks 3 and 4 of 2026: Monday 12 to Sunday 25 January.
@@ -24,40 +27,40 @@ func TestComputeStats(t *testing.T) {
 
 	cs := []*Case{
 		// Week 3.
-		statsCase(BookAppointment, Answered, from, at(1, 12, 2, 0), DueDate(from)),                        // 2h; on the period's first instant
-		statsCase(BookAppointment, Closed, at(1, 13, 10, 0), at(1, 14, 10, 0), DueDate(at(1, 13, 10, 0))), // 24h
-		statsCase(RenewPrescription, Answered, at(1, 14, 8, 0), at(1, 14, 8, 30), none),                   // 30m
+		statsCase(casetype.BookAppointment, Answered, from, at(1, 12, 2, 0), DueDate(from)),                        // 2h; on the period's first instant
+		statsCase(casetype.BookAppointment, Closed, at(1, 13, 10, 0), at(1, 14, 10, 0), DueDate(at(1, 13, 10, 0))), // 24h
+		statsCase(casetype.RenewPrescription, Answered, at(1, 14, 8, 0), at(1, 14, 8, 30), none),                   // 30m
 		// Open, but its due date was renewed to the end of 28 January: not overdue.
-		statsCase(RenewPrescription, Assigned, at(1, 15, 9, 0), none, time.Date(2026, 1, 28, 23, 59, 59, 999999999, sthlm)),
+		statsCase(casetype.RenewPrescription, Assigned, at(1, 15, 9, 0), none, time.Date(2026, 1, 28, 23, 59, 59, 999999999, sthlm)),
 		// Week 4. Sunday 18 January 23:30 UTC is Monday 00:30 in Stockholm.
-		statsCase(AdviceNurse, WaitingForPatient, time.Date(2026, 1, 18, 23, 30, 0, 0, time.UTC), none, at(1, 21, 0, 0)),
+		statsCase(casetype.AdviceNurse, WaitingForPatient, time.Date(2026, 1, 18, 23, 30, 0, 0, time.UTC), none, at(1, 21, 0, 0)),
 		// Open with no DueAt: judged by DueDate, end of Wednesday 21: overdue.
-		statsCase(ContactMe, PartiallyAnswered, at(1, 19, 10, 0), none, none),
-		statsCase(BookAppointment, Withdrawn, at(1, 20, 9, 0), none, DueDate(at(1, 20, 9, 0))),
+		statsCase(casetype.ContactMe, PartiallyAnswered, at(1, 19, 10, 0), none, none),
+		statsCase(casetype.BookAppointment, Withdrawn, at(1, 20, 9, 0), none, DueDate(at(1, 20, 9, 0))),
 		// Answer stamped a minute before receipt: counts as no time.
-		statsCase(ContactMe, Answered, at(1, 20, 12, 0), at(1, 20, 11, 59), DueDate(at(1, 20, 12, 0))),
+		statsCase(casetype.ContactMe, Answered, at(1, 20, 12, 0), at(1, 20, 11, 59), DueDate(at(1, 20, 12, 0))),
 		// Due end of Friday 23: overdue.
-		statsCase(RenewSickLeave, Assigned, at(1, 21, 9, 0), none, DueDate(at(1, 21, 9, 0))),
+		statsCase(casetype.RenewSickLeave, Assigned, at(1, 21, 9, 0), none, DueDate(at(1, 21, 9, 0))),
 		// Received in the period, answered after it.
-		statsCase(AdviceNurse, Answered, at(1, 24, 12, 0), at(1, 26, 12, 0), DueDate(at(1, 24, 12, 0))),
+		statsCase(casetype.AdviceNurse, Answered, at(1, 24, 12, 0), at(1, 26, 12, 0), DueDate(at(1, 24, 12, 0))),
 		// Sunday night: due end of Tuesday 27, not yet overdue.
-		statsCase(AdviceNurse, Received, at(1, 25, 23, 30), none, DueDate(at(1, 25, 23, 30))),
+		statsCase(casetype.AdviceNurse, Received, at(1, 25, 23, 30), none, DueDate(at(1, 25, 23, 30))),
 		// Outside the period.
-		statsCase(RenewPrescription, Answered, at(1, 9, 10, 0), at(1, 12, 10, 0), none), // received before, answered in: 72h
-		statsCase(CancelAppointment, Received, to, none, none),                          // the period's end is exclusive
-		statsCase(RecordExtract, Assigned, at(1, 2, 9, 0), none, none),                  // old and overdue, but not the period's
+		statsCase(casetype.RenewPrescription, Answered, at(1, 9, 10, 0), at(1, 12, 10, 0), none), // received before, answered in: 72h
+		statsCase(casetype.CancelAppointment, Received, to, none, none),                          // the period's end is exclusive
+		statsCase(casetype.RecordExtract, Assigned, at(1, 2, 9, 0), none, none),                  // old and overdue, but not the period's
 		nil,
 	}
 
 	want := Stats{
 		From: from, To: to, Now: now,
 		Received: 11,
-		ByType: map[Type]int{
-			BookAppointment:   3,
-			RenewPrescription: 2,
-			AdviceNurse:       3,
-			ContactMe:         2,
-			RenewSickLeave:    1,
+		ByType: map[casetype.Type]int{
+			casetype.BookAppointment:   3,
+			casetype.RenewPrescription: 2,
+			casetype.AdviceNurse:       3,
+			casetype.ContactMe:         2,
+			casetype.RenewSickLeave:    1,
 		},
 		ByStatus: map[Status]int{
 			Answered:          4,
@@ -73,10 +76,10 @@ func TestComputeStats(t *testing.T) {
 		Answered:   5,
 		// Sorted: 0, 30m, 2h, 24h, 72h. Median rank ceil(2.5) = 3; P90 rank ceil(4.5) = 5.
 		Handling: HandlingTime{Count: 5, Median: 2 * time.Hour, P90: 72 * time.Hour},
-		HandlingByType: map[Type]HandlingTime{
-			BookAppointment:   {Count: 2, Median: 2 * time.Hour, P90: 24 * time.Hour},
-			RenewPrescription: {Count: 2, Median: 30 * time.Minute, P90: 72 * time.Hour},
-			ContactMe:         {Count: 1, Median: 0, P90: 0},
+		HandlingByType: map[casetype.Type]HandlingTime{
+			casetype.BookAppointment:   {Count: 2, Median: 2 * time.Hour, P90: 24 * time.Hour},
+			casetype.RenewPrescription: {Count: 2, Median: 30 * time.Minute, P90: 72 * time.Hour},
+			casetype.ContactMe:         {Count: 1, Median: 0, P90: 0},
 		},
 		Weeks: []WeekCount{
 			{Year: 2026, Week: 3, Received: 4, Answered: 4},
@@ -100,16 +103,16 @@ func TestComputeStats(t *testing.T) {
 }
 
 func TestStatsWeeksAcrossNewYear(t *testing.T) {
-	sthlm := Stockholm()
+	sthlm := workday.Stockholm()
 	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 9, 0, 0, 0, sthlm) }
 	var none time.Time
 	cs := []*Case{
-		statsCase(ContactMe, Closed, day(2025, 12, 29), day(2026, 1, 2), none), // Monday: 2026-W01
+		statsCase(casetype.ContactMe, Closed, day(2025, 12, 29), day(2026, 1, 2), none), // Monday: 2026-W01
 		// Sunday 28 December 23:30 UTC is Monday 29 December in Stockholm: 2026-W01.
-		statsCase(ContactMe, Closed, time.Date(2025, 12, 28, 23, 30, 0, 0, time.UTC), none, none),
-		statsCase(ContactMe, Answered, day(2026, 12, 31), day(2027, 1, 4), none), // Thursday: 2026-W53
-		statsCase(ContactMe, Assigned, day(2027, 1, 1), none, none),              // Friday: still 2026-W53
-		statsCase(ContactMe, Assigned, day(2027, 1, 4), none, none),              // Monday: 2027-W01
+		statsCase(casetype.ContactMe, Closed, time.Date(2025, 12, 28, 23, 30, 0, 0, time.UTC), none, none),
+		statsCase(casetype.ContactMe, Answered, day(2026, 12, 31), day(2027, 1, 4), none), // Thursday: 2026-W53
+		statsCase(casetype.ContactMe, Assigned, day(2027, 1, 1), none, none),              // Friday: still 2026-W53
+		statsCase(casetype.ContactMe, Assigned, day(2027, 1, 4), none, none),              // Monday: 2027-W01
 	}
 	// A zero from and to count everything.
 	got := ComputeStats(cs, time.Time{}, time.Time{}, day(2027, 1, 5))
@@ -174,15 +177,15 @@ func TestNearestRank(t *testing.T) {
 }
 
 func TestStatsBuilderResultIsACopy(t *testing.T) {
-	now := time.Date(2026, 1, 27, 12, 0, 0, 0, Stockholm())
+	now := time.Date(2026, 1, 27, 12, 0, 0, 0, workday.Stockholm())
 	b := NewStatsBuilder(time.Time{}, time.Time{}, now)
-	b.Add(statsCase(ContactMe, Received, now.Add(-time.Hour), time.Time{}, time.Time{}))
+	b.Add(statsCase(casetype.ContactMe, Received, now.Add(-time.Hour), time.Time{}, time.Time{}))
 	first := b.Result()
-	first.ByType[ContactMe] = 99
+	first.ByType[casetype.ContactMe] = 99
 	first.Weeks[0].Received = 99
-	b.Add(statsCase(ContactMe, Answered, now.Add(-2*time.Hour), now, time.Time{}))
+	b.Add(statsCase(casetype.ContactMe, Answered, now.Add(-2*time.Hour), now, time.Time{}))
 	second := b.Result()
-	if second.ByType[ContactMe] != 2 || second.Weeks[0].Received != 2 || second.Handling.Count != 1 {
+	if second.ByType[casetype.ContactMe] != 2 || second.Weeks[0].Received != 2 || second.Handling.Count != 1 {
 		t.Errorf("second Result = %+v; want 2 received, 1 answered", second)
 	}
 	if first.Received != 1 || first.Handling.Count != 0 {
@@ -194,8 +197,8 @@ func TestStatsBuilderResultIsACopy(t *testing.T) {
 // times and the Type and Status keys, nothing that could carry a person.
 func TestStatsHoldNoPatientData(t *testing.T) {
 	allowed := map[reflect.Type]bool{
-		reflect.TypeFor[Type]():   true,
-		reflect.TypeFor[Status](): true,
+		reflect.TypeFor[casetype.Type](): true,
+		reflect.TypeFor[Status]():        true,
 	}
 	var walk func(path string, typ reflect.Type)
 	walk = func(path string, typ reflect.Type) {
@@ -232,20 +235,20 @@ func TestStatsHoldNoPatientData(t *testing.T) {
 // summed from their tallies (as a store's aggregates keep them) equal
 // Stats from the cases, for every period of whole days, open or not.
 func TestStatsFromTalliesEqualAdd(t *testing.T) {
-	loc := Stockholm()
+	loc := workday.Stockholm()
 	mid := time.Date(2026, 3, 29, 0, 0, 0, 0, loc) // clocks forward at 02:00
 	var cs []*Case
 	for i, at := range []time.Time{
 		mid.Add(-time.Nanosecond), mid, mid.Add(2*time.Hour + 30*time.Minute), mid.AddDate(0, 0, 1).Add(-time.Nanosecond),
 		time.Date(2026, 10, 25, 2, 30, 0, 0, loc), {}, time.Date(2027, 1, 3, 23, 59, 0, 0, loc),
 	} {
-		c := &Case{Unit: "u", Type: Types[i%len(Types)], Status: Received, ReceivedAt: at, SentAt: at}
+		c := &Case{Unit: "u", Type: casetype.All[i%len(casetype.All)], Status: Received, ReceivedAt: at, SentAt: at}
 		if i%2 == 0 {
 			c.Status, c.AnsweredAt = Answered, at.Add(time.Duration(i)*time.Hour)
 		}
 		cs = append(cs, c)
 	}
-	cs = append(cs, &Case{Unit: "other", Type: Types[0], Status: Received, ReceivedAt: mid})
+	cs = append(cs, &Case{Unit: "other", Type: casetype.All[0], Status: Received, ReceivedAt: mid})
 	now := mid.AddDate(0, 0, 5)
 	day := func(n int) time.Time { return mid.AddDate(0, 0, n) }
 	for _, p := range [][2]time.Time{{}, {day(0), {}}, {{}, day(1)}, {day(-1), day(1)}, {day(0), day(1)}, {day(1), day(400)}} {

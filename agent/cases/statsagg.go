@@ -3,6 +3,9 @@ package cases
 import (
 	"context"
 	"time"
+
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/workday"
 )
 
 // Statistics from aggregates. A store that keeps, in the same transaction
@@ -27,14 +30,14 @@ type StatsDay int32
 
 // StatsDayOf returns the Stockholm day of t.
 func StatsDayOf(t time.Time) StatsDay {
-	y, m, d := t.In(stockholmTZ).Date()
+	y, m, d := t.In(workday.Stockholm()).Date()
 	return StatsDay(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400) // exact: a UTC midnight
 }
 
 // Start returns the first instant of the day, Stockholm time.
 func (d StatsDay) Start() time.Time {
 	u := time.Unix(int64(d)*86400, 0).UTC()
-	return time.Date(u.Year(), u.Month(), u.Day(), 0, 0, 0, 0, stockholmTZ)
+	return time.Date(u.Year(), u.Month(), u.Day(), 0, 0, 0, 0, workday.Stockholm())
 }
 
 // StatsTally is what one case adds to the statistics' aggregates: the
@@ -42,7 +45,7 @@ func (d StatsDay) Start() time.Time {
 type StatsTally struct {
 	Counted  bool     // false: the case adds nothing (another unit's case)
 	Received StatsDay // the day of ReceivedAt
-	Type     Type
+	Type     casetype.Type
 	Status   Status
 	// Due is when an open case is overdue after; zero for a case that is
 	// not open.
@@ -130,7 +133,7 @@ func (b *StatsBuilder) dayIn(day StatsDay) bool {
 
 // AddReceived counts n cases received on day, of type typ, now in status
 // st (the aggregates' per-day counts). Only for a period Days accepts.
-func (b *StatsBuilder) AddReceived(day StatsDay, typ Type, st Status, n int) {
+func (b *StatsBuilder) AddReceived(day StatsDay, typ casetype.Type, st Status, n int) {
 	if n == 0 || !b.dayIn(day) {
 		return
 	}
@@ -154,7 +157,7 @@ func (b *StatsBuilder) AddOpen(day StatsDay, due time.Time, n int) {
 // AddAnswers counts the first answers sent on day to cases of type typ,
 // taking the handling times ds, sorted; the builder keeps ds as it is,
 // unchanged. Only for a period Days accepts.
-func (b *StatsBuilder) AddAnswers(day StatsDay, typ Type, ds []time.Duration) {
+func (b *StatsBuilder) AddAnswers(day StatsDay, typ casetype.Type, ds []time.Duration) {
 	if len(ds) == 0 || !b.dayIn(day) {
 		return
 	}

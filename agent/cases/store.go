@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"clinicgw/agent/audit"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // Errors a Store returns; match with errors.Is.
@@ -19,7 +20,7 @@ var (
 // Index names a secondary index kept by the store.
 type Index string
 
-// The indexes. ByPatient takes a Personnummer as its value; the store keeps
+// The indexes. ByPatient takes a personnummer.Personnummer as its value; the store keeps
 // only a keyed hash of it, never the number.
 const (
 	ByStatus   Index = "status"
@@ -81,7 +82,7 @@ type ReadTx interface {
 	Cases(fn func(*Case) bool) error
 	// AuditByPatient calls fn for the access-log records about a patient,
 	// oldest first, until fn returns false.
-	AuditByPatient(pnr Personnummer, fn func(audit.Record) bool) error
+	AuditByPatient(pnr personnummer.Personnummer, fn func(audit.Record) bool) error
 	// AuditByActor calls fn for the records of one actor (an HSA-ID),
 	// oldest first, until fn returns false.
 	AuditByActor(actor string, fn func(audit.Record) bool) error
@@ -90,7 +91,7 @@ type ReadTx interface {
 	// first, until fn returns false. They read only as far as fn goes: a
 	// page costs its length. AuditByPatientDesc's before must be one of
 	// the patient's records, else the error wraps ErrInvalidInput.
-	AuditByPatientDesc(pnr Personnummer, before uint64, fn func(audit.Record) bool) error
+	AuditByPatientDesc(pnr personnummer.Personnummer, before uint64, fn func(audit.Record) bool) error
 	AuditByActorDesc(actor string, before uint64, fn func(audit.Record) bool) error
 	// SyncCursor returns the sequence number of the last central event
 	// applied (0 before the first).

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"clinicgw/agent/audit"
+	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 )
 
 // The sync with the central patient-side store meets the domain here:
@@ -97,7 +99,7 @@ type Outbound struct {
 // InitiatedCase is what the patient side learns of a case staff started
 // with a patient, besides its first message.
 type InitiatedCase struct {
-	Type         Type
+	Type         casetype.Type
 	Patient      Person // Name may be empty
 	Subject      string
 	ReplyAllowed bool
@@ -296,19 +298,14 @@ func (p *prepared) ready(i int) {
 // wait waits for the validating goroutine to return.
 func (p *prepared) wait() { <-p.done }
 
-// ClockSkewTolerance is how far a date of birth in a central event may
-// lie after the event's time of record (Inbound.At): the central store's
-// clock and this one may disagree by this much.
-const ClockSkewTolerance = time.Hour
-
 // inboundRef is the time a central event's dates of birth are judged at:
-// its time of record, with ClockSkewTolerance; the arrival here when the
+// its time of record, with wire.ClockSkewTolerance; the arrival here when the
 // event carries none.
 func inboundRef(at, now time.Time) time.Time {
 	if at.IsZero() {
 		return now
 	}
-	return at.Add(ClockSkewTolerance)
+	return at.Add(wire.ClockSkewTolerance)
 }
 
 // validateInbound returns the new case a case.created event makes, or why

@@ -7,27 +7,13 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
+
+	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/caseid"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/hsaid"
+	"clinicgw/sync/wire/personnummer"
 )
-
-// Types lists every case type the unit's forms may carry, in display order.
-var Types = []Type{
-	BookAppointment, ChangeAppointment, CancelAppointment,
-	RenewPrescription, RenewSickLeave, RecordExtract,
-	AdviceNurse, AdvicePsychologist, ChangeFamilyDoctor,
-	SymptomRegistration, ContactMe,
-}
-
-// KnownType reports whether t is one of Types.
-func KnownType(t Type) bool {
-	for _, x := range Types {
-		if x == t {
-			return true
-		}
-	}
-	return false
-}
 
 // MaxTextRunes bounds the text of one message, in characters.
 const MaxTextRunes = 10000
@@ -47,7 +33,7 @@ const (
 // Submission is a case as the patient sent it through the central store.
 type Submission struct {
 	ID          ID // optional: the central store's id; a repeat delivery with it is a no-op
-	Type        Type
+	Type        casetype.Type
 	Patient     Person
 	Guardian    *Person // set when a guardian writes for a child under 13
 	Fields      []Field
@@ -125,7 +111,7 @@ func checkSubmission(sub *Submission, ref time.Time, lenient bool) (relaxed []st
 	if sub.ID != "" && !validID(sub.ID) {
 		return nil, invalid("id", "not a valid case id", "")
 	}
-	if !KnownType(sub.Type) {
+	if !casetype.Known(sub.Type) {
 		return nil, invalid("type", "not a known case type", "Okänd ärendetyp.")
 	}
 	if sub.SubmittedAt.IsZero() {
@@ -184,15 +170,15 @@ func checkSubmission(sub *Submission, ref time.Time, lenient bool) (relaxed []st
 	return slices.Compact(relaxed), nil
 }
 
-// textError returns CheckText's finding as a *ValidationError for field, or
+// textError returns wire.CheckText's finding as a *ValidationError for field, or
 // nil. Only a length is a version's rule: text that is not valid UTF-8 or
 // holds a control character is refused whatever the version.
 func textError(field, s string, max int, multiline bool) error {
-	r := CheckText(s, max, multiline)
+	r := wire.CheckText(s, max, multiline)
 	if r == "" {
 		return nil
 	}
-	if CheckText(s, math.MaxInt, multiline) == "" {
+	if wire.CheckText(s, math.MaxInt, multiline) == "" {
 		return versionRule(field, r, "")
 	}
 	return invalid(field, r, "")
@@ -201,9 +187,9 @@ func textError(field, s string, max int, multiline bool) error {
 // checkPerson validates a patient or guardian, normalising the number;
 // a date of birth after ref is refused.
 func checkPerson(field string, p *Person, ref time.Time) error {
-	pnr, err := ParsePersonnummer(string(p.PNR), ref)
+	pnr, err := personnummer.Parse(string(p.PNR), ref)
 	if err != nil {
-		var pe *PersonnummerError
+		var pe *personnummer.Error
 		if errors.As(err, &pe) {
 			return invalid(field+".pnr", pe.Error(), pe.Swedish())
 		}
@@ -216,90 +202,22 @@ func checkPerson(field string, p *Person, ref time.Time) error {
 	return textError(field+".name", p.Name, MaxNameRunes, false)
 }
 
-// CheckText returns why s is not acceptable text of at most max characters,
-// or "". Line breaks and tabs are allowed only when multiline. It is the
-// rule for every text a case holds, here and at the central store.
-func CheckText(s string, max int, multiline bool) string {
-	// One pass, ASCII byte by byte, that keeps the rule as the unicode
-	// package states it (unicode.IsControl: U+0000–U+001F and
-	// U+007F–U+009F; unicode.Zl and Zp: U+2028, U+2029) and the order of
-	// the reasons: invalid UTF-8, then the length, then a control
-	// character. TestCheckTextEveryCodePoint holds it to the rule.
-	n, control := 0, false
-	for i := 0; i < len(s); n++ {
-		if c := s[i]; c < utf8.RuneSelf {
-			i++
-			if (c < 0x20 || c == 0x7f) && !(multiline && (c == '\n' || c == '\r' || c == '\t')) {
-				control = true
-			}
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if size == 1 { // utf8.RuneError: a valid U+FFFD takes three bytes
-			return "not valid UTF-8"
-		}
-		i += size
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' { // Zl, Zp
-			control = true
-		}
-	}
-	if n > max {
-		return fmt.Sprintf("longer than %d characters", max)
-	}
-	if control {
-		return "contains a control character"
-	}
-	return ""
-}
-
 // validID reports whether id is a case id as NewID writes it; ids from
 // callers are checked before they reach a log or the access log.
 func validID(id ID) bool {
-	_, err := ParseID(string(id))
+	_, err := caseid.Parse(string(id))
 	return err == nil
-}
-
-// validHSAID reports whether s looks like an HSA-ID: 1–64 ASCII letters,
-// digits and hyphens. The check keeps names in logs and the access log
-// free of control characters.
-// looksLikeHSAID reports whether s has the full shape of an HSA-ID ("SE",
-// ten or twelve digits, a hyphen, letters or digits): text that must never
-// be shown to a patient as a title.
-func looksLikeHSAID(s string) bool {
-	org, rest, ok := strings.Cut(strings.TrimPrefix(s, "SE"), "-")
-	if !ok || !strings.HasPrefix(s, "SE") || (len(org) != 10 && len(org) != 12) || rest == "" {
-		return false
-	}
-	for _, b := range []byte(org) {
-		if b < '0' || b > '9' {
-			return false
-		}
-	}
-	return validHSAID(s)
-}
-
-func validHSAID(s string) bool {
-	if len(s) == 0 || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		b := s[i]
-		if !(b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 // Filter selects the cases List returns. Its conditions all apply; the
 // zero Filter is every case of the unit, up to DefaultListLimit.
 type Filter struct {
-	Status   []Status  // any of these statuses; empty for any
-	Assignee string    // the clinician's HSA-ID; "" for anyone
-	Type     Type      // "" for any
-	Overdue  bool      // only open cases past their due date
-	DueBy    time.Time // only open cases due before this time; zero for any
-	Limit    int       // 0 for DefaultListLimit; at most MaxListLimit
+	Status   []Status      // any of these statuses; empty for any
+	Assignee string        // the clinician's HSA-ID; "" for anyone
+	Type     casetype.Type // "" for any
+	Overdue  bool          // only open cases past their due date
+	DueBy    time.Time     // only open cases due before this time; zero for any
+	Limit    int           // 0 for DefaultListLimit; at most MaxListLimit
 	// Newest lists the newest case first (by id, which is time of
 	// arrival) instead of the oldest; lists by due date (Overdue, DueBy)
 	// are earliest due first whatever it says.
@@ -319,9 +237,9 @@ func (f Filter) check() error {
 		}
 	}
 	switch {
-	case f.Assignee != "" && !validHSAID(f.Assignee):
+	case f.Assignee != "" && !hsaid.Valid(f.Assignee):
 		return invalid("assignee", "not an HSA-ID", "")
-	case f.Type != "" && !KnownType(f.Type):
+	case f.Type != "" && !casetype.Known(f.Type):
 		return invalid("type", "not a known case type", "Okänd ärendetyp.")
 	case f.Limit < 0 || f.Limit > MaxListLimit:
 		return invalid("limit", fmt.Sprintf("not between 0 and %d", MaxListLimit), "")

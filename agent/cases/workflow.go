@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"clinicgw/sync/wire/hsaid"
 )
 
 // Errors a refused workflow command wraps; match with errors.Is.
@@ -173,7 +175,7 @@ func (w who) mayEver(a Actor) bool {
 	case Patient:
 		return w&byPatient != 0
 	case Staff:
-		if !validHSAID(a.HSAID) {
+		if !hsaid.Valid(a.HSAID) {
 			return false
 		}
 		return (w&byDistributor != 0 && a.Has(Distributor)) || (w&byAssignee != 0 && a.Has(Clinician))
@@ -187,7 +189,7 @@ func (w who) may(a Actor, c *Case) bool {
 	case System, Patient:
 		return w.mayEver(a)
 	case Staff:
-		if !validHSAID(a.HSAID) {
+		if !hsaid.Valid(a.HSAID) {
 			return false
 		}
 		if w&byDistributor != 0 && a.Has(Distributor) {
@@ -310,7 +312,7 @@ func check(c *Case, actor Actor, cmd Command, msgID string) (transition, error) 
 		return refuse(ErrInvalidCommand, fmt.Sprintf("text is longer than %d characters", MaxTextRunes),
 			fmt.Sprintf("Texten är för lång (högst %d tecken).", MaxTextRunes))
 	}
-	if utf8.RuneCountInString(cmd.AuthorTitle) > MaxTitleRunes || strings.ContainsAny(cmd.AuthorTitle, "\r\n") || looksLikeHSAID(cmd.AuthorTitle) {
+	if utf8.RuneCountInString(cmd.AuthorTitle) > MaxTitleRunes || strings.ContainsAny(cmd.AuthorTitle, "\r\n") || hsaid.Contains(cmd.AuthorTitle) {
 		return refuse(ErrInvalidCommand, fmt.Sprintf("the author title must be one line of at most %d characters and not an HSA-ID", MaxTitleRunes), "")
 	}
 	if t.message != "" && msgID == "" {
@@ -321,7 +323,7 @@ func check(c *Case, actor Actor, cmd Command, msgID string) (transition, error) 
 		if cmd.Assignee == "" {
 			return refuse(ErrInvalidCommand, "an assignee is required", "Välj vem som ska ha ärendet.")
 		}
-		if !validHSAID(cmd.Assignee) {
+		if !hsaid.Valid(cmd.Assignee) {
 			return refuse(ErrInvalidCommand, "the assignee is not a valid HSA-ID", "Mottagaren har inget giltigt HSA-id.")
 		}
 		if t.assignee == changeAssignee && cmd.Assignee == c.Assignee {
@@ -391,7 +393,7 @@ func CanRead(actor Actor, c *Case) bool {
 	case Patient, System:
 		return true
 	case Staff:
-		if !validHSAID(actor.HSAID) {
+		if !hsaid.Valid(actor.HSAID) {
 			return false
 		}
 		if actor.Has(Distributor) {

@@ -9,6 +9,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
+	"clinicgw/sync/wire/workday"
 )
 
 // The parties of the workflow tests. clinA is the clinician who has the
@@ -149,15 +153,15 @@ func wantRefusal(a Action, from Status, r role) error {
 }
 
 var (
-	wfReceived = time.Date(2026, 3, 2, 9, 0, 0, 0, Stockholm()) // a Monday
-	wfNow      = time.Date(2026, 3, 9, 14, 30, 0, 0, Stockholm())
-	wfPNR      = SyntheticPersonnummer(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 980)
+	wfReceived = time.Date(2026, 3, 2, 9, 0, 0, 0, workday.Stockholm()) // a Monday
+	wfNow      = time.Date(2026, 3, 9, 14, 30, 0, 0, workday.Stockholm())
+	wfPNR      = personnummer.Synthetic(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 980)
 )
 
 // fixture returns a case in status st as the workflow would have left it.
 func fixture(st Status) *Case {
 	c := &Case{
-		ID: "01jnjz5f8g0000000000000000", Unit: testUnit, Type: AdviceNurse,
+		ID: "01jnjz5f8g0000000000000000", Unit: testUnit, Type: casetype.AdviceNurse,
 		Patient: Person{PNR: wfPNR, Name: "Tolvan Kanariesson"},
 		Fields:  []Field{{Name: "symptom", Label: "Besvär", Value: "ont i halsen"}},
 		Status:  st, ReceivedAt: wfReceived, DueAt: DueDate(wfReceived), Version: 3,
@@ -553,15 +557,15 @@ func TestCanRead(t *testing.T) {
 }
 
 func TestKnownType(t *testing.T) {
-	for _, ty := range Types {
-		if !KnownType(ty) {
-			t.Errorf("KnownType(%s) = false", ty)
+	for _, ty := range casetype.All {
+		if !casetype.Known(ty) {
+			t.Errorf("casetype.Known(%s) = false", ty)
 		}
 	}
-	if len(Types) != 11 {
-		t.Errorf("%d types, want the seeds' 11", len(Types))
+	if len(casetype.All) != 11 {
+		t.Errorf("%d types, want the seeds' 11", len(casetype.All))
 	}
-	if KnownType("") || KnownType("book-appointment ") {
+	if casetype.Known("") || casetype.Known("book-appointment ") {
 		t.Error("KnownType accepts an unknown type")
 	}
 }

@@ -8,13 +8,14 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/pelletier/go-toml/v2"
+
+	"clinicgw/sync/wire/hsaid"
 )
 
 // FileName is the name `clinicgw init` gives the configuration file.
@@ -130,23 +131,6 @@ func (c Central) Online() bool { return c.URL != "" }
 // Enabled is Online: the table is in use.
 func (c Central) Enabled() bool { return c.Online() }
 
-// hsaIDPattern is the shape of an HSA-ID (Inera, Katalogtjänst HSA):
-// "SE", the issuing organisation's number — 10 digits, or 12 when written
-// with the "16" prefix of the 12-digit form, as in SE162321000255-O10951 —
-// a hyphen, then one or more ASCII letters or digits (no å, ä, ö or @).
-// The whole id is at most 31 characters (hsaIDMaxLen).
-// Example: SE2321000016-15ZM.
-// TODO(issue 17 item 1): the HSA-ID rule moves to its shared leaf; call it from here.
-var hsaIDPattern = regexp.MustCompile(`^SE(16)?[0-9]{10}-[A-Za-z0-9]+$`)
-
-const hsaIDMaxLen = 31
-
-// ValidHSAID reports whether s has the shape of an HSA-ID. It does not
-// check that the id exists in the HSA directory.
-func ValidHSAID(s string) bool {
-	return len(s) <= hsaIDMaxLen && hsaIDPattern.MatchString(s)
-}
-
 // Default returns a configuration for the given care unit with every
 // other key at its default.
 func Default(unitHSAID, unitName string) *Config {
@@ -239,8 +223,8 @@ func (c *Config) Validate() error {
 	switch id := c.Unit.HSAID; {
 	case id == "":
 		bad("unit.hsa_id", "missing; expected the care unit's HSA-ID, like SE2321000016-15ZM")
-	case !ValidHSAID(id):
-		bad("unit.hsa_id", "%q is not an HSA-ID; expected SE, the 10-digit organisation number, a hyphen and letters or digits (at most %d characters in all), like SE2321000016-15ZM", id, hsaIDMaxLen)
+	case !hsaid.Valid(id):
+		bad("unit.hsa_id", "%q is not an HSA-ID; expected SE, the 10-digit organisation number, a hyphen and letters or digits (at most %d characters in all), like SE2321000016-15ZM", id, hsaid.MaxLen)
 	}
 
 	switch name := c.Unit.Name; {

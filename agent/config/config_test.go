@@ -323,32 +323,6 @@ func TestConfigWriteRefusesInvalid(t *testing.T) {
 	}
 }
 
-func TestValidHSAID(t *testing.T) {
-	tests := []struct {
-		id   string
-		want bool
-	}{
-		{"SE2321000016-15ZM", true},
-		{"SE162321000255-O10951", true},
-		{"SE2321000016-DEMO1", true},
-		{"SE162321000016-efca", true},
-		{"SE2321000016-", false},
-		{"SE232100001-15ZM", false},
-		{"se2321000016-15ZM", false},
-		{"SE2321000016_15ZM", false},
-		{"SE2321000016-15 ZM", false},
-		{"SE2321000016-15@M", false},
-		{"SE2321000016-" + strings.Repeat("A", 18), true},  // 31 characters
-		{"SE2321000016-" + strings.Repeat("A", 19), false}, // 32
-		{"", false},
-	}
-	for _, tt := range tests {
-		if got := ValidHSAID(tt.id); got != tt.want {
-			t.Errorf("ValidHSAID(%q) = %v, want %v", tt.id, got, tt.want)
-		}
-	}
-}
-
 // TestKeyLines: the lines Locate names for the shapes a configuration
 // file takes: tables, sub-tables, quoted and dotted keys, comments.
 func TestKeyLines(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"clinicgw/agent/atomicfile"
+	"clinicgw/sync/atomicfile"
 )
 
 // templateHead opens every file Write makes.

@@ -11,12 +11,13 @@ import (
 	"time"
 
 	"clinicgw/agent"
-	"clinicgw/agent/atomicfile"
 	"clinicgw/cardauth/devpki"
+	"clinicgw/sync/atomicfile"
 	"clinicgw/sync/central"
 	"clinicgw/sync/clock"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 )
 
 // Files StartCentral writes into the clinic's folder, relative to it.
@@ -75,7 +76,7 @@ func (c *Clinic) StartCentral(ctx context.Context, log *slog.Logger) (_ *Central
 	if err := devpki.WriteTLS(filepath.Join(c.Dir, "pki"), unitCertName, unitCert); err != nil {
 		return nil, fmt.Errorf("unit's client certificate: %w", err)
 	}
-	forms, err := wire.Marshal(central.DefaultForms())
+	forms, err := wire.Marshal(casetype.DefaultForms())
 	if err != nil {
 		return nil, fmt.Errorf("forms: %w", err)
 	}

@@ -15,11 +15,11 @@ import (
 	"time"
 
 	"clinicgw/agent"
-	"clinicgw/agent/atomicfile"
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store"
 	"clinicgw/cardauth"
 	"clinicgw/cardauth/devpki"
+	"clinicgw/sync/atomicfile"
 	"clinicgw/sync/tlsconf"
 )
 

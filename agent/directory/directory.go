@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/workday"
 )
 
 // Purpose is the only commission purpose that gives access to patients'
@@ -65,7 +66,7 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 		*d = Date{bad: true}
 		return nil
 	}
-	t, err := time.ParseInLocation(time.DateOnly, s, cases.Stockholm())
+	t, err := time.ParseInLocation(time.DateOnly, s, workday.Stockholm())
 	if err != nil {
 		*d = Date{bad: true}
 		return nil
@@ -91,7 +92,7 @@ func (d Date) start() time.Time { return d.Time }
 
 func (d Date) end() time.Time {
 	if d.next.IsZero() { // not from a file
-		return d.In(cases.Stockholm()).AddDate(0, 0, 1)
+		return d.In(workday.Stockholm()).AddDate(0, 0, 1)
 	}
 	return d.next
 }

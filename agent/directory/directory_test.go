@@ -8,13 +8,14 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/workday"
 )
 
 const unit = "SE2321000016-E001"
 
 // at is a moment in Swedish time, "2006-01-02 15:04".
 func at(s string) time.Time {
-	t, err := time.ParseInLocation("2006-01-02 15:04", s, cases.Stockholm())
+	t, err := time.ParseInLocation("2006-01-02 15:04", s, workday.Stockholm())
 	if err != nil {
 		panic(err)
 	}
@@ -242,7 +243,7 @@ func TestPurposeNFD(t *testing.T) {
 // leave.
 func TestLeaveAt(t *testing.T) {
 	day := func(s string) Date {
-		d, err := time.ParseInLocation(time.DateOnly, s, cases.Stockholm())
+		d, err := time.ParseInLocation(time.DateOnly, s, workday.Stockholm())
 		if err != nil {
 			panic(err)
 		}

@@ -13,7 +13,7 @@ import (
 	"unicode/utf8"
 
 	"clinicgw/agent/cases"
-	"clinicgw/sync/tlsconf"
+	"clinicgw/sync/wire/hsaid"
 )
 
 // MaxFileSize bounds a directory file (16 MiB: some 50,000 people).
@@ -147,7 +147,7 @@ func entryID(id string) string {
 	switch {
 	case id == "":
 		return "no HSA-ID"
-	case tlsconf.ValidHSAID(id):
+	case hsaid.Valid(id):
 		return id
 	}
 	return "malformed HSA-ID"
@@ -213,7 +213,7 @@ var knownRoles = []cases.Role{cases.Distributor, cases.Clinician, cases.UnitAdmi
 func (p *Person) check() error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if err := tlsconf.CheckHSAID(p.HSAID); err != nil {
+	if err := hsaid.Check(p.HSAID); err != nil {
 		bad("hsaId: %v", err)
 	}
 	for _, f := range []struct{ name, v string }{{"givenName", p.GivenName}, {"surname", p.Surname}, {"title", p.Title}} {
@@ -221,7 +221,7 @@ func (p *Person) check() error {
 			bad("%s: expected one line of 1 to 100 printable characters", f.name)
 		}
 	}
-	if tlsconf.ValidHSAID(p.Title) {
+	if hsaid.Valid(p.Title) {
 		bad("title: expected a title such as Läkare, not an HSA-ID")
 	}
 	if p.Email != "" && (!line(p.Email, 254) || strings.Count(p.Email, "@") != 1 || strings.ContainsAny(p.Email, " <>,;\"") ||
@@ -240,7 +240,7 @@ func (p *Person) check() error {
 		}
 	}
 	for j, c := range p.Commissions {
-		if err := tlsconf.CheckHSAID(c.Unit); err != nil {
+		if err := hsaid.Check(c.Unit); err != nil {
 			bad("commissions[%d].unit: the care unit's %v", j, err)
 		}
 		if c.Purpose == purposeNFD { // the same words, å written as a + ring (NFD)

@@ -6,30 +6,31 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/agent/labels"
-	"clinicgw/agent/labels/labelstest"
 	"clinicgw/sync/wire"
+	wirelabels "clinicgw/sync/wire/labels"
+	"clinicgw/sync/wire/labels/labelstest"
 )
 
 // named are the code types this package names; shownElsewhere are shown
 // to people and named by the package that shows them (with the test that
 // checks it); internal are never shown to people.
 var (
-	named = []string{"cases.Type", "cases.Status", "wire.CaseStatus", "cases.Action", "cases.Role",
+	named = []string{"casetype.Type", "cases.Status", "wire.CaseStatus", "cases.Action", "cases.Role",
 		"cases.ActorKind", "cases.MessageKind", "wire.OutboxKind", "audit.Outcome", "wire.FieldKind"}
 	shownElsewhere = map[string]string{
 		"notify.Kind":    "localui's catalog, TestEveryCodeHasLabels",
 		"notify.Channel": "localui's catalog, TestEveryCodeHasLabels",
 	}
 	internal = map[string]string{
-		"cases.ID":           "an identifier, shown as such",
-		"cases.Personnummer": "a personnummer, shown as such",
-		"cases.Index":        "a store index name",
-		"cases.InboundKind":  "the sync's event kinds inside the gateway",
-		"cases.OutboundKind": "the sync's outbox kinds inside the gateway",
-		"wire.EventKind":     "a protocol value",
-		"wire.ItemStatus":    "a protocol value",
-		"wire.StreamType":    "a protocol value",
-		"cardauth.EndReason": "the lock page says what ended a session in words, never by reason code",
+		"cases.ID":                  "an identifier, shown as such",
+		"personnummer.Personnummer": "a personnummer, shown as such",
+		"cases.Index":               "a store index name",
+		"cases.InboundKind":         "the sync's event kinds inside the gateway",
+		"cases.OutboundKind":        "the sync's outbox kinds inside the gateway",
+		"wire.EventKind":            "a protocol value",
+		"wire.ItemStatus":           "a protocol value",
+		"wire.StreamType":           "a protocol value",
+		"cardauth.EndReason":        "the lock page says what ended a session in words, never by reason code",
 
 		"cases.SyncLog":          "the names of the sync's own logs inside the gateway (journal, confirmed), never shown",
 		"wire.QuarantineReason":  "a protocol value: the quarantine report to the central store (region IT reads it there)",
@@ -70,7 +71,7 @@ func TestUnknownCodeMarked(t *testing.T) {
 	if got := labels.Action("teleport", "sv"); got != "okänd kod ”teleport”" {
 		t.Errorf("unknown action: %q", got)
 	}
-	if got := labels.Type("pizza", "en"); got != "unknown code “pizza”" {
+	if got := wirelabels.Type("pizza", "en"); got != "unknown code “pizza”" {
 		t.Errorf("unknown type: %q", got)
 	}
 }
@@ -103,41 +104,41 @@ func TestAnswers(t *testing.T) {
 		name  string
 		field cases.Field
 		lang  string
-		want  labels.Answer
+		want  wirelabels.Answer
 	}{
 		{"free text", cases.Field{Name: "q", Label: "Fråga", Value: "Hosta\nsnuva"}, "sv",
-			labels.Answer{Name: "q", Question: "Fråga", Text: "Hosta\nsnuva", Kind: wire.FieldTextarea}},
+			wirelabels.Answer{Name: "q", Question: "Fråga", Text: "Hosta\nsnuva", Kind: wire.FieldTextarea}},
 		{"free text, English", cases.Field{Name: "q", Label: "Fråga", Value: "Hosta"}, "en",
-			labels.Answer{Name: "q", Question: "Question", Text: "Hosta", Kind: wire.FieldTextarea}},
+			wirelabels.Answer{Name: "q", Question: "Question", Text: "Hosta", Kind: wire.FieldTextarea}},
 		{"select", cases.Field{Name: "since", Label: "Hur länge?", Value: "days"}, "sv",
-			labels.Answer{Name: "since", Question: "Hur länge?", Text: "Några dagar", Kind: wire.FieldSelect, Code: "days"}},
+			wirelabels.Answer{Name: "since", Question: "Hur länge?", Text: "Några dagar", Kind: wire.FieldSelect, Code: "days"}},
 		{"select, English", cases.Field{Name: "since", Label: "Hur länge?", Value: "days"}, "en",
-			labels.Answer{Name: "since", Question: "How long?", Text: "A few days", Kind: wire.FieldSelect, Code: "days"}},
+			wirelabels.Answer{Name: "since", Question: "How long?", Text: "A few days", Kind: wire.FieldSelect, Code: "days"}},
 		{"select, no English: Swedish", cases.Field{Name: "since", Label: "Hur länge?", Value: "weeks"}, "en",
-			labels.Answer{Name: "since", Question: "How long?", Text: "Några veckor", Kind: wire.FieldSelect, Code: "weeks"}},
+			wirelabels.Answer{Name: "since", Question: "How long?", Text: "Några veckor", Kind: wire.FieldSelect, Code: "weeks"}},
 		{"radio", cases.Field{Name: "when", Label: "När?", Value: "am"}, "sv",
-			labels.Answer{Name: "when", Question: "När?", Text: "Förmiddag", Kind: wire.FieldRadio, Code: "am"}},
+			wirelabels.Answer{Name: "when", Question: "När?", Text: "Förmiddag", Kind: wire.FieldRadio, Code: "am"}},
 		{"option gone", cases.Field{Name: "since", Label: "Hur länge?", Value: "months"}, "sv",
-			labels.Answer{Name: "since", Question: "Hur länge?", Text: "months", Kind: wire.FieldSelect, Code: "months", Unmatched: true,
+			wirelabels.Answer{Name: "since", Question: "Hur länge?", Text: "months", Kind: wire.FieldSelect, Code: "months", Unmatched: true,
 				Note: "alternativet finns inte i formuläret längre; svaret visas som det skickades"}},
 		{"box ticked", cases.Field{Name: "fever", Label: "Feber", Value: "true"}, "sv",
-			labels.Answer{Name: "fever", Question: "Feber", Text: "Ja", Kind: wire.FieldCheckbox, Code: "true"}},
+			wirelabels.Answer{Name: "fever", Question: "Feber", Text: "Ja", Kind: wire.FieldCheckbox, Code: "true"}},
 		{"box not ticked, English", cases.Field{Name: "fever", Label: "Feber", Value: "false"}, "en",
-			labels.Answer{Name: "fever", Question: "Fever", Text: "No", Kind: wire.FieldCheckbox, Code: "false"}},
+			wirelabels.Answer{Name: "fever", Question: "Fever", Text: "No", Kind: wire.FieldCheckbox, Code: "false"}},
 		{"box, odd value", cases.Field{Name: "fever", Label: "Feber", Value: "ja"}, "sv",
-			labels.Answer{Name: "fever", Question: "Feber", Text: "ja", Kind: wire.FieldCheckbox, Code: "ja", Unmatched: true,
+			wirelabels.Answer{Name: "fever", Question: "Feber", Text: "ja", Kind: wire.FieldCheckbox, Code: "ja", Unmatched: true,
 				Note: "svaret passar inte fältet i formuläret; det visas som det skickades"}},
 		{"date", cases.Field{Name: "from", Label: "Sedan", Value: "2026-02-28"}, "en",
-			labels.Answer{Name: "from", Question: "Since", Text: "2026-02-28", Kind: wire.FieldDate}},
+			wirelabels.Answer{Name: "from", Question: "Since", Text: "2026-02-28", Kind: wire.FieldDate}},
 		{"not a date", cases.Field{Name: "from", Label: "Sedan", Value: "igår"}, "sv",
-			labels.Answer{Name: "from", Question: "Sedan", Text: "igår", Kind: wire.FieldDate, Unmatched: true,
+			wirelabels.Answer{Name: "from", Question: "Sedan", Text: "igår", Kind: wire.FieldDate, Unmatched: true,
 				Note: "svaret passar inte fältet i formuläret; det visas som det skickades"}},
 		{"label changed since: the patient's", cases.Field{Name: "renamed", Label: "Gammal fråga", Value: "x"}, "en",
-			labels.Answer{Name: "renamed", Question: "Gammal fråga", Text: "x", Kind: wire.FieldText}},
+			wirelabels.Answer{Name: "renamed", Question: "Gammal fråga", Text: "x", Kind: wire.FieldText}},
 		{"field gone", cases.Field{Name: "gone", Label: "Borttagen", Value: "days"}, "en",
-			labels.Answer{Name: "gone", Question: "Borttagen", Text: "days", Unmatched: true,
+			wirelabels.Answer{Name: "gone", Question: "Borttagen", Text: "days", Unmatched: true,
 				Note: "the field is no longer on the form; the answer is shown as it was sent"}},
-		{"no label", cases.Field{Name: "gone", Value: ""}, "sv", labels.Answer{Name: "gone", Question: "gone"}},
+		{"no label", cases.Field{Name: "gone", Value: ""}, "sv", wirelabels.Answer{Name: "gone", Question: "gone"}},
 	}
 	for _, tt := range tests {
 		got := labels.Answers(form, []cases.Field{tt.field}, tt.lang)

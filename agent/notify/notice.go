@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"time"
 
-	"clinicgw/agent/bidi"
 	"clinicgw/agent/i18n"
+	"clinicgw/sync/bidi"
 )
 
 // Kind is what a notice announces.

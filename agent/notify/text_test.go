@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"clinicgw/agent/labels/labelstest"
 	"clinicgw/agent/notify"
+	"clinicgw/sync/wire/labels/labelstest"
 )
 
 // TestEveryKindHasItsTexts: every notice kind (found in the source, so a

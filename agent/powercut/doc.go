@@ -71,7 +71,7 @@
 // packages gone (the new archive folder, likewise); and, with the names
 // kept, an empty store.db after a cut during the first start, which Open
 // refuses as damaged (bbolt created the file under its final name). The
-// fixes live in agent/atomicfile (SyncDir, MkdirAll, Create).
+// fixes live in sync/atomicfile (SyncDir, MkdirAll, Create).
 //
 // Mounting needs /dev/fuse and root (mount(2) directly, go-fuse's
 // DirectMountStrict: no fusermount helper). Without them Require skips the

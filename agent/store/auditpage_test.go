@@ -12,17 +12,18 @@ import (
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // auditPopulation appends n access-log entries across patients patients
 // and actors actors: every 20th about patient 0 and every 25th by actor 0,
 // so both have many pages. It returns the patients' numbers and the
 // actors' ids.
-func auditPopulation(t testing.TB, db *DB, n, patients, actors int) ([]cases.Personnummer, []string) {
+func auditPopulation(t testing.TB, db *DB, n, patients, actors int) ([]personnummer.Personnummer, []string) {
 	t.Helper()
-	pnrs := make([]cases.Personnummer, patients)
+	pnrs := make([]personnummer.Personnummer, patients)
 	for i := range pnrs {
-		pnrs[i] = cases.SyntheticPersonnummer(time.Date(1950, 1, 1+i, 0, 0, 0, 0, time.UTC), 980+i%20)
+		pnrs[i] = personnummer.Synthetic(time.Date(1950, 1, 1+i, 0, 0, 0, 0, time.UTC), 980+i%20)
 	}
 	hsas := make([]string, actors)
 	for i := range hsas {
@@ -158,7 +159,7 @@ func TestAuditExtractPages(t *testing.T) {
 	}
 	db, _ := testStore(t)
 	pnrs, hsas := auditPopulation(t, db, n, 1000, 40)
-	for _, p := range []cases.Personnummer{pnrs[0], pnrs[1], pnrs[999]} {
+	for _, p := range []personnummer.Personnummer{pnrs[0], pnrs[1], pnrs[999]} {
 		t.Run("patient "+string(p[:4]), func(t *testing.T) {
 			want := wantSeqs(t, db, func(e audit.Entry) bool { return e.Patient == string(p) })
 			checkPaging(t, db, func(tx cases.ReadTx, before uint64, fn func(audit.Record) bool) error {
@@ -175,7 +176,7 @@ func TestAuditExtractPages(t *testing.T) {
 		})
 	}
 	t.Run("nobody", func(t *testing.T) {
-		other := cases.SyntheticPersonnummer(time.Date(2001, 5, 5, 0, 0, 0, 0, time.UTC), 981)
+		other := personnummer.Synthetic(time.Date(2001, 5, 5, 0, 0, 0, 0, time.UTC), 981)
 		recs, next, opened := readPage(t, db, func(tx cases.ReadTx, before uint64, fn func(audit.Record) bool) error {
 			return tx.AuditByPatientDesc(other, before, fn)
 		}, 0, 200)

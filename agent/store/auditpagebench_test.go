@@ -14,6 +14,7 @@ import (
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
 	"clinicgw/sync/clock/clocktest"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // BenchmarkAuditPage: the auditor's page at 10k and 100k access-log
@@ -55,8 +56,8 @@ func benchAuditPage(b *testing.B, n int) {
 	patients := max(n/4, 2)
 	const clinicians = 20
 	hsa := func(i int) string { return fmt.Sprintf("SE2321000016-C%03d", i%clinicians) }
-	pnr := func(i int) cases.Personnummer {
-		return cases.SyntheticPersonnummer(time.Date(1930, 1, 1+i/20, 0, 0, 0, 0, time.UTC), 980+i%20)
+	pnr := func(i int) personnummer.Personnummer {
+		return personnummer.Synthetic(time.Date(1930, 1, 1+i/20, 0, 0, 0, 0, time.UTC), 980+i%20)
 	}
 	start := time.Now()
 	for i := 0; i < n; i += 5000 {
@@ -87,7 +88,7 @@ func benchAuditPage(b *testing.B, n int) {
 	auditor := cases.Actor{Kind: cases.Staff, HSAID: "SE2321000016-G001", Roles: []cases.Role{cases.Auditor}}
 	// before reads as the extract did before the pages: all of it, then
 	// the access-log entry, in one group commit.
-	before := func(read func(t *tx, fn func(audit.Record) bool) error, patient cases.Personnummer) int {
+	before := func(read func(t *tx, fn func(audit.Record) bool) error, patient personnummer.Personnummer) int {
 		var got int
 		err := db.Shared(ctx, func(ctx cases.Tx) error {
 			t := ctx.(*tx)

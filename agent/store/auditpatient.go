@@ -11,6 +11,7 @@ import (
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // A patient's access-log records form a chain, newest first.
@@ -135,7 +136,7 @@ func (t *tx) patientChain(blinded, next []byte, fn func(key []byte) (bool, error
 
 // AuditByPatient calls fn for the records about one patient, oldest first.
 // It reads the patient's whole chain first; AuditByPatientDesc reads a page.
-func (t *tx) AuditByPatient(pnr cases.Personnummer, fn func(audit.Record) bool) error {
+func (t *tx) AuditByPatient(pnr personnummer.Personnummer, fn func(audit.Record) bool) error {
 	if err := t.putPending(); err != nil {
 		return err
 	}
@@ -164,7 +165,7 @@ func (t *tx) AuditByPatient(pnr cases.Personnummer, fn func(audit.Record) bool) 
 // sequence number below before (0: from the newest), newest first, until
 // fn returns false. before must be one of the patient's records (the
 // last of the previous page). It reads only as far as fn goes.
-func (t *tx) AuditByPatientDesc(pnr cases.Personnummer, before uint64, fn func(audit.Record) bool) error {
+func (t *tx) AuditByPatientDesc(pnr personnummer.Personnummer, before uint64, fn func(audit.Record) bool) error {
 	if err := t.putPending(); err != nil {
 		return err
 	}

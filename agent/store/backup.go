@@ -17,7 +17,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"clinicgw/agent/atomicfile"
+	"clinicgw/sync/atomicfile"
 	"clinicgw/sync/clock"
 )
 

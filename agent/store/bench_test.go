@@ -19,6 +19,7 @@ import (
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/caseid"
 )
 
 // The benchmarks measure, in one run, what DESIGN.md's performance facts
@@ -37,7 +38,7 @@ func benchCases(first, n int) []*cases.Case {
 		c := newCase(first+i, text2k)
 		c.ReceivedAt = t0.Add(time.Duration(first+i) * time.Second)
 		c.DueAt = c.ReceivedAt.Add(48 * time.Hour)
-		id, err := cases.NewID(c.ReceivedAt, rand.Reader)
+		id, err := caseid.New(c.ReceivedAt, rand.Reader)
 		if err != nil {
 			panic(err)
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // TestCanaryNoPlaintextOnDisk seeds cases whose personnummer, names, form
@@ -22,9 +23,9 @@ func TestCanaryNoPlaintextOnDisk(t *testing.T) {
 		c := newCase(i, fmt.Sprintf("KANARIETEXT%04d jag har ont i halsen", i))
 		c.Patient.Name = fmt.Sprintf("Kanariefågel%04d Testsson", i)
 		c.Fields[0].Value = fmt.Sprintf("KANARIEFÄLT%04d", i)
-		g := cases.SyntheticPersonnummer(time.Date(1970, 1, 1+i%28, 0, 0, 0, 0, time.UTC), 980+i%20)
+		g := personnummer.Synthetic(time.Date(1970, 1, 1+i%28, 0, 0, 0, 0, time.UTC), 980+i%20)
 		c.Guardian = &cases.Person{PNR: g, Name: fmt.Sprintf("Kanarieförälder%04d", i)}
-		for _, p := range []cases.Personnummer{c.Patient.PNR, g} {
+		for _, p := range []personnummer.Personnummer{c.Patient.PNR, g} {
 			s := string(p)
 			canaries = append(canaries, []byte(s), []byte(s[2:]), []byte(p.String()), []byte(p.String()[2:]))
 		}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // odd strings: every kind of character encoding/json escapes or replaces.
@@ -21,9 +23,9 @@ var oddStrings = []string{
 // fullCase sets every field of a case, strings from s and times at t.
 func fullCase(s string, t time.Time) *cases.Case {
 	return &cases.Case{
-		ID: cases.ID(s), Unit: s, Type: cases.Type(s),
-		Patient:  cases.Person{PNR: cases.Personnummer(s), Name: s},
-		Guardian: &cases.Person{PNR: cases.Personnummer(s), Name: s},
+		ID: cases.ID(s), Unit: s, Type: casetype.Type(s),
+		Patient:  cases.Person{PNR: personnummer.Personnummer(s), Name: s},
+		Guardian: &cases.Person{PNR: personnummer.Personnummer(s), Name: s},
 		Fields:   []cases.Field{{Name: s, Label: s, Value: s}, {}},
 		Status:   cases.Status(s), Assignee: s,
 		SentAt: t, ReceivedAt: t, DueAt: t, AnsweredAt: t, ClosedAt: t,
@@ -107,8 +109,8 @@ func TestEncodeCaseKnowsEveryField(t *testing.T) {
 		}
 	}
 	for _, typ := range []reflect.Type{
-		reflect.TypeFor[cases.ID](), reflect.TypeFor[cases.Type](), reflect.TypeFor[cases.Status](),
-		reflect.TypeFor[cases.Personnummer](), reflect.TypeFor[cases.MessageKind](), reflect.TypeFor[cases.Action](),
+		reflect.TypeFor[cases.ID](), reflect.TypeFor[casetype.Type](), reflect.TypeFor[cases.Status](),
+		reflect.TypeFor[personnummer.Personnummer](), reflect.TypeFor[cases.MessageKind](), reflect.TypeFor[cases.Action](),
 	} {
 		if typ.Kind() != reflect.String {
 			t.Errorf("%s is no longer a string", typ.Name())

@@ -9,7 +9,7 @@ import (
 	"runtime/debug"
 	"syscall"
 
-	"clinicgw/agent/store/boltfile"
+	"clinicgw/sync/boltfile"
 )
 
 // checkFile checks the structure of the open store file f of size bytes

@@ -4,7 +4,7 @@ import (
 	"context"
 	"os"
 
-	"clinicgw/agent/store/boltfile"
+	"clinicgw/sync/boltfile"
 )
 
 // checkFile checks the structure of the open store file f of size bytes,

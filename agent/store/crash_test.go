@@ -16,6 +16,7 @@ import (
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/caseid"
 )
 
 // The crash test runs a child process (this test binary, re-executed) that
@@ -64,7 +65,7 @@ func writeCases(t *testing.T, dir string, noSync bool) {
 		batch := make([]*cases.Case, size)
 		ids := make([]string, size)
 		for i := range batch {
-			id, err := cases.NewID(time.Now(), rand.Reader)
+			id, err := caseid.New(time.Now(), rand.Reader)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -19,8 +19,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
-	"clinicgw/agent/atomicfile"
 	"clinicgw/agent/cases"
+	"clinicgw/sync/atomicfile"
 	"clinicgw/sync/clock"
 )
 

@@ -16,6 +16,9 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/sync/clock"
 	"clinicgw/sync/clock/clocktest"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
+	"clinicgw/sync/wire/workday"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -44,7 +47,7 @@ func fixtureKEK(t testing.TB) *FileKEK {
 // The fixture's cases, as today's code stored them: ids, arrival at the
 // gateway, and due dates counted from arrival.
 var (
-	stockholm = cases.Stockholm()
+	stockholm = workday.Stockholm()
 	// fixWeekend was sent Friday 23:59 and arrived Monday 08:00: due
 	// Wednesday, counted from arrival.
 	fixWeekend      = cases.ID("06fxm00000000000000000000a")
@@ -72,9 +75,9 @@ var (
 
 // fixtureSub is a synthetic patient's case sent at sent.
 func fixtureSub(n int, sent time.Time) cases.Submission {
-	pnr := cases.SyntheticPersonnummer(time.Date(1970+n, 5, 10, 0, 0, 0, 0, stockholm), 980+n)
+	pnr := personnummer.Synthetic(time.Date(1970+n, 5, 10, 0, 0, 0, 0, stockholm), 980+n)
 	return cases.Submission{
-		Type: cases.AdviceNurse, Patient: cases.Person{PNR: pnr, Name: "Testperson Fixtur"},
+		Type: casetype.AdviceNurse, Patient: cases.Person{PNR: pnr, Name: "Testperson Fixtur"},
 		Text: "Jag har ont i halsen sedan i fredags.", SubmittedAt: sent,
 	}
 }

@@ -11,6 +11,8 @@ import (
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 const testUnit = "SE2321000016-TEST"
@@ -50,12 +52,12 @@ var t0 = time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
 // personnummer serials and text distinct.
 func newCase(n int, text string) *cases.Case {
 	id := cases.ID(fmt.Sprintf("c%025d", n))
-	pnr := cases.SyntheticPersonnummer(time.Date(1960+n%50, time.Month(1+n%12), 1+n%28, 0, 0, 0, 0, time.UTC), 980+n%20)
+	pnr := personnummer.Synthetic(time.Date(1960+n%50, time.Month(1+n%12), 1+n%28, 0, 0, 0, 0, time.UTC), 980+n%20)
 	at := t0.Add(time.Duration(n) * time.Minute)
 	return &cases.Case{
 		ID:         id,
 		Unit:       testUnit,
-		Type:       cases.RenewPrescription,
+		Type:       casetype.RenewPrescription,
 		Patient:    cases.Person{PNR: pnr, Name: fmt.Sprintf("Testperson %d", n)},
 		Fields:     []cases.Field{{Name: "medicine", Label: "Läkemedel", Value: "Testmedel 10 mg"}},
 		Status:     cases.Received,

@@ -14,7 +14,7 @@ import (
 	"os"
 	"strings"
 
-	"clinicgw/agent/atomicfile"
+	"clinicgw/sync/atomicfile"
 )
 
 // KEK is a key-encryption key: it wraps and unwraps the key ring's data keys.

@@ -11,9 +11,9 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"clinicgw/agent/atomicfile"
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
+	"clinicgw/sync/atomicfile"
 )
 
 // The end of a case's life here (the archive export builds on these):

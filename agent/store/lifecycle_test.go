@@ -14,6 +14,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/casetype"
 )
 
 // TestPurgeResealRetireCompact walks a case's end (DP3): a purge is all
@@ -144,7 +145,7 @@ func purgeResealRetire(t *testing.T, compact func(t *testing.T, dir, path string
 		for _, idx := range []struct {
 			i cases.Index
 			v string
-		}{{cases.ByStatus, string(cases.Received)}, {cases.ByType, string(cases.RenewPrescription)}, {cases.ByPatient, string(all[0].Patient.PNR)}} {
+		}{{cases.ByStatus, string(cases.Received)}, {cases.ByType, string(casetype.RenewPrescription)}, {cases.ByPatient, string(all[0].Patient.PNR)}} {
 			tx.Lookup(idx.i, idx.v, func(id cases.ID) bool {
 				if slices.Contains(purge, id) {
 					found++

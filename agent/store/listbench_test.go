@@ -1,7 +1,6 @@
 package store
 
 import (
-	"clinicgw/sync/clock/clocktest"
 	"fmt"
 	"log/slog"
 	mrand "math/rand/v2"
@@ -15,6 +14,8 @@ import (
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
+	"clinicgw/sync/clock/clocktest"
+	"clinicgw/sync/wire/casetype"
 )
 
 // listBenchSizes are the store sizes of BenchmarkLists:
@@ -71,7 +72,7 @@ func benchLists(b *testing.B, n int) {
 		err := db.Update(ctx, func(tx cases.Tx) error {
 			for j, c := range cs {
 				k := i + j
-				c.Type = cases.Types[k%len(cases.Types)]
+				c.Type = casetype.All[k%len(casetype.All)]
 				switch {
 				case k < n*98/100:
 					c.Status, c.Assignee = []cases.Status{cases.Answered, cases.Closed}[k%2], hsa(k)
@@ -169,11 +170,11 @@ func benchLists(b *testing.B, n int) {
 			return len(need(svc.List(ctx, dist, cases.Filter{Status: listDone, Newest: true, Limit: page})))
 		}},
 		{"inbox-type", func() int {
-			return len(need(svc.List(ctx, dist, cases.Filter{Status: listOpen, Type: cases.Types[0], Limit: page})))
+			return len(need(svc.List(ctx, dist, cases.Filter{Status: listOpen, Type: casetype.All[0], Limit: page})))
 		}},
 		{"inbox-type-before", func() int {
 			return before(dist, func(tx cases.ReadTx, fn func(cases.ID) bool) error {
-				return tx.Lookup(cases.ByType, string(cases.Types[0]), fn)
+				return tx.Lookup(cases.ByType, string(casetype.All[0]), fn)
 			}, func(c *cases.Case) bool { return slices.Contains(listOpen, c.Status) })
 		}},
 	}

@@ -11,6 +11,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/casetype"
 )
 
 // The list indexes: composite keys that put a case where every list finds
@@ -229,7 +230,7 @@ func (db *DB) indexLists(ctx context.Context) error {
 				lo, hi := ids[0], ids[n-1]
 				set := map[string]func(v *indexValues, value string){
 					bucketByStatus:   func(v *indexValues, s string) { v.status = cases.Status(s) },
-					bucketByType:     func(v *indexValues, s string) { v.typ = cases.Type(s) },
+					bucketByType:     func(v *indexValues, s string) { v.typ = casetype.Type(s) },
 					bucketByAssignee: func(v *indexValues, s string) { v.assignee = s },
 				}
 				for name, fn := range set {

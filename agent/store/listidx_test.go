@@ -1,7 +1,6 @@
 package store
 
 import (
-	"clinicgw/sync/clock/clocktest"
 	"fmt"
 	"slices"
 	"testing"
@@ -10,6 +9,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/clock/clocktest"
+	"clinicgw/sync/wire/casetype"
 )
 
 // scanIDs lists what Scan finds.
@@ -41,7 +42,7 @@ func TestSchema2FixtureGetsListIndexes(t *testing.T) {
 	}
 	var types []string
 	for _, st := range cases.Statuses() {
-		for _, ty := range cases.Types {
+		for _, ty := range casetype.All {
 			types = append(types, cases.IndexKey(string(st), string(ty)))
 		}
 	}
@@ -114,7 +115,7 @@ func TestListIndexBackfill(t *testing.T) {
 		if got := scanIDs(t, db, cases.ByStatusAssignee, mine, cases.Walk{}); !slices.Equal(got, want(tt.from)) {
 			t.Errorf("%s: %d ids after the open, want %d", tt.name, len(got), len(want(tt.from)))
 		}
-		typ := []string{cases.IndexKey(string(cases.Closed), string(cases.RenewPrescription), "SE2321000016-C000")}
+		typ := []string{cases.IndexKey(string(cases.Closed), string(casetype.RenewPrescription), "SE2321000016-C000")}
 		got := scanIDs(t, db, cases.ByStatusTypeAssignee, typ, cases.Walk{Desc: true})
 		if len(got) == 0 || got[0] != cs[n-6].ID {
 			t.Errorf("%s: closed cases of C000, newest first, start %v, want %s", tt.name, got[:min(1, len(got))], cs[n-6].ID)

@@ -12,6 +12,9 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/sync/clock/clocktest"
+	"clinicgw/sync/wire/caseid"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // TestQuarantineSealed: central events the case service cannot apply are
@@ -31,14 +34,14 @@ func TestQuarantineSealed(t *testing.T) {
 	var page []cases.Inbound
 	for i := range 20 {
 		// A check digit off by one: no version's rule, quarantined.
-		pnr := cases.SyntheticPersonnummer(time.Date(1970, 1, 1+i, 0, 0, 0, 0, time.UTC), 980+i)
+		pnr := personnummer.Synthetic(time.Date(1970, 1, 1+i, 0, 0, 0, 0, time.UTC), 980+i)
 		bad := []byte(pnr)
 		bad[11] = '0' + (bad[11]-'0'+1)%10
-		sub := &cases.Submission{Type: cases.AdviceNurse, SubmittedAt: t0,
-			Patient: cases.Person{PNR: cases.Personnummer(bad), Name: fmt.Sprintf("Karantänkanarie%04d", i)},
+		sub := &cases.Submission{Type: casetype.AdviceNurse, SubmittedAt: t0,
+			Patient: cases.Person{PNR: personnummer.Personnummer(bad), Name: fmt.Sprintf("Karantänkanarie%04d", i)},
 			Text:    fmt.Sprintf("KARANTÄNTEXT%04d ont i magen", i),
 			Fields:  []cases.Field{{Name: "q", Label: "Fråga", Value: fmt.Sprintf("KARANTÄNFÄLT%04d", i)}}}
-		id, err := cases.NewID(t0, rand.Reader)
+		id, err := caseid.New(t0, rand.Reader)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,9 +15,9 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"clinicgw/agent/atomicfile"
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
+	"clinicgw/sync/atomicfile"
 	"clinicgw/sync/clock"
 )
 

@@ -12,6 +12,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/casetype"
 )
 
 // The statistics' aggregates (cases.StatsStore): what every case adds to
@@ -70,13 +71,13 @@ func parseDay(b []byte) cases.StatsDay {
 
 type recvKey struct {
 	day cases.StatsDay
-	typ cases.Type
+	typ casetype.Type
 	st  cases.Status
 }
 
 type ansKey struct {
 	day cases.StatsDay
-	typ cases.Type
+	typ casetype.Type
 }
 
 type openKey struct {
@@ -288,7 +289,7 @@ func (t *tx) recvCounts(key, sealed []byte) (map[recvKey]int, error) {
 			return nil, fmt.Errorf("statistics %x: undecodable counts", key)
 		}
 		plain = plain[k:]
-		out[recvKey{day, cases.Type(typ), cases.Status(st)}] += int(n)
+		out[recvKey{day, casetype.Type(typ), cases.Status(st)}] += int(n)
 	}
 	return out, nil
 }
@@ -447,7 +448,7 @@ func (db *DB) AddStats(ctx context.Context, unit string, b *cases.StatsBuilder) 
 			if err != nil {
 				return err
 			}
-			b.AddAnswers(day, cases.Type(k[5:]), ds)
+			b.AddAnswers(day, casetype.Type(k[5:]), ds)
 			if err := ctx.Err(); err != nil {
 				return err
 			}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"clinicgw/sync/clock/clocktest"
 	"context"
 	crand "crypto/rand"
 	"errors"
@@ -19,6 +18,9 @@ import (
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
+	"clinicgw/sync/clock/clocktest"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/workday"
 )
 
 // statsWorkload writes random cases and random changes of them to db
@@ -39,7 +41,7 @@ var statsStatuses = []cases.Status{cases.Received, cases.Assigned, cases.Partial
 	cases.WaitingForPatient, cases.Answered, cases.Closed, cases.Withdrawn}
 
 // statsT0 is a week before Sweden moves its clocks forward (29 March 2026).
-var statsT0 = time.Date(2026, 3, 22, 0, 0, 0, 0, cases.Stockholm())
+var statsT0 = time.Date(2026, 3, 22, 0, 0, 0, 0, workday.Stockholm())
 
 func (w *statsWorkload) randTime() time.Time {
 	// Over 21 days, on the minute, often right around a midnight.
@@ -47,7 +49,7 @@ func (w *statsWorkload) randTime() time.Time {
 	at := statsT0.Add(d)
 	if w.rnd.IntN(4) == 0 {
 		y, m, dd := at.Date()
-		at = time.Date(y, m, dd, 0, 0, 0, 0, cases.Stockholm()).Add(time.Duration(w.rnd.IntN(3)-1) * time.Nanosecond)
+		at = time.Date(y, m, dd, 0, 0, 0, 0, workday.Stockholm()).Add(time.Duration(w.rnd.IntN(3)-1) * time.Nanosecond)
 	}
 	return at
 }
@@ -55,7 +57,7 @@ func (w *statsWorkload) randTime() time.Time {
 func (w *statsWorkload) newCase() *cases.Case {
 	w.next++
 	c := newCase(w.next, "Hej")
-	c.Type = cases.Types[w.rnd.IntN(len(cases.Types))]
+	c.Type = casetype.All[w.rnd.IntN(len(casetype.All))]
 	c.ReceivedAt = w.randTime()
 	c.SentAt = c.ReceivedAt.Add(-time.Duration(w.rnd.IntN(600)) * time.Minute)
 	c.DueAt = cases.DueDate(c.SentAt)
@@ -87,7 +89,7 @@ func (w *statsWorkload) change(c *cases.Case) {
 		c.DueAt = cases.DueDate(w.randTime())
 	}
 	if w.rnd.IntN(10) == 0 {
-		c.Type = cases.Types[w.rnd.IntN(len(cases.Types))]
+		c.Type = casetype.All[w.rnd.IntN(len(casetype.All))]
 	}
 }
 
@@ -364,7 +366,7 @@ func TestStatsSealed(t *testing.T) {
 			return nil
 		})
 		for _, v := range vals {
-			for _, typ := range cases.Types {
+			for _, typ := range casetype.All {
 				if bytes.Contains(v, []byte(typ)) {
 					t.Errorf("an aggregate holds %q in clear", typ)
 				}

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"clinicgw/sync/clock/clocktest"
 	crand "crypto/rand"
 	"fmt"
 	"log/slog"
@@ -16,6 +15,11 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/clock/clocktest"
+	"clinicgw/sync/wire/caseid"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
+	"clinicgw/sync/wire/workday"
 )
 
 // BenchmarkStats measures the statistics page's work (Service.Stats) on
@@ -52,8 +56,8 @@ func BenchmarkStats(b *testing.B) {
 				b.Fatal(err)
 			}
 			admin := cases.Actor{Kind: cases.Staff, HSAID: testUnit, Roles: []cases.Role{cases.UnitAdmin}}
-			y, m, d := now.In(cases.Stockholm()).Date()
-			to := time.Date(y, m, d+1, 0, 0, 0, 0, cases.Stockholm())
+			y, m, d := now.In(workday.Stockholm()).Date()
+			to := time.Date(y, m, d+1, 0, 0, 0, 0, workday.Stockholm())
 			from := to.AddDate(0, 0, -84)
 
 			// Before: every case opened, as Stats did (and does for a
@@ -138,7 +142,7 @@ func statsBenchStore(b *testing.B, n int) (*DB, time.Time) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
-	now := time.Date(2026, 11, 30, 14, 0, 0, 0, cases.Stockholm())
+	now := time.Date(2026, 11, 30, 14, 0, 0, 0, workday.Stockholm())
 	start := now.AddDate(-1, 0, 0)
 	step := now.Sub(start) / time.Duration(n)
 	rnd := rand.New(rand.NewPCG(uint64(n), 18))
@@ -148,13 +152,13 @@ func statsBenchStore(b *testing.B, n int) (*DB, time.Time) {
 			for j := i; j < min(i+1000, n); j++ {
 				at := start.Add(time.Duration(j) * step)
 				c := newCase(j, text)
-				id, err := cases.NewID(at, crand.Reader)
+				id, err := caseid.New(at, crand.Reader)
 				if err != nil {
 					return err
 				}
 				c.ID = id
-				c.Type = cases.Types[rnd.IntN(len(cases.Types))]
-				c.Patient.PNR = cases.SyntheticPersonnummer(time.Date(1940+rnd.IntN(80), time.Month(1+rnd.IntN(12)), 1+rnd.IntN(28), 0, 0, 0, 0, time.UTC), 980+rnd.IntN(20))
+				c.Type = casetype.All[rnd.IntN(len(casetype.All))]
+				c.Patient.PNR = personnummer.Synthetic(time.Date(1940+rnd.IntN(80), time.Month(1+rnd.IntN(12)), 1+rnd.IntN(28), 0, 0, 0, 0, time.UTC), 980+rnd.IntN(20))
 				c.ReceivedAt, c.SentAt = at, at.Add(-time.Minute)
 				c.DueAt = cases.DueDate(c.SentAt)
 				c.Fields = nil

@@ -12,6 +12,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/workday"
 )
 
 // ensureStats counts the aggregates at Open when they are not complete
@@ -208,7 +210,7 @@ func (t *tx) loadStats() (*statsSums, error) {
 			for _, d := range ds {
 				m[d]++
 			}
-			s.ans[ansKey{parseDay(k[1:5]), cases.Type(k[5:])}] = m
+			s.ans[ansKey{parseDay(k[1:5]), casetype.Type(k[5:])}] = m
 		case statsOpen:
 			n, err := t.statsCount(k, v)
 			if err != nil {
@@ -233,7 +235,7 @@ func diffStats(have, want *statsSums) []string {
 	}
 	for _, k := range keysOf(have.open, want.open) {
 		if h, w := have.open[k], want.open[k]; h != w {
-			out = append(out, fmt.Sprintf("open, received %s, due %s: kept %d, recount %d", day(k.day), k.due().In(cases.Stockholm()).Format(time.RFC3339Nano), h, w))
+			out = append(out, fmt.Sprintf("open, received %s, due %s: kept %d, recount %d", day(k.day), k.due().In(workday.Stockholm()).Format(time.RFC3339Nano), h, w))
 		}
 	}
 	for _, k := range keysOf(have.ans, want.ans) {

@@ -14,12 +14,14 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 func TestRoundTrip(t *testing.T) {
 	db, _ := testStore(t)
 	c := newCase(1, "hej")
-	c.Guardian = &cases.Person{PNR: cases.SyntheticPersonnummer(time.Date(1980, 5, 5, 0, 0, 0, 0, time.UTC), 981), Name: "Vårdnadshavare Test"}
+	c.Guardian = &cases.Person{PNR: personnummer.Synthetic(time.Date(1980, 5, 5, 0, 0, 0, 0, time.UTC), 981), Name: "Vårdnadshavare Test"}
 	insert(t, db, c)
 	got, err := get(db, c.ID)
 	if err != nil {
@@ -63,13 +65,13 @@ func lookup(t *testing.T, db *DB, idx cases.Index, value string) []cases.ID {
 func TestIndexesFollowUpdates(t *testing.T) {
 	db, _ := testStore(t)
 	a, b, c := newCase(1, "a"), newCase(2, "b"), newCase(3, "c")
-	b.Type = cases.BookAppointment
+	b.Type = casetype.BookAppointment
 	insert(t, db, a, b, c)
 
 	if got := lookup(t, db, cases.ByStatus, string(cases.Received)); !slices.Equal(got, []cases.ID{a.ID, b.ID, c.ID}) {
 		t.Fatalf("by status: %v", got)
 	}
-	if got := lookup(t, db, cases.ByType, string(cases.BookAppointment)); !slices.Equal(got, []cases.ID{b.ID}) {
+	if got := lookup(t, db, cases.ByType, string(casetype.BookAppointment)); !slices.Equal(got, []cases.ID{b.ID}) {
 		t.Fatalf("by type: %v", got)
 	}
 	if got := lookup(t, db, cases.ByPatient, string(a.Patient.PNR)); !slices.Equal(got, []cases.ID{a.ID}) {
@@ -386,7 +388,7 @@ func TestLookupAny(t *testing.T) {
 		c := newCase(i+1, "x")
 		c.Status = s
 		if i%2 == 1 {
-			c.Type = cases.ContactMe
+			c.Type = casetype.ContactMe
 		}
 		cs = append(cs, c)
 	}
@@ -412,7 +414,7 @@ func TestLookupAny(t *testing.T) {
 		{"a value twice", cases.ByStatus, []string{open[0], open[0]}, 0, ids(1, 4)},
 		{"no such value", cases.ByStatus, []string{"nope"}, 0, ids()},
 		{"no values", cases.ByStatus, nil, 0, ids()},
-		{"two types", cases.ByType, []string{string(cases.ContactMe), string(cases.RenewPrescription)}, 0, ids(1, 2, 3, 4, 5, 6)},
+		{"two types", cases.ByType, []string{string(casetype.ContactMe), string(casetype.RenewPrescription)}, 0, ids(1, 2, 3, 4, 5, 6)},
 		{"two patients", cases.ByPatient, []string{string(cs[4].Patient.PNR), string(cs[1].Patient.PNR)}, 0, ids(2, 5)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/casetype"
 )
 
 // maxIDLen bounds a case id used as a key.
@@ -58,7 +59,7 @@ func (t *tx) bucket(name string) *bolt.Bucket { return t.btx.Bucket([]byte(name)
 type indexValues struct {
 	status   cases.Status
 	assignee string
-	typ      cases.Type
+	typ      casetype.Type
 	due      time.Time
 	patients [][]byte // blinded personnummer of patient and guardian
 }

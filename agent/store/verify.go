@@ -17,7 +17,7 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 
 	"clinicgw/agent/audit"
-	"clinicgw/agent/store/boltfile"
+	"clinicgw/sync/boltfile"
 )
 
 // verifySealed opens every sealed value in the store (AES-GCM checks each

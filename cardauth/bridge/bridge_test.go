@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"clinicgw/agent/cases"
 	"clinicgw/cardauth"
 	"clinicgw/cardauth/devpki"
 	"clinicgw/sync/tlsconf"
@@ -126,7 +125,7 @@ func (c certChecker) CheckAuthCert(_ context.Context, leaf *x509.Certificate) (s
 type staff struct{}
 
 func (staff) Staff(hsaID string, _ time.Time) (cardauth.Staff, error) {
-	return cardauth.Staff{HSAID: hsaID, Roles: []cases.Role{cases.Clinician}}, nil
+	return cardauth.Staff{HSAID: hsaID, Roles: []string{"clinician"}}, nil
 }
 
 // rig is a gateway (authenticator + presence endpoint over TLS) and a

@@ -12,7 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"clinicgw/agent/atomicfile"
+	"clinicgw/sync/atomicfile"
 )
 
 // File modes: certificates are public, keys readable by their owner only.

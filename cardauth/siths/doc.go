@@ -5,7 +5,7 @@
 // The profile (Verifier.Verify, or CheckAuthCert for cardauth):
 //
 //   - the HSA-ID is the subject serialNumber (OID 2.5.4.5), exactly one,
-//     well-formed (tlsconf.CheckHSAID); HSAID reads it;
+//     well-formed (hsaid.Check); HSAID reads it;
 //   - the authentication certificate has key usage digitalSignature and,
 //     if it has extended key usages, clientAuth; the card's signing
 //     certificate (nonRepudiation only) is refused; IsAuthentication tells

@@ -18,7 +18,7 @@ var (
 // HSAID returns the HSA-ID in the certificate's subject serialNumber (OID
 // 2.5.4.5). A subject without one, with more than one, or with one that is
 // not a well-formed HSA-ID is an error wrapping ErrNoHSAID (and
-// tlsconf.ErrNoHSAID or tlsconf.ErrMalformedHSAID). HSAID does not verify
+// tlsconf.ErrNoHSAID or hsaid.ErrMalformed). HSAID does not verify
 // the certificate.
 func HSAID(cert *x509.Certificate) (string, error) {
 	id, err := tlsconf.HSAID(cert)

@@ -17,6 +17,9 @@ import (
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store"
+	"clinicgw/sync/wire/caseid"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // backupUnit is the unit of the backup tests' gateway.
@@ -67,12 +70,12 @@ func startGateway(t *testing.T, cfg *agent.Config) *agent.Agent {
 // record and the sync cursor n, in one transaction.
 func addCase(ctx context.Context, db *store.DB, n int) error {
 	now := time.Now()
-	id, err := cases.NewID(now, nil)
+	id, err := caseid.New(now, nil)
 	if err != nil {
 		return err
 	}
-	pnr := cases.SyntheticPersonnummer(time.Date(1950+n%50, time.Month(1+n%12), 1+n%28, 0, 0, 0, 0, time.UTC), 980+n%20)
-	c := &cases.Case{ID: id, Unit: backupUnit, Type: cases.Types[n%len(cases.Types)], Status: cases.Received,
+	pnr := personnummer.Synthetic(time.Date(1950+n%50, time.Month(1+n%12), 1+n%28, 0, 0, 0, 0, time.UTC), 980+n%20)
+	c := &cases.Case{ID: id, Unit: backupUnit, Type: casetype.All[n%len(casetype.All)], Status: cases.Received,
 		Patient: cases.Person{PNR: pnr, Name: "Test Testsson"}, ReceivedAt: now, DueAt: now.Add(48 * time.Hour),
 		Messages: []cases.Message{{ID: "m1", Kind: cases.FromPatient, Author: "patient", Text: strings.Repeat("Ont i halsen. ", 100), At: now}}}
 	return db.Update(ctx, func(tx cases.Tx) error {

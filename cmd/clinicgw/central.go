@@ -16,11 +16,12 @@ import (
 	"strings"
 	"time"
 
-	"clinicgw/agent/atomicfile"
 	"clinicgw/cardauth/devpki"
+	"clinicgw/sync/atomicfile"
 	"clinicgw/sync/central"
 	"clinicgw/sync/clock"
 	"clinicgw/sync/tlsconf"
+	"clinicgw/sync/wire/hsaid"
 )
 
 // centralUnits is the repeatable --unit flag: "NAME=HSAID" or "HSAID".
@@ -36,7 +37,7 @@ func (u *centralUnits) Set(v string) error {
 	if i := strings.LastIndex(v, "="); i >= 0 {
 		name, id = strings.TrimSpace(v[:i]), strings.TrimSpace(v[i+1:])
 	}
-	if !tlsconf.ValidHSAID(id) {
+	if !hsaid.Valid(id) {
 		return fmt.Errorf("%q is not an HSA-ID (e.g. SE2321000016-ABCD)", id)
 	}
 	for _, x := range u.ids {

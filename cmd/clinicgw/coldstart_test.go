@@ -18,6 +18,9 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/agent/democlinic"
 	"clinicgw/agent/store"
+	"clinicgw/sync/wire/caseid"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // BenchmarkColdStart starts the built clinicgw binary as region IT's
@@ -118,16 +121,16 @@ func seedStore(b *testing.B, dc *democlinic.Clinic, n int) {
 	for i := 0; i < n; i += 1000 {
 		err := db.Update(ctx, func(tx cases.Tx) error {
 			for j := i; j < min(i+1000, n); j++ {
-				id, err := cases.NewID(now.Add(time.Duration(j-n)*time.Second), nil)
+				id, err := caseid.New(now.Add(time.Duration(j-n)*time.Second), nil)
 				if err != nil {
 					return err
 				}
-				pnr := cases.SyntheticPersonnummer(time.Date(1950+j%50, time.Month(1+j%12), 1+j%28, 0, 0, 0, 0, time.UTC), 980+j%20)
+				pnr := personnummer.Synthetic(time.Date(1950+j%50, time.Month(1+j%12), 1+j%28, 0, 0, 0, 0, time.UTC), 980+j%20)
 				st := cases.Received
 				if j%2 == 1 {
 					st = cases.Closed
 				}
-				c := &cases.Case{ID: id, Unit: demoUnit, Type: cases.Types[j%len(cases.Types)], Status: st,
+				c := &cases.Case{ID: id, Unit: demoUnit, Type: casetype.All[j%len(casetype.All)], Status: st,
 					Patient: cases.Person{PNR: pnr, Name: "Test Testsson"}, ReceivedAt: now, DueAt: now.Add(48 * time.Hour),
 					Messages: []cases.Message{{ID: "m1", Kind: cases.FromPatient, Author: "patient", Text: text, At: now}}}
 				if err := tx.Insert(c); err != nil {

@@ -22,6 +22,9 @@ import (
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store"
+	"clinicgw/sync/wire/caseid"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // The damaged-store tests run every command that opens a store on real
@@ -98,12 +101,12 @@ func newDamageGateway(t *testing.T, n int) (config string, pristine []byte) {
 	text := strings.Repeat("Jag har haft ont i halsen i tre dagar. ", 40)
 	err = db.Update(ctx, func(tx cases.Tx) error {
 		for j := range n {
-			id, err := cases.NewID(now.Add(time.Duration(j-n)*time.Second), nil)
+			id, err := caseid.New(now.Add(time.Duration(j-n)*time.Second), nil)
 			if err != nil {
 				return err
 			}
-			pnr := cases.SyntheticPersonnummer(time.Date(1950+j%50, time.Month(1+j%12), 1+j%28, 0, 0, 0, 0, time.UTC), 980+j%20)
-			c := &cases.Case{ID: id, Unit: damageUnit, Type: cases.Types[j%len(cases.Types)], Status: cases.Received,
+			pnr := personnummer.Synthetic(time.Date(1950+j%50, time.Month(1+j%12), 1+j%28, 0, 0, 0, 0, time.UTC), 980+j%20)
+			c := &cases.Case{ID: id, Unit: damageUnit, Type: casetype.All[j%len(casetype.All)], Status: cases.Received,
 				Patient: cases.Person{PNR: pnr, Name: "Test Testsson"}, ReceivedAt: now, DueAt: now.Add(48 * time.Hour),
 				Messages: []cases.Message{{ID: "m1", Kind: cases.FromPatient, Author: "patient", Text: text, At: now}}}
 			if err := tx.Insert(c); err != nil {

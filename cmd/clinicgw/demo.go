@@ -20,16 +20,18 @@ import (
 	"time"
 
 	"clinicgw/agent"
-	"clinicgw/agent/atomicfile"
 	"clinicgw/agent/cases"
 	"clinicgw/agent/democlinic"
 	"clinicgw/agent/store"
 	"clinicgw/cardauth/bridge"
+	"clinicgw/sync/atomicfile"
 	"clinicgw/sync/central"
 	"clinicgw/sync/clock"
 	"clinicgw/sync/clock/clocktest"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // The demo clinic. Every HSA-ID, name and personnummer in it is invented;
@@ -431,7 +433,7 @@ func (d *demoRun) printWelcome(w io.Writer) {
 		fmt.Fprintf(w, "Technical log:       %s\n", d.logPath)
 	}
 	fmt.Fprintf(w, "Patient pages:       %s/  (development log-in: any synthetic personnummer,\n", d.central.webURL)
-	fmt.Fprintf(w, "                     e.g. %s; new cases reach the gateway at once)\n\n", cases.SyntheticPersonnummer(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 981))
+	fmt.Fprintf(w, "                     e.g. %s; new cases reach the gateway at once)\n\n", personnummer.Synthetic(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 981))
 	fmt.Fprintf(w, "Demo cards (SoftHSM2 tokens in %s, PIN %s for every card):\n", filepath.Join(d.dir, "cards"), democlinic.CardPIN)
 	for _, m := range democlinic.Staff {
 		roles := make([]string, len(m.Roles))
@@ -456,7 +458,7 @@ func demoCentralConfig(e *env, dir string, cfg *agent.Config) (centralPKI, error
 	if err != nil {
 		return centralPKI{}, err
 	}
-	forms, err := wire.Marshal(central.DefaultForms())
+	forms, err := wire.Marshal(casetype.DefaultForms())
 	if err != nil {
 		return centralPKI{}, err
 	}

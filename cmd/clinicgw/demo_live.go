@@ -9,6 +9,7 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/sync/central"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // demoLive has n synthetic patients write through the central store, one
@@ -102,7 +103,7 @@ func demoLive(ctx context.Context, e *env, cs *central.Store, svc *cases.Service
 // submitDemoCase has synthetic patient i write on form f at the central
 // store, and returns the case's id and the patient's personnummer.
 func submitDemoCase(ctx context.Context, cs *central.Store, i int, f wire.Form) (id, pnr string, err error) {
-	pnr = string(cases.SyntheticPersonnummer(time.Date(1950+i%50, time.Month(1+i%12), 1+i%28, 0, 0, 0, 0, time.UTC), 980+i%20))
+	pnr = string(personnummer.Synthetic(time.Date(1950+i%50, time.Month(1+i%12), 1+i%28, 0, 0, 0, 0, time.UTC), 980+i%20))
 	id, err = cs.Submit(ctx, demoUnit, central.Submission{
 		PatientPNR: pnr, PatientName: fmt.Sprintf("Livepatient %s", demoNames[i%len(demoNames)]),
 		FormID: f.ID, Fields: formAnswers(f), Text: "Hej! Jag skriver via 1177-demon.",

@@ -9,8 +9,10 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
-	"clinicgw/sync/central"
 	"clinicgw/sync/clock/clocktest"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
+	"clinicgw/sync/wire/workday"
 )
 
 // seeder plays the demo's three weeks: patients' cases arrive in batches
@@ -61,7 +63,7 @@ func (q *stepQueue) Pop() any {
 // the daytime, in time order. Every case type occurs when n allows.
 func (s *seeder) arrivals(n int) []arrival {
 	start := s.end.AddDate(0, 0, -demoDays)
-	loc := cases.Stockholm()
+	loc := workday.Stockholm()
 	out := make([]arrival, 0, n)
 	for i := range n {
 		// Daytime (07–22) for most, any hour for the rest.
@@ -75,9 +77,9 @@ func (s *seeder) arrivals(n int) []arrival {
 		if at.Before(start) || !at.Before(s.end) {
 			at = start.Add(time.Duration(s.rng.Int64N(int64(s.end.Sub(start)))))
 		}
-		typ := cases.Types[i%len(cases.Types)]
-		if i >= len(cases.Types) {
-			typ = cases.Types[s.rng.IntN(len(cases.Types))]
+		typ := casetype.All[i%len(casetype.All)]
+		if i >= len(casetype.All) {
+			typ = casetype.All[s.rng.IntN(len(casetype.All))]
 		}
 		out = append(out, arrival{at: at, sub: s.submission(i, typ, at)})
 	}
@@ -89,8 +91,8 @@ var demoNames = []string{"Ett", "Två", "Tre", "Fyra", "Fem", "Sex", "Sju", "Åt
 	"Elva", "Tolv", "Tretton", "Fjorton", "Femton", "Sexton", "Sjutton", "Arton", "Nitton", "Tjugo"}
 
 // submission invents the i-th patient's case of type typ, sent at at.
-func (s *seeder) submission(i int, typ cases.Type, at time.Time) cases.Submission {
-	loc := cases.Stockholm()
+func (s *seeder) submission(i int, typ casetype.Type, at time.Time) cases.Submission {
+	loc := workday.Stockholm()
 	y, _, _ := at.In(loc).Date()
 	serial := 980 + i%20
 	name := fmt.Sprintf("Testperson %s", demoNames[(i/20)%len(demoNames)])
@@ -106,7 +108,7 @@ func (s *seeder) submission(i int, typ cases.Type, at time.Time) cases.Submissio
 	}
 	sub := cases.Submission{
 		Type:        typ,
-		Patient:     cases.Person{PNR: cases.SyntheticPersonnummer(birth, serial), Name: name},
+		Patient:     cases.Person{PNR: personnummer.Synthetic(birth, serial), Name: name},
 		Text:        demoTexts[typ][s.rng.IntN(len(demoTexts[typ]))],
 		Fields:      demoFields[typ],
 		SubmittedAt: at,
@@ -114,7 +116,7 @@ func (s *seeder) submission(i int, typ cases.Type, at time.Time) cases.Submissio
 	if child {
 		gBirth := time.Date(y-28-s.rng.IntN(20), time.Month(1+s.rng.IntN(12)), 1+s.rng.IntN(28), 0, 0, 0, 0, loc)
 		sub.Guardian = &cases.Person{
-			PNR:  cases.SyntheticPersonnummer(gBirth, 980+(i+7)%20),
+			PNR:  personnummer.Synthetic(gBirth, 980+(i+7)%20),
 			Name: fmt.Sprintf("Testförälder %s", demoNames[i%len(demoNames)]),
 		}
 	}
@@ -260,44 +262,44 @@ func (s *seeder) plan(id cases.ID, recent bool) *step {
 }
 
 // The demo's invented texts: nothing in them is about a real person.
-var demoTexts = map[cases.Type][]string{
-	cases.BookAppointment:     {"Jag skulle vilja boka en tid för en hälsokontroll.", "Kan jag få en tid hos läkare för ont i knät?"},
-	cases.ChangeAppointment:   {"Jag behöver flytta min tid på torsdag till veckan efter.", "Kan min tid flyttas till en eftermiddag?"},
-	cases.CancelAppointment:   {"Jag vill avboka min tid nästa vecka.", "Avbokar min tid, jag är frisk nu."},
-	cases.RenewPrescription:   {"Jag behöver förnya mitt recept, det tar slut om en vecka."},
-	cases.RenewSickLeave:      {"Mitt sjukintyg går ut på fredag och jag är fortfarande sjuk."},
-	cases.RecordExtract:       {"Jag vill beställa en kopia av min journal från förra året."},
-	cases.AdviceNurse:         {"Mitt barn har haft feber i två dagar, vad ska vi göra?", "Jag har fått utslag på armen, behöver jag komma in?"},
-	cases.AdvicePsychologist:  {"Jag har svårt att sova och känner mig orolig. Kan jag få prata med någon?"},
-	cases.ChangeFamilyDoctor:  {"Jag vill byta fast läkarkontakt på vårdcentralen."},
-	cases.SymptomRegistration: {"Hosta och halsont sedan fyra dagar, ingen feber.", "Ont i ryggen efter träning."},
-	cases.ContactMe:           {"Ring mig gärna på förmiddagen.", "Kan någon kontakta mig om mina provsvar?"},
+var demoTexts = map[casetype.Type][]string{
+	casetype.BookAppointment:     {"Jag skulle vilja boka en tid för en hälsokontroll.", "Kan jag få en tid hos läkare för ont i knät?"},
+	casetype.ChangeAppointment:   {"Jag behöver flytta min tid på torsdag till veckan efter.", "Kan min tid flyttas till en eftermiddag?"},
+	casetype.CancelAppointment:   {"Jag vill avboka min tid nästa vecka.", "Avbokar min tid, jag är frisk nu."},
+	casetype.RenewPrescription:   {"Jag behöver förnya mitt recept, det tar slut om en vecka."},
+	casetype.RenewSickLeave:      {"Mitt sjukintyg går ut på fredag och jag är fortfarande sjuk."},
+	casetype.RecordExtract:       {"Jag vill beställa en kopia av min journal från förra året."},
+	casetype.AdviceNurse:         {"Mitt barn har haft feber i två dagar, vad ska vi göra?", "Jag har fått utslag på armen, behöver jag komma in?"},
+	casetype.AdvicePsychologist:  {"Jag har svårt att sova och känner mig orolig. Kan jag få prata med någon?"},
+	casetype.ChangeFamilyDoctor:  {"Jag vill byta fast läkarkontakt på vårdcentralen."},
+	casetype.SymptomRegistration: {"Hosta och halsont sedan fyra dagar, ingen feber.", "Ont i ryggen efter träning."},
+	casetype.ContactMe:           {"Ring mig gärna på förmiddagen.", "Kan någon kontakta mig om mina provsvar?"},
 }
 
 // demoFields are the seeded cases' form answers: names and values of
 // central.DefaultForms' fields (the demo unit's forms), so that the case
 // page shows them by their labels.
-var demoFields = func() map[cases.Type][]cases.Field {
-	answers := map[cases.Type][]string{ // field name, value, ...
-		cases.BookAppointment:     {"reason", "Kontroll av blodtrycket.", "when", "morning"},
-		cases.ChangeAppointment:   {"current", "2026-12-01", "when", "afternoon"},
-		cases.CancelAppointment:   {"current", "2026-12-15"},
-		cases.RenewPrescription:   {"medicine", "Testmedicin 10 mg", "howOften", "daily"},
-		cases.RenewSickLeave:      {"until", "2026-12-31", "work", "Lärare"},
-		cases.RecordExtract:       {"period", "2025", "delivery", "post"},
-		cases.AdviceNurse:         {"question", "Hosta sedan några dagar.", "since", "days"},
-		cases.AdvicePsychologist:  {"question", "Jag sover dåligt."},
-		cases.ChangeFamilyDoctor:  {"wish", "Ingen särskild"},
-		cases.SymptomRegistration: {"symptoms", "Hosta och halsont.", "fever", "false"},
-		cases.ContactMe:           {"when", "morning"},
+var demoFields = func() map[casetype.Type][]cases.Field {
+	answers := map[casetype.Type][]string{ // field name, value, ...
+		casetype.BookAppointment:     {"reason", "Kontroll av blodtrycket.", "when", "morning"},
+		casetype.ChangeAppointment:   {"current", "2026-12-01", "when", "afternoon"},
+		casetype.CancelAppointment:   {"current", "2026-12-15"},
+		casetype.RenewPrescription:   {"medicine", "Testmedicin 10 mg", "howOften", "daily"},
+		casetype.RenewSickLeave:      {"until", "2026-12-31", "work", "Lärare"},
+		casetype.RecordExtract:       {"period", "2025", "delivery", "post"},
+		casetype.AdviceNurse:         {"question", "Hosta sedan några dagar.", "since", "days"},
+		casetype.AdvicePsychologist:  {"question", "Jag sover dåligt."},
+		casetype.ChangeFamilyDoctor:  {"wish", "Ingen särskild"},
+		casetype.SymptomRegistration: {"symptoms", "Hosta och halsont.", "fever", "false"},
+		casetype.ContactMe:           {"when", "morning"},
 	}
-	out := map[cases.Type][]cases.Field{}
-	for _, f := range central.DefaultForms().Forms {
-		kv := answers[cases.Type(f.ID)]
+	out := map[casetype.Type][]cases.Field{}
+	for _, f := range casetype.DefaultForms().Forms {
+		kv := answers[casetype.Type(f.ID)]
 		for i := 0; i+1 < len(kv); i += 2 {
 			for _, ff := range f.Fields {
 				if ff.Name == kv[i] {
-					out[cases.Type(f.ID)] = append(out[cases.Type(f.ID)], cases.Field{Name: ff.Name, Label: ff.Label.SV, Value: kv[i+1]})
+					out[casetype.Type(f.ID)] = append(out[casetype.Type(f.ID)], cases.Field{Name: ff.Name, Label: ff.Label.SV, Value: kv[i+1]})
 				}
 			}
 		}

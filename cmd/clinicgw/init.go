@@ -11,10 +11,10 @@ import (
 	"path/filepath"
 
 	"clinicgw/agent"
-	"clinicgw/agent/atomicfile"
 	"clinicgw/agent/store"
-	"clinicgw/sync/central"
+	"clinicgw/sync/atomicfile"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 )
 
 func initFlags(fs *flag.FlagSet) func(context.Context, *env) error {
@@ -75,7 +75,7 @@ func initGateway(e *env, dir, unit, name string, force bool) error {
 	if err := store.GenerateKeyFile(keyPath, rand.Reader, force); err != nil {
 		return err
 	}
-	forms, err := wire.Marshal(central.DefaultForms())
+	forms, err := wire.Marshal(casetype.DefaultForms())
 	if err != nil {
 		return err
 	}

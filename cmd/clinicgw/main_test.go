@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"clinicgw/agent"
-	"clinicgw/agent/cases"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 )
 
 // clinicgw runs the command line in-process and returns its exit status
@@ -153,7 +153,7 @@ func TestDemo(t *testing.T) {
 			t.Errorf("demo output lacks %q:\n%s", want, stdout)
 		}
 	}
-	for _, typ := range cases.Types {
+	for _, typ := range casetype.All {
 		if !regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(string(typ)) + ` +[1-9]`).MatchString(stdout) {
 			t.Errorf("demo seeded no case of type %s:\n%s", typ, stdout)
 		}
@@ -319,7 +319,7 @@ func TestInitThenRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer forms.Close()
-	if set, err := wire.DecodeFormSet(forms); err != nil || len(set.Forms) != len(cases.Types) {
+	if set, err := wire.DecodeFormSet(forms); err != nil || len(set.Forms) != len(casetype.All) {
 		t.Fatalf("forms.json: %d forms, %v; want one per case type", len(set.Forms), err)
 	}
 	for range 2 {

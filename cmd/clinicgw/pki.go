@@ -13,7 +13,7 @@ import (
 
 	"clinicgw/cardauth/devpki"
 	"clinicgw/sync/clock"
-	"clinicgw/sync/tlsconf"
+	"clinicgw/sync/wire/hsaid"
 )
 
 // multiFlag collects a repeatable flag.
@@ -32,7 +32,7 @@ func pkiDevFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 			return usagef("--dir is required")
 		}
 		for _, u := range units {
-			if !tlsconf.ValidHSAID(u) {
+			if !hsaid.Valid(u) {
 				return usagef("--unit %q is not an HSA-ID (like SE2321000016-15ZM)", u)
 			}
 		}

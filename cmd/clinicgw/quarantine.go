@@ -12,6 +12,7 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store"
 	"clinicgw/sync/clock"
+	"clinicgw/sync/wire/workday"
 )
 
 // The quarantine of central events the gateway could not apply
@@ -39,7 +40,7 @@ func quarantineListFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 		w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(w, "SEQ\tQUARANTINED\tEVENT\tKIND\tCASE\tREASON\tFIELD\tCURSOR")
 		for _, q := range qs {
-			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n", q.Seq, q.At.In(cases.Stockholm()).Format(time.DateTime),
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n", q.Seq, q.At.In(workday.Stockholm()).Format(time.DateTime),
 				q.Event.EventID, q.Event.Kind, q.Event.CaseID, q.Reason, orDash(q.Field), q.Cursor)
 		}
 		if err := w.Flush(); err != nil {

@@ -13,6 +13,9 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store"
 	"clinicgw/sync/clock"
+	"clinicgw/sync/wire/caseid"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // TestQuarantineCommands: region IT lists the quarantined central events
@@ -39,22 +42,22 @@ func TestQuarantineCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	pnr := cases.SyntheticPersonnummer(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 987)
+	pnr := personnummer.Synthetic(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 987)
 	bad := []byte(pnr)
 	bad[11] = '0' + (bad[11]-'0'+1)%10
-	badID, err := cases.NewID(now, rand.Reader)
+	badID, err := caseid.New(now, rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	lateID, err := cases.NewID(now, rand.Reader)
+	lateID, err := caseid.New(now, rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sub := func(p cases.Personnummer) *cases.Submission {
-		return &cases.Submission{Type: cases.ContactMe, Patient: cases.Person{PNR: p, Name: "Kanarie Karantänsson"}, Text: "Kanarietext", SubmittedAt: now}
+	sub := func(p personnummer.Personnummer) *cases.Submission {
+		return &cases.Submission{Type: casetype.ContactMe, Patient: cases.Person{PNR: p, Name: "Kanarie Karantänsson"}, Text: "Kanarietext", SubmittedAt: now}
 	}
 	rep, err := svc.ApplyInbound(ctx, []cases.Inbound{
-		{Kind: cases.InboundCreated, EventID: "ev-bad", CaseID: badID, At: now, Submission: sub(cases.Personnummer(bad))},
+		{Kind: cases.InboundCreated, EventID: "ev-bad", CaseID: badID, At: now, Submission: sub(personnummer.Personnummer(bad))},
 		{Kind: cases.InboundFollowUp, EventID: "ev-early", CaseID: lateID, MessageID: "m-1", Text: "Kanariesvar"},
 		{Kind: cases.InboundCreated, EventID: "ev-late", CaseID: lateID, At: now, Submission: sub(pnr)},
 	}, 3)

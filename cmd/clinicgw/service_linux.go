@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"clinicgw/agent"
-	"clinicgw/agent/atomicfile"
+	"clinicgw/sync/atomicfile"
 	"clinicgw/systemd"
 )
 

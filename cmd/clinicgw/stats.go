@@ -16,6 +16,8 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store"
 	"clinicgw/sync/clock"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/workday"
 )
 
 func statsFlags(fs *flag.FlagSet) func(context.Context, *env) error {
@@ -100,12 +102,12 @@ func parsePeriod(from, to string) (time.Time, time.Time, error) {
 	var f, t time.Time
 	var err error
 	if from != "" {
-		if f, err = time.ParseInLocation(time.DateOnly, from, cases.Stockholm()); err != nil {
+		if f, err = time.ParseInLocation(time.DateOnly, from, workday.Stockholm()); err != nil {
 			return f, t, usagef("--from %q: expected a date like 2025-01-31", from)
 		}
 	}
 	if to != "" {
-		if t, err = time.ParseInLocation(time.DateOnly, to, cases.Stockholm()); err != nil {
+		if t, err = time.ParseInLocation(time.DateOnly, to, workday.Stockholm()); err != nil {
 			return f, t, usagef("--to %q: expected a date like 2025-01-31", to)
 		}
 		t = t.AddDate(0, 0, 1)
@@ -118,7 +120,7 @@ func parsePeriod(from, to string) (time.Time, time.Time, error) {
 
 // printStats writes st as a few small tables.
 func printStats(w io.Writer, st cases.Stats) error {
-	loc := cases.Stockholm()
+	loc := workday.Stockholm()
 	day := func(t time.Time) string { return t.In(loc).Format(time.DateOnly) }
 	period := "all cases"
 	switch {
@@ -142,9 +144,9 @@ func printStats(w io.Writer, st cases.Stats) error {
 
 	t = table{}
 	t.row("case type", "received", "answered", "median", "p90")
-	types := slices.Clone(cases.Types)
+	types := slices.Clone(casetype.All)
 	// Types a newer form set may carry that this binary does not list.
-	var other []cases.Type
+	var other []casetype.Type
 	for typ := range st.ByType {
 		if !slices.Contains(types, typ) {
 			other = append(other, typ)

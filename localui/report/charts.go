@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/casetype"
 )
 
 // Chart is one chart of the statistics page.
@@ -58,7 +59,7 @@ func (t *texts) emptyFor(s cases.Stats, what string) string {
 }
 
 func byTypeDoc(s cases.Stats, t *texts) svgDoc {
-	return countsDoc(ChartByType, t.byType, cases.Types, s.ByType, TypeName, t)
+	return countsDoc(ChartByType, t.byType, casetype.All, s.ByType, TypeName, t)
 }
 
 func byStatusDoc(s cases.Stats, t *texts) svgDoc {
@@ -97,7 +98,7 @@ func handlingDoc(s cases.Stats, t *texts) svgDoc {
 	if s.Handling.Count > 0 {
 		c.groups = append(c.groups, group{label: t.allTypes, values: hours(s.Handling)})
 	}
-	for _, ty := range ordered(cases.Types, maps.Keys(s.HandlingByType)) {
+	for _, ty := range ordered(casetype.All, maps.Keys(s.HandlingByType)) {
 		if h := s.HandlingByType[ty]; h.Count > 0 {
 			c.groups = append(c.groups, group{label: TypeName(ty, t.lang), values: hours(h)})
 		}

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/workday"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -24,7 +26,7 @@ var langs = []string{"sv", "en"}
 
 // fixedStats is the statistics the golden files show.
 func fixedStats() cases.Stats {
-	loc := cases.Stockholm()
+	loc := workday.Stockholm()
 	return cases.Stats{
 		From:       time.Date(2026, 2, 2, 0, 0, 0, 0, loc),
 		To:         time.Date(2026, 2, 23, 0, 0, 0, 0, loc),
@@ -32,11 +34,11 @@ func fixedStats() cases.Stats {
 		Received:   21,
 		Unanswered: 4,
 		Overdue:    1,
-		ByType: map[cases.Type]int{
-			cases.BookAppointment:   6,
-			cases.RenewPrescription: 9,
-			cases.AdviceNurse:       4,
-			cases.ContactMe:         2,
+		ByType: map[casetype.Type]int{
+			casetype.BookAppointment:   6,
+			casetype.RenewPrescription: 9,
+			casetype.AdviceNurse:       4,
+			casetype.ContactMe:         2,
 		},
 		ByStatus: map[cases.Status]int{
 			cases.Received: 2, cases.Assigned: 1, cases.PartiallyAnswered: 1,
@@ -44,10 +46,10 @@ func fixedStats() cases.Stats {
 		},
 		Answered: 17,
 		Handling: cases.HandlingTime{Count: 17, Median: 5*time.Hour + 15*time.Minute, P90: 30 * time.Hour},
-		HandlingByType: map[cases.Type]cases.HandlingTime{
-			cases.BookAppointment:   {Count: 5, Median: 2 * time.Hour, P90: 6*time.Hour + 30*time.Minute},
-			cases.RenewPrescription: {Count: 9, Median: 7 * time.Hour, P90: 30 * time.Hour},
-			cases.AdviceNurse:       {Count: 3, Median: 40 * time.Minute, P90: 3 * time.Hour},
+		HandlingByType: map[casetype.Type]cases.HandlingTime{
+			casetype.BookAppointment:   {Count: 5, Median: 2 * time.Hour, P90: 6*time.Hour + 30*time.Minute},
+			casetype.RenewPrescription: {Count: 9, Median: 7 * time.Hour, P90: 30 * time.Hour},
+			casetype.AdviceNurse:       {Count: 3, Median: 40 * time.Minute, P90: 3 * time.Hour},
 		},
 		Weeks: []cases.WeekCount{
 			{Year: 2026, Week: 6, Received: 8, Answered: 6},
@@ -60,11 +62,11 @@ func fixedStats() cases.Stats {
 // fullStats has every case type, every status and 52 weeks.
 func fullStats() cases.Stats {
 	s := cases.Stats{
-		ByType:         make(map[cases.Type]int),
+		ByType:         make(map[casetype.Type]int),
 		ByStatus:       make(map[cases.Status]int),
-		HandlingByType: make(map[cases.Type]cases.HandlingTime),
+		HandlingByType: make(map[casetype.Type]cases.HandlingTime),
 	}
-	for i, ty := range cases.Types {
+	for i, ty := range casetype.All {
 		s.ByType[ty] = 40 + 13*i
 		s.HandlingByType[ty] = cases.HandlingTime{Count: 30 + 11*i, Median: time.Duration(i+1) * time.Hour, P90: time.Duration(3*i+5) * time.Hour}
 		s.Received += s.ByType[ty]
@@ -320,7 +322,7 @@ func TestBarsShowNumbers(t *testing.T) {
 	s := fixedStats()
 	charts := Charts(s, "sv")
 	var want []string
-	for _, ty := range cases.Types {
+	for _, ty := range casetype.All {
 		want = append(want, strconv.Itoa(s.ByType[ty]))
 	}
 	if got := values(t, charts[0]); !slices.Equal(got, want) {
@@ -361,7 +363,7 @@ func values(t *testing.T, c Chart) []string {
 }
 
 func TestChartsEmpty(t *testing.T) {
-	zero := cases.Stats{ByType: map[cases.Type]int{cases.ContactMe: 0}, Weeks: []cases.WeekCount{{Year: 2026, Week: 3}}}
+	zero := cases.Stats{ByType: map[casetype.Type]int{casetype.ContactMe: 0}, Weeks: []cases.WeekCount{{Year: 2026, Week: 3}}}
 	for _, s := range []cases.Stats{{}, zero} {
 		for lang, msg := range map[string]string{"sv": "Inga ärenden under perioden", "en": "No cases in the period"} {
 			for _, c := range Charts(s, lang) {
@@ -376,7 +378,7 @@ func TestChartsEmpty(t *testing.T) {
 	}
 
 	// Cases but no answers yet: the handling chart says what is missing.
-	s := cases.Stats{Received: 3, Unanswered: 3, ByType: map[cases.Type]int{cases.ContactMe: 3}, ByStatus: map[cases.Status]int{cases.Received: 3}}
+	s := cases.Stats{Received: 3, Unanswered: 3, ByType: map[casetype.Type]int{casetype.ContactMe: 3}, ByStatus: map[cases.Status]int{cases.Received: 3}}
 	c := Charts(s, "sv")[2]
 	if !strings.Contains(string(c.SVG), "Inga besvarade ärenden under perioden") {
 		t.Errorf("handling with no answers:\n%s", c.SVG)
@@ -432,9 +434,9 @@ const hostile = "</title></text><script>alert(1)</script><text x=\"1\" style=\"x
 // as text: it can neither end an element nor start one.
 func TestHostileNameEscaped(t *testing.T) {
 	s := fixedStats()
-	s.ByType[cases.Type(hostile)] = 3
+	s.ByType[casetype.Type(hostile)] = 3
 	s.ByStatus[cases.Status(hostile)] = 1
-	s.HandlingByType[cases.Type(hostile)] = cases.HandlingTime{Count: 1, Median: time.Hour, P90: time.Hour}
+	s.HandlingByType[casetype.Type(hostile)] = cases.HandlingTime{Count: 1, Median: time.Hour, P90: time.Hour}
 	for _, lang := range langs {
 		for _, c := range Charts(s, lang) {
 			if c.ID == ChartWeeks || c.ID == ChartOpen {
@@ -467,7 +469,7 @@ func TestHostileNameEscaped(t *testing.T) {
 func TestChartsDeterministic(t *testing.T) {
 	s := fullStats()
 	for _, k := range []string{"zz-new", "aa-new", "mm-new"} {
-		s.ByType[cases.Type(k)] = 1
+		s.ByType[casetype.Type(k)] = 1
 		s.ByStatus[cases.Status(k)] = 1
 	}
 	first := Charts(s, "sv")
@@ -477,7 +479,7 @@ func TestChartsDeterministic(t *testing.T) {
 		}
 	}
 	svg := string(first[0].SVG)
-	last := strings.Index(svg, ">"+TypeName(cases.Types[len(cases.Types)-1], "sv")+"<")
+	last := strings.Index(svg, ">"+TypeName(casetype.All[len(casetype.All)-1], "sv")+"<")
 	a, m, z := strings.Index(svg, ">aa-new<"), strings.Index(svg, ">mm-new<"), strings.Index(svg, ">zz-new<")
 	if !(last >= 0 && last < a && a < m && m < z) {
 		t.Errorf("unknown types not after the known ones in sorted order: %d %d %d %d", last, a, m, z)
@@ -485,14 +487,14 @@ func TestChartsDeterministic(t *testing.T) {
 }
 
 func TestNames(t *testing.T) {
-	wantSV := map[cases.Type]string{
-		cases.BookAppointment: "Boka tid", cases.ChangeAppointment: "Ändra tid", cases.CancelAppointment: "Avboka tid",
-		cases.RenewPrescription: "Förnya recept", cases.RenewSickLeave: "Förlänga sjukskrivning",
-		cases.RecordExtract: "Begära journalkopia", cases.AdviceNurse: "Rådgivning sjuksköterska",
-		cases.AdvicePsychologist: "Rådgivning psykolog", cases.ChangeFamilyDoctor: "Byta fast läkare",
-		cases.SymptomRegistration: "Registrera symtom", cases.ContactMe: "Kontakta mig",
+	wantSV := map[casetype.Type]string{
+		casetype.BookAppointment: "Boka tid", casetype.ChangeAppointment: "Ändra tid", casetype.CancelAppointment: "Avboka tid",
+		casetype.RenewPrescription: "Förnya recept", casetype.RenewSickLeave: "Förlänga sjukskrivning",
+		casetype.RecordExtract: "Begära journalkopia", casetype.AdviceNurse: "Rådgivning sjuksköterska",
+		casetype.AdvicePsychologist: "Rådgivning psykolog", casetype.ChangeFamilyDoctor: "Byta fast läkare",
+		casetype.SymptomRegistration: "Registrera symtom", casetype.ContactMe: "Kontakta mig",
 	}
-	for _, ty := range cases.Types {
+	for _, ty := range casetype.All {
 		if got := TypeName(ty, "sv"); got != wantSV[ty] {
 			t.Errorf("TypeName(%s, sv) = %q, want %q", ty, got, wantSV[ty])
 		}
@@ -532,8 +534,8 @@ func FuzzChartsName(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, name string) {
 		s := fixedStats()
-		s.ByType[cases.Type(name)] = 5
-		s.HandlingByType[cases.Type(name)] = cases.HandlingTime{Count: 1, Median: time.Minute, P90: time.Hour}
+		s.ByType[casetype.Type(name)] = 5
+		s.HandlingByType[casetype.Type(name)] = cases.HandlingTime{Count: 1, Median: time.Minute, P90: time.Hour}
 		for _, c := range Charts(s, "en") {
 			root := checkChart(t, c)
 			root.walk(func(e *element) {
@@ -553,7 +555,7 @@ func BenchmarkCharts(b *testing.B) {
 }
 
 func ExampleTypeName() {
-	fmt.Println(TypeName(cases.RenewSickLeave, "sv"))
+	fmt.Println(TypeName(casetype.RenewSickLeave, "sv"))
 	fmt.Println(StatusName(cases.WaitingForPatient, "en"))
 	// Output:
 	// Förlänga sjukskrivning

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/casetype"
 )
 
 // WriteCSV writes s to w as one table for a spreadsheet, with a header row
@@ -40,7 +41,7 @@ func WriteCSV(w io.Writer, s cases.Stats, lang string) error {
 
 	n := strconv.Itoa
 	rows := [][]string{{t.section, t.name, t.received, t.answered, t.unanswered, t.overdue, t.medianHours, t.p90Hours}}
-	for _, ty := range ordered(cases.Types, maps.Keys(s.ByType), maps.Keys(s.HandlingByType)) {
+	for _, ty := range ordered(casetype.All, maps.Keys(s.ByType), maps.Keys(s.HandlingByType)) {
 		h := s.HandlingByType[ty]
 		m, p := csvHours(h, t.decimal)
 		rows = append(rows, []string{t.caseType, cell(TypeName(ty, t.lang)), n(s.ByType[ty]), n(h.Count), "", "", m, p})

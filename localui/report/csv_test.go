@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/casetype"
 )
 
 func TestCSVGolden(t *testing.T) {
@@ -48,7 +49,7 @@ func TestCSVContent(t *testing.T) {
 	if !slices.Equal(recs[0], wantHead) {
 		t.Errorf("header %q, want %q", recs[0], wantHead)
 	}
-	if n := 1 + len(cases.Types) + len(Statuses) + 3 + 1; len(recs) != n {
+	if n := 1 + len(casetype.All) + len(Statuses) + 3 + 1; len(recs) != n {
 		t.Errorf("%d rows, want %d", len(recs), n)
 	}
 	for _, want := range [][]string{
@@ -88,7 +89,7 @@ func TestCSVEmpty(t *testing.T) {
 // written so that a spreadsheet shows it as text.
 func TestCSVNoFormula(t *testing.T) {
 	s := fixedStats()
-	s.ByType[cases.Type(`=HYPERLINK("http://x","y")`)] = 1
+	s.ByType[casetype.Type(`=HYPERLINK("http://x","y")`)] = 1
 	s.ByStatus[cases.Status("@SUM(A1)")] = 1
 	var b strings.Builder
 	for _, r := range readCSV(t, s, "sv") {

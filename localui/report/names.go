@@ -10,6 +10,8 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/agent/i18n"
 	"clinicgw/agent/labels"
+	"clinicgw/sync/wire/casetype"
+	wirelabels "clinicgw/sync/wire/labels"
 )
 
 // Statuses are the case statuses in the order charts and tables show
@@ -23,11 +25,11 @@ var Statuses = []cases.Status{
 // for Swedish), from labels, the one home of the names. An unknown type
 // (a statistic of a type no longer offered) is shown as its id, unescaped:
 // the caller escapes it like any other text.
-func TypeName(t cases.Type, lang string) string {
-	if _, _, ok := labels.Known("cases.Type", string(t)); !ok {
+func TypeName(t casetype.Type, lang string) string {
+	if _, _, ok := labels.Known("casetype.Type", string(t)); !ok {
 		return string(t)
 	}
-	return labels.Type(t, lang)
+	return wirelabels.Type(t, lang)
 }
 
 // StatusName is status s's name in lang ("en" for English, anything else

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"clinicgw/agent/cases"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 )
 
 func TestSubmitInboxAck(t *testing.T) {
@@ -24,7 +24,7 @@ func TestSubmitInboxAck(t *testing.T) {
 	if ev.Kind != wire.EventCaseCreated || ev.CaseID != id || ev.Seq != 1 || page.Cursor != 1 || page.More {
 		t.Fatalf("event %+v, cursor %d, more %v", ev, page.Cursor, page.More)
 	}
-	if ev.Case.Patient.PNR != adultPNR || ev.Case.Type != string(cases.AdviceNurse) || ev.Case.Text != "Jag har haft ont i tre dagar." {
+	if ev.Case.Patient.PNR != adultPNR || ev.Case.Type != string(casetype.AdviceNurse) || ev.Case.Text != "Jag har haft ont i tre dagar." {
 		t.Errorf("case %+v", ev.Case)
 	}
 	if len(ev.Case.Fields) != 1 || ev.Case.Fields[0].Label != "Vad vill du ha råd om?" {
@@ -249,7 +249,7 @@ func TestAnswerToGuardianCase(t *testing.T) {
 	e := newEnv(t)
 	id, err := e.store.Submit(e.ctx, unitA, Submission{
 		PatientPNR: childPNR, PatientName: childName, GuardianPNR: adultPNR, GuardianName: adultName,
-		FormID: string(cases.AdviceNurse), Fields: []wire.Field{{Name: "question", Value: "Feber"}},
+		FormID: string(casetype.AdviceNurse), Fields: []wire.Field{{Name: "question", Value: "Feber"}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -324,24 +324,6 @@ func TestForms(t *testing.T) {
 	}
 }
 
-func TestDefaultFormsAreValid(t *testing.T) {
-	set := DefaultForms()
-	if err := set.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	if len(set.Forms) != len(cases.Types) {
-		t.Fatalf("%d forms for %d case types", len(set.Forms), len(cases.Types))
-	}
-	for i, f := range set.Forms {
-		if f.ID != string(cases.Types[i]) || f.Title.SV == "" {
-			t.Errorf("form %d: %s %q", i, f.ID, f.Title.SV)
-		}
-	}
-	if _, err := wire.Marshal(set); err != nil {
-		t.Error(err)
-	}
-}
-
 func TestStatePersists(t *testing.T) {
 	e := newEnv(t)
 	id := e.submit(unitA, "Före omstart.")
@@ -371,7 +353,7 @@ func TestStatePersists(t *testing.T) {
 // refuses the whole batch and stores nothing.
 func TestSubmitBatch(t *testing.T) {
 	e := newEnv(t)
-	ok := Submission{PatientPNR: adultPNR, PatientName: adultName, FormID: string(cases.AdviceNurse), Fields: []wire.Field{{Name: "question", Value: "Hosta"}}}
+	ok := Submission{PatientPNR: adultPNR, PatientName: adultName, FormID: string(casetype.AdviceNurse), Fields: []wire.Field{{Name: "question", Value: "Hosta"}}}
 	ids, err := e.store.SubmitBatch(e.ctx, unitA, []Submission{ok, ok, ok})
 	if err != nil || len(ids) != 3 || ids[0] == ids[1] {
 		t.Fatalf("batch: %v %v", ids, err)

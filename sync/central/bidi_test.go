@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"clinicgw/agent/cases"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 )
 
 // bidiControls are the code points the bidi package neutralises.
@@ -26,7 +26,7 @@ func TestPatientPagesCarryNoBidiControl(t *testing.T) {
 	b := e.browser()
 	b.login(adultPNR, "Tolvan "+spoof)
 	id, err := e.store.Submit(e.ctx, unitA, Submission{
-		PatientPNR: adultPNR, PatientName: adultName + " " + spoof, FormID: string(cases.AdviceNurse),
+		PatientPNR: adultPNR, PatientName: adultName + " " + spoof, FormID: string(casetype.AdviceNurse),
 		Fields: []wire.Field{{Name: "question", Value: "Ont " + spoof}}, Text: "Bifogar " + spoof + " \u2067x\u2069\u200f",
 	})
 	if err != nil {

@@ -8,8 +8,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"clinicgw/agent/labels"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/labels"
 )
 
 // caseRecord is the central copy of a case, as stored.

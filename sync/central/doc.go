@@ -59,9 +59,9 @@
 // # The patient pages
 //
 // The pages name every status and message kind, and show each form answer
-// (the option's label, Ja/Nej for a box), through agent/labels, by the
-// unit's form of the case's type as it is now; DefaultForms take their
-// titles from the same names staff see.
+// (the option's label, Ja/Nej for a box), through sync/wire/labels, by the
+// unit's form of the case's type as it is now; the default forms
+// (sync/wire/casetype) take their titles from the same names staff see.
 //
 // PatientHandler serves the pages: html/template only, no script, a strict
 // Content-Security-Policy, cross-origin POSTs refused, a __Host- session

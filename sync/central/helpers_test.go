@@ -21,12 +21,14 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"clinicgw/agent/cases"
 	"clinicgw/cardauth/devpki"
 	"clinicgw/sync/clock/clocktest"
 	"clinicgw/sync/logtest"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
+	"clinicgw/sync/wire/workday"
 )
 
 // The test units. unitC has a valid certificate from the same CA but is
@@ -40,12 +42,12 @@ const (
 // Synthetic people (test serials 980–999 only). The names are canaries
 // that must never reach a log.
 var (
-	adultPNR  = string(cases.SyntheticPersonnummer(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 981))
+	adultPNR  = string(personnummer.Synthetic(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 981))
 	adultName = "Tolvan Kanariesson"
-	otherPNR  = string(cases.SyntheticPersonnummer(time.Date(1975, 1, 2, 0, 0, 0, 0, time.UTC), 982))
-	childPNR  = string(cases.SyntheticPersonnummer(time.Date(2018, 7, 1, 0, 0, 0, 0, time.UTC), 983))
+	otherPNR  = string(personnummer.Synthetic(time.Date(1975, 1, 2, 0, 0, 0, 0, time.UTC), 982))
+	childPNR  = string(personnummer.Synthetic(time.Date(2018, 7, 1, 0, 0, 0, 0, time.UTC), 983))
 	childName = "Lilla Kanariesson"
-	teenPNR   = string(cases.SyntheticPersonnummer(time.Date(2010, 1, 1, 0, 0, 0, 0, time.UTC), 984))
+	teenPNR   = string(personnummer.Synthetic(time.Date(2010, 1, 1, 0, 0, 0, 0, time.UTC), 984))
 )
 
 // env is a store with its API served over real mutual TLS on loopback
@@ -83,7 +85,7 @@ func newEnv(t *testing.T) *env {
 	}
 	e := &env{
 		t: t, ctx: context.Background(), path: filepath.Join(t.TempDir(), "central.db"),
-		clock:    clocktest.New(time.Date(2026, 3, 2, 9, 0, 0, 0, cases.Stockholm())),
+		clock:    clocktest.New(time.Date(2026, 3, 2, 9, 0, 0, 0, workday.Stockholm())),
 		logs:     &logtest.Buffer{},
 		notifier: &MemNotifier{},
 		pki:      sharedPKI,
@@ -236,7 +238,7 @@ func (e *env) outbox(unit string, items ...wire.OutboxItem) wire.OutboxResult {
 func (e *env) submit(unit, text string) string {
 	e.t.Helper()
 	id, err := e.store.Submit(e.ctx, unit, Submission{
-		PatientPNR: adultPNR, PatientName: adultName, FormID: string(cases.AdviceNurse),
+		PatientPNR: adultPNR, PatientName: adultName, FormID: string(casetype.AdviceNurse),
 		Fields: []wire.Field{{Name: "question", Value: "Ont i halsen"}}, Text: text,
 	})
 	if err != nil {

@@ -8,11 +8,11 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"clinicgw/agent/cases"
-	"clinicgw/agent/labels"
-	"clinicgw/agent/labels/labelstest"
 	"clinicgw/localui/uitest"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/labels"
+	"clinicgw/sync/wire/labels/labelstest"
 )
 
 // answersOn returns the visible text of the form answers on a case page.
@@ -31,7 +31,7 @@ func answersOn(t *testing.T, body string) string {
 // shown as sent and marked.
 func TestPatientPageShowsAnswerLabels(t *testing.T) {
 	e := newEnv(t)
-	id, err := e.store.Submit(e.ctx, unitA, Submission{PatientPNR: adultPNR, PatientName: adultName, FormID: string(cases.AdviceNurse),
+	id, err := e.store.Submit(e.ctx, unitA, Submission{PatientPNR: adultPNR, PatientName: adultName, FormID: string(casetype.AdviceNurse),
 		Fields: []wire.Field{{Name: "question", Value: "Hosta"}, {Name: "since", Value: "days"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -43,9 +43,9 @@ func TestPatientPageShowsAnswerLabels(t *testing.T) {
 		t.Errorf("answers %q: want the option's label, not its value", got)
 	}
 	// The unit drops the option.
-	set := DefaultForms()
+	set := casetype.DefaultForms()
 	for i, f := range set.Forms {
-		if f.ID == string(cases.AdviceNurse) {
+		if f.ID == string(casetype.AdviceNurse) {
 			f.Version++
 			f.Fields[1].Options = f.Fields[1].Options[1:]
 			set.Forms[i] = f
@@ -77,7 +77,7 @@ func TestPatientPagesNoRawCode(t *testing.T) {
 	b := e.browser()
 	b.login(adultPNR, adultName)
 	paths := []string{"/", "/skriv", "/skriv/" + unitA, "/arenden/" + id}
-	for _, typ := range cases.Types {
+	for _, typ := range casetype.All {
 		paths = append(paths, "/skriv/"+unitA+"/"+string(typ))
 	}
 	for _, p := range paths {
@@ -98,8 +98,8 @@ func TestPatientPagesNoRawCode(t *testing.T) {
 // TestCaseTypeNamesAgree (issue 15, item 6): the patient's form for a case
 // type is called what staff call the type, in Swedish and in English.
 func TestCaseTypeNamesAgree(t *testing.T) {
-	for _, f := range DefaultForms().Forms {
-		typ := cases.Type(f.ID)
+	for _, f := range casetype.DefaultForms().Forms {
+		typ := casetype.Type(f.ID)
 		if sv := labels.Type(typ, "sv"); f.Title.SV != sv {
 			t.Errorf("%s: patients read %q, staff %q", typ, f.Title.SV, sv)
 		}
@@ -114,7 +114,7 @@ func TestCaseTypeNamesAgree(t *testing.T) {
 // unit's messages and the status named, no raw code in the text.
 func TestPatientCasePageInChromium(t *testing.T) {
 	e := newEnv(t)
-	id, err := e.store.Submit(e.ctx, unitA, Submission{PatientPNR: adultPNR, PatientName: adultName, FormID: string(cases.AdviceNurse),
+	id, err := e.store.Submit(e.ctx, unitA, Submission{PatientPNR: adultPNR, PatientName: adultName, FormID: string(casetype.AdviceNurse),
 		Fields: []wire.Field{{Name: "question", Value: "Hosta"}, {Name: "since", Value: "weeks"}}})
 	if err != nil {
 		t.Fatal(err)

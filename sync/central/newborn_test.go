@@ -4,8 +4,9 @@ import (
 	"testing"
 	"time"
 
-	"clinicgw/agent/cases"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/personnummer"
+	"clinicgw/sync/wire/workday"
 )
 
 // TestInitiatedNewborn: the mirror of the gateway's newborn rule. A unit
@@ -16,10 +17,10 @@ import (
 // tolerance, not by its own clock, and takes the case.
 func TestInitiatedNewborn(t *testing.T) {
 	e := newEnv(t)
-	sthlm := cases.Stockholm()
+	sthlm := workday.Stockholm()
 	at := time.Date(2026, 3, 3, 0, 2, 0, 0, sthlm)
 	e.clock.Advance(at.Add(-5 * time.Minute).Sub(e.clock.Now()))
-	child := cases.SyntheticPersonnummer(time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC), 991)
+	child := personnummer.Synthetic(time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC), 991)
 	item := initiated("init-newborn", initiatedID, true)
 	item.At = at
 	item.Case.PatientPNR = string(child)
@@ -30,7 +31,7 @@ func TestInitiatedNewborn(t *testing.T) {
 	// Born well after the item's time: refused still.
 	late := initiated("init-unborn", "01jnmq8h7c00000000000000ab", true)
 	late.At = at
-	late.Case.PatientPNR = string(cases.SyntheticPersonnummer(time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC), 992))
+	late.Case.PatientPNR = string(personnummer.Synthetic(time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC), 992))
 	if r := e.outbox(unitA, late).Results[0]; r.Status == wire.ItemAccepted {
 		t.Errorf("a case for a child born two days after the item's time was taken: %+v", r)
 	}

@@ -11,8 +11,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"clinicgw/agent/cases"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // outboxRecord remembers an applied outbox item under its idempotency key
@@ -227,7 +227,7 @@ func (s *Store) initiateCase(tx *bolt.Tx, unit string, it wire.OutboxItem) (*not
 	if it.At.After(ref) {
 		ref = it.At
 	}
-	pnr, err := cases.ParsePersonnummer(in.PatientPNR, ref.Add(cases.ClockSkewTolerance))
+	pnr, err := personnummer.Parse(in.PatientPNR, ref.Add(wire.ClockSkewTolerance))
 	if err != nil {
 		return nil, wire.BadRequest("case.patientPnr is not a valid personnummer or samordningsnummer (date or check digit)."), nil
 	}

@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"strings"
 
-	"clinicgw/agent/bidi"
+	"clinicgw/sync/bidi"
 	"clinicgw/sync/wire"
 )
 

@@ -9,9 +9,11 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"clinicgw/agent/cases"
-	"clinicgw/agent/labels"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/caseid"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/labels"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // Submission is a new case as a patient (or a guardian, for a child)
@@ -90,7 +92,7 @@ func (s *Store) SubmitBatch(ctx context.Context, unit string, subs []Submission)
 		if strings.TrimSpace(sub.Text) != "" {
 			p.text = sub.Text
 		}
-		if r := cases.CheckText(p.text, wire.MaxTextLen, true); r != "" {
+		if r := wire.CheckText(p.text, wire.MaxTextLen, true); r != "" {
 			return nil, inputError("text", r, fmt.Sprintf("Meddelandet får vara högst %d tecken och får inte innehålla styrtecken.", wire.MaxTextLen))
 		}
 		if p.caseID, err = s.newID(now); err != nil {
@@ -172,10 +174,10 @@ func submitError(op string, err error) error {
 
 // person checks a personnummer and a name.
 func person(role, pnr, name string, now time.Time) (wire.Person, error) {
-	p, err := cases.ParsePersonnummer(pnr, now)
+	p, err := personnummer.Parse(pnr, now)
 	if err != nil {
 		sv := "Personnumret är inte giltigt."
-		if pe, ok := errors.AsType[*cases.PersonnummerError](err); ok {
+		if pe, ok := errors.AsType[*personnummer.Error](err); ok {
 			sv = pe.Swedish()
 		}
 		return wire.Person{}, inputError(role+"Pnr", "not a valid personnummer", sv)
@@ -184,7 +186,7 @@ func person(role, pnr, name string, now time.Time) (wire.Person, error) {
 	if name == "" {
 		return wire.Person{}, inputError(role+"Name", "required", "Skriv namnet.")
 	}
-	if r := cases.CheckText(name, wire.MaxNameLen, false); r != "" {
+	if r := wire.CheckText(name, wire.MaxNameLen, false); r != "" {
 		return wire.Person{}, inputError(role+"Name", r, fmt.Sprintf("Namnet får vara högst %d tecken, på en rad.", wire.MaxNameLen))
 	}
 	return wire.Person{PNR: string(p), Name: name}, nil
@@ -196,10 +198,10 @@ func checkGuardian(patient, guardian wire.Person, now time.Time) error {
 	switch {
 	case guardian.PNR == patient.PNR:
 		return inputError("guardian", "is the patient", "Du kan inte vara vårdnadshavare för dig själv. Skriv barnets personnummer.")
-	case cases.Personnummer(patient.PNR).AgeAt(now) >= guardianMaxChildAge:
+	case personnummer.Personnummer(patient.PNR).AgeAt(now) >= guardianMaxChildAge:
 		return inputError("guardian", "the child is 13 or older",
 			"Du kan bara skriva för barn under 13 år. Barn som fyllt 13 skriver själva.")
-	case cases.Personnummer(guardian.PNR).AgeAt(now) < 18:
+	case personnummer.Personnummer(guardian.PNR).AgeAt(now) < 18:
 		return inputError("guardian", "the guardian is under 18", "En vårdnadshavare måste vara minst 18 år.")
 	}
 	return nil
@@ -208,7 +210,7 @@ func checkGuardian(patient, guardian wire.Person, now time.Time) error {
 // normalPNR parses a personnummer given by a caller that has checked it
 // before (a session), refusing anything else as not found.
 func (s *Store) normalPNR(pnr string) (string, bool) {
-	p, err := cases.ParsePersonnummer(pnr, s.now())
+	p, err := personnummer.Parse(pnr, s.now())
 	return string(p), err == nil
 }
 
@@ -220,7 +222,7 @@ func (s *Store) FollowUp(ctx context.Context, pnr, caseID, text string) error {
 	if strings.TrimSpace(text) == "" {
 		return inputError("text", "required", "Skriv ett meddelande.")
 	}
-	if r := cases.CheckText(text, wire.MaxTextLen, true); r != "" {
+	if r := wire.CheckText(text, wire.MaxTextLen, true); r != "" {
 		return inputError("text", r, fmt.Sprintf("Meddelandet får vara högst %d tecken och får inte innehålla styrtecken.", wire.MaxTextLen))
 	}
 	now := s.now()
@@ -361,7 +363,7 @@ func (s *Store) PatientCase(ctx context.Context, pnr, caseID string) (PatientCas
 				}
 			}
 			// The patient pages are in Swedish.
-			pc.Answers = labels.WireAnswers(labels.FindForm(set, cases.Type(c.Type)), c.Fields, "sv")
+			pc.Answers = labels.Answers(labels.FindForm(set, casetype.Type(c.Type)), c.Fields, "sv")
 		}
 		return nil
 	})
@@ -373,7 +375,7 @@ func (s *Store) PatientCase(ctx context.Context, pnr, caseID string) (PatientCas
 
 // validCaseID reports whether id is shaped like a case id.
 func validCaseID(id string) bool {
-	_, err := cases.ParseID(id)
+	_, err := caseid.Parse(id)
 	return err == nil
 }
 

@@ -5,8 +5,9 @@ import (
 	"strings"
 	"testing"
 
-	"clinicgw/agent/cases"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/caseid"
+	"clinicgw/sync/wire/casetype"
 )
 
 // TestSubmitRules is the table of what Submit refuses; each refusal leaves
@@ -14,7 +15,7 @@ import (
 func TestSubmitRules(t *testing.T) {
 	e := newEnv(t)
 	ok := func() Submission {
-		return Submission{PatientPNR: adultPNR, PatientName: adultName, FormID: string(cases.SymptomRegistration),
+		return Submission{PatientPNR: adultPNR, PatientName: adultName, FormID: string(casetype.SymptomRegistration),
 			Fields: []wire.Field{{Name: "symptoms", Value: "Hosta"}}}
 	}
 	for _, tc := range []struct {
@@ -45,7 +46,7 @@ func TestSubmitRules(t *testing.T) {
 		}, nil, "fields"},
 		{"field twice", unitA, func(s *Submission) { s.Fields = append(s.Fields, s.Fields[0]) }, nil, "fields.symptoms"},
 		{"bad option", unitA, func(s *Submission) {
-			s.FormID = string(cases.AdviceNurse)
+			s.FormID = string(casetype.AdviceNurse)
 			s.Fields = []wire.Field{{Name: "question", Value: "x"}, {Name: "since", Value: "years"}}
 		}, nil, "fields.since"},
 		{"text too long", unitA, func(s *Submission) { s.Text = strings.Repeat("å", wire.MaxTextLen+1) }, nil, "text"},
@@ -60,7 +61,7 @@ func TestSubmitRules(t *testing.T) {
 			s.PatientPNR, s.PatientName, s.GuardianPNR, s.GuardianName = childPNR, childName, childPNR, childName
 		}, nil, "guardian"},
 		{"guardian on a form without", unitA, func(s *Submission) {
-			s.FormID = string(cases.RenewSickLeave)
+			s.FormID = string(casetype.RenewSickLeave)
 			s.Fields = []wire.Field{{Name: "until", Value: "2026-04-01"}, {Name: "work", Value: "Snickare"}}
 			s.PatientPNR, s.PatientName, s.GuardianPNR, s.GuardianName = childPNR, childName, adultPNR, adultName
 		}, nil, "guardian"},
@@ -105,7 +106,7 @@ func TestSubmitRules(t *testing.T) {
 	if strings.Join(got, " ") != "symptoms=Hosta since=2026-02-28 fever=false" || pc.Fields[0].Label != "Vilka symtom har du?" {
 		t.Errorf("stored answers %v", pc.Fields)
 	}
-	if _, err := cases.ParseID(id); err != nil {
+	if _, err := caseid.Parse(id); err != nil {
 		t.Errorf("case id %q: %v", id, err)
 	}
 }

@@ -18,11 +18,11 @@ import (
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
-	"clinicgw/agent/atomicfile"
-	"clinicgw/agent/cases"
-	"clinicgw/agent/store/boltfile"
+	"clinicgw/sync/atomicfile"
+	"clinicgw/sync/boltfile"
 	"clinicgw/sync/clock"
-	"clinicgw/sync/tlsconf"
+	"clinicgw/sync/wire/caseid"
+	"clinicgw/sync/wire/hsaid"
 )
 
 // Options configure a Store.
@@ -121,7 +121,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	unitSet := make(map[string]bool, len(opts.Units))
 	for _, u := range opts.Units {
-		if !tlsconf.ValidHSAID(u) {
+		if !hsaid.Valid(u) {
 			return nil, fmt.Errorf("open central store: %q is not an HSA-ID", u)
 		}
 		if unitSet[u] {
@@ -339,6 +339,6 @@ func seqKey(seq uint64) []byte {
 
 // newID returns a new time-ordered id (case ids, event ids, message ids).
 func (s *Store) newID(now time.Time) (string, error) {
-	id, err := cases.NewID(now, s.rand)
+	id, err := caseid.New(now, s.rand)
 	return string(id), err
 }

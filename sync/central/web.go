@@ -10,9 +10,9 @@ import (
 	"sync"
 	"time"
 
-	"clinicgw/agent/cases"
-	"clinicgw/agent/labels"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/labels"
+	"clinicgw/sync/wire/workday"
 )
 
 //go:embed templates/*.html
@@ -40,7 +40,7 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'none'; style-src 
 
 // session is a logged-in person.
 type session struct {
-	pnr      string // 12 digits, from cases.ParsePersonnummer
+	pnr      string // 12 digits, from personnummer.Parse
 	name     string
 	created  time.Time
 	lastSeen time.Time
@@ -64,7 +64,7 @@ func newWeb(s *Store) *web {
 	funcs := template.FuncMap{
 		"statusText": StatusText,
 		"when": func(t time.Time) string {
-			return t.In(cases.Stockholm()).Format("2006-01-02 15:04")
+			return t.In(workday.Stockholm()).Format("2006-01-02 15:04")
 		},
 		"kindText": func(k wire.OutboxKind) string { return labels.PatientMessage(k, "sv") },
 	}

@@ -33,8 +33,9 @@
 //
 // Care units and staff are named by the HSA-ID in their certificate's
 // subject serialNumber (OID 2.5.4.5), as in SITHS: HSAID reads it,
-// RequireHSAID admits one. LoadKeyPair and LoadPool read PEM files with
-// errors that name the file and say what is wrong.
+// RequireHSAID admits one; the rule of an HSA-ID itself is
+// sync/wire/hsaid's. LoadKeyPair and LoadPool read PEM files with errors
+// that name the file and say what is wrong.
 //
 // Security checklist row TL1 is asserted by this package's handshake table
 // on loopback.

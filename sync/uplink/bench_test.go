@@ -25,6 +25,8 @@ import (
 	"clinicgw/sync/central"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 var (
@@ -131,20 +133,20 @@ func realisticSubmission(i int) central.Submission {
 	p := i % 20000
 	birth := time.Date(1940, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, p/20)
 	sub := central.Submission{
-		PatientPNR:  string(cases.SyntheticPersonnummer(birth, 980+p%20)),
+		PatientPNR:  string(personnummer.Synthetic(birth, 980+p%20)),
 		PatientName: []string{"Åsa Öberg", "Märta Ängström", "Björn Nyström", "Göran Lindqvist"}[i%4],
 		Text:        swedishText(i, 2048),
 	}
 	switch i % 3 {
 	case 0:
-		sub.FormID = string(cases.SymptomRegistration)
+		sub.FormID = string(casetype.SymptomRegistration)
 		sub.Fields = []wire.Field{{Name: "symptoms", Value: swedishText(i+3, 300)}, {Name: "since", Value: "2026-11-30"},
 			{Name: "fever", Value: "true"}, {Name: "temperature", Value: "38,7"}}
 	case 1:
-		sub.FormID = string(cases.AdviceNurse)
+		sub.FormID = string(casetype.AdviceNurse)
 		sub.Fields = []wire.Field{{Name: "question", Value: swedishText(i+5, 200)}, {Name: "since", Value: "weeks"}}
 	default:
-		sub.FormID = string(cases.RenewPrescription)
+		sub.FormID = string(casetype.RenewPrescription)
 		sub.Fields = []wire.Field{{Name: "medicine", Value: "Levaxin 50 mikrogram"}, {Name: "howOften", Value: "daily"}}
 	}
 	return sub

@@ -23,6 +23,7 @@ import (
 	"clinicgw/sync/central"
 	"clinicgw/sync/logtest"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 )
 
 // The central store killed as a real process (FT3, the other side): a child
@@ -82,7 +83,7 @@ func TestCentralChild(t *testing.T) {
 	submit := func(i int) {
 		marker := killMarker(round, i)
 		id, err := c.store.Submit(context.Background(), unit, central.Submission{
-			PatientPNR: patients[i%len(patients)], PatientName: patientName, FormID: string(cases.AdviceNurse),
+			PatientPNR: patients[i%len(patients)], PatientName: patientName, FormID: string(casetype.AdviceNurse),
 			Fields: []wire.Field{{Name: "question", Value: "Kanariefråga"}}, Text: caseText + " " + marker,
 		})
 		if err != nil {

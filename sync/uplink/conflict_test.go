@@ -11,10 +11,11 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
-	"clinicgw/sync/central"
 	"clinicgw/sync/clock/clocktest"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/caseid"
+	"clinicgw/sync/wire/casetype"
 )
 
 // TestOutboxConflictParked: an outbox item the reference central store
@@ -153,13 +154,13 @@ func TestFormsConflict(t *testing.T) {
 	c := startCentral(t)
 	g := newGateway(t, c.url(), unitCert(t), func(cfg *Config) { cfg.PushInterval = time.Hour })
 	g.start()
-	set := central.DefaultForms()
+	set := casetype.DefaultForms()
 	if err := g.up.SetForms(set); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 10*time.Second, "the set published", func() bool { return !g.up.Status().FormsPending })
 
-	changed := central.DefaultForms()
+	changed := casetype.DefaultForms()
 	changed.Forms[0].Title.SV += " (ändrad)"
 	if err := g.up.SetForms(changed); err != nil {
 		t.Fatal(err)
@@ -189,14 +190,14 @@ func TestFormsConflict(t *testing.T) {
 // Status.InboundConflicts and Status.Quarantined and logged by event and
 // case id only; the cursor moves on.
 func TestInboundConflictCounted(t *testing.T) {
-	caseID, err := cases.NewID(time.Now(), nil)
+	caseID, err := caseid.New(time.Now(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	at := time.Now().Add(-time.Minute).UTC().Truncate(time.Second)
 	created := func(seq uint64, text string) wire.Event {
 		return wire.Event{Seq: seq, ID: fmt.Sprintf("ev-%d", seq), Kind: wire.EventCaseCreated, CaseID: string(caseID), At: at,
-			Case: &wire.NewCase{Type: string(cases.AdviceNurse), Patient: wire.Person{PNR: patients[0], Name: patientName}, Text: text}}
+			Case: &wire.NewCase{Type: string(casetype.AdviceNurse), Patient: wire.Person{PNR: patients[0], Name: patientName}, Text: text}}
 	}
 	events := []wire.Event{created(1, caseText), created(2, caseText+" Kanarietillägg")}
 	srv := serveTLS(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -10,6 +10,8 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 var (
@@ -31,9 +33,9 @@ func TestInboundOf(t *testing.T) {
 	}
 	want := []cases.Inbound{
 		{Kind: cases.InboundCreated, EventID: "e1", CaseID: cases.ID(caseID1), At: t1, Submission: &cases.Submission{
-			ID: cases.ID(caseID1), Type: cases.AdviceNurse,
-			Patient:  cases.Person{PNR: cases.Personnummer(child), Name: "Barn"},
-			Guardian: &cases.Person{PNR: cases.Personnummer(guardian), Name: "Förälder"},
+			ID: cases.ID(caseID1), Type: casetype.AdviceNurse,
+			Patient:  cases.Person{PNR: personnummer.Personnummer(child), Name: "Barn"},
+			Guardian: &cases.Person{PNR: personnummer.Personnummer(guardian), Name: "Förälder"},
 			Fields:   []cases.Field{{Name: "question", Label: "Fråga", Value: "Feber"}}, Text: "Hej", SubmittedAt: t1,
 		}},
 		{Kind: cases.InboundFollowUp, EventID: "e2", CaseID: cases.ID(caseID1), At: t1.Add(time.Hour), MessageID: "m2", Text: "Igen"},
@@ -60,7 +62,7 @@ func TestItemOf(t *testing.T) {
 	status := cases.Outbound{Key: "k2", CaseID: cases.ID(caseID1), Kind: cases.OutboundStatus, At: t1, Status: cases.Assigned}
 	initiated := cases.Outbound{Key: "k3", CaseID: cases.ID(caseID1), Kind: cases.OutboundInitiated, At: t1,
 		Status: cases.WaitingForPatient, MessageID: "k3", Text: "Hej", Signature: "Dr A", AuthorTitle: "Läkare",
-		Initiated: &cases.InitiatedCase{Type: cases.ContactMe, Patient: cases.Person{PNR: cases.Personnummer(patients[0])},
+		Initiated: &cases.InitiatedCase{Type: casetype.ContactMe, Patient: cases.Person{PNR: personnummer.Personnummer(patients[0])},
 			Subject: "Provsvar", ReplyAllowed: true}}
 	for _, tc := range []struct {
 		name string
@@ -94,7 +96,7 @@ func TestItemOf(t *testing.T) {
 		{"case initiated, pnr not 12 digits", func() cases.Outbound {
 			o := initiated
 			in := *o.Initiated
-			in.Patient.PNR = cases.Personnummer(patients[0][2:])
+			in.Patient.PNR = personnummer.Personnummer(patients[0][2:])
 			o.Initiated = &in
 			return o
 		}(), wire.OutboxItem{}, false},

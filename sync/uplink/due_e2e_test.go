@@ -9,6 +9,7 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/sync/clock/clocktest"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/workday"
 )
 
 // TestDueFromCentralAcceptTimeEndToEnd: over mutual TLS with the reference
@@ -20,7 +21,7 @@ import (
 // statistics.
 func TestDueFromCentralAcceptTimeEndToEnd(t *testing.T) {
 	ctx := context.Background()
-	sthlm := cases.Stockholm()
+	sthlm := workday.Stockholm()
 	thursday := time.Date(2026, 3, 5, 10, 0, 0, 0, sthlm)
 	friday := time.Date(2026, 3, 6, 23, 59, 0, 0, sthlm)
 	monday := time.Date(2026, 3, 9, 8, 0, 0, 0, sthlm)

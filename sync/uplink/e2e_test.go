@@ -8,6 +8,8 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/sync/central"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // TestEndToEnd: the unit's forms are published; a patient submits through
@@ -17,10 +19,10 @@ import (
 func TestEndToEnd(t *testing.T) {
 	ctx := context.Background()
 	c := startCentral(t)
-	forms := central.DefaultForms()
+	forms := casetype.DefaultForms()
 	const title = "Rådgivning hos sjuksköterska (vår egen)"
 	for i := range forms.Forms {
-		if forms.Forms[i].ID == string(cases.AdviceNurse) {
+		if forms.Forms[i].ID == string(casetype.AdviceNurse) {
 			forms.Forms[i].Title.SV = title
 		}
 	}
@@ -33,7 +35,7 @@ func TestEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, f := range set.Forms {
-			if f.ID == string(cases.AdviceNurse) {
+			if f.ID == string(casetype.AdviceNurse) {
 				return f.Title.SV == title
 			}
 		}
@@ -52,8 +54,8 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Patient.PNR != cases.Personnummer(patients[0]) || got.Patient.Name != patientName ||
-		got.Type != cases.AdviceNurse || got.Status != cases.Received ||
+	if got.Patient.PNR != personnummer.Personnummer(patients[0]) || got.Patient.Name != patientName ||
+		got.Type != casetype.AdviceNurse || got.Status != cases.Received ||
 		len(got.Messages) != 1 || got.Messages[0].Text != caseText ||
 		len(got.Fields) != 1 || got.Fields[0].Name != "question" || got.Fields[0].Value != "Kanariefråga" {
 		t.Fatalf("stored case differs from the submission: %+v", got)
@@ -156,8 +158,8 @@ func TestEndToEndInitiated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := cases.InitiateRequest{ID: id, Patient: cases.Person{PNR: cases.Personnummer(patients[0])},
-		Type: cases.ContactMe, Subject: "Kanarierubrik provsvar", Text: answerText, Signature: signature,
+	req := cases.InitiateRequest{ID: id, Patient: cases.Person{PNR: personnummer.Personnummer(patients[0])},
+		Type: casetype.ContactMe, Subject: "Kanarierubrik provsvar", Text: answerText, Signature: signature,
 		AuthorTitle: authorTitle, ReplyAllowed: true}
 	if _, err := g.svc.Initiate(ctx, clinician, req); err != nil {
 		t.Fatal(err)

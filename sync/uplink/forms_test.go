@@ -8,9 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"clinicgw/agent/cases"
-	"clinicgw/sync/central"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 )
 
 // TestSetFormsReachesCentral: a running uplink that started with no forms
@@ -38,7 +37,7 @@ func TestSetFormsReachesCentral(t *testing.T) {
 			return reflect.DeepEqual(got, want)
 		}
 	}
-	set := central.DefaultForms()
+	set := casetype.DefaultForms()
 	f := &set.Forms[len(set.Forms)-1]
 	f.Version++
 	f.Title = wire.Text{SV: "Ring mig (formulärdesignern)", EN: "Call me"}
@@ -58,14 +57,14 @@ func TestSetFormsReachesCentral(t *testing.T) {
 		return !st.FormsPending && !st.FormsPublishedAt.IsZero()
 	})
 
-	set2 := central.DefaultForms()
+	set2 := casetype.DefaultForms()
 	set2.Forms = set2.Forms[:3]
 	if err := g.up.SetForms(set2); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 10*time.Second, "second set at the central store", published(set2))
 
-	bad := central.DefaultForms()
+	bad := casetype.DefaultForms()
 	bad.Forms[0].Fields[0].ShowIf = &wire.Condition{Field: "missing", Equals: "true"}
 	var p *wire.Problem
 	if err := g.up.SetForms(bad); !errors.As(err, &p) || p.Status != 400 {
@@ -77,7 +76,7 @@ func TestSetFormsReachesCentral(t *testing.T) {
 	c.path = filepath.Join(t.TempDir(), "central-new.db")
 	c.restart()
 	waitFor(t, 10*time.Second, "set republished after reconnect", published(set2))
-	if got, _ := c.store.Forms(ctx, unit); len(got.Forms) != 3 || got.Forms[0].ID != string(cases.Types[0]) {
+	if got, _ := c.store.Forms(ctx, unit); len(got.Forms) != 3 || got.Forms[0].ID != string(casetype.All[0]) {
 		t.Fatalf("central store has %d forms", len(got.Forms))
 	}
 	g.stop()

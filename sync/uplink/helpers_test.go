@@ -26,6 +26,8 @@ import (
 	"clinicgw/sync/logtest"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // The care unit under test, and one the central store does not serve.
@@ -48,7 +50,7 @@ var (
 	patients = func() []string {
 		var p []string
 		for s := 981; s <= 990; s++ {
-			p = append(p, string(cases.SyntheticPersonnummer(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), s)))
+			p = append(p, string(personnummer.Synthetic(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), s)))
 		}
 		return p
 	}()
@@ -218,7 +220,7 @@ func (c *centralSrv) submit(i int) string {
 func (c *centralSrv) submitLocked(i int) string {
 	c.t.Helper()
 	id, err := c.store.Submit(context.Background(), unit, central.Submission{
-		PatientPNR: patients[i%len(patients)], PatientName: patientName, FormID: string(cases.AdviceNurse),
+		PatientPNR: patients[i%len(patients)], PatientName: patientName, FormID: string(casetype.AdviceNurse),
 		Fields: []wire.Field{{Name: "question", Value: "Kanariefråga"}}, Text: caseText,
 	})
 	if err != nil {

@@ -10,6 +10,9 @@ import (
 	"clinicgw/sync/central"
 	"clinicgw/sync/clock/clocktest"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
+	"clinicgw/sync/wire/workday"
 )
 
 // TestNewbornEndToEnd: over mutual TLS with the reference central store, a
@@ -20,16 +23,16 @@ import (
 // record (the event's At), not against the gateway's clock.
 func TestNewbornEndToEnd(t *testing.T) {
 	ctx := context.Background()
-	sthlm := cases.Stockholm()
+	sthlm := workday.Stockholm()
 	midnight := time.Date(2026, 3, 3, 0, 0, 0, 0, sthlm)
 	centralClock := clocktest.New(midnight.Add(2 * time.Minute))
 	gwClock := clocktest.New(midnight.Add(-3 * time.Minute))
 	c := startCentralClock(t, filepath.Join(t.TempDir(), "central.db"), "127.0.0.1:0", centralClock)
 
-	child := cases.SyntheticPersonnummer(time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC), 990)
+	child := personnummer.Synthetic(time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC), 990)
 	id, err := c.store.Submit(ctx, unit, central.Submission{
 		PatientPNR: child.String(), PatientName: "Nyfödd Testsson",
-		GuardianPNR: patients[0], GuardianName: patientName, FormID: string(cases.AdviceNurse),
+		GuardianPNR: patients[0], GuardianName: patientName, FormID: string(casetype.AdviceNurse),
 		Fields: []wire.Field{{Name: "question", Value: "Kanariefråga"}}, Text: caseText,
 	})
 	if err != nil {

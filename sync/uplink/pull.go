@@ -8,6 +8,8 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // pollWhileConnected is how many PollIntervals pass between safety-net
@@ -335,13 +337,13 @@ func inboundOf(events []wire.Event) []cases.Inbound {
 			if c := ev.Case; c != nil {
 				sub := &cases.Submission{
 					ID:          cases.ID(ev.CaseID),
-					Type:        cases.Type(c.Type),
-					Patient:     cases.Person{PNR: cases.Personnummer(c.Patient.PNR), Name: c.Patient.Name},
+					Type:        casetype.Type(c.Type),
+					Patient:     cases.Person{PNR: personnummer.Personnummer(c.Patient.PNR), Name: c.Patient.Name},
 					Text:        c.Text,
 					SubmittedAt: ev.At,
 				}
 				if g := c.Guardian; g != nil {
-					sub.Guardian = &cases.Person{PNR: cases.Personnummer(g.PNR), Name: g.Name}
+					sub.Guardian = &cases.Person{PNR: personnummer.Personnummer(g.PNR), Name: g.Name}
 				}
 				if len(c.Fields) > 0 {
 					sub.Fields = make([]cases.Field, len(c.Fields))

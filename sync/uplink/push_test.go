@@ -14,6 +14,7 @@ import (
 	"clinicgw/sync/logtest"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/caseid"
 )
 
 // memCases is an in-memory Cases: an outbox and a cursor.
@@ -164,7 +165,7 @@ func (s *scriptedCentral) accept(key string) {
 func TestRejectedHeldBack(t *testing.T) {
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	id := func(i int) cases.ID {
-		x, err := cases.NewID(now.Add(time.Duration(i)*time.Millisecond), nil)
+		x, err := caseid.New(now.Add(time.Duration(i)*time.Millisecond), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -241,7 +242,7 @@ func TestManyRejectedDoNotStall(t *testing.T) {
 	reject := map[string]bool{}
 	var items []cases.Outbound
 	for i := range 2*wire.MaxOutboxItems + 50 {
-		cid, err := cases.NewID(now.Add(time.Duration(i)*time.Millisecond), nil)
+		cid, err := caseid.New(now.Add(time.Duration(i)*time.Millisecond), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -249,7 +250,7 @@ func TestManyRejectedDoNotStall(t *testing.T) {
 		reject[key] = true
 		items = append(items, cases.Outbound{Key: key, CaseID: cid, Kind: cases.OutboundStatus, At: now, Status: cases.Assigned})
 	}
-	good, err := cases.NewID(now.Add(time.Hour), nil)
+	good, err := caseid.New(now.Add(time.Hour), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,8 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // TestQuarantineReportedEndToEnd: over mutual TLS with the reference
@@ -25,8 +27,8 @@ func TestQuarantineReportedEndToEnd(t *testing.T) {
 	good := c.submit(1)
 	g := newGateway(t, c.url(), unitCert(t), nil)
 	// A case with the central case's id but other content, already here.
-	if _, err := g.svc.Receive(ctx, cases.Submission{ID: cases.ID(clash), Type: cases.AdviceNurse,
-		Patient: cases.Person{PNR: cases.Personnummer(patients[0]), Name: patientName},
+	if _, err := g.svc.Receive(ctx, cases.Submission{ID: cases.ID(clash), Type: casetype.AdviceNurse,
+		Patient: cases.Person{PNR: personnummer.Personnummer(patients[0]), Name: patientName},
 		Text:    "Något helt annat.", SubmittedAt: time.Now().Add(-time.Hour)}); err != nil {
 		t.Fatal(err)
 	}

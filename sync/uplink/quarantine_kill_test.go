@@ -19,6 +19,8 @@ import (
 	"clinicgw/sync/clock"
 	"clinicgw/sync/logtest"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // TestQuarantineReportAfterCrash: the gateway dies (SIGKILL, a real
@@ -58,8 +60,8 @@ func TestQuarantineReportAfterCrash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Receive(ctx, cases.Submission{ID: cases.ID(clash), Type: cases.AdviceNurse,
-		Patient: cases.Person{PNR: cases.Personnummer(patients[0]), Name: patientName},
+	if _, err := svc.Receive(ctx, cases.Submission{ID: cases.ID(clash), Type: casetype.AdviceNurse,
+		Patient: cases.Person{PNR: personnummer.Personnummer(patients[0]), Name: patientName},
 		Text:    "Något helt annat.", SubmittedAt: time.Now().Add(-time.Hour)}); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,8 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // TestQuarantineRetryReportedEndToEnd: the retry path of the quarantine,
@@ -25,8 +27,8 @@ func TestQuarantineRetryReportedEndToEnd(t *testing.T) {
 	clash1, clash2 := c.submit(0), c.submit(1)
 	g := newGateway(t, c.url(), unitCert(t), nil)
 	for i, id := range []string{clash1, clash2} {
-		if _, err := g.svc.Receive(ctx, cases.Submission{ID: cases.ID(id), Type: cases.AdviceNurse,
-			Patient: cases.Person{PNR: cases.Personnummer(patients[i]), Name: patientName},
+		if _, err := g.svc.Receive(ctx, cases.Submission{ID: cases.ID(id), Type: casetype.AdviceNurse,
+			Patient: cases.Person{PNR: personnummer.Personnummer(patients[i]), Name: patientName},
 			Text:    "Något helt annat.", SubmittedAt: time.Now().Add(-time.Hour)}); err != nil {
 			t.Fatal(err)
 		}

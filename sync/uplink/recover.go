@@ -7,6 +7,8 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // After the gateway's own store was restored from a backup (Config.Restored),
@@ -120,7 +122,7 @@ func outboundOf(ci wire.ConfirmedItem) cases.Outbound {
 		o.MessageID, o.Text, o.Signature, o.AuthorTitle = m.ID, m.Text, m.Signature, m.AuthorTitle
 	}
 	if c := it.Case; c != nil {
-		o.Initiated = &cases.InitiatedCase{Type: cases.Type(c.Type), Patient: cases.Person{PNR: cases.Personnummer(c.PatientPNR), Name: c.PatientName},
+		o.Initiated = &cases.InitiatedCase{Type: casetype.Type(c.Type), Patient: cases.Person{PNR: personnummer.Personnummer(c.PatientPNR), Name: c.PatientName},
 			Subject: c.Subject, ReplyAllowed: c.ReplyAllowed}
 	}
 	return o

@@ -137,4 +137,15 @@
 //
 // Encoding goes through Marshal (or WriteJSON), which validates first and
 // writes the canonical form that the golden files in testdata pin down.
+//
+// # The shared vocabulary
+//
+// What both ends need besides the messages lives in small leaf
+// subpackages, each the one home of its concept: hsaid (the HSA-ID rule),
+// personnummer, workday (the Swedish working-day calendar and the
+// Stockholm zone), caseid (the case id), casetype (the case types, their
+// names and the default forms) and labels (the names of the protocol's
+// codes, and form answers rendered for people). CheckText here is the one
+// rule for text. wire and its subpackages import only the standard library
+// and each other (TestLeafPackage, and agent's TestImportDirection).
 package wire

@@ -3,7 +3,8 @@ package wire
 import (
 	"crypto/sha256"
 	"io"
-	"regexp"
+
+	"clinicgw/sync/wire/hsaid"
 )
 
 // Version 2's outbox (PathOutbox2) takes an OutboxBatch2: version 1's
@@ -29,12 +30,9 @@ import (
 // part of version 2 from its first release: no central store of version
 // 2 refuses it.
 
-// MaxHSAIDLen is the most characters in an HSA-ID.
-const MaxHSAIDLen = 64
-
-// hsaIDExact is the shape of an HSA-ID: SE, a ten- or twelve-digit
-// organisation number, a hyphen and a suffix of letters and digits.
-var hsaIDExact = regexp.MustCompile(`^SE[0-9]{10}([0-9]{2})?-[A-Za-z0-9]+$`)
+// MaxHSAIDLen is the most characters in an HSA-ID (the rule is
+// sync/wire/hsaid's).
+const MaxHSAIDLen = hsaid.MaxLen
 
 // ItemStaff names, for the item with IdempotencyKey, the member of staff
 // who wrote its message and the case's assignee after it: each an
@@ -126,7 +124,7 @@ func checkHSAID(path, s string, required bool) error {
 	switch {
 	case s == "" && !required:
 		return nil
-	case len(s) > MaxHSAIDLen || !hsaIDExact.MatchString(s):
+	case !hsaid.Valid(s):
 		return failf(path, "must be an HSA-ID (SE, the organisation number, a hyphen, letters and digits), at most %d characters", MaxHSAIDLen)
 	}
 	return nil

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+
+	"clinicgw/sync/wire/caseid"
 )
 
 // Version is the protocol version; it is the first segment of every path.
@@ -92,8 +94,8 @@ const (
 	// MaxIDLen bounds identifiers: event and message ids, idempotency keys,
 	// form (case type) ids, field names and option values.
 	MaxIDLen = 64
-	// CaseIDLen is the length of a case id.
-	CaseIDLen = 26
+	// CaseIDLen is the length of a case id (sync/wire/caseid).
+	CaseIDLen = caseid.Len
 	// PNRLen is the length of a personnummer on the wire: YYYYMMDDNNNC.
 	PNRLen = 12
 	// MaxProblemTitleLen bounds a problem's title.

@@ -68,8 +68,8 @@ func syntheticPNR(i int) string {
 func realisticCaseID(i int) string {
 	b := []byte("01jbq3z6m0a8vcs9fkd2x7gq4e")
 	for k := len(b) - 1; k > 1 && i > 0; k-- {
-		b[k] = caseIDAlphabet[i%len(caseIDAlphabet)]
-		i /= len(caseIDAlphabet)
+		b[k] = "0123456789abcdefghjkmnpqrstvwxyz"[i%32]
+		i /= 32
 	}
 	return string(b)
 }

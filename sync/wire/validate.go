@@ -1,6 +1,6 @@
 package wire
 
-import "regexp"
+import "clinicgw/sync/wire/hsaid"
 
 // The Validate methods check a value against the protocol's rules: limits,
 // enumerations, required members, id formats, timestamps and text. They
@@ -180,10 +180,6 @@ func (p InboxPage) Follows(q InboxQuery) error {
 // Validate checks an ack: Cursor 1..MaxSeq.
 func (a Ack) Validate() error { return invalid(checkSeq("cursor", a.Cursor, 1)) }
 
-// hsaIDPattern finds something shaped like a Swedish HSA-ID: SE, a
-// ten-digit organisation number, a hyphen and a suffix.
-var hsaIDPattern = regexp.MustCompile(`(?i)SE[0-9]{10}-[A-Z0-9]+`)
-
 // Validate checks a message from staff.
 func (m StaffMessage) Validate() error { return invalid(m.check("")) }
 
@@ -200,7 +196,7 @@ func (m StaffMessage) check(path string) error {
 	if err := checkLine(member(path, "authorTitle"), m.AuthorTitle, MaxLabelLen, true); err != nil {
 		return err
 	}
-	if hsaIDPattern.MatchString(m.AuthorTitle) {
+	if hsaid.Contains(m.AuthorTitle) {
 		return fail(member(path, "authorTitle"), "must be a title, never an HSA-ID")
 	}
 	return nil
@@ -262,7 +258,7 @@ func (c InitiatedCase) check(path string) error {
 	if err := checkLine(member(path, "subject"), c.Subject, MaxLabelLen, true); err != nil {
 		return err
 	}
-	if hsaIDPattern.MatchString(c.Subject) {
+	if hsaid.Contains(c.Subject) {
 		return fail(member(path, "subject"), "must not name staff by HSA-ID")
 	}
 	return nil

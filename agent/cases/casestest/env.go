@@ -18,6 +18,9 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/sync/clock/clocktest"
 	"clinicgw/sync/logtest"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
+	"clinicgw/sync/wire/workday"
 )
 
 // The parties of the suite: a distributor, the clinician who gets the
@@ -117,7 +120,7 @@ type env struct {
 	store                  *countingStore
 	clock                  *clocktest.Fake
 	logs                   *logtest.Buffer
-	adult, child, guardian cases.Personnummer
+	adult, child, guardian personnummer.Personnummer
 	seed                   byte
 	outbound               atomic.Int32 // OnOutbound calls
 	changedMu              sync.Mutex
@@ -129,10 +132,10 @@ func newEnv(t *testing.T, newStore func(*testing.T) cases.Store) *env {
 	logs := new(logtest.Buffer)
 	e := &env{logs: logs,
 		t: t, ctx: t.Context(), store: &countingStore{Store: newStore(t)},
-		clock:    clocktest.New(time.Date(2026, 3, 2, 9, 0, 0, 0, cases.Stockholm())), // a Monday
-		adult:    cases.SyntheticPersonnummer(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 980),
-		child:    cases.SyntheticPersonnummer(time.Date(2019, 1, 15, 0, 0, 0, 0, time.UTC), 981),
-		guardian: cases.SyntheticPersonnummer(time.Date(1985, 9, 30, 0, 0, 0, 0, time.UTC), 982),
+		clock:    clocktest.New(time.Date(2026, 3, 2, 9, 0, 0, 0, workday.Stockholm())), // a Monday
+		adult:    personnummer.Synthetic(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 980),
+		child:    personnummer.Synthetic(time.Date(2019, 1, 15, 0, 0, 0, 0, time.UTC), 981),
+		guardian: personnummer.Synthetic(time.Date(1985, 9, 30, 0, 0, 0, 0, time.UTC), 982),
 	}
 	svc, err := cases.NewService(cases.ServiceConfig{
 		Unit: Unit, Store: e.store, Clock: e.clock, Rand: rand.NewChaCha8([32]byte{1}),
@@ -185,7 +188,7 @@ func need[T any](v T, err error) func(*testing.T) T {
 
 func (e *env) sub() cases.Submission {
 	return cases.Submission{
-		Type: cases.AdviceNurse, Patient: cases.Person{PNR: e.adult, Name: canaryName}, Text: canaryText,
+		Type: casetype.AdviceNurse, Patient: cases.Person{PNR: e.adult, Name: canaryName}, Text: canaryText,
 		Fields:      []cases.Field{{Name: "symptom", Label: "Besvär", Value: canaryText}},
 		SubmittedAt: e.clock.Now().Add(-time.Minute),
 	}
@@ -211,7 +214,7 @@ func (e *env) records(name string) []audit.Record {
 	return need(rs, err)(e.t)
 }
 
-func (e *env) patientRecords(pnr cases.Personnummer) int {
+func (e *env) patientRecords(pnr personnummer.Personnummer) int {
 	e.t.Helper()
 	n := 0
 	err := e.store.View(e.ctx, func(tx cases.ReadTx) error {

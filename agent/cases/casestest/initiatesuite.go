@@ -7,13 +7,15 @@ import (
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // initReq is a valid request to start a case with the suite's adult.
 func (e *env) initReq(reply bool) cases.InitiateRequest {
 	return cases.InitiateRequest{
-		Patient: cases.Person{PNR: cases.Personnummer(e.adult.String()), Name: canaryName}, // YYYYMMDD-NNNC
-		Type:    cases.ContactMe, Subject: "Dina provsvar", Text: canaryText,
+		Patient: cases.Person{PNR: personnummer.Personnummer(e.adult.String()), Name: canaryName}, // YYYYMMDD-NNNC
+		Type:    casetype.ContactMe, Subject: "Dina provsvar", Text: canaryText,
 		Signature: "Anna A, sjuksköterska", AuthorTitle: "Sjuksköterska", ReplyAllowed: reply,
 	}
 }
@@ -67,7 +69,7 @@ func suiteInitiate(t *testing.T, e *env) {
 			in := o.Initiated
 			if o.Kind != cases.OutboundInitiated || o.CaseID != c.ID || o.Key != m.ID || o.MessageID != m.ID ||
 				o.Text != canaryText || o.AuthorTitle != "Sjuksköterska" || o.Status != tc.wantStatus ||
-				in == nil || in.Patient.PNR != e.adult || in.Type != cases.ContactMe || in.Subject != "Dina provsvar" ||
+				in == nil || in.Patient.PNR != e.adult || in.Type != casetype.ContactMe || in.Subject != "Dina provsvar" ||
 				in.ReplyAllowed != tc.reply {
 				t.Errorf("outbox item %+v (case %+v)", o, in)
 			}

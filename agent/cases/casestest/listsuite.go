@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/caseid"
+	"clinicgw/sync/wire/casetype"
 )
 
 // The list suite: lists read through indexes of what they show, in the
@@ -28,7 +30,7 @@ func (e *env) history(proto *cases.Case, n int) []cases.ID {
 	err := e.store.Update(e.ctx, func(tx cases.Tx) error {
 		for i := range n {
 			at := start.Add(time.Duration(i) * time.Minute)
-			id, err := cases.NewID(at, rnd)
+			id, err := caseid.New(at, rnd)
 			if err != nil {
 				return err
 			}
@@ -149,13 +151,13 @@ func suiteListCostsThePage(t *testing.T, e *env) {
 	}
 	// Type and status with nothing to show read nothing.
 	n = e.decodes(func() {
-		got = need(e.svc.List(e.ctx, dist, cases.Filter{Status: doneStatuses, Type: cases.RenewPrescription}))(t)
+		got = need(e.svc.List(e.ctx, dist, cases.Filter{Status: doneStatuses, Type: casetype.RenewPrescription}))(t)
 	})
 	if len(got) != 0 || n != 0 {
 		t.Errorf("done prescriptions: %d cases, %d decoded; want none of either", len(got), n)
 	}
 	n = e.decodes(func() {
-		got = need(e.svc.List(e.ctx, dist, cases.Filter{Assignee: hsaClinA, Type: cases.AdviceNurse, Status: []cases.Status{cases.Assigned}}))(t)
+		got = need(e.svc.List(e.ctx, dist, cases.Filter{Assignee: hsaClinA, Type: casetype.AdviceNurse, Status: []cases.Status{cases.Assigned}}))(t)
 	})
 	if ids := idsOf(got); !slices.Equal(ids, open) || n > 2*int64(len(open)) {
 		t.Errorf("clinA's assigned advice cases = %v (%d decoded), want %v", ids, n, open)
@@ -168,7 +170,7 @@ func suiteListPaging(t *testing.T, e *env) {
 	for i := range c {
 		s := e.sub()
 		if i%2 == 1 {
-			s.Type = cases.RenewPrescription
+			s.Type = casetype.RenewPrescription
 		}
 		c[i] = need(e.svc.Receive(e.ctx, s))(t)
 		e.clock.Advance(time.Minute)
@@ -188,11 +190,11 @@ func suiteListPaging(t *testing.T, e *env) {
 		{"all newest", dist, cases.Filter{Newest: true}, []int{5, 4, 3, 2, 1, 0}},
 		{"open", dist, cases.Filter{Status: openStatuses}, []int{0, 1, 2, 3, 5}},
 		{"open newest", dist, cases.Filter{Status: openStatuses, Newest: true}, []int{5, 3, 2, 1, 0}},
-		{"type", dist, cases.Filter{Type: cases.RenewPrescription}, []int{1, 3, 5}},
-		{"type newest", dist, cases.Filter{Type: cases.RenewPrescription, Newest: true}, []int{5, 3, 1}},
-		{"open type", dist, cases.Filter{Status: openStatuses, Type: cases.AdviceNurse}, []int{0, 2}},
+		{"type", dist, cases.Filter{Type: casetype.RenewPrescription}, []int{1, 3, 5}},
+		{"type newest", dist, cases.Filter{Type: casetype.RenewPrescription, Newest: true}, []int{5, 3, 1}},
+		{"open type", dist, cases.Filter{Status: openStatuses, Type: casetype.AdviceNurse}, []int{0, 2}},
 		{"assignee", dist, cases.Filter{Assignee: hsaClinA}, []int{0, 1, 3, 4}},
-		{"assignee type", dist, cases.Filter{Assignee: hsaClinA, Type: cases.AdviceNurse}, []int{0, 4}},
+		{"assignee type", dist, cases.Filter{Assignee: hsaClinA, Type: casetype.AdviceNurse}, []int{0, 4}},
 		{"mine open", clinA, cases.Filter{Status: openStatuses}, []int{0, 1, 3}},
 		{"mine newest", clinA, cases.Filter{Newest: true}, []int{4, 3, 1, 0}},
 		{"overdue", dist, cases.Filter{Overdue: true}, []int{0, 1, 2, 3, 5}},

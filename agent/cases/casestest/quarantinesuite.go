@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/personnummer"
+	"clinicgw/sync/wire/workday"
 )
 
 // The no-silent-skip part of the suite: an inbound event is judged by the
@@ -20,12 +22,12 @@ import (
 // birth date is judged against the time of record, so the case is stored,
 // not refused.
 func suiteInboundNewborn(t *testing.T, e *env) {
-	sthlm := cases.Stockholm()
+	sthlm := workday.Stockholm()
 	accepted := time.Date(2026, 3, 3, 0, 2, 0, 0, sthlm) // the central store's clock
 	e.clock.Set(accepted.Add(-5 * time.Minute))          // the gateway's: 23:57 the day before
-	born := cases.SyntheticPersonnummer(time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC), 983)
+	born := personnummer.Synthetic(time.Date(2026, 3, 3, 0, 0, 0, 0, time.UTC), 983)
 	sub := e.sub()
-	sub.Patient.PNR = cases.Personnummer(born.String()) // YYYYMMDD-NNNC, as the wire carries it
+	sub.Patient.PNR = personnummer.Personnummer(born.String()) // YYYYMMDD-NNNC, as the wire carries it
 	sub.Guardian = &cases.Person{PNR: e.guardian, Name: "Förälder Testsson"}
 	sub.SubmittedAt = accepted
 	id := e.newID()
@@ -152,7 +154,7 @@ func suiteInboundVersionRules(t *testing.T, e *env) {
 			}
 		}, []string{"fields"}, ""},
 		{"guardian for a 13-year-old", func(s *cases.Submission) {
-			s.Patient.PNR = cases.SyntheticPersonnummer(s.SubmittedAt.AddDate(-13, 0, -1), 984)
+			s.Patient.PNR = personnummer.Synthetic(s.SubmittedAt.AddDate(-13, 0, -1), 984)
 			s.Guardian = &cases.Person{PNR: e.guardian, Name: "Förälder"}
 		}, []string{"guardian"}, ""},
 		{"empty", func(s *cases.Submission) { s.Text, s.Fields = "", nil }, []string{"text"}, ""},
@@ -165,7 +167,7 @@ func suiteInboundVersionRules(t *testing.T, e *env) {
 		{"long text with a control character", func(s *cases.Submission) { s.Text = long(cases.MaxTextRunes+1) + "\x07" }, nil, "text"},
 		{"bad check digit", func(s *cases.Submission) { s.Patient.PNR = "19800517-9999" }, nil, "patient.pnr"},
 		{"born after the time of record", func(s *cases.Submission) {
-			s.Patient.PNR = cases.SyntheticPersonnummer(s.SubmittedAt.AddDate(0, 0, 2), 985)
+			s.Patient.PNR = personnummer.Synthetic(s.SubmittedAt.AddDate(0, 0, 2), 985)
 		}, nil, "patient.pnr"},
 		{"unknown type", func(s *cases.Submission) { s.Type = "teleport" }, nil, "type"},
 		{"guardian is the patient", func(s *cases.Submission) { s.Guardian = &cases.Person{PNR: s.Patient.PNR, Name: "Samma"} }, nil, "guardian"},

@@ -10,6 +10,10 @@ import (
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/caseid"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
+	"clinicgw/sync/wire/workday"
 )
 
 // Unit is the care unit (HSA-ID) the stores given to RunServiceSuite must
@@ -78,7 +82,7 @@ func RunServiceSuite(t *testing.T, newStore func(t *testing.T) cases.Store) {
 
 func suiteReceive(t *testing.T, e *env) {
 	now, sub := e.clock.Now(), e.sub()
-	sub.Patient.PNR = cases.Personnummer(e.adult.String()) // YYYYMMDD-NNNC: stored as 12 digits
+	sub.Patient.PNR = personnummer.Personnummer(e.adult.String()) // YYYYMMDD-NNNC: stored as 12 digits
 	var c *cases.Case
 	e.oneAudit(audit.Entry{Actor: "system", Action: "receive", CaseID: anyCase, Patient: string(e.adult), Outcome: audit.Allowed}, func() {
 		c = need(e.svc.Receive(e.ctx, sub))(t)
@@ -86,10 +90,10 @@ func suiteReceive(t *testing.T, e *env) {
 	if rs := e.records("system"); rs[0].Entry.CaseID != string(c.ID) {
 		t.Errorf("entry case %q, want %q", rs[0].Entry.CaseID, c.ID)
 	}
-	if _, err := cases.ParseID(string(c.ID)); err != nil {
+	if _, err := caseid.Parse(string(c.ID)); err != nil {
 		t.Errorf("case id: %v", err)
 	}
-	wantDue := time.Date(2026, 3, 4, 23, 59, 59, 999999999, cases.Stockholm()) // two working days
+	wantDue := time.Date(2026, 3, 4, 23, 59, 59, 999999999, workday.Stockholm()) // two working days
 	if c.Status != cases.Received || c.Unit != Unit || c.Patient.PNR != e.adult || c.Version != 1 ||
 		!c.ReceivedAt.Equal(now) || !c.DueAt.Equal(wantDue) || c.Assignee != "" {
 		t.Errorf("received case %+v", c)
@@ -107,21 +111,21 @@ func suiteReceive(t *testing.T, e *env) {
 
 func suiteDueOverEaster(t *testing.T, e *env) {
 	// Thursday before Easter 2026: Good Friday and Easter Monday are holidays.
-	e.clock.Advance(time.Date(2026, 4, 2, 10, 0, 0, 0, cases.Stockholm()).Sub(e.clock.Now()))
+	e.clock.Advance(time.Date(2026, 4, 2, 10, 0, 0, 0, workday.Stockholm()).Sub(e.clock.Now()))
 	c := e.receive()
-	if want := time.Date(2026, 4, 8, 23, 59, 59, 999999999, cases.Stockholm()); !c.DueAt.Equal(want) {
+	if want := time.Date(2026, 4, 8, 23, 59, 59, 999999999, workday.Stockholm()); !c.DueAt.Equal(want) {
 		t.Errorf("due %v, want %v", c.DueAt, want)
 	}
 }
 
 func suiteReceiveInvalid(t *testing.T, e *env) {
 	bad := string(e.adult[:11]) + string('0'+(e.adult[11]-'0'+1)%10)
-	tooOld := cases.SyntheticPersonnummer(e.clock.Now().AddDate(-13, 0, 0), 983) // 13 today
+	tooOld := personnummer.Synthetic(e.clock.Now().AddDate(-13, 0, 0), 983) // 13 today
 	tests := []struct {
 		name, field string
 		mutate      func(*cases.Submission)
 	}{
-		{"bad check digit", "patient.pnr", func(s *cases.Submission) { s.Patient.PNR = cases.Personnummer(bad) }},
+		{"bad check digit", "patient.pnr", func(s *cases.Submission) { s.Patient.PNR = personnummer.Personnummer(bad) }},
 		{"no pnr", "patient.pnr", func(s *cases.Submission) { s.Patient.PNR = "" }},
 		{"unknown type", "type", func(s *cases.Submission) { s.Type = "buy-pizza" }},
 		{"no name", "patient.name", func(s *cases.Submission) { s.Patient.Name = " " }},
@@ -140,7 +144,7 @@ func suiteReceiveInvalid(t *testing.T, e *env) {
 		}},
 		{"guardian under 18", "guardian", func(s *cases.Submission) {
 			s.Patient.PNR = e.child
-			s.Guardian = &cases.Person{PNR: cases.SyntheticPersonnummer(time.Date(2010, 1, 1, 0, 0, 0, 0, time.UTC), 984), Name: "Ung"}
+			s.Guardian = &cases.Person{PNR: personnummer.Synthetic(time.Date(2010, 1, 1, 0, 0, 0, 0, time.UTC), 984), Name: "Ung"}
 		}},
 		{"guardian is the child", "guardian", func(s *cases.Submission) {
 			s.Patient.PNR = e.child
@@ -180,11 +184,11 @@ func suiteReceiveInvalid(t *testing.T, e *env) {
 }
 
 func suiteReceiveGuardian(t *testing.T, e *env) {
-	twelve := cases.SyntheticPersonnummer(e.clock.Now().AddDate(-13, 0, 1), 985) // 13 tomorrow
-	for _, child := range []cases.Personnummer{e.child, twelve} {
+	twelve := personnummer.Synthetic(e.clock.Now().AddDate(-13, 0, 1), 985) // 13 tomorrow
+	for _, child := range []personnummer.Personnummer{e.child, twelve} {
 		s := e.sub()
 		s.Patient.PNR = child
-		s.Guardian = &cases.Person{PNR: cases.Personnummer(e.guardian.String()), Name: "Vera Vårdnadshavare"}
+		s.Guardian = &cases.Person{PNR: personnummer.Personnummer(e.guardian.String()), Name: "Vera Vårdnadshavare"}
 		c := need(e.svc.Receive(e.ctx, s))(t)
 		if c.Guardian == nil || c.Guardian.PNR != e.guardian || c.Patient.PNR != child {
 			t.Errorf("guardian %+v for patient %s", c.Guardian, c.Patient.PNR)
@@ -194,7 +198,7 @@ func suiteReceiveGuardian(t *testing.T, e *env) {
 
 func suiteIdempotent(t *testing.T, e *env) {
 	s := e.sub()
-	s.ID = need(cases.NewID(e.clock.Now(), rand.NewChaCha8([32]byte{2})))(t)
+	s.ID = need(caseid.New(e.clock.Now(), rand.NewChaCha8([32]byte{2})))(t)
 	c1 := need(e.svc.Receive(e.ctx, s))(t)
 	c2 := need(e.svc.Receive(e.ctx, s))(t)
 	sameJSON(t, c2, c1)
@@ -211,14 +215,14 @@ func suiteIdempotent(t *testing.T, e *env) {
 		t.Errorf("%d receive entries, want 1", n)
 	}
 	other := s
-	other.Type = cases.RenewPrescription
+	other.Type = casetype.RenewPrescription
 	_, err := e.svc.Receive(e.ctx, other)
 	wantErr(t, err, cases.ErrExists)
 }
 
 func suiteBatch(t *testing.T, e *env) {
 	subs := []cases.Submission{e.sub(), e.sub(), e.sub()}
-	subs[1].ID = need(cases.NewID(e.clock.Now(), rand.NewChaCha8([32]byte{3})))(t)
+	subs[1].ID = need(caseid.New(e.clock.Now(), rand.NewChaCha8([32]byte{3})))(t)
 	subs = append(subs, subs[1])
 	before := e.store.count()
 	cs := need(e.svc.ReceiveBatch(e.ctx, subs))(t)
@@ -419,7 +423,7 @@ func suiteVersionConflict(t *testing.T, e *env) {
 }
 
 func suiteNotFound(t *testing.T, e *env) {
-	id := need(cases.NewID(e.clock.Now(), rand.NewChaCha8([32]byte{4})))(t)
+	id := need(caseid.New(e.clock.Now(), rand.NewChaCha8([32]byte{4})))(t)
 	for _, id := range []cases.ID{id, "x\nlevel=ERROR", ""} {
 		_, err := e.svc.Get(e.ctx, dist, id)
 		wantErr(t, err, cases.ErrNotFound)
@@ -436,7 +440,7 @@ func suiteList(t *testing.T, e *env) {
 	for i := range c {
 		s := e.sub()
 		if i == 1 {
-			s.Type = cases.RenewPrescription
+			s.Type = casetype.RenewPrescription
 		}
 		c[i] = need(e.svc.Receive(e.ctx, s))(t)
 		e.clock.Advance(time.Minute) // ids sort in time order
@@ -466,14 +470,14 @@ func suiteList(t *testing.T, e *env) {
 		{dist, cases.Filter{Status: []cases.Status{cases.Received}}, "2"},
 		{dist, cases.Filter{Status: []cases.Status{cases.Answered, cases.Assigned}}, "0,1,3"},
 		{dist, cases.Filter{Status: []cases.Status{cases.Answered, cases.Received, cases.Assigned}, Limit: 2}, "0,1"},
-		{dist, cases.Filter{Status: []cases.Status{cases.Answered, cases.Received, cases.Assigned}, Type: cases.AdviceNurse, Limit: 2}, "0,2"},
-		{dist, cases.Filter{Type: cases.AdviceNurse}, "0,2,3"},
+		{dist, cases.Filter{Status: []cases.Status{cases.Answered, cases.Received, cases.Assigned}, Type: casetype.AdviceNurse, Limit: 2}, "0,2"},
+		{dist, cases.Filter{Type: casetype.AdviceNurse}, "0,2,3"},
 		{dist, cases.Filter{Assignee: hsaClinB}, "1"},
 		{dist, cases.Filter{Assignee: hsaClinA, Status: []cases.Status{cases.Assigned}}, "0"},
 		{clinA, cases.Filter{}, "0,3"},
 		{clinA, cases.Filter{Assignee: hsaClinB}, ""},
 		{clinA, cases.Filter{Status: []cases.Status{cases.Received, cases.Assigned}}, "0"},
-		{clinB, cases.Filter{Type: cases.AdviceNurse}, ""},
+		{clinB, cases.Filter{Type: casetype.AdviceNurse}, ""},
 		{dist, cases.Filter{Overdue: true}, ""},
 	}
 	for _, tt := range tests {
@@ -508,7 +512,7 @@ func suiteStats(t *testing.T, e *env) {
 	e.do(clinA, c.ID, cases.Command{Action: cases.SendAnswer, Text: "Svar."})
 	for _, a := range []cases.Actor{admin, dist} {
 		st := need(e.svc.Stats(e.ctx, a, from, time.Time{}))(t)
-		if st.Received != 2 || st.Answered != 1 || st.Unanswered != 1 || st.ByType[cases.AdviceNurse] != 2 ||
+		if st.Received != 2 || st.Answered != 1 || st.Unanswered != 1 || st.ByType[casetype.AdviceNurse] != 2 ||
 			st.Handling.Median != 2*time.Hour {
 			t.Errorf("stats %+v", st)
 		}
@@ -517,7 +521,7 @@ func suiteStats(t *testing.T, e *env) {
 	// from them, with the same figures.
 	day := cases.StatsDayOf(from).Start()
 	st := need(e.svc.Stats(e.ctx, admin, day, day.AddDate(0, 0, 1)))(t)
-	if st.Received != 2 || st.Answered != 1 || st.Unanswered != 1 || st.ByType[cases.AdviceNurse] != 2 ||
+	if st.Received != 2 || st.Answered != 1 || st.Unanswered != 1 || st.ByType[casetype.AdviceNurse] != 2 ||
 		st.Handling.Median != 2*time.Hour || st.Handling.P90 != 2*time.Hour || len(st.Weeks) != 1 {
 		t.Errorf("stats of whole days %+v", st)
 	}
@@ -538,7 +542,7 @@ func suiteAccessLog(t *testing.T, e *env) {
 	_, _ = e.svc.Get(e.ctx, clinB, c.ID)
 	var recs []audit.Record
 	e.oneAudit(audit.Entry{Actor: hsaAuditor, Action: "read-access-log", Patient: string(e.adult), Outcome: audit.Allowed}, func() {
-		recs = need(e.svc.AccessLogByPatient(e.ctx, auditor, cases.Personnummer(e.adult.String())))(t)
+		recs = need(e.svc.AccessLogByPatient(e.ctx, auditor, personnummer.Personnummer(e.adult.String())))(t)
 	})
 	var got []string
 	for _, r := range recs {
@@ -729,7 +733,7 @@ func suiteOnChange(t *testing.T, e *env) {
 		t.Fatalf("after reassign: %v", got)
 	}
 	sub := e.sub()
-	sub.ID = need(cases.NewID(e.clock.Now(), rnd(e)))(t)
+	sub.ID = need(caseid.New(e.clock.Now(), rnd(e)))(t)
 	need(e.svc.ApplyInbound(e.ctx, []cases.Inbound{{Kind: cases.InboundCreated, EventID: "ev-1", CaseID: sub.ID, At: sub.SubmittedAt, Submission: &sub}}, 1))(t)
 	if got := calls(); len(got) != 4 || !is(got[3], []cases.ID{sub.ID}) {
 		t.Fatalf("after an inbound case: %v", got)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/caseid"
 )
 
 // The sync part of the suite: central events applied with the cursor in
@@ -14,7 +15,7 @@ import (
 // the outbox with the change, in order, until confirmed.
 
 func (e *env) newID() cases.ID {
-	return need(cases.NewID(e.clock.Now(), rnd(e)))(e.t)
+	return need(caseid.New(e.clock.Now(), rnd(e)))(e.t)
 }
 
 func suiteInboundApply(t *testing.T, e *env) {

@@ -1,4 +1,4 @@
-package cases
+package personnummer
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"clinicgw/sync/wire/workday"
 )
 
 // Every number in these tests has födelsenummer 980–999, the range of
@@ -16,7 +18,7 @@ import (
 
 func sthlmAt(t *testing.T, y int, m time.Month, d, hh, mm int) time.Time {
 	t.Helper()
-	return time.Date(y, m, d, hh, mm, 0, 0, Stockholm())
+	return time.Date(y, m, d, hh, mm, 0, 0, workday.Stockholm())
 }
 
 func TestParsePersonnummer(t *testing.T) {
@@ -52,57 +54,57 @@ func TestParsePersonnummer(t *testing.T) {
 		{"29 Feb 2004", "0402299820", now, "200402299820", ""},
 		{"29 Feb 2020 12 digits", "20200229-9911", now, "202002299911", ""},
 
-		{"29 Feb 1900 (not leap)", "000229+9816", now, "", PNRBadDate},
-		{"29 Feb 2023", "230229-9843", now, "", PNRBadDate},
-		{"29 Feb 2023 12 digits", "202302299843", now, "", PNRBadDate},
-		{"month 13", "811318-9875", now, "", PNRBadDate},
-		{"month 00", "810018-9870", now, "", PNRBadDate},
-		{"day 00", "811200-9876", now, "", PNRBadDate},
-		{"samordningsnummer day 60", "850660-9851", now, "", PNRBadDate},
-		{"samordningsnummer 31 June", "850691-9862", now, "", PNRBadDate},
-		{"samordningsnummer day 92", "850692-9879", now, "", PNRBadDate},
-		{"future 12 digits", "20260416-9900", now, "", PNRFutureDate},
-		{"wrong check digit", "811218-9877", now, "", PNRBadCheckDigit},
-		{"wrong check digit 12 digits", "198112189875", now, "", PNRBadCheckDigit},
-		{"swapped digits", "811218-9786", now, "", PNRBadCheckDigit},
-		{"letter", "811218-98a6", now, "", PNRBadCharacter},
-		{"inner space", "811218 9876", now, "", PNRBadCharacter},
-		{"full-width digits", "８１１２１８-9876", now, "", PNRBadCharacter},
-		{"9 digits", "811218-987", now, "", PNRBadLength},
-		{"11 digits", "19811218987", now, "", PNRBadLength},
-		{"13 digits", "19811218-98760", now, "", PNRBadLength},
-		{"8 digits", "19811218", now, "", PNRBadLength},
-		{"empty", "", now, "", PNREmpty},
-		{"only space", "  \t ", now, "", PNREmpty},
-		{"hyphen misplaced", "8112-189876", now, "", PNRBadSeparator},
-		{"hyphen at the end", "8112189876-", now, "", PNRBadSeparator},
-		{"two hyphens", "811218--9876", now, "", PNRBadSeparator},
-		{"plus in 12 digits", "19811218+9876", now, "", PNRBadSeparator},
+		{"29 Feb 1900 (not leap)", "000229+9816", now, "", BadDate},
+		{"29 Feb 2023", "230229-9843", now, "", BadDate},
+		{"29 Feb 2023 12 digits", "202302299843", now, "", BadDate},
+		{"month 13", "811318-9875", now, "", BadDate},
+		{"month 00", "810018-9870", now, "", BadDate},
+		{"day 00", "811200-9876", now, "", BadDate},
+		{"samordningsnummer day 60", "850660-9851", now, "", BadDate},
+		{"samordningsnummer 31 June", "850691-9862", now, "", BadDate},
+		{"samordningsnummer day 92", "850692-9879", now, "", BadDate},
+		{"future 12 digits", "20260416-9900", now, "", FutureDate},
+		{"wrong check digit", "811218-9877", now, "", BadCheckDigit},
+		{"wrong check digit 12 digits", "198112189875", now, "", BadCheckDigit},
+		{"swapped digits", "811218-9786", now, "", BadCheckDigit},
+		{"letter", "811218-98a6", now, "", BadCharacter},
+		{"inner space", "811218 9876", now, "", BadCharacter},
+		{"full-width digits", "８１１２１８-9876", now, "", BadCharacter},
+		{"9 digits", "811218-987", now, "", BadLength},
+		{"11 digits", "19811218987", now, "", BadLength},
+		{"13 digits", "19811218-98760", now, "", BadLength},
+		{"8 digits", "19811218", now, "", BadLength},
+		{"empty", "", now, "", Empty},
+		{"only space", "  \t ", now, "", Empty},
+		{"hyphen misplaced", "8112-189876", now, "", BadSeparator},
+		{"hyphen at the end", "8112189876-", now, "", BadSeparator},
+		{"two hyphens", "811218--9876", now, "", BadSeparator},
+		{"plus in 12 digits", "19811218+9876", now, "", BadSeparator},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParsePersonnummer(tt.in, tt.now)
+			got, err := Parse(tt.in, tt.now)
 			if tt.reason == "" {
 				if err != nil {
-					t.Fatalf("ParsePersonnummer: %v", err)
+					t.Fatalf("Parse: %v", err)
 				}
 				if got != tt.want {
-					t.Fatalf("ParsePersonnummer = %q, want %q", got, tt.want)
+					t.Fatalf("Parse = %q, want %q", got, tt.want)
 				}
 				return
 			}
 			if err == nil {
-				t.Fatalf("ParsePersonnummer = %q, want error %q", got, tt.reason)
+				t.Fatalf("Parse = %q, want error %q", got, tt.reason)
 			}
-			var pe *PersonnummerError
+			var pe *Error
 			if !errors.As(err, &pe) {
-				t.Fatalf("error %T is not a *PersonnummerError", err)
+				t.Fatalf("error %T is not a *Error", err)
 			}
 			if pe.Reason != tt.reason {
 				t.Errorf("Reason = %q, want %q", pe.Reason, tt.reason)
 			}
 			if got != "" {
-				t.Errorf("ParsePersonnummer returned %q with an error", got)
+				t.Errorf("Parse returned %q with an error", got)
 			}
 			assertNoPNRDigits(t, tt.in, err.Error())
 			assertNoPNRDigits(t, tt.in, pe.Swedish())
@@ -134,11 +136,11 @@ func assertNoPNRDigits(t *testing.T, in, msg string) {
 }
 
 func TestPersonnummerErrorMessages(t *testing.T) {
-	reasons := []string{PNREmpty, PNRBadLength, PNRBadCharacter, PNRBadSeparator,
-		PNRBadDate, PNRFutureDate, PNRBadCheckDigit, "unknown"}
+	reasons := []string{Empty, BadLength, BadCharacter, BadSeparator,
+		BadDate, FutureDate, BadCheckDigit, "unknown"}
 	seenEN, seenSV := map[string]bool{}, map[string]bool{}
 	for _, r := range reasons {
-		e := &PersonnummerError{Reason: r}
+		e := &Error{Reason: r}
 		en, sv := e.Error(), e.Swedish()
 		if seenEN[en] || seenSV[sv] {
 			t.Errorf("reason %q shares its message with another reason", r)
@@ -149,7 +151,7 @@ func TestPersonnummerErrorMessages(t *testing.T) {
 			t.Errorf("Swedish(%q) = %q, does not say what is wrong first", r, sv)
 		}
 	}
-	if got := (&PersonnummerError{Reason: PNRBadCheckDigit}).Swedish(); !strings.HasPrefix(got, "Personnumret har fel kontrollsiffra") {
+	if got := (&Error{Reason: BadCheckDigit}).Swedish(); !strings.HasPrefix(got, "Personnumret har fel kontrollsiffra") {
 		t.Errorf("Swedish() = %q", got)
 	}
 }
@@ -189,7 +191,7 @@ func TestPersonnummerMethods(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := tt.p.BirthDate(); !got.Equal(tt.birth) || (!got.IsZero() && got.Location() != Stockholm()) {
+			if got := tt.p.BirthDate(); !got.Equal(tt.birth) || (!got.IsZero() && got.Location() != workday.Stockholm()) {
 				t.Errorf("BirthDate() = %v, want %v", got, tt.birth)
 			}
 			if got := tt.p.IsCoordination(); got != tt.coord {
@@ -219,31 +221,31 @@ func TestSyntheticPersonnummer(t *testing.T) {
 	births := []time.Time{
 		time.Date(1981, 12, 18, 0, 0, 0, 0, time.UTC),
 		time.Date(2000, 2, 29, 0, 0, 0, 0, time.UTC),
-		time.Date(1926, 4, 16, 23, 0, 0, 0, Stockholm()),
-		time.Date(2026, 4, 15, 0, 0, 0, 0, Stockholm()),
+		time.Date(1926, 4, 16, 23, 0, 0, 0, workday.Stockholm()),
+		time.Date(2026, 4, 15, 0, 0, 0, 0, workday.Stockholm()),
 		time.Date(1899, 1, 1, 0, 0, 0, 0, time.UTC),
 	}
 	for _, b := range births {
 		for serial := 980; serial <= 999; serial++ {
-			p := SyntheticPersonnummer(b, serial)
+			p := Synthetic(b, serial)
 			y, m, d := b.Date()
 			if got := p.BirthDate(); got.Year() != y || got.Month() != m || got.Day() != d {
-				t.Errorf("SyntheticPersonnummer(%v, %d).BirthDate() = %v", b, serial, got)
+				t.Errorf("Synthetic(%v, %d).BirthDate() = %v", b, serial, got)
 			}
 			for _, form := range []string{string(p), p.String(), string(p[2:])} {
 				if form == string(p[2:]) && now.Year()-y >= 100 {
 					continue // the short form of the very old needs a +
 				}
-				got, err := ParsePersonnummer(form, now)
+				got, err := Parse(form, now)
 				if err != nil || got != p {
-					t.Errorf("ParsePersonnummer(SyntheticPersonnummer(%v, %d) as %d digits) = %q, %v; want %q", b, serial, len(form), got, err, p)
+					t.Errorf("Parse(Synthetic(%v, %d) as %d digits) = %q, %v; want %q", b, serial, len(form), got, err, p)
 				}
 			}
 		}
 	}
 	// Hand-checked: 811218 987 has Luhn digit 6.
-	if got := SyntheticPersonnummer(time.Date(1981, 12, 18, 0, 0, 0, 0, time.UTC), 987); got != "198112189876" {
-		t.Errorf("SyntheticPersonnummer(1981-12-18, 987) = %q, want 198112189876", got)
+	if got := Synthetic(time.Date(1981, 12, 18, 0, 0, 0, 0, time.UTC), 987); got != "198112189876" {
+		t.Errorf("Synthetic(1981-12-18, 987) = %q, want 198112189876", got)
 	}
 }
 
@@ -265,10 +267,10 @@ func TestSyntheticPersonnummerPanics(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			defer func() {
 				if recover() == nil {
-					t.Errorf("SyntheticPersonnummer(%v, %d) did not panic", tt.birth, tt.serial)
+					t.Errorf("Synthetic(%v, %d) did not panic", tt.birth, tt.serial)
 				}
 			}()
-			SyntheticPersonnummer(tt.birth, tt.serial)
+			Synthetic(tt.birth, tt.serial)
 		})
 	}
 }

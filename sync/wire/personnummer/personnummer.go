@@ -1,40 +1,42 @@
-package cases
+package personnummer
 
 import (
 	"fmt"
 	"log/slog"
 	"strings"
 	"time"
+
+	"clinicgw/sync/wire/workday"
 )
 
 // Personnummer is a validated Swedish personal identity number or
 // samordningsnummer in its 12-digit form, YYYYMMDDNNNC, without separator.
-// Construct it with ParsePersonnummer.
+// Construct it with Parse.
 //
 // A Personnummer is patient data: it must never reach a log, a notice, a
 // URL or an error message. Its LogValue hides it from log/slog.
 type Personnummer string
 
-// The reasons ParsePersonnummer refuses a number: the Reason of a
-// *PersonnummerError, for callers that branch on it.
+// The reasons Parse refuses a number: the Reason of a
+// *Error, for callers that branch on it.
 const (
-	PNREmpty         = "empty"       // nothing but white space
-	PNRBadLength     = "length"      // not 10 or 12 digits
-	PNRBadCharacter  = "character"   // something other than digits, - and +
-	PNRBadSeparator  = "separator"   // a second separator, one in the wrong place, or + in the 12-digit form
-	PNRBadDate       = "date"        // no such calendar date
-	PNRFutureDate    = "future"      // born after the reference time
-	PNRBadCheckDigit = "check-digit" // the Luhn check digit does not match
+	Empty         = "empty"       // nothing but white space
+	BadLength     = "length"      // not 10 or 12 digits
+	BadCharacter  = "character"   // something other than digits, - and +
+	BadSeparator  = "separator"   // a second separator, one in the wrong place, or + in the 12-digit form
+	BadDate       = "date"        // no such calendar date
+	FutureDate    = "future"      // born after the reference time
+	BadCheckDigit = "check-digit" // the Luhn check digit does not match
 )
 
-// PersonnummerError says why ParsePersonnummer refused its input. It
+// Error says why Parse refused its input. It
 // carries only the reason, never the input, so it is safe to log.
-type PersonnummerError struct {
-	Reason string // one of the PNR constants
+type Error struct {
+	Reason string // one of the reasons above (Empty … BadCheckDigit)
 }
 
 // Error describes the problem in plain English, without the number.
-func (e *PersonnummerError) Error() string {
+func (e *Error) Error() string {
 	msg, ok := pnrEnglish[e.Reason]
 	if !ok {
 		msg = "it is not valid"
@@ -44,7 +46,7 @@ func (e *PersonnummerError) Error() string {
 
 // Swedish describes the problem for the person who typed the number: what
 // is wrong and what to do, in Swedish, without the number.
-func (e *PersonnummerError) Swedish() string {
+func (e *Error) Swedish() string {
 	if msg, ok := pnrSwedish[e.Reason]; ok {
 		return msg
 	}
@@ -52,30 +54,30 @@ func (e *PersonnummerError) Swedish() string {
 }
 
 var pnrEnglish = map[string]string{
-	PNREmpty:         "it is empty; enter 10 or 12 digits",
-	PNRBadLength:     "it must have 10 or 12 digits",
-	PNRBadCharacter:  "it may contain only digits and one - or +",
-	PNRBadSeparator:  "the - or + must stand before the last four digits, and + only in the 10-digit form",
-	PNRBadDate:       "the date in it does not exist",
-	PNRFutureDate:    "the date of birth in it is in the future",
-	PNRBadCheckDigit: "the check digit is wrong; check for a typing error",
+	Empty:         "it is empty; enter 10 or 12 digits",
+	BadLength:     "it must have 10 or 12 digits",
+	BadCharacter:  "it may contain only digits and one - or +",
+	BadSeparator:  "the - or + must stand before the last four digits, and + only in the 10-digit form",
+	BadDate:       "the date in it does not exist",
+	FutureDate:    "the date of birth in it is in the future",
+	BadCheckDigit: "the check digit is wrong; check for a typing error",
 }
 
 var pnrSwedish = map[string]string{
-	PNREmpty:         "Personnummer saknas. Skriv 10 eller 12 siffror.",
-	PNRBadLength:     "Personnumret ska ha 10 eller 12 siffror.",
-	PNRBadCharacter:  "Personnumret får bara innehålla siffror och ett bindestreck eller plustecken.",
-	PNRBadSeparator:  "Bindestreck eller plustecken ska stå före de fyra sista siffrorna, och plustecken bara i den korta formen.",
-	PNRBadDate:       "Datumet i personnumret finns inte. Kontrollera att du har skrivit rätt.",
-	PNRFutureDate:    "Födelsedatumet i personnumret ligger i framtiden. Kontrollera att du har skrivit rätt.",
-	PNRBadCheckDigit: "Personnumret har fel kontrollsiffra. Kontrollera att du har skrivit rätt.",
+	Empty:         "Personnummer saknas. Skriv 10 eller 12 siffror.",
+	BadLength:     "Personnumret ska ha 10 eller 12 siffror.",
+	BadCharacter:  "Personnumret får bara innehålla siffror och ett bindestreck eller plustecken.",
+	BadSeparator:  "Bindestreck eller plustecken ska stå före de fyra sista siffrorna, och plustecken bara i den korta formen.",
+	BadDate:       "Datumet i personnumret finns inte. Kontrollera att du har skrivit rätt.",
+	FutureDate:    "Födelsedatumet i personnumret ligger i framtiden. Kontrollera att du har skrivit rätt.",
+	BadCheckDigit: "Personnumret har fel kontrollsiffra. Kontrollera att du har skrivit rätt.",
 }
 
 func pnrError(reason string) error {
-	return &PersonnummerError{Reason: reason}
+	return &Error{Reason: reason}
 }
 
-// ParsePersonnummer validates a personnummer or samordningsnummer and
+// Parse validates a personnummer or samordningsnummer and
 // returns it in its 12-digit form. Surrounding white space is ignored. It
 // accepts YYYYMMDD-NNNC, YYYYMMDDNNNC, YYMMDD-NNNC, YYMMDD+NNNC and
 // YYMMDDNNNC.
@@ -89,11 +91,11 @@ func pnrError(reason string) error {
 // IsCoordination. The date must exist (29 February only in leap years) and
 // the last digit must be the Luhn check digit over the 10-digit form.
 //
-// The error is a *PersonnummerError; it never contains the input.
-func ParsePersonnummer(s string, now time.Time) (Personnummer, error) {
+// The error is a *Error; it never contains the input.
+func Parse(s string, now time.Time) (Personnummer, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return "", pnrError(PNREmpty)
+		return "", pnrError(Empty)
 	}
 	var digits [12]byte
 	n := 0
@@ -103,24 +105,24 @@ func ParsePersonnummer(s string, now time.Time) (Personnummer, error) {
 		switch c := s[i]; {
 		case c >= '0' && c <= '9':
 			if n == len(digits) {
-				return "", pnrError(PNRBadLength)
+				return "", pnrError(BadLength)
 			}
 			digits[n] = c
 			n++
 		case c == '-' || c == '+':
 			if sep != 0 {
-				return "", pnrError(PNRBadSeparator)
+				return "", pnrError(BadSeparator)
 			}
 			sep, sepAt = c, n
 		default:
-			return "", pnrError(PNRBadCharacter)
+			return "", pnrError(BadCharacter)
 		}
 	}
 	if n != 10 && n != 12 {
-		return "", pnrError(PNRBadLength)
+		return "", pnrError(BadLength)
 	}
 	if sep != 0 && (sepAt != n-4 || (sep == '+' && n == 12)) {
-		return "", pnrError(PNRBadSeparator)
+		return "", pnrError(BadSeparator)
 	}
 
 	ten := digits[n-10 : n] // YYMMDDNNNC
@@ -129,7 +131,7 @@ func ParsePersonnummer(s string, now time.Time) (Personnummer, error) {
 	if day > 60 { // samordningsnummer
 		day -= 60
 	}
-	ny, nm, nd := now.In(stockholmTZ).Date()
+	ny, nm, nd := now.In(workday.Stockholm()).Date()
 	var year int
 	if n == 12 {
 		year = pnrAtoi(digits[0:4])
@@ -144,13 +146,13 @@ func ParsePersonnummer(s string, now time.Time) (Personnummer, error) {
 		}
 	}
 	if !validDate(year, month, day) {
-		return "", pnrError(PNRBadDate)
+		return "", pnrError(BadDate)
 	}
 	if dateAfter(year, month, day, ny, nm, nd) {
-		return "", pnrError(PNRFutureDate)
+		return "", pnrError(FutureDate)
 	}
 	if luhnDigit(ten[:9]) != ten[9] {
-		return "", pnrError(PNRBadCheckDigit)
+		return "", pnrError(BadCheckDigit)
 	}
 	return Personnummer(fmt.Sprintf("%04d%s", year, ten[2:])), nil
 }
@@ -206,7 +208,7 @@ func luhnDigit(nine []byte) byte {
 
 // parts splits a 12-digit number into its date (day corrected for a
 // samordningsnummer); ok is false for a value not made by
-// ParsePersonnummer or SyntheticPersonnummer.
+// Parse or Synthetic.
 func (p Personnummer) parts() (year int, month time.Month, day int, coord, ok bool) {
 	if len(p) != 12 {
 		return 0, 0, 0, false, false
@@ -238,7 +240,7 @@ func (p Personnummer) BirthDate() time.Time {
 	if !ok {
 		return time.Time{}
 	}
-	return time.Date(y, m, d, 0, 0, 0, 0, stockholmTZ)
+	return time.Date(y, m, d, 0, 0, 0, 0, workday.Stockholm())
 }
 
 // IsCoordination reports whether p is a samordningsnummer (day of month
@@ -259,7 +261,7 @@ func (p Personnummer) AgeAt(t time.Time) int {
 	if !ok {
 		return 0
 	}
-	ty, tm, td := t.In(stockholmTZ).Date()
+	ty, tm, td := t.In(workday.Stockholm()).Date()
 	age := ty - y
 	if tm < m || (tm == m && td < d) {
 		age--
@@ -281,20 +283,20 @@ func (p Personnummer) LogValue() slog.Value {
 	return slog.StringValue("[personnummer]")
 }
 
-// SyntheticPersonnummer returns a valid personnummer for tests and the
+// Synthetic returns a valid personnummer for tests and the
 // demo: the date of birth is birth's year, month and day in birth's own
 // location, and serial is the födelsenummer (the three digits after the
 // date). Only 980–999 are allowed, the range of Skatteverket's published
 // test personnummer, never given to a real person; any other serial, or a
 // year outside 1000–9999, panics. Test data in this repository uses only
 // these numbers.
-func SyntheticPersonnummer(birth time.Time, serial int) Personnummer {
+func Synthetic(birth time.Time, serial int) Personnummer {
 	if serial < 980 || serial > 999 {
-		panic(fmt.Sprintf("cases: SyntheticPersonnummer: serial %d is outside the test range 980-999", serial))
+		panic(fmt.Sprintf("personnummer: Synthetic: serial %d is outside the test range 980-999", serial))
 	}
 	y, m, d := birth.Date()
 	if y < 1000 || y > 9999 {
-		panic(fmt.Sprintf("cases: SyntheticPersonnummer: year %d is not four digits", y))
+		panic(fmt.Sprintf("personnummer: Synthetic: year %d is not four digits", y))
 	}
 	nine := fmt.Sprintf("%02d%02d%02d%03d", y%100, int(m), d, serial)
 	return Personnummer(fmt.Sprintf("%04d%s%c", y, nine[2:], luhnDigit([]byte(nine))))

@@ -23,12 +23,12 @@ type Const struct {
 // are the codes people may meet: case types, statuses, actions, roles,
 // message and actor kinds, access-log outcomes, notice kinds and channels,
 // the sync protocol's kinds and statuses, session end reasons.
-var Packages = []string{"agent/cases", "agent/audit", "agent/notify", "sync/wire", "cardauth"}
+var Packages = []string{"agent/cases", "agent/audit", "agent/notify", "sync/wire", "sync/wire/casetype", "sync/wire/personnummer", "cardauth"}
 
 // root is the module root, found from this file's place in it.
 func root() string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "..")
+	return filepath.Join(filepath.Dir(file), "..", "..", "..", "..")
 }
 
 // Consts returns every exported constant of a named string type declared

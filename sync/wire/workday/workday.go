@@ -1,4 +1,4 @@
-package cases
+package workday
 
 import (
 	"fmt"
@@ -14,7 +14,7 @@ var stockholmTZ = loadStockholm()
 func loadStockholm() *time.Location {
 	loc, err := time.LoadLocation("Europe/Stockholm")
 	if err != nil { // cannot happen with time/tzdata linked in
-		panic(fmt.Sprintf("cases: load time zone: %v", err))
+		panic(fmt.Sprintf("workday: load time zone: %v", err))
 	}
 	return loc
 }
@@ -22,10 +22,6 @@ func loadStockholm() *time.Location {
 // Stockholm returns the Europe/Stockholm time zone, in which working days,
 // due dates, ages and statistics weeks are counted.
 func Stockholm() *time.Location { return stockholmTZ }
-
-// answerWithin is how many working days after the day of receipt a case
-// must be answered within.
-const answerWithin = 2
 
 // Holiday is a day a Swedish care unit's e-service office is closed that
 // is not simply a Saturday or Sunday rule: a public holiday (helgdag) or an
@@ -131,61 +127,6 @@ func IsWorkingDay(t time.Time) bool {
 		return false
 	}
 	return !isHoliday(t.Date())
-}
-
-// DueDate returns when a case received at received must have been answered
-// (received is the case's time of record, see DueFrom):
-// by the end of the second working day after the day of receipt, whatever
-// the time of receipt. The day of receipt never counts, working day or not:
-// received on a Monday, due at the end of Wednesday; received on a Saturday,
-// due at the end of Tuesday.
-//
-// The bound is inclusive: DueDate returns the last instant of that day,
-// 23:59:59.999999999 Stockholm time (CET or CEST as the date has it, so
-// daylight-saving changes never shift it). A case is overdue when now is
-// after it (IsOverdue), so "open and due before now" is exactly the
-// overdue set.
-func DueDate(received time.Time) time.Time {
-	y, m, d := received.In(stockholmTZ).Date()
-	count := 0
-	for i := 1; ; i++ {
-		// Noon avoids any daylight-saving edge; time.Date normalises d+i.
-		day := time.Date(y, m, d+i, 12, 0, 0, 0, stockholmTZ)
-		if !IsWorkingDay(day) {
-			continue
-		}
-		if count++; count == answerWithin {
-			dy, dm, dd := day.Date()
-			return time.Date(dy, dm, dd, 23, 59, 59, 999999999, stockholmTZ)
-		}
-	}
-}
-
-// DueFrom returns the time a patient action's due date counts from: when
-// the central store accepted it (accepted, its time of record), so that the
-// days a case waited for the gateway — offline over a weekend, say — are
-// not added to the unit's two working days. Two cases fall back to
-// arrived, the gateway's own time of the action's arrival:
-//
-//   - accepted is zero: the time of record is not known (a caller without
-//     one; every central store that speaks the protocol sends it).
-//   - accepted is after arrived: the central store's clock is ahead of this
-//     one. Skew never makes a case due later than counting from its
-//     arrival would.
-//
-// An accepted long before arrived (a long outage) is kept: the deadline
-// ran while the gateway was away, and the case may be overdue on arrival.
-func DueFrom(accepted, arrived time.Time) time.Time {
-	if accepted.IsZero() || accepted.After(arrived) {
-		return arrived
-	}
-	return accepted
-}
-
-// IsOverdue reports whether a case due at due (as DueDate returns) is
-// overdue at now: now is strictly after due.
-func IsOverdue(due, now time.Time) bool {
-	return now.After(due)
 }
 
 // WorkingDaysBetween counts the working days after the Stockholm date of

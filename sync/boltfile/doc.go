@@ -23,4 +23,9 @@
 // design. Check does the same and reports it in Report.BadMeta. bbolt
 // writes its pages in the machine's byte order: this package reads
 // little-endian files, what clinicgw's platforms (amd64, arm64) write.
+//
+// Both ends keep their state in bbolt files and check them here before
+// opening them: the gateway's encrypted store (agent/store) and the
+// reference central store (sync/central). It imports only the standard
+// library.
 package boltfile

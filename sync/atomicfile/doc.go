@@ -10,4 +10,8 @@
 // synced). Without them a power cut takes the new file or folder away with
 // everything acknowledged in it: measured with agent/powercut, whose tests
 // cut the store's writer, the sync, the archive export and init.
+//
+// It lives under sync/ because both ends use it: the gateway and the
+// reference central store (sync/central) write their files through it, as
+// cardauth/devpki does. It imports only the standard library.
 package atomicfile

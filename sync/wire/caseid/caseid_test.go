@@ -1,4 +1,4 @@
-package cases
+package caseid
 
 import (
 	"bytes"
@@ -41,15 +41,15 @@ func TestNewID(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := NewID(tt.now, tt.rand)
+			got, err := New(tt.now, tt.rand)
 			if err != nil {
 				t.Fatalf("NewID: %v", err)
 			}
 			if got != tt.want {
 				t.Fatalf("NewID = %q, want %q", got, tt.want)
 			}
-			if _, err := ParseID(string(got)); err != nil {
-				t.Errorf("ParseID(NewID) = %v", err)
+			if _, err := Parse(string(got)); err != nil {
+				t.Errorf("Parse(NewID) = %v", err)
 			}
 			if !got.Time().Equal(tt.now.Truncate(time.Millisecond)) {
 				t.Errorf("Time() = %v, want %v", got.Time(), tt.now)
@@ -73,7 +73,7 @@ func TestNewIDErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			id, err := NewID(tt.now, tt.rand)
+			id, err := New(tt.now, tt.rand)
 			if err == nil {
 				t.Fatalf("NewID = %q, want error", id)
 			}
@@ -90,11 +90,11 @@ func (r idErrReader) Read([]byte) (int, error) { return 0, r.err }
 
 func TestNewIDNilRandUsesCryptoRand(t *testing.T) {
 	now := time.Date(2026, 4, 15, 10, 0, 0, 0, time.UTC)
-	a, err := NewID(now, nil)
+	a, err := New(now, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := NewID(now, nil)
+	b, err := New(now, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestIDsSortByTime(t *testing.T) {
 		if i%2 == 1 {
 			r = 0
 		}
-		id, err := NewID(base.Add(d), r)
+		id, err := New(base.Add(d), r)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -153,7 +153,7 @@ func TestParseID(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			id, err := ParseID(tt.in)
+			id, err := Parse(tt.in)
 			if tt.ok {
 				if err != nil || string(id) != tt.in {
 					t.Fatalf("ParseID = %q, %v; want %q", id, err, tt.in)
@@ -161,10 +161,10 @@ func TestParseID(t *testing.T) {
 				return
 			}
 			if err == nil {
-				t.Fatalf("ParseID(%q) = %q, want error", tt.in, id)
+				t.Fatalf("Parse(%q) = %q, want error", tt.in, id)
 			}
-			if !errors.Is(err, ErrMalformedID) {
-				t.Errorf("error %v does not wrap ErrMalformedID", err)
+			if !errors.Is(err, ErrMalformed) {
+				t.Errorf("error %v does not wrap ErrMalformed", err)
 			}
 			if len(tt.in) > 2 && strings.Contains(err.Error(), tt.in) {
 				t.Errorf("error %q repeats the input", err)
@@ -184,10 +184,10 @@ func FuzzParseID(f *testing.F) {
 	f.Add("01KP8812R0ABCDEFGHJKMNPQRS")
 	f.Add("")
 	f.Fuzz(func(t *testing.T, s string) {
-		id, err := ParseID(s)
+		id, err := Parse(s)
 		if err != nil {
-			if !errors.Is(err, ErrMalformedID) {
-				t.Fatalf("error %v does not wrap ErrMalformedID", err)
+			if !errors.Is(err, ErrMalformed) {
+				t.Fatalf("error %v does not wrap ErrMalformed", err)
 			}
 			if id != "" {
 				t.Fatalf("ParseID returned %q with an error", id)
@@ -195,7 +195,7 @@ func FuzzParseID(f *testing.F) {
 			return
 		}
 		if string(id) != s {
-			t.Fatalf("ParseID(%q) = %q", s, id)
+			t.Fatalf("Parse(%q) = %q", s, id)
 		}
 		// One spelling: decoding and encoding again gives the same string.
 		b, err := decodeID(s)
@@ -207,12 +207,12 @@ func FuzzParseID(f *testing.F) {
 		}
 		// The time part round-trips through NewID.
 		tm := id.Time()
-		again, err := NewID(tm, bytes.NewReader(b[6:]))
+		again, err := New(tm, bytes.NewReader(b[6:]))
 		if err != nil {
-			t.Fatalf("NewID(%v): %v", tm, err)
+			t.Fatalf("New(%v): %v", tm, err)
 		}
 		if again != id {
-			t.Fatalf("NewID(Time(), random part) = %q, want %q", again, id)
+			t.Fatalf("New(Time(), random part) = %q, want %q", again, id)
 		}
 	})
 }

@@ -1,4 +1,4 @@
-package cases
+package caseid
 
 import (
 	"crypto/rand"
@@ -14,16 +14,16 @@ import (
 // numbers.
 const idAlphabet = "0123456789abcdefghjkmnpqrstvwxyz"
 
-// idLen is the length of an ID: 128 bits in 5-bit characters, the first
+// Len is the length of an ID: 128 bits in 5-bit characters, the first
 // character carrying only the top 3 bits (so it is at most '7').
-const idLen = 26
+const Len = 26
 
 // maxIDMillis is one past the largest time an ID can carry: 48 bits of
 // Unix milliseconds, until the year 10889.
 const maxIDMillis = 1 << 48
 
-// ErrMalformedID is wrapped by ParseID's errors.
-var ErrMalformedID = errors.New("malformed case id")
+// ErrMalformed is wrapped by Parse's errors.
+var ErrMalformed = errors.New("malformed case id")
 
 // idDecode maps an ASCII byte to its 5-bit value, or 0xff if it is not in
 // idAlphabet.
@@ -37,13 +37,13 @@ var idDecode = func() (t [256]byte) {
 	return t
 }()
 
-// NewID returns a new case id: 48 bits of now as Unix milliseconds,
+// New returns a new case id: 48 bits of now as Unix milliseconds,
 // big-endian, then 80 bits read from random, written as 26 characters of
 // lower-case Crockford base32. Ids made in different milliseconds sort as
 // strings in time order; within one millisecond their order is random.
 // A nil random means crypto/rand.Reader. It fails if random fails or now
 // is before 1970 or after the year 10889.
-func NewID(now time.Time, random io.Reader) (ID, error) {
+func New(now time.Time, random io.Reader) (ID, error) {
 	ms := now.UnixMilli()
 	if ms < 0 || ms >= maxIDMillis {
 		return "", fmt.Errorf("new case id: time %s out of range", now.UTC().Format(time.RFC3339))
@@ -64,9 +64,9 @@ func NewID(now time.Time, random io.Reader) (ID, error) {
 func encodeID(b [16]byte) ID {
 	hi := binary.BigEndian.Uint64(b[0:8])
 	lo := binary.BigEndian.Uint64(b[8:16])
-	var s [idLen]byte
+	var s [Len]byte
 	// The last 25 characters hold 125 bits; the first holds the top 3.
-	for i := idLen - 1; i >= 0; i-- {
+	for i := Len - 1; i >= 0; i-- {
 		s[i] = idAlphabet[lo&31]
 		lo = lo>>5 | hi<<59
 		hi >>= 5
@@ -78,17 +78,17 @@ func encodeID(b [16]byte) ID {
 // writes: 26 characters of the lower-case alphabet, the first at most '7'.
 func decodeID(s string) ([16]byte, error) {
 	var b [16]byte
-	if len(s) != idLen {
-		return b, fmt.Errorf("%w: %d characters, want %d", ErrMalformedID, len(s), idLen)
+	if len(s) != Len {
+		return b, fmt.Errorf("%w: %d characters, want %d", ErrMalformed, len(s), Len)
 	}
 	var hi, lo uint64
-	for i := 0; i < idLen; i++ {
+	for i := 0; i < Len; i++ {
 		v := idDecode[s[i]]
 		if v == 0xff {
-			return b, fmt.Errorf("%w: character %d is not lower-case Crockford base32", ErrMalformedID, i+1)
+			return b, fmt.Errorf("%w: character %d is not lower-case Crockford base32", ErrMalformed, i+1)
 		}
 		if i == 0 && v > 7 {
-			return b, fmt.Errorf("%w: first character is above 7", ErrMalformedID)
+			return b, fmt.Errorf("%w: first character is above 7", ErrMalformed)
 		}
 		hi = hi<<5 | lo>>59
 		lo = lo<<5 | uint64(v)
@@ -98,16 +98,20 @@ func decodeID(s string) ([16]byte, error) {
 	return b, nil
 }
 
-// ParseID checks that s is a case id as NewID writes it: 26 characters of
+// Parse checks that s is a case id as New writes it: 26 characters of
 // lower-case Crockford base32 whose first character is 0–7. Upper case and
 // Crockford's look-alike letters (i, l, o) are refused, so an id has one
-// spelling. Errors wrap ErrMalformedID and do not repeat s.
-func ParseID(s string) (ID, error) {
+// spelling. Errors wrap ErrMalformed and do not repeat s.
+func Parse(s string) (ID, error) {
 	if _, err := decodeID(s); err != nil {
 		return "", err
 	}
 	return ID(s), nil
 }
+
+// ID identifies a case: 26 characters, time-ordered, random, and carrying
+// nothing about the patient.
+type ID string
 
 // Time returns the millisecond an id was made at, in UTC, or the zero Time
 // if the id is malformed.
