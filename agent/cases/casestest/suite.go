@@ -635,6 +635,16 @@ func suiteAccessLogPages(t *testing.T, e *env) {
 			}
 		}
 	}
+	// The system's and the patients' records are extracts too, whole or
+	// paged (the actor is not an HSA-ID for them).
+	for _, who := range []string{"system", "patient"} {
+		if _, err := e.svc.AccessLogByActor(e.ctx, auditor, who); err != nil {
+			t.Errorf("the whole extract of %q: %v", who, err)
+		}
+		if _, err := e.svc.AccessLogPageByActor(e.ctx, auditor, who, 0); err != nil {
+			t.Errorf("a page of the extract of %q: %v", who, err)
+		}
+	}
 	_, err = e.svc.AccessLogPageByPatient(e.ctx, dist, e.adult, 0)
 	wantErr(t, err, cases.ErrNotAllowed)
 	_, err = e.svc.AccessLogPageByActor(e.ctx, auditor, "x\ny", 0)
