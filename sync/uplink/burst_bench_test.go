@@ -4,22 +4,16 @@ package uplink
 
 import (
 	"bufio"
-	"context"
 	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"reflect"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"clinicgw/agent/cases"
-	"clinicgw/sync/central"
-	"clinicgw/sync/wire"
 )
 
 var burstCases = flag.Int("uplink.burst", 1500, "maximum-size cases pre-submitted for BenchmarkBurstRSS")
@@ -33,45 +27,6 @@ const (
 	burstNEnv   = "CLINICGW_UPLINK_BURST_N"
 )
 
-// maxForm is a form with wire.MaxFields textarea fields, so that a case
-// can carry every answer at its longest.
-func maxForm() wire.FormSet {
-	f := wire.Form{ID: string(cases.AdviceNurse), Version: 1, Title: wire.Text{SV: "Rådgivning"}}
-	for j := range wire.MaxFields {
-		f.Fields = append(f.Fields, wire.FormField{Name: fmt.Sprintf("q%02d", j),
-			Label: wire.Text{SV: strings.Repeat("Fråga ", wire.MaxLabelLen/6)[:wire.MaxLabelLen-20]}, Kind: wire.FieldTextarea})
-	}
-	return wire.FormSet{Forms: []wire.Form{f}}
-}
-
-// maxText is n characters of Swedish patient text (å, ä, ö, line
-// breaks), varied by seed.
-func maxText(seed, n int) string {
-	r := []rune(swedishText(seed, 8*n))
-	for len(r) < n {
-		r = append(r, r...)
-	}
-	r = r[:n]
-	r[0], r[n-1] = 'Å', 'ö' // no space at either end
-	return string(r)
-}
-
-// maxSubmission is a case at the wire's largest: MaxTextLen characters of
-// text, MaxFields answers of MaxFieldValueLen characters, a name of
-// MaxNameLen.
-func maxSubmission(i int) central.Submission {
-	sub := realisticSubmission(i)
-	sub.FormID = string(cases.AdviceNurse)
-	sub.PatientName = maxText(i, wire.MaxNameLen)
-	sub.PatientName = strings.ReplaceAll(sub.PatientName, "\n", " ")
-	sub.Text = maxText(i, wire.MaxTextLen)
-	sub.Fields = make([]wire.Field, wire.MaxFields)
-	for j := range sub.Fields {
-		sub.Fields[j] = wire.Field{Name: fmt.Sprintf("q%02d", j), Value: maxText(i+j, wire.MaxFieldValueLen)}
-	}
-	return sub
-}
-
 // BenchmarkBurstRSS: a backlog of maximum-size cases (-uplink.burst,
 // about 150 KB each on the wire) waits at the central store; a fresh
 // gateway process (this binary as TestBurstRSSChild: the uplink, the case
@@ -82,27 +37,9 @@ func maxSubmission(i int) central.Submission {
 func BenchmarkBurstRSS(b *testing.B) {
 	n := *burstCases
 	c := startCentral(b)
-	set := maxForm()
-	pub := newGateway(b, c.url(), unitCert(b), func(cfg *Config) { cfg.Logger, cfg.Forms = nil, &set })
-	pub.start()
-	waitFor(b, 30*time.Second, "max form published", func() bool {
-		got, err := c.store.Forms(context.Background(), unit)
-		return err == nil && reflect.DeepEqual(got.Forms, set.Forms)
-	})
-	pub.stop()
+	publishMaxForm(b, c)
 	start := time.Now()
-	c.mu.RLock()
-	for from := 0; from < n; from += 100 {
-		subs := make([]central.Submission, 0, 100)
-		for i := from; i < min(n, from+100); i++ {
-			subs = append(subs, maxSubmission(i))
-		}
-		if _, err := c.store.SubmitBatch(context.Background(), unit, subs); err != nil {
-			c.mu.RUnlock()
-			b.Fatalf("submit: %v", err)
-		}
-	}
-	c.mu.RUnlock()
+	submitMax(b, c, 0, n)
 	b.Logf("%d maximum-size cases submitted in %v", n, time.Since(start).Round(time.Millisecond))
 	pkiDir := filepath.Join(b.TempDir(), "pki")
 	if err := testPKI().WriteDir(pkiDir); err != nil {
