@@ -26,7 +26,7 @@ import (
 //     between two commits resumes after the last one, the page's base
 //     being then that event's link.
 const (
-	pageBytes   = 1 << 20
+	pageBytes   = 512 << 10
 	commitBytes = 2 << 20
 	firstLimit  = 16
 )
