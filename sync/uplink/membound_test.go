@@ -2,6 +2,7 @@ package uplink
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -25,12 +26,18 @@ func maxForm() wire.FormSet {
 	return wire.FormSet{Forms: []wire.Form{f}}
 }
 
-// maxText is n characters of Swedish patient text (å, ä, ö, line
-// breaks), varied by seed.
+// maxText is n characters of Swedish text at its largest in bytes: åäö
+// (two bytes each) but for spaces and line breaks, varied by seed.
 func maxText(seed, n int) string {
-	r := []rune(swedishText(seed, 8*n))
-	for len(r) < n {
-		r = append(r, r...)
+	words := []string{"åäö", "ÅÄÖ", "öåä", "äöå", "ÄÖÅ"}
+	r := make([]rune, 0, n+4)
+	for i := seed; len(r) < n; i++ {
+		r = append(r, []rune(words[i%len(words)])...)
+		if i%16 == 15 {
+			r = append(r, '\n')
+		} else {
+			r = append(r, ' ')
+		}
 	}
 	r = r[:n]
 	r[0], r[n-1] = 'Å', 'ö' // no space at either end
@@ -83,20 +90,34 @@ func submitMax(t testing.TB, c *centralSrv, from, to int) {
 	}
 }
 
-// commitLog records every commit of central events the uplink makes.
+// commitLog records every commit of central events the uplink makes;
+// with failAt, the commit of that number (1, 2, …) fails once, as a crash
+// before it would leave it.
 type commitLog struct {
 	Cases
 	mu      sync.Mutex
 	commits []loggedCommit
+	calls   int
+	failAt  int
 }
 
 type loggedCommit struct {
+	duplicates    int
 	events, bytes int
 	head          cases.SyncHead
 	lastSeq       uint64
 }
 
 func (l *commitLog) ApplyChained(ctx context.Context, in []cases.Inbound, head cases.SyncHead, journal []cases.JournalEntry) (cases.ApplyReport, error) {
+	if len(in) > 0 {
+		l.mu.Lock()
+		l.calls++
+		fail := l.calls == l.failAt
+		l.mu.Unlock()
+		if fail {
+			return cases.ApplyReport{}, errors.New("power cut before the commit")
+		}
+	}
 	rep, err := l.Cases.ApplyChained(ctx, in, head, journal)
 	if err == nil && len(in) > 0 {
 		n := 0
@@ -104,7 +125,7 @@ func (l *commitLog) ApplyChained(ctx context.Context, in []cases.Inbound, head c
 			n += len(e.Event)
 		}
 		l.mu.Lock()
-		l.commits = append(l.commits, loggedCommit{len(in), n, head, journal[len(journal)-1].Seq})
+		l.commits = append(l.commits, loggedCommit{rep.Duplicates, len(in), n, head, journal[len(journal)-1].Seq})
 		l.mu.Unlock()
 	}
 	return rep, err
@@ -146,6 +167,43 @@ func TestCommitsBoundedByBytes(t *testing.T) {
 		t.Errorf("sync head %d (%v), want the central head %d", head.Seq, err, c.head())
 	}
 	t.Logf("%d commits", len(log.commits))
+}
+
+// A pull that fails between two commits of a split page (the second
+// never committed) resumes from the first one's cursor and chain head:
+// the central store's page from there continues the chain, nothing is
+// applied twice and nothing is missing.
+func TestSplitPageResumesAfterFailedCommit(t *testing.T) {
+	c := startCentral(t)
+	publishMaxForm(t, c)
+	const n = 40 // the first page (firstLimit events) is more than commitBytes: two commits
+	submitMax(t, c, 0, n)
+	log := &commitLog{failAt: 2}
+	g := newGateway(t, c.url(), unitCert(t), func(cfg *Config) { log.Cases = cfg.Cases; cfg.Cases = log })
+	g.start()
+	waitFor(t, time.Minute, "the backlog stored", func() bool { return g.rec.progress() >= n })
+	waitFor(t, 10*time.Second, "the cursor at the head", func() bool { return g.up.Status().Cursor == c.head() })
+	g.stop()
+	if st := g.up.Status(); st.Continuity != ContinuityOK || st.Quarantined != 0 {
+		t.Errorf("continuity %q, %d quarantined after the failed commit", st.Continuity, st.Quarantined)
+	}
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	if len(log.commits) == 0 || log.commits[0].lastSeq >= firstLimit {
+		t.Fatalf("the first page was not split: commits %+v", log.commits)
+	}
+	events, dups := 0, 0
+	for _, cm := range log.commits {
+		events += cm.events
+		dups += cm.duplicates
+	}
+	if log.calls <= 2 || events != n || dups != 0 {
+		t.Errorf("%d commit calls, %d events committed (%d duplicates), want more than 2 calls and %d events, none twice", log.calls, events, dups, n)
+	}
+	head, _, err := g.svc.SyncHead(context.Background())
+	if err != nil || head.Seq != c.head() {
+		t.Errorf("sync head %d (%v), want the central head %d", head.Seq, err, c.head())
+	}
 }
 
 // commitRuns cuts at commitBytes, never an event in two, and a run of
