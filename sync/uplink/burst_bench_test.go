@@ -28,7 +28,7 @@ const (
 )
 
 // BenchmarkBurstRSS: a backlog of maximum-size cases (-uplink.burst,
-// about 150 KB each on the wire) waits at the central store; a fresh
+// about 220 KB each on the wire) waits at the central store; a fresh
 // gateway process (this binary as TestBurstRSSChild: the uplink, the case
 // service and the encrypted store, the central store staying here) pulls
 // it all, sampling its own RssAnon every few milliseconds. Reports the
