@@ -3,7 +3,9 @@
 // (agent/store), the case service (agent/cases), the staff directory and
 // the card login (agent/directory, cardauth), the uplink to the central
 // store (sync/uplink), the web UI (localui), notices (agent/notify), the
-// nightly archive (agent/archive) and the admin listener (agent/metrics) —
+// nightly archive (agent/archive), the nightly backup and whole check of
+// the access log (backup.go, auditcheck.go) and the admin listener
+// (agent/metrics) —
 // and run them, a lifecycle cmd/clinicgw hands to the operating system's
 // service manager. Only cmd and the demo wiring (agent/democlinic) import
 // it; the direction of every import in the module is
