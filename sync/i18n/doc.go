@@ -20,8 +20,9 @@
 // different words for one and for many.
 //
 // The names of the product's codes (case types, statuses, actions, roles
-// and so on) are not here: agent/labels is their one home, which the
-// reference central store and the archive read too. Folding them into
-// this catalogue is left until labels has moved to the leaf both ends
-// share.
+// and so on) are not here yet: agent/labels and sync/wire/labels hold them.
+//
+// The catalogue is a shared leaf (it imports nothing of the module), so
+// that the reference central store (sync/central) may read it as the
+// gateway does.
 package i18n
