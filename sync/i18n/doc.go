@@ -19,8 +19,13 @@
 // both languages, the same format verbs in both, and, for a counted text,
 // different words for one and for many.
 //
-// The names of the product's codes (case types, statuses, actions, roles
-// and so on) are not here yet: agent/labels and sync/wire/labels hold them.
+// The names of the product's codes are here too, keyed by kind and the
+// code's value ("status.received", "action.take-back",
+// "type.renew-prescription", "patientStatus.answered", "fieldKind.date"):
+// agent/labels, sync/wire/labels and sync/wire/casetype.Names read them
+// through Name, which shows a code the catalogue does not name marked
+// ("okänd kod ”…”"), never as it is; their tests find every code constant
+// in the Go source and check it has its key here.
 //
 // The catalogue is a shared leaf (it imports nothing of the module), so
 // that the reference central store (sync/central) may read it as the
