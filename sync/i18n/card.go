@@ -29,3 +29,18 @@ var cardTexts = map[string]text{
 	"pin.len.between": {"%d–%d tecken", "%d–%d characters"},
 	"pin.len.atLeast": {"minst %d tecken", "at least %d characters"},
 }
+
+// bridgeTexts are the card reader service's refusals (cardauth/bridge),
+// which the login page shows as they come.
+var bridgeTexts = map[string]text{
+	"bridge.badHost":   {"Fel adress till kortläsartjänsten.", "Wrong address for the card reader service."},
+	"bridge.origin":    {"Kortläsartjänsten svarar bara vårdenhetens egen sida.", "The card reader service answers only the care unit's own page."},
+	"bridge.badReq":    {"Felaktig begäran till kortläsartjänsten.", "A malformed request to the card reader service."},
+	"bridge.noReader":  {"Ingen kortläsare hittades. Anslut kortläsaren.", "No card reader found. Connect the card reader."},
+	"bridge.noCard":    {"Sätt i ditt SITHS-kort i kortläsaren.", "Insert your SITHS card in the card reader."},
+	"bridge.unread":    {"Kortet kunde inte läsas. Ta ut det och sätt i det igen.", "The card could not be read. Take it out and insert it again."},
+	"bridge.noCert":    {"Kortet saknar ett certifikat för inloggning.", "The card has no certificate for logging in."},
+	"bridge.cardLogin": {"Inloggningen med kortet misslyckades.", "The login with the card failed."},
+	"bridge.noSign":    {"Kortet kunde inte signera. Ta ut det och sätt i det igen.", "The card could not sign. Take it out and insert it again."},
+	"bridge.noGateway": {"Kortläsartjänsten når inte vårdenhetens server.", "The card reader service cannot reach the care unit's server."},
+}
