@@ -88,6 +88,7 @@ type auditData struct {
 	Records      []audit.Record
 	Names        map[string]string // HSA-ID → name, for the records' actors
 	Searched     bool
+	Pages        auditPages // the extract's paging (auditpages.go)
 }
 
 // auditPage shows the access-log search and the chain's state.
@@ -129,20 +130,25 @@ func (s *Server) chainState(r *http.Request) auditData {
 	return d
 }
 
-// auditSearch shows a log extract: by patient (the personnummer travels
-// in the POST body, never in a URL) or by member of staff.
+// auditSearch shows a page of a log extract, newest first: by patient
+// (the personnummer travels in the POST body, never in a URL) or by member
+// of staff. The paging controls post the query again with the cursors
+// (auditpages.go).
 func (s *Server) auditSearch(w http.ResponseWriter, r *http.Request) {
 	actor := actorOf(sessionOf(r))
 	d := s.chainState(r)
 	d.Kind, d.Query, d.Searched = r.PostFormValue("kind"), r.PostFormValue("q"), true
-	var err error
-	switch d.Kind {
-	case "patient":
-		d.Records, err = s.cfg.Cases.AccessLogByPatient(r.Context(), actor, personnummer.Personnummer(d.Query))
-	case "staff":
-		d.Records, err = s.cfg.Cases.AccessLogByActor(r.Context(), actor, d.Query)
-	default:
-		err = fmt.Errorf("search kind: %w", cases.ErrInvalidInput)
+	before, back, err := parseAuditCursors(r.PostFormValue("before"), r.PostFormValue("back"))
+	var pg cases.AccessLogPage
+	if err == nil {
+		switch d.Kind {
+		case "patient":
+			pg, err = s.cfg.Cases.AccessLogPageByPatient(r.Context(), actor, personnummer.Personnummer(d.Query), before)
+		case "staff":
+			pg, err = s.cfg.Cases.AccessLogPageByActor(r.Context(), actor, d.Query, before)
+		default:
+			err = fmt.Errorf("search kind: %w", cases.ErrInvalidInput)
+		}
 	}
 	if err != nil {
 		if errors.Is(err, cases.ErrInvalidInput) {
@@ -158,6 +164,8 @@ func (s *Server) auditSearch(w http.ResponseWriter, r *http.Request) {
 		s.caseError(w, r, err)
 		return
 	}
+	d.Records = pg.Records
+	d.Pages = newAuditPages(before, back, pg.Next, len(pg.Records))
 	d.Names = map[string]string{}
 	for _, rec := range d.Records {
 		if _, ok := d.Names[rec.Entry.Actor]; !ok {

@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"time"
 
-	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
 	"clinicgw/cardauth"
 	"clinicgw/sync/clock"
@@ -33,8 +32,8 @@ type Cases interface {
 	Do(ctx context.Context, actor cases.Actor, id cases.ID, cmd cases.Command) (*cases.Case, error)
 	List(ctx context.Context, actor cases.Actor, f cases.Filter) ([]*cases.Case, error)
 	Stats(ctx context.Context, actor cases.Actor, from, to time.Time) (cases.Stats, error)
-	AccessLogByPatient(ctx context.Context, actor cases.Actor, pnr personnummer.Personnummer) ([]audit.Record, error)
-	AccessLogByActor(ctx context.Context, actor cases.Actor, hsaID string) ([]audit.Record, error)
+	AccessLogPageByPatient(ctx context.Context, actor cases.Actor, pnr personnummer.Personnummer, before uint64) (cases.AccessLogPage, error)
+	AccessLogPageByActor(ctx context.Context, actor cases.Actor, hsaID string, before uint64) (cases.AccessLogPage, error)
 	NewCaseID() (cases.ID, error)
 	Initiate(ctx context.Context, actor cases.Actor, req cases.InitiateRequest) (*cases.Case, error)
 	// QuarantineCount is how many central events wait in the quarantine:

@@ -63,6 +63,9 @@ type Archiver struct {
 	// "retiring": between the key rotation and the reseal) as a crash there
 	// would stop it.
 	fault func(step string) error
+	// held, in tests, is told of every chunk of cases write reads: how
+	// many and about how many bytes (caseBytes).
+	held func(n, bytes int)
 }
 
 func (a *Archiver) at(step string) error {
@@ -241,57 +244,42 @@ func (a *Archiver) finish(ctx context.Context, j journal) (int, int64, error) {
 	return purged, size, nil
 }
 
-// write builds the package of j's cases and writes it atomically.
+// write builds the package of j's cases and writes it atomically. It
+// holds the cases a chunk of about exportBytes at a time (readChunk).
 func (a *Archiver) write(ctx context.Context, path string, j journal) error {
-	var items []Item
-	var ids []cases.ID
-	err := a.cfg.DB.View(ctx, func(tx cases.ReadTx) error {
-		for _, id := range j.Cases {
-			c, err := tx.Case(cases.ID(id))
-			if err != nil {
-				return fmt.Errorf("case %s: %w", id, err)
-			}
-			items = append(items, Item{Case: c})
-			ids = append(ids, c.ID)
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("archive: read the cases: %w", err)
-	}
-	access, err := a.cfg.DB.AuditOfCases(ctx, ids)
-	if err != nil {
-		return fmt.Errorf("archive: %w", err)
-	}
 	var forms wire.FormSet
 	if a.cfg.Forms != nil {
+		var err error
 		if forms, err = a.cfg.Forms(ctx); err != nil {
 			return fmt.Errorf("archive: the unit's forms: %w", err)
 		}
 	}
-	for i := range items {
-		items[i].Access = access[items[i].Case.ID]
-		items[i].Form = wirelabels.FindForm(forms, items[i].Case.Type)
-	}
 	// atomicfile: a temporary file beside it, synced, renamed, folder
 	// synced. The package streams into it a case at a time. The fault point
 	// "writing" is half way through the cases.
-	err = atomicfile.WriteFrom(path, 0o640, func(f io.Writer) error {
+	err := atomicfile.WriteFrom(path, 0o640, func(f io.Writer) error {
 		bw := bufio.NewWriterSize(f, 256<<10)
 		w := NewWriter(bw, j.Name, a.cfg.Unit, a.cfg.Clock.Now(), a.cfg.Signer)
-		for i, it := range items {
-			if i == len(items)/2 {
-				if err := bw.Flush(); err != nil {
-					return err
-				}
-				if err := a.at("writing"); err != nil {
-					return err
-				}
+		for from := 0; from < len(j.Cases); {
+			items, err := a.readChunk(ctx, j.Cases[from:], forms)
+			if err != nil {
+				return err
 			}
-			if err := w.Add(it); err != nil {
-				return fmt.Errorf("build %s: %w", j.Name, err)
+			for k, it := range items {
+				if from+k == len(j.Cases)/2 {
+					if err := bw.Flush(); err != nil {
+						return err
+					}
+					if err := a.at("writing"); err != nil {
+						return err
+					}
+				}
+				if err := w.Add(it); err != nil {
+					return fmt.Errorf("build %s: %w", j.Name, err)
+				}
+				items[k] = Item{} // written: its memory may go
 			}
-			items[i] = Item{} // written: its memory may go
+			from += len(items)
 		}
 		if _, err := w.Close(); err != nil {
 			return fmt.Errorf("build %s: %w", j.Name, err)
@@ -302,6 +290,46 @@ func (a *Archiver) write(ctx context.Context, path string, j journal) error {
 		return fmt.Errorf("archive: %w", err)
 	}
 	return nil
+}
+
+// readChunk reads the first of ids, as many as add up to about
+// exportBytes (one at least), with their access-log records and forms.
+func (a *Archiver) readChunk(ctx context.Context, ids []string, forms wire.FormSet) ([]Item, error) {
+	var items []Item
+	var chunk []cases.ID
+	size := 0
+	err := a.cfg.DB.View(ctx, func(tx cases.ReadTx) error {
+		items, chunk, size = items[:0], chunk[:0], 0
+		for _, id := range ids {
+			c, err := tx.Case(cases.ID(id))
+			if err != nil {
+				return fmt.Errorf("case %s: %w", id, err)
+			}
+			b := caseBytes(c)
+			if len(items) > 0 && size+b > exportBytes {
+				break
+			}
+			size += b
+			items = append(items, Item{Case: c})
+			chunk = append(chunk, c.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the cases: %w", err)
+	}
+	if a.held != nil {
+		a.held(len(items), size)
+	}
+	access, err := a.cfg.DB.AuditOfCases(ctx, chunk)
+	if err != nil {
+		return nil, err
+	}
+	for i := range items {
+		items[i].Access = access[items[i].Case.ID]
+		items[i].Form = wirelabels.FindForm(forms, items[i].Case.Type)
+	}
+	return items, nil
 }
 
 // verifyFile reads and verifies the package at path, made by this unit's

@@ -350,6 +350,24 @@ func (tx *memTx) AuditByActor(actor string, fn func(audit.Record) bool) error {
 	return tx.audit(func(e audit.Entry) bool { return e.Actor == actor }, fn)
 }
 
+func (tx *memTx) auditDesc(match func(audit.Entry) bool, before uint64, fn func(audit.Record) bool) error {
+	for i := len(tx.log) - 1; i >= 0; i-- {
+		r := tx.log[i]
+		if (before == 0 || r.Seq < before) && match(r.Entry) && !fn(r) {
+			break
+		}
+	}
+	return nil
+}
+
+func (tx *memTx) AuditByPatientDesc(pnr personnummer.Personnummer, before uint64, fn func(audit.Record) bool) error {
+	return tx.auditDesc(func(e audit.Entry) bool { return e.Patient == string(pnr) }, before, fn)
+}
+
+func (tx *memTx) AuditByActorDesc(actor string, before uint64, fn func(audit.Record) bool) error {
+	return tx.auditDesc(func(e audit.Entry) bool { return e.Actor == actor }, before, fn)
+}
+
 func (tx *memTx) put(c *cases.Case) error {
 	b, err := json.Marshal(c)
 	if err != nil {

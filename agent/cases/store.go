@@ -86,6 +86,13 @@ type ReadTx interface {
 	// AuditByActor calls fn for the records of one actor (an HSA-ID),
 	// oldest first, until fn returns false.
 	AuditByActor(actor string, fn func(audit.Record) bool) error
+	// AuditByPatientDesc and AuditByActorDesc call fn for the records
+	// with a sequence number below before (0: from the newest), newest
+	// first, until fn returns false. They read only as far as fn goes: a
+	// page costs its length. AuditByPatientDesc's before must be one of
+	// the patient's records, else the error wraps ErrInvalidInput.
+	AuditByPatientDesc(pnr personnummer.Personnummer, before uint64, fn func(audit.Record) bool) error
+	AuditByActorDesc(actor string, before uint64, fn func(audit.Record) bool) error
 	// SyncCursor returns the sequence number of the last central event
 	// applied (0 before the first).
 	SyncCursor() (uint64, error)

@@ -5,12 +5,12 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"math"
 
 	bolt "go.etcd.io/bbolt"
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
-	"clinicgw/sync/wire/personnummer"
 )
 
 // The access log lives in bucketAudit, keyed by sequence number (8 bytes,
@@ -60,9 +60,7 @@ func (t *tx) AppendAudit(e audit.Entry) error {
 		return err
 	}
 	if e.Patient != "" {
-		pb := t.bucket(bucketAuditPatient)
-		pb.FillPercent = 1
-		if err := pb.Put(key, t.blind(e.Patient)); err != nil {
+		if err := t.chainPatient(key, t.blind(e.Patient)); err != nil {
 			return fmt.Errorf("access log index: %w", err)
 		}
 	}
@@ -102,6 +100,9 @@ func (t *tx) flush() error {
 	}
 	t.headDirty = false
 	if err := t.bucket(bucketMeta).Put(keyAuditCaseUpTo, seqKey(t.head.Seq)); err != nil {
+		return err
+	}
+	if err := t.bucket(bucketMeta).Put(keyAuditPatientUpTo, seqKey(t.head.Seq)); err != nil {
 		return err
 	}
 	return t.bucket(bucketMeta).Put(keyAuditHead, sealed)
@@ -170,6 +171,9 @@ func (db *DB) indexAuditByCase(ctx context.Context) error {
 // auditRecord opens the record with the given sequence key.
 func (t *tx) auditRecord(key []byte) (audit.Record, error) {
 	var r audit.Record
+	if t.opened != nil {
+		t.opened.Add(1)
+	}
 	raw := t.bucket(bucketAudit).Get(key)
 	if raw == nil {
 		return r, fmt.Errorf("access log record %d is missing", binary.BigEndian.Uint64(key))
@@ -201,25 +205,42 @@ func (t *tx) auditByPrefix(bucket string, prefix []byte, fn func(audit.Record) b
 	return nil
 }
 
-// AuditByPatient calls fn for the records about one patient, oldest first.
-func (t *tx) AuditByPatient(pnr personnummer.Personnummer, fn func(audit.Record) bool) error {
-	if err := t.putPending(); err != nil {
-		return err
-	}
-	var err error
-	scanPatient(t.bucket(bucketAuditPatient), t.blind(string(pnr)), func(key []byte) bool {
-		var r audit.Record
-		if r, err = t.auditRecord(key); err != nil {
-			return false
-		}
-		return fn(r)
-	})
-	return err
-}
-
 // AuditByActor calls fn for the records of one actor, oldest first.
 func (t *tx) AuditByActor(actor string, fn func(audit.Record) bool) error {
 	return t.auditByPrefix(bucketAuditActor, catKey([]byte(actor), sep), fn)
+}
+
+// AuditByActorDesc calls fn for the records of one actor with a sequence
+// number below before (0: from the newest), newest first, until fn
+// returns false. It reads only as far as fn goes.
+func (t *tx) AuditByActorDesc(actor string, before uint64, fn func(audit.Record) bool) error {
+	if err := t.putPending(); err != nil {
+		return err
+	}
+	prefix := catKey([]byte(actor), sep)
+	if before == 0 {
+		before = math.MaxUint64
+	}
+	c := t.bucket(bucketAuditActor).Cursor()
+	k, _ := c.Seek(catKey(prefix, seqKey(before)))
+	if k == nil {
+		k, _ = c.Last()
+	} else {
+		k, _ = c.Prev()
+	}
+	for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
+		if len(k) != len(prefix)+8 {
+			continue // another actor's whose id extends this one's (none do)
+		}
+		r, err := t.auditRecord(k[len(prefix):])
+		if err != nil {
+			return err
+		}
+		if !fn(r) {
+			return nil
+		}
+	}
+	return nil
 }
 
 // AuditOfCase calls fn for the records about one case, oldest first.

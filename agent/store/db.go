@@ -53,6 +53,7 @@ var allBuckets = []string{
 	bucketQuarantine, bucketQuarantineEv,
 	bucketSyncJournal, bucketOutboxDone, bucketStats,
 	bucketByStatusAssignee, bucketByStatusType, bucketByStatusTypeAssignee, // listidx.go
+	bucketAuditPatientHead, // auditpatient.go
 }
 
 var (
@@ -98,6 +99,9 @@ type DB struct {
 	damage, noWrites atomic.Pointer[error]
 	// group runs Shared's transactions, several callers to a commit.
 	group groupCommit
+	// auditOpened counts the access-log records opened: what an extract
+	// page cost (tests).
+	auditOpened atomic.Uint64
 }
 
 var _ cases.Store = (*DB)(nil)
@@ -155,6 +159,10 @@ func Open(ctx context.Context, path string, kek KEK, opts Options) (*DB, error) 
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	if err := db.indexAuditByCase(ctx); err != nil {
+		bdb.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	if err := db.chainAuditByPatient(ctx); err != nil {
 		bdb.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}

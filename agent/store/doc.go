@@ -24,6 +24,10 @@
 // status with assignee, type or both), walked either way from any case id,
 // so a page costs its length, not the history behind it; a store made
 // before them gets them at its first open, from its older indexes.
+// Access-log extracts read the same way, newest first: a staff member's
+// records by HSA-ID and sequence number, a patient's as a chain from the
+// patient's newest record back (auditpatient.go), chained at first open
+// for an older store.
 //
 // Patients are found through a keyed HMAC of the personnummer, never the
 // number itself. Every write returns only after bbolt has committed it to

@@ -13,9 +13,11 @@ import (
 // Keyed the other way round (blinded number first), every batch of new
 // cases would insert at random places all over the index and rewrite most
 // of its pages at each commit: ingest ran at a third of plain bbolt's rate.
-// Keyed by id, new entries append. A lookup by patient, which is rare (a
-// log extract, a patient's other cases), scans the index once: a few
-// milliseconds per hundred thousand entries, sequential reads only.
+// Keyed by id, new entries append. A lookup of a patient's other cases,
+// which is rare, scans the index once: a few milliseconds per hundred
+// thousand entries, sequential reads only. The access log's patient index
+// also chains each patient's records, newest first, so that an extract
+// reads a page, not the index (auditpatient.go).
 
 // patientValue is the index value for one or two blinded numbers.
 func patientValue(blinded [][]byte) []byte {

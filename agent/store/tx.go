@@ -9,6 +9,7 @@ import (
 	"hash"
 	"log/slog"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -44,10 +45,12 @@ type tx struct {
 	statsUpTo                 cases.ID
 	statsLoaded, statsPartial bool
 	log                       *slog.Logger
+	// opened counts the access-log records opened (DB.auditOpened).
+	opened *atomic.Uint64
 }
 
 func (db *DB) newTx(btx *bolt.Tx) *tx {
-	return &tx{btx: btx, s: db.sealer.Load(), unit: db.unit, log: db.log}
+	return &tx{btx: btx, s: db.sealer.Load(), unit: db.unit, log: db.log, opened: &db.auditOpened}
 }
 
 func (t *tx) bucket(name string) *bolt.Bucket { return t.btx.Bucket([]byte(name)) }

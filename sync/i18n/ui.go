@@ -228,6 +228,10 @@ var uiTexts = map[string]text{
 	"audit.case":      {"Ärende", "Case"},
 	"audit.outcome":   {"Utfall", "Outcome"},
 	"audit.patient":   {"Patient", "Patient"},
+	"audit.pages":     {"Sidor i loggutdraget", "Pages of the log extract"},
+	"audit.newer":     {"Nyare poster", "Newer records"},
+	"audit.older":     {"Äldre poster", "Older records"},
+	"audit.range":     {"Post %d–%d, nyaste först.", "Records %d–%d, newest first."},
 
 	// The quarantine (quarantine.go) and flagged cases.
 	"quarantine.unknown": {"Det gick inte att läsa om alla ärenden har kunnat tas emot — kontakta regionens IT.",

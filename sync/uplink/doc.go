@@ -9,8 +9,12 @@
 // The cursor is the sequence number of the last central event applied; it
 // lives in the local store, in the same transaction as the events
 // (Cases.ApplyInbound). A pull asks for the events after the cursor, one
-// page at a time, applies each page in one durable transaction and only
-// then acknowledges the page's cursor to the central store. Each event's
+// page at a time, applies each page in durable transactions and only
+// then acknowledges the page's cursor to the central store. What it holds
+// is bounded by bytes (membound.go): the page size asked for follows the
+// events' size, and a transaction takes at most about 2 MiB of events,
+// a large page being split, each part moving the cursor and the chain
+// head to its own last event. Each event's
 // time of record (wire.Event.At) travels as cases.Inbound.At: the case
 // service counts due dates from it, not from when the page was pulled. Delivery is at
 // least once and applying is idempotent, so a crash or a cut connection at

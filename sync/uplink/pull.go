@@ -85,8 +85,9 @@ func (u *Uplink) prefetch(ctx context.Context, cursor uint64) <-chan fetched {
 		defer u.wg.Done()
 		defer close(c)
 		var prev *wire.ChainedPage
+		limit := min(u.cfg.PageSize, firstLimit) // then as the events' size allows (membound.go)
 		for {
-			page, err := u.getInbox(ctx, wire.InboxQuery{After: cursor, Limit: u.cfg.PageSize})
+			page, err := u.getInbox(ctx, wire.InboxQuery{After: cursor, Limit: limit})
 			if err == nil && prev != nil {
 				err = linked(*prev, page)
 			}
@@ -100,6 +101,7 @@ func (u *Uplink) prefetch(ctx context.Context, cursor uint64) <-chan fetched {
 				return
 			}
 			cursor = page.Cursor
+			limit = nextLimit(page.Events, u.cfg.PageSize) // about pageBytes of such events (membound.go)
 		}
 	}()
 	return c
@@ -144,7 +146,8 @@ func (q *pageQueue) ready() (fetched, bool) {
 }
 
 // nextPages waits for the next page and takes the ones after it that are
-// already fetched, while they add up to at most mergeEvents events: their
+// already fetched, while they add up to at most mergeEvents events and
+// commitBytes of events (membound.go): their
 // events, and the last one's cursor and more. A fetch failure after the
 // first page is returned as later, to be reported once the pages before it
 // are stored. ok is false when there are no more pages.
@@ -155,6 +158,7 @@ func (q *pageQueue) nextPages(ctx context.Context) (merged wire.ChainedPage, lat
 	}
 	merged = f.page
 	own := false // merged.Events is a copy, safe to append to
+	size := eventsBytes(merged.Events)
 	for merged.More {
 		g, ok := q.ready()
 		switch {
@@ -162,10 +166,11 @@ func (q *pageQueue) nextPages(ctx context.Context) (merged wire.ChainedPage, lat
 			return merged, nil, true, nil
 		case g.err != nil:
 			return merged, g.err, true, nil
-		case len(merged.Events)+len(g.page.Events) > mergeEvents:
+		case len(merged.Events)+len(g.page.Events) > mergeEvents, size+eventsBytes(g.page.Events) > commitBytes:
 			q.held = &g
 			return merged, nil, true, nil
 		}
+		size += eventsBytes(g.page.Events)
 		if len(g.page.Events) > 0 {
 			if !own {
 				merged.Events, own = append(make([]wire.Event, 0, mergeEvents), merged.Events...), true
@@ -228,24 +233,14 @@ func (u *Uplink) pullAll(ctx context.Context, acked *uint64) error {
 		}
 		if len(page.Events) > 0 {
 			u.fault(FaultReceived)
-			start := u.cfg.Clock.Now()
-			rep, err := u.cfg.Cases.ApplyChained(ctx, inboundOf(page.Events), next, journal)
-			if err != nil {
-				return fmt.Errorf("store %d central events: %w", len(page.Events), err)
+			// One commit per run of at most commitBytes (membound.go); the
+			// cursor and head move with each.
+			for _, run := range commitRuns(page.Events, journal, next) {
+				if err := u.applyRun(ctx, run); err != nil {
+					return err
+				}
+				head, known = run.head, true
 			}
-			u.fault(FaultStored)
-			u.log.Debug("central events stored", "events", len(page.Events), "applied", rep.Applied,
-				"duplicates", rep.Duplicates, "refused", rep.Refused, "cursor", page.Cursor,
-				"storeMs", u.cfg.Clock.Now().Sub(start).Milliseconds())
-			if rep.Quarantined > 0 {
-				u.log.Warn("central events quarantined by the case service", "quarantined", rep.Quarantined,
-					"refused", rep.Refused, "conflicts", rep.Conflicts, "cursor", page.Cursor)
-				u.mu.Lock()
-				u.st.InboundConflicts += rep.Conflicts
-				u.st.Quarantined += rep.Quarantined
-				u.mu.Unlock()
-			}
-			head, known = next, true
 		}
 		u.mu.Lock()
 		u.st.Cursor = page.Cursor // stored (events) or the stored cursor asked with (none)
@@ -265,6 +260,30 @@ func (u *Uplink) pullAll(ctx context.Context, acked *uint64) error {
 		}
 	}
 	return u.ackDone(ctx, &ack, acked)
+}
+
+// applyRun applies one run of a page in one durable transaction with its
+// head and cursor.
+func (u *Uplink) applyRun(ctx context.Context, run commitRun) error {
+	start := u.cfg.Clock.Now()
+	rep, err := u.cfg.Cases.ApplyChained(ctx, inboundOf(run.events), run.head, run.journal)
+	if err != nil {
+		return fmt.Errorf("store %d central events: %w", len(run.events), err)
+	}
+	u.fault(FaultStored)
+	u.log.Debug("central events stored", "events", len(run.events), "applied", rep.Applied,
+		"duplicates", rep.Duplicates, "refused", rep.Refused, "cursor", run.head.Seq,
+		"storeMs", u.cfg.Clock.Now().Sub(start).Milliseconds())
+	if rep.Quarantined > 0 {
+		u.log.Warn("central events quarantined by the case service", "quarantined", rep.Quarantined,
+			"refused", rep.Refused, "conflicts", rep.Conflicts, "cursor", run.head.Seq)
+	}
+	u.mu.Lock()
+	u.st.InboundConflicts += rep.Conflicts
+	u.st.Quarantined += rep.Quarantined
+	u.st.Cursor = run.head.Seq
+	u.mu.Unlock()
+	return nil
 }
 
 // pendingAck is an acknowledgement on its way.

@@ -1,0 +1,191 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"slices"
+
+	bolt "go.etcd.io/bbolt"
+
+	"clinicgw/agent/audit"
+	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/personnummer"
+)
+
+// A patient's access-log records form a chain, newest first.
+// bucketAuditPatient stays keyed by sequence number, so new entries append
+// (patientidx.go); its value is the record's blinded personnummer followed
+// by the sequence number of the same patient's previous record (8 bytes,
+// big endian; absent for the patient's first). bucketAuditPatientHead
+// holds, per blinded personnummer, the patient's newest record.
+//
+// An extract walks the chain from the head, or from the record a page
+// ended at: a page costs its length, not the log's. A commit changes one
+// head entry per patient it touches, in a bucket with one entry per
+// patient rather than per record, so a batch of new cases rewrites few of
+// its pages. An older clinicgw reads only the first blindLen bytes of the
+// value (scanPatient), so a downgrade still finds the records.
+
+const bucketAuditPatientHead = "idx-audit-patient-head" // blinded personnummer → newest record
+
+// keyAuditPatientUpTo, in the meta bucket, is the sequence number up to
+// which bucketAuditPatient is chained (chainAuditByPatient).
+var keyAuditPatientUpTo = []byte("audit-patient-upto")
+
+// chainPatient indexes the record with the sequence key key as the newest
+// record about the patient with the blinded number blinded.
+func (t *tx) chainPatient(key, blinded []byte) error {
+	heads := t.bucket(bucketAuditPatientHead)
+	v := make([]byte, 0, blindLen+8)
+	v = append(append(v, blinded...), heads.Get(blinded)...)
+	pb := t.bucket(bucketAuditPatient)
+	pb.FillPercent = 1
+	if err := pb.Put(key, v); err != nil {
+		return err
+	}
+	return heads.Put(blinded, key)
+}
+
+// chainAuditByPatient chains the entries of bucketAuditPatient after
+// keyAuditPatientUpTo: all of them in a store made before the chain, those
+// an older clinicgw appended after a downgrade. 10,000 entries per
+// transaction; a crash repeats at most the batch it was in.
+func (db *DB) chainAuditByPatient(ctx context.Context) error {
+	upTo := func(meta *bolt.Bucket) uint64 {
+		if v := meta.Get(keyAuditPatientUpTo); len(v) == 8 {
+			return binary.BigEndian.Uint64(v)
+		}
+		return 0
+	}
+	var current bool
+	db.view(func(btx *bolt.Tx) error {
+		k, _ := btx.Bucket([]byte(bucketAuditPatient)).Cursor().Seek(seqKey(upTo(btx.Bucket([]byte(bucketMeta))) + 1))
+		current = k == nil
+		return nil
+	})
+	if current {
+		return nil // an Update, even one that changes nothing, would commit
+	}
+	const batch = 10000
+	total := 0
+	for {
+		n := 0
+		err := db.update(func(btx *bolt.Tx) error {
+			t := db.newTx(btx)
+			meta := t.bucket(bucketMeta)
+			type entry struct{ key, blinded []byte }
+			var todo []entry
+			c := t.bucket(bucketAuditPatient).Cursor()
+			for k, v := c.Seek(seqKey(upTo(meta) + 1)); k != nil && len(todo) < batch; k, v = c.Next() {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				if len(k) != 8 || len(v) < blindLen {
+					return fmt.Errorf("access log's patient index entry %x is malformed", k)
+				}
+				todo = append(todo, entry{slices.Clone(k), slices.Clone(v[:blindLen])})
+			}
+			// Written after the walk: a Put under a live cursor may move it.
+			for _, e := range todo {
+				if err := t.chainPatient(e.key, e.blinded); err != nil {
+					return err
+				}
+			}
+			n = len(todo)
+			if n == 0 {
+				return nil
+			}
+			return meta.Put(keyAuditPatientUpTo, todo[n-1].key)
+		})
+		if err != nil {
+			return fmt.Errorf("chain the access log by patient: %w", err)
+		}
+		total += n
+		if n < batch {
+			if total > 0 {
+				db.log.Info("access log chained by patient", "records", total)
+			}
+			return nil
+		}
+	}
+}
+
+// patientChain walks the chain of the patient with the blinded number
+// blinded from next (a sequence key; nil: none), calling fn with each
+// record's key, newest first, until fn returns false.
+func (t *tx) patientChain(blinded, next []byte, fn func(key []byte) (bool, error)) error {
+	pb := t.bucket(bucketAuditPatient)
+	var last []byte
+	for len(next) == 8 {
+		v := pb.Get(next)
+		// Each link goes to an older record of the same patient: a damaged
+		// or edited link is an error, never a loop.
+		if len(v) < blindLen || !bytes.Equal(v[:blindLen], blinded) || (last != nil && bytes.Compare(next, last) >= 0) {
+			return fmt.Errorf("access log's patient chain is broken at record %d", binary.BigEndian.Uint64(next))
+		}
+		last = next
+		if ok, err := fn(next); err != nil || !ok {
+			return err
+		}
+		next = v[blindLen:]
+	}
+	return nil
+}
+
+// AuditByPatient calls fn for the records about one patient, oldest first.
+// It reads the patient's whole chain first; AuditByPatientDesc reads a page.
+func (t *tx) AuditByPatient(pnr personnummer.Personnummer, fn func(audit.Record) bool) error {
+	if err := t.putPending(); err != nil {
+		return err
+	}
+	b := t.blind(string(pnr))
+	var keys [][]byte
+	err := t.patientChain(b, t.bucket(bucketAuditPatientHead).Get(b), func(k []byte) (bool, error) {
+		keys = append(keys, k)
+		return true, nil
+	})
+	if err != nil {
+		return err
+	}
+	for i := len(keys) - 1; i >= 0; i-- {
+		r, err := t.auditRecord(keys[i])
+		if err != nil {
+			return err
+		}
+		if !fn(r) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// AuditByPatientDesc calls fn for the records about one patient with a
+// sequence number below before (0: from the newest), newest first, until
+// fn returns false. before must be one of the patient's records (the
+// last of the previous page). It reads only as far as fn goes.
+func (t *tx) AuditByPatientDesc(pnr personnummer.Personnummer, before uint64, fn func(audit.Record) bool) error {
+	if err := t.putPending(); err != nil {
+		return err
+	}
+	b := t.blind(string(pnr))
+	next := t.bucket(bucketAuditPatientHead).Get(b)
+	if before != 0 {
+		v := t.bucket(bucketAuditPatient).Get(seqKey(before))
+		if len(v) < blindLen || !bytes.Equal(v[:blindLen], b) {
+			return fmt.Errorf("access log page: record %d is not about this patient: %w", before, cases.ErrInvalidInput)
+		}
+		next = v[blindLen:]
+		if len(next) == 8 && binary.BigEndian.Uint64(next) >= before {
+			return fmt.Errorf("access log's patient chain is broken at record %d", before)
+		}
+	}
+	return t.patientChain(b, next, func(k []byte) (bool, error) {
+		r, err := t.auditRecord(k)
+		if err != nil {
+			return false, err
+		}
+		return fn(r), nil
+	})
+}
