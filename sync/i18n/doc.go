@@ -1,7 +1,8 @@
 // Package i18n is the one translation catalogue of the words clinicgw
 // writes for people: every text of the staff web UI (localui), of its
 // statistics (localui/report) and of the notices sent by e-mail and SMS
-// (agent/notify), in Swedish and English, by key.
+// (agent/notify), the names of codes and the refusals, in Swedish and
+// English, by key.
 //
 // A text is either plain (the same words whatever the numbers in it) or
 // counted: its words follow the plural category of one or more of its
@@ -26,6 +27,13 @@
 // through Name, which shows a code the catalogue does not name marked
 // ("okänd kod ”…”"), never as it is; their tests find every code constant
 // in the Go source and check it has its key here.
+//
+// The refusals and errors people read are here as well: the case
+// service's (agent/cases, cases.*), the card login's (cardauth,
+// login.refused.*, pin.*, cert.*, bridge.*), a typed personnummer's
+// (sync/wire/personnummer, pnr.*) and the reference central store's
+// patient pages' (sync/central, central.*; its templates' own words are
+// still in its templates).
 //
 // The catalogue is a shared leaf (it imports nothing of the module), so
 // that the reference central store (sync/central) may read it as the
