@@ -15,7 +15,8 @@ import (
 // sync/uplink, cardauth, agent/notify, agent/archive, agent/metrics) → its
 // domain (agent/cases, agent/store, agent/directory, agent/audit) → the
 // shared leaves (sync/wire and its subpackages, sync/tlsconf, sync/bidi,
-// sync/atomicfile, sync/boltfile, sync/clock); the reference central
+// sync/atomicfile, sync/boltfile, sync/clock, and sync/i18n, the one
+// translation catalogue, which both ends' pages read); the reference central
 // store (sync/central) stands beside the gateway on the same leaves, and
 // neither imports the other.
 //
@@ -60,7 +61,7 @@ func testSupport(p string) bool {
 }
 
 var (
-	leaves       = under("sync/wire", "sync/tlsconf", "sync/bidi", "sync/atomicfile", "sync/boltfile", "sync/clock")
+	leaves       = under("sync/wire", "sync/tlsconf", "sync/bidi", "sync/atomicfile", "sync/boltfile", "sync/clock", "sync/i18n")
 	centralStore = under("sync/central")
 	gateway      = under("agent", "localui", "cardauth", "sync/uplink")
 	domain       = under("agent/cases", "agent/store", "agent/audit", "agent/directory")

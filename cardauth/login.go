@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"clinicgw/sync/clock"
+	"clinicgw/sync/i18n"
 )
 
 // Staff is a member of staff as the directory knows them, with what they
@@ -131,33 +132,19 @@ func (e *LoginError) Error() string { return "login refused at " + e.Step + ": "
 func (e *LoginError) Unwrap() error { return e.Err }
 
 // Swedish says in plain words what went wrong and what to do.
-func (e *LoginError) Swedish() string {
-	switch e.Step {
-	case "challenge":
-		return "Inloggningen tog för lång tid eller är redan använd. Försök igen."
-	case "token", "signature":
-		return "Kortets svar kunde inte godtas. Försök igen; fungerar det inte, kontakta IT."
-	case "certificate":
-		return "Kortets certifikat godtas inte (ogiltigt, spärrat eller okänt). Kontakta din korthandläggare."
-	case "commission":
-		return "Du har inget aktivt uppdrag för den här vårdenheten. Kontakta din enhetsadministratör."
-	}
-	return "Inloggningen misslyckades."
-}
+func (e *LoginError) Swedish() string { return e.In("sv") }
 
 // English is Swedish's words in English, for staff who chose English.
-func (e *LoginError) English() string {
-	switch e.Step {
-	case "challenge":
-		return "The login took too long or was already used. Try again."
-	case "token", "signature":
-		return "The card's answer could not be accepted. Try again; if it still fails, call IT."
-	case "certificate":
-		return "The card's certificate is not accepted (invalid, revoked or unknown). Contact your card administrator."
-	case "commission":
-		return "You have no active commission for this care unit. Contact your unit administrator."
+func (e *LoginError) English() string { return e.In("en") }
+
+// In says what went wrong and what to do in lang, from the one catalogue
+// (sync/i18n's login.refused.*; login.failed for a step without words of
+// its own).
+func (e *LoginError) In(lang string) string {
+	if key := "login.refused." + e.Step; i18n.Has(key) {
+		return i18n.T(lang, key)
 	}
-	return "The login failed."
+	return i18n.T(lang, "login.failed")
 }
 
 // Login verifies the card's answer to binding's challenge and, if all

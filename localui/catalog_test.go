@@ -7,10 +7,10 @@ import (
 	"strings"
 	"testing"
 
-	"clinicgw/agent/i18n"
+	"clinicgw/sync/i18n"
 )
 
-// catalog is the one catalogue (agent/i18n) as Swedish–English pairs, as
+// catalog is the one catalogue (sync/i18n) as Swedish–English pairs, as
 // the tests of the UI's words read it.
 var catalog = func() map[string][2]string {
 	m := map[string][2]string{}

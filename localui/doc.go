@@ -3,7 +3,7 @@
 // them, unit administrators keep the unit's settings and statistics and
 // auditors read the access log.
 //
-// The UI's texts come from the one catalogue, agent/i18n, in Swedish
+// The UI's texts come from the one catalogue, sync/i18n, in Swedish
 // unless the staff member chose English, counts in words that follow the
 // number (lang.go); the names of codes come from agent/labels. The case
 // service's and the card login's refusals still carry their own words

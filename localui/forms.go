@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
-	"clinicgw/agent/i18n"
+	"clinicgw/sync/i18n"
 	"clinicgw/sync/wire"
 	"clinicgw/sync/wire/casetype"
 )

@@ -9,10 +9,10 @@ import (
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
-	"clinicgw/agent/i18n"
 	"clinicgw/agent/labels"
 	"clinicgw/cardauth"
 	"clinicgw/localui/report"
+	"clinicgw/sync/i18n"
 	"clinicgw/sync/wire"
 	"clinicgw/sync/wire/casetype"
 	wirelabels "clinicgw/sync/wire/labels"
@@ -30,7 +30,7 @@ func langOf(r *http.Request) lang {
 	return lang{"sv"}
 }
 
-// T is the text for key in l from the one catalogue (agent/i18n), with
+// T is the text for key in l from the one catalogue (sync/i18n), with
 // args in place of its verbs; a counted text's words follow its numbers
 // ("1 ärende flyttades", "3 ärenden flyttades"). A missing key shows as
 // itself, so that a test finds it.

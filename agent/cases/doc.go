@@ -25,4 +25,8 @@
 // (StatsTally, StatsStore) when it keeps them (statsagg.go). Every read and
 // write of a case through Service writes one access-log entry in the same
 // transaction as the change.
+//
+// A refusal (ValidationError, TransitionError) says in English what was
+// wrong for the log and, through Swedish, in staff's words from the one
+// catalogue (sync/i18n's cases.*).
 package cases

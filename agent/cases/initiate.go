@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -178,7 +179,7 @@ func checkInitiate(req *InitiateRequest, now time.Time) error {
 	}
 	pnr, err := personnummer.Parse(string(req.Patient.PNR), now)
 	if err != nil {
-		sv := "Personnumret är inte giltigt. Skriv det som ÅÅÅÅMMDD-NNNN."
+		sv := swedish("cases.in.badPnr")
 		if pe, ok := errors.AsType[*personnummer.Error](err); ok {
 			sv = pe.Swedish()
 		}
@@ -187,30 +188,30 @@ func checkInitiate(req *InitiateRequest, now time.Time) error {
 	req.Patient.PNR = pnr
 	req.Patient.Name = strings.TrimSpace(req.Patient.Name)
 	if r := wire.CheckText(req.Patient.Name, MaxNameRunes, false); r != "" {
-		return invalid("patient.name", r, fmt.Sprintf("Namnet får vara högst %d tecken, på en rad.", MaxNameRunes))
+		return invalid("patient.name", r, swedish("cases.in.longName", strconv.Itoa(MaxNameRunes)))
 	}
 	if !casetype.Known(req.Type) {
-		return invalid("type", "not a known case type", "Välj en ärendetyp.")
+		return invalid("type", "not a known case type", swedish("cases.in.chooseType"))
 	}
 	req.Subject = strings.TrimSpace(req.Subject)
 	if req.Subject == "" {
-		return invalid("subject", "empty", "Skriv en rubrik.")
+		return invalid("subject", "empty", swedish("cases.in.noSubject"))
 	}
 	if r := wire.CheckText(req.Subject, MaxSubjectRunes, false); r != "" {
-		return invalid("subject", r, fmt.Sprintf("Rubriken får vara högst %d tecken, på en rad.", MaxSubjectRunes))
+		return invalid("subject", r, swedish("cases.in.longSubject", strconv.Itoa(MaxSubjectRunes)))
 	}
 	if strings.TrimSpace(req.Text) == "" {
-		return invalid("text", "empty", "Skriv ett meddelande.")
+		return invalid("text", "empty", swedish("cases.in.noText"))
 	}
 	if r := wire.CheckText(req.Text, MaxTextRunes, true); r != "" {
-		return invalid("text", r, fmt.Sprintf("Meddelandet får vara högst %d tecken och får inte innehålla styrtecken.", MaxTextRunes))
+		return invalid("text", r, swedish("cases.in.longText", strconv.Itoa(MaxTextRunes)))
 	}
 	if r := wire.CheckText(req.Signature, MaxSignatureRunes, true); r != "" {
-		return invalid("signature", r, fmt.Sprintf("Signaturen får vara högst %d tecken och får inte innehålla styrtecken.", MaxSignatureRunes))
+		return invalid("signature", r, swedish("cases.in.longSignature", strconv.Itoa(MaxSignatureRunes)))
 	}
 	if utf8.RuneCountInString(req.Text)+utf8.RuneCountInString(req.Signature) > MaxTextRunes {
 		return invalid("text", fmt.Sprintf("text and signature longer than %d characters", MaxTextRunes),
-			fmt.Sprintf("Meddelandet och signaturen får vara högst %d tecken tillsammans.", MaxTextRunes))
+			swedish("cases.in.longTextAndSignature", strconv.Itoa(MaxTextRunes)))
 	}
 	if r := wire.CheckText(req.AuthorTitle, MaxTitleRunes, false); r != "" || hsaid.Contains(req.AuthorTitle) {
 		return invalid("authorTitle", fmt.Sprintf("must be one line of at most %d characters and not an HSA-ID", MaxTitleRunes), "")

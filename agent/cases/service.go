@@ -400,7 +400,7 @@ func (s *Service) Do(ctx context.Context, actor Actor, id ID, cmd Command) (*Cas
 	}
 	if !isWorkflowAction(cmd.Action) {
 		return nil, fmt.Errorf("do case: %w", &TransitionError{Action: cmd.Action, Reason: "not a workflow action",
-			Err: ErrInvalidCommand, sv: "Okänd åtgärd."})
+			Err: ErrInvalidCommand, sv: swedish("cases.refused.unknownAction")})
 	}
 	if !validID(id) {
 		return nil, fmt.Errorf("%s case: %w", cmd.Action, ErrNotFound)
@@ -424,7 +424,7 @@ func (s *Service) Do(ctx context.Context, actor Actor, id ID, cmd Command) (*Cas
 		next := cloneCase(got)
 		if !s.readable(actor, got) {
 			refused = &TransitionError{Action: cmd.Action, Reason: "the actor may not see this case",
-				Err: ErrNotAllowed, sv: "Du har inte tillgång till ärendet."}
+				Err: ErrNotAllowed, sv: swedish("cases.refused.noAccess")}
 		} else if err := Apply(next, actor, cmd, now, string(msgID)); err != nil {
 			var te *TransitionError
 			if !errors.As(err, &te) {
@@ -661,7 +661,7 @@ func (s *Service) Stats(ctx context.Context, actor Actor, from, to time.Time) (S
 		return Stats{}, fmt.Errorf("case statistics: %w", ErrNotAllowed)
 	}
 	if !to.IsZero() && !to.After(from) {
-		return Stats{}, fmt.Errorf("case statistics: %w", invalid("to", "not after from", "Slutdatum måste vara efter startdatum."))
+		return Stats{}, fmt.Errorf("case statistics: %w", invalid("to", "not after from", swedish("cases.in.toBeforeFrom")))
 	}
 	now := s.clock.Now()
 	if agg, ok := s.store.(StatsStore); ok {
@@ -720,7 +720,7 @@ func (s *Service) AccessLogByActor(ctx context.Context, actor Actor, hsaID strin
 		return nil, fmt.Errorf("access log by actor: %w", err)
 	}
 	if !hsaid.Valid(hsaID) && hsaID != string(Patient) && hsaID != string(System) {
-		return nil, fmt.Errorf("access log by actor: %w", invalid("actor", "not an HSA-ID", "Ogiltigt HSA-id."))
+		return nil, fmt.Errorf("access log by actor: %w", invalid("actor", "not an HSA-ID", swedish("cases.in.badHSAID")))
 	}
 	recs, err := s.accessLog(ctx, actor, "", func(tx ReadTx, fn func(audit.Record) bool) error {
 		return tx.AuditByActor(hsaID, fn)

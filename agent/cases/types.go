@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"clinicgw/sync/i18n"
 	"clinicgw/sync/wire"
 	"clinicgw/sync/wire/caseid"
 	"clinicgw/sync/wire/casetype"
@@ -73,8 +74,12 @@ func (e *ValidationError) Swedish() string {
 	if e.sv != "" {
 		return e.sv
 	}
-	return "Uppgifterna är ofullständiga eller felaktiga."
+	return swedish("cases.in.invalid")
 }
+
+// swedish is the one catalogue's (sync/i18n's cases.*) text for key in
+// Swedish, with args in place of its verbs: the words of a refusal.
+func swedish(key string, args ...any) string { return i18n.T("sv", key, args...) }
 
 func invalid(field, reason, sv string) error {
 	return &ValidationError{Field: field, Reason: reason, sv: sv}
@@ -112,7 +117,7 @@ func checkSubmission(sub *Submission, ref time.Time, lenient bool) (relaxed []st
 		return nil, invalid("id", "not a valid case id", "")
 	}
 	if !casetype.Known(sub.Type) {
-		return nil, invalid("type", "not a known case type", "Okänd ärendetyp.")
+		return nil, invalid("type", "not a known case type", swedish("cases.in.unknownType"))
 	}
 	if sub.SubmittedAt.IsZero() {
 		return nil, invalid("submittedAt", "not set", "")
@@ -129,19 +134,19 @@ func checkSubmission(sub *Submission, ref time.Time, lenient bool) (relaxed []st
 		var gerr error
 		switch {
 		case g2.PNR == sub.Patient.PNR:
-			gerr = invalid("guardian", "is the patient", "Vårdnadshavaren och barnet kan inte vara samma person.")
+			gerr = invalid("guardian", "is the patient", swedish("cases.in.guardianIsPatient"))
 		case sub.Patient.PNR.AgeAt(sub.SubmittedAt) >= 13:
 			gerr = versionRule("guardian", "the patient is 13 or older",
-				"En vårdnadshavare kan bara skriva för barn under 13 år.")
+				swedish("cases.in.childTooOld"))
 		case g2.PNR.AgeAt(sub.SubmittedAt) < 18:
-			gerr = versionRule("guardian", "the guardian is under 18", "Vårdnadshavaren måste vara minst 18 år.")
+			gerr = versionRule("guardian", "the guardian is under 18", swedish("cases.in.guardianTooYoung"))
 		}
 		if err := soft(gerr); err != nil {
 			return nil, err
 		}
 	}
 	if strings.TrimSpace(sub.Text) == "" && len(sub.Fields) == 0 {
-		if err := soft(versionRule("text", "the submission has neither text nor fields", "Ärendet är tomt.")); err != nil {
+		if err := soft(versionRule("text", "the submission has neither text nor fields", swedish("cases.in.empty"))); err != nil {
 			return nil, err
 		}
 	}
@@ -197,7 +202,7 @@ func checkPerson(field string, p *Person, ref time.Time) error {
 	}
 	p.PNR = pnr
 	if strings.TrimSpace(p.Name) == "" {
-		return invalid(field+".name", "empty", "Namn saknas.")
+		return invalid(field+".name", "empty", swedish("cases.in.noName"))
 	}
 	return textError(field+".name", p.Name, MaxNameRunes, false)
 }
@@ -240,7 +245,7 @@ func (f Filter) check() error {
 	case f.Assignee != "" && !hsaid.Valid(f.Assignee):
 		return invalid("assignee", "not an HSA-ID", "")
 	case f.Type != "" && !casetype.Known(f.Type):
-		return invalid("type", "not a known case type", "Okänd ärendetyp.")
+		return invalid("type", "not a known case type", swedish("cases.in.unknownType"))
 	case f.Limit < 0 || f.Limit > MaxListLimit:
 		return invalid("limit", fmt.Sprintf("not between 0 and %d", MaxListLimit), "")
 	case f.After != "" && f.Before != "":

@@ -3,6 +3,7 @@ package cases
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -49,13 +50,13 @@ func (e *TransitionError) Swedish() string {
 	}
 	switch {
 	case errors.Is(e.Err, ErrNotAllowed):
-		return "Du har inte behörighet att göra detta."
+		return swedish("cases.refused.notAllowed")
 	case errors.Is(e.Err, ErrIllegalTransition):
-		return "Det går inte att göra detta med ärendet i dess nuvarande status."
+		return swedish("cases.refused.illegal")
 	case errors.Is(e.Err, ErrConflict):
-		return "Ärendet har ändrats av någon annan. Ladda om sidan och försök igen."
+		return swedish("cases.refused.conflict")
 	}
-	return "Åtgärden kunde inte utföras."
+	return swedish("cases.refused.other")
 }
 
 // Command is a request to move a case through the workflow.
@@ -260,7 +261,7 @@ func check(c *Case, actor Actor, cmd Command, msgID string) (transition, error) 
 		}
 	}
 	if len(rows) == 0 {
-		return refuse(ErrInvalidCommand, "not a workflow action", "Okänd åtgärd.")
+		return refuse(ErrInvalidCommand, "not a workflow action", swedish("cases.refused.unknownAction"))
 	}
 	if cmd.Version != 0 && cmd.Version != c.Version {
 		return refuse(ErrConflict, "the case was changed by someone else", "")
@@ -293,24 +294,24 @@ func check(c *Case, actor Actor, cmd Command, msgID string) (transition, error) 
 		return refuse(ErrNotAllowed, reason, sv)
 	}
 	if cmd.Action == FollowUp && c.NoReply {
-		return refuse(ErrNotAllowed, "the unit did not allow replies in this case", "Det går inte att svara i det här ärendet.")
+		return refuse(ErrNotAllowed, "the unit did not allow replies in this case", swedish("cases.refused.noReplies"))
 	}
 	switch t.text {
 	case textNone:
 		if cmd.Text != "" {
-			return refuse(ErrInvalidCommand, "this action takes no text", "Den här åtgärden tar ingen text.")
+			return refuse(ErrInvalidCommand, "this action takes no text", swedish("cases.refused.noTextTaken"))
 		}
 	case textRequired:
 		if strings.TrimSpace(cmd.Text) == "" {
-			return refuse(ErrInvalidCommand, "text is required", "Skriv ett meddelande först.")
+			return refuse(ErrInvalidCommand, "text is required", swedish("cases.refused.textRequired"))
 		}
 	}
 	if !utf8.ValidString(cmd.Text) || !utf8.ValidString(cmd.Signature) || !utf8.ValidString(cmd.AuthorTitle) {
-		return refuse(ErrInvalidCommand, "text is not valid UTF-8", "Texten innehåller ogiltiga tecken.")
+		return refuse(ErrInvalidCommand, "text is not valid UTF-8", swedish("cases.refused.badText"))
 	}
 	if utf8.RuneCountInString(cmd.Text)+utf8.RuneCountInString(cmd.Signature) > MaxTextRunes {
 		return refuse(ErrInvalidCommand, fmt.Sprintf("text is longer than %d characters", MaxTextRunes),
-			fmt.Sprintf("Texten är för lång (högst %d tecken).", MaxTextRunes))
+			swedish("cases.refused.longText", strconv.Itoa(MaxTextRunes)))
 	}
 	if utf8.RuneCountInString(cmd.AuthorTitle) > MaxTitleRunes || strings.ContainsAny(cmd.AuthorTitle, "\r\n") || hsaid.Contains(cmd.AuthorTitle) {
 		return refuse(ErrInvalidCommand, fmt.Sprintf("the author title must be one line of at most %d characters and not an HSA-ID", MaxTitleRunes), "")
@@ -321,18 +322,18 @@ func check(c *Case, actor Actor, cmd Command, msgID string) (transition, error) 
 	switch t.assignee {
 	case setAssignee, changeAssignee:
 		if cmd.Assignee == "" {
-			return refuse(ErrInvalidCommand, "an assignee is required", "Välj vem som ska ha ärendet.")
+			return refuse(ErrInvalidCommand, "an assignee is required", swedish("cases.refused.chooseAssignee"))
 		}
 		if !hsaid.Valid(cmd.Assignee) {
-			return refuse(ErrInvalidCommand, "the assignee is not a valid HSA-ID", "Mottagaren har inget giltigt HSA-id.")
+			return refuse(ErrInvalidCommand, "the assignee is not a valid HSA-ID", swedish("cases.refused.badAssignee"))
 		}
 		if t.assignee == changeAssignee && cmd.Assignee == c.Assignee {
 			return refuse(ErrInvalidCommand, "the case already has this assignee",
-				"Ärendet har redan den ärendehanteraren. Välj någon annan.")
+				swedish("cases.refused.sameAssignee"))
 		}
 	default:
 		if cmd.Assignee != "" {
-			return refuse(ErrInvalidCommand, "this action takes no assignee", "Den här åtgärden tar ingen mottagare.")
+			return refuse(ErrInvalidCommand, "this action takes no assignee", swedish("cases.refused.noAssigneeTaken"))
 		}
 	}
 	return t, nil
@@ -342,31 +343,31 @@ func check(c *Case, actor Actor, cmd Command, msgID string) (transition, error) 
 func illegalReason(action Action, from Status) (string, string) {
 	switch from {
 	case "":
-		return "the case has not been received", "Ärendet är inte mottaget."
+		return "the case has not been received", swedish("cases.refused.notReceived")
 	case Withdrawn:
-		return "the patient has withdrawn the case", "Ärendet är återkallat av patienten."
+		return "the patient has withdrawn the case", swedish("cases.refused.withdrawn")
 	case Answered:
-		return "the case is already answered", "Ärendet är redan besvarat."
+		return "the case is already answered", swedish("cases.refused.answered")
 	case Closed:
-		return "the case is closed", "Ärendet är avslutat."
+		return "the case is closed", swedish("cases.refused.closed")
 	}
 	switch action {
 	case Receive:
-		return "the case is already received", "Ärendet är redan mottaget."
+		return "the case is already received", swedish("cases.refused.received")
 	case Assign:
-		return "the case is already assigned", "Ärendet är redan tilldelat. Använd Flytta i stället."
+		return "the case is already assigned", swedish("cases.refused.assigned")
 	case Reassign, TakeBack, HandBack, SendPartial, SendCounter, SendAnswer:
 		if from == Received {
-			return "the case is not assigned", "Ärendet är inte tilldelat någon."
+			return "the case is not assigned", swedish("cases.refused.notAssigned")
 		}
 		if from == WaitingForPatient {
-			return "the case is waiting for the patient", "Ärendet väntar på svar från patienten."
+			return "the case is waiting for the patient", swedish("cases.refused.waiting")
 		}
 	case Close:
-		return "only an answered case can be closed", "Bara ett besvarat ärende kan avslutas."
+		return "only an answered case can be closed", swedish("cases.refused.closeAnswered")
 	}
 	return fmt.Sprintf("not allowed from status %s", from),
-		"Det går inte att göra detta med ärendet i dess nuvarande status."
+		swedish("cases.refused.illegal")
 }
 
 // notAssigneeReason explains why a clinician who does not have the case
@@ -374,12 +375,12 @@ func illegalReason(action Action, from Status) (string, string) {
 func notAssigneeReason(action Action) (string, string) {
 	switch action {
 	case SendPartial, SendCounter, SendAnswer:
-		return "only the assigned clinician can answer", "Bara den som har ärendet kan svara."
+		return "only the assigned clinician can answer", swedish("cases.refused.onlyAssigneeAnswers")
 	case HandBack:
-		return "only the assigned clinician can hand the case back", "Bara den som har ärendet kan lämna tillbaka det."
+		return "only the assigned clinician can hand the case back", swedish("cases.refused.onlyAssigneeHandsBack")
 	case Close:
 		return "only a distributor or the assigned clinician can close the case",
-			"Bara ärendemottagaren eller den som har ärendet kan avsluta det."
+			swedish("cases.refused.onlyDistributorCloses")
 	}
 	return "the actor may not do this to this case", ""
 }

@@ -1,7 +1,7 @@
 // Package notify sends the unit's notices: by e-mail over SMTP (STARTTLS
 // or implicit TLS, AUTH) and by SMS through an HTTP gateway. A notice only
 // says that there is something to look at in the e-service: its texts are
-// fixed texts of the one catalogue (agent/i18n, in Swedish, with plural
+// fixed texts of the one catalogue (sync/i18n, in Swedish, with plural
 // forms) whose only inputs are the unit's name and a count, so no name,
 // personnummer, case type or message text can ever reach one (the API
 // takes none).

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"time"
 
-	"clinicgw/agent/i18n"
 	"clinicgw/sync/bidi"
+	"clinicgw/sync/i18n"
 )
 
 // Kind is what a notice announces.
@@ -53,7 +53,7 @@ type Text struct {
 // gateway knows.
 const lang = "sv"
 
-// key is the catalogue's (agent/i18n) key of part ("subject", "body") of
+// key is the catalogue's (sync/i18n) key of part ("subject", "body") of
 // a notice of kind k. The texts' only inputs are a count and the unit's
 // name (configuration, not patient data).
 func key(k Kind, part string) string { return "mail." + string(k) + "." + part }

@@ -23,6 +23,7 @@ import (
 
 	"clinicgw/cardauth"
 	"clinicgw/sync/clock"
+	"clinicgw/sync/i18n"
 	"clinicgw/sync/tlsconf"
 )
 
@@ -239,12 +240,12 @@ func (b *Bridge) Handler() http.Handler {
 	mux.HandleFunc("POST "+PathWatch, b.watch)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !loopbackHost(r.Host) {
-			writeError(w, http.StatusMisdirectedRequest, "bad-host", "Fel adress till kortläsartjänsten.")
+			writeError(w, http.StatusMisdirectedRequest, "bad-host", i18n.T("sv", "bridge.badHost"))
 			return
 		}
 		if r.Header.Get("Origin") != b.cfg.Gateway {
 			b.log.Warn("bridge request from another origin refused")
-			writeError(w, http.StatusForbidden, "origin", "Kortläsartjänsten svarar bara vårdenhetens egen sida.")
+			writeError(w, http.StatusForbidden, "origin", i18n.T("sv", "bridge.origin"))
 			return
 		}
 		h := w.Header()
@@ -401,7 +402,7 @@ type swedishError interface{ Swedish() string }
 func (b *Bridge) sign(w http.ResponseWriter, r *http.Request) {
 	req, err := DecodeSignRequest(r.Body)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad-request", "Felaktig begäran till kortläsartjänsten.")
+		writeError(w, http.StatusBadRequest, "bad-request", i18n.T("sv", "bridge.badReq"))
 		return
 	}
 	b.signMu.Lock()
@@ -411,28 +412,28 @@ func (b *Bridge) sign(w http.ResponseWriter, r *http.Request) {
 	c, err := b.cfg.Cards.Open(ctx)
 	if errors.Is(err, ErrNoCard) {
 		if !b.readerConnected(ctx) {
-			writeError(w, http.StatusConflict, "no-reader", "Ingen kortläsare hittades. Anslut kortläsaren.")
+			writeError(w, http.StatusConflict, "no-reader", i18n.T("sv", "bridge.noReader"))
 			return
 		}
-		writeError(w, http.StatusConflict, "no-card", "Sätt i ditt SITHS-kort i kortläsaren.")
+		writeError(w, http.StatusConflict, "no-card", i18n.T("sv", "bridge.noCard"))
 		return
 	}
 	if err != nil {
 		b.log.Warn("card not readable", "err", err)
-		writeError(w, http.StatusServiceUnavailable, "card", "Kortet kunde inte läsas. Ta ut det och sätt i det igen.")
+		writeError(w, http.StatusServiceUnavailable, "card", i18n.T("sv", "bridge.unread"))
 		return
 	}
 	defer c.Close()
 	cert, err := c.AuthCertificate(ctx)
 	if err != nil {
 		b.log.Warn("no authentication certificate on the card", "err", err)
-		writeError(w, http.StatusServiceUnavailable, "card", "Kortet saknar ett certifikat för inloggning.")
+		writeError(w, http.StatusServiceUnavailable, "card", i18n.T("sv", "bridge.noCert"))
 		return
 	}
 	signer, err := c.Signer(ctx, req.PIN)
 	if err != nil {
 		var sv swedishError
-		msg := "Inloggningen med kortet misslyckades."
+		msg := i18n.T("sv", "bridge.cardLogin")
 		if errors.As(err, &sv) {
 			msg = sv.Swedish()
 		}
@@ -443,7 +444,7 @@ func (b *Bridge) sign(w http.ResponseWriter, r *http.Request) {
 	tok, err := cardauth.NewAuthToken(signer, cert, b.cfg.Gateway, req.Nonce, AppVersionURL(b.cfg.AppVersion), false)
 	if err != nil {
 		b.log.Warn("card signature failed", "err", err)
-		writeError(w, http.StatusServiceUnavailable, "card", "Kortet kunde inte signera. Ta ut det och sätt i det igen.")
+		writeError(w, http.StatusServiceUnavailable, "card", i18n.T("sv", "bridge.noSign"))
 		return
 	}
 	b.noteCard(cardauth.CardID(cert))
@@ -468,7 +469,7 @@ func (b *Bridge) noteCard(id string) {
 func (b *Bridge) watch(w http.ResponseWriter, r *http.Request) {
 	req, err := DecodeWatchRequest(r.Body)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad-request", "Felaktig begäran till kortläsartjänsten.")
+		writeError(w, http.StatusBadRequest, "bad-request", i18n.T("sv", "bridge.badReq"))
 		return
 	}
 	conn, resp, err := b.dialer.DialContext(r.Context(), b.wsURL, http.Header{"Authorization": {"Bearer " + req.Ticket}})
@@ -478,7 +479,7 @@ func (b *Bridge) watch(w http.ResponseWriter, r *http.Request) {
 			status = resp.StatusCode
 		}
 		b.log.Warn("presence connection to the gateway failed", "status", status, "err", err)
-		writeError(w, http.StatusBadGateway, "gateway", "Kortläsartjänsten når inte vårdenhetens server.")
+		writeError(w, http.StatusBadGateway, "gateway", i18n.T("sv", "bridge.noGateway"))
 		return
 	}
 	b.watches.Add(1)

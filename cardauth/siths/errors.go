@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math/big"
 	"time"
+
+	"clinicgw/sync/i18n"
 )
 
 // Errors of Verify; match with errors.Is (and errors.As for *RevokedError).
@@ -50,24 +52,25 @@ func (e *RevokedError) Error() string {
 }
 
 // Swedish returns a short Swedish sentence for staff about an error from
-// Verify or CheckAuthCert, saying what happened and what to do; "" for nil.
+// Verify or CheckAuthCert, saying what happened and what to do (the one
+// catalogue's, sync/i18n's cert.*); "" for nil.
 func Swedish(err error) string {
 	var rev *RevokedError
 	switch {
 	case err == nil:
 		return ""
 	case errors.As(err, &rev):
-		return "Kortets certifikat är spärrat. Kontakta din korthandläggare."
+		return i18n.T("sv", "cert.revoked")
 	case errors.Is(err, ErrExpired):
-		return "Kortets certifikat har gått ut. Kontakta din korthandläggare för ett nytt kort."
+		return i18n.T("sv", "cert.expired")
 	case errors.Is(err, ErrNotYetValid):
-		return "Kortets certifikat gäller inte ännu. Kontakta IT: klockan i systemet kan gå fel."
+		return i18n.T("sv", "cert.notYetValid")
 	case errors.Is(err, ErrUndetermined):
-		return "Det gick inte att kontrollera om kortet är spärrat. Försök igen om en stund; fungerar det inte, kontakta IT."
+		return i18n.T("sv", "cert.undetermined")
 	case errors.Is(err, ErrNotAuthentication):
-		return "Fel certifikat på kortet valdes (underskriftscertifikatet). Kontakta IT."
+		return i18n.T("sv", "cert.notAuth")
 	case errors.Is(err, ErrNoHSAID), errors.Is(err, ErrUntrusted):
-		return "Kortet är inte ett giltigt SITHS-kort för den här tjänsten."
+		return i18n.T("sv", "cert.notSITHS")
 	}
-	return "Kortets certifikat kunde inte kontrolleras. Kontakta IT."
+	return i18n.T("sv", "cert.notChecked")
 }

@@ -308,4 +308,15 @@ func TestSwedish(t *testing.T) {
 	if Swedish(nil) != "" {
 		t.Error("Swedish(nil) is not empty")
 	}
+	// The words, as they were before they came from the one catalogue.
+	for err, want := range map[error]string{
+		ErrExpired:                           "Kortets certifikat har gått ut. Kontakta din korthandläggare för ett nytt kort.",
+		&RevokedError{Serial: big.NewInt(1)}: "Kortets certifikat är spärrat. Kontakta din korthandläggare.",
+		ErrUntrusted:                         "Kortet är inte ett giltigt SITHS-kort för den här tjänsten.",
+		errors.New("other"):                  "Kortets certifikat kunde inte kontrolleras. Kontakta IT.",
+	} {
+		if got := Swedish(err); got != want {
+			t.Errorf("Swedish(%v) = %q, want %q", err, got, want)
+		}
+	}
 }

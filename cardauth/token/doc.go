@@ -8,8 +8,9 @@
 // Login gives the PIN, or, on a reader with a PIN pad (protected
 // authentication path), has the user type it there. A refused PIN is a
 // *PINError whose Kind says whether few tries are left, one is, or the
-// PIN is locked, read from the token's flags; Swedish gives the message
-// for staff. A PIN is never tried again by this package.
+// PIN is locked, read from the token's flags; Swedish (In for a language)
+// gives the message for staff, from the one catalogue (sync/i18n's pin.*).
+// A PIN is never tried again by this package.
 //
 // AuthCert returns the card's authentication certificate (key usage
 // digitalSignature; a SITHS card also holds a signing certificate, key

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/miekg/pkcs11"
+
+	"clinicgw/sync/i18n"
 )
 
 // ErrCardRemoved means the card (or token) went away during or before a
@@ -124,28 +126,25 @@ func (e *PINError) lenText(unit, to string) string {
 
 // Swedish is the message for staff, in Swedish: what happened and what to
 // do.
-func (e *PINError) Swedish() string {
+func (e *PINError) Swedish() string { return e.In("sv") }
+
+// In is the message for staff in lang, from the one catalogue (sync/i18n's
+// pin.*).
+func (e *PINError) In(lang string) string {
 	switch e.Kind {
-	case CountLow:
-		return "Fel PIN-kod. Få försök återstår innan kortet spärras."
-	case FinalTry:
-		return "Fel PIN-kod. Ett försök kvar innan kortet spärras."
-	case Locked:
-		return "Kortet är spärrat efter för många felaktiga PIN-koder. Lås upp det med PUK-koden eller kontakta kortadministratören."
+	case CountLow, FinalTry, Locked:
+		return i18n.T(lang, "pin."+e.Kind.String())
 	case LenRange:
 		if e.MinLen > 0 {
-			return "PIN-koden har fel längd. Den ska vara " + swedishLen(e.MinLen, e.MaxLen) + ". Inget försök förbrukades."
+			length := i18n.T(lang, "pin.len.atLeast", e.MinLen)
+			if e.MaxLen > 0 && e.MaxLen < 64 {
+				length = i18n.T(lang, "pin.len.between", e.MinLen, e.MaxLen)
+			}
+			return i18n.T(lang, "pin.lenRange", length)
 		}
-		return "PIN-koden har fel längd eller otillåtna tecken. Inget försök förbrukades."
+		return i18n.T(lang, "pin.lenOrChars")
 	}
-	return "Fel PIN-kod. Försök igen."
-}
-
-func swedishLen(lo, hi int) string {
-	if hi > 0 && hi < 64 {
-		return fmt.Sprintf("%d–%d tecken", lo, hi)
-	}
-	return fmt.Sprintf("minst %d tecken", lo)
+	return i18n.T(lang, "pin.incorrect")
 }
 
 func (e *PINError) Unwrap() error { return e.Err }

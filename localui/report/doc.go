@@ -18,7 +18,7 @@
 // order, so that golden files and repeated downloads compare equal.
 //
 // Texts are in Swedish unless the language is "en", from the one
-// catalogue (agent/i18n; names of case types and statuses from
+// catalogue (sync/i18n; names of case types and statuses from
 // agent/labels). Stats hold counts and durations only, never anything
 // about a patient, and nothing here adds any.
 package report

@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"clinicgw/agent/cases"
-	"clinicgw/agent/i18n"
 	"clinicgw/agent/labels"
+	"clinicgw/sync/i18n"
 	"clinicgw/sync/wire/casetype"
 	wirelabels "clinicgw/sync/wire/labels"
 )
@@ -81,7 +81,7 @@ type texts struct {
 
 var sv, en = textsIn("sv"), textsIn("en")
 
-// textsIn are the words of lang, from the one catalogue (agent/i18n).
+// textsIn are the words of lang, from the one catalogue (sync/i18n).
 func textsIn(lang string) *texts {
 	t := func(key string) string { return i18n.T(lang, "report."+key) }
 	return &texts{

@@ -62,6 +62,9 @@
 // (the option's label, Ja/Nej for a box), through sync/wire/labels, by the
 // unit's form of the case's type as it is now; the default forms
 // (sync/wire/casetype) take their titles from the same names staff see.
+// The pages' titles, errors and refusals written in Go come from the one
+// catalogue (sync/i18n's central.*), in Swedish; the templates' own words
+// are still in the templates.
 //
 // PatientHandler serves the pages: html/template only, no script, a strict
 // Content-Security-Policy, cross-origin POSTs refused, a __Host- session

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -82,10 +83,10 @@ func answersFor(form wire.Form, given []wire.Field) ([]wire.Field, error) {
 		i := slices.IndexFunc(form.Fields, func(f wire.FormField) bool { return f.Name == g.Name })
 		if i < 0 {
 			return nil, inputError("fields", "names a field the form does not have",
-				"Formuläret har ändrats. Ladda om sidan och fyll i det igen.")
+				swedish("central.in.formChanged"))
 		}
 		if _, dup := values[g.Name]; dup {
-			return nil, inputError("fields."+form.Fields[i].Name, "answered twice", "Ett fält är ifyllt två gånger.")
+			return nil, inputError("fields."+form.Fields[i].Name, "answered twice", swedish("central.in.answeredTwice"))
 		}
 		values[g.Name] = g.Value
 	}
@@ -103,7 +104,7 @@ func answersFor(form wire.Form, given []wire.Field) ([]wire.Field, error) {
 				v = "false"
 			case "true":
 			default:
-				return nil, inputError(field, "a checkbox is true or false", "Ogiltigt val i "+quote(label)+".")
+				return nil, inputError(field, "a checkbox is true or false", swedish("central.in.badChoice", quote(label)))
 			}
 			out = append(out, wire.Field{Name: ff.Name, Label: label, Value: v})
 			continue
@@ -113,27 +114,27 @@ func answersFor(form wire.Form, given []wire.Field) ([]wire.Field, error) {
 		}
 		if strings.TrimSpace(v) == "" {
 			if ff.Required {
-				return nil, inputError(field, "required", "Fyll i "+quote(label)+".")
+				return nil, inputError(field, "required", swedish("central.in.required", quote(label)))
 			}
 			continue
 		}
 		if r := wire.CheckText(v, wire.MaxFieldValueLen, ff.Kind == wire.FieldTextarea); r != "" {
-			return nil, inputError(field, r, fmt.Sprintf("Svaret i %s är för långt eller innehåller otillåtna tecken (högst %d tecken).", quote(label), wire.MaxFieldValueLen))
+			return nil, inputError(field, r, swedish("central.in.longAnswer", quote(label), strconv.Itoa(wire.MaxFieldValueLen)))
 		}
 		switch ff.Kind {
 		case wire.FieldSelect, wire.FieldRadio:
 			if !slices.ContainsFunc(ff.Options, func(o wire.Option) bool { return o.Value == v }) {
-				return nil, inputError(field, "not one of the options", "Välj ett av alternativen i "+quote(label)+".")
+				return nil, inputError(field, "not one of the options", swedish("central.in.notAnOption", quote(label)))
 			}
 		case wire.FieldDate:
 			if _, err := time.Parse(time.DateOnly, v); err != nil {
-				return nil, inputError(field, "not a date YYYY-MM-DD", "Skriv datumet i "+quote(label)+" som ÅÅÅÅ-MM-DD.")
+				return nil, inputError(field, "not a date YYYY-MM-DD", swedish("central.in.notADate", quote(label)))
 			}
 		}
 		out = append(out, wire.Field{Name: ff.Name, Label: label, Value: v})
 	}
 	if len(out) > wire.MaxFields {
-		return nil, inputError("fields", "too many answers", "Formuläret har för många fält.")
+		return nil, inputError("fields", "too many answers", swedish("central.in.tooManyFields"))
 	}
 	return out, nil
 }

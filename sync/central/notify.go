@@ -8,7 +8,7 @@ import (
 
 // NoticeText is the whole text of every patient notice: it says only that
 // a message waits, never who wrote, about what, or any health data.
-const NoticeText = "Du har ett nytt meddelande från din vårdenhet i e-tjänsterna. Logga in för att läsa det."
+var NoticeText = swedish("central.notice")
 
 // Notifier tells a person that a message from a care unit waits for them
 // (by SMS or e-mail in a real store). The text is always NoticeText. A

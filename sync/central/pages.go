@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"clinicgw/sync/bidi"
+	"clinicgw/sync/i18n"
 	"clinicgw/sync/wire"
 )
 
@@ -68,12 +69,16 @@ type optionView struct {
 	Selected     bool
 }
 
+// swedish is the catalogue's (sync/i18n) text for key in Swedish, the
+// reference store's language, with args in place of its verbs.
+func swedish(key string, args ...any) string { return i18n.T("sv", key, args...) }
+
 // render writes a page with the given status.
 func (w *web) render(rw http.ResponseWriter, status int, page string, v view) {
 	var buf bytes.Buffer
 	if err := w.pages[page].Execute(&buf, v); err != nil {
 		w.s.log.Error("render page", "page", page, "err", err)
-		http.Error(rw, "Ett fel uppstod. Försök igen senare.", http.StatusInternalServerError)
+		http.Error(rw, swedish("central.err.render"), http.StatusInternalServerError)
 		return
 	}
 	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -84,7 +89,7 @@ func (w *web) render(rw http.ResponseWriter, status int, page string, v view) {
 }
 
 func (w *web) errorPage(rw http.ResponseWriter, r *http.Request, status int, msg string) {
-	v := view{Title: "Något gick fel", Error: msg}
+	v := view{Title: swedish("central.title.error"), Error: msg}
 	if _, sess := w.current(r); sess != nil {
 		v.User = sess.name
 	}
@@ -96,37 +101,37 @@ func (w *web) errorPage(rw http.ResponseWriter, r *http.Request, status int, msg
 func (w *web) failure(rw http.ResponseWriter, r *http.Request, op string, err error) {
 	switch {
 	case errors.Is(err, ErrNotFound):
-		w.errorPage(rw, r, http.StatusNotFound, "Ärendet finns inte, eller så har du inte behörighet att se det.")
+		w.errorPage(rw, r, http.StatusNotFound, swedish("central.err.notFound"))
 	case errors.Is(err, ErrUnknownUnit):
-		w.errorPage(rw, r, http.StatusNotFound, "Vårdenheten finns inte i e-tjänsten.")
+		w.errorPage(rw, r, http.StatusNotFound, swedish("central.err.noUnit"))
 	case errors.Is(err, ErrUnknownForm):
-		w.errorPage(rw, r, http.StatusNotFound, "Formuläret finns inte. Välj ett annat formulär.")
+		w.errorPage(rw, r, http.StatusNotFound, swedish("central.err.noForm"))
 	case errors.Is(err, ErrNotAllowed):
-		w.errorPage(rw, r, http.StatusConflict, "Det går inte längre att göra så i det här ärendet.")
+		w.errorPage(rw, r, http.StatusConflict, swedish("central.err.notAllowed"))
 	default:
 		w.s.log.Error("patient page failed", "op", op, "err", err)
-		w.errorPage(rw, r, http.StatusInternalServerError, "Ett fel uppstod. Försök igen om en stund.")
+		w.errorPage(rw, r, http.StatusInternalServerError, swedish("central.err.generic"))
 	}
 }
 
 func (w *web) loginPage(rw http.ResponseWriter, r *http.Request) {
-	w.render(rw, http.StatusOK, "login", view{Title: "Logga in"})
+	w.render(rw, http.StatusOK, "login", view{Title: swedish("central.title.login")})
 }
 
 func (w *web) login(rw http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(rw, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
-		w.errorPage(rw, r, http.StatusBadRequest, "Formuläret kunde inte läsas. Försök igen.")
+		w.errorPage(rw, r, http.StatusBadRequest, swedish("central.err.badForm"))
 		return
 	}
 	typed, name := r.PostForm.Get("pnr"), strings.TrimSpace(r.PostForm.Get("name"))
 	p, err := person("login", typed, name, w.s.now())
 	if err != nil {
-		msg := "Kontrollera personnummer och namn."
+		msg := swedish("central.login.check")
 		if ie, ok := errors.AsType[*InputError](err); ok {
 			msg = ie.Swedish
 		}
-		w.render(rw, http.StatusBadRequest, "login", view{Title: "Logga in", Error: msg, PNRValue: typed, Name: name})
+		w.render(rw, http.StatusBadRequest, "login", view{Title: swedish("central.title.login"), Error: msg, PNRValue: typed, Name: name})
 		return
 	}
 	old, _ := w.current(r)
@@ -154,7 +159,7 @@ func (w *web) start(rw http.ResponseWriter, r *http.Request, sess *session) {
 		w.failure(rw, r, "list", err)
 		return
 	}
-	v := view{Title: "Mina ärenden", User: sess.name}
+	v := view{Title: swedish("central.title.start"), User: sess.name}
 	for _, c := range list {
 		v.Cases = append(v.Cases, caseRow{PatientCase: c, New: w.unseen(sess.pnr, c)})
 	}
@@ -164,7 +169,7 @@ func (w *web) start(rw http.ResponseWriter, r *http.Request, sess *session) {
 func (w *web) unitRow(id string) unitRow { return unitRow{ID: id, Name: w.s.UnitName(id)} }
 
 func (w *web) units(rw http.ResponseWriter, r *http.Request, sess *session) {
-	v := view{Title: "Skriv ett nytt ärende", User: sess.name}
+	v := view{Title: swedish("central.title.units"), User: sess.name}
 	for _, u := range w.s.units {
 		v.Units = append(v.Units, w.unitRow(u))
 	}
@@ -178,7 +183,7 @@ func (w *web) forms(rw http.ResponseWriter, r *http.Request, sess *session) {
 		w.failure(rw, r, "forms", err)
 		return
 	}
-	v := view{Title: "Välj formulär", User: sess.name, Unit: w.unitRow(unit), Forms: set.Forms}
+	v := view{Title: swedish("central.title.forms"), User: sess.name, Unit: w.unitRow(unit), Forms: set.Forms}
 	w.render(rw, http.StatusOK, "forms", v)
 }
 
@@ -232,17 +237,17 @@ func conditionNote(form wire.Form, c wire.Condition) string {
 		label := quote(ff.Label.SV)
 		if ff.Kind == wire.FieldCheckbox {
 			if c.Equals == "true" {
-				return "Fyll i om du har kryssat i " + label + "."
+				return swedish("central.when.checked", label)
 			}
-			return "Fyll i om du inte har kryssat i " + label + "."
+			return swedish("central.when.unchecked", label)
 		}
 		for _, o := range ff.Options {
 			if o.Value == c.Equals {
-				return "Fyll i om du har svarat " + quote(o.Label.SV) + " på " + label + "."
+				return swedish("central.when.answered", quote(o.Label.SV), label)
 			}
 		}
 	}
-	return "Fyll i om det gäller dig."
+	return swedish("central.when.applies")
 }
 
 func (w *web) submit(rw http.ResponseWriter, r *http.Request, sess *session) {
@@ -254,7 +259,7 @@ func (w *web) submit(rw http.ResponseWriter, r *http.Request, sess *session) {
 	unit := r.PathValue("unit")
 	r.Body = http.MaxBytesReader(rw, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
-		w.errorPage(rw, r, http.StatusBadRequest, "Formuläret kunde inte läsas. Det kan vara för stort.")
+		w.errorPage(rw, r, http.StatusBadRequest, swedish("central.err.bigForm"))
 		return
 	}
 	pf := r.PostForm
@@ -284,7 +289,7 @@ func (w *web) submit(rw http.ResponseWriter, r *http.Request, sess *session) {
 			fv.AsGuardian, fv.ChildPNR, fv.ChildName = true, sub.PatientPNR, sub.PatientName
 		}
 		if strings.HasPrefix(ie.Field, "patient") && asGuardian {
-			ie.Swedish = "Barnets uppgifter: " + ie.Swedish
+			ie.Swedish = swedish("central.childData", ie.Swedish)
 		}
 		w.render(rw, http.StatusBadRequest, "form", view{Title: form.Title.SV, User: sess.name, Unit: w.unitRow(unit), Form: fv, Error: ie.Swedish})
 		return
@@ -310,7 +315,7 @@ func (w *web) followUp(rw http.ResponseWriter, r *http.Request, sess *session) {
 	id := r.PathValue("id")
 	r.Body = http.MaxBytesReader(rw, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
-		w.errorPage(rw, r, http.StatusBadRequest, "Formuläret kunde inte läsas. Det kan vara för stort.")
+		w.errorPage(rw, r, http.StatusBadRequest, swedish("central.err.bigForm"))
 		return
 	}
 	text := r.PostForm.Get("text")

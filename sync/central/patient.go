@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -93,7 +94,7 @@ func (s *Store) SubmitBatch(ctx context.Context, unit string, subs []Submission)
 			p.text = sub.Text
 		}
 		if r := wire.CheckText(p.text, wire.MaxTextLen, true); r != "" {
-			return nil, inputError("text", r, fmt.Sprintf("Meddelandet får vara högst %d tecken och får inte innehålla styrtecken.", wire.MaxTextLen))
+			return nil, inputError("text", r, swedish("central.in.textTooLong", strconv.Itoa(wire.MaxTextLen)))
 		}
 		if p.caseID, err = s.newID(now); err != nil {
 			return nil, err
@@ -117,14 +118,14 @@ func (s *Store) SubmitBatch(ctx context.Context, unit string, subs []Submission)
 			}
 			if p.guardian != nil && !form.AllowGuardian {
 				return inputError("guardian", "the form does not allow a guardian",
-					"Det här formuläret kan inte användas för ett barns räkning.")
+					swedish("central.in.noGuardian"))
 			}
 			fields, err := answersFor(form, p.sub.Fields)
 			if err != nil {
 				return err
 			}
 			if len(fields) == 0 && p.text == "" {
-				return inputError("text", "neither text nor answers", "Skriv ett meddelande.")
+				return inputError("text", "neither text nor answers", swedish("central.in.noText"))
 			}
 			ev := wire.Event{ID: p.eventID, Kind: wire.EventCaseCreated, CaseID: p.caseID, At: now,
 				Case: &wire.NewCase{Type: form.ID, Patient: p.patient, Guardian: p.guardian, Fields: fields, Text: p.text}}
@@ -176,7 +177,7 @@ func submitError(op string, err error) error {
 func person(role, pnr, name string, now time.Time) (wire.Person, error) {
 	p, err := personnummer.Parse(pnr, now)
 	if err != nil {
-		sv := "Personnumret är inte giltigt."
+		sv := swedish("central.in.badPnr")
 		if pe, ok := errors.AsType[*personnummer.Error](err); ok {
 			sv = pe.Swedish()
 		}
@@ -184,10 +185,10 @@ func person(role, pnr, name string, now time.Time) (wire.Person, error) {
 	}
 	name = strings.TrimSpace(name)
 	if name == "" {
-		return wire.Person{}, inputError(role+"Name", "required", "Skriv namnet.")
+		return wire.Person{}, inputError(role+"Name", "required", swedish("central.in.noName"))
 	}
 	if r := wire.CheckText(name, wire.MaxNameLen, false); r != "" {
-		return wire.Person{}, inputError(role+"Name", r, fmt.Sprintf("Namnet får vara högst %d tecken, på en rad.", wire.MaxNameLen))
+		return wire.Person{}, inputError(role+"Name", r, swedish("central.in.longName", strconv.Itoa(wire.MaxNameLen)))
 	}
 	return wire.Person{PNR: string(p), Name: name}, nil
 }
@@ -197,12 +198,12 @@ func person(role, pnr, name string, now time.Time) (wire.Person, error) {
 func checkGuardian(patient, guardian wire.Person, now time.Time) error {
 	switch {
 	case guardian.PNR == patient.PNR:
-		return inputError("guardian", "is the patient", "Du kan inte vara vårdnadshavare för dig själv. Skriv barnets personnummer.")
+		return inputError("guardian", "is the patient", swedish("central.in.selfGuardian"))
 	case personnummer.Personnummer(patient.PNR).AgeAt(now) >= guardianMaxChildAge:
 		return inputError("guardian", "the child is 13 or older",
-			"Du kan bara skriva för barn under 13 år. Barn som fyllt 13 skriver själva.")
+			swedish("central.in.childTooOld"))
 	case personnummer.Personnummer(guardian.PNR).AgeAt(now) < 18:
-		return inputError("guardian", "the guardian is under 18", "En vårdnadshavare måste vara minst 18 år.")
+		return inputError("guardian", "the guardian is under 18", swedish("central.in.guardianTooYoung"))
 	}
 	return nil
 }
@@ -220,10 +221,10 @@ func (s *Store) normalPNR(pnr string) (string, bool) {
 // error.
 func (s *Store) FollowUp(ctx context.Context, pnr, caseID, text string) error {
 	if strings.TrimSpace(text) == "" {
-		return inputError("text", "required", "Skriv ett meddelande.")
+		return inputError("text", "required", swedish("central.in.noText"))
 	}
 	if r := wire.CheckText(text, wire.MaxTextLen, true); r != "" {
-		return inputError("text", r, fmt.Sprintf("Meddelandet får vara högst %d tecken och får inte innehålla styrtecken.", wire.MaxTextLen))
+		return inputError("text", r, swedish("central.in.textTooLong", strconv.Itoa(wire.MaxTextLen)))
 	}
 	now := s.now()
 	msgID, err := s.newID(now)

@@ -93,13 +93,13 @@ func (s *Store) PatientHandler() http.Handler {
 	mux.HandleFunc("POST /arenden/{id}/aterkalla", w.authed(w.withdraw))
 	mux.HandleFunc("GET /static/{file}", w.static)
 	mux.HandleFunc("/", func(rw http.ResponseWriter, r *http.Request) {
-		w.errorPage(rw, r, http.StatusNotFound, "Sidan finns inte.")
+		w.errorPage(rw, r, http.StatusNotFound, swedish("central.err.pageNotFound"))
 	})
 
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		s.log.Warn("cross-origin request refused", "method", r.Method)
-		w.errorPage(rw, r, http.StatusForbidden, "Begäran kom från en annan webbplats och stoppades. Gå tillbaka till e-tjänsten och försök igen.")
+		w.errorPage(rw, r, http.StatusForbidden, swedish("central.err.crossOrigin"))
 	}))
 	return securityHeaders(w.requireOrigin(cop.Handler(mux)))
 }
@@ -109,7 +109,7 @@ func (s *Store) PatientHandler() http.Handler {
 func (w *web) static(rw http.ResponseWriter, r *http.Request) {
 	name := "static/" + r.PathValue("file")
 	if fi, err := fs.Stat(staticFS, name); err != nil || !fi.Mode().IsRegular() {
-		w.errorPage(rw, r, http.StatusNotFound, "Sidan finns inte.")
+		w.errorPage(rw, r, http.StatusNotFound, swedish("central.err.pageNotFound"))
 		return
 	}
 	http.ServeFileFS(rw, r, staticFS, name)
@@ -143,7 +143,7 @@ func (w *web) requireOrigin(next http.Handler) http.Handler {
 		default:
 			if r.Header.Get("Origin") == "" && r.Header.Get("Sec-Fetch-Site") == "" {
 				w.s.log.Warn("request without origin refused", "method", r.Method)
-				w.errorPage(rw, r, http.StatusForbidden, "Begäran saknar uppgift om var den kom ifrån och stoppades. Gå tillbaka till e-tjänsten och försök igen.")
+				w.errorPage(rw, r, http.StatusForbidden, swedish("central.err.noOrigin"))
 				return
 			}
 		}

@@ -1,5 +1,7 @@
 package casetype
 
+import "clinicgw/sync/i18n"
+
 // Type is a case type: the id of a form the care unit publishes.
 type Type string
 
@@ -36,26 +38,15 @@ func Known(t Type) bool {
 	return false
 }
 
-// typeNames are the case types' names, Swedish then English: what staff
-// see in lists and statistics and what patients see as the form's title
-// (DefaultForms).
-var typeNames = map[Type][2]string{
-	BookAppointment:     {"Boka tid", "Book an appointment"},
-	ChangeAppointment:   {"Ändra tid", "Change an appointment"},
-	CancelAppointment:   {"Avboka tid", "Cancel an appointment"},
-	RenewPrescription:   {"Förnya recept", "Renew a prescription"},
-	RenewSickLeave:      {"Förlänga sjukskrivning", "Extend sick leave"},
-	RecordExtract:       {"Begära journalkopia", "Request a copy of the record"},
-	AdviceNurse:         {"Rådgivning sjuksköterska", "Advice from a nurse"},
-	AdvicePsychologist:  {"Rådgivning psykolog", "Advice from a psychologist"},
-	ChangeFamilyDoctor:  {"Byta fast läkare", "Change family doctor"},
-	SymptomRegistration: {"Registrera symtom", "Register symptoms"},
-	ContactMe:           {"Kontakta mig", "Contact me"},
-}
-
-// Names returns case type t's name in Swedish and in English; ok is false
-// for a type without names. sync/wire/labels shows them (Type, TypeText).
+// Names returns case type t's name in Swedish and in English, from the
+// one catalogue (sync/i18n's type.*: what staff see in lists and
+// statistics and what patients see as the form's title, DefaultForms); ok
+// is false for a type without names. sync/wire/labels shows them (Type,
+// TypeText).
 func Names(t Type) (sv, en string, ok bool) {
-	n, ok := typeNames[t]
-	return n[0], n[1], ok
+	key := "type." + string(t)
+	if !i18n.Has(key) {
+		return "", "", false
+	}
+	return i18n.T("sv", key), i18n.T("en", key), true
 }

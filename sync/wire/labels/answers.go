@@ -4,6 +4,7 @@ import (
 	"slices"
 	"time"
 
+	"clinicgw/sync/i18n"
 	"clinicgw/sync/wire"
 	"clinicgw/sync/wire/casetype"
 )
@@ -79,9 +80,9 @@ func answer(form *wire.Form, f wire.Field, lang string) Answer {
 		a.Code = f.Value
 		switch f.Value {
 		case "true":
-			a.Text = yesNo[0].In(lang)
+			a.Text = i18n.T(lang, "answer.yes")
 		case "false", "":
-			a.Code, a.Text = "false", yesNo[1].In(lang)
+			a.Code, a.Text = "false", i18n.T(lang, "answer.no")
 		default:
 			a.Unmatched, a.Note = true, note("kind", lang)
 		}
@@ -93,21 +94,9 @@ func answer(form *wire.Form, f wire.Field, lang string) Answer {
 	return a
 }
 
-var yesNo = [2]Name{{"Ja", "Yes"}, {"Nej", "No"}}
-
-// notes say why an answer is shown as it was sent.
-var notes = map[string]Name{
-	"option": {"alternativet finns inte i formuläret längre; svaret visas som det skickades",
-		"the option is no longer on the form; the answer is shown as it was sent"},
-	"field": {"fältet finns inte i formuläret längre; svaret visas som det skickades",
-		"the field is no longer on the form; the answer is shown as it was sent"},
-	"form": {"formuläret för ärendetypen finns inte; svaret visas som det skickades",
-		"the case type has no form; the answer is shown as it was sent"},
-	"kind": {"svaret passar inte fältet i formuläret; det visas som det skickades",
-		"the answer does not fit the form's field; it is shown as it was sent"},
-}
-
-func note(why, lang string) string { return notes[why].In(lang) }
+// note says why an answer is shown as it was sent (the catalogue's
+// answer.note.*: option, field, form, kind).
+func note(why, lang string) string { return i18n.T(lang, "answer.note."+why) }
 
 // textIn is t in lang, Swedish when it has no English.
 func textIn(t wire.Text, lang string) string {

@@ -10,6 +10,7 @@
 // A Personnummer is patient data: its LogValue keeps it out of log/slog,
 // and it must never reach a log, a notice, a URL or an error message.
 // The gateway (agent/cases, localui) and the reference central store check
-// numbers here. It is a leaf: it imports only the standard library and
-// sync/wire/workday.
+// numbers here. A refused number's words for people (Error.Swedish, In)
+// are the one catalogue's (sync/i18n's pnr.*). It is a leaf: it imports
+// only the standard library, sync/wire/workday and sync/i18n.
 package personnummer

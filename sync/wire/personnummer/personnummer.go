@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"clinicgw/sync/i18n"
 	"clinicgw/sync/wire/workday"
 )
 
@@ -46,11 +47,15 @@ func (e *Error) Error() string {
 
 // Swedish describes the problem for the person who typed the number: what
 // is wrong and what to do, in Swedish, without the number.
-func (e *Error) Swedish() string {
-	if msg, ok := pnrSwedish[e.Reason]; ok {
-		return msg
+func (e *Error) Swedish() string { return e.In("sv") }
+
+// In is Swedish's words in lang, from the one catalogue (sync/i18n's
+// pnr.*, by reason; pnr.invalid for a reason without words of its own).
+func (e *Error) In(lang string) string {
+	if key := "pnr." + e.Reason; i18n.Has(key) {
+		return i18n.T(lang, key)
 	}
-	return "Personnumret är inte giltigt. Kontrollera att du har skrivit rätt."
+	return i18n.T(lang, "pnr.invalid")
 }
 
 var pnrEnglish = map[string]string{
@@ -61,16 +66,6 @@ var pnrEnglish = map[string]string{
 	BadDate:       "the date in it does not exist",
 	FutureDate:    "the date of birth in it is in the future",
 	BadCheckDigit: "the check digit is wrong; check for a typing error",
-}
-
-var pnrSwedish = map[string]string{
-	Empty:         "Personnummer saknas. Skriv 10 eller 12 siffror.",
-	BadLength:     "Personnumret ska ha 10 eller 12 siffror.",
-	BadCharacter:  "Personnumret får bara innehålla siffror och ett bindestreck eller plustecken.",
-	BadSeparator:  "Bindestreck eller plustecken ska stå före de fyra sista siffrorna, och plustecken bara i den korta formen.",
-	BadDate:       "Datumet i personnumret finns inte. Kontrollera att du har skrivit rätt.",
-	FutureDate:    "Födelsedatumet i personnumret ligger i framtiden. Kontrollera att du har skrivit rätt.",
-	BadCheckDigit: "Personnumret har fel kontrollsiffra. Kontrollera att du har skrivit rätt.",
 }
 
 func pnrError(reason string) error {

@@ -133,11 +133,30 @@ func TestPlurals(t *testing.T) {
 		{"en", "moveAll.done", []any{1234}, "1,234 cases moved."},
 		// A year passed as a string is not.
 		{"sv", "report.weekLabel", []any{"49", "2026"}, "v. 49, 2026"},
+		{"sv", "code.unknown", []any{"pizza"}, "okänd kod ”pizza”"},
+		{"en", "code.unknown", []any{"pizza"}, "unknown code “pizza”"},
 		{"xx", "nav.inbox", nil, "Inkorg"},             // Swedish unless English
 		{"en", "no.such.key", []any{3}, "no.such.key"}, // shown as itself, for a test to find
 	} {
 		if got := T(c.lang, c.key, c.args...); got != c.want {
 			t.Errorf("T(%s, %s, %v) = %q, want %q", c.lang, c.key, c.args, got, c.want)
+		}
+	}
+}
+
+// TestName: a code's name by kind, and a code without one marked.
+func TestName(t *testing.T) {
+	for _, c := range []struct{ lang, kind, code, want string }{
+		{"sv", "status", "received", "Ny"},
+		{"en", "patientStatus", "received", "Received"},
+		{"sv", "type", "renew-prescription", "Förnya recept"},
+		{"en", "patientMessage", "case.initiated", "Message"},
+		{"sv", "action", "teleport", "okänd kod ”teleport”"},
+		{"en", "status", "", "unknown code “”"},
+		{"sv", "nav", "inbox", "Inkorg"}, // any kind of key: callers name their kind
+	} {
+		if got := Name(c.lang, c.kind, c.code); got != c.want {
+			t.Errorf("Name(%s, %s, %s) = %q, want %q", c.lang, c.kind, c.code, got, c.want)
 		}
 	}
 }

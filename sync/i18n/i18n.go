@@ -31,7 +31,7 @@ func one(arg int, one, other string) catalog.Message {
 }
 
 // tables are every plain text, by the part of the product that shows it.
-var tables = []map[string]text{uiTexts, formsTexts, reportTexts, noticeTexts}
+var tables = []map[string]text{uiTexts, formsTexts, reportTexts, noticeTexts, codeTexts, centralTexts, cardTexts, casesTexts, identityTexts, bridgeTexts}
 
 // countedTables are every counted text.
 var countedTables = []map[string]counted{uiCounted, noticeCounted}
@@ -103,6 +103,17 @@ func T(lang, key string, args ...any) string {
 		p = printers["en"]
 	}
 	return p.Sprintf(key, args...)
+}
+
+// Name is the name of code of kind ("status", "type", "fieldKind" … —
+// codeTexts' kinds) in lang; a code the catalogue does not name is shown
+// as the code itself, marked (code.unknown), so that it is never taken for
+// a word.
+func Name(lang, kind, code string) string {
+	if key := kind + "." + code; keys[key] {
+		return T(lang, key)
+	}
+	return T(lang, "code.unknown", code)
 }
 
 // Has reports whether the catalogue holds key.
