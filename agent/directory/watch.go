@@ -212,6 +212,9 @@ func (w *Watcher) start() error {
 	}
 	w.fw = fw
 	w.log.Info("directory watched", "path", w.path, "people", w.Current().Len(), "pollEvery", w.opts.Poll.String())
+	// What changed between Load and the watch sent no event here: read
+	// the file once now (unchanged costs a hash).
+	w.reload()
 	return nil
 }
 

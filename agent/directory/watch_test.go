@@ -46,13 +46,14 @@ func watch(t *testing.T, path string, tick chan time.Time, prepare func(*Watcher
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.checked = func(o outcome) { h.outcomes <- o }
 	if tick != nil {
 		w.tick = tick
 	}
 	if err := w.start(); err != nil {
 		t.Fatal(err)
 	}
+	w.checked = func(o outcome) { h.outcomes <- o } // after start's own read
+
 	if prepare != nil {
 		prepare(w)
 	}
@@ -356,4 +357,32 @@ func TestWatchFolderRemoved(t *testing.T) {
 	write(t, path, noAnna)
 	tick <- now
 	h.loaded(t, "back after the folder came back", []string{"SE2321000016-1001"})
+}
+
+// TestChangeBeforeTheWatch: a file changed between Load and the watch's
+// start (the gateway loads the directory, then starts the watch on its own
+// goroutine) is read when the watch starts, not a poll later (seen as
+// agent's TestAgentLogin "the session outlived its commission" on a
+// loaded machine: the commission removed before the watch was set).
+func TestChangeBeforeTheWatch(t *testing.T) {
+	good, _, noBertil := variants(t)
+	path := filepath.Join(t.TempDir(), "hsa.json")
+	write(t, path, good)
+	changed := make(chan *Directory, 10)
+	w, err := Load(path, Options{Poll: time.Hour, OnChange: func(_, new *Directory) { changed <- new }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeAtomic(t, path, noBertil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go w.Run(ctx)
+	select {
+	case d := <-changed:
+		if d.Len() != 9 {
+			t.Errorf("the directory after the change holds %d people, want 9", d.Len())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the change made before the watch started was not read (it waits for the hourly poll)")
+	}
 }
