@@ -63,8 +63,9 @@
 // unit's form of the case's type as it is now; the default forms
 // (sync/wire/casetype) take their titles from the same names staff see.
 // The pages' titles, errors and refusals written in Go come from the one
-// catalogue (sync/i18n's central.*), in Swedish; the templates' own words
-// are still in the templates.
+// catalogue (sync/i18n's central.*), in Swedish, and so do the templates'
+// words (central.page.*, through the templates' t func): a template holds
+// markup and punctuation only.
 //
 // PatientHandler serves the pages: html/template only, no script, a strict
 // Content-Security-Policy, cross-origin POSTs refused, a __Host- session

@@ -67,6 +67,9 @@ func newWeb(s *Store) *web {
 			return t.In(workday.Stockholm()).Format("2006-01-02 15:04")
 		},
 		"kindText": func(k wire.OutboxKind) string { return labels.PatientMessage(k, "sv") },
+		// t is the catalogue's Swedish text for a key (central.page.*):
+		// every word of the templates comes from sync/i18n.
+		"t": swedish,
 	}
 	for _, name := range []string{"login", "start", "units", "forms", "form", "case", "error"} {
 		w.pages[name] = template.Must(template.New("layout.html").Funcs(funcs).

@@ -32,8 +32,8 @@
 // service's (agent/cases, cases.*), the card login's (cardauth,
 // login.refused.*, pin.*, cert.*, bridge.*), a typed personnummer's
 // (sync/wire/personnummer, pnr.*) and the reference central store's
-// patient pages' (sync/central, central.*; its templates' own words are
-// still in its templates).
+// patient pages' (sync/central, central.*; its templates' words are
+// central.page.*).
 //
 // The catalogue is a shared leaf (it imports nothing of the module), so
 // that the reference central store (sync/central) may read it as the
