@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	mrand "math/rand/v2"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -104,10 +103,7 @@ func benchAuditPage(b *testing.B, n int) {
 		}
 		return got
 	}
-	ops := []struct {
-		name string
-		run  func() int
-	}{
+	ops := []benchOp{
 		{"view", func() int { return int(need(db.VerifyAuditRecent(ctx)).Entries) }},
 		{"view-before", func() int { return int(need(db.VerifyAudit(ctx)).Entries) }},
 		{"patient", func() int { return len(need(svc.AccessLogPageByPatient(ctx, auditor, pnr(0), 0)).Records) }},
@@ -129,29 +125,5 @@ func benchAuditPage(b *testing.B, n int) {
 			return before(func(t *tx, fn func(audit.Record) bool) error { return t.AuditByActor(hsa(0), fn) }, "")
 		}},
 	}
-	for _, op := range ops {
-		if got := op.run(); got == 0 {
-			b.Fatalf("%s: nothing read", op.name)
-		}
-	}
-	took := make([][]time.Duration, len(ops))
-	b.ResetTimer()
-	for b.Loop() {
-		for i, op := range ops {
-			t := time.Now()
-			op.run()
-			took[i] = append(took[i], time.Since(t))
-		}
-	}
-	for i, op := range ops {
-		d := took[i]
-		slices.Sort(d)
-		at := func(p float64) float64 {
-			j := int(float64(len(d))*p+0.5) - 1
-			return float64(d[max(0, min(j, len(d)-1))]) / float64(time.Millisecond)
-		}
-		b.ReportMetric(at(0.50), op.name+"-p50-ms")
-		b.ReportMetric(at(0.99), op.name+"-p99-ms")
-	}
-	b.ReportMetric(0, "ns/op")
+	timeOps(b, ops)
 }

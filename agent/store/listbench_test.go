@@ -148,10 +148,7 @@ func benchLists(b *testing.B, n int) {
 		}
 		return out
 	}
-	ops := []struct {
-		name string
-		run  func() int
-	}{
+	ops := []benchOp{
 		{"mine", func() int {
 			return len(need(svc.List(ctx, clin, cases.Filter{Assignee: clin.HSAID, Status: listOpen, Limit: page})))
 		}},
@@ -178,32 +175,8 @@ func benchLists(b *testing.B, n int) {
 			}, func(c *cases.Case) bool { return slices.Contains(listOpen, c.Status) })
 		}},
 	}
-	took := make([][]time.Duration, len(ops))
-	for i, op := range ops { // the same rows either way
-		if got := op.run(); got == 0 {
-			b.Fatalf("%s: no cases", ops[i].name)
-		}
-	}
-	b.ResetTimer()
-	for b.Loop() {
-		for i, op := range ops {
-			t := time.Now()
-			op.run()
-			took[i] = append(took[i], time.Since(t))
-		}
-	}
-	for i, op := range ops {
-		d := took[i]
-		slices.Sort(d)
-		at := func(p float64) float64 {
-			j := int(float64(len(d))*p+0.5) - 1
-			return float64(d[max(0, min(j, len(d)-1))]) / float64(time.Millisecond)
-		}
-		b.ReportMetric(at(0.50), op.name+"-p50-ms")
-		b.ReportMetric(at(0.99), op.name+"-p99-ms")
-	}
+	timeOps(b, ops)
 	b.ReportMetric(float64(n)/backfill.Seconds(), "backfill-cases/s")
-	b.ReportMetric(0, "ns/op")
 }
 
 func need[T any](v T, err error) T {
