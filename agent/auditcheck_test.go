@@ -2,16 +2,13 @@ package agent
 
 import (
 	"context"
-	"crypto/rand"
 	"log/slog"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
-	"clinicgw/agent/store"
 	"clinicgw/sync/clock/clocktest"
 	"clinicgw/sync/wire/workday"
 )
@@ -21,25 +18,12 @@ import (
 // night before, nothing is.
 func TestAuditCheckNightly(t *testing.T) {
 	const u = "SE2321000016-15ZM"
-	dir := t.TempDir()
-	keyPath := filepath.Join(dir, "kek.key")
-	if err := store.GenerateKeyFile(keyPath, rand.Reader, false); err != nil {
-		t.Fatal(err)
-	}
-	kek, err := store.LoadKeyFile(keyPath)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	stockholm := workday.Stockholm()
 	clock := clocktest.New(time.Date(2026, 12, 7, 12, 0, 0, 0, stockholm))
-	db, err := store.Open(ctx, filepath.Join(dir, "store.db"), kek, store.Options{Unit: u, Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	err = db.Update(ctx, func(tx cases.Tx) error {
+	db, _ := openTestStore(t, t.TempDir(), u, clock)
+	err := db.Update(ctx, func(tx cases.Tx) error {
 		return tx.AppendAudit(audit.Entry{Time: clock.Now(), Actor: "system", Unit: u, Action: string(cases.Receive),
 			CaseID: "c1", Patient: "197503149879", Outcome: audit.Allowed})
 	})

@@ -13,6 +13,7 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store"
+	"clinicgw/sync/clock"
 	"clinicgw/sync/clock/clocktest"
 	"clinicgw/sync/wire/workday"
 )
@@ -99,21 +100,9 @@ const ManifestSuffixForTest = store.ManifestSuffix
 func TestBackupNightly(t *testing.T) {
 	const u = "SE2321000016-15ZM"
 	dir := t.TempDir()
-	keyPath := filepath.Join(dir, "kek.key")
-	if err := store.GenerateKeyFile(keyPath, rand.Reader, false); err != nil {
-		t.Fatal(err)
-	}
-	kek, err := store.LoadKeyFile(keyPath)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
 	clock := clocktest.New(time.Date(2026, 12, 1, 0, 30, 0, 0, time.UTC))
-	db, err := store.Open(ctx, filepath.Join(dir, "store.db"), kek, store.Options{Unit: u, Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, kek := openTestStore(t, dir, u, clock)
 	cfg := DefaultConfig(u, "Vårdcentralen Exempel")
 	cfg.Backup = BackupConfig{Dir: "backups", Keep: 3, KeepDays: 4}
 	if err := cfg.Write(filepath.Join(dir, ConfigFileName)); err != nil { // backup.dir resolves against its folder
@@ -171,4 +160,25 @@ func TestBackupNightly(t *testing.T) {
 			}
 		}
 	}
+}
+
+// openTestStore opens a new store for unit in dir, with a new key file
+// there, on clock, and returns it with its key; it is closed when the test
+// ends.
+func openTestStore(t *testing.T, dir, unit string, clock clock.Clock) (*store.DB, store.KEK) {
+	t.Helper()
+	keyPath := filepath.Join(dir, "kek.key")
+	if err := store.GenerateKeyFile(keyPath, rand.Reader, false); err != nil {
+		t.Fatal(err)
+	}
+	kek, err := store.LoadKeyFile(keyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(context.Background(), filepath.Join(dir, "store.db"), kek, store.Options{Unit: unit, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, kek
 }
