@@ -51,18 +51,24 @@ func (n *node) newChild(ctx context.Context, st *syscall.Stat_t) *fs.Inode {
 	return n.NewInode(ctx, &node{d: n.d}, fs.StableAttr{Mode: st.Mode & syscall.S_IFMT, Ino: st.Ino})
 }
 
-func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
-	if e := n.d.read(); e != 0 {
-		n.d.mu.Unlock()
-		return nil, e
-	}
-	defer n.d.mu.Unlock()
+// entry answers a lookup or a new entry: the child name's attributes in
+// out and its inode.
+func (n *node) entry(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
 	var st syscall.Stat_t
 	if err := syscall.Lstat(n.child(name), &st); err != nil {
 		return nil, fs.ToErrno(err)
 	}
 	out.Attr.FromStat(&st)
 	return n.newChild(ctx, &st), 0
+}
+
+func (n *node) Lookup(ctx context.Context, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	if e := n.d.read(); e != 0 {
+		n.d.mu.Unlock()
+		return nil, e
+	}
+	defer n.d.mu.Unlock()
+	return n.entry(ctx, name, out)
 }
 
 func (n *node) Getattr(ctx context.Context, f fs.FileHandle, out *fuse.AttrOut) syscall.Errno {
@@ -219,16 +225,10 @@ func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.En
 	if err := n.d.dirChanging(n.rel()); err != nil {
 		return nil, fs.ToErrno(err)
 	}
-	p := n.child(name)
-	if err := syscall.Mkdir(p, mode); err != nil {
+	if err := syscall.Mkdir(n.child(name), mode); err != nil {
 		return nil, fs.ToErrno(err)
 	}
-	var st syscall.Stat_t
-	if err := syscall.Lstat(p, &st); err != nil {
-		return nil, fs.ToErrno(err)
-	}
-	out.Attr.FromStat(&st)
-	return n.newChild(ctx, &st), 0
+	return n.entry(ctx, name, out)
 }
 
 func (n *node) Unlink(ctx context.Context, name string) syscall.Errno {
@@ -320,16 +320,10 @@ func (n *node) Link(ctx context.Context, target fs.InodeEmbedder, name string, o
 	if err := n.d.dirChanging(n.rel()); err != nil {
 		return nil, fs.ToErrno(err)
 	}
-	p := n.child(name)
-	if err := syscall.Link(src, p); err != nil {
+	if err := syscall.Link(src, n.child(name)); err != nil {
 		return nil, fs.ToErrno(err)
 	}
-	var st syscall.Stat_t
-	if err := syscall.Lstat(p, &st); err != nil {
-		return nil, fs.ToErrno(err)
-	}
-	out.Attr.FromStat(&st)
-	return n.newChild(ctx, &st), 0
+	return n.entry(ctx, name, out)
 }
 
 func (n *node) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
