@@ -339,7 +339,8 @@ func (u *Uplink) ackDone(ctx context.Context, a **pendingAck, acked *uint64) err
 }
 
 // inboundOf converts central events to the case service's inbound events.
-// The wire has checked their shape; the case service checks the rest
+// The wire has checked their shape and their texts (TextsChecked: the
+// text rule is checked once); the case service checks the rest
 // (personnummer, ages, the case type) and refuses, by event id, what does
 // not hold.
 func inboundOf(events []wire.Event) []cases.Inbound {
@@ -360,6 +361,8 @@ func inboundOf(events []wire.Event) []cases.Inbound {
 					Patient:     cases.Person{PNR: personnummer.Personnummer(c.Patient.PNR), Name: c.Patient.Name},
 					Text:        c.Text,
 					SubmittedAt: ev.At,
+					// The page's decoder checked every text (DecodeChainedPage).
+					TextsChecked: true,
 				}
 				if g := c.Guardian; g != nil {
 					sub.Guardian = &cases.Person{PNR: personnummer.Personnummer(g.PNR), Name: g.Name}
