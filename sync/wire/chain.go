@@ -380,9 +380,17 @@ func DecodeChainedPageEvents(r io.Reader) (page ChainedPage, raw [][]byte, err e
 	if err != nil {
 		return ChainedPage{}, nil, err
 	}
-	var spans [][2]int
-	if err := decodeBytes(b, reflect.ValueOf(&page), &spans); err != nil {
-		return ChainedPage{}, nil, err
+	// The ordinary page in one pass (fastpage.go); anything else, and why
+	// it is refused, the strict decoder's.
+	spans, fast := [][2]int(nil), false
+	if checkEncoding(b) == nil {
+		page, spans, fast = decodeChainedPageFast(b)
+	}
+	if !fast {
+		page, spans = ChainedPage{}, nil
+		if err := decodeBytes(b, reflect.ValueOf(&page), &spans); err != nil {
+			return ChainedPage{}, nil, err
+		}
 	}
 	if err := page.Validate(); err != nil {
 		return ChainedPage{}, nil, err

@@ -78,3 +78,83 @@ func FuzzDecodeChainedPageEvents(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in []byte) { chainedPageEventsAgree(t, in) })
 }
+
+// The fast decoder's member tables are the types' own: the same JSON
+// names in the same order, the same ones required (structInfoOf, what
+// the walk holds a body to).
+func TestFastPageMembers(t *testing.T) {
+	for _, tc := range []struct {
+		m   *fastMembers
+		typ reflect.Type
+	}{
+		{&fastPageMembers, reflect.TypeFor[ChainedPage]()},
+		{&fastEventMembers, reflect.TypeFor[Event]()},
+		{&fastCaseMembers, reflect.TypeFor[NewCase]()},
+		{&fastPersonMembers, reflect.TypeFor[Person]()},
+		{&fastFieldMembers, reflect.TypeFor[Field]()},
+		{&fastMessageMembers, reflect.TypeFor[PatientMessage]()},
+		{&fastChainMembers, reflect.TypeFor[Chain]()},
+	} {
+		info := structInfoOf(tc.typ)
+		var names []string
+		for _, f := range info.byIndex {
+			names = append(names, f.name)
+		}
+		if !reflect.DeepEqual(names, tc.m.names) || info.required != tc.m.required {
+			t.Errorf("%s: the fast decoder knows %v (required %b), the type has %v (required %b)",
+				tc.typ, tc.m.names, tc.m.required, names, info.required)
+		}
+	}
+}
+
+// The fast decoder takes the ordinary page, compact or spaced, with
+// escapes in its texts: the strict decoder is the exception, not the
+// rule.
+func TestFastPageTakesOrdinaryPages(t *testing.T) {
+	for _, b := range bodies {
+		if b.name != "chained-page" {
+			continue
+		}
+		golden := goldenBytes(b)
+		var spaced bytes.Buffer
+		if err := json.Indent(&spaced, golden, "", "  "); err != nil {
+			t.Fatal(err)
+		}
+		for _, in := range [][]byte{golden, spaced.Bytes()} {
+			if _, _, ok := decodeChainedPageFast(in); !ok {
+				t.Fatalf("the fast decoder gives up on an ordinary page:\n%s", in)
+			}
+		}
+		// Texts with escapes: line breaks, quotes, <, > and & (which
+		// Marshal writes as \u003c and so on), a character beyond the BMP.
+		page, err := DecodeChainedPage(bytes.NewReader(golden))
+		if err != nil {
+			t.Fatal(err)
+		}
+		escaped := 0
+		for i := range page.Events {
+			if c := page.Events[i].Case; c != nil {
+				c.Text = "Hej!\n\"Ont\" <i> halsen & örat\t😷\\ slut"
+				c.Patient.Name = "Åsa \"Ö\" <Berg>"
+				escaped++
+			}
+		}
+		if escaped == 0 {
+			t.Fatal("the golden page has no new case")
+		}
+		in, err := Marshal(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fast, _, ok := decodeChainedPageFast(in)
+		if !ok {
+			t.Fatalf("the fast decoder gives up on a page with escapes:\n%s", in)
+		}
+		if !equalValues(reflect.ValueOf(fast), reflect.ValueOf(page)) {
+			t.Fatalf("the fast decoder reads another page from\n%s", in)
+		}
+		chainedPageEventsAgree(t, in)
+		return
+	}
+	t.Fatal("no golden chained page")
+}
