@@ -191,8 +191,17 @@ func (d *fastDec) str(s *string) bool {
 			break
 		}
 	}
-	// With escapes: the part so far, then the rest unescaped.
-	out := append(make([]byte, 0, j-start+64), d.b[start:j]...)
+	// With escapes: find the end first, so that the value is unescaped
+	// into one buffer of at most the raw length (a large text with line
+	// breaks would otherwise grow one by doubling).
+	end := j
+	for end < len(d.b) && d.b[end] != '"' {
+		if d.b[end] == '\\' {
+			end++
+		}
+		end++
+	}
+	out := append(make([]byte, 0, min(end, len(d.b))-start), d.b[start:j]...)
 	for j < len(d.b) {
 		c := d.b[j]
 		switch {
