@@ -64,9 +64,25 @@ func readBody(r io.Reader, limit int64) ([]byte, error) {
 	var b []byte
 	var err error
 	if l, ok := r.(interface{ Len() int }); ok && l.Len() > 0 && int64(l.Len()) < n {
-		buf := bytes.NewBuffer(make([]byte, 0, l.Len()+1)) // +1: the read that finds the end
-		_, err = buf.ReadFrom(io.LimitReader(r, n))
-		b = buf.Bytes()
+		// Not bytes.Buffer.ReadFrom: it grows a buffer with less than 512
+		// bytes free, so a body of the size it said would take three.
+		b = make([]byte, 0, l.Len()+1) // +1: room for the read that finds the end
+		lr := io.LimitReader(r, n)
+		for {
+			var m int
+			m, err = lr.Read(b[len(b):cap(b)])
+			b = b[:len(b)+m]
+			if err == io.EOF {
+				err = nil
+				break
+			}
+			if err != nil {
+				break
+			}
+			if len(b) == cap(b) { // longer than it said
+				b = append(b, 0)[:len(b)]
+			}
+		}
 	} else {
 		b, err = io.ReadAll(io.LimitReader(r, n))
 	}
