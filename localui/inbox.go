@@ -22,10 +22,18 @@ const listLimit = 200
 // views are the inbox's ready-made filters, in menu order.
 var views = []string{"open", "new", "unassigned", "overdue", "today", "waiting", "done"}
 
+// sorts are a list's orders: earliest due first (the default, the open
+// cases by due date then those waiting for the patient), newest or oldest
+// received first. The overdue and due-today views are by due date always;
+// the done view has no due dates and is newest first by default.
+var sorts = []string{"due", "newest", "oldest"}
+
 // listData is what the inbox and my-cases pages show.
 type listData struct {
 	View       string
 	Views      []string
+	Sort       string   // one of Sorts
+	Sorts      []string // the orders the view offers
 	Type       casetype.Type
 	Types      []casetype.Type
 	Assignee   string
@@ -47,6 +55,14 @@ type listData struct {
 	// Quarantine, on the inbox, says how many cases could not be received
 	// and whom to contact; "" when none (see quarantine.go).
 	Quarantine string
+	// Counts, on the inbox, are the numbers beside its views (counts.go);
+	// nil elsewhere.
+	Counts *counts
+	// Search, on a search's result page, says what was found; the page
+	// has no links to other pages of it (inboxsearch.go).
+	Search *searchResult
+	// Failed are the cases a bulk assignment could not assign (?failed=).
+	Failed []cases.ID
 }
 
 // row is one case in a list.
@@ -91,7 +107,19 @@ func (s *Server) filterOf(r *http.Request, now time.Time) (cases.Filter, listDat
 	if a := q.Get("assignee"); a != "" && len(a) <= 64 {
 		f.Assignee, d.Assignee = a, a
 	}
+	d.Sort, d.Sorts = sortOf(d.View, q.Get("sort"))
+	switch d.Sort {
+	case "due":
+		f.DueFirst = true
+	case "newest":
+		f.Newest = true
+	case "oldest":
+		f.Newest = false
+	}
 	query := url.Values{"view": {d.View}}
+	if len(d.Sorts) > 1 {
+		query.Set("sort", d.Sort) // the pages that follow keep the order
+	}
 	if d.Type != "" {
 		query.Set("type", string(d.Type))
 	}
@@ -110,6 +138,24 @@ func (s *Server) filterOf(r *http.Request, now time.Time) (cases.Filter, listDat
 	}
 	d.Query = query.Encode()
 	return f, d
+}
+
+// sortOf is the order a view is shown in, of those it offers, from the
+// query's sort (an unknown one is the view's default).
+func sortOf(view, asked string) (string, []string) {
+	switch view {
+	case "overdue", "today":
+		return "due", nil // by due date, the only order that means anything
+	case "done":
+		if asked != "oldest" {
+			asked = "newest"
+		}
+		return asked, sorts[1:]
+	}
+	if !slices.Contains(sorts, asked) {
+		asked = "due"
+	}
+	return asked, sorts
 }
 
 // page cuts cs, read with one case more than a page (listLimit+1) to tell
@@ -152,6 +198,30 @@ func (d *listData) page(cs []*cases.Case, f cases.Filter, path string) []*cases.
 	return cs
 }
 
+// fillRows sets d's rows for cs, and the clinicians they can go to.
+func (s *Server) fillRows(d *listData, cs []*cases.Case, now time.Time) {
+	d.Clinicians = s.cfg.Directory.Clinicians(now)
+	names := map[string]string{}
+	members := map[string]Member{}
+	for _, m := range d.Clinicians {
+		names[m.HSAID] = m.Name
+		members[m.HSAID] = m
+	}
+	for _, c := range cs {
+		if d.View == "new" && len(c.History) > 1 {
+			continue // "new" is never assigned yet
+		}
+		rw := row{C: c, Overdue: c.Status.Open() && cases.IsOverdue(c.DueAt, now), IsNew: len(c.History) == 1}
+		if c.Assignee != "" {
+			rw.AssigneeName, rw.Leave = names[c.Assignee], members[c.Assignee]
+			if rw.AssigneeName == "" {
+				rw.AssigneeName = s.cfg.Directory.Name(c.Assignee)
+			}
+		}
+		d.Rows = append(d.Rows, rw)
+	}
+}
+
 // inbox is the distributor's view of the unit's cases.
 func (s *Server) inbox(w http.ResponseWriter, r *http.Request) {
 	s.list(w, r, true)
@@ -184,6 +254,18 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, inbox bool) {
 	if !inbox {
 		f.Assignee = actor.HSAID
 	}
+	part := r.URL.Query().Get("part")
+	if inbox && part == "counts" {
+		// The counts alone, for a live refresh: no case is read.
+		c, err := s.countsOf(r, actor)
+		if err != nil {
+			s.caseError(w, r, err)
+			return
+		}
+		d.Counts = c
+		s.fragment(w, r, "list", "counts", page{Title: "title.inbox", Data: d})
+		return
+	}
 	cs, err := s.cfg.Cases.List(r.Context(), actor, f)
 	if err != nil {
 		s.caseError(w, r, err)
@@ -194,35 +276,22 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, inbox bool) {
 		path = "/inbox"
 	}
 	cs = d.page(cs, f, path)
-	d.Clinicians = s.cfg.Directory.Clinicians(now)
-	names := map[string]string{}
-	members := map[string]Member{}
-	for _, m := range d.Clinicians {
-		names[m.HSAID] = m.Name
-		members[m.HSAID] = m
-	}
-	for _, c := range cs {
-		if d.View == "new" && len(c.History) > 1 {
-			continue // "new" is never assigned yet
-		}
-		rw := row{C: c, Overdue: c.Status.Open() && cases.IsOverdue(c.DueAt, now), IsNew: len(c.History) == 1}
-		if c.Assignee != "" {
-			rw.AssigneeName, rw.Leave = names[c.Assignee], members[c.Assignee]
-			if rw.AssigneeName == "" {
-				rw.AssigneeName = s.cfg.Directory.Name(c.Assignee)
-			}
-		}
-		d.Rows = append(d.Rows, rw)
-	}
+	s.fillRows(&d, cs, now)
 	l := langOf(r)
-	if inbox {
+	if inbox && part == "" {
 		d.Quarantine = s.quarantineNote(r, l)
+		if d.Counts, err = s.countsOf(r, actor); err != nil {
+			s.caseError(w, r, err)
+			return
+		}
 	}
 	p := page{Title: "title.mine", Nav: "mine", Live: "mine", Data: d}
 	if inbox {
 		p.Title, p.Nav, p.Live = "title.inbox", "inbox", "inbox"
+		p.Flash, d.Failed = bulkFlash(r, l)
+		p.Data = d
 	}
-	if r.URL.Query().Get("part") == "rows" {
+	if part == "rows" {
 		if ids, ok := changedIDs(r); ok {
 			// A push named the cases that changed: only their rows go
 			// back, with the list's order for the page to put them in.

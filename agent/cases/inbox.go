@@ -233,8 +233,13 @@ func (s *Service) SearchPatient(ctx context.Context, actor Actor, pnr personnumm
 	if err := s.checkActor(actor, Search); err != nil {
 		return nil, fmt.Errorf("search cases: %w", err)
 	}
-	allowed := actor.Has(Distributor) || actor.Has(Clinician)
 	now := s.clock.Now()
+	p := Person{PNR: pnr, Name: "-"}
+	if err := checkPerson("patient", &p, now); err != nil {
+		return nil, fmt.Errorf("search cases: %w", err)
+	}
+	pnr = p.PNR // the 12-digit form the index and the log hold
+	allowed := actor.Has(Distributor) || actor.Has(Clinician)
 	var out []*Case
 	err := s.store.Shared(ctx, func(tx Tx) error {
 		out = nil

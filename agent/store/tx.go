@@ -104,7 +104,7 @@ func (v indexValues) entries(id cases.ID) []indexEntry {
 	if v.status.Open() && !v.due.IsZero() {
 		out = append(out, indexEntry{bucketByDue, catKey(timeKey(v.due), bid), nil})
 	}
-	out = append(out, v.listEntries(bid)...) // listidx.go
+	out = append(out, v.listEntries(bid)...)  // listidx.go
 	out = append(out, v.freshEntries(bid)...) // listidx.go
 	return append(out, indexEntry{bucketByPatient, bid, patientValue(v.patients)})
 }
