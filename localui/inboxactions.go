@@ -52,7 +52,7 @@ func (s *Server) inboxSearch(w http.ResponseWriter, r *http.Request) {
 		msg := l.T("search.invalid")
 		var pe *personnummer.Error
 		if errors.As(err, &pe) && strings.IndexFunc(q, func(c rune) bool { return c >= '0' && c <= '9' }) >= 0 {
-			msg = l.T("search.badPnr", pe.In(l.Code))
+			msg = pe.In(l.Code) // what is wrong with the number, and what to do
 		}
 		s.searchPage(w, r, http.StatusBadRequest, nil, msg)
 		return

@@ -140,7 +140,6 @@ var uiTexts = map[string]text{
 	"search.help":     {"Personnumret skickas bara i formuläret och syns inte i adressfältet. Sökningen loggas.", "The personnummer is sent only in the form and never shows in the address bar. The search is logged."},
 	"search.submit":   {"Sök", "Search"},
 	"search.invalid":  {"Skriv ett ärendenummer (26 tecken) eller ett personnummer (10 eller 12 siffror).", "Enter a case number (26 characters) or a personnummer (10 or 12 digits)."},
-	"search.badPnr":   {"Personnumret går inte att söka på: %s.", "The personnummer cannot be searched for: %s."},
 	"search.back":     {"Tillbaka till inkorgen", "Back to the inbox"},
 	"bulk.select":     {"Välj ärendet", "Select the case"},
 	"bulk.submit":     {"Tilldela valda ärenden", "Assign the selected cases"},
