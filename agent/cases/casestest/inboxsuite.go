@@ -191,6 +191,17 @@ func suiteSearchPatient(t *testing.T, e *env) {
 		{"other clinician none", clinB, nil, audit.Allowed},
 		{"auditor refused", auditor, nil, audit.Denied},
 	}
+	t.Run("wrong check digit refused, not logged", func(t *testing.T) {
+		s := string(e.adult)
+		bad := personnummer.Personnummer(s[:11] + string('0'+(s[11]-'0'+1)%10))
+		before := len(e.records(hsaDist))
+		if _, err := e.svc.SearchPatient(e.ctx, dist, bad); !errors.Is(err, cases.ErrInvalidInput) {
+			t.Errorf("search with a wrong check digit: %v, want ErrInvalidInput", err)
+		}
+		if n := len(e.records(hsaDist)); n != before {
+			t.Errorf("a refused search wrote %d access-log records", n-before)
+		}
+	})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := len(e.records(tt.actor.HSAID))
