@@ -132,7 +132,7 @@ func (s *Server) bulkAssign(w http.ResponseWriter, r *http.Request) {
 		for _, v := range sel {
 			hidden = append(hidden, [2]string{"sel", v})
 		}
-		if s.warnLeave(w, r, m, leaveData{Path: "/inbox/assign", Verb: "assign", Field: "assignee", Hidden: hidden, Back: "/inbox"}) {
+		if s.warnLeave(w, r, m, leaveData{Path: "/inbox/assign", Verb: "assign", Field: "assignee", Hidden: hidden, Back: "/inbox", Bulk: true}) {
 			return
 		}
 	}

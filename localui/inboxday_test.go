@@ -374,6 +374,23 @@ func TestInboxBulkAssignPartly(t *testing.T) {
 	if !strings.Contains(after, "1 ärende kunde inte tilldelas") || !strings.Contains(after, `<a href="/cases/`+string(cs[1].ID)+`">`) {
 		t.Error("the case that could not be assigned is not named")
 	}
+	// To a clinician on leave: a warning, nothing assigned; one click to
+	// another clinician assigns them all.
+	c.clock.Advance(time.Second)
+	l1, l2 := c.receive(casetype.AdviceNurse, "Ont."), c.receive(casetype.AdviceNurse, "Ont.")
+	leaveSel := url.Values{"assignee": {hsaOnLeave}, "sel": {string(l1.ID) + " 1 received", string(l2.ID) + " 1 received"}}
+	r, body := dist.form("/inbox/assign", leaveSel)
+	if r.StatusCode != http.StatusOK || !strings.Contains(body, "Inga av de valda ärendena är tilldelade.") ||
+		!strings.Contains(body, `<input type="hidden" name="sel" value="`+string(l1.ID)+` 1 received">`) {
+		t.Fatalf("bulk to someone on leave: %s, want the warning with the selection carried", r.Status)
+	}
+	if got, _ := svc.Get(ctx, distActor, l1.ID); got.Status != cases.Received {
+		t.Fatalf("the warning assigned a case: %s", got.Status)
+	}
+	leaveSel.Set("assignee", hsaClinB)
+	if r, _ := dist.form("/inbox/assign", leaveSel); r.Header.Get("Location") != "/inbox?ok=bulk&n=2" {
+		t.Errorf("the other clinician's click: to %q, want both assigned", r.Header.Get("Location"))
+	}
 	// One case: the singular.
 	c.clock.Advance(time.Second)
 	one := c.receive(casetype.AdviceNurse, "Ont.")

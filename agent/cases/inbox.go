@@ -74,10 +74,16 @@ func (s *Service) InboxCounts(ctx context.Context, actor Actor) (InboxCounts, er
 	var out InboxCounts
 	err := s.store.View(ctx, func(tx ReadTx) error {
 		out = InboxCounts{ByType: map[casetype.Type]int{}}
+		// A case has one value per index: the values are counted one by
+		// one, without the merge a list needs.
 		count := func(idx Index, values []string) (int, error) {
 			n := 0
-			err := tx.Scan(idx, values, Walk{}, func(ID) bool { n++; return true })
-			return n, err
+			for _, v := range values {
+				if err := tx.Scan(idx, []string{v}, Walk{}, func(ID) bool { n++; return true }); err != nil {
+					return 0, err
+				}
+			}
+			return n, nil
 		}
 		var err error
 		if out.Unassigned, err = count(ByStatus, []string{string(Received)}); err != nil {

@@ -109,6 +109,7 @@ var uiTexts = map[string]text{
 	"leave.notAssigned":     {"Ärendet är inte tilldelat.", "The case has not been assigned."},
 	"leave.notReassigned":   {"Ärendet är inte flyttat.", "The case has not been moved."},
 	"leave.notMoved":        {"Inga ärenden är flyttade.", "No cases have been moved."},
+	"leave.notAssignedBulk": {"Inga av de valda ärendena är tilldelade.", "None of the selected cases has been assigned."},
 	"leave.choose":          {"Välj en annan ärendehanterare:", "Choose another clinician:"},
 	"leave.to.assign":       {"Tilldela", "Assign to"},
 	"leave.to.reassign":     {"Flytta till", "Move to"},
