@@ -22,10 +22,15 @@ const listLimit = 200
 // views are the inbox's ready-made filters, in menu order.
 var views = []string{"open", "new", "unassigned", "overdue", "today", "waiting", "done"}
 
-// sorts are a list's orders: earliest due first (the default, the open
-// cases by due date then those waiting for the patient), newest or oldest
-// received first. The overdue and due-today views are by due date always;
-// the done view has no due dates and is newest first by default.
+// sorts are a list's orders: earliest due first (the open cases by due
+// date, then those waiting for the patient), newest or oldest received
+// first. The overdue and due-today views are by due date always; the done
+// view has no due dates and is newest first by default. Due first is the
+// default where the due-date index holds exactly the list (the inbox's
+// open view of every type and clinician); a narrower list (new, one
+// type, one clinician, my cases) is oldest first by default, read through
+// its own index, and due first when asked for, which reads the unit's
+// open cases in due order and keeps the list's: never the closed history.
 var sorts = []string{"due", "newest", "oldest"}
 
 // listData is what the inbox and my-cases pages show.
@@ -59,7 +64,7 @@ type listData struct {
 	// nil elsewhere.
 	Counts *counts
 	// Search, on a search's result page, says what was found; the page
-	// has no links to other pages of it (inboxsearch.go).
+	// has no links to other pages of it (inboxactions.go).
 	Search *searchResult
 	// Failed are the cases a bulk assignment could not assign (?failed=).
 	Failed []cases.ID
@@ -78,7 +83,7 @@ type row struct {
 
 // filterOf reads the list filter from the query; unknown values fall back
 // to the default view rather than failing.
-func (s *Server) filterOf(r *http.Request, now time.Time) (cases.Filter, listData) {
+func (s *Server) filterOf(r *http.Request, now time.Time, inbox bool) (cases.Filter, listData) {
 	q := r.URL.Query()
 	d := listData{View: q.Get("view"), Views: views, Types: casetype.All}
 	if !slices.Contains(views, d.View) {
@@ -107,7 +112,7 @@ func (s *Server) filterOf(r *http.Request, now time.Time) (cases.Filter, listDat
 	if a := q.Get("assignee"); a != "" && len(a) <= 64 {
 		f.Assignee, d.Assignee = a, a
 	}
-	d.Sort, d.Sorts = sortOf(d.View, q.Get("sort"))
+	d.Sort, d.Sorts = sortOf(d.View, q.Get("sort"), !inbox || f.Type != "" || f.Assignee != "")
 	switch d.Sort {
 	case "due":
 		f.DueFirst = true
@@ -141,8 +146,9 @@ func (s *Server) filterOf(r *http.Request, now time.Time) (cases.Filter, listDat
 }
 
 // sortOf is the order a view is shown in, of those it offers, from the
-// query's sort (an unknown one is the view's default).
-func sortOf(view, asked string) (string, []string) {
+// query's sort (an unknown one is the view's default); narrowed says the
+// list is narrower than its view (one type, one clinician, my cases).
+func sortOf(view, asked string, narrowed bool) (string, []string) {
 	switch view {
 	case "overdue", "today":
 		return "due", nil // by due date, the only order that means anything
@@ -154,6 +160,9 @@ func sortOf(view, asked string) (string, []string) {
 	}
 	if !slices.Contains(sorts, asked) {
 		asked = "due"
+		if narrowed || view != "open" {
+			asked = "oldest"
+		}
 	}
 	return asked, sorts
 }
@@ -236,7 +245,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, inbox bool) {
 	sess := sessionOf(r)
 	actor := actorOf(sess)
 	now := s.clock.Now()
-	f, d := s.filterOf(r, now)
+	f, d := s.filterOf(r, now, inbox)
 	f.Limit = listLimit + 1 // one more tells whether a next page follows
 	d.Inbox = inbox
 	if inbox && !actor.Has(cases.Distributor) {

@@ -57,8 +57,9 @@ func countsOf(body string) map[string]int {
 
 // TestInboxOrderAcrossPages: each order of the open view pages through
 // every case, forward and back, and every page link carries the order.
-// Due first (the default) lists the cases waiting for the patient, which
-// have no due date, after the rest; oldest and newest go by arrival.
+// Due first (the default of the open view) lists the cases waiting for
+// the patient, which have no due date, after the rest; oldest and newest
+// go by arrival.
 func TestInboxOrderAcrossPages(t *testing.T) {
 	c := startClinic(t)
 	ctx := context.Background()
@@ -93,6 +94,10 @@ func TestInboxOrderAcrossPages(t *testing.T) {
 		{"newest", "/inbox?view=open&sort=newest", "newest", newest},
 		{"oldest", "/inbox?view=open&sort=oldest", "oldest", all},
 		{"unknown order is due first", "/inbox?view=open&sort=%3Cx%3E", "due", slices.Concat(rest, waiting)},
+		// A narrower list is oldest first by default (its own index), due
+		// first when asked.
+		{"one type: oldest by default", "/inbox?view=open&type=advice-nurse", "oldest", all},
+		{"one type, due first asked", "/inbox?view=open&type=advice-nurse&sort=due", "due", slices.Concat(rest, waiting)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
