@@ -77,6 +77,34 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request, status int, 
 	s.render(w, r, status, "list", p)
 }
 
+// pick is one selected row of a bulk assignment: the case, the version the
+// page showed, and the move its status asks for (assign a received case,
+// move an assigned one; the case service decides whether it may).
+type pick struct {
+	id      cases.ID
+	version uint64
+	action  cases.Action
+}
+
+// parseSel reads a row's box value, "id version status"; ok false for
+// anything else.
+func parseSel(v string) (pick, bool) {
+	f := strings.Fields(v)
+	if len(f) != 3 {
+		return pick{}, false
+	}
+	id, err := caseid.Parse(f[0])
+	ver, verr := strconv.ParseUint(f[1], 10, 64)
+	if err != nil || verr != nil || ver == 0 {
+		return pick{}, false
+	}
+	action := cases.Reassign
+	if cases.Status(f[2]) == cases.Received {
+		action = cases.Assign
+	}
+	return pick{id, ver, action}, true
+}
+
 // bulkAssign gives every selected case (sel: "id version status", from
 // the rows' checkboxes) to one clinician, each through the case service
 // with its own rules and access-log entry. A case it cannot assign (closed
@@ -103,29 +131,14 @@ func (s *Server) bulkAssign(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusBadRequest, "err.invalid")
 		return
 	}
-	type pick struct {
-		id      cases.ID
-		version uint64
-		action  cases.Action
-	}
 	picks := make([]pick, 0, len(sel))
 	for _, v := range sel {
-		f := strings.Fields(v)
-		if len(f) != 3 {
+		p, ok := parseSel(v)
+		if !ok {
 			s.fail(w, r, http.StatusBadRequest, "err.invalid")
 			return
 		}
-		id, err := caseid.Parse(f[0])
-		ver, verr := strconv.ParseUint(f[1], 10, 64)
-		if err != nil || verr != nil || ver == 0 {
-			s.fail(w, r, http.StatusBadRequest, "err.invalid")
-			return
-		}
-		action := cases.Reassign
-		if cases.Status(f[2]) == cases.Received {
-			action = cases.Assign
-		}
-		picks = append(picks, pick{id, ver, action})
+		picks = append(picks, p)
 	}
 	if m, ok := s.clinician(to); ok {
 		hidden := make([][2]string, 0, len(sel))
