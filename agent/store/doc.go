@@ -23,7 +23,9 @@
 // Lists read through composite indexes of what they show (listidx.go:
 // status with assignee, type or both), walked either way from any case id,
 // so a page costs its length, not the history behind it; a store made
-// before them gets them at its first open, from its older indexes.
+// before them gets them at its first open, from its older indexes. The
+// inbox's new cases (received, never assigned) have an index of their own
+// (idx-new), so that the inbox counts them without opening one.
 // Access-log extracts read the same way, newest first: a staff member's
 // records by HSA-ID and sequence number, a patient's as a chain from the
 // patient's newest record back (auditpatient.go), chained at first open
