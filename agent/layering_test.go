@@ -61,7 +61,7 @@ func testSupport(p string) bool {
 }
 
 var (
-	leaves       = under("sync/wire", "sync/tlsconf", "sync/bidi", "sync/atomicfile", "sync/boltfile", "sync/clock", "sync/i18n")
+	leaves       = under("sync/wire", "sync/seal", "sync/tlsconf", "sync/bidi", "sync/atomicfile", "sync/boltfile", "sync/clock", "sync/i18n")
 	centralStore = under("sync/central")
 	gateway      = under("agent", "localui", "cardauth", "sync/uplink")
 	domain       = under("agent/cases", "agent/store", "agent/audit", "agent/directory")
