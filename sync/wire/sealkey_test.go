@@ -14,7 +14,9 @@ import (
 func init() {
 	bodies = append(bodies,
 		body{"sealing-key-statement", func() Body { return canonicalSealingKeyStatement() }, wrap(DecodeSealingKeyStatement), MaxBodyBytes, func() any { return new(SealingKeyStatement) }},
-		body{"published-sealing-key", func() Body { return PublishedSealingKey{Statements: []SealingKeyStatement{canonicalSealingKeyStatement()}} }, wrap(DecodePublishedSealingKey), MaxBodyBytes, func() any { return new(PublishedSealingKey) }},
+		body{"published-sealing-key", func() Body {
+			return PublishedSealingKey{Statements: []SealingKeyStatement{canonicalSealingKeyStatement()}}
+		}, wrap(DecodePublishedSealingKey), MaxBodyBytes, func() any { return new(PublishedSealingKey) }},
 	)
 	schemaTypes["SealingKeyStatement"] = reflect.TypeFor[SealingKeyStatement]()
 	schemaTypes["PublishedSealingKey"] = reflect.TypeFor[PublishedSealingKey]()
@@ -60,7 +62,9 @@ func TestSealingKeyStatementRules(t *testing.T) {
 		{"publicKey", func(s *SealingKeyStatement) { s.PublicKey = b64(make([]byte, SealingPublicKeyLen-1)) }},
 		{"publicKey", func(s *SealingKeyStatement) { s.PublicKey = "" }},
 		{"publicKey", func(s *SealingKeyStatement) { s.PublicKey = strings.TrimRight(s.PublicKey, "=") }},
-		{"publicKey", func(s *SealingKeyStatement) { s.PublicKey = base64.URLEncoding.EncodeToString(make([]byte, SealingPublicKeyLen-1)) + "_-" }},
+		{"publicKey", func(s *SealingKeyStatement) {
+			s.PublicKey = base64.URLEncoding.EncodeToString(make([]byte, SealingPublicKeyLen-1)) + "_-"
+		}},
 		{"notBefore", func(s *SealingKeyStatement) { s.NotBefore = time.Time{} }},
 		{"certificate", func(s *SealingKeyStatement) { s.Certificate = "" }},
 		{"certificate", func(s *SealingKeyStatement) { s.Certificate = b64(make([]byte, MaxCertificateBytes+1)) }},
