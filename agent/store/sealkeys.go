@@ -235,6 +235,26 @@ func (db *DB) CurrentSealingKey() (SealingKeyInfo, error) {
 	return SealingKeyInfo{}, ErrNoSealingKey
 }
 
+// CurrentSealingPublicKey returns the current sealing key's public half
+// and when it was made (sync/uplink publishes it), or ErrNoSealingKey.
+func (db *DB) CurrentSealingPublicKey(ctx context.Context) (*seal.PublicKey, time.Time, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, time.Time{}, err
+	}
+	k, err := db.CurrentSealingKey()
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	pub, err := seal.ParsePublicKey(k.Public)
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("the current sealing key: %w", err)
+	}
+	if pub.ID() != k.ID {
+		return nil, time.Time{}, fmt.Errorf("the current sealing key %s is stored with another key's public half", k.ID)
+	}
+	return pub, k.Created, nil
+}
+
 // SealingOpener unwraps the private halves of the unit's live sealing keys
 // with the KEK and returns an opener of envelopes sealed to them (and
 // aware of the retired ones). A key that does not unwrap is ErrWrongKey.
