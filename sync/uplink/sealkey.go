@@ -138,8 +138,12 @@ func (u *Uplink) trusted(published []wire.SealingKeyStatement, leaf *x509.Certif
 	pub, err := seal.VerifyStatement(st, leaf, unit)
 	if err != nil {
 		u.setSealingKey("", "", true)
+		var actual string // the id of the key itself, whatever the statement says
+		if raw, _, _, derr := st.Decoded(); derr == nil {
+			actual = seal.KeyIDOf(raw).String()
+		}
 		u.log.Error("the central store publishes a sealing key for this unit that this gateway did not sign; refused, not sealed to",
-			"publishedKeyId", st.KeyID, "keyId", want, "err", err)
+			"publishedKeyId", st.KeyID, "publishedKeyOwnId", actual, "keyId", want, "err", err)
 		return false
 	}
 	return pub.ID().String() == want
