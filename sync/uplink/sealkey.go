@@ -1,6 +1,7 @@
 package uplink
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/rand"
@@ -92,7 +93,7 @@ func (u *Uplink) checkSealingKey(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if u.trusted(published, leaf, unit, want) {
+	if u.trusted(published, leaf, unit, pub) {
 		u.setSealingKey(SealingKeyPublished, want, false)
 		u.log.Debug("the central store publishes the unit's sealing key", "keyId", want)
 		return nil
@@ -117,7 +118,7 @@ func (u *Uplink) checkSealingKey(ctx context.Context) error {
 	if published, err = u.getSealingKey(ctx); err != nil {
 		return err
 	}
-	if !u.trusted(published, leaf, unit, want) {
+	if !u.trusted(published, leaf, unit, pub) {
 		u.setSealingKey(SealingKeyRefused, "", false)
 		u.log.Error("the central store does not publish the sealing key this gateway just published; nothing is sealed to what it publishes", "keyId", want)
 		return nil
@@ -127,26 +128,37 @@ func (u *Uplink) checkSealingKey(ctx context.Context) error {
 	return nil
 }
 
-// trusted reports whether published is the unit's statement of the key
-// want, signed with leaf; a statement that is not the unit's is refused
-// and counted.
-func (u *Uplink) trusted(published []wire.SealingKeyStatement, leaf *x509.Certificate, unit, want string) bool {
+// trusted reports whether published is the unit's statement of its
+// current key pub, signed with leaf. A statement of pub itself under
+// another signature (a certificate renewed since) is not trusted, to be
+// signed again, but not refused: it swaps nothing. Any other statement
+// that leaf did not sign for the unit is refused and counted.
+func (u *Uplink) trusted(published []wire.SealingKeyStatement, leaf *x509.Certificate, unit string, pub *seal.PublicKey) bool {
 	if len(published) == 0 {
 		return false
 	}
 	st := published[0]
-	pub, err := seal.VerifyStatement(st, leaf, unit)
-	if err != nil {
-		u.setSealingKey("", "", true)
-		var actual string // the id of the key itself, whatever the statement says
-		if raw, _, _, derr := st.Decoded(); derr == nil {
-			actual = seal.KeyIDOf(raw).String()
-		}
-		u.log.Error("the central store publishes a sealing key for this unit that this gateway did not sign; refused, not sealed to",
-			"publishedKeyId", st.KeyID, "publishedKeyOwnId", actual, "keyId", want, "err", err)
+	want := pub.ID().String()
+	_, verr := seal.VerifyStatement(st, leaf, unit)
+	raw, _, _, derr := st.Decoded()
+	ours := derr == nil && bytes.Equal(raw, pub.Bytes()) && st.KeyID == want && st.Unit == unit
+	switch {
+	case ours && verr == nil:
+		return true
+	case ours:
+		u.log.Info("the central store publishes the unit's sealing key under another signature (a renewed certificate?): signing it again", "keyId", want)
 		return false
+	case verr == nil:
+		return false // the unit's own statement of an older key: publish the current one
 	}
-	return pub.ID().String() == want
+	u.setSealingKey("", "", true)
+	var actual string // the id of the key itself, whatever the statement says
+	if derr == nil {
+		actual = seal.KeyIDOf(raw).String()
+	}
+	u.log.Error("the central store publishes a sealing key for this unit that this gateway did not sign; refused, not sealed to",
+		"publishedKeyId", st.KeyID, "publishedKeyOwnId", actual, "keyId", want, "err", verr)
+	return false
 }
 
 // sealingUnsupported records a central store without sealing keys.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
 	"net/http"
@@ -85,6 +86,22 @@ func TestSealingKeyPublication(t *testing.T) {
 		t.Fatalf("after rotation the central store publishes %s", got)
 	}
 	g.stop()
+
+	// A renewed client certificate (a new key, the same unit): the
+	// statement under the old one is signed again, nothing refused.
+	before, _, _ := c.store.SealingKey(context.Background(), unit)
+	g.cfg.TLS.Certificates = []tls.Certificate{unitCert(t)}
+	g.restartUplink()
+	g.start()
+	waitFor(t, 10*time.Second, "signed again", func() bool {
+		st, _, _ := c.store.SealingKey(context.Background(), unit)
+		return st.Certificate != before.Certificate
+	})
+	waitFor(t, 10*time.Second, "published", sealingState(g, SealingKeyPublished))
+	g.stop()
+	if st := g.up.Status(); st.SealingKeyRefusals != 0 || st.SealingKeyID != second {
+		t.Errorf("after a certificate renewal: %+v", st)
+	}
 
 	st, _, _ := c.store.SealingKey(context.Background(), unit)
 	for _, logs := range []string{g.logs.String(), c.logs.String()} {
