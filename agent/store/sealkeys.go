@@ -296,3 +296,29 @@ func (db *DB) SealingOpener(ctx context.Context) (*seal.Opener, error) {
 	}
 	return seal.NewOpener(db.unit, keys, retired), nil
 }
+
+// checkSealingKeys is store check's part: every live sealing key's
+// private half unwraps with the KEK to the key its id and public half
+// name; one that does not makes a *DamagedError.
+func (db *DB) checkSealingKeys(ctx context.Context) error {
+	r, err := db.sealingRecord()
+	if err != nil {
+		return damaged(db.path, err, true)
+	}
+	if _, err := db.SealingOpener(ctx); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return damaged(db.path, err, true)
+	}
+	for _, k := range r.Keys {
+		if k.Wrapped == nil {
+			continue
+		}
+		pub, err := seal.ParsePublicKey(k.Public)
+		if err != nil || pub.ID().String() != k.ID {
+			return damaged(db.path, fmt.Errorf("sealing key %s: its public half is not the key its id names", k.ID), true)
+		}
+	}
+	return nil
+}

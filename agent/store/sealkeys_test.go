@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -201,5 +202,57 @@ func TestSealingKeyWrongUnitAAD(t *testing.T) {
 	}
 	if _, err := kek.Unwrap(r.Keys[0].Wrapped, sealingAAD(testUnit, r.Keys[0].ID)); err != nil {
 		t.Errorf("the sealing key does not unwrap for its unit: %v", err)
+	}
+}
+
+// TestCheckFindsDamagedSealingKey: store check unwraps every sealing key;
+// a wrapped private half or a public half changed in the file is damage,
+// named as the sealing key's.
+func TestCheckFindsDamagedSealingKey(t *testing.T) {
+	for _, member := range []string{"wrapped", "public"} {
+		t.Run(member, func(t *testing.T) {
+			db, dir := testStore(t)
+			if _, _, err := db.EnsureSealingKey(ctx); err != nil {
+				t.Fatal(err)
+			}
+			path := db.Path()
+			db.Close()
+			kek, err := LoadKeyFile(filepath.Join(dir, "kek.key"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := Check(ctx, path, kek, Options{Unit: testUnit}, nil); err != nil {
+				t.Fatalf("a sound store: %v", err)
+			}
+			bdb, err := bolt.Open(path, 0o600, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = bdb.Update(func(btx *bolt.Tx) error {
+				meta := btx.Bucket([]byte(bucketMeta))
+				r, err := loadSealing(meta)
+				if err != nil {
+					return err
+				}
+				if member == "wrapped" {
+					r.Keys[0].Wrapped[5] ^= 1
+				} else {
+					r.Keys[0].Public[5] ^= 1
+				}
+				raw, err := json.Marshal(r)
+				if err != nil {
+					return err
+				}
+				return meta.Put(keySealing, raw)
+			})
+			bdb.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Check(ctx, path, kek, Options{Unit: testUnit}, nil)
+			if !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), "sealing key") {
+				t.Errorf("a changed %s: %v", member, err)
+			}
+		})
 	}
 }
