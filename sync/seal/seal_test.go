@@ -230,3 +230,45 @@ func TestGoldenEnvelope(t *testing.T) {
 		t.Error("the golden envelope's header is not version 1 for the unit")
 	}
 }
+
+// TestDecodeRules: each rule of the format refuses an envelope that
+// breaks it with ErrMalformed (or ErrTruncated where it ends early),
+// before any cryptography.
+func TestDecodeRules(t *testing.T) {
+	k := seededKey(t, 1)
+	good, err := Seal(k.Public(), ctxA, []byte("hej"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(unitA)
+	ctLen := 8 + n + KeyIDSize + EncSize // the ciphertext length's offset
+	set := func(f func(b []byte) []byte) []byte { return f(bytes.Clone(good)) }
+	tests := []struct {
+		name string
+		env  []byte
+		want error
+	}{
+		{"version 0", set(func(b []byte) []byte { b[0] = 0; return b }), ErrMalformed},
+		{"version 2", set(func(b []byte) []byte { b[0] = 2; return b }), ErrMalformed},
+		{"another KEM", set(func(b []byte) []byte { b[2] ^= 1; return b }), ErrMalformed},
+		{"another KDF", set(func(b []byte) []byte { b[4] = 2; return b }), ErrMalformed},
+		{"AES-128-GCM", set(func(b []byte) []byte { b[6] = 1; return b }), ErrMalformed},
+		{"a unit of 0 bytes", set(func(b []byte) []byte { b[7] = 0; return b }), ErrMalformed},
+		{"a unit of 32 bytes", set(func(b []byte) []byte { b[7] = 32; return b }), ErrMalformed},
+		{"a unit that is no HSA-ID", set(func(b []byte) []byte { b[8] = 's'; return b }), ErrMalformed},
+		{"a ciphertext shorter than its tag", set(func(b []byte) []byte { b[ctLen+3] = tagSize - 1; return b[:len(b)-(len(b)-ctLen-4-(tagSize-1))] }), ErrMalformed},
+		{"a ciphertext longer than the limit", set(func(b []byte) []byte { b[ctLen] = 0xff; return b }), ErrMalformed},
+		{"a ciphertext longer than what follows", set(func(b []byte) []byte { b[ctLen+3]++; return b }), ErrTruncated},
+		{"longer than an envelope may be", make([]byte, MaxEnvelope+1), ErrMalformed},
+		{"seven bytes", good[:7], ErrTruncated},
+		{"the header without the encapsulated key", good[:8+n+KeyIDSize], ErrTruncated},
+	}
+	for _, tc := range tests {
+		if _, err := Decode(tc.env); !errors.Is(err, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
+		}
+	}
+	if e, err := Decode(good); err != nil || e.Unit != unitA || e.KeyID != k.ID() || len(e.Enc) != EncSize || len(e.Ciphertext) != 3+tagSize {
+		t.Errorf("Decode(good) = %+v, %v", e, err)
+	}
+}
