@@ -9,6 +9,12 @@
 // never touches the file: a key file today, a PKCS#11 token later. Rotating
 // adds a term; old terms keep reading, new writes use the newest.
 //
+// The unit's sealing keys (sealkeys.go, package sync/seal) are kept in the
+// meta bucket beside the key ring: public halves in clear, private halves
+// wrapped by the KEK with the unit and key id as additional data, one of
+// them current; rotation keeps the older ones opening, retirement
+// destroys one and has the next Open compact the file.
+//
 // Central events the case service cannot apply are kept in the
 // quarantine bucket (quarantine.go), sealed like every other value and
 // resealed with them; only their central event ids and reasons are in
