@@ -26,6 +26,12 @@
 // write of a case through Service writes one access-log entry in the same
 // transaction as the change.
 //
+// The distributor's inbox (inbox.go) lists its open cases earliest due
+// first across pages, counts its views from the indexes alone
+// (InboxCounts: no case decoded, no access-log entry) and finds a
+// patient's cases through the patient index (SearchPatient), writing the
+// search and each case found to the access log.
+//
 // A refusal (ValidationError, TransitionError) says in English what was
 // wrong for the log and, through Swedish, in staff's words from the one
 // catalogue (sync/i18n's cases.*).

@@ -63,10 +63,11 @@ type indexValues struct {
 	typ      casetype.Type
 	due      time.Time
 	patients [][]byte // blinded personnummer of patient and guardian
+	fresh    bool     // received and never assigned (cases.IsFresh; listidx.go)
 }
 
 func (t *tx) indexValuesOf(c *cases.Case) indexValues {
-	v := indexValues{status: c.Status, assignee: c.Assignee, typ: c.Type, due: c.DueAt}
+	v := indexValues{status: c.Status, assignee: c.Assignee, typ: c.Type, due: c.DueAt, fresh: cases.IsFresh(c)}
 	v.patients = append(v.patients, t.blind(string(c.Patient.PNR)))
 	if c.Guardian != nil && c.Guardian.PNR != c.Patient.PNR {
 		v.patients = append(v.patients, t.blind(string(c.Guardian.PNR)))
@@ -104,8 +105,9 @@ func (v indexValues) entries(id cases.ID) []indexEntry {
 	if v.status.Open() && !v.due.IsZero() {
 		out = append(out, indexEntry{bucketByDue, catKey(timeKey(v.due), bid), nil})
 	}
-	out = append(out, v.listEntries(bid)...) // listidx.go
-	out = append(out, v.dueEntries(bid)...)  // dueidx.go
+	out = append(out, v.listEntries(bid)...)  // listidx.go
+	out = append(out, v.freshEntries(bid)...) // listidx.go
+	out = append(out, v.dueEntries(bid)...)   // dueidx.go
 	return append(out, indexEntry{bucketByPatient, bid, patientValue(v.patients)})
 }
 

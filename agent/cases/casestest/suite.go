@@ -53,6 +53,9 @@ func RunServiceSuite(t *testing.T, newStore func(t *testing.T) cases.Store) {
 		{"List", suiteList},
 		{"ListCostsThePage", suiteListCostsThePage},
 		{"ListPaging", suiteListPaging},
+		{"InboxOrder", suiteInboxOrder},       // inboxsuite.go
+		{"InboxCounts", suiteInboxCounts},     // inboxsuite.go
+		{"SearchPatient", suiteSearchPatient}, // inboxsuite.go
 		{"Stats", suiteStats},
 		{"AccessLog", suiteAccessLog},
 		{"AccessLogPages", suiteAccessLogPages},
