@@ -61,9 +61,9 @@ func dueListStore(t *testing.T) (*DB, string, *cases.Service, time.Time, []*case
 	return db, dir, svc, now, cs
 }
 
-// TestDueListsReadWhatTheyShow: the overdue and due-today views, filtered
-// by case type, by clinician (a clinician's own, or the distributor's
-// choice) or both, read about as many cases as they show, whatever else is
+// TestDueListsReadWhatTheyShow: the overdue and due-today views, and the
+// open view due first, filtered by case type, by clinician (a clinician's
+// own, or the distributor's choice) or both, read about as many cases as they show, whatever else is
 // overdue; and they show exactly the cases a walk of every case selects,
 // in (due, id) order, page by page either way.
 func TestDueListsReadWhatTheyShow(t *testing.T) {
@@ -93,12 +93,17 @@ func testDueLists(t *testing.T, db *DB, svc *cases.Service, now time.Time, cs []
 		{"due today, the clinician's own", clin("SE2321000016-C001"), cases.Filter{DueBy: tonight}},
 		{"due today, a busy clinician's own", clin("SE2321000016-C000"), cases.Filter{DueBy: tonight}},
 		{"overdue, everything", dist, cases.Filter{Overdue: true}},
+		{"due first, one type", dist, cases.Filter{Status: listOpen, Type: casetype.RenewPrescription, DueFirst: true}},
+		{"due first, the clinician's own", clin("SE2321000016-C001"), cases.Filter{Status: listOpen, DueFirst: true}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			// What a walk of every case selects, in (due, id) order.
 			limit := tt.f.DueBy
-			if tt.f.Overdue {
+			switch {
+			case tt.f.Overdue:
 				limit = now
+			case limit.IsZero(): // due first: every open case
+				limit = now.AddDate(10, 0, 0)
 			}
 			assignee := tt.f.Assignee
 			if tt.actor.Has(cases.Clinician) {
