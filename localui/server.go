@@ -39,6 +39,9 @@ type Cases interface {
 	// QuarantineCount is how many central events wait in the quarantine:
 	// cases the central store accepted that this gateway could not take.
 	QuarantineCount(ctx context.Context) (int, error)
+	// Unsent reports which of the given staff messages (by id) the
+	// central store has not confirmed yet: they wait in the outbox.
+	Unsent(ctx context.Context, ids []string) (map[string]bool, error)
 }
 
 // Login is staff login by card as the UI uses it (cardauth.Authenticator).

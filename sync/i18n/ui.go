@@ -180,6 +180,13 @@ var uiTexts = map[string]text{
 	"unit.notice":            {"E-postadress för aviseringar om nya ärenden", "E-mail address for notices of new cases"},
 	"sync.broken":            {"Synkroniseringen med centrallagret står still sedan", "The sync with the central store has stood still since"},
 	"sync.brokenWhat":        {"Centrallagret har gått tillbaka i tiden (till exempel återställts från en äldre kopia). Gatewayen stämmer av med det så att inget ärende eller svar går förlorat; nya ärenden och svar väntar så länge. Står meddelandet kvar mer än några minuter: kontakta regionens IT.", "The central store went back in time (for example, it was restored from an older copy). The gateway is reconciling with it so that no case or answer is lost; new cases and answers wait meanwhile. If this message stays for more than a few minutes, contact region IT."},
+	"sync.connected":         {"Ansluten till den centrala tjänsten", "Connected to the central service"},
+	"sync.noContact":         {"Ingen kontakt med den centrala tjänsten sedan %s", "No contact with the central service since %s"},
+	"sync.sinceStart":        {"start", "the start"},
+	"sync.saved":             {"Sparat — skickas när anslutningen är tillbaka.", "Saved — will be sent when the connection is back."},
+	"sync.sent":              {"Skickat till patienten.", "Sent to the patient."},
+	"sync.msgQueued":         {"Väntar på att skickas", "Waiting to be sent"},
+	"sync.msgSent":           {"Skickat", "Sent"},
 	"sync.incomplete":        {"Avstämningen med centrallagret kunde inte lämna tillbaka allt som centrallagret förlorat. Kontakta regionens IT: gatewayens logg säger vilka ärenden det gäller.", "The reconciliation with the central store could not give back everything the central store lost. Contact region IT: the gateway's log names the cases."},
 	"config.heading":         {"Konfigurationsfilen", "The configuration file"},
 	"config.refused":         {"Konfigurationsfilen kunde inte läsas in:", "The configuration file could not be read:"},
@@ -281,6 +288,15 @@ var uiCounted = map[string]counted{
 	"audit.fullOK": {"sd",
 		[]catalog.Message{one(2, "Hela loggen kontrollerades senast %[1]s: %[2]d post, hel.", "Hela loggen kontrollerades senast %[1]s: %[2]d poster, hel.")},
 		[]catalog.Message{one(2, "The whole log was last checked %[1]s: %[2]d record, intact.", "The whole log was last checked %[1]s: %[2]d records, intact.")}},
+	// The header badge without contact: since when (1: "HH:MM"), and how
+	// many answers and changes wait to be sent (2).
+	"sync.noContactWaiting": {"sd",
+		[]catalog.Message{
+			catalog.Var("waiting", one(2, "%[2]d svar väntar på att skickas", "%[2]d svar väntar på att skickas")),
+			catalog.String("Ingen kontakt sedan %[1]s — ${waiting}")},
+		[]catalog.Message{
+			catalog.Var("waiting", one(2, "%[2]d answer waiting to be sent", "%[2]d answers waiting to be sent")),
+			catalog.String("No contact since %[1]s — ${waiting}")}},
 	// The quarantine (quarantine.go): how many cases could not be received.
 	"quarantine.cases": {"d",
 		[]catalog.Message{one(1,
