@@ -114,5 +114,5 @@ func (a *Agent) syncState() localui.SyncState {
 	ct := a.up.Contact()
 	return localui.SyncState{Broken: string(st.Continuity), Since: st.ContinuitySince,
 		Incomplete: st.LastReconcile.Incomplete(),
-		Online: true, Reached: ct.Reached, LastContact: ct.Last, Waiting: ct.Waiting}
+		Online:     true, Reached: ct.Reached, LastContact: ct.Last, Waiting: ct.Waiting}
 }
