@@ -85,7 +85,7 @@ func TestBrowserSyncBadge(t *testing.T) {
 	run(t, clin, "answer while cut", chromedp.SendKeys(`#answer-text`, answer), chromedp.Click(`#send`),
 		chromedp.WaitVisible(`#delivery`), waitText(`#delivery`, "Sparat — skickas när anslutningen är tillbaka."),
 		waitText(`.msg:last-child .delivery`, "Väntar på att skickas"),
-		waitText(`#sync-badge`, "Ingen kontakt sedan 09:00 — 1 svar väntar på att skickas"))
+		waitText(`#sync-badge`, "Ingen kontakt sedan 09:00 — ett svar väntar på att skickas"))
 	if strings.Contains(clin.Text(`#delivery`), "Skickat") {
 		t.Fatal("the page said sent before the central store had the answer")
 	}

@@ -73,7 +73,7 @@ func TestSyncBadge(t *testing.T) {
 			"Ingen kontakt med den centrala tjänsten sedan 2026-03-01 16:45"},
 		{"summer time", SyncState{Online: true, LastContact: time.Date(2026, 7, 1, 7, 5, 0, 0, time.UTC), Waiting: 4},
 			time.Date(2026, 7, 1, 12, 0, 0, 0, sthlm), true, "sv", "Ingen kontakt sedan 09:05 — 4 svar väntar på att skickas"},
-		{"never", SyncState{Online: true, Waiting: 1}, time.Time{}, true, "sv", "Ingen kontakt sedan start — 1 svar väntar på att skickas"},
+		{"never", SyncState{Online: true, Waiting: 1}, time.Time{}, true, "sv", "Ingen kontakt sedan start — ett svar väntar på att skickas"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st = tc.st

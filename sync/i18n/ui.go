@@ -292,7 +292,7 @@ var uiCounted = map[string]counted{
 	// many answers and changes wait to be sent (2).
 	"sync.noContactWaiting": {"sd",
 		[]catalog.Message{
-			catalog.Var("waiting", one(2, "%[2]d svar väntar på att skickas", "%[2]d svar väntar på att skickas")),
+			catalog.Var("waiting", one(2, "ett svar väntar på att skickas", "%[2]d svar väntar på att skickas")),
 			catalog.String("Ingen kontakt sedan %[1]s — ${waiting}")},
 		[]catalog.Message{
 			catalog.Var("waiting", one(2, "%[2]d answer waiting to be sent", "%[2]d answers waiting to be sent")),
