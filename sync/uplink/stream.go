@@ -103,6 +103,7 @@ func (u *Uplink) stream(ctx context.Context) (upSince time.Time, err error) {
 				upSince = u.cfg.Clock.Now()
 				u.setConnected(true)
 				u.formsDue.Store(true)
+				u.contactDue.Store(true)
 				wake(u.pushWake) // the central store is back: send what waits
 				u.log.Info("stream connected", "seq", m.Seq, "cursor", cursor)
 			}

@@ -179,6 +179,11 @@ type Status struct {
 	// a conflict: a form in it changed without a raised version. It is not
 	// published again until SetForms gives a new set.
 	FormsConflict bool
+	// ContactPending says contact details given by SetContact have not
+	// reached the central store yet; ContactUnsupported says the central
+	// store answered that it does not take them (an older release).
+	ContactPending     bool
+	ContactUnsupported bool
 	// Continuity is ContinuityOK while the central store's event chain
 	// goes on where this gateway stands; ContinuityBehind or
 	// ContinuityDiverged from the pull that found it otherwise until a
@@ -242,6 +247,11 @@ type Uplink struct {
 	// formsConflict is the generation of the form set the central store
 	// refused as a conflict (0: none); it is not published again.
 	formsConflict atomic.Uint64
+
+	// contact is the unit's contact details to publish with the forms
+	// (contact.go); contactDue says they must be put, as formsDue.
+	contact    contactState
+	contactDue atomic.Bool
 
 	formsMu   sync.Mutex
 	forms     []byte // the form set to publish, marshalled; nil: none
