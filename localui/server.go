@@ -157,6 +157,9 @@ type Config struct {
 	// Forms keeps the unit's forms for the form designer; nil: no
 	// designer (its pages are 404).
 	Forms FormStore
+	// Contact keeps the unit's contact details for its patients
+	// (contact.go); nil: no contact page (404).
+	Contact ContactStore
 	// Config reports the configuration file's reload state for the unit
 	// settings page; nil: not shown.
 	Config func() ConfigState
@@ -262,6 +265,8 @@ func (s *Server) routes() []route {
 		{"POST /settings", s.staffOnly(s.saveSettings)},
 		{"GET /admin/unit", s.staffOnly(s.unitPage)},
 		{"POST /admin/unit", s.staffOnly(s.saveUnit)},
+		{"GET /admin/contact", s.staffOnly(s.contactPage)},
+		{"POST /admin/contact", s.staffOnly(s.saveContact)},
 		{"GET /admin/stats", s.staffOnly(s.statsPage)},
 		{"GET /admin/stats.csv", s.staffOnly(s.statsCSV)},
 		{"GET /admin/forms", s.formsAdmin(s.formsList)},
