@@ -62,7 +62,8 @@ type Agent struct {
 	up  *uplink.Uplink
 	ui  *uiServer
 	// forms are the unit's forms, for the form designer.
-	forms *formKeeper
+	forms   *formKeeper
+	contact *contactKeeper
 	// notifier sends notices; nil without [notify].
 	notifier *notify.Notifier
 	// archive runs the archive export every night; nil without [archive].
@@ -252,6 +253,7 @@ func (a *Agent) Start(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	contact := &contactKeeper{db: db, log: a.log.With("part", "contact")}
 	var up *uplink.Uplink
 	if a.upCfg != nil {
 		cfg := *a.upCfg
@@ -272,6 +274,9 @@ func (a *Agent) Start(ctx context.Context) (err error) {
 		}
 		kick = up.Kick // set before anyone can call the service
 		forms.setUplink(up)
+		if err := contact.setUplink(ctx, up); err != nil {
+			return err
+		}
 	}
 	if a.cfg.Notify.Enabled() {
 		if a.notifier, err = a.newNotifier(db); err != nil {
@@ -288,7 +293,7 @@ func (a *Agent) Start(ctx context.Context) (err error) {
 			return err
 		}
 	}
-	a.db, a.svc, a.up, a.forms = db, svc, up, forms
+	a.db, a.svc, a.up, a.forms, a.contact = db, svc, up, forms, contact
 	if a.cfg.UI.Enabled() {
 		ui, err := a.startUI(db)
 		if err != nil {

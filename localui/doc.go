@@ -32,6 +32,13 @@
 // session ended) and waits for their handlers, which http.Server.Shutdown
 // does not, so that none runs after the store closed.
 //
+// The header of every page of a session has the sync badge: in contact
+// with the central store, or since when not and how many answers wait,
+// pushed over the same websocket when it changes (syncstate.go); a case
+// page says of each staff message whether the central store has it. The
+// unit administrator keeps the unit's contact details for patients on a
+// page of their own (contact.go), published with the forms.
+//
 // Staff log in with their SITHS card through the workstation's bridge
 // (cardauth/bridge): the login page asks the gateway for a challenge, has
 // the bridge sign it with the card, hands the signed token to the gateway

@@ -123,5 +123,6 @@ var funcs = template.FuncMap{
 			C row
 		}{p, r}
 	},
-	"asset": assetPath,
+	"asset":        assetPath,
+	"contactField": contactFieldOf,
 }

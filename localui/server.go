@@ -43,6 +43,9 @@ type Cases interface {
 	// search by patient (counts.go, inboxactions.go).
 	InboxCounts(ctx context.Context, actor cases.Actor) (cases.InboxCounts, error)
 	SearchPatient(ctx context.Context, actor cases.Actor, pnr personnummer.Personnummer) ([]*cases.Case, error)
+	// Unsent reports which of the given staff messages (by id) the
+	// central store has not confirmed yet: they wait in the outbox.
+	Unsent(ctx context.Context, ids []string) (map[string]bool, error)
 }
 
 // Login is staff login by card as the UI uses it (cardauth.Authenticator).
@@ -158,6 +161,9 @@ type Config struct {
 	// Forms keeps the unit's forms for the form designer; nil: no
 	// designer (its pages are 404).
 	Forms FormStore
+	// Contact keeps the unit's contact details for its patients
+	// (contact.go); nil: no contact page (404).
+	Contact ContactStore
 	// Config reports the configuration file's reload state for the unit
 	// settings page; nil: not shown.
 	Config func() ConfigState
@@ -265,6 +271,8 @@ func (s *Server) routes() []route {
 		{"POST /settings", s.staffOnly(s.saveSettings)},
 		{"GET /admin/unit", s.staffOnly(s.unitPage)},
 		{"POST /admin/unit", s.staffOnly(s.saveUnit)},
+		{"GET /admin/contact", s.staffOnly(s.contactPage)},
+		{"POST /admin/contact", s.staffOnly(s.saveContact)},
 		{"GET /admin/stats", s.staffOnly(s.statsPage)},
 		{"GET /admin/stats.csv", s.staffOnly(s.statsCSV)},
 		{"GET /admin/forms", s.formsAdmin(s.formsList)},

@@ -100,6 +100,9 @@ func (s *Store) serveAPI(w http.ResponseWriter, r *http.Request) {
 	case wire.PathSealingKey2:
 		rt = route{"GET, PUT", map[string]func(http.ResponseWriter, *http.Request, string){
 			http.MethodGet: s.serveGetSealingKey, http.MethodPut: s.servePutSealingKey}}
+	case wire.PathContact2:
+		rt = route{"GET, PUT", map[string]func(http.ResponseWriter, *http.Request, string){
+			http.MethodGet: s.serveGetContact, http.MethodPut: s.servePutContact}}
 	case wire.PathReconcile2:
 		rt = route{"POST", map[string]func(http.ResponseWriter, *http.Request, string){http.MethodPost: s.serveReconcile}}
 	default:

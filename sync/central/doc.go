@@ -3,7 +3,8 @@
 // cases from and push answers to over mutual TLS, plus minimal Swedish
 // patient pages where a patient logs in, writes a case on one of a care
 // unit's published forms (or, as guardian, for a child under 13), reads the
-// answers and writes follow-ups.
+// answers and writes follow-ups; a unit's published contact details
+// (contact.go) are shown on its forms page and its cases.
 //
 // It is for development, demonstrations and tests, and it is the executable
 // specification a region's real central store must meet. Its patient login
@@ -13,8 +14,8 @@
 //
 // One bbolt file (never NoSync). Per care unit (HSA-ID) it keeps an event log
 // keyed by an 8-byte big-endian sequence number, the cursor the gateway has
-// acknowledged, the unit's published forms and the outbox idempotency records
-// (key → digest and result). An id names its content for ever: a known
+// acknowledged, the unit's published forms and contact details, and the
+// outbox idempotency records (key → digest and result). An id names its content for ever: a known
 // idempotency key with another wire.OutboxItem.Digest, a message id the
 // case holds with another wire.MessageDigest (computed from the stored
 // message), and a published form's id and version with another

@@ -28,6 +28,24 @@ type view struct {
 	Case  *PatientCase
 	// FollowUpText keeps a refused follow-up's text.
 	FollowUpText string
+	// Contact is the unit's contact details (forms, case); nil: none
+	// published.
+	Contact *wire.UnitContact
+}
+
+// contact returns the unit's published contact details, nil if it has
+// none. A failure to read them costs the page nothing else: it is logged
+// and the page shows none.
+func (w *web) contact(r *http.Request, unit string) *wire.UnitContact {
+	c, err := w.s.Contact(r.Context(), unit)
+	if err != nil {
+		w.s.log.Error("read the unit's contact details", "unit", unit, "err", err)
+		return nil
+	}
+	if c.IsZero() {
+		return nil
+	}
+	return &c
 }
 
 type caseRow struct {
@@ -183,7 +201,7 @@ func (w *web) forms(rw http.ResponseWriter, r *http.Request, sess *session) {
 		w.failure(rw, r, "forms", err)
 		return
 	}
-	v := view{Title: swedish("central.title.forms"), User: sess.name, Unit: w.unitRow(unit), Forms: set.Forms}
+	v := view{Title: swedish("central.title.forms"), User: sess.name, Unit: w.unitRow(unit), Forms: set.Forms, Contact: w.contact(r, unit)}
 	w.render(rw, http.StatusOK, "forms", v)
 }
 
@@ -308,7 +326,7 @@ func (w *web) casePage(rw http.ResponseWriter, r *http.Request, sess *session) {
 		return
 	}
 	w.markSeen(sess.pnr, c.ID, c.StaffMessages())
-	w.render(rw, http.StatusOK, "case", view{Title: c.Title, User: sess.name, Case: &c})
+	w.render(rw, http.StatusOK, "case", view{Title: c.Title, User: sess.name, Case: &c, Contact: w.contact(r, c.Unit)})
 }
 
 func (w *web) followUp(rw http.ResponseWriter, r *http.Request, sess *session) {

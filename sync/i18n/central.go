@@ -139,4 +139,11 @@ var centralTexts = map[string]text{
 	"central.page.case.back": {"Tillbaka till Mina ärenden", "Back to My cases"},
 
 	"central.page.error.back": {"Till Mina ärenden", "To My cases"},
+
+	// The unit's contact details, on its forms page and its cases.
+	"central.page.contact.heading": {"Andra sätt att kontakta vårdenheten", "Other ways to contact the care unit"},
+	"central.page.contact.address": {"Besöksadress", "Visiting address"},
+	"central.page.contact.phone":   {"Telefon", "Phone"},
+	"central.page.contact.hours":   {"Öppettider", "Opening hours"},
+	"central.page.contact.website": {"Webbplats", "Website"},
 }

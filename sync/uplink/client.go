@@ -59,6 +59,7 @@ func (u *Uplink) roundTrip(ctx context.Context, op, method, path, query string, 
 	}
 	req.Header.Set("Accept", wire.ContentTypeJSON+", "+wire.ContentTypeProblem)
 	resp, err := u.http.Do(req)
+	u.heard(err == nil)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}

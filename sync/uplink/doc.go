@@ -101,7 +101,14 @@
 // Config.PollInterval and redials with exponential backoff and full jitter
 // (see backoff) up to Config.MaxBackoff. After every (re)connect the unit's
 // forms (Config.Forms, or the latest SetForms) are published; SetForms
-// publishes a new set at once.
+// publishes a new set at once. The unit's contact details (SetContact)
+// go right after them, on their own endpoint, which a central store of
+// the release before does not have (contact.go).
+//
+// Contact reports, cheaply, whether the last exchange with the central
+// store got through, when it was last heard from (a stream message or
+// ping, or an answer to a request) and how much waits in the outbox: the
+// staff's header badge polls it every second on every open page.
 //
 // # Logs
 //

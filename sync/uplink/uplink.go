@@ -184,6 +184,11 @@ type Status struct {
 	// a conflict: a form in it changed without a raised version. It is not
 	// published again until SetForms gives a new set.
 	FormsConflict bool
+	// ContactPending says contact details given by SetContact have not
+	// reached the central store yet; ContactUnsupported says the central
+	// store answered that it does not take them (an older release).
+	ContactPending     bool
+	ContactUnsupported bool
 	// Continuity is ContinuityOK while the central store's event chain
 	// goes on where this gateway stands; ContinuityBehind or
 	// ContinuityDiverged from the pull that found it otherwise until a
@@ -202,6 +207,14 @@ type Status struct {
 	// is pushed meanwhile. LastRecover is what getting it back did.
 	RestorePending bool
 	LastRecover    RecoverReport
+
+	// Reached says the last exchange with the central store got through:
+	// the stream is up or gave a sign of life, or the last request got an
+	// answer. LastContact is when the central store was last heard from
+	// (zero: not since start). The staff's header badge shows them
+	// (Contact).
+	Reached     bool
+	LastContact time.Time
 
 	// Quarantined counts the central events since start the case service
 	// could not apply and kept in its quarantine (ApplyReport.Quarantined,
@@ -249,6 +262,11 @@ type Uplink struct {
 	// formsConflict is the generation of the form set the central store
 	// refused as a conflict (0: none); it is not published again.
 	formsConflict atomic.Uint64
+
+	// contact is the unit's contact details to publish with the forms
+	// (contact.go); contactDue says they must be put, as formsDue.
+	contact    contactState
+	contactDue atomic.Bool
 
 	formsMu   sync.Mutex
 	forms     []byte // the form set to publish, marshalled; nil: none
@@ -497,6 +515,34 @@ func (u *Uplink) fail(err error) {
 func (u *Uplink) setConnected(c bool) {
 	u.mu.Lock()
 	u.st.Connected = c
+	u.mu.Unlock()
+}
+
+// Contact is the uplink's contact with the central store as staff see it
+// in the header badge of every page. It carries no patient data.
+type Contact struct {
+	Reached bool      // the last exchange with the central store got through
+	Last    time.Time // when the central store was last heard from; zero: not since start
+	Waiting int       // changes in the outbox, waiting to be sent or confirmed (Status.OutboxDepth)
+}
+
+// Contact returns the contact with the central store: one lock and three
+// numbers, cheap enough for every page render and a poll a second.
+func (u *Uplink) Contact() Contact {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return Contact{Reached: u.st.Reached, Last: u.st.LastContact, Waiting: u.st.OutboxDepth}
+}
+
+// heard records whether an exchange with the central store got through:
+// an answer to a request, or a message or ping on the stream.
+func (u *Uplink) heard(ok bool) {
+	now := u.cfg.Clock.Now()
+	u.mu.Lock()
+	u.st.Reached = ok
+	if ok {
+		u.st.LastContact = now
+	}
 	u.mu.Unlock()
 }
 

@@ -80,6 +80,7 @@ var schemaTypes = map[string]reflect.Type{
 	"QuarantineReason": reflect.TypeFor[QuarantineReason](),
 	"OutboxBatch2":     reflect.TypeFor[OutboxBatch2](),
 	"ItemStaff":        reflect.TypeFor[ItemStaff](),
+	"UnitContact":      reflect.TypeFor[UnitContact](),
 }
 
 func TestOpenAPIVersionAndSecurity(t *testing.T) {
@@ -130,6 +131,8 @@ func TestOpenAPIPaths(t *testing.T) {
 		{PathOutbox2, "post", "OutboxBatch2", "OutboxResult", []string{"200", "400", "401", "403", "413", "415"}},
 		{PathQuarantine2, "put", "QuarantineReport", "", []string{"204", "400", "401", "403", "413", "415"}},
 		{PathQuarantine2, "get", "", "QuarantineReport", []string{"200", "401", "403"}},
+		{PathContact2, "put", "UnitContact", "", []string{"204", "400", "401", "403", "413", "415"}},
+		{PathContact2, "get", "", "UnitContact", []string{"200", "401", "403"}},
 	}
 	for _, op := range ops {
 		o := at(t, docPaths, op.path, op.method)
