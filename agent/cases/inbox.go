@@ -106,7 +106,7 @@ func (s *Service) InboxCounts(ctx context.Context, actor Actor) (InboxCounts, er
 				out.Open += n
 			}
 		}
-		err = tx.DueScan(endOfToday, DuePos{}, false, func(_ ID, due time.Time) bool {
+		err = tx.DueScan(ByDue, "", endOfToday, DuePos{}, false, func(_ ID, due time.Time) bool {
 			out.Today++
 			if IsOverdue(due, now) {
 				out.Overdue++
@@ -191,8 +191,9 @@ func listDueFirst(tx ReadTx, f Filter, from ID, back bool, load func(ID) bool) e
 		}
 	}
 	stopped := false
+	idx, value := dueIndex(f) // the open cases of f's type and assignee
 	walkDue := func(pos DuePos) error {
-		return tx.DueScan(dueOpenEnd, pos, back, func(id ID, _ time.Time) bool {
+		return tx.DueScan(idx, value, dueOpenEnd, pos, back, func(id ID, _ time.Time) bool {
 			stopped = !load(id)
 			return !stopped
 		})

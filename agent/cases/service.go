@@ -598,7 +598,8 @@ func (s *Service) list(tx ReadTx, actor Actor, f Filter, now time.Time) ([]*Case
 				return nil, cerr
 			}
 		}
-		err = tx.DueScan(limit, pos, back, func(id ID, _ time.Time) bool { return load(id) })
+		idx, value := dueIndex(f)
+		err = tx.DueScan(idx, value, limit, pos, back, func(id ID, _ time.Time) bool { return load(id) })
 	} else {
 		idx, values := listIndex(f)
 		err = tx.Scan(idx, values, Walk{After: from, Desc: f.Newest != back}, load)
@@ -613,6 +614,20 @@ func (s *Service) list(tx ReadTx, actor Actor, f Filter, now time.Time) ([]*Case
 		slices.Reverse(out)
 	}
 	return out, nil
+}
+
+// dueIndex is the due-date index, and its value, whose entries are the
+// open cases with f's assignee and type, when given.
+func dueIndex(f Filter) (Index, string) {
+	switch {
+	case f.Assignee != "" && f.Type != "":
+		return ByTypeAssigneeDue, IndexKey(string(f.Type), f.Assignee)
+	case f.Assignee != "":
+		return ByAssigneeDue, f.Assignee
+	case f.Type != "":
+		return ByTypeDue, string(f.Type)
+	}
+	return ByDue, ""
 }
 
 // listIndex is the index, and its values, whose entries are the cases

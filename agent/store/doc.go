@@ -31,7 +31,10 @@
 // so a page costs its length, not the history behind it; a store made
 // before them gets them at its first open, from its older indexes. The
 // inbox's new cases (received, never assigned) have an index of their own
-// (idx-new), so that the inbox counts them without opening one.
+// (idx-new), so that the inbox counts them without opening one. The
+// overdue and due-today lists filtered by case type or assignee read
+// through due-date indexes of the open cases by type, assignee or both
+// (dueidx.go), filled from the others at a first open.
 // Access-log extracts read the same way, newest first: a staff member's
 // records by HSA-ID and sequence number, a patient's as a chain from the
 // patient's newest record back (auditpatient.go), chained at first open

@@ -3,10 +3,8 @@ package store
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"fmt"
 	"slices"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -141,40 +139,6 @@ func (t *tx) Scan(idx cases.Index, values []string, w cases.Walk, fn func(cases.
 		}
 		if !step(heads[m], k) {
 			heads = slices.Delete(heads, m, m+1)
-		}
-	}
-	return nil
-}
-
-// DueScan calls fn for every open case due before limit, in (due, id)
-// order either way, after from.
-func (t *tx) DueScan(limit time.Time, from cases.DuePos, desc bool, fn func(cases.ID, time.Time) bool) error {
-	end := timeKey(limit)
-	c := t.bucket(bucketByDue).Cursor()
-	var k []byte
-	switch {
-	case !desc && from.ID == "":
-		k, _ = c.First()
-	case !desc:
-		at := catKey(timeKey(from.Due), []byte(from.ID))
-		if k, _ = c.Seek(at); bytes.Equal(k, at) {
-			k, _ = c.Next()
-		}
-	default:
-		at := end
-		if from.ID != "" && bytes.Compare(timeKey(from.Due), end) < 0 {
-			at = catKey(timeKey(from.Due), []byte(from.ID))
-		}
-		if k, _ = c.Seek(at); k == nil {
-			k, _ = c.Last()
-		} else {
-			k, _ = c.Prev()
-		}
-	}
-	for ; len(k) > 8 && bytes.Compare(k[:8], end) < 0; k = next(c, desc) {
-		due := time.Unix(0, int64(binary.BigEndian.Uint64(k[:8]))).UTC()
-		if !fn(cases.ID(k[8:]), due) {
-			return nil
 		}
 	}
 	return nil
