@@ -122,7 +122,7 @@ func (s *Server) renderServices(w http.ResponseWriter, r *http.Request, status i
 	v.MaxKiB = svccat.MaxBytes >> 10
 	p := page{Title: "title.services", Nav: "services", Data: v}
 	if v.Err != "" {
-		p.Error = l.T("services.notSaved")
+		p.Error = v.Err + " " + l.T("services.notSaved")
 	} else if k, ok := servicesFlash[r.URL.Query().Get("ok")]; ok {
 		p.Flash = l.T(k)
 	}
@@ -219,7 +219,7 @@ func (s *Server) serviceAction(w http.ResponseWriter, r *http.Request) {
 			}
 			days, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("answerDays")))
 			if err != nil {
-				return &svccat.Error{Path: "answerDays", Key: "svccat.err.answerDays", Args: []any{1, svccat.MaxAnswerDays}}
+				return &svccat.Error{Path: "answerDays", Key: "catalog.err.answerDays", Args: []any{1, svccat.MaxAnswerDays}}
 			}
 			x.AnswerDays = days
 			if days == svccat.DefaultAnswerDays {
@@ -264,11 +264,11 @@ func (s *Server) servicesImport(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		key := "forms.err.noFile"
 		if _, big := errors.AsType[*http.MaxBytesError](err); big {
-			key = "svccat.err.tooLarge"
+			key = "catalog.err.tooLarge"
 		}
 		v.Err, v.At = langOf(r).T(key, svccat.MaxBytes>>10), "import-file"
 		status := http.StatusBadRequest
-		if key == "svccat.err.tooLarge" {
+		if key == "catalog.err.tooLarge" {
 			status = http.StatusRequestEntityTooLarge
 		}
 		s.log.Info("catalogue import refused", "hsaId", sessionOf(r).Staff.HSAID, "rule", key)

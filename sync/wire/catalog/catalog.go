@@ -145,7 +145,10 @@ func (c Catalog) Offered() []Service {
 // Put makes s the current version of its service: a new service is added
 // at the end, a changed one replaces the current version, which goes to
 // History, and gets a version above it. An unchanged s changes nothing.
+// Put never writes into the lists c had before (a copy of c shares them):
+// it gives c new ones.
 func (c *Catalog) Put(s Service) {
+	c.Services, c.History = slices.Clip(c.Services), slices.Clip(c.History)
 	i := slices.IndexFunc(c.Services, func(x Service) bool { return x.ID == s.ID })
 	if i < 0 {
 		if s.Version < 1 {
@@ -160,6 +163,7 @@ func (c *Catalog) Put(s Service) {
 	}
 	c.History = append(c.History, cur)
 	s.Version = max(s.Version, cur.Version+1)
+	c.Services = slices.Clone(c.Services)
 	c.Services[i] = s
 }
 

@@ -86,12 +86,12 @@ func TestCheckRules(t *testing.T) {
 		{"no services", func(c *Catalog) { c.Services = nil }, Rules{}, "services", "catalog.err.none", "inga tjänster"},
 		{"duplicate id", func(c *Catalog) { c.Services[1].ID = c.Services[0].ID }, Rules{}, "services[1].id", "catalog.err.duplicate", "samma id (book-appointment) som tjänst nr 1"},
 		{"bad id", func(c *Catalog) { c.Services[1].ID = "Å" }, Rules{}, "services[1]", "catalog.err.form", "bryter mot en regel"},
-		{"route to a missing group", func(c *Catalog) { c.Services[0].Route = "nurses" }, Rules{GroupExists: groups("doctors")}, "services[0].route", "catalog.err.noGroup", "gruppen \"nurses\", som inte finns"},
+		{"route to a missing group", func(c *Catalog) { c.Services[0].Route = "nurses" }, Rules{GroupExists: groups("doctors")}, "services[0].route", "catalog.err.noGroup", "gruppen ”nurses”, som inte finns"},
 		{"route without groups", func(c *Catalog) { c.Services[0].Route = "nurses" }, Rules{}, "services[0].route", "catalog.err.noGroup", "som inte finns"},
 		{"route to a group", func(c *Catalog) { c.Services[0].Route = "nurses" }, Rules{GroupExists: groups("nurses")}, "", "", ""},
 		{"showIf names a missing field", func(c *Catalog) {
 			c.Services[1].Fields[1].ShowIf = &wire.Condition{Field: "nosuch", Equals: "x"}
-		}, Rules{}, "services[1].fields[1].showIf.field", "catalog.err.showIf", "\"nosuch\", som inte finns"},
+		}, Rules{}, "services[1].fields[1].showIf.field", "catalog.err.showIf", "”nosuch”, som inte finns"},
 		{"showIf names a later field", func(c *Catalog) {
 			c.Services[1].Fields[0].ShowIf = &wire.Condition{Field: "date", Equals: "x"}
 		}, Rules{}, "services[1].fields[0].showIf.field", "catalog.err.showIf", "som inte finns före"},
@@ -326,4 +326,21 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("accepted but no legacy set: %v", err)
 		}
 	})
+}
+
+// TestPutLeavesCopiesAlone: a change made on a copy of a catalogue (what
+// a designer's refused request works on) never shows in the original.
+func TestPutLeavesCopiesAlone(t *testing.T) {
+	orig := templatesCatalog(t)
+	before, _ := json.Marshal(orig)
+	cp := orig
+	s := cp.Services[0]
+	s.AnswerDays = 5
+	cp.Put(s)
+	cp.Retire(cp.Services[1].ID)
+	cp.Enable(ContactMeNurse, nil)
+	after, _ := json.Marshal(orig)
+	if !bytes.Equal(before, after) {
+		t.Fatal("a change of the copy changed the original")
+	}
 }
