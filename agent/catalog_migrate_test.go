@@ -44,7 +44,7 @@ func TestMigrateFormsEraStore(t *testing.T) {
 	}
 	cs, err := a.Cases().Receive(t.Context(), cases.Submission{Type: casetype.ContactMe,
 		Patient: cases.Person{PNR: personnummer.Synthetic(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 982), Name: "Testperson Migrering"},
-		Text: "Ring mig.", SubmittedAt: time.Now()})
+		Text:    "Ring mig.", SubmittedAt: time.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}
