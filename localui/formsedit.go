@@ -311,7 +311,7 @@ func (s *Server) formEdit(w http.ResponseWriter, r *http.Request) {
 }
 
 // withForm returns set with f in place of the form of its type (or added,
-// in the order of casetype.All), its version raised above the replaced
+// in the given order, the unit's services'), its version raised above the replaced
 // form's if it changed.
 func withForm(set wire.FormSet, f wire.Form, order []casetype.Type) wire.FormSet {
 	out := wire.FormSet{}
