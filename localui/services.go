@@ -281,15 +281,38 @@ func (s *Server) servicesImport(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		// A service the file no longer has stays, retired, so that its
-		// cases keep their names; its earlier versions stay too.
-		for _, old := range cur.Services {
-			if _, kept := c.Find(old.ID); !kept {
-				old.Retired = true
-				c.Services = append(c.Services, old)
-			}
-		}
-		*cur = c
+		*cur = importInto(*cur, c)
 		return nil
 	})
+}
+
+// importInto is cur with the services of file: each becomes its service's
+// current version (a changed one gets a version above cur's, cur's going
+// to the history, so that an id and version never name other content and
+// an old case still reads with the version it was written on), in the
+// file's order; a service the file no longer has stays, retired, after
+// them, so that its cases keep their names. The file's own history is not
+// taken: it is another catalogue's past.
+func importInto(cur, file svccat.Catalog) svccat.Catalog {
+	out := svccat.Catalog{Format: svccat.Format, Services: cur.Services, History: cur.History}
+	for _, x := range file.Services {
+		out.Put(x)
+	}
+	for _, s := range cur.Services {
+		if _, inFile := file.Find(s.ID); !inFile {
+			out.Retire(s.ID)
+		}
+	}
+	order := make([]svccat.Service, 0, len(out.Services))
+	for _, x := range file.Services {
+		s, _ := out.Find(x.ID)
+		order = append(order, s)
+	}
+	for _, s := range out.Services {
+		if _, inFile := file.Find(s.ID); !inFile {
+			order = append(order, s)
+		}
+	}
+	out.Services = order
+	return out
 }

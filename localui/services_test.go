@@ -99,3 +99,42 @@ func equalCatalogs(a, b svccat.Catalog) bool {
 	y, err2 := b.Encode(svccat.Rules{GroupExists: func(string) bool { return true }})
 	return err1 == nil && err2 == nil && bytes.Equal(x, y)
 }
+
+// TestServicesImportKeepsVersions: an imported catalogue that changes a
+// service under the version it had here gets a version above it, and the
+// one it replaced stays readable; a service the file lacks is retired.
+func TestServicesImportKeepsVersions(t *testing.T) {
+	c := startClinic(t)
+	admin := c.login(hsaAdmin)
+	admin.form("/admin/services/"+svccat.TestResults+"/enable", nil)
+	before, _ := c.storedCatalog()
+	r, exported := admin.getBody("/admin/services/export")
+	if r.StatusCode != http.StatusOK {
+		t.Fatal(r.StatusCode)
+	}
+	file, err := svccat.Decode(strings.NewReader(exported), svccat.Rules{GroupExists: func(string) bool { return true }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file.History = nil
+	changed := file.Services[0]
+	changed.Name.SV = "Boka en tid hos oss"
+	file.Services[0] = changed
+	file.Services = file.Services[:len(file.Services)-1] // drops test-results
+	b, _ := file.Encode(svccat.Rules{})
+	if r, body := admin.uploadCatalog(b); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("import: %d\n%.2000s", r.StatusCode, body)
+	}
+	after, _ := c.storedCatalog()
+	now, _ := after.Find(changed.ID)
+	was, _ := before.Find(changed.ID)
+	if now.Version != was.Version+1 || now.Name.SV != "Boka en tid hos oss" {
+		t.Errorf("the changed service: version %d (was %d), %q", now.Version, was.Version, now.Name.SV)
+	}
+	if old, _ := after.Lookup(changed.ID, was.Version); old.Name.SV != was.Name.SV {
+		t.Errorf("the replaced version reads %q", old.Name.SV)
+	}
+	if tr, ok := after.Find(svccat.TestResults); !ok || !tr.Retired {
+		t.Errorf("a service the file lacks: %+v", tr)
+	}
+}
