@@ -196,6 +196,12 @@ func (k *formKeeper) store(ctx context.Context, c catalog.Catalog) error {
 	return nil
 }
 
+// GroupExists reports whether the unit has a staff group with the id
+// (groupExists; false without groups).
+func (k *formKeeper) GroupExists(id string) bool {
+	return k.groupExists != nil && k.groupExists(id)
+}
+
 // RouteFor is who handles service id's new cases: "" for the message
 // administrator's inbox, else a staff group's id.
 func (k *formKeeper) RouteFor(id string) string {

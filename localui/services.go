@@ -25,6 +25,9 @@ type ServiceBook interface {
 	// that breaks a rule is refused with a *svccat.Error and nothing
 	// changes.
 	SaveCatalog(ctx context.Context, c svccat.Catalog) error
+	// GroupExists reports whether the unit has a staff group with the
+	// id (a template's usual group is its route when it does).
+	GroupExists(id string) bool
 }
 
 // servicesKey is the request context's key of the unit's services'
@@ -206,7 +209,7 @@ func (s *Server) serviceAction(w http.ResponseWriter, r *http.Request) {
 		})
 	case "enable":
 		s.saveServices(w, r, "templates", v, func(c *svccat.Catalog) error {
-			if !c.Enable(id, nil) {
+			if !c.Enable(id, s.cfg.Services.GroupExists) {
 				return &svccat.Error{Path: "id", Key: "services.err.noSuch"}
 			}
 			return nil
