@@ -163,7 +163,7 @@ func FHIR(c *cases.Case, form *wire.Form, records []audit.Record, now time.Time)
 	task := resource{
 		"resourceType": "Task", "identifier": []fhirIdentifier{{System: systemCase, Value: id}},
 		"status": taskStatus(c.Status), "intent": "order",
-		"code": fhirConcept{Coding: []fhirCoding{{System: "urn:clinicgw:case-type", Code: string(c.Type), Display: wirelabels.Type(c.Type, "sv")}}},
+		"code": fhirConcept{Coding: []fhirCoding{{System: "urn:clinicgw:case-type", Code: string(c.Type), Display: serviceName(c, form)}}},
 		"for":  person(c.Patient),
 	}
 	task.set("authoredOn", fhirTime(c.ReceivedAt)).set("lastModified", fhirTime(lastActivity(c)))
@@ -248,4 +248,14 @@ func lastActivity(c *cases.Case) time.Time {
 		}
 	}
 	return t
+}
+
+// serviceName is the Swedish name of case c's service: its form's title
+// (the unit's catalogue names its services, built in or made yesterday),
+// else the case type's built-in name.
+func serviceName(c *cases.Case, form *wire.Form) string {
+	if form != nil && form.ID == string(c.Type) && form.Title.SV != "" {
+		return form.Title.SV
+	}
+	return wirelabels.Type(c.Type, "sv")
 }

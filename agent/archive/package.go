@@ -26,7 +26,6 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/agent/labels"
 	"clinicgw/sync/wire"
-	wirelabels "clinicgw/sync/wire/labels"
 )
 
 // Format names the package layout in manifest.json.
@@ -83,7 +82,7 @@ type answerText struct {
 
 // archived is case.json's value for c, read by form.
 func archived(c *cases.Case, form *wire.Form) archivedCase {
-	a := archivedCase{Case: c, SV: caseText{Type: wirelabels.Type(c.Type, "sv"), Status: labels.Status(c.Status, "sv")}}
+	a := archivedCase{Case: c, SV: caseText{Type: serviceName(c, form), Status: labels.Status(c.Status, "sv")}}
 	for _, an := range labels.Answers(form, c.Fields, "sv") {
 		a.SV.Answers = append(a.SV.Answers, answerText{Name: an.Name, Question: an.Question, Answer: an.Text, Code: an.Code, Note: an.Note})
 	}
@@ -191,7 +190,7 @@ func (w *Writer) Add(it Item) error {
 		}
 	}
 	w.m.Cases = append(w.m.Cases, id)
-	w.titles[id] = wirelabels.Type(it.Case.Type, "sv") + " – " + id
+	w.titles[id] = serviceName(it.Case, it.Form) + " – " + id
 	return nil
 }
 
