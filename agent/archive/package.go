@@ -153,6 +153,7 @@ type Writer struct {
 	signer Signer
 	m      *Manifest
 	titles map[string]string
+	fhir   []byte // the last case's FHIR bundle: its memory serves the next
 	err    error
 }
 
@@ -174,10 +175,7 @@ func (w *Writer) Add(it Item) error {
 	if err != nil {
 		return w.fail(err)
 	}
-	fhir, err := FHIR(it.Case, it.Form, it.Access, w.m.Created)
-	if err != nil {
-		return w.fail(err)
-	}
+	w.fhir = appendFHIR(w.fhir[:0], it.Case, it.Form, it.Access, w.m.Created)
 	access, err := json.Marshal(accessJSON(it.Access))
 	if err != nil {
 		return w.fail(err)
@@ -185,7 +183,7 @@ func (w *Writer) Add(it Item) error {
 	for _, f := range []struct {
 		path string
 		b    []byte
-	}{{dir + "case.json", caseJSON}, {dir + "fhir.json", fhir}, {dir + "access-log.json", access}} {
+	}{{dir + "case.json", caseJSON}, {dir + "fhir.json", w.fhir}, {dir + "access-log.json", access}} {
 		if err := w.file(f.path, f.b, true); err != nil {
 			return err
 		}
@@ -395,12 +393,29 @@ func metsXML(name, unit string, now time.Time, files []FileSum, titles map[strin
 // the files is checked by writing the canonical tar of what it read into
 // a hash beside the hash of what it read.
 func Verify(r io.Reader, roots *x509.CertPool) (*Manifest, error) {
+	m, _, _, err := verify(r, roots)
+	return m, err
+}
+
+// verify is Verify that also returns the SHA-256 and the size of all it
+// read: the package file's, when r is one.
+func verify(r io.Reader, roots *x509.CertPool) (*Manifest, [sha256.Size]byte, int64, error) {
+	var fileSum [sha256.Size]byte
+	m, size, err := verifyInto(r, roots, &fileSum)
+	return m, fileSum, size, err
+}
+
+func verifyInto(r io.Reader, roots *x509.CertPool, fileSum *[sha256.Size]byte) (*Manifest, int64, error) {
 	const limit = maxPackageTotal + maxPackageTar
 	lr := &io.LimitedReader{R: r, N: limit + 1}
 	rawHash := sha256.New()
 	tr := tar.NewReader(io.TeeReader(lr, rawHash))
 	canonHash := sha256.New()
 	canon := tar.NewWriter(canonHash)
+	fileHash := sha256.New()
+	hashAndCanon := io.MultiWriter(fileHash, canon) // neither fails: a hash does not, nor the tar writer under the size it was given
+	buf := make([]byte, 32<<10)
+	var sum [sha256.Size]byte
 	type got struct {
 		sum  string
 		size int
@@ -416,60 +431,71 @@ func Verify(r io.Reader, roots *x509.CertPool) (*Manifest, error) {
 			break
 		}
 		if lr.N <= 0 {
-			return nil, fmt.Errorf("%w: larger than %d bytes", ErrInvalid, maxPackageTotal)
+			return nil, 0, fmt.Errorf("%w: larger than %d bytes", ErrInvalid, maxPackageTotal)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+			return nil, 0, fmt.Errorf("%w: %v", ErrInvalid, err)
 		}
 		if hdr.Typeflag != tar.TypeReg || hdr.Size < 0 || hdr.Size > maxPackageFile || len(files) >= maxPackageFiles {
-			return nil, fmt.Errorf("%w: unexpected entry %q", ErrInvalid, hdr.Name)
+			return nil, 0, fmt.Errorf("%w: unexpected entry %q", ErrInvalid, hdr.Name)
 		}
 		dir, rest, ok := strings.Cut(hdr.Name, "/")
 		if !ok || (prefix != "" && dir != prefix) || rest == "" || strings.Contains(rest, "..") {
-			return nil, fmt.Errorf("%w: unexpected path %q", ErrInvalid, hdr.Name)
+			return nil, 0, fmt.Errorf("%w: unexpected path %q", ErrInvalid, hdr.Name)
 		}
 		if prefix == "" {
 			prefix, mtime = dir, hdr.ModTime
 		}
 		if _, dup := files[rest]; dup {
-			return nil, fmt.Errorf("%w: %q twice", ErrInvalid, rest)
+			return nil, 0, fmt.Errorf("%w: %q twice", ErrInvalid, rest)
 		}
 		total += int(hdr.Size)
 		if total > maxPackageTotal {
-			return nil, fmt.Errorf("%w: larger than %d bytes", ErrInvalid, maxPackageTotal)
+			return nil, 0, fmt.Errorf("%w: larger than %d bytes", ErrInvalid, maxPackageTotal)
 		}
-		b, err := io.ReadAll(io.LimitReader(tr, hdr.Size))
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		// The file goes through its hash and the canonical tar as it is
+		// read; only the last three files are kept.
+		if canon.WriteHeader(tarHeader(prefix, rest, int(hdr.Size), mtime)) != nil {
+			return nil, 0, fmt.Errorf("%w: %q cannot be in a package", ErrInvalid, rest)
 		}
-		if len(b) != int(hdr.Size) {
-			return nil, fmt.Errorf("%w: %q is cut short", ErrInvalid, rest)
-		}
-		sum := sha256.Sum256(b)
-		files[rest] = got{hex.EncodeToString(sum[:]), len(b)}
+		fileHash.Reset()
+		var keep *[]byte
 		switch rest {
 		case "manifest.json":
-			manifest = b
+			keep = &manifest
 		case "manifest.sig":
-			sig = b
+			keep = &sig
 		case "signer.pem":
-			certPEM = b
+			keep = &certPEM
 		}
-		if canon.WriteHeader(tarHeader(prefix, rest, len(b), mtime)) != nil {
-			return nil, fmt.Errorf("%w: %q cannot be in a package", ErrInvalid, rest)
+		var n int64
+		if keep != nil {
+			var b bytes.Buffer
+			n, err = b.ReadFrom(io.LimitReader(tr, hdr.Size))
+			*keep = b.Bytes()
+			fileHash.Write(*keep)
+			canon.Write(*keep)
+		} else {
+			n, err = io.CopyBuffer(hashAndCanon, io.LimitReader(tr, hdr.Size), buf)
 		}
-		canon.Write(b) // a hash does not fail
+		if err != nil {
+			return nil, 0, fmt.Errorf("%w: %v", ErrInvalid, err)
+		}
+		if n != hdr.Size {
+			return nil, 0, fmt.Errorf("%w: %q is cut short", ErrInvalid, rest)
+		}
+		files[rest] = got{hex.EncodeToString(fileHash.Sum(sum[:0])), int(n)}
 	}
 	// What follows the tar's end is read too: a byte after it is a change.
-	if _, err := io.Copy(io.Discard, io.TeeReader(lr, rawHash)); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	if _, err := io.CopyBuffer(rawHash, lr, buf); err != nil {
+		return nil, 0, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	if lr.N <= 0 {
-		return nil, fmt.Errorf("%w: larger than %d bytes", ErrInvalid, maxPackageTotal)
+		return nil, 0, fmt.Errorf("%w: larger than %d bytes", ErrInvalid, maxPackageTotal)
 	}
 	canon.Close()
 	if manifest == nil || sig == nil || certPEM == nil {
-		return nil, fmt.Errorf("%w: manifest.json, manifest.sig or signer.pem is missing", ErrInvalid)
+		return nil, 0, fmt.Errorf("%w: manifest.json, manifest.sig or signer.pem is missing", ErrInvalid)
 	}
 	var chain []*x509.Certificate
 	for rest := certPEM; ; {
@@ -479,23 +505,23 @@ func Verify(r io.Reader, roots *x509.CertPool) (*Manifest, error) {
 		}
 		c, err := x509.ParseCertificate(blk.Bytes)
 		if err != nil {
-			return nil, fmt.Errorf("%w: signer.pem: %v", ErrInvalid, err)
+			return nil, 0, fmt.Errorf("%w: signer.pem: %v", ErrInvalid, err)
 		}
 		chain = append(chain, c)
 	}
 	if len(chain) == 0 {
-		return nil, fmt.Errorf("%w: signer.pem holds no certificate", ErrInvalid)
+		return nil, 0, fmt.Errorf("%w: signer.pem holds no certificate", ErrInvalid)
 	}
 	// The manifest does not cover signer.pem, and PEM decoding forgives
 	// (the unused bits of base64's last character, text around blocks):
 	// it must be exactly the encoding Writer writes of what it holds.
 	if !bytes.Equal(certPEM, encodeChain(chain)) {
-		return nil, fmt.Errorf("%w: signer.pem is not the certificates' canonical PEM encoding", ErrInvalid)
+		return nil, 0, fmt.Errorf("%w: signer.pem is not the certificates' canonical PEM encoding", ErrInvalid)
 	}
 	cert := chain[0]
 	digest := sha256.Sum256(manifest)
 	if !verifySig(cert.PublicKey, digest[:], sig) {
-		return nil, fmt.Errorf("%w: the signature over manifest.json does not hold", ErrInvalid)
+		return nil, 0, fmt.Errorf("%w: the signature over manifest.json does not hold", ErrInvalid)
 	}
 	if roots != nil {
 		inter := x509.NewCertPool()
@@ -503,34 +529,34 @@ func Verify(r io.Reader, roots *x509.CertPool) (*Manifest, error) {
 			inter.AddCert(c)
 		}
 		if _, err := cert.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
-			return nil, fmt.Errorf("%w: the signer's certificate: %v", ErrInvalid, err)
+			return nil, 0, fmt.Errorf("%w: the signer's certificate: %v", ErrInvalid, err)
 		}
 	}
 	var m Manifest
 	dec := json.NewDecoder(bytes.NewReader(manifest))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&m); err != nil || m.Format != Format || m.Name != prefix {
-		return nil, fmt.Errorf("%w: manifest.json: format %q, name %q (%v)", ErrInvalid, m.Format, m.Name, err)
+		return nil, 0, fmt.Errorf("%w: manifest.json: format %q, name %q (%v)", ErrInvalid, m.Format, m.Name, err)
 	}
 	listed := map[string]bool{"manifest.json": true, "manifest.sig": true, "signer.pem": true}
 	for _, f := range m.Files {
 		g, ok := files[f.Path]
 		if !ok {
-			return nil, fmt.Errorf("%w: %s is missing", ErrInvalid, f.Path)
+			return nil, 0, fmt.Errorf("%w: %s is missing", ErrInvalid, f.Path)
 		}
 		if g.sum != f.SHA256 || g.size != f.Size {
-			return nil, fmt.Errorf("%w: %s does not match its checksum", ErrInvalid, f.Path)
+			return nil, 0, fmt.Errorf("%w: %s does not match its checksum", ErrInvalid, f.Path)
 		}
 		listed[f.Path] = true
 	}
 	for p := range files {
 		if !listed[p] {
-			return nil, fmt.Errorf("%w: %s is not in the manifest", ErrInvalid, p)
+			return nil, 0, fmt.Errorf("%w: %s is not in the manifest", ErrInvalid, p)
 		}
 	}
 	for _, id := range m.Cases {
 		if !listed["representations/rep1/data/"+id+"/case.json"] || !listed["representations/rep1/data/"+id+"/access-log.json"] {
-			return nil, fmt.Errorf("%w: case %s lacks its files", ErrInvalid, id)
+			return nil, 0, fmt.Errorf("%w: case %s lacks its files", ErrInvalid, id)
 		}
 	}
 	// The files are right; the tar around them must be too: headers,
@@ -538,11 +564,12 @@ func Verify(r io.Reader, roots *x509.CertPool) (*Manifest, error) {
 	// manifest's time), so that a byte changed anywhere in the file is
 	// found, not only in the files' contents.
 	if !mtime.Equal(m.Created) || !bytes.Equal(canonHash.Sum(nil), rawHash.Sum(nil)) {
-		return nil, fmt.Errorf("%w: the tar file around the files was changed (a header, padding or its end)", ErrInvalid)
+		return nil, 0, fmt.Errorf("%w: the tar file around the files was changed (a header, padding or its end)", ErrInvalid)
 	}
 	slices.Sort(m.Cases)
 	m.Signer = cert
-	return &m, nil
+	rawHash.Sum(fileSum[:0])
+	return &m, limit + 1 - lr.N, nil
 }
 
 func verifySig(pub crypto.PublicKey, digest, sig []byte) bool {

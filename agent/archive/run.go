@@ -3,7 +3,6 @@ package archive
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -340,28 +339,14 @@ func (a *Archiver) verifyFile(path string) (*Manifest, string, int64, error) {
 		return nil, "", 0, err
 	}
 	defer f.Close()
-	h := sha256.New()
-	cr := &countingReader{r: io.TeeReader(bufio.NewReaderSize(f, 256<<10), h)}
-	m, err := Verify(cr, nil)
+	m, sum, size, err := verify(bufio.NewReaderSize(f, 256<<10), nil) // the file's hash is the one Verify takes of all it reads
 	if err != nil {
 		return nil, "", 0, err
 	}
 	if m.Unit != a.cfg.Unit || !a.cfg.Signer.Cert.Equal(m.Signer) {
 		return nil, "", 0, fmt.Errorf("%w: made by another unit or key", ErrInvalid)
 	}
-	return m, hex.EncodeToString(h.Sum(nil)), cr.n, nil
-}
-
-// countingReader counts what is read through it.
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
+	return m, hex.EncodeToString(sum[:]), size, nil
 }
 
 // eligible lists the cases answered, closed or withdrawn whose last
