@@ -212,7 +212,9 @@ func TestRunExportsVerifiesPurges(t *testing.T) {
 	if rep.Cases != len(want) || rep.Packages != 3 || !slices.Equal(rep.RetiredTerms, []uint32{1}) {
 		t.Fatalf("report %+v, want %d cases in 3 packages and term 1 retired", rep, len(want))
 	}
-	if !slices.Equal(progress, [][2]int{{10, 25}, {20, 25}, {25, 25}}) {
+	// The total is at most until the end: the three recent cases are
+	// candidates until they are read (a run reads each case once).
+	if !slices.Equal(progress, [][2]int{{10, 28}, {20, 28}, {25, 25}}) {
 		t.Errorf("progress %v", progress)
 	}
 	var exported []string

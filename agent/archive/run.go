@@ -109,7 +109,10 @@ type Report struct {
 	RetiredTerms    []uint32
 }
 
-// Progress is told after every package: cases done and to do in all.
+// Progress is told after every package: cases done and to do in all. The
+// total is an upper bound until the last call (answered, closed and
+// withdrawn cases not yet read, some of which may prove too recent), when
+// it equals done.
 type Progress func(done, total int)
 
 // Run finishes any package a killed run left, then exports every case
@@ -130,38 +133,47 @@ func (a *Archiver) Run(ctx context.Context, progress Progress) (Report, error) {
 		if err != nil {
 			return rep, err
 		}
-		n, size, err := a.finish(ctx, j)
+		n, size, err := a.finish(ctx, j, nil)
 		if err != nil {
 			return rep, err
 		}
 		rep.Packages, rep.Cases, rep.Bytes = rep.Packages+1, rep.Cases+n, rep.Bytes+size
 	}
-	ids, err := a.eligible(ctx)
+	cands, err := a.candidates(ctx)
 	if err != nil {
 		return rep, err
 	}
-	total := len(ids)
-	for done := 0; done < total; {
+	done, told := 0, 0
+	for len(cands) > 0 {
 		if err := ctx.Err(); err != nil {
 			return rep, err
 		}
-		batch := ids[done:min(done+a.cfg.Batch, total)]
-		j := journal{Name: a.packageName(batch), Cases: make([]string, len(batch))}
-		for i, id := range batch {
-			j.Cases[i] = string(id)
+		var held []Item
+		var ids []string
+		held, ids, cands, err = a.nextBatch(ctx, cands)
+		if err != nil {
+			return rep, err
 		}
+		if len(ids) == 0 {
+			break
+		}
+		j := journal{Name: a.packageName(ids), Cases: ids}
 		if err := a.saveJournal(ctx, j); err != nil { // the intent first
 			return rep, err
 		}
-		n, size, err := a.finish(ctx, j)
+		n, size, err := a.finish(ctx, j, held)
 		if err != nil {
 			return rep, err
 		}
 		rep.Packages, rep.Cases, rep.Bytes = rep.Packages+1, rep.Cases+n, rep.Bytes+size
-		done += len(batch)
+		done += len(ids)
 		if progress != nil {
-			progress(done, total)
+			told = done + len(cands) // at most: a candidate left may prove too recent
+			progress(done, told)
 		}
+	}
+	if progress != nil && told != done {
+		progress(done, done)
 	}
 	if rep.RetiredTerms, err = a.retire(ctx); err != nil {
 		return rep, err
@@ -186,14 +198,15 @@ func (a *Archiver) Unfinished(ctx context.Context) (bool, error) {
 // finish takes a journalled package to its end: written (unless a
 // verified file is there already), verified, its cases purged, the
 // journal entry removed. It returns the cases purged and the file's size.
-func (a *Archiver) finish(ctx context.Context, j journal) (int, int64, error) {
+// held are the first of j's cases, read already (nextBatch), or none.
+func (a *Archiver) finish(ctx context.Context, j journal, held []Item) (int, int64, error) {
 	path := filepath.Join(a.cfg.Dir, j.Name+".tar")
 	m, sum, size, err := a.verifyFile(path)
 	switch {
 	case err == nil && !slices.Equal(m.Cases, sortedCopy(j.Cases)):
 		return 0, 0, fmt.Errorf("archive: %s holds other cases than its journal says; nothing purged — check the archive folder", path)
 	case errors.Is(err, os.ErrNotExist):
-		if err := a.write(ctx, path, j); err != nil {
+		if err := a.write(ctx, path, j, held); err != nil {
 			return 0, 0, err
 		}
 		if err := a.at("written"); err != nil {
@@ -244,8 +257,9 @@ func (a *Archiver) finish(ctx context.Context, j journal) (int, int64, error) {
 }
 
 // write builds the package of j's cases and writes it atomically. It
-// holds the cases a chunk of about exportBytes at a time (readChunk).
-func (a *Archiver) write(ctx context.Context, path string, j journal) error {
+// holds the cases a chunk of about exportBytes at a time: held (the first
+// of j's cases, read by nextBatch), then as readChunk reads them.
+func (a *Archiver) write(ctx context.Context, path string, j journal, held []Item) error {
 	var forms wire.FormSet
 	if a.cfg.Forms != nil {
 		var err error
@@ -260,7 +274,12 @@ func (a *Archiver) write(ctx context.Context, path string, j journal) error {
 		bw := bufio.NewWriterSize(f, 256<<10)
 		w := NewWriter(bw, j.Name, a.cfg.Unit, a.cfg.Clock.Now(), a.cfg.Signer)
 		for from := 0; from < len(j.Cases); {
-			items, err := a.readChunk(ctx, j.Cases[from:], forms)
+			items, err := held, error(nil)
+			if from == 0 && len(held) > 0 {
+				held, err = nil, a.complete(ctx, items, forms)
+			} else {
+				items, err = a.readChunk(ctx, j.Cases[from:], forms)
+			}
 			if err != nil {
 				return err
 			}
@@ -295,10 +314,9 @@ func (a *Archiver) write(ctx context.Context, path string, j journal) error {
 // exportBytes (one at least), with their access-log records and forms.
 func (a *Archiver) readChunk(ctx context.Context, ids []string, forms wire.FormSet) ([]Item, error) {
 	var items []Item
-	var chunk []cases.ID
 	size := 0
 	err := a.cfg.DB.View(ctx, func(tx cases.ReadTx) error {
-		items, chunk, size = items[:0], chunk[:0], 0
+		items, size = items[:0], 0
 		for _, id := range ids {
 			c, err := tx.Case(cases.ID(id))
 			if err != nil {
@@ -310,7 +328,6 @@ func (a *Archiver) readChunk(ctx context.Context, ids []string, forms wire.FormS
 			}
 			size += b
 			items = append(items, Item{Case: c})
-			chunk = append(chunk, c.ID)
 		}
 		return nil
 	})
@@ -320,15 +337,24 @@ func (a *Archiver) readChunk(ctx context.Context, ids []string, forms wire.FormS
 	if a.held != nil {
 		a.held(len(items), size)
 	}
-	access, err := a.cfg.DB.AuditOfCases(ctx, chunk)
+	return items, a.complete(ctx, items, forms)
+}
+
+// complete adds to each item its case's access-log records and form.
+func (a *Archiver) complete(ctx context.Context, items []Item, forms wire.FormSet) error {
+	ids := make([]cases.ID, len(items))
+	for i, it := range items {
+		ids[i] = it.Case.ID
+	}
+	access, err := a.cfg.DB.AuditOfCases(ctx, ids)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for i := range items {
 		items[i].Access = access[items[i].Case.ID]
 		items[i].Form = wirelabels.FindForm(forms, items[i].Case.Type)
 	}
-	return items, nil
+	return nil
 }
 
 // verifyFile reads and verifies the package at path, made by this unit's
@@ -349,36 +375,70 @@ func (a *Archiver) verifyFile(path string) (*Manifest, string, int64, error) {
 	return m, hex.EncodeToString(sum[:]), size, nil
 }
 
-// eligible lists the cases answered, closed or withdrawn whose last
-// change is older than Age, in id order.
-func (a *Archiver) eligible(ctx context.Context) ([]cases.ID, error) {
-	cut := a.cfg.Clock.Now().Add(-a.cfg.Age)
+// exportable are the statuses a case is exported in, once old enough.
+var exportable = []cases.Status{cases.Answered, cases.Closed, cases.Withdrawn}
+
+// candidates lists the cases answered, closed or withdrawn, in id order:
+// from the status index, without reading them.
+func (a *Archiver) candidates(ctx context.Context) ([]cases.ID, error) {
 	var ids []cases.ID
 	err := a.cfg.DB.View(ctx, func(tx cases.ReadTx) error {
 		ids = ids[:0]
-		var cands []cases.ID
-		for _, st := range []cases.Status{cases.Answered, cases.Closed, cases.Withdrawn} {
-			if err := tx.Lookup(cases.ByStatus, string(st), func(id cases.ID) bool { cands = append(cands, id); return true }); err != nil {
+		for _, st := range exportable {
+			if err := tx.Lookup(cases.ByStatus, string(st), func(id cases.ID) bool { ids = append(ids, id); return true }); err != nil {
 				return err
-			}
-		}
-		slices.Sort(cands)
-		for _, id := range cands {
-			c, err := tx.Case(id)
-			if err != nil {
-				return err
-			}
-			if lastActivity(c).Before(cut) {
-				ids = append(ids, id)
 			}
 		}
 		return nil
 	})
+	slices.Sort(ids)
 	return ids, err
 }
 
+// nextBatch reads cands in order, in one transaction, until it has found
+// a batch of cases to export — answered, closed or withdrawn, last changed
+// longer than Age ago — or read them all. It returns the batch's ids, the
+// first of its cases as items (as many as add up to about exportBytes, so
+// that write need not read them again) and the candidates it did not
+// read. Each case is read once here; a run used to read every case once
+// more to choose them before it wrote any.
+func (a *Archiver) nextBatch(ctx context.Context, cands []cases.ID) (held []Item, ids []string, rest []cases.ID, err error) {
+	cut := a.cfg.Clock.Now().Add(-a.cfg.Age)
+	size, n := 0, 0
+	err = a.cfg.DB.View(ctx, func(tx cases.ReadTx) error {
+		held, ids, size, n = held[:0], ids[:0], 0, 0
+		holding := true
+		for ; n < len(cands) && len(ids) < a.cfg.Batch; n++ {
+			c, err := tx.Case(cands[n])
+			if errors.Is(err, cases.ErrNotFound) {
+				continue // removed since the candidates were listed
+			}
+			if err != nil {
+				return fmt.Errorf("case %s: %w", cands[n], err)
+			}
+			if !slices.Contains(exportable, c.Status) || !lastActivity(c).Before(cut) {
+				continue
+			}
+			ids = append(ids, string(c.ID))
+			if b := caseBytes(c); holding && (len(held) == 0 || size+b <= exportBytes) {
+				held, size = append(held, Item{Case: c}), size+b
+			} else {
+				holding = false // held stays the batch's first cases
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("read the cases: %w", err)
+	}
+	if a.held != nil && len(held) > 0 {
+		a.held(len(held), size)
+	}
+	return held, ids, cands[n:], nil
+}
+
 // packageName names a package by the unit and its first and last case.
-func (a *Archiver) packageName(ids []cases.ID) string {
+func (a *Archiver) packageName(ids []string) string {
 	return fmt.Sprintf("%s-%s-%s", a.cfg.Unit, ids[0], ids[len(ids)-1])
 }
 
