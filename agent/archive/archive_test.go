@@ -472,13 +472,21 @@ func TestSignerPEMMustBeCanonical(t *testing.T) {
 }
 
 // writeTar writes files, in order, under the folder name, with Writer's
-// headers: the canonical tar of those files, for tests that rebuild a
+// (USTAR) headers: the canonical tar of those files, for tests that rebuild a
 // package around a changed file.
 func writeTar(name string, order []string, files map[string][]byte, mtime time.Time) ([]byte, error) {
+	return writeTarAs(name, order, files, mtime, tar.FormatUSTAR, nil)
+}
+
+// writeTarAs is writeTar with headers in the tar format f, with the PAX
+// records pax.
+func writeTarAs(name string, order []string, files map[string][]byte, mtime time.Time, f tar.Format, pax map[string]string) ([]byte, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	for _, p := range order {
-		if err := tw.WriteHeader(tarHeader(name, p, len(files[p]), mtime)); err != nil {
+		h := tarHeader(name, p, len(files[p]), mtime, f)
+		h.PAXRecords = pax
+		if err := tw.WriteHeader(h); err != nil {
 			return nil, err
 		}
 		if _, err := tw.Write(files[p]); err != nil {

@@ -29,8 +29,16 @@ import (
 	wirelabels "clinicgw/sync/wire/labels"
 )
 
-// Format names the package layout in manifest.json.
-const Format = "clinicgw-archive/1"
+// Format names the package layout in manifest.json. In version 2 the
+// package's time has whole seconds and each tar header is one USTAR block
+// (a long path split between its prefix and name fields).
+const Format = "clinicgw-archive/2"
+
+// formatV1 is the first layout: the same files, the time as the clock
+// gave it, and so, with a fraction of a second, each header in the PAX
+// format (a header and a record block more per file, 1 KiB; with whole
+// seconds the headers were USTAR as in Format). Verify still reads it.
+const formatV1 = "clinicgw-archive/1"
 
 // Limits on a package as Verify reads it.
 const (
@@ -149,6 +157,7 @@ func Build(name, unit string, items []Item, now time.Time, s Signer) ([]byte, *M
 // them).
 type Writer struct {
 	tw     *tar.Writer
+	tarFmt tar.Format // USTAR; PAX in the tests that write formatV1
 	name   string
 	signer Signer
 	m      *Manifest
@@ -160,8 +169,10 @@ type Writer struct {
 // NewWriter starts the package name for unit on w, made at now and signed
 // by s at Close.
 func NewWriter(w io.Writer, name, unit string, now time.Time, s Signer) *Writer {
-	return &Writer{tw: tar.NewWriter(w), name: name, signer: s, titles: map[string]string{},
-		m: &Manifest{Format: Format, Name: name, Unit: unit, Created: now.UTC()}}
+	// A USTAR header has the time in whole seconds; the manifest says the
+	// same time.
+	return &Writer{tw: tar.NewWriter(w), tarFmt: tar.FormatUSTAR, name: name, signer: s, titles: map[string]string{},
+		m: &Manifest{Format: Format, Name: name, Unit: unit, Created: now.UTC().Truncate(time.Second)}}
 }
 
 // Add writes one case's files: case.json, fhir.json and access-log.json.
@@ -234,7 +245,7 @@ func (w *Writer) Close() (*Manifest, error) {
 
 // file writes one file into the tar, listed in the manifest if listed.
 func (w *Writer) file(p string, b []byte, listed bool) error {
-	if err := w.tw.WriteHeader(tarHeader(w.name, p, len(b), w.m.Created)); err != nil {
+	if err := w.tw.WriteHeader(tarHeader(w.name, p, len(b), w.m.Created, w.tarFmt)); err != nil {
 		return w.fail(err)
 	}
 	if _, err := w.tw.Write(b); err != nil {
@@ -262,9 +273,10 @@ func encodeChain(chain []*x509.Certificate) []byte {
 }
 
 // tarHeader is the one header Writer writes, and Verify accepts, for the
-// file p of size bytes in the package name made at mtime.
-func tarHeader(name, p string, size int, mtime time.Time) *tar.Header {
-	return &tar.Header{Name: name + "/" + p, Mode: 0o640, Size: int64(size), ModTime: mtime, Typeflag: tar.TypeReg, Format: tar.FormatPAX}
+// file p of size bytes in the package name made at mtime, in the tar
+// format f: USTAR (Format), or PAX (formatV1).
+func tarHeader(name, p string, size int, mtime time.Time, f tar.Format) *tar.Header {
+	return &tar.Header{Name: name + "/" + p, Mode: 0o640, Size: int64(size), ModTime: mtime, Typeflag: tar.TypeReg, Format: f}
 }
 
 // accessRecord is an access-log record as exported: with the hashes that
@@ -423,6 +435,7 @@ func verifyInto(r io.Reader, roots *x509.CertPool, fileSum *[sha256.Size]byte) (
 	files := map[string]got{}
 	var manifest, sig, certPEM []byte
 	var mtime time.Time
+	tarFmt := tar.FormatUSTAR
 	total := 0
 	prefix := ""
 	for {
@@ -445,6 +458,14 @@ func verifyInto(r io.Reader, roots *x509.CertPool, fileSum *[sha256.Size]byte) (
 		}
 		if prefix == "" {
 			prefix, mtime = dir, hdr.ModTime
+			// The first file's header says the tar format: PAX only in
+			// formatV1 (with a time to the fraction of a second), USTAR
+			// in Format and in formatV1 with whole seconds. Every other
+			// header must be in the same format (the canonical tar
+			// below).
+			if hdr.Format == tar.FormatPAX {
+				tarFmt = tar.FormatPAX
+			}
 		}
 		if _, dup := files[rest]; dup {
 			return nil, 0, fmt.Errorf("%w: %q twice", ErrInvalid, rest)
@@ -455,7 +476,7 @@ func verifyInto(r io.Reader, roots *x509.CertPool, fileSum *[sha256.Size]byte) (
 		}
 		// The file goes through its hash and the canonical tar as it is
 		// read; only the last three files are kept.
-		if canon.WriteHeader(tarHeader(prefix, rest, int(hdr.Size), mtime)) != nil {
+		if canon.WriteHeader(tarHeader(prefix, rest, int(hdr.Size), mtime, tarFmt)) != nil {
 			return nil, 0, fmt.Errorf("%w: %q cannot be in a package", ErrInvalid, rest)
 		}
 		fileHash.Reset()
@@ -535,7 +556,7 @@ func verifyInto(r io.Reader, roots *x509.CertPool, fileSum *[sha256.Size]byte) (
 	var m Manifest
 	dec := json.NewDecoder(bytes.NewReader(manifest))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&m); err != nil || m.Format != Format || m.Name != prefix {
+	if err := dec.Decode(&m); err != nil || (m.Format != Format || tarFmt != tar.FormatUSTAR) && m.Format != formatV1 || m.Name != prefix {
 		return nil, 0, fmt.Errorf("%w: manifest.json: format %q, name %q (%v)", ErrInvalid, m.Format, m.Name, err)
 	}
 	listed := map[string]bool{"manifest.json": true, "manifest.sig": true, "signer.pem": true}
