@@ -401,31 +401,45 @@ func metsXML(name, unit string, now time.Time, files []FileSum, titles map[strin
 // returns the manifest.
 //
 // It reads as a stream: what it holds is one file at a time, each file's
-// checksum, and the manifest, signature and certificates; the tar around
-// the files is checked by writing the canonical tar of what it read into
-// a hash beside the hash of what it read.
+// checksum, and the manifest, signature and certificates. Each file's
+// content is hashed once, as it is read; the tar around the files (the
+// headers, the padding, the end and anything after it: every byte the tar
+// reader reads that is no file's content) must be, segment by segment,
+// what Writer writes around files of those paths and sizes.
 func Verify(r io.Reader, roots *x509.CertPool) (*Manifest, error) {
-	m, _, _, err := verify(r, roots)
+	m, _, err := verify(r, roots)
 	return m, err
 }
 
-// verify is Verify that also returns the SHA-256 and the size of all it
-// read: the package file's, when r is one.
-func verify(r io.Reader, roots *x509.CertPool) (*Manifest, [sha256.Size]byte, int64, error) {
-	var fileSum [sha256.Size]byte
-	m, size, err := verifyInto(r, roots, &fileSum)
-	return m, fileSum, size, err
+// frameReader passes a package to the tar reader and keeps what is not a
+// file's content: the tar around the files, since the last file.
+type frameReader struct {
+	r       io.Reader
+	content bool // the tar reader is reading a file's content
+	frame   bytes.Buffer
 }
 
-func verifyInto(r io.Reader, roots *x509.CertPool, fileSum *[sha256.Size]byte) (*Manifest, int64, error) {
+func (f *frameReader) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	if !f.content {
+		f.frame.Write(p[:n])
+	}
+	return n, err
+}
+
+// zeros is a tar's padding and end.
+var zeros [2 * 512]byte
+
+// verify is Verify that also returns the size of all it read: the
+// package file's, when r is one.
+func verify(r io.Reader, roots *x509.CertPool) (*Manifest, int64, error) {
 	const limit = maxPackageTotal + maxPackageTar
 	lr := &io.LimitedReader{R: r, N: limit + 1}
-	rawHash := sha256.New()
-	tr := tar.NewReader(io.TeeReader(lr, rawHash))
-	canonHash := sha256.New()
-	canon := tar.NewWriter(canonHash)
+	fr := &frameReader{r: lr}
+	tr := tar.NewReader(fr)
+	var want bytes.Buffer // the tar around the files as Writer writes it, since the last file
+	pad := 0              // the padding after the last file
 	fileHash := sha256.New()
-	hashAndCanon := io.MultiWriter(fileHash, canon) // neither fails: a hash does not, nor the tar writer under the size it was given
 	buf := make([]byte, 32<<10)
 	var sum [sha256.Size]byte
 	type got struct {
@@ -461,8 +475,7 @@ func verifyInto(r io.Reader, roots *x509.CertPool, fileSum *[sha256.Size]byte) (
 			// The first file's header says the tar format: PAX only in
 			// formatV1 (with a time to the fraction of a second), USTAR
 			// in Format and in formatV1 with whole seconds. Every other
-			// header must be in the same format (the canonical tar
-			// below).
+			// header must be in the same format.
 			if hdr.Format == tar.FormatPAX {
 				tarFmt = tar.FormatPAX
 			}
@@ -474,11 +487,20 @@ func verifyInto(r io.Reader, roots *x509.CertPool, fileSum *[sha256.Size]byte) (
 		if total > maxPackageTotal {
 			return nil, 0, fmt.Errorf("%w: larger than %d bytes", ErrInvalid, maxPackageTotal)
 		}
-		// The file goes through its hash and the canonical tar as it is
-		// read; only the last three files are kept.
-		if canon.WriteHeader(tarHeader(prefix, rest, int(hdr.Size), mtime, tarFmt)) != nil {
+		// The tar read since the last file's content — its padding and
+		// this file's header — is what Writer writes there.
+		want.Reset()
+		want.Write(zeros[:pad])
+		if tar.NewWriter(&want).WriteHeader(tarHeader(prefix, rest, int(hdr.Size), mtime, tarFmt)) != nil {
 			return nil, 0, fmt.Errorf("%w: %q cannot be in a package", ErrInvalid, rest)
 		}
+		if !bytes.Equal(fr.frame.Bytes(), want.Bytes()) {
+			return nil, 0, fmt.Errorf("%w: the tar file around the files was changed (the header of %q or the padding before it)", ErrInvalid, rest)
+		}
+		fr.frame.Reset()
+		// The file goes through its hash as it is read; only the last
+		// three files are kept.
+		fr.content = true
 		fileHash.Reset()
 		var keep *[]byte
 		switch rest {
@@ -495,10 +517,10 @@ func verifyInto(r io.Reader, roots *x509.CertPool, fileSum *[sha256.Size]byte) (
 			n, err = b.ReadFrom(io.LimitReader(tr, hdr.Size))
 			*keep = b.Bytes()
 			fileHash.Write(*keep)
-			canon.Write(*keep)
 		} else {
-			n, err = io.CopyBuffer(hashAndCanon, io.LimitReader(tr, hdr.Size), buf)
+			n, err = io.CopyBuffer(fileHash, io.LimitReader(tr, hdr.Size), buf)
 		}
+		fr.content = false
 		if err != nil {
 			return nil, 0, fmt.Errorf("%w: %v", ErrInvalid, err)
 		}
@@ -506,15 +528,22 @@ func verifyInto(r io.Reader, roots *x509.CertPool, fileSum *[sha256.Size]byte) (
 			return nil, 0, fmt.Errorf("%w: %q is cut short", ErrInvalid, rest)
 		}
 		files[rest] = got{hex.EncodeToString(fileHash.Sum(sum[:0])), int(n)}
+		pad = int(-hdr.Size & 511)
 	}
-	// What follows the tar's end is read too: a byte after it is a change.
-	if _, err := io.CopyBuffer(rawHash, lr, buf); err != nil {
-		return nil, 0, fmt.Errorf("%w: %v", ErrInvalid, err)
+	// The end: the last file's padding and two zero blocks, and nothing
+	// after them.
+	want.Reset()
+	want.Write(zeros[:pad])
+	want.Write(zeros[:])
+	if !bytes.Equal(fr.frame.Bytes(), want.Bytes()) {
+		return nil, 0, fmt.Errorf("%w: the tar file around the files was changed (its end)", ErrInvalid)
+	}
+	if n, _ := io.ReadFull(lr, buf[:1]); n > 0 {
+		return nil, 0, fmt.Errorf("%w: bytes after the tar's end", ErrInvalid)
 	}
 	if lr.N <= 0 {
 		return nil, 0, fmt.Errorf("%w: larger than %d bytes", ErrInvalid, maxPackageTotal)
 	}
-	canon.Close()
 	if manifest == nil || sig == nil || certPEM == nil {
 		return nil, 0, fmt.Errorf("%w: manifest.json, manifest.sig or signer.pem is missing", ErrInvalid)
 	}
@@ -580,16 +609,14 @@ func verifyInto(r io.Reader, roots *x509.CertPool, fileSum *[sha256.Size]byte) (
 			return nil, 0, fmt.Errorf("%w: case %s lacks its files", ErrInvalid, id)
 		}
 	}
-	// The files are right; the tar around them must be too: headers,
-	// padding and end exactly as Writer writes them (every header with the
-	// manifest's time), so that a byte changed anywhere in the file is
-	// found, not only in the files' contents.
-	if !mtime.Equal(m.Created) || !bytes.Equal(canonHash.Sum(nil), rawHash.Sum(nil)) {
-		return nil, 0, fmt.Errorf("%w: the tar file around the files was changed (a header, padding or its end)", ErrInvalid)
+	// The files are right and the tar around them is as Writer writes
+	// it, every header with the first one's time: that must be the
+	// manifest's, so that a byte changed anywhere in the file is found.
+	if !mtime.Equal(m.Created) {
+		return nil, 0, fmt.Errorf("%w: the tar file around the files was changed (the time in its headers is not the manifest's)", ErrInvalid)
 	}
 	slices.Sort(m.Cases)
 	m.Signer = cert
-	rawHash.Sum(fileSum[:0])
 	return &m, limit + 1 - lr.N, nil
 }
 

@@ -3,7 +3,6 @@ package archive
 import (
 	"bufio"
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -98,8 +97,9 @@ func New(cfg Config) (*Archiver, error) {
 type journal struct {
 	Name  string   `json:"name"`
 	Cases []string `json:"cases"`
-	// SHA256 is the package file's, once written and verified.
-	SHA256 string `json:"sha256,omitempty"`
+	// A journal once had the package file's SHA-256 (sha256) too, noted
+	// after it verified at the cost of a commit; nothing read it, and a
+	// package is verified again whenever a run goes on with it.
 }
 
 // Report is what a run did.
@@ -201,7 +201,7 @@ func (a *Archiver) Unfinished(ctx context.Context) (bool, error) {
 // held are the first of j's cases, read already (nextBatch), or none.
 func (a *Archiver) finish(ctx context.Context, j journal, held []Item) (int, int64, error) {
 	path := filepath.Join(a.cfg.Dir, j.Name+".tar")
-	m, sum, size, err := a.verifyFile(path)
+	m, size, err := a.verifyFile(path)
 	switch {
 	case err == nil && !slices.Equal(m.Cases, sortedCopy(j.Cases)):
 		return 0, 0, fmt.Errorf("archive: %s holds other cases than its journal says; nothing purged — check the archive folder", path)
@@ -212,15 +212,11 @@ func (a *Archiver) finish(ctx context.Context, j journal, held []Item) (int, int
 		if err := a.at("written"); err != nil {
 			return 0, 0, err
 		}
-		if m, sum, size, err = a.verifyFile(path); err != nil {
+		if m, size, err = a.verifyFile(path); err != nil {
 			return 0, 0, fmt.Errorf("archive: %s does not verify after writing: %w; nothing purged", path, err)
 		}
 	case err != nil:
 		return 0, 0, fmt.Errorf("archive: %s: %w; nothing purged", path, err)
-	}
-	j.SHA256 = sum
-	if err := a.saveJournal(ctx, j); err != nil {
-		return 0, 0, err
 	}
 	if err := a.at("verified"); err != nil {
 		return 0, 0, err
@@ -358,21 +354,21 @@ func (a *Archiver) complete(ctx context.Context, items []Item, forms wire.FormSe
 }
 
 // verifyFile reads and verifies the package at path, made by this unit's
-// key, and returns its manifest, the file's SHA-256 and its size.
-func (a *Archiver) verifyFile(path string) (*Manifest, string, int64, error) {
+// key, and returns its manifest and the file's size.
+func (a *Archiver) verifyFile(path string) (*Manifest, int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, "", 0, err
+		return nil, 0, err
 	}
 	defer f.Close()
-	m, sum, size, err := verify(bufio.NewReaderSize(f, 256<<10), nil) // the file's hash is the one Verify takes of all it reads
+	m, size, err := verify(bufio.NewReaderSize(f, 256<<10), nil)
 	if err != nil {
-		return nil, "", 0, err
+		return nil, 0, err
 	}
 	if m.Unit != a.cfg.Unit || !a.cfg.Signer.Cert.Equal(m.Signer) {
-		return nil, "", 0, fmt.Errorf("%w: made by another unit or key", ErrInvalid)
+		return nil, 0, fmt.Errorf("%w: made by another unit or key", ErrInvalid)
 	}
-	return m, hex.EncodeToString(sum[:]), size, nil
+	return m, size, nil
 }
 
 // exportable are the statuses a case is exported in, once old enough.

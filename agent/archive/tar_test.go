@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -158,4 +159,61 @@ func TestPackageFormats(t *testing.T) {
 		}
 	}
 	t.Logf("%d files: %d bytes in Format's layout, %d in the first", headers, len(v2), len(v1))
+}
+
+// TestEveryPaddingByteChecked: the tar reader skips a file's padding and
+// reads no further than the end blocks, so only Verify's check of the tar
+// around the files sees them: a byte changed in any file's padding, in
+// either end block, or a zero block added, and the package is refused.
+func TestEveryPaddingByteChecked(t *testing.T) {
+	f := newFixture(t)
+	ids := f.seed(t, 2, true, true)
+	var items []Item
+	for _, id := range ids {
+		c, _ := f.svc.Get(context.Background(), dist, id)
+		items = append(items, Item{Case: c})
+	}
+	b, _, err := Build("pkg", unit, items, f.clock.Now(), f.signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var offs []int // every padding and end byte
+	off := 0
+	for off+512 <= len(b) {
+		var h tar.Header
+		if bytes.Equal(b[off:off+512], zeros[:512]) {
+			break // the end blocks
+		}
+		tr := tarReader(b[off:])
+		hp, err := tr.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		h = *hp
+		end := off + 512 + int(h.Size)
+		next := (end + 511) &^ 511
+		for i := end; i < next; i++ {
+			offs = append(offs, i)
+		}
+		off = next
+	}
+	if len(b)-off != 1024 {
+		t.Fatalf("%d bytes after the last file, want the two end blocks", len(b)-off)
+	}
+	for i := off; i < len(b); i++ {
+		offs = append(offs, i)
+	}
+	for _, i := range offs {
+		bad := slices.Clone(b)
+		bad[i] = 'x'
+		if _, err := Verify(bytes.NewReader(bad), f.roots); !errors.Is(err, ErrInvalid) {
+			t.Fatalf("byte %d (padding or end) changed: Verify = %v", i, err)
+		}
+	}
+	for _, bad := range [][]byte{append(slices.Clone(b), zeros[:512]...), append(slices.Clone(b[:off]), zeros[:]...)[:off+512]} {
+		if _, err := Verify(bytes.NewReader(bad), f.roots); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%d end bytes instead of 1024: Verify = %v", len(bad)-off, err)
+		}
+	}
+	t.Logf("%d padding and end bytes, each checked", len(offs))
 }
