@@ -143,34 +143,67 @@ func (a *Archiver) Run(ctx context.Context, progress Progress) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
+	// Each package is made (chosen, journalled, written) while the one
+	// before it is settled (read back, verified, purged) in a goroutine:
+	// one package's disk waits and the other's work overlap, and a
+	// package is still purged only once verified. At most one settles at
+	// a time, in order, and Run waits for it before it returns.
+	type settled struct {
+		n, ids int
+		size   int64
+		err    error
+	}
+	var settling chan settled
 	done, told := 0, 0
-	for len(cands) > 0 {
-		if err := ctx.Err(); err != nil {
-			return rep, err
+	wait := func() error {
+		if settling == nil {
+			return nil
 		}
-		var held []Item
-		var ids []string
-		held, ids, cands, err = a.nextBatch(ctx, cands)
-		if err != nil {
-			return rep, err
+		s := <-settling
+		settling = nil
+		if s.err != nil {
+			return s.err
 		}
-		if len(ids) == 0 {
-			break
-		}
-		j := journal{Name: a.packageName(ids), Cases: ids}
-		if err := a.saveJournal(ctx, j); err != nil { // the intent first
-			return rep, err
-		}
-		n, size, err := a.finish(ctx, j, held)
-		if err != nil {
-			return rep, err
-		}
-		rep.Packages, rep.Cases, rep.Bytes = rep.Packages+1, rep.Cases+n, rep.Bytes+size
-		done += len(ids)
+		rep.Packages, rep.Cases, rep.Bytes = rep.Packages+1, rep.Cases+s.n, rep.Bytes+s.size
+		done += s.ids
 		if progress != nil {
 			told = done + len(cands) // at most: a candidate left may prove too recent
 			progress(done, told)
 		}
+		return nil
+	}
+	for len(cands) > 0 {
+		if err := ctx.Err(); err != nil {
+			return rep, errors.Join(err, wait())
+		}
+		held, ids, rest, err := a.nextBatch(ctx, cands)
+		if err != nil {
+			return rep, errors.Join(err, wait())
+		}
+		if len(ids) == 0 {
+			cands = nil
+			break
+		}
+		j := journal{Name: a.packageName(ids), Cases: ids}
+		err = a.saveJournal(ctx, j) // the intent first
+		if err == nil {
+			err = a.make(ctx, j, held)
+		}
+		if err != nil {
+			return rep, errors.Join(err, wait())
+		}
+		if err := wait(); err != nil {
+			return rep, err
+		}
+		cands = rest
+		settling = make(chan settled, 1)
+		go func(c chan<- settled) {
+			n, size, err := a.settle(ctx, j)
+			c <- settled{n, len(ids), size, err}
+		}(settling)
+	}
+	if err := wait(); err != nil {
+		return rep, err
 	}
 	if progress != nil && told != done {
 		progress(done, done)
@@ -195,28 +228,43 @@ func (a *Archiver) Unfinished(ctx context.Context) (bool, error) {
 	return err == nil, err
 }
 
-// finish takes a journalled package to its end: written (unless a
-// verified file is there already), verified, its cases purged, the
-// journal entry removed. It returns the cases purged and the file's size.
-// held are the first of j's cases, read already (nextBatch), or none.
+// finish takes a journalled package to its end: made (make), then
+// settled (settle). It returns the cases purged and the file's size.
 func (a *Archiver) finish(ctx context.Context, j journal, held []Item) (int, int64, error) {
+	if err := a.make(ctx, j, held); err != nil {
+		return 0, 0, err
+	}
+	return a.settle(ctx, j)
+}
+
+// make writes the package of a journal unless its file is there already
+// (settle verifies it, whoever wrote it). held are the first of j's
+// cases, read already (nextBatch), or none.
+func (a *Archiver) make(ctx context.Context, j journal, held []Item) error {
+	path := filepath.Join(a.cfg.Dir, j.Name+".tar")
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		if err != nil {
+			return fmt.Errorf("archive: %s: %w; nothing purged", path, err)
+		}
+		return nil
+	}
+	if err := a.write(ctx, path, j, held); err != nil {
+		return err
+	}
+	return a.at("written")
+}
+
+// settle reads a journalled package back and verifies it, then purges
+// its cases and removes the journal entry. It returns the cases purged
+// and the file's size.
+func (a *Archiver) settle(ctx context.Context, j journal) (int, int64, error) {
 	path := filepath.Join(a.cfg.Dir, j.Name+".tar")
 	m, size, err := a.verifyFile(path)
-	switch {
-	case err == nil && !slices.Equal(m.Cases, sortedCopy(j.Cases)):
+	if err != nil {
+		return 0, 0, fmt.Errorf("archive: %s does not verify: %w; nothing purged", path, err)
+	}
+	if !slices.Equal(m.Cases, sortedCopy(j.Cases)) {
 		return 0, 0, fmt.Errorf("archive: %s holds other cases than its journal says; nothing purged — check the archive folder", path)
-	case errors.Is(err, os.ErrNotExist):
-		if err := a.write(ctx, path, j, held); err != nil {
-			return 0, 0, err
-		}
-		if err := a.at("written"); err != nil {
-			return 0, 0, err
-		}
-		if m, size, err = a.verifyFile(path); err != nil {
-			return 0, 0, fmt.Errorf("archive: %s does not verify after writing: %w; nothing purged", path, err)
-		}
-	case err != nil:
-		return 0, 0, fmt.Errorf("archive: %s: %w; nothing purged", path, err)
 	}
 	if err := a.at("verified"); err != nil {
 		return 0, 0, err
