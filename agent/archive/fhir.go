@@ -194,7 +194,7 @@ func (w *jsonw) task(c *cases.Case, taskURL, qrURL string) {
 	w.entry(taskURL)
 	w.time("authoredOn", c.ReceivedAt)
 	w.key("code")
-	w.concept("urn:clinicgw:case-type", string(c.Type), wirelabels.Type(c.Type, "sv"))
+	w.concept("urn:clinicgw:case-type", string(c.Type), typeName(c.Type))
 	w.key("for")
 	w.person(c.Patient)
 	w.key("identifier")

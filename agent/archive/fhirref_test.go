@@ -127,7 +127,7 @@ func refFHIR(c *cases.Case, form *wire.Form, records []audit.Record, now time.Ti
 	task := refResource{
 		"resourceType": "Task", "identifier": []refIdentifier{{System: systemCase, Value: id}},
 		"status": taskStatus(c.Status), "intent": "order",
-		"code": refConcept{Coding: []refCoding{{System: "urn:clinicgw:case-type", Code: string(c.Type), Display: wirelabels.Type(c.Type, "sv")}}},
+		"code": refConcept{Coding: []refCoding{{System: "urn:clinicgw:case-type", Code: string(c.Type), Display: typeName(c.Type)}}},
 		"for":  refPerson(c.Patient),
 	}
 	task.set("authoredOn", refTime(c.ReceivedAt)).set("lastModified", refTime(lastActivity(c)))

@@ -27,6 +27,7 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/agent/labels"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 	wirelabels "clinicgw/sync/wire/labels"
 )
 
@@ -90,9 +91,13 @@ type answerText struct {
 	Note     string `json:"note,omitempty"` // why the answer is kept as sent
 }
 
+// typeName is a case type's name in Swedish, the one lookup of it for
+// case.json, METS.xml and the FHIR bundle, so that they always agree.
+func typeName(t casetype.Type) string { return wirelabels.Type(t, "sv") }
+
 // archived is case.json's value for c, read by form.
 func archived(c *cases.Case, form *wire.Form) archivedCase {
-	a := archivedCase{Case: c, SV: caseText{Type: wirelabels.Type(c.Type, "sv"), Status: labels.Status(c.Status, "sv")}}
+	a := archivedCase{Case: c, SV: caseText{Type: typeName(c.Type), Status: labels.Status(c.Status, "sv")}}
 	for _, an := range labels.Answers(form, c.Fields, "sv") {
 		a.SV.Answers = append(a.SV.Answers, answerText{Name: an.Name, Question: an.Question, Answer: an.Text, Code: an.Code, Note: an.Note})
 	}
@@ -201,7 +206,7 @@ func (w *Writer) Add(it Item) error {
 		}
 	}
 	w.m.Cases = append(w.m.Cases, id)
-	w.titles[id] = wirelabels.Type(it.Case.Type, "sv") + " – " + id
+	w.titles[id] = typeName(it.Case.Type) + " – " + id
 	return nil
 }
 
