@@ -498,3 +498,41 @@ func writeTarAs(name string, order []string, files map[string][]byte, mtime time
 	}
 	return buf.Bytes(), nil
 }
+
+// TestRunWaitsForTheSettlingPackage: a package is made while the one
+// before it settles (verified, purged) in a goroutine; when making the
+// next one fails, Run returns only once the one before it has settled:
+// its cases purged, its journal entry gone, and nothing of the failed
+// package purged.
+func TestRunWaitsForTheSettlingPackage(t *testing.T) {
+	f := newFixture(t)
+	ids := f.seed(t, 10, true, true)
+	slices.Sort(ids) // packages take cases in id order
+	f.clock.Advance(100 * 24 * time.Hour)
+	a := f.archiver(t, 5)
+	written := 0
+	a.fault = func(s string) error {
+		if s == "written" {
+			if written++; written == 2 {
+				return errKilled
+			}
+		}
+		return nil
+	}
+	if _, err := a.Run(context.Background(), nil); !errors.Is(err, errKilled) {
+		t.Fatalf("run: %v", err)
+	}
+	keys, err := f.db.SettingKeys(context.Background(), journalPrefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 1 {
+		t.Errorf("journal entries %v, want the second package's alone", keys)
+	}
+	for i, id := range ids {
+		_, err := f.svc.Get(context.Background(), dist, id)
+		if purged := errors.Is(err, cases.ErrNotFound); purged != (i < 5) {
+			t.Errorf("case %d: purged %v when Run returned (%v)", i, purged, err)
+		}
+	}
+}
