@@ -23,12 +23,12 @@
 // tar header; format 1 had the clock's fraction of a second and so a PAX
 // header per file, 1 KiB more each, and still verifies.
 //
-// Measured (BenchmarkExport, 20,000 cases of 2 KiB, on a loaded 2-vCPU
-// machine, so in CPU seconds of the process beside reading the same
+// Measured (BenchmarkExport, 100,000 cases of 2 KiB, on a loaded 2-vCPU
+// machine, so also in CPU seconds of the process beside reading the same
 // cases): first the tar stopped being built in memory, the JSON stopped
 // being indented and each case stopped being decoded a fourth time; then
-// the export's CPU went from 8.5 s to 4.6 s (0.085 to 0.125 of the read's)
-// when the FHIR bundle and METS.xml were written by hand instead of by
+// the export's CPU went from 37–39 s to 19–22 s (0.07 to 0.13–0.14 of the
+// read's; wall time 0.02–0.09 to 0.07–0.14 in three pairs of runs) when the FHIR bundle and METS.xml were written by hand instead of by
 // reflection (tests and fuzz targets prove them byte for byte what
 // encoding/json and encoding/xml wrote), a run stopped reading every case
 // once more to choose a batch before writing it, Verify stopped hashing
