@@ -13,7 +13,7 @@ SOAK_FUZZTIME ?= 10m
 DEMO_ARGS   ?=
 TESTFLAGS   ?= -count=1 -timeout 15m
 
-.PHONY: all deps deps-package build demo test vet-windows check bench fuzz soak screenshots package package-clean package-linux package-windows package-test security bench-all load
+.PHONY: all deps deps-package build demo test vet-windows check bench fuzz soak screenshots package package-clean package-linux package-windows package-test security bench-all bench-large load
 
 all: build
 
@@ -80,6 +80,12 @@ check: deps vet-windows
 # it; `make bench-all` runs every benchmark in the module instead.
 bench: deps
 	GO=$(GO) .ci/bench
+
+# The pages at 1,000,000 cases (~4M access-log entries) beside 10,000, in
+# one run (.ci/bench-large; BENCH_LARGE_CASES sizes it). The stores are
+# built once and cached (CLINICGW_BENCH_CACHE, ~/.cache/clinicgw-bench).
+bench-large: deps
+	GO=$(GO) .ci/bench-large
 
 # The load test: 200 staff sessions (websocket and page loads) while the
 # gateway syncs 1000 new cases a second from the central store, for

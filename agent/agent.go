@@ -62,7 +62,8 @@ type Agent struct {
 	up  *uplink.Uplink
 	ui  *uiServer
 	// forms are the unit's forms, for the form designer.
-	forms *formKeeper
+	forms   *formKeeper
+	contact *contactKeeper
 	// notifier sends notices; nil without [notify].
 	notifier *notify.Notifier
 	// archive runs the archive export every night; nil without [archive].
@@ -218,12 +219,25 @@ func (a *Agent) Start(ctx context.Context) (err error) {
 		return err
 	}
 	a.opened("close store", db.Close)
+	// The unit's sealing key pair (sync/seal): made at the first start,
+	// its private half wrapped by the KEK like the data keys.
+	if _, _, err := db.EnsureSealingKey(ctx); err != nil {
+		return err
+	}
 	kick := func() {}
 	var changed atomic.Pointer[func(cases.Change)]
 	signals := newSignalQueue()
 	var onSignal func(cases.Signal) // only with a notifier to drain the queue
 	if a.cfg.Notify.Enabled() {
 		onSignal = signals.Push
+	}
+	var fileForms *wire.FormSet
+	if a.upCfg != nil {
+		fileForms = a.upCfg.Forms
+	}
+	forms, publish, err := openForms(ctx, db, fileForms, a.log.With("part", "forms"))
+	if err != nil {
+		return err
 	}
 	svc, err := cases.NewService(cases.ServiceConfig{
 		Unit: a.cfg.Unit.HSAID, Store: db, Clock: a.opts.Clock, Rand: a.opts.Rand,
@@ -235,23 +249,23 @@ func (a *Agent) Start(ctx context.Context) (err error) {
 		},
 		OnSignal:      onSignal,
 		SyncRetention: a.cfg.SyncRetention(),
+		Services:      forms,
 	})
 	if err != nil {
 		return err
 	}
-	var fileForms *wire.FormSet
-	if a.upCfg != nil {
-		fileForms = a.upCfg.Forms
-	}
-	forms, publish, err := openForms(ctx, db, fileForms, a.log.With("part", "forms"))
-	if err != nil {
-		return err
-	}
+	contact := &contactKeeper{db: db, log: a.log.With("part", "contact")}
 	var up *uplink.Uplink
 	if a.upCfg != nil {
 		cfg := *a.upCfg
 		cfg.Cases = svc
-		cfg.Forms = publish
+		cfg.SealingKeys = db
+		if publish != nil {
+			services, legacy := publish.Published(), publish.Legacy()
+			cfg.Forms, cfg.Services = &legacy, &services
+		} else {
+			cfg.Forms = nil
+		}
 		if rf, ok, err := db.RestoredFrom(); err != nil {
 			return fmt.Errorf("read the restore record: %w", err)
 		} else if ok && rf.ReconciledAt.IsZero() {
@@ -266,6 +280,9 @@ func (a *Agent) Start(ctx context.Context) (err error) {
 		}
 		kick = up.Kick // set before anyone can call the service
 		forms.setUplink(up)
+		if err := contact.setUplink(ctx, up); err != nil {
+			return err
+		}
 	}
 	if a.cfg.Notify.Enabled() {
 		if a.notifier, err = a.newNotifier(db); err != nil {
@@ -282,7 +299,7 @@ func (a *Agent) Start(ctx context.Context) (err error) {
 			return err
 		}
 	}
-	a.db, a.svc, a.up, a.forms = db, svc, up, forms
+	a.db, a.svc, a.up, a.forms, a.contact = db, svc, up, forms, contact
 	if a.cfg.UI.Enabled() {
 		ui, err := a.startUI(db)
 		if err != nil {

@@ -33,7 +33,7 @@ func (a *Agent) startUI(db *store.DB) (*uiServer, error) {
 	ui, err := localui.New(localui.Config{
 		Origin: a.cfg.Login.Origin, Bridge: u.BridgeURL(), Unit: a.cfg.Unit.HSAID, UnitName: a.cfg.Unit.Name,
 		Cases: a.svc, Login: a.login.auth, Directory: uiDirectory{a.login, a.cfg.Unit.HSAID},
-		Settings: uiSettings{db}, Notices: a.noticeStates(), Archive: a.archiveState(), Forms: a.forms, Config: a.configState,
+		Settings: uiSettings{db}, Notices: a.noticeStates(), Archive: a.archiveState(), Forms: a.forms, Contact: a.contact, Services: a.forms, Config: a.configState,
 		Sync: a.syncState,
 		Audit: func(ctx context.Context) (int, error) {
 			// From the last signed checkpoint on: a view costs what was
@@ -104,12 +104,15 @@ func (s uiSettings) Put(ctx context.Context, key string, value []byte) error {
 	return s.db.PutSetting(ctx, key, value)
 }
 
-// syncState is the sync's continuity for the staff UI's banner.
+// syncState is the sync with the central store for the staff UI: the
+// continuity for its banner, the contact for its header badge.
 func (a *Agent) syncState() localui.SyncState {
 	st, ok := a.Uplink()
 	if !ok {
 		return localui.SyncState{}
 	}
+	ct := a.up.Contact()
 	return localui.SyncState{Broken: string(st.Continuity), Since: st.ContinuitySince,
-		Incomplete: st.LastReconcile.Incomplete()}
+		Incomplete: st.LastReconcile.Incomplete(),
+		Online:     true, Reached: ct.Reached, LastContact: ct.Last, Waiting: ct.Waiting}
 }

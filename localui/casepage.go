@@ -36,6 +36,43 @@ type caseData struct {
 	// Form is the unit's form of the case's type, to show the answers
 	// by (nil: none, or no form store).
 	Form *wire.Form
+	// Online says the gateway syncs with a central store: then each staff
+	// message says whether the central store has confirmed it (Unsent:
+	// the ids it has not), and Delivery is the state of the latest one,
+	// "queued" or "sent" ("" when there is none).
+	Online   bool
+	Unsent   map[string]bool
+	Delivery string
+	// JustSent is the ?ok= flash of a message just sent ("sent" or
+	// "initiated"): the page says whether it reached the patient, and
+	// says it again, live, when the central store confirms it.
+	JustSent string
+}
+
+// delivery fills in whether the central store has confirmed each staff
+// message of the case: a message waits in the outbox until it has.
+func (s *Server) delivery(r *http.Request, d *caseData) error {
+	if s.cfg.Sync == nil || !s.cfg.Sync().Online {
+		return nil
+	}
+	var ids []string
+	for _, m := range d.C.Messages {
+		if m.Kind != cases.FromPatient {
+			ids = append(ids, m.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	unsent, err := s.cfg.Cases.Unsent(r.Context(), ids)
+	if err != nil {
+		return err
+	}
+	d.Online, d.Unsent, d.Delivery = true, unsent, "sent"
+	if unsent[ids[len(ids)-1]] {
+		d.Delivery = "queued"
+	}
+	return nil
 }
 
 // casePage shows one case. The case service decides whether the viewer
@@ -60,7 +97,19 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
 			d.Names[e.Assignee] = s.cfg.Directory.Name(e.Assignee)
 		}
 	}
-	if len(c.Fields) > 0 && s.cfg.Forms != nil {
+	if len(c.Fields) > 0 && s.cfg.Services != nil {
+		// The version of the service the case was written on, whatever the
+		// service became since (changed, retired).
+		cat, err := s.cfg.Services.Catalog(r.Context())
+		if err != nil {
+			s.caseError(w, r, err)
+			return
+		}
+		if x, ok := cat.Lookup(string(c.Type), c.ServiceVersion); ok {
+			f := x.Form()
+			d.Form = &f
+		}
+	} else if len(c.Fields) > 0 && s.cfg.Forms != nil {
 		set, err := s.cfg.Forms.Current(r.Context())
 		if err != nil {
 			s.caseError(w, r, err)
@@ -100,7 +149,15 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	p := page{Title: "title.case", Nav: "case", Live: "case:" + string(c.ID), Data: d}
+	if err := s.delivery(r, &d); err != nil {
+		s.caseError(w, r, err)
+		return
+	}
+	p := page{Title: "title.case", Nav: "case", Live: "case:" + string(c.ID)}
+	if ok := r.URL.Query().Get("ok"); (ok == "sent" || ok == "initiated") && d.Online {
+		d.JustSent, p.flashHere = ok, true
+	}
+	p.Data = d
 	if actor.Has(cases.Distributor) {
 		p.Nav = "inbox"
 	} else if mine {

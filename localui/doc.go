@@ -3,6 +3,12 @@
 // them, unit administrators keep the unit's settings and statistics and
 // auditors read the access log.
 //
+// The unit administrator shapes the unit's services (services.go: new,
+// copy, retire, templates, import and export of the catalogue, each
+// refusal shown at its control) and their forms (forms.go, formsedit.go);
+// every staff page names and orders the services by the unit's catalogue
+// (ServiceBook, put into each session's request by staffOnly).
+//
 // The UI's texts come from the one catalogue, sync/i18n, in Swedish
 // unless the staff member chose English, counts in words that follow the
 // number (lang.go); the names of codes come from agent/labels. The case
@@ -15,7 +21,11 @@
 // forbids inline script). Answers to GET are gzipped when the browser
 // accepts it (compress.go says why that gives BREACH nothing to guess).
 // The inbox has one menu of clinicians, which each row's button sends for
-// its case; a push refetches only the rows of the cases it names. Every page rendered for a session holds one websocket:
+// its case, and which assigns the ticked rows in one action, each case
+// through the case service (inboxactions.go); a push refetches only the
+// rows of the cases it names, and the counts beside the views
+// (counts.go). A search by personnummer is a POST answered in place: the
+// number never reaches an address or a log. Every page rendered for a session holds one websocket:
 // it pushes changes, so that a new case appears in an open inbox without a
 // reload, and it closes when the session ends (card pulled, 15 minutes
 // idle, logout, commission removed), which locks the page: everything it
@@ -27,6 +37,13 @@
 // 1001 (going away: the page tries again and locks when it finds its
 // session ended) and waits for their handlers, which http.Server.Shutdown
 // does not, so that none runs after the store closed.
+//
+// The header of every page of a session has the sync badge: in contact
+// with the central store, or since when not and how many answers wait,
+// pushed over the same websocket when it changes (syncstate.go); a case
+// page says of each staff message whether the central store has it. The
+// unit administrator keeps the unit's contact details for patients on a
+// page of their own (contact.go), published with the forms.
 //
 // Staff log in with their SITHS card through the workstation's bridge
 // (cardauth/bridge): the login page asks the gateway for a challenge, has

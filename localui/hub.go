@@ -46,6 +46,10 @@ const (
 	wsSendQueue  = 16
 	wsPing       = 25 * time.Second
 	wsWriteWait  = 5 * time.Second
+	// wsSyncPoll is how often a page's websocket looks at the sync state
+	// (a lock and three numbers: SyncState) and pushes the header badge
+	// when its words changed.
+	wsSyncPoll = time.Second
 )
 
 type hub struct {
@@ -62,8 +66,10 @@ type hub struct {
 
 // client is one open page.
 type client struct {
-	sess cardauth.Session
-	send chan []cases.ID // changes to pass on; nil ids means "everything may have changed"
+	sess  cardauth.Session
+	send  chan []cases.ID // changes to pass on; nil ids means "everything may have changed"
+	lang  lang            // the page's language, for the badge's words
+	badge badge           // the badge last pushed; the writer's own
 
 	wmu sync.Mutex // one writer of data messages at a time
 
@@ -142,7 +148,7 @@ func (h *hub) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no session", http.StatusUnauthorized)
 		return
 	}
-	c := &client{sess: sess, send: make(chan []cases.ID, wsSendQueue)}
+	c := &client{sess: sess, send: make(chan []cases.ID, wsSendQueue), lang: langOf(r)}
 	if !h.enter(c) {
 		http.Error(w, "stopping", http.StatusServiceUnavailable)
 		return
@@ -283,14 +289,29 @@ func (h *hub) closeWith(conn *websocket.Conn, code int, reason string) {
 	_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(wsWriteWait))
 }
 
-// write passes changes to the page, pings it, and closes the connection
-// when the session ends.
+// write passes changes to the page, pings it, pushes the header badge
+// when its words change ({"t":"sync","ok":BOOL,"text":"..."}: a time and
+// a count, never patient data), and closes the connection when the
+// session ends.
 func (h *hub) write(conn *websocket.Conn, c *client, done <-chan struct{}) {
 	ping := h.s.clock.NewTicker(wsPing)
 	defer ping.Stop()
+	var syncPoll <-chan time.Time // nil: no badge, no poll
+	if h.s.cfg.Sync != nil {
+		t := h.s.clock.NewTicker(wsSyncPoll)
+		defer t.Stop()
+		syncPoll = t.C()
+	}
 	for {
 		var msg any
 		select {
+		case <-syncPoll:
+			b := h.s.syncBadge(c.lang, true)
+			if b == nil || *b == c.badge {
+				continue
+			}
+			c.badge = *b
+			msg = map[string]any{"t": "sync", "ok": b.OK, "text": b.Text}
 		case <-done:
 			return
 		case <-h.stopping:

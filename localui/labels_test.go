@@ -263,25 +263,30 @@ func TestCasePageShowsAnswerLabels(t *testing.T) {
 	}
 }
 
-// TestContactSettingSaysWhereItGoes (issue 15, item 5): the unit's
-// contact text reaches no patient (the sync protocol has no place for it
-// yet), so its help text must not promise that patients see it: it says
-// where the text is kept and that patients do not see it.
+// TestContactSettingSaysWhereItGoes (issue 15, item 5; issue 19, item
+// 3): the unit settings page says truthfully where the unit's contact
+// details go. Before issue 19 they reached no patient and the help said
+// so; now they have their own page and are published to the patient
+// pages, so the unit page leads there and says that patients see them,
+// and the contact page says it too.
 func TestContactSettingSaysWhereItGoes(t *testing.T) {
 	c := startClinic(t)
 	admin := c.login(hsaAdmin)
-	for _, l := range []struct{ code, want, lie string }{
-		{"sv", "visas inte för patienterna", "Visas för patienterna."},
-		{"en", "not shown to patients", "Shown to patients."},
+	for _, l := range []struct{ code, want, page string }{
+		{"sv", "som patienterna ser i e-tjänsterna", "Uppgifterna visas för patienterna på enhetens sidor i e-tjänsterna"},
+		{"en", "which patients see in the e-services", "The details are shown to patients on the unit"},
 	} {
 		admin.form("/lang", url.Values{"lang": {l.code}, "back": {"/"}})
 		_, page := admin.getBody("/admin/unit")
-		m := regexp.MustCompile(`(?s)<p id="contact-help" class="help">(.*?)</p>`).FindStringSubmatch(page)
+		m := regexp.MustCompile(`(?s)<p id="contact-link"><a href="/admin/contact">.*?</a>: (.*?)</p>`).FindStringSubmatch(page)
 		if m == nil {
-			t.Fatal("no help text for the contact setting")
+			t.Fatal("the unit page does not lead to the contact page")
 		}
-		if strings.Contains(m[1], l.lie) || !strings.Contains(m[1], l.want) {
-			t.Errorf("%s: the contact setting says %q", l.code, m[1])
+		if !strings.Contains(m[1], l.want) {
+			t.Errorf("%s: the unit page says %q of the contact details", l.code, m[1])
+		}
+		if _, page := admin.getBody("/admin/contact"); !strings.Contains(page, l.page) {
+			t.Errorf("%s: the contact page does not say where the details go", l.code)
 		}
 	}
 }

@@ -39,6 +39,7 @@ const (
 	sigCanary     = "KANARIE-SIGNATUR"
 	unitCanary    = "KANARIE-STANDARDSVAR"
 	formCanary    = "KANARIE-FORMULÄR"
+	contactCanary = "KANARIE-KONTAKT"
 	statsCanary   = "2026-11-01"
 )
 
@@ -111,9 +112,13 @@ var lockVisits = map[string]lockVisit{
 	"GET /admin/unit":          {who: hsaAdmin, path: fixed("/admin/unit"), prepare: typeInto(`#standardAnswers`, unitCanary), canaries: words(unitCanary)},
 	"GET /admin/stats": {who: hsaAdmin, path: fixed("/admin/stats?from=" + statsCanary + "&to=2026-11-30"),
 		canaries: words(statsCanary)},
-	"GET /admin/stats.csv":    {kind: kindDownload, who: hsaAdmin, path: fixed("/admin/stats.csv")},
-	"GET /admin/forms":        {who: hsaAdmin, path: fixed("/admin/forms")},
-	"GET /admin/forms/export": {kind: kindDownload, who: hsaAdmin, path: fixed("/admin/forms/export")},
+	"GET /admin/stats.csv": {kind: kindDownload, who: hsaAdmin, path: fixed("/admin/stats.csv")},
+	"GET /admin/contact": {who: hsaAdmin, path: fixed("/admin/contact"), prepare: typeInto(`#textSv`, contactCanary),
+		canaries: words(contactCanary)},
+	"GET /admin/services":        {who: hsaAdmin, path: fixed("/admin/services")},
+	"GET /admin/services/export": {kind: kindDownload, who: hsaAdmin, path: fixed("/admin/services/export")},
+	"GET /admin/forms":           {who: hsaAdmin, path: fixed("/admin/forms")},
+	"GET /admin/forms/export":    {kind: kindDownload, who: hsaAdmin, path: fixed("/admin/forms/export")},
 	"GET /admin/forms/{id}": {who: hsaAdmin, path: fixed("/admin/forms/book-appointment"),
 		prepare: typeInto(`#titleSv`, formCanary), canaries: words(formCanary)},
 	"GET /audit": {who: hsaAudit, path: fixed("/audit"),

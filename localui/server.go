@@ -39,6 +39,13 @@ type Cases interface {
 	// QuarantineCount is how many central events wait in the quarantine:
 	// cases the central store accepted that this gateway could not take.
 	QuarantineCount(ctx context.Context) (int, error)
+	// InboxCounts and SearchPatient are the inbox's counts and its
+	// search by patient (counts.go, inboxactions.go).
+	InboxCounts(ctx context.Context, actor cases.Actor) (cases.InboxCounts, error)
+	SearchPatient(ctx context.Context, actor cases.Actor, pnr personnummer.Personnummer) ([]*cases.Case, error)
+	// Unsent reports which of the given staff messages (by id) the
+	// central store has not confirmed yet: they wait in the outbox.
+	Unsent(ctx context.Context, ids []string) (map[string]bool, error)
 }
 
 // Login is staff login by card as the UI uses it (cardauth.Authenticator).
@@ -154,6 +161,14 @@ type Config struct {
 	// Forms keeps the unit's forms for the form designer; nil: no
 	// designer (its pages are 404).
 	Forms FormStore
+	// Contact keeps the unit's contact details for its patients
+	// (contact.go); nil: no contact page (404).
+	Contact ContactStore
+	// Services keeps the unit's catalogue of services for the service
+	// designer (/admin/services), and names the services on every staff
+	// page; nil: the built-in case types and names, and no service
+	// designer (its pages are 404).
+	Services ServiceBook
 	// Config reports the configuration file's reload state for the unit
 	// settings page; nil: not shown.
 	Config func() ConfigState
@@ -250,6 +265,8 @@ func (s *Server) routes() []route {
 
 		{"GET /inbox", s.staffOnly(s.inbox)},
 		{"POST /inbox/move-all", s.staffOnly(s.moveAll)},
+		{"POST /inbox/search", s.staffOnly(s.inboxSearch)}, // inboxactions.go
+		{"POST /inbox/assign", s.staffOnly(s.bulkAssign)},
 		{"GET /mine", s.staffOnly(s.mine)},
 		{"GET /cases/new", s.staffOnly(s.newCasePage)},
 		{"POST /cases/new", s.staffOnly(s.newCase)},
@@ -259,8 +276,15 @@ func (s *Server) routes() []route {
 		{"POST /settings", s.staffOnly(s.saveSettings)},
 		{"GET /admin/unit", s.staffOnly(s.unitPage)},
 		{"POST /admin/unit", s.staffOnly(s.saveUnit)},
+		{"GET /admin/contact", s.staffOnly(s.contactPage)},
+		{"POST /admin/contact", s.staffOnly(s.saveContact)},
 		{"GET /admin/stats", s.staffOnly(s.statsPage)},
 		{"GET /admin/stats.csv", s.staffOnly(s.statsCSV)},
+		{"GET /admin/services", s.servicesAdmin(s.servicesList)},
+		{"GET /admin/services/export", s.servicesAdmin(s.servicesExport)},
+		{"POST /admin/services/import", s.servicesAdmin(s.servicesImport)},
+		{"POST /admin/services/new", s.servicesAdmin(s.serviceNew)},
+		{"POST /admin/services/{id}/{action}", s.servicesAdmin(s.serviceAction)},
 		{"GET /admin/forms", s.formsAdmin(s.formsList)},
 		{"GET /admin/forms/export", s.formsAdmin(s.formsExport)},
 		{"POST /admin/forms/import", s.formsAdmin(s.formsImport)},

@@ -24,8 +24,11 @@ type Prefs struct {
 // UnitSettings are the unit administrator's settings.
 type UnitSettings struct {
 	StandardAnswers string `json:"standardAnswers,omitempty"` // paragraphs: a heading line, then the text
-	Contact         string `json:"contact,omitempty"`
-	NoticeEmail     string `json:"noticeEmail,omitempty"`
+	// Contact is the free text the unit settings page had before the
+	// contact page; the contact page starts from it (as its Swedish
+	// text) until details are saved there.
+	Contact     string `json:"contact,omitempty"`
+	NoticeEmail string `json:"noticeEmail,omitempty"`
 }
 
 // standardAnswer is one canned reply.
@@ -202,9 +205,14 @@ func (s *Server) saveUnit(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusForbidden, "err.forbidden")
 		return
 	}
+	old, err := s.unitSettings(r)
+	if err != nil {
+		s.caseError(w, r, err)
+		return
+	}
 	u := UnitSettings{
 		StandardAnswers: strings.TrimSpace(strings.ReplaceAll(r.PostFormValue("standardAnswers"), "\r\n", "\n")),
-		Contact:         strings.TrimSpace(strings.ReplaceAll(r.PostFormValue("contact"), "\r\n", "\n")),
+		Contact:         old.Contact, // kept as it was: the contact page (contact.go) has the details now
 		NoticeEmail:     strings.TrimSpace(r.PostFormValue("noticeEmail")),
 	}
 	msg := ""

@@ -109,7 +109,8 @@ func (s *Server) staffOnly(h http.HandlerFunc) http.HandlerFunc {
 			s.fail(w, r, http.StatusUnauthorized, "err.session")
 			return
 		}
-		h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, sess)))
+		ctx := context.WithValue(r.Context(), ctxKey{}, sess)
+		h(w, r.WithContext(s.withServiceNames(ctx)))
 	}
 }
 
@@ -152,6 +153,11 @@ type page struct {
 	LangPath string
 	// Sync is the sync's broken continuity, shown as a banner; nil: none.
 	Sync *SyncState
+	// Badge is the header's sync badge (syncstate.go); nil: none.
+	Badge *badge
+	// flashHere says the page shows its ?ok= flash itself, in its live
+	// part (the case page's "sent" says whether the central store has it).
+	flashHere bool
 }
 
 // render writes page name with status. A page rendered for a session
@@ -180,7 +186,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		p.Staff = &st
 	}
 	p.Sync = s.syncBanner(p.Staff != nil)
-	if p.Flash == "" {
+	p.Badge = s.syncBadge(p.L, p.Staff != nil)
+	if p.Flash == "" && !p.flashHere {
 		if f := r.URL.Query().Get("ok"); f != "" && validFlash(f) {
 			p.Flash = p.L.T("ok." + f)
 			if n, err := strconv.Atoi(r.URL.Query().Get("n")); f == "moved" && err == nil && n >= 0 && n <= cases.MaxListLimit {

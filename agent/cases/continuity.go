@@ -262,14 +262,14 @@ func (s *Service) ResetSync(ctx context.Context, head SyncHead) error {
 
 // retain keeps the queued change under key, about to leave the outbox as
 // confirmed, in the retained items.
-func (s *Service) retain(tx Tx, key string, now time.Time) error {
+func (s *Service) retain(tx Tx, key string, now time.Time) (Outbound, bool, error) {
 	o, ok, err := tx.OutboxItem(key)
 	if err != nil || !ok {
-		return err
+		return o, false, err
 	}
 	b, err := json.Marshal(Retained{Item: o, ConfirmedAt: now})
 	if err != nil {
-		return fmt.Errorf("retain outbox item %s: %w", key, err)
+		return o, false, fmt.Errorf("retain outbox item %s: %w", key, err)
 	}
-	return tx.PutSyncLog(LogConfirmed, 0, b)
+	return o, true, tx.PutSyncLog(LogConfirmed, 0, b)
 }

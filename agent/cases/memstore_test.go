@@ -300,10 +300,24 @@ func (tx *memTx) Scan(idx cases.Index, values []string, w cases.Walk, fn func(ca
 	return nil
 }
 
-func (tx *memTx) DueScan(limit time.Time, from cases.DuePos, desc bool, fn func(cases.ID, time.Time) bool) error {
+// DueScan walks every case and keeps the open ones due before limit whose
+// idx value is value: the naive reference for the store's due indexes.
+func (tx *memTx) DueScan(idx cases.Index, value string, limit time.Time, from cases.DuePos, desc bool, fn func(cases.ID, time.Time) bool) error {
+	key := map[cases.Index]func(*cases.Case) string{
+		cases.ByDue:         func(*cases.Case) string { return "" },
+		cases.ByTypeDue:     func(c *cases.Case) string { return string(c.Type) },
+		cases.ByAssigneeDue: func(c *cases.Case) string { return c.Assignee },
+		cases.ByTypeAssigneeDue: func(c *cases.Case) string {
+			return cases.IndexKey(string(c.Type), c.Assignee)
+		},
+	}[idx]
+	if key == nil {
+		return fmt.Errorf("no due index %q to scan", idx)
+	}
+	needsAssignee := idx == cases.ByAssigneeDue || idx == cases.ByTypeAssigneeDue
 	var due []*cases.Case
 	if err := tx.each(func(c *cases.Case) bool {
-		if c.Status.Open() && !c.DueAt.IsZero() && c.DueAt.Before(limit) {
+		if c.Status.Open() && !c.DueAt.IsZero() && c.DueAt.Before(limit) && key(c) == value && (c.Assignee != "" || !needsAssignee) {
 			due = append(due, c)
 		}
 		return true

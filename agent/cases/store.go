@@ -39,6 +39,19 @@ const (
 	ByStatusTypeAssignee Index = "status+type+assignee"
 )
 
+// The due-date indexes behind the lists by due date (DueScan): the open
+// cases with a due date, in (due, id) order, all of them (ByDue, value
+// "") or those of one case type, one assignee or both (values made with
+// IndexKey, parts in the order of the name), so that an overdue or
+// due-today list filtered by type or clinician reads only the cases it
+// shows.
+const (
+	ByDue             Index = "due"
+	ByTypeDue         Index = "type+due"
+	ByAssigneeDue     Index = "assignee+due"
+	ByTypeAssigneeDue Index = "type+assignee+due"
+)
+
 // IndexKey joins the parts of a composite index value (see ByStatusType).
 // No part may hold a NUL byte: statuses, types and HSA-IDs never do.
 func IndexKey(parts ...string) string { return strings.Join(parts, "\x00") }
@@ -74,10 +87,12 @@ type ReadTx interface {
 	// once, until fn returns false. It reads only as far as fn goes, so a
 	// page costs its length, not the index's. ByPatient cannot be scanned.
 	Scan(idx Index, values []string, w Walk, fn func(ID) bool) error
-	// DueScan calls fn for every open case due before limit in (due, id)
-	// order (desc: latest first), after from (the zero DuePos: from the
-	// start), until fn returns false.
-	DueScan(limit time.Time, from DuePos, desc bool, fn func(id ID, due time.Time) bool) error
+	// DueScan calls fn for every open case whose idx value (a due-date
+	// index: ByDue and its kin) is value and that is due before limit, in
+	// (due, id) order (desc: latest first), after from (the zero DuePos:
+	// from the start), until fn returns false. It reads only as far as fn
+	// goes.
+	DueScan(idx Index, value string, limit time.Time, from DuePos, desc bool, fn func(id ID, due time.Time) bool) error
 	// Cases calls fn for every case in id order until fn returns false.
 	Cases(fn func(*Case) bool) error
 	// AuditByPatient calls fn for the access-log records about a patient,

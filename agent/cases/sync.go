@@ -62,6 +62,16 @@ const (
 	OutboundAssignment OutboundKind = "assignment"
 )
 
+// carriesMessage says whether an item of kind k carries a staff message
+// to the patient (its key is the message's id).
+func (k OutboundKind) carriesMessage() bool {
+	switch k {
+	case OutboundAnswer, OutboundPartialAnswer, OutboundCounterQuestion, OutboundInitiated:
+		return true
+	}
+	return false
+}
+
 // Outbound is a change the patient side must learn of, kept in the store's
 // outbox until the central store confirms it.
 type Outbound struct {
@@ -554,12 +564,22 @@ func (s *Service) PendingOutbound(ctx context.Context, max int) ([]Outbound, err
 // or already had), keeping each among the retained items for
 // ServiceConfig.SyncRetention (continuity.go). Unknown keys are ignored: a
 // confirmation may repeat.
+//
+// The cases whose messages were confirmed are reported to OnChange, so
+// that a case page showing "saved — will be sent" turns to "sent" without
+// a reload.
 func (s *Service) ConfirmOutbound(ctx context.Context, keys []string) error {
 	now := s.clock.Now()
+	var sent []ID
 	err := s.store.Update(ctx, func(tx Tx) error {
+		sent = sent[:0]
 		for _, k := range keys {
-			if err := s.retain(tx, k, now); err != nil {
+			o, ok, err := s.retain(tx, k, now)
+			if err != nil {
 				return err
+			}
+			if ok && o.Kind.carriesMessage() && !slices.Contains(sent, o.CaseID) {
+				sent = append(sent, o.CaseID)
 			}
 			if err := tx.Dequeue(k); err != nil {
 				return err
@@ -570,5 +590,31 @@ func (s *Service) ConfirmOutbound(ctx context.Context, keys []string) error {
 	if err != nil {
 		return fmt.Errorf("confirm outbox: %w", err)
 	}
+	if len(sent) > 0 {
+		s.onChange(Change{IDs: sent})
+	}
 	return nil
+}
+
+// Unsent reports which of the given outbox keys (a staff message's id is
+// the key of the item that carries it) are still queued: not yet
+// confirmed by the central store. Keys not queued are left out. It reads
+// one outbox item per key and nothing about the patient.
+func (s *Service) Unsent(ctx context.Context, keys []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		clear(out)
+		for _, k := range keys {
+			if _, queued, err := tx.OutboxItem(k); err != nil {
+				return err
+			} else if queued {
+				out[k] = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read outbox: %w", err)
+	}
+	return out, nil
 }

@@ -138,7 +138,7 @@ func checkSubmission(sub *Submission, ref time.Time, lenient, textsChecked bool)
 	if sub.ID != "" && !validID(sub.ID) {
 		return nil, invalid("id", "not a valid case id", "")
 	}
-	if !casetype.Known(sub.Type) {
+	if !casetype.Valid(sub.Type) {
 		return nil, invalid("type", "not a known case type", swedish("cases.in.unknownType"))
 	}
 	if sub.SubmittedAt.IsZero() {
@@ -265,6 +265,10 @@ type Filter struct {
 	// arrival) instead of the oldest; lists by due date (Overdue, DueBy)
 	// are earliest due first whatever it says.
 	Newest bool
+	// DueFirst lists the earliest due first, then the cases without a
+	// due date (waiting for the patient, closed) oldest first; Newest is
+	// then ignored (listDueFirst).
+	DueFirst bool
 	// After and Before page through a list: the page that follows the
 	// case After, or the page that precedes the case Before, in the
 	// list's order ("" for the first page; not both). A case id only, so
@@ -282,7 +286,7 @@ func (f Filter) check() error {
 	switch {
 	case f.Assignee != "" && !hsaid.Valid(f.Assignee):
 		return invalid("assignee", "not an HSA-ID", "")
-	case f.Type != "" && !casetype.Known(f.Type):
+	case f.Type != "" && !casetype.Valid(f.Type):
 		return invalid("type", "not a known case type", swedish("cases.in.unknownType"))
 	case f.Limit < 0 || f.Limit > MaxListLimit:
 		return invalid("limit", fmt.Sprintf("not between 0 and %d", MaxListLimit), "")

@@ -2,12 +2,14 @@ package democlinic
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"clinicgw/agent"
@@ -42,6 +44,9 @@ type Central struct {
 	WebURL string
 
 	api, web *http.Server
+	apiMu    sync.Mutex
+	apiLn    *cutListener // the sync API's listener, which Cut closes with its connections
+	apiTLS   *tls.Config
 }
 
 // clinicClock is the clinic's time with the system clock's timers.
@@ -100,11 +105,12 @@ func (c *Clinic) StartCentral(ctx context.Context, log *slog.Logger) (_ *Central
 			cs.Close()
 		}
 	}()
-	cs.api = tlsconf.NewHTTPServer(store.APIHandler(), tlsconf.Server(serverCert, c.PKI.FunctionCAPool(), store.VerifyUnit), central.APILimits)
+	cs.apiTLS = tlsconf.Server(serverCert, c.PKI.FunctionCAPool(), store.VerifyUnit)
 	cs.web = tlsconf.NewHTTPServer(store.PatientHandler(), tlsconf.ServerNoClientCert(serverCert), tlsconf.DefaultLimits)
-	if cs.APIURL, err = serveTLS(cs.api); err != nil {
+	if err := cs.serveAPI("127.0.0.1:0"); err != nil {
 		return nil, fmt.Errorf("central store's sync API: %w", err)
 	}
+	cs.APIURL = "https://" + cs.apiLn.Addr().String()
 	if cs.WebURL, err = serveTLS(cs.web); err != nil {
 		return nil, fmt.Errorf("central store's patient pages: %w", err)
 	}
@@ -129,11 +135,79 @@ func serveTLS(srv *http.Server) (string, error) {
 	return "https://" + ln.Addr().String(), nil
 }
 
+// serveAPI serves the sync API on addr.
+func (cs *Central) serveAPI(addr string) error {
+	var ln net.Listener
+	var err error
+	for i := 0; ; i++ { // a port just closed may take a moment to be free
+		if ln, err = net.Listen("tcp", addr); err == nil || i == 100 {
+			break
+		}
+		<-clock.System.NewTimer(10 * time.Millisecond).C()
+	}
+	if err != nil {
+		return err
+	}
+	cs.apiLn = &cutListener{Listener: ln, conns: map[net.Conn]struct{}{}}
+	cs.api = tlsconf.NewHTTPServer(cs.Store.APIHandler(), cs.apiTLS, central.APILimits)
+	go cs.api.ServeTLS(cs.apiLn, "", "")
+	return nil
+}
+
+// Cut stops the sync API as a pulled cable would: its listener and every
+// connection, the gateway's stream included, closed at once. The store
+// and the patient pages stay. Restore serves the API again.
+func (cs *Central) Cut() error {
+	cs.apiMu.Lock()
+	defer cs.apiMu.Unlock()
+	err := cs.api.Close()
+	cs.apiLn.cut()
+	return err
+}
+
+// Restore serves the sync API again where it was before Cut.
+func (cs *Central) Restore() error {
+	cs.apiMu.Lock()
+	defer cs.apiMu.Unlock()
+	return cs.serveAPI(cs.apiLn.Addr().String())
+}
+
+// cutListener keeps every connection it accepted, so that Cut can close
+// them all, hijacked ones (websockets) too, which http.Server.Close
+// leaves open.
+type cutListener struct {
+	net.Listener
+	mu    sync.Mutex
+	conns map[net.Conn]struct{}
+}
+
+func (l *cutListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		l.mu.Lock()
+		l.conns[c] = struct{}{}
+		l.mu.Unlock()
+	}
+	return c, err
+}
+
+func (l *cutListener) cut() {
+	l.Listener.Close()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for c := range l.conns {
+		c.Close()
+	}
+	clear(l.conns)
+}
+
 // Close stops serving and closes the central store.
 func (cs *Central) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	var errs []error
+	cs.apiMu.Lock()
+	defer cs.apiMu.Unlock()
 	for _, srv := range []*http.Server{cs.api, cs.web} {
 		if srv != nil {
 			if err := srv.Shutdown(ctx); err != nil {

@@ -52,8 +52,9 @@ var allBuckets = []string{
 	bucketOutbox, bucketOutboxKeys, bucketSettings, bucketAuditCase,
 	bucketQuarantine, bucketQuarantineEv,
 	bucketSyncJournal, bucketOutboxDone, bucketStats,
-	bucketByStatusAssignee, bucketByStatusType, bucketByStatusTypeAssignee, // listidx.go
-	bucketAuditPatientHead, // auditpatient.go
+	bucketByStatusAssignee, bucketByStatusType, bucketByStatusTypeAssignee, bucketFresh, // listidx.go
+	bucketAuditPatientHead,                                        // auditpatient.go
+	bucketByTypeDue, bucketByAssigneeDue, bucketByTypeAssigneeDue, // dueidx.go
 }
 
 var (
@@ -100,8 +101,9 @@ type DB struct {
 	// group runs Shared's transactions, several callers to a commit.
 	group groupCommit
 	// auditOpened counts the access-log records opened: what an extract
+	// page cost (tests); casesDecoded the cases opened: what a list
 	// page cost (tests).
-	auditOpened atomic.Uint64
+	auditOpened, casesDecoded atomic.Uint64
 }
 
 var _ cases.Store = (*DB)(nil)
@@ -171,6 +173,14 @@ func Open(ctx context.Context, path string, kek KEK, opts Options) (*DB, error) 
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	if err := db.indexLists(ctx); err != nil {
+		bdb.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	if err := db.indexFresh(ctx); err != nil {
+		bdb.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	if err := db.indexDue(ctx); err != nil {
 		bdb.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}

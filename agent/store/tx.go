@@ -45,12 +45,13 @@ type tx struct {
 	statsUpTo                 cases.ID
 	statsLoaded, statsPartial bool
 	log                       *slog.Logger
-	// opened counts the access-log records opened (DB.auditOpened).
-	opened *atomic.Uint64
+	// opened counts the access-log records opened (DB.auditOpened),
+	// decoded the cases (DB.casesDecoded).
+	opened, decoded *atomic.Uint64
 }
 
 func (db *DB) newTx(btx *bolt.Tx) *tx {
-	return &tx{btx: btx, s: db.sealer.Load(), unit: db.unit, log: db.log, opened: &db.auditOpened}
+	return &tx{btx: btx, s: db.sealer.Load(), unit: db.unit, log: db.log, opened: &db.auditOpened, decoded: &db.casesDecoded}
 }
 
 func (t *tx) bucket(name string) *bolt.Bucket { return t.btx.Bucket([]byte(name)) }
@@ -62,10 +63,11 @@ type indexValues struct {
 	typ      casetype.Type
 	due      time.Time
 	patients [][]byte // blinded personnummer of patient and guardian
+	fresh    bool     // received and never assigned (cases.IsFresh; listidx.go)
 }
 
 func (t *tx) indexValuesOf(c *cases.Case) indexValues {
-	v := indexValues{status: c.Status, assignee: c.Assignee, typ: c.Type, due: c.DueAt}
+	v := indexValues{status: c.Status, assignee: c.Assignee, typ: c.Type, due: c.DueAt, fresh: cases.IsFresh(c)}
 	v.patients = append(v.patients, t.blind(string(c.Patient.PNR)))
 	if c.Guardian != nil && c.Guardian.PNR != c.Patient.PNR {
 		v.patients = append(v.patients, t.blind(string(c.Guardian.PNR)))
@@ -103,7 +105,9 @@ func (v indexValues) entries(id cases.ID) []indexEntry {
 	if v.status.Open() && !v.due.IsZero() {
 		out = append(out, indexEntry{bucketByDue, catKey(timeKey(v.due), bid), nil})
 	}
-	out = append(out, v.listEntries(bid)...) // listidx.go
+	out = append(out, v.listEntries(bid)...)  // listidx.go
+	out = append(out, v.freshEntries(bid)...) // listidx.go
+	out = append(out, v.dueEntries(bid)...)   // dueidx.go
 	return append(out, indexEntry{bucketByPatient, bid, patientValue(v.patients)})
 }
 
@@ -152,6 +156,9 @@ func (t *tx) Case(id cases.ID) (*cases.Case, error) {
 
 // decodeCase opens and decodes one sealed case record.
 func (t *tx) decodeCase(key, sealed []byte) (*cases.Case, error) {
+	if t.decoded != nil {
+		t.decoded.Add(1)
+	}
 	plain, err := t.s.open(bucketCases, key, sealed)
 	if err != nil {
 		return nil, fmt.Errorf("case %s: %w", key, err)

@@ -84,14 +84,30 @@
             if (!placeRows(el, html)) { changed[id] = null; done(); return; }
             body.dataset.rowsPlaced = String(Number(body.dataset.rowsPlaced || 0) + 1);
           } else {
+            // Ticked rows stay ticked (the inbox's bulk assignment).
+            const ticked = Array.from(el.querySelectorAll("input[type=checkbox]:checked")).map(function (c) { return c.id; });
             el.innerHTML = html;
+            ticked.forEach(function (cid) { const c = document.getElementById(cid); if (c) c.checked = true; });
           }
+          if (id === "casebody") delivered(el);
           if (focused) { const f = document.getElementById(focused); if (f) f.focus(); }
           body.dataset.refreshed = String(Number(body.dataset.refreshed || 0) + 1);
           done();
         })
         .catch(function () { pending[id] = false; });
     }, 100);
+  }
+
+  // delivered says in the case page's flash of a message just sent
+  // (#delivery, outside the live part, so that it stays one live region)
+  // whether the central store has it now, as the refreshed part tells.
+  function delivered(el) {
+    const out = document.getElementById("delivery");
+    const d = el.querySelector("[data-delivery]");
+    if (!out || !d || out.dataset.state === d.dataset.delivery) return;
+    out.dataset.state = d.dataset.delivery;
+    if (d.dataset.delivery === "sent") out.textContent = d.dataset.sent;
+    else out.textContent = d.dataset.saved;
   }
 
   // placeRows puts the changed rows of a live refresh (the server's
@@ -113,7 +129,9 @@
       if (!tr) return false;
       order.push(tr);
     }
+    const ticked = Array.from(tbody.querySelectorAll("input[type=checkbox]:checked")).map(function (c) { return c.id; });
     tbody.replaceChildren.apply(tbody, order);
+    ticked.forEach(function (cid) { const c = document.getElementById(cid); if (c) c.checked = true; });
     return true;
   }
 
@@ -143,7 +161,17 @@
       let m;
       try { m = JSON.parse(ev.data); } catch (e) { return; }
       if (m.t === "changed" && live) refresh(live.startsWith("case:") ? "casebody" : "rows", Array.isArray(m.ids) && !m.all ? m.ids : null);
+      if (m.t === "changed" && live === "inbox") refresh("counts", null); // the inbox's counts (counts.go)
       if (m.t === "denied") body.dataset.ws = "denied";
+      if (m.t === "sync") {
+        // The header badge: the words only, a time and a count.
+        const b = document.getElementById("sync-badge");
+        if (b && typeof m.text === "string") {
+          b.textContent = m.text;
+          b.dataset.ok = m.ok ? "1" : "0";
+          b.classList.toggle("off", !m.ok);
+        }
+      }
     };
     ws.onclose = function (ev) {
       body.dataset.ws = "closed";

@@ -3,7 +3,8 @@
 // cases from and push answers to over mutual TLS, plus minimal Swedish
 // patient pages where a patient logs in, writes a case on one of a care
 // unit's published forms (or, as guardian, for a child under 13), reads the
-// answers and writes follow-ups.
+// answers and writes follow-ups; a unit's published contact details
+// (contact.go) are shown on its forms page and its cases.
 //
 // It is for development, demonstrations and tests, and it is the executable
 // specification a region's real central store must meet. Its patient login
@@ -13,7 +14,9 @@
 //
 // One bbolt file (never NoSync). Per care unit (HSA-ID) it keeps an event log
 // keyed by an 8-byte big-endian sequence number, the cursor the gateway has
-// acknowledged, the unit's published forms and the outbox idempotency records
+// acknowledged, the unit's published forms (and, from protocol v2's
+// services, each form's answer rule, shown on the form's page), its
+// contact details, and the outbox idempotency records
 // (key → digest and result). An id names its content for ever: a known
 // idempotency key with another wire.OutboxItem.Digest, a message id the
 // case holds with another wire.MessageDigest (computed from the stored
@@ -50,7 +53,10 @@
 // backup what it sent after it (confirmed.go). PUT /v2/quarantine keeps
 // the unit's last report of the acknowledged events its gateway could not
 // handle, logs each it names and each that left it, and GET answers it
-// (quarantine.go, Store.Quarantine). The care unit is taken from the
+// (quarantine.go, Store.Quarantine). PUT /v2/sealing-key keeps the
+// unit's sealing key statement when it is signed with the request's own
+// client certificate, and GET answers it (sealkey.go, Store.SealingKey).
+// The care unit is taken from the
 // verified client certificate's subject serialNumber (tlsconf.HSAID) and
 // from nowhere else; a unit sees, acknowledges and answers only its own
 // cases. New events are announced on a websocket stream the moment they are

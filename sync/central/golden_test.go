@@ -24,6 +24,8 @@ func goldenViews() map[string]struct {
 	at := time.Date(2026, 12, 7, 9, 30, 0, 0, time.UTC)
 	child := wire.Person{PNR: "201812212384", Name: "Lilla Testsson"}
 	unit := unitRow{ID: "SE2321000016-TEST", Name: "Vårdcentralen Test"}
+	contact := wire.UnitContact{Address: "Storgatan 1\n123 45 Småstad", Phone: "08-123 456 78", Hours: wire.Text{SV: "Mån–fre 8–17"},
+		Website: "https://www.example.se/vc", Text: wire.Text{SV: "Ring 1177 vid akuta besvär <på natten>."}}
 	form := wire.Form{ID: "renew-prescription", Version: 1, AllowGuardian: true,
 		Title: wire.Text{SV: "Förnya recept"}, Intro: wire.Text{SV: "Här kan du förnya ett recept."},
 		Fields: []wire.FormField{
@@ -65,11 +67,11 @@ func goldenViews() map[string]struct {
 		"start":         {"start", view{Title: "Mina ärenden", User: user, Notice: "Klart.", Cases: []caseRow{{PatientCase: own, New: true}, {PatientCase: received}}}},
 		"start-empty":   {"start", view{Title: "Mina ärenden", User: user}},
 		"units":         {"units", view{Title: "Skriv ett nytt ärende", User: user, Units: []unitRow{unit, {ID: "SE2", Name: "BVC Test"}}}},
-		"forms":         {"forms", view{Title: "Välj formulär", User: user, Unit: unit, Forms: []wire.Form{form}}},
+		"forms":         {"forms", view{Title: "Välj formulär", User: user, Unit: unit, Forms: []wire.Form{form}, Contact: &contact}},
 		"forms-empty":   {"forms", view{Title: "Välj formulär", User: user, Unit: unit}},
 		"form":          {"form", view{Title: form.Title.SV, User: user, Unit: unit, Form: newFormView(form, nil, "")}},
 		"form-refused":  {"form", view{Title: form.Title.SV, User: user, Unit: unit, Form: filled, Error: "Fyll i ”Sedan”."}},
-		"case":          {"case", view{Title: own.Title, User: user, Case: &own, Error: "Skriv ett meddelande.", FollowUpText: "Hej"}},
+		"case":          {"case", view{Title: own.Title, User: user, Case: &own, Error: "Skriv ett meddelande.", FollowUpText: "Hej", Contact: &contact}},
 		"case-received": {"case", view{Title: received.Title, User: user, Case: &received}},
 		"case-fromunit": {"case", view{Title: fromUnit.Title, User: user, Case: &fromUnit}},
 		"error":         {"error", view{Title: "Något gick fel", Error: "Sidan finns inte."}},

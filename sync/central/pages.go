@@ -2,6 +2,7 @@ package central
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -28,6 +29,24 @@ type view struct {
 	Case  *PatientCase
 	// FollowUpText keeps a refused follow-up's text.
 	FollowUpText string
+	// Contact is the unit's contact details (forms, case); nil: none
+	// published.
+	Contact *wire.UnitContact
+}
+
+// contact returns the unit's published contact details, nil if it has
+// none. A failure to read them costs the page nothing else: it is logged
+// and the page shows none.
+func (w *web) contact(r *http.Request, unit string) *wire.UnitContact {
+	c, err := w.s.Contact(r.Context(), unit)
+	if err != nil {
+		w.s.log.Error("read the unit's contact details", "unit", unit, "err", err)
+		return nil
+	}
+	if c.IsZero() {
+		return nil
+	}
+	return &c
 }
 
 type caseRow struct {
@@ -45,6 +64,8 @@ type formView struct {
 	ID            string
 	Title         string
 	Intro         string
+	AnswerDays    int    // the unit's answer rule for the service, in working days
+	AnswerNote    string // why it is longer than two working days, if it is
 	AllowGuardian bool
 	Fields        []fieldView
 	Text          string
@@ -183,7 +204,7 @@ func (w *web) forms(rw http.ResponseWriter, r *http.Request, sess *session) {
 		w.failure(rw, r, "forms", err)
 		return
 	}
-	v := view{Title: swedish("central.title.forms"), User: sess.name, Unit: w.unitRow(unit), Forms: set.Forms}
+	v := view{Title: swedish("central.title.forms"), User: sess.name, Unit: w.unitRow(unit), Forms: set.Forms, Contact: w.contact(r, unit)}
 	w.render(rw, http.StatusOK, "forms", v)
 }
 
@@ -208,7 +229,25 @@ func (w *web) formPage(rw http.ResponseWriter, r *http.Request, sess *session) {
 	}
 	unit := r.PathValue("unit")
 	v := view{Title: form.Title.SV, User: sess.name, Unit: w.unitRow(unit), Form: newFormView(form, nil, "")}
+	if err := w.withAnswerRule(r.Context(), unit, v.Form); err != nil {
+		w.failure(rw, r, "form", err)
+		return
+	}
 	w.render(rw, http.StatusOK, "form", v)
+}
+
+// withAnswerRule tells fv the unit's answer rule for its service: the
+// catalogue's (protocol v2) or the e-services' two working days.
+func (w *web) withAnswerRule(ctx context.Context, unit string, fv *formView) error {
+	rules, err := w.s.AnswerRules(ctx, unit)
+	if err != nil {
+		return err
+	}
+	fv.AnswerDays = wire.DefaultAnswerDays
+	if p, ok := rules[fv.ID]; ok {
+		fv.AnswerDays, fv.AnswerNote = p.AnswerDays, p.AnswerNote.SV
+	}
+	return nil
 }
 
 // newFormView prepares a form for the template with the answers given.
@@ -285,6 +324,10 @@ func (w *web) submit(rw http.ResponseWriter, r *http.Request, sess *session) {
 	id, err := w.s.Submit(r.Context(), unit, sub)
 	if ie, ok := errors.AsType[*InputError](err); ok {
 		fv := newFormView(form, values, sub.Text)
+		if err := w.withAnswerRule(r.Context(), r.PathValue("unit"), fv); err != nil {
+			w.failure(rw, r, "form", err)
+			return
+		}
 		if asGuardian {
 			fv.AsGuardian, fv.ChildPNR, fv.ChildName = true, sub.PatientPNR, sub.PatientName
 		}
@@ -308,7 +351,7 @@ func (w *web) casePage(rw http.ResponseWriter, r *http.Request, sess *session) {
 		return
 	}
 	w.markSeen(sess.pnr, c.ID, c.StaffMessages())
-	w.render(rw, http.StatusOK, "case", view{Title: c.Title, User: sess.name, Case: &c})
+	w.render(rw, http.StatusOK, "case", view{Title: c.Title, User: sess.name, Case: &c, Contact: w.contact(r, c.Unit)})
 }
 
 func (w *web) followUp(rw http.ResponseWriter, r *http.Request, sess *session) {

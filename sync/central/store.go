@@ -104,6 +104,7 @@ const (
 	keyAcked            = "acked"      // in a unit bucket: the acknowledged cursor (8 BE)
 	keyForms            = "forms"      // in a unit bucket: the published wire.FormSet JSON
 	keyQuarantine       = "quarantine" // in a unit bucket: the last wire.QuarantineReport JSON
+	keyContact          = "contact"    // in a unit bucket: the published wire.UnitContact JSON
 	schemaVersion       = "1"
 )
 

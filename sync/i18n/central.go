@@ -106,6 +106,7 @@ var centralTexts = map[string]text{
 	"central.page.forms.otherUnit": {"Välj en annan vårdenhet", "Choose another care unit"},
 
 	"central.page.form.to":           {"Till", "To"},
+	"central.page.form.answerWithin": {"Mottagningen svarar inom %d arbetsdagar.", "The unit answers within %d working days."},
 	"central.page.form.markedBefore": {"Fält markerade med", "Fields marked"},
 	"central.page.form.markedAfter":  {"måste fyllas i.", "must be filled in."},
 	"central.page.form.forWhom":      {"För vem skriver du?", "Who are you writing for?"},
@@ -139,4 +140,11 @@ var centralTexts = map[string]text{
 	"central.page.case.back": {"Tillbaka till Mina ärenden", "Back to My cases"},
 
 	"central.page.error.back": {"Till Mina ärenden", "To My cases"},
+
+	// The unit's contact details, on its forms page and its cases.
+	"central.page.contact.heading": {"Andra sätt att kontakta vårdenheten", "Other ways to contact the care unit"},
+	"central.page.contact.address": {"Besöksadress", "Visiting address"},
+	"central.page.contact.phone":   {"Telefon", "Phone"},
+	"central.page.contact.hours":   {"Öppettider", "Opening hours"},
+	"central.page.contact.website": {"Webbplats", "Website"},
 }

@@ -35,6 +35,8 @@ var codeTexts = map[string]text{
 	"action.follow-up":            {"Patienten skrev igen", "The patient wrote again"},
 	"action.read":                 {"Ärendet lästes", "Case read"},
 	"action.list":                 {"Ärendelista visades", "Case list shown"},
+	"action.search":               {"Sökte på patientens personnummer", "Searched by the patient's personnummer"},
+	"action.search-hit":           {"Ärendet visades i en sökning", "Case shown in a search"},
 	"action.read-access-log":      {"Loggutdrag togs", "Access log read"},
 	"action.restore-backup":       {"Lagret återställdes från en säkerhetskopia", "Store restored from a backup"},
 	"action.recover-from-central": {"Återfick från centrallagret efter återställning", "Recovered from the central store after a restore"},
@@ -75,6 +77,14 @@ var codeTexts = map[string]text{
 	"type.change-family-doctor": {"Byta fast läkare", "Change family doctor"},
 	"type.symptom-registration": {"Registrera symtom", "Register symptoms"},
 	"type.contact-me":           {"Kontakta mig", "Contact me"},
+	// The templates of sync/wire/catalog beyond the case types above.
+	"type.rebook-or-cancel":       {"Avboka eller omboka tid", "Cancel or rebook an appointment"},
+	"type.contact-me-nurse":       {"Kontakta mig – sjuksköterska", "Contact me – nurse"},
+	"type.contact-me-doctor":      {"Kontakta mig – läkare", "Contact me – doctor"},
+	"type.renew-assistive-device": {"Förnya hjälpmedel", "Renew an assistive device"},
+	"type.test-results":           {"Svar på prover och röntgen", "Test and X-ray results"},
+	"type.request-certificate":    {"Begära intyg", "Request a certificate"},
+	"type.lifestyle-support":      {"Stöd att ändra levnadsvanor", "Support to change lifestyle habits"},
 
 	// The statuses as the patient reads them (sync/wire.CaseStatus).
 	"patientStatus.received":            {"Mottaget", "Received"},

@@ -14,6 +14,7 @@ var uiTexts = map[string]text{
 	"nav.unit":       {"Enhetens inställningar", "Unit settings"},
 	"nav.stats":      {"Statistik", "Statistics"},
 	"nav.audit":      {"Loggutdrag", "Access log"},
+	"nav.contact":    {"Kontaktuppgifter", "Contact details"},
 	"logout":         {"Logga ut", "Log out"},
 	"lang.switch":    {"In English", "På svenska"},
 	"lang.label":     {"Språk", "Language"},
@@ -31,6 +32,7 @@ var uiTexts = map[string]text{
 	"title.unit":     {"Enhetens inställningar", "Unit settings"},
 	"title.stats":    {"Statistik", "Statistics"},
 	"title.audit":    {"Loggutdrag", "Access log"},
+	"title.contact":  {"Kontaktuppgifter för patienterna", "Contact details for patients"},
 
 	"login.heading":     {"Logga in med SITHS-kort", "Log in with your SITHS card"},
 	"login.insert":      {"Sätt i ditt SITHS-kort i kortläsaren och skriv din PIN-kod.", "Insert your SITHS card in the reader and enter your PIN."},
@@ -98,6 +100,7 @@ var uiTexts = map[string]text{
 	"col.due":         {"Besvaras senast", "Due"},
 	"col.assignee":    {"Handläggs av", "Handled by"},
 	"col.action":      {"Åtgärd", "Action"},
+	"col.select":      {"Välj", "Select"},
 	"overdue":         {"Försenat", "Overdue"},
 	"onLeave":         {"frånvarande", "on leave"},
 	"onLeaveUntil":    {"frånvarande t.o.m.", "on leave until"},
@@ -108,6 +111,7 @@ var uiTexts = map[string]text{
 	"leave.notAssigned":     {"Ärendet är inte tilldelat.", "The case has not been assigned."},
 	"leave.notReassigned":   {"Ärendet är inte flyttat.", "The case has not been moved."},
 	"leave.notMoved":        {"Inga ärenden är flyttade.", "No cases have been moved."},
+	"leave.notAssignedBulk": {"Inga av de valda ärendena är tilldelade.", "None of the selected cases has been assigned."},
 	"leave.choose":          {"Välj en annan ärendehanterare:", "Choose another clinician:"},
 	"leave.to.assign":       {"Tilldela", "Assign to"},
 	"leave.to.reassign":     {"Flytta till", "Move to"},
@@ -124,6 +128,27 @@ var uiTexts = map[string]text{
 	"distribute.to":   {"Tilldela eller flytta till", "Assign or move to"},
 	"distribute.help": {"Välj ärendehanterare här och tryck sedan Tilldela eller Flytta på ärendets rad.", "Choose the clinician here, then press Assign or Move on the case's row."},
 	"choose":          {"Välj …", "Choose …"},
+
+	// The inbox's counts, order, search and bulk assignment (localui's
+	// counts.go, inboxactions.go).
+	"title.search":    {"Sökresultat", "Search result"},
+	"counts.label":    {"Antal ärenden per urval", "Cases per view"},
+	"counts.services": {"Per tjänst", "Per service"},
+	"counts.groups":   {"Per grupp", "Per group"},
+	"sort.label":      {"Ordning", "Order"},
+	"sort.due":        {"Tidigast sista svarsdag först", "Earliest due first"},
+	"sort.newest":     {"Senast inkomna först", "Newest first"},
+	"sort.oldest":     {"Först inkomna först", "Oldest first"},
+	"search.label":    {"Sök på ärendenummer eller personnummer", "Search by case number or personnummer"},
+	"search.help":     {"Personnumret skickas bara i formuläret och syns inte i adressfältet. Sökningen loggas.", "The personnummer is sent only in the form and never shows in the address bar. The search is logged."},
+	"search.submit":   {"Sök", "Search"},
+	"search.invalid":  {"Skriv ett ärendenummer (26 tecken) eller ett personnummer (10 eller 12 siffror).", "Enter a case number (26 characters) or a personnummer (10 or 12 digits)."},
+	"search.back":     {"Tillbaka till inkorgen", "Back to the inbox"},
+	"bulk.select":     {"Välj ärendet", "Select the case"},
+	"bulk.submit":     {"Tilldela valda ärenden", "Assign the selected cases"},
+	"bulk.help":       {"Kryssa i ärendenas rutor (mellanslag), välj ärendehanterare ovan och tryck Tilldela valda ärenden.", "Tick the cases' boxes (space), choose the clinician above and press Assign the selected cases."},
+	"bulk.none":       {"Inget tilldelades: kryssa i minst ett ärende och välj vem som ska få dem.", "Nothing was assigned: tick at least one case and choose who gets them."},
+	"bulk.failedHelp": {"Öppna ärendet för att se vad som ändrats, och tilldela det därifrån om det behövs.", "Open the case to see what changed, and assign it from there if needed."},
 	"moveAll.heading": {"Flytta alla ärenden från en person till en annan", "Move all cases from one person to another"},
 	"moveAll.from":    {"Från", "From"},
 	"moveAll.to":      {"Till", "To"},
@@ -176,7 +201,7 @@ var uiTexts = map[string]text{
 	"unit.standard":          {"Standardsvar", "Standard answers"},
 	"unit.standardHelp":      {"Ett svar per stycke: rubrik på första raden, texten på raderna under. Skilj svaren åt med en tom rad.", "One answer per paragraph: a heading on the first line, the text below. Separate answers with an empty line."},
 	"unit.contact":           {"Enhetens kontaktuppgifter", "The unit's contact details"},
-	"unit.contactHelp":       {"Sparas här för enhetens personal. Texten visas inte för patienterna: den centrala tjänsten har ännu ingen plats för den. Ge patienterna kontaktuppgifterna i formulärens inledande text.", "Kept here for the unit's staff. The text is not shown to patients: the central store has no place for it yet. Give patients the contact details in the forms' introductions."},
+	"unit.contactHelp":       {"besöksadress, telefon, öppettider och webbplats, som patienterna ser i e-tjänsterna.", "visiting address, phone, opening hours and website, which patients see in the e-services."},
 	"unit.notice":            {"E-postadress för aviseringar om nya ärenden", "E-mail address for notices of new cases"},
 	"sync.broken":            {"Synkroniseringen med centrallagret står still sedan", "The sync with the central store has stood still since"},
 	"sync.brokenWhat":        {"Centrallagret har gått tillbaka i tiden (till exempel återställts från en äldre kopia). Gatewayen stämmer av med det så att inget ärende eller svar går förlorat; nya ärenden och svar väntar så länge. Står meddelandet kvar mer än några minuter: kontakta regionens IT.", "The central store went back in time (for example, it was restored from an older copy). The gateway is reconciling with it so that no case or answer is lost; new cases and answers wait meanwhile. If this message stays for more than a few minutes, contact region IT."},
@@ -238,6 +263,44 @@ var uiTexts = map[string]text{
 		"Whether every case could be received cannot be read — contact region IT."},
 	"case.relaxed": {"Ärendet bryter mot en gräns i den här versionen av clinicgw (till exempel en textlängd eller en åldersregel) men togs emot eftersom den centrala e-tjänsten godkände det. Kontrollera uppgifterna; kontakta regionens IT om något ser fel ut.",
 		"This case breaks a limit of this clinicgw version (a text length or an age rule, say) but was received because the central e-service accepted it. Check its details; contact region IT if something looks wrong."},
+
+	// The header's sync badge and the case page's delivery of a message
+	// (syncstate.go, casepage.go).
+	"sync.connected":  {"Ansluten till den centrala tjänsten", "Connected to the central service"},
+	"sync.noContact":  {"Ingen kontakt med den centrala tjänsten sedan %s", "No contact with the central service since %s"},
+	"sync.sinceStart": {"start", "the start"},
+	"sync.saved":      {"Sparat — skickas när anslutningen är tillbaka.", "Saved — will be sent when the connection is back."},
+	"sync.sent":       {"Skickat till patienten.", "Sent to the patient."},
+	"sync.msgQueued":  {"Väntar på att skickas", "Waiting to be sent"},
+	"sync.msgSent":    {"Skickat", "Sent"},
+
+	// The unit's contact details for patients (contact.go).
+	"contact.intro":            {"Uppgifterna visas för patienterna på enhetens sidor i e-tjänsterna, tillsammans med formulären. Alla fält är frivilliga; ett tomt fält visas inte.", "The details are shown to patients on the unit's pages in the e-services, with the forms. Every field is optional; an empty field is not shown."},
+	"contact.unsupported":      {"Den centrala tjänsten tar ännu inte emot kontaktuppgifter (den har en äldre version). Uppgifterna är sparade här och skickas när den har uppdaterats. Kontakta regionens IT om det dröjer.", "The central service does not take contact details yet (it runs an older version). The details are kept here and sent once it is updated. Contact region IT if it takes long."},
+	"contact.pending":          {"Uppgifterna är sparade och skickas till den centrala tjänsten när anslutningen finns.", "The details are saved and sent to the central service when there is a connection."},
+	"contact.offline":          {"Gatewayen är inte ansluten till någon central tjänst: uppgifterna sparas här men visas inte för patienterna.", "The gateway is not connected to a central service: the details are kept here but not shown to patients."},
+	"contact.hours":            {"Öppettider", "Opening hours"},
+	"contact.text":             {"Kort text till patienterna", "A short text for patients"},
+	"contact.f.address":        {"Besöksadress", "Visiting address"},
+	"contact.h.address":        {"Gata, postnummer och ort, till exempel Storgatan 1, 123 45 Småstad. Högst 300 tecken.", "Street, postcode and town, for example Storgatan 1, 123 45 Småstad. At most 300 characters."},
+	"contact.f.phone":          {"Telefonnummer", "Phone number"},
+	"contact.h.phone":          {"Som patienterna slår det, till exempel 08-123 456 78 eller +46 8 123 456 78.", "As patients dial it, for example 08-123 456 78 or +46 8 123 456 78."},
+	"contact.f.hoursSv":        {"Öppettider på svenska", "Opening hours in Swedish"},
+	"contact.h.hoursSv":        {"Till exempel Mån–fre 8–17. Högst 500 tecken.", "For example Mån–fre 8–17. At most 500 characters."},
+	"contact.f.hoursEn":        {"Öppettider på engelska (frivilligt)", "Opening hours in English (optional)"},
+	"contact.h.hoursEn":        {"Visas för den som läser på engelska. Högst 500 tecken.", "Shown to those who read in English. At most 500 characters."},
+	"contact.f.website":        {"Webbplats", "Website"},
+	"contact.h.website":        {"Hela adressen, som börjar med https://, till exempel https://www.example.se/vardcentralen.", "The whole address, starting with https://, for example https://www.example.se/vardcentralen."},
+	"contact.f.textSv":         {"Text på svenska", "Text in Swedish"},
+	"contact.h.textSv":         {"Till exempel när patienterna ska ringa i stället för att skriva. Högst 1 000 tecken.", "For example when patients should call instead of writing. At most 1,000 characters."},
+	"contact.f.textEn":         {"Text på engelska (frivilligt)", "Text in English (optional)"},
+	"contact.h.textEn":         {"Visas för den som läser på engelska. Högst 1 000 tecken.", "Shown to those who read in English. At most 1,000 characters."},
+	"contact.err.summary":      {"Uppgifterna sparades inte. Rätta det som är markerat nedan och spara igen.", "The details were not saved. Correct what is marked below and save again."},
+	"contact.err.long":         {"Texten är för lång: högst %d tecken.", "The text is too long: at most %d characters."},
+	"contact.err.chars":        {"Texten innehåller tecken som inte kan visas (till exempel styrtecken). Skriv om den med vanliga tecken.", "The text holds characters that cannot be shown (control characters, say). Write it again with ordinary characters."},
+	"contact.err.phone":        {"Telefonnumret ska ha 7–15 siffror, med mellanslag eller bindestreck mellan siffrorna och eventuellt + först, till exempel 08-123 456 78.", "The phone number needs 7–15 digits, with spaces or hyphens between digits and optionally + first, for example 08-123 456 78."},
+	"contact.err.website":      {"Webbadressen ska börja med https:// och ha ett värdnamn, till exempel https://www.example.se. Andra adresser (http://, e-post) går inte.", "The web address must start with https:// and have a host name, for example https://www.example.se. Other addresses (http://, e-mail) are not allowed."},
+	"contact.err.swedishFirst": {"Skriv den svenska texten också: den engelska är ett tillägg och visas inte ensam.", "Write the Swedish text too: the English is an addition and is not shown alone."},
 }
 
 // uiCounted are the staff web UI's texts whose words follow their numbers.
@@ -262,6 +325,18 @@ var uiCounted = map[string]counted{
 			catalog.Var("moved", one(1, "%[1]d case moved", "%[1]d cases moved")),
 			catalog.Var("failed", one(2, "%[2]d could not be moved (it changed meanwhile)", "%[2]d could not be moved (they changed meanwhile)")),
 			catalog.String("${moved}, ${failed}.")}},
+	// A bulk assignment: how many cases were assigned.
+	"bulk.done": {"d",
+		[]catalog.Message{one(1, "%d ärende tilldelades.", "%d ärenden tilldelades.")},
+		[]catalog.Message{one(1, "%d case assigned.", "%d cases assigned.")}},
+	// A bulk assignment: how many could not be (the list of them follows).
+	"bulk.failed": {"d",
+		[]catalog.Message{one(1, "%d ärende kunde inte tilldelas (det har stängts eller ändrats under tiden):", "%d ärenden kunde inte tilldelas (de har stängts eller ändrats under tiden):")},
+		[]catalog.Message{one(1, "%d case could not be assigned (it was closed or changed meanwhile):", "%d cases could not be assigned (they were closed or changed meanwhile):")}},
+	// A search by patient: how many cases it found.
+	"search.hits": {"d",
+		[]catalog.Message{one(1, "%d ärende för personnumret.", "%d ärenden för personnumret.")},
+		[]catalog.Message{one(1, "%d case for the personnummer.", "%d cases for the personnummer.")}},
 	// The last archive run: cases (1) in packages (2).
 	"unit.archiveDone": {"dd",
 		[]catalog.Message{
@@ -281,6 +356,15 @@ var uiCounted = map[string]counted{
 	"audit.fullOK": {"sd",
 		[]catalog.Message{one(2, "Hela loggen kontrollerades senast %[1]s: %[2]d post, hel.", "Hela loggen kontrollerades senast %[1]s: %[2]d poster, hel.")},
 		[]catalog.Message{one(2, "The whole log was last checked %[1]s: %[2]d record, intact.", "The whole log was last checked %[1]s: %[2]d records, intact.")}},
+	// The header badge without contact: since when (1: "HH:MM"), and how
+	// many answers and changes wait to be sent (2).
+	"sync.noContactWaiting": {"sd",
+		[]catalog.Message{
+			catalog.Var("waiting", one(2, "ett svar väntar på att skickas", "%[2]d svar väntar på att skickas")),
+			catalog.String("Ingen kontakt sedan %[1]s — ${waiting}")},
+		[]catalog.Message{
+			catalog.Var("waiting", one(2, "%[2]d answer waiting to be sent", "%[2]d answers waiting to be sent")),
+			catalog.String("No contact since %[1]s — ${waiting}")}},
 	// The quarantine (quarantine.go): how many cases could not be received.
 	"quarantine.cases": {"d",
 		[]catalog.Message{one(1,

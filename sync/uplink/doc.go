@@ -81,6 +81,16 @@
 // wire.PathQuarantine2, quarantine.go) whenever it differs from what the
 // central store last took in this run, so once at every start too.
 //
+// # The unit's sealing key
+//
+// With Config.SealingKeys, at every start the uplink checks what the
+// central store publishes as the unit's sealing key against the unit's
+// client certificate and its current key (sealkey.go): one it did not
+// sign is refused (logged, counted in Status.SealingKeyRefusals, never
+// trusted) and the uplink publishes its own statement and checks again;
+// a central store of the previous release (404) is skipped with a log
+// line.
+//
 // # Stream and fallback
 //
 // A websocket (gorilla/websocket, same TLS configuration, no Origin header)
@@ -91,7 +101,18 @@
 // Config.PollInterval and redials with exponential backoff and full jitter
 // (see backoff) up to Config.MaxBackoff. After every (re)connect the unit's
 // forms (Config.Forms, or the latest SetForms) are published; SetForms
-// publishes a new set at once.
+// publishes a new set at once. A unit's catalogue of services
+// (Config.Services, SetServices) goes first on wire.PathServices2; a
+// central store that answers 404 there gets the old form set (the forms of
+// the case types it knows) on wire.PathForms2 instead, from then on.
+// The unit's contact details (SetContact)
+// go right after them, on their own endpoint, which a central store of
+// the release before does not have (contact.go).
+//
+// Contact reports, cheaply, whether the last exchange with the central
+// store got through, when it was last heard from (a stream message or
+// ping, or an answer to a request) and how much waits in the outbox: the
+// staff's header badge polls it every second on every open page.
 //
 // # Logs
 //

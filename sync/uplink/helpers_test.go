@@ -111,6 +111,9 @@ type centralSrv struct {
 	logs     *logtest.Buffer
 	addr     string
 	clock    clock.Clock // nil: the system clock
+	// wrap, when not nil, wraps the API handler: a test plays a central
+	// store of another release with it.
+	wrap func(http.Handler) http.Handler
 
 	mu    sync.RWMutex // held for writing while restarting
 	store *central.Store
@@ -134,6 +137,16 @@ func startCentralClock(t testing.TB, path, addr string, clock clock.Clock) *cent
 	t.Helper()
 	c := &centralSrv{t: t, path: path, notifier: &central.MemNotifier{}, logs: &logtest.Buffer{}, clock: clock}
 	c.open(addr)
+	t.Cleanup(c.close)
+	return c
+}
+
+// startCentralWrapped serves a central store on a free loopback port
+// with its API handler wrapped by wrap.
+func startCentralWrapped(t testing.TB, wrap func(http.Handler) http.Handler) *centralSrv {
+	t.Helper()
+	c := &centralSrv{t: t, path: filepath.Join(t.TempDir(), "central.db"), notifier: &central.MemNotifier{}, logs: &logtest.Buffer{}, wrap: wrap}
+	c.open("127.0.0.1:0")
 	t.Cleanup(c.close)
 	return c
 }
@@ -169,7 +182,11 @@ func (c *centralSrv) openThen(addr string, before func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewUnstartedServer(st.APIHandler())
+	h := st.APIHandler()
+	if c.wrap != nil {
+		h = c.wrap(h)
+	}
+	srv := httptest.NewUnstartedServer(h)
 	srv.Listener.Close()
 	srv.Listener = ln
 	srv.TLS = tlsconf.Server(cert, testPKI().FunctionCAPool(), st.VerifyUnit)

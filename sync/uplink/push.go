@@ -106,10 +106,11 @@ func (u *Uplink) pushAll(ctx context.Context) error {
 			u.log.Info("forms published", "forms", n)
 		}
 	}
+	contactErr := u.publishContact(ctx)
 	for {
 		progressed, err := u.pushRound(ctx)
 		if err != nil || !progressed {
-			return errors.Join(err, formsErr)
+			return errors.Join(err, formsErr, contactErr)
 		}
 	}
 }

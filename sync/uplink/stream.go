@@ -26,6 +26,7 @@ func (u *Uplink) streamLoop(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
+		u.heard(false)
 		if !upSince.IsZero() && u.cfg.Clock.Now().Sub(upSince) >= wire.StreamPingInterval {
 			attempt = 0 // it was up for a while: start the backoff afresh
 		} else if upSince.IsZero() && !u.formsPublished.Load() {
@@ -68,6 +69,7 @@ func (u *Uplink) stream(ctx context.Context) (upSince time.Time, err error) {
 		if err := alive(); err != nil {
 			return err
 		}
+		u.heard(true)
 		err := conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(pongWriteTimeout))
 		if errors.Is(err, websocket.ErrCloseSent) {
 			return nil
@@ -93,6 +95,7 @@ func (u *Uplink) stream(ctx context.Context) (upSince time.Time, err error) {
 		if err := alive(); err != nil {
 			return upSince, fmt.Errorf("stream: %w", err)
 		}
+		u.heard(true)
 		cursor := u.cursor()
 		switch {
 		case m.Type == wire.StreamHello:
@@ -100,6 +103,7 @@ func (u *Uplink) stream(ctx context.Context) (upSince time.Time, err error) {
 				upSince = u.cfg.Clock.Now()
 				u.setConnected(true)
 				u.formsDue.Store(true)
+				u.contactDue.Store(true)
 				wake(u.pushWake) // the central store is back: send what waits
 				u.log.Info("stream connected", "seq", m.Seq, "cursor", cursor)
 			}

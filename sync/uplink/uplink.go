@@ -85,6 +85,11 @@ type Config struct {
 	// Forms, when not nil, is published (PUT wire.PathForms) after every
 	// (re)connect of the stream.
 	Forms *wire.FormSet
+	// Services, when not nil, is the unit's catalogue to publish with
+	// protocol v2's PUT wire.PathServices2 instead of Forms; a central
+	// store that does not serve that path (404) gets Forms (the set of
+	// the case types it knows) from then on.
+	Services *wire.ServiceSet
 	// Clock tells the time for Status and for holding back rejected items;
 	// the system clock if nil.
 	Clock clock.Clock
@@ -113,6 +118,11 @@ type Config struct {
 	// (recover.go): the uplink does that after its first complete pull,
 	// before it pushes anything. Cases must then be a Recoverer.
 	Restored *Restored
+	// SealingKeys, when not nil, holds the unit's sealing keys: at every
+	// start the uplink checks that the central store publishes the
+	// current one as this gateway signed it, and publishes it if not
+	// (sealkey.go).
+	SealingKeys SealingKeys
 	// Fault, when not nil, is called at each named point of the sync path
 	// (the Fault* constants), from the goroutine that reached it. Tests
 	// crash the process there to prove nothing is lost or duplicated
@@ -179,6 +189,11 @@ type Status struct {
 	// a conflict: a form in it changed without a raised version. It is not
 	// published again until SetForms gives a new set.
 	FormsConflict bool
+	// ContactPending says contact details given by SetContact have not
+	// reached the central store yet; ContactUnsupported says the central
+	// store answered that it does not take them (an older release).
+	ContactPending     bool
+	ContactUnsupported bool
 	// Continuity is ContinuityOK while the central store's event chain
 	// goes on where this gateway stands; ContinuityBehind or
 	// ContinuityDiverged from the pull that found it otherwise until a
@@ -198,10 +213,28 @@ type Status struct {
 	RestorePending bool
 	LastRecover    RecoverReport
 
+	// Reached says the last exchange with the central store got through:
+	// the stream is up or gave a sign of life, or the last request got an
+	// answer. LastContact is when the central store was last heard from
+	// (zero: not since start). The staff's header badge shows them
+	// (Contact).
+	Reached     bool
+	LastContact time.Time
+
 	// Quarantined counts the central events since start the case service
 	// could not apply and kept in its quarantine (ApplyReport.Quarantined,
 	// conflicts included); the store's quarantine is the lasting count.
 	Quarantined int
+
+	// SealingKey is where the unit's sealing key stands at the central
+	// store since the check at start (sealkey.go); SealingKeyID is the
+	// key it publishes when SealingKeyPublished.
+	SealingKey   SealingKeyState
+	SealingKeyID string
+	// SealingKeyRefusals counts the sealing key statements the central
+	// store published for the unit since start that this gateway did not
+	// sign: each refused and never sealed to.
+	SealingKeyRefusals int
 }
 
 // Uplink syncs one care unit's store with the central store. Make it with
@@ -234,9 +267,16 @@ type Uplink struct {
 	// formsConflict is the generation of the form set the central store
 	// refused as a conflict (0: none); it is not published again.
 	formsConflict atomic.Uint64
+	noServices    atomic.Bool // the central store answered 404 on wire.PathServices2
+
+	// contact is the unit's contact details to publish with the forms
+	// (contact.go); contactDue says they must be put, as formsDue.
+	contact    contactState
+	contactDue atomic.Bool
 
 	formsMu   sync.Mutex
 	forms     []byte // the form set to publish, marshalled; nil: none
+	services  []byte // the service set to publish first, marshalled; nil: none
 	formsN    int    // how many forms it has
 	formsGen  uint64 // raised by every SetForms
 	formsSent uint64 // the generation the central store last took
@@ -319,6 +359,11 @@ func New(cfg Config) (*Uplink, error) {
 		}
 		u.formsN, u.formsGen = len(cfg.Forms.Forms), 1
 		u.st.FormsPending = true
+		if cfg.Services != nil {
+			if u.services, err = wire.Marshal(*cfg.Services); err != nil {
+				return nil, fmt.Errorf("new uplink: the unit's services cannot be published: %w", err)
+			}
+		}
 	}
 	tr := &http.Transport{
 		TLSClientConfig:     cfg.TLS,
@@ -393,6 +438,9 @@ func (u *Uplink) Run(ctx context.Context) error {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if u.cfg.SealingKeys != nil {
+		u.wg.Go(func() { u.sealingKeyLoop(ctx) })
+	}
 	u.wg.Add(3)
 	go func() { defer u.wg.Done(); u.pullLoop(ctx) }()
 	go func() { defer u.wg.Done(); u.pushLoop(ctx) }()
@@ -422,7 +470,33 @@ func (u *Uplink) SetForms(set wire.FormSet) error {
 		return fmt.Errorf("set forms: %w", err)
 	}
 	u.formsMu.Lock()
-	u.forms, u.formsN = b, len(set.Forms)
+	u.forms, u.formsN, u.services = b, len(set.Forms), nil
+	u.formsGen++
+	u.formsMu.Unlock()
+	u.mu.Lock()
+	u.st.FormsPending, u.st.FormsConflict = true, false
+	u.mu.Unlock()
+	u.formsDue.Store(true)
+	wake(u.pushWake)
+	return nil
+}
+
+// SetServices is SetForms for the unit's catalogue: services is published
+// on PUT wire.PathServices2, and legacy (the forms of the case types
+// protocol v1 knows) on wire.PathForms2 to a central store that does not
+// serve it. Either set breaking a rule is refused with a *wire.Problem
+// and the previous sets stay.
+func (u *Uplink) SetServices(services wire.ServiceSet, legacy wire.FormSet) error {
+	sb, err := wire.Marshal(services)
+	if err != nil {
+		return fmt.Errorf("set services: %w", err)
+	}
+	fb, err := wire.Marshal(legacy)
+	if err != nil {
+		return fmt.Errorf("set services: %w", err)
+	}
+	u.formsMu.Lock()
+	u.forms, u.formsN, u.services = fb, len(services.Services), sb
 	u.formsGen++
 	u.formsMu.Unlock()
 	u.mu.Lock()
@@ -439,6 +513,17 @@ func (u *Uplink) formsToPublish() ([]byte, int, uint64) {
 	u.formsMu.Lock()
 	defer u.formsMu.Unlock()
 	return u.forms, u.formsN, u.formsGen
+}
+
+// servicesToPublish returns the marshalled service set, nil when there is
+// none or the central store does not serve wire.PathServices2.
+func (u *Uplink) servicesToPublish() []byte {
+	if u.noServices.Load() {
+		return nil
+	}
+	u.formsMu.Lock()
+	defer u.formsMu.Unlock()
+	return u.services
 }
 
 // formsTaken records that the central store took generation gen.
@@ -479,6 +564,34 @@ func (u *Uplink) fail(err error) {
 func (u *Uplink) setConnected(c bool) {
 	u.mu.Lock()
 	u.st.Connected = c
+	u.mu.Unlock()
+}
+
+// Contact is the uplink's contact with the central store as staff see it
+// in the header badge of every page. It carries no patient data.
+type Contact struct {
+	Reached bool      // the last exchange with the central store got through
+	Last    time.Time // when the central store was last heard from; zero: not since start
+	Waiting int       // changes in the outbox, waiting to be sent or confirmed (Status.OutboxDepth)
+}
+
+// Contact returns the contact with the central store: one lock and three
+// numbers, cheap enough for every page render and a poll a second.
+func (u *Uplink) Contact() Contact {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return Contact{Reached: u.st.Reached, Last: u.st.LastContact, Waiting: u.st.OutboxDepth}
+}
+
+// heard records whether an exchange with the central store got through:
+// an answer to a request, or a message or ping on the stream.
+func (u *Uplink) heard(ok bool) {
+	now := u.cfg.Clock.Now()
+	u.mu.Lock()
+	u.st.Reached = ok
+	if ok {
+		u.st.LastContact = now
+	}
 	u.mu.Unlock()
 }
 

@@ -84,6 +84,8 @@ var pathConstants = map[string]string{
 	"PathReconcile2":  PathReconcile2,
 	"PathConfirmed2":  PathConfirmed2,
 	"PathQuarantine2": PathQuarantine2,
+	"PathContact2":    PathContact2,
+	"PathServices2":   PathServices2,
 }
 
 // notSchemas are the exported types that are not JSON bodies or parts of

@@ -23,7 +23,8 @@
 // (chain.go: ChainedPage, PathReconcile2), and the unit's confirmed
 // items for a gateway restored from its own backup (confirmed.go:
 // PathConfirmed2), and the gateway's report of the acknowledged events it
-// could not handle (quarantine.go: PathQuarantine2); its other endpoints take and
+// could not handle (quarantine.go: PathQuarantine2), and the unit's
+// contact details for its patients (contact.go: PathContact2); its other endpoints take and
 // answer v1's bodies. A central store serves both (Versions); a gateway
 // of this release speaks v2, so a region moves its central store first.
 //
@@ -60,6 +61,12 @@
 //	GET  /v2/outbox/confirmed?since=TIME&after=SEQ&limit=N → 200 ConfirmedPage
 //	PUT  /v2/quarantine QuarantineReport  → 204 (the gateway's acknowledged events it could not handle)
 //	GET  /v2/quarantine                   → 200 QuarantineReport (the last one the central store holds)
+//	PUT  /v2/sealing-key SealingKeyStatement → 204 (the unit's sealing key, signed with its certificate; sealkey.go)
+//	GET  /v2/sealing-key                  → 200 PublishedSealingKey (what the central store publishes for the unit)
+//	PUT  /v2/contact    UnitContact       → 204 (the unit's contact details for its patients: contact.go)
+//	GET  /v2/contact                      → 200 UnitContact
+//	PUT  /v2/services   ServiceSet        → 204 (the unit's offered services: forms with answer rules; 404 from a store on the old form set)
+//	GET  /v2/services                     → 200 ServiceSet
 //	     /v2/inbox/ack, /v2/forms, /v2/stream as under /v1
 //
 // Delivery from the central store is at least once: the gateway stores a page

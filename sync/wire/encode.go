@@ -32,6 +32,8 @@ func limitOf(v Body) int64 {
 		return MaxProblemBytes
 	case Event, *Event:
 		return MaxEventBytes
+	case UnitContact, *UnitContact:
+		return MaxContactBytes
 	}
 	return MaxBodyBytes
 }

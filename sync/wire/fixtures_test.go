@@ -52,6 +52,13 @@ var bodies = []body{
 	{"quarantine-report", func() Body {
 		return QuarantineReport{Events: []QuarantinedEvent{{ID: "ev-17", Reason: QuarantineConflict}, {ID: "ev-23", Reason: QuarantineInvalid}}, Total: 2}
 	}, wrap(DecodeQuarantineReport), MaxBodyBytes, func() any { return new(QuarantineReport) }},
+	{"unit-contact", func() Body { return canonicalUnitContact() }, wrap(DecodeUnitContact), MaxContactBytes, func() any { return new(UnitContact) }},
+}
+
+func canonicalUnitContact() UnitContact {
+	return UnitContact{Address: "Storgatan 1\n123 45 Småstad", Phone: "08-123 456 78",
+		Hours: Text{SV: "Mån–fre 8–17", EN: "Mon–Fri 8–17"}, Website: "https://www.example.se/vardcentralen",
+		Text: Text{SV: "Ring vid akuta besvär.", EN: "Call if it is urgent."}}
 }
 
 func canonicalNewCase() *NewCase {

@@ -205,3 +205,5 @@ func FuzzParseConfirmedQuery(f *testing.F) {
 		}
 	})
 }
+
+func FuzzDecodeUnitContact(f *testing.F) { fuzzDecoder(f, "unit-contact", DecodeUnitContact) }

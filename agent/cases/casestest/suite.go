@@ -53,6 +53,9 @@ func RunServiceSuite(t *testing.T, newStore func(t *testing.T) cases.Store) {
 		{"List", suiteList},
 		{"ListCostsThePage", suiteListCostsThePage},
 		{"ListPaging", suiteListPaging},
+		{"InboxOrder", suiteInboxOrder},       // inboxsuite.go
+		{"InboxCounts", suiteInboxCounts},     // inboxsuite.go
+		{"SearchPatient", suiteSearchPatient}, // inboxsuite.go
 		{"Stats", suiteStats},
 		{"AccessLog", suiteAccessLog},
 		{"AccessLogPages", suiteAccessLogPages},
@@ -67,6 +70,7 @@ func RunServiceSuite(t *testing.T, newStore func(t *testing.T) cases.Store) {
 		{"Authorize", suiteAuthorize},
 		{"DueBy", suiteDueBy},
 		{"OnChange", suiteOnChange},
+		{"ConfirmSays", suiteConfirmSays},
 		{"Signals", suiteSignals},
 		{"OverdueIDs", suiteOverdueIDs},
 		{"Initiate", suiteInitiate},
@@ -127,7 +131,7 @@ func suiteReceiveInvalid(t *testing.T, e *env) {
 	}{
 		{"bad check digit", "patient.pnr", func(s *cases.Submission) { s.Patient.PNR = personnummer.Personnummer(bad) }},
 		{"no pnr", "patient.pnr", func(s *cases.Submission) { s.Patient.PNR = "" }},
-		{"unknown type", "type", func(s *cases.Submission) { s.Type = "buy-pizza" }},
+		{"type not a service id", "type", func(s *cases.Submission) { s.Type = "Buy pizza" }},
 		{"no name", "patient.name", func(s *cases.Submission) { s.Patient.Name = " " }},
 		{"name with newline", "patient.name", func(s *cases.Submission) { s.Patient.Name = "Anna\nlevel=ERROR" }},
 		{"name too long", "patient.name", func(s *cases.Submission) { s.Patient.Name = strings.Repeat("a", cases.MaxNameRunes+1) }},
@@ -497,7 +501,7 @@ func suiteList(t *testing.T, e *env) {
 		_, err := e.svc.List(e.ctx, a, cases.Filter{})
 		wantErr(t, err, cases.ErrNotAllowed)
 	}
-	for _, f := range []cases.Filter{{Status: []cases.Status{"bogus"}}, {Limit: -1}, {Limit: cases.MaxListLimit + 1}, {Type: "x"}, {Assignee: "a b"}} {
+	for _, f := range []cases.Filter{{Status: []cases.Status{"bogus"}}, {Limit: -1}, {Limit: cases.MaxListLimit + 1}, {Type: "X y"}, {Assignee: "a b"}} {
 		_, err := e.svc.List(e.ctx, dist, f)
 		wantErr(t, err, cases.ErrInvalidInput)
 	}
@@ -753,5 +757,51 @@ func suiteOnChange(t *testing.T, e *env) {
 		MessageID: "fu-1", Text: "Tillägg."}}, 2))(t)
 	if got := calls(); len(got) != 5 || !is(got[4], []cases.ID{c.ID}, hsaClinB) {
 		t.Fatalf("after a follow-up: %v", got)
+	}
+}
+
+// suiteConfirmSays: an answer the central store has not confirmed is
+// unsent (Unsent names its message id); its confirmation reports the case
+// to OnChange, so that an open case page turns to "sent", and then it is
+// no longer unsent. A confirmed status-only item reports nothing.
+func suiteConfirmSays(t *testing.T, e *env) {
+	c := e.receive()
+	e.do(dist, c.ID, cases.Command{Action: cases.Assign, Assignee: hsaClinA})
+	c = e.do(clinA, c.ID, cases.Command{Action: cases.SendPartial, Text: "Vi återkommer."})
+	msg := c.Messages[len(c.Messages)-1].ID
+	if got := need(e.svc.Unsent(e.ctx, []string{msg, "no-such-key"}))(t); len(got) != 1 || !got[msg] {
+		t.Fatalf("before the confirmation: Unsent %v, want only %s", got, msg)
+	}
+	e.changedMu.Lock()
+	before := len(e.changed)
+	e.changedMu.Unlock()
+	pending := need(e.svc.PendingOutbound(e.ctx, 100))(t)
+	var keys []string
+	for _, o := range pending {
+		keys = append(keys, o.Key)
+	}
+	if err := e.svc.ConfirmOutbound(e.ctx, keys); err != nil {
+		t.Fatal(err)
+	}
+	e.changedMu.Lock()
+	got := slices.Clone(e.changed[before:])
+	e.changedMu.Unlock()
+	if len(got) != 1 || !slices.Equal(got[0].IDs, []cases.ID{c.ID}) {
+		t.Fatalf("the confirmation of the answer reported %v to OnChange, want one change of %s", got, c.ID)
+	}
+	if got := need(e.svc.Unsent(e.ctx, []string{msg}))(t); len(got) != 0 {
+		t.Fatalf("after the confirmation: Unsent %v, want none", got)
+	}
+	// A status change only (closing the case): nothing to report.
+	e.do(clinA, c.ID, cases.Command{Action: cases.SendAnswer, Text: "Klart."})
+	c = e.do(clinA, c.ID, cases.Command{Action: cases.Close})
+	pending = need(e.svc.PendingOutbound(e.ctx, 100))(t)
+	if err := e.svc.ConfirmOutbound(e.ctx, []string{pending[len(pending)-1].Key}); err != nil {
+		t.Fatal(err)
+	}
+	e.changedMu.Lock()
+	defer e.changedMu.Unlock()
+	if last := e.changed[len(e.changed)-1]; pending[len(pending)-1].Kind != cases.OutboundStatus || !slices.Equal(last.IDs, []cases.ID{c.ID}) || len(last.Assignees) == 0 {
+		t.Fatalf("a confirmed status item (%s) reported a change: %v", pending[len(pending)-1].Kind, last)
 	}
 }
