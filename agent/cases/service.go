@@ -323,10 +323,11 @@ func (s *Service) buildCase(sub Submission, now time.Time) (*Case, error) {
 			c.AnswerDays = 0
 		}
 	}
-	// The workflow holds a message to this version's length; a patient's
-	// text the central store accepted longer (checkSubmission, lenient) is
-	// put back whole once the step is made.
-	cmd := Command{Action: Receive, Text: fitText(sub.Text), SentAt: sub.SubmittedAt}
+	// The submission is checked (checkSubmission): its text is put in
+	// the first message once the step is made, not checked again by the
+	// workflow, which would hold it to this version's length (a text the
+	// central store accepted longer is kept whole, flagged).
+	cmd := Command{Action: Receive, SentAt: sub.SubmittedAt}
 	if err := Apply(c, Actor{Kind: System}, cmd, now, string(msgID)); err != nil {
 		return nil, err
 	}
