@@ -54,6 +54,7 @@ var allBuckets = []string{
 	bucketSyncJournal, bucketOutboxDone, bucketStats,
 	bucketByStatusAssignee, bucketByStatusType, bucketByStatusTypeAssignee, // listidx.go
 	bucketAuditPatientHead, // auditpatient.go
+	bucketByQueue,          // queueidx.go
 }
 
 var (

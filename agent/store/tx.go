@@ -60,12 +60,13 @@ type indexValues struct {
 	status   cases.Status
 	assignee string
 	typ      casetype.Type
+	group    string // the queue the case was routed to (queueidx.go)
 	due      time.Time
 	patients [][]byte // blinded personnummer of patient and guardian
 }
 
 func (t *tx) indexValuesOf(c *cases.Case) indexValues {
-	v := indexValues{status: c.Status, assignee: c.Assignee, typ: c.Type, due: c.DueAt}
+	v := indexValues{status: c.Status, assignee: c.Assignee, typ: c.Type, group: c.Group, due: c.DueAt}
 	v.patients = append(v.patients, t.blind(string(c.Patient.PNR)))
 	if c.Guardian != nil && c.Guardian.PNR != c.Patient.PNR {
 		v.patients = append(v.patients, t.blind(string(c.Guardian.PNR)))
@@ -103,7 +104,8 @@ func (v indexValues) entries(id cases.ID) []indexEntry {
 	if v.status.Open() && !v.due.IsZero() {
 		out = append(out, indexEntry{bucketByDue, catKey(timeKey(v.due), bid), nil})
 	}
-	out = append(out, v.listEntries(bid)...) // listidx.go
+	out = append(out, v.listEntries(bid)...)  // listidx.go
+	out = append(out, v.queueEntries(bid)...) // queueidx.go
 	return append(out, indexEntry{bucketByPatient, bid, patientValue(v.patients)})
 }
 

@@ -126,6 +126,7 @@ type env struct {
 	changedMu              sync.Mutex
 	changed                []cases.Change // OnChange calls
 	signals                []cases.Signal // OnSignal calls, under changedMu
+	groups                 *groupSet      // the service's GroupSource (groupsuite.go)
 }
 
 func newEnv(t *testing.T, newStore func(*testing.T) cases.Store) *env {
@@ -136,6 +137,7 @@ func newEnv(t *testing.T, newStore func(*testing.T) cases.Store) *env {
 		adult:    personnummer.Synthetic(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 980),
 		child:    personnummer.Synthetic(time.Date(2019, 1, 15, 0, 0, 0, 0, time.UTC), 981),
 		guardian: personnummer.Synthetic(time.Date(1985, 9, 30, 0, 0, 0, 0, time.UTC), 982),
+		groups:   newGroupSet(),
 	}
 	svc, err := cases.NewService(cases.ServiceConfig{
 		Unit: Unit, Store: e.store, Clock: e.clock, Rand: rand.NewChaCha8([32]byte{1}),
@@ -143,9 +145,11 @@ func newEnv(t *testing.T, newStore func(*testing.T) cases.Store) *env {
 		OnOutbound: func() { e.outbound.Add(1) },
 		OnChange: func(ch cases.Change) {
 			e.changedMu.Lock()
-			e.changed = append(e.changed, cases.Change{IDs: slices.Clone(ch.IDs), Assignees: slices.Clone(ch.Assignees)})
+			e.changed = append(e.changed, cases.Change{IDs: slices.Clone(ch.IDs), Assignees: slices.Clone(ch.Assignees), Groups: slices.Clone(ch.Groups)})
 			e.changedMu.Unlock()
 		},
+		Groups:   e.groups,
+		RouteFor: func(typ casetype.Type) string { return suiteRoutes[typ] },
 		OnSignal: func(sg cases.Signal) {
 			e.changedMu.Lock()
 			e.signals = append(e.signals, sg)
