@@ -16,6 +16,7 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/agent/config"
+	"clinicgw/agent/groups"
 	"clinicgw/agent/metrics"
 	"clinicgw/agent/notify"
 	"clinicgw/agent/store"
@@ -59,8 +60,10 @@ type Agent struct {
 	// Set by Start.
 	db  *store.DB
 	svc *cases.Service
-	up  *uplink.Uplink
-	ui  *uiServer
+	// groups are the unit's staff groups (groups.go).
+	groups *groups.Set
+	up     *uplink.Uplink
+	ui     *uiServer
 	// forms are the unit's forms, for the form designer.
 	forms *formKeeper
 	// notifier sends notices; nil without [notify].
@@ -225,8 +228,13 @@ func (a *Agent) Start(ctx context.Context) (err error) {
 	if a.cfg.Notify.Enabled() {
 		onSignal = signals.Push
 	}
+	grp, err := a.openGroups(ctx, db) // groups.go
+	if err != nil {
+		return err
+	}
+	a.groups = grp
 	svc, err := cases.NewService(cases.ServiceConfig{
-		Unit: a.cfg.Unit.HSAID, Store: db, Clock: a.opts.Clock, Rand: a.opts.Rand,
+		Unit: a.cfg.Unit.HSAID, Store: db, Clock: a.opts.Clock, Rand: a.opts.Rand, Groups: grp,
 		Logger: a.log.With("part", "cases"), OnOutbound: func() { kick() },
 		OnChange: func(ch cases.Change) {
 			if fn := changed.Load(); fn != nil {
