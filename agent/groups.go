@@ -28,3 +28,6 @@ func (a *Agent) openGroups(ctx context.Context, db *store.DB) (*groups.Set, erro
 		Logger: a.log.With("part", "groups"),
 	})
 }
+
+// Groups are the unit's staff groups; nil before Start.
+func (a *Agent) Groups() *groups.Set { return a.groups }

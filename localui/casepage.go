@@ -36,6 +36,8 @@ type caseData struct {
 	// Form is the unit's form of the case's type, to show the answers
 	// by (nil: none, or no form store).
 	Form *wire.Form
+	// Route is what the page offers about staff groups' queues (queue.go).
+	Route routeData
 }
 
 // casePage shows one case. The case service decides whether the viewer
@@ -74,6 +76,7 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
 	d.Answer = mine && answering
 	d.HandBack = mine && answering
 	d.CanClose = c.Status == cases.Answered && (mine || actor.Has(cases.Distributor))
+	d.Route = s.routeFor(actor, c) // queue.go
 	all := s.cfg.Directory.Clinicians(now)
 	if d.Distribute {
 		d.Clinicians = all

@@ -39,6 +39,8 @@ type Cases interface {
 	// QuarantineCount is how many central events wait in the quarantine:
 	// cases the central store accepted that this gateway could not take.
 	QuarantineCount(ctx context.Context) (int, error)
+	// Queue is a page of a staff group's queue (queue.go).
+	Queue(ctx context.Context, actor cases.Actor, group string, after cases.ID, limit int) ([]*cases.Case, error)
 }
 
 // Login is staff login by card as the UI uses it (cardauth.Authenticator).
@@ -154,6 +156,9 @@ type Config struct {
 	// Forms keeps the unit's forms for the form designer; nil: no
 	// designer (its pages are 404).
 	Forms FormStore
+	// Groups are the unit's staff groups and their queues (queue.go,
+	// groupsadmin.go); nil: none (their pages are 404).
+	Groups Groups
 	// Config reports the configuration file's reload state for the unit
 	// settings page; nil: not shown.
 	Config func() ConfigState
@@ -267,6 +272,12 @@ func (s *Server) routes() []route {
 		{"POST /admin/forms/import/apply", s.formsAdmin(s.formsImportApply)},
 		{"GET /admin/forms/{id}", s.formsAdmin(s.formEditor)},
 		{"POST /admin/forms/{id}", s.formsAdmin(s.formEdit)},
+		{"GET /queue", s.staffOnly(s.queues)},
+		{"GET /queue/{group}", s.staffOnly(s.queuePage)},
+		{"POST /cases/{id}/take", s.staffOnly(s.takeCase)},
+		{"POST /cases/{id}/route", s.staffOnly(s.routeCase)},
+		{"GET /admin/groups", s.groupsAdmin(s.groupsPage)},
+		{"POST /admin/groups", s.groupsAdmin(s.saveGroups)},
 		{"GET /audit", s.staffOnly(s.auditPage)},
 		{"POST /audit", s.staffOnly(s.auditSearch)},
 

@@ -134,6 +134,7 @@
       opened = true;
       if (live) {
         if (live.startsWith("case:")) ws.send(JSON.stringify({ t: "watch", case: live.slice(5) }));
+        else if (live.startsWith("queue:")) ws.send(JSON.stringify({ t: "watch", list: "queue", group: live.slice(6) }));
         else ws.send(JSON.stringify({ t: "watch", list: live }));
       }
       if (status) { status.textContent = status.dataset.ok; status.classList.remove("off"); }
@@ -142,7 +143,9 @@
     ws.onmessage = function (ev) {
       let m;
       try { m = JSON.parse(ev.data); } catch (e) { return; }
-      if (m.t === "changed" && live) refresh(live.startsWith("case:") ? "casebody" : "rows", Array.isArray(m.ids) && !m.all ? m.ids : null);
+      // A group's queue is fetched whole: it is short, and a case taken
+      // leaves it.
+      if (m.t === "changed" && live) refresh(live.startsWith("case:") ? "casebody" : "rows", Array.isArray(m.ids) && !m.all && !live.startsWith("queue:") ? m.ids : null);
       if (m.t === "denied") body.dataset.ws = "denied";
     };
     ws.onclose = function (ev) {
