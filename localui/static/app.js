@@ -147,6 +147,7 @@
       // leaves it.
       if (m.t === "changed" && live) refresh(live.startsWith("case:") ? "casebody" : "rows", Array.isArray(m.ids) && !m.all && !live.startsWith("queue:") ? m.ids : null);
       if (m.t === "denied") body.dataset.ws = "denied";
+      if (m.t === "watching") body.dataset.watching = "1"; // a queue's watch is taken up
     };
     ws.onclose = function (ev) {
       body.dataset.ws = "closed";
