@@ -208,3 +208,27 @@ func TestGroupQueueLive(t *testing.T) {
 		t.Errorf("the doctors' queue was told %+v, want only the case %s", m, second.ID)
 	}
 }
+
+// TestStatsPerGroup: the statistics page and its CSV count the cases per
+// staff group they were routed to, by the group's name.
+func TestStatsPerGroup(t *testing.T) {
+	c := startClinic(t)
+	c.setGroups()
+	c.receiveInto(groupOT, casetype.RenewPrescription, "Förnya hjälpmedlet.")
+	c.receiveInto(groupOT, casetype.RenewPrescription, "Förnya hjälpmedlet igen.")
+	c.receiveInto(groupDocs, casetype.ContactMe, "Ring mig.")
+	c.receive(casetype.ContactMe, "Ring mig, inkorgen.")
+	admin := c.login(hsaAdmin)
+	r, page := admin.getBody("/admin/stats")
+	if r.StatusCode != http.StatusOK || !strings.Contains(page, `id="chart-by-group"`) ||
+		!strings.Contains(page, "Arbetsterapeuter: Mottagna 2") || !strings.Contains(page, "Läkare: Mottagna 1") {
+		t.Errorf("the statistics page per group: %d\n%.2000s", r.StatusCode, page)
+	}
+	_, csv := admin.getBody("/admin/stats.csv")
+	for _, want := range []string{"Grupp;Arbetsterapeuter;2;0;2;", "Grupp;Läkare;1;0;1;", "Grupp;Inkorgen (ej till grupp);1;0;1;",
+		"Grupp och ärendetyp;Arbetsterapeuter: Förnya recept;2"} {
+		if !strings.Contains(csv, want) {
+			t.Errorf("the CSV lacks %q:\n%s", want, csv)
+		}
+	}
+}

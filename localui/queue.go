@@ -9,6 +9,7 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/agent/groups"
+	"clinicgw/localui/report"
 )
 
 // The staff groups' queues. A case routed to a group waits, unassigned,
@@ -200,4 +201,16 @@ func (s *Server) mayWatchQueue(actor cases.Actor, group string) bool {
 		return true
 	}
 	return actor.Has(cases.Clinician) && slices.Contains(s.cfg.Groups.GroupsOf(actor.HSAID), group)
+}
+
+// groupNames names the unit's groups for the statistics (a group removed
+// since is shown by its id).
+func (s *Server) groupNames() report.GroupNames {
+	names := map[cases.GroupID]string{}
+	if s.cfg.Groups != nil {
+		for _, g := range s.cfg.Groups.List() {
+			names[cases.GroupID(g.ID)] = g.Name
+		}
+	}
+	return func(id cases.GroupID) string { return names[id] }
 }

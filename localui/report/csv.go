@@ -32,6 +32,11 @@ import (
 //
 // The period is not in the file; the caller names the download after it.
 func WriteCSV(w io.Writer, s cases.Stats, lang string) error {
+	return writeCSV(w, s, lang, nil)
+}
+
+// writeCSV is WriteCSV with more rows after the totals (groups.go).
+func writeCSV(w io.Writer, s cases.Stats, lang string, more func(*texts) [][]string) error {
 	t := textsFor(lang)
 	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
 		return fmt.Errorf("write statistics: %w", err)
@@ -54,6 +59,9 @@ func WriteCSV(w io.Writer, s cases.Stats, lang string) error {
 	}
 	m, p := csvHours(s.Handling, t.decimal)
 	rows = append(rows, []string{t.total, t.allCases, n(s.Received), n(s.Answered), n(s.Unanswered), n(s.Overdue), m, p})
+	if more != nil {
+		rows = append(rows, more(t)...)
+	}
 
 	if err := cw.WriteAll(rows); err != nil { // WriteAll flushes
 		return fmt.Errorf("write statistics: %w", err)

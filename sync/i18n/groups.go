@@ -39,6 +39,15 @@ var groupsTexts = map[string]text{
 	"groups.newHelp": {"Till exempel Sjuksköterskor, Läkare, Psykologer, Fysioterapeuter eller Arbetsterapeuter.", "For example Nurses, Doctors, Psychologists, Physiotherapists or Occupational therapists."},
 	"groups.create":  {"Skapa gruppen", "Create the group"},
 
+	"report.inbox":           {"Inkorgen (ej till grupp)", "The inbox (no group)"},
+	"report.byGroup":         {"Ärenden per grupp", "Cases per group"},
+	"report.handlingByGroup": {"Handläggningstid per grupp", "Handling time by group"},
+	"report.groupTypes":      {"%s: ärenden per ärendetyp", "%s: cases per case type"},
+	"report.groupStatus":     {"%s: ärenden per status", "%s: cases per status"},
+	"report.csvGroup":        {"Grupp", "Group"},
+	"report.csvGroupType":    {"Grupp och ärendetyp", "Group and case type"},
+	"report.csvGroupStatus":  {"Grupp och status", "Group and status"},
+
 	"groups.err.tooMany":        {"Enheten kan ha högst 100 grupper. Ta bort en grupp först.", "The unit can have at most 100 groups. Remove a group first."},
 	"groups.err.badID":          {"Gruppen har ett ogiltigt id. Ladda om sidan och försök igen.", "The group has an invalid id. Reload the page and try again."},
 	"groups.err.idTaken":        {"Två grupper har samma id. Ladda om sidan och försök igen.", "Two groups have the same id. Reload the page and try again."},
