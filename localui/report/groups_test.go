@@ -23,7 +23,7 @@ func groupStats() cases.Stats {
 			ByStatus: map[cases.Status]int{cases.Received: 1, cases.Answered: 7, cases.Closed: 2}, Unanswered: 1, Answered: 8,
 			Handling: cases.HandlingTime{Count: 8, Median: 90 * time.Minute, P90: 6*time.Hour + 30*time.Minute}},
 		"lakare": {Received: 9, ByType: map[casetype.Type]int{casetype.RenewPrescription: 9},
-			ByStatus: map[cases.Status]int{cases.Assigned: 1, cases.PartiallyAnswered: 1, cases.WaitingForPatient: 1, cases.Answered: 5, cases.Closed: 1},
+			ByStatus:   map[cases.Status]int{cases.Assigned: 1, cases.PartiallyAnswered: 1, cases.WaitingForPatient: 1, cases.Answered: 5, cases.Closed: 1},
 			Unanswered: 2, Overdue: 1, Answered: 9, Handling: cases.HandlingTime{Count: 9, Median: 7 * time.Hour, P90: 30 * time.Hour}},
 		"": {Received: 2, ByType: map[casetype.Type]int{casetype.ContactMe: 2},
 			ByStatus: map[cases.Status]int{cases.Received: 1, cases.Withdrawn: 1}, Unanswered: 1},
