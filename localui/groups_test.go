@@ -2,8 +2,11 @@ package localui_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +16,7 @@ import (
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
+	"clinicgw/agent/democlinic"
 	"clinicgw/agent/groups"
 	"clinicgw/sync/wire/casetype"
 )
@@ -230,5 +234,54 @@ func TestStatsPerGroup(t *testing.T) {
 		if !strings.Contains(csv, want) {
 			t.Errorf("the CSV lacks %q:\n%s", want, csv)
 		}
+	}
+}
+
+// TestGroupMemberWithoutCommission: a member whose commission for the unit
+// is gone from the staff directory counts in no group: the case service
+// refuses them the queue and its cases (a denied entry each), and the
+// groups page lists them as without a commission, to remove.
+func TestGroupMemberWithoutCommission(t *testing.T) {
+	c := startClinic(t)
+	c.setGroups()
+	q := c.receiveInto(groupOT, casetype.RenewPrescription, "Förnya hjälpmedlet.")
+	clinA := cases.Actor{Kind: cases.Staff, HSAID: hsaClinA, Roles: []cases.Role{cases.Clinician}}
+	if _, err := c.gw.Cases().Queue(t.Context(), clinA, groupOT, "", 0); err != nil {
+		t.Fatalf("a member's queue: %v", err)
+	}
+	var staff []democlinic.Member
+	for _, m := range democlinic.Staff {
+		if m.HSAID != hsaClinA {
+			staff = append(staff, m)
+		}
+	}
+	if err := democlinic.WriteDirectory(filepath.Join(c.dc.Dir, "hsa-ny.json"), testUnit, staff, c.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := os.ReadFile(c.dc.Config.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	replace(t, c.dc.Config.Path(), strings.Replace(string(cfg), `directory_file = "hsa.json"`, `directory_file = "hsa-ny.json"`, 1))
+	if err := c.gw.Reload(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if g := c.gw.Groups().GroupsOf(hsaClinA); g != nil {
+		t.Errorf("without a commission in %v", g)
+	}
+	before := c.auditHead()
+	if _, err := c.gw.Cases().Queue(t.Context(), clinA, groupOT, "", 0); !errors.Is(err, cases.ErrNotAllowed) {
+		t.Errorf("the queue without a commission: %v", err)
+	}
+	if _, err := c.gw.Cases().Do(t.Context(), clinA, q.ID, cases.Command{Action: cases.Take}); !errors.Is(err, cases.ErrNotAllowed) {
+		t.Errorf("a take without a commission: %v", err)
+	}
+	recs := c.auditSince(hsaClinA, before)
+	if len(recs) != 2 || recs[0].Entry.Outcome != audit.Denied || recs[1].Entry.Outcome != audit.Denied {
+		t.Errorf("access-log records %+v, want two denied", recs)
+	}
+	_, page := c.login(hsaAdmin).getBody("/admin/groups")
+	if !strings.Contains(page, hsaClinA+" (saknar uppdrag i enheten, räknas inte)") {
+		t.Errorf("the groups page does not mark the member without a commission:\n%.3000s", page)
 	}
 }
