@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
@@ -237,5 +238,48 @@ func suiteGroupRoute(t *testing.T, e *env) {
 	inbox := e.do(dist, c.ID, cases.Command{Action: cases.Route})
 	if inbox.Group != "" || inbox.Status != cases.Received {
 		t.Errorf("moved to the inbox: %s in %q", inbox.Status, inbox.Group)
+	}
+}
+
+// suiteGroupQueueCostsThePage: a group's queue reads its own waiting
+// cases, not the unit's history nor the other queues: 2,000 cases in the
+// inbox and another group's queue, 3 taken from this one, 4 waiting in it.
+func suiteGroupQueueCostsThePage(t *testing.T, e *env) {
+	proto := e.receive()
+	proto.Group = groupDocs
+	e.history(proto, 1000) // waiting in the doctors' queue
+	proto.Group, proto.ReceivedAt = "", proto.ReceivedAt.Add(-2000*time.Minute)
+	e.history(proto, 1000) // waiting in the inbox, earlier
+	var waiting []cases.ID
+	for i := range 7 {
+		sub := e.sub()
+		sub.Type = typeOT
+		c := need(e.svc.Receive(e.ctx, sub))(t)
+		if i < 3 {
+			e.do(ot, c.ID, cases.Command{Action: cases.Take})
+		} else {
+			waiting = append(waiting, c.ID)
+		}
+	}
+	slices.Sort(waiting) // the queue is in id order, oldest first
+	var got []*cases.Case
+	if n := e.decodes(func() { got = need(e.svc.Queue(e.ctx, clinA, groupOT, "", 0))(t) }); n > int64(len(waiting)) {
+		t.Errorf("the queue's page decoded %d cases, want its %d", n, len(waiting))
+	}
+	if !slices.Equal(idsOf(got), waiting) {
+		t.Errorf("the queue %v, want %v", idsOf(got), waiting)
+	}
+	// Paged, two at a time, each once.
+	var paged []cases.ID
+	for after := cases.ID(""); ; {
+		page := need(e.svc.Queue(e.ctx, clinA, groupOT, after, 2))(t)
+		if len(page) == 0 {
+			break
+		}
+		paged = append(paged, idsOf(page)...)
+		after = page[len(page)-1].ID
+	}
+	if !slices.Equal(paged, waiting) {
+		t.Errorf("paged %v, want %v", paged, waiting)
 	}
 }

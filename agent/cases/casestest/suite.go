@@ -78,6 +78,7 @@ func RunServiceSuite(t *testing.T, newStore func(t *testing.T) cases.Store) {
 		{"GroupQueueAccess", suiteGroupQueueAccess},
 		{"GroupTake", suiteGroupTake},
 		{"GroupRoute", suiteGroupRoute},
+		{"GroupQueueCostsThePage", suiteGroupQueueCostsThePage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newEnv(t, newStore)) })
