@@ -285,3 +285,42 @@ func TestGroupMemberWithoutCommission(t *testing.T) {
 		t.Errorf("the groups page does not mark the member without a commission:\n%.3000s", page)
 	}
 }
+
+// TestGroupPostsCrossSiteRefused (WB1): the take, the move and the groups
+// page's saves are refused from another site and change nothing; by GET
+// they are not actions.
+func TestGroupPostsCrossSiteRefused(t *testing.T) {
+	c := startClinic(t)
+	c.setGroups()
+	q := c.receiveInto(groupOT, casetype.RenewPrescription, "Förnya hjälpmedlet.")
+	users := map[string]*browser{hsaClinA: c.login(hsaClinA), hsaDist: c.login(hsaDist), hsaAdmin: c.login(hsaAdmin)}
+	for _, p := range []struct {
+		who, path string
+		form      url.Values
+	}{
+		{hsaClinA, "/cases/" + string(q.ID) + "/take", nil},
+		{hsaDist, "/cases/" + string(q.ID) + "/route", url.Values{"group": {groupDocs}}},
+		{hsaAdmin, "/admin/groups", url.Values{"op": {"delete"}, "id": {groupOT}}},
+	} {
+		for _, h := range []map[string]string{{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}, {}} {
+			req, _ := http.NewRequest(http.MethodPost, c.origin+p.path, strings.NewReader(p.form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			for k, v := range h {
+				req.Header.Set(k, v)
+			}
+			if r, _ := users[p.who].do(req); r.StatusCode != http.StatusForbidden {
+				t.Errorf("POST %s with %v: %d, want 403", p.path, h, r.StatusCode)
+			}
+		}
+		if r := users[p.who].get(p.path); p.who != hsaAdmin && r.StatusCode != http.StatusMethodNotAllowed {
+			t.Errorf("GET %s: %d, want 405", p.path, r.StatusCode)
+		}
+	}
+	got, _ := c.gw.Cases().Get(t.Context(), cases.Actor{Kind: cases.System}, q.ID)
+	if got.Status != cases.Received || got.Group != groupOT || got.Version != q.Version {
+		t.Errorf("a cross-site POST changed the case: %s in %q, v%d", got.Status, got.Group, got.Version)
+	}
+	if !c.gw.Groups().GroupExists(groupOT) {
+		t.Error("a cross-site POST removed the group")
+	}
+}

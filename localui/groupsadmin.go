@@ -50,8 +50,8 @@ func (s *Server) groupsAdmin(h http.HandlerFunc) http.HandlerFunc {
 	})
 }
 
-// groupsView builds the page from gs, marking the error err at group
-// index at (-1: the new group).
+// groupsView builds the page from gs: each group with the members no
+// longer among the unit's clinicians marked.
 func (s *Server) groupsView(gs []groups.Group) groupsView {
 	cl := s.cfg.Directory.Clinicians(s.clock.Now())
 	v := groupsView{Clinicians: cl}
