@@ -109,6 +109,9 @@ func (k ansKey) key() []byte {
 // parseAnsKey takes an 'a' key apart; false when it has no 0 after the
 // group (checkStatsKey refuses it first).
 func parseAnsKey(k []byte) (ansKey, bool) {
+	if len(k) < 6 {
+		return ansKey{}, false
+	}
 	rest := k[5:]
 	i := bytes.IndexByte(rest, 0)
 	if i < 0 {
@@ -526,8 +529,7 @@ func checkStatsKey(k []byte) error {
 	case statsRecv:
 		ok = len(k) == 5
 	case statsAns:
-		_, found := parseAnsKey(k)
-		ok = len(k) >= 6 && found // a group and a case type may be empty
+		_, ok = parseAnsKey(k) // a group and a case type may be empty
 	case statsOpen:
 		ok = len(k) >= 17
 	}
