@@ -196,7 +196,8 @@ func (s adminSources) SyncFigures() (metrics.SyncFigures, bool) {
 		LastErrorAt: st.LastErrorAt, Rejected: st.Rejected, OutboxConflicts: st.Conflicts,
 		InboundConflicts: st.InboundConflicts, FormsConflict: st.FormsConflict,
 		Continuity: string(st.Continuity), Reconciliations: st.Reconciliations,
-		ReconcileIncomplete: st.LastReconcile.Incomplete(), RestoreRecovery: restoreRecovery(st)}, true
+		ReconcileIncomplete: st.LastReconcile.Incomplete(), RestoreRecovery: restoreRecovery(st),
+		SealingKey: string(st.SealingKey), SealingKeyRefusals: st.SealingKeyRefusals}, true
 }
 
 // restoreRecovery is the state of getting back what the central store

@@ -221,6 +221,11 @@ func (a *Agent) Start(ctx context.Context) (err error) {
 		return err
 	}
 	a.opened("close store", db.Close)
+	// The unit's sealing key pair (sync/seal): made at the first start,
+	// its private half wrapped by the KEK like the data keys.
+	if _, _, err := db.EnsureSealingKey(ctx); err != nil {
+		return err
+	}
 	kick := func() {}
 	var changed atomic.Pointer[func(cases.Change)]
 	signals := newSignalQueue()
@@ -259,6 +264,7 @@ func (a *Agent) Start(ctx context.Context) (err error) {
 	if a.upCfg != nil {
 		cfg := *a.upCfg
 		cfg.Cases = svc
+		cfg.SealingKeys = db
 		cfg.Forms = publish
 		if rf, ok, err := db.RestoredFrom(); err != nil {
 			return fmt.Errorf("read the restore record: %w", err)

@@ -14,7 +14,7 @@ import (
 // cmd → agent (the gateway's wiring) → the gateway's parts (localui,
 // sync/uplink, cardauth, agent/notify, agent/archive, agent/metrics) → its
 // domain (agent/cases, agent/store, agent/directory, agent/audit) → the
-// shared leaves (sync/wire and its subpackages, sync/tlsconf, sync/bidi,
+// shared leaves (sync/wire and its subpackages, sync/seal, sync/tlsconf, sync/bidi,
 // sync/atomicfile, sync/boltfile, sync/clock, and sync/i18n, the one
 // translation catalogue, which both ends' pages read); the reference central
 // store (sync/central) stands beside the gateway on the same leaves, and
@@ -61,7 +61,7 @@ func testSupport(p string) bool {
 }
 
 var (
-	leaves       = under("sync/wire", "sync/tlsconf", "sync/bidi", "sync/atomicfile", "sync/boltfile", "sync/clock", "sync/i18n")
+	leaves       = under("sync/wire", "sync/seal", "sync/tlsconf", "sync/bidi", "sync/atomicfile", "sync/boltfile", "sync/clock", "sync/i18n")
 	centralStore = under("sync/central")
 	gateway      = under("agent", "localui", "cardauth", "sync/uplink")
 	domain       = under("agent/cases", "agent/store", "agent/audit", "agent/directory", "agent/groups")

@@ -153,3 +153,39 @@ func TestAxeLockAndErrorPages(t *testing.T) {
 	login.WaitVisible(".flash")
 	axe(login, "login: logged out")
 }
+
+// TestAxeInboxSvEn: axe-core on the inbox's pages of the administrator's
+// day, in Swedish and in English: the inbox with its counts, order, search
+// and selection; a search's result; a search refused (a wrong check
+// digit); the note after a bulk assignment that could not assign a case.
+func TestAxeInboxSvEn(t *testing.T) {
+	c := startClinic(t)
+	cs := c.receive(casetype.RenewPrescription, "Recept.")
+	c.receive(casetype.AdviceNurse, "Ont.")
+	pnr := string(cs.Patient.PNR)
+	b := uitest.NewBrowser(t)
+	tab := b.NewTab(t)
+	useSession(t, tab, c.login(hsaDist))
+	check := func(what string) {
+		t.Helper()
+		for _, v := range uitest.SeriousOrCritical(tab.Axe(t)) {
+			t.Errorf("%s: %s (%s): %s %v", what, v.ID, v.Impact, v.Help, v.Nodes)
+		}
+	}
+	for _, lang := range []string{"sv", "en"} {
+		if lang == "en" {
+			run(t, tab, "in English", chromedp.Navigate(c.origin+"/inbox"), chromedp.Click(`form[action="/lang"] button`),
+				chromedp.WaitReady(`html[lang="en"]`))
+		}
+		run(t, tab, "inbox "+lang, chromedp.Navigate(c.origin+"/inbox"), chromedp.WaitVisible(`#counts`))
+		check("inbox " + lang)
+		run(t, tab, "search "+lang, chromedp.SendKeys(`#q`, pnr, chromedp.ByQuery), chromedp.Submit(`#q`, chromedp.ByQuery),
+			chromedp.WaitVisible(`#search-hits`))
+		check("search result " + lang)
+		run(t, tab, "refused search "+lang, chromedp.SendKeys(`#q`, pnr[:11]+"x", chromedp.ByQuery), chromedp.Submit(`#q`, chromedp.ByQuery),
+			chromedp.WaitVisible(`.error[role="alert"]`))
+		check("refused search " + lang)
+		run(t, tab, "bulk note "+lang, chromedp.Navigate(c.origin+"/inbox?ok=bulk&n=2&failed="+string(cs.ID)), chromedp.WaitVisible(`#bulk-failed`))
+		check("bulk note " + lang)
+	}
+}

@@ -15,7 +15,11 @@
 // forbids inline script). Answers to GET are gzipped when the browser
 // accepts it (compress.go says why that gives BREACH nothing to guess).
 // The inbox has one menu of clinicians, which each row's button sends for
-// its case; a push refetches only the rows of the cases it names. Every page rendered for a session holds one websocket:
+// its case, and which assigns the ticked rows in one action, each case
+// through the case service (inboxactions.go); a push refetches only the
+// rows of the cases it names, and the counts beside the views
+// (counts.go). A search by personnummer is a POST answered in place: the
+// number never reaches an address or a log. Every page rendered for a session holds one websocket:
 // it pushes changes, so that a new case appears in an open inbox without a
 // reload, and it closes when the session ends (card pulled, 15 minutes
 // idle, logout, commission removed), which locks the page: everything it

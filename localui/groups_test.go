@@ -324,3 +324,17 @@ func TestGroupPostsCrossSiteRefused(t *testing.T) {
 		t.Error("a cross-site POST removed the group")
 	}
 }
+
+// TestInboxCountsPerGroup: the inbox's counts say how many cases wait in
+// each group's queue, by the group's name.
+func TestInboxCountsPerGroup(t *testing.T) {
+	c := startClinic(t)
+	c.setGroups()
+	c.receiveInto(groupOT, casetype.RenewPrescription, "Förnya hjälpmedlet.")
+	c.receiveInto(groupOT, casetype.RenewPrescription, "Förnya hjälpmedlet igen.")
+	c.receive(casetype.ContactMe, "Ring mig.")
+	_, page := c.login(hsaDist).getBody("/inbox")
+	if !strings.Contains(page, `Arbetsterapeuter <span class="n">2</span>`) || strings.Contains(page, `Läkare <span class="n">`) {
+		t.Errorf("the inbox's counts per group:\n%.4000s", page)
+	}
+}

@@ -22,10 +22,23 @@ const listLimit = 200
 // views are the inbox's ready-made filters, in menu order.
 var views = []string{"open", "new", "unassigned", "overdue", "today", "waiting", "done"}
 
+// sorts are a list's orders: earliest due first (the open cases by due
+// date, then those waiting for the patient), newest or oldest received
+// first. The overdue and due-today views are by due date always; the done
+// view has no due dates and is newest first by default. Due first is the
+// default where the due-date index holds exactly the list (the inbox's
+// open view of every type and clinician); a narrower list (new, one
+// type, one clinician, my cases) is oldest first by default, read through
+// its own index, and due first when asked for, which reads the unit's
+// open cases in due order and keeps the list's: never the closed history.
+var sorts = []string{"due", "newest", "oldest"}
+
 // listData is what the inbox and my-cases pages show.
 type listData struct {
 	View       string
 	Views      []string
+	Sort       string   // one of Sorts
+	Sorts      []string // the orders the view offers
 	Type       casetype.Type
 	Types      []casetype.Type
 	Assignee   string
@@ -47,6 +60,14 @@ type listData struct {
 	// Quarantine, on the inbox, says how many cases could not be received
 	// and whom to contact; "" when none (see quarantine.go).
 	Quarantine string
+	// Counts, on the inbox, are the numbers beside its views (counts.go);
+	// nil elsewhere.
+	Counts *counts
+	// Search, on a search's result page, says what was found; the page
+	// has no links to other pages of it (inboxactions.go).
+	Search *searchResult
+	// Failed are the cases a bulk assignment could not assign (?failed=).
+	Failed []cases.ID
 }
 
 // row is one case in a list.
@@ -62,7 +83,7 @@ type row struct {
 
 // filterOf reads the list filter from the query; unknown values fall back
 // to the default view rather than failing.
-func (s *Server) filterOf(r *http.Request, now time.Time) (cases.Filter, listData) {
+func (s *Server) filterOf(r *http.Request, now time.Time, inbox bool) (cases.Filter, listData) {
 	q := r.URL.Query()
 	d := listData{View: q.Get("view"), Views: views, Types: casetype.All}
 	if !slices.Contains(views, d.View) {
@@ -91,7 +112,19 @@ func (s *Server) filterOf(r *http.Request, now time.Time) (cases.Filter, listDat
 	if a := q.Get("assignee"); a != "" && len(a) <= 64 {
 		f.Assignee, d.Assignee = a, a
 	}
+	d.Sort, d.Sorts = sortOf(d.View, q.Get("sort"), !inbox || f.Type != "" || f.Assignee != "")
+	switch d.Sort {
+	case "due":
+		f.DueFirst = true
+	case "newest":
+		f.Newest = true
+	case "oldest":
+		f.Newest = false
+	}
 	query := url.Values{"view": {d.View}}
+	if len(d.Sorts) > 1 {
+		query.Set("sort", d.Sort) // the pages that follow keep the order
+	}
 	if d.Type != "" {
 		query.Set("type", string(d.Type))
 	}
@@ -110,6 +143,28 @@ func (s *Server) filterOf(r *http.Request, now time.Time) (cases.Filter, listDat
 	}
 	d.Query = query.Encode()
 	return f, d
+}
+
+// sortOf is the order a view is shown in, of those it offers, from the
+// query's sort (an unknown one is the view's default); narrowed says the
+// list is narrower than its view (one type, one clinician, my cases).
+func sortOf(view, asked string, narrowed bool) (string, []string) {
+	switch view {
+	case "overdue", "today":
+		return "due", nil // by due date, the only order that means anything
+	case "done":
+		if asked != "oldest" {
+			asked = "newest"
+		}
+		return asked, sorts[1:]
+	}
+	if !slices.Contains(sorts, asked) {
+		asked = "due"
+		if narrowed || view != "open" {
+			asked = "oldest"
+		}
+	}
+	return asked, sorts
 }
 
 // page cuts cs, read with one case more than a page (listLimit+1) to tell
@@ -152,48 +207,8 @@ func (d *listData) page(cs []*cases.Case, f cases.Filter, path string) []*cases.
 	return cs
 }
 
-// inbox is the distributor's view of the unit's cases.
-func (s *Server) inbox(w http.ResponseWriter, r *http.Request) {
-	s.list(w, r, true)
-}
-
-// mine is a clinician's own cases.
-func (s *Server) mine(w http.ResponseWriter, r *http.Request) {
-	s.list(w, r, false)
-}
-
-func (s *Server) list(w http.ResponseWriter, r *http.Request, inbox bool) {
-	sess := sessionOf(r)
-	actor := actorOf(sess)
-	now := s.clock.Now()
-	f, d := s.filterOf(r, now)
-	f.Limit = listLimit + 1 // one more tells whether a next page follows
-	d.Inbox = inbox
-	if inbox && !actor.Has(cases.Distributor) {
-		s.log.Warn("inbox refused: not a distributor", "hsaId", actor.HSAID)
-		s.fail(w, r, http.StatusForbidden, "err.forbidden")
-		return
-	}
-	if !inbox && !actor.Has(cases.Clinician) {
-		// Cases are assigned to clinicians only: anyone else's list
-		// would be empty for ever.
-		s.log.Warn("my cases refused: not a clinician", "hsaId", actor.HSAID)
-		s.fail(w, r, http.StatusForbidden, "err.forbidden")
-		return
-	}
-	if !inbox {
-		f.Assignee = actor.HSAID
-	}
-	cs, err := s.cfg.Cases.List(r.Context(), actor, f)
-	if err != nil {
-		s.caseError(w, r, err)
-		return
-	}
-	path := "/mine"
-	if inbox {
-		path = "/inbox"
-	}
-	cs = d.page(cs, f, path)
+// fillRows sets d's rows for cs, and the clinicians they can go to.
+func (s *Server) fillRows(d *listData, cs []*cases.Case, now time.Time) {
 	d.Clinicians = s.cfg.Directory.Clinicians(now)
 	names := map[string]string{}
 	members := map[string]Member{}
@@ -214,15 +229,78 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, inbox bool) {
 		}
 		d.Rows = append(d.Rows, rw)
 	}
-	l := langOf(r)
+}
+
+// inbox is the distributor's view of the unit's cases.
+func (s *Server) inbox(w http.ResponseWriter, r *http.Request) {
+	s.list(w, r, true)
+}
+
+// mine is a clinician's own cases.
+func (s *Server) mine(w http.ResponseWriter, r *http.Request) {
+	s.list(w, r, false)
+}
+
+func (s *Server) list(w http.ResponseWriter, r *http.Request, inbox bool) {
+	sess := sessionOf(r)
+	actor := actorOf(sess)
+	now := s.clock.Now()
+	f, d := s.filterOf(r, now, inbox)
+	f.Limit = listLimit + 1 // one more tells whether a next page follows
+	d.Inbox = inbox
+	if inbox && !actor.Has(cases.Distributor) {
+		s.log.Warn("inbox refused: not a distributor", "hsaId", actor.HSAID)
+		s.fail(w, r, http.StatusForbidden, "err.forbidden")
+		return
+	}
+	if !inbox && !actor.Has(cases.Clinician) {
+		// Cases are assigned to clinicians only: anyone else's list
+		// would be empty for ever.
+		s.log.Warn("my cases refused: not a clinician", "hsaId", actor.HSAID)
+		s.fail(w, r, http.StatusForbidden, "err.forbidden")
+		return
+	}
+	if !inbox {
+		f.Assignee = actor.HSAID
+	}
+	part := r.URL.Query().Get("part")
+	if inbox && part == "counts" {
+		// The counts alone, for a live refresh: no case is read.
+		c, err := s.countsOf(r, actor)
+		if err != nil {
+			s.caseError(w, r, err)
+			return
+		}
+		d.Counts = c
+		s.fragment(w, r, "list", "counts", page{Title: "title.inbox", Data: d})
+		return
+	}
+	cs, err := s.cfg.Cases.List(r.Context(), actor, f)
+	if err != nil {
+		s.caseError(w, r, err)
+		return
+	}
+	path := "/mine"
 	if inbox {
+		path = "/inbox"
+	}
+	cs = d.page(cs, f, path)
+	s.fillRows(&d, cs, now)
+	l := langOf(r)
+	if inbox && part == "" {
 		d.Quarantine = s.quarantineNote(r, l)
+		if d.Counts, err = s.countsOf(r, actor); err != nil {
+			s.caseError(w, r, err)
+			return
+		}
 	}
 	p := page{Title: "title.mine", Nav: "mine", Live: "mine", Data: d}
 	if inbox {
 		p.Title, p.Nav, p.Live = "title.inbox", "inbox", "inbox"
+		p.Flash, d.Failed = bulkFlash(r, l)
+		p.Data = d
 	}
-	if r.URL.Query().Get("part") == "rows" {
+	if part == "rows" {
 		if ids, ok := changedIDs(r); ok {
 			// A push named the cases that changed: only their rows go
 			// back, with the list's order for the page to put them in.

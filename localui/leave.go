@@ -30,6 +30,7 @@ type leaveData struct {
 	Others []Member    // clinicians not on leave, the chosen and the holder left out
 	Back   string      // where "cancel" goes
 	Moved  bool        // "move all": nothing was moved (else: the case was not assigned / moved)
+	Bulk   bool        // the inbox's selected cases: none was assigned
 }
 
 // clinician is hsaID as one of the unit's clinicians now: cases are given

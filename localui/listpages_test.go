@@ -91,7 +91,7 @@ func TestListPagesDoneNewestFirst(t *testing.T) {
 	if !slices.Equal(first.ids, newest[:200]) {
 		t.Fatalf("the done view's first page: %d rows starting %v, want 200 starting with the newest, %v", len(first.ids), first.ids[:min(2, len(first.ids))], newest[:2])
 	}
-	if !first.nav || first.prev != "" || first.next != "/inbox?view=done&after="+string(newest[199]) {
+	if !first.nav || first.prev != "" || first.next != "/inbox?sort=newest&view=done&after="+string(newest[199]) {
 		t.Errorf("the first page's links: nav %v, prev %q, next %q", first.nav, first.prev, first.next)
 	}
 	second := readList(t, dist, first.next)
@@ -115,7 +115,7 @@ func TestListPagesDoneNewestFirst(t *testing.T) {
 		t.Errorf("my cases: %v (nav %v), want the open ones %v and no page links", mine.ids, mine.nav, open)
 	}
 	minedone := readList(t, c.login(hsaClinA), "/mine?view=done")
-	if len(minedone.ids) != 200 || minedone.ids[0] != newest[0] || minedone.next != "/mine?view=done&after="+string(newest[199]) {
+	if len(minedone.ids) != 200 || minedone.ids[0] != newest[0] || minedone.next != "/mine?sort=newest&view=done&after="+string(newest[199]) {
 		t.Errorf("my done cases: %d, first %v, next %q", len(minedone.ids), minedone.ids[:min(1, len(minedone.ids))], minedone.next)
 	}
 }

@@ -39,6 +39,10 @@ type Cases interface {
 	// QuarantineCount is how many central events wait in the quarantine:
 	// cases the central store accepted that this gateway could not take.
 	QuarantineCount(ctx context.Context) (int, error)
+	// InboxCounts and SearchPatient are the inbox's counts and its
+	// search by patient (counts.go, inboxactions.go).
+	InboxCounts(ctx context.Context, actor cases.Actor) (cases.InboxCounts, error)
+	SearchPatient(ctx context.Context, actor cases.Actor, pnr personnummer.Personnummer) ([]*cases.Case, error)
 	// Queue is a page of a staff group's queue (queue.go).
 	Queue(ctx context.Context, actor cases.Actor, group string, after cases.ID, limit int) ([]*cases.Case, error)
 }
@@ -255,6 +259,8 @@ func (s *Server) routes() []route {
 
 		{"GET /inbox", s.staffOnly(s.inbox)},
 		{"POST /inbox/move-all", s.staffOnly(s.moveAll)},
+		{"POST /inbox/search", s.staffOnly(s.inboxSearch)}, // inboxactions.go
+		{"POST /inbox/assign", s.staffOnly(s.bulkAssign)},
 		{"GET /mine", s.staffOnly(s.mine)},
 		{"GET /cases/new", s.staffOnly(s.newCasePage)},
 		{"POST /cases/new", s.staffOnly(s.newCase)},

@@ -26,6 +26,12 @@
 // write of a case through Service writes one access-log entry in the same
 // transaction as the change.
 //
+// The distributor's inbox (inbox.go) lists its open cases earliest due
+// first across pages, counts its views from the indexes alone
+// (InboxCounts: no case decoded, no access-log entry) and finds a
+// patient's cases through the patient index (SearchPatient), writing the
+// search and each case found to the access log.
+//
 // A unit's staff groups have queues (groups.go): a case routed to a group
 // (ServiceConfig.RouteFor, on arrival; Route, by the distributor) waits
 // unassigned in its queue, which the group's clinicians read (CanRead) and

@@ -72,3 +72,44 @@ func (s *Service) Queue(ctx context.Context, actor Actor, group string, after ID
 	}
 	return out, nil
 }
+
+// QueueCounter is a ReadTx that counts the cases waiting in each group's
+// queue from its queue index (ByQueue) without decoding a case; ok false
+// says it keeps none (a wrapper of a store that does not), and they are
+// counted by decoding the received cases.
+type QueueCounter interface {
+	CountQueues() (perGroup map[string]int, ok bool, err error)
+}
+
+// countQueues is the cases waiting in each group's queue; nil when none
+// waits in any.
+func countQueues(tx ReadTx) (map[string]int, error) {
+	if qc, ok := tx.(QueueCounter); ok {
+		if m, ok, err := qc.CountQueues(); ok || err != nil {
+			if len(m) == 0 {
+				m = nil
+			}
+			return m, err
+		}
+	}
+	var out map[string]int
+	var lerr error
+	err := tx.Scan(ByStatus, []string{string(Received)}, Walk{}, func(id ID) bool {
+		c, err := tx.Case(id)
+		if err != nil {
+			lerr = err
+			return false
+		}
+		if c.Group != "" && c.Assignee == "" {
+			if out == nil {
+				out = map[string]int{}
+			}
+			out[c.Group]++
+		}
+		return true
+	})
+	if err == nil {
+		err = lerr
+	}
+	return out, err
+}

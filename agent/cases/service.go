@@ -603,7 +603,9 @@ func (s *Service) list(tx ReadTx, actor Actor, f Filter, now time.Time) ([]*Case
 		from = f.Before
 	}
 	var err error
-	if f.Overdue || !f.DueBy.IsZero() {
+	if f.DueFirst && !f.Overdue && f.DueBy.IsZero() {
+		err = listDueFirst(tx, f, from, back, load) // inbox.go
+	} else if f.Overdue || !f.DueBy.IsZero() {
 		limit := f.DueBy
 		if f.Overdue {
 			limit = now

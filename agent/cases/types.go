@@ -227,6 +227,10 @@ type Filter struct {
 	// arrival) instead of the oldest; lists by due date (Overdue, DueBy)
 	// are earliest due first whatever it says.
 	Newest bool
+	// DueFirst lists the earliest due first, then the cases without a
+	// due date (waiting for the patient, closed) oldest first; Newest is
+	// then ignored (listDueFirst).
+	DueFirst bool
 	// After and Before page through a list: the page that follows the
 	// case After, or the page that precedes the case Before, in the
 	// list's order ("" for the first page; not both). A case id only, so

@@ -60,6 +60,12 @@ type SyncFigures struct {
 	// and getting back what the central store confirmed after it is
 	// RestorePending or came back RestoreIncomplete.
 	RestoreRecovery string
+	// SealingKey is where the unit's sealing key stands at the central
+	// store: "" (not checked yet), "published", "unsupported" or
+	// "refused" (sealkey.go); SealingKeyRefusals counts the keys it
+	// published for the unit since start that the gateway did not sign.
+	SealingKey         string
+	SealingKeyRefusals int
 }
 
 // Conflicts returns the machine-readable state of the sync's conflicts:
@@ -291,7 +297,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 		descKeyTerm, descSyncConnected, descSyncLag, descSyncLastPull, descSyncLastError, descSyncCursor,
 		descOutboxRejected, descOutboxConflicts, descInboundConflicts, descFormsConflict, descSyncContinuity, descReconciliations, descRestoreRecovery, descNoticeQueue, descNoticeFailing, descLogins, descLoginFailures, descSessions, descArchiveLastRun, descArchiveLastOK, descArchiveCases,
 		descArchivePackages, descArchiveFailures, descBackupLastRun, descBackupLastOK, descBackupLastSuccess, descBackupBytes,
-		descBackupFailures, descLogErrors} {
+		descBackupFailures, descLogErrors, descSealingKeyRefusals, descSealingKeyPublished} {
 		ch <- d
 	}
 }
@@ -351,6 +357,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 			gauge(ch, descOutboxRejected, float64(f.Rejected))
 			gauge(ch, descOutboxConflicts, float64(f.OutboxConflicts))
 			counter(ch, descInboundConflicts, uint64(f.InboundConflicts))
+			sealingKey(ch, f)
 			formsConflict := 0.0
 			if f.FormsConflict {
 				formsConflict = 1

@@ -52,7 +52,7 @@ var allBuckets = []string{
 	bucketOutbox, bucketOutboxKeys, bucketSettings, bucketAuditCase,
 	bucketQuarantine, bucketQuarantineEv,
 	bucketSyncJournal, bucketOutboxDone, bucketStats,
-	bucketByStatusAssignee, bucketByStatusType, bucketByStatusTypeAssignee, // listidx.go
+	bucketByStatusAssignee, bucketByStatusType, bucketByStatusTypeAssignee, bucketFresh, // listidx.go
 	bucketAuditPatientHead, // auditpatient.go
 	bucketByQueue,          // queueidx.go
 }
@@ -172,6 +172,10 @@ func Open(ctx context.Context, path string, kek KEK, opts Options) (*DB, error) 
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	if err := db.indexLists(ctx); err != nil {
+		bdb.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	if err := db.indexFresh(ctx); err != nil {
 		bdb.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}

@@ -9,6 +9,12 @@
 // never touches the file: a key file today, a PKCS#11 token later. Rotating
 // adds a term; old terms keep reading, new writes use the newest.
 //
+// The unit's sealing keys (sealkeys.go, package sync/seal) are kept in the
+// meta bucket beside the key ring: public halves in clear, private halves
+// wrapped by the KEK with the unit and key id as additional data, one of
+// them current; rotation keeps the older ones opening, retirement
+// destroys one and has the next Open compact the file.
+//
 // Central events the case service cannot apply are kept in the
 // quarantine bucket (quarantine.go), sealed like every other value and
 // resealed with them; only their central event ids and reasons are in
@@ -23,7 +29,9 @@
 // Lists read through composite indexes of what they show (listidx.go:
 // status with assignee, type or both), walked either way from any case id,
 // so a page costs its length, not the history behind it; a store made
-// before them gets them at its first open, from its older indexes.
+// before them gets them at its first open, from its older indexes. The
+// inbox's new cases (received, never assigned) have an index of their own
+// (idx-new), so that the inbox counts them without opening one.
 // Access-log extracts read the same way, newest first: a staff member's
 // records by HSA-ID and sequence number, a patient's as a chain from the
 // patient's newest record back (auditpatient.go), chained at first open

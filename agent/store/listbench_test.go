@@ -43,7 +43,8 @@ var (
 // history: 20 clinicians, 98% of the cases answered or closed, 2 KiB each.
 // "mine" is a clinician's open cases (about 100), "inbox" the open view's
 // first page (200 of 2,000 open), "done" the newest 200 answered or
-// closed. Each iteration also runs the walks List made before the list
+// closed; "inbox-due" the open view due first (the inbox's default),
+// "inbox-counts" the counts beside the inbox's views. Each iteration also runs the walks List made before the list
 // indexes (the assignee index with every case decoded and filtered; the
 // status index), with the same commit, so the ratio comes from one run:
 // *-before-* metrics.
@@ -166,6 +167,12 @@ func benchLists(b *testing.B, n int) {
 		{"done", func() int {
 			return len(need(svc.List(ctx, dist, cases.Filter{Status: listDone, Newest: true, Limit: page})))
 		}},
+		// The inbox's default order (due first) and the counts beside its
+		// views (from indexes: no case decoded).
+		{"inbox-due", func() int {
+			return len(need(svc.List(ctx, dist, cases.Filter{Status: listOpen, DueFirst: true, Limit: page})))
+		}},
+		{"inbox-counts", func() int { return need(svc.InboxCounts(ctx, dist)).Open }},
 		{"inbox-type", func() int {
 			return len(need(svc.List(ctx, dist, cases.Filter{Status: listOpen, Type: casetype.All[0], Limit: page})))
 		}},

@@ -288,3 +288,85 @@ func eachInRange(b *bolt.Bucket, lo, hi []byte, fn func(value, id []byte)) {
 		k, _ = c.Seek(catKey(value, []byte{1})) // the next value
 	}
 }
+
+// The index of the inbox's new cases (cases.IsFresh: received, never
+// assigned), keyed by case id alone, so that the inbox counts them
+// without decoding one (CountFresh). A case leaves it at its first
+// assignment and never comes back.
+const bucketFresh = "idx-new"
+
+// keyFreshIndexed, in the meta bucket, says the received cases of a store
+// made before idx-new are in it (indexFresh).
+var keyFreshIndexed = []byte("fresh-indexed")
+
+// freshEntries are a case's entries in idx-new.
+func (v indexValues) freshEntries(bid []byte) []indexEntry {
+	if !v.fresh {
+		return nil
+	}
+	return []indexEntry{{bucketFresh, slices.Clone(bid), nil}}
+}
+
+// CountFresh counts the received cases never assigned (cases.FreshCounter):
+// the keys of idx-new, no case decoded.
+func (t *tx) CountFresh() (int, bool, error) {
+	if err := t.putPending(); err != nil {
+		return 0, false, err
+	}
+	n := 0
+	c := t.bucket(bucketFresh).Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		n++
+	}
+	return n, true, nil
+}
+
+// indexFresh puts the new cases of a store made before idx-new into it:
+// it decodes the received cases (the unassigned queue, not the history),
+// once, in one transaction. A store that has done it costs one read.
+func (db *DB) indexFresh(ctx context.Context) error {
+	var done bool
+	db.view(func(btx *bolt.Tx) error {
+		done = btx.Bucket([]byte(bucketMeta)).Get(keyFreshIndexed) != nil
+		return nil
+	})
+	if done {
+		return nil
+	}
+	n := 0
+	err := db.update(func(btx *bolt.Tx) error {
+		n = 0
+		t := db.newTx(btx)
+		var ids []cases.ID
+		err := t.Scan(cases.ByStatus, []string{string(cases.Received)}, cases.Walk{}, func(id cases.ID) bool {
+			ids = append(ids, id)
+			return true
+		})
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			c, err := t.Case(id)
+			if err != nil {
+				return fmt.Errorf("case %s: %w", id, err)
+			}
+			if err := t.putIndex(t.indexValuesOf(c).freshEntries([]byte(id))); err != nil {
+				return err
+			}
+			if cases.IsFresh(c) {
+				n++
+			}
+		}
+		return t.bucket(bucketMeta).Put(keyFreshIndexed, []byte{1})
+	})
+	if err != nil {
+		return fmt.Errorf("index the new cases: %w", err)
+	}
+	if n > 0 {
+		db.log.Info("new cases indexed", "cases", n)
+	}
+	return nil
+}

@@ -81,7 +81,7 @@ func (db *DB) migrate() error {
 // Only such buckets are created on open; a missing core bucket is damage and
 // is not papered over.
 var addedBuckets = []string{bucketSettings, bucketAuditCase, bucketQuarantine, bucketQuarantineEv, bucketSyncJournal, bucketOutboxDone, bucketStats,
-	bucketByStatusAssignee, bucketByStatusType, bucketByStatusTypeAssignee, bucketAuditPatientHead, bucketByQueue}
+	bucketByStatusAssignee, bucketByStatusType, bucketByStatusTypeAssignee, bucketAuditPatientHead, bucketFresh, bucketByQueue}
 
 // addBuckets creates the addedBuckets an existing store lacks, in one
 // transaction, and writes nothing when none is missing.

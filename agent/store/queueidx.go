@@ -1,6 +1,8 @@
 package store
 
 import (
+	"bytes"
+
 	"clinicgw/agent/cases"
 )
 
@@ -20,3 +22,22 @@ func (v indexValues) queueEntries(bid []byte) []indexEntry {
 	}
 	return []indexEntry{{bucketByQueue, catKey([]byte(v.group), sep, bid), nil}}
 }
+
+// CountQueues counts the cases waiting in each group's queue from the
+// queue index alone (cases.QueueCounter): a key per waiting case, none
+// decoded.
+func (t *tx) CountQueues() (map[string]int, bool, error) {
+	if err := t.putPending(); err != nil {
+		return nil, false, err
+	}
+	out := map[string]int{}
+	c := t.bucket(bucketByQueue).Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if i := bytes.IndexByte(k, 0); i > 0 {
+			out[string(k[:i])]++
+		}
+	}
+	return out, true, nil
+}
+
+var _ cases.QueueCounter = (*tx)(nil)

@@ -29,12 +29,19 @@ func keysListFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 			}
 			fmt.Fprintf(tw, "%d\t%s\t%s\n", t.Term, t.Created.Local().Format(time.DateTime), state)
 		}
-		return tw.Flush()
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		return listSealingKeys(e, db)
 	})
 }
 
 func keysRotateFlags(fs *flag.FlagSet) func(context.Context, *env) error {
+	sealing := fs.Bool("sealing", false, "rotate the unit's sealing key pair instead of the store's data key: the gateway publishes the new public key at its next start; older sealing keys keep opening what was sealed to them")
 	return storeCommand(fs, func(ctx context.Context, e *env, _ *agent.Config, db *store.DB) error {
+		if *sealing {
+			return rotateSealingKey(ctx, e, db)
+		}
 		t, err := db.RotateKey(ctx)
 		if err != nil {
 			return err
@@ -50,7 +57,11 @@ func keysRotateFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 // that neither their old wrapped copies nor removed values linger in free
 // pages.
 func keysRetireFlags(fs *flag.FlagSet) func(context.Context, *env) error {
+	sealing := fs.String("sealing", "", "retire the sealing key `KEYID` (see keys list) instead: its private half is destroyed, what was sealed to it never opens again")
 	return configCommand(fs, func(ctx context.Context, e *env, cfg *agent.Config) error {
+		if *sealing != "" {
+			return retireSealingKey(ctx, e, cfg, *sealing)
+		}
 		db, closeAll, err := agent.OpenExistingStore(ctx, cfg, e.log)
 		if err != nil {
 			return err

@@ -61,9 +61,9 @@ func commands() []*command {
 		{name: "reload", args: "PID", summary: "ask the running gateway (process PID) to read its configuration again, as `systemctl reload clinicgw` does", flags: reloadFlags, operands: true},
 		{name: "bridge", args: "--gateway ORIGIN --ca FILE [--reader NAME] [--module PATH] [--listen ADDR]", summary: "run the workstation's card bridge: signs login challenges with the SITHS card, reports card removal", flags: bridgeFlags},
 		{name: "keys", summary: "manage the store's key ring", sub: []*command{
-			{name: "list", args: "--config FILE", summary: "list the key ring's terms", flags: keysListFlags},
-			{name: "rotate", args: "--config FILE", summary: "start a new key term; older values stay readable", flags: keysRotateFlags},
-			{name: "retire", args: "--config FILE", summary: "with the service stopped: reseal everything under the active term, destroy older terms' keys, compact the store", flags: keysRetireFlags},
+			{name: "list", args: "--config FILE", summary: "list the key ring's terms and the unit's sealing keys", flags: keysListFlags},
+			{name: "rotate", args: "[--sealing] --config FILE", summary: "start a new key term; older values stay readable (--sealing: a new sealing key pair, older ones keep opening)", flags: keysRotateFlags},
+			{name: "retire", args: "[--sealing KEYID] --config FILE", summary: "with the service stopped: reseal everything under the active term, destroy older terms' keys, compact the store", flags: keysRetireFlags},
 		}},
 		{name: "archive", summary: "export old cases to the region archive", sub: []*command{
 			{name: "run", args: "--config FILE", summary: "with the service stopped: export answered and closed cases past archive.age_days, verify, then remove them (resumable)", flags: archiveRunFlags},

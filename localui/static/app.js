@@ -84,7 +84,10 @@
             if (!placeRows(el, html)) { changed[id] = null; done(); return; }
             body.dataset.rowsPlaced = String(Number(body.dataset.rowsPlaced || 0) + 1);
           } else {
+            // Ticked rows stay ticked (the inbox's bulk assignment).
+            const ticked = Array.from(el.querySelectorAll("input[type=checkbox]:checked")).map(function (c) { return c.id; });
             el.innerHTML = html;
+            ticked.forEach(function (cid) { const c = document.getElementById(cid); if (c) c.checked = true; });
           }
           if (focused) { const f = document.getElementById(focused); if (f) f.focus(); }
           body.dataset.refreshed = String(Number(body.dataset.refreshed || 0) + 1);
@@ -113,7 +116,9 @@
       if (!tr) return false;
       order.push(tr);
     }
+    const ticked = Array.from(tbody.querySelectorAll("input[type=checkbox]:checked")).map(function (c) { return c.id; });
     tbody.replaceChildren.apply(tbody, order);
+    ticked.forEach(function (cid) { const c = document.getElementById(cid); if (c) c.checked = true; });
     return true;
   }
 
@@ -146,6 +151,7 @@
       // A group's queue is fetched whole: it is short, and a case taken
       // leaves it.
       if (m.t === "changed" && live) refresh(live.startsWith("case:") ? "casebody" : "rows", Array.isArray(m.ids) && !m.all && !live.startsWith("queue:") ? m.ids : null);
+      if (m.t === "changed" && live === "inbox") refresh("counts", null); // the inbox's counts (counts.go)
       if (m.t === "denied") body.dataset.ws = "denied";
       if (m.t === "watching") body.dataset.watching = "1"; // a queue's watch is taken up
     };

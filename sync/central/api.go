@@ -97,6 +97,9 @@ func (s *Store) serveAPI(w http.ResponseWriter, r *http.Request) {
 	case wire.PathQuarantine2:
 		rt = route{"GET, PUT", map[string]func(http.ResponseWriter, *http.Request, string){
 			http.MethodGet: s.serveGetQuarantine, http.MethodPut: s.servePutQuarantine}}
+	case wire.PathSealingKey2:
+		rt = route{"GET, PUT", map[string]func(http.ResponseWriter, *http.Request, string){
+			http.MethodGet: s.serveGetSealingKey, http.MethodPut: s.servePutSealingKey}}
 	case wire.PathReconcile2:
 		rt = route{"POST", map[string]func(http.ResponseWriter, *http.Request, string){http.MethodPost: s.serveReconcile}}
 	default:

@@ -50,7 +50,10 @@
 // backup what it sent after it (confirmed.go). PUT /v2/quarantine keeps
 // the unit's last report of the acknowledged events its gateway could not
 // handle, logs each it names and each that left it, and GET answers it
-// (quarantine.go, Store.Quarantine). The care unit is taken from the
+// (quarantine.go, Store.Quarantine). PUT /v2/sealing-key keeps the
+// unit's sealing key statement when it is signed with the request's own
+// client certificate, and GET answers it (sealkey.go, Store.SealingKey).
+// The care unit is taken from the
 // verified client certificate's subject serialNumber (tlsconf.HSAID) and
 // from nowhere else; a unit sees, acknowledges and answers only its own
 // cases. New events are announced on a websocket stream the moment they are

@@ -35,6 +35,8 @@ var codeTexts = map[string]text{
 	"action.follow-up":            {"Patienten skrev igen", "The patient wrote again"},
 	"action.read":                 {"Ärendet lästes", "Case read"},
 	"action.list":                 {"Ärendelista visades", "Case list shown"},
+	"action.search":               {"Sökte på patientens personnummer", "Searched by the patient's personnummer"},
+	"action.search-hit":           {"Ärendet visades i en sökning", "Case shown in a search"},
 	"action.read-access-log":      {"Loggutdrag togs", "Access log read"},
 	"action.restore-backup":       {"Lagret återställdes från en säkerhetskopia", "Store restored from a backup"},
 	"action.recover-from-central": {"Återfick från centrallagret efter återställning", "Recovered from the central store after a restore"},

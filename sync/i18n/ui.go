@@ -98,6 +98,7 @@ var uiTexts = map[string]text{
 	"col.due":         {"Besvaras senast", "Due"},
 	"col.assignee":    {"Handläggs av", "Handled by"},
 	"col.action":      {"Åtgärd", "Action"},
+	"col.select":      {"Välj", "Select"},
 	"overdue":         {"Försenat", "Overdue"},
 	"onLeave":         {"frånvarande", "on leave"},
 	"onLeaveUntil":    {"frånvarande t.o.m.", "on leave until"},
@@ -108,6 +109,7 @@ var uiTexts = map[string]text{
 	"leave.notAssigned":     {"Ärendet är inte tilldelat.", "The case has not been assigned."},
 	"leave.notReassigned":   {"Ärendet är inte flyttat.", "The case has not been moved."},
 	"leave.notMoved":        {"Inga ärenden är flyttade.", "No cases have been moved."},
+	"leave.notAssignedBulk": {"Inga av de valda ärendena är tilldelade.", "None of the selected cases has been assigned."},
 	"leave.choose":          {"Välj en annan ärendehanterare:", "Choose another clinician:"},
 	"leave.to.assign":       {"Tilldela", "Assign to"},
 	"leave.to.reassign":     {"Flytta till", "Move to"},
@@ -124,6 +126,27 @@ var uiTexts = map[string]text{
 	"distribute.to":   {"Tilldela eller flytta till", "Assign or move to"},
 	"distribute.help": {"Välj ärendehanterare här och tryck sedan Tilldela eller Flytta på ärendets rad.", "Choose the clinician here, then press Assign or Move on the case's row."},
 	"choose":          {"Välj …", "Choose …"},
+
+	// The inbox's counts, order, search and bulk assignment (localui's
+	// counts.go, inboxactions.go).
+	"title.search":    {"Sökresultat", "Search result"},
+	"counts.label":    {"Antal ärenden per urval", "Cases per view"},
+	"counts.services": {"Per tjänst", "Per service"},
+	"counts.groups":   {"Per grupp", "Per group"},
+	"sort.label":      {"Ordning", "Order"},
+	"sort.due":        {"Tidigast sista svarsdag först", "Earliest due first"},
+	"sort.newest":     {"Senast inkomna först", "Newest first"},
+	"sort.oldest":     {"Först inkomna först", "Oldest first"},
+	"search.label":    {"Sök på ärendenummer eller personnummer", "Search by case number or personnummer"},
+	"search.help":     {"Personnumret skickas bara i formuläret och syns inte i adressfältet. Sökningen loggas.", "The personnummer is sent only in the form and never shows in the address bar. The search is logged."},
+	"search.submit":   {"Sök", "Search"},
+	"search.invalid":  {"Skriv ett ärendenummer (26 tecken) eller ett personnummer (10 eller 12 siffror).", "Enter a case number (26 characters) or a personnummer (10 or 12 digits)."},
+	"search.back":     {"Tillbaka till inkorgen", "Back to the inbox"},
+	"bulk.select":     {"Välj ärendet", "Select the case"},
+	"bulk.submit":     {"Tilldela valda ärenden", "Assign the selected cases"},
+	"bulk.help":       {"Kryssa i ärendenas rutor (mellanslag), välj ärendehanterare ovan och tryck Tilldela valda ärenden.", "Tick the cases' boxes (space), choose the clinician above and press Assign the selected cases."},
+	"bulk.none":       {"Inget tilldelades: kryssa i minst ett ärende och välj vem som ska få dem.", "Nothing was assigned: tick at least one case and choose who gets them."},
+	"bulk.failedHelp": {"Öppna ärendet för att se vad som ändrats, och tilldela det därifrån om det behövs.", "Open the case to see what changed, and assign it from there if needed."},
 	"moveAll.heading": {"Flytta alla ärenden från en person till en annan", "Move all cases from one person to another"},
 	"moveAll.from":    {"Från", "From"},
 	"moveAll.to":      {"Till", "To"},
@@ -262,6 +285,18 @@ var uiCounted = map[string]counted{
 			catalog.Var("moved", one(1, "%[1]d case moved", "%[1]d cases moved")),
 			catalog.Var("failed", one(2, "%[2]d could not be moved (it changed meanwhile)", "%[2]d could not be moved (they changed meanwhile)")),
 			catalog.String("${moved}, ${failed}.")}},
+	// A bulk assignment: how many cases were assigned.
+	"bulk.done": {"d",
+		[]catalog.Message{one(1, "%d ärende tilldelades.", "%d ärenden tilldelades.")},
+		[]catalog.Message{one(1, "%d case assigned.", "%d cases assigned.")}},
+	// A bulk assignment: how many could not be (the list of them follows).
+	"bulk.failed": {"d",
+		[]catalog.Message{one(1, "%d ärende kunde inte tilldelas (det har stängts eller ändrats under tiden):", "%d ärenden kunde inte tilldelas (de har stängts eller ändrats under tiden):")},
+		[]catalog.Message{one(1, "%d case could not be assigned (it was closed or changed meanwhile):", "%d cases could not be assigned (they were closed or changed meanwhile):")}},
+	// A search by patient: how many cases it found.
+	"search.hits": {"d",
+		[]catalog.Message{one(1, "%d ärende för personnumret.", "%d ärenden för personnumret.")},
+		[]catalog.Message{one(1, "%d case for the personnummer.", "%d cases for the personnummer.")}},
 	// The last archive run: cases (1) in packages (2).
 	"unit.archiveDone": {"dd",
 		[]catalog.Message{

@@ -81,6 +81,16 @@
 // wire.PathQuarantine2, quarantine.go) whenever it differs from what the
 // central store last took in this run, so once at every start too.
 //
+// # The unit's sealing key
+//
+// With Config.SealingKeys, at every start the uplink checks what the
+// central store publishes as the unit's sealing key against the unit's
+// client certificate and its current key (sealkey.go): one it did not
+// sign is refused (logged, counted in Status.SealingKeyRefusals, never
+// trusted) and the uplink publishes its own statement and checks again;
+// a central store of the previous release (404) is skipped with a log
+// line.
+//
 // # Stream and fallback
 //
 // A websocket (gorilla/websocket, same TLS configuration, no Origin header)

@@ -113,6 +113,11 @@ type Config struct {
 	// (recover.go): the uplink does that after its first complete pull,
 	// before it pushes anything. Cases must then be a Recoverer.
 	Restored *Restored
+	// SealingKeys, when not nil, holds the unit's sealing keys: at every
+	// start the uplink checks that the central store publishes the
+	// current one as this gateway signed it, and publishes it if not
+	// (sealkey.go).
+	SealingKeys SealingKeys
 	// Fault, when not nil, is called at each named point of the sync path
 	// (the Fault* constants), from the goroutine that reached it. Tests
 	// crash the process there to prove nothing is lost or duplicated
@@ -202,6 +207,16 @@ type Status struct {
 	// could not apply and kept in its quarantine (ApplyReport.Quarantined,
 	// conflicts included); the store's quarantine is the lasting count.
 	Quarantined int
+
+	// SealingKey is where the unit's sealing key stands at the central
+	// store since the check at start (sealkey.go); SealingKeyID is the
+	// key it publishes when SealingKeyPublished.
+	SealingKey   SealingKeyState
+	SealingKeyID string
+	// SealingKeyRefusals counts the sealing key statements the central
+	// store published for the unit since start that this gateway did not
+	// sign: each refused and never sealed to.
+	SealingKeyRefusals int
 }
 
 // Uplink syncs one care unit's store with the central store. Make it with
@@ -393,6 +408,9 @@ func (u *Uplink) Run(ctx context.Context) error {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if u.cfg.SealingKeys != nil {
+		u.wg.Go(func() { u.sealingKeyLoop(ctx) })
+	}
 	u.wg.Add(3)
 	go func() { defer u.wg.Done(); u.pullLoop(ctx) }()
 	go func() { defer u.wg.Done(); u.pushLoop(ctx) }()

@@ -60,6 +60,8 @@
 //	GET  /v2/outbox/confirmed?since=TIME&after=SEQ&limit=N → 200 ConfirmedPage
 //	PUT  /v2/quarantine QuarantineReport  → 204 (the gateway's acknowledged events it could not handle)
 //	GET  /v2/quarantine                   → 200 QuarantineReport (the last one the central store holds)
+//	PUT  /v2/sealing-key SealingKeyStatement → 204 (the unit's sealing key, signed with its certificate; sealkey.go)
+//	GET  /v2/sealing-key                  → 200 PublishedSealingKey (what the central store publishes for the unit)
 //	     /v2/inbox/ack, /v2/forms, /v2/stream as under /v1
 //
 // Delivery from the central store is at least once: the gateway stores a page

@@ -94,6 +94,36 @@ func (t countingReadTx) Cases(fn func(*cases.Case) bool) error {
 	return t.ReadTx.Cases(func(c *cases.Case) bool { t.n.Add(1); return fn(c) })
 }
 
+// CountFresh passes the store's index of new cases on, when it keeps one.
+func (t countingReadTx) CountFresh() (int, bool, error) {
+	if fc, ok := t.ReadTx.(cases.FreshCounter); ok {
+		return fc.CountFresh()
+	}
+	return 0, false, nil
+}
+
+func (t countingTx) CountFresh() (int, bool, error) {
+	if fc, ok := t.Tx.(cases.FreshCounter); ok {
+		return fc.CountFresh()
+	}
+	return 0, false, nil
+}
+
+// CountQueues passes the store's queue index on, when it keeps one.
+func (t countingReadTx) CountQueues() (map[string]int, bool, error) {
+	if qc, ok := t.ReadTx.(cases.QueueCounter); ok {
+		return qc.CountQueues()
+	}
+	return nil, false, nil
+}
+
+func (t countingTx) CountQueues() (map[string]int, bool, error) {
+	if qc, ok := t.Tx.(cases.QueueCounter); ok {
+		return qc.CountQueues()
+	}
+	return nil, false, nil
+}
+
 func (s *countingStore) count() int { s.mu.Lock(); defer s.mu.Unlock(); return s.updates }
 
 // AddStats passes the statistics' aggregates on, when the store keeps

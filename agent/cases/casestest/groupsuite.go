@@ -283,3 +283,44 @@ func suiteGroupQueueCostsThePage(t *testing.T, e *env) {
 		t.Errorf("paged %v, want %v", paged, waiting)
 	}
 }
+
+// suiteGroupInboxCounts: the inbox counts the cases waiting in each
+// group's queue; a store with the queue index decodes none for it.
+func suiteGroupInboxCounts(t *testing.T, e *env) {
+	for i := range 4 {
+		sub := e.sub()
+		sub.Type = typeOT
+		c := need(e.svc.Receive(e.ctx, sub))(t)
+		switch i {
+		case 0:
+			e.do(ot, c.ID, cases.Command{Action: cases.Take}) // no longer waiting
+		case 1:
+			e.do(dist, c.ID, cases.Command{Action: cases.Route, Group: groupDocs})
+		}
+	}
+	e.receive() // the inbox: in no group
+	var got cases.InboxCounts
+	e.decodes(func() { got = need(e.svc.InboxCounts(e.ctx, dist))(t) })
+	if len(got.ByGroup) != 2 || got.ByGroup[groupOT] != 2 || got.ByGroup[groupDocs] != 1 {
+		t.Errorf("per group %v, want 2 waiting for the therapists and 1 for the doctors", got.ByGroup)
+	}
+	var indexed bool
+	_ = e.store.Store.View(e.ctx, func(tx cases.ReadTx) error {
+		if qc, ok := tx.(cases.QueueCounter); ok {
+			_, indexed, _ = qc.CountQueues()
+		}
+		return nil
+	})
+	var direct map[string]int
+	if indexed {
+		// The per-group count alone reads no case.
+		if n := e.decodes(func() {
+			_ = e.store.View(e.ctx, func(tx cases.ReadTx) error {
+				direct, _, _ = tx.(cases.QueueCounter).CountQueues()
+				return nil
+			})
+		}); n != 0 || direct[groupOT] != 2 {
+			t.Errorf("the queue index's count decoded %d cases, gave %v", n, direct)
+		}
+	}
+}

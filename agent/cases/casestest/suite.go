@@ -53,6 +53,9 @@ func RunServiceSuite(t *testing.T, newStore func(t *testing.T) cases.Store) {
 		{"List", suiteList},
 		{"ListCostsThePage", suiteListCostsThePage},
 		{"ListPaging", suiteListPaging},
+		{"InboxOrder", suiteInboxOrder},       // inboxsuite.go
+		{"InboxCounts", suiteInboxCounts},     // inboxsuite.go
+		{"SearchPatient", suiteSearchPatient}, // inboxsuite.go
 		{"Stats", suiteStats},
 		{"AccessLog", suiteAccessLog},
 		{"AccessLogPages", suiteAccessLogPages},
@@ -79,6 +82,7 @@ func RunServiceSuite(t *testing.T, newStore func(t *testing.T) cases.Store) {
 		{"GroupTake", suiteGroupTake},
 		{"GroupRoute", suiteGroupRoute},
 		{"GroupQueueCostsThePage", suiteGroupQueueCostsThePage},
+		{"GroupInboxCounts", suiteGroupInboxCounts},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newEnv(t, newStore)) })

@@ -1,0 +1,43 @@
+package seal
+
+import (
+	"errors"
+	"testing"
+)
+
+// FuzzOpen: whatever the bytes, Decode and Open never panic, never open
+// anything not sealed here, and refuse with one of the typed errors.
+func FuzzOpen(f *testing.F) {
+	k := seededKey(f, 1)
+	env, err := Seal(k.Public(), ctxA, []byte("Hej"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(env)
+	f.Add(env[:40])
+	f.Add([]byte{1})
+	f.Add([]byte{})
+	o := NewOpener(unitA, []*PrivateKey{k}, []KeyID{seededKey(f, 2).ID()})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		e, derr := Decode(b)
+		if derr == nil && (len(e.Enc) != EncSize || len(e.Ciphertext) < tagSize) {
+			t.Fatalf("Decode took a short field: enc %d, ciphertext %d", len(e.Enc), len(e.Ciphertext))
+		}
+		pt, err := o.Open(ctxA, b)
+		if err == nil {
+			if string(pt) != "Hej" {
+				t.Fatalf("opened %q", pt)
+			}
+			return
+		}
+		if pt != nil {
+			t.Fatal("a refusal returned plaintext")
+		}
+		for _, want := range []error{ErrTruncated, ErrMalformed, ErrAltered, ErrUnknownKey, ErrRetiredKey, ErrWrongUnit} {
+			if errors.Is(err, want) {
+				return
+			}
+		}
+		t.Fatalf("untyped refusal: %v", err)
+	})
+}
