@@ -80,7 +80,7 @@ func TestAxeGroupPages(t *testing.T) {
 	pages := map[string][]string{
 		hsaAdmin: {"/admin/groups"},
 		hsaClinA: {"/queue/" + groupOT, "/cases/" + string(q.ID)},
-		hsaDist:  {"/queue", "/queue/" + groupOT, "/cases/" + string(q.ID)},
+		hsaDist:  {"/queue/" + groupOT, "/cases/" + string(q.ID)},
 		hsaClinB: {"/queue/" + groupDocs},
 	}
 	for who, paths := range pages {

@@ -110,7 +110,7 @@ func TestGroupQueuePerRole(t *testing.T) {
 		{hsaClinA, "GET", "/queue", nil, 303, ""},
 		{hsaClinA, "GET", "/queue/" + groupOT, nil, 200, audit.Allowed},
 		{hsaClinA, "GET", qc, nil, 200, audit.Allowed},
-		{hsaDist, "GET", "/queue", nil, 200, ""},
+		{hsaDist, "GET", "/queue", nil, 303, ""}, // to the inbox, where every case is
 		{hsaDist, "GET", "/queue/" + groupOT, nil, 200, audit.Allowed},
 		{hsaDist, "GET", "/queue/finns-inte", nil, 404, ""},
 		{hsaClinB, "GET", "/queue/" + groupDocs, nil, 200, audit.Allowed},

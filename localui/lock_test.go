@@ -124,7 +124,7 @@ var lockVisits = map[string]lockVisit{
 		canaries: func(w lockWorld) []string { return []string{w.pnr} }},
 	"GET /": {who: hsaDist, path: fixed("/finns-inte")},
 	// Staff groups (the walk's clinic has them: groups_test.go).
-	"GET /queue":         {who: hsaDist, path: fixed("/queue")},
+	"GET /queue":         {who: hsaClinA, path: fixed("/queue")},
 	"GET /queue/{group}": {who: hsaClinA, path: fixed("/queue/" + groupOT), canaries: words(canaryName)},
 	"GET /admin/groups": {who: hsaAdmin, path: fixed("/admin/groups"), prepare: typeInto(`#new-name`, "GRUPPKANARIE"),
 		canaries: words("GRUPPKANARIE")},

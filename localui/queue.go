@@ -63,11 +63,17 @@ func (s *Server) queuesFor(actor cases.Actor) []groups.Group {
 	return slices.DeleteFunc(all, func(g groups.Group) bool { return !slices.Contains(mine, g.ID) })
 }
 
-// queues lists the queues the viewer may see; with one, it shows it.
+// queues lists a clinician's groups' queues; with one, it shows it. The
+// distributor, who sees every case in the inbox (and each queue from a
+// case's page), is sent there: the menu has no entry for them.
 func (s *Server) queues(w http.ResponseWriter, r *http.Request) {
 	actor := actorOf(sessionOf(r))
 	if !actor.Has(cases.Distributor) && !actor.Has(cases.Clinician) {
 		s.fail(w, r, http.StatusForbidden, "err.forbidden")
+		return
+	}
+	if !actor.Has(cases.Clinician) {
+		http.Redirect(w, r, "/inbox", http.StatusSeeOther)
 		return
 	}
 	qs := s.queuesFor(actor)
@@ -164,6 +170,9 @@ type routeData struct {
 	Groups []groups.Group
 	Take   bool   // the viewer may take it from its group's queue
 	Group  string // the name of the case's queue; "" for the inbox
+	// GroupID is the queue's group, linked for whom may see the queue.
+	GroupID string
+	Linked  bool
 }
 
 // routeFor is what the case page offers about queues for c.
@@ -175,7 +184,8 @@ func (s *Server) routeFor(actor cases.Actor, c *cases.Case) routeData {
 	all := s.cfg.Groups.List()
 	for _, g := range all {
 		if g.ID == c.Group {
-			d.Group = g.Name
+			d.Group, d.GroupID = g.Name, g.ID
+			d.Linked = s.mayWatchQueue(actor, g.ID)
 		}
 	}
 	switch c.Status {
