@@ -16,6 +16,7 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/agent/config"
+	"clinicgw/agent/groups"
 	"clinicgw/agent/metrics"
 	"clinicgw/agent/notify"
 	"clinicgw/agent/store"
@@ -24,6 +25,7 @@ import (
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/uplink"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 )
 
 // Options are what the caller gives the gateway besides its configuration.
@@ -59,8 +61,10 @@ type Agent struct {
 	// Set by Start.
 	db  *store.DB
 	svc *cases.Service
-	up  *uplink.Uplink
-	ui  *uiServer
+	// groups are the unit's staff groups (groups.go).
+	groups *groups.Set
+	up     *uplink.Uplink
+	ui     *uiServer
 	// forms are the unit's forms, for the form designer.
 	forms   *formKeeper
 	contact *contactKeeper
@@ -239,8 +243,14 @@ func (a *Agent) Start(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	grp, err := a.openGroups(ctx, db) // groups.go
+	if err != nil {
+		return err
+	}
+	a.groups = grp
+	forms.groupExists = grp.GroupExists // a service routes to a group the unit has
 	svc, err := cases.NewService(cases.ServiceConfig{
-		Unit: a.cfg.Unit.HSAID, Store: db, Clock: a.opts.Clock, Rand: a.opts.Rand,
+		Unit: a.cfg.Unit.HSAID, Store: db, Clock: a.opts.Clock, Rand: a.opts.Rand, Groups: grp,
 		Logger: a.log.With("part", "cases"), OnOutbound: func() { kick() },
 		OnChange: func(ch cases.Change) {
 			if fn := changed.Load(); fn != nil {
@@ -250,6 +260,7 @@ func (a *Agent) Start(ctx context.Context) (err error) {
 		OnSignal:      onSignal,
 		SyncRetention: a.cfg.SyncRetention(),
 		Services:      forms,
+		RouteFor:      func(t casetype.Type) string { return forms.RouteFor(string(t)) },
 	})
 	if err != nil {
 		return err

@@ -128,6 +128,11 @@ var lockVisits = map[string]lockVisit{
 		},
 		canaries: func(w lockWorld) []string { return []string{w.pnr} }},
 	"GET /": {who: hsaDist, path: fixed("/finns-inte")},
+	// Staff groups (the walk's clinic has them: groups_test.go).
+	"GET /queue":         {who: hsaClinA, path: fixed("/queue")},
+	"GET /queue/{group}": {who: hsaClinA, path: fixed("/queue/" + groupOT), canaries: words(canaryName)},
+	"GET /admin/groups": {who: hsaAdmin, path: fixed("/admin/groups"), prepare: typeInto(`#new-name`, "GRUPPKANARIE"),
+		canaries: words("GRUPPKANARIE")},
 }
 
 // getPatterns are the GET patterns of the UI's route table, and a mux
@@ -375,6 +380,8 @@ func TestBrowserLockEveryPage(t *testing.T) {
 	if r, body := c.login(hsaDist).form("/cases/"+string(cs.ID)+"/assign", url.Values{"assignee": {hsaClinA}}); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("assign: %d %s", r.StatusCode, body)
 	}
+	c.setGroups()
+	c.receiveInto(groupOT, casetype.ContactMe, "Ring mig.") // for the queue's page
 	w := lockWorld{caseID: cs.ID, pnr: string(cs.Patient.PNR),
 		newPNR: string(personnummer.Synthetic(time.Date(1975, 3, 14, 0, 0, 0, 0, time.UTC), 987))}
 	patterns := checkLockVisits(t, w)

@@ -27,6 +27,10 @@ type Actor struct {
 	Kind  ActorKind
 	HSAID string // staff only
 	Roles []Role // staff only
+	// Groups are the ids of the staff groups the member belongs to (staff
+	// only). Service fills them from its GroupSource on every call,
+	// whatever the caller put here.
+	Groups []string
 }
 
 // StaffActor is the member of staff hsaID with the roles whose codes are
@@ -76,22 +80,28 @@ type Action string
 // The actions. Receive, Withdraw and FollowUp come from the patient side;
 // the others from staff.
 const (
-	Receive       Action = "receive"          // a new case arrives
-	Initiate      Action = "initiate"         // staff start a case with a patient (Service.Initiate)
-	Assign        Action = "assign"           // distributor gives an unassigned case to a clinician
-	Reassign      Action = "reassign"         // distributor moves an assigned case to another clinician
-	TakeBack      Action = "take-back"        // distributor takes a case back to the inbox
-	HandBack      Action = "hand-back"        // the assigned clinician returns the case to the inbox
-	SendPartial   Action = "partial-answer"   // a partial answer; the case stays open
-	SendCounter   Action = "counter-question" // a question back; waits for the patient
-	SendAnswer    Action = "answer"           // the final answer
-	Close         Action = "close"            // nothing more to do
-	Withdraw      Action = "withdraw"         // the patient withdraws the case
-	FollowUp      Action = "follow-up"        // the patient writes again; may reopen
-	Read          Action = "read"             // a member of staff reads the case (access log only)
-	List          Action = "list"             // a member of staff lists cases (access log only)
-	ReadAccessLog Action = "read-access-log"  // an auditor reads the access log (access log only)
-	RestoreBackup Action = "restore-backup"   // the store was restored from a backup (access log only, by the system)
+	Receive     Action = "receive"          // a new case arrives
+	Initiate    Action = "initiate"         // staff start a case with a patient (Service.Initiate)
+	Assign      Action = "assign"           // distributor gives an unassigned case to a clinician
+	Reassign    Action = "reassign"         // distributor moves an assigned case to another clinician
+	TakeBack    Action = "take-back"        // distributor takes a case back to the inbox
+	HandBack    Action = "hand-back"        // the assigned clinician returns the case to the inbox
+	SendPartial Action = "partial-answer"   // a partial answer; the case stays open
+	SendCounter Action = "counter-question" // a question back; waits for the patient
+	SendAnswer  Action = "answer"           // the final answer
+	Close       Action = "close"            // nothing more to do
+	Withdraw    Action = "withdraw"         // the patient withdraws the case
+	FollowUp    Action = "follow-up"        // the patient writes again; may reopen
+	// Take: a clinician in the case's group takes an unassigned case from
+	// the group's queue ("Ta ärendet").
+	Take Action = "take"
+	// Route: a distributor moves a case to a group's queue, or with no
+	// group to the inbox (taking it from its clinician if someone has it).
+	Route         Action = "route"
+	Read          Action = "read"            // a member of staff reads the case (access log only)
+	List          Action = "list"            // a member of staff lists cases (access log only)
+	ReadAccessLog Action = "read-access-log" // an auditor reads the access log (access log only)
+	RestoreBackup Action = "restore-backup"  // the store was restored from a backup (access log only, by the system)
 	// RecoverFromCentral: after a restore, a change staff made after the
 	// backup came back from the central store (Service.RecoverConfirmed;
 	// by the system).
