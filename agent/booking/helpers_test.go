@@ -40,7 +40,11 @@ func newFixture(t testing.TB, now time.Time) *fixture {
 	}
 	f := &fixture{t: t, dir: dir, clock: clocktest.New(now)}
 	f.open()
-	t.Cleanup(func() { f.db.Close() })
+	t.Cleanup(func() {
+		if f.db != nil {
+			f.db.Close()
+		}
+	})
 	return f
 }
 
@@ -50,10 +54,12 @@ func (f *fixture) open() {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	f.db, err = store.Open(ctx, filepath.Join(f.dir, "store.db"), kek, store.Options{Unit: unit})
+	f.db = nil
+	db, err := store.Open(ctx, filepath.Join(f.dir, "store.db"), kek, store.Options{Unit: unit})
 	if err != nil {
 		f.t.Fatal(err)
 	}
+	f.db = db
 	f.d, err = New(OnStore(f.db), Options{Clock: f.clock})
 	if err != nil {
 		f.t.Fatal(err)

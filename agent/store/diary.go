@@ -22,7 +22,8 @@ import (
 // booking package's whole decision in one bbolt write transaction, so a
 // state it checked is the state it changes.
 //
-// The buckets are added on open to a store made without them (addedBuckets,
+// The buckets are known to Open (allBuckets: a store that has them is not
+// foreign), added on open to a store made without them (addedBuckets,
 // no schema bump) and sealed values in them are verified, counted and
 // resealed with the rest (sealedBuckets).
 
@@ -47,6 +48,8 @@ var (
 // than in the shared lists' literals: appended last, so the positions of
 // the older sealed buckets (sealedPos) do not move.
 func init() {
+	allBuckets = append(allBuckets, diarySealed...)
+	allBuckets = append(allBuckets, diaryIndex...)
 	sealedBuckets = append(sealedBuckets, diarySealed...)
 	addedBuckets = append(addedBuckets, diarySealed...)
 	addedBuckets = append(addedBuckets, diaryIndex...)
