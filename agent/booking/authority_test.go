@@ -220,7 +220,7 @@ func cancel(f *fixture, id SlotID, who Actor, reason string) error {
 	return f.d.Cancel(ctx, id, who, reason)
 }
 
-func snapshot(t *testing.T, f *fixture) []*Slot {
+func snapshot(t testing.TB, f *fixture) []*Slot {
 	s, err := f.d.Slots(ctx, time.Unix(1, 0), time.Unix(1<<40, 0))
 	if err != nil {
 		t.Fatal(err)

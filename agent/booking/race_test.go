@@ -106,7 +106,7 @@ func TestThousandRaceForTwenty(t *testing.T) {
 	}
 }
 
-func bookedSlots(t *testing.T, f *fixture) []*Slot {
+func bookedSlots(t testing.TB, f *fixture) []*Slot {
 	t.Helper()
 	var out []*Slot
 	for _, s := range snapshot(t, f) {
