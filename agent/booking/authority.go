@@ -1,6 +1,7 @@
 package booking
 
 import (
+	"clinicgw/sync/wire/personnummer"
 	"context"
 	"strings"
 	"time"
@@ -58,10 +59,12 @@ func (d *Diary) Book(ctx context.Context, id SlotID, who Actor, req BookRequest)
 	if who.Patient != "" && patient == "" {
 		patient = who.Patient
 	}
-	if strings.TrimSpace(patient) == "" {
+	pnr, err := personnummer.Parse(patient, d.clock.Now())
+	if err != nil {
 		return b, decline(BadRequest)
 	}
-	err := d.change(ctx, id, func(tx Tx, s *Slot, now time.Time) error {
+	patient = string(pnr)
+	err = d.change(ctx, id, func(tx Tx, s *Slot, now time.Time) error {
 		if err := d.mayTake(tx, s, who, now, req.HoldToken); err != nil {
 			return err
 		}

@@ -42,6 +42,10 @@ func TestRules(t *testing.T) {
 		{"patient books a free online time", func(s setup) error { _, err := s.f.d.Book(ctx, s.a, pat1, BookRequest{}); return err }, ""},
 		{"staff book for a patient", func(s setup) error { _, err := s.f.d.Book(ctx, s.a, stf, BookRequest{Patient: pnr1}); return err }, ""},
 		{"staff without a patient", func(s setup) error { _, err := s.f.d.Book(ctx, s.a, stf, BookRequest{}); return err }, BadRequest},
+		{"staff, not a personnummer", func(s setup) error {
+			_, err := s.f.d.Book(ctx, s.a, stf, BookRequest{Patient: "19121212-1213"})
+			return err
+		}, BadRequest},
 		{"nobody", func(s setup) error { _, err := s.f.d.Book(ctx, s.a, Actor{}, BookRequest{Patient: pnr1}); return err }, BadRequest},
 		{"second booking of a time", func(s setup) error {
 			s.f.must(bookErr(s.f.d.Book(ctx, s.a, pat1, BookRequest{})))

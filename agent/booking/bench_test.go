@@ -28,7 +28,7 @@ func BenchmarkFreeTimes(b *testing.B) {
 	all := snapshot(b, f)
 	for i, s := range all {
 		if i%10 == 0 {
-			_, err := f.d.Book(ctx, s.ID(), Actor{Staff: staff1}, BookRequest{Patient: fmt.Sprintf("19%010d", i)})
+			_, err := f.d.Book(ctx, s.ID(), Actor{Staff: staff1}, BookRequest{Patient: syntheticPnr(i)})
 			f.must(err)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 
 	"clinicgw/agent/store"
 	"clinicgw/sync/clock/clocktest"
+	"clinicgw/sync/wire/personnummer"
 )
 
 var ctx = context.Background()
@@ -19,9 +20,18 @@ const (
 	clinA  = "SE2321000016-1003"
 	clinB  = "SE2321000016-1004"
 	staff1 = "SE2321000016-2001"
-	pnr1   = "191212121212"
-	pnr2   = "200112312386"
 )
+
+// Synthetic personnummer only (Skatteverket's test range).
+var (
+	pnr1 = string(personnummer.Synthetic(time.Date(1980, 4, 1, 0, 0, 0, 0, time.UTC), 981))
+	pnr2 = string(personnummer.Synthetic(time.Date(1992, 11, 30, 0, 0, 0, 0, time.UTC), 990))
+)
+
+// syntheticPnr is the nth of many distinct synthetic personnummer.
+func syntheticPnr(n int) string {
+	return string(personnummer.Synthetic(time.Date(1950, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, n), 980+n%20))
+}
 
 // fixture is a diary on a real bbolt store in a temp dir, with a fake clock.
 type fixture struct {

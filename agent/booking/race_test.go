@@ -1,7 +1,6 @@
 package booking
 
 import (
-	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -42,7 +41,7 @@ func TestThousandRaceForTwenty(t *testing.T) {
 			wg.Go(func() {
 				o := &out[j]
 				o.slot = ids[i%slots]
-				o.patient = fmt.Sprintf("19%010d", i)
+				o.patient = syntheticPnr(i)
 				<-start
 				switch {
 				case i%10 == 0: // staff on the phone

@@ -1,9 +1,10 @@
 package booking
 
 import (
+	"clinicgw/sync/wire/hsaid"
 	"context"
 	"encoding/binary"
-	"fmt"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -65,8 +66,8 @@ func startKey(t time.Time) []byte { return binary.BigEndian.AppendUint64(nil, ui
 func keyOf(id SlotID) ([]byte, error) {
 	secs, clin, ok := strings.Cut(string(id), "-")
 	n, err := strconv.ParseInt(secs, 10, 64)
-	if !ok || err != nil || n <= 0 || clin == "" || len(clin) > 64 {
-		return nil, fmt.Errorf("time id %q", id)
+	if !ok || err != nil || n <= 0 || strconv.FormatInt(n, 10) != secs || !hsaid.Valid(clin) {
+		return nil, errors.New("not a time id: <unix seconds>-<HSA-ID>")
 	}
 	return slotKey(time.Unix(n, 0), clin), nil
 }
