@@ -84,6 +84,33 @@ func (d *Diary) PutException(ctx context.Context, e Exception) error {
 	return d.st.Update(ctx, func(tx Tx) error { return putJSON(tx, bExceptions, []byte(e.ID), e) })
 }
 
+// DeleteTemplate removes a template; the next Generate removes its free
+// times and reports its booked ones.
+func (d *Diary) DeleteTemplate(ctx context.Context, id string) error {
+	return d.st.Update(ctx, func(tx Tx) error { return tx.Delete(bTemplates, []byte(id)) })
+}
+
+// DeleteException removes an exception; the next Generate makes the times
+// it closed.
+func (d *Diary) DeleteException(ctx context.Context, id string) error {
+	return d.st.Update(ctx, func(tx Tx) error { return tx.Delete(bExceptions, []byte(id)) })
+}
+
+// Schedule returns the templates and exceptions by id.
+func (d *Diary) Schedule(ctx context.Context) (map[string]Template, map[string]Exception, error) {
+	var tm map[string]Template
+	var ex map[string]Exception
+	err := d.st.View(ctx, func(tx Tx) error {
+		var err error
+		if tm, err = loadAll[Template](tx, bTemplates); err != nil {
+			return err
+		}
+		ex, err = loadAll[Exception](tx, bExceptions)
+		return err
+	})
+	return tm, ex, err
+}
+
 // Types returns the time types by id.
 func (d *Diary) Types(ctx context.Context) (map[string]TimeType, error) {
 	var out map[string]TimeType

@@ -100,4 +100,14 @@ func TestGenerate(t *testing.T) {
 	if len(day) != 2 || day["10:00"] != 1 || day["10:30"] != 1 {
 		t.Errorf("clinA's Wednesday after the change: %v, want 10:00 and 10:30 only", day)
 	}
+
+	// The leave is withdrawn: clinA's times that week come back.
+	f.must(f.d.DeleteException(ctx, "semester-a"))
+	back, err := f.d.Generate(ctx, MinWeeks)
+	f.must(err)
+	tm, ex, err := f.d.Schedule(ctx)
+	f.must(err)
+	if back.Made != 5*2 || len(ex) != 1 || len(tm) != 10 {
+		t.Errorf("after the leave is withdrawn: %+v, %d exceptions, %d templates; want 10 times made", back, len(ex), len(tm))
+	}
 }

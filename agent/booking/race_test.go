@@ -115,3 +115,77 @@ func bookedSlots(t testing.TB, f *fixture) []*Slot {
 	}
 	return out
 }
+
+// TestRebookAndCancelRace: 40 patients with bookings all try to move to
+// one free time while staff cancel some of their bookings: one move wins;
+// every loser keeps the time they had (or had it cancelled, with a
+// reason); no time has two bookings.
+func TestRebookAndCancelRace(t *testing.T) {
+	now := stockholm(2026, 5, 4, 9, 0)
+	f := newFixture(t, now)
+	f.must(f.d.PutType(ctx, visit))
+	base := now.Add(7 * 24 * time.Hour)
+	target := f.addSlot(base, clinA, visit.ID, 30)
+	var own []SlotID
+	for i := range 40 {
+		id := f.addSlot(base.Add(time.Duration(i+1)*30*time.Minute), clinA, visit.ID, 30)
+		_, err := f.d.Book(ctx, id, Actor{Patient: syntheticPnr(i)}, BookRequest{})
+		f.must(err)
+		own = append(own, id)
+	}
+	moved := make([]error, 40)
+	canceled := make([]error, 40)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range 40 {
+		wg.Go(func() {
+			<-start
+			_, moved[i] = f.d.Rebook(ctx, own[i], target, Actor{Patient: syntheticPnr(i)})
+		})
+		if i%4 == 0 {
+			wg.Go(func() {
+				<-start
+				canceled[i] = f.d.Cancel(ctx, own[i], Actor{Staff: staff1}, "Behandlaren är sjuk")
+			})
+		}
+	}
+	close(start)
+	wg.Wait()
+	winners := 0
+	for i := range 40 {
+		s, err := f.d.Slot(ctx, own[i])
+		f.must(err)
+		switch {
+		case moved[i] == nil:
+			winners++
+			if s.State != Free {
+				t.Errorf("patient %d moved, yet the old time is %s", i, s.State)
+			}
+			if i%4 == 0 && code(canceled[i]) != NotBooked {
+				t.Errorf("patient %d moved; the cancel of the old time: %v, want notBooked", i, canceled[i])
+			}
+		case i%4 == 0 && canceled[i] == nil:
+			if s.State != Free || len(s.Canceled) != 1 || s.Canceled[0].Reason == "" {
+				t.Errorf("patient %d cancelled: %+v", i, s)
+			}
+			if c := code(moved[i]); c != NotBooked && c != Taken {
+				t.Errorf("patient %d: the move after the cancel: %v", i, moved[i])
+			}
+		default:
+			if c := code(moved[i]); c != Taken {
+				t.Errorf("patient %d: %v, want taken", i, moved[i])
+			}
+			if s.State != Booked || s.Booking.Patient != syntheticPnr(i) {
+				t.Errorf("patient %d lost the time they had: %+v", i, s)
+			}
+		}
+	}
+	if winners != 1 {
+		t.Errorf("%d patients moved to the one time", winners)
+	}
+	s, err := f.d.Slot(ctx, target)
+	f.must(err)
+	if s.State != Booked {
+		t.Errorf("the target is %s", s.State)
+	}
+}
