@@ -60,3 +60,38 @@ func BenchmarkFreeTimes(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGenerate: making eight weeks for 20 clinicians (first), and
+// the idempotent run over an existing diary (again), in one transaction
+// each, on a real bbolt store.
+func BenchmarkGenerate(b *testing.B) {
+	now := stockholm(2026, 5, 4, 7, 0)
+	setup := func(b *testing.B) *fixture {
+		f := newFixture(b, now)
+		f.must(f.d.PutType(ctx, visit))
+		for i := range 20 {
+			weekdays(f, fmt.Sprintf("SE2321000016-%04d", 3000+i), visit.ID, "08:00", 16)
+		}
+		return f
+	}
+	b.Run("first", func(b *testing.B) {
+		for b.Loop() {
+			b.StopTimer()
+			f := setup(b)
+			b.StartTimer()
+			if _, err := f.d.Generate(ctx, MinWeeks); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("again", func(b *testing.B) {
+		f := setup(b)
+		_, err := f.d.Generate(ctx, MinWeeks)
+		f.must(err)
+		for b.Loop() {
+			if _, err := f.d.Generate(ctx, MinWeeks); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

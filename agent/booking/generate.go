@@ -24,7 +24,8 @@ type GenerateReport struct {
 // weeks (at least MinWeeks), in one transaction, idempotently: a time that
 // exists is kept as it is (never made twice, a booked one never moved); a
 // free, unheld time in that range that the schedule no longer has is
-// removed; a booked or held one is reported in Conflicts. Days on the
+// removed; a booked or held one is reported in Conflicts; a time no
+// template made (Slot.Template empty) is left alone. Days on the
 // Swedish public-holiday list (workday.Holidays) and days under an
 // exception make no times. Times that have begun are not made.
 func (d *Diary) Generate(ctx context.Context, weeks int) (GenerateReport, error) {
@@ -70,6 +71,9 @@ func (d *Diary) Generate(ctx context.Context, weeks int) (GenerateReport, error)
 			s, err := loadSlot(tx, k)
 			if err != nil {
 				return err
+			}
+			if s.Template == "" {
+				continue // a time made by hand, not by a template: Generate leaves it
 			}
 			if s.State != Free || (s.Hold != nil && now.Before(s.Hold.Until)) || !now.Before(s.Start) {
 				if now.Before(s.Start) {
