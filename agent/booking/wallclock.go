@@ -27,16 +27,14 @@ func dateOf(t time.Time) date {
 	return date{y, m, d}
 }
 
-func (d date) civil() time.Time              { return time.Date(d.y, d.m, d.d, 0, 0, 0, 0, time.UTC) }
-func (d date) before(o date) bool            { return d.civil().Before(o.civil()) }
-func (d date) addDays(n int) date            { return dateOf0(d.civil().AddDate(0, 0, n)) }
-func (d date) weekday() time.Weekday         { return d.civil().Weekday() }
-func (d date) String() string                { return d.civil().Format(time.DateOnly) }
-func dateOf0(t time.Time) date               { return date{t.Year(), t.Month(), t.Day()} }
-func (d date) midnight() time.Time           { return time.Date(d.y, d.m, d.d, 0, 0, 0, 0, workday.Stockholm()) }
-func (d date) inRange(f, u date) bool        { return !d.before(f) && !u.before(d) }
-func (d date) sameAs(t time.Time) bool       { return dateOf(t) == d }
-func (d date) weekdayIs(w time.Weekday) bool { return d.weekday() == w }
+func (d date) civil() time.Time       { return time.Date(d.y, d.m, d.d, 0, 0, 0, 0, time.UTC) }
+func (d date) before(o date) bool     { return d.civil().Before(o.civil()) }
+func (d date) addDays(n int) date     { return dateOf0(d.civil().AddDate(0, 0, n)) }
+func (d date) weekday() time.Weekday  { return d.civil().Weekday() }
+func (d date) String() string         { return d.civil().Format(time.DateOnly) }
+func dateOf0(t time.Time) date        { return date{t.Year(), t.Month(), t.Day()} }
+func (d date) midnight() time.Time    { return time.Date(d.y, d.m, d.d, 0, 0, 0, 0, workday.Stockholm()) }
+func (d date) inRange(f, u date) bool { return !d.before(f) && !u.before(d) }
 
 // parseClock reads "HH:MM" as minutes after midnight.
 func parseClock(s string) (int, error) {
