@@ -231,6 +231,14 @@ func (a *Agent) Start(ctx context.Context) (err error) {
 	if a.cfg.Notify.Enabled() {
 		onSignal = signals.Push
 	}
+	var fileForms *wire.FormSet
+	if a.upCfg != nil {
+		fileForms = a.upCfg.Forms
+	}
+	forms, publish, err := openForms(ctx, db, fileForms, a.log.With("part", "forms"))
+	if err != nil {
+		return err
+	}
 	svc, err := cases.NewService(cases.ServiceConfig{
 		Unit: a.cfg.Unit.HSAID, Store: db, Clock: a.opts.Clock, Rand: a.opts.Rand,
 		Logger: a.log.With("part", "cases"), OnOutbound: func() { kick() },
@@ -241,15 +249,8 @@ func (a *Agent) Start(ctx context.Context) (err error) {
 		},
 		OnSignal:      onSignal,
 		SyncRetention: a.cfg.SyncRetention(),
+		Services:      forms,
 	})
-	if err != nil {
-		return err
-	}
-	var fileForms *wire.FormSet
-	if a.upCfg != nil {
-		fileForms = a.upCfg.Forms
-	}
-	forms, publish, err := openForms(ctx, db, fileForms, a.log.With("part", "forms"))
 	if err != nil {
 		return err
 	}
@@ -259,7 +260,12 @@ func (a *Agent) Start(ctx context.Context) (err error) {
 		cfg := *a.upCfg
 		cfg.Cases = svc
 		cfg.SealingKeys = db
-		cfg.Forms = publish
+		if publish != nil {
+			services, legacy := publish.Published(), publish.Legacy()
+			cfg.Forms, cfg.Services = &legacy, &services
+		} else {
+			cfg.Forms = nil
+		}
 		if rf, ok, err := db.RestoredFrom(); err != nil {
 			return fmt.Errorf("read the restore record: %w", err)
 		} else if ok && rf.ReconciledAt.IsZero() {

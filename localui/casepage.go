@@ -97,7 +97,19 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
 			d.Names[e.Assignee] = s.cfg.Directory.Name(e.Assignee)
 		}
 	}
-	if len(c.Fields) > 0 && s.cfg.Forms != nil {
+	if len(c.Fields) > 0 && s.cfg.Services != nil {
+		// The version of the service the case was written on, whatever the
+		// service became since (changed, retired).
+		cat, err := s.cfg.Services.Catalog(r.Context())
+		if err != nil {
+			s.caseError(w, r, err)
+			return
+		}
+		if x, ok := cat.Lookup(string(c.Type), c.ServiceVersion); ok {
+			f := x.Form()
+			d.Form = &f
+		}
+	} else if len(c.Fields) > 0 && s.cfg.Forms != nil {
 		set, err := s.cfg.Forms.Current(r.Context())
 		if err != nil {
 			s.caseError(w, r, err)

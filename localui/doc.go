@@ -3,6 +3,12 @@
 // them, unit administrators keep the unit's settings and statistics and
 // auditors read the access log.
 //
+// The unit administrator shapes the unit's services (services.go: new,
+// copy, retire, templates, import and export of the catalogue, each
+// refusal shown at its control) and their forms (forms.go, formsedit.go);
+// every staff page names and orders the services by the unit's catalogue
+// (ServiceBook, put into each session's request by staffOnly).
+//
 // The UI's texts come from the one catalogue, sync/i18n, in Swedish
 // unless the staff member chose English, counts in words that follow the
 // number (lang.go); the names of codes come from agent/labels. The case

@@ -164,6 +164,11 @@ type Config struct {
 	// Contact keeps the unit's contact details for its patients
 	// (contact.go); nil: no contact page (404).
 	Contact ContactStore
+	// Services keeps the unit's catalogue of services for the service
+	// designer (/admin/services), and names the services on every staff
+	// page; nil: the built-in case types and names, and no service
+	// designer (its pages are 404).
+	Services ServiceBook
 	// Config reports the configuration file's reload state for the unit
 	// settings page; nil: not shown.
 	Config func() ConfigState
@@ -275,6 +280,11 @@ func (s *Server) routes() []route {
 		{"POST /admin/contact", s.staffOnly(s.saveContact)},
 		{"GET /admin/stats", s.staffOnly(s.statsPage)},
 		{"GET /admin/stats.csv", s.staffOnly(s.statsCSV)},
+		{"GET /admin/services", s.servicesAdmin(s.servicesList)},
+		{"GET /admin/services/export", s.servicesAdmin(s.servicesExport)},
+		{"POST /admin/services/import", s.servicesAdmin(s.servicesImport)},
+		{"POST /admin/services/new", s.servicesAdmin(s.serviceNew)},
+		{"POST /admin/services/{id}/{action}", s.servicesAdmin(s.serviceAction)},
 		{"GET /admin/forms", s.formsAdmin(s.formsList)},
 		{"GET /admin/forms/export", s.formsAdmin(s.formsExport)},
 		{"POST /admin/forms/import", s.formsAdmin(s.formsImport)},

@@ -109,7 +109,8 @@ func (s *Server) staffOnly(h http.HandlerFunc) http.HandlerFunc {
 			s.fail(w, r, http.StatusUnauthorized, "err.session")
 			return
 		}
-		h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, sess)))
+		ctx := context.WithValue(r.Context(), ctxKey{}, sess)
+		h(w, r.WithContext(s.withServiceNames(ctx)))
 	}
 }
 

@@ -106,7 +106,15 @@ type Case struct {
 	ReceivedAt time.Time `json:"receivedAt"`
 	// DueAt is when the unit must have answered: DueDate(SentAt), renewed
 	// from the time of record of a patient's reply that reopens the case.
-	DueAt      time.Time `json:"dueAt"`
+	DueAt time.Time `json:"dueAt"`
+	// ServiceVersion is the version of the unit's service (Type) the case
+	// was written on, by which it reads after the service changed or was
+	// retired; 0 for a case from before the catalogue, or one staff
+	// started.
+	ServiceVersion int `json:"serviceVersion,omitempty"`
+	// AnswerDays is the service's answer rule the case is due by, in
+	// working days after the day of receipt; 0 means DefaultAnswerDays.
+	AnswerDays int       `json:"answerDays,omitempty"`
 	AnsweredAt time.Time `json:"answeredAt,omitzero"` // the first final answer
 	ClosedAt   time.Time `json:"closedAt,omitzero"`
 	Messages   []Message `json:"messages,omitempty"`

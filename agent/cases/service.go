@@ -48,6 +48,19 @@ type ServiceConfig struct {
 	// items the central store confirmed are kept for a reconciliation
 	// (continuity.go); DefaultSyncRetention if 0.
 	SyncRetention time.Duration
+	// Services, when not nil, gives the unit's catalogue's answer rule and
+	// current version of a service (a case type) for a case of it arriving
+	// now; nil: every service answers within DefaultAnswerDays and records
+	// no version.
+	Services ServiceRules
+}
+
+// ServiceRules is the unit's catalogue of services as the case service
+// reads it (sync/wire/catalog.Catalog.Rule): the current version of
+// service id and its answer rule in working days ((0, DefaultAnswerDays)
+// for an id it does not have).
+type ServiceRules interface {
+	Rule(id string) (version, days int)
 }
 
 // SignalKind says what a Signal is.
@@ -102,6 +115,7 @@ type Service struct {
 	onChange   func(Change)
 	onSignal   func(Signal)
 	retention  time.Duration // ServiceConfig.SyncRetention
+	services   ServiceRules  // ServiceConfig.Services; nil: the defaults
 }
 
 // NewService checks cfg and returns a Service for one care unit.
@@ -135,7 +149,7 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 		retention = DefaultSyncRetention
 	}
 	return &Service{unit: cfg.Unit, store: cfg.Store, clock: cfg.Clock, rand: cfg.Rand, log: cfg.Logger,
-		onOutbound: onOutbound, onChange: onChange, onSignal: onSignal, retention: retention}, nil
+		onOutbound: onOutbound, onChange: onChange, onSignal: onSignal, retention: retention, services: cfg.Services}, nil
 }
 
 // entry is an access-log entry by actor about case c (nil for none) at now.
@@ -300,6 +314,14 @@ func (s *Service) buildCase(sub Submission, now time.Time) (*Case, error) {
 	c := &Case{
 		ID: id, Unit: s.unit, Type: sub.Type, Patient: sub.Patient, Guardian: sub.Guardian,
 		Fields: slices.Clone(sub.Fields), SentAt: DueFrom(sub.SubmittedAt, now), ReceivedAt: now, Version: 1,
+	}
+	if s.services != nil {
+		// The case keeps the service's version and answer rule it was
+		// written under, whatever the catalogue becomes.
+		c.ServiceVersion, c.AnswerDays = s.services.Rule(string(sub.Type))
+		if c.AnswerDays == DefaultAnswerDays {
+			c.AnswerDays = 0
+		}
 	}
 	// The workflow holds a message to this version's length; a patient's
 	// text the central store accepted longer (checkSubmission, lenient) is

@@ -82,7 +82,7 @@ func dueOf(c *Case) time.Time {
 	if !c.DueAt.IsZero() {
 		return c.DueAt
 	}
-	return DueDate(DueFrom(c.SentAt, c.ReceivedAt))
+	return DueWithin(DueFrom(c.SentAt, c.ReceivedAt), c.answerDays())
 }
 
 // handlingOf is c's time from receipt to first answer; an answer stamped

@@ -116,7 +116,7 @@ func checkSubmission(sub *Submission, ref time.Time, lenient bool) (relaxed []st
 	if sub.ID != "" && !validID(sub.ID) {
 		return nil, invalid("id", "not a valid case id", "")
 	}
-	if !casetype.Known(sub.Type) {
+	if !casetype.Valid(sub.Type) {
 		return nil, invalid("type", "not a known case type", swedish("cases.in.unknownType"))
 	}
 	if sub.SubmittedAt.IsZero() {
@@ -248,7 +248,7 @@ func (f Filter) check() error {
 	switch {
 	case f.Assignee != "" && !hsaid.Valid(f.Assignee):
 		return invalid("assignee", "not an HSA-ID", "")
-	case f.Type != "" && !casetype.Known(f.Type):
+	case f.Type != "" && !casetype.Valid(f.Type):
 		return invalid("type", "not a known case type", swedish("cases.in.unknownType"))
 	case f.Limit < 0 || f.Limit > MaxListLimit:
 		return invalid("limit", fmt.Sprintf("not between 0 and %d", MaxListLimit), "")

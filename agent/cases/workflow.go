@@ -221,7 +221,7 @@ func Apply(c *Case, actor Actor, cmd Command, now time.Time, msgID string) error
 		c.Assignee = ""
 	}
 	if t.renewDue {
-		c.DueAt = DueDate(DueFrom(cmd.SentAt, now))
+		c.DueAt = DueWithin(DueFrom(cmd.SentAt, now), c.answerDays())
 	}
 	if t.answered && c.AnsweredAt.IsZero() {
 		c.AnsweredAt = now

@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -76,6 +77,14 @@ func appendCase(dst []byte, c *cases.Case) ([]byte, bool) {
 	dst, ok = appendJSONTime(dst, c.ReceivedAt, ok)
 	dst = append(dst, `,"dueAt":`...)
 	dst, ok = appendJSONTime(dst, c.DueAt, ok)
+	if c.ServiceVersion != 0 {
+		dst = append(dst, `,"serviceVersion":`...)
+		dst = strconv.AppendInt(dst, int64(c.ServiceVersion), 10)
+	}
+	if c.AnswerDays != 0 {
+		dst = append(dst, `,"answerDays":`...)
+		dst = strconv.AppendInt(dst, int64(c.AnswerDays), 10)
+	}
 	if !c.AnsweredAt.IsZero() {
 		dst = append(dst, `,"answeredAt":`...)
 		dst, ok = appendJSONTime(dst, c.AnsweredAt, ok)

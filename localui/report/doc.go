@@ -13,7 +13,8 @@
 // SVG is built with html/template, so names cannot break out of their
 // element or attribute.
 //
-// Output is deterministic: case types come in the order of casetype.All and
+// Output is deterministic: case types come in the order of the unit's
+// services (Services; casetype.All without them) and
 // statuses in workflow order, each followed by any unknown keys in sorted
 // order, so that golden files and repeated downloads compare equal.
 //

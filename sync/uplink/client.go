@@ -3,6 +3,7 @@ package uplink
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -153,8 +154,19 @@ func (u *Uplink) postOutbox(ctx context.Context, batch wire.OutboxBatch2) (wire.
 	return res, err
 }
 
-// putForms publishes the unit's forms, marshalled.
+// putForms publishes the unit's services, marshalled, on
+// wire.PathServices2 if there are any, else (or when the central store does
+// not serve that path: 404, remembered) its forms on wire.PathForms2.
 func (u *Uplink) putForms(ctx context.Context, forms []byte) error {
+	if services := u.servicesToPublish(); services != nil {
+		err := u.roundTrip(ctx, "forms", http.MethodPut, wire.PathServices2, "", services, nil)
+		se, ok := errors.AsType[*statusError](err)
+		if !ok || se.status != http.StatusNotFound {
+			return err
+		}
+		u.noServices.Store(true)
+		u.log.Warn("the central store does not take the unit's services (protocol v2 services); publishing the forms of the case types it knows")
+	}
 	return u.roundTrip(ctx, "forms", http.MethodPut, wire.PathForms2, "", forms, nil)
 }
 
