@@ -126,8 +126,8 @@ func TestScheduleOverDaylightSaving(t *testing.T) {
 	f.reopen()
 	for _, ss := range [][]*Slot{day(2026, 3, 29), day(2026, 10, 25)} {
 		s := ss[2]
-		if s.State != Booked || s.Start.Location() != time.UTC {
-			t.Errorf("%s: state %s, start in %v", s.ID(), s.State, s.Start.Location())
+		if s.State != Booked || s.Start.Location() != time.UTC || s.Booking.At.Location() != time.UTC {
+			t.Errorf("%s: state %s, start in %v, booked at in %v; want UTC", s.ID(), s.State, s.Start.Location(), s.Booking.At.Location())
 		}
 		raw, err := json.Marshal(s)
 		f.must(err)
