@@ -40,6 +40,11 @@
 // patient's newest record back (auditpatient.go), chained at first open
 // for an older store.
 //
+// The booking diary's records (diary.go, package agent/booking) are in
+// buckets of their own, sealed, with clear indexes of its times that hold
+// no patient data; DiaryUpdate runs a booking decision in one write
+// transaction.
+//
 // Patients are found through a keyed HMAC of the personnummer, never the
 // number itself. Every write returns only after bbolt has committed it to
 // disk (NoSync is never set), so an acknowledged case survives a crash.
