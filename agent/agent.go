@@ -75,6 +75,8 @@ type Agent struct {
 	errCount *metrics.ErrorCounter
 	admin    *adminServer
 	archived archiveRuns
+	// api is the integration API listener, nil without [api].
+	api *apiServer
 
 	// The lifecycle (lifecycle.go). stopping ends when the gateway is to
 	// stop (Stop, Start's context, a part failing); the parts run on a
@@ -319,6 +321,11 @@ func (a *Agent) Start(ctx context.Context) (err error) {
 	if a.cfg.Admin.Enabled() {
 		if err := a.startAdmin(); err != nil {
 			return fmt.Errorf("admin listener: %w", err)
+		}
+	}
+	if a.cfg.API.Enabled() {
+		if err := a.startAPI(); err != nil {
+			return fmt.Errorf("integration API: %w", err)
 		}
 	}
 	if a.login != nil {

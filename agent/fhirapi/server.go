@@ -148,8 +148,8 @@ func (s *Server) system(p directory.Permission, h func(http.ResponseWriter, *htt
 			fail(w, http.StatusUnauthorized, "login", "no client certificate: call with the system's SITHS function certificate (mutual TLS)")
 			return
 		}
-		chain := r.TLS.VerifiedChains[0]
-		if !s.functionCA(chain[1]) {
+		chain := s.functionChain(r.TLS.VerifiedChains)
+		if chain == nil {
 			log.Warn("api request refused: not a function certificate")
 			fail(w, http.StatusForbidden, "security", "the certificate is not a SITHS function certificate (a person's card cannot call the API): use the system's function certificate")
 			return
@@ -190,14 +190,21 @@ func (s *Server) system(p directory.Permission, h func(http.ResponseWriter, *htt
 	})
 }
 
-// functionCA reports whether ca is one of the function CAs.
-func (s *Server) functionCA(ca *x509.Certificate) bool {
-	for _, f := range s.cfg.FunctionCAs {
-		if bytes.Equal(f.Raw, ca.Raw) {
-			return true
+// functionChain is the verified chain whose issuing CA (the leaf's
+// issuer) is one of the function CAs, nil if none is: a certificate from
+// another CA under the same root (a person's card) has none.
+func (s *Server) functionChain(chains [][]*x509.Certificate) []*x509.Certificate {
+	for _, chain := range chains {
+		if len(chain) < 2 {
+			continue
+		}
+		for _, f := range s.cfg.FunctionCAs {
+			if bytes.Equal(f.Raw, chain[1].Raw) {
+				return chain
+			}
 		}
 	}
-	return false
+	return nil
 }
 
 // caseError answers an error of the case service.
