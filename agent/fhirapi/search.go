@@ -27,7 +27,10 @@ const (
 // pnrLike finds what may be a personnummer or samordningsnummer: six or
 // eight digits, an optional - or +, four digits, not inside a longer
 // word (an HSA-ID's digits, SE2321000016-1001, are not one).
-var pnrLike = regexp.MustCompile(`(^|[^0-9A-Za-z])(\d{6}|\d{8})[-+]?\d{4}($|[^0-9A-Za-z])`)
+var (
+	pnrLike    = regexp.MustCompile(`(^|[^0-9A-Za-z])(\d{6}|\d{8})[-+]?\d{4}($|[^0-9A-Za-z])`)
+	digitsLike = regexp.MustCompile(`\d{6}[-+]?\d{4}`)
+)
 
 // patientInQuery reports whether a URL's query names a patient: a
 // patient, subject or identifier parameter (with any modifier or chain),
@@ -40,7 +43,8 @@ func patientInQuery(raw string) bool {
 	}
 	q, err := url.ParseQuery(raw)
 	if err != nil {
-		return pnrLike.MatchString(raw)
+		// Not a query this API reads: any run of digits like one is enough.
+		return digitsLike.MatchString(raw)
 	}
 	for k, vs := range q {
 		base, _, _ := strings.Cut(k, ":")
