@@ -2,7 +2,6 @@ package fhirapi
 
 import (
 	"fmt"
-	"slices"
 	"time"
 
 	"clinicgw/agent/cases"
@@ -268,14 +267,4 @@ func communicationOf(c *cases.Case, i int) Communication {
 		cm.Payload = []Payload{{ContentString: text}}
 	}
 	return cm
-}
-
-// knownTaskCode reports whether code is a Task.status this API shows.
-func knownTaskCode(code string) bool {
-	return slices.ContainsFunc(taskStatuses, func(m struct {
-		st   cases.Status
-		fhir string
-	}) bool {
-		return m.fhir == code
-	})
 }
