@@ -324,9 +324,19 @@ func (a *Agent) Start(ctx context.Context) (err error) {
 		}
 	}
 	if a.cfg.API.Enabled() {
-		if err := a.startAPI(); err != nil {
+		api, err := a.startAPI()
+		if err != nil {
 			return fmt.Errorf("integration API: %w", err)
 		}
+		// The change feed hears of every change too, after the UI.
+		ui := changed.Load()
+		both := func(ch cases.Change) {
+			if ui != nil {
+				(*ui)(ch)
+			}
+			api.Notify(ch)
+		}
+		changed.Store(&both)
 	}
 	if a.login != nil {
 		a.wg.Go(func() {

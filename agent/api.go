@@ -17,10 +17,10 @@ type apiServer struct {
 // startAPI serves the integration API ([api], agent/fhirapi) until the
 // gateway stops. Its systems are the staff directory's systems section,
 // as the directory in use says at each request (reloads included).
-func (a *Agent) startAPI() error {
+func (a *Agent) startAPI() (*fhirapi.Server, error) {
 	c := a.cfg.API
 	if a.login == nil {
-		return errors.New("the integration API needs staff login's directory ([login] with directory_file)")
+		return nil, errors.New("the integration API needs staff login's directory ([login] with directory_file)")
 	}
 	certFile, keyFile, keys := c.CertFile, c.KeyFile, "api.cert_file, api.key_file"
 	if certFile == "" {
@@ -28,7 +28,7 @@ func (a *Agent) startAPI() error {
 	}
 	cert, err := tlsconf.LoadKeyPair(a.cfg.Resolve(certFile), a.cfg.Resolve(keyFile))
 	if err != nil {
-		return fmt.Errorf("%s: %w", keys, err)
+		return nil, fmt.Errorf("%s: %w", keys, err)
 	}
 	var files []string
 	for _, f := range append(append([]string{}, c.TrustAnchors...), c.FunctionCAs...) {
@@ -40,11 +40,11 @@ func (a *Agent) startAPI() error {
 	// function CA (fhirapi.Config.FunctionCAs).
 	pool, err := tlsconf.LoadPool(files...)
 	if err != nil {
-		return fmt.Errorf("api.trust_anchors, api.function_cas: %w", err)
+		return nil, fmt.Errorf("api.trust_anchors, api.function_cas: %w", err)
 	}
 	fcas, err := readCerts(a.cfg, c.FunctionCAs, "api.function_cas")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	lp := a.login
 	h, err := fhirapi.New(fhirapi.Config{Cases: a.svc, Forms: a.forms,
@@ -58,16 +58,16 @@ func (a *Agent) startAPI() error {
 		},
 		FunctionCAs: fcas, RatePerMinute: c.Rate(), Clock: a.opts.Clock, Logger: a.log.With("part", "api")})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {
-		return fmt.Errorf("api.listen: %w", err)
+		return nil, fmt.Errorf("api.listen: %w", err)
 	}
 	a.serve("integration API", ln, tlsconf.ServerClientCertIfGiven(cert, pool), h, nil)
 	a.api = &apiServer{ln: ln}
 	a.log.Info("integration API serving FHIR R4", "addr", ln.Addr().String())
-	return nil
+	return h, nil
 }
 
 // APIAddr is where the integration API listens; "" without one.

@@ -9,7 +9,10 @@ import (
 	"time"
 
 	"clinicgw/agent"
+	"clinicgw/agent/cases"
 	"clinicgw/cardauth/devpki"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // TestAgentIntegrationAPI: a gateway with [api] serves FHIR over mutual
@@ -72,6 +75,22 @@ func TestAgentIntegrationAPI(t *testing.T) {
 	}
 	if out := curl("/Task?status=requested"); !strings.HasSuffix(out, "\n200") || !strings.Contains(out, `"searchset"`) {
 		t.Fatalf("/Task: %s", out)
+	}
+	// The change feed hears of a case the service stores.
+	start := curl("/Task/_changes")
+	i := strings.Index(start, "/Task/_changes?_since=")
+	if i < 0 {
+		t.Fatalf("feed start: %s", start)
+	}
+	next := start[i : i+strings.IndexByte(start[i:], '"')]
+	c, err := a.Cases().Receive(t.Context(), cases.Submission{Type: casetype.AdviceNurse,
+		Patient: cases.Person{PNR: personnummer.Synthetic(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 980), Name: "Test Testsson"},
+		Text:    "Ny fråga.", SubmittedAt: time.Now().Add(-time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := curl(next + "&_wait=30"); !strings.Contains(out, `"id":"`+string(c.ID)+`"`) {
+		t.Errorf("the feed did not announce the new case: %s", out)
 	}
 	tmp := dirFile + ".tmp"
 	if err := os.WriteFile(tmp, []byte(directoryJSON(hsa, true)), 0o644); err != nil {

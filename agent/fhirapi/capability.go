@@ -50,7 +50,9 @@ func capability() map[string]any {
 				"description": "SITHS function certificate (mutual TLS); per-system permissions and rate limit.",
 			},
 			"resource": []capResource{
-				{Type: "Task", Interaction: readSearch, Documentation: "A case. Paged oldest first with Bundle next links (_cursor).",
+				{Type: "Task", Interaction: readSearch, Documentation: "A case. Paged oldest first with Bundle next links (_cursor). Change feed: GET Task/_changes " +
+					"(a long poll: _since = the token of the last answer's next link, _wait = up to 30 seconds) answers the Tasks " +
+					"changed since; 410 when the token is from before a restart: search by _lastUpdated, then start again.",
 					SearchParam: []capParam{
 						{Name: "status", Type: "token", Documentation: "Task.status; several separated by commas."},
 						{Name: "owner", Type: "reference", Documentation: "The assigned clinician's HSA-ID, as owner:identifier=urn:oid:1.2.752.29.4.19|HSA-ID."},

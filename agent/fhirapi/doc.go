@@ -1,7 +1,7 @@
 // Package fhirapi is the integration API for the care unit's own systems
 // (its record system, registers): the unit's cases, form answers and
 // messages as FHIR R4 resources over REST, on its own listener ([api] in
-// the configuration), read-only for now.
+// the configuration), read-only for now, with a change feed.
 //
 // # Who may call
 //
@@ -37,6 +37,8 @@
 //     answers. Search: status, owner, code, patient:identifier (POST
 //     only), _lastUpdated, _count; pages oldest first, the next link's
 //     _cursor is the last case id of the page (cases.Filter.After).
+//   - The change feed, GET Task/_changes: a long poll for the Tasks
+//     changed since a token (feed.go says how and why not Subscription).
 //   - QuestionnaireResponse (id = the case's): the form answers;
 //     Questionnaire (id = the service's code): the unit's form.
 //   - Communication (id = case id, a dash, the message's number): a

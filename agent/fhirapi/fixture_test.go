@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -111,7 +112,13 @@ func newFixture(t *testing.T, n, rate int) *fixture {
 	}
 	t.Cleanup(func() { f.db.Close() })
 	log := slog.New(slog.NewTextHandler(f.logs, nil))
-	f.svc, err = cases.NewService(cases.ServiceConfig{Unit: unit, Store: f.db, Clock: f.clock, Rand: rand.Reader, Logger: log})
+	var api atomic.Pointer[fhirapi.Server]
+	f.svc, err = cases.NewService(cases.ServiceConfig{Unit: unit, Store: f.db, Clock: f.clock, Rand: rand.Reader, Logger: log,
+		OnChange: func(ch cases.Change) {
+			if a := api.Load(); a != nil {
+				a.Notify(ch)
+			}
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,16 +183,17 @@ func newFixture(t *testing.T, n, rate int) *fixture {
 	if err := devpki.WriteTLS(f.dir, "person", tls.Certificate{Certificate: [][]byte{pc.Raw, pki.PersonCA().Raw}, PrivateKey: pk}); err != nil {
 		t.Fatal(err)
 	}
-	api, err := fhirapi.New(fhirapi.Config{Cases: f.svc, Forms: staticForms{}, Systems: f.dirs.get,
+	srvAPI, err := fhirapi.New(fhirapi.Config{Cases: f.svc, Forms: staticForms{}, Systems: f.dirs.get,
 		FunctionCAs: []*x509.Certificate{pki.FunctionCA()}, RatePerMinute: rate, Clock: f.clock, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
+	api.Store(srvAPI)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.server = tlsconf.NewHTTPServer(api, tlsconf.ServerClientCertIfGiven(srvCert, pki.RootPool()), tlsconf.Limits{})
+	f.server = tlsconf.NewHTTPServer(srvAPI, tlsconf.ServerClientCertIfGiven(srvCert, pki.RootPool()), tlsconf.Limits{})
 	go func() { _ = f.server.ServeTLS(ln, "", "") }()
 	t.Cleanup(func() { _ = f.server.Close() })
 	f.url = "https://" + ln.Addr().String()

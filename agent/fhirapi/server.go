@@ -13,6 +13,7 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/agent/directory"
+	"clinicgw/sync/clock"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
 	"clinicgw/sync/wire/personnummer"
@@ -40,8 +41,8 @@ type Systems interface {
 	System(hsaID string) (directory.System, bool)
 }
 
-// Clock is the time, injected.
-type Clock interface{ Now() time.Time }
+// Clock is the time and the change feed's timers, injected.
+type Clock = clock.Clock
 
 // Config is what New needs.
 type Config struct {
@@ -61,6 +62,7 @@ type Config struct {
 type Server struct {
 	cfg   Config
 	limit *limiter
+	feed  *feed
 	mux   *http.ServeMux
 }
 
@@ -77,10 +79,11 @@ func New(cfg Config) (*Server, error) {
 	case cfg.RatePerMinute < 1:
 		return nil, errors.New("fhirapi: the rate per minute must be at least 1")
 	}
-	s := &Server{cfg: cfg, limit: newLimiter(cfg.RatePerMinute), mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, limit: newLimiter(cfg.RatePerMinute), feed: newFeed(), mux: http.NewServeMux()}
 	s.mux.HandleFunc("GET /metadata", s.metadata)
 	s.mux.Handle("GET /Task", s.system(directory.ReadCases, s.searchTasks))
 	s.mux.Handle("POST /Task/_search", s.system(directory.ReadCases, s.searchTasks))
+	s.mux.Handle("GET /Task/_changes", s.system(directory.ReadCases, s.changes))
 	s.mux.Handle("GET /Task/{id}", s.system(directory.ReadCases, s.readTask))
 	s.mux.Handle("GET /Patient/{id}", s.system(directory.ReadCases, s.readPatient))
 	s.mux.Handle("GET /QuestionnaireResponse/{id}", s.system(directory.ReadCases, s.readResponse))
