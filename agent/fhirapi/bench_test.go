@@ -108,3 +108,82 @@ func BenchmarkTaskSearch(b *testing.B) {
 	b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(times[len(times)*99/100].Microseconds())/1000, "p99-ms")
 }
+
+// BenchmarkChangeFeedLatency: from a case stored (Receive returns) to the
+// waiting long poll's answer with it, through the handler and the case
+// service on the encrypted bbolt store. Reports p50 and p99.
+func BenchmarkChangeFeedLatency(b *testing.B) {
+	dir := b.TempDir()
+	kf := filepath.Join(dir, "kek")
+	if err := store.GenerateKeyFile(kf, rand.Reader, false); err != nil {
+		b.Fatal(err)
+	}
+	kek, err := store.LoadKeyFile(kf)
+	if err != nil {
+		b.Fatal(err)
+	}
+	db, err := store.Open(context.Background(), filepath.Join(dir, "store.db"), kek, store.Options{Unit: unit})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	clock := clocktest.New(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var api *fhirapi.Server
+	svc, err := cases.NewService(cases.ServiceConfig{Unit: unit, Store: db, Clock: clock, Rand: rand.Reader, Logger: log,
+		OnChange: func(ch cases.Change) { api.Notify(ch) }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	d, err := directory.Parse(strings.NewReader(directoryJSON))
+	if err != nil {
+		b.Fatal(err)
+	}
+	pki, err := devpki.New(rand.Reader, clock.Now().Add(-time.Hour))
+	if err != nil {
+		b.Fatal(err)
+	}
+	sys, err := pki.Unit(record, "record")
+	if err != nil {
+		b.Fatal(err)
+	}
+	leaf, _ := x509.ParseCertificate(sys.Certificate[0])
+	api, err = fhirapi.New(fhirapi.Config{Cases: svc, Systems: func() fhirapi.Systems { return d },
+		FunctionCAs: []*x509.Certificate{pki.FunctionCA()}, RatePerMinute: 1 << 30, Clock: clock, Logger: log})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cs := &tls.ConnectionState{VerifiedChains: [][]*x509.Certificate{{leaf, pki.FunctionCA(), pki.Root()}}}
+	get := func(path string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, "https://gw"+path, nil)
+		req.TLS = cs
+		w := httptest.NewRecorder()
+		api.ServeHTTP(w, req)
+		return w
+	}
+	nextOf := func(body string) string {
+		i := strings.Index(body, "/Task/_changes?_since=")
+		return strings.ReplaceAll(body[i:i+strings.IndexByte(body[i:], '"')], `\u0026`, "&")
+	}
+	next := nextOf(get("/Task/_changes").Body.String())
+	pnr := personnummer.Synthetic(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 980)
+	var times []time.Duration
+	for b.Loop() {
+		done := make(chan *httptest.ResponseRecorder, 1)
+		go func() { done <- get(next + "&_wait=30") }()
+		if _, err := svc.Receive(context.Background(), cases.Submission{Type: casetype.AdviceNurse,
+			Patient: cases.Person{PNR: pnr, Name: "Test Testsson"}, Text: "Halsont.", SubmittedAt: clock.Now().Add(-time.Minute)}); err != nil {
+			b.Fatal(err)
+		}
+		stored := time.Now()
+		w := <-done
+		times = append(times, time.Since(stored))
+		if w.Code != 200 || !strings.Contains(w.Body.String(), `"resourceType":"Task"`) {
+			b.Fatalf("%d: %.300s", w.Code, w.Body.String())
+		}
+		next = strings.ReplaceAll(nextOf(w.Body.String()), "&_wait=30", "")
+	}
+	slices.Sort(times)
+	b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(times[len(times)*99/100].Microseconds())/1000, "p99-ms")
+}
