@@ -79,6 +79,8 @@ type Agent struct {
 	errCount *metrics.ErrorCounter
 	admin    *adminServer
 	archived archiveRuns
+	// api is the integration API listener, nil without [api].
+	api *apiServer
 
 	// The lifecycle (lifecycle.go). stopping ends when the gateway is to
 	// stop (Stop, Start's context, a part failing); the parts run on a
@@ -337,6 +339,21 @@ func (a *Agent) Start(ctx context.Context) (err error) {
 		if err := a.startAdmin(); err != nil {
 			return fmt.Errorf("admin listener: %w", err)
 		}
+	}
+	if a.cfg.API.Enabled() {
+		api, err := a.startAPI()
+		if err != nil {
+			return fmt.Errorf("integration API: %w", err)
+		}
+		// The change feed hears of every change too, after the UI.
+		ui := changed.Load()
+		both := func(ch cases.Change) {
+			if ui != nil {
+				(*ui)(ch)
+			}
+			api.Notify(ch)
+		}
+		changed.Store(&both)
 	}
 	if a.login != nil {
 		a.wg.Go(func() {

@@ -20,18 +20,28 @@ const (
 	Staff   ActorKind = "staff"
 	Patient ActorKind = "patient" // the patient or guardian, through the central store
 	System  ActorKind = "system"  // the gateway itself (sync, schedules)
+	// Integration is another system of the unit's (its record system)
+	// calling the integration API (agent/fhirapi) with its SITHS function
+	// certificate: named by its HSA-ID in the access log like staff. It
+	// reads the unit's cases as a distributor would; what it may do
+	// beyond reading the API decides from the directory's systems section.
+	Integration ActorKind = "integration"
 )
 
 // Actor is who performs an operation.
 type Actor struct {
 	Kind  ActorKind
-	HSAID string // staff only
+	HSAID string // staff and integration systems
 	Roles []Role // staff only
 	// Groups are the ids of the staff groups the member belongs to (staff
 	// only). Service fills them from its GroupSource on every call,
 	// whatever the caller put here.
 	Groups []string
 }
+
+// IntegrationActor is the integration system hsaID (its function
+// certificate's HSA-ID), as the case service sees it.
+func IntegrationActor(hsaID string) Actor { return Actor{Kind: Integration, HSAID: hsaID} }
 
 // StaffActor is the member of staff hsaID with the roles whose codes are
 // roles (as cardauth carries them from the staff directory into a
@@ -68,7 +78,7 @@ func (a Actor) Has(r Role) bool {
 
 // Name is how the actor is recorded in history and the access log.
 func (a Actor) Name() string {
-	if a.Kind == Staff {
+	if a.Kind == Staff || a.Kind == Integration {
 		return a.HSAID
 	}
 	return string(a.Kind)

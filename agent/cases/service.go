@@ -186,7 +186,7 @@ func (s *Service) checkActor(a Actor, action Action) error {
 	switch a.Kind {
 	case Patient, System:
 		return nil
-	case Staff:
+	case Staff, Integration:
 		if hsaid.Valid(a.HSAID) {
 			return nil
 		}
@@ -541,7 +541,7 @@ func (s *Service) List(ctx context.Context, actor Actor, f Filter) ([]*Case, err
 	if f.Limit == 0 {
 		f.Limit = DefaultListLimit
 	}
-	allowed := actor.Kind == System || actor.Has(Distributor) || actor.Has(Clinician)
+	allowed := actor.Kind == System || actor.Kind == Integration || actor.Has(Distributor) || actor.Has(Clinician)
 	none := false // a clinician asking for someone else's cases
 	if actor.Kind == Staff && !actor.Has(Distributor) && actor.Has(Clinician) {
 		none = f.Assignee != "" && f.Assignee != actor.HSAID

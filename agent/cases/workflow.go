@@ -435,6 +435,8 @@ func CanRead(actor Actor, c *Case) bool {
 	switch actor.Kind {
 	case Patient, System:
 		return true
+	case Integration:
+		return hsaid.Valid(actor.HSAID)
 	case Staff:
 		if !hsaid.Valid(actor.HSAID) {
 			return false
