@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -221,6 +222,33 @@ func TestBrowserWorkflow(t *testing.T) {
 	run(t, clin, "lock when idle", chromedp.WaitVisible(`#lock`))
 }
 
+// clickTo clicks sel and waits until the tab's address holds want: the
+// click posts a form and the answer is a new page. Asking for the address
+// while Chromium swaps the page fails now and then under load ("Cannot
+// find context with specified id", "Inspected target navigated or
+// closed"); it is asked again until the deadline.
+func clickTo(sel, want string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		if err := chromedp.Click(sel).Do(ctx); err != nil {
+			return err
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			var at string
+			err := chromedp.Location(&at).Do(ctx)
+			if err == nil && strings.Contains(at, want) {
+				return chromedp.WaitReady("body").Do(ctx)
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("after clicking %s: at %q, want an address with %q (%v)", sel, at, want, err)
+			}
+			if err := chromedp.Sleep(20 * time.Millisecond).Do(ctx); err != nil {
+				return err
+			}
+		}
+	})
+}
+
 // waitText waits until the element sel holds want. A page that navigates
 // while it polls (a form posted a moment before, Chromium's "Inspected
 // target navigated or closed") is polled again on the new page.
@@ -230,7 +258,7 @@ func waitText(sel, want string) chromedp.Action {
 	return chromedp.ActionFunc(func(ctx context.Context) error {
 		for tries := 0; ; tries++ {
 			err := poll.Do(ctx)
-			if err == nil || tries == 3 || !strings.Contains(err.Error(), "navigated or closed") {
+			if err == nil || tries == 3 || !strings.Contains(err.Error(), "(-32000)") {
 				return err
 			}
 		}

@@ -46,7 +46,7 @@ func TestBrowserNewService(t *testing.T) {
 	run(t, admin, "its form", chromedp.Navigate(c.origin+"/admin/forms/"+id), chromedp.WaitVisible(`#editor`),
 		chromedp.Click(`#add`), chromedp.WaitVisible(`#field-0`),
 		chromedp.SendKeys(`#f0-name`, "device"), chromedp.SendKeys(`#f0-labelSv`, "Vilket hjälpmedel?"),
-		chromedp.Click(`#publish`), chromedp.WaitVisible(`.flash`), waitText(`.flash`, "Formuläret är publicerat."))
+		clickTo(`#publish`, "ok=published"), chromedp.WaitVisible(`.flash`), waitText(`.flash`, "Formuläret är publicerat."))
 	published := func(label string) func() bool {
 		return func() bool {
 			set, err := cs.Store.Forms(t.Context(), testUnit)
@@ -80,7 +80,7 @@ func TestBrowserNewService(t *testing.T) {
 		waitText(`#case-`+string(caseID), name))
 
 	run(t, admin, "change the form", chromedp.Navigate(c.origin+"/admin/forms/"+id), chromedp.WaitVisible(`#f0-labelSv`),
-		chromedp.SetValue(`#f0-labelSv`, "Hjälpmedlets namn"), chromedp.Click(`#publish`), chromedp.WaitVisible(`.flash`))
+		chromedp.SetValue(`#f0-labelSv`, "Hjälpmedlets namn"), clickTo(`#publish`, "ok=published"), chromedp.WaitVisible(`.flash`))
 	run(t, admin, "Avsluta tjänst", chromedp.Navigate(c.origin+"/admin/services"), chromedp.Click(`#retire-`+id),
 		chromedp.WaitVisible(`.flash`), waitText(`#svc-`+id, "Avslutad"))
 	waitUntil(t, "the retired service gone from the central store", func() bool {
