@@ -2,6 +2,7 @@ package archive
 
 import (
 	"bytes"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -12,9 +13,11 @@ import (
 )
 
 // sameAsEncodingJSON fails t unless FHIR writes exactly the bytes the
-// encoding/json rendering (refFHIR) writes.
+// encoding/json rendering (refFHIR) writes, and case.json (appendArchived)
+// exactly json.Marshal's.
 func sameAsEncodingJSON(t *testing.T, c *cases.Case, form *wire.Form, records []audit.Record, now time.Time) {
 	t.Helper()
+	caseJSONSameAsEncodingJSON(t, c, form)
 	want, err := refFHIR(c, form, records, now)
 	if err != nil {
 		t.Fatal(err)
@@ -29,6 +32,23 @@ func sameAsEncodingJSON(t *testing.T, c *cases.Case, form *wire.Form, records []
 			i++
 		}
 		t.Fatalf("FHIR differs from encoding/json's rendering at byte %d:\n got …%s\nwant …%s", i, got[max(0, i-80):min(len(got), i+80)], want[max(0, i-80):min(len(want), i+80)])
+	}
+}
+
+// caseJSONSameAsEncodingJSON fails t unless appendArchived writes, after
+// bytes already in its buffer, what json.Marshal writes for archived.
+func caseJSONSameAsEncodingJSON(t *testing.T, c *cases.Case, form *wire.Form) {
+	t.Helper()
+	want, err := json.Marshal(archived(c, form))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := appendArchived([]byte("before"), c, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(got, []byte("before")) || !bytes.Equal(got[len("before"):], want) {
+		t.Fatalf("case.json differs from json.Marshal's:\n got %s\nwant %s", got, want)
 	}
 }
 
