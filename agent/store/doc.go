@@ -40,6 +40,13 @@
 // patient's newest record back (auditpatient.go), chained at first open
 // for an older store.
 //
+// A purge of cases an earlier read saw (PurgeSeen, purgeseen.go; the
+// archive's export) opens none that is unchanged since: the read noted
+// each case's index values, statistics tally and its sealed record's
+// stamp (header, nonce, tag), and a record with the same stamp is the
+// same record. A case written since is decoded, and kept if its Version
+// moved.
+//
 // Patients are found through a keyed HMAC of the personnummer, never the
 // number itself. Every write returns only after bbolt has committed it to
 // disk (NoSync is never set), so an acknowledged case survives a crash.
