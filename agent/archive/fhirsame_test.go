@@ -18,6 +18,7 @@ import (
 func sameAsEncodingJSON(t *testing.T, c *cases.Case, form *wire.Form, records []audit.Record, now time.Time) {
 	t.Helper()
 	caseJSONSameAsEncodingJSON(t, c, form)
+	accessSameAsEncodingJSON(t, records)
 	want, err := refFHIR(c, form, records, now)
 	if err != nil {
 		t.Fatal(err)
@@ -49,6 +50,23 @@ func caseJSONSameAsEncodingJSON(t *testing.T, c *cases.Case, form *wire.Form) {
 	}
 	if !bytes.HasPrefix(got, []byte("before")) || !bytes.Equal(got[len("before"):], want) {
 		t.Fatalf("case.json differs from json.Marshal's:\n got %s\nwant %s", got, want)
+	}
+}
+
+// accessSameAsEncodingJSON fails t unless appendAccess writes, after
+// bytes already in its buffer, what json.Marshal writes for accessJSON.
+func accessSameAsEncodingJSON(t *testing.T, records []audit.Record) {
+	t.Helper()
+	want, err := json.Marshal(accessJSON(records))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := appendAccess([]byte("before"), records)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(got, []byte("before")) || !bytes.Equal(got[len("before"):], want) {
+		t.Fatalf("access-log.json differs from json.Marshal's:\n got %s\nwant %s", got, want)
 	}
 }
 
@@ -146,5 +164,23 @@ func BenchmarkFHIR(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestAccessJSONTimes: access-log.json writes times in their own zone,
+// with their fraction, as json.Marshal does, and refuses what it refuses.
+func TestAccessJSONTimes(t *testing.T) {
+	at := time.Date(2026, 3, 2, 9, 0, 0, 120000000, time.UTC)
+	for _, tm := range []time.Time{at, at.In(time.FixedZone("x", 5*3600+1800)), at.In(time.FixedZone("y", -(23*3600 + 59*60 + 30))),
+		at.In(time.FixedZone("s", 3600+17)), {}, time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC), at.Truncate(time.Second)} {
+		accessSameAsEncodingJSON(t, []audit.Record{{Seq: 7, Entry: audit.Entry{Time: tm, Actor: "patient", Action: "read", Outcome: audit.Allowed}}})
+	}
+	accessSameAsEncodingJSON(t, nil)
+	for _, tm := range []time.Time{time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC), at.In(time.FixedZone("z", 24*3600))} {
+		rs := []audit.Record{{Entry: audit.Entry{Time: tm}}}
+		_, want := json.Marshal(accessJSON(rs))
+		if _, err := appendAccess(nil, rs); (err == nil) != (want == nil) || want == nil {
+			t.Errorf("%v: appendAccess says %v, json.Marshal %v", tm, err, want)
+		}
 	}
 }

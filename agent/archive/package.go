@@ -185,6 +185,7 @@ type Writer struct {
 	titles   map[string]string
 	fhir     []byte // the last case's FHIR bundle: its memory serves the next
 	caseJSON []byte // the last case's case.json, likewise
+	access   []byte // and its access-log.json
 	err      error
 }
 
@@ -210,10 +211,11 @@ func (w *Writer) Add(it Item) error {
 	}
 	w.caseJSON = caseJSON
 	w.fhir = appendFHIR(w.fhir[:0], it.Case, it.Form, it.Access, w.m.Created)
-	access, err := json.Marshal(accessJSON(it.Access))
+	access, err := appendAccess(w.access[:0], it.Access)
 	if err != nil {
 		return w.fail(err)
 	}
+	w.access = access
 	for _, f := range []struct {
 		path string
 		b    []byte
