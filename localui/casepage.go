@@ -47,6 +47,8 @@ type caseData struct {
 	// "initiated"): the page says whether it reached the patient, and
 	// says it again, live, when the central store confirms it.
 	JustSent string
+	// Route is what the page offers about staff groups' queues (queue.go).
+	Route routeData
 }
 
 // delivery fills in whether the central store has confirmed each staff
@@ -123,6 +125,7 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
 	d.Answer = mine && answering
 	d.HandBack = mine && answering
 	d.CanClose = c.Status == cases.Answered && (mine || actor.Has(cases.Distributor))
+	d.Route = s.routeFor(actor, c) // queue.go
 	all := s.cfg.Directory.Clinicians(now)
 	if d.Distribute {
 		d.Clinicians = all

@@ -59,6 +59,12 @@
 // gateway could not take (the quarantine: quarantine.go), and a case
 // taken in spite of a version's rule says so on its page.
 //
+// Staff groups (queue.go, groupsadmin.go): the unit administrator keeps
+// the groups and their members on /admin/groups; a group's members and
+// the distributor see its queue live on /queue/{group}, a member takes a
+// case from it ("Ta ärendet") and the distributor moves a case to a queue
+// from the case page. The case service decides who may see and do what.
+//
 // Every page and live fragment is written by render or fragment, which
 // pass the output through bidi.NeutraliseHTML: no bidi override, isolate
 // or mark from patient or staff text reaches the browser, whatever a

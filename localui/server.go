@@ -46,6 +46,8 @@ type Cases interface {
 	// Unsent reports which of the given staff messages (by id) the
 	// central store has not confirmed yet: they wait in the outbox.
 	Unsent(ctx context.Context, ids []string) (map[string]bool, error)
+	// Queue is a page of a staff group's queue (queue.go).
+	Queue(ctx context.Context, actor cases.Actor, group string, after cases.ID, limit int) ([]*cases.Case, error)
 }
 
 // Login is staff login by card as the UI uses it (cardauth.Authenticator).
@@ -169,6 +171,9 @@ type Config struct {
 	// page; nil: the built-in case types and names, and no service
 	// designer (its pages are 404).
 	Services ServiceBook
+	// Groups are the unit's staff groups and their queues (queue.go,
+	// groupsadmin.go); nil: none (their pages are 404).
+	Groups Groups
 	// Config reports the configuration file's reload state for the unit
 	// settings page; nil: not shown.
 	Config func() ConfigState
@@ -291,6 +296,12 @@ func (s *Server) routes() []route {
 		{"POST /admin/forms/import/apply", s.formsAdmin(s.formsImportApply)},
 		{"GET /admin/forms/{id}", s.formsAdmin(s.formEditor)},
 		{"POST /admin/forms/{id}", s.formsAdmin(s.formEdit)},
+		{"GET /queue", s.staffOnly(s.queues)},
+		{"GET /queue/{group}", s.staffOnly(s.queuePage)},
+		{"POST /cases/{id}/take", s.staffOnly(s.takeCase)},
+		{"POST /cases/{id}/route", s.staffOnly(s.routeCase)},
+		{"GET /admin/groups", s.groupsAdmin(s.groupsPage)},
+		{"POST /admin/groups", s.groupsAdmin(s.saveGroups)},
 		{"GET /audit", s.staffOnly(s.auditPage)},
 		{"POST /audit", s.staffOnly(s.auditSearch)},
 

@@ -210,7 +210,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 // arbitrary words on the page.
 func validFlash(f string) bool {
 	switch f {
-	case "assigned", "reassigned", "taken-back", "handed-back", "sent", "closed", "moved", "saved", "initiated":
+	case "assigned", "reassigned", "taken-back", "handed-back", "sent", "closed", "moved", "saved", "initiated", "taken", "routed":
 		return true
 	}
 	return false

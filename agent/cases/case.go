@@ -82,6 +82,8 @@ type Event struct {
 	From     Status    `json:"from,omitempty"`
 	To       Status    `json:"to"`
 	Assignee string    `json:"assignee,omitempty"`
+	// Group is the case's queue after the step (Case.Group), when it has one.
+	Group string `json:"group,omitempty"`
 }
 
 // Case is a patient's errand with the care unit.
@@ -94,6 +96,11 @@ type Case struct {
 	Fields   []Field       `json:"fields,omitempty"`
 	Status   Status        `json:"status"`
 	Assignee string        `json:"assignee,omitempty"` // HSA-ID of the clinician who has it
+	// Group is the id of the staff group whose queue the case was routed
+	// to (groups.go); "" for the message administrator's inbox. It stays
+	// when a member takes the case, so a hand-back returns it to the queue
+	// and the statistics count it per group.
+	Group string `json:"group,omitempty"`
 	// SentAt is when the patient sent the case: the central store's time
 	// of record for it (when it accepted the case), never later than
 	// ReceivedAt (see DueFrom). The due date counts from it. For a case

@@ -36,6 +36,14 @@
 // patient's cases through the patient index (SearchPatient), writing the
 // search and each case found to the access log.
 //
+// A unit's staff groups have queues (groups.go): a case routed to a group
+// (ServiceConfig.RouteFor, on arrival; Route, by the distributor) waits
+// unassigned in its queue, which the group's clinicians read (CanRead) and
+// take from (Take); a clinician reads their own cases and their groups'
+// queues, nothing else. Who is in which group the service asks its
+// GroupSource on every call; the statistics count per group too
+// (statsgroup.go).
+//
 // A refusal (ValidationError, TransitionError) says in English what was
 // wrong for the log and, through Swedish, in staff's words from the one
 // catalogue (sync/i18n's cases.*).

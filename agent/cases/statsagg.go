@@ -47,6 +47,7 @@ type StatsTally struct {
 	Received StatsDay // the day of ReceivedAt
 	Type     casetype.Type
 	Status   Status
+	Group    string // the staff group the case was routed to; "" the inbox
 	// Due is when an open case is overdue after; zero for a case that is
 	// not open.
 	Due time.Time
@@ -64,7 +65,7 @@ func TallyOf(c *Case, unit string) StatsTally {
 	if c == nil || c.Unit != unit {
 		return StatsTally{}
 	}
-	t := StatsTally{Counted: true, Received: StatsDayOf(c.ReceivedAt), Type: c.Type, Status: c.Status}
+	t := StatsTally{Counted: true, Received: StatsDayOf(c.ReceivedAt), Type: c.Type, Status: c.Status, Group: c.Group}
 	if c.Status.Open() {
 		t.Due = dueOf(c)
 	}
@@ -132,37 +133,47 @@ func (b *StatsBuilder) dayIn(day StatsDay) bool {
 }
 
 // AddReceived counts n cases received on day, of type typ, now in status
-// st (the aggregates' per-day counts). Only for a period Days accepts.
-func (b *StatsBuilder) AddReceived(day StatsDay, typ casetype.Type, st Status, n int) {
+// st, routed to group (the aggregates' per-day counts). Only for a period
+// Days accepts.
+func (b *StatsBuilder) AddReceived(day StatsDay, typ casetype.Type, st Status, group string, n int) {
 	if n == 0 || !b.dayIn(day) {
 		return
 	}
+	g := b.group(group)
 	b.received += n
+	g.received += n
 	b.byType[typ] += n
+	g.byType[typ] += n
 	b.byStatus[st] += n
+	g.byStatus[st] += n
 	if st.Open() {
 		b.unanswered += n
+		g.unanswered += n
 	}
 	b.week(day.Start()).Received += n
 }
 
-// AddOpen counts n open cases received on day and due at due: overdue
-// when now is past due. Only for a period Days accepts.
-func (b *StatsBuilder) AddOpen(day StatsDay, due time.Time, n int) {
+// AddOpen counts n open cases received on day, routed to group and due
+// at due: overdue when now is past due. Only for a period Days accepts.
+func (b *StatsBuilder) AddOpen(day StatsDay, due time.Time, group string, n int) {
 	if b.dayIn(day) && IsOverdue(due, b.now) {
 		b.overdue += n
+		b.group(group).overdue += n
 	}
 }
 
-// AddAnswers counts the first answers sent on day to cases of type typ,
-// taking the handling times ds, sorted; the builder keeps ds as it is,
-// unchanged. Only for a period Days accepts.
-func (b *StatsBuilder) AddAnswers(day StatsDay, typ casetype.Type, ds []time.Duration) {
+// AddAnswers counts the first answers sent on day to cases of type typ
+// routed to group, taking the handling times ds, sorted; the builder
+// keeps ds as it is, unchanged. Only for a period Days accepts.
+func (b *StatsBuilder) AddAnswers(day StatsDay, typ casetype.Type, group string, ds []time.Duration) {
 	if len(ds) == 0 || !b.dayIn(day) {
 		return
 	}
+	g := b.group(group)
 	b.answered += len(ds)
+	g.answered += len(ds)
 	b.runs = append(b.runs, ds)
+	g.runs = append(g.runs, ds)
 	b.runsByType[typ] = append(b.runsByType[typ], ds)
 	b.week(day.Start()).Answered += len(ds)
 }

@@ -69,6 +69,10 @@ func appendCase(dst []byte, c *cases.Case) ([]byte, bool) {
 		dst = append(dst, `,"assignee":`...)
 		dst = appendJSONString(dst, c.Assignee)
 	}
+	if c.Group != "" {
+		dst = append(dst, `,"group":`...)
+		dst = appendJSONString(dst, c.Group)
+	}
 	if !c.SentAt.IsZero() {
 		dst = append(dst, `,"sentAt":`...)
 		dst, ok = appendJSONTime(dst, c.SentAt, ok)
@@ -144,6 +148,10 @@ func appendCase(dst []byte, c *cases.Case) ([]byte, bool) {
 			if e.Assignee != "" {
 				dst = append(dst, `,"assignee":`...)
 				dst = appendJSONString(dst, e.Assignee)
+			}
+			if e.Group != "" {
+				dst = append(dst, `,"group":`...)
+				dst = appendJSONString(dst, e.Group)
 			}
 			dst = append(dst, '}')
 		}

@@ -47,6 +47,11 @@
 // same record. A case written since is decoded, and kept if its Version
 // moved.
 //
+// The booking diary's records (diary.go, package agent/booking) are in
+// buckets of their own, sealed, with clear indexes of its times that hold
+// no patient data; DiaryUpdate runs a booking decision in one write
+// transaction.
+//
 // Patients are found through a keyed HMAC of the personnummer, never the
 // number itself. Every write returns only after bbolt has committed it to
 // disk (NoSync is never set), so an acknowledged case survives a crash.

@@ -26,9 +26,13 @@ import (
 // Keys (a day is cases.StatsDay, 4 bytes big-endian with the sign bit
 // flipped, so keys sort by day):
 //
-//	'r' day            the cases received that day: count per type and status
-//	'a' day type       the first answers sent that day to cases of the type: every handling time, sorted (uvarint deltas, ns)
-//	'o' due day        the open cases due at due (12 bytes: Unix seconds sign-flipped, nanoseconds) received that day: a count
+//	'r' day              the cases received that day: count per type, status and group
+//	'a' day group 0 type the first answers sent that day to cases of the type routed to the group: every handling time, sorted (uvarint deltas, ns)
+//	'o' due day group    the open cases due at due (12 bytes: Unix seconds sign-flipped, nanoseconds) received that day, routed to the group: a count
+//
+// The group is the staff group a case was routed to (cases.Case.Group,
+// "" for the inbox): layout 2 added it, so the statistics come per group
+// too (a store of layout 1 is counted again at Open).
 //
 // Values are sealed like every other (AAD: bucket and key); they hold
 // counts and durations only. A store made before the aggregates, or one
@@ -41,7 +45,7 @@ const bucketStats = "stats"
 
 // statsVersion is the aggregates' layout; a store whose keyStatsVersion
 // is another is counted again at Open.
-const statsVersion = 1
+const statsVersion = 2
 
 var (
 	keyStatsVersion = []byte("stats-version")
@@ -70,20 +74,23 @@ func parseDay(b []byte) cases.StatsDay {
 }
 
 type recvKey struct {
-	day cases.StatsDay
-	typ casetype.Type
-	st  cases.Status
+	day   cases.StatsDay
+	typ   casetype.Type
+	st    cases.Status
+	group string
 }
 
 type ansKey struct {
-	day cases.StatsDay
-	typ casetype.Type
+	day   cases.StatsDay
+	typ   casetype.Type
+	group string
 }
 
 type openKey struct {
-	sec  int64
-	nsec int32
-	day  cases.StatsDay
+	sec   int64
+	nsec  int32
+	day   cases.StatsDay
+	group string
 }
 
 func (k openKey) due() time.Time { return time.Unix(k.sec, int64(k.nsec)).UTC() }
@@ -92,10 +99,26 @@ func (k openKey) key() []byte {
 	b := []byte{statsOpen}
 	b = binary.BigEndian.AppendUint64(b, uint64(k.sec)^1<<63)
 	b = binary.BigEndian.AppendUint32(b, uint32(k.nsec))
-	return append(b, dayKey(k.day)...)
+	return append(append(b, dayKey(k.day)...), k.group...)
 }
 
-func (k ansKey) key() []byte { return append(append([]byte{statsAns}, dayKey(k.day)...), k.typ...) }
+func (k ansKey) key() []byte {
+	return append(append(append(append([]byte{statsAns}, dayKey(k.day)...), k.group...), 0), k.typ...)
+}
+
+// parseAnsKey takes an 'a' key apart; false when it has no 0 after the
+// group (checkStatsKey refuses it first).
+func parseAnsKey(k []byte) (ansKey, bool) {
+	if len(k) < 6 {
+		return ansKey{}, false
+	}
+	rest := k[5:]
+	i := bytes.IndexByte(rest, 0)
+	if i < 0 {
+		return ansKey{}, false
+	}
+	return ansKey{day: parseDay(k[1:5]), group: string(rest[:i]), typ: casetype.Type(rest[i+1:])}, true
+}
 
 func recvDayKey(d cases.StatsDay) []byte { return append([]byte{statsRecv}, dayKey(d)...) }
 
@@ -116,12 +139,12 @@ func (s *statsSums) add(tl cases.StatsTally, sign int) {
 	if !tl.Counted {
 		return
 	}
-	s.recv[recvKey{tl.Received, tl.Type, tl.Status}] += sign
+	s.recv[recvKey{tl.Received, tl.Type, tl.Status, tl.Group}] += sign
 	if tl.Status.Open() {
-		s.open[openKey{tl.Due.Unix(), int32(tl.Due.Nanosecond()), tl.Received}] += sign
+		s.open[openKey{tl.Due.Unix(), int32(tl.Due.Nanosecond()), tl.Received, tl.Group}] += sign
 	}
 	if tl.Answered {
-		k := ansKey{tl.AnsweredDay, tl.Type}
+		k := ansKey{tl.AnsweredDay, tl.Type, tl.Group}
 		if s.ans[k] == nil {
 			s.ans[k] = map[time.Duration]int{}
 		}
@@ -186,7 +209,7 @@ func (t *tx) flushStats() error {
 		}
 		for k, n := range s.recv {
 			if k.day == day && n != 0 {
-				ck := recvKey{day: day, typ: k.typ, st: k.st}
+				ck := recvKey{day: day, typ: k.typ, st: k.st, group: k.group}
 				if counts[ck]+n < 0 {
 					mismatch = append(mismatch, "received")
 					n = -counts[ck]
@@ -258,9 +281,9 @@ func (t *tx) flushStats() error {
 	return nil
 }
 
-// A day's 'r' value is its counts, each the type and the status (each a
-// uvarint length and the bytes) and the count (a uvarint), sorted by type
-// and status.
+// A day's 'r' value is its counts, each the type, the status and the
+// group (each a uvarint length and the bytes) and the count (a uvarint),
+// sorted by type, status and group.
 
 func (t *tx) recvCounts(key, sealed []byte) (map[recvKey]int, error) {
 	out := map[recvKey]int{}
@@ -284,12 +307,13 @@ func (t *tx) recvCounts(key, sealed []byte) (map[recvKey]int, error) {
 	for len(plain) > 0 {
 		typ, ok1 := str()
 		st, ok2 := str()
+		group, ok3 := str()
 		n, k := binary.Uvarint(plain)
-		if !ok1 || !ok2 || k <= 0 || n > 1<<62 {
+		if !ok1 || !ok2 || !ok3 || k <= 0 || n > 1<<62 {
 			return nil, fmt.Errorf("statistics %x: undecodable counts", key)
 		}
 		plain = plain[k:]
-		out[recvKey{day, casetype.Type(typ), cases.Status(st)}] += int(n)
+		out[recvKey{day, casetype.Type(typ), cases.Status(st), group}] += int(n)
 	}
 	return out, nil
 }
@@ -302,7 +326,10 @@ func (t *tx) putRecvCounts(b *bolt.Bucket, key []byte, counts map[recvKey]int) e
 		if c := cmpString(string(a.typ), string(b.typ)); c != 0 {
 			return c
 		}
-		return cmpString(string(a.st), string(b.st))
+		if c := cmpString(string(a.st), string(b.st)); c != 0 {
+			return c
+		}
+		return cmpString(a.group, b.group)
 	})
 	var plain []byte
 	for _, k := range keys {
@@ -310,6 +337,8 @@ func (t *tx) putRecvCounts(b *bolt.Bucket, key []byte, counts map[recvKey]int) e
 		plain = append(plain, k.typ...)
 		plain = binary.AppendUvarint(plain, uint64(len(k.st)))
 		plain = append(plain, k.st...)
+		plain = binary.AppendUvarint(plain, uint64(len(k.group)))
+		plain = append(plain, k.group...)
 		plain = binary.AppendUvarint(plain, uint64(counts[k]))
 	}
 	return t.putStats(b, key, plain)
@@ -433,7 +462,7 @@ func (db *DB) AddStats(ctx context.Context, unit string, b *cases.StatsBuilder) 
 				return err
 			}
 			for rk, n := range counts {
-				b.AddReceived(day, rk.typ, rk.st, n)
+				b.AddReceived(day, rk.typ, rk.st, rk.group, n)
 			}
 		}
 		for k, v := c.Seek(seek(statsAns)); k != nil && k[0] == statsAns; k, v = c.Next() {
@@ -448,7 +477,8 @@ func (db *DB) AddStats(ctx context.Context, unit string, b *cases.StatsBuilder) 
 			if err != nil {
 				return err
 			}
-			b.AddAnswers(day, casetype.Type(k[5:]), ds)
+			ak, _ := parseAnsKey(k) // checked by checkStatsKey
+			b.AddAnswers(day, ak.typ, ak.group, ds)
 			if err := ctx.Err(); err != nil {
 				return err
 			}
@@ -471,7 +501,7 @@ func (db *DB) AddStats(ctx context.Context, unit string, b *cases.StatsBuilder) 
 			if err != nil {
 				return err
 			}
-			b.AddOpen(ok.day, ok.due(), n)
+			b.AddOpen(ok.day, ok.due(), ok.group, n)
 		}
 		done = true
 		return nil
@@ -484,9 +514,10 @@ func (db *DB) AddStats(ctx context.Context, unit string, b *cases.StatsBuilder) 
 
 func parseOpenKey(k []byte) openKey {
 	return openKey{
-		sec:  int64(binary.BigEndian.Uint64(k[1:9]) ^ 1<<63),
-		nsec: int32(binary.BigEndian.Uint32(k[9:13])),
-		day:  parseDay(k[13:17]),
+		sec:   int64(binary.BigEndian.Uint64(k[1:9]) ^ 1<<63),
+		nsec:  int32(binary.BigEndian.Uint32(k[9:13])),
+		day:   parseDay(k[13:17]),
+		group: string(k[17:]),
 	}
 }
 
@@ -498,9 +529,9 @@ func checkStatsKey(k []byte) error {
 	case statsRecv:
 		ok = len(k) == 5
 	case statsAns:
-		ok = len(k) >= 5 // a case type may be empty
+		_, ok = parseAnsKey(k) // a group and a case type may be empty
 	case statsOpen:
-		ok = len(k) == 17
+		ok = len(k) >= 17
 	}
 	if !ok {
 		return fmt.Errorf("statistics: a key of unknown shape (%x): %w", k, ErrTampered)

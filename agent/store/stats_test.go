@@ -28,7 +28,8 @@ import (
 // Update (several per transaction, of a case inserted in the same one),
 // Shared, rolled-back transactions, PurgeCases. Times straddle midnights,
 // a daylight-saving change and week ends; some cases are another unit's,
-// some have no due date, some answers are stamped before receipt.
+// some have no due date, some answers are stamped before receipt. Cases
+// are routed to staff groups' queues or the inbox, and moved between them.
 type statsWorkload struct {
 	t    *testing.T
 	db   *DB
@@ -36,6 +37,9 @@ type statsWorkload struct {
 	next int
 	ids  []cases.ID
 }
+
+// statsGroups are the queues the workload routes cases to ("": the inbox).
+var statsGroups = []string{"", "", "lakare", "sjukskoterskor", "psykologer-bup"}
 
 var statsStatuses = []cases.Status{cases.Received, cases.Assigned, cases.PartiallyAnswered,
 	cases.WaitingForPatient, cases.Answered, cases.Closed, cases.Withdrawn}
@@ -70,6 +74,7 @@ func (w *statsWorkload) newCase() *cases.Case {
 	if w.rnd.IntN(15) == 0 {
 		c.Unit = "SE2321000016-OTHR"
 	}
+	c.Group = statsGroups[w.rnd.IntN(len(statsGroups))]
 	w.change(c)
 	return c
 }
@@ -90,6 +95,9 @@ func (w *statsWorkload) change(c *cases.Case) {
 	}
 	if w.rnd.IntN(10) == 0 {
 		c.Type = casetype.All[w.rnd.IntN(len(casetype.All))]
+	}
+	if w.rnd.IntN(5) == 0 { // moved to another queue
+		c.Group = statsGroups[w.rnd.IntN(len(statsGroups))]
 	}
 }
 

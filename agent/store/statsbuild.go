@@ -12,7 +12,6 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"clinicgw/agent/cases"
-	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/workday"
 )
 
@@ -210,7 +209,8 @@ func (t *tx) loadStats() (*statsSums, error) {
 			for _, d := range ds {
 				m[d]++
 			}
-			s.ans[ansKey{parseDay(k[1:5]), casetype.Type(k[5:])}] = m
+			ak, _ := parseAnsKey(k) // checked by checkStatsKey
+			s.ans[ak] = m
 		case statsOpen:
 			n, err := t.statsCount(k, v)
 			if err != nil {
@@ -230,12 +230,12 @@ func diffStats(have, want *statsSums) []string {
 	day := func(d cases.StatsDay) string { return d.Start().Format(time.DateOnly) }
 	for _, k := range keysOf(have.recv, want.recv) {
 		if h, w := have.recv[k], want.recv[k]; h != w {
-			out = append(out, fmt.Sprintf("received %s, type %s, status %s: kept %d, recount %d", day(k.day), k.typ, k.st, h, w))
+			out = append(out, fmt.Sprintf("received %s, type %s, status %s, group %q: kept %d, recount %d", day(k.day), k.typ, k.st, k.group, h, w))
 		}
 	}
 	for _, k := range keysOf(have.open, want.open) {
 		if h, w := have.open[k], want.open[k]; h != w {
-			out = append(out, fmt.Sprintf("open, received %s, due %s: kept %d, recount %d", day(k.day), k.due().In(workday.Stockholm()).Format(time.RFC3339Nano), h, w))
+			out = append(out, fmt.Sprintf("open, received %s, due %s, group %q: kept %d, recount %d", day(k.day), k.due().In(workday.Stockholm()).Format(time.RFC3339Nano), k.group, h, w))
 		}
 	}
 	for _, k := range keysOf(have.ans, want.ans) {
@@ -247,7 +247,7 @@ func diffStats(have, want *statsSums) []string {
 			same = same && h[d] == w[d]
 		}
 		if !same {
-			out = append(out, fmt.Sprintf("answered %s, type %s: kept %d handling times, recount %d, and they differ", day(k.day), k.typ, hn, wn))
+			out = append(out, fmt.Sprintf("answered %s, type %s, group %q: kept %d handling times, recount %d, and they differ", day(k.day), k.typ, k.group, hn, wn))
 		}
 	}
 	slices.Sort(out)

@@ -36,6 +36,11 @@ func WriteCSV(w io.Writer, s cases.Stats, lang string) error {
 
 // WriteCSVOf is WriteCSV with the unit's services' order and names.
 func WriteCSVOf(w io.Writer, s cases.Stats, lang string, svc Services) error {
+	return writeCSV(w, s, lang, svc, nil)
+}
+
+// writeCSV is WriteCSVOf with more rows after the totals (groups.go).
+func writeCSV(w io.Writer, s cases.Stats, lang string, svc Services, more func(*texts) [][]string) error {
 	t := textsFor(lang).with(svc)
 	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
 		return fmt.Errorf("write statistics: %w", err)
@@ -58,6 +63,9 @@ func WriteCSVOf(w io.Writer, s cases.Stats, lang string, svc Services) error {
 	}
 	m, p := csvHours(s.Handling, t.decimal)
 	rows = append(rows, []string{t.total, t.allCases, n(s.Received), n(s.Answered), n(s.Unanswered), n(s.Overdue), m, p})
+	if more != nil {
+		rows = append(rows, more(t)...)
+	}
 
 	if err := cw.WriteAll(rows); err != nil { // WriteAll flushes
 		return fmt.Errorf("write statistics: %w", err)

@@ -1,6 +1,7 @@
 // Package report renders a care unit's statistics (cases.Stats) for the
 // unit administrator's statistics page: charts as inline SVG and the same
-// numbers as a CSV download.
+// numbers as a CSV download; for a unit that routes cases to staff
+// groups' queues, the same per group too (GroupCharts, WriteCSVGroups).
 //
 // Charts are drawn on the server, so the page needs no script, and carry
 // no inline style: colours and sizes are SVG presentation attributes

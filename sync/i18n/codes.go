@@ -49,9 +49,10 @@ var codeTexts = map[string]text{
 
 	// Who did something when it was not a member of staff by name
 	// (agent/cases.ActorKind).
-	"actor.staff":   {"Personal", "Staff"},
-	"actor.patient": {"Patienten", "The patient"},
-	"actor.system":  {"Systemet", "The system"},
+	"actor.staff":       {"Personal", "Staff"},
+	"actor.patient":     {"Patienten", "The patient"},
+	"actor.system":      {"Systemet", "The system"},
+	"actor.integration": {"Integrationssystem", "Integration system"},
 
 	// The kinds of message as staff read them (agent/cases.MessageKind).
 	"message.patient":          {"Från patienten", "From the patient"},

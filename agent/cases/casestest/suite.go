@@ -78,6 +78,12 @@ func RunServiceSuite(t *testing.T, newStore func(t *testing.T) cases.Store) {
 		{"InitiateRefused", suiteInitiateRefused},
 		{"InitiateReply", suiteInitiateReply},
 		{"Continuity", suiteContinuity},
+		{"GroupRouting", suiteGroupRouting},
+		{"GroupQueueAccess", suiteGroupQueueAccess},
+		{"GroupTake", suiteGroupTake},
+		{"GroupRoute", suiteGroupRoute},
+		{"GroupQueueCostsThePage", suiteGroupQueueCostsThePage},
+		{"GroupInboxCounts", suiteGroupInboxCounts},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newEnv(t, newStore)) })
