@@ -2,6 +2,7 @@ package archive
 
 import (
 	"bytes"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -12,9 +13,12 @@ import (
 )
 
 // sameAsEncodingJSON fails t unless FHIR writes exactly the bytes the
-// encoding/json rendering (refFHIR) writes.
+// encoding/json rendering (refFHIR) writes, and case.json (appendArchived)
+// exactly json.Marshal's.
 func sameAsEncodingJSON(t *testing.T, c *cases.Case, form *wire.Form, records []audit.Record, now time.Time) {
 	t.Helper()
+	caseJSONSameAsEncodingJSON(t, c, form)
+	accessSameAsEncodingJSON(t, records)
 	want, err := refFHIR(c, form, records, now)
 	if err != nil {
 		t.Fatal(err)
@@ -29,6 +33,40 @@ func sameAsEncodingJSON(t *testing.T, c *cases.Case, form *wire.Form, records []
 			i++
 		}
 		t.Fatalf("FHIR differs from encoding/json's rendering at byte %d:\n got …%s\nwant …%s", i, got[max(0, i-80):min(len(got), i+80)], want[max(0, i-80):min(len(want), i+80)])
+	}
+}
+
+// caseJSONSameAsEncodingJSON fails t unless appendArchived writes, after
+// bytes already in its buffer, what json.Marshal writes for archived.
+func caseJSONSameAsEncodingJSON(t *testing.T, c *cases.Case, form *wire.Form) {
+	t.Helper()
+	want, err := json.Marshal(archived(c, form))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := appendArchived([]byte("before"), c, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(got, []byte("before")) || !bytes.Equal(got[len("before"):], want) {
+		t.Fatalf("case.json differs from json.Marshal's:\n got %s\nwant %s", got, want)
+	}
+}
+
+// accessSameAsEncodingJSON fails t unless appendAccess writes, after
+// bytes already in its buffer, what json.Marshal writes for accessJSON.
+func accessSameAsEncodingJSON(t *testing.T, records []audit.Record) {
+	t.Helper()
+	want, err := json.Marshal(accessJSON(records))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := appendAccess([]byte("before"), records)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(got, []byte("before")) || !bytes.Equal(got[len("before"):], want) {
+		t.Fatalf("access-log.json differs from json.Marshal's:\n got %s\nwant %s", got, want)
 	}
 }
 
@@ -126,5 +164,23 @@ func BenchmarkFHIR(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestAccessJSONTimes: access-log.json writes times in their own zone,
+// with their fraction, as json.Marshal does, and refuses what it refuses.
+func TestAccessJSONTimes(t *testing.T) {
+	at := time.Date(2026, 3, 2, 9, 0, 0, 120000000, time.UTC)
+	for _, tm := range []time.Time{at, at.In(time.FixedZone("x", 5*3600+1800)), at.In(time.FixedZone("y", -(23*3600 + 59*60 + 30))),
+		at.In(time.FixedZone("s", 3600+17)), {}, time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC), at.Truncate(time.Second)} {
+		accessSameAsEncodingJSON(t, []audit.Record{{Seq: 7, Entry: audit.Entry{Time: tm, Actor: "patient", Action: "read", Outcome: audit.Allowed}}})
+	}
+	accessSameAsEncodingJSON(t, nil)
+	for _, tm := range []time.Time{time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC), at.In(time.FixedZone("z", 24*3600))} {
+		rs := []audit.Record{{Entry: audit.Entry{Time: tm}}}
+		_, want := json.Marshal(accessJSON(rs))
+		if _, err := appendAccess(nil, rs); (err == nil) != (want == nil) || want == nil {
+			t.Errorf("%v: appendAccess says %v, json.Marshal %v", tm, err, want)
+		}
 	}
 }

@@ -33,8 +33,9 @@ import (
 // re-executed) and end it with SIGKILL: at each named step — half a
 // package in its temporary file ("writing"), the package renamed into
 // place but not yet read back ("written"), read back and verified but
-// nothing purged ("verified"), purged but the journal entry still there
-// ("purged"), the key ring rotated but not yet resealed and retired
+// nothing purged ("verified"), purged (the journal entry goes in the
+// purge's commit; a journal of an older gateway stays until the next
+// commit) ("purged"), the key ring rotated but not yet resealed and retired
 // ("retiring") — and at random moments. After every kill the parent
 // reopens the store and demands: bbolt's check and the access log pass;
 // no case is in two packages; every case is still in the store or in a

@@ -26,6 +26,7 @@ import (
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
 	"clinicgw/agent/labels"
+	"clinicgw/agent/store"
 	"clinicgw/sync/wire"
 )
 
@@ -104,6 +105,26 @@ func archived(c *cases.Case, form *wire.Form) archivedCase {
 	return a
 }
 
+// appendArchived appends case.json's bytes for c to dst: exactly what
+// json.Marshal writes for archived(c, form) (TestFHIRSameAsEncodingJSON
+// and its fuzz target compare them), the case by the store's own encoder
+// (store.AppendCaseJSON) instead of by reflection, then its Swedish text.
+func appendArchived(dst []byte, c *cases.Case, form *wire.Form) ([]byte, error) {
+	a := archived(c, form)
+	sv, err := json.Marshal(a.SV)
+	if err != nil {
+		return nil, err
+	}
+	start := len(dst)
+	dst, ok := store.AppendCaseJSON(dst, c)
+	if !ok || len(dst) == start || dst[len(dst)-1] != '}' {
+		return json.Marshal(a) // it says what it refuses
+	}
+	dst = append(dst[:len(dst)-1], `,"sv":`...)
+	dst = append(dst, sv...)
+	return append(dst, '}'), nil
+}
+
 // FileSum is one file of a package with its SHA-256.
 type FileSum struct {
 	Path   string `json:"path"`
@@ -156,14 +177,16 @@ func Build(name, unit string, items []Item, now time.Time, s Signer) ([]byte, *M
 // come last, at Close. Files are compact JSON (a reader may pretty-print
 // them).
 type Writer struct {
-	tw     *tar.Writer
-	tarFmt tar.Format // USTAR; PAX in the tests that write formatV1
-	name   string
-	signer Signer
-	m      *Manifest
-	titles map[string]string
-	fhir   []byte // the last case's FHIR bundle: its memory serves the next
-	err    error
+	tw       *tar.Writer
+	tarFmt   tar.Format // USTAR; PAX in the tests that write formatV1
+	name     string
+	signer   Signer
+	m        *Manifest
+	titles   map[string]string
+	fhir     []byte // the last case's FHIR bundle: its memory serves the next
+	caseJSON []byte // the last case's case.json, likewise
+	access   []byte // and its access-log.json
+	err      error
 }
 
 // NewWriter starts the package name for unit on w, made at now and signed
@@ -182,15 +205,17 @@ func (w *Writer) Add(it Item) error {
 	}
 	id := string(it.Case.ID)
 	dir := "representations/rep1/data/" + id + "/"
-	caseJSON, err := json.Marshal(archived(it.Case, it.Form))
+	caseJSON, err := appendArchived(w.caseJSON[:0], it.Case, it.Form)
 	if err != nil {
 		return w.fail(err)
 	}
+	w.caseJSON = caseJSON
 	w.fhir = appendFHIR(w.fhir[:0], it.Case, it.Form, it.Access, w.m.Created)
-	access, err := json.Marshal(accessJSON(it.Access))
+	access, err := appendAccess(w.access[:0], it.Access)
 	if err != nil {
 		return w.fail(err)
 	}
+	w.access = access
 	for _, f := range []struct {
 		path string
 		b    []byte

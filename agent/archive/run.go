@@ -97,6 +97,11 @@ func New(cfg Config) (*Archiver, error) {
 type journal struct {
 	Name  string   `json:"name"`
 	Cases []string `json:"cases"`
+	// Versions are the cases' versions as the batch was chosen, beside
+	// Cases: a run that goes on with the package after a kill purges a
+	// case only while it still has that version (a journal without them,
+	// from an older gateway, purges as that gateway did).
+	Versions []uint64 `json:"versions,omitempty"`
 	// A journal once had the package file's SHA-256 (sha256) too, noted
 	// after it verified at the cost of a commit; nothing read it, and a
 	// package is verified again whenever a run goes on with it.
@@ -176,7 +181,7 @@ func (a *Archiver) Run(ctx context.Context, progress Progress) (Report, error) {
 		if err := ctx.Err(); err != nil {
 			return rep, errors.Join(err, wait())
 		}
-		held, ids, rest, err := a.nextBatch(ctx, cands)
+		held, ids, seen, rest, err := a.nextBatch(ctx, cands)
 		if err != nil {
 			return rep, errors.Join(err, wait())
 		}
@@ -184,10 +189,13 @@ func (a *Archiver) Run(ctx context.Context, progress Progress) (Report, error) {
 			cands = nil
 			break
 		}
-		j := journal{Name: a.packageName(ids), Cases: ids}
+		j := journal{Name: a.packageName(ids), Cases: ids, Versions: make([]uint64, len(seen))}
+		for i, s := range seen {
+			j.Versions[i] = s.Version
+		}
 		err = a.saveJournal(ctx, j) // the intent first
 		if err == nil {
-			err = a.make(ctx, j, held)
+			seen, err = a.make(ctx, j, held, seen)
 		}
 		if err != nil {
 			return rep, errors.Join(err, wait())
@@ -198,7 +206,7 @@ func (a *Archiver) Run(ctx context.Context, progress Progress) (Report, error) {
 		cands = rest
 		settling = make(chan settled, 1)
 		go func(c chan<- settled) {
-			n, size, err := a.settle(ctx, j)
+			n, size, err := a.settle(ctx, j, seen)
 			c <- settled{n, len(ids), size, err}
 		}(settling)
 	}
@@ -231,33 +239,40 @@ func (a *Archiver) Unfinished(ctx context.Context) (bool, error) {
 // finish takes a journalled package to its end: made (make), then
 // settled (settle). It returns the cases purged and the file's size.
 func (a *Archiver) finish(ctx context.Context, j journal, held []Item) (int, int64, error) {
-	if err := a.make(ctx, j, held); err != nil {
+	seen, err := a.make(ctx, j, held, nil)
+	if err != nil {
 		return 0, 0, err
 	}
-	return a.settle(ctx, j)
+	return a.settle(ctx, j, seen)
 }
 
 // make writes the package of a journal unless its file is there already
 // (settle verifies it, whoever wrote it). held are the first of j's
-// cases, read already (nextBatch), or none.
-func (a *Archiver) make(ctx context.Context, j journal, held []Item) error {
+// cases, read already (nextBatch), or none; seen, beside j.Cases, what
+// nextBatch saw of them, or nil. It returns what was seen of each case
+// as it was written (store.Seen, for the purge), or nil when it wrote
+// nothing.
+func (a *Archiver) make(ctx context.Context, j journal, held []Item, seen []store.Seen) ([]store.Seen, error) {
 	path := filepath.Join(a.cfg.Dir, j.Name+".tar")
 	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
 		if err != nil {
-			return fmt.Errorf("archive: %s: %w; nothing purged", path, err)
+			return nil, fmt.Errorf("archive: %s: %w; nothing purged", path, err)
 		}
-		return nil
+		return nil, nil
 	}
-	if err := a.write(ctx, path, j, held); err != nil {
-		return err
+	if len(seen) != len(j.Cases) {
+		seen = make([]store.Seen, len(j.Cases))
 	}
-	return a.at("written")
+	if err := a.write(ctx, path, j, held, seen); err != nil {
+		return nil, err
+	}
+	return seen, a.at("written")
 }
 
 // settle reads a journalled package back and verifies it, then purges
 // its cases and removes the journal entry. It returns the cases purged
 // and the file's size.
-func (a *Archiver) settle(ctx context.Context, j journal) (int, int64, error) {
+func (a *Archiver) settle(ctx context.Context, j journal, seen []store.Seen) (int, int64, error) {
 	path := filepath.Join(a.cfg.Dir, j.Name+".tar")
 	m, size, err := a.verifyFile(path)
 	if err != nil {
@@ -269,6 +284,41 @@ func (a *Archiver) settle(ctx context.Context, j journal) (int, int64, error) {
 	if err := a.at("verified"); err != nil {
 		return 0, 0, err
 	}
+	if err := a.markRetire(ctx); err != nil {
+		return 0, 0, err
+	}
+	if seen == nil && len(j.Versions) == len(j.Cases) {
+		// Going on after a stop: each case by the version it was chosen
+		// at, decoded to compare (store.Seen with no stamp).
+		seen = make([]store.Seen, len(j.Cases))
+		for i, id := range j.Cases {
+			seen[i] = store.Seen{ID: cases.ID(id), Version: j.Versions[i]}
+		}
+	}
+	if seen == nil {
+		return a.settleOlder(ctx, j, m, size)
+	}
+	// Cases a stopped run purged already are skipped; a case written since
+	// its export is kept (exported again once old enough). The journal
+	// entry goes in the purge's own commit.
+	purged, kept, err := a.cfg.DB.PurgeSeen(ctx, seen, journalPrefix+j.Name)
+	if err != nil {
+		return 0, 0, err
+	}
+	if len(kept) > 0 {
+		a.log.Warn("archive cases changed after their export kept", "package", j.Name, "kept", len(kept))
+	}
+	if err := a.at("purged"); err != nil {
+		return 0, 0, err
+	}
+	a.log.Info("archive package done", "package", j.Name, "cases", len(j.Cases), "purged", purged, "bytes", size)
+	return purged, size, nil
+}
+
+// settleOlder purges the cases of a journal an older gateway wrote, which
+// has no versions of its cases: each read to check it is in the verified
+// package, as that gateway did; then it removes the journal entry.
+func (a *Archiver) settleOlder(ctx context.Context, j journal, m *Manifest, size int64) (int, int64, error) {
 	in := map[string]bool{}
 	for _, id := range m.Cases {
 		in[id] = true
@@ -276,9 +326,6 @@ func (a *Archiver) settle(ctx context.Context, j journal) (int, int64, error) {
 	ids := make([]cases.ID, len(j.Cases))
 	for i, id := range j.Cases {
 		ids[i] = cases.ID(id)
-	}
-	if err := a.markRetire(ctx); err != nil {
-		return 0, 0, err
 	}
 	// Cases a stopped run purged already are skipped.
 	purged, err := a.cfg.DB.PurgeCases(ctx, ids, func(c *cases.Case) error {
@@ -303,7 +350,8 @@ func (a *Archiver) settle(ctx context.Context, j journal) (int, int64, error) {
 // write builds the package of j's cases and writes it atomically. It
 // holds the cases a chunk of about exportBytes at a time: held (the first
 // of j's cases, read by nextBatch), then as readChunk reads them.
-func (a *Archiver) write(ctx context.Context, path string, j journal, held []Item) error {
+// seen, beside j.Cases, gets what the read of each case saw (store.Seen).
+func (a *Archiver) write(ctx context.Context, path string, j journal, held []Item, seen []store.Seen) error {
 	var forms wire.FormSet
 	if a.cfg.Forms != nil {
 		var err error
@@ -322,7 +370,7 @@ func (a *Archiver) write(ctx context.Context, path string, j journal, held []Ite
 			if from == 0 && len(held) > 0 {
 				held, err = nil, a.complete(ctx, items, forms)
 			} else {
-				items, err = a.readChunk(ctx, j.Cases[from:], forms)
+				items, err = a.readChunk(ctx, j.Cases[from:], seen[from:], forms)
 			}
 			if err != nil {
 				return err
@@ -356,12 +404,13 @@ func (a *Archiver) write(ctx context.Context, path string, j journal, held []Ite
 
 // readChunk reads the first of ids, as many as add up to about
 // exportBytes (one at least), with their access-log records and forms.
-func (a *Archiver) readChunk(ctx context.Context, ids []string, forms wire.FormSet) ([]Item, error) {
+// seen, beside ids, gets what was seen of each case read.
+func (a *Archiver) readChunk(ctx context.Context, ids []string, seen []store.Seen, forms wire.FormSet) ([]Item, error) {
 	var items []Item
 	size := 0
 	err := a.cfg.DB.View(ctx, func(tx cases.ReadTx) error {
 		items, size = items[:0], 0
-		for _, id := range ids {
+		for i, id := range ids {
 			c, err := tx.Case(cases.ID(id))
 			if err != nil {
 				return fmt.Errorf("case %s: %w", id, err)
@@ -369,6 +418,9 @@ func (a *Archiver) readChunk(ctx context.Context, ids []string, forms wire.FormS
 			b := caseBytes(c)
 			if len(items) > 0 && size+b > exportBytes {
 				break
+			}
+			if seen[i], err = tx.(store.SeenReader).Seen(c); err != nil {
+				return err
 			}
 			size += b
 			items = append(items, Item{Case: c})
@@ -446,11 +498,11 @@ func (a *Archiver) candidates(ctx context.Context) ([]cases.ID, error) {
 // that write need not read them again) and the candidates it did not
 // read. Each case is read once here; a run used to read every case once
 // more to choose them before it wrote any.
-func (a *Archiver) nextBatch(ctx context.Context, cands []cases.ID) (held []Item, ids []string, rest []cases.ID, err error) {
+func (a *Archiver) nextBatch(ctx context.Context, cands []cases.ID) (held []Item, ids []string, seen []store.Seen, rest []cases.ID, err error) {
 	cut := a.cfg.Clock.Now().Add(-a.cfg.Age)
 	size, n := 0, 0
 	err = a.cfg.DB.View(ctx, func(tx cases.ReadTx) error {
-		held, ids, size, n = held[:0], ids[:0], 0, 0
+		held, ids, seen, size, n = held[:0], ids[:0], seen[:0], 0, 0
 		holding := true
 		for ; n < len(cands) && len(ids) < a.cfg.Batch; n++ {
 			c, err := tx.Case(cands[n])
@@ -463,7 +515,11 @@ func (a *Archiver) nextBatch(ctx context.Context, cands []cases.ID) (held []Item
 			if !slices.Contains(exportable, c.Status) || !lastActivity(c).Before(cut) {
 				continue
 			}
-			ids = append(ids, string(c.ID))
+			s, err := tx.(store.SeenReader).Seen(c)
+			if err != nil {
+				return err
+			}
+			ids, seen = append(ids, string(c.ID)), append(seen, s)
 			if b := caseBytes(c); holding && (len(held) == 0 || size+b <= exportBytes) {
 				held, size = append(held, Item{Case: c}), size+b
 			} else {
@@ -473,12 +529,12 @@ func (a *Archiver) nextBatch(ctx context.Context, cands []cases.ID) (held []Item
 		return nil
 	})
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("read the cases: %w", err)
+		return nil, nil, nil, nil, fmt.Errorf("read the cases: %w", err)
 	}
 	if a.held != nil && len(held) > 0 {
 		a.held(len(held), size)
 	}
-	return held, ids, cands[n:], nil
+	return held, ids, seen, cands[n:], nil
 }
 
 // packageName names a package by the unit and its first and last case.

@@ -40,6 +40,13 @@
 // patient's newest record back (auditpatient.go), chained at first open
 // for an older store.
 //
+// A purge of cases an earlier read saw (PurgeSeen, purgeseen.go; the
+// archive's export) opens none that is unchanged since: the read noted
+// each case's index values, statistics tally and its sealed record's
+// stamp (header, nonce, tag), and a record with the same stamp is the
+// same record. A case written since is decoded, and kept if its Version
+// moved.
+//
 // The booking diary's records (diary.go, package agent/booking) are in
 // buckets of their own, sealed, with clear indexes of its times that hold
 // no patient data; DiaryUpdate runs a booking decision in one write
