@@ -14,10 +14,12 @@ import (
 // single case (StatsStore): a view costs the days it shows, not the cases
 // the store holds. The sums are exact, not a sketch: per receipt day the
 // count of cases per type and current status; per (due time, receipt day)
-// the count of open cases, for Overdue; per answer day and type every
-// handling time itself, so that Median and P90 stay exact nearest-rank
-// percentiles. A full recount from the cases gives the same sums
-// (agent/store's RecountStats, `clinicgw stats --recount`).
+// the count of open cases, for Overdue; per answer day and type, and per
+// answer week and type, a histogram of the handling times (HandlingHist:
+// exact counts per bucket and the exact sum; the percentiles read from it
+// are as precise as statshist.go says). A full recount from the cases
+// gives the same sums (agent/store's RecountStats, `clinicgw stats
+// --recount`).
 //
 // The sums are per day, so they answer a period whose ends are Stockholm
 // midnights (or open), which is every period the UI, the CSV and the
@@ -155,14 +157,26 @@ func (b *StatsBuilder) AddOpen(day StatsDay, due time.Time, n int) {
 }
 
 // AddAnswers counts the first answers sent on day to cases of type typ,
-// taking the handling times ds, sorted; the builder keeps ds as it is,
-// unchanged. Only for a period Days accepts.
-func (b *StatsBuilder) AddAnswers(day StatsDay, typ casetype.Type, ds []time.Duration) {
-	if len(ds) == 0 || !b.dayIn(day) {
+// with the histogram h of their handling times; for answers over a whole
+// week, day is the week's Monday (StatsWeekOf) and the whole week must be
+// in the period. Only for a period Days accepts.
+func (b *StatsBuilder) AddAnswers(day StatsDay, typ casetype.Type, h HandlingHist) {
+	n := h.Count()
+	if n == 0 || !b.dayIn(day) {
 		return
 	}
-	b.answered += len(ds)
-	b.runs = append(b.runs, ds)
-	b.runsByType[typ] = append(b.runsByType[typ], ds)
-	b.week(day.Start()).Answered += len(ds)
+	b.answered += n
+	b.handling.addHist(h)
+	b.typeAcc(typ).addHist(h)
+	b.week(day.Start()).Answered += n
+}
+
+// StatsWeekOf returns the Monday of d's ISO week (day 4, 1970-01-05, is
+// a Monday).
+func StatsWeekOf(d StatsDay) StatsDay {
+	r := (d + 3) % 7
+	if r < 0 {
+		r += 7
+	}
+	return d - r
 }

@@ -27,10 +27,15 @@ import (
 // flipped, so keys sort by day):
 //
 //	'r' day            the cases received that day: count per type and status
-//	'a' day type       the first answers sent that day to cases of the type: every handling time, sorted (uvarint deltas, ns)
+//	'a' day type       the first answers sent that day to cases of the type: a histogram of their handling times
+//	'w' monday type    the same for the ISO week that starts on that Monday
 //	'o' due day        the open cases due at due (12 bytes: Unix seconds sign-flipped, nanoseconds) received that day: a count
 //
-// Values are sealed like every other (AAD: bucket and key); they hold
+// A histogram (cases.HandlingHist) is the exact sum of the times (16
+// bytes, big-endian) and then, by bucket, the bucket's number less the
+// previous one's and its count (uvarints): at most some 2,700 buckets
+// however many cases were answered, so a period reads its whole weeks'
+// histograms and the days' of the weeks it only partly covers. Values are sealed like every other (AAD: bucket and key); they hold
 // counts and durations only. A store made before the aggregates, or one
 // whose rebuild was cut short, is counted at Open (ensureStats), in
 // batches that each commit with a marker of how far they got, so a
@@ -41,7 +46,9 @@ const bucketStats = "stats"
 
 // statsVersion is the aggregates' layout; a store whose keyStatsVersion
 // is another is counted again at Open.
-const statsVersion = 1
+// Version 2: handling-time histograms, per day and per week, in place of
+// every handling time.
+const statsVersion = 2
 
 var (
 	keyStatsVersion = []byte("stats-version")
@@ -58,6 +65,7 @@ var statsBatch = 5000
 const (
 	statsRecv byte = 'r'
 	statsAns  byte = 'a'
+	statsWeek byte = 'w'
 	statsOpen byte = 'o'
 )
 
@@ -75,9 +83,12 @@ type recvKey struct {
 	st  cases.Status
 }
 
+// ansKey is a histogram's: kind statsAns and the day, or statsWeek and
+// the week's Monday.
 type ansKey struct {
-	day cases.StatsDay
-	typ casetype.Type
+	kind byte
+	day  cases.StatsDay
+	typ  casetype.Type
 }
 
 type openKey struct {
@@ -95,7 +106,11 @@ func (k openKey) key() []byte {
 	return append(b, dayKey(k.day)...)
 }
 
-func (k ansKey) key() []byte { return append(append([]byte{statsAns}, dayKey(k.day)...), k.typ...) }
+func (k ansKey) key() []byte { return append(append([]byte{k.kind}, dayKey(k.day)...), k.typ...) }
+
+func parseAnsKey(k []byte) ansKey {
+	return ansKey{kind: k[0], day: parseDay(k[1:5]), typ: casetype.Type(k[5:])}
+}
 
 func recvDayKey(d cases.StatsDay) []byte { return append([]byte{statsRecv}, dayKey(d)...) }
 
@@ -104,11 +119,26 @@ func recvDayKey(d cases.StatsDay) []byte { return append([]byte{statsRecv}, dayK
 type statsSums struct {
 	recv map[recvKey]int
 	open map[openKey]int
-	ans  map[ansKey]map[time.Duration]int
+	ans  map[ansKey]*histSum
+}
+
+// histSum is a histogram in memory, or a change of one.
+type histSum struct {
+	n   map[cases.HandlingBucket]int
+	sum cases.HandlingSum
+}
+
+func (h *histSum) changed() bool {
+	for _, n := range h.n {
+		if n != 0 {
+			return true
+		}
+	}
+	return h.sum != cases.HandlingSum{}
 }
 
 func newStatsSums() *statsSums {
-	return &statsSums{recv: map[recvKey]int{}, open: map[openKey]int{}, ans: map[ansKey]map[time.Duration]int{}}
+	return &statsSums{recv: map[recvKey]int{}, open: map[openKey]int{}, ans: map[ansKey]*histSum{}}
 }
 
 // add adds sign times what tl counts.
@@ -121,11 +151,16 @@ func (s *statsSums) add(tl cases.StatsTally, sign int) {
 		s.open[openKey{tl.Due.Unix(), int32(tl.Due.Nanosecond()), tl.Received}] += sign
 	}
 	if tl.Answered {
-		k := ansKey{tl.AnsweredDay, tl.Type}
-		if s.ans[k] == nil {
-			s.ans[k] = map[time.Duration]int{}
+		b := cases.HandlingBucketOf(tl.Handling)
+		for _, k := range []ansKey{{statsAns, tl.AnsweredDay, tl.Type}, {statsWeek, cases.StatsWeekOf(tl.AnsweredDay), tl.Type}} {
+			h := s.ans[k]
+			if h == nil {
+				h = &histSum{n: map[cases.HandlingBucket]int{}}
+				s.ans[k] = h
+			}
+			h.n[b] += sign
+			h.sum = h.sum.Add(time.Duration(sign) * tl.Handling) // Handling ≥ 0
 		}
-		s.ans[k][tl.Handling] += sign
 	}
 }
 
@@ -219,35 +254,35 @@ func (t *tx) flushStats() error {
 		}
 	}
 	for k, delta := range s.ans {
-		changed := false
-		for _, n := range delta {
-			changed = changed || n != 0
-		}
-		if !changed {
+		if !delta.changed() {
 			continue
 		}
 		key := k.key()
-		ds, err := t.statsDurations(key, b.Get(key))
+		h, err := t.statsHist(key, b.Get(key))
 		if err != nil {
 			return err
 		}
-		for _, d := range slices.Sorted(maps.Keys(delta)) {
-			for n := delta[d]; n != 0; {
-				i, found := slices.BinarySearch(ds, d)
-				switch {
-				case n > 0:
-					ds = slices.Insert(ds, i, d)
-					n--
-				case found:
-					ds = slices.Delete(ds, i, i+1)
-					n++
-				default:
-					mismatch = append(mismatch, "answered")
-					n = 0
-				}
+		counts := map[cases.HandlingBucket]int{}
+		for _, bc := range h.Buckets {
+			counts[bc.Bucket] = bc.N
+		}
+		for bk, n := range delta.n {
+			if counts[bk]+n < 0 {
+				mismatch = append(mismatch, "answered")
+				n = -counts[bk]
+			}
+			counts[bk] += n
+		}
+		out := cases.HandlingHist{Sum: h.Sum.Plus(delta.sum)}
+		for _, bk := range slices.Sorted(maps.Keys(counts)) {
+			if counts[bk] != 0 {
+				out.Buckets = append(out.Buckets, cases.BucketCount{Bucket: bk, N: counts[bk]})
 			}
 		}
-		if err := t.putStatsDurations(b, key, ds); err != nil {
+		if len(out.Buckets) == 0 && out.Sum != (cases.HandlingSum{}) {
+			mismatch = append(mismatch, "answered")
+		}
+		if err := t.putStatsHist(b, key, out); err != nil {
 			return err
 		}
 	}
@@ -350,38 +385,57 @@ func (t *tx) putStatsCount(b *bolt.Bucket, key []byte, n int) error {
 	return t.putStats(b, key, binary.AppendUvarint(nil, uint64(n)))
 }
 
-func (t *tx) statsDurations(key, sealed []byte) ([]time.Duration, error) {
+func (t *tx) statsHist(key, sealed []byte) (cases.HandlingHist, error) {
 	if sealed == nil {
-		return nil, nil
+		return cases.HandlingHist{}, nil
 	}
 	plain, err := t.s.open(bucketStats, key, sealed)
 	if err != nil {
-		return nil, fmt.Errorf("statistics %x: %w", key, err)
+		return cases.HandlingHist{}, fmt.Errorf("statistics %x: %w", key, err)
 	}
-	var ds []time.Duration
-	var last uint64
-	for len(plain) > 0 {
-		d, k := binary.Uvarint(plain)
-		if k <= 0 || last+d < last || last+d > 1<<63-1 {
-			return nil, fmt.Errorf("statistics %x: undecodable handling times", key)
-		}
-		last += d
-		ds = append(ds, time.Duration(last))
-		plain = plain[k:]
-	}
-	return ds, nil
+	return decodeHist(key, plain)
 }
 
-// putStatsDurations stores the sorted, non-negative ds as deltas.
-func (t *tx) putStatsDurations(b *bolt.Bucket, key []byte, ds []time.Duration) error {
-	if len(ds) == 0 {
+func decodeHist(key, plain []byte) (cases.HandlingHist, error) {
+	bad := fmt.Errorf("statistics %x: undecodable histogram of handling times", key)
+	if len(plain) < 16 {
+		return cases.HandlingHist{}, bad
+	}
+	h := cases.HandlingHist{Sum: cases.HandlingSum{Hi: binary.BigEndian.Uint64(plain), Lo: binary.BigEndian.Uint64(plain[8:])}}
+	plain = plain[16:]
+	h.Buckets = make([]cases.BucketCount, 0, len(plain)/3)
+	var last uint64
+	for i := 0; len(plain) > 0; i++ {
+		d, k := binary.Uvarint(plain)
+		if k <= 0 || (d == 0 && i > 0) || last+d > 1<<31 {
+			return cases.HandlingHist{}, bad
+		}
+		plain = plain[k:]
+		n, k := binary.Uvarint(plain)
+		if k <= 0 || n == 0 || n > 1<<62 {
+			return cases.HandlingHist{}, bad
+		}
+		plain = plain[k:]
+		last += d
+		h.Buckets = append(h.Buckets, cases.BucketCount{Bucket: cases.HandlingBucket(last), N: int(n)})
+	}
+	return h, nil
+}
+
+// putStatsHist stores h (buckets sorted, counts positive); none at all
+// deletes the key.
+func (t *tx) putStatsHist(b *bolt.Bucket, key []byte, h cases.HandlingHist) error {
+	if len(h.Buckets) == 0 {
 		return b.Delete(key)
 	}
-	plain := make([]byte, 0, 5*len(ds))
-	var last time.Duration
-	for _, d := range ds {
-		plain = binary.AppendUvarint(plain, uint64(d-last))
-		last = d
+	plain := make([]byte, 16, 16+4*len(h.Buckets))
+	binary.BigEndian.PutUint64(plain, h.Sum.Hi)
+	binary.BigEndian.PutUint64(plain[8:], h.Sum.Lo)
+	var last cases.HandlingBucket
+	for _, bc := range h.Buckets {
+		plain = binary.AppendUvarint(plain, uint64(bc.Bucket-last))
+		plain = binary.AppendUvarint(plain, uint64(bc.N))
+		last = bc.Bucket
 	}
 	return t.putStats(b, key, plain)
 }
@@ -436,22 +490,51 @@ func (db *DB) AddStats(ctx context.Context, unit string, b *cases.StatsBuilder) 
 				b.AddReceived(day, rk.typ, rk.st, n)
 			}
 		}
+		// The answers: a whole week in the period from its histogram, the
+		// days of a week only partly in it from theirs.
+		whole := func(monday cases.StatsDay) bool {
+			return (!fromB || monday >= first) && (!toB || monday+7 <= end)
+		}
 		for k, v := c.Seek(seek(statsAns)); k != nil && k[0] == statsAns; k, v = c.Next() {
 			if err := checkStatsKey(k); err != nil {
 				return err
 			}
-			day := parseDay(k[1:5])
-			if toB && day >= end {
+			ak := parseAnsKey(k)
+			if toB && ak.day >= end {
 				break
 			}
-			ds, err := t.statsDurations(k, v)
+			if whole(cases.StatsWeekOf(ak.day)) {
+				continue
+			}
+			h, err := t.statsHist(k, v)
 			if err != nil {
 				return err
 			}
-			b.AddAnswers(day, casetype.Type(k[5:]), ds)
-			if err := ctx.Err(); err != nil {
+			b.AddAnswers(ak.day, ak.typ, h)
+		}
+		weekSeek := []byte{statsWeek}
+		if fromB {
+			weekSeek = append(weekSeek, dayKey(first)...)
+		}
+		for k, v := c.Seek(weekSeek); k != nil && k[0] == statsWeek; k, v = c.Next() {
+			if err := checkStatsKey(k); err != nil {
 				return err
 			}
+			ak := parseAnsKey(k)
+			if toB && ak.day+7 > end {
+				break
+			}
+			if !whole(ak.day) {
+				continue
+			}
+			h, err := t.statsHist(k, v)
+			if err != nil {
+				return err
+			}
+			b.AddAnswers(ak.day, ak.typ, h)
+		}
+		if err := ctx.Err(); err != nil {
+			return err
 		}
 		// The open cases due before now: the overdue, whatever the period,
 		// sorted by due; few keys, one per due time and day of receipt.
@@ -491,13 +574,13 @@ func parseOpenKey(k []byte) openKey {
 }
 
 // checkStatsKey refuses a key of bucketStats that is not of one of its
-// three shapes (before it is taken apart).
+// shapes (before it is taken apart).
 func checkStatsKey(k []byte) error {
 	ok := false
 	switch k[0] {
 	case statsRecv:
 		ok = len(k) == 5
-	case statsAns:
+	case statsAns, statsWeek:
 		ok = len(k) >= 5 // a case type may be empty
 	case statsOpen:
 		ok = len(k) == 17

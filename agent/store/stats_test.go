@@ -403,3 +403,53 @@ func TestSchema2FixtureGetsAggregates(t *testing.T) {
 		t.Errorf("stats %+v; want the fixture's 3 cases, 1 answered", st)
 	}
 }
+
+// TestStatsHandlingTimesBounded: the aggregates of a day's answers are a
+// histogram of bounded size, not every handling time: four times the
+// answers on the same days take less than twice the bytes, so that a
+// statistics view reads O(buckets) whatever the store holds.
+func TestStatsHandlingTimesBounded(t *testing.T) {
+	db, _ := testStore(t)
+	rnd := rand.New(rand.NewPCG(18, 1))
+	next := 0
+	answer := func(n int) {
+		err := db.Update(ctx, func(tx cases.Tx) error {
+			for range n {
+				next++
+				c := newCase(next, "Hej")
+				c.Type = casetype.All[0]
+				c.ReceivedAt = statsT0.Add(time.Duration(rnd.IntN(2*24*60)) * time.Minute)
+				c.SentAt, c.DueAt = c.ReceivedAt, cases.DueDate(c.ReceivedAt)
+				c.Status = cases.Answered
+				c.AnsweredAt = c.ReceivedAt.Add(time.Duration(rnd.Int64N(int64(48 * time.Hour))))
+				if err := tx.Insert(c); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	size := func() (n int) {
+		db.view(func(btx *bolt.Tx) error {
+			return btx.Bucket([]byte(bucketStats)).ForEach(func(k, v []byte) error {
+				if k[0] != statsRecv && k[0] != statsOpen {
+					n += len(v)
+				}
+				return nil
+			})
+		})
+		return n
+	}
+	answer(1000)
+	small := size()
+	answer(3000)
+	large := size()
+	t.Logf("the handling times' aggregates: %d bytes for 1,000 answers, %d for 4,000", small, large)
+	if large >= 2*small {
+		t.Errorf("the handling times' aggregates grow with the answers: %d bytes for 1,000, %d for 4,000", small, large)
+	}
+	checkStats(t, db, rnd)
+}

@@ -12,7 +12,6 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"clinicgw/agent/cases"
-	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/workday"
 )
 
@@ -201,16 +200,16 @@ func (t *tx) loadStats() (*statsSums, error) {
 				return err
 			}
 			maps.Copy(s.recv, counts)
-		case statsAns:
-			ds, err := t.statsDurations(k, v)
+		case statsAns, statsWeek:
+			h, err := t.statsHist(k, v)
 			if err != nil {
 				return err
 			}
-			m := map[time.Duration]int{}
-			for _, d := range ds {
-				m[d]++
+			m := &histSum{n: map[cases.HandlingBucket]int{}, sum: h.Sum}
+			for _, bc := range h.Buckets {
+				m.n[bc.Bucket] = bc.N
 			}
-			s.ans[ansKey{parseDay(k[1:5]), casetype.Type(k[5:])}] = m
+			s.ans[parseAnsKey(k)] = m
 		case statsOpen:
 			n, err := t.statsCount(k, v)
 			if err != nil {
@@ -240,14 +239,24 @@ func diffStats(have, want *statsSums) []string {
 	}
 	for _, k := range keysOf(have.ans, want.ans) {
 		h, w := have.ans[k], want.ans[k]
+		if h == nil {
+			h = &histSum{}
+		}
+		if w == nil {
+			w = &histSum{}
+		}
 		var hn, wn int
-		same := true
-		for _, d := range keysOf(h, w) {
-			hn, wn = hn+h[d], wn+w[d]
-			same = same && h[d] == w[d]
+		same := h.sum == w.sum
+		for _, b := range keysOf(h.n, w.n) {
+			hn, wn = hn+h.n[b], wn+w.n[b]
+			same = same && h.n[b] == w.n[b]
 		}
 		if !same {
-			out = append(out, fmt.Sprintf("answered %s, type %s: kept %d handling times, recount %d, and they differ", day(k.day), k.typ, hn, wn))
+			what := "answered"
+			if k.kind == statsWeek {
+				what = "answered in the week of"
+			}
+			out = append(out, fmt.Sprintf("%s %s, type %s: kept %d handling times, recount %d, and their histograms or sums differ", what, day(k.day), k.typ, hn, wn))
 		}
 	}
 	slices.Sort(out)
