@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	crand "crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -451,5 +452,54 @@ func TestStatsHandlingTimesBounded(t *testing.T) {
 	if large >= 2*small {
 		t.Errorf("the handling times' aggregates grow with the answers: %d bytes for 1,000, %d for 4,000", small, large)
 	}
+	checkStats(t, db, rnd)
+}
+
+// TestStatsVersion1StoreGetsHistograms: a store whose aggregates are of
+// layout 1 (every handling time, no weekly keys) gets the histograms at
+// the next Open, equal to a recount.
+func TestStatsVersion1StoreGetsHistograms(t *testing.T) {
+	db, dir := testStore(t)
+	rnd := rand.New(rand.NewPCG(1, 18))
+	w := &statsWorkload{t: t, db: db, rnd: rnd}
+	for range 120 {
+		w.step()
+	}
+	// Back to layout 1: the answers' keys hold every handling time (here
+	// one, of a minute), there are no weekly keys, and the version says 1.
+	err := db.update(func(btx *bolt.Tx) error {
+		b := btx.Bucket([]byte(bucketStats))
+		var keys [][]byte
+		b.ForEach(func(k, _ []byte) error {
+			if k[0] == statsAns || k[0] == statsWeek {
+				keys = append(keys, bytes.Clone(k))
+			}
+			return nil
+		})
+		if len(keys) == 0 {
+			t.Fatal("the workload answered nothing")
+		}
+		tx := db.newTx(btx)
+		for _, k := range keys {
+			if k[0] == statsWeek {
+				if err := b.Delete(k); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := tx.putStats(b, k, binary.AppendUvarint(nil, uint64(time.Minute))); err != nil {
+				return err
+			}
+		}
+		return btx.Bucket([]byte(bucketMeta)).Put(keyStatsVersion, binary.BigEndian.AppendUint32(nil, 1))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diffs, err := db.RecountStats(ctx); err != nil || len(diffs) == 0 {
+		t.Fatalf("recount of a layout-1 store: %v %q; want it not complete", err, diffs)
+	}
+	db.Close()
+	db = openAt(t, dir)
 	checkStats(t, db, rnd)
 }
