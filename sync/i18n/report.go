@@ -25,15 +25,13 @@ var reportTexts = map[string]text{
 	"report.ofReceived": {"av %s mottagna", "of %s received"},
 	// A week: its number (1) and year (2), as strings, so that the year
 	// is not grouped as a number.
-	"report.weekLabel": {"v. %[1]s, %[2]s", "Week %[1]s, %[2]s"},
-	"report.section":   {"Avsnitt", "Section"},
-	"report.name":      {"Namn", "Name"},
-	"report.allCases":  {"Alla ärenden", "All cases"},
-	"report.caseType":  {"Ärendetyp", "Case type"},
-	"report.status":    {"Status", "Status"},
-	"report.week":      {"Vecka", "Week"},
-	// Rounded down from a histogram (agent/cases/statshist.go): by less
-	// than a minute, or above 4 h 15 min by less than 0.8 %.
+	"report.weekLabel":   {"v. %[1]s, %[2]s", "Week %[1]s, %[2]s"},
+	"report.section":     {"Avsnitt", "Section"},
+	"report.name":        {"Namn", "Name"},
+	"report.allCases":    {"Alla ärenden", "All cases"},
+	"report.caseType":    {"Ärendetyp", "Case type"},
+	"report.status":      {"Status", "Status"},
+	"report.week":        {"Vecka", "Week"},
 	"report.medianHours": {"Median (timmar, avrundad nedåt)", "Median (hours, rounded down)"},
 	"report.p90Hours":    {"P90 (timmar, avrundad nedåt)", "P90 (hours, rounded down)"},
 }

@@ -232,14 +232,14 @@ var uiTexts = map[string]text{
 	"settings.badMobile":     {"Mobilnumret ska bara innehålla siffror, +, mellanslag och bindestreck.", "The mobile number may hold digits, +, spaces and hyphens only."},
 	"settings.tooLong":       {"Texten är för lång.", "The text is too long."},
 
-	"stats.period": {"Period", "Period"},
-	"stats.from":   {"Från och med", "From"},
-	"stats.to":     {"Till och med", "To"},
-	"stats.show":   {"Visa", "Show"},
-	"stats.csv":    {"Ladda ned som CSV", "Download as CSV"},
 	// How precise the handling times are (agent/cases/statshist.go).
-	"stats.precision": {"Antal är exakta. Median och P90 för handläggningstid räknas ur ett histogram: avrundade nedåt till hel minut, och över 4 timmar 15 minuter med mindre än 0,8 procent.",
-		"Counts are exact. Median and P90 handling times are read from a histogram: rounded down to the whole minute, and above 4 hours 15 minutes by less than 0.8 per cent."},
+	"stats.precision": {"Antal är exakta. Median och P90 för handläggningstid räknas ur ett histogram: avrundade nedåt till hel minut, och över 4 timmar 15 minuter med mindre än 0,8 procent.", "Counts are exact. Median and P90 handling times are read from a histogram: rounded down to the whole minute, and above 4 hours 15 minutes by less than 0.8 per cent."},
+
+	"stats.period":    {"Period", "Period"},
+	"stats.from":      {"Från och med", "From"},
+	"stats.to":        {"Till och med", "To"},
+	"stats.show":      {"Visa", "Show"},
+	"stats.csv":       {"Ladda ned som CSV", "Download as CSV"},
 	"stats.badDate":   {"Ange datum som ÅÅÅÅ-MM-DD.", "Give dates as YYYY-MM-DD."},
 	"audit.byPatient": {"Loggutdrag för en patient", "Log extract for a patient"},
 	"audit.byStaff":   {"Loggutdrag för en medarbetare", "Log extract for a member of staff"},
