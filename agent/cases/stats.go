@@ -75,6 +75,12 @@ type StatsBuilder struct {
 	handling                                handlingAcc
 	handlingByType                          map[casetype.Type]*handlingAcc
 	weeks                                   map[isoWeek]*WeekCount
+	// last is the day dayIn was last asked about (statsagg.go).
+	last struct {
+		set, in bool
+		day     StatsDay
+		wc      *WeekCount
+	}
 }
 
 // NewStatsBuilder returns a StatsBuilder for the period [from, to) (a zero

@@ -127,10 +127,27 @@ func (b *StatsBuilder) Now() time.Time { return b.now }
 
 // dayIn reports whether day is in the period (Days ok): an open end
 // takes every day, even one whose Stockholm midnight is before the zero
-// time.
+// time. It keeps the last day asked about, with its week (dayWeek):
+// the aggregates give many counts of one day in a row.
 func (b *StatsBuilder) dayIn(day StatsDay) bool {
+	if b.last.set && b.last.day == day {
+		return b.last.in
+	}
 	start := day.Start()
-	return (b.from.IsZero() || !start.Before(b.from)) && (b.to.IsZero() || start.Before(b.to))
+	b.last.set, b.last.day, b.last.wc = true, day, nil
+	b.last.in = (b.from.IsZero() || !start.Before(b.from)) && (b.to.IsZero() || start.Before(b.to))
+	return b.last.in
+}
+
+// dayWeek returns the week of day, which dayIn was just asked about.
+func (b *StatsBuilder) dayWeek(day StatsDay) *WeekCount {
+	if b.last.set && b.last.day == day && b.last.wc != nil {
+		return b.last.wc
+	}
+	wc := b.week(day.Start())
+	b.dayIn(day)
+	b.last.wc = wc
+	return wc
 }
 
 // AddReceived counts n cases received on day, of type typ, now in status
@@ -145,7 +162,7 @@ func (b *StatsBuilder) AddReceived(day StatsDay, typ casetype.Type, st Status, n
 	if st.Open() {
 		b.unanswered += n
 	}
-	b.week(day.Start()).Received += n
+	b.dayWeek(day).Received += n
 }
 
 // AddOpen counts n open cases received on day and due at due: overdue
@@ -168,7 +185,7 @@ func (b *StatsBuilder) AddAnswers(day StatsDay, typ casetype.Type, h HandlingHis
 	b.answered += n
 	b.handling.addHist(h)
 	b.typeAcc(typ).addHist(h)
-	b.week(day.Start()).Answered += n
+	b.dayWeek(day).Answered += n
 }
 
 // StatsWeekOf returns the Monday of d's ISO week (day 4, 1970-01-05, is

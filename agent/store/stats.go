@@ -307,12 +307,21 @@ func (t *tx) recvCounts(key, sealed []byte) (map[recvKey]int, error) {
 		return nil, fmt.Errorf("statistics %x: %w", key, err)
 	}
 	day := parseDay(key[1:])
-	str := func() (string, bool) {
+	err = eachRecvCount(key, plain, func(typ, st []byte, n int) {
+		out[recvKey{day, casetype.Type(typ), cases.Status(st)}] += n
+	})
+	return out, err
+}
+
+// eachRecvCount calls fn with each count of a day's 'r' value, whose
+// strings fn may not keep.
+func eachRecvCount(key, plain []byte, fn func(typ, st []byte, n int)) error {
+	str := func() ([]byte, bool) {
 		n, k := binary.Uvarint(plain)
 		if k <= 0 || n > uint64(len(plain)-k) {
-			return "", false
+			return nil, false
 		}
-		v := string(plain[k : k+int(n)])
+		v := plain[k : k+int(n)]
 		plain = plain[k+int(n):]
 		return v, true
 	}
@@ -321,12 +330,12 @@ func (t *tx) recvCounts(key, sealed []byte) (map[recvKey]int, error) {
 		st, ok2 := str()
 		n, k := binary.Uvarint(plain)
 		if !ok1 || !ok2 || k <= 0 || n > 1<<62 {
-			return nil, fmt.Errorf("statistics %x: undecodable counts", key)
+			return fmt.Errorf("statistics %x: undecodable counts", key)
 		}
 		plain = plain[k:]
-		out[recvKey{day, casetype.Type(typ), cases.Status(st)}] += int(n)
+		fn(typ, st, int(n))
 	}
-	return out, nil
+	return nil
 }
 
 func (t *tx) putRecvCounts(b *bolt.Bucket, key []byte, counts map[recvKey]int) error {
@@ -386,6 +395,26 @@ func (t *tx) putStatsCount(b *bolt.Bucket, key []byte, n int) error {
 }
 
 func (t *tx) statsHist(key, sealed []byte) (cases.HandlingHist, error) {
+	return t.statsHistInto(key, sealed, nil)
+}
+
+// interned keeps one string per name the aggregates' values hold, so
+// that reading them allocates none per count.
+type interned map[string]string
+
+func (m interned) str(b []byte) string {
+	if s, ok := m[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	m[s] = s
+	return s
+}
+
+func (m interned) typ(b []byte) casetype.Type { return casetype.Type(m.str(b)) }
+
+// statsHistInto is statsHist decoding into buf's array.
+func (t *tx) statsHistInto(key, sealed []byte, buf []cases.BucketCount) (cases.HandlingHist, error) {
 	if sealed == nil {
 		return cases.HandlingHist{}, nil
 	}
@@ -393,17 +422,18 @@ func (t *tx) statsHist(key, sealed []byte) (cases.HandlingHist, error) {
 	if err != nil {
 		return cases.HandlingHist{}, fmt.Errorf("statistics %x: %w", key, err)
 	}
-	return decodeHist(key, plain)
+	return decodeHist(key, plain, buf)
 }
 
-func decodeHist(key, plain []byte) (cases.HandlingHist, error) {
+// decodeHist decodes a histogram into buf's array (nil: a new one).
+func decodeHist(key, plain []byte, buf []cases.BucketCount) (cases.HandlingHist, error) {
 	bad := fmt.Errorf("statistics %x: undecodable histogram of handling times", key)
 	if len(plain) < 16 {
 		return cases.HandlingHist{}, bad
 	}
 	h := cases.HandlingHist{Sum: cases.HandlingSum{Hi: binary.BigEndian.Uint64(plain), Lo: binary.BigEndian.Uint64(plain[8:])}}
 	plain = plain[16:]
-	h.Buckets = make([]cases.BucketCount, 0, len(plain)/3)
+	h.Buckets = buf[:0]
 	var last uint64
 	for i := 0; len(plain) > 0; i++ {
 		d, k := binary.Uvarint(plain)
@@ -466,6 +496,8 @@ func (db *DB) AddStats(ctx context.Context, unit string, b *cases.StatsBuilder) 
 		}
 		t := db.newTx(btx)
 		c := btx.Bucket([]byte(bucketStats)).Cursor()
+		names := interned{}
+		var buf []cases.BucketCount // one histogram at a time
 		// A day before the period's start is skipped by the seek, one at
 		// or after its end stops the walk.
 		seek := func(kind byte) []byte {
@@ -482,12 +514,15 @@ func (db *DB) AddStats(ctx context.Context, unit string, b *cases.StatsBuilder) 
 			if toB && day >= end {
 				break
 			}
-			counts, err := t.recvCounts(k, v)
+			plain, err := t.s.open(bucketStats, k, v)
+			if err != nil {
+				return fmt.Errorf("statistics %x: %w", k, err)
+			}
+			err = eachRecvCount(k, plain, func(typ, st []byte, n int) {
+				b.AddReceived(day, names.typ(typ), cases.Status(names.str(st)), n)
+			})
 			if err != nil {
 				return err
-			}
-			for rk, n := range counts {
-				b.AddReceived(day, rk.typ, rk.st, n)
 			}
 		}
 		// The answers: a whole week in the period from its histogram, the
@@ -506,10 +541,11 @@ func (db *DB) AddStats(ctx context.Context, unit string, b *cases.StatsBuilder) 
 			if whole(cases.StatsWeekOf(ak.day)) {
 				continue
 			}
-			h, err := t.statsHist(k, v)
+			h, err := t.statsHistInto(k, v, buf)
 			if err != nil {
 				return err
 			}
+			buf = h.Buckets
 			b.AddAnswers(ak.day, ak.typ, h)
 		}
 		weekSeek := []byte{statsWeek}
@@ -527,10 +563,11 @@ func (db *DB) AddStats(ctx context.Context, unit string, b *cases.StatsBuilder) 
 			if !whole(ak.day) {
 				continue
 			}
-			h, err := t.statsHist(k, v)
+			h, err := t.statsHistInto(k, v, buf)
 			if err != nil {
 				return err
 			}
+			buf = h.Buckets
 			b.AddAnswers(ak.day, ak.typ, h)
 		}
 		if err := ctx.Err(); err != nil {
