@@ -27,6 +27,7 @@ import (
 // flipped, so keys sort by day):
 //
 //	'r' day            the cases received that day: count per type and status
+//	'R' monday         the same for the ISO week that starts on that Monday
 //	'a' day type       the first answers sent that day to cases of the type: a histogram of their handling times
 //	'w' monday type    the same for the ISO week that starts on that Monday
 //	'o' due day        the open cases due at due (12 bytes: Unix seconds sign-flipped, nanoseconds) received that day: a count
@@ -35,7 +36,8 @@ import (
 // bytes, big-endian) and then, by bucket, the bucket's number less the
 // previous one's and its count (uvarints): at most some 2,700 buckets
 // however many cases were answered, so a period reads its whole weeks'
-// histograms and the days' of the weeks it only partly covers. Values are sealed like every other (AAD: bucket and key); they hold
+// histograms and the days' of the weeks it only partly covers; so too
+// the counts of cases received ('r' and 'R'). Values are sealed like every other (AAD: bucket and key); they hold
 // counts and durations only. A store made before the aggregates, or one
 // whose rebuild was cut short, is counted at Open (ensureStats), in
 // batches that each commit with a marker of how far they got, so a
@@ -46,9 +48,9 @@ const bucketStats = "stats"
 
 // statsVersion is the aggregates' layout; a store whose keyStatsVersion
 // is another is counted again at Open.
-// Version 2: handling-time histograms, per day and per week, in place of
-// every handling time.
-const statsVersion = 2
+// Version 1 kept every handling time; 3 keeps histograms of them and
+// weekly keys beside the daily ones (2 was never released).
+const statsVersion = 3
 
 var (
 	keyStatsVersion = []byte("stats-version")
@@ -63,10 +65,11 @@ var (
 var statsBatch = 5000
 
 const (
-	statsRecv byte = 'r'
-	statsAns  byte = 'a'
-	statsWeek byte = 'w'
-	statsOpen byte = 'o'
+	statsRecv     byte = 'r'
+	statsRecvWeek byte = 'R'
+	statsAns      byte = 'a'
+	statsWeek     byte = 'w'
+	statsOpen     byte = 'o'
 )
 
 func dayKey(d cases.StatsDay) []byte {
@@ -77,10 +80,13 @@ func parseDay(b []byte) cases.StatsDay {
 	return cases.StatsDay(int32(binary.BigEndian.Uint32(b) ^ 1<<31))
 }
 
+// recvKey is a count's: kind statsRecv and the day, or statsRecvWeek
+// and the week's Monday.
 type recvKey struct {
-	day cases.StatsDay
-	typ casetype.Type
-	st  cases.Status
+	kind byte
+	day  cases.StatsDay
+	typ  casetype.Type
+	st   cases.Status
 }
 
 // ansKey is a histogram's: kind statsAns and the day, or statsWeek and
@@ -112,7 +118,7 @@ func parseAnsKey(k []byte) ansKey {
 	return ansKey{kind: k[0], day: parseDay(k[1:5]), typ: casetype.Type(k[5:])}
 }
 
-func recvDayKey(d cases.StatsDay) []byte { return append([]byte{statsRecv}, dayKey(d)...) }
+func recvDayKey(kind byte, d cases.StatsDay) []byte { return append([]byte{kind}, dayKey(d)...) }
 
 // statsSums is aggregates in memory: a transaction's net change (counts
 // may be negative) or a whole store's.
@@ -146,7 +152,8 @@ func (s *statsSums) add(tl cases.StatsTally, sign int) {
 	if !tl.Counted {
 		return
 	}
-	s.recv[recvKey{tl.Received, tl.Type, tl.Status}] += sign
+	s.recv[recvKey{statsRecv, tl.Received, tl.Type, tl.Status}] += sign
+	s.recv[recvKey{statsRecvWeek, cases.StatsWeekOf(tl.Received), tl.Type, tl.Status}] += sign
 	if tl.Status.Open() {
 		s.open[openKey{tl.Due.Unix(), int32(tl.Due.Nanosecond()), tl.Received}] += sign
 	}
@@ -207,21 +214,25 @@ func (t *tx) flushStats() error {
 	}
 	b := t.bucket(bucketStats)
 	var mismatch []string
-	days := map[cases.StatsDay]bool{}
+	type dayOf struct {
+		kind byte
+		day  cases.StatsDay
+	}
+	days := map[dayOf]bool{}
 	for k, n := range s.recv {
 		if n != 0 {
-			days[k.day] = true
+			days[dayOf{k.kind, k.day}] = true
 		}
 	}
-	for _, day := range slices.Sorted(maps.Keys(days)) {
-		key := recvDayKey(day)
+	for d := range days {
+		key := recvDayKey(d.kind, d.day)
 		counts, err := t.recvCounts(key, b.Get(key))
 		if err != nil {
 			return err
 		}
 		for k, n := range s.recv {
-			if k.day == day && n != 0 {
-				ck := recvKey{day: day, typ: k.typ, st: k.st}
+			if k.kind == d.kind && k.day == d.day && n != 0 {
+				ck := k
 				if counts[ck]+n < 0 {
 					mismatch = append(mismatch, "received")
 					n = -counts[ck]
@@ -308,7 +319,7 @@ func (t *tx) recvCounts(key, sealed []byte) (map[recvKey]int, error) {
 	}
 	day := parseDay(key[1:])
 	err = eachRecvCount(key, plain, func(typ, st []byte, n int) {
-		out[recvKey{day, casetype.Type(typ), cases.Status(st)}] += n
+		out[recvKey{key[0], day, casetype.Type(typ), cases.Status(st)}] += n
 	})
 	return out, err
 }
@@ -427,9 +438,9 @@ func (t *tx) statsHistInto(key, sealed []byte, buf []cases.BucketCount) (cases.H
 
 // decodeHist decodes a histogram into buf's array (nil: a new one).
 func decodeHist(key, plain []byte, buf []cases.BucketCount) (cases.HandlingHist, error) {
-	bad := fmt.Errorf("statistics %x: undecodable histogram of handling times", key)
+	bad := func() error { return fmt.Errorf("statistics %x: undecodable histogram of handling times", key) }
 	if len(plain) < 16 {
-		return cases.HandlingHist{}, bad
+		return cases.HandlingHist{}, bad()
 	}
 	h := cases.HandlingHist{Sum: cases.HandlingSum{Hi: binary.BigEndian.Uint64(plain), Lo: binary.BigEndian.Uint64(plain[8:])}}
 	plain = plain[16:]
@@ -438,12 +449,12 @@ func decodeHist(key, plain []byte, buf []cases.BucketCount) (cases.HandlingHist,
 	for i := 0; len(plain) > 0; i++ {
 		d, k := binary.Uvarint(plain)
 		if k <= 0 || (d == 0 && i > 0) || last+d > 1<<31 {
-			return cases.HandlingHist{}, bad
+			return cases.HandlingHist{}, bad()
 		}
 		plain = plain[k:]
 		n, k := binary.Uvarint(plain)
 		if k <= 0 || n == 0 || n > 1<<62 {
-			return cases.HandlingHist{}, bad
+			return cases.HandlingHist{}, bad()
 		}
 		plain = plain[k:]
 		last += d
@@ -498,77 +509,65 @@ func (db *DB) AddStats(ctx context.Context, unit string, b *cases.StatsBuilder) 
 		c := btx.Bucket([]byte(bucketStats)).Cursor()
 		names := interned{}
 		var buf []cases.BucketCount // one histogram at a time
-		// A day before the period's start is skipped by the seek, one at
-		// or after its end stops the walk.
+		// A day (or a week's Monday) before the period's start is skipped
+		// by the seek, one at or after its end stops the walk.
 		seek := func(kind byte) []byte {
 			if fromB {
 				return append([]byte{kind}, dayKey(first)...)
 			}
 			return []byte{kind}
 		}
-		for k, v := c.Seek(seek(statsRecv)); k != nil && k[0] == statsRecv; k, v = c.Next() {
-			if err := checkStatsKey(k); err != nil {
-				return err
-			}
-			day := parseDay(k[1:5])
-			if toB && day >= end {
-				break
-			}
-			plain, err := t.s.open(bucketStats, k, v)
-			if err != nil {
-				return fmt.Errorf("statistics %x: %w", k, err)
-			}
-			err = eachRecvCount(k, plain, func(typ, st []byte, n int) {
-				b.AddReceived(day, names.typ(typ), cases.Status(names.str(st)), n)
-			})
-			if err != nil {
-				return err
-			}
-		}
-		// The answers: a whole week in the period from its histogram, the
+		// A week wholly in the period is read from its weekly key, the
 		// days of a week only partly in it from theirs.
 		whole := func(monday cases.StatsDay) bool {
 			return (!fromB || monday >= first) && (!toB || monday+7 <= end)
 		}
-		for k, v := c.Seek(seek(statsAns)); k != nil && k[0] == statsAns; k, v = c.Next() {
-			if err := checkStatsKey(k); err != nil {
-				return err
+		// walk calls add with each key of kind for the days (weekly: the
+		// Mondays of whole weeks) in the period.
+		walk := func(kind byte, weekly bool, add func(k, v []byte, day cases.StatsDay) error) error {
+			for k, v := c.Seek(seek(kind)); k != nil && k[0] == kind; k, v = c.Next() {
+				if err := checkStatsKey(k); err != nil {
+					return err
+				}
+				day := parseDay(k[1:5])
+				switch {
+				case weekly && toB && day+7 > end, !weekly && toB && day >= end:
+					return nil
+				case weekly != whole(cases.StatsWeekOf(day)):
+					continue
+				}
+				if err := add(k, v, day); err != nil {
+					return err
+				}
 			}
-			ak := parseAnsKey(k)
-			if toB && ak.day >= end {
-				break
+			return nil
+		}
+		received := func(k, v []byte, day cases.StatsDay) error {
+			plain, err := t.s.open(bucketStats, k, v)
+			if err != nil {
+				return fmt.Errorf("statistics %x: %w", k, err)
 			}
-			if whole(cases.StatsWeekOf(ak.day)) {
-				continue
-			}
+			return eachRecvCount(k, plain, func(typ, st []byte, n int) {
+				b.AddReceived(day, names.typ(typ), cases.Status(names.str(st)), n)
+			})
+		}
+		answered := func(k, v []byte, day cases.StatsDay) error {
 			h, err := t.statsHistInto(k, v, buf)
 			if err != nil {
 				return err
 			}
 			buf = h.Buckets
-			b.AddAnswers(ak.day, ak.typ, h)
+			b.AddAnswers(day, casetype.Type(names.str(k[5:])), h)
+			return nil
 		}
-		weekSeek := []byte{statsWeek}
-		if fromB {
-			weekSeek = append(weekSeek, dayKey(first)...)
-		}
-		for k, v := c.Seek(weekSeek); k != nil && k[0] == statsWeek; k, v = c.Next() {
-			if err := checkStatsKey(k); err != nil {
+		for _, w := range []struct {
+			kind   byte
+			weekly bool
+			add    func(k, v []byte, day cases.StatsDay) error
+		}{{statsRecv, false, received}, {statsRecvWeek, true, received}, {statsAns, false, answered}, {statsWeek, true, answered}} {
+			if err := walk(w.kind, w.weekly, w.add); err != nil {
 				return err
 			}
-			ak := parseAnsKey(k)
-			if toB && ak.day+7 > end {
-				break
-			}
-			if !whole(ak.day) {
-				continue
-			}
-			h, err := t.statsHistInto(k, v, buf)
-			if err != nil {
-				return err
-			}
-			buf = h.Buckets
-			b.AddAnswers(ak.day, ak.typ, h)
 		}
 		if err := ctx.Err(); err != nil {
 			return err
@@ -615,7 +614,7 @@ func parseOpenKey(k []byte) openKey {
 func checkStatsKey(k []byte) error {
 	ok := false
 	switch k[0] {
-	case statsRecv:
+	case statsRecv, statsRecvWeek:
 		ok = len(k) == 5
 	case statsAns, statsWeek:
 		ok = len(k) >= 5 // a case type may be empty

@@ -194,7 +194,7 @@ func (t *tx) loadStats() (*statsSums, error) {
 			return err
 		}
 		switch k[0] {
-		case statsRecv:
+		case statsRecv, statsRecvWeek:
 			counts, err := t.recvCounts(k, v)
 			if err != nil {
 				return err
@@ -229,7 +229,11 @@ func diffStats(have, want *statsSums) []string {
 	day := func(d cases.StatsDay) string { return d.Start().Format(time.DateOnly) }
 	for _, k := range keysOf(have.recv, want.recv) {
 		if h, w := have.recv[k], want.recv[k]; h != w {
-			out = append(out, fmt.Sprintf("received %s, type %s, status %s: kept %d, recount %d", day(k.day), k.typ, k.st, h, w))
+			what := "received"
+			if k.kind == statsRecvWeek {
+				what = "received in the week of"
+			}
+			out = append(out, fmt.Sprintf("%s %s, type %s, status %s: kept %d, recount %d", what, day(k.day), k.typ, k.st, h, w))
 		}
 	}
 	for _, k := range keysOf(have.open, want.open) {
