@@ -37,8 +37,8 @@ import (
 // previous one's and its count (uvarints): at most some 2,700 buckets
 // however many cases were answered, so a period reads its whole weeks'
 // histograms and the days' of the weeks it only partly covers; so too
-// the counts of cases received ('r' and 'R'). Values are sealed like every other (AAD: bucket and key); they hold
-// counts and durations only. A store made before the aggregates, or one
+// the counts of cases received ('r' and 'R'). Values are sealed like
+// every other (AAD: bucket and key); they hold counts and durations only. A store made before the aggregates, or one
 // whose rebuild was cut short, is counted at Open (ensureStats), in
 // batches that each commit with a marker of how far they got, so a
 // stopped count goes on where it stopped; RebuildStats counts again from
