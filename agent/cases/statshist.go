@@ -105,9 +105,15 @@ type handlingAcc struct {
 	counts []int // by bucket, grown as needed
 }
 
+// handlingLast is the bucket of the longest time.Duration.
+var handlingLast = HandlingBucketOf(1<<63 - 1)
+
 func (a *handlingAcc) bucket(b HandlingBucket, n int) {
 	if int(b) >= len(a.counts) {
-		a.counts = slices.Grow(a.counts, int(b)+1-len(a.counts))[:int(b)+1]
+		// At once to every bucket up to the larger of b and the first
+		// after 24 hours, not one bucket at a time.
+		size := max(int(b), int(HandlingBucketOf(25*time.Hour)), 2*len(a.counts)) + 1
+		a.counts = slices.Grow(a.counts, min(size, int(handlingLast)+1)-len(a.counts))[:min(size, int(handlingLast)+1)]
 	}
 	a.counts[b] += n
 	a.n += n
