@@ -12,8 +12,9 @@ import (
 // as every write of a case, what each case adds to the statistics (its
 // StatsTally, summed per Stockholm day) answers Stats without opening a
 // single case (StatsStore): a view costs the days it shows, not the cases
-// the store holds. The sums are exact, not a sketch: per receipt day the
-// count of cases per type and current status; per (due time, receipt day)
+// the store holds. The sums are exact, not a sketch: per receipt day (and
+// per receipt week, whose Monday a store passes as the day) the count of
+// cases per type and current status; per (due time, receipt day)
 // the count of open cases, for Overdue; per answer day and type, and per
 // answer week and type, a histogram of the handling times (HandlingHist:
 // exact counts per bucket and the exact sum; the percentiles read from it
@@ -151,7 +152,9 @@ func (b *StatsBuilder) dayWeek(day StatsDay) *WeekCount {
 }
 
 // AddReceived counts n cases received on day, of type typ, now in status
-// st (the aggregates' per-day counts). Only for a period Days accepts.
+// st (the aggregates' per-day counts); for cases received over a whole
+// week, day is the week's Monday and the whole week must be in the
+// period. Only for a period Days accepts.
 func (b *StatsBuilder) AddReceived(day StatsDay, typ casetype.Type, st Status, n int) {
 	if n == 0 || !b.dayIn(day) {
 		return
