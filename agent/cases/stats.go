@@ -72,7 +72,6 @@ type StatsBuilder struct {
 	received, unanswered, overdue, answered int
 	byType                                  map[casetype.Type]int
 	byStatus                                map[Status]int
-	handling                                handlingAcc
 	handlingByType                          map[casetype.Type]*handlingAcc
 	weeks                                   map[isoWeek]*WeekCount
 	// last is the day dayIn was last asked about (statsagg.go).
@@ -136,7 +135,6 @@ func (b *StatsBuilder) Add(c *Case) {
 	if !c.AnsweredAt.IsZero() && b.inPeriod(c.AnsweredAt) {
 		d := handlingOf(c)
 		b.answered++
-		b.handling.add(d)
 		b.typeAcc(c.Type).add(d)
 		b.week(c.AnsweredAt).Answered++
 	}
@@ -155,7 +153,7 @@ func (b *StatsBuilder) Result() Stats {
 		Unanswered:     b.unanswered,
 		Overdue:        b.overdue,
 		Answered:       b.answered,
-		Handling:       b.handling.result(),
+		Handling:       b.allHandling(),
 		HandlingByType: make(map[casetype.Type]HandlingTime, len(b.handlingByType)),
 		Weeks:          make([]WeekCount, 0, len(b.weeks)),
 	}
@@ -178,6 +176,15 @@ func (b *StatsBuilder) Result() Stats {
 		return a.Week - b.Week
 	})
 	return s
+}
+
+// allHandling summarises the handling times of every type together.
+func (b *StatsBuilder) allHandling() HandlingTime {
+	var all handlingAcc
+	for _, a := range b.handlingByType {
+		all.addAcc(a)
+	}
+	return all.result()
 }
 
 // typeAcc returns the handling times of the type typ.

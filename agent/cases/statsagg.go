@@ -186,7 +186,6 @@ func (b *StatsBuilder) AddAnswers(day StatsDay, typ casetype.Type, h HandlingHis
 		return
 	}
 	b.answered += n
-	b.handling.addHist(h)
 	b.typeAcc(typ).addHist(h)
 	b.dayWeek(day).Answered += n
 }

@@ -131,6 +131,17 @@ func (a *handlingAcc) addHist(h HandlingHist) {
 	a.sum = a.sum.Plus(h.Sum)
 }
 
+func (a *handlingAcc) addAcc(o *handlingAcc) {
+	if len(o.counts) > len(a.counts) {
+		a.counts = append(a.counts, make([]int, len(o.counts)-len(a.counts))...)
+	}
+	for b, n := range o.counts {
+		a.counts[b] += n
+	}
+	a.n += o.n
+	a.sum = a.sum.Plus(o.sum)
+}
+
 // result summarises the times: Count and Mean exact, Median and P90 the
 // floor of the bucket of the nearest-rank percentile.
 func (a *handlingAcc) result() HandlingTime {
