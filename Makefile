@@ -47,14 +47,14 @@ demo: build
 	$(OUT)/clinicgw demo $(DEMO_ARGS)
 
 # gofmt, vet and staticcheck first; the browser tests (localui) need
-# Debian's Chromium, which deps installs: here they fail rather than skip
-# without it.
+# Debian's Chromium, and agent/fhirapi's the fhir npm package, which deps
+# installs: here they fail rather than skip without them.
 test: deps
 	@.ci/hygiene
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
-	CLINICGW_REQUIRE_BROWSER=1 $(GO) test $(TESTFLAGS) ./...
+	CLINICGW_REQUIRE_BROWSER=1 CLINICGW_REQUIRE_FHIR_VALIDATOR=1 $(GO) test $(TESTFLAGS) ./...
 
 # vet for Windows, tests included (mingw's cgo for miekg/pkcs11): the
 # service and the MSI's exe are built there, so code and tests must

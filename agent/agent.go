@@ -16,6 +16,7 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/agent/config"
+	"clinicgw/agent/groups"
 	"clinicgw/agent/metrics"
 	"clinicgw/agent/notify"
 	"clinicgw/agent/store"
@@ -24,6 +25,7 @@ import (
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/uplink"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 )
 
 // Options are what the caller gives the gateway besides its configuration.
@@ -59,8 +61,10 @@ type Agent struct {
 	// Set by Start.
 	db  *store.DB
 	svc *cases.Service
-	up  *uplink.Uplink
-	ui  *uiServer
+	// groups are the unit's staff groups (groups.go).
+	groups *groups.Set
+	up     *uplink.Uplink
+	ui     *uiServer
 	// forms are the unit's forms, for the form designer.
 	forms   *formKeeper
 	contact *contactKeeper
@@ -75,6 +79,8 @@ type Agent struct {
 	errCount *metrics.ErrorCounter
 	admin    *adminServer
 	archived archiveRuns
+	// api is the integration API listener, nil without [api].
+	api *apiServer
 
 	// The lifecycle (lifecycle.go). stopping ends when the gateway is to
 	// stop (Stop, Start's context, a part failing); the parts run on a
@@ -231,8 +237,22 @@ func (a *Agent) Start(ctx context.Context) (err error) {
 	if a.cfg.Notify.Enabled() {
 		onSignal = signals.Push
 	}
+	var fileForms *wire.FormSet
+	if a.upCfg != nil {
+		fileForms = a.upCfg.Forms
+	}
+	forms, publish, err := openForms(ctx, db, fileForms, a.log.With("part", "forms"))
+	if err != nil {
+		return err
+	}
+	grp, err := a.openGroups(ctx, db) // groups.go
+	if err != nil {
+		return err
+	}
+	a.groups = grp
+	forms.groupExists = grp.GroupExists // a service routes to a group the unit has
 	svc, err := cases.NewService(cases.ServiceConfig{
-		Unit: a.cfg.Unit.HSAID, Store: db, Clock: a.opts.Clock, Rand: a.opts.Rand,
+		Unit: a.cfg.Unit.HSAID, Store: db, Clock: a.opts.Clock, Rand: a.opts.Rand, Groups: grp,
 		Logger: a.log.With("part", "cases"), OnOutbound: func() { kick() },
 		OnChange: func(ch cases.Change) {
 			if fn := changed.Load(); fn != nil {
@@ -241,15 +261,9 @@ func (a *Agent) Start(ctx context.Context) (err error) {
 		},
 		OnSignal:      onSignal,
 		SyncRetention: a.cfg.SyncRetention(),
+		Services:      forms,
+		RouteFor:      func(t casetype.Type) string { return forms.RouteFor(string(t)) },
 	})
-	if err != nil {
-		return err
-	}
-	var fileForms *wire.FormSet
-	if a.upCfg != nil {
-		fileForms = a.upCfg.Forms
-	}
-	forms, publish, err := openForms(ctx, db, fileForms, a.log.With("part", "forms"))
 	if err != nil {
 		return err
 	}
@@ -259,7 +273,12 @@ func (a *Agent) Start(ctx context.Context) (err error) {
 		cfg := *a.upCfg
 		cfg.Cases = svc
 		cfg.SealingKeys = db
-		cfg.Forms = publish
+		if publish != nil {
+			services, legacy := publish.Published(), publish.Legacy()
+			cfg.Forms, cfg.Services = &legacy, &services
+		} else {
+			cfg.Forms = nil
+		}
 		if rf, ok, err := db.RestoredFrom(); err != nil {
 			return fmt.Errorf("read the restore record: %w", err)
 		} else if ok && rf.ReconciledAt.IsZero() {
@@ -320,6 +339,21 @@ func (a *Agent) Start(ctx context.Context) (err error) {
 		if err := a.startAdmin(); err != nil {
 			return fmt.Errorf("admin listener: %w", err)
 		}
+	}
+	if a.cfg.API.Enabled() {
+		api, err := a.startAPI()
+		if err != nil {
+			return fmt.Errorf("integration API: %w", err)
+		}
+		// The change feed hears of every change too, after the UI.
+		ui := changed.Load()
+		both := func(ch cases.Change) {
+			if ui != nil {
+				(*ui)(ch)
+			}
+			api.Notify(ch)
+		}
+		changed.Store(&both)
 	}
 	if a.login != nil {
 		a.wg.Go(func() {

@@ -18,6 +18,7 @@ type (
 	ArchiveConfig  = config.Archive
 	BackupConfig   = config.Backup
 	AdminConfig    = config.Admin
+	APIConfig      = config.API
 	LogConfig      = config.Log
 )
 

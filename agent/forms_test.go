@@ -59,8 +59,17 @@ func TestStoredFormsWinAtStart(t *testing.T) {
 
 	a = startAgent(t, cfg, agent.Options{Uplink: fast})
 	waitFor(t, "the stored forms published after the restart", published(designed))
-	bad := strings.Replace(string(b), `"kind":"textarea"`, `"kind":"essay"`, 1)
-	if err := a.Store().PutSetting(t.Context(), agent.FormsSetting, []byte(bad)); err != nil {
+	// The restart migrated the stored forms into the catalogue, which
+	// wins from then on: break that.
+	cat, err := a.Store().Setting(t.Context(), agent.CatalogSetting)
+	if err != nil {
+		t.Fatalf("the stored forms were not migrated to a catalogue: %v", err)
+	}
+	bad := strings.Replace(string(cat), `"kind": "textarea"`, `"kind": "essay"`, 1)
+	if bad == string(cat) {
+		t.Fatal("no textarea in the stored catalogue")
+	}
+	if err := a.Store().PutSetting(t.Context(), agent.CatalogSetting, []byte(bad)); err != nil {
 		t.Fatal(err)
 	}
 	if err := a.Stop(); err != nil {
@@ -73,7 +82,7 @@ func TestStoredFormsWinAtStart(t *testing.T) {
 	if st, _ := a.Uplink(); st.FormsPending || !st.FormsPublishedAt.IsZero() {
 		t.Errorf("the uplink was given forms to publish after a broken stored set: %+v", st)
 	}
-	if !strings.Contains(logs.String(), "the forms stored by the form designer break a rule") {
+	if !strings.Contains(logs.String(), "the catalogue stored by the designer breaks a rule") {
 		t.Errorf("the log does not say the stored forms are broken:\n%s", logs)
 	}
 	if got, _ := c.store.Forms(t.Context(), unit); !reflect.DeepEqual(got, designed) {

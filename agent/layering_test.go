@@ -64,7 +64,7 @@ var (
 	leaves       = under("sync/wire", "sync/seal", "sync/tlsconf", "sync/bidi", "sync/atomicfile", "sync/boltfile", "sync/clock", "sync/i18n")
 	centralStore = under("sync/central")
 	gateway      = under("agent", "localui", "cardauth", "sync/uplink")
-	domain       = under("agent/cases", "agent/store", "agent/audit", "agent/directory")
+	domain       = under("agent/cases", "agent/store", "agent/audit", "agent/directory", "agent/groups")
 	wiring       = exactly("agent")
 	command      = under("cmd")
 	// gatewayOnly is the gateway's own code: everything of it but the

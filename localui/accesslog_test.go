@@ -23,7 +23,10 @@ func TestEveryCaseRouteLogsOnce(t *testing.T) {
 	c := startClinic(t)
 	a := c.receive(casetype.RenewPrescription, "Förnya receptet, tack.")
 	b := c.receive(casetype.ContactMe, "Ring mig.")
+	q := c.receive(casetype.RenewPrescription, "Förnya hjälpmedlet.")
+	c.setGroups() // groups_test.go
 	dist, clinA, clinB := c.login(hsaDist), c.login(hsaClinA), c.login(hsaClinB)
+	caseQ := "/cases/" + string(q.ID)
 	caseA, caseB := "/cases/"+string(a.ID), "/cases/"+string(b.ID)
 	newCase := func(b *browser) url.Values {
 		_, page := b.getBody("/cases/new")
@@ -57,6 +60,11 @@ func TestEveryCaseRouteLogsOnce(t *testing.T) {
 		{"distributor takes it back", dist, hsaDist, func(b *browser) { b.form(caseB+"/take-back", nil) }, 1, audit.Allowed},
 		{"distributor gives it to another", dist, hsaDist, func(b *browser) { b.form(caseB+"/assign", url.Values{"assignee": {hsaClinB}}) }, 1, audit.Allowed},
 		{"clinician writes to a patient", clinA, hsaClinA, func(b *browser) { b.form("/cases/new", newCase(b)) }, 1, audit.Allowed},
+		{"distributor moves a case to a group's queue", dist, hsaDist, func(b *browser) { b.form(caseQ+"/route", url.Values{"group": {groupOT}}) }, 1, audit.Allowed},
+		{"a member opens it in the queue", clinA, hsaClinA, func(b *browser) { b.getBody(caseQ) }, 1, audit.Allowed},
+		{"a clinician outside the group is refused it", clinB, hsaClinB, func(b *browser) { b.getBody(caseQ) }, 1, audit.Denied},
+		{"a clinician outside the group cannot take it", clinB, hsaClinB, func(b *browser) { b.form(caseQ+"/take", nil) }, 1, audit.Denied},
+		{"a member takes it", clinA, hsaClinA, func(b *browser) { b.form(caseQ+"/take", nil) }, 1, audit.Allowed},
 		{"settings page", clinA, hsaClinA, func(b *browser) { b.getBody("/settings") }, 0, audit.Allowed},
 		{"statistics", dist, hsaDist, func(b *browser) { b.getBody("/admin/stats") }, 0, audit.Allowed},
 	}

@@ -59,7 +59,7 @@ func (s *Server) statsPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	d.Charts = report.Charts(d.Stats, langOf(r).Code)
+	d.Charts = append(report.ChartsOf(d.Stats, langOf(r).Code, langOf(r).svc), report.GroupCharts(d.Stats, langOf(r).Code, langOf(r).svc, s.groupNames())...)
 	s.render(w, r, http.StatusOK, "stats", page{Title: "title.stats", Nav: "stats", Data: d})
 }
 
@@ -71,7 +71,7 @@ func (s *Server) statsCSV(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="statistik-%s-%s.csv"`, d.From, d.To))
-	if err := report.WriteCSV(w, d.Stats, langOf(r).Code); err != nil {
+	if err := report.WriteCSVGroups(w, d.Stats, langOf(r).Code, langOf(r).svc, s.groupNames()); err != nil {
 		s.log.Warn("statistics download cut short", "err", err)
 	}
 }

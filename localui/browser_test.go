@@ -221,9 +221,20 @@ func TestBrowserWorkflow(t *testing.T) {
 	run(t, clin, "lock when idle", chromedp.WaitVisible(`#lock`))
 }
 
+// waitText waits until the element sel holds want. A page that navigates
+// while it polls (a form posted a moment before, Chromium's "Inspected
+// target navigated or closed") is polled again on the new page.
 func waitText(sel, want string) chromedp.Action {
-	return chromedp.Poll(`(document.querySelector(`+quoteJS(sel)+`)||{}).textContent.includes(`+quoteJS(want)+`)`, nil,
+	poll := chromedp.Poll(`(document.querySelector(`+quoteJS(sel)+`)||{}).textContent.includes(`+quoteJS(want)+`)`, nil,
 		chromedp.WithPollingTimeout(10*time.Second))
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		for tries := 0; ; tries++ {
+			err := poll.Do(ctx)
+			if err == nil || tries == 3 || !strings.Contains(err.Error(), "navigated or closed") {
+				return err
+			}
+		}
+	})
 }
 
 func waitAttr(sel, attr, want string) chromedp.Action {

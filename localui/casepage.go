@@ -47,6 +47,8 @@ type caseData struct {
 	// "initiated"): the page says whether it reached the patient, and
 	// says it again, live, when the central store confirms it.
 	JustSent string
+	// Route is what the page offers about staff groups' queues (queue.go).
+	Route routeData
 }
 
 // delivery fills in whether the central store has confirmed each staff
@@ -97,7 +99,19 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
 			d.Names[e.Assignee] = s.cfg.Directory.Name(e.Assignee)
 		}
 	}
-	if len(c.Fields) > 0 && s.cfg.Forms != nil {
+	if len(c.Fields) > 0 && s.cfg.Services != nil {
+		// The version of the service the case was written on, whatever the
+		// service became since (changed, retired).
+		cat, err := s.cfg.Services.Catalog(r.Context())
+		if err != nil {
+			s.caseError(w, r, err)
+			return
+		}
+		if x, ok := cat.Lookup(string(c.Type), c.ServiceVersion); ok {
+			f := x.Form()
+			d.Form = &f
+		}
+	} else if len(c.Fields) > 0 && s.cfg.Forms != nil {
 		set, err := s.cfg.Forms.Current(r.Context())
 		if err != nil {
 			s.caseError(w, r, err)
@@ -111,6 +125,7 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
 	d.Answer = mine && answering
 	d.HandBack = mine && answering
 	d.CanClose = c.Status == cases.Answered && (mine || actor.Has(cases.Distributor))
+	d.Route = s.routeFor(actor, c) // queue.go
 	all := s.cfg.Directory.Clinicians(now)
 	if d.Distribute {
 		d.Clinicians = all

@@ -20,8 +20,8 @@ import (
 type counts struct {
 	Views    []viewCount
 	Services []serviceCount
-	// Groups are the open cases per group; empty while cases have no
-	// group.
+	// Groups are the cases waiting in each staff group's queue; empty
+	// while none waits in any.
 	Groups []groupCount
 }
 
@@ -53,8 +53,13 @@ func (s *Server) countsOf(r *http.Request, actor cases.Actor) (*counts, error) {
 			c.Services = append(c.Services, serviceCount{t, n})
 		}
 	}
+	name := s.groupNames() // queue.go: a group by the name the unit gave it
 	for g, n := range ic.ByGroup {
-		c.Groups = append(c.Groups, groupCount{g, n})
+		label := name(cases.GroupID(g))
+		if label == "" {
+			label = g
+		}
+		c.Groups = append(c.Groups, groupCount{label, n})
 	}
 	slices.SortFunc(c.Groups, func(a, b groupCount) int { return strings.Compare(a.Group, b.Group) })
 	return c, nil

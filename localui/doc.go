@@ -3,6 +3,12 @@
 // them, unit administrators keep the unit's settings and statistics and
 // auditors read the access log.
 //
+// The unit administrator shapes the unit's services (services.go: new,
+// copy, retire, templates, import and export of the catalogue, each
+// refusal shown at its control) and their forms (forms.go, formsedit.go);
+// every staff page names and orders the services by the unit's catalogue
+// (ServiceBook, put into each session's request by staffOnly).
+//
 // The UI's texts come from the one catalogue, sync/i18n, in Swedish
 // unless the staff member chose English, counts in words that follow the
 // number (lang.go); the names of codes come from agent/labels. The case
@@ -52,6 +58,12 @@
 // message administrator of cases the central store accepted that this
 // gateway could not take (the quarantine: quarantine.go), and a case
 // taken in spite of a version's rule says so on its page.
+//
+// Staff groups (queue.go, groupsadmin.go): the unit administrator keeps
+// the groups and their members on /admin/groups; a group's members and
+// the distributor see its queue live on /queue/{group}, a member takes a
+// case from it ("Ta ärendet") and the distributor moves a case to a queue
+// from the case page. The case service decides who may see and do what.
 //
 // Every page and live fragment is written by render or fragment, which
 // pass the output through bidi.NeutraliseHTML: no bidi override, isolate

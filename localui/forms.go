@@ -117,7 +117,7 @@ func (s *Server) renderList(w http.ResponseWriter, r *http.Request, status int, 
 		return
 	}
 	v := formsView{Delivery: s.cfg.Forms.Delivery(), ImportErr: importErr, MaxKiB: maxImportBytes >> 10}
-	for _, t := range casetype.All {
+	for _, t := range l.Types() {
 		row := formRow{ID: string(t), Type: l.Type(t)}
 		f, ok := findForm(set, string(t))
 		if ok {
@@ -270,11 +270,6 @@ func decodeImport(r io.Reader) (wire.FormSet, error) {
 	if len(set.Forms) == 0 {
 		return wire.FormSet{}, importErr(http.StatusBadRequest, "forms.err.noForms")
 	}
-	for i, f := range set.Forms {
-		if !casetype.Known(casetype.Type(f.ID)) {
-			return wire.FormSet{}, importErr(http.StatusBadRequest, "forms.err.unknownType", i+1, i)
-		}
-	}
 	return set, nil
 }
 
@@ -351,7 +346,7 @@ func withVersions(set, cur wire.FormSet) wire.FormSet {
 // importPreview lists, per case type, what importing set changes.
 func importPreview(set, cur wire.FormSet, l lang) []importRow {
 	var rows []importRow
-	for _, t := range casetype.All {
+	for _, t := range formIDs(l, set, cur) {
 		n, inNew := findForm(set, string(t))
 		c, inCur := findForm(cur, string(t))
 		row := importRow{Type: l.Type(t)}
@@ -371,6 +366,20 @@ func importPreview(set, cur wire.FormSet, l lang) []importRow {
 		rows = append(rows, row)
 	}
 	return rows
+}
+
+// formIDs are the case types of l's services (the catalogue) followed by
+// those of sets' forms it does not have.
+func formIDs(l lang, sets ...wire.FormSet) []casetype.Type {
+	ids := slices.Clone(l.Types())
+	for _, set := range sets {
+		for _, f := range set.Forms {
+			if !slices.Contains(ids, casetype.Type(f.ID)) {
+				ids = append(ids, casetype.Type(f.ID))
+			}
+		}
+	}
+	return ids
 }
 
 // formsImportApply publishes the set waiting since the preview and drops
@@ -403,7 +412,7 @@ func (s *Server) formsImportApply(w http.ResponseWriter, r *http.Request) {
 		s.renderList(w, r, http.StatusBadRequest, l.T("forms.importFailed"), []string{err.Error()})
 		return
 	}
-	for _, t := range casetype.All {
+	for _, t := range formIDs(l, set) {
 		if err := s.dropDraft(r, string(t)); err != nil {
 			s.caseError(w, r, err)
 			return

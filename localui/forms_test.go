@@ -20,6 +20,7 @@ import (
 	"clinicgw/localui/uitest"
 	"clinicgw/sync/wire"
 	"clinicgw/sync/wire/casetype"
+	svccat "clinicgw/sync/wire/catalog"
 )
 
 // editValues is the editor's post for f, as the page fills it in.
@@ -53,21 +54,33 @@ func editValues(f wire.Form, action string) url.Values {
 	return v
 }
 
-// storedForms is the form set the designer stored, and false if none.
+// storedForms is the form set the designer stored (the offered forms of
+// the stored catalogue of services), and false if none.
 func (c *clinic) storedForms() (wire.FormSet, bool) {
 	c.t.Helper()
-	b, err := c.gw.Store().Setting(context.Background(), agent.FormsSetting)
-	if errors.Is(err, store.ErrNoSetting) {
+	cat, ok := c.storedCatalog()
+	if !ok {
 		return wire.FormSet{}, false
+	}
+	return cat.Published().Forms(), true
+}
+
+// storedCatalog is the catalogue of services the designer stored, and
+// false if none.
+func (c *clinic) storedCatalog() (svccat.Catalog, bool) {
+	c.t.Helper()
+	b, err := c.gw.Store().Setting(context.Background(), agent.CatalogSetting)
+	if errors.Is(err, store.ErrNoSetting) {
+		return svccat.Catalog{}, false
 	}
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	set, err := wire.DecodeFormSet(bytes.NewReader(b))
+	cat, err := svccat.Decode(bytes.NewReader(b), svccat.Rules{GroupExists: func(string) bool { return true }})
 	if err != nil {
-		c.t.Fatalf("the stored forms do not decode: %v", err)
+		c.t.Fatalf("the stored catalogue does not decode: %v", err)
 	}
-	return set, true
+	return cat, true
 }
 
 // defaultForm is the built-in form of case type id.
@@ -293,9 +306,8 @@ func TestFormImport(t *testing.T) {
 
 	unknownKind := strings.Replace(exported, `"kind":"textarea"`, `"kind":"essay"`, 1)
 	missingCond := strings.Replace(exported, `"showIf":{"field":"fever"`, `"showIf":{"field":"chills"`, 1)
-	unknownType := strings.Replace(exported, `"id":"contact-me"`, `"id":"order-pizza"`, 1)
 	oversize := `{"forms":[],"pad":"` + strings.Repeat("x", 600<<10) + `"}`
-	if unknownKind == exported || missingCond == exported || unknownType == exported {
+	if unknownKind == exported || missingCond == exported {
 		t.Fatal("the test's edits of the export did not apply")
 	}
 	for _, tt := range []struct {
@@ -306,7 +318,6 @@ func TestFormImport(t *testing.T) {
 		{"truncated", exported[:len(exported)/2], 400, "inte en giltig formulärfil"},
 		{"unknown kind", unknownKind, 400, "kind"},
 		{"condition on a missing field", missingCond, 400, "showIf.field"},
-		{"unknown case type", unknownType, 400, "ärendetyp som gatewayen inte känner till"},
 		{"no forms", `{"forms":[]}`, 400, "inga formulär"},
 		{"empty", "", 400, "tom"},
 		{"oversize", oversize, 413, "för stor"},

@@ -66,14 +66,31 @@ func (s *Server) formOf(r *http.Request, id string) (f wire.Form, draft, offered
 	case offered:
 		return cur, false, true, nil
 	}
-	f, _ = findForm(casetype.DefaultForms(), id)
-	return f, false, false, nil
+	if f, ok := findForm(casetype.DefaultForms(), id); ok {
+		return f, false, false, nil
+	}
+	return s.serviceForm(r, id)
+}
+
+// serviceForm is the current form of service id of the catalogue (a new
+// service, or a retired one), or an empty form of that id.
+func (s *Server) serviceForm(r *http.Request, id string) (wire.Form, bool, bool, error) {
+	if s.cfg.Services != nil {
+		c, err := s.cfg.Services.Catalog(r.Context())
+		if err != nil {
+			return wire.Form{}, false, false, err
+		}
+		if x, ok := c.Find(id); ok {
+			return x.Form(), false, false, nil
+		}
+	}
+	return wire.Form{ID: id, Version: 1}, false, false, nil
 }
 
 // editID returns the case type in the path, or "" after answering 404.
 func (s *Server) editID(w http.ResponseWriter, r *http.Request) string {
 	id := r.PathValue("id")
-	if !casetype.Known(casetype.Type(id)) {
+	if !slices.Contains(langOf(r).Types(), casetype.Type(id)) {
 		s.fail(w, r, http.StatusNotFound, "err.pageNotFound")
 		return ""
 	}
@@ -275,7 +292,7 @@ func (s *Server) formEdit(w http.ResponseWriter, r *http.Request) {
 		s.caseError(w, r, err)
 		return
 	}
-	set = withForm(set, f)
+	set = withForm(set, f, langOf(r).Types())
 	if err := s.cfg.Forms.Publish(r.Context(), set); err != nil {
 		var p *wire.Problem
 		if !errors.As(err, &p) {
@@ -294,12 +311,12 @@ func (s *Server) formEdit(w http.ResponseWriter, r *http.Request) {
 }
 
 // withForm returns set with f in place of the form of its type (or added,
-// in the order of casetype.All), its version raised above the replaced
+// in the given order, the unit's services'), its version raised above the replaced
 // form's if it changed.
-func withForm(set wire.FormSet, f wire.Form) wire.FormSet {
+func withForm(set wire.FormSet, f wire.Form, order []casetype.Type) wire.FormSet {
 	out := wire.FormSet{}
 	placed := false
-	for _, t := range casetype.All {
+	for _, t := range order {
 		if string(t) == f.ID {
 			if c, ok := findForm(set, f.ID); ok {
 				f.Version = c.Version

@@ -23,6 +23,8 @@ import (
 //	{"t":"watch","list":"inbox"}   the distributor's inbox
 //	{"t":"watch","list":"mine"}    a clinician's own cases
 //	{"t":"watch","case":"ID"}      one case
+//	{"t":"watch","list":"queue","group":"ID"}  a staff group's queue (its members and the distributor);
+//	                                           taken up, the server answers {"t":"watching"}
 //
 // and the server pushes {"t":"changed","ids":[...]} when cases it may care
 // about change; the page then fetches its changed part over HTTPS (where
@@ -74,7 +76,8 @@ type client struct {
 	wmu sync.Mutex // one writer of data messages at a time
 
 	mu    sync.Mutex
-	list  string   // "inbox" or "mine", if the page shows a list
+	list  string   // "inbox", "mine" or "queue", if the page shows a list
+	group string   // the group whose queue the page shows (list "queue")
 	watch cases.ID // the case the page shows, if any
 }
 
@@ -120,6 +123,8 @@ func (c *client) wants(ch cases.Change) bool {
 		return true
 	case "mine": // a clinician's own cases: only when the change touches them
 		return slices.Contains(ch.Assignees, actorOf(c.sess).HSAID)
+	case "queue": // a group's queue: only when the change touches it
+		return slices.Contains(ch.Groups, c.group)
 	}
 	for _, id := range ch.IDs {
 		if id == c.watch && id != "" {
@@ -232,9 +237,10 @@ func (h *hub) read(conn *websocket.Conn, c *client, r *http.Request) {
 	conn.SetReadLimit(wsMaxMessage)
 	for {
 		var m struct {
-			T    string   `json:"t"`
-			List string   `json:"list"`
-			Case cases.ID `json:"case"`
+			T     string   `json:"t"`
+			List  string   `json:"list"`
+			Case  cases.ID `json:"case"`
+			Group string   `json:"group"`
 		}
 		_, data, err := conn.ReadMessage()
 		if err != nil {
@@ -250,6 +256,13 @@ func (h *hub) read(conn *websocket.Conn, c *client, r *http.Request) {
 			c.mu.Lock()
 			c.list = m.List
 			c.mu.Unlock()
+		case m.List == "queue" && h.s.mayWatchQueue(actor, m.Group):
+			c.mu.Lock()
+			c.list, c.group = m.List, m.Group
+			c.mu.Unlock()
+			if c.writeJSON(conn, map[string]any{"t": "watching"}) != nil {
+				return
+			}
 		case m.List == "" && m.Case != "":
 			err := h.s.cfg.Cases.Authorize(r.Context(), actor, m.Case)
 			if err != nil {

@@ -85,7 +85,7 @@ type row struct {
 // to the default view rather than failing.
 func (s *Server) filterOf(r *http.Request, now time.Time, inbox bool) (cases.Filter, listData) {
 	q := r.URL.Query()
-	d := listData{View: q.Get("view"), Views: views, Types: casetype.All}
+	d := listData{View: q.Get("view"), Views: views, Types: langOf(r).Types()}
 	if !slices.Contains(views, d.View) {
 		d.View = "open"
 	}
@@ -106,7 +106,7 @@ func (s *Server) filterOf(r *http.Request, now time.Time, inbox bool) (cases.Fil
 		f.Status = []cases.Status{cases.Answered, cases.Closed, cases.Withdrawn}
 		f.Newest = true // the latest work is what is looked for
 	}
-	if t := casetype.Type(q.Get("type")); casetype.Known(t) {
+	if t := casetype.Type(q.Get("type")); slices.Contains(d.Types, t) {
 		f.Type, d.Type = t, t
 	}
 	if a := q.Get("assignee"); a != "" && len(a) <= 64 {

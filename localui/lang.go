@@ -21,13 +21,19 @@ import (
 
 // lang is the language a page is shown in: Swedish unless the staff member
 // chose English.
-type lang struct{ Code string }
+type lang struct {
+	Code string
+	// svc are the unit's services' order and names (its catalogue), by
+	// which Type names a case type; zero: the built-in names.
+	svc report.Services
+}
 
 func langOf(r *http.Request) lang {
+	svc, _ := r.Context().Value(servicesKey{}).(report.Services)
 	if c, err := r.Cookie(langCookie); err == nil && c.Value == "en" {
-		return lang{"en"}
+		return lang{Code: "en", svc: svc}
 	}
-	return lang{"sv"}
+	return lang{Code: "sv", svc: svc}
 }
 
 // T is the text for key in l from the one catalogue (sync/i18n), with
@@ -37,7 +43,21 @@ func langOf(r *http.Request) lang {
 func (l lang) T(key string, args ...any) string { return i18n.T(l.Code, key, args...) }
 
 // Type is a case type's name in l.
-func (l lang) Type(t casetype.Type) string { return report.TypeName(t, l.Code) }
+func (l lang) Type(t casetype.Type) string {
+	if n, ok := l.svc.Names[t]; ok && n.SV != "" {
+		return textIn(n, l)
+	}
+	return report.TypeName(t, l.Code)
+}
+
+// Types are the case types in the order lists offer them: the unit's
+// services', else the built-in ones.
+func (l lang) Types() []casetype.Type {
+	if l.svc.Order != nil {
+		return l.svc.Order
+	}
+	return casetype.All
+}
 
 // Status is a case status's name in l.
 func (l lang) Status(s cases.Status) string { return report.StatusName(s, l.Code) }

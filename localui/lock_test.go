@@ -115,8 +115,10 @@ var lockVisits = map[string]lockVisit{
 	"GET /admin/stats.csv": {kind: kindDownload, who: hsaAdmin, path: fixed("/admin/stats.csv")},
 	"GET /admin/contact": {who: hsaAdmin, path: fixed("/admin/contact"), prepare: typeInto(`#textSv`, contactCanary),
 		canaries: words(contactCanary)},
-	"GET /admin/forms":        {who: hsaAdmin, path: fixed("/admin/forms")},
-	"GET /admin/forms/export": {kind: kindDownload, who: hsaAdmin, path: fixed("/admin/forms/export")},
+	"GET /admin/services":        {who: hsaAdmin, path: fixed("/admin/services")},
+	"GET /admin/services/export": {kind: kindDownload, who: hsaAdmin, path: fixed("/admin/services/export")},
+	"GET /admin/forms":           {who: hsaAdmin, path: fixed("/admin/forms")},
+	"GET /admin/forms/export":    {kind: kindDownload, who: hsaAdmin, path: fixed("/admin/forms/export")},
 	"GET /admin/forms/{id}": {who: hsaAdmin, path: fixed("/admin/forms/book-appointment"),
 		prepare: typeInto(`#titleSv`, formCanary), canaries: words(formCanary)},
 	"GET /audit": {who: hsaAudit, path: fixed("/audit"),
@@ -126,6 +128,11 @@ var lockVisits = map[string]lockVisit{
 		},
 		canaries: func(w lockWorld) []string { return []string{w.pnr} }},
 	"GET /": {who: hsaDist, path: fixed("/finns-inte")},
+	// Staff groups (the walk's clinic has them: groups_test.go).
+	"GET /queue":         {who: hsaClinA, path: fixed("/queue")},
+	"GET /queue/{group}": {who: hsaClinA, path: fixed("/queue/" + groupOT), canaries: words(canaryName)},
+	"GET /admin/groups": {who: hsaAdmin, path: fixed("/admin/groups"), prepare: typeInto(`#new-name`, "GRUPPKANARIE"),
+		canaries: words("GRUPPKANARIE")},
 }
 
 // getPatterns are the GET patterns of the UI's route table, and a mux
@@ -373,6 +380,8 @@ func TestBrowserLockEveryPage(t *testing.T) {
 	if r, body := c.login(hsaDist).form("/cases/"+string(cs.ID)+"/assign", url.Values{"assignee": {hsaClinA}}); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("assign: %d %s", r.StatusCode, body)
 	}
+	c.setGroups()
+	c.receiveInto(groupOT, casetype.ContactMe, "Ring mig.") // for the queue's page
 	w := lockWorld{caseID: cs.ID, pnr: string(cs.Patient.PNR),
 		newPNR: string(personnummer.Synthetic(time.Date(1975, 3, 14, 0, 0, 0, 0, time.UTC), 987))}
 	patterns := checkLockVisits(t, w)
@@ -470,7 +479,11 @@ func TestBrowserLockEveryPage(t *testing.T) {
 			if err := tab.Run(chromedp.Evaluate(`setTimeout(() => history.back(), 0)`, nil)); err != nil && !strings.Contains(err.Error(), "navigated or closed") {
 				t.Fatalf("%s: back: %v", p, err)
 			}
-			bst, ok := waitGone(tab, time.Second, append(secret, canaryName))
+			// The lock's own one-second bound is waitLocked's, above; here only
+			// that the content does not come back, so the wait allows a loaded
+			// machine's slow navigation (it failed once at load 20 with the
+			// login page, nothing shown, reached after the second).
+			bst, ok := waitGone(tab, 5*time.Second, append(secret, canaryName))
 			if !ok {
 				t.Errorf("%s: back from the locked page shows %s again with %q: %.200q", p, bst.Path, bst.showing(append(secret, canaryName)), bst.Text)
 			}

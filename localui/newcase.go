@@ -48,7 +48,7 @@ func (s *Server) newCasePage(w http.ResponseWriter, r *http.Request) {
 		s.caseError(w, r, err)
 		return
 	}
-	d := newCaseData{Types: casetype.All, ID: id, Type: casetype.ContactMe, Reply: true, Signature: prefs.Signature}
+	d := newCaseData{Types: langOf(r).Types(), ID: id, Type: casetype.ContactMe, Reply: true, Signature: prefs.Signature}
 	s.render(w, r, http.StatusOK, "newcase", page{Title: "title.newCase", Nav: "newcase", Data: d})
 }
 
@@ -85,7 +85,7 @@ func (s *Server) newCase(w http.ResponseWriter, r *http.Request) {
 		if l.Code == "sv" {
 			msg = ve.Swedish()
 		}
-		d := newCaseData{Types: casetype.All, ID: req.ID, Type: req.Type, Subject: req.Subject, Text: req.Text,
+		d := newCaseData{Types: langOf(r).Types(), ID: req.ID, Type: req.Type, Subject: req.Subject, Text: req.Text,
 			Reply: req.ReplyAllowed, Signature: prefs.Signature, Field: ve.Field}
 		if ve.Field == "id" {
 			d.ID, _ = s.cfg.Cases.NewCaseID()

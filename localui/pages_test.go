@@ -28,8 +28,10 @@ var xssCorpus = []string{
 func TestEveryRoute(t *testing.T) {
 	c := startClinic(t)
 	cs := c.receive(casetype.RecordExtract, "Journalkopia, tack.")
+	c.setGroups() // groups_test.go: clinA in the therapists' group, clinB in the doctors'
+	queued := "/cases/" + string(c.receiveInto(groupOT, casetype.RenewPrescription, "Förnya hjälpmedlet.").ID)
 	users := map[string]*browser{}
-	for _, h := range []string{hsaDist, hsaClinA, hsaAdmin, hsaAudit} {
+	for _, h := range []string{hsaDist, hsaClinA, hsaClinB, hsaAdmin, hsaAudit} {
 		users[h] = c.login(h)
 	}
 	anon := c.newBrowser("")
@@ -98,6 +100,26 @@ func TestEveryRoute(t *testing.T) {
 		{hsaAudit, "POST", "/audit", url.Values{"kind": {"staff"}, "q": {hsaDist}}, 200},
 		{hsaAudit, "POST", "/audit", url.Values{"kind": {"patient"}, "q": {"19800101-0000"}}, 400},
 		{hsaAudit, "GET", "/cases/" + string(cs.ID), nil, 403},
+		// Staff groups: the queue is its members' and the distributor's.
+		{hsaClinA, "GET", "/queue", nil, 303},
+		{hsaClinA, "GET", "/queue/" + groupOT, nil, 200},
+		{hsaClinA, "GET", queued, nil, 200},
+		{hsaClinB, "GET", "/queue/" + groupOT, nil, 403},
+		{hsaClinB, "GET", queued, nil, 403},
+		{hsaClinB, "POST", queued + "/take", nil, 403},
+		{hsaDist, "GET", "/queue/" + groupOT, nil, 200},
+		{hsaDist, "GET", "/queue/finns-inte", nil, 404},
+		{hsaDist, "POST", queued + "/route", url.Values{"group": {"finns-inte"}}, 400},
+		{hsaAdmin, "GET", "/queue/" + groupOT, nil, 403},
+		{hsaAudit, "GET", "/queue", nil, 403},
+		{hsaAdmin, "GET", "/admin/groups", nil, 200},
+		{hsaAdmin, "POST", "/admin/groups", url.Values{"op": {"create"}, "name": {"Psykologer"}, "member": {hsaClinB}}, 303},
+		{hsaAdmin, "POST", "/admin/groups", url.Values{"op": {"create"}, "name": {"psykologer"}}, 400},
+		{hsaAdmin, "POST", "/admin/groups", url.Values{"op": {"save"}, "id": {groupOT}, "name": {""}}, 400},
+		{hsaDist, "GET", "/admin/groups", nil, 403},
+		{hsaClinA, "POST", "/admin/groups", url.Values{"op": {"delete"}, "id": {groupOT}}, 403},
+		{"", "GET", "/admin/groups", nil, 303},
+		{hsaClinA, "POST", queued + "/take", nil, 303},
 		{hsaDist, "POST", "/lang", url.Values{"lang": {"en"}, "back": {"//evil.example/"}}, 303},
 		{hsaDist, "POST", "/logout", nil, 303},
 	}

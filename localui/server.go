@@ -46,6 +46,8 @@ type Cases interface {
 	// Unsent reports which of the given staff messages (by id) the
 	// central store has not confirmed yet: they wait in the outbox.
 	Unsent(ctx context.Context, ids []string) (map[string]bool, error)
+	// Queue is a page of a staff group's queue (queue.go).
+	Queue(ctx context.Context, actor cases.Actor, group string, after cases.ID, limit int) ([]*cases.Case, error)
 }
 
 // Login is staff login by card as the UI uses it (cardauth.Authenticator).
@@ -164,6 +166,14 @@ type Config struct {
 	// Contact keeps the unit's contact details for its patients
 	// (contact.go); nil: no contact page (404).
 	Contact ContactStore
+	// Services keeps the unit's catalogue of services for the service
+	// designer (/admin/services), and names the services on every staff
+	// page; nil: the built-in case types and names, and no service
+	// designer (its pages are 404).
+	Services ServiceBook
+	// Groups are the unit's staff groups and their queues (queue.go,
+	// groupsadmin.go); nil: none (their pages are 404).
+	Groups Groups
 	// Config reports the configuration file's reload state for the unit
 	// settings page; nil: not shown.
 	Config func() ConfigState
@@ -275,12 +285,23 @@ func (s *Server) routes() []route {
 		{"POST /admin/contact", s.staffOnly(s.saveContact)},
 		{"GET /admin/stats", s.staffOnly(s.statsPage)},
 		{"GET /admin/stats.csv", s.staffOnly(s.statsCSV)},
+		{"GET /admin/services", s.servicesAdmin(s.servicesList)},
+		{"GET /admin/services/export", s.servicesAdmin(s.servicesExport)},
+		{"POST /admin/services/import", s.servicesAdmin(s.servicesImport)},
+		{"POST /admin/services/new", s.servicesAdmin(s.serviceNew)},
+		{"POST /admin/services/{id}/{action}", s.servicesAdmin(s.serviceAction)},
 		{"GET /admin/forms", s.formsAdmin(s.formsList)},
 		{"GET /admin/forms/export", s.formsAdmin(s.formsExport)},
 		{"POST /admin/forms/import", s.formsAdmin(s.formsImport)},
 		{"POST /admin/forms/import/apply", s.formsAdmin(s.formsImportApply)},
 		{"GET /admin/forms/{id}", s.formsAdmin(s.formEditor)},
 		{"POST /admin/forms/{id}", s.formsAdmin(s.formEdit)},
+		{"GET /queue", s.staffOnly(s.queues)},
+		{"GET /queue/{group}", s.staffOnly(s.queuePage)},
+		{"POST /cases/{id}/take", s.staffOnly(s.takeCase)},
+		{"POST /cases/{id}/route", s.staffOnly(s.routeCase)},
+		{"GET /admin/groups", s.groupsAdmin(s.groupsPage)},
+		{"POST /admin/groups", s.groupsAdmin(s.saveGroups)},
 		{"GET /audit", s.staffOnly(s.auditPage)},
 		{"POST /audit", s.staffOnly(s.auditSearch)},
 

@@ -109,7 +109,8 @@ func (s *Server) staffOnly(h http.HandlerFunc) http.HandlerFunc {
 			s.fail(w, r, http.StatusUnauthorized, "err.session")
 			return
 		}
-		h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, sess)))
+		ctx := context.WithValue(r.Context(), ctxKey{}, sess)
+		h(w, r.WithContext(s.withServiceNames(ctx)))
 	}
 }
 
@@ -209,7 +210,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 // arbitrary words on the page.
 func validFlash(f string) bool {
 	switch f {
-	case "assigned", "reassigned", "taken-back", "handed-back", "sent", "closed", "moved", "saved", "initiated":
+	case "assigned", "reassigned", "taken-back", "handed-back", "sent", "closed", "moved", "saved", "initiated", "taken", "routed":
 		return true
 	}
 	return false

@@ -19,6 +19,7 @@ import (
 	"io"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,11 +27,18 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/agent/labels"
 	"clinicgw/sync/wire"
-	wirelabels "clinicgw/sync/wire/labels"
 )
 
-// Format names the package layout in manifest.json.
-const Format = "clinicgw-archive/1"
+// Format names the package layout in manifest.json. In version 2 the
+// package's time has whole seconds and each tar header is one USTAR block
+// (a long path split between its prefix and name fields).
+const Format = "clinicgw-archive/2"
+
+// formatV1 is the first layout: the same files, the time as the clock
+// gave it, and so, with a fraction of a second, each header in the PAX
+// format (a header and a record block more per file, 1 KiB; with whole
+// seconds the headers were USTAR as in Format). Verify still reads it.
+const formatV1 = "clinicgw-archive/1"
 
 // Limits on a package as Verify reads it.
 const (
@@ -83,7 +91,7 @@ type answerText struct {
 
 // archived is case.json's value for c, read by form.
 func archived(c *cases.Case, form *wire.Form) archivedCase {
-	a := archivedCase{Case: c, SV: caseText{Type: wirelabels.Type(c.Type, "sv"), Status: labels.Status(c.Status, "sv")}}
+	a := archivedCase{Case: c, SV: caseText{Type: serviceName(c, form), Status: labels.Status(c.Status, "sv")}}
 	for _, an := range labels.Answers(form, c.Fields, "sv") {
 		a.SV.Answers = append(a.SV.Answers, answerText{Name: an.Name, Question: an.Question, Answer: an.Text, Code: an.Code, Note: an.Note})
 	}
@@ -149,18 +157,22 @@ func Build(name, unit string, items []Item, now time.Time, s Signer) ([]byte, *M
 // them).
 type Writer struct {
 	tw     *tar.Writer
+	tarFmt tar.Format // USTAR; PAX in the tests that write formatV1
 	name   string
 	signer Signer
 	m      *Manifest
 	titles map[string]string
+	fhir   []byte // the last case's FHIR bundle: its memory serves the next
 	err    error
 }
 
 // NewWriter starts the package name for unit on w, made at now and signed
 // by s at Close.
 func NewWriter(w io.Writer, name, unit string, now time.Time, s Signer) *Writer {
-	return &Writer{tw: tar.NewWriter(w), name: name, signer: s, titles: map[string]string{},
-		m: &Manifest{Format: Format, Name: name, Unit: unit, Created: now.UTC()}}
+	// A USTAR header has the time in whole seconds; the manifest says the
+	// same time.
+	return &Writer{tw: tar.NewWriter(w), tarFmt: tar.FormatUSTAR, name: name, signer: s, titles: map[string]string{},
+		m: &Manifest{Format: Format, Name: name, Unit: unit, Created: now.UTC().Truncate(time.Second)}}
 }
 
 // Add writes one case's files: case.json, fhir.json and access-log.json.
@@ -174,10 +186,7 @@ func (w *Writer) Add(it Item) error {
 	if err != nil {
 		return w.fail(err)
 	}
-	fhir, err := FHIR(it.Case, it.Form, it.Access, w.m.Created)
-	if err != nil {
-		return w.fail(err)
-	}
+	w.fhir = appendFHIR(w.fhir[:0], it.Case, it.Form, it.Access, w.m.Created)
 	access, err := json.Marshal(accessJSON(it.Access))
 	if err != nil {
 		return w.fail(err)
@@ -185,13 +194,13 @@ func (w *Writer) Add(it Item) error {
 	for _, f := range []struct {
 		path string
 		b    []byte
-	}{{dir + "case.json", caseJSON}, {dir + "fhir.json", fhir}, {dir + "access-log.json", access}} {
+	}{{dir + "case.json", caseJSON}, {dir + "fhir.json", w.fhir}, {dir + "access-log.json", access}} {
 		if err := w.file(f.path, f.b, true); err != nil {
 			return err
 		}
 	}
 	w.m.Cases = append(w.m.Cases, id)
-	w.titles[id] = wirelabels.Type(it.Case.Type, "sv") + " – " + id
+	w.titles[id] = serviceName(it.Case, it.Form) + " – " + id
 	return nil
 }
 
@@ -236,7 +245,7 @@ func (w *Writer) Close() (*Manifest, error) {
 
 // file writes one file into the tar, listed in the manifest if listed.
 func (w *Writer) file(p string, b []byte, listed bool) error {
-	if err := w.tw.WriteHeader(tarHeader(w.name, p, len(b), w.m.Created)); err != nil {
+	if err := w.tw.WriteHeader(tarHeader(w.name, p, len(b), w.m.Created, w.tarFmt)); err != nil {
 		return w.fail(err)
 	}
 	if _, err := w.tw.Write(b); err != nil {
@@ -264,9 +273,10 @@ func encodeChain(chain []*x509.Certificate) []byte {
 }
 
 // tarHeader is the one header Writer writes, and Verify accepts, for the
-// file p of size bytes in the package name made at mtime.
-func tarHeader(name, p string, size int, mtime time.Time) *tar.Header {
-	return &tar.Header{Name: name + "/" + p, Mode: 0o640, Size: int64(size), ModTime: mtime, Typeflag: tar.TypeReg, Format: tar.FormatPAX}
+// file p of size bytes in the package name made at mtime, in the tar
+// format f: USTAR (Format), or PAX (formatV1).
+func tarHeader(name, p string, size int, mtime time.Time, f tar.Format) *tar.Header {
+	return &tar.Header{Name: name + "/" + p, Mode: 0o640, Size: int64(size), ModTime: mtime, Typeflag: tar.TypeReg, Format: f}
 }
 
 // accessRecord is an access-log record as exported: with the hashes that
@@ -304,82 +314,68 @@ func accessJSON(rs []audit.Record) []accessRecord {
 
 // metsXML is a METS document in the E-ARK SIP's spirit: a file section
 // with every file's SHA-256 and a structural map of the cases, each
-// labelled by titles (case id → its type in Swedish and its id).
+// labelled by titles (case id → its type in Swedish and its id). It is
+// written by hand, as encoding/xml's MarshalIndent with one space wrote
+// it first (the reference in mets_test.go, proved the same bytes by
+// TestMETSSameAsEncodingXML): a package's METS lists every file, and the
+// reflection took a tenth of an export's time.
 func metsXML(name, unit string, now time.Time, files []FileSum, titles map[string]string) ([]byte, error) {
-	type file struct {
-		ID           string `xml:"ID,attr"`
-		MimeType     string `xml:"MIMETYPE,attr"`
-		Size         int    `xml:"SIZE,attr"`
-		Checksum     string `xml:"CHECKSUM,attr"`
-		ChecksumType string `xml:"CHECKSUMTYPE,attr"`
-		FLocat       struct {
-			LocType string `xml:"LOCTYPE,attr"`
-			Href    string `xml:"xlink:href,attr"`
-		} `xml:"FLocat"`
+	b := bytes.NewBuffer(make([]byte, 0, 1024+len(files)*256))
+	attr := func(k, v string) {
+		b.WriteString(" " + k + `="`)
+		xml.EscapeText(b, []byte(v)) // a bytes.Buffer does not fail
+		b.WriteByte('"')
 	}
-	type fptr struct {
-		FileID string `xml:"FILEID,attr"`
-	}
+	b.WriteString(xml.Header)
+	b.WriteString(`<mets xmlns="http://www.loc.gov/METS/" xmlns:xlink="http://www.w3.org/1999/xlink"`)
+	attr("OBJID", name)
+	b.WriteString(` LABEL="clinicgw archive package" PROFILE="https://earkcsip.dilcis.eu/profile/E-ARK-CSIP.xml">` + "\n")
+	b.WriteString(` <metsHdr CREATEDATE="` + now.UTC().Format(time.RFC3339) + `">` + "\n")
+	b.WriteString(`  <agent ROLE="CREATOR" TYPE="ORGANIZATION">` + "\n   <name>")
+	xml.EscapeText(b, []byte(unit))
+	b.WriteString("</name>\n  </agent>\n </metsHdr>\n <fileSec>\n  <fileGrp USE=\"Representations/rep1\">")
 	type div struct {
-		Label string `xml:"LABEL,attr"`
-		Fptr  []fptr `xml:"fptr"`
+		id    string
+		fptrs []int // file numbers
 	}
-	doc := struct {
-		XMLName xml.Name `xml:"mets"`
-		NS      string   `xml:"xmlns,attr"`
-		XLink   string   `xml:"xmlns:xlink,attr"`
-		OBJID   string   `xml:"OBJID,attr"`
-		Label   string   `xml:"LABEL,attr"`
-		Profile string   `xml:"PROFILE,attr"`
-		Hdr     struct {
-			Created string `xml:"CREATEDATE,attr"`
-			Agent   struct {
-				Role string `xml:"ROLE,attr"`
-				Type string `xml:"TYPE,attr"`
-				Name string `xml:"name"`
-			} `xml:"agent"`
-		} `xml:"metsHdr"`
-		FileSec struct {
-			Grp struct {
-				Use   string `xml:"USE,attr"`
-				Files []file `xml:"file"`
-			} `xml:"fileGrp"`
-		} `xml:"fileSec"`
-		StructMap struct {
-			Type string `xml:"TYPE,attr"`
-			Div  struct {
-				Label string `xml:"LABEL,attr"`
-				Divs  []div  `xml:"div"`
-			} `xml:"div"`
-		} `xml:"structMap"`
-	}{NS: "http://www.loc.gov/METS/", XLink: "http://www.w3.org/1999/xlink", OBJID: name,
-		Label: "clinicgw archive package", Profile: "https://earkcsip.dilcis.eu/profile/E-ARK-CSIP.xml"}
-	doc.Hdr.Created = now.UTC().Format(time.RFC3339)
-	doc.Hdr.Agent.Role, doc.Hdr.Agent.Type, doc.Hdr.Agent.Name = "CREATOR", "ORGANIZATION", unit
-	doc.FileSec.Grp.Use = "Representations/rep1"
-	doc.StructMap.Type, doc.StructMap.Div.Label = "PHYSICAL", name
+	var divs []*div
 	byCase := map[string]*div{}
-	var caseOrder []string
 	for i, f := range files {
-		var x file
-		x.ID, x.MimeType, x.Size, x.Checksum, x.ChecksumType = fmt.Sprintf("file-%d", i+1), "application/json", f.Size, f.SHA256, "SHA-256"
-		x.FLocat.LocType, x.FLocat.Href = "URL", f.Path
-		doc.FileSec.Grp.Files = append(doc.FileSec.Grp.Files, x)
+		n := strconv.Itoa(i + 1)
+		b.WriteString("\n   <file ID=\"file-" + n + `" MIMETYPE="application/json" SIZE="` + strconv.Itoa(f.Size) + `"`)
+		attr("CHECKSUM", f.SHA256)
+		b.WriteString(` CHECKSUMTYPE="SHA-256">` + "\n    <FLocat LOCTYPE=\"URL\"")
+		attr("xlink:href", f.Path)
+		b.WriteString("></FLocat>\n   </file>")
 		id := path.Base(path.Dir(f.Path))
-		if byCase[id] == nil {
-			byCase[id] = &div{Label: cmp.Or(titles[id], id)}
-			caseOrder = append(caseOrder, id)
+		d := byCase[id]
+		if d == nil {
+			d = &div{id: id}
+			byCase[id] = d
+			divs = append(divs, d)
 		}
-		byCase[id].Fptr = append(byCase[id].Fptr, fptr{x.ID})
+		d.fptrs = append(d.fptrs, i+1)
 	}
-	for _, id := range caseOrder {
-		doc.StructMap.Div.Divs = append(doc.StructMap.Div.Divs, *byCase[id])
+	if len(files) > 0 {
+		b.WriteString("\n  ")
 	}
-	b, err := xml.MarshalIndent(doc, "", " ")
-	if err != nil {
-		return nil, err
+	b.WriteString("</fileGrp>\n </fileSec>\n <structMap TYPE=\"PHYSICAL\">\n  <div")
+	attr("LABEL", name)
+	b.WriteByte('>')
+	for _, d := range divs {
+		b.WriteString("\n   <div")
+		attr("LABEL", cmp.Or(titles[d.id], d.id))
+		b.WriteByte('>')
+		for _, n := range d.fptrs {
+			b.WriteString("\n    <fptr FILEID=\"file-" + strconv.Itoa(n) + `"></fptr>`)
+		}
+		b.WriteString("\n   </div>")
 	}
-	return append([]byte(xml.Header), b...), nil
+	if len(divs) > 0 {
+		b.WriteString("\n  ")
+	}
+	b.WriteString("</div>\n </structMap>\n</mets>")
+	return b.Bytes(), nil
 }
 
 // Verify reads the package in r (a tar file as Writer makes it) and
@@ -391,16 +387,47 @@ func metsXML(name, unit string, now time.Time, files []FileSum, titles map[strin
 // returns the manifest.
 //
 // It reads as a stream: what it holds is one file at a time, each file's
-// checksum, and the manifest, signature and certificates; the tar around
-// the files is checked by writing the canonical tar of what it read into
-// a hash beside the hash of what it read.
+// checksum, and the manifest, signature and certificates. Each file's
+// content is hashed once, as it is read; the tar around the files (the
+// headers, the padding, the end and anything after it: every byte the tar
+// reader reads that is no file's content) must be, segment by segment,
+// what Writer writes around files of those paths and sizes.
 func Verify(r io.Reader, roots *x509.CertPool) (*Manifest, error) {
+	m, _, err := verify(r, roots)
+	return m, err
+}
+
+// frameReader passes a package to the tar reader and keeps what is not a
+// file's content: the tar around the files, since the last file.
+type frameReader struct {
+	r       io.Reader
+	content bool // the tar reader is reading a file's content
+	frame   bytes.Buffer
+}
+
+func (f *frameReader) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	if !f.content {
+		f.frame.Write(p[:n])
+	}
+	return n, err
+}
+
+// zeros is a tar's padding and end.
+var zeros [2 * 512]byte
+
+// verify is Verify that also returns the size of all it read: the
+// package file's, when r is one.
+func verify(r io.Reader, roots *x509.CertPool) (*Manifest, int64, error) {
 	const limit = maxPackageTotal + maxPackageTar
 	lr := &io.LimitedReader{R: r, N: limit + 1}
-	rawHash := sha256.New()
-	tr := tar.NewReader(io.TeeReader(lr, rawHash))
-	canonHash := sha256.New()
-	canon := tar.NewWriter(canonHash)
+	fr := &frameReader{r: lr}
+	tr := tar.NewReader(fr)
+	var want bytes.Buffer // the tar around the files as Writer writes it, since the last file
+	pad := 0              // the padding after the last file
+	fileHash := sha256.New()
+	buf := make([]byte, 32<<10)
+	var sum [sha256.Size]byte
 	type got struct {
 		sum  string
 		size int
@@ -408,6 +435,7 @@ func Verify(r io.Reader, roots *x509.CertPool) (*Manifest, error) {
 	files := map[string]got{}
 	var manifest, sig, certPEM []byte
 	var mtime time.Time
+	tarFmt := tar.FormatUSTAR
 	total := 0
 	prefix := ""
 	for {
@@ -416,60 +444,94 @@ func Verify(r io.Reader, roots *x509.CertPool) (*Manifest, error) {
 			break
 		}
 		if lr.N <= 0 {
-			return nil, fmt.Errorf("%w: larger than %d bytes", ErrInvalid, maxPackageTotal)
+			return nil, 0, fmt.Errorf("%w: larger than %d bytes", ErrInvalid, maxPackageTotal)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+			return nil, 0, fmt.Errorf("%w: %v", ErrInvalid, err)
 		}
 		if hdr.Typeflag != tar.TypeReg || hdr.Size < 0 || hdr.Size > maxPackageFile || len(files) >= maxPackageFiles {
-			return nil, fmt.Errorf("%w: unexpected entry %q", ErrInvalid, hdr.Name)
+			return nil, 0, fmt.Errorf("%w: unexpected entry %q", ErrInvalid, hdr.Name)
 		}
 		dir, rest, ok := strings.Cut(hdr.Name, "/")
 		if !ok || (prefix != "" && dir != prefix) || rest == "" || strings.Contains(rest, "..") {
-			return nil, fmt.Errorf("%w: unexpected path %q", ErrInvalid, hdr.Name)
+			return nil, 0, fmt.Errorf("%w: unexpected path %q", ErrInvalid, hdr.Name)
 		}
 		if prefix == "" {
 			prefix, mtime = dir, hdr.ModTime
+			// The first file's header says the tar format: PAX only in
+			// formatV1 (with a time to the fraction of a second), USTAR
+			// in Format and in formatV1 with whole seconds. Every other
+			// header must be in the same format.
+			if hdr.Format == tar.FormatPAX {
+				tarFmt = tar.FormatPAX
+			}
 		}
 		if _, dup := files[rest]; dup {
-			return nil, fmt.Errorf("%w: %q twice", ErrInvalid, rest)
+			return nil, 0, fmt.Errorf("%w: %q twice", ErrInvalid, rest)
 		}
 		total += int(hdr.Size)
 		if total > maxPackageTotal {
-			return nil, fmt.Errorf("%w: larger than %d bytes", ErrInvalid, maxPackageTotal)
+			return nil, 0, fmt.Errorf("%w: larger than %d bytes", ErrInvalid, maxPackageTotal)
 		}
-		b, err := io.ReadAll(io.LimitReader(tr, hdr.Size))
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		// The tar read since the last file's content — its padding and
+		// this file's header — is what Writer writes there.
+		want.Reset()
+		want.Write(zeros[:pad])
+		if tar.NewWriter(&want).WriteHeader(tarHeader(prefix, rest, int(hdr.Size), mtime, tarFmt)) != nil {
+			return nil, 0, fmt.Errorf("%w: %q cannot be in a package", ErrInvalid, rest)
 		}
-		if len(b) != int(hdr.Size) {
-			return nil, fmt.Errorf("%w: %q is cut short", ErrInvalid, rest)
+		if !bytes.Equal(fr.frame.Bytes(), want.Bytes()) {
+			return nil, 0, fmt.Errorf("%w: the tar file around the files was changed (the header of %q or the padding before it)", ErrInvalid, rest)
 		}
-		sum := sha256.Sum256(b)
-		files[rest] = got{hex.EncodeToString(sum[:]), len(b)}
+		fr.frame.Reset()
+		// The file goes through its hash as it is read; only the last
+		// three files are kept.
+		fr.content = true
+		fileHash.Reset()
+		var keep *[]byte
 		switch rest {
 		case "manifest.json":
-			manifest = b
+			keep = &manifest
 		case "manifest.sig":
-			sig = b
+			keep = &sig
 		case "signer.pem":
-			certPEM = b
+			keep = &certPEM
 		}
-		if canon.WriteHeader(tarHeader(prefix, rest, len(b), mtime)) != nil {
-			return nil, fmt.Errorf("%w: %q cannot be in a package", ErrInvalid, rest)
+		var n int64
+		if keep != nil {
+			var b bytes.Buffer
+			n, err = b.ReadFrom(io.LimitReader(tr, hdr.Size))
+			*keep = b.Bytes()
+			fileHash.Write(*keep)
+		} else {
+			n, err = io.CopyBuffer(fileHash, io.LimitReader(tr, hdr.Size), buf)
 		}
-		canon.Write(b) // a hash does not fail
+		fr.content = false
+		if err != nil {
+			return nil, 0, fmt.Errorf("%w: %v", ErrInvalid, err)
+		}
+		if n != hdr.Size {
+			return nil, 0, fmt.Errorf("%w: %q is cut short", ErrInvalid, rest)
+		}
+		files[rest] = got{hex.EncodeToString(fileHash.Sum(sum[:0])), int(n)}
+		pad = int(-hdr.Size & 511)
 	}
-	// What follows the tar's end is read too: a byte after it is a change.
-	if _, err := io.Copy(io.Discard, io.TeeReader(lr, rawHash)); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	// The end: the last file's padding and two zero blocks, and nothing
+	// after them.
+	want.Reset()
+	want.Write(zeros[:pad])
+	want.Write(zeros[:])
+	if !bytes.Equal(fr.frame.Bytes(), want.Bytes()) {
+		return nil, 0, fmt.Errorf("%w: the tar file around the files was changed (its end)", ErrInvalid)
+	}
+	if n, _ := io.ReadFull(lr, buf[:1]); n > 0 {
+		return nil, 0, fmt.Errorf("%w: bytes after the tar's end", ErrInvalid)
 	}
 	if lr.N <= 0 {
-		return nil, fmt.Errorf("%w: larger than %d bytes", ErrInvalid, maxPackageTotal)
+		return nil, 0, fmt.Errorf("%w: larger than %d bytes", ErrInvalid, maxPackageTotal)
 	}
-	canon.Close()
 	if manifest == nil || sig == nil || certPEM == nil {
-		return nil, fmt.Errorf("%w: manifest.json, manifest.sig or signer.pem is missing", ErrInvalid)
+		return nil, 0, fmt.Errorf("%w: manifest.json, manifest.sig or signer.pem is missing", ErrInvalid)
 	}
 	var chain []*x509.Certificate
 	for rest := certPEM; ; {
@@ -479,23 +541,23 @@ func Verify(r io.Reader, roots *x509.CertPool) (*Manifest, error) {
 		}
 		c, err := x509.ParseCertificate(blk.Bytes)
 		if err != nil {
-			return nil, fmt.Errorf("%w: signer.pem: %v", ErrInvalid, err)
+			return nil, 0, fmt.Errorf("%w: signer.pem: %v", ErrInvalid, err)
 		}
 		chain = append(chain, c)
 	}
 	if len(chain) == 0 {
-		return nil, fmt.Errorf("%w: signer.pem holds no certificate", ErrInvalid)
+		return nil, 0, fmt.Errorf("%w: signer.pem holds no certificate", ErrInvalid)
 	}
 	// The manifest does not cover signer.pem, and PEM decoding forgives
 	// (the unused bits of base64's last character, text around blocks):
 	// it must be exactly the encoding Writer writes of what it holds.
 	if !bytes.Equal(certPEM, encodeChain(chain)) {
-		return nil, fmt.Errorf("%w: signer.pem is not the certificates' canonical PEM encoding", ErrInvalid)
+		return nil, 0, fmt.Errorf("%w: signer.pem is not the certificates' canonical PEM encoding", ErrInvalid)
 	}
 	cert := chain[0]
 	digest := sha256.Sum256(manifest)
 	if !verifySig(cert.PublicKey, digest[:], sig) {
-		return nil, fmt.Errorf("%w: the signature over manifest.json does not hold", ErrInvalid)
+		return nil, 0, fmt.Errorf("%w: the signature over manifest.json does not hold", ErrInvalid)
 	}
 	if roots != nil {
 		inter := x509.NewCertPool()
@@ -503,46 +565,45 @@ func Verify(r io.Reader, roots *x509.CertPool) (*Manifest, error) {
 			inter.AddCert(c)
 		}
 		if _, err := cert.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
-			return nil, fmt.Errorf("%w: the signer's certificate: %v", ErrInvalid, err)
+			return nil, 0, fmt.Errorf("%w: the signer's certificate: %v", ErrInvalid, err)
 		}
 	}
 	var m Manifest
 	dec := json.NewDecoder(bytes.NewReader(manifest))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&m); err != nil || m.Format != Format || m.Name != prefix {
-		return nil, fmt.Errorf("%w: manifest.json: format %q, name %q (%v)", ErrInvalid, m.Format, m.Name, err)
+	if err := dec.Decode(&m); err != nil || (m.Format != Format || tarFmt != tar.FormatUSTAR) && m.Format != formatV1 || m.Name != prefix {
+		return nil, 0, fmt.Errorf("%w: manifest.json: format %q, name %q (%v)", ErrInvalid, m.Format, m.Name, err)
 	}
 	listed := map[string]bool{"manifest.json": true, "manifest.sig": true, "signer.pem": true}
 	for _, f := range m.Files {
 		g, ok := files[f.Path]
 		if !ok {
-			return nil, fmt.Errorf("%w: %s is missing", ErrInvalid, f.Path)
+			return nil, 0, fmt.Errorf("%w: %s is missing", ErrInvalid, f.Path)
 		}
 		if g.sum != f.SHA256 || g.size != f.Size {
-			return nil, fmt.Errorf("%w: %s does not match its checksum", ErrInvalid, f.Path)
+			return nil, 0, fmt.Errorf("%w: %s does not match its checksum", ErrInvalid, f.Path)
 		}
 		listed[f.Path] = true
 	}
 	for p := range files {
 		if !listed[p] {
-			return nil, fmt.Errorf("%w: %s is not in the manifest", ErrInvalid, p)
+			return nil, 0, fmt.Errorf("%w: %s is not in the manifest", ErrInvalid, p)
 		}
 	}
 	for _, id := range m.Cases {
 		if !listed["representations/rep1/data/"+id+"/case.json"] || !listed["representations/rep1/data/"+id+"/access-log.json"] {
-			return nil, fmt.Errorf("%w: case %s lacks its files", ErrInvalid, id)
+			return nil, 0, fmt.Errorf("%w: case %s lacks its files", ErrInvalid, id)
 		}
 	}
-	// The files are right; the tar around them must be too: headers,
-	// padding and end exactly as Writer writes them (every header with the
-	// manifest's time), so that a byte changed anywhere in the file is
-	// found, not only in the files' contents.
-	if !mtime.Equal(m.Created) || !bytes.Equal(canonHash.Sum(nil), rawHash.Sum(nil)) {
-		return nil, fmt.Errorf("%w: the tar file around the files was changed (a header, padding or its end)", ErrInvalid)
+	// The files are right and the tar around them is as Writer writes
+	// it, every header with the first one's time: that must be the
+	// manifest's, so that a byte changed anywhere in the file is found.
+	if !mtime.Equal(m.Created) {
+		return nil, 0, fmt.Errorf("%w: the tar file around the files was changed (the time in its headers is not the manifest's)", ErrInvalid)
 	}
 	slices.Sort(m.Cases)
 	m.Signer = cert
-	return &m, nil
+	return &m, limit + 1 - lr.N, nil
 }
 
 func verifySig(pub crypto.PublicKey, digest, sig []byte) bool {

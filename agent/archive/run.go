@@ -3,8 +3,6 @@ package archive
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -99,8 +97,9 @@ func New(cfg Config) (*Archiver, error) {
 type journal struct {
 	Name  string   `json:"name"`
 	Cases []string `json:"cases"`
-	// SHA256 is the package file's, once written and verified.
-	SHA256 string `json:"sha256,omitempty"`
+	// A journal once had the package file's SHA-256 (sha256) too, noted
+	// after it verified at the cost of a commit; nothing read it, and a
+	// package is verified again whenever a run goes on with it.
 }
 
 // Report is what a run did.
@@ -110,7 +109,10 @@ type Report struct {
 	RetiredTerms    []uint32
 }
 
-// Progress is told after every package: cases done and to do in all.
+// Progress is told after every package: cases done and to do in all. The
+// total is an upper bound until the last call (answered, closed and
+// withdrawn cases not yet read, some of which may prove too recent), when
+// it equals done.
 type Progress func(done, total int)
 
 // Run finishes any package a killed run left, then exports every case
@@ -131,38 +133,80 @@ func (a *Archiver) Run(ctx context.Context, progress Progress) (Report, error) {
 		if err != nil {
 			return rep, err
 		}
-		n, size, err := a.finish(ctx, j)
+		n, size, err := a.finish(ctx, j, nil)
 		if err != nil {
 			return rep, err
 		}
 		rep.Packages, rep.Cases, rep.Bytes = rep.Packages+1, rep.Cases+n, rep.Bytes+size
 	}
-	ids, err := a.eligible(ctx)
+	cands, err := a.candidates(ctx)
 	if err != nil {
 		return rep, err
 	}
-	total := len(ids)
-	for done := 0; done < total; {
-		if err := ctx.Err(); err != nil {
-			return rep, err
+	// Each package is made (chosen, journalled, written) while the one
+	// before it is settled (read back, verified, purged) in a goroutine:
+	// one package's disk waits and the other's work overlap, and a
+	// package is still purged only once verified. At most one settles at
+	// a time, in order, and Run waits for it before it returns.
+	type settled struct {
+		n, ids int
+		size   int64
+		err    error
+	}
+	var settling chan settled
+	done, told := 0, 0
+	wait := func() error {
+		if settling == nil {
+			return nil
 		}
-		batch := ids[done:min(done+a.cfg.Batch, total)]
-		j := journal{Name: a.packageName(batch), Cases: make([]string, len(batch))}
-		for i, id := range batch {
-			j.Cases[i] = string(id)
+		s := <-settling
+		settling = nil
+		if s.err != nil {
+			return s.err
 		}
-		if err := a.saveJournal(ctx, j); err != nil { // the intent first
-			return rep, err
-		}
-		n, size, err := a.finish(ctx, j)
-		if err != nil {
-			return rep, err
-		}
-		rep.Packages, rep.Cases, rep.Bytes = rep.Packages+1, rep.Cases+n, rep.Bytes+size
-		done += len(batch)
+		rep.Packages, rep.Cases, rep.Bytes = rep.Packages+1, rep.Cases+s.n, rep.Bytes+s.size
+		done += s.ids
 		if progress != nil {
-			progress(done, total)
+			told = done + len(cands) // at most: a candidate left may prove too recent
+			progress(done, told)
 		}
+		return nil
+	}
+	for len(cands) > 0 {
+		if err := ctx.Err(); err != nil {
+			return rep, errors.Join(err, wait())
+		}
+		held, ids, rest, err := a.nextBatch(ctx, cands)
+		if err != nil {
+			return rep, errors.Join(err, wait())
+		}
+		if len(ids) == 0 {
+			cands = nil
+			break
+		}
+		j := journal{Name: a.packageName(ids), Cases: ids}
+		err = a.saveJournal(ctx, j) // the intent first
+		if err == nil {
+			err = a.make(ctx, j, held)
+		}
+		if err != nil {
+			return rep, errors.Join(err, wait())
+		}
+		if err := wait(); err != nil {
+			return rep, err
+		}
+		cands = rest
+		settling = make(chan settled, 1)
+		go func(c chan<- settled) {
+			n, size, err := a.settle(ctx, j)
+			c <- settled{n, len(ids), size, err}
+		}(settling)
+	}
+	if err := wait(); err != nil {
+		return rep, err
+	}
+	if progress != nil && told != done {
+		progress(done, done)
 	}
 	if rep.RetiredTerms, err = a.retire(ctx); err != nil {
 		return rep, err
@@ -184,31 +228,43 @@ func (a *Archiver) Unfinished(ctx context.Context) (bool, error) {
 	return err == nil, err
 }
 
-// finish takes a journalled package to its end: written (unless a
-// verified file is there already), verified, its cases purged, the
-// journal entry removed. It returns the cases purged and the file's size.
-func (a *Archiver) finish(ctx context.Context, j journal) (int, int64, error) {
-	path := filepath.Join(a.cfg.Dir, j.Name+".tar")
-	m, sum, size, err := a.verifyFile(path)
-	switch {
-	case err == nil && !slices.Equal(m.Cases, sortedCopy(j.Cases)):
-		return 0, 0, fmt.Errorf("archive: %s holds other cases than its journal says; nothing purged — check the archive folder", path)
-	case errors.Is(err, os.ErrNotExist):
-		if err := a.write(ctx, path, j); err != nil {
-			return 0, 0, err
-		}
-		if err := a.at("written"); err != nil {
-			return 0, 0, err
-		}
-		if m, sum, size, err = a.verifyFile(path); err != nil {
-			return 0, 0, fmt.Errorf("archive: %s does not verify after writing: %w; nothing purged", path, err)
-		}
-	case err != nil:
-		return 0, 0, fmt.Errorf("archive: %s: %w; nothing purged", path, err)
-	}
-	j.SHA256 = sum
-	if err := a.saveJournal(ctx, j); err != nil {
+// finish takes a journalled package to its end: made (make), then
+// settled (settle). It returns the cases purged and the file's size.
+func (a *Archiver) finish(ctx context.Context, j journal, held []Item) (int, int64, error) {
+	if err := a.make(ctx, j, held); err != nil {
 		return 0, 0, err
+	}
+	return a.settle(ctx, j)
+}
+
+// make writes the package of a journal unless its file is there already
+// (settle verifies it, whoever wrote it). held are the first of j's
+// cases, read already (nextBatch), or none.
+func (a *Archiver) make(ctx context.Context, j journal, held []Item) error {
+	path := filepath.Join(a.cfg.Dir, j.Name+".tar")
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		if err != nil {
+			return fmt.Errorf("archive: %s: %w; nothing purged", path, err)
+		}
+		return nil
+	}
+	if err := a.write(ctx, path, j, held); err != nil {
+		return err
+	}
+	return a.at("written")
+}
+
+// settle reads a journalled package back and verifies it, then purges
+// its cases and removes the journal entry. It returns the cases purged
+// and the file's size.
+func (a *Archiver) settle(ctx context.Context, j journal) (int, int64, error) {
+	path := filepath.Join(a.cfg.Dir, j.Name+".tar")
+	m, size, err := a.verifyFile(path)
+	if err != nil {
+		return 0, 0, fmt.Errorf("archive: %s does not verify: %w; nothing purged", path, err)
+	}
+	if !slices.Equal(m.Cases, sortedCopy(j.Cases)) {
+		return 0, 0, fmt.Errorf("archive: %s holds other cases than its journal says; nothing purged — check the archive folder", path)
 	}
 	if err := a.at("verified"); err != nil {
 		return 0, 0, err
@@ -245,8 +301,9 @@ func (a *Archiver) finish(ctx context.Context, j journal) (int, int64, error) {
 }
 
 // write builds the package of j's cases and writes it atomically. It
-// holds the cases a chunk of about exportBytes at a time (readChunk).
-func (a *Archiver) write(ctx context.Context, path string, j journal) error {
+// holds the cases a chunk of about exportBytes at a time: held (the first
+// of j's cases, read by nextBatch), then as readChunk reads them.
+func (a *Archiver) write(ctx context.Context, path string, j journal, held []Item) error {
 	var forms wire.FormSet
 	if a.cfg.Forms != nil {
 		var err error
@@ -261,7 +318,12 @@ func (a *Archiver) write(ctx context.Context, path string, j journal) error {
 		bw := bufio.NewWriterSize(f, 256<<10)
 		w := NewWriter(bw, j.Name, a.cfg.Unit, a.cfg.Clock.Now(), a.cfg.Signer)
 		for from := 0; from < len(j.Cases); {
-			items, err := a.readChunk(ctx, j.Cases[from:], forms)
+			items, err := held, error(nil)
+			if from == 0 && len(held) > 0 {
+				held, err = nil, a.complete(ctx, items, forms)
+			} else {
+				items, err = a.readChunk(ctx, j.Cases[from:], forms)
+			}
 			if err != nil {
 				return err
 			}
@@ -296,10 +358,9 @@ func (a *Archiver) write(ctx context.Context, path string, j journal) error {
 // exportBytes (one at least), with their access-log records and forms.
 func (a *Archiver) readChunk(ctx context.Context, ids []string, forms wire.FormSet) ([]Item, error) {
 	var items []Item
-	var chunk []cases.ID
 	size := 0
 	err := a.cfg.DB.View(ctx, func(tx cases.ReadTx) error {
-		items, chunk, size = items[:0], chunk[:0], 0
+		items, size = items[:0], 0
 		for _, id := range ids {
 			c, err := tx.Case(cases.ID(id))
 			if err != nil {
@@ -311,7 +372,6 @@ func (a *Archiver) readChunk(ctx context.Context, ids []string, forms wire.FormS
 			}
 			size += b
 			items = append(items, Item{Case: c})
-			chunk = append(chunk, c.ID)
 		}
 		return nil
 	})
@@ -321,79 +381,108 @@ func (a *Archiver) readChunk(ctx context.Context, ids []string, forms wire.FormS
 	if a.held != nil {
 		a.held(len(items), size)
 	}
-	access, err := a.cfg.DB.AuditOfCases(ctx, chunk)
+	return items, a.complete(ctx, items, forms)
+}
+
+// complete adds to each item its case's access-log records and form.
+func (a *Archiver) complete(ctx context.Context, items []Item, forms wire.FormSet) error {
+	ids := make([]cases.ID, len(items))
+	for i, it := range items {
+		ids[i] = it.Case.ID
+	}
+	access, err := a.cfg.DB.AuditOfCases(ctx, ids)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for i := range items {
 		items[i].Access = access[items[i].Case.ID]
 		items[i].Form = wirelabels.FindForm(forms, items[i].Case.Type)
 	}
-	return items, nil
+	return nil
 }
 
 // verifyFile reads and verifies the package at path, made by this unit's
-// key, and returns its manifest, the file's SHA-256 and its size.
-func (a *Archiver) verifyFile(path string) (*Manifest, string, int64, error) {
+// key, and returns its manifest and the file's size.
+func (a *Archiver) verifyFile(path string) (*Manifest, int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, "", 0, err
+		return nil, 0, err
 	}
 	defer f.Close()
-	h := sha256.New()
-	cr := &countingReader{r: io.TeeReader(bufio.NewReaderSize(f, 256<<10), h)}
-	m, err := Verify(cr, nil)
+	m, size, err := verify(bufio.NewReaderSize(f, 256<<10), nil)
 	if err != nil {
-		return nil, "", 0, err
+		return nil, 0, err
 	}
 	if m.Unit != a.cfg.Unit || !a.cfg.Signer.Cert.Equal(m.Signer) {
-		return nil, "", 0, fmt.Errorf("%w: made by another unit or key", ErrInvalid)
+		return nil, 0, fmt.Errorf("%w: made by another unit or key", ErrInvalid)
 	}
-	return m, hex.EncodeToString(h.Sum(nil)), cr.n, nil
+	return m, size, nil
 }
 
-// countingReader counts what is read through it.
-type countingReader struct {
-	r io.Reader
-	n int64
-}
+// exportable are the statuses a case is exported in, once old enough.
+var exportable = []cases.Status{cases.Answered, cases.Closed, cases.Withdrawn}
 
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
-}
-
-// eligible lists the cases answered, closed or withdrawn whose last
-// change is older than Age, in id order.
-func (a *Archiver) eligible(ctx context.Context) ([]cases.ID, error) {
-	cut := a.cfg.Clock.Now().Add(-a.cfg.Age)
+// candidates lists the cases answered, closed or withdrawn, in id order:
+// from the status index, without reading them.
+func (a *Archiver) candidates(ctx context.Context) ([]cases.ID, error) {
 	var ids []cases.ID
 	err := a.cfg.DB.View(ctx, func(tx cases.ReadTx) error {
 		ids = ids[:0]
-		var cands []cases.ID
-		for _, st := range []cases.Status{cases.Answered, cases.Closed, cases.Withdrawn} {
-			if err := tx.Lookup(cases.ByStatus, string(st), func(id cases.ID) bool { cands = append(cands, id); return true }); err != nil {
+		for _, st := range exportable {
+			if err := tx.Lookup(cases.ByStatus, string(st), func(id cases.ID) bool { ids = append(ids, id); return true }); err != nil {
 				return err
-			}
-		}
-		slices.Sort(cands)
-		for _, id := range cands {
-			c, err := tx.Case(id)
-			if err != nil {
-				return err
-			}
-			if lastActivity(c).Before(cut) {
-				ids = append(ids, id)
 			}
 		}
 		return nil
 	})
+	slices.Sort(ids)
 	return ids, err
 }
 
+// nextBatch reads cands in order, in one transaction, until it has found
+// a batch of cases to export — answered, closed or withdrawn, last changed
+// longer than Age ago — or read them all. It returns the batch's ids, the
+// first of its cases as items (as many as add up to about exportBytes, so
+// that write need not read them again) and the candidates it did not
+// read. Each case is read once here; a run used to read every case once
+// more to choose them before it wrote any.
+func (a *Archiver) nextBatch(ctx context.Context, cands []cases.ID) (held []Item, ids []string, rest []cases.ID, err error) {
+	cut := a.cfg.Clock.Now().Add(-a.cfg.Age)
+	size, n := 0, 0
+	err = a.cfg.DB.View(ctx, func(tx cases.ReadTx) error {
+		held, ids, size, n = held[:0], ids[:0], 0, 0
+		holding := true
+		for ; n < len(cands) && len(ids) < a.cfg.Batch; n++ {
+			c, err := tx.Case(cands[n])
+			if errors.Is(err, cases.ErrNotFound) {
+				continue // removed since the candidates were listed
+			}
+			if err != nil {
+				return fmt.Errorf("case %s: %w", cands[n], err)
+			}
+			if !slices.Contains(exportable, c.Status) || !lastActivity(c).Before(cut) {
+				continue
+			}
+			ids = append(ids, string(c.ID))
+			if b := caseBytes(c); holding && (len(held) == 0 || size+b <= exportBytes) {
+				held, size = append(held, Item{Case: c}), size+b
+			} else {
+				holding = false // held stays the batch's first cases
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("read the cases: %w", err)
+	}
+	if a.held != nil && len(held) > 0 {
+		a.held(len(held), size)
+	}
+	return held, ids, cands[n:], nil
+}
+
 // packageName names a package by the unit and its first and last case.
-func (a *Archiver) packageName(ids []cases.ID) string {
+func (a *Archiver) packageName(ids []string) string {
 	return fmt.Sprintf("%s-%s-%s", a.cfg.Unit, ids[0], ids[len(ids)-1])
 }
 

@@ -20,14 +20,28 @@ const (
 	Staff   ActorKind = "staff"
 	Patient ActorKind = "patient" // the patient or guardian, through the central store
 	System  ActorKind = "system"  // the gateway itself (sync, schedules)
+	// Integration is another system of the unit's (its record system)
+	// calling the integration API (agent/fhirapi) with its SITHS function
+	// certificate: named by its HSA-ID in the access log like staff. It
+	// reads the unit's cases as a distributor would; what it may do
+	// beyond reading the API decides from the directory's systems section.
+	Integration ActorKind = "integration"
 )
 
 // Actor is who performs an operation.
 type Actor struct {
 	Kind  ActorKind
-	HSAID string // staff only
+	HSAID string // staff and integration systems
 	Roles []Role // staff only
+	// Groups are the ids of the staff groups the member belongs to (staff
+	// only). Service fills them from its GroupSource on every call,
+	// whatever the caller put here.
+	Groups []string
 }
+
+// IntegrationActor is the integration system hsaID (its function
+// certificate's HSA-ID), as the case service sees it.
+func IntegrationActor(hsaID string) Actor { return Actor{Kind: Integration, HSAID: hsaID} }
 
 // StaffActor is the member of staff hsaID with the roles whose codes are
 // roles (as cardauth carries them from the staff directory into a
@@ -64,7 +78,7 @@ func (a Actor) Has(r Role) bool {
 
 // Name is how the actor is recorded in history and the access log.
 func (a Actor) Name() string {
-	if a.Kind == Staff {
+	if a.Kind == Staff || a.Kind == Integration {
 		return a.HSAID
 	}
 	return string(a.Kind)
@@ -76,22 +90,28 @@ type Action string
 // The actions. Receive, Withdraw and FollowUp come from the patient side;
 // the others from staff.
 const (
-	Receive       Action = "receive"          // a new case arrives
-	Initiate      Action = "initiate"         // staff start a case with a patient (Service.Initiate)
-	Assign        Action = "assign"           // distributor gives an unassigned case to a clinician
-	Reassign      Action = "reassign"         // distributor moves an assigned case to another clinician
-	TakeBack      Action = "take-back"        // distributor takes a case back to the inbox
-	HandBack      Action = "hand-back"        // the assigned clinician returns the case to the inbox
-	SendPartial   Action = "partial-answer"   // a partial answer; the case stays open
-	SendCounter   Action = "counter-question" // a question back; waits for the patient
-	SendAnswer    Action = "answer"           // the final answer
-	Close         Action = "close"            // nothing more to do
-	Withdraw      Action = "withdraw"         // the patient withdraws the case
-	FollowUp      Action = "follow-up"        // the patient writes again; may reopen
-	Read          Action = "read"             // a member of staff reads the case (access log only)
-	List          Action = "list"             // a member of staff lists cases (access log only)
-	ReadAccessLog Action = "read-access-log"  // an auditor reads the access log (access log only)
-	RestoreBackup Action = "restore-backup"   // the store was restored from a backup (access log only, by the system)
+	Receive     Action = "receive"          // a new case arrives
+	Initiate    Action = "initiate"         // staff start a case with a patient (Service.Initiate)
+	Assign      Action = "assign"           // distributor gives an unassigned case to a clinician
+	Reassign    Action = "reassign"         // distributor moves an assigned case to another clinician
+	TakeBack    Action = "take-back"        // distributor takes a case back to the inbox
+	HandBack    Action = "hand-back"        // the assigned clinician returns the case to the inbox
+	SendPartial Action = "partial-answer"   // a partial answer; the case stays open
+	SendCounter Action = "counter-question" // a question back; waits for the patient
+	SendAnswer  Action = "answer"           // the final answer
+	Close       Action = "close"            // nothing more to do
+	Withdraw    Action = "withdraw"         // the patient withdraws the case
+	FollowUp    Action = "follow-up"        // the patient writes again; may reopen
+	// Take: a clinician in the case's group takes an unassigned case from
+	// the group's queue ("Ta ärendet").
+	Take Action = "take"
+	// Route: a distributor moves a case to a group's queue, or with no
+	// group to the inbox (taking it from its clinician if someone has it).
+	Route         Action = "route"
+	Read          Action = "read"            // a member of staff reads the case (access log only)
+	List          Action = "list"            // a member of staff lists cases (access log only)
+	ReadAccessLog Action = "read-access-log" // an auditor reads the access log (access log only)
+	RestoreBackup Action = "restore-backup"  // the store was restored from a backup (access log only, by the system)
 	// RecoverFromCentral: after a restore, a change staff made after the
 	// backup came back from the central store (Service.RecoverConfirmed;
 	// by the system).

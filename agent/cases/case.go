@@ -82,6 +82,8 @@ type Event struct {
 	From     Status    `json:"from,omitempty"`
 	To       Status    `json:"to"`
 	Assignee string    `json:"assignee,omitempty"`
+	// Group is the case's queue after the step (Case.Group), when it has one.
+	Group string `json:"group,omitempty"`
 }
 
 // Case is a patient's errand with the care unit.
@@ -94,6 +96,11 @@ type Case struct {
 	Fields   []Field       `json:"fields,omitempty"`
 	Status   Status        `json:"status"`
 	Assignee string        `json:"assignee,omitempty"` // HSA-ID of the clinician who has it
+	// Group is the id of the staff group whose queue the case was routed
+	// to (groups.go); "" for the message administrator's inbox. It stays
+	// when a member takes the case, so a hand-back returns it to the queue
+	// and the statistics count it per group.
+	Group string `json:"group,omitempty"`
 	// SentAt is when the patient sent the case: the central store's time
 	// of record for it (when it accepted the case), never later than
 	// ReceivedAt (see DueFrom). The due date counts from it. For a case
@@ -106,7 +113,15 @@ type Case struct {
 	ReceivedAt time.Time `json:"receivedAt"`
 	// DueAt is when the unit must have answered: DueDate(SentAt), renewed
 	// from the time of record of a patient's reply that reopens the case.
-	DueAt      time.Time `json:"dueAt"`
+	DueAt time.Time `json:"dueAt"`
+	// ServiceVersion is the version of the unit's service (Type) the case
+	// was written on, by which it reads after the service changed or was
+	// retired; 0 for a case from before the catalogue, or one staff
+	// started.
+	ServiceVersion int `json:"serviceVersion,omitempty"`
+	// AnswerDays is the service's answer rule the case is due by, in
+	// working days after the day of receipt; 0 means DefaultAnswerDays.
+	AnswerDays int       `json:"answerDays,omitempty"`
 	AnsweredAt time.Time `json:"answeredAt,omitzero"` // the first final answer
 	ClosedAt   time.Time `json:"closedAt,omitzero"`
 	Messages   []Message `json:"messages,omitempty"`

@@ -5,7 +5,11 @@
 // the shared leaves it checks and counts with.
 //
 // A case is due two working days (Swedish public holidays honoured) after
-// the day the patient sent it: the central store's time of record, not the
+// the day the patient sent it — or within its service's answer rule, which
+// the case keeps from the unit's catalogue when it arrives with the
+// service's version (ServiceConfig.Services, Case.AnswerDays,
+// Case.ServiceVersion); a case's type is any service id (casetype.Valid),
+// built in or made by the unit: the central store's time of record, not the
 // time it arrived at this gateway, which a case keeps beside it for the
 // access log and the statistics (Case.SentAt, Case.ReceivedAt, DueFrom). A
 // patient's reply that reopens a case renews the due date from its own
@@ -34,6 +38,14 @@
 // (InboxCounts: no case decoded, no access-log entry) and finds a
 // patient's cases through the patient index (SearchPatient), writing the
 // search and each case found to the access log.
+//
+// A unit's staff groups have queues (groups.go): a case routed to a group
+// (ServiceConfig.RouteFor, on arrival; Route, by the distributor) waits
+// unassigned in its queue, which the group's clinicians read (CanRead) and
+// take from (Take); a clinician reads their own cases and their groups'
+// queues, nothing else. Who is in which group the service asks its
+// GroupSource on every call; the statistics count per group too
+// (statsgroup.go).
 //
 // A refusal (ValidationError, TransitionError) says in English what was
 // wrong for the log and, through Swedish, in staff's words from the one

@@ -3,12 +3,14 @@ package cases
 import (
 	"time"
 
+	"clinicgw/sync/wire"
 	"clinicgw/sync/wire/workday"
 )
 
-// answerWithin is how many working days after the day of receipt a case
-// must be answered within.
-const answerWithin = 2
+// DefaultAnswerDays is how many working days after the day of receipt a
+// case must be answered within unless its service sets a shorter rule (or
+// a longer one it tells the patient: sync/wire/catalog).
+const DefaultAnswerDays = wire.DefaultAnswerDays
 
 // DueDate returns when a case received at received must have been answered
 // (received is the case's time of record, see DueFrom):
@@ -22,7 +24,12 @@ const answerWithin = 2
 // daylight-saving changes never shift it). A case is overdue when now is
 // after it (IsOverdue), so "open and due before now" is exactly the
 // overdue set.
-func DueDate(received time.Time) time.Time {
+func DueDate(received time.Time) time.Time { return DueWithin(received, DefaultAnswerDays) }
+
+// DueWithin is DueDate for an answer rule of days working days (at least
+// 1; less counts as 1).
+func DueWithin(received time.Time, days int) time.Time {
+	days = max(days, 1)
 	y, m, d := received.In(workday.Stockholm()).Date()
 	count := 0
 	for i := 1; ; i++ {
@@ -31,7 +38,7 @@ func DueDate(received time.Time) time.Time {
 		if !workday.IsWorkingDay(day) {
 			continue
 		}
-		if count++; count == answerWithin {
+		if count++; count == days {
 			dy, dm, dd := day.Date()
 			return time.Date(dy, dm, dd, 23, 59, 59, 999999999, workday.Stockholm())
 		}
@@ -57,6 +64,14 @@ func DueFrom(accepted, arrived time.Time) time.Time {
 		return arrived
 	}
 	return accepted
+}
+
+// answerDays is the answer rule c is due by.
+func (c *Case) answerDays() int {
+	if c.AnswerDays > 0 {
+		return c.AnswerDays
+	}
+	return DefaultAnswerDays
 }
 
 // IsOverdue reports whether a case due at due (as DueDate returns) is

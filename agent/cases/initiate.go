@@ -190,7 +190,7 @@ func checkInitiate(req *InitiateRequest, now time.Time) error {
 	if r := wire.CheckText(req.Patient.Name, MaxNameRunes, false); r != "" {
 		return invalid("patient.name", r, swedish("cases.in.longName", strconv.Itoa(MaxNameRunes)))
 	}
-	if !casetype.Known(req.Type) {
+	if !casetype.Valid(req.Type) {
 		return invalid("type", "not a known case type", swedish("cases.in.chooseType"))
 	}
 	req.Subject = strings.TrimSpace(req.Subject)

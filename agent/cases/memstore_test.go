@@ -272,6 +272,12 @@ func (tx *memTx) Scan(idx cases.Index, values []string, w cases.Walk, fn func(ca
 		cases.ByStatusTypeAssignee: func(c *cases.Case) string {
 			return cases.IndexKey(string(c.Status), string(c.Type), c.Assignee)
 		},
+		cases.ByQueue: func(c *cases.Case) string {
+			if c.Status != cases.Received || c.Assignee != "" {
+				return ""
+			}
+			return c.Group
+		},
 	}[idx]
 	if key == nil {
 		return fmt.Errorf("no index %q to scan", idx)

@@ -37,7 +37,7 @@ func TestRefusalWords(t *testing.T) {
 		{checkInitiate(req(func(r *InitiateRequest) { r.Subject = strings.Repeat("a", MaxSubjectRunes+1) }), now),
 			"Rubriken får vara högst 150 tecken, på en rad."},
 		{checkInitiate(req(func(r *InitiateRequest) { r.Subject = " " }), now), "Skriv en rubrik."},
-		{checkInitiate(req(func(r *InitiateRequest) { r.Type = "pizza" }), now), "Välj en ärendetyp."},
+		{checkInitiate(req(func(r *InitiateRequest) { r.Type = "Pizza!" }), now), "Välj en ärendetyp."},
 		{&TransitionError{Err: ErrConflict}, "Ärendet har ändrats av någon annan. Ladda om sidan och försök igen."},
 		{&TransitionError{Err: ErrNotAllowed}, "Du har inte behörighet att göra detta."},
 		{&TransitionError{Err: ErrInvalidCommand}, "Åtgärden kunde inte utföras."},

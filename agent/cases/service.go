@@ -48,6 +48,26 @@ type ServiceConfig struct {
 	// items the central store confirmed are kept for a reconciliation
 	// (continuity.go); DefaultSyncRetention if 0.
 	SyncRetention time.Duration
+	// Services, when not nil, gives the unit's catalogue's answer rule and
+	// current version of a service (a case type) for a case of it arriving
+	// now; nil: every service answers within DefaultAnswerDays and records
+	// no version.
+	Services ServiceRules
+	// Groups says who is in which staff group (groups.go); nil: the unit
+	// has no groups, no one sees a queue, every case goes to the inbox.
+	Groups GroupSource
+	// RouteFor, when not nil, names the group whose queue a case arriving
+	// from the central store goes to (the unit's service catalogue); nil,
+	// or a group that does not exist: the message administrator's inbox.
+	RouteFor RouteFunc
+}
+
+// ServiceRules is the unit's catalogue of services as the case service
+// reads it (sync/wire/catalog.Catalog.Rule): the current version of
+// service id and its answer rule in working days ((0, DefaultAnswerDays)
+// for an id it does not have).
+type ServiceRules interface {
+	Rule(id string) (version, days int)
 }
 
 // SignalKind says what a Signal is.
@@ -74,6 +94,9 @@ type Change struct {
 	// touches: the cases' assignees before and after it. A new case is on
 	// no one's own list.
 	Assignees []string
+	// Groups are the staff groups whose queues the change touches: the
+	// cases' groups before and after it (groups.go).
+	Groups []string
 }
 
 // assignees lists the non-empty, distinct HSA-IDs among ids.
@@ -102,6 +125,9 @@ type Service struct {
 	onChange   func(Change)
 	onSignal   func(Signal)
 	retention  time.Duration // ServiceConfig.SyncRetention
+	services   ServiceRules  // ServiceConfig.Services; nil: the defaults
+	groups     GroupSource   // ServiceConfig.Groups; nil: none
+	routeFor   RouteFunc     // ServiceConfig.RouteFor; nil: all to the inbox
 }
 
 // NewService checks cfg and returns a Service for one care unit.
@@ -135,7 +161,8 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 		retention = DefaultSyncRetention
 	}
 	return &Service{unit: cfg.Unit, store: cfg.Store, clock: cfg.Clock, rand: cfg.Rand, log: cfg.Logger,
-		onOutbound: onOutbound, onChange: onChange, onSignal: onSignal, retention: retention}, nil
+		onOutbound: onOutbound, onChange: onChange, onSignal: onSignal, retention: retention, services: cfg.Services,
+		groups: cfg.Groups, routeFor: cfg.RouteFor}, nil
 }
 
 // entry is an access-log entry by actor about case c (nil for none) at now.
@@ -159,7 +186,7 @@ func (s *Service) checkActor(a Actor, action Action) error {
 	switch a.Kind {
 	case Patient, System:
 		return nil
-	case Staff:
+	case Staff, Integration:
 		if hsaid.Valid(a.HSAID) {
 			return nil
 		}
@@ -207,8 +234,9 @@ func (s *Service) ReceiveBatch(ctx context.Context, subs []Submission) ([]*Case,
 	}
 	var out []*Case
 	var changed []ID
+	var queues []string
 	err := s.store.Update(ctx, func(tx Tx) error {
-		out, changed = make([]*Case, len(subs)), nil
+		out, changed, queues = make([]*Case, len(subs)), nil, nil
 		seen := make(map[ID]*Case, len(subs))
 		for i, c := range fresh {
 			stored, ok := seen[c.ID]
@@ -237,6 +265,7 @@ func (s *Service) ReceiveBatch(ctx context.Context, subs []Submission) ([]*Case,
 			}
 			seen[c.ID], out[i] = c, c
 			changed = append(changed, c.ID)
+			queues = assignees(append(queues, c.Group)...)
 		}
 		return nil
 	})
@@ -244,7 +273,7 @@ func (s *Service) ReceiveBatch(ctx context.Context, subs []Submission) ([]*Case,
 		return nil, fmt.Errorf("receive cases: %w", err)
 	}
 	if len(changed) > 0 {
-		s.onChange(Change{IDs: changed}) // new cases: no one's own list yet
+		s.onChange(Change{IDs: changed, Groups: queues}) // new cases: no one's own list yet
 	}
 	return out, nil
 }
@@ -300,11 +329,21 @@ func (s *Service) buildCase(sub Submission, now time.Time) (*Case, error) {
 	c := &Case{
 		ID: id, Unit: s.unit, Type: sub.Type, Patient: sub.Patient, Guardian: sub.Guardian,
 		Fields: slices.Clone(sub.Fields), SentAt: DueFrom(sub.SubmittedAt, now), ReceivedAt: now, Version: 1,
+		Group: s.routeOf(sub.Type),
 	}
-	// The workflow holds a message to this version's length; a patient's
-	// text the central store accepted longer (checkSubmission, lenient) is
-	// put back whole once the step is made.
-	cmd := Command{Action: Receive, Text: fitText(sub.Text), SentAt: sub.SubmittedAt}
+	if s.services != nil {
+		// The case keeps the service's version and answer rule it was
+		// written under, whatever the catalogue becomes.
+		c.ServiceVersion, c.AnswerDays = s.services.Rule(string(sub.Type))
+		if c.AnswerDays == DefaultAnswerDays {
+			c.AnswerDays = 0
+		}
+	}
+	// The submission is checked (checkSubmission): its text is put in
+	// the first message once the step is made, not checked again by the
+	// workflow, which would hold it to this version's length (a text the
+	// central store accepted longer is kept whole, flagged).
+	cmd := Command{Action: Receive, SentAt: sub.SubmittedAt}
 	if err := Apply(c, Actor{Kind: System}, cmd, now, string(msgID)); err != nil {
 		return nil, err
 	}
@@ -321,6 +360,7 @@ func (s *Service) Get(ctx context.Context, actor Actor, id ID) (*Case, error) {
 	if err := s.checkActor(actor, Read); err != nil {
 		return nil, fmt.Errorf("get case: %w", err)
 	}
+	actor = s.withGroups(actor)
 	if !validID(id) {
 		return nil, fmt.Errorf("get case: %w", ErrNotFound)
 	}
@@ -363,6 +403,7 @@ func (s *Service) Authorize(ctx context.Context, actor Actor, id ID) error {
 	if err := s.checkActor(actor, Read); err != nil {
 		return fmt.Errorf("authorize: %w", err)
 	}
+	actor = s.withGroups(actor)
 	if !validID(id) {
 		return fmt.Errorf("authorize: %w", ErrNotFound)
 	}
@@ -405,6 +446,7 @@ func (s *Service) Do(ctx context.Context, actor Actor, id ID, cmd Command) (*Cas
 	if !validID(id) {
 		return nil, fmt.Errorf("%s case: %w", cmd.Action, ErrNotFound)
 	}
+	actor = s.withGroups(actor)
 	now := s.clock.Now()
 	msgID, err := caseid.New(now, s.rand)
 	if err != nil {
@@ -413,18 +455,21 @@ func (s *Service) Do(ctx context.Context, actor Actor, id ID, cmd Command) (*Cas
 	var c *Case
 	var refused error
 	queued := false
-	before := "" // the assignee before the command
+	before, beforeGroup := "", "" // the assignee and group before the command
 	err = s.store.Update(ctx, func(tx Tx) error {
 		c, refused, queued = nil, nil, false
 		got, err := tx.Case(id)
 		if err != nil {
 			return err
 		}
-		before = got.Assignee
+		before, beforeGroup = got.Assignee, got.Group
 		next := cloneCase(got)
 		if !s.readable(actor, got) {
 			refused = &TransitionError{Action: cmd.Action, Reason: "the actor may not see this case",
 				Err: ErrNotAllowed, sv: swedish("cases.refused.noAccess")}
+		} else if cmd.Action == Route && cmd.Group != "" && !s.groupExists(cmd.Group) {
+			refused = &TransitionError{Action: cmd.Action, From: got.Status, Reason: "no such group",
+				Err: ErrInvalidCommand, sv: swedish("cases.refused.noSuchGroup")}
 		} else if err := Apply(next, actor, cmd, now, string(msgID)); err != nil {
 			var te *TransitionError
 			if !errors.As(err, &te) {
@@ -460,8 +505,8 @@ func (s *Service) Do(ctx context.Context, actor Actor, id ID, cmd Command) (*Cas
 	if queued {
 		s.onOutbound()
 	}
-	s.onChange(Change{IDs: []ID{c.ID}, Assignees: assignees(before, c.Assignee)})
-	if (cmd.Action == Assign || cmd.Action == Reassign) && c.Assignee != "" {
+	s.onChange(Change{IDs: []ID{c.ID}, Assignees: assignees(before, c.Assignee), Groups: assignees(beforeGroup, c.Group)})
+	if (cmd.Action == Assign || cmd.Action == Reassign || cmd.Action == Take) && c.Assignee != "" {
 		s.onSignal(Signal{Kind: SignalAssigned, Assignee: c.Assignee})
 	}
 	return c, nil
@@ -488,6 +533,7 @@ func (s *Service) List(ctx context.Context, actor Actor, f Filter) ([]*Case, err
 	if err := s.checkActor(actor, List); err != nil {
 		return nil, fmt.Errorf("list cases: %w", err)
 	}
+	actor = s.withGroups(actor)
 	if err := f.check(); err != nil {
 		return nil, fmt.Errorf("list cases: %w", err)
 	}
@@ -495,7 +541,7 @@ func (s *Service) List(ctx context.Context, actor Actor, f Filter) ([]*Case, err
 	if f.Limit == 0 {
 		f.Limit = DefaultListLimit
 	}
-	allowed := actor.Kind == System || actor.Has(Distributor) || actor.Has(Clinician)
+	allowed := actor.Kind == System || actor.Kind == Integration || actor.Has(Distributor) || actor.Has(Clinician)
 	none := false // a clinician asking for someone else's cases
 	if actor.Kind == Staff && !actor.Has(Distributor) && actor.Has(Clinician) {
 		none = f.Assignee != "" && f.Assignee != actor.HSAID

@@ -35,6 +35,11 @@ type Stats struct {
 	HandlingByType map[casetype.Type]HandlingTime // the same per case type
 
 	Weeks []WeekCount // ISO weeks in Stockholm time with anything to count, in order
+
+	// ByGroup are the same counts per staff group the cases were routed
+	// to ("": the inbox), for each group with anything to count
+	// (statsgroup.go).
+	ByGroup map[GroupID]GroupStats
 }
 
 // HandlingTime summarises how long cases took from receipt to the first
@@ -74,6 +79,7 @@ type StatsBuilder struct {
 	byStatus                                map[Status]int
 	handlingByType                          map[casetype.Type]*handlingAcc
 	weeks                                   map[isoWeek]*WeekCount
+	groups                                  map[GroupID]*groupBuilder // statsgroup.go
 	// last is the day dayIn was last asked about (statsagg.go).
 	last struct {
 		set, in bool
@@ -121,21 +127,30 @@ func (b *StatsBuilder) Add(c *Case) {
 		return
 	}
 	if b.inPeriod(c.ReceivedAt) {
+		g := b.group(c.Group)
 		b.received++
+		g.received++
 		b.byType[c.Type]++
+		g.byType[c.Type]++
 		b.byStatus[c.Status]++
+		g.byStatus[c.Status]++
 		if c.Status.Open() {
 			b.unanswered++
+			g.unanswered++
 			if IsOverdue(dueOf(c), b.now) {
 				b.overdue++
+				g.overdue++
 			}
 		}
 		b.week(c.ReceivedAt).Received++
 	}
 	if !c.AnsweredAt.IsZero() && b.inPeriod(c.AnsweredAt) {
 		d := handlingOf(c)
+		g := b.group(c.Group)
 		b.answered++
+		g.answered++
 		b.typeAcc(c.Type).add(d)
+		g.handling.add(d)
 		b.week(c.AnsweredAt).Answered++
 	}
 }
@@ -156,6 +171,7 @@ func (b *StatsBuilder) Result() Stats {
 		Handling:       b.allHandling(),
 		HandlingByType: make(map[casetype.Type]HandlingTime, len(b.handlingByType)),
 		Weeks:          make([]WeekCount, 0, len(b.weeks)),
+		ByGroup:        b.groupResults(),
 	}
 	for k, v := range b.byType {
 		s.ByType[k] = v

@@ -25,18 +25,21 @@ func TestComputeStats(t *testing.T) {
 	from, to := at(1, 12, 0, 0), at(1, 26, 0, 0)
 	now := at(1, 27, 12, 0) // Tuesday
 
+	// The bookings were routed to the doctors' queue; the rest went to the
+	// inbox.
+	docs := func(c *Case) *Case { c.Group = "lakare"; return c }
 	cs := []*Case{
 		// Week 3.
-		statsCase(casetype.BookAppointment, Answered, from, at(1, 12, 2, 0), DueDate(from)),                        // 2h; on the period's first instant
-		statsCase(casetype.BookAppointment, Closed, at(1, 13, 10, 0), at(1, 14, 10, 0), DueDate(at(1, 13, 10, 0))), // 24h
-		statsCase(casetype.RenewPrescription, Answered, at(1, 14, 8, 0), at(1, 14, 8, 30), none),                   // 30m
+		docs(statsCase(casetype.BookAppointment, Answered, from, at(1, 12, 2, 0), DueDate(from))),                        // 2h; on the period's first instant
+		docs(statsCase(casetype.BookAppointment, Closed, at(1, 13, 10, 0), at(1, 14, 10, 0), DueDate(at(1, 13, 10, 0)))), // 24h
+		statsCase(casetype.RenewPrescription, Answered, at(1, 14, 8, 0), at(1, 14, 8, 30), none),                         // 30m
 		// Open, but its due date was renewed to the end of 28 January: not overdue.
 		statsCase(casetype.RenewPrescription, Assigned, at(1, 15, 9, 0), none, time.Date(2026, 1, 28, 23, 59, 59, 999999999, sthlm)),
 		// Week 4. Sunday 18 January 23:30 UTC is Monday 00:30 in Stockholm.
 		statsCase(casetype.AdviceNurse, WaitingForPatient, time.Date(2026, 1, 18, 23, 30, 0, 0, time.UTC), none, at(1, 21, 0, 0)),
 		// Open with no DueAt: judged by DueDate, end of Wednesday 21: overdue.
 		statsCase(casetype.ContactMe, PartiallyAnswered, at(1, 19, 10, 0), none, none),
-		statsCase(casetype.BookAppointment, Withdrawn, at(1, 20, 9, 0), none, DueDate(at(1, 20, 9, 0))),
+		docs(statsCase(casetype.BookAppointment, Withdrawn, at(1, 20, 9, 0), none, DueDate(at(1, 20, 9, 0)))),
 		// Answer stamped a minute before receipt: counts as no time.
 		statsCase(casetype.ContactMe, Answered, at(1, 20, 12, 0), at(1, 20, 11, 59), DueDate(at(1, 20, 12, 0))),
 		// Due end of Friday 23: overdue.
@@ -84,6 +87,16 @@ func TestComputeStats(t *testing.T) {
 		Weeks: []WeekCount{
 			{Year: 2026, Week: 3, Received: 4, Answered: 4},
 			{Year: 2026, Week: 4, Received: 7, Answered: 1},
+		},
+		ByGroup: map[GroupID]GroupStats{
+			"lakare": {Received: 3, ByType: map[casetype.Type]int{casetype.BookAppointment: 3},
+				ByStatus: map[Status]int{Answered: 1, Closed: 1, Withdrawn: 1}, Answered: 2,
+				Handling: HandlingTime{Count: 2, Mean: 13 * time.Hour, Median: 2 * time.Hour, P90: 24 * time.Hour}},
+			"": {Received: 8, ByType: map[casetype.Type]int{casetype.RenewPrescription: 2, casetype.AdviceNurse: 3, casetype.ContactMe: 2, casetype.RenewSickLeave: 1},
+				ByStatus:   map[Status]int{Answered: 3, Assigned: 2, Received: 1, WaitingForPatient: 1, PartiallyAnswered: 1},
+				Unanswered: 4, Overdue: 2, Answered: 3,
+				// 0, 30m, 72h (received before the period, answered in it).
+				Handling: HandlingTime{Count: 3, Mean: 24*time.Hour + 10*time.Minute, Median: 30 * time.Minute, P90: 72 * time.Hour}},
 		},
 	}
 
@@ -199,6 +212,7 @@ func TestStatsHoldNoPatientData(t *testing.T) {
 	allowed := map[reflect.Type]bool{
 		reflect.TypeFor[casetype.Type](): true,
 		reflect.TypeFor[Status]():        true,
+		reflect.TypeFor[GroupID]():       true, // a group's id (ValidGroupID): no person's name
 	}
 	var walk func(path string, typ reflect.Type)
 	walk = func(path string, typ reflect.Type) {
@@ -242,7 +256,8 @@ func TestStatsFromTalliesEqualAdd(t *testing.T) {
 		mid.Add(-time.Nanosecond), mid, mid.Add(2*time.Hour + 30*time.Minute), mid.AddDate(0, 0, 1).Add(-time.Nanosecond),
 		time.Date(2026, 10, 25, 2, 30, 0, 0, loc), {}, time.Date(2027, 1, 3, 23, 59, 0, 0, loc),
 	} {
-		c := &Case{Unit: "u", Type: casetype.All[i%len(casetype.All)], Status: Received, ReceivedAt: at, SentAt: at}
+		c := &Case{Unit: "u", Type: casetype.All[i%len(casetype.All)], Status: Received, ReceivedAt: at, SentAt: at,
+			Group: []string{"", "lakare", "psykologer"}[i%3]}
 		if i%2 == 0 {
 			c.Status, c.AnsweredAt = Answered, at.Add(time.Duration(i)*time.Hour)
 		}
@@ -268,12 +283,12 @@ func TestStatsFromTalliesEqualAdd(t *testing.T) {
 			if !tl.Counted {
 				continue
 			}
-			b.AddReceived(tl.Received, tl.Type, tl.Status, 1)
+			b.AddReceived(tl.Received, tl.Type, tl.Status, tl.Group, 1)
 			if tl.Status.Open() {
-				b.AddOpen(tl.Received, tl.Due, 1)
+				b.AddOpen(tl.Received, tl.Due, tl.Group, 1)
 			}
 			if tl.Answered {
-				b.AddAnswers(tl.AnsweredDay, tl.Type, HandlingHist{Buckets: []BucketCount{{HandlingBucketOf(tl.Handling), 1}}, Sum: HandlingSum{}.Add(tl.Handling)})
+				b.AddAnswers(tl.AnsweredDay, tl.Type, tl.Group, HandlingHist{Buckets: []BucketCount{{HandlingBucketOf(tl.Handling), 1}}, Sum: HandlingSum{}.Add(tl.Handling)})
 			}
 		}
 		if got := b.Result(); !reflect.DeepEqual(got, want) {

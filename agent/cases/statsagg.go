@@ -50,6 +50,7 @@ type StatsTally struct {
 	Received StatsDay // the day of ReceivedAt
 	Type     casetype.Type
 	Status   Status
+	Group    string // the staff group the case was routed to; "" the inbox
 	// Due is when an open case is overdue after; zero for a case that is
 	// not open.
 	Due time.Time
@@ -67,7 +68,7 @@ func TallyOf(c *Case, unit string) StatsTally {
 	if c == nil || c.Unit != unit {
 		return StatsTally{}
 	}
-	t := StatsTally{Counted: true, Received: StatsDayOf(c.ReceivedAt), Type: c.Type, Status: c.Status}
+	t := StatsTally{Counted: true, Received: StatsDayOf(c.ReceivedAt), Type: c.Type, Status: c.Status, Group: c.Group}
 	if c.Status.Open() {
 		t.Due = dueOf(c)
 	}
@@ -85,7 +86,7 @@ func dueOf(c *Case) time.Time {
 	if !c.DueAt.IsZero() {
 		return c.DueAt
 	}
-	return DueDate(DueFrom(c.SentAt, c.ReceivedAt))
+	return DueWithin(DueFrom(c.SentAt, c.ReceivedAt), c.answerDays())
 }
 
 // handlingOf is c's time from receipt to first answer; an answer stamped
@@ -152,41 +153,50 @@ func (b *StatsBuilder) dayWeek(day StatsDay) *WeekCount {
 }
 
 // AddReceived counts n cases received on day, of type typ, now in status
-// st (the aggregates' per-day counts); for cases received over a whole
-// week, day is the week's Monday and the whole week must be in the
-// period. Only for a period Days accepts.
-func (b *StatsBuilder) AddReceived(day StatsDay, typ casetype.Type, st Status, n int) {
+// st, routed to group (the aggregates' per-day counts); for cases
+// received over a whole week, day is the week's Monday and the whole week
+// must be in the period. Only for a period Days accepts.
+func (b *StatsBuilder) AddReceived(day StatsDay, typ casetype.Type, st Status, group string, n int) {
 	if n == 0 || !b.dayIn(day) {
 		return
 	}
+	g := b.group(group)
 	b.received += n
+	g.received += n
 	b.byType[typ] += n
+	g.byType[typ] += n
 	b.byStatus[st] += n
+	g.byStatus[st] += n
 	if st.Open() {
 		b.unanswered += n
+		g.unanswered += n
 	}
 	b.dayWeek(day).Received += n
 }
 
-// AddOpen counts n open cases received on day and due at due: overdue
-// when now is past due. Only for a period Days accepts.
-func (b *StatsBuilder) AddOpen(day StatsDay, due time.Time, n int) {
+// AddOpen counts n open cases received on day, routed to group and due
+// at due: overdue when now is past due. Only for a period Days accepts.
+func (b *StatsBuilder) AddOpen(day StatsDay, due time.Time, group string, n int) {
 	if b.dayIn(day) && IsOverdue(due, b.now) {
 		b.overdue += n
+		b.group(group).overdue += n
 	}
 }
 
-// AddAnswers counts the first answers sent on day to cases of type typ,
-// with the histogram h of their handling times; for answers over a whole
-// week, day is the week's Monday (StatsWeekOf) and the whole week must be
-// in the period. Only for a period Days accepts.
-func (b *StatsBuilder) AddAnswers(day StatsDay, typ casetype.Type, h HandlingHist) {
+// AddAnswers counts the first answers sent on day to cases of type typ
+// routed to group, with the histogram h of their handling times; for
+// answers over a whole week, day is the week's Monday (StatsWeekOf) and
+// the whole week must be in the period. Only for a period Days accepts.
+func (b *StatsBuilder) AddAnswers(day StatsDay, typ casetype.Type, group string, h HandlingHist) {
 	n := h.Count()
 	if n == 0 || !b.dayIn(day) {
 		return
 	}
+	g := b.group(group)
 	b.answered += n
+	g.answered += n
 	b.typeAcc(typ).addHist(h)
+	g.handling.addHist(h)
 	b.dayWeek(day).Answered += n
 }
 

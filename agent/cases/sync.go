@@ -331,7 +331,7 @@ func (s *Service) validateInbound(ev Inbound, now time.Time) (*Case, *Validation
 	}
 	sub := *ev.Submission
 	sub.ID = ev.CaseID
-	relaxed, err := checkSubmission(&sub, inboundRef(ev.At, now), true)
+	relaxed, err := checkSubmission(&sub, inboundRef(ev.At, now), true, sub.TextsChecked)
 	var c *Case
 	if err == nil {
 		c, err = s.buildCase(sub, now)

@@ -40,7 +40,27 @@ type Submission struct {
 	Fields      []Field
 	Text        string
 	SubmittedAt time.Time
+	// TextsChecked says that the texts (names, fields, text) already
+	// passed the sync protocol's checks: the uplink sets it on every case
+	// of a page the strict decoder (wire.Event's Validate) took, whose
+	// text rule is wire.CheckText's and whose limits are no larger than
+	// this package's (checked when this package compiles, below). An
+	// inbound case's texts are then not checked again
+	// (checkSubmission); anything else it says is. Not kept with a
+	// quarantined event: a retry, perhaps by a later version, checks all.
+	TextsChecked bool `json:"-"`
 }
+
+// What the sync protocol accepts of a case's texts, this package accepts
+// too, so that TextsChecked may skip the second check: a negative
+// constant here fails the build.
+const (
+	_ = uint(MaxTextRunes - wire.MaxTextLen)
+	_ = uint(MaxNameRunes - wire.MaxNameLen)
+	_ = uint(MaxLabelRunes - wire.MaxLabelLen)
+	_ = uint(MaxLabelRunes - wire.MaxIDLen) // a field's name is a token of at most MaxIDLen ASCII characters
+	_ = uint(MaxFieldRunes - wire.MaxFieldValueLen)
+)
 
 // ErrInvalidInput is wrapped by every *ValidationError.
 var ErrInvalidInput = errors.New("invalid input")
@@ -94,7 +114,7 @@ func versionRule(field, reason, sv string) error {
 // form. Errors are *ValidationError and never carry the values. It is the
 // strict check, for input made here.
 func validateSubmission(sub *Submission, now time.Time) error {
-	_, err := checkSubmission(sub, now, false)
+	_, err := checkSubmission(sub, now, false, false)
 	return err
 }
 
@@ -103,7 +123,9 @@ func validateSubmission(sub *Submission, now time.Time) error {
 // clinicgw may hold tighter than the central store does: a length, a
 // count, the guardian's ages; see ValidationError.VersionRule) does not
 // refuse sub: its field is returned in relaxed and checking goes on.
-func checkSubmission(sub *Submission, ref time.Time, lenient bool) (relaxed []string, err error) {
+// When textsChecked (Submission.TextsChecked), the text rules are not
+// checked again: the sync protocol's are the same, with limits no larger.
+func checkSubmission(sub *Submission, ref time.Time, lenient, textsChecked bool) (relaxed []string, err error) {
 	// soft returns nil, noting the field, for a version's rule when lenient.
 	soft := func(err error) error {
 		var ve *ValidationError
@@ -116,18 +138,25 @@ func checkSubmission(sub *Submission, ref time.Time, lenient bool) (relaxed []st
 	if sub.ID != "" && !validID(sub.ID) {
 		return nil, invalid("id", "not a valid case id", "")
 	}
-	if !casetype.Known(sub.Type) {
+	if !casetype.Valid(sub.Type) {
 		return nil, invalid("type", "not a known case type", swedish("cases.in.unknownType"))
 	}
 	if sub.SubmittedAt.IsZero() {
 		return nil, invalid("submittedAt", "not set", "")
 	}
-	if err := soft(checkPerson("patient", &sub.Patient, ref)); err != nil {
+	// textError, or nil for texts already checked.
+	textErr := func(field, s string, max int, multiline bool) error {
+		if textsChecked {
+			return nil
+		}
+		return textError(field, s, max, multiline)
+	}
+	if err := soft(checkPersonText("patient", &sub.Patient, ref, textErr)); err != nil {
 		return nil, err
 	}
 	if g := sub.Guardian; g != nil {
 		g2 := *g
-		if err := soft(checkPerson("guardian", &g2, ref)); err != nil {
+		if err := soft(checkPersonText("guardian", &g2, ref, textErr)); err != nil {
 			return nil, err
 		}
 		sub.Guardian = &g2
@@ -150,7 +179,7 @@ func checkSubmission(sub *Submission, ref time.Time, lenient bool) (relaxed []st
 			return nil, err
 		}
 	}
-	if err := soft(textError("text", sub.Text, MaxTextRunes, true)); err != nil {
+	if err := soft(textErr("text", sub.Text, MaxTextRunes, true)); err != nil {
 		return nil, err
 	}
 	if len(sub.Fields) > MaxFields {
@@ -164,6 +193,9 @@ func checkSubmission(sub *Submission, ref time.Time, lenient bool) (relaxed []st
 			max         int
 			multiline   bool
 		}{{"name", f.Name, MaxLabelRunes, false}, {"label", f.Label, MaxLabelRunes, false}, {"value", f.Value, MaxFieldRunes, true}} {
+			if textsChecked {
+				break
+			}
 			if err := soft(textError(fmt.Sprintf("fields[%d].%s", i, x.name), x.value, x.max, x.multiline)); err != nil {
 				return nil, err
 			}
@@ -192,6 +224,12 @@ func textError(field, s string, max int, multiline bool) error {
 // checkPerson validates a patient or guardian, normalising the number;
 // a date of birth after ref is refused.
 func checkPerson(field string, p *Person, ref time.Time) error {
+	return checkPersonText(field, p, ref, textError)
+}
+
+// checkPersonText is checkPerson with the name's text rule checked by
+// textErr.
+func checkPersonText(field string, p *Person, ref time.Time, textErr func(field, s string, max int, multiline bool) error) error {
 	pnr, err := personnummer.Parse(string(p.PNR), ref)
 	if err != nil {
 		var pe *personnummer.Error
@@ -204,7 +242,7 @@ func checkPerson(field string, p *Person, ref time.Time) error {
 	if strings.TrimSpace(p.Name) == "" {
 		return invalid(field+".name", "empty", swedish("cases.in.noName"))
 	}
-	return textError(field+".name", p.Name, MaxNameRunes, false)
+	return textErr(field+".name", p.Name, MaxNameRunes, false)
 }
 
 // validID reports whether id is a case id as NewID writes it; ids from
@@ -248,7 +286,7 @@ func (f Filter) check() error {
 	switch {
 	case f.Assignee != "" && !hsaid.Valid(f.Assignee):
 		return invalid("assignee", "not an HSA-ID", "")
-	case f.Type != "" && !casetype.Known(f.Type):
+	case f.Type != "" && !casetype.Valid(f.Type):
 		return invalid("type", "not a known case type", swedish("cases.in.unknownType"))
 	case f.Limit < 0 || f.Limit > MaxListLimit:
 		return invalid("limit", fmt.Sprintf("not between 0 and %d", MaxListLimit), "")

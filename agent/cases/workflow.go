@@ -3,6 +3,7 @@ package cases
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -69,7 +70,10 @@ type Command struct {
 	// message ("Sjuksköterska"), from the staff directory; never an HSA-ID.
 	// Empty: the patient side shows a neutral title.
 	AuthorTitle string
-	Version     uint64 // the case.Version the caller saw; 0 = don't check
+	// Group is the queue Route moves the case to: a group's id, or "" for
+	// the message administrator's inbox. Only Route takes it.
+	Group   string
+	Version uint64 // the case.Version the caller saw; 0 = don't check
 	// SentAt is, for a patient's action that came through the central
 	// store, the store's time of record of it (when it accepted it). A
 	// due date the action renews counts from it (DueFrom); zero: from now.
@@ -84,6 +88,9 @@ const (
 	byDistributor                 // staff with the Distributor role
 	byAssignee                    // staff with the Clinician role who has the case
 	byPatient                     // the patient or guardian, through the central store
+	// byGroupMember: staff with the Clinician role in the group whose
+	// queue holds the case (Case.Group), while no one has it.
+	byGroupMember
 )
 
 // textRule says whether a command carries text.
@@ -103,6 +110,7 @@ const (
 	setAssignee                 // cmd.Assignee becomes the assignee (required)
 	changeAssignee              // as setAssignee, and it must differ from the current one
 	clearAssignee
+	selfAssignee // the actor becomes the assignee; the command names none
 )
 
 // transition is one row of the workflow: action from any of the statuses
@@ -122,6 +130,9 @@ type transition struct {
 	// unassigned limits the row to a case without an assignee; such a row
 	// comes after the one it replaces.
 	unassigned bool
+	// route sets the case's Group to cmd.Group (the only rows that take a
+	// group).
+	route bool
 }
 
 // sameStatus in a transition's to keeps the case's status.
@@ -142,6 +153,14 @@ var transitions = []transition{
 	{action: Reassign, from: active, to: sameStatus, who: byDistributor,
 		assignee: changeAssignee},
 	{action: TakeBack, from: active, to: Received, who: byDistributor,
+		assignee: clearAssignee},
+	// A member of the case's group takes it from the group's queue.
+	{action: Take, from: []Status{Received}, to: Assigned, who: byGroupMember,
+		assignee: selfAssignee},
+	// The distributor moves a case between queues (a group's, the inbox),
+	// or from its clinician to a queue.
+	{action: Route, from: []Status{Received}, to: sameStatus, who: byDistributor, route: true},
+	{action: Route, from: active, to: Received, who: byDistributor, route: true,
 		assignee: clearAssignee},
 	{action: HandBack, from: answering, to: Received, who: byAssignee,
 		assignee: clearAssignee},
@@ -179,7 +198,7 @@ func (w who) mayEver(a Actor) bool {
 		if !hsaid.Valid(a.HSAID) {
 			return false
 		}
-		return (w&byDistributor != 0 && a.Has(Distributor)) || (w&byAssignee != 0 && a.Has(Clinician))
+		return (w&byDistributor != 0 && a.Has(Distributor)) || (w&(byAssignee|byGroupMember) != 0 && a.Has(Clinician))
 	}
 	return false
 }
@@ -194,6 +213,9 @@ func (w who) may(a Actor, c *Case) bool {
 			return false
 		}
 		if w&byDistributor != 0 && a.Has(Distributor) {
+			return true
+		}
+		if w&byGroupMember != 0 && inQueueOf(a, c) {
 			return true
 		}
 		return w&byAssignee != 0 && a.Has(Clinician) && c.Assignee != "" && c.Assignee == a.HSAID
@@ -217,11 +239,16 @@ func Apply(c *Case, actor Actor, cmd Command, now time.Time, msgID string) error
 	switch t.assignee {
 	case setAssignee, changeAssignee:
 		c.Assignee = cmd.Assignee
+	case selfAssignee:
+		c.Assignee = actor.HSAID
 	case clearAssignee:
 		c.Assignee = ""
 	}
+	if t.route {
+		c.Group = cmd.Group
+	}
 	if t.renewDue {
-		c.DueAt = DueDate(DueFrom(cmd.SentAt, now))
+		c.DueAt = DueWithin(DueFrom(cmd.SentAt, now), c.answerDays())
 	}
 	if t.answered && c.AnsweredAt.IsZero() {
 		c.AnsweredAt = now
@@ -241,7 +268,7 @@ func Apply(c *Case, actor Actor, cmd Command, now time.Time, msgID string) error
 	}
 	c.History = append(c.History, Event{
 		At: now, Actor: actor.Name(), Action: cmd.Action,
-		From: from, To: c.Status, Assignee: c.Assignee,
+		From: from, To: c.Status, Assignee: c.Assignee, Group: c.Group,
 	})
 	return nil
 }
@@ -319,6 +346,14 @@ func check(c *Case, actor Actor, cmd Command, msgID string) (transition, error) 
 	if t.message != "" && msgID == "" {
 		return refuse(ErrInvalidCommand, "no message id", "")
 	}
+	switch {
+	case !t.route && cmd.Group != "":
+		return refuse(ErrInvalidCommand, "this action takes no group", swedish("cases.refused.noGroupTaken"))
+	case t.route && cmd.Group != "" && !ValidGroupID(cmd.Group):
+		return refuse(ErrInvalidCommand, "the group is not a valid group id", swedish("cases.refused.noSuchGroup"))
+	case t.route && c.Status == Received && cmd.Group == c.Group:
+		return refuse(ErrInvalidCommand, "the case is already in this queue", swedish("cases.refused.sameGroup"))
+	}
 	switch t.assignee {
 	case setAssignee, changeAssignee:
 		if cmd.Assignee == "" {
@@ -356,6 +391,8 @@ func illegalReason(action Action, from Status) (string, string) {
 		return "the case is already received", swedish("cases.refused.received")
 	case Assign:
 		return "the case is already assigned", swedish("cases.refused.assigned")
+	case Take:
+		return "the case is not in a queue", swedish("cases.refused.assigned")
 	case Reassign, TakeBack, HandBack, SendPartial, SendCounter, SendAnswer:
 		if from == Received {
 			return "the case is not assigned", swedish("cases.refused.notAssigned")
@@ -381,18 +418,25 @@ func notAssigneeReason(action Action) (string, string) {
 	case Close:
 		return "only a distributor or the assigned clinician can close the case",
 			swedish("cases.refused.onlyDistributorCloses")
+	case Take:
+		return "only a member of the case's group can take it from the group's queue",
+			swedish("cases.refused.onlyGroupTakes")
 	}
 	return "the actor may not do this to this case", ""
 }
 
 // CanRead reports whether actor may read c's content: a distributor every
-// case (of the unit the store holds), a clinician only the cases assigned to
-// them, the unit administrator and the auditor none (they see statistics and
-// the access log), the patient side and the system every case (the sync).
+// case (of the unit the store holds), a clinician the cases assigned to
+// them and the unassigned cases in the queues of their groups (to choose
+// one to take), the unit administrator and the auditor none (they see
+// statistics and the access log), the patient side and the system every
+// case (the sync).
 func CanRead(actor Actor, c *Case) bool {
 	switch actor.Kind {
 	case Patient, System:
 		return true
+	case Integration:
+		return hsaid.Valid(actor.HSAID)
 	case Staff:
 		if !hsaid.Valid(actor.HSAID) {
 			return false
@@ -400,7 +444,17 @@ func CanRead(actor Actor, c *Case) bool {
 		if actor.Has(Distributor) {
 			return true
 		}
+		if inQueueOf(actor, c) {
+			return true
+		}
 		return actor.Has(Clinician) && c.Assignee != "" && c.Assignee == actor.HSAID
 	}
 	return false
+}
+
+// inQueueOf reports whether c waits in the queue of one of a's groups and
+// a, a clinician, may take it from there: received, no one has it.
+func inQueueOf(a Actor, c *Case) bool {
+	return a.Has(Clinician) && c.Group != "" && c.Assignee == "" && c.Status == Received &&
+		slices.Contains(a.Groups, c.Group)
 }

@@ -16,25 +16,36 @@ import (
 )
 
 // The parties of the workflow tests. clinA is the clinician who has the
-// case in every status where someone has it; clinB is another clinician.
+// case in every status where someone has it; clinB is another clinician,
+// in no group; member is a clinician in the case's group (fixtureGroup),
+// whose queue holds the case while no one has it.
 type role string
 
 const (
 	rDist    role = "distributor"
 	rClinA   role = "assigned-clinician"
 	rClinB   role = "other-clinician"
+	rMember  role = "group-member"
 	rAdmin   role = "unit-admin"
 	rAuditor role = "auditor"
 	rPatient role = "patient"
 	rSystem  role = "system"
 )
 
-var allRoles = []role{rDist, rClinA, rClinB, rAdmin, rAuditor, rPatient, rSystem}
+var allRoles = []role{rDist, rClinA, rClinB, rMember, rAdmin, rAuditor, rPatient, rSystem}
+
+// fixtureGroup is the group whose queue every fixture case was routed to;
+// otherGroup is the queue Route moves it to.
+const (
+	fixtureGroup = "lakare"
+	otherGroup   = "psykologer"
+)
 
 const (
 	hsaDist    = "SE2321000016-D001"
 	hsaClinA   = "SE2321000016-C001"
 	hsaClinB   = "SE2321000016-C002"
+	hsaMember  = "SE2321000016-C003"
 	hsaAdmin   = "SE2321000016-U001"
 	hsaAuditor = "SE2321000016-G001"
 	testUnit   = "SE2321000016-E001"
@@ -47,7 +58,9 @@ func actorFor(r role) Actor {
 	case rClinA:
 		return Actor{Kind: Staff, HSAID: hsaClinA, Roles: []Role{Clinician}}
 	case rClinB:
-		return Actor{Kind: Staff, HSAID: hsaClinB, Roles: []Role{Clinician}}
+		return Actor{Kind: Staff, HSAID: hsaClinB, Roles: []Role{Clinician}, Groups: []string{otherGroup}}
+	case rMember:
+		return Actor{Kind: Staff, HSAID: hsaMember, Roles: []Role{Clinician}, Groups: []string{"fysio", fixtureGroup}}
 	case rAdmin:
 		return Actor{Kind: Staff, HSAID: hsaAdmin, Roles: []Role{UnitAdmin}}
 	case rAuditor:
@@ -62,7 +75,7 @@ func actorFor(r role) Actor {
 
 // allActions is every Action, workflow or not.
 var allActions = []Action{Receive, Assign, Reassign, TakeBack, HandBack, SendPartial, SendCounter,
-	SendAnswer, Close, Withdraw, FollowUp, Read, List, ReadAccessLog}
+	SendAnswer, Close, Withdraw, FollowUp, Take, Route, Read, List, ReadAccessLog}
 
 // allStatuses is every Status and "" (a case not yet received).
 var allStatuses = []Status{"", Received, Assigned, PartiallyAnswered, WaitingForPatient, Answered, Closed, Withdrawn}
@@ -113,14 +126,23 @@ var wantMoves = []struct {
 	{FollowUp, Received, Received, []role{rPatient}},
 	{FollowUp, Assigned, Assigned, []role{rPatient}},
 	{FollowUp, PartiallyAnswered, PartiallyAnswered, []role{rPatient}},
+
+	// Only a member of the case's group takes it from the queue; the
+	// distributor moves it between queues, or from its clinician to one.
+	{Take, Received, Assigned, []role{rMember}},
+
+	{Route, Received, Received, []role{rDist}},
+	{Route, Assigned, Received, []role{rDist}},
+	{Route, PartiallyAnswered, Received, []role{rDist}},
+	{Route, WaitingForPatient, Received, []role{rDist}},
 }
 
 // wantRefusal is the expected error for a move not in wantMoves. The order
 // of the checks is part of the contract: an action that is not a workflow
 // action is an invalid command; a role that may never make the move is
-// not allowed (both clinicians count as "a clinician" here); a status the
+// not allowed (every clinician counts as "a clinician" here); a status the
 // move cannot start from is illegal; a clinician who does not have the
-// case is not allowed.
+// case (or is not in its group) is not allowed.
 func wantRefusal(a Action, from Status, r role) error {
 	var union []role
 	var row []role
@@ -128,7 +150,9 @@ func wantRefusal(a Action, from Status, r role) error {
 		if m.action != a {
 			continue
 		}
-		union = append(union, m.roles...)
+		for _, r := range m.roles {
+			union = append(union, pick(r == rClinB || r == rMember, rClinA, r))
+		}
 		if m.from == from {
 			row = m.roles
 		}
@@ -136,10 +160,7 @@ func wantRefusal(a Action, from Status, r role) error {
 	if len(union) == 0 {
 		return ErrInvalidCommand
 	}
-	gate := r
-	if r == rClinB {
-		gate = rClinA
-	}
+	gate := pick(r == rClinB || r == rMember, rClinA, r)
 	if !slices.Contains(union, gate) {
 		return ErrNotAllowed
 	}
@@ -164,13 +185,13 @@ func fixture(st Status) *Case {
 		ID: "01jnjz5f8g0000000000000000", Unit: testUnit, Type: casetype.AdviceNurse,
 		Patient: Person{PNR: wfPNR, Name: "Tolvan Kanariesson"},
 		Fields:  []Field{{Name: "symptom", Label: "Besvär", Value: "ont i halsen"}},
-		Status:  st, ReceivedAt: wfReceived, DueAt: DueDate(wfReceived), Version: 3,
+		Status:  st, ReceivedAt: wfReceived, DueAt: DueDate(wfReceived), Version: 3, Group: fixtureGroup,
 		Messages: []Message{{ID: "m1", Kind: FromPatient, Author: "patient", Text: "hej", At: wfReceived}},
 		History:  []Event{{At: wfReceived, Actor: "system", Action: Receive, To: Received}},
 	}
 	switch st {
 	case "":
-		c.ReceivedAt, c.DueAt, c.Messages, c.History, c.Version = time.Time{}, time.Time{}, nil, nil, 0
+		c.ReceivedAt, c.DueAt, c.Messages, c.History, c.Version, c.Group = time.Time{}, time.Time{}, nil, nil, 0, ""
 	case Assigned, PartiallyAnswered, WaitingForPatient, Withdrawn:
 		c.Assignee = hsaClinA
 	case Answered:
@@ -194,6 +215,8 @@ func commandFor(a Action) Command {
 		return Command{Action: a, Text: "svar", Signature: "Anna Andersson, sjuksköterska"}
 	case FollowUp:
 		return Command{Action: a, Text: "en fråga till"}
+	case Route:
+		return Command{Action: a, Group: otherGroup}
 	}
 	return Command{Action: a}
 }
@@ -274,7 +297,9 @@ func checkMove(t *testing.T, c, old *Case, actor Actor, a Action) {
 		wantAssignee = hsaClinA
 	case a == Reassign:
 		wantAssignee = hsaClinB
-	case a == TakeBack || a == HandBack:
+	case a == Take:
+		wantAssignee = actor.HSAID
+	case a == TakeBack || a == HandBack || a == Route:
 		wantAssignee = ""
 	case a == FollowUp && (old.Status == Answered || old.Status == Closed):
 		wantAssignee = ""
@@ -316,7 +341,11 @@ func checkMove(t *testing.T, c, old *Case, actor Actor, a Action) {
 		t.Fatalf("%d events, want %d", len(c.History), len(old.History)+1)
 	}
 	ev := c.History[len(c.History)-1]
-	want := Event{At: wfNow, Actor: actor.Name(), Action: a, From: old.Status, To: to, Assignee: wantAssignee}
+	wantGroup := pick(a == Route, otherGroup, old.Group)
+	if c.Group != wantGroup {
+		t.Errorf("group %q, want %q", c.Group, wantGroup)
+	}
+	want := Event{At: wfNow, Actor: actor.Name(), Action: a, From: old.Status, To: to, Assignee: wantAssignee, Group: wantGroup}
 	if ev != want {
 		t.Errorf("event %+v, want %+v", ev, want)
 	}
@@ -529,8 +558,10 @@ func TestTransitionErrorText(t *testing.T) {
 func TestCanRead(t *testing.T) {
 	// want lists, per role, whether it may read a case that clinA has and
 	// one that nobody has.
+	// A member of the case's group reads it only while it waits in the
+	// queue; a clinician of another group never.
 	want := map[role][2]bool{
-		rDist: {true, true}, rClinA: {true, false}, rClinB: {false, false},
+		rDist: {true, true}, rClinA: {true, false}, rClinB: {false, false}, rMember: {false, true},
 		rAdmin: {false, false}, rAuditor: {false, false}, rPatient: {true, true}, rSystem: {true, true},
 	}
 	for _, r := range allRoles {

@@ -46,6 +46,7 @@ type Config struct {
 	Backup  Backup  `toml:"backup" reload:"live"`
 	Audit   Audit   `toml:"audit"`
 	Admin   Admin   `toml:"admin"`
+	API     API     `toml:"api"`
 	Log     Log     `toml:"log"`
 
 	path string // absolute path of the file, "" if never loaded or written
@@ -275,6 +276,7 @@ func (c *Config) Validate() error {
 	c.Backup.validate(&p)
 	c.Audit.validate(&p)
 	c.Admin.validate(&p, c.UI)
+	c.API.validate(&p, c.UI, c.Login)
 	c.Log.validate(&p)
 	return errors.Join(p...)
 }

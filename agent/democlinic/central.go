@@ -143,7 +143,7 @@ func (cs *Central) serveAPI(addr string) error {
 		if ln, err = net.Listen("tcp", addr); err == nil || i == 100 {
 			break
 		}
-		time.Sleep(10 * time.Millisecond)
+		<-clock.System.NewTimer(10 * time.Millisecond).C()
 	}
 	if err != nil {
 		return err

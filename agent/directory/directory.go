@@ -102,6 +102,10 @@ func (d Date) end() time.Time {
 type Directory struct {
 	people map[string]*Person
 	sorted []*Person // Swedish order: surname, given name, then HSA-ID
+	// systems are the integration systems (systems.go), by HSA-ID and
+	// in file order.
+	systems    map[string]*System
+	systemList []*System
 }
 
 // Errors of Access, for errors.Is.

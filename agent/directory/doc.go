@@ -20,6 +20,16 @@
 //	        "validTo": "2026-12-31"}],           // last day, included; optional: until further notice
 //	    "leave": [{"from": "2026-07-01", "to": "2026-07-31"}]}]} // optional, both days included
 //
+// An optional "systems" section names the unit's other systems that may
+// call the integration API (agent/fhirapi) with their SITHS function
+// certificates, and what each may do (systems.go):
+//
+//	"systems": [{"hsaId": "SE2321000016-9001", "name": "Journalsystemet",
+//	             "may": ["read-cases"]}]          // read-cases, write-messages, bookings
+//
+// It is reloaded with the file, so a system taken out is refused at its
+// next request. A system's HSA-ID may not also be a person's.
+//
 // Decoding is strict: an unknown member, a wrong type, data after the
 // object, an empty "people" list, a duplicate or malformed HSA-ID, an
 // unknown role or a period that ends before it starts refuses the whole

@@ -30,6 +30,7 @@ const maxErrors = 10
 type File struct {
 	Version int      `json:"version"`
 	People  []Person `json:"people"`
+	Systems []System `json:"systems,omitempty"`
 }
 
 // Parse reads and checks a directory file, all of it: a file with any
@@ -56,6 +57,7 @@ func parse(data []byte) (*Directory, error) {
 	var f struct {
 		Version *int     `json:"version"`
 		People  []Person `json:"people"`
+		Systems []System `json:"systems"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -98,6 +100,9 @@ func parse(data []byte) (*Directory, error) {
 		d.sorted = append(d.sorted, p)
 		keys[p] = swedishKey(p.Surname) + "\x00" + swedishKey(p.GivenName) + "\x00" + p.HSAID
 	}
+	if len(errs) < maxErrors {
+		errs = append(errs, d.addSystems(f.Systems)...)
+	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("directory: %w", errors.Join(errs...))
 	}
@@ -111,6 +116,7 @@ func locate(data []byte, err error) error {
 	var top struct {
 		Version json.RawMessage   `json:"version"`
 		People  []json.RawMessage `json:"people"`
+		Systems json.RawMessage   `json:"systems"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()

@@ -20,6 +20,7 @@ var (
 	shownElsewhere = map[string]string{
 		"notify.Kind":    "localui's catalog, TestEveryCodeHasLabels",
 		"notify.Channel": "localui's catalog, TestEveryCodeHasLabels",
+		"cases.GroupID":  "a staff group's id: pages and statistics show the group's name, which the unit gave it (localui/report's GroupNames, TestGroupChartsGolden)",
 	}
 	internal = map[string]string{
 		"cases.ID":                  "an identifier, shown as such",

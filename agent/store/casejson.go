@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -68,6 +69,10 @@ func appendCase(dst []byte, c *cases.Case) ([]byte, bool) {
 		dst = append(dst, `,"assignee":`...)
 		dst = appendJSONString(dst, c.Assignee)
 	}
+	if c.Group != "" {
+		dst = append(dst, `,"group":`...)
+		dst = appendJSONString(dst, c.Group)
+	}
 	if !c.SentAt.IsZero() {
 		dst = append(dst, `,"sentAt":`...)
 		dst, ok = appendJSONTime(dst, c.SentAt, ok)
@@ -76,6 +81,14 @@ func appendCase(dst []byte, c *cases.Case) ([]byte, bool) {
 	dst, ok = appendJSONTime(dst, c.ReceivedAt, ok)
 	dst = append(dst, `,"dueAt":`...)
 	dst, ok = appendJSONTime(dst, c.DueAt, ok)
+	if c.ServiceVersion != 0 {
+		dst = append(dst, `,"serviceVersion":`...)
+		dst = strconv.AppendInt(dst, int64(c.ServiceVersion), 10)
+	}
+	if c.AnswerDays != 0 {
+		dst = append(dst, `,"answerDays":`...)
+		dst = strconv.AppendInt(dst, int64(c.AnswerDays), 10)
+	}
 	if !c.AnsweredAt.IsZero() {
 		dst = append(dst, `,"answeredAt":`...)
 		dst, ok = appendJSONTime(dst, c.AnsweredAt, ok)
@@ -135,6 +148,10 @@ func appendCase(dst []byte, c *cases.Case) ([]byte, bool) {
 			if e.Assignee != "" {
 				dst = append(dst, `,"assignee":`...)
 				dst = appendJSONString(dst, e.Assignee)
+			}
+			if e.Group != "" {
+				dst = append(dst, `,"group":`...)
+				dst = appendJSONString(dst, e.Group)
 			}
 			dst = append(dst, '}')
 		}

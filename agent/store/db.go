@@ -55,6 +55,7 @@ var allBuckets = []string{
 	bucketByStatusAssignee, bucketByStatusType, bucketByStatusTypeAssignee, bucketFresh, // listidx.go
 	bucketAuditPatientHead,                                        // auditpatient.go
 	bucketByTypeDue, bucketByAssigneeDue, bucketByTypeAssigneeDue, // dueidx.go
+	bucketByQueue, // queueidx.go
 }
 
 var (

@@ -25,9 +25,10 @@
 // DB.AddStats answers cases.Service.Stats without opening a case; they
 // are counted at Open for a store that lacks them, resumably, and
 // RecountStats compares them with a full recount. Handling times are
-// kept as histograms per answer day and per answer week and type
-// (cases.HandlingHist), so a period reads its weeks' and edge days'
-// buckets, not every answer.
+// kept as histograms per answer day and per answer week, staff group
+// and type (cases.HandlingHist), so a period reads its weeks' and edge
+// days' buckets, not every answer, and each group's handling times come
+// from its own histograms.
 //
 // Lists read through composite indexes of what they show (listidx.go:
 // status with assignee, type or both), walked either way from any case id,
@@ -42,6 +43,11 @@
 // records by HSA-ID and sequence number, a patient's as a chain from the
 // patient's newest record back (auditpatient.go), chained at first open
 // for an older store.
+//
+// The booking diary's records (diary.go, package agent/booking) are in
+// buckets of their own, sealed, with clear indexes of its times that hold
+// no patient data; DiaryUpdate runs a booking decision in one write
+// transaction.
 //
 // Patients are found through a keyed HMAC of the personnummer, never the
 // number itself. Every write returns only after bbolt has committed it to

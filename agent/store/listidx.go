@@ -64,6 +64,8 @@ func scanBucket(idx cases.Index) (string, error) {
 		return bucketByStatusType, nil
 	case cases.ByStatusTypeAssignee:
 		return bucketByStatusTypeAssignee, nil
+	case cases.ByQueue:
+		return bucketByQueue, nil // queueidx.go
 	}
 	return "", fmt.Errorf("scan: index %q cannot be scanned", idx)
 }

@@ -82,7 +82,7 @@ func (db *DB) migrate() error {
 // is not papered over.
 var addedBuckets = []string{bucketSettings, bucketAuditCase, bucketQuarantine, bucketQuarantineEv, bucketSyncJournal, bucketOutboxDone, bucketStats,
 	bucketByStatusAssignee, bucketByStatusType, bucketByStatusTypeAssignee, bucketAuditPatientHead, bucketFresh,
-	bucketByTypeDue, bucketByAssigneeDue, bucketByTypeAssigneeDue}
+	bucketByTypeDue, bucketByAssigneeDue, bucketByTypeAssigneeDue, bucketByQueue}
 
 // addBuckets creates the addedBuckets an existing store lacks, in one
 // transaction, and writes nothing when none is missing.

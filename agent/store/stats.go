@@ -26,11 +26,15 @@ import (
 // Keys (a day is cases.StatsDay, 4 bytes big-endian with the sign bit
 // flipped, so keys sort by day):
 //
-//	'r' day            the cases received that day: count per type and status
-//	'R' monday         the same for the ISO week that starts on that Monday
-//	'a' day type       the first answers sent that day to cases of the type: a histogram of their handling times
-//	'w' monday type    the same for the ISO week that starts on that Monday
-//	'o' due day        the open cases due at due (12 bytes: Unix seconds sign-flipped, nanoseconds) received that day: a count
+//	'r' day              the cases received that day: count per type, status and group
+//	'R' monday           the same for the ISO week that starts on that Monday
+//	'a' day group 0 type the first answers sent that day to cases of the type routed to the group: a histogram of their handling times
+//	'w' monday group 0 type the same for the ISO week that starts on that Monday
+//	'o' due day group    the open cases due at due (12 bytes: Unix seconds sign-flipped, nanoseconds) received that day, routed to the group: a count
+//
+// The group is the staff group a case was routed to (cases.Case.Group,
+// "" for the inbox), so the statistics come per group too, handling
+// times included (from the group's histograms).
 //
 // A histogram (cases.HandlingHist) is the exact sum of the times (16
 // bytes, big-endian) and then, by bucket, the bucket's number less the
@@ -48,9 +52,10 @@ const bucketStats = "stats"
 
 // statsVersion is the aggregates' layout; a store whose keyStatsVersion
 // is another is counted again at Open.
-// Version 1 kept every handling time; 3 keeps histograms of them and
-// weekly keys beside the daily ones (2 was never released).
-const statsVersion = 3
+// Version 1 kept every handling time; 2 added the group; 4 keeps
+// histograms of the handling times and weekly keys beside the daily ones,
+// per group (3, histograms without groups, was never released).
+const statsVersion = 4
 
 var (
 	keyStatsVersion = []byte("stats-version")
@@ -83,24 +88,27 @@ func parseDay(b []byte) cases.StatsDay {
 // recvKey is a count's: kind statsRecv and the day, or statsRecvWeek
 // and the week's Monday.
 type recvKey struct {
-	kind byte
-	day  cases.StatsDay
-	typ  casetype.Type
-	st   cases.Status
+	kind  byte
+	day   cases.StatsDay
+	typ   casetype.Type
+	st    cases.Status
+	group string
 }
 
 // ansKey is a histogram's: kind statsAns and the day, or statsWeek and
 // the week's Monday.
 type ansKey struct {
-	kind byte
-	day  cases.StatsDay
-	typ  casetype.Type
+	kind  byte
+	day   cases.StatsDay
+	typ   casetype.Type
+	group string
 }
 
 type openKey struct {
-	sec  int64
-	nsec int32
-	day  cases.StatsDay
+	sec   int64
+	nsec  int32
+	day   cases.StatsDay
+	group string
 }
 
 func (k openKey) due() time.Time { return time.Unix(k.sec, int64(k.nsec)).UTC() }
@@ -109,13 +117,35 @@ func (k openKey) key() []byte {
 	b := []byte{statsOpen}
 	b = binary.BigEndian.AppendUint64(b, uint64(k.sec)^1<<63)
 	b = binary.BigEndian.AppendUint32(b, uint32(k.nsec))
-	return append(b, dayKey(k.day)...)
+	return append(append(b, dayKey(k.day)...), k.group...)
 }
 
-func (k ansKey) key() []byte { return append(append([]byte{k.kind}, dayKey(k.day)...), k.typ...) }
+func (k ansKey) key() []byte {
+	return append(append(append(append([]byte{k.kind}, dayKey(k.day)...), k.group...), 0), k.typ...)
+}
 
-func parseAnsKey(k []byte) ansKey {
-	return ansKey{kind: k[0], day: parseDay(k[1:5]), typ: casetype.Type(k[5:])}
+// parseAnsKey takes an 'a' or 'w' key apart; false when it has no 0
+// after the group (checkStatsKey refuses it first).
+func parseAnsKey(k []byte) (ansKey, bool) {
+	group, typ, ok := ansKeyNames(k)
+	if !ok {
+		return ansKey{}, false
+	}
+	return ansKey{kind: k[0], day: parseDay(k[1:5]), group: string(group), typ: casetype.Type(typ)}, true
+}
+
+// ansKeyNames returns the group and the type of an 'a' or 'w' key, in
+// k's array; false when it has no 0 after the group.
+func ansKeyNames(k []byte) (group, typ []byte, ok bool) {
+	if len(k) < 6 {
+		return nil, nil, false
+	}
+	rest := k[5:]
+	i := bytes.IndexByte(rest, 0)
+	if i < 0 {
+		return nil, nil, false
+	}
+	return rest[:i], rest[i+1:], true
 }
 
 func recvDayKey(kind byte, d cases.StatsDay) []byte { return append([]byte{kind}, dayKey(d)...) }
@@ -152,14 +182,14 @@ func (s *statsSums) add(tl cases.StatsTally, sign int) {
 	if !tl.Counted {
 		return
 	}
-	s.recv[recvKey{statsRecv, tl.Received, tl.Type, tl.Status}] += sign
-	s.recv[recvKey{statsRecvWeek, cases.StatsWeekOf(tl.Received), tl.Type, tl.Status}] += sign
+	s.recv[recvKey{statsRecv, tl.Received, tl.Type, tl.Status, tl.Group}] += sign
+	s.recv[recvKey{statsRecvWeek, cases.StatsWeekOf(tl.Received), tl.Type, tl.Status, tl.Group}] += sign
 	if tl.Status.Open() {
-		s.open[openKey{tl.Due.Unix(), int32(tl.Due.Nanosecond()), tl.Received}] += sign
+		s.open[openKey{tl.Due.Unix(), int32(tl.Due.Nanosecond()), tl.Received, tl.Group}] += sign
 	}
 	if tl.Answered {
 		b := cases.HandlingBucketOf(tl.Handling)
-		for _, k := range []ansKey{{statsAns, tl.AnsweredDay, tl.Type}, {statsWeek, cases.StatsWeekOf(tl.AnsweredDay), tl.Type}} {
+		for _, k := range []ansKey{{statsAns, tl.AnsweredDay, tl.Type, tl.Group}, {statsWeek, cases.StatsWeekOf(tl.AnsweredDay), tl.Type, tl.Group}} {
 			h := s.ans[k]
 			if h == nil {
 				h = &histSum{n: map[cases.HandlingBucket]int{}}
@@ -304,9 +334,9 @@ func (t *tx) flushStats() error {
 	return nil
 }
 
-// A day's 'r' value is its counts, each the type and the status (each a
-// uvarint length and the bytes) and the count (a uvarint), sorted by type
-// and status.
+// A day's 'r' value (and a week's 'R') is its counts, each the type, the status and the
+// group (each a uvarint length and the bytes) and the count (a uvarint),
+// sorted by type, status and group.
 
 func (t *tx) recvCounts(key, sealed []byte) (map[recvKey]int, error) {
 	out := map[recvKey]int{}
@@ -318,15 +348,15 @@ func (t *tx) recvCounts(key, sealed []byte) (map[recvKey]int, error) {
 		return nil, fmt.Errorf("statistics %x: %w", key, err)
 	}
 	day := parseDay(key[1:])
-	err = eachRecvCount(key, plain, func(typ, st []byte, n int) {
-		out[recvKey{key[0], day, casetype.Type(typ), cases.Status(st)}] += n
+	err = eachRecvCount(key, plain, func(typ, st, group []byte, n int) {
+		out[recvKey{key[0], day, casetype.Type(typ), cases.Status(st), string(group)}] += n
 	})
 	return out, err
 }
 
 // eachRecvCount calls fn with each count of a day's 'r' value, whose
 // strings fn may not keep.
-func eachRecvCount(key, plain []byte, fn func(typ, st []byte, n int)) error {
+func eachRecvCount(key, plain []byte, fn func(typ, st, group []byte, n int)) error {
 	str := func() ([]byte, bool) {
 		n, k := binary.Uvarint(plain)
 		if k <= 0 || n > uint64(len(plain)-k) {
@@ -339,12 +369,13 @@ func eachRecvCount(key, plain []byte, fn func(typ, st []byte, n int)) error {
 	for len(plain) > 0 {
 		typ, ok1 := str()
 		st, ok2 := str()
+		group, ok3 := str()
 		n, k := binary.Uvarint(plain)
-		if !ok1 || !ok2 || k <= 0 || n > 1<<62 {
+		if !ok1 || !ok2 || !ok3 || k <= 0 || n > 1<<62 {
 			return fmt.Errorf("statistics %x: undecodable counts", key)
 		}
 		plain = plain[k:]
-		fn(typ, st, int(n))
+		fn(typ, st, group, int(n))
 	}
 	return nil
 }
@@ -357,7 +388,10 @@ func (t *tx) putRecvCounts(b *bolt.Bucket, key []byte, counts map[recvKey]int) e
 		if c := cmpString(string(a.typ), string(b.typ)); c != 0 {
 			return c
 		}
-		return cmpString(string(a.st), string(b.st))
+		if c := cmpString(string(a.st), string(b.st)); c != 0 {
+			return c
+		}
+		return cmpString(a.group, b.group)
 	})
 	var plain []byte
 	for _, k := range keys {
@@ -365,6 +399,8 @@ func (t *tx) putRecvCounts(b *bolt.Bucket, key []byte, counts map[recvKey]int) e
 		plain = append(plain, k.typ...)
 		plain = binary.AppendUvarint(plain, uint64(len(k.st)))
 		plain = append(plain, k.st...)
+		plain = binary.AppendUvarint(plain, uint64(len(k.group)))
+		plain = append(plain, k.group...)
 		plain = binary.AppendUvarint(plain, uint64(counts[k]))
 	}
 	return t.putStats(b, key, plain)
@@ -547,8 +583,8 @@ func (db *DB) AddStats(ctx context.Context, unit string, b *cases.StatsBuilder) 
 			if err != nil {
 				return fmt.Errorf("statistics %x: %w", k, err)
 			}
-			return eachRecvCount(k, plain, func(typ, st []byte, n int) {
-				b.AddReceived(day, names.typ(typ), cases.Status(names.str(st)), n)
+			return eachRecvCount(k, plain, func(typ, st, group []byte, n int) {
+				b.AddReceived(day, names.typ(typ), cases.Status(names.str(st)), names.str(group), n)
 			})
 		}
 		answered := func(k, v []byte, day cases.StatsDay) error {
@@ -557,7 +593,8 @@ func (db *DB) AddStats(ctx context.Context, unit string, b *cases.StatsBuilder) 
 				return err
 			}
 			buf = h.Buckets
-			b.AddAnswers(day, casetype.Type(names.str(k[5:])), h)
+			group, typ, _ := ansKeyNames(k) // checked by checkStatsKey
+			b.AddAnswers(day, names.typ(typ), names.str(group), h)
 			return nil
 		}
 		for _, w := range []struct {
@@ -590,7 +627,7 @@ func (db *DB) AddStats(ctx context.Context, unit string, b *cases.StatsBuilder) 
 			if err != nil {
 				return err
 			}
-			b.AddOpen(ok.day, ok.due(), n)
+			b.AddOpen(ok.day, ok.due(), ok.group, n)
 		}
 		done = true
 		return nil
@@ -603,9 +640,10 @@ func (db *DB) AddStats(ctx context.Context, unit string, b *cases.StatsBuilder) 
 
 func parseOpenKey(k []byte) openKey {
 	return openKey{
-		sec:  int64(binary.BigEndian.Uint64(k[1:9]) ^ 1<<63),
-		nsec: int32(binary.BigEndian.Uint32(k[9:13])),
-		day:  parseDay(k[13:17]),
+		sec:   int64(binary.BigEndian.Uint64(k[1:9]) ^ 1<<63),
+		nsec:  int32(binary.BigEndian.Uint32(k[9:13])),
+		day:   parseDay(k[13:17]),
+		group: string(k[17:]),
 	}
 }
 
@@ -617,9 +655,9 @@ func checkStatsKey(k []byte) error {
 	case statsRecv, statsRecvWeek:
 		ok = len(k) == 5
 	case statsAns, statsWeek:
-		ok = len(k) >= 5 // a case type may be empty
+		_, ok = parseAnsKey(k) // a group and a case type may be empty
 	case statsOpen:
-		ok = len(k) == 17
+		ok = len(k) >= 17
 	}
 	if !ok {
 		return fmt.Errorf("statistics: a key of unknown shape (%x): %w", k, ErrTampered)

@@ -29,7 +29,8 @@ import (
 // Update (several per transaction, of a case inserted in the same one),
 // Shared, rolled-back transactions, PurgeCases. Times straddle midnights,
 // a daylight-saving change and week ends; some cases are another unit's,
-// some have no due date, some answers are stamped before receipt.
+// some have no due date, some answers are stamped before receipt. Cases
+// are routed to staff groups' queues or the inbox, and moved between them.
 type statsWorkload struct {
 	t    *testing.T
 	db   *DB
@@ -37,6 +38,9 @@ type statsWorkload struct {
 	next int
 	ids  []cases.ID
 }
+
+// statsGroups are the queues the workload routes cases to ("": the inbox).
+var statsGroups = []string{"", "", "lakare", "sjukskoterskor", "psykologer-bup"}
 
 var statsStatuses = []cases.Status{cases.Received, cases.Assigned, cases.PartiallyAnswered,
 	cases.WaitingForPatient, cases.Answered, cases.Closed, cases.Withdrawn}
@@ -71,6 +75,7 @@ func (w *statsWorkload) newCase() *cases.Case {
 	if w.rnd.IntN(15) == 0 {
 		c.Unit = "SE2321000016-OTHR"
 	}
+	c.Group = statsGroups[w.rnd.IntN(len(statsGroups))]
 	w.change(c)
 	return c
 }
@@ -91,6 +96,9 @@ func (w *statsWorkload) change(c *cases.Case) {
 	}
 	if w.rnd.IntN(10) == 0 {
 		c.Type = casetype.All[w.rnd.IntN(len(casetype.All))]
+	}
+	if w.rnd.IntN(5) == 0 { // moved to another queue
+		c.Group = statsGroups[w.rnd.IntN(len(statsGroups))]
 	}
 }
 
@@ -462,50 +470,76 @@ func TestStatsHandlingTimesBounded(t *testing.T) {
 }
 
 // TestStatsVersion1StoreGetsHistograms: a store whose aggregates are of
-// layout 1 (every handling time, no weekly keys) gets the histograms at
-// the next Open, equal to a recount.
+// an older layout — 1 (every handling time, no groups, no weekly keys), 2
+// (every handling time per group) or 3 (histograms and weekly keys, no
+// groups) — gets the histograms per group at the next Open, equal to a
+// recount.
 func TestStatsVersion1StoreGetsHistograms(t *testing.T) {
-	db, dir := testStore(t)
-	rnd := rand.New(rand.NewPCG(1, 18))
-	w := &statsWorkload{t: t, db: db, rnd: rnd}
-	for range 120 {
-		w.step()
-	}
-	// Back to layout 1: the answers' keys hold every handling time (here
-	// one, of a minute), there are no weekly keys, and the version says 1.
-	err := db.update(func(btx *bolt.Tx) error {
-		b := btx.Bucket([]byte(bucketStats))
-		var keys [][]byte
-		b.ForEach(func(k, _ []byte) error {
-			if k[0] == statsAns || k[0] == statsWeek {
-				keys = append(keys, bytes.Clone(k))
+	for _, version := range []uint32{1, 2, 3} {
+		t.Run(fmt.Sprint("layout ", version), func(t *testing.T) {
+			db, dir := testStore(t)
+			rnd := rand.New(rand.NewPCG(uint64(version), 18))
+			w := &statsWorkload{t: t, db: db, rnd: rnd}
+			for range 120 {
+				w.step()
 			}
-			return nil
-		})
-		if len(keys) == 0 {
-			t.Fatal("the workload answered nothing")
-		}
-		tx := db.newTx(btx)
-		for _, k := range keys {
-			if k[0] == statsWeek {
-				if err := b.Delete(k); err != nil {
-					return err
+			err := db.update(func(btx *bolt.Tx) error {
+				b := btx.Bucket([]byte(bucketStats))
+				var keys [][]byte
+				b.ForEach(func(k, _ []byte) error {
+					if k[0] == statsAns || k[0] == statsWeek {
+						keys = append(keys, bytes.Clone(k))
+					}
+					return nil
+				})
+				if len(keys) == 0 {
+					t.Fatal("the workload answered nothing")
 				}
-				continue
+				tx := db.newTx(btx)
+				for _, k := range keys {
+					ak, _ := parseAnsKey(k)
+					switch {
+					case version == 3:
+						// Histograms under keys of no group: the day's
+						// or week's and the type.
+						v, err := tx.s.open(bucketStats, k, b.Get(k))
+						if err != nil {
+							return err
+						}
+						if err := b.Delete(k); err != nil {
+							return err
+						}
+						if err := tx.putStats(b, append(append([]byte{k[0]}, dayKey(ak.day)...), ak.typ...), v); err != nil {
+							return err
+						}
+					case k[0] == statsWeek:
+						if err := b.Delete(k); err != nil {
+							return err
+						}
+					default:
+						// Every handling time (here one, of a minute).
+						if version == 1 {
+							if err := b.Delete(k); err != nil {
+								return err
+							}
+							k = append(append([]byte{statsAns}, dayKey(ak.day)...), ak.typ...)
+						}
+						if err := tx.putStats(b, k, binary.AppendUvarint(nil, uint64(time.Minute))); err != nil {
+							return err
+						}
+					}
+				}
+				return btx.Bucket([]byte(bucketMeta)).Put(keyStatsVersion, binary.BigEndian.AppendUint32(nil, version))
+			})
+			if err != nil {
+				t.Fatal(err)
 			}
-			if err := tx.putStats(b, k, binary.AppendUvarint(nil, uint64(time.Minute))); err != nil {
-				return err
+			if diffs, err := db.RecountStats(ctx); err == nil && len(diffs) == 0 {
+				t.Fatalf("recount of a layout-%d store: no differences; want it not complete", version)
 			}
-		}
-		return btx.Bucket([]byte(bucketMeta)).Put(keyStatsVersion, binary.BigEndian.AppendUint32(nil, 1))
-	})
-	if err != nil {
-		t.Fatal(err)
+			db.Close()
+			db = openAt(t, dir)
+			checkStats(t, db, rnd)
+		})
 	}
-	if diffs, err := db.RecountStats(ctx); err != nil || len(diffs) == 0 {
-		t.Fatalf("recount of a layout-1 store: %v %q; want it not complete", err, diffs)
-	}
-	db.Close()
-	db = openAt(t, dir)
-	checkStats(t, db, rnd)
 }

@@ -209,7 +209,8 @@ func (t *tx) loadStats() (*statsSums, error) {
 			for _, bc := range h.Buckets {
 				m.n[bc.Bucket] = bc.N
 			}
-			s.ans[parseAnsKey(k)] = m
+			ak, _ := parseAnsKey(k) // checked by checkStatsKey
+			s.ans[ak] = m
 		case statsOpen:
 			n, err := t.statsCount(k, v)
 			if err != nil {
@@ -233,12 +234,12 @@ func diffStats(have, want *statsSums) []string {
 			if k.kind == statsRecvWeek {
 				what = "received in the week of"
 			}
-			out = append(out, fmt.Sprintf("%s %s, type %s, status %s: kept %d, recount %d", what, day(k.day), k.typ, k.st, h, w))
+			out = append(out, fmt.Sprintf("%s %s, type %s, status %s, group %q: kept %d, recount %d", what, day(k.day), k.typ, k.st, k.group, h, w))
 		}
 	}
 	for _, k := range keysOf(have.open, want.open) {
 		if h, w := have.open[k], want.open[k]; h != w {
-			out = append(out, fmt.Sprintf("open, received %s, due %s: kept %d, recount %d", day(k.day), k.due().In(workday.Stockholm()).Format(time.RFC3339Nano), h, w))
+			out = append(out, fmt.Sprintf("open, received %s, due %s, group %q: kept %d, recount %d", day(k.day), k.due().In(workday.Stockholm()).Format(time.RFC3339Nano), k.group, h, w))
 		}
 	}
 	for _, k := range keysOf(have.ans, want.ans) {
@@ -260,7 +261,7 @@ func diffStats(have, want *statsSums) []string {
 			if k.kind == statsWeek {
 				what = "answered in the week of"
 			}
-			out = append(out, fmt.Sprintf("%s %s, type %s: kept %d handling times, recount %d, and their histograms or sums differ", what, day(k.day), k.typ, hn, wn))
+			out = append(out, fmt.Sprintf("%s %s, type %s, group %q: kept %d handling times, recount %d, and their histograms or sums differ", what, day(k.day), k.typ, k.group, hn, wn))
 		}
 	}
 	slices.Sort(out)

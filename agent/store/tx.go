@@ -61,13 +61,14 @@ type indexValues struct {
 	status   cases.Status
 	assignee string
 	typ      casetype.Type
+	group    string // the queue the case was routed to (queueidx.go)
 	due      time.Time
 	patients [][]byte // blinded personnummer of patient and guardian
 	fresh    bool     // received and never assigned (cases.IsFresh; listidx.go)
 }
 
 func (t *tx) indexValuesOf(c *cases.Case) indexValues {
-	v := indexValues{status: c.Status, assignee: c.Assignee, typ: c.Type, due: c.DueAt, fresh: cases.IsFresh(c)}
+	v := indexValues{status: c.Status, assignee: c.Assignee, typ: c.Type, group: c.Group, due: c.DueAt, fresh: cases.IsFresh(c)}
 	v.patients = append(v.patients, t.blind(string(c.Patient.PNR)))
 	if c.Guardian != nil && c.Guardian.PNR != c.Patient.PNR {
 		v.patients = append(v.patients, t.blind(string(c.Guardian.PNR)))
@@ -108,6 +109,7 @@ func (v indexValues) entries(id cases.ID) []indexEntry {
 	out = append(out, v.listEntries(bid)...)  // listidx.go
 	out = append(out, v.freshEntries(bid)...) // listidx.go
 	out = append(out, v.dueEntries(bid)...)   // dueidx.go
+	out = append(out, v.queueEntries(bid)...) // queueidx.go
 	return append(out, indexEntry{bucketByPatient, bid, patientValue(v.patients)})
 }
 

@@ -32,6 +32,10 @@ func archiveRunFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 		}
 		start := time.Now()
 		rep, err := a.Run(ctx, func(done, total int) {
+			if done < total { // the total is an upper bound until the end
+				fmt.Fprintf(e.stdout, "exported %d of at most %d cases\n", done, total)
+				return
+			}
 			fmt.Fprintf(e.stdout, "exported %d of %d cases\n", done, total)
 		})
 		if err != nil {

@@ -30,7 +30,7 @@ import (
 	"clinicgw/sync/clock/clocktest"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
-	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/catalog"
 	"clinicgw/sync/wire/personnummer"
 )
 
@@ -458,7 +458,13 @@ func demoCentralConfig(e *env, dir string, cfg *agent.Config) (centralPKI, error
 	if err != nil {
 		return centralPKI{}, err
 	}
-	forms, err := wire.Marshal(casetype.DefaultForms())
+	// The demo unit offers every template of the catalogue: the built-in
+	// case types and the regions' other services.
+	cat := catalog.Catalog{Format: catalog.Format}
+	for _, t := range catalog.Templates() {
+		cat.Enable(t.Service.ID, nil)
+	}
+	forms, err := wire.Marshal(cat.Published().Forms())
 	if err != nil {
 		return centralPKI{}, err
 	}

@@ -11,6 +11,7 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/sync/clock/clocktest"
 	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/catalog"
 	"clinicgw/sync/wire/personnummer"
 	"clinicgw/sync/wire/workday"
 )
@@ -77,9 +78,9 @@ func (s *seeder) arrivals(n int) []arrival {
 		if at.Before(start) || !at.Before(s.end) {
 			at = start.Add(time.Duration(s.rng.Int64N(int64(s.end.Sub(start)))))
 		}
-		typ := casetype.All[i%len(casetype.All)]
-		if i >= len(casetype.All) {
-			typ = casetype.All[s.rng.IntN(len(casetype.All))]
+		typ := demoTypes[i%len(demoTypes)]
+		if i >= len(demoTypes) {
+			typ = demoTypes[s.rng.IntN(len(demoTypes))]
 		}
 		out = append(out, arrival{at: at, sub: s.submission(i, typ, at)})
 	}
@@ -274,7 +275,14 @@ var demoTexts = map[casetype.Type][]string{
 	casetype.ChangeFamilyDoctor:  {"Jag vill byta fast läkarkontakt på vårdcentralen."},
 	casetype.SymptomRegistration: {"Hosta och halsont sedan fyra dagar, ingen feber.", "Ont i ryggen efter träning."},
 	casetype.ContactMe:           {"Ring mig gärna på förmiddagen.", "Kan någon kontakta mig om mina provsvar?"},
+	catalog.RenewAssistiveDevice: {"Min rullator behöver bytas, hjulen är slitna."},
+	catalog.TestResults:          {"Har svaret på blodproverna från förra veckan kommit?"},
+	catalog.LifestyleSupport:     {"Jag vill ha hjälp att sluta röka."},
 }
+
+// demoTypes are the seeded cases' types: the built-in case types and three
+// of the demo unit's services from the catalogue's templates.
+var demoTypes = append(slices.Clone(casetype.All), catalog.RenewAssistiveDevice, catalog.TestResults, catalog.LifestyleSupport)
 
 // demoFields are the seeded cases' form answers: names and values of
 // central.DefaultForms' fields (the demo unit's forms), so that the case
@@ -292,9 +300,13 @@ var demoFields = func() map[casetype.Type][]cases.Field {
 		casetype.ChangeFamilyDoctor:  {"wish", "Ingen särskild"},
 		casetype.SymptomRegistration: {"symptoms", "Hosta och halsont.", "fever", "false"},
 		casetype.ContactMe:           {"when", "morning"},
+		catalog.RenewAssistiveDevice: {"device", "Rullator"},
+		catalog.TestResults:          {"kind", "lab"},
+		catalog.LifestyleSupport:     {"habit", "tobacco"},
 	}
 	out := map[casetype.Type][]cases.Field{}
-	for _, f := range casetype.DefaultForms().Forms {
+	for _, t := range catalog.Templates() {
+		f := t.Service.Form()
 		kv := answers[casetype.Type(f.ID)]
 		for i := 0; i+1 < len(kv); i += 2 {
 			for _, ff := range f.Fields {

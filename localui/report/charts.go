@@ -6,7 +6,6 @@ import (
 	"strconv"
 
 	"clinicgw/agent/cases"
-	"clinicgw/sync/wire/casetype"
 )
 
 // Chart is one chart of the statistics page.
@@ -29,8 +28,12 @@ const (
 // cases per case type, cases per status, handling time per case type,
 // received and answered per week, and the unanswered and overdue cases.
 // A chart with nothing to show says so instead.
-func Charts(s cases.Stats, lang string) []Chart {
-	t := textsFor(lang)
+func Charts(s cases.Stats, lang string) []Chart { return ChartsOf(s, lang, Services{}) }
+
+// ChartsOf is Charts with the unit's services' order and names (the
+// catalogue); a case type it does not name has its built-in name.
+func ChartsOf(s cases.Stats, lang string, svc Services) []Chart {
+	t := textsFor(lang).with(svc)
 	docs := []svgDoc{
 		byTypeDoc(s, t),
 		byStatusDoc(s, t),
@@ -59,7 +62,7 @@ func (t *texts) emptyFor(s cases.Stats, what string) string {
 }
 
 func byTypeDoc(s cases.Stats, t *texts) svgDoc {
-	return countsDoc(ChartByType, t.byType, casetype.All, s.ByType, TypeName, t)
+	return countsDoc(ChartByType, t.byType, t.types(), s.ByType, t.typeName, t)
 }
 
 func byStatusDoc(s cases.Stats, t *texts) svgDoc {
@@ -98,9 +101,9 @@ func handlingDoc(s cases.Stats, t *texts) svgDoc {
 	if s.Handling.Count > 0 {
 		c.groups = append(c.groups, group{label: t.allTypes, values: hours(s.Handling)})
 	}
-	for _, ty := range ordered(casetype.All, maps.Keys(s.HandlingByType)) {
+	for _, ty := range ordered(t.types(), maps.Keys(s.HandlingByType)) {
 		if h := s.HandlingByType[ty]; h.Count > 0 {
-			c.groups = append(c.groups, group{label: TypeName(ty, t.lang), values: hours(h)})
+			c.groups = append(c.groups, group{label: t.typeName(ty, t.lang), values: hours(h)})
 		}
 	}
 	if len(c.groups) == 0 {

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"clinicgw/agent/cases"
-	"clinicgw/sync/wire/casetype"
 )
 
 // WriteCSV writes s to w as one table for a spreadsheet, with a header row
@@ -35,7 +34,17 @@ import (
 //
 // The period is not in the file; the caller names the download after it.
 func WriteCSV(w io.Writer, s cases.Stats, lang string) error {
-	t := textsFor(lang)
+	return WriteCSVOf(w, s, lang, Services{})
+}
+
+// WriteCSVOf is WriteCSV with the unit's services' order and names.
+func WriteCSVOf(w io.Writer, s cases.Stats, lang string, svc Services) error {
+	return writeCSV(w, s, lang, svc, nil)
+}
+
+// writeCSV is WriteCSVOf with more rows after the totals (groups.go).
+func writeCSV(w io.Writer, s cases.Stats, lang string, svc Services, more func(*texts) [][]string) error {
+	t := textsFor(lang).with(svc)
 	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
 		return fmt.Errorf("write statistics: %w", err)
 	}
@@ -44,10 +53,10 @@ func WriteCSV(w io.Writer, s cases.Stats, lang string) error {
 
 	n := strconv.Itoa
 	rows := [][]string{{t.section, t.name, t.received, t.answered, t.unanswered, t.overdue, t.medianHours, t.p90Hours}}
-	for _, ty := range ordered(casetype.All, maps.Keys(s.ByType), maps.Keys(s.HandlingByType)) {
+	for _, ty := range ordered(t.types(), maps.Keys(s.ByType), maps.Keys(s.HandlingByType)) {
 		h := s.HandlingByType[ty]
 		m, p := csvHours(h, t.decimal)
-		rows = append(rows, []string{t.caseType, cell(TypeName(ty, t.lang)), n(s.ByType[ty]), n(h.Count), "", "", m, p})
+		rows = append(rows, []string{t.caseType, cell(t.typeName(ty, t.lang)), n(s.ByType[ty]), n(h.Count), "", "", m, p})
 	}
 	for _, st := range ordered(Statuses, maps.Keys(s.ByStatus)) {
 		rows = append(rows, []string{t.status, cell(StatusName(st, t.lang)), n(s.ByStatus[st]), "", "", "", "", ""})
@@ -57,6 +66,9 @@ func WriteCSV(w io.Writer, s cases.Stats, lang string) error {
 	}
 	m, p := csvHours(s.Handling, t.decimal)
 	rows = append(rows, []string{t.total, t.allCases, n(s.Received), n(s.Answered), n(s.Unanswered), n(s.Overdue), m, p})
+	if more != nil {
+		rows = append(rows, more(t)...)
+	}
 
 	if err := cw.WriteAll(rows); err != nil { // WriteAll flushes
 		return fmt.Errorf("write statistics: %w", err)

@@ -1,6 +1,7 @@
 // Package report renders a care unit's statistics (cases.Stats) for the
 // unit administrator's statistics page: charts as inline SVG and the same
-// numbers as a CSV download.
+// numbers as a CSV download; for a unit that routes cases to staff
+// groups' queues, the same per group too (GroupCharts, WriteCSVGroups).
 //
 // Charts are drawn on the server, so the page needs no script, and carry
 // no inline style: colours and sizes are SVG presentation attributes
@@ -13,7 +14,8 @@
 // SVG is built with html/template, so names cannot break out of their
 // element or attribute.
 //
-// Output is deterministic: case types come in the order of casetype.All and
+// Output is deterministic: case types come in the order of the unit's
+// services (Services; casetype.All without them) and
 // statuses in workflow order, each followed by any unknown keys in sorted
 // order, so that golden files and repeated downloads compare equal.
 //

@@ -10,6 +10,7 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/agent/labels"
 	"clinicgw/sync/i18n"
+	"clinicgw/sync/wire"
 	"clinicgw/sync/wire/casetype"
 	wirelabels "clinicgw/sync/wire/labels"
 )
@@ -59,6 +60,7 @@ func ordered[K ~string](known []K, keys ...iter.Seq[K]) []K {
 
 // texts are the words of the charts and the CSV in one language.
 type texts struct {
+	svc     Services // the unit's services (with)
 	lang    string
 	decimal string // the decimal separator in charts
 
@@ -117,6 +119,41 @@ func textsIn(lang string) *texts {
 		medianHours: t("medianHours"),
 		p90Hours:    t("p90Hours"),
 	}
+}
+
+// Services are the unit's services as charts and tables show them: in
+// Order (the catalogue's), named by Names (Swedish and English); the
+// zero value is the built-in case types and names.
+type Services struct {
+	Order []casetype.Type
+	Names map[casetype.Type]wire.Text
+}
+
+// with is t showing svc's services.
+func (t *texts) with(svc Services) *texts {
+	c := *t
+	c.svc = svc
+	return &c
+}
+
+// types are the case types in the order shown.
+func (t *texts) types() []casetype.Type {
+	if t.svc.Order != nil {
+		return t.svc.Order
+	}
+	return casetype.All
+}
+
+// typeName is case type ty's name in lang: the unit's service's, else
+// TypeName.
+func (t *texts) typeName(ty casetype.Type, lang string) string {
+	if n, ok := t.svc.Names[ty]; ok && n.SV != "" {
+		if lang == "en" && n.EN != "" {
+			return n.EN
+		}
+		return n.SV
+	}
+	return TypeName(ty, lang)
 }
 
 func textsFor(lang string) *texts {

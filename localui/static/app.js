@@ -152,6 +152,7 @@
       opened = true;
       if (live) {
         if (live.startsWith("case:")) ws.send(JSON.stringify({ t: "watch", case: live.slice(5) }));
+        else if (live.startsWith("queue:")) ws.send(JSON.stringify({ t: "watch", list: "queue", group: live.slice(6) }));
         else ws.send(JSON.stringify({ t: "watch", list: live }));
       }
       if (status) { status.textContent = status.dataset.ok; status.classList.remove("off"); }
@@ -160,7 +161,9 @@
     ws.onmessage = function (ev) {
       let m;
       try { m = JSON.parse(ev.data); } catch (e) { return; }
-      if (m.t === "changed" && live) refresh(live.startsWith("case:") ? "casebody" : "rows", Array.isArray(m.ids) && !m.all ? m.ids : null);
+      // A group's queue is fetched whole: it is short, and a case taken
+      // leaves it.
+      if (m.t === "changed" && live) refresh(live.startsWith("case:") ? "casebody" : "rows", Array.isArray(m.ids) && !m.all && !live.startsWith("queue:") ? m.ids : null);
       if (m.t === "changed" && live === "inbox") refresh("counts", null); // the inbox's counts (counts.go)
       if (m.t === "denied") body.dataset.ws = "denied";
       if (m.t === "sync") {
@@ -172,6 +175,7 @@
           b.classList.toggle("off", !m.ok);
         }
       }
+      if (m.t === "watching") body.dataset.watching = "1"; // a queue's watch is taken up
     };
     ws.onclose = function (ev) {
       body.dataset.ws = "closed";

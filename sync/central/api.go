@@ -94,6 +94,9 @@ func (s *Store) serveAPI(w http.ResponseWriter, r *http.Request) {
 		rt = route{"GET", map[string]func(http.ResponseWriter, *http.Request, string){http.MethodGet: s.serveStream}}
 	case wire.PathConfirmed2:
 		rt = route{"GET", map[string]func(http.ResponseWriter, *http.Request, string){http.MethodGet: s.serveConfirmed}}
+	case wire.PathServices2:
+		rt = route{"GET, PUT", map[string]func(http.ResponseWriter, *http.Request, string){
+			http.MethodGet: s.serveGetServices, http.MethodPut: s.servePutServices}}
 	case wire.PathQuarantine2:
 		rt = route{"GET, PUT", map[string]func(http.ResponseWriter, *http.Request, string){
 			http.MethodGet: s.serveGetQuarantine, http.MethodPut: s.servePutQuarantine}}
@@ -332,6 +335,9 @@ func (s *Store) servePutForms(w http.ResponseWriter, r *http.Request, unit strin
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		ub := unitBucket(tx, unit)
 		if err := keepsVersions(ub.Get([]byte(keyForms)), set); err != nil {
+			return err
+		}
+		if err := ub.Delete([]byte(keyServices)); err != nil { // its rules no longer match the forms
 			return err
 		}
 		return ub.Put([]byte(keyForms), b)

@@ -14,8 +14,10 @@
 //
 // One bbolt file (never NoSync). Per care unit (HSA-ID) it keeps an event log
 // keyed by an 8-byte big-endian sequence number, the cursor the gateway has
-// acknowledged, the unit's published forms and contact details, and the
-// outbox idempotency records (key → digest and result). An id names its content for ever: a known
+// acknowledged, the unit's published forms (and, from protocol v2's
+// services, each form's answer rule, shown on the form's page), its
+// contact details, and the outbox idempotency records
+// (key → digest and result). An id names its content for ever: a known
 // idempotency key with another wire.OutboxItem.Digest, a message id the
 // case holds with another wire.MessageDigest (computed from the stored
 // message), and a published form's id and version with another

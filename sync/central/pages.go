@@ -2,6 +2,7 @@ package central
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -63,6 +64,8 @@ type formView struct {
 	ID            string
 	Title         string
 	Intro         string
+	AnswerDays    int    // the unit's answer rule for the service, in working days
+	AnswerNote    string // why it is longer than two working days, if it is
 	AllowGuardian bool
 	Fields        []fieldView
 	Text          string
@@ -226,7 +229,25 @@ func (w *web) formPage(rw http.ResponseWriter, r *http.Request, sess *session) {
 	}
 	unit := r.PathValue("unit")
 	v := view{Title: form.Title.SV, User: sess.name, Unit: w.unitRow(unit), Form: newFormView(form, nil, "")}
+	if err := w.withAnswerRule(r.Context(), unit, v.Form); err != nil {
+		w.failure(rw, r, "form", err)
+		return
+	}
 	w.render(rw, http.StatusOK, "form", v)
+}
+
+// withAnswerRule tells fv the unit's answer rule for its service: the
+// catalogue's (protocol v2) or the e-services' two working days.
+func (w *web) withAnswerRule(ctx context.Context, unit string, fv *formView) error {
+	rules, err := w.s.AnswerRules(ctx, unit)
+	if err != nil {
+		return err
+	}
+	fv.AnswerDays = wire.DefaultAnswerDays
+	if p, ok := rules[fv.ID]; ok {
+		fv.AnswerDays, fv.AnswerNote = p.AnswerDays, p.AnswerNote.SV
+	}
+	return nil
 }
 
 // newFormView prepares a form for the template with the answers given.
@@ -303,6 +324,10 @@ func (w *web) submit(rw http.ResponseWriter, r *http.Request, sess *session) {
 	id, err := w.s.Submit(r.Context(), unit, sub)
 	if ie, ok := errors.AsType[*InputError](err); ok {
 		fv := newFormView(form, values, sub.Text)
+		if err := w.withAnswerRule(r.Context(), r.PathValue("unit"), fv); err != nil {
+			w.failure(rw, r, "form", err)
+			return
+		}
 		if asGuardian {
 			fv.AsGuardian, fv.ChildPNR, fv.ChildName = true, sub.PatientPNR, sub.PatientName
 		}

@@ -106,6 +106,7 @@ var centralTexts = map[string]text{
 	"central.page.forms.otherUnit": {"Välj en annan vårdenhet", "Choose another care unit"},
 
 	"central.page.form.to":           {"Till", "To"},
+	"central.page.form.answerWithin": {"Mottagningen svarar inom %d arbetsdagar.", "The unit answers within %d working days."},
 	"central.page.form.markedBefore": {"Fält markerade med", "Fields marked"},
 	"central.page.form.markedAfter":  {"måste fyllas i.", "must be filled in."},
 	"central.page.form.forWhom":      {"För vem skriver du?", "Who are you writing for?"},

@@ -49,9 +49,10 @@ var codeTexts = map[string]text{
 
 	// Who did something when it was not a member of staff by name
 	// (agent/cases.ActorKind).
-	"actor.staff":   {"Personal", "Staff"},
-	"actor.patient": {"Patienten", "The patient"},
-	"actor.system":  {"Systemet", "The system"},
+	"actor.staff":       {"Personal", "Staff"},
+	"actor.patient":     {"Patienten", "The patient"},
+	"actor.system":      {"Systemet", "The system"},
+	"actor.integration": {"Integrationssystem", "Integration system"},
 
 	// The kinds of message as staff read them (agent/cases.MessageKind).
 	"message.patient":          {"Från patienten", "From the patient"},
@@ -77,6 +78,14 @@ var codeTexts = map[string]text{
 	"type.change-family-doctor": {"Byta fast läkare", "Change family doctor"},
 	"type.symptom-registration": {"Registrera symtom", "Register symptoms"},
 	"type.contact-me":           {"Kontakta mig", "Contact me"},
+	// The templates of sync/wire/catalog beyond the case types above.
+	"type.rebook-or-cancel":       {"Avboka eller omboka tid", "Cancel or rebook an appointment"},
+	"type.contact-me-nurse":       {"Kontakta mig – sjuksköterska", "Contact me – nurse"},
+	"type.contact-me-doctor":      {"Kontakta mig – läkare", "Contact me – doctor"},
+	"type.renew-assistive-device": {"Förnya hjälpmedel", "Renew an assistive device"},
+	"type.test-results":           {"Svar på prover och röntgen", "Test and X-ray results"},
+	"type.request-certificate":    {"Begära intyg", "Request a certificate"},
+	"type.lifestyle-support":      {"Stöd att ändra levnadsvanor", "Support to change lifestyle habits"},
 
 	// The statuses as the patient reads them (sync/wire.CaseStatus).
 	"patientStatus.received":            {"Mottaget", "Received"},

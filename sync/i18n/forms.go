@@ -79,9 +79,8 @@ var formsTexts = map[string]text{
 	"forms.err.empty":      {"Filen är tom. Välj en JSON-fil med formulär.", "The file is empty. Choose a JSON file of forms."},
 	"forms.err.invalid": {"Filen är inte en giltig formulärfil och har inte lästs in. Felet (från synkprotokollet): %s",
 		"The file is not a valid forms file and was not imported. The error (from the sync protocol): %s"},
-	"forms.err.noForms":     {"Filen innehåller inga formulär.", "The file holds no forms."},
-	"forms.err.unknownType": {"Formulär nr %[1]d har en ärendetyp som gatewayen inte känner till (forms[%[2]d].id).", "Form no. %[1]d has a case type the gateway does not know (forms[%[2]d].id)."},
-	"forms.err.noFile":      {"Välj en JSON-fil att läsa in.", "Choose a JSON file to import."},
+	"forms.err.noForms": {"Filen innehåller inga formulär.", "The file holds no forms."},
+	"forms.err.noFile":  {"Välj en JSON-fil att läsa in.", "Choose a JSON file to import."},
 
 	// What is wrong with a form in the designer (formsedit.go).
 	"forms.err.title":         {"Titeln: %s", "The title: %s"},

@@ -1,6 +1,8 @@
 // Package tlsconf is the one place TLS configurations are made: for the
 // central store's sync server (Server), the gateway's client to it
-// (Client), the web UI on the clinic LAN (ServerNoClientCert), and the
+// (Client), the web UI on the clinic LAN (ServerNoClientCert), the
+// integration API, which answers a client without a certificate in FHIR
+// (ServerClientCertIfGiven), and the
 // clients of servers outside the unit's PKI — the mail server, the SMS
 // gateway, OCSP and CRL over https — (PublicClient, with NewTransport for
 // HTTP). Nothing else in clinicgw builds a tls.Config or leaves a client on

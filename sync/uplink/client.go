@@ -3,8 +3,10 @@ package uplink
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"strconv"
@@ -74,10 +76,27 @@ func (u *Uplink) roundTrip(ctx context.Context, op, method, path, query string, 
 	if mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type")); err != nil || mt != wire.ContentTypeJSON {
 		return fmt.Errorf("%s: the central store answered %d with a body that is not %s", op, resp.StatusCode, wire.ContentTypeJSON)
 	}
-	if err := decode(resp.Body); err != nil {
+	if err := decode(sizedBody{resp.Body, resp.ContentLength}); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	return nil
+}
+
+// sizedBody is a response body with its Content-Length (n, -1 when
+// unknown): the wire's decoders read a body that tells its length (Len)
+// into one buffer of that size, not one grown by doubling. They still
+// read no more than their limit, whatever it says.
+type sizedBody struct {
+	io.Reader
+	n int64
+}
+
+// Len is the body's Content-Length, or 0 when unknown or beyond 2 GiB.
+func (b sizedBody) Len() int {
+	if b.n < 0 || b.n > math.MaxInt32 {
+		return 0
+	}
+	return int(b.n)
 }
 
 // refused reads a non-2xx answer's problem and returns it as a
@@ -103,6 +122,21 @@ func (u *Uplink) refused(op string, resp *http.Response) error {
 // the event chain (protocol v2), and checks it answers q.
 func (u *Uplink) getInbox(ctx context.Context, q wire.InboxQuery) (wire.ChainedPage, error) {
 	return getPage(ctx, u, "inbox", wire.PathInbox2, q, wire.DecodeChainedPage)
+}
+
+// getInboxEvents is getInbox that also returns each event's bytes as
+// the central store sent them (wire.DecodeChainedPageEvents).
+func (u *Uplink) getInboxEvents(ctx context.Context, q wire.InboxQuery) (wire.ChainedPage, [][]byte, error) {
+	var raw [][]byte
+	page, err := getPage(ctx, u, "inbox", wire.PathInbox2, q, func(r io.Reader) (wire.ChainedPage, error) {
+		p, rw, err := wire.DecodeChainedPageEvents(r)
+		raw = rw
+		return p, err
+	})
+	if err != nil {
+		return wire.ChainedPage{}, nil, err
+	}
+	return page, raw, nil
 }
 
 // getPage fetches one page of a paged GET: decoded strictly, then checked
@@ -153,8 +187,19 @@ func (u *Uplink) postOutbox(ctx context.Context, batch wire.OutboxBatch2) (wire.
 	return res, err
 }
 
-// putForms publishes the unit's forms, marshalled.
+// putForms publishes the unit's services, marshalled, on
+// wire.PathServices2 if there are any, else (or when the central store does
+// not serve that path: 404, remembered) its forms on wire.PathForms2.
 func (u *Uplink) putForms(ctx context.Context, forms []byte) error {
+	if services := u.servicesToPublish(); services != nil {
+		err := u.roundTrip(ctx, "forms", http.MethodPut, wire.PathServices2, "", services, nil)
+		se, ok := errors.AsType[*statusError](err)
+		if !ok || se.status != http.StatusNotFound {
+			return err
+		}
+		u.noServices.Store(true)
+		u.log.Warn("the central store does not take the unit's services (protocol v2 services); publishing the forms of the case types it knows")
+	}
 	return u.roundTrip(ctx, "forms", http.MethodPut, wire.PathForms2, "", forms, nil)
 }
 

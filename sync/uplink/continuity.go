@@ -82,7 +82,7 @@ func checkChain(head cases.SyncHead, known bool, cursor uint64, page wire.Chaine
 // returns the head after it and the journal entries of its events; an
 // error if the links do not end at the page's end (the central store
 // computes its chain otherwise: nothing of the page is applied).
-func chainPage(page wire.ChainedPage) (cases.SyncHead, []cases.JournalEntry, error) {
+func chainPage(page wire.ChainedPage, raw [][]byte) (cases.SyncHead, []cases.JournalEntry, error) {
 	link, err := wire.ParseLink(page.Chain.Base)
 	if err != nil {
 		return cases.SyncHead{}, nil, fmt.Errorf("inbox: %w", err)
@@ -90,8 +90,10 @@ func chainPage(page wire.ChainedPage) (cases.SyncHead, []cases.JournalEntry, err
 	journal := make([]cases.JournalEntry, len(page.Events))
 	for i, ev := range page.Events {
 		link = wire.NextLink(link, ev)
-		b, err := json.Marshal(ev)
-		if err != nil {
+		var b []byte
+		if raw != nil { // as the central store sent it
+			b = raw[i]
+		} else if b, err = json.Marshal(ev); err != nil {
 			return cases.SyncHead{}, nil, fmt.Errorf("inbox: event %s: %w", ev.ID, err)
 		}
 		journal[i] = cases.JournalEntry{Seq: ev.Seq, Link: link, Event: b}

@@ -37,6 +37,7 @@ func TestInboundOf(t *testing.T) {
 			Patient:  cases.Person{PNR: personnummer.Personnummer(child), Name: "Barn"},
 			Guardian: &cases.Person{PNR: personnummer.Personnummer(guardian), Name: "Förälder"},
 			Fields:   []cases.Field{{Name: "question", Label: "Fråga", Value: "Feber"}}, Text: "Hej", SubmittedAt: t1,
+			TextsChecked: true, // the page's decoder checked the texts
 		}},
 		{Kind: cases.InboundFollowUp, EventID: "e2", CaseID: cases.ID(caseID1), At: t1.Add(time.Hour), MessageID: "m2", Text: "Igen"},
 		{Kind: cases.InboundWithdrawn, EventID: "e3", CaseID: cases.ID(caseID1), At: t1.Add(2 * time.Hour)},

@@ -101,7 +101,11 @@
 // Config.PollInterval and redials with exponential backoff and full jitter
 // (see backoff) up to Config.MaxBackoff. After every (re)connect the unit's
 // forms (Config.Forms, or the latest SetForms) are published; SetForms
-// publishes a new set at once. The unit's contact details (SetContact)
+// publishes a new set at once. A unit's catalogue of services
+// (Config.Services, SetServices) goes first on wire.PathServices2; a
+// central store that answers 404 there gets the old form set (the forms of
+// the case types it knows) on wire.PathForms2 instead, from then on.
+// The unit's contact details (SetContact)
 // go right after them, on their own endpoint, which a central store of
 // the release before does not have (contact.go).
 //

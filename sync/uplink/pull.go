@@ -59,10 +59,21 @@ func (u *Uplink) pullLoop(ctx context.Context) {
 	}
 }
 
-// fetched is a page, or why there is none.
+// fetched is a page, or why there is none. raw[i] is page.Events[i] as
+// the central store sent it (wire.DecodeChainedPageEvents), kept in the
+// journal as it is; nil for pages made by hand in tests, whose events
+// chainPage encodes.
 type fetched struct {
 	page wire.ChainedPage
+	raw  [][]byte
 	err  error
+}
+
+// pulled is one or more pages' events merged (nextPages), with their
+// bytes as fetched.
+type pulled struct {
+	wire.ChainedPage
+	raw [][]byte
 }
 
 // Pages are fetched ahead of the store, up to prefetchPages of them, and
@@ -87,13 +98,13 @@ func (u *Uplink) prefetch(ctx context.Context, cursor uint64) <-chan fetched {
 		var prev *wire.ChainedPage
 		limit := min(u.cfg.PageSize, firstLimit) // then as the events' size allows (membound.go)
 		for {
-			page, err := u.getInbox(ctx, wire.InboxQuery{After: cursor, Limit: limit})
+			page, raw, err := u.getInboxEvents(ctx, wire.InboxQuery{After: cursor, Limit: limit})
 			if err == nil && prev != nil {
 				err = linked(*prev, page)
 			}
 			prev = &page
 			select {
-			case c <- fetched{page, err}:
+			case c <- fetched{page, raw, err}:
 			case <-ctx.Done():
 				return
 			}
@@ -151,13 +162,13 @@ func (q *pageQueue) ready() (fetched, bool) {
 // events, and the last one's cursor and more. A fetch failure after the
 // first page is returned as later, to be reported once the pages before it
 // are stored. ok is false when there are no more pages.
-func (q *pageQueue) nextPages(ctx context.Context) (merged wire.ChainedPage, later error, ok bool, err error) {
+func (q *pageQueue) nextPages(ctx context.Context) (merged pulled, later error, ok bool, err error) {
 	f, ok, err := q.next(ctx)
 	if !ok || err != nil || f.err != nil {
-		return wire.ChainedPage{}, nil, false, cmp.Or(err, f.err)
+		return pulled{}, nil, false, cmp.Or(err, f.err)
 	}
-	merged = f.page
-	own := false // merged.Events is a copy, safe to append to
+	merged = pulled{f.page, f.raw}
+	own := false // merged.Events and raw are copies, safe to append to
 	size := eventsBytes(merged.Events)
 	for merged.More {
 		g, ok := q.ready()
@@ -174,8 +185,16 @@ func (q *pageQueue) nextPages(ctx context.Context) (merged wire.ChainedPage, lat
 		if len(g.page.Events) > 0 {
 			if !own {
 				merged.Events, own = append(make([]wire.Event, 0, mergeEvents), merged.Events...), true
+				if merged.raw != nil {
+					merged.raw = append(make([][]byte, 0, mergeEvents), merged.raw...)
+				}
 			}
 			merged.Events = append(merged.Events, g.page.Events...)
+			if (merged.raw == nil) != (g.raw == nil) { // cannot happen outside tests
+				merged.raw = nil
+			} else {
+				merged.raw = append(merged.raw, g.raw...)
+			}
 		}
 		merged.Cursor, merged.More = g.page.Cursor, g.page.More
 		merged.Chain.End, merged.Chain.Head = g.page.Chain.End, g.page.Chain.Head
@@ -214,12 +233,12 @@ func (u *Uplink) pullAll(ctx context.Context, acked *uint64) error {
 			break
 		}
 		if first { // later pages continue the first (prefetch checks)
-			if err := checkChain(head, known, cursor, page); err != nil {
+			if err := checkChain(head, known, cursor, page.ChainedPage); err != nil {
 				return err
 			}
 			first = false
 		}
-		next, journal, err := chainPage(page)
+		next, journal, err := chainPage(page.ChainedPage, page.raw)
 		if err != nil {
 			return err
 		}
@@ -339,7 +358,8 @@ func (u *Uplink) ackDone(ctx context.Context, a **pendingAck, acked *uint64) err
 }
 
 // inboundOf converts central events to the case service's inbound events.
-// The wire has checked their shape; the case service checks the rest
+// The wire has checked their shape and their texts (TextsChecked: the
+// text rule is checked once); the case service checks the rest
 // (personnummer, ages, the case type) and refuses, by event id, what does
 // not hold.
 func inboundOf(events []wire.Event) []cases.Inbound {
@@ -360,6 +380,8 @@ func inboundOf(events []wire.Event) []cases.Inbound {
 					Patient:     cases.Person{PNR: personnummer.Personnummer(c.Patient.PNR), Name: c.Patient.Name},
 					Text:        c.Text,
 					SubmittedAt: ev.At,
+					// The page's decoder checked every text (DecodeChainedPage).
+					TextsChecked: true,
 				}
 				if g := c.Guardian; g != nil {
 					sub.Guardian = &cases.Person{PNR: personnummer.Personnummer(g.PNR), Name: g.Name}

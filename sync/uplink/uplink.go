@@ -85,6 +85,11 @@ type Config struct {
 	// Forms, when not nil, is published (PUT wire.PathForms) after every
 	// (re)connect of the stream.
 	Forms *wire.FormSet
+	// Services, when not nil, is the unit's catalogue to publish with
+	// protocol v2's PUT wire.PathServices2 instead of Forms; a central
+	// store that does not serve that path (404) gets Forms (the set of
+	// the case types it knows) from then on.
+	Services *wire.ServiceSet
 	// Clock tells the time for Status and for holding back rejected items;
 	// the system clock if nil.
 	Clock clock.Clock
@@ -262,6 +267,7 @@ type Uplink struct {
 	// formsConflict is the generation of the form set the central store
 	// refused as a conflict (0: none); it is not published again.
 	formsConflict atomic.Uint64
+	noServices    atomic.Bool // the central store answered 404 on wire.PathServices2
 
 	// contact is the unit's contact details to publish with the forms
 	// (contact.go); contactDue says they must be put, as formsDue.
@@ -270,6 +276,7 @@ type Uplink struct {
 
 	formsMu   sync.Mutex
 	forms     []byte // the form set to publish, marshalled; nil: none
+	services  []byte // the service set to publish first, marshalled; nil: none
 	formsN    int    // how many forms it has
 	formsGen  uint64 // raised by every SetForms
 	formsSent uint64 // the generation the central store last took
@@ -352,6 +359,11 @@ func New(cfg Config) (*Uplink, error) {
 		}
 		u.formsN, u.formsGen = len(cfg.Forms.Forms), 1
 		u.st.FormsPending = true
+		if cfg.Services != nil {
+			if u.services, err = wire.Marshal(*cfg.Services); err != nil {
+				return nil, fmt.Errorf("new uplink: the unit's services cannot be published: %w", err)
+			}
+		}
 	}
 	tr := &http.Transport{
 		TLSClientConfig:     cfg.TLS,
@@ -458,7 +470,33 @@ func (u *Uplink) SetForms(set wire.FormSet) error {
 		return fmt.Errorf("set forms: %w", err)
 	}
 	u.formsMu.Lock()
-	u.forms, u.formsN = b, len(set.Forms)
+	u.forms, u.formsN, u.services = b, len(set.Forms), nil
+	u.formsGen++
+	u.formsMu.Unlock()
+	u.mu.Lock()
+	u.st.FormsPending, u.st.FormsConflict = true, false
+	u.mu.Unlock()
+	u.formsDue.Store(true)
+	wake(u.pushWake)
+	return nil
+}
+
+// SetServices is SetForms for the unit's catalogue: services is published
+// on PUT wire.PathServices2, and legacy (the forms of the case types
+// protocol v1 knows) on wire.PathForms2 to a central store that does not
+// serve it. Either set breaking a rule is refused with a *wire.Problem
+// and the previous sets stay.
+func (u *Uplink) SetServices(services wire.ServiceSet, legacy wire.FormSet) error {
+	sb, err := wire.Marshal(services)
+	if err != nil {
+		return fmt.Errorf("set services: %w", err)
+	}
+	fb, err := wire.Marshal(legacy)
+	if err != nil {
+		return fmt.Errorf("set services: %w", err)
+	}
+	u.formsMu.Lock()
+	u.forms, u.formsN, u.services = fb, len(services.Services), sb
 	u.formsGen++
 	u.formsMu.Unlock()
 	u.mu.Lock()
@@ -475,6 +513,17 @@ func (u *Uplink) formsToPublish() ([]byte, int, uint64) {
 	u.formsMu.Lock()
 	defer u.formsMu.Unlock()
 	return u.forms, u.formsN, u.formsGen
+}
+
+// servicesToPublish returns the marshalled service set, nil when there is
+// none or the central store does not serve wire.PathServices2.
+func (u *Uplink) servicesToPublish() []byte {
+	if u.noServices.Load() {
+		return nil
+	}
+	u.formsMu.Lock()
+	defer u.formsMu.Unlock()
+	return u.services
 }
 
 // formsTaken records that the central store took generation gen.

@@ -85,6 +85,7 @@ var pathConstants = map[string]string{
 	"PathConfirmed2":  PathConfirmed2,
 	"PathQuarantine2": PathQuarantine2,
 	"PathContact2":    PathContact2,
+	"PathServices2":   PathServices2,
 }
 
 // notSchemas are the exported types that are not JSON bodies or parts of

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"hash"
 	"io"
+	"reflect"
 	"strconv"
 	"time"
 )
@@ -61,7 +62,7 @@ const (
 var Versions = []string{Version, Version2}
 
 // paths2 lists the v2 endpoint paths.
-var paths2 = []string{PathInbox2, PathInboxAck2, PathOutbox2, PathForms2, PathStream2, PathReconcile2, PathConfirmed2, PathQuarantine2, PathSealingKey2, PathContact2}
+var paths2 = []string{PathInbox2, PathInboxAck2, PathOutbox2, PathForms2, PathStream2, PathReconcile2, PathConfirmed2, PathQuarantine2, PathSealingKey2, PathContact2, PathServices2}
 
 // IncarnationLen is the length of an incarnation id: 32 lower-case hex
 // digits (128 random bits).
@@ -369,6 +370,40 @@ func (r ReconcileResult) Matches(b ReconcileBatch) error {
 // DecodeChainedPage reads a ChainedPage (the gateway, from GET
 // PathInbox2) within MaxBodyBytes and validates it. Call Follows too.
 func DecodeChainedPage(r io.Reader) (ChainedPage, error) { return decodeBody[ChainedPage](r) }
+
+// DecodeChainedPageEvents is DecodeChainedPage that also returns each
+// event as the body carried it (raw[i] is Events[i]'s JSON, a part of one
+// buffer), for a journal that keeps the events as the central store sent
+// them without encoding them again.
+func DecodeChainedPageEvents(r io.Reader) (page ChainedPage, raw [][]byte, err error) {
+	b, err := readBody(r, limitOf(page))
+	if err != nil {
+		return ChainedPage{}, nil, err
+	}
+	// The ordinary page in one pass (fastpage.go); anything else, and why
+	// it is refused, the strict decoder's.
+	spans, fast := [][2]int(nil), false
+	if checkEncoding(b) == nil {
+		page, spans, fast = decodeChainedPageFast(b)
+	}
+	if !fast {
+		page, spans = ChainedPage{}, nil
+		if err := decodeBytes(b, reflect.ValueOf(&page), &spans); err != nil {
+			return ChainedPage{}, nil, err
+		}
+	}
+	if err := page.Validate(); err != nil {
+		return ChainedPage{}, nil, err
+	}
+	if len(spans) != len(page.Events) { // cannot happen: the walk saw every event
+		return ChainedPage{}, nil, errors.New("wire: the events' bytes were not found")
+	}
+	raw = make([][]byte, len(spans))
+	for i, sp := range spans {
+		raw[i] = b[sp[0]:sp[1]:sp[1]]
+	}
+	return page, raw, nil
+}
 
 // DecodeReconcileBatch reads a ReconcileBatch (the server, from POST
 // PathReconcile2) within MaxBodyBytes and validates it.

@@ -49,16 +49,43 @@ func DecodeJSON(r io.Reader, limit int64, v any) error {
 	if err != nil {
 		return err
 	}
-	return decodeBytes(b, rv)
+	return decodeBytes(b, rv, nil)
 }
 
-// readBody reads all of r, refusing more than limit bytes.
+// readBody reads all of r, refusing more than limit bytes. A reader that
+// tells its length (Len, as bytes.Reader does, and the uplink's HTTP
+// bodies with their Content-Length) is read into a buffer of that size
+// at once, not one grown by doubling.
 func readBody(r io.Reader, limit int64) ([]byte, error) {
 	n := limit
 	if n < math.MaxInt64 {
 		n++
 	}
-	b, err := io.ReadAll(io.LimitReader(r, n))
+	var b []byte
+	var err error
+	if l, ok := r.(interface{ Len() int }); ok && l.Len() > 0 && int64(l.Len()) < n {
+		// Not bytes.Buffer.ReadFrom: it grows a buffer with less than 512
+		// bytes free, so a body of the size it said would take three.
+		b = make([]byte, 0, l.Len()+1) // +1: room for the read that finds the end
+		lr := io.LimitReader(r, n)
+		for {
+			var m int
+			m, err = lr.Read(b[len(b):cap(b)])
+			b = b[:len(b)+m]
+			if err == io.EOF {
+				err = nil
+				break
+			}
+			if err != nil {
+				break
+			}
+			if len(b) == cap(b) { // longer than it said
+				b = append(b, 0)[:len(b)]
+			}
+		}
+	} else {
+		b, err = io.ReadAll(io.LimitReader(r, n))
+	}
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			return nil, BodyTooLarge(limit)
@@ -72,7 +99,9 @@ func readBody(r io.Reader, limit int64) ([]byte, error) {
 }
 
 // decodeBytes runs the strict checks on b and then decodes it into rv.
-func decodeBytes(b []byte, rv reflect.Value) error {
+// With spans, the walk records there where each element of the
+// top-level member "events" begins and ends in b.
+func decodeBytes(b []byte, rv reflect.Value, spans *[][2]int) error {
 	if len(bytes.Trim(b, " \t\r\n")) == 0 {
 		return BadRequest("The body is empty; it must be a JSON value.")
 	}
@@ -87,7 +116,7 @@ func decodeBytes(b []byte, rv reflect.Value) error {
 	if _, ok := errors.AsType[*json.SyntaxError](err); ok {
 		return syntaxProblem(b)
 	}
-	if werr := walk(b, rv.Type().Elem()); werr != nil {
+	if werr := walkSpans(b, rv.Type().Elem(), spans); werr != nil {
 		return werr
 	}
 	if err != nil {

@@ -65,6 +65,8 @@
 //	GET  /v2/sealing-key                  → 200 PublishedSealingKey (what the central store publishes for the unit)
 //	PUT  /v2/contact    UnitContact       → 204 (the unit's contact details for its patients: contact.go)
 //	GET  /v2/contact                      → 200 UnitContact
+//	PUT  /v2/services   ServiceSet        → 204 (the unit's offered services: forms with answer rules; 404 from a store on the old form set)
+//	GET  /v2/services                     → 200 ServiceSet
 //	     /v2/inbox/ack, /v2/forms, /v2/stream as under /v1
 //
 // Delivery from the central store is at least once: the gateway stores a page

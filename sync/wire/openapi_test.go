@@ -81,6 +81,8 @@ var schemaTypes = map[string]reflect.Type{
 	"OutboxBatch2":     reflect.TypeFor[OutboxBatch2](),
 	"ItemStaff":        reflect.TypeFor[ItemStaff](),
 	"UnitContact":      reflect.TypeFor[UnitContact](),
+	"ServiceSet":       reflect.TypeFor[ServiceSet](),
+	"PublishedService": reflect.TypeFor[PublishedService](),
 }
 
 func TestOpenAPIVersionAndSecurity(t *testing.T) {
@@ -133,6 +135,8 @@ func TestOpenAPIPaths(t *testing.T) {
 		{PathQuarantine2, "get", "", "QuarantineReport", []string{"200", "401", "403"}},
 		{PathContact2, "put", "UnitContact", "", []string{"204", "400", "401", "403", "413", "415"}},
 		{PathContact2, "get", "", "UnitContact", []string{"200", "401", "403"}},
+		{PathServices2, "put", "ServiceSet", "", []string{"204", "400", "401", "403", "409", "413", "415"}},
+		{PathServices2, "get", "", "ServiceSet", []string{"200", "401", "403"}},
 	}
 	for _, op := range ops {
 		o := at(t, docPaths, op.path, op.method)
@@ -274,6 +278,8 @@ func TestOpenAPILimits(t *testing.T) {
 		{[]string{"HSAID", "maxLength"}, MaxHSAIDLen},
 		{[]string{"OutboxResult", "properties", "results", "maxItems"}, MaxOutboxItems},
 		{[]string{"FormSet", "properties", "forms", "maxItems"}, MaxForms},
+		{[]string{"ServiceSet", "properties", "services", "maxItems"}, MaxForms},
+		{[]string{"PublishedService", "properties", "answerDays", "maximum"}, MaxAnswerDays},
 		{[]string{"Form", "properties", "fields", "maxItems"}, MaxFormFields},
 		{[]string{"FormField", "properties", "options", "maxItems"}, MaxOptions},
 		{[]string{"NewCase", "properties", "fields", "maxItems"}, MaxFields},

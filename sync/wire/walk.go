@@ -27,8 +27,12 @@ var (
 )
 
 // walk checks b, valid JSON, against type t.
-func walk(b []byte, t reflect.Type) error {
-	w := walker{b: b}
+func walk(b []byte, t reflect.Type) error { return walkSpans(b, t, nil) }
+
+// walkSpans is walk that records in spans (if not nil) the offsets of
+// each element of the top-level member "events", start and end.
+func walkSpans(b []byte, t reflect.Type, spans *[][2]int) error {
+	w := walker{b: b, spans: spans}
 	return w.value(t)
 }
 
@@ -39,6 +43,7 @@ type walker struct {
 	b     []byte
 	i     int
 	stack []segment
+	spans *[][2]int // see walkSpans
 }
 
 // segment is one step of a path: a member name, or a list index.
@@ -295,10 +300,16 @@ func (w *walker) array(elem reflect.Type) error {
 		w.i++
 		return nil
 	}
+	record := w.spans != nil && len(w.stack) == 1 && w.stack[0].name == "events"
 	for i := 0; ; i++ {
 		w.stack = append(w.stack, segment{idx: i})
+		w.ws()
+		start := w.i
 		if err := w.value(elem); err != nil {
 			return err
+		}
+		if record {
+			*w.spans = append(*w.spans, [2]int{start, w.i})
 		}
 		w.stack = w.stack[:len(w.stack)-1]
 		c := w.ws()

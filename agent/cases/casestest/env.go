@@ -109,6 +109,21 @@ func (t countingTx) CountFresh() (int, bool, error) {
 	return 0, false, nil
 }
 
+// CountQueues passes the store's queue index on, when it keeps one.
+func (t countingReadTx) CountQueues() (map[string]int, bool, error) {
+	if qc, ok := t.ReadTx.(cases.QueueCounter); ok {
+		return qc.CountQueues()
+	}
+	return nil, false, nil
+}
+
+func (t countingTx) CountQueues() (map[string]int, bool, error) {
+	if qc, ok := t.Tx.(cases.QueueCounter); ok {
+		return qc.CountQueues()
+	}
+	return nil, false, nil
+}
+
 func (s *countingStore) count() int { s.mu.Lock(); defer s.mu.Unlock(); return s.updates }
 
 // AddStats passes the statistics' aggregates on, when the store keeps
@@ -141,6 +156,7 @@ type env struct {
 	changedMu              sync.Mutex
 	changed                []cases.Change // OnChange calls
 	signals                []cases.Signal // OnSignal calls, under changedMu
+	groups                 *groupSet      // the service's GroupSource (groupsuite.go)
 }
 
 func newEnv(t *testing.T, newStore func(*testing.T) cases.Store) *env {
@@ -151,6 +167,7 @@ func newEnv(t *testing.T, newStore func(*testing.T) cases.Store) *env {
 		adult:    personnummer.Synthetic(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 980),
 		child:    personnummer.Synthetic(time.Date(2019, 1, 15, 0, 0, 0, 0, time.UTC), 981),
 		guardian: personnummer.Synthetic(time.Date(1985, 9, 30, 0, 0, 0, 0, time.UTC), 982),
+		groups:   newGroupSet(),
 	}
 	svc, err := cases.NewService(cases.ServiceConfig{
 		Unit: Unit, Store: e.store, Clock: e.clock, Rand: rand.NewChaCha8([32]byte{1}),
@@ -158,9 +175,11 @@ func newEnv(t *testing.T, newStore func(*testing.T) cases.Store) *env {
 		OnOutbound: func() { e.outbound.Add(1) },
 		OnChange: func(ch cases.Change) {
 			e.changedMu.Lock()
-			e.changed = append(e.changed, cases.Change{IDs: slices.Clone(ch.IDs), Assignees: slices.Clone(ch.Assignees)})
+			e.changed = append(e.changed, cases.Change{IDs: slices.Clone(ch.IDs), Assignees: slices.Clone(ch.Assignees), Groups: slices.Clone(ch.Groups)})
 			e.changedMu.Unlock()
 		},
+		Groups:   e.groups,
+		RouteFor: func(typ casetype.Type) string { return suiteRoutes[typ] },
 		OnSignal: func(sg cases.Signal) {
 			e.changedMu.Lock()
 			e.signals = append(e.signals, sg)

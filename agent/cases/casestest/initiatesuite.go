@@ -125,7 +125,7 @@ func suiteInitiateRefused(t *testing.T, e *env) {
 		{"patient.pnr", func(r *cases.InitiateRequest) { r.Patient.PNR = "19800517-9801" }}, // wrong check digit
 		{"patient.pnr", func(r *cases.InitiateRequest) { r.Patient.PNR = "" }},
 		{"patient.name", func(r *cases.InitiateRequest) { r.Patient.Name = "a\nb" }},
-		{"type", func(r *cases.InitiateRequest) { r.Type = "staff-gossip" }},
+		{"type", func(r *cases.InitiateRequest) { r.Type = "staff gossip" }},
 		{"subject", func(r *cases.InitiateRequest) { r.Subject = "  " }},
 		{"subject", func(r *cases.InitiateRequest) { r.Subject = string(make([]rune, cases.MaxSubjectRunes+1)) }},
 		{"text", func(r *cases.InitiateRequest) { r.Text = " \n" }},

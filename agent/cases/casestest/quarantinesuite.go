@@ -169,7 +169,7 @@ func suiteInboundVersionRules(t *testing.T, e *env) {
 		{"born after the time of record", func(s *cases.Submission) {
 			s.Patient.PNR = personnummer.Synthetic(s.SubmittedAt.AddDate(0, 0, 2), 985)
 		}, nil, "patient.pnr"},
-		{"unknown type", func(s *cases.Submission) { s.Type = "teleport" }, nil, "type"},
+		{"type not a service id", func(s *cases.Submission) { s.Type = "-teleport" }, nil, "type"},
 		{"guardian is the patient", func(s *cases.Submission) { s.Guardian = &cases.Person{PNR: s.Patient.PNR, Name: "Samma"} }, nil, "guardian"},
 	}
 	for i, tt := range tests {

@@ -78,6 +78,12 @@ func RunServiceSuite(t *testing.T, newStore func(t *testing.T) cases.Store) {
 		{"InitiateRefused", suiteInitiateRefused},
 		{"InitiateReply", suiteInitiateReply},
 		{"Continuity", suiteContinuity},
+		{"GroupRouting", suiteGroupRouting},
+		{"GroupQueueAccess", suiteGroupQueueAccess},
+		{"GroupTake", suiteGroupTake},
+		{"GroupRoute", suiteGroupRoute},
+		{"GroupQueueCostsThePage", suiteGroupQueueCostsThePage},
+		{"GroupInboxCounts", suiteGroupInboxCounts},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newEnv(t, newStore)) })
@@ -131,7 +137,7 @@ func suiteReceiveInvalid(t *testing.T, e *env) {
 	}{
 		{"bad check digit", "patient.pnr", func(s *cases.Submission) { s.Patient.PNR = personnummer.Personnummer(bad) }},
 		{"no pnr", "patient.pnr", func(s *cases.Submission) { s.Patient.PNR = "" }},
-		{"unknown type", "type", func(s *cases.Submission) { s.Type = "buy-pizza" }},
+		{"type not a service id", "type", func(s *cases.Submission) { s.Type = "Buy pizza" }},
 		{"no name", "patient.name", func(s *cases.Submission) { s.Patient.Name = " " }},
 		{"name with newline", "patient.name", func(s *cases.Submission) { s.Patient.Name = "Anna\nlevel=ERROR" }},
 		{"name too long", "patient.name", func(s *cases.Submission) { s.Patient.Name = strings.Repeat("a", cases.MaxNameRunes+1) }},
@@ -501,7 +507,7 @@ func suiteList(t *testing.T, e *env) {
 		_, err := e.svc.List(e.ctx, a, cases.Filter{})
 		wantErr(t, err, cases.ErrNotAllowed)
 	}
-	for _, f := range []cases.Filter{{Status: []cases.Status{"bogus"}}, {Limit: -1}, {Limit: cases.MaxListLimit + 1}, {Type: "x"}, {Assignee: "a b"}} {
+	for _, f := range []cases.Filter{{Status: []cases.Status{"bogus"}}, {Limit: -1}, {Limit: cases.MaxListLimit + 1}, {Type: "X y"}, {Assignee: "a b"}} {
 		_, err := e.svc.List(e.ctx, dist, f)
 		wantErr(t, err, cases.ErrInvalidInput)
 	}

@@ -1,6 +1,9 @@
 package casetype
 
-import "clinicgw/sync/i18n"
+import (
+	"clinicgw/sync/i18n"
+	"clinicgw/sync/wire"
+)
 
 // Type is a case type: the id of a form the care unit publishes.
 type Type string
@@ -27,6 +30,11 @@ var All = []Type{
 	AdviceNurse, AdvicePsychologist, ChangeFamilyDoctor,
 	SymptomRegistration, ContactMe,
 }
+
+// Valid reports whether t has a case type's syntax (a form id's,
+// wire.ValidFormID): every service of a unit's catalogue
+// (sync/wire/catalog), built in or made yesterday, is a case type.
+func Valid(t Type) bool { return wire.ValidFormID(string(t)) }
 
 // Known reports whether t is one of All.
 func Known(t Type) bool {

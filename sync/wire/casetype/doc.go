@@ -1,5 +1,6 @@
 // Package casetype is the one home of the case types: the codes of the
-// e-services a care unit offers (All, Known), what staff and patients call
+// e-services a care unit offers — any id of a form id's syntax (Valid), of
+// which All (Known) are the built-in ones every release named — what staff and patients call
 // each one in Swedish and English (Names, read from the one catalogue,
 // sync/i18n, which holds the words), and the built-in form of each
 // (DefaultForms), which a unit that has not published forms of its own

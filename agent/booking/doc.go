@@ -1,0 +1,42 @@
+// Package booking is the care unit's stand-alone booking diary and the
+// authority over it: the gateway, not the central store, decides who has
+// a time.
+//
+// The unit defines time types (TimeType: a name for staff, a neutral name
+// for patients, a length, the clinicians or staff group who take it,
+// whether patients may book it online, whether and until how many hours
+// before it may be rebooked or cancelled, reminders, and "release to
+// staff N hours before"). Each clinician's schedule is weekly templates
+// (Template) less exceptions (Exception: leave, a closed day, for one
+// clinician or the whole unit) and the Swedish public holidays of
+// sync/wire/workday. Generate turns them into concrete times at least
+// eight weeks ahead, idempotently: a time that exists is never made again
+// or moved, a free one no longer in the schedule is removed, a booked one
+// no longer in it is reported, never removed.
+//
+// Times are Europe/Stockholm wall-clock times (wallclock.go). A template
+// time that does not exist on the spring-forward day (02:30 on
+// 2026-03-29) makes no time that day; one that happens twice on the
+// autumn day (02:30 on 2026-10-25) means the first of the two (CEST,
+// 00:30 UTC). A length is elapsed minutes, so a time across a change ends
+// at start plus its length in real time. Instants are stored in UTC; the
+// zone is applied only to show them.
+//
+// The authority (authority.go): Hold (short, expires by itself by the
+// injected clock), Book, Rebook (same type, clinician and length, where
+// the type allows it and before its deadline), Cancel, MarkArrived and
+// NoShow. Each is one write transaction of the encrypted store
+// (agent/store's DiaryUpdate) that reads the time's state and changes it
+// in the same transaction, so two bookers can never both win, and a
+// refusal is a *Decline with a code and a Swedish message (sync/i18n,
+// "booking.declined.*"), with nothing changed.
+//
+// FreeTimes reads the store's clear index of free times (no patient data:
+// start, length, type, clinician) without opening a sealed value;
+// OnlineFigure is the unit administrator's figure: the share of the
+// unit's coming times open for online booking and how many weeks ahead
+// they reach (the regions' "80% of times, at least eight weeks ahead").
+//
+// Not here yet: the sync protocol that publishes free times and carries
+// patients' requests, the pages, reminders and statistics (issue 20).
+package booking

@@ -1,0 +1,69 @@
+// Package fhirapi is the integration API for the care unit's own systems
+// (its record system, registers): the unit's cases, form answers and
+// messages as FHIR R4 resources over REST, on its own listener ([api] in
+// the configuration), read-only for now, with a change feed.
+//
+// # Who may call
+//
+// Mutual TLS only (sync/tlsconf.ServerClientCertIfGiven): a system
+// presents its SITHS function certificate, which must chain to a
+// configured SITHS root through one of the configured function CAs (a
+// person's card certificate, from the person CA under the same root, is
+// refused), and whose HSA-ID (subject serialNumber) must be in the staff
+// directory's systems section (agent/directory, hot-reloaded with the
+// file) with the permission the route needs (read-cases). A client
+// without a certificate gets through the handshake only to be told, as
+// an OperationOutcome, that it needs one. There are no tokens, in URLs or
+// elsewhere. Each system has its own token bucket (the injected clock; a
+// 429 with Retry-After when empty).
+//
+// Reads go through agent/cases.Service with the system as an actor of
+// kind cases.Integration, so the service's rules hold and each read or
+// list is in the access log under the system's HSA-ID, like staff reads.
+// A search by patient identifier is accepted only in the body of POST
+// Task/_search: a GET whose query names a patient, or holds anything that
+// looks like a personnummer, is refused (400), so that no identifier is in
+// a URL that proxies and logs keep; no link in the answer carries it.
+//
+// # Resources
+//
+//   - Task: a case. status maps the workflow (received → requested,
+//     assigned → accepted, partially answered → in-progress, waiting for
+//     the patient → on-hold, answered and closed → completed, withdrawn →
+//     cancelled; businessStatus has the case's own status), owner the
+//     assigned clinician's HSA-ID (Practitioner identifier), code the
+//     service (case type) with its name from the type name lookup,
+//     restriction.period.end the due date of an open case, focus the form
+//     answers. Search: status, owner, code, patient:identifier (POST
+//     only), _lastUpdated, _count; pages oldest first, the next link's
+//     _cursor is the last case id of the page (cases.Filter.After).
+//   - The change feed, GET Task/_changes: a long poll for the Tasks
+//     changed since a token (feed.go says how and why not Subscription).
+//   - QuestionnaireResponse (id = the case's): the form answers;
+//     Questionnaire (id = the service's code): the unit's form.
+//   - Communication (id = case id, a dash, the message's number): a
+//     message; search part-of=Task/[id].
+//   - Patient (id = the case's): identifier (personnummer, OID
+//     1.2.752.129.2.1.3.1, or samordningsnummer, 1.2.752.129.2.1.3.3) and
+//     name, nothing more. A patient has no id of its own here, so that no
+//     identifier is ever in a URL: the patient is reached through a case.
+//
+// /metadata serves a CapabilityStatement with exactly these; every error
+// is an OperationOutcome with a 4xx (or 5xx) status whose diagnostics say
+// what to do, and never repeat a value from the request.
+//
+// # No FHIR library
+//
+// The types (types.go) are written by hand with only the elements
+// emitted, after looking at what Go offers (December 2026):
+// samply/golang-fhir-models (Apache-2.0, generated R4 structs; no release
+// since 2022, its forks archived), gofhir/fhir (MIT, R4/R4B/R5, first
+// release January 2026, one maintainer) and google/fhir (protocol
+// buffers, needs its own JSON marshalling). Each brings every one of
+// FHIR's ~150 resources (tens of thousands of lines) for the six used
+// here, and none is both mature and kept up. Instead, the tests validate
+// every resource the API emits with an outside validator, the fhir npm
+// package 4.12.0 (testdata/validator: the official R4 StructureDefinitions
+// bundled, run offline with node), and with HL7's R4 JSON schema
+// (agent/archive/testdata).
+package fhirapi

@@ -1,0 +1,476 @@
+package wire
+
+import (
+	"strconv"
+	"time"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// The gateway decodes every page of a backlog, so a chained page has a
+// decoder of its own for the ordinary case: one pass over the body that
+// fills the page directly, instead of encoding/json's syntax pass, its
+// reflective decode and the walk. It takes only what the strict decoder
+// (decodeBytes) takes and means the same by it: anything else — a
+// syntax error, an unknown, repeated or missing member, a null or a
+// value of another type where it does not belong, a number with a
+// fraction, exponent or sign, or out of range, a member name or
+// timestamp written with escapes, a timestamp either check refuses —
+// makes it give up (ok false), and the strict decoder decides and
+// explains. FuzzDecodeChainedPageEvents holds the two to the same page
+// on any body, and TestFastPageMembers the member tables below to the
+// types' own.
+
+// fastMembers are the JSON members of a type the fast decoder knows, in
+// declaration order, and which of them are required (a bit per member).
+type fastMembers struct {
+	names    []string
+	required uint64
+}
+
+var (
+	fastPageMembers    = fastMembers{[]string{"events", "cursor", "more", "chain"}, 0b1111}
+	fastEventMembers   = fastMembers{[]string{"seq", "id", "kind", "caseId", "at", "case", "message"}, 0b0011111}
+	fastCaseMembers    = fastMembers{[]string{"type", "patient", "guardian", "fields", "text"}, 0b00011}
+	fastPersonMembers  = fastMembers{[]string{"pnr", "name"}, 0b11}
+	fastFieldMembers   = fastMembers{[]string{"name", "label", "value"}, 0b111}
+	fastMessageMembers = fastMembers{[]string{"id", "text"}, 0b11}
+	fastChainMembers   = fastMembers{[]string{"incarnation", "head", "base", "end"}, 0b0011}
+)
+
+// fastDec is the state of a fast decode: the body and the position.
+type fastDec struct {
+	b []byte
+	i int
+}
+
+// decodeChainedPageFast decodes b, a body checkEncoding took, as a
+// ChainedPage with where each event begins and ends; ok false: the
+// strict decoder must decide. The page is not validated.
+func decodeChainedPageFast(b []byte) (page ChainedPage, spans [][2]int, ok bool) {
+	d := fastDec{b: b}
+	ok = d.object(&fastPageMembers, func(k int) bool {
+		switch k {
+		case 0:
+			return d.events(&page.Events, &spans)
+		case 1:
+			return d.uint(&page.Cursor)
+		case 2:
+			return d.boolean(&page.More)
+		default:
+			return d.chain(&page.Chain)
+		}
+	})
+	if !ok || d.ws() != 0 { // something after the value
+		return ChainedPage{}, nil, false
+	}
+	return page, spans, true
+}
+
+// ws skips white space and returns the next byte, 0 at the end.
+func (d *fastDec) ws() byte {
+	for ; d.i < len(d.b); d.i++ {
+		switch c := d.b[d.i]; c {
+		case ' ', '\t', '\r', '\n':
+		default:
+			return c
+		}
+	}
+	return 0
+}
+
+// object reads an object of the members in m, calling member with each
+// member's index at its value; false on anything the strict decoder must
+// judge.
+func (d *fastDec) object(m *fastMembers, member func(k int) bool) bool {
+	if d.ws() != '{' {
+		return false
+	}
+	d.i++
+	var seen uint64
+	if d.ws() == '}' {
+		d.i++
+		return seen&m.required == m.required
+	}
+	for {
+		if d.ws() != '"' {
+			return false
+		}
+		name, ok := d.plainString()
+		if !ok {
+			return false
+		}
+		k := -1
+		for j, n := range m.names {
+			if n == string(name) {
+				k = j
+				break
+			}
+		}
+		if k < 0 || seen&(1<<k) != 0 {
+			return false
+		}
+		seen |= 1 << k
+		if d.ws() != ':' {
+			return false
+		}
+		d.i++
+		if !member(k) {
+			return false
+		}
+		switch d.ws() {
+		case ',':
+			d.i++
+		case '}':
+			d.i++
+			return seen&m.required == m.required
+		default:
+			return false
+		}
+	}
+}
+
+// array reads an array, calling elem at each element; false on anything
+// the strict decoder must judge.
+func (d *fastDec) array(elem func() bool) bool {
+	if d.ws() != '[' {
+		return false
+	}
+	d.i++
+	if d.ws() == ']' {
+		d.i++
+		return true
+	}
+	for {
+		if !elem() {
+			return false
+		}
+		switch d.ws() {
+		case ',':
+			d.i++
+		case ']':
+			d.i++
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// plainString reads a string without escapes at d.i (its quote) and
+// returns its bytes; false if it has escapes or is not a string.
+func (d *fastDec) plainString() ([]byte, bool) {
+	start := d.i + 1
+	for j := start; j < len(d.b); j++ {
+		switch c := d.b[j]; {
+		case c == '"':
+			d.i = j + 1
+			return d.b[start:j], true
+		case c == '\\' || c < 0x20:
+			return nil, false
+		}
+	}
+	return nil, false
+}
+
+// str reads a string into *s.
+func (d *fastDec) str(s *string) bool {
+	if d.ws() != '"' {
+		return false
+	}
+	start := d.i + 1
+	j := start
+	for ; j < len(d.b); j++ {
+		c := d.b[j]
+		if c == '"' {
+			*s = string(d.b[start:j])
+			d.i = j + 1
+			return true
+		}
+		if c == '\\' || c < 0x20 {
+			break
+		}
+	}
+	// With escapes: find the end first, so that the value is unescaped
+	// into one buffer of at most the raw length (a large text with line
+	// breaks would otherwise grow one by doubling).
+	end := j
+	for end < len(d.b) && d.b[end] != '"' {
+		if d.b[end] == '\\' {
+			end++
+		}
+		end++
+	}
+	out := append(make([]byte, 0, min(end, len(d.b))-start), d.b[start:j]...)
+	for j < len(d.b) {
+		c := d.b[j]
+		switch {
+		case c == '"':
+			*s = string(out)
+			d.i = j + 1
+			return true
+		case c < 0x20:
+			return false
+		case c != '\\':
+			out = append(out, c)
+			j++
+			continue
+		}
+		if j+1 >= len(d.b) {
+			return false
+		}
+		switch e := d.b[j+1]; e {
+		case '"', '\\', '/':
+			out = append(out, e)
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			r, ok := d.hex4(j + 2)
+			if !ok {
+				return false
+			}
+			j += 6
+			if utf16.IsSurrogate(r) {
+				// Only a pair (checkEncoding refused the rest).
+				lo, ok := rune(0), j+1 < len(d.b) && d.b[j] == '\\' && d.b[j+1] == 'u'
+				if ok {
+					lo, ok = d.hex4(j + 2)
+				}
+				dec := utf16.DecodeRune(r, lo)
+				if !ok || dec == utf8.RuneError {
+					return false
+				}
+				r = dec
+				j += 6
+			}
+			out = utf8.AppendRune(out, r)
+			continue
+		default:
+			return false
+		}
+		j += 2
+	}
+	return false
+}
+
+// hex4 reads four hex digits at b[i:].
+func (d *fastDec) hex4(i int) (rune, bool) {
+	if i+4 > len(d.b) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range d.b[i : i+4] {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
+}
+
+// uint reads a whole number without sign, fraction or exponent that fits
+// in 64 bits.
+func (d *fastDec) uint(n *uint64) bool {
+	d.ws()
+	start := d.i
+	for d.i < len(d.b) && d.b[d.i] >= '0' && d.b[d.i] <= '9' {
+		d.i++
+	}
+	lit := d.b[start:d.i]
+	if len(lit) == 0 || len(lit) > 1 && lit[0] == '0' {
+		return false
+	}
+	if d.i < len(d.b) {
+		switch d.b[d.i] {
+		case '.', 'e', 'E', '-', '+':
+			return false
+		}
+	}
+	v, err := strconv.ParseUint(string(lit), 10, 64)
+	*n = v
+	return err == nil
+}
+
+// boolean reads true or false.
+func (d *fastDec) boolean(v *bool) bool {
+	d.ws()
+	switch {
+	case d.literal("true"):
+		*v = true
+	case d.literal("false"):
+		*v = false
+	default:
+		return false
+	}
+	return true
+}
+
+// literal reads lit (true, false, null), if it is next and ends there.
+func (d *fastDec) literal(lit string) bool {
+	end := d.i + len(lit)
+	if end > len(d.b) || string(d.b[d.i:end]) != lit {
+		return false
+	}
+	if end < len(d.b) {
+		if c := d.b[end]; c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
+			return false
+		}
+	}
+	d.i = end
+	return true
+}
+
+// null reads null if it is next.
+func (d *fastDec) null() bool {
+	d.ws()
+	return d.literal("null")
+}
+
+// timestamp reads an RFC 3339 timestamp as encoding/json's time.Time
+// does, which the walk's check must take too.
+func (d *fastDec) timestamp(t *time.Time) bool {
+	if d.ws() != '"' {
+		return false
+	}
+	start := d.i
+	s, ok := d.plainString()
+	if !ok {
+		return false
+	}
+	if _, err := time.Parse(time.RFC3339Nano, string(s)); err != nil {
+		return false
+	}
+	return t.UnmarshalJSON(d.b[start:d.i]) == nil
+}
+
+// events reads the page's events, recording where each begins and ends.
+func (d *fastDec) events(evs *[]Event, spans *[][2]int) bool {
+	out := make([]Event, 0, 64)
+	ok := d.array(func() bool {
+		d.ws()
+		start := d.i
+		var ev Event
+		if !d.event(&ev) {
+			return false
+		}
+		out = append(out, ev)
+		*spans = append(*spans, [2]int{start, d.i})
+		return true
+	})
+	*evs = out
+	return ok
+}
+
+func (d *fastDec) event(ev *Event) bool {
+	return d.object(&fastEventMembers, func(k int) bool {
+		switch k {
+		case 0:
+			return d.uint(&ev.Seq)
+		case 1:
+			return d.str(&ev.ID)
+		case 2:
+			var s string
+			ok := d.str(&s)
+			ev.Kind = EventKind(s)
+			return ok
+		case 3:
+			return d.str(&ev.CaseID)
+		case 4:
+			return d.timestamp(&ev.At)
+		case 5:
+			if d.null() {
+				ev.Case = nil
+				return true
+			}
+			ev.Case = new(NewCase)
+			return d.newCase(ev.Case)
+		default:
+			if d.null() {
+				ev.Message = nil
+				return true
+			}
+			ev.Message = new(PatientMessage)
+			return d.object(&fastMessageMembers, func(k int) bool {
+				if k == 0 {
+					return d.str(&ev.Message.ID)
+				}
+				return d.str(&ev.Message.Text)
+			})
+		}
+	})
+}
+
+func (d *fastDec) newCase(c *NewCase) bool {
+	return d.object(&fastCaseMembers, func(k int) bool {
+		switch k {
+		case 0:
+			return d.str(&c.Type)
+		case 1:
+			return d.person(&c.Patient)
+		case 2:
+			if d.null() {
+				c.Guardian = nil
+				return true
+			}
+			c.Guardian = new(Person)
+			return d.person(c.Guardian)
+		case 3:
+			c.Fields = make([]Field, 0, 4)
+			return d.array(func() bool {
+				var f Field
+				ok := d.object(&fastFieldMembers, func(k int) bool {
+					switch k {
+					case 0:
+						return d.str(&f.Name)
+					case 1:
+						return d.str(&f.Label)
+					default:
+						return d.str(&f.Value)
+					}
+				})
+				c.Fields = append(c.Fields, f)
+				return ok
+			})
+		default:
+			return d.str(&c.Text)
+		}
+	})
+}
+
+func (d *fastDec) person(p *Person) bool {
+	return d.object(&fastPersonMembers, func(k int) bool {
+		if k == 0 {
+			return d.str(&p.PNR)
+		}
+		return d.str(&p.Name)
+	})
+}
+
+func (d *fastDec) chain(c *Chain) bool {
+	return d.object(&fastChainMembers, func(k int) bool {
+		switch k {
+		case 0:
+			return d.str(&c.Incarnation)
+		case 1:
+			return d.uint(&c.Head)
+		case 2:
+			return d.str(&c.Base)
+		default:
+			return d.str(&c.End)
+		}
+	})
+}
