@@ -26,7 +26,10 @@
 // The package holds no storage: Service works through the Store interface,
 // which agent/store implements on an encrypted bbolt file. Statistics are
 // read from a store's aggregates of what each case adds to them
-// (StatsTally, StatsStore) when it keeps them (statsagg.go). Every read and
+// (StatsTally, StatsStore) when it keeps them (statsagg.go); handling
+// times are counted in a histogram (statshist.go), so Median and P90 are
+// rounded down by less than a minute, or above 4 h 15 min by less than
+// 0.8 %, while counts and Mean are exact. Every read and
 // write of a case through Service writes one access-log entry in the same
 // transaction as the change.
 //

@@ -78,10 +78,10 @@ func TestComputeStats(t *testing.T) {
 		Overdue:    2,
 		Answered:   5,
 		// Sorted: 0, 30m, 2h, 24h, 72h. Median rank ceil(2.5) = 3; P90 rank ceil(4.5) = 5.
-		Handling: HandlingTime{Count: 5, Median: 2 * time.Hour, P90: 72 * time.Hour},
+		Handling: HandlingTime{Count: 5, Mean: 19*time.Hour + 42*time.Minute, Median: 2 * time.Hour, P90: 72 * time.Hour},
 		HandlingByType: map[casetype.Type]HandlingTime{
-			casetype.BookAppointment:   {Count: 2, Median: 2 * time.Hour, P90: 24 * time.Hour},
-			casetype.RenewPrescription: {Count: 2, Median: 30 * time.Minute, P90: 72 * time.Hour},
+			casetype.BookAppointment:   {Count: 2, Mean: 13 * time.Hour, Median: 2 * time.Hour, P90: 24 * time.Hour},
+			casetype.RenewPrescription: {Count: 2, Mean: 36*time.Hour + 15*time.Minute, Median: 30 * time.Minute, P90: 72 * time.Hour},
 			casetype.ContactMe:         {Count: 1, Median: 0, P90: 0},
 		},
 		Weeks: []WeekCount{
@@ -91,12 +91,12 @@ func TestComputeStats(t *testing.T) {
 		ByGroup: map[GroupID]GroupStats{
 			"lakare": {Received: 3, ByType: map[casetype.Type]int{casetype.BookAppointment: 3},
 				ByStatus: map[Status]int{Answered: 1, Closed: 1, Withdrawn: 1}, Answered: 2,
-				Handling: HandlingTime{Count: 2, Median: 2 * time.Hour, P90: 24 * time.Hour}},
+				Handling: HandlingTime{Count: 2, Mean: 13 * time.Hour, Median: 2 * time.Hour, P90: 24 * time.Hour}},
 			"": {Received: 8, ByType: map[casetype.Type]int{casetype.RenewPrescription: 2, casetype.AdviceNurse: 3, casetype.ContactMe: 2, casetype.RenewSickLeave: 1},
 				ByStatus:   map[Status]int{Answered: 3, Assigned: 2, Received: 1, WaitingForPatient: 1, PartiallyAnswered: 1},
 				Unanswered: 4, Overdue: 2, Answered: 3,
 				// 0, 30m, 72h (received before the period, answered in it).
-				Handling: HandlingTime{Count: 3, Median: 30 * time.Minute, P90: 72 * time.Hour}},
+				Handling: HandlingTime{Count: 3, Mean: 24*time.Hour + 10*time.Minute, Median: 30 * time.Minute, P90: 72 * time.Hour}},
 		},
 	}
 
@@ -145,7 +145,7 @@ func TestStatsWeeksAcrossNewYear(t *testing.T) {
 func TestNearestRank(t *testing.T) {
 	tests := []struct {
 		n           int
-		median, p90 time.Duration // with values 1..n
+		median, p90 time.Duration // with values 1..n minutes
 	}{
 		{1, 1, 1},
 		{2, 1, 2},
@@ -161,31 +161,31 @@ func TestNearestRank(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.n), func(t *testing.T) {
-			// Given in reverse, so that sorting matters.
-			ds := make([]time.Duration, tt.n)
-			for i := range ds {
-				ds[i] = time.Duration(tt.n - i)
-			}
-			// The same times as sorted runs (odd and even), as the
-			// aggregates give them.
-			var odd, even []time.Duration
-			for i := 1; i <= tt.n; i++ {
-				if i%2 == 1 {
-					odd = append(odd, time.Duration(i))
-				} else {
-					even = append(even, time.Duration(i))
+			// Given in reverse, and again as a histogram (odd and even
+			// minutes apart), as the aggregates give them.
+			var a, inHist handlingAcc
+			var odd, even HandlingHist
+			for i := tt.n; i >= 1; i-- {
+				d := time.Duration(i) * time.Minute
+				a.add(d)
+				h := &odd
+				if i%2 == 0 {
+					h = &even
 				}
+				h.Buckets = append([]BucketCount{{HandlingBucketOf(d), 1}}, h.Buckets...)
+				h.Sum = h.Sum.Add(d)
 			}
-			inRuns := handlingTime(nil, [][]time.Duration{odd, even, nil})
-			got := handlingTime(ds, nil)
-			want := HandlingTime{Count: tt.n, Median: tt.median, P90: tt.p90}
-			if got != want || inRuns != want {
-				t.Errorf("handlingTime(1..%d) = %+v, in runs %+v, want %+v", tt.n, got, inRuns, want)
+			inHist.addHist(odd)
+			inHist.addHist(even)
+			mean := time.Duration(tt.n+1) * time.Minute / 2
+			want := HandlingTime{Count: tt.n, Mean: mean, Median: tt.median * time.Minute, P90: tt.p90 * time.Minute}
+			if got, h := a.result(), inHist.result(); got != want || h != want {
+				t.Errorf("1..%d minutes: %+v, from histograms %+v, want %+v", tt.n, got, h, want)
 			}
 		})
 	}
-	if got := handlingTime(nil, nil); got != (HandlingTime{}) {
-		t.Errorf("handlingTime(nil) = %+v, want zero", got)
+	if got := (&handlingAcc{}).result(); got != (HandlingTime{}) {
+		t.Errorf("no times: %+v, want zero", got)
 	}
 }
 
@@ -288,7 +288,7 @@ func TestStatsFromTalliesEqualAdd(t *testing.T) {
 				b.AddOpen(tl.Received, tl.Due, tl.Group, 1)
 			}
 			if tl.Answered {
-				b.AddAnswers(tl.AnsweredDay, tl.Type, tl.Group, []time.Duration{tl.Handling})
+				b.AddAnswers(tl.AnsweredDay, tl.Type, tl.Group, HandlingHist{Buckets: []BucketCount{{HandlingBucketOf(tl.Handling), 1}}, Sum: HandlingSum{}.Add(tl.Handling)})
 			}
 		}
 		if got := b.Result(); !reflect.DeepEqual(got, want) {
@@ -300,35 +300,70 @@ func TestStatsFromTalliesEqualAdd(t *testing.T) {
 	}
 }
 
-// TestNearestRankInRuns: the percentiles picked from sorted runs (with
-// repeated times, empty runs, and unsorted times beside them) are those
-// of all the times sorted together.
-func TestNearestRankInRuns(t *testing.T) {
+// TestHandlingPercentilesBucketed: over random times from seconds to
+// months, Count and Mean are exact and Median and P90 are the exact
+// nearest-rank percentiles rounded down as statshist.go says: never
+// above, below by less than a minute up to 255 minutes and by less than
+// 1/128 of the figure above.
+func TestHandlingPercentilesBucketed(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(18, 1))
 	for range 2000 {
-		var all, flat []time.Duration
-		var runs [][]time.Duration
-		for range rnd.IntN(6) {
-			var r []time.Duration
-			for range rnd.IntN(8) {
-				r = append(r, time.Duration(rnd.IntN(20))*time.Minute)
-			}
-			slices.Sort(r)
-			runs = append(runs, r)
-			all = append(all, r...)
-		}
-		for range rnd.IntN(4) {
-			d := time.Duration(rnd.IntN(20)) * time.Minute
-			flat = append(flat, d)
+		var all []time.Duration
+		var a handlingAcc
+		var sum time.Duration
+		for range 1 + rnd.IntN(300) {
+			d := time.Duration(rnd.ExpFloat64() * float64([]time.Duration{time.Minute, time.Hour, 20 * time.Hour, 30 * 24 * time.Hour}[rnd.IntN(4)]))
 			all = append(all, d)
+			a.add(d)
+			sum += d
 		}
 		slices.Sort(all)
-		var want HandlingTime
-		if n := len(all); n > 0 {
-			want = HandlingTime{Count: n, Median: all[max((50*n+99)/100, 1)-1], P90: all[max((90*n+99)/100, 1)-1]}
+		n := len(all)
+		got := a.result()
+		if got.Count != n || got.Mean != sum/time.Duration(n) {
+			t.Fatalf("%d times: count %d, mean %v; want %d, %v", n, got.Count, got.Mean, n, sum/time.Duration(n))
 		}
-		if got := handlingTime(flat, runs); got != want {
-			t.Fatalf("runs %v and %v: %+v, want %+v", runs, flat, got, want)
+		for _, c := range []struct {
+			p   int
+			got time.Duration
+		}{{50, got.Median}, {90, got.P90}} {
+			exact := all[max((c.p*n+99)/100, 1)-1]
+			bound := max(time.Minute, c.got/128)
+			if c.got > exact || exact-c.got >= bound || c.got != HandlingBucketOf(exact).Floor() {
+				t.Fatalf("P%d of %d times: %v, exact %v (bound %v)", c.p, n, c.got, exact, bound)
+			}
+		}
+	}
+}
+
+// TestHandlingBuckets: every bucket's floor is in it, the next bucket
+// starts where it ends, and the buckets are as wide as statshist.go says.
+func TestHandlingBuckets(t *testing.T) {
+	prev := time.Duration(-1)
+	last := HandlingBucketOf(1<<63 - 1)
+	for b := HandlingBucket(0); b <= last; b++ {
+		f := b.Floor()
+		if HandlingBucketOf(f) != b || f <= prev || HandlingBucketOf(f-1) != b-1 && b > 0 {
+			t.Fatalf("bucket %d: floor %v (previous %v), bucket of the floor %d", b, f, prev, HandlingBucketOf(f))
+		}
+		if w := f - prev; b > 1 && b >= handlingExact && w > max(time.Minute, prev/128)+time.Minute {
+			t.Fatalf("bucket %d: width %v after %v", b-1, w, prev)
+		}
+		prev = f
+	}
+	if last > 3000 {
+		t.Fatalf("the longest duration's bucket %d", last)
+	}
+	if b := HandlingBucketOf(-time.Hour); b != 0 {
+		t.Fatalf("a negative time's bucket %d", b)
+	}
+}
+
+func TestStatsWeekOf(t *testing.T) {
+	for d := StatsDay(-800); d < 800; d++ {
+		m := StatsWeekOf(d)
+		if wd := m.Start().Weekday(); wd != time.Monday || d-m < 0 || d-m > 6 {
+			t.Fatalf("day %d (%v): Monday %d (%v)", d, d.Start(), m, wd)
 		}
 	}
 }

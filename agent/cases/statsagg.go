@@ -12,12 +12,15 @@ import (
 // as every write of a case, what each case adds to the statistics (its
 // StatsTally, summed per Stockholm day) answers Stats without opening a
 // single case (StatsStore): a view costs the days it shows, not the cases
-// the store holds. The sums are exact, not a sketch: per receipt day the
-// count of cases per type and current status; per (due time, receipt day)
-// the count of open cases, for Overdue; per answer day and type every
-// handling time itself, so that Median and P90 stay exact nearest-rank
-// percentiles. A full recount from the cases gives the same sums
-// (agent/store's RecountStats, `clinicgw stats --recount`).
+// the store holds. The sums are exact, not a sketch: per receipt day (and
+// per receipt week, whose Monday a store passes as the day) the count of
+// cases per type and current status; per (due time, receipt day)
+// the count of open cases, for Overdue; per answer day and type, and per
+// answer week and type, a histogram of the handling times (HandlingHist:
+// exact counts per bucket and the exact sum; the percentiles read from it
+// are as precise as statshist.go says). A full recount from the cases
+// gives the same sums (agent/store's RecountStats, `clinicgw stats
+// --recount`).
 //
 // The sums are per day, so they answer a period whose ends are Stockholm
 // midnights (or open), which is every period the UI, the CSV and the
@@ -126,15 +129,33 @@ func (b *StatsBuilder) Now() time.Time { return b.now }
 
 // dayIn reports whether day is in the period (Days ok): an open end
 // takes every day, even one whose Stockholm midnight is before the zero
-// time.
+// time. It keeps the last day asked about, with its week (dayWeek):
+// the aggregates give many counts of one day in a row.
 func (b *StatsBuilder) dayIn(day StatsDay) bool {
+	if b.last.set && b.last.day == day {
+		return b.last.in
+	}
 	start := day.Start()
-	return (b.from.IsZero() || !start.Before(b.from)) && (b.to.IsZero() || start.Before(b.to))
+	b.last.set, b.last.day, b.last.wc = true, day, nil
+	b.last.in = (b.from.IsZero() || !start.Before(b.from)) && (b.to.IsZero() || start.Before(b.to))
+	return b.last.in
+}
+
+// dayWeek returns the week of day, which dayIn was just asked about.
+func (b *StatsBuilder) dayWeek(day StatsDay) *WeekCount {
+	if b.last.set && b.last.day == day && b.last.wc != nil {
+		return b.last.wc
+	}
+	wc := b.week(day.Start())
+	b.dayIn(day)
+	b.last.wc = wc
+	return wc
 }
 
 // AddReceived counts n cases received on day, of type typ, now in status
-// st, routed to group (the aggregates' per-day counts). Only for a period
-// Days accepts.
+// st, routed to group (the aggregates' per-day counts); for cases
+// received over a whole week, day is the week's Monday and the whole week
+// must be in the period. Only for a period Days accepts.
 func (b *StatsBuilder) AddReceived(day StatsDay, typ casetype.Type, st Status, group string, n int) {
 	if n == 0 || !b.dayIn(day) {
 		return
@@ -150,7 +171,7 @@ func (b *StatsBuilder) AddReceived(day StatsDay, typ casetype.Type, st Status, g
 		b.unanswered += n
 		g.unanswered += n
 	}
-	b.week(day.Start()).Received += n
+	b.dayWeek(day).Received += n
 }
 
 // AddOpen counts n open cases received on day, routed to group and due
@@ -163,17 +184,28 @@ func (b *StatsBuilder) AddOpen(day StatsDay, due time.Time, group string, n int)
 }
 
 // AddAnswers counts the first answers sent on day to cases of type typ
-// routed to group, taking the handling times ds, sorted; the builder
-// keeps ds as it is, unchanged. Only for a period Days accepts.
-func (b *StatsBuilder) AddAnswers(day StatsDay, typ casetype.Type, group string, ds []time.Duration) {
-	if len(ds) == 0 || !b.dayIn(day) {
+// routed to group, with the histogram h of their handling times; for
+// answers over a whole week, day is the week's Monday (StatsWeekOf) and
+// the whole week must be in the period. Only for a period Days accepts.
+func (b *StatsBuilder) AddAnswers(day StatsDay, typ casetype.Type, group string, h HandlingHist) {
+	n := h.Count()
+	if n == 0 || !b.dayIn(day) {
 		return
 	}
 	g := b.group(group)
-	b.answered += len(ds)
-	g.answered += len(ds)
-	b.runs = append(b.runs, ds)
-	g.runs = append(g.runs, ds)
-	b.runsByType[typ] = append(b.runsByType[typ], ds)
-	b.week(day.Start()).Answered += len(ds)
+	b.answered += n
+	g.answered += n
+	b.typeAcc(typ).addHist(h)
+	g.handling.addHist(h)
+	b.dayWeek(day).Answered += n
+}
+
+// StatsWeekOf returns the Monday of d's ISO week (day 4, 1970-01-05, is
+// a Monday).
+func StatsWeekOf(d StatsDay) StatsDay {
+	r := (d + 3) % 7
+	if r < 0 {
+		r += 7
+	}
+	return d - r
 }

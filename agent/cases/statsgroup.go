@@ -1,10 +1,6 @@
 package cases
 
-import (
-	"time"
-
-	"clinicgw/sync/wire/casetype"
-)
+import "clinicgw/sync/wire/casetype"
 
 // Statistics per staff group. Every case counts in the group whose queue
 // it was routed to (Case.Group; "" for the message administrator's inbox),
@@ -33,8 +29,7 @@ type groupBuilder struct {
 	received, unanswered, overdue, answered int
 	byType                                  map[casetype.Type]int
 	byStatus                                map[Status]int
-	handling                                []time.Duration
-	runs                                    [][]time.Duration
+	handling                                handlingAcc // statshist.go
 }
 
 // group returns the count of group g, made on first use.
@@ -56,7 +51,7 @@ func (b *StatsBuilder) groupResults() map[GroupID]GroupStats {
 	for g, gb := range b.groups {
 		s := GroupStats{Received: gb.received, Unanswered: gb.unanswered, Overdue: gb.overdue, Answered: gb.answered,
 			ByType: make(map[casetype.Type]int, len(gb.byType)), ByStatus: make(map[Status]int, len(gb.byStatus)),
-			Handling: handlingTime(append([]time.Duration(nil), gb.handling...), gb.runs)}
+			Handling: gb.handling.result()}
 		for k, v := range gb.byType {
 			s.ByType[k] = v
 		}

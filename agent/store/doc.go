@@ -24,7 +24,11 @@
 // transaction of every write of a case (Insert, Update, PurgeCases), so
 // DB.AddStats answers cases.Service.Stats without opening a case; they
 // are counted at Open for a store that lacks them, resumably, and
-// RecountStats compares them with a full recount.
+// RecountStats compares them with a full recount. Handling times are
+// kept as histograms per answer day and per answer week, staff group
+// and type (cases.HandlingHist), so a period reads its weeks' and edge
+// days' buckets, not every answer, and each group's handling times come
+// from its own histograms.
 //
 // Lists read through composite indexes of what they show (listidx.go:
 // status with assignee, type or both), walked either way from any case id,

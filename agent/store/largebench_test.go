@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -167,6 +168,9 @@ func largeOps(b *testing.B, db *DB, g largeGen) []benchOp {
 		{"today-mine", list(clin, cases.Filter{DueBy: to})},
 		{"overdue-type-before", before(dist, g.now, func(c *cases.Case) bool { return c.Type == typ })},
 		{"today-mine-before", before(clin, to, func(c *cases.Case) bool { return c.Assignee == clin.HSAID })},
+	}
+	if only := os.Getenv("CLINICGW_LARGE_OPS"); only != "" { // e.g. stats,view: only those rows
+		ops = slices.DeleteFunc(ops, func(op benchOp) bool { return !slices.Contains(strings.Split(only, ","), op.name) })
 	}
 	for i := range ops {
 		ops[i].name = fmt.Sprintf("%d-%s", g.n, ops[i].name)

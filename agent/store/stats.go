@@ -27,15 +27,22 @@ import (
 // flipped, so keys sort by day):
 //
 //	'r' day              the cases received that day: count per type, status and group
-//	'a' day group 0 type the first answers sent that day to cases of the type routed to the group: every handling time, sorted (uvarint deltas, ns)
+//	'R' monday           the same for the ISO week that starts on that Monday
+//	'a' day group 0 type the first answers sent that day to cases of the type routed to the group: a histogram of their handling times
+//	'w' monday group 0 type the same for the ISO week that starts on that Monday
 //	'o' due day group    the open cases due at due (12 bytes: Unix seconds sign-flipped, nanoseconds) received that day, routed to the group: a count
 //
 // The group is the staff group a case was routed to (cases.Case.Group,
-// "" for the inbox): layout 2 added it, so the statistics come per group
-// too (a store of layout 1 is counted again at Open).
+// "" for the inbox), so the statistics come per group too, handling
+// times included (from the group's histograms).
 //
-// Values are sealed like every other (AAD: bucket and key); they hold
-// counts and durations only. A store made before the aggregates, or one
+// A histogram (cases.HandlingHist) is the exact sum of the times (16
+// bytes, big-endian) and then, by bucket, the bucket's number less the
+// previous one's and its count (uvarints): at most some 2,700 buckets
+// however many cases were answered, so a period reads its whole weeks'
+// histograms and the days' of the weeks it only partly covers; so too
+// the counts of cases received ('r' and 'R'). Values are sealed like
+// every other (AAD: bucket and key); they hold counts and durations only. A store made before the aggregates, or one
 // whose rebuild was cut short, is counted at Open (ensureStats), in
 // batches that each commit with a marker of how far they got, so a
 // stopped count goes on where it stopped; RebuildStats counts again from
@@ -45,7 +52,10 @@ const bucketStats = "stats"
 
 // statsVersion is the aggregates' layout; a store whose keyStatsVersion
 // is another is counted again at Open.
-const statsVersion = 2
+// Version 1 kept every handling time; 2 added the group; 4 keeps
+// histograms of the handling times and weekly keys beside the daily ones,
+// per group (3, histograms without groups, was never released).
+const statsVersion = 4
 
 var (
 	keyStatsVersion = []byte("stats-version")
@@ -60,9 +70,11 @@ var (
 var statsBatch = 5000
 
 const (
-	statsRecv byte = 'r'
-	statsAns  byte = 'a'
-	statsOpen byte = 'o'
+	statsRecv     byte = 'r'
+	statsRecvWeek byte = 'R'
+	statsAns      byte = 'a'
+	statsWeek     byte = 'w'
+	statsOpen     byte = 'o'
 )
 
 func dayKey(d cases.StatsDay) []byte {
@@ -73,14 +85,20 @@ func parseDay(b []byte) cases.StatsDay {
 	return cases.StatsDay(int32(binary.BigEndian.Uint32(b) ^ 1<<31))
 }
 
+// recvKey is a count's: kind statsRecv and the day, or statsRecvWeek
+// and the week's Monday.
 type recvKey struct {
+	kind  byte
 	day   cases.StatsDay
 	typ   casetype.Type
 	st    cases.Status
 	group string
 }
 
+// ansKey is a histogram's: kind statsAns and the day, or statsWeek and
+// the week's Monday.
 type ansKey struct {
+	kind  byte
 	day   cases.StatsDay
 	typ   casetype.Type
 	group string
@@ -103,35 +121,60 @@ func (k openKey) key() []byte {
 }
 
 func (k ansKey) key() []byte {
-	return append(append(append(append([]byte{statsAns}, dayKey(k.day)...), k.group...), 0), k.typ...)
+	return append(append(append(append([]byte{k.kind}, dayKey(k.day)...), k.group...), 0), k.typ...)
 }
 
-// parseAnsKey takes an 'a' key apart; false when it has no 0 after the
-// group (checkStatsKey refuses it first).
+// parseAnsKey takes an 'a' or 'w' key apart; false when it has no 0
+// after the group (checkStatsKey refuses it first).
 func parseAnsKey(k []byte) (ansKey, bool) {
-	if len(k) < 6 {
+	group, typ, ok := ansKeyNames(k)
+	if !ok {
 		return ansKey{}, false
+	}
+	return ansKey{kind: k[0], day: parseDay(k[1:5]), group: string(group), typ: casetype.Type(typ)}, true
+}
+
+// ansKeyNames returns the group and the type of an 'a' or 'w' key, in
+// k's array; false when it has no 0 after the group.
+func ansKeyNames(k []byte) (group, typ []byte, ok bool) {
+	if len(k) < 6 {
+		return nil, nil, false
 	}
 	rest := k[5:]
 	i := bytes.IndexByte(rest, 0)
 	if i < 0 {
-		return ansKey{}, false
+		return nil, nil, false
 	}
-	return ansKey{day: parseDay(k[1:5]), group: string(rest[:i]), typ: casetype.Type(rest[i+1:])}, true
+	return rest[:i], rest[i+1:], true
 }
 
-func recvDayKey(d cases.StatsDay) []byte { return append([]byte{statsRecv}, dayKey(d)...) }
+func recvDayKey(kind byte, d cases.StatsDay) []byte { return append([]byte{kind}, dayKey(d)...) }
 
 // statsSums is aggregates in memory: a transaction's net change (counts
 // may be negative) or a whole store's.
 type statsSums struct {
 	recv map[recvKey]int
 	open map[openKey]int
-	ans  map[ansKey]map[time.Duration]int
+	ans  map[ansKey]*histSum
+}
+
+// histSum is a histogram in memory, or a change of one.
+type histSum struct {
+	n   map[cases.HandlingBucket]int
+	sum cases.HandlingSum
+}
+
+func (h *histSum) changed() bool {
+	for _, n := range h.n {
+		if n != 0 {
+			return true
+		}
+	}
+	return h.sum != cases.HandlingSum{}
 }
 
 func newStatsSums() *statsSums {
-	return &statsSums{recv: map[recvKey]int{}, open: map[openKey]int{}, ans: map[ansKey]map[time.Duration]int{}}
+	return &statsSums{recv: map[recvKey]int{}, open: map[openKey]int{}, ans: map[ansKey]*histSum{}}
 }
 
 // add adds sign times what tl counts.
@@ -139,16 +182,22 @@ func (s *statsSums) add(tl cases.StatsTally, sign int) {
 	if !tl.Counted {
 		return
 	}
-	s.recv[recvKey{tl.Received, tl.Type, tl.Status, tl.Group}] += sign
+	s.recv[recvKey{statsRecv, tl.Received, tl.Type, tl.Status, tl.Group}] += sign
+	s.recv[recvKey{statsRecvWeek, cases.StatsWeekOf(tl.Received), tl.Type, tl.Status, tl.Group}] += sign
 	if tl.Status.Open() {
 		s.open[openKey{tl.Due.Unix(), int32(tl.Due.Nanosecond()), tl.Received, tl.Group}] += sign
 	}
 	if tl.Answered {
-		k := ansKey{tl.AnsweredDay, tl.Type, tl.Group}
-		if s.ans[k] == nil {
-			s.ans[k] = map[time.Duration]int{}
+		b := cases.HandlingBucketOf(tl.Handling)
+		for _, k := range []ansKey{{statsAns, tl.AnsweredDay, tl.Type, tl.Group}, {statsWeek, cases.StatsWeekOf(tl.AnsweredDay), tl.Type, tl.Group}} {
+			h := s.ans[k]
+			if h == nil {
+				h = &histSum{n: map[cases.HandlingBucket]int{}}
+				s.ans[k] = h
+			}
+			h.n[b] += sign
+			h.sum = h.sum.Add(time.Duration(sign) * tl.Handling) // Handling ≥ 0
 		}
-		s.ans[k][tl.Handling] += sign
 	}
 }
 
@@ -195,21 +244,25 @@ func (t *tx) flushStats() error {
 	}
 	b := t.bucket(bucketStats)
 	var mismatch []string
-	days := map[cases.StatsDay]bool{}
+	type dayOf struct {
+		kind byte
+		day  cases.StatsDay
+	}
+	days := map[dayOf]bool{}
 	for k, n := range s.recv {
 		if n != 0 {
-			days[k.day] = true
+			days[dayOf{k.kind, k.day}] = true
 		}
 	}
-	for _, day := range slices.Sorted(maps.Keys(days)) {
-		key := recvDayKey(day)
+	for d := range days {
+		key := recvDayKey(d.kind, d.day)
 		counts, err := t.recvCounts(key, b.Get(key))
 		if err != nil {
 			return err
 		}
 		for k, n := range s.recv {
-			if k.day == day && n != 0 {
-				ck := recvKey{day: day, typ: k.typ, st: k.st, group: k.group}
+			if k.kind == d.kind && k.day == d.day && n != 0 {
+				ck := k
 				if counts[ck]+n < 0 {
 					mismatch = append(mismatch, "received")
 					n = -counts[ck]
@@ -242,35 +295,35 @@ func (t *tx) flushStats() error {
 		}
 	}
 	for k, delta := range s.ans {
-		changed := false
-		for _, n := range delta {
-			changed = changed || n != 0
-		}
-		if !changed {
+		if !delta.changed() {
 			continue
 		}
 		key := k.key()
-		ds, err := t.statsDurations(key, b.Get(key))
+		h, err := t.statsHist(key, b.Get(key))
 		if err != nil {
 			return err
 		}
-		for _, d := range slices.Sorted(maps.Keys(delta)) {
-			for n := delta[d]; n != 0; {
-				i, found := slices.BinarySearch(ds, d)
-				switch {
-				case n > 0:
-					ds = slices.Insert(ds, i, d)
-					n--
-				case found:
-					ds = slices.Delete(ds, i, i+1)
-					n++
-				default:
-					mismatch = append(mismatch, "answered")
-					n = 0
-				}
+		counts := map[cases.HandlingBucket]int{}
+		for _, bc := range h.Buckets {
+			counts[bc.Bucket] = bc.N
+		}
+		for bk, n := range delta.n {
+			if counts[bk]+n < 0 {
+				mismatch = append(mismatch, "answered")
+				n = -counts[bk]
+			}
+			counts[bk] += n
+		}
+		out := cases.HandlingHist{Sum: h.Sum.Plus(delta.sum)}
+		for _, bk := range slices.Sorted(maps.Keys(counts)) {
+			if counts[bk] != 0 {
+				out.Buckets = append(out.Buckets, cases.BucketCount{Bucket: bk, N: counts[bk]})
 			}
 		}
-		if err := t.putStatsDurations(b, key, ds); err != nil {
+		if len(out.Buckets) == 0 && out.Sum != (cases.HandlingSum{}) {
+			mismatch = append(mismatch, "answered")
+		}
+		if err := t.putStatsHist(b, key, out); err != nil {
 			return err
 		}
 	}
@@ -281,7 +334,7 @@ func (t *tx) flushStats() error {
 	return nil
 }
 
-// A day's 'r' value is its counts, each the type, the status and the
+// A day's 'r' value (and a week's 'R') is its counts, each the type, the status and the
 // group (each a uvarint length and the bytes) and the count (a uvarint),
 // sorted by type, status and group.
 
@@ -295,12 +348,21 @@ func (t *tx) recvCounts(key, sealed []byte) (map[recvKey]int, error) {
 		return nil, fmt.Errorf("statistics %x: %w", key, err)
 	}
 	day := parseDay(key[1:])
-	str := func() (string, bool) {
+	err = eachRecvCount(key, plain, func(typ, st, group []byte, n int) {
+		out[recvKey{key[0], day, casetype.Type(typ), cases.Status(st), string(group)}] += n
+	})
+	return out, err
+}
+
+// eachRecvCount calls fn with each count of a day's 'r' value, whose
+// strings fn may not keep.
+func eachRecvCount(key, plain []byte, fn func(typ, st, group []byte, n int)) error {
+	str := func() ([]byte, bool) {
 		n, k := binary.Uvarint(plain)
 		if k <= 0 || n > uint64(len(plain)-k) {
-			return "", false
+			return nil, false
 		}
-		v := string(plain[k : k+int(n)])
+		v := plain[k : k+int(n)]
 		plain = plain[k+int(n):]
 		return v, true
 	}
@@ -310,12 +372,12 @@ func (t *tx) recvCounts(key, sealed []byte) (map[recvKey]int, error) {
 		group, ok3 := str()
 		n, k := binary.Uvarint(plain)
 		if !ok1 || !ok2 || !ok3 || k <= 0 || n > 1<<62 {
-			return nil, fmt.Errorf("statistics %x: undecodable counts", key)
+			return fmt.Errorf("statistics %x: undecodable counts", key)
 		}
 		plain = plain[k:]
-		out[recvKey{day, casetype.Type(typ), cases.Status(st), group}] += int(n)
+		fn(typ, st, group, int(n))
 	}
-	return out, nil
+	return nil
 }
 
 func (t *tx) putRecvCounts(b *bolt.Bucket, key []byte, counts map[recvKey]int) error {
@@ -379,38 +441,78 @@ func (t *tx) putStatsCount(b *bolt.Bucket, key []byte, n int) error {
 	return t.putStats(b, key, binary.AppendUvarint(nil, uint64(n)))
 }
 
-func (t *tx) statsDurations(key, sealed []byte) ([]time.Duration, error) {
+func (t *tx) statsHist(key, sealed []byte) (cases.HandlingHist, error) {
+	return t.statsHistInto(key, sealed, nil)
+}
+
+// interned keeps one string per name the aggregates' values hold, so
+// that reading them allocates none per count.
+type interned map[string]string
+
+func (m interned) str(b []byte) string {
+	if s, ok := m[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	m[s] = s
+	return s
+}
+
+func (m interned) typ(b []byte) casetype.Type { return casetype.Type(m.str(b)) }
+
+// statsHistInto is statsHist decoding into buf's array.
+func (t *tx) statsHistInto(key, sealed []byte, buf []cases.BucketCount) (cases.HandlingHist, error) {
 	if sealed == nil {
-		return nil, nil
+		return cases.HandlingHist{}, nil
 	}
 	plain, err := t.s.open(bucketStats, key, sealed)
 	if err != nil {
-		return nil, fmt.Errorf("statistics %x: %w", key, err)
+		return cases.HandlingHist{}, fmt.Errorf("statistics %x: %w", key, err)
 	}
-	var ds []time.Duration
-	var last uint64
-	for len(plain) > 0 {
-		d, k := binary.Uvarint(plain)
-		if k <= 0 || last+d < last || last+d > 1<<63-1 {
-			return nil, fmt.Errorf("statistics %x: undecodable handling times", key)
-		}
-		last += d
-		ds = append(ds, time.Duration(last))
-		plain = plain[k:]
-	}
-	return ds, nil
+	return decodeHist(key, plain, buf)
 }
 
-// putStatsDurations stores the sorted, non-negative ds as deltas.
-func (t *tx) putStatsDurations(b *bolt.Bucket, key []byte, ds []time.Duration) error {
-	if len(ds) == 0 {
+// decodeHist decodes a histogram into buf's array (nil: a new one).
+func decodeHist(key, plain []byte, buf []cases.BucketCount) (cases.HandlingHist, error) {
+	bad := func() error { return fmt.Errorf("statistics %x: undecodable histogram of handling times", key) }
+	if len(plain) < 16 {
+		return cases.HandlingHist{}, bad()
+	}
+	h := cases.HandlingHist{Sum: cases.HandlingSum{Hi: binary.BigEndian.Uint64(plain), Lo: binary.BigEndian.Uint64(plain[8:])}}
+	plain = plain[16:]
+	h.Buckets = buf[:0]
+	var last uint64
+	for i := 0; len(plain) > 0; i++ {
+		d, k := binary.Uvarint(plain)
+		if k <= 0 || (d == 0 && i > 0) || last+d > 1<<31 {
+			return cases.HandlingHist{}, bad()
+		}
+		plain = plain[k:]
+		n, k := binary.Uvarint(plain)
+		if k <= 0 || n == 0 || n > 1<<62 {
+			return cases.HandlingHist{}, bad()
+		}
+		plain = plain[k:]
+		last += d
+		h.Buckets = append(h.Buckets, cases.BucketCount{Bucket: cases.HandlingBucket(last), N: int(n)})
+	}
+	return h, nil
+}
+
+// putStatsHist stores h (buckets sorted, counts positive); none at all
+// deletes the key.
+func (t *tx) putStatsHist(b *bolt.Bucket, key []byte, h cases.HandlingHist) error {
+	if len(h.Buckets) == 0 {
 		return b.Delete(key)
 	}
-	plain := make([]byte, 0, 5*len(ds))
-	var last time.Duration
-	for _, d := range ds {
-		plain = binary.AppendUvarint(plain, uint64(d-last))
-		last = d
+	plain := make([]byte, 16, 16+4*len(h.Buckets))
+	binary.BigEndian.PutUint64(plain, h.Sum.Hi)
+	binary.BigEndian.PutUint64(plain[8:], h.Sum.Lo)
+	var last cases.HandlingBucket
+	for _, bc := range h.Buckets {
+		plain = binary.AppendUvarint(plain, uint64(bc.Bucket-last))
+		plain = binary.AppendUvarint(plain, uint64(bc.N))
+		last = bc.Bucket
 	}
 	return t.putStats(b, key, plain)
 }
@@ -441,47 +543,71 @@ func (db *DB) AddStats(ctx context.Context, unit string, b *cases.StatsBuilder) 
 		}
 		t := db.newTx(btx)
 		c := btx.Bucket([]byte(bucketStats)).Cursor()
-		// A day before the period's start is skipped by the seek, one at
-		// or after its end stops the walk.
+		names := interned{}
+		var buf []cases.BucketCount // one histogram at a time
+		// A day (or a week's Monday) before the period's start is skipped
+		// by the seek, one at or after its end stops the walk.
 		seek := func(kind byte) []byte {
 			if fromB {
 				return append([]byte{kind}, dayKey(first)...)
 			}
 			return []byte{kind}
 		}
-		for k, v := c.Seek(seek(statsRecv)); k != nil && k[0] == statsRecv; k, v = c.Next() {
-			if err := checkStatsKey(k); err != nil {
-				return err
+		// A week wholly in the period is read from its weekly key, the
+		// days of a week only partly in it from theirs.
+		whole := func(monday cases.StatsDay) bool {
+			return (!fromB || monday >= first) && (!toB || monday+7 <= end)
+		}
+		// walk calls add with each key of kind for the days (weekly: the
+		// Mondays of whole weeks) in the period.
+		walk := func(kind byte, weekly bool, add func(k, v []byte, day cases.StatsDay) error) error {
+			for k, v := c.Seek(seek(kind)); k != nil && k[0] == kind; k, v = c.Next() {
+				if err := checkStatsKey(k); err != nil {
+					return err
+				}
+				day := parseDay(k[1:5])
+				switch {
+				case weekly && toB && day+7 > end, !weekly && toB && day >= end:
+					return nil
+				case weekly != whole(cases.StatsWeekOf(day)):
+					continue
+				}
+				if err := add(k, v, day); err != nil {
+					return err
+				}
 			}
-			day := parseDay(k[1:5])
-			if toB && day >= end {
-				break
+			return nil
+		}
+		received := func(k, v []byte, day cases.StatsDay) error {
+			plain, err := t.s.open(bucketStats, k, v)
+			if err != nil {
+				return fmt.Errorf("statistics %x: %w", k, err)
 			}
-			counts, err := t.recvCounts(k, v)
+			return eachRecvCount(k, plain, func(typ, st, group []byte, n int) {
+				b.AddReceived(day, names.typ(typ), cases.Status(names.str(st)), names.str(group), n)
+			})
+		}
+		answered := func(k, v []byte, day cases.StatsDay) error {
+			h, err := t.statsHistInto(k, v, buf)
 			if err != nil {
 				return err
 			}
-			for rk, n := range counts {
-				b.AddReceived(day, rk.typ, rk.st, rk.group, n)
+			buf = h.Buckets
+			group, typ, _ := ansKeyNames(k) // checked by checkStatsKey
+			b.AddAnswers(day, names.typ(typ), names.str(group), h)
+			return nil
+		}
+		for _, w := range []struct {
+			kind   byte
+			weekly bool
+			add    func(k, v []byte, day cases.StatsDay) error
+		}{{statsRecv, false, received}, {statsRecvWeek, true, received}, {statsAns, false, answered}, {statsWeek, true, answered}} {
+			if err := walk(w.kind, w.weekly, w.add); err != nil {
+				return err
 			}
 		}
-		for k, v := c.Seek(seek(statsAns)); k != nil && k[0] == statsAns; k, v = c.Next() {
-			if err := checkStatsKey(k); err != nil {
-				return err
-			}
-			day := parseDay(k[1:5])
-			if toB && day >= end {
-				break
-			}
-			ds, err := t.statsDurations(k, v)
-			if err != nil {
-				return err
-			}
-			ak, _ := parseAnsKey(k) // checked by checkStatsKey
-			b.AddAnswers(day, ak.typ, ak.group, ds)
-			if err := ctx.Err(); err != nil {
-				return err
-			}
+		if err := ctx.Err(); err != nil {
+			return err
 		}
 		// The open cases due before now: the overdue, whatever the period,
 		// sorted by due; few keys, one per due time and day of receipt.
@@ -522,13 +648,13 @@ func parseOpenKey(k []byte) openKey {
 }
 
 // checkStatsKey refuses a key of bucketStats that is not of one of its
-// three shapes (before it is taken apart).
+// shapes (before it is taken apart).
 func checkStatsKey(k []byte) error {
 	ok := false
 	switch k[0] {
-	case statsRecv:
+	case statsRecv, statsRecvWeek:
 		ok = len(k) == 5
-	case statsAns:
+	case statsAns, statsWeek:
 		_, ok = parseAnsKey(k) // a group and a case type may be empty
 	case statsOpen:
 		ok = len(k) >= 17

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	crand "crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -364,26 +365,32 @@ func TestStatsSealed(t *testing.T) {
 	for range 40 {
 		w.step()
 	}
-	var keys, vals [][]byte
+	// Each kind of count (a day's, a week's): one moved to another key.
 	err := db.update(func(btx *bolt.Tx) error {
 		b := btx.Bucket([]byte(bucketStats))
-		b.ForEach(func(k, v []byte) error {
-			if k[0] == statsRecv {
-				keys, vals = append(keys, slices.Clone(k)), append(vals, slices.Clone(v))
-			}
-			return nil
-		})
-		for _, v := range vals {
-			for _, typ := range casetype.All {
-				if bytes.Contains(v, []byte(typ)) {
-					t.Errorf("an aggregate holds %q in clear", typ)
+		for _, kind := range []byte{statsRecv, statsRecvWeek} {
+			var keys, vals [][]byte
+			b.ForEach(func(k, v []byte) error {
+				if k[0] == kind {
+					keys, vals = append(keys, slices.Clone(k)), append(vals, slices.Clone(v))
+				}
+				return nil
+			})
+			for _, v := range vals {
+				for _, typ := range casetype.All {
+					if bytes.Contains(v, []byte(typ)) {
+						t.Errorf("an aggregate holds %q in clear", typ)
+					}
 				}
 			}
+			if len(keys) < 2 {
+				t.Fatalf("%d days (%c) counted", len(keys), kind)
+			}
+			if err := b.Put(keys[0], vals[1]); err != nil { // another day's counts
+				return err
+			}
 		}
-		if len(keys) < 2 {
-			t.Fatalf("%d days counted", len(keys))
-		}
-		return b.Put(keys[0], vals[1]) // another day's counts
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -409,5 +416,130 @@ func TestSchema2FixtureGetsAggregates(t *testing.T) {
 	}
 	if st := b.Result(); st.Received != 3 || st.Answered != 1 {
 		t.Errorf("stats %+v; want the fixture's 3 cases, 1 answered", st)
+	}
+}
+
+// TestStatsHandlingTimesBounded: the aggregates of a day's answers are a
+// histogram of bounded size, not every handling time: four times the
+// answers on the same days take less than twice the bytes, so that a
+// statistics view reads O(buckets) whatever the store holds.
+func TestStatsHandlingTimesBounded(t *testing.T) {
+	db, _ := testStore(t)
+	rnd := rand.New(rand.NewPCG(18, 1))
+	next := 0
+	answer := func(n int) {
+		err := db.Update(ctx, func(tx cases.Tx) error {
+			for range n {
+				next++
+				c := newCase(next, "Hej")
+				c.Type = casetype.All[0]
+				c.ReceivedAt = statsT0.Add(time.Duration(rnd.IntN(2*24*60)) * time.Minute)
+				c.SentAt, c.DueAt = c.ReceivedAt, cases.DueDate(c.ReceivedAt)
+				c.Status = cases.Answered
+				c.AnsweredAt = c.ReceivedAt.Add(time.Duration(rnd.Int64N(int64(48 * time.Hour))))
+				if err := tx.Insert(c); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	size := func() (n int) {
+		db.view(func(btx *bolt.Tx) error {
+			return btx.Bucket([]byte(bucketStats)).ForEach(func(k, v []byte) error {
+				if k[0] == statsAns || k[0] == statsWeek {
+					n += len(v)
+				}
+				return nil
+			})
+		})
+		return n
+	}
+	answer(1000)
+	small := size()
+	answer(3000)
+	large := size()
+	t.Logf("the handling times' aggregates: %d bytes for 1,000 answers, %d for 4,000", small, large)
+	if large >= 2*small {
+		t.Errorf("the handling times' aggregates grow with the answers: %d bytes for 1,000, %d for 4,000", small, large)
+	}
+	checkStats(t, db, rnd)
+}
+
+// TestStatsVersion1StoreGetsHistograms: a store whose aggregates are of
+// an older layout — 1 (every handling time, no groups, no weekly keys), 2
+// (every handling time per group) or 3 (histograms and weekly keys, no
+// groups) — gets the histograms per group at the next Open, equal to a
+// recount.
+func TestStatsVersion1StoreGetsHistograms(t *testing.T) {
+	for _, version := range []uint32{1, 2, 3} {
+		t.Run(fmt.Sprint("layout ", version), func(t *testing.T) {
+			db, dir := testStore(t)
+			rnd := rand.New(rand.NewPCG(uint64(version), 18))
+			w := &statsWorkload{t: t, db: db, rnd: rnd}
+			for range 120 {
+				w.step()
+			}
+			err := db.update(func(btx *bolt.Tx) error {
+				b := btx.Bucket([]byte(bucketStats))
+				var keys [][]byte
+				b.ForEach(func(k, _ []byte) error {
+					if k[0] == statsAns || k[0] == statsWeek {
+						keys = append(keys, bytes.Clone(k))
+					}
+					return nil
+				})
+				if len(keys) == 0 {
+					t.Fatal("the workload answered nothing")
+				}
+				tx := db.newTx(btx)
+				for _, k := range keys {
+					ak, _ := parseAnsKey(k)
+					switch {
+					case version == 3:
+						// Histograms under keys of no group: the day's
+						// or week's and the type.
+						v, err := tx.s.open(bucketStats, k, b.Get(k))
+						if err != nil {
+							return err
+						}
+						if err := b.Delete(k); err != nil {
+							return err
+						}
+						if err := tx.putStats(b, append(append([]byte{k[0]}, dayKey(ak.day)...), ak.typ...), v); err != nil {
+							return err
+						}
+					case k[0] == statsWeek:
+						if err := b.Delete(k); err != nil {
+							return err
+						}
+					default:
+						// Every handling time (here one, of a minute).
+						if version == 1 {
+							if err := b.Delete(k); err != nil {
+								return err
+							}
+							k = append(append([]byte{statsAns}, dayKey(ak.day)...), ak.typ...)
+						}
+						if err := tx.putStats(b, k, binary.AppendUvarint(nil, uint64(time.Minute))); err != nil {
+							return err
+						}
+					}
+				}
+				return btx.Bucket([]byte(bucketMeta)).Put(keyStatsVersion, binary.BigEndian.AppendUint32(nil, version))
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diffs, err := db.RecountStats(ctx); err == nil && len(diffs) == 0 {
+				t.Fatalf("recount of a layout-%d store: no differences; want it not complete", version)
+			}
+			db.Close()
+			db = openAt(t, dir)
+			checkStats(t, db, rnd)
+		})
 	}
 }

@@ -194,20 +194,20 @@ func (t *tx) loadStats() (*statsSums, error) {
 			return err
 		}
 		switch k[0] {
-		case statsRecv:
+		case statsRecv, statsRecvWeek:
 			counts, err := t.recvCounts(k, v)
 			if err != nil {
 				return err
 			}
 			maps.Copy(s.recv, counts)
-		case statsAns:
-			ds, err := t.statsDurations(k, v)
+		case statsAns, statsWeek:
+			h, err := t.statsHist(k, v)
 			if err != nil {
 				return err
 			}
-			m := map[time.Duration]int{}
-			for _, d := range ds {
-				m[d]++
+			m := &histSum{n: map[cases.HandlingBucket]int{}, sum: h.Sum}
+			for _, bc := range h.Buckets {
+				m.n[bc.Bucket] = bc.N
 			}
 			ak, _ := parseAnsKey(k) // checked by checkStatsKey
 			s.ans[ak] = m
@@ -230,7 +230,11 @@ func diffStats(have, want *statsSums) []string {
 	day := func(d cases.StatsDay) string { return d.Start().Format(time.DateOnly) }
 	for _, k := range keysOf(have.recv, want.recv) {
 		if h, w := have.recv[k], want.recv[k]; h != w {
-			out = append(out, fmt.Sprintf("received %s, type %s, status %s, group %q: kept %d, recount %d", day(k.day), k.typ, k.st, k.group, h, w))
+			what := "received"
+			if k.kind == statsRecvWeek {
+				what = "received in the week of"
+			}
+			out = append(out, fmt.Sprintf("%s %s, type %s, status %s, group %q: kept %d, recount %d", what, day(k.day), k.typ, k.st, k.group, h, w))
 		}
 	}
 	for _, k := range keysOf(have.open, want.open) {
@@ -240,14 +244,24 @@ func diffStats(have, want *statsSums) []string {
 	}
 	for _, k := range keysOf(have.ans, want.ans) {
 		h, w := have.ans[k], want.ans[k]
+		if h == nil {
+			h = &histSum{}
+		}
+		if w == nil {
+			w = &histSum{}
+		}
 		var hn, wn int
-		same := true
-		for _, d := range keysOf(h, w) {
-			hn, wn = hn+h[d], wn+w[d]
-			same = same && h[d] == w[d]
+		same := h.sum == w.sum
+		for _, b := range keysOf(h.n, w.n) {
+			hn, wn = hn+h.n[b], wn+w.n[b]
+			same = same && h.n[b] == w.n[b]
 		}
 		if !same {
-			out = append(out, fmt.Sprintf("answered %s, type %s, group %q: kept %d handling times, recount %d, and they differ", day(k.day), k.typ, k.group, hn, wn))
+			what := "answered"
+			if k.kind == statsWeek {
+				what = "answered in the week of"
+			}
+			out = append(out, fmt.Sprintf("%s %s, type %s, group %q: kept %d handling times, recount %d, and their histograms or sums differ", what, day(k.day), k.typ, k.group, hn, wn))
 		}
 	}
 	slices.Sort(out)

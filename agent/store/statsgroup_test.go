@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/binary"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -13,7 +14,7 @@ import (
 
 // TestStatsLayout1CountedAgain: a store whose aggregates are of layout 1
 // (without the staff group) is counted again at Open, not read as if it
-// were layout 2: afterwards the aggregates equal a recount and give the
+// were the current layout (4): afterwards the aggregates equal a recount and give the
 // statistics per group.
 func TestStatsLayout1CountedAgain(t *testing.T) {
 	db, dir := testStore(t)
@@ -33,7 +34,7 @@ func TestStatsLayout1CountedAgain(t *testing.T) {
 			plain = append(plain, s...)
 		}
 		plain = binary.AppendUvarint(plain, 3)
-		if err := t.putStats(b, recvDayKey(cases.StatsDayOf(statsT0)), plain); err != nil {
+		if err := t.putStats(b, recvDayKey(statsRecv, cases.StatsDayOf(statsT0)), plain); err != nil {
 			return err
 		}
 		return btx.Bucket([]byte(bucketMeta)).Put(keyStatsVersion, binary.BigEndian.AppendUint32(nil, 1))
@@ -61,16 +62,18 @@ func TestStatsLayout1CountedAgain(t *testing.T) {
 	}
 }
 
-// FuzzStatsRecord: any key and value of the statistics' bucket (layout 2,
-// with the group) is taken apart without a panic: a key of no known
-// shape is refused before it is parsed, and counts that decode encode
-// back to the same counts.
+// FuzzStatsRecord: any key and value of the statistics' bucket (layout 4,
+// with the group and the histograms) is taken apart without a panic: a
+// key of no known shape is refused before it is parsed, and counts and
+// histograms that decode encode back to the same.
 func FuzzStatsRecord(f *testing.F) {
 	db, _ := testStore(f)
 	f.Add([]byte("a\x80\x00\x00\x01lakare\x00contact-me"), []byte{1, 2})
 	f.Add([]byte("r\x80\x00\x00\x01"), []byte("\x0acontact-me\x08received\x06lakare\x03"))
 	f.Add([]byte("o\x80\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x80\x00\x00\x01lakare"), []byte{5})
 	f.Add([]byte("a\x80\x00\x00\x01contact-me"), []byte{})
+	f.Add([]byte("w\x80\x00\x00\x04lakare\x00contact-me"), []byte("\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x03\x02\x81\x02\x01"))
+	f.Add([]byte("R\x80\x00\x00\x04"), []byte("\x0acontact-me\x08received\x00\x03"))
 	f.Fuzz(func(t *testing.T, key, plain []byte) {
 		if len(key) == 0 || len(key) > 200 {
 			return
@@ -85,7 +88,7 @@ func FuzzStatsRecord(f *testing.F) {
 				return nil
 			}
 			switch key[0] {
-			case statsRecv:
+			case statsRecv, statsRecvWeek:
 				counts, err := tx.recvCounts(key, sealed)
 				if err != nil {
 					return nil
@@ -104,11 +107,23 @@ func FuzzStatsRecord(f *testing.F) {
 					}
 				}
 				return b.Delete(key)
-			case statsAns:
+			case statsAns, statsWeek:
 				if _, ok := parseAnsKey(key); !ok {
 					t.Fatalf("checkStatsKey passed %x, which parseAnsKey refuses", key)
 				}
-				tx.statsDurations(key, sealed)
+				h, err := tx.statsHist(key, sealed)
+				if err != nil {
+					return nil
+				}
+				b := btx.Bucket([]byte(bucketStats))
+				if err := tx.putStatsHist(b, key, h); err != nil {
+					return err
+				}
+				again, err := tx.statsHist(key, b.Get(key))
+				if len(h.Buckets) > 0 && (err != nil || !reflect.DeepEqual(again, h)) {
+					t.Fatalf("histogram %+v read back as %+v (%v)", h, again, err)
+				}
+				return b.Delete(key)
 			case statsOpen:
 				parseOpenKey(key)
 				tx.statsCount(key, sealed)

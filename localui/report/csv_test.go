@@ -45,7 +45,7 @@ func readCSV(t *testing.T, s cases.Stats, lang string) [][]string {
 
 func TestCSVContent(t *testing.T) {
 	recs := readCSV(t, fixedStats(), "sv")
-	wantHead := []string{"Avsnitt", "Namn", "Mottagna", "Besvarade", "Obesvarade", "Försenade", "Median (timmar)", "P90 (timmar)"}
+	wantHead := []string{"Avsnitt", "Namn", "Mottagna", "Besvarade", "Obesvarade", "Försenade", "Median (timmar, avrundad nedåt)", "P90 (timmar, avrundad nedåt)"}
 	if !slices.Equal(recs[0], wantHead) {
 		t.Errorf("header %q, want %q", recs[0], wantHead)
 	}

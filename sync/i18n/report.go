@@ -32,6 +32,6 @@ var reportTexts = map[string]text{
 	"report.caseType":    {"Ärendetyp", "Case type"},
 	"report.status":      {"Status", "Status"},
 	"report.week":        {"Vecka", "Week"},
-	"report.medianHours": {"Median (timmar)", "Median (hours)"},
-	"report.p90Hours":    {"P90 (timmar)", "P90 (hours)"},
+	"report.medianHours": {"Median (timmar, avrundad nedåt)", "Median (hours, rounded down)"},
+	"report.p90Hours":    {"P90 (timmar, avrundad nedåt)", "P90 (hours, rounded down)"},
 }

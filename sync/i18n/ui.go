@@ -232,6 +232,9 @@ var uiTexts = map[string]text{
 	"settings.badMobile":     {"Mobilnumret ska bara innehålla siffror, +, mellanslag och bindestreck.", "The mobile number may hold digits, +, spaces and hyphens only."},
 	"settings.tooLong":       {"Texten är för lång.", "The text is too long."},
 
+	// How precise the handling times are (agent/cases/statshist.go).
+	"stats.precision": {"Antal är exakta. Median och P90 för handläggningstid räknas ur ett histogram: avrundade nedåt till hel minut, och över 4 timmar 15 minuter med mindre än 0,8 procent.", "Counts are exact. Median and P90 handling times are read from a histogram: rounded down to the whole minute, and above 4 hours 15 minutes by less than 0.8 per cent."},
+
 	"stats.period":    {"Period", "Period"},
 	"stats.from":      {"Från och med", "From"},
 	"stats.to":        {"Till och med", "To"},
