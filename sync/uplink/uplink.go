@@ -273,6 +273,9 @@ type Uplink struct {
 	// (contact.go); contactDue says they must be put, as formsDue.
 	contact    contactState
 	contactDue atomic.Bool
+	// bookingNoOffer: the central store answered a booking path 404
+	// and that was logged (booking.go); cleared by the next success.
+	bookingNoOffer atomic.Bool
 
 	formsMu   sync.Mutex
 	forms     []byte // the form set to publish, marshalled; nil: none
