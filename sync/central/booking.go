@@ -30,7 +30,7 @@ import (
 const (
 	keyBookingTimes      = "booking-times"   // in a unit bucket: the published wire.BookingTimes JSON
 	bucketBookingReqs    = "booking-reqs"    // in a unit bucket: request id → bookingRecord JSON
-	bucketBookingPending = "booking-pending" // in a unit bucket: request id → empty
+	bucketBookingPending = "booking-pending" // in a unit bucket: seq (8 BE) → request id, in arrival order
 	bucketBookings       = "bookings"        // in a unit bucket: time id → bookedRecord JSON
 )
 
@@ -47,9 +47,11 @@ var ErrNoBooking = errors.New("central: the care unit takes no online bookings")
 
 // bookingRecord is one patient request and its outcome.
 type bookingRecord struct {
-	Req    wire.BookingRequest `json:"req"`
-	State  string              `json:"state"`
-	Reason string              `json:"reason,omitempty"`
+	Req wire.BookingRequest `json:"req"`
+	// Seq is its key in bucketBookingPending while pending.
+	Seq    uint64 `json:"seq"`
+	State  string `json:"state"`
+	Reason string `json:"reason,omitempty"`
 	// Time is the requested time as published when asked (for the
 	// alternatives when declined).
 	Time wire.BookingTime `json:"time"`
@@ -93,9 +95,9 @@ func busyTimes(ub *bolt.Bucket) (map[string]bool, error) {
 	if pend == nil || reqs == nil {
 		return busy, nil
 	}
-	err := pend.ForEach(func(k, _ []byte) error {
+	err := pend.ForEach(func(_, id []byte) error {
 		var rec bookingRecord
-		if err := json.Unmarshal(reqs.Get(k), &rec); err != nil {
+		if err := json.Unmarshal(reqs.Get(id), &rec); err != nil {
 			return fmt.Errorf("read a booking request: %w", err)
 		}
 		if rec.Req.Kind != wire.BookingCancel {
@@ -104,6 +106,23 @@ func busyTimes(ub *bolt.Bucket) (map[string]bool, error) {
 		return nil
 	})
 	return busy, err
+}
+
+// TakesBookings reports whether the unit's gateway has published booking
+// times (a failure to read says no, logged).
+func (s *Store) TakesBookings(ctx context.Context, unit string) bool {
+	if !s.unitSet[unit] || ctx.Err() != nil {
+		return false
+	}
+	ok := false
+	err := s.db.View(func(tx *bolt.Tx) error {
+		ok = unitBucket(tx, unit).Get([]byte(keyBookingTimes)) != nil
+		return nil
+	})
+	if err != nil {
+		s.log.Error("read whether the unit takes bookings", "unit", unit, "err", err)
+	}
+	return ok
 }
 
 // FreeBookingTimes returns the unit's published free times of the type
@@ -196,10 +215,6 @@ func (s *Store) RequestBooking(ctx context.Context, unit, pnr string, kind wire.
 				return inputError("time", "no such booking of the patient", swedish("central.page.booking.notYours"))
 			}
 		}
-		v, err := json.Marshal(rec)
-		if err != nil {
-			return err
-		}
 		reqs, err := ub.CreateBucketIfNotExists([]byte(bucketBookingReqs))
 		if err != nil {
 			return err
@@ -208,10 +223,17 @@ func (s *Store) RequestBooking(ctx context.Context, unit, pnr string, kind wire.
 		if err != nil {
 			return err
 		}
+		if rec.Seq, err = pend.NextSequence(); err != nil {
+			return err
+		}
+		v, err := json.Marshal(rec)
+		if err != nil {
+			return err
+		}
 		if err := reqs.Put([]byte(id), v); err != nil {
 			return err
 		}
-		return pend.Put([]byte(id), nil)
+		return pend.Put(seqKey(rec.Seq), []byte(id))
 	})
 	if err != nil {
 		return "", err
@@ -336,9 +358,9 @@ func (s *Store) serveBookingRequests(w http.ResponseWriter, r *http.Request, uni
 			return nil
 		}
 		c := pend.Cursor()
-		for k, _ := c.First(); k != nil && len(pg.Requests) < wire.MaxBookingRequests; k, _ = c.Next() {
+		for k, id := c.First(); k != nil && len(pg.Requests) < wire.MaxBookingRequests; k, id = c.Next() {
 			var rec bookingRecord
-			if err := json.Unmarshal(reqs.Get(k), &rec); err != nil {
+			if err := json.Unmarshal(reqs.Get(id), &rec); err != nil {
 				return fmt.Errorf("read a booking request: %w", err)
 			}
 			pg.Requests = append(pg.Requests, rec.Req)
@@ -378,12 +400,16 @@ func (s *Store) servePostBookingDecisions(w http.ResponseWriter, r *http.Request
 		}
 		for _, d := range ds.Decisions {
 			k := []byte(d.Request)
-			if pend.Get(k) == nil {
+			v := reqs.Get(k)
+			if v == nil {
 				continue
 			}
 			var rec bookingRecord
-			if err := json.Unmarshal(reqs.Get(k), &rec); err != nil {
+			if err := json.Unmarshal(v, &rec); err != nil {
 				return fmt.Errorf("read a booking request: %w", err)
+			}
+			if rec.State != RequestPending {
+				continue
 			}
 			rec.State, rec.Reason = RequestDeclined, d.Reason
 			if d.Outcome == wire.BookingConfirmed {
@@ -399,7 +425,7 @@ func (s *Store) servePostBookingDecisions(w http.ResponseWriter, r *http.Request
 			if err := reqs.Put(k, v); err != nil {
 				return err
 			}
-			if err := pend.Delete(k); err != nil {
+			if err := pend.Delete(seqKey(rec.Seq)); err != nil {
 				return err
 			}
 			applied++
