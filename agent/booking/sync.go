@@ -102,3 +102,26 @@ func (d *Diary) tookEffect(ctx context.Context, r wire.BookingRequest) (bool, er
 	})
 	return done, err
 }
+
+// SyncSource is the diary as the uplink's booking source
+// (sync/uplink.BookingSource): it publishes the free times Weeks ahead
+// (MinWeeks if 0) with the clinicians' display names from Display.
+type SyncSource struct {
+	Diary   *Diary
+	Weeks   int
+	Display func(clinician string) string
+}
+
+// Decide is Diary.Decide.
+func (s SyncSource) Decide(ctx context.Context, r wire.BookingRequest) (wire.BookingDecision, error) {
+	return s.Diary.Decide(ctx, r)
+}
+
+// Published is Diary.Published up to Weeks ahead.
+func (s SyncSource) Published(ctx context.Context) (wire.BookingTimes, error) {
+	w := s.Weeks
+	if w <= 0 {
+		w = MinWeeks
+	}
+	return s.Diary.Published(ctx, s.Diary.clock.Now().AddDate(0, 0, 7*w), s.Display)
+}

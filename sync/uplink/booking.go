@@ -28,6 +28,53 @@ type BookingDecider interface {
 	Decide(ctx context.Context, r wire.BookingRequest) (wire.BookingDecision, error)
 }
 
+// BookingSource is the unit's booking diary as the push loop uses it:
+// agent/booking's Diary with the horizon and display names bound.
+type BookingSource interface {
+	BookingDecider
+	// Published is the free times to publish now.
+	Published(ctx context.Context) (wire.BookingTimes, error)
+}
+
+// BookingChanged says the diary changed outside the sync (staff booked,
+// the schedule changed): the free times are published again at once.
+func (u *Uplink) BookingChanged() {
+	u.bookingDue.Store(true)
+	wake(u.pushWake)
+}
+
+// syncBookings is the push loop's booking round (cfg.Booking set): the
+// requests waiting are decided, then the free times published if due (a
+// decision changed them, a connect, BookingChanged). A central store
+// without booking (404) is left alone until the next connect.
+func (u *Uplink) syncBookings(ctx context.Context) error {
+	src := u.cfg.Booking
+	if src == nil || u.bookingNoOffer.Load() {
+		return nil
+	}
+	n, err := u.DecideBookings(ctx, src)
+	if n > 0 {
+		u.bookingDue.Store(true)
+	}
+	if errors.Is(err, ErrBookingUnsupported) {
+		return nil
+	}
+	if err != nil || !u.bookingDue.Swap(false) {
+		return err
+	}
+	bt, err := src.Published(ctx)
+	if err == nil {
+		err = u.PublishBookingTimes(ctx, bt)
+	}
+	switch {
+	case errors.Is(err, ErrBookingUnsupported):
+		return nil
+	case err != nil:
+		u.bookingDue.Store(true)
+	}
+	return err
+}
+
 // PublishBookingTimes puts the unit's free times; they replace what the
 // central store showed.
 func (u *Uplink) PublishBookingTimes(ctx context.Context, bt wire.BookingTimes) error {

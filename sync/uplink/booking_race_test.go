@@ -160,6 +160,65 @@ func TestBookingRaceOverTheSync(t *testing.T) {
 	checkNoPatientData(t, "central store", c.logs.String())
 }
 
+// TestBookingLoop: with Config.Booking the running uplink publishes the
+// free times on connect, decides patients' requests on its push rounds,
+// and publishes again after a decision, so the booked time leaves the
+// central store's free times; the central store restarted, it all comes
+// back.
+func TestBookingLoop(t *testing.T) {
+	ctx := context.Background()
+	c := startCentral(t)
+	now := time.Now().UTC().Truncate(time.Second)
+	g := newGateway(t, c.url(), unitCert(t), func(cfg *Config) { cfg.PushInterval = 50 * time.Millisecond })
+	d, err := booking.New(booking.OnStore(g.db), booking.Options{Clock: clocktest.New(now)})
+	must(t, err)
+	g.cfg.Booking = booking.SyncSource{Diary: d, Weeks: 2}
+	g.restartUplink()
+	visit := booking.TimeType{ID: "besok-30", StaffName: "Psykologbesök", PatientName: "Besök", Minutes: 30,
+		Clinicians: []string{clin}, Online: true, Cancel: true, CancelHours: 24}
+	must(t, d.PutType(ctx, visit))
+	for wd := time.Sunday; wd <= time.Saturday; wd++ {
+		must(t, d.PutTemplate(ctx, booking.Template{ID: fmt.Sprintf("t%d", wd), Clinician: clin, TypeID: visit.ID,
+			Weekday: wd, Start: "09:00", Count: 2, From: now.AddDate(0, 0, 2).Format(time.DateOnly)}))
+	}
+	_, err = d.Generate(ctx, 8)
+	must(t, err)
+	g.start()
+	var free []wire.BookingTime
+	waitFor(t, 30*time.Second, "the free times published", func() bool {
+		c.mu.RLock()
+		defer c.mu.RUnlock()
+		free, err = c.store.FreeBookingTimes(ctx, unit, visit.ID)
+		return err == nil && len(free) > 0
+	})
+	pnr := string(personnummer.Synthetic(time.Date(1980, 4, 1, 0, 0, 0, 0, time.UTC), 981))
+	id, err := c.store.RequestBooking(ctx, unit, pnr, wire.BookingBook, free[0].ID, "")
+	must(t, err)
+	waitFor(t, 30*time.Second, "the request confirmed", func() bool {
+		st, err := c.store.BookingRequestOf(ctx, unit, pnr, id)
+		return err == nil && st.State == central.RequestConfirmed
+	})
+	waitFor(t, 30*time.Second, "the booked time gone from the published ones", func() bool {
+		bt, err := d.Published(ctx, now.AddDate(0, 0, 14), nil)
+		must(t, err)
+		got, err := c.store.FreeBookingTimes(ctx, unit, visit.ID)
+		return err == nil && len(got) == len(bt.Times) && got[0].ID != free[0].ID
+	})
+	c.restart()
+	id2, err := c.store.RequestBooking(ctx, unit, pnr, wire.BookingCancel, free[0].ID, "")
+	must(t, err)
+	waitFor(t, 30*time.Second, "the cancel confirmed after the restart", func() bool {
+		c.mu.RLock()
+		defer c.mu.RUnlock()
+		st, err := c.store.BookingRequestOf(ctx, unit, pnr, id2)
+		return err == nil && st.State == central.RequestConfirmed
+	})
+	if s, _ := d.Slot(ctx, booking.SlotID(free[0].ID)); s == nil || s.Booking != nil {
+		t.Errorf("the gateway still has the cancelled booking: %+v", s)
+	}
+	checkNoPatientData(t, "gateway", g.logs.String())
+}
+
 // TestBookingOlderCentral: a central store without online booking answers
 // 404; the uplink says ErrBookingUnsupported, logs one line however often
 // it is asked, and the rest of the sync is untouched.
