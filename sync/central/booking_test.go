@@ -163,6 +163,66 @@ func TestBookingPages(t *testing.T) {
 	if p := b.post("/boka/"+unitA+"/avboka/t3", url.Values{}); p.status != http.StatusConflict || !strings.Contains(p.body, "ingen sådan bokning") {
 		t.Errorf("another's cancel: %d %s", p.status, p.body)
 	}
+	// Another patient's request is not found; a request about another
+	// unit's time is not one of its times.
+	if p := b.get(pa.header.Get("Location")); p.status != http.StatusNotFound {
+		t.Errorf("another's request page: %d", p.status)
+	}
+	if p := b.post("/boka/"+unitB+"/tid/t2", url.Values{}); p.status == http.StatusSeeOther {
+		t.Errorf("a booking at a unit without online booking was taken: %d", p.status)
+	}
 	checkNoPNRInURLs(t, a, b)
 	e.checkLogs(adultPNR, otherPNR)
+}
+
+// TestBookingAPI: the booking endpoints refuse what breaks the protocol
+// (400, 405, 415) and keep units apart: a unit's gateway sees only its own
+// patients' requests, and its decisions touch only them.
+func TestBookingAPI(t *testing.T) {
+	e := newEnv(t)
+	body, _ := wire.Marshal(bookingTimes())
+	for _, u := range []string{unitA, unitB} {
+		if st, _, out := e.do(e.api, u, http.MethodPut, wire.PathBookingTimes2, wire.ContentTypeJSON, body); st != http.StatusNoContent {
+			t.Fatalf("publish %s: %d %s", u, st, out)
+		}
+	}
+	bad := []struct {
+		method, path, ct, body string
+		want                   int
+	}{
+		{http.MethodPut, wire.PathBookingTimes2, wire.ContentTypeJSON, `{"times":[{"id":"x"}]}`, http.StatusBadRequest},
+		{http.MethodPut, wire.PathBookingTimes2, "text/plain", `{"times":[]}`, http.StatusUnsupportedMediaType},
+		{http.MethodGet, wire.PathBookingTimes2, "", "", http.StatusMethodNotAllowed},
+		{http.MethodPost, wire.PathBookingRequests2, wire.ContentTypeJSON, `{}`, http.StatusMethodNotAllowed},
+		{http.MethodPost, wire.PathBookingDecisions2, wire.ContentTypeJSON, `{"decisions":[]}`, http.StatusBadRequest},
+		{http.MethodPost, wire.PathBookingDecisions2, wire.ContentTypeJSON, `{"decisions":[{"request":"r","outcome":"booked","reason":""}]}`, http.StatusBadRequest},
+	}
+	for _, c := range bad {
+		if st, _, out := e.do(e.api, unitA, c.method, c.path, c.ct, []byte(c.body)); st != c.want {
+			t.Errorf("%s %s %s: %d %s; want %d", c.method, c.path, c.body, st, out, c.want)
+		}
+	}
+	idA, err := e.store.RequestBooking(e.ctx, unitA, adultPNR, wire.BookingBook, "t1", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := e.gatewayDecides(unitB, func(r wire.BookingRequest) wire.BookingDecision {
+		t.Errorf("unit B's gateway got unit A's request %s", r.ID)
+		return wire.BookingDecision{Request: r.ID, Outcome: wire.BookingConfirmed}
+	}); got != nil {
+		t.Errorf("unit B was served %d requests", len(got))
+	}
+	// Unit B's gateway answering unit A's request id changes nothing.
+	forged, _ := json.Marshal(wire.BookingDecisions{Decisions: []wire.BookingDecision{{Request: idA, Outcome: wire.BookingConfirmed}}})
+	if st, _, _ := e.do(e.api, unitB, http.MethodPost, wire.PathBookingDecisions2, wire.ContentTypeJSON, forged); st != http.StatusNoContent {
+		t.Errorf("forged decision: %d", st)
+	}
+	if st, err := e.store.BookingRequestOf(e.ctx, unitA, adultPNR, idA); err != nil || st.State != RequestPending {
+		t.Errorf("unit A's request after unit B's decision: %+v, %v", st, err)
+	}
+	if got := e.gatewayDecides(unitA, func(r wire.BookingRequest) wire.BookingDecision {
+		return wire.BookingDecision{Request: r.ID, Outcome: wire.BookingDeclined, Reason: "taken"}
+	}); len(got) != 1 || got[0].ID != idA || got[0].Patient != adultPNR {
+		t.Errorf("unit A's gateway got %+v", got)
+	}
 }
