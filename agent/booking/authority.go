@@ -47,6 +47,8 @@ func (d *Diary) Hold(ctx context.Context, id SlotID, who Actor) (Hold, error) {
 type BookRequest struct {
 	Patient   string
 	HoldToken string
+	// Request is the online request's id, if it came through the sync.
+	Request string
 }
 
 // Book books a time.
@@ -72,7 +74,7 @@ func (d *Diary) Book(ctx context.Context, id SlotID, who Actor, req BookRequest)
 		if err != nil {
 			return err
 		}
-		b = Booking{ID: bid, Patient: patient, ByStaff: who.Staff, Online: who.Patient != "", At: now}
+		b = Booking{ID: bid, Patient: patient, ByStaff: who.Staff, Online: who.Patient != "", At: now, Request: req.Request}
 		s.State, s.Booking, s.Hold = Booked, &b, nil
 		return saveSlot(tx, s)
 	})
@@ -123,6 +125,11 @@ func released(t TimeType, s *Slot, now time.Time) bool {
 // Rebook moves a booking from one time to another of the same type,
 // clinician and length.
 func (d *Diary) Rebook(ctx context.Context, from, to SlotID, who Actor) (Booking, error) {
+	return d.rebook(ctx, from, to, who, "")
+}
+
+// rebook is Rebook for the online request request ("" none).
+func (d *Diary) rebook(ctx context.Context, from, to SlotID, who Actor, request string) (Booking, error) {
 	var b Booking
 	if !who.valid() {
 		return b, decline(BadRequest)
@@ -157,7 +164,7 @@ func (d *Diary) Rebook(ctx context.Context, from, to SlotID, who Actor) (Booking
 			return err
 		}
 		b = *src.Booking
-		b.At = now
+		b.At, b.Request = now, request
 		dst.State, dst.Booking, dst.Hold = Booked, &b, nil
 		src.State, src.Booking = Free, nil
 		if err := saveSlot(tx, src); err != nil {
@@ -202,6 +209,11 @@ func (d *Diary) mayChange(tx Tx, s *Slot, who Actor, now time.Time, rebook bool)
 // Cancel cancels a booking; the time is free again (for patients only if
 // it is not yet released to staff). Staff give a reason.
 func (d *Diary) Cancel(ctx context.Context, id SlotID, who Actor, reason string) error {
+	return d.cancel(ctx, id, who, reason, "")
+}
+
+// cancel is Cancel for the online request request ("" none).
+func (d *Diary) cancel(ctx context.Context, id SlotID, who Actor, reason, request string) error {
 	if !who.valid() {
 		return decline(BadRequest)
 	}
@@ -213,7 +225,7 @@ func (d *Diary) Cancel(ctx context.Context, id SlotID, who Actor, reason string)
 			return err
 		}
 		c := *s.Booking
-		c.Canceled, c.Reason = now, strings.TrimSpace(reason)
+		c.Canceled, c.Reason, c.CancelRequest = now, strings.TrimSpace(reason), request
 		s.Canceled = append(s.Canceled, c)
 		s.State, s.Booking = Free, nil
 		return saveSlot(tx, s)

@@ -37,6 +37,14 @@
 // unit's coming times open for online booking and how many weeks ahead
 // they reach (the regions' "80% of times, at least eight weeks ahead").
 //
-// Not here yet: the sync protocol that publishes free times and carries
-// patients' requests, the pages, reminders and statistics (issue 20).
+// Over the sync (sync.go): Published is the free times the gateway
+// publishes to the central store (id, start, length, the neutral patient
+// name, the clinician's display name only where the type has
+// ShowClinician; no personal data), and Decide answers a patient's
+// request from it with Book, Rebook or Cancel, confirmed or declined with
+// the code. A booking or cancellation records the request's id, so a
+// request delivered again is answered confirmed without a second change.
+// SyncSource binds a diary for sync/uplink's Config.Booking.
+//
+// Not here yet: the staff pages, reminders and statistics (issue 20).
 package booking

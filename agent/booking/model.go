@@ -23,6 +23,9 @@ type TimeType struct {
 	Cancel      bool     `json:"cancel"`
 	CancelHours int      `json:"cancelHours"`
 	Reminder    bool     `json:"reminder"`
+	// ShowClinician: patients see the clinician's display name with the
+	// time when booking online.
+	ShowClinician bool `json:"showClinician,omitempty"`
 	// ReleaseHours: an online time not booked this many hours before its
 	// start is released to staff only; 0 never.
 	ReleaseHours int `json:"releaseHours"`
@@ -71,13 +74,18 @@ const (
 
 // Booking is who has a time.
 type Booking struct {
-	ID       string    `json:"id"`
-	Patient  string    `json:"patient"` // personnummer, sealed in the store only
-	ByStaff  string    `json:"byStaff,omitempty"`
-	Online   bool      `json:"online"`
-	At       time.Time `json:"at"`
-	Reason   string    `json:"reason,omitempty"` // a cancellation's reason
-	Canceled time.Time `json:"canceled,omitzero"`
+	ID      string    `json:"id"`
+	Patient string    `json:"patient"` // personnummer, sealed in the store only
+	ByStaff string    `json:"byStaff,omitempty"`
+	Online  bool      `json:"online"`
+	At      time.Time `json:"at"`
+	Reason  string    `json:"reason,omitempty"` // a cancellation's reason
+	// Request is the patient's online request (its central store id)
+	// that booked or last moved the booking; CancelRequest the one that
+	// cancelled it. A request delivered again is answered by them.
+	Request       string    `json:"request,omitempty"`
+	CancelRequest string    `json:"cancelRequest,omitempty"`
+	Canceled      time.Time `json:"canceled,omitzero"`
 }
 
 // Hold is a short reservation while a patient confirms.

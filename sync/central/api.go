@@ -106,6 +106,12 @@ func (s *Store) serveAPI(w http.ResponseWriter, r *http.Request) {
 	case wire.PathContact2:
 		rt = route{"GET, PUT", map[string]func(http.ResponseWriter, *http.Request, string){
 			http.MethodGet: s.serveGetContact, http.MethodPut: s.servePutContact}}
+	case wire.PathBookingTimes2:
+		rt = route{"PUT", map[string]func(http.ResponseWriter, *http.Request, string){http.MethodPut: s.servePutBookingTimes}}
+	case wire.PathBookingRequests2:
+		rt = route{"GET", map[string]func(http.ResponseWriter, *http.Request, string){http.MethodGet: s.serveBookingRequests}}
+	case wire.PathBookingDecisions2:
+		rt = route{"POST", map[string]func(http.ResponseWriter, *http.Request, string){http.MethodPost: s.servePostBookingDecisions}}
 	case wire.PathReconcile2:
 		rt = route{"POST", map[string]func(http.ResponseWriter, *http.Request, string){http.MethodPost: s.serveReconcile}}
 	default:

@@ -4,7 +4,13 @@
 // patient pages where a patient logs in, writes a case on one of a care
 // unit's published forms (or, as guardian, for a child under 13), reads the
 // answers and writes follow-ups; a unit's published contact details
-// (contact.go) are shown on its forms page and its cases.
+// (contact.go) are shown on its forms page and its cases. Online booking
+// (booking.go, bookingpages.go): the free times the unit's gateway
+// published, by type and day; a patient's booking, rebooking or cancel is
+// a request the gateway decides, and a booking shows in "Bokade tider"
+// only once the gateway confirmed it (a time asked for is busy-tentative
+// meanwhile); a declined one says why in Swedish, with the nearest free
+// times of the same kind when it was taken.
 //
 // It is for development, demonstrations and tests, and it is the executable
 // specification a region's real central store must meet. Its patient login

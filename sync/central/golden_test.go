@@ -56,25 +56,41 @@ func goldenViews() map[string]struct {
 		Status: wire.StatusAnswered, CreatedAt: at, FromUnit: true, NoReply: true,
 		Messages: []Message{{ID: "m1", FromStaff: true, Kind: wire.OutboxAnswer, Text: "Välkommen den 9 december.", AuthorTitle: "Läkare", At: at}}}
 	user := "Tolvan Tolvansson"
+	slot := func(id string, h int) timeRow {
+		return newTimeRow(wire.BookingTime{ID: id, Start: time.Date(2026, 12, 9, h, 0, 0, 0, time.UTC), Minutes: 30,
+			TypeID: "besok-30", Type: "Besök", Clinician: "Anna Läkare", Rebook: true, Cancel: true})
+	}
+	slot1, slot2, slot3 := slot("t1", 8), slot("t2", 9), slot("t3", 10)
 	filled := newFormView(form, map[string]string{"drug": "Alvedon", "how": "post", "pain": "ja", "ok": "true"}, "Tack")
 	filled.AsGuardian, filled.ChildPNR, filled.ChildName = true, child.PNR, child.Name
 	return map[string]struct {
 		page string
 		v    view
 	}{
-		"login":         {"login", view{Title: "Logga in"}},
-		"login-refused": {"login", view{Title: "Logga in", Error: "Personnumret är inte giltigt.", PNRValue: "1912", Name: "Tolvan"}},
-		"start":         {"start", view{Title: "Mina ärenden", User: user, Notice: "Klart.", Cases: []caseRow{{PatientCase: own, New: true}, {PatientCase: received}}}},
-		"start-empty":   {"start", view{Title: "Mina ärenden", User: user}},
-		"units":         {"units", view{Title: "Skriv ett nytt ärende", User: user, Units: []unitRow{unit, {ID: "SE2", Name: "BVC Test"}}}},
-		"forms":         {"forms", view{Title: "Välj formulär", User: user, Unit: unit, Forms: []wire.Form{form}, Contact: &contact}},
-		"forms-empty":   {"forms", view{Title: "Välj formulär", User: user, Unit: unit}},
-		"form":          {"form", view{Title: form.Title.SV, User: user, Unit: unit, Form: newFormView(form, nil, "")}},
-		"form-refused":  {"form", view{Title: form.Title.SV, User: user, Unit: unit, Form: filled, Error: "Fyll i ”Sedan”."}},
-		"case":          {"case", view{Title: own.Title, User: user, Case: &own, Error: "Skriv ett meddelande.", FollowUpText: "Hej", Contact: &contact}},
-		"case-received": {"case", view{Title: received.Title, User: user, Case: &received}},
-		"case-fromunit": {"case", view{Title: fromUnit.Title, User: user, Case: &fromUnit}},
-		"error":         {"error", view{Title: "Något gick fel", Error: "Sidan finns inte."}},
+		"login":          {"login", view{Title: "Logga in"}},
+		"login-refused":  {"login", view{Title: "Logga in", Error: "Personnumret är inte giltigt.", PNRValue: "1912", Name: "Tolvan"}},
+		"start":          {"start", view{Title: "Mina ärenden", User: user, Notice: "Klart.", Cases: []caseRow{{PatientCase: own, New: true}, {PatientCase: received}}}},
+		"start-empty":    {"start", view{Title: "Mina ärenden", User: user}},
+		"units":          {"units", view{Title: "Skriv ett nytt ärende", User: user, Units: []unitRow{unit, {ID: "SE2", Name: "BVC Test"}}}},
+		"forms":          {"forms", view{Title: "Välj formulär", User: user, Unit: unit, Forms: []wire.Form{form}, Contact: &contact}},
+		"forms-empty":    {"forms", view{Title: "Välj formulär", User: user, Unit: unit}},
+		"form":           {"form", view{Title: form.Title.SV, User: user, Unit: unit, Form: newFormView(form, nil, "")}},
+		"form-refused":   {"form", view{Title: form.Title.SV, User: user, Unit: unit, Form: filled, Error: "Fyll i ”Sedan”."}},
+		"case":           {"case", view{Title: own.Title, User: user, Case: &own, Error: "Skriv ett meddelande.", FollowUpText: "Hej", Contact: &contact}},
+		"case-received":  {"case", view{Title: received.Title, User: user, Case: &received}},
+		"case-fromunit":  {"case", view{Title: fromUnit.Title, User: user, Case: &fromUnit}},
+		"error":          {"error", view{Title: "Något gick fel", Error: "Sidan finns inte."}},
+		"forms-bookable": {"forms", view{Title: "Välj formulär", User: user, Unit: unit, Bookable: true}},
+		"booking": {"booking", view{Title: "Boka tid", User: user, Unit: unit, Booking: &bookingView{
+			Mine:   []bookedRow{{timeRow: slot1, CanRebook: true, CanCancel: true}},
+			Types:  []typeRow{{ID: "besok-30", Name: "Besök"}, {ID: "samtal-20", Name: "Samtal"}},
+			TypeID: "besok-30", Days: []dayRow{{Day: slot2.Day, Times: []timeRow{slot2, slot3}}}}}},
+		"booking-rebook":      {"booking", view{Title: "Boka tid", User: user, Unit: unit, Booking: &bookingView{TypeID: "besok-30", From: slot1.ID}}},
+		"booking-unavailable": {"booking", view{Title: "Boka tid", User: user, Unit: unit, Booking: &bookingView{Unavailable: true}}},
+		"booking-confirm":     {"booking", view{Title: "Bekräfta tiden", User: user, Unit: unit, Booking: &bookingView{Confirm: &slot2}}},
+		"booking-pending":     {"booking", view{Title: "Boka tid", User: user, Unit: unit, Booking: &bookingView{Request: &requestRow{Kind: wire.BookingBook, Pending: true, Time: slot2}}}},
+		"booking-declined": {"booking", view{Title: "Boka tid", User: user, Unit: unit, Booking: &bookingView{Request: &requestRow{Kind: wire.BookingBook,
+			Reason: "Tiden är redan bokad av någon annan. Välj en annan tid.", Time: slot2, Alternatives: []timeRow{slot3}}}}},
 	}
 }
 

@@ -32,6 +32,10 @@ type view struct {
 	// Contact is the unit's contact details (forms, case); nil: none
 	// published.
 	Contact *wire.UnitContact
+	// Booking is the online booking pages' part (bookingpages.go).
+	Booking *bookingView
+	// Bookable: the unit takes online bookings (forms: the link).
+	Bookable bool
 }
 
 // contact returns the unit's published contact details, nil if it has
@@ -204,7 +208,8 @@ func (w *web) forms(rw http.ResponseWriter, r *http.Request, sess *session) {
 		w.failure(rw, r, "forms", err)
 		return
 	}
-	v := view{Title: swedish("central.title.forms"), User: sess.name, Unit: w.unitRow(unit), Forms: set.Forms, Contact: w.contact(r, unit)}
+	v := view{Title: swedish("central.title.forms"), User: sess.name, Unit: w.unitRow(unit), Forms: set.Forms, Contact: w.contact(r, unit),
+		Bookable: w.s.TakesBookings(r.Context(), unit)}
 	w.render(rw, http.StatusOK, "forms", v)
 }
 

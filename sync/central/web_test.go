@@ -376,7 +376,9 @@ func TestHeadersOnEveryRoute(t *testing.T) {
 	}
 	b.login(adultPNR, adultName)
 	for _, path := range []string{"/", "/skriv", "/skriv/" + unitA, "/skriv/" + unitA + "/contact-me", "/arenden/" + id,
-		"/skriv/SE0000000000-NONE", "/skriv/" + unitA + "/nope", "/arenden/nope", "/finns-inte"} {
+		"/skriv/SE0000000000-NONE", "/skriv/" + unitA + "/nope", "/arenden/nope", "/finns-inte",
+		"/boka/" + unitA, "/boka/" + unitA + "?typ=x", "/boka/" + unitA + "/tid/nope", "/boka/" + unitA + "/begaran/nope",
+		"/boka/SE0000000000-NONE"} {
 		p := b.get(path)
 		if strings.HasPrefix(p.header.Get("Content-Type"), "text/html") && strings.Count(p.body, "<h1>") != 1 {
 			t.Errorf("%s: %d h1", path, strings.Count(p.body, "<h1>"))

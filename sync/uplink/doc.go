@@ -109,6 +109,13 @@
 // go right after them, on their own endpoint, which a central store of
 // the release before does not have (contact.go).
 //
+// Online booking (booking.go, Config.Booking): each push round decides the
+// patients' booking requests waiting at the central store through the
+// unit's booking authority (agent/booking) and posts the decisions; the
+// free times are published after every connect, after a decision and on
+// BookingChanged. A central store without booking answers 404: logged
+// once, left alone until the next connect.
+//
 // Contact reports, cheaply, whether the last exchange with the central
 // store got through, when it was last heard from (a stream message or
 // ping, or an answer to a request) and how much waits in the outbox: the

@@ -107,10 +107,11 @@ func (u *Uplink) pushAll(ctx context.Context) error {
 		}
 	}
 	contactErr := u.publishContact(ctx)
+	bookingErr := u.syncBookings(ctx)
 	for {
 		progressed, err := u.pushRound(ctx)
 		if err != nil || !progressed {
-			return errors.Join(err, formsErr, contactErr)
+			return errors.Join(err, formsErr, contactErr, bookingErr)
 		}
 	}
 }

@@ -104,6 +104,8 @@ func (u *Uplink) stream(ctx context.Context) (upSince time.Time, err error) {
 				u.setConnected(true)
 				u.formsDue.Store(true)
 				u.contactDue.Store(true)
+				u.bookingDue.Store(true)
+				u.bookingNoOffer.Store(false)
 				wake(u.pushWake) // the central store is back: send what waits
 				u.log.Info("stream connected", "seq", m.Seq, "cursor", cursor)
 			}

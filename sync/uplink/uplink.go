@@ -90,6 +90,11 @@ type Config struct {
 	// store that does not serve that path (404) gets Forms (the set of
 	// the case types it knows) from then on.
 	Services *wire.ServiceSet
+	// Booking, when not nil, is the unit's booking diary (agent/booking):
+	// its free times are published after every (re)connect and after
+	// every decision, and patients' requests waiting at the central
+	// store are decided with it on every push round (booking.go).
+	Booking BookingSource
 	// Clock tells the time for Status and for holding back rejected items;
 	// the system clock if nil.
 	Clock clock.Clock
@@ -273,6 +278,11 @@ type Uplink struct {
 	// (contact.go); contactDue says they must be put, as formsDue.
 	contact    contactState
 	contactDue atomic.Bool
+	// bookingNoOffer: the central store answered a booking path 404
+	// and that was logged (booking.go); cleared by the next success.
+	bookingNoOffer atomic.Bool
+	// bookingDue: the free times must be published again.
+	bookingDue atomic.Bool
 
 	formsMu   sync.Mutex
 	forms     []byte // the form set to publish, marshalled; nil: none

@@ -86,6 +86,10 @@ var pathConstants = map[string]string{
 	"PathQuarantine2": PathQuarantine2,
 	"PathContact2":    PathContact2,
 	"PathServices2":   PathServices2,
+
+	"PathBookingTimes2":     PathBookingTimes2,
+	"PathBookingRequests2":  PathBookingRequests2,
+	"PathBookingDecisions2": PathBookingDecisions2,
 }
 
 // notSchemas are the exported types that are not JSON bodies or parts of

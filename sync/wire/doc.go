@@ -67,6 +67,9 @@
 //	GET  /v2/contact                      → 200 UnitContact
 //	PUT  /v2/services   ServiceSet        → 204 (the unit's offered services: forms with answer rules; 404 from a store on the old form set)
 //	GET  /v2/services                     → 200 ServiceSet
+//	PUT  /v2/booking/times BookingTimes   → 204 (the unit's free times for online booking: booking.go)
+//	GET  /v2/booking/requests             → 200 BookingRequestPage (patients' requests waiting for a decision)
+//	POST /v2/booking/decisions BookingDecisions → 204 (confirmed, or declined with a reason code)
 //	     /v2/inbox/ack, /v2/forms, /v2/stream as under /v1
 //
 // Delivery from the central store is at least once: the gateway stores a page

@@ -53,6 +53,9 @@ var bodies = []body{
 		return QuarantineReport{Events: []QuarantinedEvent{{ID: "ev-17", Reason: QuarantineConflict}, {ID: "ev-23", Reason: QuarantineInvalid}}, Total: 2}
 	}, wrap(DecodeQuarantineReport), MaxBodyBytes, func() any { return new(QuarantineReport) }},
 	{"unit-contact", func() Body { return canonicalUnitContact() }, wrap(DecodeUnitContact), MaxContactBytes, func() any { return new(UnitContact) }},
+	{"booking-times", func() Body { return canonicalBookingTimes() }, wrap(DecodeBookingTimes), MaxBodyBytes, func() any { return new(BookingTimes) }},
+	{"booking-request-page", func() Body { return canonicalBookingRequestPage() }, wrap(DecodeBookingRequestPage), MaxBodyBytes, func() any { return new(BookingRequestPage) }},
+	{"booking-decisions", func() Body { return canonicalBookingDecisions() }, wrap(DecodeBookingDecisions), MaxBodyBytes, func() any { return new(BookingDecisions) }},
 }
 
 func canonicalUnitContact() UnitContact {

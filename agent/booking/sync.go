@@ -1,0 +1,127 @@
+package booking
+
+import (
+	"context"
+	"time"
+
+	"clinicgw/sync/wire"
+)
+
+// The diary over the sync (sync/wire's booking protocol): Published is
+// what the gateway publishes to the central store, Decide answers one
+// patient request that came from it.
+
+// Published returns the times patients may book online from now until
+// to, as the central store shows them: id, start, length, the type's
+// neutral patient name and, where the type says so, the clinician's
+// display name (display maps an HSA-ID to it; nil or "" shows none). No
+// personal data.
+func (d *Diary) Published(ctx context.Context, to time.Time, display func(clinician string) string) (wire.BookingTimes, error) {
+	out := wire.BookingTimes{Times: []wire.BookingTime{}}
+	free, err := d.FreeTimes(ctx, FreeQuery{From: d.clock.Now(), To: to, Online: true})
+	if err != nil {
+		return out, err
+	}
+	types := map[string]TimeType{}
+	err = d.st.View(ctx, func(tx Tx) error {
+		all, err := loadAll[TimeType](tx, bTypes)
+		for _, t := range all {
+			types[t.ID] = t
+		}
+		return err
+	})
+	if err != nil {
+		return out, err
+	}
+	for _, f := range free {
+		t := types[f.TypeID]
+		bt := wire.BookingTime{ID: string(f.ID), Start: f.Start.UTC(), Minutes: f.Minutes, TypeID: f.TypeID,
+			Type: t.PatientName, Rebook: t.Rebook, Cancel: t.Cancel}
+		if t.ShowClinician && display != nil {
+			bt.Clinician = display(f.Clinician)
+		}
+		out.Times = append(out.Times, bt)
+	}
+	return out, nil
+}
+
+// Decide answers a patient's request from the central store with the
+// authority (Book, Rebook, Cancel: each one transaction): confirmed, or
+// declined with the decline's code. A request decided before is answered
+// confirmed again if it took effect (the booking or cancellation carries
+// its id), so a request delivered twice changes the diary once. An error
+// that is not a decline (the store failed) is returned: the request stays
+// at the central store and comes again.
+func (d *Diary) Decide(ctx context.Context, r wire.BookingRequest) (wire.BookingDecision, error) {
+	out := wire.BookingDecision{Request: r.ID, Outcome: wire.BookingConfirmed}
+	done, err := d.tookEffect(ctx, r)
+	if err != nil || done {
+		return out, err
+	}
+	who := Actor{Patient: r.Patient}
+	switch r.Kind {
+	case wire.BookingBook:
+		_, err = d.Book(ctx, SlotID(r.Time), who, BookRequest{Request: r.ID})
+	case wire.BookingRebook:
+		_, err = d.rebook(ctx, SlotID(r.From), SlotID(r.Time), who, r.ID)
+	case wire.BookingCancel:
+		err = d.cancel(ctx, SlotID(r.Time), who, "", r.ID)
+	default:
+		err = decline(BadRequest)
+	}
+	if dec, ok := DeclineOf(err); ok {
+		return wire.BookingDecision{Request: r.ID, Outcome: wire.BookingDeclined, Reason: string(dec.Code)}, nil
+	}
+	return out, err
+}
+
+// tookEffect reports whether the request was decided before and took
+// effect.
+func (d *Diary) tookEffect(ctx context.Context, r wire.BookingRequest) (bool, error) {
+	key, err := keyOf(SlotID(r.Time))
+	if err != nil {
+		return false, nil
+	}
+	done := false
+	err = d.st.View(ctx, func(tx Tx) error {
+		s, err := loadSlot(tx, key)
+		if _, ok := DeclineOf(err); ok {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if r.Kind == wire.BookingCancel {
+			for _, c := range s.Canceled {
+				done = done || c.CancelRequest == r.ID
+			}
+			return nil
+		}
+		done = s.Booking != nil && s.Booking.Request == r.ID
+		return nil
+	})
+	return done, err
+}
+
+// SyncSource is the diary as the uplink's booking source
+// (sync/uplink.BookingSource): it publishes the free times Weeks ahead
+// (MinWeeks if 0) with the clinicians' display names from Display.
+type SyncSource struct {
+	Diary   *Diary
+	Weeks   int
+	Display func(clinician string) string
+}
+
+// Decide is Diary.Decide.
+func (s SyncSource) Decide(ctx context.Context, r wire.BookingRequest) (wire.BookingDecision, error) {
+	return s.Diary.Decide(ctx, r)
+}
+
+// Published is Diary.Published up to Weeks ahead.
+func (s SyncSource) Published(ctx context.Context) (wire.BookingTimes, error) {
+	w := s.Weeks
+	if w <= 0 {
+		w = MinWeeks
+	}
+	return s.Diary.Published(ctx, s.Diary.clock.Now().AddDate(0, 0, 7*w), s.Display)
+}

@@ -1,0 +1,86 @@
+package wire
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func canonicalBookingTimes() BookingTimes {
+	return BookingTimes{Times: []BookingTime{
+		{ID: "1798354800-SE2321000016-1003", Start: time.Date(2026, 12, 27, 7, 0, 0, 0, time.UTC), Minutes: 30,
+			TypeID: "lakare-30", Type: "Besök", Clinician: "Anna Läkare", Rebook: true, Cancel: true},
+		{ID: "1798356600-SE2321000016-1004", Start: time.Date(2026, 12, 27, 7, 30, 0, 0, time.UTC), Minutes: 20,
+			TypeID: "ssk-20", Type: "Samtal", Clinician: ""},
+	}}
+}
+
+func canonicalBookingRequestPage() BookingRequestPage {
+	at := time.Date(2026, 12, 7, 6, 40, 0, 0, time.UTC)
+	return BookingRequestPage{Requests: []BookingRequest{
+		{ID: "br-1", Kind: BookingBook, Patient: "198004019816", Time: "1798354800-SE2321000016-1003", At: at},
+		{ID: "br-2", Kind: BookingRebook, Patient: "198004019816", Time: "1798358400-SE2321000016-1003",
+			From: "1798354800-SE2321000016-1003", At: at},
+		{ID: "br-3", Kind: BookingCancel, Patient: "198004019816", Time: "1798358400-SE2321000016-1003", At: at},
+	}}
+}
+
+func canonicalBookingDecisions() BookingDecisions {
+	return BookingDecisions{Decisions: []BookingDecision{
+		{Request: "br-1", Outcome: BookingConfirmed}, {Request: "br-2", Outcome: BookingDeclined, Reason: "taken"}}}
+}
+
+// TestBookingValidate: the rules of the booking bodies, one broken at a
+// time.
+func TestBookingValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		v    func() Body
+		ok   bool
+	}{
+		{"times canonical", func() Body { return canonicalBookingTimes() }, true},
+		{"times empty", func() Body { return BookingTimes{Times: []BookingTime{}} }, true},
+		{"times missing", func() Body { return BookingTimes{} }, false},
+		{"time id twice", func() Body { b := canonicalBookingTimes(); b.Times[1].ID = b.Times[0].ID; return b }, false},
+		{"time id not a token", func() Body { b := canonicalBookingTimes(); b.Times[0].ID = "a b"; return b }, false},
+		{"time zero start", func() Body { b := canonicalBookingTimes(); b.Times[0].Start = time.Time{}; return b }, false},
+		{"time no length", func() Body { b := canonicalBookingTimes(); b.Times[0].Minutes = 0; return b }, false},
+		{"time too long", func() Body { b := canonicalBookingTimes(); b.Times[0].Minutes = MaxBookingMinutes + 1; return b }, false},
+		{"time no type name", func() Body { b := canonicalBookingTimes(); b.Times[0].Type = ""; return b }, false},
+		{"time type name too long", func() Body {
+			b := canonicalBookingTimes()
+			b.Times[0].Type = strings.Repeat("å", MaxBookingTypeLen+1)
+			return b
+		}, false},
+		{"time clinician with a line break", func() Body { b := canonicalBookingTimes(); b.Times[0].Clinician = "A\nB"; return b }, false},
+		{"requests canonical", func() Body { return canonicalBookingRequestPage() }, true},
+		{"requests missing", func() Body { return BookingRequestPage{} }, false},
+		{"request unknown kind", func() Body { p := canonicalBookingRequestPage(); p.Requests[0].Kind = "hold"; return p }, false},
+		{"request bad personnummer", func() Body { p := canonicalBookingRequestPage(); p.Requests[0].Patient = "19800401-9816"; return p }, false},
+		{"rebook without from", func() Body { p := canonicalBookingRequestPage(); p.Requests[1].From = ""; return p }, false},
+		{"book with from", func() Body { p := canonicalBookingRequestPage(); p.Requests[0].From = "x"; return p }, false},
+		{"request id twice", func() Body { p := canonicalBookingRequestPage(); p.Requests[1].ID = "br-1"; return p }, false},
+		{"request zero time", func() Body { p := canonicalBookingRequestPage(); p.Requests[0].At = time.Time{}; return p }, false},
+		{"decisions canonical", func() Body { return canonicalBookingDecisions() }, true},
+		{"decisions empty", func() Body { return BookingDecisions{Decisions: []BookingDecision{}} }, false},
+		{"confirmed with a reason", func() Body { d := canonicalBookingDecisions(); d.Decisions[0].Reason = "taken"; return d }, false},
+		{"declined without a reason", func() Body { d := canonicalBookingDecisions(); d.Decisions[1].Reason = ""; return d }, false},
+		{"unknown outcome", func() Body { d := canonicalBookingDecisions(); d.Decisions[0].Outcome = "booked"; return d }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.v().Validate()
+			if (err == nil) != tt.ok {
+				t.Fatalf("Validate() = %v; want ok %v", err, tt.ok)
+			}
+		})
+	}
+}
+
+func FuzzDecodeBookingTimes(f *testing.F) { fuzzDecoder(f, "booking-times", DecodeBookingTimes) }
+func FuzzDecodeBookingRequestPage(f *testing.F) {
+	fuzzDecoder(f, "booking-request-page", DecodeBookingRequestPage)
+}
+func FuzzDecodeBookingDecisions(f *testing.F) {
+	fuzzDecoder(f, "booking-decisions", DecodeBookingDecisions)
+}
