@@ -38,7 +38,9 @@
 // Access-log extracts read the same way, newest first: a staff member's
 // records by HSA-ID and sequence number, a patient's as a chain from the
 // patient's newest record back (auditpatient.go), chained at first open
-// for an older store.
+// for an older store; the newest records (fewer than 4096) stay unchained
+// and are scanned, so the chain's heads move once per 4096 records rather
+// than at every commit.
 //
 // Patients are found through a keyed HMAC of the personnummer, never the
 // number itself. Every write returns only after bbolt has committed it to
