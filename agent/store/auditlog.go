@@ -60,7 +60,7 @@ func (t *tx) AppendAudit(e audit.Entry) error {
 		return err
 	}
 	if e.Patient != "" {
-		if err := t.chainPatient(key, t.blind(e.Patient)); err != nil {
+		if err := t.tailPatient(key, t.blind(e.Patient)); err != nil {
 			return fmt.Errorf("access log index: %w", err)
 		}
 	}
@@ -102,7 +102,7 @@ func (t *tx) flush() error {
 	if err := t.bucket(bucketMeta).Put(keyAuditCaseUpTo, seqKey(t.head.Seq)); err != nil {
 		return err
 	}
-	if err := t.bucket(bucketMeta).Put(keyAuditPatientUpTo, seqKey(t.head.Seq)); err != nil {
+	if err := t.chainTail(); err != nil {
 		return err
 	}
 	return t.bucket(bucketMeta).Put(keyAuditHead, sealed)

@@ -22,11 +22,15 @@ import (
 // holds, per blinded personnummer, the patient's newest record.
 //
 // An extract walks the chain from the head, or from the record a page
-// ended at: a page costs its length, not the log's. A commit changes one
-// head entry per patient it touches, in a bucket with one entry per
-// patient rather than per record, so a batch of new cases rewrites few of
-// its pages. An older clinicgw reads only the first blindLen bytes of the
-// value (scanPatient), so a downgrade still finds the records.
+// ended at: a page costs its length, not the log's. The newest records,
+// after keyAuditPatientUpTo, are an unchained tail of fewer than
+// patientTailLen entries (their value the blinded number alone), which an
+// extract scans before it walks the chain: the heads' keys are random, so
+// a commit that moves heads rewrites nearly every page of their bucket,
+// and they move once per patientTailLen records (chainTail), not at every
+// commit. An older clinicgw reads only the first blindLen bytes of the
+// value (scanPatient), so a downgrade still finds the records, and one
+// with the chain chains the tail at its first open (chainAuditByPatient).
 
 const bucketAuditPatientHead = "idx-audit-patient-head" // blinded personnummer → newest record
 
@@ -48,6 +52,80 @@ func (t *tx) chainPatient(key, blinded []byte) error {
 	return heads.Put(blinded, key)
 }
 
+// tailPatient appends the record with the sequence key key, about the
+// patient with the blinded number blinded, to the unchained tail of
+// bucketAuditPatient (its value the blinded number alone, as an older
+// clinicgw wrote it). The tail is chained in one go when it reaches
+// patientTailLen records (chainTail): the heads' random keys put nearly
+// every page of bucketAuditPatientHead in each commit that moves them, so
+// they move once per patientTailLen records rather than at every commit.
+// A read scans the tail (patientTail): at most patientTailLen small
+// entries.
+func (t *tx) tailPatient(key, blinded []byte) error {
+	pb := t.bucket(bucketAuditPatient)
+	pb.FillPercent = 1
+	return pb.Put(key, blinded)
+}
+
+// patientTailLen is how many access-log records the unchained tail of
+// bucketAuditPatient reaches before it is chained.
+const patientTailLen = 4096
+
+// patientUpTo is the sequence number up to which bucketAuditPatient is
+// chained.
+func (t *tx) patientUpTo() uint64 {
+	if v := t.bucket(bucketMeta).Get(keyAuditPatientUpTo); len(v) == 8 {
+		return binary.BigEndian.Uint64(v)
+	}
+	return 0
+}
+
+// chainTail chains the tail of bucketAuditPatient once the access log's
+// head is patientTailLen records past it.
+func (t *tx) chainTail() error {
+	upTo := t.patientUpTo()
+	if t.head.Seq < upTo+patientTailLen {
+		return nil
+	}
+	type entry struct{ key, blinded []byte }
+	var todo []entry
+	c := t.bucket(bucketAuditPatient).Cursor()
+	for k, v := c.Seek(seqKey(upTo + 1)); k != nil; k, v = c.Next() {
+		if len(k) != 8 || len(v) < blindLen {
+			return fmt.Errorf("access log's patient index entry %x is malformed", k)
+		}
+		todo = append(todo, entry{slices.Clone(k), slices.Clone(v[:blindLen])})
+	}
+	// Written after the walk: a Put under a live cursor may move it.
+	for _, e := range todo {
+		if err := t.chainPatient(e.key, e.blinded); err != nil {
+			return err
+		}
+	}
+	return t.bucket(bucketMeta).Put(keyAuditPatientUpTo, seqKey(t.head.Seq))
+}
+
+// patientTail returns the keys of the unchained records about the patient
+// with the blinded number blinded below before (0: all), newest first.
+func (t *tx) patientTail(blinded []byte, before uint64) ([][]byte, error) {
+	var keys [][]byte
+	c := t.bucket(bucketAuditPatient).Cursor()
+	for k, v := c.Seek(seqKey(t.patientUpTo() + 1)); k != nil; k, v = c.Next() {
+		if before != 0 && binary.BigEndian.Uint64(k) >= before {
+			break
+		}
+		if len(v) < blindLen || !bytes.Equal(v[:blindLen], blinded) {
+			continue
+		}
+		if len(v) != blindLen { // the tail has no links: an edited record
+			return nil, fmt.Errorf("access log's patient chain is broken at record %d", binary.BigEndian.Uint64(k))
+		}
+		keys = append(keys, slices.Clone(k))
+	}
+	slices.Reverse(keys)
+	return keys, nil
+}
+
 // chainAuditByPatient chains the entries of bucketAuditPatient after
 // keyAuditPatientUpTo: all of them in a store made before the chain, those
 // an older clinicgw appended after a downgrade. 10,000 entries per
@@ -61,7 +139,8 @@ func (db *DB) chainAuditByPatient(ctx context.Context) error {
 	}
 	var current bool
 	db.view(func(btx *bolt.Tx) error {
-		k, _ := btx.Bucket([]byte(bucketAuditPatient)).Cursor().Seek(seqKey(upTo(btx.Bucket([]byte(bucketMeta))) + 1))
+		// A tail shorter than patientTailLen is read as it is (patientTail).
+		k, _ := btx.Bucket([]byte(bucketAuditPatient)).Cursor().Seek(seqKey(upTo(btx.Bucket([]byte(bucketMeta))) + patientTailLen))
 		current = k == nil
 		return nil
 	})
@@ -141,8 +220,11 @@ func (t *tx) AuditByPatient(pnr personnummer.Personnummer, fn func(audit.Record)
 		return err
 	}
 	b := t.blind(string(pnr))
-	var keys [][]byte
-	err := t.patientChain(b, t.bucket(bucketAuditPatientHead).Get(b), func(k []byte) (bool, error) {
+	keys, err := t.patientTail(b, 0)
+	if err != nil {
+		return err
+	}
+	err = t.patientChain(b, t.bucket(bucketAuditPatientHead).Get(b), func(k []byte) (bool, error) {
 		keys = append(keys, k)
 		return true, nil
 	})
@@ -171,6 +253,32 @@ func (t *tx) AuditByPatientDesc(pnr personnummer.Personnummer, before uint64, fn
 	}
 	b := t.blind(string(pnr))
 	next := t.bucket(bucketAuditPatientHead).Get(b)
+	if upTo := t.patientUpTo(); before == 0 || before > upTo {
+		// The unchained tail first, then the chain from the head.
+		tail, err := t.patientTail(b, before)
+		if err != nil {
+			return err
+		}
+		if before != 0 {
+			v := t.bucket(bucketAuditPatient).Get(seqKey(before))
+			if len(v) < blindLen || !bytes.Equal(v[:blindLen], b) {
+				return fmt.Errorf("access log page: record %d is not about this patient: %w", before, cases.ErrInvalidInput)
+			}
+			if len(v) != blindLen { // the tail has no links: an edited record
+				return fmt.Errorf("access log's patient chain is broken at record %d", before)
+			}
+		}
+		for _, k := range tail {
+			r, err := t.auditRecord(k)
+			if err != nil {
+				return err
+			}
+			if !fn(r) {
+				return nil
+			}
+		}
+		before = 0
+	}
 	if before != 0 {
 		v := t.bucket(bucketAuditPatient).Get(seqKey(before))
 		if len(v) < blindLen || !bytes.Equal(v[:blindLen], b) {

@@ -274,3 +274,14 @@ func TestNextLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestPrefetchFillsCommit: the pages fetched ahead of a backlog of
+// ordinary cases add up to a whole commit (commitBytes), so the backlog
+// goes in as few commits as the memory bound allows: each commit rewrites
+// the pages of the indexes it touches, whatever its size.
+func TestPrefetchFillsCommit(t *testing.T) {
+	if ahead := prefetchPages * pageBytes; ahead < commitBytes {
+		t.Errorf("%d pages of %d bytes ahead make commits of %d bytes, less than commitBytes (%d)",
+			prefetchPages, pageBytes, ahead, commitBytes)
+	}
+}

@@ -81,8 +81,15 @@ type pulled struct {
 // together, up to mergeEvents events, in one transaction: when the store
 // is the slower side, as on a backlog, a commit (two fdatasyncs) serves
 // several pages; when it keeps up, each page goes alone at once.
+// prefetchPages × pageBytes is commitBytes: on a backlog of ordinary
+// cases a commit is whole (three pages made it three quarters). Fewer,
+// larger commits write fewer bytes per case: each commit rewrites the
+// pages of every index it touches, among them the access log's patient
+// heads (random keys: nearly every page each time). More pages ahead
+// would cut the bytes further but cost a max-size burst its memory bound
+// (BenchmarkBurstRSS: eight pages took it over 64 MiB).
 const (
-	prefetchPages = 3
+	prefetchPages = 4
 	mergeEvents   = prefetchPages * wire.MaxInboxLimit
 )
 
