@@ -10,6 +10,8 @@ import (
 	"io"
 	"sync"
 	"time"
+
+	"clinicgw/sync/wire"
 )
 
 // VersionEpoch is the envelope version sealed under an epoch (see the
@@ -196,4 +198,11 @@ func (o *Opener) openEpoch(k *PrivateKey, e *Envelope, c Context) ([]byte, error
 		o.mu.Unlock()
 	}
 	return pt, nil
+}
+
+// EventContext is what a sync event's envelope is bound to: the unit, the
+// event's id, and its kind with its case id (wire.Event.Sealed), so that
+// it opens for no other unit, event, kind or case.
+func EventContext(unit string, ev wire.Event) Context {
+	return Context{Unit: unit, ID: ev.ID, Kind: string(ev.Kind) + " " + ev.CaseID}
 }
