@@ -275,3 +275,6 @@ func (o *Opener) Open(c Context, env []byte) ([]byte, error) {
 	}
 	return pt, nil
 }
+
+// Unit returns the unit the opener opens for.
+func (o *Opener) Unit() string { return o.unit }

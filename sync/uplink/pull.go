@@ -285,7 +285,11 @@ func (u *Uplink) pullAll(ctx context.Context, acked *uint64) error {
 // head and cursor.
 func (u *Uplink) applyRun(ctx context.Context, run commitRun) error {
 	start := u.cfg.Clock.Now()
-	rep, err := u.cfg.Cases.ApplyChained(ctx, inboundOf(run.events), run.head, run.journal)
+	in, err := u.inbound(ctx, run.events) // sealed events opened (sealed.go)
+	if err != nil {
+		return err
+	}
+	rep, err := u.cfg.Cases.ApplyChained(ctx, in, run.head, run.journal)
 	if err != nil {
 		return fmt.Errorf("store %d central events: %w", len(run.events), err)
 	}
