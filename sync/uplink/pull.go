@@ -210,6 +210,7 @@ func (q *pageQueue) nextPages(ctx context.Context) (merged pulled, later error, 
 // events are stored, and the central store learns the cursor with the next
 // ack.
 func (u *Uplink) pullAll(ctx context.Context, acked *uint64) error {
+	u.opener.reset() // the key ring as it stands now (sealed.go)
 	cursor, err := u.cfg.Cases.SyncCursor(ctx)
 	if err != nil {
 		return fmt.Errorf("read the sync cursor: %w", err)

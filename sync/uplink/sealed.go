@@ -199,3 +199,11 @@ func (u *Uplink) unseal(ctx context.Context, ev wire.Event) (wire.Event, error) 
 	}
 	return wire.Unsealed(ev, pt)
 }
+
+// reset drops the opener held, so that the next sealed event loads the
+// key ring as it stands (a key rotated or retired since): once per pull.
+func (c *openerCache) reset() {
+	c.mu.Lock()
+	c.o = nil
+	c.mu.Unlock()
+}
