@@ -152,3 +152,31 @@ func FuzzUnsealed(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSealedContentFast: the fast decoder of a sealed content takes only
+// what the strict one takes, to the same value.
+func FuzzSealedContentFast(f *testing.F) {
+	for _, ev := range canonicalInboxPage().Events {
+		if pt, err := ContentOf(ev); err == nil {
+			f.Add(pt)
+		}
+	}
+	f.Add([]byte(`{"case":null}`))
+	f.Add([]byte(`{"message":{"id":"m","text":"a\u00e5"}} `))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if checkEncoding(b) != nil {
+			return
+		}
+		fast, ok := decodeSealedContentFast(b)
+		if !ok {
+			return
+		}
+		var strict SealedContent
+		if err := decodeBytes(b, reflect.ValueOf(&strict), nil); err != nil {
+			t.Fatalf("fast took %q, strict refused: %v", b, err)
+		}
+		if !reflect.DeepEqual(fast, strict) {
+			t.Fatalf("fast %+v, strict %+v", fast, strict)
+		}
+	})
+}
