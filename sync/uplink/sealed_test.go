@@ -157,9 +157,12 @@ func TestSealedRefusalsQuarantined(t *testing.T) {
 		sealTo(plain(6), cur, unit, seal.Context{Unit: unit, ID: "ev-other", Kind: "case.created x"}),
 		mangle(sealTo(plain(7), cur, unit, seal.Context{}), func(b []byte) []byte { b[8+len(unit)+seal.KeyIDSize+100] ^= 1; return b }), // in the encapsulated key
 		wrongKind,
+		mangle(sealTo(wire.Event{Seq: 10, ID: "ev-follow", Kind: wire.EventCaseFollowUp, CaseID: good.CaseID, At: at,
+			Message: &wire.PatientMessage{ID: "m-follow", Text: caseText}}, cur, unit, seal.Context{}),
+			func(b []byte) []byte { b[len(b)-1] ^= 0x80; return b }),
 	}
 	want := []string{"", "sealed.wrong-unit", "sealed.unknown-key", "sealed.retired-key", "sealed.truncated",
-		"sealed.altered", "sealed.altered", "sealed.altered", "sealed.content"}
+		"sealed.altered", "sealed.altered", "sealed.altered", "sealed.content", "sealed.altered"}
 	for _, ev := range events {
 		if err := ev.Validate(); err != nil {
 			t.Fatalf("event %s: %v", ev.ID, err)
@@ -194,6 +197,9 @@ func TestSealedRefusalsQuarantined(t *testing.T) {
 	}
 	if !g.ids()[good.CaseID] || len(g.ids()) != 1 {
 		t.Errorf("cases here: %v, want only %s", g.ids(), good.CaseID)
+	}
+	if c, err := g.svc.Get(ctx, distributor, cases.ID(good.CaseID)); err != nil || len(c.Messages) != 1 {
+		t.Errorf("the good case after a follow-up that did not open: %v, %+v", err, c.Messages)
 	}
 	if n := g.up.Status().SealedRefused; n != len(events)-1 {
 		t.Errorf("SealedRefused %d", n)
