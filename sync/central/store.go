@@ -219,7 +219,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		bdb.Close()
 		return nil, fmt.Errorf("open central store %s: the patient index key: %w", path, err)
 	}
-	s.sealer = seal.NewEpochs(opts.Clock.Now, opts.Rand)
+	s.sealer = seal.NewEpochs(opts.Clock.Now, s.rand) // nonces; the encapsulation is crypto/rand's
 	if err := s.init(); err != nil {
 		bdb.Close()
 		return nil, fmt.Errorf("open central store %s: %w", path, err)
