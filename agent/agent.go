@@ -166,6 +166,7 @@ func uplinkConfig(cfg *Config, opts Options) (*uplink.Config, error) {
 		Clock:   opts.Clock,
 		Rand:    opts.Rand,
 		Logger:  opts.Logger.With("part", "uplink"),
+		Sealing: c.Sealing,
 	}
 	if c.FormsFile != "" {
 		forms, err := LoadForms(cfg.CentralFile(c.FormsFile))

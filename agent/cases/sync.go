@@ -41,6 +41,10 @@ type Inbound struct {
 	Submission *Submission // InboundCreated; its ID is CaseID
 	MessageID  string      // InboundFollowUp
 	Text       string      // InboundFollowUp
+	// SealRefusal says why a sealed event did not open here
+	// ("altered", "wrong-unit", "retired-key", ...): it carries its
+	// routing only and is quarantined, never applied.
+	SealRefusal string `json:",omitempty"`
 }
 
 // OutboundKind says what an outbound item carries.
@@ -323,6 +327,10 @@ func inboundRef(at, now time.Time) time.Time {
 // is judged by the central store's time of record, and what fails only a
 // version's rule is accepted, flagged (Case.Relaxed).
 func (s *Service) validateInbound(ev Inbound, now time.Time) (*Case, *ValidationError) {
+	if ev.SealRefusal != "" {
+		s.log.Warn("inbound sealed event refused: it does not open", "eventId", ev.EventID, "why", ev.SealRefusal)
+		return nil, &ValidationError{Field: "sealed." + ev.SealRefusal, Reason: "does not open"}
+	}
 	if ev.Kind != InboundCreated {
 		return nil, nil
 	}

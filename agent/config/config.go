@@ -92,6 +92,9 @@ type Central struct {
 	KeyFile    string `toml:"key_file" reload:"restart" want:"a file path"`                                                                                                                                                                       // PEM: its private key, mode 0600
 	ServerName string `toml:"server_name" reload:"restart" want:"a host name" doc:"The name the central store's certificate must carry; empty: the URL's host."`                                                                                  // the name the server certificate must carry; the URL's host if empty
 	FormsFile  string `toml:"forms_file" want:"a file path" doc:"The unit's forms (JSON), published to the central store at every connect.\nEmpty: none are published and the central store keeps what it has."`                                  // JSON: the unit's forms, published to the central store; none published if empty
+	// Sealing switches the unit's sealing on at the central store: what
+	// patients write is sealed to the unit's key when they submit it.
+	Sealing bool `toml:"sealing" reload:"restart" doc:"true: the central store seals what patients write to this unit's sealing\nkey the moment they submit it, and keeps only what routing needs readable;\nonly this gateway opens it. Needs a central store of this release (an\nolder one ignores it and the sync stays plain). Default false."`
 	// Retention is how long central events applied here and answers the
 	// central store confirmed are kept for a reconciliation after the
 	// central store went back in time (a duration, 24h–8760h); 720h if

@@ -103,6 +103,9 @@ func (s *Store) serveAPI(w http.ResponseWriter, r *http.Request) {
 	case wire.PathSealingKey2:
 		rt = route{"GET, PUT", map[string]func(http.ResponseWriter, *http.Request, string){
 			http.MethodGet: s.serveGetSealingKey, http.MethodPut: s.servePutSealingKey}}
+	case wire.PathSealing2:
+		rt = route{"GET, PUT", map[string]func(http.ResponseWriter, *http.Request, string){
+			http.MethodGet: s.serveGetSealing, http.MethodPut: s.servePutSealing}}
 	case wire.PathContact2:
 		rt = route{"GET, PUT", map[string]func(http.ResponseWriter, *http.Request, string){
 			http.MethodGet: s.serveGetContact, http.MethodPut: s.servePutContact}}

@@ -30,6 +30,9 @@ type caseRecord struct {
 	FromUnit bool `json:"fromUnit,omitempty"`
 	// NoReply says the unit allowed no reply in a case it started.
 	NoReply bool `json:"noReply,omitempty"`
+	// Sealed: the case's content went sealed to the unit and is not kept
+	// here (sealing.go); Patient, Guardian, Fields and Text are empty.
+	Sealed bool `json:"sealed,omitempty"`
 }
 
 // messageRecord is one message in a case's thread after the case itself:
@@ -41,6 +44,8 @@ type messageRecord struct {
 	Signature   string    `json:"signature,omitempty"`
 	AuthorTitle string    `json:"authorTitle,omitempty"`
 	At          time.Time `json:"at"`
+	// Sealed: a patient's follow-up sealed to the unit; Text is empty.
+	Sealed bool `json:"sealed,omitempty"`
 }
 
 // digest is the message's wire.MessageDigest in case caseID: what its id
@@ -186,9 +191,11 @@ func patientKey(pnr, caseID string) []byte {
 	return []byte(pnr + caseID)
 }
 
-// ownsCase reports whether pnr is the patient or the guardian of a case.
-func ownsCase(tx *bolt.Tx, pnr, caseID string) bool {
-	return tx.Bucket([]byte(bucketPatients)).Get(patientKey(pnr, caseID)) != nil
+// ownsCase reports whether pnr is the patient or the guardian of a case:
+// by the personnummer (a plain case) or its keyed hash (a sealed one).
+func (s *Store) ownsCase(tx *bolt.Tx, pnr, caseID string) bool {
+	idx := tx.Bucket([]byte(bucketPatients))
+	return idx.Get(patientKey(pnr, caseID)) != nil || idx.Get(patientKey(s.pnrKey(pnr), caseID)) != nil
 }
 
 // casesOf calls fn with the id of every case where pnr is the patient or

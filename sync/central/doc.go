@@ -62,6 +62,9 @@
 // (quarantine.go, Store.Quarantine). PUT /v2/sealing-key keeps the
 // unit's sealing key statement when it is signed with the request's own
 // client certificate, and GET answers it (sealkey.go, Store.SealingKey).
+// PUT /v2/sealing switches the unit's sealing (sealing.go): on, every new
+// case and follow-up of the unit is sealed to its key at submit and only
+// routing and a keyed hash of the personnummer stay in the file.
 // The care unit is taken from the
 // verified client certificate's subject serialNumber (tlsconf.HSAID) and
 // from nowhere else; a unit sees, acknowledges and answers only its own

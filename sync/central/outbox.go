@@ -175,7 +175,9 @@ func (s *Store) applyItem(tx *bolt.Tx, records *bolt.Bucket, unit string, it wir
 		if c.Guardian != nil {
 			to = c.Guardian.PNR
 		}
-		n = &notice{pnr: to, caseID: c.ID}
+		if to != "" { // a sealed case keeps no personnummer to notify (sealing.go)
+			n = &notice{pnr: to, caseID: c.ID}
+		}
 	}
 	// A withdrawn case stays withdrawn: the unit's message still reaches
 	// the thread, but the patient's decision stands.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -111,6 +112,10 @@ func (s *Store) SubmitBatch(ctx context.Context, unit string, subs []Submission)
 			return err
 		}
 		idx := tx.Bucket([]byte(bucketPatients))
+		pub, err := s.sealingKey(tx, unit)
+		if err != nil {
+			return err
+		}
 		for i, p := range ready {
 			form, ok := findForm(set, p.sub.FormID)
 			if !ok {
@@ -129,20 +134,34 @@ func (s *Store) SubmitBatch(ctx context.Context, unit string, subs []Submission)
 			}
 			ev := wire.Event{ID: p.eventID, Kind: wire.EventCaseCreated, CaseID: p.caseID, At: now,
 				Case: &wire.NewCase{Type: form.ID, Patient: p.patient, Guardian: p.guardian, Fields: fields, Text: p.text}}
+			c := &caseRecord{ID: p.caseID, Unit: unit, Type: form.ID, Title: form.Title.SV, Patient: p.patient,
+				Guardian: p.guardian, Fields: fields, Text: p.text, Status: wire.StatusReceived, CreatedAt: now, UpdatedAt: now}
+			patientIdx, guardianIdx := p.patient.PNR, ""
+			if p.guardian != nil {
+				guardianIdx = p.guardian.PNR
+			}
+			if pub != nil { // sealed at the first moment: only routing stays here
+				if err := s.sealEvent(pub, unit, &ev); err != nil {
+					return err
+				}
+				c.Patient, c.Guardian, c.Fields, c.Text, c.Sealed = wire.Person{}, nil, nil, "", true
+				patientIdx = s.pnrKey(patientIdx)
+				if guardianIdx != "" {
+					guardianIdx = s.pnrKey(guardianIdx)
+				}
+			}
 			if err := appendEvent(tx, unit, &ev); err != nil {
 				return err
 			}
 			seqs[i] = ev.Seq
-			c := &caseRecord{ID: p.caseID, Unit: unit, Type: form.ID, Title: form.Title.SV, Patient: p.patient,
-				Guardian: p.guardian, Fields: fields, Text: p.text, Status: wire.StatusReceived, CreatedAt: now, UpdatedAt: now}
 			if err := putCase(tx, c); err != nil {
 				return err
 			}
-			if err := idx.Put(patientKey(p.patient.PNR, p.caseID), []byte(rolePatient)); err != nil {
+			if err := idx.Put(patientKey(patientIdx, p.caseID), []byte(rolePatient)); err != nil {
 				return err
 			}
-			if p.guardian != nil {
-				if err := idx.Put(patientKey(p.guardian.PNR, p.caseID), []byte(roleGuardian)); err != nil {
+			if guardianIdx != "" {
+				if err := idx.Put(patientKey(guardianIdx, p.caseID), []byte(roleGuardian)); err != nil {
 					return err
 				}
 			}
@@ -239,11 +258,23 @@ func (s *Store) FollowUp(ctx context.Context, pnr, caseID, text string) error {
 		if c.NoReply || !canFollowUp(c.Status) {
 			return nil, ErrNotAllowed
 		}
-		c.Messages = append(c.Messages, messageRecord{ID: msgID, Kind: kindPatient, Text: text, At: now})
+		ev := &wire.Event{ID: eventID, Kind: wire.EventCaseFollowUp, CaseID: c.ID, At: now,
+			Message: &wire.PatientMessage{ID: msgID, Text: text}}
+		m := messageRecord{ID: msgID, Kind: kindPatient, Text: text, At: now}
+		pub, err := s.sealingKey(tx, c.Unit)
+		if err != nil {
+			return nil, err
+		}
+		if pub != nil { // sealed at the first moment: the text is not kept here
+			if err := s.sealEvent(pub, c.Unit, ev); err != nil {
+				return nil, err
+			}
+			m.Text, m.Sealed = "", true
+		}
+		c.Messages = append(c.Messages, m)
 		c.Status = afterFollowUp(c.Status)
 		c.UpdatedAt = now
-		return &wire.Event{ID: eventID, Kind: wire.EventCaseFollowUp, CaseID: c.ID, At: now,
-			Message: &wire.PatientMessage{ID: msgID, Text: text}}, nil
+		return ev, nil
 	})
 }
 
@@ -320,22 +351,25 @@ func (s *Store) PatientCases(ctx context.Context, pnr string) ([]PatientCase, er
 	}
 	var out []PatientCase
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return casesOf(tx, pnr, func(id string) error {
+		out = out[:0]
+		each := func(id string) error {
 			c, err := getCase(tx, id)
 			if err != nil || c == nil || !s.unitSet[c.Unit] {
 				return err
 			}
 			out = append(out, s.patientView(c, pnr))
 			return nil
-		})
+		}
+		if err := casesOf(tx, pnr, each); err != nil { // plain cases
+			return err
+		}
+		return casesOf(tx, s.pnrKey(pnr), each) // sealed cases
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list patient cases: %w", err)
 	}
-	// Case ids are time-ordered: reverse for newest first.
-	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i]
-	}
+	// Case ids are time-ordered: newest first.
+	slices.SortFunc(out, func(a, b PatientCase) int { return strings.Compare(b.ID, a.ID) })
 	return out, nil
 }
 
@@ -390,7 +424,7 @@ func (s *Store) now() time.Time {
 // and its unit is served here; otherwise ErrNotFound, the same answer as
 // for a case that does not exist.
 func (s *Store) patientsCase(tx *bolt.Tx, pnr, caseID string) (*caseRecord, error) {
-	if !ownsCase(tx, pnr, caseID) {
+	if !s.ownsCase(tx, pnr, caseID) {
 		return nil, ErrNotFound
 	}
 	c, err := getCase(tx, caseID)

@@ -21,6 +21,7 @@ import (
 	"clinicgw/sync/atomicfile"
 	"clinicgw/sync/boltfile"
 	"clinicgw/sync/clock"
+	"clinicgw/sync/seal"
 	"clinicgw/sync/wire/caseid"
 	"clinicgw/sync/wire/hsaid"
 )
@@ -51,6 +52,10 @@ type Options struct {
 	// a gateway restored from its own backup (wire.PathConfirmed2);
 	// DefaultRetention if 0. Events are never dropped.
 	Retention time.Duration
+	// IndexKeyFile is the patient index key of sealed cases (sealing.go),
+	// made (mode 0600) if missing; the store's path and ".index-key" if
+	// empty. Keep it apart from the store's backups.
+	IndexKeyFile string
 }
 
 // Store is the central patient-side store. Its methods are safe for
@@ -66,6 +71,8 @@ type Store struct {
 	notifier  Notifier
 	retention time.Duration
 	hub       *hub
+	sealer    *seal.Epochs // the units' sealing epochs, in memory only
+	indexKey  []byte       // the patient index key of sealed cases
 	web       *web
 	// incarnation is the store's incarnation (chain.go), read at Open.
 	incarnation string
@@ -205,6 +212,14 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	for k, v := range opts.UnitNames {
 		s.unitNames[k] = v
 	}
+	if opts.IndexKeyFile == "" {
+		opts.IndexKeyFile = path + ".index-key"
+	}
+	if s.indexKey, err = loadIndexKey(opts.IndexKeyFile, opts.Rand); err != nil {
+		bdb.Close()
+		return nil, fmt.Errorf("open central store %s: the patient index key: %w", path, err)
+	}
+	s.sealer = seal.NewEpochs(opts.Clock.Now, s.rand) // nonces; the encapsulation is crypto/rand's
 	if err := s.init(); err != nil {
 		bdb.Close()
 		return nil, fmt.Errorf("open central store %s: %w", path, err)

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 
 	"clinicgw/sync/wire/hsaid"
 )
@@ -23,7 +24,7 @@ const (
 	// tagSize is AES-256-GCM's tag.
 	tagSize = 16
 	// MaxEnvelope is the longest envelope Decode takes.
-	MaxEnvelope = fixedSize + hsaid.MaxLen + MaxPlaintext + tagSize
+	MaxEnvelope = fixedSize + NonceSize + hsaid.MaxLen + MaxPlaintext + tagSize
 	// fixedSize is every byte of an envelope but the unit and the
 	// ciphertext.
 	fixedSize = 8 + KeyIDSize + EncSize + 4
@@ -152,13 +153,16 @@ func Seal(pub *PublicKey, c Context, plaintext []byte) ([]byte, error) {
 type Envelope struct {
 	Unit       string
 	KeyID      KeyID
+	Version    int    // Version, or VersionEpoch
 	Enc        []byte // EncSize bytes
+	Nonce      []byte // NonceSize bytes in a version-2 envelope, else nil
 	Ciphertext []byte
 	header     []byte
 }
 
-// Decode reads an envelope strictly: the exact format of Version, within
-// MaxEnvelope, nothing after it. The slices point into b.
+// Decode reads an envelope strictly: the exact format of Version or
+// VersionEpoch, within MaxEnvelope, nothing after it. The slices point
+// into b.
 func Decode(b []byte) (*Envelope, error) {
 	if len(b) > MaxEnvelope {
 		return nil, fmt.Errorf("%w: %d bytes is more than an envelope may have (%d)", ErrMalformed, len(b), MaxEnvelope)
@@ -166,8 +170,12 @@ func Decode(b []byte) (*Envelope, error) {
 	if len(b) < 8 {
 		return nil, ErrTruncated
 	}
-	if b[0] != Version {
-		return nil, fmt.Errorf("%w: version %d, this clinicgw reads version %d", ErrMalformed, b[0], Version)
+	if b[0] != Version && b[0] != VersionEpoch {
+		return nil, fmt.Errorf("%w: version %d, this clinicgw reads versions %d and %d", ErrMalformed, b[0], Version, VersionEpoch)
+	}
+	extra := 0
+	if b[0] == VersionEpoch {
+		extra = NonceSize
 	}
 	if binary.BigEndian.Uint16(b[1:]) != kem.ID() || binary.BigEndian.Uint16(b[3:]) != kdf.ID() || binary.BigEndian.Uint16(b[5:]) != aead.ID() {
 		return nil, fmt.Errorf("%w: not the suite %s", ErrMalformed, SuiteName)
@@ -176,10 +184,10 @@ func Decode(b []byte) (*Envelope, error) {
 	if n == 0 || n > hsaid.MaxLen {
 		return nil, fmt.Errorf("%w: a unit of %d bytes", ErrMalformed, n)
 	}
-	if len(b) < fixedSize+n {
+	if len(b) < fixedSize+extra+n {
 		return nil, ErrTruncated
 	}
-	e := &Envelope{Unit: string(b[8 : 8+n])}
+	e := &Envelope{Version: int(b[0]), Unit: string(b[8 : 8+n])}
 	if !hsaid.Valid(e.Unit) {
 		return nil, fmt.Errorf("%w: the unit is not an HSA-ID", ErrMalformed)
 	}
@@ -189,6 +197,10 @@ func Decode(b []byte) (*Envelope, error) {
 	e.header = b[:p]
 	e.Enc = b[p : p+EncSize]
 	p += EncSize
+	if extra > 0 {
+		e.Nonce = b[p : p+NonceSize]
+		p += NonceSize
+	}
 	c := binary.BigEndian.Uint32(b[p:])
 	p += 4
 	if c < tagSize || c > MaxPlaintext+tagSize {
@@ -207,6 +219,8 @@ func Decode(b []byte) (*Envelope, error) {
 // Opener opens envelopes sealed to one unit's keys. Make it with
 // NewOpener; it is safe for concurrent use once made.
 type Opener struct {
+	mu      sync.Mutex
+	epochs  map[[32]byte]*hpke.Recipient // opened epochs (VersionEpoch), in memory only
 	unit    string
 	keys    map[KeyID]*PrivateKey
 	retired map[KeyID]bool
@@ -216,7 +230,7 @@ type Opener struct {
 // of the unit's keys whose private halves are destroyed (so that an
 // envelope sealed to one is told apart from one sealed to a stranger).
 func NewOpener(unit string, keys []*PrivateKey, retired []KeyID) *Opener {
-	o := &Opener{unit: unit, keys: make(map[KeyID]*PrivateKey, len(keys)), retired: make(map[KeyID]bool, len(retired))}
+	o := &Opener{epochs: map[[32]byte]*hpke.Recipient{}, unit: unit, keys: make(map[KeyID]*PrivateKey, len(keys)), retired: make(map[KeyID]bool, len(retired))}
 	for _, k := range keys {
 		o.keys[k.ID()] = k
 	}
@@ -248,6 +262,9 @@ func (o *Opener) Open(c Context, env []byte) ([]byte, error) {
 	if k == nil {
 		return nil, &KeyError{KeyID: e.KeyID, Retired: o.retired[e.KeyID]}
 	}
+	if e.Version == VersionEpoch {
+		return o.openEpoch(k, e, c)
+	}
 	r, err := hpke.NewRecipient(e.Enc, k.k, kdf, aead, info)
 	if err != nil {
 		return nil, ErrAltered
@@ -258,3 +275,6 @@ func (o *Opener) Open(c Context, env []byte) ([]byte, error) {
 	}
 	return pt, nil
 }
+
+// Unit returns the unit the opener opens for.
+func (o *Opener) Unit() string { return o.unit }

@@ -1,8 +1,10 @@
 package seal
 
 import (
+	"crypto/rand"
 	"errors"
 	"testing"
+	"time"
 )
 
 // FuzzOpen: whatever the bytes, Decode and Open never panic, never open
@@ -22,6 +24,44 @@ func FuzzOpen(f *testing.F) {
 		e, derr := Decode(b)
 		if derr == nil && (len(e.Enc) != EncSize || len(e.Ciphertext) < tagSize) {
 			t.Fatalf("Decode took a short field: enc %d, ciphertext %d", len(e.Enc), len(e.Ciphertext))
+		}
+		pt, err := o.Open(ctxA, b)
+		if err == nil {
+			if string(pt) != "Hej" {
+				t.Fatalf("opened %q", pt)
+			}
+			return
+		}
+		if pt != nil {
+			t.Fatal("a refusal returned plaintext")
+		}
+		for _, want := range []error{ErrTruncated, ErrMalformed, ErrAltered, ErrUnknownKey, ErrRetiredKey, ErrWrongUnit} {
+			if errors.Is(err, want) {
+				return
+			}
+		}
+		t.Fatalf("untyped refusal: %v", err)
+	})
+}
+
+// FuzzOpenEpoch: FuzzOpen's rules for version-2 envelopes (seeded with
+// one), the cache of opened epochs in play.
+func FuzzOpenEpoch(f *testing.F) {
+	k := seededKey(f, 1)
+	ep := NewEpochs(func() time.Time { return time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC) }, rand.Reader)
+	env, err := ep.Seal(k.Public(), ctxA, []byte("Hej"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(env)
+	f.Add(env[:40])
+	f.Add(env[:len(env)-3])
+	f.Add([]byte{2})
+	o := NewOpener(unitA, []*PrivateKey{k}, []KeyID{seededKey(f, 2).ID()})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		e, derr := Decode(b)
+		if derr == nil && e.Version == VersionEpoch && len(e.Nonce) != NonceSize {
+			t.Fatalf("Decode took a nonce of %d bytes", len(e.Nonce))
 		}
 		pt, err := o.Open(ctxA, b)
 		if err == nil {

@@ -89,7 +89,9 @@
 // sign is refused (logged, counted in Status.SealingKeyRefusals, never
 // trusted) and the uplink publishes its own statement and checks again;
 // a central store of the previous release (404) is skipped with a log
-// line.
+// line. Once the key is settled it sets the unit's sealing switch to
+// Config.Sealing (sealed.go); sealed events are opened with the key ring
+// before they apply, and one that does not open is quarantined.
 //
 // # Stream and fallback
 //

@@ -217,6 +217,7 @@ func (q *pageQueue) nextPages(ctx context.Context) (merged pulled, later error, 
 // events are stored, and the central store learns the cursor with the next
 // ack.
 func (u *Uplink) pullAll(ctx context.Context, acked *uint64) error {
+	u.opener.reset() // the key ring as it stands now (sealed.go)
 	cursor, err := u.cfg.Cases.SyncCursor(ctx)
 	if err != nil {
 		return fmt.Errorf("read the sync cursor: %w", err)
@@ -292,7 +293,11 @@ func (u *Uplink) pullAll(ctx context.Context, acked *uint64) error {
 // head and cursor.
 func (u *Uplink) applyRun(ctx context.Context, run commitRun) error {
 	start := u.cfg.Clock.Now()
-	rep, err := u.cfg.Cases.ApplyChained(ctx, inboundOf(run.events), run.head, run.journal)
+	in, err := u.inbound(ctx, run.events) // sealed events opened (sealed.go)
+	if err != nil {
+		return err
+	}
+	rep, err := u.cfg.Cases.ApplyChained(ctx, in, run.head, run.journal)
 	if err != nil {
 		return fmt.Errorf("store %d central events: %w", len(run.events), err)
 	}

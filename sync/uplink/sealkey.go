@@ -96,7 +96,7 @@ func (u *Uplink) checkSealingKey(ctx context.Context) error {
 	if u.trusted(published, leaf, unit, pub) {
 		u.setSealingKey(SealingKeyPublished, want, false)
 		u.log.Debug("the central store publishes the unit's sealing key", "keyId", want)
-		return nil
+		return u.switchSealing(ctx, want)
 	}
 	st, err := seal.SignStatement(signer, leaf, unit, pub, created, rand.Reader) // the signature's randomness is crypto/rand's, never Config.Rand (the jitter's)
 	if err != nil {
@@ -125,7 +125,7 @@ func (u *Uplink) checkSealingKey(ctx context.Context) error {
 	}
 	u.setSealingKey(SealingKeyPublished, want, false)
 	u.log.Info("sealing key published to the central store", "keyId", want)
-	return nil
+	return u.switchSealing(ctx, want)
 }
 
 // trusted reports whether published is the unit's statement of its

@@ -128,6 +128,11 @@ type Config struct {
 	// current one as this gateway signed it, and publishes it if not
 	// (sealkey.go).
 	SealingKeys SealingKeys
+	// Sealing is the unit's sealing switch (central.sealing): after the
+	// sealing key check the uplink asks the central store to seal the
+	// unit's new events (true) or not (false), sealed.go. Sealed events
+	// are opened whatever it says.
+	Sealing bool
 	// Fault, when not nil, is called at each named point of the sync path
 	// (the Fault* constants), from the goroutine that reached it. Tests
 	// crash the process there to prove nothing is lost or duplicated
@@ -240,6 +245,11 @@ type Status struct {
 	// store published for the unit since start that this gateway did not
 	// sign: each refused and never sealed to.
 	SealingKeyRefusals int
+	// Sealing is where the unit's sealing switch stands at the central
+	// store (sealed.go); SealedRefused counts sealed events that did not
+	// open here (each quarantined).
+	Sealing       SealingSwitchState
+	SealedRefused int
 }
 
 // Uplink syncs one care unit's store with the central store. Make it with
@@ -292,6 +302,8 @@ type Uplink struct {
 	formsSent uint64 // the generation the central store last took
 
 	wg sync.WaitGroup // Run's goroutines and their helpers
+
+	opener openerCache // the unit's sealing keys for opening (sealed.go)
 
 	mu   sync.Mutex
 	st   Status

@@ -62,7 +62,7 @@ const (
 var Versions = []string{Version, Version2}
 
 // paths2 lists the v2 endpoint paths.
-var paths2 = []string{PathInbox2, PathInboxAck2, PathOutbox2, PathForms2, PathStream2, PathReconcile2, PathConfirmed2, PathQuarantine2, PathSealingKey2, PathContact2, PathServices2,
+var paths2 = []string{PathInbox2, PathInboxAck2, PathOutbox2, PathForms2, PathStream2, PathReconcile2, PathConfirmed2, PathQuarantine2, PathSealingKey2, PathSealing2, PathContact2, PathServices2,
 	PathBookingTimes2, PathBookingRequests2, PathBookingDecisions2}
 
 // IncarnationLen is the length of an incarnation id: 32 lower-case hex
@@ -152,6 +152,10 @@ func NextLink(prev Link, e Event) Link {
 		c.put(m.Text)
 	} else {
 		c.put("no message")
+	}
+	if e.Sealed != "" { // after the rest, so that a plain event's link is as before
+		c.put("sealed")
+		c.put(e.Sealed)
 	}
 	return c.sum()
 }

@@ -30,7 +30,7 @@ type fastMembers struct {
 
 var (
 	fastPageMembers    = fastMembers{[]string{"events", "cursor", "more", "chain"}, 0b1111}
-	fastEventMembers   = fastMembers{[]string{"seq", "id", "kind", "caseId", "at", "case", "message"}, 0b0011111}
+	fastEventMembers   = fastMembers{[]string{"seq", "id", "kind", "caseId", "at", "case", "message", "sealed"}, 0b0011111}
 	fastCaseMembers    = fastMembers{[]string{"type", "patient", "guardian", "fields", "text"}, 0b00011}
 	fastPersonMembers  = fastMembers{[]string{"pnr", "name"}, 0b11}
 	fastFieldMembers   = fastMembers{[]string{"name", "label", "value"}, 0b111}
@@ -398,6 +398,8 @@ func (d *fastDec) event(ev *Event) bool {
 			}
 			ev.Case = new(NewCase)
 			return d.newCase(ev.Case)
+		case 7:
+			return d.str(&ev.Sealed)
 		default:
 			if d.null() {
 				ev.Message = nil

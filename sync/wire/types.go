@@ -48,6 +48,9 @@ type Event struct {
 	// Message is the patient's new message; set exactly when Kind is
 	// EventCaseFollowUp.
 	Message *PatientMessage `json:"message,omitempty"`
+	// Sealed is the event's content sealed to the unit (sealed.go): set
+	// in place of Case or Message for a unit that switched sealing on.
+	Sealed string `json:"sealed,omitempty"`
 }
 
 // NewCase is a case as the patient submitted it on one of the unit's forms.

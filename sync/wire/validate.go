@@ -26,6 +26,9 @@ func (e Event) check(path string) error {
 	if err := checkTime(member(path, "at"), e.At); err != nil {
 		return err
 	}
+	if e.Sealed != "" {
+		return e.checkSealed(path)
+	}
 	switch {
 	case (e.Kind == EventCaseCreated) != (e.Case != nil):
 		return fail(member(path, "case"), "must be set for case.created and only then")
