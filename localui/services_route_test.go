@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"clinicgw/agent/groups"
 )
 
 // TestServicesRoutePicker: who handles a service is chosen in a picker of
@@ -66,6 +68,17 @@ func TestServicesRoutePicker(t *testing.T) {
 	}
 	if cat, _ := c.storedCatalog(); cat.Services[0].Route != groupOT {
 		t.Errorf("a refused route changed the catalogue: %q", cat.Services[0].Route)
+	}
+
+	// The group is removed: the picker still shows the route, as one to
+	// change, not as the inbox.
+	if err := c.gw.Groups().Save(t.Context(), []groups.Group{{ID: groupDocs, Name: "Läkare", Members: []string{hsaClinB}}}); err != nil {
+		t.Fatal(err)
+	}
+	_, body = admin.getBody("/admin/services")
+	if sel := selectOf(body); !strings.Contains(sel, `<option value="arbetsterapeuter" selected>”arbetsterapeuter” (gruppen finns inte – välj en annan)</option>`) ||
+		strings.Contains(sel, `<option value="" selected>`) {
+		t.Errorf("a route to a removed group:\n%s", sel)
 	}
 
 	admin.form("/lang", url.Values{"lang": {"en"}})
