@@ -160,7 +160,7 @@ func TestBrowserServiceToGroup(t *testing.T) {
 	}
 
 	// The member takes it and answers; the answer reaches the patient.
-	run(t, member, "Ta ärendet", chromedp.Click(row+` button`), waitPath("/cases/"+string(id), `#answer-text`),
+	run(t, member, "Ta ärendet", waitText(row+` button`, "Ta ärendet"), chromedp.Click(row+` button`), waitPath("/cases/"+string(id), `#answer-text`),
 		waitText(`.flash`, "Du har tagit ärendet"), waitText(`main`, "Vilket hjälpmedel?"), waitText(`main`, "Rullator"))
 	run(t, member, "answer", chromedp.SendKeys(`#answer-text`, answer), chromedp.Click(`#send`), waitText(`.flash`, "skicka")) // "skickat till patienten" or "skickas när …"
 	got, err = c.gw.Cases().Get(t.Context(), cases.Actor{Kind: cases.System}, id)
