@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -249,28 +250,82 @@ func clickTo(sel, want string) chromedp.Action {
 	})
 }
 
-// waitText waits until the element sel holds want. A page that navigates
-// while it polls (a form posted a moment before, Chromium's "Inspected
-// target navigated or closed") is polled again on the new page.
+// waitText waits until the element sel holds want, across a navigation
+// under way (retryNav).
 func waitText(sel, want string) chromedp.Action {
-	poll := chromedp.Poll(`(document.querySelector(`+quoteJS(sel)+`)||{}).textContent.includes(`+quoteJS(want)+`)`, nil,
-		chromedp.WithPollingTimeout(10*time.Second))
+	return retryNav(chromedp.Poll(`(document.querySelector(`+quoteJS(sel)+`)||{}).textContent.includes(`+quoteJS(want)+`)`, nil,
+		chromedp.WithPollingTimeout(10*time.Second)))
+}
+
+// waitPath waits until the page's path starts with prefix and the element
+// sel is visible there: the new page after a click that posts a form,
+// across the navigation (retryNav).
+func waitPath(prefix, sel string) chromedp.Action {
+	return chromedp.Tasks{
+		retryNav(chromedp.Poll(`location.pathname.startsWith(`+quoteJS(prefix)+`)`, nil, chromedp.WithPollingTimeout(10*time.Second))),
+		retryNav(chromedp.WaitVisible(sel)),
+	}
+}
+
+// retryNav runs a wait again when the page it waited on went away under
+// it: a form posted a moment before navigates while the wait runs, and
+// Chromium, slow under load, answers "Inspected target navigated or
+// closed" or "Cannot find context with specified id" (-32000). The wait
+// then runs on the new page; any other error ends it.
+func retryNav(a chromedp.Action) chromedp.Action {
 	return chromedp.ActionFunc(func(ctx context.Context) error {
 		for tries := 0; ; tries++ {
-			err := poll.Do(ctx)
-			if err == nil || tries == 3 || !strings.Contains(err.Error(), "(-32000)") {
+			err := a.Do(ctx)
+			if err == nil || tries == 5 || !navigating(err) || ctx.Err() != nil {
 				return err
 			}
 		}
 	})
 }
 
+// navigating reports whether err is Chromium's word that the page a wait
+// ran on navigated away (retryNav).
+func navigating(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "navigated or closed") || strings.Contains(msg, "Cannot find context with specified id")
+}
+
+// waitAttr waits until the element sel's attribute attr is want, across
+// a navigation under way (retryNav).
 func waitAttr(sel, attr, want string) chromedp.Action {
-	return chromedp.Poll(`(document.querySelector(`+quoteJS(sel)+`)||{dataset:{}}).getAttribute(`+quoteJS(attr)+`) === `+quoteJS(want), nil,
-		chromedp.WithPollingTimeout(10*time.Second))
+	return retryNav(chromedp.Poll(`(document.querySelector(`+quoteJS(sel)+`)||{dataset:{}}).getAttribute(`+quoteJS(attr)+`) === `+quoteJS(want), nil,
+		chromedp.WithPollingTimeout(10*time.Second)))
 }
 
 func quoteJS(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// TestNavigating: both of Chromium's answers for a wait whose page went
+// away are retried, and nothing else is.
+func TestNavigating(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		want bool
+	}{
+		{errors.New("Inspected target navigated or closed (-32000)"), true},
+		{errors.New("Cannot find context with specified id (-32000)"), true},
+		{context.DeadlineExceeded, false},
+		{errors.New("Could not find node with given id (-32000)"), false},
+	} {
+		if got := navigating(tt.err); got != tt.want {
+			t.Errorf("navigating(%q) = %v, want %v", tt.err, got, tt.want)
+		}
+	}
+	calls := 0
+	err := retryNav(chromedp.ActionFunc(func(context.Context) error {
+		if calls++; calls < 3 {
+			return errors.New("Cannot find context with specified id (-32000)")
+		}
+		return nil
+	})).Do(t.Context())
+	if err != nil || calls != 3 {
+		t.Errorf("retryNav: %v after %d calls, want success on the third", err, calls)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"clinicgw/agent/cases"
+	"clinicgw/agent/groups"
 	"clinicgw/localui/report"
 	"clinicgw/sync/wire"
 	"clinicgw/sync/wire/casetype"
@@ -84,6 +85,33 @@ type serviceRow struct {
 	svccat.Service
 	Name, Route string
 	Days        int
+	// Routes are the picker's choices of who handles the service: the
+	// message administrator's inbox, then the unit's groups.
+	Routes []routeChoice
+}
+
+// routeChoice is one choice in a service's picker of who handles it: ID
+// "" is the message administrator's inbox. Missing marks a route to a
+// group the unit no longer has, kept chosen so that the page shows what
+// the catalogue says (saving it is refused until another is chosen).
+type routeChoice struct {
+	ID, Name        string
+	Chosen, Missing bool
+}
+
+// routeChoices are the choices for a service routed to route: the inbox,
+// each of gs, and route itself if no group has its id.
+func routeChoices(l lang, gs []groups.Group, route string) []routeChoice {
+	out := []routeChoice{{ID: "", Name: l.T("services.routeInbox"), Chosen: route == ""}}
+	found := route == ""
+	for _, g := range gs {
+		out = append(out, routeChoice{ID: g.ID, Name: g.Name, Chosen: g.ID == route})
+		found = found || g.ID == route
+	}
+	if !found {
+		out = append(out, routeChoice{ID: route, Name: l.T("services.routeMissing", route), Chosen: true, Missing: true})
+	}
+	return out
 }
 
 // templateRow is one template not switched on.
@@ -95,8 +123,10 @@ type servicesView struct {
 	Rows      []serviceRow
 	Templates []templateRow
 	Err, At   string
-	New       struct{ ID, NameSV, NameEN string }
-	MaxKiB    int
+	// RouteErr: the refusal is about the route, so the picker is marked.
+	RouteErr bool
+	New      struct{ ID, NameSV, NameEN string }
+	MaxKiB   int
 }
 
 var servicesFlash = map[string]string{"saved": "services.okSaved", "imported": "services.okImported"}
@@ -113,8 +143,12 @@ func (s *Server) renderServices(w http.ResponseWriter, r *http.Request, status i
 		s.caseError(w, r, err)
 		return
 	}
+	var gs []groups.Group
+	if s.cfg.Groups != nil {
+		gs = s.cfg.Groups.List()
+	}
 	for _, x := range c.Services {
-		row := serviceRow{Service: x, Name: textIn(x.Name, l), Route: x.Route, Days: x.Days()}
+		row := serviceRow{Service: x, Name: textIn(x.Name, l), Route: x.Route, Days: x.Days(), Routes: routeChoices(l, gs, x.Route)}
 		v.Rows = append(v.Rows, row)
 	}
 	for _, t := range svccat.Templates() {
@@ -151,6 +185,7 @@ func (s *Server) saveServices(w http.ResponseWriter, r *http.Request, at string,
 		}
 		s.log.Info("catalogue change refused", "hsaId", sessionOf(r).Staff.HSAID, "rule", ce.Key)
 		v.Err, v.At = ce.Text(langOf(r).Code), at
+		v.RouteErr = strings.HasSuffix(ce.Path, ".route")
 		s.renderServices(w, r, http.StatusBadRequest, v)
 		return
 	}

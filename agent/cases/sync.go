@@ -177,9 +177,10 @@ func (s *Service) applyInbound(ctx context.Context, in []Inbound, cursor uint64,
 	var rep ApplyReport
 	var changed []ID
 	var owners []string // assignees of the existing cases the page changed
+	var queues []string // the groups whose queues hold the cases the page changed
 	created := 0
 	err := s.store.Update(ctx, func(tx Tx) error {
-		rep, changed, owners, created = ApplyReport{}, changed[:0], owners[:0], 0
+		rep, changed, owners, queues, created = ApplyReport{}, changed[:0], owners[:0], queues[:0], 0
 		for i, ev := range in {
 			p.ready(i)
 			res := refusedInvalid
@@ -198,8 +199,10 @@ func (s *Service) applyInbound(ctx context.Context, in []Inbound, cursor uint64,
 					if len(p.fresh[i].Relaxed) > 0 {
 						rep.Relaxed++
 					}
+					queues = assignees(append(queues, p.fresh[i].Group)...) // routed on arrival (routeOf)
 				} else if c, err := tx.Case(ev.CaseID); err == nil {
 					owners = assignees(append(owners, c.Assignee)...)
+					queues = assignees(append(queues, c.Group)...) // an event changes no case's group
 				}
 				continue
 			case duplicate:
@@ -233,7 +236,7 @@ func (s *Service) applyInbound(ctx context.Context, in []Inbound, cursor uint64,
 		return ApplyReport{}, fmt.Errorf("apply central events: %w", err)
 	}
 	if len(changed) > 0 {
-		s.onChange(Change{IDs: changed, Assignees: owners})
+		s.onChange(Change{IDs: changed, Assignees: owners, Groups: queues})
 	}
 	if created > 0 {
 		s.onSignal(Signal{Kind: SignalArrived, Count: created})

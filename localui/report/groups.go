@@ -10,7 +10,6 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/sync/i18n"
-	"clinicgw/sync/wire/casetype"
 )
 
 // Statistics per staff group (cases.Stats.ByGroup): the national four —
@@ -108,7 +107,7 @@ func GroupCharts(s cases.Stats, lang string, svc Services, names GroupNames) []C
 				suffix = "-inkorg"
 			}
 			each = append(each,
-				countsDoc(ChartGroupTypes+suffix, i18n.T(lang, "report.groupTypes", name(g)), casetype.All, gs.ByType, TypeName, t),
+				countsDoc(ChartGroupTypes+suffix, i18n.T(lang, "report.groupTypes", name(g)), t.types(), gs.ByType, t.typeName, t),
 				countsDoc(ChartGroupStatus+suffix, i18n.T(lang, "report.groupStatus", name(g)), Statuses, gs.ByStatus, StatusName, t))
 		}
 	}
@@ -144,9 +143,9 @@ func WriteCSVGroups(w io.Writer, s cases.Stats, lang string, svc Services, names
 			gs := s.ByGroup[g]
 			m, p := csvHours(gs.Handling, t.decimal)
 			rows = append(rows, []string{secGroup, cell(name(g)), n(gs.Received), n(gs.Answered), n(gs.Unanswered), n(gs.Overdue), m, p})
-			for _, ty := range ordered(casetype.All, maps.Keys(gs.ByType)) {
+			for _, ty := range ordered(t.types(), maps.Keys(gs.ByType)) {
 				if gs.ByType[ty] > 0 {
-					rows = append(rows, []string{secType, cell(fmt.Sprintf("%s: %s", name(g), TypeName(ty, t.lang))), n(gs.ByType[ty]), "", "", "", "", ""})
+					rows = append(rows, []string{secType, cell(fmt.Sprintf("%s: %s", name(g), t.typeName(ty, t.lang))), n(gs.ByType[ty]), "", "", "", "", ""})
 				}
 			}
 			for _, st := range ordered(Statuses, maps.Keys(gs.ByStatus)) {

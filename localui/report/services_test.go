@@ -45,3 +45,34 @@ func TestServiceMadeYesterday(t *testing.T) {
 		t.Errorf("CSV:\n%s", b.String())
 	}
 }
+
+// TestServiceMadeYesterdayPerGroup: the charts and CSV rows per staff
+// group name a service the unit made itself by its name too, not its id.
+func TestServiceMadeYesterdayPerGroup(t *testing.T) {
+	const aid casetype.Type = "fornya-hjalpmedel"
+	s := cases.Stats{
+		Received: 1, ByType: map[casetype.Type]int{aid: 1}, ByStatus: map[cases.Status]int{cases.Received: 1},
+		ByGroup: map[cases.GroupID]cases.GroupStats{"arbetsterapeuter": {Received: 1, Unanswered: 1,
+			ByType: map[casetype.Type]int{aid: 1}, ByStatus: map[cases.Status]int{cases.Received: 1}}},
+	}
+	svc := Services{Order: []casetype.Type{aid}, Names: map[casetype.Type]wire.Text{aid: {SV: "Förnya hjälpmedel", EN: "Renew an aid"}}}
+	names := func(cases.GroupID) string { return "Arbetsterapeuter" }
+	var types string
+	for _, c := range GroupCharts(s, "sv", svc, names) {
+		if c.ID == ChartGroupTypes+"-arbetsterapeuter" {
+			types = string(c.SVG)
+		}
+	}
+	if !strings.Contains(types, "Förnya hjälpmedel") || strings.Contains(types, string(aid)) {
+		t.Errorf("the group's chart by type:\n%s", types)
+	}
+	for lang, want := range map[string]string{"sv": "Arbetsterapeuter: Förnya hjälpmedel;1", "en": "Arbetsterapeuter: Renew an aid;1"} {
+		var b bytes.Buffer
+		if err := WriteCSVGroups(&b, s, lang, svc, names); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), want) || strings.Contains(b.String(), string(aid)) {
+			t.Errorf("CSV (%s) lacks %q:\n%s", lang, want, b.String())
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package casestest
 
 import (
+	"clinicgw/sync/wire/caseid"
 	"slices"
 	"strings"
 	"sync"
@@ -97,6 +98,30 @@ func suiteGroupRouting(t *testing.T, e *env) {
 	}
 	if g := e.receive().Group; g != "" {
 		t.Errorf("an unrouted type went to %q, want the inbox", g)
+	}
+	// The same from the central store (ApplyInbound): the new case's
+	// change names its queue, and so does a later event on it (a
+	// follow-up, a withdrawal), or the queue's open pages never learn of it.
+	lastChange := func() cases.Change {
+		e.changedMu.Lock()
+		defer e.changedMu.Unlock()
+		return e.changed[len(e.changed)-1]
+	}
+	sub = e.sub()
+	sub.Type = typeOT
+	sub.ID = need(caseid.New(e.clock.Now(), rnd(e)))(t)
+	need(e.svc.ApplyInbound(e.ctx, []cases.Inbound{{Kind: cases.InboundCreated, EventID: "ev-route-1", CaseID: sub.ID, At: sub.SubmittedAt, Submission: &sub}}, 1))(t)
+	if ch := lastChange(); !slices.Equal(ch.IDs, []cases.ID{sub.ID}) || !slices.Equal(ch.Groups, []string{groupOT}) {
+		t.Errorf("an inbound case of a routed type: change %+v, want its queue %s", ch, groupOT)
+	}
+	need(e.svc.ApplyInbound(e.ctx, []cases.Inbound{{Kind: cases.InboundFollowUp, EventID: "ev-route-2", CaseID: sub.ID, At: e.clock.Now(),
+		MessageID: "fu-route-1", Text: "Tillägg."}}, 2))(t)
+	if ch := lastChange(); !slices.Equal(ch.Groups, []string{groupOT}) {
+		t.Errorf("a follow-up on a queued case: change %+v, want its queue %s", ch, groupOT)
+	}
+	need(e.svc.ApplyInbound(e.ctx, []cases.Inbound{{Kind: cases.InboundWithdrawn, EventID: "ev-route-3", CaseID: sub.ID, At: e.clock.Now()}}, 3))(t)
+	if ch := lastChange(); !slices.Equal(ch.Groups, []string{groupOT}) {
+		t.Errorf("a withdrawal of a queued case: change %+v, want its queue %s", ch, groupOT)
 	}
 }
 
