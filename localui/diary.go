@@ -324,6 +324,10 @@ func (s *Server) diaryAction(w http.ResponseWriter, r *http.Request) {
 	}
 	a := actorOf(sessionOf(r))
 	ctx := r.Context()
+	if !slices.Contains([]string{"book", "rebook", "cancel", "arrived", "noshow"}, r.PathValue("action")) {
+		s.fail(w, r, http.StatusNotFound, "err.pageNotFound")
+		return
+	}
 	id := booking.SlotID(r.PostFormValue("slot"))
 	sl, err := s.cfg.Diary.Slot(ctx, id)
 	if err != nil {
