@@ -230,7 +230,10 @@ func waitText(sel, want string) chromedp.Action {
 	return chromedp.ActionFunc(func(ctx context.Context) error {
 		for tries := 0; ; tries++ {
 			err := poll.Do(ctx)
-			if err == nil || tries == 3 || !strings.Contains(err.Error(), "navigated or closed") {
+			// A poll begun in the page a form submit is leaving ends with
+			// "navigated or closed", or with its execution context gone.
+			if err == nil || tries == 3 || !(strings.Contains(err.Error(), "navigated or closed") ||
+				strings.Contains(err.Error(), "Cannot find context with specified id")) {
 				return err
 			}
 		}
