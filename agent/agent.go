@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"clinicgw/agent/booking"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -68,6 +69,8 @@ type Agent struct {
 	// forms are the unit's forms, for the form designer.
 	forms   *formKeeper
 	contact *contactKeeper
+	// diary is the unit's booking diary (diary.go).
+	diary *booking.Diary
 	// notifier sends notices; nil without [notify].
 	notifier *notify.Notifier
 	// archive runs the archive export every night; nil without [archive].
@@ -314,6 +317,9 @@ func (a *Agent) Start(ctx context.Context) (err error) {
 		}
 	}
 	a.db, a.svc, a.up, a.forms, a.contact = db, svc, up, forms, contact
+	if a.diary, err = a.newDiary(db); err != nil {
+		return fmt.Errorf("booking diary: %w", err)
+	}
 	if a.cfg.UI.Enabled() {
 		ui, err := a.startUI(db)
 		if err != nil {
@@ -330,6 +336,7 @@ func (a *Agent) Start(ctx context.Context) (err error) {
 		a.wg.Go(func() { a.backup.run(runCtx) })
 	}
 	a.wg.Go(func() { a.runAuditCheck(runCtx, db) })
+	a.wg.Go(func() { a.runDiaryGenerate(runCtx, a.diary) })
 	if n := a.notifier; n != nil {
 		log := a.log.With("part", "notify")
 		a.wg.Go(func() { signals.run(runCtx, n, log) })

@@ -34,7 +34,7 @@ func (a *Agent) startUI(db *store.DB) (*uiServer, error) {
 		Origin: a.cfg.Login.Origin, Bridge: u.BridgeURL(), Unit: a.cfg.Unit.HSAID, UnitName: a.cfg.Unit.Name,
 		Cases: a.svc, Login: a.login.auth, Directory: uiDirectory{a.login, a.cfg.Unit.HSAID},
 		Settings: uiSettings{db}, Notices: a.noticeStates(), Archive: a.archiveState(), Forms: a.forms, Contact: a.contact, Services: a.forms, Config: a.configState,
-		Sync: a.syncState, Groups: a.groups,
+		Sync: a.syncState, Groups: a.groups, Diary: a.diary, DiaryLog: diaryAccessLog(db),
 		Audit: func(ctx context.Context) (int, error) {
 			// From the last signed checkpoint on: a view costs what was
 			// logged since the last check (issue 18); the whole log is

@@ -65,6 +65,14 @@
 // case from it ("Ta ärendet") and the distributor moves a case to a queue
 // from the case page. The case service decides who may see and do what.
 //
+// The booking diary (diary.go, diaryadmin.go): /diary is a day or week of
+// times, a clinician's or the unit's, where staff book by phone, rebook,
+// cancel with a reason and mark arrived or no-show through agent/booking's
+// authority, each look at a booked time and each change in the access log
+// (Config.DiaryLog), live over the page's websocket ("diary"); the unit
+// administrator keeps the time types, templates and exceptions, generates
+// and reads the online figure on /admin/diary.
+//
 // Every page and live fragment is written by render or fragment, which
 // pass the output through bidi.NeutraliseHTML: no bidi override, isolate
 // or mark from patient or staff text reaches the browser, whatever a

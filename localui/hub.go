@@ -115,6 +115,30 @@ func (h *hub) notify(ch cases.Change) {
 	}
 }
 
+// notifyDiary tells the open diary pages that the diary changed (diary.go):
+// each refreshes its times, which the authority and the access log see
+// again. It does not block.
+func (h *hub) notifyDiary() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for c := range h.clients {
+		c.mu.Lock()
+		want := c.list == "diary"
+		c.mu.Unlock()
+		if !want {
+			continue
+		}
+		select {
+		case <-c.send: // a push waiting says "changed" too: make it "everything"
+		default:
+		}
+		select {
+		case c.send <- nil:
+		default:
+		}
+	}
+}
+
 func (c *client) wants(ch cases.Change) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -256,6 +280,13 @@ func (h *hub) read(conn *websocket.Conn, c *client, r *http.Request) {
 			c.mu.Lock()
 			c.list = m.List
 			c.mu.Unlock()
+		case m.List == "diary" && (actor.Has(cases.Distributor) || actor.Has(cases.Clinician)) && h.s.cfg.Diary != nil:
+			c.mu.Lock()
+			c.list = m.List
+			c.mu.Unlock()
+			if c.writeJSON(conn, map[string]any{"t": "watching"}) != nil {
+				return
+			}
 		case m.List == "queue" && h.s.mayWatchQueue(actor, m.Group):
 			c.mu.Lock()
 			c.list, c.group = m.List, m.Group

@@ -133,6 +133,16 @@ var lockVisits = map[string]lockVisit{
 	"GET /queue/{group}": {who: hsaClinA, path: fixed("/queue/" + groupOT), canaries: words(canaryName)},
 	"GET /admin/groups": {who: hsaAdmin, path: fixed("/admin/groups"), prepare: typeInto(`#new-name`, "GRUPPKANARIE"),
 		canaries: words("GRUPPKANARIE")},
+	// The booking diary (diary_test.go's setDiary; the case's patient
+	// booked at 08:00 on the Tuesday): the booked patient and a
+	// personnummer typed for a phone booking must go.
+	"GET /diary": {who: hsaClinA, path: fixed("/diary?view=day&date=2026-11-24"),
+		prepare: func(t *testing.T, tab *uitest.Tab, w lockWorld) {
+			run(t, tab, "a phone booking typed", chromedp.SendKeys(`#pnr-`+diarySlot("2026-11-24", "08:30", hsaClinA), w.newPNR, chromedp.ByID))
+		},
+		canaries: func(w lockWorld) []string { return []string{w.pnr[:8] + "-" + w.pnr[8:], w.newPNR} }},
+	"GET /admin/diary": {who: hsaAdmin, path: fixed("/admin/diary"), prepare: typeInto(`#ty-staff`, "TIDKANARIE"),
+		canaries: words("TIDKANARIE")},
 }
 
 // getPatterns are the GET patterns of the UI's route table, and a mux
@@ -382,6 +392,10 @@ func TestBrowserLockEveryPage(t *testing.T) {
 	}
 	c.setGroups()
 	c.receiveInto(groupOT, casetype.ContactMe, "Ring mig.") // for the queue's page
+	c.setDiary(c.login(hsaAdmin))                           // for the diary's page
+	if r, body := c.login(hsaDist).form("/diary/book", url.Values{"slot": {diarySlot("2026-11-24", "08:00", hsaClinA)}, "pnr": {string(cs.Patient.PNR)}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("book: %d %.300s", r.StatusCode, body)
+	}
 	w := lockWorld{caseID: cs.ID, pnr: string(cs.Patient.PNR),
 		newPNR: string(personnummer.Synthetic(time.Date(1975, 3, 14, 0, 0, 0, 0, time.UTC), 987))}
 	patterns := checkLockVisits(t, w)

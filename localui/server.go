@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"time"
 
+	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
 	"clinicgw/cardauth"
 	"clinicgw/sync/clock"
@@ -174,6 +175,10 @@ type Config struct {
 	// Groups are the unit's staff groups and their queues (queue.go,
 	// groupsadmin.go); nil: none (their pages are 404).
 	Groups Groups
+	// Diary is the unit's booking diary (diary.go, diaryadmin.go) and
+	// DiaryLog writes its access-log entries; nil: no diary pages (404).
+	Diary    Diary
+	DiaryLog func(ctx context.Context, e audit.Entry) error
 	// Config reports the configuration file's reload state for the unit
 	// settings page; nil: not shown.
 	Config func() ConfigState
@@ -302,6 +307,10 @@ func (s *Server) routes() []route {
 		{"POST /cases/{id}/route", s.staffOnly(s.routeCase)},
 		{"GET /admin/groups", s.groupsAdmin(s.groupsPage)},
 		{"POST /admin/groups", s.groupsAdmin(s.saveGroups)},
+		{"GET /diary", s.diaryStaff(s.diaryPage)}, // diary.go
+		{"POST /diary/{action}", s.diaryStaff(s.diaryAction)},
+		{"GET /admin/diary", s.diaryAdmin(s.diaryAdminPage)}, // diaryadmin.go
+		{"POST /admin/diary", s.diaryAdmin(s.saveDiaryAdmin)},
 		{"GET /audit", s.staffOnly(s.auditPage)},
 		{"POST /audit", s.staffOnly(s.auditSearch)},
 

@@ -213,7 +213,7 @@ func validFlash(f string) bool {
 	case "assigned", "reassigned", "taken-back", "handed-back", "sent", "closed", "moved", "saved", "initiated", "taken", "routed":
 		return true
 	}
-	return false
+	return isDiaryFlash(f)
 }
 
 // fail answers with an error: a page for a browser, JSON for a script.
