@@ -272,11 +272,18 @@ func (a *Agent) Start(ctx context.Context) (err error) {
 		return err
 	}
 	contact := &contactKeeper{db: db, log: a.log.With("part", "contact")}
+	// The booking diary: the staff's pages and, through the uplink, the
+	// patients' requests at the central store decide with the same
+	// authority (clinicians' names are not published: Display nil).
+	if a.diary, err = a.newDiary(db); err != nil {
+		return fmt.Errorf("booking diary: %w", err)
+	}
 	var up *uplink.Uplink
 	if a.upCfg != nil {
 		cfg := *a.upCfg
 		cfg.Cases = svc
 		cfg.SealingKeys = db
+		cfg.Booking = booking.SyncSource{Diary: a.diary}
 		if publish != nil {
 			services, legacy := publish.Published(), publish.Legacy()
 			cfg.Forms, cfg.Services = &legacy, &services
@@ -317,9 +324,6 @@ func (a *Agent) Start(ctx context.Context) (err error) {
 		}
 	}
 	a.db, a.svc, a.up, a.forms, a.contact = db, svc, up, forms, contact
-	if a.diary, err = a.newDiary(db); err != nil {
-		return fmt.Errorf("booking diary: %w", err)
-	}
 	if a.cfg.UI.Enabled() {
 		ui, err := a.startUI(db)
 		if err != nil {
