@@ -35,6 +35,8 @@ var (
 
 		"cases.SyncLog":          "the names of the sync's own logs inside the gateway (journal, confirmed), never shown",
 		"wire.QuarantineReason":  "a protocol value: the quarantine report to the central store (region IT reads it there)",
+		"wire.BookingKind":       "a protocol value: a patient's booking request (book, rebook, cancel); the central store's booking pages say what the patient asked in words (central.page.booking.*)",
+		"wire.BookingOutcome":    "a protocol value: the gateway's decision; the patient's page says it in words (central.page.booking.*, and booking.declined.* for the reason)",
 		"cases.QuarantineReason": "for region IT: clinicgw quarantine list, /healthz and a metric label; staff see only a count",
 	}
 )
