@@ -128,7 +128,10 @@ func (s *Store) SubmitBatch(ctx context.Context, unit string, subs []Submission)
 				return inputError("text", "neither text nor answers", swedish("central.in.noText"))
 			}
 			ev := wire.Event{ID: p.eventID, Kind: wire.EventCaseCreated, CaseID: p.caseID, At: now,
-				Case: &wire.NewCase{Type: form.ID, Patient: p.patient, Guardian: p.guardian, Fields: fields, Text: p.text}}
+				Case: &wire.NewCase{Type: form.ID, Patient: p.patient, Guardian: p.guardian, Fields: fields, Text: p.text,
+					// The version of the form the answers were checked
+					// against: the one the patient submitted on.
+					FormVersion: form.Version}}
 			if err := appendEvent(tx, unit, &ev); err != nil {
 				return err
 			}
