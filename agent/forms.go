@@ -218,6 +218,14 @@ func (k *formKeeper) Rule(id string) (version, days int) {
 	return k.cat.Rule(id)
 }
 
+// RuleAt is the answer rule of service id at version, for the case
+// service (cases.ServiceRules).
+func (k *formKeeper) RuleAt(id string, version int) (days int, known bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.cat.RuleAt(id, version)
+}
+
 // Current returns the forms the unit offers, as they are published (or
 // will be at the next connect).
 func (k *formKeeper) Current(ctx context.Context) (wire.FormSet, error) {
