@@ -16,7 +16,7 @@ import (
 	"clinicgw/localui"
 	"clinicgw/sync/clock"
 	"clinicgw/sync/tlsconf"
-	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/catalog"
 	"clinicgw/sync/wire/workday"
 )
 
@@ -45,7 +45,7 @@ func NewArchiver(cfg *Config, db *store.DB, clk clock.Clock, log *slog.Logger) (
 	return archive.New(archive.Config{DB: db, Unit: cfg.Unit.HSAID, Dir: cfg.Resolve(cfg.Archive.Dir),
 		Age: time.Duration(cfg.Archive.AgeDays) * 24 * time.Hour, Signer: archive.Signer{Key: key, Cert: kp.Leaf, Chain: chain},
 		Clock: clk, Logger: log, Retire: true,
-		Forms: func(ctx context.Context) (wire.FormSet, error) { return storedForms(ctx, cfg, db) }})
+		Catalog: func(ctx context.Context) (catalog.Catalog, error) { return storedCatalog(ctx, cfg, db) }})
 }
 
 // archiveSchedule runs the export every day at archive.at, and at start

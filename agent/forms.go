@@ -123,30 +123,30 @@ func legacyForms(ctx context.Context, db *store.DB) (set wire.FormSet, present b
 	return set, true, err
 }
 
-// storedForms returns the current form of every service of the unit's
-// catalogue, retired ones too, as openForms picks it at start, for
-// readers that run without the keeper (the archive export, also as its
-// own command), so that every case's service has its name.
-func storedForms(ctx context.Context, cfg *Config, db *store.DB) (wire.FormSet, error) {
+// storedCatalog is the unit's catalogue, with its history, as openForms
+// picks it at start, for readers that run without the keeper (the
+// archive export, also as its own command), so that every case's service
+// has its name and each case is read by the version it was written on.
+func storedCatalog(ctx context.Context, cfg *Config, db *store.DB) (catalog.Catalog, error) {
 	b, err := db.Setting(ctx, CatalogSetting)
 	switch {
 	case err == nil:
 		if c, err := catalog.Decode(bytes.NewReader(b), catalog.Rules{GroupExists: func(string) bool { return true }}); err == nil {
-			return c.Forms(), nil
+			return c, nil
 		}
 	case !errors.Is(err, store.ErrNoSetting):
-		return wire.FormSet{}, fmt.Errorf("read the unit's catalogue: %w", err)
+		return catalog.Catalog{}, fmt.Errorf("read the unit's catalogue: %w", err)
 	}
 	if set, present, err := legacyForms(ctx, db); err == nil && present {
-		return catalog.FromForms(set).Forms(), nil
+		return catalog.FromForms(set), nil
 	} else if err != nil && !present {
-		return wire.FormSet{}, err
+		return catalog.Catalog{}, err
 	}
 	if f := cfg.Central.FormsFile; f != "" {
 		set, err := LoadForms(cfg.CentralFile(f))
-		return catalog.FromForms(set).Forms(), err
+		return catalog.FromForms(set), err
 	}
-	return catalog.FromForms(casetype.DefaultForms()).Forms(), nil
+	return catalog.FromForms(casetype.DefaultForms()), nil
 }
 
 // rules are the catalogue's rules with the unit's groups.
@@ -216,6 +216,14 @@ func (k *formKeeper) Rule(id string) (version, days int) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	return k.cat.Rule(id)
+}
+
+// RuleAt is the answer rule of service id at version, for the case
+// service (cases.ServiceRules).
+func (k *formKeeper) RuleAt(id string, version int) (days int, known bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.cat.RuleAt(id, version)
 }
 
 // Current returns the forms the unit offers, as they are published (or

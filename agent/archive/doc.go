@@ -9,7 +9,8 @@
 // access-log record) and the case's access-log records, which must outlive
 // it. Codes stay as codes, with their Swedish names beside them
 // (agent/labels, sync/wire/labels):
-// form answers are read by the unit's form of the case's type (Config.Forms). manifest.json lists every file with its SHA-256; manifest.sig is the
+// form answers are read by the form of the service version the case was
+// written on (Config.Catalog; else the unit's current form, Config.Forms). manifest.json lists every file with its SHA-256; manifest.sig is the
 // gateway's detached signature over it, signer.pem its certificate.
 //
 // A package streams (Writer, Verify): a case's files go into the tar as

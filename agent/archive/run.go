@@ -20,6 +20,8 @@ import (
 	"clinicgw/sync/atomicfile"
 	"clinicgw/sync/clock"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/catalog"
 	wirelabels "clinicgw/sync/wire/labels"
 )
 
@@ -50,7 +52,16 @@ type Config struct {
 	// Forms returns the unit's forms, by which the package names each
 	// form answer (labels.Answers); nil: answers are kept as sent, marked.
 	Forms func(ctx context.Context) (wire.FormSet, error)
+	// Catalog, when not nil, returns the unit's catalogue of services,
+	// by which the package names each form answer with the version of
+	// the service the case was written on (Case.ServiceVersion,
+	// catalog.Lookup); it wins over Forms.
+	Catalog func(ctx context.Context) (catalog.Catalog, error)
 }
+
+// formOf returns the form a case of type id written on the service's
+// version (0: the current one) is read by, or nil.
+type formOf func(id casetype.Type, version int) *wire.Form
 
 // Archiver exports, verifies and purges.
 type Archiver struct {
@@ -347,22 +358,47 @@ func (a *Archiver) settleOlder(ctx context.Context, j journal, m *Manifest, size
 	return purged, size, nil
 }
 
+// formOf returns how the package finds each case's form: by the
+// catalogue's version the case was written on (Config.Catalog), else by
+// the unit's current forms (Config.Forms), else none.
+func (a *Archiver) formOf(ctx context.Context) (formOf, error) {
+	switch {
+	case a.cfg.Catalog != nil:
+		cat, err := a.cfg.Catalog(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("archive: the unit's catalogue: %w", err)
+		}
+		return func(id casetype.Type, version int) *wire.Form {
+			s, ok := cat.Lookup(string(id), version)
+			if !ok {
+				return nil
+			}
+			f := s.Form()
+			return &f
+		}, nil
+	case a.cfg.Forms != nil:
+		set, err := a.cfg.Forms(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("archive: the unit's forms: %w", err)
+		}
+		return func(id casetype.Type, _ int) *wire.Form { return wirelabels.FindForm(set, id) }, nil
+	}
+	return func(casetype.Type, int) *wire.Form { return nil }, nil
+}
+
 // write builds the package of j's cases and writes it atomically. It
 // holds the cases a chunk of about exportBytes at a time: held (the first
 // of j's cases, read by nextBatch), then as readChunk reads them.
 // seen, beside j.Cases, gets what the read of each case saw (store.Seen).
 func (a *Archiver) write(ctx context.Context, path string, j journal, held []Item, seen []store.Seen) error {
-	var forms wire.FormSet
-	if a.cfg.Forms != nil {
-		var err error
-		if forms, err = a.cfg.Forms(ctx); err != nil {
-			return fmt.Errorf("archive: the unit's forms: %w", err)
-		}
+	forms, err := a.formOf(ctx)
+	if err != nil {
+		return err
 	}
 	// atomicfile: a temporary file beside it, synced, renamed, folder
 	// synced. The package streams into it a case at a time. The fault point
 	// "writing" is half way through the cases.
-	err := atomicfile.WriteFrom(path, 0o640, func(f io.Writer) error {
+	err = atomicfile.WriteFrom(path, 0o640, func(f io.Writer) error {
 		bw := bufio.NewWriterSize(f, 256<<10)
 		w := NewWriter(bw, j.Name, a.cfg.Unit, a.cfg.Clock.Now(), a.cfg.Signer)
 		for from := 0; from < len(j.Cases); {
@@ -405,7 +441,7 @@ func (a *Archiver) write(ctx context.Context, path string, j journal, held []Ite
 // readChunk reads the first of ids, as many as add up to about
 // exportBytes (one at least), with their access-log records and forms.
 // seen, beside ids, gets what was seen of each case read.
-func (a *Archiver) readChunk(ctx context.Context, ids []string, seen []store.Seen, forms wire.FormSet) ([]Item, error) {
+func (a *Archiver) readChunk(ctx context.Context, ids []string, seen []store.Seen, forms formOf) ([]Item, error) {
 	var items []Item
 	size := 0
 	err := a.cfg.DB.View(ctx, func(tx cases.ReadTx) error {
@@ -437,7 +473,7 @@ func (a *Archiver) readChunk(ctx context.Context, ids []string, seen []store.See
 }
 
 // complete adds to each item its case's access-log records and form.
-func (a *Archiver) complete(ctx context.Context, items []Item, forms wire.FormSet) error {
+func (a *Archiver) complete(ctx context.Context, items []Item, forms formOf) error {
 	ids := make([]cases.ID, len(items))
 	for i, it := range items {
 		ids[i] = it.Case.ID
@@ -448,7 +484,7 @@ func (a *Archiver) complete(ctx context.Context, items []Item, forms wire.FormSe
 	}
 	for i := range items {
 		items[i].Access = access[items[i].Case.ID]
-		items[i].Form = wirelabels.FindForm(forms, items[i].Case.Type)
+		items[i].Form = forms(items[i].Case.Type, items[i].Case.ServiceVersion)
 	}
 	return nil
 }

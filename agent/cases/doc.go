@@ -7,7 +7,8 @@
 // A case is due two working days (Swedish public holidays honoured) after
 // the day the patient sent it — or within its service's answer rule, which
 // the case keeps from the unit's catalogue when it arrives with the
-// service's version (ServiceConfig.Services, Case.AnswerDays,
+// service's version the patient wrote on (Submission.FormVersion, else
+// the current one; ServiceConfig.Services, Case.AnswerDays,
 // Case.ServiceVersion); a case's type is any service id (casetype.Valid),
 // built in or made by the unit: the central store's time of record, not the
 // time it arrived at this gateway, which a case keeps beside it for the

@@ -63,11 +63,14 @@ type ServiceConfig struct {
 }
 
 // ServiceRules is the unit's catalogue of services as the case service
-// reads it (sync/wire/catalog.Catalog.Rule): the current version of
+// reads it (sync/wire/catalog.Catalog): Rule is the current version of
 // service id and its answer rule in working days ((0, DefaultAnswerDays)
-// for an id it does not have).
+// for an id it does not have); RuleAt is the answer rule of version
+// version of it, and whether the catalogue's history knows that version
+// (when not, the current rule).
 type ServiceRules interface {
 	Rule(id string) (version, days int)
+	RuleAt(id string, version int) (days int, known bool)
 }
 
 // SignalKind says what a Signal is.
@@ -335,6 +338,17 @@ func (s *Service) buildCase(sub Submission, now time.Time) (*Case, error) {
 		// The case keeps the service's version and answer rule it was
 		// written under, whatever the catalogue becomes.
 		c.ServiceVersion, c.AnswerDays = s.services.Rule(string(sub.Type))
+		if v := sub.FormVersion; v > 0 && v != c.ServiceVersion {
+			// The version the patient wrote on, not the one current
+			// when the case arrived; one the catalogue does not know is
+			// kept as sent, under the current rule.
+			var known bool
+			c.ServiceVersion = v
+			if c.AnswerDays, known = s.services.RuleAt(string(sub.Type), v); !known {
+				s.log.Warn("case written on a service version the catalogue does not know",
+					"caseId", string(id), "type", string(sub.Type), "version", v)
+			}
+		}
 		if c.AnswerDays == DefaultAnswerDays {
 			c.AnswerDays = 0
 		}

@@ -4,12 +4,14 @@ import (
 	"context"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
 	"clinicgw/agent/cases"
 	"clinicgw/agent/cases/casestest"
 	"clinicgw/sync/clock/clocktest"
+	"clinicgw/sync/logtest"
 	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/workday"
 )
@@ -23,6 +25,14 @@ func (r fixedRules) Rule(id string) (version, days int) {
 		return 0, 2
 	}
 	return v[0], v[1]
+}
+
+func (r fixedRules) RuleAt(id string, version int) (days int, known bool) {
+	v, ok := r[casetype.Type(id)]
+	if !ok {
+		return 2, false
+	}
+	return v[1], v[0] == version
 }
 
 // TestServiceMadeYesterday: a case of a service that is not one of the
@@ -72,5 +82,65 @@ func TestServiceMadeYesterday(t *testing.T) {
 	sub.Type = "Not A Type"
 	if _, err := svc.Receive(context.Background(), sub); err == nil {
 		t.Error("a type of bad syntax was accepted")
+	}
+}
+
+// historyRules is a catalogue whose service "renew" is at version 3 (one
+// day to answer) and was at version 1 (five days).
+type historyRules struct{}
+
+func (historyRules) Rule(id string) (version, days int) { return 3, 1 }
+func (historyRules) RuleAt(id string, version int) (days int, known bool) {
+	switch version {
+	case 3:
+		return 1, true
+	case 1:
+		return 5, true
+	}
+	return 1, false
+}
+
+// TestCaseKeepsFormVersion: a case records the version of the service
+// the patient wrote on, as the central store sent it, and that version's
+// answer rule; without one, the current version; a version the catalogue
+// does not know is recorded as sent under the current rule, the case
+// arrives, and the log says so once.
+func TestCaseKeepsFormVersion(t *testing.T) {
+	clock := clocktest.New(time.Time{})
+	logs := &logtest.Buffer{}
+	svc, err := cases.NewService(cases.ServiceConfig{Unit: casestest.Unit, Store: newMemStore(casestest.Unit),
+		Clock: clock, Rand: rand.NewChaCha8([32]byte{'v', 'e', 'r'}), Logger: slog.New(slog.NewJSONHandler(logs, nil)),
+		Services: historyRules{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	monday := time.Date(2026, 3, 9, 10, 0, 0, 0, workday.Stockholm())
+	clock.Set(monday)
+	tests := []struct {
+		sent, version, days int
+	}{
+		{0, 3, 1}, // an older central store: the current version
+		{3, 3, 1},
+		{1, 1, 5}, // written on version 1, version 3 published since
+		{7, 7, 1}, // a version the catalogue does not know: as sent
+	}
+	for _, tt := range tests {
+		sub := dueSub(monday)
+		sub.Type = "renew"
+		sub.FormVersion = tt.sent
+		c, err := svc.Receive(context.Background(), sub)
+		if err != nil {
+			t.Fatalf("sent %d: %v", tt.sent, err)
+		}
+		days := c.AnswerDays
+		if days == 0 {
+			days = cases.DefaultAnswerDays
+		}
+		if c.ServiceVersion != tt.version || days != tt.days {
+			t.Errorf("sent version %d: recorded version %d, %d answer days; want %d, %d", tt.sent, c.ServiceVersion, days, tt.version, tt.days)
+		}
+	}
+	if n := strings.Count(logs.String(), "service version the catalogue does not know"); n != 1 {
+		t.Errorf("the unknown version logged %d times, want once:\n%s", n, logs)
 	}
 }

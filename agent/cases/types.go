@@ -40,6 +40,11 @@ type Submission struct {
 	Fields      []Field
 	Text        string
 	SubmittedAt time.Time
+	// FormVersion is the version of the service's form the patient wrote
+	// on, as the central store sent it; 0 when it did not say (protocol
+	// v1, an older central store): the case then records the current
+	// version.
+	FormVersion int
 	// TextsChecked says that the texts (names, fields, text) already
 	// passed the sync protocol's checks: the uplink sets it on every case
 	// of a page the strict decoder (wire.Event's Validate) took, whose

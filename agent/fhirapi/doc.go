@@ -39,8 +39,9 @@
 //     _cursor is the last case id of the page (cases.Filter.After).
 //   - The change feed, GET Task/_changes: a long poll for the Tasks
 //     changed since a token (feed.go says how and why not Subscription).
-//   - QuestionnaireResponse (id = the case's): the form answers;
-//     Questionnaire (id = the service's code): the unit's form.
+//   - QuestionnaireResponse (id = the case's): the form answers, read by
+//     the service version the case was written on (Forms.Catalog);
+//     Questionnaire (id = the service's code): the unit's current form.
 //   - Communication (id = case id, a dash, the message's number): a
 //     message; search part-of=Task/[id].
 //   - Patient (id = the case's): identifier (personnummer, OID

@@ -31,6 +31,7 @@ import (
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
 	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/catalog"
 	"clinicgw/sync/wire/personnummer"
 )
 
@@ -204,6 +205,10 @@ type staticForms struct{}
 
 func (staticForms) Current(context.Context) (wire.FormSet, error) {
 	return casetype.DefaultForms(), nil
+}
+
+func (staticForms) Catalog(context.Context) (catalog.Catalog, error) {
+	return catalog.FromForms(casetype.DefaultForms()), nil
 }
 
 func writePEM(t *testing.T, path string, der []byte) {

@@ -16,6 +16,7 @@ import (
 	"clinicgw/sync/clock"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/catalog"
 	"clinicgw/sync/wire/personnummer"
 )
 
@@ -30,9 +31,12 @@ type Cases interface {
 
 var _ Cases = (*cases.Service)(nil)
 
-// Forms are the unit's forms, for Questionnaire.
+// Forms are the unit's forms: Current for Questionnaire, Catalog (with
+// its history) for reading a case's answers by the version of the service
+// it was written on (catalog.Lookup).
 type Forms interface {
 	Current(ctx context.Context) (wire.FormSet, error)
+	Catalog(ctx context.Context) (catalog.Catalog, error)
 }
 
 // Systems finds an integration system in the staff directory in use (it
@@ -259,7 +263,26 @@ func (s *Server) readResponse(w http.ResponseWriter, r *http.Request, c caller) 
 		fail(w, http.StatusNotFound, "not-found", "this case has no form answers")
 		return
 	}
-	writeJSON(w, http.StatusOK, responseOf(got, s.form(r.Context(), string(got.Type))))
+	writeJSON(w, http.StatusOK, responseOf(got, s.caseForm(r.Context(), got)))
+}
+
+// caseForm is the form of the service version case c was written on
+// (the current one for a case from before versions), or nil.
+func (s *Server) caseForm(ctx context.Context, c *cases.Case) *wire.Form {
+	if s.cfg.Forms == nil {
+		return nil
+	}
+	cat, err := s.cfg.Forms.Catalog(ctx)
+	if err != nil {
+		s.cfg.Logger.Warn("api: catalogue not read", "err", err)
+		return nil
+	}
+	x, ok := cat.Lookup(string(c.Type), c.ServiceVersion)
+	if !ok {
+		return nil
+	}
+	f := x.Form()
+	return &f
 }
 
 // form is the unit's form id, or nil.

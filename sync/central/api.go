@@ -236,7 +236,11 @@ func inboxPage(tx *bolt.Tx, unit string, q wire.InboxQuery, chained bool) ([]byt
 		if n > 0 {
 			buf = append(buf, ',')
 		}
-		buf = append(buf, ev...)
+		if chained {
+			buf = append(buf, ev...)
+		} else {
+			buf = appendV1Event(buf, ev)
+		}
 		n, cursor = n+1, seq
 		size += len(v) + 1
 	}
@@ -252,6 +256,23 @@ func inboxPage(tx *bolt.Tx, unit string, q wire.InboxQuery, chained bool) ([]byt
 		return nil, 0, 0, fmt.Errorf("inbox page of %d bytes is over the limit", len(buf))
 	}
 	return buf, n, cursor, nil
+}
+
+// appendV1Event appends a stored event as protocol v1 has it: without
+// the case's formVersion, which only v2 carries. Marshal writes it as the
+// case's last member; a member name cannot occur inside a JSON string,
+// whose quotes are escaped.
+func appendV1Event(buf, ev []byte) []byte {
+	const member = `,"formVersion":`
+	i := bytes.Index(ev, []byte(member))
+	if i < 0 {
+		return append(buf, ev...)
+	}
+	j := i + len(member)
+	for j < len(ev) && ev[j] >= '0' && ev[j] <= '9' {
+		j++
+	}
+	return append(append(buf, ev[:i]...), ev[j:]...)
 }
 
 // storedEvent returns a stored event's encoding without its final newline

@@ -19,7 +19,9 @@
 // # Storage
 //
 // One bbolt file (never NoSync). Per care unit (HSA-ID) it keeps an event log
-// keyed by an 8-byte big-endian sequence number, the cursor the gateway has
+// keyed by an 8-byte big-endian sequence number (a case.created event
+// records the version of the form the patient submitted on, which v2
+// serves and v1 leaves out), the cursor the gateway has
 // acknowledged, the unit's published forms (and, from protocol v2's
 // services, each form's answer rule, shown on the form's page), its
 // contact details, and the outbox idempotency records

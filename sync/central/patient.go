@@ -133,7 +133,10 @@ func (s *Store) SubmitBatch(ctx context.Context, unit string, subs []Submission)
 				return inputError("text", "neither text nor answers", swedish("central.in.noText"))
 			}
 			ev := wire.Event{ID: p.eventID, Kind: wire.EventCaseCreated, CaseID: p.caseID, At: now,
-				Case: &wire.NewCase{Type: form.ID, Patient: p.patient, Guardian: p.guardian, Fields: fields, Text: p.text}}
+				Case: &wire.NewCase{Type: form.ID, Patient: p.patient, Guardian: p.guardian, Fields: fields, Text: p.text,
+					// The version of the form the answers were checked
+					// against: the one the patient submitted on.
+					FormVersion: form.Version}}
 			c := &caseRecord{ID: p.caseID, Unit: unit, Type: form.ID, Title: form.Title.SV, Patient: p.patient,
 				Guardian: p.guardian, Fields: fields, Text: p.text, Status: wire.StatusReceived, CreatedAt: now, UpdatedAt: now}
 			patientIdx, guardianIdx := p.patient.PNR, ""

@@ -392,6 +392,7 @@ func inboundOf(events []wire.Event) []cases.Inbound {
 					Patient:     cases.Person{PNR: personnummer.Personnummer(c.Patient.PNR), Name: c.Patient.Name},
 					Text:        c.Text,
 					SubmittedAt: ev.At,
+					FormVersion: c.FormVersion,
 					// The page's decoder checked every text (DecodeChainedPage).
 					TextsChecked: true,
 				}

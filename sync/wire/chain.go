@@ -143,6 +143,12 @@ func NextLink(prev Link, e Event) Link {
 			c.put(f.Value)
 		}
 		c.put(nc.Text)
+		if nc.FormVersion != 0 {
+			// Only when set, so that the links of events without it
+			// stay as they were.
+			c.put("formVersion")
+			c.put(strconv.Itoa(nc.FormVersion))
+		}
 	} else {
 		c.put("no case")
 	}

@@ -12,6 +12,11 @@ var goldenBase = Genesis(goldenIncarnation)
 
 func canonicalChainedPage() ChainedPage {
 	p := canonicalInboxPage()
+	// Protocol v2 carries the version of the form a case was written on
+	// (the fuzz corpus grows from this page too).
+	nc := *p.Events[0].Case
+	nc.FormVersion = 3
+	p.Events[0].Case = &nc
 	return ChainedPage{Events: p.Events, Cursor: p.Cursor, More: p.More, Chain: Chain{
 		Incarnation: goldenIncarnation, Head: 50,
 		Base: goldenBase.String(), End: ChainOf(goldenBase, p.Events).String(),

@@ -24,8 +24,10 @@
 // items for a gateway restored from its own backup (confirmed.go:
 // PathConfirmed2), and the gateway's report of the acknowledged events it
 // could not handle (quarantine.go: PathQuarantine2), and the unit's
-// contact details for its patients (contact.go: PathContact2); its other endpoints take and
-// answer v1's bodies. A central store serves both (Versions); a gateway
+// contact details for its patients (contact.go: PathContact2), and in a
+// new case the version of the form the patient wrote on
+// (NewCase.FormVersion, which a v1 inbox page never carries); its other
+// endpoints take and answer v1's bodies. A central store serves both (Versions); a gateway
 // of this release speaks v2, so a region moves its central store first.
 //
 // Because every decoder refuses unknown members, a new member — even an

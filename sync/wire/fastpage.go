@@ -31,7 +31,7 @@ type fastMembers struct {
 var (
 	fastPageMembers    = fastMembers{[]string{"events", "cursor", "more", "chain"}, 0b1111}
 	fastEventMembers   = fastMembers{[]string{"seq", "id", "kind", "caseId", "at", "case", "message", "sealed"}, 0b0011111}
-	fastCaseMembers    = fastMembers{[]string{"type", "patient", "guardian", "fields", "text"}, 0b00011}
+	fastCaseMembers    = fastMembers{[]string{"type", "patient", "guardian", "fields", "text", "formVersion"}, 0b000011}
 	fastPersonMembers  = fastMembers{[]string{"pnr", "name"}, 0b11}
 	fastFieldMembers   = fastMembers{[]string{"name", "label", "value"}, 0b111}
 	fastMessageMembers = fastMembers{[]string{"id", "text"}, 0b11}
@@ -447,8 +447,15 @@ func (d *fastDec) newCase(c *NewCase) bool {
 				c.Fields = append(c.Fields, f)
 				return ok
 			})
-		default:
+		case 4:
 			return d.str(&c.Text)
+		default:
+			var v uint64
+			if !d.uint(&v) || v > MaxFormVersion {
+				return false
+			}
+			c.FormVersion = int(v)
+			return true
 		}
 	})
 }

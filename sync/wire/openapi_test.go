@@ -313,6 +313,7 @@ func TestOpenAPILimits(t *testing.T) {
 		{[]string{"Seq", "maximum"}, MaxSeq},
 		{[]string{"Cursor", "maximum"}, MaxSeq},
 		{[]string{"Form", "properties", "version", "maximum"}, MaxFormVersion},
+		{[]string{"NewCase", "properties", "formVersion", "maximum"}, MaxFormVersion},
 		{[]string{"Problem", "properties", "title", "maxLength"}, MaxProblemTitleLen},
 		{[]string{"Problem", "properties", "detail", "maxLength"}, MaxProblemDetailLen},
 		{[]string{"Problem", "properties", "type", "maxLength"}, MaxURILen},

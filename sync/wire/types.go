@@ -67,6 +67,11 @@ type NewCase struct {
 	// Text is the patient's free text (at most MaxTextLen characters; line
 	// breaks allowed). A case has text, fields, or both.
 	Text string `json:"text,omitempty"`
+	// FormVersion is the version of the form (Form.Version) the patient
+	// submitted on, 1..MaxFormVersion; protocol v2 only (a v1 inbox page
+	// never carries it). 0 (absent): not known, as from an older central
+	// store; the gateway then records its current version.
+	FormVersion int `json:"formVersion,omitempty"`
 }
 
 // Person is a patient or a guardian.

@@ -60,6 +60,9 @@ func (c NewCase) check(path string) error {
 			return fail(member(path, "guardian.pnr"), "must not be the patient's")
 		}
 	}
+	if c.FormVersion < 0 || c.FormVersion > MaxFormVersion {
+		return failf(member(path, "formVersion"), "must be 1..%d when set", MaxFormVersion)
+	}
 	if len(c.Fields) > MaxFields {
 		return failf(member(path, "fields"), "has more than %d fields", MaxFields)
 	}

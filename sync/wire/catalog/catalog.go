@@ -121,6 +121,26 @@ func (c Catalog) Rule(id string) (version, days int) {
 	return s.Version, s.Days()
 }
 
+// RuleAt is the answer rule of service id at version, for a case written
+// on it, and whether the catalogue has that version; without it, the
+// current rule ((DefaultAnswerDays, false) for an id not in the
+// catalogue).
+func (c Catalog) RuleAt(id string, version int) (days int, known bool) {
+	cur, ok := c.Find(id)
+	if !ok {
+		return DefaultAnswerDays, false
+	}
+	if cur.Version == version {
+		return cur.Days(), true
+	}
+	for _, h := range slices.Backward(c.History) {
+		if h.ID == id && h.Version == version {
+			return h.Days(), true
+		}
+	}
+	return cur.Days(), false
+}
+
 // published is the service as protocol v2 publishes it: the note only
 // with a rule longer than DefaultAnswerDays.
 func (s Service) published() wire.PublishedService {
