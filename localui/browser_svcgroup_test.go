@@ -162,7 +162,7 @@ func TestBrowserServiceToGroup(t *testing.T) {
 	// The member takes it and answers; the answer reaches the patient.
 	run(t, member, "Ta ärendet", waitText(row+` button`, "Ta ärendet"), chromedp.Click(row+` button`), waitPath("/cases/"+string(id), `#answer-text`),
 		waitText(`.flash`, "Du har tagit ärendet"), waitText(`main`, "Vilket hjälpmedel?"), waitText(`main`, "Rullator"))
-	run(t, member, "answer", chromedp.SendKeys(`#answer-text`, answer), chromedp.Click(`#send`), waitText(`.flash`, "skicka")) // "skickat till patienten" or "skickas när …"
+	run(t, member, "answer", chromedp.SendKeys(`#answer-text`, answer), chromedp.Click(`#send`), waitText(`.flash`, "kicka")) // "Skickat till patienten." or "Sparat — skickas när …"
 	got, err = c.gw.Cases().Get(t.Context(), cases.Actor{Kind: cases.System}, id)
 	if err != nil || got.Assignee != hsaClinA || got.Status != cases.Answered {
 		t.Fatalf("after the answer: %v %+v", err, got)
