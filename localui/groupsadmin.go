@@ -86,7 +86,6 @@ func (s *Server) saveGroups(w http.ResponseWriter, r *http.Request) {
 	case op == "create":
 		taken := func(x string) bool { return slices.ContainsFunc(gs, func(g groups.Group) bool { return g.ID == x }) }
 		gs = append(gs, groups.Group{ID: groups.NewID(r.PostFormValue("name"), taken), Name: r.PostFormValue("name"), Members: members})
-		at = len(gs) - 1
 	case at < 0:
 		s.fail(w, r, http.StatusNotFound, "err.notFound") // removed meanwhile
 		return

@@ -26,11 +26,9 @@ var (
 	unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
 )
 
-// walk checks b, valid JSON, against type t.
-func walk(b []byte, t reflect.Type) error { return walkSpans(b, t, nil) }
-
-// walkSpans is walk that records in spans (if not nil) the offsets of
-// each element of the top-level member "events", start and end.
+// walkSpans checks b, valid JSON, against type t, and records in spans
+// (if not nil) the offsets of each element of the top-level member
+// "events", start and end.
 func walkSpans(b []byte, t reflect.Type, spans *[][2]int) error {
 	w := walker{b: b, spans: spans}
 	return w.value(t)
