@@ -30,8 +30,10 @@ func TestCaseKeepsFormVersion(t *testing.T) {
 	a := startAgent(t, cfg, agent.Options{Uplink: fast})
 	renew := string(casetype.RenewPrescription)
 	waitFor(t, "version 1 published", func() bool {
-		got, err := c.store.Forms(ctx, unit)
-		return err == nil && len(got.Forms) > 0
+		// The catalogue, not the built-in forms a unit that published
+		// nothing has: a gateway that published it reads formVersion.
+		rules, err := c.store.AnswerRules(ctx, unit)
+		return err == nil && len(rules) > 0
 	})
 	// Version 2: another label for the medicine and a shorter answer rule,
 	// saved while the gateway runs; it takes effect at the next start.

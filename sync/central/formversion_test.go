@@ -21,11 +21,16 @@ func TestFormVersionOfCase(t *testing.T) {
 			set.Forms[i].Version = version
 			set.Forms[i].Intro = wire.Text{SV: "Version " + string(rune('0'+version))}
 		}
-		b, err := wire.Marshal(set)
+		// As a gateway of this release publishes: its catalogue.
+		services := wire.ServiceSet{}
+		for _, f := range set.Forms {
+			services.Services = append(services.Services, wire.PublishedService{Form: f, AnswerDays: wire.DefaultAnswerDays})
+		}
+		b, err := wire.Marshal(services)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st, _, body := e.do(e.api, unitA, http.MethodPut, wire.PathForms, wire.ContentTypeJSON, b); st != http.StatusNoContent {
+		if st, _, body := e.do(e.api, unitA, http.MethodPut, wire.PathServices2, wire.ContentTypeJSON, b); st != http.StatusNoContent {
 			t.Fatalf("publish version %d: %d %s", version, st, body)
 		}
 	}
@@ -52,5 +57,28 @@ func TestFormVersionOfCase(t *testing.T) {
 		if ev.Case == nil || ev.Case.FormVersion != 0 {
 			t.Errorf("v1: case %s has a form version", ev.CaseID)
 		}
+	}
+}
+
+// TestFormVersionOnlyToACatalogueGateway: a unit whose gateway published
+// only a form set (the release before the catalogue, whose decoders refuse
+// unknown members) gets its cases on protocol v2 without formVersion.
+func TestFormVersionOnlyToACatalogueGateway(t *testing.T) {
+	e := newEnv(t)
+	set := casetype.DefaultForms()
+	for i := range set.Forms {
+		set.Forms[i].Version = 2
+	}
+	b, err := wire.Marshal(set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _, body := e.do(e.api, unitA, http.MethodPut, wire.PathForms, wire.ContentTypeJSON, b); st != http.StatusNoContent {
+		t.Fatalf("publish: %d %s", st, body)
+	}
+	e.submit(unitA, "på ett formulär")
+	status, _, body := e.do(e.api, unitA, http.MethodGet, wire.PathInbox2+"?after=0&limit=10", "", nil)
+	if status != http.StatusOK || bytes.Contains(body, []byte("formVersion")) {
+		t.Errorf("v2 inbox of a unit without a catalogue: %d, carries formVersion: %s", status, body)
 	}
 }

@@ -116,6 +116,11 @@ func (s *Store) SubmitBatch(ctx context.Context, unit string, subs []Submission)
 		if err != nil {
 			return err
 		}
+		// A gateway that published its catalogue (PUT wire.PathServices2)
+		// reads a case's formVersion; one of the release before, whose
+		// decoders refuse unknown members, never gets it: it is left out
+		// of the event itself, so the event chain links what each reads.
+		withVersion := unitBucket(tx, unit).Get([]byte(keyServices)) != nil
 		for i, p := range ready {
 			form, ok := findForm(set, p.sub.FormID)
 			if !ok {
@@ -137,6 +142,9 @@ func (s *Store) SubmitBatch(ctx context.Context, unit string, subs []Submission)
 					// The version of the form the answers were checked
 					// against: the one the patient submitted on.
 					FormVersion: form.Version}}
+			if !withVersion {
+				ev.Case.FormVersion = 0
+			}
 			c := &caseRecord{ID: p.caseID, Unit: unit, Type: form.ID, Title: form.Title.SV, Patient: p.patient,
 				Guardian: p.guardian, Fields: fields, Text: p.text, Status: wire.StatusReceived, CreatedAt: now, UpdatedAt: now}
 			patientIdx, guardianIdx := p.patient.PNR, ""
