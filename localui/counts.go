@@ -65,12 +65,18 @@ func (s *Server) countsOf(r *http.Request, actor cases.Actor) (*counts, error) {
 	return c, nil
 }
 
-// bulkFlash is the note after a bulk assignment (?ok=bulk&n=N&failed=ID,...):
+// bulkFlash is the note after a bulk assignment (?ok=bulk&n=N&failed=ID,...)
+// or a bulk move to a queue (?ok=bulkrouted&…):
 // how many were assigned, in words that follow the number, and the cases
 // that could not be; "" when the address asks for none.
 func bulkFlash(r *http.Request, l lang) (string, []cases.ID) {
 	q := r.URL.Query()
-	if q.Get("ok") != "bulk" {
+	key := "bulk.done"
+	switch q.Get("ok") {
+	case "bulk":
+	case "bulkrouted": // a bulk move to a group's queue or the inbox
+		key = "bulk.routed"
+	default:
 		return "", nil
 	}
 	n, err := strconv.Atoi(q.Get("n"))
@@ -85,5 +91,5 @@ func bulkFlash(r *http.Request, l lang) (string, []cases.ID) {
 			}
 		}
 	}
-	return l.T("bulk.done", n), failed
+	return l.T(key, n), failed
 }

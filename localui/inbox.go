@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/agent/groups"
 	"clinicgw/sync/bidi"
 	"clinicgw/sync/wire/caseid"
 	"clinicgw/sync/wire/casetype"
@@ -43,7 +44,10 @@ type listData struct {
 	Types      []casetype.Type
 	Assignee   string
 	Clinicians []Member
-	Rows       []row
+	// RouteGroups, on the inbox of a unit with staff groups, are the
+	// queues the selected rows can be moved to.
+	RouteGroups []groups.Group
+	Rows        []row
 	// Prev and Next are the addresses of the pages before and after this
 	// one ("" when there is none): the filter and a case id, nothing else.
 	Prev, Next string
@@ -210,6 +214,9 @@ func (d *listData) page(cs []*cases.Case, f cases.Filter, path string) []*cases.
 // fillRows sets d's rows for cs, and the clinicians they can go to.
 func (s *Server) fillRows(d *listData, cs []*cases.Case, now time.Time) {
 	d.Clinicians = s.cfg.Directory.Clinicians(now)
+	if d.Inbox && s.cfg.Groups != nil {
+		d.RouteGroups = s.cfg.Groups.List()
+	}
 	names := map[string]string{}
 	members := map[string]Member{}
 	for _, m := range d.Clinicians {

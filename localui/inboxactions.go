@@ -3,16 +3,19 @@ package localui
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
 	"clinicgw/agent/cases"
+	"clinicgw/agent/groups"
 	"clinicgw/sync/wire/caseid"
 	"clinicgw/sync/wire/personnummer"
 )
 
 // The inbox's actions on more than one case at a time: the search by case
-// id or patient, and the assignment of the selected rows.
+// id or patient, the assignment of the selected rows, and their move to a
+// staff group's queue.
 //
 // A personnummer is typed into a POST body and never leaves it: the
 // result is the answer to that POST (no redirect), its page links carry
@@ -121,8 +124,6 @@ func (s *Server) bulkAssign(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	to, sel := r.PostFormValue("assignee"), r.PostForm["sel"]
-	// The hook for groups: a "group" field assigns to a group's queue
-	// once cases have groups; until then there is none to choose.
 	if len(sel) == 0 || to == "" {
 		s.fail(w, r, http.StatusBadRequest, "bulk.none")
 		return
@@ -164,6 +165,65 @@ func (s *Server) bulkAssign(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Info("bulk assign", "hsaId", actor.HSAID, "assigned", done, "failed", len(failed))
 	target := "/inbox?ok=bulk&n=" + strconv.Itoa(done)
+	if len(failed) > 0 {
+		target += "&failed=" + strings.Join(failed, ",")
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// bulkRoute moves every selected case (sel, as bulkAssign's) to a staff
+// group's queue (group: its id) or back to the inbox (inboxChoice), each
+// through the case service with its own rules and access-log entry; a case
+// it cannot move is named afterwards, the others are moved.
+func (s *Server) bulkRoute(w http.ResponseWriter, r *http.Request) {
+	actor := actorOf(sessionOf(r))
+	if !actor.Has(cases.Distributor) || s.cfg.Groups == nil {
+		s.log.Warn("bulk move refused: not a distributor", "hsaId", actor.HSAID)
+		s.fail(w, r, http.StatusForbidden, "err.forbidden")
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, http.StatusBadRequest, "err.invalid")
+		return
+	}
+	group, sel := r.PostFormValue("group"), r.PostForm["sel"]
+	if len(sel) == 0 || group == "" {
+		s.fail(w, r, http.StatusBadRequest, "bulk.noneRouted")
+		return
+	}
+	if group == inboxChoice {
+		group = ""
+	} else if !slices.ContainsFunc(s.cfg.Groups.List(), func(g groups.Group) bool { return g.ID == group }) {
+		s.fail(w, r, http.StatusBadRequest, "bulk.noGroup")
+		return
+	}
+	if len(sel) > cases.MaxListLimit {
+		s.fail(w, r, http.StatusBadRequest, "err.invalid")
+		return
+	}
+	picks := make([]pick, 0, len(sel))
+	for _, v := range sel {
+		p, ok := parseSel(v)
+		if !ok {
+			s.fail(w, r, http.StatusBadRequest, "err.invalid")
+			return
+		}
+		picks = append(picks, p)
+	}
+	done := 0
+	var failed []string
+	for _, p := range picks {
+		if _, err := s.cfg.Cases.Do(r.Context(), actor, p.id, cases.Command{Action: cases.Route, Group: group, Version: p.version}); err != nil {
+			failed = append(failed, string(p.id))
+			if !errorsIsConflict(err) && !errors.Is(err, cases.ErrNotFound) {
+				s.log.Warn("bulk move: a case was refused", "caseId", string(p.id), "err", err)
+			}
+			continue
+		}
+		done++
+	}
+	s.log.Info("bulk move", "hsaId", actor.HSAID, "moved", done, "failed", len(failed))
+	target := "/inbox?ok=bulkrouted&n=" + strconv.Itoa(done)
 	if len(failed) > 0 {
 		target += "&failed=" + strings.Join(failed, ",")
 	}

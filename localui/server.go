@@ -277,6 +277,7 @@ func (s *Server) routes() []route {
 		{"POST /inbox/move-all", s.staffOnly(s.moveAll)},
 		{"POST /inbox/search", s.staffOnly(s.inboxSearch)}, // inboxactions.go
 		{"POST /inbox/assign", s.staffOnly(s.bulkAssign)},
+		{"POST /inbox/route", s.staffOnly(s.bulkRoute)},
 		{"GET /mine", s.staffOnly(s.mine)},
 		{"GET /cases/new", s.staffOnly(s.newCasePage)},
 		{"POST /cases/new", s.staffOnly(s.newCase)},

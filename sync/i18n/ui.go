@@ -147,6 +147,10 @@ var uiTexts = map[string]text{
 	"bulk.select":     {"Välj ärendet", "Select the case"},
 	"bulk.submit":     {"Tilldela valda ärenden", "Assign the selected cases"},
 	"bulk.help":       {"Kryssa i ärendenas rutor (mellanslag), välj ärendehanterare ovan och tryck Tilldela valda ärenden.", "Tick the cases' boxes (space), choose the clinician above and press Assign the selected cases."},
+	"bulk.noneRouted": {"Inget flyttades: kryssa i minst ett ärende och välj kö.", "Nothing was moved: tick at least one case and choose a queue."},
+	"bulk.noGroup":    {"Gruppen finns inte längre. Välj en annan kö.", "The group no longer exists. Choose another queue."},
+	"bulk.routeTo":    {"Flytta valda ärenden till kö", "Move the selected cases to a queue"},
+	"bulk.route":      {"Flytta valda ärenden", "Move the selected cases"},
 	"bulk.none":       {"Inget tilldelades: kryssa i minst ett ärende och välj vem som ska få dem.", "Nothing was assigned: tick at least one case and choose who gets them."},
 	"bulk.failedHelp": {"Öppna ärendet för att se vad som ändrats, och tilldela det därifrån om det behövs.", "Open the case to see what changed, and assign it from there if needed."},
 	"moveAll.heading": {"Flytta alla ärenden från en person till en annan", "Move all cases from one person to another"},
@@ -332,6 +336,10 @@ var uiCounted = map[string]counted{
 	"bulk.done": {"d",
 		[]catalog.Message{one(1, "%d ärende tilldelades.", "%d ärenden tilldelades.")},
 		[]catalog.Message{one(1, "%d case assigned.", "%d cases assigned.")}},
+	// A bulk move to a group's queue (or the inbox): how many were moved.
+	"bulk.routed": {"d",
+		[]catalog.Message{one(1, "%d ärende flyttades.", "%d ärenden flyttades.")},
+		[]catalog.Message{one(1, "%d case moved.", "%d cases moved.")}},
 	// A bulk assignment: how many could not be (the list of them follows).
 	"bulk.failed": {"d",
 		[]catalog.Message{one(1, "%d ärende kunde inte tilldelas (det har stängts eller ändrats under tiden):", "%d ärenden kunde inte tilldelas (de har stängts eller ändrats under tiden):")},

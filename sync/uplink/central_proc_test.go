@@ -4,7 +4,6 @@ package uplink
 
 import (
 	"bufio"
-	"context"
 	"crypto/tls"
 	"io"
 	"net"
@@ -20,7 +19,6 @@ import (
 	"testing"
 	"time"
 
-	"clinicgw/agent/cases"
 	"clinicgw/sync/central"
 	"clinicgw/sync/tlsconf"
 )
@@ -257,14 +255,4 @@ func servePatientPages(t *testing.T, st *central.Store, addr string) {
 	}
 	srv := &http.Server{Handler: st.PatientHandler(), TLSConfig: tlsconf.ServerNoClientCert(cert)}
 	go srv.ServeTLS(ln, "", "")
-}
-
-// caseText is the text the patient wrote in case id, as the gateway holds it.
-func (g *gateway) caseText(id string) string {
-	g.t.Helper()
-	c, err := g.svc.Get(context.Background(), distributor, cases.ID(id))
-	if err != nil {
-		g.t.Fatalf("case %s: %v", id, err)
-	}
-	return c.Messages[0].Text
 }

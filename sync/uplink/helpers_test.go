@@ -529,3 +529,13 @@ func waitFor(t testing.TB, within time.Duration, what string, cond func() bool) 
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// caseText is the text the patient wrote in case id, as the gateway holds it.
+func (g *gateway) caseText(id string) string {
+	g.t.Helper()
+	c, err := g.svc.Get(context.Background(), distributor, cases.ID(id))
+	if err != nil {
+		g.t.Fatalf("case %s: %v", id, err)
+	}
+	return c.Messages[0].Text
+}
