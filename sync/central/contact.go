@@ -2,8 +2,6 @@ package central
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"net/http"
 
 	bolt "go.etcd.io/bbolt"
@@ -19,16 +17,9 @@ import (
 // Contact returns the unit's contact details as its gateway last
 // published them (empty if none came).
 func (s *Store) Contact(ctx context.Context, unit string) (wire.UnitContact, error) {
-	if !s.unitSet[unit] {
-		return wire.UnitContact{}, ErrUnknownUnit
-	}
-	if err := ctx.Err(); err != nil {
-		return wire.UnitContact{}, err
-	}
 	var c wire.UnitContact
-	err := s.db.View(func(tx *bolt.Tx) error {
-		var err error
-		c, err = contactOf(unitBucket(tx, unit))
+	err := s.viewUnit(ctx, unit, func(ub *bolt.Bucket) (err error) {
+		c, err = contactOf(ub)
 		return err
 	})
 	return c, err
@@ -37,12 +28,8 @@ func (s *Store) Contact(ctx context.Context, unit string) (wire.UnitContact, err
 // contactOf reads the unit's stored contact details.
 func contactOf(ub *bolt.Bucket) (wire.UnitContact, error) {
 	var c wire.UnitContact
-	v := ub.Get([]byte(keyContact))
-	if v == nil {
-		return c, nil
-	}
-	if err := json.Unmarshal(v, &c); err != nil {
-		return wire.UnitContact{}, fmt.Errorf("read the unit's contact details: %w", err)
+	if err := unitValue(ub, keyContact, "contact details", &c); err != nil {
+		return wire.UnitContact{}, err
 	}
 	return c, nil
 }

@@ -36,16 +36,9 @@ import (
 // gateway acknowledged and could not handle (an empty report if none
 // came).
 func (s *Store) Quarantine(ctx context.Context, unit string) (wire.QuarantineReport, error) {
-	if !s.unitSet[unit] {
-		return wire.QuarantineReport{}, ErrUnknownUnit
-	}
-	if err := ctx.Err(); err != nil {
-		return wire.QuarantineReport{}, err
-	}
 	var rep wire.QuarantineReport
-	err := s.db.View(func(tx *bolt.Tx) error {
-		var err error
-		rep, err = quarantineOf(unitBucket(tx, unit))
+	err := s.viewUnit(ctx, unit, func(ub *bolt.Bucket) (err error) {
+		rep, err = quarantineOf(ub)
 		return err
 	})
 	return rep, err
@@ -54,14 +47,8 @@ func (s *Store) Quarantine(ctx context.Context, unit string) (wire.QuarantineRep
 // quarantineOf reads the unit's stored report.
 func quarantineOf(ub *bolt.Bucket) (wire.QuarantineReport, error) {
 	rep := wire.QuarantineReport{Events: []wire.QuarantinedEvent{}}
-	v := ub.Get([]byte(keyQuarantine))
-	if v == nil {
-		return rep, nil
-	}
-	if err := json.Unmarshal(v, &rep); err != nil {
-		return rep, fmt.Errorf("read the unit's quarantine report: %w", err)
-	}
-	return rep, nil
+	err := unitValue(ub, keyQuarantine, "quarantine report", &rep)
+	return rep, err
 }
 
 // servePutQuarantine answers PUT wire.PathQuarantine2: the report replaces

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -338,6 +339,32 @@ func (s *Store) Acked(ctx context.Context, unit string) (uint64, error) {
 // unitBucket returns a configured unit's bucket; Open made it.
 func unitBucket(tx *bolt.Tx, unit string) *bolt.Bucket {
 	return tx.Bucket([]byte(bucketUnits)).Bucket([]byte(unit))
+}
+
+// viewUnit runs read on a known unit's bucket in a read transaction
+// (ErrUnknownUnit for another, ctx's error once it is done).
+func (s *Store) viewUnit(ctx context.Context, unit string, read func(ub *bolt.Bucket) error) error {
+	if !s.unitSet[unit] {
+		return ErrUnknownUnit
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.View(func(tx *bolt.Tx) error { return read(unitBucket(tx, unit)) })
+}
+
+// unitValue decodes the JSON value kept under key in the unit's bucket
+// ub into v, which stays as it is when there is none; what names the
+// value in an error.
+func unitValue(ub *bolt.Bucket, key, what string, v any) error {
+	b := ub.Get([]byte(key))
+	if b == nil {
+		return nil
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("read the unit's %s: %w", what, err)
+	}
+	return nil
 }
 
 func ackedOf(ub *bolt.Bucket) uint64 {
