@@ -1,12 +1,17 @@
 package agent_test
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/ocsp"
 
 	"clinicgw/agent"
 	"clinicgw/agent/cases"
@@ -33,7 +38,25 @@ func TestAgentIntegrationAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sys, err := p.Unit("SE2321000016-9001", "Journalsystemet")
+	// The function CA's OCSP responder: the API checks the system's
+	// certificate at each request, failing closed without an answer.
+	ocspSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		req, err := ocsp.ParseRequest(body)
+		if err != nil {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		der, err := p.SignFunctionOCSP(ocsp.Response{Status: ocsp.Good, SerialNumber: req.SerialNumber,
+			ThisUpdate: time.Now().Add(-time.Minute), NextUpdate: time.Now().Add(time.Hour)})
+		if err != nil {
+			http.Error(w, "sign", http.StatusInternalServerError)
+			return
+		}
+		_, _ = w.Write(der)
+	}))
+	t.Cleanup(ocspSrv.Close)
+	sys, err := p.Unit("SE2321000016-9001", "Journalsystemet", devpki.OCSP(ocspSrv.URL))
 	if err != nil {
 		t.Fatal(err)
 	}

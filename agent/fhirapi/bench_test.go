@@ -86,7 +86,7 @@ func BenchmarkTaskSearch(b *testing.B) {
 	}
 	leaf, _ := x509.ParseCertificate(sys.Certificate[0])
 	api, err := fhirapi.New(fhirapi.Config{Cases: svc, Systems: func() fhirapi.Systems { return d },
-		FunctionCAs: []*x509.Certificate{pki.FunctionCA()}, RatePerMinute: 1 << 30, Clock: clock, Logger: log})
+		FunctionCAs: []*x509.Certificate{pki.FunctionCA()}, RatePerMinute: 1 << 30, Clock: clock, Logger: log, Revocation: notRevoked{}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func BenchmarkChangeFeedLatency(b *testing.B) {
 	}
 	leaf, _ := x509.ParseCertificate(sys.Certificate[0])
 	api, err = fhirapi.New(fhirapi.Config{Cases: svc, Systems: func() fhirapi.Systems { return d },
-		FunctionCAs: []*x509.Certificate{pki.FunctionCA()}, RatePerMinute: 1 << 30, Clock: clock, Logger: log})
+		FunctionCAs: []*x509.Certificate{pki.FunctionCA()}, RatePerMinute: 1 << 30, Clock: clock, Logger: log, Revocation: notRevoked{}})
 	if err != nil {
 		b.Fatal(err)
 	}
