@@ -41,9 +41,11 @@ const (
 
 // The ids. A clinician's Schedule id is a keyed hash of their HSA-ID
 // (HMAC-SHA-256 under Config.IDKey, 80 bits, base32): stable while the
-// key is, and no HSA-ID in a URL. A Slot's id is its Schedule's, a dash
-// and its start (Unix seconds); an Appointment's is its Slot's, a dash
-// and the booking's id ("hold" for a patient's hold, pending).
+// key is, and no HSA-ID in a URL. A Slot's id is its Schedule's, a dash,
+// "t" and its start (Unix seconds in base 36: no run of digits that looks
+// like a personnummer, which a URL may not carry); an Appointment's is
+// its Slot's, a dash and the booking's id ("hold" for a patient's hold,
+// pending).
 
 var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
@@ -56,7 +58,7 @@ func (s *Server) scheduleID(clinician string) string {
 
 // slotID is a time's Slot id.
 func (s *Server) slotID(sl *booking.Slot) string {
-	return s.scheduleID(sl.Clinician) + "-" + strconv.FormatInt(sl.Start.Unix(), 10)
+	return s.scheduleID(sl.Clinician) + "-t" + strconv.FormatInt(sl.Start.Unix(), 36)
 }
 
 // holdSuffix ends the id of a pending Appointment (a hold).
@@ -69,8 +71,8 @@ func parseSlotID(id string) (sched string, start time.Time, rest string, ok bool
 	if len(parts) < 2 || len(parts[0]) != 17 || parts[0][0] != 's' {
 		return "", time.Time{}, "", false
 	}
-	n, err := strconv.ParseInt(parts[1], 10, 64)
-	if err != nil || n <= 0 || strconv.FormatInt(n, 10) != parts[1] {
+	n, err := strconv.ParseInt(strings.TrimPrefix(parts[1], "t"), 36, 64)
+	if err != nil || n <= 0 || "t"+strconv.FormatInt(n, 36) != parts[1] {
 		return "", time.Time{}, "", false
 	}
 	if len(parts) == 3 {
