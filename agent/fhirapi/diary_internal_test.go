@@ -2,8 +2,10 @@ package fhirapi
 
 import (
 	"bytes"
+	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -109,4 +111,44 @@ func FuzzBookingRequest(f *testing.F) {
 		r.Header.Set("Content-Type", "application/fhir+json")
 		_, _ = cancelReason(r)
 	})
+}
+
+// TestBookingCapabilityMatchesRoutes: every interaction and operation
+// the CapabilityStatement names for the diary's resources has a route,
+// and there is no booking route it does not name.
+func TestBookingCapabilityMatchesRoutes(t *testing.T) {
+	s := &Server{cfg: Config{Diary: (*booking.Diary)(nil)}, mux: http.NewServeMux()}
+	s.bookingRoutes()
+	want := map[string]bool{}
+	for _, res := range bookingCapability() {
+		for _, in := range res.Interaction {
+			switch in.Code {
+			case "read":
+				want["GET /"+res.Type+"/x"] = true
+			case "search-type":
+				want["GET /"+res.Type] = true
+				want["POST /"+res.Type+"/_search"] = true
+			case "create":
+				want["POST /"+res.Type] = true
+			default:
+				t.Errorf("%s: interaction %s has no test here", res.Type, in.Code)
+			}
+		}
+		for _, op := range res.Operation {
+			want["POST /"+res.Type+"/x/$"+op.Name] = true
+		}
+	}
+	for route := range want {
+		method, path, _ := strings.Cut(route, " ")
+		if _, pattern := s.mux.Handler(httptest.NewRequest(method, "https://gw"+path, nil)); pattern == "" {
+			t.Errorf("%s: in the CapabilityStatement, not served", route)
+		}
+	}
+	for _, route := range []string{"PUT /Appointment/x", "DELETE /Appointment/x", "POST /Slot", "POST /Schedule", "PATCH /Appointment/x",
+		"POST /Appointment/x/$book", "GET /Appointment/x/$cancel"} {
+		method, path, _ := strings.Cut(route, " ")
+		if _, pattern := s.mux.Handler(httptest.NewRequest(method, "https://gw"+path, nil)); pattern != "" {
+			t.Errorf("%s: served (%s) but not in the CapabilityStatement", route, pattern)
+		}
+	}
 }
