@@ -68,7 +68,7 @@ func TestAgentIntegrationAPI(t *testing.T) {
 	}
 	const hsa = "SE2321000016-K042"
 	withSystem := strings.TrimSuffix(directoryJSON(hsa, true), "}") +
-		`, "systems": [{"hsaId": "SE2321000016-9001", "name": "Journalsystemet", "may": ["read-cases"]}]}`
+		`, "systems": [{"hsaId": "SE2321000016-9001", "name": "Journalsystemet", "may": ["read-cases", "read-bookings"]}]}`
 	dirFile := filepath.Join(dir, "hsa.json")
 	if err := os.WriteFile(dirFile, []byte(withSystem), 0o644); err != nil {
 		t.Fatal(err)
@@ -98,6 +98,10 @@ func TestAgentIntegrationAPI(t *testing.T) {
 	}
 	if out := curl("/Task?status=requested"); !strings.HasSuffix(out, "\n200") || !strings.Contains(out, `"searchset"`) {
 		t.Fatalf("/Task: %s", out)
+	}
+	// The booking diary is served (empty: no times yet).
+	if out := curl("/Slot"); !strings.HasSuffix(out, "\n200") || !strings.Contains(out, `"searchset"`) {
+		t.Fatalf("/Slot: %s", out)
 	}
 	// The change feed hears of a case the service stores.
 	start := curl("/Task/_changes")
