@@ -35,6 +35,7 @@ type DiaryLog func(ctx context.Context, entries ...audit.Entry) error
 // The access log's actions for the diary, as the staff pages write them.
 const (
 	diaryRead   = "diary-read"
+	diaryList   = "diary-list" // a read that shows no patient (Schedule, Slot)
 	diaryBook   = "diary-book"
 	diaryCancel = "diary-cancel"
 )

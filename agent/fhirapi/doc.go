@@ -78,9 +78,10 @@
 // through the diary's authority (book.go): the same one-transaction
 // Book and CancelBooking as the staff pages and the patients' online
 // requests, so of two bookers of a time exactly one wins, and the other
-// gets a 409 OperationOutcome with the decline's code. Every booking,
-// cancellation (declined ones too) and each Appointment shown is in the
-// access log (Config.DiaryLog) under the system's HSA-ID.
+// gets a 409 OperationOutcome with the decline's code. Every request is
+// in the access log (Config.DiaryLog) under the system's HSA-ID: each
+// booking and cancellation (declined ones too), each Appointment shown
+// with its patient, and a read that shows no patient as diary-list.
 //
 // # Revocation
 //
