@@ -7,6 +7,8 @@ func (s *Server) capabilityStatement() map[string]any {
 	if s.cfg.Diary == nil {
 		return cs
 	}
+	cs["implementation"] = map[string]string{"description": cs["implementation"].(map[string]string)["description"] +
+		" With the unit's booking diary: read, book and cancel."}
 	rest := cs["rest"].([]map[string]any)[0]
 	rest["resource"] = append(rest["resource"].([]capResource), bookingCapability()...)
 	rest["documentation"] = rest["documentation"].(string) + " The booking diary (Schedule, Slot, Appointment) needs the " +
