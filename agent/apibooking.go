@@ -25,14 +25,18 @@ type apiParts struct {
 // apiBooking makes the API's diary parts and its certificate check: the
 // staff login's revocation policy (cardauth/siths: OCSP, then a fresh
 // CRL, cached to nextUpdate, login.soft_fail) on the systems' function
-// certificates, at their own responder and distribution point.
+// certificates: OCSP at login.ocsp_url when the region proxies it (an
+// OCSP request names its issuer, so one responder answers for every
+// CA), else at the certificate's own responder; the CRL always at the
+// certificate's own distribution point (login.crl_url is the person
+// CA's list).
 func (a *Agent) apiBooking(fcas []*x509.Certificate) (apiParts, error) {
 	roots, err := readCerts(a.cfg, a.cfg.API.TrustAnchors, "api.trust_anchors")
 	if err != nil {
 		return apiParts{}, err
 	}
 	v, err := siths.New(siths.Config{Roots: roots, Intermediates: fcas, Clock: a.opts.Clock, SoftFail: a.cfg.Login.SoftFail,
-		Logger: a.log.With("part", "api-siths")})
+		OCSPURL: a.cfg.Login.OCSPURL, Logger: a.log.With("part", "api-siths")})
 	if err != nil {
 		return apiParts{}, fmt.Errorf("api.trust_anchors: %w", err)
 	}
