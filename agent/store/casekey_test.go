@@ -155,12 +155,16 @@ func TestCasesKeyedBySeqMigration(t *testing.T) {
 	insert(t, db, cs...)
 	want := allCases(t, db)
 	toSchema2(t, db)
-
-	// Stopped after two batches.
 	kek, err := LoadKeyFile(filepath.Join(dir, "kek.key"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A schema-2 file (a backup made before) checks as it is.
+	if _, err := Check(ctx, filepath.Join(dir, "store.db"), kek, Options{Unit: testUnit}, nil); err != nil {
+		t.Fatalf("check the schema-2 store: %v", err)
+	}
+
+	// Stopped after two batches.
 	stop, cancel := context.WithCancel(ctx)
 	batches := 0
 	log := slog.New(msgHandler(func(msg string) {
