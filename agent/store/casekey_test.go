@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -239,4 +240,50 @@ func TestCasesKeyedBySeqMigration(t *testing.T) {
 	if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
 		t.Error("an open after the move wrote to the file")
 	}
+}
+
+// TestSchema2BackupRestores: a backup of a store made before schema 3
+// restores, and the restored store's records are moved at its open.
+func TestSchema2BackupRestores(t *testing.T) {
+	db, dir := testStore(t)
+	for i := range 12 {
+		insert(t, db, newCase(i, text2k))
+	}
+	want := allCases(t, db)
+	toSchema2(t, db)
+	path := filepath.Join(dir, "store.db")
+	backup := filepath.Join(t.TempDir(), "b.db")
+	m, err := WriteBackup(backup, func(w io.Writer) (Manifest, error) {
+		return BackupFile(ctx, path, w, Options{Unit: testUnit}, nil)
+	})
+	if err != nil || m.Schema != 2 {
+		t.Fatalf("backup of the schema-2 store: schema %d, %v", m.Schema, err)
+	}
+	target := filepath.Join(t.TempDir(), "store.db")
+	if _, err := Restore(ctx, target, backup, mustKEK(t, dir), Options{Unit: testUnit}, nil); err != nil {
+		t.Fatal(err)
+	}
+	db, err = Open(ctx, target, mustKEK(t, dir), Options{Unit: testUnit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	got := allCases(t, db)
+	if len(got) != len(want) {
+		t.Fatalf("%d cases restored, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i].ID != want[i].ID {
+			t.Fatalf("case %d restored: %s, want %s", i, got[i].ID, want[i].ID)
+		}
+	}
+	if db.hasV2() {
+		t.Error("the restored store still has schema 2's bucket")
+	}
+}
+
+func (db *DB) hasV2() bool {
+	var ok bool
+	db.bolt.View(func(btx *bolt.Tx) error { ok = btx.Bucket([]byte(bucketCasesV2)) != nil; return nil })
+	return ok
 }
