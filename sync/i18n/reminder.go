@@ -37,3 +37,24 @@ var reminderTexts = map[string]text{
 	"reminder.month.11":  {"november", "November"},
 	"reminder.month.12":  {"december", "December"},
 }
+
+// centralReminderTexts are the reference central store's page where a
+// patient chooses whether and where to get reminders (sync/central).
+var centralReminderTexts = map[string]text{
+	"central.page.reminders.heading": {"Påminnelse före besök", "Reminder before a visit"},
+	"central.page.reminders.intro": {"Vill du få en påminnelse med SMS eller e-post före dina bokade besök? Påminnelsen innehåller bara mottagningens namn, dag, tid, adress och en länk hit, aldrig varför du ska dit. Du kan ändra dig när du vill; valet gäller de tider du bokar eller bokar om efter det.",
+		"Would you like a reminder by text message or e-mail before your booked visits? The reminder holds only the clinic's name, the day, the time, the address and a link here, never why you are going. You can change your mind at any time; the choice applies to the times you book or rebook after that."},
+	"central.page.reminders.consent":   {"Ja, påminn mig före mina bokade besök", "Yes, remind me before my booked visits"},
+	"central.page.reminders.mobile":    {"Mobilnummer för SMS (valfritt)", "Mobile number for text messages (optional)"},
+	"central.page.reminders.email":     {"E-postadress (valfritt)", "E-mail address (optional)"},
+	"central.page.reminders.lang":      {"Språk i påminnelsen", "Language of the reminder"},
+	"central.page.reminders.sv":        {"Svenska", "Svenska"},
+	"central.page.reminders.en":        {"English", "English"},
+	"central.page.reminders.save":      {"Spara", "Save"},
+	"central.page.reminders.saved":     {"Ditt val är sparat.", "Your choice has been saved."},
+	"central.page.reminders.link":      {"Påminnelser före besök", "Reminders before visits"},
+	"central.page.reminders.noAddress": {"Skriv ett mobilnummer eller en e-postadress för påminnelsen, eller ta bort bocken om du inte vill ha någon.", "Write a mobile number or an e-mail address for the reminder, or untick the box if you want none."},
+	"central.page.reminders.badMobile": {"Mobilnumret ska vara 7–15 siffror, till exempel 070-123 45 67 eller +46 70 123 45 67.", "The mobile number must be 7 to 15 digits, for example 070-123 45 67 or +46 70 123 45 67."},
+	"central.page.reminders.badEmail":  {"E-postadressen ska se ut som namn@exempel.se.", "The e-mail address must look like name@example.se."},
+	"central.page.reminders.bad":       {"Valet för påminnelser gick inte att spara. Kontrollera numret och adressen och försök igen.", "The reminder choice could not be saved. Check the number and the address and try again."},
+}

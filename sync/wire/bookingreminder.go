@@ -56,3 +56,7 @@ func (r *BookingReminder) check(p string, kind BookingKind) error {
 	}
 	return nil
 }
+
+// Validate checks a reminder choice on its own (the central store, before
+// it keeps a patient's choice).
+func (r BookingReminder) Validate() error { return invalid(r.check("reminder", BookingBook)) }
