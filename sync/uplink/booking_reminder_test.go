@@ -19,7 +19,7 @@ import (
 // noRecipients: the reminder test's notifier sends no notices of its own.
 type noRecipients struct{}
 
-func (noRecipients) UnitEmail(context.Context) (string, error)              { return "", nil }
+func (noRecipients) UnitEmail(context.Context) (string, error)             { return "", nil }
 func (noRecipients) Staff(context.Context, string) (string, string, error) { return "", "", nil }
 
 // TestBookingReminderEndToEnd: a patient says at the real central store
