@@ -27,8 +27,9 @@ import (
 // number, an e-mail address, the language) come with the booking
 // (BookRequest.Remind): the patient gives them when booking, or tells
 // staff on the phone. They are sealed with the booking in the encrypted
-// store, moved with it on a rebook and removed with it on a purge. Without
-// them no reminder is sent.
+// store and moved with it on a rebook (an online rebook carries the
+// patient's current choice: remindsync.go). Without them no reminder is
+// sent.
 
 // ReminderChannel is how a reminder travels.
 type ReminderChannel string
