@@ -177,7 +177,9 @@ func Build(name, unit string, items []Item, now time.Time, s Signer) ([]byte, *M
 // come last, at Close. Files are compact JSON (a reader may pretty-print
 // them).
 type Writer struct {
-	tw       *tar.Writer
+	out      io.Writer  // the tar: each file's header (appendHeader), content and padding
+	pad      int        // the padding the last file's content needs
+	head     []byte     // the last header written, with the padding before it: its memory serves the next
 	tarFmt   tar.Format // USTAR; PAX in the tests that write formatV1
 	name     string
 	signer   Signer
@@ -194,7 +196,7 @@ type Writer struct {
 func NewWriter(w io.Writer, name, unit string, now time.Time, s Signer) *Writer {
 	// A USTAR header has the time in whole seconds; the manifest says the
 	// same time.
-	return &Writer{tw: tar.NewWriter(w), tarFmt: tar.FormatUSTAR, name: name, signer: s, titles: map[string]string{},
+	return &Writer{out: w, tarFmt: tar.FormatUSTAR, name: name, signer: s, titles: map[string]string{},
 		m: &Manifest{Format: Format, Name: name, Unit: unit, Created: now.UTC().Truncate(time.Second)}}
 }
 
@@ -261,7 +263,9 @@ func (w *Writer) Close() (*Manifest, error) {
 			return nil, err
 		}
 	}
-	if err := w.tw.Close(); err != nil {
+	// The end, as archive/tar's Writer.Close writes it: the last file's
+	// padding and two zero blocks.
+	if _, err := w.out.Write(append(append(w.head[:0], zeros[:w.pad]...), zeros[:]...)); err != nil {
 		return nil, w.fail(err)
 	}
 	w.err = errors.New("archive: the package is closed")
@@ -270,12 +274,18 @@ func (w *Writer) Close() (*Manifest, error) {
 
 // file writes one file into the tar, listed in the manifest if listed.
 func (w *Writer) file(p string, b []byte, listed bool) error {
-	if err := w.tw.WriteHeader(tarHeader(w.name, p, len(b), w.m.Created, w.tarFmt)); err != nil {
+	head, err := appendHeader(append(w.head[:0], zeros[:w.pad]...), w.name, p, len(b), w.m.Created, w.tarFmt)
+	if err != nil {
 		return w.fail(err)
 	}
-	if _, err := w.tw.Write(b); err != nil {
+	w.head = head
+	if _, err := w.out.Write(head); err != nil {
 		return w.fail(err)
 	}
+	if _, err := w.out.Write(b); err != nil {
+		return w.fail(err)
+	}
+	w.pad = -len(b) & (blockSize - 1)
 	if listed {
 		sum := sha256.Sum256(b)
 		w.m.Files = append(w.m.Files, FileSum{Path: p, SHA256: hex.EncodeToString(sum[:]), Size: len(b)})
@@ -448,7 +458,7 @@ func verify(r io.Reader, roots *x509.CertPool) (*Manifest, int64, error) {
 	lr := &io.LimitedReader{R: r, N: limit + 1}
 	fr := &frameReader{r: lr}
 	tr := tar.NewReader(fr)
-	var want bytes.Buffer // the tar around the files as Writer writes it, since the last file
+	var want []byte // the tar around the files as Writer writes it, since the last file
 	pad := 0              // the padding after the last file
 	fileHash := sha256.New()
 	buf := make([]byte, 32<<10)
@@ -500,12 +510,11 @@ func verify(r io.Reader, roots *x509.CertPool) (*Manifest, int64, error) {
 		}
 		// The tar read since the last file's content — its padding and
 		// this file's header — is what Writer writes there.
-		want.Reset()
-		want.Write(zeros[:pad])
-		if tar.NewWriter(&want).WriteHeader(tarHeader(prefix, rest, int(hdr.Size), mtime, tarFmt)) != nil {
+		want, err = appendHeader(append(want[:0], zeros[:pad]...), prefix, rest, int(hdr.Size), mtime, tarFmt)
+		if err != nil {
 			return nil, 0, fmt.Errorf("%w: %q cannot be in a package", ErrInvalid, rest)
 		}
-		if !bytes.Equal(fr.frame.Bytes(), want.Bytes()) {
+		if !bytes.Equal(fr.frame.Bytes(), want) {
 			return nil, 0, fmt.Errorf("%w: the tar file around the files was changed (the header of %q or the padding before it)", ErrInvalid, rest)
 		}
 		fr.frame.Reset()
@@ -543,10 +552,8 @@ func verify(r io.Reader, roots *x509.CertPool) (*Manifest, int64, error) {
 	}
 	// The end: the last file's padding and two zero blocks, and nothing
 	// after them.
-	want.Reset()
-	want.Write(zeros[:pad])
-	want.Write(zeros[:])
-	if !bytes.Equal(fr.frame.Bytes(), want.Bytes()) {
+	want = append(append(want[:0], zeros[:pad]...), zeros[:]...)
+	if !bytes.Equal(fr.frame.Bytes(), want) {
 		return nil, 0, fmt.Errorf("%w: the tar file around the files was changed (its end)", ErrInvalid)
 	}
 	if n, _ := io.ReadFull(lr, buf[:1]); n > 0 {
