@@ -459,7 +459,7 @@ func verify(r io.Reader, roots *x509.CertPool) (*Manifest, int64, error) {
 	fr := &frameReader{r: lr}
 	tr := tar.NewReader(fr)
 	var want []byte // the tar around the files as Writer writes it, since the last file
-	pad := 0              // the padding after the last file
+	pad := 0        // the padding after the last file
 	fileHash := sha256.New()
 	buf := make([]byte, 32<<10)
 	var sum [sha256.Size]byte
