@@ -245,7 +245,7 @@ func (w *Writer) Close() (*Manifest, error) {
 	if err := w.file("METS.xml", mets, true); err != nil {
 		return nil, err
 	}
-	manifest, err := json.MarshalIndent(w.m, "", " ")
+	manifest, err := marshalManifest(w.m)
 	if err != nil {
 		return nil, w.fail(err)
 	}
