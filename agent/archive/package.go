@@ -454,10 +454,15 @@ var zeros [2 * 512]byte
 // verify is Verify that also returns the size of all it read: the
 // package file's, when r is one.
 func verify(r io.Reader, roots *x509.CertPool) (*Manifest, int64, error) {
+	return verifyWith(r, roots, newTarIn)
+}
+
+// verifyWith is verify reading the tar with newIn (newTarIn; the tests
+// compare it with archive/tar's Reader alone).
+func verifyWith(r io.Reader, roots *x509.CertPool, newIn func(io.Reader) tarIn) (*Manifest, int64, error) {
 	const limit = maxPackageTotal + maxPackageTar
 	lr := &io.LimitedReader{R: r, N: limit + 1}
-	fr := &frameReader{r: lr}
-	tr := tar.NewReader(fr)
+	tr := newIn(lr)
 	var want []byte // the tar around the files as Writer writes it, since the last file
 	pad := 0        // the padding after the last file
 	fileHash := sha256.New()
@@ -514,13 +519,12 @@ func verify(r io.Reader, roots *x509.CertPool) (*Manifest, int64, error) {
 		if err != nil {
 			return nil, 0, fmt.Errorf("%w: %q cannot be in a package", ErrInvalid, rest)
 		}
-		if !bytes.Equal(fr.frame.Bytes(), want) {
+		if !bytes.Equal(tr.frame(), want) {
 			return nil, 0, fmt.Errorf("%w: the tar file around the files was changed (the header of %q or the padding before it)", ErrInvalid, rest)
 		}
-		fr.frame.Reset()
+		tr.resetFrame()
 		// The file goes through its hash as it is read; only the last
 		// three files are kept.
-		fr.content = true
 		fileHash.Reset()
 		var keep *[]byte
 		switch rest {
@@ -540,7 +544,6 @@ func verify(r io.Reader, roots *x509.CertPool) (*Manifest, int64, error) {
 		} else {
 			n, err = io.CopyBuffer(fileHash, io.LimitReader(tr, hdr.Size), buf)
 		}
-		fr.content = false
 		if err != nil {
 			return nil, 0, fmt.Errorf("%w: %v", ErrInvalid, err)
 		}
@@ -553,7 +556,7 @@ func verify(r io.Reader, roots *x509.CertPool) (*Manifest, int64, error) {
 	// The end: the last file's padding and two zero blocks, and nothing
 	// after them.
 	want = append(append(want[:0], zeros[:pad]...), zeros[:]...)
-	if !bytes.Equal(fr.frame.Bytes(), want) {
+	if !bytes.Equal(tr.frame(), want) {
 		return nil, 0, fmt.Errorf("%w: the tar file around the files was changed (its end)", ErrInvalid)
 	}
 	if n, _ := io.ReadFull(lr, buf[:1]); n > 0 {

@@ -3,6 +3,8 @@ package archive
 import (
 	"archive/tar"
 	"bytes"
+	"errors"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -141,4 +143,165 @@ func plainASCII(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// tarIn is how verify reads a package's tar: each file's header (Next),
+// then its content (Read), and the tar's bytes around the contents since
+// the last file (frame: the padding, the header), which verify compares
+// with what Writer writes there.
+type tarIn interface {
+	Next() (*tar.Header, error)
+	io.Reader
+	frame() []byte
+	resetFrame()
+}
+
+// newTarIn returns the tarIn of r: ustarIn when the first block is a
+// USTAR header of a regular file (a package of Format), else archive/tar's
+// Reader (formatV1's PAX headers, and whatever else r holds, which its
+// frame then refuses).
+func newTarIn(r io.Reader) tarIn {
+	first := make([]byte, blockSize)
+	n, _ := io.ReadFull(r, first)
+	first = first[:n]
+	r = io.MultiReader(bytes.NewReader(first), r)
+	if n == blockSize && first[ustarType] == tar.TypeReg && string(first[ustarMagic:ustarMagic+8]) == "ustar\x0000" {
+		return &ustarIn{r: r}
+	}
+	fr := &frameReader{r: r}
+	return &archiveTarIn{tar.NewReader(fr), fr}
+}
+
+// archiveTarIn is archive/tar's Reader, its frame kept by frameReader.
+type archiveTarIn struct {
+	tr *tar.Reader
+	fr *frameReader
+}
+
+func (a *archiveTarIn) Next() (*tar.Header, error) { return a.tr.Next() }
+
+func (a *archiveTarIn) Read(p []byte) (int, error) {
+	a.fr.content = true
+	defer func() { a.fr.content = false }()
+	return a.tr.Read(p)
+}
+
+func (a *archiveTarIn) frame() []byte { return a.fr.frame.Bytes() }
+func (a *archiveTarIn) resetFrame()   { a.fr.frame.Reset() }
+
+// ustarIn reads a tar of USTAR headers by hand: a header's name (prefix
+// and name fields), type, size and time, nothing more. That is enough,
+// since verify compares every byte of the tar around the files with what
+// Writer writes for those; archive/tar's Reader parsed every field of
+// every format and was as costly as hashing the files.
+type ustarIn struct {
+	r     io.Reader
+	left  int64 // of the current file's content
+	pad   int   // after it
+	fr    []byte
+	blk   [blockSize]byte
+	ended bool
+}
+
+var errHeader = errors.New("archive/tar: invalid tar header") // as archive/tar says it
+
+func (u *ustarIn) Next() (*tar.Header, error) {
+	if u.ended {
+		return nil, io.EOF
+	}
+	if u.left > 0 { // content not read: skipped, not part of the frame
+		if _, err := io.CopyN(io.Discard, u.r, u.left); err != nil {
+			return nil, io.ErrUnexpectedEOF
+		}
+		u.left = 0
+	}
+	u.fr = u.fr[:0]
+	if u.pad > 0 {
+		start := len(u.fr)
+		u.fr = append(u.fr, make([]byte, u.pad)...)
+		if _, err := io.ReadFull(u.r, u.fr[start:]); err != nil {
+			return nil, io.ErrUnexpectedEOF
+		}
+		u.pad = 0
+	}
+	n, err := io.ReadFull(u.r, u.blk[:])
+	u.fr = append(u.fr, u.blk[:n]...)
+	switch {
+	case n == 0 && err == io.EOF:
+		u.ended = true
+		return nil, io.EOF
+	case err != nil:
+		return nil, io.ErrUnexpectedEOF
+	}
+	if u.blk == [blockSize]byte{} { // the end: a second zero block must follow
+		n, err := io.ReadFull(u.r, u.blk[:])
+		u.fr = append(u.fr, u.blk[:n]...)
+		if err != nil {
+			return nil, io.ErrUnexpectedEOF
+		}
+		if u.blk != [blockSize]byte{} {
+			return nil, errHeader
+		}
+		u.ended = true
+		return nil, io.EOF
+	}
+	size, ok1 := parseOctal(u.blk[ustarSize : ustarSize+12])
+	secs, ok2 := parseOctal(u.blk[ustarMtime : ustarMtime+12])
+	if !ok1 || !ok2 || string(u.blk[ustarMagic:ustarMagic+8]) != "ustar\x0000" {
+		return nil, errHeader
+	}
+	name := cString(u.blk[ustarName : ustarName+ustarNameLen])
+	if prefix := cString(u.blk[ustarPrefix : ustarPrefix+ustarPrefLen]); prefix != "" {
+		name = prefix + "/" + name
+	}
+	u.left, u.pad = size, int(-size&(blockSize-1))
+	return &tar.Header{Name: name, Size: size, ModTime: time.Unix(secs, 0), Typeflag: u.blk[ustarType], Format: tar.FormatUSTAR}, nil
+}
+
+func (u *ustarIn) Read(p []byte) (int, error) {
+	if u.left <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > u.left {
+		p = p[:u.left]
+	}
+	n, err := u.r.Read(p)
+	u.left -= int64(n)
+	if err == io.EOF && u.left > 0 {
+		err = io.ErrUnexpectedEOF
+	} else if err == io.EOF {
+		err = nil
+	}
+	return n, err
+}
+
+func (u *ustarIn) frame() []byte { return u.fr }
+func (u *ustarIn) resetFrame()   { u.fr = u.fr[:0] }
+
+// parseOctal reads a USTAR numeric field: octal digits, then NULs or
+// spaces; false for anything else (verify then finds the header is not
+// one Writer writes).
+func parseOctal(f []byte) (int64, bool) {
+	var x int64
+	i := 0
+	for ; i < len(f) && f[i] >= '0' && f[i] <= '7'; i++ {
+		x = x<<3 | int64(f[i]-'0')
+	}
+	if i == 0 || i > 11 {
+		return 0, false
+	}
+	for ; i < len(f); i++ {
+		if f[i] != 0 && f[i] != ' ' {
+			return 0, false
+		}
+	}
+	return x, true
+}
+
+// cString is a USTAR string field up to its first NUL.
+func cString(f []byte) string {
+	if i := bytes.IndexByte(f, 0); i >= 0 {
+		f = f[:i]
+	}
+	return string(f)
 }

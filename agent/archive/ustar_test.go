@@ -3,9 +3,15 @@ package archive
 import (
 	"archive/tar"
 	"bytes"
+	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
 )
 
 // viaArchiveTar is the header archive/tar's Writer writes for tarHeader.
@@ -85,4 +91,75 @@ func FuzzHeaderSameAsArchiveTar(f *testing.F) {
 		}
 		checkHeader(t, name, p, size, time.Unix(secs, nanos%1e9), format)
 	})
+}
+
+// viaArchiveTarIn reads a tar with archive/tar's Reader alone, as verify
+// did before ustarIn.
+func viaArchiveTarIn(r io.Reader) tarIn {
+	fr := &frameReader{r: r}
+	return &archiveTarIn{tar.NewReader(fr), fr}
+}
+
+// sameVerdict fails t unless verify by hand (ustarIn where it applies)
+// and by archive/tar's Reader alone accept and refuse the same bytes,
+// with the same manifest and size.
+func sameVerdict(t *testing.T, b []byte) {
+	t.Helper()
+	m, n, err := verifyWith(bytes.NewReader(b), nil, newTarIn)
+	wm, wn, werr := verifyWith(bytes.NewReader(b), nil, viaArchiveTarIn)
+	if (err == nil) != (werr == nil) || n != wn {
+		t.Fatalf("verify: %v (%d bytes); with archive/tar's reader: %v (%d bytes)", err, n, werr, wn)
+	}
+	if err == nil && (!slices.Equal(m.Cases, wm.Cases) || !slices.Equal(m.Files, wm.Files) || !m.Created.Equal(wm.Created) || m.Name != wm.Name) {
+		t.Fatalf("verify's manifest %+v, with archive/tar's reader %+v", m, wm)
+	}
+}
+
+// TestVerifyUSTARSameAsArchiveTar: a package and every single-byte change
+// of its tar around the files (headers, padding, end), and every cut,
+// verify alike by hand and by archive/tar's Reader.
+func TestVerifyUSTARSameAsArchiveTar(t *testing.T) {
+	pkg := seedPackage(t)
+	if _, ok := newTarIn(bytes.NewReader(pkg)).(*ustarIn); !ok {
+		t.Fatal("a package of Format is not read by hand")
+	}
+	sameVerdict(t, pkg)
+	for i := 0; i < len(pkg); i++ {
+		inFrame := i%blockSize == 0 || i >= len(pkg)-2*blockSize // a block's first byte, or the end
+		if !inFrame && i%37 != 0 {
+			continue
+		}
+		for _, v := range []byte{0, '0', '7', ' ', 'x', pkg[i] ^ 1} {
+			b := slices.Clone(pkg)
+			b[i] = v
+			sameVerdict(t, b)
+		}
+	}
+	for _, cut := range []int{0, 1, blockSize - 1, blockSize, blockSize + 1, len(pkg) - 2*blockSize, len(pkg) - blockSize, len(pkg) - 1} {
+		sameVerdict(t, pkg[:cut])
+	}
+	sameVerdict(t, append(slices.Clone(pkg), 0))
+}
+
+// FuzzVerifyUSTARSameAsArchiveTar: any bytes verify alike by hand and by
+// archive/tar's Reader.
+func FuzzVerifyUSTARSameAsArchiveTar(f *testing.F) {
+	f.Add(seedPackage(f))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) { sameVerdict(t, b) })
+}
+
+// seedPackage is a small package of one case.
+func seedPackage(t testing.TB) []byte {
+	t.Helper()
+	f := newBenchFixture(t)
+	now := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
+	c := &cases.Case{ID: "01kjprzb00f4s5jf3tmfd16d59", Unit: unit, Type: casetype.ContactMe, Status: cases.Closed,
+		Patient:  cases.Person{PNR: personnummer.Synthetic(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 981), Name: "Test Testsson"},
+		Messages: []cases.Message{{ID: "m1", Kind: cases.FromPatient, Author: "patient", Text: "Ring mig.", At: now}}, ReceivedAt: now}
+	pkg, _, err := Build("seed", unit, []Item{{Case: c}}, now, f.signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pkg
 }
