@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
 	"clinicgw/sync/clock/clocktest"
@@ -75,10 +77,12 @@ func BenchmarkLarge(b *testing.B) {
 	// machine falls on all of them alike.
 	var ops []benchOp
 	var built, opened []time.Duration
+	var tails []int
 	for _, n := range sizes {
 		db, g, bt, ot := largeStore(b, n)
 		ops = append(ops, largeOps(b, db, g)...)
 		built, opened = append(built, bt), append(opened, ot)
+		tails = append(tails, patientTailOf(b, db))
 	}
 	// What each op read (rows shown, records checked), for the table: a
 	// page at 10,000 cases may hold fewer rows than one at 1M.
@@ -93,9 +97,30 @@ func BenchmarkLarge(b *testing.B) {
 		b.ReportMetric(float64(rows[i]), op.name+"-rows")
 	}
 	for i, n := range sizes {
+		b.ReportMetric(float64(tails[i]), fmt.Sprintf("%d-patient-tail", n))
 		b.ReportMetric(built[i].Seconds(), fmt.Sprintf("%d-build-s", n))
 		b.ReportMetric(opened[i].Seconds(), fmt.Sprintf("%d-open-s", n))
 	}
+}
+
+// patientTailOf is how many access-log records the extract by patient
+// scans before it walks the patient's chain (the unchained tail,
+// patientTail; fewer than patientTailLen), as the run starts: it differs
+// from store to store with where the log's last chaining fell.
+func patientTailOf(b *testing.B, db *DB) int {
+	n := 0
+	err := db.view(func(btx *bolt.Tx) error {
+		t := db.newTx(btx)
+		c := t.bucket(bucketAuditPatient).Cursor()
+		for k, _ := c.Seek(seqKey(t.patientUpTo() + 1)); k != nil; k, _ = c.Next() {
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return n
 }
 
 // largeOps are the reads timed on one store, each named with its size.
