@@ -29,6 +29,7 @@ type Diary struct {
 	clock   clock.Clock
 	rand    io.Reader
 	holdFor time.Duration
+	pub     publicIDs // the published time ids (publicid.go)
 }
 
 // New returns the diary kept in st.
