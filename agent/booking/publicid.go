@@ -139,3 +139,7 @@ func (d *Diary) resolveRequest(ctx context.Context, time, from string) (SlotID, 
 	f, err := d.resolve(ctx, from)
 	return t, f, err
 }
+
+// Resolve is the time a central store's id names: a published id, or a
+// time's own id. An id no time has is the NotFound decline.
+func (d *Diary) Resolve(ctx context.Context, id string) (SlotID, error) { return d.resolve(ctx, id) }
