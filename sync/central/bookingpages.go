@@ -25,6 +25,7 @@ import (
 type bookingView struct {
 	Unavailable bool
 	Mine        []bookedRow
+	Canceled    []timeRow // coming times the unit cancelled (bookingstate.go)
 	Types       []typeRow
 	TypeID      string
 	From        string // rebooking: the booked time's id
@@ -106,6 +107,14 @@ func (w *web) bookingPage(rw http.ResponseWriter, r *http.Request, sess *session
 	}
 	for _, b := range mine {
 		bv.Mine = append(bv.Mine, bookedRow{timeRow: newTimeRow(b.Time), CanRebook: b.Time.Rebook, CanCancel: b.Time.Cancel})
+	}
+	gone, err := w.s.CanceledBookings(r.Context(), unit, sess.pnr)
+	if err != nil {
+		w.failure(rw, r, "booking", err)
+		return
+	}
+	for _, b := range gone {
+		bv.Canceled = append(bv.Canceled, newTimeRow(b.Time))
 	}
 	if bv.From != "" { // rebooking: only the booked time's type
 		i := slices.IndexFunc(mine, func(b Booked) bool { return b.Time.ID == bv.From })

@@ -1,0 +1,10 @@
+package i18n
+
+// bookflowTexts are the booking flow between the patient pages, the
+// central store and the staff: what a patient is told of the unit's own
+// changes, and the declines of the patient pages' and the gateway's input
+// checks.
+var bookflowTexts = map[string]text{
+	"central.page.booking.canceledByUnit": {"Avbokade av mottagningen", "Cancelled by the clinic"},
+	"central.page.booking.canceledHelp":   {"Mottagningen har avbokat de här tiderna. Boka en ny tid nedan eller ring mottagningen om du har frågor.", "The clinic has cancelled these appointments. Book a new time below, or call the clinic if you have questions."},
+}
