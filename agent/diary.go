@@ -7,6 +7,7 @@ import (
 	"clinicgw/agent/booking"
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store"
+	"clinicgw/sync/uplink"
 )
 
 // The booking diary (agent/booking) in the gateway: one diary on the
@@ -46,4 +47,21 @@ func diaryAccessLog(db *store.DB) func(context.Context, audit.Entry) error {
 	return func(ctx context.Context, e audit.Entry) error {
 		return db.Update(ctx, func(tx cases.Tx) error { return tx.AppendAudit(e) })
 	}
+}
+
+// Diary is the unit's booking diary (nil before Start).
+func (a *Agent) Diary() *booking.Diary { return a.diary }
+
+// watchDiary makes every committed change of the diary (by staff, by a
+// patient through the sync, a generation) publish the free times and the
+// bookings to the central store at once and refresh the open diary pages.
+func (a *Agent) watchDiary(up *uplink.Uplink, ui *uiServer) {
+	a.diary.OnChange(func() {
+		if up != nil {
+			up.BookingChanged()
+		}
+		if ui != nil {
+			ui.ui.DiaryChanged()
+		}
+	})
 }
