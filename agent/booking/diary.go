@@ -30,7 +30,7 @@ type Diary struct {
 	clock   clock.Clock
 	rand    io.Reader
 	holdFor time.Duration
-	pub     publicIDs // the published time ids (publicid.go)
+	pub     publicIDs              // the published time ids (publicid.go)
 	changed atomic.Pointer[func()] // OnChange (changes.go)
 }
 
