@@ -201,8 +201,14 @@ func (s *Store) RequestBooking(ctx context.Context, unit, pnr string, kind wire.
 				return inputError("time", "no such booking of the patient", swedish("central.page.booking.notYours"))
 			}
 			rec.Time = b.Time
+			if err := checkCancel(b.Time, now); err != nil { // bookingcheck.go
+				return err
+			}
 		} else if i := slices.IndexFunc(bt.Times, func(t wire.BookingTime) bool { return t.ID == timeID }); i >= 0 {
 			rec.Time = bt.Times[i]
+			if err := checkTake(rec.Time, now); err != nil {
+				return err
+			}
 		} else {
 			return inputError("time", "not a published time", swedish("central.page.booking.gone"))
 		}
@@ -213,6 +219,9 @@ func (s *Store) RequestBooking(ctx context.Context, unit, pnr string, kind wire.
 			}
 			if b == nil || b.Patient != pnr {
 				return inputError("time", "no such booking of the patient", swedish("central.page.booking.notYours"))
+			}
+			if err := checkRebook(b.Time, rec.Time, now); err != nil {
+				return err
 			}
 		}
 		reqs, err := ub.CreateBucketIfNotExists([]byte(bucketBookingReqs))
