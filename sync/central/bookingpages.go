@@ -44,6 +44,7 @@ type timeRow struct {
 type bookedRow struct {
 	timeRow
 	CanRebook, CanCancel bool
+	Child                string // the child's name, a guardian's child's booking
 }
 
 type dayRow struct {
@@ -106,7 +107,7 @@ func (w *web) bookingPage(rw http.ResponseWriter, r *http.Request, sess *session
 		return
 	}
 	for _, b := range mine {
-		bv.Mine = append(bv.Mine, bookedRow{timeRow: newTimeRow(b.Time), CanRebook: b.Time.Rebook, CanCancel: b.Time.Cancel})
+		bv.Mine = append(bv.Mine, bookedRow{timeRow: newTimeRow(b.Time), CanRebook: b.Time.Rebook, CanCancel: b.Time.Cancel, Child: b.Child})
 	}
 	gone, err := w.s.CanceledBookings(r.Context(), unit, sess.pnr)
 	if err != nil {
@@ -165,6 +166,9 @@ func (w *web) bookingRequest(rw http.ResponseWriter, r *http.Request, sess *sess
 	kind, from := wire.BookingBook, r.PostFormValue("fran")
 	if from != "" {
 		kind = wire.BookingRebook
+	} else if r.PostFormValue("guardian") != "" {
+		w.sendChildBooking(rw, r, sess, unit, id) // bookingguardian.go
+		return
 	}
 	w.sendBooking(rw, r, sess, unit, kind, id, from)
 }

@@ -62,8 +62,8 @@ func (s *Store) servePutBookingBookings(w http.ResponseWriter, r *http.Request, 
 	noContent(w)
 }
 
-// CanceledBookings returns the patient's coming times the unit cancelled,
-// in start order.
+// CanceledBookings returns the patient's (and their children's under 13)
+// coming times the unit cancelled, in start order.
 func (s *Store) CanceledBookings(ctx context.Context, unit, pnr string) ([]Booked, error) {
 	if !s.unitSet[unit] {
 		return nil, ErrUnknownUnit
@@ -74,7 +74,8 @@ func (s *Store) CanceledBookings(ctx context.Context, unit, pnr string) ([]Booke
 	now := s.now()
 	var out []Booked
 	err := s.db.View(func(tx *bolt.Tx) error {
-		v := unitBucket(tx, unit).Get([]byte(keyBookingCanceled))
+		ub := unitBucket(tx, unit)
+		v := ub.Get([]byte(keyBookingCanceled))
 		if v == nil {
 			return nil
 		}
@@ -82,9 +83,14 @@ func (s *Store) CanceledBookings(ctx context.Context, unit, pnr string) ([]Booke
 		if err := json.Unmarshal(v, &all); err != nil {
 			return fmt.Errorf("read the unit's cancelled bookings: %w", err)
 		}
+		kids, err := childrenOf(ub, pnr, now) // a guardian's children's too
+		if err != nil {
+			return err
+		}
 		for _, x := range all {
-			if x.Patient == pnr && x.Time.Start.After(now) {
-				out = append(out, Booked{Time: x.Time, Patient: x.Patient})
+			name, child := kids[x.Patient]
+			if (x.Patient == pnr || child) && x.Time.Start.After(now) {
+				out = append(out, Booked{Time: x.Time, Patient: x.Patient, Child: name})
 			}
 		}
 		return nil
