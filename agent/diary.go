@@ -55,7 +55,10 @@ func (a *Agent) Diary() *booking.Diary { return a.diary }
 // watchDiary makes every committed change of the diary (by staff, by a
 // patient through the sync, a generation) publish the free times and the
 // bookings to the central store at once and refresh the open diary pages.
+// A time released to staff (its type's "release N hours before") leaves
+// the published times at that hour: runDiaryReleases.
 func (a *Agent) watchDiary(up *uplink.Uplink, ui *uiServer) {
+	a.diaryChanged = make(chan struct{}, 1)
 	a.diary.OnChange(func() {
 		if up != nil {
 			up.BookingChanged()
@@ -63,5 +66,18 @@ func (a *Agent) watchDiary(up *uplink.Uplink, ui *uiServer) {
 		if ui != nil {
 			ui.ui.DiaryChanged()
 		}
+		select {
+		case a.diaryChanged <- struct{}{}:
+		default:
+		}
 	})
+}
+
+// runDiaryReleases publishes the free times again at each instant a time
+// is released to staff (agent/booking's WatchReleases).
+func (a *Agent) runDiaryReleases(ctx context.Context, up *uplink.Uplink) {
+	if up == nil {
+		return
+	}
+	a.diary.WatchReleases(ctx, a.diaryChanged, up.BookingChanged)
 }
