@@ -36,7 +36,7 @@ func TestDecideBadInput(t *testing.T) {
 	f.must(err)
 	pub := func(id SlotID) string { k, _ := keyOf(id); return publicID(key, k) }
 	otherUnit := publicID(bytes.Repeat([]byte{7}, 32), mustKey(t, freeA)) // another gateway's key
-	f.clock.Advance(2 * time.Hour)                                         // past has begun
+	f.clock.Advance(2 * time.Hour)                                        // past has begun
 	snapshot := func() string {
 		s, err := f.d.Slots(ctx, now, in(200))
 		f.must(err)
