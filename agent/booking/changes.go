@@ -19,22 +19,36 @@ import (
 // its patient, online or by staff, and the coming times the unit
 // cancelled, by the published ids (publicid.go).
 
-// OnChange sets fn to be called after every committed change of the
-// diary (nil: none). fn must not block: it runs on the writer's goroutine.
-func (d *Diary) OnChange(fn func()) { d.changed.Store(&fn) }
+// OnChange adds fn to what is called after every committed change of the
+// diary. fn must not block: it runs on the writer's goroutine.
+func (d *Diary) OnChange(fn func()) {
+	for {
+		old := d.changed.Load()
+		var fns []func()
+		if old != nil {
+			fns = append(fns, *old...)
+		}
+		fns = append(fns, fn)
+		if d.changed.CompareAndSwap(old, &fns) {
+			return
+		}
+	}
+}
 
-// notifying is a Store that calls the diary's change function after each
+// notifying is a Store that calls the diary's change functions after each
 // committed write.
 type notifying struct {
 	Store
-	fn *atomic.Pointer[func()]
+	fns *atomic.Pointer[[]func()]
 }
 
 func (n notifying) Update(ctx context.Context, fn func(Tx) error) error {
 	err := n.Store.Update(ctx, fn)
 	if err == nil {
-		if f := n.fn.Load(); f != nil && *f != nil {
-			(*f)()
+		if fns := n.fns.Load(); fns != nil {
+			for _, f := range *fns {
+				f()
+			}
 		}
 	}
 	return err

@@ -30,8 +30,8 @@ type Diary struct {
 	clock   clock.Clock
 	rand    io.Reader
 	holdFor time.Duration
-	pub     publicIDs              // the published time ids (publicid.go)
-	changed atomic.Pointer[func()] // OnChange (changes.go)
+	pub     publicIDs                // the published time ids (publicid.go)
+	changed atomic.Pointer[[]func()] // OnChange (changes.go)
 }
 
 // New returns the diary kept in st.
@@ -40,7 +40,7 @@ func New(st Store, opts Options) (*Diary, error) {
 		return nil, errors.New("new booking diary: a store and a clock are needed")
 	}
 	d := &Diary{clock: opts.Clock, rand: opts.Rand, holdFor: opts.HoldFor}
-	d.st = notifying{Store: st, fn: &d.changed}
+	d.st = notifying{Store: st, fns: &d.changed}
 	if d.rand == nil {
 		d.rand = rand.Reader
 	}

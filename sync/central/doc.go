@@ -10,7 +10,11 @@
 // a request the gateway decides, and a booking shows in "Bokade tider"
 // only once the gateway confirmed it (a time asked for is busy-tentative
 // meanwhile); a declined one says why in Swedish, with the nearest free
-// times of the same kind when it was taken.
+// times of the same kind when it was taken. What the pages can tell at
+// once is declined at once (bookingcheck.go). The gateway's own bookings
+// (bookingstate.go: staff's phone bookings, rebookings and cancellations)
+// replace the unit's confirmed ones; a guardian books, rebooks and cancels
+// for a child under 13 (bookingguardian.go).
 //
 // It is for development, demonstrations and tests, and it is the executable
 // specification a region's real central store must meet. Its patient login
