@@ -173,7 +173,7 @@ func TestBookingFlowEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "the rebooking in Bokade tider", func() bool {
-		return booked() == 2 && strings.Contains(page, "09:30") == false && strings.Contains(page, "10:00")
+		return booked() == 2 && !strings.Contains(page, "09:30") && strings.Contains(page, "10:00")
 	})
 	if err := a.Diary().Cancel(ctx, ids[2], staff, "Psykologen är sjuk"); err != nil {
 		t.Fatal(err)

@@ -57,7 +57,7 @@ func (n notifying) Update(ctx context.Context, fn func(Tx) error) error {
 // Bookings returns the coming bookings until to and the coming times the
 // unit cancelled, as the patient pages show them (display as Published).
 // A time the unit cancelled that the same patient has again is not
-// reported cancelled.
+// reported cancelled. At most wire.MaxBookingTimes of each, the earliest.
 func (d *Diary) Bookings(ctx context.Context, to time.Time, display func(clinician string) string) (wire.BookingBookings, error) {
 	out := wire.BookingBookings{Bookings: []wire.PatientBooking{}, Canceled: []wire.PatientBooking{}}
 	key, err := d.publicKey(ctx)
@@ -87,6 +87,9 @@ func (d *Diary) Bookings(ctx context.Context, to time.Time, display func(clinici
 			}
 			if t.ShowClinician && display != nil {
 				bt.Clinician = display(s.Clinician)
+			}
+			if len(out.Bookings) >= wire.MaxBookingTimes || len(out.Canceled) >= wire.MaxBookingTimes {
+				return false, nil // the earliest ones, as many as one body carries
 			}
 			ids[bt.ID] = s.ID()
 			has := ""
