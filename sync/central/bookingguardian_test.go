@@ -72,6 +72,19 @@ func TestGuardianBooksForChild(t *testing.T) {
 	if p := g.get("/boka/" + unitA); !strings.Contains(p.body, "/avboka/t2") {
 		t.Errorf("a staff booking for the child is not in the guardian's Bokade tider:\n%s", p.body)
 	}
+	// The guardian moves the child's t2 to t3: the child's rebooking.
+	if p := g.get("/boka/" + unitA + "?fran=t2"); p.status != http.StatusOK || !strings.Contains(p.body, "/tid/t3?fran=t2") {
+		t.Fatalf("the guardian's rebooking page: %d\n%s", p.status, p.body)
+	}
+	if p := g.post("/boka/"+unitA+"/tid/t3", url.Values{"fran": {"t2"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("the guardian's rebooking: %d %s", p.status, p.body)
+	}
+	if got := e.gatewayDecides(unitA, confirm); len(got) != 1 || got[0].Kind != wire.BookingRebook || got[0].From != "t2" {
+		t.Fatalf("the rebooking at the gateway: %+v", got)
+	}
+	if p := g.get("/boka/" + unitA); !strings.Contains(p.body, "/avboka/t3") || strings.Contains(p.body, "/avboka/t2") {
+		t.Errorf("after the guardian's rebooking:\n%s", p.body)
+	}
 	pc := g.post("/boka/"+unitA+"/avboka/t1", url.Values{})
 	if pc.status != http.StatusSeeOther {
 		t.Fatalf("the guardian's cancel: %d %s", pc.status, pc.body)
