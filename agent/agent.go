@@ -335,7 +335,7 @@ func (a *Agent) Start(ctx context.Context) (err error) {
 		notify := ui.ui.Notify
 		changed.Store(&notify)
 	}
-	a.watchDiary(up, a.ui) // diary.go
+	a.watchDiary(up) // diary.go
 	if a.archive != nil {
 		a.wg.Go(func() { a.archive.run(runCtx) })
 	}

@@ -54,17 +54,15 @@ func (a *Agent) Diary() *booking.Diary { return a.diary }
 
 // watchDiary makes every committed change of the diary (by staff, by a
 // patient through the sync, a generation) publish the free times and the
-// bookings to the central store at once and refresh the open diary pages.
-// A time released to staff (its type's "release N hours before") leaves
-// the published times at that hour: runDiaryReleases.
-func (a *Agent) watchDiary(up *uplink.Uplink, ui *uiServer) {
+// bookings to the central store at once (the open diary pages watch the
+// diary themselves: localui's diarylive.go). A time released to staff
+// (its type's "release N hours before") leaves the published times at
+// that hour: runDiaryReleases.
+func (a *Agent) watchDiary(up *uplink.Uplink) {
 	a.diaryChanged = make(chan struct{}, 1)
 	a.diary.OnChange(func() {
 		if up != nil {
 			up.BookingChanged()
-		}
-		if ui != nil {
-			ui.ui.DiaryChanged()
 		}
 		select {
 		case a.diaryChanged <- struct{}{}:
