@@ -12,6 +12,7 @@ import (
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
+	"clinicgw/agent/fhirtask"
 	"clinicgw/agent/labels"
 	"clinicgw/sync/wire"
 	wirelabels "clinicgw/sync/wire/labels"
@@ -126,7 +127,7 @@ func refFHIR(c *cases.Case, form *wire.Form, records []audit.Record, now time.Ti
 	qrURL := refUUID("form/" + id)
 	task := refResource{
 		"resourceType": "Task", "identifier": []refIdentifier{{System: systemCase, Value: id}},
-		"status": taskStatus(c.Status), "intent": "order",
+		"status": fhirtask.Status(c.Status), "intent": "order",
 		"code": refConcept{Coding: []refCoding{{System: "urn:clinicgw:case-type", Code: string(c.Type), Display: serviceName(c, form)}}},
 		"for":  refPerson(c.Patient),
 	}
