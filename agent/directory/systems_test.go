@@ -77,8 +77,8 @@ func TestSystemWrites(t *testing.T) {
 		t.Errorf("system %+v: signature %q", j, j.MessageSignature())
 	}
 	for name, c := range map[string]struct{ systems, want string }{
-		"start without write": {`{"hsaId": "SE2321000016-9001", "name": "X", "may": ["read-cases", "start-relationship"]}`, "start-relationship needs write-messages"},
-		"long signature":      {`{"hsaId": "SE2321000016-9001", "name": "X", "may": ["write-messages"], "signature": "` + strings.Repeat("a", 501) + `"}`, "signature:"},
+		"start without write":  {`{"hsaId": "SE2321000016-9001", "name": "X", "may": ["read-cases", "start-relationship"]}`, "start-relationship needs write-messages"},
+		"long signature":       {`{"hsaId": "SE2321000016-9001", "name": "X", "may": ["write-messages"], "signature": "` + strings.Repeat("a", 501) + `"}`, "signature:"},
 		"signature of 6 lines": {`{"hsaId": "SE2321000016-9001", "name": "X", "may": ["write-messages"], "signature": "a\nb\nc\nd\ne\nf"}`, "signature:"},
 	} {
 		if _, err := directory.Parse(strings.NewReader(file(c.systems))); err == nil || !strings.Contains(err.Error(), c.want) {
