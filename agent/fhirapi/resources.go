@@ -90,6 +90,9 @@ func taskOf(c *cases.Case) Task {
 	if c.SentAt.IsZero() {
 		t.AuthoredOn = fhirTime(c.ReceivedAt)
 	}
+	for _, r := range c.Refs { // the unit's systems' own references (PATCH)
+		t.Identifier = append(t.Identifier, Identifier{System: r.System, Value: r.Value})
+	}
 	if len(c.Fields) > 0 {
 		t.Focus = &Reference{Reference: "QuestionnaireResponse/" + id, Type: "QuestionnaireResponse"}
 	}

@@ -64,10 +64,11 @@ type Config struct {
 
 // Server is the integration API's HTTP handler.
 type Server struct {
-	cfg   Config
-	limit *limiter
-	feed  *feed
-	mux   *http.ServeMux
+	cfg    Config
+	writes Writes // cfg.Cases's, when it takes writes (the case service does)
+	limit  *limiter
+	feed   *feed
+	mux    *http.ServeMux
 }
 
 // maxBody bounds a request body (a _search form).
@@ -84,6 +85,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("fhirapi: the rate per minute must be at least 1")
 	}
 	s := &Server{cfg: cfg, limit: newLimiter(cfg.RatePerMinute), feed: newFeed(), mux: http.NewServeMux()}
+	s.writes, _ = cfg.Cases.(Writes)
 	s.mux.HandleFunc("GET /metadata", s.metadata)
 	s.mux.Handle("GET /Task", s.system(directory.ReadCases, s.searchTasks))
 	s.mux.Handle("POST /Task/_search", s.system(directory.ReadCases, s.searchTasks))
@@ -95,6 +97,8 @@ func New(cfg Config) (*Server, error) {
 	s.mux.Handle("GET /Communication/{id}", s.system(directory.ReadCases, s.readCommunication))
 	s.mux.Handle("GET /Communication", s.system(directory.ReadCases, s.searchCommunications))
 	s.mux.Handle("POST /Communication/_search", s.system(directory.ReadCases, s.searchCommunications))
+	s.mux.Handle("POST /Communication", s.system(directory.WriteMessages, s.postCommunication)) // communication.go
+	s.mux.Handle("PATCH /Task/{id}", s.system(directory.WriteMessages, s.patchTask))            // taskwrite.go
 	return s, nil
 }
 
