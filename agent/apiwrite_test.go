@@ -162,6 +162,7 @@ func TestAPIEndToEnd(t *testing.T) {
 		return err == nil && len(fs.Forms) > 0
 	})
 	caseID := pages.submit(t, "contact-me", url.Values{"f.phone": {"070-1234567"}, "text": {apiCaseText}})
+	noticesBefore := len(c.notices.Notices())
 	submitted := time.Now()
 	select {
 	case err := <-done:
@@ -193,6 +194,13 @@ func TestAPIEndToEnd(t *testing.T) {
 	})
 	if page := pages.get(t, "/arenden/"+caseID); !strings.Contains(page, "Vårdcentralen Agenttest") {
 		t.Errorf("the patient's page lacks the system's signature")
+	}
+	// The patient is told, as of a clinician's answer: one notice, to them
+	// (sent after the central store's commit, so waited for).
+	waitFor(t, "the patient's notice", func() bool { return len(c.notices.Notices()) > noticesBefore })
+	notices := c.notices.Notices()[noticesBefore:]
+	if len(notices) != 1 || notices[0].PNR != patientPNR || strings.Contains(notices[0].Text, apiAnswer) {
+		t.Errorf("the patient's notices of the answer: %d (want 1, without the message's text)", len(notices))
 	}
 	// The access log: the system's reads (the feed's, the Task, the
 	// answers) and its write, under its HSA-ID.
@@ -246,6 +254,9 @@ func TestAPIEndToEnd(t *testing.T) {
 	pc, err := c.store.PatientCase(ctx, patientPNR, caseID)
 	if err != nil || pc.StaffMessages() != 1 {
 		t.Errorf("the patient has %d staff messages after the retry, want 1 (%v)", pc.StaffMessages(), err)
+	}
+	if n := len(c.notices.Notices()) - noticesBefore; n != 1 {
+		t.Errorf("%d notices to the patient after the retry, want 1", n)
 	}
 
 	// Every resource the API emitted, by the outside validator.
