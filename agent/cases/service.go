@@ -460,6 +460,9 @@ type doHook struct {
 	// before runs first in the transaction: a case it returns is the
 	// answer and nothing changes (a retry of a write already made).
 	before func(tx Tx, now time.Time) (*Case, error)
+	// check, when the actor may read the case, refuses the command on it
+	// like the workflow would: the refusal is in the access log.
+	check func(got *Case) error
 	// after runs in the transaction once the command is applied to next,
 	// with the id of the message it appended, if any.
 	after func(tx Tx, next *Case, msgID string, now time.Time) error
@@ -505,6 +508,8 @@ func (s *Service) do(ctx context.Context, actor Actor, id ID, cmd Command, h doH
 		if !s.readable(actor, got) {
 			refused = &TransitionError{Action: cmd.Action, Reason: "the actor may not see this case",
 				Err: ErrNotAllowed, sv: swedish("cases.refused.noAccess")}
+		} else if err := runCheck(h.check, got); err != nil {
+			refused = err
 		} else if cmd.Action == Route && cmd.Group != "" && !s.groupExists(cmd.Group) {
 			refused = &TransitionError{Action: cmd.Action, From: got.Status, Reason: "no such group",
 				Err: ErrInvalidCommand, sv: swedish("cases.refused.noSuchGroup")}
@@ -556,6 +561,14 @@ func (s *Service) do(ctx context.Context, actor Actor, id ID, cmd Command, h doH
 		s.onSignal(Signal{Kind: SignalAssigned, Assignee: c.Assignee})
 	}
 	return c, false, nil
+}
+
+// runCheck runs check on got, if there is one.
+func runCheck(check func(*Case) error, got *Case) error {
+	if check == nil {
+		return nil
+	}
+	return check(got)
 }
 
 // isWorkflowAction reports whether a is in the transition table.

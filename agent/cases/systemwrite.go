@@ -36,6 +36,9 @@ var (
 	// ErrGone: the identifier's write was made, but its case has since
 	// been archived and removed here.
 	ErrGone = errors.New("the case of this write is no longer here")
+	// ErrWrongPatient: the message names a patient, and the case is
+	// another's (the attempt is in the access log).
+	ErrWrongPatient = errors.New("the case is another patient's")
 )
 
 // Limits on a system's reference (Ref).
@@ -79,7 +82,8 @@ type SystemMessage struct {
 	// message, not part of what a retry must repeat.
 	Signature string
 	// A new case: whom with, its type and subject line, and whether the
-	// patient may reply.
+	// patient may reply. On a case, a Patient.PNR set must be the case's
+	// patient (ErrWrongPatient).
 	Patient      Person
 	Type         casetype.Type
 	Subject      string
@@ -108,8 +112,9 @@ var sendActions = map[MessageKind]Action{Answer: SendAnswer, PartialAnswer: Send
 // outbox item and the ClientWrite in one transaction. A retry of a write
 // already made returns its case and the index of its message, done true,
 // and changes nothing (its access-log entry is a read). Errors:
-// ErrKeyReused, ErrNoRelationship (the attempt is in the access log),
-// ErrGone, *ValidationError, *TransitionError, ErrNotFound.
+// ErrKeyReused, ErrNoRelationship and ErrWrongPatient (the attempt is in
+// the access log), ErrGone, *ValidationError, *TransitionError,
+// ErrNotFound.
 func (s *Service) SendFromSystem(ctx context.Context, actor Actor, m SystemMessage) (c *Case, msg int, done bool, err error) {
 	if actor.Kind != Integration {
 		return nil, 0, false, fmt.Errorf("send from system: %w", ErrNotAllowed)
@@ -152,7 +157,16 @@ func (s *Service) SendFromSystem(ctx context.Context, actor Actor, m SystemMessa
 			return nil, 0, false, fmt.Errorf("send from system: %w", invalid("kind", "an answer, a partial answer or a counter-question", ""))
 		}
 		cmd := Command{Action: action, Text: m.Text, Signature: m.Signature}
-		c, done, err = s.do(ctx, actor, m.CaseID, cmd, doHook{before: prior, after: record})
+		h := doHook{before: prior, after: record}
+		if m.Patient.PNR != "" {
+			h.check = func(got *Case) error {
+				if got.Patient.PNR != m.Patient.PNR {
+					return ErrWrongPatient
+				}
+				return nil
+			}
+		}
+		c, done, err = s.do(ctx, actor, m.CaseID, cmd, h)
 	}
 	if err != nil {
 		return nil, 0, false, fmt.Errorf("send from system: %w", err)

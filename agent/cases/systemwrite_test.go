@@ -47,6 +47,13 @@ func TestSendFromSystem(t *testing.T) {
 	if _, _, _, err := svc.SendFromSystem(t.Context(), sys, other); !errors.Is(err, cases.ErrKeyReused) {
 		t.Errorf("the identifier with another text: %v, want ErrKeyReused", err)
 	}
+	// A message naming another patient than the case's: refused, logged.
+	wrong := m
+	wrong.ClientID, wrong.Kind = "urn:journal|note-9", cases.PartialAnswer
+	wrong.Patient = cases.Person{PNR: personnummer.Synthetic(time.Date(1990, 1, 2, 0, 0, 0, 0, time.UTC), 990)}
+	if _, _, _, err := svc.SendFromSystem(t.Context(), sys, wrong); !errors.Is(err, cases.ErrWrongPatient) {
+		t.Errorf("another patient named: %v, want ErrWrongPatient", err)
+	}
 	// Another system's identifier of the same value is its own.
 	if _, _, _, err := svc.SendFromSystem(t.Context(), cases.IntegrationActor("SE2321000016-9003"), other); !errors.Is(err, cases.ErrIllegalTransition) {
 		t.Errorf("another system, same identifier, on the answered case: %v, want the workflow's refusal", err)
@@ -104,7 +111,7 @@ func TestSendFromSystem(t *testing.T) {
 	for _, r := range recs {
 		n[r.Entry.Action+"/"+string(r.Entry.Outcome)]++
 	}
-	for _, want := range []string{"answer/ok", "initiate/ok", "initiate/denied", "close/ok", "attach-reference/ok"} {
+	for _, want := range []string{"answer/ok", "partial-answer/denied", "initiate/ok", "initiate/denied", "close/ok", "attach-reference/ok"} {
 		if n[want] == 0 {
 			t.Errorf("no %s entry in the access log: %v", want, n)
 		}

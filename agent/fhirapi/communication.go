@@ -191,10 +191,12 @@ func parseCommunication(in *inCommunication, now time.Time) (*communicationReque
 			return nil, badRequest("topic, extension: only for a message that starts a case (no partOf)")
 		}
 		if in.Subject != nil {
-			// Checked against the case's patient by the caller.
-			if _, err := subjectPNR(in.Subject, now); err != nil {
+			// The case service checks it is the case's patient.
+			pnr, err := subjectPNR(in.Subject, now)
+			if err != nil {
 				return nil, err
 			}
+			req.msg.Patient = cases.Person{PNR: pnr}
 		}
 		return req, nil
 	}
@@ -258,18 +260,6 @@ func (s *Server) postCommunication(w http.ResponseWriter, r *http.Request, c cal
 	}
 	req.msg.Signature = c.sys.MessageSignature()
 	req.msg.MayStart = c.sys.Allows(directory.StartRelationship)
-	if req.msg.CaseID != "" && in.Subject != nil {
-		// The patient named must be the case's: checked before anything
-		// is sent, with the read in the access log.
-		got, ok := s.getCase(w, r, c, string(req.msg.CaseID))
-		if !ok {
-			return
-		}
-		if p, _ := subjectPNR(in.Subject, s.cfg.Clock.Now()); p != got.Patient.PNR {
-			fail(w, http.StatusUnprocessableEntity, "business-rule", "subject: the case is another patient's; leave subject out or name the case's patient")
-			return
-		}
-	}
 	got, i, done, err := s.writes.SendFromSystem(r.Context(), c.actor, req.msg)
 	if err != nil {
 		s.writeError(w, err)
@@ -294,6 +284,8 @@ func (s *Server) writeError(w http.ResponseWriter, err error) {
 		fail(w, http.StatusConflict, "duplicate", "this identifier was used for another message: a retry must repeat the message as it was; a new message needs a new identifier")
 	case errors.Is(err, cases.ErrNoRelationship):
 		fail(w, http.StatusForbidden, "forbidden", "the patient has no case at this unit, and this system may not start one: ask the unit's administrator to give it start-relationship in the directory")
+	case errors.Is(err, cases.ErrWrongPatient):
+		fail(w, http.StatusUnprocessableEntity, "business-rule", "subject: the case is another patient's; leave subject out or name the case's patient")
 	case errors.Is(err, cases.ErrGone):
 		fail(w, http.StatusGone, "deleted", "this message was sent; its case has since been archived and removed from the gateway")
 	case errors.As(err, &verr):
