@@ -186,6 +186,9 @@ func (w *jsonw) task(c *cases.Case, form *wire.Form, taskURL, qrURL string) {
 	w.key("identifier")
 	w.open('[')
 	w.identifier(systemCase, string(c.ID))
+	for _, r := range c.Refs { // the unit's systems' references (the record note's id)
+		w.identifier(r.System, r.Value)
+	}
 	w.close(']')
 	if len(c.Fields) > 0 {
 		w.key("input")
