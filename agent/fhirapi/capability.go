@@ -70,7 +70,8 @@ func capability() map[string]any {
 					"once per identifier (a retry answers 200 with the message sent; the identifier with another message 409): " +
 					"on a case (partOf Task/[id]; category urn:clinicgw:message-kind answer, partial-answer or counter-question, " +
 					"answer if left out) or starting one (subject by identifier, topic.text the subject line, topic.coding the " +
-					"service, extension urn:clinicgw:reply-allowed). Signed with the system's signature from the directory.",
+					"service, extension urn:clinicgw:reply-allowed). Signed with the system's signature from the directory. " +
+					"A system without read-cases gets an OperationOutcome back, not the message.",
 					SearchParam: []capParam{{Name: "part-of", Type: "reference", Documentation: "Task/[id]: the case's messages, one page."}}},
 				{Type: "Patient", Interaction: read, Documentation: "The patient of a case (its id is the case's): identifier and name."},
 			},

@@ -272,6 +272,13 @@ func (s *Server) postCommunication(w http.ResponseWriter, r *http.Request, c cal
 	if done {
 		status = http.StatusOK
 	}
+	if !c.sys.Allows(directory.ReadCases) {
+		// It may write to the patient, not read the case: no patient
+		// data back, only where the message is.
+		writeJSON(w, status, OperationOutcome{ResourceType: "OperationOutcome", Issue: []Issue{{Severity: "information",
+			Code: "informational", Diagnostics: "the message was sent (or was already, for a retry); Location names it"}}})
+		return
+	}
 	writeJSON(w, status, cm)
 }
 

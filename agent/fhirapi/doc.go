@@ -68,7 +68,9 @@
 //     identifier), so a retry, even after a restart, answers 200 with the
 //     message sent and sends nothing; the identifier with another
 //     message is 409. A patient with no case at the unit is refused
-//     (403) unless the system has start-relationship.
+//     (403) unless the system has start-relationship. A system without
+//     read-cases gets an OperationOutcome and the Location back, no
+//     patient data (and 204 for a PATCH).
 //   - PATCH Task/[id] (JSON Patch): status completed closes an answered
 //     case (an open one is 422: answer first); add /identifier/-
 //     attaches the system's reference (Case.Refs), shown to staff and in

@@ -134,10 +134,19 @@ func TestStartCaseByCommunication(t *testing.T) {
 	f := newFixture(t, 1, 600)
 	f.writeDirectory(false)
 	r := f.post("writer", "/Communication", startCase(f.adult, "kallelse-1"))
-	if r.status != 201 {
+	if r.status != 201 || !strings.Contains(r.header, "/Communication/") {
 		t.Fatalf("start: %d %s", r.status, r.body)
 	}
 	validate(t, "communication-start", r.body)
+	if m := r.decode(t); m["resourceType"] != "OperationOutcome" || strings.Contains(string(r.body), string(f.adult)) {
+		t.Errorf("a system that may not read cases got patient data back: %s", r.body)
+	}
+	// One that may read them gets the Communication.
+	r = f.post("record", "/Communication", strings.Replace(startCase(f.adult, "kallelse-r"), "99.2", "99.7", 1))
+	if r.status != 201 || r.decode(t)["resourceType"] != "Communication" {
+		t.Fatalf("start by the record system: %d %s", r.status, r.body)
+	}
+	validate(t, "communication-start-read", r.body)
 	stranger := personnummer.Synthetic(time.Date(1990, 1, 2, 0, 0, 0, 0, time.UTC), 990)
 	r = f.post("writer", "/Communication", startCase(stranger, "kallelse-2"))
 	if r.status != 403 {
