@@ -24,7 +24,8 @@
 //
 // The authority (authority.go): Hold (short, expires by itself by the
 // injected clock), Book, Rebook (same type, clinician and length, where
-// the type allows it and before its deadline), Cancel, MarkArrived and
+// the type allows it and before its deadline), Cancel (CancelBooking:
+// only if the time still has the booking named), MarkArrived and
 // NoShow. Each is one write transaction of the encrypted store
 // (agent/store's DiaryUpdate) that reads the time's state and changes it
 // in the same transaction, so two bookers can never both win, and a

@@ -19,13 +19,14 @@ const (
 	ReadCases     Permission = "read-cases"     // read cases, form answers, messages and patients
 	WriteMessages Permission = "write-messages" // send messages to patients
 	Bookings      Permission = "bookings"       // read and make bookings
+	ReadBookings  Permission = "read-bookings"  // read the booking diary only (bookings includes it)
 	// StartRelationship lets a system that writes messages start a case
 	// with a patient who has none at the unit; without it such a message
 	// is refused (only beside write-messages).
 	StartRelationship Permission = "start-relationship"
 )
 
-var knownPermissions = []Permission{ReadCases, WriteMessages, Bookings, StartRelationship}
+var knownPermissions = []Permission{ReadCases, WriteMessages, Bookings, ReadBookings, StartRelationship}
 
 // maxSignatureRunes and maxSignatureLines bound a system's signature.
 const (
@@ -39,7 +40,7 @@ const (
 //
 //	"systems": [{"hsaId": "SE2321000016-9001",   // the function certificate's HSA-ID
 //	             "name": "Journalsystemet",      // one line, 1–100 characters
-//	             "may": ["read-cases"]}]          // one or more of read-cases, write-messages, bookings
+//	             "may": ["read-cases"]}]          // one or more of read-cases, write-messages, bookings, read-bookings
 //
 // A System returned by a Directory shares May with it: do not change it.
 type System struct {
@@ -61,8 +62,11 @@ func (s System) MessageSignature() string {
 	return s.Name
 }
 
-// Allows reports whether the system has permission p.
-func (s System) Allows(p Permission) bool { return slices.Contains(s.May, p) }
+// Allows reports whether the system has permission p (bookings gives
+// read-bookings too).
+func (s System) Allows(p Permission) bool {
+	return slices.Contains(s.May, p) || p == ReadBookings && slices.Contains(s.May, Bookings)
+}
 
 // System returns the integration system with the HSA-ID hsaID.
 func (d *Directory) System(hsaID string) (System, bool) {

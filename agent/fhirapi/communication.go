@@ -69,11 +69,11 @@ type inExtension struct {
 	ValueBoolean *bool  `json:"valueBoolean"`
 }
 
-// readResource reads a request's JSON body into v: 415 for a media type
+// readBody reads a request's JSON body into v: 415 for a media type
 // other than types (FHIR JSON if none given), 413 past max, 400 for what
 // is not one JSON value of v's elements. It answers the refusal itself
 // and reports false.
-func readResource(w http.ResponseWriter, r *http.Request, max int64, v any, types ...string) bool {
+func readBody(w http.ResponseWriter, r *http.Request, max int64, v any, types ...string) bool {
 	if len(types) == 0 {
 		types = []string{"application/fhir+json", "application/json"}
 	}
@@ -250,7 +250,7 @@ func (s *Server) postCommunication(w http.ResponseWriter, r *http.Request, c cal
 		return
 	}
 	var in inCommunication
-	if !readResource(w, r, maxWriteBody, &in) {
+	if !readBody(w, r, maxWriteBody, &in) {
 		return
 	}
 	req, err := parseCommunication(&in, s.cfg.Clock.Now())

@@ -27,7 +27,7 @@ func readmeAPI(t *testing.T) string {
 }
 
 var (
-	readmeResource = regexp.MustCompile("(?s)```json\n(\\{\"resourceType\".*?)\n```")
+	readmeResource = regexp.MustCompile("(?s)```json\n(\\{\"resourceType\": \"Communication\".*?)\n```")
 	readmePatch    = regexp.MustCompile(`-X PATCH .*--data '([^']*)'`)
 )
 
@@ -48,7 +48,7 @@ func TestReadmeWriteExamples(t *testing.T) {
 		body := strings.ReplaceAll(m[1], "<case id>", id)
 		body = strings.ReplaceAll(body, "191212121212", string(f.adult)) // a patient the unit knows
 		validate(t, "readme-example", []byte(body))
-		r := f.post("record", "/Communication", body)
+		r := f.postRaw("record", "/Communication", body)
 		if r.status != 201 {
 			t.Errorf("README example %d: %d %s", i+1, r.status, r.body)
 		}

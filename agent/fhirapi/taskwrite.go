@@ -80,7 +80,7 @@ func (s *Server) patchTask(w http.ResponseWriter, r *http.Request, c caller) {
 		return
 	}
 	var ops []patchOp
-	if !readResource(w, r, maxPatchBody, &ops, "application/json-patch+json") {
+	if !readBody(w, r, maxPatchBody, &ops, "application/json-patch+json") {
 		return
 	}
 	u, err := parsePatch(ops)

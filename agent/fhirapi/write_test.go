@@ -43,8 +43,8 @@ func (f *fixture) send(cert, path, method, ctype, body string) reply {
 	return f.curl(cert, path, "-X", method, "-H", "Content-Type: "+ctype, "--data-binary", "@"+file)
 }
 
-// post sends body as FHIR JSON.
-func (f *fixture) post(cert, path, body string) reply {
+// postRaw sends body, FHIR JSON text.
+func (f *fixture) postRaw(cert, path, body string) reply {
 	f.t.Helper()
 	return f.send(cert, path, "POST", "application/fhir+json", body)
 }
@@ -80,7 +80,7 @@ func TestPostCommunication(t *testing.T) {
 	f := newFixture(t, 2, 600)
 	f.writeDirectory(false)
 	id := f.cases[0].ID
-	r := f.post("record", "/Communication", onCase(id, "note-1", "Provsvaren är normala."))
+	r := f.postRaw("record", "/Communication", onCase(id, "note-1", "Provsvaren är normala."))
 	if r.status != 201 || !strings.Contains(r.header, "/Communication/"+string(id)+"-1") {
 		t.Fatalf("post: %d %s\n%s", r.status, r.header, r.body)
 	}
@@ -89,12 +89,12 @@ func TestPostCommunication(t *testing.T) {
 	if !strings.Contains(fmt.Sprint(cm["payload"]), "Journalsystemet") || !strings.Contains(fmt.Sprint(cm["identifier"]), "note-1") {
 		t.Errorf("the message lacks the signature or the client's identifier: %s", r.body)
 	}
-	again := f.post("record", "/Communication", onCase(id, "note-1", "Provsvaren är normala."))
+	again := f.postRaw("record", "/Communication", onCase(id, "note-1", "Provsvaren är normala."))
 	if again.status != 200 || again.decode(t)["id"] != cm["id"] {
 		t.Errorf("retry: %d %s", again.status, again.body)
 	}
 	validate(t, "communication-retry", again.body)
-	other := f.post("record", "/Communication", onCase(id, "note-1", "Något annat."))
+	other := f.postRaw("record", "/Communication", onCase(id, "note-1", "Något annat."))
 	if other.status != 409 {
 		t.Errorf("the identifier with another text: %d %s", other.status, other.body)
 	}
@@ -119,7 +119,7 @@ func TestPostCommunication(t *testing.T) {
 	// On a case of another patient named as subject: refused, nothing sent.
 	wrong := strings.Replace(onCase(f.cases[1].ID, "note-2", "Hej."), `"payload"`,
 		`"subject": {"identifier": {"system": "urn:oid:1.2.752.129.2.1.3.1", "value": "191212121212"}}, "payload"`, 1)
-	if r := f.post("record", "/Communication", wrong); r.status != 422 {
+	if r := f.postRaw("record", "/Communication", wrong); r.status != 422 {
 		t.Errorf("subject not the case's patient: %d %s", r.status, r.body)
 	}
 	if c, _ := f.svc.Get(context.Background(), cases.IntegrationActor(record), f.cases[1].ID); len(c.Messages) != 1 {
@@ -133,7 +133,7 @@ func TestPostCommunication(t *testing.T) {
 func TestStartCaseByCommunication(t *testing.T) {
 	f := newFixture(t, 1, 600)
 	f.writeDirectory(false)
-	r := f.post("writer", "/Communication", startCase(f.adult, "kallelse-1"))
+	r := f.postRaw("writer", "/Communication", startCase(f.adult, "kallelse-1"))
 	if r.status != 201 || !strings.Contains(r.header, "/Communication/") {
 		t.Fatalf("start: %d %s", r.status, r.body)
 	}
@@ -142,13 +142,13 @@ func TestStartCaseByCommunication(t *testing.T) {
 		t.Errorf("a system that may not read cases got patient data back: %s", r.body)
 	}
 	// One that may read them gets the Communication.
-	r = f.post("record", "/Communication", strings.Replace(startCase(f.adult, "kallelse-r"), "99.2", "99.7", 1))
+	r = f.postRaw("record", "/Communication", strings.Replace(startCase(f.adult, "kallelse-r"), "99.2", "99.7", 1))
 	if r.status != 201 || r.decode(t)["resourceType"] != "Communication" {
 		t.Fatalf("start by the record system: %d %s", r.status, r.body)
 	}
 	validate(t, "communication-start-read", r.body)
 	stranger := personnummer.Synthetic(time.Date(1990, 1, 2, 0, 0, 0, 0, time.UTC), 990)
-	r = f.post("writer", "/Communication", startCase(stranger, "kallelse-2"))
+	r = f.postRaw("writer", "/Communication", startCase(stranger, "kallelse-2"))
 	if r.status != 403 {
 		t.Errorf("a patient with no case here: %d %s", r.status, r.body)
 	}
@@ -157,7 +157,7 @@ func TestStartCaseByCommunication(t *testing.T) {
 		t.Errorf("the refusal repeats the personnummer")
 	}
 	f.writeDirectory(true)
-	if r := f.post("writer", "/Communication", startCase(stranger, "kallelse-2")); r.status != 201 {
+	if r := f.postRaw("writer", "/Communication", startCase(stranger, "kallelse-2")); r.status != 201 {
 		t.Errorf("with start-relationship: %d %s", r.status, r.body)
 	}
 	found, err := f.svc.SearchPatient(context.Background(), cases.IntegrationActor(record), stranger)
