@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/ocsp"
+
 	"clinicgw/agent"
 	"clinicgw/agent/cases"
 	"clinicgw/agent/fhirapi/fhirtest"
@@ -98,7 +100,8 @@ func TestAPIEndToEnd(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "hsa.json"), []byte(withSystem), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg.Login = agent.LoginConfig{Origin: gwOrigin, TrustAnchors: []string{"pki/root.pem"}, PersonCAs: []string{"pki/person-ca.pem"}, DirectoryFile: "hsa.json"}
+	cfg.Login = agent.LoginConfig{Origin: gwOrigin, TrustAnchors: []string{"pki/root.pem"}, PersonCAs: []string{"pki/person-ca.pem"}, DirectoryFile: "hsa.json",
+		OCSPURL: functionOCSP(t, p)}
 	cfg.API = agent.APIConfig{Listen: "127.0.0.1:0", CertFile: "pki/api.pem", KeyFile: "pki/api.key",
 		TrustAnchors: []string{"pki/root.pem"}, FunctionCAs: []string{"pki/function-ca.pem"}}
 	if err := cfg.Write(cfg.Path()); err != nil {
@@ -345,4 +348,28 @@ func (s *patientSite) get(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return b.String()
+}
+
+// functionOCSP is the function CA's OCSP responder, as the region's proxy
+// (login.ocsp_url): the API checks the system's certificate at each
+// request, failing closed without an answer. Every certificate is good.
+func functionOCSP(t *testing.T, p *devpki.PKI) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		req, err := ocsp.ParseRequest(body)
+		if err != nil {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		der, err := p.SignFunctionOCSP(ocsp.Response{Status: ocsp.Good, SerialNumber: req.SerialNumber,
+			ThisUpdate: time.Now().Add(-time.Minute), NextUpdate: time.Now().Add(time.Hour)})
+		if err != nil {
+			http.Error(w, "sign", http.StatusInternalServerError)
+			return
+		}
+		_, _ = w.Write(der)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
