@@ -83,9 +83,13 @@ func TestCentralStatement(t *testing.T) {
 			st.Signature = signedBy(issue(pki.Server("central.example"))).Signature
 			return st
 		}(), "central.example", now},
-		"not-before altered": {func() wire.CentralSealingKeyStatement { st := good; st.NotBefore = st.NotBefore.Add(time.Second); return st }(), "central.example", now},
-		"no chain":           {func() wire.CentralSealingKeyStatement { st := good; st.Chain = nil; return st }(), "central.example", now},
-		"another PKI's server": {signedBy(issue(stranger.Server("central.example"))), "central.example", now},
+		"not-before altered": {func() wire.CentralSealingKeyStatement {
+			st := good
+			st.NotBefore = st.NotBefore.Add(time.Second)
+			return st
+		}(), "central.example", now},
+		"no chain":                    {func() wire.CentralSealingKeyStatement { st := good; st.Chain = nil; return st }(), "central.example", now},
+		"another PKI's server":        {signedBy(issue(stranger.Server("central.example"))), "central.example", now},
 		"a unit's client certificate": {signedBy(issue(pki.Unit("SE2321000016-15ZM", "Vårdcentralen"))), "central.example", now},
 		"another host name":           {good, "other.example", now},
 		"certificate expired":         {good, "central.example", now.Add(20 * 365 * 24 * time.Hour)},
