@@ -114,3 +114,11 @@ func FuzzOpenedItem(f *testing.F) {
 		}
 	})
 }
+
+func FuzzDecodeSealedOutboxBatch2(f *testing.F) {
+	fuzzDecoder(f, "sealed-outbox-batch2", DecodeSealedOutboxBatch2)
+}
+
+func FuzzDecodePublishedCentralSealingKey(f *testing.F) {
+	fuzzDecoder(f, "published-central-sealing-key", DecodePublishedCentralSealingKey)
+}
