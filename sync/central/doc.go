@@ -75,6 +75,10 @@
 // PUT /v2/sealing switches the unit's sealing (sealing.go): on, every new
 // case and follow-up of the unit is sealed to its key at submit and only
 // routing and a keyed hash of the personnummer stay in the file.
+// GET /v2/central-sealing-key publishes the store's own sealing key
+// (a file of its own beside the store's), signed with its server
+// certificate, and POST /v2/outbox-sealed opens outbox items sealed to it
+// and applies them as plain ones (outseal.go, Store.SignSealingKey).
 // The care unit is taken from the
 // verified client certificate's subject serialNumber (tlsconf.HSAID) and
 // from nowhere else; a unit sees, acknowledges and answers only its own

@@ -93,6 +93,13 @@
 // Config.Sealing (sealed.go); sealed events are opened with the key ring
 // before they apply, and one that does not open is quarantined.
 //
+// With Config.Sealing the outbox goes sealed too (outseal.go): each item
+// sealed to the central store's own key, whose statement is verified
+// against the pinned central CA (not the TLS peer's certificate), posted
+// to wire.PathOutboxSealed2. Once it has sealed, the uplink never posts
+// plain again while sealing is on (a durable mark, OutboundMark): a
+// central store without a key, or answering 404, makes the items wait.
+//
 // # Stream and fallback
 //
 // A websocket (gorilla/websocket, same TLS configuration, no Origin header)
