@@ -239,6 +239,7 @@ func (s *Store) RequestBooking(ctx context.Context, unit, pnr string, kind wire.
 		return "", err
 	}
 	s.log.Info("booking request queued", "unit", unit, "kind", string(kind))
+	s.hub.announceBooking(unit)
 	return id, nil
 }
 
@@ -388,7 +389,9 @@ func (s *Store) servePostBookingDecisions(w http.ResponseWriter, r *http.Request
 		return
 	}
 	applied := 0
+	var decided []string
 	err = s.db.Update(func(tx *bolt.Tx) error {
+		decided = decided[:0]
 		ub := unitBucket(tx, unit)
 		pend, reqs := ub.Bucket([]byte(bucketBookingPending)), ub.Bucket([]byte(bucketBookingReqs))
 		if pend == nil || reqs == nil {
@@ -428,6 +431,7 @@ func (s *Store) servePostBookingDecisions(w http.ResponseWriter, r *http.Request
 			if err := pend.Delete(seqKey(rec.Seq)); err != nil {
 				return err
 			}
+			decided = append(decided, d.Request)
 			applied++
 		}
 		return nil
@@ -436,6 +440,7 @@ func (s *Store) servePostBookingDecisions(w http.ResponseWriter, r *http.Request
 		s.writeError(w, "bookingDecisions", unit, err)
 		return
 	}
+	s.hub.decided(decided)
 	s.log.Info("booking decisions taken", "unit", unit, "decisions", len(ds.Decisions), "applied", applied)
 	noContent(w)
 }

@@ -170,6 +170,7 @@ func (w *web) sendBooking(rw http.ResponseWriter, r *http.Request, sess *session
 		w.bookingFailure(rw, r, "bookingRequest", err)
 		return
 	}
+	w.s.waitBookingDecision(r.Context(), unit, sess.pnr, req)
 	http.Redirect(rw, r, "/boka/"+unit+"/begaran/"+req, http.StatusSeeOther)
 }
 
