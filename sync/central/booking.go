@@ -72,18 +72,6 @@ type BookingRequestState struct {
 	Time   wire.BookingTime
 }
 
-func bookingTimesOf(ub *bolt.Bucket) (wire.BookingTimes, bool, error) {
-	var bt wire.BookingTimes
-	v := ub.Get([]byte(keyBookingTimes))
-	if v == nil {
-		return bt, false, nil
-	}
-	if err := json.Unmarshal(v, &bt); err != nil {
-		return bt, false, fmt.Errorf("read the unit's booking times: %w", err)
-	}
-	return bt, true, nil
-}
-
 // busyTimes are the time ids with a pending request or a confirmed
 // booking.
 func busyTimes(ub *bolt.Bucket) (map[string]bool, error) {
@@ -139,7 +127,7 @@ func (s *Store) FreeBookingTimes(ctx context.Context, unit, typeID string) ([]wi
 	var out []wire.BookingTime
 	err := s.db.View(func(tx *bolt.Tx) error {
 		ub := unitBucket(tx, unit)
-		bt, ok, err := bookingTimesOf(ub)
+		bt, ok, err := s.bookingTimesOf(ub, unit)
 		if err != nil {
 			return err
 		}
@@ -184,7 +172,7 @@ func (s *Store) RequestBooking(ctx context.Context, unit, pnr string, kind wire.
 	}
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		ub := unitBucket(tx, unit)
-		bt, ok, err := bookingTimesOf(ub)
+		bt, ok, err := s.bookingTimesOf(ub, unit)
 		if err != nil {
 			return err
 		}
