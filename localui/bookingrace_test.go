@@ -220,6 +220,12 @@ func (rig *raceRig) round(t *testing.T, round int, day time.Time) {
 	}
 	// Every patient logs in (the last restart ended the sessions) and the
 	// round's times are read off the patient pages.
+	phase := time.Now()
+	var took []string
+	lap := func(name string) {
+		took = append(took, fmt.Sprintf("%s %.1fs", name, time.Since(phase).Seconds()))
+		phase = time.Now()
+	}
 	var loginErrs atomic.Int64
 	parallel(len(rig.patients), func(i int) {
 		if err := rig.patients[i].login(); err != nil {
@@ -244,6 +250,7 @@ func (rig *raceRig) round(t *testing.T, round int, day time.Time) {
 		return true
 	})
 
+	lap("logins")
 	// The race: everyone at once; the central store killed when killAt
 	// patients have had their answer, and started again.
 	answers := make([]raceAnswer, len(rig.patients))
@@ -251,10 +258,13 @@ func (rig *raceRig) round(t *testing.T, round int, day time.Time) {
 	staffBody := make([]string, len(rig.staff))
 	killAt := int64(100 + (round*211)%700)
 	var answered atomic.Int64
+	var restartTook time.Duration
 	killNow, restarted, start := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	go func() {
 		<-killNow
+		t0 := time.Now()
 		rig.rc.restart()
+		restartTook = time.Since(t0)
 		close(restarted)
 	}()
 	var wg sync.WaitGroup
@@ -314,6 +324,7 @@ func (rig *raceRig) round(t *testing.T, round int, day time.Time) {
 	close(start)
 	wg.Wait()
 	<-restarted
+	lap("race")
 
 	// Every patient with a request reads its page until the gateway's
 	// answer is there.
@@ -369,6 +380,7 @@ func (rig *raceRig) round(t *testing.T, round int, day time.Time) {
 		t.FailNow()
 	}
 
+	lap("answers")
 	// The gateway's diary: every time booked, and no other that day.
 	raceWaitFor(t, 60*time.Second, "every time of the round booked in the diary", func() bool {
 		for k, s := range slots {
@@ -464,7 +476,9 @@ func (rig *raceRig) round(t *testing.T, round int, day time.Time) {
 	for _, f := range failures {
 		t.Error(f)
 	}
-	t.Logf("round %d (%s): killed after %d answers; %v", round+1, day.Format(time.DateOnly), killAt, counts)
+	lap("checks")
+	t.Logf("round %d (%s): killed after %d answers; %v; %s (restart %.1fs)", round+1, day.Format(time.DateOnly), killAt, counts,
+		strings.Join(took, ", "), restartTook.Seconds())
 }
 
 // raceStaffPatient is the patient staff member j books by phone in round.
