@@ -301,6 +301,7 @@ const (
 	raceDeclined  = "Mottagningen kunde inte genomföra det."
 	raceGone      = "Tiden finns inte längre att boka"
 	raceTaken     = "Tiden är redan bokad av någon annan"
+	raceAlready   = "Du har redan den här tiden"
 )
 
 var (

@@ -146,7 +146,9 @@ func (s *Store) FreeBookingTimes(ctx context.Context, unit, typeID string) ([]wi
 		}
 		return nil
 	})
-	slices.SortFunc(out, func(a, b wire.BookingTime) int { return a.Start.Compare(b.Start) })
+	if cmp := func(a, b wire.BookingTime) int { return a.Start.Compare(b.Start) }; !slices.IsSortedFunc(out, cmp) {
+		slices.SortFunc(out, cmp) // bookingTimesOf keeps them sorted: not sorted again
+	}
 	return out, err
 }
 
@@ -180,6 +182,9 @@ func (s *Store) RequestBooking(ctx context.Context, unit, pnr string, kind wire.
 			return ErrNoBooking
 		}
 		rec := bookingRecord{Req: req, State: RequestPending}
+		if err := heldAlready(ub, kind, timeID, pnr); err != nil {
+			return err
+		}
 		if kind == wire.BookingCancel {
 			b, err := bookedOf(ub, timeID)
 			if err != nil {

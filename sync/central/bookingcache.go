@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 
 	bolt "go.etcd.io/bbolt"
@@ -29,7 +30,8 @@ type timesEntry struct {
 }
 
 // bookingTimesOf is the unit's published times in ub (false: none
-// published). The result is shared: callers must not change it.
+// published), in start order. The result is shared: callers must not
+// change it.
 func (s *Store) bookingTimesOf(ub *bolt.Bucket, unit string) (wire.BookingTimes, bool, error) {
 	v := ub.Get([]byte(keyBookingTimes))
 	if v == nil {
@@ -46,6 +48,8 @@ func (s *Store) bookingTimesOf(ub *bolt.Bucket, unit string) (wire.BookingTimes,
 	if err := json.Unmarshal(e.raw, &e.bt); err != nil {
 		return wire.BookingTimes{}, false, fmt.Errorf("read the unit's booking times: %w", err)
 	}
+	// In start order once, so that the pages' lists come out sorted.
+	slices.SortStableFunc(e.bt.Times, func(a, b wire.BookingTime) int { return a.Start.Compare(b.Start) })
 	c.mu.Lock()
 	if c.m == nil {
 		c.m = map[string]*timesEntry{}

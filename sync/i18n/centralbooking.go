@@ -10,6 +10,7 @@ var centralBookingTexts = map[string]text{
 	"central.page.booking.freeTimes":      {"Lediga tider", "Free times"},
 	"central.page.booking.noTimes":        {"Det finns inga lediga tider att boka via webben just nu. Ring mottagningen för att boka.", "There are no free times to book online right now. Call the clinic to book."},
 	"central.page.booking.weeks":          {"Fler veckor", "More weeks"},
+	"central.page.booking.already":        {"Du har redan den här tiden. Se Bokade tider.", "You already have this time. See Booked appointments."},
 	"central.page.booking.earlier":        {"Tidigare tider", "Earlier times"},
 	"central.page.booking.later":          {"Senare tider", "Later times"},
 	"central.page.booking.unavailable":    {"Vårdenheten tar inte emot bokningar via webben. Ring mottagningen för att boka.", "The care unit does not take online bookings. Call the clinic to book."},
