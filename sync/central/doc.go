@@ -10,7 +10,12 @@
 // a request the gateway decides, and a booking shows in "Bokade tider"
 // only once the gateway confirmed it (a time asked for is busy-tentative
 // meanwhile); a declined one says why in Swedish, with the nearest free
-// times of the same kind when it was taken.
+// times of the same kind when it was taken. The free times show a week at
+// a time (bookingweek.go), decoded once per publication (bookingcache.go);
+// a new request is announced on the streams that asked (announce=booking)
+// and the patient's click waits for the gateway's decision while one
+// listens (bookingnotice.go); a click for a time the patient already has
+// is told so at once (bookingagain.go).
 //
 // It is for development, demonstrations and tests, and it is the executable
 // specification a region's real central store must meet. Its patient login

@@ -115,8 +115,11 @@
 // patients' booking requests waiting at the central store through the
 // unit's booking authority (agent/booking) and posts the decisions; the
 // free times are published after every connect, after a decision and on
-// BookingChanged. A central store without booking answers 404: logged
-// once, left alone until the next connect.
+// BookingChanged. The stream is dialled with announce=booking, so a
+// central store that knows it announces each new request (type booking)
+// and the push round runs at once, not at the next PushInterval. A central
+// store without booking answers 404: logged once, left alone until the
+// next connect.
 //
 // Contact reports, cheaply, whether the last exchange with the central
 // store got through, when it was last heard from (a stream message or
