@@ -172,7 +172,7 @@ func (s *Store) RequestBooking(ctx context.Context, unit, pnr string, kind wire.
 	if err := req.Validate(); err != nil {
 		return "", inputError("time", "not a valid booking request", swedish("central.page.booking.bad"))
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.batchRefusable(func(tx *bolt.Tx) error {
 		ub := unitBucket(tx, unit)
 		bt, ok, err := s.bookingTimesOf(ub, unit)
 		if err != nil {
