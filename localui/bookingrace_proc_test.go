@@ -152,7 +152,8 @@ func (rc *raceCentral) start() {
 // kill SIGKILLs the process and waits for it.
 func (rc *raceCentral) kill() {
 	rc.t.Helper()
-	rc.stdin.Close()
+	// stdin stays open until Wait (which closes it): the process ends when
+	// it closes, and must end by the SIGKILL alone.
 	_ = rc.cmd.Process.Signal(syscall.SIGKILL)
 	err := rc.cmd.Wait()
 	if ws, ok := rc.cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {

@@ -102,7 +102,7 @@ func (d *Diary) tookEffect(ctx context.Context, r wire.BookingRequest) (bool, er
 		// as confirmed, whichever request made it: a patient whose first
 		// click's answer was lost clicks again (a new request) and must
 		// not be told someone else has their time.
-		done = s.Booking != nil && (s.Booking.Request == r.ID || (r.Kind == wire.BookingBook && s.Booking.Patient == r.Patient))
+		done = s.Booking != nil && (s.Booking.Request == r.ID || (r.Kind == wire.BookingBook && s.Booking.Patient == r.Patient && s.Booking.ByStaff == ""))
 		return nil
 	})
 	return done, err
