@@ -9,12 +9,14 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"clinicgw/agent/booking"
 	"clinicgw/sync/central"
+	"clinicgw/sync/clock"
 	"clinicgw/sync/clock/clocktest"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
@@ -35,11 +37,12 @@ type bookingRig struct {
 // startBookingRig starts the rig with the uplink's push interval push (its
 // safety net: how often the gateway looks for requests without being
 // told) and times for patients to book, count a day on every day from the
-// day after tomorrow for weeks weeks.
-func startBookingRig(t testing.TB, push time.Duration, count, weeks int) *bookingRig {
+// day after tomorrow for weeks weeks. The central store tells time by
+// centralClock (the system clock if nil).
+func startBookingRig(t testing.TB, push time.Duration, count, weeks int, centralClock clock.Clock) *bookingRig {
 	t.Helper()
 	ctx := context.Background()
-	r := &bookingRig{c: startCentral(t)}
+	r := &bookingRig{c: startCentralClock(t, filepath.Join(t.TempDir(), "central.db"), "127.0.0.1:0", centralClock)}
 	now := time.Now().UTC().Truncate(time.Second)
 	r.g = newGateway(t, r.c.url(), unitCert(t), func(cfg *Config) { cfg.PushInterval = push })
 	var err error
@@ -139,7 +142,7 @@ const (
 // once because the central store announces it on the stream, not at the
 // uplink's next push round (here an hour away).
 func TestBookingAnnouncedOnStream(t *testing.T) {
-	r := startBookingRig(t, time.Hour, 2, 1)
+	r := startBookingRig(t, time.Hour, 2, 1, nil)
 	ctx := context.Background()
 	p := r.patient(t, 0)
 	id, err := r.c.store.RequestBooking(ctx, unit, p.pnr, wire.BookingBook, r.free[0].ID, "")
@@ -153,9 +156,11 @@ func TestBookingAnnouncedOnStream(t *testing.T) {
 // TestBookingClickAnsweredConfirmed: with the gateway connected, the
 // patient's click on "Boka" answers with the gateway's decision: the page
 // after the redirect says booked, not "sent to the unit" (the central
-// store waits for the decision it announced before it redirects).
+// store waits for the decision it announced before it redirects). The
+// central store's clock is a fake one whose timers do not run: the wait
+// ends by the decision only, however slow the machine.
 func TestBookingClickAnsweredConfirmed(t *testing.T) {
-	r := startBookingRig(t, time.Hour, 4, 1)
+	r := startBookingRig(t, time.Hour, 4, 1, clocktest.New(time.Now()))
 	for i := range 3 {
 		p := r.patient(t, i)
 		st, body := p.book(r.free[i].ID)

@@ -25,7 +25,7 @@ import (
 // any click; load1 the machine's load average over the run's first minute.
 func BenchmarkBookConfirm(b *testing.B) {
 	n := b.N
-	r := startBookingRig(b, DefaultPushInterval, max(10, n/20+1), 4)
+	r := startBookingRig(b, DefaultPushInterval, max(10, n/20+1), 4, nil)
 	if len(r.free) < n {
 		b.Fatalf("%d free times; want %d", len(r.free), n)
 	}
