@@ -18,7 +18,11 @@
 // (bookingstate.go: staff's phone bookings, rebookings and cancellations)
 // replace the unit's confirmed ones; a guardian books, rebooks and cancels
 // for a child under 13 (bookingguardian.go), with the guardian's own
-// reminder choice.
+// reminder choice. The free times show a week at a time (bookingweek.go),
+// decoded once per publication (bookingcache.go); a new request is announced on the streams that asked (announce=booking)
+// and the patient's click waits for the gateway's decision while one
+// listens (bookingnotice.go); a click for a time the patient already has
+// is told so at once (bookingagain.go).
 //
 // It is for development, demonstrations and tests, and it is the executable
 // specification a region's real central store must meet. Its patient login

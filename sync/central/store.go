@@ -72,6 +72,7 @@ type Store struct {
 	notifier  Notifier
 	retention time.Duration
 	hub       *hub
+	times     timesCache       // the units' published booking times, decoded (bookingcache.go)
 	sealer    *seal.Epochs     // the units' sealing epochs, in memory only
 	indexKey  []byte           // the patient index key of sealed cases
 	outbound  *outboundSealing // the store's own sealing key (outseal.go)
