@@ -67,8 +67,15 @@ func (u *Uplink) sealingKeyLoop(ctx context.Context) {
 	}
 	for attempt := 0; ; attempt++ {
 		err := u.checkSealingKey(ctx)
-		if err == nil || ctx.Err() != nil {
+		if ctx.Err() != nil {
 			return
+		}
+		if err == nil { // settled: until asked again (sealrecheck.go)
+			if !u.awaitSealRecheck(ctx) {
+				return
+			}
+			attempt = -1
+			continue
 		}
 		d := u.retryWait(attempt, err)
 		u.log.Info("sealing key check failed; trying again", "err", err, "retryIn", d)
