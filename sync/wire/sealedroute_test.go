@@ -79,3 +79,29 @@ func TestSealedRoute(t *testing.T) {
 		t.Errorf("Unsealed left the route %+v", plain.Route)
 	}
 }
+
+// FuzzSealedEventFast: the fast decoder of an event (with its route)
+// takes only what the strict one takes, to the same value.
+func FuzzSealedEventFast(f *testing.F) {
+	hash := strings.Repeat("0f", 32)
+	f.Add([]byte(`{"seq":1,"id":"e","kind":"case.created","caseId":"01m97t68c0jqrvzxm47bttxvxf","at":"2026-12-07T09:00:00Z","sealed":"AAAA","route":{"type":"radgivning","patient":"` + hash + `"}}`))
+	f.Add([]byte(`{"seq":2,"id":"f","kind":"case.followup","caseId":"01m97t68c0jqrvzxm47bttxvxf","at":"2026-12-07T09:00:00Z","sealed":"AAAA","route":{"messageId":"m1"}}`))
+	f.Add([]byte(`{"seq":2,"id":"f","kind":"case.followup","caseId":"01m97t68c0jqrvzxm47bttxvxf","at":"2026-12-07T09:00:00Z","sealed":"AAAA","route":null}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if checkEncoding(b) != nil {
+			return
+		}
+		var fast Event
+		d := fastDec{b: b}
+		if !d.event(&fast) || d.ws() != 0 {
+			return
+		}
+		var strict Event
+		if err := decodeBytes(b, reflect.ValueOf(&strict), nil); err != nil {
+			t.Fatalf("fast took %q, strict refused: %v", b, err)
+		}
+		if !reflect.DeepEqual(fast, strict) {
+			t.Fatalf("fast %+v, strict %+v", fast, strict)
+		}
+	})
+}
