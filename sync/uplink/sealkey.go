@@ -32,7 +32,7 @@ import (
 // release answers 404: the publication is skipped with one log line
 // (SealingKeyUnsupported) and the sync goes on as before. A network
 // failure is retried with the uplink's backoff; nothing else waits for
-// the check.
+// the check. Once settled it runs again when asked (sealrecheck.go).
 
 // SealingKeys is the store of the unit's sealing keys, as the uplink uses
 // it (*store.DB).
