@@ -176,7 +176,7 @@ func (e Event) checkSealed(path string) error {
 	case len(e.Sealed) > MaxSealedLen:
 		return failf(member(path, "sealed"), "must be at most %d characters", MaxSealedLen)
 	}
-	if !validSealedBase64(e.Sealed) { // as SealedBytes takes, without decoding
+	if _, ok := e.SealedBytes(); !ok {
 		return fail(member(path, "sealed"), "must be padded base64 (RFC 4648 section 4)")
 	}
 	if e.Route != nil {
