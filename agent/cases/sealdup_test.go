@@ -68,3 +68,30 @@ func TestRetiredKeyDuplicates(t *testing.T) {
 		})
 	}
 }
+
+// TestRetiredKeyDuplicateRetried: a case sealed to a retired key that
+// came before its case (quarantined) is settled by a retry of the
+// quarantine once the case is here, as a duplicate.
+func TestRetiredKeyDuplicateRetried(t *testing.T) {
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	const id = cases.ID("01jnjz5f8g0000000000000001")
+	svc, clock := dueEnv(t)
+	clock.Set(t0.Add(3 * time.Hour))
+	ctx := t.Context()
+	stale := cases.Inbound{Kind: cases.InboundCreated, EventID: "e0", CaseID: id, At: t0, SealRefusal: cases.SealRetiredKey}
+	if rep, err := svc.ApplyInbound(ctx, []cases.Inbound{stale}, 1); err != nil || rep.Quarantined != 1 {
+		t.Fatalf("%+v %v", rep, err)
+	}
+	sub := dueSub(t0)
+	sub.ID = id
+	if _, err := svc.ApplyInbound(ctx, []cases.Inbound{{Kind: cases.InboundCreated, EventID: "e1", CaseID: id, At: t0, Submission: &sub}}, 2); err != nil {
+		t.Fatal(err)
+	}
+	rr, err := svc.RetryQuarantine(ctx)
+	if err != nil || rr.Applied != 1 || rr.Remaining != 0 {
+		t.Fatalf("retry: %+v %v", rr, err)
+	}
+	if qs, _ := svc.Quarantine(ctx); len(qs) != 0 {
+		t.Errorf("%d left in the quarantine", len(qs))
+	}
+}
