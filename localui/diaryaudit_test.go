@@ -50,7 +50,7 @@ func (t failingLogTx) AppendAudit(e audit.Entry) error {
 
 type diaryTestDirectory struct{ Directory }
 
-func (diaryTestDirectory) Name(string) string              { return "" }
+func (diaryTestDirectory) Name(string) string            { return "" }
 func (diaryTestDirectory) Clinicians(time.Time) []Member { return nil }
 
 // A staff change of the diary and its access-log entry commit together:
