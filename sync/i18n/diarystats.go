@@ -1,0 +1,38 @@
+package i18n
+
+// diaryStatsTexts are the words of the unit administrator's booking
+// statistics (localui diarystats.go).
+var diaryStatsTexts = map[string]text{
+	"title.diaryStats":       {"Tidbokens statistik", "Booking statistics"},
+	"diarystats.link":        {"Statistik över bokningar", "Booking statistics"},
+	"diarystats.period":      {"Period", "Period"},
+	"diarystats.from":        {"Från och med månad", "From month"},
+	"diarystats.to":          {"Till och med månad", "To month, inclusive"},
+	"diarystats.monthHelp":   {"Skriv månaden som ÅÅÅÅ-MM, till exempel 2026-11.", "Write the month as YYYY-MM, for example 2026-11."},
+	"diarystats.show":        {"Visa", "Show"},
+	"diarystats.csv":         {"Ladda ner som CSV", "Download as CSV"},
+	"diarystats.badMonth":    {"Månaden går inte att läsa. Skriv den som ÅÅÅÅ-MM, till exempel 2026-11.", "The month cannot be read. Write it as YYYY-MM, for example 2026-11."},
+	"diarystats.badPeriod":   {"Perioden slutar före den börjar. Välj en till-månad som är samma som eller efter från-månaden.", "The period ends before it starts. Choose a to-month the same as or after the from-month."},
+	"diarystats.heading":     {"Bokningar %s – %s", "Bookings %s – %s"},
+	"diarystats.help":        {"Tiderna räknas i den månad de infaller. En ombokad tid är en bokning. En avbokad tid räknas både som bokning och som avbokning.", "Times are counted in the month they fall in. A rebooked time is one booking. A cancelled time counts both as a booking and as a cancellation."},
+	"diarystats.byType":      {"Per tidstyp", "By time type"},
+	"diarystats.byClinician": {"Per behandlare", "By clinician"},
+	"diarystats.type":        {"Tidstyp", "Time type"},
+	"diarystats.clinician":   {"Behandlare", "Clinician"},
+	"diarystats.bookings":    {"Bokningar", "Bookings"},
+	"diarystats.online":      {"Bokade av patienten på webben", "Booked online by the patient"},
+	"diarystats.onlineShare": {"Andel på webben", "Share online"},
+	"diarystats.onlinePct":   {"Andel på webben (procent)", "Share online (percent)"},
+	"diarystats.canceled":    {"Avbokningar", "Cancellations"},
+	"diarystats.noshow":      {"Uteblivna besök", "Did not come"},
+	"diarystats.arrived":     {"Ankomna", "Arrived"},
+	"diarystats.total":       {"Totalt", "Total"},
+	"diarystats.none":        {"Inga bokningar under perioden.", "No bookings in the period."},
+	"diarystats.back":        {"Tillbaka till tidbokens inställningar", "Back to the diary settings"},
+	"diarystats.part":        {"Del", "Part"},
+	"diarystats.name":        {"Namn", "Name"},
+	"diarystats.month":       {"Månad, tidstyp och behandlare", "Month, time type and clinician"},
+	"diarystats.figure":      {"Tider på webben", "Times online"},
+	"diarystats.figureShare": {"Kommande tider, av dem bokningsbara på webben, andel (procent)", "Coming times, of them bookable online, share (percent)"},
+	"diarystats.figureWeeks": {"Veckor framåt", "Weeks ahead"},
+}
