@@ -397,7 +397,7 @@ func (s *Server) diaryDeclined(w http.ResponseWriter, r *http.Request, at string
 
 // isDiaryFlash says whether f is one of the diary's flashes.
 func isDiaryFlash(f string) bool {
-	return slices.Contains([]string{"diary-book", "diary-rebook", "diary-cancel", "diary-arrived", "diary-noshow", "diary-saved", "diary-generated"}, f)
+	return slices.Contains([]string{"diary-book", "diary-rebook", "diary-cancel", "diary-arrived", "diary-noshow", "diary-saved", "diary-generated", "diary-case"}, f)
 }
 
 // Clock is the time's start and end in Swedish time: "08:00–08:30".
