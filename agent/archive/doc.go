@@ -61,4 +61,9 @@
 // a verified package. After a purge the key term that sealed the removed
 // cases is retired (rotate, reseal, retire), so their ciphertext left in
 // free pages can never be opened.
+//
+// The booking diary's times with bookings render as FHIR R4 too
+// (fhirbooking.go: BookingsFHIR, a Schedule per clinician, a Slot per
+// time, an Appointment per booking) and Writer.AddBookings puts them in a
+// package as bookings/fhir.json; Run does not call it yet.
 package archive
