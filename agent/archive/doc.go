@@ -64,6 +64,9 @@
 //
 // The booking diary's times with bookings render as FHIR R4 too
 // (fhirbooking.go: BookingsFHIR, a Schedule per clinician, a Slot per
-// time, an Appointment per booking) and Writer.AddBookings puts them in a
-// package as bookings/fhir.json; Run does not call it yet.
+// time, an Appointment per booking); with Config.Bookings each Run ends by
+// putting the bookings of the times that started since the last export
+// and more than Age ago in a package of their own (bookingsrun.go:
+// bookings/fhir.json, no case; journalled and resumable like the cases'
+// packages; the diary keeps its times).
 package archive
