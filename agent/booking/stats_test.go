@@ -169,3 +169,20 @@ func TestStatsGenerateRemoves(t *testing.T) {
 		t.Errorf("after the removal: %v %v", diffs, err)
 	}
 }
+
+// FuzzStatsKey: an aggregate's key decodes to the key it was made of, and
+// whatever the bytes, parseStatsKey returns a key or false, never panics.
+func FuzzStatsKey(f *testing.F) {
+	f.Add("2026-11", "besok-30", clinA, []byte("2026-11\x00besok-30\x00"+clinA))
+	f.Add("", "", "", []byte("v"))
+	f.Fuzz(func(t *testing.T, month, typ, clin string, raw []byte) {
+		parseStatsKey(raw)
+		if strings.ContainsRune(month+typ+clin, 0) {
+			return
+		}
+		k := StatsKey{month, typ, clin}
+		if got, ok := parseStatsKey(k.bytes()); !ok || got != k {
+			t.Fatalf("%q → %q, %v", k.bytes(), got, ok)
+		}
+	})
+}
