@@ -149,7 +149,7 @@ func (s *Server) diaryStatsPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.render(w, r, http.StatusOK, "diarystats", page{Title: "title.diaryStats", Nav: "diaryadmin", Data: v})
+	s.render(w, r, http.StatusOK, "diarystats", page{Title: "title.diaryStats", Nav: "diarystats", Data: v})
 }
 
 // diaryStatsCSV downloads them: semicolons and a byte-order mark, as the

@@ -4,6 +4,7 @@ package i18n
 // statistics (localui diarystats.go).
 var diaryStatsTexts = map[string]text{
 	"title.diaryStats":       {"Tidbokens statistik", "Booking statistics"},
+	"nav.diaryStats":         {"Tidbok: statistik", "Booking statistics"},
 	"diarystats.link":        {"Statistik över bokningar", "Booking statistics"},
 	"diarystats.period":      {"Period", "Period"},
 	"diarystats.from":        {"Från och med månad", "From month"},
