@@ -346,6 +346,11 @@ func (a *Agent) Start(ctx context.Context) (err error) {
 		a.wg.Go(func() { signals.run(runCtx, n, log) })
 		a.wg.Go(func() { n.Run(runCtx, 10*time.Second) })
 		a.wg.Go(func() { watchOverdue(runCtx, a.opts.Clock, svc, n, log) })
+		rm, err := a.newReminders(n, a.contact)
+		if err != nil {
+			return fmt.Errorf("booking reminders: %w", err)
+		}
+		a.wg.Go(func() { rm.Run(runCtx, reminderTick) })
 	}
 	if a.cfg.Admin.Enabled() {
 		if err := a.startAdmin(); err != nil {

@@ -47,7 +47,12 @@ func (a *Agent) startAPI() (*fhirapi.Server, error) {
 		return nil, err
 	}
 	lp := a.login
-	h, err := fhirapi.New(fhirapi.Config{Cases: a.svc, Forms: a.forms,
+	bk, err := a.apiBooking(fcas) // apibooking.go
+	if err != nil {
+		return nil, err
+	}
+	h, err := fhirapi.New(fhirapi.Config{Cases: a.svc, Forms: a.forms, Diary: bk.diary, DiaryLog: bk.log, Unit: a.cfg.Unit.HSAID,
+		IDKey: bk.idKey, Revocation: bk.revocation,
 		Systems: func() fhirapi.Systems {
 			if w := lp.dir.Load(); w != nil {
 				if d := w.Current(); d != nil {

@@ -1,12 +1,17 @@
 package agent_test
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/ocsp"
 
 	"clinicgw/agent"
 	"clinicgw/agent/cases"
@@ -33,6 +38,26 @@ func TestAgentIntegrationAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The function CA's OCSP responder: the API checks the system's
+	// certificate at each request, failing closed without an answer.
+	ocspSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		req, err := ocsp.ParseRequest(body)
+		if err != nil {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		der, err := p.SignFunctionOCSP(ocsp.Response{Status: ocsp.Good, SerialNumber: req.SerialNumber,
+			ThisUpdate: time.Now().Add(-time.Minute), NextUpdate: time.Now().Add(time.Hour)})
+		if err != nil {
+			http.Error(w, "sign", http.StatusInternalServerError)
+			return
+		}
+		_, _ = w.Write(der)
+	}))
+	t.Cleanup(ocspSrv.Close)
+	// The certificate names no responder: the region's proxy
+	// (login.ocsp_url) answers for it, as for the staff's cards.
 	sys, err := p.Unit("SE2321000016-9001", "Journalsystemet")
 	if err != nil {
 		t.Fatal(err)
@@ -45,12 +70,13 @@ func TestAgentIntegrationAPI(t *testing.T) {
 	}
 	const hsa = "SE2321000016-K042"
 	withSystem := strings.TrimSuffix(directoryJSON(hsa, true), "}") +
-		`, "systems": [{"hsaId": "SE2321000016-9001", "name": "Journalsystemet", "may": ["read-cases"]}]}`
+		`, "systems": [{"hsaId": "SE2321000016-9001", "name": "Journalsystemet", "may": ["read-cases", "read-bookings"]}]}`
 	dirFile := filepath.Join(dir, "hsa.json")
 	if err := os.WriteFile(dirFile, []byte(withSystem), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg.Login = agent.LoginConfig{Origin: gwOrigin, TrustAnchors: []string{"pki/root.pem"}, PersonCAs: []string{"pki/person-ca.pem"}, DirectoryFile: "hsa.json"}
+	cfg.Login = agent.LoginConfig{Origin: gwOrigin, TrustAnchors: []string{"pki/root.pem"}, PersonCAs: []string{"pki/person-ca.pem"}, DirectoryFile: "hsa.json",
+		OCSPURL: ocspSrv.URL}
 	cfg.API = agent.APIConfig{Listen: "127.0.0.1:0", CertFile: "pki/api.pem", KeyFile: "pki/api.key",
 		TrustAnchors: []string{"pki/root.pem"}, FunctionCAs: []string{"pki/function-ca.pem"}}
 	if err := cfg.Write(cfg.Path()); err != nil {
@@ -75,6 +101,10 @@ func TestAgentIntegrationAPI(t *testing.T) {
 	}
 	if out := curl("/Task?status=requested"); !strings.HasSuffix(out, "\n200") || !strings.Contains(out, `"searchset"`) {
 		t.Fatalf("/Task: %s", out)
+	}
+	// The booking diary is served (empty: no times yet).
+	if out := curl("/Slot"); !strings.HasSuffix(out, "\n200") || !strings.Contains(out, `"searchset"`) {
+		t.Fatalf("/Slot: %s", out)
 	}
 	// The change feed hears of a case the service stores.
 	start := curl("/Task/_changes")

@@ -127,7 +127,7 @@ func (s *Server) saveDiaryAdmin(w http.ResponseWriter, r *http.Request) {
 		t := booking.TimeType{ID: strings.TrimSpace(f("id")), StaffName: strings.TrimSpace(f("staffName")),
 			PatientName: strings.TrimSpace(f("patientName")), Minutes: num("minutes"), Online: on("online"),
 			Rebook: on("rebook"), RebookHours: num("rebookHours"), Cancel: on("cancel"), CancelHours: num("cancelHours"),
-			Reminder: on("reminder"), ReleaseHours: num("releaseHours"), Clinicians: r.PostForm["clinician"]}
+			Reminder: on("reminder"), ReminderHours: num("reminderHours"), ReleaseHours: num("releaseHours"), Clinicians: r.PostForm["clinician"]}
 		err = s.cfg.Diary.PutType(ctx, t)
 	case "template":
 		wd := num("weekday")

@@ -246,12 +246,14 @@ func sealedCases(t *testing.T, path string, ids []cases.ID) [][]byte {
 	defer db.Close()
 	var out [][]byte
 	err = db.View(func(btx *bolt.Tx) error {
-		b := btx.Bucket([]byte("cases"))
-		if b == nil {
-			return errors.New("no cases bucket")
+		// Records are keyed by arrival order; "case-ids" names each
+		// case's record key (agent/store's casekey.go).
+		b, idx := btx.Bucket([]byte("case-records")), btx.Bucket([]byte("case-ids"))
+		if b == nil || idx == nil {
+			return errors.New("no case records bucket")
 		}
 		for _, id := range ids {
-			v := b.Get([]byte(id))
+			v := b.Get(idx.Get([]byte(id)))
 			if v == nil {
 				return fmt.Errorf("case %s not in the file", id)
 			}

@@ -49,6 +49,9 @@ type BookRequest struct {
 	HoldToken string
 	// Request is the online request's id, if it came through the sync.
 	Request string
+	// Remind is the patient's consent to reminders and where they go
+	// (remind.go); nil: none.
+	Remind *ReminderContact
 }
 
 // Book books a time.
@@ -66,6 +69,10 @@ func (d *Diary) Book(ctx context.Context, id SlotID, who Actor, req BookRequest)
 		return b, decline(BadRequest)
 	}
 	patient = string(pnr)
+	remind, ok := req.Remind.checked()
+	if !ok {
+		return b, decline(BadRequest)
+	}
 	err = d.change(ctx, id, func(tx Tx, s *Slot, now time.Time) error {
 		if err := d.mayTake(tx, s, who, now, req.HoldToken); err != nil {
 			return err
@@ -74,7 +81,8 @@ func (d *Diary) Book(ctx context.Context, id SlotID, who Actor, req BookRequest)
 		if err != nil {
 			return err
 		}
-		b = Booking{ID: bid, Patient: patient, ByStaff: who.Staff, Online: who.Patient != "", At: now, Request: req.Request}
+		b = Booking{ID: bid, Patient: patient, ByStaff: who.Staff, Online: who.Patient != "", At: now, Request: req.Request,
+			Remind: remind}
 		s.State, s.Booking, s.Hold = Booked, &b, nil
 		return saveSlot(tx, s)
 	})

@@ -24,7 +24,8 @@
 //
 // The authority (authority.go): Hold (short, expires by itself by the
 // injected clock), Book, Rebook (same type, clinician and length, where
-// the type allows it and before its deadline), Cancel, MarkArrived and
+// the type allows it and before its deadline), Cancel (CancelBooking:
+// only if the time still has the booking named), MarkArrived and
 // NoShow. Each is one write transaction of the encrypted store
 // (agent/store's DiaryUpdate) that reads the time's state and changes it
 // in the same transaction, so two bookers can never both win, and a
@@ -46,6 +47,27 @@
 // request delivered again is answered confirmed without a second change.
 // SyncSource binds a diary for sync/uplink's Config.Booking.
 //
+// Reminders (remind.go, remindtext.go): a patient who consented
+// (ReminderContact: a mobile number, an e-mail address, the language; it
+// comes with the booking, from the central store's request or from staff
+// on the phone, and is sealed with it) gets a reminder by SMS and e-mail
+// the type's ReminderHours (elapsed time, DefaultReminderHours if 0)
+// before the start, if the type has reminders on and the booking was made
+// before that instant. They are sent here, by the authority, not by the
+// central store: the diary's own state is read again right before each
+// send, so a cancelled or moved booking never gets the old reminder (a
+// moved one gets its new time's), even one waiting for a retry, which the
+// central store, cut off from the gateway, could not promise. What has
+// been sent is recorded in the booking (Booking.Reminders, per channel
+// and start), so a restart sends nothing twice; a failed send is retried
+// with backoff until the start. A crash between the mail server taking a
+// reminder and the record makes a second copy with the same Message-ID,
+// never a loss. The text (reminderText) holds only the unit's name, the
+// day and Stockholm wall-clock time, the visiting address, the link to the
+// patient pages and the type's patient name only when it is on the list
+// of neutral names (reminderTypeName: "Besök", "Telefontid", …; never
+// "Psykologbesök"); Swedish, or English if the patient chose it.
+//
 // A change's access-log entry (accesslog.go): the caller puts its maker
 // in the context (WithAccessLog) and the authority appends it in the
 // change's transaction (through the store's AuditTx), so the two commit
@@ -56,6 +78,4 @@
 // function of the time, added to aggregates in a sealed bucket by saveSlot
 // and removeSlot in the transaction that writes the time, so Stats reads
 // them and RecountStats finds them equal to a recount.
-//
-// Not here yet: reminders (issue 20).
 package booking

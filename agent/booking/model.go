@@ -23,6 +23,9 @@ type TimeType struct {
 	Cancel      bool     `json:"cancel"`
 	CancelHours int      `json:"cancelHours"`
 	Reminder    bool     `json:"reminder"`
+	// ReminderHours: a reminder goes this many hours (elapsed) before
+	// the start; DefaultReminderHours if 0 (remind.go).
+	ReminderHours int `json:"reminderHours,omitempty"`
 	// ShowClinician: patients see the clinician's display name with the
 	// time when booking online.
 	ShowClinician bool `json:"showClinician,omitempty"`
@@ -86,6 +89,11 @@ type Booking struct {
 	Request       string    `json:"request,omitempty"`
 	CancelRequest string    `json:"cancelRequest,omitempty"`
 	Canceled      time.Time `json:"canceled,omitzero"`
+	// Remind is the patient's consent to reminders and where they go;
+	// nil: no reminders. Reminders is how far each channel's reminder of
+	// this booking has come (remind.go).
+	Remind    *ReminderContact                  `json:"remind,omitempty"`
+	Reminders map[ReminderChannel]ReminderState `json:"reminders,omitempty"`
 }
 
 // Hold is a short reservation while a patient confirms.
@@ -127,8 +135,10 @@ func (t TimeType) Validate() error {
 		return fmt.Errorf("time type %s: both the staff name and the patient name are needed", t.ID)
 	case t.Minutes < 5 || t.Minutes > 8*60:
 		return fmt.Errorf("time type %s: the length must be 5 to 480 minutes", t.ID)
-	case t.RebookHours < 0 || t.CancelHours < 0 || t.ReleaseHours < 0:
+	case t.RebookHours < 0 || t.CancelHours < 0 || t.ReleaseHours < 0 || t.ReminderHours < 0:
 		return fmt.Errorf("time type %s: hours before the start cannot be negative", t.ID)
+	case t.ReminderHours > MaxReminderHours:
+		return fmt.Errorf("time type %s: a reminder goes at most %d hours before the start", t.ID, MaxReminderHours)
 	}
 	for _, c := range t.Clinicians {
 		if !hsaid.Valid(c) {

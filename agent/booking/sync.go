@@ -55,15 +55,20 @@ func (d *Diary) Published(ctx context.Context, to time.Time, display func(clinic
 func (d *Diary) Decide(ctx context.Context, r wire.BookingRequest) (wire.BookingDecision, error) {
 	out := wire.BookingDecision{Request: r.ID, Outcome: wire.BookingConfirmed}
 	done, err := d.tookEffect(ctx, r)
+	if err == nil && done && r.Kind == wire.BookingRebook {
+		err = d.consentOfRebook(ctx, r)
+	}
 	if err != nil || done {
 		return out, err
 	}
 	who := Actor{Patient: r.Patient}
 	switch r.Kind {
 	case wire.BookingBook:
-		_, err = d.Book(ctx, SlotID(r.Time), who, BookRequest{Request: r.ID})
+		_, err = d.Book(ctx, SlotID(r.Time), who, BookRequest{Request: r.ID, Remind: contactOf(r.Reminder)})
 	case wire.BookingRebook:
-		_, err = d.rebook(ctx, SlotID(r.From), SlotID(r.Time), who, r.ID)
+		if _, err = d.rebook(ctx, SlotID(r.From), SlotID(r.Time), who, r.ID); err == nil {
+			err = d.consentOfRebook(ctx, r)
+		}
 	case wire.BookingCancel:
 		err = d.cancel(ctx, SlotID(r.Time), who, "", r.ID)
 	default:

@@ -42,7 +42,8 @@ type Inbound struct {
 	MessageID  string      // InboundFollowUp
 	Text       string      // InboundFollowUp
 	// SealRefusal says why a sealed event did not open here
-	// ("altered", "wrong-unit", "retired-key", ...): it carries its
+	// ("altered", "wrong-unit", "retired-key", ...; "plain" for content in
+	// plain text after the central store confirmed sealing): it carries its
 	// routing only and is quarantined, never applied.
 	SealRefusal string `json:",omitempty"`
 }

@@ -130,6 +130,7 @@ type Notify struct {
 	SMSBody          string `toml:"sms_body" want:"a template"`        // the request body template; empty: notify.DefaultSMSBody
 	SMSTokenFile     string `toml:"sms_token_file" want:"a file path"` // sent as "Authorization: Bearer …"; mode 0600
 	Digest           string `toml:"digest" want:"a duration, like \"15m\"" doc:"The least time between two new-case notices; empty: 15m."`
+	PatientURL       string `toml:"patient_url" reload:"restart" want:"https://host" doc:"The patients' e-service (the central store's patient pages), like\nhttps://e-tjanst.example.se: booking reminders link to its /boka/<unit>. Empty: no link."`
 }
 
 // Enabled reports whether any notice channel is configured.
@@ -154,6 +155,11 @@ func (n Notify) validate(p *problems) {
 	if n.SMSURL != "" {
 		if u, err := url.Parse(n.SMSURL); err != nil || u.Scheme != "https" || u.Host == "" {
 			bad("sms_url", "%q: expected https://host/path", n.SMSURL)
+		}
+	}
+	if n.PatientURL != "" {
+		if u, err := url.Parse(n.PatientURL); err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+			bad("patient_url", "%q: expected https://host, like \"https://e-tjanst.example.se\"", n.PatientURL)
 		}
 	}
 	if n.Digest != "" {

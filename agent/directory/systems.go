@@ -18,9 +18,10 @@ const (
 	ReadCases     Permission = "read-cases"     // read cases, form answers, messages and patients
 	WriteMessages Permission = "write-messages" // send messages to patients
 	Bookings      Permission = "bookings"       // read and make bookings
+	ReadBookings  Permission = "read-bookings"  // read the booking diary only (bookings includes it)
 )
 
-var knownPermissions = []Permission{ReadCases, WriteMessages, Bookings}
+var knownPermissions = []Permission{ReadCases, WriteMessages, Bookings, ReadBookings}
 
 // System is another system of the unit's (a record system, a quality
 // register) that calls the integration API with its SITHS function
@@ -28,7 +29,7 @@ var knownPermissions = []Permission{ReadCases, WriteMessages, Bookings}
 //
 //	"systems": [{"hsaId": "SE2321000016-9001",   // the function certificate's HSA-ID
 //	             "name": "Journalsystemet",      // one line, 1–100 characters
-//	             "may": ["read-cases"]}]          // one or more of read-cases, write-messages, bookings
+//	             "may": ["read-cases"]}]          // one or more of read-cases, write-messages, bookings, read-bookings
 //
 // A System returned by a Directory shares May with it: do not change it.
 type System struct {
@@ -37,8 +38,11 @@ type System struct {
 	May   []Permission `json:"may"`
 }
 
-// Allows reports whether the system has permission p.
-func (s System) Allows(p Permission) bool { return slices.Contains(s.May, p) }
+// Allows reports whether the system has permission p (bookings gives
+// read-bookings too).
+func (s System) Allows(p Permission) bool {
+	return slices.Contains(s.May, p) || p == ReadBookings && slices.Contains(s.May, Bookings)
+}
 
 // System returns the integration system with the HSA-ID hsaID.
 func (d *Directory) System(hsaID string) (System, bool) {

@@ -18,6 +18,7 @@ type capResource struct {
 	Type          string           `json:"type"`
 	Interaction   []capInteraction `json:"interaction"`
 	SearchParam   []capParam       `json:"searchParam,omitempty"`
+	Operation     []capOperation   `json:"operation,omitempty"` // capability_booking.go
 	Documentation string           `json:"documentation,omitempty"`
 }
 

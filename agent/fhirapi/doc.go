@@ -38,7 +38,8 @@
 //     only), _lastUpdated, _count; pages oldest first, the next link's
 //     _cursor is the last case id of the page (cases.Filter.After).
 //   - The change feed, GET Task/_changes: a long poll for the Tasks
-//     changed since a token (feed.go says how and why not Subscription).
+//     changed since a token, at most 100 an answer (feed.go says how and
+//     why not Subscription).
 //   - QuestionnaireResponse (id = the case's): the form answers, read by
 //     the service version the case was written on (Forms.Catalog);
 //     Questionnaire (id = the service's code): the unit's current form.
@@ -52,6 +53,46 @@
 // /metadata serves a CapabilityStatement with exactly these; every error
 // is an OperationOutcome with a 4xx (or 5xx) status whose diagnostics say
 // what to do, and never repeat a value from the request.
+//
+// # The booking diary
+//
+// With a diary (Config.Diary, agent/booking), a system with the
+// permission read-bookings (or bookings) reads it (appointment.go,
+// diary.go): Schedule, one per clinician (in a template or named by a
+// time type), the clinician as actor by HSA-ID; Slot, a time: free,
+// busy (booked), busy-tentative (a patient's hold while they confirm
+// online), busy-unavailable (a free time that has begun); Appointment, a
+// booking: booked, arrived, fulfilled (arrived and the time has ended),
+// noshow, cancelled (each cancelled booking of a time stays one), and
+// pending for a hold (no patient named). No id names an HSA-ID: a
+// Schedule's is a keyed hash of the clinician's (Config.IDKey, kept in
+// the store by agent), a Slot's its Schedule's and its start in base 36
+// (no run of digits that looks like a personnummer), an Appointment's
+// its Slot's and the booking's id. Searches take a range of starts
+// (date, start; at most 400 days), the clinician (actor:identifier),
+// status, the time type, and the patient (patient:identifier) only in
+// POST Appointment/_search; paged by _count and _offset. A system with
+// bookings books (POST Appointment: a free Slot, the patient by
+// identifier; a client identifier makes a retry answer the booking
+// made) and cancels (POST Appointment/[id]/$cancel with a reason)
+// through the diary's authority (book.go): the same one-transaction
+// Book and CancelBooking as the staff pages and the patients' online
+// requests, so of two bookers of a time exactly one wins, and the other
+// gets a 409 OperationOutcome with the decline's code. Every request is
+// in the access log (Config.DiaryLog) under the system's HSA-ID: each
+// booking and cancellation (declined ones too), each Appointment shown
+// with its patient, and a read that shows no patient as diary-list.
+//
+// # Revocation
+//
+// Each request's certificate is checked by Config.Revocation
+// (revocation.go: cardauth/siths, the staff login's policy: OCSP, then a
+// fresh CRL, answers cached until nextUpdate), after the directory and
+// the rate limit so that an unknown caller costs no fetch. Revoked is a
+// 403; undetermined a 503 (fail closed; login.soft_fail, documented as
+// a temporary exception, applies here too). Per request rather than at
+// the handshake, so a certificate revoked while a system keeps its
+// connection open is refused at its next request.
 //
 // # No FHIR library
 //

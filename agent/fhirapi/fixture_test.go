@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"clinicgw/agent/booking"
 	"clinicgw/agent/cases"
 	"clinicgw/agent/directory"
 	"clinicgw/agent/fhirapi"
@@ -83,13 +84,16 @@ type fixture struct {
 	coord  personnummer.Personnummer
 	cases  []*cases.Case
 	server *http.Server
+	pki    *devpki.PKI
+	rev    *swapRevocation
+	diary  *booking.Diary // with bookings (fixture_booking_test.go)
 }
 
 // newFixture serves the API over real mutual TLS on loopback, on an
 // encrypted store with n cases, and writes the certificates curl uses to
 // f.dir: root.pem, and system.pem/.key for each of record, writer,
 // stranger and person (a staff card's certificate).
-func newFixture(t *testing.T, n, rate int) *fixture {
+func newFixture(t *testing.T, n, rate int, opts ...func(*fixture, *fhirapi.Config)) *fixture {
 	t.Helper()
 	f := &fixture{t: t, dir: t.TempDir(), clock: clocktest.New(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)), logs: &bytes.Buffer{},
 		adult: personnummer.Synthetic(time.Date(1980, 5, 17, 0, 0, 0, 0, time.UTC), 980),
@@ -184,8 +188,13 @@ func newFixture(t *testing.T, n, rate int) *fixture {
 	if err := devpki.WriteTLS(f.dir, "person", tls.Certificate{Certificate: [][]byte{pc.Raw, pki.PersonCA().Raw}, PrivateKey: pk}); err != nil {
 		t.Fatal(err)
 	}
-	srvAPI, err := fhirapi.New(fhirapi.Config{Cases: f.svc, Forms: staticForms{}, Systems: f.dirs.get,
-		FunctionCAs: []*x509.Certificate{pki.FunctionCA()}, RatePerMinute: rate, Clock: f.clock, Logger: log})
+	f.pki, f.rev = pki, &swapRevocation{}
+	cfg := fhirapi.Config{Cases: f.svc, Forms: staticForms{}, Systems: f.dirs.get,
+		FunctionCAs: []*x509.Certificate{pki.FunctionCA()}, RatePerMinute: rate, Clock: f.clock, Logger: log, Revocation: f.rev}
+	for _, o := range opts {
+		o(f, &cfg)
+	}
+	srvAPI, err := fhirapi.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package fhirapi
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -56,15 +57,26 @@ type Config struct {
 	Systems func() Systems
 	// FunctionCAs issue the systems' certificates: a certificate whose
 	// chain goes through another CA (a person's card) is refused.
-	FunctionCAs   []*x509.Certificate
+	FunctionCAs []*x509.Certificate
+	// Revocation checks each request's certificate (revocation.go).
+	Revocation    Revocation
 	RatePerMinute int // per system; at least 1
 	Clock         Clock
 	Logger        *slog.Logger
+	// Diary, when not nil, is the booking diary: Schedule, Slot and
+	// Appointment (appointment.go, book.go), with DiaryLog its access log
+	// and Unit the care unit's HSA-ID for it. IDKey keys the Schedule ids
+	// (diary.go): keep it, or the ids change; nil: a key of this process.
+	Diary    Diary
+	DiaryLog DiaryLog
+	Unit     string
+	IDKey    []byte
 }
 
 // Server is the integration API's HTTP handler.
 type Server struct {
 	cfg   Config
+	idKey []byte
 	limit *limiter
 	feed  *feed
 	mux   *http.ServeMux
@@ -78,12 +90,21 @@ func New(cfg Config) (*Server, error) {
 	switch {
 	case cfg.Cases == nil, cfg.Systems == nil, cfg.Clock == nil, cfg.Logger == nil:
 		return nil, errors.New("fhirapi: cases, systems, clock and logger are required")
+	case cfg.Revocation == nil:
+		return nil, errors.New("fhirapi: no revocation check: every certificate would be taken as not revoked")
 	case len(cfg.FunctionCAs) == 0:
 		return nil, errors.New("fhirapi: no function CA: every system would be refused")
 	case cfg.RatePerMinute < 1:
 		return nil, errors.New("fhirapi: the rate per minute must be at least 1")
 	}
-	s := &Server{cfg: cfg, limit: newLimiter(cfg.RatePerMinute), feed: newFeed(), mux: http.NewServeMux()}
+	if cfg.Diary != nil && (cfg.DiaryLog == nil || cfg.Unit == "") {
+		return nil, errors.New("fhirapi: a diary needs its access log and the unit")
+	}
+	s := &Server{cfg: cfg, idKey: cfg.IDKey, limit: newLimiter(cfg.RatePerMinute), feed: newFeed(), mux: http.NewServeMux()}
+	if len(s.idKey) == 0 {
+		s.idKey = make([]byte, 32)
+		_, _ = rand.Read(s.idKey)
+	}
 	s.mux.HandleFunc("GET /metadata", s.metadata)
 	s.mux.Handle("GET /Task", s.system(directory.ReadCases, s.searchTasks))
 	s.mux.Handle("POST /Task/_search", s.system(directory.ReadCases, s.searchTasks))
@@ -95,6 +116,7 @@ func New(cfg Config) (*Server, error) {
 	s.mux.Handle("GET /Communication/{id}", s.system(directory.ReadCases, s.readCommunication))
 	s.mux.Handle("GET /Communication", s.system(directory.ReadCases, s.searchCommunications))
 	s.mux.Handle("POST /Communication/_search", s.system(directory.ReadCases, s.searchCommunications))
+	s.bookingRoutes() // appointment.go
 	return s, nil
 }
 
@@ -133,7 +155,7 @@ func (p *probe) Write(b []byte) (int, error) { return len(b), nil }
 func (p *probe) WriteHeader(status int)      { p.status, p.allow = status, p.Header().Get("Allow") }
 
 func (s *Server) metadata(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, capability())
+	writeJSON(w, http.StatusOK, s.capabilityStatement())
 }
 
 // caller is the system making a request.
@@ -181,6 +203,9 @@ func (s *Server) system(p directory.Permission, h func(http.ResponseWriter, *htt
 			log.Warn("api request refused: rate limit", "system", id)
 			w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
 			fail(w, http.StatusTooManyRequests, "throttled", "too many requests from this system: wait as Retry-After says, then go on")
+			return
+		}
+		if s.revoked(w, r, id, chain[:len(chain)-1]) {
 			return
 		}
 		if !sys.Allows(p) {

@@ -11,4 +11,10 @@
 // backoff, never dropped and never flooding: new cases are announced in a
 // digest, at most one per interval. Queue shows the unit administrator
 // what waits and why.
+//
+// Booking reminders to patients (agent/booking) go through the same
+// channels with SendReminder, but not through this queue: their text is
+// agent/booking's (unit name, day, time, address, link; nothing about
+// health) and their durable state is the booking itself, read again before
+// every attempt, so a cancelled or moved booking's reminder is never sent.
 package notify

@@ -118,7 +118,11 @@ func (w *caseWriter) handOver() {
 // until the transaction ends (the cases service never changes a case it
 // has handed to the store).
 func (t *tx) queueCase(c *cases.Case) error {
-	if err := t.queue(sealJob{bucket: bucketCases, key: []byte(c.ID), c: c}); err != nil {
+	key, err := t.newCaseKey(c.ID)
+	if err != nil {
+		return err
+	}
+	if err := t.queue(sealJob{bucket: bucketCases, key: key, c: c}); err != nil {
 		return err
 	}
 	t.cw.ids[c.ID] = true
@@ -154,12 +158,7 @@ func (t *tx) putPending() error {
 				return j.err
 			}
 			bk := t.bucket(j.bucket)
-			switch j.bucket {
-			case bucketCases:
-				bk.FillPercent = 0.9 // ids are time-ordered: mostly appends
-			default:
-				bk.FillPercent = 1 // sequence numbers only grow
-			}
+			bk.FillPercent = 1 // both keyed by sequence numbers, which only grow
 			if err := bk.Put(j.key, j.sealed); err != nil {
 				w.err = fmt.Errorf("%s: %w", j.bucket, err)
 				return w.err

@@ -28,7 +28,8 @@ import (
 // patient entries are keyed by a blinded (HMAC) personnummer.
 const (
 	bucketMeta         = "meta"
-	bucketCases        = "cases"
+	bucketCases        = "case-records" // arrival sequence number (8 BE) → sealed case (casekey.go)
+	bucketCaseIDs      = "case-ids"     // case id → its record's sequence number (casekey.go)
 	bucketByStatus     = "idx-status"
 	bucketByAssignee   = "idx-assignee"
 	bucketByType       = "idx-type"
@@ -47,7 +48,7 @@ const (
 )
 
 var allBuckets = []string{
-	bucketMeta, bucketCases, bucketByStatus, bucketByAssignee, bucketByType,
+	bucketMeta, bucketCases, bucketCaseIDs, bucketByStatus, bucketByAssignee, bucketByType,
 	bucketByPatient, bucketByDue, bucketAudit, bucketAuditPatient, bucketAuditActor,
 	bucketOutbox, bucketOutboxKeys, bucketSettings, bucketAuditCase,
 	bucketQuarantine, bucketQuarantineEv,
@@ -386,7 +387,7 @@ func (db *DB) init(ctx context.Context, existed bool) error {
 		buckets := 0
 		btx.ForEach(func(name []byte, _ *bolt.Bucket) error {
 			buckets++
-			if !slices.Contains(allBuckets, string(name)) {
+			if !slices.Contains(allBuckets, string(name)) && string(name) != bucketCasesV2 {
 				foreign = append(foreign, string(name))
 			}
 			return nil
@@ -422,10 +423,15 @@ func (db *DB) init(ctx context.Context, existed bool) error {
 		}
 		for _, name := range allBuckets {
 			if btx.Bucket([]byte(name)) == nil && !slices.Contains(addedBuckets, name) &&
-				(v >= 2 || (name != bucketOutbox && name != bucketOutboxKeys)) {
+				(v >= 2 || (name != bucketOutbox && name != bucketOutboxKeys)) &&
+				(v >= 3 || (name != bucketCases && name != bucketCaseIDs)) {
 				dmg = fmt.Errorf("its bucket %q is missing", name)
 				return nil
 			}
+		}
+		if v < 3 && btx.Bucket([]byte(bucketCasesV2)) == nil {
+			dmg = fmt.Errorf("its bucket %q is missing", bucketCasesV2)
+			return nil
 		}
 		return nil
 	})
@@ -476,7 +482,7 @@ func (db *DB) init(ctx context.Context, existed bool) error {
 			return err
 		}
 	}
-	if err := db.migrate(); err != nil {
+	if err := db.migrate(ctx); err != nil {
 		return err
 	}
 	return db.addBuckets()

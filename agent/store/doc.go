@@ -30,6 +30,13 @@
 // days' buckets, not every answer, and each group's handling times come
 // from its own histograms.
 //
+// Case records are keyed by arrival order (casekey.go, schema 3): a
+// sequence number and the id, with an index of case ids, so a backlog's
+// commits append instead of rewriting leaves all over a tree keyed by
+// ids that are ordered only to the millisecond; the index is checked
+// against the records at every Open, and a schema-2 store's records are
+// moved at Open, resumably.
+//
 // Lists read through composite indexes of what they show (listidx.go:
 // status with assignee, type or both), walked either way from any case id,
 // so a page costs its length, not the history behind it; a store made

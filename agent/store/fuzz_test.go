@@ -26,23 +26,27 @@ func FuzzCaseRecord(f *testing.F) {
 	s := fuzzSealer(f)
 	c := newCase(1, "hej")
 	plain, _ := json.Marshal(c)
-	good, err := s.seal(bucketCases, []byte(c.ID), plain)
+	good, err := s.seal(bucketCases, seqKey(1), plain)
 	if err != nil {
 		f.Fatal(err)
 	}
-	f.Add([]byte(c.ID), good)
-	f.Add([]byte(c.ID), good[:len(good)-1])
-	f.Add([]byte("other"), good)
-	f.Add([]byte(c.ID), []byte{1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
-	f.Add([]byte{}, []byte{})
-	f.Fuzz(func(t *testing.T, key, value []byte) {
+	f.Add([]byte(c.ID), seqKey(1), good)
+	f.Add([]byte(c.ID), seqKey(1), good[:len(good)-1])
+	f.Add([]byte(c.ID), seqKey(2), good)
+	f.Add([]byte("other"), seqKey(1), good)
+	f.Add([]byte(c.ID), seqKey(1), []byte{1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+	f.Add([]byte{}, []byte{}, []byte{})
+	f.Fuzz(func(t *testing.T, id, key, value []byte) {
 		tx := &tx{s: s, unit: testUnit}
-		got, err := tx.decodeCase(key, value)
+		got, err := tx.decodeCase(id, key, value)
 		if err != nil {
 			return
 		}
-		if string(got.ID) != string(key) {
-			t.Fatalf("decoded a case for key %q that names %q", key, got.ID)
+		if string(got.ID) != string(id) {
+			t.Fatalf("decoded a case for id %q that names %q", id, got.ID)
+		}
+		if string(key) != string(seqKey(1)) {
+			t.Fatalf("decoded the record sealed for key %x under key %x", seqKey(1), key)
 		}
 	})
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
 	"clinicgw/sync/wire/casetype"
@@ -90,6 +92,11 @@ func insert(t testing.TB, db *DB, cs ...*cases.Case) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// recordKey returns the key of case id's record in btx; nil if none.
+func recordKey(btx *bolt.Tx, id cases.ID) []byte {
+	return btx.Bucket([]byte(bucketCaseIDs)).Get([]byte(id))
 }
 
 func get(db *DB, id cases.ID) (*cases.Case, error) {

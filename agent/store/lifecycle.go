@@ -27,7 +27,7 @@ import (
 // sealedBuckets hold a sealed value under every key; in the meta bucket
 // only sealedMetaKeys are sealed.
 var (
-	sealedBuckets  = []string{bucketCases, bucketAudit, bucketOutbox, bucketSettings, bucketQuarantine, bucketSyncJournal, bucketOutboxDone, bucketStats}
+	sealedBuckets  = []string{bucketCases, bucketCasesV2, bucketAudit, bucketOutbox, bucketSettings, bucketQuarantine, bucketSyncJournal, bucketOutboxDone, bucketStats}
 	sealedMetaKeys = [][]byte{keyAuditHead, keyAuditCheckpoint}
 )
 
@@ -261,7 +261,7 @@ func (db *DB) PurgeCases(ctx context.Context, ids []cases.ID, allow func(*cases.
 					return fmt.Errorf("case %s: index %s: %w", id, e.bucket, err)
 				}
 			}
-			if err := btx.Bucket([]byte(bucketCases)).Delete([]byte(id)); err != nil {
+			if err := t.deleteCase(id); err != nil {
 				return fmt.Errorf("case %s: %w", id, err)
 			}
 			t.noteStats(id, c, nil)

@@ -68,7 +68,7 @@ func purgeResealRetire(t *testing.T, compact func(t *testing.T, dir, path string
 	var oldWrapped []byte
 	err := db.bolt.View(func(btx *bolt.Tx) error {
 		for _, id := range purge {
-			oldSealed = append(oldSealed, slices.Clone(btx.Bucket([]byte(bucketCases)).Get([]byte(id))))
+			oldSealed = append(oldSealed, slices.Clone(btx.Bucket([]byte(bucketCases)).Get(recordKey(btx, id))))
 		}
 		kr, err := loadKeyring(btx.Bucket([]byte(bucketMeta)))
 		if err == nil {

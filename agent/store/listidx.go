@@ -182,7 +182,7 @@ func (db *DB) indexLists(ctx context.Context) error {
 			// The batch: the next ids after the last one done.
 			vals := map[string]*indexValues{}
 			var ids [][]byte
-			c := t.bucket(bucketCases).Cursor()
+			c := t.bucket(bucketCaseIDs).Cursor()
 			k, _ := c.Seek(after)
 			if after != nil && bytes.Equal(k, after) {
 				k, _ = c.Next()

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 
@@ -9,9 +10,10 @@ import (
 
 // schemaVersion is the layout this clinicgw writes. A store with an older
 // schema is migrated on open, one step per transaction; a newer one is refused.
-const schemaVersion = 2
+const schemaVersion = 3
 
-// migrations[v] moves a store from schema v to v+1. Each runs in its own
+// migrations[v] moves a store from schema v to v+1 (schema 2 to 3, which
+// moves every case record, is keyCasesBySeq: in batches, casekey.go). Each runs in its own
 // transaction, together with the schema bump, so a crash repeats at most
 // the step it was in.
 var migrations = map[uint32]func(*bolt.Tx) error{
@@ -34,7 +36,7 @@ func readSchema(btx *bolt.Tx) (uint32, error) {
 	return binary.BigEndian.Uint32(raw), nil
 }
 
-func (db *DB) migrate() error {
+func (db *DB) migrate(ctx context.Context) error {
 	for {
 		var v uint32
 		err := db.view(func(btx *bolt.Tx) error {
@@ -47,9 +49,15 @@ func (db *DB) migrate() error {
 		}
 		switch {
 		case v == schemaVersion:
-			return nil
+			return db.keyCasesBySeq(ctx) // goes on with a move cut short; nothing if done
 		case v > schemaVersion:
 			return fmt.Errorf("the store has schema %d, written by a newer clinicgw; this one knows schema %d: upgrade clinicgw", v, schemaVersion)
+		case v == 2:
+			if err := db.keyCasesBySeq(ctx); err != nil {
+				return fmt.Errorf("migrate schema 2 to 3: %w", err)
+			}
+			db.log.Info("store migrated", "from", v, "to", v+1)
+			continue
 		}
 		step, ok := migrations[v]
 		if !ok {

@@ -47,7 +47,10 @@ type SeenReader interface {
 
 // Seen implements SeenReader.
 func (t *tx) Seen(c *cases.Case) (Seen, error) {
-	raw := t.bucket(bucketCases).Get([]byte(c.ID))
+	_, raw, err := t.caseRecord(c.ID)
+	if err != nil {
+		return Seen{}, err
+	}
 	if len(raw) < stampLen {
 		return Seen{}, fmt.Errorf("case %s: %w", c.ID, cases.ErrNotFound)
 	}
@@ -84,7 +87,6 @@ func (db *DB) PurgeSeen(ctx context.Context, seen []Seen, done string) (purged i
 		if err := t.Outbox(func(o cases.Outbound) bool { pending[o.CaseID] = true; return true }); err != nil {
 			return err
 		}
-		bc := btx.Bucket([]byte(bucketCases))
 		var stamp [stampLen]byte
 		for i := range seen {
 			if err := ctx.Err(); err != nil {
@@ -97,7 +99,10 @@ func (db *DB) PurgeSeen(ctx context.Context, seen []Seen, done string) (purged i
 			if err := checkID(s.ID); err != nil {
 				return fmt.Errorf("case %s: %w", s.ID, err)
 			}
-			raw := bc.Get([]byte(s.ID))
+			key, raw, err := t.caseRecord(s.ID)
+			if err != nil {
+				return err
+			}
 			if raw == nil {
 				continue
 			}
@@ -106,7 +111,7 @@ func (db *DB) PurgeSeen(ctx context.Context, seen []Seen, done string) (purged i
 			}
 			vals, tally := s.vals, s.tally
 			if len(raw) < stampLen || !bytes.Equal(stamp[:], s.stamp[:]) {
-				c, err := t.decodeCase([]byte(s.ID), raw)
+				c, err := t.decodeCase([]byte(s.ID), key, raw)
 				if err != nil {
 					return err
 				}
@@ -121,7 +126,7 @@ func (db *DB) PurgeSeen(ctx context.Context, seen []Seen, done string) (purged i
 					return fmt.Errorf("case %s: index %s: %w", s.ID, e.bucket, err)
 				}
 			}
-			if err := bc.Delete([]byte(s.ID)); err != nil {
+			if err := t.deleteCase(s.ID); err != nil {
 				return fmt.Errorf("case %s: %w", s.ID, err)
 			}
 			t.noteTally(s.ID, tally)

@@ -109,16 +109,17 @@ func TestPurgeSeen(t *testing.T) {
 	err = db.update(func(btx *bolt.Tx) error {
 		tt := db.newTx(btx)
 		for _, c := range all[20:80] {
-			raw := btx.Bucket([]byte(bucketCases)).Get([]byte(c.ID))
-			plain, err := tt.s.open(bucketCases, []byte(c.ID), raw)
+			key := recordKey(btx, c.ID)
+			raw := btx.Bucket([]byte(bucketCases)).Get(key)
+			plain, err := tt.s.open(bucketCases, key, raw)
 			if err != nil {
 				return err
 			}
-			sealed, err := tt.s.seal(bucketCases, []byte(c.ID), plain)
+			sealed, err := tt.s.seal(bucketCases, key, plain)
 			if err != nil {
 				return err
 			}
-			if err := btx.Bucket([]byte(bucketCases)).Put([]byte(c.ID), sealed); err != nil {
+			if err := btx.Bucket([]byte(bucketCases)).Put(key, sealed); err != nil {
 				return err
 			}
 			resealed++

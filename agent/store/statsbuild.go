@@ -80,7 +80,7 @@ func (db *DB) startStats() error {
 func (db *DB) countStats(ctx context.Context, progress func(done, total int)) error {
 	total, done := 0, 0
 	db.view(func(btx *bolt.Tx) error {
-		total = btx.Bucket([]byte(bucketCases)).Stats().KeyN
+		total = btx.Bucket([]byte(bucketCaseIDs)).Stats().KeyN
 		return nil
 	})
 	start := db.clock.Now()
@@ -101,29 +101,32 @@ func (db *DB) countStats(ctx context.Context, progress func(done, total int)) er
 				return fmt.Errorf("the count's marker is missing")
 			}
 			after := bytes.Clone(mark[1:])
-			c := btx.Bucket([]byte(bucketCases)).Cursor()
-			k, v := c.First()
+			c := t.caseCursor()
+			id, k, v := c.First()
 			if len(after) > 0 {
-				if k, v = c.Seek(after); k != nil && bytes.Equal(k, after) {
-					k, v = c.Next()
+				if id, k, v = c.Seek(after); id != nil && bytes.Equal(id, after) {
+					id, k, v = c.Next()
 				}
 			}
 			sums := newStatsSums()
 			var last []byte
-			for ; k != nil && n < statsBatch; k, v = c.Next() {
-				cs, err := t.decodeCase(k, v)
+			for ; id != nil && n < statsBatch; id, k, v = c.Next() {
+				if v == nil {
+					return missingRecord(id, k)
+				}
+				cs, err := t.decodeCase(id, k, v)
 				if err != nil {
 					return err
 				}
 				sums.add(cases.TallyOf(cs, db.unit), +1)
-				last = k
+				last = id
 				n++
 			}
 			t.stats = sums
 			if err := t.flushStats(); err != nil {
 				return err
 			}
-			if k != nil {
+			if id != nil {
 				return meta.Put(keyStatsRebuild, append([]byte{'c'}, last...))
 			}
 			finished = true

@@ -171,7 +171,7 @@ func TestTamperRejected(t *testing.T) {
 			// Under the open store, as damage found while serving: the
 			// read fails and names the store damaged, the rest reads.
 			db.bolt.Update(func(btx *bolt.Tx) error {
-				return tt.tamper(btx.Bucket([]byte(bucketCases)), []byte(a.ID), []byte(c.ID))
+				return tt.tamper(btx.Bucket([]byte(bucketCases)), recordKey(btx, a.ID), recordKey(btx, c.ID))
 			})
 			if _, err := get(db, a.ID); !errors.Is(err, ErrTampered) || !errors.Is(err, ErrDamaged) {
 				t.Fatalf("got %v, want ErrTampered and ErrDamaged", err)
@@ -275,7 +275,7 @@ func termOfCase(t *testing.T, dir string, id cases.ID) uint32 {
 	defer bdb.Close()
 	var term uint32
 	bdb.View(func(btx *bolt.Tx) error {
-		term, _ = termOf(btx.Bucket([]byte(bucketCases)).Get([]byte(id)))
+		term, _ = termOf(btx.Bucket([]byte(bucketCases)).Get(recordKey(btx, id)))
 		return nil
 	})
 	return term
@@ -331,7 +331,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 
 func TestMigrationRunsOnce(t *testing.T) {
 	db, dir := testStore(t)
-	db.Close()
+	toSchema2(t, db)
 	rawUpdate(t, dir, func(btx *bolt.Tx) error {
 		return btx.Bucket([]byte(bucketMeta)).Put(keySchema, []byte{0, 0, 0, 0})
 	})
@@ -357,7 +357,7 @@ func TestSecondOpenWaitsThenFails(t *testing.T) {
 func TestMigrationFromSchema1AddsOutbox(t *testing.T) {
 	db, dir := testStore(t)
 	insert(t, db, newCase(1, "a"))
-	db.Close()
+	toSchema2(t, db)
 	rawUpdate(t, dir, func(btx *bolt.Tx) error {
 		for _, b := range []string{bucketOutbox, bucketOutboxKeys} {
 			if err := btx.DeleteBucket([]byte(b)); err != nil {

@@ -149,28 +149,32 @@ func (t *tx) Case(id cases.ID) (*cases.Case, error) {
 			return nil, err
 		}
 	}
-	raw := t.bucket(bucketCases).Get([]byte(id))
+	key, raw, err := t.caseRecord(id)
+	if err != nil {
+		return nil, err
+	}
 	if raw == nil {
 		return nil, cases.ErrNotFound
 	}
-	return t.decodeCase([]byte(id), raw)
+	return t.decodeCase([]byte(id), key, raw)
 }
 
-// decodeCase opens and decodes one sealed case record.
-func (t *tx) decodeCase(key, sealed []byte) (*cases.Case, error) {
+// decodeCase opens and decodes one sealed case record, stored under key,
+// which must be case id's.
+func (t *tx) decodeCase(id, key, sealed []byte) (*cases.Case, error) {
 	if t.decoded != nil {
 		t.decoded.Add(1)
 	}
 	plain, err := t.s.open(bucketCases, key, sealed)
 	if err != nil {
-		return nil, fmt.Errorf("case %s: %w", key, err)
+		return nil, fmt.Errorf("case %s: %w", id, err)
 	}
 	var c cases.Case
 	if err := json.Unmarshal(plain, &c); err != nil {
-		return nil, fmt.Errorf("case %s: undecodable record: %w", key, err)
+		return nil, fmt.Errorf("case %s: undecodable record: %w", id, err)
 	}
-	if string(c.ID) != string(key) {
-		return nil, fmt.Errorf("case %s: record names another case: %w", key, ErrTampered)
+	if string(c.ID) != string(id) {
+		return nil, fmt.Errorf("case %s: record names another case: %w", id, ErrTampered)
 	}
 	if c.SentAt.IsZero() {
 		// Stored before cases kept the central store's time of record:
@@ -181,18 +185,19 @@ func (t *tx) decodeCase(key, sealed []byte) (*cases.Case, error) {
 	return &c, nil
 }
 
-func (t *tx) putCase(c *cases.Case) error {
+// putCase seals c under key, its record's key.
+func (t *tx) putCase(key []byte, c *cases.Case) error {
 	plain, err := encodeCase(c)
 	if err != nil {
 		return err
 	}
-	sealed, err := t.s.seal(bucketCases, []byte(c.ID), plain)
+	sealed, err := t.s.seal(bucketCases, key, plain)
 	if err != nil {
 		return err
 	}
 	b := t.bucket(bucketCases)
-	b.FillPercent = 0.9 // ids are time-ordered: mostly appends
-	return b.Put([]byte(c.ID), sealed)
+	b.FillPercent = 1 // sequence numbers only grow: new cases are appends
+	return b.Put(key, sealed)
 }
 
 func (t *tx) putIndex(entries []indexEntry) error {
@@ -217,7 +222,7 @@ func (t *tx) Insert(c *cases.Case) error {
 	if c.Version != 1 {
 		return fmt.Errorf("insert case %s: a new case has version 1, not %d", c.ID, c.Version)
 	}
-	if t.pendingCase(c.ID) || t.bucket(bucketCases).Get([]byte(c.ID)) != nil {
+	if t.pendingCase(c.ID) || t.caseKey(c.ID) != nil {
 		return fmt.Errorf("insert case %s: %w", c.ID, cases.ErrExists)
 	}
 	if err := t.queueCase(c); err != nil {
@@ -237,18 +242,21 @@ func (t *tx) Update(c *cases.Case) error {
 			return err
 		}
 	}
-	raw := t.bucket(bucketCases).Get([]byte(c.ID))
+	key, raw, err := t.caseRecord(c.ID)
+	if err != nil {
+		return err
+	}
 	if raw == nil {
 		return fmt.Errorf("update case %s: %w", c.ID, cases.ErrNotFound)
 	}
-	prev, err := t.decodeCase([]byte(c.ID), raw)
+	prev, err := t.decodeCase([]byte(c.ID), key, raw)
 	if err != nil {
 		return err
 	}
 	if c.Version != prev.Version+1 {
 		return fmt.Errorf("update case %s: %w", c.ID, cases.ErrConflict)
 	}
-	if err := t.putCase(c); err != nil {
+	if err := t.putCase(key, c); err != nil {
 		return err
 	}
 	t.noteStats(c.ID, prev, c)
@@ -382,9 +390,12 @@ func (t *tx) Cases(fn func(*cases.Case) bool) error {
 	if err := t.putPending(); err != nil {
 		return err
 	}
-	c := t.bucket(bucketCases).Cursor()
-	for k, v := c.First(); k != nil; k, v = c.Next() {
-		cs, err := t.decodeCase(k, v)
+	c := t.caseCursor()
+	for id, k, v := c.First(); id != nil; id, k, v = c.Next() {
+		if v == nil {
+			return missingRecord(id, k)
+		}
+		cs, err := t.decodeCase(id, k, v)
 		if err != nil {
 			return err
 		}

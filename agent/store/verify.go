@@ -33,6 +33,9 @@ func (db *DB) verifySealed(ctx context.Context, progress func(done, total int)) 
 	}
 	var done atomic.Int64
 	err := db.view(func(btx *bolt.Tx) error {
+		if err := checkCaseIndex(btx); err != nil {
+			return damaged(db.path, err, true)
+		}
 		total := 0
 		if progress != nil {
 			for _, name := range sealedBuckets {
@@ -109,12 +112,22 @@ func (db *DB) verifySealed(ctx context.Context, progress func(done, total int)) 
 // printKey shows a key as text when it is printable ASCII (case ids,
 // settings), else in hex (access-log sequence numbers).
 func printKey(k []byte) string {
+	if len(k) > 8 && printable(k[8:]) { // a case record's: sequence number and id
+		return fmt.Sprintf("%d/%s", binary.BigEndian.Uint64(k), k[8:])
+	}
+	if printable(k) {
+		return string(k)
+	}
+	return fmt.Sprintf("%x", k)
+}
+
+func printable(k []byte) bool {
 	for _, c := range k {
 		if c < 0x20 || c > 0x7e {
-			return fmt.Sprintf("%x", k)
+			return false
 		}
 	}
-	return string(k)
+	return true
 }
 
 // CheckReport is what Check found in a sound store.

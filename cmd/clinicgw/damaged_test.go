@@ -203,7 +203,7 @@ func sealedValueOffset(t *testing.T, b []byte) int {
 	defer db.Close()
 	var v []byte
 	db.View(func(tx *bolt.Tx) error {
-		_, val := tx.Bucket([]byte("cases")).Cursor().First()
+		_, val := tx.Bucket([]byte("case-records")).Cursor().First()
 		v = bytes.Clone(val)
 		return nil
 	})
@@ -260,7 +260,7 @@ func damages(t *testing.T, pristine []byte) []damage {
 	put64 := func(b []byte, off int, v uint64) { binary.LittleEndian.PutUint64(b[off:], v) }
 	put32 := func(b []byte, off int, v uint32) { binary.LittleEndian.PutUint32(b[off:], v) }
 	put16 := func(b []byte, off int, v uint16) { binary.LittleEndian.PutUint16(b[off:], v) }
-	branch, leaf := bucketRoot(t, pristine, "cases")
+	branch, leaf := bucketRoot(t, pristine, "case-records")
 	bo, lo := int(branch)*ps, int(leaf)*ps
 	sealed := sealedValueOffset(t, pristine)
 	synced, fl := withSyncedFreelist(t, pristine)

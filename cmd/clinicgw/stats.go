@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -164,6 +165,22 @@ func printStats(w io.Writer, st cases.Stats) error {
 	}
 	fmt.Fprintln(w)
 	t.print(w)
+
+	if len(st.ByGroup) > 0 {
+		t = table{}
+		t.row("group", "received", "unanswered", "overdue", "answered", "median", "p90")
+		for _, g := range slices.Sorted(maps.Keys(st.ByGroup)) {
+			gs, name := st.ByGroup[g], string(g)
+			if g == "" {
+				name = "(inkorgen)" // the message administrator's own inbox
+			}
+			h := gs.Handling
+			t.row(name, strconv.Itoa(gs.Received), strconv.Itoa(gs.Unanswered), strconv.Itoa(gs.Overdue),
+				strconv.Itoa(gs.Answered), duration(h.Median, h.Count), duration(h.P90, h.Count))
+		}
+		fmt.Fprintln(w)
+		t.print(w)
+	}
 
 	t = table{}
 	t.row("status", "cases")

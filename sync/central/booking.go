@@ -179,6 +179,11 @@ func (s *Store) RequestBooking(ctx context.Context, unit, pnr string, kind wire.
 		return "", err
 	}
 	req := wire.BookingRequest{ID: id, Kind: kind, Patient: pnr, Time: timeID, From: fromID, At: now}
+	if kind != wire.BookingCancel { // the patient's choice goes with it (reminders.go)
+		if req.Reminder, err = s.ReminderChoice(ctx, pnr); err != nil {
+			return "", err
+		}
+	}
 	if err := req.Validate(); err != nil {
 		return "", inputError("time", "not a valid booking request", swedish("central.page.booking.bad"))
 	}

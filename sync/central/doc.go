@@ -10,7 +10,10 @@
 // a request the gateway decides, and a booking shows in "Bokade tider"
 // only once the gateway confirmed it (a time asked for is busy-tentative
 // meanwhile); a declined one says why in Swedish, with the nearest free
-// times of the same kind when it was taken.
+// times of the same kind when it was taken. A patient's consent to
+// reminders before their visits and where they go (reminders.go, one
+// choice per patient) is kept here and sent with each book and rebook
+// request; the gateway sends the reminders.
 //
 // It is for development, demonstrations and tests, and it is the executable
 // specification a region's real central store must meet. Its patient login

@@ -89,6 +89,10 @@ func goldenViews() map[string]struct {
 		"booking-unavailable": {"booking", view{Title: "Boka tid", User: user, Unit: unit, Booking: &bookingView{Unavailable: true}}},
 		"booking-confirm":     {"booking", view{Title: "Bekräfta tiden", User: user, Unit: unit, Booking: &bookingView{Confirm: &slot2}}},
 		"booking-pending":     {"booking", view{Title: "Boka tid", User: user, Unit: unit, Booking: &bookingView{Request: &requestRow{Kind: wire.BookingBook, Pending: true, Time: slot2}}}},
+		"reminders": {"reminders", view{Title: "Påminnelse före besök", User: user, Unit: unit, Notice: "Ditt val är sparat.",
+			Reminder: &reminderView{Consent: true, Mobile: "0701234567", Email: "tolvan@example.se", Lang: "en"}}},
+		"reminders-refused": {"reminders", view{Title: "Påminnelse före besök", User: user, Unit: unit, Error: "Mobilnumret ska vara 7–15 siffror.",
+			Reminder: &reminderView{Consent: true, Mobile: "070-ring", Lang: "sv"}}},
 		"booking-declined": {"booking", view{Title: "Boka tid", User: user, Unit: unit, Booking: &bookingView{Request: &requestRow{Kind: wire.BookingBook,
 			Reason: "Tiden är redan bokad av någon annan. Välj en annan tid.", Time: slot2, Alternatives: []timeRow{slot3}}}}},
 	}

@@ -36,6 +36,8 @@ type view struct {
 	Booking *bookingView
 	// Bookable: the unit takes online bookings (forms: the link).
 	Bookable bool
+	// Reminder is the reminder choice's page (reminders.go).
+	Reminder *reminderView
 }
 
 // contact returns the unit's published contact details, nil if it has

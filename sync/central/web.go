@@ -71,7 +71,7 @@ func newWeb(s *Store) *web {
 		// every word of the templates comes from sync/i18n.
 		"t": swedish,
 	}
-	for _, name := range []string{"login", "start", "units", "forms", "form", "case", "error", "booking"} {
+	for _, name := range []string{"login", "start", "units", "forms", "form", "case", "error", "booking", "reminders"} {
 		w.pages[name] = template.Must(template.New("layout.html").Funcs(funcs).
 			ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}
@@ -99,6 +99,8 @@ func (s *Store) PatientHandler() http.Handler {
 	mux.HandleFunc("POST /boka/{unit}/tid/{id}", w.authed(w.bookingRequest))
 	mux.HandleFunc("POST /boka/{unit}/avboka/{id}", w.authed(w.bookingCancel))
 	mux.HandleFunc("GET /boka/{unit}/begaran/{req}", w.authed(w.bookingRequestPage))
+	mux.HandleFunc("GET /boka/{unit}/paminnelser", w.authed(w.reminderPage))
+	mux.HandleFunc("POST /boka/{unit}/paminnelser", w.authed(w.saveReminder))
 	mux.HandleFunc("GET /static/{file}", w.static)
 	mux.HandleFunc("/", func(rw http.ResponseWriter, r *http.Request) {
 		w.errorPage(rw, r, http.StatusNotFound, swedish("central.err.pageNotFound"))

@@ -95,6 +95,7 @@ var diaryTexts = map[string]text{
 	"diary.admin.refused.deleteException": {"Undantaget kunde inte tas bort. Ladda om sidan och försök igen.", "The exception could not be removed. Reload the page and try again."},
 
 	"action.diary-read":    {"Läste en bokad tid", "Read a booked time"},
+	"action.diary-list":    {"Läste tidboken (inga patienter)", "Read the diary (no patients)"},
 	"action.diary-book":    {"Bokade en tid", "Booked a time"},
 	"action.diary-rebook":  {"Ombokade en tid", "Rebooked a time"},
 	"action.diary-cancel":  {"Avbokade en tid", "Cancelled a time"},

@@ -61,7 +61,9 @@ func (u *Uplink) switchSealing(ctx context.Context, keyID string) error {
 	})
 	if se, ok := errors.AsType[*statusError](err); ok && se.status == http.StatusNotFound {
 		u.setSealing(SealingUnsupported)
-		u.log.Info("the central store does not seal events (an older release): the sync stays plain")
+		if !u.warnDowngrade(ctx) {
+			u.log.Info("the central store does not seal events (an older release): the sync stays plain")
+		}
 		return nil
 	}
 	if err != nil {
@@ -72,6 +74,9 @@ func (u *Uplink) switchSealing(ctx context.Context, keyID string) error {
 		u.setSealing(SealingUnset)
 		u.log.Error("the central store seals to another key than the one it publishes for this unit", "keyId", keyID, "sealingKeyId", st.KeyID)
 	case st.Sealed:
+		if err := u.markSealed(ctx, st.FromSeq); err != nil {
+			return err
+		}
 		u.setSealing(SealingOn)
 		u.log.Info("the central store seals the unit's new events", "keyId", st.KeyID, "fromSeq", st.FromSeq)
 	default:
@@ -139,15 +144,25 @@ func refusalOf(err error) string {
 // routing and SealRefusal only. An error means the key ring could not be
 // read at all (the run is not applied; the pull retries).
 func (u *Uplink) inbound(ctx context.Context, events []wire.Event) ([]cases.Inbound, error) {
+	from, marked, err := u.sealedFrom(ctx)
+	if err != nil {
+		u.log.Error("the gateway's sealing mark cannot be read", "err", err)
+		return nil, errNoKeyRing
+	}
 	var refused map[int]string
 	opened := events
 	for i, ev := range events {
-		if ev.Sealed == "" {
+		if ev.Sealed == "" && !plainAfterMark(ev, from, marked) {
 			continue
 		}
 		if refused == nil {
 			opened = append([]wire.Event(nil), events...)
 			refused = map[int]string{}
+		}
+		if ev.Sealed == "" { // a downgrade (downgrade.go): the content never applies
+			refused[i] = "plain"
+			opened[i].Case, opened[i].Message = nil, nil
+			continue
 		}
 		plain, err := u.unseal(ctx, ev)
 		if err != nil {

@@ -60,6 +60,11 @@ var errSealingUnsupported = errors.New("the central store does not serve sealing
 // sealingKeyLoop checks (and if need be publishes) the sealing key until
 // that is settled or ctx ends.
 func (u *Uplink) sealingKeyLoop(ctx context.Context) {
+	if !u.cfg.Sealing {
+		if err := u.liftSealedMark(ctx); err != nil {
+			u.log.Error("the gateway's sealing mark cannot be cleared; plain cases after it stay refused", "err", err)
+		}
+	}
 	for attempt := 0; ; attempt++ {
 		err := u.checkSealingKey(ctx)
 		if err == nil || ctx.Err() != nil {
@@ -88,7 +93,7 @@ func (u *Uplink) checkSealingKey(ctx context.Context) error {
 	want := pub.ID().String()
 	published, err := u.getSealingKey(ctx)
 	if errors.Is(err, errSealingUnsupported) {
-		return u.sealingUnsupported()
+		return u.sealingUnsupported(ctx)
 	}
 	if err != nil {
 		return err
@@ -110,7 +115,7 @@ func (u *Uplink) checkSealingKey(ctx context.Context) error {
 	}
 	err = u.roundTrip(ctx, "sealing-key", http.MethodPut, wire.PathSealingKey2, "", b, nil)
 	if se, ok := errors.AsType[*statusError](err); ok && se.status == http.StatusNotFound {
-		return u.sealingUnsupported()
+		return u.sealingUnsupported(ctx)
 	}
 	if err != nil {
 		return err
@@ -162,8 +167,11 @@ func (u *Uplink) trusted(published []wire.SealingKeyStatement, leaf *x509.Certif
 }
 
 // sealingUnsupported records a central store without sealing keys.
-func (u *Uplink) sealingUnsupported() error {
+func (u *Uplink) sealingUnsupported(ctx context.Context) error {
 	u.setSealingKey(SealingKeyUnsupported, "", false)
+	if u.warnDowngrade(ctx) {
+		return nil
+	}
 	u.log.Info("the central store does not serve sealing keys (an older release): sealing key publication skipped")
 	return nil
 }

@@ -75,11 +75,11 @@ func (s *scriptedStream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	if first {
-		for range 6 {
+		for range streamIdlePings {
 			select {
 			case <-gone:
 				return
-			case <-time.After(150 * time.Millisecond):
+			case <-time.After(streamIdleGap):
 			}
 			if conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(time.Second)) != nil {
 				return
@@ -109,6 +109,19 @@ func (s *scriptedStream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// The idle timeout is the websocket's read deadline, a real-time deadline
+// of the network connection that no fake clock reaches, so TestStreamIdle
+// runs in real time with wide margins: ten pings 250 ms apart span 2.5 s,
+// longer than the 1.5 s timeout, so the stream outlasts them only if each
+// one resets the deadline, and a ping may come up to 1.25 s late on a
+// loaded machine before the test would fail wrongly (with 150 ms against
+// 600 ms, a 450 ms stall at load 20–35 failed it).
+const (
+	streamIdle      = 1500 * time.Millisecond
+	streamIdleGap   = 250 * time.Millisecond
+	streamIdlePings = 10
+)
+
 // TestStreamIdle: pings keep the stream up past the idle timeout and are
 // answered; an announcement beyond the cursor starts a pull; a stream
 // silent for the idle timeout is dropped and dialled again; no dial sends
@@ -122,7 +135,7 @@ func TestStreamIdle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	up.idle = 600 * time.Millisecond // six pings 150 ms apart outlast it only if each one resets it
+	up.idle = streamIdle
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- up.Run(ctx) }()
@@ -135,11 +148,11 @@ func TestStreamIdle(t *testing.T) {
 	})
 	script.mu.Lock()
 	defer script.mu.Unlock()
-	if !script.survived || script.pings != 6 {
-		t.Errorf("the stream did not outlast six pings (%d sent): pings do not reset the read deadline", script.pings)
+	if !script.survived || script.pings != streamIdlePings {
+		t.Errorf("the stream did not outlast %d pings (%d sent): pings do not reset the read deadline", streamIdlePings, script.pings)
 	}
-	if script.pongs < 6 {
-		t.Errorf("%d pongs for 6 pings", script.pongs)
+	if script.pongs < streamIdlePings {
+		t.Errorf("%d pongs for %d pings", script.pongs, streamIdlePings)
 	}
 	if !script.dropped {
 		t.Error("the gateway did not drop the silent stream")

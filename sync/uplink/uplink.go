@@ -304,6 +304,7 @@ type Uplink struct {
 	wg sync.WaitGroup // Run's goroutines and their helpers
 
 	opener openerCache // the unit's sealing keys for opening (sealed.go)
+	mark   markCache   // from where the central store seals (downgrade.go)
 
 	mu   sync.Mutex
 	st   Status

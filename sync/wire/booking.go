@@ -109,6 +109,9 @@ type BookingRequest struct {
 	From string `json:"from"`
 	// At is when the patient asked.
 	At time.Time `json:"at"`
+	// Reminder is the patient's consent to a reminder before the visit
+	// and where it goes (bookingreminder.go); absent or null: none.
+	Reminder *BookingReminder `json:"reminder,omitempty"`
 }
 
 // BookingRequestPage is the requests waiting for a decision.
@@ -212,6 +215,9 @@ func (r BookingRequest) check(p string) error {
 		}
 	} else if r.From != "" {
 		return fail(member(p, "from"), "must be empty unless kind is rebook")
+	}
+	if err := r.Reminder.check(member(p, "reminder"), r.Kind); err != nil {
+		return err
 	}
 	return checkTime(member(p, "at"), r.At)
 }

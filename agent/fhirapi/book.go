@@ -1,0 +1,287 @@
+package fhirapi
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"slices"
+	"strings"
+
+	"clinicgw/agent/audit"
+	"clinicgw/agent/booking"
+	"clinicgw/sync/wire/personnummer"
+)
+
+// Booking and cancelling through the diary's authority (agent/booking):
+// POST Appointment books a free Slot for a patient, POST
+// Appointment/[id]/$cancel cancels that booking; each is one transaction
+// of the diary, the same as a booking at the staff pages or a patient's
+// online request, so of two bookers of one time exactly one wins. The
+// system books as staff do (its HSA-ID as the booker): any time that has
+// not begun, online or not; a cancellation needs a reason. A decline is
+// a 409 (404 for a time that does not exist, 400 for a malformed
+// request) OperationOutcome whose issue carries the decline's code
+// (urn:clinicgw:booking-decline) and its text. Every request, booked,
+// cancelled or declined, is in the access log under the system's HSA-ID.
+
+const systemDecline = "urn:clinicgw:booking-decline"
+
+// bookOutcome is an OperationOutcome with the decline's code.
+type bookOutcome struct {
+	ResourceType string      `json:"resourceType"` // "OperationOutcome"
+	Issue        []bookIssue `json:"issue"`
+}
+
+type bookIssue struct {
+	Severity    string           `json:"severity"`
+	Code        string           `json:"code"`
+	Details     *CodeableConcept `json:"details,omitempty"`
+	Diagnostics string           `json:"diagnostics,omitempty"`
+}
+
+// declined answers a decline of the authority, or fails.
+func (s *Server) declined(w http.ResponseWriter, err error) {
+	d, ok := booking.DeclineOf(err)
+	if !ok {
+		s.diaryError(w, err)
+		return
+	}
+	status, code := http.StatusConflict, "conflict"
+	switch d.Code {
+	case booking.NotFound:
+		status, code = http.StatusNotFound, "not-found"
+	case booking.BadRequest, booking.ReasonRequired:
+		status, code = http.StatusBadRequest, "invalid"
+	}
+	writeJSON(w, status, bookOutcome{ResourceType: "OperationOutcome", Issue: []bookIssue{{Severity: "error", Code: code,
+		Details:     &CodeableConcept{Coding: []Coding{{System: systemDecline, Code: string(d.Code), Display: d.Message("sv")}}, Text: d.Message("sv")},
+		Diagnostics: "declined (" + string(d.Code) + "): " + d.Message("en")}}})
+}
+
+// appointmentIn is what POST Appointment reads; other elements R4
+// defines are accepted and ignored (allowedIn), anything else refused.
+type appointmentIn struct {
+	ResourceType string       `json:"resourceType"`
+	Identifier   []Identifier `json:"identifier"`
+	Status       string       `json:"status"`
+	Start        string       `json:"start"`
+	Slot         []Reference  `json:"slot"`
+	Participant  []struct {
+		Actor *Reference `json:"actor"`
+	} `json:"participant"`
+}
+
+var allowedIn = []string{"resourceType", "id", "meta", "text", "identifier", "status", "serviceType", "appointmentType",
+	"description", "start", "end", "minutesDuration", "slot", "created", "comment", "participant"}
+
+// readResource reads a FHIR JSON body of at most maxBody into v,
+// refusing an element not in allowed.
+func readResource(r *http.Request, v any, allowed []string) error {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/fhir+json" && mt != "application/json" {
+		return badRequest("send the resource as JSON: Content-Type application/fhir+json")
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
+	if err != nil {
+		return badRequest("the resource could not be read (at most 64 KiB of FHIR JSON)")
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(body, &top); err != nil {
+		return badRequest("the body is not a JSON object")
+	}
+	for k := range top {
+		if !slices.Contains(allowed, k) {
+			return badRequest("the resource has an element this operation does not take: " + safeName(k))
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(v); err != nil {
+		return badRequest("an element of the resource has the wrong type: see /metadata")
+	}
+	return nil
+}
+
+// bookingRequest checks a POST Appointment: one Slot, one patient by
+// identifier, status booked (or left out), and the client's identifier,
+// if any, as the booking's request (so a retry is answered, not booked
+// twice).
+func (s *Server) bookingRequest(in *appointmentIn, c caller) (slotID string, pnr personnummer.Personnummer, request string, err error) {
+	if in.ResourceType != "Appointment" {
+		return "", "", "", badRequest("resourceType: expected Appointment")
+	}
+	if in.Status != "" && in.Status != "booked" {
+		return "", "", "", badRequest("status: a booking is made as booked")
+	}
+	if len(in.Slot) != 1 || !strings.HasPrefix(in.Slot[0].Reference, "Slot/") {
+		return "", "", "", badRequest("slot: expected one reference, Slot/[id] of a free Slot")
+	}
+	slotID = strings.TrimPrefix(in.Slot[0].Reference, "Slot/")
+	for _, p := range in.Participant {
+		if p.Actor == nil || p.Actor.Identifier == nil {
+			continue
+		}
+		id := p.Actor.Identifier
+		if id.System != systemPNR && id.System != systemSamnr {
+			continue // the clinician: the Slot's
+		}
+		got, perr := personnummer.Parse(id.Value, s.cfg.Clock.Now())
+		if perr != nil || pnr != "" {
+			return "", "", "", badRequest("participant: expected one patient, by identifier " + systemPNR + " (personnummer) or " + systemSamnr)
+		}
+		pnr = got
+	}
+	if pnr == "" {
+		return "", "", "", badRequest("participant: the patient is missing: an actor with identifier " + systemPNR + "|[personnummer]")
+	}
+	if len(in.Identifier) > 1 {
+		return "", "", "", badRequest("identifier: give at most one (the client's id of the booking)")
+	}
+	if len(in.Identifier) == 1 {
+		id := in.Identifier[0]
+		if id.Value == "" || len(id.System)+len(id.Value) > 256 {
+			return "", "", "", badRequest("identifier: expected a system and a value of at most 256 characters")
+		}
+		sum := sha256.Sum256([]byte(c.sys.HSAID + "\x00" + id.System + "\x00" + id.Value))
+		request = "fhir-" + hex.EncodeToString(sum[:16])
+	}
+	return slotID, pnr, request, nil
+}
+
+func (s *Server) book(w http.ResponseWriter, r *http.Request, c caller) {
+	var in appointmentIn
+	err := readResource(r, &in, allowedIn)
+	var slotID, request string
+	var pnr personnummer.Personnummer
+	if err == nil {
+		slotID, pnr, request, err = s.bookingRequest(&in, c)
+	}
+	if err != nil {
+		s.cfg.Logger.Warn("api booking refused: malformed", "system", c.sys.HSAID)
+		refuse(w, err)
+		return
+	}
+	sl, ok := s.slotByID(w, r, slotID, false)
+	if !ok {
+		return
+	}
+	types, err := s.cfg.Diary.Types(r.Context())
+	if err != nil {
+		s.diaryError(w, err)
+		return
+	}
+	if request != "" && sl.Booking != nil && sl.Booking.Request == request && sl.Booking.Patient == string(pnr) {
+		// A retry of a booking made: answered, not made again.
+		if s.logReads(w, r, c, []string{sl.Booking.Patient}) {
+			writeJSON(w, http.StatusOK, s.appointment(sl, sl.Booking, appointmentStatus(sl, s.cfg.Clock.Now()), types))
+		}
+		return
+	}
+	b, err := s.cfg.Diary.Book(r.Context(), sl.ID(), booking.Actor{Staff: c.sys.HSAID}, booking.BookRequest{Patient: string(pnr), Request: request})
+	outcome := audit.Allowed
+	if err != nil {
+		outcome = audit.Denied
+	}
+	if lerr := s.cfg.DiaryLog(r.Context(), s.diaryEntry(c, diaryBook, string(pnr), outcome)); lerr != nil {
+		s.cfg.Logger.Error("api booking not written to the access log", "err", lerr, "system", c.sys.HSAID)
+		if err == nil {
+			fail(w, http.StatusInternalServerError, "exception", "the time was booked but the access log could not be written: read the Appointment before trying again; if it persists, tell region IT")
+			return
+		}
+	}
+	if err != nil {
+		s.cfg.Logger.Info("api booking declined", "system", c.sys.HSAID, "err", err)
+		s.declined(w, err)
+		return
+	}
+	s.cfg.Logger.Info("api booked a time", "system", c.sys.HSAID)
+	booked := *sl
+	booked.State, booked.Booking, booked.Hold = booking.Booked, &b, nil
+	a := s.appointment(&booked, &b, "booked", types)
+	w.Header().Set("Location", base(r)+"/Appointment/"+a.ID)
+	writeJSON(w, http.StatusCreated, a)
+}
+
+// cancelIn is the body of $cancel: a Parameters with a reason.
+func cancelReason(r *http.Request) (string, error) {
+	var p Parameters
+	if err := readResource(r, &p, []string{"resourceType", "id", "meta", "parameter"}); err != nil {
+		return "", err
+	}
+	if p.ResourceType != "Parameters" {
+		return "", badRequest("resourceType: expected Parameters with a parameter reason (valueString)")
+	}
+	reason := ""
+	for _, x := range p.Parameter {
+		if x.Name != "reason" || reason != "" {
+			return "", badRequest("parameter: expected one, named reason, with a valueString")
+		}
+		reason = strings.TrimSpace(x.ValueString)
+	}
+	if reason == "" || len(reason) > 500 {
+		return "", badRequest("reason: a cancellation needs a reason (valueString, at most 500 characters)")
+	}
+	return reason, nil
+}
+
+func (s *Server) cancel(w http.ResponseWriter, r *http.Request, c caller) {
+	reason, err := cancelReason(r)
+	if err != nil {
+		s.cfg.Logger.Warn("api cancellation refused: malformed", "system", c.sys.HSAID)
+		refuse(w, err)
+		return
+	}
+	sl, bookingID, ok := s.slotAndRest(w, r, r.PathValue("id"), true)
+	if !ok {
+		return
+	}
+	patient := ""
+	if sl.Booking != nil && sl.Booking.ID == bookingID {
+		patient = sl.Booking.Patient
+	}
+	for _, b := range sl.Canceled {
+		if b.ID == bookingID {
+			patient = b.Patient
+		}
+	}
+	if patient == "" {
+		fail(w, http.StatusNotFound, "not-found", "no such Appointment at this care unit: search for it by date")
+		return
+	}
+	err = s.cfg.Diary.CancelBooking(r.Context(), sl.ID(), bookingID, booking.Actor{Staff: c.sys.HSAID}, reason)
+	outcome := audit.Allowed
+	if err != nil {
+		outcome = audit.Denied
+	}
+	if lerr := s.cfg.DiaryLog(r.Context(), s.diaryEntry(c, diaryCancel, patient, outcome)); lerr != nil {
+		s.cfg.Logger.Error("api cancellation not written to the access log", "err", lerr, "system", c.sys.HSAID)
+		if err == nil {
+			fail(w, http.StatusInternalServerError, "exception", "the booking was cancelled but the access log could not be written: read the Appointment before trying again; if it persists, tell region IT")
+			return
+		}
+	}
+	if err != nil {
+		s.cfg.Logger.Info("api cancellation declined", "system", c.sys.HSAID, "err", err)
+		s.declined(w, err)
+		return
+	}
+	s.cfg.Logger.Info("api cancelled a booking", "system", c.sys.HSAID)
+	got, err := s.findSlot(r.Context(), s.scheduleID(sl.Clinician), sl.Start)
+	types, terr := s.cfg.Diary.Types(r.Context())
+	if err = errors.Join(err, terr); err != nil || got == nil {
+		writeJSON(w, http.StatusOK, Parameters{ResourceType: "Parameters"})
+		return
+	}
+	apps, _ := s.appointmentsOf(got, types, s.cfg.Clock.Now())
+	for _, a := range apps {
+		if a.ID == r.PathValue("id") {
+			writeJSON(w, http.StatusOK, a)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, Parameters{ResourceType: "Parameters"})
+}

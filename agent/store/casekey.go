@@ -1,0 +1,241 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"clinicgw/agent/cases"
+)
+
+// Case records are kept under their arrival order, not their ids
+// (schema 3). The central store's ids are time-ordered only to the
+// millisecond: a backlog's cases of one millisecond come in random order,
+// and spread over the commits of a sync, so that keyed by id each commit
+// put its cases among those of the commit before and rewrote those leaf
+// pages (measured in TestBacklogPagesWritten: the cases bucket wrote 1.9
+// times its records' bytes). Keyed by a sequence number that only grows
+// (bbolt's sequence of the bucket), a new case is an append to full pages
+// (FillPercent 1), and bucketCaseIDs maps each id to its record's key: an
+// entry of 60 bytes where the record is kilobytes.
+//
+// A record's key is the sequence number (8 bytes, big-endian) followed by
+// the case id, so its additional data (bucket and key, as for every sealed
+// value) binds it to its case too, and the id index is checked against
+// the records without opening one (checkCaseIndex, at every Open and in
+// Check): an index entry pointed at another case's record, a record
+// without an entry or an entry without a record is damage, like a record
+// moved to another key. The id a record holds must still be the id it was
+// looked up by (decodeCase).
+//
+// A store of schema 2 keeps its records under their ids in bucketCasesV2;
+// Open moves them (keyCasesBySeq), caseMoveBatch at a time, each batch
+// in one transaction, oldest id first, the first with the bump to schema 3
+// (so an older clinicgw refuses the file from then on), the last removing
+// bucketCasesV2. A move cut short goes on at the next Open.
+
+// bucketCasesV2 is where schema 2 kept case records: id → sealed case.
+const bucketCasesV2 = "cases"
+
+// caseMoveBatch is how many records one transaction of the move takes.
+var caseMoveBatch = 2000
+
+// caseKey returns the sequence key of case id's record; nil if there is
+// no such case.
+func (t *tx) caseKey(id cases.ID) []byte {
+	return t.bucket(bucketCaseIDs).Get([]byte(id))
+}
+
+// caseRecord returns the key and sealed record of case id; nil if there
+// is no such case.
+func (t *tx) caseRecord(id cases.ID) (key, sealed []byte, err error) {
+	key = t.caseKey(id)
+	if key == nil {
+		return nil, nil, nil
+	}
+	if !keyOfCase(key, []byte(id)) {
+		return nil, nil, fmt.Errorf("case %s: its index entry names record %s: %w", id, printKey(key), ErrTampered)
+	}
+	if sealed = t.bucket(bucketCases).Get(key); sealed == nil {
+		return nil, nil, missingRecord([]byte(id), key)
+	}
+	return key, sealed, nil
+}
+
+// keyOfCase reports whether key is a record key of case id.
+func keyOfCase(key, id []byte) bool {
+	return len(key) == 8+len(id) && bytes.Equal(key[8:], id)
+}
+
+// newCaseKey gives case id the next record key and records it in the id
+// index.
+func (t *tx) newCaseKey(id cases.ID) ([]byte, error) {
+	seq, err := t.bucket(bucketCases).NextSequence()
+	if err != nil {
+		return nil, err
+	}
+	key := append(seqKey(seq), id...)
+	ids := t.bucket(bucketCaseIDs)
+	ids.FillPercent = 0.9 // ids are time-ordered: mostly appends
+	if err := ids.Put([]byte(id), key); err != nil {
+		return nil, fmt.Errorf("case %s: id index: %w", id, err)
+	}
+	return key, nil
+}
+
+// deleteCase removes case id's record and its id index entry.
+func (t *tx) deleteCase(id cases.ID) error {
+	key := t.caseKey(id)
+	if key == nil {
+		return nil
+	}
+	if err := t.bucket(bucketCases).Delete(key); err != nil {
+		return err
+	}
+	return t.bucket(bucketCaseIDs).Delete([]byte(id))
+}
+
+// caseCursor walks the cases in id order: the id index, each record read
+// by its key. A record missing behind an id comes back as a nil record.
+type caseCursor struct {
+	ids  *bolt.Cursor
+	recs *bolt.Bucket
+}
+
+func (t *tx) caseCursor() caseCursor {
+	return caseCursor{ids: t.bucket(bucketCaseIDs).Cursor(), recs: t.bucket(bucketCases)}
+}
+
+func (c caseCursor) at(id, key []byte) (cid, k, sealed []byte) {
+	if id == nil {
+		return nil, nil, nil
+	}
+	return id, key, c.recs.Get(key)
+}
+
+// First, Seek and Next return a case's id, its record's key and the
+// sealed record.
+func (c caseCursor) First() (id, key, sealed []byte) { return c.at(c.ids.First()) }
+func (c caseCursor) Seek(id []byte) ([]byte, []byte, []byte) {
+	return c.at(c.ids.Seek(id))
+}
+func (c caseCursor) Next() (id, key, sealed []byte) { return c.at(c.ids.Next()) }
+
+// missingRecord is a case whose record the id index names but the store
+// lacks.
+func missingRecord(id, key []byte) error {
+	return fmt.Errorf("case %s: its record %s is missing: %w", id, printKey(key), ErrTampered)
+}
+
+// checkCaseIndex checks the id index against the case records, keys
+// only: every entry names a record of its own case, and there are as
+// many records as entries (so none is without one).
+func checkCaseIndex(btx *bolt.Tx) error {
+	recs, ids := btx.Bucket([]byte(bucketCases)), btx.Bucket([]byte(bucketCaseIDs))
+	if recs == nil || ids == nil {
+		return nil // a schema-2 store: the move makes them
+	}
+	n := 0
+	c := ids.Cursor()
+	for id, key := c.First(); id != nil; id, key = c.Next() {
+		if !keyOfCase(key, id) {
+			return fmt.Errorf("case %s: its index entry names record %s: %w", id, printKey(key), ErrTampered)
+		}
+		if recs.Get(key) == nil {
+			return missingRecord(id, key)
+		}
+		n++
+	}
+	if m := recs.Stats().KeyN; m != n {
+		return fmt.Errorf("%d case records, but %d in the index of case ids: %w", m, n, ErrTampered)
+	}
+	return nil
+}
+
+// keyCasesBySeq moves the records of a schema-2 store (bucketCasesV2) to
+// sequence keys, batch by batch; a store that has none left costs one read.
+func (db *DB) keyCasesBySeq(ctx context.Context) error {
+	left := -1
+	db.view(func(btx *bolt.Tx) error {
+		if b := btx.Bucket([]byte(bucketCasesV2)); b != nil {
+			left = b.Stats().KeyN
+		}
+		return nil
+	})
+	if left < 0 {
+		return nil
+	}
+	db.log.Info("store: keying the cases by arrival order (schema 3)", "cases", left)
+	moved := 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var done bool
+		var n int
+		err := db.update(func(btx *bolt.Tx) error {
+			done, n = false, 0
+			for _, name := range []string{bucketCases, bucketCaseIDs} {
+				if _, err := btx.CreateBucketIfNotExists([]byte(name)); err != nil {
+					return err
+				}
+			}
+			if err := btx.Bucket([]byte(bucketMeta)).Put(keySchema, binary.BigEndian.AppendUint32(nil, 3)); err != nil {
+				return err
+			}
+			old := btx.Bucket([]byte(bucketCasesV2))
+			type rec struct{ id, sealed []byte }
+			var batch []rec
+			c := old.Cursor()
+			for k, v := c.First(); k != nil && len(batch) < caseMoveBatch; k, v = c.Next() {
+				batch = append(batch, rec{bytes.Clone(k), v})
+			}
+			t := db.newTx(btx)
+			recs := btx.Bucket([]byte(bucketCases))
+			for _, r := range batch {
+				plain, err := t.s.open(bucketCasesV2, r.id, r.sealed)
+				if err != nil {
+					return fmt.Errorf("case %s: %w", r.id, err)
+				}
+				if t.caseKey(cases.ID(r.id)) != nil {
+					return fmt.Errorf("case %s is under its id and its sequence number: %w", r.id, ErrTampered)
+				}
+				key, err := t.newCaseKey(cases.ID(r.id))
+				if err != nil {
+					return err
+				}
+				sealed, err := t.s.seal(bucketCases, key, plain)
+				if err != nil {
+					return err
+				}
+				recs.FillPercent = 1 // sequence numbers only grow
+				if err := recs.Put(key, sealed); err != nil {
+					return err
+				}
+			}
+			for _, r := range batch { // deleted after the walk: a cursor must not see its bucket change
+				if err := old.Delete(r.id); err != nil {
+					return err
+				}
+			}
+			n = len(batch)
+			if len(batch) < caseMoveBatch {
+				done = true
+				return btx.DeleteBucket([]byte(bucketCasesV2))
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("key the cases by arrival order: %w", err)
+		}
+		moved += n
+		db.log.Debug("store: case records moved to arrival order", "moved", moved, "cases", left)
+		if done {
+			db.log.Info("store: cases keyed by arrival order", "cases", moved)
+			return nil
+		}
+	}
+}
