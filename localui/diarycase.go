@@ -238,7 +238,7 @@ func (s *Server) bookFromCase(w http.ResponseWriter, r *http.Request) {
 		s.caseBookDeclined(w, r, err)
 		return
 	}
-	s.hub.notifyDiary()
+	s.diaryChangedHere() // diarylive.go
 	if _, aerr := s.cfg.Cases.Do(ctx, a, id, cmd); aerr != nil {
 		// Undo the booking: the patient must not keep a time the case
 		// does not tell them of.
@@ -248,7 +248,7 @@ func (s *Server) bookFromCase(w http.ResponseWriter, r *http.Request) {
 		} else {
 			_, uerr = s.cfg.Diary.Rebook(logged(diaryRebook), to, from, staff)
 		}
-		s.hub.notifyDiary()
+		s.diaryChangedHere()
 		if uerr != nil {
 			s.log.Error("booking from a case: the answer failed and the booking could not be undone", "err", aerr, "undoErr", uerr)
 			s.fail(w, r, http.StatusInternalServerError, "diarycase.undoFailed")

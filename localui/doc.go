@@ -70,7 +70,8 @@
 // cancel with a reason and mark arrived or no-show through agent/booking's
 // authority, each look at a booked time and each change in the access log
 // (a change's entry in the change's own transaction, a look through
-// Config.DiaryLog), live over the page's websocket ("diary"); the unit
+// Config.DiaryLog), live over the page's websocket ("diary": every change,
+// the sync's too: a diary with OnChange is watched, diarylive.go); the unit
 // administrator keeps the time types, templates and exceptions, generates
 // and reads the online figure on /admin/diary, and the booking statistics
 // with the figure on /admin/diary/stats (diarystats.go, CSV too). From a

@@ -13,7 +13,12 @@
 // times of the same kind when it was taken. A patient's consent to
 // reminders before their visits and where they go (reminders.go, one
 // choice per patient) is kept here and sent with each book and rebook
-// request; the gateway sends the reminders.
+// request; the gateway sends the reminders. What the pages can tell at
+// once is declined at once (bookingcheck.go). The gateway's own bookings
+// (bookingstate.go: staff's phone bookings, rebookings and cancellations)
+// replace the unit's confirmed ones; a guardian books, rebooks and cancels
+// for a child under 13 (bookingguardian.go), with the guardian's own
+// reminder choice.
 //
 // It is for development, demonstrations and tests, and it is the executable
 // specification a region's real central store must meet. Its patient login
@@ -70,6 +75,10 @@
 // PUT /v2/sealing switches the unit's sealing (sealing.go): on, every new
 // case and follow-up of the unit is sealed to its key at submit and only
 // routing and a keyed hash of the personnummer stay in the file.
+// GET /v2/central-sealing-key publishes the store's own sealing key
+// (a file of its own beside the store's), signed with its server
+// certificate, and POST /v2/outbox-sealed opens outbox items sealed to it
+// and applies them as plain ones (outseal.go, Store.SignSealingKey).
 // The care unit is taken from the
 // verified client certificate's subject serialNumber (tlsconf.HSAID) and
 // from nowhere else; a unit sees, acknowledges and answers only its own

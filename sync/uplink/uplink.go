@@ -250,12 +250,16 @@ type Status struct {
 	// open here (each quarantined).
 	Sealing       SealingSwitchState
 	SealedRefused int
+	// OutboundSealing says how the outbox travels (outseal.go): sealed to
+	// the central store's verified key, plain, or waiting (and why).
+	OutboundSealing OutboundSealingState
 }
 
 // Uplink syncs one care unit's store with the central store. Make it with
 // New and start it with Run; Kick and Status are safe to call at any time,
 // from any goroutine.
 type Uplink struct {
+	out     outbound // outbound sealing (outseal.go)
 	cfg     Config
 	base    string // scheme://host[:port][/prefix], no trailing slash
 	wsURL   string
@@ -293,6 +297,9 @@ type Uplink struct {
 	bookingNoOffer atomic.Bool
 	// bookingDue: the free times must be published again.
 	bookingDue atomic.Bool
+	// bookingsNoOffer: the central store answered PUT
+	// wire.PathBookingBookings2 404 and that was logged (bookingstate.go).
+	bookingsNoOffer atomic.Bool
 
 	formsMu   sync.Mutex
 	forms     []byte // the form set to publish, marshalled; nil: none
