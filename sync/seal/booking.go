@@ -1,6 +1,10 @@
 package seal
 
-import "clinicgw/sync/wire"
+import (
+	"strconv"
+
+	"clinicgw/sync/wire"
+)
 
 // BookingContext is what a booking request's envelope (its patient and
 // reminder, wire.BookingRequest.Sealed) is bound to: the unit, the
@@ -8,4 +12,11 @@ import "clinicgw/sync/wire"
 // or unit does not open.
 func BookingContext(unit, request string, kind wire.BookingKind) Context {
 	return Context{Unit: unit, ID: request, Kind: "booking." + string(kind)}
+}
+
+// BookingBookingsContext is what part i (from 0) of n of the unit's
+// sealed bookings state (wire.SealedBookingBookings) is bound to: the
+// unit it comes from, the part's place and the number of parts.
+func BookingBookingsContext(unit string, i, n int) Context {
+	return Context{Unit: unit, ID: strconv.Itoa(i+1) + "/" + strconv.Itoa(n), Kind: "booking.bookings"}
 }

@@ -25,7 +25,10 @@ import (
 // request reaches the gateway's diary with the patient and the reminder
 // intact and is confirmed, and the proxy's capture of what the central
 // store sent down holds neither the personnummer nor the mobile number nor
-// the e-mail address.
+// the e-mail address. Staff then book another patient by phone: the
+// unit's bookings reach the central store sealed to its own key, and the
+// capture of what the gateway sent up holds neither patient's
+// personnummer.
 func TestSealedBookingThroughTLSProxy(t *testing.T) {
 	ctx := context.Background()
 	c := startCentral(t)
@@ -53,14 +56,33 @@ func TestSealedBookingThroughTLSProxy(t *testing.T) {
 		*s.Booking.Remind != (booking.ReminderContact{Mobile: mobile, Email: email, Lang: "sv"}) {
 		t.Fatalf("the gateway's booking: %+v", s.Booking)
 	}
-	g.stop()
-	_, down := capt.bytes()
-	if !bytes.Contains(down, []byte(`"requests"`)) {
-		t.Fatalf("the proxy captured no booking requests (%d bytes down)", len(down))
+
+	// Staff book another patient by phone: the booking reaches the
+	// patient's page at the central store.
+	phone := string(personnummer.Synthetic(time.Date(1985, 2, 7, 0, 0, 0, 0, time.UTC), 989))
+	slot1, err := d.Resolve(ctx, free[1].ID)
+	must(t, err)
+	_, err = d.Book(ctx, slot1, booking.Actor{Staff: staffHSA}, booking.BookRequest{Patient: phone})
+	must(t, err)
+	g.up.BookingChanged()
+	waitFor(t, 30*time.Second, "the phone booking at the central store", func() bool {
+		bs, err := c.store.PatientBookings(ctx, unit, phone)
+		return err == nil && len(bs) == 1
+	})
+	if bs, err := c.store.PatientBookings(ctx, unit, pnr); err != nil || len(bs) != 1 {
+		t.Errorf("the online booking at the central store: %+v (%v)", bs, err)
 	}
-	for _, canary := range []string{pnr, pnr[2:], mobile, mobile[1:], email, "kanariepatient"} {
+	g.stop()
+	up, down := capt.bytes()
+	if !bytes.Contains(down, []byte(`"requests"`)) || !bytes.Contains(up, []byte(wire.PathBookingBookingsSealed2)) {
+		t.Errorf("the proxy captured no booking requests or sealed bookings (%d bytes up, %d down)", len(up), len(down))
+	}
+	for _, canary := range []string{pnr, pnr[2:], phone, phone[2:], mobile, mobile[1:], email, "kanariepatient"} {
 		if n := bytes.Count(down, []byte(canary)); n > 0 {
 			t.Errorf("central store → gateway: the proxy saw %q %d times", canary, n)
+		}
+		if n := bytes.Count(up, []byte(canary)); n > 0 {
+			t.Errorf("gateway → central store: the proxy saw %q %d times", canary, n)
 		}
 	}
 	checkNoPatientData(t, "gateway", g.logs.String())

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -108,6 +109,57 @@ func FuzzDecodeSealedBookingRequestPage(f *testing.F) {
 		}
 		if err := pg.Validate(); err != nil {
 			t.Fatalf("accepted an invalid page: %v", err)
+		}
+	})
+}
+
+// The sealed bookings body joins the package's tables: the golden files,
+// the decoders' fuzz targets and mutations, the OpenAPI checks.
+func init() {
+	bodies = append(bodies,
+		body{"sealed-booking-bookings", func() Body { return canonicalSealedBookings() }, wrap(DecodeSealedBookingBookings), MaxBodyBytes, func() any { return new(SealedBookingBookings) }})
+	schemaTypes["SealedBookingBookings"] = reflect.TypeFor[SealedBookingBookings]()
+	pathConstants["PathBookingBookingsSealed2"] = PathBookingBookingsSealed2
+}
+
+func canonicalSealedBookings() SealedBookingBookings {
+	return SealedBookingBookings{Parts: []string{b64(bytes.Repeat([]byte{0x41}, 1200)), b64(bytes.Repeat([]byte{0x42}, 300))}}
+}
+
+// TestBookingBookingsParts: the parts join to the bookings again, a
+// state of more than one part included; a part missing does not.
+func TestBookingBookingsParts(t *testing.T) {
+	bb := BookingBookings{Bookings: []PatientBooking{}, Canceled: []PatientBooking{}}
+	for i := range 6000 {
+		bb.Bookings = append(bb.Bookings, PatientBooking{Patient: "199001012380", Time: BookingTime{
+			ID: "t-" + strings.Repeat("x", 20) + string(rune('a'+i%26)) + strconv.Itoa(i), Start: time.Date(2026, 12, 8, 9, 0, 0, 0, time.UTC),
+			Minutes: 30, TypeID: "besok", Type: "Besök", Clinician: strings.Repeat("Kliniker ", 10)}})
+	}
+	parts, err := BookingBookingsParts(bb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(parts) < 2 {
+		t.Fatalf("%d parts; the test needs more than one", len(parts))
+	}
+	got, err := OpenedBookingBookings(parts)
+	if err != nil || !reflect.DeepEqual(got, bb) {
+		t.Fatalf("joined to %d bookings (%v)", len(got.Bookings), err)
+	}
+	if _, err := OpenedBookingBookings(parts[:len(parts)-1]); err == nil {
+		t.Error("the parts but the last opened")
+	}
+}
+
+// FuzzOpenedBookingBookings: the decoder of opened parts never panics,
+// and what it accepts validates.
+func FuzzOpenedBookingBookings(f *testing.F) {
+	pts, _ := BookingBookingsParts(BookingBookings{Bookings: []PatientBooking{}, Canceled: []PatientBooking{}})
+	f.Add(pts[0], []byte(nil))
+	f.Fuzz(func(t *testing.T, a, b []byte) {
+		bb, err := OpenedBookingBookings([][]byte{a, b})
+		if err == nil && bb.Validate() != nil {
+			t.Fatalf("accepted invalid bookings %q %q", a, b)
 		}
 	})
 }
