@@ -20,3 +20,12 @@ func BookingContext(unit, request string, kind wire.BookingKind) Context {
 func BookingBookingsContext(unit string, i, n int) Context {
 	return Context{Unit: unit, ID: strconv.Itoa(i+1) + "/" + strconv.Itoa(n), Kind: "booking.bookings"}
 }
+
+// ConfirmedContext is what a confirmed outbox item the central store
+// gives back sealed to the unit (wire.ConfirmedItem.Sealed) is bound to:
+// the unit, the item's idempotency key and its kind. It differs from
+// OutboxContext, so an item the gateway sealed to the central store is
+// not taken for one sealed back to the unit.
+func ConfirmedContext(unit, key string, kind wire.OutboxKind) Context {
+	return Context{Unit: unit, ID: key, Kind: "confirmed." + string(kind)}
+}
