@@ -163,3 +163,9 @@ func FuzzOpenedBookingBookings(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeSealedBookingBookings: the sealed bookings decoder, from its
+// golden file and its mutations.
+func FuzzDecodeSealedBookingBookings(f *testing.F) {
+	fuzzDecoder(f, "sealed-booking-bookings", DecodeSealedBookingBookings)
+}
