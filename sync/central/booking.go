@@ -86,7 +86,7 @@ func bookingTimesOf(ub *bolt.Bucket) (wire.BookingTimes, bool, error) {
 
 // busyTimes are the time ids with a pending request or a confirmed
 // booking.
-func busyTimes(ub *bolt.Bucket) (map[string]bool, error) {
+func (s *Store) busyTimes(ub *bolt.Bucket) (map[string]bool, error) {
 	busy := map[string]bool{}
 	if b := ub.Bucket([]byte(bucketBookings)); b != nil {
 		_ = b.ForEach(func(k, _ []byte) error { busy[string(k)] = true; return nil })
@@ -97,7 +97,9 @@ func busyTimes(ub *bolt.Bucket) (map[string]bool, error) {
 	}
 	err := pend.ForEach(func(_, id []byte) error {
 		var rec bookingRecord
-		if err := json.Unmarshal(reqs.Get(id), &rec); err != nil {
+		if err := s.openJSON(bookingReqWhere(id), reqs.Get(id), &rec); errors.Is(err, errForgotten) {
+			return nil // a forgotten patient's request frees its time
+		} else if err != nil {
 			return fmt.Errorf("read a booking request: %w", err)
 		}
 		if rec.Req.Kind != wire.BookingCancel {
@@ -146,7 +148,7 @@ func (s *Store) FreeBookingTimes(ctx context.Context, unit, typeID string) ([]wi
 		if !ok {
 			return ErrNoBooking
 		}
-		busy, err := busyTimes(ub)
+		busy, err := s.busyTimes(ub)
 		if err != nil {
 			return err
 		}
@@ -198,7 +200,7 @@ func (s *Store) RequestBooking(ctx context.Context, unit, pnr string, kind wire.
 		}
 		rec := bookingRecord{Req: req, State: RequestPending}
 		if kind == wire.BookingCancel {
-			b, err := bookedOf(ub, timeID)
+			b, err := s.bookedOf(ub, timeID)
 			if err != nil {
 				return err
 			}
@@ -212,7 +214,7 @@ func (s *Store) RequestBooking(ctx context.Context, unit, pnr string, kind wire.
 			return inputError("time", "not a published time", swedish("central.page.booking.gone"))
 		}
 		if kind == wire.BookingRebook {
-			b, err := bookedOf(ub, fromID)
+			b, err := s.bookedOf(ub, fromID)
 			if err != nil {
 				return err
 			}
@@ -231,7 +233,7 @@ func (s *Store) RequestBooking(ctx context.Context, unit, pnr string, kind wire.
 		if rec.Seq, err = pend.NextSequence(); err != nil {
 			return err
 		}
-		v, err := json.Marshal(rec)
+		v, err := s.sealJSON(s.pnrKey(pnr), bookingReqWhere([]byte(id)), rec)
 		if err != nil {
 			return err
 		}
@@ -247,7 +249,7 @@ func (s *Store) RequestBooking(ctx context.Context, unit, pnr string, kind wire.
 	return id, nil
 }
 
-func bookedOf(ub *bolt.Bucket, timeID string) (*Booked, error) {
+func (s *Store) bookedOf(ub *bolt.Bucket, timeID string) (*Booked, error) {
 	b := ub.Bucket([]byte(bucketBookings))
 	if b == nil {
 		return nil, nil
@@ -257,7 +259,9 @@ func bookedOf(ub *bolt.Bucket, timeID string) (*Booked, error) {
 		return nil, nil
 	}
 	var bk Booked
-	if err := json.Unmarshal(v, &bk); err != nil {
+	if err := s.openJSON(bookedWhere([]byte(timeID)), v, &bk); errors.Is(err, errForgotten) {
+		return nil, nil
+	} else if err != nil {
 		return nil, fmt.Errorf("read a booking: %w", err)
 	}
 	return &bk, nil
@@ -280,7 +284,9 @@ func (s *Store) BookingRequestOf(ctx context.Context, unit, pnr, id string) (Boo
 			return ErrNotFound
 		}
 		var rec bookingRecord
-		if err := json.Unmarshal(v, &rec); err != nil {
+		if err := s.openJSON(bookingReqWhere([]byte(id)), v, &rec); errors.Is(err, errForgotten) {
+			return ErrNotFound
+		} else if err != nil {
 			return fmt.Errorf("read a booking request: %w", err)
 		}
 		if rec.Req.Patient != pnr {
@@ -304,9 +310,11 @@ func (s *Store) PatientBookings(ctx context.Context, unit, pnr string) ([]Booked
 		if b == nil {
 			return nil
 		}
-		return b.ForEach(func(_, v []byte) error {
+		return b.ForEach(func(k, v []byte) error {
 			var bk Booked
-			if err := json.Unmarshal(v, &bk); err != nil {
+			if err := s.openJSON(bookedWhere(k), v, &bk); errors.Is(err, errForgotten) {
+				return nil
+			} else if err != nil {
 				return fmt.Errorf("read a booking: %w", err)
 			}
 			if bk.Patient == pnr {
@@ -365,7 +373,9 @@ func (s *Store) serveBookingRequests(w http.ResponseWriter, r *http.Request, uni
 		c := pend.Cursor()
 		for k, id := c.First(); k != nil && len(pg.Requests) < wire.MaxBookingRequests; k, id = c.Next() {
 			var rec bookingRecord
-			if err := json.Unmarshal(reqs.Get(id), &rec); err != nil {
+			if err := s.openJSON(bookingReqWhere(id), reqs.Get(id), &rec); errors.Is(err, errForgotten) {
+				continue
+			} else if err != nil {
 				return fmt.Errorf("read a booking request: %w", err)
 			}
 			pg.Requests = append(pg.Requests, rec.Req)
@@ -410,7 +420,9 @@ func (s *Store) servePostBookingDecisions(w http.ResponseWriter, r *http.Request
 				continue
 			}
 			var rec bookingRecord
-			if err := json.Unmarshal(v, &rec); err != nil {
+			if err := s.openJSON(bookingReqWhere(k), v, &rec); errors.Is(err, errForgotten) {
+				continue
+			} else if err != nil {
 				return fmt.Errorf("read a booking request: %w", err)
 			}
 			if rec.State != RequestPending {
@@ -419,11 +431,11 @@ func (s *Store) servePostBookingDecisions(w http.ResponseWriter, r *http.Request
 			rec.State, rec.Reason = RequestDeclined, d.Reason
 			if d.Outcome == wire.BookingConfirmed {
 				rec.State = RequestConfirmed
-				if err := applyConfirmed(bookings, rec); err != nil {
+				if err := s.applyConfirmed(bookings, rec); err != nil {
 					return err
 				}
 			}
-			v, err := json.Marshal(rec)
+			v, err := s.sealJSON(s.pnrKey(rec.Req.Patient), bookingReqWhere(k), rec)
 			if err != nil {
 				return err
 			}
@@ -446,7 +458,7 @@ func (s *Store) servePostBookingDecisions(w http.ResponseWriter, r *http.Request
 }
 
 // applyConfirmed changes the bookings by a confirmed request.
-func applyConfirmed(bookings *bolt.Bucket, rec bookingRecord) error {
+func (s *Store) applyConfirmed(bookings *bolt.Bucket, rec bookingRecord) error {
 	switch rec.Req.Kind {
 	case wire.BookingCancel:
 		return bookings.Delete([]byte(rec.Req.Time))
@@ -455,7 +467,7 @@ func applyConfirmed(bookings *bolt.Bucket, rec bookingRecord) error {
 			return err
 		}
 	}
-	v, err := json.Marshal(Booked{Time: rec.Time, Patient: rec.Req.Patient})
+	v, err := s.sealJSON(s.pnrKey(rec.Req.Patient), bookedWhere([]byte(rec.Req.Time)), Booked{Time: rec.Time, Patient: rec.Req.Patient})
 	if err != nil {
 		return err
 	}

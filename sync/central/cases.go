@@ -33,6 +33,13 @@ type caseRecord struct {
 	// Sealed: the case's content went sealed to the unit and is not kept
 	// here (sealing.go); Patient, Guardian, Fields and Text are empty.
 	Sealed bool `json:"sealed,omitempty"`
+	// Owner and Private: as stored, the keyed hash of the patient's
+	// personnummer and the case's private part sealed under their data
+	// key (atrest.go); Store.getCase opens it into the fields above.
+	Owner   string `json:"owner,omitempty"`
+	Private []byte `json:"private,omitempty"`
+	// forgotten: the patient's key was forgotten, Private did not open.
+	forgotten bool
 }
 
 // messageRecord is one message in a case's thread after the case itself:

@@ -63,7 +63,7 @@ func (s *Store) serveReconcile(w http.ResponseWriter, r *http.Request, unit stri
 // reinsert applies one given-back event in tx: accepted (applied and
 // appended to the stream again), duplicate, or rejected with a problem.
 func (s *Store) reinsert(tx *bolt.Tx, unit string, ev wire.Event) (wire.ItemStatus, *wire.Problem, error) {
-	c, err := getCase(tx, ev.CaseID)
+	c, err := s.getCase(tx, ev.CaseID)
 	if err != nil {
 		return "", nil, err
 	}
@@ -97,11 +97,11 @@ func (s *Store) reinsert(tx *bolt.Tx, unit string, ev wire.Event) (wire.ItemStat
 			Guardian: nc.Guardian, Fields: nc.Fields, Text: nc.Text, Status: wire.StatusReceived,
 			CreatedAt: ev.At, UpdatedAt: ev.At}
 		idx := tx.Bucket([]byte(bucketPatients))
-		if err := idx.Put(patientKey(nc.Patient.PNR, c.ID), []byte(rolePatient)); err != nil {
+		if err := idx.Put(patientKey(s.pnrKey(nc.Patient.PNR), c.ID), []byte(rolePatient)); err != nil {
 			return "", nil, err
 		}
 		if g := nc.Guardian; g != nil {
-			if err := idx.Put(patientKey(g.PNR, c.ID), []byte(roleGuardian)); err != nil {
+			if err := idx.Put(patientKey(s.pnrKey(g.PNR), c.ID), []byte(roleGuardian)); err != nil {
 				return "", nil, err
 			}
 		}
@@ -132,7 +132,7 @@ func (s *Store) reinsert(tx *bolt.Tx, unit string, ev wire.Event) (wire.ItemStat
 	if err := appendEvent(tx, unit, &again); err != nil {
 		return "", nil, err
 	}
-	return wire.ItemAccepted, nil, putCase(tx, c)
+	return wire.ItemAccepted, nil, s.putCase(tx, c)
 }
 
 // samePerson reports whether two optional persons are the same.
