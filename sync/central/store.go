@@ -240,6 +240,10 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		bdb.Close()
 		return nil, fmt.Errorf("open central store %s: %w", path, err)
 	}
+	if err := s.migrateAtRest(path, bolt.Options{Timeout: opts.LockTimeout}); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("open central store %s: %w", path, err)
+	}
 	s.web = newWeb(s)
 	return s, nil
 }
@@ -254,6 +258,9 @@ func (s *Store) init() error {
 		switch v := meta.Get([]byte(keySchema)); {
 		case v == nil:
 			if err := meta.Put([]byte(keySchema), []byte(schemaVersion)); err != nil {
+				return err
+			}
+			if err := meta.Put([]byte(keyAtRest), []byte(atRestDone)); err != nil { // a new file: sealed from the start
 				return err
 			}
 		case string(v) != schemaVersion:
