@@ -270,10 +270,19 @@ func (r *keyRing) has(owner string) bool {
 
 // openKeyRing opens the store's key ring as opts say.
 func openKeyRing(path string, opts Options) (*keyRing, error) {
+	if opts.KeyRingFile == "" {
+		opts.KeyRingFile = path + ".keyring"
+	}
 	kek := opts.KEK
 	if kek == nil {
 		if opts.KEKFile == "" {
 			opts.KEKFile = path + ".kek"
+		}
+		if _, err := os.Stat(opts.KEKFile); errors.Is(err, fs.ErrNotExist) {
+			if fi, err := os.Stat(opts.KeyRingFile); err == nil && fi.Size() > 0 {
+				// A new KEK would open none of the ring's keys.
+				return nil, fmt.Errorf("the key-encryption key %s is missing while the key ring %s holds keys: restore it from where its copy is kept", opts.KEKFile, opts.KeyRingFile)
+			}
 		}
 		f, err := loadKEKFile(opts.KEKFile, opts.Rand)
 		if err != nil {
@@ -281,12 +290,16 @@ func openKeyRing(path string, opts Options) (*keyRing, error) {
 		}
 		kek = f
 	}
-	if opts.KeyRingFile == "" {
-		opts.KeyRingFile = path + ".keyring"
-	}
 	r, err := loadKeyRing(opts.KeyRingFile, kek, opts.Rand)
 	if err != nil {
 		return nil, fmt.Errorf("the key ring: %w", err)
+	}
+	// One key of the ring must open: another KEK opens none.
+	for owner := range r.wrapped {
+		if _, err := r.key(owner, false); err != nil {
+			return nil, fmt.Errorf("the key ring %s does not open with the key-encryption key %s: %w", opts.KeyRingFile, kek.ID(), err)
+		}
+		break
 	}
 	return r, nil
 }
