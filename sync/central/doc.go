@@ -35,8 +35,9 @@
 // wire.Form.Digest are refused as conflicts (409) and nothing of the item
 // or the form set applies. Beside them it keeps the central copy of every
 // case — its unit, patient, guardian, form answers, the status as the patient
-// sees it and the thread of messages — and an index from personnummer to the
-// cases where that person is the patient or the guardian. Every request and
+// sees it and the thread of messages, sealed at rest (below) — and an index
+// from the keyed hash of a personnummer to the cases where that person is
+// the patient or the guardian. Every request and
 // every patient action is one bbolt transaction: it happens entirely or not
 // at all.
 //
@@ -70,6 +71,17 @@
 // PUT /v2/sealing switches the unit's sealing (sealing.go): on, every new
 // case and follow-up of the unit is sealed to its key at submit and only
 // routing and a keyed hash of the personnummer stay in the file.
+//
+// # At rest
+//
+// What the patient pages show back to a patient (a case's patient copy
+// and thread, booking requests and bookings, the reminder choice) is
+// sealed with AES-256-GCM under that patient's data key (atrest.go); the
+// data keys, wrapped by the store's key-encryption key (a 0600 file or
+// Options.KEK), live in a key ring file apart from the bbolt file
+// (keyring.go). ForgetPatient drops a patient's key: everything sealed
+// under it reads as nothing at once (forget.go). A file from before is
+// sealed at Open, resumably, then compacted (migrate.go).
 // The care unit is taken from the
 // verified client certificate's subject serialNumber (tlsconf.HSAID) and
 // from nowhere else; a unit sees, acknowledges and answers only its own
