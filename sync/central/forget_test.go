@@ -30,6 +30,9 @@ func TestForgetPatient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := e.store.RequestBooking(e.ctx, unitA, adultPNR, wire.BookingBook, "t3", ""); err != nil {
+		t.Fatal(err)
+	}
 	owner := e.store.pnrKey(adultPNR)
 	ring, err := os.ReadFile(e.path + ".keyring")
 	if err != nil || !bytes.Contains(ring, []byte(owner)) {
@@ -82,6 +85,12 @@ func TestForgetPatient(t *testing.T) {
 	}
 	if ring, _ := os.ReadFile(e.path + ".keyring"); bytes.Contains(ring, []byte(owner)) || !bytes.Contains(ring, []byte(e.store.pnrKey(otherPNR))) {
 		t.Errorf("the key ring after forgetting:\n%s", ring)
+	}
+	// The request still pending is gone: the gateway is never asked.
+	if got := e.gatewayDecides(unitA, func(r wire.BookingRequest) wire.BookingDecision {
+		return wire.BookingDecision{Request: r.ID, Outcome: wire.BookingConfirmed}
+	}); len(got) != 0 {
+		t.Errorf("the gateway was served a forgotten patient's requests: %+v", got)
 	}
 	// The unit answers the forgotten case: accepted, nothing kept, no notice.
 	before := len(e.notifier.Notices())

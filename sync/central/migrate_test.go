@@ -95,6 +95,10 @@ func TestMigrateAtRest(t *testing.T) {
 	e := newEnv(t)
 	e.sealUnit(unitA)
 	id, child := e.liveRun(unitA)
+	head, err := e.store.Head(e.ctx, unitA)
+	if err != nil || head == 0 {
+		t.Fatalf("head %d, %v", head, err)
+	}
 	e.downgrade(adultPNR, childPNR)
 	e.close()
 	if got := scanFile(t, e.path, restCanaries()...); len(got) < len(restCanaries())-1 {
@@ -139,6 +143,9 @@ func TestMigrateAtRest(t *testing.T) {
 	}
 	migrateHook = nil
 	e.open()
+	if h, err := e.store.Head(e.ctx, unitA); err != nil || h != head {
+		t.Errorf("the unit's head after the move: %d, %v; want %d", h, err, head)
+	}
 	pc, err := e.store.PatientCase(e.ctx, adultPNR, id)
 	if err != nil || pc.Text != restCaseText || len(pc.Messages) != 2 || pc.Messages[1].Text != restStaff {
 		t.Errorf("the adult's case after the move: %+v, %v", pc, err)
