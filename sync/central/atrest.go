@@ -71,11 +71,15 @@ func (s *Store) sealValue(owner, where string, pt []byte) ([]byte, error) {
 	return aead.Seal(out, nonce, pt, atRestAAD(where, owner)), nil
 }
 
-// valueOwner returns the owner of a sealed value; ok is false for a
-// value from before (plaintext).
+// valueOwner returns the owner of a sealed value ("" when it is cut
+// short); ok is false for a value from before (plaintext: JSON, which
+// never starts with the version byte).
 func valueOwner(v []byte) (owner string, ok bool) {
-	if len(v) < 2 || v[0] != atRestV1 || len(v) < 2+int(v[1]) {
+	if len(v) == 0 || v[0] != atRestV1 {
 		return "", false
+	}
+	if len(v) < 2 || len(v) < 2+int(v[1]) {
+		return "", true
 	}
 	return string(v[2 : 2+int(v[1])]), true
 }
@@ -86,6 +90,9 @@ func (s *Store) openValue(where string, v []byte) ([]byte, error) {
 	owner, ok := valueOwner(v)
 	if !ok {
 		return v, nil
+	}
+	if owner == "" {
+		return nil, errForgotten
 	}
 	k, err := s.ring.key(owner, false)
 	if errors.Is(err, errNoKey) {
