@@ -143,6 +143,37 @@ type keyRing struct {
 	mu      sync.Mutex
 	wrapped map[string][]byte // owner → wrapped data key
 	open    map[string][]byte // owner → data key, once unwrapped
+	// deferred: inside deferSync, new lines are written and synced once
+	// at its end; unsynced: some were.
+	deferred, unsynced bool
+}
+
+// deferSync runs fn (in a write transaction, which bbolt runs one at a
+// time) with the new keys' lines synced once, after fn and before the
+// transaction commits, instead of one sync each.
+func (r *keyRing) deferSync(fn func() error) error {
+	r.mu.Lock()
+	r.deferred = true
+	r.mu.Unlock()
+	err := fn()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.deferred = false
+	if !r.unsynced {
+		return err
+	}
+	r.unsynced = false
+	if err != nil {
+		return err // the transaction rolls back: the lines name keys nothing uses
+	}
+	f, err := os.OpenFile(r.path, os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("the key ring %s: %w", r.path, err)
+	}
+	if err := errors.Join(f.Sync(), f.Close(), atomicfile.SyncDir(filepath.Dir(r.path))); err != nil {
+		return fmt.Errorf("the key ring %s: %w", r.path, err)
+	}
+	return nil
 }
 
 // ringAAD binds a wrapped data key to its owner.
@@ -226,6 +257,10 @@ func (r *keyRing) append(owner string, w []byte) error {
 	if _, err := f.WriteString(ringLine(owner, w)); err != nil {
 		f.Close()
 		return err
+	}
+	if r.deferred {
+		r.unsynced = true
+		return f.Close()
 	}
 	if err := errors.Join(f.Sync(), f.Close()); err != nil {
 		return err

@@ -106,7 +106,7 @@ func (s *Store) SubmitBatch(ctx context.Context, unit string, subs []Submission)
 		ready[i] = p
 	}
 	seqs := make([]uint64, len(ready))
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	submitTx := func(tx *bolt.Tx) error {
 		set, err := formsOf(unitBucket(tx, unit))
 		if err != nil {
 			return err
@@ -176,7 +176,10 @@ func (s *Store) SubmitBatch(ctx context.Context, unit string, subs []Submission)
 			}
 		}
 		return nil
-	})
+	}
+	// New patients' data keys reach the key ring file, synced once, before
+	// the transaction commits (keyring.go).
+	err := s.db.Update(func(tx *bolt.Tx) error { return s.ring.deferSync(func() error { return submitTx(tx) }) })
 	if err != nil {
 		return nil, submitError("submit case", err)
 	}
