@@ -71,6 +71,8 @@ type Agent struct {
 	contact *contactKeeper
 	// diary is the unit's booking diary (diary.go).
 	diary *booking.Diary
+	// diaryChanged hears of the diary's changes (diary.go's watchDiary).
+	diaryChanged chan struct{}
 	// notifier sends notices; nil without [notify].
 	notifier *notify.Notifier
 	// archive runs the archive export every night; nil without [archive].
@@ -333,6 +335,7 @@ func (a *Agent) Start(ctx context.Context) (err error) {
 		notify := ui.ui.Notify
 		changed.Store(&notify)
 	}
+	a.watchDiary(up) // diary.go
 	if a.archive != nil {
 		a.wg.Go(func() { a.archive.run(runCtx) })
 	}
@@ -341,6 +344,7 @@ func (a *Agent) Start(ctx context.Context) (err error) {
 	}
 	a.wg.Go(func() { a.runAuditCheck(runCtx, db) })
 	a.wg.Go(func() { a.runDiaryGenerate(runCtx, a.diary) })
+	a.wg.Go(func() { a.runDiaryReleases(runCtx, a.up) })
 	if n := a.notifier; n != nil {
 		log := a.log.With("part", "notify")
 		a.wg.Go(func() { signals.run(runCtx, n, log) })

@@ -46,14 +46,16 @@ const (
 
 // testCentral is the reference central store over mutual TLS on loopback.
 type testCentral struct {
-	store *central.Store
-	url   string
+	store   *central.Store
+	url     string
+	notices *central.MemNotifier // the patients' notices
 }
 
 func startCentral(t *testing.T, p *devpki.PKI) *testCentral {
 	t.Helper()
+	notices := &central.MemNotifier{}
 	st, err := central.Open(context.Background(), filepath.Join(t.TempDir(), "central.db"), central.Options{
-		Units: []string{unit}, UnitNames: map[string]string{unit: unitName}, Notifier: &central.MemNotifier{},
+		Units: []string{unit}, UnitNames: map[string]string{unit: unitName}, Notifier: notices,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +74,7 @@ func startCentral(t *testing.T, p *devpki.PKI) *testCentral {
 		srv.Close()
 		st.Close()
 	})
-	return &testCentral{store: st, url: srv.URL}
+	return &testCentral{store: st, url: srv.URL, notices: notices}
 }
 
 // gatewayDir makes a gateway's folder as `clinicgw init` and `pki dev`

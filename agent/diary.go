@@ -7,6 +7,7 @@ import (
 	"clinicgw/agent/booking"
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store"
+	"clinicgw/sync/uplink"
 )
 
 // The booking diary (agent/booking) in the gateway: one diary on the
@@ -46,4 +47,35 @@ func diaryAccessLog(db *store.DB) func(context.Context, audit.Entry) error {
 	return func(ctx context.Context, e audit.Entry) error {
 		return db.Update(ctx, func(tx cases.Tx) error { return tx.AppendAudit(e) })
 	}
+}
+
+// Diary is the unit's booking diary (nil before Start).
+func (a *Agent) Diary() *booking.Diary { return a.diary }
+
+// watchDiary makes every committed change of the diary (by staff, by a
+// patient through the sync, a generation) publish the free times and the
+// bookings to the central store at once (the open diary pages watch the
+// diary themselves: localui's diarylive.go). A time released to staff
+// (its type's "release N hours before") leaves the published times at
+// that hour: runDiaryReleases.
+func (a *Agent) watchDiary(up *uplink.Uplink) {
+	a.diaryChanged = make(chan struct{}, 1)
+	a.diary.OnChange(func() {
+		if up != nil {
+			up.BookingChanged()
+		}
+		select {
+		case a.diaryChanged <- struct{}{}:
+		default:
+		}
+	})
+}
+
+// runDiaryReleases publishes the free times again at each instant a time
+// is released to staff (agent/booking's WatchReleases).
+func (a *Agent) runDiaryReleases(ctx context.Context, up *uplink.Uplink) {
+	if up == nil {
+		return
+	}
+	a.diary.WatchReleases(ctx, a.diaryChanged, up.BookingChanged)
 }

@@ -4,8 +4,9 @@
 // the card login (agent/directory, cardauth), the uplink to the central
 // store (sync/uplink), the web UI (localui), notices (agent/notify), the
 // nightly archive (agent/archive), the nightly backup and whole check of
-// the access log (backup.go, auditcheck.go), the booking diary and its
-// nightly generation (diary.go, agent/booking) and the admin listener
+// the access log (backup.go, auditcheck.go), the booking diary, its
+// nightly generation and its changes published to the central store and
+// the open diary pages at once (diary.go, agent/booking) and the admin listener
 // (agent/metrics) —
 // and run them, a lifecycle cmd/clinicgw hands to the operating system's
 // service manager. Only cmd and the demo wiring (agent/democlinic) import

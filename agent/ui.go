@@ -86,6 +86,9 @@ func (d uiDirectory) Name(hsaID string) string {
 	if p, ok := d.lp.directory().Current().Lookup(hsaID); ok {
 		return p.Name()
 	}
+	if s, ok := d.lp.directory().Current().System(hsaID); ok {
+		return s.Name // a system of the unit's (its messages, its references)
+	}
 	return ""
 }
 

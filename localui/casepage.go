@@ -93,6 +93,9 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
 	for _, m := range c.Messages {
 		d.Names[m.Author] = s.cfg.Directory.Name(m.Author)
 	}
+	for _, r := range c.Refs {
+		d.Names[r.By] = s.cfg.Directory.Name(r.By)
+	}
 	for _, e := range c.History {
 		d.Names[e.Actor] = s.cfg.Directory.Name(e.Actor)
 		if e.Assignee != "" {

@@ -382,7 +382,7 @@ func (s *Server) diaryAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Info("diary changed", "hsaId", a.HSAID, "action", logAction)
-	s.hub.notifyDiary()
+	s.diaryChangedHere() // diarylive.go
 	q, _ := s.parseDiaryQuery(r)
 	http.Redirect(w, r, q.Path()+"&ok=diary-"+action+"#t-"+string(id), http.StatusSeeOther)
 }

@@ -69,7 +69,8 @@
 // times, a clinician's or the unit's, where staff book by phone, rebook,
 // cancel with a reason and mark arrived or no-show through agent/booking's
 // authority, each look at a booked time and each change in the access log
-// (Config.DiaryLog), live over the page's websocket ("diary"); the unit
+// (Config.DiaryLog), live over the page's websocket ("diary": every change,
+// the sync's too: a diary with OnChange is watched, diarylive.go); the unit
 // administrator keeps the time types, templates and exceptions, generates
 // and reads the online figure on /admin/diary.
 //

@@ -236,6 +236,7 @@ func New(cfg Config) (*Server, error) {
 			"connect-src 'self' " + cfg.Bridge + "; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 	}
 	s.hub = newHub(s)
+	s.watchDiary() // diarylive.go
 	return s, nil
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
+	"clinicgw/agent/fhirtask"
 	"clinicgw/agent/labels"
 	"clinicgw/sync/wire"
 	wirelabels "clinicgw/sync/wire/labels"
@@ -18,21 +19,6 @@ const (
 	systemHSAID = "urn:oid:1.2.752.29.4.19"
 	systemCase  = "urn:clinicgw:case-id"
 )
-
-// taskStatus maps a case status to FHIR Task.status.
-func taskStatus(s cases.Status) string {
-	switch s {
-	case cases.Received:
-		return "requested"
-	case cases.Assigned, cases.PartiallyAnswered:
-		return "in-progress"
-	case cases.WaitingForPatient:
-		return "on-hold"
-	case cases.Withdrawn:
-		return "cancelled"
-	}
-	return "completed"
-}
 
 // auditAction maps an access-log action to FHIR AuditEvent.action.
 func auditAction(a string) string {
@@ -200,6 +186,9 @@ func (w *jsonw) task(c *cases.Case, form *wire.Form, taskURL, qrURL string) {
 	w.key("identifier")
 	w.open('[')
 	w.identifier(systemCase, string(c.ID))
+	for _, r := range c.Refs { // the unit's systems' references (the record note's id)
+		w.identifier(r.System, r.Value)
+	}
 	w.close(']')
 	if len(c.Fields) > 0 {
 		w.key("input")
@@ -236,7 +225,7 @@ func (w *jsonw) task(c *cases.Case, form *wire.Form, taskURL, qrURL string) {
 		w.close('}')
 		w.close('}')
 	}
-	w.field("status", taskStatus(c.Status))
+	w.field("status", fhirtask.Status(c.Status))
 	w.endEntry()
 }
 

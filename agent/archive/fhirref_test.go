@@ -12,6 +12,7 @@ import (
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
+	"clinicgw/agent/fhirtask"
 	"clinicgw/agent/labels"
 	"clinicgw/sync/wire"
 	wirelabels "clinicgw/sync/wire/labels"
@@ -125,8 +126,8 @@ func refFHIR(c *cases.Case, form *wire.Form, records []audit.Record, now time.Ti
 	taskURL := refUUID("task/" + id)
 	qrURL := refUUID("form/" + id)
 	task := refResource{
-		"resourceType": "Task", "identifier": []refIdentifier{{System: systemCase, Value: id}},
-		"status": taskStatus(c.Status), "intent": "order",
+		"resourceType": "Task", "identifier": taskIdentifiers(c, id),
+		"status": fhirtask.Status(c.Status), "intent": "order",
 		"code": refConcept{Coding: []refCoding{{System: "urn:clinicgw:case-type", Code: string(c.Type), Display: serviceName(c, form)}}},
 		"for":  refPerson(c.Patient),
 	}
@@ -207,4 +208,14 @@ func refTime(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// taskIdentifiers are a Task's identifiers: the case id, then the unit's
+// systems' references.
+func taskIdentifiers(c *cases.Case, id string) []refIdentifier {
+	out := []refIdentifier{{System: systemCase, Value: id}}
+	for _, r := range c.Refs {
+		out = append(out, refIdentifier{System: r.System, Value: r.Value})
+	}
+	return out
 }

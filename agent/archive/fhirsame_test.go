@@ -92,6 +92,7 @@ func TestFHIRSameAsEncodingJSON(t *testing.T) {
 	c := *closed.c
 	c.Guardian, c.Assignee, c.DueAt, c.ReceivedAt = nil, "", time.Time{}, time.Time{}
 	c.Patient.Name, c.Subject = odd, odd
+	c.Refs = []cases.Ref{{By: odd, System: odd, Value: odd}, {System: "urn:x", Value: "1"}}
 	c.History = nil
 	c.Fields = []cases.Field{{Name: "medicine", Label: odd, Value: odd}, {Name: odd, Label: "", Value: "x"},
 		{Name: "howOften", Value: odd}, {Name: "pharmacy", Value: "counter"}, {Name: "lastDose", Value: odd},
@@ -131,6 +132,9 @@ func FuzzFHIRSameAsEncodingJSON(f *testing.F) {
 		c.Fields = []cases.Field{{Name: "howOften", Value: answer}, {Name: "lastDose", Value: answer},
 			{Name: "allergy", Value: answer}, {Name: answer, Label: text, Value: answer}}
 		c.Messages = []cases.Message{{ID: name, Kind: cases.MessageKind(action), Author: actor, Text: text, Signature: signature, At: at}}
+		if flags&8 != 0 {
+			c.Refs = []cases.Ref{{By: actor, System: answer, Value: text, At: at}}
+		}
 		records := []audit.Record{{Seq: uint64(nanos), Entry: audit.Entry{Time: at, Actor: actor, Unit: name, Action: action, Outcome: audit.Outcome(answer)}}}
 		form := closed.form
 		if flags&4 != 0 {

@@ -177,7 +177,9 @@ func Build(name, unit string, items []Item, now time.Time, s Signer) ([]byte, *M
 // come last, at Close. Files are compact JSON (a reader may pretty-print
 // them).
 type Writer struct {
-	tw       *tar.Writer
+	out      io.Writer  // the tar: each file's header (appendHeader), content and padding
+	pad      int        // the padding the last file's content needs
+	head     []byte     // the last header written, with the padding before it: its memory serves the next
 	tarFmt   tar.Format // USTAR; PAX in the tests that write formatV1
 	name     string
 	signer   Signer
@@ -194,7 +196,7 @@ type Writer struct {
 func NewWriter(w io.Writer, name, unit string, now time.Time, s Signer) *Writer {
 	// A USTAR header has the time in whole seconds; the manifest says the
 	// same time.
-	return &Writer{tw: tar.NewWriter(w), tarFmt: tar.FormatUSTAR, name: name, signer: s, titles: map[string]string{},
+	return &Writer{out: w, tarFmt: tar.FormatUSTAR, name: name, signer: s, titles: map[string]string{},
 		m: &Manifest{Format: Format, Name: name, Unit: unit, Created: now.UTC().Truncate(time.Second)}}
 }
 
@@ -243,7 +245,7 @@ func (w *Writer) Close() (*Manifest, error) {
 	if err := w.file("METS.xml", mets, true); err != nil {
 		return nil, err
 	}
-	manifest, err := json.MarshalIndent(w.m, "", " ")
+	manifest, err := marshalManifest(w.m)
 	if err != nil {
 		return nil, w.fail(err)
 	}
@@ -261,7 +263,9 @@ func (w *Writer) Close() (*Manifest, error) {
 			return nil, err
 		}
 	}
-	if err := w.tw.Close(); err != nil {
+	// The end, as archive/tar's Writer.Close writes it: the last file's
+	// padding and two zero blocks.
+	if _, err := w.out.Write(append(append(w.head[:0], zeros[:w.pad]...), zeros[:]...)); err != nil {
 		return nil, w.fail(err)
 	}
 	w.err = errors.New("archive: the package is closed")
@@ -270,12 +274,18 @@ func (w *Writer) Close() (*Manifest, error) {
 
 // file writes one file into the tar, listed in the manifest if listed.
 func (w *Writer) file(p string, b []byte, listed bool) error {
-	if err := w.tw.WriteHeader(tarHeader(w.name, p, len(b), w.m.Created, w.tarFmt)); err != nil {
+	head, err := appendHeader(append(w.head[:0], zeros[:w.pad]...), w.name, p, len(b), w.m.Created, w.tarFmt)
+	if err != nil {
 		return w.fail(err)
 	}
-	if _, err := w.tw.Write(b); err != nil {
+	w.head = head
+	if _, err := w.out.Write(head); err != nil {
 		return w.fail(err)
 	}
+	if _, err := w.out.Write(b); err != nil {
+		return w.fail(err)
+	}
+	w.pad = -len(b) & (blockSize - 1)
 	if listed {
 		sum := sha256.Sum256(b)
 		w.m.Files = append(w.m.Files, FileSum{Path: p, SHA256: hex.EncodeToString(sum[:]), Size: len(b)})
@@ -444,12 +454,17 @@ var zeros [2 * 512]byte
 // verify is Verify that also returns the size of all it read: the
 // package file's, when r is one.
 func verify(r io.Reader, roots *x509.CertPool) (*Manifest, int64, error) {
+	return verifyWith(r, roots, newTarIn)
+}
+
+// verifyWith is verify reading the tar with newIn (newTarIn; the tests
+// compare it with archive/tar's Reader alone).
+func verifyWith(r io.Reader, roots *x509.CertPool, newIn func(io.Reader) tarIn) (*Manifest, int64, error) {
 	const limit = maxPackageTotal + maxPackageTar
 	lr := &io.LimitedReader{R: r, N: limit + 1}
-	fr := &frameReader{r: lr}
-	tr := tar.NewReader(fr)
-	var want bytes.Buffer // the tar around the files as Writer writes it, since the last file
-	pad := 0              // the padding after the last file
+	tr := newIn(lr)
+	var want []byte // the tar around the files as Writer writes it, since the last file
+	pad := 0        // the padding after the last file
 	fileHash := sha256.New()
 	buf := make([]byte, 32<<10)
 	var sum [sha256.Size]byte
@@ -500,18 +515,16 @@ func verify(r io.Reader, roots *x509.CertPool) (*Manifest, int64, error) {
 		}
 		// The tar read since the last file's content — its padding and
 		// this file's header — is what Writer writes there.
-		want.Reset()
-		want.Write(zeros[:pad])
-		if tar.NewWriter(&want).WriteHeader(tarHeader(prefix, rest, int(hdr.Size), mtime, tarFmt)) != nil {
+		want, err = appendHeader(append(want[:0], zeros[:pad]...), prefix, rest, int(hdr.Size), mtime, tarFmt)
+		if err != nil {
 			return nil, 0, fmt.Errorf("%w: %q cannot be in a package", ErrInvalid, rest)
 		}
-		if !bytes.Equal(fr.frame.Bytes(), want.Bytes()) {
+		if !bytes.Equal(tr.frame(), want) {
 			return nil, 0, fmt.Errorf("%w: the tar file around the files was changed (the header of %q or the padding before it)", ErrInvalid, rest)
 		}
-		fr.frame.Reset()
+		tr.resetFrame()
 		// The file goes through its hash as it is read; only the last
 		// three files are kept.
-		fr.content = true
 		fileHash.Reset()
 		var keep *[]byte
 		switch rest {
@@ -531,7 +544,6 @@ func verify(r io.Reader, roots *x509.CertPool) (*Manifest, int64, error) {
 		} else {
 			n, err = io.CopyBuffer(fileHash, io.LimitReader(tr, hdr.Size), buf)
 		}
-		fr.content = false
 		if err != nil {
 			return nil, 0, fmt.Errorf("%w: %v", ErrInvalid, err)
 		}
@@ -543,10 +555,8 @@ func verify(r io.Reader, roots *x509.CertPool) (*Manifest, int64, error) {
 	}
 	// The end: the last file's padding and two zero blocks, and nothing
 	// after them.
-	want.Reset()
-	want.Write(zeros[:pad])
-	want.Write(zeros[:])
-	if !bytes.Equal(fr.frame.Bytes(), want.Bytes()) {
+	want = append(append(want[:0], zeros[:pad]...), zeros[:]...)
+	if !bytes.Equal(tr.frame(), want) {
 		return nil, 0, fmt.Errorf("%w: the tar file around the files was changed (its end)", ErrInvalid)
 	}
 	if n, _ := io.ReadFull(lr, buf[:1]); n > 0 {

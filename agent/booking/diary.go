@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"clinicgw/sync/clock"
@@ -29,6 +30,8 @@ type Diary struct {
 	clock   clock.Clock
 	rand    io.Reader
 	holdFor time.Duration
+	pub     publicIDs                // the published time ids (publicid.go)
+	changed atomic.Pointer[[]func()] // OnChange (changes.go)
 }
 
 // New returns the diary kept in st.
@@ -36,7 +39,8 @@ func New(st Store, opts Options) (*Diary, error) {
 	if st == nil || opts.Clock == nil {
 		return nil, errors.New("new booking diary: a store and a clock are needed")
 	}
-	d := &Diary{st: st, clock: opts.Clock, rand: opts.Rand, holdFor: opts.HoldFor}
+	d := &Diary{clock: opts.Clock, rand: opts.Rand, holdFor: opts.HoldFor}
+	d.st = notifying{Store: st, fns: &d.changed}
 	if d.rand == nil {
 		d.rand = rand.Reader
 	}

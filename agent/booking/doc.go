@@ -45,7 +45,14 @@
 // request from it with Book, Rebook or Cancel, confirmed or declined with
 // the code. A booking or cancellation records the request's id, so a
 // request delivered again is answered confirmed without a second change.
-// SyncSource binds a diary for sync/uplink's Config.Booking.
+// The published ids are opaque (publicid.go: an HMAC of the time's key
+// with a key sealed in the diary; Resolve maps one back; a time's own id
+// from the release before is still taken). Bookings (changes.go) is the
+// coming bookings with their patients and the unit's cancellations, as the
+// patients' "Bokade tider" shows them; OnChange hears of every committed
+// change, and WatchReleases (release.go) of the hour a time is released
+// to staff, so the gateway publishes again at once. SyncSource binds a
+// diary for sync/uplink's Config.Booking.
 //
 // Reminders (remind.go, remindtext.go): a patient who consented
 // (ReminderContact: a mobile number, an e-mail address, the language; it

@@ -53,6 +53,7 @@ const (
 	iTimes      = store.DiaryIdxTimes
 	iFree       = store.DiaryIdxFree
 	iHeld       = store.DiaryIdxHeld
+	bMeta       = store.DiaryMeta
 )
 
 // slotKey is a time's key: its start, 8 bytes big-endian Unix seconds,

@@ -33,15 +33,23 @@ func (d *Diary) Published(ctx context.Context, to time.Time, display func(clinic
 	if err != nil {
 		return out, err
 	}
+	key, err := d.publicKey(ctx)
+	if err != nil {
+		return out, err
+	}
+	ids := make(map[string]SlotID, len(free))
 	for _, f := range free {
 		t := types[f.TypeID]
-		bt := wire.BookingTime{ID: string(f.ID), Start: f.Start.UTC(), Minutes: f.Minutes, TypeID: f.TypeID,
+		pub := publicID(key, slotKey(f.Start, f.Clinician))
+		ids[pub] = f.ID
+		bt := wire.BookingTime{ID: pub, Start: f.Start.UTC(), Minutes: f.Minutes, TypeID: f.TypeID,
 			Type: t.PatientName, Rebook: t.Rebook, Cancel: t.Cancel}
 		if t.ShowClinician && display != nil {
 			bt.Clinician = display(f.Clinician)
 		}
 		out.Times = append(out.Times, bt)
 	}
+	d.remember(ids)
 	return out, nil
 }
 
@@ -54,25 +62,31 @@ func (d *Diary) Published(ctx context.Context, to time.Time, display func(clinic
 // at the central store and comes again.
 func (d *Diary) Decide(ctx context.Context, r wire.BookingRequest) (wire.BookingDecision, error) {
 	out := wire.BookingDecision{Request: r.ID, Outcome: wire.BookingConfirmed}
-	done, err := d.tookEffect(ctx, r)
-	if err == nil && done && r.Kind == wire.BookingRebook {
-		err = d.consentOfRebook(ctx, r)
-	}
-	if err != nil || done {
-		return out, err
-	}
-	who := Actor{Patient: r.Patient}
-	switch r.Kind {
-	case wire.BookingBook:
-		_, err = d.Book(ctx, SlotID(r.Time), who, BookRequest{Request: r.ID, Remind: contactOf(r.Reminder)})
-	case wire.BookingRebook:
-		if _, err = d.rebook(ctx, SlotID(r.From), SlotID(r.Time), who, r.ID); err == nil {
+	to, from, err := d.resolveRequest(ctx, r.Time, r.From)
+	if err == nil {
+		// The diary's own ids from here on.
+		r.Time, r.From = string(to), string(from)
+		var done bool
+		done, err = d.tookEffect(ctx, r)
+		if err == nil && done && r.Kind == wire.BookingRebook {
 			err = d.consentOfRebook(ctx, r)
 		}
-	case wire.BookingCancel:
-		err = d.cancel(ctx, SlotID(r.Time), who, "", r.ID)
-	default:
-		err = decline(BadRequest)
+		if err != nil || done {
+			return out, err
+		}
+		who := Actor{Patient: r.Patient}
+		switch r.Kind {
+		case wire.BookingBook:
+			_, err = d.Book(ctx, to, who, BookRequest{Request: r.ID, Remind: contactOf(r.Reminder)})
+		case wire.BookingRebook:
+			if _, err = d.rebook(ctx, from, to, who, r.ID); err == nil {
+				err = d.consentOfRebook(ctx, r)
+			}
+		case wire.BookingCancel:
+			err = d.cancel(ctx, to, who, "", r.ID)
+		default:
+			err = decline(BadRequest)
+		}
 	}
 	if dec, ok := DeclineOf(err); ok {
 		return wire.BookingDecision{Request: r.ID, Outcome: wire.BookingDeclined, Reason: string(dec.Code)}, nil

@@ -86,6 +86,15 @@ type Event struct {
 	Group string `json:"group,omitempty"`
 }
 
+// Ref is a system's own reference to a case: an identifier in the
+// system's own namespace (FHIR Identifier system and value).
+type Ref struct {
+	By     string    `json:"by"`     // the system's HSA-ID
+	System string    `json:"system"` // the identifier's namespace, a URI
+	Value  string    `json:"value"`
+	At     time.Time `json:"at"`
+}
+
 // Case is a patient's errand with the care unit.
 type Case struct {
 	ID       ID            `json:"id"`
@@ -141,6 +150,10 @@ type Case struct {
 	// case): the case was stored flagged rather than dropped, and staff
 	// see the flag. Empty for every case that meets this version's rules.
 	Relaxed []string `json:"relaxed,omitempty"`
+	// Refs are the unit's own systems' references to the case (the record
+	// note's id), attached through the integration API (SystemUpdate) and
+	// shown to staff; never sent to the patient side.
+	Refs []Ref `json:"refs,omitempty"`
 	// Version counts the case's committed changes; a write with a stale
 	// version is refused (optimistic concurrency).
 	Version uint64 `json:"version"`

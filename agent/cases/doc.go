@@ -48,6 +48,15 @@
 // GroupSource on every call; the statistics count per group too
 // (statsgroup.go).
 //
+// The unit's own systems (an Integration actor, through agent/fhirapi)
+// write through systemwrite.go: a message to a patient on a case by the
+// workflow's rows for them (any open case, assigned or not) or starting
+// a case, once per the system's own identifier (ClientWrite, kept by the
+// store, so across restarts), refused for a patient with no case at the
+// unit unless the system may start one; and a case closed with the
+// system's reference (Case.Refs). They go through the same transaction,
+// outbox and access log as staff's.
+//
 // A refusal (ValidationError, TransitionError) says in English what was
 // wrong for the log and, through Swedish, in staff's words from the one
 // catalogue (sync/i18n's cases.*).

@@ -42,6 +42,7 @@ type memStore struct {
 	quar   []cases.Quarantined
 	qseq   uint64
 	cont   memCont
+	cw     map[string]cases.ClientWrite
 }
 
 func newMemStore(unit string) *memStore {
@@ -56,12 +57,12 @@ func (s *memStore) Update(ctx context.Context, fn func(cases.Tx) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	tx := &memTx{cases: maps.Clone(s.cases), log: slices.Clip(s.log), head: s.head, writable: true,
-		cursor: s.cursor, outbox: slices.Clip(s.outbox), quar: slices.Clip(s.quar), qseq: s.qseq, cont: s.cont.clone()}
+		cursor: s.cursor, outbox: slices.Clip(s.outbox), quar: slices.Clip(s.quar), qseq: s.qseq, cont: s.cont.clone(), cw: maps.Clone(s.cw)}
 	if err := fn(tx); err != nil {
 		return err
 	}
 	s.cases, s.log, s.head, s.cursor, s.outbox, s.quar, s.qseq = tx.cases, tx.log, tx.head, tx.cursor, tx.outbox, tx.quar, tx.qseq
-	s.cont = tx.cont
+	s.cont, s.cw = tx.cont, tx.cw
 	return nil
 }
 
@@ -77,7 +78,7 @@ func (s *memStore) View(ctx context.Context, fn func(cases.ReadTx) error) error 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return fn(&memTx{cases: s.cases, log: s.log, head: s.head, cursor: s.cursor, outbox: s.outbox, quar: s.quar, cont: s.cont})
+	return fn(&memTx{cases: s.cases, log: s.log, head: s.head, cursor: s.cursor, outbox: s.outbox, quar: s.quar, cont: s.cont, cw: s.cw})
 }
 
 type memTx struct {
@@ -90,6 +91,26 @@ type memTx struct {
 	cont     memCont
 	quar     []cases.Quarantined // JSON round-tripped on the way in, as the real store seals them
 	qseq     uint64
+	cw       map[string]cases.ClientWrite
+}
+
+func (tx *memTx) ClientWrite(key string) (cases.ClientWrite, bool, error) {
+	w, ok := tx.cw[key]
+	return w, ok, nil
+}
+
+func (tx *memTx) PutClientWrite(w cases.ClientWrite) error {
+	if !tx.writable {
+		return errors.New("read-only transaction")
+	}
+	if _, ok := tx.cw[w.Key]; ok {
+		return cases.ErrExists
+	}
+	if tx.cw == nil {
+		tx.cw = map[string]cases.ClientWrite{}
+	}
+	tx.cw[w.Key] = w
+	return nil
 }
 
 func (tx *memTx) Quarantined(fn func(cases.Quarantined) bool) error {

@@ -450,28 +450,55 @@ func (s *Service) Authorize(ctx context.Context, actor Actor, id ID) error {
 // member who may not read the case is refused before the workflow's rules
 // are consulted, so the refusal tells nothing about the case.
 func (s *Service) Do(ctx context.Context, actor Actor, id ID, cmd Command) (*Case, error) {
+	c, _, err := s.do(ctx, actor, id, cmd, doHook{})
+	return c, err
+}
+
+// doHook lets a caller of do check and record inside its transaction
+// (systemwrite.go); its zero value does nothing.
+type doHook struct {
+	// before runs first in the transaction: a case it returns is the
+	// answer and nothing changes (a retry of a write already made).
+	before func(tx Tx, now time.Time) (*Case, error)
+	// check, when the actor may read the case, refuses the command on it
+	// like the workflow would: the refusal is in the access log.
+	check func(got *Case) error
+	// after runs in the transaction once the command is applied to next,
+	// with the id of the message it appended, if any.
+	after func(tx Tx, next *Case, msgID string, now time.Time) error
+}
+
+// do is Do with h; done reports that h.before answered.
+func (s *Service) do(ctx context.Context, actor Actor, id ID, cmd Command, h doHook) (_ *Case, done bool, _ error) {
 	if err := s.checkActor(actor, cmd.Action); err != nil {
-		return nil, fmt.Errorf("%s case: %w", cmd.Action, err)
+		return nil, false, fmt.Errorf("%s case: %w", cmd.Action, err)
 	}
 	if !isWorkflowAction(cmd.Action) {
-		return nil, fmt.Errorf("do case: %w", &TransitionError{Action: cmd.Action, Reason: "not a workflow action",
+		return nil, false, fmt.Errorf("do case: %w", &TransitionError{Action: cmd.Action, Reason: "not a workflow action",
 			Err: ErrInvalidCommand, sv: swedish("cases.refused.unknownAction")})
 	}
 	if !validID(id) {
-		return nil, fmt.Errorf("%s case: %w", cmd.Action, ErrNotFound)
+		return nil, false, fmt.Errorf("%s case: %w", cmd.Action, ErrNotFound)
 	}
 	actor = s.withGroups(actor)
 	now := s.clock.Now()
 	msgID, err := caseid.New(now, s.rand)
 	if err != nil {
-		return nil, fmt.Errorf("%s case: new message id: %w", cmd.Action, err)
+		return nil, false, fmt.Errorf("%s case: new message id: %w", cmd.Action, err)
 	}
 	var c *Case
 	var refused error
 	queued := false
 	before, beforeGroup := "", "" // the assignee and group before the command
 	err = s.store.Update(ctx, func(tx Tx) error {
-		c, refused, queued = nil, nil, false
+		c, refused, queued, done = nil, nil, false, false
+		if h.before != nil {
+			prior, err := h.before(tx, now)
+			if err != nil || prior != nil {
+				c, done = prior, prior != nil
+				return err
+			}
+		}
 		got, err := tx.Case(id)
 		if err != nil {
 			return err
@@ -481,6 +508,8 @@ func (s *Service) Do(ctx context.Context, actor Actor, id ID, cmd Command) (*Cas
 		if !s.readable(actor, got) {
 			refused = &TransitionError{Action: cmd.Action, Reason: "the actor may not see this case",
 				Err: ErrNotAllowed, sv: swedish("cases.refused.noAccess")}
+		} else if err := runCheck(h.check, got); err != nil {
+			refused = err
 		} else if cmd.Action == Route && cmd.Group != "" && !s.groupExists(cmd.Group) {
 			refused = &TransitionError{Action: cmd.Action, From: got.Status, Reason: "no such group",
 				Err: ErrInvalidCommand, sv: swedish("cases.refused.noSuchGroup")}
@@ -505,16 +534,24 @@ func (s *Service) Do(ctx context.Context, actor Actor, id ID, cmd Command) (*Cas
 			queued = true
 		}
 		c = next
+		if h.after != nil {
+			if err := h.after(tx, next, string(msgID), now); err != nil {
+				return err
+			}
+		}
 		return tx.AppendAudit(s.entry(now, actor, cmd.Action, next, audit.Allowed))
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%s case: %w", cmd.Action, err)
+		return nil, false, fmt.Errorf("%s case: %w", cmd.Action, err)
 	}
 	if refused != nil {
 		if errors.Is(refused, ErrNotAllowed) {
 			s.denied("case command denied", actor, cmd.Action, id)
 		}
-		return nil, fmt.Errorf("%s case: %w", cmd.Action, refused)
+		return nil, false, fmt.Errorf("%s case: %w", cmd.Action, refused)
+	}
+	if done {
+		return c, true, nil
 	}
 	if queued {
 		s.onOutbound()
@@ -523,7 +560,15 @@ func (s *Service) Do(ctx context.Context, actor Actor, id ID, cmd Command) (*Cas
 	if (cmd.Action == Assign || cmd.Action == Reassign || cmd.Action == Take) && c.Assignee != "" {
 		s.onSignal(Signal{Kind: SignalAssigned, Assignee: c.Assignee})
 	}
-	return c, nil
+	return c, false, nil
+}
+
+// runCheck runs check on got, if there is one.
+func runCheck(check func(*Case) error, got *Case) error {
+	if check == nil {
+		return nil
+	}
+	return check(got)
 }
 
 // isWorkflowAction reports whether a is in the transition table.

@@ -195,8 +195,7 @@ func (b *StatsBuilder) AddAnswers(day StatsDay, typ casetype.Type, group string,
 	g := b.group(group)
 	b.answered += n
 	g.answered += n
-	b.typeAcc(typ).addHist(h)
-	g.handling.addHist(h)
+	addHistTo(b.typeAcc(typ), &g.handling, h)
 	b.dayWeek(day).Answered += n
 }
 

@@ -118,6 +118,9 @@ type ReadTx interface {
 	// Quarantined calls fn for each quarantined central event, oldest
 	// first (Seq set), until fn returns false.
 	Quarantined(fn func(Quarantined) bool) error
+	// ClientWrite returns what an integration system's write with its own
+	// identifier did (systemwrite.go), by ClientWrite.Key; false if none.
+	ClientWrite(key string) (ClientWrite, bool, error)
 }
 
 // Tx is a read-write transaction: all its writes commit together, durably,
@@ -151,6 +154,8 @@ type Tx interface {
 	// Unquarantine removes the quarantined event numbered seq; an absent
 	// one is not an error.
 	Unquarantine(seq uint64) error
+	// PutClientWrite records w under w.Key; ErrExists if the key is taken.
+	PutClientWrite(w ClientWrite) error
 }
 
 // Store is the durable, encrypted home of the cases (agent/store).

@@ -322,5 +322,6 @@ func cloneCase(c *Case) *Case {
 	d.Messages = slices.Clone(c.Messages)
 	d.History = slices.Clone(c.History)
 	d.Relaxed = slices.Clone(c.Relaxed)
+	d.Refs = slices.Clone(c.Refs)
 	return &d
 }

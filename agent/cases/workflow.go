@@ -91,6 +91,10 @@ const (
 	// byGroupMember: staff with the Clinician role in the group whose
 	// queue holds the case (Case.Group), while no one has it.
 	byGroupMember
+	// byIntegration: a system of the unit's (its record system) through
+	// the integration API; the API admits only a system the directory
+	// lets write messages (agent/fhirapi).
+	byIntegration
 )
 
 // textRule says whether a command carries text.
@@ -164,13 +168,21 @@ var transitions = []transition{
 		assignee: clearAssignee},
 	{action: HandBack, from: answering, to: Received, who: byAssignee,
 		assignee: clearAssignee},
-	{action: SendPartial, from: answering, to: PartiallyAnswered, who: byAssignee,
+	{action: SendPartial, from: answering, to: PartiallyAnswered, who: byAssignee | byIntegration,
 		text: textRequired, message: PartialAnswer},
-	{action: SendCounter, from: answering, to: WaitingForPatient, who: byAssignee,
+	{action: SendCounter, from: answering, to: WaitingForPatient, who: byAssignee | byIntegration,
 		text: textRequired, message: CounterQuestion},
-	{action: SendAnswer, from: answering, to: Answered, who: byAssignee,
+	{action: SendAnswer, from: answering, to: Answered, who: byAssignee | byIntegration,
 		text: textRequired, message: Answer, answered: true},
-	{action: Close, from: []Status{Answered}, to: Closed, who: byDistributor | byAssignee | bySystem,
+	// The record system writes to the patient on a case no one has yet
+	// (the clinician wrote in the record); the case keeps no assignee.
+	{action: SendPartial, from: []Status{Received}, to: PartiallyAnswered, who: byIntegration,
+		text: textRequired, message: PartialAnswer},
+	{action: SendCounter, from: []Status{Received}, to: WaitingForPatient, who: byIntegration,
+		text: textRequired, message: CounterQuestion},
+	{action: SendAnswer, from: []Status{Received}, to: Answered, who: byIntegration,
+		text: textRequired, message: Answer, answered: true},
+	{action: Close, from: []Status{Answered}, to: Closed, who: byDistributor | byAssignee | bySystem | byIntegration,
 		closed: true},
 	{action: Withdraw, from: []Status{Received, Assigned, PartiallyAnswered, WaitingForPatient}, to: Withdrawn,
 		who: byPatient},
@@ -194,6 +206,8 @@ func (w who) mayEver(a Actor) bool {
 		return w&bySystem != 0
 	case Patient:
 		return w&byPatient != 0
+	case Integration:
+		return w&byIntegration != 0 && hsaid.Valid(a.HSAID)
 	case Staff:
 		if !hsaid.Valid(a.HSAID) {
 			return false
@@ -206,7 +220,7 @@ func (w who) mayEver(a Actor) bool {
 // may reports whether the actor may make the move on c.
 func (w who) may(a Actor, c *Case) bool {
 	switch a.Kind {
-	case System, Patient:
+	case System, Patient, Integration:
 		return w.mayEver(a)
 	case Staff:
 		if !hsaid.Valid(a.HSAID) {
@@ -261,7 +275,7 @@ func Apply(c *Case, actor Actor, cmd Command, now time.Time, msgID string) error
 	}
 	if t.message != "" {
 		m := Message{ID: msgID, Kind: t.message, Author: actor.Name(), Text: cmd.Text, At: now}
-		if actor.Kind == Staff {
+		if actor.Kind == Staff || actor.Kind == Integration {
 			m.Signature, m.AuthorTitle = cmd.Signature, cmd.AuthorTitle
 		}
 		c.Messages = append(c.Messages, m)
@@ -303,8 +317,8 @@ func check(c *Case, actor Actor, cmd Command, msgID string) (transition, error) 
 	var t transition
 	found := false
 	for _, r := range rows {
-		if r.unassigned && c.Assignee != "" {
-			continue
+		if r.unassigned && c.Assignee != "" || !r.who.mayEver(actor) {
+			continue // a row for others: its statuses are not this actor's
 		}
 		for _, s := range r.from {
 			if s == c.Status {

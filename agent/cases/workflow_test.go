@@ -30,9 +30,13 @@ const (
 	rAuditor role = "auditor"
 	rPatient role = "patient"
 	rSystem  role = "system"
+	// rIntegration is a system of the unit's calling the integration API
+	// (its record system): what it may do beyond reading, the API decides
+	// from the directory (write-messages).
+	rIntegration role = "integration"
 )
 
-var allRoles = []role{rDist, rClinA, rClinB, rMember, rAdmin, rAuditor, rPatient, rSystem}
+var allRoles = []role{rDist, rClinA, rClinB, rMember, rAdmin, rAuditor, rPatient, rSystem, rIntegration}
 
 // fixtureGroup is the group whose queue every fixture case was routed to;
 // otherGroup is the queue Route moves it to.
@@ -48,6 +52,7 @@ const (
 	hsaMember  = "SE2321000016-C003"
 	hsaAdmin   = "SE2321000016-U001"
 	hsaAuditor = "SE2321000016-G001"
+	hsaSystem  = "SE2321000016-9001"
 	testUnit   = "SE2321000016-E001"
 )
 
@@ -69,6 +74,8 @@ func actorFor(r role) Actor {
 		return Actor{Kind: Patient}
 	case rSystem:
 		return Actor{Kind: System}
+	case rIntegration:
+		return IntegrationActor(hsaSystem)
 	}
 	panic("unknown role " + r)
 }
@@ -104,16 +111,22 @@ var wantMoves = []struct {
 	{HandBack, Assigned, Received, []role{rClinA}},
 	{HandBack, PartiallyAnswered, Received, []role{rClinA}},
 
-	{SendPartial, Assigned, PartiallyAnswered, []role{rClinA}},
-	{SendPartial, PartiallyAnswered, PartiallyAnswered, []role{rClinA}},
+	// The unit's record system writes to the patient on an open case,
+	// assigned or not (the clinician wrote in the record); staff answer
+	// only the cases they have.
+	{SendPartial, Received, PartiallyAnswered, []role{rIntegration}},
+	{SendPartial, Assigned, PartiallyAnswered, []role{rClinA, rIntegration}},
+	{SendPartial, PartiallyAnswered, PartiallyAnswered, []role{rClinA, rIntegration}},
 
-	{SendCounter, Assigned, WaitingForPatient, []role{rClinA}},
-	{SendCounter, PartiallyAnswered, WaitingForPatient, []role{rClinA}},
+	{SendCounter, Received, WaitingForPatient, []role{rIntegration}},
+	{SendCounter, Assigned, WaitingForPatient, []role{rClinA, rIntegration}},
+	{SendCounter, PartiallyAnswered, WaitingForPatient, []role{rClinA, rIntegration}},
 
-	{SendAnswer, Assigned, Answered, []role{rClinA}},
-	{SendAnswer, PartiallyAnswered, Answered, []role{rClinA}},
+	{SendAnswer, Received, Answered, []role{rIntegration}},
+	{SendAnswer, Assigned, Answered, []role{rClinA, rIntegration}},
+	{SendAnswer, PartiallyAnswered, Answered, []role{rClinA, rIntegration}},
 
-	{Close, Answered, Closed, []role{rDist, rClinA, rSystem}},
+	{Close, Answered, Closed, []role{rDist, rClinA, rSystem, rIntegration}},
 
 	{Withdraw, Received, Withdrawn, []role{rPatient}},
 	{Withdraw, Assigned, Withdrawn, []role{rPatient}},
@@ -141,26 +154,28 @@ var wantMoves = []struct {
 // of the checks is part of the contract: an action that is not a workflow
 // action is an invalid command; a role that may never make the move is
 // not allowed (every clinician counts as "a clinician" here); a status the
-// move cannot start from is illegal; a clinician who does not have the
-// case (or is not in its group) is not allowed.
+// move cannot start from, for that role, is illegal; a clinician who does
+// not have the case (or is not in its group) is not allowed.
 func wantRefusal(a Action, from Status, r role) error {
 	var union []role
 	var row []role
+	gate := pick(r == rClinB || r == rMember, rClinA, r)
 	for _, m := range wantMoves {
 		if m.action != a {
 			continue
 		}
+		var gates []role
 		for _, r := range m.roles {
-			union = append(union, pick(r == rClinB || r == rMember, rClinA, r))
+			gates = append(gates, pick(r == rClinB || r == rMember, rClinA, r))
 		}
-		if m.from == from {
+		union = append(union, gates...)
+		if m.from == from && slices.Contains(gates, gate) {
 			row = m.roles
 		}
 	}
 	if len(union) == 0 {
 		return ErrInvalidCommand
 	}
-	gate := pick(r == rClinB || r == rMember, rClinA, r)
 	if !slices.Contains(union, gate) {
 		return ErrNotAllowed
 	}
@@ -331,7 +346,7 @@ func checkMove(t *testing.T, c, old *Case, actor Actor, a Action) {
 	if ok {
 		m := c.Messages[len(c.Messages)-1]
 		cmd := commandFor(a)
-		wantSig := pick(actor.Kind == Staff, cmd.Signature, "")
+		wantSig := pick(actor.Kind == Staff || actor.Kind == Integration, cmd.Signature, "")
 		if m.Kind != kind || m.Author != actor.Name() || m.Text != cmd.Text || m.ID != "m2" ||
 			!m.At.Equal(wfNow) || m.Signature != wantSig {
 			t.Errorf("message %+v", m)
@@ -562,7 +577,7 @@ func TestCanRead(t *testing.T) {
 	// queue; a clinician of another group never.
 	want := map[role][2]bool{
 		rDist: {true, true}, rClinA: {true, false}, rClinB: {false, false}, rMember: {false, true},
-		rAdmin: {false, false}, rAuditor: {false, false}, rPatient: {true, true}, rSystem: {true, true},
+		rAdmin: {false, false}, rAuditor: {false, false}, rPatient: {true, true}, rSystem: {true, true}, rIntegration: {true, true},
 	}
 	for _, r := range allRoles {
 		for i, st := range []Status{Assigned, Received} {

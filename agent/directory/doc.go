@@ -25,7 +25,8 @@
 // certificates, and what each may do (systems.go):
 //
 //	"systems": [{"hsaId": "SE2321000016-9001", "name": "Journalsystemet",
-//	             "may": ["read-cases"]}]          // read-cases, write-messages, bookings, read-bookings
+//	             "may": ["read-cases"],           // read-cases, write-messages, bookings, read-bookings, start-relationship
+//	             "signature": "Journalsystemet"}] // optional: what its messages to patients are signed with
 //
 // It is reloaded with the file, so a system taken out is refused at its
 // next request. A system's HSA-ID may not also be a person's.

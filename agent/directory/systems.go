@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"clinicgw/sync/wire/hsaid"
 )
@@ -19,9 +20,19 @@ const (
 	WriteMessages Permission = "write-messages" // send messages to patients
 	Bookings      Permission = "bookings"       // read and make bookings
 	ReadBookings  Permission = "read-bookings"  // read the booking diary only (bookings includes it)
+	// StartRelationship lets a system that writes messages start a case
+	// with a patient who has none at the unit; without it such a message
+	// is refused (only beside write-messages).
+	StartRelationship Permission = "start-relationship"
 )
 
-var knownPermissions = []Permission{ReadCases, WriteMessages, Bookings, ReadBookings}
+var knownPermissions = []Permission{ReadCases, WriteMessages, Bookings, ReadBookings, StartRelationship}
+
+// maxSignatureRunes and maxSignatureLines bound a system's signature.
+const (
+	maxSignatureRunes = 500
+	maxSignatureLines = 5
+)
 
 // System is another system of the unit's (a record system, a quality
 // register) that calls the integration API with its SITHS function
@@ -36,6 +47,19 @@ type System struct {
 	HSAID string       `json:"hsaId"`
 	Name  string       `json:"name"`
 	May   []Permission `json:"may"`
+	// Signature is appended to the messages the system sends patients,
+	// as a clinician's personal signature is: 1 to 5 lines, at most 500
+	// characters; "" for its name.
+	Signature string `json:"signature,omitempty"`
+}
+
+// MessageSignature is the signature of the system's messages: its
+// Signature, or its name.
+func (s System) MessageSignature() string {
+	if s.Signature != "" {
+		return s.Signature
+	}
+	return s.Name
 }
 
 // Allows reports whether the system has permission p (bookings gives
@@ -78,6 +102,19 @@ func (s *System) check() error {
 	for j, p := range s.May {
 		if !slices.Contains(knownPermissions, p) {
 			bad("may[%d]: unknown permission; expected one of %v", j, knownPermissions)
+		}
+	}
+	if s.Allows(StartRelationship) && !s.Allows(WriteMessages) {
+		bad("may: start-relationship needs write-messages")
+	}
+	if s.Signature != "" {
+		lines := strings.Split(s.Signature, "\n")
+		ok := len(lines) <= maxSignatureLines && utf8.RuneCountInString(s.Signature) <= maxSignatureRunes
+		for _, l := range lines {
+			ok = ok && line(l, maxSignatureRunes)
+		}
+		if !ok || strings.TrimSpace(s.Signature) == "" {
+			bad("signature: expected 1 to %d lines of printable characters, at most %d in all", maxSignatureLines, maxSignatureRunes)
 		}
 	}
 	return errors.Join(errs...)

@@ -54,3 +54,35 @@ func TestSystemsSection(t *testing.T) {
 		}
 	}
 }
+
+// TestSystemWrites: a system that writes to patients may be let start a
+// case with a patient the unit has no case with (start-relationship,
+// only beside write-messages) and carries the signature its messages
+// are sent with (one to five lines; its name when left out).
+func TestSystemWrites(t *testing.T) {
+	file := func(systems string) string {
+		return `{"version": 1, "people": [` + onePerson + `], "systems": [` + systems + `]}`
+	}
+	d, err := directory.Parse(strings.NewReader(file(`{"hsaId": "SE2321000016-9003", "name": "Kvalitetsregistret",
+	  "may": ["write-messages", "start-relationship"], "signature": "Kvalitetsregistret\nVårdcentralen Test"},
+	 {"hsaId": "SE2321000016-9001", "name": "Journalsystemet", "may": ["write-messages"]}`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := d.System("SE2321000016-9003")
+	if !s.Allows(directory.StartRelationship) || s.MessageSignature() != "Kvalitetsregistret\nVårdcentralen Test" {
+		t.Errorf("system %+v", s)
+	}
+	if j, _ := d.System("SE2321000016-9001"); j.Allows(directory.StartRelationship) || j.MessageSignature() != "Journalsystemet" {
+		t.Errorf("system %+v: signature %q", j, j.MessageSignature())
+	}
+	for name, c := range map[string]struct{ systems, want string }{
+		"start without write":  {`{"hsaId": "SE2321000016-9001", "name": "X", "may": ["read-cases", "start-relationship"]}`, "start-relationship needs write-messages"},
+		"long signature":       {`{"hsaId": "SE2321000016-9001", "name": "X", "may": ["write-messages"], "signature": "` + strings.Repeat("a", 501) + `"}`, "signature:"},
+		"signature of 6 lines": {`{"hsaId": "SE2321000016-9001", "name": "X", "may": ["write-messages"], "signature": "a\nb\nc\nd\ne\nf"}`, "signature:"},
+	} {
+		if _, err := directory.Parse(strings.NewReader(file(c.systems))); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", name, err, c.want)
+		}
+	}
+}

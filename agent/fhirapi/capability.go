@@ -27,7 +27,8 @@ type capResource struct {
 // routes against it).
 func capability() map[string]any {
 	read := []capInteraction{{Code: "read"}}
-	readSearch := []capInteraction{{Code: "read"}, {Code: "search-type"}}
+	taskIA := []capInteraction{{Code: "read"}, {Code: "search-type"}, {Code: "patch"}}
+	commIA := []capInteraction{{Code: "read"}, {Code: "search-type"}, {Code: "create"}}
 	return map[string]any{
 		"resourceType": "CapabilityStatement",
 		"status":       "active",
@@ -35,14 +36,14 @@ func capability() map[string]any {
 		"kind":         "instance",
 		"software":     map[string]string{"name": "clinicgw"},
 		"implementation": map[string]string{
-			"description": "The care unit's integration API: its cases, form answers and messages, read-only.",
+			"description": "The care unit's integration API: its cases, form answers and messages; messages to patients; cases marked handled.",
 		},
 		"fhirVersion": "4.0.1",
 		"format":      []string{"json"},
 		"rest": []map[string]any{{
 			"mode": "server",
 			"documentation": "Mutual TLS with the calling system's SITHS function certificate; the system must be in the " +
-				"staff directory's systems section with the permission read-cases. No tokens. A search by patient " +
+				"staff directory's systems section with the permission read-cases to read, write-messages to write. No tokens. A search by patient " +
 				"identifier only as POST [type]/_search (a personnummer never goes in a URL).",
 			"security": map[string]any{
 				"cors": false,
@@ -51,7 +52,8 @@ func capability() map[string]any {
 				"description": "SITHS function certificate (mutual TLS); per-system permissions and rate limit.",
 			},
 			"resource": []capResource{
-				{Type: "Task", Interaction: readSearch, Documentation: "A case. Paged oldest first with Bundle next links (_cursor). Change feed: GET Task/_changes " +
+				{Type: "Task", Interaction: taskIA, Documentation: "A case. PATCH (application/json-patch+json): replace /status with completed " +
+					"marks an answered case handled; add /identifier/- attaches the system's own reference (shown to staff).  Paged oldest first with Bundle next links (_cursor). Change feed: GET Task/_changes " +
 					"(a long poll: _since = the token of the last answer's next link, _wait = up to 30 seconds) answers the Tasks " +
 					"changed since; 410 when the token is from before a restart: search by _lastUpdated, then start again.",
 					SearchParam: []capParam{
@@ -65,7 +67,12 @@ func capability() map[string]any {
 					}},
 				{Type: "QuestionnaireResponse", Interaction: read, Documentation: "A case's form answers; its id is the case's."},
 				{Type: "Questionnaire", Interaction: read, Documentation: "A form; its id is the service's code."},
-				{Type: "Communication", Interaction: readSearch, Documentation: "A message of a case.",
+				{Type: "Communication", Interaction: commIA, Documentation: "A message of a case. create: a message to a patient, " +
+					"once per identifier (a retry answers 200 with the message sent; the identifier with another message 409): " +
+					"on a case (partOf Task/[id]; category urn:clinicgw:message-kind answer, partial-answer or counter-question, " +
+					"answer if left out) or starting one (subject by identifier, topic.text the subject line, topic.coding the " +
+					"service, extension urn:clinicgw:reply-allowed). Signed with the system's signature from the directory. " +
+					"A system without read-cases gets an OperationOutcome back, not the message.",
 					SearchParam: []capParam{{Name: "part-of", Type: "reference", Documentation: "Task/[id]: the case's messages, one page."}}},
 				{Type: "Patient", Interaction: read, Documentation: "The patient of a case (its id is the case's): identifier and name."},
 			},

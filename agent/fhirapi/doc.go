@@ -1,7 +1,9 @@
 // Package fhirapi is the integration API for the care unit's own systems
 // (its record system, registers): the unit's cases, form answers and
 // messages as FHIR R4 resources over REST, on its own listener ([api] in
-// the configuration), read-only for now, with a change feed.
+// the configuration), with a change feed; and the two writes a record
+// system makes: a message to a patient (POST Communication) and a case
+// marked handled with its own reference (PATCH Task).
 //
 // # Who may call
 //
@@ -11,7 +13,8 @@
 // person's card certificate, from the person CA under the same root, is
 // refused), and whose HSA-ID (subject serialNumber) must be in the staff
 // directory's systems section (agent/directory, hot-reloaded with the
-// file) with the permission the route needs (read-cases). A client
+// file) with the permission the route needs (read-cases; write-messages
+// for the writes). A client
 // without a certificate gets through the handshake only to be told, as
 // an OperationOutcome, that it needs one. There are no tokens, in URLs or
 // elsewhere. Each system has its own token bucket (the injected clock; a
@@ -49,6 +52,35 @@
 //     1.2.752.129.2.1.3.1, or samordningsnummer, 1.2.752.129.2.1.3.3) and
 //     name, nothing more. A patient has no id of its own here, so that no
 //     identifier is ever in a URL: the patient is reached through a case.
+//
+// # Writes
+//
+// Through the case service's doors for systems (cases.SendFromSystem,
+// cases.UpdateFromSystem; communication.go, taskwrite.go), so that the
+// workflow's rules, the outbox to the patient side (and so the patient's
+// notice) and the access log hold as for a staff member's message:
+//
+//   - POST Communication: on a case (partOf or basedOn Task/[id]; category
+//     answer, partial-answer or counter-question, answer if left out) or
+//     starting one (subject by identifier, topic.text the subject line);
+//     signed with the system's signature from the directory. Exactly one
+//     identifier, the system's own id of the message: the store keeps
+//     what was done under it (a hash of the system's HSA-ID and the
+//     identifier), so a retry, even after a restart, answers 200 with the
+//     message sent and sends nothing; the identifier with another
+//     message is 409. A patient with no case at the unit is refused
+//     (403) unless the system has start-relationship. A system without
+//     read-cases gets an OperationOutcome and the Location back, no
+//     patient data (and 204 for a PATCH).
+//   - PATCH Task/[id] (JSON Patch): status completed closes an answered
+//     case (an open one is 422: answer first); add /identifier/-
+//     attaches the system's reference (Case.Refs), shown to staff and in
+//     Task.identifier.
+//
+// A body is read strictly (an unknown element is refused, not dropped)
+// within a size limit; FuzzDecodeCommunication and FuzzParsePatch hold
+// the decoders. A case's status as Task.status comes from agent/fhirtask,
+// the one mapping the archive uses too.
 //
 // /metadata serves a CapabilityStatement with exactly these; every error
 // is an OperationOutcome with a 4xx (or 5xx) status whose diagnostics say

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/agent/fhirtask"
 	"clinicgw/agent/labels"
 	"clinicgw/sync/wire"
 	wirelabels "clinicgw/sync/wire/labels"
@@ -17,43 +18,6 @@ func fhirTime(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339Nano)
-}
-
-// taskStatuses maps each case status to FHIR Task.status (the case's own
-// status goes in businessStatus).
-var taskStatuses = []struct {
-	st   cases.Status
-	fhir string
-}{
-	{cases.Received, "requested"},
-	{cases.Assigned, "accepted"},
-	{cases.PartiallyAnswered, "in-progress"},
-	{cases.WaitingForPatient, "on-hold"},
-	{cases.Answered, "completed"},
-	{cases.Closed, "completed"},
-	{cases.Withdrawn, "cancelled"},
-}
-
-// taskStatus is a case status as FHIR Task.status.
-func taskStatus(s cases.Status) string {
-	for _, m := range taskStatuses {
-		if m.st == s {
-			return m.fhir
-		}
-	}
-	return "entered-in-error" // not reached: every status is mapped (TestEveryStatusMapped)
-}
-
-// caseStatuses are the case statuses shown as FHIR Task.status code; nil
-// if none is.
-func caseStatuses(code string) []cases.Status {
-	var out []cases.Status
-	for _, m := range taskStatuses {
-		if m.fhir == code {
-			out = append(out, m.st)
-		}
-	}
-	return out
 }
 
 // patientIdentifier is a personnummer (or samordningsnummer) as a FHIR
@@ -113,7 +77,7 @@ func taskOf(c *cases.Case) Task {
 		ResourceType: "Task", ID: id,
 		Meta:       &Meta{LastUpdated: fhirTime(lastUpdated(c))},
 		Identifier: []Identifier{{System: systemCase, Value: id}},
-		Status:     taskStatus(c.Status),
+		Status:     fhirtask.Status(c.Status),
 		BusinessStatus: &CodeableConcept{Coding: []Coding{{System: systemStatus, Code: string(c.Status),
 			Display: labels.Status(c.Status, "sv")}}},
 		Intent:       "order",
@@ -125,6 +89,9 @@ func taskOf(c *cases.Case) Task {
 	}
 	if c.SentAt.IsZero() {
 		t.AuthoredOn = fhirTime(c.ReceivedAt)
+	}
+	for _, r := range c.Refs { // the unit's systems' own references (PATCH)
+		t.Identifier = append(t.Identifier, Identifier{System: r.System, Value: r.Value})
 	}
 	if len(c.Fields) > 0 {
 		t.Focus = &Reference{Reference: "QuestionnaireResponse/" + id, Type: "QuestionnaireResponse"}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/agent/fhirtask"
 	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/hsaid"
 	"clinicgw/sync/wire/personnummer"
@@ -169,7 +170,7 @@ func parseTaskSearch(q url.Values, now time.Time) (*taskSearch, error) {
 		return nil, err
 	} else if v != "" {
 		for code := range strings.SplitSeq(v, ",") {
-			sts := caseStatuses(code)
+			sts := fhirtask.CaseStatuses(code)
 			if len(sts) == 0 {
 				return nil, badRequest("status: not a Task status this API shows (requested, accepted, in-progress, on-hold, completed, cancelled)")
 			}

@@ -75,11 +75,12 @@ type Config struct {
 
 // Server is the integration API's HTTP handler.
 type Server struct {
-	cfg   Config
-	idKey []byte
-	limit *limiter
-	feed  *feed
-	mux   *http.ServeMux
+	cfg    Config
+	writes Writes // cfg.Cases's, when it takes writes (the case service does)
+	idKey  []byte
+	limit  *limiter
+	feed   *feed
+	mux    *http.ServeMux
 }
 
 // maxBody bounds a request body (a _search form).
@@ -101,6 +102,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("fhirapi: a diary needs its access log and the unit")
 	}
 	s := &Server{cfg: cfg, idKey: cfg.IDKey, limit: newLimiter(cfg.RatePerMinute), feed: newFeed(), mux: http.NewServeMux()}
+	s.writes, _ = cfg.Cases.(Writes)
 	if len(s.idKey) == 0 {
 		s.idKey = make([]byte, 32)
 		_, _ = rand.Read(s.idKey)
@@ -116,7 +118,9 @@ func New(cfg Config) (*Server, error) {
 	s.mux.Handle("GET /Communication/{id}", s.system(directory.ReadCases, s.readCommunication))
 	s.mux.Handle("GET /Communication", s.system(directory.ReadCases, s.searchCommunications))
 	s.mux.Handle("POST /Communication/_search", s.system(directory.ReadCases, s.searchCommunications))
-	s.bookingRoutes() // appointment.go
+	s.mux.Handle("POST /Communication", s.system(directory.WriteMessages, s.postCommunication)) // communication.go
+	s.mux.Handle("PATCH /Task/{id}", s.system(directory.WriteMessages, s.patchTask))            // taskwrite.go
+	s.bookingRoutes()                                                                           // appointment.go
 	return s, nil
 }
 

@@ -178,6 +178,25 @@ func appendCase(dst []byte, c *cases.Case) ([]byte, bool) {
 		}
 		dst = append(dst, ']')
 	}
+	if len(c.Refs) > 0 {
+		dst = append(dst, `,"refs":[`...)
+		for i := range c.Refs {
+			r := &c.Refs[i]
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, `{"by":`...)
+			dst = appendJSONString(dst, r.By)
+			dst = append(dst, `,"system":`...)
+			dst = appendJSONString(dst, r.System)
+			dst = append(dst, `,"value":`...)
+			dst = appendJSONString(dst, r.Value)
+			dst = append(dst, `,"at":`...)
+			dst, ok = appendJSONTime(dst, r.At, ok)
+			dst = append(dst, '}')
+		}
+		dst = append(dst, ']')
+	}
 	dst = append(dst, `,"version":`...)
 	dst = appendUint(dst, c.Version)
 	return append(dst, '}'), ok

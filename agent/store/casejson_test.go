@@ -37,7 +37,7 @@ func fullCase(s string, t time.Time) *cases.Case {
 			{At: t, Actor: s, Action: cases.Action(s), From: cases.Status(s), To: cases.Status(s), Assignee: s, Group: s},
 			{},
 		},
-		Subject: s, InitiatedBy: s, NoReply: true, Relaxed: []string{s, ""},
+		Subject: s, InitiatedBy: s, NoReply: true, Relaxed: []string{s, ""}, Refs: []cases.Ref{{By: s, System: s, Value: s, At: t}, {}},
 		Version: 1<<64 - 1,
 	}
 }
@@ -90,7 +90,8 @@ func TestEncodeCaseIsJSONMarshal(t *testing.T) {
 // this list.
 func TestEncodeCaseKnowsEveryField(t *testing.T) {
 	known := map[reflect.Type][]string{
-		reflect.TypeFor[cases.Case]():    {`ID json:"id"`, `Unit json:"unit"`, `Type json:"type"`, `Patient json:"patient"`, `Guardian json:"guardian,omitempty"`, `Fields json:"fields,omitempty"`, `Status json:"status"`, `Assignee json:"assignee,omitempty"`, `Group json:"group,omitempty"`, `SentAt json:"sentAt,omitzero"`, `ReceivedAt json:"receivedAt"`, `DueAt json:"dueAt"`, `ServiceVersion json:"serviceVersion,omitempty"`, `AnswerDays json:"answerDays,omitempty"`, `AnsweredAt json:"answeredAt,omitzero"`, `ClosedAt json:"closedAt,omitzero"`, `Messages json:"messages,omitempty"`, `History json:"history,omitempty"`, `Subject json:"subject,omitempty"`, `InitiatedBy json:"initiatedBy,omitempty"`, `NoReply json:"noReply,omitempty"`, `Relaxed json:"relaxed,omitempty"`, `Version json:"version"`},
+		reflect.TypeFor[cases.Case]():    {`ID json:"id"`, `Unit json:"unit"`, `Type json:"type"`, `Patient json:"patient"`, `Guardian json:"guardian,omitempty"`, `Fields json:"fields,omitempty"`, `Status json:"status"`, `Assignee json:"assignee,omitempty"`, `Group json:"group,omitempty"`, `SentAt json:"sentAt,omitzero"`, `ReceivedAt json:"receivedAt"`, `DueAt json:"dueAt"`, `ServiceVersion json:"serviceVersion,omitempty"`, `AnswerDays json:"answerDays,omitempty"`, `AnsweredAt json:"answeredAt,omitzero"`, `ClosedAt json:"closedAt,omitzero"`, `Messages json:"messages,omitempty"`, `History json:"history,omitempty"`, `Subject json:"subject,omitempty"`, `InitiatedBy json:"initiatedBy,omitempty"`, `NoReply json:"noReply,omitempty"`, `Relaxed json:"relaxed,omitempty"`, `Refs json:"refs,omitempty"`, `Version json:"version"`},
+		reflect.TypeFor[cases.Ref]():     {`By json:"by"`, `System json:"system"`, `Value json:"value"`, `At json:"at"`},
 		reflect.TypeFor[cases.Person]():  {`PNR json:"pnr"`, `Name json:"name"`},
 		reflect.TypeFor[cases.Field]():   {`Name json:"name"`, `Label json:"label"`, `Value json:"value"`},
 		reflect.TypeFor[cases.Message](): {`ID json:"id"`, `Kind json:"kind"`, `Author json:"author"`, `Text json:"text"`, `Signature json:"signature,omitempty"`, `AuthorTitle json:"authorTitle,omitempty"`, `At json:"at"`},

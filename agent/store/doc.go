@@ -15,6 +15,13 @@
 // them current; rotation keeps the older ones opening, retirement
 // destroys one and has the next Open compact the file.
 //
+// What an integration system's write with its own identifier did
+// (cases.ClientWrite: the case and message it made, a digest of the
+// request) is kept in the client-writes bucket (clientwrite.go), sealed,
+// under a hash of the system and the identifier, so that a retry after
+// a restart sends nothing twice. It is not pruned yet: one small record
+// per message a system sent.
+//
 // Central events the case service cannot apply are kept in the
 // quarantine bucket (quarantine.go), sealed like every other value and
 // resealed with them; only their central event ids and reasons are in

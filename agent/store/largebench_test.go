@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
 	"clinicgw/sync/clock/clocktest"
@@ -37,8 +39,8 @@ import (
 //     last twelve weeks);
 //   - view: the auditor's page, the chain from the last checkpoint
 //     (VerifyAuditRecent); patient, staff: the first page of the extract
-//     of a patient with a case in every 500 (four entries each) and of a
-//     clinician (one of 20);
+//     of a patient with a case in every 500 (every 100 in a small store;
+//     four entries each) and of a clinician (one of 20);
 //   - mine: a clinician's open cases (/mine); inbox, inbox-type, done: the
 //     inbox's open view, its open view of one case type and its done view
 //     (newest first), first page;
@@ -75,10 +77,12 @@ func BenchmarkLarge(b *testing.B) {
 	// machine falls on all of them alike.
 	var ops []benchOp
 	var built, opened []time.Duration
+	var tails []int
 	for _, n := range sizes {
 		db, g, bt, ot := largeStore(b, n)
 		ops = append(ops, largeOps(b, db, g)...)
 		built, opened = append(built, bt), append(opened, ot)
+		tails = append(tails, patientTailOf(b, db))
 	}
 	// What each op read (rows shown, records checked), for the table: a
 	// page at 10,000 cases may hold fewer rows than one at 1M.
@@ -93,9 +97,30 @@ func BenchmarkLarge(b *testing.B) {
 		b.ReportMetric(float64(rows[i]), op.name+"-rows")
 	}
 	for i, n := range sizes {
+		b.ReportMetric(float64(tails[i]), fmt.Sprintf("%d-patient-tail", n))
 		b.ReportMetric(built[i].Seconds(), fmt.Sprintf("%d-build-s", n))
 		b.ReportMetric(opened[i].Seconds(), fmt.Sprintf("%d-open-s", n))
 	}
+}
+
+// patientTailOf is how many access-log records the extract by patient
+// scans before it walks the patient's chain (the unchained tail,
+// patientTail; fewer than patientTailLen), as the run starts: it differs
+// from store to store with where the log's last chaining fell.
+func patientTailOf(b *testing.B, db *DB) int {
+	n := 0
+	err := db.view(func(btx *bolt.Tx) error {
+		t := db.newTx(btx)
+		c := t.bucket(bucketAuditPatient).Cursor()
+		for k, _ := c.Seek(seqKey(t.patientUpTo() + 1)); k != nil; k, _ = c.Next() {
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return n
 }
 
 // largeOps are the reads timed on one store, each named with its size.
@@ -186,22 +211,52 @@ const largeGenVersion = 1
 const largeDistributor = "SE2321000016-D001"
 
 // largeGen is what a large store holds: n cases received over the year
-// before now, two thirds of the last week's still open (Received,
-// Assigned, PartiallyAnswered, WaitingForPatient), the rest answered,
-// closed or withdrawn; 20 clinicians; 2 KiB of Swedish text and 5 to 10
-// form fields each; max(n/4, 10,000) patients, patient 0 in every 500th
-// case. Every case has four access-log entries: its receipt (system), its
-// assignment (the distributor), its reading and its answer (the
-// clinician).
+// before now, two thirds of the last week's (the backlog) still open
+// (Received, Assigned, PartiallyAnswered, WaitingForPatient), the rest
+// answered, closed or withdrawn; 20 clinicians; 2 KiB of Swedish text and
+// 5 to 10 form fields each; max(n/4, 10,000) patients, patient 0 in every
+// 500th case. Every case has four access-log entries: its receipt
+// (system), its assignment (the distributor), its reading and its answer
+// (the clinician).
+//
+// A store of fewer than fullBelow cases, the small store a row compares
+// the large one with, is made by the same rule with other parameters, so
+// that each compared page shows as many rows as at 1,000,000 (201, or
+// all the large store has: 112 overdue and 154 due today for one
+// clinician): its backlog is the whole year and nine in ten of it still
+// open, and patient 0 has a case in every 100th. With a week's backlog, as
+// until 2026-12-07, 10,000 cases left about 128 cases open: the first page
+// of one clinician's open cases showed 8 rows, of one case type's 13, the
+// overdue views 2 to 30, the due-today views 3 to 5, against 112 to 201 at
+// 1M, and those rows compared pages of different lengths.
 type largeGen struct {
 	n        int
 	now      time.Time
 	patients int
+	// backlog is how far back cases may still be open; a case in it is
+	// open unless rnd.IntN(openOdds) is 0.
+	backlog  time.Duration
+	openOdds int
+	// patientEvery: patient 0 has every patientEvery-th case.
+	patientEvery int
 }
 
+// fullBelow: a store of fewer cases is made with every compared page full
+// (largeGen).
+const fullBelow = 100_000
+
 func newLargeGen(n int) largeGen {
-	return largeGen{n: n, now: time.Date(2026, 11, 30, 14, 0, 0, 0, workday.Stockholm()), patients: max(n/4, 10_000)}
+	g := largeGen{n: n, now: time.Date(2026, 11, 30, 14, 0, 0, 0, workday.Stockholm()), patients: max(n/4, 10_000),
+		backlog: 7 * 24 * time.Hour, openOdds: 3, patientEvery: 500}
+	if n < fullBelow {
+		g.backlog, g.openOdds, g.patientEvery = 400*24*time.Hour, 10, 100
+	}
+	return g
 }
+
+// full reports whether g is made with every compared page full
+// (fullBelow); its cache folder's name says so.
+func (g largeGen) full() bool { return g.n < fullBelow }
 
 func (g largeGen) clinician(i int) string { return fmt.Sprintf("SE2321000016-C%03d", i%20) }
 
@@ -231,7 +286,7 @@ func (g largeGen) write(db *DB) error {
 				c.ID = id
 				c.Type = casetype.All[rnd.IntN(len(casetype.All))]
 				p := 1 + rnd.IntN(g.patients-1)
-				if j%500 == 0 {
+				if j%g.patientEvery == 0 {
 					p = 0
 				}
 				c.Patient.PNR = g.patient(p)
@@ -245,7 +300,7 @@ func (g largeGen) write(db *DB) error {
 				}
 				clin := g.clinician(rnd.IntN(20))
 				switch age := g.now.Sub(at); {
-				case age < 7*24*time.Hour && rnd.IntN(3) > 0: // the week's backlog
+				case age < g.backlog && rnd.IntN(g.openOdds) > 0: // the backlog
 					c.Status = []cases.Status{cases.Received, cases.Assigned, cases.PartiallyAnswered, cases.WaitingForPatient}[rnd.IntN(4)]
 				default:
 					c.Status = []cases.Status{cases.Answered, cases.Closed, cases.Closed, cases.Withdrawn}[rnd.IntN(4)]
@@ -300,6 +355,9 @@ func largeStore(b *testing.B, n int) (*DB, largeGen, time.Duration, time.Duratio
 		cache = filepath.Join(dir, "clinicgw-bench")
 	}
 	kept := filepath.Join(cache, fmt.Sprintf("large-v%d-s%d-%d", largeGenVersion, schemaVersion, n))
+	if g.full() {
+		kept += "-full" // not the store of a week's backlog a run before 2026-12-07 kept
+	}
 	var built time.Duration
 	if _, err := os.Stat(filepath.Join(kept, "store.db")); errors.Is(err, fs.ErrNotExist) {
 		if err := os.MkdirAll(cache, 0o700); err != nil {

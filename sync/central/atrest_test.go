@@ -100,12 +100,25 @@ func (e *env) liveRun(unit string) (string, string) {
 	if _, err := e.store.RequestBooking(e.ctx, unit, adultPNR, wire.BookingBook, "t2", ""); err != nil {
 		t.Fatal(err)
 	}
+	childPerson := wire.Person{PNR: childPNR, Name: childName}
+	if _, err := e.store.requestBooking(e.ctx, unit, adultPNR, &childPerson, wire.BookingBook, "t3", ""); err != nil {
+		t.Fatal(err)
+	}
 	e.gatewayDecides(unit, func(r wire.BookingRequest) wire.BookingDecision {
 		if r.Time == "t2" {
 			return wire.BookingDecision{Request: r.ID, Outcome: wire.BookingDeclined, Reason: "taken"}
 		}
 		return wire.BookingDecision{Request: r.ID, Outcome: wire.BookingConfirmed}
 	})
+	// The gateway's bookings: the adult's t1, the child's t3, and t4 the
+	// unit cancelled for the adult.
+	bt := bookingTimes()
+	bb := wire.BookingBookings{Bookings: []wire.PatientBooking{{Patient: adultPNR, Time: bt.Times[0]}, {Patient: childPNR, Time: bt.Times[2]}},
+		Canceled: []wire.PatientBooking{{Patient: adultPNR, Time: bt.Times[3]}}}
+	raw, _ := wire.Marshal(bb)
+	if st, _, _ := e.do(e.api, unit, http.MethodPut, wire.PathBookingBookings2, wire.ContentTypeJSON, raw); st != http.StatusNoContent {
+		t.Fatalf("bookings: %d", st)
+	}
 	return id, child
 }
 
@@ -145,8 +158,11 @@ func TestAtRestCanary(t *testing.T) {
 	if r, err := e.store.ReminderChoice(e.ctx, adultPNR); err != nil || r == nil || r.Mobile != restMobile || r.Email != restEmail {
 		t.Errorf("the reminder choice reads %+v, %v", r, err)
 	}
-	if bk, err := e.store.PatientBookings(e.ctx, unitA, adultPNR); err != nil || len(bk) != 1 || bk[0].Time.ID != "t1" {
+	if bk, err := e.store.PatientBookings(e.ctx, unitA, adultPNR); err != nil || len(bk) != 2 || bk[0].Time.ID != "t1" || bk[1].Child != childName {
 		t.Errorf("the bookings read %+v, %v", bk, err)
+	}
+	if bk, err := e.store.CanceledBookings(e.ctx, unitA, adultPNR); err != nil || len(bk) != 1 || bk[0].Time.ID != "t4" {
+		t.Errorf("the cancelled bookings read %+v, %v", bk, err)
 	}
 	if got := e.fileHas(restCanaries()...); len(got) != 0 {
 		t.Errorf("the store's file holds %q", got)

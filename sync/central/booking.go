@@ -55,12 +55,17 @@ type bookingRecord struct {
 	// Time is the requested time as published when asked (for the
 	// alternatives when declined).
 	Time wire.BookingTime `json:"time"`
+	// Guardian is the guardian who asked for the child (Req.Patient).
+	Guardian string `json:"guardian,omitempty"`
 }
 
 // Booked is a confirmed booking as the patient pages show it.
 type Booked struct {
 	Time    wire.BookingTime `json:"time"`
 	Patient string           `json:"patient"`
+	// Child is the child's name when the booking is a guardian's child's
+	// (set when read for the guardian, not stored).
+	Child string `json:"-"`
 }
 
 // BookingRequestState is a request as its patient sees it.
@@ -167,8 +172,16 @@ func (s *Store) FreeBookingTimes(ctx context.Context, unit, typeID string) ([]wi
 // RequestBooking records a patient's request and queues it for the
 // gateway: book or cancel timeID, or rebook from fromID to timeID. It
 // returns the request's id; its outcome comes with the gateway's
-// decision (BookingRequestOf). pnr is the logged-in patient.
+// decision (BookingRequestOf). pnr is the logged-in patient; a guardian
+// rebooks or cancels their child's booking as the child's
+// (bookingguardian.go).
 func (s *Store) RequestBooking(ctx context.Context, unit, pnr string, kind wire.BookingKind, timeID, fromID string) (string, error) {
+	return s.requestBooking(ctx, unit, pnr, nil, kind, timeID, fromID)
+}
+
+// requestBooking is RequestBooking; child, when set, is the child a
+// guardian (pnr) books for, checked by the caller.
+func (s *Store) requestBooking(ctx context.Context, unit, pnr string, child *wire.Person, kind wire.BookingKind, timeID, fromID string) (string, error) {
 	if !s.unitSet[unit] {
 		return "", ErrUnknownUnit
 	}
@@ -186,6 +199,9 @@ func (s *Store) RequestBooking(ctx context.Context, unit, pnr string, kind wire.
 			return "", err
 		}
 	}
+	if child != nil {
+		req.Patient = child.PNR
+	}
 	if err := req.Validate(); err != nil {
 		return "", inputError("time", "not a valid booking request", swedish("central.page.booking.bad"))
 	}
@@ -199,17 +215,41 @@ func (s *Store) RequestBooking(ctx context.Context, unit, pnr string, kind wire.
 			return ErrNoBooking
 		}
 		rec := bookingRecord{Req: req, State: RequestPending}
+		if child != nil {
+			rec.Guardian = pnr
+			if err := s.addChild(ub, pnr, *child); err != nil {
+				return err
+			}
+		}
+		// forPatient makes the request the booking's patient's when pnr
+		// is their guardian.
+		forPatient := func(b *Booked) error {
+			ok, err := s.actsFor(ub, pnr, b, now)
+			if err != nil || !ok {
+				return errors.Join(err, inputError("time", "no such booking of the patient", swedish("central.page.booking.notYours")))
+			}
+			if b.Patient != pnr {
+				rec.Req.Patient, rec.Guardian = b.Patient, pnr
+			}
+			return nil
+		}
 		if kind == wire.BookingCancel {
 			b, err := s.bookedOf(ub, timeID)
 			if err != nil {
 				return err
 			}
-			if b == nil || b.Patient != pnr {
-				return inputError("time", "no such booking of the patient", swedish("central.page.booking.notYours"))
+			if err := forPatient(b); err != nil {
+				return err
 			}
 			rec.Time = b.Time
+			if err := checkCancel(b.Time, now); err != nil { // bookingcheck.go
+				return err
+			}
 		} else if i := slices.IndexFunc(bt.Times, func(t wire.BookingTime) bool { return t.ID == timeID }); i >= 0 {
 			rec.Time = bt.Times[i]
+			if err := checkTake(rec.Time, now); err != nil {
+				return err
+			}
 		} else {
 			return inputError("time", "not a published time", swedish("central.page.booking.gone"))
 		}
@@ -218,8 +258,11 @@ func (s *Store) RequestBooking(ctx context.Context, unit, pnr string, kind wire.
 			if err != nil {
 				return err
 			}
-			if b == nil || b.Patient != pnr {
-				return inputError("time", "no such booking of the patient", swedish("central.page.booking.notYours"))
+			if err := forPatient(b); err != nil {
+				return err
+			}
+			if err := checkRebook(b.Time, rec.Time, now); err != nil {
+				return err
 			}
 		}
 		reqs, err := ub.CreateBucketIfNotExists([]byte(bucketBookingReqs))
@@ -233,7 +276,7 @@ func (s *Store) RequestBooking(ctx context.Context, unit, pnr string, kind wire.
 		if rec.Seq, err = pend.NextSequence(); err != nil {
 			return err
 		}
-		v, err := s.sealJSON(s.pnrKey(pnr), bookingReqWhere([]byte(id)), rec)
+		v, err := s.sealJSON(s.pnrKey(rec.Req.Patient), bookingReqWhere([]byte(id)), rec)
 		if err != nil {
 			return err
 		}
@@ -289,7 +332,7 @@ func (s *Store) BookingRequestOf(ctx context.Context, unit, pnr, id string) (Boo
 		} else if err != nil {
 			return fmt.Errorf("read a booking request: %w", err)
 		}
-		if rec.Req.Patient != pnr {
+		if rec.Req.Patient != pnr && rec.Guardian != pnr {
 			return ErrNotFound
 		}
 		st = BookingRequestState{ID: id, Kind: rec.Req.Kind, State: rec.State, Reason: rec.Reason, Time: rec.Time}
@@ -305,10 +348,16 @@ func (s *Store) PatientBookings(ctx context.Context, unit, pnr string) ([]Booked
 		return nil, ErrUnknownUnit
 	}
 	var out []Booked
+	now := s.now()
 	err := s.db.View(func(tx *bolt.Tx) error {
-		b := unitBucket(tx, unit).Bucket([]byte(bucketBookings))
+		ub := unitBucket(tx, unit)
+		b := ub.Bucket([]byte(bucketBookings))
 		if b == nil {
 			return nil
+		}
+		kids, err := s.childrenOf(ub, pnr, now)
+		if err != nil {
+			return err
 		}
 		return b.ForEach(func(k, v []byte) error {
 			var bk Booked
@@ -317,7 +366,10 @@ func (s *Store) PatientBookings(ctx context.Context, unit, pnr string) ([]Booked
 			} else if err != nil {
 				return fmt.Errorf("read a booking: %w", err)
 			}
-			if bk.Patient == pnr {
+			if name, ok := kids[bk.Patient]; ok {
+				bk.Child = name
+				out = append(out, bk)
+			} else if bk.Patient == pnr {
 				out = append(out, bk)
 			}
 			return nil

@@ -25,6 +25,7 @@ import (
 type bookingView struct {
 	Unavailable bool
 	Mine        []bookedRow
+	Canceled    []timeRow // coming times the unit cancelled (bookingstate.go)
 	Types       []typeRow
 	TypeID      string
 	From        string // rebooking: the booked time's id
@@ -43,6 +44,7 @@ type timeRow struct {
 type bookedRow struct {
 	timeRow
 	CanRebook, CanCancel bool
+	Child                string // the child's name, a guardian's child's booking
 }
 
 type dayRow struct {
@@ -105,7 +107,15 @@ func (w *web) bookingPage(rw http.ResponseWriter, r *http.Request, sess *session
 		return
 	}
 	for _, b := range mine {
-		bv.Mine = append(bv.Mine, bookedRow{timeRow: newTimeRow(b.Time), CanRebook: b.Time.Rebook, CanCancel: b.Time.Cancel})
+		bv.Mine = append(bv.Mine, bookedRow{timeRow: newTimeRow(b.Time), CanRebook: b.Time.Rebook, CanCancel: b.Time.Cancel, Child: b.Child})
+	}
+	gone, err := w.s.CanceledBookings(r.Context(), unit, sess.pnr)
+	if err != nil {
+		w.failure(rw, r, "booking", err)
+		return
+	}
+	for _, b := range gone {
+		bv.Canceled = append(bv.Canceled, newTimeRow(b.Time))
 	}
 	if bv.From != "" { // rebooking: only the booked time's type
 		i := slices.IndexFunc(mine, func(b Booked) bool { return b.Time.ID == bv.From })
@@ -156,6 +166,9 @@ func (w *web) bookingRequest(rw http.ResponseWriter, r *http.Request, sess *sess
 	kind, from := wire.BookingBook, r.PostFormValue("fran")
 	if from != "" {
 		kind = wire.BookingRebook
+	} else if r.PostFormValue("guardian") != "" {
+		w.sendChildBooking(rw, r, sess, unit, id) // bookingguardian.go
+		return
 	}
 	w.sendBooking(rw, r, sess, unit, kind, id, from)
 }

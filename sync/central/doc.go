@@ -13,7 +13,12 @@
 // times of the same kind when it was taken. A patient's consent to
 // reminders before their visits and where they go (reminders.go, one
 // choice per patient) is kept here and sent with each book and rebook
-// request; the gateway sends the reminders.
+// request; the gateway sends the reminders. What the pages can tell at
+// once is declined at once (bookingcheck.go). The gateway's own bookings
+// (bookingstate.go: staff's phone bookings, rebookings and cancellations)
+// replace the unit's confirmed ones; a guardian books, rebooks and cancels
+// for a child under 13 (bookingguardian.go), with the guardian's own
+// reminder choice.
 //
 // It is for development, demonstrations and tests, and it is the executable
 // specification a region's real central store must meet. Its patient login

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 
 	bolt "go.etcd.io/bbolt"
+
+	"clinicgw/sync/wire"
 )
 
 // Forgetting a patient (crypto-shredding, issue 22's "delete my account").
@@ -57,6 +60,11 @@ func (s *Store) ForgetPatient(ctx context.Context, pnr string) (int, error) {
 			}
 			n += len(keys)
 		}
+		for _, u := range s.units {
+			if err := s.forgetInUnit(unitBucket(tx, u), pnr); err != nil {
+				return err
+			}
+		}
 		if b := tx.Bucket([]byte(bucketReminders)); b != nil {
 			if err := b.Delete([]byte(owner)); err != nil {
 				return err
@@ -70,4 +78,40 @@ func (s *Store) ForgetPatient(ctx context.Context, pnr string) (int, error) {
 	}
 	s.log.Info("patient forgotten", "cases", n)
 	return n, nil
+}
+
+// forgetInUnit takes pnr out of the unit's values sealed under the
+// store's own key that name several people: the guardians' children (as
+// guardian and as child) and the times the unit cancelled.
+func (s *Store) forgetInUnit(ub *bolt.Bucket, pnr string) error {
+	if ub.Get([]byte(keyBookingChildren)) != nil {
+		all, err := s.readChildren(ub)
+		if err != nil {
+			return err
+		}
+		delete(all, pnr)
+		for g, kids := range all {
+			all[g] = slices.DeleteFunc(kids, func(p wire.Person) bool { return p.PNR == pnr })
+		}
+		v, err := s.sealJSON(ownerStore, keyBookingChildren, all)
+		if err != nil {
+			return err
+		}
+		if err := ub.Put([]byte(keyBookingChildren), v); err != nil {
+			return err
+		}
+	}
+	if v := ub.Get([]byte(keyBookingCanceled)); v != nil {
+		var all []wire.PatientBooking
+		if err := s.openJSON(keyBookingCanceled, v, &all); err != nil {
+			return fmt.Errorf("read the unit's cancelled bookings: %w", err)
+		}
+		all = slices.DeleteFunc(all, func(x wire.PatientBooking) bool { return x.Patient == pnr })
+		v, err := s.sealJSON(ownerStore, keyBookingCanceled, all)
+		if err != nil {
+			return err
+		}
+		return ub.Put([]byte(keyBookingCanceled), v)
+	}
+	return nil
 }

@@ -59,6 +59,12 @@ func TestForgetPatient(t *testing.T) {
 	if bk, err := e.store.PatientBookings(e.ctx, unitA, adultPNR); err != nil || len(bk) != 0 {
 		t.Errorf("the bookings after forgetting: %+v, %v", bk, err)
 	}
+	if bk, err := e.store.CanceledBookings(e.ctx, unitA, adultPNR); err != nil || len(bk) != 0 {
+		t.Errorf("the cancelled bookings after forgetting: %+v, %v", bk, err)
+	}
+	if bk, err := e.store.PatientBookings(e.ctx, unitA, childPNR); err != nil || len(bk) != 1 || bk[0].Time.ID != "t3" {
+		t.Errorf("the child's own booking after the guardian was forgotten: %+v, %v", bk, err)
+	}
 	if pc, err := e.store.PatientCase(e.ctx, otherPNR, other); err != nil || pc.Text != "Annan patients text" {
 		t.Errorf("another patient's case: %+v, %v", pc, err)
 	}

@@ -160,10 +160,25 @@ func (s *Store) migrateSome(tx *bolt.Tx, limit int) (int, error) {
 			n++
 		}
 	}
-	// Each unit's booking requests, bookings and confirmed items.
+	// Each unit's booking requests, bookings and confirmed items, and
+	// its values that name several people.
 	units := tx.Bucket([]byte(bucketUnits))
 	for _, u := range s.units {
 		ub := units.Bucket([]byte(u))
+		for _, key := range []string{keyBookingChildren, keyBookingCanceled} {
+			v := ub.Get([]byte(key))
+			if _, sealed := valueOwner(v); v == nil || sealed || n >= limit {
+				continue
+			}
+			sv, err := s.sealValue(ownerStore, key, bytes.Clone(v))
+			if err != nil {
+				return n, err
+			}
+			if err := ub.Put([]byte(key), sv); err != nil {
+				return n, err
+			}
+			n++
+		}
 		for _, t := range []struct {
 			bucket string
 			seal   func(k, v []byte) ([]byte, error)

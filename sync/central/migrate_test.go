@@ -79,6 +79,15 @@ func (e *env) downgrade(pnrs ...string) {
 				return err
 			}
 		}
+		for _, key := range []string{keyBookingChildren, keyBookingCanceled} {
+			pt, err := s.openValue(key, ub.Get([]byte(key)))
+			if err != nil {
+				return err
+			}
+			if err := ub.Put([]byte(key), pt); err != nil {
+				return err
+			}
+		}
 		return tx.Bucket([]byte(bucketMeta)).Delete([]byte(keyAtRest))
 	})
 	if err != nil {
@@ -156,7 +165,7 @@ func TestMigrateAtRest(t *testing.T) {
 	if r, err := e.store.ReminderChoice(e.ctx, adultPNR); err != nil || r == nil || r.Email != restEmail {
 		t.Errorf("the reminder choice after the move: %+v, %v", r, err)
 	}
-	if bk, err := e.store.PatientBookings(e.ctx, unitA, adultPNR); err != nil || len(bk) != 1 {
+	if bk, err := e.store.PatientBookings(e.ctx, unitA, adultPNR); err != nil || len(bk) != 2 || bk[1].Child != childName {
 		t.Errorf("the bookings after the move: %+v, %v", bk, err)
 	}
 	if list, err := e.store.PatientCases(e.ctx, adultPNR); err != nil || len(list) != 3 {

@@ -40,6 +40,7 @@ var codeTexts = map[string]text{
 	"action.read-access-log":      {"Loggutdrag togs", "Access log read"},
 	"action.restore-backup":       {"Lagret återställdes från en säkerhetskopia", "Store restored from a backup"},
 	"action.recover-from-central": {"Återfick från centrallagret efter återställning", "Recovered from the central store after a restore"},
+	"action.attach-reference":     {"Systemets referens lades till", "The system's reference attached"},
 
 	// The staff roles as the e-service names them (agent/cases.Role).
 	"role.distributor": {"Ärendemottagare", "Case distributor"},

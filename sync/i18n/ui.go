@@ -268,6 +268,7 @@ var uiTexts = map[string]text{
 	// The quarantine (quarantine.go) and flagged cases.
 	"quarantine.unknown": {"Det gick inte att läsa om alla ärenden har kunnat tas emot — kontakta regionens IT.",
 		"Whether every case could be received cannot be read — contact region IT."},
+	"case.ref": {"Systemets referens", "The system's reference"},
 	"case.relaxed": {"Ärendet bryter mot en gräns i den här versionen av clinicgw (till exempel en textlängd eller en åldersregel) men togs emot eftersom den centrala e-tjänsten godkände det. Kontrollera uppgifterna; kontakta regionens IT om något ser fel ut.",
 		"This case breaks a limit of this clinicgw version (a text length or an age rule, say) but was received because the central e-service accepted it. Check its details; contact region IT if something looks wrong."},
 

@@ -66,6 +66,9 @@ func (u *Uplink) syncBookings(ctx context.Context) error {
 	if err == nil {
 		err = u.PublishBookingTimes(ctx, bt)
 	}
+	if err == nil {
+		err = u.publishBookings(ctx, src) // bookingstate.go
+	}
 	switch {
 	case errors.Is(err, ErrBookingUnsupported):
 		return nil

@@ -91,7 +91,7 @@ func TestBookingRaceOverTheSync(t *testing.T) {
 	// A staff member takes the first time by phone while patients ask.
 	staffDone := make(chan error, 1)
 	go func() {
-		_, err := d.Book(ctx, booking.SlotID(wanted[0].ID), booking.Actor{Staff: staffHSA}, booking.BookRequest{Patient: pnrs[0]})
+		_, err := d.Book(ctx, slotOf(t, d, wanted[0].ID), booking.Actor{Staff: staffHSA}, booking.BookRequest{Patient: pnrs[0]})
 		staffDone <- err
 	}()
 	ask(0, patients/2)
@@ -121,7 +121,7 @@ func TestBookingRaceOverTheSync(t *testing.T) {
 		}
 	}
 	for k, w := range wanted {
-		s, err := d.Slot(ctx, booking.SlotID(w.ID))
+		s, err := d.Slot(ctx, slotOf(t, d, w.ID))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -146,7 +146,7 @@ func TestBookingRaceOverTheSync(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, b := range bs {
-			s, _ := d.Slot(ctx, booking.SlotID(b.Time.ID))
+			s, _ := d.Slot(ctx, slotOf(t, d, b.Time.ID))
 			if s == nil || s.Booking == nil || s.Booking.Patient != pnrs[i] || s.Booking.ByStaff != "" {
 				t.Errorf("the central store shows patient %d booked at %s; the gateway does not", i, b.Time.ID)
 			}
@@ -213,7 +213,7 @@ func TestBookingLoop(t *testing.T) {
 		st, err := c.store.BookingRequestOf(ctx, unit, pnr, id2)
 		return err == nil && st.State == central.RequestConfirmed
 	})
-	if s, _ := d.Slot(ctx, booking.SlotID(free[0].ID)); s == nil || s.Booking != nil {
+	if s, _ := d.Slot(ctx, slotOf(t, d, free[0].ID)); s == nil || s.Booking != nil {
 		t.Errorf("the gateway still has the cancelled booking: %+v", s)
 	}
 	checkNoPatientData(t, "gateway", g.logs.String())
@@ -268,4 +268,14 @@ func countLines(logs, sub string) int {
 		}
 	}
 	return n
+}
+
+// slotOf is the diary's time a published id names.
+func slotOf(t *testing.T, d *booking.Diary, published string) booking.SlotID {
+	t.Helper()
+	id, err := d.Resolve(context.Background(), published)
+	if err != nil {
+		t.Fatalf("published id %s: %v", published, err)
+	}
+	return id
 }

@@ -116,7 +116,10 @@
 // unit's booking authority (agent/booking) and posts the decisions; the
 // free times are published after every connect, after a decision and on
 // BookingChanged. A central store without booking answers 404: logged
-// once, left alone until the next connect.
+// once, left alone until the next connect. After the free times the
+// unit's bookings of patients are put (bookingstate.go, a
+// BookingStateSource); a central store without that endpoint answers 404,
+// logged once, and the free times still go.
 //
 // Contact reports, cheaply, whether the last exchange with the central
 // store got through, when it was last heard from (a stream message or

@@ -293,6 +293,9 @@ type Uplink struct {
 	bookingNoOffer atomic.Bool
 	// bookingDue: the free times must be published again.
 	bookingDue atomic.Bool
+	// bookingsNoOffer: the central store answered PUT
+	// wire.PathBookingBookings2 404 and that was logged (bookingstate.go).
+	bookingsNoOffer atomic.Bool
 
 	formsMu   sync.Mutex
 	forms     []byte // the form set to publish, marshalled; nil: none

@@ -90,6 +90,7 @@ var pathConstants = map[string]string{
 	"PathBookingTimes2":     PathBookingTimes2,
 	"PathBookingRequests2":  PathBookingRequests2,
 	"PathBookingDecisions2": PathBookingDecisions2,
+	"PathBookingBookings2":  PathBookingBookings2,
 }
 
 // notSchemas are the exported types that are not JSON bodies or parts of

@@ -61,7 +61,8 @@ type BookingTimes struct {
 // clinician is named only by a display name, and only where the time's
 // type says so.
 type BookingTime struct {
-	// ID is the time's id in the gateway's diary (a token).
+	// ID is the time's published id (a token): opaque, made by the
+	// gateway, naming no clinician (agent/booking's publicid.go).
 	ID string `json:"id"`
 	// Start is the start, in UTC.
 	Start time.Time `json:"start"`

@@ -8,9 +8,9 @@ import (
 
 func canonicalBookingTimes() BookingTimes {
 	return BookingTimes{Times: []BookingTime{
-		{ID: "1798354800-SE2321000016-1003", Start: time.Date(2026, 12, 27, 7, 0, 0, 0, time.UTC), Minutes: 30,
+		{ID: "tQ7VJ3KXN2M4P5R6S7TAUBV2W3", Start: time.Date(2026, 12, 27, 7, 0, 0, 0, time.UTC), Minutes: 30,
 			TypeID: "lakare-30", Type: "Besök", Clinician: "Anna Läkare", Rebook: true, Cancel: true},
-		{ID: "1798356600-SE2321000016-1004", Start: time.Date(2026, 12, 27, 7, 30, 0, 0, time.UTC), Minutes: 20,
+		{ID: "tB4C5D6E7F2G3H4I5J6K7L2M3N", Start: time.Date(2026, 12, 27, 7, 30, 0, 0, time.UTC), Minutes: 20,
 			TypeID: "ssk-20", Type: "Samtal", Clinician: ""},
 	}}
 }
@@ -18,10 +18,10 @@ func canonicalBookingTimes() BookingTimes {
 func canonicalBookingRequestPage() BookingRequestPage {
 	at := time.Date(2026, 12, 7, 6, 40, 0, 0, time.UTC)
 	return BookingRequestPage{Requests: []BookingRequest{
-		{ID: "br-1", Kind: BookingBook, Patient: "198004019816", Time: "1798354800-SE2321000016-1003", At: at},
-		{ID: "br-2", Kind: BookingRebook, Patient: "198004019816", Time: "1798358400-SE2321000016-1003",
-			From: "1798354800-SE2321000016-1003", At: at},
-		{ID: "br-3", Kind: BookingCancel, Patient: "198004019816", Time: "1798358400-SE2321000016-1003", At: at},
+		{ID: "br-1", Kind: BookingBook, Patient: "198004019816", Time: "tQ7VJ3KXN2M4P5R6S7TAUBV2W3", At: at},
+		{ID: "br-2", Kind: BookingRebook, Patient: "198004019816", Time: "tZ2Y3X4W5V6U7T2S3R4Q5P6O7N",
+			From: "tQ7VJ3KXN2M4P5R6S7TAUBV2W3", At: at},
+		{ID: "br-3", Kind: BookingCancel, Patient: "198004019816", Time: "tZ2Y3X4W5V6U7T2S3R4Q5P6O7N", At: at},
 	}}
 }
 
@@ -83,4 +83,47 @@ func FuzzDecodeBookingRequestPage(f *testing.F) {
 }
 func FuzzDecodeBookingDecisions(f *testing.F) {
 	fuzzDecoder(f, "booking-decisions", DecodeBookingDecisions)
+}
+
+// TestBookingBookingsValidate: the unit's bookings carry a personnummer
+// and a valid time each, a time booked once; both lists are required.
+func TestBookingBookingsValidate(t *testing.T) {
+	tm := BookingTime{ID: "tABC", Start: time.Date(2026, 12, 9, 8, 0, 0, 0, time.UTC), Minutes: 30, TypeID: "besok-30", Type: "Besök"}
+	pnr := "198004019811"
+	ok := BookingBookings{Bookings: []PatientBooking{{Patient: pnr, Time: tm}}, Canceled: []PatientBooking{{Patient: pnr, Time: tm}, {Patient: "199211309900", Time: tm}}}
+	if err := ok.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	bad := map[string]BookingBookings{
+		"no bookings":  {Canceled: []PatientBooking{}},
+		"no canceled":  {Bookings: []PatientBooking{}},
+		"bad pnr":      {Bookings: []PatientBooking{{Patient: "19800401", Time: tm}}, Canceled: []PatientBooking{}},
+		"booked twice": {Bookings: []PatientBooking{{Patient: pnr, Time: tm}, {Patient: "199211309900", Time: tm}}, Canceled: []PatientBooking{}},
+		"bad time":     {Bookings: []PatientBooking{{Patient: pnr, Time: BookingTime{ID: "x y"}}}, Canceled: []PatientBooking{}},
+	}
+	for name, b := range bad {
+		if err := b.Validate(); err == nil {
+			t.Errorf("%s: valid", name)
+		}
+	}
+	raw, err := Marshal(ok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := DecodeBookingBookings(strings.NewReader(string(raw))); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func canonicalBookingBookings() BookingBookings {
+	tm := BookingTime{ID: "tQ7VJ3KXN2M4P5R6S7TAUBV2W3", Start: time.Date(2026, 12, 27, 7, 0, 0, 0, time.UTC), Minutes: 30,
+		TypeID: "lakare-30", Type: "Besök", Clinician: "Anna Läkare", Rebook: true, Cancel: true}
+	gone := tm
+	gone.ID, gone.Start = "tA2B3C4D5E6F7G2H3I4J5K6L7M", time.Date(2026, 12, 28, 8, 0, 0, 0, time.UTC)
+	return BookingBookings{Bookings: []PatientBooking{{Patient: "198004019811", Time: tm}},
+		Canceled: []PatientBooking{{Patient: "199211309900", Time: gone}}}
+}
+
+func FuzzDecodeBookingBookings(f *testing.F) {
+	fuzzDecoder(f, "booking-bookings", DecodeBookingBookings)
 }

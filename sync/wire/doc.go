@@ -72,6 +72,7 @@
 //	PUT  /v2/booking/times BookingTimes   → 204 (the unit's free times for online booking: booking.go)
 //	GET  /v2/booking/requests             → 200 BookingRequestPage (patients' requests waiting for a decision)
 //	POST /v2/booking/decisions BookingDecisions → 204 (confirmed, or declined with a reason code)
+//	PUT  /v2/booking/bookings BookingBookings → 204 (the unit's coming bookings of patients and its cancellations: bookingstate.go)
 //	     /v2/inbox/ack, /v2/forms, /v2/stream as under /v1
 //
 // Delivery from the central store is at least once: the gateway stores a page

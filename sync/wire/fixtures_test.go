@@ -54,6 +54,7 @@ var bodies = []body{
 	}, wrap(DecodeQuarantineReport), MaxBodyBytes, func() any { return new(QuarantineReport) }},
 	{"unit-contact", func() Body { return canonicalUnitContact() }, wrap(DecodeUnitContact), MaxContactBytes, func() any { return new(UnitContact) }},
 	{"booking-times", func() Body { return canonicalBookingTimes() }, wrap(DecodeBookingTimes), MaxBodyBytes, func() any { return new(BookingTimes) }},
+	{"booking-bookings", func() Body { return canonicalBookingBookings() }, wrap(DecodeBookingBookings), MaxBodyBytes, func() any { return new(BookingBookings) }},
 	{"booking-request-page", func() Body { return canonicalBookingRequestPage() }, wrap(DecodeBookingRequestPage), MaxBodyBytes, func() any { return new(BookingRequestPage) }},
 	{"booking-decisions", func() Body { return canonicalBookingDecisions() }, wrap(DecodeBookingDecisions), MaxBodyBytes, func() any { return new(BookingDecisions) }},
 }

@@ -89,6 +89,8 @@ var schemaTypes = map[string]reflect.Type{
 	"BookingOutcome":     reflect.TypeFor[BookingOutcome](),
 	"BookingDecision":    reflect.TypeFor[BookingDecision](),
 	"BookingDecisions":   reflect.TypeFor[BookingDecisions](),
+	"BookingBookings":    reflect.TypeFor[BookingBookings](),
+	"PatientBooking":     reflect.TypeFor[PatientBooking](),
 	"ServiceSet":         reflect.TypeFor[ServiceSet](),
 	"PublishedService":   reflect.TypeFor[PublishedService](),
 }
@@ -148,6 +150,7 @@ func TestOpenAPIPaths(t *testing.T) {
 		{PathBookingTimes2, "put", "BookingTimes", "", []string{"204", "400", "401", "403", "404", "413", "415"}},
 		{PathBookingRequests2, "get", "", "BookingRequestPage", []string{"200", "401", "403", "404"}},
 		{PathBookingDecisions2, "post", "BookingDecisions", "", []string{"204", "400", "401", "403", "404", "413", "415"}},
+		{PathBookingBookings2, "put", "BookingBookings", "", []string{"204", "400", "401", "403", "404", "413", "415"}},
 	}
 	for _, op := range ops {
 		o := at(t, docPaths, op.path, op.method)
