@@ -231,3 +231,10 @@ func reminderWhere(pnrKey string) string { return bucketReminders + "/" + pnrKey
 // rest (sealed under the patient's key).
 func bookingReqWhere(id []byte) string { return bucketBookingReqs + "/" + string(id) }
 func bookedWhere(timeID []byte) string { return bucketBookings + "/" + string(timeID) }
+
+// eventWhere names a unit's event at rest (sealed under ownerStore: the
+// gateway fetches it whoever its patient is, so forgetting a patient
+// leaves it; with the unit's sealing on, it is sealed to the unit inside).
+func eventWhere(unit string, seqKey []byte) string {
+	return fmt.Sprintf("%s/%s/%x", bucketEvents, unit, seqKey)
+}

@@ -188,3 +188,29 @@ func scanFile(t *testing.T, path string, canaries ...string) []string {
 	}
 	return found
 }
+
+// TestAtRestCanaryUnsealed: with the unit's sealing off (a gateway of the
+// release before), the events it fetches are plain on the wire, but the
+// store's file and a backup of it still hold no canary: the event log is
+// sealed at rest under the store's own key.
+func TestAtRestCanaryUnsealed(t *testing.T) {
+	e := newEnv(t)
+	e.liveRun(unitA)
+	page := e.inbox(unitA, 0, 10)
+	if len(page.Events) == 0 || page.Events[0].Case == nil || page.Events[0].Case.Text != restCaseText {
+		t.Fatalf("the gateway reads %+v", page.Events)
+	}
+	backup := e.path + ".backup"
+	if err := e.store.Backup(e.ctx, backup); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.fileHas(restCanaries()...); len(got) != 0 {
+		t.Errorf("the store's file holds %q", got)
+	}
+	if got := scanFile(t, backup, restCanaries()...); len(got) != 0 {
+		t.Errorf("the backup holds %q", got)
+	}
+	if again := e.inbox(unitA, 0, 10); len(again.Events) != len(page.Events) || again.Events[0].Case.Text != restCaseText {
+		t.Errorf("after reopening the gateway reads %+v", again.Events)
+	}
+}

@@ -221,7 +221,7 @@ func casesOf(tx *bolt.Tx, pnr string, fn func(id string) error) error {
 // appendEvent gives ev the unit's next sequence number and stores it with
 // its link in the unit's event chain (chain.go). The
 // event must be valid and within wire.MaxEventBytes.
-func appendEvent(tx *bolt.Tx, unit string, ev *wire.Event) error {
+func (s *Store) appendEvent(tx *bolt.Tx, unit string, ev *wire.Event) error {
 	events := unitBucket(tx, unit).Bucket([]byte(bucketEvents))
 	seq, err := events.NextSequence()
 	if err != nil {
@@ -233,6 +233,9 @@ func appendEvent(tx *bolt.Tx, unit string, ev *wire.Event) error {
 	ev.Seq = seq
 	b, err := wire.Marshal(ev)
 	if err != nil {
+		return fmt.Errorf("event for case %s: %w", ev.CaseID, err)
+	}
+	if b, err = s.sealValue(ownerStore, eventWhere(unit, seqKey(seq)), b); err != nil { // at rest (atrest.go)
 		return fmt.Errorf("event for case %s: %w", ev.CaseID, err)
 	}
 	if err := events.Put(seqKey(seq), b); err != nil {

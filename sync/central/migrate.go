@@ -200,6 +200,9 @@ func (s *Store) migrateSome(tx *bolt.Tx, limit int) (int, error) {
 			{bucketConfirmed, func(k, v []byte) ([]byte, error) {
 				return s.sealValue(ownerStore, confirmedWhere(k), v)
 			}},
+			{bucketEvents, func(k, v []byte) ([]byte, error) {
+				return s.sealValue(ownerStore, eventWhere(u, k), v)
+			}},
 		} {
 			if n >= limit {
 				return n, nil

@@ -65,21 +65,29 @@ func (e *env) downgrade(pnrs ...string) {
 		if err := rekey(tx.Bucket([]byte(bucketPatients)), keep, hashLen); err != nil {
 			return err
 		}
-		if err := rekey(tx.Bucket([]byte(bucketReminders)), func(k, v []byte) ([]byte, error) {
-			return s.openValue(reminderWhere(string(k)), v)
-		}, hashLen); err != nil {
-			return err
+		if b := tx.Bucket([]byte(bucketReminders)); b != nil {
+			if err := rekey(b, func(k, v []byte) ([]byte, error) {
+				return s.openValue(reminderWhere(string(k)), v)
+			}, hashLen); err != nil {
+				return err
+			}
 		}
 		ub := unitBucket(tx, unitA)
 		none := func([]byte) int { return 0 }
 		for name, where := range map[string]func([]byte) string{
 			bucketBookingReqs: bookingReqWhere, bucketBookings: bookedWhere, bucketConfirmed: confirmedWhere,
+			bucketEvents: func(k []byte) string { return eventWhere(unitA, k) },
 		} {
-			if err := rekey(ub.Bucket([]byte(name)), func(k, v []byte) ([]byte, error) { return s.openValue(where(k), v) }, none); err != nil {
-				return err
+			if b := ub.Bucket([]byte(name)); b != nil {
+				if err := rekey(b, func(k, v []byte) ([]byte, error) { return s.openValue(where(k), v) }, none); err != nil {
+					return err
+				}
 			}
 		}
 		for _, key := range []string{keyBookingChildren, keyBookingCanceled} {
+			if ub.Get([]byte(key)) == nil {
+				continue
+			}
 			pt, err := s.openValue(key, ub.Get([]byte(key)))
 			if err != nil {
 				return err

@@ -159,7 +159,7 @@ func (s *Store) SubmitBatch(ctx context.Context, unit string, subs []Submission)
 				}
 				c.Sealed = true
 			}
-			if err := appendEvent(tx, unit, &ev); err != nil {
+			if err := s.appendEvent(tx, unit, &ev); err != nil {
 				return err
 			}
 			seqs[i] = ev.Seq
@@ -335,7 +335,7 @@ func (s *Store) patientChange(ctx context.Context, op, pnr, caseID string, chang
 			return err
 		}
 		unit = c.Unit
-		if err := appendEvent(tx, unit, ev); err != nil {
+		if err := s.appendEvent(tx, unit, ev); err != nil {
 			return err
 		}
 		seq = ev.Seq

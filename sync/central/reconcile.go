@@ -129,7 +129,7 @@ func (s *Store) reinsert(tx *bolt.Tx, unit string, ev wire.Event) (wire.ItemStat
 		c.Status, c.UpdatedAt = wire.StatusWithdrawn, ev.At
 	}
 	again := ev // the same id and content; appendEvent gives it this store's next seq
-	if err := appendEvent(tx, unit, &again); err != nil {
+	if err := s.appendEvent(tx, unit, &again); err != nil {
 		return "", nil, err
 	}
 	return wire.ItemAccepted, nil, s.putCase(tx, c)
