@@ -24,8 +24,8 @@ import (
 //	0x01 ‖ len(owner) (1 byte) ‖ owner ‖ nonce (12) ‖ ciphertext and tag
 //
 // where owner is the keyed hash of the patient's personnummer (pnrKey),
-// or ownerStore for what the unit's gateway gets back (its confirmed
-// items). A value that starts otherwise (JSON starts with '{') is from a
+// or ownerStore for what the unit's gateway gets back (its events and its
+// confirmed items) and what names several people. A value that starts otherwise (JSON starts with '{') is from a
 // file made before: read as it is, and sealed by the migration at Open
 // (migrate.go). A value whose key was forgotten (ForgetPatient) or that
 // does not open reads as errForgotten: the case, request or booking is

@@ -81,7 +81,8 @@
 //
 // What the patient pages show back to a patient (a case's patient copy
 // and thread, booking requests and bookings, the reminder choice) is
-// sealed with AES-256-GCM under that patient's data key (atrest.go); the
+// sealed with AES-256-GCM under that patient's data key (atrest.go), the
+// units' events and confirmed items under the store's own; the
 // data keys, wrapped by the store's key-encryption key (a 0600 file or
 // Options.KEK), live in a key ring file apart from the bbolt file
 // (keyring.go). ForgetPatient drops a patient's key: everything sealed

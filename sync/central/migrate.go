@@ -23,9 +23,8 @@ import (
 // one that replaces it (bbolt keeps old values in its freed pages; the
 // new file holds only the live, sealed ones), and meta's keyAtRest says
 // so. A file made by this release gets keyAtRest at once: nothing to
-// move. What the move cannot seal is the units' event log of a unit whose
-// sealing was off: those events are the gateway's to fetch and are
-// chained (chain.go); they stay as written (README, the central store).
+// move. The units' events are sealed at rest as they are (their links,
+// chain.go, are of the events, not of the stored bytes).
 
 // keyAtRest, in meta: the file's values are sealed at rest (atRestDone).
 const (
