@@ -116,7 +116,9 @@ fuzz: deps
 # The crash tests, CRASH_ROUNDS rounds each: the store's writer, the gateway,
 # the central store and the archive export killed at random points and at
 # the named fault points, the central store restored from an older copy
-# of its file, the mail server going down and up, a proxy cutting the
+# of its file, the mail server going down and up, the booking race (1000
+# patients and 5 staff for 20 times, the central store SIGKILLed mid-race,
+# CRASH_ROUNDS rounds), a proxy cutting the
 # sync's connections and the central store restarting (SOAK_REPEAT
 # times), must lose and duplicate nothing; the power cut (agent/powercut,
 # as root) under the store's writer, the syncing gateway, the archive
@@ -130,6 +132,7 @@ soak: deps
 	CLINICGW_CENTRAL_RESTORE_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestCentralRestore -timeout 60m ./sync/uplink/
 	CLINICGW_ARCHIVE_KILL_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestArchiveKilled -timeout 60m ./agent/archive/
 	CLINICGW_NOTIFY_OUTAGE_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestMailOutages -timeout 60m ./agent/notify/
+	CLINICGW_BOOKING_RACE_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run 'TestBookingRace$$' -timeout 300m ./localui/
 	CLINICGW_POWERCUT_ROUNDS=$(CRASH_ROUNDS) $(GO) test -count=1 -run TestPowerCut -timeout 60m ./agent/store/ ./sync/uplink/ ./agent/archive/ ./cmd/clinicgw/
 	$(GO) test -count=$(SOAK_REPEAT) -run 'TestProxyCuts|TestCentralRestart' -timeout 60m ./sync/uplink/
 	$(MAKE) fuzz FUZZTIME=$(SOAK_FUZZTIME)

@@ -232,8 +232,8 @@ func closedBy(conn *websocket.Conn, safety time.Duration) (int, string) {
 			return ce.Code, ""
 		case err != nil:
 			return 0, err.Error()
-		case bytes.Contains(data, []byte(`"changed"`)):
-			continue // a push from before the stop
+		case bytes.Contains(data, []byte(`"changed"`)), bytes.Contains(data, []byte(`"t":"sync"`)):
+			continue // a push from before the stop (a list changed, the sync badge)
 		default:
 			return 0, "message after the stop: " + string(data)
 		}

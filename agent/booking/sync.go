@@ -57,7 +57,8 @@ func (d *Diary) Published(ctx context.Context, to time.Time, display func(clinic
 // authority (Book, Rebook, Cancel: each one transaction): confirmed, or
 // declined with the decline's code. A request decided before is answered
 // confirmed again if it took effect (the booking or cancellation carries
-// its id), so a request delivered twice changes the diary once. An error
+// its id), so a request delivered twice changes the diary once; a book
+// request for a time the patient already holds is confirmed too. An error
 // that is not a decline (the store failed) is returned: the request stays
 // at the central store and comes again.
 func (d *Diary) Decide(ctx context.Context, r wire.BookingRequest) (wire.BookingDecision, error) {
@@ -116,7 +117,11 @@ func (d *Diary) tookEffect(ctx context.Context, r wire.BookingRequest) (bool, er
 			}
 			return nil
 		}
-		done = s.Booking != nil && s.Booking.Request == r.ID
+		// A booking the patient already holds answers their book request
+		// as confirmed, whichever request made it: a patient whose first
+		// click's answer was lost clicks again (a new request) and must
+		// not be told someone else has their time.
+		done = s.Booking != nil && (s.Booking.Request == r.ID || (r.Kind == wire.BookingBook && s.Booking.Patient == r.Patient && s.Booking.ByStaff == ""))
 		return nil
 	})
 	return done, err

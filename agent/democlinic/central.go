@@ -106,6 +106,9 @@ func (c *Clinic) StartCentral(ctx context.Context, log *slog.Logger) (_ *Central
 		}
 	}()
 	cs.apiTLS = tlsconf.Server(serverCert, c.PKI.FunctionCAPool(), store.VerifyUnit)
+	if err = store.SignSealingKey(serverCert); err != nil {
+		return nil, fmt.Errorf("central store's sealing key: %w", err)
+	}
 	cs.web = tlsconf.NewHTTPServer(store.PatientHandler(), tlsconf.ServerNoClientCert(serverCert), tlsconf.DefaultLimits)
 	if err := cs.serveAPI("127.0.0.1:0"); err != nil {
 		return nil, fmt.Errorf("central store's sync API: %w", err)

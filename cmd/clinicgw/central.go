@@ -184,6 +184,10 @@ func startCentral(ctx context.Context, e *env, dir string, cp centralPKI, apiAdd
 	if err != nil {
 		return nil, err
 	}
+	if err := store.SignSealingKey(cp.server); err != nil {
+		store.Close()
+		return nil, fmt.Errorf("the central store's sealing key: %w", err)
+	}
 	errLog := log.New(&slogWriter{log: e.log}, "", 0)
 	c := &centralServer{store: store, errc: make(chan error, 2)}
 	c.api = tlsconf.NewHTTPServer(store.APIHandler(), tlsconf.Server(cp.server, cp.unitCAs, store.VerifyUnit), central.APILimits)

@@ -103,6 +103,10 @@ func (s *Store) serveAPI(w http.ResponseWriter, r *http.Request) {
 	case wire.PathSealingKey2:
 		rt = route{"GET, PUT", map[string]func(http.ResponseWriter, *http.Request, string){
 			http.MethodGet: s.serveGetSealingKey, http.MethodPut: s.servePutSealingKey}}
+	case wire.PathCentralSealingKey2:
+		rt = route{"GET", map[string]func(http.ResponseWriter, *http.Request, string){http.MethodGet: s.serveGetCentralSealingKey}}
+	case wire.PathOutboxSealed2:
+		rt = route{"POST", map[string]func(http.ResponseWriter, *http.Request, string){http.MethodPost: s.serveOutboxSealed}}
 	case wire.PathSealing2:
 		rt = route{"GET, PUT", map[string]func(http.ResponseWriter, *http.Request, string){
 			http.MethodGet: s.serveGetSealing, http.MethodPut: s.servePutSealing}}

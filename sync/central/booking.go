@@ -2,7 +2,6 @@ package central
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -77,18 +76,6 @@ type BookingRequestState struct {
 	Time   wire.BookingTime
 }
 
-func bookingTimesOf(ub *bolt.Bucket) (wire.BookingTimes, bool, error) {
-	var bt wire.BookingTimes
-	v := ub.Get([]byte(keyBookingTimes))
-	if v == nil {
-		return bt, false, nil
-	}
-	if err := json.Unmarshal(v, &bt); err != nil {
-		return bt, false, fmt.Errorf("read the unit's booking times: %w", err)
-	}
-	return bt, true, nil
-}
-
 // busyTimes are the time ids with a pending request or a confirmed
 // booking.
 func (s *Store) busyTimes(ub *bolt.Bucket) (map[string]bool, error) {
@@ -146,7 +133,7 @@ func (s *Store) FreeBookingTimes(ctx context.Context, unit, typeID string) ([]wi
 	var out []wire.BookingTime
 	err := s.db.View(func(tx *bolt.Tx) error {
 		ub := unitBucket(tx, unit)
-		bt, ok, err := bookingTimesOf(ub)
+		bt, ok, err := s.bookingTimesOf(ub, unit)
 		if err != nil {
 			return err
 		}
@@ -165,7 +152,9 @@ func (s *Store) FreeBookingTimes(ctx context.Context, unit, typeID string) ([]wi
 		}
 		return nil
 	})
-	slices.SortFunc(out, func(a, b wire.BookingTime) int { return a.Start.Compare(b.Start) })
+	if cmp := func(a, b wire.BookingTime) int { return a.Start.Compare(b.Start) }; !slices.IsSortedFunc(out, cmp) {
+		slices.SortFunc(out, cmp) // bookingTimesOf keeps them sorted: not sorted again
+	}
 	return out, err
 }
 
@@ -205,9 +194,9 @@ func (s *Store) requestBooking(ctx context.Context, unit, pnr string, child *wir
 	if err := req.Validate(); err != nil {
 		return "", inputError("time", "not a valid booking request", swedish("central.page.booking.bad"))
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.batchRefusable(func(tx *bolt.Tx) error {
 		ub := unitBucket(tx, unit)
-		bt, ok, err := bookingTimesOf(ub)
+		bt, ok, err := s.bookingTimesOf(ub, unit)
 		if err != nil {
 			return err
 		}
@@ -232,6 +221,10 @@ func (s *Store) requestBooking(ctx context.Context, unit, pnr string, child *wir
 				rec.Req.Patient, rec.Guardian = b.Patient, pnr
 			}
 			return nil
+		}
+		// A guardian's request is the child's (req.Patient).
+		if err := s.heldAlready(ub, kind, timeID, req.Patient); err != nil {
+			return err
 		}
 		if kind == wire.BookingCancel {
 			b, err := s.bookedOf(ub, timeID)
@@ -289,6 +282,7 @@ func (s *Store) requestBooking(ctx context.Context, unit, pnr string, child *wir
 		return "", err
 	}
 	s.log.Info("booking request queued", "unit", unit, "kind", string(kind))
+	s.hub.announceBooking(unit)
 	return id, nil
 }
 
@@ -455,7 +449,9 @@ func (s *Store) servePostBookingDecisions(w http.ResponseWriter, r *http.Request
 		return
 	}
 	applied := 0
+	var decided []string
 	err = s.db.Update(func(tx *bolt.Tx) error {
+		decided = decided[:0]
 		ub := unitBucket(tx, unit)
 		pend, reqs := ub.Bucket([]byte(bucketBookingPending)), ub.Bucket([]byte(bucketBookingReqs))
 		if pend == nil || reqs == nil {
@@ -497,6 +493,7 @@ func (s *Store) servePostBookingDecisions(w http.ResponseWriter, r *http.Request
 			if err := pend.Delete(seqKey(rec.Seq)); err != nil {
 				return err
 			}
+			decided = append(decided, d.Request)
 			applied++
 		}
 		return nil
@@ -505,6 +502,7 @@ func (s *Store) servePostBookingDecisions(w http.ResponseWriter, r *http.Request
 		s.writeError(w, "bookingDecisions", unit, err)
 		return
 	}
+	s.hub.decided(decided)
 	s.log.Info("booking decisions taken", "unit", unit, "decisions", len(ds.Decisions), "applied", applied)
 	noContent(w)
 }

@@ -32,6 +32,9 @@ type bookingView struct {
 	Days        []dayRow
 	Confirm     *timeRow // the time to confirm
 	Request     *requestRow
+	// Earlier and Later are the first days (YYYY-MM-DD) of the week of
+	// free times before and after the one shown ("" none): bookingweek.go.
+	Earlier, Later string
 }
 
 type typeRow struct{ ID, Name string }
@@ -126,14 +129,17 @@ func (w *web) bookingPage(rw http.ResponseWriter, r *http.Request, sess *session
 		bv.TypeID = mine[i].Time.TypeID
 	}
 	seen := map[string]bool{}
+	var ofType []wire.BookingTime
 	for _, t := range all {
 		if !seen[t.TypeID] {
 			seen[t.TypeID] = true
 			bv.Types = append(bv.Types, typeRow{ID: t.TypeID, Name: t.Type})
 		}
-		if t.TypeID != bv.TypeID {
-			continue
+		if t.TypeID == bv.TypeID {
+			ofType = append(ofType, t)
 		}
+	}
+	for _, t := range bv.week(ofType, r.URL.Query().Get("vecka")) {
 		row := newTimeRow(t)
 		if n := len(bv.Days); n == 0 || bv.Days[n-1].Day != row.Day {
 			bv.Days = append(bv.Days, dayRow{Day: row.Day})
@@ -183,6 +189,7 @@ func (w *web) sendBooking(rw http.ResponseWriter, r *http.Request, sess *session
 		w.bookingFailure(rw, r, "bookingRequest", err)
 		return
 	}
+	w.s.waitBookingDecision(r.Context(), unit, sess.pnr, req)
 	http.Redirect(rw, r, "/boka/"+unit+"/begaran/"+req, http.StatusSeeOther)
 }
 

@@ -51,7 +51,7 @@ type messageRecord struct {
 	Signature   string    `json:"signature,omitempty"`
 	AuthorTitle string    `json:"authorTitle,omitempty"`
 	At          time.Time `json:"at"`
-	// Sealed: a patient's follow-up sealed to the unit; Text is empty.
+	// Sealed: a patient's follow-up that went sealed to the unit.
 	Sealed bool `json:"sealed,omitempty"`
 }
 

@@ -18,7 +18,11 @@
 // (bookingstate.go: staff's phone bookings, rebookings and cancellations)
 // replace the unit's confirmed ones; a guardian books, rebooks and cancels
 // for a child under 13 (bookingguardian.go), with the guardian's own
-// reminder choice.
+// reminder choice. The free times show a week at a time (bookingweek.go),
+// decoded once per publication (bookingcache.go); a new request is announced on the streams that asked (announce=booking)
+// and the patient's click waits for the gateway's decision while one
+// listens (bookingnotice.go); a click for a time the patient already has
+// is told so at once (bookingagain.go).
 //
 // It is for development, demonstrations and tests, and it is the executable
 // specification a region's real central store must meet. Its patient login
@@ -88,6 +92,10 @@
 // (keyring.go). ForgetPatient drops a patient's key: everything sealed
 // under it reads as nothing at once (forget.go). A file from before is
 // sealed at Open, resumably, then compacted (migrate.go).
+// GET /v2/central-sealing-key publishes the store's own sealing key
+// (a file of its own beside the store's), signed with its server
+// certificate, and POST /v2/outbox-sealed opens outbox items sealed to it
+// and applies them as plain ones (outseal.go, Store.SignSealingKey).
 // The care unit is taken from the
 // verified client certificate's subject serialNumber (tlsconf.HSAID) and
 // from nowhere else; a unit sees, acknowledges and answers only its own

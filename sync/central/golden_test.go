@@ -86,6 +86,8 @@ func goldenViews() map[string]struct {
 			Mine:   []bookedRow{{timeRow: slot1, CanRebook: true, CanCancel: true}},
 			Types:  []typeRow{{ID: "besok-30", Name: "Besök"}, {ID: "samtal-20", Name: "Samtal"}},
 			TypeID: "besok-30", Days: []dayRow{{Day: slot2.Day, Times: []timeRow{slot2, slot3}}}}}},
+		"booking-weeks": {"booking", view{Title: "Boka tid", User: user, Unit: unit, Booking: &bookingView{TypeID: "besok-30", From: slot1.ID,
+			Days: []dayRow{{Day: slot2.Day, Times: []timeRow{slot2}}}, Earlier: "2026-11-30", Later: "2026-12-14"}}},
 		"booking-rebook":      {"booking", view{Title: "Boka tid", User: user, Unit: unit, Booking: &bookingView{TypeID: "besok-30", From: slot1.ID}}},
 		"booking-unavailable": {"booking", view{Title: "Boka tid", User: user, Unit: unit, Booking: &bookingView{Unavailable: true}}},
 		"booking-confirm":     {"booking", view{Title: "Bekräfta tiden", User: user, Unit: unit, Booking: &bookingView{Confirm: &slot2}}},

@@ -82,9 +82,11 @@ type Store struct {
 	notifier  Notifier
 	retention time.Duration
 	hub       *hub
-	sealer    *seal.Epochs // the units' sealing epochs, in memory only
-	indexKey  []byte       // the patient index key of sealed cases
-	ring      *keyRing     // the patients' data keys (keyring.go)
+	times     timesCache       // the units' published booking times, decoded (bookingcache.go)
+	sealer    *seal.Epochs     // the units' sealing epochs, in memory only
+	indexKey  []byte           // the patient index key of sealed cases
+	outbound  *outboundSealing // the store's own sealing key (outseal.go)
+	ring      *keyRing         // the patients' data keys (keyring.go)
 	web       *web
 	// incarnation is the store's incarnation (chain.go), read at Open.
 	incarnation string
@@ -230,6 +232,10 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if s.indexKey, err = loadIndexKey(opts.IndexKeyFile, opts.Rand); err != nil {
 		bdb.Close()
 		return nil, fmt.Errorf("open central store %s: the patient index key: %w", path, err)
+	}
+	if s.outbound, err = loadOutboundKey(path+".seal-key", opts.Rand); err != nil {
+		bdb.Close()
+		return nil, fmt.Errorf("open central store %s: its sealing key: %w", path, err)
 	}
 	if s.ring, err = openKeyRing(path, opts); err != nil {
 		bdb.Close()

@@ -14,22 +14,29 @@ import (
 // subscriber holds at most one pending notice, the newest head: a slow
 // stream skips to the latest sequence number and never blocks a commit.
 type hub struct {
-	mu   sync.Mutex
-	subs map[string]map[*subscriber]struct{}
+	mu    sync.Mutex
+	subs  map[string]map[*subscriber]struct{}
+	waits map[string][]chan struct{} // booking request id → patients' clicks waiting (bookingnotice.go)
 }
 
 type subscriber struct {
 	ch chan uint64 // capacity 1: the newest head not yet sent
+	// booking (capacity 1) holds a booking announcement not yet sent; nil
+	// when the stream did not ask for them.
+	booking chan struct{}
 }
 
 func newHub() *hub {
-	return &hub{subs: make(map[string]map[*subscriber]struct{})}
+	return &hub{subs: make(map[string]map[*subscriber]struct{}), waits: make(map[string][]chan struct{})}
 }
 
-// subscribe registers a stream of unit; call the returned function to
-// leave.
-func (h *hub) subscribe(unit string) (*subscriber, func()) {
+// subscribe registers a stream of unit (with booking announcements if
+// booking); call the returned function to leave.
+func (h *hub) subscribe(unit string, booking bool) (*subscriber, func()) {
 	sub := &subscriber{ch: make(chan uint64, 1)}
+	if booking {
+		sub.booking = make(chan struct{}, 1)
+	}
 	h.mu.Lock()
 	if h.subs[unit] == nil {
 		h.subs[unit] = make(map[*subscriber]struct{})
@@ -88,7 +95,7 @@ func (s *Store) serveStream(w http.ResponseWriter, r *http.Request, unit string)
 	}
 	defer s.streams.Done()
 	// Subscribe before reading the head, so no commit falls between.
-	sub, leave := s.hub.subscribe(unit)
+	sub, leave := s.hub.subscribe(unit, r.URL.RawQuery == wire.StreamAnnounceBooking)
 	defer leave()
 	head, err := s.Head(r.Context(), unit)
 	if err != nil {
@@ -153,6 +160,10 @@ func (s *Store) serveStream(w http.ResponseWriter, r *http.Request, unit string)
 				return
 			}
 			sent = seq
+		case <-sub.booking: // nil unless the gateway asked: never ready
+			if !send(wire.StreamMessage{Type: wire.StreamBooking, Seq: sent}) {
+				return
+			}
 		case <-ping.C():
 			if conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(streamWriteTimeout)) != nil {
 				return

@@ -92,4 +92,13 @@
 // figures of the last run are in the README's Sealing keys section. The
 // KEM dominates (ML-KEM-768 and X25519 in each direction); the AEAD over
 // 2 KiB is negligible beside it.
+//
+// # The central store's key
+//
+// The gateway seals its outbox items to the central store's own key
+// (version 1 envelopes, OutboxContext: the sending unit in the envelope,
+// the item's idempotency key and kind as additional data). The central
+// store publishes that key in a statement signed with its TLS server
+// certificate; VerifyCentralStatement checks it against the pinned central
+// CA for the host dialled (central.go).
 package seal

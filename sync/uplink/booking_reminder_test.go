@@ -67,7 +67,9 @@ func TestBookingReminderEndToEnd(t *testing.T) {
 		})
 	}
 	ask(wire.BookingBook, free[0].ID, "")
-	s, err := d.Slot(ctx, booking.SlotID(free[0].ID))
+	first, err := d.Resolve(ctx, free[0].ID) // the published id is opaque
+	must(t, err)
+	s, err := d.Slot(ctx, first)
 	must(t, err)
 	if s.Booking == nil || s.Booking.Remind == nil || *s.Booking.Remind != (booking.ReminderContact{Email: "patient@example.se", Lang: "en"}) {
 		t.Fatalf("the gateway's booking: %+v", s.Booking)

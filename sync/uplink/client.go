@@ -168,6 +168,9 @@ func (u *Uplink) postAck(ctx context.Context, cursor uint64) error {
 
 // postOutbox sends a batch and returns the result, checked against it.
 func (u *Uplink) postOutbox(ctx context.Context, batch wire.OutboxBatch2) (wire.OutboxResult, error) {
+	if res, sent, err := u.postOutboxSealed(ctx, batch); sent {
+		return res, err
+	}
 	b, err := wire.Marshal(batch)
 	if err != nil {
 		return wire.OutboxResult{}, fmt.Errorf("outbox: %w", err)

@@ -93,6 +93,13 @@
 // Config.Sealing (sealed.go); sealed events are opened with the key ring
 // before they apply, and one that does not open is quarantined.
 //
+// With Config.Sealing the outbox goes sealed too (outseal.go): each item
+// sealed to the central store's own key, whose statement is verified
+// against the pinned central CA (not the TLS peer's certificate), posted
+// to wire.PathOutboxSealed2. Once it has sealed, the uplink never posts
+// plain again while sealing is on (a durable mark, OutboundMark): a
+// central store without a key, or answering 404, makes the items wait.
+//
 // # Stream and fallback
 //
 // A websocket (gorilla/websocket, same TLS configuration, no Origin header)
@@ -115,11 +122,13 @@
 // patients' booking requests waiting at the central store through the
 // unit's booking authority (agent/booking) and posts the decisions; the
 // free times are published after every connect, after a decision and on
-// BookingChanged. A central store without booking answers 404: logged
-// once, left alone until the next connect. After the free times the
-// unit's bookings of patients are put (bookingstate.go, a
-// BookingStateSource); a central store without that endpoint answers 404,
-// logged once, and the free times still go.
+// BookingChanged. The stream is dialled with announce=booking, so a
+// central store that knows it announces each new request (type booking)
+// and the push round runs at once, not at the next PushInterval. A central
+// store without booking answers 404: logged once, left alone until the
+// next connect. After the free times the unit's bookings of patients are
+// put (bookingstate.go, a BookingStateSource); a central store without
+// that endpoint answers 404, logged once, and the free times still go.
 //
 // Contact reports, cheaply, whether the last exchange with the central
 // store got through, when it was last heard from (a stream message or

@@ -182,6 +182,9 @@ func (c *centralSrv) openThen(addr string, before func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := st.SignSealingKey(cert); err != nil {
+		t.Fatal(err)
+	}
 	h := st.APIHandler()
 	if c.wrap != nil {
 		h = c.wrap(h)

@@ -47,7 +47,11 @@ func (u *Uplink) streamLoop(ctx context.Context) {
 // returns when the hello arrived (zero if it did not: the stream was never
 // up) and why the stream ended.
 func (u *Uplink) stream(ctx context.Context) (upSince time.Time, err error) {
-	conn, resp, err := u.dialer.DialContext(ctx, u.wsURL, nil) // no Origin: the central store refuses one
+	wsURL := u.wsURL
+	if u.cfg.Booking != nil { // booking requests announced too (bookingstream.go in sync/wire)
+		wsURL += "?" + wire.StreamAnnounceBooking
+	}
+	conn, resp, err := u.dialer.DialContext(ctx, wsURL, nil) // no Origin: the central store refuses one
 	if err != nil {
 		if resp != nil && resp.StatusCode != http.StatusSwitchingProtocols {
 			err = u.refused("stream", resp) // a problem from the central store
@@ -115,6 +119,9 @@ func (u *Uplink) stream(ctx context.Context) (upSince time.Time, err error) {
 			wake(u.pullWake)
 		case upSince.IsZero():
 			return upSince, errors.New("stream: the central store did not start with hello")
+		case m.Type == wire.StreamBooking:
+			wake(u.pushWake) // the push round decides the booking requests waiting
+			continue
 		}
 		if m.Seq > cursor {
 			wake(u.pullWake)

@@ -250,12 +250,16 @@ type Status struct {
 	// open here (each quarantined).
 	Sealing       SealingSwitchState
 	SealedRefused int
+	// OutboundSealing says how the outbox travels (outseal.go): sealed to
+	// the central store's verified key, plain, or waiting (and why).
+	OutboundSealing OutboundSealingState
 }
 
 // Uplink syncs one care unit's store with the central store. Make it with
 // New and start it with Run; Kick and Status are safe to call at any time,
 // from any goroutine.
 type Uplink struct {
+	out     outbound // outbound sealing (outseal.go)
 	cfg     Config
 	base    string // scheme://host[:port][/prefix], no trailing slash
 	wsURL   string

@@ -399,10 +399,14 @@ const (
 	StreamHello StreamType = "hello"
 	// StreamEvents says that events up to Seq (at least 1) are ready.
 	StreamEvents StreamType = "events"
+	// StreamBooking says that patients' booking requests wait at
+	// PathBookingRequests2; Seq is the head the stream last announced.
+	// Sent only on a stream that asked for it (StreamAnnounceBooking).
+	StreamBooking StreamType = "booking"
 )
 
 // streamTypes lists every StreamType, in the order openapi.json lists them.
-var streamTypes = []StreamType{StreamHello, StreamEvents}
+var streamTypes = []StreamType{StreamHello, StreamEvents, StreamBooking}
 
 // Valid reports whether k is one of the StreamType values.
 func (k StreamType) Valid() bool { return slices.Contains(streamTypes, k) }

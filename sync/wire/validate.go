@@ -504,7 +504,7 @@ func (m StreamMessage) Validate() error {
 		return invalid(fail("type", "is not a known stream message type"))
 	}
 	min := uint64(1)
-	if m.Type == StreamHello {
+	if m.Type == StreamHello || m.Type == StreamBooking {
 		min = 0
 	}
 	return invalid(checkSeq("seq", m.Seq, min))

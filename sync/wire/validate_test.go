@@ -264,6 +264,7 @@ func TestValidateStreamAndProblem(t *testing.T) {
 		{"hello at 0", StreamMessage{Type: StreamHello}, true},
 		{"hello at 9", StreamMessage{Type: StreamHello, Seq: 9}, true},
 		{"events at 0", StreamMessage{Type: StreamEvents}, false},
+		{"booking at 0", StreamMessage{Type: StreamBooking}, true},
 		{"unknown type", StreamMessage{Type: "ping", Seq: 1}, false},
 		{"no type", StreamMessage{Seq: 1}, false},
 		{"ack 0", Ack{}, false},
