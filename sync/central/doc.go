@@ -80,6 +80,15 @@
 // PUT /v2/sealing switches the unit's sealing (sealing.go): on, every new
 // case and follow-up of the unit is sealed to its key at submit and only
 // routing and a keyed hash of the personnummer stay in the file.
+// GET /v2/central-sealing-key publishes the store's own sealing key
+// (a file of its own beside the store's), signed with its server
+// certificate, and POST /v2/outbox-sealed opens outbox items sealed to it
+// and applies them as plain ones (outseal.go, Store.SignSealingKey).
+// The care unit is taken from the
+// verified client certificate's subject serialNumber (tlsconf.HSAID) and
+// from nowhere else; a unit sees, acknowledges and answers only its own
+// cases. New events are announced on a websocket stream the moment they are
+// committed.
 //
 // # At rest
 //
@@ -90,17 +99,9 @@
 // data keys, wrapped by the store's key-encryption key (a 0600 file or
 // Options.KEK), live in a key ring file apart from the bbolt file
 // (keyring.go). ForgetPatient drops a patient's key: everything sealed
-// under it reads as nothing at once (forget.go). A file from before is
+// under it reads as nothing at once (forget.go); the patient pages offer
+// it as "Radera mitt konto" (account.go). A file from before is
 // sealed at Open, resumably, then compacted (migrate.go).
-// GET /v2/central-sealing-key publishes the store's own sealing key
-// (a file of its own beside the store's), signed with its server
-// certificate, and POST /v2/outbox-sealed opens outbox items sealed to it
-// and applies them as plain ones (outseal.go, Store.SignSealingKey).
-// The care unit is taken from the
-// verified client certificate's subject serialNumber (tlsconf.HSAID) and
-// from nowhere else; a unit sees, acknowledges and answers only its own
-// cases. New events are announced on a websocket stream the moment they are
-// committed.
 //
 // # The patient pages
 //
