@@ -285,7 +285,7 @@ func (a *Agent) Start(ctx context.Context) (err error) {
 		cfg := *a.upCfg
 		cfg.Cases = svc
 		cfg.SealingKeys = db
-		cfg.Booking = booking.SyncSource{Diary: a.diary}
+		cfg.Booking = diarySync{booking.SyncSource{Diary: a.diary}, a.cfg.Unit.HSAID, a.opts.Clock} // diarysync.go
 		if publish != nil {
 			services, legacy := publish.Published(), publish.Legacy()
 			cfg.Forms, cfg.Services = &legacy, &services

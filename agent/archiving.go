@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"clinicgw/agent/archive"
+	"clinicgw/agent/booking"
 	"clinicgw/agent/config"
 	"clinicgw/agent/store"
 	"clinicgw/localui"
@@ -42,7 +43,11 @@ func NewArchiver(cfg *Config, db *store.DB, clk clock.Clock, log *slog.Logger) (
 		}
 		chain = append(chain, c)
 	}
-	return archive.New(archive.Config{DB: db, Unit: cfg.Unit.HSAID, Dir: cfg.Resolve(cfg.Archive.Dir),
+	diary, err := booking.New(booking.OnStore(db), booking.Options{Clock: clk})
+	if err != nil {
+		return nil, err
+	}
+	return archive.New(archive.Config{DB: db, Unit: cfg.Unit.HSAID, Dir: cfg.Resolve(cfg.Archive.Dir), Bookings: diary,
 		Age: time.Duration(cfg.Archive.AgeDays) * 24 * time.Hour, Signer: archive.Signer{Key: key, Cert: kp.Leaf, Chain: chain},
 		Clock: clk, Logger: log, Retire: true,
 		Catalog: func(ctx context.Context) (catalog.Catalog, error) { return storedCatalog(ctx, cfg, db) }})

@@ -18,7 +18,6 @@ type statsData struct {
 	From, To string // the period as dates, To inclusive
 	Stats    cases.Stats
 	Charts   []report.Chart
-	CSV      string // the download link's query
 }
 
 // stats reads the period from the query — from and to are dates in
@@ -45,7 +44,6 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) (statsData, bool)
 		return d, false
 	}
 	d.From, d.To = from.Format(time.DateOnly), to.AddDate(0, 0, -1).Format(time.DateOnly)
-	d.CSV = "from=" + d.From + "&to=" + d.To
 	if d.Stats, err = s.cfg.Cases.Stats(r.Context(), actorOf(sessionOf(r)), from, to); err != nil {
 		s.caseError(w, r, err)
 		return d, false

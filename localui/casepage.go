@@ -29,6 +29,7 @@ type caseData struct {
 	Leave      leaveData
 	Distribute bool // the viewer may assign, move or take it back
 	Answer     bool // the viewer is the assigned clinician and may answer
+	BookTime   bool // and may book a time from it in the diary (diarycase.go)
 	HandBack   bool
 	CanClose   bool
 	Signature  string
@@ -126,6 +127,7 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
 	answering := c.Status == cases.Assigned || c.Status == cases.PartiallyAnswered
 	d.Distribute = actor.Has(cases.Distributor) && c.Status != cases.Withdrawn && c.Status != cases.Answered && c.Status != cases.Closed
 	d.Answer = mine && answering
+	d.BookTime = d.Answer && s.cfg.Diary != nil && s.cfg.DiaryLog != nil && caseBookable(c) // diarycase.go
 	d.HandBack = mine && answering
 	d.CanClose = c.Status == cases.Answered && (mine || actor.Has(cases.Distributor))
 	d.Route = s.routeFor(actor, c) // queue.go

@@ -347,38 +347,29 @@ func (s *Server) diaryAction(w http.ResponseWriter, r *http.Request) {
 	}
 	who := booking.Actor{Staff: a.HSAID}
 	action := r.PathValue("action")
-	var patient, logAction string
-	if sl.Booking != nil {
-		patient = sl.Booking.Patient
-	}
+	logAction := "diary-" + action
+	// The change's access-log entry is written in the change's own
+	// transaction (booking.WithAccessLog): both or neither.
+	ctx = booking.WithAccessLog(ctx, func(patient string) audit.Entry {
+		return s.diaryEntry(a, logAction, patient, audit.Allowed)
+	})
 	switch action {
 	case "book":
-		var b booking.Booking
-		b, err = s.cfg.Diary.Book(ctx, id, who, booking.BookRequest{Patient: strings.TrimSpace(r.PostFormValue("pnr"))})
-		patient, logAction = b.Patient, diaryBook
+		_, err = s.cfg.Diary.Book(ctx, id, who, booking.BookRequest{Patient: strings.TrimSpace(r.PostFormValue("pnr"))})
 	case "rebook":
 		_, err = s.cfg.Diary.Rebook(ctx, id, booking.SlotID(r.PostFormValue("to")), who)
-		logAction = diaryRebook
 	case "cancel":
 		err = s.cfg.Diary.Cancel(ctx, id, who, r.PostFormValue("reason"))
-		logAction = diaryCancel
 	case "arrived":
 		err = s.cfg.Diary.MarkArrived(ctx, id, who)
-		logAction = diaryArrived
 	case "noshow":
 		err = s.cfg.Diary.MarkNoShow(ctx, id, who)
-		logAction = diaryNoShow
 	default:
 		s.fail(w, r, http.StatusNotFound, "err.pageNotFound")
 		return
 	}
 	if err != nil {
 		s.diaryDeclined(w, r, string(id), err)
-		return
-	}
-	if lerr := s.cfg.DiaryLog(ctx, s.diaryEntry(a, logAction, patient, audit.Allowed)); lerr != nil {
-		s.log.Error("diary change not written to the access log", "err", lerr, "action", logAction)
-		s.fail(w, r, http.StatusInternalServerError, "err.generic")
 		return
 	}
 	s.log.Info("diary changed", "hsaId", a.HSAID, "action", logAction)
@@ -406,7 +397,7 @@ func (s *Server) diaryDeclined(w http.ResponseWriter, r *http.Request, at string
 
 // isDiaryFlash says whether f is one of the diary's flashes.
 func isDiaryFlash(f string) bool {
-	return slices.Contains([]string{"diary-book", "diary-rebook", "diary-cancel", "diary-arrived", "diary-noshow", "diary-saved", "diary-generated"}, f)
+	return slices.Contains([]string{"diary-book", "diary-rebook", "diary-cancel", "diary-arrived", "diary-noshow", "diary-saved", "diary-generated", "diary-case"}, f)
 }
 
 // Clock is the time's start and end in Swedish time: "08:00–08:30".

@@ -69,10 +69,14 @@
 // times, a clinician's or the unit's, where staff book by phone, rebook,
 // cancel with a reason and mark arrived or no-show through agent/booking's
 // authority, each look at a booked time and each change in the access log
-// (Config.DiaryLog), live over the page's websocket ("diary": every change,
+// (a change's entry in the change's own transaction, a look through
+// Config.DiaryLog), live over the page's websocket ("diary": every change,
 // the sync's too: a diary with OnChange is watched, diarylive.go); the unit
 // administrator keeps the time types, templates and exceptions, generates
-// and reads the online figure on /admin/diary.
+// and reads the online figure on /admin/diary, and the booking statistics
+// with the figure on /admin/diary/stats (diarystats.go, CSV too). From a
+// "Beställa tid" or "Av/omboka tid" case the assigned clinician books a
+// time and answers with it in one action (diarycase.go, compensated).
 //
 // Every page and live fragment is written by render or fragment, which
 // pass the output through bidi.NeutraliseHTML: no bidi override, isolate

@@ -143,6 +143,9 @@ var lockVisits = map[string]lockVisit{
 		canaries: func(w lockWorld) []string { return []string{w.pnr[:8] + "-" + w.pnr[8:], w.newPNR} }},
 	"GET /admin/diary": {who: hsaAdmin, path: fixed("/admin/diary"), prepare: typeInto(`#ty-staff`, "TIDKANARIE"),
 		canaries: words("TIDKANARIE")},
+	"GET /diary/case/{id}":       {who: hsaClinA, path: func(w lockWorld) string { return "/diary/case/" + string(w.caseID) }},
+	"GET /admin/diary/stats":     {who: hsaAdmin, path: fixed("/admin/diary/stats?from=2026-11&to=2026-11")},
+	"GET /admin/diary/stats.csv": {kind: kindDownload, who: hsaAdmin, path: fixed("/admin/diary/stats.csv")},
 }
 
 // getPatterns are the GET patterns of the UI's route table, and a mux

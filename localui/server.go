@@ -313,6 +313,10 @@ func (s *Server) routes() []route {
 		{"POST /diary/{action}", s.diaryStaff(s.diaryAction)},
 		{"GET /admin/diary", s.diaryAdmin(s.diaryAdminPage)}, // diaryadmin.go
 		{"POST /admin/diary", s.diaryAdmin(s.saveDiaryAdmin)},
+		{"GET /diary/case/{id}", s.diaryStaff(s.diaryCasePage)}, // diarycase.go
+		{"POST /diary/case/{id}", s.diaryStaff(s.bookFromCase)},
+		{"GET /admin/diary/stats", s.diaryAdmin(s.diaryStatsPage)}, // diarystats.go
+		{"GET /admin/diary/stats.csv", s.diaryAdmin(s.diaryStatsCSV)},
 		{"GET /audit", s.staffOnly(s.auditPage)},
 		{"POST /audit", s.staffOnly(s.auditSearch)},
 

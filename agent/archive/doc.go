@@ -77,4 +77,12 @@
 // a verified package. After a purge the key term that sealed the removed
 // cases is retired (rotate, reseal, retire), so their ciphertext left in
 // free pages can never be opened.
+//
+// The booking diary's times with bookings render as FHIR R4 too
+// (fhirbooking.go: BookingsFHIR, a Schedule per clinician, a Slot per
+// time, an Appointment per booking); with Config.Bookings each Run ends by
+// putting the bookings of the times that started since the last export
+// and more than Age ago in a package of their own (bookingsrun.go:
+// bookings/fhir.json, no case; journalled and resumable like the cases'
+// packages; the diary keeps its times).
 package archive

@@ -57,6 +57,9 @@ type Config struct {
 	// the service the case was written on (Case.ServiceVersion,
 	// catalog.Lookup); it wins over Forms.
 	Catalog func(ctx context.Context) (catalog.Catalog, error)
+	// Bookings, when not nil, is the booking diary whose bookings each
+	// run exports too (bookingsrun.go).
+	Bookings BookingSource
 }
 
 // formOf returns the form a case of type id written on the service's
@@ -121,6 +124,7 @@ type journal struct {
 // Report is what a run did.
 type Report struct {
 	Packages, Cases int
+	Bookings        int // bookings exported (bookingsrun.go)
 	Bytes           int64
 	RetiredTerms    []uint32
 }
@@ -227,6 +231,13 @@ func (a *Archiver) Run(ctx context.Context, progress Progress) (Report, error) {
 	if progress != nil && told != done {
 		progress(done, done)
 	}
+	nb, size, err := a.exportBookings(ctx) // bookingsrun.go
+	if err != nil {
+		return rep, err
+	}
+	if nb > 0 {
+		rep.Packages, rep.Bookings, rep.Bytes = rep.Packages+1, nb, rep.Bytes+size
+	}
 	if rep.RetiredTerms, err = a.retire(ctx); err != nil {
 		return rep, err
 	}
@@ -239,6 +250,9 @@ func (a *Archiver) Unfinished(ctx context.Context) (bool, error) {
 	keys, err := a.cfg.DB.SettingKeys(ctx, journalPrefix)
 	if err != nil || len(keys) > 0 {
 		return len(keys) > 0, err
+	}
+	if _, ok, err := a.loadBookingsJournal(ctx); err != nil || ok { // bookingsrun.go
+		return ok, err
 	}
 	_, err = a.cfg.DB.Setting(ctx, retireKey)
 	if errors.Is(err, store.ErrNoSetting) {

@@ -178,7 +178,10 @@ func (d *Diary) rebook(ctx context.Context, from, to SlotID, who Actor, request 
 		if err := saveSlot(tx, src); err != nil {
 			return err
 		}
-		return saveSlot(tx, dst)
+		if err := saveSlot(tx, dst); err != nil {
+			return err
+		}
+		return logChange(ctx, tx, nil, &b) // accesslog.go
 	})
 	return b, err
 }
@@ -284,6 +287,10 @@ func (d *Diary) change(ctx context.Context, id SlotID, fn func(Tx, *Slot, time.T
 		if err != nil {
 			return err
 		}
-		return fn(tx, s, d.clock.Now().UTC())
+		before := s.Booking
+		if err := fn(tx, s, d.clock.Now().UTC()); err != nil {
+			return err
+		}
+		return logChange(ctx, tx, before, s.Booking) // accesslog.go
 	})
 }

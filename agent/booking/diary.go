@@ -211,6 +211,13 @@ func loadType(tx Tx, id string) (TimeType, error) {
 // unexpired hold's end in idx-diary-held.
 func saveSlot(tx Tx, s *Slot) error {
 	key := slotKey(s.Start, s.Clinician)
+	before, err := slotAt(tx, key)
+	if err != nil {
+		return err
+	}
+	if err := noteStats(tx, before, s); err != nil { // stats.go
+		return err
+	}
 	if err := putJSON(tx, bTimes, key, s); err != nil {
 		return err
 	}
@@ -233,10 +240,28 @@ func saveSlot(tx Tx, s *Slot) error {
 
 // removeSlot deletes a time and its index entries.
 func removeSlot(tx Tx, key []byte) error {
+	before, err := slotAt(tx, key)
+	if err != nil {
+		return err
+	}
+	if before != nil {
+		if err := noteStats(tx, before, nil); err != nil { // stats.go
+			return err
+		}
+	}
 	for _, b := range []string{bTimes, iTimes, iFree, iHeld} {
 		if err := tx.Delete(b, key); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// slotAt is the time under key as stored, nil if none.
+func slotAt(tx Tx, key []byte) (*Slot, error) {
+	s, err := loadSlot(tx, key)
+	if _, ok := DeclineOf(err); ok {
+		return nil, nil
+	}
+	return s, err
 }

@@ -75,5 +75,14 @@
 // of neutral names (reminderTypeName: "Besök", "Telefontid", …; never
 // "Psykologbesök"); Swedish, or English if the patient chose it.
 //
-// Not here yet: statistics (issue 20).
+// A change's access-log entry (accesslog.go): the caller puts its maker
+// in the context (WithAccessLog) and the authority appends it in the
+// change's transaction (through the store's AuditTx), so the two commit
+// together.
+//
+// Statistics (stats.go): per month, time type and clinician, the bookings
+// made, online, cancelled, no-shows and arrivals; a time's part is a
+// function of the time, added to aggregates in a sealed bucket by saveSlot
+// and removeSlot in the transaction that writes the time, so Stats reads
+// them and RecountStats finds them equal to a recount.
 package booking

@@ -22,7 +22,9 @@
 // rule (a limit this version draws tighter) is stored flagged
 // (Case.Relaxed); what cannot apply at all is kept, sealed, in the
 // quarantine, in the transaction that moves the sync cursor past it, and
-// reported until region IT retries or releases it (quarantine.go).
+// reported until region IT retries or releases it (quarantine.go). A
+// sealed event sealed to a retired key that names what is here already is
+// a duplicate instead (sealdup.go).
 //
 // The package holds no storage: Service works through the Store interface,
 // which agent/store implements on an encrypted bbolt file. Statistics are

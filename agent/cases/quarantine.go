@@ -115,6 +115,10 @@ func (s *Service) RetryQuarantine(ctx context.Context) (RetryReport, error) {
 				if res, err = s.applyOne(tx, q.Event, p.fresh[i], now); err != nil {
 					return fmt.Errorf("quarantined event %s: %w", q.Event.EventID, err)
 				}
+			} else if dup, err := retiredDuplicate(tx, q.Event); err != nil { // sealdup.go
+				return fmt.Errorf("quarantined event %s: %w", q.Event.EventID, err)
+			} else if dup {
+				res = duplicate
 			}
 			switch res {
 			case applied, duplicate:

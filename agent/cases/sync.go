@@ -190,6 +190,10 @@ func (s *Service) applyInbound(ctx context.Context, in []Inbound, cursor uint64,
 				if res, err = s.applyOne(tx, ev, p.fresh[i], now); err != nil {
 					return fmt.Errorf("event %s: %w", ev.EventID, err)
 				}
+			} else if dup, err := retiredDuplicate(tx, ev); err != nil { // sealdup.go
+				return fmt.Errorf("event %s: %w", ev.EventID, err)
+			} else if dup {
+				res = duplicate
 			}
 			switch res {
 			case applied:

@@ -2,6 +2,7 @@ package fhirapi
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -181,17 +182,17 @@ func (s *Server) book(w http.ResponseWriter, r *http.Request, c caller) {
 		}
 		return
 	}
-	b, err := s.cfg.Diary.Book(r.Context(), sl.ID(), booking.Actor{Staff: c.sys.HSAID}, booking.BookRequest{Patient: string(pnr), Request: request})
-	outcome := audit.Allowed
-	if err != nil {
-		outcome = audit.Denied
-	}
-	if lerr := s.cfg.DiaryLog(r.Context(), s.diaryEntry(c, diaryBook, string(pnr), outcome)); lerr != nil {
-		s.cfg.Logger.Error("api booking not written to the access log", "err", lerr, "system", c.sys.HSAID)
-		if err == nil {
-			fail(w, http.StatusInternalServerError, "exception", "the time was booked but the access log could not be written: read the Appointment before trying again; if it persists, tell region IT")
-			return
+	// The booking's entry is written in the booking's own transaction
+	// (booking.WithAccessLog): both or neither. A decline's, after it.
+	b, err := s.cfg.Diary.Book(s.logged(r.Context(), c, diaryBook), sl.ID(), booking.Actor{Staff: c.sys.HSAID}, booking.BookRequest{Patient: string(pnr), Request: request})
+	if _, declined := booking.DeclineOf(err); declined {
+		if lerr := s.cfg.DiaryLog(r.Context(), s.diaryEntry(c, diaryBook, string(pnr), audit.Denied)); lerr != nil {
+			s.cfg.Logger.Error("api booking refusal not written to the access log", "err", lerr, "system", c.sys.HSAID)
 		}
+	} else if err != nil {
+		s.cfg.Logger.Error("api booking failed: nothing booked", "err", err, "system", c.sys.HSAID)
+		fail(w, http.StatusInternalServerError, "exception", "the time could not be booked (the diary or its access log could not be written); nothing was booked: try again, and if it persists, tell region IT")
+		return
 	}
 	if err != nil {
 		s.cfg.Logger.Info("api booking declined", "system", c.sys.HSAID, "err", err)
@@ -252,17 +253,15 @@ func (s *Server) cancel(w http.ResponseWriter, r *http.Request, c caller) {
 		fail(w, http.StatusNotFound, "not-found", "no such Appointment at this care unit: search for it by date")
 		return
 	}
-	err = s.cfg.Diary.CancelBooking(r.Context(), sl.ID(), bookingID, booking.Actor{Staff: c.sys.HSAID}, reason)
-	outcome := audit.Allowed
-	if err != nil {
-		outcome = audit.Denied
-	}
-	if lerr := s.cfg.DiaryLog(r.Context(), s.diaryEntry(c, diaryCancel, patient, outcome)); lerr != nil {
-		s.cfg.Logger.Error("api cancellation not written to the access log", "err", lerr, "system", c.sys.HSAID)
-		if err == nil {
-			fail(w, http.StatusInternalServerError, "exception", "the booking was cancelled but the access log could not be written: read the Appointment before trying again; if it persists, tell region IT")
-			return
+	err = s.cfg.Diary.CancelBooking(s.logged(r.Context(), c, diaryCancel), sl.ID(), bookingID, booking.Actor{Staff: c.sys.HSAID}, reason)
+	if _, declined := booking.DeclineOf(err); declined {
+		if lerr := s.cfg.DiaryLog(r.Context(), s.diaryEntry(c, diaryCancel, patient, audit.Denied)); lerr != nil {
+			s.cfg.Logger.Error("api cancellation refusal not written to the access log", "err", lerr, "system", c.sys.HSAID)
 		}
+	} else if err != nil {
+		s.cfg.Logger.Error("api cancellation failed: nothing cancelled", "err", err, "system", c.sys.HSAID)
+		fail(w, http.StatusInternalServerError, "exception", "the booking could not be cancelled (the diary or its access log could not be written); nothing was cancelled: try again, and if it persists, tell region IT")
+		return
 	}
 	if err != nil {
 		s.cfg.Logger.Info("api cancellation declined", "system", c.sys.HSAID, "err", err)
@@ -284,4 +283,12 @@ func (s *Server) cancel(w http.ResponseWriter, r *http.Request, c caller) {
 		}
 	}
 	writeJSON(w, http.StatusOK, Parameters{ResourceType: "Parameters"})
+}
+
+// logged is ctx whose diary change writes its access-log entry (an
+// allowed action by the caller) in the change's own transaction.
+func (s *Server) logged(ctx context.Context, c caller, action string) context.Context {
+	return booking.WithAccessLog(ctx, func(patient string) audit.Entry {
+		return s.diaryEntry(c, action, patient, audit.Allowed)
+	})
 }

@@ -111,9 +111,11 @@
 // Book and CancelBooking as the staff pages and the patients' online
 // requests, so of two bookers of a time exactly one wins, and the other
 // gets a 409 OperationOutcome with the decline's code. Every request is
-// in the access log (Config.DiaryLog) under the system's HSA-ID: each
-// booking and cancellation (declined ones too), each Appointment shown
-// with its patient, and a read that shows no patient as diary-list.
+// in the access log under the system's HSA-ID: each booking and
+// cancellation in the change's own transaction (booking.WithAccessLog:
+// both commit or neither), a declined one, each Appointment shown with
+// its patient, and a read that shows no patient as diary-list
+// (Config.DiaryLog).
 //
 // # Revocation
 //

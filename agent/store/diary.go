@@ -63,6 +63,9 @@ var ErrDiaryBucket = errors.New("not a diary bucket of that kind")
 type DiaryTx struct {
 	btx *bolt.Tx
 	s   *sealer
+	// full is the store's transaction beside it in a write (DiaryUpdate),
+	// for the access log (diaryaudit.go); nil in a read.
+	full *tx
 }
 
 func (t *DiaryTx) sealedBucket(name string) (*bolt.Bucket, error) {
@@ -198,7 +201,12 @@ func (db *DB) DiaryUpdate(ctx context.Context, fn func(*DiaryTx) error) error {
 		return err
 	}
 	return db.update(func(btx *bolt.Tx) error {
-		return fn(&DiaryTx{btx: btx, s: db.sealer.Load()})
+		full := db.newTx(btx)
+		defer full.stopWriter()
+		if err := fn(&DiaryTx{btx: btx, s: full.s, full: full}); err != nil {
+			return err
+		}
+		return full.flush()
 	})
 }
 

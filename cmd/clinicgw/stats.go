@@ -24,19 +24,22 @@ import (
 func statsFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 	from := fs.String("from", "", "`DATE` is the first day of the period, YYYY-MM-DD, Stockholm time (default: the first case)")
 	to := fs.String("to", "", "`DATE` is the last day of the period, included, YYYY-MM-DD (default: no end)")
-	recount := fs.Bool("recount", false, "count the statistics afresh from every case and compare with the aggregates the store keeps; exit 1 if they differ")
+	recount := fs.Bool("recount", false, "count the statistics afresh from every case and booking and compare with the aggregates the store keeps; exit 1 if they differ")
 	rebuild := fs.Bool("rebuild", false, "with the service stopped: discard the statistics' aggregates and count them again from every case (resumable: a stopped count goes on at the next start)")
 	var fromT, toT time.Time
 	run := storeCommand(fs, func(ctx context.Context, e *env, cfg *agent.Config, db *store.DB) error {
 		switch {
 		case *recount:
-			return statsRecount(ctx, e, db)
+			return statsRecount(ctx, e, withDiaryRecount(db)) // statsdiary.go
 		case *rebuild:
 			p := &checkProgress{w: e.stderr}
 			if err := db.RebuildStats(ctx, func(done, total int) { p.report("statistics", done, total) }); err != nil {
 				return err
 			}
-			fmt.Fprintln(e.stdout, "statistics' aggregates counted again from every case")
+			if err := rebuildDiaryStats(ctx, db); err != nil { // statsdiary.go
+				return err
+			}
+			fmt.Fprintln(e.stdout, "statistics' aggregates counted again from every case and booking")
 			return nil
 		}
 		svc, err := cases.NewService(cases.ServiceConfig{
@@ -80,10 +83,10 @@ func statsRecount(ctx context.Context, e *env, db recounter) error {
 		return err
 	}
 	if len(diffs) == 0 {
-		fmt.Fprintln(e.stdout, "statistics' aggregates equal a full recount of the cases")
+		fmt.Fprintln(e.stdout, "statistics' aggregates equal a full recount of the cases and the booking diary")
 		return nil
 	}
-	fmt.Fprintln(e.stdout, "statistics' aggregates differ from a full recount of the cases:")
+	fmt.Fprintln(e.stdout, "statistics' aggregates differ from a full recount of the cases and the booking diary:")
 	for _, d := range diffs {
 		fmt.Fprintln(e.stdout, "  "+d)
 	}

@@ -66,7 +66,8 @@
 // /v2/reconcile takes back events a gateway applied that this store lost
 // (restored from an older copy: Backup makes one from a read transaction
 // while the store serves), re-inserts each idempotently and appends it to
-// the stream again. Every outbox item it accepts is kept, as sent (with
+// the stream again; a sealed one unopened, by its route
+// (sealedreconcile.go). Every outbox item it accepts is kept, as sent (with
 // the staff HSA-IDs a v2 batch names beside it, never shown on the
 // patient pages), for
 // Options.Retention (DefaultRetention, 90 days; events are never dropped),

@@ -70,10 +70,11 @@ func (s *Store) reinsert(tx *bolt.Tx, unit string, ev wire.Event) (wire.ItemStat
 	if c != nil && c.Unit != unit {
 		return wire.ItemRejected, wire.Conflict("The case id names a case of another care unit in this central store."), nil
 	}
-	if ev.Sealed != "" {
-		// Its content is the unit's alone: this store cannot compare it
-		// with what it holds nor index it for the patient.
-		return wire.ItemRejected, wire.Conflict("A sealed event is not re-inserted by this central store: its content opens only at the unit."), nil
+	if c != nil && c.forgotten { // its patient was forgotten (forget.go): nothing to take back
+		return wire.ItemDuplicate, nil, nil
+	}
+	if ev.Sealed != "" { // taken back unopened, by its route (sealedreconcile.go)
+		return s.reinsertSealed(tx, unit, ev, c)
 	}
 	switch ev.Kind {
 	case wire.EventCaseCreated:

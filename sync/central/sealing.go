@@ -131,7 +131,8 @@ func (s *Store) sealEvent(pub *seal.PublicKey, unit string, ev *wire.Event) erro
 	if err != nil {
 		return fmt.Errorf("seal event %s: %w", ev.ID, err)
 	}
-	ev.Case, ev.Message, ev.Sealed = nil, nil, encodeSealed(env)
+	route := s.routeOf(*ev)
+	ev.Case, ev.Message, ev.Sealed, ev.Route = nil, nil, encodeSealed(env), route
 	return nil
 }
 

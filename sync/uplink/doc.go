@@ -91,7 +91,10 @@
 // a central store of the previous release (404) is skipped with a log
 // line. Once the key is settled it sets the unit's sealing switch to
 // Config.Sealing (sealed.go); sealed events are opened with the key ring
-// before they apply, and one that does not open is quarantined.
+// before they apply, and one that does not open is quarantined. The check
+// runs again after a reconciliation and when an event arrives sealed to a
+// retired or unknown key (sealrecheck.go), so a central store that went
+// back to a key from before a rotation is put right without a restart.
 //
 // With Config.Sealing the outbox goes sealed too (outseal.go): each item
 // sealed to the central store's own key, whose statement is verified

@@ -91,6 +91,7 @@ func (u *Uplink) reconcile(ctx context.Context, brk *breakError) error {
 	u.mu.Unlock()
 	u.pausePush.Store(false)
 	wake(u.pushWake)
+	u.recheckSealingKey("reconciled")
 	return nil
 }
 

@@ -45,14 +45,15 @@ func TestCentralRestore(t *testing.T) {
 	t.Logf("seed %d", seed)
 	rnd := rand.New(rand.NewPCG(seed, 0))
 	for r := range rounds {
-		if !t.Run("round"+strconv.Itoa(r), func(t *testing.T) { restoreRound(t, rnd, r) }) {
+		if !t.Run("round"+strconv.Itoa(r), func(t *testing.T) { restoreRound(t, rnd, r, false) }) {
 			t.Fatalf("round %d failed (seed %d)", r, seed)
 		}
 	}
 }
 
-// restoreRound runs one restore of the central store.
-func restoreRound(t *testing.T, rnd *rand.Rand, round int) {
+// restoreRound runs one restore of the central store; sealed: with the
+// unit's sealing on from the start (restore_sealed_test.go).
+func restoreRound(t *testing.T, rnd *rand.Rand, round int, sealed bool) {
 	c := startCentralProc(t, round)
 	var mu sync.Mutex
 	var atBreak []Status  // the uplink's state each time it found the chain broken
@@ -69,7 +70,13 @@ func restoreRound(t *testing.T, rnd *rand.Rand, round int) {
 			}
 		}
 	})
+	if sealed {
+		sealGateway(t, g)
+	}
 	g.start()
+	if sealed {
+		waitFor(t, 10*time.Second, "sealing on", func() bool { return g.up.Status().Sealing == SealingOn })
+	}
 
 	owner := map[string]int{} // case id → submission index: every case a central store process reported accepted
 	answered := map[string]bool{}
@@ -205,4 +212,7 @@ func restoreRound(t *testing.T, rnd *rand.Rand, round int) {
 		t.Errorf("the break was logged %d times, want %d", n, wantBreaks)
 	}
 	checkNoPatientData(t, "gateway log", g.logs.String())
+	if sealed {
+		checkSealedRestore(t, g)
+	}
 }

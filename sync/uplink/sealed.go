@@ -178,12 +178,14 @@ func (u *Uplink) inbound(ctx context.Context, events []wire.Event) ([]cases.Inbo
 	in := inboundOf(opened)
 	for i, why := range refused {
 		in[i].SealRefusal = why
+		routeInbound(&in[i], events[i]) // sealrecheck.go
 	}
 	if len(refused) > 0 {
 		u.mu.Lock()
 		u.st.SealedRefused += len(refused)
 		u.mu.Unlock()
 		u.log.Error("sealed central events did not open; quarantined", "events", len(refused))
+		u.recheckOnStaleKey(refused)
 	}
 	return in, nil
 }

@@ -32,7 +32,7 @@ import (
 // release answers 404: the publication is skipped with one log line
 // (SealingKeyUnsupported) and the sync goes on as before. A network
 // failure is retried with the uplink's backoff; nothing else waits for
-// the check.
+// the check. Once settled it runs again when asked (sealrecheck.go).
 
 // SealingKeys is the store of the unit's sealing keys, as the uplink uses
 // it (*store.DB).
@@ -67,8 +67,15 @@ func (u *Uplink) sealingKeyLoop(ctx context.Context) {
 	}
 	for attempt := 0; ; attempt++ {
 		err := u.checkSealingKey(ctx)
-		if err == nil || ctx.Err() != nil {
+		if ctx.Err() != nil {
 			return
+		}
+		if err == nil { // settled: until asked again (sealrecheck.go)
+			if !u.awaitSealRecheck(ctx) {
+				return
+			}
+			attempt = -1
+			continue
 		}
 		d := u.retryWait(attempt, err)
 		u.log.Info("sealing key check failed; trying again", "err", err, "retryIn", d)

@@ -279,6 +279,9 @@ type Uplink struct {
 
 	pullWake chan struct{}
 	pushWake chan struct{}
+	// sealRecheck asks the sealing key loop to check the publication
+	// again (sealrecheck.go).
+	sealRecheck chan struct{}
 	// formsDue says the forms must be published: set on every connect of
 	// the stream, and while they never were, on a failed one.
 	formsDue       atomic.Bool
@@ -376,6 +379,7 @@ func New(cfg Config) (*Uplink, error) {
 		pushWake: make(chan struct{}, 1),
 		held:     make(map[string]heldItem),
 	}
+	u.sealRecheck = make(chan struct{}, 1)
 	if cfg.Restored != nil {
 		if _, ok := cfg.Cases.(Recoverer); !ok || cfg.Restored.Done == nil {
 			return nil, errors.New("new uplink: the store was restored, but the case service cannot put back confirmed items or record it done")

@@ -163,6 +163,13 @@ func NextLink(prev Link, e Event) Link {
 		c.put("sealed")
 		c.put(e.Sealed)
 	}
+	if r := e.Route; r != nil { // only when set, so that earlier sealed events' links stay
+		c.put("route")
+		c.put(r.Type)
+		c.put(r.Patient)
+		c.put(r.Guardian)
+		c.put(r.MessageID)
+	}
 	return c.sum()
 }
 

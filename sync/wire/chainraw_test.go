@@ -94,6 +94,7 @@ func TestFastPageMembers(t *testing.T) {
 		{&fastFieldMembers, reflect.TypeFor[Field]()},
 		{&fastMessageMembers, reflect.TypeFor[PatientMessage]()},
 		{&fastChainMembers, reflect.TypeFor[Chain]()},
+		{&fastRouteMembers, reflect.TypeFor[SealedRoute]()},
 	} {
 		info := structInfoOf(tc.typ)
 		var names []string

@@ -30,7 +30,7 @@ type fastMembers struct {
 
 var (
 	fastPageMembers    = fastMembers{[]string{"events", "cursor", "more", "chain"}, 0b1111}
-	fastEventMembers   = fastMembers{[]string{"seq", "id", "kind", "caseId", "at", "case", "message", "sealed"}, 0b0011111}
+	fastEventMembers   = fastMembers{[]string{"seq", "id", "kind", "caseId", "at", "case", "message", "sealed", "route"}, 0b0011111}
 	fastCaseMembers    = fastMembers{[]string{"type", "patient", "guardian", "fields", "text", "formVersion"}, 0b000011}
 	fastPersonMembers  = fastMembers{[]string{"pnr", "name"}, 0b11}
 	fastFieldMembers   = fastMembers{[]string{"name", "label", "value"}, 0b111}
@@ -400,6 +400,15 @@ func (d *fastDec) event(ev *Event) bool {
 			return d.newCase(ev.Case)
 		case 7:
 			return d.str(&ev.Sealed)
+		case 8:
+			if d.null() {
+				ev.Route = nil
+				return true
+			}
+			ev.Route = new(SealedRoute)
+			return d.object(&fastRouteMembers, func(k int) bool {
+				return d.str(ev.Route.member(k))
+			})
 		default:
 			if d.null() {
 				ev.Message = nil

@@ -134,7 +134,7 @@ func Unsealed(ev Event, plaintext []byte) (Event, error) {
 		}
 	}
 	out := ev
-	out.Sealed, out.Case, out.Message = "", c.Case, c.Message
+	out.Sealed, out.Route, out.Case, out.Message = "", nil, c.Case, c.Message
 	if err := out.Validate(); err != nil {
 		return Event{}, err
 	}
@@ -178,6 +178,9 @@ func (e Event) checkSealed(path string) error {
 	}
 	if _, ok := e.SealedBytes(); !ok {
 		return fail(member(path, "sealed"), "must be padded base64 (RFC 4648 section 4)")
+	}
+	if e.Route != nil {
+		return within(member(path, "route"), e.Route.check(e.Kind))
 	}
 	return nil
 }

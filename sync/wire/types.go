@@ -51,6 +51,10 @@ type Event struct {
 	// Sealed is the event's content sealed to the unit (sealed.go): set
 	// in place of Case or Message for a unit that switched sealing on.
 	Sealed string `json:"sealed,omitempty"`
+	// Route is what the central store needs in the clear of a sealed
+	// event to take it back from the gateway (sealedroute.go); only
+	// beside Sealed, and absent from events sealed before it existed.
+	Route *SealedRoute `json:"route,omitempty"`
 }
 
 // NewCase is a case as the patient submitted it on one of the unit's forms.

@@ -29,6 +29,9 @@ func (e Event) check(path string) error {
 	if e.Sealed != "" {
 		return e.checkSealed(path)
 	}
+	if e.Route != nil {
+		return fail(member(path, "route"), "is only beside sealed")
+	}
 	switch {
 	case (e.Kind == EventCaseCreated) != (e.Case != nil):
 		return fail(member(path, "case"), "must be set for case.created and only then")

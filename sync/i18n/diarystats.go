@@ -1,0 +1,61 @@
+package i18n
+
+// diaryStatsTexts are the words of the unit administrator's booking
+// statistics (localui diarystats.go).
+var diaryStatsTexts = map[string]text{
+	"title.diaryStats":       {"Tidbokens statistik", "Booking statistics"},
+	"nav.diaryStats":         {"Tidbok: statistik", "Booking statistics"},
+	"diarystats.link":        {"Statistik över bokningar", "Booking statistics"},
+	"diarystats.period":      {"Period", "Period"},
+	"diarystats.from":        {"Från och med månad", "From month"},
+	"diarystats.to":          {"Till och med månad", "To month, inclusive"},
+	"diarystats.monthHelp":   {"Skriv månaden som ÅÅÅÅ-MM, till exempel 2026-11.", "Write the month as YYYY-MM, for example 2026-11."},
+	"diarystats.show":        {"Visa", "Show"},
+	"diarystats.csv":         {"Ladda ner som CSV", "Download as CSV"},
+	"diarystats.badMonth":    {"Månaden går inte att läsa. Skriv den som ÅÅÅÅ-MM, till exempel 2026-11.", "The month cannot be read. Write it as YYYY-MM, for example 2026-11."},
+	"diarystats.badPeriod":   {"Perioden slutar före den börjar. Välj en till-månad som är samma som eller efter från-månaden.", "The period ends before it starts. Choose a to-month the same as or after the from-month."},
+	"diarystats.heading":     {"Bokningar %s – %s", "Bookings %s – %s"},
+	"diarystats.help":        {"Tiderna räknas i den månad de infaller. En ombokad tid är en bokning. En avbokad tid räknas både som bokning och som avbokning.", "Times are counted in the month they fall in. A rebooked time is one booking. A cancelled time counts both as a booking and as a cancellation."},
+	"diarystats.byType":      {"Per tidstyp", "By time type"},
+	"diarystats.byClinician": {"Per behandlare", "By clinician"},
+	"diarystats.type":        {"Tidstyp", "Time type"},
+	"diarystats.clinician":   {"Behandlare", "Clinician"},
+	"diarystats.bookings":    {"Bokningar", "Bookings"},
+	"diarystats.online":      {"Bokade av patienten på webben", "Booked online by the patient"},
+	"diarystats.onlineShare": {"Andel på webben", "Share online"},
+	"diarystats.onlinePct":   {"Andel på webben (procent)", "Share online (percent)"},
+	"diarystats.canceled":    {"Avbokningar", "Cancellations"},
+	"diarystats.noshow":      {"Uteblivna besök", "Did not come"},
+	"diarystats.arrived":     {"Ankomna", "Arrived"},
+	"diarystats.total":       {"Totalt", "Total"},
+	"diarystats.none":        {"Inga bokningar under perioden.", "No bookings in the period."},
+	"diarystats.back":        {"Tillbaka till tidbokens inställningar", "Back to the diary settings"},
+	"diarystats.part":        {"Del", "Part"},
+	"diarystats.name":        {"Namn", "Name"},
+	"diarystats.month":       {"Månad, tidstyp och behandlare", "Month, time type and clinician"},
+	"diarystats.figure":      {"Tider på webben", "Times online"},
+	"diarystats.figureShare": {"Kommande tider, av dem bokningsbara på webben, andel (procent)", "Coming times, of them bookable online, share (percent)"},
+	"diarystats.figureWeeks": {"Veckor framåt", "Weeks ahead"},
+}
+
+// diaryCaseTexts are the words of booking from a request case (localui
+// diarycase.go).
+var diaryCaseTexts = map[string]text{
+	"title.diaryCase":        {"Boka tid från ärendet", "Book a time from the case"},
+	"diarycase.link":         {"Boka en tid och svara med den", "Book a time and answer with it"},
+	"diarycase.back":         {"Tillbaka till ärendet", "Back to the case"},
+	"diarycase.help":         {"Välj en ledig tid. Tiden bokas för ärendets patient och ärendet besvaras i samma steg med datum, tid och plats.", "Choose a free time. It is booked for the case's patient and the case is answered in the same step with the date, time and place."},
+	"diarycase.week":         {"Vecka med datumet", "Week of the date"},
+	"diarycase.choose":       {"Lediga tider", "Free times"},
+	"diarycase.none":         {"Inga lediga tider den här veckan. Välj en annan vecka eller behandlare.", "No free times this week. Choose another week or clinician."},
+	"diarycase.from":         {"Bokning som ska flyttas", "Booking to move"},
+	"diarycase.fromNone":     {"Ingen: boka en ny tid", "None: book a new time"},
+	"diarycase.text":         {"Ditt meddelande (frivilligt)", "Your message (optional)"},
+	"diarycase.textHelp":     {"Skrivs före tiden i svaret. Datum, tid och plats läggs till av sig själva.", "Written before the time in the answer. The date, time and place are added by themselves."},
+	"diarycase.book":         {"Boka tiden och svara patienten", "Book the time and answer the patient"},
+	"diarycase.notBookable":  {"Ärendet gäller inte en tid eller är inte öppet för svar. Öppna ärendet igen för att se dess läge.", "The case is not about a time or is not open to an answer. Open the case again to see its state."},
+	"diarycase.notTheirs":    {"Bokningen som skulle flyttas är inte patientens. Välj en av patientens bokningar.", "The booking to move is not the patient's. Choose one of the patient's bookings."},
+	"diarycase.answerFailed": {"Svaret kunde inte skickas, så tiden bokades inte (bokningen togs tillbaka). Öppna ärendet igen och försök på nytt.", "The answer could not be sent, so the time was not booked (the booking was undone). Open the case again and try once more."},
+	"diarycase.undoFailed":   {"Tiden bokades men svaret kunde inte skickas, och bokningen gick inte att ta tillbaka. Avboka tiden i tidboken eller svara patienten med tiden från ärendet.", "The time was booked but the answer could not be sent, and the booking could not be undone. Cancel the time in the diary or answer the patient with the time from the case."},
+	"ok.diary-case":          {"Tiden är bokad och patienten har fått svar med tiden.", "The time is booked and the patient has been answered with it."},
+}
