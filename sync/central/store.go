@@ -57,6 +57,16 @@ type Options struct {
 	// made (mode 0600) if missing; the store's path and ".index-key" if
 	// empty. Keep it apart from the store's backups.
 	IndexKeyFile string
+	// KEK is the key-encryption key of the store's data keys (keyring.go),
+	// e.g. on a PKCS#11 token; when nil, the key file KEKFile.
+	KEK KEK
+	// KEKFile is the key-encryption key's file, made (mode 0600) if
+	// missing; the store's path and ".kek" if empty. Keep it apart from
+	// the store's backups.
+	KEKFile string
+	// KeyRingFile is the file of the patients' wrapped data keys; the
+	// store's path and ".keyring" if empty.
+	KeyRingFile string
 }
 
 // Store is the central patient-side store. Its methods are safe for
@@ -76,6 +86,7 @@ type Store struct {
 	sealer    *seal.Epochs     // the units' sealing epochs, in memory only
 	indexKey  []byte           // the patient index key of sealed cases
 	outbound  *outboundSealing // the store's own sealing key (outseal.go)
+	ring      *keyRing         // the patients' data keys (keyring.go)
 	web       *web
 	// incarnation is the store's incarnation (chain.go), read at Open.
 	incarnation string
@@ -226,9 +237,17 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		bdb.Close()
 		return nil, fmt.Errorf("open central store %s: its sealing key: %w", path, err)
 	}
+	if s.ring, err = openKeyRing(path, opts); err != nil {
+		bdb.Close()
+		return nil, fmt.Errorf("open central store %s: %w", path, err)
+	}
 	s.sealer = seal.NewEpochs(opts.Clock.Now, s.rand) // nonces; the encapsulation is crypto/rand's
 	if err := s.init(); err != nil {
 		bdb.Close()
+		return nil, fmt.Errorf("open central store %s: %w", path, err)
+	}
+	if err := s.migrateAtRest(path, bolt.Options{Timeout: opts.LockTimeout}); err != nil {
+		s.db.Close()
 		return nil, fmt.Errorf("open central store %s: %w", path, err)
 	}
 	s.web = newWeb(s)
@@ -245,6 +264,9 @@ func (s *Store) init() error {
 		switch v := meta.Get([]byte(keySchema)); {
 		case v == nil:
 			if err := meta.Put([]byte(keySchema), []byte(schemaVersion)); err != nil {
+				return err
+			}
+			if err := meta.Put([]byte(keyAtRest), []byte(atRestDone)); err != nil { // a new file: sealed from the start
 				return err
 			}
 		case string(v) != schemaVersion:
