@@ -191,6 +191,14 @@ func loadKeyRing(path string, kek KEK, random io.Reader) (*keyRing, error) {
 	if err != nil {
 		return nil, err
 	}
+	if i := bytes.LastIndexByte(b, '\n'); i+1 < len(b) {
+		// A last line torn by a power cut: cut it off, or the next line
+		// appended would run on from it and be lost with it.
+		b = b[:i+1]
+		if err := cutRing(path, int64(len(b))); err != nil {
+			return nil, err
+		}
+	}
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(nil, 1<<16)
 	for sc.Scan() {
@@ -337,4 +345,13 @@ func openKeyRing(path string, opts Options) (*keyRing, error) {
 		break
 	}
 	return r, nil
+}
+
+// cutRing truncates the ring file to size, synced.
+func cutRing(path string, size int64) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	return errors.Join(f.Truncate(size), f.Sync(), f.Close())
 }
