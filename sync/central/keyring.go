@@ -324,7 +324,7 @@ func openKeyRing(path string, opts Options) (*keyRing, error) {
 		if _, err := os.Stat(opts.KEKFile); errors.Is(err, fs.ErrNotExist) {
 			if fi, err := os.Stat(opts.KeyRingFile); err == nil && fi.Size() > 0 {
 				// A new KEK would open none of the ring's keys.
-				return nil, fmt.Errorf("the key-encryption key %s is missing while the key ring %s holds keys: restore it from where its copy is kept", opts.KEKFile, opts.KeyRingFile)
+				return nil, fmt.Errorf("the key-encryption key %s is missing while the key ring %s holds keys: restore it from where its copy is kept, or open the store with the key-encryption key it was made with (Options.KEK, e.g. on a PKCS#11 token)", opts.KEKFile, opts.KeyRingFile)
 			}
 		}
 		f, err := loadKEKFile(opts.KEKFile, opts.Rand)
