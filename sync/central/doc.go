@@ -102,7 +102,10 @@
 // (keyring.go). ForgetPatient drops a patient's key: everything sealed
 // under it reads as nothing at once (forget.go); the patient pages offer
 // it as "Radera mitt konto" (account.go). A file from before is
-// sealed at Open, resumably, then compacted (migrate.go).
+// sealed at Open, resumably, then compacted (migrate.go). The store's
+// other keys, the patient index key and its sealing key seed, are lines
+// of the same ring under the same KEK; an older store's plain files of
+// them are moved there at Open and removed (keyfiles.go).
 //
 // # The patient pages
 //

@@ -191,6 +191,14 @@ func loadKeyRing(path string, kek KEK, random io.Reader) (*keyRing, error) {
 	if err != nil {
 		return nil, err
 	}
+	if i := bytes.LastIndexByte(b, '\n'); i+1 < len(b) {
+		// A last line torn by a power cut: cut it off, or the next line
+		// appended would run on from it and be lost with it.
+		b = b[:i+1]
+		if err := cutRing(path, int64(len(b))); err != nil {
+			return nil, err
+		}
+	}
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(nil, 1<<16)
 	for sc.Scan() {
@@ -316,7 +324,7 @@ func openKeyRing(path string, opts Options) (*keyRing, error) {
 		if _, err := os.Stat(opts.KEKFile); errors.Is(err, fs.ErrNotExist) {
 			if fi, err := os.Stat(opts.KeyRingFile); err == nil && fi.Size() > 0 {
 				// A new KEK would open none of the ring's keys.
-				return nil, fmt.Errorf("the key-encryption key %s is missing while the key ring %s holds keys: restore it from where its copy is kept", opts.KEKFile, opts.KeyRingFile)
+				return nil, fmt.Errorf("the key-encryption key %s is missing while the key ring %s holds keys: restore it from where its copy is kept, or open the store with the key-encryption key it was made with (Options.KEK, e.g. on a PKCS#11 token)", opts.KEKFile, opts.KeyRingFile)
 			}
 		}
 		f, err := loadKEKFile(opts.KEKFile, opts.Rand)
@@ -337,4 +345,13 @@ func openKeyRing(path string, opts Options) (*keyRing, error) {
 		break
 	}
 	return r, nil
+}
+
+// cutRing truncates the ring file to size, synced.
+func cutRing(path string, size int64) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	return errors.Join(f.Truncate(size), f.Sync(), f.Close())
 }

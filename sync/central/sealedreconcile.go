@@ -17,9 +17,9 @@ import (
 // back as sent, unopened: the case's routing record and the patient's and
 // guardian's list entries are made again from the route, so the patient
 // pages show the case as before the loss. The keyed hashes are under this
-// store's index key (IndexKeyFile): a store restored without that file
-// makes a new key, and the patients' lists of the given-back cases stay
-// empty until the file is put back.
+// store's index key (in its key ring, keyfiles.go): a store restored
+// without its key ring makes a new key, and the patients' lists of the
+// given-back cases stay empty until the ring is put back.
 
 // routeOf is the route of ev, a plain case.created or case.followup event
 // about to be sealed.

@@ -9,10 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"net/http"
-	"os"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -46,38 +43,6 @@ type sealingState struct {
 
 // IndexKeySize is the length of the patient index key.
 const IndexKeySize = 32
-
-// loadIndexKey reads the patient index key at path, making it (from
-// random, mode 0600) when there is none.
-func loadIndexKey(path string, random io.Reader) ([]byte, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		b = make([]byte, IndexKeySize)
-		if _, err := io.ReadFull(random, b); err != nil {
-			return nil, err
-		}
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := f.Write(b); err != nil {
-			f.Close()
-			return nil, err
-		}
-		if err := f.Sync(); err != nil {
-			f.Close()
-			return nil, err
-		}
-		return b, f.Close()
-	}
-	if err != nil {
-		return nil, err
-	}
-	if len(b) != IndexKeySize {
-		return nil, fmt.Errorf("the patient index key %s is %d bytes, not %d", path, len(b), IndexKeySize)
-	}
-	return b, nil
-}
 
 // pnrKey is the patient index's name for a personnummer in a sealed case:
 // "#" and the hex of HMAC-SHA256 under the index key (a personnummer

@@ -53,9 +53,10 @@ type Options struct {
 	// a gateway restored from its own backup (wire.PathConfirmed2);
 	// DefaultRetention if 0. Events are never dropped.
 	Retention time.Duration
-	// IndexKeyFile is the patient index key of sealed cases (sealing.go),
-	// made (mode 0600) if missing; the store's path and ".index-key" if
-	// empty. Keep it apart from the store's backups.
+	// IndexKeyFile is where an older store kept the patient index key of
+	// sealed cases (sealing.go) in the clear; the store's path and
+	// ".index-key" if empty. Open moves it into the key ring under the
+	// KEK and removes the file (keyfiles.go).
 	IndexKeyFile string
 	// KEK is the key-encryption key of the store's data keys (keyring.go),
 	// e.g. on a PKCS#11 token; when nil, the key file KEKFile.
@@ -226,18 +227,14 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	for k, v := range opts.UnitNames {
 		s.unitNames[k] = v
 	}
+	if s.ring, err = openKeyRing(path, opts); err != nil {
+		bdb.Close()
+		return nil, fmt.Errorf("open central store %s: %w", path, err)
+	}
 	if opts.IndexKeyFile == "" {
 		opts.IndexKeyFile = path + ".index-key"
 	}
-	if s.indexKey, err = loadIndexKey(opts.IndexKeyFile, opts.Rand); err != nil {
-		bdb.Close()
-		return nil, fmt.Errorf("open central store %s: the patient index key: %w", path, err)
-	}
-	if s.outbound, err = loadOutboundKey(path+".seal-key", opts.Rand); err != nil {
-		bdb.Close()
-		return nil, fmt.Errorf("open central store %s: its sealing key: %w", path, err)
-	}
-	if s.ring, err = openKeyRing(path, opts); err != nil {
+	if err := s.loadStoreKeys(opts.IndexKeyFile, path+".seal-key", opts.Clock.Now); err != nil {
 		bdb.Close()
 		return nil, fmt.Errorf("open central store %s: %w", path, err)
 	}
