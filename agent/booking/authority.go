@@ -220,11 +220,12 @@ func (d *Diary) mayChange(tx Tx, s *Slot, who Actor, now time.Time, rebook bool)
 // Cancel cancels a booking; the time is free again (for patients only if
 // it is not yet released to staff). Staff give a reason.
 func (d *Diary) Cancel(ctx context.Context, id SlotID, who Actor, reason string) error {
-	return d.cancel(ctx, id, who, reason, "")
+	return d.cancel(ctx, id, who, reason, "", "")
 }
 
-// cancel is Cancel for the online request request ("" none).
-func (d *Diary) cancel(ctx context.Context, id SlotID, who Actor, reason, request string) error {
+// cancel is Cancel for the online request request ("" none), of the
+// booking bookingID only when that is not "" (CancelBooking).
+func (d *Diary) cancel(ctx context.Context, id SlotID, who Actor, reason, request, bookingID string) error {
 	if !who.valid() {
 		return decline(BadRequest)
 	}
@@ -234,6 +235,9 @@ func (d *Diary) cancel(ctx context.Context, id SlotID, who Actor, reason, reques
 	return d.change(ctx, id, func(tx Tx, s *Slot, now time.Time) error {
 		if err := d.mayChange(tx, s, who, now, false); err != nil {
 			return err
+		}
+		if bookingID != "" && s.Booking.ID != bookingID {
+			return decline(NotBooked)
 		}
 		c := *s.Booking
 		c.Canceled, c.Reason, c.CancelRequest = now, strings.TrimSpace(reason), request

@@ -84,7 +84,7 @@ func (d *Diary) Decide(ctx context.Context, r wire.BookingRequest) (wire.Booking
 				err = d.consentOfRebook(ctx, r)
 			}
 		case wire.BookingCancel:
-			err = d.cancel(ctx, to, who, "", r.ID)
+			err = d.cancel(ctx, to, who, "", r.ID, "")
 		default:
 			err = decline(BadRequest)
 		}

@@ -62,6 +62,7 @@ func centralFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 	web := fs.String("web", "127.0.0.1:8444", "`ADDR` to serve the patient pages on (HTTPS)")
 	retention := fs.Duration("retention", central.DefaultRetention, "how long a unit's confirmed answers and status changes are kept for a gateway restored from its own backup (`DURATION`, e.g. 2160h); events are kept for ever")
 	metrics := fs.String("metrics", "", "`ADDR` on loopback to serve /metrics on (plain HTTP: the units' unhandled events, no patient data); empty: none")
+	kek := addCentralKEKFlags(fs)
 	var units centralUnits
 	fs.Var(&units, "unit", "a care unit that may connect, as `NAME=HSAID` or HSAID; repeatable (default: the demo unit)")
 	return func(ctx context.Context, e *env) error {
@@ -71,6 +72,9 @@ func centralFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 		if len(units.ids) == 0 {
 			_ = units.Set(demoUnitName + "=" + demoUnit)
 		}
+		if err := kek.check(); err != nil {
+			return err
+		}
 		if *retention <= 0 {
 			return usagef("--retention must be positive")
 		}
@@ -79,7 +83,7 @@ func centralFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 				return usagef("--metrics must be a loopback address (host:port), e.g. 127.0.0.1:9464")
 			}
 		}
-		return runCentral(ctx, e, *dir, *pkiDir, *api, *web, *metrics, units, *retention)
+		return runCentral(ctx, e, *dir, *pkiDir, *api, *web, *metrics, units, *retention, kek)
 	}
 }
 
@@ -174,12 +178,13 @@ type centralServer struct {
 // startCentral opens the central store in dir and serves it on apiAddr
 // (mutual TLS, units' certificates from cp) and webAddr (patient pages),
 // keeping confirmed items for retention (central.DefaultRetention if 0).
-func startCentral(ctx context.Context, e *env, dir string, cp centralPKI, apiAddr, webAddr string, units centralUnits, retention time.Duration, notifier central.Notifier) (*centralServer, error) {
+func startCentral(ctx context.Context, e *env, dir string, cp centralPKI, apiAddr, webAddr string, units centralUnits, retention time.Duration, notifier central.Notifier, keys centralKeys) (*centralServer, error) {
 	if err := atomicfile.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("state folder: %w", err)
 	}
 	store, err := central.Open(ctx, filepath.Join(dir, "central.db"), central.Options{
 		Logger: e.log, Units: units.ids, UnitNames: units.names, Notifier: notifier, Retention: retention,
+		KEK: keys.KEK, KEKFile: keys.KEKFile,
 	})
 	if err != nil {
 		return nil, err
@@ -230,7 +235,7 @@ func (c *centralServer) close(ctx context.Context) error {
 }
 
 // runCentral runs the reference central store until ctx ends.
-func runCentral(ctx context.Context, e *env, dir, pkiDir, apiAddr, webAddr, metricsAddr string, units centralUnits, retention time.Duration) error {
+func runCentral(ctx context.Context, e *env, dir, pkiDir, apiAddr, webAddr, metricsAddr string, units centralUnits, retention time.Duration, kek *centralKEKFlags) error {
 	if err := atomicfile.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("state folder: %w", err)
 	}
@@ -238,7 +243,12 @@ func runCentral(ctx context.Context, e *env, dir, pkiDir, apiAddr, webAddr, metr
 	if err != nil {
 		return err
 	}
-	c, err := startCentral(ctx, e, dir, cp, apiAddr, webAddr, units, retention, central.LogNotifier{Logger: e.log})
+	keys, release, err := kek.open(ctx, e.log)
+	if err != nil {
+		return err
+	}
+	defer release()
+	c, err := startCentral(ctx, e, dir, cp, apiAddr, webAddr, units, retention, central.LogNotifier{Logger: e.log}, keys)
 	if err != nil {
 		return err
 	}

@@ -284,7 +284,7 @@ func startDemo(ctx context.Context, e *env, o demoOptions) (_ *demoRun, err erro
 	fmt.Fprintf(e.stdout, "History: %d cases over the last %d days in %d batches, then %d workflow steps.\n", o.history, demoDays, batches, steps)
 
 	units := centralUnits{ids: []string{demoUnit}, names: map[string]string{demoUnit: demoUnitName}}
-	if d.central, err = startCentral(ctx, e, filepath.Join(d.dir, "central"), d.cp, "127.0.0.1:0", o.web, units, 0, central.LogNotifier{Logger: e.log}); err != nil {
+	if d.central, err = startCentral(ctx, e, filepath.Join(d.dir, "central"), d.cp, "127.0.0.1:0", o.web, units, 0, central.LogNotifier{Logger: e.log}, centralKeys{}); err != nil {
 		return nil, err
 	}
 	d.cfg.Central.URL = d.central.apiURL

@@ -23,8 +23,8 @@ import (
 // listener on; patients write through the central store, staff assign and
 // answer. Then the demo patients' names and personnummer (every form) are
 // looked for in every mail, the technical log, the demo's output,
-// /metrics, /healthz and, once the gateway has stopped, the store file:
-// none may be there.
+// /metrics, /healthz and, once the gateway has stopped, the store file,
+// the central store's file and a backup of it: none may be there.
 func TestDemoCanaryScan(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the demo writes a store and SoftHSM2 tokens; skipped with -short")
@@ -87,6 +87,10 @@ func TestDemoCanaryScan(t *testing.T) {
 	if !strings.Contains(scraped["/metrics"], `clinicgw_cases{status="received"}`) {
 		t.Errorf("/metrics lacks the case counts:\n%.500s", scraped["/metrics"])
 	}
+	centralBackup := filepath.Join(t.TempDir(), "central-backup.db")
+	if err := d.central.store.Backup(ctx, centralBackup); err != nil {
+		t.Fatal(err)
+	}
 	d.close()
 
 	texts := map[string]string{"technical log": logs.String(), "demo output": out.String(),
@@ -99,6 +103,14 @@ func TestDemoCanaryScan(t *testing.T) {
 		t.Fatal(err)
 	}
 	texts["store file"] = string(raw)
+	// The central store's file and a backup of it (issue 22, item 3).
+	for where, path := range map[string]string{"central store file": filepath.Join(dir, "central", "central.db"), "central store backup": centralBackup} {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		texts[where] = string(b)
+	}
 	for where, text := range texts {
 		for _, canary := range []string{"Testperson", "Testförälder", "Livepatient"} {
 			if strings.Contains(text, canary) {

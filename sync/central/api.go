@@ -198,7 +198,7 @@ func (s *Store) serveInboxOf(w http.ResponseWriter, r *http.Request, unit string
 	var n int
 	var cursor uint64
 	err = s.db.View(func(tx *bolt.Tx) error {
-		body, n, cursor, err = inboxPage(tx, unit, q, chained)
+		body, n, cursor, err = s.inboxPage(tx, unit, q, chained)
 		return err
 	})
 	if err != nil {
@@ -225,7 +225,7 @@ const pageOverhead = 512
 // wire.Marshal writes an InboxPage), the number of events in it and its
 // cursor. Each stored event must be one wire.Marshal wrote whose seq is
 // its key; one that is not is an error, never served.
-func inboxPage(tx *bolt.Tx, unit string, q wire.InboxQuery, chained bool) ([]byte, int, uint64, error) {
+func (s *Store) inboxPage(tx *bolt.Tx, unit string, q wire.InboxQuery, chained bool) ([]byte, int, uint64, error) {
 	c := unitBucket(tx, unit).Bucket([]byte(bucketEvents)).Cursor()
 	buf := make([]byte, 0, 64<<10)
 	buf = append(buf, `{"events":[`...)
@@ -237,6 +237,10 @@ func inboxPage(tx *bolt.Tx, unit string, q wire.InboxQuery, chained bool) ([]byt
 			break
 		}
 		seq := binary.BigEndian.Uint64(k)
+		v, err := s.openValue(eventWhere(unit, k), v) // sealed at rest (atrest.go)
+		if err != nil {
+			return nil, 0, 0, fmt.Errorf("read event %d: %w", seq, err)
+		}
 		ev, ok := storedEvent(v, seq)
 		if !ok {
 			return nil, 0, 0, fmt.Errorf("read event %d: the stored record is not an event encoded for sequence number %d", seq, seq)

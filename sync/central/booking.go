@@ -2,7 +2,6 @@ package central
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -79,7 +78,7 @@ type BookingRequestState struct {
 
 // busyTimes are the time ids with a pending request or a confirmed
 // booking.
-func busyTimes(ub *bolt.Bucket) (map[string]bool, error) {
+func (s *Store) busyTimes(ub *bolt.Bucket) (map[string]bool, error) {
 	busy := map[string]bool{}
 	if b := ub.Bucket([]byte(bucketBookings)); b != nil {
 		_ = b.ForEach(func(k, _ []byte) error { busy[string(k)] = true; return nil })
@@ -90,7 +89,9 @@ func busyTimes(ub *bolt.Bucket) (map[string]bool, error) {
 	}
 	err := pend.ForEach(func(_, id []byte) error {
 		var rec bookingRecord
-		if err := json.Unmarshal(reqs.Get(id), &rec); err != nil {
+		if err := s.openJSON(bookingReqWhere(id), reqs.Get(id), &rec); errors.Is(err, errForgotten) {
+			return nil // a forgotten patient's request frees its time
+		} else if err != nil {
 			return fmt.Errorf("read a booking request: %w", err)
 		}
 		if rec.Req.Kind != wire.BookingCancel {
@@ -139,7 +140,7 @@ func (s *Store) FreeBookingTimes(ctx context.Context, unit, typeID string) ([]wi
 		if !ok {
 			return ErrNoBooking
 		}
-		busy, err := busyTimes(ub)
+		busy, err := s.busyTimes(ub)
 		if err != nil {
 			return err
 		}
@@ -205,14 +206,14 @@ func (s *Store) requestBooking(ctx context.Context, unit, pnr string, child *wir
 		rec := bookingRecord{Req: req, State: RequestPending}
 		if child != nil {
 			rec.Guardian = pnr
-			if err := addChild(ub, pnr, *child); err != nil {
+			if err := s.addChild(ub, pnr, *child); err != nil {
 				return err
 			}
 		}
 		// forPatient makes the request the booking's patient's when pnr
 		// is their guardian.
 		forPatient := func(b *Booked) error {
-			ok, err := actsFor(ub, pnr, b, now)
+			ok, err := s.actsFor(ub, pnr, b, now)
 			if err != nil || !ok {
 				return errors.Join(err, inputError("time", "no such booking of the patient", swedish("central.page.booking.notYours")))
 			}
@@ -222,11 +223,11 @@ func (s *Store) requestBooking(ctx context.Context, unit, pnr string, child *wir
 			return nil
 		}
 		// A guardian's request is the child's (req.Patient).
-		if err := heldAlready(ub, kind, timeID, req.Patient); err != nil {
+		if err := s.heldAlready(ub, kind, timeID, req.Patient); err != nil {
 			return err
 		}
 		if kind == wire.BookingCancel {
-			b, err := bookedOf(ub, timeID)
+			b, err := s.bookedOf(ub, timeID)
 			if err != nil {
 				return err
 			}
@@ -246,7 +247,7 @@ func (s *Store) requestBooking(ctx context.Context, unit, pnr string, child *wir
 			return inputError("time", "not a published time", swedish("central.page.booking.gone"))
 		}
 		if kind == wire.BookingRebook {
-			b, err := bookedOf(ub, fromID)
+			b, err := s.bookedOf(ub, fromID)
 			if err != nil {
 				return err
 			}
@@ -268,7 +269,7 @@ func (s *Store) requestBooking(ctx context.Context, unit, pnr string, child *wir
 		if rec.Seq, err = pend.NextSequence(); err != nil {
 			return err
 		}
-		v, err := json.Marshal(rec)
+		v, err := s.sealJSON(s.pnrKey(rec.Req.Patient), bookingReqWhere([]byte(id)), rec)
 		if err != nil {
 			return err
 		}
@@ -285,7 +286,7 @@ func (s *Store) requestBooking(ctx context.Context, unit, pnr string, child *wir
 	return id, nil
 }
 
-func bookedOf(ub *bolt.Bucket, timeID string) (*Booked, error) {
+func (s *Store) bookedOf(ub *bolt.Bucket, timeID string) (*Booked, error) {
 	b := ub.Bucket([]byte(bucketBookings))
 	if b == nil {
 		return nil, nil
@@ -295,7 +296,9 @@ func bookedOf(ub *bolt.Bucket, timeID string) (*Booked, error) {
 		return nil, nil
 	}
 	var bk Booked
-	if err := json.Unmarshal(v, &bk); err != nil {
+	if err := s.openJSON(bookedWhere([]byte(timeID)), v, &bk); errors.Is(err, errForgotten) {
+		return nil, nil
+	} else if err != nil {
 		return nil, fmt.Errorf("read a booking: %w", err)
 	}
 	return &bk, nil
@@ -318,7 +321,9 @@ func (s *Store) BookingRequestOf(ctx context.Context, unit, pnr, id string) (Boo
 			return ErrNotFound
 		}
 		var rec bookingRecord
-		if err := json.Unmarshal(v, &rec); err != nil {
+		if err := s.openJSON(bookingReqWhere([]byte(id)), v, &rec); errors.Is(err, errForgotten) {
+			return ErrNotFound
+		} else if err != nil {
 			return fmt.Errorf("read a booking request: %w", err)
 		}
 		if rec.Req.Patient != pnr && rec.Guardian != pnr {
@@ -344,13 +349,15 @@ func (s *Store) PatientBookings(ctx context.Context, unit, pnr string) ([]Booked
 		if b == nil {
 			return nil
 		}
-		kids, err := childrenOf(ub, pnr, now)
+		kids, err := s.childrenOf(ub, pnr, now)
 		if err != nil {
 			return err
 		}
-		return b.ForEach(func(_, v []byte) error {
+		return b.ForEach(func(k, v []byte) error {
 			var bk Booked
-			if err := json.Unmarshal(v, &bk); err != nil {
+			if err := s.openJSON(bookedWhere(k), v, &bk); errors.Is(err, errForgotten) {
+				return nil
+			} else if err != nil {
 				return fmt.Errorf("read a booking: %w", err)
 			}
 			if name, ok := kids[bk.Patient]; ok {
@@ -412,7 +419,9 @@ func (s *Store) serveBookingRequests(w http.ResponseWriter, r *http.Request, uni
 		c := pend.Cursor()
 		for k, id := c.First(); k != nil && len(pg.Requests) < wire.MaxBookingRequests; k, id = c.Next() {
 			var rec bookingRecord
-			if err := json.Unmarshal(reqs.Get(id), &rec); err != nil {
+			if err := s.openJSON(bookingReqWhere(id), reqs.Get(id), &rec); errors.Is(err, errForgotten) {
+				continue
+			} else if err != nil {
 				return fmt.Errorf("read a booking request: %w", err)
 			}
 			pg.Requests = append(pg.Requests, rec.Req)
@@ -459,7 +468,9 @@ func (s *Store) servePostBookingDecisions(w http.ResponseWriter, r *http.Request
 				continue
 			}
 			var rec bookingRecord
-			if err := json.Unmarshal(v, &rec); err != nil {
+			if err := s.openJSON(bookingReqWhere(k), v, &rec); errors.Is(err, errForgotten) {
+				continue
+			} else if err != nil {
 				return fmt.Errorf("read a booking request: %w", err)
 			}
 			if rec.State != RequestPending {
@@ -468,11 +479,11 @@ func (s *Store) servePostBookingDecisions(w http.ResponseWriter, r *http.Request
 			rec.State, rec.Reason = RequestDeclined, d.Reason
 			if d.Outcome == wire.BookingConfirmed {
 				rec.State = RequestConfirmed
-				if err := applyConfirmed(bookings, rec); err != nil {
+				if err := s.applyConfirmed(bookings, rec); err != nil {
 					return err
 				}
 			}
-			v, err := json.Marshal(rec)
+			v, err := s.sealJSON(s.pnrKey(rec.Req.Patient), bookingReqWhere(k), rec)
 			if err != nil {
 				return err
 			}
@@ -497,7 +508,7 @@ func (s *Store) servePostBookingDecisions(w http.ResponseWriter, r *http.Request
 }
 
 // applyConfirmed changes the bookings by a confirmed request.
-func applyConfirmed(bookings *bolt.Bucket, rec bookingRecord) error {
+func (s *Store) applyConfirmed(bookings *bolt.Bucket, rec bookingRecord) error {
 	switch rec.Req.Kind {
 	case wire.BookingCancel:
 		return bookings.Delete([]byte(rec.Req.Time))
@@ -506,7 +517,7 @@ func applyConfirmed(bookings *bolt.Bucket, rec bookingRecord) error {
 			return err
 		}
 	}
-	v, err := json.Marshal(Booked{Time: rec.Time, Patient: rec.Req.Patient})
+	v, err := s.sealJSON(s.pnrKey(rec.Req.Patient), bookedWhere([]byte(rec.Req.Time)), Booked{Time: rec.Time, Patient: rec.Req.Patient})
 	if err != nil {
 		return err
 	}

@@ -9,11 +9,11 @@ import (
 // heldAlready refuses a patient's book request for a time they already
 // have (their first click's answer lost in an outage, or a stale page):
 // the gateway could only answer it "booked by someone else".
-func heldAlready(ub *bolt.Bucket, kind wire.BookingKind, timeID, pnr string) error {
+func (s *Store) heldAlready(ub *bolt.Bucket, kind wire.BookingKind, timeID, pnr string) error {
 	if kind != wire.BookingBook {
 		return nil
 	}
-	b, err := bookedOf(ub, timeID)
+	b, err := s.bookedOf(ub, timeID)
 	if err != nil || b == nil || b.Patient != pnr {
 		return err
 	}

@@ -1,7 +1,6 @@
 package central
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -24,12 +23,14 @@ import (
 // children (keyBookingChildren), so the guardian sees, rebooks and cancels
 // the child's bookings, staff's included, until the child turns 13.
 
-const keyBookingChildren = "booking-children" // in a unit bucket: guardian pnr → []wire.Person JSON
+// in a unit bucket: guardian pnr → []wire.Person JSON, sealed under the
+// store's own key (atrest.go; ForgetPatient takes a forgotten person out)
+const keyBookingChildren = "booking-children"
 
-func readChildren(ub *bolt.Bucket) (map[string][]wire.Person, error) {
+func (s *Store) readChildren(ub *bolt.Bucket) (map[string][]wire.Person, error) {
 	all := map[string][]wire.Person{}
 	if v := ub.Get([]byte(keyBookingChildren)); v != nil {
-		if err := json.Unmarshal(v, &all); err != nil {
+		if err := s.openJSON(keyBookingChildren, v, &all); err != nil {
 			return nil, fmt.Errorf("read the guardians' children: %w", err)
 		}
 	}
@@ -37,8 +38,8 @@ func readChildren(ub *bolt.Bucket) (map[string][]wire.Person, error) {
 }
 
 // addChild records that guardian booked for child.
-func addChild(ub *bolt.Bucket, guardian string, child wire.Person) error {
-	all, err := readChildren(ub)
+func (s *Store) addChild(ub *bolt.Bucket, guardian string, child wire.Person) error {
+	all, err := s.readChildren(ub)
 	if err != nil {
 		return err
 	}
@@ -49,7 +50,7 @@ func addChild(ub *bolt.Bucket, guardian string, child wire.Person) error {
 		kids = append(kids, child)
 	}
 	all[guardian] = kids
-	v, err := json.Marshal(all)
+	v, err := s.sealJSON(ownerStore, keyBookingChildren, all)
 	if err != nil {
 		return err
 	}
@@ -57,8 +58,8 @@ func addChild(ub *bolt.Bucket, guardian string, child wire.Person) error {
 }
 
 // childrenOf are guardian's children still under 13, personnummer → name.
-func childrenOf(ub *bolt.Bucket, guardian string, now time.Time) (map[string]string, error) {
-	all, err := readChildren(ub)
+func (s *Store) childrenOf(ub *bolt.Bucket, guardian string, now time.Time) (map[string]string, error) {
+	all, err := s.readChildren(ub)
 	out := map[string]string{}
 	for _, c := range all[guardian] {
 		if personnummer.Personnummer(c.PNR).AgeAt(now) < guardianMaxChildAge {
@@ -70,14 +71,14 @@ func childrenOf(ub *bolt.Bucket, guardian string, now time.Time) (map[string]str
 
 // actsFor says whether pnr may change booking b: their own, or their
 // child's under 13.
-func actsFor(ub *bolt.Bucket, pnr string, b *Booked, now time.Time) (bool, error) {
+func (s *Store) actsFor(ub *bolt.Bucket, pnr string, b *Booked, now time.Time) (bool, error) {
 	if b == nil {
 		return false, nil
 	}
 	if b.Patient == pnr {
 		return true, nil
 	}
-	kids, err := childrenOf(ub, pnr, now)
+	kids, err := s.childrenOf(ub, pnr, now)
 	_, ok := kids[b.Patient]
 	return ok, err
 }

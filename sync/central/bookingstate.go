@@ -2,7 +2,6 @@ package central
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -35,7 +34,7 @@ func (s *Store) servePutBookingBookings(w http.ResponseWriter, r *http.Request, 
 // putBookingBookings replaces the unit's bookings by bb (plain, or opened
 // by bookingstateseal.go) and answers.
 func (s *Store) putBookingBookings(w http.ResponseWriter, unit string, bb wire.BookingBookings) {
-	canceled, err := json.Marshal(bb.Canceled)
+	canceled, err := s.sealJSON(ownerStore, keyBookingCanceled, bb.Canceled)
 	if err == nil {
 		err = s.db.Update(func(tx *bolt.Tx) error {
 			ub := unitBucket(tx, unit)
@@ -49,7 +48,7 @@ func (s *Store) putBookingBookings(w http.ResponseWriter, unit string, bb wire.B
 				return err
 			}
 			for _, x := range bb.Bookings {
-				v, err := json.Marshal(Booked{Time: x.Time, Patient: x.Patient})
+				v, err := s.sealJSON(s.pnrKey(x.Patient), bookedWhere([]byte(x.Time.ID)), Booked{Time: x.Time, Patient: x.Patient})
 				if err != nil {
 					return err
 				}
@@ -86,10 +85,10 @@ func (s *Store) CanceledBookings(ctx context.Context, unit, pnr string) ([]Booke
 			return nil
 		}
 		var all []wire.PatientBooking
-		if err := json.Unmarshal(v, &all); err != nil {
+		if err := s.openJSON(keyBookingCanceled, v, &all); err != nil {
 			return fmt.Errorf("read the unit's cancelled bookings: %w", err)
 		}
-		kids, err := childrenOf(ub, pnr, now) // a guardian's children's too
+		kids, err := s.childrenOf(ub, pnr, now) // a guardian's children's too
 		if err != nil {
 			return err
 		}

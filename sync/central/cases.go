@@ -33,6 +33,13 @@ type caseRecord struct {
 	// Sealed: the case's content went sealed to the unit and is not kept
 	// here (sealing.go); Patient, Guardian, Fields and Text are empty.
 	Sealed bool `json:"sealed,omitempty"`
+	// Owner and Private: as stored, the keyed hash of the patient's
+	// personnummer and the case's private part sealed under their data
+	// key (atrest.go); Store.getCase opens it into the fields above.
+	Owner   string `json:"owner,omitempty"`
+	Private []byte `json:"private,omitempty"`
+	// forgotten: the patient's key was forgotten, Private did not open.
+	forgotten bool
 }
 
 // messageRecord is one message in a case's thread after the case itself:
@@ -44,7 +51,7 @@ type messageRecord struct {
 	Signature   string    `json:"signature,omitempty"`
 	AuthorTitle string    `json:"authorTitle,omitempty"`
 	At          time.Time `json:"at"`
-	// Sealed: a patient's follow-up sealed to the unit; Text is empty.
+	// Sealed: a patient's follow-up that went sealed to the unit.
 	Sealed bool `json:"sealed,omitempty"`
 }
 
@@ -214,7 +221,7 @@ func casesOf(tx *bolt.Tx, pnr string, fn func(id string) error) error {
 // appendEvent gives ev the unit's next sequence number and stores it with
 // its link in the unit's event chain (chain.go). The
 // event must be valid and within wire.MaxEventBytes.
-func appendEvent(tx *bolt.Tx, unit string, ev *wire.Event) error {
+func (s *Store) appendEvent(tx *bolt.Tx, unit string, ev *wire.Event) error {
 	events := unitBucket(tx, unit).Bucket([]byte(bucketEvents))
 	seq, err := events.NextSequence()
 	if err != nil {
@@ -226,6 +233,9 @@ func appendEvent(tx *bolt.Tx, unit string, ev *wire.Event) error {
 	ev.Seq = seq
 	b, err := wire.Marshal(ev)
 	if err != nil {
+		return fmt.Errorf("event for case %s: %w", ev.CaseID, err)
+	}
+	if b, err = s.sealValue(ownerStore, eventWhere(unit, seqKey(seq)), b); err != nil { // at rest (atrest.go)
 		return fmt.Errorf("event for case %s: %w", ev.CaseID, err)
 	}
 	if err := events.Put(seqKey(seq), b); err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -62,7 +61,7 @@ func (s *Store) initChain(tx *bolt.Tx) error {
 				continue
 			}
 			var ev wire.Event
-			if err := json.Unmarshal(v, &ev); err != nil {
+			if err := s.openJSON(eventWhere(u, k), v, &ev); err != nil {
 				return fmt.Errorf("unit %s: read event %d: %w", u, binary.BigEndian.Uint64(k), err)
 			}
 			prev = wire.NextLink(prev, ev)

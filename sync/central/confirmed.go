@@ -2,7 +2,6 @@ package central
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
@@ -47,7 +46,7 @@ func (s *Store) keepConfirmed(ub *bolt.Bucket, it wire.OutboxItem, staff wire.It
 	if err != nil {
 		return err
 	}
-	raw, err := json.Marshal(confirmedRecord{ConfirmedAt: now.UTC(), Item: it, Author: staff.AuthorHSAID, Assignee: staff.AssigneeHSAID})
+	raw, err := s.sealJSON(ownerStore, confirmedWhere(seqKey(seq)), confirmedRecord{ConfirmedAt: now.UTC(), Item: it, Author: staff.AuthorHSAID, Assignee: staff.AssigneeHSAID})
 	if err != nil {
 		return fmt.Errorf("confirmed item: %w", err)
 	}
@@ -58,7 +57,7 @@ func (s *Store) keepConfirmed(ub *bolt.Bucket, it wire.OutboxItem, staff wire.It
 	c := b.Cursor()
 	for k, v := c.First(); k != nil; k, v = c.First() {
 		var rec confirmedRecord
-		if err := json.Unmarshal(v, &rec); err != nil {
+		if err := s.openJSON(confirmedWhere(k), v, &rec); err != nil {
 			return fmt.Errorf("confirmed item %d: %w", binary.BigEndian.Uint64(k), err)
 		}
 		if !rec.ConfirmedAt.Before(horizon) {
@@ -95,7 +94,7 @@ func (s *Store) serveConfirmed(w http.ResponseWriter, r *http.Request, unit stri
 		c := ub.Bucket([]byte(bucketConfirmed)).Cursor()
 		for k, v := c.Seek(seqKey(q.After + 1)); k != nil && len(page.Items) < q.Limit; k, v = c.Next() {
 			var rec confirmedRecord
-			if err := json.Unmarshal(v, &rec); err != nil {
+			if err := s.openJSON(confirmedWhere(k), v, &rec); err != nil {
 				return fmt.Errorf("confirmed item %d: %w", binary.BigEndian.Uint64(k), err)
 			}
 			if rec.ConfirmedAt.Before(q.Since) {

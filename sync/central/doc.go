@@ -44,8 +44,9 @@
 // wire.Form.Digest are refused as conflicts (409) and nothing of the item
 // or the form set applies. Beside them it keeps the central copy of every
 // case — its unit, patient, guardian, form answers, the status as the patient
-// sees it and the thread of messages — and an index from personnummer to the
-// cases where that person is the patient or the guardian. Every request and
+// sees it and the thread of messages, sealed at rest (below) — and an index
+// from the keyed hash of a personnummer to the cases where that person is
+// the patient or the guardian. Every request and
 // every patient action is one bbolt transaction: it happens entirely or not
 // at all.
 //
@@ -93,6 +94,22 @@
 // from nowhere else; a unit sees, acknowledges and answers only its own
 // cases. New events are announced on a websocket stream the moment they are
 // committed.
+//
+// # At rest
+//
+// What the patient pages show back to a patient (a case's patient copy
+// and thread, booking requests and bookings, the reminder choice) is
+// sealed with AES-256-GCM under that patient's data key (atrest.go), the
+// units' events and confirmed items under the store's own; the
+// data keys, wrapped by the store's key-encryption key (a 0600 file or
+// Options.KEK), live in a key ring file apart from the bbolt file
+// (keyring.go). ForgetPatient drops a patient's key: everything sealed
+// under it reads as nothing at once (forget.go); the patient pages offer
+// it as "Radera mitt konto" (account.go). A file from before is
+// sealed at Open, resumably, then compacted (migrate.go). The store's
+// other keys, the patient index key and its sealing key seed, are lines
+// of the same ring under the same KEK; an older store's plain files of
+// them are moved there at Open and removed (keyfiles.go).
 //
 // # The patient pages
 //

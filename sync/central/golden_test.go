@@ -71,6 +71,7 @@ func goldenViews() map[string]struct {
 		"login-refused":  {"login", view{Title: "Logga in", Error: "Personnumret är inte giltigt.", PNRValue: "1912", Name: "Tolvan"}},
 		"start":          {"start", view{Title: "Mina ärenden", User: user, Notice: "Klart.", Cases: []caseRow{{PatientCase: own, New: true}, {PatientCase: received}}}},
 		"start-empty":    {"start", view{Title: "Mina ärenden", User: user}},
+		"account":        {"account", view{Title: "Radera mitt konto", User: user, Error: "Kryssa i rutan om du vill radera ditt konto."}},
 		"units":          {"units", view{Title: "Skriv ett nytt ärende", User: user, Units: []unitRow{unit, {ID: "SE2", Name: "BVC Test"}}}},
 		"forms":          {"forms", view{Title: "Välj formulär", User: user, Unit: unit, Forms: []wire.Form{form}, Contact: &contact}},
 		"forms-empty":    {"forms", view{Title: "Välj formulär", User: user, Unit: unit}},

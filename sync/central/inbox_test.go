@@ -32,7 +32,7 @@ func TestInboxPagesCutBySize(t *testing.T) {
 	err := e.store.db.Update(func(tx *bolt.Tx) error {
 		for i := range n {
 			ev := bigEvent(i)
-			if err := appendEvent(tx, unitA, &ev); err != nil {
+			if err := e.store.appendEvent(tx, unitA, &ev); err != nil {
 				return err
 			}
 		}

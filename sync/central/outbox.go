@@ -120,7 +120,7 @@ func (s *Store) applyItem(tx *bolt.Tx, records *bolt.Bucket, unit string, it wir
 		result.Status = wire.ItemDuplicate
 		return result, nil, nil
 	}
-	c, err := getCase(tx, it.CaseID)
+	c, err := s.getCase(tx, it.CaseID)
 	if err != nil {
 		return result, nil, err
 	}
@@ -148,7 +148,8 @@ func (s *Store) applyItem(tx *bolt.Tx, records *bolt.Bucket, unit string, it wir
 	if c == nil || c.Unit != unit {
 		return reject(wire.Forbidden("The case is not one of this care unit's cases."))
 	}
-	if it.Kind == wire.OutboxAssignment {
+	if it.Kind == wire.OutboxAssignment || c.forgotten {
+		// A forgotten patient's case (forget.go) keeps nothing new either.
 		// A reassignment is staff's business: kept for the unit among its
 		// confirmed items (with the assignee), nothing of the case changes,
 		// so the patient's pages show nothing of it.
@@ -175,7 +176,7 @@ func (s *Store) applyItem(tx *bolt.Tx, records *bolt.Bucket, unit string, it wir
 		if c.Guardian != nil {
 			to = c.Guardian.PNR
 		}
-		if to != "" { // a sealed case keeps no personnummer to notify (sealing.go)
+		if to != "" { // a case sealed to its unit before its patient copy was kept has none
 			n = &notice{pnr: to, caseID: c.ID}
 		}
 	}
@@ -194,7 +195,7 @@ func (s *Store) applyItem(tx *bolt.Tx, records *bolt.Bucket, unit string, it wir
 		}
 	}
 	c.UpdatedAt = s.now()
-	if err := putCase(tx, c); err != nil {
+	if err := s.putCase(tx, c); err != nil {
 		return result, nil, err
 	}
 	if err := putRecord(records, it.IdempotencyKey, digest, c.ID); err != nil {
@@ -244,10 +245,10 @@ func (s *Store) initiateCase(tx *bolt.Tx, unit string, it wire.OutboxItem) (*not
 		Messages: []messageRecord{{ID: m.ID, Kind: kindInitiated, Text: m.Text, Signature: m.Signature,
 			AuthorTitle: m.AuthorTitle, At: it.At.UTC()}},
 	}
-	if err := putCase(tx, c); err != nil {
+	if err := s.putCase(tx, c); err != nil {
 		return nil, nil, err
 	}
-	if err := tx.Bucket([]byte(bucketPatients)).Put(patientKey(c.Patient.PNR, c.ID), []byte(rolePatient)); err != nil {
+	if err := tx.Bucket([]byte(bucketPatients)).Put(patientKey(s.pnrKey(c.Patient.PNR), c.ID), []byte(rolePatient)); err != nil {
 		return nil, nil, fmt.Errorf("patient index: %w", err)
 	}
 	return &notice{pnr: c.Patient.PNR, caseID: c.ID}, nil, nil

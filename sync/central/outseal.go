@@ -7,10 +7,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"net/http"
-	"os"
 	"sync"
 	"time"
 
@@ -20,9 +17,8 @@ import (
 
 // Outbound sealing (issue 22, item 4): the central store's own sealing
 // key pair (HPKE, the suite of sync/seal), whose private half is a
-// 32-byte seed in a key file of its own beside the store's (the store's
-// path and ".seal-key", mode 0600, made at the first Open; keep it apart
-// from the store's backups, like the patient index key). The gateway
+// 32-byte seed in the store's key ring, wrapped by its KEK (keyfiles.go;
+// an older store's plain ".seal-key" file is moved there at Open). The gateway
 // seals its outbox items to the public half (wire.PathOutboxSealed2);
 // the store opens each at receipt and applies it exactly as a plain item
 // of wire.PathOutbox2, so the idempotency digests are over the opened
@@ -45,45 +41,14 @@ type outboundSealing struct {
 	statement *wire.CentralSealingKeyStatement // nil until SignSealingKey
 }
 
-// loadOutboundKey reads the store's sealing key at path, making it (from
-// random, mode 0600) when there is none.
-func loadOutboundKey(path string, random io.Reader) (*outboundSealing, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		b = make([]byte, seal.SeedSize)
-		if _, err := io.ReadFull(random, b); err != nil {
-			return nil, err
-		}
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := f.Write(b); err != nil {
-			f.Close()
-			return nil, err
-		}
-		if err := f.Sync(); err != nil {
-			f.Close()
-			return nil, err
-		}
-		if err := f.Close(); err != nil {
-			return nil, err
-		}
-	} else if err != nil {
-		return nil, err
-	}
-	if len(b) != seal.SeedSize {
-		return nil, fmt.Errorf("the central store's sealing key %s is %d bytes, not %d", path, len(b), seal.SeedSize)
-	}
-	fi, err := os.Stat(path)
+// outboundKeyOf is the store's sealing key of seed, made at notBefore
+// (keyfiles.go keeps it in the key ring).
+func outboundKeyOf(seed []byte, notBefore time.Time) (*outboundSealing, error) {
+	k, err := seal.NewPrivateKey(seed)
 	if err != nil {
 		return nil, err
 	}
-	k, err := seal.NewPrivateKey(b)
-	if err != nil {
-		return nil, err
-	}
-	return &outboundSealing{key: k, notBefore: fi.ModTime()}, nil
+	return &outboundSealing{key: k, notBefore: notBefore}, nil
 }
 
 // SignSealingKey signs the store's sealing key statement with the key of

@@ -142,7 +142,11 @@ func (w *web) failure(rw http.ResponseWriter, r *http.Request, op string, err er
 }
 
 func (w *web) loginPage(rw http.ResponseWriter, r *http.Request) {
-	w.render(rw, http.StatusOK, "login", view{Title: swedish("central.title.login")})
+	v := view{Title: swedish("central.title.login")}
+	if r.URL.Query().Get("raderat") != "" { // account.go
+		v.Notice = swedish("central.page.account.deleted")
+	}
+	w.render(rw, http.StatusOK, "login", v)
 }
 
 func (w *web) login(rw http.ResponseWriter, r *http.Request) {

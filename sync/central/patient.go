@@ -106,7 +106,7 @@ func (s *Store) SubmitBatch(ctx context.Context, unit string, subs []Submission)
 		ready[i] = p
 	}
 	seqs := make([]uint64, len(ready))
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	submitTx := func(tx *bolt.Tx) error {
 		set, err := formsOf(unitBucket(tx, unit))
 		if err != nil {
 			return err
@@ -147,25 +147,23 @@ func (s *Store) SubmitBatch(ctx context.Context, unit string, subs []Submission)
 			}
 			c := &caseRecord{ID: p.caseID, Unit: unit, Type: form.ID, Title: form.Title.SV, Patient: p.patient,
 				Guardian: p.guardian, Fields: fields, Text: p.text, Status: wire.StatusReceived, CreatedAt: now, UpdatedAt: now}
-			patientIdx, guardianIdx := p.patient.PNR, ""
+			// The index names people by the keyed hash only, and the case's
+			// patient copy is sealed under the patient's key (atrest.go).
+			patientIdx, guardianIdx := s.pnrKey(p.patient.PNR), ""
 			if p.guardian != nil {
-				guardianIdx = p.guardian.PNR
+				guardianIdx = s.pnrKey(p.guardian.PNR)
 			}
-			if pub != nil { // sealed at the first moment: only routing stays here
+			if pub != nil { // sealed to the unit at the first moment
 				if err := s.sealEvent(pub, unit, &ev); err != nil {
 					return err
 				}
-				c.Patient, c.Guardian, c.Fields, c.Text, c.Sealed = wire.Person{}, nil, nil, "", true
-				patientIdx = s.pnrKey(patientIdx)
-				if guardianIdx != "" {
-					guardianIdx = s.pnrKey(guardianIdx)
-				}
+				c.Sealed = true
 			}
-			if err := appendEvent(tx, unit, &ev); err != nil {
+			if err := s.appendEvent(tx, unit, &ev); err != nil {
 				return err
 			}
 			seqs[i] = ev.Seq
-			if err := putCase(tx, c); err != nil {
+			if err := s.putCase(tx, c); err != nil {
 				return err
 			}
 			if err := idx.Put(patientKey(patientIdx, p.caseID), []byte(rolePatient)); err != nil {
@@ -178,7 +176,10 @@ func (s *Store) SubmitBatch(ctx context.Context, unit string, subs []Submission)
 			}
 		}
 		return nil
-	})
+	}
+	// New patients' data keys reach the key ring file, synced once, before
+	// the transaction commits (keyring.go).
+	err := s.db.Update(func(tx *bolt.Tx) error { return s.ring.deferSync(func() error { return submitTx(tx) }) })
 	if err != nil {
 		return nil, submitError("submit case", err)
 	}
@@ -276,11 +277,11 @@ func (s *Store) FollowUp(ctx context.Context, pnr, caseID, text string) error {
 		if err != nil {
 			return nil, err
 		}
-		if pub != nil { // sealed at the first moment: the text is not kept here
+		if pub != nil { // sealed to the unit at the first moment; the patient's copy at rest
 			if err := s.sealEvent(pub, c.Unit, ev); err != nil {
 				return nil, err
 			}
-			m.Text, m.Sealed = "", true
+			m.Sealed = true
 		}
 		c.Messages = append(c.Messages, m)
 		c.Status = afterFollowUp(c.Status)
@@ -334,11 +335,11 @@ func (s *Store) patientChange(ctx context.Context, op, pnr, caseID string, chang
 			return err
 		}
 		unit = c.Unit
-		if err := appendEvent(tx, unit, ev); err != nil {
+		if err := s.appendEvent(tx, unit, ev); err != nil {
 			return err
 		}
 		seq = ev.Seq
-		return putCase(tx, c)
+		return s.putCase(tx, c)
 	})
 	if err != nil {
 		return submitError(op, err)
@@ -364,8 +365,8 @@ func (s *Store) PatientCases(ctx context.Context, pnr string) ([]PatientCase, er
 	err := s.db.View(func(tx *bolt.Tx) error {
 		out = out[:0]
 		each := func(id string) error {
-			c, err := getCase(tx, id)
-			if err != nil || c == nil || !s.unitSet[c.Unit] {
+			c, err := s.getCase(tx, id)
+			if err != nil || c == nil || c.forgotten || !s.unitSet[c.Unit] {
 				return err
 			}
 			out = append(out, s.patientView(c, pnr))
@@ -438,11 +439,11 @@ func (s *Store) patientsCase(tx *bolt.Tx, pnr, caseID string) (*caseRecord, erro
 	if !s.ownsCase(tx, pnr, caseID) {
 		return nil, ErrNotFound
 	}
-	c, err := getCase(tx, caseID)
+	c, err := s.getCase(tx, caseID)
 	if err != nil {
 		return nil, err
 	}
-	if c == nil || !s.unitSet[c.Unit] {
+	if c == nil || c.forgotten || !s.unitSet[c.Unit] {
 		return nil, ErrNotFound
 	}
 	return c, nil

@@ -2,7 +2,6 @@ package central
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 
@@ -73,7 +72,7 @@ func (s *Store) servePutQuarantine(w http.ResponseWriter, r *http.Request, unit 
 			return err
 		}
 		var kept wire.QuarantineReport
-		if kept, unissued, err = issuedOnly(ub, rep); err != nil {
+		if kept, unissued, err = s.issuedOnly(ub, unit, rep); err != nil {
 			return err
 		}
 		if len(unissued) > 0 {
@@ -99,7 +98,7 @@ func (s *Store) servePutQuarantine(w http.ResponseWriter, r *http.Request, unit 
 // issuedOnly returns rep without the events that are not in the unit's
 // event stream (ub's events), and the ids it left out. It reads the
 // stream from its newest event back, and stops once every id is found.
-func issuedOnly(ub *bolt.Bucket, rep wire.QuarantineReport) (wire.QuarantineReport, []string, error) {
+func (s *Store) issuedOnly(ub *bolt.Bucket, unit string, rep wire.QuarantineReport) (wire.QuarantineReport, []string, error) {
 	if len(rep.Events) == 0 {
 		return rep, nil, nil
 	}
@@ -113,7 +112,7 @@ func issuedOnly(ub *bolt.Bucket, rep wire.QuarantineReport) (wire.QuarantineRepo
 		var ev struct {
 			ID string `json:"id"`
 		}
-		if err := json.Unmarshal(v, &ev); err != nil {
+		if err := s.openJSON(eventWhere(unit, k), v, &ev); err != nil {
 			return rep, nil, fmt.Errorf("read an event of the unit: %w", err)
 		}
 		if found, ok := want[ev.ID]; ok && !found {

@@ -63,12 +63,15 @@ func (s *Store) serveReconcile(w http.ResponseWriter, r *http.Request, unit stri
 // reinsert applies one given-back event in tx: accepted (applied and
 // appended to the stream again), duplicate, or rejected with a problem.
 func (s *Store) reinsert(tx *bolt.Tx, unit string, ev wire.Event) (wire.ItemStatus, *wire.Problem, error) {
-	c, err := getCase(tx, ev.CaseID)
+	c, err := s.getCase(tx, ev.CaseID)
 	if err != nil {
 		return "", nil, err
 	}
 	if c != nil && c.Unit != unit {
 		return wire.ItemRejected, wire.Conflict("The case id names a case of another care unit in this central store."), nil
+	}
+	if c != nil && c.forgotten { // its patient was forgotten (forget.go): nothing to take back
+		return wire.ItemDuplicate, nil, nil
 	}
 	if ev.Sealed != "" { // taken back unopened, by its route (sealedreconcile.go)
 		return s.reinsertSealed(tx, unit, ev, c)
@@ -95,11 +98,11 @@ func (s *Store) reinsert(tx *bolt.Tx, unit string, ev wire.Event) (wire.ItemStat
 			Guardian: nc.Guardian, Fields: nc.Fields, Text: nc.Text, Status: wire.StatusReceived,
 			CreatedAt: ev.At, UpdatedAt: ev.At}
 		idx := tx.Bucket([]byte(bucketPatients))
-		if err := idx.Put(patientKey(nc.Patient.PNR, c.ID), []byte(rolePatient)); err != nil {
+		if err := idx.Put(patientKey(s.pnrKey(nc.Patient.PNR), c.ID), []byte(rolePatient)); err != nil {
 			return "", nil, err
 		}
 		if g := nc.Guardian; g != nil {
-			if err := idx.Put(patientKey(g.PNR, c.ID), []byte(roleGuardian)); err != nil {
+			if err := idx.Put(patientKey(s.pnrKey(g.PNR), c.ID), []byte(roleGuardian)); err != nil {
 				return "", nil, err
 			}
 		}
@@ -127,10 +130,10 @@ func (s *Store) reinsert(tx *bolt.Tx, unit string, ev wire.Event) (wire.ItemStat
 		c.Status, c.UpdatedAt = wire.StatusWithdrawn, ev.At
 	}
 	again := ev // the same id and content; appendEvent gives it this store's next seq
-	if err := appendEvent(tx, unit, &again); err != nil {
+	if err := s.appendEvent(tx, unit, &again); err != nil {
 		return "", nil, err
 	}
-	return wire.ItemAccepted, nil, putCase(tx, c)
+	return wire.ItemAccepted, nil, s.putCase(tx, c)
 }
 
 // samePerson reports whether two optional persons are the same.

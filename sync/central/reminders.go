@@ -3,6 +3,7 @@ package central
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -24,8 +25,9 @@ import (
 // choice is deleted; a rebook after that ends the consent of the moved
 // booking too.
 
-// bucketReminders holds the patients' choices: pnr (12) → BookingReminder
-// JSON.
+// bucketReminders holds the patients' choices: the keyed hash of the
+// personnummer (pnrKey) → BookingReminder JSON sealed under the patient's
+// key (atrest.go).
 const bucketReminders = "patient-reminders"
 
 // ReminderChoice is the patient's consent to reminders; nil for none.
@@ -39,12 +41,18 @@ func (s *Store) ReminderChoice(ctx context.Context, pnr string) (*wire.BookingRe
 		if b == nil {
 			return nil
 		}
-		v := b.Get([]byte(pnr))
+		k := s.pnrKey(pnr)
+		v := b.Get([]byte(k))
 		if v == nil {
 			return nil
 		}
 		out = new(wire.BookingReminder)
-		return json.Unmarshal(v, out)
+		if err := s.openJSON(reminderWhere(k), v, out); errors.Is(err, errForgotten) {
+			out = nil
+		} else if err != nil {
+			return err
+		}
+		return nil
 	})
 	return out, err
 }
@@ -70,10 +78,15 @@ func (s *Store) SetReminderChoice(ctx context.Context, pnr string, r *wire.Booki
 		if err != nil {
 			return err
 		}
+		k := s.pnrKey(pnr)
 		if v == nil {
-			return b.Delete([]byte(pnr))
+			return b.Delete([]byte(k))
 		}
-		return b.Put([]byte(pnr), v)
+		sv, err := s.sealValue(k, reminderWhere(k), v)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(k), sv)
 	})
 }
 

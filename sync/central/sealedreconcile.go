@@ -17,9 +17,9 @@ import (
 // back as sent, unopened: the case's routing record and the patient's and
 // guardian's list entries are made again from the route, so the patient
 // pages show the case as before the loss. The keyed hashes are under this
-// store's index key (IndexKeyFile): a store restored without that file
-// makes a new key, and the patients' lists of the given-back cases stay
-// empty until the file is put back.
+// store's index key (in its key ring, keyfiles.go): a store restored
+// without its key ring makes a new key, and the patients' lists of the
+// given-back cases stay empty until the ring is put back.
 
 // routeOf is the route of ev, a plain case.created or case.followup event
 // about to be sealed.
@@ -64,7 +64,7 @@ func (s *Store) reinsertSealed(tx *bolt.Tx, unit string, ev wire.Event, c *caseR
 			title = f.Title.SV
 		}
 		c = &caseRecord{ID: ev.CaseID, Unit: unit, Type: r.Type, Title: title, Status: wire.StatusReceived,
-			CreatedAt: ev.At, UpdatedAt: ev.At, Sealed: true}
+			CreatedAt: ev.At, UpdatedAt: ev.At, Sealed: true, Owner: "#" + r.Patient}
 		idx := tx.Bucket([]byte(bucketPatients))
 		if err := idx.Put(patientKey("#"+r.Patient, c.ID), []byte(rolePatient)); err != nil {
 			return "", nil, err
@@ -90,8 +90,8 @@ func (s *Store) reinsertSealed(tx *bolt.Tx, unit string, ev wire.Event, c *caseR
 		c.Status, c.UpdatedAt = afterFollowUp(c.Status), ev.At
 	}
 	again := ev // as sent: the same id, envelope and route; appendEvent gives it this store's next seq
-	if err := appendEvent(tx, unit, &again); err != nil {
+	if err := s.appendEvent(tx, unit, &again); err != nil {
 		return "", nil, err
 	}
-	return wire.ItemAccepted, nil, putCase(tx, c)
+	return wire.ItemAccepted, nil, s.putCase(tx, c)
 }

@@ -93,7 +93,25 @@ func TestSealedGiveBack(t *testing.T) {
 			t.Errorf("event %s: %s %+v", r.ID, r.Status, r.Problem)
 		}
 	}
-	if after := views(); !reflect.DeepEqual(after, before) {
+	// The patient's own copy at rest (atrest.go) of what was lost is not
+	// in a sealed event this store can open: the pages show the cases by
+	// their routing (title, status, times, the thread's messages by id).
+	routing := func(v map[string][]PatientCase) map[string][]PatientCase {
+		out := map[string][]PatientCase{}
+		for pnr, cs := range v {
+			for _, c := range cs {
+				c.Patient, c.Guardian, c.AsGuardian, c.Fields, c.Answers, c.Text = wire.Person{}, nil, false, nil, nil, ""
+				ms := make([]Message, len(c.Messages))
+				for i, m := range c.Messages {
+					ms[i] = Message{ID: m.ID, FromStaff: m.FromStaff, Kind: m.Kind, At: m.At}
+				}
+				c.Messages = ms
+				out[pnr] = append(out[pnr], c)
+			}
+		}
+		return out
+	}
+	if after := views(); !reflect.DeepEqual(routing(after), routing(before)) {
 		t.Errorf("the patient pages after the give-back:\n%+v\nbefore the restore:\n%+v", after, before)
 	}
 	again := e.inbox(unitA, 0, 10).Events

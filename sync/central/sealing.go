@@ -9,10 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"net/http"
-	"os"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -26,15 +23,14 @@ import (
 // case.created and case.followup event of the unit is sealed to that key
 // when the patient submits it (seal.Epochs: one encapsulation per epoch,
 // one AEAD per event; the epoch's secret in memory only), the event log
-// keeps the sealed event only, and the case record keeps only what
-// routing and the patient's list need: the unit, the case id, the form
-// (service) id and its title, the times and the status, and the
-// patient's and guardian's personnummer as a keyed hash (HMAC-SHA256
-// under the index key, a file of its own beside the store's, mode 0600)
-// in the patient index. The patient pages of a sealed case show its
-// title, status, times and the unit's messages, not the patient's own
-// texts or answers: sealing those under the central store's own keys
-// for the patient to read back is issue 22's item 3.
+// keeps the sealed event only, and the case record keeps in the clear
+// only what routing needs: the unit, the case id, the form (service) id,
+// the times and the status; the patient index names people by a keyed
+// hash of the personnummer (HMAC-SHA256 under the index key, a file of
+// its own beside the store's, mode 0600), for every case. The patient's
+// own copy, which the patient pages show back, is sealed under the
+// central store's own key ring with a data key per patient (atrest.go,
+// keyring.go; issue 22's item 3).
 
 // keySealing, in a unit bucket: the unit's sealingState JSON.
 const keySealing = "sealing"
@@ -47,38 +43,6 @@ type sealingState struct {
 
 // IndexKeySize is the length of the patient index key.
 const IndexKeySize = 32
-
-// loadIndexKey reads the patient index key at path, making it (from
-// random, mode 0600) when there is none.
-func loadIndexKey(path string, random io.Reader) ([]byte, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		b = make([]byte, IndexKeySize)
-		if _, err := io.ReadFull(random, b); err != nil {
-			return nil, err
-		}
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := f.Write(b); err != nil {
-			f.Close()
-			return nil, err
-		}
-		if err := f.Sync(); err != nil {
-			f.Close()
-			return nil, err
-		}
-		return b, f.Close()
-	}
-	if err != nil {
-		return nil, err
-	}
-	if len(b) != IndexKeySize {
-		return nil, fmt.Errorf("the patient index key %s is %d bytes, not %d", path, len(b), IndexKeySize)
-	}
-	return b, nil
-}
 
 // pnrKey is the patient index's name for a personnummer in a sealed case:
 // "#" and the hex of HMAC-SHA256 under the index key (a personnummer

@@ -53,16 +53,25 @@ func (e *env) fileHas(canaries ...string) []string {
 // (sealing off) finds the canaries in the file, so the scan can fail.
 func TestSealingAtSubmit(t *testing.T) {
 	const caseCanary, followCanary, fieldCanary = "Kanarietext om halsont", "Kanariesvar om febern", "Ont i halsen"
-	canaries := []string{adultName, adultPNR, adultPNR[2:], caseCanary, followCanary, fieldCanary}
+	const answerCanary = "Kanariesvar från enheten"
+	canaries := []string{adultName, adultPNR, adultPNR[2:], caseCanary, followCanary, fieldCanary, answerCanary}
 
 	t.Run("off (control)", func(t *testing.T) {
+		// Sealing off, the events go plain to the gateway but the file is
+		// sealed at rest (atrest.go); the same file written as a release
+		// before wrote it holds the canaries, so the scan can fail.
 		e := newEnv(t)
 		id := e.submit(unitA, caseCanary)
 		if err := e.store.FollowUp(e.ctx, adultPNR, id, followCanary); err != nil {
 			t.Fatal(err)
 		}
-		if got := e.fileHas(canaries...); len(got) == 0 {
-			t.Fatal("sealing off, yet the scan finds no canary: it proves nothing")
+		if got := e.fileHas(canaries...); len(got) != 0 {
+			t.Errorf("sealing off, the file holds %q", got)
+		}
+		e.downgrade(adultPNR)
+		e.close()
+		if got := scanFile(t, e.path, canaries...); len(got) == 0 {
+			t.Fatal("the file as written before holds no canary: the scan proves nothing")
 		}
 	})
 
@@ -130,12 +139,18 @@ func TestSealingAtSubmit(t *testing.T) {
 	if err != nil || len(cases) != 1 || cases[0].ID != id || cases[0].Status != wire.StatusWithdrawn {
 		t.Fatalf("the patient's list: %+v %v", cases, err)
 	}
-	if res := e.outbox(unitA, answer("a1", id, "Svar från enheten")); res.Results[0].Status != wire.ItemAccepted {
+	if res := e.outbox(unitA, answer("a1", id, answerCanary)); res.Results[0].Status != wire.ItemAccepted {
 		t.Fatalf("the unit's answer: %+v", res.Results[0])
 	}
+	// The patient reads back their own sealed texts (their copy at rest,
+	// atrest.go) and is told the answer waits.
 	pc, err := e.store.PatientCase(e.ctx, adultPNR, id)
-	if err != nil || pc.StaffMessages() != 1 {
+	if err != nil || pc.StaffMessages() != 1 || pc.Text != caseCanary || len(pc.Answers) != 1 ||
+		pc.Messages[0].Text != followCanary || pc.Messages[1].Text != answerCanary {
 		t.Fatalf("the patient's case: %+v %v", pc, err)
+	}
+	if n := e.notifier.Notices(); len(n) != 1 || n[0].PNR != adultPNR {
+		t.Errorf("notices %+v: want one to the patient of the sealed case", n)
 	}
 	if got := e.fileHas(canaries...); len(got) != 0 {
 		t.Errorf("the store's file holds %q of a sealed case", got)

@@ -53,10 +53,21 @@ type Options struct {
 	// a gateway restored from its own backup (wire.PathConfirmed2);
 	// DefaultRetention if 0. Events are never dropped.
 	Retention time.Duration
-	// IndexKeyFile is the patient index key of sealed cases (sealing.go),
-	// made (mode 0600) if missing; the store's path and ".index-key" if
-	// empty. Keep it apart from the store's backups.
+	// IndexKeyFile is where an older store kept the patient index key of
+	// sealed cases (sealing.go) in the clear; the store's path and
+	// ".index-key" if empty. Open moves it into the key ring under the
+	// KEK and removes the file (keyfiles.go).
 	IndexKeyFile string
+	// KEK is the key-encryption key of the store's data keys (keyring.go),
+	// e.g. on a PKCS#11 token; when nil, the key file KEKFile.
+	KEK KEK
+	// KEKFile is the key-encryption key's file, made (mode 0600) if
+	// missing; the store's path and ".kek" if empty. Keep it apart from
+	// the store's backups.
+	KEKFile string
+	// KeyRingFile is the file of the patients' wrapped data keys; the
+	// store's path and ".keyring" if empty.
+	KeyRingFile string
 }
 
 // Store is the central patient-side store. Its methods are safe for
@@ -76,6 +87,7 @@ type Store struct {
 	sealer    *seal.Epochs     // the units' sealing epochs, in memory only
 	indexKey  []byte           // the patient index key of sealed cases
 	outbound  *outboundSealing // the store's own sealing key (outseal.go)
+	ring      *keyRing         // the patients' data keys (keyring.go)
 	web       *web
 	// incarnation is the store's incarnation (chain.go), read at Open.
 	incarnation string
@@ -215,20 +227,24 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	for k, v := range opts.UnitNames {
 		s.unitNames[k] = v
 	}
+	if s.ring, err = openKeyRing(path, opts); err != nil {
+		bdb.Close()
+		return nil, fmt.Errorf("open central store %s: %w", path, err)
+	}
 	if opts.IndexKeyFile == "" {
 		opts.IndexKeyFile = path + ".index-key"
 	}
-	if s.indexKey, err = loadIndexKey(opts.IndexKeyFile, opts.Rand); err != nil {
+	if err := s.loadStoreKeys(opts.IndexKeyFile, path+".seal-key", opts.Clock.Now); err != nil {
 		bdb.Close()
-		return nil, fmt.Errorf("open central store %s: the patient index key: %w", path, err)
-	}
-	if s.outbound, err = loadOutboundKey(path+".seal-key", opts.Rand); err != nil {
-		bdb.Close()
-		return nil, fmt.Errorf("open central store %s: its sealing key: %w", path, err)
+		return nil, fmt.Errorf("open central store %s: %w", path, err)
 	}
 	s.sealer = seal.NewEpochs(opts.Clock.Now, s.rand) // nonces; the encapsulation is crypto/rand's
 	if err := s.init(); err != nil {
 		bdb.Close()
+		return nil, fmt.Errorf("open central store %s: %w", path, err)
+	}
+	if err := s.migrateAtRest(path, bolt.Options{Timeout: opts.LockTimeout}); err != nil {
+		s.db.Close()
 		return nil, fmt.Errorf("open central store %s: %w", path, err)
 	}
 	s.web = newWeb(s)
@@ -245,6 +261,9 @@ func (s *Store) init() error {
 		switch v := meta.Get([]byte(keySchema)); {
 		case v == nil:
 			if err := meta.Put([]byte(keySchema), []byte(schemaVersion)); err != nil {
+				return err
+			}
+			if err := meta.Put([]byte(keyAtRest), []byte(atRestDone)); err != nil { // a new file: sealed from the start
 				return err
 			}
 		case string(v) != schemaVersion:

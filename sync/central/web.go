@@ -71,7 +71,7 @@ func newWeb(s *Store) *web {
 		// every word of the templates comes from sync/i18n.
 		"t": swedish,
 	}
-	for _, name := range []string{"login", "start", "units", "forms", "form", "case", "error", "booking", "reminders"} {
+	for _, name := range []string{"login", "start", "units", "forms", "form", "case", "error", "booking", "reminders", "account"} {
 		w.pages[name] = template.Must(template.New("layout.html").Funcs(funcs).
 			ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}
@@ -101,6 +101,8 @@ func (s *Store) PatientHandler() http.Handler {
 	mux.HandleFunc("GET /boka/{unit}/begaran/{req}", w.authed(w.bookingRequestPage))
 	mux.HandleFunc("GET /boka/{unit}/paminnelser", w.authed(w.reminderPage))
 	mux.HandleFunc("POST /boka/{unit}/paminnelser", w.authed(w.saveReminder))
+	mux.HandleFunc("GET /konto", w.authed(w.accountPage))
+	mux.HandleFunc("POST /konto/radera", w.authed(w.deleteAccount))
 	mux.HandleFunc("GET /static/{file}", w.static)
 	mux.HandleFunc("/", func(rw http.ResponseWriter, r *http.Request) {
 		w.errorPage(rw, r, http.StatusNotFound, swedish("central.err.pageNotFound"))

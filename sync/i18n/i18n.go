@@ -31,7 +31,7 @@ func one(arg int, one, other string) catalog.Message {
 }
 
 // tables are every plain text, by the part of the product that shows it.
-var tables = []map[string]text{uiTexts, formsTexts, catalogTexts, servicesTexts, reportTexts, noticeTexts, codeTexts, centralTexts, cardTexts, casesTexts, identityTexts, bridgeTexts, groupsTexts, bookingTexts, centralBookingTexts, diaryTexts, reminderTexts, centralReminderTexts, bookflowTexts, diaryStatsTexts, diaryCaseTexts}
+var tables = []map[string]text{uiTexts, formsTexts, catalogTexts, servicesTexts, reportTexts, noticeTexts, codeTexts, centralTexts, cardTexts, casesTexts, identityTexts, bridgeTexts, groupsTexts, bookingTexts, centralBookingTexts, diaryTexts, reminderTexts, centralReminderTexts, bookflowTexts, diaryStatsTexts, diaryCaseTexts, centralAccountTexts}
 
 // countedTables are every counted text.
 var countedTables = []map[string]counted{uiCounted, noticeCounted}
