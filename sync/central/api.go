@@ -121,6 +121,8 @@ func (s *Store) serveAPI(w http.ResponseWriter, r *http.Request) {
 		rt = route{"POST", map[string]func(http.ResponseWriter, *http.Request, string){http.MethodPost: s.servePostBookingDecisions}}
 	case wire.PathBookingBookings2:
 		rt = route{"PUT", map[string]func(http.ResponseWriter, *http.Request, string){http.MethodPut: s.servePutBookingBookings}}
+	case wire.PathBookingBookingsSealed2:
+		rt = route{"PUT", map[string]func(http.ResponseWriter, *http.Request, string){http.MethodPut: s.servePutBookingBookingsSealed}}
 	case wire.PathReconcile2:
 		rt = route{"POST", map[string]func(http.ResponseWriter, *http.Request, string){http.MethodPost: s.serveReconcile}}
 	default:

@@ -426,7 +426,7 @@ func (s *Store) serveBookingRequests(w http.ResponseWriter, r *http.Request, uni
 			}
 			pg.Requests = append(pg.Requests, rec.Req)
 		}
-		return nil
+		return s.sealBookingRequests(tx, unit, pg.Requests) // bookingseal.go
 	})
 	if err != nil {
 		s.writeError(w, "bookingRequests", unit, err)

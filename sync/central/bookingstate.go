@@ -28,6 +28,12 @@ func (s *Store) servePutBookingBookings(w http.ResponseWriter, r *http.Request, 
 		s.writeError(w, "bookingBookings", unit, err)
 		return
 	}
+	s.putBookingBookings(w, unit, bb)
+}
+
+// putBookingBookings replaces the unit's bookings by bb (plain, or opened
+// by bookingstateseal.go) and answers.
+func (s *Store) putBookingBookings(w http.ResponseWriter, unit string, bb wire.BookingBookings) {
 	canceled, err := s.sealJSON(ownerStore, keyBookingCanceled, bb.Canceled)
 	if err == nil {
 		err = s.db.Update(func(tx *bolt.Tx) error {

@@ -103,7 +103,7 @@ func (s *Store) serveConfirmed(w http.ResponseWriter, r *http.Request, unit stri
 			page.Items = append(page.Items, wire.ConfirmedItem{Seq: binary.BigEndian.Uint64(k), ConfirmedAt: rec.ConfirmedAt, Item: rec.Item,
 				AuthorHSAID: rec.Author, AssigneeHSAID: rec.Assignee})
 		}
-		return nil
+		return s.sealConfirmed(tx, unit, page.Items) // confirmedseal.go
 	})
 	if err != nil {
 		s.writeError(w, "confirmed", unit, err)

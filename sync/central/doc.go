@@ -85,6 +85,10 @@
 // (a file of its own beside the store's), signed with its server
 // certificate, and POST /v2/outbox-sealed opens outbox items sealed to it
 // and applies them as plain ones (outseal.go, Store.SignSealingKey).
+// PUT /v2/booking/bookings-sealed opens the unit's bookings sealed to it
+// (bookingstateseal.go); for a sealed unit, booking requests and confirmed
+// items are served sealed to the unit's key (bookingseal.go,
+// confirmedseal.go).
 // The care unit is taken from the
 // verified client certificate's subject serialNumber (tlsconf.HSAID) and
 // from nowhere else; a unit sees, acknowledges and answers only its own

@@ -105,9 +105,13 @@ func (u *Uplink) DecideBookings(ctx context.Context, d BookingDecider) (int, err
 	if err != nil || len(pg.Requests) == 0 {
 		return 0, err
 	}
-	ds := wire.BookingDecisions{Decisions: make([]wire.BookingDecision, 0, len(pg.Requests))}
+	reqs, refused, err := u.openBookingRequests(ctx, pg.Requests) // bookingsealed.go
+	if err != nil {
+		return 0, err
+	}
+	ds := wire.BookingDecisions{Decisions: append(make([]wire.BookingDecision, 0, len(pg.Requests)), refused...)}
 	var failed error
-	for _, r := range pg.Requests {
+	for _, r := range reqs {
 		dec, err := d.Decide(ctx, r)
 		if err != nil {
 			failed = err

@@ -33,6 +33,12 @@ func (u *Uplink) publishBookings(ctx context.Context, src BookingSource) error {
 	if err != nil {
 		return fmt.Errorf("the unit's bookings: %w", err)
 	}
+	if sent, err := u.putBookingsSealed(ctx, bb); sent { // bookingstateseal.go
+		if err == nil {
+			u.log.Info("bookings published sealed", "bookings", len(bb.Bookings), "canceled", len(bb.Canceled))
+		}
+		return err
+	}
 	b, err := wire.Marshal(bb)
 	if err != nil {
 		return fmt.Errorf("the unit's bookings: %w", err)

@@ -58,7 +58,11 @@ type RecoverReport struct {
 
 // getConfirmed fetches one page of the unit's confirmed items.
 func (u *Uplink) getConfirmed(ctx context.Context, q wire.ConfirmedQuery) (wire.ConfirmedPage, error) {
-	return getPage(ctx, u, "confirmed", wire.PathConfirmed2, q, wire.DecodeConfirmedPage)
+	page, err := getPage(ctx, u, "confirmed", wire.PathConfirmed2, q, wire.DecodeConfirmedPage)
+	if err == nil {
+		err = u.openConfirmed(ctx, &page) // confirmedsealed.go
+	}
+	return page, err
 }
 
 // recoverConfirmed gets back the confirmed items since the backup, puts
@@ -76,9 +80,13 @@ func (u *Uplink) recoverConfirmed(ctx context.Context) error {
 		if !page.Complete {
 			rep.Incomplete = true
 		}
-		items := make([]cases.Outbound, len(page.Items))
-		for i, c := range page.Items {
-			items[i] = outboundOf(c)
+		items := make([]cases.Outbound, 0, len(page.Items))
+		for _, c := range page.Items {
+			if c.Sealed != nil { // did not open (confirmedsealed.go)
+				rep.Incomplete = true
+				continue
+			}
+			items = append(items, outboundOf(c))
 		}
 		if len(items) > 0 {
 			cr, err := rec.RecoverConfirmed(ctx, items)
@@ -89,6 +97,8 @@ func (u *Uplink) recoverConfirmed(ctx context.Context) error {
 			rep.Applied += cr.Applied
 			rep.Known += cr.Known
 			rep.Missing += cr.Missing
+		}
+		if len(page.Items) > 0 {
 			q.After = page.Items[len(page.Items)-1].Seq
 		}
 		if len(page.Items) < q.Limit {

@@ -102,8 +102,9 @@ type BookingRequest struct {
 	ID string `json:"id"`
 	// Kind is what the patient asks.
 	Kind BookingKind `json:"kind"`
-	// Patient is who books: the logged-in patient's personnummer.
-	Patient string `json:"patient"`
+	// Patient is who books: the logged-in patient's personnummer; absent
+	// when Sealed holds it (bookingsealed.go).
+	Patient string `json:"patient,omitempty"`
 	// Time is the time to book (book, rebook) or to cancel (cancel).
 	Time string `json:"time"`
 	// From is the booked time a rebook moves from; "" otherwise.
@@ -113,6 +114,9 @@ type BookingRequest struct {
 	// Reminder is the patient's consent to a reminder before the visit
 	// and where it goes (bookingreminder.go); absent or null: none.
 	Reminder *BookingReminder `json:"reminder,omitempty"`
+	// Sealed is Patient and Reminder sealed to the unit's key, for a unit
+	// that switched sealing on (bookingsealed.go); "" otherwise.
+	Sealed string `json:"sealed,omitempty"`
 }
 
 // BookingRequestPage is the requests waiting for a decision.
@@ -204,7 +208,7 @@ func (r BookingRequest) check(p string) error {
 	default:
 		return fail(member(p, "kind"), "must be book, rebook or cancel")
 	}
-	if err := checkPNR(member(p, "patient"), r.Patient); err != nil {
+	if err := r.checkPersonal(p); err != nil {
 		return err
 	}
 	if err := checkToken(member(p, "time"), r.Time); err != nil {
@@ -216,9 +220,6 @@ func (r BookingRequest) check(p string) error {
 		}
 	} else if r.From != "" {
 		return fail(member(p, "from"), "must be empty unless kind is rebook")
-	}
-	if err := r.Reminder.check(member(p, "reminder"), r.Kind); err != nil {
-		return err
 	}
 	return checkTime(member(p, "at"), r.At)
 }

@@ -102,8 +102,12 @@ func (q ConfirmedQuery) Encode() string {
 type ConfirmedItem struct {
 	Seq         uint64    `json:"seq"`         // 1..MaxSeq, increasing in a page
 	ConfirmedAt time.Time `json:"confirmedAt"` // the central store's time
-	// Item is the item as the gateway sent it.
-	Item OutboxItem `json:"item"`
+	// Item is the item as the gateway sent it; absent when Sealed holds
+	// it (confirmedsealed.go).
+	Item OutboxItem `json:"item,omitzero"`
+	// Sealed is Item sealed to the unit's key, for a unit that switched
+	// sealing on; absent otherwise.
+	Sealed *SealedOutboxItem `json:"sealed,omitempty"`
 	// AuthorHSAID is the item's ItemStaff.AuthorHSAID: a staff
 	// identifier the central store gives back only to the unit.
 	AuthorHSAID string `json:"authorHsaId,omitempty"`
@@ -147,19 +151,20 @@ func (p ConfirmedPage) check() error {
 		if c.ConfirmedAt.IsZero() {
 			return fail(member(path, "confirmedAt"), "must be set")
 		}
-		if err := c.Item.check(member(path, "item")); err != nil {
+		key, kind, err := c.checkItem(path) // confirmedsealed.go
+		if err != nil {
 			return err
 		}
 		if err := checkHSAID(member(path, "authorHsaId"), c.AuthorHSAID, false); err != nil {
 			return err
 		}
-		if err := checkHSAID(member(path, "assigneeHsaId"), c.AssigneeHSAID, c.Item.Kind == OutboxAssignment); err != nil {
+		if err := checkHSAID(member(path, "assigneeHsaId"), c.AssigneeHSAID, kind == OutboxAssignment); err != nil {
 			return err
 		}
-		if keys[c.Item.IdempotencyKey] {
+		if keys[key] {
 			return fail(member(member(path, "item"), "idempotencyKey"), "repeats an earlier item's key")
 		}
-		keys[c.Item.IdempotencyKey] = true
+		keys[key] = true
 	}
 	return nil
 }

@@ -73,6 +73,9 @@
 //	GET  /v2/booking/requests             → 200 BookingRequestPage (patients' requests waiting for a decision)
 //	POST /v2/booking/decisions BookingDecisions → 204 (confirmed, or declined with a reason code)
 //	PUT  /v2/booking/bookings BookingBookings → 204 (the unit's coming bookings of patients and its cancellations: bookingstate.go)
+//	PUT  /v2/booking/bookings-sealed SealedBookingBookings → 204 (the same, sealed to the central store's key: bookingstatesealed.go)
+//	     (with sealing on, booking requests and confirmed items carry their personal parts sealed to the unit:
+//	     bookingsealed.go, confirmedsealed.go)
 //	     /v2/inbox/ack, /v2/forms, /v2/stream as under /v1
 //
 // Delivery from the central store is at least once: the gateway stores a page
