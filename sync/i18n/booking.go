@@ -19,5 +19,9 @@ var bookingTexts = map[string]text{
 	"booking.declined.notYours":       {"Bokningen är inte din. Logga in som den som bokade.", "The booking is not yours. Log in as the person who booked."},
 	"booking.declined.reasonRequired": {"Skriv varför tiden avbokas.", "Write why the time is cancelled."},
 	"booking.declined.notYet":         {"Det går inte än: besöket har inte börjat. Försök igen vid besöket.", "Not yet: the visit has not begun. Try again at the visit."},
-	"booking.declined.badRequest":     {"Bokningen är ofullständig eller felaktig. Börja om och välj en tid.", "The booking is incomplete or wrong. Start again and choose a time."},
+	// The gateway's declines of a request it could not read safely
+	// (sync/wire/bookingsealed.go): nothing was booked.
+	"booking.declined.unreadable": {"Bokningen kunde inte läsas säkert hos mottagningen och gjordes inte. Försök igen, eller ring mottagningen.", "The booking could not be read securely at the clinic and was not made. Try again, or call the clinic."},
+	"booking.declined.notSealed":  {"Bokningen kom inte fram skyddad till mottagningen och gjordes inte. Försök igen, eller ring mottagningen.", "The booking did not reach the clinic protected and was not made. Try again, or call the clinic."},
+	"booking.declined.badRequest": {"Bokningen är ofullständig eller felaktig. Börja om och välj en tid.", "The booking is incomplete or wrong. Start again and choose a time."},
 }
