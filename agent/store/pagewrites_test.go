@@ -109,7 +109,6 @@ type backlogEnv struct {
 	perCommit int
 	pending   []cases.Inbound
 	journal   []cases.JournalEntry
-	newBytes  int // bytes of the cases' records put since the last commit
 }
 
 func newBacklogEnv(t testing.TB, perCommit int) *backlogEnv {
