@@ -3,7 +3,6 @@
 package uplink
 
 import (
-	"context"
 	"math/rand/v2"
 	"os"
 	"strconv"
@@ -40,16 +39,6 @@ func TestCentralRestoreSealed(t *testing.T) {
 			t.Fatalf("round %d failed (seed %d)", r, seed)
 		}
 	}
-}
-
-// sealGateway gives g (not started) its sealing key and central.sealing on.
-func sealGateway(t *testing.T, g *gateway) {
-	t.Helper()
-	if _, _, err := g.db.EnsureSealingKey(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	g.cfg.Sealing, g.cfg.SealingKeys = true, g.db
-	g.restartUplink()
 }
 
 // checkSealedRestore checks that a sealed restore round refused nothing.

@@ -27,6 +27,16 @@ func sealedGateway(t *testing.T, baseURL string, on bool) *gateway {
 	return g
 }
 
+// sealGateway gives g (not started) its sealing key and central.sealing on.
+func sealGateway(t *testing.T, g *gateway) {
+	t.Helper()
+	if _, _, err := g.db.EnsureSealingKey(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	g.cfg.Sealing, g.cfg.SealingKeys = true, g.db
+	g.restartUplink()
+}
+
 // TestSealedEndToEnd: over real mutual TLS with the reference central
 // store and central.sealing on, the gateway publishes its key and
 // switches sealing on; cases and a follow-up written after it arrive
