@@ -35,35 +35,42 @@ func sealedB64(s string) ([]byte, bool) {
 
 // isSealedB64 reports whether sealedB64(s) would succeed.
 func isSealedB64(s string) bool {
-	if strings.ContainsAny(s, "\r\n") {
-		// The decoder skips line breaks anywhere, even within the
-		// padding; such a member is unusual: the decoder decides.
-		_, ok := sealedB64(s)
-		return ok
-	}
 	n := len(s)
-	if n == 0 || n%4 != 0 {
-		return false
-	}
-	pad := 0
-	if s[n-1] == '=' {
+	pad := 0 // the '=' that end s
+	if n >= 2 && s[n-1] == '=' {
 		pad = 1
 		if s[n-2] == '=' {
 			pad = 2
 		}
 	}
 	body := s[:n-pad]
-	for i := 0; i < len(body); i++ {
-		if b64Value[body[i]] == 0xff { // '=' within the body too
-			return false
+	var or byte // a character outside the alphabet ('=' too) sets bit 7
+	t := &b64Value
+	i := 0
+	for ; i+4 <= len(body); i += 4 {
+		or |= t[body[i]] | t[body[i+1]] | t[body[i+2]] | t[body[i+3]]
+	}
+	for ; i < len(body); i++ {
+		or |= t[body[i]]
+	}
+	if or&0x80 != 0 {
+		if strings.ContainsAny(body, "\r\n") {
+			// The decoder skips line breaks anywhere, even within the
+			// padding; such a member is unusual: the decoder decides.
+			_, ok := sealedB64(s)
+			return ok
 		}
+		return false
+	}
+	if n == 0 || n%4 != 0 {
+		return false
 	}
 	// Strict: the bits of the last character that no byte uses are zero.
 	switch pad {
 	case 1:
-		return b64Value[body[len(body)-1]]&0x03 == 0
+		return t[body[len(body)-1]]&0x03 == 0
 	case 2:
-		return b64Value[body[len(body)-1]]&0x0f == 0
+		return t[body[len(body)-1]]&0x0f == 0
 	}
 	return true
 }
