@@ -220,7 +220,7 @@ func Decode(b []byte) (*Envelope, error) {
 // NewOpener; it is safe for concurrent use once made.
 type Opener struct {
 	mu      sync.Mutex
-	epochs  map[[32]byte]*hpke.Recipient // opened epochs (VersionEpoch), in memory only
+	epochs  map[epochID]*hpke.Recipient // opened epochs (VersionEpoch), in memory only
 	unit    string
 	keys    map[KeyID]*PrivateKey
 	retired map[KeyID]bool
@@ -230,7 +230,7 @@ type Opener struct {
 // of the unit's keys whose private halves are destroyed (so that an
 // envelope sealed to one is told apart from one sealed to a stranger).
 func NewOpener(unit string, keys []*PrivateKey, retired []KeyID) *Opener {
-	o := &Opener{epochs: map[[32]byte]*hpke.Recipient{}, unit: unit, keys: make(map[KeyID]*PrivateKey, len(keys)), retired: make(map[KeyID]bool, len(retired))}
+	o := &Opener{epochs: map[epochID]*hpke.Recipient{}, unit: unit, keys: make(map[KeyID]*PrivateKey, len(keys)), retired: make(map[KeyID]bool, len(retired))}
 	for _, k := range keys {
 		o.keys[k.ID()] = k
 	}

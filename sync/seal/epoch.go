@@ -4,7 +4,6 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hpke"
-	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -149,24 +148,20 @@ func (e *Epochs) Seal(pub *PublicKey, c Context, plaintext []byte) ([]byte, erro
 // emptied (a few KEM operations more, never a refusal).
 const maxOpenEpochs = 256
 
-// epochKey names an opened epoch in the cache: SHA-256 over the key id
-// and the encapsulated key.
-func epochKey(e *Envelope) [32]byte {
-	h := sha256.New()
-	h.Write(e.KeyID[:])
-	h.Write(e.Enc)
-	var k [32]byte
-	h.Sum(k[:0])
-	return k
+// epochID names an opened epoch in the cache: the key id and the
+// encapsulated key itself (a lookup with string(e.Enc) neither copies nor
+// hashes it with SHA-256, as an earlier cache key did, per payload).
+type epochID struct {
+	key KeyID
+	enc string
 }
 
 // openEpoch opens a version-2 envelope whose key k holds: the epoch's
 // context from the cache, or one decapsulation (cached only once a payload
 // opened with it, so altered encapsulations do not fill the cache).
 func (o *Opener) openEpoch(k *PrivateKey, e *Envelope, c Context) ([]byte, error) {
-	ck := epochKey(e)
 	o.mu.Lock()
-	r := o.epochs[ck]
+	r := o.epochs[epochID{e.KeyID, string(e.Enc)}]
 	o.mu.Unlock()
 	fresh := r == nil
 	if fresh {
@@ -194,7 +189,7 @@ func (o *Opener) openEpoch(k *PrivateKey, e *Envelope, c Context) ([]byte, error
 		if len(o.epochs) >= maxOpenEpochs {
 			clear(o.epochs)
 		}
-		o.epochs[ck] = r
+		o.epochs[epochID{e.KeyID, string(e.Enc)}] = r
 		o.mu.Unlock()
 	}
 	return pt, nil

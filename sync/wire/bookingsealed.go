@@ -59,7 +59,7 @@ func (r BookingRequest) checkPersonal(p string) error {
 	if len(r.Sealed) > MaxSealedBookingLen {
 		return failf(member(p, "sealed"), "must be at most %d characters", MaxSealedBookingLen)
 	}
-	if _, ok := r.SealedBytes(); !ok {
+	if !isSealedB64(r.Sealed) {
 		return fail(member(p, "sealed"), "must be padded base64 (RFC 4648 section 4)")
 	}
 	return nil
@@ -71,8 +71,7 @@ const MaxSealedBookingLen = 4096
 // SealedBytes returns the request's envelope; false if it is not strict
 // base64 or empty.
 func (r BookingRequest) SealedBytes() ([]byte, bool) {
-	b, err := base64.StdEncoding.Strict().DecodeString(r.Sealed)
-	return b, err == nil && len(b) > 0
+	return sealedB64(r.Sealed)
 }
 
 // SealedBookingContent returns the plaintext to seal for a valid plain

@@ -52,7 +52,7 @@ func (s SealedBookingBookings) check() error {
 		if len(p) > MaxSealedBookingsPart {
 			return failf(index("parts", i), "must be at most %d characters", MaxSealedBookingsPart)
 		}
-		if b, err := base64.StdEncoding.Strict().DecodeString(p); err != nil || len(b) == 0 {
+		if !isSealedB64(p) {
 			return fail(index("parts", i), "must be padded base64 (RFC 4648 section 4)")
 		}
 	}

@@ -40,7 +40,7 @@ func (it SealedOutboxItem) check(path string) error {
 	if len(it.Sealed) > MaxSealedItemLen {
 		return failf(member(path, "sealed"), "must be at most %d characters", MaxSealedItemLen)
 	}
-	if _, ok := it.SealedBytes(); !ok {
+	if !isSealedB64(it.Sealed) {
 		return fail(member(path, "sealed"), "must be padded base64 (RFC 4648 section 4)")
 	}
 	return nil

@@ -2,7 +2,6 @@ package wire
 
 import (
 	"bytes"
-	"encoding/base64"
 	"io"
 )
 
@@ -96,8 +95,7 @@ func (e Event) SealedBytes() ([]byte, bool) {
 	if e.Sealed == "" {
 		return nil, false
 	}
-	b, err := base64.StdEncoding.Strict().DecodeString(e.Sealed)
-	return b, err == nil && len(b) > 0
+	return sealedB64(e.Sealed)
 }
 
 // ContentOf returns the plaintext to seal for ev, a plain case.created or
@@ -176,7 +174,7 @@ func (e Event) checkSealed(path string) error {
 	case len(e.Sealed) > MaxSealedLen:
 		return failf(member(path, "sealed"), "must be at most %d characters", MaxSealedLen)
 	}
-	if _, ok := e.SealedBytes(); !ok {
+	if !isSealedB64(e.Sealed) {
 		return fail(member(path, "sealed"), "must be padded base64 (RFC 4648 section 4)")
 	}
 	if e.Route != nil {

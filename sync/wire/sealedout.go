@@ -163,8 +163,7 @@ func (b SealedOutboxBatch2) Keys() OutboxBatch {
 // SealedBytes returns the item's envelope; false if it is not strict
 // base64.
 func (it SealedOutboxItem) SealedBytes() ([]byte, bool) {
-	b, err := base64.StdEncoding.Strict().DecodeString(it.Sealed)
-	return b, err == nil && len(b) > 0
+	return sealedB64(it.Sealed)
 }
 
 // MaxSealedItemLen bounds SealedOutboxItem.Sealed, in base64 characters.
@@ -193,7 +192,7 @@ func (b SealedOutboxBatch2) check() error {
 		if len(it.Sealed) > MaxSealedItemLen {
 			return failf(member(path, "sealed"), "must be at most %d characters", MaxSealedItemLen)
 		}
-		if _, ok := it.SealedBytes(); !ok {
+		if !isSealedB64(it.Sealed) {
 			return fail(member(path, "sealed"), "must be padded base64 (RFC 4648 section 4)")
 		}
 		if _, seen := keys[it.IdempotencyKey]; seen {
