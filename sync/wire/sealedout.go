@@ -2,7 +2,6 @@ package wire
 
 import (
 	"bytes"
-	"encoding/base64"
 	"io"
 	"time"
 )
@@ -97,9 +96,7 @@ func (s CentralSealingKeyStatement) Decoded() (publicKey, certificate, signature
 	if err := s.Validate(); err != nil {
 		return nil, nil, nil, err
 	}
-	publicKey, _ = base64.StdEncoding.Strict().DecodeString(s.PublicKey)
-	certificate, _ = base64.StdEncoding.Strict().DecodeString(s.Certificate)
-	signature, _ = base64.StdEncoding.Strict().DecodeString(s.Signature)
+	publicKey, certificate, signature = decodeStatement(s.PublicKey, s.Certificate, s.Signature)
 	return publicKey, certificate, signature, nil
 }
 
@@ -180,20 +177,8 @@ func (b SealedOutboxBatch2) check() error {
 	keys := make(map[string]bool, len(b.Items))
 	for i, it := range b.Items {
 		path := index("items", i)
-		if err := checkToken(member(path, "idempotencyKey"), it.IdempotencyKey); err != nil {
+		if err := it.check(path); err != nil { // confirmedsealed.go
 			return err
-		}
-		if err := checkCaseID(member(path, "caseId"), it.CaseID); err != nil {
-			return err
-		}
-		if !it.Kind.Valid() {
-			return fail(member(path, "kind"), "is not a known outbox kind")
-		}
-		if len(it.Sealed) > MaxSealedItemLen {
-			return failf(member(path, "sealed"), "must be at most %d characters", MaxSealedItemLen)
-		}
-		if !isSealedB64(it.Sealed) {
-			return fail(member(path, "sealed"), "must be padded base64 (RFC 4648 section 4)")
 		}
 		if _, seen := keys[it.IdempotencyKey]; seen {
 			return fail(member(path, "idempotencyKey"), "repeats an earlier item's key")

@@ -73,10 +73,17 @@ func (s SealingKeyStatement) Decoded() (publicKey, certificate, signature []byte
 	if err := s.Validate(); err != nil {
 		return nil, nil, nil, err
 	}
-	publicKey, _ = base64.StdEncoding.Strict().DecodeString(s.PublicKey)
-	certificate, _ = base64.StdEncoding.Strict().DecodeString(s.Certificate)
-	signature, _ = base64.StdEncoding.Strict().DecodeString(s.Signature)
+	publicKey, certificate, signature = decodeStatement(s.PublicKey, s.Certificate, s.Signature)
 	return publicKey, certificate, signature, nil
+}
+
+// decodeStatement decodes the base64 members of a statement its
+// Validate passed (this one's and the central store's, sealedout.go).
+func decodeStatement(pub, cert, sig string) (publicKey, certificate, signature []byte) {
+	publicKey, _ = base64.StdEncoding.Strict().DecodeString(pub)
+	certificate, _ = base64.StdEncoding.Strict().DecodeString(cert)
+	signature, _ = base64.StdEncoding.Strict().DecodeString(sig)
+	return publicKey, certificate, signature
 }
 
 // PublishedSealingKey answers GET PathSealingKey2.
