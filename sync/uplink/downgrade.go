@@ -38,6 +38,13 @@ type markCache struct {
 	from   uint64
 }
 
+// set records the mark as written.
+func (m *markCache) set(on bool, from uint64) {
+	m.mu.Lock()
+	m.loaded, m.on, m.from = true, on, from
+	m.mu.Unlock()
+}
+
 // sealedFrom returns the mark, reading it from the store once. An error
 // means the store could not be read: the run is not applied.
 func (u *Uplink) sealedFrom(ctx context.Context) (uint64, bool, error) {
@@ -75,9 +82,7 @@ func (u *Uplink) markSealed(ctx context.Context, seq uint64) error {
 	if err := sm.SetSealedFrom(ctx, seq); err != nil {
 		return err
 	}
-	u.mark.mu.Lock()
-	u.mark.loaded, u.mark.on, u.mark.from = true, true, seq
-	u.mark.mu.Unlock()
+	u.mark.set(true, seq)
 	return nil
 }
 
@@ -90,9 +95,7 @@ func (u *Uplink) liftSealedMark(ctx context.Context) error {
 	if err := sm.ClearSealedFrom(ctx); err != nil {
 		return err
 	}
-	u.mark.mu.Lock()
-	u.mark.loaded, u.mark.on, u.mark.from = true, false, 0
-	u.mark.mu.Unlock()
+	u.mark.set(false, 0)
 	return nil
 }
 
