@@ -134,7 +134,7 @@ func (s *Store) serveOutboxSealed(w http.ResponseWriter, r *http.Request, unit s
 			return
 		}
 		var res wire.OutboxResult
-		if res, notices, err = s.applyOutbox(unit, batch); err != nil {
+		if res, notices, err = s.applyOutbox(unit, batch, true); err != nil {
 			s.writeError(w, "outbox", unit, err)
 			return
 		}
