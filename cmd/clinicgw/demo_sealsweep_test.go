@@ -22,6 +22,8 @@ import (
 	"clinicgw/agent"
 	"clinicgw/agent/booking"
 	"clinicgw/agent/cases"
+	"clinicgw/agent/democlinic"
+	"clinicgw/localui/uitest"
 	"clinicgw/sync/central"
 	"clinicgw/sync/logtest"
 	"clinicgw/sync/proxytest"
@@ -153,7 +155,9 @@ func TestDemoSealedSweep(t *testing.T) {
 	gua := newSweepPatient(t, d, guardian)
 	childID := gua.submit(*childForm, childText, &child)
 
-	// Staff: the message administrator assigns, the clinician asks back.
+	// Staff, in the staff web UI in Chromium, logged in with their
+	// SoftHSM2 cards in the demo's card reader through the demo's card
+	// bridge: the message administrator assigns, the clinician asks back.
 	svc := d.gw.Cases()
 	k := demoClinicians[0]
 	for _, id := range []string{caseID, childID} {
@@ -161,17 +165,25 @@ func TestDemoSealedSweep(t *testing.T) {
 			_, err := svc.Get(ctx, demoDistributor, cases.ID(id))
 			return err == nil
 		})
-		do(t, svc, demoDistributor, id, cases.Command{Action: cases.Assign, Assignee: k.actor.HSAID})
 	}
-	do(t, svc, k.actor, caseID, cases.Command{Action: cases.SendCounter, Text: counterText, Signature: k.signature, AuthorTitle: k.title})
+	browser := uitest.NewBrowser(t)
+	dist := staffLogin(t, browser, d, demoDistributor.HSAID)
+	for _, id := range []string{caseID, childID} {
+		dist.Navigate(d.uiURL + "/cases/" + id)
+		dist.SetValue("#assign-"+id, k.actor.HSAID)
+		dist.Click(`form[action="/cases/` + id + `/assign"] button`)
+		dist.WaitVisible(".flash")
+	}
+	clin := staffLogin(t, browser, d, k.actor.HSAID)
+	staffSend(clin, d, caseID, "#kind-counter", counterText)
 	pat.waitCase(caseID, counterText)
 	pat.post("/arenden/"+caseID+"/svar", url.Values{"text": {replyText}})
 	waitDemo(t, "the reply at the gateway", func() bool {
-		c, err := svc.Get(ctx, k.actor, cases.ID(caseID))
+		c, err := svc.Get(ctx, demoDistributor, cases.ID(caseID))
 		return err == nil && c.Status == cases.Assigned && len(c.Messages) >= 3
 	})
-	do(t, svc, k.actor, caseID, cases.Command{Action: cases.SendAnswer, Text: answerText, Signature: k.signature, AuthorTitle: k.title})
-	do(t, svc, k.actor, childID, cases.Command{Action: cases.SendAnswer, Text: answerText, Signature: k.signature, AuthorTitle: k.title})
+	staffSend(clin, d, caseID, "#kind-answer", answerText)
+	staffSend(clin, d, childID, "#kind-answer", answerText)
 	pat.waitCase(caseID, answerText)
 	gua.waitCase(childID, answerText)
 	pat.post("/arenden/"+caseID+"/svar", url.Values{"text": {followText}})
@@ -403,11 +415,31 @@ func (p *sweepPatient) booking(r *http.Response) {
 	}
 }
 
-func do(t *testing.T, svc *cases.Service, a cases.Actor, id string, cmd cases.Command) {
+// staffLogin logs hsaID in on the staff UI's login page as a person at
+// the demo workstation does: their card into the demo's reader (the card
+// before in it comes out, which ends that session), the PIN typed; the
+// demo's card bridge signs with the card's SoftHSM2 token.
+func staffLogin(t *testing.T, b *uitest.Browser, d *demoRun, hsaID string) *uitest.Tab {
 	t.Helper()
-	if _, err := svc.Do(context.Background(), a, cases.ID(id), cmd); err != nil {
-		t.Fatalf("%s on %s: %v", cmd.Action, id, err)
-	}
+	d.tray.Remove()
+	tab := b.NewTab(t)
+	tab.Navigate(d.uiURL + "/login")
+	must(t, d.tray.Insert(hsaID))
+	tab.SendKeys("#pin", democlinic.CardPIN)
+	tab.Click("#login-submit")
+	tab.WaitVisible("#rows")
+	return tab
+}
+
+// staffSend writes text on the case's page as the kind chosen by its
+// radio button kind, and sends it.
+func staffSend(tab *uitest.Tab, d *demoRun, id, kind, text string) {
+	tab.Navigate(d.uiURL + "/cases/" + id)
+	tab.WaitVisible("#answer-text")
+	tab.Click(kind)
+	tab.SendKeys("#answer-text", text)
+	tab.Click("#send")
+	tab.WaitVisible(".flash")
 }
 
 // waitDemo waits up to a minute for ok, polling.
