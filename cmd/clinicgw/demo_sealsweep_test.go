@@ -243,6 +243,22 @@ func TestDemoSealedSweep(t *testing.T) {
 		}
 	}
 
+	// The outbound sealing on the gateway's /metrics: items went sealed,
+	// none plain, to the central store's key.
+	r, err := http.Get("http://" + d.gw.AdminAddr() + "/metrics")
+	must(t, err)
+	metricsText, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	for _, want := range []string{`clinicgw_sync_outbox_items_total{sealing="plain"} 0`, `clinicgw_sync_outbox_sealing{state="sealed"} 1`,
+		`clinicgw_sync_central_sealing_key{keyId="` + d.central.store.SealingKeyID().String() + `"} 1`} {
+		if !bytes.Contains(metricsText, []byte(want)) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if bytes.Contains(metricsText, []byte(`clinicgw_sync_outbox_items_total{sealing="sealed"} 0`)) {
+		t.Error("/metrics counts no outbox item sent sealed")
+	}
+
 	backup := filepath.Join(t.TempDir(), "central-backup.db")
 	must(t, d.central.store.Backup(ctx, backup))
 	// At the end, the patient deletes the account.
@@ -263,7 +279,7 @@ func TestDemoSealedSweep(t *testing.T) {
 		t.Errorf("the proxy's capture lacks the unit's public time type or its HSA-ID: not the plaintext forwarded")
 	}
 	swept := map[string][]byte{"proxy: gateway → central store": up, "proxy: central store → gateway": down,
-		"technical log": []byte(logs.String()), "demo output": []byte(out.String())}
+		"technical log": []byte(logs.String()), "demo output": []byte(out.String()), "gateway /metrics": metricsText}
 	b, err := os.ReadFile(backup)
 	must(t, err)
 	swept["central store backup"] = b
