@@ -38,7 +38,7 @@ func (s *Store) putBookingBookings(w http.ResponseWriter, unit string, bb wire.B
 	if err == nil {
 		err = s.db.Update(func(tx *bolt.Tx) error {
 			ub := unitBucket(tx, unit)
-			if err := s.outboundSealing(ub, unit, sealed); err != nil {
+			if err := s.outboundSealing(ub, unit, sealed, 1); err != nil {
 				return err
 			}
 			if ub.Bucket([]byte(bucketBookings)) != nil {

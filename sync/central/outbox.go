@@ -55,6 +55,7 @@ func (s *Store) serveOutbox(w http.ResponseWriter, r *http.Request, unit string)
 		s.writeError(w, "outbox", unit, err)
 		return
 	}
+	s.outCounts.add(unit, 0, len(batch.Items), 0)
 	if err := wire.WriteJSON(w, http.StatusOK, res); err != nil {
 		s.log.Error("outbox response", "unit", unit, "err", err)
 	}
@@ -73,7 +74,7 @@ func (s *Store) applyOutbox(unit string, batch wire.OutboxBatch2, sealed bool) (
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		res.Results, notices, counts = res.Results[:0], notices[:0], [3]int{}
 		ub := unitBucket(tx, unit)
-		if err := s.outboundSealing(ub, unit, sealed); err != nil {
+		if err := s.outboundSealing(ub, unit, sealed, len(batch.Items)); err != nil {
 			return err
 		}
 		records := ub.Bucket([]byte(bucketOutbox))

@@ -39,8 +39,8 @@ func errPlainAfterSealed() *wire.Problem {
 }
 
 // outboundSealing marks ub's unit when sealed, and refuses a plain batch
-// after the mark.
-func (s *Store) outboundSealing(ub *bolt.Bucket, unit string, sealed bool) error {
+// of n items after the mark (counted: outmetrics.go).
+func (s *Store) outboundSealing(ub *bolt.Bucket, unit string, sealed bool, n int) error {
 	if sealed {
 		if ub.Get([]byte(keyOutboundSealed)) != nil {
 			return nil
@@ -49,7 +49,8 @@ func (s *Store) outboundSealing(ub *bolt.Bucket, unit string, sealed bool) error
 		return ub.Put([]byte(keyOutboundSealed), []byte{1})
 	}
 	if ub.Get([]byte(keyOutboundSealed)) != nil {
-		s.log.Warn("plain outbound items refused: the unit's come sealed", "unit", unit)
+		s.log.Warn("plain outbound items refused: the unit's come sealed", "unit", unit, "items", n)
+		s.outCounts.add(unit, 0, 0, n)
 		return errPlainAfterSealed()
 	}
 	return nil
