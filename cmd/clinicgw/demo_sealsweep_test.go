@@ -259,6 +259,14 @@ func TestDemoSealedSweep(t *testing.T) {
 		t.Error("/metrics counts no outbox item sent sealed")
 	}
 
+	// And as `clinicgw status --config` reads it from the admin listener.
+	running := *d.cfg
+	running.Admin.Listen = d.gw.AdminAddr() // the demo's is 127.0.0.1:0
+	o, err := agent.OutboundSealingFromAdmin(ctx, &running)
+	if err != nil || o.State != "sealed" || o.Sealed == 0 || o.Plain != 0 || o.CentralKeyID != d.central.store.SealingKeyID().String() {
+		t.Errorf("the status's outbound sealing: %+v (%v)", o, err)
+	}
+
 	backup := filepath.Join(t.TempDir(), "central-backup.db")
 	must(t, d.central.store.Backup(ctx, backup))
 	// At the end, the patient deletes the account.
