@@ -26,15 +26,21 @@ func outboundSealing(ch chan<- prometheus.Metric, f SyncFigures) {
 	counter(ch, descOutboxItems, uint64(f.OutboundSealedItems), "sealed")
 	counter(ch, descOutboxItems, uint64(f.OutboundPlainItems), "plain")
 	counter(ch, descOutboxRefused, uint64(f.OutboundRefusedItems))
-	state, v := f.OutboundSealing, 0.0
-	switch state {
-	case "":
-		state = "off"
-	case "sealed":
-		v = 1
-	}
-	gauge(ch, descOutboxSealing, v, state)
+	stateGauge(ch, descOutboxSealing, f.OutboundSealing, "off", "sealed")
 	if f.CentralKeyID != "" {
 		gauge(ch, descCentralSealingKey, 1, f.CentralKeyID)
 	}
+}
+
+// stateGauge reports a state's gauge: 1 when state is on, else 0; an
+// empty state is reported as unset.
+func stateGauge(ch chan<- prometheus.Metric, d *prometheus.Desc, state, unset, on string) {
+	v := 0.0
+	switch state {
+	case "":
+		state = unset
+	case on:
+		v = 1
+	}
+	gauge(ch, d, v, state)
 }

@@ -91,15 +91,7 @@ func TestPlainOutboxAfterSealedRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	parts := make([]string, len(pts))
-	for i, pt := range pts {
-		env, err := seal.Seal(pub, seal.BookingBookingsContext(unitA, i, len(pts)), pt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		parts[i] = base64.StdEncoding.EncodeToString(env)
-	}
-	sb, _ := wire.Marshal(wire.SealedBookingBookings{Parts: parts})
+	sb, _ := wire.Marshal(wire.SealedBookingBookings{Parts: sealBookingParts(t, pub, unitA, pts)})
 	if st, _, out := e.do(e.api, unitA, http.MethodPut, wire.PathBookingBookingsSealed2, wire.ContentTypeJSON, sb); st != http.StatusNoContent {
 		t.Fatalf("sealed bookings: %d %s", st, out)
 	}
@@ -126,4 +118,19 @@ func TestPlainOutboxAfterSealedRefused(t *testing.T) {
 		t.Errorf("a plain item after sealed bookings: %d %s, want 409", st, body)
 	}
 	e.checkLogs("Kanariesvar", "Kanarietext")
+}
+
+// sealBookingParts seals the parts of a unit's bookings as its gateway
+// does.
+func sealBookingParts(t *testing.T, to *seal.PublicKey, unit string, pts [][]byte) []string {
+	t.Helper()
+	out := make([]string, len(pts))
+	for i, pt := range pts {
+		env, err := seal.Seal(to, seal.BookingBookingsContext(unit, i, len(pts)), pt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[i] = base64.StdEncoding.EncodeToString(env)
+	}
+	return out
 }
