@@ -467,14 +467,11 @@ func staffSend(tab *uitest.Tab, d *demoRun, id, kind, text string) {
 }
 
 // waitDemo waits up to a minute for ok, polling.
-func waitDemo(t *testing.T, what string, ok func() bool, why ...func() string) {
+func waitDemo(t *testing.T, what string, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for !ok() {
 		if time.Now().After(deadline) {
-			for _, w := range why {
-				t.Log(w())
-			}
 			t.Fatalf("%s: not within a minute", what)
 		}
 		time.Sleep(20 * time.Millisecond)
