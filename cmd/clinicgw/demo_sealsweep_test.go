@@ -73,10 +73,11 @@ func (c canaries) hits(b []byte) map[string][]string {
 // follows up; the patient leaves reminder consent, books online, rebooks
 // and cancels; staff book another patient by phone; at the end the
 // patient deletes the account ("Radera mitt konto"). Then every byte the
-// proxy forwarded both ways (websocket included), every file in the
-// central store's folder (central.db, its key ring, its KEK), a backup of
-// the central store's file, the technical log of both and the demo's
-// output hold none of the canaries: names, personnummer in every
+// proxy forwarded both ways (websocket included), every file the demo
+// wrote (the central store's central.db, key ring and KEK; the gateway's
+// encrypted store, configuration, PKI and card tokens), a backup of the
+// central store's file, the technical log of both, the demo's output and
+// the gateway's /metrics hold none of the canaries: names, personnummer in every
 // spelling, texts, the reminder's mobile number and e-mail address. Each
 // canary is first found where it legitimately is — the gateway's
 // decrypted store read through its case service and diary — so the sweep
@@ -291,17 +292,21 @@ func TestDemoSealedSweep(t *testing.T) {
 	b, err := os.ReadFile(backup)
 	must(t, err)
 	swept["central store backup"] = b
-	must(t, filepath.WalkDir(filepath.Join(dir, "central"), func(path string, de fs.DirEntry, err error) error {
-		if err != nil || de.IsDir() {
+	// Every file the demo wrote: the central store's folder (its file,
+	// key ring and KEK) and the gateway's (its encrypted store, key file,
+	// configuration, PKI, card tokens).
+	must(t, filepath.WalkDir(dir, func(path string, de fs.DirEntry, err error) error {
+		if err != nil || !de.Type().IsRegular() {
 			return err
 		}
+		rel, _ := filepath.Rel(dir, path)
 		b, err := os.ReadFile(path)
-		swept["central store folder: "+de.Name()] = b
+		swept["file "+filepath.ToSlash(rel)] = b
 		return err
 	}))
-	for _, name := range []string{"central.db", "central.db.keyring"} {
-		if len(swept["central store folder: "+name]) == 0 {
-			t.Errorf("the central store folder has no %s to sweep", name)
+	for _, name := range []string{"central/central.db", "central/central.db.keyring", "store.db"} {
+		if len(swept["file "+name]) == 0 {
+			t.Errorf("the demo's folder has no %s to sweep", name)
 		}
 	}
 	total := 0
