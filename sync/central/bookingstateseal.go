@@ -43,5 +43,5 @@ func (s *Store) servePutBookingBookingsSealed(w http.ResponseWriter, r *http.Req
 		s.writeError(w, "bookingBookings", unit, err)
 		return
 	}
-	s.putBookingBookings(w, unit, bb)
+	s.putBookingBookings(w, unit, bb, true)
 }

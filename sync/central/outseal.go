@@ -134,10 +134,11 @@ func (s *Store) serveOutboxSealed(w http.ResponseWriter, r *http.Request, unit s
 			return
 		}
 		var res wire.OutboxResult
-		if res, notices, err = s.applyOutbox(unit, batch); err != nil {
+		if res, notices, err = s.applyOutbox(unit, batch, true); err != nil {
 			s.writeError(w, "outbox", unit, err)
 			return
 		}
+		s.outCounts.add(unit, len(batch.Items), 0, 0)
 		j := 0
 		for i := range results {
 			if results[i] == nil {
@@ -146,6 +147,7 @@ func (s *Store) serveOutboxSealed(w http.ResponseWriter, r *http.Request, unit s
 			}
 		}
 	}
+	s.outCounts.add(unit, 0, 0, len(sb.Items)-len(batch.Items))
 	out := wire.OutboxResult{Results: make([]wire.ItemResult, len(results))}
 	for i, r := range results {
 		out.Results[i] = *r

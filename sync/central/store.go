@@ -85,6 +85,7 @@ type Store struct {
 	hub       *hub
 	times     timesCache       // the units' published booking times, decoded (bookingcache.go)
 	sealer    *seal.Epochs     // the units' sealing epochs, in memory only
+	outCounts outboundCounts   // outbox items taken sealed, plain, refused (outmetrics.go)
 	indexKey  []byte           // the patient index key of sealed cases
 	outbound  *outboundSealing // the store's own sealing key (outseal.go)
 	ring      *keyRing         // the patients' data keys (keyring.go)

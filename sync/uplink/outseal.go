@@ -148,6 +148,7 @@ func (u *Uplink) postOutboxSealed(ctx context.Context, batch wire.OutboxBatch2) 
 		u.setOutbound(OutboundWaiting)
 		return wire.OutboxResult{}, true, errOutboundWaiting
 	}
+	u.countOutbound(true, len(sb.Items), res, err)
 	if err != nil {
 		return wire.OutboxResult{}, true, err
 	}
@@ -181,18 +182,21 @@ func (u *Uplink) centralKey(ctx context.Context) (*seal.PublicKey, error) {
 		return err
 	})
 	if se, ok := errors.AsType[*statusError](err); ok && se.status == http.StatusNotFound {
+		u.setCentralKeyID("")
 		return nil, errCentralKeyNone
 	}
 	if err != nil {
 		return nil, err
 	}
 	if len(published.Statements) == 0 {
+		u.setCentralKeyID("")
 		return nil, errCentralKeyNone
 	}
 	st := published.Statements[0]
 	key, err = seal.VerifyCentralStatement(st, u.cfg.TLS.RootCAs, u.centralName(), u.cfg.Clock.Now())
 	if err != nil {
 		u.setSealingKey("", "", true)
+		u.setCentralKeyID("")
 		u.log.Error("the central store publishes a sealing key of its own that no central store certificate of the pinned CA signed; refused, not sealed to",
 			"centralKeyId", st.KeyID, "err", err)
 		return nil, errCentralKeyRefused
@@ -203,6 +207,7 @@ func (u *Uplink) centralKey(ctx context.Context) (*seal.PublicKey, error) {
 	}
 	u.out.key, u.out.unit = key, unit
 	u.out.mu.Unlock()
+	u.setCentralKeyID(key.ID().String())
 	return key, nil
 }
 

@@ -253,6 +253,11 @@ type Status struct {
 	// OutboundSealing says how the outbox travels (outseal.go): sealed to
 	// the central store's verified key, plain, or waiting (and why).
 	OutboundSealing OutboundSealingState
+	// The outbox items sent sealed and plain since start, those the
+	// central store refused, and the central store's verified sealing
+	// key id ("" before one is): outcount.go.
+	OutboundSealedItems, OutboundPlainItems, OutboundRefusedItems int
+	CentralKeyID                                                  string
 }
 
 // Uplink syncs one care unit's store with the central store. Make it with
