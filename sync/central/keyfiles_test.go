@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"clinicgw/sync/kekfile"
 )
 
 // legacyKeys makes a store as before issue 22's last step: the patient
@@ -176,7 +178,7 @@ func TestCentralKeysOtherKEK(t *testing.T) {
 	e.open()
 	e.close()
 	other := filepath.Join(t.TempDir(), "other.kek")
-	if _, err := loadKEKFile(other, rand.NewChaCha8([32]byte{8})); err != nil {
+	if _, err := kekfile.LoadOrCreate(other, rand.NewChaCha8([32]byte{8})); err != nil {
 		t.Fatal(err)
 	}
 	_, err := Open(e.ctx, e.path, Options{Rand: rand.NewChaCha8([32]byte{9}), Units: []string{unitA}, Clock: e.clock, KEKFile: other})
