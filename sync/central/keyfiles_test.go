@@ -74,7 +74,7 @@ func TestCentralKeysWrapped(t *testing.T) {
 	}
 	index, seed := legacyKeys(t, e)
 	e.open()
-	if !bytes.Equal(e.store.indexKey, index) || !bytes.Equal(e.store.outbound.key.Seed(), seed) {
+	if !bytes.Equal(e.store.indexKey, index) || !bytes.Equal(e.store.outbound.current().key.Seed(), seed) {
 		t.Fatal("the keys changed in the move")
 	}
 	id := e.store.SealingKeyID()
@@ -92,7 +92,7 @@ func TestCentralKeysWrapped(t *testing.T) {
 
 	// A new store makes both keys in its ring, never as plain files.
 	f := newEnv(t)
-	k, s := f.store.indexKey, f.store.outbound.key.Seed()
+	k, s := f.store.indexKey, f.store.outbound.current().key.Seed()
 	f.close()
 	for _, n := range []string{".index-key", ".seal-key"} {
 		if _, err := os.Stat(f.path + n); !errors.Is(err, os.ErrNotExist) {
@@ -148,11 +148,11 @@ func TestCentralKeysMigrationCrash(t *testing.T) {
 				}
 			}
 			e.open()
-			if !bytes.Equal(e.store.indexKey, index) || !bytes.Equal(e.store.outbound.key.Seed(), seed) {
+			if !bytes.Equal(e.store.indexKey, index) || !bytes.Equal(e.store.outbound.current().key.Seed(), seed) {
 				t.Fatal("a key was lost or changed")
 			}
 			e.reopen()
-			if !bytes.Equal(e.store.indexKey, index) || !bytes.Equal(e.store.outbound.key.Seed(), seed) {
+			if !bytes.Equal(e.store.indexKey, index) || !bytes.Equal(e.store.outbound.current().key.Seed(), seed) {
 				t.Fatal("a key was lost or changed across the second open")
 			}
 			for _, f := range []string{".index-key", ".seal-key"} {
