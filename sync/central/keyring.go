@@ -62,6 +62,8 @@ type keyRing struct {
 	// deferred: inside deferSync, new lines are written and synced once
 	// at its end; unsynced: some were.
 	deferred, unsynced bool
+	// under: the KEK id the ring's "# kek" line names (kekrewrap.go).
+	under string
 }
 
 // deferSync runs fn (in a write transaction, which bbolt runs one at a
@@ -119,6 +121,10 @@ func loadKeyRing(path string, kek KEK, random io.Reader) (*keyRing, error) {
 	sc.Buffer(nil, 1<<16)
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
+		if len(f) == 3 && f[0] == "#" && f[1] == "kek" {
+			r.under = f[2]
+			continue
+		}
 		if len(f) != 3 || f[0] != "k" {
 			continue // a torn last line
 		}
@@ -204,6 +210,9 @@ func (r *keyRing) forget(owner string) (bool, error) {
 		return false, nil
 	}
 	var buf strings.Builder
+	if r.under != "" {
+		buf.WriteString(kekHeader(r.under))
+	}
 	for o, w := range r.wrapped {
 		if o != owner {
 			buf.WriteString(ringLine(o, w))
@@ -253,9 +262,17 @@ func openKeyRing(path string, opts Options) (*keyRing, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the key ring: %w", err)
 	}
+	if opts.KEK == nil {
+		if kek, err = finishFileKEKSwap(opts.KEKFile, kek, r, opts.Rand); err != nil {
+			return nil, fmt.Errorf("the key-encryption key: %w", err)
+		}
+	}
 	// One key of the ring must open: another KEK opens none.
 	for owner := range r.wrapped {
 		if _, err := r.key(owner, false); err != nil {
+			if r.under != "" && r.under != kek.ID() {
+				return nil, fmt.Errorf("the key ring %s is wrapped by the key-encryption key %s, not %s: start with that key (a rewrap moved the ring to it)", opts.KeyRingFile, r.under, kek.ID())
+			}
 			return nil, fmt.Errorf("the key ring %s does not open with the key-encryption key %s: %w", opts.KeyRingFile, kek.ID(), err)
 		}
 		break
