@@ -38,6 +38,9 @@ func (s *Store) putBookingBookings(w http.ResponseWriter, unit string, bb wire.B
 	if err == nil {
 		err = s.db.Update(func(tx *bolt.Tx) error {
 			ub := unitBucket(tx, unit)
+			if err := checkBookingsVersion(ub, bb); err != nil { // bookingversion.go
+				return err
+			}
 			if ub.Bucket([]byte(bucketBookings)) != nil {
 				if err := ub.DeleteBucket([]byte(bucketBookings)); err != nil {
 					return err

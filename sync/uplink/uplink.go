@@ -310,6 +310,8 @@ type Uplink struct {
 	// bookingsNoOffer: the central store answered PUT
 	// wire.PathBookingBookings2 404 and that was logged (bookingstate.go).
 	bookingsNoOffer atomic.Bool
+	// bookingsVer: the last version of the bookings state put (bookingversion.go).
+	bookingsVer bookingsVersion
 
 	formsMu   sync.Mutex
 	forms     []byte // the form set to publish, marshalled; nil: none
