@@ -82,8 +82,8 @@ func (c *centralKeysCmd) openWith(ctx context.Context, e *env, keys centralKeys,
 	return k, keys, func() { k.Close(); release() }, nil
 }
 
-func centralKeysListFlags(fs *flag.FlagSet) func(context.Context, *env) error {
-	c := addCentralKeysFlags(fs)
+// withKeys runs fn with the store's keys opened (the flags checked).
+func (c *centralKeysCmd) withKeys(fn func(e *env, k *central.Keys) error) func(context.Context, *env) error {
 	return func(ctx context.Context, e *env) error {
 		if err := c.check(); err != nil {
 			return err
@@ -93,6 +93,13 @@ func centralKeysListFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 			return err
 		}
 		defer closeAll()
+		return fn(e, k)
+	}
+}
+
+func centralKeysListFlags(fs *flag.FlagSet) func(context.Context, *env) error {
+	c := addCentralKeysFlags(fs)
+	return c.withKeys(func(e *env, k *central.Keys) error {
 		fmt.Fprintf(e.stdout, "key-encryption key %s\n\n", k.KEKID())
 		tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "SEALING KEY\tCURRENT SINCE\tSTATE")
@@ -104,20 +111,12 @@ func centralKeysListFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 			fmt.Fprintf(tw, "%s\t%s\t%s\n", sk.ID, sk.Since.Local().Format(time.DateTime), state)
 		}
 		return tw.Flush()
-	}
+	})
 }
 
 func centralKeysRotateFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 	c := addCentralKeysFlags(fs)
-	return func(ctx context.Context, e *env) error {
-		if err := c.check(); err != nil {
-			return err
-		}
-		k, _, closeAll, err := c.open(ctx, e, nil)
-		if err != nil {
-			return err
-		}
-		defer closeAll()
+	return c.withKeys(func(e *env, k *central.Keys) error {
 		sk, err := k.RotateSealingKey()
 		if err != nil {
 			return err
@@ -125,7 +124,7 @@ func centralKeysRotateFlags(fs *flag.FlagSet) func(context.Context, *env) error 
 		fmt.Fprintf(e.stdout, "sealing key %s is current: the central store publishes it from its next start, and gateways move to it within their refresh period (an hour); the older keys keep opening. Retire the old key with `clinicgw central-keys retire-sealing` after %s.\n",
 			sk.ID, central.DefaultSealingOverlap)
 		return nil
-	}
+	})
 }
 
 func centralKeysRetireFlags(fs *flag.FlagSet) func(context.Context, *env) error {

@@ -13,6 +13,16 @@ import (
 
 var errStopped = errors.New("stopped here, as by a kill")
 
+// stopRewrapAt makes a rewrap stop after step, as a kill there would.
+func stopRewrapAt(step string) {
+	rewrapHook = func(s string) error {
+		if s == step {
+			return errStopped
+		}
+		return nil
+	}
+}
+
 // TestRewrapKEKStoppedAtEveryStep: the file KEK rotated in place
 // (RotateFileKEK) and the ring moved to another KEK (RewrapKEK, then the
 // old file retired), stopped after each step as a kill would: the store
@@ -42,12 +52,7 @@ func TestRewrapKEKStoppedAtEveryStep(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rewrapHook = func(s string) error {
-			if s == step {
-				return errStopped
-			}
-			return nil
-		}
+		stopRewrapAt(step)
 		k, err := OpenKeys(e.ctx, e.path, Options{}, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -84,12 +89,7 @@ func TestRewrapKEKStoppedAtEveryStep(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, step := range []string{"wrapped", "ring replaced"} {
-		rewrapHook = func(s string) error {
-			if s == step {
-				return errStopped
-			}
-			return nil
-		}
+		stopRewrapAt(step)
 		k, err := OpenKeys(e.ctx, e.path, Options{}, next)
 		if err != nil {
 			t.Fatalf("open the keys after a stop at %q: %v", step, err)

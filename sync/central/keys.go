@@ -35,18 +35,7 @@ type Keys struct {
 // A file KEK whose rewrap stopped before its last step is finished
 // (kekrewrap.go).
 func OpenKeys(ctx context.Context, path string, opts Options, next KEK) (*Keys, error) {
-	if opts.Clock == nil {
-		opts.Clock = clock.System
-	}
-	if opts.Rand == nil {
-		opts.Rand = rand.Reader
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
-	if opts.LockTimeout == 0 {
-		opts.LockTimeout = 2 * time.Second
-	}
+	opts.fillDefaults()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -81,6 +70,23 @@ func OpenKeys(ctx context.Context, path string, opts Options, next KEK) (*Keys, 
 		return nil, fmt.Errorf("the central store %s: %w", path, err)
 	}
 	return k, nil
+}
+
+// fillDefaults sets the clock, randomness, logger and lock timeout
+// options left zero, for Open and OpenKeys.
+func (opts *Options) fillDefaults() {
+	if opts.Clock == nil {
+		opts.Clock = clock.System
+	}
+	if opts.Rand == nil {
+		opts.Rand = rand.Reader
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.LockTimeout == 0 {
+		opts.LockTimeout = 2 * time.Second
+	}
 }
 
 // Close unlocks the store's file.

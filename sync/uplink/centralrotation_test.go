@@ -17,6 +17,7 @@ import (
 	"clinicgw/sync/clock/clocktest"
 	"clinicgw/sync/seal"
 	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
 )
 
 // keyWatch sits in front of the central store's API as a TLS-terminating
@@ -70,11 +71,7 @@ func (k *keyWatch) wrap(h http.Handler) http.Handler {
 			k.mu.Lock()
 			k.statement = bytes.Clone(rec.Body.Bytes())
 			k.mu.Unlock()
-			for name, v := range rec.Header() {
-				w.Header()[name] = v
-			}
-			w.WriteHeader(rec.Code)
-			w.Write(rec.Body.Bytes())
+			relay(w, rec)
 			return
 		case wire.PathOutboxSealed2:
 			body, err := io.ReadAll(r.Body)
@@ -108,15 +105,53 @@ func (k *keyWatch) wrap(h http.Handler) http.Handler {
 				}
 				k.mu.Unlock()
 			}
-			for name, v := range rec.Header() {
-				w.Header()[name] = v
-			}
-			w.WriteHeader(rec.Code)
-			w.Write(rec.Body.Bytes())
+			relay(w, rec)
 			return
 		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// relay writes what rec recorded to w.
+func relay(w http.ResponseWriter, rec *httptest.ResponseRecorder) {
+	for name, v := range rec.Header() {
+		w.Header()[name] = v
+	}
+	w.WriteHeader(rec.Code)
+	w.Write(rec.Body.Bytes())
+}
+
+// trySubmit writes a case for patient i%len(patients), as submit does,
+// returning the error (for a goroutine, which must not end the test).
+func (c *centralSrv) trySubmit(i int) (string, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.store.Submit(context.Background(), unit, central.Submission{
+		PatientPNR: patients[i%len(patients)], PatientName: patientName, FormID: string(casetype.AdviceNurse),
+		Fields: []wire.Field{{Name: "question", Value: "Kanariefråga"}}, Text: caseText,
+	})
+}
+
+// patientLoad writes one case after another (patient i%len(patients))
+// until stop is closed or then, given each case written, returns false;
+// it closes done when it returns. Run it as a goroutine.
+func (c *centralSrv) patientLoad(t *testing.T, stop <-chan struct{}, done chan<- struct{}, then func(i int, id string) bool) {
+	defer close(done)
+	for i := 0; ; i++ {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		id, err := c.trySubmit(i)
+		if err != nil {
+			t.Errorf("submit %d: %v", i, err)
+			return
+		}
+		if !then(i, id) {
+			return
+		}
+	}
 }
 
 // TestCentralSealingKeyRotationUnderLoad (issue 22): with the real gateway
@@ -155,48 +190,31 @@ func TestCentralSealingKeyRotationUnderLoad(t *testing.T) {
 	var written []string
 	answered := map[string]int{} // case id → patient index
 	stop, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		for i := 0; ; i++ {
+	go c.patientLoad(t, stop, done, func(i int, id string) bool {
+		mu.Lock()
+		written = append(written, id)
+		mu.Unlock()
+		for !g.ids()[id] {
 			select {
 			case <-stop:
-				return
-			default:
+				return false
+			case <-time.After(5 * time.Millisecond):
 			}
-			c.mu.RLock()
-			id, err := c.store.Submit(ctx, unit, central.Submission{
-				PatientPNR: patients[i%len(patients)], PatientName: patientName, FormID: "advice-nurse",
-				Fields: []wire.Field{{Name: "question", Value: "Kanariefråga"}}, Text: caseText,
-			})
-			c.mu.RUnlock()
-			if err != nil {
-				t.Errorf("submit %d: %v", i, err)
-				return
-			}
-			mu.Lock()
-			written = append(written, id)
-			mu.Unlock()
-			for !g.ids()[id] {
-				select {
-				case <-stop:
-					return
-				case <-time.After(5 * time.Millisecond):
-				}
-			}
-			if _, err := g.svc.Do(ctx, distributor, cases.ID(id), cases.Command{Action: cases.Assign, Assignee: clinician.HSAID}); err != nil {
-				t.Errorf("assign %s: %v", id, err)
-				return
-			}
-			if _, err := g.svc.Do(ctx, clinician, cases.ID(id), cases.Command{Action: cases.SendAnswer, Text: answerText, Signature: signature, AuthorTitle: authorTitle}); err != nil {
-				t.Errorf("answer %s: %v", id, err)
-				return
-			}
-			mu.Lock()
-			answered[id] = i
-			mu.Unlock()
-			g.up.Kick()
 		}
-	}()
+		if _, err := g.svc.Do(ctx, distributor, cases.ID(id), cases.Command{Action: cases.Assign, Assignee: clinician.HSAID}); err != nil {
+			t.Errorf("assign %s: %v", id, err)
+			return false
+		}
+		if _, err := g.svc.Do(ctx, clinician, cases.ID(id), cases.Command{Action: cases.SendAnswer, Text: answerText, Signature: signature, AuthorTitle: authorTitle}); err != nil {
+			t.Errorf("answer %s: %v", id, err)
+			return false
+		}
+		mu.Lock()
+		answered[id] = i
+		mu.Unlock()
+		g.up.Kick()
+		return true
+	})
 	defer func() {
 		select {
 		case <-stop:
