@@ -3,6 +3,8 @@ package uplink
 import (
 	"context"
 	"errors"
+	"fmt"
+	"time"
 
 	"clinicgw/sync/seal"
 	"clinicgw/sync/wire"
@@ -21,10 +23,21 @@ import (
 //     not held back; if the store publishes the same key still, the item
 //     is held back as any rejected one;
 //   - it never goes back: a statement older (by its notBefore) than the
-//     newest it verified in this run — a TLS-terminating proxy or a
-//     central store's backup replaying one — is refused with the key ids
-//     logged; the uplink keeps the key it holds, or, when the store has
-//     refused that key, the items wait (errCentralKeyOlder).
+//     newest it verified — a TLS-terminating proxy or a central store's
+//     backup replaying one — is refused with the key ids logged; the
+//     uplink keeps the key it holds, or, when it holds none (a restart,
+//     or the store refused that key), the items wait
+//     (errCentralKeyOlder). The newest statement's key id and notBefore
+//     are kept in the gateway's store (CentralKeyMark, *store.DB through
+//     Config.SealingKeys) before anything is sealed to its key, so a
+//     restart does not forget them.
+
+// CentralKeyMark is where the gateway keeps the newest central key
+// statement it verified: its key id and notBefore ("" when none).
+type CentralKeyMark interface {
+	NewestCentralKey(ctx context.Context) (keyID string, notBefore time.Time, err error)
+	SetNewestCentralKey(ctx context.Context, keyID string, notBefore time.Time) error
+}
 
 // errCentralKeyOlder: the store publishes an older key than one verified.
 var errCentralKeyOlder = errors.New("outbox items wait: the central store publishes an older sealing key than one it published before (a replay, or a central store restored from a backup: rotate its sealing key)")
@@ -39,9 +52,19 @@ func (u *Uplink) centralKeyDue() bool {
 // statement verified before: for an older one (or another key of the
 // same time) it returns the key held, or errCentralKeyOlder when none is.
 // Both nil: st may be taken.
-func (u *Uplink) refuseOlderCentralKey(st wire.CentralSealingKeyStatement, key *seal.PublicKey) (*seal.PublicKey, error) {
+func (u *Uplink) refuseOlderCentralKey(ctx context.Context, st wire.CentralSealingKeyStatement, key *seal.PublicKey) (*seal.PublicKey, error) {
 	u.out.mu.Lock()
 	defer u.out.mu.Unlock()
+	if m, ok := u.cfg.SealingKeys.(CentralKeyMark); ok && !u.out.newestLoaded {
+		id, nb, err := m.NewestCentralKey(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("read the newest central sealing key: %w", err)
+		}
+		if id != "" && (u.out.newest.KeyID == "" || nb.After(u.out.newest.NotBefore)) {
+			u.out.newest = wire.CentralSealingKeyStatement{KeyID: id, NotBefore: nb}
+		}
+		u.out.newestLoaded = true
+	}
 	newest := u.out.newest
 	if newest.KeyID == "" || newest.KeyID == st.KeyID || st.NotBefore.After(newest.NotBefore) {
 		return nil, nil
@@ -55,13 +78,20 @@ func (u *Uplink) refuseOlderCentralKey(st wire.CentralSealingKeyStatement, key *
 	return nil, errCentralKeyOlder
 }
 
-// keptCentralKey notes st as fetched now and, if newer, the newest; u.out.mu
-// is held.
-func (u *Uplink) keptCentralKey(st wire.CentralSealingKeyStatement) {
+// keptCentralKey notes st as fetched now and, if newer, the newest, kept
+// in the gateway's store; u.out.mu is held.
+func (u *Uplink) keptCentralKey(ctx context.Context, st wire.CentralSealingKeyStatement) error {
 	u.out.fetched = u.cfg.Clock.Now()
-	if u.out.newest.KeyID == "" || st.NotBefore.After(u.out.newest.NotBefore) {
-		u.out.newest = st
+	if u.out.newest.KeyID != "" && !st.NotBefore.After(u.out.newest.NotBefore) {
+		return nil
 	}
+	if m, ok := u.cfg.SealingKeys.(CentralKeyMark); ok {
+		if err := m.SetNewestCentralKey(ctx, st.KeyID, st.NotBefore); err != nil {
+			return fmt.Errorf("keep the newest central sealing key: %w", err)
+		}
+	}
+	u.out.newest = st
+	return nil
 }
 
 // resealRefused posts again, sealed to the key fetched anew, the items of

@@ -269,6 +269,29 @@ func TestCentralSealingKeyRotationUnderLoad(t *testing.T) {
 
 	close(stop)
 	<-done
+
+	// The gateway restarts while the replay goes on: it still refuses the
+	// older key (the newest statement it verified is in its store), and
+	// the answer waits until the store publishes its current key again.
+	g.stop()
+	g.restartUplink()
+	g.start()
+	last := c.submit(len(patients))
+	waitFor(t, 60*time.Second, "the last case at the gateway", func() bool { return g.ids()[last] })
+	g.answer(last)
+	mu.Lock()
+	answered[last] = len(patients)
+	mu.Unlock()
+	waitFor(t, 60*time.Second, "the replayed statement refused after the restart", func() bool {
+		return strings.Contains(g.up.Status().LastError, "older sealing key")
+	})
+	if n := kw.count(keyA) - atReplayA; n != 0 {
+		t.Fatalf("after a restart the gateway sealed %d items to the older key of a replayed statement", n)
+	}
+	kw.mu.Lock()
+	kw.replay = nil
+	kw.mu.Unlock()
+	g.up.Kick()
 	waitFor(t, 60*time.Second, "the outbox empty", func() bool { return g.pending() == 0 })
 	mu.Lock()
 	defer mu.Unlock()

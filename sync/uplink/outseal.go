@@ -83,8 +83,9 @@ type outbound struct {
 	memKeyID string
 	// fetched: when the key's statement was last fetched; newest: the
 	// latest statement verified in this run (centralkeyrefresh.go).
-	fetched time.Time
-	newest  wire.CentralSealingKeyStatement
+	fetched      time.Time
+	newest       wire.CentralSealingKeyStatement
+	newestLoaded bool // newest read from the store (CentralKeyMark)
 }
 
 // postOutboxSealed posts batch sealed when central.sealing is on; sent
@@ -211,11 +212,14 @@ func (u *Uplink) centralKey(ctx context.Context) (*seal.PublicKey, error) {
 			"centralKeyId", st.KeyID, "err", err)
 		return nil, errCentralKeyRefused
 	}
-	if held, err := u.refuseOlderCentralKey(st, key); held != nil || err != nil {
+	if held, err := u.refuseOlderCentralKey(ctx, st, key); held != nil || err != nil {
 		return held, err
 	}
 	u.out.mu.Lock()
-	u.keptCentralKey(st)
+	if err := u.keptCentralKey(ctx, st); err != nil {
+		u.out.mu.Unlock()
+		return nil, err
+	}
 	if u.out.key == nil || u.out.key.ID() != key.ID() {
 		u.log.Info("the central store's sealing key verified; outbox items are sealed to it", "centralKeyId", key.ID().String())
 	}
