@@ -88,6 +88,7 @@ func commands() []*command {
 		{name: "stats", args: "--config FILE [--from DATE] [--to DATE] [--recount | --rebuild]", summary: "print case statistics for a period; --recount checks the store's aggregates against a full recount (exit 1 if they differ), --rebuild counts them again", flags: statsFlags},
 		{name: "demo", args: "[--dir DIR] [--cases N]", summary: "run a seeded demonstration clinic in a fresh folder", flags: demoFlags},
 		{name: "central", args: "--dir DIR [--pki DIR] [--api ADDR] [--web ADDR] [--unit NAME=HSAID]... [--key-file FILE | --token-module FILE --token-label LABEL --token-key-label LABEL --token-pin-file FILE]", summary: "run the reference central patient-side store (sync API and patient pages)", flags: centralFlags},
+		centralKeysCommand(),
 		{name: "version", summary: "print the version", flags: versionFlags},
 	}
 }

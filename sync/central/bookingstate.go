@@ -41,6 +41,9 @@ func (s *Store) putBookingBookings(w http.ResponseWriter, unit string, bb wire.B
 			if err := s.outboundSealing(ub, unit, sealed, 1); err != nil {
 				return err
 			}
+			if err := checkBookingsVersion(ub, bb); err != nil { // bookingversion.go
+				return err
+			}
 			if ub.Bucket([]byte(bucketBookings)) != nil {
 				if err := ub.DeleteBucket([]byte(bucketBookings)); err != nil {
 					return err

@@ -2,7 +2,6 @@ package central
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -153,20 +152,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		}
 		unitSet[u] = true
 	}
-	if opts.Clock == nil {
-		opts.Clock = clock.System
-	}
-	if opts.Rand == nil {
-		opts.Rand = rand.Reader
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
+	opts.fillDefaults() // keys.go
 	if opts.Notifier == nil {
 		opts.Notifier = LogNotifier{Logger: opts.Logger}
-	}
-	if opts.LockTimeout == 0 {
-		opts.LockTimeout = 2 * time.Second
 	}
 	if opts.Retention < 0 {
 		return nil, errors.New("open central store: the retention must not be negative")
