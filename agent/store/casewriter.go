@@ -26,6 +26,7 @@ type sealJob struct {
 	nonce  [nonceLen]byte
 	c      *cases.Case  // bucketCases: the new case
 	rec    audit.Record // bucketAudit: the record
+	plain  []byte       // a sync log's record (continuity.go), as it is
 	sealed []byte
 	err    error
 }
@@ -36,6 +37,8 @@ func (j *sealJob) seal(s *sealer) {
 	switch j.bucket {
 	case bucketCases:
 		plain, j.err = encodeCase(j.c)
+	case bucketSyncJournal, bucketOutboxDone:
+		plain = j.plain
 	default:
 		if plain, j.err = j.rec.MarshalBinary(); j.err != nil {
 			j.err = fmt.Errorf("access log: %w", j.err)
@@ -129,6 +132,12 @@ func (t *tx) queueCase(c *cases.Case) error {
 	return nil
 }
 
+// queueSyncLog hands a sync log's record to the sealing goroutine. rec
+// must not change until the transaction ends.
+func (t *tx) queueSyncLog(bucket string, key, rec []byte) error {
+	return t.queue(sealJob{bucket: bucket, key: key, plain: rec})
+}
+
 // queueAudit hands an access-log record to the sealing goroutine.
 func (t *tx) queueAudit(key []byte, rec audit.Record) error {
 	return t.queue(sealJob{bucket: bucketAudit, key: key, rec: rec})
@@ -158,7 +167,7 @@ func (t *tx) putPending() error {
 				return j.err
 			}
 			bk := t.bucket(j.bucket)
-			bk.FillPercent = 1 // both keyed by sequence numbers, which only grow
+			bk.FillPercent = 1 // all keyed by sequence numbers, which only grow
 			if err := bk.Put(j.key, j.sealed); err != nil {
 				w.err = fmt.Errorf("%s: %w", j.bucket, err)
 				return w.err
