@@ -7,14 +7,16 @@ import (
 	"clinicgw/agent/cases"
 )
 
-// New cases and new access-log records are encoded and sealed on a second
-// goroutine while the transaction goes on: on a page of new cases from the
-// central store that is most of the work per case, and the transaction's
-// own goroutine is the one that bounds the sync's speed. Their puts still
-// happen on the transaction's goroutine, in the order they were written,
-// before anything reads the cases or the access-log bucket back (Case or
-// Update of a pending case, Cases, the access-log queries) and before the
-// commit, so what a transaction reads and commits is unchanged. The nonces
+// New cases, new access-log records and the sync logs' records (the
+// journal's copy of each central event, continuity.go) are encoded and
+// sealed on a second goroutine while the transaction goes on: on a page
+// of new cases from the central store that is most of the work per case,
+// and the transaction's own goroutine is the one that bounds the sync's
+// speed. Their puts still happen on the transaction's goroutine, in the
+// order they were written, before anything reads the cases, the access
+// log or a sync log back (Case or Update of a pending case, Cases, the
+// access-log queries, SyncLog, DeleteSyncLog) and before the commit, so
+// what a transaction reads and commits is unchanged. The nonces
 // are drawn on the transaction's goroutine, so the store's random source is
 // never read from two goroutines. Values go to the goroutine in batches,
 // so that handing one over costs little beside sealing it.

@@ -109,6 +109,8 @@ type backlogEnv struct {
 	perCommit int
 	pending   []cases.Inbound
 	journal   []cases.JournalEntry
+	// measure, when set, runs each commit's apply (benchmarks).
+	measure func(apply func())
 }
 
 func newBacklogEnv(t testing.TB, perCommit int) *backlogEnv {
@@ -153,7 +155,14 @@ func (e *backlogEnv) commit() {
 		return
 	}
 	head := cases.SyncHead{Seq: e.seq, Incarnation: "test"}
-	if _, err := e.svc.ApplyChained(e.t.Context(), e.pending, head, e.journal); err != nil {
+	var err error
+	apply := func() { _, err = e.svc.ApplyChained(e.t.Context(), e.pending, head, e.journal) }
+	if e.measure != nil {
+		e.measure(apply)
+	} else {
+		apply()
+	}
+	if err != nil {
 		e.t.Fatal(err)
 	}
 	e.pending, e.journal = e.pending[:0], e.journal[:0]
