@@ -13,11 +13,7 @@ import (
 // left behind stayed half empty (0.52 and 0.57 full), and a backlog wrote
 // them nearly twice over.
 func TestAuditIndexesFillTheirPages(t *testing.T) {
-	e := newBacklogEnv(t, 750)
-	for range 6 {
-		e.batch(1000)
-	}
-	e.commit()
+	e := appliedBacklog(t, 750, 6)
 	ps := e.db.bolt.Info().PageSize
 	err := e.db.bolt.View(func(btx *bolt.Tx) error {
 		for _, name := range []string{bucketAuditActor, bucketAuditCase} {

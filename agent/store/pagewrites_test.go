@@ -150,6 +150,17 @@ func (e *backlogEnv) batch(n int) {
 	}
 }
 
+// appliedBacklog is a backlogEnv that applied batches of a thousand
+// cases, all committed.
+func appliedBacklog(t testing.TB, perCommit, batches int) *backlogEnv {
+	e := newBacklogEnv(t, perCommit)
+	for range batches {
+		e.batch(1000)
+	}
+	e.commit()
+	return e
+}
+
 func (e *backlogEnv) commit() {
 	if len(e.pending) == 0 {
 		return
@@ -192,11 +203,7 @@ func treePages(t testing.TB, db *DB, name string) int {
 // the pages its tree grew by, and 1.78 times its records' bytes. Logs
 // what each bucket wrote per case.
 func TestBacklogPagesWritten(t *testing.T) {
-	e := newBacklogEnv(t, 750)
-	for range 8 {
-		e.batch(1000)
-	}
-	e.commit()
+	e := appliedBacklog(t, 750, 8)
 	ps := e.db.bolt.Info().PageSize
 	before := filePages(t, e.db)
 	pagesBefore, bytesBefore := treePages(t, e.db, bucketCases), leafBytes(t, e.db, bucketCases)
