@@ -97,6 +97,7 @@ type ContinuityTx interface {
 	// SetSyncHead records where the gateway stands in the chain.
 	SetSyncHead(SyncHead) error
 	// PutSyncLog stores rec in log at pos; pos 0 appends after the last.
+	// rec must not change until the transaction ends.
 	PutSyncLog(log SyncLog, pos uint64, rec []byte) error
 	// DeleteSyncLog removes the record at pos; an absent one is not an
 	// error.
@@ -124,13 +125,25 @@ func (s *Service) SyncHead(ctx context.Context) (SyncHead, bool, error) {
 // entries and retained items older than the retention.
 func (s *Service) ApplyChained(ctx context.Context, in []Inbound, head SyncHead, journal []JournalEntry) (ApplyReport, error) {
 	now := s.clock.Now()
+	// The journal's records (a copy of each event) are made while the
+	// page's events apply, off the transaction's goroutine.
+	recs := make([][]byte, len(journal))
+	built := make(chan struct{})
+	go func() {
+		defer close(built)
+		for i, e := range journal {
+			e.Applied = now // by the clock the retention is counted with
+			recs[i] = e.record()
+		}
+	}()
+	defer func() { <-built }()
 	return s.applyInbound(ctx, in, head.Seq, func(tx Tx) error {
 		if err := tx.SetSyncHead(head); err != nil {
 			return err
 		}
-		for _, e := range journal {
-			e.Applied = now // by the clock the retention is counted with
-			if err := tx.PutSyncLog(LogJournal, e.Seq, e.record()); err != nil {
+		<-built
+		for i, e := range journal {
+			if err := tx.PutSyncLog(LogJournal, e.Seq, recs[i]); err != nil {
 				return err
 			}
 		}

@@ -64,11 +64,18 @@ func (t *tx) AppendAudit(e audit.Entry) error {
 			return fmt.Errorf("access log index: %w", err)
 		}
 	}
-	if err := t.bucket(bucketAuditActor).Put(catKey([]byte(e.Actor), sep, key), nil); err != nil {
+	// Both indexes' keys mostly grow (sequence numbers within a staff
+	// member or case; case ids are time-ordered), as the case indexes'
+	// do: pages split full, not at bbolt's default half (putIndex).
+	actors := t.bucket(bucketAuditActor)
+	actors.FillPercent = 0.9
+	if err := actors.Put(catKey([]byte(e.Actor), sep, key), nil); err != nil {
 		return fmt.Errorf("access log index: %w", err)
 	}
 	if e.CaseID != "" {
-		if err := t.bucket(bucketAuditCase).Put(catKey([]byte(e.CaseID), sep, key), nil); err != nil {
+		byCase := t.bucket(bucketAuditCase)
+		byCase.FillPercent = 0.9
+		if err := byCase.Put(catKey([]byte(e.CaseID), sep, key), nil); err != nil {
 			return fmt.Errorf("access log index: %w", err)
 		}
 	}

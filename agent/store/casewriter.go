@@ -7,14 +7,16 @@ import (
 	"clinicgw/agent/cases"
 )
 
-// New cases and new access-log records are encoded and sealed on a second
-// goroutine while the transaction goes on: on a page of new cases from the
-// central store that is most of the work per case, and the transaction's
-// own goroutine is the one that bounds the sync's speed. Their puts still
-// happen on the transaction's goroutine, in the order they were written,
-// before anything reads the cases or the access-log bucket back (Case or
-// Update of a pending case, Cases, the access-log queries) and before the
-// commit, so what a transaction reads and commits is unchanged. The nonces
+// New cases, new access-log records and the sync logs' records (the
+// journal's copy of each central event, continuity.go) are encoded and
+// sealed on a second goroutine while the transaction goes on: on a page
+// of new cases from the central store that is most of the work per case,
+// and the transaction's own goroutine is the one that bounds the sync's
+// speed. Their puts still happen on the transaction's goroutine, in the
+// order they were written, before anything reads the cases, the access
+// log or a sync log back (Case or Update of a pending case, Cases, the
+// access-log queries, SyncLog, DeleteSyncLog) and before the commit, so
+// what a transaction reads and commits is unchanged. The nonces
 // are drawn on the transaction's goroutine, so the store's random source is
 // never read from two goroutines. Values go to the goroutine in batches,
 // so that handing one over costs little beside sealing it.
@@ -26,6 +28,7 @@ type sealJob struct {
 	nonce  [nonceLen]byte
 	c      *cases.Case  // bucketCases: the new case
 	rec    audit.Record // bucketAudit: the record
+	plain  []byte       // a sync log's record (continuity.go), as it is
 	sealed []byte
 	err    error
 }
@@ -36,6 +39,8 @@ func (j *sealJob) seal(s *sealer) {
 	switch j.bucket {
 	case bucketCases:
 		plain, j.err = encodeCase(j.c)
+	case bucketSyncJournal, bucketOutboxDone:
+		plain = j.plain
 	default:
 		if plain, j.err = j.rec.MarshalBinary(); j.err != nil {
 			j.err = fmt.Errorf("access log: %w", j.err)
@@ -129,6 +134,12 @@ func (t *tx) queueCase(c *cases.Case) error {
 	return nil
 }
 
+// queueSyncLog hands a sync log's record to the sealing goroutine. rec
+// must not change until the transaction ends.
+func (t *tx) queueSyncLog(bucket string, key, rec []byte) error {
+	return t.queue(sealJob{bucket: bucket, key: key, plain: rec})
+}
+
 // queueAudit hands an access-log record to the sealing goroutine.
 func (t *tx) queueAudit(key []byte, rec audit.Record) error {
 	return t.queue(sealJob{bucket: bucketAudit, key: key, rec: rec})
@@ -158,7 +169,7 @@ func (t *tx) putPending() error {
 				return j.err
 			}
 			bk := t.bucket(j.bucket)
-			bk.FillPercent = 1 // both keyed by sequence numbers, which only grow
+			bk.FillPercent = 1 // all keyed by sequence numbers, which only grow
 			if err := bk.Put(j.key, j.sealed); err != nil {
 				w.err = fmt.Errorf("%s: %w", j.bucket, err)
 				return w.err

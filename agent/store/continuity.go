@@ -74,6 +74,9 @@ func (t *tx) SyncLog(log cases.SyncLog, after uint64, fn func(uint64, []byte) bo
 	if err != nil {
 		return err
 	}
+	if err := t.putPending(); err != nil {
+		return err
+	}
 	c := t.bucket(name).Cursor()
 	for k, v := c.Seek(seqKey(after + 1)); k != nil; k, v = c.Next() {
 		plain, err := t.s.open(name, k, v)
@@ -87,7 +90,9 @@ func (t *tx) SyncLog(log cases.SyncLog, after uint64, fn func(uint64, []byte) bo
 	return nil
 }
 
-// PutSyncLog stores rec, sealed, in log at pos (0: after the last).
+// PutSyncLog stores rec, sealed, in log at pos (0: after the last). rec
+// must not change until the transaction ends: it is sealed on the
+// transaction's sealing goroutine.
 func (t *tx) PutSyncLog(log cases.SyncLog, pos uint64, rec []byte) error {
 	name, err := logBucket(log)
 	if err != nil {
@@ -103,19 +108,18 @@ func (t *tx) PutSyncLog(log cases.SyncLog, pos uint64, rec []byte) error {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 	}
-	key := seqKey(pos)
-	sealed, err := t.s.seal(name, key, rec)
-	if err != nil {
-		return err
-	}
-	b.FillPercent = 1
-	return b.Put(key, sealed)
+	// Sealed and put like a new case (casewriter.go): one record per
+	// central event, and the transaction's goroutine is the sync's bound.
+	return t.queueSyncLog(name, seqKey(pos), rec)
 }
 
 // DeleteSyncLog removes the record at pos.
 func (t *tx) DeleteSyncLog(log cases.SyncLog, pos uint64) error {
 	name, err := logBucket(log)
 	if err != nil {
+		return err
+	}
+	if err := t.putPending(); err != nil { // a record put in this transaction goes first
 		return err
 	}
 	return t.bucket(name).Delete(seqKey(pos))

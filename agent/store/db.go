@@ -270,6 +270,14 @@ func boltOptions(lockTimeout time.Duration) *bolt.Options {
 	}
 }
 
+// allocSize is how much bbolt grows the file by once it is past that
+// size (doubling up to it). Each growth truncates the file and syncs it
+// whole, a wait on the disk in the commit that crossed the end: grown by
+// bbolt's default 16 MiB, a backlog paid one every second commit
+// (TestBacklogGrowsTheFileRarely). The space beyond the data is a hole in
+// the file, not written; backups copy the data only.
+const allocSize = 128 << 20
+
 // errInUse is the lock timing out.
 var errInUse = errors.New("it is in use by another clinicgw process")
 
@@ -302,6 +310,7 @@ func openBolt(path string, lockTimeout time.Duration) (bdb *bolt.DB, err error) 
 	case err != nil:
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
+	bdb.AllocSize = allocSize
 	// bbolt syncs the file but never its folder: a store file just created
 	// would vanish with the power, acknowledged cases and all (measured
 	// with agent/powercut). createFile syncs it; synced again at every

@@ -44,6 +44,16 @@
 // against the records at every Open, and a schema-2 store's records are
 // moved at Open, resumably.
 //
+// A backlog from the central store is bound by the one goroutine that
+// runs the transactions, and on a busy disk by the bytes its commits
+// write (TestBacklogPagesWritten logs them per bucket and case). So a
+// write transaction encodes and seals new cases, access-log records and
+// the sync logs' records (the journal's copy of each central event) on
+// a second goroutine and only puts them (casewriter.go); indexes whose
+// keys mostly grow split their pages full (FillPercent 0.9, 1 for
+// sequence keys), not at bbolt's half; and the file grows 128 MiB at a
+// time, since bbolt syncs it whole at every growth (allocSize).
+//
 // Lists read through composite indexes of what they show (listidx.go:
 // status with assignee, type or both), walked either way from any case id,
 // so a page costs its length, not the history behind it; a store made

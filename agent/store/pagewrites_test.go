@@ -109,6 +109,8 @@ type backlogEnv struct {
 	perCommit int
 	pending   []cases.Inbound
 	journal   []cases.JournalEntry
+	// measure, when set, runs each commit's apply (benchmarks).
+	measure func(apply func())
 }
 
 func newBacklogEnv(t testing.TB, perCommit int) *backlogEnv {
@@ -148,12 +150,30 @@ func (e *backlogEnv) batch(n int) {
 	}
 }
 
+// appliedBacklog is a backlogEnv that applied batches of a thousand
+// cases, all committed.
+func appliedBacklog(t testing.TB, perCommit, batches int) *backlogEnv {
+	e := newBacklogEnv(t, perCommit)
+	for range batches {
+		e.batch(1000)
+	}
+	e.commit()
+	return e
+}
+
 func (e *backlogEnv) commit() {
 	if len(e.pending) == 0 {
 		return
 	}
 	head := cases.SyncHead{Seq: e.seq, Incarnation: "test"}
-	if _, err := e.svc.ApplyChained(e.t.Context(), e.pending, head, e.journal); err != nil {
+	var err error
+	apply := func() { _, err = e.svc.ApplyChained(e.t.Context(), e.pending, head, e.journal) }
+	if e.measure != nil {
+		e.measure(apply)
+	} else {
+		apply()
+	}
+	if err != nil {
 		e.t.Fatal(err)
 	}
 	e.pending, e.journal = e.pending[:0], e.journal[:0]
@@ -183,11 +203,7 @@ func treePages(t testing.TB, db *DB, name string) int {
 // the pages its tree grew by, and 1.78 times its records' bytes. Logs
 // what each bucket wrote per case.
 func TestBacklogPagesWritten(t *testing.T) {
-	e := newBacklogEnv(t, 750)
-	for range 8 {
-		e.batch(1000)
-	}
-	e.commit()
+	e := appliedBacklog(t, 750, 8)
 	ps := e.db.bolt.Info().PageSize
 	before := filePages(t, e.db)
 	pagesBefore, bytesBefore := treePages(t, e.db, bucketCases), leafBytes(t, e.db, bucketCases)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"sync/atomic"
 )
 
 // Sealed value layout: format (1 byte) | term (4 bytes, big endian) |
@@ -35,6 +36,9 @@ type sealer struct {
 	aeads  map[uint32]cipher.AEAD
 	index  []byte // HMAC key for patient lookups
 	rand   io.Reader
+	// sealedInline counts the values seal sealed: on the caller's
+	// goroutine, not a transaction's sealing goroutine (tests).
+	sealedInline atomic.Uint64
 }
 
 func newAEAD(key []byte) (cipher.AEAD, error) {
@@ -60,6 +64,7 @@ func (s *sealer) seal(bucket string, key, plaintext []byte) ([]byte, error) {
 	if err := s.nonce(nonce[:]); err != nil {
 		return nil, err
 	}
+	s.sealedInline.Add(1)
 	return s.sealWithNonce(bucket, key, nonce[:], plaintext), nil
 }
 
