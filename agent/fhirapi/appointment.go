@@ -546,6 +546,7 @@ func (s *Server) readAppointment(w http.ResponseWriter, r *http.Request, c calle
 	for i, a := range apps {
 		if a.ID == r.PathValue("id") {
 			if s.logReads(w, r, c, pats[i:i+1]) {
+				setVersion(w, appointmentVersion(a.Status))
 				writeJSON(w, http.StatusOK, a)
 			}
 			return

@@ -172,7 +172,9 @@ func (s *Server) book(w http.ResponseWriter, r *http.Request, c caller) {
 	if request != "" && sl.Booking != nil && sl.Booking.Request == request && sl.Booking.Patient == string(pnr) {
 		// A retry of a booking made: answered, not made again.
 		if s.logReads(w, r, c, []string{sl.Booking.Patient}) {
-			writeJSON(w, http.StatusOK, s.appointment(sl, sl.Booking, appointmentStatus(sl, s.cfg.Clock.Now()), types))
+			st := appointmentStatus(sl, s.cfg.Clock.Now())
+			setVersion(w, appointmentVersion(st))
+			writeJSON(w, http.StatusOK, s.appointment(sl, sl.Booking, st, types))
 		}
 		return
 	}
@@ -198,6 +200,7 @@ func (s *Server) book(w http.ResponseWriter, r *http.Request, c caller) {
 	booked.State, booked.Booking, booked.Hold = booking.Booked, &b, nil
 	a := s.appointment(&booked, &b, "booked", types)
 	w.Header().Set("Location", base(r)+"/Appointment/"+a.ID)
+	setVersion(w, appointmentVersion(a.Status))
 	writeJSON(w, http.StatusCreated, a)
 }
 
@@ -237,24 +240,40 @@ func (s *Server) cancel(w http.ResponseWriter, r *http.Request, c caller) {
 		refuse(w, err)
 		return
 	}
+	want, err := ifMatch(r)
+	if err != nil {
+		refuse(w, err)
+		return
+	}
 	sl, bookingID, ok := s.slotAndRest(w, r, r.PathValue("id"), true)
 	if !ok {
 		return
 	}
-	patient := ""
+	patient, status := "", ""
 	if sl.Booking != nil && sl.Booking.ID == bookingID {
-		patient = sl.Booking.Patient
+		patient, status = sl.Booking.Patient, appointmentStatus(sl, s.cfg.Clock.Now())
 	}
 	for _, b := range sl.Canceled {
 		if b.ID == bookingID {
-			patient = b.Patient
+			patient, status = b.Patient, "cancelled"
 		}
 	}
 	if patient == "" {
 		fail(w, http.StatusNotFound, "not-found", "no such Appointment at this care unit: search for it by date")
 		return
 	}
+	if want != 0 && want != appointmentVersion(status) {
+		s.staleCancel(w, r, c, patient)
+		return
+	}
+	// Only a booking at version 1 (booked) can be cancelled, and
+	// CancelBooking checks in its transaction that it still is: with
+	// If-Match, its NotBooked means the Appointment changed since.
 	err = s.cfg.Diary.CancelBooking(s.logged(r.Context(), c, diaryCancel), sl.ID(), bookingID, booking.Actor{Staff: c.sys.HSAID}, reason)
+	if d, declined := booking.DeclineOf(err); declined && want != 0 && d.Code == booking.NotBooked {
+		s.staleCancel(w, r, c, patient)
+		return
+	}
 	if _, declined := booking.DeclineOf(err); declined {
 		if lerr := s.cfg.DiaryLog(r.Context(), s.diaryEntry(c, diaryCancel, patient, audit.Denied)); lerr != nil {
 			s.cfg.Logger.Error("api cancellation refusal not written to the access log", "err", lerr, "system", c.sys.HSAID)
@@ -279,11 +298,22 @@ func (s *Server) cancel(w http.ResponseWriter, r *http.Request, c caller) {
 	apps, _ := s.appointmentsOf(got, types, s.cfg.Clock.Now())
 	for _, a := range apps {
 		if a.ID == r.PathValue("id") {
+			setVersion(w, appointmentVersion(a.Status))
 			writeJSON(w, http.StatusOK, a)
 			return
 		}
 	}
 	writeJSON(w, http.StatusOK, Parameters{ResourceType: "Parameters"})
+}
+
+// staleCancel refuses a cancellation whose If-Match is not the
+// Appointment's version, in the access log as a refusal.
+func (s *Server) staleCancel(w http.ResponseWriter, r *http.Request, c caller, patient string) {
+	if err := s.cfg.DiaryLog(r.Context(), s.diaryEntry(c, diaryCancel, patient, audit.Denied)); err != nil {
+		s.cfg.Logger.Error("api cancellation refusal not written to the access log", "err", err, "system", c.sys.HSAID)
+	}
+	s.cfg.Logger.Info("api cancellation refused: a stale version", "system", c.sys.HSAID)
+	stale(w, "Appointment")
 }
 
 // logged is ctx whose diary change writes its access-log entry (an

@@ -2,6 +2,7 @@ package fhirapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strconv"
@@ -133,5 +134,89 @@ func TestTaskPatchRace(t *testing.T) {
 		if n != round/4+1 {
 			t.Errorf("round %d: %d references on the case, want %d", round, n, round/4+1)
 		}
+	}
+}
+
+// TestAppointmentVersions: a booking is Appointment version 1 (ETag
+// W/"1", meta.versionId 1), read or answered at its booking; $cancel with
+// a stale If-Match is a 412 that cancels nothing; two systems cancelling
+// it at once with If-Match W/"1": exactly one 200 (the cancelled
+// Appointment, version 2), the other 412.
+func TestAppointmentVersions(t *testing.T) {
+	f := newFixture(t, 0, 6000, withDiary)
+	var md struct {
+		Rest []struct {
+			Resource []struct {
+				Type              string `json:"type"`
+				Versioning        string `json:"versioning"`
+				ConditionalUpdate *bool  `json:"conditionalUpdate"`
+			} `json:"resource"`
+		} `json:"rest"`
+	}
+	if err := json.Unmarshal(f.curl("booker", "/metadata").body, &md); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range md.Rest[0].Resource {
+		versioned := r.Type == "Task" || r.Type == "Appointment"
+		if versioned != (r.Versioning == "versioned-update" && r.ConditionalUpdate != nil && !*r.ConditionalUpdate) {
+			t.Errorf("the CapabilityStatement's %s: versioning %q, conditionalUpdate %v", r.Type, r.Versioning, r.ConditionalUpdate)
+		}
+	}
+	pnr := string(f.adult)
+	slots := entries(t, f.curl("booker", "/Slot?status=free&_count=1").decode(t))
+	booked := f.post("booker", "/Appointment", bookBody(slots[0]["id"].(string), pnr))
+	if booked.status != 201 || etagOf(booked) != `W/"1"` || versionID(t, booked) != "1" {
+		t.Fatalf("booked: %d ETag %q versionId %q", booked.status, etagOf(booked), versionID(t, booked))
+	}
+	id := booked.decode(t)["id"].(string)
+	read := f.curl("booker", "/Appointment/"+id)
+	if etagOf(read) != `W/"1"` || versionID(t, read) != "1" {
+		t.Fatalf("read: ETag %q versionId %q", etagOf(read), versionID(t, read))
+	}
+	cancel := func(c string, tag string) reply {
+		return f.curl(c, "/Appointment/"+id+"/$cancel", "-X", "POST", "-H", "Content-Type: application/fhir+json", "-H", "If-Match: "+tag,
+			"--data", `{"resourceType": "Parameters", "parameter": [{"name": "reason", "valueString": "Läkaren är sjuk"}]}`)
+	}
+	if r := cancel("booker", `W/"2"`); r.status != 412 || r.decode(t)["resourceType"] != "OperationOutcome" {
+		t.Fatalf("a stale If-Match: %d %s", r.status, r.body)
+	}
+	if r := f.curl("booker", "/Appointment/"+id); r.decode(t)["status"] != "booked" {
+		t.Fatalf("a refused cancellation cancelled: %s", r.body)
+	}
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	status := make([]int, 2)
+	for i := range status {
+		c := f.client("booker")
+		wg.Go(func() {
+			req, err := http.NewRequest("POST", f.url+"/Appointment/"+id+"/$cancel",
+				strings.NewReader(`{"resourceType": "Parameters", "parameter": [{"name": "reason", "valueString": "Dubbelbokad"}]}`))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			req.Header.Set("Content-Type", "application/fhir+json")
+			req.Header.Set("If-Match", `W/"1"`)
+			<-start
+			res, err := c.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			status[i] = res.StatusCode
+			if res.StatusCode == 200 && res.Header.Get("ETag") != `W/"2"` {
+				t.Errorf("the cancelled Appointment's ETag %q, want W/\"2\"", res.Header.Get("ETag"))
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if !(status[0] == 200 && status[1] == 412 || status[0] == 412 && status[1] == 200) {
+		t.Fatalf("two cancellations at once: %v, want one 200 and one 412", status)
+	}
+	if r := f.curl("booker", "/Appointment/"+id); r.decode(t)["status"] != "cancelled" || etagOf(r) != `W/"2"` {
+		t.Fatalf("after: %s ETag %q", r.body, etagOf(r))
 	}
 }
