@@ -60,6 +60,11 @@ type ClientWrite struct {
 	At        time.Time `json:"at"`
 }
 
+// DefaultClientWriteRetention is how long a ClientWrite is kept when
+// ServiceConfig leaves ClientWriteRetention zero: a system retries within
+// minutes or hours; after this a write with the identifier is a new one.
+const DefaultClientWriteRetention = 30 * 24 * time.Hour
+
 // ClientKey is the key of system's write with identifier clientID: a
 // hash, so that the store keeps no identifier of the system's in clear.
 func ClientKey(system, clientID string) string {
@@ -248,8 +253,8 @@ func (s *Service) startFromSystem(ctx context.Context, actor Actor, m SystemMess
 // only an answered case; a closed one stays so) and attaches its own
 // reference.
 type SystemUpdate struct {
-	Close   bool
-	Ref     *Ref   // By and At are set by the service
+	Close bool
+	Ref   *Ref // By and At are set by the service
 	// Version is the case.Version the system saw (0: don't check): the
 	// whole update is refused with ErrConflict unless the case is still
 	// at it (a close already made counts as a change only when this

@@ -15,10 +15,10 @@ type capInteraction struct {
 }
 
 type capResource struct {
-	Type          string           `json:"type"`
-	Interaction   []capInteraction `json:"interaction"`
-	SearchParam   []capParam       `json:"searchParam,omitempty"`
-	Operation     []capOperation   `json:"operation,omitempty"` // capability_booking.go
+	Type        string           `json:"type"`
+	Interaction []capInteraction `json:"interaction"`
+	SearchParam []capParam       `json:"searchParam,omitempty"`
+	Operation   []capOperation   `json:"operation,omitempty"` // capability_booking.go
 	// Versioning and ConditionalUpdate (version.go): a resource with an
 	// ETag whose changes take If-Match is versioned-update; no
 	// conditional update (an update by search criteria) is supported.
