@@ -31,6 +31,38 @@ func versionID(t *testing.T, r reply) string {
 	return v
 }
 
+// race sends, as each of systems at once over mutual TLS, one request
+// with If-Match tag and the body body(system), and returns each one's
+// status and ETag.
+func (f *fixture) race(systems []string, method, path, ctype, tag string, body func(system string) string) ([]int, []string) {
+	status, tags := make([]int, len(systems)), make([]string, len(systems))
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i, who := range systems {
+		c := f.client(who)
+		req, err := http.NewRequest(method, f.url+path, strings.NewReader(body(who)))
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", ctype)
+		req.Header.Set("If-Match", tag)
+		wg.Go(func() {
+			<-start
+			res, err := c.Do(req)
+			if err != nil {
+				f.t.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			status[i], tags[i] = res.StatusCode, res.Header.Get("ETag")
+		})
+	}
+	close(start)
+	wg.Wait()
+	return status, tags
+}
+
 // TestTaskVersions: a Task read has an ETag W/"n" with n its
 // meta.versionId; PATCH with If-Match of a stale version is a 412
 // OperationOutcome that changes nothing, with the current one a 200 whose
@@ -86,33 +118,9 @@ func TestTaskPatchRace(t *testing.T) {
 	for round := range 5 {
 		id := string(f.cases[round%4].ID)
 		tag := etagOf(f.curl("record", "/Task/"+id))
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		status := make([]int, 2)
-		for i, who := range []string{"record", "writer"} {
-			c := f.client(who)
-			wg.Go(func() {
-				body := `[{"op": "add", "path": "/identifier/-", "value": {"system": "urn:x", "value": "` + who + strconv.Itoa(round) + `"}}]`
-				req, err := http.NewRequest("PATCH", f.url+"/Task/"+id, strings.NewReader(body))
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				req.Header.Set("Content-Type", "application/json-patch+json")
-				req.Header.Set("If-Match", tag)
-				<-start
-				res, err := c.Do(req)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				_, _ = io.Copy(io.Discard, res.Body)
-				res.Body.Close()
-				status[i] = res.StatusCode
-			})
-		}
-		close(start)
-		wg.Wait()
+		status, _ := f.race([]string{"record", "writer"}, "PATCH", "/Task/"+id, "application/json-patch+json", tag, func(who string) string {
+			return `[{"op": "add", "path": "/identifier/-", "value": {"system": "urn:x", "value": "` + who + strconv.Itoa(round) + `"}}]`
+		})
 		won := 0
 		for _, s := range status {
 			if s == 200 || s == 204 {
@@ -183,36 +191,14 @@ func TestAppointmentVersions(t *testing.T) {
 	if r := f.curl("booker", "/Appointment/"+id); r.decode(t)["status"] != "booked" {
 		t.Fatalf("a refused cancellation cancelled: %s", r.body)
 	}
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	status := make([]int, 2)
-	for i := range status {
-		c := f.client("booker")
-		wg.Go(func() {
-			req, err := http.NewRequest("POST", f.url+"/Appointment/"+id+"/$cancel",
-				strings.NewReader(`{"resourceType": "Parameters", "parameter": [{"name": "reason", "valueString": "Dubbelbokad"}]}`))
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			req.Header.Set("Content-Type", "application/fhir+json")
-			req.Header.Set("If-Match", `W/"1"`)
-			<-start
-			res, err := c.Do(req)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			_, _ = io.Copy(io.Discard, res.Body)
-			res.Body.Close()
-			status[i] = res.StatusCode
-			if res.StatusCode == 200 && res.Header.Get("ETag") != `W/"2"` {
-				t.Errorf("the cancelled Appointment's ETag %q, want W/\"2\"", res.Header.Get("ETag"))
-			}
-		})
+	status, tags := f.race([]string{"booker", "booker"}, "POST", "/Appointment/"+id+"/$cancel", "application/fhir+json", `W/"1"`, func(string) string {
+		return `{"resourceType": "Parameters", "parameter": [{"name": "reason", "valueString": "Dubbelbokad"}]}`
+	})
+	for i, st := range status {
+		if st == 200 && tags[i] != `W/"2"` {
+			t.Errorf("the cancelled Appointment's ETag %q, want W/\"2\"", tags[i])
+		}
 	}
-	close(start)
-	wg.Wait()
 	if !(status[0] == 200 && status[1] == 412 || status[0] == 412 && status[1] == 200) {
 		t.Fatalf("two cancellations at once: %v, want one 200 and one 412", status)
 	}
