@@ -54,7 +54,8 @@
 // write through systemwrite.go: a message to a patient on a case by the
 // workflow's rows for them (any open case, assigned or not) or starting
 // a case, once per the system's own identifier (ClientWrite, kept by the
-// store, so across restarts), refused for a patient with no case at the
+// store, so across restarts, for ClientWriteRetention: the prune of
+// continuity.go drops it after), refused for a patient with no case at the
 // unit unless the system may start one; and a case closed with the
 // system's reference (Case.Refs). They go through the same transaction,
 // outbox and access log as staff's.

@@ -48,6 +48,11 @@ type ServiceConfig struct {
 	// items the central store confirmed are kept for a reconciliation
 	// (continuity.go); DefaultSyncRetention if 0.
 	SyncRetention time.Duration
+	// ClientWriteRetention is how long an integration system's write
+	// with its own identifier is remembered (ClientWrite: a retry within
+	// it is answered, not written again; after it, the identifier makes
+	// a new write); DefaultClientWriteRetention if 0.
+	ClientWriteRetention time.Duration
 	// Services, when not nil, gives the unit's catalogue's answer rule and
 	// current version of a service (a case type) for a case of it arriving
 	// now; nil: every service answers within DefaultAnswerDays and records
@@ -128,6 +133,7 @@ type Service struct {
 	onChange   func(Change)
 	onSignal   func(Signal)
 	retention  time.Duration // ServiceConfig.SyncRetention
+	clientKeep time.Duration // ServiceConfig.ClientWriteRetention
 	services   ServiceRules  // ServiceConfig.Services; nil: the defaults
 	groups     GroupSource   // ServiceConfig.Groups; nil: none
 	routeFor   RouteFunc     // ServiceConfig.RouteFor; nil: all to the inbox
@@ -163,8 +169,12 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 	if retention <= 0 {
 		retention = DefaultSyncRetention
 	}
+	clientKeep := cfg.ClientWriteRetention
+	if clientKeep <= 0 {
+		clientKeep = DefaultClientWriteRetention
+	}
 	return &Service{unit: cfg.Unit, store: cfg.Store, clock: cfg.Clock, rand: cfg.Rand, log: cfg.Logger,
-		onOutbound: onOutbound, onChange: onChange, onSignal: onSignal, retention: retention, services: cfg.Services,
+		onOutbound: onOutbound, onChange: onChange, onSignal: onSignal, retention: retention, clientKeep: clientKeep, services: cfg.Services,
 		groups: cfg.Groups, routeFor: cfg.RouteFor}, nil
 }
 

@@ -19,8 +19,10 @@
 // (cases.ClientWrite: the case and message it made, a digest of the
 // request) is kept in the client-writes bucket (clientwrite.go), sealed,
 // under a hash of the system and the identifier, so that a retry after
-// a restart sends nothing twice. It is not pruned yet: one small record
-// per message a system sent.
+// a restart sends nothing twice, and indexed by when it was made
+// (client-writes-at, plain: a time and the hash), so that the case
+// service's prune drops it after its ClientWriteRetention, oldest first
+// (clientwriteprune.go).
 //
 // Central events the case service cannot apply are kept in the
 // quarantine bucket (quarantine.go), sealed like every other value and
