@@ -314,6 +314,7 @@ type Uplink struct {
 	wg sync.WaitGroup // Run's goroutines and their helpers
 
 	opener openerCache // the unit's sealing keys for opening (sealed.go)
+	epochs epochCache  // the sealing epochs' records (sealepochs.go)
 	mark   markCache   // from where the central store seals (downgrade.go)
 
 	mu   sync.Mutex

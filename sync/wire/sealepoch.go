@@ -2,7 +2,9 @@ package wire
 
 import (
 	"encoding/base64"
+	"fmt"
 	"io"
+	"net/url"
 )
 
 // Sealing epochs (envelope version 3, package sync/seal). A gateway of
@@ -77,4 +79,20 @@ func (e SealingEpoch) EncBytes() []byte {
 // DecodeSealingEpoch reads and validates a SealingEpoch body.
 func DecodeSealingEpoch(r io.Reader) (SealingEpoch, error) {
 	return decodeBody[SealingEpoch](r)
+}
+
+// QueryEpochID is GET PathSealingEpochs2's parameter: the epoch id.
+const QueryEpochID = "id"
+
+// ParseSealingEpochQuery reads GET PathSealingEpochs2's query: exactly
+// one id of 32 lower-case hex digits, nothing else (a 400 Problem).
+func ParseSealingEpochQuery(q url.Values) (string, error) {
+	vs, ok := q[QueryEpochID]
+	switch {
+	case len(q) != 1 || !ok:
+		return "", BadRequest("The sealing epoch query takes one parameter, id, and no other.")
+	case len(vs) != 1 || !isLowerHex(vs[0], SealingEpochIDLen):
+		return "", BadRequest(fmt.Sprintf("The sealing epoch query parameter id must appear once, as %d lower-case hex digits.", SealingEpochIDLen))
+	}
+	return vs[0], nil
 }

@@ -3,6 +3,7 @@ package wire
 import (
 	"bytes"
 	"errors"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -51,4 +52,22 @@ func TestSealingEpochRules(t *testing.T) {
 			t.Errorf("%s: %v, want a problem naming %s", tc.name, err, tc.field)
 		}
 	}
+}
+
+// TestParseSealingEpochQuery: one id, of its form, nothing else.
+func TestParseSealingEpochQuery(t *testing.T) {
+	id := canonicalSealingEpoch().ID
+	if got, err := ParseSealingEpochQuery(url.Values{"id": {id}}); err != nil || got != id {
+		t.Fatalf("%q, %v", got, err)
+	}
+	for _, q := range []url.Values{{}, {"id": {id, id}}, {"id": {strings.ToUpper(id)}}, {"id": {id[:31]}}, {"id": {id}, "x": {"1"}}, {"ID": {id}}} {
+		if _, err := ParseSealingEpochQuery(q); !isBadRequest(err) {
+			t.Errorf("%v: %v, want a 400 problem", q, err)
+		}
+	}
+}
+
+func isBadRequest(err error) bool {
+	p, ok := errors.AsType[*Problem](err)
+	return ok && p.Status == 400
 }
