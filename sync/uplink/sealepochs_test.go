@@ -348,5 +348,3 @@ func TestSealedEpochGivenBack(t *testing.T) {
 		t.Errorf("the restored gateway refused %d, quarantined %d", st.SealedRefused, st.Quarantined)
 	}
 }
-
-
