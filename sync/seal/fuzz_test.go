@@ -36,7 +36,7 @@ func FuzzOpen(f *testing.F) {
 		if pt != nil {
 			t.Fatal("a refusal returned plaintext")
 		}
-		for _, want := range []error{ErrTruncated, ErrMalformed, ErrAltered, ErrUnknownKey, ErrRetiredKey, ErrWrongUnit} {
+		for _, want := range []error{ErrTruncated, ErrMalformed, ErrAltered, ErrUnknownKey, ErrRetiredKey, ErrWrongUnit, ErrUnknownEpoch} {
 			if errors.Is(err, want) {
 				return
 			}
@@ -74,7 +74,7 @@ func FuzzOpenEpoch(f *testing.F) {
 		if pt != nil {
 			t.Fatal("a refusal returned plaintext")
 		}
-		for _, want := range []error{ErrTruncated, ErrMalformed, ErrAltered, ErrUnknownKey, ErrRetiredKey, ErrWrongUnit} {
+		for _, want := range []error{ErrTruncated, ErrMalformed, ErrAltered, ErrUnknownKey, ErrRetiredKey, ErrWrongUnit, ErrUnknownEpoch} {
 			if errors.Is(err, want) {
 				return
 			}
