@@ -1,9 +1,6 @@
 package central
 
 import (
-	"encoding/base64"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/http"
 
@@ -108,9 +105,8 @@ func (s *Store) serveGetSealingEpoch(w http.ResponseWriter, r *http.Request, uni
 		s.writeError(w, "sealing-epoch", unit, err)
 		return
 	}
-	out := wire.SealingEpoch{ID: id.String(), KeyID: rec.KeyID.String(), Enc: base64.StdEncoding.EncodeToString(rec.Enc)}
 	w.Header().Set("Cache-Control", "no-store")
-	if err := wire.WriteJSON(w, http.StatusOK, out); err != nil {
+	if err := wire.WriteJSON(w, http.StatusOK, rec.Wire()); err != nil {
 		s.log.Error("sealing epoch response", "unit", unit, "err", err)
 	}
 }
@@ -123,7 +119,7 @@ func (s *Store) servePutSealingEpoch(w http.ResponseWriter, r *http.Request, uni
 		s.writeError(w, "sealing-epoch", unit, err)
 		return
 	}
-	rec, err := epochRecordOf(unit, e)
+	rec, err := seal.EpochRecordOf(unit, e)
 	if err != nil {
 		s.writeError(w, "sealing-epoch", unit, wire.BadRequest("The epoch's id is not the hash of the unit, its key id and its encapsulated key: it was altered or belongs to another unit."))
 		return
@@ -133,18 +129,4 @@ func (s *Store) servePutSealingEpoch(w http.ResponseWriter, r *http.Request, uni
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
-}
-
-// epochRecordOf is the record a validated wire.SealingEpoch of unit says,
-// refused unless its id binds it.
-func epochRecordOf(unit string, e wire.SealingEpoch) (seal.EpochRecord, error) {
-	id, err := seal.ParseEpochID(e.ID)
-	if err != nil {
-		return seal.EpochRecord{}, err
-	}
-	key, err := hex.DecodeString(e.KeyID)
-	if err != nil || len(key) != seal.KeyIDSize {
-		return seal.EpochRecord{}, errors.New("the key id is not of its form")
-	}
-	return seal.ParseEpochRecord(unit, id, append(key, e.EncBytes()...))
 }

@@ -4,12 +4,14 @@ import (
 	"crypto/cipher"
 	"crypto/hpke"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 
+	"clinicgw/sync/wire"
 	"clinicgw/sync/wire/hsaid"
 )
 
@@ -106,6 +108,25 @@ func ParseEpochRecord(unit string, id EpochID, b []byte) (EpochRecord, error) {
 		return EpochRecord{}, fmt.Errorf("%w: the epoch record is not epoch %s", ErrAltered, id)
 	}
 	return r, nil
+}
+
+// Wire is the record as the sync protocol carries it.
+func (r EpochRecord) Wire() wire.SealingEpoch {
+	return wire.SealingEpoch{ID: r.ID().String(), KeyID: r.KeyID.String(), Enc: base64.StdEncoding.EncodeToString(r.Enc)}
+}
+
+// EpochRecordOf is the record of unit a validated wire.SealingEpoch says,
+// refused (ErrAltered) unless its id binds it.
+func EpochRecordOf(unit string, e wire.SealingEpoch) (EpochRecord, error) {
+	id, err := ParseEpochID(e.ID)
+	if err != nil {
+		return EpochRecord{}, fmt.Errorf("%w: %v", ErrAltered, err)
+	}
+	key, err := ParseKeyID(e.KeyID)
+	if err != nil {
+		return EpochRecord{}, fmt.Errorf("%w: %v", ErrAltered, err)
+	}
+	return ParseEpochRecord(unit, id, append(key[:], e.EncBytes()...))
 }
 
 // epochAEAD is a version-3 epoch's AEAD: AES-256-GCM under the epoch's

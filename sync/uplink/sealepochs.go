@@ -2,7 +2,6 @@ package uplink
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -157,26 +156,12 @@ func (u *Uplink) fetchEpoch(ctx context.Context, unit string, id seal.EpochID) (
 		u.log.Warn("a sealing epoch cannot be fetched", "epoch", id.String(), "err", err)
 		return seal.EpochRecord{}, errEpochUnreachable
 	}
-	rec, err := epochRecordOf(unit, e)
+	rec, err := seal.EpochRecordOf(unit, e)
 	if err != nil || rec.ID() != id {
 		u.log.Error("the central store's record of a sealing epoch is not that epoch: altered or swapped on the way; its events are quarantined", "epoch", id.String())
 		return seal.EpochRecord{}, fmt.Errorf("%w: the record of epoch %s does not bind", seal.ErrAltered, id)
 	}
 	return rec, nil
-}
-
-// epochRecordOf is the record a wire.SealingEpoch of unit says, refused
-// (seal.ErrAltered) unless its id binds it.
-func epochRecordOf(unit string, e wire.SealingEpoch) (seal.EpochRecord, error) {
-	id, err := seal.ParseEpochID(e.ID)
-	if err != nil {
-		return seal.EpochRecord{}, fmt.Errorf("%w: %v", seal.ErrAltered, err)
-	}
-	key, err := seal.ParseKeyID(e.KeyID)
-	if err != nil {
-		return seal.EpochRecord{}, fmt.Errorf("%w: %v", seal.ErrAltered, err)
-	}
-	return seal.ParseEpochRecord(unit, id, append(key[:], e.EncBytes()...))
 }
 
 // keepEpoch stores the record of id if it was fetched and not kept yet:
@@ -222,7 +207,7 @@ func (u *Uplink) putBackEpochs(ctx context.Context, events []wire.Event, put map
 			put[id] = true
 			continue
 		}
-		b, err := wire.Marshal(wire.SealingEpoch{ID: id.String(), KeyID: rec.KeyID.String(), Enc: base64.StdEncoding.EncodeToString(rec.Enc)})
+		b, err := wire.Marshal(rec.Wire())
 		if err != nil {
 			return err
 		}
