@@ -211,7 +211,15 @@ func (u *Uplink) putBackEpochs(ctx context.Context, events []wire.Event, put map
 		if err != nil {
 			return err
 		}
-		if err := u.roundTrip(ctx, "sealing-epoch", http.MethodPut, wire.PathSealingEpochs2, "", b, nil); err != nil {
+		err = u.roundTrip(ctx, "sealing-epoch", http.MethodPut, wire.PathSealingEpochs2, "", b, nil)
+		if se, ok := errors.AsType[*statusError](err); ok && se.status == http.StatusNotFound {
+			// a central store of the release before (put back to it
+			// after serving version 3): the events go back all the same,
+			// this gateway holds their epoch
+			u.log.Warn("the central store takes no sealing epochs back (an older release); the events go back without them", "epoch", id.String())
+			err = nil
+		}
+		if err != nil {
 			return err
 		}
 		put[id] = true
