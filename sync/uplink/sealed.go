@@ -170,7 +170,11 @@ func (u *Uplink) inbound(ctx context.Context, events []wire.Event) ([]cases.Inbo
 			opened[i].Case, opened[i].Message = nil, nil
 			continue
 		}
-		plain, err := u.unseal(ctx, ev)
+		plain, ok := u.takePreopened(ev) // preopen.go
+		var err error
+		if !ok {
+			plain, err = u.unseal(ctx, ev)
+		}
 		if err != nil {
 			if !errors.Is(err, errNoKeyRing) && !errors.Is(err, errEpochUnreachable) {
 				refused[i] = refusalOf(err)
