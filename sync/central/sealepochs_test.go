@@ -20,21 +20,7 @@ import (
 // altered or for another unit, and then takes the events.
 func TestSealingEpochTable(t *testing.T) {
 	e := newEnv(t)
-	k, err := seal.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if status := e.putSealingKey(unitA, statementOf(t, e.certs[unitA], unitA, k.Public())); status != http.StatusNoContent {
-		t.Fatalf("PUT sealing key: %d", status)
-	}
-	b, _ := wire.Marshal(wire.SealingSwitch{Sealed: true})
-	if status, _, body := e.do(e.api, unitA, http.MethodPut, wire.PathSealing2+"?envelope=3", wire.ContentTypeJSON, b); status != http.StatusOK {
-		t.Fatalf("sealing on: %d %s", status, body)
-	}
-	backup := filepath.Join(t.TempDir(), "central-backup.db")
-	if err := e.store.Backup(e.ctx, backup); err != nil {
-		t.Fatal(err)
-	}
+	k, backup := sealedBackup(e, "?envelope=3")
 	e.submit(unitA, "Kanarietext om halsont")
 	e.submit(unitA, "Kanarietext om hosta")
 	sent := e.inbox(unitA, 0, 10).Events
@@ -126,4 +112,28 @@ func mustMarshal(t *testing.T, v wire.Body) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// sealedBackup publishes a new sealing key for unitA, switches its
+// sealing on with query (envelope=3 or none) and backs the store up to
+// the returned file: a backup of before the unit's first sealed event.
+func sealedBackup(e *env, query string) (*seal.PrivateKey, string) {
+	t := e.t
+	t.Helper()
+	k, err := seal.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status := e.putSealingKey(unitA, statementOf(t, e.certs[unitA], unitA, k.Public())); status != http.StatusNoContent {
+		t.Fatalf("PUT sealing key: %d", status)
+	}
+	b, _ := wire.Marshal(wire.SealingSwitch{Sealed: true})
+	if status, _, body := e.do(e.api, unitA, http.MethodPut, wire.PathSealing2+query, wire.ContentTypeJSON, b); status != http.StatusOK {
+		t.Fatalf("sealing on: %d %s", status, body)
+	}
+	backup := filepath.Join(t.TempDir(), "central-backup.db")
+	if err := e.store.Backup(e.ctx, backup); err != nil {
+		t.Fatal(err)
+	}
+	return k, backup
 }
