@@ -19,8 +19,8 @@
 // service counts due dates from it, not from when the page was pulled. Delivery is at
 // least once and applying is idempotent, so a crash or a cut connection at
 // any point loses nothing and duplicates nothing: the next pull starts from
-// the stored cursor. The next page is fetched while the current one is
-// being applied.
+// the stored cursor. The next page is fetched, and its sealed events
+// opened (preopen.go), while the current one is being applied.
 //
 // # Continuity and reconciliation
 //
