@@ -14,6 +14,9 @@
 // wrapped by the KEK with the unit and key id as additional data, one of
 // them current; rotation keeps the older ones opening, retirement
 // destroys one and has the next Open compact the file.
+// The central store's sealing epochs that the unit's sealed events name
+// (sync/seal version 3) are kept as settings, one per epoch
+// (sealepochs.go), so the journal's events open again after a restore.
 //
 // What an integration system's write with its own identifier did
 // (cases.ClientWrite: the case and message it made, a digest of the
