@@ -45,7 +45,13 @@ const testLink = "https://e.example.se/boka/" + unit
 
 func (f *fixture) reminders(s ReminderSender) *Reminders {
 	f.t.Helper()
-	r, err := NewReminders(f.d, ReminderConfig{UnitName: "Vårdcentralen Exempel", Sender: s, Link: testLink,
+	return f.remindersQuiet(s, nil)
+}
+
+// remindersQuiet is reminders with the quiet hours q (nil: the default).
+func (f *fixture) remindersQuiet(s ReminderSender, q *QuietHours) *Reminders {
+	f.t.Helper()
+	r, err := NewReminders(f.d, ReminderConfig{UnitName: "Vårdcentralen Exempel", Sender: s, Link: testLink, Quiet: q,
 		Address: func(context.Context) (string, error) { return "Storgatan 1\n123 45 Småstad", nil }})
 	if err != nil {
 		f.t.Fatal(err)
@@ -68,7 +74,8 @@ var consent = &ReminderContact{Mobile: "+46701234567", Email: "patient@example.s
 // TestReminderAtTheRightInstantAcrossDaylightSaving: bookings on the
 // spring-forward and the autumn day get their reminders N hours (elapsed)
 // before the start, at the right UTC instant, not a second early, once
-// per channel, saying the Stockholm wall-clock time of the visit.
+// per channel, saying the Stockholm wall-clock time of the visit (quiet
+// hours off: TestReminderQuietHours moves the night ones).
 func TestReminderAtTheRightInstantAcrossDaylightSaving(t *testing.T) {
 	utc := func(m time.Month, d, h, min int) time.Time { return time.Date(2026, m, d, h, min, 0, 0, time.UTC) }
 	tests := []struct {
@@ -101,7 +108,7 @@ func TestReminderAtTheRightInstantAcrossDaylightSaving(t *testing.T) {
 			_, err := f.d.Book(ctx, id, Actor{Staff: staff1}, BookRequest{Patient: pnr1, Remind: consent})
 			f.must(err)
 			s := &fakeSender{}
-			r := f.reminders(s)
+			r := f.remindersQuiet(s, &QuietHours{})
 			f.clock.Set(tc.due.Add(-time.Second))
 			if n := f.sendDue(r); n != 0 {
 				t.Fatalf("a second before %v: %d reminders sent, want none", tc.due, n)
