@@ -124,8 +124,12 @@ func TestBookingFlowEndToEnd(t *testing.T) {
 		t.Fatalf("login: %d", st)
 	}
 	var page string
+	typ, err := a.Diary().PublicTypeID(ctx, "besok-30") // the patient pages know the type by its opaque id
+	if err != nil {
+		t.Fatal(err)
+	}
 	waitFor(t, "the times on the patient pages", func() bool {
-		_, _, page = web.do(http.MethodGet, "/boka/"+unit+"?typ=besok-30", nil)
+		_, _, page = web.do(http.MethodGet, "/boka/"+unit+"?typ="+typ, nil)
 		return len(timeLink.FindAllString(page, -1)) == 3
 	})
 	if strings.Contains(page, clinician.HSAID) || strings.Contains(page, "Psykologbesök") {

@@ -30,6 +30,7 @@ var centralBookingTexts = map[string]text{
 	"central.page.booking.cancel":         {"Avboka", "Cancel"},
 	"central.page.booking.back":           {"Tillbaka till Boka tid", "Back to Book an appointment"},
 	"central.page.booking.bad":            {"Bokningen är ofullständig. Börja om och välj en tid i listan.", "The booking is incomplete. Start again and choose a time from the list."},
+	"central.page.booking.oldTypeLink":    {"Länken gäller inte längre: den typen av besök finns inte, eller har inga lediga tider just nu. Välj typ av besök nedan.", "The link no longer works: that kind of visit does not exist, or has no free times at the moment. Choose a kind of visit below."},
 	"central.page.booking.gone":           {"Tiden finns inte längre att boka. Välj en annan tid i listan.", "The time can no longer be booked. Choose another time from the list."},
 	"central.page.booking.notYours":       {"Du har ingen sådan bokning. Se Bokade tider.", "You have no such booking. See Booked appointments."},
 }
