@@ -63,6 +63,11 @@ func (c *ReminderContact) checked() (*ReminderContact, bool) {
 		(out.Email == "" || emailRule.MatchString(out.Email))
 }
 
+// Checked is c as the diary keeps it (checked), for a form that checks
+// a contact before it books: nil if it names no address, ok false if an
+// address is not a mobile number or an e-mail address.
+func (c *ReminderContact) Checked() (*ReminderContact, bool) { return c.checked() }
+
 var (
 	mobileRule = regexp.MustCompile(`^\+?[0-9]{7,15}$`)
 	emailRule  = regexp.MustCompile(`^[^@\s<>,;"]{1,64}@[^@\s<>,;"]{1,189}\.[^@\s<>,;".]{2,63}$`)
