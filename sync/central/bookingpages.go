@@ -27,6 +27,7 @@ import (
 type bookingView struct {
 	Unavailable bool
 	Mine        []bookedRow
+	Pending     []pendingRow // requests the gateway has not decided (bookingpending.go)
 	Canceled    []timeRow // coming times the unit cancelled (bookingstate.go)
 	Types       []typeRow
 	TypeID      string
@@ -113,6 +114,10 @@ func (w *web) bookingPage(rw http.ResponseWriter, r *http.Request, sess *session
 	}
 	for _, b := range mine {
 		bv.Mine = append(bv.Mine, bookedRow{timeRow: newTimeRow(b.Time), CanRebook: b.Time.Rebook, CanCancel: b.Time.Cancel, Child: b.Child})
+	}
+	if bv.Pending, err = w.pendingRows(r.Context(), unit, sess.pnr); err != nil { // bookingpending.go
+		w.failure(rw, r, "booking", err)
+		return
 	}
 	gone, err := w.s.CanceledBookings(r.Context(), unit, sess.pnr)
 	if err != nil {
