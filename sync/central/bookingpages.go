@@ -28,7 +28,7 @@ type bookingView struct {
 	Unavailable bool
 	Mine        []bookedRow
 	Pending     []pendingRow // requests the gateway has not decided (bookingpending.go)
-	Canceled    []timeRow // coming times the unit cancelled (bookingstate.go)
+	Canceled    []timeRow    // coming times the unit cancelled (bookingstate.go)
 	Types       []typeRow
 	TypeID      string
 	From        string // rebooking: the booked time's id
