@@ -8,9 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"clinicgw/agent"
 	"clinicgw/agent/booking"
-	"clinicgw/cardauth/devpki"
 )
 
 // urlHealthWords are words no address of the patient pages may carry:
@@ -30,15 +28,7 @@ var pageLink = regexp.MustCompile(`(?:href|action)="(/boka/[^"#]*)"`)
 // the types go by opaque ids. A link made before (?typ=psykolog-30) is
 // answered with a page that says it no longer works and where to go.
 func TestBookingURLsCarryNoHealthWords(t *testing.T) {
-	p, err := devpki.New(nil, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := startCentral(t, p)
-	web := startPatientWeb(t, p, c)
-	cfg := gatewayDir(t, p, c.url, nil)
-	a := startAgent(t, cfg, agent.Options{Uplink: fast})
-	waitFor(t, "the gateway connected", func() bool { st, ok := a.Uplink(); return ok && st.Connected })
+	_, web, a := startBookingGateway(t) // bookflow_test.go
 	ctx := t.Context()
 	d := a.Diary()
 	day := time.Now().AddDate(0, 0, 3)

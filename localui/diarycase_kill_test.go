@@ -45,7 +45,8 @@ const (
 	caseKillCases = 120
 )
 
-// caseKillWorld is the store, the case service and the diary of the test.
+// caseKillWorld is the store, the case service and the diary of the
+// tests of booking from a case.
 type caseKillWorld struct {
 	db    *store.DB
 	svc   *cases.Service
@@ -53,7 +54,19 @@ type caseKillWorld struct {
 	clock *clocktest.Fake
 }
 
-func openCaseKillWorld(t *testing.T, dir string) caseKillWorld {
+// newDiaryCaseWorld makes a store in dir (its key file too) and opens
+// the world on it; wrap, if not nil, wraps the diary's store.
+func newDiaryCaseWorld(t *testing.T, dir string, wrap func(booking.Store) booking.Store) caseKillWorld {
+	t.Helper()
+	if err := store.GenerateKeyFile(filepath.Join(dir, "kek.key"), rand.Reader, false); err != nil {
+		t.Fatal(err)
+	}
+	return openCaseKillWorld(t, dir, wrap)
+}
+
+// openCaseKillWorld opens the world on the store in dir; wrap, if not
+// nil, wraps the diary's store.
+func openCaseKillWorld(t *testing.T, dir string, wrap func(booking.Store) booking.Store) caseKillWorld {
 	t.Helper()
 	ctx := context.Background()
 	kek, err := store.LoadKeyFile(filepath.Join(dir, "kek.key"))
@@ -69,7 +82,11 @@ func openCaseKillWorld(t *testing.T, dir string) caseKillWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := booking.New(booking.OnStore(db), booking.Options{Clock: clock})
+	st := booking.OnStore(db)
+	if wrap != nil {
+		st = wrap(st)
+	}
+	d, err := booking.New(st, booking.Options{Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,13 +98,26 @@ func caseKillPNR(i int) personnummer.Personnummer {
 	return personnummer.Synthetic(time.Date(1950, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i/20), 980+i%20)
 }
 
+// postBookFromCase posts form (with the case's version) to the page's
+// handler as sess.
+func postBookFromCase(s *Server, sess cardauth.Session, c *cases.Case, form url.Values) *httptest.ResponseRecorder {
+	form.Set("version", fmt.Sprint(c.Version))
+	r := httptest.NewRequest(http.MethodPost, "/diary/case/"+string(c.ID), strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.SetPathValue("id", string(c.ID))
+	r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, sess))
+	rec := httptest.NewRecorder()
+	s.bookFromCase(rec, r)
+	return rec
+}
+
 func TestBookFromCaseKillChild(t *testing.T) {
 	dir := os.Getenv(caseKillChildEnv)
 	if dir == "" {
 		t.Skip("helper process for TestBookFromCaseKilled")
 	}
 	ctx := context.Background()
-	w := openCaseKillWorld(t, dir)
+	w := openCaseKillWorld(t, dir, nil)
 	s, err := New(Config{Origin: "https://gw.example:8443", Bridge: "http://127.0.0.1:24727", Unit: caseKillUnit, UnitName: "Vårdcentralen Ekbacken",
 		Cases: w.svc, Login: stubLogin{}, Directory: diaryTestDirectory{}, Settings: memSettings{}, Diary: w.d, Clock: w.clock,
 		DiaryLog: func(context.Context, audit.Entry) error { return nil }})
@@ -119,13 +149,7 @@ func TestBookFromCaseKillChild(t *testing.T) {
 				break
 			}
 		}
-		form := url.Values{"slot": {string(free)}, "version": {fmt.Sprint(c.Version)}}
-		r := httptest.NewRequest(http.MethodPost, "/diary/case/"+string(c.ID), strings.NewReader(form.Encode()))
-		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		r.SetPathValue("id", string(c.ID))
-		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, sess))
-		rec := httptest.NewRecorder()
-		s.bookFromCase(rec, r)
+		rec := postBookFromCase(s, sess, c, url.Values{"slot": {string(free)}})
 		if rec.Code != http.StatusSeeOther {
 			t.Fatalf("case %s: %d %.300s", c.ID, rec.Code, rec.Body.String())
 		}
@@ -140,10 +164,7 @@ func TestBookFromCaseKilled(t *testing.T) {
 	}
 	ctx := context.Background()
 	dir := t.TempDir()
-	if err := store.GenerateKeyFile(filepath.Join(dir, "kek.key"), rand.Reader, false); err != nil {
-		t.Fatal(err)
-	}
-	w := openCaseKillWorld(t, dir)
+	w := newDiaryCaseWorld(t, dir, nil)
 	if err := w.d.PutType(ctx, booking.TimeType{ID: "besok-30", StaffName: "Besök", PatientName: "Besök", Minutes: 30, Online: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +211,7 @@ func TestBookFromCaseKilled(t *testing.T) {
 		go io.Copy(io.Discard, stdout)
 		cmd.Wait()
 
-		w := openCaseKillWorld(t, dir)
+		w := openCaseKillWorld(t, dir, nil)
 		answered = 0
 		booked := map[string]int{}
 		slots, err := w.d.Slots(ctx, w.clock.Now(), w.clock.Now().AddDate(0, 0, 7*booking.MinWeeks))

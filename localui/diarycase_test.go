@@ -2,14 +2,10 @@ package localui
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,9 +13,7 @@ import (
 	"clinicgw/agent/audit"
 	"clinicgw/agent/booking"
 	"clinicgw/agent/cases"
-	"clinicgw/agent/store"
 	"clinicgw/cardauth"
-	"clinicgw/sync/clock/clocktest"
 	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 	"clinicgw/sync/wire/workday"
@@ -77,29 +71,10 @@ func (m memSettings) Put(_ context.Context, k string, v []byte) error { m[k] = v
 func TestBookFromCase(t *testing.T) {
 	const unit, clinA, clinB, dist = "SE2321000016-15ZM", "SE2321000016-1003", "SE2321000016-1004", "SE2321000016-1001"
 	ctx := context.Background()
-	dir := t.TempDir()
-	if err := store.GenerateKeyFile(filepath.Join(dir, "kek.key"), rand.Reader, false); err != nil {
-		t.Fatal(err)
-	}
-	kek, err := store.LoadKeyFile(filepath.Join(dir, "kek.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	clock := clocktest.New(time.Date(2026, 11, 23, 9, 0, 0, 0, workday.Stockholm())) // Monday
-	db, err := store.Open(ctx, filepath.Join(dir, "store.db"), kek, store.Options{Unit: unit, Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	svc, err := cases.NewService(cases.ServiceConfig{Unit: unit, Store: db, Clock: clock, Rand: rand.Reader, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
 	failAnswer, writes := false, -1
-	d, err := booking.New(failingUpdates{booking.OnStore(db), &writes}, booking.Options{Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := newDiaryCaseWorld(t, t.TempDir(), func(st booking.Store) booking.Store { return failingUpdates{st, &writes} }) // diarycase_kill_test.go
+	defer w.db.Close()
+	db, svc, d, clock := w.db, w.svc, w.d, w.clock
 	for _, ty := range []booking.TimeType{
 		{ID: "besok-30", StaffName: "Psykologbesök", PatientName: "Besök", Minutes: 30, Online: true},
 	} {
@@ -149,13 +124,7 @@ func TestBookFromCase(t *testing.T) {
 		return c, string(pnr)
 	}
 	post := func(sess cardauth.Session, c *cases.Case, form url.Values) (int, string) {
-		form.Set("version", fmt.Sprint(c.Version))
-		r := httptest.NewRequest(http.MethodPost, "/diary/case/"+string(c.ID), strings.NewReader(form.Encode()))
-		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		r.SetPathValue("id", string(c.ID))
-		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, sess))
-		w := httptest.NewRecorder()
-		s.bookFromCase(w, r)
+		w := postBookFromCase(s, sess, c, form) // diarycase_kill_test.go
 		return w.Code, w.Body.String()
 	}
 	state := func(id string) *booking.Slot {

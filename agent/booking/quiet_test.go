@@ -48,12 +48,7 @@ func TestReminderQuietHours(t *testing.T) {
 				booked = tc.start.AddDate(0, 0, -10)
 			}
 			f := newFixture(t, booked)
-			typ := visit
-			typ.ReminderHours = tc.hours
-			f.must(f.d.PutType(ctx, typ))
-			id := f.addSlot(tc.start, clinA, typ.ID, 30)
-			_, err := f.d.Book(ctx, id, Actor{Staff: staff1}, BookRequest{Patient: pnr1, Remind: consent})
-			f.must(err)
+			f.bookWithReminder(tc.start, tc.hours)
 			s := &fakeSender{}
 			r := f.reminders(s)
 			var sentAt []time.Time
@@ -97,12 +92,7 @@ func local(ts []time.Time) []string {
 func TestReminderRetryNotInQuietHours(t *testing.T) {
 	start := stockholm(2026, 11, 24, 7, 30)
 	f := newFixture(t, start.AddDate(0, 0, -10))
-	typ := visit
-	typ.ReminderHours = 2
-	f.must(f.d.PutType(ctx, typ))
-	id := f.addSlot(start, clinA, typ.ID, 30)
-	_, err := f.d.Book(ctx, id, Actor{Staff: staff1}, BookRequest{Patient: pnr1, Remind: consent})
-	f.must(err)
+	f.bookWithReminder(start, 2)
 	s := &fakeSender{down: true}
 	r := f.reminders(s)
 	f.clock.Set(stockholm(2026, 11, 23, 20, 0))

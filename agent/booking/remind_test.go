@@ -59,6 +59,18 @@ func (f *fixture) remindersQuiet(s ReminderSender, q *QuietHours) *Reminders {
 	return r
 }
 
+// bookWithReminder books a time at start of a type with reminders hours
+// before, for a patient who consented, now.
+func (f *fixture) bookWithReminder(start time.Time, hours int) {
+	f.t.Helper()
+	typ := visit
+	typ.ReminderHours = hours
+	f.must(f.d.PutType(ctx, typ))
+	id := f.addSlot(start, clinA, typ.ID, 30)
+	_, err := f.d.Book(ctx, id, Actor{Staff: staff1}, BookRequest{Patient: pnr1, Remind: consent})
+	f.must(err)
+}
+
 // sendDue runs one pass and returns how many reminders went.
 func (f *fixture) sendDue(r *Reminders) int {
 	f.t.Helper()
@@ -101,12 +113,7 @@ func TestReminderAtTheRightInstantAcrossDaylightSaving(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, tc.start.AddDate(0, 0, -10))
-			typ := visit
-			typ.ReminderHours = tc.hours
-			f.must(f.d.PutType(ctx, typ))
-			id := f.addSlot(tc.start, clinA, typ.ID, 30)
-			_, err := f.d.Book(ctx, id, Actor{Staff: staff1}, BookRequest{Patient: pnr1, Remind: consent})
-			f.must(err)
+			f.bookWithReminder(tc.start, tc.hours)
 			s := &fakeSender{}
 			r := f.remindersQuiet(s, &QuietHours{})
 			f.clock.Set(tc.due.Add(-time.Second))
