@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/big"
 	"net/http"
@@ -203,13 +202,24 @@ func TestBookFromCaseKilled(t *testing.T) {
 			t.Fatal(err)
 		}
 		lines := bufio.NewScanner(stdout)
+		var said []string
 		for lines.Scan() && !strings.HasPrefix(lines.Text(), "answered ") && lines.Text() != "done" {
+			said = append(said, lines.Text())
+		}
+		if strings.Contains(strings.Join(said, "\n"), "FAIL") {
+			cmd.Wait()
+			t.Fatalf("round %d: the child failed before its first answer:\n%s", round, strings.Join(said, "\n"))
 		}
 		n, _ := rand.Int(rand.Reader, big.NewInt(20))
 		time.Sleep(time.Duration(n.Int64()) * time.Millisecond) // the fault, not a synchronisation
 		cmd.Process.Kill()
-		go io.Copy(io.Discard, stdout)
+		for lines.Scan() { // to the pipe's end: what the child said before it died
+			said = append(said, lines.Text())
+		}
 		cmd.Wait()
+		if strings.Contains(strings.Join(said, "\n"), "--- FAIL") {
+			t.Fatalf("round %d: the child failed:\n%s", round, strings.Join(said, "\n"))
+		}
 
 		w := openCaseKillWorld(t, dir, nil)
 		answered = 0
