@@ -197,7 +197,9 @@ func (s adminSources) SyncFigures() (metrics.SyncFigures, bool) {
 		InboundConflicts: st.InboundConflicts, FormsConflict: st.FormsConflict,
 		Continuity: string(st.Continuity), Reconciliations: st.Reconciliations,
 		ReconcileIncomplete: st.LastReconcile.Incomplete(), RestoreRecovery: restoreRecovery(st),
-		SealingKey: string(st.SealingKey), SealingKeyRefusals: st.SealingKeyRefusals}, true
+		SealingKey: string(st.SealingKey), SealingKeyRefusals: st.SealingKeyRefusals,
+		OutboundSealing: string(st.OutboundSealing), OutboundSealedItems: st.OutboundSealedItems,
+		OutboundPlainItems: st.OutboundPlainItems, OutboundRefusedItems: st.OutboundRefusedItems, CentralKeyID: st.CentralKeyID}, true
 }
 
 // restoreRecovery is the state of getting back what the central store

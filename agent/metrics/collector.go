@@ -66,6 +66,13 @@ type SyncFigures struct {
 	// published for the unit since start that the gateway did not sign.
 	SealingKey         string
 	SealingKeyRefusals int
+	// OutboundSealing is how the outbox travels: "" (off), "sealed",
+	// "plain", "waiting" or "refused" (outseal.go); the items sent sealed
+	// and plain and those the central store refused since start; the
+	// central store's verified sealing key id, "" before one is.
+	OutboundSealing                                               string
+	OutboundSealedItems, OutboundPlainItems, OutboundRefusedItems int
+	CentralKeyID                                                  string
 }
 
 // Conflicts returns the machine-readable state of the sync's conflicts:
@@ -297,7 +304,8 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 		descKeyTerm, descSyncConnected, descSyncLag, descSyncLastPull, descSyncLastError, descSyncCursor,
 		descOutboxRejected, descOutboxConflicts, descInboundConflicts, descFormsConflict, descSyncContinuity, descReconciliations, descRestoreRecovery, descNoticeQueue, descNoticeFailing, descLogins, descLoginFailures, descSessions, descArchiveLastRun, descArchiveLastOK, descArchiveCases,
 		descArchivePackages, descArchiveFailures, descBackupLastRun, descBackupLastOK, descBackupLastSuccess, descBackupBytes,
-		descBackupFailures, descLogErrors, descSealingKeyRefusals, descSealingKeyPublished} {
+		descBackupFailures, descLogErrors, descSealingKeyRefusals, descSealingKeyPublished,
+		descOutboxItems, descOutboxRefused, descOutboxSealing, descCentralSealingKey} {
 		ch <- d
 	}
 }
@@ -358,6 +366,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 			gauge(ch, descOutboxConflicts, float64(f.OutboxConflicts))
 			counter(ch, descInboundConflicts, uint64(f.InboundConflicts))
 			sealingKey(ch, f)
+			outboundSealing(ch, f)
 			formsConflict := 0.0
 			if f.FormsConflict {
 				formsConflict = 1

@@ -10,6 +10,6 @@
 // from opening cases.
 //
 // Nothing here carries patient data: labels are fixed enumerations (case
-// statuses, login steps, quarantine reasons, restore-recovery states, the static "part" of a log record), values are counts, sizes, times and sequence numbers. A
+// statuses, login steps, quarantine reasons, restore-recovery states, outbound sealing states, the static "part" of a log record) or the central store's sealing key id (a hash of a public key), values are counts, sizes, times and sequence numbers. A
 // personnummer, a name or a message's text has no path into a metric.
 package metrics

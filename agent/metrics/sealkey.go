@@ -17,12 +17,5 @@ var (
 // sealingKey reports the sealing key's figures.
 func sealingKey(ch chan<- prometheus.Metric, f SyncFigures) {
 	counter(ch, descSealingKeyRefusals, uint64(f.SealingKeyRefusals))
-	state, v := f.SealingKey, 0.0
-	switch state {
-	case "":
-		state = "unchecked"
-	case "published":
-		v = 1
-	}
-	gauge(ch, descSealingKeyPublished, v, state)
+	stateGauge(ch, descSealingKeyPublished, f.SealingKey, "unchecked", "published")
 }

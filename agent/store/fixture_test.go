@@ -16,6 +16,7 @@ import (
 	"clinicgw/agent/cases"
 	"clinicgw/sync/clock"
 	"clinicgw/sync/clock/clocktest"
+	"clinicgw/sync/kekfile"
 	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 	"clinicgw/sync/wire/workday"
@@ -37,7 +38,7 @@ const fixtureDir = "testdata/schema2"
 func fixtureKEK(t testing.TB) *FileKEK {
 	t.Helper()
 	key := sha256.Sum256([]byte("clinicgw test fixture schema 2: a test key, never a real one"))
-	kek, err := newFileKEK("fixture", key[:], rand.Reader)
+	kek, err := kekfile.New("fixture", key[:], rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}

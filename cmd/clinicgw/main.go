@@ -57,7 +57,7 @@ func commands() []*command {
 		{name: "uninstall", summary: "remove the system service; configuration and store stay", flags: uninstallFlags},
 		{name: "start", summary: "start the system service", flags: startFlags},
 		{name: "stop", summary: "stop the system service", flags: stopFlags},
-		{name: "status", summary: "show whether the system service is installed and running", flags: statusFlags},
+		{name: "status", args: "[--config FILE]", summary: "show whether the system service is installed and running; with --config, how the running gateway's outbox travels (sealed or plain, counts, the central key)", flags: statusFlags},
 		{name: "reload", args: "PID", summary: "ask the running gateway (process PID) to read its configuration again, as `systemctl reload clinicgw` does", flags: reloadFlags, operands: true},
 		{name: "bridge", args: "--gateway ORIGIN --ca FILE [--reader NAME] [--module PATH] [--listen ADDR]", summary: "run the workstation's card bridge: signs login challenges with the SITHS card, reports card removal", flags: bridgeFlags},
 		{name: "keys", summary: "manage the store's key ring", sub: []*command{
@@ -88,6 +88,7 @@ func commands() []*command {
 		{name: "stats", args: "--config FILE [--from DATE] [--to DATE] [--recount | --rebuild]", summary: "print case statistics for a period; --recount checks the store's aggregates against a full recount (exit 1 if they differ), --rebuild counts them again", flags: statsFlags},
 		{name: "demo", args: "[--dir DIR] [--cases N]", summary: "run a seeded demonstration clinic in a fresh folder", flags: demoFlags},
 		{name: "central", args: "--dir DIR [--pki DIR] [--api ADDR] [--web ADDR] [--unit NAME=HSAID]... [--key-file FILE | --token-module FILE --token-label LABEL --token-key-label LABEL --token-pin-file FILE]", summary: "run the reference central patient-side store (sync API and patient pages)", flags: centralFlags},
+		centralKeysCommand(),
 		{name: "version", summary: "print the version", flags: versionFlags},
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -53,7 +54,14 @@ func stopFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 }
 
 func statusFlags(fs *flag.FlagSet) func(context.Context, *env) error {
-	return func(ctx context.Context, e *env) error { return serviceStatus(ctx, e) }
+	path := fs.String("config", "", "`FILE` is the gateway's configuration file: with it, the running gateway's outbox sealing from its admin listener too")
+	return func(ctx context.Context, e *env) error {
+		err := serviceStatus(ctx, e)
+		if *path == "" {
+			return err
+		}
+		return errors.Join(err, statusSync(ctx, e, *path)) // statussync.go
+	}
 }
 
 // gateway is the running gateway's lifecycle: start returns at once and

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"clinicgw/sync/kekfile"
 	"clinicgw/sync/wire"
 )
 
@@ -15,7 +16,7 @@ import (
 // sealed and opened at rest (AES-256-GCM under the patient's data key,
 // the key unwrapped once) against JSON alone, in the same run.
 func BenchmarkCaseAtRest(b *testing.B) {
-	kek, err := newFileKEK(bytes.Repeat([]byte{1}, 32), rand.NewChaCha8([32]byte{1}))
+	kek, err := kekfile.New("", bytes.Repeat([]byte{1}, 32), rand.NewChaCha8([32]byte{1}))
 	if err != nil {
 		b.Fatal(err)
 	}

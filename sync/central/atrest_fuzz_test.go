@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"clinicgw/sync/kekfile"
 )
 
 // FuzzOpenValue: any bytes as a stored value either read as a value from
@@ -14,7 +16,7 @@ import (
 // forgotten; never a panic. A sealed value with one bit flipped never
 // opens.
 func FuzzOpenValue(f *testing.F) {
-	kek, err := newFileKEK(bytes.Repeat([]byte{1}, 32), rand.NewChaCha8([32]byte{1}))
+	kek, err := kekfile.New("", bytes.Repeat([]byte{1}, 32), rand.NewChaCha8([32]byte{1}))
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -53,7 +55,7 @@ func FuzzKeyRing(f *testing.F) {
 	f.Add([]byte("k #abc AAAA\nk #def QUJD\n"))
 	f.Add([]byte("k #abc AAA"))
 	f.Add([]byte("x y z\n\n\n"))
-	kek, err := newFileKEK(bytes.Repeat([]byte{1}, 32), rand.NewChaCha8([32]byte{1}))
+	kek, err := kekfile.New("", bytes.Repeat([]byte{1}, 32), rand.NewChaCha8([32]byte{1}))
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -28,16 +28,22 @@ func (s *Store) servePutBookingBookings(w http.ResponseWriter, r *http.Request, 
 		s.writeError(w, "bookingBookings", unit, err)
 		return
 	}
-	s.putBookingBookings(w, unit, bb)
+	s.putBookingBookings(w, unit, bb, false)
 }
 
 // putBookingBookings replaces the unit's bookings by bb (plain, or opened
-// by bookingstateseal.go) and answers.
-func (s *Store) putBookingBookings(w http.ResponseWriter, unit string, bb wire.BookingBookings) {
+// by bookingstateseal.go: sealed) and answers.
+func (s *Store) putBookingBookings(w http.ResponseWriter, unit string, bb wire.BookingBookings, sealed bool) {
 	canceled, err := s.sealJSON(ownerStore, keyBookingCanceled, bb.Canceled)
 	if err == nil {
 		err = s.db.Update(func(tx *bolt.Tx) error {
 			ub := unitBucket(tx, unit)
+			if err := s.outboundSealing(ub, unit, sealed, 1); err != nil {
+				return err
+			}
+			if err := checkBookingsVersion(ub, bb); err != nil { // bookingversion.go
+				return err
+			}
 			if ub.Bucket([]byte(bucketBookings)) != nil {
 				if err := ub.DeleteBucket([]byte(bucketBookings)); err != nil {
 					return err

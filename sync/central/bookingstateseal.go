@@ -1,6 +1,7 @@
 package central
 
 import (
+	"errors"
 	"net/http"
 
 	"clinicgw/sync/seal"
@@ -28,12 +29,16 @@ func (s *Store) servePutBookingBookingsSealed(w http.ResponseWriter, r *http.Req
 		s.writeError(w, "bookingBookings", unit, err)
 		return
 	}
-	opener := seal.NewOpener(unit, []*seal.PrivateKey{s.outbound.key}, nil)
+	opener := s.outbound.opener(unit)
 	pts := make([][]byte, len(envs))
 	for i, env := range envs {
 		if pts[i], err = opener.Open(seal.BookingBookingsContext(unit, i, len(envs)), env); err != nil {
 			s.log.Warn("sealed bookings refused", "unit", unit, "part", i, "err", err)
-			wire.WriteProblem(w, *wire.BadRequest("The sealed bookings do not open with the central store's sealing key: fetch the central store's key again and seal them anew."))
+			p := wire.BadRequest("The sealed bookings do not open with the central store's sealing key: fetch the central store's key again and seal them anew.")
+			if errors.Is(err, seal.ErrUnknownKey) || errors.Is(err, seal.ErrRetiredKey) {
+				p = wire.SealingKeyUnknown("The sealed bookings name a sealing key the central store does not hold (retired after a rotation, or never its): fetch the central store's key again and seal them anew.")
+			}
+			wire.WriteProblem(w, *p)
 			return
 		}
 	}
@@ -43,5 +48,5 @@ func (s *Store) servePutBookingBookingsSealed(w http.ResponseWriter, r *http.Req
 		s.writeError(w, "bookingBookings", unit, err)
 		return
 	}
-	s.putBookingBookings(w, unit, bb)
+	s.putBookingBookings(w, unit, bb, true)
 }

@@ -25,15 +25,7 @@ func TestSealedBookingsFromTheGateway(t *testing.T) {
 		t.Fatalf("publish: %d %s", st, out)
 	}
 	sealParts := func(to *seal.PublicKey, unit string, pts [][]byte) []string {
-		out := make([]string, len(pts))
-		for i, pt := range pts {
-			env, err := seal.Seal(to, seal.BookingBookingsContext(unit, i, len(pts)), pt)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out[i] = base64.StdEncoding.EncodeToString(env)
-		}
-		return out
+		return sealBookingParts(t, to, unit, pts)
 	}
 	put := func(parts []string) int {
 		t.Helper()

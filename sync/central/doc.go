@@ -88,7 +88,9 @@
 // PUT /v2/booking/bookings-sealed opens the unit's bookings sealed to it
 // (bookingstateseal.go); for a sealed unit, booking requests and confirmed
 // items are served sealed to the unit's key (bookingseal.go,
-// confirmedseal.go).
+// confirmedseal.go). Once a unit's items or bookings came sealed, plain
+// ones are refused (409) until the unit switches sealing off
+// (outdowngrade.go).
 // The care unit is taken from the
 // verified client certificate's subject serialNumber (tlsconf.HSAID) and
 // from nowhere else; a unit sees, acknowledges and answers only its own

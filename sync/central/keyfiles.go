@@ -156,22 +156,14 @@ func (s *Store) loadStoreKeys(indexFile, sealFile string, now func() time.Time) 
 	s.indexKey = idx
 	// The sealing key's value is its seed and the time it was made (the
 	// statement's notBefore), which the plain file kept as its mtime.
-	sk, err := s.ring.secret(storeKey{owner: ownerSealKey, name: "seal-key", what: "central store's sealing key", plain: sealFile, size: seal.SeedSize,
-		suffix: func(fi fs.FileInfo) []byte {
-			t := now()
-			if fi != nil {
-				t = fi.ModTime()
-			}
-			return binary.BigEndian.AppendUint64(nil, uint64(t.Unix()))
-		}})
-	if err != nil {
-		return err
-	}
-	if len(sk) != seal.SeedSize+8 {
-		return fmt.Errorf("the central store's sealing key in the key ring is %d bytes, not %d", len(sk), seal.SeedSize+8)
-	}
-	if s.outbound, err = outboundKeyOf(sk[:seal.SeedSize], time.Unix(int64(binary.BigEndian.Uint64(sk[seal.SeedSize:])), 0)); err != nil {
-		return fmt.Errorf("the central store's sealing key: %w", err)
-	}
-	return nil
+	return s.loadSealingKeys(func() ([]byte, error) {
+		return s.ring.secret(storeKey{owner: ownerSealKey, name: "seal-key", what: "central store's sealing key", plain: sealFile, size: seal.SeedSize,
+			suffix: func(fi fs.FileInfo) []byte {
+				t := now()
+				if fi != nil {
+					t = fi.ModTime()
+				}
+				return binary.BigEndian.AppendUint64(nil, uint64(t.Unix()))
+			}})
+	})
 }

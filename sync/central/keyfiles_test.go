@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"clinicgw/sync/kekfile"
 )
 
 // legacyKeys makes a store as before issue 22's last step: the patient
@@ -72,7 +74,7 @@ func TestCentralKeysWrapped(t *testing.T) {
 	}
 	index, seed := legacyKeys(t, e)
 	e.open()
-	if !bytes.Equal(e.store.indexKey, index) || !bytes.Equal(e.store.outbound.key.Seed(), seed) {
+	if !bytes.Equal(e.store.indexKey, index) || !bytes.Equal(e.store.outbound.current().key.Seed(), seed) {
 		t.Fatal("the keys changed in the move")
 	}
 	id := e.store.SealingKeyID()
@@ -90,7 +92,7 @@ func TestCentralKeysWrapped(t *testing.T) {
 
 	// A new store makes both keys in its ring, never as plain files.
 	f := newEnv(t)
-	k, s := f.store.indexKey, f.store.outbound.key.Seed()
+	k, s := f.store.indexKey, f.store.outbound.current().key.Seed()
 	f.close()
 	for _, n := range []string{".index-key", ".seal-key"} {
 		if _, err := os.Stat(f.path + n); !errors.Is(err, os.ErrNotExist) {
@@ -146,11 +148,11 @@ func TestCentralKeysMigrationCrash(t *testing.T) {
 				}
 			}
 			e.open()
-			if !bytes.Equal(e.store.indexKey, index) || !bytes.Equal(e.store.outbound.key.Seed(), seed) {
+			if !bytes.Equal(e.store.indexKey, index) || !bytes.Equal(e.store.outbound.current().key.Seed(), seed) {
 				t.Fatal("a key was lost or changed")
 			}
 			e.reopen()
-			if !bytes.Equal(e.store.indexKey, index) || !bytes.Equal(e.store.outbound.key.Seed(), seed) {
+			if !bytes.Equal(e.store.indexKey, index) || !bytes.Equal(e.store.outbound.current().key.Seed(), seed) {
 				t.Fatal("a key was lost or changed across the second open")
 			}
 			for _, f := range []string{".index-key", ".seal-key"} {
@@ -176,7 +178,7 @@ func TestCentralKeysOtherKEK(t *testing.T) {
 	e.open()
 	e.close()
 	other := filepath.Join(t.TempDir(), "other.kek")
-	if _, err := loadKEKFile(other, rand.NewChaCha8([32]byte{8})); err != nil {
+	if _, err := kekfile.LoadOrCreate(other, rand.NewChaCha8([32]byte{8})); err != nil {
 		t.Fatal(err)
 	}
 	_, err := Open(e.ctx, e.path, Options{Rand: rand.NewChaCha8([32]byte{9}), Units: []string{unitA}, Clock: e.clock, KEKFile: other})

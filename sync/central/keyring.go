@@ -3,12 +3,7 @@ package central
 import (
 	"bufio"
 	"bytes"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +14,7 @@ import (
 	"sync"
 
 	"clinicgw/sync/atomicfile"
+	"clinicgw/sync/kekfile"
 )
 
 // The central store's key ring (issue 22, item 3). What the patient pages
@@ -36,7 +32,8 @@ import (
 
 // KEK is a key-encryption key: it wraps and unwraps the key ring's data
 // keys; the key itself stays with the implementation (a file, a token).
-// The gateway's agent/store.FileKEK and its PKCS#11 KEK satisfy it.
+// A key file (sync/kekfile, the gateway's too) and the gateway's
+// PKCS#11 KEK satisfy it.
 type KEK interface {
 	// ID is a non-secret fingerprint that tells keys apart in messages.
 	ID() string
@@ -45,87 +42,6 @@ type KEK interface {
 	// Unwrap reverses Wrap; it fails if the key or aad differ.
 	Unwrap(wrapped, aad []byte) ([]byte, error)
 }
-
-// kekFileHeader starts a KEK file, the format of the gateway's key file.
-const kekFileHeader = "clinicgw-kek-v1"
-
-// fileKEK is a KEK held in a file (32 random bytes, mode 0600).
-type fileKEK struct {
-	id   string
-	aead cipher.AEAD
-	rand io.Reader
-}
-
-// loadKEKFile reads the KEK file at path, making it (mode 0600, from
-// random) when there is none. A file others may read is refused.
-func loadKEKFile(path string, random io.Reader) (*fileKEK, error) {
-	fi, err := os.Stat(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		key := make([]byte, 32)
-		if _, err := io.ReadFull(random, key); err != nil {
-			return nil, err
-		}
-		text := kekFileHeader + " " + base64.StdEncoding.EncodeToString(key) + "\n"
-		if err := atomicfile.Write(path, []byte(text), 0o600); err != nil {
-			return nil, err
-		}
-		return newFileKEK(key, random)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("the key-encryption key %s may be read by others (mode %v): make it 0600", path, fi.Mode().Perm())
-	}
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	header, enc, ok := strings.Cut(strings.TrimSpace(string(raw)), " ")
-	key, derr := base64.StdEncoding.DecodeString(enc)
-	if !ok || header != kekFileHeader || derr != nil || len(key) != 32 {
-		return nil, fmt.Errorf("the key-encryption key %s is not a clinicgw key file of 32 bytes (%q and base64)", path, kekFileHeader)
-	}
-	return newFileKEK(key, random)
-}
-
-func newFileKEK(key []byte, random io.Reader) (*fileKEK, error) {
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
-	}
-	mac := hmac.New(sha256.New, key)
-	mac.Write([]byte("clinicgw kek id v1"))
-	return &fileKEK{id: "file:" + hex.EncodeToString(mac.Sum(nil)[:8]), aead: aead, rand: random}, nil
-}
-
-func (k *fileKEK) ID() string { return k.id }
-
-func (k *fileKEK) Wrap(plaintext, aad []byte) ([]byte, error) {
-	nonce := make([]byte, k.aead.NonceSize())
-	if _, err := io.ReadFull(k.rand, nonce); err != nil {
-		return nil, err
-	}
-	return k.aead.Seal(nonce, nonce, plaintext, aad), nil
-}
-
-func (k *fileKEK) Unwrap(wrapped, aad []byte) ([]byte, error) {
-	n := k.aead.NonceSize()
-	if len(wrapped) < n+k.aead.Overhead() {
-		return nil, errUnwrap
-	}
-	out, err := k.aead.Open(nil, wrapped[:n], wrapped[n:], aad)
-	if err != nil {
-		return nil, errUnwrap
-	}
-	return out, nil
-}
-
-var errUnwrap = errors.New("a data key does not open with the store's key-encryption key")
 
 // errNoKey: the owner's data key is not in the ring (forgotten).
 var errNoKey = errors.New("the data key is not in the key ring")
@@ -146,6 +62,8 @@ type keyRing struct {
 	// deferred: inside deferSync, new lines are written and synced once
 	// at its end; unsynced: some were.
 	deferred, unsynced bool
+	// under: the KEK id the ring's "# kek" line names (kekrewrap.go).
+	under string
 }
 
 // deferSync runs fn (in a write transaction, which bbolt runs one at a
@@ -203,6 +121,10 @@ func loadKeyRing(path string, kek KEK, random io.Reader) (*keyRing, error) {
 	sc.Buffer(nil, 1<<16)
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
+		if len(f) == 3 && f[0] == "#" && f[1] == "kek" {
+			r.under = f[2]
+			continue
+		}
 		if len(f) != 3 || f[0] != "k" {
 			continue // a torn last line
 		}
@@ -288,6 +210,9 @@ func (r *keyRing) forget(owner string) (bool, error) {
 		return false, nil
 	}
 	var buf strings.Builder
+	if r.under != "" {
+		buf.WriteString(kekHeader(r.under))
+	}
 	for o, w := range r.wrapped {
 		if o != owner {
 			buf.WriteString(ringLine(o, w))
@@ -327,7 +252,7 @@ func openKeyRing(path string, opts Options) (*keyRing, error) {
 				return nil, fmt.Errorf("the key-encryption key %s is missing while the key ring %s holds keys: restore it from where its copy is kept, or open the store with the key-encryption key it was made with (Options.KEK, e.g. on a PKCS#11 token)", opts.KEKFile, opts.KeyRingFile)
 			}
 		}
-		f, err := loadKEKFile(opts.KEKFile, opts.Rand)
+		f, err := kekfile.LoadOrCreate(opts.KEKFile, opts.Rand)
 		if err != nil {
 			return nil, fmt.Errorf("the key-encryption key: %w", err)
 		}
@@ -337,9 +262,17 @@ func openKeyRing(path string, opts Options) (*keyRing, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the key ring: %w", err)
 	}
+	if opts.KEK == nil {
+		if kek, err = finishFileKEKSwap(opts.KEKFile, kek, r, opts.Rand); err != nil {
+			return nil, fmt.Errorf("the key-encryption key: %w", err)
+		}
+	}
 	// One key of the ring must open: another KEK opens none.
 	for owner := range r.wrapped {
 		if _, err := r.key(owner, false); err != nil {
+			if r.under != "" && r.under != kek.ID() {
+				return nil, fmt.Errorf("the key ring %s is wrapped by the key-encryption key %s, not %s: start with that key (a rewrap moved the ring to it)", opts.KeyRingFile, r.under, kek.ID())
+			}
 			return nil, fmt.Errorf("the key ring %s does not open with the key-encryption key %s: %w", opts.KeyRingFile, kek.ID(), err)
 		}
 		break

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"clinicgw/sync/kekfile"
 	"clinicgw/sync/wire"
 	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
@@ -55,7 +56,7 @@ func TestKEKRefused(t *testing.T) {
 		t.Error("a new KEK file was made beside a key ring")
 	}
 	other := t.TempDir() + "/other.kek"
-	if _, err := loadKEKFile(other, rand.NewChaCha8([32]byte{8})); err != nil {
+	if _, err := kekfile.LoadOrCreate(other, rand.NewChaCha8([32]byte{8})); err != nil {
 		t.Fatal(err)
 	}
 	opts.KEKFile = other

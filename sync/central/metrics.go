@@ -48,6 +48,7 @@ func (s *Store) serveMetrics(w http.ResponseWriter, r *http.Request) {
 			}
 			fmt.Fprintf(&buf, "clinicgw_central_unhandled_events{unit=%s} %d\n", strconv.Quote(u), rep.Total)
 		}
+		s.writeOutboundMetrics(&buf, tx) // outmetrics.go
 		return nil
 	})
 	if err != nil {

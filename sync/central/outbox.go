@@ -50,11 +50,12 @@ func (s *Store) serveOutbox(w http.ResponseWriter, r *http.Request, unit string)
 		s.writeError(w, "outbox", unit, err)
 		return
 	}
-	res, notices, err := s.applyOutbox(unit, batch)
+	res, notices, err := s.applyOutbox(unit, batch, false)
 	if err != nil {
 		s.writeError(w, "outbox", unit, err)
 		return
 	}
+	s.outCounts.add(unit, 0, len(batch.Items), 0)
 	if err := wire.WriteJSON(w, http.StatusOK, res); err != nil {
 		s.log.Error("outbox response", "unit", unit, "err", err)
 	}
@@ -63,15 +64,20 @@ func (s *Store) serveOutbox(w http.ResponseWriter, r *http.Request, unit string)
 
 // applyOutbox applies a batch for unit in one transaction; whom on the
 // unit's staff its items name (version 2) is kept with the confirmed
-// items only, never on the patient's pages.
-func (s *Store) applyOutbox(unit string, batch wire.OutboxBatch2) (wire.OutboxResult, []notice, error) {
+// items only, never on the patient's pages. sealed says the items came
+// sealed (outdowngrade.go: a plain batch after sealed ones is refused).
+func (s *Store) applyOutbox(unit string, batch wire.OutboxBatch2, sealed bool) (wire.OutboxResult, []notice, error) {
 	staff := batch.StaffOf()
 	var res wire.OutboxResult
 	var notices []notice
 	var counts [3]int // accepted, duplicate, rejected
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		res.Results, notices, counts = res.Results[:0], notices[:0], [3]int{}
-		records := unitBucket(tx, unit).Bucket([]byte(bucketOutbox))
+		ub := unitBucket(tx, unit)
+		if err := s.outboundSealing(ub, unit, sealed, len(batch.Items)); err != nil {
+			return err
+		}
+		records := ub.Bucket([]byte(bucketOutbox))
 		for _, it := range batch.Items {
 			result, n, err := s.applyItem(tx, records, unit, it, staff[it.IdempotencyKey])
 			if err != nil {

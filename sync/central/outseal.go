@@ -2,14 +2,11 @@ package central
 
 import (
 	"crypto"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/http"
-	"sync"
-	"time"
 
 	"clinicgw/sync/seal"
 	"clinicgw/sync/wire"
@@ -27,29 +24,15 @@ import (
 // to another item, kind or unit, or opening to another item than its
 // clear members name — is rejected with a problem and never applied.
 //
+// The key is rotated with an overlap (sealrotate.go): the store holds
+// every key not yet retired and opens with any of them, and publishes
+// the current one's statement only.
+//
 // The key is published at GET wire.PathCentralSealingKey2 in a statement
 // signed with the key of the store's TLS server certificate
 // (seal.SignCentralStatement), once whoever serves the API has called
 // SignSealingKey with that certificate; until then the answer holds no
 // statement, and the gateway seals nothing.
-
-// outboundSealing is the store's own sealing key and its statement.
-type outboundSealing struct {
-	key       *seal.PrivateKey
-	notBefore time.Time
-	mu        sync.Mutex
-	statement *wire.CentralSealingKeyStatement // nil until SignSealingKey
-}
-
-// outboundKeyOf is the store's sealing key of seed, made at notBefore
-// (keyfiles.go keeps it in the key ring).
-func outboundKeyOf(seed []byte, notBefore time.Time) (*outboundSealing, error) {
-	k, err := seal.NewPrivateKey(seed)
-	if err != nil {
-		return nil, err
-	}
-	return &outboundSealing{key: k, notBefore: notBefore}, nil
-}
 
 // SignSealingKey signs the store's sealing key statement with the key of
 // cert, the store's TLS server certificate (issued by the central CA the
@@ -69,20 +52,14 @@ func (s *Store) SignSealingKey(cert tls.Certificate) error {
 			return fmt.Errorf("sign the central sealing key: %w", err)
 		}
 	}
-	o := s.outbound
-	st, err := seal.SignCentralStatement(signer, leaf, cert.Certificate[1:], o.key.Public(), o.notBefore, rand.Reader)
-	if err != nil {
-		return err
-	}
-	o.mu.Lock()
-	o.statement = &st
-	o.mu.Unlock()
-	s.log.Info("central sealing key published", "keyId", st.KeyID)
-	return nil
+	s.outbound.mu.Lock()
+	defer s.outbound.mu.Unlock()
+	s.outbound.signer, s.outbound.leaf, s.outbound.chain = signer, leaf, cert.Certificate[1:]
+	return s.outbound.signCurrent(s.log)
 }
 
 // SealingKeyID returns the id of the store's own sealing key.
-func (s *Store) SealingKeyID() seal.KeyID { return s.outbound.key.ID() }
+func (s *Store) SealingKeyID() seal.KeyID { return s.outbound.current().key.ID() }
 
 // serveGetCentralSealingKey answers GET wire.PathCentralSealingKey2.
 func (s *Store) serveGetCentralSealingKey(w http.ResponseWriter, r *http.Request, unit string) {
@@ -107,7 +84,7 @@ func (s *Store) serveOutboxSealed(w http.ResponseWriter, r *http.Request, unit s
 		s.writeError(w, "outbox", unit, err)
 		return
 	}
-	opener := seal.NewOpener(unit, []*seal.PrivateKey{s.outbound.key}, nil)
+	opener := s.outbound.opener(unit)
 	results := make([]*wire.ItemResult, len(sb.Items))
 	var batch wire.OutboxBatch2
 	opened := map[string]bool{}
@@ -115,8 +92,11 @@ func (s *Store) serveOutboxSealed(w http.ResponseWriter, r *http.Request, unit s
 		it, why := openItem(opener, unit, sit)
 		if why != "" {
 			s.log.Warn("sealed outbox item refused", "unit", unit, "caseId", sit.CaseID, "key", sit.IdempotencyKey, "why", why)
-			results[i] = &wire.ItemResult{IdempotencyKey: sit.IdempotencyKey, Status: wire.ItemRejected,
-				Problem: wire.BadRequest("The sealed item does not open with the central store's sealing key (" + why + "): fetch the central store's key again and seal the item anew.")}
+			p := wire.BadRequest("The sealed item does not open with the central store's sealing key (" + why + "): fetch the central store's key again and seal the item anew.")
+			if why == whyOtherKey {
+				p = wire.SealingKeyUnknown("The sealed item names a sealing key the central store does not hold (retired after a rotation, or never its): fetch the central store's key again and seal the item anew.")
+			}
+			results[i] = &wire.ItemResult{IdempotencyKey: sit.IdempotencyKey, Status: wire.ItemRejected, Problem: p}
 			continue
 		}
 		batch.Items = append(batch.Items, it)
@@ -134,10 +114,11 @@ func (s *Store) serveOutboxSealed(w http.ResponseWriter, r *http.Request, unit s
 			return
 		}
 		var res wire.OutboxResult
-		if res, notices, err = s.applyOutbox(unit, batch); err != nil {
+		if res, notices, err = s.applyOutbox(unit, batch, true); err != nil {
 			s.writeError(w, "outbox", unit, err)
 			return
 		}
+		s.outCounts.add(unit, len(batch.Items), 0, 0)
 		j := 0
 		for i := range results {
 			if results[i] == nil {
@@ -146,6 +127,7 @@ func (s *Store) serveOutboxSealed(w http.ResponseWriter, r *http.Request, unit s
 			}
 		}
 	}
+	s.outCounts.add(unit, 0, 0, len(sb.Items)-len(batch.Items))
 	out := wire.OutboxResult{Results: make([]wire.ItemResult, len(results))}
 	for i, r := range results {
 		out.Results[i] = *r
@@ -155,6 +137,9 @@ func (s *Store) serveOutboxSealed(w http.ResponseWriter, r *http.Request, unit s
 	}
 	s.sendNotices(r.Context(), notices)
 }
+
+// whyOtherKey: the item is sealed to a key the store does not hold.
+const whyOtherKey = "sealed to another key"
 
 // openItem opens a sealed item for unit; why says (without content) why
 // it does not open.
@@ -166,7 +151,7 @@ func openItem(opener *seal.Opener, unit string, sit wire.SealedOutboxItem) (wire
 	pt, err := opener.Open(seal.OutboxContext(unit, sit.IdempotencyKey, sit.Kind), env)
 	switch {
 	case errors.Is(err, seal.ErrUnknownKey), errors.Is(err, seal.ErrRetiredKey):
-		return wire.OutboxItem{}, "sealed to another key"
+		return wire.OutboxItem{}, whyOtherKey
 	case errors.Is(err, seal.ErrWrongUnit):
 		return wire.OutboxItem{}, "sealed by another unit"
 	case errors.Is(err, seal.ErrTruncated):

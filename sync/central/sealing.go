@@ -152,6 +152,13 @@ func (s *Store) servePutSealing(w http.ResponseWriter, r *http.Request, unit str
 				return wire.Conflict("The unit has no published sealing key: publish it (PUT /v2/sealing-key) before switching sealing on.")
 			}
 		}
+		if !sw.Sealed {
+			if lifted, err := clearOutboundSealed(ub); err != nil {
+				return err
+			} else if lifted {
+				changed = true
+			}
+		}
 		if st.Sealed != sw.Sealed {
 			changed = true
 			st = sealingState{Sealed: sw.Sealed}

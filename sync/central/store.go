@@ -2,7 +2,6 @@ package central
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -85,6 +84,7 @@ type Store struct {
 	hub       *hub
 	times     timesCache       // the units' published booking times, decoded (bookingcache.go)
 	sealer    *seal.Epochs     // the units' sealing epochs, in memory only
+	outCounts outboundCounts   // outbox items taken sealed, plain, refused (outmetrics.go)
 	indexKey  []byte           // the patient index key of sealed cases
 	outbound  *outboundSealing // the store's own sealing key (outseal.go)
 	ring      *keyRing         // the patients' data keys (keyring.go)
@@ -152,20 +152,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		}
 		unitSet[u] = true
 	}
-	if opts.Clock == nil {
-		opts.Clock = clock.System
-	}
-	if opts.Rand == nil {
-		opts.Rand = rand.Reader
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
+	opts.fillDefaults() // keys.go
 	if opts.Notifier == nil {
 		opts.Notifier = LogNotifier{Logger: opts.Logger}
-	}
-	if opts.LockTimeout == 0 {
-		opts.LockTimeout = 2 * time.Second
 	}
 	if opts.Retention < 0 {
 		return nil, errors.New("open central store: the retention must not be negative")

@@ -33,6 +33,9 @@ func (u *Uplink) publishBookings(ctx context.Context, src BookingSource) error {
 	if err != nil {
 		return fmt.Errorf("the unit's bookings: %w", err)
 	}
+	if bb.Version, err = u.nextBookingsVersion(ctx); err != nil { // bookingversion.go
+		return err
+	}
 	if sent, err := u.putBookingsSealed(ctx, bb); sent { // bookingstateseal.go
 		if err == nil {
 			u.log.Info("bookings published sealed", "bookings", len(bb.Bookings), "canceled", len(bb.Canceled))

@@ -187,6 +187,7 @@ func (u *Uplink) postOutbox(ctx context.Context, batch wire.OutboxBatch2) (wire.
 		res = x
 		return nil
 	})
+	u.countOutbound(false, len(batch.Items), res, err)
 	return res, err
 }
 

@@ -102,7 +102,10 @@
 // to wire.PathOutboxSealed2. Once it has sealed, the uplink never posts
 // plain again while sealing is on (a durable mark, OutboundMark): a
 // central store without a key, or answering 404, makes the items wait.
-// The unit's bookings go the same way (bookingstateseal.go); booking
+// The status counts the items sent sealed and plain and those refused,
+// and names the verified central key (outcount.go). The central store
+// refuses plain items once a unit's came sealed, until the unit switches
+// sealing off. The unit's bookings go the same way (bookingstateseal.go); booking
 // requests and confirmed items arrive with their personal parts sealed to
 // the unit and are opened before they are decided or put back
 // (bookingsealed.go, confirmedsealed.go).

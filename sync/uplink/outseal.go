@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"time"
 
 	"clinicgw/sync/seal"
 	"clinicgw/sync/wire"
@@ -80,6 +81,11 @@ type outbound struct {
 	lifted   bool // the mark was lifted (sealing off) in this run
 	memMark  bool
 	memKeyID string
+	// fetched: when the key's statement was last fetched; newest: the
+	// latest statement verified in this run (centralkeyrefresh.go).
+	fetched      time.Time
+	newest       wire.CentralSealingKeyStatement
+	newestLoaded bool // newest read from the store (CentralKeyMark)
 }
 
 // postOutboxSealed posts batch sealed when central.sealing is on; sent
@@ -112,25 +118,50 @@ func (u *Uplink) postOutboxSealed(ctx context.Context, batch wire.OutboxBatch2) 
 	u.out.mu.Lock()
 	unit := u.out.unit
 	u.out.mu.Unlock()
+	res, err = u.sealAndPost(ctx, key, unit, batch)
+	if se, ok := errors.AsType[*statusError](err); ok && se.status == http.StatusNotFound {
+		u.forgetCentralKey()
+		u.setOutbound(OutboundWaiting)
+		return wire.OutboxResult{}, true, errOutboundWaiting
+	}
+	u.countOutbound(true, len(batch.Items), res, err)
+	if err != nil {
+		return wire.OutboxResult{}, true, err
+	}
+	u.setOutbound(OutboundSealed)
+	if res, err = u.resealRefused(ctx, key, unit, batch, res); err != nil {
+		return wire.OutboxResult{}, true, err
+	}
+	for _, r := range res.Results {
+		if r.Status == wire.ItemRejected {
+			u.forgetCentralKey() // a key changed at the central store: fetch it again for the next try
+			break
+		}
+	}
+	return res, true, nil
+}
+
+// sealAndPost seals batch's items to key and posts them.
+func (u *Uplink) sealAndPost(ctx context.Context, key *seal.PublicKey, unit string, batch wire.OutboxBatch2) (res wire.OutboxResult, err error) {
 	sb := wire.SealedOutboxBatch2{Items: make([]wire.SealedOutboxItem, len(batch.Items)), Staff: batch.Staff}
 	for i, it := range batch.Items {
 		pt, err := wire.SealedItemContent(it)
 		if err != nil {
-			return wire.OutboxResult{}, true, fmt.Errorf("outbox: %w", err)
+			return wire.OutboxResult{}, fmt.Errorf("outbox: %w", err)
 		}
 		env, err := seal.Seal(key, seal.OutboxContext(unit, it.IdempotencyKey, it.Kind), pt)
 		if err != nil {
-			return wire.OutboxResult{}, true, fmt.Errorf("outbox: %w", err)
+			return wire.OutboxResult{}, fmt.Errorf("outbox: %w", err)
 		}
 		sb.Items[i] = wire.SealedOutboxItem{IdempotencyKey: it.IdempotencyKey, CaseID: it.CaseID, Kind: it.Kind,
 			Sealed: base64.StdEncoding.EncodeToString(env)}
 	}
 	if err := u.markOutbound(ctx, key.ID().String()); err != nil {
-		return wire.OutboxResult{}, true, err
+		return wire.OutboxResult{}, err
 	}
 	b, err := wire.Marshal(sb)
 	if err != nil {
-		return wire.OutboxResult{}, true, fmt.Errorf("outbox: %w", err)
+		return wire.OutboxResult{}, fmt.Errorf("outbox: %w", err)
 	}
 	err = u.roundTrip(ctx, "outbox", http.MethodPost, wire.PathOutboxSealed2, "", b, func(r io.Reader) error {
 		x, err := wire.DecodeOutboxResult(r)
@@ -143,31 +174,16 @@ func (u *Uplink) postOutboxSealed(ctx context.Context, batch wire.OutboxBatch2) 
 		res = x
 		return nil
 	})
-	if se, ok := errors.AsType[*statusError](err); ok && se.status == http.StatusNotFound {
-		u.forgetCentralKey()
-		u.setOutbound(OutboundWaiting)
-		return wire.OutboxResult{}, true, errOutboundWaiting
-	}
-	if err != nil {
-		return wire.OutboxResult{}, true, err
-	}
-	u.setOutbound(OutboundSealed)
-	for _, r := range res.Results {
-		if r.Status == wire.ItemRejected {
-			u.forgetCentralKey() // a key changed at the central store: fetch it again for the next try
-			break
-		}
-	}
-	return res, true, nil
+	return res, err
 }
 
 // centralKey returns the central store's verified key, fetching it if
 // not yet held.
 func (u *Uplink) centralKey(ctx context.Context) (*seal.PublicKey, error) {
 	u.out.mu.Lock()
-	key := u.out.key
+	key, due := u.out.key, u.centralKeyDue()
 	u.out.mu.Unlock()
-	if key != nil {
+	if key != nil && !due {
 		return key, nil
 	}
 	_, _, unit, err := u.unitSigner()
@@ -181,28 +197,39 @@ func (u *Uplink) centralKey(ctx context.Context) (*seal.PublicKey, error) {
 		return err
 	})
 	if se, ok := errors.AsType[*statusError](err); ok && se.status == http.StatusNotFound {
+		u.setCentralKeyID("")
 		return nil, errCentralKeyNone
 	}
 	if err != nil {
 		return nil, err
 	}
 	if len(published.Statements) == 0 {
+		u.setCentralKeyID("")
 		return nil, errCentralKeyNone
 	}
 	st := published.Statements[0]
 	key, err = seal.VerifyCentralStatement(st, u.cfg.TLS.RootCAs, u.centralName(), u.cfg.Clock.Now())
 	if err != nil {
 		u.setSealingKey("", "", true)
+		u.setCentralKeyID("")
 		u.log.Error("the central store publishes a sealing key of its own that no central store certificate of the pinned CA signed; refused, not sealed to",
 			"centralKeyId", st.KeyID, "err", err)
 		return nil, errCentralKeyRefused
 	}
+	if held, err := u.refuseOlderCentralKey(ctx, st, key); held != nil || err != nil {
+		return held, err
+	}
 	u.out.mu.Lock()
+	if err := u.keptCentralKey(ctx, st); err != nil {
+		u.out.mu.Unlock()
+		return nil, err
+	}
 	if u.out.key == nil || u.out.key.ID() != key.ID() {
 		u.log.Info("the central store's sealing key verified; outbox items are sealed to it", "centralKeyId", key.ID().String())
 	}
 	u.out.key, u.out.unit = key, unit
 	u.out.mu.Unlock()
+	u.setCentralKeyID(key.ID().String())
 	return key, nil
 }
 

@@ -7,11 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"clinicgw/sync/central"
 	"clinicgw/sync/seal"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
-	"clinicgw/sync/wire/casetype"
 )
 
 // TestSealingKeyRotationUnderLoad (issue 22): over mutual TLS with the
@@ -53,29 +51,12 @@ func TestSealingKeyRotationUnderLoad(t *testing.T) {
 	var ids []string
 	count := func() int { mu.Lock(); defer mu.Unlock(); return len(ids) }
 	stop, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		for i := 0; ; i++ {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			c.mu.RLock()
-			id, err := c.store.Submit(ctx, unit, central.Submission{
-				PatientPNR: patients[i%len(patients)], PatientName: patientName, FormID: string(casetype.AdviceNurse),
-				Fields: []wire.Field{{Name: "question", Value: "Kanariefråga"}}, Text: caseText,
-			})
-			c.mu.RUnlock()
-			if err != nil {
-				t.Errorf("submit %d: %v", i, err)
-				return
-			}
-			mu.Lock()
-			ids = append(ids, id)
-			mu.Unlock()
-		}
-	}()
+	go c.patientLoad(t, stop, done, func(_ int, id string) bool {
+		mu.Lock()
+		ids = append(ids, id)
+		mu.Unlock()
+		return true
+	})
 	waitFor(t, 20*time.Second, "cases before the rotation", func() bool { return count() >= 20 })
 	nk, err := g.db.RotateSealingKey(ctx) // clinicgw keys rotate --sealing
 	if err != nil {

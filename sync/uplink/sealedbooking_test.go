@@ -73,7 +73,7 @@ func TestSealedBookingThroughTLSProxy(t *testing.T) {
 		t.Errorf("the online booking at the central store: %+v (%v)", bs, err)
 	}
 	g.stop()
-	up, down := capt.bytes()
+	up, down := capt.Bytes()
 	if !bytes.Contains(down, []byte(`"requests"`)) || !bytes.Contains(up, []byte(wire.PathBookingBookingsSealed2)) {
 		t.Errorf("the proxy captured no booking requests or sealed bookings (%d bytes up, %d down)", len(up), len(down))
 	}

@@ -59,7 +59,7 @@ func TestSealedConfirmedThroughTLSProxy(t *testing.T) {
 	g.up.Kick()
 	waitFor(t, 20*time.Second, "the outbox empty", func() bool { return g.pending() == 0 })
 	g.stop()
-	_, before := capt.bytes()
+	_, before := capt.Bytes()
 
 	g.cfg.Cases = g.svc // the case service itself puts back confirmed items
 	g.cfg.Restored = &Restored{Since: since, Done: func(context.Context, RecoverReport) error { return nil }}
@@ -71,7 +71,7 @@ func TestSealedConfirmedThroughTLSProxy(t *testing.T) {
 	if rep.Fetched < 3 || rep.Known != rep.Fetched || rep.Incomplete {
 		t.Errorf("the recovery %+v: want every item (assignment, answer, started case) fetched and known", rep)
 	}
-	_, down := capt.bytes()
+	_, down := capt.Bytes()
 	down = down[len(before):]
 	if !bytes.Contains(down, []byte(`"complete"`)) {
 		t.Fatalf("the proxy captured no confirmed items (%d bytes down)", len(down))

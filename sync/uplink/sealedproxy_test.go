@@ -4,106 +4,33 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"io"
-	"log"
-	"net"
-	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
-	"sync"
 	"testing"
 	"time"
 
 	"clinicgw/agent/cases"
 	"clinicgw/sync/central"
+	"clinicgw/sync/proxytest"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
 	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
 )
 
-// capture is what a TLS-terminating proxy saw: every plaintext byte it
-// forwarded, both directions.
-type capture struct {
-	mu   sync.Mutex
-	up   bytes.Buffer // gateway → central store
-	down bytes.Buffer // central store → gateway
-}
-
-func (c *capture) bytes() (up, down []byte) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return bytes.Clone(c.up.Bytes()), bytes.Clone(c.down.Bytes())
-}
-
-// capturedConn logs what passes through the proxy's connection to the
-// central store: what it writes went up, what it reads came down.
-type capturedConn struct {
-	net.Conn
-	c *capture
-}
-
-func (cc capturedConn) Write(p []byte) (int, error) {
-	cc.c.mu.Lock()
-	cc.c.up.Write(p)
-	cc.c.mu.Unlock()
-	return cc.Conn.Write(p)
-}
-
-func (cc capturedConn) Read(p []byte) (int, error) {
-	n, err := cc.Conn.Read(p)
-	cc.c.mu.Lock()
-	cc.c.down.Write(p[:n])
-	cc.c.mu.Unlock()
-	return n, err
-}
-
-// tlsProxy is a reverse proxy (httputil.ReverseProxy) that terminates the
+// tlsProxy is a reverse proxy (proxytest.Start) that terminates the
 // gateway's TLS with a server certificate of its own (the test PKI's
 // central CA issues it: the pinning allows it) and re-originates TLS to
 // the central store with the unit's client certificate (the gateway's:
 // the central store takes the unit's key statement only when signed with
-// the certificate of the request), logging every
-// byte it forwards in the clear between the two, websocket stream
-// included (HTTP/1.1 to the central store, so the upgrade is proxied).
-func tlsProxy(t *testing.T, target string, client tls.Certificate) (*httptest.Server, *capture) {
+// the certificate of the request), logging every byte it forwards in the
+// clear between the two, websocket stream included.
+func tlsProxy(t *testing.T, target string, client tls.Certificate) (*httptest.Server, *proxytest.Capture) {
 	t.Helper()
-	capt := &capture{}
-	cfg := tlsconf.Client(client, testPKI().RootPool(), "127.0.0.1", nil)
-	cfg.NextProtos = []string{"http/1.1"}
-	tr := &http.Transport{
-		DialTLSContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			raw, err := (&net.Dialer{}).DialContext(ctx, network, addr)
-			if err != nil {
-				return nil, err
-			}
-			tc := tls.Client(raw, cfg.Clone())
-			if err := tc.HandshakeContext(ctx); err != nil {
-				raw.Close()
-				return nil, err
-			}
-			return capturedConn{Conn: tc, c: capt}, nil
-		},
-	}
-	t.Cleanup(tr.CloseIdleConnections)
-	u := &url.URL{Scheme: "https", Host: target}
-	rp := &httputil.ReverseProxy{
-		Rewrite:   func(r *httputil.ProxyRequest) { r.SetURL(u) },
-		Transport: tr,
-		ErrorLog:  log.New(io.Discard, "", 0),
-	}
-	srv := httptest.NewUnstartedServer(rp)
 	cert, err := testPKI().Server("127.0.0.1") // the proxy's own, not the central store's
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS13}
-	srv.EnableHTTP2 = true
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	return srv, capt
+	return proxytest.Start(t, target, cert, tlsconf.Client(client, testPKI().RootPool(), "127.0.0.1", nil))
 }
 
 // TestSealedThroughTLSProxy: with central.sealing on, the real gateway
@@ -212,7 +139,7 @@ func TestSealedThroughTLSProxy(t *testing.T) {
 		t.Errorf("outbound sealing %q, want %q", st.OutboundSealing, OutboundSealed)
 	}
 	g.stop()
-	up, down := capt.bytes()
+	up, down := capt.Bytes()
 	if len(up) < 1000 || len(down) < 1000 || !bytes.Contains(up, []byte(wire.PathOutboxSealed2)) || !bytes.Contains(down, []byte("Upgrade")) {
 		t.Fatalf("the proxy captured %d bytes up, %d down: not the sync it should have forwarded", len(up), len(down))
 	}

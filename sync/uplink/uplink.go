@@ -68,6 +68,8 @@ const (
 	DefaultPushInterval   = 5 * time.Second
 	DefaultMaxBackoff     = 60 * time.Second
 	DefaultRequestTimeout = 30 * time.Second
+	// DefaultCentralKeyRefresh: see Config.CentralKeyRefresh.
+	DefaultCentralKeyRefresh = time.Hour
 )
 
 // Config is what New needs. BaseURL, TLS and Cases are required; the rest
@@ -133,6 +135,11 @@ type Config struct {
 	// unit's new events (true) or not (false), sealed.go. Sealed events
 	// are opened whatever it says.
 	Sealing bool
+	// CentralKeyRefresh is how often the central store's sealing key
+	// statement is fetched again (centralkeyrefresh.go), besides at once
+	// when the store refuses an item as sealed to a key it does not hold;
+	// DefaultCentralKeyRefresh if 0.
+	CentralKeyRefresh time.Duration
 	// Fault, when not nil, is called at each named point of the sync path
 	// (the Fault* constants), from the goroutine that reached it. Tests
 	// crash the process there to prove nothing is lost or duplicated
@@ -253,6 +260,11 @@ type Status struct {
 	// OutboundSealing says how the outbox travels (outseal.go): sealed to
 	// the central store's verified key, plain, or waiting (and why).
 	OutboundSealing OutboundSealingState
+	// The outbox items sent sealed and plain since start, those the
+	// central store refused, and the central store's verified sealing
+	// key id ("" before one is): outcount.go.
+	OutboundSealedItems, OutboundPlainItems, OutboundRefusedItems int
+	CentralKeyID                                                  string
 }
 
 // Uplink syncs one care unit's store with the central store. Make it with
@@ -303,6 +315,8 @@ type Uplink struct {
 	// bookingsNoOffer: the central store answered PUT
 	// wire.PathBookingBookings2 404 and that was logged (bookingstate.go).
 	bookingsNoOffer atomic.Bool
+	// bookingsVer: the last version of the bookings state put (bookingversion.go).
+	bookingsVer bookingsVersion
 
 	formsMu   sync.Mutex
 	forms     []byte // the form set to publish, marshalled; nil: none
@@ -359,6 +373,9 @@ func New(cfg Config) (*Uplink, error) {
 	}
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout
+	}
+	if cfg.CentralKeyRefresh <= 0 {
+		cfg.CentralKeyRefresh = DefaultCentralKeyRefresh
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = clock.System

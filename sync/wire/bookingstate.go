@@ -25,6 +25,11 @@ type BookingBookings struct {
 	// Canceled are the coming times the unit (not the patient) cancelled,
 	// for the patient's page to say so.
 	Canceled []PatientBooking `json:"canceled"`
+	// Version orders the unit's states: the gateway gives each state it
+	// puts a higher one (bookingversion.go); sealed, it is inside the
+	// authenticated payload. The central store refuses a state older than
+	// the one it holds (409). 0: a gateway of the previous release.
+	Version uint64 `json:"version,omitempty"`
 }
 
 // PatientBooking is one patient's time.

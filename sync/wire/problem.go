@@ -23,6 +23,7 @@ const (
 	ProblemRateLimited          = "urn:clinicgw:problem:rate-limited"           // 429: too many requests; see Retry-After
 	ProblemInternal             = "urn:clinicgw:problem:internal"               // 500: the server failed; retry later
 	ProblemUnavailable          = "urn:clinicgw:problem:unavailable"            // 503: the server cannot serve now; see Retry-After
+	ProblemSealingKeyUnknown    = "urn:clinicgw:problem:sealing-key-unknown"    // 400: a sealed payload names a sealing key the server does not hold (retired, or never its): fetch its key again and seal anew
 )
 
 // problemTypes lists the problem types above, for the tests that keep
@@ -30,7 +31,7 @@ const (
 var problemTypes = []string{
 	ProblemBadRequest, ProblemBodyTooLarge, ProblemUnauthorized, ProblemUnsupportedMediaType,
 	ProblemUnsupportedVersion, ProblemNotFound, ProblemMethodNotAllowed, ProblemConflict,
-	ProblemForbidden, ProblemRateLimited, ProblemInternal, ProblemUnavailable,
+	ProblemForbidden, ProblemRateLimited, ProblemInternal, ProblemUnavailable, ProblemSealingKeyUnknown,
 }
 
 // Problem is an RFC 9457 problem details object: the body of every error

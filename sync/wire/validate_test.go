@@ -338,5 +338,5 @@ func TestEnums(t *testing.T) {
 // problem type.
 func constructedProblems() []*Problem {
 	return []*Problem{BadRequest("x"), BodyTooLarge(5), Unauthorized(), UnsupportedMediaType(), UnsupportedVersion(), NotFound("x"),
-		MethodNotAllowed(), Conflict("x"), Forbidden("x"), RateLimited(), Internal(), Unavailable()}
+		MethodNotAllowed(), Conflict("x"), Forbidden("x"), RateLimited(), Internal(), Unavailable(), SealingKeyUnknown("x")}
 }

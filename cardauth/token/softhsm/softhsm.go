@@ -21,10 +21,26 @@ var (
 	mainDir string
 )
 
+// ChildConfEnv, set by a test to (*SoftHSM).ConfPath for the test
+// binary it runs again as a child process, makes the child's Main use
+// that configuration, so the child sees the parent's tokens.
+const ChildConfEnv = "CLINICGW_TEST_SOFTHSM2_CONF"
+
 // Main makes a private token folder and configuration, points
 // SOFTHSM2_CONF at it, runs the tests and removes the folder. Use it as
-// os.Exit(softhsm.Main(m)) in TestMain.
+// os.Exit(softhsm.Main(m)) in TestMain. In a child process given
+// ChildConfEnv it uses the parent's folder instead.
 func Main(m *testing.M) int {
+	if conf := os.Getenv(ChildConfEnv); conf != "" {
+		if err := os.Setenv(provision.SoftHSMConfEnv, conf); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		mainMu.Lock()
+		mainDir = filepath.Dir(conf)
+		mainMu.Unlock()
+		return m.Run()
+	}
 	dir, err := os.MkdirTemp("", "softhsm-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "softhsm: make the token folder:", err)
@@ -88,6 +104,9 @@ func (h *SoftHSM) Module() string { return ModulePath }
 func (h *SoftHSM) Env() []string {
 	return append(os.Environ(), provision.SoftHSMConfEnv+"="+filepath.Join(h.dir, "softhsm2.conf"))
 }
+
+// ConfPath is the SoftHSM2 configuration file of the test's tokens.
+func (h *SoftHSM) ConfPath() string { return filepath.Join(h.dir, "softhsm2.conf") }
 
 // Token is a SoftHSM2 token made by InitToken; its methods fail the test
 // on error.

@@ -1,7 +1,0 @@
-package store
-
-import "os"
-
-// checkKeyFileMode is a no-op on Windows, where the installer sets an ACL
-// on the state folder that admits only the service account and administrators.
-func checkKeyFileMode(path string, fi os.FileInfo) error { return nil }
