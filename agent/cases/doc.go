@@ -34,7 +34,9 @@
 // rounded down by less than a minute, or above 4 h 15 min by less than
 // 0.8 %, while counts and Mean are exact. Every read and
 // write of a case through Service writes one access-log entry in the same
-// transaction as the change.
+// transaction as the change. DoWithin (within.go) runs a command in a
+// transaction its caller owns, so a change elsewhere in the store (a
+// booking in the diary) commits with it or not at all.
 //
 // The distributor's inbox (inbox.go) lists its open cases earliest due
 // first across pages, counts its views from the indexes alone

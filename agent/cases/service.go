@@ -476,6 +476,10 @@ type doHook struct {
 	// after runs in the transaction once the command is applied to next,
 	// with the id of the message it appended, if any.
 	after func(tx Tx, next *Case, msgID string, now time.Time) error
+	// run, when set, runs the transaction's body instead of the store's
+	// Update, inside a transaction the caller owns (DoWithin); a refusal
+	// then rolls that transaction back and is logged in one of its own.
+	run func(body func(Tx) error) error
 }
 
 // do is Do with h; done reports that h.before answered.
@@ -500,7 +504,12 @@ func (s *Service) do(ctx context.Context, actor Actor, id ID, cmd Command, h doH
 	var refused error
 	queued := false
 	before, beforeGroup := "", "" // the assignee and group before the command
-	err = s.store.Update(ctx, func(tx Tx) error {
+	run := h.run
+	if run == nil {
+		run = func(body func(Tx) error) error { return s.store.Update(ctx, body) }
+	}
+	var got *Case // the case as read, for a refusal's entry
+	err = run(func(tx Tx) error {
 		c, refused, queued, done = nil, nil, false, false
 		if h.before != nil {
 			prior, err := h.before(tx, now)
@@ -509,8 +518,8 @@ func (s *Service) do(ctx context.Context, actor Actor, id ID, cmd Command, h doH
 				return err
 			}
 		}
-		got, err := tx.Case(id)
-		if err != nil {
+		var err error
+		if got, err = tx.Case(id); err != nil {
 			return err
 		}
 		before, beforeGroup = got.Assignee, got.Group
@@ -529,6 +538,9 @@ func (s *Service) do(ctx context.Context, actor Actor, id ID, cmd Command, h doH
 				return err
 			}
 			refused = err
+		}
+		if refused != nil && h.run != nil {
+			return refused // the caller's transaction rolls back
 		}
 		if refused != nil {
 			return tx.AppendAudit(s.entry(now, actor, cmd.Action, got, audit.Denied))
@@ -551,6 +563,14 @@ func (s *Service) do(ctx context.Context, actor Actor, id ID, cmd Command, h doH
 		}
 		return tx.AppendAudit(s.entry(now, actor, cmd.Action, next, audit.Allowed))
 	})
+	if err != nil && refused != nil && errors.Is(err, refused) {
+		if lerr := s.store.Update(ctx, func(tx Tx) error {
+			return tx.AppendAudit(s.entry(now, actor, cmd.Action, got, audit.Denied))
+		}); lerr != nil {
+			return nil, false, fmt.Errorf("%s case: %w", cmd.Action, lerr)
+		}
+		err = nil
+	}
 	if err != nil {
 		return nil, false, fmt.Errorf("%s case: %w", cmd.Action, err)
 	}
