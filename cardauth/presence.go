@@ -16,10 +16,11 @@ import (
 // Card presence: after a login the workstation's bridge holds a websocket
 // to the gateway (PathPresence) and reports the card in its reader every
 // heartbeat and at once when it changes. A report without the session's
-// card ends the session (card removed); no report for heartbeat + 1 s ends
-// it too (the bridge or the workstation is gone). The bridge proves which
-// session it watches with the session's presence ticket, good for one
-// connection, sent as "Authorization: Bearer TICKET" (never in a URL).
+// card ends the session (card removed); no report for heartbeat + 1 s on
+// the gateway's clock ends it too (the bridge or the workstation is gone).
+// The bridge proves which session it watches with the session's presence
+// ticket, good for one connection, sent as "Authorization: Bearer TICKET"
+// (never in a URL).
 
 // PathPresence is where the bridge connects.
 const PathPresence = "/v1/card-presence"
