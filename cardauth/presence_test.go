@@ -42,6 +42,34 @@ func report(t *testing.T, c *websocket.Conn, present bool, card string) {
 	}
 }
 
+// loginTicket logs a card in on f and returns the session and its
+// presence ticket.
+func loginTicket(t *testing.T, f *fixture) (Session, string) {
+	t.Helper()
+	s, err := f.login(t, f.cards[devpki.KeyECDSAP256], "b", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ticket, err := f.a.PresenceTicket(s.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, ticket
+}
+
+// watchSession logs a card in on f and connects a bridge to watch it
+// through srv; the connection closes when the test ends.
+func watchSession(t *testing.T, f *fixture, srv *httptest.Server, d *websocket.Dialer) (Session, *websocket.Conn) {
+	t.Helper()
+	s, ticket := loginTicket(t, f)
+	conn, _, err := dialPresence(d, srv, ticket, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return s, conn
+}
+
 // waitDone waits until the session ends and returns how long it took.
 func waitDone(t *testing.T, s Session, since time.Time) time.Duration {
 	t.Helper()
@@ -57,14 +85,7 @@ func waitDone(t *testing.T, s Session, since time.Time) time.Duration {
 func TestPresenceRefused(t *testing.T) {
 	f := newFixture(t)
 	srv, d := presenceServer(t, f)
-	s, err := f.login(t, f.cards[devpki.KeyECDSAP256], "b", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ticket, err := f.a.PresenceTicket(s.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, ticket := loginTicket(t, f)
 	for _, tc := range []struct {
 		name   string
 		ticket string
@@ -99,23 +120,7 @@ func TestPresenceRefused(t *testing.T) {
 func TestPresenceEndsSession(t *testing.T) {
 	f := newFixture(t)
 	srv, d := presenceServer(t, f)
-	c := f.cards[devpki.KeyECDSAP256]
-	watch := func() (Session, *websocket.Conn) {
-		s, err := f.login(t, c, "b", false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ticket, err := f.a.PresenceTicket(s.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		conn, _, err := dialPresence(d, srv, ticket, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { conn.Close() })
-		return s, conn
-	}
+	watch := func() (Session, *websocket.Conn) { return watchSession(t, f, srv, d) }
 
 	// Reports on time keep it alive (TestSilenceFakeClock); the card gone
 	// ends it.

@@ -7,7 +7,6 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"clinicgw/cardauth/devpki"
 	"clinicgw/sync/clock/clocktest"
 )
 
@@ -39,19 +38,7 @@ func keepReporting(t *testing.T, f *fixture, conn *websocket.Conn, card string, 
 func silentBridge(t *testing.T, f *fixture) Session {
 	t.Helper()
 	srv, d := presenceServer(t, f)
-	s, err := f.login(t, f.cards[devpki.KeyECDSAP256], "b", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ticket, err := f.a.PresenceTicket(s.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, _, err := dialPresence(d, srv, ticket, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
+	s, _ := watchSession(t, f, srv, d)
 	return s
 }
 
@@ -91,8 +78,8 @@ func TestSilenceByInjectedClock(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the silence outlasted the limit on the gateway's clock and the session lives on")
 	}
-	if got := f.endReasons(); len(got) != 1 || got[0] != EndBridgeGone {
-		t.Errorf("end reasons %v, want [%s]", got, EndBridgeGone)
+	if got := f.waitEnd(t); got != EndBridgeGone {
+		t.Errorf("ended for %q, want %q", got, EndBridgeGone)
 	}
 }
 
@@ -102,16 +89,7 @@ func TestSilenceByInjectedClock(t *testing.T) {
 func TestSilenceFakeClock(t *testing.T) {
 	f := newFixture(t)
 	srv, d := presenceServer(t, f)
-	s, err := f.login(t, f.cards[devpki.KeyECDSAP256], "b", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ticket, _ := f.a.PresenceTicket(s.ID)
-	conn, _, err := dialPresence(d, srv, ticket, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	s, conn := watchSession(t, f, srv, d)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := f.clock.BlockUntilNext(ctx, silenceLimit); err != nil {
@@ -139,7 +117,7 @@ func TestSilenceFakeClock(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("the bridge silent for the limit and the session lives on")
 	}
-	if got := f.endReasons(); len(got) != 1 || got[0] != EndBridgeGone {
-		t.Errorf("end reasons %v, want [%s]", got, EndBridgeGone)
+	if got := f.waitEnd(t); got != EndBridgeGone {
+		t.Errorf("ended for %q, want %q", got, EndBridgeGone)
 	}
 }
