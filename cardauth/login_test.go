@@ -67,6 +67,7 @@ type fixture struct {
 	logs  *bytes.Buffer
 	mu    sync.Mutex
 	ended []EndReason
+	ends  chan EndReason  // each end's reason too, for waitEnd
 	cards map[string]card // by key algorithm
 }
 
@@ -80,7 +81,7 @@ func newFixture(t testing.TB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{p: p, clock: clocktest.New(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)), logs: &bytes.Buffer{}, cards: map[string]card{}}
+	f := &fixture{p: p, clock: clocktest.New(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)), logs: &bytes.Buffer{}, cards: map[string]card{}, ends: make(chan EndReason, 100)}
 	dir := staffDir{}
 	for i, alg := range []string{devpki.KeyRSA2048, devpki.KeyECDSAP256, devpki.KeyECDSAP384} {
 		hsa := fmt.Sprintf("SE2321000016-K00%d", i+1)
@@ -98,11 +99,32 @@ func newFixture(t testing.TB) *fixture {
 	f.cards["nocommission"] = card{"SE2321000016-X999", cert, key}
 	f.a, err = New(Config{Origin: origin, Certs: chainChecker{p, f.clock}, Staff: dir, Clock: f.clock,
 		Logger: slog.New(slog.NewJSONHandler(f.logs, nil)),
-		OnEnd:  func(_ Session, r EndReason) { f.mu.Lock(); f.ended = append(f.ended, r); f.mu.Unlock() }})
+		OnEnd: func(_ Session, r EndReason) {
+			f.mu.Lock()
+			f.ended = append(f.ended, r)
+			f.mu.Unlock()
+			select {
+			case f.ends <- r:
+			default:
+			}
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return f
+}
+
+// waitEnd waits until a session has ended and been reported (OnEnd runs
+// after Done closes) and returns why.
+func (f *fixture) waitEnd(t testing.TB) EndReason {
+	t.Helper()
+	select {
+	case r := <-f.ends:
+		return r
+	case <-time.After(10 * time.Second):
+		t.Fatal("no session ended within 10 s")
+		return ""
+	}
 }
 
 func (f *fixture) endReasons() []EndReason {

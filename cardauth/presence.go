@@ -16,10 +16,11 @@ import (
 // Card presence: after a login the workstation's bridge holds a websocket
 // to the gateway (PathPresence) and reports the card in its reader every
 // heartbeat and at once when it changes. A report without the session's
-// card ends the session (card removed); no report for heartbeat + 1 s ends
-// it too (the bridge or the workstation is gone). The bridge proves which
-// session it watches with the session's presence ticket, good for one
-// connection, sent as "Authorization: Bearer TICKET" (never in a URL).
+// card ends the session (card removed); no report for heartbeat + 1 s on
+// the gateway's clock ends it too (the bridge or the workstation is gone).
+// The bridge proves which session it watches with the session's presence
+// ticket, good for one connection, sent as "Authorization: Bearer TICKET"
+// (never in a URL).
 
 // PathPresence is where the bridge connects.
 const PathPresence = "/v1/card-presence"
@@ -116,29 +117,60 @@ func (a *Authenticator) PresenceHandler(heartbeat time.Duration) http.Handler {
 		defer conn.Close()
 		conn.SetReadLimit(maxPresenceMessage)
 		a.log.Info("card presence watched", "hsaId", s.Staff.HSAID)
-		// Close the connection when the session ends, whatever ends it.
-		stop := make(chan struct{})
-		defer close(stop)
-		go func() {
-			select {
-			case <-s.Done:
-				msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "session ended")
-				_ = conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
-				conn.Close()
-			case <-stop:
-			}
-		}()
+		a.watchPresence(conn, s, heartbeat+PresenceGrace)
+	})
+}
+
+// watchPresence ends s when the bridge on conn reports the card gone or
+// another card, closes the connection, or sends no report for limit. The
+// limit is measured by the Authenticator's clock, as every other session
+// limit: its timer wakes the check and its time decides, so a test's clock
+// that stands still never ends a session however slow the machine. The
+// way out of a read the bridge never answers is the clock's timer, which
+// closes the connection (no wall-clock read deadline: with websocket a
+// read that times out leaves the connection unusable). It closes the
+// connection when the session ends for any reason.
+func (a *Authenticator) watchPresence(conn *websocket.Conn, s Session, limit time.Duration) {
+	reports := make(chan []byte)
+	lost := make(chan struct{})
+	stop := make(chan struct{})
+	defer close(stop) // before the caller's conn.Close: the reader ends on either
+	go func() {
+		defer close(lost)
 		for {
-			conn.SetReadDeadline(time.Now().Add(heartbeat + PresenceGrace))
 			_, data, err := conn.ReadMessage()
 			if err != nil {
-				select {
-				case <-s.Done: // ended elsewhere; the close above caused this
-				default:
-					a.endSession(s.ID, EndBridgeGone)
-				}
 				return
 			}
+			select {
+			case reports <- data:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	last := a.clock.Now()
+	silence := a.clock.NewTimer(limit)
+	defer silence.Stop()
+	for {
+		select {
+		case <-s.Done: // ended elsewhere
+			msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "session ended")
+			_ = conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
+			return
+		case <-lost:
+			a.endSession(s.ID, EndBridgeGone)
+			return
+		case <-silence.C():
+			quiet := max(a.clock.Now().Sub(last), 0)
+			if quiet < limit { // the clock's time has not moved as far as its timers
+				silence.Reset(limit - quiet)
+				continue
+			}
+			a.log.Warn("the bridge stopped reporting; ending the session", "hsaId", s.Staff.HSAID)
+			a.endSession(s.ID, EndBridgeGone)
+			return
+		case data := <-reports:
 			var rep PresenceReport
 			if err := json.Unmarshal(data, &rep); err != nil {
 				a.log.Warn("presence report not understood; ending the session", "hsaId", s.Staff.HSAID)
@@ -149,8 +181,10 @@ func (a *Authenticator) PresenceHandler(heartbeat time.Duration) http.Handler {
 				a.endSession(s.ID, EndCardGone)
 				return
 			}
+			last = a.clock.Now()
+			silence.Reset(limit)
 		}
-	})
+	}
 }
 
 // endSession ends session id for reason and logs it.

@@ -43,11 +43,11 @@ func TestUnwatchedSessionEnds(t *testing.T) {
 	defer conn.Close()
 	report(t, conn, true, CardID(card.cert)) // the ticket was taken up before the upgrade answered
 
-	f.clock.Advance(DefaultPresenceWindow - time.Second)
+	keepReporting(t, f, conn, CardID(card.cert), DefaultPresenceWindow-time.Second)
 	if _, err := f.a.Session(unwatched.ID); err != nil {
 		t.Fatalf("unwatched session a second before the window: %v", err)
 	}
-	f.clock.Advance(time.Second)
+	keepReporting(t, f, conn, CardID(card.cert), time.Second)
 	if _, err := f.a.Session(unwatched.ID); !errors.Is(err, ErrSessionExpired) {
 		t.Errorf("unwatched session at the window: %v, want ErrSessionExpired", err)
 	}

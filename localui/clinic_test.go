@@ -217,15 +217,9 @@ func (c *clinic) loginUnwatched(hsaID string) (*browser, string) {
 // the test ends (the gateway ends sessions no bridge watches).
 func (c *clinic) watchCard(hsaID, ticket string) {
 	c.t.Helper()
-	d := websocket.Dialer{TLSClientConfig: c.tls.Clone(), HandshakeTimeout: 5 * time.Second}
-	conn, r, err := d.Dial("wss"+strings.TrimPrefix(c.origin, "https")+cardauth.PathPresence,
-		http.Header{"Authorization": {"Bearer " + ticket}})
-	if err != nil {
-		c.t.Fatalf("presence connection for %s: %v (%v)", hsaID, err, r)
-	}
-	report, _ := json.Marshal(cardauth.PresenceReport{Present: true, Card: cardauth.CardID(c.dc.Cards[hsaID].Cert)})
+	conn, report := c.presence(hsaID, ticket)
 	done := make(chan struct{})
-	c.t.Cleanup(func() { close(done); conn.Close() })
+	c.t.Cleanup(func() { close(done) })
 	go func() {
 		tick := time.NewTicker(500 * time.Millisecond)
 		defer tick.Stop()
@@ -240,6 +234,22 @@ func (c *clinic) watchCard(hsaID, ticket string) {
 			}
 		}
 	}()
+}
+
+// presence connects to the gateway's presence endpoint as hsaID's bridge
+// with ticket and returns the connection (closed when the test ends) and
+// the report that hsaID's card is present.
+func (c *clinic) presence(hsaID, ticket string) (*websocket.Conn, []byte) {
+	c.t.Helper()
+	d := websocket.Dialer{TLSClientConfig: c.tls.Clone(), HandshakeTimeout: 5 * time.Second}
+	conn, r, err := d.Dial("wss"+strings.TrimPrefix(c.origin, "https")+cardauth.PathPresence,
+		http.Header{"Authorization": {"Bearer " + ticket}})
+	if err != nil {
+		c.t.Fatalf("presence connection for %s: %v (%v)", hsaID, err, r)
+	}
+	c.t.Cleanup(func() { conn.Close() })
+	report, _ := json.Marshal(cardauth.PresenceReport{Present: true, Card: cardauth.CardID(c.dc.Cards[hsaID].Cert)})
+	return conn, report
 }
 
 func (b *browser) do(req *http.Request) (*http.Response, []byte) {

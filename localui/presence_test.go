@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"clinicgw/cardauth"
 )
 
@@ -39,5 +41,37 @@ func TestUnwatchedSessionLocks(t *testing.T) {
 	}
 	if r := watched.get("/mine"); r.StatusCode != http.StatusOK {
 		t.Fatalf("watched session after the window: %d", r.StatusCode)
+	}
+}
+
+// TestSilentBridgeByGatewayClock: the gateway judges a bridge's silence
+// by its own clock, as every other session limit. A bridge that reports
+// once and then says nothing for twice its limit in real time (a loaded
+// machine) while the gateway's clock stands still leaves the session
+// working; once the gateway's clock has moved past the limit, the silence
+// ends the session and its websocket closes (4001).
+func TestSilentBridgeByGatewayClock(t *testing.T) {
+	c := startClinic(t)
+	clin, ticket := c.loginUnwatched(hsaDist)
+	bridge, report := c.presence(hsaDist, ticket)
+	if err := bridge.WriteMessage(websocket.TextMessage, report); err != nil {
+		t.Fatal(err)
+	}
+	conn, _, err := clin.ws(map[string]string{"t": "watch", "list": "inbox"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	limit := cardauth.DefaultHeartbeat + cardauth.PresenceGrace
+	<-time.After(2 * limit) // real time passes; nothing happens (no synchronisation)
+	if r := clin.get("/inbox"); r.StatusCode != http.StatusOK {
+		t.Fatalf("after %v of real silence, none on the gateway's clock: %d %s", 2*limit, r.StatusCode, r.Header.Get("Location"))
+	}
+	c.clock.Advance(limit)
+	if _, code := next(t, conn, 10*time.Second); code != 4001 {
+		t.Fatalf("close code %d after the bridge's silence passed the limit on the gateway's clock, want 4001", code)
+	}
+	if !strings.Contains(c.logs.String(), string(cardauth.EndBridgeGone)) {
+		t.Error("the gateway's log does not say the bridge was lost")
 	}
 }

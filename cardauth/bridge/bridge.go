@@ -490,6 +490,14 @@ func (b *Bridge) watch(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// reportWriteWait bounds one presence report's write: the way out of a
+// gateway that takes nothing (a wall-clock deadline on the real
+// connection). It is not the heartbeat: a workstation held up for a
+// heartbeat between setting the deadline and writing would drop the
+// connection, and the gateway end the session at once (EndBridgeGone).
+// Silence is the gateway's to judge, by its clock.
+const reportWriteWait = 10 * time.Second
+
 // report sends the card's presence on conn every heartbeat and at every
 // change, until the gateway closes it or the card leaves.
 func (b *Bridge) report(conn *websocket.Conn) {
@@ -508,7 +516,7 @@ func (b *Bridge) report(conn *websocket.Conn) {
 	for {
 		present, card, changed := b.state()
 		msg, _ := json.Marshal(cardauth.PresenceReport{Present: present, Card: card})
-		conn.SetWriteDeadline(time.Now().Add(b.cfg.Heartbeat))
+		conn.SetWriteDeadline(time.Now().Add(reportWriteWait))
 		if err := conn.WriteMessage(websocket.TextMessage, msg); err != nil {
 			return
 		}

@@ -18,6 +18,7 @@ import (
 
 	"clinicgw/cardauth"
 	"clinicgw/cardauth/devpki"
+	"clinicgw/sync/clock"
 	"clinicgw/sync/tlsconf"
 )
 
@@ -138,14 +139,26 @@ type rig struct {
 	reader  *fakeReader
 	card    *fakeCard
 	logs    *bytes.Buffer
+	ended   chan cardauth.EndReason // why the gateway's sessions ended
 	cancel  context.CancelFunc
 	done    chan error
 }
 
 const heartbeat = 200 * time.Millisecond
 
-func newRig(t *testing.T) *rig {
+func newRig(t *testing.T) *rig { t.Helper(); return newRigWith(t, rigOptions{}) }
+
+// rigOptions change a rig's defaults.
+type rigOptions struct {
+	gwClock, bridgeClock clock.Clock   // the system clock where nil
+	bridgeHeartbeat      time.Duration // heartbeat where 0
+}
+
+func newRigWith(t *testing.T, o rigOptions) *rig {
 	t.Helper()
+	if o.bridgeHeartbeat == 0 {
+		o.bridgeHeartbeat = heartbeat
+	}
 	p, err := devpki.New(nil, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -159,12 +172,19 @@ func newRig(t *testing.T) *rig {
 	gw.StartTLS()
 	t.Cleanup(gw.Close)
 	r.gateway = gw
-	if r.auth, err = cardauth.New(cardauth.Config{Origin: gw.URL, Certs: certChecker{p}, Staff: staff{}}); err != nil {
+	r.ended = make(chan cardauth.EndReason, 10)
+	if r.auth, err = cardauth.New(cardauth.Config{Origin: gw.URL, Certs: certChecker{p}, Staff: staff{}, Clock: o.gwClock,
+		OnEnd: func(_ cardauth.Session, why cardauth.EndReason) {
+			select {
+			case r.ended <- why:
+			default:
+			}
+		}}); err != nil {
 		t.Fatal(err)
 	}
 	gw.Config.Handler = r.auth.PresenceHandler(heartbeat)
 	b, err := New(Config{Gateway: gw.URL, GatewayTLS: gw.Client().Transport.(*http.Transport).TLSClientConfig,
-		Cards: cards{r.reader, r.card}, Reader: r.reader, Heartbeat: heartbeat, AppVersion: "clinicgw-bridge test",
+		Cards: cards{r.reader, r.card}, Reader: r.reader, Heartbeat: o.bridgeHeartbeat, Clock: o.bridgeClock, AppVersion: "clinicgw-bridge test",
 		Logger: slog.New(slog.NewTextHandler(r.logs, nil))})
 	if err != nil {
 		t.Fatal(err)

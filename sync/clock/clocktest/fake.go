@@ -86,6 +86,33 @@ func (f *Fake) BlockUntil(ctx context.Context, n int) error {
 	}
 }
 
+// BlockUntilNext waits until the earliest running timer or ticker fires
+// exactly d from now (the code under test has started or re-armed its
+// wait of d since the clock last moved), or ctx ends.
+func (f *Fake) BlockUntilNext(ctx context.Context, d time.Duration) error {
+	for {
+		f.mu.Lock()
+		found := false
+		for w := range f.waiting {
+			found = found || w.at.Sub(f.now) == d
+		}
+		first := true
+		for w := range f.waiting {
+			first = first && w.at.Sub(f.now) >= d
+		}
+		ch := f.changed
+		f.mu.Unlock()
+		if found && first {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
 // NewTimer returns a timer that fires when the fake time reaches now+d.
 func (f *Fake) NewTimer(d time.Duration) clock.Timer {
 	w := &waiter{f: f, c: make(chan time.Time, 1)}

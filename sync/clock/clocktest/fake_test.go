@@ -1,6 +1,7 @@
 package clocktest
 
 import (
+	"context"
 	"testing"
 	"time"
 )
@@ -92,4 +93,28 @@ func TestBlockUntil(t *testing.T) {
 	if v := <-done; !v.Equal(t0.Add(time.Hour)) {
 		t.Fatalf("fired at %v", v)
 	}
+}
+
+func TestBlockUntilNext(t *testing.T) {
+	f := New(t0)
+	tm := f.NewTimer(time.Minute)
+	f.Advance(10 * time.Second)
+	rearmed := make(chan error, 1)
+	go func() { rearmed <- f.BlockUntilNext(t.Context(), time.Minute) }()
+	select {
+	case err := <-rearmed:
+		t.Fatalf("returned (%v) while the timer fires in 50 s", err)
+	default:
+	}
+	tm.Reset(time.Minute)
+	if err := <-rearmed; err != nil {
+		t.Fatal(err)
+	}
+	other := f.NewTimer(time.Second) // an earlier wait: the minute is not the next
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := f.BlockUntilNext(ctx, time.Minute); err == nil {
+		t.Error("returned while another timer fires first")
+	}
+	other.Stop()
 }
