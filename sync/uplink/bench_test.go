@@ -82,6 +82,7 @@ func BenchmarkSync(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		g := newGateway(b, c.url(), unitCert(b), func(cfg *Config) { cfg.Logger = nil })
+		settle()
 		b.StartTimer()
 		t0, cpu0, w0 := time.Now(), processCPU(b), processWriteBytes(b)
 		g.start()
