@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"clinicgw/sync/wire"
@@ -57,10 +58,13 @@ type JournalEntry struct {
 const journalHead = 8 + 32
 
 func (e JournalEntry) record() []byte {
-	b := make([]byte, journalHead, journalHead+len(e.Event))
-	binary.BigEndian.PutUint64(b, uint64(e.Applied.UnixNano()))
-	copy(b[8:], e.Link[:])
-	return append(b, e.Event...)
+	return append(e.head(make([]byte, 0, journalHead+len(e.Event))), e.Event...)
+}
+
+// head appends the record's head to b.
+func (e JournalEntry) head(b []byte) []byte {
+	b = binary.BigEndian.AppendUint64(b, uint64(e.Applied.UnixNano()))
+	return append(b, e.Link[:]...)
 }
 
 func journalEntry(seq uint64, rec []byte) (JournalEntry, error) {
@@ -137,12 +141,15 @@ func (s *Service) ApplyChained(ctx context.Context, in []Inbound, head SyncHead,
 	// The journal's records (a copy of each event, or a slim record
 	// where the case record will hold its content) are made while the
 	// page's events apply, off the transaction's goroutine.
+	// A slim record costs an encoding of its event (to prove the rebuild
+	// exact): two goroutines share a long page, so that the transaction
+	// does not wait for them.
 	recs := make([][]byte, len(journal))
 	slims := make([]slimJournal, len(journal))
-	built := make(chan struct{})
-	go func() {
-		defer close(built)
-		for i, e := range journal {
+	var building sync.WaitGroup
+	build := func(from, to int) {
+		for i := from; i < to; i++ {
+			e := journal[i]
 			e.Applied = now // by the clock the retention is counted with
 			if sj, ok := e.slimRecord(); ok {
 				slims[i] = sj
@@ -150,7 +157,15 @@ func (s *Service) ApplyChained(ctx context.Context, in []Inbound, head SyncHead,
 			}
 			recs[i] = e.record()
 		}
-	}()
+	}
+	half := len(journal) / 2
+	if len(journal) < 64 {
+		half = 0
+	}
+	building.Go(func() { build(half, len(journal)) })
+	building.Go(func() { build(0, half) })
+	built := make(chan struct{})
+	go func() { building.Wait(); close(built) }()
 	defer func() { <-built }()
 	return s.applyInbound(ctx, in, head.Seq, func(tx Tx, done []*Case) error {
 		if err := tx.SetSyncHead(head); err != nil {

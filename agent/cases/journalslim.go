@@ -144,9 +144,7 @@ func (e JournalEntry) slimRecord() (slimJournal, bool) {
 	if err != nil || !bytes.Equal(rebuilt, e.Event) {
 		return slimJournal{}, false
 	}
-	head := e.record()[:journalHead]
-	rec := make([]byte, 0, journalHead+1+sha256.Size+1+len(e.Wire.CaseID)+len(body))
-	rec = append(rec, head...)
+	rec := e.head(make([]byte, 0, journalHead+1+sha256.Size+1+len(e.Wire.CaseID)+len(body)))
 	rec = append(rec, journalSlim)
 	sum := sha256.Sum256(e.Event)
 	rec = append(rec, sum[:]...)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/rand/v2"
 	"path/filepath"
@@ -324,23 +323,7 @@ func TestSchema3BackupRestores(t *testing.T) {
 	if err := e.db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(e.dir, "store.db")
-	backup := filepath.Join(t.TempDir(), "b.db")
-	m, err := WriteBackup(backup, func(w io.Writer) (Manifest, error) {
-		return BackupFile(ctx, path, w, Options{Unit: testUnit}, nil)
-	})
-	if err != nil || m.Schema != 3 {
-		t.Fatalf("backup of the schema-3 store: schema %d, %v", m.Schema, err)
-	}
-	target := filepath.Join(t.TempDir(), "store.db")
-	if _, err := Restore(ctx, target, backup, mustKEK(t, e.dir), Options{Unit: testUnit}, nil); err != nil {
-		t.Fatal(err)
-	}
-	db, err := Open(ctx, target, mustKEK(t, e.dir), Options{Unit: testUnit})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := backupRestoreOpen(t, e.dir, 3)
 	db.view(func(btx *bolt.Tx) error {
 		if v, _ := readSchema(btx); v != 4 {
 			t.Errorf("the restored store has schema %d, want 4", v)
