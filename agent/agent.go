@@ -269,6 +269,8 @@ func (a *Agent) Start(ctx context.Context) (err error) {
 		SyncRetention: a.cfg.SyncRetention(),
 		Services:      forms,
 		RouteFor:      func(t casetype.Type) string { return forms.RouteFor(string(t)) },
+
+		ClientWriteRetention: a.cfg.API.ClientWrites(), // api.client_write_retention
 	})
 	if err != nil {
 		return err

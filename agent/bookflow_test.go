@@ -68,6 +68,21 @@ func (w *patientWeb) do(method, path string, form url.Values) (int, string, stri
 	return resp.StatusCode, resp.Header.Get("Location"), string(b)
 }
 
+// startBookingGateway starts the central store, its patient pages and a
+// gateway connected to it.
+func startBookingGateway(t *testing.T) (*testCentral, *patientWeb, *agent.Agent) {
+	t.Helper()
+	p, err := devpki.New(nil, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := startCentral(t, p)
+	web := startPatientWeb(t, p, c)
+	a := startAgent(t, gatewayDir(t, p, c.url, nil), agent.Options{Uplink: fast})
+	waitFor(t, "the gateway connected", func() bool { st, ok := a.Uplink(); return ok && st.Connected })
+	return c, web, a
+}
+
 // setUpDiary gives the running gateway's diary one online type and three
 // times of one clinician, three days on, and returns their ids.
 func setUpDiary(t *testing.T, d *booking.Diary) []booking.SlotID {
@@ -108,15 +123,7 @@ var timeLink = regexp.MustCompile(`/boka/` + unit + `/tid/([A-Za-z0-9._-]+)`)
 // phone booking shows, a rebooking moves it, a cancellation by the unit
 // shows as cancelled.
 func TestBookingFlowEndToEnd(t *testing.T) {
-	p, err := devpki.New(nil, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := startCentral(t, p)
-	web := startPatientWeb(t, p, c)
-	cfg := gatewayDir(t, p, c.url, nil)
-	a := startAgent(t, cfg, agent.Options{Uplink: fast})
-	waitFor(t, "the gateway connected", func() bool { st, ok := a.Uplink(); return ok && st.Connected })
+	c, web, a := startBookingGateway(t)
 	ids := setUpDiary(t, a.Diary())
 	ctx := t.Context()
 
@@ -124,8 +131,12 @@ func TestBookingFlowEndToEnd(t *testing.T) {
 		t.Fatalf("login: %d", st)
 	}
 	var page string
+	typ, err := a.Diary().PublicTypeID(ctx, "besok-30") // the patient pages know the type by its opaque id
+	if err != nil {
+		t.Fatal(err)
+	}
 	waitFor(t, "the times on the patient pages", func() bool {
-		_, _, page = web.do(http.MethodGet, "/boka/"+unit+"?typ=besok-30", nil)
+		_, _, page = web.do(http.MethodGet, "/boka/"+unit+"?typ="+typ, nil)
 		return len(timeLink.FindAllString(page, -1)) == 3
 	})
 	if strings.Contains(page, clinician.HSAID) || strings.Contains(page, "Psykologbesök") {

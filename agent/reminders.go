@@ -12,7 +12,8 @@ import (
 // Booking reminders (agent/booking/remind.go) in the gateway: sent from
 // the diary through the notice channels of [notify], every minute, with
 // the unit's name, its published visiting address (the contact details)
-// and a link to its patient pages (notify.patient_url + /boka/<unit>).
+// and a link to its patient pages (notify.patient_url + /boka/<unit>),
+// outside the quiet hours (notify.reminder_quiet_hours).
 
 // reminderTick is how often due reminders are looked for.
 const reminderTick = time.Minute
@@ -23,7 +24,11 @@ func (a *Agent) newReminders(n *notify.Notifier, contact *contactKeeper) (*booki
 	if u := a.cfg.Notify.PatientURL; u != "" {
 		link = strings.TrimRight(u, "/") + "/boka/" + a.cfg.Unit.HSAID
 	}
-	return booking.NewReminders(a.diary, booking.ReminderConfig{UnitName: a.cfg.Unit.Name, Link: link, Sender: n,
+	quiet, err := booking.ParseQuietHours(a.cfg.Notify.ReminderQuietHours)
+	if err != nil {
+		return nil, err
+	}
+	return booking.NewReminders(a.diary, booking.ReminderConfig{UnitName: a.cfg.Unit.Name, Link: link, Sender: n, Quiet: &quiet,
 		Address: func(ctx context.Context) (string, error) {
 			c, err := contact.Contact(ctx)
 			return c.Address, err

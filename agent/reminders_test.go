@@ -40,7 +40,8 @@ func TestAgentBookingReminder(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Notify = agent.NotifyConfig{SMTPAddr: mail.Addr, SMTPUsername: mail.User, SMTPPasswordFile: "smtp.pw",
-		SMTPFrom: "clinicgw <noreply@vc.example.se>", SMTPCAFile: "smtp-ca.pem", PatientURL: "https://e-tjanst.example.se/"}
+		SMTPFrom: "clinicgw <noreply@vc.example.se>", SMTPCAFile: "smtp-ca.pem", PatientURL: "https://e-tjanst.example.se/",
+		ReminderQuietHours: "off"} // the test runs at any hour, its reminder due now
 	if err := cfg.Write(cfg.Path()); err != nil {
 		t.Fatal(err)
 	}

@@ -241,8 +241,12 @@ func (rig *raceRig) round(t *testing.T, round int, day time.Time) {
 		t.Fatalf("%d patients could not log in", n)
 	}
 	ids := make([]string, raceTimes)
+	typ, err := rig.d.PublicTypeID(ctx, "besok-30") // the patient pages know the type by its opaque id
+	if err != nil {
+		t.Fatal(err)
+	}
 	raceWaitFor(t, 60*time.Second, "the round's times on the patient pages", func() bool {
-		_, body, err := rig.patients[0].get("/boka/" + testUnit + "?typ=besok-30&vecka=" + day.Format(time.DateOnly))
+		_, body, err := rig.patients[0].get("/boka/" + testUnit + "?typ=" + typ + "&vecka=" + day.Format(time.DateOnly))
 		if err != nil {
 			return false
 		}

@@ -72,7 +72,11 @@ func TestBrowserBookingFlow(t *testing.T) {
 	waitRequestPage := retryNav(chromedp.Poll(`location.pathname.includes("/begaran/") && document.readyState === "complete"`, nil,
 		chromedp.WithPollingTimeout(10*time.Second)))
 	timeLinks := `main a[href^="/boka/` + testUnit + `/tid/"]`
-	reloadUntil("the free times", unitPage+"?typ="+visit.ID, "onsdag 25 november 2026")
+	typ, err := d.PublicTypeID(t.Context(), visit.ID) // the patient pages know the type by its opaque id
+	if err != nil {
+		t.Fatal(err)
+	}
+	reloadUntil("the free times", unitPage+"?typ="+typ, "onsdag 25 november 2026")
 	run(t, patient, "choose 08:00", chromedp.Click(timeLinks, chromedp.ByQuery), chromedp.WaitVisible(`main form button[type=submit]`))
 	run(t, patient, "book", chromedp.Click(`main form button[type=submit]`, chromedp.ByQuery), waitRequestPage)
 	reloadUntil("the booking confirmed", "", "mottagningen har bekräftat")

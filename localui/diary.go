@@ -355,7 +355,12 @@ func (s *Server) diaryAction(w http.ResponseWriter, r *http.Request) {
 	})
 	switch action {
 	case "book":
-		_, err = s.cfg.Diary.Book(ctx, id, who, booking.BookRequest{Patient: strings.TrimSpace(r.PostFormValue("pnr"))})
+		remind, ok := phoneReminder(r) // diaryremind.go
+		if !ok {
+			s.renderDiary(w, r, http.StatusBadRequest, string(id), langOf(r).T("diary.remind.bad"))
+			return
+		}
+		_, err = s.cfg.Diary.Book(ctx, id, who, booking.BookRequest{Patient: strings.TrimSpace(r.PostFormValue("pnr")), Remind: remind})
 	case "rebook":
 		_, err = s.cfg.Diary.Rebook(ctx, id, booking.SlotID(r.PostFormValue("to")), who)
 	case "cancel":

@@ -23,18 +23,17 @@ import (
 // place (the unit's name and visiting address), after the clinician's
 // own words if any.
 //
-// The booking and the answer are two transactions (the diary's, then the
-// case service's), made one action by compensation: the time is booked
-// (or moved) first, each with its access-log entry; if the answer then
-// fails, the booking is cancelled (a move is moved back) with its own
-// entry and the reason, so no patient keeps a time the case does not
-// tell them of, and the page says the time was not booked. The answer is
-// tried first without writing (cases.Apply on the case as read), so a
-// refusal by the case's rules (not the answering clinician, answered
-// meanwhile) books nothing. Should the undoing fail too, the page says
-// what is left and what to do. Per-role rules are the diary's: a
-// clinician books in their own diary, a message administrator in any;
-// answering is the case's assigned clinician's.
+// The booking and the answer are one transaction: the diary's write
+// (booking.WithinChange) runs the case service's command (DoWithin) in
+// the store's case transaction beside it, so the time, its access-log
+// entry, the answer and the answer's entry commit together or not at
+// all — a crash at any moment leaves both or neither
+// (TestBookFromCaseKilled), and a failing answer books nothing. The
+// answer is tried first without writing (cases.Apply on the case as
+// read), so a refusal by the case's rules (not the answering clinician,
+// answered meanwhile) is told before the diary is touched. Per-role
+// rules are the diary's: a clinician books in their own diary, a message
+// administrator in any; answering is the case's assigned clinician's.
 
 // caseBookable says whether c is a request for a time that is still open
 // to an answer.
@@ -224,50 +223,61 @@ func (s *Server) bookFromCase(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	staff := booking.Actor{Staff: a.HSAID}
-	logged := func(action string) context.Context {
-		return booking.WithAccessLog(context.WithoutCancel(ctx), func(p string) audit.Entry {
-			return s.diaryEntry(a, action, p, audit.Allowed)
-		})
-	}
-	if from == "" {
-		_, err = s.cfg.Diary.Book(logged(diaryBook), to, staff, booking.BookRequest{Patient: pnr})
-	} else {
-		_, err = s.cfg.Diary.Rebook(logged(diaryRebook), from, to, staff)
-	}
-	if err != nil {
-		s.caseBookDeclined(w, r, err)
-		return
-	}
-	s.diaryChangedHere() // diarylive.go
-	if _, aerr := s.cfg.Cases.Do(ctx, a, id, cmd); aerr != nil {
-		// Undo the booking: the patient must not keep a time the case
-		// does not tell them of.
-		var uerr error
-		if from == "" {
-			uerr = s.cfg.Diary.Cancel(logged(diaryCancel), to, staff, undoReason)
-		} else {
-			_, uerr = s.cfg.Diary.Rebook(logged(diaryRebook), to, from, staff)
+	logged := booking.WithAccessLog(context.WithoutCancel(ctx), func(p string) audit.Entry {
+		action := diaryBook
+		if from != "" {
+			action = diaryRebook
 		}
-		s.diaryChangedHere()
-		if uerr != nil {
-			s.log.Error("booking from a case: the answer failed and the booking could not be undone", "err", aerr, "undoErr", uerr)
-			s.fail(w, r, http.StatusInternalServerError, "diarycase.undoFailed")
+		return s.diaryEntry(a, action, p, audit.Allowed)
+	})
+	// The booking and the answer in one transaction: the diary's change
+	// runs the case's command in its own write (booking.WithinChange).
+	run := func(body func(cases.Tx) error) error {
+		ctx := booking.WithinChange(logged, func(tx booking.Tx) error {
+			ct, ok := tx.(caseTxer)
+			if !ok {
+				return errNoCaseTx
+			}
+			ctx, err := ct.CaseTx()
+			if err != nil {
+				return err
+			}
+			return body(ctx)
+		})
+		var err error
+		if from == "" {
+			_, err = s.cfg.Diary.Book(ctx, to, staff, booking.BookRequest{Patient: pnr})
+		} else {
+			_, err = s.cfg.Diary.Rebook(ctx, from, to, staff)
+		}
+		return err
+	}
+	if _, err := s.cfg.Cases.DoWithin(ctx, a, id, cmd, run); err != nil {
+		if _, declined := booking.DeclineOf(err); declined {
+			s.caseBookDeclined(w, r, err)
 			return
 		}
-		s.log.Warn("booking from a case undone: the answer failed", "err", aerr)
+		s.log.Warn("booking from a case: nothing booked, the answer failed", "err", err)
 		status := http.StatusInternalServerError
-		if errors.Is(aerr, cases.ErrConflict) || errors.Is(aerr, cases.ErrIllegalTransition) {
+		if errors.Is(err, cases.ErrConflict) || errors.Is(err, cases.ErrIllegalTransition) {
 			status = http.StatusConflict
 		}
 		s.fail(w, r, status, "diarycase.answerFailed")
 		return
 	}
+	s.diaryChangedHere() // diarylive.go
 	s.log.Info("booked from a case and answered", "hsaId", a.HSAID)
 	http.Redirect(w, r, "/cases/"+string(id)+"?ok=diary-case", http.StatusSeeOther)
 }
 
-// undoReason is the cancellation's reason when an answer failed.
-const undoReason = "Svaret i ärendet kunde inte skickas; bokningen togs tillbaka."
+// caseTxer is a diary transaction that carries the store's case
+// transaction beside it (agent/store's DiaryTx).
+type caseTxer interface {
+	CaseTx() (cases.Tx, error)
+}
+
+// errNoCaseTx: the diary's store cannot write a case in its transaction.
+var errNoCaseTx = errors.New("diary: the store's transaction cannot write cases, so the time is not booked")
 
 // caseBookDeclined shows a decline on the page, nothing changed.
 func (s *Server) caseBookDeclined(w http.ResponseWriter, r *http.Request, err error) {

@@ -76,7 +76,7 @@
 // and reads the online figure on /admin/diary, and the booking statistics
 // with the figure on /admin/diary/stats (diarystats.go, CSV too). From a
 // "Beställa tid" or "Av/omboka tid" case the assigned clinician books a
-// time and answers with it in one action (diarycase.go, compensated).
+// time and answers with it in one action (diarycase.go, one transaction).
 //
 // Every page and live fragment is written by render or fragment, which
 // pass the output through bidi.NeutraliseHTML: no bidi override, isolate

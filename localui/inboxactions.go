@@ -128,18 +128,9 @@ func (s *Server) bulkAssign(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusBadRequest, "bulk.none")
 		return
 	}
-	if len(sel) > cases.MaxListLimit {
-		s.fail(w, r, http.StatusBadRequest, "err.invalid")
+	picks, ok := s.picks(w, r, sel)
+	if !ok {
 		return
-	}
-	picks := make([]pick, 0, len(sel))
-	for _, v := range sel {
-		p, ok := parseSel(v)
-		if !ok {
-			s.fail(w, r, http.StatusBadRequest, "err.invalid")
-			return
-		}
-		picks = append(picks, p)
 	}
 	if m, ok := s.clinician(to); ok {
 		hidden := make([][2]string, 0, len(sel))
@@ -150,25 +141,9 @@ func (s *Server) bulkAssign(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	done := 0
-	var failed []string
-	for _, p := range picks {
-		_, err := s.cfg.Cases.Do(r.Context(), actor, p.id, cases.Command{Action: p.action, Assignee: to, Version: p.version})
-		if err != nil {
-			failed = append(failed, string(p.id))
-			if !errorsIsConflict(err) && !errors.Is(err, cases.ErrNotFound) {
-				s.log.Warn("bulk assign: a case was refused", "caseId", string(p.id), "err", err)
-			}
-			continue
-		}
-		done++
-	}
-	s.log.Info("bulk assign", "hsaId", actor.HSAID, "assigned", done, "failed", len(failed))
-	target := "/inbox?ok=bulk&n=" + strconv.Itoa(done)
-	if len(failed) > 0 {
-		target += "&failed=" + strings.Join(failed, ",")
-	}
-	http.Redirect(w, r, target, http.StatusSeeOther)
+	s.doEach(w, r, actor, picks, "bulk", func(p pick) cases.Command {
+		return cases.Command{Action: p.action, Assignee: to, Version: p.version}
+	})
 }
 
 // bulkRoute moves every selected case (sel, as bulkAssign's) to a staff
@@ -197,33 +172,54 @@ func (s *Server) bulkRoute(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusBadRequest, "bulk.noGroup")
 		return
 	}
+	picks, ok := s.picks(w, r, sel)
+	if !ok {
+		return
+	}
+	s.doEach(w, r, actor, picks, "bulkrouted", func(p pick) cases.Command {
+		return cases.Command{Action: cases.Route, Group: group, Version: p.version}
+	})
+}
+
+// picks reads the selected rows (sel: "id version status", from the
+// rows' checkboxes), at most cases.MaxListLimit; false when it answered
+// a refusal.
+func (s *Server) picks(w http.ResponseWriter, r *http.Request, sel []string) ([]pick, bool) {
 	if len(sel) > cases.MaxListLimit {
 		s.fail(w, r, http.StatusBadRequest, "err.invalid")
-		return
+		return nil, false
 	}
 	picks := make([]pick, 0, len(sel))
 	for _, v := range sel {
 		p, ok := parseSel(v)
 		if !ok {
 			s.fail(w, r, http.StatusBadRequest, "err.invalid")
-			return
+			return nil, false
 		}
 		picks = append(picks, p)
 	}
+	return picks, true
+}
+
+// doEach runs cmd(p) for each pick through the case service, each with
+// its own rules and access-log entry, and sends the browser to the inbox
+// with the note ok (counts.go's bulkFlash): how many were done, and the
+// cases it could not change (closed or changed meanwhile) by id.
+func (s *Server) doEach(w http.ResponseWriter, r *http.Request, actor cases.Actor, picks []pick, ok string, cmd func(pick) cases.Command) {
 	done := 0
 	var failed []string
 	for _, p := range picks {
-		if _, err := s.cfg.Cases.Do(r.Context(), actor, p.id, cases.Command{Action: cases.Route, Group: group, Version: p.version}); err != nil {
+		if _, err := s.cfg.Cases.Do(r.Context(), actor, p.id, cmd(p)); err != nil {
 			failed = append(failed, string(p.id))
 			if !errorsIsConflict(err) && !errors.Is(err, cases.ErrNotFound) {
-				s.log.Warn("bulk move: a case was refused", "caseId", string(p.id), "err", err)
+				s.log.Warn("bulk action: a case was refused", "action", ok, "caseId", string(p.id), "err", err)
 			}
 			continue
 		}
 		done++
 	}
-	s.log.Info("bulk move", "hsaId", actor.HSAID, "moved", done, "failed", len(failed))
-	target := "/inbox?ok=bulkrouted&n=" + strconv.Itoa(done)
+	s.log.Info("bulk action", "action", ok, "hsaId", actor.HSAID, "done", done, "failed", len(failed))
+	target := "/inbox?ok=" + ok + "&n=" + strconv.Itoa(done)
 	if len(failed) > 0 {
 		target += "&failed=" + strings.Join(failed, ",")
 	}

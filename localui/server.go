@@ -31,6 +31,8 @@ type Cases interface {
 	Get(ctx context.Context, actor cases.Actor, id cases.ID) (*cases.Case, error)
 	Authorize(ctx context.Context, actor cases.Actor, id cases.ID) error
 	Do(ctx context.Context, actor cases.Actor, id cases.ID, cmd cases.Command) (*cases.Case, error)
+	// DoWithin is Do inside a transaction run opens (diarycase.go).
+	DoWithin(ctx context.Context, actor cases.Actor, id cases.ID, cmd cases.Command, run func(body func(cases.Tx) error) error) (*cases.Case, error)
 	List(ctx context.Context, actor cases.Actor, f cases.Filter) ([]*cases.Case, error)
 	Stats(ctx context.Context, actor cases.Actor, from, to time.Time) (cases.Stats, error)
 	AccessLogPageByPatient(ctx context.Context, actor cases.Actor, pnr personnummer.Personnummer, before uint64) (cases.AccessLogPage, error)

@@ -181,7 +181,7 @@ func (d *Diary) rebook(ctx context.Context, from, to SlotID, who Actor, request 
 		if err := saveSlot(tx, dst); err != nil {
 			return err
 		}
-		return logChange(ctx, tx, nil, &b) // accesslog.go
+		return finishChange(ctx, tx, nil, &b) // within.go
 	})
 	return b, err
 }
@@ -295,6 +295,6 @@ func (d *Diary) change(ctx context.Context, id SlotID, fn func(Tx, *Slot, time.T
 		if err := fn(tx, s, d.clock.Now().UTC()); err != nil {
 			return err
 		}
-		return logChange(ctx, tx, before, s.Booking) // accesslog.go
+		return finishChange(ctx, tx, before, s.Booking) // within.go
 	})
 }

@@ -80,10 +80,10 @@ func (d *Diary) Bookings(ctx context.Context, to time.Time, display func(clinici
 				return true, nil
 			}
 			t := types[s.TypeID]
-			bt := wire.BookingTime{ID: publicID(key, k), Start: s.Start.UTC(), Minutes: s.Minutes, TypeID: s.TypeID,
+			bt := wire.BookingTime{ID: publicID(key, k), Start: s.Start.UTC(), Minutes: s.Minutes, TypeID: publicTypeID(key, s.TypeID),
 				Type: t.PatientName, Rebook: t.Rebook, Cancel: t.Cancel}
 			if bt.Type == "" {
-				bt.Type = s.TypeID
+				bt.Type = "Besök" // never the type's own id: it may name a kind of care
 			}
 			if t.ShowClinician && display != nil {
 				bt.Clinician = display(s.Clinician)

@@ -47,7 +47,8 @@
 // request delivered again is answered confirmed without a second change.
 // The published ids are opaque (publicid.go: an HMAC of the time's key
 // with a key sealed in the diary; Resolve maps one back; a time's own id
-// from the release before is still taken). Bookings (changes.go) is the
+// from the release before is still taken); so are the time types' ids
+// (PublicTypeID), which go into the patient pages' addresses. Bookings (changes.go) is the
 // coming bookings with their patients and the unit's cancellations, as the
 // patients' "Bokade tider" shows them; OnChange hears of every committed
 // change, and WatchReleases (release.go) of the hour a time is released
@@ -67,7 +68,10 @@
 // central store, cut off from the gateway, could not promise. What has
 // been sent is recorded in the booking (Booking.Reminders, per channel
 // and start), so a restart sends nothing twice; a failed send is retried
-// with backoff until the start. A crash between the mail server taking a
+// with backoff until the start. No reminder goes in the quiet hours
+// (quiet.go, ReminderConfig.Quiet, default 21:00–08:00 Stockholm time): one
+// due then waits until they end, or goes the evening before when they end
+// after the start. A crash between the mail server taking a
 // reminder and the record makes a second copy with the same Message-ID,
 // never a loss. The text (reminderText) holds only the unit's name, the
 // day and Stockholm wall-clock time, the visiting address, the link to the
@@ -78,7 +82,9 @@
 // A change's access-log entry (accesslog.go): the caller puts its maker
 // in the context (WithAccessLog) and the authority appends it in the
 // change's transaction (through the store's AuditTx), so the two commit
-// together.
+// together. WithinChange (within.go) runs more of the caller's work in
+// that transaction, such as answering the request case a time is booked
+// from.
 //
 // Statistics (stats.go): per month, time type and clinician, the bookings
 // made, online, cancelled, no-shows and arrivals; a time's part is a

@@ -20,6 +20,14 @@ import (
 // every time). A request naming a time by its own id (the publication of
 // the release before) is still decided by it, so requests queued at the
 // central store across the switch are answered.
+//
+// A time type goes by an opaque id too, "y" and 25 base32 characters of
+// HMAC-SHA256(key, "type", NUL, the type's id), under the same key: the
+// patient pages put it in their addresses (?typ=), which end up in
+// browser history, logs and the Referer, and a unit's own type ids name
+// kinds of care ("psykolog-30"). The central store only compares type
+// ids, so it needs no other change; an old link with a type's own id
+// finds no type there and says so.
 
 const (
 	publicKeyName = "public-id-key"
@@ -72,6 +80,24 @@ func publicID(key, k []byte) string {
 	m := hmac.New(sha256.New, key)
 	m.Write(k)
 	return "t" + publicEnc.EncodeToString(m.Sum(nil))[:publicIDLen]
+}
+
+// publicTypeID is the published id of the time type typeID.
+func publicTypeID(key []byte, typeID string) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("type\x00"))
+	m.Write([]byte(typeID))
+	return "y" + publicEnc.EncodeToString(m.Sum(nil))[:publicIDLen]
+}
+
+// PublicTypeID is the id the central store knows the time type typeID by
+// (what its patient pages put in ?typ=).
+func (d *Diary) PublicTypeID(ctx context.Context, typeID string) (string, error) {
+	key, err := d.publicKey(ctx)
+	if err != nil {
+		return "", err
+	}
+	return publicTypeID(key, typeID), nil
 }
 
 // remember records published ids' times.

@@ -63,6 +63,11 @@ func (c *ReminderContact) checked() (*ReminderContact, bool) {
 		(out.Email == "" || emailRule.MatchString(out.Email))
 }
 
+// Checked is c as the diary keeps it (checked), for a form that checks
+// a contact before it books: nil if it names no address, ok false if an
+// address is not a mobile number or an e-mail address.
+func (c *ReminderContact) Checked() (*ReminderContact, bool) { return c.checked() }
+
 var (
 	mobileRule = regexp.MustCompile(`^\+?[0-9]{7,15}$`)
 	emailRule  = regexp.MustCompile(`^[^@\s<>,;"]{1,64}@[^@\s<>,;"]{1,189}\.[^@\s<>,;".]{2,63}$`)
@@ -129,13 +134,16 @@ type ReminderConfig struct {
 	Link   string
 	Sender ReminderSender
 	Logger *slog.Logger
+	// Quiet are the quiet hours (quiet.go); nil: DefaultQuietHours.
+	Quiet *QuietHours
 }
 
 // Reminders sends the diary's reminders when they are due.
 type Reminders struct {
-	d   *Diary
-	cfg ReminderConfig
-	log *slog.Logger
+	d     *Diary
+	cfg   ReminderConfig
+	log   *slog.Logger
+	quiet QuietHours
 }
 
 // NewReminders checks cfg and returns the reminders of d.
@@ -147,7 +155,11 @@ func NewReminders(d *Diary, cfg ReminderConfig) (*Reminders, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Reminders{d: d, cfg: cfg, log: log}, nil
+	quiet := DefaultQuietHours
+	if cfg.Quiet != nil {
+		quiet = *cfg.Quiet
+	}
+	return &Reminders{d: d, cfg: cfg, log: log, quiet: quiet}, nil
 }
 
 // dueReminder is one reminder found due.
@@ -244,7 +256,7 @@ func (rm *Reminders) due(ctx context.Context) ([]dueReminder, error) {
 		if ahead == 0 {
 			return nil
 		}
-		to := now.Add(time.Duration(ahead)*time.Hour + time.Second)
+		to := now.Add(time.Duration(ahead)*time.Hour + maxShift + time.Second) // quiet.go
 		return tx.Scan(bTimes, startKey(now), startKey(to), func(k, v []byte) (bool, error) {
 			var s Slot
 			if err := json.Unmarshal(v, &s); err != nil {
@@ -255,7 +267,7 @@ func (rm *Reminders) due(ctx context.Context) ([]dueReminder, error) {
 				return true, nil
 			}
 			for _, ch := range []ReminderChannel{ChannelSMS, ChannelEmail} {
-				if dueNow(&s, t, ch, now) {
+				if dueNow(&s, t, ch, now, rm.quiet) {
 					out = append(out, dueReminder{key: append([]byte(nil), k...), booking: s.Booking.ID, start: s.Start,
 						channel: ch, to: s.Booking.Remind.address(ch), lang: s.Booking.Remind.Lang, typeName: t.PatientName})
 				}
@@ -266,14 +278,16 @@ func (rm *Reminders) due(ctx context.Context) ([]dueReminder, error) {
 	return out, err
 }
 
-// dueNow reports whether s's reminder by ch is due at now.
-func dueNow(s *Slot, t TimeType, ch ReminderChannel, now time.Time) bool {
+// dueNow reports whether s's reminder by ch is due at now, outside the
+// quiet hours q (quiet.go).
+func dueNow(s *Slot, t TimeType, ch ReminderChannel, now time.Time, q QuietHours) bool {
 	b := s.Booking
 	if s.State != Booked || b == nil || b.Remind == nil || !t.Reminder || b.Remind.address(ch) == "" {
 		return false
 	}
 	at := s.Start.Add(-time.Duration(reminderHours(t)) * time.Hour)
-	if now.Before(at) || !now.Before(s.Start) || !b.At.Before(at) {
+	send, ok := q.sendAt(at, s.Start)
+	if !ok || now.Before(send) || !now.Before(s.Start) || !b.At.Before(at) || !b.At.Before(send) || q.quiet(now) {
 		return false
 	}
 	st, ok := b.Reminders[ch]
@@ -291,7 +305,7 @@ func (rm *Reminders) stillDue(ctx context.Context, x dueReminder) (bool, error) 
 		if err != nil || s == nil {
 			return err
 		}
-		still = dueNow(s, t, x.channel, rm.d.clock.Now().UTC())
+		still = dueNow(s, t, x.channel, rm.d.clock.Now().UTC(), rm.quiet)
 		return nil
 	})
 	return still, err

@@ -45,12 +45,30 @@ const testLink = "https://e.example.se/boka/" + unit
 
 func (f *fixture) reminders(s ReminderSender) *Reminders {
 	f.t.Helper()
-	r, err := NewReminders(f.d, ReminderConfig{UnitName: "Vårdcentralen Exempel", Sender: s, Link: testLink,
+	return f.remindersQuiet(s, nil)
+}
+
+// remindersQuiet is reminders with the quiet hours q (nil: the default).
+func (f *fixture) remindersQuiet(s ReminderSender, q *QuietHours) *Reminders {
+	f.t.Helper()
+	r, err := NewReminders(f.d, ReminderConfig{UnitName: "Vårdcentralen Exempel", Sender: s, Link: testLink, Quiet: q,
 		Address: func(context.Context) (string, error) { return "Storgatan 1\n123 45 Småstad", nil }})
 	if err != nil {
 		f.t.Fatal(err)
 	}
 	return r
+}
+
+// bookWithReminder books a time at start of a type with reminders hours
+// before, for a patient who consented, now.
+func (f *fixture) bookWithReminder(start time.Time, hours int) {
+	f.t.Helper()
+	typ := visit
+	typ.ReminderHours = hours
+	f.must(f.d.PutType(ctx, typ))
+	id := f.addSlot(start, clinA, typ.ID, 30)
+	_, err := f.d.Book(ctx, id, Actor{Staff: staff1}, BookRequest{Patient: pnr1, Remind: consent})
+	f.must(err)
 }
 
 // sendDue runs one pass and returns how many reminders went.
@@ -68,7 +86,8 @@ var consent = &ReminderContact{Mobile: "+46701234567", Email: "patient@example.s
 // TestReminderAtTheRightInstantAcrossDaylightSaving: bookings on the
 // spring-forward and the autumn day get their reminders N hours (elapsed)
 // before the start, at the right UTC instant, not a second early, once
-// per channel, saying the Stockholm wall-clock time of the visit.
+// per channel, saying the Stockholm wall-clock time of the visit (quiet
+// hours off: TestReminderQuietHours moves the night ones).
 func TestReminderAtTheRightInstantAcrossDaylightSaving(t *testing.T) {
 	utc := func(m time.Month, d, h, min int) time.Time { return time.Date(2026, m, d, h, min, 0, 0, time.UTC) }
 	tests := []struct {
@@ -94,14 +113,9 @@ func TestReminderAtTheRightInstantAcrossDaylightSaving(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, tc.start.AddDate(0, 0, -10))
-			typ := visit
-			typ.ReminderHours = tc.hours
-			f.must(f.d.PutType(ctx, typ))
-			id := f.addSlot(tc.start, clinA, typ.ID, 30)
-			_, err := f.d.Book(ctx, id, Actor{Staff: staff1}, BookRequest{Patient: pnr1, Remind: consent})
-			f.must(err)
+			f.bookWithReminder(tc.start, tc.hours)
 			s := &fakeSender{}
-			r := f.reminders(s)
+			r := f.remindersQuiet(s, &QuietHours{})
 			f.clock.Set(tc.due.Add(-time.Second))
 			if n := f.sendDue(r); n != 0 {
 				t.Fatalf("a second before %v: %d reminders sent, want none", tc.due, n)

@@ -13,7 +13,7 @@ import (
 
 // Published returns the times patients may book online from now until
 // to, as the central store shows them: id, start, length, the type's
-// neutral patient name and, where the type says so, the clinician's
+// opaque id (publicid.go) and neutral patient name and, where the type says so, the clinician's
 // display name (display maps an HSA-ID to it; nil or "" shows none). No
 // personal data.
 func (d *Diary) Published(ctx context.Context, to time.Time, display func(clinician string) string) (wire.BookingTimes, error) {
@@ -42,7 +42,7 @@ func (d *Diary) Published(ctx context.Context, to time.Time, display func(clinic
 		t := types[f.TypeID]
 		pub := publicID(key, slotKey(f.Start, f.Clinician))
 		ids[pub] = f.ID
-		bt := wire.BookingTime{ID: pub, Start: f.Start.UTC(), Minutes: f.Minutes, TypeID: f.TypeID,
+		bt := wire.BookingTime{ID: pub, Start: f.Start.UTC(), Minutes: f.Minutes, TypeID: publicTypeID(key, f.TypeID),
 			Type: t.PatientName, Rebook: t.Rebook, Cancel: t.Cancel}
 		if t.ShowClinician && display != nil {
 			bt.Clinician = display(f.Clinician)

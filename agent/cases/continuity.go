@@ -208,8 +208,12 @@ func slimKept(sj slimJournal, in []Inbound, done []*Case, i int, e JournalEntry)
 }
 
 // prune drops journal entries and retained items older than the
-// retention: the oldest first, until one is young enough.
+// retention, and client writes older than theirs (systemwrite.go): the
+// oldest first, until one is young enough.
 func (s *Service) prune(tx Tx) error {
+	if _, err := tx.PruneClientWrites(s.clock.Now().Add(-s.clientKeep), 1000); err != nil {
+		return fmt.Errorf("prune the client writes: %w", err)
+	}
 	cutoff := s.clock.Now().Add(-s.retention)
 	for _, log := range []SyncLog{LogJournal, LogConfirmed} {
 		var old []uint64

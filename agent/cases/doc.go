@@ -40,7 +40,9 @@
 // rounded down by less than a minute, or above 4 h 15 min by less than
 // 0.8 %, while counts and Mean are exact. Every read and
 // write of a case through Service writes one access-log entry in the same
-// transaction as the change.
+// transaction as the change. DoWithin (within.go) runs a command in a
+// transaction its caller owns, so a change elsewhere in the store (a
+// booking in the diary) commits with it or not at all.
 //
 // The distributor's inbox (inbox.go) lists its open cases earliest due
 // first across pages, counts its views from the indexes alone
@@ -60,7 +62,8 @@
 // write through systemwrite.go: a message to a patient on a case by the
 // workflow's rows for them (any open case, assigned or not) or starting
 // a case, once per the system's own identifier (ClientWrite, kept by the
-// store, so across restarts), refused for a patient with no case at the
+// store, so across restarts, for ClientWriteRetention: the prune of
+// continuity.go drops it after), refused for a patient with no case at the
 // unit unless the system may start one; and a case closed with the
 // system's reference (Case.Refs). They go through the same transaction,
 // outbox and access log as staff's.

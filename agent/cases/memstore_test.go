@@ -99,6 +99,17 @@ func (tx *memTx) ClientWrite(key string) (cases.ClientWrite, bool, error) {
 	return w, ok, nil
 }
 
+func (tx *memTx) PruneClientWrites(before time.Time, max int) (int, error) {
+	n := 0
+	for k, w := range tx.cw {
+		if n < max && w.At.Before(before) {
+			delete(tx.cw, k)
+			n++
+		}
+	}
+	return n, nil
+}
+
 func (tx *memTx) PutClientWrite(w cases.ClientWrite) error {
 	if !tx.writable {
 		return errors.New("read-only transaction")

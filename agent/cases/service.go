@@ -48,6 +48,11 @@ type ServiceConfig struct {
 	// items the central store confirmed are kept for a reconciliation
 	// (continuity.go); DefaultSyncRetention if 0.
 	SyncRetention time.Duration
+	// ClientWriteRetention is how long an integration system's write
+	// with its own identifier is remembered (ClientWrite: a retry within
+	// it is answered, not written again; after it, the identifier makes
+	// a new write); DefaultClientWriteRetention if 0.
+	ClientWriteRetention time.Duration
 	// Services, when not nil, gives the unit's catalogue's answer rule and
 	// current version of a service (a case type) for a case of it arriving
 	// now; nil: every service answers within DefaultAnswerDays and records
@@ -128,6 +133,7 @@ type Service struct {
 	onChange   func(Change)
 	onSignal   func(Signal)
 	retention  time.Duration // ServiceConfig.SyncRetention
+	clientKeep time.Duration // ServiceConfig.ClientWriteRetention
 	services   ServiceRules  // ServiceConfig.Services; nil: the defaults
 	groups     GroupSource   // ServiceConfig.Groups; nil: none
 	routeFor   RouteFunc     // ServiceConfig.RouteFor; nil: all to the inbox
@@ -163,8 +169,12 @@ func NewService(cfg ServiceConfig) (*Service, error) {
 	if retention <= 0 {
 		retention = DefaultSyncRetention
 	}
+	clientKeep := cfg.ClientWriteRetention
+	if clientKeep <= 0 {
+		clientKeep = DefaultClientWriteRetention
+	}
 	return &Service{unit: cfg.Unit, store: cfg.Store, clock: cfg.Clock, rand: cfg.Rand, log: cfg.Logger,
-		onOutbound: onOutbound, onChange: onChange, onSignal: onSignal, retention: retention, services: cfg.Services,
+		onOutbound: onOutbound, onChange: onChange, onSignal: onSignal, retention: retention, clientKeep: clientKeep, services: cfg.Services,
 		groups: cfg.Groups, routeFor: cfg.RouteFor}, nil
 }
 
@@ -466,6 +476,10 @@ type doHook struct {
 	// after runs in the transaction once the command is applied to next,
 	// with the id of the message it appended, if any.
 	after func(tx Tx, next *Case, msgID string, now time.Time) error
+	// run, when set, runs the transaction's body instead of the store's
+	// Update, inside a transaction the caller owns (DoWithin); a refusal
+	// then rolls that transaction back and is logged in one of its own.
+	run func(body func(Tx) error) error
 }
 
 // do is Do with h; done reports that h.before answered.
@@ -490,7 +504,12 @@ func (s *Service) do(ctx context.Context, actor Actor, id ID, cmd Command, h doH
 	var refused error
 	queued := false
 	before, beforeGroup := "", "" // the assignee and group before the command
-	err = s.store.Update(ctx, func(tx Tx) error {
+	run := h.run
+	if run == nil {
+		run = func(body func(Tx) error) error { return s.store.Update(ctx, body) }
+	}
+	var got *Case // the case as read, for a refusal's entry
+	err = run(func(tx Tx) error {
 		c, refused, queued, done = nil, nil, false, false
 		if h.before != nil {
 			prior, err := h.before(tx, now)
@@ -499,8 +518,8 @@ func (s *Service) do(ctx context.Context, actor Actor, id ID, cmd Command, h doH
 				return err
 			}
 		}
-		got, err := tx.Case(id)
-		if err != nil {
+		var err error
+		if got, err = tx.Case(id); err != nil {
 			return err
 		}
 		before, beforeGroup = got.Assignee, got.Group
@@ -519,6 +538,9 @@ func (s *Service) do(ctx context.Context, actor Actor, id ID, cmd Command, h doH
 				return err
 			}
 			refused = err
+		}
+		if refused != nil && h.run != nil {
+			return refused // the caller's transaction rolls back
 		}
 		if refused != nil {
 			return tx.AppendAudit(s.entry(now, actor, cmd.Action, got, audit.Denied))
@@ -541,6 +563,14 @@ func (s *Service) do(ctx context.Context, actor Actor, id ID, cmd Command, h doH
 		}
 		return tx.AppendAudit(s.entry(now, actor, cmd.Action, next, audit.Allowed))
 	})
+	if err != nil && refused != nil && errors.Is(err, refused) {
+		if lerr := s.store.Update(ctx, func(tx Tx) error {
+			return tx.AppendAudit(s.entry(now, actor, cmd.Action, got, audit.Denied))
+		}); lerr != nil {
+			return nil, false, fmt.Errorf("%s case: %w", cmd.Action, lerr)
+		}
+		err = nil
+	}
 	if err != nil {
 		return nil, false, fmt.Errorf("%s case: %w", cmd.Action, err)
 	}

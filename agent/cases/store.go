@@ -156,6 +156,9 @@ type Tx interface {
 	Unquarantine(seq uint64) error
 	// PutClientWrite records w under w.Key; ErrExists if the key is taken.
 	PutClientWrite(w ClientWrite) error
+	// PruneClientWrites drops up to max client writes recorded before
+	// before, the oldest first, and returns how many it dropped.
+	PruneClientWrites(before time.Time, max int) (int, error)
 }
 
 // Store is the durable, encrypted home of the cases (agent/store).

@@ -60,6 +60,11 @@ type ClientWrite struct {
 	At        time.Time `json:"at"`
 }
 
+// DefaultClientWriteRetention is how long a ClientWrite is kept when
+// ServiceConfig leaves ClientWriteRetention zero: a system retries within
+// minutes or hours; after this a write with the identifier is a new one.
+const DefaultClientWriteRetention = 30 * 24 * time.Hour
+
 // ClientKey is the key of system's write with identifier clientID: a
 // hash, so that the store keeps no identifier of the system's in clear.
 func ClientKey(system, clientID string) string {
@@ -248,9 +253,13 @@ func (s *Service) startFromSystem(ctx context.Context, actor Actor, m SystemMess
 // only an answered case; a closed one stays so) and attaches its own
 // reference.
 type SystemUpdate struct {
-	Close   bool
-	Ref     *Ref   // By and At are set by the service
-	Version uint64 // the case.Version the system saw; 0: don't check
+	Close bool
+	Ref   *Ref // By and At are set by the service
+	// Version is the case.Version the system saw (0: don't check): the
+	// whole update is refused with ErrConflict unless the case is still
+	// at it (a close already made counts as a change only when this
+	// update made it).
+	Version uint64
 }
 
 // AttachRef is the access log's action for a system's reference.
@@ -274,15 +283,22 @@ func (s *Service) UpdateFromSystem(ctx context.Context, actor Actor, id ID, u Sy
 		}
 	}
 	var c *Case
+	want := u.Version // the version the reference is added to, 0: any
 	if u.Close {
 		got, err := s.Get(ctx, actor, id)
 		if err != nil {
 			return nil, fmt.Errorf("update from system: %w", err)
 		}
 		if got.Status == Closed {
+			if u.Version != 0 && got.Version != u.Version {
+				return nil, fmt.Errorf("update from system: %w", ErrConflict)
+			}
 			c = got
 		} else if c, err = s.Do(ctx, actor, id, Command{Action: Close, Version: u.Version}); err != nil {
 			return nil, fmt.Errorf("update from system: %w", err)
+		}
+		if want != 0 {
+			want = c.Version // after this update's own close
 		}
 	}
 	if u.Ref == nil {
@@ -303,7 +319,7 @@ func (s *Service) UpdateFromSystem(ctx context.Context, actor Actor, id ID, u Sy
 		if err != nil {
 			return err
 		}
-		if u.Version != 0 && !u.Close && got.Version != u.Version {
+		if want != 0 && got.Version != want {
 			return ErrConflict
 		}
 		if slices.ContainsFunc(got.Refs, func(r Ref) bool { return r.By == ref.By && r.System == ref.System && r.Value == ref.Value }) {

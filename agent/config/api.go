@@ -1,6 +1,9 @@
 package config
 
-import "net"
+import (
+	"net"
+	"time"
+)
 
 // API is the integration API for the unit's own systems (its record
 // system): FHIR R4 over HTTPS with mutual TLS (agent/fhirapi). With no
@@ -19,10 +22,25 @@ type API struct {
 	FunctionCAs  []string `toml:"function_cas" want:"PEM files"`
 	// RatePerMinute is each system's sustained request rate; 600 if 0.
 	RatePerMinute int `toml:"rate_per_minute" want:"requests a minute" doc:"Requests a minute each system may make (bursts up to a tenth of it\nmore); 0: 600."`
+	// ClientWriteRetention is how long a system's write with its own
+	// identifier is remembered (cases.ServiceConfig.ClientWriteRetention).
+	ClientWriteRetention string `toml:"client_write_retention" want:"a duration, like \"720h\"" doc:"How long a system's message with its own identifier is remembered: a\nretry within it is answered and sends nothing; after it, the identifier\nmakes a new message. 24h to 8760h; empty: 720h (30 days)."`
 }
 
 // DefaultAPIRate is api.rate_per_minute's default.
 const DefaultAPIRate = 600
+
+// DefaultClientWriteRetention is api.client_write_retention's default.
+const DefaultClientWriteRetention = 30 * 24 * time.Hour
+
+// ClientWrites is ClientWriteRetention as a duration (validated), or its
+// default.
+func (c API) ClientWrites() time.Duration {
+	if d, err := time.ParseDuration(c.ClientWriteRetention); err == nil {
+		return d
+	}
+	return DefaultClientWriteRetention
+}
 
 // Enabled reports whether the integration API is configured.
 func (c API) Enabled() bool { return c.Listen != "" }
@@ -37,6 +55,11 @@ func (c API) Rate() int {
 
 func (c API) validate(p *problems, ui UI, login Login) {
 	bad := p.table("api")
+	if c.ClientWriteRetention != "" {
+		if d, err := time.ParseDuration(c.ClientWriteRetention); err != nil || d < 24*time.Hour || d > 8760*time.Hour {
+			bad("client_write_retention", "%q: expected a duration from 24h to 8760h (a year), like \"720h\" (30 days)", c.ClientWriteRetention)
+		}
+	}
 	if !c.Enabled() {
 		return
 	}

@@ -35,3 +35,18 @@ func TestNotifyPatientURL(t *testing.T) {
 		}
 	}
 }
+
+// TestNotifyReminderQuietHours: notify.reminder_quiet_hours is read with
+// booking.ParseQuietHours's rule; a wrong one names the key.
+func TestNotifyReminderQuietHours(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		ok    bool
+	}{{`""`, true}, {`"22:00-07:00"`, true}, {`"off"`, true}, {`"22-07"`, false}, {`"07:00-07:00"`, false}} {
+		p := writeFile(t, t.TempDir(), "clinicgw.toml", validConfig+"[notify]\nreminder_quiet_hours = "+tc.value+"\n")
+		_, err := Load(p)
+		if tc.ok != (err == nil) || (err != nil && !strings.Contains(err.Error(), "notify.reminder_quiet_hours")) {
+			t.Errorf("%s: %v", tc.value, err)
+		}
+	}
+}

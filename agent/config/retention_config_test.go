@@ -11,11 +11,7 @@ import (
 // mistake names the key and says what is expected; it round-trips
 // through Write.
 func TestCentralRetentionConfig(t *testing.T) {
-	for _, tt := range []struct {
-		value   string // "" leaves the key out
-		want    time.Duration
-		wantErr string
-	}{
+	checkDurationKey(t, "central", "retention", func(c *Config) time.Duration { return c.Central.RetentionOrDefault() }, []durationCase{
 		{"", DefaultSyncRetention, ""},
 		{`"48h"`, 48 * time.Hour, ""},
 		{`"8760h"`, 8760 * time.Hour, ""},
@@ -23,30 +19,46 @@ func TestCentralRetentionConfig(t *testing.T) {
 		{`"8761h"`, 0, "from 24h to 8760h"},
 		{`"a month"`, 0, "central.retention"},
 		{`720`, 0, "expected a quoted string (a duration"},
-	} {
-		content := validConfig + "[central]\n"
+	})
+}
+
+// durationCase is a value of a duration key ("" leaves the key out) and
+// the duration it gives, or the error it makes.
+type durationCase struct {
+	value   string
+	want    time.Duration
+	wantErr string
+}
+
+// checkDurationKey loads a configuration with [section] key = each case's
+// value: the duration get reads, or an error naming what is wrong; the
+// value round-trips through Write.
+func checkDurationKey(t *testing.T, section, key string, get func(*Config) time.Duration, cases []durationCase) {
+	t.Helper()
+	for _, tt := range cases {
+		content := validConfig + "[" + section + "]\n"
 		if tt.value != "" {
-			content += "retention = " + tt.value + "\n"
+			content += key + " = " + tt.value + "\n"
 		}
 		c, err := Load(writeFile(t, t.TempDir(), FileName, content))
 		if tt.wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("retention = %s: %v, want an error with %q", tt.value, err, tt.wantErr)
+				t.Errorf("%s = %s: %v, want an error with %q", key, tt.value, err, tt.wantErr)
 			}
 			continue
 		}
 		if err != nil {
-			t.Fatalf("retention = %s: %v", tt.value, err)
+			t.Fatalf("%s = %s: %v", key, tt.value, err)
 		}
-		if got := c.Central.RetentionOrDefault(); got != tt.want {
-			t.Errorf("retention = %s: %v, want %v", tt.value, got, tt.want)
+		if got := get(c); got != tt.want {
+			t.Errorf("%s = %s: %v, want %v", key, tt.value, got, tt.want)
 		}
 		out := filepath.Join(t.TempDir(), FileName)
 		if err := c.Write(out); err != nil {
 			t.Fatal(err)
 		}
-		if back, err := Load(out); err != nil || back.Central.Retention != c.Central.Retention {
-			t.Errorf("round trip of %s: %+v, %v", tt.value, back.Central, err)
+		if back, err := Load(out); err != nil || get(back) != get(c) {
+			t.Errorf("round trip of %s = %s: %v", key, tt.value, err)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"time"
 
+	"clinicgw/agent/booking"
 	"clinicgw/agent/notify"
 	"clinicgw/cardauth/bridge"
 	"clinicgw/localui"
@@ -120,17 +121,18 @@ func (u UI) validate(p *problems, login Login) {
 // mail server and SMS through an HTTP gateway. Notices never carry patient
 // data. With no smtp_addr and no sms_url there are none.
 type Notify struct {
-	SMTPAddr         string `toml:"smtp_addr" want:"host:port" doc:"The mail server (host:port); \"starttls\" (port 587) or \"tls\" (port 465)."`
-	SMTPSecurity     string `toml:"smtp_security" want:"\"starttls\" or \"tls\""` // "starttls" (default) or "tls"
-	SMTPUsername     string `toml:"smtp_username" doc:"AUTH PLAIN; the password in a file of mode 0600. Empty: no AUTH."`
-	SMTPPasswordFile string `toml:"smtp_password_file" want:"a file path"` // the password, in a file of mode 0600
-	SMTPFrom         string `toml:"smtp_from" want:"an e-mail address"`    // e.g. "clinicgw <noreply@vc.example.se>"
-	SMTPCAFile       string `toml:"smtp_ca_file" want:"a file path" doc:"The mail server's CA (PEM); empty: the system's roots."`
-	SMSURL           string `toml:"sms_url" want:"https://host/path" doc:"The SMS gateway (https), the body template ({{json .To}},\n{{json .Text}}; empty: JSON with \"to\" and \"text\") and a bearer token file."`
-	SMSBody          string `toml:"sms_body" want:"a template"`        // the request body template; empty: notify.DefaultSMSBody
-	SMSTokenFile     string `toml:"sms_token_file" want:"a file path"` // sent as "Authorization: Bearer …"; mode 0600
-	Digest           string `toml:"digest" want:"a duration, like \"15m\"" doc:"The least time between two new-case notices; empty: 15m."`
-	PatientURL       string `toml:"patient_url" reload:"restart" want:"https://host" doc:"The patients' e-service (the central store's patient pages), like\nhttps://e-tjanst.example.se: booking reminders link to its /boka/<unit>. Empty: no link."`
+	SMTPAddr           string `toml:"smtp_addr" want:"host:port" doc:"The mail server (host:port); \"starttls\" (port 587) or \"tls\" (port 465)."`
+	SMTPSecurity       string `toml:"smtp_security" want:"\"starttls\" or \"tls\""` // "starttls" (default) or "tls"
+	SMTPUsername       string `toml:"smtp_username" doc:"AUTH PLAIN; the password in a file of mode 0600. Empty: no AUTH."`
+	SMTPPasswordFile   string `toml:"smtp_password_file" want:"a file path"` // the password, in a file of mode 0600
+	SMTPFrom           string `toml:"smtp_from" want:"an e-mail address"`    // e.g. "clinicgw <noreply@vc.example.se>"
+	SMTPCAFile         string `toml:"smtp_ca_file" want:"a file path" doc:"The mail server's CA (PEM); empty: the system's roots."`
+	SMSURL             string `toml:"sms_url" want:"https://host/path" doc:"The SMS gateway (https), the body template ({{json .To}},\n{{json .Text}}; empty: JSON with \"to\" and \"text\") and a bearer token file."`
+	SMSBody            string `toml:"sms_body" want:"a template"`        // the request body template; empty: notify.DefaultSMSBody
+	SMSTokenFile       string `toml:"sms_token_file" want:"a file path"` // sent as "Authorization: Bearer …"; mode 0600
+	Digest             string `toml:"digest" want:"a duration, like \"15m\"" doc:"The least time between two new-case notices; empty: 15m."`
+	PatientURL         string `toml:"patient_url" reload:"restart" want:"https://host" doc:"The patients' e-service (the central store's patient pages), like\nhttps://e-tjanst.example.se: booking reminders link to its /boka/<unit>. Empty: no link."`
+	ReminderQuietHours string `toml:"reminder_quiet_hours" reload:"restart" want:"\"HH:MM-HH:MM\" or \"off\"" doc:"No booking reminder goes in these hours (Swedish time): one due then waits until\nthey end, or goes the evening before if they end after the visit begins. Empty: 21:00-08:00."`
 }
 
 // Enabled reports whether any notice channel is configured.
@@ -161,6 +163,9 @@ func (n Notify) validate(p *problems) {
 		if u, err := url.Parse(n.PatientURL); err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 			bad("patient_url", "%q: expected https://host, like \"https://e-tjanst.example.se\"", n.PatientURL)
 		}
+	}
+	if _, err := booking.ParseQuietHours(n.ReminderQuietHours); err != nil {
+		bad("reminder_quiet_hours", "%q: expected \"HH:MM-HH:MM\" (Swedish time), like \"21:00-08:00\", or \"off\"", n.ReminderQuietHours)
 	}
 	if n.Digest != "" {
 		if d, err := time.ParseDuration(n.Digest); err != nil || d < time.Minute || d > 24*time.Hour {

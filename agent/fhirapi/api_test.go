@@ -225,7 +225,7 @@ func TestRefusals(t *testing.T) {
 		{"a bad cursor", "record", "/Task?_cursor=x", nil, 400, "invalid"},
 		{"an unknown resource type", "record", "/Observation", nil, 404, "not-supported"},
 		{"a write", "record", "/Task", []string{"-X", "POST", "--data", "{}"}, 405, "not-supported"},
-		{"a search form of the wrong type", "record", "/Task/_search", []string{"-X", "POST", "-H", "Content-Type: application/json", "--data", "{}"}, 400, "invalid"},
+		{"a search form of the wrong type", "record", "/Task/_search", []string{"-X", "POST", "-H", "Content-Type: application/json", "--data", "{}"}, 415, "not-supported"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := f.curl(c.cert, c.path, c.extra...)

@@ -332,34 +332,61 @@ func parseSlotSearch(q url.Values, now time.Time) (*slotSearch, error) {
 	return ss, nil
 }
 
-func (s *Server) searchSlots(w http.ResponseWriter, r *http.Request, c caller) {
+// diaryPage is what a Slot or Appointment search read: its parameters,
+// the time, its page, the time types and the times in its range.
+type diaryPage struct {
+	q             url.Values
+	now           time.Time
+	count, offset int
+	types         map[string]booking.TimeType
+	slots         []*booking.Slot
+}
+
+// ranged is a parsed diary search: the range of starts it reads.
+type ranged interface{ starts() (from, to time.Time) }
+
+func (ss *slotSearch) starts() (time.Time, time.Time)        { return ss.from, ss.to }
+func (as *appointmentSearch) starts() (time.Time, time.Time) { return as.from, as.to }
+
+// readDiary reads a Slot or Appointment search: its parameters (by
+// parse), its page, and the diary's times in its range; false when it
+// answered a refusal (400) or a failure.
+func readDiary[S ranged](s *Server, w http.ResponseWriter, r *http.Request, parse func(url.Values, time.Time) (S, error)) (S, *diaryPage, bool) {
+	p := &diaryPage{now: s.cfg.Clock.Now()}
+	var search S
 	q, err := params(r)
-	now := s.cfg.Clock.Now()
-	var ss *slotSearch
 	if err == nil {
-		ss, err = parseSlotSearch(q, now)
+		search, err = parse(q, p.now)
 	}
-	count, offset := 0, 0
 	if err == nil {
-		count, offset, err = page(q)
+		p.count, p.offset, err = page(q)
 	}
 	if err != nil {
 		refuse(w, err)
-		return
+		return search, nil, false
 	}
-	types, err := s.cfg.Diary.Types(r.Context())
-	var got []*booking.Slot
+	p.q = q
+	from, to := search.starts()
+	p.types, err = s.cfg.Diary.Types(r.Context())
 	if err == nil {
-		got, err = s.cfg.Diary.Slots(r.Context(), ss.from, ss.to)
+		p.slots, err = s.cfg.Diary.Slots(r.Context(), from, to)
 	}
 	if err != nil {
 		s.diaryError(w, err)
+		return search, nil, false
+	}
+	return search, p, true
+}
+
+func (s *Server) searchSlots(w http.ResponseWriter, r *http.Request, c caller) {
+	ss, p, ok := readDiary(s, w, r, parseSlotSearch)
+	if !ok {
 		return
 	}
 	var entries []any
 	var ids []string
-	for _, sl := range got {
-		res := s.slotOf(sl, types, now)
+	for _, sl := range p.slots {
+		res := s.slotOf(sl, p.types, p.now)
 		if ss.schedule != "" && res.Schedule.Reference != "Schedule/"+ss.schedule ||
 			len(ss.status) > 0 && !slices.Contains(ss.status, res.Status) ||
 			len(ss.types) > 0 && !slices.Contains(ss.types, sl.TypeID) {
@@ -368,7 +395,7 @@ func (s *Server) searchSlots(w http.ResponseWriter, r *http.Request, c caller) {
 		entries, ids = append(entries, res), append(ids, res.ID)
 	}
 	if s.logReads(w, r, c, nil) {
-		s.writeBundle(w, r, "Slot", q, entries, ids, count, offset)
+		s.writeBundle(w, r, "Slot", p.q, entries, ids, p.count, p.offset)
 	}
 }
 
@@ -483,40 +510,22 @@ func patientParam(v string, now time.Time) (personnummer.Personnummer, error) {
 }
 
 func (s *Server) searchAppointments(w http.ResponseWriter, r *http.Request, c caller) {
-	q, err := params(r)
-	now := s.cfg.Clock.Now()
-	var as *appointmentSearch
-	if err == nil {
-		as, err = parseAppointmentSearch(q, now)
-	}
-	count, offset := 0, 0
-	if err == nil {
-		count, offset, err = page(q)
-	}
-	if err != nil {
-		refuse(w, err)
+	as, p, ok := readDiary(s, w, r, parseAppointmentSearch)
+	if !ok {
 		return
 	}
+	count, offset := p.count, p.offset
 	if as.patient != "" {
 		count, offset = diaryMaxDays*96, 0 // one page
 	}
-	types, err := s.cfg.Diary.Types(r.Context())
-	var got []*booking.Slot
-	if err == nil {
-		got, err = s.cfg.Diary.Slots(r.Context(), as.from, as.to)
-	}
-	if err != nil {
-		s.diaryError(w, err)
-		return
-	}
 	var entries []any
 	var ids, patients []string
-	for _, sl := range got {
+	for _, sl := range p.slots {
 		if as.clinician != "" && sl.Clinician != as.clinician || as.slot != "" && s.slotID(sl) != as.slot ||
 			len(as.types) > 0 && !slices.Contains(as.types, sl.TypeID) {
 			continue
 		}
-		apps, pats := s.appointmentsOf(sl, types, now)
+		apps, pats := s.appointmentsOf(sl, p.types, p.now)
 		for i, a := range apps {
 			if len(as.status) > 0 && !slices.Contains(as.status, a.Status) || as.patient != "" && pats[i] != string(as.patient) {
 				continue
@@ -529,7 +538,7 @@ func (s *Server) searchAppointments(w http.ResponseWriter, r *http.Request, c ca
 	if !s.logReads(w, r, c, patients[lo:hi]) {
 		return
 	}
-	s.writeBundle(w, r, "Appointment", q, entries, ids, count, offset)
+	s.writeBundle(w, r, "Appointment", p.q, entries, ids, count, offset)
 }
 
 func (s *Server) readAppointment(w http.ResponseWriter, r *http.Request, c caller) {
@@ -546,6 +555,7 @@ func (s *Server) readAppointment(w http.ResponseWriter, r *http.Request, c calle
 	for i, a := range apps {
 		if a.ID == r.PathValue("id") {
 			if s.logReads(w, r, c, pats[i:i+1]) {
+				setVersion(w, appointmentVersion(a.Status))
 				writeJSON(w, http.StatusOK, a)
 			}
 			return

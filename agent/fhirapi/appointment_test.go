@@ -279,7 +279,7 @@ func TestBookingRefused(t *testing.T) {
 		{"read-bookings may not book", "diaryreader", "/Appointment", bookBody(slot, pnr), 403},
 		{"read-cases may not book", "record", "/Appointment", bookBody(slot, pnr), 403},
 		{"write-messages may not book", "writer", "/Appointment", bookBody(slot, pnr), 403},
-		{"oversized", "booker", "/Appointment", big, 400},
+		{"oversized", "booker", "/Appointment", big, 413},
 		{"unknown element", "booker", "/Appointment", unknown, 400},
 		{"no patient", "booker", "/Appointment", noPatient, 400},
 		{"wrong type", "booker", "/Appointment", wrongType, 400},

@@ -1,17 +1,13 @@
 package fhirapi
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"io"
-	"mime"
 	"net/http"
-	"slices"
 	"strings"
+	"time"
 
 	"clinicgw/agent/audit"
 	"clinicgw/agent/booking"
@@ -64,45 +60,31 @@ func (s *Server) declined(w http.ResponseWriter, err error) {
 		Diagnostics: "declined (" + string(d.Code) + "): " + d.Message("en")}}})
 }
 
-// appointmentIn is what POST Appointment reads; other elements R4
-// defines are accepted and ignored (allowedIn), anything else refused.
+// appointmentIn is what POST Appointment reads, with what FHIR lets a
+// server ignore (body.go); any other element is refused. start and end,
+// when given, must be the Slot's (the Slot decides the time).
 type appointmentIn struct {
+	ignorable
 	ResourceType string       `json:"resourceType"`
 	Identifier   []Identifier `json:"identifier"`
 	Status       string       `json:"status"`
 	Start        string       `json:"start"`
+	End          string       `json:"end"`
 	Slot         []Reference  `json:"slot"`
 	Participant  []struct {
-		Actor *Reference `json:"actor"`
+		Actor  *Reference `json:"actor"`
+		Status string     `json:"status"` // accepted, or left out
 	} `json:"participant"`
 }
 
-var allowedIn = []string{"resourceType", "id", "meta", "text", "identifier", "status", "serviceType", "appointmentType",
-	"description", "start", "end", "minutesDuration", "slot", "created", "comment", "participant"}
-
-// readResource reads a FHIR JSON body of at most maxBody into v,
-// refusing an element not in allowed.
-func readResource(r *http.Request, v any, allowed []string) error {
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "application/fhir+json" && mt != "application/json" {
-		return badRequest("send the resource as JSON: Content-Type application/fhir+json")
+// sameInstant checks a client's start or end against the Slot's.
+func sameInstant(name, got string, want time.Time) error {
+	if got == "" {
+		return nil
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
-	if err != nil {
-		return badRequest("the resource could not be read (at most 64 KiB of FHIR JSON)")
-	}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(body, &top); err != nil {
-		return badRequest("the body is not a JSON object")
-	}
-	for k := range top {
-		if !slices.Contains(allowed, k) {
-			return badRequest("the resource has an element this operation does not take: " + safeName(k))
-		}
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(v); err != nil {
-		return badRequest("an element of the resource has the wrong type: see /metadata")
+	t, err := time.Parse(time.RFC3339Nano, got)
+	if err != nil || !t.Equal(want) {
+		return badRequest(name + ": not the Slot's " + name + ": leave it out, or give the Slot's as GET Slot/[id] shows it")
 	}
 	return nil
 }
@@ -123,6 +105,9 @@ func (s *Server) bookingRequest(in *appointmentIn, c caller) (slotID string, pnr
 	}
 	slotID = strings.TrimPrefix(in.Slot[0].Reference, "Slot/")
 	for _, p := range in.Participant {
+		if p.Status != "" && p.Status != "accepted" {
+			return "", "", "", badRequest("participant.status: a booking made here is accepted (or leave it out)")
+		}
 		if p.Actor == nil || p.Actor.Identifier == nil {
 			continue
 		}
@@ -155,7 +140,7 @@ func (s *Server) bookingRequest(in *appointmentIn, c caller) (slotID string, pnr
 
 func (s *Server) book(w http.ResponseWriter, r *http.Request, c caller) {
 	var in appointmentIn
-	err := readResource(r, &in, allowedIn)
+	err := readResource(r, maxBody, &in)
 	var slotID, request string
 	var pnr personnummer.Personnummer
 	if err == nil {
@@ -170,6 +155,15 @@ func (s *Server) book(w http.ResponseWriter, r *http.Request, c caller) {
 	if !ok {
 		return
 	}
+	err = sameInstant("start", in.Start, sl.Start)
+	if err == nil {
+		err = sameInstant("end", in.End, sl.End())
+	}
+	if err != nil {
+		s.cfg.Logger.Warn("api booking refused: not the Slot's time", "system", c.sys.HSAID)
+		refuse(w, err)
+		return
+	}
 	types, err := s.cfg.Diary.Types(r.Context())
 	if err != nil {
 		s.diaryError(w, err)
@@ -178,7 +172,9 @@ func (s *Server) book(w http.ResponseWriter, r *http.Request, c caller) {
 	if request != "" && sl.Booking != nil && sl.Booking.Request == request && sl.Booking.Patient == string(pnr) {
 		// A retry of a booking made: answered, not made again.
 		if s.logReads(w, r, c, []string{sl.Booking.Patient}) {
-			writeJSON(w, http.StatusOK, s.appointment(sl, sl.Booking, appointmentStatus(sl, s.cfg.Clock.Now()), types))
+			st := appointmentStatus(sl, s.cfg.Clock.Now())
+			setVersion(w, appointmentVersion(st))
+			writeJSON(w, http.StatusOK, s.appointment(sl, sl.Booking, st, types))
 		}
 		return
 	}
@@ -204,13 +200,21 @@ func (s *Server) book(w http.ResponseWriter, r *http.Request, c caller) {
 	booked.State, booked.Booking, booked.Hold = booking.Booked, &b, nil
 	a := s.appointment(&booked, &b, "booked", types)
 	w.Header().Set("Location", base(r)+"/Appointment/"+a.ID)
+	setVersion(w, appointmentVersion(a.Status))
 	writeJSON(w, http.StatusCreated, a)
 }
 
 // cancelIn is the body of $cancel: a Parameters with a reason.
+type cancelIn struct {
+	ignorable
+	ResourceType string      `json:"resourceType"`
+	Parameter    []Parameter `json:"parameter"`
+}
+
+// cancelReason reads the reason of a $cancel.
 func cancelReason(r *http.Request) (string, error) {
-	var p Parameters
-	if err := readResource(r, &p, []string{"resourceType", "id", "meta", "parameter"}); err != nil {
+	var p cancelIn
+	if err := readResource(r, maxBody, &p); err != nil {
 		return "", err
 	}
 	if p.ResourceType != "Parameters" {
@@ -236,24 +240,40 @@ func (s *Server) cancel(w http.ResponseWriter, r *http.Request, c caller) {
 		refuse(w, err)
 		return
 	}
+	want, err := ifMatch(r)
+	if err != nil {
+		refuse(w, err)
+		return
+	}
 	sl, bookingID, ok := s.slotAndRest(w, r, r.PathValue("id"), true)
 	if !ok {
 		return
 	}
-	patient := ""
+	patient, status := "", ""
 	if sl.Booking != nil && sl.Booking.ID == bookingID {
-		patient = sl.Booking.Patient
+		patient, status = sl.Booking.Patient, appointmentStatus(sl, s.cfg.Clock.Now())
 	}
 	for _, b := range sl.Canceled {
 		if b.ID == bookingID {
-			patient = b.Patient
+			patient, status = b.Patient, "cancelled"
 		}
 	}
 	if patient == "" {
 		fail(w, http.StatusNotFound, "not-found", "no such Appointment at this care unit: search for it by date")
 		return
 	}
+	if want != 0 && want != appointmentVersion(status) {
+		s.staleCancel(w, r, c, patient)
+		return
+	}
+	// Only a booking at version 1 (booked) can be cancelled, and
+	// CancelBooking checks in its transaction that it still is: with
+	// If-Match, its NotBooked means the Appointment changed since.
 	err = s.cfg.Diary.CancelBooking(s.logged(r.Context(), c, diaryCancel), sl.ID(), bookingID, booking.Actor{Staff: c.sys.HSAID}, reason)
+	if d, declined := booking.DeclineOf(err); declined && want != 0 && d.Code == booking.NotBooked {
+		s.staleCancel(w, r, c, patient)
+		return
+	}
 	if _, declined := booking.DeclineOf(err); declined {
 		if lerr := s.cfg.DiaryLog(r.Context(), s.diaryEntry(c, diaryCancel, patient, audit.Denied)); lerr != nil {
 			s.cfg.Logger.Error("api cancellation refusal not written to the access log", "err", lerr, "system", c.sys.HSAID)
@@ -278,11 +298,22 @@ func (s *Server) cancel(w http.ResponseWriter, r *http.Request, c caller) {
 	apps, _ := s.appointmentsOf(got, types, s.cfg.Clock.Now())
 	for _, a := range apps {
 		if a.ID == r.PathValue("id") {
+			setVersion(w, appointmentVersion(a.Status))
 			writeJSON(w, http.StatusOK, a)
 			return
 		}
 	}
 	writeJSON(w, http.StatusOK, Parameters{ResourceType: "Parameters"})
+}
+
+// staleCancel refuses a cancellation whose If-Match is not the
+// Appointment's version, in the access log as a refusal.
+func (s *Server) staleCancel(w http.ResponseWriter, r *http.Request, c caller, patient string) {
+	if err := s.cfg.DiaryLog(r.Context(), s.diaryEntry(c, diaryCancel, patient, audit.Denied)); err != nil {
+		s.cfg.Logger.Error("api cancellation refusal not written to the access log", "err", err, "system", c.sys.HSAID)
+	}
+	s.cfg.Logger.Info("api cancellation refused: a stale version", "system", c.sys.HSAID)
+	stale(w, "Appointment")
 }
 
 // logged is ctx whose diary change writes its access-log entry (an

@@ -15,12 +15,23 @@ type capInteraction struct {
 }
 
 type capResource struct {
-	Type          string           `json:"type"`
-	Interaction   []capInteraction `json:"interaction"`
-	SearchParam   []capParam       `json:"searchParam,omitempty"`
-	Operation     []capOperation   `json:"operation,omitempty"` // capability_booking.go
-	Documentation string           `json:"documentation,omitempty"`
+	Type        string           `json:"type"`
+	Interaction []capInteraction `json:"interaction"`
+	SearchParam []capParam       `json:"searchParam,omitempty"`
+	Operation   []capOperation   `json:"operation,omitempty"` // capability_booking.go
+	// Versioning and ConditionalUpdate (version.go): a resource with an
+	// ETag whose changes take If-Match is versioned-update; no
+	// conditional update (an update by search criteria) is supported.
+	Versioning        string `json:"versioning,omitempty"`
+	ConditionalUpdate *bool  `json:"conditionalUpdate,omitempty"`
+	Documentation     string `json:"documentation,omitempty"`
 }
+
+// versionedDoc says how a versioned resource's changes take If-Match.
+const versionedDoc = " Versioned: a read's ETag W/\"n\" is meta.versionId; a change with If-Match W/\"n\" is made only if the " +
+	"resource is still at n, else 412 and nothing changes; a change without If-Match is taken."
+
+var no = false
 
 // capability is the CapabilityStatement at /metadata: exactly what the
 // API supports, and nothing more (TestCapabilityMatchesRoutes checks the
@@ -52,10 +63,10 @@ func capability() map[string]any {
 				"description": "SITHS function certificate (mutual TLS); per-system permissions and rate limit.",
 			},
 			"resource": []capResource{
-				{Type: "Task", Interaction: taskIA, Documentation: "A case. PATCH (application/json-patch+json): replace /status with completed " +
+				{Type: "Task", Interaction: taskIA, Versioning: "versioned-update", ConditionalUpdate: &no, Documentation: "A case. PATCH (application/json-patch+json): replace /status with completed " +
 					"marks an answered case handled; add /identifier/- attaches the system's own reference (shown to staff).  Paged oldest first with Bundle next links (_cursor). Change feed: GET Task/_changes " +
 					"(a long poll: _since = the token of the last answer's next link, _wait = up to 30 seconds) answers the Tasks " +
-					"changed since; 410 when the token is from before a restart: search by _lastUpdated, then start again.",
+					"changed since; 410 when the token is from before a restart: search by _lastUpdated, then start again." + versionedDoc,
 					SearchParam: []capParam{
 						{Name: "status", Type: "token", Documentation: "Task.status; several separated by commas."},
 						{Name: "owner", Type: "reference", Documentation: "The assigned clinician's HSA-ID, as owner:identifier=urn:oid:1.2.752.29.4.19|HSA-ID."},

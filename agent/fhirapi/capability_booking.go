@@ -38,12 +38,13 @@ func bookingCapability() []capResource {
 				{Name: "status", Type: "token", Documentation: "free, busy, busy-tentative, busy-unavailable; several separated by commas."},
 				{Name: "service-type", Type: "token", Documentation: "The time type: urn:clinicgw:time-type|id."},
 			}, page...)},
-		{Type: "Appointment", Interaction: append(readSearch, capInteraction{Code: "create"}),
+		{Type: "Appointment", Interaction: append(readSearch, capInteraction{Code: "create"}), Versioning: "versioned-update", ConditionalUpdate: &no,
 			Documentation: "A booking: booked, arrived, fulfilled (arrived, and the time has ended), noshow, cancelled; pending is a " +
 				"patient's hold while they confirm online. Create books a free Slot (status booked, slot Slot/[id], a participant whose " +
 				"actor is the patient by identifier; an identifier of the client's makes a retry answer the booking made) through the " +
 				"diary's authority: a time someone else booked first is a 409 OperationOutcome with the decline's code " +
-				"(urn:clinicgw:booking-decline). $cancel (POST Appointment/[id]/$cancel, a Parameters with reason) cancels it.",
+				"(urn:clinicgw:booking-decline). $cancel (POST Appointment/[id]/$cancel, a Parameters with reason) cancels it." + versionedDoc +
+				" The version is the step the booking has reached: 1 booked, 2 arrived, noshow or cancelled, 3 fulfilled.",
 			SearchParam: append([]capParam{
 				{Name: "date", Type: "date", Documentation: dateDoc},
 				{Name: "actor", Type: "reference", Documentation: "The clinician: actor:identifier=urn:oid:1.2.752.29.4.19|HSA-ID (or practitioner:identifier)."},

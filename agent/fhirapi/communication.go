@@ -1,15 +1,9 @@
 package fhirapi
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
-	"mime"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -38,11 +32,12 @@ const maxWriteBody = 128 << 10
 // Communication starts (true if left out, as in the staff UI).
 const extReplyAllowed = "urn:clinicgw:reply-allowed"
 
-// inCommunication is the Communication a system posts. Elements the API
-// does not read but a client commonly sends are accepted and ignored
-// (id, meta, text, sent, sender, recipient, language); any other is
-// refused, so that nothing the client meant is silently dropped.
+// inCommunication is the Communication a system posts: the elements
+// read, and those FHIR lets a server ignore (body.go); any other is
+// refused (sent, sender and recipient too: the gateway sets them), so
+// that nothing the client meant is silently dropped.
 type inCommunication struct {
+	ignorable
 	ResourceType string            `json:"resourceType"`
 	Identifier   []Identifier      `json:"identifier"`
 	Status       string            `json:"status"`
@@ -53,14 +48,6 @@ type inCommunication struct {
 	Topic        *CodeableConcept  `json:"topic"`
 	Payload      []Payload         `json:"payload"`
 	Extension    []inExtension     `json:"extension"`
-
-	ID        json.RawMessage `json:"id"`
-	Meta      json.RawMessage `json:"meta"`
-	Text      json.RawMessage `json:"text"`
-	Sent      json.RawMessage `json:"sent"`
-	Sender    json.RawMessage `json:"sender"`
-	Recipient json.RawMessage `json:"recipient"`
-	Language  json.RawMessage `json:"language"`
 }
 
 // inExtension is an extension with a boolean value.
@@ -68,60 +55,6 @@ type inExtension struct {
 	URL          string `json:"url"`
 	ValueBoolean *bool  `json:"valueBoolean"`
 }
-
-// readBody reads a request's JSON body into v: 415 for a media type
-// other than types (FHIR JSON if none given), 413 past max, 400 for what
-// is not one JSON value of v's elements. It answers the refusal itself
-// and reports false.
-func readBody(w http.ResponseWriter, r *http.Request, max int64, v any, types ...string) bool {
-	if len(types) == 0 {
-		types = []string{"application/fhir+json", "application/json"}
-	}
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || !slices.Contains(types, mt) {
-		fail(w, http.StatusUnsupportedMediaType, "not-supported", "send it with Content-Type "+types[0])
-		return false
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, max))
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		fail(w, http.StatusRequestEntityTooLarge, "too-costly", fmt.Sprintf("the resource is larger than %d KiB: a message's text is at most 10,000 characters", max>>10))
-		return false
-	}
-	if err != nil {
-		fail(w, http.StatusBadRequest, "structure", "the request body could not be read: send it again")
-		return false
-	}
-	if err := decodeStrict(body, v); err != nil {
-		fail(w, http.StatusBadRequest, "structure", err.Error())
-		return false
-	}
-	return true
-}
-
-// decodeStrict decodes one JSON value of v's elements; its errors name
-// the element at fault, never a value.
-func decodeStrict(body []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &te):
-			return fmt.Errorf("the element %s has the wrong type: see /metadata and the README for the resource's form", safeName(te.Field))
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			return fmt.Errorf("the element %s is not supported here: leave it out (/metadata says what is read)", strconvQuote(safeName(name)))
-		}
-		return errors.New("the body is not a FHIR JSON resource: check its syntax")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errors.New("the body holds more than one JSON value: send one resource")
-	}
-	return nil
-}
-
-func strconvQuote(s string) string { return `"` + s + `"` }
 
 // communicationRequest is a decoded, checked Communication.
 type communicationRequest struct {
@@ -250,7 +183,8 @@ func (s *Server) postCommunication(w http.ResponseWriter, r *http.Request, c cal
 		return
 	}
 	var in inCommunication
-	if !readBody(w, r, maxWriteBody, &in) {
+	if err := readResource(r, maxWriteBody, &in); err != nil {
+		refuse(w, err)
 		return
 	}
 	req, err := parseCommunication(&in, s.cfg.Clock.Now())

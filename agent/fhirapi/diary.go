@@ -167,6 +167,21 @@ func appointmentStatus(sl *booking.Slot, now time.Time) string {
 	return "booked"
 }
 
+// appointmentVersion is an Appointment's version by its status: the step
+// its booking has reached, which only goes forward (a booking is never
+// booked again once arrived, missed or cancelled; a rebooked one is
+// another Appointment): 1 booked (or pending, a hold), 2 arrived, noshow
+// or cancelled, 3 fulfilled (arrived, and the time has ended).
+func appointmentVersion(status string) uint64 {
+	switch status {
+	case "arrived", "noshow", "cancelled":
+		return 2
+	case "fulfilled":
+		return 3
+	}
+	return 1
+}
+
 // appointment is one Appointment of a time: its booking (b, with status
 // st), a cancelled booking, or a hold (b nil, pending).
 func (s *Server) appointment(sl *booking.Slot, b *booking.Booking, st string, types map[string]booking.TimeType) Appointment {
@@ -177,7 +192,9 @@ func (s *Server) appointment(sl *booking.Slot, b *booking.Booking, st string, ty
 		a.Description = t.StaffName
 	}
 	clin := AppointmentParticipant{Actor: clinicianRef(sl.Clinician), Required: "required", Status: "accepted"}
+	version := strconv.FormatUint(appointmentVersion(st), 10)
 	if b == nil {
+		a.Meta = &Meta{VersionID: version}
 		a.ID = s.slotID(sl) + "-" + holdSuffix
 		a.Participant = []AppointmentParticipant{clin, {Actor: &Reference{Type: "Patient", Display: "The patient confirming the booking"},
 			Required: "required", Status: "needs-action"}}
@@ -186,7 +203,7 @@ func (s *Server) appointment(sl *booking.Slot, b *booking.Booking, st string, ty
 	a.ID = s.slotID(sl) + "-" + b.ID
 	a.Identifier = []Identifier{{System: systemBooking, Value: b.ID}}
 	a.Created = fhirTime(b.At)
-	a.Meta = &Meta{LastUpdated: fhirTime(b.At)}
+	a.Meta = &Meta{VersionID: version, LastUpdated: fhirTime(b.At)}
 	patient := Reference{Type: "Patient"}
 	if p, err := personnummer.Parse(b.Patient, b.At); err == nil {
 		ident := patientIdentifier(p)

@@ -77,9 +77,17 @@
 //     attaches the system's reference (Case.Refs), shown to staff and in
 //     Task.identifier.
 //
-// A body is read strictly (an unknown element is refused, not dropped)
-// within a size limit; FuzzDecodeCommunication and FuzzParsePatch hold
-// the decoders. A case's status as Task.status comes from agent/fhirtask,
+// Every body, of a write or a POST _search, is read by one reader
+// (body.go): 415 for another media type, 413 past the operation's size,
+// 400 naming an element the operation does not read, at any level; only
+// id, meta, text and language, which FHIR lets a server ignore, are
+// taken and dropped. FuzzDecodeCommunication, FuzzParsePatch and
+// FuzzBookingRequest hold the decoders.
+//
+// Task and Appointment are versioned (version.go): a read's ETag W/"n"
+// is meta.versionId; PATCH Task and $cancel take If-Match (412 on a
+// stale version, checked in the change's transaction) and go ahead
+// without it, as FHIR permits. A case's status as Task.status comes from agent/fhirtask,
 // the one mapping the archive uses too.
 //
 // /metadata serves a CapabilityStatement with exactly these; every error

@@ -2,6 +2,7 @@ package fhirapi
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"clinicgw/agent/cases"
@@ -75,7 +76,7 @@ func taskOf(c *cases.Case) Task {
 	id := string(c.ID)
 	t := Task{
 		ResourceType: "Task", ID: id,
-		Meta:       &Meta{LastUpdated: fhirTime(lastUpdated(c))},
+		Meta:       &Meta{VersionID: strconv.FormatUint(c.Version, 10), LastUpdated: fhirTime(lastUpdated(c))},
 		Identifier: []Identifier{{System: systemCase, Value: id}},
 		Status:     fhirtask.Status(c.Status),
 		BusinessStatus: &CodeableConcept{Coding: []Coding{{System: systemStatus, Code: string(c.Status),

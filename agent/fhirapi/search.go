@@ -3,7 +3,6 @@ package fhirapi
 import (
 	"encoding/json"
 	"errors"
-	"mime"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -63,8 +62,14 @@ func patientInQuery(raw string) bool {
 	return false
 }
 
-// refuse answers a bad search with 400 and what is wrong.
+// refuse answers a refused body (body.go) with its status, and a bad
+// search or request with 400 and what is wrong.
 func refuse(w http.ResponseWriter, err error) {
+	var be *bodyError
+	if errors.As(err, &be) {
+		fail(w, be.status, be.code, be.msg)
+		return
+	}
 	msg := "the search could not be read: see /metadata for the supported parameters"
 	var bad badRequest
 	if errors.As(err, &bad) {
@@ -85,15 +90,18 @@ func params(r *http.Request) (url.Values, error) {
 	if r.Method != http.MethodPost {
 		return q, nil
 	}
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "application/x-www-form-urlencoded" {
-		return nil, badRequest("a _search is sent as a form: Content-Type application/x-www-form-urlencoded")
+	body, err := readBody(r, maxBody, mediaForm)
+	if err != nil {
+		return nil, err
 	}
-	r.Body = http.MaxBytesReader(nil, r.Body, maxBody)
-	if err := r.ParseForm(); err != nil {
-		return nil, badRequest("the search form could not be read (at most 64 KiB of application/x-www-form-urlencoded)")
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return nil, badRequest("the search form could not be read: send it as application/x-www-form-urlencoded")
 	}
-	return r.Form, nil // the URL's and the body's
+	for k, vs := range form { // the URL's and the body's, as ParseForm
+		q[k] = append(q[k], vs...)
+	}
+	return q, nil
 }
 
 // only refuses parameters other than known (and _format=json).

@@ -273,6 +273,7 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request, c caller, id st
 
 func (s *Server) readTask(w http.ResponseWriter, r *http.Request, c caller) {
 	if got, ok := s.getCase(w, r, c, r.PathValue("id")); ok {
+		setVersion(w, got.Version)
 		writeJSON(w, http.StatusOK, taskOf(got))
 	}
 }

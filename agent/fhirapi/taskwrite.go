@@ -80,7 +80,8 @@ func (s *Server) patchTask(w http.ResponseWriter, r *http.Request, c caller) {
 		return
 	}
 	var ops []patchOp
-	if !readBody(w, r, maxPatchBody, &ops, "application/json-patch+json") {
+	if err := readResource(r, maxPatchBody, &ops, mediaPatch); err != nil {
+		refuse(w, err)
 		return
 	}
 	u, err := parsePatch(ops)
@@ -88,7 +89,15 @@ func (s *Server) patchTask(w http.ResponseWriter, r *http.Request, c caller) {
 		fail(w, http.StatusUnprocessableEntity, "invalid", string(err.(badRequest)))
 		return
 	}
+	if u.Version, err = ifMatch(r); err != nil {
+		refuse(w, err)
+		return
+	}
 	got, err := s.writes.UpdateFromSystem(r.Context(), c.actor, cases.ID(r.PathValue("id")), u)
+	if u.Version != 0 && errors.Is(err, cases.ErrConflict) {
+		stale(w, "Task")
+		return
+	}
 	if err != nil {
 		var terr *cases.TransitionError
 		if errors.As(err, &terr) && errors.Is(err, cases.ErrIllegalTransition) {
@@ -99,6 +108,7 @@ func (s *Server) patchTask(w http.ResponseWriter, r *http.Request, c caller) {
 		s.writeError(w, err)
 		return
 	}
+	setVersion(w, got.Version)
 	if !c.sys.Allows(directory.ReadCases) {
 		w.WriteHeader(http.StatusNoContent) // it may change the case, not read it
 		return

@@ -54,8 +54,10 @@ type Period struct {
 	End   string `json:"end,omitempty"`
 }
 
-// Meta is FHIR's Meta: when the resource last changed.
+// Meta is FHIR's Meta: the resource's version (as its ETag, W/"n") and
+// when it last changed.
 type Meta struct {
+	VersionID   string `json:"versionId,omitempty"`
 	LastUpdated string `json:"lastUpdated,omitempty"`
 }
 

@@ -13,12 +13,15 @@ import (
 // identifier (no patient data); the value, sealed, names the case and
 // the message and holds a digest of what was asked.
 
-const bucketClientWrites = "client-writes"
+const (
+	bucketClientWrites   = "client-writes"
+	bucketClientWritesAt = "client-writes-at" // when each was written (clientwriteprune.go)
+)
 
 func init() {
-	allBuckets = append(allBuckets, bucketClientWrites)
+	allBuckets = append(allBuckets, bucketClientWrites, bucketClientWritesAt)
 	sealedBuckets = append(sealedBuckets, bucketClientWrites)
-	addedBuckets = append(addedBuckets, bucketClientWrites)
+	addedBuckets = append(addedBuckets, bucketClientWrites, bucketClientWritesAt)
 }
 
 // ClientWrite implements cases.ReadTx.
@@ -57,6 +60,9 @@ func (t *tx) PutClientWrite(w cases.ClientWrite) error {
 	}
 	sealed, err := t.s.seal(bucketClientWrites, []byte(w.Key), plain)
 	if err != nil {
+		return err
+	}
+	if err := t.indexClientWrite(w.At, w.Key); err != nil {
 		return err
 	}
 	return b.Put([]byte(w.Key), sealed)

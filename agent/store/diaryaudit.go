@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"clinicgw/agent/audit"
+	"clinicgw/agent/cases"
 )
 
 // AppendAudit appends an entry to the access log in the diary's write
@@ -14,4 +15,15 @@ func (t *DiaryTx) AppendAudit(e audit.Entry) error {
 		return errors.New("diary: the access log is written only in a write transaction")
 	}
 	return t.full.AppendAudit(e)
+}
+
+// CaseTx is the store's case transaction beside the diary's in a write
+// (DiaryUpdate): a change of a case made in it commits with the diary's
+// change or not at all (booking a time from a request case). An error in
+// a read.
+func (t *DiaryTx) CaseTx() (cases.Tx, error) {
+	if t.full == nil {
+		return nil, errors.New("diary: cases are written only in a write transaction")
+	}
+	return t.full, nil
 }

@@ -14,13 +14,18 @@
 // wrapped by the KEK with the unit and key id as additional data, one of
 // them current; rotation keeps the older ones opening, retirement
 // destroys one and has the next Open compact the file.
+// The central store's sealing epochs that the unit's sealed events name
+// (sync/seal version 3) are kept as settings, one per epoch
+// (sealepochs.go), so the journal's events open again after a restore.
 //
 // What an integration system's write with its own identifier did
 // (cases.ClientWrite: the case and message it made, a digest of the
 // request) is kept in the client-writes bucket (clientwrite.go), sealed,
 // under a hash of the system and the identifier, so that a retry after
-// a restart sends nothing twice. It is not pruned yet: one small record
-// per message a system sent.
+// a restart sends nothing twice, and indexed by when it was made
+// (client-writes-at, plain: a time and the hash), so that the case
+// service's prune drops it after its ClientWriteRetention, oldest first
+// (clientwriteprune.go).
 //
 // Central events the case service cannot apply are kept in the
 // quarantine bucket (quarantine.go), sealed like every other value and

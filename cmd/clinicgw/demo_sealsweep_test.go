@@ -206,8 +206,10 @@ func TestDemoSealedSweep(t *testing.T) {
 		t.Fatal(err)
 	}
 	var free []wire.BookingTime
+	typ, err := diary.PublicTypeID(ctx, visit.ID) // the central store knows the type by its opaque id
+	must(t, err)
 	waitDemo(t, "the free times at the central store", func() bool {
-		free, err = d.central.store.FreeBookingTimes(ctx, demoUnit, visit.ID)
+		free, err = d.central.store.FreeBookingTimes(ctx, demoUnit, typ)
 		return err == nil && len(free) >= 3
 	})
 	pat.post("/boka/"+demoUnit+"/paminnelser", url.Values{"samtycke": {"ja"}, "mobil": {mobile}, "epost": {email}})

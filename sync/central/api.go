@@ -123,6 +123,9 @@ func (s *Store) serveAPI(w http.ResponseWriter, r *http.Request) {
 		rt = route{"PUT", map[string]func(http.ResponseWriter, *http.Request, string){http.MethodPut: s.servePutBookingBookings}}
 	case wire.PathBookingBookingsSealed2:
 		rt = route{"PUT", map[string]func(http.ResponseWriter, *http.Request, string){http.MethodPut: s.servePutBookingBookingsSealed}}
+	case wire.PathSealingEpochs2:
+		rt = route{"GET, PUT", map[string]func(http.ResponseWriter, *http.Request, string){
+			http.MethodGet: s.serveGetSealingEpoch, http.MethodPut: s.servePutSealingEpoch}}
 	case wire.PathReconcile2:
 		rt = route{"POST", map[string]func(http.ResponseWriter, *http.Request, string){http.MethodPost: s.serveReconcile}}
 	default:

@@ -13,7 +13,9 @@ import (
 )
 
 // The online booking pages (booking.go holds the data): GET /boka/{unit}
-// shows "Bokade tider" and the unit's types; with ?typ= the free times of
+// shows "Bokade tider" and the unit's types; with ?typ= (the type's
+// opaque id, never the unit's own: agent/booking/publicid.go; an id no
+// free time has is a 404 saying so, with the types) the free times of
 // that type by day (with &fran= when rebooking a booked time); GET
 // /boka/{unit}/tid/{id} asks to confirm; POST there sends the request;
 // POST /boka/{unit}/avboka/{id} sends a cancel; GET
@@ -25,7 +27,8 @@ import (
 type bookingView struct {
 	Unavailable bool
 	Mine        []bookedRow
-	Canceled    []timeRow // coming times the unit cancelled (bookingstate.go)
+	Pending     []pendingRow // requests the gateway has not decided (bookingpending.go)
+	Canceled    []timeRow    // coming times the unit cancelled (bookingstate.go)
 	Types       []typeRow
 	TypeID      string
 	From        string // rebooking: the booked time's id
@@ -112,6 +115,10 @@ func (w *web) bookingPage(rw http.ResponseWriter, r *http.Request, sess *session
 	for _, b := range mine {
 		bv.Mine = append(bv.Mine, bookedRow{timeRow: newTimeRow(b.Time), CanRebook: b.Time.Rebook, CanCancel: b.Time.Cancel, Child: b.Child})
 	}
+	if bv.Pending, err = w.pendingRows(r.Context(), unit, sess.pnr); err != nil { // bookingpending.go
+		w.failure(rw, r, "booking", err)
+		return
+	}
 	gone, err := w.s.CanceledBookings(r.Context(), unit, sess.pnr)
 	if err != nil {
 		w.failure(rw, r, "booking", err)
@@ -139,6 +146,12 @@ func (w *web) bookingPage(rw http.ResponseWriter, r *http.Request, sess *session
 			ofType = append(ofType, t)
 		}
 	}
+	status := http.StatusOK
+	if bv.TypeID != "" && !seen[bv.TypeID] {
+		// A link from before types went by opaque ids (?typ=psykolog-30),
+		// or a type with no free times now: say so, show the types.
+		v.Error, bv.TypeID, status = swedish("central.page.booking.oldTypeLink"), "", http.StatusNotFound
+	}
 	for _, t := range bv.week(ofType, r.URL.Query().Get("vecka")) {
 		row := newTimeRow(t)
 		if n := len(bv.Days); n == 0 || bv.Days[n-1].Day != row.Day {
@@ -146,7 +159,7 @@ func (w *web) bookingPage(rw http.ResponseWriter, r *http.Request, sess *session
 		}
 		bv.Days[len(bv.Days)-1].Times = append(bv.Days[len(bv.Days)-1].Times, row)
 	}
-	w.render(rw, http.StatusOK, "booking", v)
+	w.render(rw, status, "booking", v)
 }
 
 func (w *web) bookingConfirm(rw http.ResponseWriter, r *http.Request, sess *session) {

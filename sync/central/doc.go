@@ -80,7 +80,12 @@
 // client certificate, and GET answers it (sealkey.go, Store.SealingKey).
 // PUT /v2/sealing switches the unit's sealing (sealing.go): on, every new
 // case and follow-up of the unit is sealed to its key at submit and only
-// routing and a keyed hash of the personnummer stay in the file.
+// routing and a keyed hash of the personnummer stay in the file; for a
+// gateway that asks (PUT /v2/sealing?envelope=3) the events name their
+// sealing epoch instead of carrying its encapsulated key, the epoch is
+// kept in the unit's epoch table and served by GET /v2/sealing-epochs,
+// and a gateway puts it back (PUT) before giving its events back
+// (sealepochs.go).
 // GET /v2/central-sealing-key publishes the store's own sealing key
 // (a file of its own beside the store's), signed with its server
 // certificate, and POST /v2/outbox-sealed opens outbox items sealed to it

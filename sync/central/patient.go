@@ -154,7 +154,7 @@ func (s *Store) SubmitBatch(ctx context.Context, unit string, subs []Submission)
 				guardianIdx = s.pnrKey(p.guardian.PNR)
 			}
 			if pub != nil { // sealed to the unit at the first moment
-				if err := s.sealEvent(pub, unit, &ev); err != nil {
+				if err := s.sealEvent(tx, pub, unit, &ev); err != nil {
 					return err
 				}
 				c.Sealed = true
@@ -278,7 +278,7 @@ func (s *Store) FollowUp(ctx context.Context, pnr, caseID, text string) error {
 			return nil, err
 		}
 		if pub != nil { // sealed to the unit at the first moment; the patient's copy at rest
-			if err := s.sealEvent(pub, c.Unit, ev); err != nil {
+			if err := s.sealEvent(tx, pub, c.Unit, ev); err != nil {
 				return nil, err
 			}
 			m.Sealed = true

@@ -47,6 +47,9 @@ func (s *Store) reinsertSealed(tx *bolt.Tx, unit string, ev wire.Event, c *caseR
 	if r == nil {
 		return wire.ItemRejected, wire.Conflict("This sealed event was written before sealed events carried their route: this central store cannot take it back unopened."), nil
 	}
+	if p, err := heldEpoch(tx, unit, ev); p != nil || err != nil { // sealepochs.go
+		return wire.ItemRejected, p, err
+	}
 	switch ev.Kind {
 	case wire.EventCaseCreated:
 		if c != nil {

@@ -1,14 +1,11 @@
 package central
 
 import (
-	"crypto/rand"
 	"net/http"
 	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
 
-	"clinicgw/sync/seal"
 	"clinicgw/sync/wire"
 	"clinicgw/sync/wire/casetype"
 )
@@ -23,20 +20,7 @@ import (
 // with a problem, never applied.
 func TestSealedGiveBack(t *testing.T) {
 	e := newEnv(t)
-	k, err := seal.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if status := e.putSealingKey(unitA, statementOf(t, e.certs[unitA], unitA, k.Public())); status != http.StatusNoContent {
-		t.Fatalf("PUT sealing key: %d", status)
-	}
-	if status, _ := e.putSealing(unitA, true); status != http.StatusOK {
-		t.Fatalf("sealing on: %d", status)
-	}
-	backup := filepath.Join(t.TempDir(), "central-backup.db")
-	if err := e.store.Backup(e.ctx, backup); err != nil {
-		t.Fatal(err)
-	}
+	_, backup := sealedBackup(e, "")
 	adult := e.submit(unitA, "Kanarietext om halsont")
 	if err := e.store.FollowUp(e.ctx, adultPNR, adult, "Kanariesvar om febern"); err != nil {
 		t.Fatal(err)

@@ -39,6 +39,9 @@ const keySealing = "sealing"
 type sealingState struct {
 	Sealed  bool   `json:"sealed"`
 	FromSeq uint64 `json:"fromSeq,omitempty"`
+	// Envelope is seal.VersionEpochRef when the unit's gateway asked for
+	// envelopes that name their epoch (sealepochs.go); else 0: version 2.
+	Envelope int `json:"envelope,omitempty"`
 }
 
 // IndexKeySize is the length of the patient index key.
@@ -86,13 +89,27 @@ func (s *Store) sealingKey(tx *bolt.Tx, unit string) (*seal.PublicKey, error) {
 	return seal.ParsePublicKey(raw)
 }
 
-// sealEvent replaces ev's content by its envelope to pub.
-func (s *Store) sealEvent(pub *seal.PublicKey, unit string, ev *wire.Event) error {
+// sealEvent replaces ev's content by its envelope to pub, in tx: version
+// 3 with its epoch kept in the unit's epoch table when the unit's gateway
+// asked for it (sealepochs.go), else version 2.
+func (s *Store) sealEvent(tx *bolt.Tx, pub *seal.PublicKey, unit string, ev *wire.Event) error {
 	pt, err := wire.ContentOf(*ev)
 	if err != nil {
 		return err
 	}
-	env, err := s.sealer.Seal(pub, seal.EventContext(unit, *ev), pt)
+	ref, err := sealsRef(tx, unit)
+	if err != nil {
+		return err
+	}
+	var env []byte
+	if ref {
+		var rec seal.EpochRecord
+		if env, rec, err = s.sealer.SealRef(pub, seal.EventContext(unit, *ev), pt); err == nil {
+			err = keepEpoch(tx, unit, rec)
+		}
+	} else {
+		env, err = s.sealer.Seal(pub, seal.EventContext(unit, *ev), pt)
+	}
 	if err != nil {
 		return fmt.Errorf("seal event %s: %w", ev.ID, err)
 	}
@@ -139,6 +156,10 @@ func (s *Store) servePutSealing(w http.ResponseWriter, r *http.Request, unit str
 	}
 	var out wire.SealingState
 	var changed bool
+	envelope := 0 // a gateway of this release asks for version 3; ignored by the release before
+	if sw.Sealed && r.URL.Query().Get(wire.SealingEnvelopeParam) == wire.SealingEnvelopeRef {
+		envelope = seal.VersionEpochRef
+	}
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		ub := unitBucket(tx, unit)
 		st, err := sealingOf(ub)
@@ -159,12 +180,15 @@ func (s *Store) servePutSealing(w http.ResponseWriter, r *http.Request, unit str
 				changed = true
 			}
 		}
-		if st.Sealed != sw.Sealed {
+		if st.Sealed != sw.Sealed || st.Envelope != envelope {
 			changed = true
-			st = sealingState{Sealed: sw.Sealed}
-			if sw.Sealed {
-				st.FromSeq = ub.Bucket([]byte(bucketEvents)).Sequence() + 1
+			if st.Sealed != sw.Sealed {
+				st = sealingState{Sealed: sw.Sealed}
+				if sw.Sealed {
+					st.FromSeq = ub.Bucket([]byte(bucketEvents)).Sequence() + 1
+				}
 			}
+			st.Envelope = envelope
 			b, err := json.Marshal(st)
 			if err != nil {
 				return err
@@ -181,7 +205,7 @@ func (s *Store) servePutSealing(w http.ResponseWriter, r *http.Request, unit str
 		return
 	}
 	if changed {
-		s.log.Info("unit's sealing switched", "unit", unit, "sealed", out.Sealed, "keyId", out.KeyID, "fromSeq", out.FromSeq)
+		s.log.Info("unit's sealing switched", "unit", unit, "sealed", out.Sealed, "keyId", out.KeyID, "fromSeq", out.FromSeq, "envelope", envelope)
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	if err := wire.WriteJSON(w, http.StatusOK, out); err != nil {

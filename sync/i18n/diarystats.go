@@ -55,7 +55,6 @@ var diaryCaseTexts = map[string]text{
 	"diarycase.book":         {"Boka tiden och svara patienten", "Book the time and answer the patient"},
 	"diarycase.notBookable":  {"Ärendet gäller inte en tid eller är inte öppet för svar. Öppna ärendet igen för att se dess läge.", "The case is not about a time or is not open to an answer. Open the case again to see its state."},
 	"diarycase.notTheirs":    {"Bokningen som skulle flyttas är inte patientens. Välj en av patientens bokningar.", "The booking to move is not the patient's. Choose one of the patient's bookings."},
-	"diarycase.answerFailed": {"Svaret kunde inte skickas, så tiden bokades inte (bokningen togs tillbaka). Öppna ärendet igen och försök på nytt.", "The answer could not be sent, so the time was not booked (the booking was undone). Open the case again and try once more."},
-	"diarycase.undoFailed":   {"Tiden bokades men svaret kunde inte skickas, och bokningen gick inte att ta tillbaka. Avboka tiden i tidboken eller svara patienten med tiden från ärendet.", "The time was booked but the answer could not be sent, and the booking could not be undone. Cancel the time in the diary or answer the patient with the time from the case."},
+	"diarycase.answerFailed": {"Svaret kunde inte skickas, så tiden bokades inte. Öppna ärendet igen och försök på nytt.", "The answer could not be sent, so the time was not booked. Open the case again and try once more."},
 	"ok.diary-case":          {"Tiden är bokad och patienten har fått svar med tiden.", "The time is booked and the patient has been answered with it."},
 }

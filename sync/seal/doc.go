@@ -82,14 +82,56 @@
 // that epoch's payloads (at most a day's or DefaultEpochPayloads) and no
 // other.
 //
+// # Epoch references (envelope version 3)
+//
+// A version-2 envelope is about twice its payload on the wire, in the
+// gateway's decoder and in its sync journal, for the 1120 bytes of
+// encapsulated key every payload of the epoch repeats. Version 3 names
+// the epoch instead (Epochs.SealRef): its id (EpochID, EpochRecord.ID) is
+// the first 16 bytes of SHA-256 over the label "clinicgw seal v3 epoch",
+// the unit after its length, the key id and the encapsulated key, so no
+// other encapsulation, key or unit answers to it, and the encapsulation
+// travels once per epoch as an EpochRecord (the central store's epoch
+// table, sync/wire's SealingEpoch). Version 3 is version 1's header with
+// the version byte 3, then:
+//
+//	offset  size  field
+//	0..23+n       as version 1 (version 3)
+//	24+n    16    the epoch id
+//	40+n    12    the nonce
+//	52+n    4     c, the ciphertext's length
+//	56+n    c     the ciphertext (AES-256-GCM under the epoch's key)
+//
+// The additional data is the header up to and with the epoch id, then the
+// length-prefixed id and kind, as in version 1; the refusals of version 2
+// hold (ErrWrongUnit, ErrUnknownKey, ErrRetiredKey before any
+// cryptography; ErrAltered for a flipped bit, a move to another id, kind
+// or epoch). An envelope naming an epoch the opener was not given is
+// ErrUnknownEpoch (an *EpochError): not a refusal but a request for the
+// record, which Opener.AddEpoch takes (one decapsulation) and
+// ParseEpochRecord checks against the id wherever it was kept — a record
+// altered, swapped or of another unit is ErrAltered.
+//
+// The per-payload derivation of version 2 (an HPKE export, that is
+// HKDF-Expand, and an AES key schedule per payload, each way) is gone:
+// the epoch's AES-256-GCM key is exported once ("clinicgw seal v3 epoch
+// key") and each payload has a random 96-bit nonce. The binding does not
+// weaken: the additional data binds unit, key, epoch, id and kind, as the
+// per-payload key did; and an epoch seals at most DefaultEpochPayloads
+// payloads, so the chance that two share a nonce (about n²/2⁹⁷, under
+// 2⁻⁷⁰) is far below GCM's bound for random nonces (2⁻³² at 2³²
+// messages). See BenchmarkEpochRefSealOpen2KiB.
+//
 // HPKE's encapsulation draws its randomness from crypto/rand: the standard
 // library takes no io.Reader there (tests make it deterministic with
 // testing/cryptotest). Key generation takes the seed from the caller.
 //
 // # Figures
 //
-// BenchmarkSealOpen2KiB seals and opens a 2 KiB Swedish case text; the
-// figures of the last run are in the README's Sealing keys section. The
+// BenchmarkSealOpen2KiB seals and opens a 2 KiB Swedish case text
+// (version 1), BenchmarkEpochSealOpen2KiB and BenchmarkEpochRefSealOpen2KiB
+// the same under one epoch (versions 2 and 3); the figures of the last run
+// are in the README's Sealing keys section. The
 // KEM dominates (ML-KEM-768 and X25519 in each direction); the AEAD over
 // 2 KiB is negligible beside it.
 //

@@ -1,6 +1,7 @@
 package seal
 
 import (
+	"crypto/cipher"
 	"crypto/hpke"
 	"encoding/binary"
 	"errors"
@@ -153,15 +154,16 @@ func Seal(pub *PublicKey, c Context, plaintext []byte) ([]byte, error) {
 type Envelope struct {
 	Unit       string
 	KeyID      KeyID
-	Version    int    // Version, or VersionEpoch
-	Enc        []byte // EncSize bytes
-	Nonce      []byte // NonceSize bytes in a version-2 envelope, else nil
+	Version    int     // Version, VersionEpoch or VersionEpochRef
+	Enc        []byte  // EncSize bytes; nil in a version-3 envelope
+	Epoch      EpochID // the epoch a version-3 envelope names
+	Nonce      []byte  // NonceSize bytes in a version-2 or 3 envelope, else nil
 	Ciphertext []byte
 	header     []byte
 }
 
-// Decode reads an envelope strictly: the exact format of Version or
-// VersionEpoch, within MaxEnvelope, nothing after it. The slices point
+// Decode reads an envelope strictly: the exact format of Version,
+// VersionEpoch or VersionEpochRef, within MaxEnvelope, nothing after it. The slices point
 // into b.
 func Decode(b []byte) (*Envelope, error) {
 	if len(b) > MaxEnvelope {
@@ -170,12 +172,17 @@ func Decode(b []byte) (*Envelope, error) {
 	if len(b) < 8 {
 		return nil, ErrTruncated
 	}
-	if b[0] != Version && b[0] != VersionEpoch {
-		return nil, fmt.Errorf("%w: version %d, this clinicgw reads versions %d and %d", ErrMalformed, b[0], Version, VersionEpoch)
+	if b[0] != Version && b[0] != VersionEpoch && b[0] != VersionEpochRef {
+		return nil, fmt.Errorf("%w: version %d, this clinicgw reads versions %d to %d", ErrMalformed, b[0], Version, VersionEpochRef)
 	}
-	extra := 0
-	if b[0] == VersionEpoch {
-		extra = NonceSize
+	// after the key id: the encapsulated key (versions 1 and 2), the
+	// epoch id (3), the nonce (2 and 3), then the length
+	enc, epoch, nonce := EncSize, 0, 0
+	switch b[0] {
+	case VersionEpoch:
+		nonce = NonceSize
+	case VersionEpochRef:
+		enc, epoch, nonce = 0, EpochIDSize, NonceSize
 	}
 	if binary.BigEndian.Uint16(b[1:]) != kem.ID() || binary.BigEndian.Uint16(b[3:]) != kdf.ID() || binary.BigEndian.Uint16(b[5:]) != aead.ID() {
 		return nil, fmt.Errorf("%w: not the suite %s", ErrMalformed, SuiteName)
@@ -184,7 +191,7 @@ func Decode(b []byte) (*Envelope, error) {
 	if n == 0 || n > hsaid.MaxLen {
 		return nil, fmt.Errorf("%w: a unit of %d bytes", ErrMalformed, n)
 	}
-	if len(b) < fixedSize+extra+n {
+	if len(b) < 8+n+KeyIDSize+enc+epoch+nonce+4 {
 		return nil, ErrTruncated
 	}
 	e := &Envelope{Version: int(b[0]), Unit: string(b[8 : 8+n])}
@@ -194,10 +201,16 @@ func Decode(b []byte) (*Envelope, error) {
 	p := 8 + n
 	copy(e.KeyID[:], b[p:])
 	p += KeyIDSize
-	e.header = b[:p]
-	e.Enc = b[p : p+EncSize]
-	p += EncSize
-	if extra > 0 {
+	if enc > 0 {
+		e.header = b[:p]
+		e.Enc = b[p : p+EncSize]
+		p += EncSize
+	} else {
+		copy(e.Epoch[:], b[p:])
+		p += EpochIDSize
+		e.header = b[:p]
+	}
+	if nonce > 0 {
 		e.Nonce = b[p : p+NonceSize]
 		p += NonceSize
 	}
@@ -221,6 +234,7 @@ func Decode(b []byte) (*Envelope, error) {
 type Opener struct {
 	mu      sync.Mutex
 	epochs  map[epochID]*hpke.Recipient // opened epochs (VersionEpoch), in memory only
+	refs    map[EpochID]cipher.AEAD     // epochs given (VersionEpochRef, AddEpoch), likewise
 	unit    string
 	keys    map[KeyID]*PrivateKey
 	retired map[KeyID]bool
@@ -230,7 +244,7 @@ type Opener struct {
 // of the unit's keys whose private halves are destroyed (so that an
 // envelope sealed to one is told apart from one sealed to a stranger).
 func NewOpener(unit string, keys []*PrivateKey, retired []KeyID) *Opener {
-	o := &Opener{epochs: map[epochID]*hpke.Recipient{}, unit: unit, keys: make(map[KeyID]*PrivateKey, len(keys)), retired: make(map[KeyID]bool, len(retired))}
+	o := &Opener{epochs: map[epochID]*hpke.Recipient{}, refs: map[EpochID]cipher.AEAD{}, unit: unit, keys: make(map[KeyID]*PrivateKey, len(keys)), retired: make(map[KeyID]bool, len(retired))}
 	for _, k := range keys {
 		o.keys[k.ID()] = k
 	}
@@ -262,8 +276,11 @@ func (o *Opener) Open(c Context, env []byte) ([]byte, error) {
 	if k == nil {
 		return nil, &KeyError{KeyID: e.KeyID, Retired: o.retired[e.KeyID]}
 	}
-	if e.Version == VersionEpoch {
+	switch e.Version {
+	case VersionEpoch:
 		return o.openEpoch(k, e, c)
+	case VersionEpochRef:
+		return o.openRef(e, c)
 	}
 	r, err := hpke.NewRecipient(e.Enc, k.k, kdf, aead, info)
 	if err != nil {

@@ -60,6 +60,11 @@ type epoch struct {
 	sender  *hpke.Sender
 	started time.Time
 	sealed  int
+	// version 3 (SealRef): the epoch's record, its id and its AEAD,
+	// made at its first version-3 payload
+	rec   EpochRecord
+	refID EpochID
+	ref   cipher.AEAD
 }
 
 // Epochs seals payloads to units' keys, one encapsulation per (unit, key)

@@ -63,7 +63,7 @@ func startBookingRig(t testing.TB, push time.Duration, count, weeks int, central
 	waitFor(t, 60*time.Second, "the free times published", func() bool {
 		r.c.mu.RLock()
 		defer r.c.mu.RUnlock()
-		r.free, err = r.c.store.FreeBookingTimes(ctx, unit, visit.ID)
+		r.free, err = r.c.store.FreeBookingTimes(ctx, unit, publicType(t, r.d, visit.ID))
 		return err == nil && len(r.free) > 0
 	})
 	cert, err := testPKI().Server("127.0.0.1")

@@ -75,9 +75,13 @@ func TestBookingRaceRealProcess(t *testing.T) {
 			t.Fatalf("login %d: %d", i, st)
 		}
 	}
+	typ, err := d.PublicTypeID(t.Context(), visit.ID) // the patient pages know the type by its opaque id
+	if err != nil {
+		t.Fatal(err)
+	}
 	waitFor(t, 60*time.Second, "the free times on the patient pages", func() bool {
 		login(0)
-		_, body := p.page(browsers[0], http.MethodGet, "/boka/"+unit+"?typ="+visit.ID, nil)
+		_, body := p.page(browsers[0], http.MethodGet, "/boka/"+unit+"?typ="+typ, nil)
 		return strings.Contains(body, "/tid/"+string(free[2].ID))
 	})
 	reqs := make([]string, n)

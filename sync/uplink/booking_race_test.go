@@ -50,7 +50,7 @@ func TestBookingRaceOverTheSync(t *testing.T) {
 		t.Fatal(err)
 	}
 	must(t, g.up.PublishBookingTimes(ctx, pub))
-	free, err := c.store.FreeBookingTimes(ctx, unit, visit.ID)
+	free, err := c.store.FreeBookingTimes(ctx, unit, publicType(t, d, visit.ID))
 	if err != nil || len(free) < 4 {
 		t.Fatalf("central free times: %d, %v; want the published ones", len(free), err)
 	}
@@ -188,7 +188,7 @@ func TestBookingLoop(t *testing.T) {
 	waitFor(t, 30*time.Second, "the free times published", func() bool {
 		c.mu.RLock()
 		defer c.mu.RUnlock()
-		free, err = c.store.FreeBookingTimes(ctx, unit, visit.ID)
+		free, err = c.store.FreeBookingTimes(ctx, unit, publicType(t, d, visit.ID))
 		return err == nil && len(free) > 0
 	})
 	pnr := string(personnummer.Synthetic(time.Date(1980, 4, 1, 0, 0, 0, 0, time.UTC), 981))
@@ -201,7 +201,7 @@ func TestBookingLoop(t *testing.T) {
 	waitFor(t, 30*time.Second, "the booked time gone from the published ones", func() bool {
 		bt, err := d.Published(ctx, now.AddDate(0, 0, 14), nil)
 		must(t, err)
-		got, err := c.store.FreeBookingTimes(ctx, unit, visit.ID)
+		got, err := c.store.FreeBookingTimes(ctx, unit, publicType(t, d, visit.ID))
 		return err == nil && len(got) == len(bt.Times) && got[0].ID != free[0].ID
 	})
 	c.restart()

@@ -52,7 +52,7 @@ func TestBookingReminderEndToEnd(t *testing.T) {
 	waitFor(t, 30*time.Second, "the free times published", func() bool {
 		c.mu.RLock()
 		defer c.mu.RUnlock()
-		free, err = c.store.FreeBookingTimes(ctx, unit, visit.ID)
+		free, err = c.store.FreeBookingTimes(ctx, unit, publicType(t, d, visit.ID))
 		return err == nil && len(free) >= 2
 	})
 	pnr := string(personnummer.Synthetic(time.Date(1980, 4, 1, 0, 0, 0, 0, time.UTC), 981))

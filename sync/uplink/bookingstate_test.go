@@ -60,7 +60,7 @@ func TestBookingsOlderCentral(t *testing.T) {
 			free := func() int {
 				c.mu.RLock()
 				defer c.mu.RUnlock()
-				f, err := c.store.FreeBookingTimes(ctx, unit, visit.ID)
+				f, err := c.store.FreeBookingTimes(ctx, unit, publicType(t, d, visit.ID))
 				if err != nil {
 					return -1
 				}

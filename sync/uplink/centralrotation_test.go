@@ -292,7 +292,18 @@ func TestCentralSealingKeyRotationUnderLoad(t *testing.T) {
 	kw.replay = nil
 	kw.mu.Unlock()
 	g.up.Kick()
-	waitFor(t, 60*time.Second, "the outbox empty", func() bool { return g.pending() == 0 })
+	// The status's depth is what the last push round read: wait for a round
+	// that read the outbox empty, not only for the store's outbox to empty.
+	waitFor(t, 60*time.Second, "the outbox empty, in the store and in the status", func() bool {
+		if g.pending() != 0 {
+			return false
+		}
+		if st := g.up.Status(); st.OutboxDepth != 0 || st.Rejected != 0 {
+			g.up.Kick()
+			return false
+		}
+		return true
+	})
 	mu.Lock()
 	defer mu.Unlock()
 	if len(answered) < 10 {

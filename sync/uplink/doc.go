@@ -19,8 +19,8 @@
 // service counts due dates from it, not from when the page was pulled. Delivery is at
 // least once and applying is idempotent, so a crash or a cut connection at
 // any point loses nothing and duplicates nothing: the next pull starts from
-// the stored cursor. The next page is fetched while the current one is
-// being applied.
+// the stored cursor. The next page is fetched, and its sealed events
+// opened (preopen.go), while the current one is being applied.
 //
 // # Continuity and reconciliation
 //
@@ -91,7 +91,12 @@
 // a central store of the previous release (404) is skipped with a log
 // line. Once the key is settled it sets the unit's sealing switch to
 // Config.Sealing (sealed.go); sealed events are opened with the key ring
-// before they apply, and one that does not open is quarantined. The check
+// before they apply, and one that does not open is quarantined; an event
+// that names its sealing epoch (envelope version 3, asked for with the
+// switch) is opened once the epoch's record is found — kept in the
+// gateway's store, else fetched from the central store once and kept —
+// and checked against its id; the give-back of a reconciliation puts
+// back the epochs its events name first (sealepochs.go). The check
 // runs again after a reconciliation and when an event arrives sealed to a
 // retired or unknown key (sealrecheck.go), so a central store that went
 // back to a key from before a rotation is put right without a restart.

@@ -114,8 +114,12 @@ func TestKillChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go up.Run(ctx)
+	// "ready" before the uplink runs: its first fault point (received)
+	// may come before this goroutine is scheduled again, and its "fault"
+	// line, or its SIGKILL, must never come before "ready" (under load
+	// that made a fault round fail with "the gateway did not start").
 	os.Stdout.WriteString("ready\n")
+	go up.Run(ctx)
 	drain, _ := strconv.Atoi(os.Getenv(killDrainEnv))
 	for {
 		received, err := svc.List(ctx, distributor, cases.Filter{Status: []cases.Status{cases.Received}, Limit: cases.MaxListLimit})

@@ -109,6 +109,9 @@ func (u *Uplink) prefetch(ctx context.Context, cursor uint64) <-chan fetched {
 			if err == nil && prev != nil {
 				err = linked(*prev, page)
 			}
+			if err == nil {
+				u.preopen(ctx, page.Events) // preopen.go
+			}
 			prev = &page
 			select {
 			case c <- fetched{page, raw, err}:
@@ -218,6 +221,7 @@ func (q *pageQueue) nextPages(ctx context.Context) (merged pulled, later error, 
 // ack.
 func (u *Uplink) pullAll(ctx context.Context, acked *uint64) error {
 	u.opener.reset() // the key ring as it stands now (sealed.go)
+	u.pre.reset()    // preopen.go
 	cursor, err := u.cfg.Cases.SyncCursor(ctx)
 	if err != nil {
 		return fmt.Errorf("read the sync cursor: %w", err)

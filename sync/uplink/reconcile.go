@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/seal"
 	"clinicgw/sync/wire"
 )
 
@@ -148,6 +149,7 @@ func (u *Uplink) commonEvent(ctx context.Context, jl journalLinks, brk *breakErr
 // giveBack sends the journal's events after common to the central store.
 func (u *Uplink) giveBack(ctx context.Context, common uint64, rep *ReconcileReport) error {
 	after := common
+	epochsPut := map[seal.EpochID]bool{}
 	for {
 		es, err := u.cfg.Cases.Journal(ctx, after, wire.MaxInboxLimit)
 		if err != nil {
@@ -174,6 +176,9 @@ func (u *Uplink) giveBack(ctx context.Context, common uint64, rep *ReconcileRepo
 			ids[ev.ID] = true
 			batch.Events = append(batch.Events, ev)
 			size += len(e.Event)
+		}
+		if err := u.putBackEpochs(ctx, batch.Events, epochsPut); err != nil { // sealepochs.go
+			return err
 		}
 		res, err := u.postReconcile(ctx, batch)
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"sync"
 
 	"clinicgw/agent/cases"
@@ -55,7 +56,10 @@ func (u *Uplink) switchSealing(ctx context.Context, keyID string) error {
 		return err
 	}
 	var st wire.SealingState
-	err = u.roundTrip(ctx, "sealing", http.MethodPut, wire.PathSealing2, "", b, func(r io.Reader) error {
+	// envelopes that name their epoch (sealepochs.go); ignored by a
+	// central store of the previous release
+	q := url.Values{wire.SealingEnvelopeParam: {wire.SealingEnvelopeRef}}.Encode()
+	err = u.roundTrip(ctx, "sealing", http.MethodPut, wire.PathSealing2, q, b, func(r io.Reader) error {
 		st, err = wire.DecodeSealingState(r)
 		return err
 	})
@@ -123,6 +127,8 @@ func (u *Uplink) openerFor(ctx context.Context, reload bool) (*seal.Opener, erro
 // field (never any of its content).
 func refusalOf(err error) string {
 	switch {
+	case errors.Is(err, seal.ErrUnknownEpoch): // sealepochs.go
+		return "unknown-epoch"
 	case errors.Is(err, seal.ErrWrongUnit):
 		return "wrong-unit"
 	case errors.Is(err, seal.ErrRetiredKey):
@@ -164,9 +170,13 @@ func (u *Uplink) inbound(ctx context.Context, events []wire.Event) ([]cases.Inbo
 			opened[i].Case, opened[i].Message = nil, nil
 			continue
 		}
-		plain, err := u.unseal(ctx, ev)
+		plain, ok := u.takePreopened(ev) // preopen.go
+		var err error
+		if !ok {
+			plain, err = u.unseal(ctx, ev)
+		}
 		if err != nil {
-			if !errors.Is(err, errNoKeyRing) {
+			if !errors.Is(err, errNoKeyRing) && !errors.Is(err, errEpochUnreachable) {
 				refused[i] = refusalOf(err)
 				opened[i].Sealed = ""
 				continue
@@ -207,8 +217,17 @@ func (u *Uplink) unseal(ctx context.Context, ev wire.Event) (wire.Event, error) 
 	c := seal.EventContext(o.Unit(), ev)
 	pt, err := o.Open(c, env)
 	if errors.Is(err, seal.ErrUnknownKey) { // a key made since the opener was loaded?
-		if o, err2 := u.openerFor(ctx, true); err2 == nil {
+		if o2, err2 := u.openerFor(ctx, true); err2 == nil {
+			o = o2
 			pt, err = o.Open(c, env)
+		}
+	}
+	var ee *seal.EpochError
+	if errors.As(err, &ee) { // an epoch not given to the opener yet (sealepochs.go)
+		if err = u.giveEpoch(ctx, o, ee.ID); err == nil {
+			if pt, err = o.Open(c, env); err == nil {
+				err = u.keepEpoch(ctx, ee.ID)
+			}
 		}
 	}
 	if err != nil {

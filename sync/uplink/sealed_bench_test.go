@@ -23,7 +23,7 @@ type sealedTemplate struct {
 	file []byte
 }
 
-func newSealedTemplate(b *testing.B) *sealedTemplate {
+func newSealedTemplate(b testing.TB) *sealedTemplate {
 	dir := b.TempDir()
 	keyPath := filepath.Join(dir, "kek.key")
 	if err := store.GenerateKeyFile(keyPath, rand.Reader, false); err != nil {
@@ -53,7 +53,7 @@ func newSealedTemplate(b *testing.B) *sealedTemplate {
 
 // gateway opens a copy of the template as a gateway of the central store
 // at baseURL with central.sealing on, logging nothing.
-func (s *sealedTemplate) gateway(b *testing.B, baseURL string) *gateway {
+func (s *sealedTemplate) gateway(b testing.TB, baseURL string) *gateway {
 	path := filepath.Join(b.TempDir(), "store.db")
 	if err := os.WriteFile(path, s.file, 0o600); err != nil {
 		b.Fatal(err)

@@ -120,7 +120,7 @@ func sealedBookingGateway(t *testing.T, base string, cert tls.Certificate, c *ce
 	waitFor(t, 20*time.Second, "sealing on", func() bool { return g.up.Status().Sealing == SealingOn })
 	var free []wire.BookingTime
 	waitFor(t, 30*time.Second, "the free times published", func() bool {
-		free, err = c.store.FreeBookingTimes(ctx, unit, visit.ID)
+		free, err = c.store.FreeBookingTimes(ctx, unit, publicType(t, d, visit.ID))
 		return err == nil && len(free) >= 2
 	})
 

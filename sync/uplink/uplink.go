@@ -330,6 +330,8 @@ type Uplink struct {
 	wg sync.WaitGroup // Run's goroutines and their helpers
 
 	opener openerCache // the unit's sealing keys for opening (sealed.go)
+	epochs epochCache  // the sealing epochs' records (sealepochs.go)
+	pre    preopened   // sealed events opened ahead by the prefetch (preopen.go)
 	mark   markCache   // from where the central store seals (downgrade.go)
 
 	mu   sync.Mutex

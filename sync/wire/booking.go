@@ -68,7 +68,9 @@ type BookingTime struct {
 	Start time.Time `json:"start"`
 	// Minutes is the length.
 	Minutes int `json:"minutes"`
-	// TypeID is the time type's id, for choosing a type (a token).
+	// TypeID is the time type's id, for choosing a type (a token): an
+	// opaque one from the gateway (agent/booking/publicid.go), as it goes
+	// into the patient pages' addresses.
 	TypeID string `json:"typeId"`
 	// Type is the neutral name patients see ("Besök"), never the staff
 	// name.

@@ -64,7 +64,7 @@ var Versions = []string{Version, Version2}
 // paths2 lists the v2 endpoint paths.
 var paths2 = []string{PathInbox2, PathInboxAck2, PathOutbox2, PathForms2, PathStream2, PathReconcile2, PathConfirmed2, PathQuarantine2, PathSealingKey2, PathSealing2, PathContact2, PathServices2,
 	PathBookingTimes2, PathBookingRequests2, PathBookingDecisions2, PathBookingBookings2, PathCentralSealingKey2, PathOutboxSealed2,
-	PathBookingBookingsSealed2}
+	PathBookingBookingsSealed2, PathSealingEpochs2}
 
 // IncarnationLen is the length of an incarnation id: 32 lower-case hex
 // digits (128 random bits).

@@ -65,6 +65,8 @@
 //	GET  /v2/quarantine                   → 200 QuarantineReport (the last one the central store holds)
 //	PUT  /v2/sealing-key SealingKeyStatement → 204 (the unit's sealing key, signed with its certificate; sealkey.go)
 //	GET  /v2/sealing-key                  → 200 PublishedSealingKey (what the central store publishes for the unit)
+//	GET  /v2/sealing-epochs?id=EPOCH      → 200 SealingEpoch (an epoch that version-3 sealed events name: sealepoch.go)
+//	PUT  /v2/sealing-epochs SealingEpoch  → 204 (put back before events are given back)
 //	PUT  /v2/contact    UnitContact       → 204 (the unit's contact details for its patients: contact.go)
 //	GET  /v2/contact                      → 200 UnitContact
 //	PUT  /v2/services   ServiceSet        → 204 (the unit's offered services: forms with answer rules; 404 from a store on the old form set)

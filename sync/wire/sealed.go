@@ -17,6 +17,9 @@ import (
 // the case id (seal.EventContext), so it opens for no other event.
 // case.withdrawn carries nothing to seal.
 //
+// Envelopes of version 3 name their epoch instead of carrying its
+// encapsulated key (sealepoch.go).
+//
 // Versions: the member exists in protocol v2 and appears only for a unit
 // whose gateway switched sealing on, which only a gateway of this release
 // does; a central store of the previous release answers 404 to
