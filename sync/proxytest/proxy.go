@@ -13,6 +13,8 @@ import (
 	"net/url"
 	"sync"
 	"testing"
+
+	"clinicgw/sync/tlsconf"
 )
 
 // Capture is what the proxy saw: every plaintext byte it forwarded.
@@ -64,6 +66,7 @@ func Start(t testing.TB, target string, server tls.Certificate, upstream *tls.Co
 	cfg := upstream.Clone()
 	cfg.NextProtos = []string{"http/1.1"}
 	tr := &http.Transport{
+		TLSClientConfig: cfg, // the dial below uses it; named so that no default configuration is ever used
 		DialTLSContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			raw, err := (&net.Dialer{}).DialContext(ctx, network, addr)
 			if err != nil {
@@ -85,7 +88,7 @@ func Start(t testing.TB, target string, server tls.Certificate, upstream *tls.Co
 		ErrorLog:  log.New(io.Discard, "", 0),
 	}
 	srv := httptest.NewUnstartedServer(rp)
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{server}, MinVersion: tls.VersionTLS13}
+	srv.TLS = tlsconf.ServerNoClientCert(server)
 	srv.EnableHTTP2 = true
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	srv.StartTLS()
