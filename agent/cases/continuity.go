@@ -141,9 +141,8 @@ func (s *Service) ApplyChained(ctx context.Context, in []Inbound, head SyncHead,
 	// The journal's records (a copy of each event, or a slim record
 	// where the case record will hold its content) are made while the
 	// page's events apply, off the transaction's goroutine.
-	// A slim record costs an encoding of its event (to prove the rebuild
-	// exact): two goroutines share a long page, so that the transaction
-	// does not wait for them.
+	// A slim record costs a copy and a hash of its event: two goroutines
+	// share a long page, so that the transaction does not wait for them.
 	recs := make([][]byte, len(journal))
 	slims := make([]slimJournal, len(journal))
 	var building sync.WaitGroup
@@ -197,13 +196,11 @@ func slimKept(sj slimJournal, in []Inbound, done []*Case, i int, e JournalEntry)
 	if len(in) != len(done) || i >= len(in) || done[i] == nil || in[i].EventID != e.Wire.ID || in[i].CaseID != sj.caseID {
 		return false
 	}
-	var probe wire.Event
-	if e.Wire.Case != nil {
-		probe.Case = &wire.NewCase{}
-	} else {
-		probe.Message = &wire.PatientMessage{ID: e.Wire.Message.ID}
+	kind, msgID := byte(slimCreated), ""
+	if e.Wire.Message != nil {
+		kind, msgID = slimFollowUp, e.Wire.Message.ID
 	}
-	jc, ok := caseContent(done[i], probe)
+	jc, ok := caseContent(done[i], kind, msgID)
 	return ok && jc.equal(sj.content)
 }
 
