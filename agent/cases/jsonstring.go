@@ -89,6 +89,9 @@ func escapeAt(s string, i int) (string, int) {
 	case b < utf8.RuneSelf:
 		return "", 1
 	}
+	if b >= 0xc2 && b <= 0xdf && i+1 < len(s) && s[i+1]&0xc0 == 0x80 {
+		return "", 2 // a two-byte rune (å, ä, ö): written as it is
+	}
 	c, size := utf8.DecodeRuneInString(s[i:])
 	switch {
 	case c == utf8.RuneError && size == 1:
