@@ -4,9 +4,13 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
+
+	"clinicgw/sync/wire"
 )
 
 // Continuity with the central store (issue 16): the gateway keeps where it
@@ -34,12 +38,18 @@ type SyncHead struct {
 
 // JournalEntry is a central event applied here, kept for a
 // reconciliation: its seq, its link, when it was applied and the event as
-// the central store sent it (the sync protocol's JSON).
+// the central store sent it (the sync protocol's JSON; stored slim where
+// its case record holds its content, journalslim.go, and read back whole).
 type JournalEntry struct {
 	Seq     uint64
 	Link    [32]byte
 	Applied time.Time
 	Event   []byte
+	// Wire is Event decoded, when the caller has it: then a plain
+	// case.created or case.followup event that applies is journaled
+	// without the content its case record holds (journalslim.go). Not
+	// stored.
+	Wire *wire.Event
 }
 
 // A journal record is binary, since every central event makes one: the
@@ -48,10 +58,13 @@ type JournalEntry struct {
 const journalHead = 8 + 32
 
 func (e JournalEntry) record() []byte {
-	b := make([]byte, journalHead, journalHead+len(e.Event))
-	binary.BigEndian.PutUint64(b, uint64(e.Applied.UnixNano()))
-	copy(b[8:], e.Link[:])
-	return append(b, e.Event...)
+	return append(e.head(make([]byte, 0, journalHead+len(e.Event))), e.Event...)
+}
+
+// head appends the record's head to b.
+func (e JournalEntry) head(b []byte) []byte {
+	b = binary.BigEndian.AppendUint64(b, uint64(e.Applied.UnixNano()))
+	return append(b, e.Link[:]...)
 }
 
 func journalEntry(seq uint64, rec []byte) (JournalEntry, error) {
@@ -125,30 +138,70 @@ func (s *Service) SyncHead(ctx context.Context) (SyncHead, bool, error) {
 // entries and retained items older than the retention.
 func (s *Service) ApplyChained(ctx context.Context, in []Inbound, head SyncHead, journal []JournalEntry) (ApplyReport, error) {
 	now := s.clock.Now()
-	// The journal's records (a copy of each event) are made while the
+	// The journal's records (a copy of each event, or a slim record
+	// where the case record will hold its content) are made while the
 	// page's events apply, off the transaction's goroutine.
+	// A slim record costs a copy and a hash of its event: two goroutines
+	// share a long page, so that the transaction does not wait for them.
 	recs := make([][]byte, len(journal))
-	built := make(chan struct{})
-	go func() {
-		defer close(built)
-		for i, e := range journal {
+	slims := make([]slimJournal, len(journal))
+	var building sync.WaitGroup
+	build := func(from, to int) {
+		for i := from; i < to; i++ {
+			e := journal[i]
 			e.Applied = now // by the clock the retention is counted with
+			if sj, ok := e.slimRecord(); ok {
+				slims[i] = sj
+				continue
+			}
 			recs[i] = e.record()
 		}
-	}()
+	}
+	half := len(journal) / 2
+	if len(journal) < 64 {
+		half = 0
+	}
+	building.Go(func() { build(half, len(journal)) })
+	building.Go(func() { build(0, half) })
+	built := make(chan struct{})
+	go func() { building.Wait(); close(built) }()
 	defer func() { <-built }()
-	return s.applyInbound(ctx, in, head.Seq, func(tx Tx) error {
+	return s.applyInbound(ctx, in, head.Seq, func(tx Tx, done []*Case) error {
 		if err := tx.SetSyncHead(head); err != nil {
 			return err
 		}
 		<-built
 		for i, e := range journal {
-			if err := tx.PutSyncLog(LogJournal, e.Seq, recs[i]); err != nil {
+			rec := recs[i]
+			if rec == nil {
+				rec = slims[i].rec
+				if !slimKept(slims[i], in, done, i, e) {
+					e.Applied = now
+					rec = e.record()
+				}
+			}
+			if err := tx.PutSyncLog(LogJournal, e.Seq, rec); err != nil {
 				return err
 			}
 		}
 		return s.prune(tx)
 	})
+}
+
+// slimKept says whether journal entry e (the i-th of the page) may be
+// kept slim: its event is in[i], it applied (done[i], the case record as
+// it stands after it) and the case record holds exactly its content. A
+// duplicate, a conflict and a quarantined event keep their full bytes.
+func slimKept(sj slimJournal, in []Inbound, done []*Case, i int, e JournalEntry) bool {
+	if len(in) != len(done) || i >= len(in) || done[i] == nil || in[i].EventID != e.Wire.ID || in[i].CaseID != sj.caseID {
+		return false
+	}
+	kind, msgID := byte(slimCreated), ""
+	if e.Wire.Message != nil {
+		kind, msgID = slimFollowUp, e.Wire.Message.ID
+	}
+	jc, ok := caseContent(done[i], kind, msgID)
+	return ok && jc.equal(sj.content)
 }
 
 // prune drops journal entries and retained items older than the
@@ -201,18 +254,39 @@ func cmpErr(a, b error) error {
 	return b
 }
 
-// Journal returns up to max journal entries after seq after, in order.
+// Journal returns up to max journal entries after seq after, in order,
+// each with its event as the central store sent it (a slim record's
+// rebuilt from its case record, or ErrJournalDamaged).
 func (s *Service) Journal(ctx context.Context, after uint64, max int) ([]JournalEntry, error) {
+	return s.journal(ctx, after, max, true)
+}
+
+// JournalLinks is Journal without the events: the seqs, links and times
+// applied, as a reconciliation's search for the common event needs them.
+func (s *Service) JournalLinks(ctx context.Context, after uint64, max int) ([]JournalEntry, error) {
+	return s.journal(ctx, after, max, false)
+}
+
+func (s *Service) journal(ctx context.Context, after uint64, max int, events bool) ([]JournalEntry, error) {
 	var out []JournalEntry
 	err := s.store.View(ctx, func(tx ReadTx) error {
 		out = out[:0]
 		var derr error
 		err := tx.SyncLog(LogJournal, after, func(pos uint64, rec []byte) bool {
 			var e JournalEntry
+			if events {
+				if rec, derr = fullRecord(tx, pos, rec); derr != nil {
+					return false
+				}
+			}
 			if e, derr = journalEntry(pos, rec); derr != nil {
 				return false
 			}
-			e.Event = slices.Clone(e.Event) // rec is the store's until the transaction ends
+			if events {
+				e.Event = slices.Clone(e.Event) // rec is the store's until the transaction ends
+			} else {
+				e.Event = nil
+			}
 			out = append(out, e)
 			return len(out) < max
 		})
@@ -222,6 +296,23 @@ func (s *Service) Journal(ctx context.Context, after uint64, max int) ([]Journal
 		return nil, fmt.Errorf("read the sync journal: %w", err)
 	}
 	return out, nil
+}
+
+// fullRecord returns the journal record rec with its event whole,
+// rebuilt from its case record if rec is slim (FullJournalRecord).
+func fullRecord(tx ReadTx, seq uint64, rec []byte) ([]byte, error) {
+	id, slim := JournalRecordCase(rec)
+	if !slim {
+		return FullJournalRecord(seq, rec, nil) // a full record, or a damaged slim one
+	}
+	c, err := tx.Case(id)
+	if errors.Is(err, ErrNotFound) {
+		c, err = nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("journal entry %d: %w", seq, err)
+	}
+	return FullJournalRecord(seq, rec, c)
 }
 
 // RetainedOutbound returns up to max retained (confirmed) outbox items

@@ -26,6 +26,12 @@
 // sealed event sealed to a retired key that names what is here already is
 // a duplicate instead (sealdup.go).
 //
+// The sync journal (continuity.go) keeps each applied central event for a
+// reconciliation; a plain new case or follow-up whose content the case
+// record holds exactly is kept without it, with the hash of the event as
+// sent, and rebuilt from the case record when it is given back
+// (journalslim.go).
+//
 // The package holds no storage: Service works through the Store interface,
 // which agent/store implements on an encrypted bbolt file. Statistics are
 // read from a store's aggregates of what each case adds to them

@@ -167,7 +167,9 @@ func (s *Service) ApplyInbound(ctx context.Context, in []Inbound, cursor uint64)
 
 // applyInbound is ApplyInbound, running also (when not nil) in the
 // same transaction, before the cursor moves (ApplyChained).
-func (s *Service) applyInbound(ctx context.Context, in []Inbound, cursor uint64, also func(Tx) error) (ApplyReport, error) {
+// also is handed, for each event, the case record as it stands after the
+// event if the event applied (nil otherwise).
+func (s *Service) applyInbound(ctx context.Context, in []Inbound, cursor uint64, also func(tx Tx, done []*Case) error) (ApplyReport, error) {
 	now := s.clock.Now()
 	s.noteSkew(in, now)
 	// New cases are validated outside the transaction (it may run more than
@@ -180,8 +182,13 @@ func (s *Service) applyInbound(ctx context.Context, in []Inbound, cursor uint64,
 	var owners []string // assignees of the existing cases the page changed
 	var queues []string // the groups whose queues hold the cases the page changed
 	created := 0
+	var done []*Case
+	if also != nil {
+		done = make([]*Case, len(in))
+	}
 	err := s.store.Update(ctx, func(tx Tx) error {
 		rep, changed, owners, queues, created = ApplyReport{}, changed[:0], owners[:0], queues[:0], 0
+		clear(done)
 		for i, ev := range in {
 			p.ready(i)
 			res := refusedInvalid
@@ -205,9 +212,15 @@ func (s *Service) applyInbound(ctx context.Context, in []Inbound, cursor uint64,
 						rep.Relaxed++
 					}
 					queues = assignees(append(queues, p.fresh[i].Group)...) // routed on arrival (routeOf)
+					if done != nil {
+						done[i] = p.fresh[i]
+					}
 				} else if c, err := tx.Case(ev.CaseID); err == nil {
 					owners = assignees(append(owners, c.Assignee)...)
 					queues = assignees(append(queues, c.Group)...) // an event changes no case's group
+					if done != nil {
+						done[i] = c
+					}
 				}
 				continue
 			case duplicate:
@@ -224,7 +237,7 @@ func (s *Service) applyInbound(ctx context.Context, in []Inbound, cursor uint64,
 			}
 		}
 		if also != nil {
-			if err := also(tx); err != nil {
+			if err := also(tx, done); err != nil {
 				return err
 			}
 		}

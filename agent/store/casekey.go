@@ -183,8 +183,12 @@ func (db *DB) keyCasesBySeq(ctx context.Context) error {
 					return err
 				}
 			}
-			if err := btx.Bucket([]byte(bucketMeta)).Put(keySchema, binary.BigEndian.AppendUint32(nil, 3)); err != nil {
+			if v, err := readSchema(btx); err != nil {
 				return err
+			} else if v < 3 { // never back from a later schema
+				if err := btx.Bucket([]byte(bucketMeta)).Put(keySchema, binary.BigEndian.AppendUint32(nil, 3)); err != nil {
+					return err
+				}
 			}
 			old := btx.Bucket([]byte(bucketCasesV2))
 			type rec struct{ id, sealed []byte }

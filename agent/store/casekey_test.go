@@ -251,23 +251,7 @@ func TestSchema2BackupRestores(t *testing.T) {
 	}
 	want := allCases(t, db)
 	toSchema2(t, db)
-	path := filepath.Join(dir, "store.db")
-	backup := filepath.Join(t.TempDir(), "b.db")
-	m, err := WriteBackup(backup, func(w io.Writer) (Manifest, error) {
-		return BackupFile(ctx, path, w, Options{Unit: testUnit}, nil)
-	})
-	if err != nil || m.Schema != 2 {
-		t.Fatalf("backup of the schema-2 store: schema %d, %v", m.Schema, err)
-	}
-	target := filepath.Join(t.TempDir(), "store.db")
-	if _, err := Restore(ctx, target, backup, mustKEK(t, dir), Options{Unit: testUnit}, nil); err != nil {
-		t.Fatal(err)
-	}
-	db, err = Open(ctx, target, mustKEK(t, dir), Options{Unit: testUnit})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db = backupRestoreOpen(t, dir, 2)
 	got := allCases(t, db)
 	if len(got) != len(want) {
 		t.Fatalf("%d cases restored, want %d", len(got), len(want))
@@ -280,6 +264,31 @@ func TestSchema2BackupRestores(t *testing.T) {
 	if db.hasV2() {
 		t.Error("the restored store still has schema 2's bucket")
 	}
+}
+
+// backupRestoreOpen backs up the closed store in dir, whose schema is
+// schema, restores the backup to a new file and opens it (closed when
+// the test ends).
+func backupRestoreOpen(t *testing.T, dir string, schema uint32) *DB {
+	t.Helper()
+	path := filepath.Join(dir, "store.db")
+	backup := filepath.Join(t.TempDir(), "b.db")
+	m, err := WriteBackup(backup, func(w io.Writer) (Manifest, error) {
+		return BackupFile(ctx, path, w, Options{Unit: testUnit}, nil)
+	})
+	if err != nil || m.Schema != schema {
+		t.Fatalf("backup of the schema-%d store: schema %d, %v", schema, m.Schema, err)
+	}
+	target := filepath.Join(t.TempDir(), "store.db")
+	if _, err := Restore(ctx, target, backup, mustKEK(t, dir), Options{Unit: testUnit}, nil); err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(ctx, target, mustKEK(t, dir), Options{Unit: testUnit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
 func (db *DB) hasV2() bool {

@@ -18,7 +18,7 @@ import (
 // them. Both are kept for the case service's retention, then pruned.
 
 const (
-	bucketSyncJournal = "sync-journal" // seq (8 BE) → sealed cases.JournalEntry JSON
+	bucketSyncJournal = "sync-journal" // seq (8 BE) → sealed journal record (cases.JournalEntry, whole or slim)
 	bucketOutboxDone  = "outbox-done"  // position (8 BE) → sealed cases.Retained JSON
 )
 

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
+
+	"clinicgw/agent/cases"
 )
 
 // ErrDamaged means the store file is damaged: its structure, a value in
@@ -44,9 +46,11 @@ func damaged(path string, err error, untouched bool) error {
 	return &DamagedError{Path: path, Reason: err, Untouched: untouched}
 }
 
-// isValueDamage tells a value that does not open from other failures.
+// isValueDamage tells a value that does not open from other failures; a
+// slim sync journal record that does not rebuild to the event it keeps
+// the hash of (cases.ErrJournalDamaged) is one too.
 func isValueDamage(err error) bool {
-	return errors.Is(err, ErrTampered) || errors.Is(err, ErrRetired)
+	return errors.Is(err, ErrTampered) || errors.Is(err, ErrRetired) || errors.Is(err, cases.ErrJournalDamaged)
 }
 
 // panicOrigin reports, from inside a deferred function while a panic

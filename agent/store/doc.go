@@ -59,6 +59,15 @@
 // sequence keys), not at bbolt's half; and the file grows 128 MiB at a
 // time, since bbolt syncs it whole at every growth (allocSize).
 //
+// The sync journal keeps a plain new case or follow-up that applied
+// without the content its case record holds, with the SHA-256 of the
+// event as the central store sent it (schema 4; cases.JournalRecordCase):
+// a reconciliation rebuilds the event from the case record, and a
+// rebuild that does not match the hash is damage (isValueDamage), never
+// given back. A purge turns the records of the cases it removes back into
+// whole events first (journalfull.go). A schema-3 store's records are all
+// whole, which schema 4 reads as they are: its migration is the bump.
+//
 // Lists read through composite indexes of what they show (listidx.go:
 // status with assignee, type or both), walked either way from any case id,
 // so a page costs its length, not the history behind it; a store made

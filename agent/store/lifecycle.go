@@ -239,6 +239,9 @@ func (db *DB) PurgeCases(ctx context.Context, ids []cases.ID, allow func(*cases.
 		if err := t.Outbox(func(o cases.Outbound) bool { pending[o.CaseID] = true; return true }); err != nil {
 			return err
 		}
+		if err := t.fullJournalOf(ids); err != nil {
+			return err
+		}
 		for _, id := range ids {
 			if err := ctx.Err(); err != nil {
 				return err

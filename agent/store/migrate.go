@@ -10,7 +10,7 @@ import (
 
 // schemaVersion is the layout this clinicgw writes. A store with an older
 // schema is migrated on open, one step per transaction; a newer one is refused.
-const schemaVersion = 3
+const schemaVersion = 4
 
 // migrations[v] moves a store from schema v to v+1 (schema 2 to 3, which
 // moves every case record, is keyCasesBySeq: in batches, casekey.go). Each runs in its own
@@ -26,6 +26,11 @@ var migrations = map[uint32]func(*bolt.Tx) error{
 		}
 		return nil
 	},
+	// Schema 4 keeps sync journal records slim (cases.JournalRecordCase):
+	// an older clinicgw would give back a slim record's event without its
+	// content, so it must refuse the file. Every schema-3 record is a full
+	// record, still valid: nothing moves, the bump alone is the step.
+	3: func(*bolt.Tx) error { return nil },
 }
 
 func readSchema(btx *bolt.Tx) (uint32, error) {
@@ -58,6 +63,11 @@ func (db *DB) migrate(ctx context.Context) error {
 			}
 			db.log.Info("store migrated", "from", v, "to", v+1)
 			continue
+		case v == 3:
+			// A move to schema 3 cut short is finished before the bump.
+			if err := db.keyCasesBySeq(ctx); err != nil {
+				return fmt.Errorf("migrate schema 2 to 3: %w", err)
+			}
 		}
 		step, ok := migrations[v]
 		if !ok {

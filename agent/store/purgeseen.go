@@ -87,6 +87,15 @@ func (db *DB) PurgeSeen(ctx context.Context, seen []Seen, done string) (purged i
 		if err := t.Outbox(func(o cases.Outbound) bool { pending[o.CaseID] = true; return true }); err != nil {
 			return err
 		}
+		ids := make([]cases.ID, 0, len(seen))
+		for i := range seen {
+			if !pending[seen[i].ID] && checkID(seen[i].ID) == nil {
+				ids = append(ids, seen[i].ID)
+			}
+		}
+		if err := t.fullJournalOf(ids); err != nil {
+			return err
+		}
 		var stamp [stampLen]byte
 		for i := range seen {
 			if err := ctx.Err(); err != nil {

@@ -149,7 +149,8 @@ const (
 
 // Check checks the store file at path without changing it: its structure
 // from the raw bytes, bbolt's consistency check, every sealed value
-// opening with the key ring that kek unwraps, every sealing key's private
+// opening with the key ring that kek unwraps, every slim sync journal
+// record rebuilding to the event it keeps the hash of, every sealing key's private
 // half unwrapping to its public half, and the access log's hash
 // chain up to its head and checkpoint. The store must not be open
 // elsewhere (the file is locked). A damaged store is a *DamagedError;
@@ -232,6 +233,9 @@ func Check(ctx context.Context, path string, kek KEK, opts Options, progress fun
 		return rep, err
 	}
 	progress(PhaseValues, rep.Values, rep.Values)
+	if err := db.checkJournal(ctx); err != nil {
+		return rep, err
+	}
 	if err := db.checkSealingKeys(ctx); err != nil {
 		return rep, err
 	}

@@ -96,7 +96,7 @@ func chainPage(page wire.ChainedPage, raw [][]byte) (cases.SyncHead, []cases.Jou
 		} else if b, err = json.Marshal(ev); err != nil {
 			return cases.SyncHead{}, nil, fmt.Errorf("inbox: event %s: %w", ev.ID, err)
 		}
-		journal[i] = cases.JournalEntry{Seq: ev.Seq, Link: link, Event: b}
+		journal[i] = cases.JournalEntry{Seq: ev.Seq, Link: link, Event: b, Wire: &page.Events[i]}
 	}
 	if end, err := wire.ParseLink(page.Chain.End); err != nil || end != link {
 		return cases.SyncHead{}, nil, fmt.Errorf("inbox: the page's events do not chain from its base to its end: the central store computes the event chain otherwise")

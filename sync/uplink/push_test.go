@@ -52,6 +52,10 @@ func (m *memCases) Journal(context.Context, uint64, int) ([]cases.JournalEntry, 
 	return nil, nil
 }
 
+func (m *memCases) JournalLinks(context.Context, uint64, int) ([]cases.JournalEntry, error) {
+	return nil, nil
+}
+
 func (m *memCases) RetainedOutbound(context.Context, uint64, int) ([]cases.Retained, error) {
 	return nil, nil
 }

@@ -101,7 +101,7 @@ func (u *Uplink) journalLinks(ctx context.Context) (journalLinks, error) {
 	jl := journalLinks{links: map[uint64]wire.Link{}}
 	after := uint64(0)
 	for {
-		es, err := u.cfg.Cases.Journal(ctx, after, wire.MaxInboxLimit)
+		es, err := u.cfg.Cases.JournalLinks(ctx, after, wire.MaxInboxLimit)
 		if err != nil {
 			return jl, fmt.Errorf("reconcile: %w", err)
 		}

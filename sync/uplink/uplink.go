@@ -38,6 +38,8 @@ type Cases interface {
 	ApplyChained(ctx context.Context, in []cases.Inbound, head cases.SyncHead, journal []cases.JournalEntry) (cases.ApplyReport, error)
 	// Journal returns up to max journal entries after seq after.
 	Journal(ctx context.Context, after uint64, max int) ([]cases.JournalEntry, error)
+	// JournalLinks is Journal without the events.
+	JournalLinks(ctx context.Context, after uint64, max int) ([]cases.JournalEntry, error)
 	// RetainedOutbound returns up to max confirmed outbox items kept
 	// for a reconciliation, after position after.
 	RetainedOutbound(ctx context.Context, after uint64, max int) ([]cases.Retained, error)

@@ -191,3 +191,12 @@ func (f Form) Digest() [sha256.Size]byte {
 	b, _ := encode(f) // a Form always encodes
 	return sha256.Sum256(b)
 }
+
+// EncodeEvent encodes ev as an inbox page carries it: compact JSON,
+// members in the order of the Go type, no HTML escaping, no final
+// newline. The gateway's sync journal rebuilds an event with it and keeps
+// the rebuilt form only where it is the central store's bytes exactly.
+func EncodeEvent(ev Event) ([]byte, error) {
+	b, err := encode(ev)
+	return bytes.TrimSuffix(b, []byte("\n")), err
+}
