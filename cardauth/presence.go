@@ -159,7 +159,11 @@ func (a *Authenticator) watchPresence(conn *websocket.Conn, s Session, limit tim
 			_ = conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
 			return
 		case <-lost:
-			a.endSession(s.ID, EndBridgeGone)
+			select {
+			case <-s.Done: // ended elsewhere at the same moment: that reason stands
+			default:
+				a.endSession(s.ID, EndBridgeGone)
+			}
 			return
 		case <-silence.C():
 			quiet := max(a.clock.Now().Sub(last), 0)
