@@ -42,6 +42,22 @@ func caseBookable(c *cases.Case) bool {
 		(c.Status == cases.Assigned || c.Status == cases.PartiallyAnswered)
 }
 
+// bookableCase reads case id as a for a booking from it; when a may not
+// read it, or it is not a request for a time still open, it answers the
+// request with why and returns false.
+func (s *Server) bookableCase(w http.ResponseWriter, r *http.Request, a cases.Actor, id cases.ID) (*cases.Case, bool) {
+	c, err := s.cfg.Cases.Get(r.Context(), a, id)
+	if err != nil {
+		s.caseError(w, r, err)
+		return nil, false
+	}
+	if !caseBookable(c) {
+		s.fail(w, r, http.StatusConflict, "diarycase.notBookable")
+		return nil, false
+	}
+	return c, true
+}
+
 // diaryCaseView is the page's data.
 type diaryCaseView struct {
 	C       *cases.Case
@@ -71,13 +87,8 @@ func (s *Server) diaryCasePage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) renderDiaryCase(w http.ResponseWriter, r *http.Request, status int, errMsg string) {
 	a := actorOf(sessionOf(r))
 	ctx := r.Context()
-	c, err := s.cfg.Cases.Get(ctx, a, cases.ID(r.PathValue("id")))
-	if err != nil {
-		s.caseError(w, r, err)
-		return
-	}
-	if !caseBookable(c) {
-		s.fail(w, r, http.StatusConflict, "diarycase.notBookable")
+	c, ok := s.bookableCase(w, r, a, cases.ID(r.PathValue("id")))
+	if !ok {
 		return
 	}
 	q, ok := s.parseDiaryQuery(r)
@@ -163,13 +174,8 @@ func (s *Server) bookFromCase(w http.ResponseWriter, r *http.Request) {
 	a := actorOf(sess)
 	ctx := r.Context()
 	id := cases.ID(r.PathValue("id"))
-	c, err := s.cfg.Cases.Get(ctx, a, id)
-	if err != nil {
-		s.caseError(w, r, err)
-		return
-	}
-	if !caseBookable(c) {
-		s.fail(w, r, http.StatusConflict, "diarycase.notBookable")
+	c, ok := s.bookableCase(w, r, a, id)
+	if !ok {
 		return
 	}
 	pnr := string(c.Patient.PNR)

@@ -28,14 +28,8 @@ func (c ConfirmedItem) checkItem(path string) (key string, kind OutboxKind, err 
 
 // check checks a sealed item's form.
 func (it SealedOutboxItem) check(path string) error {
-	if err := checkToken(member(path, "idempotencyKey"), it.IdempotencyKey); err != nil {
+	if err := checkItemHead(path, it.IdempotencyKey, it.CaseID, it.Kind); err != nil {
 		return err
-	}
-	if err := checkCaseID(member(path, "caseId"), it.CaseID); err != nil {
-		return err
-	}
-	if !it.Kind.Valid() {
-		return fail(member(path, "kind"), "is not a known outbox kind")
 	}
 	if len(it.Sealed) > MaxSealedItemLen {
 		return failf(member(path, "sealed"), "must be at most %d characters", MaxSealedItemLen)

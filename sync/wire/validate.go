@@ -211,18 +211,27 @@ func (m StaffMessage) check(path string) error {
 	return nil
 }
 
+// checkItemHead checks what an outbox item carries in the clear, plain or
+// sealed: its idempotency key, case id and kind.
+func checkItemHead(path, key, caseID string, kind OutboxKind) error {
+	if err := checkToken(member(path, "idempotencyKey"), key); err != nil {
+		return err
+	}
+	if err := checkCaseID(member(path, "caseId"), caseID); err != nil {
+		return err
+	}
+	if !kind.Valid() {
+		return fail(member(path, "kind"), "is not a known outbox kind")
+	}
+	return nil
+}
+
 // Validate checks an outbox item.
 func (it OutboxItem) Validate() error { return invalid(it.check("")) }
 
 func (it OutboxItem) check(path string) error {
-	if err := checkToken(member(path, "idempotencyKey"), it.IdempotencyKey); err != nil {
+	if err := checkItemHead(path, it.IdempotencyKey, it.CaseID, it.Kind); err != nil {
 		return err
-	}
-	if err := checkCaseID(member(path, "caseId"), it.CaseID); err != nil {
-		return err
-	}
-	if !it.Kind.Valid() {
-		return fail(member(path, "kind"), "is not a known outbox kind")
 	}
 	if err := checkTime(member(path, "at"), it.At); err != nil {
 		return err
