@@ -17,5 +17,7 @@
 // Provision a token before a test opens it with token.Open: the
 // harness logs in and out on its own session, and login state is shared
 // by every session on a slot. Env gives outside clients (pkcs11-tool)
-// the same token folder.
+// the same token folder. SoftHSM2 rewrites a token's file at every
+// login, so a test that kills processes logged in to a token keeps a
+// copy with SaveTokenFiles and mends a torn file with MendTorn.
 package softhsm
