@@ -52,12 +52,8 @@ func (v indexValues) listEntries(bid []byte) []indexEntry {
 // scanBucket names the bucket behind an index that Scan walks.
 func scanBucket(idx cases.Index) (string, error) {
 	switch idx {
-	case cases.ByStatus:
-		return bucketByStatus, nil
 	case cases.ByAssignee:
 		return bucketByAssignee, nil
-	case cases.ByType:
-		return bucketByType, nil
 	case cases.ByStatusAssignee:
 		return bucketByStatusAssignee, nil
 	case cases.ByStatusType:
@@ -71,34 +67,22 @@ func scanBucket(idx cases.Index) (string, error) {
 }
 
 // Scan calls fn with the ids whose idx value is one of values, in id order
-// either way, after w.After, each once. It merges one cursor per value.
+// either way, after w.After, each once. It merges one cursor per value
+// (per range of values for the indexes derived from idx-status-type:
+// derivedidx.go).
 func (t *tx) Scan(idx cases.Index, values []string, w cases.Walk, fn func(cases.ID) bool) error {
-	name, err := scanBucket(idx)
+	b, prefixes, err := t.scanRanges(idx, slices.Compact(slices.Sorted(slices.Values(values))))
 	if err != nil {
 		return err
 	}
-	type head struct {
-		c      *bolt.Cursor
-		prefix []byte
-		id     []byte // the cursor's current case id
-	}
-	b := t.bucket(name)
-	step := func(h *head, k []byte) bool {
-		if k != nil && bytes.HasPrefix(k, h.prefix) {
-			h.id = k[len(h.prefix):]
-			return true
-		}
-		return false
-	}
-	var heads []*head
-	for _, v := range slices.Compact(slices.Sorted(slices.Values(values))) {
-		h := &head{c: b.Cursor(), prefix: catKey([]byte(v), sep)}
-		var k []byte
+	heads := make([]*mergeHead, 0, len(prefixes))
+	for _, prefix := range prefixes {
+		h := &mergeHead{c: b.Cursor(), prefix: prefix}
 		switch {
 		case !w.Desc:
 			at := catKey(h.prefix, []byte(w.After))
-			if k, _ = h.c.Seek(at); w.After != "" && bytes.Equal(k, at) {
-				k, _ = h.c.Next()
+			if h.k, _ = h.c.Seek(at); w.After != "" && bytes.Equal(h.k, at) {
+				h.k, _ = h.c.Next()
 			}
 		default:
 			// The last key before the start: ids after the prefix, or
@@ -106,43 +90,25 @@ func (t *tx) Scan(idx cases.Index, values []string, w cases.Walk, fn func(cases.
 			// with the prefix's last byte 1).
 			start := catKey(h.prefix, []byte(w.After))
 			if w.After == "" {
-				start = catKey([]byte(v), []byte{1})
+				start = catKey(h.prefix[:len(h.prefix)-1], []byte{1})
 			}
-			if k, _ = h.c.Seek(start); k == nil {
-				k, _ = h.c.Last()
+			if h.k, _ = h.c.Seek(start); h.k == nil {
+				h.k, _ = h.c.Last()
 			} else {
-				k, _ = h.c.Prev()
+				h.k, _ = h.c.Prev()
 			}
 		}
-		if step(h, k) {
-			heads = append(heads, h)
-		}
+		heads = append(heads, h)
 	}
 	var last []byte
-	for len(heads) > 0 {
-		m := 0 // the next head: a handful of values, so a linear pick
-		for i := 1; i < len(heads); i++ {
-			c := bytes.Compare(heads[i].id, heads[m].id)
-			if !w.Desc && c < 0 || w.Desc && c > 0 {
-				m = i
-			}
+	merge(heads, w.Desc, (*mergeHead).in, func(h *mergeHead) bool {
+		id := h.rest()
+		if bytes.Equal(id, last) { // a case has one value per index; still, each once
+			return true
 		}
-		if id := heads[m].id; !bytes.Equal(id, last) { // a case has one value per index; still, each once
-			if !fn(cases.ID(id)) {
-				return nil
-			}
-			last = append(last[:0], id...)
-		}
-		var k []byte
-		if w.Desc {
-			k, _ = heads[m].c.Prev()
-		} else {
-			k, _ = heads[m].c.Next()
-		}
-		if !step(heads[m], k) {
-			heads = slices.Delete(heads, m, m+1)
-		}
-	}
+		last = append(last[:0], id...)
+		return fn(cases.ID(id))
+	})
 	return nil
 }
 
@@ -202,6 +168,9 @@ func (db *DB) indexLists(ctx context.Context) error {
 				for name, fn := range set {
 					if err := ctx.Err(); err != nil {
 						return err
+					}
+					if t.bucket(name) == nil {
+						return fmt.Errorf("the store has no %s to fill them from (schema 5 has them filled)", name)
 					}
 					eachInRange(t.bucket(name), lo, hi, func(value, id []byte) {
 						if v := vals[string(id)]; v != nil {
