@@ -50,7 +50,7 @@ var allBuckets = []string{
 	bucketOutbox, bucketOutboxKeys, bucketSettings, bucketAuditCase,
 	bucketQuarantine, bucketQuarantineEv,
 	bucketSyncJournal, bucketOutboxDone, bucketStats,
-	bucketByStatusAssignee, bucketByStatusType, bucketByStatusTypeAssignee, bucketFresh, // listidx.go
+	bucketByStatusAssignee, bucketByStatusType, bucketByStatusTypeAssignee, // listidx.go
 	bucketAuditPatientHead,                                        // auditpatient.go
 	bucketByTypeDue, bucketByAssigneeDue, bucketByTypeAssigneeDue, // dueidx.go
 	bucketByQueue, // queueidx.go
@@ -175,7 +175,7 @@ func Open(ctx context.Context, path string, kek KEK, opts Options) (*DB, error) 
 		bdb.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	if err := db.indexFresh(ctx); err != nil {
+	if err := db.markFresh(ctx); err != nil {
 		bdb.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
@@ -436,7 +436,7 @@ func (db *DB) init(ctx context.Context, existed bool) error {
 			}
 		}
 		for _, name := range retiredBuckets { // derivedidx.go
-			if have := btx.Bucket([]byte(name)) != nil; have != (v < 5) {
+			if have := btx.Bucket([]byte(name)) != nil; have && v >= 5 || !have && v < 5 && name != bucketFresh {
 				dmg = fmt.Errorf("schema %d, but its bucket %q is there: %v", v, name, have)
 				return nil
 			}
@@ -471,7 +471,7 @@ func (db *DB) init(ctx context.Context, existed bool) error {
 				return err
 			}
 			// No cases: the back-fills of indexes have nothing to do.
-			for _, k := range [][]byte{keyFreshIndexed, keyDueIndexed} {
+			for _, k := range [][]byte{keyFreshMarked, keyDueIndexed} {
 				if err := meta.Put(k, []byte{1}); err != nil {
 					return err
 				}

@@ -3,9 +3,11 @@ package store
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"clinicgw/agent/cases"
 )
@@ -16,24 +18,32 @@ import (
 // and type, idx-type-due every open case with a due date under its type,
 // so a status's cases are the few ranges (status, type) of idx-status-type,
 // a type's the few ranges (status, type), and the due list the few ranges
-// (type) of idx-type-due. A read merges one cursor per range (scanMerge,
-// dueMerge), in the order the single index gave, and stops where its
-// caller stops. A received case costs three entries fewer on the goroutine
-// that applies a backlog (idx-status, idx-type and idx-due: a cursor
-// search, a leaf rewritten at each commit and about 390 bytes each).
+// (type) of idx-type-due. A read merges one cursor per range (Scan,
+// DueScan, with merge), in the order the single index gave, and stops
+// where its caller stops. The inbox's new cases, which had a bucket too
+// (idx-new), are marked in their idx-status-type entries' values
+// (freshMark, listidx.go). A received case costs four entries fewer on
+// the goroutine that applies a backlog: four cursor searches, four
+// leaves rewritten at each commit, about 500 bytes.
 //
-// The buckets are retired: a store of schema 4 or older holds them, its
-// migration (dropDerivedIndexes) deletes them, and a store of schema 5
-// holding one is damaged.
+// The buckets are retired: a store of schema 4 or older holds them (idx-new
+// if it was made or opened by a clinicgw that had it), its migration
+// (dropDerivedIndexes) deletes them, and a store of schema 5 holding one
+// is damaged.
 const (
 	bucketByStatus = "idx-status" // schema ≤ 4: status, 0, case id
 	bucketByType   = "idx-type"   // schema ≤ 4: type, 0, case id
 	bucketByDue    = "idx-due"    // schema ≤ 4: due (8 BE), case id
+	bucketFresh    = "idx-new"    // schema ≤ 4: case id, of a new case
 )
+
+// keyFreshIndexed, in the meta bucket of a store of schema 4 or older, said
+// its new cases were in idx-new.
+var keyFreshIndexed = []byte("fresh-indexed")
 
 // retiredBuckets are the buckets a store of schema 4 or older holds and
 // schema 5 no longer has.
-var retiredBuckets = []string{bucketByStatus, bucketByType, bucketByDue}
+var retiredBuckets = []string{bucketByStatus, bucketByType, bucketByDue, bucketFresh}
 
 // subPrefixes returns prefix, v and 0 for every distinct v such that b
 // holds a key prefix, v, 0, …, in key order: one seek per value.
@@ -148,28 +158,28 @@ func merge(heads []*mergeHead, desc bool, ok func(h *mergeHead) bool, fn func(h 
 // runs after fillDerivingIndexes, so they hold them all.
 func dropDerivedIndexes(btx *bolt.Tx) error {
 	meta := btx.Bucket([]byte(bucketMeta))
-	for _, k := range [][]byte{keyListIndexed, keyFreshIndexed, keyDueIndexed} {
+	for _, k := range [][]byte{keyListIndexed, keyFreshMarked, keyDueIndexed} {
 		if v := meta.Get(k); v == nil || bytes.Equal(k, keyListIndexed) && !bytes.Equal(v, listIndexedDone) {
 			return fmt.Errorf("the list indexes are not filled (%s)", k)
 		}
 	}
 	for _, name := range retiredBuckets {
-		if err := btx.DeleteBucket([]byte(name)); err != nil {
+		if err := btx.DeleteBucket([]byte(name)); err != nil && (name != bucketFresh || !errors.Is(err, berrors.ErrBucketNotFound)) {
 			return fmt.Errorf("delete bucket %s: %w", name, err)
 		}
 	}
-	return nil
+	return meta.Delete(keyFreshIndexed)
 }
 
 // fillDerivingIndexes finishes the back-fills that read the retired
-// buckets (indexLists, indexFresh, indexDue), before the step that drops
-// them: each resumable, and nothing if done. The buckets they fill are
+// buckets (indexLists, indexDue) and marks the new cases (markFresh),
+// before the step that drops them: each resumable, and nothing if done. The buckets they fill are
 // made first, if the store lacks them (addBuckets).
 func (db *DB) fillDerivingIndexes(ctx context.Context) error {
 	if err := db.addBuckets(); err != nil {
 		return err
 	}
-	for _, fill := range []func(context.Context) error{db.indexLists, db.indexFresh, db.indexDue} {
+	for _, fill := range []func(context.Context) error{db.indexLists, db.markFresh, db.indexDue} {
 		if err := fill(ctx); err != nil {
 			return err
 		}

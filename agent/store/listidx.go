@@ -39,7 +39,11 @@ var listIndexBatch = 10000
 // listEntries are a case's entries in the list indexes.
 func (v indexValues) listEntries(bid []byte) []indexEntry {
 	st, typ := []byte(v.status), []byte(v.typ)
-	out := []indexEntry{{bucketByStatusType, catKey(st, sep, typ, sep, bid), nil}}
+	var mark []byte
+	if v.fresh {
+		mark = freshMark
+	}
+	out := []indexEntry{{bucketByStatusType, catKey(st, sep, typ, sep, bid), mark}} // first: markFresh
 	if v.assignee != "" {
 		a := []byte(v.assignee)
 		out = append(out,
@@ -222,45 +226,43 @@ func eachInRange(b *bolt.Bucket, lo, hi []byte, fn func(value, id []byte)) {
 	}
 }
 
-// The index of the inbox's new cases (cases.IsFresh: received, never
-// assigned), keyed by case id alone, so that the inbox counts them
-// without decoding one (CountFresh). A case leaves it at its first
-// assignment and never comes back.
-const bucketFresh = "idx-new"
+// The inbox's new cases (cases.IsFresh: received, never assigned) are
+// marked in the value of their idx-status-type entry (freshMark), so that
+// the inbox counts them without decoding one (CountFresh): a walk over the
+// received cases' keys, the unassigned queue. A case loses the mark at its
+// first assignment and never gets it back. (Schema 4 kept them in a bucket
+// of their own, idx-new: derivedidx.go.)
+var freshMark = []byte{1}
 
-// keyFreshIndexed, in the meta bucket, says the received cases of a store
-// made before idx-new are in it (indexFresh).
-var keyFreshIndexed = []byte("fresh-indexed")
-
-// freshEntries are a case's entries in idx-new.
-func (v indexValues) freshEntries(bid []byte) []indexEntry {
-	if !v.fresh {
-		return nil
-	}
-	return []indexEntry{{bucketFresh, slices.Clone(bid), nil}}
-}
+// keyFreshMarked, in the meta bucket, says the new cases of a store made
+// before the mark carry it (markFresh).
+var keyFreshMarked = []byte("fresh-marked")
 
 // CountFresh counts the received cases never assigned (cases.FreshCounter):
-// the keys of idx-new, no case decoded.
+// the marked idx-status-type entries of the received cases, no case
+// decoded.
 func (t *tx) CountFresh() (int, bool, error) {
 	if err := t.putPending(); err != nil {
 		return 0, false, err
 	}
 	n := 0
-	c := t.bucket(bucketFresh).Cursor()
-	for k, _ := c.First(); k != nil; k, _ = c.Next() {
-		n++
+	prefix := catKey([]byte(cases.Received), sep)
+	c := t.bucket(bucketByStatusType).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		if bytes.Equal(v, freshMark) {
+			n++
+		}
 	}
 	return n, true, nil
 }
 
-// indexFresh puts the new cases of a store made before idx-new into it:
-// it decodes the received cases (the unassigned queue, not the history),
+// markFresh marks the new cases of a store made before freshMark: it
+// decodes the received cases (the unassigned queue, not the history),
 // once, in one transaction. A store that has done it costs one read.
-func (db *DB) indexFresh(ctx context.Context) error {
+func (db *DB) markFresh(ctx context.Context) error {
 	var done bool
 	db.view(func(btx *bolt.Tx) error {
-		done = btx.Bucket([]byte(bucketMeta)).Get(keyFreshIndexed) != nil
+		done = btx.Bucket([]byte(bucketMeta)).Get(keyFreshMarked) != nil
 		return nil
 	})
 	if done {
@@ -286,20 +288,20 @@ func (db *DB) indexFresh(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("case %s: %w", id, err)
 			}
-			if err := t.putIndex(t.indexValuesOf(c).freshEntries([]byte(id))); err != nil {
-				return err
-			}
-			if cases.IsFresh(c) {
+			if v := t.indexValuesOf(c); v.fresh {
+				if err := t.putIndex(v.listEntries([]byte(id))[:1]); err != nil { // its idx-status-type entry
+					return err
+				}
 				n++
 			}
 		}
-		return t.bucket(bucketMeta).Put(keyFreshIndexed, []byte{1})
+		return t.bucket(bucketMeta).Put(keyFreshMarked, []byte{1})
 	})
 	if err != nil {
-		return fmt.Errorf("index the new cases: %w", err)
+		return fmt.Errorf("mark the new cases: %w", err)
 	}
 	if n > 0 {
-		db.log.Info("new cases indexed", "cases", n)
+		db.log.Info("new cases marked", "cases", n)
 	}
 	return nil
 }

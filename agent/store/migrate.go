@@ -32,8 +32,9 @@ var migrations = map[uint32]func(*bolt.Tx) error{
 	// record, still valid: nothing moves, the bump alone is the step.
 	3: func(*bolt.Tx) error { return nil },
 	// Schema 5 drops the indexes by status, by type and by due date
-	// alone, which idx-status-type and idx-type-due derive (derivedidx.go);
-	// migrate fills those first (fillDerivingIndexes).
+	// alone, which idx-status-type and idx-type-due derive, and idx-new,
+	// whose cases idx-status-type marks (derivedidx.go); migrate fills
+	// and marks those first (fillDerivingIndexes).
 	4: dropDerivedIndexes,
 }
 
@@ -107,7 +108,7 @@ func (db *DB) migrate(ctx context.Context) error {
 // Only such buckets are created on open; a missing core bucket is damage and
 // is not papered over.
 var addedBuckets = []string{bucketSettings, bucketAuditCase, bucketQuarantine, bucketQuarantineEv, bucketSyncJournal, bucketOutboxDone, bucketStats,
-	bucketByStatusAssignee, bucketByStatusType, bucketByStatusTypeAssignee, bucketAuditPatientHead, bucketFresh,
+	bucketByStatusAssignee, bucketByStatusType, bucketByStatusTypeAssignee, bucketAuditPatientHead,
 	bucketByTypeDue, bucketByAssigneeDue, bucketByTypeAssigneeDue, bucketByQueue}
 
 // addBuckets creates the addedBuckets an existing store lacks, in one

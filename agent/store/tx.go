@@ -97,13 +97,12 @@ var sep = []byte{0}
 func (v indexValues) entries(id cases.ID) []indexEntry {
 	bid := []byte(id)
 	// By status, by type and by due date: from idx-status-type and
-	// idx-type-due (derivedidx.go).
+	// idx-type-due; new: marked in idx-status-type (derivedidx.go).
 	var out []indexEntry
 	if v.assignee != "" {
 		out = append(out, indexEntry{bucketByAssignee, catKey([]byte(v.assignee), sep, bid), nil})
 	}
 	out = append(out, v.listEntries(bid)...)  // listidx.go
-	out = append(out, v.freshEntries(bid)...) // listidx.go
 	out = append(out, v.dueEntries(bid)...)   // dueidx.go
 	out = append(out, v.queueEntries(bid)...) // queueidx.go
 	return append(out, indexEntry{bucketByPatient, bid, patientValue(v.patients)})
