@@ -1,10 +1,7 @@
 package store
 
 import (
-	"bufio"
 	"io"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -22,22 +19,7 @@ import (
 const dropIndexChildEnv = "CLINICGW_DROPINDEX_CHILD"
 
 func TestDropIndexChild(t *testing.T) {
-	dir := os.Getenv(dropIndexChildEnv)
-	if dir == "" {
-		t.Skip("helper process for TestDropIndexKilled")
-	}
-	listIndexBatch = 50
-	kek, err := LoadKeyFile(filepath.Join(dir, "kek.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.Stdout.WriteString("opening\n")
-	db, err := Open(ctx, filepath.Join(dir, "store.db"), kek, Options{Unit: testUnit})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-	os.Stdout.WriteString("opened\n")
+	openInChild(t, dropIndexChildEnv, func() { listIndexBatch = 50 })
 }
 
 func TestDropIndexKilled(t *testing.T) {
@@ -53,17 +35,7 @@ func TestDropIndexKilled(t *testing.T) {
 	}
 	schema := uint32(4)
 	for round := 0; schema == 4 && round < 8; round++ {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestDropIndexChild$", "-test.count=1")
-		cmd.Env = append(os.Environ(), dropIndexChildEnv+"="+dir)
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		lines := bufio.NewScanner(stdout)
+		cmd, lines, stdout := startChild(t, "TestDropIndexChild", dropIndexChildEnv, dir)
 		for lines.Scan() && lines.Text() != "opening" {
 		}
 		time.Sleep(time.Duration(randN(60)) * time.Millisecond) // the fault, not a synchronisation
