@@ -436,8 +436,12 @@ func (db *DB) init(ctx context.Context, existed bool) error {
 			}
 		}
 		for _, name := range retiredBuckets { // derivedidx.go
-			if have := btx.Bucket([]byte(name)) != nil; have && v >= 5 || !have && v < 5 && name != bucketFresh {
-				dmg = fmt.Errorf("schema %d, but its bucket %q is there: %v", v, name, have)
+			switch have := btx.Bucket([]byte(name)) != nil; {
+			case have && v >= 5:
+				dmg = fmt.Errorf("it holds bucket %q, which its schema %d no longer has", name, v)
+				return nil
+			case !have && v < 5 && name != bucketFresh:
+				dmg = fmt.Errorf("its bucket %q is missing", name)
 				return nil
 			}
 		}
