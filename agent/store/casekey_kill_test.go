@@ -1,11 +1,7 @@
 package store
 
 import (
-	"bufio"
 	"io"
-	"log/slog"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,22 +19,7 @@ import (
 const caseMoveChildEnv = "CLINICGW_CASEMOVE_CHILD"
 
 func TestCaseMoveChild(t *testing.T) {
-	dir := os.Getenv(caseMoveChildEnv)
-	if dir == "" {
-		t.Skip("helper process for TestCaseMoveKilled")
-	}
-	caseMoveBatch = 50
-	kek, err := LoadKeyFile(filepath.Join(dir, "kek.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	db, err := Open(ctx, filepath.Join(dir, "store.db"), kek, Options{Unit: testUnit, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-	os.Stdout.WriteString("opened\n")
+	openInChild(t, caseMoveChildEnv, func() { caseMoveBatch = 50 })
 }
 
 func TestCaseMoveKilled(t *testing.T) {
@@ -52,17 +33,7 @@ func TestCaseMoveKilled(t *testing.T) {
 	want := allCases(t, db)
 	toSchema2(t, db)
 	for round := range 3 {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestCaseMoveChild$", "-test.count=1")
-		cmd.Env = append(os.Environ(), caseMoveChildEnv+"="+dir)
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		lines := bufio.NewScanner(stdout)
+		cmd, lines, stdout := startChild(t, "TestCaseMoveChild", caseMoveChildEnv, dir)
 		moving := false
 		for lines.Scan() {
 			if strings.Contains(lines.Text(), "moved to arrival order") {

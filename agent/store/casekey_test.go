@@ -89,6 +89,7 @@ func TestCaseIndexTamperRejected(t *testing.T) {
 // id index.
 func toSchema2(t *testing.T, db *DB) {
 	t.Helper()
+	asSchema4(t, db) // the retired indexes too (derivedidx.go)
 	err := db.bolt.Update(func(btx *bolt.Tx) error {
 		s := db.sealer.Load()
 		old, err := btx.CreateBucket([]byte(bucketCasesV2))

@@ -121,17 +121,7 @@ func TestCrashLosesNoAcknowledgedCase(t *testing.T) {
 	var batches [][]string    // every batch begun, acknowledged or not
 	killedMidBatch := 0
 	for round := range rounds {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
-		cmd.Env = append(os.Environ(), crashChildEnv+"="+dir)
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		lines := bufio.NewScanner(stdout)
+		cmd, lines, _ := startChild(t, "TestCrashChild", crashChildEnv, dir)
 		if !lines.Scan() || lines.Text() != "ready" {
 			cmd.Process.Kill()
 			cmd.Wait()
@@ -156,7 +146,7 @@ func TestCrashLosesNoAcknowledgedCase(t *testing.T) {
 			last = kind
 		}
 		timer.Stop()
-		err = cmd.Wait()
+		err := cmd.Wait()
 		var exit *exec.ExitError
 		if !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
 			t.Fatalf("round %d: child ended with %v, want SIGKILL", round, err)

@@ -30,11 +30,8 @@ const (
 	bucketMeta         = "meta"
 	bucketCases        = "case-records" // arrival sequence number (8 BE) → sealed case (casekey.go)
 	bucketCaseIDs      = "case-ids"     // case id → its record's sequence number (casekey.go)
-	bucketByStatus     = "idx-status"
 	bucketByAssignee   = "idx-assignee"
-	bucketByType       = "idx-type"
 	bucketByPatient    = "idx-patient"
-	bucketByDue        = "idx-due"
 	bucketAudit        = "audit"
 	bucketAuditPatient = "idx-audit-patient"
 	bucketAuditActor   = "idx-audit-actor"
@@ -48,12 +45,12 @@ const (
 )
 
 var allBuckets = []string{
-	bucketMeta, bucketCases, bucketCaseIDs, bucketByStatus, bucketByAssignee, bucketByType,
-	bucketByPatient, bucketByDue, bucketAudit, bucketAuditPatient, bucketAuditActor,
+	bucketMeta, bucketCases, bucketCaseIDs, bucketByAssignee,
+	bucketByPatient, bucketAudit, bucketAuditPatient, bucketAuditActor,
 	bucketOutbox, bucketOutboxKeys, bucketSettings, bucketAuditCase,
 	bucketQuarantine, bucketQuarantineEv,
 	bucketSyncJournal, bucketOutboxDone, bucketStats,
-	bucketByStatusAssignee, bucketByStatusType, bucketByStatusTypeAssignee, bucketFresh, // listidx.go
+	bucketByStatusAssignee, bucketByStatusType, bucketByStatusTypeAssignee, // listidx.go
 	bucketAuditPatientHead,                                        // auditpatient.go
 	bucketByTypeDue, bucketByAssigneeDue, bucketByTypeAssigneeDue, // dueidx.go
 	bucketByQueue, // queueidx.go
@@ -178,7 +175,7 @@ func Open(ctx context.Context, path string, kek KEK, opts Options) (*DB, error) 
 		bdb.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	if err := db.indexFresh(ctx); err != nil {
+	if err := db.markFresh(ctx); err != nil {
 		bdb.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
@@ -396,7 +393,7 @@ func (db *DB) init(ctx context.Context, existed bool) error {
 		buckets := 0
 		btx.ForEach(func(name []byte, _ *bolt.Bucket) error {
 			buckets++
-			if !slices.Contains(allBuckets, string(name)) && string(name) != bucketCasesV2 {
+			if !slices.Contains(allBuckets, string(name)) && string(name) != bucketCasesV2 && !slices.Contains(retiredBuckets, string(name)) {
 				foreign = append(foreign, string(name))
 			}
 			return nil
@@ -438,6 +435,16 @@ func (db *DB) init(ctx context.Context, existed bool) error {
 				return nil
 			}
 		}
+		for _, name := range retiredBuckets { // derivedidx.go
+			switch have := btx.Bucket([]byte(name)) != nil; {
+			case have && v >= 5:
+				dmg = fmt.Errorf("it holds bucket %q, which its schema %d no longer has", name, v)
+				return nil
+			case !have && v < 5 && name != bucketFresh:
+				dmg = fmt.Errorf("its bucket %q is missing", name)
+				return nil
+			}
+		}
 		if v < 3 && btx.Bucket([]byte(bucketCasesV2)) == nil {
 			dmg = fmt.Errorf("its bucket %q is missing", bucketCasesV2)
 			return nil
@@ -465,6 +472,15 @@ func (db *DB) init(ctx context.Context, existed bool) error {
 				return err
 			}
 			if err := meta.Put(keySchema, binary.BigEndian.AppendUint32(nil, schemaVersion)); err != nil {
+				return err
+			}
+			// No cases: the back-fills of indexes have nothing to do.
+			for _, k := range [][]byte{keyFreshMarked, keyDueIndexed} {
+				if err := meta.Put(k, []byte{1}); err != nil {
+					return err
+				}
+			}
+			if err := meta.Put(keyListIndexed, listIndexedDone); err != nil {
 				return err
 			}
 			// No cases: the statistics' aggregates are complete.

@@ -72,11 +72,16 @@
 // status with assignee, type or both), walked either way from any case id,
 // so a page costs its length, not the history behind it; a store made
 // before them gets them at its first open, from its older indexes. The
-// inbox's new cases (received, never assigned) have an index of their own
-// (idx-new), so that the inbox counts them without opening one. The
-// overdue and due-today lists filtered by case type or assignee read
-// through due-date indexes of the open cases by type, assignee or both
-// (dueidx.go), filled from the others at a first open.
+// inbox's new cases (received, never assigned) are marked in the value of
+// their status-and-type entry, so that the inbox counts them without
+// opening one. The overdue and due-today lists filtered by case type or
+// assignee read through due-date indexes of the open cases by type,
+// assignee or both (dueidx.go), filled from the others at a first open.
+// A status's, a type's and the unfiltered due-date list are the few
+// ranges of the status-and-type and type-and-due indexes, merged
+// (derivedidx.go, schema 5): a received case puts four case-index
+// entries, each a cursor search and a leaf rewritten at its commit on the
+// goroutine that applies a backlog, where schema 4 put eight.
 // Access-log extracts read the same way, newest first: a staff member's
 // records by HSA-ID and sequence number, a patient's as a chain from the
 // patient's newest record back (auditpatient.go), chained at first open

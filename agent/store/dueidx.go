@@ -15,8 +15,9 @@ import (
 )
 
 // The due-date indexes behind the overdue and due-today lists filtered by
-// case type, by assignee or by both (cases.ByTypeDue and its kin): like
-// bucketByDue, an entry per open case with a due date, its key the value's
+// case type, by assignee or by both (cases.ByTypeDue and its kin), and,
+// merged over its types, the unfiltered one (cases.ByDue, derivedidx.go):
+// an entry per open case with a due date, its key the value's
 // parts joined by 0, then 0, the due time (8 bytes) and the case id, so
 // one value's cases sort by (due, id) and a filtered list's page costs its
 // length, not every overdue case of the unit.
@@ -32,7 +33,7 @@ const (
 var keyDueIndexed = []byte("due-indexed")
 
 // dueEntries are a case's entries in the filtered due-date indexes: none
-// unless it is open with a due date, as in bucketByDue.
+// unless it is open with a due date.
 func (v indexValues) dueEntries(bid []byte) []indexEntry {
 	if !v.status.Open() || v.due.IsZero() {
 		return nil
@@ -52,11 +53,6 @@ func (v indexValues) dueEntries(bid []byte) []indexEntry {
 // value's entries in it.
 func dueBucket(idx cases.Index, value string) (string, []byte, error) {
 	switch idx {
-	case cases.ByDue:
-		if value != "" {
-			return "", nil, fmt.Errorf("due scan: index %q takes no value", idx)
-		}
-		return bucketByDue, nil, nil
 	case cases.ByTypeDue:
 		return bucketByTypeDue, catKey([]byte(value), sep), nil
 	case cases.ByAssigneeDue:
@@ -68,41 +64,43 @@ func dueBucket(idx cases.Index, value string) (string, []byte, error) {
 }
 
 // DueScan calls fn for every open case with idx value value due before
-// limit, in (due, id) order either way, after from.
+// limit, in (due, id) order either way, after from. cases.ByDue merges one
+// cursor per type of idx-type-due (derivedidx.go).
 func (t *tx) DueScan(idx cases.Index, value string, limit time.Time, from cases.DuePos, desc bool, fn func(cases.ID, time.Time) bool) error {
-	name, prefix, err := dueBucket(idx, value)
+	b, prefixes, err := t.dueRanges(idx, value)
 	if err != nil {
 		return err
 	}
-	p := len(prefix)
 	end := timeKey(limit)
-	c := t.bucket(name).Cursor()
-	var k []byte
-	switch {
-	case !desc && from.ID == "":
-		k, _ = c.Seek(prefix)
-	case !desc:
-		at := catKey(prefix, timeKey(from.Due), []byte(from.ID))
-		if k, _ = c.Seek(at); bytes.Equal(k, at) {
-			k, _ = c.Next()
+	heads := make([]*mergeHead, 0, len(prefixes))
+	for _, prefix := range prefixes {
+		h := &mergeHead{c: b.Cursor(), prefix: prefix}
+		switch {
+		case !desc && from.ID == "":
+			h.k, _ = h.c.Seek(prefix)
+		case !desc:
+			at := catKey(prefix, timeKey(from.Due), []byte(from.ID))
+			if h.k, _ = h.c.Seek(at); bytes.Equal(h.k, at) {
+				h.k, _ = h.c.Next()
+			}
+		default:
+			at := catKey(prefix, end)
+			if from.ID != "" && bytes.Compare(timeKey(from.Due), end) < 0 {
+				at = catKey(prefix, timeKey(from.Due), []byte(from.ID))
+			}
+			if h.k, _ = h.c.Seek(at); h.k == nil {
+				h.k, _ = h.c.Last()
+			} else {
+				h.k, _ = h.c.Prev()
+			}
 		}
-	default:
-		at := catKey(prefix, end)
-		if from.ID != "" && bytes.Compare(timeKey(from.Due), end) < 0 {
-			at = catKey(prefix, timeKey(from.Due), []byte(from.ID))
-		}
-		if k, _ = c.Seek(at); k == nil {
-			k, _ = c.Last()
-		} else {
-			k, _ = c.Prev()
-		}
+		heads = append(heads, h)
 	}
-	for ; len(k) > p+8 && bytes.HasPrefix(k, prefix) && bytes.Compare(k[p:p+8], end) < 0; k = next(c, desc) {
-		due := time.Unix(0, int64(binary.BigEndian.Uint64(k[p:p+8]))).UTC()
-		if !fn(cases.ID(k[p+8:]), due) {
-			return nil
-		}
-	}
+	due := func(h *mergeHead) bool { return h.in() && len(h.rest()) > 8 && bytes.Compare(h.rest()[:8], end) < 0 }
+	merge(heads, desc, due, func(h *mergeHead) bool {
+		r := h.rest()
+		return fn(cases.ID(r[8:]), time.Unix(0, int64(binary.BigEndian.Uint64(r[:8]))).UTC())
+	})
 	return nil
 }
 
@@ -153,6 +151,9 @@ func (db *DB) indexDue(ctx context.Context) error {
 					set(v, string(rest[:i]))
 				}
 			}
+		}
+		if t.bucket(bucketByDue) == nil {
+			return fmt.Errorf("the store has no %s to fill them from (schema 5 has them filled)", bucketByDue)
 		}
 		c := t.bucket(bucketByDue).Cursor()
 		for k, _ := c.First(); k != nil; k, _ = c.Next() {

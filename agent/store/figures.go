@@ -14,7 +14,7 @@ import (
 // Figures are the store's operational figures, for monitoring: counts
 // and sizes only, never anything sealed. Figures reads them from the
 // indexes' keys and bucket sizes in one read transaction, opening no
-// sealed value, so it costs a walk over the status index's keys — not a
+// sealed value, so it costs a walk over idx-status-type's keys — not a
 // scan of the cases.
 type Figures struct {
 	ByStatus  map[cases.Status]int // cases per status, from the status index
@@ -35,11 +35,13 @@ func (db *DB) Figures(ctx context.Context, now time.Time) (Figures, error) {
 	f := Figures{ByStatus: make(map[cases.Status]int)}
 	err := db.view(func(btx *bolt.Tx) error {
 		f.SizeBytes = btx.Size()
-		// Status index keys are status, 0, case id: count runs of equal
-		// status without making a string per key.
+		// idx-status-type's keys are status, 0, type, 0, case id
+		// (derivedidx.go): count runs of equal status without making a
+		// string per key.
 		var cur []byte
 		n := 0
-		c := btx.Bucket([]byte(bucketByStatus)).Cursor()
+		b := btx.Bucket([]byte(bucketByStatusType))
+		c := b.Cursor()
 		for k, _ := c.First(); k != nil; k, _ = c.Next() {
 			i := bytes.IndexByte(k, 0)
 			if i < 0 {
@@ -56,10 +58,14 @@ func (db *DB) Figures(ctx context.Context, now time.Time) (Figures, error) {
 		if n > 0 {
 			f.ByStatus[cases.Status(cur)] += n
 		}
+		// The overdue cases: every type's range of idx-type-due, up to now.
 		end := timeKey(now)
-		c = btx.Bucket([]byte(bucketByDue)).Cursor()
-		for k, _ := c.First(); k != nil && bytes.Compare(k[:8], end) < 0; k, _ = c.Next() {
-			f.Overdue++
+		b = btx.Bucket([]byte(bucketByTypeDue))
+		for _, prefix := range subPrefixes(b, nil) {
+			c := b.Cursor()
+			for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(k) > len(prefix)+8 && bytes.Compare(k[len(prefix):len(prefix)+8], end) < 0; k, _ = c.Next() {
+				f.Overdue++
+			}
 		}
 		f.Outbox = btx.Bucket([]byte(bucketOutbox)).Stats().KeyN
 		f.Quarantined = make(map[cases.QuarantineReason]int)

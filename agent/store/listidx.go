@@ -39,7 +39,11 @@ var listIndexBatch = 10000
 // listEntries are a case's entries in the list indexes.
 func (v indexValues) listEntries(bid []byte) []indexEntry {
 	st, typ := []byte(v.status), []byte(v.typ)
-	out := []indexEntry{{bucketByStatusType, catKey(st, sep, typ, sep, bid), nil}}
+	var mark []byte
+	if v.fresh {
+		mark = freshMark
+	}
+	out := []indexEntry{{bucketByStatusType, catKey(st, sep, typ, sep, bid), mark}} // first: markFresh
 	if v.assignee != "" {
 		a := []byte(v.assignee)
 		out = append(out,
@@ -52,12 +56,8 @@ func (v indexValues) listEntries(bid []byte) []indexEntry {
 // scanBucket names the bucket behind an index that Scan walks.
 func scanBucket(idx cases.Index) (string, error) {
 	switch idx {
-	case cases.ByStatus:
-		return bucketByStatus, nil
 	case cases.ByAssignee:
 		return bucketByAssignee, nil
-	case cases.ByType:
-		return bucketByType, nil
 	case cases.ByStatusAssignee:
 		return bucketByStatusAssignee, nil
 	case cases.ByStatusType:
@@ -71,34 +71,22 @@ func scanBucket(idx cases.Index) (string, error) {
 }
 
 // Scan calls fn with the ids whose idx value is one of values, in id order
-// either way, after w.After, each once. It merges one cursor per value.
+// either way, after w.After, each once. It merges one cursor per value
+// (per range of values for the indexes derived from idx-status-type:
+// derivedidx.go).
 func (t *tx) Scan(idx cases.Index, values []string, w cases.Walk, fn func(cases.ID) bool) error {
-	name, err := scanBucket(idx)
+	b, prefixes, err := t.scanRanges(idx, slices.Compact(slices.Sorted(slices.Values(values))))
 	if err != nil {
 		return err
 	}
-	type head struct {
-		c      *bolt.Cursor
-		prefix []byte
-		id     []byte // the cursor's current case id
-	}
-	b := t.bucket(name)
-	step := func(h *head, k []byte) bool {
-		if k != nil && bytes.HasPrefix(k, h.prefix) {
-			h.id = k[len(h.prefix):]
-			return true
-		}
-		return false
-	}
-	var heads []*head
-	for _, v := range slices.Compact(slices.Sorted(slices.Values(values))) {
-		h := &head{c: b.Cursor(), prefix: catKey([]byte(v), sep)}
-		var k []byte
+	heads := make([]*mergeHead, 0, len(prefixes))
+	for _, prefix := range prefixes {
+		h := &mergeHead{c: b.Cursor(), prefix: prefix}
 		switch {
 		case !w.Desc:
 			at := catKey(h.prefix, []byte(w.After))
-			if k, _ = h.c.Seek(at); w.After != "" && bytes.Equal(k, at) {
-				k, _ = h.c.Next()
+			if h.k, _ = h.c.Seek(at); w.After != "" && bytes.Equal(h.k, at) {
+				h.k, _ = h.c.Next()
 			}
 		default:
 			// The last key before the start: ids after the prefix, or
@@ -106,43 +94,25 @@ func (t *tx) Scan(idx cases.Index, values []string, w cases.Walk, fn func(cases.
 			// with the prefix's last byte 1).
 			start := catKey(h.prefix, []byte(w.After))
 			if w.After == "" {
-				start = catKey([]byte(v), []byte{1})
+				start = catKey(h.prefix[:len(h.prefix)-1], []byte{1})
 			}
-			if k, _ = h.c.Seek(start); k == nil {
-				k, _ = h.c.Last()
+			if h.k, _ = h.c.Seek(start); h.k == nil {
+				h.k, _ = h.c.Last()
 			} else {
-				k, _ = h.c.Prev()
+				h.k, _ = h.c.Prev()
 			}
 		}
-		if step(h, k) {
-			heads = append(heads, h)
-		}
+		heads = append(heads, h)
 	}
 	var last []byte
-	for len(heads) > 0 {
-		m := 0 // the next head: a handful of values, so a linear pick
-		for i := 1; i < len(heads); i++ {
-			c := bytes.Compare(heads[i].id, heads[m].id)
-			if !w.Desc && c < 0 || w.Desc && c > 0 {
-				m = i
-			}
+	merge(heads, w.Desc, (*mergeHead).in, func(h *mergeHead) bool {
+		id := h.rest()
+		if bytes.Equal(id, last) { // a case has one value per index; still, each once
+			return true
 		}
-		if id := heads[m].id; !bytes.Equal(id, last) { // a case has one value per index; still, each once
-			if !fn(cases.ID(id)) {
-				return nil
-			}
-			last = append(last[:0], id...)
-		}
-		var k []byte
-		if w.Desc {
-			k, _ = heads[m].c.Prev()
-		} else {
-			k, _ = heads[m].c.Next()
-		}
-		if !step(heads[m], k) {
-			heads = slices.Delete(heads, m, m+1)
-		}
-	}
+		last = append(last[:0], id...)
+		return fn(cases.ID(id))
+	})
 	return nil
 }
 
@@ -203,6 +173,9 @@ func (db *DB) indexLists(ctx context.Context) error {
 					if err := ctx.Err(); err != nil {
 						return err
 					}
+					if t.bucket(name) == nil {
+						return fmt.Errorf("the store has no %s to fill them from (schema 5 has them filled)", name)
+					}
 					eachInRange(t.bucket(name), lo, hi, func(value, id []byte) {
 						if v := vals[string(id)]; v != nil {
 							fn(v, string(value))
@@ -253,45 +226,43 @@ func eachInRange(b *bolt.Bucket, lo, hi []byte, fn func(value, id []byte)) {
 	}
 }
 
-// The index of the inbox's new cases (cases.IsFresh: received, never
-// assigned), keyed by case id alone, so that the inbox counts them
-// without decoding one (CountFresh). A case leaves it at its first
-// assignment and never comes back.
-const bucketFresh = "idx-new"
+// The inbox's new cases (cases.IsFresh: received, never assigned) are
+// marked in the value of their idx-status-type entry (freshMark), so that
+// the inbox counts them without decoding one (CountFresh): a walk over the
+// received cases' keys, the unassigned queue. A case loses the mark at its
+// first assignment and never gets it back. (Schema 4 kept them in a bucket
+// of their own, idx-new: derivedidx.go.)
+var freshMark = []byte{1}
 
-// keyFreshIndexed, in the meta bucket, says the received cases of a store
-// made before idx-new are in it (indexFresh).
-var keyFreshIndexed = []byte("fresh-indexed")
-
-// freshEntries are a case's entries in idx-new.
-func (v indexValues) freshEntries(bid []byte) []indexEntry {
-	if !v.fresh {
-		return nil
-	}
-	return []indexEntry{{bucketFresh, slices.Clone(bid), nil}}
-}
+// keyFreshMarked, in the meta bucket, says the new cases of a store made
+// before the mark carry it (markFresh).
+var keyFreshMarked = []byte("fresh-marked")
 
 // CountFresh counts the received cases never assigned (cases.FreshCounter):
-// the keys of idx-new, no case decoded.
+// the marked idx-status-type entries of the received cases, no case
+// decoded.
 func (t *tx) CountFresh() (int, bool, error) {
 	if err := t.putPending(); err != nil {
 		return 0, false, err
 	}
 	n := 0
-	c := t.bucket(bucketFresh).Cursor()
-	for k, _ := c.First(); k != nil; k, _ = c.Next() {
-		n++
+	prefix := catKey([]byte(cases.Received), sep)
+	c := t.bucket(bucketByStatusType).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		if bytes.Equal(v, freshMark) {
+			n++
+		}
 	}
 	return n, true, nil
 }
 
-// indexFresh puts the new cases of a store made before idx-new into it:
-// it decodes the received cases (the unassigned queue, not the history),
+// markFresh marks the new cases of a store made before freshMark: it
+// decodes the received cases (the unassigned queue, not the history),
 // once, in one transaction. A store that has done it costs one read.
-func (db *DB) indexFresh(ctx context.Context) error {
+func (db *DB) markFresh(ctx context.Context) error {
 	var done bool
 	db.view(func(btx *bolt.Tx) error {
-		done = btx.Bucket([]byte(bucketMeta)).Get(keyFreshIndexed) != nil
+		done = btx.Bucket([]byte(bucketMeta)).Get(keyFreshMarked) != nil
 		return nil
 	})
 	if done {
@@ -317,20 +288,20 @@ func (db *DB) indexFresh(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("case %s: %w", id, err)
 			}
-			if err := t.putIndex(t.indexValuesOf(c).freshEntries([]byte(id))); err != nil {
-				return err
-			}
-			if cases.IsFresh(c) {
+			if v := t.indexValuesOf(c); v.fresh {
+				if err := t.putIndex(v.listEntries([]byte(id))[:1]); err != nil { // its idx-status-type entry
+					return err
+				}
 				n++
 			}
 		}
-		return t.bucket(bucketMeta).Put(keyFreshIndexed, []byte{1})
+		return t.bucket(bucketMeta).Put(keyFreshMarked, []byte{1})
 	})
 	if err != nil {
-		return fmt.Errorf("index the new cases: %w", err)
+		return fmt.Errorf("mark the new cases: %w", err)
 	}
 	if n > 0 {
-		db.log.Info("new cases indexed", "cases", n)
+		db.log.Info("new cases marked", "cases", n)
 	}
 	return nil
 }

@@ -10,7 +10,7 @@ import (
 
 // schemaVersion is the layout this clinicgw writes. A store with an older
 // schema is migrated on open, one step per transaction; a newer one is refused.
-const schemaVersion = 4
+const schemaVersion = 5
 
 // migrations[v] moves a store from schema v to v+1 (schema 2 to 3, which
 // moves every case record, is keyCasesBySeq: in batches, casekey.go). Each runs in its own
@@ -31,6 +31,11 @@ var migrations = map[uint32]func(*bolt.Tx) error{
 	// content, so it must refuse the file. Every schema-3 record is a full
 	// record, still valid: nothing moves, the bump alone is the step.
 	3: func(*bolt.Tx) error { return nil },
+	// Schema 5 drops the indexes by status, by type and by due date
+	// alone, which idx-status-type and idx-type-due derive, and idx-new,
+	// whose cases idx-status-type marks (derivedidx.go); migrate fills
+	// and marks those first (fillDerivingIndexes).
+	4: dropDerivedIndexes,
 }
 
 func readSchema(btx *bolt.Tx) (uint32, error) {
@@ -68,6 +73,10 @@ func (db *DB) migrate(ctx context.Context) error {
 			if err := db.keyCasesBySeq(ctx); err != nil {
 				return fmt.Errorf("migrate schema 2 to 3: %w", err)
 			}
+		case v == 4:
+			if err := db.fillDerivingIndexes(ctx); err != nil {
+				return fmt.Errorf("migrate schema 4 to 5: %w", err)
+			}
 		}
 		step, ok := migrations[v]
 		if !ok {
@@ -99,7 +108,7 @@ func (db *DB) migrate(ctx context.Context) error {
 // Only such buckets are created on open; a missing core bucket is damage and
 // is not papered over.
 var addedBuckets = []string{bucketSettings, bucketAuditCase, bucketQuarantine, bucketQuarantineEv, bucketSyncJournal, bucketOutboxDone, bucketStats,
-	bucketByStatusAssignee, bucketByStatusType, bucketByStatusTypeAssignee, bucketAuditPatientHead, bucketFresh,
+	bucketByStatusAssignee, bucketByStatusType, bucketByStatusTypeAssignee, bucketAuditPatientHead,
 	bucketByTypeDue, bucketByAssigneeDue, bucketByTypeAssigneeDue, bucketByQueue}
 
 // addBuckets creates the addedBuckets an existing store lacks, in one

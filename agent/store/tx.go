@@ -96,18 +96,13 @@ var sep = []byte{0}
 
 func (v indexValues) entries(id cases.ID) []indexEntry {
 	bid := []byte(id)
-	out := []indexEntry{
-		{bucketByStatus, catKey([]byte(v.status), sep, bid), nil},
-		{bucketByType, catKey([]byte(v.typ), sep, bid), nil},
-	}
+	// By status, by type and by due date: from idx-status-type and
+	// idx-type-due; new: marked in idx-status-type (derivedidx.go).
+	var out []indexEntry
 	if v.assignee != "" {
 		out = append(out, indexEntry{bucketByAssignee, catKey([]byte(v.assignee), sep, bid), nil})
 	}
-	if v.status.Open() && !v.due.IsZero() {
-		out = append(out, indexEntry{bucketByDue, catKey(timeKey(v.due), bid), nil})
-	}
 	out = append(out, v.listEntries(bid)...)  // listidx.go
-	out = append(out, v.freshEntries(bid)...) // listidx.go
 	out = append(out, v.dueEntries(bid)...)   // dueidx.go
 	out = append(out, v.queueEntries(bid)...) // queueidx.go
 	return append(out, indexEntry{bucketByPatient, bid, patientValue(v.patients)})
@@ -279,45 +274,24 @@ func (t *tx) Update(c *cases.Case) error {
 	return t.putIndex(add)
 }
 
-// Lookup calls fn for the id of every case whose idx value equals value.
+// Lookup calls fn for the id of every case whose idx value equals value,
+// in id order.
 func (t *tx) Lookup(idx cases.Index, value string, fn func(cases.ID) bool) error {
-	var name string
-	var prefix []byte
-	switch idx {
-	case cases.ByStatus:
-		name, prefix = bucketByStatus, catKey([]byte(value), sep)
-	case cases.ByAssignee:
-		name, prefix = bucketByAssignee, catKey([]byte(value), sep)
-	case cases.ByType:
-		name, prefix = bucketByType, catKey([]byte(value), sep)
-	case cases.ByPatient:
+	if idx == cases.ByPatient {
 		scanPatient(t.bucket(bucketByPatient), t.blind(value), func(k []byte) bool { return fn(cases.ID(k)) })
 		return nil
-	default:
-		return fmt.Errorf("lookup: unknown index %q", idx)
 	}
-	c := t.bucket(name).Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		if !fn(cases.ID(k[len(prefix):])) {
-			return nil
-		}
-	}
-	return nil
+	return t.LookupAny(idx, []string{value}, fn)
 }
 
 // LookupAny calls fn for the id of every case whose idx value is one of
 // values, in id order, each once, until fn returns false. It merges one
-// cursor per value, so a caller that stops early (a list's first page)
-// reads only as far as it uses, whatever the index holds.
+// cursor per value (Scan), so a caller that stops early (a list's first
+// page) reads only as far as it uses, whatever the index holds.
 func (t *tx) LookupAny(idx cases.Index, values []string, fn func(cases.ID) bool) error {
-	var name string
 	switch idx {
-	case cases.ByStatus:
-		name = bucketByStatus
-	case cases.ByAssignee:
-		name = bucketByAssignee
-	case cases.ByType:
-		name = bucketByType
+	case cases.ByStatus, cases.ByAssignee, cases.ByType:
+		return t.Scan(idx, values, cases.Walk{}, fn)
 	case cases.ByPatient: // one full scan, whatever the values
 		var ids []cases.ID
 		for _, v := range slices.Compact(slices.Sorted(slices.Values(values))) {
@@ -332,57 +306,13 @@ func (t *tx) LookupAny(idx cases.Index, values []string, fn func(cases.ID) bool)
 			}
 		}
 		return nil
-	default:
-		return fmt.Errorf("lookup: unknown index %q", idx)
 	}
-	type head struct {
-		c      *bolt.Cursor
-		prefix []byte
-		id     []byte // the cursor's current case id
-	}
-	b := t.bucket(name)
-	var heads []head
-	for _, v := range slices.Compact(slices.Sorted(slices.Values(values))) {
-		h := head{c: b.Cursor(), prefix: catKey([]byte(v), sep)}
-		if k, _ := h.c.Seek(h.prefix); k != nil && bytes.HasPrefix(k, h.prefix) {
-			h.id = k[len(h.prefix):]
-			heads = append(heads, h)
-		}
-	}
-	var last cases.ID
-	for len(heads) > 0 {
-		m := 0 // the head with the smallest id; a handful of values, so a linear pick
-		for i := 1; i < len(heads); i++ {
-			if bytes.Compare(heads[i].id, heads[m].id) < 0 {
-				m = i
-			}
-		}
-		if id := cases.ID(heads[m].id); id != last { // a case has one value per index; still, each once
-			if !fn(id) {
-				return nil
-			}
-			last = id
-		}
-		if k, _ := heads[m].c.Next(); k != nil && bytes.HasPrefix(k, heads[m].prefix) {
-			heads[m].id = k[len(heads[m].prefix):]
-		} else {
-			heads = slices.Delete(heads, m, m+1)
-		}
-	}
-	return nil
+	return fmt.Errorf("lookup: unknown index %q", idx)
 }
 
 // DueBefore calls fn for every open case due before limit, earliest first.
 func (t *tx) DueBefore(limit time.Time, fn func(cases.ID, time.Time) bool) error {
-	end := timeKey(limit)
-	c := t.bucket(bucketByDue).Cursor()
-	for k, _ := c.First(); k != nil && bytes.Compare(k[:8], end) < 0; k, _ = c.Next() {
-		due := time.Unix(0, int64(binary.BigEndian.Uint64(k[:8]))).UTC()
-		if !fn(cases.ID(k[8:]), due) {
-			return nil
-		}
-	}
-	return nil
+	return t.DueScan(cases.ByDue, "", limit, cases.DuePos{}, false, fn)
 }
 
 // Cases calls fn for every case in id order.
