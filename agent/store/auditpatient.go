@@ -24,10 +24,10 @@ import (
 // An extract walks the chain from the head, or from the record a page
 // ended at: a page costs its length, not the log's. The newest records,
 // after keyAuditPatientUpTo, are an unchained tail of fewer than
-// patientTailLen entries (their value the blinded number alone), which an
+// tailLen entries (their value the blinded number alone), which an
 // extract scans before it walks the chain: the heads' keys are random, so
 // a commit that moves heads rewrites nearly every page of their bucket,
-// and they move once per patientTailLen records (chainTail), not at every
+// and they move once per tailLen records (chainTail), not at every
 // commit. An older clinicgw reads only the first blindLen bytes of the
 // value (scanPatient), so a downgrade still finds the records, and one
 // with the chain chains the tail at its first open (chainAuditByPatient).
@@ -39,27 +39,29 @@ const bucketAuditPatientHead = "idx-audit-patient-head" // blinded personnummer 
 var keyAuditPatientUpTo = []byte("audit-patient-upto")
 
 // chainPatient indexes the record with the sequence key key as the newest
-// record about the patient with the blinded number blinded.
-func (t *tx) chainPatient(key, blinded []byte) error {
+// record about the patient with the blinded number blinded, and reports
+// whether it is the patient's first.
+func (t *tx) chainPatient(key, blinded []byte) (bool, error) {
 	heads := t.bucket(bucketAuditPatientHead)
+	prev := heads.Get(blinded)
 	v := make([]byte, 0, blindLen+8)
-	v = append(append(v, blinded...), heads.Get(blinded)...)
+	v = append(append(v, blinded...), prev...)
 	pb := t.bucket(bucketAuditPatient)
 	pb.FillPercent = 1
 	if err := pb.Put(key, v); err != nil {
-		return err
+		return false, err
 	}
-	return heads.Put(blinded, key)
+	return prev == nil, heads.Put(blinded, key)
 }
 
 // tailPatient appends the record with the sequence key key, about the
 // patient with the blinded number blinded, to the unchained tail of
 // bucketAuditPatient (its value the blinded number alone, as an older
 // clinicgw wrote it). The tail is chained in one go when it reaches
-// patientTailLen records (chainTail): the heads' random keys put nearly
+// tailLen records (chainTail): the heads' random keys put nearly
 // every page of bucketAuditPatientHead in each commit that moves them, so
-// they move once per patientTailLen records rather than at every commit.
-// A read scans the tail (patientTail): at most patientTailLen small
+// they move once per tailLen records rather than at every commit.
+// A read scans the tail (patientTail): at most maxPatientTailLen small
 // entries.
 func (t *tx) tailPatient(key, blinded []byte) error {
 	pb := t.bucket(bucketAuditPatient)
@@ -67,9 +69,33 @@ func (t *tx) tailPatient(key, blinded []byte) error {
 	return pb.Put(key, blinded)
 }
 
-// patientTailLen is how many access-log records the unchained tail of
-// bucketAuditPatient reaches before it is chained.
-const patientTailLen = 4096
+// The unchained tail of bucketAuditPatient is chained when it reaches as
+// many records as there were patient heads at the last chaining
+// (keyAuditPatientTail), at least patientTailLen and at most
+// maxPatientTailLen: a move rewrites nearly every page of the heads, so
+// chained every 4096 records a store of 20,000 patients wrote 178 bytes
+// of heads per record, more than the record's own entry in the log;
+// chained once per as many records as there are heads, a move costs each
+// record about one head's share of a page, whatever the patients. An
+// extract scans at most maxPatientTailLen small entries.
+const (
+	patientTailLen    = 4096
+	maxPatientTailLen = 16384
+)
+
+// keyAuditPatientTail, in the meta bucket, is how long the unchained tail
+// grows before it is chained (8 bytes, big endian; absent: patientTailLen).
+// An older clinicgw, which ignores it, chains a longer tail at its first
+// open.
+var keyAuditPatientTail = []byte("audit-patient-tail")
+
+// tailLen is how long the unchained tail grows before it is chained.
+func tailLen(meta *bolt.Bucket) uint64 {
+	if v := meta.Get(keyAuditPatientTail); len(v) == 8 {
+		return min(max(binary.BigEndian.Uint64(v), patientTailLen), maxPatientTailLen)
+	}
+	return patientTailLen
+}
 
 // patientUpTo is the sequence number up to which bucketAuditPatient is
 // chained.
@@ -81,12 +107,16 @@ func (t *tx) patientUpTo() uint64 {
 }
 
 // chainTail chains the tail of bucketAuditPatient once the access log's
-// head is patientTailLen records past it.
+// head is tailLen records past it, and sets the next tail's length to
+// the number of heads.
 func (t *tx) chainTail() error {
-	upTo := t.patientUpTo()
-	if t.head.Seq < upTo+patientTailLen {
+	upTo, meta := t.patientUpTo(), t.bucket(bucketMeta)
+	if t.head.Seq < upTo+tailLen(meta) {
 		return nil
 	}
+	// Counted before the chaining changes the bucket: Stats reads its pages
+	// as committed.
+	heads := uint64(t.bucket(bucketAuditPatientHead).Stats().KeyN)
 	type entry struct{ key, blinded []byte }
 	var todo []entry
 	c := t.bucket(bucketAuditPatient).Cursor()
@@ -98,11 +128,18 @@ func (t *tx) chainTail() error {
 	}
 	// Written after the walk: a Put under a live cursor may move it.
 	for _, e := range todo {
-		if err := t.chainPatient(e.key, e.blinded); err != nil {
+		isNew, err := t.chainPatient(e.key, e.blinded)
+		if err != nil {
 			return err
 		}
+		if isNew {
+			heads++
+		}
 	}
-	return t.bucket(bucketMeta).Put(keyAuditPatientUpTo, seqKey(t.head.Seq))
+	if err := meta.Put(keyAuditPatientTail, seqKey(heads)); err != nil {
+		return err
+	}
+	return meta.Put(keyAuditPatientUpTo, seqKey(t.head.Seq))
 }
 
 // patientTail returns the keys of the unchained records about the patient
@@ -139,8 +176,9 @@ func (db *DB) chainAuditByPatient(ctx context.Context) error {
 	}
 	var current bool
 	db.view(func(btx *bolt.Tx) error {
-		// A tail shorter than patientTailLen is read as it is (patientTail).
-		k, _ := btx.Bucket([]byte(bucketAuditPatient)).Cursor().Seek(seqKey(upTo(btx.Bucket([]byte(bucketMeta))) + patientTailLen))
+		// A tail shorter than tailLen is read as it is (patientTail).
+		meta := btx.Bucket([]byte(bucketMeta))
+		k, _ := btx.Bucket([]byte(bucketAuditPatient)).Cursor().Seek(seqKey(upTo(meta) + tailLen(meta)))
 		current = k == nil
 		return nil
 	})
@@ -168,7 +206,7 @@ func (db *DB) chainAuditByPatient(ctx context.Context) error {
 			}
 			// Written after the walk: a Put under a live cursor may move it.
 			for _, e := range todo {
-				if err := t.chainPatient(e.key, e.blinded); err != nil {
+				if _, err := t.chainPatient(e.key, e.blinded); err != nil {
 					return err
 				}
 			}
