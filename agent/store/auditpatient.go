@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"slices"
 
 	bolt "go.etcd.io/bbolt"
@@ -38,20 +39,43 @@ const bucketAuditPatientHead = "idx-audit-patient-head" // blinded personnummer 
 // which bucketAuditPatient is chained (chainAuditByPatient).
 var keyAuditPatientUpTo = []byte("audit-patient-upto")
 
-// chainPatient indexes the record with the sequence key key as the newest
-// record about the patient with the blinded number blinded, and reports
-// whether it is the patient's first.
-func (t *tx) chainPatient(key, blinded []byte) (bool, error) {
+// tailEntry is a record of the unchained tail: its sequence key and the
+// blinded number of its patient.
+type tailEntry struct{ key, blinded []byte }
+
+// chainEntries chains entries (in order of the log, after those already
+// chained) into their patients' chains, and returns how many of their
+// patients had no head before. Each patient's head is read once and
+// written once, with the newest of its entries, the heads in key order; a
+// record's link to the same patient's record before it among entries is
+// known without them. A Put under a live cursor may move it: entries
+// must have been read out before.
+func (t *tx) chainEntries(entries []tailEntry) (int, error) {
 	heads := t.bucket(bucketAuditPatientHead)
-	prev := heads.Get(blinded)
-	v := make([]byte, 0, blindLen+8)
-	v = append(append(v, blinded...), prev...)
 	pb := t.bucket(bucketAuditPatient)
 	pb.FillPercent = 1
-	if err := pb.Put(key, v); err != nil {
-		return false, err
+	newest := make(map[string][]byte)
+	fresh := 0
+	for _, e := range entries {
+		prev, seen := newest[string(e.blinded)]
+		if !seen {
+			if prev = heads.Get(e.blinded); prev == nil {
+				fresh++
+			}
+		}
+		v := make([]byte, 0, blindLen+8)
+		v = append(append(v, e.blinded...), prev...)
+		if err := pb.Put(e.key, v); err != nil {
+			return 0, err
+		}
+		newest[string(e.blinded)] = e.key
 	}
-	return prev == nil, heads.Put(blinded, key)
+	for _, b := range slices.Sorted(maps.Keys(newest)) {
+		if err := heads.Put([]byte(b), newest[b]); err != nil {
+			return 0, err
+		}
+	}
+	return fresh, nil
 }
 
 // tailPatient appends the record with the sequence key key, about the
@@ -117,26 +141,19 @@ func (t *tx) chainTail() error {
 	// Counted before the chaining changes the bucket: Stats reads its pages
 	// as committed.
 	heads := uint64(t.bucket(bucketAuditPatientHead).Stats().KeyN)
-	type entry struct{ key, blinded []byte }
-	var todo []entry
+	var todo []tailEntry
 	c := t.bucket(bucketAuditPatient).Cursor()
 	for k, v := c.Seek(seqKey(upTo + 1)); k != nil; k, v = c.Next() {
 		if len(k) != 8 || len(v) < blindLen {
 			return fmt.Errorf("access log's patient index entry %x is malformed", k)
 		}
-		todo = append(todo, entry{slices.Clone(k), slices.Clone(v[:blindLen])})
+		todo = append(todo, tailEntry{slices.Clone(k), slices.Clone(v[:blindLen])})
 	}
-	// Written after the walk: a Put under a live cursor may move it.
-	for _, e := range todo {
-		isNew, err := t.chainPatient(e.key, e.blinded)
-		if err != nil {
-			return err
-		}
-		if isNew {
-			heads++
-		}
+	fresh, err := t.chainEntries(todo)
+	if err != nil {
+		return err
 	}
-	if err := meta.Put(keyAuditPatientTail, seqKey(heads)); err != nil {
+	if err := meta.Put(keyAuditPatientTail, seqKey(heads+uint64(fresh))); err != nil {
 		return err
 	}
 	return meta.Put(keyAuditPatientUpTo, seqKey(t.head.Seq))
@@ -192,8 +209,7 @@ func (db *DB) chainAuditByPatient(ctx context.Context) error {
 		err := db.update(func(btx *bolt.Tx) error {
 			t := db.newTx(btx)
 			meta := t.bucket(bucketMeta)
-			type entry struct{ key, blinded []byte }
-			var todo []entry
+			var todo []tailEntry
 			c := t.bucket(bucketAuditPatient).Cursor()
 			for k, v := c.Seek(seqKey(upTo(meta) + 1)); k != nil && len(todo) < batch; k, v = c.Next() {
 				if err := ctx.Err(); err != nil {
@@ -202,13 +218,10 @@ func (db *DB) chainAuditByPatient(ctx context.Context) error {
 				if len(k) != 8 || len(v) < blindLen {
 					return fmt.Errorf("access log's patient index entry %x is malformed", k)
 				}
-				todo = append(todo, entry{slices.Clone(k), slices.Clone(v[:blindLen])})
+				todo = append(todo, tailEntry{slices.Clone(k), slices.Clone(v[:blindLen])})
 			}
-			// Written after the walk: a Put under a live cursor may move it.
-			for _, e := range todo {
-				if _, err := t.chainPatient(e.key, e.blinded); err != nil {
-					return err
-				}
+			if _, err := t.chainEntries(todo); err != nil {
+				return err
 			}
 			n = len(todo)
 			if n == 0 {
