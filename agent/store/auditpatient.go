@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"maps"
 	"slices"
 
 	bolt "go.etcd.io/bbolt"
@@ -46,32 +45,61 @@ type tailEntry struct{ key, blinded []byte }
 // chainEntries chains entries (in order of the log, after those already
 // chained) into their patients' chains, and returns how many of their
 // patients had no head before. Each patient's head is read once and
-// written once, with the newest of its entries, the heads in key order; a
-// record's link to the same patient's record before it among entries is
-// known without them. A Put under a live cursor may move it: entries
-// must have been read out before.
+// written once, with the newest of its entries: the entries are taken in
+// patient order, so the heads are read in key order by one cursor
+// (mostly its next entry, not a search from the root) and written in key
+// order; a record's link to the same patient's record before it among
+// entries is known without them. A Put under a live cursor may move it:
+// entries must have been read out before, and the heads are read before
+// anything is put.
 func (t *tx) chainEntries(entries []tailEntry) (int, error) {
-	heads := t.bucket(bucketAuditPatientHead)
+	if len(entries) == 0 {
+		return 0, nil
+	}
+	order := make([]int32, len(entries))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	// Stable: each patient's entries stay in order of the log.
+	slices.SortStableFunc(order, func(a, b int32) int { return bytes.Compare(entries[a].blinded, entries[b].blinded) })
+	links := make([][]byte, len(entries)) // each entry's link: the patient's record before it
+	type head struct{ blinded, key []byte }
+	var newest []head
+	fresh := 0
+	c := t.bucket(bucketAuditPatientHead).Cursor()
+	k, v := c.Seek(entries[order[0]].blinded)
+	for i := 0; i < len(order); {
+		b := entries[order[i]].blinded
+		for steps := 0; k != nil && bytes.Compare(k, b) < 0; steps++ {
+			if steps == 8 { // far ahead: a search is cheaper
+				k, v = c.Seek(b)
+				break
+			}
+			k, v = c.Next()
+		}
+		var prev []byte
+		if k != nil && bytes.Equal(k, b) {
+			prev = slices.Clone(v)
+		} else {
+			fresh++
+		}
+		for ; i < len(order) && bytes.Equal(entries[order[i]].blinded, b); i++ {
+			links[order[i]] = prev
+			prev = entries[order[i]].key
+		}
+		newest = append(newest, head{b, prev})
+	}
 	pb := t.bucket(bucketAuditPatient)
 	pb.FillPercent = 1
-	newest := make(map[string][]byte)
-	fresh := 0
-	for _, e := range entries {
-		prev, seen := newest[string(e.blinded)]
-		if !seen {
-			if prev = heads.Get(e.blinded); prev == nil {
-				fresh++
-			}
-		}
+	for i, e := range entries {
 		v := make([]byte, 0, blindLen+8)
-		v = append(append(v, e.blinded...), prev...)
-		if err := pb.Put(e.key, v); err != nil {
+		if err := pb.Put(e.key, append(append(v, e.blinded...), links[i]...)); err != nil {
 			return 0, err
 		}
-		newest[string(e.blinded)] = e.key
 	}
-	for _, b := range slices.Sorted(maps.Keys(newest)) {
-		if err := heads.Put([]byte(b), newest[b]); err != nil {
+	heads := t.bucket(bucketAuditPatientHead)
+	for _, h := range newest {
+		if err := heads.Put(h.blinded, h.key); err != nil {
 			return 0, err
 		}
 	}
