@@ -101,6 +101,7 @@ func TestAuditPatientChainOnePerPatient(t *testing.T) {
 	if err == nil || err.Error() != "rolled back" {
 		t.Fatal(err)
 	}
+	t.Logf("chaining %d records of %d patients made %d cursors", records, patients, cursors)
 	// A Put per record, a Get and a Put per patient, a few for the walk
 	// and the meta bucket.
 	if limit := int64(records + 2*patients + 20); cursors > limit {
