@@ -64,21 +64,7 @@ func (t *tx) AppendAudit(e audit.Entry) error {
 			return fmt.Errorf("access log index: %w", err)
 		}
 	}
-	// Both indexes' keys mostly grow (sequence numbers within a staff
-	// member or case; case ids are time-ordered), as the case indexes'
-	// do: pages split full, not at bbolt's default half (putIndex).
-	actors := t.bucket(bucketAuditActor)
-	actors.FillPercent = 0.9
-	if err := actors.Put(catKey([]byte(e.Actor), sep, key), nil); err != nil {
-		return fmt.Errorf("access log index: %w", err)
-	}
-	if e.CaseID != "" {
-		byCase := t.bucket(bucketAuditCase)
-		byCase.FillPercent = 0.9
-		if err := byCase.Put(catKey([]byte(e.CaseID), sep, key), nil); err != nil {
-			return fmt.Errorf("access log index: %w", err)
-		}
-	}
+	t.queueAuditIndex(e.Actor, e.CaseID, key) // put sorted (auditidx.go)
 	t.head, t.headDirty = next, true
 	return nil
 }

@@ -24,10 +24,10 @@ import (
 // An extract walks the chain from the head, or from the record a page
 // ended at: a page costs its length, not the log's. The newest records,
 // after keyAuditPatientUpTo, are an unchained tail of fewer than
-// patientTailLen entries (their value the blinded number alone), which an
+// tailLen entries (their value the blinded number alone), which an
 // extract scans before it walks the chain: the heads' keys are random, so
 // a commit that moves heads rewrites nearly every page of their bucket,
-// and they move once per patientTailLen records (chainTail), not at every
+// and they move once per tailLen records (chainTail), not at every
 // commit. An older clinicgw reads only the first blindLen bytes of the
 // value (scanPatient), so a downgrade still finds the records, and one
 // with the chain chains the tail at its first open (chainAuditByPatient).
@@ -38,28 +38,82 @@ const bucketAuditPatientHead = "idx-audit-patient-head" // blinded personnummer 
 // which bucketAuditPatient is chained (chainAuditByPatient).
 var keyAuditPatientUpTo = []byte("audit-patient-upto")
 
-// chainPatient indexes the record with the sequence key key as the newest
-// record about the patient with the blinded number blinded.
-func (t *tx) chainPatient(key, blinded []byte) error {
-	heads := t.bucket(bucketAuditPatientHead)
-	v := make([]byte, 0, blindLen+8)
-	v = append(append(v, blinded...), heads.Get(blinded)...)
+// tailEntry is a record of the unchained tail: its sequence key and the
+// blinded number of its patient.
+type tailEntry struct{ key, blinded []byte }
+
+// chainEntries chains entries (in order of the log, after those already
+// chained) into their patients' chains, and returns how many of their
+// patients had no head before. Each patient's head is read once and
+// written once, with the newest of its entries: the entries are taken in
+// patient order, so the heads are read in key order by one cursor
+// (mostly its next entry, not a search from the root) and written in key
+// order; a record's link to the same patient's record before it among
+// entries is known without them. A Put under a live cursor may move it:
+// entries must have been read out before, and the heads are read before
+// anything is put.
+func (t *tx) chainEntries(entries []tailEntry) (int, error) {
+	if len(entries) == 0 {
+		return 0, nil
+	}
+	order := make([]int32, len(entries))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	// Stable: each patient's entries stay in order of the log.
+	slices.SortStableFunc(order, func(a, b int32) int { return bytes.Compare(entries[a].blinded, entries[b].blinded) })
+	links := make([][]byte, len(entries)) // each entry's link: the patient's record before it
+	type head struct{ blinded, key []byte }
+	var newest []head
+	fresh := 0
+	c := t.bucket(bucketAuditPatientHead).Cursor()
+	k, v := c.Seek(entries[order[0]].blinded)
+	for i := 0; i < len(order); {
+		b := entries[order[i]].blinded
+		for steps := 0; k != nil && bytes.Compare(k, b) < 0; steps++ {
+			if steps == 8 { // far ahead: a search is cheaper
+				k, v = c.Seek(b)
+				break
+			}
+			k, v = c.Next()
+		}
+		var prev []byte
+		if k != nil && bytes.Equal(k, b) {
+			prev = slices.Clone(v)
+		} else {
+			fresh++
+		}
+		for ; i < len(order) && bytes.Equal(entries[order[i]].blinded, b); i++ {
+			links[order[i]] = prev
+			prev = entries[order[i]].key
+		}
+		newest = append(newest, head{b, prev})
+	}
 	pb := t.bucket(bucketAuditPatient)
 	pb.FillPercent = 1
-	if err := pb.Put(key, v); err != nil {
-		return err
+	for i, e := range entries {
+		v := make([]byte, 0, blindLen+8)
+		if err := pb.Put(e.key, append(append(v, e.blinded...), links[i]...)); err != nil {
+			return 0, err
+		}
 	}
-	return heads.Put(blinded, key)
+	heads := t.bucket(bucketAuditPatientHead)
+	for _, h := range newest {
+		if err := heads.Put(h.blinded, h.key); err != nil {
+			return 0, err
+		}
+	}
+	return fresh, nil
 }
 
 // tailPatient appends the record with the sequence key key, about the
 // patient with the blinded number blinded, to the unchained tail of
 // bucketAuditPatient (its value the blinded number alone, as an older
 // clinicgw wrote it). The tail is chained in one go when it reaches
-// patientTailLen records (chainTail): the heads' random keys put nearly
+// tailLen records (chainTail): the heads' random keys put nearly
 // every page of bucketAuditPatientHead in each commit that moves them, so
-// they move once per patientTailLen records rather than at every commit.
-// A read scans the tail (patientTail): at most patientTailLen small
+// they move once per tailLen records rather than at every commit.
+// A read scans the tail (patientTail): at most maxPatientTailLen small
 // entries.
 func (t *tx) tailPatient(key, blinded []byte) error {
 	pb := t.bucket(bucketAuditPatient)
@@ -67,9 +121,33 @@ func (t *tx) tailPatient(key, blinded []byte) error {
 	return pb.Put(key, blinded)
 }
 
-// patientTailLen is how many access-log records the unchained tail of
-// bucketAuditPatient reaches before it is chained.
-const patientTailLen = 4096
+// The unchained tail of bucketAuditPatient is chained when it reaches as
+// many records as there were patient heads at the last chaining
+// (keyAuditPatientTail), at least patientTailLen and at most
+// maxPatientTailLen: a move rewrites nearly every page of the heads, so
+// chained every 4096 records a store of 20,000 patients wrote 178 bytes
+// of heads per record, more than the record's own entry in the log;
+// chained once per as many records as there are heads, a move costs each
+// record about one head's share of a page, whatever the patients. An
+// extract scans at most maxPatientTailLen small entries.
+const (
+	patientTailLen    = 4096
+	maxPatientTailLen = 16384
+)
+
+// keyAuditPatientTail, in the meta bucket, is how long the unchained tail
+// grows before it is chained (8 bytes, big endian; absent: patientTailLen).
+// An older clinicgw, which ignores it, chains a longer tail at its first
+// open.
+var keyAuditPatientTail = []byte("audit-patient-tail")
+
+// tailLen is how long the unchained tail grows before it is chained.
+func tailLen(meta *bolt.Bucket) uint64 {
+	if v := meta.Get(keyAuditPatientTail); len(v) == 8 {
+		return min(max(binary.BigEndian.Uint64(v), patientTailLen), maxPatientTailLen)
+	}
+	return patientTailLen
+}
 
 // patientUpTo is the sequence number up to which bucketAuditPatient is
 // chained.
@@ -81,28 +159,32 @@ func (t *tx) patientUpTo() uint64 {
 }
 
 // chainTail chains the tail of bucketAuditPatient once the access log's
-// head is patientTailLen records past it.
+// head is tailLen records past it, and sets the next tail's length to
+// the number of heads.
 func (t *tx) chainTail() error {
-	upTo := t.patientUpTo()
-	if t.head.Seq < upTo+patientTailLen {
+	upTo, meta := t.patientUpTo(), t.bucket(bucketMeta)
+	if t.head.Seq < upTo+tailLen(meta) {
 		return nil
 	}
-	type entry struct{ key, blinded []byte }
-	var todo []entry
+	// Counted before the chaining changes the bucket: Stats reads its pages
+	// as committed.
+	heads := uint64(t.bucket(bucketAuditPatientHead).Stats().KeyN)
+	var todo []tailEntry
 	c := t.bucket(bucketAuditPatient).Cursor()
 	for k, v := c.Seek(seqKey(upTo + 1)); k != nil; k, v = c.Next() {
 		if len(k) != 8 || len(v) < blindLen {
 			return fmt.Errorf("access log's patient index entry %x is malformed", k)
 		}
-		todo = append(todo, entry{slices.Clone(k), slices.Clone(v[:blindLen])})
+		todo = append(todo, tailEntry{slices.Clone(k), slices.Clone(v[:blindLen])})
 	}
-	// Written after the walk: a Put under a live cursor may move it.
-	for _, e := range todo {
-		if err := t.chainPatient(e.key, e.blinded); err != nil {
-			return err
-		}
+	fresh, err := t.chainEntries(todo)
+	if err != nil {
+		return err
 	}
-	return t.bucket(bucketMeta).Put(keyAuditPatientUpTo, seqKey(t.head.Seq))
+	if err := meta.Put(keyAuditPatientTail, seqKey(heads+uint64(fresh))); err != nil {
+		return err
+	}
+	return meta.Put(keyAuditPatientUpTo, seqKey(t.head.Seq))
 }
 
 // patientTail returns the keys of the unchained records about the patient
@@ -139,8 +221,9 @@ func (db *DB) chainAuditByPatient(ctx context.Context) error {
 	}
 	var current bool
 	db.view(func(btx *bolt.Tx) error {
-		// A tail shorter than patientTailLen is read as it is (patientTail).
-		k, _ := btx.Bucket([]byte(bucketAuditPatient)).Cursor().Seek(seqKey(upTo(btx.Bucket([]byte(bucketMeta))) + patientTailLen))
+		// A tail shorter than tailLen is read as it is (patientTail).
+		meta := btx.Bucket([]byte(bucketMeta))
+		k, _ := btx.Bucket([]byte(bucketAuditPatient)).Cursor().Seek(seqKey(upTo(meta) + tailLen(meta)))
 		current = k == nil
 		return nil
 	})
@@ -154,8 +237,7 @@ func (db *DB) chainAuditByPatient(ctx context.Context) error {
 		err := db.update(func(btx *bolt.Tx) error {
 			t := db.newTx(btx)
 			meta := t.bucket(bucketMeta)
-			type entry struct{ key, blinded []byte }
-			var todo []entry
+			var todo []tailEntry
 			c := t.bucket(bucketAuditPatient).Cursor()
 			for k, v := c.Seek(seqKey(upTo(meta) + 1)); k != nil && len(todo) < batch; k, v = c.Next() {
 				if err := ctx.Err(); err != nil {
@@ -164,13 +246,10 @@ func (db *DB) chainAuditByPatient(ctx context.Context) error {
 				if len(k) != 8 || len(v) < blindLen {
 					return fmt.Errorf("access log's patient index entry %x is malformed", k)
 				}
-				todo = append(todo, entry{slices.Clone(k), slices.Clone(v[:blindLen])})
+				todo = append(todo, tailEntry{slices.Clone(k), slices.Clone(v[:blindLen])})
 			}
-			// Written after the walk: a Put under a live cursor may move it.
-			for _, e := range todo {
-				if err := t.chainPatient(e.key, e.blinded); err != nil {
-					return err
-				}
+			if _, err := t.chainEntries(todo); err != nil {
+				return err
 			}
 			n = len(todo)
 			if n == 0 {

@@ -151,6 +151,9 @@ func (t *tx) pendingCase(id cases.ID) bool { return t.cw != nil && t.cw.ids[id] 
 // putPending puts every pending value, in order of writing, waiting for
 // their sealing.
 func (t *tx) putPending() error {
+	if err := t.putAuditIndex(); err != nil {
+		return err
+	}
 	if t.cw == nil {
 		return nil
 	}

@@ -85,9 +85,10 @@
 // Access-log extracts read the same way, newest first: a staff member's
 // records by HSA-ID and sequence number, a patient's as a chain from the
 // patient's newest record back (auditpatient.go), chained at first open
-// for an older store; the newest records (fewer than 4096) stay unchained
-// and are scanned, so the chain's heads move once per 4096 records rather
-// than at every commit.
+// for an older store; the newest records stay unchained and are scanned
+// (fewer than there are patients, at least 4096, at most 16384), so the
+// chain's heads, whose bucket a move rewrites nearly whole, move once per
+// that many records rather than at every commit.
 //
 // A purge of cases an earlier read saw (PurgeSeen, purgeseen.go; the
 // archive's export) opens none that is unchanged since: the read noted

@@ -34,6 +34,8 @@ type tx struct {
 	// cw encodes and seals new cases on another goroutine; nil until the
 	// first Insert.
 	cw *caseWriter
+	// auditIdx holds the access-log index keys not yet put (auditidx.go).
+	auditIdx auditIndexPuts
 	// mac and blinds serve blind: the keyed hash, and the numbers already
 	// blinded in this transaction.
 	mac    hash.Hash
