@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/clock"
 	"clinicgw/sync/wire"
 	"clinicgw/sync/wire/casetype"
 	"clinicgw/sync/wire/personnummer"
@@ -91,6 +93,9 @@ type pulled struct {
 const (
 	prefetchPages = 4
 	mergeEvents   = prefetchPages * wire.MaxInboxLimit
+	// fillWait is how long a commit on a backlog waits, at most, for the
+	// pages that make it whole (nextPages): a few pages' fetch.
+	fillWait = 250 * time.Millisecond
 )
 
 // prefetch fetches the pages after cursor, in order, until the central
@@ -131,8 +136,9 @@ func (u *Uplink) prefetch(ctx context.Context, cursor uint64) <-chan fetched {
 // pageQueue is the prefetched pages, with one taken out and put back when
 // it would have made a merge too large.
 type pageQueue struct {
-	c    <-chan fetched
-	held *fetched
+	c     <-chan fetched
+	clock clock.Clock // for fillWait
+	held  *fetched
 }
 
 // next waits for the next page; false when there are no more.
@@ -152,8 +158,13 @@ func (q *pageQueue) next(ctx context.Context) (fetched, bool, error) {
 	}
 }
 
-// ready returns the next page if it is already fetched.
-func (q *pageQueue) ready() (fetched, bool) {
+// closed is a channel that never blocks.
+var closed = func() <-chan time.Time { c := make(chan time.Time); close(c); return c }()
+
+// within returns the next page once it is fetched, waiting until
+// deadline fires at the latest; false when there are no more, or none
+// came in time.
+func (q *pageQueue) within(ctx context.Context, deadline <-chan time.Time) (fetched, bool) {
 	if f := q.held; f != nil {
 		q.held = nil
 		return *f, true
@@ -162,16 +173,28 @@ func (q *pageQueue) ready() (fetched, bool) {
 	case f, ok := <-q.c:
 		return f, ok
 	default:
-		return fetched{}, false
 	}
+	select {
+	case f, ok := <-q.c:
+		return f, ok
+	case <-deadline:
+	case <-ctx.Done():
+	}
+	return fetched{}, false
 }
 
-// nextPages waits for the next page and takes the ones after it that are
-// already fetched, while they add up to at most mergeEvents events and
-// commitBytes of events (membound.go): their
-// events, and the last one's cursor and more. A fetch failure after the
-// first page is returned as later, to be reported once the pages before it
-// are stored. ok is false when there are no more pages.
+// nextPages waits for the next page and takes the ones after it, while
+// they add up to at most mergeEvents events and commitBytes of events
+// (membound.go): their events, and the last one's cursor and more. While
+// the central store has more (a backlog), it waits for the pages after
+// the first, up to prefetchPages pages and fillWait in all (then it takes
+// only those already fetched), so that a commit is whole even when
+// the fetch, not the store, is the slower side: each commit costs two
+// fdatasyncs and rewrites the pages of every index it touches, and the
+// pages it waits for are within the bound that the pages fetched ahead
+// of a commit already have (prefetchPages). A fetch failure after the
+// first page is returned as later, to be reported once the pages before
+// it are stored. ok is false when there are no more pages.
 func (q *pageQueue) nextPages(ctx context.Context) (merged pulled, later error, ok bool, err error) {
 	f, ok, err := q.next(ctx)
 	if !ok || err != nil || f.err != nil {
@@ -180,8 +203,17 @@ func (q *pageQueue) nextPages(ctx context.Context) (merged pulled, later error, 
 	merged = pulled{f.page, f.raw}
 	own := false // merged.Events and raw are copies, safe to append to
 	size := eventsBytes(merged.Events)
-	for merged.More {
-		g, ok := q.ready()
+	var deadline <-chan time.Time
+	if merged.More {
+		t := q.clock.NewTimer(fillWait)
+		defer t.Stop()
+		deadline = t.C()
+	}
+	for pages := 1; merged.More; pages++ {
+		if pages == prefetchPages {
+			deadline = closed // a whole commit's pages: only what is here too
+		}
+		g, ok := q.within(ctx, deadline)
 		switch {
 		case !ok:
 			return merged, nil, true, nil
@@ -235,7 +267,7 @@ func (u *Uplink) pullAll(ctx context.Context, acked *uint64) error {
 	defer cancel()
 	var ack *pendingAck
 	defer func() { ack.wait() }() // on an early return: the goroutine must end
-	pages := &pageQueue{c: u.prefetch(ctx, cursor)}
+	pages := &pageQueue{c: u.prefetch(ctx, cursor), clock: u.cfg.Clock}
 	for {
 		page, later, ok, err := pages.nextPages(ctx)
 		if err != nil {
