@@ -79,10 +79,11 @@ type pulled struct {
 }
 
 // Pages are fetched ahead of the store, up to prefetchPages of them, and
-// the pages that are already here when the store is free are applied
-// together, up to mergeEvents events, in one transaction: when the store
-// is the slower side, as on a backlog, a commit (two fdatasyncs) serves
-// several pages; when it keeps up, each page goes alone at once.
+// on a backlog (the central store has more) up to prefetchPages pages are
+// applied together, up to mergeEvents events, in one transaction, the
+// store waiting up to fillWait for those not yet here (nextPages): a
+// commit (two fdatasyncs) serves several pages, whichever side is the
+// slower; the last page of a backlog, or a page alone, goes at once.
 // prefetchPages × pageBytes is commitBytes: on a backlog of ordinary
 // cases a commit is whole (three pages made it three quarters). Fewer,
 // larger commits write fewer bytes per case: each commit rewrites the
