@@ -171,8 +171,8 @@ func (q *pageQueue) next(ctx context.Context) (fetched, bool, error) {
 	}
 }
 
-// closed is a channel that never blocks.
-var closed = func() <-chan time.Time { c := make(chan time.Time); close(c); return c }()
+// noWait is a deadline already past (within takes only what is here).
+var noWait = func() <-chan time.Time { c := make(chan time.Time); close(c); return c }()
 
 // within returns the next page once it is fetched, waiting until
 // deadline fires at the latest; false when there are no more, or none
@@ -224,7 +224,7 @@ func (q *pageQueue) nextPages(ctx context.Context) (merged pulled, later error, 
 	}
 	for pages := 1; merged.More && merged.chainErr == nil; pages++ {
 		if pages == prefetchPages {
-			deadline = closed // a whole commit's pages: only what is here too
+			deadline = noWait // a whole commit's pages: only what is here too
 		}
 		g, ok := q.within(ctx, deadline)
 		switch {
