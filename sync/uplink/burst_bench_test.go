@@ -16,7 +16,10 @@ import (
 	"time"
 )
 
-var burstCases = flag.Int("uplink.burst", 1500, "maximum-size cases pre-submitted for BenchmarkBurstRSS")
+var (
+	burstCases     = flag.Int("uplink.burst", 1500, "maximum-size cases pre-submitted for BenchmarkBurstRSS")
+	burstRealistic = flag.Bool("uplink.burst.realistic", false, "BenchmarkBurstRSS with realistic cases (realisticSubmission) instead of maximum-size ones")
+)
 
 // burstGoalMiB is the goal for the gateway's own memory (RssAnon)
 // while it pulls a backlog of maximum-size cases.
@@ -37,9 +40,13 @@ const (
 func BenchmarkBurstRSS(b *testing.B) {
 	n := *burstCases
 	c := startCentral(b)
-	publishMaxForm(b, c)
 	start := time.Now()
-	submitMax(b, c, 0, n)
+	if *burstRealistic {
+		submitRealistic(b, c, n)
+	} else {
+		publishMaxForm(b, c)
+		submitMax(b, c, 0, n)
+	}
 	b.Logf("%d maximum-size cases submitted in %v", n, time.Since(start).Round(time.Millisecond))
 	pkiDir := filepath.Join(b.TempDir(), "pki")
 	if err := testPKI().WriteDir(pkiDir); err != nil {

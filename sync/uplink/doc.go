@@ -14,7 +14,10 @@
 // is bounded by bytes (membound.go): the page size asked for follows the
 // events' size, and a transaction takes at most about 2 MiB of events,
 // a large page being split, each part moving the cursor and the chain
-// head to its own last event. Each event's
+// head to its own last event; on a backlog a transaction waits briefly
+// for the pages that fill it, so that it is whole even when the fetch is
+// the slower side (a commit costs two fdatasyncs and rewrites the pages
+// of every index it touches). Each event's
 // time of record (wire.Event.At) travels as cases.Inbound.At: the case
 // service counts due dates from it, not from when the page was pulled. Delivery is at
 // least once and applying is idempotent, so a crash or a cut connection at

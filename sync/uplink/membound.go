@@ -17,8 +17,9 @@ import (
 //     what makes about pageBytes of events of the page's average size
 //     (nextLimit), between 1 and Config.PageSize. (The central store cuts
 //     a page at wire.MaxBodyBytes whatever the Limit.)
-//   - Pages fetched ahead are merged into one commit only while their
-//     events add up to at most commitBytes (and mergeEvents).
+//   - Pages fetched ahead (on a backlog, waited for: nextPages) are
+//     merged into one commit only while their events add up to at most
+//     commitBytes (and mergeEvents).
 //   - A page whose events are more than commitBytes is applied in several
 //     commits of at most commitBytes each (one event at least), each with
 //     the head and cursor of its own last event (commitRuns): the cursor

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"clinicgw/sync/clock"
 	"clinicgw/sync/wire"
 )
 
@@ -23,7 +24,7 @@ func testPage(n int, cursor uint64, more bool) fetched {
 func TestNextPagesMerges(t *testing.T) {
 	ctx := context.Background()
 	c := make(chan fetched, 10)
-	q := &pageQueue{c: c}
+	q := &pageQueue{c: c, clock: clock.System}
 	per := mergeEvents / 2
 	c <- testPage(per, uint64(per), true)
 	c <- testPage(per, uint64(2*per), true)
