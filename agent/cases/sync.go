@@ -414,19 +414,22 @@ const (
 func (s *Service) applyOne(tx Tx, ev Inbound, fresh *Case, prep PreparedInsert, now time.Time) (applyResult, error) {
 	patient := Actor{Kind: Patient}
 	if ev.Kind == InboundCreated {
-		old, err := tx.Case(ev.CaseID)
-		if err == nil {
+		// fresh is the store's to keep: nothing here changes it after
+		// validation, and a second run of fn hands over the same value.
+		// The insert's own check that the id is free finds a repeat
+		// delivery: a new case's id is looked up once.
+		err := insertPrepared(tx, fresh, prep)
+		if errors.Is(err, ErrExists) {
+			old, err := tx.Case(ev.CaseID)
+			if err != nil {
+				return refusedInvalid, err
+			}
 			if !sameSubmission(old, fresh) {
 				return s.conflict(ev), nil
 			}
 			return duplicate, nil
 		}
-		if !errors.Is(err, ErrNotFound) {
-			return refusedInvalid, err
-		}
-		// fresh is the store's to keep: nothing here changes it after
-		// validation, and a second run of fn hands over the same value.
-		if err := insertPrepared(tx, fresh, prep); err != nil {
+		if err != nil {
 			return refusedInvalid, err
 		}
 		return applied, tx.AppendAudit(s.entry(now, Actor{Kind: System}, Receive, fresh, audit.Allowed))

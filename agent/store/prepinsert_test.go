@@ -19,6 +19,11 @@ func TestBacklogInsertsPrepared(t *testing.T) {
 	if built := e.db.insertsBuilt.Load(); built != 0 {
 		t.Errorf("the transactions built the index entries of %d of 600 new cases themselves; want 0 (prepared ahead)", built)
 	}
+	// One look for each new case's id in the id index: the insert's own
+	// check that the id is free, which also finds a repeat delivery.
+	if looked := e.db.idLookups.Load(); looked != 600 {
+		t.Errorf("the transactions looked up %d case ids for 600 new cases; want 600", looked)
+	}
 	var all []*cases.Case
 	buckets := map[string]bool{}
 	err := e.db.View(ctx, func(rtx cases.ReadTx) error {

@@ -47,12 +47,13 @@ type tx struct {
 	log                       *slog.Logger
 	// opened counts the access-log records opened (DB.auditOpened),
 	// decoded the cases (DB.casesDecoded), built the inserts not
-	// prepared (DB.insertsBuilt).
-	opened, decoded, built *atomic.Uint64
+	// prepared (DB.insertsBuilt), looked the case ids looked up
+	// (DB.idLookups).
+	opened, decoded, built, looked *atomic.Uint64
 }
 
 func (db *DB) newTx(btx *bolt.Tx) *tx {
-	return &tx{btx: btx, s: db.sealer.Load(), unit: db.unit, log: db.log, opened: &db.auditOpened, decoded: &db.casesDecoded, built: &db.insertsBuilt}
+	return &tx{btx: btx, s: db.sealer.Load(), unit: db.unit, log: db.log, opened: &db.auditOpened, decoded: &db.casesDecoded, built: &db.insertsBuilt, looked: &db.idLookups}
 }
 
 func (t *tx) bucket(name string) *bolt.Bucket { return t.btx.Bucket([]byte(name)) }
