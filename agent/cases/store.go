@@ -161,6 +161,27 @@ type Tx interface {
 	PruneClientWrites(before time.Time, max int) (int, error)
 }
 
+// InsertPreparer is a Store that can make, outside any transaction, what
+// inserting a new case takes of the case alone (agent/store: its index
+// entries, the blinded personnummer, its statistics tally), so that the
+// transaction that inserts it does not: the sync's prepare stage runs
+// ahead of its one transaction goroutine (prepareInbound). The case must
+// not change between PrepareInsert and InsertPrepared; the store checks
+// what the prepared work was made of and makes it again if it did.
+type InsertPreparer interface {
+	PrepareInsert(c *Case) PreparedInsert
+}
+
+// PreparedInsert is a store's prepared work for one new case, opaque to
+// the service.
+type PreparedInsert any
+
+// PreparedInserter is a Tx that inserts a case with the work its store
+// prepared (InsertPreparer); nil p is Insert.
+type PreparedInserter interface {
+	InsertPrepared(c *Case, p PreparedInsert) error
+}
+
 // Store is the durable, encrypted home of the cases (agent/store).
 // Update returns only after the transaction is committed to disk.
 type Store interface {

@@ -194,7 +194,7 @@ func (s *Service) applyInbound(ctx context.Context, in []Inbound, cursor uint64,
 			res := refusedInvalid
 			if p.invalid[i] == nil {
 				var err error
-				if res, err = s.applyOne(tx, ev, p.fresh[i], now); err != nil {
+				if res, err = s.applyOne(tx, ev, p.fresh[i], p.insert(i), now); err != nil {
 					return fmt.Errorf("event %s: %w", ev.EventID, err)
 				}
 			} else if dup, err := retiredDuplicate(tx, ev); err != nil { // sealdup.go
@@ -288,6 +288,7 @@ const prepChunk = 32
 type prepared struct {
 	fresh   []*Case
 	invalid []*ValidationError // nil: valid
+	ins     []PreparedInsert   // the store's work for each fresh case (InsertPreparer); nil: none
 	chunks  []chan struct{}    // closed when a chunk of prepChunk events is validated
 	done    chan struct{}      // closed when the validating goroutine has returned
 }
@@ -299,9 +300,16 @@ type prepared struct {
 func (s *Service) prepareInbound(in []Inbound, now time.Time) *prepared {
 	n := (len(in) + prepChunk - 1) / prepChunk
 	p := &prepared{fresh: make([]*Case, len(in)), invalid: make([]*ValidationError, len(in)), done: make(chan struct{})}
+	pre, _ := s.store.(InsertPreparer)
+	if pre != nil {
+		p.ins = make([]PreparedInsert, len(in))
+	}
 	validate := func(from, to int) {
 		for i := from; i < to; i++ {
 			p.fresh[i], p.invalid[i] = s.validateInbound(in[i], now)
+			if pre != nil && p.fresh[i] != nil {
+				p.ins[i] = pre.PrepareInsert(p.fresh[i])
+			}
 		}
 	}
 	if n <= 1 {
@@ -321,6 +329,14 @@ func (s *Service) prepareInbound(in []Inbound, now time.Time) *prepared {
 		}
 	}()
 	return p
+}
+
+// insert is the store's prepared work for event i's new case; nil if none.
+func (p *prepared) insert(i int) PreparedInsert {
+	if p.ins == nil {
+		return nil
+	}
+	return p.ins[i]
 }
 
 // ready waits until event i is validated.
@@ -395,22 +411,25 @@ const (
 
 // applyOne applies one event in tx. An event that cannot apply is logged
 // by event id and reported as refused.
-func (s *Service) applyOne(tx Tx, ev Inbound, fresh *Case, now time.Time) (applyResult, error) {
+func (s *Service) applyOne(tx Tx, ev Inbound, fresh *Case, prep PreparedInsert, now time.Time) (applyResult, error) {
 	patient := Actor{Kind: Patient}
 	if ev.Kind == InboundCreated {
-		old, err := tx.Case(ev.CaseID)
-		if err == nil {
+		// fresh is the store's to keep: nothing here changes it after
+		// validation, and a second run of fn hands over the same value.
+		// The insert's own check that the id is free finds a repeat
+		// delivery: a new case's id is looked up once.
+		err := insertPrepared(tx, fresh, prep)
+		if errors.Is(err, ErrExists) {
+			old, err := tx.Case(ev.CaseID)
+			if err != nil {
+				return refusedInvalid, err
+			}
 			if !sameSubmission(old, fresh) {
 				return s.conflict(ev), nil
 			}
 			return duplicate, nil
 		}
-		if !errors.Is(err, ErrNotFound) {
-			return refusedInvalid, err
-		}
-		// fresh is the store's to keep: nothing here changes it after
-		// validation, and a second run of fn hands over the same value.
-		if err := tx.Insert(fresh); err != nil {
+		if err != nil {
 			return refusedInvalid, err
 		}
 		return applied, tx.AppendAudit(s.entry(now, Actor{Kind: System}, Receive, fresh, audit.Allowed))
@@ -468,6 +487,15 @@ func (s *Service) applyOne(tx Tx, ev Inbound, fresh *Case, now time.Time) (apply
 		return refusedNotApplicable, err
 	}
 	return applied, tx.AppendAudit(s.entry(now, patient, cmd.Action, next, audit.Allowed))
+}
+
+// insertPrepared inserts c in tx with prep, the work its store prepared,
+// where the transaction takes it (PreparedInserter).
+func insertPrepared(tx Tx, c *Case, prep PreparedInsert) error {
+	if pi, ok := tx.(PreparedInserter); ok && prep != nil {
+		return pi.InsertPrepared(c, prep)
+	}
+	return tx.Insert(c)
 }
 
 // conflict logs an event that names a case or message already applied

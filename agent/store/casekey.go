@@ -46,6 +46,9 @@ var caseMoveBatch = 2000
 // caseKey returns the sequence key of case id's record; nil if there is
 // no such case.
 func (t *tx) caseKey(id cases.ID) []byte {
+	if t.looked != nil {
+		t.looked.Add(1)
+	}
 	return t.bucket(bucketCaseIDs).Get([]byte(id))
 }
 

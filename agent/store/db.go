@@ -101,8 +101,10 @@ type DB struct {
 	group groupCommit
 	// auditOpened counts the access-log records opened: what an extract
 	// page cost (tests); casesDecoded the cases opened: what a list
-	// page cost (tests).
-	auditOpened, casesDecoded atomic.Uint64
+	// page cost (tests); insertsBuilt the new cases whose index entries,
+	// blinded numbers and tally a transaction made itself (prepinsert.go);
+	// idLookups the case ids looked up in the id index.
+	auditOpened, casesDecoded, insertsBuilt, idLookups atomic.Uint64
 }
 
 var _ cases.Store = (*DB)(nil)

@@ -54,7 +54,10 @@
 // write (TestBacklogPagesWritten logs them per bucket and case). So a
 // write transaction encodes and seals new cases, access-log records and
 // the sync logs' records (the journal's copy of each central event) on
-// a second goroutine and only puts them (casewriter.go); indexes whose
+// a second goroutine and only puts them (casewriter.go); a new case's
+// index entries, blinded personnummer and statistics tally are made
+// before its transaction, by the sync's prepare stage (PrepareInsert,
+// prepinsert.go), and checked to fit the case as it is; indexes whose
 // keys mostly grow split their pages full (FillPercent 0.9, 1 for
 // sequence keys), not at bbolt's half; and the file grows 128 MiB at a
 // time, since bbolt syncs it whole at every growth (allocSize).

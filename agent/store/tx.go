@@ -48,12 +48,14 @@ type tx struct {
 	statsLoaded, statsPartial bool
 	log                       *slog.Logger
 	// opened counts the access-log records opened (DB.auditOpened),
-	// decoded the cases (DB.casesDecoded).
-	opened, decoded *atomic.Uint64
+	// decoded the cases (DB.casesDecoded), built the inserts not
+	// prepared (DB.insertsBuilt), looked the case ids looked up
+	// (DB.idLookups).
+	opened, decoded, built, looked *atomic.Uint64
 }
 
 func (db *DB) newTx(btx *bolt.Tx) *tx {
-	return &tx{btx: btx, s: db.sealer.Load(), unit: db.unit, log: db.log, opened: &db.auditOpened, decoded: &db.casesDecoded}
+	return &tx{btx: btx, s: db.sealer.Load(), unit: db.unit, log: db.log, opened: &db.auditOpened, decoded: &db.casesDecoded, built: &db.insertsBuilt, looked: &db.idLookups}
 }
 
 func (t *tx) bucket(name string) *bolt.Bucket { return t.btx.Bucket([]byte(name)) }
@@ -69,11 +71,14 @@ type indexValues struct {
 	fresh    bool     // received and never assigned (cases.IsFresh; listidx.go)
 }
 
-func (t *tx) indexValuesOf(c *cases.Case) indexValues {
+func (t *tx) indexValuesOf(c *cases.Case) indexValues { return indexValuesWith(c, t.blind) }
+
+// indexValuesWith is c's index values, its personnummer blinded by blind.
+func indexValuesWith(c *cases.Case, blind func(pnr string) []byte) indexValues {
 	v := indexValues{status: c.Status, assignee: c.Assignee, typ: c.Type, group: c.Group, due: c.DueAt, fresh: cases.IsFresh(c)}
-	v.patients = append(v.patients, t.blind(string(c.Patient.PNR)))
+	v.patients = append(v.patients, blind(string(c.Patient.PNR)))
 	if c.Guardian != nil && c.Guardian.PNR != c.Patient.PNR {
-		v.patients = append(v.patients, t.blind(string(c.Guardian.PNR)))
+		v.patients = append(v.patients, blind(string(c.Guardian.PNR)))
 	}
 	return v
 }
@@ -209,7 +214,11 @@ func (t *tx) putIndex(entries []indexEntry) error {
 }
 
 // Insert stores a new case and its index entries.
-func (t *tx) Insert(c *cases.Case) error {
+func (t *tx) Insert(c *cases.Case) error { return t.InsertPrepared(c, nil) }
+
+// InsertPrepared is Insert with what PrepareInsert made of c ahead of the
+// transaction (prepinsert.go); what p does not fit is made here.
+func (t *tx) InsertPrepared(c *cases.Case, p cases.PreparedInsert) error {
 	if err := checkID(c.ID); err != nil {
 		return err
 	}
@@ -225,8 +234,20 @@ func (t *tx) Insert(c *cases.Case) error {
 	if err := t.queueCase(c); err != nil {
 		return err
 	}
-	t.noteStats(c.ID, nil, c)
-	return t.putIndex(t.indexValuesOf(c).entries(c.ID))
+	pi, ok := p.(*preparedInsert)
+	if !ok || !pi.fits(t, c) {
+		if t.built != nil {
+			t.built.Add(1)
+		}
+		pi = prepareInsert(c, t.s, t.unit, t.blind)
+	}
+	if t.statsCounts(c.ID) {
+		if t.stats == nil {
+			t.stats = newStatsSums()
+		}
+		t.stats.add(pi.tally, +1)
+	}
+	return t.putIndex(pi.entries)
 }
 
 // Update stores a changed case whose Version is one more than the stored one.
