@@ -79,17 +79,20 @@ func BenchmarkSync(b *testing.B) {
 	}
 	var uplinkTime, uplinkCPU, rawTime, rawDecTime, boltTime time.Duration
 	var uplinkWritten, boltWritten int64
+	var gc gcTotals // bench_gc_test.go
 	for b.Loop() {
 		b.StopTimer()
 		g := newGateway(b, c.url(), unitCert(b), func(cfg *Config) { cfg.Logger = nil })
 		settle()
 		b.StartTimer()
+		gc0 := startGC(b)
 		t0, cpu0, w0 := time.Now(), processCPU(b), processWriteBytes(b)
 		g.start()
 		waitCount(b, g.rec, n)
 		uplinkTime += time.Since(t0)
 		uplinkCPU += processCPU(b) - cpu0
 		uplinkWritten += processWriteBytes(b) - w0
+		gc.end(b, gc0)
 		b.StopTimer()
 		g.stop()
 		rawTime += raw.fetch(b, total, nil)
@@ -112,6 +115,7 @@ func BenchmarkSync(b *testing.B) {
 	b.ReportMetric(upRate/rate(boltTime), "ratio-bolt")
 	b.ReportMetric(uplinkTime.Seconds()/iters, "s/sync")
 	b.ReportMetric(uplinkCPU.Seconds()/iters, "cpu-s/sync")
+	gc.report(b, iters, n)
 	if uplinkWritten >= 0 && boltWritten > 0 {
 		// Bytes sent to storage (/proc/self/io) by the sync and by the
 		// plain write of the same pages: the disk is what the sync waits on.
