@@ -2,6 +2,7 @@ package wire
 
 import (
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -192,8 +193,9 @@ func (d *fastDec) str(s *string) bool {
 		}
 	}
 	// With escapes: find the end first, so that the value is unescaped
-	// into one buffer of at most the raw length (a large text with line
-	// breaks would otherwise grow one by doubling).
+	// into one buffer of at most the raw length, which becomes the string
+	// (a large text with line breaks would otherwise grow one by
+	// doubling, then be copied).
 	end := j
 	for end < len(d.b) && d.b[end] != '"' {
 		if d.b[end] == '\\' {
@@ -201,37 +203,41 @@ func (d *fastDec) str(s *string) bool {
 		}
 		end++
 	}
-	out := append(make([]byte, 0, min(end, len(d.b))-start), d.b[start:j]...)
+	var out strings.Builder
+	out.Grow(min(end, len(d.b)) - start)
+	out.Write(d.b[start:j])
+	run := j // the first byte not yet written
 	for j < len(d.b) {
 		c := d.b[j]
 		switch {
 		case c == '"':
-			*s = string(out)
+			out.Write(d.b[run:j])
+			*s = out.String()
 			d.i = j + 1
 			return true
 		case c < 0x20:
 			return false
 		case c != '\\':
-			out = append(out, c)
 			j++
 			continue
 		}
+		out.Write(d.b[run:j])
 		if j+1 >= len(d.b) {
 			return false
 		}
 		switch e := d.b[j+1]; e {
 		case '"', '\\', '/':
-			out = append(out, e)
+			out.WriteByte(e)
 		case 'b':
-			out = append(out, '\b')
+			out.WriteByte('\b')
 		case 'f':
-			out = append(out, '\f')
+			out.WriteByte('\f')
 		case 'n':
-			out = append(out, '\n')
+			out.WriteByte('\n')
 		case 'r':
-			out = append(out, '\r')
+			out.WriteByte('\r')
 		case 't':
-			out = append(out, '\t')
+			out.WriteByte('\t')
 		case 'u':
 			r, ok := d.hex4(j + 2)
 			if !ok {
@@ -251,12 +257,14 @@ func (d *fastDec) str(s *string) bool {
 				r = dec
 				j += 6
 			}
-			out = utf8.AppendRune(out, r)
+			out.WriteRune(r)
+			run = j
 			continue
 		default:
 			return false
 		}
 		j += 2
+		run = j
 	}
 	return false
 }
