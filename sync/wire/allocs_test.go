@@ -61,29 +61,46 @@ func decodeAllocs(t *testing.T, body []byte) (allocs, bytesPer float64, events i
 }
 
 // TestDecodePageAllocs: the fast decoder reads a realistic page's body
-// into one buffer and copies each string out of it once, a string with
-// escapes (a text's line breaks) included: what it allocates per event is
-// the event's bytes, its strings' bytes and at most decodeOverhead more.
+// into one buffer, makes the events' slices once, and copies each string
+// out of it once, a string with escapes (a text's line breaks) included,
+// an event's kind not at all: per event, an allocation for each string,
+// its case and its fields, and in bytes the event's, its strings' and at
+// most decodeOverhead more.
 func TestDecodePageAllocs(t *testing.T) {
 	body := realisticChainedPage(1)
 	allocs, perEvent, n := decodeAllocs(t, body)
 	page, _, _ := DecodeChainedPageEvents(bytes.NewReader(body))
-	strs := 0
-	for _, ev := range page.Events {
-		strs += len(ev.ID) + len(ev.CaseID)
-		c := ev.Case
-		strs += len(c.Type) + len(c.Patient.PNR) + len(c.Patient.Name) + len(c.Text)
-		if g := c.Guardian; g != nil {
-			strs += len(g.PNR) + len(g.Name)
-		}
-		for _, f := range c.Fields {
-			strs += len(f.Name) + len(f.Label) + len(f.Value)
+	strs, copies := 0, 0
+	count := func(ss ...string) {
+		for _, s := range ss {
+			strs += len(s)
+			if s != "" {
+				copies++
+			}
 		}
 	}
-	bodyPer, strsPer := float64(len(body))/float64(n), float64(strs)/float64(n)
-	t.Logf("%d events, %.0f body bytes and %.0f string bytes an event: %.1f allocations and %.0f bytes an event", n, bodyPer, strsPer, allocs, perEvent)
-	const decodeOverhead = 1024 // the event, its case and fields, the slices' growth, each string's size class
+	for _, ev := range page.Events {
+		c := ev.Case
+		count(ev.ID, ev.CaseID, c.Type, c.Patient.PNR, c.Patient.Name, c.Text)
+		if g := c.Guardian; g != nil {
+			count(g.PNR, g.Name)
+			copies++ // the guardian
+		}
+		for _, f := range c.Fields {
+			count(f.Name, f.Label, f.Value)
+		}
+		copies += 2 // the case and its fields
+	}
+	bodyPer, strsPer, copiesPer := float64(len(body))/float64(n), float64(strs)/float64(n), float64(copies)/float64(n)
+	t.Logf("%d events, %.0f body bytes and %.0f string bytes in %.1f allocations an event: %.1f allocations and %.0f bytes an event",
+		n, bodyPer, strsPer, copiesPer, allocs, perEvent)
+	// The event, its case and fields, each string's size class; the
+	// events' slices made once (grown by doubling they took 800).
+	const decodeOverhead = 700
 	if perEvent > bodyPer+strsPer+decodeOverhead {
 		t.Errorf("%.0f bytes allocated an event, want at most %.0f (body) + %.0f (strings) + %d", perEvent, bodyPer, strsPer, decodeOverhead)
+	}
+	if allocs > copiesPer+0.1 { // and a few a page
+		t.Errorf("%.1f allocations an event, want at most %.1f", allocs, copiesPer+0.1)
 	}
 }

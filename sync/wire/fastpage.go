@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 	"time"
@@ -366,8 +367,13 @@ func (d *fastDec) timestamp(t *time.Time) bool {
 }
 
 // events reads the page's events, recording where each begins and ends.
+// Their slices are made once, for as many events as the body has "seq"
+// members (a string's quotes are escaped, so none is counted in a text;
+// a member written otherwise only makes the slices grow).
 func (d *fastDec) events(evs *[]Event, spans *[][2]int) bool {
-	out := make([]Event, 0, 64)
+	n := bytes.Count(d.b[d.i:], []byte(`"seq":`))
+	out := make([]Event, 0, n)
+	*spans = make([][2]int, 0, n)
 	ok := d.array(func() bool {
 		d.ws()
 		start := d.i
@@ -391,10 +397,7 @@ func (d *fastDec) event(ev *Event) bool {
 		case 1:
 			return d.str(&ev.ID)
 		case 2:
-			var s string
-			ok := d.str(&s)
-			ev.Kind = EventKind(s)
-			return ok
+			return d.kind(&ev.Kind)
 		case 3:
 			return d.str(&ev.CaseID)
 		case 4:
@@ -431,6 +434,33 @@ func (d *fastDec) event(ev *Event) bool {
 			})
 		}
 	})
+}
+
+// kind reads an event's kind: one this version knows is not copied
+// (the constant's string), another is as any string.
+func (d *fastDec) kind(k *EventKind) bool {
+	if d.ws() != '"' {
+		return false
+	}
+	at := d.i
+	if name, ok := d.plainString(); ok {
+		switch EventKind(name) {
+		case EventCaseCreated:
+			*k = EventCaseCreated
+			return true
+		case EventCaseFollowUp:
+			*k = EventCaseFollowUp
+			return true
+		case EventCaseWithdrawn:
+			*k = EventCaseWithdrawn
+			return true
+		}
+	}
+	d.i = at
+	var s string
+	ok := d.str(&s)
+	*k = EventKind(s)
+	return ok
 }
 
 func (d *fastDec) newCase(c *NewCase) bool {
