@@ -3,6 +3,7 @@ package wire
 import (
 	"bytes"
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -126,4 +127,20 @@ func BenchmarkPullPage(b *testing.B) {
 		events += len(page.Events)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(events)/1000, "µs/event")
+}
+
+// TestDecodeManySeqAllocs: a body of a hundred thousand "seq" members,
+// refused, makes the decoder allocate no more than a page may hold: the
+// events' slices are sized by the members, at most MaxInboxLimit.
+func TestDecodeManySeqAllocs(t *testing.T) {
+	body := []byte(`{"events":[` + strings.Repeat(`{"seq":1},`, 100000) + `{"seq":1}],"cursor":1,"more":false,"chain":{}}`)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if _, _, ok := decodeChainedPageFast(body); ok {
+		t.Fatal("events without ids taken")
+	}
+	runtime.ReadMemStats(&after)
+	if got, limit := after.TotalAlloc-before.TotalAlloc, uint64(256<<10); got > limit {
+		t.Errorf("a refused body of %d bytes made the decoder allocate %d bytes, want at most %d", len(body), got, limit)
+	}
 }

@@ -369,9 +369,11 @@ func (d *fastDec) timestamp(t *time.Time) bool {
 // events reads the page's events, recording where each begins and ends.
 // Their slices are made once, for as many events as the body has "seq"
 // members (a string's quotes are escaped, so none is counted in a text;
-// a member written otherwise only makes the slices grow).
+// a member written otherwise only makes the slices grow), and at most
+// for the MaxInboxLimit a page may hold: a body of nothing but "seq"
+// members makes no more.
 func (d *fastDec) events(evs *[]Event, spans *[][2]int) bool {
-	n := bytes.Count(d.b[d.i:], []byte(`"seq":`))
+	n := min(bytes.Count(d.b[d.i:], []byte(`"seq":`)), MaxInboxLimit)
 	out := make([]Event, 0, n)
 	*spans = make([][2]int, 0, n)
 	ok := d.array(func() bool {
