@@ -19,7 +19,7 @@ import (
 
 // encodeCase returns the JSON encoding of c, exactly as json.Marshal does.
 func encodeCase(c *cases.Case) ([]byte, error) {
-	if b, ok := appendCase(make([]byte, 0, 1024), c); ok {
+	if b, ok := appendCase(make([]byte, 0, caseSizeHint(c)), c); ok {
 		return b, nil
 	}
 	// A time json.Marshal refuses: let it say why.
@@ -28,6 +28,35 @@ func encodeCase(c *cases.Case) ([]byte, error) {
 		return nil, fmt.Errorf("encode case %s: %w", c.ID, err)
 	}
 	return b, nil
+}
+
+// caseSizeHint is about the length of c's encoding, a little more: the
+// members' names and times, each element's, and its strings with an
+// eighth more for escapes (line breaks in a text). One buffer then holds
+// the record; a case whose strings are mostly escapes takes more.
+func caseSizeHint(c *cases.Case) int {
+	strs := len(c.ID) + len(c.Unit) + len(c.Type) + len(c.Patient.PNR) + len(c.Patient.Name) + len(c.Status) +
+		len(c.Assignee) + len(c.Group) + len(c.Subject) + len(c.InitiatedBy)
+	if g := c.Guardian; g != nil {
+		strs += len(g.PNR) + len(g.Name)
+	}
+	for _, f := range c.Fields {
+		strs += len(f.Name) + len(f.Label) + len(f.Value)
+	}
+	for _, m := range c.Messages {
+		strs += len(m.ID) + len(m.Kind) + len(m.Author) + len(m.Text) + len(m.Signature) + len(m.AuthorTitle)
+	}
+	for _, e := range c.History {
+		strs += len(e.Actor) + len(e.Action) + len(e.From) + len(e.To) + len(e.Assignee) + len(e.Group)
+	}
+	for _, r := range c.Relaxed {
+		strs += len(r)
+	}
+	for _, r := range c.Refs {
+		strs += len(r.By) + len(r.System) + len(r.Value)
+	}
+	elems := 48*len(c.Fields) + 160*(len(c.Messages)+len(c.History)) + 128*len(c.Refs) + 8*len(c.Relaxed)
+	return 512 + elems + strs + strs/8
 }
 
 // appendCase appends c's encoding to dst. It reports false, and what it

@@ -5,10 +5,10 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
-	"hash"
 	"io"
 	"reflect"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -86,26 +86,55 @@ func ParseLink(s string) (Link, error) {
 	return l, nil
 }
 
-// chainHasher writes length-prefixed strings into a SHA-256.
-type chainHasher struct{ h hash.Hash }
+// chainHasher gathers length-prefixed strings, then hashes them with
+// SHA-256 in one call: no hash state, string copy or number formatting on
+// the heap. Its buffer comes from chainBufs and goes back at sum.
+type chainHasher struct{ b *[]byte }
+
+// chainBufs holds chainHashers' buffers: a link per event of every
+// page, on the goroutine that applies them, without allocating.
+var chainBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+func newChainHasher() chainHasher {
+	b := chainBufs.Get().(*[]byte)
+	*b = (*b)[:0]
+	return chainHasher{b}
+}
 
 func (c chainHasher) put(s string) {
-	var n [8]byte
-	binary.BigEndian.PutUint64(n[:], uint64(len(s)))
-	c.h.Write(n[:])
-	io.WriteString(c.h, s)
+	*c.b = binary.BigEndian.AppendUint64(*c.b, uint64(len(s)))
+	*c.b = append(*c.b, s...)
 }
 
+// putBytes puts b as put puts string(b).
+func (c chainHasher) putBytes(b []byte) {
+	*c.b = binary.BigEndian.AppendUint64(*c.b, uint64(len(b)))
+	*c.b = append(*c.b, b...)
+}
+
+// putUint puts n in decimal, as put(strconv.FormatUint(n, 10)).
+func (c chainHasher) putUint(n uint64) {
+	var d [20]byte
+	c.putBytes(strconv.AppendUint(d[:0], n, 10))
+}
+
+// sum returns the hash of what was put; c is not to be used after.
 func (c chainHasher) sum() Link {
-	var l Link
-	c.h.Sum(l[:0])
+	l := Link(sha256.Sum256(*c.b))
+	if cap(*c.b) <= maxPooledChainBuf { // a huge event's buffer is not kept
+		chainBufs.Put(c.b)
+	}
 	return l
 }
+
+// maxPooledChainBuf bounds a pooled chainHasher buffer: a few ordinary
+// events' worth.
+const maxPooledChainBuf = 64 << 10
 
 // Genesis returns the link before a unit's first event in a central store
 // of the given incarnation.
 func Genesis(incarnation string) Link {
-	c := chainHasher{sha256.New()}
+	c := newChainHasher()
 	c.put("clinicgw/sync/wire event chain v2 genesis")
 	c.put(incarnation)
 	return c.sum()
@@ -117,14 +146,15 @@ func Genesis(incarnation string) Link {
 // implementation computes it from the event's content, whatever its JSON
 // looks like.
 func NextLink(prev Link, e Event) Link {
-	c := chainHasher{sha256.New()}
+	c := newChainHasher()
 	c.put("clinicgw/sync/wire event chain v2")
-	c.h.Write(prev[:])
-	c.put(strconv.FormatUint(e.Seq, 10))
+	*c.b = append(*c.b, prev[:]...)
+	c.putUint(e.Seq)
 	c.put(e.ID)
 	c.put(string(e.Kind))
 	c.put(e.CaseID)
-	c.put(e.At.UTC().Format(time.RFC3339Nano))
+	var at [64]byte
+	c.putBytes(e.At.UTC().AppendFormat(at[:0], time.RFC3339Nano))
 	if nc := e.Case; nc != nil {
 		c.put("case")
 		c.put(nc.Type)
@@ -137,7 +167,7 @@ func NextLink(prev Link, e Event) Link {
 		} else {
 			c.put("no guardian")
 		}
-		c.put(strconv.Itoa(len(nc.Fields)))
+		c.putUint(uint64(len(nc.Fields)))
 		for _, f := range nc.Fields {
 			c.put(f.Name)
 			c.put(f.Label)
@@ -148,7 +178,8 @@ func NextLink(prev Link, e Event) Link {
 			// Only when set, so that the links of events without it
 			// stay as they were.
 			c.put("formVersion")
-			c.put(strconv.Itoa(nc.FormVersion))
+			var d [20]byte
+			c.putBytes(strconv.AppendInt(d[:0], int64(nc.FormVersion), 10))
 		}
 	} else {
 		c.put("no case")

@@ -1,7 +1,9 @@
 package wire
 
 import (
+	"bytes"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -192,8 +194,9 @@ func (d *fastDec) str(s *string) bool {
 		}
 	}
 	// With escapes: find the end first, so that the value is unescaped
-	// into one buffer of at most the raw length (a large text with line
-	// breaks would otherwise grow one by doubling).
+	// into one buffer of at most the raw length, which becomes the string
+	// (a large text with line breaks would otherwise grow one by
+	// doubling, then be copied).
 	end := j
 	for end < len(d.b) && d.b[end] != '"' {
 		if d.b[end] == '\\' {
@@ -201,37 +204,41 @@ func (d *fastDec) str(s *string) bool {
 		}
 		end++
 	}
-	out := append(make([]byte, 0, min(end, len(d.b))-start), d.b[start:j]...)
+	var out strings.Builder
+	out.Grow(min(end, len(d.b)) - start)
+	out.Write(d.b[start:j])
+	run := j // the first byte not yet written
 	for j < len(d.b) {
 		c := d.b[j]
 		switch {
 		case c == '"':
-			*s = string(out)
+			out.Write(d.b[run:j])
+			*s = out.String()
 			d.i = j + 1
 			return true
 		case c < 0x20:
 			return false
 		case c != '\\':
-			out = append(out, c)
 			j++
 			continue
 		}
+		out.Write(d.b[run:j])
 		if j+1 >= len(d.b) {
 			return false
 		}
 		switch e := d.b[j+1]; e {
 		case '"', '\\', '/':
-			out = append(out, e)
+			out.WriteByte(e)
 		case 'b':
-			out = append(out, '\b')
+			out.WriteByte('\b')
 		case 'f':
-			out = append(out, '\f')
+			out.WriteByte('\f')
 		case 'n':
-			out = append(out, '\n')
+			out.WriteByte('\n')
 		case 'r':
-			out = append(out, '\r')
+			out.WriteByte('\r')
 		case 't':
-			out = append(out, '\t')
+			out.WriteByte('\t')
 		case 'u':
 			r, ok := d.hex4(j + 2)
 			if !ok {
@@ -251,12 +258,14 @@ func (d *fastDec) str(s *string) bool {
 				r = dec
 				j += 6
 			}
-			out = utf8.AppendRune(out, r)
+			out.WriteRune(r)
+			run = j
 			continue
 		default:
 			return false
 		}
 		j += 2
+		run = j
 	}
 	return false
 }
@@ -358,8 +367,15 @@ func (d *fastDec) timestamp(t *time.Time) bool {
 }
 
 // events reads the page's events, recording where each begins and ends.
+// Their slices are made once, for as many events as the body has "seq"
+// members (a string's quotes are escaped, so none is counted in a text;
+// a member written otherwise only makes the slices grow), and at most
+// for the MaxInboxLimit a page may hold: a body of nothing but "seq"
+// members makes no more.
 func (d *fastDec) events(evs *[]Event, spans *[][2]int) bool {
-	out := make([]Event, 0, 64)
+	n := min(bytes.Count(d.b[d.i:], []byte(`"seq":`)), MaxInboxLimit)
+	out := make([]Event, 0, n)
+	*spans = make([][2]int, 0, n)
 	ok := d.array(func() bool {
 		d.ws()
 		start := d.i
@@ -383,10 +399,7 @@ func (d *fastDec) event(ev *Event) bool {
 		case 1:
 			return d.str(&ev.ID)
 		case 2:
-			var s string
-			ok := d.str(&s)
-			ev.Kind = EventKind(s)
-			return ok
+			return d.kind(&ev.Kind)
 		case 3:
 			return d.str(&ev.CaseID)
 		case 4:
@@ -423,6 +436,33 @@ func (d *fastDec) event(ev *Event) bool {
 			})
 		}
 	})
+}
+
+// kind reads an event's kind: one this version knows is not copied
+// (the constant's string), another is as any string.
+func (d *fastDec) kind(k *EventKind) bool {
+	if d.ws() != '"' {
+		return false
+	}
+	at := d.i
+	if name, ok := d.plainString(); ok {
+		switch EventKind(name) {
+		case EventCaseCreated:
+			*k = EventCaseCreated
+			return true
+		case EventCaseFollowUp:
+			*k = EventCaseFollowUp
+			return true
+		case EventCaseWithdrawn:
+			*k = EventCaseWithdrawn
+			return true
+		}
+	}
+	d.i = at
+	var s string
+	ok := d.str(&s)
+	*k = EventKind(s)
+	return ok
 }
 
 func (d *fastDec) newCase(c *NewCase) bool {
