@@ -1,0 +1,85 @@
+package uplink
+
+import (
+	"context"
+	"net"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+
+	"clinicgw/sync/central"
+	"clinicgw/sync/logtest"
+	"clinicgw/sync/wire"
+)
+
+// writeCounter counts the writes a listener's connections make, and
+// their bytes: after the TLS handshake, one write is one TLS record.
+type writeCounter struct{ writes, bytes atomic.Int64 }
+
+func (w *writeCounter) wrap(ln net.Listener) net.Listener { return countingListener{ln, w} }
+
+type countingListener struct {
+	net.Listener
+	w *writeCounter
+}
+
+func (l countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return countingConn{c, l.w}, nil
+}
+
+type countingConn struct {
+	net.Conn
+	w *writeCounter
+}
+
+func (c countingConn) Write(p []byte) (int, error) {
+	c.w.writes.Add(1)
+	c.w.bytes.Add(int64(len(p)))
+	return c.Conn.Write(p)
+}
+
+// An inbox page reaches the gateway in full TLS records: the uplink's
+// client takes HTTP/2 DATA frames far larger than the 16 KiB default
+// (tlsconf.HTTP2), so the central store does not cut a page into a
+// 16 KiB frame plus a 9-byte record for each frame's header, twice the
+// records, syscalls and frames (issue 18: the in-process central store's
+// serving competes with the gateway's apply for the CPU).
+func TestInboxPageRecords(t *testing.T) {
+	var wc writeCounter
+	c := &centralSrv{t: t, path: filepath.Join(t.TempDir(), "central.db"), notifier: &central.MemNotifier{}, logs: &logtest.Buffer{}, wrapLn: wc.wrap}
+	c.open("127.0.0.1:0")
+	t.Cleanup(c.close)
+	subs := make([]central.Submission, 264)
+	for i := range subs {
+		subs[i] = realisticSubmission(i)
+	}
+	if _, err := c.store.SubmitBatch(context.Background(), unit, subs); err != nil {
+		t.Fatal(err)
+	}
+	g := newGateway(t, c.url(), unitCert(t), func(cfg *Config) { cfg.Logger = nil })
+	ctx := context.Background()
+	// The first page opens the connection: the handshake, and TLS's
+	// small first records (the first 128 KiB); the second is counted.
+	if _, _, err := g.up.getInboxEvents(ctx, wire.InboxQuery{After: 0, Limit: 64}); err != nil {
+		t.Fatal(err)
+	}
+	w0, b0 := wc.writes.Load(), wc.bytes.Load()
+	page, _, err := g.up.getInboxEvents(ctx, wire.InboxQuery{After: 64, Limit: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	writes, bytes := wc.writes.Load()-w0, wc.bytes.Load()-b0
+	if len(page.Events) != 200 || bytes < 256<<10 {
+		t.Fatalf("the page: %d events, %d bytes sent", len(page.Events), bytes)
+	}
+	// Full records of 16 KiB, and a few for the headers and the end of
+	// the stream.
+	const record = 16<<10 + 22
+	if most := bytes/record + 4; writes > most {
+		t.Errorf("a page of %d bytes took %d TLS records (writes), want at most %d", bytes, writes, most)
+	}
+}
