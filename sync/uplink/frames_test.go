@@ -45,6 +45,37 @@ func (c countingConn) Write(p []byte) (int, error) {
 	return c.Conn.Write(p)
 }
 
+// pageCentral serves a central store with 264 realistic cases on a
+// listener whose writes it counts.
+func pageCentral(tb testing.TB) (*centralSrv, *writeCounter) {
+	tb.Helper()
+	wc := &writeCounter{}
+	c := &centralSrv{t: tb, path: filepath.Join(tb.TempDir(), "central.db"), notifier: &central.MemNotifier{}, logs: &logtest.Buffer{}, wrapLn: wc.wrap}
+	c.open("127.0.0.1:0")
+	tb.Cleanup(c.close)
+	subs := make([]central.Submission, 264)
+	for i := range subs {
+		subs[i] = realisticSubmission(i)
+	}
+	if _, err := c.store.SubmitBatch(context.Background(), unit, subs); err != nil {
+		tb.Fatal(err)
+	}
+	return c, wc
+}
+
+// countedPage is the page counted: 200 events, about 512 KiB.
+var countedPage = wire.InboxQuery{After: 64, Limit: 200}
+
+// openPages fetches the first page, which opens the connection: the
+// handshake, and TLS's small first records (its first 128 KiB), so that
+// countedPage is sent as every page after it.
+func openPages(tb testing.TB, g *gateway) {
+	tb.Helper()
+	if _, _, err := g.up.getInboxEvents(context.Background(), wire.InboxQuery{After: 0, Limit: 64}); err != nil {
+		tb.Fatal(err)
+	}
+}
+
 // An inbox page reaches the gateway in full TLS records: the uplink's
 // client takes HTTP/2 DATA frames far larger than the 16 KiB default
 // (tlsconf.HTTP2), so the central store does not cut a page into a
@@ -52,26 +83,12 @@ func (c countingConn) Write(p []byte) (int, error) {
 // records, syscalls and frames (issue 18: the in-process central store's
 // serving competes with the gateway's apply for the CPU).
 func TestInboxPageRecords(t *testing.T) {
-	var wc writeCounter
-	c := &centralSrv{t: t, path: filepath.Join(t.TempDir(), "central.db"), notifier: &central.MemNotifier{}, logs: &logtest.Buffer{}, wrapLn: wc.wrap}
-	c.open("127.0.0.1:0")
-	t.Cleanup(c.close)
-	subs := make([]central.Submission, 264)
-	for i := range subs {
-		subs[i] = realisticSubmission(i)
-	}
-	if _, err := c.store.SubmitBatch(context.Background(), unit, subs); err != nil {
-		t.Fatal(err)
-	}
+	c, wc := pageCentral(t)
 	g := newGateway(t, c.url(), unitCert(t), func(cfg *Config) { cfg.Logger = nil })
 	ctx := context.Background()
-	// The first page opens the connection: the handshake, and TLS's
-	// small first records (the first 128 KiB); the second is counted.
-	if _, _, err := g.up.getInboxEvents(ctx, wire.InboxQuery{After: 0, Limit: 64}); err != nil {
-		t.Fatal(err)
-	}
+	openPages(t, g)
 	w0, b0 := wc.writes.Load(), wc.bytes.Load()
-	page, _, err := g.up.getInboxEvents(ctx, wire.InboxQuery{After: 64, Limit: 200})
+	page, _, err := g.up.getInboxEvents(ctx, countedPage)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,29 +110,16 @@ func TestInboxPageRecords(t *testing.T) {
 // the process's CPU per page (the central store's serving, the transport
 // at both ends and the strict decode) and the TLS records per page.
 func BenchmarkInboxPageFetch(b *testing.B) {
-	var wc writeCounter
-	c := &centralSrv{t: b, path: filepath.Join(b.TempDir(), "central.db"), notifier: &central.MemNotifier{}, logs: &logtest.Buffer{}, wrapLn: wc.wrap}
-	c.open("127.0.0.1:0")
-	b.Cleanup(c.close)
-	subs := make([]central.Submission, 264)
-	for i := range subs {
-		subs[i] = realisticSubmission(i)
-	}
-	if _, err := c.store.SubmitBatch(context.Background(), unit, subs); err != nil {
-		b.Fatal(err)
-	}
+	c, wc := pageCentral(b)
 	for _, frame := range []int{16 << 10, tlsconf.MaxReadFrameSize} {
 		b.Run(fmt.Sprintf("frame=%d", frame), func(b *testing.B) {
 			g := newGateway(b, c.url(), unitCert(b), func(cfg *Config) { cfg.Logger = nil })
 			g.up.http.Transport.(*http.Transport).HTTP2.MaxReadFrameSize = frame
 			defer g.up.http.CloseIdleConnections()
-			ctx := context.Background()
-			if _, _, err := g.up.getInboxEvents(ctx, wire.InboxQuery{After: 0, Limit: 64}); err != nil {
-				b.Fatal(err)
-			}
+			openPages(b, g)
 			w0, cpu0 := wc.writes.Load(), processCPU(b)
 			for b.Loop() {
-				if _, _, err := g.up.getInboxEvents(ctx, wire.InboxQuery{After: 64, Limit: 200}); err != nil {
+				if _, _, err := g.up.getInboxEvents(context.Background(), countedPage); err != nil {
 					b.Fatal(err)
 				}
 			}
