@@ -1,9 +1,7 @@
 package central
 
 import (
-	"bytes"
 	"crypto/x509"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -219,89 +217,6 @@ func (s *Store) serveInboxOf(w http.ResponseWriter, r *http.Request, unit string
 		return
 	}
 	s.log.Debug("inbox served", "unit", unit, "events", n, "cursor", cursor)
-}
-
-// pageOverhead is room for an inbox page's own members besides its events.
-const pageOverhead = 512
-
-// inboxPage returns the canonical encoding of the page answering q (as
-// wire.Marshal writes an InboxPage), the number of events in it and its
-// cursor. Each stored event must be one wire.Marshal wrote whose seq is
-// its key; one that is not is an error, never served.
-func (s *Store) inboxPage(tx *bolt.Tx, unit string, q wire.InboxQuery, chained bool) ([]byte, int, uint64, error) {
-	c := unitBucket(tx, unit).Bucket([]byte(bucketEvents)).Cursor()
-	buf := make([]byte, 0, 64<<10)
-	buf = append(buf, `{"events":[`...)
-	n, cursor, more := 0, q.After, false
-	size := pageOverhead
-	for k, v := c.Seek(seqKey(q.After + 1)); k != nil; k, v = c.Next() {
-		if n == q.Limit || (n > 0 && size+len(v)+1 > wire.MaxBodyBytes) {
-			more = true
-			break
-		}
-		seq := binary.BigEndian.Uint64(k)
-		v, err := s.openValue(eventWhere(unit, k), v) // sealed at rest (atrest.go)
-		if err != nil {
-			return nil, 0, 0, fmt.Errorf("read event %d: %w", seq, err)
-		}
-		ev, ok := storedEvent(v, seq)
-		if !ok {
-			return nil, 0, 0, fmt.Errorf("read event %d: the stored record is not an event encoded for sequence number %d", seq, seq)
-		}
-		if n > 0 {
-			buf = append(buf, ',')
-		}
-		if chained {
-			buf = append(buf, ev...)
-		} else {
-			buf = appendV1Event(buf, ev)
-		}
-		n, cursor = n+1, seq
-		size += len(v) + 1
-	}
-	buf = append(buf, `],"cursor":`...)
-	buf = strconv.AppendUint(buf, cursor, 10)
-	buf = append(buf, `,"more":`...)
-	buf = strconv.AppendBool(buf, more)
-	if chained {
-		buf = appendChain(buf, tx, unit, q.After, cursor)
-	}
-	buf = append(buf, "}\n"...)
-	if len(buf) > wire.MaxBodyBytes {
-		return nil, 0, 0, fmt.Errorf("inbox page of %d bytes is over the limit", len(buf))
-	}
-	return buf, n, cursor, nil
-}
-
-// appendV1Event appends a stored event as protocol v1 has it: without
-// the case's formVersion, which only v2 carries. Marshal writes it as the
-// case's last member; a member name cannot occur inside a JSON string,
-// whose quotes are escaped.
-func appendV1Event(buf, ev []byte) []byte {
-	const member = `,"formVersion":`
-	i := bytes.Index(ev, []byte(member))
-	if i < 0 {
-		return append(buf, ev...)
-	}
-	j := i + len(member)
-	for j < len(ev) && ev[j] >= '0' && ev[j] <= '9' {
-		j++
-	}
-	return append(append(buf, ev[:i]...), ev[j:]...)
-}
-
-// storedEvent returns a stored event's encoding without its final newline
-// if it is shaped as wire.Marshal writes an Event with Seq seq: an object
-// whose first member is that seq, and one line.
-func storedEvent(v []byte, seq uint64) ([]byte, bool) {
-	v, ok := bytes.CutSuffix(v, []byte("\n"))
-	if !ok || len(v) < 2 || v[len(v)-1] != '}' || bytes.IndexByte(v, '\n') >= 0 {
-		return nil, false
-	}
-	var want [32]byte
-	prefix := strconv.AppendUint(append(want[:0], `{"seq":`...), seq, 10)
-	prefix = append(prefix, ',')
-	return v, bytes.HasPrefix(v, prefix)
 }
 
 // decode checks the content type, then decodes the body with a wire

@@ -3,6 +3,7 @@ package central
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -43,7 +44,15 @@ const ownerStore = "~store"
 var errForgotten = errors.New("central: the value is sealed under a forgotten key")
 
 func atRestAAD(where, owner string) []byte {
-	return []byte("clinicgw central at rest v1\x00" + where + "\x00" + owner)
+	return appendAtRestAAD(nil, []byte(where), []byte(owner))
+}
+
+// appendAtRestAAD appends the additional data of a value kept at where
+// for owner to dst.
+func appendAtRestAAD(dst, where, owner []byte) []byte {
+	dst = append(dst, "clinicgw central at rest v1\x00"...)
+	dst = append(append(dst, where...), 0)
+	return append(dst, owner...)
 }
 
 // sealValue seals pt for owner at where, making owner's data key if it
@@ -87,35 +96,63 @@ func valueOwner(v []byte) (owner string, ok bool) {
 // openValue returns the plaintext of a value kept at where: a value from
 // before as it is, a sealed one opened (errForgotten when it does not).
 func (s *Store) openValue(where string, v []byte) ([]byte, error) {
-	owner, ok := valueOwner(v)
-	if !ok {
+	if _, ok := valueOwner(v); !ok {
 		return v, nil
 	}
-	if owner == "" {
-		return nil, errForgotten
+	o := s.opener()
+	return o.appendOpen(nil, []byte(where), v)
+}
+
+// opener opens the values of one read: each owner's cipher is made once,
+// and each value is opened onto the caller's buffer (an inbox page's).
+type opener struct {
+	s     *Store
+	aeads map[string]cipher.AEAD
+	aad   []byte
+}
+
+func (s *Store) opener() opener { return opener{s: s} }
+
+// appendOpen appends to dst the plaintext of the value v kept at where: a
+// value from before as it is, a sealed one opened (errForgotten when it
+// does not).
+func (o *opener) appendOpen(dst, where, v []byte) ([]byte, error) {
+	if len(v) == 0 || v[0] != atRestV1 {
+		return append(dst, v...), nil
 	}
-	k, err := s.ring.key(owner, false)
-	if errors.Is(err, errNoKey) {
-		return nil, errForgotten
+	if len(v) < 2 || len(v) < 2+int(v[1]) || v[1] == 0 {
+		return dst, errForgotten
 	}
-	if err != nil {
-		return nil, err
-	}
-	aead, err := gcmOf(k)
-	if err != nil {
-		return nil, err
+	owner := v[2 : 2+int(v[1])]
+	aead := o.aeads[string(owner)]
+	if aead == nil {
+		k, err := o.s.ring.key(string(owner), false)
+		if errors.Is(err, errNoKey) {
+			return dst, errForgotten
+		}
+		if err != nil {
+			return dst, err
+		}
+		if aead, err = gcmOf(k); err != nil {
+			return dst, err
+		}
+		if o.aeads == nil {
+			o.aeads = make(map[string]cipher.AEAD, 1)
+		}
+		o.aeads[string(owner)] = aead
 	}
 	rest := v[2+len(owner):]
 	if len(rest) < aead.NonceSize()+aead.Overhead() {
-		return nil, errForgotten
+		return dst, errForgotten
 	}
-	pt, err := aead.Open(nil, rest[:aead.NonceSize()], rest[aead.NonceSize():], atRestAAD(where, owner))
+	o.aad = appendAtRestAAD(o.aad[:0], where, owner)
+	out, err := aead.Open(dst, rest[:aead.NonceSize()], rest[aead.NonceSize():], o.aad)
 	if err != nil {
 		// A key made again after the owner was forgotten does not open
 		// what the forgotten one sealed; an altered value neither.
-		return nil, errForgotten
+		return dst, errForgotten
 	}
-	return pt, nil
+	return out, nil
 }
 
 // sealJSON marshals v and seals it for owner at where.
@@ -236,5 +273,11 @@ func bookedWhere(timeID []byte) string { return bucketBookings + "/" + string(ti
 // gateway fetches it whoever its patient is, so forgetting a patient
 // leaves it; with the unit's sealing on, it is sealed to the unit inside).
 func eventWhere(unit string, seqKey []byte) string {
-	return fmt.Sprintf("%s/%s/%x", bucketEvents, unit, seqKey)
+	return string(appendEventWhere(nil, unit, seqKey))
+}
+
+// appendEventWhere appends eventWhere(unit, seqKey) to dst.
+func appendEventWhere(dst []byte, unit string, seqKey []byte) []byte {
+	dst = append(append(append(dst, bucketEvents...), '/'), unit...)
+	return hex.AppendEncode(append(dst, '/'), seqKey)
 }

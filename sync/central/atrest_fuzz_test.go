@@ -13,7 +13,7 @@ import (
 
 // FuzzOpenValue: any bytes as a stored value either read as a value from
 // before (not starting with the sealed form's version), open, or read as
-// forgotten; never a panic. A sealed value with one bit flipped never
+// forgotten, alone or opened onto a buffer; never a panic. A sealed value with one bit flipped never
 // opens.
 func FuzzOpenValue(f *testing.F) {
 	kek, err := kekfile.New("", bytes.Repeat([]byte{1}, 32), rand.NewChaCha8([32]byte{1}))
@@ -39,6 +39,14 @@ func FuzzOpenValue(f *testing.F) {
 			}
 		} else if err != nil && !errors.Is(err, errForgotten) {
 			t.Fatalf("a sealed value: %v", err)
+		}
+		// Opened onto a page's buffer (opener): the same plaintext after
+		// what the buffer held, or the same refusal.
+		o := s.opener()
+		prefix := []byte(`{"events":[`)
+		got, err2 := o.appendOpen(bytes.Clone(prefix), []byte("cases/x"), v)
+		if (err2 == nil) != (err == nil) || (err == nil && !bytes.Equal(got, append(bytes.Clone(prefix), pt...))) {
+			t.Fatalf("opened onto a buffer: %q, %v; alone: %q, %v", got, err2, pt, err)
 		}
 		flipped := bytes.Clone(good)
 		i := int(bit % uint(len(flipped)*8))

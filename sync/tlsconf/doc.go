@@ -33,6 +33,10 @@
 // not used: they would cut the websockets too. A test refuses an
 // http.Server made anywhere else.
 //
+// HTTP2 gives a client's http.Transport the HTTP/2 frame size of the sync
+// protocol (MaxReadFrameSize): DATA frames of four full TLS records, not
+// Go's 16 KiB frames that each go out as a full record and a 9-byte one.
+//
 // Care units and staff are named by the HSA-ID in their certificate's
 // subject serialNumber (OID 2.5.4.5), as in SITHS: HSAID reads it,
 // RequireHSAID admits one; the rule of an HSA-ID itself is

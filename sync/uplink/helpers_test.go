@@ -114,6 +114,9 @@ type centralSrv struct {
 	// wrap, when not nil, wraps the API handler: a test plays a central
 	// store of another release with it.
 	wrap func(http.Handler) http.Handler
+	// wrapLn, when not nil, wraps the API's listener: a test counts what
+	// the central store sends with it.
+	wrapLn func(net.Listener) net.Listener
 
 	mu    sync.RWMutex // held for writing while restarting
 	store *central.Store
@@ -177,6 +180,9 @@ func (c *centralSrv) openThen(addr string, before func()) {
 	}
 	if err != nil {
 		t.Fatal(err)
+	}
+	if c.wrapLn != nil {
+		ln = c.wrapLn(ln)
 	}
 	cert, err := testPKI().Server("127.0.0.1")
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/sync/clock"
+	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
 )
 
@@ -427,8 +428,9 @@ func New(cfg Config) (*Uplink, error) {
 		TLSHandshakeTimeout: 10 * time.Second,
 		IdleConnTimeout:     90 * time.Second,
 		// A connection that went silent (a cut cable, a dropped NAT entry)
-		// is noticed by an HTTP/2 ping instead of a request timeout.
-		HTTP2: &http.HTTP2Config{SendPingTimeout: 30 * time.Second, PingTimeout: 10 * time.Second},
+		// is noticed by an HTTP/2 ping instead of a request timeout; a
+		// page comes in frames of full TLS records (tlsconf.HTTP2).
+		HTTP2: tlsconf.HTTP2(&http.HTTP2Config{SendPingTimeout: 30 * time.Second, PingTimeout: 10 * time.Second}),
 	}
 	u.http = &http.Client{
 		Transport: tr,
