@@ -2,6 +2,8 @@ package uplink
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -283,5 +285,27 @@ func TestPrefetchFillsCommit(t *testing.T) {
 	if ahead := prefetchPages * pageBytes; ahead < commitBytes {
 		t.Errorf("%d pages of %d bytes ahead make commits of %d bytes, less than commitBytes (%d)",
 			prefetchPages, pageBytes, ahead, commitBytes)
+	}
+}
+
+// A sealed event is held as its envelope and, once the prefetch opened it
+// (preopen.go), as its content too: the memory bound counts both, so a
+// backlog of sealed maximum-size cases is paged and committed within the
+// bytes a plain one is.
+func TestEventBytesCountsSealed(t *testing.T) {
+	sub := maxSubmission(1)
+	plain := wire.Event{ID: "ev-1", CaseID: "c-1", Kind: wire.EventCaseCreated, Case: &wire.NewCase{Type: sub.FormID,
+		Patient: wire.Person{PNR: sub.PatientPNR, Name: sub.PatientName}, Fields: sub.Fields, Text: sub.Text}}
+	content, err := json.Marshal(wire.SealedContent{Case: plain.Case}) // what the envelope holds
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed := wire.Event{ID: plain.ID, CaseID: plain.CaseID, Kind: plain.Kind,
+		Sealed: base64.StdEncoding.EncodeToString(append(make([]byte, 64), content...))}
+	if got, want := eventBytes(sealed), eventBytes(plain)+len(sealed.Sealed); got < want {
+		t.Errorf("a sealed maximum-size event counts %d bytes, its plain twin %d: want at least %d (its envelope and its opened content)", got, eventBytes(plain), want)
+	}
+	if got, want := nextLimit([]wire.Event{sealed}, wire.MaxInboxLimit), nextLimit([]wire.Event{plain}, wire.MaxInboxLimit); got > want {
+		t.Errorf("pages of sealed maximum-size events are asked %d at a time, plain ones %d", got, want)
 	}
 }
