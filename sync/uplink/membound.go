@@ -32,9 +32,9 @@ const (
 	firstLimit  = 16
 )
 
-// eventBytes is about the bytes an event takes while it is applied: its
-// text, answers and names, a fixed allowance for the rest, and a sealed
-// event's envelope with its opened content.
+// eventBytes is about the bytes an event takes on the wire: its text,
+// answers and names, or a sealed event's envelope, and a fixed allowance
+// for the rest.
 func eventBytes(ev wire.Event) int {
 	n := 256 + len(ev.ID) + len(ev.CaseID)
 	if c := ev.Case; c != nil {
@@ -49,10 +49,11 @@ func eventBytes(ev wire.Event) int {
 	if m := ev.Message; m != nil {
 		n += len(m.ID) + len(m.Text)
 	}
-	// A sealed event is held as its envelope (base64, as fetched, kept for
-	// the journal) and, once the prefetch opened it (preopen.go), as its
-	// content: about three quarters of the envelope's length more.
-	return n + len(ev.Sealed) + len(ev.Sealed)*3/4
+	// A sealed event counts its envelope's length, about 4/3 of its
+	// content's: it is held as the envelope and, once the prefetch opened
+	// it (preopen.go), as its content, where a plain event is held as its
+	// bytes and its content, and counted by the content.
+	return n + len(ev.Sealed)
 }
 
 // eventsBytes is the sum of eventBytes over events.
