@@ -105,3 +105,33 @@ func TestSealedRecordOnlyWhenExact(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkSealedRecord is the cost of a sealed event's journal record,
+// against keeping the event's bytes as they are.
+func BenchmarkSealedRecord(b *testing.B) {
+	ev, raw, _ := sealedTwin(b)
+	e := JournalEntry{Seq: ev.Seq, Event: raw, Wire: &ev}
+	b.Run("raw", func(b *testing.B) {
+		b.SetBytes(int64(len(raw)))
+		for b.Loop() {
+			if _, ok := e.sealedRecord(); !ok {
+				b.Fatal("not a sealed record")
+			}
+		}
+	})
+	b.Run("whole", func(b *testing.B) {
+		b.SetBytes(int64(len(raw)))
+		for b.Loop() {
+			e.record()
+		}
+	})
+	rec, _ := e.sealedRecord()
+	b.Run("giveBack", func(b *testing.B) {
+		b.SetBytes(int64(len(raw)))
+		for b.Loop() {
+			if _, err := FullJournalRecord(ev.Seq, rec, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
