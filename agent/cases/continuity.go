@@ -154,7 +154,7 @@ func (s *Service) ApplyChained(ctx context.Context, in []Inbound, head SyncHead,
 				slims[i] = sj
 				continue
 			}
-			recs[i] = e.record()
+			recs[i] = e.wholeRecord()
 		}
 	}
 	half := len(journal) / 2

@@ -30,7 +30,8 @@
 // reconciliation; a plain new case or follow-up whose content the case
 // record holds exactly is kept without it, with the hash of the event as
 // sent, and rebuilt from the case record when it is given back
-// (journalslim.go).
+// (journalslim.go); a sealed event keeps its envelope as raw bytes,
+// encoded again when it is given back (journalsealed.go).
 //
 // The package holds no storage: Service works through the Store interface,
 // which agent/store implements on an encrypted bbolt file. Statistics are

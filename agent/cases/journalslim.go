@@ -30,9 +30,9 @@ import (
 // record's values and gives the event back only if it hashes to the
 // kept hash (ErrJournalDamaged otherwise). A record is made slim only
 // where the event applied and the case record holds exactly its content;
-// every other event (sealed, withdrawn, a duplicate, a conflict,
-// quarantined, one whose values are encoded otherwise) keeps its full
-// bytes, and a purge turns the slim records of the cases it removes back
+// every other event (withdrawn, a duplicate, a conflict, quarantined,
+// one whose values are encoded otherwise) keeps its full bytes, but for
+// a sealed event's envelope, kept as raw bytes (journalsealed.go), and a purge turns the slim records of the cases it removes back
 // into full ones (FullJournalRecord).
 const journalSlim = 0x01
 
@@ -326,10 +326,15 @@ func JournalRecordCase(rec []byte) (ID, bool) {
 }
 
 // FullJournalRecord returns the journal record rec with its event whole:
-// rec itself if it is full, else the event rebuilt from the slim record
-// and c, its case, checked against the kept hash (ErrJournalDamaged if it
-// does not match).
+// rec itself if it is full, a sealed record's event with its envelope
+// encoded again (journalsealed.go), else the event rebuilt from the slim
+// record and c, its case, checked against the kept hash
+// (ErrJournalDamaged if it does not match).
 func FullJournalRecord(seq uint64, rec []byte, c *Case) ([]byte, error) {
+	if isSealedRecord(rec) {
+		full, err := fullSealedRecord(rec)
+		return full, journalErr(seq, err)
+	}
 	sp, slim, err := parseSlim(rec)
 	if err != nil || !slim {
 		return rec, journalErr(seq, err)

@@ -117,9 +117,17 @@ func FuzzFullJournalRecord(f *testing.F) {
 	f.Add(sj.rec)
 	f.Add(JournalEntry{Seq: 7, Event: raw}.record())
 	f.Add(sj.rec[:journalHead+5])
+	sev, sraw, _ := sealedTwin(f)
+	f.Add(JournalEntry{Seq: 7, Event: sraw, Wire: &sev}.wholeRecord())
 	f.Fuzz(func(t *testing.T, rec []byte) {
 		full, err := FullJournalRecord(7, rec, slimCase())
 		if err != nil {
+			return
+		}
+		if isSealedRecord(rec) {
+			if !bytes.Equal(full[:journalHead], rec[:journalHead]) {
+				t.Fatal("a sealed record read back with another head")
+			}
 			return
 		}
 		sp, slim, _ := parseSlim(rec)
