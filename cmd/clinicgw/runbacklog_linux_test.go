@@ -49,6 +49,9 @@ import (
 // CLINICGW_RUNBACKLOG_ENV adds variables to the gateway's environment
 // only (space-separated NAME=VALUE, e.g. "GOGC=400 GOMEMLIMIT=64MiB"),
 // not to this process's, which serves the central store.
+// CLINICGW_RUNBACKLOG_CPUPROFILE=FILE builds the gateway with the tag
+// cpuprofile (cpuprofile_linux.go) and writes its CPU profile from its
+// start to the synced moment to FILE (the last iteration's).
 func BenchmarkRunBacklog(b *testing.B) {
 	n := 100000
 	if v, err := strconv.Atoi(os.Getenv("CLINICGW_RUNBACKLOG_CASES")); err == nil && v > 0 {
@@ -56,13 +59,19 @@ func BenchmarkRunBacklog(b *testing.B) {
 	}
 	childEnv := append(os.Environ(), strings.Fields(os.Getenv("CLINICGW_RUNBACKLOG_ENV"))...)
 	bin := filepath.Join(b.TempDir(), "clinicgw")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	build := []string{"build", "-o", bin}
+	profile := os.Getenv("CLINICGW_RUNBACKLOG_CPUPROFILE")
+	if profile != "" {
+		build = append(build, "-tags", "cpuprofile")
+		childEnv = append(childEnv, "CLINICGW_CPUPROFILE="+profile)
+	}
+	if out, err := exec.Command("go", append(build, ".")...).CombinedOutput(); err != nil {
 		b.Fatalf("build: %v\n%s", err, out)
 	}
 	var r, total backlogRun
 	b.StopTimer()
 	for range b.N {
-		r = runBacklogOnce(b, bin, n, childEnv)
+		r = runBacklogOnce(b, bin, n, childEnv, profile)
 		total.add(r)
 	}
 	iters := float64(b.N)
@@ -104,7 +113,7 @@ func (t *backlogRun) add(r backlogRun) {
 // writes the reference, and times one `clinicgw run` until it is synced.
 // The timer is stopped when it is called; it runs only around the
 // gateway's sync and is stopped again on return.
-func runBacklogOnce(b *testing.B, bin string, n int, env []string) backlogRun {
+func runBacklogOnce(b *testing.B, bin string, n int, env []string, profile string) backlogRun {
 	ctx := context.Background()
 	dir := b.TempDir()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -173,6 +182,9 @@ func runBacklogOnce(b *testing.B, bin string, n int, env []string) backlogRun {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+	if profile != "" {
+		stopProfile(b, cmd.Process, profile)
+	}
 	cmd.Process.Signal(syscall.SIGTERM)
 	if err := cmd.Wait(); err != nil {
 		b.Fatalf("gateway after SIGTERM: %v; its log: %s", err, tail(logFile.Name()))
@@ -181,6 +193,21 @@ func runBacklogOnce(b *testing.B, bin string, n int, env []string) backlogRun {
 	r.cpuExit = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	r.hwm = ru.Maxrss << 10
 	return r
+}
+
+// stopProfile asks the gateway built with the tag cpuprofile to end its
+// CPU profile (SIGUSR2) and waits until it is written to path.
+func stopProfile(b *testing.B, p *os.Process, path string) {
+	p.Signal(syscall.SIGUSR2)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
+			time.Sleep(200 * time.Millisecond) // its last write
+			return
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("no CPU profile in %s", path)
+		}
+	}
 }
 
 // plainReference fetches the unit's whole inbox from the central store as
