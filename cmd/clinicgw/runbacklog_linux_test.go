@@ -5,8 +5,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -21,7 +19,6 @@ import (
 	"clinicgw/agent/democlinic"
 	"clinicgw/sync/central/backlogtest"
 	"clinicgw/sync/tlsconf"
-	"clinicgw/sync/wire"
 )
 
 // BenchmarkRunBacklog is the backlog as region IT meets it: the built
@@ -53,21 +50,15 @@ import (
 // cpuprofile (cpuprofile_linux.go) and writes its CPU profile from its
 // start to the synced moment to FILE (the last iteration's).
 func BenchmarkRunBacklog(b *testing.B) {
-	n := 100000
-	if v, err := strconv.Atoi(os.Getenv("CLINICGW_RUNBACKLOG_CASES")); err == nil && v > 0 {
-		n = v
-	}
+	n := envCases("CLINICGW_RUNBACKLOG_CASES", 100000)
 	childEnv := append(os.Environ(), strings.Fields(os.Getenv("CLINICGW_RUNBACKLOG_ENV"))...)
-	bin := filepath.Join(b.TempDir(), "clinicgw")
-	build := []string{"build", "-o", bin}
+	var tags []string
 	profile := os.Getenv("CLINICGW_RUNBACKLOG_CPUPROFILE")
 	if profile != "" {
-		build = append(build, "-tags", "cpuprofile")
+		tags = []string{"-tags", "cpuprofile"}
 		childEnv = append(childEnv, "CLINICGW_CPUPROFILE="+profile)
 	}
-	if out, err := exec.Command("go", append(build, ".")...).CombinedOutput(); err != nil {
-		b.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildGateway(b, tags...)
 	var r, total backlogRun
 	b.StopTimer()
 	for range b.N {
@@ -116,16 +107,7 @@ func (t *backlogRun) add(r backlogRun) {
 func runBacklogOnce(b *testing.B, bin string, n int, env []string, profile string) backlogRun {
 	ctx := context.Background()
 	dir := b.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	dc, err := democlinic.Build(dir, democlinic.Options{Unit: demoUnit, UnitName: demoUnitName, Origin: "https://" + addr, Listen: addr})
-	if err != nil {
-		b.Fatal(err)
-	}
+	dc, _ := benchClinic(b, dir)
 	defer dc.Close()
 	cs, err := dc.StartCentral(ctx, nil)
 	if err != nil {
@@ -228,27 +210,9 @@ func plainReference(b *testing.B, dc *democlinic.Clinic, url, path string) (time
 	}
 	cl := &http.Client{Transport: &http.Transport{ForceAttemptHTTP2: true, TLSClientConfig: tlsconf.Client(cert, roots, "127.0.0.1", nil)}}
 	defer cl.CloseIdleConnections()
-	var raw [][]byte
-	for after := uint64(0); ; {
-		q := wire.InboxQuery{After: after, Limit: wire.MaxInboxLimit}
-		resp, err := cl.Get(url + wire.PathInbox + "?" + q.Encode())
-		if err != nil {
-			b.Fatal(err)
-		}
-		body, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil || resp.StatusCode != http.StatusOK {
-			b.Fatalf("inbox: %d %v", resp.StatusCode, err)
-		}
-		page, err := wire.DecodeInboxPage(bytes.NewReader(body))
-		if err != nil {
-			b.Fatal(err)
-		}
-		raw = append(raw, body)
-		if !page.More {
-			break
-		}
-		after = page.Cursor
+	raw, err := backlogtest.InboxPages(cl, url)
+	if err != nil {
+		b.Fatal(err)
 	}
 	pages, err := backlogtest.SplitEvents(raw)
 	if err != nil {

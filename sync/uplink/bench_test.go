@@ -1,7 +1,6 @@
 package uplink
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"flag"
@@ -171,29 +170,11 @@ func inboxBytes(b *testing.B, c *centralSrv) [][]byte {
 	cl := &http.Client{Transport: &http.Transport{ForceAttemptHTTP2: true,
 		TLSClientConfig: tlsconf.Client(unitCert(b), testPKI().RootPool(), "127.0.0.1", nil)}}
 	defer cl.CloseIdleConnections()
-	var pages [][]byte
-	after := uint64(0)
-	for {
-		q := wire.InboxQuery{After: after, Limit: wire.MaxInboxLimit}
-		resp, err := cl.Get(c.url() + wire.PathInbox + "?" + q.Encode())
-		if err != nil {
-			b.Fatal(err)
-		}
-		body, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil || resp.StatusCode != http.StatusOK {
-			b.Fatalf("inbox: %d %v", resp.StatusCode, err)
-		}
-		page, err := wire.DecodeInboxPage(bytes.NewReader(body))
-		if err != nil {
-			b.Fatal(err)
-		}
-		pages = append(pages, body)
-		if !page.More {
-			return pages
-		}
-		after = page.Cursor
+	pages, err := backlogtest.InboxPages(cl, c.url())
+	if err != nil {
+		b.Fatal(err)
 	}
+	return pages
 }
 
 // rawServer streams fixed bytes to every mutual-TLS client on loopback.

@@ -5,9 +5,14 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"net/http"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"clinicgw/sync/wire"
 )
 
 // Page is an inbox page's bytes, where its events are in them (no
@@ -82,4 +87,37 @@ func PlainWrite(path string, pages []Page) (time.Duration, error) {
 		}
 	}
 	return time.Since(t0), db.Close()
+}
+
+// InboxPages fetches a unit's whole inbox from the central store's sync
+// API at url as the gateway would, pages of wire.MaxInboxLimit, with cl
+// (its transport holding the unit's client certificate), and returns the
+// pages' bodies.
+func InboxPages(cl *http.Client, url string) ([][]byte, error) {
+	var pages [][]byte
+	after := uint64(0)
+	for {
+		q := wire.InboxQuery{After: after, Limit: wire.MaxInboxLimit}
+		resp, err := cl.Get(url + wire.PathInbox + "?" + q.Encode())
+		if err != nil {
+			return nil, err
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		if resp.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("inbox: %s", resp.Status)
+		}
+		page, err := wire.DecodeInboxPage(bytes.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		pages = append(pages, body)
+		if !page.More {
+			return pages, nil
+		}
+		after = page.Cursor
+	}
 }
