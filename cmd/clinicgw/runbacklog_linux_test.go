@@ -47,6 +47,8 @@ import (
 // CLINICGW_RUNBACKLOG_ENV adds variables to the gateway's environment
 // only (space-separated NAME=VALUE, e.g. "GOGC=400 GOMEMLIMIT=64MiB"),
 // not to this process's, which serves the central store.
+// CLINICGW_RUNBACKLOG_LOG=FILE keeps the gateway's log (its stderr) in
+// FILE instead of the temporary folder, e.g. with GODEBUG=gctrace=1.
 // CLINICGW_RUNBACKLOG_CPUPROFILE=FILE builds the gateway with the tag
 // cpuprofile (cpuprofile_linux.go) and writes its CPU profile from its
 // start to the synced moment to FILE (the last iteration's).
@@ -133,7 +135,11 @@ func runBacklogOnce(b *testing.B, bin string, n int, env []string, profile strin
 	syscall.Sync()
 	runtime.GC()
 
-	logFile, err := os.Create(filepath.Join(dir, "gateway.log"))
+	logPath := os.Getenv("CLINICGW_RUNBACKLOG_LOG")
+	if logPath == "" {
+		logPath = filepath.Join(dir, "gateway.log")
+	}
+	logFile, err := os.Create(logPath)
 	if err != nil {
 		b.Fatal(err)
 	}
