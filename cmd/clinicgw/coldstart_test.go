@@ -33,29 +33,14 @@ import (
 // warm (the seeding just wrote the file); dropping it needs more rights
 // than a test has.
 func BenchmarkColdStart(b *testing.B) {
-	n := 100000
-	if v, err := strconv.Atoi(os.Getenv("CLINICGW_COLDSTART_CASES")); err == nil && v > 0 {
-		n = v
-	}
+	n := envCases("CLINICGW_COLDSTART_CASES", 100000)
 	dir := b.TempDir()
-	bin := filepath.Join(dir, "clinicgw")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		b.Fatalf("build: %v\n%s", err, out)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	bin := buildGateway(b)
 	clinicDir := filepath.Join(dir, "clinic")
 	if err := os.Mkdir(clinicDir, 0o700); err != nil {
 		b.Fatal(err)
 	}
-	dc, err := democlinic.Build(clinicDir, democlinic.Options{Unit: demoUnit, UnitName: demoUnitName, Origin: "https://" + addr, Listen: addr})
-	if err != nil {
-		b.Fatal(err)
-	}
+	dc, addr := benchClinic(b, clinicDir)
 	defer dc.Close()
 	seedStore(b, dc, n)
 	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: dc.PKI.RootPool(), MinVersion: tls.VersionTLS12}}}
@@ -101,6 +86,42 @@ func BenchmarkColdStart(b *testing.B) {
 	b.ReportMetric(ms(version), "ms-process-start")
 	b.ReportMetric(float64(serving)/float64(version), "ratio")
 	b.ReportMetric(0, "ns/op")
+}
+
+// envCases returns the positive number in the environment variable name,
+// or def if it holds none.
+func envCases(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
+
+// buildGateway builds this command into a temporary folder, with
+// buildArgs added to `go build`, and returns the binary's path.
+func buildGateway(b *testing.B, buildArgs ...string) string {
+	bin := filepath.Join(b.TempDir(), "clinicgw")
+	args := append(append([]string{"build", "-o", bin}, buildArgs...), ".")
+	if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
+		b.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// benchClinic builds a demo clinic in dir whose web UI listens on a free
+// loopback port, and returns it and that address. Close it.
+func benchClinic(b *testing.B, dir string) (*democlinic.Clinic, string) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	dc, err := democlinic.Build(dir, democlinic.Options{Unit: demoUnit, UnitName: demoUnitName, Origin: "https://" + addr, Listen: addr})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return dc, addr
 }
 
 // seedStore writes n cases and an access-log record each into the

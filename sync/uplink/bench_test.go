@@ -1,11 +1,8 @@
 package uplink
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
-	"encoding/binary"
-	"encoding/json"
 	"flag"
 	"io"
 	"net"
@@ -14,19 +11,14 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"clinicgw/agent/cases"
-	"clinicgw/sync/central"
+	"clinicgw/sync/central/backlogtest"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
-	"clinicgw/sync/wire/casetype"
-	"clinicgw/sync/wire/personnummer"
 )
 
 var (
@@ -35,7 +27,7 @@ var (
 	benchSmall   = flag.Bool("uplink.small", false, "BenchmarkSync with the old small cases (41 bytes of text, 10 patients, one field) instead of realistic ones")
 )
 
-// BenchmarkSync: N realistic cases (see realisticSubmission) wait at the
+// BenchmarkSync: N realistic cases (see backlogtest.Submission) wait at the
 // central store; the time from Run's
 // start until all are stored in the gateway's encrypted store, against a
 // raw TLS stream of the same JSON bytes (the inbox pages) over loopback,
@@ -125,155 +117,34 @@ func BenchmarkSync(b *testing.B) {
 	}
 }
 
-// submitRealistic submits n realistic cases to c, a thousand per
-// transaction.
+// submitRealistic submits n realistic cases (backlogtest.Submission) to
+// c, a thousand per transaction.
 func submitRealistic(b *testing.B, c *centralSrv, n int) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	for from := 0; from < n; from += 1000 {
-		subs := make([]central.Submission, 0, 1000)
-		for i := from; i < min(n, from+1000); i++ {
-			subs = append(subs, realisticSubmission(i))
-		}
-		if _, err := c.store.SubmitBatch(context.Background(), unit, subs); err != nil {
-			b.Fatalf("submit: %v", err)
-		}
-	}
-}
-
-// realisticSubmission is the i-th of a backlog as patients write it: one
-// of three default forms with its fields answered, about 2 KiB of Swedish
-// text (å, ä, ö, line breaks), from one of 20,000 distinct synthetic
-// patients.
-func realisticSubmission(i int) central.Submission {
-	p := i % 20000
-	birth := time.Date(1940, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, p/20)
-	sub := central.Submission{
-		PatientPNR:  string(personnummer.Synthetic(birth, 980+p%20)),
-		PatientName: []string{"Åsa Öberg", "Märta Ängström", "Björn Nyström", "Göran Lindqvist"}[i%4],
-		Text:        swedishText(i, 2048),
-	}
-	switch i % 3 {
-	case 0:
-		sub.FormID = string(casetype.SymptomRegistration)
-		sub.Fields = []wire.Field{{Name: "symptoms", Value: swedishText(i+3, 300)}, {Name: "since", Value: "2026-11-30"},
-			{Name: "fever", Value: "true"}, {Name: "temperature", Value: "38,7"}}
-	case 1:
-		sub.FormID = string(casetype.AdviceNurse)
-		sub.Fields = []wire.Field{{Name: "question", Value: swedishText(i+5, 200)}, {Name: "since", Value: "weeks"}}
-	default:
-		sub.FormID = string(casetype.RenewPrescription)
-		sub.Fields = []wire.Field{{Name: "medicine", Value: "Levaxin 50 mikrogram"}, {Name: "howOften", Value: "daily"}}
-	}
-	return sub
-}
-
-// swedishSentences are the building blocks of a case's text: what
-// patients write, with å, ä, ö and punctuation.
-var swedishSentences = []string{
-	"Hej! Jag har haft ont i halsen sedan i tisdags och det blir inte bättre.",
-	"Febern gick upp till 38,7 grader i natt, men i morse var den 37,9.",
-	"Jag har försökt med Alvedon och varm dryck, men det hjälper bara en stund.",
-	"Min dotter är fyra år och har hostat i snart två veckor, mest på nätterna.",
-	"Kan ni ringa mig efter klockan 15? Jag arbetar på förmiddagarna.",
-	"Jag undrar om jag behöver komma in eller om det räcker med råd per telefon.",
-	"Förra året fick jag penicillin för samma besvär; är det något ni rekommenderar nu?",
-	"Det svider när jag sväljer och jag har svårt att äta fast föda.",
-	"Öronen värker också, särskilt det vänstra, och hörseln känns lite nedsatt.",
-	"Tack på förhand för hjälpen — jag är tacksam för ett svar så snart det går.",
-	"Jag är gravid i vecka 24 och vill veta vilka läkemedel jag kan ta.",
-	"Blodtrycket var 145/95 när jag mätte hemma i söndags, är det för högt?",
-}
-
-// swedishText returns about n bytes of patient text, varied by seed.
-func swedishText(seed, n int) string {
-	var sb strings.Builder
-	for i := seed; ; i++ {
-		s := swedishSentences[i%len(swedishSentences)]
-		if sb.Len()+len(s)+2 > n {
-			return strings.TrimSpace(sb.String())
-		}
-		sb.WriteString(s)
-		if i%4 == 3 {
-			sb.WriteString("\n\n")
-		} else {
-			sb.WriteByte(' ')
-		}
+	if err := backlogtest.Submit(context.Background(), c.store, unit, n); err != nil {
+		b.Fatalf("submit: %v", err)
 	}
 }
 
 // splitEvents returns where each page's events are in it, and the
 // page's cursor, for boltWrite.
-func splitEvents(b *testing.B, pages [][]byte) []benchPage {
-	out := make([]benchPage, 0, len(pages))
-	for _, p := range pages {
-		var page struct {
-			Events []json.RawMessage `json:"events"`
-			Cursor uint64            `json:"cursor"`
-		}
-		if err := json.Unmarshal(p, &page); err != nil {
-			b.Fatal(err)
-		}
-		bp := benchPage{page: p, spans: make([][2]int, 0, len(page.Events)), cursor: page.Cursor}
-		at := 0
-		for _, e := range page.Events {
-			i := bytes.Index(p[at:], e)
-			if i < 0 {
-				b.Fatal("an event's bytes are not in its page")
-			}
-			bp.spans = append(bp.spans, [2]int{at + i, at + i + len(e)})
-			at += i + len(e)
-		}
-		out = append(out, bp)
+func splitEvents(b *testing.B, pages [][]byte) []backlogtest.Page {
+	out, err := backlogtest.SplitEvents(pages)
+	if err != nil {
+		b.Fatal(err)
 	}
 	return out
 }
 
-// benchPage is a page's bytes, where its events are in them (no pointers
-// for the collector to follow: the pages are outside the heap, heldPages)
-// and its cursor.
-type benchPage struct {
-	page   []byte
-	spans  [][2]int
-	cursor uint64
-}
-
-// boltWrite writes the events durably into a new bbolt file with the
-// gateway store's options, one transaction per page with its cursor, and
-// returns the time it took.
-func boltWrite(b *testing.B, pages []benchPage) time.Duration {
-	path := filepath.Join(b.TempDir(), "plain.db")
-	db, err := bolt.Open(path, 0o600, &bolt.Options{FreelistType: bolt.FreelistMapType, NoFreelistSync: true, PageSize: 16384})
+// boltWrite writes the events durably into a new bbolt file
+// (backlogtest.PlainWrite) and returns the time it took.
+func boltWrite(b *testing.B, pages []backlogtest.Page) time.Duration {
+	d, err := backlogtest.PlainWrite(filepath.Join(b.TempDir(), "plain.db"), pages)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer db.Close()
-	t0 := time.Now()
-	seq := uint64(0)
-	for _, p := range pages {
-		err := db.Update(func(tx *bolt.Tx) error {
-			ev, err := tx.CreateBucketIfNotExists([]byte("events"))
-			if err != nil {
-				return err
-			}
-			ev.FillPercent = 1
-			for _, sp := range p.spans {
-				seq++
-				if err := ev.Put(binary.BigEndian.AppendUint64(nil, seq), p.page[sp[0]:sp[1]]); err != nil {
-					return err
-				}
-			}
-			meta, err := tx.CreateBucketIfNotExists([]byte("meta"))
-			if err != nil {
-				return err
-			}
-			return meta.Put([]byte("cursor"), binary.BigEndian.AppendUint64(nil, p.cursor))
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
-	return time.Since(t0)
+	return d
 }
 
 // waitCount waits until rec has stored n cases.
@@ -299,29 +170,11 @@ func inboxBytes(b *testing.B, c *centralSrv) [][]byte {
 	cl := &http.Client{Transport: &http.Transport{ForceAttemptHTTP2: true,
 		TLSClientConfig: tlsconf.Client(unitCert(b), testPKI().RootPool(), "127.0.0.1", nil)}}
 	defer cl.CloseIdleConnections()
-	var pages [][]byte
-	after := uint64(0)
-	for {
-		q := wire.InboxQuery{After: after, Limit: wire.MaxInboxLimit}
-		resp, err := cl.Get(c.url() + wire.PathInbox + "?" + q.Encode())
-		if err != nil {
-			b.Fatal(err)
-		}
-		body, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil || resp.StatusCode != http.StatusOK {
-			b.Fatalf("inbox: %d %v", resp.StatusCode, err)
-		}
-		page, err := wire.DecodeInboxPage(bytes.NewReader(body))
-		if err != nil {
-			b.Fatal(err)
-		}
-		pages = append(pages, body)
-		if !page.More {
-			return pages
-		}
-		after = page.Cursor
+	pages, err := backlogtest.InboxPages(cl, c.url())
+	if err != nil {
+		b.Fatal(err)
 	}
+	return pages
 }
 
 // rawServer streams fixed bytes to every mutual-TLS client on loopback.

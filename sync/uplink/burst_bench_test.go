@@ -18,7 +18,7 @@ import (
 
 var (
 	burstCases     = flag.Int("uplink.burst", 1500, "maximum-size cases pre-submitted for BenchmarkBurstRSS")
-	burstRealistic = flag.Bool("uplink.burst.realistic", false, "BenchmarkBurstRSS with realistic cases (realisticSubmission) instead of maximum-size ones")
+	burstRealistic = flag.Bool("uplink.burst.realistic", false, "BenchmarkBurstRSS with realistic cases (backlogtest.Submission) instead of maximum-size ones")
 )
 
 // burstGoalMiB is the goal for the gateway's own memory (RssAnon)

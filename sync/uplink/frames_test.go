@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"clinicgw/sync/central"
+	"clinicgw/sync/central/backlogtest"
 	"clinicgw/sync/logtest"
 	"clinicgw/sync/tlsconf"
 	"clinicgw/sync/wire"
@@ -55,7 +56,7 @@ func pageCentral(tb testing.TB) (*centralSrv, *writeCounter) {
 	tb.Cleanup(c.close)
 	subs := make([]central.Submission, 264)
 	for i := range subs {
-		subs[i] = realisticSubmission(i)
+		subs[i] = backlogtest.Submission(i)
 	}
 	if _, err := c.store.SubmitBatch(context.Background(), unit, subs); err != nil {
 		tb.Fatal(err)

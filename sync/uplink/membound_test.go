@@ -14,6 +14,7 @@ import (
 
 	"clinicgw/agent/cases"
 	"clinicgw/sync/central"
+	"clinicgw/sync/central/backlogtest"
 	"clinicgw/sync/wire"
 	"clinicgw/sync/wire/casetype"
 )
@@ -51,7 +52,7 @@ func maxText(seed, n int) string {
 // text, MaxFields answers of MaxFieldValueLen characters, a name of
 // MaxNameLen.
 func maxSubmission(i int) central.Submission {
-	sub := realisticSubmission(i)
+	sub := backlogtest.Submission(i)
 	sub.FormID = string(casetype.AdviceNurse)
 	sub.PatientName = maxText(i, wire.MaxNameLen)
 	sub.PatientName = strings.ReplaceAll(sub.PatientName, "\n", " ")

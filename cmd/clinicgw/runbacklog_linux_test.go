@@ -1,0 +1,301 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"clinicgw/agent/democlinic"
+	"clinicgw/sync/central/backlogtest"
+	"clinicgw/sync/tlsconf"
+)
+
+// BenchmarkRunBacklog is the backlog as region IT meets it: the built
+// clinicgw binary started as its service manager would (`clinicgw run
+// --config`, its own process, logging as configured: its stderr to a
+// file) on a demo clinic whose reference central store (on loopback,
+// mutual TLS, in this test's process) holds CLINICGW_RUNBACKLOG_CASES
+// realistic cases (default 100,000; backlogtest.Submission), and the time
+// from the process start until the central store has every event
+// acknowledged (Acked = Head: every case committed in the gateway's store
+// and its ack sent), polled every 5 ms. Every service of the gateway
+// runs: the web UI, the integration API if configured, the loops.
+//
+// Reported: s/sync and cases/s; s-to-first-ack (the process, its store
+// and services up, the first commit acknowledged); the gateway's CPU
+// seconds (cpu-s/sync: /proc/PID/stat at the synced moment;
+// cpu-s-to-exit: its rusage after SIGTERM, the shutdown included); its peak RssAnon (/proc/PID/status,
+// polled with Acked) and VmHWM (its rusage's maxrss, the store file
+// mapped); bytes it wrote (/proc/PID/io write_bytes at the synced
+// moment). Beside it, in the same iteration, the reference: the same
+// events' bytes written durably into a plain bbolt file, one commit per
+// inbox page of 500 (backlogtest.PlainWrite), its cases/s and bytes, and
+// the ratios. The set-up's writes are flushed (sync(2)) and garbage
+// collected before the gateway starts.
+//
+// CLINICGW_RUNBACKLOG_ENV adds variables to the gateway's environment
+// only (space-separated NAME=VALUE, e.g. "GOGC=400 GOMEMLIMIT=64MiB"),
+// not to this process's, which serves the central store.
+// CLINICGW_RUNBACKLOG_LOG=FILE keeps the gateway's log (its stderr) in
+// FILE instead of the temporary folder, e.g. with GODEBUG=gctrace=1.
+// CLINICGW_RUNBACKLOG_CPUPROFILE=FILE builds the gateway with the tag
+// cpuprofile (cpuprofile_linux.go) and writes its CPU profile from its
+// start to the synced moment to FILE (the last iteration's).
+func BenchmarkRunBacklog(b *testing.B) {
+	n := envCases("CLINICGW_RUNBACKLOG_CASES", 100000)
+	childEnv := append(os.Environ(), strings.Fields(os.Getenv("CLINICGW_RUNBACKLOG_ENV"))...)
+	var tags []string
+	profile := os.Getenv("CLINICGW_RUNBACKLOG_CPUPROFILE")
+	if profile != "" {
+		tags = []string{"-tags", "cpuprofile"}
+		childEnv = append(childEnv, "CLINICGW_CPUPROFILE="+profile)
+	}
+	bin := buildGateway(b, tags...)
+	var r, total backlogRun
+	b.StopTimer()
+	for range b.N {
+		r = runBacklogOnce(b, bin, n, childEnv, profile)
+		total.add(r)
+	}
+	iters := float64(b.N)
+	rate := float64(n) * iters / total.sync.Seconds()
+	boltRate := float64(n) * iters / total.bolt.Seconds()
+	b.ReportMetric(total.sync.Seconds()/iters, "s/sync")
+	b.ReportMetric(rate, "cases/s")
+	b.ReportMetric(total.firstAck.Seconds()/iters, "s-to-first-ack")
+	b.ReportMetric(total.cpu.Seconds()/iters, "cpu-s/sync")
+	b.ReportMetric(total.cpuExit.Seconds()/iters, "cpu-s-to-exit")
+	b.ReportMetric(float64(total.written)/iters/1e6, "written-MB/sync")
+	b.ReportMetric(float64(r.peakAnon)/(1<<20), "peak-RssAnon-MiB") // the last iteration's
+	b.ReportMetric(float64(r.hwm)/(1<<20), "VmHWM-MiB")
+	b.ReportMetric(boltRate, "bolt-cases/s")
+	b.ReportMetric(float64(total.boltWritten)/iters/1e6, "bolt-written-MB")
+	b.ReportMetric(rate/boltRate, "ratio-bolt")
+	if total.boltWritten > 0 {
+		b.ReportMetric(float64(total.written)/float64(total.boltWritten), "written-ratio")
+	}
+	b.ReportMetric(0, "ns/op")
+}
+
+// backlogRun is what one iteration of BenchmarkRunBacklog measured.
+type backlogRun struct {
+	sync, cpu, cpuExit, bolt time.Duration
+	firstAck                 time.Duration // from the start to the first acknowledgement
+	written, boltWritten     int64
+	peakAnon, hwm            int64 // bytes
+}
+
+func (t *backlogRun) add(r backlogRun) {
+	t.sync += r.sync
+	t.cpu += r.cpu
+	t.cpuExit += r.cpuExit
+	t.firstAck += r.firstAck
+	t.bolt += r.bolt
+	t.written += r.written
+	t.boltWritten += r.boltWritten
+}
+
+// runBacklogOnce builds a clinic with a central store holding n cases,
+// writes the reference, and times one `clinicgw run` until it is synced.
+// The timer is stopped when it is called; it runs only around the
+// gateway's sync and is stopped again on return.
+func runBacklogOnce(b *testing.B, bin string, n int, env []string, profile string) backlogRun {
+	ctx := context.Background()
+	dir := b.TempDir()
+	dc, _ := benchClinic(b, dir)
+	defer dc.Close()
+	cs, err := dc.StartCentral(ctx, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cs.Close()
+	t0 := time.Now()
+	if err := backlogtest.Submit(ctx, cs.Store, demoUnit, n); err != nil {
+		b.Fatal(err)
+	}
+	head, err := cs.Store.Head(ctx, demoUnit)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("%d cases submitted in %v (head %d)", n, time.Since(t0).Round(time.Millisecond), head)
+
+	var r backlogRun
+	r.bolt, r.boltWritten = plainReference(b, dc, cs.APIURL, filepath.Join(dir, "plain.db"))
+	syscall.Sync()
+	runtime.GC()
+
+	logPath := os.Getenv("CLINICGW_RUNBACKLOG_LOG")
+	if logPath == "" {
+		logPath = filepath.Join(dir, "gateway.log")
+	}
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer logFile.Close()
+	cmd := exec.Command(bin, "run", "--config", dc.Config.Path())
+	cmd.Stdout, cmd.Stderr, cmd.Env = logFile, logFile, env
+	b.StartTimer()
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	pid := cmd.Process.Pid
+	for {
+		acked, err := cs.Store.Acked(ctx, demoUnit)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if acked > 0 && r.firstAck == 0 {
+			r.firstAck = time.Since(start)
+		}
+		if anon := procStatusBytes(pid, "RssAnon"); anon > r.peakAnon {
+			r.peakAnon = anon
+		}
+		if acked == head {
+			r.sync = time.Since(start)
+			b.StopTimer()
+			r.cpu = procCPU(b, pid)
+			r.written = procWriteBytes(b, pid)
+			break
+		}
+		if time.Since(start) > 5*time.Minute {
+			cmd.Process.Kill()
+			cmd.Wait()
+			b.Fatalf("%d of %d events acknowledged after 5 minutes; the gateway's log: %s", acked, head, tail(logFile.Name()))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if profile != "" {
+		stopProfile(b, cmd.Process, profile)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		b.Fatalf("gateway after SIGTERM: %v; its log: %s", err, tail(logFile.Name()))
+	}
+	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	r.cpuExit = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	r.hwm = ru.Maxrss << 10
+	return r
+}
+
+// stopProfile asks the gateway built with the tag cpuprofile to end its
+// CPU profile (SIGUSR2) and waits until it is written to path.
+func stopProfile(b *testing.B, p *os.Process, path string) {
+	p.Signal(syscall.SIGUSR2)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
+			time.Sleep(200 * time.Millisecond) // its last write
+			return
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("no CPU profile in %s", path)
+		}
+	}
+}
+
+// plainReference fetches the unit's whole inbox from the central store as
+// the gateway would (its client certificate, pages of wire.MaxInboxLimit)
+// and writes its events durably into a plain bbolt file at path
+// (backlogtest.PlainWrite); it returns the write's time and the bytes
+// this process wrote meanwhile (/proc/self/io).
+func plainReference(b *testing.B, dc *democlinic.Clinic, url, path string) (time.Duration, int64) {
+	c := dc.Config.Central
+	at := func(p string) string { return filepath.Join(dc.Dir, p) }
+	cert, err := tlsconf.LoadKeyPair(at(c.CertFile), at(c.KeyFile))
+	if err != nil {
+		b.Fatal(err)
+	}
+	roots, err := tlsconf.LoadPool(at(c.CAFile))
+	if err != nil {
+		b.Fatal(err)
+	}
+	cl := &http.Client{Transport: &http.Transport{ForceAttemptHTTP2: true, TLSClientConfig: tlsconf.Client(cert, roots, "127.0.0.1", nil)}}
+	defer cl.CloseIdleConnections()
+	raw, err := backlogtest.InboxPages(cl, url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pages, err := backlogtest.SplitEvents(raw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w0 := procWriteBytes(b, os.Getpid())
+	d, err := backlogtest.PlainWrite(path, pages)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return d, procWriteBytes(b, os.Getpid()) - w0
+}
+
+// procCPU returns the user and system CPU time process pid has used, from
+// /proc/PID/stat (fields 14 and 15, in clock ticks of 1/100 s).
+func procCPU(b *testing.B, pid int) time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	// The command name (field 2) is in parentheses and may hold spaces.
+	f := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+1:]))
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		b.Fatalf("/proc/%d/stat: %q", pid, data)
+	}
+	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
+// procWriteBytes returns the bytes process pid has sent to storage
+// (/proc/PID/io write_bytes).
+func procWriteBytes(b *testing.B, pid int) int64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for line := range strings.Lines(string(data)) {
+		if v, ok := strings.CutPrefix(line, "write_bytes:"); ok {
+			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return n
+		}
+	}
+	b.Fatalf("/proc/%d/io has no write_bytes", pid)
+	return 0
+}
+
+// procStatusBytes returns a "kB" field of /proc/PID/status (e.g. RssAnon)
+// in bytes, 0 if the process or the field is gone.
+func procStatusBytes(pid int, field string) int64 {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), field+":"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// tail returns the last 2 KB of the file at path, for a failure's message.
+func tail(path string) string {
+	data, _ := os.ReadFile(path)
+	return string(data[max(0, len(data)-2048):])
+}

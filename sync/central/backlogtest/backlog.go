@@ -1,0 +1,94 @@
+package backlogtest
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"clinicgw/sync/central"
+	"clinicgw/sync/wire"
+	"clinicgw/sync/wire/casetype"
+	"clinicgw/sync/wire/personnummer"
+)
+
+// Patients is how many distinct patients a backlog's cases come from.
+const Patients = 20000
+
+// TextBytes is about how long a case's text is.
+const TextBytes = 2048
+
+// Submission is the i-th case of a backlog as patients write it: one of
+// three default forms with its fields answered, about TextBytes of
+// Swedish text (å, ä, ö, line breaks), from patient i % Patients.
+func Submission(i int) central.Submission {
+	p := i % Patients
+	birth := time.Date(1940, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, p/20)
+	sub := central.Submission{
+		PatientPNR:  string(personnummer.Synthetic(birth, 980+p%20)),
+		PatientName: []string{"Åsa Öberg", "Märta Ängström", "Björn Nyström", "Göran Lindqvist"}[i%4],
+		Text:        SwedishText(i, TextBytes),
+	}
+	switch i % 3 {
+	case 0:
+		sub.FormID = string(casetype.SymptomRegistration)
+		sub.Fields = []wire.Field{{Name: "symptoms", Value: SwedishText(i+3, 300)}, {Name: "since", Value: "2026-11-30"},
+			{Name: "fever", Value: "true"}, {Name: "temperature", Value: "38,7"}}
+	case 1:
+		sub.FormID = string(casetype.AdviceNurse)
+		sub.Fields = []wire.Field{{Name: "question", Value: SwedishText(i+5, 200)}, {Name: "since", Value: "weeks"}}
+	default:
+		sub.FormID = string(casetype.RenewPrescription)
+		sub.Fields = []wire.Field{{Name: "medicine", Value: "Levaxin 50 mikrogram"}, {Name: "howOften", Value: "daily"}}
+	}
+	return sub
+}
+
+// Submit submits the first n cases of the backlog (Submission(0) to
+// Submission(n-1)) to the unit at s, a thousand per SubmitBatch.
+func Submit(ctx context.Context, s *central.Store, unit string, n int) error {
+	for from := 0; from < n; from += 1000 {
+		subs := make([]central.Submission, 0, 1000)
+		for i := from; i < min(n, from+1000); i++ {
+			subs = append(subs, Submission(i))
+		}
+		if _, err := s.SubmitBatch(ctx, unit, subs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// swedishSentences are the building blocks of a case's text: what
+// patients write, with å, ä, ö and punctuation.
+var swedishSentences = []string{
+	"Hej! Jag har haft ont i halsen sedan i tisdags och det blir inte bättre.",
+	"Febern gick upp till 38,7 grader i natt, men i morse var den 37,9.",
+	"Jag har försökt med Alvedon och varm dryck, men det hjälper bara en stund.",
+	"Min dotter är fyra år och har hostat i snart två veckor, mest på nätterna.",
+	"Kan ni ringa mig efter klockan 15? Jag arbetar på förmiddagarna.",
+	"Jag undrar om jag behöver komma in eller om det räcker med råd per telefon.",
+	"Förra året fick jag penicillin för samma besvär; är det något ni rekommenderar nu?",
+	"Det svider när jag sväljer och jag har svårt att äta fast föda.",
+	"Öronen värker också, särskilt det vänstra, och hörseln känns lite nedsatt.",
+	"Tack på förhand för hjälpen — jag är tacksam för ett svar så snart det går.",
+	"Jag är gravid i vecka 24 och vill veta vilka läkemedel jag kan ta.",
+	"Blodtrycket var 145/95 när jag mätte hemma i söndags, är det för högt?",
+}
+
+// SwedishText returns at most n bytes of patient text (a little less:
+// whole sentences), varied by seed.
+func SwedishText(seed, n int) string {
+	var sb strings.Builder
+	for i := seed; ; i++ {
+		s := swedishSentences[i%len(swedishSentences)]
+		if sb.Len()+len(s)+2 > n {
+			return strings.TrimSpace(sb.String())
+		}
+		sb.WriteString(s)
+		if i%4 == 3 {
+			sb.WriteString("\n\n")
+		} else {
+			sb.WriteByte(' ')
+		}
+	}
+}
