@@ -12,6 +12,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"clinicgw/sync/clock"
 	"clinicgw/sync/wire"
 )
 
@@ -61,7 +62,7 @@ func PlainWrite(path string, pages []Page) (time.Duration, error) {
 		return 0, err
 	}
 	defer db.Close()
-	t0 := time.Now()
+	t0 := clock.System.Now()
 	seq := uint64(0)
 	for _, p := range pages {
 		err := db.Update(func(tx *bolt.Tx) error {
@@ -86,7 +87,7 @@ func PlainWrite(path string, pages []Page) (time.Duration, error) {
 			return 0, err
 		}
 	}
-	return time.Since(t0), db.Close()
+	return clock.System.Now().Sub(t0), db.Close()
 }
 
 // InboxPages fetches a unit's whole inbox from the central store's sync
