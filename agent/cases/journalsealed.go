@@ -6,7 +6,8 @@ import (
 	"fmt"
 )
 
-// A sealed record (store schema 4, like the slim one) keeps a sealed
+// A sealed record (store schema 5: an older clinicgw, which would take it
+// for a whole event, refuses the store) keeps a sealed
 // event (wire.Event.Sealed) with its envelope as raw bytes instead of
 // the base64 the event carries it in: a quarter smaller, and it needs no
 // case record. After the head: the mark journalSealed, the envelope's

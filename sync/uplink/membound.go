@@ -33,8 +33,8 @@ const (
 )
 
 // eventBytes is about the bytes an event takes on the wire: its text,
-// answers and names, or a sealed event's envelope, and a fixed allowance
-// for the rest.
+// answers and names, or a sealed event's content as its envelope tells,
+// and a fixed allowance for the rest.
 func eventBytes(ev wire.Event) int {
 	n := 256 + len(ev.ID) + len(ev.CaseID)
 	if c := ev.Case; c != nil {
@@ -49,11 +49,11 @@ func eventBytes(ev wire.Event) int {
 	if m := ev.Message; m != nil {
 		n += len(m.ID) + len(m.Text)
 	}
-	// A sealed event counts its envelope's length, about 4/3 of its
-	// content's: it is held as the envelope and, once the prefetch opened
-	// it (preopen.go), as its content, where a plain event is held as its
-	// bytes and its content, and counted by the content.
-	return n + len(ev.Sealed)
+	// A sealed event counts its content's length, about 3/4 of its
+	// envelope's (base64), as a plain event counts its content: held are
+	// the envelope and, once the prefetch opened it (preopen.go), its
+	// content, where a plain event's are its bytes and its content.
+	return n + len(ev.Sealed)*3/4
 }
 
 // eventsBytes is the sum of eventBytes over events.
