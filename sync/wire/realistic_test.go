@@ -4,33 +4,18 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"clinicgw/sync/wire/patienttext"
 )
 
 // Realistic pages for the decoder benchmarks: what the uplink pulls from a
 // central store with a backlog, not the small canonical fixtures.
 
-// swedishSentences are the building blocks of a case's text: the kind of
-// thing patients write, with å, ä, ö, punctuation and line breaks.
-var swedishSentences = []string{
-	"Hej! Jag har haft ont i halsen sedan i tisdags och det blir inte bättre.",
-	"Febern gick upp till 38,7 grader i natt, men i morse var den 37,9.",
-	"Jag har försökt med Alvedon och varm dryck, men det hjälper bara en stund.",
-	"Min dotter är fyra år och har hostat i snart två veckor, mest på nätterna.",
-	"Kan ni ringa mig efter klockan 15? Jag arbetar på förmiddagarna.",
-	"Jag undrar om jag behöver komma in eller om det räcker med råd per telefon.",
-	"Förra året fick jag penicillin för samma besvär; är det något ni rekommenderar nu?",
-	"Det svider när jag sväljer och jag har svårt att äta fast föda.",
-	"Öronen värker också, särskilt det vänstra, och hörseln känns lite nedsatt.",
-	"Tack på förhand för hjälpen — jag är tacksam för ett svar så snart det går.",
-	"Jag är gravid i vecka 24 och vill veta vilka läkemedel jag kan ta.",
-	"Blodtrycket var 145/95 när jag mätte hemma i söndags, är det för högt?",
-}
-
 // swedishText returns about n bytes of patient text, varied by seed.
 func swedishText(seed, n int) string {
 	var sb strings.Builder
 	for i := seed; sb.Len() < n; i++ {
-		s := swedishSentences[i%len(swedishSentences)]
+		s := patienttext.Sentences[i%len(patienttext.Sentences)]
 		if sb.Len()+len(s)+1 > n {
 			break
 		}
