@@ -163,3 +163,119 @@ func TestStatsViewReadsCurrentWeek(t *testing.T) {
 		t.Fatalf("the view after that decoded %d histograms; want the current week's %d", hists, wantH)
 	}
 }
+
+// pastHists returns the sealed values of the handling times' histograms
+// of the days and weeks before now's week, by key, and what they hold.
+func pastHists(t *testing.T, db *DB, now time.Time) (sealed map[string]string, plain map[string]cases.HandlingHist) {
+	t.Helper()
+	monday := cases.StatsWeekOf(cases.StatsDayOf(now))
+	sealed, plain = map[string]string{}, map[string]cases.HandlingHist{}
+	err := db.view(func(btx *bolt.Tx) error {
+		t := db.newTx(btx)
+		return btx.Bucket([]byte(bucketStats)).ForEach(func(k, v []byte) error {
+			if (k[0] != statsAns && k[0] != statsWeek) || parseDay(k[1:5]) >= monday {
+				return nil
+			}
+			h, err := t.statsHist(k, v)
+			sealed[string(k)], plain[string(k)] = string(v), h
+			return err
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sealed, plain
+}
+
+// TestStatsPastWeekWriters finds out which writes move the histograms of
+// past weeks, which a view takes from its cache while their sealed values
+// are unchanged: a handling time is filed under the day of the first
+// answer, so a new answer, or a reopening that keeps the case where it
+// was, moves the current week only; a case answered in a past week
+// changed in type or queue, given its time of answer late (the sync), or
+// purged moves that week; a rebuild of the aggregates, and a new data key
+// with every value sealed again, seal the past again (other bytes, the
+// same counts). After each, a view through the cache equals a count of
+// every case (statsView).
+func TestStatsPastWeekWriters(t *testing.T) {
+	db, _ := testStore(t)
+	cs := answeredCases(t, db, rand.New(rand.NewPCG(18, 9)), 0, 400)
+	now := statsCacheNow
+	monday := cases.StatsWeekOf(cases.StatsDayOf(now))
+	var past []cases.ID // answered before this week
+	for _, c := range cs {
+		if cases.StatsDayOf(c.AnsweredAt) < monday {
+			past = append(past, c.ID)
+		}
+	}
+	change := func(id cases.ID, fn func(*cases.Case)) func() error {
+		return func() error {
+			return db.Update(ctx, func(tx cases.Tx) error {
+				c, err := tx.Case(id)
+				if err != nil {
+					return err
+				}
+				c.Version++
+				fn(c)
+				return tx.Update(c)
+			})
+		}
+	}
+	type moves int
+	const (
+		none   moves = iota // the past's sealed values are unchanged
+		sealed              // other bytes, the same counts
+		counts              // other counts
+	)
+	for i, tt := range []struct {
+		name  string
+		write func() error
+		want  moves
+	}{
+		{"a case answered today", func() error {
+			return db.Update(ctx, func(tx cases.Tx) error {
+				c := newCase(9000, "Hej")
+				c.ReceivedAt, c.SentAt, c.AnsweredAt, c.Status = now.Add(-3*time.Hour), now.Add(-3*time.Hour), now, cases.Answered
+				return tx.Insert(c)
+			})
+		}, none},
+		{"reopened by the patient's reply, in its queue", change(past[0], func(c *cases.Case) { c.Status, c.DueAt = cases.Received, cases.DueDate(now) }), none},
+		{"reopened and routed to another queue", change(past[1], func(c *cases.Case) { c.Status, c.Group = cases.Received, "bup" }), counts},
+		{"another type", change(past[2], func(c *cases.Case) { c.Type = casetype.All[(slices.Index(casetype.All, c.Type)+1)%len(casetype.All)] }), counts},
+		{"its time of answer given late by the sync", change(past[3], func(c *cases.Case) { c.AnsweredAt = c.AnsweredAt.Add(-time.Hour) }), counts},
+		{"an answer taken back", change(past[4], func(c *cases.Case) { c.AnsweredAt, c.Status = time.Time{}, cases.Assigned }), counts},
+		{"purged by the archive", func() error {
+			_, err := db.PurgeCases(ctx, past[5:7], func(*cases.Case) error { return nil })
+			return err
+		}, counts},
+		{"the aggregates rebuilt", func() error { return db.RebuildStats(ctx, nil) }, sealed},
+		{"a new data key, every value sealed again", func() error {
+			if _, err := db.RotateKey(ctx); err != nil {
+				return err
+			}
+			_, err := db.Reseal(ctx, 0, nil)
+			return err
+		}, sealed},
+	} {
+		statsView(t, db, now) // the cache holds the past as it is
+		s0, p0 := pastHists(t, db, now)
+		if err := tt.write(); err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		s1, p1 := pastHists(t, db, now)
+		got := none
+		switch {
+		case !reflect.DeepEqual(p0, p1):
+			got = counts
+		case !reflect.DeepEqual(s0, s1):
+			got = sealed
+		}
+		if got != tt.want {
+			t.Errorf("%d %s: the past weeks' histograms moved %d (0 none, 1 sealed again, 2 other counts), want %d", i, tt.name, got, tt.want)
+		}
+		hists, _ := statsView(t, db, now) // equal to a count of every case
+		if wantH, _ := currentWeekHists(t, db, now); (hists == wantH) != (got == none) {
+			t.Errorf("%s: the view decoded %d histograms, the current week holds %d: the cache was not used exactly when the past was unchanged", tt.name, hists, wantH)
+		}
+	}
+}
