@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -276,6 +277,45 @@ func TestStatsPastWeekWriters(t *testing.T) {
 		hists, _ := statsView(t, db, now) // equal to a count of every case
 		if wantH, _ := currentWeekHists(t, db, now); (hists == wantH) != (got == none) {
 			t.Errorf("%s: the view decoded %d histograms, the current week holds %d: the cache was not used exactly when the past was unchanged", tt.name, hists, wantH)
+		}
+	}
+}
+
+// TestStatsViewsAtOnce: views at once share the cache of past weeks —
+// one fills it while others read it — and each shows a full count's
+// Stats (run with -race).
+func TestStatsViewsAtOnce(t *testing.T) {
+	db, _ := testStore(t)
+	answeredCases(t, db, rand.New(rand.NewPCG(18, 3)), 0, 500)
+	from, to := statsPagePeriod(statsCacheNow)
+	var all []*cases.Case
+	err := db.View(ctx, func(tx cases.ReadTx) error {
+		return tx.Cases(func(c *cases.Case) bool { all = append(all, c); return true })
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := cases.ComputeStats(all, from, to, statsCacheNow)
+	errs := make(chan error, 8)
+	for range cap(errs) {
+		go func() {
+			for range 5 {
+				b := cases.NewStatsBuilder(from, to, statsCacheNow)
+				if ok, err := db.AddStats(ctx, testUnit, b); err != nil || !ok {
+					errs <- fmt.Errorf("AddStats: %v, %v", ok, err)
+					return
+				}
+				if got := b.Result(); !reflect.DeepEqual(got, want) {
+					errs <- fmt.Errorf("a view at once with others gave\n%+v\nwant\n%+v", got, want)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range cap(errs) {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
 		}
 	}
 }
