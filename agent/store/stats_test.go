@@ -209,18 +209,7 @@ func checkStats(t *testing.T, db *DB, rnd *rand.Rand) {
 	if len(diffs) > 0 {
 		t.Fatalf("the aggregates differ from a recount:\n%s", joinLines(diffs))
 	}
-	var all []*cases.Case
-	err = db.View(ctx, func(tx cases.ReadTx) error {
-		return tx.Cases(func(c *cases.Case) bool {
-			if c.Unit == testUnit {
-				all = append(all, c)
-			}
-			return true
-		})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	all := unitCases(t, db)
 	day := func(n int) time.Time { return statsT0.AddDate(0, 0, n) }
 	fixed := [][2]time.Time{{}, {day(0), time.Time{}}, {time.Time{}, day(10)}}
 	periods := slices.Clone(fixed)
@@ -257,6 +246,25 @@ func checkStats(t *testing.T, db *DB, rnd *rand.Rand) {
 	for _, p := range fixed {
 		view(p, late)
 	}
+}
+
+// unitCases returns every case of the test unit in db (those Stats
+// counts).
+func unitCases(t *testing.T, db *DB) []*cases.Case {
+	t.Helper()
+	var all []*cases.Case
+	err := db.View(ctx, func(tx cases.ReadTx) error {
+		return tx.Cases(func(c *cases.Case) bool {
+			if c.Unit == testUnit {
+				all = append(all, c)
+			}
+			return true
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return all
 }
 
 func joinLines(ls []string) string {

@@ -66,13 +66,7 @@ func answeredCases(t *testing.T, db *DB, rnd *rand.Rand, first, n int) []*cases.
 func statsView(t *testing.T, db *DB, now time.Time) (hists, buckets uint64) {
 	t.Helper()
 	from, to := statsPagePeriod(now)
-	var all []*cases.Case
-	err := db.View(ctx, func(tx cases.ReadTx) error {
-		return tx.Cases(func(c *cases.Case) bool { all = append(all, c); return true })
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	all := unitCases(t, db)
 	h0, b0 := db.statsCache.histsRead.Load(), db.statsCache.bucketsRead.Load()
 	b := cases.NewStatsBuilder(from, to, now)
 	if ok, err := db.AddStats(ctx, testUnit, b); err != nil || !ok {
@@ -85,6 +79,28 @@ func statsView(t *testing.T, db *DB, now time.Time) (hists, buckets uint64) {
 	return hists, buckets
 }
 
+// statsHists returns the sealed values of the handling times'
+// histograms whose kind and day keep takes, by key, and what they hold.
+func statsHists(t *testing.T, db *DB, keep func(kind byte, day cases.StatsDay) bool) (sealed map[string]string, plain map[string]cases.HandlingHist) {
+	t.Helper()
+	sealed, plain = map[string]string{}, map[string]cases.HandlingHist{}
+	err := db.view(func(btx *bolt.Tx) error {
+		t := db.newTx(btx)
+		return btx.Bucket([]byte(bucketStats)).ForEach(func(k, v []byte) error {
+			if (k[0] != statsAns && k[0] != statsWeek) || !keep(k[0], parseDay(k[1:5])) {
+				return nil
+			}
+			h, err := t.statsHist(k, v)
+			sealed[string(k)], plain[string(k)] = string(v), h
+			return err
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sealed, plain
+}
+
 // currentWeekHists is how many histograms the period at now holds of its
 // current week (the days from its Monday), and their buckets.
 func currentWeekHists(t *testing.T, db *DB, now time.Time) (hists, buckets uint64) {
@@ -92,22 +108,11 @@ func currentWeekHists(t *testing.T, db *DB, now time.Time) (hists, buckets uint6
 	monday := cases.StatsWeekOf(cases.StatsDayOf(now))
 	_, to := statsPagePeriod(now)
 	end := cases.StatsDayOf(to)
-	err := db.view(func(btx *bolt.Tx) error {
-		t := db.newTx(btx)
-		return btx.Bucket([]byte(bucketStats)).ForEach(func(k, v []byte) error {
-			if k[0] != statsAns && k[0] != statsWeek {
-				return nil
-			}
-			if day := parseDay(k[1:5]); day < monday || day >= end || (k[0] == statsWeek && day+7 > end) {
-				return nil
-			}
-			h, err := t.statsHist(k, v)
-			hists, buckets = hists+1, buckets+uint64(len(h.Buckets))
-			return err
-		})
+	_, plain := statsHists(t, db, func(kind byte, day cases.StatsDay) bool {
+		return day >= monday && day < end && (kind != statsWeek || day+7 <= end)
 	})
-	if err != nil {
-		t.Fatal(err)
+	for _, h := range plain {
+		hists, buckets = hists+1, buckets+uint64(len(h.Buckets))
 	}
 	return hists, buckets
 }
@@ -170,22 +175,7 @@ func TestStatsViewReadsCurrentWeek(t *testing.T) {
 func pastHists(t *testing.T, db *DB, now time.Time) (sealed map[string]string, plain map[string]cases.HandlingHist) {
 	t.Helper()
 	monday := cases.StatsWeekOf(cases.StatsDayOf(now))
-	sealed, plain = map[string]string{}, map[string]cases.HandlingHist{}
-	err := db.view(func(btx *bolt.Tx) error {
-		t := db.newTx(btx)
-		return btx.Bucket([]byte(bucketStats)).ForEach(func(k, v []byte) error {
-			if (k[0] != statsAns && k[0] != statsWeek) || parseDay(k[1:5]) >= monday {
-				return nil
-			}
-			h, err := t.statsHist(k, v)
-			sealed[string(k)], plain[string(k)] = string(v), h
-			return err
-		})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sealed, plain
+	return statsHists(t, db, func(_ byte, day cases.StatsDay) bool { return day < monday })
 }
 
 // TestStatsPastWeekWriters finds out which writes move the histograms of
@@ -288,14 +278,7 @@ func TestStatsViewsAtOnce(t *testing.T) {
 	db, _ := testStore(t)
 	answeredCases(t, db, rand.New(rand.NewPCG(18, 3)), 0, 500)
 	from, to := statsPagePeriod(statsCacheNow)
-	var all []*cases.Case
-	err := db.View(ctx, func(tx cases.ReadTx) error {
-		return tx.Cases(func(c *cases.Case) bool { all = append(all, c); return true })
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := cases.ComputeStats(all, from, to, statsCacheNow)
+	want := cases.ComputeStats(unitCases(t, db), from, to, statsCacheNow)
 	errs := make(chan error, 8)
 	for range cap(errs) {
 		go func() {
