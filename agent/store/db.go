@@ -105,6 +105,9 @@ type DB struct {
 	// blinded numbers and tally a transaction made itself (prepinsert.go);
 	// idLookups the case ids looked up in the id index.
 	auditOpened, casesDecoded, insertsBuilt, idLookups atomic.Uint64
+	// statsCache keeps the statistics' handling times of past weeks
+	// (statscache.go).
+	statsCache statsCache
 }
 
 var _ cases.Store = (*DB)(nil)

@@ -40,7 +40,9 @@
 // kept as histograms per answer day and per answer week, staff group
 // and type (cases.HandlingHist), so a period reads its weeks' and edge
 // days' buckets, not every answer, and each group's handling times come
-// from its own histograms.
+// from its own histograms. Those before the current week are summed once
+// and kept in memory, reused while their sealed values are byte for byte
+// those summed (statscache.go): a view decodes the current week's.
 //
 // Case records are keyed by arrival order (casekey.go, schema 3): a
 // sequence number and the id, with an index of case ids, so a backlog's

@@ -587,15 +587,30 @@ func (db *DB) AddStats(ctx context.Context, unit string, b *cases.StatsBuilder) 
 				b.AddReceived(day, names.typ(typ), cases.Status(names.str(st)), names.str(group), n)
 			})
 		}
-		answered := func(k, v []byte, day cases.StatsDay) error {
+		addHist := func(k, v []byte, to *cases.StatsBuilder) error {
 			h, err := t.statsHistInto(k, v, buf)
 			if err != nil {
 				return err
 			}
 			buf = h.Buckets
+			db.statsCache.histsRead.Add(1)
+			db.statsCache.bucketsRead.Add(uint64(len(h.Buckets)))
 			group, typ, _ := ansKeyNames(k) // checked by checkStatsKey
-			b.AddAnswers(day, names.typ(typ), names.str(group), h)
+			to.AddAnswers(parseDay(k[1:5]), names.typ(typ), names.str(group), h)
 			return nil
+		}
+		// The handling times of the days and weeks before the current
+		// week's Monday are past: added from the cache when their values
+		// are those it counted (statscache.go).
+		now := b.Now()
+		monday := cases.StatsWeekOf(cases.StatsDayOf(now))
+		var past [][]byte
+		answered := func(k, v []byte, day cases.StatsDay) error {
+			if day < monday {
+				past = append(past, k, v)
+				return nil
+			}
+			return addHist(k, v, b)
 		}
 		for _, w := range []struct {
 			kind   byte
@@ -606,12 +621,14 @@ func (db *DB) AddStats(ctx context.Context, unit string, b *cases.StatsBuilder) 
 				return err
 			}
 		}
+		if err := db.addPastAnswers(b, statsPeriod{first, end, fromB, toB}, past, addHist); err != nil {
+			return err
+		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		// The open cases due before now: the overdue, whatever the period,
 		// sorted by due; few keys, one per due time and day of receipt.
-		now := b.Now()
 		for k, v := c.Seek([]byte{statsOpen}); k != nil && k[0] == statsOpen; k, v = c.Next() {
 			if err := checkStatsKey(k); err != nil {
 				return err

@@ -37,6 +37,9 @@ type statsWorkload struct {
 	rnd  *rand.Rand
 	next int
 	ids  []cases.ID
+	// dir is the store's folder: when set, the rare writers run too
+	// (statsrare_test.go); backup is a backup of the store they made.
+	dir, backup string
 }
 
 // statsGroups are the queues the workload routes cases to ("": the inbox).
@@ -105,6 +108,10 @@ func (w *statsWorkload) change(c *cases.Case) {
 // step runs one random operation.
 func (w *statsWorkload) step() {
 	t := w.t
+	if w.dir != "" && w.rnd.IntN(12) == 0 {
+		w.rare()
+		return
+	}
 	var err error
 	switch op := w.rnd.IntN(10); {
 	case op < 4 || len(w.ids) == 0: // receive a few
@@ -202,8 +209,51 @@ func checkStats(t *testing.T, db *DB, rnd *rand.Rand) {
 	if len(diffs) > 0 {
 		t.Fatalf("the aggregates differ from a recount:\n%s", joinLines(diffs))
 	}
+	all := unitCases(t, db)
+	day := func(n int) time.Time { return statsT0.AddDate(0, 0, n) }
+	fixed := [][2]time.Time{{}, {day(0), time.Time{}}, {time.Time{}, day(10)}}
+	periods := slices.Clone(fixed)
+	for range 6 {
+		a := rnd.IntN(24) - 2
+		periods = append(periods, [2]time.Time{day(a), day(a + 1 + rnd.IntN(10))})
+	}
+	view := func(p [2]time.Time, now time.Time) {
+		t.Helper()
+		want := cases.ComputeStats(all, p[0], p[1], now)
+		b := cases.NewStatsBuilder(p[0], p[1], now)
+		ok, err := db.AddStats(ctx, testUnit, b)
+		if err != nil || !ok {
+			t.Fatalf("AddStats %v: %v, %v", p, ok, err)
+		}
+		if got := b.Result(); !reflect.DeepEqual(got, want) {
+			t.Fatalf("period %v at %v: from the aggregates\n%+v\nfrom every case\n%+v", p, now, got, want)
+		}
+	}
+	// The fixed periods at day 40, when every day of the workload is
+	// past, first and last: the first views meet the cache of past weeks
+	// (statscache.go) as the last views of the check before left it, and
+	// the steps since moved those weeks.
+	late := day(40)
+	for _, p := range fixed {
+		view(p, late)
+	}
+	for _, p := range periods {
+		for _, now := range []time.Time{day(5).Add(13 * time.Hour), day(12), late} {
+			view(p, now)
+			view(p, now) // from the cache the first left
+		}
+	}
+	for _, p := range fixed {
+		view(p, late)
+	}
+}
+
+// unitCases returns every case of the test unit in db (those Stats
+// counts).
+func unitCases(t *testing.T, db *DB) []*cases.Case {
+	t.Helper()
 	var all []*cases.Case
-	err = db.View(ctx, func(tx cases.ReadTx) error {
+	err := db.View(ctx, func(tx cases.ReadTx) error {
 		return tx.Cases(func(c *cases.Case) bool {
 			if c.Unit == testUnit {
 				all = append(all, c)
@@ -214,25 +264,7 @@ func checkStats(t *testing.T, db *DB, rnd *rand.Rand) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	day := func(n int) time.Time { return statsT0.AddDate(0, 0, n) }
-	periods := [][2]time.Time{{}, {day(0), time.Time{}}, {time.Time{}, day(10)}}
-	for range 6 {
-		a := rnd.IntN(24) - 2
-		periods = append(periods, [2]time.Time{day(a), day(a + 1 + rnd.IntN(10))})
-	}
-	for _, p := range periods {
-		for _, now := range []time.Time{day(5).Add(13 * time.Hour), day(12), day(40)} {
-			want := cases.ComputeStats(all, p[0], p[1], now)
-			b := cases.NewStatsBuilder(p[0], p[1], now)
-			ok, err := db.AddStats(ctx, testUnit, b)
-			if err != nil || !ok {
-				t.Fatalf("AddStats %v: %v, %v", p, ok, err)
-			}
-			if got := b.Result(); !reflect.DeepEqual(got, want) {
-				t.Fatalf("period %v at %v: from the aggregates\n%+v\nfrom every case\n%+v", p, now, got, want)
-			}
-		}
-	}
+	return all
 }
 
 func joinLines(ls []string) string {
@@ -243,19 +275,22 @@ func joinLines(ls []string) string {
 	return s
 }
 
-// TestStatsAggregatesEqualRecount runs random workloads and checks, every
-// few steps, that the aggregates equal a full recount and give the Stats a
-// count of every case gives.
+// TestStatsAggregatesEqualRecount runs random workloads, the rare writers
+// of past weeks among them (statsrare_test.go), and checks, every few
+// steps, that the aggregates equal a full recount and give the Stats a
+// count of every case gives, each view twice: the second from the cache
+// of past weeks the first left (statscache.go), which the steps between
+// two checks move.
 func TestStatsAggregatesEqualRecount(t *testing.T) {
 	for seed := range uint64(3) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
-			db, _ := testStore(t)
+			db, dir := testStore(t)
 			rnd := rand.New(rand.NewPCG(seed, 18))
-			w := &statsWorkload{t: t, db: db, rnd: rnd}
-			for i := range 240 {
+			w := &statsWorkload{t: t, db: db, rnd: rnd, dir: dir}
+			for i := range 360 {
 				w.step()
-				if i%60 == 59 {
-					checkStats(t, db, rnd)
+				if i%20 == 19 {
+					checkStats(t, w.db, rnd)
 				}
 			}
 		})
