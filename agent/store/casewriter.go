@@ -123,9 +123,14 @@ func (w *caseWriter) handOver() {
 // until the transaction ends (the cases service never changes a case it
 // has handed to the store).
 func (t *tx) queueCase(c *cases.Case) error {
-	key, err := t.newCaseKey(c.ID)
+	key, err := t.nextCaseKey(c.ID)
 	if err != nil {
 		return err
+	}
+	// Its id index entry is put with it (putPending), sorted among the
+	// transaction's (caseidxputs.go).
+	if err := t.deferPut(bucketCaseIDs, indexFill, []byte(c.ID), key); err != nil {
+		return fmt.Errorf("case %s: id index: %w", c.ID, err)
 	}
 	if err := t.queue(sealJob{bucket: bucketCases, key: key, c: c}); err != nil {
 		return err
@@ -151,6 +156,9 @@ func (t *tx) pendingCase(id cases.ID) bool { return t.cw != nil && t.cw.ids[id] 
 // putPending puts every pending value, in order of writing, waiting for
 // their sealing.
 func (t *tx) putPending() error {
+	if err := t.putIndexPending(); err != nil {
+		return err
+	}
 	if err := t.putAuditIndex(); err != nil {
 		return err
 	}

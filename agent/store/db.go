@@ -103,8 +103,9 @@ type DB struct {
 	// page cost (tests); casesDecoded the cases opened: what a list
 	// page cost (tests); insertsBuilt the new cases whose index entries,
 	// blinded numbers and tally a transaction made itself (prepinsert.go);
-	// idLookups the case ids looked up in the id index.
-	auditOpened, casesDecoded, insertsBuilt, idLookups atomic.Uint64
+	// idLookups the case ids looked up in the id index; txBlinds the
+	// personnummer a transaction blinded itself (tx.blind).
+	auditOpened, casesDecoded, insertsBuilt, idLookups, txBlinds atomic.Uint64
 }
 
 var _ cases.Store = (*DB)(nil)
