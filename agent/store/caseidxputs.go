@@ -26,14 +26,17 @@ import (
 type pendingIndexPuts struct {
 	n       int
 	buckets []pendingBucket
-	err     error // a failed put: the transaction is to be given up
+	order   []int32 // a bucket's entries in key order (putIndexPending)
+	err     error   // a failed put: the transaction is to be given up
 }
 
 type pendingBucket struct {
 	name string
 	fill float64 // the bucket's FillPercent for the puts
-	kvs  []indexEntry
+	kvs  []pendingKV
 }
+
+type pendingKV struct{ key, value []byte }
 
 // deferPut notes an entry of bucket to put with the pending values; fill
 // is the bucket's FillPercent for it.
@@ -53,7 +56,7 @@ func (t *tx) deferPut(bucket string, fill float64, key, value []byte) error {
 		p.buckets = append(p.buckets, pendingBucket{name: bucket, fill: fill})
 		b = &p.buckets[len(p.buckets)-1]
 	}
-	b.kvs = append(b.kvs, indexEntry{key: key, value: value})
+	b.kvs = append(b.kvs, pendingKV{key, value})
 	p.n++
 	return nil
 }
@@ -85,15 +88,22 @@ func (t *tx) putIndexPending() error {
 		if len(pb.kvs) == 0 {
 			continue
 		}
-		slices.SortFunc(pb.kvs, func(a, b indexEntry) int { return bytes.Compare(a.key, b.key) })
+		// Sorted by index: a swap moves 4 bytes, not the entry.
+		order := p.order[:0]
+		for i := range pb.kvs {
+			order = append(order, int32(i))
+		}
+		kvs := pb.kvs
+		slices.SortFunc(order, func(a, b int32) int { return bytes.Compare(kvs[a].key, kvs[b].key) })
+		p.order = order
 		b := t.btx.Bucket([]byte(pb.name))
 		if b == nil {
 			p.err = fmt.Errorf("index %s: no such bucket", pb.name)
 			return p.err
 		}
 		b.FillPercent = pb.fill
-		for _, e := range pb.kvs {
-			if err := b.Put(e.key, e.value); err != nil {
+		for _, i := range order {
+			if err := b.Put(kvs[i].key, kvs[i].value); err != nil {
 				p.err = fmt.Errorf("index %s: %w", pb.name, err)
 				return p.err
 			}

@@ -3,6 +3,8 @@ package store
 import (
 	"fmt"
 
+	bolt "go.etcd.io/bbolt"
+
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
 )
@@ -170,6 +172,8 @@ func (t *tx) putPending() error {
 		return w.err
 	}
 	w.handOver()
+	var bk *bolt.Bucket // the last job's bucket, for the next of the same
+	var bkName string
 	for len(w.sent) > 0 {
 		b := w.sent[0]
 		<-b.done
@@ -179,8 +183,10 @@ func (t *tx) putPending() error {
 				w.err = j.err
 				return j.err
 			}
-			bk := t.bucket(j.bucket)
-			bk.FillPercent = 1 // all keyed by sequence numbers, which only grow
+			if bk == nil || j.bucket != bkName {
+				bk, bkName = t.bucket(j.bucket), j.bucket
+				bk.FillPercent = 1 // all keyed by sequence numbers, which only grow
+			}
 			if err := bk.Put(j.key, j.sealed); err != nil {
 				w.err = fmt.Errorf("%s: %w", j.bucket, err)
 				return w.err
