@@ -97,15 +97,17 @@ type DB struct {
 	// damage is why the store is damaged, once something found it;
 	// noWrites the same once a panic in bbolt made writing unsafe.
 	damage, noWrites atomic.Pointer[error]
+	// txBlinds counts the personnummer a transaction blinded itself
+	// (tx.blind), not prepared (prepinsert.go).
+	txBlinds atomic.Uint64
 	// group runs Shared's transactions, several callers to a commit.
 	group groupCommit
 	// auditOpened counts the access-log records opened: what an extract
 	// page cost (tests); casesDecoded the cases opened: what a list
 	// page cost (tests); insertsBuilt the new cases whose index entries,
 	// blinded numbers and tally a transaction made itself (prepinsert.go);
-	// idLookups the case ids looked up in the id index; txBlinds the
-	// personnummer a transaction blinded itself (tx.blind).
-	auditOpened, casesDecoded, insertsBuilt, idLookups, txBlinds atomic.Uint64
+	// idLookups the case ids looked up in the id index.
+	auditOpened, casesDecoded, insertsBuilt, idLookups atomic.Uint64
 }
 
 var _ cases.Store = (*DB)(nil)
