@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -60,11 +61,23 @@ func (t *tx) chainEntries(entries []tailEntry) (int, error) {
 	for i := range order {
 		order[i] = int32(i)
 	}
-	// Stable: each patient's entries stay in order of the log.
-	slices.SortStableFunc(order, func(a, b int32) int { return bytes.Compare(entries[a].blinded, entries[b].blinded) })
+	// Each patient's entries stay in order of the log (ties go by index:
+	// the order of a stable sort, at the cost of a plain one).
+	slices.SortFunc(order, func(a, b int32) int {
+		if c := bytes.Compare(entries[a].blinded, entries[b].blinded); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
 	links := make([][]byte, len(entries)) // each entry's link: the patient's record before it
 	type head struct{ blinded, key []byte }
 	var newest []head
+	// The heads read and the values put, each in one allocation (bbolt
+	// keeps a value until the commit: neither is reused). Should a head
+	// be longer than a sequence key (damage), append moves on to a new
+	// array and the slices taken before keep the old one.
+	heads := make([]byte, 0, 8*len(entries))
+	values := make([]byte, 0, len(entries)*(blindLen+8))
 	fresh := 0
 	c := t.bucket(bucketAuditPatientHead).Cursor()
 	k, v := c.Seek(entries[order[0]].blinded)
@@ -79,7 +92,9 @@ func (t *tx) chainEntries(entries []tailEntry) (int, error) {
 		}
 		var prev []byte
 		if k != nil && bytes.Equal(k, b) {
-			prev = slices.Clone(v)
+			from := len(heads)
+			heads = append(heads, v...) // in heads' room: no allocation each
+			prev = heads[from:len(heads):len(heads)]
 		} else {
 			fresh++
 		}
@@ -92,14 +107,15 @@ func (t *tx) chainEntries(entries []tailEntry) (int, error) {
 	pb := t.bucket(bucketAuditPatient)
 	pb.FillPercent = 1
 	for i, e := range entries {
-		v := make([]byte, 0, blindLen+8)
-		if err := pb.Put(e.key, append(append(v, e.blinded...), links[i]...)); err != nil {
+		from := len(values)
+		values = append(append(values, e.blinded...), links[i]...)
+		if err := pb.Put(e.key, values[from:len(values):len(values)]); err != nil {
 			return 0, err
 		}
 	}
-	heads := t.bucket(bucketAuditPatientHead)
+	hb := t.bucket(bucketAuditPatientHead)
 	for _, h := range newest {
-		if err := heads.Put(h.blinded, h.key); err != nil {
+		if err := hb.Put(h.blinded, h.key); err != nil {
 			return 0, err
 		}
 	}
@@ -169,13 +185,21 @@ func (t *tx) chainTail() error {
 	// Counted before the chaining changes the bucket: Stats reads its pages
 	// as committed.
 	heads := uint64(t.bucket(bucketAuditPatientHead).Stats().KeyN)
-	var todo []tailEntry
+	// The tail's keys and blinded numbers copied out into one buffer,
+	// then sliced: not two allocations a record.
+	var buf []byte
 	c := t.bucket(bucketAuditPatient).Cursor()
 	for k, v := c.Seek(seqKey(upTo + 1)); k != nil; k, v = c.Next() {
 		if len(k) != 8 || len(v) < blindLen {
 			return fmt.Errorf("access log's patient index entry %x is malformed", k)
 		}
-		todo = append(todo, tailEntry{slices.Clone(k), slices.Clone(v[:blindLen])})
+		buf = append(append(buf, k...), v[:blindLen]...)
+	}
+	const size = 8 + blindLen
+	todo := make([]tailEntry, len(buf)/size)
+	for i := range todo {
+		e := buf[i*size : (i+1)*size : (i+1)*size]
+		todo[i] = tailEntry{e[:8:8], e[8:]}
 	}
 	fresh, err := t.chainEntries(todo)
 	if err != nil {

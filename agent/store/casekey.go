@@ -52,6 +52,15 @@ func (t *tx) caseKey(id cases.ID) []byte {
 	return t.bucket(bucketCaseIDs).Get([]byte(id))
 }
 
+// rawCaseKey is caseKey without putting the pending index entries first:
+// it does not find a case whose id is pending (pendingCase does).
+func (t *tx) rawCaseKey(id cases.ID) []byte {
+	if t.looked != nil {
+		t.looked.Add(1)
+	}
+	return t.btx.Bucket([]byte(bucketCaseIDs)).Get([]byte(id))
+}
+
 // caseRecord returns the key and sealed record of case id; nil if there
 // is no such case.
 func (t *tx) caseRecord(id cases.ID) (key, sealed []byte, err error) {
@@ -76,17 +85,25 @@ func keyOfCase(key, id []byte) bool {
 // newCaseKey gives case id the next record key and records it in the id
 // index.
 func (t *tx) newCaseKey(id cases.ID) ([]byte, error) {
-	seq, err := t.bucket(bucketCases).NextSequence()
+	key, err := t.nextCaseKey(id)
 	if err != nil {
 		return nil, err
 	}
-	key := append(seqKey(seq), id...)
 	ids := t.bucket(bucketCaseIDs)
-	ids.FillPercent = 0.9 // ids are time-ordered: mostly appends
+	ids.FillPercent = indexFill // ids are time-ordered: mostly appends
 	if err := ids.Put([]byte(id), key); err != nil {
 		return nil, fmt.Errorf("case %s: id index: %w", id, err)
 	}
 	return key, nil
+}
+
+// nextCaseKey gives case id the next record key.
+func (t *tx) nextCaseKey(id cases.ID) ([]byte, error) {
+	seq, err := t.bucket(bucketCases).NextSequence()
+	if err != nil {
+		return nil, err
+	}
+	return append(seqKey(seq), id...), nil
 }
 
 // deleteCase removes case id's record and its id index entry.

@@ -3,6 +3,8 @@ package store
 import (
 	"fmt"
 
+	bolt "go.etcd.io/bbolt"
+
 	"clinicgw/agent/audit"
 	"clinicgw/agent/cases"
 )
@@ -123,9 +125,14 @@ func (w *caseWriter) handOver() {
 // until the transaction ends (the cases service never changes a case it
 // has handed to the store).
 func (t *tx) queueCase(c *cases.Case) error {
-	key, err := t.newCaseKey(c.ID)
+	key, err := t.nextCaseKey(c.ID)
 	if err != nil {
 		return err
+	}
+	// Its id index entry is put with it (putPending), sorted among the
+	// transaction's (caseidxputs.go).
+	if err := t.deferPut(bucketCaseIDs, indexFill, []byte(c.ID), key); err != nil {
+		return fmt.Errorf("case %s: id index: %w", c.ID, err)
 	}
 	if err := t.queue(sealJob{bucket: bucketCases, key: key, c: c}); err != nil {
 		return err
@@ -151,6 +158,9 @@ func (t *tx) pendingCase(id cases.ID) bool { return t.cw != nil && t.cw.ids[id] 
 // putPending puts every pending value, in order of writing, waiting for
 // their sealing.
 func (t *tx) putPending() error {
+	if err := t.putIndexPending(); err != nil {
+		return err
+	}
 	if err := t.putAuditIndex(); err != nil {
 		return err
 	}
@@ -162,6 +172,8 @@ func (t *tx) putPending() error {
 		return w.err
 	}
 	w.handOver()
+	var bk *bolt.Bucket // the last job's bucket, for the next of the same
+	var bkName string
 	for len(w.sent) > 0 {
 		b := w.sent[0]
 		<-b.done
@@ -171,8 +183,10 @@ func (t *tx) putPending() error {
 				w.err = j.err
 				return j.err
 			}
-			bk := t.bucket(j.bucket)
-			bk.FillPercent = 1 // all keyed by sequence numbers, which only grow
+			if bk == nil || j.bucket != bkName {
+				bk, bkName = t.bucket(j.bucket), j.bucket
+				bk.FillPercent = 1 // all keyed by sequence numbers, which only grow
+			}
 			if err := bk.Put(j.key, j.sealed); err != nil {
 				w.err = fmt.Errorf("%s: %w", j.bucket, err)
 				return w.err

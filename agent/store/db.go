@@ -97,6 +97,9 @@ type DB struct {
 	// damage is why the store is damaged, once something found it;
 	// noWrites the same once a panic in bbolt made writing unsafe.
 	damage, noWrites atomic.Pointer[error]
+	// txBlinds counts the personnummer a transaction blinded itself
+	// (tx.blind), not prepared (prepinsert.go).
+	txBlinds atomic.Uint64
 	// group runs Shared's transactions, several callers to a commit.
 	group groupCommit
 	// auditOpened counts the access-log records opened: what an extract

@@ -59,10 +59,14 @@
 // a second goroutine and only puts them (casewriter.go); a new case's
 // index entries, blinded personnummer and statistics tally are made
 // before its transaction, by the sync's prepare stage (PrepareInsert,
-// prepinsert.go), and checked to fit the case as it is; indexes whose
-// keys mostly grow split their pages full (FillPercent 0.9, 1 for
-// sequence keys), not at bbolt's half; and the file grows 128 MiB at a
-// time, since bbolt syncs it whole at every growth (allocSize).
+// prepinsert.go), and checked to fit the case as it is; its id-index
+// and case-index entries are put with the sealed values, each bucket's
+// sorted (caseidxputs.go; a read of such a bucket puts them first), so
+// that bbolt appends them instead of moving a node's entries for each;
+// indexes whose keys mostly grow split their pages full (FillPercent
+// 0.9, 1 for sequence keys), not at bbolt's half; and the file grows
+// 128 MiB at a time, since bbolt syncs it whole at every growth
+// (allocSize).
 //
 // The sync journal keeps a plain new case or follow-up that applied
 // without the content its case record holds, with the SHA-256 of the

@@ -25,6 +25,9 @@ type preparedInsert struct {
 	of      insertInputs
 	entries []indexEntry
 	tally   cases.StatsTally
+	// patient is the blinded personnummer of the case's patient, which
+	// the access-log entry of its arrival names too (tx.blind).
+	patient []byte
 }
 
 // insertInputs are the fields of a case that its index entries and its
@@ -53,8 +56,9 @@ func inputsOf(c *cases.Case) insertInputs {
 // prepareInsert makes c's index entries and tally, blinding with blind
 // (s's index key).
 func prepareInsert(c *cases.Case, s *sealer, unit string, blind func(string) []byte) *preparedInsert {
+	v := indexValuesWith(c, blind)
 	return &preparedInsert{s: s, unit: unit, of: inputsOf(c),
-		entries: indexValuesWith(c, blind).entries(c.ID), tally: cases.TallyOf(c, unit)}
+		entries: v.entries(c.ID), tally: cases.TallyOf(c, unit), patient: v.patients[0]}
 }
 
 // fits reports whether p was made of c as it is, for t.

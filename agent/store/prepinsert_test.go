@@ -19,6 +19,12 @@ func TestBacklogInsertsPrepared(t *testing.T) {
 	if built := e.db.insertsBuilt.Load(); built != 0 {
 		t.Errorf("the transactions built the index entries of %d of 600 new cases themselves; want 0 (prepared ahead)", built)
 	}
+	// The access-log entry of each received case names its patient, whose
+	// number the prepared insert blinded already: the transaction blinds
+	// none (a keyed hash and a map entry each).
+	if blinded := e.db.txBlinds.Load(); blinded != 0 {
+		t.Errorf("the transactions blinded %d personnummer for 600 new cases; want 0 (the prepared inserts' reused)", blinded)
+	}
 	// One look for each new case's id in the id index: the insert's own
 	// check that the id is free, which also finds a repeat delivery.
 	if looked := e.db.idLookups.Load(); looked != 600 {

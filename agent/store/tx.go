@@ -34,12 +34,21 @@ type tx struct {
 	// cw encodes and seals new cases on another goroutine; nil until the
 	// first Insert.
 	cw *caseWriter
-	// auditIdx holds the access-log index keys not yet put (auditidx.go).
+	// auditIdx holds the access-log index keys not yet put (auditidx.go),
+	// idxPuts the new cases' index entries (caseidxputs.go).
 	auditIdx auditIndexPuts
+	idxPuts  pendingIndexPuts
 	// mac and blinds serve blind: the keyed hash, and the numbers already
 	// blinded in this transaction.
 	mac    hash.Hash
 	blinds map[string][]byte
+	// lastPatient is the last inserted case's patient and its blinded
+	// number (InsertPrepared): the access-log entry of its arrival, which
+	// follows, names the same patient.
+	lastPatient struct {
+		pnr     string
+		blinded []byte
+	}
 	// stats is the net change of the statistics' aggregates (stats.go),
 	// written by flushStats; statsUpTo is how far a count under way got
 	// (statsPartial), loaded once (statsLoaded).
@@ -52,13 +61,23 @@ type tx struct {
 	// prepared (DB.insertsBuilt), looked the case ids looked up
 	// (DB.idLookups).
 	opened, decoded, built, looked *atomic.Uint64
+	// blinds counts the numbers blinded here (DB.txBlinds).
+	blindsMade *atomic.Uint64
 }
 
 func (db *DB) newTx(btx *bolt.Tx) *tx {
-	return &tx{btx: btx, s: db.sealer.Load(), unit: db.unit, log: db.log, opened: &db.auditOpened, decoded: &db.casesDecoded, built: &db.insertsBuilt, looked: &db.idLookups}
+	return &tx{btx: btx, s: db.sealer.Load(), unit: db.unit, log: db.log, opened: &db.auditOpened, decoded: &db.casesDecoded, built: &db.insertsBuilt, looked: &db.idLookups, blindsMade: &db.txBlinds}
 }
 
-func (t *tx) bucket(name string) *bolt.Bucket { return t.btx.Bucket([]byte(name)) }
+// bucket returns the bucket name, its pending index entries put first
+// (caseidxputs.go): a failed put is kept in t.idxPuts and given up with
+// the transaction (putPending).
+func (t *tx) bucket(name string) *bolt.Bucket {
+	if t.idxPuts.holds(name) {
+		_ = t.putIndexPending()
+	}
+	return t.btx.Bucket([]byte(name))
+}
 
 // indexValues are the fields of a case that its index entries are made of.
 type indexValues struct {
@@ -122,6 +141,9 @@ func timeKey(t time.Time) []byte {
 // blind returns the blinded personnummer (sealer.blindWith), with one
 // keyed hash per transaction and each number hashed once.
 func (t *tx) blind(pnr string) []byte {
+	if pnr == t.lastPatient.pnr && t.lastPatient.blinded != nil {
+		return t.lastPatient.blinded
+	}
 	if b, ok := t.blinds[pnr]; ok {
 		return b
 	}
@@ -130,6 +152,9 @@ func (t *tx) blind(pnr string) []byte {
 		t.blinds = make(map[string][]byte)
 	}
 	b := t.s.blindWith(t.mac, pnr)
+	if t.blindsMade != nil {
+		t.blindsMade.Add(1)
+	}
 	t.blinds[pnr] = b
 	return b
 }
@@ -202,10 +227,14 @@ func (t *tx) putCase(key []byte, c *cases.Case) error {
 	return b.Put(key, sealed)
 }
 
+// indexFill is the case indexes' FillPercent: their keys mostly grow (ids
+// and times are time-ordered), so pages split full, not at bbolt's half.
+const indexFill = 0.9
+
 func (t *tx) putIndex(entries []indexEntry) error {
 	for _, e := range entries {
 		b := t.bucket(e.bucket)
-		b.FillPercent = 0.9 // keys mostly grow: ids and times are time-ordered
+		b.FillPercent = indexFill
 		if err := b.Put(e.key, e.value); err != nil {
 			return fmt.Errorf("index %s: %w", e.bucket, err)
 		}
@@ -228,7 +257,8 @@ func (t *tx) InsertPrepared(c *cases.Case, p cases.PreparedInsert) error {
 	if c.Version != 1 {
 		return fmt.Errorf("insert case %s: a new case has version 1, not %d", c.ID, c.Version)
 	}
-	if t.pendingCase(c.ID) || t.caseKey(c.ID) != nil {
+	// A pending case's id is not yet in the id index: pendingCase finds it.
+	if t.pendingCase(c.ID) || t.rawCaseKey(c.ID) != nil {
 		return fmt.Errorf("insert case %s: %w", c.ID, cases.ErrExists)
 	}
 	if err := t.queueCase(c); err != nil {
@@ -241,13 +271,20 @@ func (t *tx) InsertPrepared(c *cases.Case, p cases.PreparedInsert) error {
 		}
 		pi = prepareInsert(c, t.s, t.unit, t.blind)
 	}
+	t.lastPatient.pnr, t.lastPatient.blinded = string(c.Patient.PNR), pi.patient
 	if t.statsCounts(c.ID) {
 		if t.stats == nil {
 			t.stats = newStatsSums()
 		}
 		t.stats.add(pi.tally, +1)
 	}
-	return t.putIndex(pi.entries)
+	for _, e := range pi.entries {
+		// Put sorted with the pending values (caseidxputs.go).
+		if err := t.deferPut(e.bucket, indexFill, e.key, e.value); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Update stores a changed case whose Version is one more than the stored one.
