@@ -1,6 +1,7 @@
 package jsontext
 
 import (
+	"bytes"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -41,15 +42,9 @@ func Unquote(b []byte, i int) (s string, next int, ok bool) {
 	// into one buffer of at most the raw length, which becomes the string
 	// (a large text with line breaks would otherwise grow one by
 	// doubling, then be copied).
-	end := j
-	for end < len(b) && b[end] != '"' {
-		if b[end] == '\\' {
-			end++
-		}
-		end++
-	}
+	end := closingQuote(b, j)
 	var out strings.Builder
-	out.Grow(min(end, len(b)) - start)
+	out.Grow(end - start)
 	out.Write(b[start:j])
 	run := j // the first byte not yet written
 	for {
@@ -114,6 +109,26 @@ func Unquote(b []byte, i int) (s string, next int, ok bool) {
 		}
 		j += 2
 		run = j
+	}
+}
+
+// closingQuote returns the index of the first quote at or after j that
+// no backslash escapes, or len(b); bytes.IndexByte finds the candidates.
+func closingQuote(b []byte, j int) int {
+	for {
+		k := bytes.IndexByte(b[j:], '"')
+		if k < 0 {
+			return len(b)
+		}
+		q := j + k
+		n := 0 // backslashes just before the quote
+		for q-n-1 >= j && b[q-n-1] == '\\' {
+			n++
+		}
+		if n%2 == 0 {
+			return q
+		}
+		j = q + 1
 	}
 }
 

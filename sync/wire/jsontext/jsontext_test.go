@@ -208,17 +208,83 @@ func printableByte(b byte) bool { return b >= 0x20 && b < 0x7f }
 
 func plainHTMLByte(b byte) bool { return plainByte(b) && b != '<' && b != '>' && b != '&' }
 
-// appendJSONStringStore is agent/store's appendJSONString before this
-// package (with its slow path for invalid UTF-8): the reference.
+// agent/store's appendJSONString before this package (casejson.go, with
+// its slow path for invalid UTF-8): the reference.
+
+// jsonEscapeStore marks the bytes appendJSONString cannot copy as they are in
+// valid UTF-8: what encoding/json escapes, and 0xE2, the first byte of
+// U+2028 and U+2029.
+var jsonEscapeStore = func() (t [256]bool) {
+	for b := range 0x20 {
+		t[b] = true
+	}
+	for _, b := range []byte{'"', '\\', '<', '>', '&', 0xE2} {
+		t[b] = true
+	}
+	return t
+}()
+
+// appendJSONString appends s quoted as encoding/json quotes a string: HTML
+// characters, U+2028 and U+2029 escaped, invalid UTF-8 replaced by U+FFFD.
 func appendJSONStringStore(dst []byte, s string) []byte {
+	if !utf8.ValidString(s) {
+		return appendJSONStringStoreSlow(dst, s)
+	}
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if !jsonEscapeStore[b] {
+			continue
+		}
+		if b == 0xE2 {
+			if i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xA8 || s[i+2] == 0xA9) {
+				dst = append(dst, s[start:i]...)
+				dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[s[i+2]&0xF])
+				i += 2
+				start = i + 1
+			}
+			continue
+		}
+		dst = append(dst, s[start:i]...)
+		dst = appendEscapedASCIIStore(dst, b)
+		start = i + 1
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// appendEscapedASCIIStore appends the escape encoding/json writes for b, an
+// ASCII byte it does not copy.
+func appendEscapedASCIIStore(dst []byte, b byte) []byte {
+	switch b {
+	case '\\', '"':
+		return append(dst, '\\', b)
+	case '\b':
+		return append(dst, '\\', 'b')
+	case '\f':
+		return append(dst, '\\', 'f')
+	case '\n':
+		return append(dst, '\\', 'n')
+	case '\r':
+		return append(dst, '\\', 'r')
+	case '\t':
+		return append(dst, '\\', 't')
+	}
+	return append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
+}
+
+// appendJSONStringStoreSlow is appendJSONString for a string that is not valid
+// UTF-8, rune by rune.
+func appendJSONStringStoreSlow(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		b := s[i]
 		if b < utf8.RuneSelf {
-			if !plainHTMLByte(b) {
+			if jsonEscapeStore[b] {
 				dst = append(dst, s[start:i]...)
-				dst = appendEscapedASCII(dst, b)
+				dst = appendEscapedASCIIStore(dst, b)
 				start = i + 1
 			}
 			i++
