@@ -18,8 +18,8 @@ func word[T Text](s T, i int) uint64 {
 		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
 }
 
-// Each stop function returns x's bytes that need attention with their
-// high bit set, exact for the lowest such byte: a borrow of a subtraction
+// The scans test a word x with masks that have the high bit set in each
+// byte that needs attention, exact for the lowest such byte: a borrow of a subtraction
 // moves only upward, and only from a byte that is itself flagged, so a
 // byte above one may be flagged wrongly but never one below.
 
@@ -31,23 +31,6 @@ func below(x, n uint64) uint64 { return (x - lo*n) &^ x }
 func equal(x, c uint64) uint64 {
 	y := x ^ lo*c
 	return (y - lo) &^ y
-}
-
-// stopPlain flags what a JSON string cannot hold as it is (control bytes,
-// '"' and '\\') and every byte that is not ASCII.
-func stopPlain(x uint64) uint64 {
-	return (below(x, 0x20) | equal(x, '"') | equal(x, '\\') | x) & hi
-}
-
-// stopHTML is stopPlain and '<', '>' and '&', which encoding/json escapes
-// for HTML.
-func stopHTML(x uint64) uint64 {
-	return (below(x, 0x20) | equal(x, '"') | equal(x, '\\') | equal(x, '<') | equal(x, '>') | equal(x, '&') | x) & hi
-}
-
-// stopPrintable flags every byte that is not printable ASCII (0x20–0x7E).
-func stopPrintable(x uint64) uint64 {
-	return (below(x, 0x20) | equal(x, 0x7f) | x) & hi
 }
 
 // pairs returns the first bytes of the two-byte UTF-8 characters in x
@@ -96,7 +79,9 @@ func Plain[T Text](s T, i int) int {
 func plainHTML[T Text](s T, i int) int {
 	for ; i+8 <= len(s); i += 8 {
 		x := word(s, i)
-		m := (below(x, 0x20) | equal(x, '"') | equal(x, '\\') | equal(x, '<') | equal(x, '>') | equal(x, '&')) & hi
+		// '"' (0x22) and '&' (0x26) are the bytes that are 0x26 with bit
+		// 2 set, '<' (0x3C) and '>' (0x3E) those that are 0x3E with bit 1.
+		m := (below(x, 0x20) | equal(x|lo*0x04, '&') | equal(x|lo*0x02, '>') | equal(x, '\\')) & hi
 		if x&hi != 0 {
 			m |= unpaired(x, pairs(x, 2))
 		}
