@@ -2,7 +2,8 @@ package archive
 
 import (
 	"time"
-	"unicode/utf8"
+
+	"clinicgw/sync/wire/jsontext"
 )
 
 // jsonw appends compact JSON to a byte slice without reflection, for the
@@ -110,54 +111,8 @@ const hexDigits = "0123456789abcdef"
 // does (its appendString with HTML escaping): '"' and '\\' escaped, the
 // control characters as \b \f \n \r \t or \u00XX, '<', '>' and '&' as
 // \u003c \u003e \u0026, U+2028 and U+2029 as \u2028 and \u2029, each byte
-// of invalid UTF-8 as \ufffd.
+// of invalid UTF-8 as \ufffd (the loop of the whole sync path,
+// sync/wire/jsontext).
 func appendJSONString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if b := s[i]; b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch b {
-			case '\\', '"':
-				dst = append(dst, '\\', b)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		c, size := utf8.DecodeRuneInString(s[i:])
-		if c == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if c == '\u2028' || c == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[c&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
+	return jsontext.AppendQuoted(dst, s, true)
 }

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"clinicgw/agent/cases"
+	"clinicgw/sync/wire/jsontext"
 )
 
 // A case record's plaintext is the case's encoding/json encoding. On the
@@ -273,100 +273,9 @@ func appendJSONTime(dst []byte, t time.Time, ok bool) ([]byte, bool) {
 	return append(dst, '"'), ok
 }
 
-const hexDigits = "0123456789abcdef"
-
-// jsonEscape marks the bytes appendJSONString cannot copy as they are in
-// valid UTF-8: what encoding/json escapes, and 0xE2, the first byte of
-// U+2028 and U+2029.
-var jsonEscape = func() (t [256]bool) {
-	for b := range 0x20 {
-		t[b] = true
-	}
-	for _, b := range []byte{'"', '\\', '<', '>', '&', 0xE2} {
-		t[b] = true
-	}
-	return t
-}()
-
 // appendJSONString appends s quoted as encoding/json quotes a string: HTML
-// characters, U+2028 and U+2029 escaped, invalid UTF-8 replaced by U+FFFD.
+// characters, U+2028 and U+2029 escaped, invalid UTF-8 replaced by U+FFFD
+// (the loop of the whole sync path, sync/wire/jsontext).
 func appendJSONString(dst []byte, s string) []byte {
-	if !utf8.ValidString(s) {
-		return appendJSONStringSlow(dst, s)
-	}
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		b := s[i]
-		if !jsonEscape[b] {
-			continue
-		}
-		if b == 0xE2 {
-			if i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xA8 || s[i+2] == 0xA9) {
-				dst = append(dst, s[start:i]...)
-				dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[s[i+2]&0xF])
-				i += 2
-				start = i + 1
-			}
-			continue
-		}
-		dst = append(dst, s[start:i]...)
-		dst = appendEscapedASCII(dst, b)
-		start = i + 1
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
-
-// appendEscapedASCII appends the escape encoding/json writes for b, an
-// ASCII byte it does not copy.
-func appendEscapedASCII(dst []byte, b byte) []byte {
-	switch b {
-	case '\\', '"':
-		return append(dst, '\\', b)
-	case '\b':
-		return append(dst, '\\', 'b')
-	case '\f':
-		return append(dst, '\\', 'f')
-	case '\n':
-		return append(dst, '\\', 'n')
-	case '\r':
-		return append(dst, '\\', 'r')
-	case '\t':
-		return append(dst, '\\', 't')
-	}
-	return append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
-}
-
-// appendJSONStringSlow is appendJSONString for a string that is not valid
-// UTF-8, rune by rune.
-func appendJSONStringSlow(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		b := s[i]
-		if b < utf8.RuneSelf {
-			if jsonEscape[b] {
-				dst = append(dst, s[start:i]...)
-				dst = appendEscapedASCII(dst, b)
-				start = i + 1
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			start = i + size
-		case r == '\u2028' || r == '\u2029':
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			start = i + size
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
+	return jsontext.AppendQuoted(dst, s, true)
 }

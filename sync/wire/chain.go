@@ -430,12 +430,10 @@ func DecodeChainedPageEvents(r io.Reader) (page ChainedPage, raw [][]byte, err e
 	if err != nil {
 		return ChainedPage{}, nil, err
 	}
-	// The ordinary page in one pass (fastpage.go); anything else, and why
-	// it is refused, the strict decoder's.
-	spans, fast := [][2]int(nil), false
-	if checkEncoding(b) == nil {
-		page, spans, fast = decodeChainedPageFast(b)
-	}
+	// The ordinary page in one pass (fastpage.go), which checks the UTF-8
+	// and escapes of its strings as checkEncoding does; anything else, and
+	// why it is refused, the strict decoder's.
+	page, spans, fast := decodeChainedPageFast(b)
 	if !fast {
 		page, spans = ChainedPage{}, nil
 		if err := decodeBytes(b, reflect.ValueOf(&page), &spans); err != nil {

@@ -3,10 +3,9 @@ package wire
 import (
 	"bytes"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf16"
-	"unicode/utf8"
+
+	"clinicgw/sync/wire/jsontext"
 )
 
 // The gateway decodes every page of a backlog, so a chained page has a
@@ -46,9 +45,11 @@ type fastDec struct {
 	i int
 }
 
-// decodeChainedPageFast decodes b, a body checkEncoding took, as a
-// ChainedPage with where each event begins and ends; ok false: the
-// strict decoder must decide. The page is not validated.
+// decodeChainedPageFast decodes b as a ChainedPage with where each event
+// begins and ends; ok false: the strict decoder must decide. It takes
+// only a body checkEncoding takes (its strings are read by
+// jsontext.Unquote and plainString, nothing else takes a byte beyond
+// ASCII; FuzzFastNeedsNoEncodingCheck). The page is not validated.
 func decodeChainedPageFast(b []byte) (page ChainedPage, spans [][2]int, ok bool) {
 	d := fastDec{b: b}
 	ok = d.object(&fastPageMembers, func(k int) bool {
@@ -159,136 +160,32 @@ func (d *fastDec) array(elem func() bool) bool {
 	}
 }
 
-// plainString reads a string without escapes at d.i (its quote) and
-// returns its bytes; false if it has escapes or is not a string.
+// plainString reads a string without escapes or control bytes at d.i
+// (its quote) and returns its bytes; false if it is not one, or has a
+// character beyond ASCII that jsontext.Plain stops at (a member name or
+// timestamp never has one: the strict decoder judges them).
 func (d *fastDec) plainString() ([]byte, bool) {
 	start := d.i + 1
-	for j := start; j < len(d.b); j++ {
-		switch c := d.b[j]; {
-		case c == '"':
-			d.i = j + 1
-			return d.b[start:j], true
-		case c == '\\' || c < 0x20:
-			return nil, false
-		}
+	j := jsontext.Plain(d.b, start)
+	if j == len(d.b) || d.b[j] != '"' {
+		return nil, false
 	}
-	return nil, false
+	d.i = j + 1
+	return d.b[start:j], true
 }
 
-// str reads a string into *s.
+// str reads a string into *s: only valid UTF-8 and no \u escape of an
+// unpaired surrogate (jsontext.Unquote), so that a body the fast decoder
+// takes is one checkEncoding takes.
 func (d *fastDec) str(s *string) bool {
 	if d.ws() != '"' {
 		return false
 	}
-	start := d.i + 1
-	j := start
-	for ; j < len(d.b); j++ {
-		c := d.b[j]
-		if c == '"' {
-			*s = string(d.b[start:j])
-			d.i = j + 1
-			return true
-		}
-		if c == '\\' || c < 0x20 {
-			break
-		}
+	v, next, ok := jsontext.Unquote(d.b, d.i)
+	if ok {
+		*s, d.i = v, next
 	}
-	// With escapes: find the end first, so that the value is unescaped
-	// into one buffer of at most the raw length, which becomes the string
-	// (a large text with line breaks would otherwise grow one by
-	// doubling, then be copied).
-	end := j
-	for end < len(d.b) && d.b[end] != '"' {
-		if d.b[end] == '\\' {
-			end++
-		}
-		end++
-	}
-	var out strings.Builder
-	out.Grow(min(end, len(d.b)) - start)
-	out.Write(d.b[start:j])
-	run := j // the first byte not yet written
-	for j < len(d.b) {
-		c := d.b[j]
-		switch {
-		case c == '"':
-			out.Write(d.b[run:j])
-			*s = out.String()
-			d.i = j + 1
-			return true
-		case c < 0x20:
-			return false
-		case c != '\\':
-			j++
-			continue
-		}
-		out.Write(d.b[run:j])
-		if j+1 >= len(d.b) {
-			return false
-		}
-		switch e := d.b[j+1]; e {
-		case '"', '\\', '/':
-			out.WriteByte(e)
-		case 'b':
-			out.WriteByte('\b')
-		case 'f':
-			out.WriteByte('\f')
-		case 'n':
-			out.WriteByte('\n')
-		case 'r':
-			out.WriteByte('\r')
-		case 't':
-			out.WriteByte('\t')
-		case 'u':
-			r, ok := d.hex4(j + 2)
-			if !ok {
-				return false
-			}
-			j += 6
-			if utf16.IsSurrogate(r) {
-				// Only a pair (checkEncoding refused the rest).
-				lo, ok := rune(0), j+1 < len(d.b) && d.b[j] == '\\' && d.b[j+1] == 'u'
-				if ok {
-					lo, ok = d.hex4(j + 2)
-				}
-				dec := utf16.DecodeRune(r, lo)
-				if !ok || dec == utf8.RuneError {
-					return false
-				}
-				r = dec
-				j += 6
-			}
-			out.WriteRune(r)
-			run = j
-			continue
-		default:
-			return false
-		}
-		j += 2
-		run = j
-	}
-	return false
-}
-
-// hex4 reads four hex digits at b[i:].
-func (d *fastDec) hex4(i int) (rune, bool) {
-	if i+4 > len(d.b) {
-		return 0, false
-	}
-	var r rune
-	for _, c := range d.b[i : i+4] {
-		switch {
-		case c >= '0' && c <= '9':
-			r = r<<4 | rune(c-'0')
-		case c >= 'a' && c <= 'f':
-			r = r<<4 | rune(c-'a'+10)
-		case c >= 'A' && c <= 'F':
-			r = r<<4 | rune(c-'A'+10)
-		default:
-			return 0, false
-		}
-	}
-	return r, true
+	return ok
 }
 
 // uint reads a whole number without sign, fraction or exponent that fits

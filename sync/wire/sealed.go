@@ -125,7 +125,7 @@ func (c SealedContent) Validate() error {
 func Unsealed(ev Event, plaintext []byte) (Event, error) {
 	var c SealedContent
 	fast := false
-	if len(plaintext) <= MaxEventBytes && checkEncoding(plaintext) == nil {
+	if len(plaintext) <= MaxEventBytes { // the fast decoder checks the encoding as checkEncoding does
 		c, fast = decodeSealedContentFast(plaintext)
 	}
 	if !fast { // anything else, and why it is refused, the strict decoder's
