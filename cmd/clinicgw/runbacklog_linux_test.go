@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -51,6 +52,9 @@ import (
 // FILE instead of the temporary folder, e.g. with GODEBUG=gctrace=1.
 // CLINICGW_RUNBACKLOG_CPUPROFILE=FILE builds the gateway with the tag
 // cpuprofile (cpuprofile_linux.go) and writes its CPU profile from its
+// start to the synced moment to FILE (the last iteration's).
+// CLINICGW_RUNBACKLOG_CENTRALPROFILE=FILE writes this process's own CPU
+// profile (the central store serving, and the polling) from the gateway's
 // start to the synced moment to FILE (the last iteration's).
 func BenchmarkRunBacklog(b *testing.B) {
 	n := envCases("CLINICGW_RUNBACKLOG_CASES", 100000)
@@ -149,6 +153,10 @@ func runBacklogOnce(b *testing.B, bin string, n int, env []string, profile strin
 	defer logFile.Close()
 	cmd := exec.Command(bin, "run", "--config", dc.Config.Path())
 	cmd.Stdout, cmd.Stderr, cmd.Env = logFile, logFile, env
+	if path := os.Getenv("CLINICGW_RUNBACKLOG_CENTRALPROFILE"); path != "" {
+		stop := startSelfProfile(b, path)
+		defer stop()
+	}
 	b.StartTimer()
 	start, cpu0 := time.Now(), selfCPU(b)
 	if err := cmd.Start(); err != nil {
@@ -171,6 +179,7 @@ func runBacklogOnce(b *testing.B, bin string, n int, env []string, profile strin
 			b.StopTimer()
 			r.cpu = procCPU(b, pid)
 			r.centralCPU = selfCPU(b) - cpu0
+			pprof.StopCPUProfile() // the synced moment (a no-op without one)
 			r.written = procWriteBytes(b, pid)
 			break
 		}
@@ -202,6 +211,25 @@ func selfCPU(b *testing.B) time.Duration {
 		b.Fatal(err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// startSelfProfile starts this process's CPU profile into a new file at
+// path; the function it returns stops it and closes the file.
+func startSelfProfile(b *testing.B, path string) func() {
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			b.Error(err)
+		}
+	}
 }
 
 // stopProfile asks the gateway built with the tag cpuprofile to end its
