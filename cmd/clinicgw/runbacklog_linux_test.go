@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
@@ -36,7 +37,10 @@ import (
 // Reported: s/sync and cases/s; s-to-first-ack (the process, its store
 // and services up, the first commit acknowledged); the gateway's CPU
 // seconds (cpu-s/sync: /proc/PID/stat at the synced moment;
-// cpu-s-to-exit: its rusage after SIGTERM, the shutdown included); its peak RssAnon (/proc/PID/statm,
+// cpu-s-to-exit: its rusage after SIGTERM, the shutdown included); the
+// CPU seconds, bytes allocated and garbage collections of this process,
+// which serves the central store, over the same time (central-cpu-s/sync,
+// central-alloc-MB/sync, central-gc/sync); the gateway's peak RssAnon (/proc/PID/statm,
 // polled with Acked: anonReader) and VmHWM (its rusage's maxrss, the store file
 // mapped); bytes it wrote (/proc/PID/io write_bytes at the synced
 // moment). Beside it, in the same iteration, the reference: the same
@@ -82,6 +86,8 @@ func BenchmarkRunBacklog(b *testing.B) {
 	b.ReportMetric(total.cpu.Seconds()/iters, "cpu-s/sync")
 	b.ReportMetric(total.cpuExit.Seconds()/iters, "cpu-s-to-exit")
 	b.ReportMetric(total.centralCPU.Seconds()/iters, "central-cpu-s/sync")
+	b.ReportMetric(float64(total.centralAlloc)/iters/1e6, "central-alloc-MB/sync")
+	b.ReportMetric(float64(total.centralGCs)/iters, "central-gc/sync")
 	b.ReportMetric(float64(total.written)/iters/1e6, "written-MB/sync")
 	b.ReportMetric(float64(r.peakAnon)/(1<<20), "peak-RssAnon-MiB") // the last iteration's
 	b.ReportMetric(float64(r.hwm)/(1<<20), "VmHWM-MiB")
@@ -98,6 +104,8 @@ func BenchmarkRunBacklog(b *testing.B) {
 type backlogRun struct {
 	sync, cpu, cpuExit, bolt time.Duration
 	centralCPU               time.Duration // this process (the central store serving) during the sync
+	centralAlloc             uint64        // bytes this process allocated during the sync
+	centralGCs               uint32        // its garbage collections during the sync
 	firstAck                 time.Duration // from the start to the first acknowledgement
 	written, boltWritten     int64
 	peakAnon, hwm            int64 // bytes
@@ -108,6 +116,8 @@ func (t *backlogRun) add(r backlogRun) {
 	t.cpu += r.cpu
 	t.cpuExit += r.cpuExit
 	t.centralCPU += r.centralCPU
+	t.centralAlloc += r.centralAlloc
+	t.centralGCs += r.centralGCs
 	t.firstAck += r.firstAck
 	t.bolt += r.bolt
 	t.written += r.written
@@ -162,6 +172,8 @@ func runBacklogOnce(b *testing.B, bin string, n int, env []string, profile strin
 		defer stop()
 	}
 	b.StartTimer()
+	var ms0, ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
 	start, cpu0 := time.Now(), selfCPU(b)
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
@@ -188,6 +200,8 @@ func runBacklogOnce(b *testing.B, bin string, n int, env []string, profile strin
 			b.StopTimer()
 			r.cpu = procCPU(b, pid)
 			r.centralCPU = selfCPU(b) - cpu0
+			runtime.ReadMemStats(&ms1)
+			r.centralAlloc, r.centralGCs = ms1.TotalAlloc-ms0.TotalAlloc, ms1.NumGC-ms0.NumGC
 			pprof.StopCPUProfile() // the synced moment (a no-op without one)
 			r.written = procWriteBytes(b, pid)
 			break
