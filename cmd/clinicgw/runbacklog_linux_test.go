@@ -10,6 +10,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -35,14 +37,18 @@ import (
 // Reported: s/sync and cases/s; s-to-first-ack (the process, its store
 // and services up, the first commit acknowledged); the gateway's CPU
 // seconds (cpu-s/sync: /proc/PID/stat at the synced moment;
-// cpu-s-to-exit: its rusage after SIGTERM, the shutdown included); its peak RssAnon (/proc/PID/status,
-// polled with Acked) and VmHWM (its rusage's maxrss, the store file
+// cpu-s-to-exit: its rusage after SIGTERM, the shutdown included); the
+// CPU seconds, bytes allocated and garbage collections of this process,
+// which serves the central store, over the same time (central-cpu-s/sync,
+// central-alloc-MB/sync, central-gc/sync); the gateway's peak RssAnon (/proc/PID/statm,
+// polled with Acked: anonReader) and VmHWM (its rusage's maxrss, the store file
 // mapped); bytes it wrote (/proc/PID/io write_bytes at the synced
 // moment). Beside it, in the same iteration, the reference: the same
 // events' bytes written durably into a plain bbolt file, one commit per
 // inbox page of 500 (backlogtest.PlainWrite), its cases/s and bytes, and
-// the ratios. The set-up's writes are flushed (sync(2)) and garbage
-// collected before the gateway starts.
+// the ratios. The set-up's writes are flushed (sync(2)), and its garbage
+// collected and its memory given back to the OS, before the gateway
+// starts.
 //
 // CLINICGW_RUNBACKLOG_ENV adds variables to the gateway's environment
 // only (space-separated NAME=VALUE, e.g. "GOGC=400 GOMEMLIMIT=64MiB"),
@@ -51,6 +57,9 @@ import (
 // FILE instead of the temporary folder, e.g. with GODEBUG=gctrace=1.
 // CLINICGW_RUNBACKLOG_CPUPROFILE=FILE builds the gateway with the tag
 // cpuprofile (cpuprofile_linux.go) and writes its CPU profile from its
+// start to the synced moment to FILE (the last iteration's).
+// CLINICGW_RUNBACKLOG_CENTRALPROFILE=FILE writes this process's own CPU
+// profile (the central store serving, and the polling) from the gateway's
 // start to the synced moment to FILE (the last iteration's).
 func BenchmarkRunBacklog(b *testing.B) {
 	n := envCases("CLINICGW_RUNBACKLOG_CASES", 100000)
@@ -77,6 +86,8 @@ func BenchmarkRunBacklog(b *testing.B) {
 	b.ReportMetric(total.cpu.Seconds()/iters, "cpu-s/sync")
 	b.ReportMetric(total.cpuExit.Seconds()/iters, "cpu-s-to-exit")
 	b.ReportMetric(total.centralCPU.Seconds()/iters, "central-cpu-s/sync")
+	b.ReportMetric(float64(total.centralAlloc)/iters/1e6, "central-alloc-MB/sync")
+	b.ReportMetric(float64(total.centralGCs)/iters, "central-gc/sync")
 	b.ReportMetric(float64(total.written)/iters/1e6, "written-MB/sync")
 	b.ReportMetric(float64(r.peakAnon)/(1<<20), "peak-RssAnon-MiB") // the last iteration's
 	b.ReportMetric(float64(r.hwm)/(1<<20), "VmHWM-MiB")
@@ -93,6 +104,8 @@ func BenchmarkRunBacklog(b *testing.B) {
 type backlogRun struct {
 	sync, cpu, cpuExit, bolt time.Duration
 	centralCPU               time.Duration // this process (the central store serving) during the sync
+	centralAlloc             uint64        // bytes this process allocated during the sync
+	centralGCs               uint32        // its garbage collections during the sync
 	firstAck                 time.Duration // from the start to the first acknowledgement
 	written, boltWritten     int64
 	peakAnon, hwm            int64 // bytes
@@ -103,6 +116,8 @@ func (t *backlogRun) add(r backlogRun) {
 	t.cpu += r.cpu
 	t.cpuExit += r.cpuExit
 	t.centralCPU += r.centralCPU
+	t.centralAlloc += r.centralAlloc
+	t.centralGCs += r.centralGCs
 	t.firstAck += r.firstAck
 	t.bolt += r.bolt
 	t.written += r.written
@@ -136,7 +151,10 @@ func runBacklogOnce(b *testing.B, bin string, n int, env []string, profile strin
 	var r backlogRun
 	r.bolt, r.boltWritten = plainReference(b, dc, cs.APIURL, filepath.Join(dir, "plain.db"))
 	syscall.Sync()
-	runtime.GC()
+	// Collected and given back to the OS now, not by the scavenger during
+	// the sync (the reference's pages: 0.08 CPU-s of this process's
+	// profile over the sync before).
+	debug.FreeOSMemory()
 
 	logPath := os.Getenv("CLINICGW_RUNBACKLOG_LOG")
 	if logPath == "" {
@@ -149,12 +167,23 @@ func runBacklogOnce(b *testing.B, bin string, n int, env []string, profile strin
 	defer logFile.Close()
 	cmd := exec.Command(bin, "run", "--config", dc.Config.Path())
 	cmd.Stdout, cmd.Stderr, cmd.Env = logFile, logFile, env
+	if path := os.Getenv("CLINICGW_RUNBACKLOG_CENTRALPROFILE"); path != "" {
+		stop := startSelfProfile(b, path)
+		defer stop()
+	}
 	b.StartTimer()
+	var ms0, ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
 	start, cpu0 := time.Now(), selfCPU(b)
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
 	pid := cmd.Process.Pid
+	anon, err := newAnonReader(pid)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer anon.Close()
 	for {
 		acked, err := cs.Store.Acked(ctx, demoUnit)
 		if err != nil {
@@ -163,14 +192,17 @@ func runBacklogOnce(b *testing.B, bin string, n int, env []string, profile strin
 		if acked > 0 && r.firstAck == 0 {
 			r.firstAck = time.Since(start)
 		}
-		if anon := procStatusBytes(pid, "RssAnon"); anon > r.peakAnon {
-			r.peakAnon = anon
+		if a := anon.bytes(); a > r.peakAnon {
+			r.peakAnon = a
 		}
 		if acked == head {
 			r.sync = time.Since(start)
 			b.StopTimer()
 			r.cpu = procCPU(b, pid)
 			r.centralCPU = selfCPU(b) - cpu0
+			runtime.ReadMemStats(&ms1)
+			r.centralAlloc, r.centralGCs = ms1.TotalAlloc-ms0.TotalAlloc, ms1.NumGC-ms0.NumGC
+			pprof.StopCPUProfile() // the synced moment (a no-op without one)
 			r.written = procWriteBytes(b, pid)
 			break
 		}
@@ -202,6 +234,25 @@ func selfCPU(b *testing.B) time.Duration {
 		b.Fatal(err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// startSelfProfile starts this process's CPU profile into a new file at
+// path; the function it returns stops it and closes the file.
+func startSelfProfile(b *testing.B, path string) func() {
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			b.Error(err)
+		}
+	}
 }
 
 // stopProfile asks the gateway built with the tag cpuprofile to end its

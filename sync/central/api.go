@@ -198,8 +198,10 @@ func (s *Store) serveInboxOf(w http.ResponseWriter, r *http.Request, unit string
 	var body []byte
 	var n int
 	var cursor uint64
+	pb := getPageBuf()
+	defer putPageBuf(pb) // once body is written (inboxbuf.go)
 	err = s.db.View(func(tx *bolt.Tx) error {
-		body, n, cursor, err = s.inboxPage(tx, unit, q, chained)
+		body, n, cursor, err = s.inboxPage(tx, unit, q, chained, pb)
 		return err
 	})
 	if err != nil {

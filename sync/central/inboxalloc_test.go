@@ -39,7 +39,7 @@ func TestInboxPageAllocsPerPage(t *testing.T) {
 		allocs := func(limit int) float64 {
 			return testing.AllocsPerRun(5, func() {
 				err := e.store.db.View(func(tx *bolt.Tx) error {
-					_, k, _, err := e.store.inboxPage(tx, unitA, wire.InboxQuery{After: 0, Limit: limit}, chained)
+					_, k, _, err := e.store.inboxPage(tx, unitA, wire.InboxQuery{After: 0, Limit: limit}, chained, &pageBuf{})
 					if err == nil && k != limit {
 						t.Fatalf("chained %v: %d events in the page, want %d", chained, k, limit)
 					}

@@ -19,14 +19,16 @@ const pageOverhead = 512
 // cursor. Each stored event must be one wire.Marshal wrote whose seq is
 // its key; one that is not is an error, never served.
 //
-// The page is built in one buffer made at its size: the events it holds
-// are picked first (a sealed value is longer than the event it holds),
-// then each is opened straight onto the buffer (opener), so serving a
-// page allocates per page, not per event.
-func (s *Store) inboxPage(tx *bolt.Tx, unit string, q wire.InboxQuery, chained bool) ([]byte, int, uint64, error) {
+// The page is built in pb's buffer, grown to its size if it is smaller:
+// the events it holds are picked first (a sealed value is longer than
+// the event it holds), then each is opened straight onto the buffer
+// (opener), so serving a page allocates per page, not per event, and
+// with pb kept from a page before (inboxbuf.go) not a page's bytes. The
+// page returned is in pb, valid until pb is reused.
+func (s *Store) inboxPage(tx *bolt.Tx, unit string, q wire.InboxQuery, chained bool, pb *pageBuf) ([]byte, int, uint64, error) {
 	c := unitBucket(tx, unit).Bucket([]byte(bucketEvents)).Cursor()
-	type stored struct{ k, v []byte } // valid until the read ends
-	var evs []stored
+	evs := pb.evs[:0]
+	defer func() { pb.evs = evs }()
 	more := false
 	size := pageOverhead
 	for k, v := c.Seek(seqKey(q.After + 1)); k != nil; k, v = c.Next() {
@@ -34,13 +36,17 @@ func (s *Store) inboxPage(tx *bolt.Tx, unit string, q wire.InboxQuery, chained b
 			more = true
 			break
 		}
-		if evs == nil {
-			evs = make([]stored, 0, q.Limit)
+		if cap(evs) == 0 {
+			evs = make([]storedRec, 0, q.Limit)
 		}
-		evs = append(evs, stored{k, v})
+		evs = append(evs, storedRec{k, v})
 		size += len(v) + 1
 	}
-	buf := make([]byte, 0, size)
+	buf := pb.b[:0]
+	if cap(buf) < size {
+		buf = make([]byte, 0, size)
+	}
+	defer func() { pb.b = buf[:0] }()
 	buf = append(buf, `{"events":[`...)
 	cursor := q.After
 	op := s.opener()
