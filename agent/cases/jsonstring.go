@@ -2,6 +2,7 @@ package cases
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -36,8 +37,29 @@ func appendJSONString(dst []byte, s string) []byte {
 // matchJSONString returns the length of appendJSONString(nil, s) if b
 // starts with it, else -1; it compares in place, without encoding s.
 func matchJSONString(b []byte, s string) int {
+	n, _ := matchJSONStringSteps(b, s, false)
+	return n
+}
+
+// matchValidJSONString is matchJSONString for s known to be valid
+// UTF-8 (a text the sync protocol checked): it looks one by one only at
+// the bytes the encoder escapes, and compares the runs between them
+// whole. FuzzMatchValidJSONString holds it to matchJSONString.
+func matchValidJSONString(b []byte, s string) int {
+	n, _ := matchJSONStringSteps(b, s, true)
+	return n
+}
+
+// matchJSONStringSteps is matchJSONString, also returning how many
+// bytes of s it looked at one by one (escapeAt). When valid (s is valid
+// UTF-8), a letter that is not ASCII is not looked at: the encoder
+// writes every valid rune as it is but U+2028 and U+2029.
+func matchJSONStringSteps(b []byte, s string, valid bool) (n, steps int) {
 	if len(b) < 2+len(s) || b[0] != '"' {
-		return -1
+		return -1, 0
+	}
+	if valid {
+		return matchValid(b, s)
 	}
 	pos, start := 1, 0
 	for i := 0; i < len(s); {
@@ -46,13 +68,14 @@ func matchJSONString(b []byte, s string) int {
 			break
 		}
 		esc, size := escapeAt(s, i)
+		steps++
 		if esc == "" {
 			i += size
 			continue
 		}
 		seg := s[start:i]
 		if len(b)-pos < len(seg)+len(esc) || string(b[pos:pos+len(seg)]) != seg || string(b[pos+len(seg):pos+len(seg)+len(esc)]) != esc {
-			return -1
+			return -1, steps
 		}
 		pos += len(seg) + len(esc)
 		i += size
@@ -60,9 +83,9 @@ func matchJSONString(b []byte, s string) int {
 	}
 	seg := s[start:]
 	if len(b)-pos < len(seg)+1 || string(b[pos:pos+len(seg)]) != seg || b[pos+len(seg)] != '"' {
-		return -1
+		return -1, steps
 	}
-	return pos + len(seg) + 1
+	return pos + len(seg) + 1, steps
 }
 
 // The escapes of the control characters, \u0000 to \u001f.
@@ -139,4 +162,64 @@ func plainRun(s string, i int) int {
 
 func plainByte(b byte) bool {
 	return b >= 0x20 && b != '"' && b != '\\' && b < utf8.RuneSelf
+}
+
+// matchValid is matchJSONStringSteps for valid UTF-8 s; len(b) ≥
+// 2+len(s) and b[0] is the quote.
+func matchValid(b []byte, s string) (n, steps int) {
+	pos, start := 1, 0
+	for i := 0; ; {
+		i = escapedRun(s, i)
+		if i == len(s) {
+			break
+		}
+		esc, size := escapeAt(s, i)
+		steps++
+		if esc == "" { // a rune starting with 0xe2 other than U+2028, U+2029
+			i += size
+			continue
+		}
+		seg := s[start:i]
+		if len(b)-pos < len(seg)+len(esc) || string(b[pos:pos+len(seg)]) != seg || string(b[pos+len(seg):pos+len(seg)+len(esc)]) != esc {
+			return -1, steps
+		}
+		pos += len(seg) + len(esc)
+		i += size
+		start = i
+	}
+	seg := s[start:]
+	if len(b)-pos < len(seg)+1 || string(b[pos:pos+len(seg)]) != seg || b[pos+len(seg)] != '"' {
+		return -1, steps
+	}
+	return pos + len(seg) + 1, steps
+}
+
+// escapedRun returns the index of the first byte of s at or after i that
+// the encoder may escape when s is valid UTF-8 — a control character,
+// '"', '\\' or 0xe2, the first byte of U+2028 and U+2029 — or len(s);
+// eight bytes at a time, letters that are not ASCII included.
+func escapedRun(s string, i int) int {
+	const (
+		lo   = 0x0101010101010101
+		hi   = 0x8080808080808080
+		quot = lo * '"'
+		bsl  = lo * '\\'
+		e2   = lo * 0xe2
+	)
+	for ; i+8 <= len(s); i += 8 {
+		x := binary.LittleEndian.Uint64([]byte(s[i : i+8]))
+		// The lowest byte flagged by each test ("has a byte less than
+		// 0x20", "has a zero byte" on x^quot, x^bsl and x^e2) is one it
+		// looks for; a borrow flags only bytes above one that is.
+		m := ((x - lo*0x20) &^ x) | ((x^quot)-lo)&^(x^quot) | ((x^bsl)-lo)&^(x^bsl) | ((x^e2)-lo)&^(x^e2)
+		if m &= hi; m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c == 0xe2 {
+			return i
+		}
+	}
+	return i
 }
