@@ -295,7 +295,8 @@ func check(c *Case, actor Actor, cmd Command, msgID string) (transition, error) 
 	refuse := func(err error, reason, sv string) (transition, error) {
 		return transition{}, &TransitionError{Action: cmd.Action, From: c.Status, Reason: reason, Err: err, sv: sv}
 	}
-	var rows []transition
+	var buf [8]transition // more rows than any action has: on the stack
+	rows := buf[:0]
 	for _, t := range transitions {
 		if t.action == cmd.Action {
 			rows = append(rows, t)
