@@ -1,8 +1,8 @@
 package cases
 
 import (
+	"bytes"
 	"encoding/binary"
-	"math/bits"
 	"unicode/utf8"
 )
 
@@ -165,61 +165,86 @@ func plainByte(b byte) bool {
 }
 
 // matchValid is matchJSONStringSteps for valid UTF-8 s; len(b) ≥
-// 2+len(s) and b[0] is the quote.
+// 2+len(s) and b[0] is the quote. It is led by b: the encoding of s has
+// a backslash exactly where it escapes a byte or rune of s and a quote
+// only at its end or escaped, so the runs of b between them (found with
+// bytes.IndexByte) are compared whole with s, and s's bytes in each are
+// checked for the few the encoder escapes that cannot be told from b
+// (a control character, U+2028, U+2029), eight at a time.
 func matchValid(b []byte, s string) (n, steps int) {
-	pos, start := 1, 0
-	for i := 0; ; {
-		i = escapedRun(s, i)
+	pos, i := 1, 0
+	quote, backslash := -1, -1 // the next in b at or after pos; len(b): none
+	next := func(c byte) int {
+		if k := bytes.IndexByte(b[pos:], c); k >= 0 {
+			return pos + k
+		}
+		return len(b)
+	}
+	for {
+		if quote < pos {
+			quote = next('"')
+		}
+		if backslash < pos {
+			backslash = next('\\')
+		}
+		end := min(quote, backslash)
+		if end == len(b) {
+			return -1, steps
+		}
+		k := end - pos
+		if len(s)-i < k || string(b[pos:end]) != s[i:i+k] || escapable(s[i:i+k]) {
+			return -1, steps
+		}
+		pos, i = end, i+k
+		if b[pos] == '"' {
+			if i != len(s) {
+				return -1, steps
+			}
+			return pos + 1, steps
+		}
 		if i == len(s) {
-			break
+			return -1, steps
 		}
 		esc, size := escapeAt(s, i)
 		steps++
-		if esc == "" { // a rune starting with 0xe2 other than U+2028, U+2029
-			i += size
-			continue
-		}
-		seg := s[start:i]
-		if len(b)-pos < len(seg)+len(esc) || string(b[pos:pos+len(seg)]) != seg || string(b[pos+len(seg):pos+len(seg)+len(esc)]) != esc {
+		if esc == "" || !bytes.HasPrefix(b[pos:], []byte(esc)) {
 			return -1, steps
 		}
-		pos += len(seg) + len(esc)
-		i += size
-		start = i
+		pos, i = pos+len(esc), i+size
 	}
-	seg := s[start:]
-	if len(b)-pos < len(seg)+1 || string(b[pos:pos+len(seg)]) != seg || b[pos+len(seg)] != '"' {
-		return -1, steps
-	}
-	return pos + len(seg) + 1, steps
 }
 
-// escapedRun returns the index of the first byte of s at or after i that
-// the encoder may escape when s is valid UTF-8 — a control character,
-// '"', '\\' or 0xe2, the first byte of U+2028 and U+2029 — or len(s);
-// eight bytes at a time, letters that are not ASCII included.
-func escapedRun(s string, i int) int {
+// escapable reports whether s, valid UTF-8 without '"' or '\\', holds
+// what the encoder escapes: a control character, U+2028 or U+2029
+// (0xe2 0x80 0xa8 or 0xa9); eight bytes at a time.
+func escapable(s string) bool {
 	const (
-		lo   = 0x0101010101010101
-		hi   = 0x8080808080808080
-		quot = lo * '"'
-		bsl  = lo * '\\'
-		e2   = lo * 0xe2
+		lo = 0x0101010101010101
+		hi = 0x8080808080808080
+		e2 = lo * 0xe2
 	)
+	i := 0
 	for ; i+8 <= len(s); i += 8 {
 		x := binary.LittleEndian.Uint64([]byte(s[i : i+8]))
-		// The lowest byte flagged by each test ("has a byte less than
-		// 0x20", "has a zero byte" on x^quot, x^bsl and x^e2) is one it
-		// looks for; a borrow flags only bytes above one that is.
-		m := ((x - lo*0x20) &^ x) | ((x^quot)-lo)&^(x^quot) | ((x^bsl)-lo)&^(x^bsl) | ((x^e2)-lo)&^(x^e2)
-		if m &= hi; m != 0 {
-			return i + bits.TrailingZeros64(m)>>3
+		// "Has a byte less than 0x20", "has a zero byte" on x^e2: exact
+		// for whether the word has one.
+		if ((x-lo*0x20)&^x|((x^e2)-lo)&^(x^e2))&hi != 0 && escapableAt(s, i, i+8) {
+			return true
 		}
 	}
-	for ; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c == 0xe2 {
-			return i
+	return escapableAt(s, i, len(s))
+}
+
+// escapableAt is escapable for the bytes of s from i to end (a rune
+// starting there may end after it).
+func escapableAt(s string, i, end int) bool {
+	for ; i < end; i++ {
+		switch c := s[i]; {
+		case c < 0x20:
+			return true
+		case c == 0xe2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xa8 || s[i+2] == 0xa9):
+			return true
 		}
 	}
-	return i
+	return false
 }
