@@ -6,24 +6,13 @@ import (
 	"strings"
 	"testing"
 
+	"clinicgw/sync/central/backlogtest"
 	"clinicgw/sync/wire"
-	"clinicgw/sync/wire/patienttext"
 )
 
-// patientText is about n bytes of what patients write: the realistic
-// cases' sentences, with å, ä, ö and line breaks.
-func patientText(seed, n int) string {
-	var sb strings.Builder
-	for i := seed; sb.Len() < n; i++ {
-		sb.WriteString(patienttext.Sentences[i%len(patienttext.Sentences)])
-		if i%4 == 3 {
-			sb.WriteString("\n\n")
-		} else {
-			sb.WriteByte(' ')
-		}
-	}
-	return sb.String()
-}
+// patientText is about n bytes of what patients write (the realistic
+// backlog's text: å, ä, ö, line breaks).
+func patientText(seed, n int) string { return backlogtest.SwedishText(seed, n) }
 
 // realisticEvent is a new case as the realistic backlog has them: 2 KiB
 // of text, a form whose answers are longer than a few words.

@@ -17,23 +17,7 @@ func followUpVerdict(t *testing.T, text string, checked bool) string {
 	ctx := context.Background()
 	svc, clock := dueEnv(t)
 	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	clock.Set(start)
-	id := cases.ID("06fd000000000000000000000b")
-	sub := dueSub(start)
-	if _, err := svc.ApplyInbound(ctx, []cases.Inbound{{Kind: cases.InboundCreated, EventID: "ev-1", CaseID: id, At: start, Submission: &sub}}, 1); err != nil {
-		t.Fatal(err)
-	}
-	for _, step := range []struct {
-		a   cases.Actor
-		cmd cases.Command
-	}{
-		{dueDist, cases.Command{Action: cases.Assign, Assignee: dueClin.HSAID}},
-		{dueClin, cases.Command{Action: cases.SendCounter, Text: "Har du feber?"}},
-	} {
-		if _, err := svc.Do(ctx, step.a, id, step.cmd); err != nil {
-			t.Fatal(err)
-		}
-	}
+	id := dueWaiting(t, svc, clock, start)
 	in := []cases.Inbound{{Kind: cases.InboundFollowUp, EventID: "ev-2", CaseID: id, At: start.Add(time.Hour),
 		MessageID: "06fd000000000000000000000c", Text: text, TextChecked: checked}}
 	rep, err := svc.ApplyInbound(ctx, in, 2)
