@@ -50,6 +50,12 @@ type JournalEntry struct {
 	// without the content its case record holds (journalslim.go). Not
 	// stored.
 	Wire *wire.Event
+	// Checked says that Wire passed the sync protocol's checks (its
+	// page's decoder validates every event it returns), so its strings
+	// are valid UTF-8: a slim record then compares them with Event
+	// without looking at their letters one by one (matchValidJSONString).
+	// Not stored.
+	Checked bool
 }
 
 // A journal record is binary, since every central event makes one: the

@@ -28,6 +28,31 @@ func dueEnv(t *testing.T) (*cases.Service, *clocktest.Fake) {
 	return svc, clock
 }
 
+// dueWaiting makes a case that arrived at start (the clock set to it)
+// and waits for the patient's answer to a counter-question; its id.
+func dueWaiting(t *testing.T, svc *cases.Service, clock *clocktest.Fake, start time.Time) cases.ID {
+	t.Helper()
+	ctx := context.Background()
+	clock.Set(start)
+	id := cases.ID("06fd000000000000000000000b")
+	sub := dueSub(start)
+	if _, err := svc.ApplyInbound(ctx, []cases.Inbound{{Kind: cases.InboundCreated, EventID: "ev-1", CaseID: id, At: start, Submission: &sub}}, 1); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		a   cases.Actor
+		cmd cases.Command
+	}{
+		{dueDist, cases.Command{Action: cases.Assign, Assignee: dueClin.HSAID}},
+		{dueClin, cases.Command{Action: cases.SendCounter, Text: "Har du feber?"}},
+	} {
+		if _, err := svc.Do(ctx, step.a, id, step.cmd); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return id
+}
+
 var (
 	dueDist = cases.Actor{Kind: cases.Staff, HSAID: "SE2321000016-D001", Roles: []cases.Role{cases.Distributor}}
 	dueClin = cases.Actor{Kind: cases.Staff, HSAID: "SE2321000016-C001", Roles: []cases.Role{cases.Clinician}}
@@ -168,23 +193,7 @@ func TestFollowUpDueFromAcceptTime(t *testing.T) {
 			if !tt.accepted.IsZero() && tt.accepted.Before(start) {
 				start = tt.accepted.AddDate(0, 0, -20)
 			}
-			clock.Set(start)
-			id := cases.ID("06fd000000000000000000000b")
-			sub := dueSub(start)
-			if _, err := svc.ApplyInbound(ctx, []cases.Inbound{{Kind: cases.InboundCreated, EventID: "ev-1", CaseID: id, At: start, Submission: &sub}}, 1); err != nil {
-				t.Fatal(err)
-			}
-			for _, step := range []struct {
-				a   cases.Actor
-				cmd cases.Command
-			}{
-				{dueDist, cases.Command{Action: cases.Assign, Assignee: dueClin.HSAID}},
-				{dueClin, cases.Command{Action: cases.SendCounter, Text: "Har du feber?"}},
-			} {
-				if _, err := svc.Do(ctx, step.a, id, step.cmd); err != nil {
-					t.Fatal(err)
-				}
-			}
+			id := dueWaiting(t, svc, clock, start)
 			clock.Set(tt.arrived)
 			in := []cases.Inbound{{Kind: cases.InboundFollowUp, EventID: "ev-2", CaseID: id, At: tt.accepted,
 				MessageID: "06fd000000000000000000000c", Text: "Ja, 38,5."}}

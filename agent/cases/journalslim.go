@@ -143,25 +143,11 @@ func (e JournalEntry) slimRecord() (slimJournal, bool) {
 		n     int
 		ok    bool
 	)
-	var scratch [256]byte
-	at := 0
+	m := contentMatcher{event: e.Event, valid: e.Checked}
 	find := func(what byte, key string) bool {
-		match := func(b []byte) int {
-			switch what {
-			case cutName:
-				return matchJSONString(b, jc.name)
-			case cutText:
-				return matchJSONString(b, jc.text)
-			}
-			enc := jc.appendCut(scratch[:0], what)
-			if !bytes.HasPrefix(b, enc) {
-				return -1
-			}
-			return len(enc)
-		}
-		from, to, found := findValue(e.Event, at, key, match)
+		from, to, found := m.find(what, key, &jc)
 		if found {
-			cuts[n], n, at = cut{what, from, to}, n+1, to
+			cuts[n], n, m.at = cut{what, from, to}, n+1, to
 		}
 		return found
 	}
@@ -215,6 +201,19 @@ func (e JournalEntry) slimRecord() (slimJournal, bool) {
 	return slimJournal{rec: rec, caseID: ID(ev.CaseID), content: jc}, true
 }
 
+// contentMatcher finds a slim record's values in its event, in order.
+type contentMatcher struct {
+	event []byte
+	at    int  // where the search goes on: after the last value found
+	valid bool // the values are valid UTF-8 (JournalEntry.Checked)
+}
+
+// find returns the byte range of the first value at or after m.at that
+// follows key and is the canonical encoding of what cut what holds of jc.
+func (m *contentMatcher) find(what byte, key string, jc *journalContent) (int, int, bool) {
+	return findValue(m.event, m.at, key, func(b []byte) int { return m.match(b, what, jc) })
+}
+
 // findValue returns the byte range of the first value in event, at or
 // after from, that follows key (a member's name and colon) and that
 // match accepts (its length; -1 if it does not). What matters for
@@ -233,6 +232,53 @@ func findValue(event []byte, from int, key string, match func([]byte) int) (int,
 		from = v
 	}
 	return 0, 0, false
+}
+
+// match returns the length of jc.appendCut(nil, what) if b starts with
+// it, else -1; it compares in place, without encoding.
+func (m *contentMatcher) match(b []byte, what byte, jc *journalContent) int {
+	switch what {
+	case cutName:
+		return m.str(b, jc.name)
+	case cutText:
+		return m.str(b, jc.text)
+	}
+	pos := 0
+	lit := func(l string) bool {
+		if !bytes.HasPrefix(b[pos:], []byte(l)) {
+			return false
+		}
+		pos += len(l)
+		return true
+	}
+	str := func(s string) bool {
+		n := m.str(b[pos:], s)
+		pos += n
+		return n >= 0
+	}
+	if !lit("[") {
+		return -1
+	}
+	for i, f := range jc.fields {
+		if i > 0 && !lit(",") {
+			return -1
+		}
+		if !lit(`{"name":`) || !str(f.Name) || !lit(`,"label":`) || !str(f.Label) || !lit(`,"value":`) || !str(f.Value) || !lit("}") {
+			return -1
+		}
+	}
+	if !lit("]") {
+		return -1
+	}
+	return pos
+}
+
+// str is matchJSONString, or matchValidJSONString for valid values.
+func (m *contentMatcher) str(b []byte, s string) int {
+	if m.valid {
+		return matchValidJSONString(b, s)
+	}
+	return matchJSONString(b, s)
 }
 
 // slimParts is a slim record split after its head.

@@ -1,7 +1,6 @@
 package cases
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -301,18 +300,31 @@ func (s *Service) newIDs(given ID, now time.Time) (ID, ID, error) {
 			return "", "", fmt.Errorf("new case id: %w", err)
 		}
 	}
-	msgID, err := caseid.New(now, s.rand)
-	if given != "" {
+	var msgID ID
+	var err error
+	if given == "" {
+		msgID, err = caseid.New(now, s.rand)
+	} else {
 		// A case the central store named gets the same first message id
 		// every time it arrives: after a restore of this store, the case
-		// pulled again is the case it was.
-		seed := sha256.Sum256([]byte("clinicgw first message\x00" + string(given)))
-		msgID, err = caseid.New(given.Time(), bytes.NewReader(seed[:]))
+		// pulled again is the case it was. (No random bits are drawn
+		// for it: each would be thrown away.)
+		msgID, err = firstMessageID(given)
 	}
 	if err != nil {
 		return "", "", fmt.Errorf("new message id: %w", err)
 	}
 	return id, msgID, nil
+}
+
+// firstMessageID is the id of the first message of the case the
+// central store named given: the case id's time and the first 80 bits
+// of a SHA-256 of it, hashed from the stack.
+func firstMessageID(given ID) (ID, error) {
+	const prefix = "clinicgw first message\x00"
+	var buf [len(prefix) + caseid.Len]byte
+	seed := sha256.Sum256(append(append(buf[:0], prefix...), given...))
+	return caseid.NewFrom(given.Time(), [10]byte(seed[:10]))
 }
 
 // newCase validates sub and builds the case it becomes when it arrives at

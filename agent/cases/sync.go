@@ -41,6 +41,13 @@ type Inbound struct {
 	Submission *Submission // InboundCreated; its ID is CaseID
 	MessageID  string      // InboundFollowUp
 	Text       string      // InboundFollowUp
+	// TextChecked says that Text already passed the sync protocol's
+	// checks (as Submission.TextsChecked for a new case: the uplink sets
+	// it on every follow-up of a page its decoder validated): a valid
+	// text of at most wire.MaxTextLen characters, no more than this
+	// version takes, so it is not checked again. Not kept with a
+	// quarantined event: a retry checks all.
+	TextChecked bool `json:"-"`
 	// SealRefusal says why a sealed event did not open here
 	// ("altered", "wrong-unit", "retired-key", ...; "plain" for content in
 	// plain text after the central store confirmed sealing): it carries its
@@ -437,7 +444,7 @@ func (s *Service) applyOne(tx Tx, ev Inbound, fresh *Case, prep PreparedInsert, 
 	var cmd Command
 	switch ev.Kind {
 	case InboundFollowUp:
-		cmd = Command{Action: FollowUp, Text: ev.Text, SentAt: ev.At}
+		cmd = Command{Action: FollowUp, Text: ev.Text, SentAt: ev.At, textChecked: ev.TextChecked}
 	case InboundWithdrawn:
 		cmd = Command{Action: Withdraw}
 	default:
@@ -465,7 +472,9 @@ func (s *Service) applyOne(tx Tx, ev Inbound, fresh *Case, prep PreparedInsert, 
 	}
 	next := cloneCase(c)
 	relaxed := ""
-	if ve, ok := textError("text", ev.Text, MaxTextRunes, true).(*ValidationError); ok && ev.Kind == InboundFollowUp && ve.version {
+	// A text the protocol checked is within this version's limit (the
+	// protocol's is no larger): only another is checked again.
+	if ve, ok := textErrorUnless(ev.TextChecked, ev.Text).(*ValidationError); ok && ev.Kind == InboundFollowUp && ve.version {
 		// Longer than this version's limit, which the central store does
 		// not hold: kept whole, the case flagged (Case.Relaxed).
 		cmd.Text, relaxed = fitText(ev.Text), fmt.Sprintf("messages[%d].text", len(c.Messages))
@@ -487,6 +496,14 @@ func (s *Service) applyOne(tx Tx, ev Inbound, fresh *Case, prep PreparedInsert, 
 		return refusedNotApplicable, err
 	}
 	return applied, tx.AppendAudit(s.entry(now, patient, cmd.Action, next, audit.Allowed))
+}
+
+// textErrorUnless is textError for a follow-up's text, nil if checked.
+func textErrorUnless(checked bool, text string) error {
+	if checked {
+		return nil
+	}
+	return textError("text", text, MaxTextRunes, true)
 }
 
 // insertPrepared inserts c in tx with prep, the work its store prepared,

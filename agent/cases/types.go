@@ -133,8 +133,10 @@ func validateSubmission(sub *Submission, now time.Time) error {
 func checkSubmission(sub *Submission, ref time.Time, lenient, textsChecked bool) (relaxed []string, err error) {
 	// soft returns nil, noting the field, for a version's rule when lenient.
 	soft := func(err error) error {
-		var ve *ValidationError
-		if lenient && errors.As(err, &ve) && ve.version {
+		if err == nil {
+			return nil
+		}
+		if ve, ok := errors.AsType[*ValidationError](err); lenient && ok && ve.version {
 			relaxed = append(relaxed, ve.Field)
 			return nil
 		}
@@ -149,12 +151,10 @@ func checkSubmission(sub *Submission, ref time.Time, lenient, textsChecked bool)
 	if sub.SubmittedAt.IsZero() {
 		return nil, invalid("submittedAt", "not set", "")
 	}
-	// textError, or nil for texts already checked.
-	textErr := func(field, s string, max int, multiline bool) error {
-		if textsChecked {
-			return nil
-		}
-		return textError(field, s, max, multiline)
+	// textError, or none for texts already checked.
+	textErr := textError
+	if textsChecked {
+		textErr = nil
 	}
 	if err := soft(checkPersonText("patient", &sub.Patient, ref, textErr)); err != nil {
 		return nil, err
@@ -184,8 +184,10 @@ func checkSubmission(sub *Submission, ref time.Time, lenient, textsChecked bool)
 			return nil, err
 		}
 	}
-	if err := soft(textErr("text", sub.Text, MaxTextRunes, true)); err != nil {
-		return nil, err
+	if textErr != nil {
+		if err := soft(textErr("text", sub.Text, MaxTextRunes, true)); err != nil {
+			return nil, err
+		}
 	}
 	if len(sub.Fields) > MaxFields {
 		if err := soft(versionRule("fields", fmt.Sprintf("more than %d fields", MaxFields), "")); err != nil {
@@ -233,7 +235,7 @@ func checkPerson(field string, p *Person, ref time.Time) error {
 }
 
 // checkPersonText is checkPerson with the name's text rule checked by
-// textErr.
+// textErr; nil: not at all (already checked).
 func checkPersonText(field string, p *Person, ref time.Time, textErr func(field, s string, max int, multiline bool) error) error {
 	pnr, err := personnummer.Parse(string(p.PNR), ref)
 	if err != nil {
@@ -246,6 +248,9 @@ func checkPersonText(field string, p *Person, ref time.Time, textErr func(field,
 	p.PNR = pnr
 	if strings.TrimSpace(p.Name) == "" {
 		return invalid(field+".name", "empty", swedish("cases.in.noName"))
+	}
+	if textErr == nil {
+		return nil
 	}
 	return textErr(field+".name", p.Name, MaxNameRunes, false)
 }

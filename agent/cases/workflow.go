@@ -78,6 +78,10 @@ type Command struct {
 	// store, the store's time of record of it (when it accepted it). A
 	// due date the action renews counts from it (DueFrom); zero: from now.
 	SentAt time.Time
+	// textChecked: Text is a patient's follow-up the sync protocol
+	// checked (Inbound.TextChecked), valid UTF-8 within MaxTextRunes, and
+	// the command carries no signature or title: not checked again.
+	textChecked bool
 }
 
 // who is a set of the parties that may make a move.
@@ -295,7 +299,8 @@ func check(c *Case, actor Actor, cmd Command, msgID string) (transition, error) 
 	refuse := func(err error, reason, sv string) (transition, error) {
 		return transition{}, &TransitionError{Action: cmd.Action, From: c.Status, Reason: reason, Err: err, sv: sv}
 	}
-	var rows []transition
+	var buf [8]transition // more rows than any action has: on the stack
+	rows := buf[:0]
 	for _, t := range transitions {
 		if t.action == cmd.Action {
 			rows = append(rows, t)
@@ -347,10 +352,11 @@ func check(c *Case, actor Actor, cmd Command, msgID string) (transition, error) 
 			return refuse(ErrInvalidCommand, "text is required", swedish("cases.refused.textRequired"))
 		}
 	}
-	if !utf8.ValidString(cmd.Text) || !utf8.ValidString(cmd.Signature) || !utf8.ValidString(cmd.AuthorTitle) {
+	checked := cmd.textChecked && cmd.Signature == "" && cmd.AuthorTitle == ""
+	if !checked && (!utf8.ValidString(cmd.Text) || !utf8.ValidString(cmd.Signature) || !utf8.ValidString(cmd.AuthorTitle)) {
 		return refuse(ErrInvalidCommand, "text is not valid UTF-8", swedish("cases.refused.badText"))
 	}
-	if utf8.RuneCountInString(cmd.Text)+utf8.RuneCountInString(cmd.Signature) > MaxTextRunes {
+	if !checked && utf8.RuneCountInString(cmd.Text)+utf8.RuneCountInString(cmd.Signature) > MaxTextRunes {
 		return refuse(ErrInvalidCommand, fmt.Sprintf("text is longer than %d characters", MaxTextRunes),
 			swedish("cases.refused.longText", strconv.Itoa(MaxTextRunes)))
 	}

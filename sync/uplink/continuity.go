@@ -79,7 +79,8 @@ func checkChain(head cases.SyncHead, known bool, cursor uint64, page wire.Chaine
 }
 
 // chainPage computes the links of a page's events from its base and
-// returns the head after it and the journal entries of its events; an
+// returns the head after it and the journal entries of its events (page
+// is one its decoder validated); an
 // error if the links do not end at the page's end (the central store
 // computes its chain otherwise: nothing of the page is applied).
 func chainPage(page wire.ChainedPage, raw [][]byte) (cases.SyncHead, []cases.JournalEntry, error) {
@@ -96,7 +97,9 @@ func chainPage(page wire.ChainedPage, raw [][]byte) (cases.SyncHead, []cases.Jou
 		} else if b, err = json.Marshal(ev); err != nil {
 			return cases.SyncHead{}, nil, fmt.Errorf("inbox: event %s: %w", ev.ID, err)
 		}
-		journal[i] = cases.JournalEntry{Seq: ev.Seq, Link: link, Event: b, Wire: &page.Events[i]}
+		// Checked: the page came through its decoder, which validates
+		// every event (wire.DecodeChainedPage, DecodeChainedPageEvents).
+		journal[i] = cases.JournalEntry{Seq: ev.Seq, Link: link, Event: b, Wire: &page.Events[i], Checked: true}
 	}
 	if end, err := wire.ParseLink(page.Chain.End); err != nil || end != link {
 		return cases.SyncHead{}, nil, fmt.Errorf("inbox: the page's events do not chain from its base to its end: the central store computes the event chain otherwise")

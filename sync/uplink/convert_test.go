@@ -39,7 +39,8 @@ func TestInboundOf(t *testing.T) {
 			Fields:   []cases.Field{{Name: "question", Label: "Fråga", Value: "Feber"}}, Text: "Hej", SubmittedAt: t1,
 			TextsChecked: true, // the page's decoder checked the texts
 		}},
-		{Kind: cases.InboundFollowUp, EventID: "e2", CaseID: cases.ID(caseID1), At: t1.Add(time.Hour), MessageID: "m2", Text: "Igen"},
+		{Kind: cases.InboundFollowUp, EventID: "e2", CaseID: cases.ID(caseID1), At: t1.Add(time.Hour), MessageID: "m2", Text: "Igen",
+			TextChecked: true}, // the page's decoder checked the text
 		{Kind: cases.InboundWithdrawn, EventID: "e3", CaseID: cases.ID(caseID1), At: t1.Add(2 * time.Hour)},
 	}
 	if got := inboundOf(events); !reflect.DeepEqual(got, want) {

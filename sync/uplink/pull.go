@@ -454,7 +454,8 @@ func inboundOf(events []wire.Event) []cases.Inbound {
 			}
 		case wire.EventCaseFollowUp:
 			if m := ev.Message; m != nil {
-				x.MessageID, x.Text = m.ID, m.Text
+				// The page's decoder checked the text (DecodeChainedPage).
+				x.MessageID, x.Text, x.TextChecked = m.ID, m.Text, true
 			}
 		}
 		in[i] = x

@@ -51,12 +51,28 @@ func New(now time.Time, random io.Reader) (ID, error) {
 	if random == nil {
 		random = rand.Reader
 	}
-	var b [16]byte
-	binary.BigEndian.PutUint64(b[0:8], uint64(ms)<<16)
-	if _, err := io.ReadFull(random, b[6:]); err != nil {
+	var r [10]byte
+	if _, err := io.ReadFull(random, r[:]); err != nil {
 		return "", fmt.Errorf("new case id: read random bits: %w", err)
 	}
-	return encodeID(b), nil
+	return encodeID(idBits(ms, r)), nil
+}
+
+// NewFrom is New with the 80 random bits given: the id New makes when
+// random reads them.
+func NewFrom(now time.Time, random [10]byte) (ID, error) {
+	ms := now.UnixMilli()
+	if ms < 0 || ms >= maxIDMillis {
+		return "", fmt.Errorf("new case id: time %s out of range", now.UTC().Format(time.RFC3339))
+	}
+	return encodeID(idBits(ms, random)), nil
+}
+
+// idBits is an id's 128 bits: ms, then random.
+func idBits(ms int64, random [10]byte) (b [16]byte) {
+	binary.BigEndian.PutUint64(b[0:8], uint64(ms)<<16)
+	copy(b[6:], random[:])
+	return b
 }
 
 // encodeID writes 128 bits as 26 base32 characters, most significant

@@ -216,3 +216,16 @@ func FuzzParseID(f *testing.F) {
 		}
 	})
 }
+
+// TestNewFrom: NewFrom makes the id New makes when it reads the same
+// bits, and refuses the same times.
+func TestNewFrom(t *testing.T) {
+	r := [10]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 0xff}
+	for _, now := range []time.Time{time.Date(2026, 12, 7, 16, 0, 0, 123e6, time.UTC), time.Unix(0, 0), time.Unix(-1, 0)} {
+		want, werr := New(now, bytes.NewReader(r[:]))
+		got, err := NewFrom(now, r)
+		if got != want || (err == nil) != (werr == nil) {
+			t.Errorf("%s: %q, %v; New: %q, %v", now, got, err, want, werr)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package personnummer
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -23,6 +24,16 @@ func FuzzParsePersonnummer(f *testing.F) {
 		}
 		if len(p) != 12 {
 			t.Fatalf("parsed to %d characters", len(p))
+		}
+		// Its digits are the input's, the century added to a 10-digit one.
+		digits := strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, s)
+		if !strings.HasSuffix(string(p), digits) {
+			t.Fatalf("%q parsed to %s", s, p)
 		}
 		q, err := Parse(p.String(), now)
 		if err != nil || q != p {

@@ -149,7 +149,16 @@ func Parse(s string, now time.Time) (Personnummer, error) {
 	if luhnDigit(ten[:9]) != ten[9] {
 		return "", pnrError(BadCheckDigit)
 	}
-	return Personnummer(fmt.Sprintf("%04d%s", year, ten[2:])), nil
+	if n == 12 && len(s) == 12 {
+		return Personnummer(s), nil // written as it is returned already
+	}
+	if year < 0 || year > 9999 {
+		return Personnummer(fmt.Sprintf("%04d%s", year, string(ten[2:]))), nil
+	}
+	var out [12]byte
+	out[0], out[1], out[2], out[3] = '0'+byte(year/1000), '0'+byte(year/100%10), '0'+byte(year/10%10), '0'+byte(year%10)
+	copy(out[4:], ten[2:])
+	return Personnummer(out[:]), nil
 }
 
 // pnrAtoi converts ASCII digits, already checked, to an int.

@@ -3,8 +3,9 @@
 // (Stockholm; time/tzdata is linked in, so it works where the system has
 // no zone database), the year's public holidays and the eves that are
 // non-working days in practice (Holidays, Easter), whether a date is a
-// working day (IsWorkingDay) and how many working days lie between two
-// times (WorkingDaysBetween).
+// working day (IsWorkingDay; a year's holidays are worked out once and
+// kept as a bit per day, holidaycache.go) and how many working days lie
+// between two times (WorkingDaysBetween).
 //
 // The gateway counts due dates in it (agent/cases: two working days after
 // the day of receipt), ages of personnummer (sync/wire/personnummer) and

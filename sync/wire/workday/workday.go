@@ -3,6 +3,7 @@ package workday
 import (
 	"fmt"
 	"sort"
+	"sync/atomic"
 	"time"
 	_ "time/tzdata" // Europe/Stockholm where the OS has no zone database (Windows)
 )
@@ -54,9 +55,14 @@ func easterDate(year int) (time.Month, int) {
 	return time.Month(month), day
 }
 
+// holidayRuns counts how many times a year's holidays were worked out
+// (eachHoliday): a test holds the calendar to once per year.
+var holidayRuns atomic.Int64
+
 // eachHoliday calls fn for every Holiday of the year, in rule order (not
 // date order).
 func eachHoliday(year int, fn func(m time.Month, d int, name string)) {
+	holidayRuns.Add(1)
 	em, ed := easterDate(year)
 	easter := time.Date(year, em, ed, 12, 0, 0, 0, time.UTC)
 	fromEaster := func(days int, name string) {
@@ -105,17 +111,6 @@ func Holidays(year int) []Holiday {
 	})
 	sort.SliceStable(hs, func(i, j int) bool { return hs[i].Date.Before(hs[j].Date) })
 	return hs
-}
-
-// isHoliday reports whether the date is one of the year's Holidays.
-func isHoliday(year int, month time.Month, day int) bool {
-	found := false
-	eachHoliday(year, func(m time.Month, d int, _ string) {
-		if m == month && d == day {
-			found = true
-		}
-	})
-	return found
 }
 
 // IsWorkingDay reports whether the Stockholm date of t is a working day:
