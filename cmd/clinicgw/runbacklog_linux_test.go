@@ -51,21 +51,26 @@ import (
 // FILE instead of the temporary folder, e.g. with GODEBUG=gctrace=1.
 // CLINICGW_RUNBACKLOG_CPUPROFILE=FILE builds the gateway with the tag
 // cpuprofile (cpuprofile_linux.go) and writes its CPU profile from its
-// start to the synced moment to FILE (the last iteration's).
+// start to the synced moment to FILE (the last iteration's);
+// CLINICGW_RUNBACKLOG_MEMPROFILE=FILE likewise its allocation profile
+// (CLINICGW_MEMPROFILERATE in CLINICGW_RUNBACKLOG_ENV sets its sampling).
 func BenchmarkRunBacklog(b *testing.B) {
 	n := envCases("CLINICGW_RUNBACKLOG_CASES", 100000)
 	childEnv := append(os.Environ(), strings.Fields(os.Getenv("CLINICGW_RUNBACKLOG_ENV"))...)
 	var tags []string
-	profile := os.Getenv("CLINICGW_RUNBACKLOG_CPUPROFILE")
-	if profile != "" {
-		tags = []string{"-tags", "cpuprofile"}
-		childEnv = append(childEnv, "CLINICGW_CPUPROFILE="+profile)
+	var profiles []string
+	for _, p := range []struct{ bench, child string }{{"CLINICGW_RUNBACKLOG_CPUPROFILE", "CLINICGW_CPUPROFILE"}, {"CLINICGW_RUNBACKLOG_MEMPROFILE", "CLINICGW_MEMPROFILE"}} {
+		if f := os.Getenv(p.bench); f != "" {
+			tags = []string{"-tags", "cpuprofile"}
+			childEnv = append(childEnv, p.child+"="+f)
+			profiles = append(profiles, f)
+		}
 	}
 	bin := buildGateway(b, tags...)
 	var r, total backlogRun
 	b.StopTimer()
 	for range b.N {
-		r = runBacklogOnce(b, bin, n, childEnv, profile)
+		r = runBacklogOnce(b, bin, n, childEnv, profiles)
 		total.add(r)
 	}
 	iters := float64(b.N)
@@ -113,7 +118,7 @@ func (t *backlogRun) add(r backlogRun) {
 // writes the reference, and times one `clinicgw run` until it is synced.
 // The timer is stopped when it is called; it runs only around the
 // gateway's sync and is stopped again on return.
-func runBacklogOnce(b *testing.B, bin string, n int, env []string, profile string) backlogRun {
+func runBacklogOnce(b *testing.B, bin string, n int, env []string, profiles []string) backlogRun {
 	ctx := context.Background()
 	dir := b.TempDir()
 	dc, _ := benchClinic(b, dir)
@@ -181,8 +186,8 @@ func runBacklogOnce(b *testing.B, bin string, n int, env []string, profile strin
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	if profile != "" {
-		stopProfile(b, cmd.Process, profile)
+	if len(profiles) > 0 {
+		stopProfile(b, cmd.Process, profiles)
 	}
 	cmd.Process.Signal(syscall.SIGTERM)
 	if err := cmd.Wait(); err != nil {
@@ -205,16 +210,18 @@ func selfCPU(b *testing.B) time.Duration {
 }
 
 // stopProfile asks the gateway built with the tag cpuprofile to end its
-// CPU profile (SIGUSR2) and waits until it is written to path.
-func stopProfile(b *testing.B, p *os.Process, path string) {
+// profiles (SIGUSR2) and waits until each is written to its path.
+func stopProfile(b *testing.B, p *os.Process, paths []string) {
 	p.Signal(syscall.SIGUSR2)
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
-			time.Sleep(200 * time.Millisecond) // its last write
-			return
-		}
-		if time.Now().After(deadline) {
-			b.Fatalf("no CPU profile in %s", path)
+	for _, path := range paths {
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
+				time.Sleep(200 * time.Millisecond) // its last write
+				break
+			}
+			if time.Now().After(deadline) {
+				b.Fatalf("no profile in %s", path)
+			}
 		}
 	}
 }
