@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,7 +17,6 @@ import (
 
 	"clinicgw/agent/democlinic"
 	"clinicgw/sync/central/backlogtest"
-	"clinicgw/sync/tlsconf"
 )
 
 // BenchmarkRunBacklog is the backlog as region IT meets it: the built
@@ -26,7 +24,9 @@ import (
 // --config`, its own process, logging as configured: its stderr to a
 // file) on a demo clinic whose reference central store (on loopback,
 // mutual TLS, in this test's process) holds CLINICGW_RUNBACKLOG_CASES
-// realistic cases (default 100,000; backlogtest.Submission), and the time
+// realistic cases (default 100,000; backlogtest.Submission; with
+// CLINICGW_RUNBACKLOG_MAXSIZE=1 maximum-size ones, default 1,500: see
+// runBacklogMaxSize), and the time
 // from the process start until the central store has every event
 // acknowledged (Acked = Head: every case committed in the gateway's store
 // and its ack sent), polled every 5 ms. Every service of the gateway
@@ -55,7 +55,7 @@ import (
 // CLINICGW_RUNBACKLOG_MEMPROFILE=FILE likewise its allocation profile
 // (CLINICGW_MEMPROFILERATE in CLINICGW_RUNBACKLOG_ENV sets its sampling).
 func BenchmarkRunBacklog(b *testing.B) {
-	n := envCases("CLINICGW_RUNBACKLOG_CASES", 100000)
+	n := envCases("CLINICGW_RUNBACKLOG_CASES", runBacklogCases())
 	childEnv := append(os.Environ(), strings.Fields(os.Getenv("CLINICGW_RUNBACKLOG_ENV"))...)
 	var tags []string
 	var profiles []string
@@ -129,9 +129,7 @@ func runBacklogOnce(b *testing.B, bin string, n int, env []string, profiles []st
 	}
 	defer cs.Close()
 	t0 := time.Now()
-	if err := backlogtest.Submit(ctx, cs.Store, demoUnit, n); err != nil {
-		b.Fatal(err)
-	}
+	submitBacklog(ctx, b, dc, cs, n) // runbacklog_max_linux_test.go
 	head, err := cs.Store.Head(ctx, demoUnit)
 	if err != nil {
 		b.Fatal(err)
@@ -232,17 +230,7 @@ func stopProfile(b *testing.B, p *os.Process, paths []string) {
 // (backlogtest.PlainWrite); it returns the write's time and the bytes
 // this process wrote meanwhile (/proc/self/io).
 func plainReference(b *testing.B, dc *democlinic.Clinic, url, path string) (time.Duration, int64) {
-	c := dc.Config.Central
-	at := func(p string) string { return filepath.Join(dc.Dir, p) }
-	cert, err := tlsconf.LoadKeyPair(at(c.CertFile), at(c.KeyFile))
-	if err != nil {
-		b.Fatal(err)
-	}
-	roots, err := tlsconf.LoadPool(at(c.CAFile))
-	if err != nil {
-		b.Fatal(err)
-	}
-	cl := &http.Client{Transport: &http.Transport{ForceAttemptHTTP2: true, TLSClientConfig: tlsconf.Client(cert, roots, "127.0.0.1", nil)}}
+	cl := unitClient(b, dc)
 	defer cl.CloseIdleConnections()
 	raw, err := backlogtest.InboxPages(cl, url)
 	if err != nil {
