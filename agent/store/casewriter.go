@@ -31,6 +31,7 @@ type sealJob struct {
 	rec    audit.Record // bucketAudit: the record
 	plain  []byte       // a sync log's record (continuity.go), as it is
 	sealed []byte
+	buf    *pooledSealed // sealed's buffer, from the pools (sealedpool.go); nil if not
 	err    error
 }
 
@@ -59,7 +60,11 @@ func (j *sealJob) seal(s *sealer, scratch *sealScratch) {
 		}
 	}
 	if j.err == nil {
-		j.sealed, scratch.ad = s.sealWithNonceAD(scratch.ad, j.bucket, j.key, j.nonce[:], plain)
+		var into []byte
+		if j.buf = getSealed(sealedExtra + len(plain)); j.buf != nil {
+			into = j.buf.b
+		}
+		j.sealed, scratch.ad = s.sealWithNonceAD(into, scratch.ad, j.bucket, j.key, j.nonce[:], plain)
 	}
 	if j.plain == nil && cap(plain) > cap(scratch.plain) && cap(plain) <= maxScratch {
 		scratch.plain = plain[:0]
@@ -106,8 +111,11 @@ type caseWriter struct {
 	exited  chan struct{}
 	open    *sealBatch   // not yet handed over
 	sent    []*sealBatch // handed over, not yet put
-	ids     map[cases.ID]bool
-	err     error // the first failure: the transaction is to be given up
+	// put are the pooled buffers of the values put, given back when the
+	// transaction has committed (sealedpool.go).
+	put []*pooledSealed
+	ids map[cases.ID]bool
+	err error // the first failure: the transaction is to be given up
 }
 
 // writerQueue is how many batches may wait to be sealed.
@@ -127,6 +135,7 @@ func (t *tx) writer() *caseWriter {
 				close(b.done)
 			}
 		}()
+		t.btx.OnCommit(w.recycle)
 		t.cw = w
 	}
 	return t.cw
@@ -223,12 +232,25 @@ func (t *tx) putPending() error {
 			if j.c != nil {
 				delete(w.ids, j.c.ID)
 			}
+			if j.buf != nil {
+				w.put = append(w.put, j.buf)
+			}
 		}
 		b.release()
 		w.sent[0] = nil
 		w.sent = w.sent[1:]
 	}
 	return nil
+}
+
+// recycle gives the buffers of the values put back to their pools: bbolt
+// calls it when the transaction has committed, its values written.
+func (w *caseWriter) recycle() {
+	for i, p := range w.put {
+		putSealed(p)
+		w.put[i] = nil
+	}
+	w.put = nil
 }
 
 // stopWriter ends the sealing goroutine, if one was started, and waits for
