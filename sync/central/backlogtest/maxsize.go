@@ -59,14 +59,5 @@ func MaxSubmission(i int) central.Submission {
 // SubmitMax puts the maximum-size cases from..to-1 (MaxSubmission) to
 // the unit at s, 100 per call; the unit must have published MaxForm.
 func SubmitMax(ctx context.Context, s *central.Store, unit string, from, to int) error {
-	for ; from < to; from += 100 {
-		subs := make([]central.Submission, 0, 100)
-		for i := from; i < min(to, from+100); i++ {
-			subs = append(subs, MaxSubmission(i))
-		}
-		if _, err := s.SubmitBatch(ctx, unit, subs); err != nil {
-			return err
-		}
-	}
-	return nil
+	return submitEach(ctx, s, unit, from, to, 100, MaxSubmission)
 }
