@@ -48,6 +48,7 @@ type Config struct {
 	Admin   Admin   `toml:"admin"`
 	API     API     `toml:"api"`
 	Log     Log     `toml:"log"`
+	Runtime Runtime `toml:"runtime"`
 
 	path string // absolute path of the file, "" if never loaded or written
 }
@@ -281,6 +282,7 @@ func (c *Config) Validate() error {
 	c.Admin.validate(&p, c.UI)
 	c.API.validate(&p, c.UI, c.Login)
 	c.Log.validate(&p)
+	c.Runtime.validate(&p)
 	return errors.Join(p...)
 }
 

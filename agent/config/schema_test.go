@@ -33,6 +33,7 @@ func goldenConfigs() map[string]*Config {
 	full.Backup = Backup{Dir: "/mnt/backup", At: "00:45", Keep: 14, KeepDays: 30}
 	full.Admin = Admin{Listen: ":9443", TLS: true, CertFile: "a.pem", KeyFile: "a.key", TokenFile: "admin.token", SyncLagLimit: "15m"}
 	full.Log = Log{Format: "json", Level: "debug"}
+	full.Runtime = Runtime{MemoryLimit: "96MiB"}
 	return map[string]*Config{"default": def, "full": full}
 }
 

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"sync"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -32,26 +33,49 @@ type sealJob struct {
 	rec    audit.Record // bucketAudit: the record
 	plain  []byte       // a sync log's record (continuity.go), as it is
 	sealed []byte
+	buf    *pooledSealed // sealed's buffer, from the pools (sealedpool.go); nil if not
 	err    error
 }
 
-// seal encodes and seals the job's value.
-func (j *sealJob) seal(s *sealer) {
-	var plain []byte
+// sealScratch is the sealing goroutine's buffers, used for every value:
+// the plain encoding of a case or an access-log record, and the additional
+// data.
+type sealScratch struct{ plain, ad []byte }
+
+// seal encodes and seals the job's value. A case's or an access-log
+// record's plain encoding goes into the goroutine's buffer, kept (grown
+// if need be) for the next value: only the sealed value, which bbolt
+// holds until the commit, is new.
+func (j *sealJob) seal(s *sealer, scratch *sealScratch) {
+	plain := scratch.plain[:0]
 	switch j.bucket {
 	case bucketCases:
-		plain, j.err = encodeCase(j.c)
+		var ok bool
+		if plain, ok = appendCase(plain, j.c); !ok {
+			plain, j.err = encodeCase(j.c) // says why
+		}
 	case bucketSyncJournal, bucketOutboxDone:
 		plain = j.plain
 	default:
-		if plain, j.err = j.rec.MarshalBinary(); j.err != nil {
+		if plain, j.err = j.rec.AppendBinary(plain); j.err != nil {
 			j.err = fmt.Errorf("access log: %w", j.err)
 		}
 	}
 	if j.err == nil {
-		j.sealed = s.sealWithNonce(j.bucket, j.key, j.nonce[:], plain)
+		var into []byte
+		if j.buf = getSealed(sealedExtra + len(plain)); j.buf != nil {
+			into = j.buf.b
+		}
+		j.sealed, scratch.ad = s.sealWithNonceAD(into, scratch.ad, j.bucket, j.key, j.nonce[:], plain)
+	}
+	if j.plain == nil && cap(plain) > cap(scratch.plain) && cap(plain) <= maxScratch {
+		scratch.plain = plain[:0]
 	}
 }
+
+// maxScratch is the largest plain encoding the sealing goroutine keeps its
+// buffer for: a case of the largest size, not more.
+const maxScratch = 1 << 20
 
 // sealBatch is jobs handed to the goroutine at once; done is closed when
 // all are sealed.
@@ -63,6 +87,25 @@ type sealBatch struct {
 // sealBatchLen is how many values go to the goroutine at once.
 const sealBatchLen = 32
 
+// sealBatches are batches put and emptied, to be used again: on a backlog
+// a transaction hands over thousands.
+var sealBatches = sync.Pool{New: func() any { return &sealBatch{jobs: make([]sealJob, 0, sealBatchLen)} }}
+
+// newSealBatch is an empty batch with its done channel.
+func newSealBatch() *sealBatch {
+	b := sealBatches.Get().(*sealBatch)
+	b.done = make(chan struct{})
+	return b
+}
+
+// release returns an emptied batch, every job zeroed (nothing of a
+// transaction stays reachable from it), for newSealBatch.
+func (b *sealBatch) release() {
+	clear(b.jobs)
+	b.jobs, b.done = b.jobs[:0], nil
+	sealBatches.Put(b)
+}
+
 // caseWriter is a transaction's sealing goroutine and its pending values,
 // in order of writing.
 type caseWriter struct {
@@ -70,8 +113,11 @@ type caseWriter struct {
 	exited  chan struct{}
 	open    *sealBatch   // not yet handed over
 	sent    []*sealBatch // handed over, not yet put
-	ids     map[cases.ID]bool
-	err     error // the first failure: the transaction is to be given up
+	// put are the pooled buffers of the values put, given back when the
+	// transaction has committed (sealedpool.go).
+	put []*pooledSealed
+	ids map[cases.ID]bool
+	err error // the first failure: the transaction is to be given up
 }
 
 // writerQueue is how many batches may wait to be sealed.
@@ -83,13 +129,15 @@ func (t *tx) writer() *caseWriter {
 		s := t.s
 		go func() {
 			defer close(w.exited)
+			var scratch sealScratch
 			for b := range w.batches {
 				for i := range b.jobs {
-					b.jobs[i].seal(s)
+					b.jobs[i].seal(s, &scratch)
 				}
 				close(b.done)
 			}
 		}()
+		t.btx.OnCommit(w.recycle)
 		t.cw = w
 	}
 	return t.cw
@@ -99,13 +147,17 @@ func (t *tx) writer() *caseWriter {
 // it is full.
 func (t *tx) queue(j sealJob) error {
 	w := t.writer()
-	if err := t.s.nonce(j.nonce[:]); err != nil {
-		return err
-	}
 	if w.open == nil {
-		w.open = &sealBatch{jobs: make([]sealJob, 0, sealBatchLen), done: make(chan struct{})}
+		w.open = newSealBatch()
 	}
 	w.open.jobs = append(w.open.jobs, j)
+	// The nonce is drawn into the batch's copy: drawn into j's, j
+	// would escape to the heap (the random source is an io.Reader).
+	last := &w.open.jobs[len(w.open.jobs)-1]
+	if err := t.s.nonce(last.nonce[:]); err != nil {
+		w.open.jobs = w.open.jobs[:len(w.open.jobs)-1]
+		return err
+	}
 	if len(w.open.jobs) == sealBatchLen {
 		w.handOver()
 	}
@@ -194,12 +246,25 @@ func (t *tx) putPending() error {
 			if j.c != nil {
 				delete(w.ids, j.c.ID)
 			}
-			*j = sealJob{}
+			if j.buf != nil {
+				w.put = append(w.put, j.buf)
+			}
 		}
+		b.release()
 		w.sent[0] = nil
 		w.sent = w.sent[1:]
 	}
 	return nil
+}
+
+// recycle gives the buffers of the values put back to their pools: bbolt
+// calls it when the transaction has committed, its values written.
+func (w *caseWriter) recycle() {
+	for i, p := range w.put {
+		putSealed(p)
+		w.put[i] = nil
+	}
+	w.put = nil
 }
 
 // stopWriter ends the sealing goroutine, if one was started, and waits for

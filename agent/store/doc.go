@@ -56,7 +56,9 @@
 // write (TestBacklogPagesWritten logs them per bucket and case). So a
 // write transaction encodes and seals new cases, access-log records and
 // the sync logs' records (the journal's copy of each central event) on
-// a second goroutine and only puts them (casewriter.go); a new case's
+// a second goroutine and only puts them (casewriter.go), reusing its
+// buffers and sealing into buffers pooled by size that bbolt's commit
+// gives back (sealedpool.go); a new case's
 // index entries, blinded personnummer and statistics tally are made
 // before its transaction, by the sync's prepare stage (PrepareInsert,
 // prepinsert.go), and checked to fit the case as it is; its id-index

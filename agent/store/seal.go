@@ -80,14 +80,30 @@ func (s *sealer) nonce(n []byte) error {
 // with a nonce from nonce (never used before). It is safe for concurrent
 // use.
 func (s *sealer) sealWithNonce(bucket string, key, nonce, plaintext []byte) []byte {
+	var buf [64]byte
+	sealed, _ := s.sealWithNonceAD(nil, buf[:0], bucket, key, nonce, plaintext)
+	return sealed
+}
+
+// sealWithNonceAD is sealWithNonce sealing into into when it has the
+// capacity (else a new buffer), and building the additional data in ad
+// (its length ignored), which it returns, grown if need be, to be used
+// again: handed to the AEAD, an array on the stack would escape to the
+// heap at every call, and the sealing goroutine (casewriter.go) seals a
+// value per case.
+func (s *sealer) sealWithNonceAD(into, ad []byte, bucket string, key, nonce, plaintext []byte) (sealed, adBuf []byte) {
 	aead := s.aeads[s.active]
-	out := make([]byte, headerLen+nonceLen, sealedExtra+len(plaintext))
+	var out []byte
+	if cap(into) >= sealedExtra+len(plaintext) {
+		out = into[:headerLen+nonceLen]
+	} else {
+		out = make([]byte, headerLen+nonceLen, sealedExtra+len(plaintext))
+	}
 	out[0] = sealFormat
 	binary.BigEndian.PutUint32(out[1:headerLen], s.active)
 	copy(out[headerLen:], nonce)
-	var buf [64]byte
-	ad := aad(buf[:0], bucket, key, out[:headerLen])
-	return aead.Seal(out, out[headerLen:], plaintext, ad)
+	ad = aad(ad[:0], bucket, key, out[:headerLen])
+	return aead.Seal(out, out[headerLen:], plaintext, ad), ad
 }
 
 // open decrypts a value sealed for bucket/key. It never panics on any input.

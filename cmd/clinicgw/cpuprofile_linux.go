@@ -5,32 +5,72 @@ package main
 import (
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/pprof"
+	"strconv"
 	"syscall"
 )
 
 // Built with the tag cpuprofile only (BenchmarkRunBacklog builds so when
-// CLINICGW_RUNBACKLOG_CPUPROFILE is set; never a release build): with
-// CLINICGW_CPUPROFILE=FILE in its environment the process writes a CPU
-// profile of itself to FILE from its start until it receives SIGUSR2.
+// CLINICGW_RUNBACKLOG_CPUPROFILE or CLINICGW_RUNBACKLOG_MEMPROFILE is
+// set; never a release build): with CLINICGW_CPUPROFILE=FILE in its
+// environment the process writes a CPU profile of itself to FILE from its
+// start until it receives SIGUSR2; with CLINICGW_MEMPROFILE=FILE it
+// writes its allocation profile (every allocation since the start,
+// sampled every CLINICGW_MEMPROFILERATE bytes, default 4096) to FILE at
+// that SIGUSR2.
 func init() {
-	path := os.Getenv("CLINICGW_CPUPROFILE")
-	if path == "" {
+	cpu, mem := os.Getenv("CLINICGW_CPUPROFILE"), os.Getenv("CLINICGW_MEMPROFILE")
+	if cpu == "" && mem == "" {
 		return
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		panic(err)
+	if mem != "" {
+		runtime.MemProfileRate = 4096
+		if r, err := strconv.Atoi(os.Getenv("CLINICGW_MEMPROFILERATE")); err == nil && r > 0 {
+			runtime.MemProfileRate = r
+		}
 	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		panic(err)
+	var f *os.File
+	if cpu != "" {
+		var err error
+		if f, err = os.Create(cpu); err != nil {
+			panic(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			panic(err)
+		}
 	}
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, syscall.SIGUSR2)
 	go func() {
 		<-ch
 		signal.Stop(ch)
-		pprof.StopCPUProfile()
-		f.Close()
+		if f != nil {
+			pprof.StopCPUProfile()
+			f.Close()
+		}
+		if mem != "" {
+			writeMemProfile(mem)
+		}
 	}()
+}
+
+// writeMemProfile writes the allocation profile as of the last collection
+// (one is run first, so that it holds everything up to now) to path, via
+// a temporary file renamed into place: the benchmark waits for the file.
+func writeMemProfile(path string) {
+	runtime.GC()
+	f, err := os.Create(path + ".tmp")
+	if err != nil {
+		panic(err)
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		panic(err)
+	}
+	if err := f.Close(); err != nil {
+		panic(err)
+	}
+	if err := os.Rename(path+".tmp", path); err != nil {
+		panic(err)
+	}
 }

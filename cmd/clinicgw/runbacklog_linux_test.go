@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,7 +19,6 @@ import (
 
 	"clinicgw/agent/democlinic"
 	"clinicgw/sync/central/backlogtest"
-	"clinicgw/sync/tlsconf"
 )
 
 // BenchmarkRunBacklog is the backlog as region IT meets it: the built
@@ -28,7 +26,9 @@ import (
 // --config`, its own process, logging as configured: its stderr to a
 // file) on a demo clinic whose reference central store (on loopback,
 // mutual TLS, in this test's process) holds CLINICGW_RUNBACKLOG_CASES
-// realistic cases (default 100,000; backlogtest.Submission), and the time
+// realistic cases (default 100,000; backlogtest.Submission; with
+// CLINICGW_RUNBACKLOG_MAXSIZE=1 maximum-size ones, default 1,500: see
+// runBacklogMaxSize), and the time
 // from the process start until the central store has every event
 // acknowledged (Acked = Head: every case committed in the gateway's store
 // and its ack sent), polled every 5 ms. Every service of the gateway
@@ -57,24 +57,29 @@ import (
 // FILE instead of the temporary folder, e.g. with GODEBUG=gctrace=1.
 // CLINICGW_RUNBACKLOG_CPUPROFILE=FILE builds the gateway with the tag
 // cpuprofile (cpuprofile_linux.go) and writes its CPU profile from its
-// start to the synced moment to FILE (the last iteration's).
+// start to the synced moment to FILE (the last iteration's);
+// CLINICGW_RUNBACKLOG_MEMPROFILE=FILE likewise its allocation profile
+// (CLINICGW_MEMPROFILERATE in CLINICGW_RUNBACKLOG_ENV sets its sampling).
 // CLINICGW_RUNBACKLOG_CENTRALPROFILE=FILE writes this process's own CPU
 // profile (the central store serving, and the polling) from the gateway's
 // start to the synced moment to FILE (the last iteration's).
 func BenchmarkRunBacklog(b *testing.B) {
-	n := envCases("CLINICGW_RUNBACKLOG_CASES", 100000)
+	n := envCases("CLINICGW_RUNBACKLOG_CASES", runBacklogCases())
 	childEnv := append(os.Environ(), strings.Fields(os.Getenv("CLINICGW_RUNBACKLOG_ENV"))...)
 	var tags []string
-	profile := os.Getenv("CLINICGW_RUNBACKLOG_CPUPROFILE")
-	if profile != "" {
-		tags = []string{"-tags", "cpuprofile"}
-		childEnv = append(childEnv, "CLINICGW_CPUPROFILE="+profile)
+	var profiles []string
+	for _, p := range []struct{ bench, child string }{{"CLINICGW_RUNBACKLOG_CPUPROFILE", "CLINICGW_CPUPROFILE"}, {"CLINICGW_RUNBACKLOG_MEMPROFILE", "CLINICGW_MEMPROFILE"}} {
+		if f := os.Getenv(p.bench); f != "" {
+			tags = []string{"-tags", "cpuprofile"}
+			childEnv = append(childEnv, p.child+"="+f)
+			profiles = append(profiles, f)
+		}
 	}
 	bin := buildGateway(b, tags...)
 	var r, total backlogRun
 	b.StopTimer()
 	for range b.N {
-		r = runBacklogOnce(b, bin, n, childEnv, profile)
+		r = runBacklogOnce(b, bin, n, childEnv, profiles)
 		total.add(r)
 	}
 	iters := float64(b.N)
@@ -128,7 +133,7 @@ func (t *backlogRun) add(r backlogRun) {
 // writes the reference, and times one `clinicgw run` until it is synced.
 // The timer is stopped when it is called; it runs only around the
 // gateway's sync and is stopped again on return.
-func runBacklogOnce(b *testing.B, bin string, n int, env []string, profile string) backlogRun {
+func runBacklogOnce(b *testing.B, bin string, n int, env []string, profiles []string) backlogRun {
 	ctx := context.Background()
 	dir := b.TempDir()
 	dc, _ := benchClinic(b, dir)
@@ -139,9 +144,7 @@ func runBacklogOnce(b *testing.B, bin string, n int, env []string, profile strin
 	}
 	defer cs.Close()
 	t0 := time.Now()
-	if err := backlogtest.Submit(ctx, cs.Store, demoUnit, n); err != nil {
-		b.Fatal(err)
-	}
+	submitBacklog(ctx, b, dc, cs, n) // runbacklog_max_linux_test.go
 	head, err := cs.Store.Head(ctx, demoUnit)
 	if err != nil {
 		b.Fatal(err)
@@ -213,8 +216,8 @@ func runBacklogOnce(b *testing.B, bin string, n int, env []string, profile strin
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	if profile != "" {
-		stopProfile(b, cmd.Process, profile)
+	if len(profiles) > 0 {
+		stopProfile(b, cmd.Process, profiles)
 	}
 	cmd.Process.Signal(syscall.SIGTERM)
 	if err := cmd.Wait(); err != nil {
@@ -256,16 +259,18 @@ func startSelfProfile(b *testing.B, path string) func() {
 }
 
 // stopProfile asks the gateway built with the tag cpuprofile to end its
-// CPU profile (SIGUSR2) and waits until it is written to path.
-func stopProfile(b *testing.B, p *os.Process, path string) {
+// profiles (SIGUSR2) and waits until each is written to its path.
+func stopProfile(b *testing.B, p *os.Process, paths []string) {
 	p.Signal(syscall.SIGUSR2)
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
-			time.Sleep(200 * time.Millisecond) // its last write
-			return
-		}
-		if time.Now().After(deadline) {
-			b.Fatalf("no CPU profile in %s", path)
+	for _, path := range paths {
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
+				time.Sleep(200 * time.Millisecond) // its last write
+				break
+			}
+			if time.Now().After(deadline) {
+				b.Fatalf("no profile in %s", path)
+			}
 		}
 	}
 }
@@ -276,17 +281,7 @@ func stopProfile(b *testing.B, p *os.Process, path string) {
 // (backlogtest.PlainWrite); it returns the write's time and the bytes
 // this process wrote meanwhile (/proc/self/io).
 func plainReference(b *testing.B, dc *democlinic.Clinic, url, path string) (time.Duration, int64) {
-	c := dc.Config.Central
-	at := func(p string) string { return filepath.Join(dc.Dir, p) }
-	cert, err := tlsconf.LoadKeyPair(at(c.CertFile), at(c.KeyFile))
-	if err != nil {
-		b.Fatal(err)
-	}
-	roots, err := tlsconf.LoadPool(at(c.CAFile))
-	if err != nil {
-		b.Fatal(err)
-	}
-	cl := &http.Client{Transport: &http.Transport{ForceAttemptHTTP2: true, TLSClientConfig: tlsconf.Client(cert, roots, "127.0.0.1", nil)}}
+	cl := unitClient(b, dc)
 	defer cl.CloseIdleConnections()
 	raw, err := backlogtest.InboxPages(cl, url)
 	if err != nil {

@@ -108,6 +108,7 @@ func (g *gateway) run(ctx context.Context) error {
 			return err
 		}
 	}
+	setMemoryLimit(log, cfg.Runtime.MemoryLimitBytes())
 	a, err := agent.New(cfg, agent.Options{Logger: log, Version: versionString()})
 	if err != nil {
 		return err

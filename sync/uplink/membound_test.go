@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"reflect"
 	"strings"
 	"sync"
@@ -13,61 +12,14 @@ import (
 	"time"
 
 	"clinicgw/agent/cases"
-	"clinicgw/sync/central"
 	"clinicgw/sync/central/backlogtest"
 	"clinicgw/sync/wire"
-	"clinicgw/sync/wire/casetype"
 )
 
-// maxForm is a form with wire.MaxFields textarea fields, so that a case
-// can carry every answer at its longest.
-func maxForm() wire.FormSet {
-	f := wire.Form{ID: string(casetype.AdviceNurse), Version: 1, Title: wire.Text{SV: "Rådgivning"}}
-	for j := range wire.MaxFields {
-		f.Fields = append(f.Fields, wire.FormField{Name: fmt.Sprintf("q%02d", j),
-			Label: wire.Text{SV: strings.Repeat("Fråga ", wire.MaxLabelLen/6)[:wire.MaxLabelLen-20]}, Kind: wire.FieldTextarea})
-	}
-	return wire.FormSet{Forms: []wire.Form{f}}
-}
-
-// maxText is n characters of Swedish text at its largest in bytes: åäö
-// (two bytes each) but for spaces and line breaks, varied by seed.
-func maxText(seed, n int) string {
-	words := []string{"åäö", "ÅÄÖ", "öåä", "äöå", "ÄÖÅ"}
-	r := make([]rune, 0, n+4)
-	for i := seed; len(r) < n; i++ {
-		r = append(r, []rune(words[i%len(words)])...)
-		if i%16 == 15 {
-			r = append(r, '\n')
-		} else {
-			r = append(r, ' ')
-		}
-	}
-	r = r[:n]
-	r[0], r[n-1] = 'Å', 'ö' // no space at either end
-	return string(r)
-}
-
-// maxSubmission is a case at the wire's largest: MaxTextLen characters of
-// text, MaxFields answers of MaxFieldValueLen characters, a name of
-// MaxNameLen.
-func maxSubmission(i int) central.Submission {
-	sub := backlogtest.Submission(i)
-	sub.FormID = string(casetype.AdviceNurse)
-	sub.PatientName = maxText(i, wire.MaxNameLen)
-	sub.PatientName = strings.ReplaceAll(sub.PatientName, "\n", " ")
-	sub.Text = maxText(i, wire.MaxTextLen)
-	sub.Fields = make([]wire.Field, wire.MaxFields)
-	for j := range sub.Fields {
-		sub.Fields[j] = wire.Field{Name: fmt.Sprintf("q%02d", j), Value: maxText(i+j, wire.MaxFieldValueLen)}
-	}
-	return sub
-}
-
-// publishMaxForm publishes maxForm to c through a gateway's uplink.
+// publishMaxForm publishes backlogtest.MaxForm to c through a gateway's uplink.
 func publishMaxForm(t testing.TB, c *centralSrv) {
 	t.Helper()
-	set := maxForm()
+	set := backlogtest.MaxForm()
 	pub := newGateway(t, c.url(), unitCert(t), func(cfg *Config) { cfg.Logger, cfg.Forms = nil, &set })
 	pub.start()
 	waitFor(t, 30*time.Second, "max form published", func() bool {
@@ -77,20 +29,14 @@ func publishMaxForm(t testing.TB, c *centralSrv) {
 	pub.stop()
 }
 
-// submitMax submits maximum-size cases from..to-1 to c, 100 per
-// transaction.
+// submitMax submits maximum-size cases from..to-1 to c
+// (backlogtest.SubmitMax).
 func submitMax(t testing.TB, c *centralSrv, from, to int) {
 	t.Helper()
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	for ; from < to; from += 100 {
-		subs := make([]central.Submission, 0, 100)
-		for i := from; i < min(to, from+100); i++ {
-			subs = append(subs, maxSubmission(i))
-		}
-		if _, err := c.store.SubmitBatch(context.Background(), unit, subs); err != nil {
-			t.Fatalf("submit: %v", err)
-		}
+	if err := backlogtest.SubmitMax(context.Background(), c.store, unit, from, to); err != nil {
+		t.Fatalf("submit: %v", err)
 	}
 }
 
@@ -294,7 +240,7 @@ func TestPrefetchFillsCommit(t *testing.T) {
 // within the bytes a plain one is (it counted 263 bytes, and pages of
 // them were asked 500 at a time).
 func TestEventBytesCountsSealed(t *testing.T) {
-	sub := maxSubmission(1)
+	sub := backlogtest.MaxSubmission(1)
 	plain := wire.Event{ID: "ev-1", CaseID: "c-1", Kind: wire.EventCaseCreated, Case: &wire.NewCase{Type: sub.FormID,
 		Patient: wire.Person{PNR: sub.PatientPNR, Name: sub.PatientName}, Fields: sub.Fields, Text: sub.Text}}
 	content, err := json.Marshal(wire.SealedContent{Case: plain.Case}) // what the envelope holds

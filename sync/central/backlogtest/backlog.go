@@ -47,10 +47,16 @@ func Submission(i int) central.Submission {
 // Submit submits the first n cases of the backlog (Submission(0) to
 // Submission(n-1)) to the unit at s, a thousand per SubmitBatch.
 func Submit(ctx context.Context, s *central.Store, unit string, n int) error {
-	for from := 0; from < n; from += 1000 {
-		subs := make([]central.Submission, 0, 1000)
-		for i := from; i < min(n, from+1000); i++ {
-			subs = append(subs, Submission(i))
+	return submitEach(ctx, s, unit, 0, n, 1000, Submission)
+}
+
+// submitEach submits case(from) to case(to-1) to the unit at s, per in
+// each SubmitBatch.
+func submitEach(ctx context.Context, s *central.Store, unit string, from, to, per int, c func(int) central.Submission) error {
+	for ; from < to; from += per {
+		subs := make([]central.Submission, 0, per)
+		for i := from; i < min(to, from+per); i++ {
+			subs = append(subs, c(i))
 		}
 		if _, err := s.SubmitBatch(ctx, unit, subs); err != nil {
 			return err

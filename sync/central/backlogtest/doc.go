@@ -5,8 +5,10 @@
 // Patients distinct synthetic patients), Submit to put the first n of them
 // to a central store a thousand per call, and the reference every backlog
 // figure stands beside: the same events written durably into a plain
-// bbolt file, one commit per inbox page (PlainWrite).
+// bbolt file, one commit per inbox page (PlainWrite). For the memory
+// bound, the cases at the wire's largest (MaxSubmission, MaxForm,
+// SubmitMax).
 //
-// It is for benchmarks and tests only (sync/uplink's BenchmarkSync,
-// cmd/clinicgw's BenchmarkRunBacklog); the personnummer are synthetic.
+// It is for benchmarks and tests only (sync/uplink's BenchmarkSync and
+// BenchmarkBurstRSS, cmd/clinicgw's BenchmarkRunBacklog); the personnummer are synthetic.
 package backlogtest
