@@ -39,6 +39,16 @@ func next(s string, i int, html bool) int {
 	return Plain(s, i)
 }
 
+// Escape returns how AppendQuoted(…, html) writes the byte or character
+// at s[i]: its escape written in buf, nil if as it is, and its length in
+// s. Unlike the scans it may be asked about any byte.
+func Escape(buf *[6]byte, s string, i int, html bool) (esc []byte, size int) {
+	if next(s[i:i+1], 0, html) == 1 {
+		return nil, 1 // an ASCII byte written as it is
+	}
+	return escapeAt(buf, s, i)
+}
+
 // escapeAt returns the escape the encoder writes for the byte or
 // character at s[i], where a scan stopped, written in buf (nil: it is
 // written as it is), and its length in s.
