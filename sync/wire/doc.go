@@ -103,45 +103,22 @@
 //
 // # Decoding cost
 //
-// Every body, the inbox pages included, is decoded on one path: the
-// encoding checks, encoding/json, the walk (walk.go: what encoding/json
-// lets through) and Validate. A second, hand-written decoder for the pages
-// (fastpage.go and chain_fast.go, 540 lines, with their differential tests
-// and fuzz target) was removed once it was measured at the loads the
-// gateway sees: a backlog of 100,000 new cases of about 2 KiB of Swedish
-// text from 20,000 distinct patients on the default forms, in full pages
-// of MaxInboxLimit events (1.28 MB). Figures are the process's CPU time,
-// which the load of a shared machine inflates far less than wall time (2
-// vCPU at a load average of 30–40, 2026-12-07); compare the ratios.
-//
-// Decoding alone, per event, medians of 6, both in one run
-// (BenchmarkDecodeRealisticPage):
-//
-//	the removed fast path (page decoder and Validate)   22.9 µs
-//	this path (checks, encoding/json, walk, Validate)   34.0 µs   1.48 ×
-//	  of which plain json.Unmarshal                     26.0 µs
-//	  of which Validate                                  3.4 µs
-//
-// The whole sync of the backlog into the encrypted store (BenchmarkSync,
-// -uplink.cases=100000; CPU seconds of the process, the central store's
-// serving included; one binary per variant, run in turn):
-//
-//	main before: fast path, text checked per character
-//	  through the unicode package                       14.8 s
-//	fast path, one-pass text checks                     9.7, 7.7 s
-//	this path, one-pass text checks                     11.3, 10.4 s   1.24 × the fast path
-//
-// The text checks were what the sync needed gone (a third of its CPU).
-// The fast path saves about a fifth of what is left: scaled by these CPU
-// times, the 5.6–5.9 s a real run took before become about 4.2 s without
-// it and 3.4 s with it. The
-// backlog needs it neither for its goal of 5 s, which this path meets, nor
-// for 3 s, which it would not reach either; so it did not earn its place.
-// Under GOEXPERIMENT=jsonv2 (Go 1.26), encoding/json takes 11.1 µs and
-// this path 20.6 µs, as fast as the removed decoder without a line of it;
-// encoding/json/v2 with RejectUnknownMembers (10.4 µs) also refuses
-// duplicate and case-folded names, so once it leaves the experiment it
-// can take over most of the walk.
+// Every body is decoded on one strict path: the encoding checks,
+// encoding/json, the walk (walk.go: what encoding/json lets through) and
+// Validate. The gateway decodes every page of a backlog, so a chained
+// inbox page also has a one-pass decoder of its own (fastpage.go, its
+// strings read by jsontext.Unquote, which refuses what the encoding
+// checks refuse): it fills the page directly and takes only what the
+// strict path takes, giving up on anything else so that the strict path
+// decides and explains. FuzzDecodeChainedPageEvents holds the two to the
+// same page on any body, FuzzFastNeedsNoEncodingCheck the fast one to the
+// encoding checks. On a backlog of realistic 2 KiB Swedish cases the fast
+// decoder took 13.7 µs per event against 22.4 µs before jsontext
+// (BenchmarkPullPage, 2026-12-07), the strict path about 34 µs
+// (BenchmarkDecodeRealisticPage). Under GOEXPERIMENT=jsonv2 (Go 1.26)
+// encoding/json took 11.1 µs of the strict path's 20.6 µs; encoding/json/v2
+// with RejectUnknownMembers also refuses duplicate and case-folded names,
+// so once it leaves the experiment it can take over most of the walk.
 //
 // # Required and optional members
 //
