@@ -49,7 +49,8 @@ func TestRunSetsMemoryLimit(t *testing.T) {
 		limit string
 		want  int64
 	}{
-		{"", 64 << 20},
+		{"", math.MaxInt64}, // the default: none
+		{"64MiB", 64 << 20},
 		{"48MiB", 48 << 20},
 		{"1GiB", 1 << 30},
 		{"off", math.MaxInt64},
