@@ -32,15 +32,14 @@ type pendingIndexPuts struct {
 
 type pendingBucket struct {
 	name string
-	fill float64 // the bucket's FillPercent for the puts
 	kvs  []pendingKV
 }
 
 type pendingKV struct{ key, value []byte }
 
-// deferPut notes an entry of bucket to put with the pending values; fill
-// is the bucket's FillPercent for it.
-func (t *tx) deferPut(bucket string, fill float64, key, value []byte) error {
+// deferPut notes an entry of bucket, a case index or the case id index,
+// to put with the pending values.
+func (t *tx) deferPut(bucket string, key, value []byte) error {
 	if len(key) == 0 || len(key) > bolt.MaxKeySize {
 		return fmt.Errorf("index %s: key of %d bytes", bucket, len(key))
 	}
@@ -53,7 +52,7 @@ func (t *tx) deferPut(bucket string, fill float64, key, value []byte) error {
 		}
 	}
 	if b == nil {
-		p.buckets = append(p.buckets, pendingBucket{name: bucket, fill: fill})
+		p.buckets = append(p.buckets, pendingBucket{name: bucket})
 		b = &p.buckets[len(p.buckets)-1]
 	}
 	b.kvs = append(b.kvs, pendingKV{key, value})
@@ -101,7 +100,7 @@ func (t *tx) putIndexPending() error {
 			p.err = fmt.Errorf("index %s: no such bucket", pb.name)
 			return p.err
 		}
-		b.FillPercent = pb.fill
+		b.FillPercent = indexFill
 		for _, i := range order {
 			if err := b.Put(kvs[i].key, kvs[i].value); err != nil {
 				p.err = fmt.Errorf("index %s: %w", pb.name, err)

@@ -183,7 +183,7 @@ func (t *tx) queueCase(c *cases.Case) error {
 	}
 	// Its id index entry is put with it (putPending), sorted among the
 	// transaction's (caseidxputs.go).
-	if err := t.deferPut(bucketCaseIDs, indexFill, []byte(c.ID), key); err != nil {
+	if err := t.deferPut(bucketCaseIDs, []byte(c.ID), key); err != nil {
 		return fmt.Errorf("case %s: id index: %w", c.ID, err)
 	}
 	if err := t.queue(sealJob{bucket: bucketCases, key: key, c: c}); err != nil {

@@ -280,7 +280,7 @@ func (t *tx) InsertPrepared(c *cases.Case, p cases.PreparedInsert) error {
 	}
 	for _, e := range pi.entries {
 		// Put sorted with the pending values (caseidxputs.go).
-		if err := t.deferPut(e.bucket, indexFill, e.key, e.value); err != nil {
+		if err := t.deferPut(e.bucket, e.key, e.value); err != nil {
 			return err
 		}
 	}
