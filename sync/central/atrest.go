@@ -84,19 +84,25 @@ func (s *Store) sealValue(owner, where string, pt []byte) ([]byte, error) {
 // short); ok is false for a value from before (plaintext: JSON, which
 // never starts with the version byte).
 func valueOwner(v []byte) (owner string, ok bool) {
+	o, ok := sealedOwner(v)
+	return string(o), ok
+}
+
+// sealedOwner is valueOwner without a copy: the owner's bytes in v.
+func sealedOwner(v []byte) (owner []byte, ok bool) {
 	if len(v) == 0 || v[0] != atRestV1 {
-		return "", false
+		return nil, false
 	}
 	if len(v) < 2 || len(v) < 2+int(v[1]) {
-		return "", true
+		return nil, true
 	}
-	return string(v[2 : 2+int(v[1])]), true
+	return v[2 : 2+int(v[1])], true
 }
 
 // openValue returns the plaintext of a value kept at where: a value from
 // before as it is, a sealed one opened (errForgotten when it does not).
 func (s *Store) openValue(where string, v []byte) ([]byte, error) {
-	if _, ok := valueOwner(v); !ok {
+	if _, ok := sealedOwner(v); !ok {
 		return v, nil
 	}
 	o := s.opener()
@@ -117,13 +123,13 @@ func (s *Store) opener() opener { return opener{s: s} }
 // value from before as it is, a sealed one opened (errForgotten when it
 // does not).
 func (o *opener) appendOpen(dst, where, v []byte) ([]byte, error) {
-	if len(v) == 0 || v[0] != atRestV1 {
+	owner, sealed := sealedOwner(v)
+	if !sealed {
 		return append(dst, v...), nil
 	}
-	if len(v) < 2 || len(v) < 2+int(v[1]) || v[1] == 0 {
+	if len(owner) == 0 {
 		return dst, errForgotten
 	}
-	owner := v[2 : 2+int(v[1])]
 	aead := o.aeads[string(owner)]
 	if aead == nil {
 		k, err := o.s.ring.key(string(owner), false)
