@@ -32,8 +32,9 @@ import (
 // where the event applied and the case record holds exactly its content;
 // every other event (withdrawn, a duplicate, a conflict, quarantined,
 // one whose values are encoded otherwise) keeps its full bytes, but for
-// a sealed event's envelope, kept as raw bytes (journalsealed.go), and a purge turns the slim records of the cases it removes back
-// into full ones (FullJournalRecord).
+// a sealed event's envelope, kept as raw bytes (journalsealed.go); and a
+// purge turns the slim records of the cases it removes back into full
+// ones (FullJournalRecord).
 const journalSlim = 0x01
 
 // The kinds of event a slim record keeps.
