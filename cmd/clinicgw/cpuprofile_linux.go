@@ -7,22 +7,34 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"strconv"
 	"syscall"
 )
 
 // Built with the tag cpuprofile only (BenchmarkRunBacklog builds so when
-// CLINICGW_RUNBACKLOG_CPUPROFILE or CLINICGW_RUNBACKLOG_MEMPROFILE is
-// set; never a release build): with CLINICGW_CPUPROFILE=FILE in its
+// CLINICGW_RUNBACKLOG_CPUPROFILE, _MEMPROFILE or _TRACE is set; never a
+// release build): with CLINICGW_CPUPROFILE=FILE in its
 // environment the process writes a CPU profile of itself to FILE from its
 // start until it receives SIGUSR2; with CLINICGW_MEMPROFILE=FILE it
 // writes its allocation profile (every allocation since the start,
 // sampled every CLINICGW_MEMPROFILERATE bytes, default 4096) to FILE at
-// that SIGUSR2.
+// that SIGUSR2; with CLINICGW_TRACE=FILE it writes its execution trace
+// (runtime/trace) to FILE from its start until that SIGUSR2.
 func init() {
-	cpu, mem := os.Getenv("CLINICGW_CPUPROFILE"), os.Getenv("CLINICGW_MEMPROFILE")
-	if cpu == "" && mem == "" {
+	cpu, mem, tr := os.Getenv("CLINICGW_CPUPROFILE"), os.Getenv("CLINICGW_MEMPROFILE"), os.Getenv("CLINICGW_TRACE")
+	if cpu == "" && mem == "" && tr == "" {
 		return
+	}
+	var tf *os.File
+	if tr != "" {
+		var err error
+		if tf, err = os.Create(tr); err != nil {
+			panic(err)
+		}
+		if err := trace.Start(tf); err != nil {
+			panic(err)
+		}
 	}
 	if mem != "" {
 		runtime.MemProfileRate = 4096
@@ -51,6 +63,10 @@ func init() {
 		}
 		if mem != "" {
 			writeMemProfile(mem)
+		}
+		if tf != nil {
+			trace.Stop()
+			tf.Close()
 		}
 	}()
 }

@@ -50,6 +50,13 @@ import (
 // collected and its memory given back to the OS, before the gateway
 // starts.
 //
+// The gateway is built from the source in the working directory when the
+// benchmark starts, not from the source the test binary was built of: a
+// test binary kept to compare two versions builds the same gateway for
+// both. CLINICGW_RUNBACKLOG_BIN=FILE runs the clinicgw binary FILE
+// instead (built with the tag cpuprofile for the profiles and the trace
+// below), to compare builds of two versions of the gateway.
+//
 // CLINICGW_RUNBACKLOG_ENV adds variables to the gateway's environment
 // only (space-separated NAME=VALUE, e.g. "GOGC=400 GOMEMLIMIT=64MiB"),
 // not to this process's, which serves the central store.
@@ -60,6 +67,19 @@ import (
 // start to the synced moment to FILE (the last iteration's);
 // CLINICGW_RUNBACKLOG_MEMPROFILE=FILE likewise its allocation profile
 // (CLINICGW_MEMPROFILERATE in CLINICGW_RUNBACKLOG_ENV sets its sampling).
+// CLINICGW_RUNBACKLOG_TRACE=FILE likewise its execution trace
+// (runtime/trace; read with `go tool trace`): which goroutine waited on
+// what, the one that applies the backlog among them.
+// CLINICGW_RUNBACKLOG_CACHEGRIND=FILE runs the gateway under valgrind's
+// cachegrind, its counts in FILE, and reports the instructions it ran from
+// its start to its exit (gateway-Ginstr; the sync is some fifty times
+// slower, so its times mean nothing then): the same binary on the same
+// backlog runs the same count within about 1 %, whatever else the machine
+// does, where its CPU seconds vary by a quarter from run to run. valgrind
+// runs SHA-256 without the SHA extensions the machine has: its
+// instructions are reported apart (gateway-sha256-Ginstr), a count some
+// ten times what the machine runs. A backlog of 10,000
+// (CLINICGW_RUNBACKLOG_CASES) takes about 20 s.
 // CLINICGW_RUNBACKLOG_CENTRALPROFILE=FILE writes this process's own CPU
 // profile (the central store serving, and the polling) from the gateway's
 // start to the synced moment to FILE (the last iteration's).
@@ -68,18 +88,27 @@ func BenchmarkRunBacklog(b *testing.B) {
 	childEnv := append(os.Environ(), strings.Fields(os.Getenv("CLINICGW_RUNBACKLOG_ENV"))...)
 	var tags []string
 	var profiles []string
-	for _, p := range []struct{ bench, child string }{{"CLINICGW_RUNBACKLOG_CPUPROFILE", "CLINICGW_CPUPROFILE"}, {"CLINICGW_RUNBACKLOG_MEMPROFILE", "CLINICGW_MEMPROFILE"}} {
+	for _, p := range []struct{ bench, child string }{{"CLINICGW_RUNBACKLOG_CPUPROFILE", "CLINICGW_CPUPROFILE"}, {"CLINICGW_RUNBACKLOG_MEMPROFILE", "CLINICGW_MEMPROFILE"}, {"CLINICGW_RUNBACKLOG_TRACE", "CLINICGW_TRACE"}} {
 		if f := os.Getenv(p.bench); f != "" {
 			tags = []string{"-tags", "cpuprofile"}
 			childEnv = append(childEnv, p.child+"="+f)
 			profiles = append(profiles, f)
 		}
 	}
-	bin := buildGateway(b, tags...)
+	cachegrind := os.Getenv("CLINICGW_RUNBACKLOG_CACHEGRIND")
+	if cachegrind != "" {
+		if _, err := exec.LookPath("valgrind"); err != nil {
+			b.Fatal("CLINICGW_RUNBACKLOG_CACHEGRIND needs valgrind (apt-get install valgrind)")
+		}
+	}
+	bin := os.Getenv("CLINICGW_RUNBACKLOG_BIN")
+	if bin == "" {
+		bin = buildGateway(b, tags...)
+	}
 	var r, total backlogRun
 	b.StopTimer()
 	for range b.N {
-		r = runBacklogOnce(b, bin, n, childEnv, profiles)
+		r = runBacklogOnce(b, bin, n, childEnv, profiles, cachegrind)
 		total.add(r)
 	}
 	iters := float64(b.N)
@@ -99,6 +128,10 @@ func BenchmarkRunBacklog(b *testing.B) {
 	b.ReportMetric(boltRate, "bolt-cases/s")
 	b.ReportMetric(float64(total.boltWritten)/iters/1e6, "bolt-written-MB")
 	b.ReportMetric(rate/boltRate, "ratio-bolt")
+	if cachegrind != "" {
+		b.ReportMetric(float64(total.ir)/iters/1e9, "gateway-Ginstr")
+		b.ReportMetric(float64(total.irSHA256)/iters/1e9, "gateway-sha256-Ginstr")
+	}
 	if total.boltWritten > 0 {
 		b.ReportMetric(float64(total.written)/float64(total.boltWritten), "written-ratio")
 	}
@@ -114,6 +147,7 @@ type backlogRun struct {
 	firstAck                 time.Duration // from the start to the first acknowledgement
 	written, boltWritten     int64
 	peakAnon, hwm            int64 // bytes
+	ir, irSHA256             int64 // instructions, under CLINICGW_RUNBACKLOG_CACHEGRIND
 }
 
 func (t *backlogRun) add(r backlogRun) {
@@ -127,13 +161,15 @@ func (t *backlogRun) add(r backlogRun) {
 	t.bolt += r.bolt
 	t.written += r.written
 	t.boltWritten += r.boltWritten
+	t.ir += r.ir
+	t.irSHA256 += r.irSHA256
 }
 
 // runBacklogOnce builds a clinic with a central store holding n cases,
 // writes the reference, and times one `clinicgw run` until it is synced.
 // The timer is stopped when it is called; it runs only around the
 // gateway's sync and is stopped again on return.
-func runBacklogOnce(b *testing.B, bin string, n int, env []string, profiles []string) backlogRun {
+func runBacklogOnce(b *testing.B, bin string, n int, env []string, profiles []string, cachegrind string) backlogRun {
 	ctx := context.Background()
 	dir := b.TempDir()
 	dc, _ := benchClinic(b, dir)
@@ -169,6 +205,10 @@ func runBacklogOnce(b *testing.B, bin string, n int, env []string, profiles []st
 	}
 	defer logFile.Close()
 	cmd := exec.Command(bin, "run", "--config", dc.Config.Path())
+	if cachegrind != "" {
+		cmd = exec.Command("valgrind", "--tool=cachegrind", "--cache-sim=no", "--branch-sim=no",
+			"--cachegrind-out-file="+cachegrind, bin, "run", "--config", dc.Config.Path())
+	}
 	cmd.Stdout, cmd.Stderr, cmd.Env = logFile, logFile, env
 	if path := os.Getenv("CLINICGW_RUNBACKLOG_CENTRALPROFILE"); path != "" {
 		stop := startSelfProfile(b, path)
@@ -182,11 +222,17 @@ func runBacklogOnce(b *testing.B, bin string, n int, env []string, profiles []st
 		b.Fatal(err)
 	}
 	pid := cmd.Process.Pid
+	// An early exit (a config it refuses, a store it cannot open) ends the
+	// benchmark at once, not after the wait below.
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
 	anon, err := newAnonReader(pid)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer anon.Close()
+	poll := time.NewTicker(5 * time.Millisecond)
+	defer poll.Stop()
 	for {
 		acked, err := cs.Store.Acked(ctx, demoUnit)
 		if err != nil {
@@ -211,21 +257,28 @@ func runBacklogOnce(b *testing.B, bin string, n int, env []string, profiles []st
 		}
 		if time.Since(start) > 5*time.Minute {
 			cmd.Process.Kill()
-			cmd.Wait()
+			<-exited
 			b.Fatalf("%d of %d events acknowledged after 5 minutes; the gateway's log: %s", acked, head, tail(logFile.Name()))
 		}
-		time.Sleep(5 * time.Millisecond)
+		select {
+		case err := <-exited:
+			b.Fatalf("the gateway exited before it was synced (%v); its log: %s", err, tail(logFile.Name()))
+		case <-poll.C:
+		}
 	}
 	if len(profiles) > 0 {
 		stopProfile(b, cmd.Process, profiles)
 	}
 	cmd.Process.Signal(syscall.SIGTERM)
-	if err := cmd.Wait(); err != nil {
+	if err := <-exited; err != nil {
 		b.Fatalf("gateway after SIGTERM: %v; its log: %s", err, tail(logFile.Name()))
 	}
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	r.cpuExit = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	r.hwm = ru.Maxrss << 10
+	if cachegrind != "" {
+		r.ir, r.irSHA256 = cachegrindCounts(b, cachegrind)
+	}
 	return r
 }
 
@@ -358,4 +411,39 @@ func procStatusBytes(pid int, field string) int64 {
 func tail(path string) string {
 	data, _ := os.ReadFile(path)
 	return string(data[max(0, len(data)-2048):])
+}
+
+// cachegrindCounts reads cachegrind's output at path: the program's
+// instructions in all (its summary line) and those of SHA-256's block
+// functions (by the fn= lines of the counts that follow them).
+func cachegrindCounts(b *testing.B, path string) (total, sha int64) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	inSHA := false
+	for line := range strings.Lines(string(data)) {
+		line = strings.TrimSuffix(line, "\n")
+		switch {
+		case strings.HasPrefix(line, "summary: "):
+			total, err = strconv.ParseInt(strings.TrimPrefix(line, "summary: "), 10, 64)
+			if err != nil {
+				b.Fatalf("%s: %q", path, line)
+			}
+		case strings.HasPrefix(line, "fn="):
+			inSHA = strings.Contains(line, "sha256.block")
+		case inSHA && line != "" && line[0] >= '0' && line[0] <= '9':
+			if _, n, ok := strings.Cut(line, " "); ok {
+				v, err := strconv.ParseInt(n, 10, 64)
+				if err != nil {
+					b.Fatalf("%s: %q", path, line)
+				}
+				sha += v
+			}
+		}
+	}
+	if total == 0 {
+		b.Fatalf("%s: no summary line", path)
+	}
+	return total, sha
 }
