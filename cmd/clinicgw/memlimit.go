@@ -23,7 +23,9 @@ func setMemoryLimit(log *slog.Logger, limit int64) {
 		return
 	}
 	if limit < 0 {
-		limit = math.MaxInt64 // the runtime's "none"
+		debug.SetMemoryLimit(math.MaxInt64) // the runtime's "none"
+		log.Info("no memory limit")
+		return
 	}
 	debug.SetMemoryLimit(limit)
 	log.Info("memory limit", "bytes", limit)

@@ -6,6 +6,7 @@ import (
 	"math"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"testing"
 
 	"clinicgw/agent"
@@ -23,6 +24,7 @@ func TestRunSetsMemoryLimit(t *testing.T) {
 		t.Fatalf("init: exit %d: %s", code, stderr)
 	}
 	cfgPath := filepath.Join(dir, "clinicgw.toml")
+	var logged string // the last run's log
 	runWith := func(limit string) (int64, int) {
 		t.Helper()
 		cfg, err := agent.LoadConfig(cfgPath)
@@ -41,6 +43,7 @@ func TestRunSetsMemoryLimit(t *testing.T) {
 		if code := run(ctx, []string{"run", "--config", cfgPath}, &cancelOnWrite{marker: "Stop with Ctrl-C", cancel: cancel}, &errOut); code != exitOK {
 			t.Fatalf("run with memory_limit %q: exit %d: %s", limit, code, errOut.String())
 		}
+		logged = errOut.String()
 		p := debug.SetGCPercent(123)
 		return debug.SetMemoryLimit(-1), p
 	}
@@ -58,9 +61,23 @@ func TestRunSetsMemoryLimit(t *testing.T) {
 		if got, gogc := runWith(tc.limit); got != tc.want || gogc != 123 {
 			t.Errorf("memory_limit %q: the running process's limit is %d and GOGC %d, want %d and GOGC left at 123", tc.limit, got, gogc, tc.want)
 		}
+		// The log says what was set: none, not the runtime's stand-in for it.
+		if none := tc.want == math.MaxInt64; strings.Contains(logged, "9223372036854775807") || none != strings.Contains(logged, "no memory limit") {
+			t.Errorf("memory_limit %q: the log says %q", tc.limit, memoryLine(logged))
+		}
 	}
 	t.Setenv("GOMEMLIMIT", "100MiB") // as the runtime read it at start
 	if got, gogc := runWith("48MiB"); got != math.MaxInt64-1 || gogc != 123 {
 		t.Errorf("with GOMEMLIMIT set, memory_limit \"48MiB\" changed the limit to %d, GOGC to %d; GOMEMLIMIT wins and leaves GOGC", got, gogc)
 	}
+}
+
+// memoryLine is the line of log that names the memory limit, or all of it.
+func memoryLine(log string) string {
+	for line := range strings.Lines(log) {
+		if strings.Contains(line, "memory limit") {
+			return line
+		}
+	}
+	return log
 }
