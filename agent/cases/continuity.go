@@ -154,13 +154,7 @@ func (s *Service) ApplyChained(ctx context.Context, in []Inbound, head SyncHead,
 	var building sync.WaitGroup
 	build := func(from, to int) {
 		for i := from; i < to; i++ {
-			e := journal[i]
-			e.Applied = now // by the clock the retention is counted with
-			if sj, ok := e.slimRecord(); ok {
-				slims[i] = sj
-				continue
-			}
-			recs[i] = e.wholeRecord()
+			recs[i], slims[i] = journalRecord(journal, i, now)
 		}
 	}
 	half := len(journal) / 2
@@ -192,6 +186,27 @@ func (s *Service) ApplyChained(ctx context.Context, in []Inbound, head SyncHead,
 		}
 		return s.prune(tx)
 	})
+}
+
+// journalRecord makes the record of the page's journal entry i, applied
+// at now: a slim one (the record is then nil) where its event may be,
+// else a whole one.
+func journalRecord(journal []JournalEntry, i int, now time.Time) ([]byte, slimJournal) {
+	e := journal[i]
+	e.Applied = now // by the clock the retention is counted with
+	var sj slimJournal
+	var ok bool
+	if i > 0 && e.Checked && journal[i-1].Checked {
+		// The uplink checked the page's chain: the link before e's event
+		// is the one of the entry before it.
+		sj, ok = e.linkedSlimRecord(&journal[i-1].Link)
+	} else {
+		sj, ok = e.slimRecord()
+	}
+	if ok {
+		return nil, sj
+	}
+	return e.wholeRecord(), slimJournal{}
 }
 
 // slimKept says whether journal entry e (the i-th of the page) may be
