@@ -2,7 +2,6 @@ package cases
 
 import (
 	"encoding/json"
-	"slices"
 
 	"clinicgw/sync/wire"
 )
@@ -57,9 +56,10 @@ func linkedEvent(event []byte, sp slimParts, jc journalContent, link []byte) boo
 		case c.what == cutName:
 			ok = ev.Case != nil && ev.Case.Patient.Name == jc.name
 		case c.what == cutFields:
-			ok = ev.Case != nil && slices.EqualFunc(ev.Case.Fields, jc.fields, func(w wire.Field, f Field) bool {
-				return w.Name == f.Name && w.Label == f.Label && w.Value == f.Value
-			})
+			ok = ev.Case != nil && len(ev.Case.Fields) == jc.nfields()
+			for i := 0; ok && i < len(ev.Case.Fields); i++ {
+				ok = Field(ev.Case.Fields[i]) == jc.field(i)
+			}
 		case sp.kind == slimCreated:
 			ok = ev.Case != nil && ev.Case.Text == jc.text
 		default:

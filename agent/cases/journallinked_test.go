@@ -37,7 +37,7 @@ func chainedPage(t testing.TB, base wire.Link) []JournalEntry {
 
 // caseOf is a case record that holds the content sj leaves to it.
 func caseOf(sj slimJournal, ev *wire.Event) *Case {
-	c := &Case{ID: sj.caseID, Patient: Person{Name: sj.content.name}, Fields: sj.content.fields}
+	c := &Case{ID: sj.caseID, Patient: Person{Name: sj.content.name}, Fields: sj.content.caseFields()}
 	if ev.Message != nil {
 		c.Messages = []Message{{ID: "m1", Author: "patient", Text: "Första."}, {ID: ev.Message.ID, Author: "patient", Text: sj.content.text}}
 	} else {

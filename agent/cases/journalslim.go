@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"slices"
 
 	"clinicgw/sync/wire"
 )
@@ -57,14 +56,38 @@ var ErrJournalDamaged = errors.New("a sync journal entry does not rebuild to the
 
 // journalContent is what a slim record leaves to the case record.
 type journalContent struct {
-	name   string // case.created: the patient's name
-	text   string
+	name string // case.created: the patient's name
+	text string
+	// The form's answers: the case record's (fields), or, made from an
+	// event, the event's own (wire; not copied). At most one is set.
 	fields []Field
+	wire   []wire.Field
+}
+
+// hasFields reports whether jc holds answers, an empty list included.
+func (jc journalContent) hasFields() bool { return jc.fields != nil || jc.wire != nil }
+
+func (jc journalContent) nfields() int { return len(jc.fields) + len(jc.wire) }
+
+// field returns answer i.
+func (jc journalContent) field(i int) Field {
+	if jc.wire != nil {
+		return Field(jc.wire[i])
+	}
+	return jc.fields[i]
 }
 
 func (jc journalContent) equal(o journalContent) bool {
 	// nil and empty answers encode differently: they must agree too.
-	return jc.name == o.name && jc.text == o.text && (jc.fields == nil) == (o.fields == nil) && slices.Equal(jc.fields, o.fields)
+	if jc.name != o.name || jc.text != o.text || jc.hasFields() != o.hasFields() || jc.nfields() != o.nfields() {
+		return false
+	}
+	for i := range jc.nfields() {
+		if jc.field(i) != o.field(i) {
+			return false
+		}
+	}
+	return true
 }
 
 // appendCut appends the canonical encoding of what cut k holds of jc.
@@ -76,7 +99,8 @@ func (jc journalContent) appendCut(b []byte, k byte) []byte {
 		return appendJSONString(b, jc.text)
 	}
 	b = append(b, '[')
-	for i, f := range jc.fields {
+	for i := range jc.nfields() {
+		f := jc.field(i)
 		if i > 0 {
 			b = append(b, ',')
 		}
@@ -158,15 +182,9 @@ func (e JournalEntry) slim(prev *[32]byte) (slimJournal, bool) {
 	switch {
 	case ev.Kind == wire.EventCaseCreated && ev.Case != nil && ev.Message == nil:
 		c := ev.Case
-		kind, jc = slimCreated, journalContent{name: c.Patient.Name, text: c.Text}
-		if c.Fields != nil {
-			jc.fields = make([]Field, len(c.Fields))
-			for i, f := range c.Fields {
-				jc.fields[i] = Field{Name: f.Name, Label: f.Label, Value: f.Value}
-			}
-		}
+		kind, jc = slimCreated, journalContent{name: c.Patient.Name, text: c.Text, wire: c.Fields}
 		// Members in the order the encoder writes them.
-		ok = find(cutName, `"name":`) && (jc.fields == nil || find(cutFields, `"fields":`)) && find(cutText, `"text":`)
+		ok = find(cutName, `"name":`) && (!jc.hasFields() || find(cutFields, `"fields":`)) && find(cutText, `"text":`)
 	case ev.Kind == wire.EventCaseFollowUp && ev.Message != nil && ev.Case == nil && len(ev.Message.ID) <= 255:
 		kind, msgID, jc = slimFollowUp, ev.Message.ID, journalContent{text: ev.Message.Text}
 		ok = find(cutText, `"text":`)
@@ -278,7 +296,8 @@ func (m *contentMatcher) match(b []byte, what byte, jc *journalContent) int {
 	if !lit("[") {
 		return -1
 	}
-	for i, f := range jc.fields {
+	for i := range jc.nfields() {
+		f := jc.field(i)
 		if i > 0 && !lit(",") {
 			return -1
 		}

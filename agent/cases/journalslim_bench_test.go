@@ -71,7 +71,7 @@ func BenchmarkFullJournalRecord(b *testing.B) {
 		b.Fatal("not slim")
 	}
 	c := slimCase()
-	c.Messages[0].Text, c.Fields = sj.content.text, sj.content.fields
+	c.Messages[0].Text, c.Fields = sj.content.text, sj.content.caseFields()
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := FullJournalRecord(ev.Seq, sj.rec, c); err != nil {

@@ -155,3 +155,15 @@ func FuzzFullJournalRecord(f *testing.F) {
 		}
 	})
 }
+
+// caseFields returns jc's answers as a case record holds them.
+func (jc journalContent) caseFields() []Field {
+	if !jc.hasFields() {
+		return nil
+	}
+	out := make([]Field, jc.nfields())
+	for i := range out {
+		out[i] = jc.field(i)
+	}
+	return out
+}
