@@ -53,8 +53,11 @@ type JournalEntry struct {
 	// Checked says that Wire passed the sync protocol's checks (its
 	// page's decoder validates every event it returns), so its strings
 	// are valid UTF-8: a slim record then compares them with Event
-	// without looking at their letters one by one (matchValidJSONString).
-	// Not stored.
+	// without looking at their letters one by one (matchValidJSONString);
+	// and that Link is the event's link in the checked chain
+	// (wire.NextLink of Wire after the Link of the entry before it in
+	// the page), so that a slim record may keep the link before instead
+	// of a hash of the whole event (journallinked.go). Not stored.
 	Checked bool
 }
 
