@@ -53,8 +53,11 @@ type JournalEntry struct {
 	// Checked says that Wire passed the sync protocol's checks (its
 	// page's decoder validates every event it returns), so its strings
 	// are valid UTF-8: a slim record then compares them with Event
-	// without looking at their letters one by one (matchValidJSONString).
-	// Not stored.
+	// without looking at their letters one by one (matchValidJSONString);
+	// and that Link is the event's link in the checked chain
+	// (wire.NextLink of Wire after the Link of the entry before it in
+	// the page), so that a slim record may keep the link before instead
+	// of a hash of the whole event (journallinked.go). Not stored.
 	Checked bool
 }
 
@@ -154,13 +157,7 @@ func (s *Service) ApplyChained(ctx context.Context, in []Inbound, head SyncHead,
 	var building sync.WaitGroup
 	build := func(from, to int) {
 		for i := from; i < to; i++ {
-			e := journal[i]
-			e.Applied = now // by the clock the retention is counted with
-			if sj, ok := e.slimRecord(); ok {
-				slims[i] = sj
-				continue
-			}
-			recs[i] = e.wholeRecord()
+			recs[i], slims[i] = journalRecord(journal, i, now)
 		}
 	}
 	half := len(journal) / 2
@@ -192,6 +189,27 @@ func (s *Service) ApplyChained(ctx context.Context, in []Inbound, head SyncHead,
 		}
 		return s.prune(tx)
 	})
+}
+
+// journalRecord makes the record of the page's journal entry i, applied
+// at now: a slim one (the record is then nil) where its event may be,
+// else a whole one.
+func journalRecord(journal []JournalEntry, i int, now time.Time) ([]byte, slimJournal) {
+	e := journal[i]
+	e.Applied = now // by the clock the retention is counted with
+	var sj slimJournal
+	var ok bool
+	if i > 0 && e.Checked && journal[i-1].Checked {
+		// The uplink checked the page's chain: the link before e's event
+		// is the one of the entry before it.
+		sj, ok = e.linkedSlimRecord(&journal[i-1].Link)
+	} else {
+		sj, ok = e.slimRecord()
+	}
+	if ok {
+		return nil, sj
+	}
+	return e.wholeRecord(), slimJournal{}
 }
 
 // slimKept says whether journal entry e (the i-th of the page) may be

@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"slices"
 
 	"clinicgw/sync/wire"
 )
@@ -57,14 +56,38 @@ var ErrJournalDamaged = errors.New("a sync journal entry does not rebuild to the
 
 // journalContent is what a slim record leaves to the case record.
 type journalContent struct {
-	name   string // case.created: the patient's name
-	text   string
+	name string // case.created: the patient's name
+	text string
+	// The form's answers: the case record's (fields), or, made from an
+	// event, the event's own (wire; not copied). At most one is set.
 	fields []Field
+	wire   []wire.Field
+}
+
+// hasFields reports whether jc holds answers, an empty list included.
+func (jc journalContent) hasFields() bool { return jc.fields != nil || jc.wire != nil }
+
+func (jc journalContent) nfields() int { return len(jc.fields) + len(jc.wire) }
+
+// field returns answer i.
+func (jc journalContent) field(i int) Field {
+	if jc.wire != nil {
+		return Field(jc.wire[i])
+	}
+	return jc.fields[i]
 }
 
 func (jc journalContent) equal(o journalContent) bool {
 	// nil and empty answers encode differently: they must agree too.
-	return jc.name == o.name && jc.text == o.text && (jc.fields == nil) == (o.fields == nil) && slices.Equal(jc.fields, o.fields)
+	if jc.name != o.name || jc.text != o.text || jc.hasFields() != o.hasFields() || jc.nfields() != o.nfields() {
+		return false
+	}
+	for i := range jc.nfields() {
+		if jc.field(i) != o.field(i) {
+			return false
+		}
+	}
+	return true
 }
 
 // appendCut appends the canonical encoding of what cut k holds of jc.
@@ -76,7 +99,8 @@ func (jc journalContent) appendCut(b []byte, k byte) []byte {
 		return appendJSONString(b, jc.text)
 	}
 	b = append(b, '[')
-	for i, f := range jc.fields {
+	for i := range jc.nfields() {
+		f := jc.field(i)
 		if i > 0 {
 			b = append(b, ',')
 		}
@@ -131,7 +155,10 @@ type cut struct {
 // follow-up event whose content values are encoded canonically in
 // e.Event (the caller then checks, in the transaction, that the case
 // record holds that content); false otherwise.
-func (e JournalEntry) slimRecord() (slimJournal, bool) {
+func (e JournalEntry) slimRecord() (slimJournal, bool) { return e.slim(nil) }
+
+// slim is slimRecord, or linkedSlimRecord with prev.
+func (e JournalEntry) slim(prev *[32]byte) (slimJournal, bool) {
 	ev := e.Wire
 	if ev == nil || ev.Sealed != "" || ev.Route != nil || len(ev.CaseID) == 0 || len(ev.CaseID) > 255 {
 		return slimJournal{}, false
@@ -155,15 +182,9 @@ func (e JournalEntry) slimRecord() (slimJournal, bool) {
 	switch {
 	case ev.Kind == wire.EventCaseCreated && ev.Case != nil && ev.Message == nil:
 		c := ev.Case
-		kind, jc = slimCreated, journalContent{name: c.Patient.Name, text: c.Text}
-		if c.Fields != nil {
-			jc.fields = make([]Field, len(c.Fields))
-			for i, f := range c.Fields {
-				jc.fields[i] = Field{Name: f.Name, Label: f.Label, Value: f.Value}
-			}
-		}
+		kind, jc = slimCreated, journalContent{name: c.Patient.Name, text: c.Text, wire: c.Fields}
 		// Members in the order the encoder writes them.
-		ok = find(cutName, `"name":`) && (jc.fields == nil || find(cutFields, `"fields":`)) && find(cutText, `"text":`)
+		ok = find(cutName, `"name":`) && (!jc.hasFields() || find(cutFields, `"fields":`)) && find(cutText, `"text":`)
 	case ev.Kind == wire.EventCaseFollowUp && ev.Message != nil && ev.Case == nil && len(ev.Message.ID) <= 255:
 		kind, msgID, jc = slimFollowUp, ev.Message.ID, journalContent{text: ev.Message.Text}
 		ok = find(cutText, `"text":`)
@@ -175,10 +196,17 @@ func (e JournalEntry) slimRecord() (slimJournal, bool) {
 	for _, c := range cuts[:n] {
 		size -= c.to - c.from
 	}
-	rec := e.head(make([]byte, 0, journalHead+1+sha256.Size+2+len(ev.CaseID)+2+len(msgID)+1+n*(1+binary.MaxVarintLen32)+size))
-	rec = append(rec, journalSlim)
-	sum := sha256.Sum256(e.Event)
-	rec = append(rec, sum[:]...)
+	rec := e.head(make([]byte, 0, journalHead+1+2*sha256.Size+2+len(ev.CaseID)+2+len(msgID)+1+n*(1+binary.MaxVarintLen32)+size))
+	if prev == nil {
+		rec = append(rec, journalSlim)
+		sum := sum256(e.Event)
+		rec = append(rec, sum[:]...)
+	} else {
+		rec = append(rec, journalSlimLinked)
+		rec = append(rec, prev[:]...)
+		rec = rec[:len(rec)+sha256.Size] // the hash of what follows, below
+	}
+	kept := len(rec)
 	rec = append(rec, byte(len(ev.CaseID)))
 	rec = append(rec, ev.CaseID...)
 	rec = append(rec, kind)
@@ -187,20 +215,28 @@ func (e JournalEntry) slimRecord() (slimJournal, bool) {
 		rec = append(rec, msgID...)
 	}
 	rec = append(rec, byte(n))
-	prev := 0
+	at := 0
 	for _, c := range cuts[:n] {
 		rec = append(rec, c.what)
-		rec = binary.AppendUvarint(rec, uint64(c.from-prev))
-		prev = c.to
+		rec = binary.AppendUvarint(rec, uint64(c.from-at))
+		at = c.to
 	}
-	prev = 0
+	at = 0
 	for _, c := range cuts[:n] {
-		rec = append(rec, e.Event[prev:c.from]...)
-		prev = c.to
+		rec = append(rec, e.Event[at:c.from]...)
+		at = c.to
 	}
-	rec = append(rec, e.Event[prev:]...)
+	rec = append(rec, e.Event[at:]...)
+	if prev != nil {
+		sum := sum256(rec[kept:])
+		copy(rec[kept-sha256.Size:kept], sum[:])
+	}
 	return slimJournal{rec: rec, caseID: ID(ev.CaseID), content: jc}, true
 }
+
+// sum256 is the hash a slim record keeps: sha256.Sum256, counted by
+// tests.
+var sum256 = sha256.Sum256
 
 // contentMatcher finds a slim record's values in its event, in order.
 type contentMatcher struct {
@@ -260,7 +296,8 @@ func (m *contentMatcher) match(b []byte, what byte, jc *journalContent) int {
 	if !lit("[") {
 		return -1
 	}
-	for i, f := range jc.fields {
+	for i := range jc.nfields() {
+		f := jc.field(i)
 		if i > 0 && !lit(",") {
 			return -1
 		}
@@ -284,6 +321,8 @@ func (m *contentMatcher) str(b []byte, s string) int {
 
 // slimParts is a slim record split after its head.
 type slimParts struct {
+	prev  []byte // a linked record's link before its event; nil for another
+	kept  []byte // what a linked record's sum is of: all after it
 	sum   []byte
 	id    ID
 	kind  byte
@@ -294,16 +333,24 @@ type slimParts struct {
 
 // parseSlim splits a slim record after its head; false for a full record.
 func parseSlim(rec []byte) (slimParts, bool, error) {
-	if len(rec) <= journalHead || rec[journalHead] != journalSlim {
+	if len(rec) <= journalHead || rec[journalHead] != journalSlim && rec[journalHead] != journalSlimLinked {
 		return slimParts{}, false, nil
 	}
 	short := fmt.Errorf("%w: the slim record is cut short", ErrJournalDamaged)
 	p := rec[journalHead+1:]
 	var sp slimParts
-	if len(p) < sha256.Size+1 {
+	if rec[journalHead] == journalSlimLinked {
+		if len(p) < 2*sha256.Size+1 {
+			return sp, true, short
+		}
+		sp.prev, p = p[:sha256.Size], p[sha256.Size:]
+		sp.sum, p = p[:sha256.Size], p[sha256.Size:]
+		sp.kept = p
+	} else if len(p) < sha256.Size+1 {
 		return sp, true, short
+	} else {
+		sp.sum, p = p[:sha256.Size], p[sha256.Size:]
 	}
-	sp.sum, p = p[:sha256.Size], p[sha256.Size:]
 	var ok bool
 	var id []byte
 	if id, p, ok = lenPrefixed(p); !ok {
@@ -393,9 +440,20 @@ func FullJournalRecord(seq uint64, rec []byte, c *Case) ([]byte, error) {
 	if !ok {
 		return nil, journalErr(seq, fmt.Errorf("%w: case %s no longer holds the event's content", ErrJournalDamaged, sp.id))
 	}
+	if sp.prev != nil {
+		if got := sha256.Sum256(sp.kept); !bytes.Equal(got[:], sp.sum) {
+			return nil, journalErr(seq, fmt.Errorf("%w: case %s: the record's own bytes changed", ErrJournalDamaged, sp.id))
+		}
+	}
 	full := make([]byte, 0, journalHead+len(sp.body)+len(jc.name)+len(jc.text)+64)
 	full = append(full, rec[:journalHead]...)
 	full = splice(full, sp, jc)
+	if sp.prev != nil {
+		if !linkedEvent(full[journalHead:], sp, jc, rec[8:journalHead]) {
+			return nil, journalErr(seq, fmt.Errorf("%w: case %s", ErrJournalDamaged, sp.id))
+		}
+		return full, nil
+	}
 	if got := sha256.Sum256(full[journalHead:]); !bytes.Equal(got[:], sp.sum) {
 		return nil, journalErr(seq, fmt.Errorf("%w: case %s", ErrJournalDamaged, sp.id))
 	}

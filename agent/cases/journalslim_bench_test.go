@@ -71,13 +71,29 @@ func BenchmarkFullJournalRecord(b *testing.B) {
 		b.Fatal("not slim")
 	}
 	c := slimCase()
-	c.Messages[0].Text, c.Fields = sj.content.text, sj.content.fields
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := FullJournalRecord(ev.Seq, sj.rec, c); err != nil {
-			b.Fatal(err)
+	c.Messages[0].Text, c.Fields = sj.content.text, sj.content.caseFields()
+	b.Run("hashed", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := FullJournalRecord(ev.Seq, sj.rec, c); err != nil {
+				b.Fatal(err)
+			}
 		}
+	})
+	// A linked record decodes the rebuilt event to check its link.
+	prev := wire.Link{1}
+	lj, ok := JournalEntry{Seq: ev.Seq, Link: wire.NextLink(prev, ev), Event: raw, Wire: &ev, Checked: true}.linkedSlimRecord((*[32]byte)(&prev))
+	if !ok {
+		b.Fatal("not slim")
 	}
+	b.Run("linked", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := FullJournalRecord(ev.Seq, lj.rec, c); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 func reencodeEventContent(ev *wire.Event) (journalContent, wire.Event, bool) {

@@ -115,6 +115,11 @@ func FuzzFullJournalRecord(f *testing.F) {
 		f.Fatal("the seed event is not made slim")
 	}
 	f.Add(sj.rec)
+	prev := wire.Link{1}
+	linked := JournalEntry{Seq: 7, Link: wire.NextLink(prev, ev), Event: raw, Wire: &ev, Checked: true}
+	if lj, ok := linked.linkedSlimRecord((*[32]byte)(&prev)); ok {
+		f.Add(lj.rec)
+	}
 	f.Add(JournalEntry{Seq: 7, Event: raw}.record())
 	f.Add(sj.rec[:journalHead+5])
 	sev, sraw, _ := sealedTwin(f)
@@ -137,11 +142,28 @@ func FuzzFullJournalRecord(f *testing.F) {
 			}
 			return
 		}
-		if got := sha256.Sum256(full[journalHead:]); !bytes.Equal(got[:], sp.sum) {
+		if sp.prev != nil {
+			var ev wire.Event
+			if json.Unmarshal(full[journalHead:], &ev) != nil || wire.NextLink(wire.Link(sp.prev), ev) != wire.Link(full[8:journalHead]) {
+				t.Fatal("a linked slim record read back as an event that does not match its link")
+			}
+		} else if got := sha256.Sum256(full[journalHead:]); !bytes.Equal(got[:], sp.sum) {
 			t.Fatal("a slim record read back as an event that does not match its hash")
 		}
 		if !bytes.Equal(full[:journalHead], rec[:journalHead]) {
 			t.Fatal("a slim record read back with another head")
 		}
 	})
+}
+
+// caseFields returns jc's answers as a case record holds them.
+func (jc journalContent) caseFields() []Field {
+	if !jc.hasFields() {
+		return nil
+	}
+	out := make([]Field, jc.nfields())
+	for i := range out {
+		out[i] = jc.field(i)
+	}
+	return out
 }

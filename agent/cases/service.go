@@ -351,10 +351,15 @@ func (s *Service) buildCase(sub Submission, now time.Time) (*Case, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Case{
+	// The case, its first message and its first history entry in one
+	// allocation: the receive step appends them within their capacity.
+	nc := new(newCase)
+	c := &nc.c
+	*c = Case{
 		ID: id, Unit: s.unit, Type: sub.Type, Patient: sub.Patient, Guardian: sub.Guardian,
 		Fields: slices.Clone(sub.Fields), SentAt: DueFrom(sub.SubmittedAt, now), ReceivedAt: now, Version: 1,
-		Group: s.routeOf(sub.Type),
+		Group:    s.routeOf(sub.Type),
+		Messages: nc.msg[:0:1], History: nc.hist[:0:1],
 	}
 	if s.services != nil {
 		// The case keeps the service's version and answer rule it was
@@ -387,6 +392,14 @@ func (s *Service) buildCase(sub Submission, now time.Time) (*Case, error) {
 	// The patient wrote the first message, when they submitted it.
 	c.Messages[0].Author, c.Messages[0].At = Actor{Kind: Patient}.Name(), sub.SubmittedAt
 	return c, nil
+}
+
+// newCase is a case as buildCase makes it, with room for what receiving
+// it adds.
+type newCase struct {
+	c    Case
+	msg  [1]Message
+	hist [1]Event
 }
 
 // Get returns the case with the given id if actor may read it, and records

@@ -75,7 +75,9 @@
 // event as the central store sent it (schema 4; cases.JournalRecordCase):
 // a reconciliation rebuilds the event from the case record, and a
 // rebuild that does not match the hash is damage (isValueDamage), never
-// given back. A purge turns the records of the cases it removes back into
+// given back (a record after the first of its page keeps the chain's
+// link before its event and a hash of only its own bytes instead:
+// cases.journalSlimLinked). A purge turns the records of the cases it removes back into
 // whole events first (journalfull.go). A schema-3 store's records are all
 // whole, which schema 4 reads as they are: its migration is the bump.
 //
