@@ -283,6 +283,7 @@ type Uplink struct {
 	dialer  *websocket.Dialer
 	log     *slog.Logger
 	idle    time.Duration // the stream's read deadline: wire.StreamIdleTimeout
+	bufs    bufPool       // pulled pages' body buffers (pagebuf.go)
 	randMu  sync.Mutex
 	running atomic.Bool
 	// pausePush holds the push while the central store's event chain is
