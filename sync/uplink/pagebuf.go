@@ -20,7 +20,9 @@ import "sync"
 //
 // The pool is bounded by bytes (bufPoolBytes, a buffer above
 // bufMaxBytes is not kept): the buffers it keeps idle count in the
-// gateway's memory as the bodies in flight do (BenchmarkBurstRSS).
+// gateway's memory as the bodies in flight do (BenchmarkBurstRSS). It
+// is emptied when a pull ends (pullAll), so that a gateway with nothing
+// to pull keeps none.
 const (
 	bufPoolBytes = 2 * commitBytes
 	bufMaxBytes  = commitBytes
@@ -34,6 +36,7 @@ type bufPool struct {
 	// poison, in tests, overwrites a buffer given back, so that a use
 	// after it shows as changed bytes.
 	poison bool
+	reused int // buffers lent again, for tests
 }
 
 // get returns an idle buffer, the largest, or nil when there is none.
@@ -54,7 +57,16 @@ func (p *bufPool) get() []byte {
 	p.free[best], p.free[last] = p.free[last], nil
 	p.free = p.free[:last]
 	p.bytes -= cap(b)
+	p.reused++
 	return b[:0]
+}
+
+// empty drops the idle buffers.
+func (p *bufPool) empty() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	clear(p.free)
+	p.free, p.bytes = p.free[:0], 0
 }
 
 // put gives back buffers that nothing refers to any more; those that

@@ -306,6 +306,7 @@ func (u *Uplink) pullAll(ctx context.Context, acked *uint64) error {
 	defer cancel()
 	var ack *pendingAck
 	defer func() { ack.wait() }() // on an early return: the goroutine must end
+	defer u.bufs.empty()          // nothing to pull: no buffers kept (pagebuf.go)
 	pages := &pageQueue{c: u.prefetch(ctx, cursor), clock: u.cfg.Clock, bufs: &u.bufs}
 	for {
 		page, later, ok, err := pages.nextPages(ctx)
