@@ -35,7 +35,9 @@ type Cases interface {
 	SyncHead(ctx context.Context) (cases.SyncHead, bool, error)
 	// ApplyChained applies a page of events, moves the cursor to
 	// head.Seq, records head and the page's journal entries, in one
-	// durable transaction.
+	// durable transaction. The entries' Event bytes are parts of a
+	// pooled page body (pagebuf.go): nothing may refer to them once it
+	// returns.
 	ApplyChained(ctx context.Context, in []cases.Inbound, head cases.SyncHead, journal []cases.JournalEntry) (cases.ApplyReport, error)
 	// Journal returns up to max journal entries after seq after.
 	Journal(ctx context.Context, after uint64, max int) ([]cases.JournalEntry, error)
