@@ -125,18 +125,20 @@ func (u *Uplink) getInbox(ctx context.Context, q wire.InboxQuery) (wire.ChainedP
 }
 
 // getInboxEvents is getInbox that also returns each event's bytes as
-// the central store sent them (wire.DecodeChainedPageEvents).
-func (u *Uplink) getInboxEvents(ctx context.Context, q wire.InboxQuery) (wire.ChainedPage, [][]byte, error) {
-	var raw [][]byte
-	page, err := getPage(ctx, u, "inbox", wire.PathInbox2, q, func(r io.Reader) (wire.ChainedPage, error) {
-		p, rw, err := wire.DecodeChainedPageEvents(r)
-		raw = rw
+// the central store sent them (wire.DecodeChainedPageEventsInto), read
+// into a buffer of u.bufs when one fits (pagebuf.go): body is the buffer
+// they are in, to give back once nothing uses them.
+func (u *Uplink) getInboxEvents(ctx context.Context, q wire.InboxQuery) (page wire.ChainedPage, raw [][]byte, body []byte, err error) {
+	buf := u.bufs.get()
+	page, err = getPage(ctx, u, "inbox", wire.PathInbox2, q, func(r io.Reader) (wire.ChainedPage, error) {
+		p, rw, b, err := wire.DecodeChainedPageEventsInto(r, buf)
+		raw, body = rw, b
 		return p, err
 	})
-	if err != nil {
-		return wire.ChainedPage{}, nil, err
+	if err != nil { // the buffer, if any, is left to the garbage collector
+		return wire.ChainedPage{}, nil, nil, err
 	}
-	return page, raw, nil
+	return page, raw, body, nil
 }
 
 // getPage fetches one page of a paged GET: decoded strictly, then checked

@@ -17,7 +17,8 @@
 // head to its own last event; on a backlog a transaction waits briefly
 // for the pages that fill it, so that it is whole even when the fetch is
 // the slower side (a commit costs two fdatasyncs and rewrites the pages
-// of every index it touches). Each event's
+// of every index it touches). A page's body is read into a pooled
+// buffer, given back once its events are stored (pagebuf.go). Each event's
 // time of record (wire.Event.At) travels as cases.Inbound.At: the case
 // service counts due dates from it, not from when the page was pulled. Delivery is at
 // least once and applying is idempotent, so a crash or a cut connection at

@@ -72,7 +72,7 @@ var countedPage = wire.InboxQuery{After: 64, Limit: 200}
 // countedPage is sent as every page after it.
 func openPages(tb testing.TB, g *gateway) {
 	tb.Helper()
-	if _, _, err := g.up.getInboxEvents(context.Background(), wire.InboxQuery{After: 0, Limit: 64}); err != nil {
+	if _, _, _, err := g.up.getInboxEvents(context.Background(), wire.InboxQuery{After: 0, Limit: 64}); err != nil {
 		tb.Fatal(err)
 	}
 }
@@ -89,7 +89,7 @@ func TestInboxPageRecords(t *testing.T) {
 	ctx := context.Background()
 	openPages(t, g)
 	w0, b0 := wc.writes.Load(), wc.bytes.Load()
-	page, _, err := g.up.getInboxEvents(ctx, countedPage)
+	page, _, _, err := g.up.getInboxEvents(ctx, countedPage)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func BenchmarkInboxPageFetch(b *testing.B) {
 			openPages(b, g)
 			w0, cpu0 := wc.writes.Load(), processCPU(b)
 			for b.Loop() {
-				if _, _, err := g.up.getInboxEvents(context.Background(), countedPage); err != nil {
+				if _, _, _, err := g.up.getInboxEvents(context.Background(), countedPage); err != nil {
 					b.Fatal(err)
 				}
 			}

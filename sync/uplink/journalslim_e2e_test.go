@@ -15,7 +15,7 @@ import (
 // it sends them, by event id, without the seq (which a give-back renews).
 func sentEvents(t *testing.T, g *gateway) map[string][]byte {
 	t.Helper()
-	page, raw, err := g.up.getInboxEvents(context.Background(), wire.InboxQuery{After: 0, Limit: wire.MaxInboxLimit})
+	page, raw, _, err := g.up.getInboxEvents(context.Background(), wire.InboxQuery{After: 0, Limit: wire.MaxInboxLimit})
 	if err != nil {
 		t.Fatal(err)
 	}

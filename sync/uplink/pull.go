@@ -79,6 +79,9 @@ type chained struct {
 	journal  []cases.JournalEntry
 	next     cases.SyncHead
 	chainErr error
+	// bodies are the pages' bodies the journal's events are in, given
+	// back to the pool once they are stored (pagebuf.go).
+	bodies [][]byte
 }
 
 // pulled is one or more pages' events merged (nextPages), with their
@@ -86,6 +89,9 @@ type chained struct {
 type pulled struct {
 	wire.ChainedPage
 	chained
+	// own says that Events, journal and bodies are the queue's slices,
+	// given back to it when the pages are stored (pageQueue.done).
+	own bool
 }
 
 // Pages are fetched ahead of the store, up to prefetchPages of them, and
@@ -121,7 +127,7 @@ func (u *Uplink) prefetch(ctx context.Context, cursor uint64) <-chan fetched {
 		var prev *wire.ChainedPage
 		limit := min(u.cfg.PageSize, firstLimit) // then as the events' size allows (membound.go)
 		for {
-			page, raw, err := u.getInboxEvents(ctx, wire.InboxQuery{After: cursor, Limit: limit})
+			page, raw, body, err := u.getInboxEvents(ctx, wire.InboxQuery{After: cursor, Limit: limit})
 			if err == nil && prev != nil {
 				err = linked(*prev, page)
 			}
@@ -129,6 +135,7 @@ func (u *Uplink) prefetch(ctx context.Context, cursor uint64) <-chan fetched {
 			if err == nil {
 				u.preopen(ctx, page.Events) // preopen.go
 				ch.next, ch.journal, ch.chainErr = chainPage(page, raw)
+				ch.bodies = [][]byte{body}
 			}
 			prev = &page
 			select {
@@ -152,6 +159,26 @@ type pageQueue struct {
 	c     <-chan fetched
 	clock clock.Clock // for fillWait
 	held  *fetched
+	bufs  *bufPool // where the pages' bodies go back (pagebuf.go)
+	// The slices of the last merge, kept for the next (done).
+	events  []wire.Event
+	journal []cases.JournalEntry
+	bodies  [][]byte
+}
+
+// done takes back what p, from nextPages, held, once its events are
+// stored (or it had none): nothing refers to its pages' bodies any more,
+// and its merged slices, cleared (nothing of its events stays
+// reachable through them), serve the next merge.
+func (q *pageQueue) done(p *pulled) {
+	q.bufs.put(p.bodies...)
+	if p.own {
+		clear(p.Events)
+		clear(p.journal)
+		clear(p.bodies)
+		q.events, q.journal, q.bodies = p.Events[:0], p.journal[:0], p.bodies[:0]
+	}
+	p.Events, p.journal, p.bodies, p.own = nil, nil, nil, false
 }
 
 // next waits for the next page; false when there are no more.
@@ -213,8 +240,7 @@ func (q *pageQueue) nextPages(ctx context.Context) (merged pulled, later error, 
 	if !ok || err != nil || f.err != nil {
 		return pulled{}, nil, false, cmp.Or(err, f.err)
 	}
-	merged = pulled{f.page, f.chained}
-	own := false // merged.Events and journal are copies, safe to append to
+	merged = pulled{ChainedPage: f.page, chained: f.chained}
 	size := eventsBytes(merged.Events)
 	var deadline <-chan time.Time
 	if merged.More && merged.chainErr == nil {
@@ -238,14 +264,18 @@ func (q *pageQueue) nextPages(ctx context.Context) (merged pulled, later error, 
 			return merged, nil, true, nil
 		}
 		size += eventsBytes(g.page.Events)
-		if len(g.page.Events) > 0 {
-			if !own {
-				merged.Events, own = append(make([]wire.Event, 0, mergeEvents), merged.Events...), true
-				merged.journal = append(make([]cases.JournalEntry, 0, mergeEvents), merged.journal...)
+		if !merged.own { // copies, safe to append to: the last merge's slices
+			if q.events == nil {
+				q.events, q.journal = make([]wire.Event, 0, mergeEvents), make([]cases.JournalEntry, 0, mergeEvents)
 			}
-			merged.Events = append(merged.Events, g.page.Events...)
-			merged.journal = append(merged.journal, g.journal...)
+			merged.Events = append(q.events, merged.Events...)
+			merged.journal = append(q.journal, merged.journal...)
+			merged.bodies = append(q.bodies, merged.bodies...)
+			q.events, q.journal, q.bodies, merged.own = nil, nil, nil, true
 		}
+		merged.Events = append(merged.Events, g.page.Events...)
+		merged.journal = append(merged.journal, g.journal...)
+		merged.bodies = append(merged.bodies, g.bodies...)
 		merged.next = g.next
 		merged.Cursor, merged.More = g.page.Cursor, g.page.More
 		merged.Chain.End, merged.Chain.Head = g.page.Chain.End, g.page.Chain.Head
@@ -276,7 +306,8 @@ func (u *Uplink) pullAll(ctx context.Context, acked *uint64) error {
 	defer cancel()
 	var ack *pendingAck
 	defer func() { ack.wait() }() // on an early return: the goroutine must end
-	pages := &pageQueue{c: u.prefetch(ctx, cursor), clock: u.cfg.Clock}
+	defer u.bufs.empty()          // nothing to pull: no buffers kept (pagebuf.go)
+	pages := &pageQueue{c: u.prefetch(ctx, cursor), clock: u.cfg.Clock, bufs: &u.bufs}
 	for {
 		page, later, ok, err := pages.nextPages(ctx)
 		if err != nil {
@@ -314,6 +345,7 @@ func (u *Uplink) pullAll(ctx context.Context, acked *uint64) error {
 				head, known = run.head, true
 			}
 		}
+		pages.done(&page) // every event of the pages is stored
 		u.mu.Lock()
 		u.st.Cursor = page.Cursor // stored (events) or the stored cursor asked with (none)
 		u.st.LastPull = u.cfg.Clock.Now()

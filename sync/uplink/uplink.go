@@ -35,7 +35,9 @@ type Cases interface {
 	SyncHead(ctx context.Context) (cases.SyncHead, bool, error)
 	// ApplyChained applies a page of events, moves the cursor to
 	// head.Seq, records head and the page's journal entries, in one
-	// durable transaction.
+	// durable transaction. The entries' Event bytes are parts of a
+	// pooled page body (pagebuf.go): nothing may refer to them once it
+	// returns.
 	ApplyChained(ctx context.Context, in []cases.Inbound, head cases.SyncHead, journal []cases.JournalEntry) (cases.ApplyReport, error)
 	// Journal returns up to max journal entries after seq after.
 	Journal(ctx context.Context, after uint64, max int) ([]cases.JournalEntry, error)
@@ -283,6 +285,7 @@ type Uplink struct {
 	dialer  *websocket.Dialer
 	log     *slog.Logger
 	idle    time.Duration // the stream's read deadline: wire.StreamIdleTimeout
+	bufs    bufPool       // pulled pages' body buffers (pagebuf.go)
 	randMu  sync.Mutex
 	running atomic.Bool
 	// pausePush holds the push while the central store's event chain is

@@ -144,3 +144,20 @@ func TestDecodeManySeqAllocs(t *testing.T) {
 		t.Errorf("a refused body of %d bytes made the decoder allocate %d bytes, want at most %d", len(body), got, limit)
 	}
 }
+
+// TestDecodeFieldsExact: a case's answers are decoded into a slice of
+// their number, not one grown by doubling from four (a form of 5–10
+// fields took two or three allocations, up to twice the bytes).
+func TestDecodeFieldsExact(t *testing.T) {
+	grown := 0
+	evs := realisticEvents(t)
+	for _, ev := range evs {
+		if f := ev.Case.Fields; cap(f) != len(f) {
+			grown++
+		}
+	}
+	if grown > 0 {
+		t.Errorf("%d of %d events' fields in a slice larger than they are (e.g. %d fields in %d)",
+			grown, len(evs), len(evs[0].Case.Fields), cap(evs[0].Case.Fields))
+	}
+}

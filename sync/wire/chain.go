@@ -430,6 +430,30 @@ func DecodeChainedPageEvents(r io.Reader) (page ChainedPage, raw [][]byte, err e
 	if err != nil {
 		return ChainedPage{}, nil, err
 	}
+	return decodeChainedPageEvents(b)
+}
+
+// DecodeChainedPageEventsInto is DecodeChainedPageEvents reading the body
+// into buf's storage when it fits there, else into a new buffer with an
+// eighth more room (so that the next page of about its size fits). body
+// is the buffer read into (nil on an error), which raw refers to and
+// nothing else does: the page's strings are copies. A caller may so
+// give body to the next call once it no longer uses raw.
+func DecodeChainedPageEventsInto(r io.Reader, buf []byte) (page ChainedPage, raw [][]byte, body []byte, err error) {
+	b, err := readBodyInto(r, limitOf(page), buf, true)
+	if err != nil {
+		return ChainedPage{}, nil, nil, err
+	}
+	page, raw, err = decodeChainedPageEvents(b)
+	if err != nil {
+		return ChainedPage{}, nil, b, err
+	}
+	return page, raw, b, nil
+}
+
+// decodeChainedPageEvents decodes and validates the body b of a chained
+// page, returning each event's bytes in b.
+func decodeChainedPageEvents(b []byte) (page ChainedPage, raw [][]byte, err error) {
 	// The ordinary page in one pass (fastpage.go), which checks the UTF-8
 	// and escapes of its strings as checkEncoding does; anything else, and
 	// why it is refused, the strict decoder's.

@@ -18,6 +18,10 @@ func chainedPageEventsAgree(t *testing.T, in []byte) {
 		t.Fatalf("DecodeChainedPageEvents: %v; DecodeChainedPage: %v", err, werr)
 	}
 	if err != nil {
+		_, _, _, ierr := DecodeChainedPageEventsInto(bytes.NewReader(in), make([]byte, 0, len(in)+1))
+		if ierr == nil || ierr.Error() != err.Error() {
+			t.Fatalf("DecodeChainedPageEventsInto: %v; DecodeChainedPageEvents: %v", ierr, err)
+		}
 		return
 	}
 	if !equalValues(reflect.ValueOf(got), reflect.ValueOf(want)) {
@@ -33,6 +37,23 @@ func chainedPageEventsAgree(t *testing.T, in []byte) {
 		}
 		if !equalValues(reflect.ValueOf(ev), reflect.ValueOf(got.Events[i])) {
 			t.Fatalf("event %d's bytes %q mean another event", i, r)
+		}
+	}
+	// Into a lent buffer that held another body, one it fits and one it
+	// does not: the same page and events' bytes, and the buffer
+	// overwritten after changes nothing of the page.
+	for _, size := range []int{len(in) + 1, len(in) / 2} {
+		buf := bytes.Repeat([]byte(`{"seq":1,"id":"\u`), size/17+1)[:0:size]
+		page, rawInto, body, err := DecodeChainedPageEventsInto(bytes.NewReader(in), buf)
+		if err != nil {
+			t.Fatalf("DecodeChainedPageEventsInto (a buffer of %d): %v; DecodeChainedPageEvents took it", size, err)
+		}
+		if !reflect.DeepEqual(rawInto, raw) {
+			t.Fatalf("DecodeChainedPageEventsInto (a buffer of %d): other events' bytes", size)
+		}
+		clear(body[:cap(body)])
+		if !equalValues(reflect.ValueOf(page), reflect.ValueOf(got)) {
+			t.Fatalf("DecodeChainedPageEventsInto (a buffer of %d): the page differs, or changed with its buffer", size)
 		}
 	}
 }

@@ -56,7 +56,13 @@ func DecodeJSON(r io.Reader, limit int64, v any) error {
 // tells its length (Len, as bytes.Reader does, and the uplink's HTTP
 // bodies with their Content-Length) is read into a buffer of that size
 // at once, not one grown by doubling.
-func readBody(r io.Reader, limit int64) ([]byte, error) {
+func readBody(r io.Reader, limit int64) ([]byte, error) { return readBodyInto(r, limit, nil, false) }
+
+// readBodyInto is readBody reading into buf's storage (from its start)
+// when the body fits there, or into a new buffer when it does not, one
+// with an eighth more room if roomy. It returns the buffer read into, or
+// nil with an error.
+func readBodyInto(r io.Reader, limit int64, buf []byte, roomy bool) ([]byte, error) {
 	n := limit
 	if n < math.MaxInt64 {
 		n++
@@ -66,7 +72,14 @@ func readBody(r io.Reader, limit int64) ([]byte, error) {
 	if l, ok := r.(interface{ Len() int }); ok && l.Len() > 0 && int64(l.Len()) < n {
 		// Not bytes.Buffer.ReadFrom: it grows a buffer with less than 512
 		// bytes free, so a body of the size it said would take three.
-		b = make([]byte, 0, l.Len()+1) // +1: room for the read that finds the end
+		if size := l.Len() + 1; cap(buf) >= size { // +1: room for the read that finds the end
+			b = buf[:0]
+		} else {
+			if roomy {
+				size += size / 8
+			}
+			b = make([]byte, 0, size)
+		}
 		lr := io.LimitReader(r, n)
 		for {
 			var m int
@@ -83,6 +96,8 @@ func readBody(r io.Reader, limit int64) ([]byte, error) {
 				b = append(b, 0)[:len(b)]
 			}
 		}
+	} else if cap(buf) > 0 {
+		b, err = readAllInto(io.LimitReader(r, n), buf[:0])
 	} else {
 		b, err = io.ReadAll(io.LimitReader(r, n))
 	}
@@ -96,6 +111,23 @@ func readBody(r io.Reader, limit int64) ([]byte, error) {
 		return nil, BodyTooLarge(limit)
 	}
 	return b, nil
+}
+
+// readAllInto is io.ReadAll appending to b.
+func readAllInto(r io.Reader, b []byte) ([]byte, error) {
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		m, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+m]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
 }
 
 // decodeBytes runs the strict checks on b and then decodes it into rv.

@@ -39,10 +39,13 @@ var (
 	fastChainMembers   = fastMembers{[]string{"incarnation", "head", "base", "end"}, 0b0011}
 )
 
-// fastDec is the state of a fast decode: the body and the position.
+// fastDec is the state of a fast decode: the body and the position, and
+// the answers of the case being read (then copied to a slice of their
+// number).
 type fastDec struct {
-	b []byte
-	i int
+	b      []byte
+	i      int
+	fields []Field
 }
 
 // decodeChainedPageFast decodes b as a ChainedPage with where each event
@@ -377,8 +380,8 @@ func (d *fastDec) newCase(c *NewCase) bool {
 			c.Guardian = new(Person)
 			return d.person(c.Guardian)
 		case 3:
-			c.Fields = make([]Field, 0, 4)
-			return d.array(func() bool {
+			d.fields = d.fields[:0]
+			ok := d.array(func() bool {
 				var f Field
 				ok := d.object(&fastFieldMembers, func(k int) bool {
 					switch k {
@@ -390,9 +393,11 @@ func (d *fastDec) newCase(c *NewCase) bool {
 						return d.str(&f.Value)
 					}
 				})
-				c.Fields = append(c.Fields, f)
+				d.fields = append(d.fields, f)
 				return ok
 			})
+			c.Fields = append(make([]Field, 0, len(d.fields)), d.fields...)
+			return ok
 		case 4:
 			return d.str(&c.Text)
 		default:
