@@ -38,6 +38,8 @@ type tx struct {
 	// idxPuts the new cases' index entries (caseidxputs.go).
 	auditIdx auditIndexPuts
 	idxPuts  pendingIndexPuts
+	// idBound is the id index's last key, if known (casekey.go).
+	idBound idBound
 	// mac and blinds serve blind: the keyed hash, and the numbers already
 	// blinded in this transaction.
 	mac    hash.Hash
