@@ -127,7 +127,7 @@ func (t *tx) nextCaseKey(id cases.ID) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append(seqKey(seq), id...), nil
+	return append(binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(id)), seq), id...), nil
 }
 
 // deleteCase removes case id's record and its id index entry.

@@ -112,6 +112,9 @@ type DB struct {
 	// statsCache keeps the statistics' handling times of past weeks
 	// (statscache.go).
 	statsCache statsCache
+	// scratch is what the last write transaction left for the next
+	// (txscratch.go); only the writer touches it.
+	scratch writeScratch
 }
 
 var _ cases.Store = (*DB)(nil)
