@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode"
-	"unicode/utf8"
 )
 
 // TestCheckTextASCIIOnePass: an entry whose fields are printable ASCII,
@@ -36,29 +34,16 @@ func TestCheckTextASCIIOnePass(t *testing.T) {
 	}
 }
 
-// checkTextRef is checkText as it was before its ASCII pass: the
-// reference FuzzCheckText holds it to.
+// checkTextRef is checkText as it was before its ASCII pass, every text
+// decoded (checkRunes): the reference FuzzCheckText holds it to.
 func checkTextRef(s string, required bool) string {
 	switch {
 	case s == "" && required:
 		return "empty"
 	case len(s) > MaxFieldLen:
 		return fmt.Sprintf("longer than %d bytes", MaxFieldLen)
-	case !utf8.ValidString(s):
-		return "not valid UTF-8"
 	}
-	for _, c := range s {
-		if c < utf8.RuneSelf {
-			if c < 0x20 || c == 0x7f {
-				return "contains a control or formatting character"
-			}
-			continue
-		}
-		if unicode.IsControl(c) || unicode.In(c, unicode.Cf, unicode.Zl, unicode.Zp) {
-			return "contains a control or formatting character"
-		}
-	}
-	return ""
+	return checkRunes(s)
 }
 
 // FuzzCheckText: checkText refuses exactly what the reference refuses,
