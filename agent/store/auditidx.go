@@ -17,15 +17,27 @@ import (
 // after the one before.
 type auditIndexPuts struct {
 	actor, byCase [][]byte
+	// keys holds the keys, cut from it one after another: bbolt copies
+	// a key it is given, so it is emptied once they are put.
+	keys []byte
 }
 
 // queueAuditIndex notes the index keys of the access-log record with the
 // sequence key key, made by actor about the case id (empty: none).
 func (t *tx) queueAuditIndex(actor, caseID string, key []byte) {
-	t.auditIdx.actor = append(t.auditIdx.actor, catKey([]byte(actor), sep, key))
+	a := &t.auditIdx
+	a.actor = append(a.actor, a.cut(actor, key))
 	if caseID != "" {
-		t.auditIdx.byCase = append(t.auditIdx.byCase, catKey([]byte(caseID), sep, key))
+		a.byCase = append(a.byCase, a.cut(caseID, key))
 	}
+}
+
+// cut appends value, 0 and key to a.keys and returns them. Should keys
+// move to a larger array, the keys cut before keep the old one.
+func (a *auditIndexPuts) cut(value string, key []byte) []byte {
+	from := len(a.keys)
+	a.keys = append(append(append(a.keys, value...), 0), key...)
+	return a.keys[from:len(a.keys):len(a.keys)]
 }
 
 // putAuditIndex puts the noted index keys, each bucket's in key order.
@@ -48,7 +60,9 @@ func (t *tx) putAuditIndex() error {
 				return fmt.Errorf("access log index: %w", err)
 			}
 		}
+		clear(*p.keys)
 		*p.keys = (*p.keys)[:0]
 	}
+	t.auditIdx.keys = t.auditIdx.keys[:0]
 	return nil
 }

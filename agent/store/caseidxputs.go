@@ -101,6 +101,9 @@ func (t *tx) putIndexPending() error {
 			return p.err
 		}
 		b.FillPercent = indexFill
+		if pb.name == bucketCaseIDs {
+			t.forgetIDBound()
+		}
 		for _, i := range order {
 			if err := b.Put(kvs[i].key, kvs[i].value); err != nil {
 				p.err = fmt.Errorf("index %s: %w", pb.name, err)

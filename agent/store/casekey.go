@@ -53,13 +53,36 @@ func (t *tx) caseKey(id cases.ID) []byte {
 }
 
 // rawCaseKey is caseKey without putting the pending index entries first:
-// it does not find a case whose id is pending (pendingCase does).
+// it does not find a case whose id is pending (pendingCase does). An id
+// after the id index's last is not looked up (idBound).
 func (t *tx) rawCaseKey(id cases.ID) []byte {
+	ids := t.btx.Bucket([]byte(bucketCaseIDs))
+	if !t.idBound.known {
+		last, _ := ids.Cursor().Last()
+		t.idBound.last, t.idBound.known = append(t.idBound.last[:0], last...), true
+	}
+	if string(id) > string(t.idBound.last) {
+		return nil
+	}
 	if t.looked != nil {
 		t.looked.Add(1)
 	}
-	return t.btx.Bucket([]byte(bucketCaseIDs)).Get([]byte(id))
+	return ids.Get([]byte(id))
 }
+
+// idBound is the id index's last key as this transaction last read it:
+// no id after it is in the index. A backlog's new ids grow (case ids are
+// time-ordered), so the check that a new case's id is free, a search
+// from the root of the index for each on the one goroutine that applies
+// a backlog, is one read of the last key per transaction. Any put to the
+// index forgets it (forgetIDBound); a delete leaves it an upper bound.
+type idBound struct {
+	last  []byte
+	known bool
+}
+
+// forgetIDBound is called after a put to the id index.
+func (t *tx) forgetIDBound() { t.idBound.known = false }
 
 // caseRecord returns the key and sealed record of case id; nil if there
 // is no such case.
@@ -91,6 +114,7 @@ func (t *tx) newCaseKey(id cases.ID) ([]byte, error) {
 	}
 	ids := t.bucket(bucketCaseIDs)
 	ids.FillPercent = indexFill // ids are time-ordered: mostly appends
+	t.forgetIDBound()
 	if err := ids.Put([]byte(id), key); err != nil {
 		return nil, fmt.Errorf("case %s: id index: %w", id, err)
 	}
@@ -103,7 +127,7 @@ func (t *tx) nextCaseKey(id cases.ID) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append(seqKey(seq), id...), nil
+	return append(binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(id)), seq), id...), nil
 }
 
 // deleteCase removes case id's record and its id index entry.

@@ -125,7 +125,12 @@ const writerQueue = 16
 
 func (t *tx) writer() *caseWriter {
 	if t.cw == nil {
-		w := &caseWriter{batches: make(chan *sealBatch, writerQueue), exited: make(chan struct{}), ids: make(map[cases.ID]bool)}
+		ids := t.spareIDs
+		if ids == nil {
+			ids = make(map[cases.ID]bool)
+		}
+		t.spareIDs = nil
+		w := &caseWriter{batches: make(chan *sealBatch, writerQueue), exited: make(chan struct{}), ids: ids}
 		s := t.s
 		go func() {
 			defer close(w.exited)
@@ -270,6 +275,10 @@ func (w *caseWriter) recycle() {
 // stopWriter ends the sealing goroutine, if one was started, and waits for
 // it. What is still pending is dropped with the transaction.
 func (t *tx) stopWriter() {
+	if t.scratchOf != nil {
+		t.giveScratch(t.scratchOf)
+		t.scratchOf = nil
+	}
 	if t.cw == nil {
 		return
 	}

@@ -153,5 +153,9 @@ func (db *DB) update(fn func(*bolt.Tx) error) (err error) {
 	}
 	defer db.recoverDamage(&err)
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	return db.note(db.bolt.Update(fn))
+	return db.note(db.bolt.Update(func(btx *bolt.Tx) error {
+		// Read by bbolt in this transaction's commit only: the writer's.
+		db.bolt.AllocSize = growStep(btx.Size())
+		return fn(btx)
+	}))
 }

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -111,6 +112,9 @@ type DB struct {
 	// statsCache keeps the statistics' handling times of past weeks
 	// (statscache.go).
 	statsCache statsCache
+	// scratch is what the last write transaction left for the next
+	// (txscratch.go); only the writer touches it.
+	scratch writeScratch
 }
 
 var _ cases.Store = (*DB)(nil)
@@ -270,9 +274,29 @@ func boltOptions(lockTimeout time.Duration) *bolt.Options {
 		// The freelist is rebuilt by scanning on open instead of being
 		// written at every commit. Data and meta pages are still synced at
 		// every commit (NoSync is never set): durability is unchanged.
-		NoFreelistSync: true,
-		PageSize:       16384,
+		NoFreelistSync:  true,
+		PageSize:        16384,
+		InitialMmapSize: mapAheadBytes(),
 	}
+}
+
+// mapAheadSize is how much of the store file bbolt maps at open (where
+// mapAhead): mapped as it grows, bbolt maps it again at every doubling up
+// to 1 GiB (15 times as a new store fills to 500 MB), each time copying
+// every key and value of the nodes the commit under way touched to the
+// heap and waiting for every read transaction to end, on the one
+// goroutine that applies a backlog (TestBacklogKeepsTheMapping). Address
+// space only: a page is read when it is used, and the file grows as
+// before (growStep).
+const mapAheadSize = 1 << 30
+
+// mapAheadBytes is the mapping at open: mapAheadSize on a 64-bit system
+// where mapAhead, else bbolt's own (0).
+func mapAheadBytes() int {
+	if mapAhead && strconv.IntSize == 64 {
+		return mapAheadSize
+	}
+	return 0
 }
 
 // allocSize is how much bbolt grows the file by once it is past that
@@ -282,6 +306,20 @@ func boltOptions(lockTimeout time.Duration) *bolt.Options {
 // (TestBacklogGrowsTheFileRarely). The space beyond the data is a hole in
 // the file, not written; backups copy the data only.
 const allocSize = 128 << 20
+
+// growStep is bbolt's AllocSize for a write transaction on a store of
+// size bytes: the store's size, between minGrow and allocSize. bbolt
+// grows the file to its mapping while that is at most AllocSize and by
+// AllocSize after; mapped mapAheadSize ahead, a new store would be grown
+// by allocSize at its first commit, a hole the size of the disk's free
+// room that compaction (which needs room for a copy) counts as data.
+// Grown by its size, it doubles as it did when it was mapped as it grew
+// (TestBacklogGrowsTheFileRarely).
+func growStep(size int64) int {
+	return int(min(max(size, minGrow), allocSize))
+}
+
+const minGrow = 1 << 20
 
 // errInUse is the lock timing out.
 var errInUse = errors.New("it is in use by another clinicgw process")

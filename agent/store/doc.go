@@ -68,7 +68,9 @@
 // indexes whose keys mostly grow split their pages full (FillPercent
 // 0.9, 1 for sequence keys), not at bbolt's half; and the file grows
 // 128 MiB at a time, since bbolt syncs it whole at every growth
-// (allocSize).
+// (allocSize), and is mapped 1 GiB ahead, since bbolt copied the nodes
+// of the commit under way to the heap at every new mapping
+// (mapAheadSize).
 //
 // The sync journal keeps a plain new case or follow-up that applied
 // without the content its case record holds, with the SHA-256 of the

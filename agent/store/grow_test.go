@@ -36,3 +36,25 @@ func TestBacklogGrowsTheFileRarely(t *testing.T) {
 		t.Errorf("a backlog of %d cases grew the file %d times (MiB: %v); want at most 6", n, len(sizes), sizes)
 	}
 }
+
+// TestBacklogKeepsTheMapping: a backlog into a new store does not make
+// bbolt map the file again as it grows. Each new mapping (at every
+// doubling up to 1 GiB: 15 times as a store fills to 500 MB) copied
+// every key and value of the nodes the commit had touched to the heap
+// (node.dereference), and waited for every read transaction to end, on
+// the one goroutine that applies a backlog.
+func TestBacklogKeepsTheMapping(t *testing.T) {
+	if !mapAhead {
+		t.Skip("the file is mapped as it grows here (mapAhead)")
+	}
+	e := newBacklogEnv(t, 850)
+	const n = 12000 // 60 MB of store
+	for range n / 1000 {
+		e.batch(1000)
+	}
+	e.commit()
+	st := e.db.bolt.Stats()
+	if deref := st.TxStats.GetNodeDeref(); deref != 0 {
+		t.Errorf("a backlog of %d cases into a new store made bbolt copy %d nodes out of the file's old mapping; want 0 (mapped once)", n, deref)
+	}
+}

@@ -38,6 +38,13 @@ type tx struct {
 	// idxPuts the new cases' index entries (caseidxputs.go).
 	auditIdx auditIndexPuts
 	idxPuts  pendingIndexPuts
+	// idBound is the id index's last key, if known (casekey.go).
+	idBound idBound
+	// spareIDs is the set of pending case ids the last write transaction
+	// left, for cw (txscratch.go); scratchOf is the DB t took its scratch
+	// from, to give it back to (nil: none taken).
+	spareIDs  map[cases.ID]bool
+	scratchOf *DB
 	// mac and blinds serve blind: the keyed hash, and the numbers already
 	// blinded in this transaction.
 	mac    hash.Hash
@@ -66,7 +73,12 @@ type tx struct {
 }
 
 func (db *DB) newTx(btx *bolt.Tx) *tx {
-	return &tx{btx: btx, s: db.sealer.Load(), unit: db.unit, log: db.log, opened: &db.auditOpened, decoded: &db.casesDecoded, built: &db.insertsBuilt, looked: &db.idLookups, blindsMade: &db.txBlinds}
+	t := &tx{btx: btx, s: db.sealer.Load(), unit: db.unit, log: db.log, opened: &db.auditOpened, decoded: &db.casesDecoded, built: &db.insertsBuilt, looked: &db.idLookups, blindsMade: &db.txBlinds}
+	if btx.Writable() {
+		db.takeScratch(t)
+		t.scratchOf = db
+	}
+	return t
 }
 
 // bucket returns the bucket name, its pending index entries put first

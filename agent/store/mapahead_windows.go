@@ -1,0 +1,4 @@
+package store
+
+// mapAhead: see mapahead.go.
+const mapAhead = false
