@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"fmt"
 	"log/slog"
 	mrand "math/rand/v2"
 	"path/filepath"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"clinicgw/agent/cases"
 	"clinicgw/agent/store"
@@ -125,7 +128,36 @@ func TestLinkedJournalOnDisk(t *testing.T) {
 	if _, err := store.Check(ctx, filepath.Join(dir, "store.db"), kek, store.Options{Unit: unit}, nil); err != nil {
 		t.Fatalf("check: %v", err)
 	}
+	// A clinicgw of schema 5 reads a linked record as a whole event and
+	// cannot give it back: the file must carry a schema it refuses.
+	if v := fileSchema(t, filepath.Join(dir, "store.db")); v <= 5 {
+		t.Errorf("a store holding linked journal records has schema %d: a clinicgw of schema 5 would open it", v)
+	}
 	db, svc = open()
 	defer db.Close()
 	givenBack(svc)
+}
+
+// fileSchema reads the schema version a store file carries (its meta
+// bucket's "schema"), as any clinicgw reads it before it opens the rest.
+func fileSchema(t *testing.T, path string) uint32 {
+	t.Helper()
+	bdb, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bdb.Close()
+	var v uint32
+	err = bdb.View(func(btx *bolt.Tx) error {
+		raw := btx.Bucket([]byte("meta")).Get([]byte("schema"))
+		if len(raw) != 4 {
+			return fmt.Errorf("schema %x", raw)
+		}
+		v = binary.BigEndian.Uint32(raw)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }

@@ -56,8 +56,8 @@ func TestDropIndexKilled(t *testing.T) {
 		bdb.Close()
 	}
 	db = openAt(t, dir)
-	if v := schemaOf(t, db); v != 5 {
-		t.Errorf("schema %d after the killed migration, want 5", v)
+	if v := schemaOf(t, db); v != schemaVersion {
+		t.Errorf("schema %d after the killed migration, want %d", v, schemaVersion)
 	}
 	checkDerivedReads(t, db, cs)
 	db.Close()

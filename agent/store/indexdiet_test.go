@@ -335,8 +335,8 @@ func TestSchema4Migrates(t *testing.T) {
 			} else {
 				db = openAt(t, dir)
 			}
-			if v := schemaOf(t, db); v != 5 {
-				t.Errorf("schema %d after the open, want 5", v)
+			if v := schemaOf(t, db); v != schemaVersion {
+				t.Errorf("schema %d after the open, want %d", v, schemaVersion)
 			}
 			got := caseIndexEntries(t, db)
 			for _, name := range retiredBuckets {

@@ -10,7 +10,7 @@ import (
 
 // schemaVersion is the layout this clinicgw writes. A store with an older
 // schema is migrated on open, one step per transaction; a newer one is refused.
-const schemaVersion = 5
+const schemaVersion = 6
 
 // migrations[v] moves a store from schema v to v+1 (schema 2 to 3, which
 // moves every case record, is keyCasesBySeq: in batches, casekey.go). Each runs in its own
@@ -36,6 +36,13 @@ var migrations = map[uint32]func(*bolt.Tx) error{
 	// whose cases idx-status-type marks (derivedidx.go); migrate fills
 	// and marks those first (fillDerivingIndexes).
 	4: dropDerivedIndexes,
+	// Schema 6 writes linked slim journal records (cases'
+	// journalSlimLinked: the link before the event and a hash of the
+	// record's own bytes): a schema-5 clinicgw would take one for a whole
+	// event and fail to give it back, so it must refuse the file. Every
+	// schema-5 record is still valid: nothing moves, the bump alone is the
+	// step.
+	5: func(*bolt.Tx) error { return nil },
 }
 
 func readSchema(btx *bolt.Tx) (uint32, error) {
