@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -56,26 +58,50 @@ func envInt(b *testing.B, name string, def int) int {
 }
 
 func runLoad(b *testing.B, sessions, rate int, length time.Duration) {
-	c, cs := startCentralClinic(b)
+	// The process's goroutines carry a label "part" (gateway, central,
+	// load) for a CPU profile's -tagfocus: the three share the CPUs.
+	part := func(name string) context.Context {
+		return pprof.WithLabels(context.Background(), pprof.Labels("part", name))
+	}
+	defer pprof.SetGoroutineLabels(context.Background())
+	var server *connTimes
+	pprof.SetGoroutineLabels(part("gateway"))
+	c, cs := startCentralClinicOn(b, func(ln net.Listener) net.Listener { server = timeConns(ln); return server },
+		func(start func()) {
+			pprof.SetGoroutineLabels(part("central"))
+			defer pprof.SetGoroutineLabels(part("gateway"))
+			start()
+		})
+	pprof.SetGoroutineLabels(part("load"))
 	ctx, cancel := context.WithCancel(b.Context())
 	defer cancel()
 
 	type session struct {
-		br   *browser
-		page string
+		br      *browser
+		page    string
+		refresh *http.Client // the live refreshes' connections, timed apart from the page loads'
 	}
-	var all []session
+	var (
+		all   []session
+		kinds connKinds
+	)
 	// One in twenty is a message administrator on the inbox, which every
 	// new case changes; the others are clinicians on their own cases.
 	for i := range sessions {
+		var s session
 		switch {
 		case i%20 == 0:
-			all = append(all, session{c.login(hsaDist), "/inbox"})
+			s = session{br: c.login(hsaDist), page: "/inbox"}
 		case i%2 == 0:
-			all = append(all, session{c.login(hsaClinA), "/mine"})
+			s = session{br: c.login(hsaClinA), page: "/mine"}
 		default:
-			all = append(all, session{c.login(hsaClinB), "/mine"})
+			s = session{br: c.login(hsaClinB), page: "/mine"}
 		}
+		tr := s.br.http.Transport.(*http.Transport)
+		s.refresh = &http.Client{Jar: s.br.http.Jar, Transport: kinds.transport(tr, "refresh"), CheckRedirect: s.br.http.CheckRedirect}
+		s.br.http.Transport = kinds.transport(tr, "page")
+		tr.CloseIdleConnections() // the login's, untimed
+		all = append(all, s)
 	}
 	b.Logf("%d sessions logged in", len(all))
 
@@ -92,13 +118,13 @@ func runLoad(b *testing.B, sessions, rate int, length time.Duration) {
 	}
 	var refreshes []time.Duration
 	// load GETs path as the page does and records its time in *into.
-	load := func(br *browser, path string, live bool, into *[]time.Duration) {
+	load := func(hc *http.Client, path string, live bool, into *[]time.Duration) {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, c.origin+path, nil)
 		if live {
 			req.Header.Set("X-Live", "1")
 		}
 		t0 := time.Now()
-		r, err := br.http.Do(req)
+		r, err := hc.Do(req)
 		if err == nil {
 			_, err = io.Copy(io.Discard, r.Body)
 			r.Body.Close()
@@ -177,7 +203,7 @@ func runLoad(b *testing.B, sessions, rate int, length time.Duration) {
 					}
 					ids, all = map[cases.ID]bool{}, false
 					idsMu.Unlock()
-					load(s.br, path, true, &refreshes)
+					load(s.refresh, path, true, &refreshes)
 				}()
 			}
 		}()
@@ -191,7 +217,7 @@ func runLoad(b *testing.B, sessions, rate int, length time.Duration) {
 					return
 				case <-t.C:
 				}
-				load(s.br, s.page, false, &took)
+				load(s.br.http, s.page, false, &took)
 				t.Reset(time.Duration(800+rand.Int64N(400)) * time.Millisecond)
 			}
 		}()
@@ -204,6 +230,7 @@ func runLoad(b *testing.B, sessions, rate int, length time.Duration) {
 	sub := central.Submission{PatientPNR: pnr, PatientName: canaryName,
 		FormID: string(casetype.AdviceNurse), Fields: []wire.Field{{Name: "question", Value: canaryText}}}
 	var submitted atomic.Int64
+	before := readRunStats()
 	start := time.Now()
 	var feed sync.WaitGroup
 	feed.Add(1)
@@ -230,30 +257,56 @@ func runLoad(b *testing.B, sessions, rate int, length time.Duration) {
 	}()
 	feed.Wait()
 	fed := time.Since(start)
-	// Until every submitted case is in the gateway.
-	stored := func() int {
-		n := 0
+	// Until the gateway has applied the central store's last event. (Not
+	// by counting the cases: reading every case every 50 ms took the CPU
+	// the gateway was to catch up with.)
+	head, err := cs.Store.Head(ctx, testUnit)
+	if err != nil {
+		b.Fatal(err)
+	}
+	applied := func() uint64 {
+		var n uint64
 		c.gw.Store().View(ctx, func(tx cases.ReadTx) error {
-			return tx.Cases(func(*cases.Case) bool { n++; return true })
+			var err error
+			n, err = tx.SyncCursor()
+			return err
 		})
 		return n
 	}
 	want := int(submitted.Load())
 	var lag time.Duration
 	for {
-		if n := stored(); n >= want {
+		if applied() >= head {
 			lag = time.Since(start) - fed
 			break
 		}
 		if time.Since(start) > fed+time.Minute {
-			b.Fatalf("%d of %d cases in the gateway a minute after the last submission", stored(), want)
+			b.Fatalf("event %d of %d applied in the gateway a minute after the last submission", applied(), head)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	cancel()
 	wg.Wait()
+	cores, haveCPU, gcs, gcCPU, schedP99 := readRunStats().since(before)
 
 	reportLatency(b, took)
+	// The same requests as the gateway saw them (connTimes): without the
+	// load generator's own work and wait in the same process.
+	at99 := func(d []time.Duration) float64 {
+		slices.Sort(d)
+		if len(d) == 0 {
+			return 0
+		}
+		return float64(d[len(d)*99/100]) / float64(time.Millisecond)
+	}
+	b.ReportMetric(at99(server.of(&kinds, "page")), "server-p99-ms")
+	b.ReportMetric(at99(server.of(&kinds, "refresh")), "server-refresh-p99-ms")
+	if haveCPU {
+		b.ReportMetric(cores, "cpu-cores")
+		b.ReportMetric(gcCPU, "gc-cpu-share")
+	}
+	b.ReportMetric(float64(gcs), "gc-cycles")
+	b.ReportMetric(float64(schedP99)/float64(time.Millisecond), "sched-wait-p99-ms")
 	b.ReportMetric(float64(len(took)), "page-loads")
 	slices.Sort(refreshes)
 	if len(refreshes) > 0 {

@@ -1,0 +1,206 @@
+package localui_test
+
+import (
+	"context"
+	"math"
+	"net"
+	"net/http"
+	"os"
+	"runtime/metrics"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// The load test's view from the gateway's side. Client and gateway share
+// one process (and the central store too), so a page's time on the
+// client's clock holds the load generator's own work and waiting: its TLS
+// and gzip, and its goroutine's turn on the CPU after the answer came.
+// connTimes measures on the UI's listener, beneath its TLS, how long the
+// gateway took from a request's first bytes read to its answer's last
+// bytes written; runStats says how busy the process was.
+
+// connKinds names the client connections by their local port: the
+// kind of request a load generator's transport sends on them.
+type connKinds struct{ m sync.Map } // port → kind
+
+// transport is an HTTP transport whose connections are counted as kind.
+func (k *connKinds) transport(base *http.Transport, kind string) *http.Transport {
+	tr := base.Clone()
+	var d net.Dialer
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := d.DialContext(ctx, network, addr)
+		if err == nil {
+			k.m.Store(c.LocalAddr().(*net.TCPAddr).Port, kind)
+		}
+		return c, err
+	}
+	return tr
+}
+
+// connTimes is a listener that times the requests on its connections.
+type connTimes struct {
+	net.Listener
+	mu   sync.Mutex
+	took map[int][]time.Duration // by the client's port
+}
+
+func timeConns(ln net.Listener) *connTimes {
+	return &connTimes{Listener: ln, took: map[int][]time.Duration{}}
+}
+
+func (l *connTimes) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &timedConn{Conn: c, l: l, port: c.RemoteAddr().(*net.TCPAddr).Port}, nil
+}
+
+// of returns the times of the requests on the connections of kind.
+func (l *connTimes) of(k *connKinds, kind string) []time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []time.Duration
+	for port, d := range l.took {
+		if v, ok := k.m.Load(port); ok && v == kind {
+			out = append(out, d...)
+		}
+	}
+	return out
+}
+
+// timedConn: a request starts with the first bytes read after an answer
+// was written and ends with the last bytes written before the next
+// request's (HTTP/1.1 asks one at a time on a connection). The first
+// exchange is the TLS handshake, not a request, and is not counted.
+type timedConn struct {
+	net.Conn
+	l    *connTimes
+	port int
+
+	mu         sync.Mutex
+	start, end time.Time
+	exchanges  int
+}
+
+func (c *timedConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		now := time.Now()
+		c.mu.Lock()
+		if !c.end.IsZero() {
+			c.done()
+		}
+		if c.start.IsZero() {
+			c.start = now
+		}
+		c.mu.Unlock()
+	}
+	return n, err
+}
+
+func (c *timedConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	now := time.Now()
+	c.mu.Lock()
+	if !c.start.IsZero() {
+		c.end = now
+	}
+	c.mu.Unlock()
+	return n, err
+}
+
+func (c *timedConn) Close() error {
+	c.mu.Lock()
+	if !c.end.IsZero() {
+		c.done()
+	}
+	c.mu.Unlock()
+	return c.Conn.Close()
+}
+
+// done records the exchange that ended; c.mu held.
+func (c *timedConn) done() {
+	c.exchanges++
+	if c.exchanges > 1 {
+		c.l.mu.Lock()
+		c.l.took[c.port] = append(c.l.took[c.port], c.end.Sub(c.start))
+		c.l.mu.Unlock()
+	}
+	c.start, c.end = time.Time{}, time.Time{}
+}
+
+// runStats is how busy the process was between two readings: the CPU it
+// used (Linux: /proc/self/stat; elsewhere nothing), the collections, and
+// how long runnable goroutines waited for a CPU.
+type runStats struct {
+	wall    time.Time
+	cpu     time.Duration
+	samples []metrics.Sample
+	haveCPU bool
+}
+
+func readRunStats() runStats {
+	s := runStats{wall: time.Now(), samples: []metrics.Sample{
+		{Name: "/gc/cycles/total:gc-cycles"},
+		{Name: "/cpu/classes/gc/total:cpu-seconds"},
+		{Name: "/sched/latencies:seconds"},
+	}}
+	metrics.Read(s.samples)
+	s.cpu, s.haveCPU = processCPU()
+	return s
+}
+
+// processCPU is the process's user and system CPU time from
+// /proc/self/stat (fields 14 and 15, in clock ticks of 1/100 s).
+func processCPU() (time.Duration, bool) {
+	b, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		return 0, false
+	}
+	// The command name (field 2) may hold spaces: count from its ')'.
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) < 13 {
+		return 0, false
+	}
+	u, err1 := strconv.ParseInt(f[11], 10, 64)
+	s, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return time.Duration(u+s) * 10 * time.Millisecond, true
+}
+
+// since reports what happened between before and s: CPU cores used
+// (CPU time over wall time), collections, the collector's share of the
+// CPU, and the 99th percentile of the goroutines' wait for a CPU.
+func (s runStats) since(before runStats) (cores float64, ok bool, gcs uint64, gcCPU float64, schedP99 time.Duration) {
+	wall := s.wall.Sub(before.wall)
+	cores, ok = float64(s.cpu-before.cpu)/float64(wall), s.haveCPU && before.haveCPU
+	gcs = s.samples[0].Value.Uint64() - before.samples[0].Value.Uint64()
+	if ok && s.cpu > before.cpu {
+		gcCPU = (s.samples[1].Value.Float64() - before.samples[1].Value.Float64()) / (s.cpu - before.cpu).Seconds()
+	}
+	after, prev := s.samples[2].Value.Float64Histogram(), before.samples[2].Value.Float64Histogram()
+	var total uint64
+	counts := make([]uint64, len(after.Counts))
+	for i := range after.Counts {
+		counts[i] = after.Counts[i] - prev.Counts[i]
+		total += counts[i]
+	}
+	var seen uint64
+	for i, n := range counts {
+		seen += n
+		if total > 0 && seen*100 >= total*99 {
+			top := after.Buckets[i+1]
+			if math.IsInf(top, 1) {
+				top = after.Buckets[i]
+			}
+			schedP99 = time.Duration(top * float64(time.Second))
+			break
+		}
+	}
+	return cores, ok, gcs, gcCPU, schedP99
+}
