@@ -2,6 +2,7 @@ package localui_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"math"
 	"net"
 	"net/http"
@@ -132,24 +133,27 @@ func (c *timedConn) done() {
 	c.start, c.end = time.Time{}, time.Time{}
 }
 
-// runStats is how busy the process was between two readings: the CPU it
-// used (Linux: /proc/self/stat; elsewhere nothing), the collections, and
-// how long runnable goroutines waited for a CPU.
+// runStats is how busy the process and the machine were between two
+// readings: the CPU the process used (Linux: /proc/self/stat; elsewhere
+// nothing), the collections, how long runnable goroutines waited for a
+// CPU, and the machine's CPUs: busy with any process, and stolen by the
+// hypervisor (/proc/stat).
 type runStats struct {
 	wall    time.Time
 	cpu     time.Duration
-	samples []metrics.Sample
 	haveCPU bool
+	samples []metrics.Sample
+	machine machineTicks
 }
 
 func readRunStats() runStats {
 	s := runStats{wall: time.Now(), samples: []metrics.Sample{
 		{Name: "/gc/cycles/total:gc-cycles"},
-		{Name: "/cpu/classes/gc/total:cpu-seconds"},
 		{Name: "/sched/latencies:seconds"},
 	}}
 	metrics.Read(s.samples)
 	s.cpu, s.haveCPU = processCPU()
+	s.machine = readMachineTicks()
 	return s
 }
 
@@ -173,17 +177,57 @@ func processCPU() (time.Duration, bool) {
 	return time.Duration(u+s) * 10 * time.Millisecond, true
 }
 
-// since reports what happened between before and s: CPU cores used
-// (CPU time over wall time), collections, the collector's share of the
-// CPU, and the 99th percentile of the goroutines' wait for a CPU.
-func (s runStats) since(before runStats) (cores float64, ok bool, gcs uint64, gcCPU float64, schedP99 time.Duration) {
-	wall := s.wall.Sub(before.wall)
-	cores, ok = float64(s.cpu-before.cpu)/float64(wall), s.haveCPU && before.haveCPU
-	gcs = s.samples[0].Value.Uint64() - before.samples[0].Value.Uint64()
-	if ok && s.cpu > before.cpu {
-		gcCPU = (s.samples[1].Value.Float64() - before.samples[1].Value.Float64()) / (s.cpu - before.cpu).Seconds()
+// machineTicks are the whole machine's CPU ticks from /proc/stat's first
+// line: all, busy (neither idle nor waiting for the disk), and stolen by
+// the hypervisor for other machines; zero where there is no /proc/stat.
+type machineTicks struct{ all, busy, steal int64 }
+
+func readMachineTicks() machineTicks {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return machineTicks{}
 	}
-	after, prev := s.samples[2].Value.Float64Histogram(), before.samples[2].Value.Float64Histogram()
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return machineTicks{}
+	}
+	var m machineTicks
+	for i, v := range f[1:9] { // user nice system idle iowait irq softirq steal
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return machineTicks{}
+		}
+		m.all += n
+		switch i {
+		case 3, 4: // idle, iowait
+		case 7:
+			m.steal += n
+		default:
+			m.busy += n
+		}
+	}
+	return m
+}
+
+// runReport is what happened between two runStats.
+type runReport struct {
+	cores    float64 // the process's CPU time over the wall time; 0: unknown
+	gcs      uint64
+	schedP99 time.Duration
+	// machineBusy is the share of the machine's CPU time busy with any
+	// process, this one too; steal the share the hypervisor took. -1:
+	// unknown.
+	machineBusy, steal float64
+}
+
+func (s runStats) since(before runStats) runReport {
+	var r runReport
+	if s.haveCPU && before.haveCPU {
+		r.cores = float64(s.cpu-before.cpu) / float64(s.wall.Sub(before.wall))
+	}
+	r.gcs = s.samples[0].Value.Uint64() - before.samples[0].Value.Uint64()
+	after, prev := s.samples[1].Value.Float64Histogram(), before.samples[1].Value.Float64Histogram()
 	var total uint64
 	counts := make([]uint64, len(after.Counts))
 	for i := range after.Counts {
@@ -198,9 +242,30 @@ func (s runStats) since(before runStats) (cores float64, ok bool, gcs uint64, gc
 			if math.IsInf(top, 1) {
 				top = after.Buckets[i]
 			}
-			schedP99 = time.Duration(top * float64(time.Second))
+			r.schedP99 = time.Duration(top * float64(time.Second))
 			break
 		}
 	}
-	return cores, ok, gcs, gcCPU, schedP99
+	r.machineBusy, r.steal = -1, -1
+	if all := s.machine.all - before.machine.all; all > 0 {
+		r.machineBusy = float64(s.machine.busy-before.machine.busy) / float64(all)
+		r.steal = float64(s.machine.steal-before.machine.steal) / float64(all)
+	}
+	return r
+}
+
+// cpuCalibration is the best of five timings of a fixed piece of work
+// (SHA-256 of 4 MiB, some 10 ms on this project's 2-core machine when
+// idle): taken before a run, it says how fast a CPU was then, which the
+// machine's load and steal do not always say (a busy neighbour on the
+// same host core).
+func cpuCalibration() time.Duration {
+	buf := make([]byte, 4<<20)
+	best := time.Duration(math.MaxInt64)
+	for range 5 {
+		t0 := time.Now()
+		sha256.Sum256(buf)
+		best = min(best, time.Since(t0))
+	}
+	return best
 }
