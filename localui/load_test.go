@@ -44,7 +44,8 @@ import (
 // server-refresh-p99-ms are the same requests as the gateway took them,
 // from their first bytes read to their answers' last written, timed
 // beneath TLS on its listener (loadconn_test.go). cpu-cores is the
-// process's CPU time over the run's time, sched-wait-p99-ms how long its
+// process's CPU time over the run's time (major-faults its pages read
+// from the disk), sched-wait-p99-ms how long its
 // runnable goroutines waited for a CPU, machine-busy and machine-steal
 // the machine's CPU time busy with any process and taken by the
 // hypervisor, cpu-calib-ms a fixed piece of work timed before the run:
@@ -331,6 +332,7 @@ func runLoad(b *testing.B, sessions, rate int, length time.Duration) {
 	b.ReportMetric(at99(server.of(&kinds, "counts")), "server-counts-p99-ms")
 	if run.cores > 0 {
 		b.ReportMetric(run.cores, "cpu-cores")
+		b.ReportMetric(float64(run.majFaults), "major-faults")
 	}
 	b.ReportMetric(float64(run.gcs), "gc-cycles")
 	b.ReportMetric(float64(run.schedP99)/float64(time.Millisecond), "sched-wait-p99-ms")

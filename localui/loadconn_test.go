@@ -139,11 +139,12 @@ func (c *timedConn) done() {
 // CPU, and the machine's CPUs: busy with any process, and stolen by the
 // hypervisor (/proc/stat).
 type runStats struct {
-	wall    time.Time
-	cpu     time.Duration
-	haveCPU bool
-	samples []metrics.Sample
-	machine machineTicks
+	wall      time.Time
+	cpu       time.Duration
+	majFaults int64
+	haveCPU   bool
+	samples   []metrics.Sample
+	machine   machineTicks
 }
 
 func readRunStats() runStats {
@@ -152,29 +153,32 @@ func readRunStats() runStats {
 		{Name: "/sched/latencies:seconds"},
 	}}
 	metrics.Read(s.samples)
-	s.cpu, s.haveCPU = processCPU()
+	s.cpu, s.majFaults, s.haveCPU = processCPU()
 	s.machine = readMachineTicks()
 	return s
 }
 
-// processCPU is the process's user and system CPU time from
-// /proc/self/stat (fields 14 and 15, in clock ticks of 1/100 s).
-func processCPU() (time.Duration, bool) {
+// processCPU is the process's user and system CPU time and its major
+// page faults (a page read from the disk: this machine's kernel pages out
+// file pages not touched for a minute) from /proc/self/stat (fields 14,
+// 15 in clock ticks of 1/100 s, and 12).
+func processCPU() (time.Duration, int64, bool) {
 	b, err := os.ReadFile("/proc/self/stat")
 	if err != nil {
-		return 0, false
+		return 0, 0, false
 	}
 	// The command name (field 2) may hold spaces: count from its ')'.
 	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
 	if len(f) < 13 {
-		return 0, false
+		return 0, 0, false
 	}
+	maj, err0 := strconv.ParseInt(f[9], 10, 64)
 	u, err1 := strconv.ParseInt(f[11], 10, 64)
 	s, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, false
+	if err0 != nil || err1 != nil || err2 != nil {
+		return 0, 0, false
 	}
-	return time.Duration(u+s) * 10 * time.Millisecond, true
+	return time.Duration(u+s) * 10 * time.Millisecond, maj, true
 }
 
 // machineTicks are the whole machine's CPU ticks from /proc/stat's first
@@ -212,9 +216,10 @@ func readMachineTicks() machineTicks {
 
 // runReport is what happened between two runStats.
 type runReport struct {
-	cores    float64 // the process's CPU time over the wall time; 0: unknown
-	gcs      uint64
-	schedP99 time.Duration
+	cores     float64 // the process's CPU time over the wall time; 0: unknown
+	majFaults int64
+	gcs       uint64
+	schedP99  time.Duration
 	// machineBusy is the share of the machine's CPU time busy with any
 	// process, this one too; steal the share the hypervisor took. -1:
 	// unknown.
@@ -225,6 +230,7 @@ func (s runStats) since(before runStats) runReport {
 	var r runReport
 	if s.haveCPU && before.haveCPU {
 		r.cores = float64(s.cpu-before.cpu) / float64(s.wall.Sub(before.wall))
+		r.majFaults = s.majFaults - before.majFaults
 	}
 	r.gcs = s.samples[0].Value.Uint64() - before.samples[0].Value.Uint64()
 	after, prev := s.samples[1].Value.Float64Histogram(), before.samples[1].Value.Float64Histogram()
@@ -255,8 +261,8 @@ func (s runStats) since(before runStats) runReport {
 }
 
 // cpuCalibration is the best of five timings of a fixed piece of work
-// (SHA-256 of 4 MiB, some 10 ms on this project's 2-core machine when
-// idle): taken before a run, it says how fast a CPU was then, which the
+// (SHA-256 of 4 MiB, about 2 ms on this project's 2-core machine at load
+// 15): taken before a run, it says how fast a CPU was then, which the
 // machine's load and steal do not always say (a busy neighbour on the
 // same host core).
 func cpuCalibration() time.Duration {
