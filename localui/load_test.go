@@ -135,7 +135,7 @@ func runLoad(b *testing.B, sessions, rate int, length time.Duration) {
 	var refreshes, countsTook []time.Duration
 	// load GETs path as the page does and records its time in *into.
 	load := func(hc *http.Client, path string, live bool, into *[]time.Duration) {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, c.origin+path, nil)
+		req, _ := http.NewRequestWithContext(kinds.count(ctx), http.MethodGet, c.origin+path, nil)
 		if live {
 			req.Header.Set("X-Live", "1")
 		}

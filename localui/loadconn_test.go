@@ -6,6 +6,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"os"
 	"runtime/metrics"
 	"strconv"
@@ -23,8 +24,25 @@ import (
 // bytes written; runStats says how busy the process was.
 
 // connKinds names the client connections by their local port: the
-// kind of request a load generator's transport sends on them.
-type connKinds struct{ m sync.Map } // port → kind
+// kind of request a load generator's transport sends on them, and how
+// many it sent on each.
+type connKinds struct {
+	m    sync.Map // port → kind
+	mu   sync.Mutex
+	sent map[int]int // port → requests
+}
+
+// count returns ctx for a request whose connection is to count it.
+func (k *connKinds) count(ctx context.Context) context.Context {
+	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) {
+		k.mu.Lock()
+		defer k.mu.Unlock()
+		if k.sent == nil {
+			k.sent = map[int]int{}
+		}
+		k.sent[i.Conn.LocalAddr().(*net.TCPAddr).Port]++
+	}})
+}
 
 // transport is an HTTP transport whose connections are counted as kind.
 func (k *connKinds) transport(base *http.Transport, kind string) *http.Transport {
@@ -59,23 +77,27 @@ func (l *connTimes) Accept() (net.Conn, error) {
 	return &timedConn{Conn: c, l: l, port: c.RemoteAddr().(*net.TCPAddr).Port}, nil
 }
 
-// of returns the times of the requests on the connections of kind.
+// of returns the times of the requests on the connections of kind: on
+// each, the last exchanges, as many as its client sent requests on it
+// (those before were the TLS handshake's).
 func (l *connTimes) of(k *connKinds, kind string) []time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	k.mu.Lock()
+	defer k.mu.Unlock()
 	var out []time.Duration
 	for port, d := range l.took {
 		if v, ok := k.m.Load(port); ok && v == kind {
-			out = append(out, d...)
+			out = append(out, d[max(0, len(d)-k.sent[port]):]...)
 		}
 	}
 	return out
 }
 
-// timedConn: a request starts with the first bytes read after an answer
-// was written and ends with the last bytes written before the next
-// request's (HTTP/1.1 asks one at a time on a connection). The first
-// exchange is the TLS handshake, not a request, and is not counted.
+// timedConn: an exchange starts with the first bytes read after an
+// answer was written and ends with the last bytes written before the next
+// exchange's (HTTP/1.1 asks one at a time on a connection). The TLS
+// handshake makes one or two exchanges before the first request's.
 type timedConn struct {
 	net.Conn
 	l    *connTimes
@@ -83,7 +105,6 @@ type timedConn struct {
 
 	mu         sync.Mutex
 	start, end time.Time
-	exchanges  int
 }
 
 func (c *timedConn) Read(p []byte) (int, error) {
@@ -124,12 +145,9 @@ func (c *timedConn) Close() error {
 
 // done records the exchange that ended; c.mu held.
 func (c *timedConn) done() {
-	c.exchanges++
-	if c.exchanges > 1 {
-		c.l.mu.Lock()
-		c.l.took[c.port] = append(c.l.took[c.port], c.end.Sub(c.start))
-		c.l.mu.Unlock()
-	}
+	c.l.mu.Lock()
+	c.l.took[c.port] = append(c.l.took[c.port], c.end.Sub(c.start))
+	c.l.mu.Unlock()
 	c.start, c.end = time.Time{}, time.Time{}
 }
 
