@@ -3,6 +3,7 @@ package localui_test
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/url"
 	"strings"
 	"testing"
@@ -24,11 +25,26 @@ import (
 // canaries or a personnummer the test records in c.pnrs.
 func startCentralClinic(t testing.TB) (*clinic, *democlinic.Central) {
 	t.Helper()
+	return startCentralClinicOn(t, nil, nil)
+}
+
+// startCentralClinicOn is startCentralClinic with the UI's listener
+// wrapped by wrap (nil: as it is) and the central store started inside
+// central (nil: as it is), which may label its goroutines for a profile.
+func startCentralClinicOn(t testing.TB, wrap func(net.Listener) net.Listener, central func(start func())) (*clinic, *democlinic.Central) {
+	t.Helper()
 	var cs *democlinic.Central
-	c := startClinicConfig(t, "", func(dc *democlinic.Clinic) map[string]*logtest.Buffer {
+	c := startClinicOn(t, "", func(dc *democlinic.Clinic) map[string]*logtest.Buffer {
 		logs := &logtest.Buffer{}
 		var err error
-		cs, err = dc.StartCentral(context.Background(), slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+		start := func() {
+			cs, err = dc.StartCentral(context.Background(), slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+		}
+		if central != nil {
+			central(start)
+		} else {
+			start()
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -38,7 +54,7 @@ func startCentralClinic(t testing.TB) (*clinic, *democlinic.Central) {
 			}
 		})
 		return map[string]*logtest.Buffer{"central store": logs}
-	})
+	}, wrap)
 	return c, cs
 }
 

@@ -81,9 +81,19 @@ func startClinicWith(t testing.TB, bridgeURL string) *clinic {
 // which must no more carry patient data than the gateway's.
 func startClinicConfig(t testing.TB, bridgeURL string, change func(*democlinic.Clinic) map[string]*logtest.Buffer) *clinic {
 	t.Helper()
+	return startClinicOn(t, bridgeURL, change, nil)
+}
+
+// startClinicOn is startClinicConfig with the UI's listener wrapped by
+// wrap (nil: as it is), for a test that watches the UI's connections.
+func startClinicOn(t testing.TB, bridgeURL string, change func(*democlinic.Clinic) map[string]*logtest.Buffer, wrap func(net.Listener) net.Listener) *clinic {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if wrap != nil {
+		ln = wrap(ln)
 	}
 	origin := "https://" + ln.Addr().String()
 	// A Monday morning, so that due dates are two working days on.

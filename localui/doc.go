@@ -20,6 +20,8 @@
 // (assets.go); the little JavaScript there is lives in files (the CSP
 // forbids inline script). Answers to GET are gzipped when the browser
 // accepts it (compress.go says why that gives BREACH nothing to guess).
+// A list's rows are rendered once and kept by everything they show
+// (rowcache.go): a refresh of unchanged rows renders none of them again.
 // The inbox has one menu of clinicians, which each row's button sends for
 // its case, and which assigns the ticked rows in one action, each case
 // through the case service (inboxactions.go); a push refetches only the

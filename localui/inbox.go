@@ -2,6 +2,7 @@ package localui
 
 import (
 	"bytes"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -83,6 +84,8 @@ type row struct {
 	// (Leave.OnLeave, Leave.LeaveUntil); zero when not one.
 	Leave Member
 	IsNew bool
+	// HTML is the row rendered (rowsHTML), for the rows a page shows.
+	HTML template.HTML
 }
 
 // filterOf reads the list filter from the query; unknown values fall back
@@ -294,6 +297,24 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, inbox bool) {
 	cs = d.page(cs, f, path)
 	s.fillRows(&d, cs, now)
 	l := langOf(r)
+	ids, delta := changedIDs(r)
+	delta = delta && part == "rows"
+	shown := d.Rows
+	if delta {
+		// A push named the cases that changed: only their rows go back,
+		// with the list's order for the page to put them in.
+		for _, rw := range d.Rows {
+			if _, ok := ids[rw.C.ID]; ok {
+				d.Changed = append(d.Changed, rw)
+			}
+		}
+		shown = d.Changed
+	}
+	if err := s.rowsHTML(shown, l, inbox); err != nil {
+		s.log.Error("render rows", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
 	if inbox && part == "" {
 		d.Quarantine = s.quarantineNote(r, l)
 		if d.Counts, err = s.countsOf(r, actor); err != nil {
@@ -307,23 +328,14 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, inbox bool) {
 		p.Flash, d.Failed = bulkFlash(r, l)
 		p.Data = d
 	}
-	if part == "rows" {
-		if ids, ok := changedIDs(r); ok {
-			// A push named the cases that changed: only their rows go
-			// back, with the list's order for the page to put them in.
-			for _, rw := range d.Rows {
-				if _, ok := ids[rw.C.ID]; ok {
-					d.Changed = append(d.Changed, rw)
-				}
-			}
-			p.Data = d
-			s.fragment(w, r, "list", "rowsdelta", p)
-			return
-		}
+	switch {
+	case delta:
+		s.fragment(w, r, "list", "rowsdelta", p)
+	case part == "rows":
 		s.fragment(w, r, "list", "rows", p)
-		return
+	default:
+		s.render(w, r, http.StatusOK, "list", p)
 	}
-	s.render(w, r, http.StatusOK, "list", p)
 }
 
 // maxChangedIDs is the most case ids a live refresh may name; a page

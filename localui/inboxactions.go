@@ -76,6 +76,11 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request, status int, 
 	now := s.clock.Now()
 	d := listData{View: "search", Inbox: true, Search: &searchResult{Hits: len(cs)}}
 	s.fillRows(&d, cs, now)
+	if err := s.rowsHTML(d.Rows, langOf(r), true); err != nil {
+		s.log.Error("render rows", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
 	p := page{Title: "title.search", Nav: "inbox", Data: d, Error: msg}
 	s.render(w, r, status, "list", p)
 }

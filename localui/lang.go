@@ -134,15 +134,7 @@ var funcs = template.FuncMap{
 			C *cases.Case
 		}{p, c}
 	},
-	"rowOf": func(p page, r row) struct {
-		P page
-		C row
-	} {
-		return struct {
-			P page
-			C row
-		}{p, r}
-	},
+	"rowText":      rowText,
 	"asset":        assetPath,
 	"contactField": contactFieldOf,
 }

@@ -205,6 +205,7 @@ type Server struct {
 	pages map[string]*template.Template
 	hub   *hub
 	csp   string
+	rows  rowCache // the lists' rendered rows (rowcache.go)
 }
 
 // New checks cfg, parses the templates and returns the UI.
