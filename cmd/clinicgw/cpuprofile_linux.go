@@ -3,6 +3,7 @@
 package main
 
 import (
+	"io"
 	"os"
 	"os/signal"
 	"runtime"
@@ -26,32 +27,14 @@ func init() {
 	if cpu == "" && mem == "" && tr == "" {
 		return
 	}
-	var tf *os.File
-	if tr != "" {
-		var err error
-		if tf, err = os.Create(tr); err != nil {
-			panic(err)
-		}
-		if err := trace.Start(tf); err != nil {
-			panic(err)
-		}
-	}
+	tf := startInto(tr, trace.Start)
 	if mem != "" {
 		runtime.MemProfileRate = 4096
 		if r, err := strconv.Atoi(os.Getenv("CLINICGW_MEMPROFILERATE")); err == nil && r > 0 {
 			runtime.MemProfileRate = r
 		}
 	}
-	var f *os.File
-	if cpu != "" {
-		var err error
-		if f, err = os.Create(cpu); err != nil {
-			panic(err)
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			panic(err)
-		}
-	}
+	f := startInto(cpu, pprof.StartCPUProfile)
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, syscall.SIGUSR2)
 	go func() {
@@ -69,6 +52,22 @@ func init() {
 			tf.Close()
 		}
 	}()
+}
+
+// startInto creates the file at path and starts writing into it with
+// start; nil for an empty path.
+func startInto(path string, start func(io.Writer) error) *os.File {
+	if path == "" {
+		return nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		panic(err)
+	}
+	if err := start(f); err != nil {
+		panic(err)
+	}
+	return f
 }
 
 // writeMemProfile writes the allocation profile as of the last collection
