@@ -52,8 +52,10 @@ type JournalEntry struct {
 	Wire *wire.Event
 	// Checked says that Wire passed the sync protocol's checks (its
 	// page's decoder validates every event it returns), so its strings
-	// are valid UTF-8: a slim record then compares them with Event
-	// without looking at their letters one by one (matchValidJSONString);
+	// are valid UTF-8 and Event is JSON a decoder of the protocol took
+	// (or encoding/json wrote): a slim record then compares them with
+	// Event without looking at their letters one by one
+	// (matchValidJSONString);
 	// and that Link is the event's link in the checked chain
 	// (wire.NextLink of Wire after the Link of the entry before it in
 	// the page), so that a slim record may keep the link before instead

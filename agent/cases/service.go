@@ -333,7 +333,7 @@ func (s *Service) newCase(sub Submission, now time.Time) (*Case, error) {
 	if err := validateSubmission(&sub, now); err != nil {
 		return nil, err
 	}
-	return s.buildCase(sub, now)
+	return s.buildCase(sub, now, false)
 }
 
 // fitText returns s cut to MaxTextRunes characters.
@@ -345,8 +345,9 @@ func fitText(s string) string {
 }
 
 // buildCase builds the case a checked submission becomes when it arrives
-// at now.
-func (s *Service) buildCase(sub Submission, now time.Time) (*Case, error) {
+// at now. owned: the case keeps sub.Fields as they are, not a copy (an
+// inbound event's, handed over: Inbound).
+func (s *Service) buildCase(sub Submission, now time.Time, owned bool) (*Case, error) {
 	id, msgID, err := s.newIDs(sub.ID, now)
 	if err != nil {
 		return nil, err
@@ -355,9 +356,13 @@ func (s *Service) buildCase(sub Submission, now time.Time) (*Case, error) {
 	// allocation: the receive step appends them within their capacity.
 	nc := new(newCase)
 	c := &nc.c
+	fields := sub.Fields
+	if !owned {
+		fields = slices.Clone(fields)
+	}
 	*c = Case{
 		ID: id, Unit: s.unit, Type: sub.Type, Patient: sub.Patient, Guardian: sub.Guardian,
-		Fields: slices.Clone(sub.Fields), SentAt: DueFrom(sub.SubmittedAt, now), ReceivedAt: now, Version: 1,
+		Fields: fields, SentAt: DueFrom(sub.SubmittedAt, now), ReceivedAt: now, Version: 1,
 		Group:    s.routeOf(sub.Type),
 		Messages: nc.msg[:0:1], History: nc.hist[:0:1],
 	}

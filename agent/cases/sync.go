@@ -37,10 +37,13 @@ type Inbound struct {
 	// At is when the patient acted: the central store's time of record
 	// (when it accepted the event). Due dates count from it (DueFrom); a
 	// zero At counts from the event's arrival here.
-	At         time.Time
-	Submission *Submission // InboundCreated; its ID is CaseID
-	MessageID  string      // InboundFollowUp
-	Text       string      // InboundFollowUp
+	At time.Time
+	// Submission is the new case of an InboundCreated event; its ID is
+	// CaseID. Its Fields become the case's answers as they are, not
+	// copied: the caller does not change them after handing it over.
+	Submission *Submission
+	MessageID  string // InboundFollowUp
+	Text       string // InboundFollowUp
 	// TextChecked says that Text already passed the sync protocol's
 	// checks (as Submission.TextsChecked for a new case: the uplink sets
 	// it on every follow-up of a page its decoder validated): a valid
@@ -386,7 +389,7 @@ func (s *Service) validateInbound(ev Inbound, now time.Time) (*Case, *Validation
 	relaxed, err := checkSubmission(&sub, inboundRef(ev.At, now), true, sub.TextsChecked)
 	var c *Case
 	if err == nil {
-		c, err = s.buildCase(sub, now)
+		c, err = s.buildCase(sub, now, true)
 	}
 	if err != nil {
 		ve, ok := errors.AsType[*ValidationError](err)

@@ -266,8 +266,11 @@ func (p ChainedPage) Behind() bool { return p.Chain.Base == "" }
 // links.
 func (p ChainedPage) Validate() error { return invalid(p.check()) }
 
-func (p ChainedPage) check() error {
-	if err := p.Page().check(); err != nil {
+func (p ChainedPage) check() error { return p.checkTexts(false) }
+
+// checkTexts is check; ruled as for Event.checkTexts.
+func (p ChainedPage) checkTexts(ruled bool) error {
+	if err := p.Page().checkTexts(ruled); err != nil {
 		return err
 	}
 	c := p.Chain
@@ -457,6 +460,9 @@ func decodeChainedPageEvents(b []byte) (page ChainedPage, raw [][]byte, err erro
 	// The ordinary page in one pass (fastpage.go), which checks the UTF-8
 	// and escapes of its strings as checkEncoding does; anything else, and
 	// why it is refused, the strict decoder's.
+	// The fast decoder held the multi-line texts to the text rule as it
+	// unquoted them (it gives up on one that breaks it): the validation
+	// does not read them again.
 	page, spans, fast := decodeChainedPageFast(b)
 	if !fast {
 		page, spans = ChainedPage{}, nil
@@ -464,7 +470,7 @@ func decodeChainedPageEvents(b []byte) (page ChainedPage, raw [][]byte, err erro
 			return ChainedPage{}, nil, err
 		}
 	}
-	if err := page.Validate(); err != nil {
+	if err := invalid(page.checkTexts(fast)); err != nil {
 		return ChainedPage{}, nil, err
 	}
 	if len(spans) != len(page.Events) { // cannot happen: the walk saw every event

@@ -88,6 +88,24 @@ func checkMultiline(path, s string, max int, required bool) error {
 	return checkString(path, s, max, required, true)
 }
 
+// multilineCheck is checkMultiline, or for ruled texts (held to the text
+// rule as they were decoded: the fast page decoder's, UnquoteText) only
+// its check that a required text is not blank.
+func multilineCheck(ruled bool) func(path, s string, max int, required bool) error {
+	if ruled {
+		return checkRuled
+	}
+	return checkMultiline
+}
+
+// checkRuled is checkMultiline for a text known to keep the text rule.
+func checkRuled(path, s string, _ int, required bool) error {
+	if required && strings.TrimSpace(s) == "" {
+		return fail(path, "is required and must not be blank")
+	}
+	return nil
+}
+
 func checkString(path, s string, max int, required, multiline bool) error {
 	fault := textRule(s, max, multiline)
 	if fault == textNotUTF8 {
@@ -108,6 +126,9 @@ func checkString(path, s string, max int, required, multiline bool) error {
 	return nil
 }
 
+// textRuled, set by tests only, is told of each text textRule reads.
+var textRuled func(s string)
+
 // textFault is what the text rule finds wrong with a text.
 type textFault int
 
@@ -123,6 +144,9 @@ const (
 // separators (tab, line feed and carriage return allowed when multiline),
 // at most max characters. Faults are found in that order.
 func textRule(s string, max int, multiline bool) textFault {
+	if textRuled != nil {
+		textRuled(s)
+	}
 	// One pass that keeps the rule as the unicode package states it
 	// (unicode.IsControl: U+0000–U+001F and U+007F–U+009F, nothing above
 	// U+00FF; Zl and Zp: U+2028, U+2029) and the order of the faults, with

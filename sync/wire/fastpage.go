@@ -46,15 +46,21 @@ type fastDec struct {
 	b      []byte
 	i      int
 	fields []Field
+	// ruleTexts: the multi-line texts (a case's text, an answer's
+	// value, a message's text) are held to the text rule as they are
+	// unquoted (text), and one that breaks it makes the decoder give up.
+	ruleTexts bool
 }
 
 // decodeChainedPageFast decodes b as a ChainedPage with where each event
 // begins and ends; ok false: the strict decoder must decide. It takes
 // only a body checkEncoding takes (its strings are read by
 // jsontext.Unquote and plainString, nothing else takes a byte beyond
-// ASCII; FuzzFastNeedsNoEncodingCheck). The page is not validated.
+// ASCII; FuzzFastNeedsNoEncodingCheck). The page is not validated, but
+// its multi-line texts are held to the text rule (text): a page whose
+// texts break it is left to the strict decoder.
 func decodeChainedPageFast(b []byte) (page ChainedPage, spans [][2]int, ok bool) {
-	d := fastDec{b: b}
+	d := fastDec{b: b, ruleTexts: true}
 	ok = d.object(&fastPageMembers, func(k int) bool {
 		switch k {
 		case 0:
@@ -189,6 +195,25 @@ func (d *fastDec) str(s *string) bool {
 		*s, d.i = v, next
 	}
 	return ok
+}
+
+// text reads a multi-line text of at most max characters as str does,
+// and with ruleTexts holds it to the text rule in the same pass
+// (jsontext.UnquoteText): false if it breaks the rule, the strict
+// decoder and the validation to decide and explain.
+func (d *fastDec) text(s *string, max int) bool {
+	if !d.ruleTexts {
+		return d.str(s)
+	}
+	if d.ws() != '"' {
+		return false
+	}
+	v, next, chars, clean, ok := jsontext.UnquoteText(d.b, d.i)
+	if !ok || !clean || chars > max {
+		return false
+	}
+	*s, d.i = v, next
+	return true
 }
 
 // uint reads a whole number without sign, fraction or exponent that fits
@@ -332,7 +357,7 @@ func (d *fastDec) event(ev *Event) bool {
 				if k == 0 {
 					return d.str(&ev.Message.ID)
 				}
-				return d.str(&ev.Message.Text)
+				return d.text(&ev.Message.Text, MaxTextLen)
 			})
 		}
 	})
@@ -390,7 +415,7 @@ func (d *fastDec) newCase(c *NewCase) bool {
 					case 1:
 						return d.str(&f.Label)
 					default:
-						return d.str(&f.Value)
+						return d.text(&f.Value, MaxFieldValueLen)
 					}
 				})
 				d.fields = append(d.fields, f)
@@ -399,7 +424,7 @@ func (d *fastDec) newCase(c *NewCase) bool {
 			c.Fields = append(make([]Field, 0, len(d.fields)), d.fields...)
 			return ok
 		case 4:
-			return d.str(&c.Text)
+			return d.text(&c.Text, MaxTextLen)
 		default:
 			var v uint64
 			if !d.uint(&v) || v > MaxFormVersion {

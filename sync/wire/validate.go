@@ -10,7 +10,12 @@ import "clinicgw/sync/wire/hsaid"
 // Validate checks an event.
 func (e Event) Validate() error { return invalid(e.check("")) }
 
-func (e Event) check(path string) error {
+func (e Event) check(path string) error { return e.checkTexts(path, false) }
+
+// checkTexts is check; ruled: the multi-line texts were held to the text
+// rule as they were decoded (the fast page decoder's texts), so only
+// whether a required one is blank is left.
+func (e Event) checkTexts(path string, ruled bool) error {
 	if err := checkSeq(member(path, "seq"), e.Seq, 1); err != nil {
 		return err
 	}
@@ -38,9 +43,9 @@ func (e Event) check(path string) error {
 	case (e.Kind == EventCaseFollowUp) != (e.Message != nil):
 		return fail(member(path, "message"), "must be set for case.followup and only then")
 	case e.Case != nil:
-		return within(member(path, "case"), e.Case.check(""))
+		return within(member(path, "case"), e.Case.checkTexts("", ruled))
 	case e.Message != nil:
-		return within(member(path, "message"), e.Message.check(""))
+		return within(member(path, "message"), e.Message.checkTexts("", ruled))
 	}
 	return nil
 }
@@ -48,7 +53,9 @@ func (e Event) check(path string) error {
 // Validate checks a new case.
 func (c NewCase) Validate() error { return invalid(c.check("")) }
 
-func (c NewCase) check(path string) error {
+func (c NewCase) check(path string) error { return c.checkTexts(path, false) }
+
+func (c NewCase) checkTexts(path string, ruled bool) error {
 	if err := checkTypeName(member(path, "type"), c.Type); err != nil {
 		return err
 	}
@@ -74,7 +81,7 @@ func (c NewCase) check(path string) error {
 		seen = make(map[string]bool, len(c.Fields))
 	}
 	for i, f := range c.Fields {
-		if err := f.check(""); err != nil {
+		if err := f.checkTexts("", ruled); err != nil {
 			return within(index(member(path, "fields"), i), err)
 		}
 		repeated := seen[f.Name]
@@ -89,7 +96,7 @@ func (c NewCase) check(path string) error {
 			return fail(member(index(member(path, "fields"), i), "name"), "repeats an earlier field's name")
 		}
 	}
-	if err := checkMultiline(member(path, "text"), c.Text, MaxTextLen, len(c.Fields) == 0); err != nil {
+	if err := multilineCheck(ruled)(member(path, "text"), c.Text, MaxTextLen, len(c.Fields) == 0); err != nil {
 		if len(c.Fields) == 0 && c.Text == "" {
 			return fail(path, "must have text, fields or both")
 		}
@@ -111,24 +118,28 @@ func (p Person) check(path string) error {
 // Validate checks a form answer.
 func (f Field) Validate() error { return invalid(f.check("")) }
 
-func (f Field) check(path string) error {
+func (f Field) check(path string) error { return f.checkTexts(path, false) }
+
+func (f Field) checkTexts(path string, ruled bool) error {
 	if err := checkToken(member(path, "name"), f.Name); err != nil {
 		return err
 	}
 	if err := checkLine(member(path, "label"), f.Label, MaxLabelLen, true); err != nil {
 		return err
 	}
-	return checkMultiline(member(path, "value"), f.Value, MaxFieldValueLen, false)
+	return multilineCheck(ruled)(member(path, "value"), f.Value, MaxFieldValueLen, false)
 }
 
 // Validate checks a patient's message.
 func (m PatientMessage) Validate() error { return invalid(m.check("")) }
 
-func (m PatientMessage) check(path string) error {
+func (m PatientMessage) check(path string) error { return m.checkTexts(path, false) }
+
+func (m PatientMessage) checkTexts(path string, ruled bool) error {
 	if err := checkToken(member(path, "id"), m.ID); err != nil {
 		return err
 	}
-	return checkMultiline(member(path, "text"), m.Text, MaxTextLen, true)
+	return multilineCheck(ruled)(member(path, "text"), m.Text, MaxTextLen, true)
 }
 
 // Validate checks an inbox page on its own: at most MaxInboxLimit valid
@@ -137,13 +148,15 @@ func (m PatientMessage) check(path string) error {
 // request.
 func (p InboxPage) Validate() error { return invalid(p.check()) }
 
-func (p InboxPage) check() error {
+func (p InboxPage) check() error { return p.checkTexts(false) }
+
+func (p InboxPage) checkTexts(ruled bool) error {
 	if len(p.Events) > MaxInboxLimit {
 		return failf("events", "has more than %d events", MaxInboxLimit)
 	}
 	ids := make(map[string]bool, len(p.Events))
 	for i, e := range p.Events {
-		if err := e.check(""); err != nil {
+		if err := e.checkTexts("", ruled); err != nil {
 			return within(index("events", i), err)
 		}
 		if i > 0 && e.Seq <= p.Events[i-1].Seq {

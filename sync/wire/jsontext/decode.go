@@ -2,9 +2,9 @@ package jsontext
 
 import (
 	"bytes"
-	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Unquote reads the JSON string whose opening quote is b[i] and returns
@@ -16,98 +16,189 @@ import (
 // encoding/json would silently make U+FFFD), or no closing quote.
 func Unquote(b []byte, i int) (s string, next int, ok bool) {
 	start := i + 1
-	j := start
-	for {
-		j = Plain(b, j)
-		if j == len(b) {
-			return "", 0, false
-		}
-		c := b[j]
-		if c == '"' {
-			return string(b[start:j]), j + 1, true
-		}
-		if c < utf8.RuneSelf {
-			break // a backslash or a control byte
-		}
-		n := RuneLen(b, j)
-		if n == 0 {
-			return "", 0, false
-		}
-		j += n
-	}
-	if b[j] < 0x20 {
+	j := plainEnd(b, start)
+	if j < 0 {
 		return "", 0, false
+	}
+	if b[j] == '"' {
+		return string(b[start:j]), j + 1, true
 	}
 	// With escapes: find the end first, so that the value is unescaped
 	// into one buffer of at most the raw length, which becomes the string
 	// (a large text with line breaks would otherwise grow one by
 	// doubling, then be copied).
-	end := closingQuote(b, j)
-	var out strings.Builder
-	out.Grow(end - start)
-	out.Write(b[start:j])
+	out := make([]byte, 0, closingQuote(b, j)-start)
+	out, next, ok = unescape(append(out, b[start:j]...), b, j)
+	if !ok {
+		return "", 0, false
+	}
+	return unsafe.String(unsafe.SliceData(out), len(out)), next, true
+}
+
+// plainEnd returns the index of the first quote, backslash or control
+// byte at or after j in the string, passing valid UTF-8; -1 at a byte
+// that is not UTF-8 or the end of b.
+func plainEnd(b []byte, j int) int {
+	for {
+		j = Plain(b, j)
+		if j == len(b) {
+			return -1
+		}
+		c := b[j]
+		if c < utf8.RuneSelf {
+			return j
+		}
+		n := RuneLen(b, j)
+		if n == 0 {
+			return -1
+		}
+		j += n
+	}
+}
+
+// unescape appends to out the rest of the string from b[j], a backslash
+// or control byte, and returns the index after its closing quote; ok
+// false on a control byte, a malformed escape, invalid UTF-8 or no
+// closing quote.
+func unescape(out, b []byte, j int) (_ []byte, next int, ok bool) {
+	if b[j] < 0x20 {
+		return out, 0, false
+	}
 	run := j // the first byte not yet written
 	for {
 		j = Plain(b, j)
 		if j == len(b) {
-			return "", 0, false
+			return out, 0, false
 		}
 		switch c := b[j]; {
 		case c == '"':
-			out.Write(b[run:j])
-			return out.String(), j + 1, true
+			return append(out, b[run:j]...), j + 1, true
 		case c < 0x20:
-			return "", 0, false
+			return out, 0, false
 		case c >= utf8.RuneSelf:
 			n := RuneLen(b, j)
 			if n == 0 {
-				return "", 0, false
+				return out, 0, false
 			}
 			j += n
 			continue
 		}
-		out.Write(b[run:j]) // b[j] is a backslash
-		if j+1 >= len(b) {
-			return "", 0, false
+		out = append(out, b[run:j]...) // b[j] is a backslash
+		r, size, ok := escaped(b, j)
+		if !ok {
+			return out, 0, false
 		}
-		switch e := b[j+1]; e {
-		case '"', '\\', '/':
-			out.WriteByte(e)
-		case 'b':
-			out.WriteByte('\b')
-		case 'f':
-			out.WriteByte('\f')
-		case 'n':
-			out.WriteByte('\n')
-		case 'r':
-			out.WriteByte('\r')
-		case 't':
-			out.WriteByte('\t')
-		case 'u':
-			r, ok := hex4(b, j+2)
-			if !ok {
-				return "", 0, false
+		out = utf8.AppendRune(out, r)
+		j += size
+		run = j
+	}
+}
+
+// escaped returns the character the escape at b[j] (a backslash) stands
+// for and the escape's length; ok false if it is malformed or a \u
+// escape of a surrogate that is not half of a pair.
+func escaped(b []byte, j int) (r rune, size int, ok bool) {
+	if j+1 >= len(b) {
+		return 0, 0, false
+	}
+	switch e := b[j+1]; e {
+	case '"', '\\', '/':
+		return rune(e), 2, true
+	case 'b':
+		return '\b', 2, true
+	case 'f':
+		return '\f', 2, true
+	case 'n':
+		return '\n', 2, true
+	case 'r':
+		return '\r', 2, true
+	case 't':
+		return '\t', 2, true
+	case 'u':
+		r, ok := hex4(b, j+2)
+		if !ok {
+			return 0, 0, false
+		}
+		if !utf16.IsSurrogate(r) {
+			return r, 6, true
+		}
+		// Only a pair.
+		lo, ok := rune(0), j+7 < len(b) && b[j+6] == '\\' && b[j+7] == 'u'
+		if ok {
+			lo, ok = hex4(b, j+8)
+		}
+		dec := utf16.DecodeRune(r, lo)
+		if !ok || dec == utf8.RuneError {
+			return 0, 0, false
+		}
+		return dec, 12, true
+	}
+	return 0, 0, false
+}
+
+// UnquoteText is Unquote for a multi-line text of the protocol (a case's
+// text, an answer's value, a message's text) that applies the text
+// rule's character checks in the same pass: chars is the value's number
+// of characters and clean whether it holds nothing the text rule refuses
+// in a multi-line text (a control character other than tab, line feed
+// and carriage return — escaped, or DEL and U+0080–U+009F as they are —
+// U+2028 or U+2029); chars is meaningful only when clean. s, next and ok
+// are Unquote's. Printable ASCII and the two-byte letters from U+00C0
+// within a word of the scan are passed eight bytes at a time, as
+// Printable passes them. FuzzUnquoteText holds it to Unquote and the text
+// rule.
+func UnquoteText(b []byte, i int) (s string, next, chars int, clean, ok bool) {
+	start := i + 1
+	j := start
+	clean = true
+	var out []byte // the value, from the first escape on
+	run := start   // the first byte not yet in out
+	for {
+		k, pairs2 := textStop(b, j)
+		chars += k - j - pairs2
+		if j = k; j == len(b) {
+			return "", 0, 0, false, false
+		}
+		switch c := b[j]; {
+		case c == '"':
+			if out == nil {
+				return string(b[start:j]), j + 1, chars, clean, true
 			}
-			j += 6
-			if utf16.IsSurrogate(r) { // only a pair
-				lo, ok := rune(0), j+1 < len(b) && b[j] == '\\' && b[j+1] == 'u'
-				if ok {
-					lo, ok = hex4(b, j+2)
-				}
-				dec := utf16.DecodeRune(r, lo)
-				if !ok || dec == utf8.RuneError {
-					return "", 0, false
-				}
-				r = dec
-				j += 6
-			}
-			out.WriteRune(r)
-			run = j
+			out = append(out, b[run:j]...)
+			return unsafe.String(unsafe.SliceData(out), len(out)), j + 1, chars, clean, true
+		case c < 0x20:
+			return "", 0, 0, false, false
+		case c == 0x7f:
+			clean = false
+			chars++
+			j++
 			continue
-		default:
-			return "", 0, false
+		case c >= utf8.RuneSelf:
+			n := RuneLen(b, j)
+			if n == 0 {
+				return "", 0, 0, false, false
+			}
+			if n == 2 && c == 0xc2 && b[j+1] < 0xa0 || n == 3 && c == 0xe2 && b[j+1] == 0x80 && b[j+2]&^1 == 0xa8 {
+				clean = false // U+0080–U+009F, U+2028, U+2029
+			}
+			chars++
+			j += n
+			continue
 		}
-		j += 2
+		if out == nil { // b[j] is a backslash
+			out = make([]byte, 0, closingQuote(b, j)-start)
+		}
+		out = append(out, b[run:j]...)
+		r, size, ok := escaped(b, j)
+		if !ok {
+			return "", 0, 0, false, false
+		}
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r >= 0x7f && r <= 0x9f || r == '\u2028' || r == '\u2029' {
+			clean = false
+		}
+		out = utf8.AppendRune(out, r)
+		chars++
+		j += size
 		run = j
 	}
 }

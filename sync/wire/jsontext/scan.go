@@ -127,6 +127,34 @@ func Printable[T Text](s T, i int) (j, pairs2 int) {
 	return i, pairs2
 }
 
+// textStop is Printable on a JSON string's raw bytes that stops at '"'
+// and '\\' too (UnquoteText): the index of the first byte at or after i
+// that is a control byte, '"', '\\', DEL or a byte of a character beyond
+// ASCII but the two-byte ones from U+00C0 within a word, and how many of
+// those it passed.
+func textStop(b []byte, i int) (j, pairs2 int) {
+	for ; i+8 <= len(b); i += 8 {
+		x := word(b, i)
+		m := (below(x, 0x20) | equal(x, '"') | equal(x, '\\') | equal(x, 0x7f)) & hi
+		if x&hi != 0 {
+			p := pairs(x, 3)
+			if m |= unpaired(x, p); m != 0 {
+				p &= 1<<(first(m)*8) - 1 // the pairs before the stop
+			}
+			pairs2 += bits.OnesCount64(p)
+		}
+		if m != 0 {
+			return i + first(m), pairs2
+		}
+	}
+	for ; i < len(b); i++ {
+		if c := b[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x7f {
+			return i, pairs2
+		}
+	}
+	return i, pairs2
+}
+
 // RuneLen returns the length of the valid UTF-8 encoding of a character
 // beyond ASCII at s[i] (s[i] ≥ 0x80), 0 if the bytes there are not one.
 // The two-byte characters of Latin-1 and the rest of U+0080–U+07FF (å, ä,
