@@ -91,8 +91,8 @@ func sizes(commits []loggedCommit) string {
 // heapOfCommit), so that the bound holds commits of every kind to about
 // the same memory.
 func TestEventMeasureFollowsHeap(t *testing.T) {
-	if testing.Short() {
-		t.Skip("a few thousand cases")
+	if testing.Short() || raceEnabled {
+		t.Skip("ten thousand cases and a collector that runs all the time: three minutes with the race detector")
 	}
 	lo, hi := 0.0, 0.0
 	for _, kind := range heapKinds(10000) {
