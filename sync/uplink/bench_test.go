@@ -119,7 +119,7 @@ func BenchmarkSync(b *testing.B) {
 
 // submitRealistic submits n realistic cases (backlogtest.Submission) to
 // c, a thousand per transaction.
-func submitRealistic(b *testing.B, c *centralSrv, n int) {
+func submitRealistic(b testing.TB, c *centralSrv, n int) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	if err := backlogtest.Submit(context.Background(), c.store, unit, n); err != nil {

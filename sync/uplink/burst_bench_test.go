@@ -19,6 +19,7 @@ import (
 var (
 	burstCases     = flag.Int("uplink.burst", 1500, "maximum-size cases pre-submitted for BenchmarkBurstRSS")
 	burstRealistic = flag.Bool("uplink.burst.realistic", false, "BenchmarkBurstRSS with realistic cases (backlogtest.Submission) instead of maximum-size ones")
+	burstSmall     = flag.Bool("uplink.burst.small", false, "BenchmarkBurstRSS with small cases (smallSubmission) instead of maximum-size ones")
 )
 
 // burstGoalMiB is the goal for the gateway's own memory (RssAnon)
@@ -36,18 +37,22 @@ const (
 // service and the encrypted store, the central store staying here) pulls
 // it all, sampling its own RssAnon every few milliseconds. Reports the
 // peak RssAnon and VmHWM in MiB, and the peak's ratio to the goal (64
-// MiB; ≤ 1 meets it).
+// MiB; ≤ 1 meets it). -uplink.burst.realistic and -uplink.burst.small
+// pull realistic or small cases instead (membound.go).
 func BenchmarkBurstRSS(b *testing.B) {
 	n := *burstCases
 	c := startCentral(b)
 	start := time.Now()
-	if *burstRealistic {
+	switch {
+	case *burstRealistic:
 		submitRealistic(b, c, n)
-	} else {
+	case *burstSmall:
+		submitSmall(b, c, n)
+	default:
 		publishMaxForm(b, c)
 		submitMax(b, c, 0, n)
 	}
-	b.Logf("%d maximum-size cases submitted in %v", n, time.Since(start).Round(time.Millisecond))
+	b.Logf("%d cases submitted in %v", n, time.Since(start).Round(time.Millisecond))
 	pkiDir := filepath.Join(b.TempDir(), "pki")
 	if err := testPKI().WriteDir(pkiDir); err != nil {
 		b.Fatal(err)

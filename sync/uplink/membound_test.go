@@ -204,7 +204,9 @@ func TestCommitRuns(t *testing.T) {
 	}
 }
 
-// The page size asked for follows the events' size.
+// The page size asked for follows the events' size: about pageBytes of
+// them and pageHeap of what they hold on the heap, whichever is fewer
+// events (the heap, for events of a few hundred bytes).
 func TestNextLimit(t *testing.T) {
 	small := []wire.Event{{Message: &wire.PatientMessage{Text: strings.Repeat("a", 1800)}}}
 	large := []wire.Event{{Message: &wire.PatientMessage{Text: strings.Repeat("a", 150_000)}}}
@@ -213,13 +215,13 @@ func TestNextLimit(t *testing.T) {
 		want   int
 	}{
 		{nil, wire.MaxInboxLimit},
-		{small, min(wire.MaxInboxLimit, pageBytes/eventBytes(small[0]))},
+		{small, min(wire.MaxInboxLimit, pageBytes/eventBytes(small[0]), pageHeap/eventHeap(small[0]))},
 		{large, pageBytes / eventBytes(large[0])},
 		{[]wire.Event{{Message: &wire.PatientMessage{Text: strings.Repeat("a", 2*pageBytes)}}}, 1},
-		{[]wire.Event{{}}, wire.MaxInboxLimit},
+		{[]wire.Event{{}}, pageHeap / eventHeap(wire.Event{})}, // by the heap: 409, not 500
 	} {
 		if got := nextLimit(tc.events, wire.MaxInboxLimit); got != tc.want {
-			t.Errorf("nextLimit(%d events of %d bytes) = %d, want %d", len(tc.events), eventsBytes(tc.events), got, tc.want)
+			t.Errorf("nextLimit(%d events of %d bytes) = %d, want %d", len(tc.events), sizeOf(tc.events).bytes, got, tc.want)
 		}
 	}
 }
@@ -256,3 +258,7 @@ func TestEventBytesCountsSealed(t *testing.T) {
 		t.Errorf("pages of sealed maximum-size events are asked %d at a time, plain ones %d", got, want)
 	}
 }
+
+// mostPerCommit is the most events a commit takes: events of no
+// content, as many as mergeEvents and commitHeap allow.
+func mostPerCommit() int { return min(mergeEvents, commitHeap/eventHeap(wire.Event{})) }

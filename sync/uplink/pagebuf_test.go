@@ -123,7 +123,7 @@ func TestPullReusesPageBuffers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		events += eventsBytes(page.Events)
+		events += sizeOf(page.Events).bytes
 	}
 	beyond := int(allocated) - events
 	t.Logf("%d pages, %d body bytes, %d bytes of events: the pull allocated %d bytes, %d beyond its events (%.2f of the bodies)",

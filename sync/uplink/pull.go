@@ -224,7 +224,7 @@ func (q *pageQueue) within(ctx context.Context, deadline <-chan time.Time) (fetc
 }
 
 // nextPages waits for the next page and takes the ones after it, while
-// they add up to at most mergeEvents events and commitBytes of events
+// they add up to at most mergeEvents events, commitBytes and commitHeap
 // (membound.go): their events, and the last one's cursor and more. While
 // the central store has more (a backlog), it waits for the pages after
 // the first, up to prefetchPages pages and fillWait in all (then it takes
@@ -241,7 +241,7 @@ func (q *pageQueue) nextPages(ctx context.Context) (merged pulled, later error, 
 		return pulled{}, nil, false, cmp.Or(err, f.err)
 	}
 	merged = pulled{ChainedPage: f.page, chained: f.chained}
-	size := eventsBytes(merged.Events)
+	size := sizeOf(merged.Events)
 	var deadline <-chan time.Time
 	if merged.More && merged.chainErr == nil {
 		t := q.clock.NewTimer(fillWait)
@@ -253,17 +253,18 @@ func (q *pageQueue) nextPages(ctx context.Context) (merged pulled, later error, 
 			deadline = noWait // a whole commit's pages: only what is here too
 		}
 		g, ok := q.within(ctx, deadline)
+		gs := sizeOf(g.page.Events)
 		switch {
 		case !ok:
 			return merged, nil, true, nil
 		case g.err != nil:
 			return merged, g.err, true, nil
 		case g.chainErr != nil, // the pages before it go first
-			len(merged.Events)+len(g.page.Events) > mergeEvents, size+eventsBytes(g.page.Events) > commitBytes:
+			len(merged.Events)+len(g.page.Events) > mergeEvents, !size.plus(gs).fits():
 			q.held = &g
 			return merged, nil, true, nil
 		}
-		size += eventsBytes(g.page.Events)
+		size = size.plus(gs)
 		if !merged.own { // copies, safe to append to: the last merge's slices
 			if q.events == nil {
 				q.events, q.journal = make([]wire.Event, 0, mergeEvents), make([]cases.JournalEntry, 0, mergeEvents)

@@ -18,14 +18,14 @@ func testPage(n int, cursor uint64, more bool) fetched {
 	return fetched{page: wire.ChainedPage{Events: evs, Cursor: cursor, More: more}}
 }
 
-// nextPages takes what is already fetched, up to mergeEvents events, keeps
+// nextPages takes what is already fetched, up to a commit's bound, keeps
 // a page that would go over for the next call, and reports a failed fetch
 // after the pages before it.
 func TestNextPagesMerges(t *testing.T) {
 	ctx := context.Background()
 	c := make(chan fetched, 10)
 	q := &pageQueue{c: c, clock: clock.System}
-	per := mergeEvents / 2
+	per := mostPerCommit() / 2
 	c <- testPage(per, uint64(per), true)
 	c <- testPage(per, uint64(2*per), true)
 	c <- testPage(1, uint64(2*per+1), true) // would go over

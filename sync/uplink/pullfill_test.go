@@ -23,7 +23,7 @@ func TestNextPagesWaitsToFillCommit(t *testing.T) {
 		c := make(chan fetched, prefetchPages)
 		fake := clocktest.New(time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC))
 		q := &pageQueue{c: c, clock: fake}
-		per := mergeEvents / prefetchPages
+		per := mostPerCommit() / prefetchPages
 		type result struct {
 			p  pulled
 			ok bool
