@@ -247,11 +247,10 @@ func (s *Service) SearchPatient(ctx context.Context, actor Actor, pnr personnumm
 	pnr = p.PNR // the 12-digit form the index and the log hold
 	allowed := actor.Has(Distributor) || actor.Has(Clinician) || actor.Kind == Integration
 	var out []*Case
-	err := s.store.Shared(ctx, func(tx Tx) error {
-		out = nil
-		outcome := audit.Denied
-		if allowed {
-			outcome = audit.Allowed
+	outcome := audit.Denied
+	if allowed {
+		outcome = audit.Allowed
+		err := s.store.View(ctx, func(tx ReadTx) error {
 			var lerr error
 			err := tx.Lookup(ByPatient, string(pnr), func(id ID) bool {
 				c, err := tx.Case(id)
@@ -267,23 +266,20 @@ func (s *Service) SearchPatient(ctx context.Context, actor Actor, pnr personnumm
 			if err == nil {
 				err = lerr
 			}
-			if err != nil {
-				return err
-			}
-			slices.Reverse(out) // newest first
-		}
-		e := audit.Entry{Time: now, Actor: actor.Name(), Unit: s.unit, Action: string(Search), Patient: string(pnr), Outcome: outcome}
-		if err := tx.AppendAudit(e); err != nil {
 			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("search cases: %w", err)
 		}
-		for _, c := range out {
-			if err := tx.AppendAudit(s.entry(now, actor, SearchHit, c, audit.Allowed)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+		slices.Reverse(out) // newest first
+	}
+	// The search (who, for which patient), then each case found.
+	entries := make([]audit.Entry, 0, 1+len(out))
+	entries = append(entries, audit.Entry{Time: now, Actor: actor.Name(), Unit: s.unit, Action: string(Search), Patient: string(pnr), Outcome: outcome})
+	for _, c := range out {
+		entries = append(entries, s.entry(now, actor, SearchHit, c, audit.Allowed))
+	}
+	if err := s.logRead(ctx, entries...); err != nil {
 		return nil, fmt.Errorf("search cases: %w", err)
 	}
 	if !allowed {

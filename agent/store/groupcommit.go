@@ -13,8 +13,10 @@ import (
 // Shared runs fn in a write transaction that it may share with other
 // callers' (a group commit): the access-log entry of a read costs a share
 // of one fsync, not one of its own, when staff read at the same time. It
-// returns once that transaction is on disk, as Update does, so nothing read
-// in fn is shown before its access-log entry is durable.
+// returns once that transaction is on disk, as Update does, so what a read
+// found (in View, before: cases.Service's reads hold only their entries'
+// appends in fn, agent/cases readlog.go) is shown only once its access-log
+// entry is durable.
 //
 // fn may run more than once (when another fn in its group fails, the group
 // is rolled back and run again without it) and sees what the fns before it

@@ -85,6 +85,7 @@ func RunServiceSuite(t *testing.T, newStore func(t *testing.T) cases.Store) {
 		{"GroupQueueCostsThePage", suiteGroupQueueCostsThePage},
 		{"GroupInboxCounts", suiteGroupInboxCounts},
 		{"ReadsLogged", suiteReadsLogged},                   // readsuite.go
+		{"ReadsOutsideWrites", suiteReadsOutsideWrites},     // readsuite.go
 		{"ReadNotShownUnlogged", suiteReadNotShownUnlogged}, // readsuite.go
 	}
 	for _, tt := range tests {
