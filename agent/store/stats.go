@@ -31,6 +31,7 @@ import (
 //	'a' day group 0 type the first answers sent that day to cases of the type routed to the group: a histogram of their handling times
 //	'w' monday group 0 type the same for the ISO week that starts on that Monday
 //	'o' due day group    the open cases due at due (12 bytes: Unix seconds sign-flipped, nanoseconds) received that day, routed to the group: a count
+//	'i' status 0 type 0 group 0 flags due  the inbox's cases in one cases.InboxBucket: a count (statsinbox.go)
 //
 // The group is the staff group a case was routed to (cases.Case.Group,
 // "" for the inbox), so the statistics come per group too, handling
@@ -54,8 +55,9 @@ const bucketStats = "stats"
 // is another is counted again at Open.
 // Version 1 kept every handling time; 2 added the group; 4 keeps
 // histograms of the handling times and weekly keys beside the daily ones,
-// per group (3, histograms without groups, was never released).
-const statsVersion = 4
+// per group (3, histograms without groups, was never released); 5 adds
+// the inbox's aggregates (statsinbox.go).
+const statsVersion = 5
 
 var (
 	keyStatsVersion = []byte("stats-version")
@@ -153,9 +155,10 @@ func recvDayKey(kind byte, d cases.StatsDay) []byte { return append([]byte{kind}
 // statsSums is aggregates in memory: a transaction's net change (counts
 // may be negative) or a whole store's.
 type statsSums struct {
-	recv map[recvKey]int
-	open map[openKey]int
-	ans  map[ansKey]*histSum
+	recv  map[recvKey]int
+	open  map[openKey]int
+	ans   map[ansKey]*histSum
+	inbox map[inboxKey]int // statsinbox.go
 }
 
 // histSum is a histogram in memory, or a change of one.
@@ -179,6 +182,7 @@ func newStatsSums() *statsSums {
 
 // add adds sign times what tl counts.
 func (s *statsSums) add(tl cases.StatsTally, sign int) {
+	s.addInbox(tl, sign) // statsinbox.go: a case of any unit
 	if !tl.Counted {
 		return
 	}
@@ -326,6 +330,9 @@ func (t *tx) flushStats() error {
 		if err := t.putStatsHist(b, key, out); err != nil {
 			return err
 		}
+	}
+	if err := t.flushInbox(b, s.inbox, &mismatch); err != nil { // statsinbox.go
+		return err
 	}
 	if len(mismatch) > 0 {
 		t.log.Warn("store: the statistics' aggregates lacked what a change of a case takes away from them; the change is written, the statistics may be off: check with clinicgw stats --recount, rebuild with clinicgw stats --rebuild",
@@ -675,6 +682,8 @@ func checkStatsKey(k []byte) error {
 		_, ok = parseAnsKey(k) // a group and a case type may be empty
 	case statsOpen:
 		ok = len(k) >= 17
+	case statsInbox:
+		_, ok = parseInboxKey(k)
 	}
 	if !ok {
 		return fmt.Errorf("statistics: a key of unknown shape (%x): %w", k, ErrTampered)

@@ -183,6 +183,16 @@ func (s *countingStore) AddStats(ctx context.Context, unit string, b *cases.Stat
 	return false, nil
 }
 
+// InboxBuckets passes the inbox's aggregates on, when the store keeps
+// them (cases.InboxStore), so that the suite's inbox counts come from
+// them; false when it keeps none.
+func (s *countingStore) InboxBuckets(ctx context.Context, fn func(cases.InboxBucket, int)) (bool, error) {
+	if agg, ok := s.Store.(cases.InboxStore); ok {
+		return agg.InboxBuckets(ctx, fn)
+	}
+	return false, nil
+}
+
 // statsRecounter is a store that can compare its statistics' aggregates
 // with a full recount (agent/store).
 type statsRecounter interface {
