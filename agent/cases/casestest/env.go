@@ -183,6 +183,30 @@ func (s *countingStore) AddStats(ctx context.Context, unit string, b *cases.Stat
 	return false, nil
 }
 
+// LogReads passes a read's access-log entries on to a store that commits
+// them by themselves (cases.ReadLogger), else commits them with Shared;
+// failWrites fails it as it fails a commit.
+func (s *countingStore) LogReads(ctx context.Context, entries []audit.Entry) error {
+	rl, ok := s.Store.(cases.ReadLogger)
+	if !ok {
+		return s.Shared(ctx, func(tx cases.Tx) error {
+			for _, e := range entries {
+				if err := tx.AppendAudit(e); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	s.mu.Lock()
+	s.updates++
+	s.mu.Unlock()
+	if fail := s.failWrites.Load(); fail != nil {
+		return *fail
+	}
+	return rl.LogReads(ctx, entries)
+}
+
 // InboxBuckets passes the inbox's aggregates on, when the store keeps
 // them (cases.InboxStore), so that the suite's inbox counts come from
 // them; false when it keeps none.
