@@ -282,19 +282,7 @@ func (t *tx) flushStats() error {
 		}
 	}
 	for k, n := range s.open {
-		if n == 0 {
-			continue
-		}
-		key := k.key()
-		have, err := t.statsCount(key, b.Get(key))
-		if err != nil {
-			return err
-		}
-		if have+n < 0 {
-			mismatch = append(mismatch, "open")
-			n = -have
-		}
-		if err := t.putStatsCount(b, key, have+n); err != nil {
+		if err := t.addStatsCount(b, k.key(), n, "open", &mismatch); err != nil {
 			return err
 		}
 	}
@@ -441,6 +429,23 @@ func (t *tx) statsCount(key, sealed []byte) (int, error) {
 	return int(n), nil
 }
 
+// addStatsCount adds n to the count under key; a count that would go
+// below zero is kept at zero and what noted in mismatch.
+func (t *tx) addStatsCount(b *bolt.Bucket, key []byte, n int, what string, mismatch *[]string) error {
+	if n == 0 {
+		return nil
+	}
+	have, err := t.statsCount(key, b.Get(key))
+	if err != nil {
+		return err
+	}
+	if have+n < 0 {
+		*mismatch = append(*mismatch, what)
+		n = -have
+	}
+	return t.putStatsCount(b, key, have+n)
+}
+
 func (t *tx) putStatsCount(b *bolt.Bucket, key []byte, n int) error {
 	if n == 0 {
 		return b.Delete(key)
@@ -543,13 +548,7 @@ func (db *DB) AddStats(ctx context.Context, unit string, b *cases.StatsBuilder) 
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
-	var done bool
-	err := db.view(func(btx *bolt.Tx) error {
-		if !statsBuilt(btx) {
-			return nil
-		}
-		t := db.newTx(btx)
-		c := btx.Bucket([]byte(bucketStats)).Cursor()
+	done, err := db.viewStats(func(t *tx, c *bolt.Cursor) error {
 		names := interned{}
 		var buf []cases.BucketCount // one histogram at a time
 		// A day (or a week's Monday) before the period's start is skipped
@@ -653,13 +652,30 @@ func (db *DB) AddStats(ctx context.Context, unit string, b *cases.StatsBuilder) 
 			}
 			b.AddOpen(ok.day, ok.due(), ok.group, n)
 		}
-		done = true
 		return nil
 	})
 	if err != nil {
 		return false, fmt.Errorf("statistics: %w", err)
 	}
 	return done, nil
+}
+
+// viewStats runs fn in a read transaction with a cursor of the
+// aggregates, when they are complete and current; false, fn not run,
+// when they are not.
+func (db *DB) viewStats(fn func(t *tx, c *bolt.Cursor) error) (bool, error) {
+	var done bool
+	err := db.view(func(btx *bolt.Tx) error {
+		if !statsBuilt(btx) {
+			return nil
+		}
+		if err := fn(db.newTx(btx), btx.Bucket([]byte(bucketStats)).Cursor()); err != nil {
+			return err
+		}
+		done = true
+		return nil
+	})
+	return done, err
 }
 
 func parseOpenKey(k []byte) openKey {

@@ -105,19 +105,7 @@ func (s *statsSums) addInbox(tl cases.StatsTally, sign int) {
 // a count that would go below zero is noted in mismatch and kept at zero.
 func (t *tx) flushInbox(b *bolt.Bucket, delta map[inboxKey]int, mismatch *[]string) error {
 	for k, n := range delta {
-		if n == 0 {
-			continue
-		}
-		key := k.key()
-		have, err := t.statsCount(key, b.Get(key))
-		if err != nil {
-			return err
-		}
-		if have+n < 0 {
-			*mismatch = append(*mismatch, "inbox")
-			n = -have
-		}
-		if err := t.putStatsCount(b, key, have+n); err != nil {
+		if err := t.addStatsCount(b, k.key(), n, "inbox", mismatch); err != nil {
 			return err
 		}
 	}
@@ -131,13 +119,7 @@ func (db *DB) InboxBuckets(ctx context.Context, fn func(cases.InboxBucket, int))
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
-	var done bool
-	err := db.view(func(btx *bolt.Tx) error {
-		if !statsBuilt(btx) {
-			return nil
-		}
-		t := db.newTx(btx)
-		c := btx.Bucket([]byte(bucketStats)).Cursor()
+	done, err := db.viewStats(func(t *tx, c *bolt.Cursor) error {
 		for k, v := c.Seek([]byte{statsInbox}); k != nil && k[0] == statsInbox; k, v = c.Next() {
 			ik, ok := parseInboxKey(k)
 			if !ok {
@@ -149,7 +131,6 @@ func (db *DB) InboxBuckets(ctx context.Context, fn func(cases.InboxBucket, int))
 			}
 			fn(ik.bucket(), n)
 		}
-		done = true
 		return nil
 	})
 	if err != nil {
