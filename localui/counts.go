@@ -13,7 +13,7 @@ import (
 
 // The inbox's counts: how many cases each view holds, per service (case
 // type) and per group, beside the views' links. They come from the
-// store's indexes (cases.Service.InboxCounts), never from reading cases,
+// store's aggregates (cases.Service.InboxCounts), never from reading cases,
 // and are refreshed live with the list (?part=counts, static/app.js).
 
 // counts are the numbers the inbox shows beside its views.

@@ -46,10 +46,16 @@
 // booking in the diary) commits with it or not at all.
 //
 // The distributor's inbox (inbox.go) lists its open cases earliest due
-// first across pages, counts its views from the indexes alone
-// (InboxCounts: no case decoded, no access-log entry) and finds a
-// patient's cases through the patient index (SearchPatient), writing the
-// search and each case found to the access log.
+// first across pages, counts its views from the store's aggregates
+// (inboxagg.go, InboxStore) or else the indexes alone (InboxCounts: no
+// case decoded, no access-log entry) and finds a patient's cases through
+// the patient index (SearchPatient), writing the search and each case
+// found to the access log.
+//
+// Every read for a member of staff (Get, List, Queue, SearchPatient, the
+// access-log extracts) reads in a read transaction and then commits only
+// its access-log entries, through the store's group commit (readlog.go),
+// returning what it read once they are durable.
 //
 // A unit's staff groups have queues (groups.go): a case routed to a group
 // (ServiceConfig.RouteFor, on arrival; Route, by the distributor) waits

@@ -30,7 +30,8 @@ const (
 var InboxStatuses = []Status{Received, Assigned, PartiallyAnswered, WaitingForPatient}
 
 // InboxCounts are the numbers beside the inbox's views. They come from the
-// indexes (ids only), never from decoding a case.
+// store's aggregates (inboxagg.go) or its indexes (ids only), never from
+// decoding a case.
 type InboxCounts struct {
 	Open       int // every case in InboxStatuses
 	New        int // received and never assigned
@@ -58,8 +59,10 @@ type FreshCounter interface {
 // case that has one.
 var dueOpenEnd = time.Unix(0, math.MaxInt64)
 
-// InboxCounts returns the inbox's counts, for a distributor. It reads no
-// patient data and so writes no access-log entry (as Stats).
+// InboxCounts returns the inbox's counts, for a distributor: from the
+// store's aggregates when it keeps them (inboxagg.go), else from its
+// indexes. It reads no patient data and so writes no access-log entry
+// (as Stats).
 func (s *Service) InboxCounts(ctx context.Context, actor Actor) (InboxCounts, error) {
 	if err := s.checkActor(actor, List); err != nil {
 		return InboxCounts{}, fmt.Errorf("inbox counts: %w", err)
@@ -71,6 +74,15 @@ func (s *Service) InboxCounts(ctx context.Context, actor Actor) (InboxCounts, er
 	now := s.clock.Now()
 	y, m, d := now.In(workday.Stockholm()).Date()
 	endOfToday := time.Date(y, m, d+1, 0, 0, 0, 0, workday.Stockholm())
+	if st, ok := s.store.(InboxStore); ok {
+		out, ok, err := inboxFromBuckets(ctx, st, now, endOfToday) // inboxagg.go
+		if err != nil {
+			return InboxCounts{}, fmt.Errorf("inbox counts: %w", err)
+		}
+		if ok {
+			return out, nil
+		}
+	}
 	var out InboxCounts
 	err := s.store.View(ctx, func(tx ReadTx) error {
 		out = InboxCounts{ByType: map[casetype.Type]int{}}
@@ -247,11 +259,10 @@ func (s *Service) SearchPatient(ctx context.Context, actor Actor, pnr personnumm
 	pnr = p.PNR // the 12-digit form the index and the log hold
 	allowed := actor.Has(Distributor) || actor.Has(Clinician) || actor.Kind == Integration
 	var out []*Case
-	err := s.store.Shared(ctx, func(tx Tx) error {
-		out = nil
-		outcome := audit.Denied
-		if allowed {
-			outcome = audit.Allowed
+	outcome := audit.Denied
+	if allowed {
+		outcome = audit.Allowed
+		err := s.store.View(ctx, func(tx ReadTx) error {
 			var lerr error
 			err := tx.Lookup(ByPatient, string(pnr), func(id ID) bool {
 				c, err := tx.Case(id)
@@ -267,23 +278,20 @@ func (s *Service) SearchPatient(ctx context.Context, actor Actor, pnr personnumm
 			if err == nil {
 				err = lerr
 			}
-			if err != nil {
-				return err
-			}
-			slices.Reverse(out) // newest first
-		}
-		e := audit.Entry{Time: now, Actor: actor.Name(), Unit: s.unit, Action: string(Search), Patient: string(pnr), Outcome: outcome}
-		if err := tx.AppendAudit(e); err != nil {
 			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("search cases: %w", err)
 		}
-		for _, c := range out {
-			if err := tx.AppendAudit(s.entry(now, actor, SearchHit, c, audit.Allowed)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+		slices.Reverse(out) // newest first
+	}
+	// The search (who, for which patient), then each case found.
+	entries := make([]audit.Entry, 0, 1+len(out))
+	entries = append(entries, audit.Entry{Time: now, Actor: actor.Name(), Unit: s.unit, Action: string(Search), Patient: string(pnr), Outcome: outcome})
+	for _, c := range out {
+		entries = append(entries, s.entry(now, actor, SearchHit, c, audit.Allowed))
+	}
+	if err := s.logRead(ctx, entries...); err != nil {
 		return nil, fmt.Errorf("search cases: %w", err)
 	}
 	if !allowed {

@@ -40,21 +40,21 @@ func (s *Service) List(ctx context.Context, actor Actor, f Filter) ([]*Case, err
 	}
 	now := s.clock.Now()
 	var out []*Case
-	err := s.store.Shared(ctx, func(tx Tx) error {
-		out = nil
-		outcome := audit.Denied
-		if allowed {
-			outcome = audit.Allowed
-			if !none {
-				var err error
-				if out, err = s.list(tx, actor, f, now); err != nil {
-					return err
-				}
-			}
+	outcome := audit.Denied
+	if allowed {
+		outcome = audit.Allowed
+	}
+	if allowed && !none {
+		err := s.store.View(ctx, func(tx ReadTx) error {
+			var err error
+			out, err = s.list(tx, actor, f, now)
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("list cases: %w", err)
 		}
-		return tx.AppendAudit(s.entry(now, actor, List, nil, outcome))
-	})
-	if err != nil {
+	}
+	if err := s.logRead(ctx, s.entry(now, actor, List, nil, outcome)); err != nil {
 		return nil, fmt.Errorf("list cases: %w", err)
 	}
 	if !allowed {

@@ -34,11 +34,10 @@ func (s *Service) Queue(ctx context.Context, actor Actor, group string, after ID
 		actor.Has(Clinician) && slices.Contains(actor.Groups, group)
 	now := s.clock.Now()
 	var out []*Case
-	err := s.store.Shared(ctx, func(tx Tx) error {
-		out = nil
-		outcome := audit.Denied
-		if allowed {
-			outcome = audit.Allowed
+	outcome := audit.Denied
+	if allowed {
+		outcome = audit.Allowed
+		err := s.store.View(ctx, func(tx ReadTx) error {
 			var loadErr error
 			err := tx.Scan(ByQueue, []string{group}, Walk{After: after}, func(id ID) bool {
 				c, err := tx.Case(id)
@@ -57,13 +56,13 @@ func (s *Service) Queue(ctx context.Context, actor Actor, group string, after ID
 			if err == nil {
 				err = loadErr
 			}
-			if err != nil {
-				return err
-			}
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("group queue: %w", err)
 		}
-		return tx.AppendAudit(s.entry(now, actor, List, nil, outcome))
-	})
-	if err != nil {
+	}
+	if err := s.logRead(ctx, s.entry(now, actor, List, nil, outcome)); err != nil {
 		return nil, fmt.Errorf("group queue: %w", err)
 	}
 	if !allowed {

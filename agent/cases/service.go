@@ -420,26 +420,21 @@ func (s *Service) Get(ctx context.Context, actor Actor, id ID) (*Case, error) {
 	}
 	now := s.clock.Now()
 	var c *Case
-	var refused error
-	err := s.store.Shared(ctx, func(tx Tx) error {
-		c, refused = nil, nil
-		got, err := tx.Case(id)
-		if err != nil {
-			return err
-		}
-		outcome := audit.Allowed
-		if !s.readable(actor, got) {
-			outcome, refused = audit.Denied, fmt.Errorf("read case %s: %w", id, ErrNotAllowed)
-		}
-		if err := tx.AppendAudit(s.entry(now, actor, Read, got, outcome)); err != nil {
-			return err
-		}
-		if refused == nil {
-			c = got
-		}
-		return nil // a denied read still commits its access-log entry
+	err := s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		c, err = tx.Case(id)
+		return err
 	})
 	if err != nil {
+		return nil, fmt.Errorf("get case: %w", err)
+	}
+	var refused error
+	outcome := audit.Allowed
+	if !s.readable(actor, c) {
+		outcome, refused = audit.Denied, fmt.Errorf("read case %s: %w", id, ErrNotAllowed)
+	}
+	// A denied read is in the access log too.
+	if err := s.logRead(ctx, s.entry(now, actor, Read, c, outcome)); err != nil {
 		return nil, fmt.Errorf("get case: %w", err)
 	}
 	if refused != nil {
@@ -473,11 +468,7 @@ func (s *Service) Authorize(ctx context.Context, actor Actor, id ID) error {
 	if s.readable(actor, got) {
 		return nil
 	}
-	now := s.clock.Now()
-	err = s.store.Shared(ctx, func(tx Tx) error {
-		return tx.AppendAudit(s.entry(now, actor, Read, got, audit.Denied))
-	})
-	if err != nil {
+	if err := s.logRead(ctx, s.entry(s.clock.Now(), actor, Read, got, audit.Denied)); err != nil {
 		return fmt.Errorf("authorize: %w", err)
 	}
 	s.denied("case read denied", actor, Read, id)
@@ -732,21 +723,19 @@ func (s *Service) accessLog(ctx context.Context, actor Actor, patient personnumm
 	allowed := actor.Has(Auditor)
 	now := s.clock.Now()
 	var recs []audit.Record
-	err := s.store.Shared(ctx, func(tx Tx) error {
-		recs = nil
-		outcome := audit.Denied
-		if allowed {
-			outcome = audit.Allowed
-			err := read(tx, func(r audit.Record) bool { recs = append(recs, r); return true })
-			if err != nil {
-				return err
-			}
+	outcome := audit.Denied
+	if allowed {
+		outcome = audit.Allowed
+		err := s.store.View(ctx, func(tx ReadTx) error {
+			return read(tx, func(r audit.Record) bool { recs = append(recs, r); return true })
+		})
+		if err != nil {
+			return nil, err
 		}
-		e := s.entry(now, actor, ReadAccessLog, nil, outcome)
-		e.Patient = string(patient)
-		return tx.AppendAudit(e)
-	})
-	if err != nil {
+	}
+	e := s.entry(now, actor, ReadAccessLog, nil, outcome)
+	e.Patient = string(patient)
+	if err := s.logRead(ctx, e); err != nil {
 		return nil, err
 	}
 	if !allowed {

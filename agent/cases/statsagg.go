@@ -59,16 +59,24 @@ type StatsTally struct {
 	Answered    bool
 	AnsweredDay StatsDay
 	Handling    time.Duration
+	// Inbox is what the case adds to the inbox's counts (InboxBucketOf),
+	// when InInbox; set for a case of any unit, as the inbox lists them.
+	Inbox   InboxBucket
+	InInbox bool
 }
 
 // TallyOf returns what c, stored by a store of unit, adds to the
 // statistics; a case of another unit adds nothing (Service.Stats counts
 // only its own unit's cases).
 func TallyOf(c *Case, unit string) StatsTally {
-	if c == nil || c.Unit != unit {
+	if c == nil {
 		return StatsTally{}
 	}
-	t := StatsTally{Counted: true, Received: StatsDayOf(c.ReceivedAt), Type: c.Type, Status: c.Status, Group: c.Group}
+	ib, in := InboxBucketOf(c)
+	if c.Unit != unit {
+		return StatsTally{Inbox: ib, InInbox: in}
+	}
+	t := StatsTally{Counted: true, Received: StatsDayOf(c.ReceivedAt), Type: c.Type, Status: c.Status, Group: c.Group, Inbox: ib, InInbox: in}
 	if c.Status.Open() {
 		t.Due = dueOf(c)
 	}

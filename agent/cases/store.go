@@ -187,10 +187,11 @@ type PreparedInserter interface {
 type Store interface {
 	Update(ctx context.Context, fn func(Tx) error) error
 	View(ctx context.Context, fn func(ReadTx) error) error
-	// Shared is Update for a read and its access-log entry: the store may
-	// commit fn together with other callers' (a group commit, one fsync
-	// for many reads) and run it more than once, so fn sets its results
-	// afresh each time. It returns once fn's writes are durable; an error
-	// from fn writes nothing of it.
+	// Shared is Update for a read's access-log entries (the read itself
+	// runs in View before, readlog.go): the store may commit fn together
+	// with other callers' (a group commit, one fsync for many reads) and
+	// run it more than once, so fn sets its results afresh each time. It
+	// returns once fn's writes are durable; an error from fn writes
+	// nothing of it.
 	Shared(ctx context.Context, fn func(Tx) error) error
 }

@@ -563,19 +563,27 @@ func (db *DB) init(ctx context.Context, existed bool) error {
 func (db *DB) Close() error { return db.bolt.Close() }
 
 // Update runs fn in a read-write transaction and returns after it is
-// committed to disk. If fn returns an error nothing is written.
+// committed to disk. If fn returns an error nothing is written. The
+// access-log entries of reads queued meanwhile (LogReads) commit in it.
 func (db *DB) Update(ctx context.Context, fn func(cases.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return db.update(func(btx *bolt.Tx) error {
+	var carried []*groupCall // reads' access-log entries queued meanwhile (groupcommit.go)
+	err := db.update(func(btx *bolt.Tx) error {
 		t := db.newTx(btx)
 		defer t.stopWriter()
 		if err := fn(t); err != nil {
 			return err
 		}
+		var err error
+		if carried, err = db.group.carry(t); err != nil {
+			return err
+		}
 		return t.flush()
 	})
+	db.group.finishCarried(carried, err)
+	return err
 }
 
 // View runs fn in a read-only snapshot.

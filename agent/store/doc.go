@@ -43,6 +43,10 @@
 // from its own histograms. Those before the current week are summed once
 // and kept in memory, reused while their sealed values are byte for byte
 // those summed (statscache.go): a view decodes the current week's.
+// The inbox's counts come from aggregates kept the same way
+// (statsinbox.go): the cases of the inbox's statuses per status, type,
+// group, new or not, queued or not and due date, a few keys however many
+// cases are open.
 //
 // Case records are keyed by arrival order (casekey.go, schema 3): a
 // sequence number and the id, with an index of case ids, so a backlog's

@@ -31,6 +31,7 @@ import (
 //	'a' day group 0 type the first answers sent that day to cases of the type routed to the group: a histogram of their handling times
 //	'w' monday group 0 type the same for the ISO week that starts on that Monday
 //	'o' due day group    the open cases due at due (12 bytes: Unix seconds sign-flipped, nanoseconds) received that day, routed to the group: a count
+//	'i' status 0 type 0 group 0 flags due  the inbox's cases in one cases.InboxBucket: a count (statsinbox.go)
 //
 // The group is the staff group a case was routed to (cases.Case.Group,
 // "" for the inbox), so the statistics come per group too, handling
@@ -54,8 +55,9 @@ const bucketStats = "stats"
 // is another is counted again at Open.
 // Version 1 kept every handling time; 2 added the group; 4 keeps
 // histograms of the handling times and weekly keys beside the daily ones,
-// per group (3, histograms without groups, was never released).
-const statsVersion = 4
+// per group (3, histograms without groups, was never released); 5 adds
+// the inbox's aggregates (statsinbox.go).
+const statsVersion = 5
 
 var (
 	keyStatsVersion = []byte("stats-version")
@@ -153,9 +155,10 @@ func recvDayKey(kind byte, d cases.StatsDay) []byte { return append([]byte{kind}
 // statsSums is aggregates in memory: a transaction's net change (counts
 // may be negative) or a whole store's.
 type statsSums struct {
-	recv map[recvKey]int
-	open map[openKey]int
-	ans  map[ansKey]*histSum
+	recv  map[recvKey]int
+	open  map[openKey]int
+	ans   map[ansKey]*histSum
+	inbox map[inboxKey]int // statsinbox.go
 }
 
 // histSum is a histogram in memory, or a change of one.
@@ -179,6 +182,7 @@ func newStatsSums() *statsSums {
 
 // add adds sign times what tl counts.
 func (s *statsSums) add(tl cases.StatsTally, sign int) {
+	s.addInbox(tl, sign) // statsinbox.go: a case of any unit
 	if !tl.Counted {
 		return
 	}
@@ -278,19 +282,7 @@ func (t *tx) flushStats() error {
 		}
 	}
 	for k, n := range s.open {
-		if n == 0 {
-			continue
-		}
-		key := k.key()
-		have, err := t.statsCount(key, b.Get(key))
-		if err != nil {
-			return err
-		}
-		if have+n < 0 {
-			mismatch = append(mismatch, "open")
-			n = -have
-		}
-		if err := t.putStatsCount(b, key, have+n); err != nil {
+		if err := t.addStatsCount(b, k.key(), n, "open", &mismatch); err != nil {
 			return err
 		}
 	}
@@ -326,6 +318,9 @@ func (t *tx) flushStats() error {
 		if err := t.putStatsHist(b, key, out); err != nil {
 			return err
 		}
+	}
+	if err := t.flushInbox(b, s.inbox, &mismatch); err != nil { // statsinbox.go
+		return err
 	}
 	if len(mismatch) > 0 {
 		t.log.Warn("store: the statistics' aggregates lacked what a change of a case takes away from them; the change is written, the statistics may be off: check with clinicgw stats --recount, rebuild with clinicgw stats --rebuild",
@@ -434,6 +429,23 @@ func (t *tx) statsCount(key, sealed []byte) (int, error) {
 	return int(n), nil
 }
 
+// addStatsCount adds n to the count under key; a count that would go
+// below zero is kept at zero and what noted in mismatch.
+func (t *tx) addStatsCount(b *bolt.Bucket, key []byte, n int, what string, mismatch *[]string) error {
+	if n == 0 {
+		return nil
+	}
+	have, err := t.statsCount(key, b.Get(key))
+	if err != nil {
+		return err
+	}
+	if have+n < 0 {
+		*mismatch = append(*mismatch, what)
+		n = -have
+	}
+	return t.putStatsCount(b, key, have+n)
+}
+
 func (t *tx) putStatsCount(b *bolt.Bucket, key []byte, n int) error {
 	if n == 0 {
 		return b.Delete(key)
@@ -536,13 +548,7 @@ func (db *DB) AddStats(ctx context.Context, unit string, b *cases.StatsBuilder) 
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
-	var done bool
-	err := db.view(func(btx *bolt.Tx) error {
-		if !statsBuilt(btx) {
-			return nil
-		}
-		t := db.newTx(btx)
-		c := btx.Bucket([]byte(bucketStats)).Cursor()
+	done, err := db.viewStats(func(t *tx, c *bolt.Cursor) error {
 		names := interned{}
 		var buf []cases.BucketCount // one histogram at a time
 		// A day (or a week's Monday) before the period's start is skipped
@@ -646,13 +652,30 @@ func (db *DB) AddStats(ctx context.Context, unit string, b *cases.StatsBuilder) 
 			}
 			b.AddOpen(ok.day, ok.due(), ok.group, n)
 		}
-		done = true
 		return nil
 	})
 	if err != nil {
 		return false, fmt.Errorf("statistics: %w", err)
 	}
 	return done, nil
+}
+
+// viewStats runs fn in a read transaction with a cursor of the
+// aggregates, when they are complete and current; false, fn not run,
+// when they are not.
+func (db *DB) viewStats(fn func(t *tx, c *bolt.Cursor) error) (bool, error) {
+	var done bool
+	err := db.view(func(btx *bolt.Tx) error {
+		if !statsBuilt(btx) {
+			return nil
+		}
+		if err := fn(db.newTx(btx), btx.Bucket([]byte(bucketStats)).Cursor()); err != nil {
+			return err
+		}
+		done = true
+		return nil
+	})
+	return done, err
 }
 
 func parseOpenKey(k []byte) openKey {
@@ -675,6 +698,8 @@ func checkStatsKey(k []byte) error {
 		_, ok = parseAnsKey(k) // a group and a case type may be empty
 	case statsOpen:
 		ok = len(k) >= 17
+	case statsInbox:
+		_, ok = parseInboxKey(k)
 	}
 	if !ok {
 		return fmt.Errorf("statistics: a key of unknown shape (%x): %w", k, ErrTampered)

@@ -220,6 +220,13 @@ func (t *tx) loadStats() (*statsSums, error) {
 				return err
 			}
 			s.open[parseOpenKey(k)] = n
+		case statsInbox:
+			n, err := t.statsCount(k, v)
+			if err != nil {
+				return err
+			}
+			ik, _ := parseInboxKey(k) // checked by checkStatsKey
+			s.addInbox(cases.StatsTally{Inbox: ik.bucket(), InInbox: true}, n)
 		}
 		return nil
 	})
@@ -243,6 +250,11 @@ func diffStats(have, want *statsSums) []string {
 	for _, k := range keysOf(have.open, want.open) {
 		if h, w := have.open[k], want.open[k]; h != w {
 			out = append(out, fmt.Sprintf("open, received %s, due %s, group %q: kept %d, recount %d", day(k.day), k.due().In(workday.Stockholm()).Format(time.RFC3339Nano), k.group, h, w))
+		}
+	}
+	for _, k := range keysOf(have.inbox, want.inbox) {
+		if h, w := have.inbox[k], want.inbox[k]; h != w {
+			out = append(out, fmt.Sprintf("inbox, %+v: kept %d, recount %d", k.bucket(), h, w))
 		}
 	}
 	for _, k := range keysOf(have.ans, want.ans) {

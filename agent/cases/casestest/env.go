@@ -53,35 +53,83 @@ type countingStore struct {
 	mu      sync.Mutex
 	updates int
 	decoded atomic.Int64
+	// readInWrite counts the cases and access-log records read inside a
+	// write transaction (readsuite.go).
+	readInWrite atomic.Int64
+	// failWrites, when set, makes every write transaction fail at its
+	// commit with that error, having run its fn (readsuite.go).
+	failWrites atomic.Pointer[error]
+}
+
+// failing wraps fn so that its transaction fails at the commit when
+// failWrites is set.
+func (s *countingStore) failing(fn func(cases.Tx) error) func(cases.Tx) error {
+	fail := s.failWrites.Load()
+	if fail == nil {
+		return fn
+	}
+	return func(tx cases.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return *fail
+	}
 }
 
 func (s *countingStore) Update(ctx context.Context, fn func(cases.Tx) error) error {
 	s.mu.Lock()
 	s.updates++
 	s.mu.Unlock()
-	return s.Store.Update(ctx, func(tx cases.Tx) error { return fn(countingTx{tx, &s.decoded}) })
+	return s.Store.Update(ctx, s.failing(func(tx cases.Tx) error { return fn(countingTx{tx, &s.decoded, &s.readInWrite}) }))
 }
 
 func (s *countingStore) Shared(ctx context.Context, fn func(cases.Tx) error) error {
 	s.mu.Lock()
 	s.updates++
 	s.mu.Unlock()
-	return s.Store.Shared(ctx, func(tx cases.Tx) error { return fn(countingTx{tx, &s.decoded}) })
+	return s.Store.Shared(ctx, s.failing(func(tx cases.Tx) error { return fn(countingTx{tx, &s.decoded, &s.readInWrite}) }))
 }
 
 func (s *countingStore) View(ctx context.Context, fn func(cases.ReadTx) error) error {
 	return s.Store.View(ctx, func(tx cases.ReadTx) error { return fn(countingReadTx{tx, &s.decoded}) })
 }
 
-// countingTx and countingReadTx count the cases a transaction decodes.
+// countingTx and countingReadTx count the cases a transaction decodes;
+// countingTx the cases and access-log records it reads in w too.
 type countingTx struct {
 	cases.Tx
-	n *atomic.Int64
+	n, w *atomic.Int64
 }
 
-func (t countingTx) Case(id cases.ID) (*cases.Case, error) { t.n.Add(1); return t.Tx.Case(id) }
+func (t countingTx) Case(id cases.ID) (*cases.Case, error) {
+	t.n.Add(1)
+	t.w.Add(1)
+	return t.Tx.Case(id)
+}
+
 func (t countingTx) Cases(fn func(*cases.Case) bool) error {
-	return t.Tx.Cases(func(c *cases.Case) bool { t.n.Add(1); return fn(c) })
+	return t.Tx.Cases(func(c *cases.Case) bool { t.n.Add(1); t.w.Add(1); return fn(c) })
+}
+
+// count counts the access-log records fn is called with in w.
+func (t countingTx) count(fn func(audit.Record) bool) func(audit.Record) bool {
+	return func(r audit.Record) bool { t.w.Add(1); return fn(r) }
+}
+
+func (t countingTx) AuditByPatient(pnr personnummer.Personnummer, fn func(audit.Record) bool) error {
+	return t.Tx.AuditByPatient(pnr, t.count(fn))
+}
+
+func (t countingTx) AuditByActor(actor string, fn func(audit.Record) bool) error {
+	return t.Tx.AuditByActor(actor, t.count(fn))
+}
+
+func (t countingTx) AuditByPatientDesc(pnr personnummer.Personnummer, before uint64, fn func(audit.Record) bool) error {
+	return t.Tx.AuditByPatientDesc(pnr, before, t.count(fn))
+}
+
+func (t countingTx) AuditByActorDesc(actor string, before uint64, fn func(audit.Record) bool) error {
+	return t.Tx.AuditByActorDesc(actor, before, t.count(fn))
 }
 
 type countingReadTx struct {
@@ -131,6 +179,40 @@ func (s *countingStore) count() int { s.mu.Lock(); defer s.mu.Unlock(); return s
 func (s *countingStore) AddStats(ctx context.Context, unit string, b *cases.StatsBuilder) (bool, error) {
 	if agg, ok := s.Store.(cases.StatsStore); ok {
 		return agg.AddStats(ctx, unit, b)
+	}
+	return false, nil
+}
+
+// LogReads passes a read's access-log entries on to a store that commits
+// them by themselves (cases.ReadLogger), else commits them with Shared;
+// failWrites fails it as it fails a commit.
+func (s *countingStore) LogReads(ctx context.Context, entries []audit.Entry) error {
+	rl, ok := s.Store.(cases.ReadLogger)
+	if !ok {
+		return s.Shared(ctx, func(tx cases.Tx) error {
+			for _, e := range entries {
+				if err := tx.AppendAudit(e); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	s.mu.Lock()
+	s.updates++
+	s.mu.Unlock()
+	if fail := s.failWrites.Load(); fail != nil {
+		return *fail
+	}
+	return rl.LogReads(ctx, entries)
+}
+
+// InboxBuckets passes the inbox's aggregates on, when the store keeps
+// them (cases.InboxStore), so that the suite's inbox counts come from
+// them; false when it keeps none.
+func (s *countingStore) InboxBuckets(ctx context.Context, fn func(cases.InboxBucket, int)) (bool, error) {
+	if agg, ok := s.Store.(cases.InboxStore); ok {
+		return agg.InboxBuckets(ctx, fn)
 	}
 	return false, nil
 }

@@ -84,6 +84,9 @@ func RunServiceSuite(t *testing.T, newStore func(t *testing.T) cases.Store) {
 		{"GroupRoute", suiteGroupRoute},
 		{"GroupQueueCostsThePage", suiteGroupQueueCostsThePage},
 		{"GroupInboxCounts", suiteGroupInboxCounts},
+		{"ReadsLogged", suiteReadsLogged},                   // readsuite.go
+		{"ReadsOutsideWrites", suiteReadsOutsideWrites},     // readsuite.go
+		{"ReadNotShownUnlogged", suiteReadNotShownUnlogged}, // readsuite.go
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newEnv(t, newStore)) })
