@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 
 	"clinicgw/sync/wire"
@@ -148,32 +147,18 @@ func (s *Service) SyncHead(ctx context.Context) (SyncHead, bool, error) {
 func (s *Service) ApplyChained(ctx context.Context, in []Inbound, head SyncHead, journal []JournalEntry) (ApplyReport, error) {
 	now := s.clock.Now()
 	// The journal's records (a copy of each event, or a slim record
-	// where the case record will hold its content) are made while the
-	// page's events apply, off the transaction's goroutine.
-	// A slim record costs a copy and a hash of its event: two goroutines
-	// share a long page, so that the transaction does not wait for them.
-	recs := make([][]byte, len(journal))
-	slims := make([]slimJournal, len(journal))
-	var building sync.WaitGroup
-	build := func(from, to int) {
-		for i := from; i < to; i++ {
-			recs[i], slims[i] = journalRecord(journal, i, now)
-		}
-	}
-	half := len(journal) / 2
-	if len(journal) < 64 {
-		half = 0
-	}
-	building.Go(func() { build(half, len(journal)) })
-	building.Go(func() { build(0, half) })
-	built := make(chan struct{})
-	go func() { building.Wait(); close(built) }()
-	defer func() { <-built }()
-	return s.applyInbound(ctx, in, head.Seq, func(tx Tx, done []*Case) error {
+	// where the case record will hold its content) are made off the
+	// transaction's goroutine, by the one that validates the page's new
+	// cases ahead of it (prepareInbound): an event's record is made with
+	// its case, before the transaction inserts it, so that the case's
+	// record copies the texts the slim record found encoded in the event
+	// (WireTexts) instead of quoting them a second time.
+	jr := &chainedJournal{journal: journal, now: now, recs: make([][]byte, len(journal)), slims: make([]slimJournal, len(journal))}
+	recs, slims := jr.recs, jr.slims
+	return s.applyInbound(ctx, in, head.Seq, jr, func(tx Tx, done []*Case) error {
 		if err := tx.SetSyncHead(head); err != nil {
 			return err
 		}
-		<-built
 		for i, e := range journal {
 			rec := recs[i]
 			if rec == nil {
@@ -189,6 +174,33 @@ func (s *Service) ApplyChained(ctx context.Context, in []Inbound, head SyncHead,
 		}
 		return s.prune(tx)
 	})
+}
+
+// chainedJournal is a chained page's journal and the records made of
+// it: by the goroutine that prepares the page's events, each with its
+// event (prepareInbound), the records of entries beyond the events with
+// the last.
+type chainedJournal struct {
+	journal []JournalEntry
+	now     time.Time
+	recs    [][]byte
+	slims   []slimJournal
+}
+
+// build makes the records of entries from to to (those there are).
+func (j *chainedJournal) build(from, to int) {
+	for i := from; i < min(to, len(j.journal)); i++ {
+		j.recs[i], j.slims[i] = journalRecord(j.journal, i, j.now)
+	}
+}
+
+// texts returns the encoded texts of entry i's new case, once its record
+// is made; nil if none.
+func (j *chainedJournal) texts(i int) *WireTexts {
+	if j == nil || i >= len(j.slims) || j.recs[i] != nil {
+		return nil
+	}
+	return &j.slims[i].texts
 }
 
 // journalRecord makes the record of the page's journal entry i, applied

@@ -169,20 +169,22 @@ func (s *Service) SyncCursor(ctx context.Context) (uint64, error) {
 // record (Inbound.At), not by this gateway's clock, and one that fails
 // only a version's rule is stored flagged (Case.Relaxed).
 func (s *Service) ApplyInbound(ctx context.Context, in []Inbound, cursor uint64) (ApplyReport, error) {
-	return s.applyInbound(ctx, in, cursor, nil)
+	return s.applyInbound(ctx, in, cursor, nil, nil)
 }
 
 // applyInbound is ApplyInbound, running also (when not nil) in the
 // same transaction, before the cursor moves (ApplyChained).
 // also is handed, for each event, the case record as it stands after the
 // event if the event applied (nil otherwise).
-func (s *Service) applyInbound(ctx context.Context, in []Inbound, cursor uint64, also func(tx Tx, done []*Case) error) (ApplyReport, error) {
+// jr, when not nil, is the page's journal, whose records the events'
+// preparation makes (prepareInbound).
+func (s *Service) applyInbound(ctx context.Context, in []Inbound, cursor uint64, jr *chainedJournal, also func(tx Tx, done []*Case) error) (ApplyReport, error) {
 	now := s.clock.Now()
 	s.noteSkew(in, now)
 	// New cases are validated outside the transaction (it may run more than
 	// once), a chunk at a time, by a goroutine that runs ahead of it: the
 	// transaction applies one chunk while the next is validated.
-	p := s.prepareInbound(in, now)
+	p := s.prepareInbound(in, now, jr)
 	defer p.wait()
 	var rep ApplyReport
 	var changed []ID
@@ -201,7 +203,7 @@ func (s *Service) applyInbound(ctx context.Context, in []Inbound, cursor uint64,
 			res := refusedInvalid
 			if p.invalid[i] == nil {
 				var err error
-				if res, err = s.applyOne(tx, ev, p.fresh[i], p.insert(i), now); err != nil {
+				if res, err = s.applyOne(tx, ev, p.fresh[i], p.insert(i), p.jr.texts(i), now); err != nil {
 					return fmt.Errorf("event %s: %w", ev.EventID, err)
 				}
 			} else if dup, err := retiredDuplicate(tx, ev); err != nil { // sealdup.go
@@ -296,6 +298,7 @@ type prepared struct {
 	fresh   []*Case
 	invalid []*ValidationError // nil: valid
 	ins     []PreparedInsert   // the store's work for each fresh case (InsertPreparer); nil: none
+	jr      *chainedJournal    // the page's journal, its records made with the events; nil: none
 	chunks  []chan struct{}    // closed when a chunk of prepChunk events is validated
 	done    chan struct{}      // closed when the validating goroutine has returned
 }
@@ -303,10 +306,12 @@ type prepared struct {
 // prepareInbound validates the new cases among in, in order: a page of one
 // chunk at once, a longer one by a goroutine that runs ahead of the
 // caller. It is the only reader of s.rand meanwhile, so a deterministic
-// source yields the same ids as it would in one goroutine.
-func (s *Service) prepareInbound(in []Inbound, now time.Time) *prepared {
+// source yields the same ids as it would in one goroutine. With a chunk's
+// events it makes their journal records (jr, if not nil), and with the
+// last chunk those of entries beyond the events.
+func (s *Service) prepareInbound(in []Inbound, now time.Time, jr *chainedJournal) *prepared {
 	n := (len(in) + prepChunk - 1) / prepChunk
-	p := &prepared{fresh: make([]*Case, len(in)), invalid: make([]*ValidationError, len(in)), done: make(chan struct{})}
+	p := &prepared{fresh: make([]*Case, len(in)), invalid: make([]*ValidationError, len(in)), jr: jr, done: make(chan struct{})}
 	pre, _ := s.store.(InsertPreparer)
 	if pre != nil {
 		p.ins = make([]PreparedInsert, len(in))
@@ -316,6 +321,12 @@ func (s *Service) prepareInbound(in []Inbound, now time.Time) *prepared {
 			p.fresh[i], p.invalid[i] = s.validateInbound(in[i], now)
 			if pre != nil && p.fresh[i] != nil {
 				p.ins[i] = pre.PrepareInsert(p.fresh[i])
+			}
+		}
+		if jr != nil {
+			jr.build(from, to)
+			if to == len(in) {
+				jr.build(len(in), len(jr.journal))
 			}
 		}
 	}
@@ -418,14 +429,16 @@ const (
 
 // applyOne applies one event in tx. An event that cannot apply is logged
 // by event id and reported as refused.
-func (s *Service) applyOne(tx Tx, ev Inbound, fresh *Case, prep PreparedInsert, now time.Time) (applyResult, error) {
+// texts, if not nil, are the new case's texts as the event holds them
+// encoded (WireTexts).
+func (s *Service) applyOne(tx Tx, ev Inbound, fresh *Case, prep PreparedInsert, texts *WireTexts, now time.Time) (applyResult, error) {
 	patient := Actor{Kind: Patient}
 	if ev.Kind == InboundCreated {
 		// fresh is the store's to keep: nothing here changes it after
 		// validation, and a second run of fn hands over the same value.
 		// The insert's own check that the id is free finds a repeat
 		// delivery: a new case's id is looked up once.
-		err := insertPrepared(tx, fresh, prep)
+		err := insertPrepared(tx, fresh, prep, texts)
 		if errors.Is(err, ErrExists) {
 			old, err := tx.Case(ev.CaseID)
 			if err != nil {
@@ -507,8 +520,12 @@ func textErrorUnless(checked bool, text string) error {
 }
 
 // insertPrepared inserts c in tx with prep, the work its store prepared,
-// where the transaction takes it (PreparedInserter).
-func insertPrepared(tx Tx, c *Case, prep PreparedInsert) error {
+// where the transaction takes it (PreparedInserter), and texts, its
+// texts encoded, where it takes them (WireTextsTaker).
+func insertPrepared(tx Tx, c *Case, prep PreparedInsert, texts *WireTexts) error {
+	if wt, ok := tx.(WireTextsTaker); ok && texts != nil {
+		wt.TakeWireTexts(c, texts)
+	}
 	if pi, ok := tx.(PreparedInserter); ok && prep != nil {
 		return pi.InsertPrepared(c, prep)
 	}
