@@ -31,7 +31,7 @@ type sealJob struct {
 	nonce  [nonceLen]byte
 	c      *cases.Case      // bucketCases: the new case
 	texts  *cases.WireTexts // c's texts encoded, to copy; nil: none
-	rec    audit.Record     // bucketAudit: the record
+	rec    audit.Made       // bucketAudit: the record, as audit.NextMade made it
 	plain  []byte           // a sync log's record (continuity.go), as it is
 	sealed []byte
 	buf    *pooledSealed // sealed's buffer, from the pools (sealedpool.go); nil if not
@@ -226,7 +226,7 @@ func (t *tx) queueSyncLog(bucket string, key, rec []byte) error {
 }
 
 // queueAudit hands an access-log record to the sealing goroutine.
-func (t *tx) queueAudit(key []byte, rec audit.Record) error {
+func (t *tx) queueAudit(key []byte, rec audit.Made) error {
 	return t.queue(sealJob{bucket: bucketAudit, key: key, rec: rec})
 }
 
