@@ -48,7 +48,9 @@ func TestCheckedTextMatchedByEscapes(t *testing.T) {
 		if n != want {
 			t.Errorf("%.20q: matched %d, the reference %d", s, n, want)
 		}
-		if escapes := bytes.Count(enc, []byte{'\\'}); steps > escapes {
+		// Each escape, and the first byte of each character of three
+		// bytes from U+2000 (0xe2: U+2028 and U+2029 are).
+		if escapes := bytes.Count(enc, []byte{'\\'}); steps > escapes+strings.Count(s, "\xe2") {
 			t.Errorf("%.20q: looked at %d bytes one by one; the encoding has %d escapes", s, steps, escapes)
 		}
 	}
@@ -127,6 +129,46 @@ func FuzzSlimRecordChecked(f *testing.F) {
 		got, ok := JournalEntry{Seq: ev.Seq, Event: raw, Wire: &ev, Checked: true}.slimRecord()
 		if ok != refOK || !bytes.Equal(got.rec, ref.rec) {
 			t.Fatalf("checked: slim %v, the reference %v; records equal: %v", ok, refOK, bytes.Equal(got.rec, ref.rec))
+		}
+	})
+}
+
+// TestRealisticTextMatchedByEscapes: a realistic text (2 KiB with
+// å, ä, ö, line breaks and dashes) is matched looking one by one at no
+// byte but those the encoder escapes and the first byte of each
+// character of three bytes (as U+2028 and U+2029 are): not at the words
+// around them, nor at the ends of the runs between line breaks.
+func TestRealisticTextMatchedByEscapes(t *testing.T) {
+	for _, s := range []string{patientText(0, 2048), patientText(5, 2048), patientText(9, 300)} {
+		s += " — tack!"
+		enc := appendJSONString(nil, s)
+		n, steps := matchValidSteps(append(enc, '}'), s)
+		if n != len(enc) {
+			t.Fatalf("matched %d of %d", n, len(enc))
+		}
+		if most := bytes.Count(enc, []byte{'\\'}) + strings.Count(s, "\xe2"); steps > most {
+			t.Errorf("%d bytes: looked at %d bytes one by one; the encoding has %d escapes and the text %d characters of three bytes",
+				len(s), steps, bytes.Count(enc, []byte{'\\'}), strings.Count(s, "\xe2"))
+		}
+	}
+}
+
+// FuzzEscapable holds escapable to the byte-by-byte reference, on any
+// string (its words, its overlapping last word and its padded short
+// ones).
+func FuzzEscapable(f *testing.F) {
+	for _, s := range []string{"", "a\x1f", "abcdefgh\x00", "rad\u2028", "—\u2029", "\xe2\x80", "aåä — öx", "1234567\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := false
+		for i := 0; i < len(s); i++ {
+			if s[i] < 0x20 || s[i] == 0xe2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xa8 || s[i+2] == 0xa9) {
+				want = true
+			}
+		}
+		if got := escapable(s); got != want {
+			t.Fatalf("escapable(%q) = %v", s, got)
 		}
 	})
 }

@@ -3,6 +3,7 @@ package cases
 import (
 	"bytes"
 	"encoding/binary"
+	"strings"
 
 	"clinicgw/sync/wire/jsontext"
 )
@@ -32,7 +33,8 @@ func matchValidJSONString(b []byte, s string) int {
 }
 
 // matchValidSteps is matchValidJSONString, also returning how many bytes
-// of s it looked at one by one (at the encoding's escapes): a letter
+// of s it looked at one by one (at the encoding's escapes, and where
+// escapable did): a letter
 // that is not ASCII is not looked at, the encoder writing every valid
 // rune as it is but U+2028 and U+2029.
 func matchValidSteps(b []byte, s string) (n, steps int) {
@@ -70,7 +72,12 @@ func matchValid(b []byte, s string) (n, steps int) {
 			return -1, steps
 		}
 		k := end - pos
-		if len(s)-i < k || string(b[pos:end]) != s[i:i+k] || escapable(s[i:i+k]) {
+		if len(s)-i < k || string(b[pos:end]) != s[i:i+k] {
+			return -1, steps
+		}
+		escapes, looked := escapableSteps(s[i : i+k])
+		steps += looked
+		if escapes {
 			return -1, steps
 		}
 		pos, i = end, i+k
@@ -95,35 +102,54 @@ func matchValid(b []byte, s string) (n, steps int) {
 
 // escapable reports whether s, valid UTF-8 without '"' or '\\', holds
 // what the encoder escapes: a control character, U+2028 or U+2029
-// (0xe2 0x80 0xa8 or 0xa9); eight bytes at a time.
+// (0xe2 0x80 0xa8 or 0xa9).
 func escapable(s string) bool {
+	esc, _ := escapableSteps(s)
+	return esc
+}
+
+// escapableSteps is escapable, also returning how many bytes it looked
+// at one by one: only each 0xe2 (found by strings.IndexByte), the first
+// byte of U+2028 and U+2029 and of other characters of three bytes (a
+// dash); the control characters are looked for eight bytes at a time.
+func escapableSteps(s string) (bool, int) {
+	if hasControl(s) {
+		return true, 0
+	}
+	steps := 0
+	for j := 0; ; j++ {
+		k := strings.IndexByte(s[j:], 0xe2)
+		if k < 0 {
+			return false, steps
+		}
+		j += k
+		steps++
+		if j+2 < len(s) && s[j+1] == 0x80 && s[j+2]|1 == 0xa9 {
+			return true, steps
+		}
+	}
+}
+
+// hasControl reports whether s holds a byte below 0x20, eight bytes at
+// a time: the last word overlaps the one before it, a string shorter
+// than a word is padded with spaces.
+func hasControl(s string) bool {
 	const (
 		lo = 0x0101010101010101
 		hi = 0x8080808080808080
-		e2 = lo * 0xe2
 	)
-	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		x := binary.LittleEndian.Uint64([]byte(s[i : i+8]))
-		// "Has a byte less than 0x20", "has a zero byte" on x^e2: exact
-		// for whether the word has one.
-		if ((x-lo*0x20)&^x|((x^e2)-lo)&^(x^e2))&hi != 0 && escapableAt(s, i, i+8) {
+	// "Has a byte less than 0x20": exact for whether the word has one
+	// (a borrow moves only upward from a byte that is less).
+	less := func(x uint64) bool { return (x-lo*0x20)&^x&hi != 0 }
+	if len(s) < 8 {
+		w := [8]byte{' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '}
+		copy(w[:], s)
+		return less(binary.LittleEndian.Uint64(w[:]))
+	}
+	for i := 0; i+8 <= len(s); i += 8 {
+		if less(binary.LittleEndian.Uint64([]byte(s[i : i+8]))) {
 			return true
 		}
 	}
-	return escapableAt(s, i, len(s))
-}
-
-// escapableAt is escapable for the bytes of s from i to end (a rune
-// starting there may end after it).
-func escapableAt(s string, i, end int) bool {
-	for ; i < end; i++ {
-		switch c := s[i]; {
-		case c < 0x20:
-			return true
-		case c == 0xe2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xa8 || s[i+2] == 0xa9):
-			return true
-		}
-	}
-	return false
+	return len(s)%8 != 0 && less(binary.LittleEndian.Uint64([]byte(s[len(s)-8:])))
 }
