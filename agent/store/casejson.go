@@ -276,6 +276,12 @@ func appendUint(dst []byte, v uint64) []byte {
 // where MarshalJSON fails (a year outside 0–9999, a zone offset of a day or
 // more), by the same checks on the same text.
 func appendJSONTime(dst []byte, t time.Time, ok bool) ([]byte, bool) {
+	if b, done := appendRFC3339Nano(dst, t); done {
+		return b, ok
+	}
+	if timeFormatted != nil {
+		timeFormatted()
+	}
 	dst = append(dst, '"')
 	n0 := len(dst)
 	dst = t.AppendFormat(dst, time.RFC3339Nano)
@@ -301,6 +307,10 @@ func appendJSONString(dst []byte, s string) []byte {
 	}
 	return jsontext.AppendQuoted(dst, s, true)
 }
+
+// timeFormatted, when set (tests), is told of each time formatted by
+// time.Time.AppendFormat (appendRFC3339Nano did not).
+var timeFormatted func()
 
 // quotedHook, when set (tests, before any store is used), is told the
 // length of each string appendJSONString quotes.
