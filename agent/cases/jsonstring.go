@@ -131,25 +131,36 @@ func escapableSteps(s string) (bool, int) {
 }
 
 // hasControl reports whether s holds a byte below 0x20, eight bytes at
-// a time: the last word overlaps the one before it, a string shorter
-// than a word is padded with spaces.
+// a time, four words to a test: the last word overlaps the one before
+// it, a string shorter than a word is padded with spaces. The loops
+// take s apart by reslicing, so that no word's load is bounds-checked.
 func hasControl(s string) bool {
 	const (
 		lo = 0x0101010101010101
 		hi = 0x8080808080808080
 	)
-	// "Has a byte less than 0x20": exact for whether the word has one
-	// (a borrow moves only upward from a byte that is less).
-	less := func(x uint64) bool { return (x-lo*0x20)&^x&hi != 0 }
+	// The bytes less than 0x20 flagged (& hi): exact for whether the
+	// word has one (a borrow moves only upward from a byte that is less).
+	less := func(x uint64) uint64 { return (x - lo*0x20) &^ x }
 	if len(s) < 8 {
 		w := [8]byte{' ', ' ', ' ', ' ', ' ', ' ', ' ', ' '}
 		copy(w[:], s)
-		return less(binary.LittleEndian.Uint64(w[:]))
+		return less(binary.LittleEndian.Uint64(w[:]))&hi != 0
 	}
-	for i := 0; i+8 <= len(s); i += 8 {
-		if less(binary.LittleEndian.Uint64([]byte(s[i : i+8]))) {
+	b := []byte(s)
+	for len(b) >= 32 {
+		m := less(binary.LittleEndian.Uint64(b[0:8])) | less(binary.LittleEndian.Uint64(b[8:16])) |
+			less(binary.LittleEndian.Uint64(b[16:24])) | less(binary.LittleEndian.Uint64(b[24:32]))
+		if m&hi != 0 {
 			return true
 		}
+		b = b[32:]
 	}
-	return len(s)%8 != 0 && less(binary.LittleEndian.Uint64([]byte(s[len(s)-8:])))
+	for len(b) >= 8 {
+		if less(binary.LittleEndian.Uint64(b[0:8]))&hi != 0 {
+			return true
+		}
+		b = b[8:]
+	}
+	return len(b) > 0 && less(binary.LittleEndian.Uint64([]byte(s[len(s)-8:])))&hi != 0
 }
