@@ -147,18 +147,21 @@ func (s *Service) SyncHead(ctx context.Context) (SyncHead, bool, error) {
 func (s *Service) ApplyChained(ctx context.Context, in []Inbound, head SyncHead, journal []JournalEntry) (ApplyReport, error) {
 	now := s.clock.Now()
 	// The journal's records (a copy of each event, or a slim record
-	// where the case record will hold its content) are made off the
-	// transaction's goroutine, by the one that validates the page's new
-	// cases ahead of it (prepareInbound): an event's record is made with
-	// its case, before the transaction inserts it, so that the case's
-	// record copies the texts the slim record found encoded in the event
-	// (WireTexts) instead of quoting them a second time.
-	jr := &chainedJournal{journal: journal, now: now, recs: make([][]byte, len(journal)), slims: make([]slimJournal, len(journal))}
+	// where the case record will hold its content) are made while the
+	// page's events apply, off the transaction's goroutine, a chunk at a
+	// time in order: a slim record finds in its event a new case's texts
+	// encoded, which the case's record copies (WireTexts) once its chunk
+	// is made — waited for by the store's sealing goroutine, not by the
+	// transaction. A slim record costs a copy and a hash of its event:
+	// two goroutines share a long page, a chunk each in turn.
+	jr := newChainedJournal(journal, now)
+	defer jr.wait()
 	recs, slims := jr.recs, jr.slims
 	return s.applyInbound(ctx, in, head.Seq, jr, func(tx Tx, done []*Case) error {
 		if err := tx.SetSyncHead(head); err != nil {
 			return err
 		}
+		jr.wait()
 		for i, e := range journal {
 			rec := recs[i]
 			if rec == nil {
@@ -176,31 +179,62 @@ func (s *Service) ApplyChained(ctx context.Context, in []Inbound, head SyncHead,
 	})
 }
 
-// chainedJournal is a chained page's journal and the records made of
-// it: by the goroutine that prepares the page's events, each with its
-// event (prepareInbound), the records of entries beyond the events with
-// the last.
+// chainedJournal is a chained page's journal and the records being made
+// of it, by chunks of journalChunk entries, in order.
 type chainedJournal struct {
 	journal []JournalEntry
 	now     time.Time
 	recs    [][]byte
 	slims   []slimJournal
+	chunks  []chan struct{} // closed when a chunk's records are made
+	handles []WireTexts     // entry i's texts, ready with its chunk
 }
 
-// build makes the records of entries from to to (those there are).
-func (j *chainedJournal) build(from, to int) {
-	for i := from; i < min(to, len(j.journal)); i++ {
-		j.recs[i], j.slims[i] = journalRecord(j.journal, i, j.now)
+// journalChunk is how many entries' records are made at a time.
+const journalChunk = 32
+
+// newChainedJournal starts making the records of journal, applied at
+// now: one goroutine, two on a page of two chunks or more, each taking
+// every other chunk.
+func newChainedJournal(journal []JournalEntry, now time.Time) *chainedJournal {
+	n := (len(journal) + journalChunk - 1) / journalChunk
+	j := &chainedJournal{journal: journal, now: now, recs: make([][]byte, len(journal)), slims: make([]slimJournal, len(journal)),
+		chunks: make([]chan struct{}, n), handles: make([]WireTexts, len(journal))}
+	for k := range j.chunks {
+		j.chunks[k] = make(chan struct{})
+	}
+	for i := range j.handles {
+		j.handles[i] = WireTexts{ready: j.chunks[i/journalChunk], texts: &j.slims[i].texts}
+	}
+	build := func(first int) {
+		for k := first; k < n; k += 2 {
+			for i := k * journalChunk; i < min((k+1)*journalChunk, len(journal)); i++ {
+				j.recs[i], j.slims[i] = journalRecord(journal, i, now)
+			}
+			close(j.chunks[k])
+		}
+	}
+	go build(0)
+	if n > 1 {
+		go build(1)
+	}
+	return j
+}
+
+// wait waits until every record is made.
+func (j *chainedJournal) wait() {
+	for _, c := range j.chunks {
+		<-c
 	}
 }
 
-// texts returns the encoded texts of entry i's new case, once its record
-// is made; nil if none.
+// texts returns the encoded texts of entry i's new case (which wait for
+// its record); nil if there is no entry i.
 func (j *chainedJournal) texts(i int) *WireTexts {
-	if j == nil || i >= len(j.slims) || j.recs[i] != nil {
+	if j == nil || i >= len(j.handles) {
 		return nil
 	}
-	return &j.slims[i].texts
+	return &j.handles[i]
 }
 
 // journalRecord makes the record of the page's journal entry i, applied

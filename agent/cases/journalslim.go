@@ -144,7 +144,7 @@ type slimJournal struct {
 	content journalContent
 	// texts are a case.created event's encoded values, for its case
 	// record (journaltexts.go).
-	texts WireTexts
+	texts caseTexts
 }
 
 // cut is a value a slim record leaves out: what, and its byte range in

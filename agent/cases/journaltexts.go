@@ -6,7 +6,7 @@ import (
 	"clinicgw/sync/wire"
 )
 
-// WireTexts are a new case's texts as a central event holds them
+// WireTexts are a new case's texts as its central event holds them
 // encoded: the patient's name, the form's answers and the text, each
 // the bytes of the event a slim journal record cuts out (journalslim.go:
 // the canonical encoding of the event's value), where they hold no '<',
@@ -16,13 +16,33 @@ import (
 // is given only for a value equal to the event's. They are bytes of the
 // page the event came in: valid while the page applies, never to be
 // kept after its transaction.
+//
+// The journal's records are made beside the transaction (ApplyChained),
+// so the texts may not be found yet when the transaction inserts the
+// case: its methods wait until they are, on the goroutine that encodes
+// the case (the store's sealing goroutine), not the transaction's.
 type WireTexts struct {
+	ready <-chan struct{} // closed when texts is made
+	texts *caseTexts
+}
+
+// caseTexts are what WireTexts give.
+type caseTexts struct {
 	name   string
 	fields []wire.Field
 	text   string
 	// json.Marshal's encodings of name, fields (the list) and text;
 	// nil where the event holds none to copy.
 	nameJSON, fieldsJSON, textJSON []byte
+}
+
+// made waits until w's texts are found and returns them; nil if w is.
+func (w *WireTexts) made() *caseTexts {
+	if w == nil {
+		return nil
+	}
+	<-w.ready
+	return w.texts
 }
 
 // WireTextsTaker is a Tx that takes, before a new case's InsertPrepared
@@ -35,40 +55,43 @@ type WireTextsTaker interface {
 // NameJSON returns json.Marshal's encoding of name, nil if w does not
 // hold it.
 func (w *WireTexts) NameJSON(name string) []byte {
-	if w == nil || w.nameJSON == nil || name != w.name {
+	t := w.made()
+	if t == nil || t.nameJSON == nil || name != t.name {
 		return nil
 	}
-	return w.nameJSON
+	return t.nameJSON
 }
 
 // TextJSON returns json.Marshal's encoding of text, nil if w does not
 // hold it.
 func (w *WireTexts) TextJSON(text string) []byte {
-	if w == nil || w.textJSON == nil || text != w.text {
+	t := w.made()
+	if t == nil || t.textJSON == nil || text != t.text {
 		return nil
 	}
-	return w.textJSON
+	return t.textJSON
 }
 
 // FieldsJSON returns json.Marshal's encoding of the list fs, nil if w
 // does not hold it.
 func (w *WireTexts) FieldsJSON(fs []Field) []byte {
-	if w == nil || w.fieldsJSON == nil || len(fs) != len(w.fields) {
+	t := w.made()
+	if t == nil || t.fieldsJSON == nil || len(fs) != len(t.fields) {
 		return nil
 	}
 	for i := range fs {
-		if fs[i] != Field(w.fields[i]) {
+		if fs[i] != Field(t.fields[i]) {
 			return nil
 		}
 	}
-	return w.fieldsJSON
+	return t.fieldsJSON
 }
 
-// wireTexts returns the WireTexts of a slim record's case.created event
+// wireTexts returns the texts of a slim record's case.created event
 // from the values it cut out of event (cuts, in the order found) and
 // jc, what they hold.
-func wireTexts(event []byte, cuts []cut, jc journalContent) WireTexts {
-	w := WireTexts{name: jc.name, fields: jc.wire, text: jc.text}
+func wireTexts(event []byte, cuts []cut, jc journalContent) caseTexts {
+	w := caseTexts{name: jc.name, fields: jc.wire, text: jc.text}
 	for _, c := range cuts {
 		b := event[c.from:c.to:c.to]
 		if !htmlFree(b) {

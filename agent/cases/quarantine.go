@@ -102,7 +102,7 @@ func (s *Service) RetryQuarantine(ctx context.Context) (RetryReport, error) {
 	for i, q := range qs {
 		in[i] = q.Event
 	}
-	p := s.prepareInbound(in, now, nil)
+	p := s.prepareInbound(in, now)
 	p.wait()
 	var rep RetryReport
 	var changed []ID

@@ -176,15 +176,15 @@ func (s *Service) ApplyInbound(ctx context.Context, in []Inbound, cursor uint64)
 // same transaction, before the cursor moves (ApplyChained).
 // also is handed, for each event, the case record as it stands after the
 // event if the event applied (nil otherwise).
-// jr, when not nil, is the page's journal, whose records the events'
-// preparation makes (prepareInbound).
+// jr, when not nil, is the page's journal, whose records are being made
+// (ApplyChained): it hands each new case's texts encoded to the store.
 func (s *Service) applyInbound(ctx context.Context, in []Inbound, cursor uint64, jr *chainedJournal, also func(tx Tx, done []*Case) error) (ApplyReport, error) {
 	now := s.clock.Now()
 	s.noteSkew(in, now)
 	// New cases are validated outside the transaction (it may run more than
 	// once), a chunk at a time, by a goroutine that runs ahead of it: the
 	// transaction applies one chunk while the next is validated.
-	p := s.prepareInbound(in, now, jr)
+	p := s.prepareInbound(in, now)
 	defer p.wait()
 	var rep ApplyReport
 	var changed []ID
@@ -203,7 +203,7 @@ func (s *Service) applyInbound(ctx context.Context, in []Inbound, cursor uint64,
 			res := refusedInvalid
 			if p.invalid[i] == nil {
 				var err error
-				if res, err = s.applyOne(tx, ev, p.fresh[i], p.insert(i), p.jr.texts(i), now); err != nil {
+				if res, err = s.applyOne(tx, ev, p.fresh[i], p.insert(i), jr.texts(i), now); err != nil {
 					return fmt.Errorf("event %s: %w", ev.EventID, err)
 				}
 			} else if dup, err := retiredDuplicate(tx, ev); err != nil { // sealdup.go
@@ -298,7 +298,6 @@ type prepared struct {
 	fresh   []*Case
 	invalid []*ValidationError // nil: valid
 	ins     []PreparedInsert   // the store's work for each fresh case (InsertPreparer); nil: none
-	jr      *chainedJournal    // the page's journal, its records made with the events; nil: none
 	chunks  []chan struct{}    // closed when a chunk of prepChunk events is validated
 	done    chan struct{}      // closed when the validating goroutine has returned
 }
@@ -306,12 +305,10 @@ type prepared struct {
 // prepareInbound validates the new cases among in, in order: a page of one
 // chunk at once, a longer one by a goroutine that runs ahead of the
 // caller. It is the only reader of s.rand meanwhile, so a deterministic
-// source yields the same ids as it would in one goroutine. With a chunk's
-// events it makes their journal records (jr, if not nil), and with the
-// last chunk those of entries beyond the events.
-func (s *Service) prepareInbound(in []Inbound, now time.Time, jr *chainedJournal) *prepared {
+// source yields the same ids as it would in one goroutine.
+func (s *Service) prepareInbound(in []Inbound, now time.Time) *prepared {
 	n := (len(in) + prepChunk - 1) / prepChunk
-	p := &prepared{fresh: make([]*Case, len(in)), invalid: make([]*ValidationError, len(in)), jr: jr, done: make(chan struct{})}
+	p := &prepared{fresh: make([]*Case, len(in)), invalid: make([]*ValidationError, len(in)), done: make(chan struct{})}
 	pre, _ := s.store.(InsertPreparer)
 	if pre != nil {
 		p.ins = make([]PreparedInsert, len(in))
@@ -321,12 +318,6 @@ func (s *Service) prepareInbound(in []Inbound, now time.Time, jr *chainedJournal
 			p.fresh[i], p.invalid[i] = s.validateInbound(in[i], now)
 			if pre != nil && p.fresh[i] != nil {
 				p.ins[i] = pre.PrepareInsert(p.fresh[i])
-			}
-		}
-		if jr != nil {
-			jr.build(from, to)
-			if to == len(in) {
-				jr.build(len(in), len(jr.journal))
 			}
 		}
 	}
