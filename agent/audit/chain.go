@@ -59,6 +59,7 @@ func Genesis(unit string) Hash {
 // big-endian byte length followed by the bytes. Changing it changes every
 // hash in every existing log: it is versioned by recordDomain.
 func (r Record) ComputeHash() Hash {
+	hashesComputed.Add(1)
 	e := r.Entry
 	n := len(recordDomain) + 8 + len(r.Prev) + 8 + 6*8 +
 		len(e.Actor) + len(e.Unit) + len(e.Action) + len(e.CaseID) + len(e.Patient) + len(e.Outcome)
@@ -79,6 +80,9 @@ func (r Record) ComputeHash() Hash {
 	}
 	return sha256.Sum256(b)
 }
+
+// hashesComputed counts ComputeHash's hashes (TestSealedRecordHashedOnce).
+var hashesComputed atomic.Uint64
 
 // hashStackLen is the longest preimage ComputeHash builds on the stack:
 // its fixed part and almost 400 bytes of fields (an HSA-ID, a unit, an

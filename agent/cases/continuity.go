@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 
 	"clinicgw/sync/wire"
@@ -151,31 +150,20 @@ func (s *Service) ApplyChained(ctx context.Context, in []Inbound, head SyncHead,
 	now := s.clock.Now()
 	// The journal's records (a copy of each event, or a slim record
 	// where the case record will hold its content) are made while the
-	// page's events apply, off the transaction's goroutine.
-	// A slim record costs a copy and a hash of its event: two goroutines
-	// share a long page, so that the transaction does not wait for them.
-	recs := make([][]byte, len(journal))
-	slims := make([]slimJournal, len(journal))
-	var building sync.WaitGroup
-	build := func(from, to int) {
-		for i := from; i < to; i++ {
-			recs[i], slims[i] = journalRecord(journal, i, now)
-		}
-	}
-	half := len(journal) / 2
-	if len(journal) < 64 {
-		half = 0
-	}
-	building.Go(func() { build(half, len(journal)) })
-	building.Go(func() { build(0, half) })
-	built := make(chan struct{})
-	go func() { building.Wait(); close(built) }()
-	defer func() { <-built }()
-	return s.applyInbound(ctx, in, head.Seq, func(tx Tx, done []*Case) error {
+	// page's events apply, off the transaction's goroutine, a chunk at a
+	// time in order: a slim record finds in its event a new case's texts
+	// encoded, which the case's record copies (WireTexts) once its chunk
+	// is made — waited for by the store's sealing goroutine, not by the
+	// transaction. A slim record costs a copy and a hash of its event:
+	// two goroutines share a long page, a chunk each in turn.
+	jr := newChainedJournal(journal, now)
+	defer jr.wait()
+	recs, slims := jr.recs, jr.slims
+	return s.applyInbound(ctx, in, head.Seq, jr, func(tx Tx, done []*Case) error {
 		if err := tx.SetSyncHead(head); err != nil {
 			return err
 		}
-		<-built
+		jr.wait()
 		for i, e := range journal {
 			rec := recs[i]
 			if rec == nil {
@@ -191,6 +179,64 @@ func (s *Service) ApplyChained(ctx context.Context, in []Inbound, head SyncHead,
 		}
 		return s.prune(tx)
 	})
+}
+
+// chainedJournal is a chained page's journal and the records being made
+// of it, by chunks of journalChunk entries, in order.
+type chainedJournal struct {
+	journal []JournalEntry
+	now     time.Time
+	recs    [][]byte
+	slims   []slimJournal
+	chunks  []chan struct{} // closed when a chunk's records are made
+	handles []WireTexts     // entry i's texts, ready with its chunk
+}
+
+// journalChunk is how many entries' records are made at a time.
+const journalChunk = 32
+
+// newChainedJournal starts making the records of journal, applied at
+// now: one goroutine, two on a page of two chunks or more, each taking
+// every other chunk.
+func newChainedJournal(journal []JournalEntry, now time.Time) *chainedJournal {
+	n := (len(journal) + journalChunk - 1) / journalChunk
+	j := &chainedJournal{journal: journal, now: now, recs: make([][]byte, len(journal)), slims: make([]slimJournal, len(journal)),
+		chunks: make([]chan struct{}, n), handles: make([]WireTexts, len(journal))}
+	for k := range j.chunks {
+		j.chunks[k] = make(chan struct{})
+	}
+	for i := range j.handles {
+		j.handles[i] = WireTexts{ready: j.chunks[i/journalChunk], texts: &j.slims[i].texts}
+	}
+	build := func(first int) {
+		for k := first; k < n; k += 2 {
+			for i := k * journalChunk; i < min((k+1)*journalChunk, len(journal)); i++ {
+				j.recs[i], j.slims[i] = journalRecord(journal, i, now)
+			}
+			close(j.chunks[k])
+		}
+	}
+	go build(0)
+	if n > 1 {
+		go build(1)
+	}
+	return j
+}
+
+// wait waits until every record is made.
+func (j *chainedJournal) wait() {
+	for _, c := range j.chunks {
+		<-c
+	}
+}
+
+// texts returns the encoded texts of entry i's new case (which wait for
+// its record); nil if there is no entry i.
+func (j *chainedJournal) texts(i int) *WireTexts {
+	if j == nil || i >= len(j.handles) {
+		return nil
+	}
+	return &j.handles[i]
 }
 
 // journalRecord makes the record of the page's journal entry i, applied

@@ -31,7 +31,10 @@
 // record holds exactly is kept without it, with the hash of the event as
 // sent, and rebuilt from the case record when it is given back
 // (journalslim.go); a sealed event keeps its envelope as raw bytes,
-// encoded again when it is given back (journalsealed.go).
+// encoded again when it is given back (journalsealed.go). A chained
+// page's journal records are made beside its transaction, and hand a
+// new case's texts as its event holds them encoded to the store, which
+// copies them into the case's record (WireTexts, journaltexts.go).
 //
 // The package holds no storage: Service works through the Store interface,
 // which agent/store implements on an encrypted bbolt file. Statistics are

@@ -142,6 +142,9 @@ type slimJournal struct {
 	rec     []byte
 	caseID  ID
 	content journalContent
+	// texts are a case.created event's encoded values, for its case
+	// record (journaltexts.go).
+	texts caseTexts
 }
 
 // cut is a value a slim record leaves out: what, and its byte range in
@@ -231,7 +234,11 @@ func (e JournalEntry) slim(prev *[32]byte) (slimJournal, bool) {
 		sum := sum256(rec[kept:])
 		copy(rec[kept-sha256.Size:kept], sum[:])
 	}
-	return slimJournal{rec: rec, caseID: ID(ev.CaseID), content: jc}, true
+	sj := slimJournal{rec: rec, caseID: ID(ev.CaseID), content: jc}
+	if kind == slimCreated {
+		sj.texts = wireTexts(e.Event, cuts[:n], jc)
+	}
+	return sj, true
 }
 
 // sum256 is the hash a slim record keeps: sha256.Sum256, counted by

@@ -138,3 +138,46 @@ func FuzzSlimRecordChecked(f *testing.F) {
 		}
 	})
 }
+
+// TestRealisticTextMatchedByEscapes: a realistic text (2 KiB with
+// å, ä, ö, line breaks and dashes) is matched looking one by one at no
+// byte but those the encoder escapes and the first byte of each
+// character of three bytes (as U+2028 and U+2029 are): not at the words
+// around them, nor at the ends of the runs between line breaks.
+func TestRealisticTextMatchedByEscapes(t *testing.T) {
+	for _, s := range []string{patientText(0, 2048), patientText(5, 2048), patientText(9, 300)} {
+		s += " — tack!"
+		enc := appendJSONString(nil, s)
+		n, steps := matchValidSteps(append(enc, '}'), s)
+		if n != len(enc) {
+			t.Fatalf("matched %d of %d", n, len(enc))
+		}
+		if most := bytes.Count(enc, []byte{'\\'}) + strings.Count(s, "\xe2"); steps > most {
+			t.Errorf("%d bytes: looked at %d bytes one by one; the encoding has %d escapes and the text %d characters of three bytes",
+				len(s), steps, bytes.Count(enc, []byte{'\\'}), strings.Count(s, "\xe2"))
+		}
+	}
+}
+
+// FuzzEscapable holds escapable to the byte-by-byte reference, on any
+// string without a control byte (no decoder of the protocol takes one
+// as it is: see escapable).
+func FuzzEscapable(f *testing.F) {
+	for _, s := range []string{"", "a\x1f", "abcdefgh\x00", "rad\u2028", "—\u2029", "\xe2\x80", "aåä — öx", "1234567\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 }) {
+			return
+		}
+		want := false
+		for i := 0; i < len(s); i++ {
+			if s[i] < 0x20 || s[i] == 0xe2 && i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0xa8 || s[i+2] == 0xa9) {
+				want = true
+			}
+		}
+		if got, _ := escapable(s); got != want {
+			t.Fatalf("escapable(%q) = %v", s, got)
+		}
+	})
+}

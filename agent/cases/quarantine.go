@@ -112,7 +112,7 @@ func (s *Service) RetryQuarantine(ctx context.Context) (RetryReport, error) {
 		for i, q := range qs {
 			res := refusedInvalid
 			if p.invalid[i] == nil {
-				if res, err = s.applyOne(tx, q.Event, p.fresh[i], p.insert(i), now); err != nil {
+				if res, err = s.applyOne(tx, q.Event, p.fresh[i], p.insert(i), nil, now); err != nil {
 					return fmt.Errorf("quarantined event %s: %w", q.Event.EventID, err)
 				}
 			} else if dup, err := retiredDuplicate(tx, q.Event); err != nil { // sealdup.go

@@ -172,14 +172,16 @@ func (s *Service) SyncCursor(ctx context.Context) (uint64, error) {
 // record (Inbound.At), not by this gateway's clock, and one that fails
 // only a version's rule is stored flagged (Case.Relaxed).
 func (s *Service) ApplyInbound(ctx context.Context, in []Inbound, cursor uint64) (ApplyReport, error) {
-	return s.applyInbound(ctx, in, cursor, nil)
+	return s.applyInbound(ctx, in, cursor, nil, nil)
 }
 
 // applyInbound is ApplyInbound, running also (when not nil) in the
 // same transaction, before the cursor moves (ApplyChained).
 // also is handed, for each event, the case record as it stands after the
 // event if the event applied (nil otherwise).
-func (s *Service) applyInbound(ctx context.Context, in []Inbound, cursor uint64, also func(tx Tx, done []*Case) error) (ApplyReport, error) {
+// jr, when not nil, is the page's journal, whose records are being made
+// (ApplyChained): it hands each new case's texts encoded to the store.
+func (s *Service) applyInbound(ctx context.Context, in []Inbound, cursor uint64, jr *chainedJournal, also func(tx Tx, done []*Case) error) (ApplyReport, error) {
 	now := s.clock.Now()
 	s.noteSkew(in, now)
 	// New cases are validated outside the transaction (it may run more than
@@ -204,7 +206,7 @@ func (s *Service) applyInbound(ctx context.Context, in []Inbound, cursor uint64,
 			res := refusedInvalid
 			if p.invalid[i] == nil {
 				var err error
-				if res, err = s.applyOne(tx, ev, p.fresh[i], p.insert(i), now); err != nil {
+				if res, err = s.applyOne(tx, ev, p.fresh[i], p.insert(i), jr.texts(i), now); err != nil {
 					return fmt.Errorf("event %s: %w", ev.EventID, err)
 				}
 			} else if dup, err := retiredDuplicate(tx, ev); err != nil { // sealdup.go
@@ -421,14 +423,16 @@ const (
 
 // applyOne applies one event in tx. An event that cannot apply is logged
 // by event id and reported as refused.
-func (s *Service) applyOne(tx Tx, ev Inbound, fresh *Case, prep PreparedInsert, now time.Time) (applyResult, error) {
+// texts, if not nil, are the new case's texts as the event holds them
+// encoded (WireTexts).
+func (s *Service) applyOne(tx Tx, ev Inbound, fresh *Case, prep PreparedInsert, texts *WireTexts, now time.Time) (applyResult, error) {
 	patient := Actor{Kind: Patient}
 	if ev.Kind == InboundCreated {
 		// fresh is the store's to keep: nothing here changes it after
 		// validation, and a second run of fn hands over the same value.
 		// The insert's own check that the id is free finds a repeat
 		// delivery: a new case's id is looked up once.
-		err := insertPrepared(tx, fresh, prep)
+		err := insertPrepared(tx, fresh, prep, texts)
 		if errors.Is(err, ErrExists) {
 			old, err := tx.Case(ev.CaseID)
 			if err != nil {
@@ -510,8 +514,12 @@ func textErrorUnless(checked bool, text string) error {
 }
 
 // insertPrepared inserts c in tx with prep, the work its store prepared,
-// where the transaction takes it (PreparedInserter).
-func insertPrepared(tx Tx, c *Case, prep PreparedInsert) error {
+// where the transaction takes it (PreparedInserter), and texts, its
+// texts encoded, where it takes them (WireTextsTaker).
+func insertPrepared(tx Tx, c *Case, prep PreparedInsert, texts *WireTexts) error {
+	if wt, ok := tx.(WireTextsTaker); ok && texts != nil {
+		wt.TakeWireTexts(c, texts)
+	}
 	if pi, ok := tx.(PreparedInserter); ok && prep != nil {
 		return pi.InsertPrepared(c, prep)
 	}

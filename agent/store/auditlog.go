@@ -50,13 +50,14 @@ func (t *tx) AppendAudit(e audit.Entry) error {
 		}
 		t.head = h
 	}
-	rec, next, err := audit.Next(t.head, e)
+	made, next, err := audit.NextMade(t.head, e)
 	if err != nil {
 		return fmt.Errorf("access log: %w", err)
 	}
+	rec := made.Record()
 	key := seqKey(rec.Seq)
 	// Encoded, sealed and put by the sealing goroutine (casewriter.go).
-	if err := t.queueAudit(key, rec); err != nil {
+	if err := t.queueAudit(key, made); err != nil {
 		return err
 	}
 	if e.Patient != "" {

@@ -61,7 +61,12 @@ func caseSizeHint(c *cases.Case) int {
 
 // appendCase appends c's encoding to dst. It reports false, and what it
 // appended is to be discarded, when c holds a time json.Marshal refuses.
-func appendCase(dst []byte, c *cases.Case) ([]byte, bool) {
+func appendCase(dst []byte, c *cases.Case) ([]byte, bool) { return appendCaseTexts(dst, c, nil) }
+
+// appendCaseTexts is appendCase copying the encodings texts holds of c's
+// patient's name, answers and first message's text (each is json.Marshal's
+// encoding of the value: cases.WireTexts), instead of quoting them.
+func appendCaseTexts(dst []byte, c *cases.Case, texts *cases.WireTexts) ([]byte, bool) {
 	ok := true
 	dst = append(dst, `{"id":`...)
 	dst = appendJSONString(dst, string(c.ID))
@@ -69,13 +74,23 @@ func appendCase(dst []byte, c *cases.Case) ([]byte, bool) {
 	dst = appendJSONString(dst, c.Unit)
 	dst = append(dst, `,"type":`...)
 	dst = appendJSONString(dst, string(c.Type))
-	dst = append(dst, `,"patient":`...)
-	dst = appendPerson(dst, &c.Patient)
+	dst = append(dst, `,"patient":{"pnr":`...)
+	dst = appendJSONString(dst, string(c.Patient.PNR))
+	dst = append(dst, `,"name":`...)
+	if b := texts.NameJSON(c.Patient.Name); b != nil {
+		dst = append(dst, b...)
+	} else {
+		dst = appendJSONString(dst, c.Patient.Name)
+	}
+	dst = append(dst, '}')
 	if c.Guardian != nil {
 		dst = append(dst, `,"guardian":`...)
 		dst = appendPerson(dst, c.Guardian)
 	}
-	if len(c.Fields) > 0 {
+	if b := texts.FieldsJSON(c.Fields); len(c.Fields) > 0 && b != nil {
+		dst = append(dst, `,"fields":`...)
+		dst = append(dst, b...)
+	} else if len(c.Fields) > 0 {
 		dst = append(dst, `,"fields":[`...)
 		for i := range c.Fields {
 			f := &c.Fields[i]
@@ -140,7 +155,11 @@ func appendCase(dst []byte, c *cases.Case) ([]byte, bool) {
 			dst = append(dst, `,"author":`...)
 			dst = appendJSONString(dst, m.Author)
 			dst = append(dst, `,"text":`...)
-			dst = appendJSONString(dst, m.Text)
+			if b := texts.TextJSON(m.Text); i == 0 && b != nil {
+				dst = append(dst, b...)
+			} else {
+				dst = appendJSONString(dst, m.Text)
+			}
 			if m.Signature != "" {
 				dst = append(dst, `,"signature":`...)
 				dst = appendJSONString(dst, m.Signature)
@@ -257,6 +276,12 @@ func appendUint(dst []byte, v uint64) []byte {
 // where MarshalJSON fails (a year outside 0–9999, a zone offset of a day or
 // more), by the same checks on the same text.
 func appendJSONTime(dst []byte, t time.Time, ok bool) ([]byte, bool) {
+	if b, done := appendRFC3339Nano(dst, t); done {
+		return b, ok
+	}
+	if timeFormatted != nil {
+		timeFormatted()
+	}
 	dst = append(dst, '"')
 	n0 := len(dst)
 	dst = t.AppendFormat(dst, time.RFC3339Nano)
@@ -277,5 +302,16 @@ func appendJSONTime(dst []byte, t time.Time, ok bool) ([]byte, bool) {
 // characters, U+2028 and U+2029 escaped, invalid UTF-8 replaced by U+FFFD
 // (the loop of the whole sync path, sync/wire/jsontext).
 func appendJSONString(dst []byte, s string) []byte {
+	if quotedHook != nil {
+		quotedHook(len(s))
+	}
 	return jsontext.AppendQuoted(dst, s, true)
 }
+
+// timeFormatted, when set (tests), is told of each time formatted by
+// time.Time.AppendFormat (appendRFC3339Nano did not).
+var timeFormatted func()
+
+// quotedHook, when set (tests, before any store is used), is told the
+// length of each string appendJSONString quotes.
+var quotedHook func(n int)

@@ -29,9 +29,10 @@ type sealJob struct {
 	bucket string
 	key    []byte
 	nonce  [nonceLen]byte
-	c      *cases.Case  // bucketCases: the new case
-	rec    audit.Record // bucketAudit: the record
-	plain  []byte       // a sync log's record (continuity.go), as it is
+	c      *cases.Case      // bucketCases: the new case
+	texts  *cases.WireTexts // c's texts encoded, to copy; nil: none
+	rec    audit.Made       // bucketAudit: the record, as audit.NextMade made it
+	plain  []byte           // a sync log's record (continuity.go), as it is
 	sealed []byte
 	buf    *pooledSealed // sealed's buffer, from the pools (sealedpool.go); nil if not
 	err    error
@@ -51,7 +52,7 @@ func (j *sealJob) seal(s *sealer, scratch *sealScratch) {
 	switch j.bucket {
 	case bucketCases:
 		var ok bool
-		if plain, ok = appendCase(plain, j.c); !ok {
+		if plain, ok = appendCaseTexts(plain, j.c, j.texts); !ok {
 			plain, j.err = encodeCase(j.c) // says why
 		}
 	case bucketSyncJournal, bucketOutboxDone:
@@ -117,7 +118,11 @@ type caseWriter struct {
 	// transaction has committed (sealedpool.go).
 	put []*pooledSealed
 	ids map[cases.ID]bool
-	err error // the first failure: the transaction is to be given up
+	// texts are the encoded texts of textsOf, the case whose insert
+	// comes next (TakeWireTexts).
+	texts   *cases.WireTexts
+	textsOf *cases.Case
+	err     error // the first failure: the transaction is to be given up
 }
 
 // writerQueue is how many batches may wait to be sealed.
@@ -191,11 +196,27 @@ func (t *tx) queueCase(c *cases.Case) error {
 	if err := t.deferPut(bucketCaseIDs, []byte(c.ID), key); err != nil {
 		return fmt.Errorf("case %s: id index: %w", c.ID, err)
 	}
-	if err := t.queue(sealJob{bucket: bucketCases, key: key, c: c}); err != nil {
+	j := sealJob{bucket: bucketCases, key: key, c: c}
+	if w := t.cw; w != nil {
+		if w.textsOf == c {
+			j.texts = w.texts
+		}
+		w.texts, w.textsOf = nil, nil
+	}
+	if err := t.queue(j); err != nil {
 		return err
 	}
 	t.cw.ids[c.ID] = true
 	return nil
+}
+
+// TakeWireTexts takes the encodings of c's texts as its central event
+// holds them (cases.WireTextsTaker), for c's insert, which comes next:
+// its record copies them (appendCaseTexts). They are the page's bytes,
+// which the sealing goroutine reads before the transaction ends.
+func (t *tx) TakeWireTexts(c *cases.Case, w *cases.WireTexts) {
+	cw := t.writer()
+	cw.texts, cw.textsOf = w, c
 }
 
 // queueSyncLog hands a sync log's record to the sealing goroutine. rec
@@ -205,7 +226,7 @@ func (t *tx) queueSyncLog(bucket string, key, rec []byte) error {
 }
 
 // queueAudit hands an access-log record to the sealing goroutine.
-func (t *tx) queueAudit(key []byte, rec audit.Record) error {
+func (t *tx) queueAudit(key []byte, rec audit.Made) error {
 	return t.queue(sealJob{bucket: bucketAudit, key: key, rec: rec})
 }
 

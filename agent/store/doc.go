@@ -62,7 +62,11 @@
 // the sync logs' records (the journal's copy of each central event) on
 // a second goroutine and only puts them (casewriter.go), reusing its
 // buffers and sealing into buffers pooled by size that bbolt's commit
-// gives back (sealedpool.go); a new case's
+// gives back (sealedpool.go); a new case's record copies the name,
+// answers and text its central event holds encoded (cases.WireTexts,
+// which the transaction takes with the insert) instead of quoting them
+// again, and an access-log record audit.NextMade made is encoded without
+// its hash computed again; a new case's
 // index entries, blinded personnummer and statistics tally are made
 // before its transaction, by the sync's prepare stage (PrepareInsert,
 // prepinsert.go), and checked to fit the case as it is; its id-index
