@@ -98,7 +98,9 @@
 // entries, each a cursor search and a leaf rewritten at its commit on the
 // goroutine that applies a backlog, where schema 4 put eight.
 // Access-log extracts read the same way, newest first: a staff member's
-// records by HSA-ID and sequence number, a patient's as a chain from the
+// records by HSA-ID and sequence number, kept as runs of consecutive
+// records (schema 7, auditactor.go: a backlog's arrivals, all the
+// system's, are one entry per commit), a patient's as a chain from the
 // patient's newest record back (auditpatient.go), chained at first open
 // for an older store; the newest records stay unchained and are scanned
 // (fewer than there are patients, at least 4096, at most 16384), so the

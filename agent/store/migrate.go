@@ -10,7 +10,7 @@ import (
 
 // schemaVersion is the layout this clinicgw writes. A store with an older
 // schema is migrated on open, one step per transaction; a newer one is refused.
-const schemaVersion = 6
+const schemaVersion = 7
 
 // migrations[v] moves a store from schema v to v+1 (schema 2 to 3, which
 // moves every case record, is keyCasesBySeq: in batches, casekey.go). Each runs in its own
@@ -43,6 +43,11 @@ var migrations = map[uint32]func(*bolt.Tx) error{
 	// schema-5 record is still valid: nothing moves, the bump alone is the
 	// step.
 	5: func(*bolt.Tx) error { return nil },
+	// Schema 7 keeps runs of an actor's access-log records in the index
+	// by actor (auditactor.go): a schema-6 clinicgw would read a run as
+	// its first record alone, so it must refuse the file. Every schema-6
+	// entry is a run of one: nothing moves, the bump alone is the step.
+	6: func(*bolt.Tx) error { return nil },
 }
 
 func readSchema(btx *bolt.Tx) (uint32, error) {
