@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"slices"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -49,7 +50,18 @@ func (t *tx) caseKey(id cases.ID) []byte {
 	if t.looked != nil {
 		t.looked.Add(1)
 	}
-	return t.bucket(bucketCaseIDs).Get([]byte(id))
+	return recordKeyOf([]byte(id), t.bucket(bucketCaseIDs).Get([]byte(id)))
+}
+
+// recordKeyOf is the record key in v, case id's entry in the id index:
+// the key, then the blinded personnummer (schema 7, patientidx.go). An
+// entry too short to hold a key of id's is returned whole, for
+// keyOfCase to refuse.
+func recordKeyOf(id, v []byte) []byte {
+	if len(v) < 8+len(id) {
+		return v
+	}
+	return v[: 8+len(id) : 8+len(id)]
 }
 
 // rawCaseKey is caseKey without putting the pending index entries first:
@@ -108,7 +120,7 @@ func keyOfCase(key, id []byte) bool {
 // newCaseKey gives case id the next record key and records it in the id
 // index.
 func (t *tx) newCaseKey(id cases.ID) ([]byte, error) {
-	key, err := t.nextCaseKey(id)
+	key, err := t.nextCaseKey(id, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -121,13 +133,27 @@ func (t *tx) newCaseKey(id cases.ID) ([]byte, error) {
 	return key, nil
 }
 
-// nextCaseKey gives case id the next record key.
-func (t *tx) nextCaseKey(id cases.ID) ([]byte, error) {
+// nextCaseKey gives case id the next record key, with room for extra
+// bytes after it.
+func (t *tx) nextCaseKey(id cases.ID, extra int) ([]byte, error) {
 	seq, err := t.bucket(bucketCases).NextSequence()
 	if err != nil {
 		return nil, err
 	}
-	return append(binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(id)), seq), id...), nil
+	return append(binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(id)+extra), seq), id...), nil
+}
+
+// putCaseID puts case id's entry in the id index: its record's key and
+// its blinded personnummer (patientidx.go).
+func (t *tx) putCaseID(id cases.ID, key []byte, patients [][]byte) error {
+	ids := t.bucket(bucketCaseIDs)
+	ids.FillPercent = indexFill // ids are time-ordered: mostly appends
+	t.forgetIDBound()
+	v := append(slices.Clip(key), patientValue(patients)...)
+	if err := ids.Put([]byte(id), v); err != nil {
+		return fmt.Errorf("case %s: id index: %w", id, err)
+	}
+	return nil
 }
 
 // deleteCase removes case id's record and its id index entry.
@@ -153,10 +179,11 @@ func (t *tx) caseCursor() caseCursor {
 	return caseCursor{ids: t.bucket(bucketCaseIDs).Cursor(), recs: t.bucket(bucketCases)}
 }
 
-func (c caseCursor) at(id, key []byte) (cid, k, sealed []byte) {
+func (c caseCursor) at(id, v []byte) (cid, k, sealed []byte) {
 	if id == nil {
 		return nil, nil, nil
 	}
+	key := recordKeyOf(id, v)
 	return id, key, c.recs.Get(key)
 }
 
@@ -175,18 +202,25 @@ func missingRecord(id, key []byte) error {
 }
 
 // checkCaseIndex checks the id index against the case records, keys
-// only: every entry names a record of its own case, and there are as
-// many records as entries (so none is without one).
+// only: every entry names a record of its own case and holds one or two
+// blinded personnummer (none before schema 7: while idx-patient holds
+// them), and there are as many records as entries (so none is without
+// one).
 func checkCaseIndex(btx *bolt.Tx) error {
 	recs, ids := btx.Bucket([]byte(bucketCases)), btx.Bucket([]byte(bucketCaseIDs))
 	if recs == nil || ids == nil {
 		return nil // a schema-2 store: the move makes them
 	}
+	folded := btx.Bucket([]byte(bucketByPatient)) == nil
 	n := 0
 	c := ids.Cursor()
-	for id, key := c.First(); id != nil; id, key = c.Next() {
+	for id, v := c.First(); id != nil; id, v = c.Next() {
+		key := recordKeyOf(id, v)
 		if !keyOfCase(key, id) {
 			return fmt.Errorf("case %s: its index entry names record %s: %w", id, printKey(key), ErrTampered)
+		}
+		if p := len(v) - len(key); p != blindLen && p != 2*blindLen && (folded || p != 0) {
+			return fmt.Errorf("case %s: its index entry holds %d bytes of personnummer: %w", id, p, ErrTampered)
 		}
 		if recs.Get(key) == nil {
 			return missingRecord(id, key)

@@ -180,18 +180,19 @@ func (w *caseWriter) handOver() {
 
 // queueCase hands a new case to the sealing goroutine. c must not change
 // until the transaction ends (the cases service never changes a case it
-// has handed to the store).
-func (t *tx) queueCase(c *cases.Case) error {
-	key, err := t.nextCaseKey(c.ID)
+// has handed to the store). patients are its blinded personnummer
+// (patientValue), for its id index entry.
+func (t *tx) queueCase(c *cases.Case, patients []byte) error {
+	key, err := t.nextCaseKey(c.ID, len(patients))
 	if err != nil {
 		return err
 	}
 	// Its id index entry is put with it (putPending), sorted among the
-	// transaction's (caseidxputs.go).
-	if err := t.deferPut(bucketCaseIDs, []byte(c.ID), key); err != nil {
+	// transaction's (caseidxputs.go): the record's key, then patients.
+	if err := t.deferPut(bucketCaseIDs, []byte(c.ID), append(key, patients...)); err != nil {
 		return fmt.Errorf("case %s: id index: %w", c.ID, err)
 	}
-	if err := t.queue(sealJob{bucket: bucketCases, key: key, c: c}); err != nil {
+	if err := t.queue(sealJob{bucket: bucketCases, key: key[:len(key):len(key)], c: c}); err != nil {
 		return err
 	}
 	t.cw.ids[c.ID] = true

@@ -32,7 +32,6 @@ const (
 	bucketCases        = "case-records" // arrival sequence number (8 BE) → sealed case (casekey.go)
 	bucketCaseIDs      = "case-ids"     // case id → its record's sequence number (casekey.go)
 	bucketByAssignee   = "idx-assignee"
-	bucketByPatient    = "idx-patient"
 	bucketAudit        = "audit"
 	bucketAuditPatient = "idx-audit-patient"
 	bucketAuditActor   = "idx-audit-actor"
@@ -47,7 +46,7 @@ const (
 
 var allBuckets = []string{
 	bucketMeta, bucketCases, bucketCaseIDs, bucketByAssignee,
-	bucketByPatient, bucketAudit, bucketAuditPatient, bucketAuditActor,
+	bucketAudit, bucketAuditPatient, bucketAuditActor,
 	bucketOutbox, bucketOutboxKeys, bucketSettings, bucketAuditCase,
 	bucketQuarantine, bucketQuarantineEv,
 	bucketSyncJournal, bucketOutboxDone, bucketStats,
@@ -439,7 +438,8 @@ func (db *DB) init(ctx context.Context, existed bool) error {
 		buckets := 0
 		btx.ForEach(func(name []byte, _ *bolt.Bucket) error {
 			buckets++
-			if !slices.Contains(allBuckets, string(name)) && string(name) != bucketCasesV2 && !slices.Contains(retiredBuckets, string(name)) {
+			if !slices.Contains(allBuckets, string(name)) && string(name) != bucketCasesV2 && !slices.Contains(retiredBuckets, string(name)) &&
+				string(name) != bucketByPatient {
 				foreign = append(foreign, string(name))
 			}
 			return nil
@@ -490,6 +490,16 @@ func (db *DB) init(ctx context.Context, existed bool) error {
 				dmg = fmt.Errorf("its bucket %q is missing", name)
 				return nil
 			}
+		}
+		// Schema 7 folds idx-patient into the id index (patientidx.go): a
+		// fold cut short leaves it in a store of schema 7, no later.
+		switch have := btx.Bucket([]byte(bucketByPatient)) != nil; {
+		case have && v > 7:
+			dmg = fmt.Errorf("it holds bucket %q, which its schema %d no longer has", bucketByPatient, v)
+			return nil
+		case !have && v < 7:
+			dmg = fmt.Errorf("its bucket %q is missing", bucketByPatient)
+			return nil
 		}
 		if v < 3 && btx.Bucket([]byte(bucketCasesV2)) == nil {
 			dmg = fmt.Errorf("its bucket %q is missing", bucketCasesV2)

@@ -43,11 +43,12 @@ var migrations = map[uint32]func(*bolt.Tx) error{
 	// schema-5 record is still valid: nothing moves, the bump alone is the
 	// step.
 	5: func(*bolt.Tx) error { return nil },
-	// Schema 7 keeps runs of an actor's access-log records in the index
-	// by actor (auditactor.go): a schema-6 clinicgw would read a run as
-	// its first record alone, so it must refuse the file. Every schema-6
-	// entry is a run of one: nothing moves, the bump alone is the step.
-	6: func(*bolt.Tx) error { return nil },
+	// Schema 7 (6 to 7 is foldPatients, in batches: patientidx.go) folds
+	// idx-patient into the id index, and keeps runs of an actor's
+	// access-log records in the index by actor (auditactor.go; every
+	// schema-6 entry is a run of one). A schema-6 clinicgw would find no
+	// patient's cases and read a run as its first record alone, so it
+	// must refuse the file.
 }
 
 func readSchema(btx *bolt.Tx) (uint32, error) {
@@ -71,7 +72,11 @@ func (db *DB) migrate(ctx context.Context) error {
 		}
 		switch {
 		case v == schemaVersion:
-			return db.keyCasesBySeq(ctx) // goes on with a move cut short; nothing if done
+			// Goes on with a move or fold cut short; nothing if done.
+			if err := db.keyCasesBySeq(ctx); err != nil {
+				return err
+			}
+			return db.foldPatients(ctx)
 		case v > schemaVersion:
 			return fmt.Errorf("the store has schema %d, written by a newer clinicgw; this one knows schema %d: upgrade clinicgw", v, schemaVersion)
 		case v == 2:
@@ -85,6 +90,12 @@ func (db *DB) migrate(ctx context.Context) error {
 			if err := db.keyCasesBySeq(ctx); err != nil {
 				return fmt.Errorf("migrate schema 2 to 3: %w", err)
 			}
+		case v == 6:
+			if err := db.foldPatients(ctx); err != nil {
+				return fmt.Errorf("migrate schema 6 to 7: %w", err)
+			}
+			db.log.Info("store migrated", "from", v, "to", v+1)
+			continue
 		case v == 4:
 			if err := db.fillDerivingIndexes(ctx); err != nil {
 				return fmt.Errorf("migrate schema 4 to 5: %w", err)

@@ -143,7 +143,8 @@ func (v indexValues) entries(id cases.ID) []indexEntry {
 	out = append(out, v.listEntries(bid)...)  // listidx.go
 	out = append(out, v.dueEntries(bid)...)   // dueidx.go
 	out = append(out, v.queueEntries(bid)...) // queueidx.go
-	return append(out, indexEntry{bucketByPatient, bid, patientValue(v.patients)})
+	// By patient: in the id index's entry (patientidx.go).
+	return out
 }
 
 func timeKey(t time.Time) []byte {
@@ -273,9 +274,6 @@ func (t *tx) InsertPrepared(c *cases.Case, p cases.PreparedInsert) error {
 	if t.pendingCase(c.ID) || t.rawCaseKey(c.ID) != nil {
 		return fmt.Errorf("insert case %s: %w", c.ID, cases.ErrExists)
 	}
-	if err := t.queueCase(c); err != nil {
-		return err
-	}
 	pi, ok := p.(*preparedInsert)
 	if !ok || !pi.fits(t, c) {
 		if t.built != nil {
@@ -283,7 +281,10 @@ func (t *tx) InsertPrepared(c *cases.Case, p cases.PreparedInsert) error {
 		}
 		pi = prepareInsert(c, t.s, t.unit, t.blind)
 	}
-	t.lastPatient.pnr, t.lastPatient.blinded = string(c.Patient.PNR), pi.patient
+	if err := t.queueCase(c, pi.patients); err != nil {
+		return err
+	}
+	t.lastPatient.pnr, t.lastPatient.blinded = string(c.Patient.PNR), pi.patients[:blindLen]
 	if t.statsCounts(c.ID) {
 		if t.stats == nil {
 			t.stats = newStatsSums()
@@ -328,7 +329,13 @@ func (t *tx) Update(c *cases.Case) error {
 	}
 	t.noteStats(c.ID, prev, c)
 	// Touch only the index entries that change.
-	oldEntries, newEntries := t.indexValuesOf(prev).entries(c.ID), t.indexValuesOf(c).entries(c.ID)
+	oldVals, newVals := t.indexValuesOf(prev), t.indexValuesOf(c)
+	if !slices.EqualFunc(oldVals.patients, newVals.patients, bytes.Equal) {
+		if err := t.putCaseID(c.ID, key, newVals.patients); err != nil {
+			return err
+		}
+	}
+	oldEntries, newEntries := oldVals.entries(c.ID), newVals.entries(c.ID)
 	var add []indexEntry
 	for _, n := range newEntries {
 		if !slices.ContainsFunc(oldEntries, n.same) {
@@ -350,7 +357,7 @@ func (t *tx) Update(c *cases.Case) error {
 // in id order.
 func (t *tx) Lookup(idx cases.Index, value string, fn func(cases.ID) bool) error {
 	if idx == cases.ByPatient {
-		scanPatient(t.bucket(bucketByPatient), t.blind(value), func(k []byte) bool { return fn(cases.ID(k)) })
+		scanPatient(t.bucket(bucketCaseIDs), t.blind(value), casePatients, func(k []byte) bool { return fn(cases.ID(k)) })
 		return nil
 	}
 	return t.LookupAny(idx, []string{value}, fn)
