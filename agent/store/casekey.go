@@ -72,8 +72,9 @@ func (t *tx) rawCaseKey(id cases.ID) []byte {
 	if !t.idBound.known {
 		last, _ := ids.Cursor().Last()
 		t.idBound.last, t.idBound.known = append(t.idBound.last[:0], last...), true
+		t.noteFloor(last)
 	}
-	if string(id) > string(t.idBound.last) {
+	if string(id) > string(t.idBound.last) || t.recentFree(id) {
 		return nil
 	}
 	if t.looked != nil {
@@ -127,6 +128,7 @@ func (t *tx) newCaseKey(id cases.ID) ([]byte, error) {
 	ids := t.bucket(bucketCaseIDs)
 	ids.FillPercent = indexFill // ids are time-ordered: mostly appends
 	t.forgetIDBound()
+	t.changedIDs()
 	if err := ids.Put([]byte(id), key); err != nil {
 		return nil, fmt.Errorf("case %s: id index: %w", id, err)
 	}
@@ -149,6 +151,7 @@ func (t *tx) putCaseID(id cases.ID, key []byte, patients [][]byte) error {
 	ids := t.bucket(bucketCaseIDs)
 	ids.FillPercent = indexFill // ids are time-ordered: mostly appends
 	t.forgetIDBound()
+	t.changedIDs()
 	v := append(slices.Clip(key), patientValue(patients)...)
 	if err := ids.Put([]byte(id), v); err != nil {
 		return fmt.Errorf("case %s: id index: %w", id, err)
@@ -165,6 +168,7 @@ func (t *tx) deleteCase(id cases.ID) error {
 	if err := t.bucket(bucketCases).Delete(key); err != nil {
 		return err
 	}
+	t.changedIDs()
 	return t.bucket(bucketCaseIDs).Delete([]byte(id))
 }
 

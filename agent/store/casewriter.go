@@ -116,8 +116,8 @@ type caseWriter struct {
 	// put are the pooled buffers of the values put, given back when the
 	// transaction has committed (sealedpool.go).
 	put []*pooledSealed
-	ids map[cases.ID]bool
-	err error // the first failure: the transaction is to be given up
+	ids map[cases.ID]bool // the new cases' ids (pendingCase)
+	err error             // the first failure: the transaction is to be given up
 }
 
 // writerQueue is how many batches may wait to be sealed.
@@ -210,7 +210,9 @@ func (t *tx) queueAudit(key []byte, rec audit.Record) error {
 	return t.queue(sealJob{bucket: bucketAudit, key: key, rec: rec})
 }
 
-// pendingCase reports whether a new case with id waits to be put.
+// pendingCase reports whether id is a new case of this transaction's,
+// put or waiting to be put: the id index finds it only once put, and
+// what the commit before left (recentids.go) never.
 func (t *tx) pendingCase(id cases.ID) bool { return t.cw != nil && t.cw.ids[id] }
 
 // putPending puts every pending value, in order of writing, waiting for
@@ -248,9 +250,6 @@ func (t *tx) putPending() error {
 			if err := bk.Put(j.key, j.sealed); err != nil {
 				w.err = fmt.Errorf("%s: %w", j.bucket, err)
 				return w.err
-			}
-			if j.c != nil {
-				delete(w.ids, j.c.ID)
 			}
 			if j.buf != nil {
 				w.put = append(w.put, j.buf)

@@ -114,6 +114,14 @@ type DB struct {
 	// scratch is what the last write transaction left for the next
 	// (txscratch.go); only the writer touches it.
 	scratch writeScratch
+	// recent is what the last commit of DB.Update knew of the id index,
+	// nextRecent what the transaction under way hands it should it
+	// commit; idsChanged the bbolt id of the last transaction that
+	// changed the index otherwise (recentids.go). Only the writer
+	// touches them.
+	recent     recentIDs
+	nextRecent nextRecent
+	idsChanged atomic.Int64
 }
 
 var _ cases.Store = (*DB)(nil)
@@ -580,6 +588,7 @@ func (db *DB) Update(ctx context.Context, fn func(cases.Tx) error) error {
 	}
 	return db.update(func(btx *bolt.Tx) error {
 		t := db.newTx(btx)
+		db.useRecent(t) // before stopWriter: keepRecent runs after its giveScratch
 		defer t.stopWriter()
 		if err := fn(t); err != nil {
 			return err

@@ -40,6 +40,17 @@ type tx struct {
 	idxPuts  pendingIndexPuts
 	// idBound is the id index's last key, if known (casekey.go).
 	idBound idBound
+	// recent is what the commit before left known of the id index, if
+	// this is DB.Update's transaction and that commit the one right
+	// before it; keepsRecent says t leaves what it knows, idFloor the
+	// index's last id before t put any (recentids.go).
+	recent       *recentIDs
+	keepsRecent  bool
+	idFloor      []byte
+	idFloorKnown bool
+	// idsChanged is DB.idsChanged: the transaction that last changed the
+	// id index otherwise than by DB.Update's inserts.
+	idsChanged *atomic.Int64
 	// spareIDs is the set of pending case ids the last write transaction
 	// left, for cw (txscratch.go); scratchOf is the DB t took its scratch
 	// from, to give it back to (nil: none taken).
@@ -73,7 +84,7 @@ type tx struct {
 }
 
 func (db *DB) newTx(btx *bolt.Tx) *tx {
-	t := &tx{btx: btx, s: db.sealer.Load(), unit: db.unit, log: db.log, opened: &db.auditOpened, decoded: &db.casesDecoded, built: &db.insertsBuilt, looked: &db.idLookups, blindsMade: &db.txBlinds}
+	t := &tx{btx: btx, s: db.sealer.Load(), unit: db.unit, log: db.log, opened: &db.auditOpened, decoded: &db.casesDecoded, built: &db.insertsBuilt, looked: &db.idLookups, blindsMade: &db.txBlinds, idsChanged: &db.idsChanged}
 	if btx.Writable() {
 		db.takeScratch(t)
 		t.scratchOf = db
