@@ -30,7 +30,7 @@ import (
 const (
 	bucketMeta         = "meta"
 	bucketCases        = "case-records" // arrival sequence number (8 BE) → sealed case (casekey.go)
-	bucketCaseIDs      = "case-ids"     // case id → its record's sequence number (casekey.go)
+	bucketCaseIDs      = "case-ids"     // case id → its record's key, blinded personnummer (casekey.go, patientidx.go)
 	bucketByAssignee   = "idx-assignee"
 	bucketAudit        = "audit"
 	bucketAuditPatient = "idx-audit-patient"
