@@ -111,7 +111,8 @@ func (t *tx) AuditByActorDesc(actor string, before uint64, fn func(audit.Record)
 	}
 	c := t.bucket(bucketAuditActor).Cursor()
 	// The last run that starts before before: it may go on past it.
-	k, v := c.Seek(catKey(prefix, seqKey(before)))
+	var v []byte
+	k, _ := c.Seek(catKey(prefix, seqKey(before)))
 	if k == nil {
 		k, v = c.Last()
 	} else {
