@@ -240,88 +240,56 @@ func checkCaseIndex(btx *bolt.Tx) error {
 // keyCasesBySeq moves the records of a schema-2 store (bucketCasesV2) to
 // sequence keys, batch by batch; a store that has none left costs one read.
 func (db *DB) keyCasesBySeq(ctx context.Context) error {
-	left := -1
-	db.view(func(btx *bolt.Tx) error {
-		if b := btx.Bucket([]byte(bucketCasesV2)); b != nil {
-			left = b.Stats().KeyN
+	return db.runBatched(ctx, batchedMove{from: bucketCasesV2, schema: 3, what: "key the cases by arrival order",
+		started: "store: keying the cases by arrival order (schema 3)", moved: "store: case records moved to arrival order",
+		finished: "store: cases keyed by arrival order", step: db.moveCaseBatch})
+}
+
+// moveCaseBatch moves caseMoveBatch records of bucketCasesV2, oldest id
+// first, and removes the bucket after the last.
+func (db *DB) moveCaseBatch(btx *bolt.Tx) (int, bool, error) {
+	for _, name := range []string{bucketCases, bucketCaseIDs} {
+		if _, err := btx.CreateBucketIfNotExists([]byte(name)); err != nil {
+			return 0, false, err
 		}
-		return nil
-	})
-	if left < 0 {
-		return nil
 	}
-	db.log.Info("store: keying the cases by arrival order (schema 3)", "cases", left)
-	moved := 0
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		var done bool
-		var n int
-		err := db.update(func(btx *bolt.Tx) error {
-			done, n = false, 0
-			for _, name := range []string{bucketCases, bucketCaseIDs} {
-				if _, err := btx.CreateBucketIfNotExists([]byte(name)); err != nil {
-					return err
-				}
-			}
-			if v, err := readSchema(btx); err != nil {
-				return err
-			} else if v < 3 { // never back from a later schema
-				if err := btx.Bucket([]byte(bucketMeta)).Put(keySchema, binary.BigEndian.AppendUint32(nil, 3)); err != nil {
-					return err
-				}
-			}
-			old := btx.Bucket([]byte(bucketCasesV2))
-			type rec struct{ id, sealed []byte }
-			var batch []rec
-			c := old.Cursor()
-			for k, v := c.First(); k != nil && len(batch) < caseMoveBatch; k, v = c.Next() {
-				batch = append(batch, rec{bytes.Clone(k), v})
-			}
-			t := db.newTx(btx)
-			recs := btx.Bucket([]byte(bucketCases))
-			for _, r := range batch {
-				plain, err := t.s.open(bucketCasesV2, r.id, r.sealed)
-				if err != nil {
-					return fmt.Errorf("case %s: %w", r.id, err)
-				}
-				if t.caseKey(cases.ID(r.id)) != nil {
-					return fmt.Errorf("case %s is under its id and its sequence number: %w", r.id, ErrTampered)
-				}
-				key, err := t.newCaseKey(cases.ID(r.id))
-				if err != nil {
-					return err
-				}
-				sealed, err := t.s.seal(bucketCases, key, plain)
-				if err != nil {
-					return err
-				}
-				recs.FillPercent = 1 // sequence numbers only grow
-				if err := recs.Put(key, sealed); err != nil {
-					return err
-				}
-			}
-			for _, r := range batch { // deleted after the walk: a cursor must not see its bucket change
-				if err := old.Delete(r.id); err != nil {
-					return err
-				}
-			}
-			n = len(batch)
-			if len(batch) < caseMoveBatch {
-				done = true
-				return btx.DeleteBucket([]byte(bucketCasesV2))
-			}
-			return nil
-		})
+	old := btx.Bucket([]byte(bucketCasesV2))
+	type rec struct{ id, sealed []byte }
+	var batch []rec
+	c := old.Cursor()
+	for k, v := c.First(); k != nil && len(batch) < caseMoveBatch; k, v = c.Next() {
+		batch = append(batch, rec{bytes.Clone(k), v})
+	}
+	t := db.newTx(btx)
+	recs := btx.Bucket([]byte(bucketCases))
+	for _, r := range batch {
+		plain, err := t.s.open(bucketCasesV2, r.id, r.sealed)
 		if err != nil {
-			return fmt.Errorf("key the cases by arrival order: %w", err)
+			return 0, false, fmt.Errorf("case %s: %w", r.id, err)
 		}
-		moved += n
-		db.log.Debug("store: case records moved to arrival order", "moved", moved, "cases", left)
-		if done {
-			db.log.Info("store: cases keyed by arrival order", "cases", moved)
-			return nil
+		if t.caseKey(cases.ID(r.id)) != nil {
+			return 0, false, fmt.Errorf("case %s is under its id and its sequence number: %w", r.id, ErrTampered)
+		}
+		key, err := t.newCaseKey(cases.ID(r.id))
+		if err != nil {
+			return 0, false, err
+		}
+		sealed, err := t.s.seal(bucketCases, key, plain)
+		if err != nil {
+			return 0, false, err
+		}
+		recs.FillPercent = 1 // sequence numbers only grow
+		if err := recs.Put(key, sealed); err != nil {
+			return 0, false, err
 		}
 	}
+	for _, r := range batch { // deleted after the walk: a cursor must not see its bucket change
+		if err := old.Delete(r.id); err != nil {
+			return 0, false, err
+		}
+	}
+	if len(batch) < caseMoveBatch {
+		return len(batch), true, btx.DeleteBucket([]byte(bucketCasesV2))
+	}
+	return len(batch), false, nil
 }

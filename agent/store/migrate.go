@@ -163,3 +163,63 @@ func (db *DB) addBuckets() error {
 	db.log.Info("store buckets added", "buckets", missing)
 	return nil
 }
+
+// batchedMove is a step that moves the entries of bucket from elsewhere,
+// a batch per transaction (keyCasesBySeq, foldPatients): the first
+// transaction bumps the schema to schema (so that an older clinicgw
+// refuses the file from then on), the last removes from. A move cut
+// short goes on at the next Open, where it left off.
+type batchedMove struct {
+	from   string
+	schema uint32
+	what   string // for an error: what the move does
+	// the log's messages: at the start, after each batch and at the end
+	started, moved, finished string
+	// step moves a batch in btx: how many entries, and whether it was
+	// the last (from is then removed).
+	step func(btx *bolt.Tx) (n int, done bool, err error)
+}
+
+// runBatched runs m to its end; a store without m.from costs one read.
+func (db *DB) runBatched(ctx context.Context, m batchedMove) error {
+	left := -1
+	db.view(func(btx *bolt.Tx) error {
+		if b := btx.Bucket([]byte(m.from)); b != nil {
+			left = b.Stats().KeyN
+		}
+		return nil
+	})
+	if left < 0 {
+		return nil
+	}
+	db.log.Info(m.started, "entries", left)
+	moved := 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var done bool
+		var n int
+		err := db.update(func(btx *bolt.Tx) error {
+			if v, err := readSchema(btx); err != nil {
+				return err
+			} else if v < m.schema { // never back from a later schema
+				if err := btx.Bucket([]byte(bucketMeta)).Put(keySchema, binary.BigEndian.AppendUint32(nil, m.schema)); err != nil {
+					return err
+				}
+			}
+			var err error
+			n, done, err = m.step(btx)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("%s: %w", m.what, err)
+		}
+		moved += n
+		db.log.Debug(m.moved, "moved", moved, "entries", left)
+		if done {
+			db.log.Info(m.finished, "entries", moved)
+			return nil
+		}
+	}
+}

@@ -4,12 +4,9 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"io"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -177,25 +174,7 @@ func TestPatientFoldKilled(t *testing.T) {
 	asSchema6(t, db)
 	db.Close()
 	for round := range 3 {
-		cmd, lines, stdout := startChild(t, "TestPatientFoldChild", patientFoldChildEnv, dir)
-		folding := false
-		for lines.Scan() {
-			if strings.Contains(lines.Text(), "patient index entries folded") {
-				folding = true
-				break
-			}
-			if lines.Text() == "opened" {
-				break
-			}
-		}
-		if !folding {
-			cmd.Wait()
-			t.Fatalf("round %d: the child folded no batch: %q", round, lines.Text())
-		}
-		time.Sleep(time.Duration(randN(20)) * time.Millisecond) // the fault, not a synchronisation
-		cmd.Process.Kill()
-		go io.Copy(io.Discard, stdout)
-		cmd.Wait()
+		killAfter(t, "TestPatientFoldChild", patientFoldChildEnv, dir, "patient index entries folded")
 		left := -1
 		bdb, err := bolt.Open(filepath.Join(dir, "store.db"), 0o600, &bolt.Options{ReadOnly: true})
 		if err != nil {

@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -73,82 +72,51 @@ func scanPatient(b *bolt.Bucket, blinded []byte, patients func(k, v []byte) []by
 // entries, batch by batch (schema 6 to 7); a store without idx-patient
 // costs one read.
 func (db *DB) foldPatients(ctx context.Context) error {
-	left := -1
-	db.view(func(btx *bolt.Tx) error {
-		if b := btx.Bucket([]byte(bucketByPatient)); b != nil {
-			left = b.Stats().KeyN
-		}
-		return nil
-	})
-	if left < 0 {
-		return nil
+	return db.runBatched(ctx, batchedMove{from: bucketByPatient, schema: 7, what: "fold the patient index into the case ids",
+		started: "store: folding the patient index into the case ids (schema 7)", moved: "store: patient index entries folded",
+		finished: "store: patient index folded into the case ids", step: foldPatientBatch})
+}
+
+// foldPatientBatch folds foldBatch entries of idx-patient, in key order,
+// into their cases' id index entries, and removes idx-patient after the
+// last.
+func foldPatientBatch(btx *bolt.Tx) (int, bool, error) {
+	pb, ids := btx.Bucket([]byte(bucketByPatient)), btx.Bucket([]byte(bucketCaseIDs))
+	type entry struct{ id, patients []byte }
+	var batch []entry
+	c := pb.Cursor()
+	for k, v := c.First(); k != nil && len(batch) < foldBatch; k, v = c.Next() {
+		batch = append(batch, entry{bytes.Clone(k), bytes.Clone(v)})
 	}
-	db.log.Info("store: folding the patient index into the case ids (schema 7)", "cases", left)
-	folded := 0
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
+	ids.FillPercent = indexFill
+	for _, e := range batch {
+		if p := len(e.patients); p != blindLen && p != 2*blindLen {
+			return 0, false, fmt.Errorf("case %s: its patient index entry holds %d bytes: %w", e.id, p, ErrTampered)
 		}
-		var done bool
-		var n int
-		err := db.update(func(btx *bolt.Tx) error {
-			done, n = false, 0
-			if v, err := readSchema(btx); err != nil {
-				return err
-			} else if v < 7 { // never back from a later schema
-				if err := btx.Bucket([]byte(bucketMeta)).Put(keySchema, binary.BigEndian.AppendUint32(nil, 7)); err != nil {
-					return err
-				}
-			}
-			pb, ids := btx.Bucket([]byte(bucketByPatient)), btx.Bucket([]byte(bucketCaseIDs))
-			type entry struct{ id, patients []byte }
-			var batch []entry
-			c := pb.Cursor()
-			for k, v := c.First(); k != nil && len(batch) < foldBatch; k, v = c.Next() {
-				batch = append(batch, entry{bytes.Clone(k), bytes.Clone(v)})
-			}
-			ids.FillPercent = indexFill
-			for _, e := range batch {
-				if p := len(e.patients); p != blindLen && p != 2*blindLen {
-					return fmt.Errorf("case %s: its patient index entry holds %d bytes: %w", e.id, p, ErrTampered)
-				}
-				v := ids.Get(e.id)
-				if v == nil {
-					return fmt.Errorf("case %s: in the patient index, not in the id index: %w", e.id, ErrTampered)
-				}
-				key := recordKeyOf(e.id, v)
-				if !keyOfCase(key, e.id) {
-					return fmt.Errorf("case %s: its index entry names record %s: %w", e.id, printKey(key), ErrTampered)
-				}
-				switch have := v[len(key):]; {
-				case len(have) == 0:
-					if err := ids.Put(e.id, append(bytes.Clone(key), e.patients...)); err != nil {
-						return err
-					}
-				case !bytes.Equal(have, e.patients): // holding them already: the same ones
-					return fmt.Errorf("case %s: its id and patient index entries differ: %w", e.id, ErrTampered)
-				}
-			}
-			for _, e := range batch { // deleted after the walk: a cursor must not see its bucket change
-				if err := pb.Delete(e.id); err != nil {
-					return err
-				}
-			}
-			n = len(batch)
-			if len(batch) < foldBatch {
-				done = true
-				return btx.DeleteBucket([]byte(bucketByPatient))
-			}
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("fold the patient index into the case ids: %w", err)
+		v := ids.Get(e.id)
+		if v == nil {
+			return 0, false, fmt.Errorf("case %s: in the patient index, not in the id index: %w", e.id, ErrTampered)
 		}
-		folded += n
-		db.log.Debug("store: patient index entries folded", "folded", folded, "cases", left)
-		if done {
-			db.log.Info("store: patient index folded into the case ids", "cases", folded)
-			return nil
+		key := recordKeyOf(e.id, v)
+		if !keyOfCase(key, e.id) {
+			return 0, false, fmt.Errorf("case %s: its index entry names record %s: %w", e.id, printKey(key), ErrTampered)
+		}
+		switch have := v[len(key):]; {
+		case len(have) == 0:
+			if err := ids.Put(e.id, append(bytes.Clone(key), e.patients...)); err != nil {
+				return 0, false, err
+			}
+		case !bytes.Equal(have, e.patients): // holding them already: the same ones
+			return 0, false, fmt.Errorf("case %s: its id and patient index entries differ: %w", e.id, ErrTampered)
 		}
 	}
+	for _, e := range batch { // deleted after the walk: a cursor must not see its bucket change
+		if err := pb.Delete(e.id); err != nil {
+			return 0, false, err
+		}
+	}
+	if len(batch) < foldBatch {
+		return len(batch), true, btx.DeleteBucket([]byte(bucketByPatient))
+	}
+	return len(batch), false, nil
 }
