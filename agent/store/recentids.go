@@ -31,7 +31,10 @@ import (
 type recentIDs struct {
 	txid  int    // bbolt's transaction id of the commit; 0: nothing known
 	floor []byte // the index's last id before that commit
-	ids   map[cases.ID]bool
+	// ids are the new cases' own ids (Case.ID), kept past their
+	// transaction: they must be strings of their own, never views of a
+	// buffer used again (the decoders make none).
+	ids map[cases.ID]bool
 }
 
 // useRecent gives t, DB.Update's new write transaction, what the commit
