@@ -247,13 +247,18 @@ func sealedCases(t *testing.T, path string, ids []cases.ID) [][]byte {
 	var out [][]byte
 	err = db.View(func(btx *bolt.Tx) error {
 		// Records are keyed by arrival order; "case-ids" names each
-		// case's record key (agent/store's casekey.go).
+		// case's record key (8 bytes and the id, then the blinded
+		// personnummer: agent/store's casekey.go).
 		b, idx := btx.Bucket([]byte("case-records")), btx.Bucket([]byte("case-ids"))
 		if b == nil || idx == nil {
 			return errors.New("no case records bucket")
 		}
 		for _, id := range ids {
-			v := b.Get(idx.Get([]byte(id)))
+			e := idx.Get([]byte(id))
+			if len(e) < 8+len(id) {
+				return fmt.Errorf("case %s not in the file", id)
+			}
+			v := b.Get(e[:8+len(id)])
 			if v == nil {
 				return fmt.Errorf("case %s not in the file", id)
 			}

@@ -16,7 +16,9 @@ func TestAuditIndexesFillTheirPages(t *testing.T) {
 	e := appliedBacklog(t, 750, 6)
 	ps := e.db.bolt.Info().PageSize
 	err := e.db.bolt.View(func(btx *bolt.Tx) error {
-		for _, name := range []string{bucketAuditActor, bucketAuditCase} {
+		// The index by actor keeps a run per commit of a backlog's
+		// arrivals (TestBacklogAuditActorEntriesPerCommit): no pages to fill.
+		for _, name := range []string{bucketAuditCase} {
 			st := btx.Bucket([]byte(name)).Stats()
 			fill := float64(st.LeafInuse) / float64(st.LeafPageN*ps)
 			t.Logf("%s: %d leaf pages, %.2f full", name, st.LeafPageN, fill)

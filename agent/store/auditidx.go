@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"slices"
 )
@@ -16,7 +17,8 @@ import (
 // one goroutine that applies a backlog, per case); put sorted, each lands
 // after the one before.
 type auditIndexPuts struct {
-	actor, byCase [][]byte
+	actor  []actorRun // runs of an actor's records (auditactor.go)
+	byCase [][]byte
 	// keys holds the keys, cut from it one after another: bbolt copies
 	// a key it is given, so it is emptied once they are put.
 	keys []byte
@@ -26,7 +28,11 @@ type auditIndexPuts struct {
 // sequence key key, made by actor about the case id (empty: none).
 func (t *tx) queueAuditIndex(actor, caseID string, key []byte) {
 	a := &t.auditIdx
-	a.actor = append(a.actor, a.cut(actor, key))
+	if seq := binary.BigEndian.Uint64(key); len(a.actor) > 0 && a.actor[len(a.actor)-1].extends(actor, seq) {
+		a.actor[len(a.actor)-1].last = seq
+	} else {
+		a.actor = append(a.actor, actorRun{a.cut(actor, key), seq})
+	}
 	if caseID != "" {
 		a.byCase = append(a.byCase, a.cut(caseID, key))
 	}
@@ -42,27 +48,41 @@ func (a *auditIndexPuts) cut(value string, key []byte) []byte {
 
 // putAuditIndex puts the noted index keys, each bucket's in key order.
 func (t *tx) putAuditIndex() error {
-	for _, p := range [...]struct {
-		bucket string
-		keys   *[][]byte
-	}{{bucketAuditActor, &t.auditIdx.actor}, {bucketAuditCase, &t.auditIdx.byCase}} {
-		if len(*p.keys) == 0 {
-			continue
-		}
-		slices.SortFunc(*p.keys, bytes.Compare)
-		// Both indexes' keys mostly grow (sequence numbers within a staff
-		// member or case; case ids are time-ordered), as the case indexes'
-		// do: pages split full, not at bbolt's default half (putIndex).
-		b := t.bucket(p.bucket)
+	a := &t.auditIdx
+	// Both indexes' keys mostly grow (sequence numbers within a staff
+	// member or case; case ids are time-ordered), as the case indexes'
+	// do: pages split full, not at bbolt's default half (putIndex).
+	if len(a.actor) > 0 {
+		slices.SortFunc(a.actor, func(x, y actorRun) int { return bytes.Compare(x.key, y.key) })
+		// bbolt keeps a value until the commit: the runs' values are new.
+		vals := make([]byte, 0, 8*len(a.actor))
+		b := t.bucket(bucketAuditActor)
 		b.FillPercent = 0.9
-		for _, k := range *p.keys {
+		for _, r := range a.actor {
+			var v []byte // empty: a run of one record
+			if from := len(vals); r.last != r.first() {
+				vals = binary.BigEndian.AppendUint64(vals, r.last)
+				v = vals[from:len(vals):len(vals)]
+			}
+			if err := b.Put(r.key, v); err != nil {
+				return fmt.Errorf("access log index: %w", err)
+			}
+		}
+		clear(a.actor)
+		a.actor = a.actor[:0]
+	}
+	if len(a.byCase) > 0 {
+		slices.SortFunc(a.byCase, bytes.Compare)
+		b := t.bucket(bucketAuditCase)
+		b.FillPercent = 0.9
+		for _, k := range a.byCase {
 			if err := b.Put(k, nil); err != nil {
 				return fmt.Errorf("access log index: %w", err)
 			}
 		}
-		clear(*p.keys)
-		*p.keys = (*p.keys)[:0]
+		clear(a.byCase)
+		a.byCase = a.byCase[:0]
 	}
-	t.auditIdx.keys = t.auditIdx.keys[:0]
+	a.keys = a.keys[:0]
 	return nil
 }

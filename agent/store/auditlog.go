@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"math"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -188,44 +187,6 @@ func (t *tx) auditByPrefix(bucket string, prefix []byte, fn func(audit.Record) b
 	}
 	c := t.bucket(bucket).Cursor()
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		r, err := t.auditRecord(k[len(prefix):])
-		if err != nil {
-			return err
-		}
-		if !fn(r) {
-			return nil
-		}
-	}
-	return nil
-}
-
-// AuditByActor calls fn for the records of one actor, oldest first.
-func (t *tx) AuditByActor(actor string, fn func(audit.Record) bool) error {
-	return t.auditByPrefix(bucketAuditActor, catKey([]byte(actor), sep), fn)
-}
-
-// AuditByActorDesc calls fn for the records of one actor with a sequence
-// number below before (0: from the newest), newest first, until fn
-// returns false. It reads only as far as fn goes.
-func (t *tx) AuditByActorDesc(actor string, before uint64, fn func(audit.Record) bool) error {
-	if err := t.putPending(); err != nil {
-		return err
-	}
-	prefix := catKey([]byte(actor), sep)
-	if before == 0 {
-		before = math.MaxUint64
-	}
-	c := t.bucket(bucketAuditActor).Cursor()
-	k, _ := c.Seek(catKey(prefix, seqKey(before)))
-	if k == nil {
-		k, _ = c.Last()
-	} else {
-		k, _ = c.Prev()
-	}
-	for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
-		if len(k) != len(prefix)+8 {
-			continue // another actor's whose id extends this one's (none do)
-		}
 		r, err := t.auditRecord(k[len(prefix):])
 		if err != nil {
 			return err

@@ -110,7 +110,7 @@ func benchAuditPage(b *testing.B, n int) {
 		{"patient-before", func() int {
 			return before(func(t *tx, fn func(audit.Record) bool) error { // the code before the chain
 				var err error
-				scanPatient(t.bucket(bucketAuditPatient), t.blind(string(pnr(0))), func(k []byte) bool {
+				scanPatient(t.bucket(bucketAuditPatient), t.blind(string(pnr(0))), func(_, v []byte) []byte { return v }, func(k []byte) bool {
 					var r audit.Record
 					if r, err = t.auditRecord(k); err != nil {
 						return false

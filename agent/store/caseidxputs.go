@@ -103,6 +103,9 @@ func (t *tx) putIndexPending() error {
 		b.FillPercent = indexFill
 		if pb.name == bucketCaseIDs {
 			t.forgetIDBound()
+			if !t.keepsRecent {
+				t.changedIDs() // not in the ids DB.Update's transaction hands on
+			}
 		}
 		for _, i := range order {
 			if err := b.Put(kvs[i].key, kvs[i].value); err != nil {

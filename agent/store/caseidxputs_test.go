@@ -16,7 +16,7 @@ import (
 // entries after it). Every read of those indexes in the same transaction
 // still finds every case, and the commit holds them all.
 func TestCaseIndexPutSorted(t *testing.T) {
-	idxBuckets := []string{bucketCaseIDs, bucketByStatusType, bucketByTypeDue, bucketByPatient, bucketByQueue}
+	idxBuckets := []string{bucketCaseIDs, bucketByStatusType, bucketByTypeDue, bucketByQueue}
 	const n = 40
 	cs := make([]*cases.Case, n)
 	for i := range cs {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"slices"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -49,7 +50,18 @@ func (t *tx) caseKey(id cases.ID) []byte {
 	if t.looked != nil {
 		t.looked.Add(1)
 	}
-	return t.bucket(bucketCaseIDs).Get([]byte(id))
+	return recordKeyOf([]byte(id), t.bucket(bucketCaseIDs).Get([]byte(id)))
+}
+
+// recordKeyOf is the record key in v, case id's entry in the id index:
+// the key, then the blinded personnummer (schema 7, patientidx.go). An
+// entry too short to hold a key of id's is returned whole, for
+// keyOfCase to refuse.
+func recordKeyOf(id, v []byte) []byte {
+	if len(v) < 8+len(id) {
+		return v
+	}
+	return v[: 8+len(id) : 8+len(id)]
 }
 
 // rawCaseKey is caseKey without putting the pending index entries first:
@@ -60,8 +72,9 @@ func (t *tx) rawCaseKey(id cases.ID) []byte {
 	if !t.idBound.known {
 		last, _ := ids.Cursor().Last()
 		t.idBound.last, t.idBound.known = append(t.idBound.last[:0], last...), true
+		t.noteFloor(last)
 	}
-	if string(id) > string(t.idBound.last) {
+	if string(id) > string(t.idBound.last) || t.recentFree(id) {
 		return nil
 	}
 	if t.looked != nil {
@@ -108,26 +121,42 @@ func keyOfCase(key, id []byte) bool {
 // newCaseKey gives case id the next record key and records it in the id
 // index.
 func (t *tx) newCaseKey(id cases.ID) ([]byte, error) {
-	key, err := t.nextCaseKey(id)
+	key, err := t.nextCaseKey(id, 0)
 	if err != nil {
 		return nil, err
 	}
 	ids := t.bucket(bucketCaseIDs)
 	ids.FillPercent = indexFill // ids are time-ordered: mostly appends
 	t.forgetIDBound()
+	t.changedIDs()
 	if err := ids.Put([]byte(id), key); err != nil {
 		return nil, fmt.Errorf("case %s: id index: %w", id, err)
 	}
 	return key, nil
 }
 
-// nextCaseKey gives case id the next record key.
-func (t *tx) nextCaseKey(id cases.ID) ([]byte, error) {
+// nextCaseKey gives case id the next record key, with room for extra
+// bytes after it.
+func (t *tx) nextCaseKey(id cases.ID, extra int) ([]byte, error) {
 	seq, err := t.bucket(bucketCases).NextSequence()
 	if err != nil {
 		return nil, err
 	}
-	return append(binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(id)), seq), id...), nil
+	return append(binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(id)+extra), seq), id...), nil
+}
+
+// putCaseID puts case id's entry in the id index: its record's key and
+// its blinded personnummer (patientidx.go).
+func (t *tx) putCaseID(id cases.ID, key []byte, patients [][]byte) error {
+	ids := t.bucket(bucketCaseIDs)
+	ids.FillPercent = indexFill // ids are time-ordered: mostly appends
+	t.forgetIDBound()
+	t.changedIDs()
+	v := append(slices.Clip(key), patientValue(patients)...)
+	if err := ids.Put([]byte(id), v); err != nil {
+		return fmt.Errorf("case %s: id index: %w", id, err)
+	}
+	return nil
 }
 
 // deleteCase removes case id's record and its id index entry.
@@ -139,6 +168,7 @@ func (t *tx) deleteCase(id cases.ID) error {
 	if err := t.bucket(bucketCases).Delete(key); err != nil {
 		return err
 	}
+	t.changedIDs()
 	return t.bucket(bucketCaseIDs).Delete([]byte(id))
 }
 
@@ -153,10 +183,11 @@ func (t *tx) caseCursor() caseCursor {
 	return caseCursor{ids: t.bucket(bucketCaseIDs).Cursor(), recs: t.bucket(bucketCases)}
 }
 
-func (c caseCursor) at(id, key []byte) (cid, k, sealed []byte) {
+func (c caseCursor) at(id, v []byte) (cid, k, sealed []byte) {
 	if id == nil {
 		return nil, nil, nil
 	}
+	key := recordKeyOf(id, v)
 	return id, key, c.recs.Get(key)
 }
 
@@ -175,18 +206,25 @@ func missingRecord(id, key []byte) error {
 }
 
 // checkCaseIndex checks the id index against the case records, keys
-// only: every entry names a record of its own case, and there are as
-// many records as entries (so none is without one).
+// only: every entry names a record of its own case and holds one or two
+// blinded personnummer (none before schema 7: while idx-patient holds
+// them), and there are as many records as entries (so none is without
+// one).
 func checkCaseIndex(btx *bolt.Tx) error {
 	recs, ids := btx.Bucket([]byte(bucketCases)), btx.Bucket([]byte(bucketCaseIDs))
 	if recs == nil || ids == nil {
 		return nil // a schema-2 store: the move makes them
 	}
+	folded := btx.Bucket([]byte(bucketByPatient)) == nil
 	n := 0
 	c := ids.Cursor()
-	for id, key := c.First(); id != nil; id, key = c.Next() {
+	for id, v := c.First(); id != nil; id, v = c.Next() {
+		key := recordKeyOf(id, v)
 		if !keyOfCase(key, id) {
 			return fmt.Errorf("case %s: its index entry names record %s: %w", id, printKey(key), ErrTampered)
+		}
+		if p := len(v) - len(key); p != blindLen && p != 2*blindLen && (folded || p != 0) {
+			return fmt.Errorf("case %s: its index entry holds %d bytes of personnummer: %w", id, p, ErrTampered)
 		}
 		if recs.Get(key) == nil {
 			return missingRecord(id, key)
@@ -202,88 +240,56 @@ func checkCaseIndex(btx *bolt.Tx) error {
 // keyCasesBySeq moves the records of a schema-2 store (bucketCasesV2) to
 // sequence keys, batch by batch; a store that has none left costs one read.
 func (db *DB) keyCasesBySeq(ctx context.Context) error {
-	left := -1
-	db.view(func(btx *bolt.Tx) error {
-		if b := btx.Bucket([]byte(bucketCasesV2)); b != nil {
-			left = b.Stats().KeyN
+	return db.runBatched(ctx, batchedMove{from: bucketCasesV2, schema: 3, what: "key the cases by arrival order",
+		started: "store: keying the cases by arrival order (schema 3)", moved: "store: case records moved to arrival order",
+		finished: "store: cases keyed by arrival order", step: db.moveCaseBatch})
+}
+
+// moveCaseBatch moves caseMoveBatch records of bucketCasesV2, oldest id
+// first, and removes the bucket after the last.
+func (db *DB) moveCaseBatch(btx *bolt.Tx) (int, bool, error) {
+	for _, name := range []string{bucketCases, bucketCaseIDs} {
+		if _, err := btx.CreateBucketIfNotExists([]byte(name)); err != nil {
+			return 0, false, err
 		}
-		return nil
-	})
-	if left < 0 {
-		return nil
 	}
-	db.log.Info("store: keying the cases by arrival order (schema 3)", "cases", left)
-	moved := 0
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		var done bool
-		var n int
-		err := db.update(func(btx *bolt.Tx) error {
-			done, n = false, 0
-			for _, name := range []string{bucketCases, bucketCaseIDs} {
-				if _, err := btx.CreateBucketIfNotExists([]byte(name)); err != nil {
-					return err
-				}
-			}
-			if v, err := readSchema(btx); err != nil {
-				return err
-			} else if v < 3 { // never back from a later schema
-				if err := btx.Bucket([]byte(bucketMeta)).Put(keySchema, binary.BigEndian.AppendUint32(nil, 3)); err != nil {
-					return err
-				}
-			}
-			old := btx.Bucket([]byte(bucketCasesV2))
-			type rec struct{ id, sealed []byte }
-			var batch []rec
-			c := old.Cursor()
-			for k, v := c.First(); k != nil && len(batch) < caseMoveBatch; k, v = c.Next() {
-				batch = append(batch, rec{bytes.Clone(k), v})
-			}
-			t := db.newTx(btx)
-			recs := btx.Bucket([]byte(bucketCases))
-			for _, r := range batch {
-				plain, err := t.s.open(bucketCasesV2, r.id, r.sealed)
-				if err != nil {
-					return fmt.Errorf("case %s: %w", r.id, err)
-				}
-				if t.caseKey(cases.ID(r.id)) != nil {
-					return fmt.Errorf("case %s is under its id and its sequence number: %w", r.id, ErrTampered)
-				}
-				key, err := t.newCaseKey(cases.ID(r.id))
-				if err != nil {
-					return err
-				}
-				sealed, err := t.s.seal(bucketCases, key, plain)
-				if err != nil {
-					return err
-				}
-				recs.FillPercent = 1 // sequence numbers only grow
-				if err := recs.Put(key, sealed); err != nil {
-					return err
-				}
-			}
-			for _, r := range batch { // deleted after the walk: a cursor must not see its bucket change
-				if err := old.Delete(r.id); err != nil {
-					return err
-				}
-			}
-			n = len(batch)
-			if len(batch) < caseMoveBatch {
-				done = true
-				return btx.DeleteBucket([]byte(bucketCasesV2))
-			}
-			return nil
-		})
+	old := btx.Bucket([]byte(bucketCasesV2))
+	type rec struct{ id, sealed []byte }
+	var batch []rec
+	c := old.Cursor()
+	for k, v := c.First(); k != nil && len(batch) < caseMoveBatch; k, v = c.Next() {
+		batch = append(batch, rec{bytes.Clone(k), v})
+	}
+	t := db.newTx(btx)
+	recs := btx.Bucket([]byte(bucketCases))
+	for _, r := range batch {
+		plain, err := t.s.open(bucketCasesV2, r.id, r.sealed)
 		if err != nil {
-			return fmt.Errorf("key the cases by arrival order: %w", err)
+			return 0, false, fmt.Errorf("case %s: %w", r.id, err)
 		}
-		moved += n
-		db.log.Debug("store: case records moved to arrival order", "moved", moved, "cases", left)
-		if done {
-			db.log.Info("store: cases keyed by arrival order", "cases", moved)
-			return nil
+		if t.caseKey(cases.ID(r.id)) != nil {
+			return 0, false, fmt.Errorf("case %s is under its id and its sequence number: %w", r.id, ErrTampered)
+		}
+		key, err := t.newCaseKey(cases.ID(r.id))
+		if err != nil {
+			return 0, false, err
+		}
+		sealed, err := t.s.seal(bucketCases, key, plain)
+		if err != nil {
+			return 0, false, err
+		}
+		recs.FillPercent = 1 // sequence numbers only grow
+		if err := recs.Put(key, sealed); err != nil {
+			return 0, false, err
 		}
 	}
+	for _, r := range batch { // deleted after the walk: a cursor must not see its bucket change
+		if err := old.Delete(r.id); err != nil {
+			return 0, false, err
+		}
+	}
+	if len(batch) < caseMoveBatch {
+		return len(batch), true, btx.DeleteBucket([]byte(bucketCasesV2))
+	}
+	return len(batch), false, nil
 }

@@ -1,11 +1,8 @@
 package store
 
 import (
-	"io"
 	"path/filepath"
-	"strings"
 	"testing"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -33,25 +30,7 @@ func TestCaseMoveKilled(t *testing.T) {
 	want := allCases(t, db)
 	toSchema2(t, db)
 	for round := range 3 {
-		cmd, lines, stdout := startChild(t, "TestCaseMoveChild", caseMoveChildEnv, dir)
-		moving := false
-		for lines.Scan() {
-			if strings.Contains(lines.Text(), "moved to arrival order") {
-				moving = true
-				break
-			}
-			if lines.Text() == "opened" {
-				break
-			}
-		}
-		if !moving {
-			cmd.Wait()
-			t.Fatalf("round %d: the child moved no batch: %q", round, lines.Text())
-		}
-		time.Sleep(time.Duration(randN(20)) * time.Millisecond) // the fault, not a synchronisation
-		cmd.Process.Kill()
-		go io.Copy(io.Discard, stdout)
-		cmd.Wait()
+		killAfter(t, "TestCaseMoveChild", caseMoveChildEnv, dir, "moved to arrival order")
 		var left int
 		bdb, err := bolt.Open(filepath.Join(dir, "store.db"), 0o600, &bolt.Options{ReadOnly: true})
 		if err != nil {

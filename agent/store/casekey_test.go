@@ -48,7 +48,7 @@ func TestCaseIndexTamperRejected(t *testing.T) {
 			return ids.Put(a, k)
 		}, false},
 		{"remove a record", func(btx *bolt.Tx, a, _ []byte) error {
-			return btx.Bucket([]byte(bucketCases)).Delete(btx.Bucket([]byte(bucketCaseIDs)).Get(a))
+			return btx.Bucket([]byte(bucketCases)).Delete(recordKey(btx, cases.ID(a)))
 		}, false},
 		{"remove an index entry", func(btx *bolt.Tx, a, _ []byte) error {
 			return btx.Bucket([]byte(bucketCaseIDs)).Delete(a)

@@ -117,7 +117,7 @@ type caseWriter struct {
 	// put are the pooled buffers of the values put, given back when the
 	// transaction has committed (sealedpool.go).
 	put []*pooledSealed
-	ids map[cases.ID]bool
+	ids map[cases.ID]bool // the new cases' ids (pendingCase)
 	// texts are the encoded texts of textsOf, the case whose insert
 	// comes next (TakeWireTexts).
 	texts   *cases.WireTexts
@@ -185,18 +185,19 @@ func (w *caseWriter) handOver() {
 
 // queueCase hands a new case to the sealing goroutine. c must not change
 // until the transaction ends (the cases service never changes a case it
-// has handed to the store).
-func (t *tx) queueCase(c *cases.Case) error {
-	key, err := t.nextCaseKey(c.ID)
+// has handed to the store). patients are its blinded personnummer
+// (patientValue), for its id index entry.
+func (t *tx) queueCase(c *cases.Case, patients []byte) error {
+	key, err := t.nextCaseKey(c.ID, len(patients))
 	if err != nil {
 		return err
 	}
 	// Its id index entry is put with it (putPending), sorted among the
-	// transaction's (caseidxputs.go).
-	if err := t.deferPut(bucketCaseIDs, []byte(c.ID), key); err != nil {
+	// transaction's (caseidxputs.go): the record's key, then patients.
+	if err := t.deferPut(bucketCaseIDs, []byte(c.ID), append(key, patients...)); err != nil {
 		return fmt.Errorf("case %s: id index: %w", c.ID, err)
 	}
-	j := sealJob{bucket: bucketCases, key: key, c: c}
+	j := sealJob{bucket: bucketCases, key: key[:len(key):len(key)], c: c}
 	if w := t.cw; w != nil {
 		if w.textsOf == c {
 			j.texts = w.texts
@@ -230,7 +231,9 @@ func (t *tx) queueAudit(key []byte, rec audit.Made) error {
 	return t.queue(sealJob{bucket: bucketAudit, key: key, rec: rec})
 }
 
-// pendingCase reports whether a new case with id waits to be put.
+// pendingCase reports whether id is a new case of this transaction's,
+// put or waiting to be put: the id index finds it only once put, and
+// what the commit before left (recentids.go) never.
 func (t *tx) pendingCase(id cases.ID) bool { return t.cw != nil && t.cw.ids[id] }
 
 // putPending puts every pending value, in order of writing, waiting for
@@ -268,9 +271,6 @@ func (t *tx) putPending() error {
 			if err := bk.Put(j.key, j.sealed); err != nil {
 				w.err = fmt.Errorf("%s: %w", j.bucket, err)
 				return w.err
-			}
-			if j.c != nil {
-				delete(w.ids, j.c.ID)
 			}
 			if j.buf != nil {
 				w.put = append(w.put, j.buf)

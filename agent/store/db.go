@@ -30,9 +30,8 @@ import (
 const (
 	bucketMeta         = "meta"
 	bucketCases        = "case-records" // arrival sequence number (8 BE) → sealed case (casekey.go)
-	bucketCaseIDs      = "case-ids"     // case id → its record's sequence number (casekey.go)
+	bucketCaseIDs      = "case-ids"     // case id → its record's key, blinded personnummer (casekey.go, patientidx.go)
 	bucketByAssignee   = "idx-assignee"
-	bucketByPatient    = "idx-patient"
 	bucketAudit        = "audit"
 	bucketAuditPatient = "idx-audit-patient"
 	bucketAuditActor   = "idx-audit-actor"
@@ -47,7 +46,7 @@ const (
 
 var allBuckets = []string{
 	bucketMeta, bucketCases, bucketCaseIDs, bucketByAssignee,
-	bucketByPatient, bucketAudit, bucketAuditPatient, bucketAuditActor,
+	bucketAudit, bucketAuditPatient, bucketAuditActor,
 	bucketOutbox, bucketOutboxKeys, bucketSettings, bucketAuditCase,
 	bucketQuarantine, bucketQuarantineEv,
 	bucketSyncJournal, bucketOutboxDone, bucketStats,
@@ -115,6 +114,14 @@ type DB struct {
 	// scratch is what the last write transaction left for the next
 	// (txscratch.go); only the writer touches it.
 	scratch writeScratch
+	// recent is what the last commit of DB.Update knew of the id index,
+	// nextRecent what the transaction under way hands it should it
+	// commit; idsChanged the bbolt id of the last transaction that
+	// changed the index otherwise (recentids.go). Only the writer
+	// touches them.
+	recent     recentIDs
+	nextRecent nextRecent
+	idsChanged atomic.Int64
 }
 
 var _ cases.Store = (*DB)(nil)
@@ -439,7 +446,8 @@ func (db *DB) init(ctx context.Context, existed bool) error {
 		buckets := 0
 		btx.ForEach(func(name []byte, _ *bolt.Bucket) error {
 			buckets++
-			if !slices.Contains(allBuckets, string(name)) && string(name) != bucketCasesV2 && !slices.Contains(retiredBuckets, string(name)) {
+			if !slices.Contains(allBuckets, string(name)) && string(name) != bucketCasesV2 && !slices.Contains(retiredBuckets, string(name)) &&
+				string(name) != bucketByPatient {
 				foreign = append(foreign, string(name))
 			}
 			return nil
@@ -490,6 +498,16 @@ func (db *DB) init(ctx context.Context, existed bool) error {
 				dmg = fmt.Errorf("its bucket %q is missing", name)
 				return nil
 			}
+		}
+		// Schema 7 folds idx-patient into the id index (patientidx.go): a
+		// fold cut short leaves it in a store of schema 7, no later.
+		switch have := btx.Bucket([]byte(bucketByPatient)) != nil; {
+		case have && v > 7:
+			dmg = fmt.Errorf("it holds bucket %q, which its schema %d no longer has", bucketByPatient, v)
+			return nil
+		case !have && v < 7:
+			dmg = fmt.Errorf("its bucket %q is missing", bucketByPatient)
+			return nil
 		}
 		if v < 3 && btx.Bucket([]byte(bucketCasesV2)) == nil {
 			dmg = fmt.Errorf("its bucket %q is missing", bucketCasesV2)
@@ -572,6 +590,7 @@ func (db *DB) Update(ctx context.Context, fn func(cases.Tx) error) error {
 	var carried []*groupCall // reads' access-log entries queued meanwhile (groupcommit.go)
 	err := db.update(func(btx *bolt.Tx) error {
 		t := db.newTx(btx)
+		db.useRecent(t) // before stopWriter: keepRecent runs after its giveScratch
 		defer t.stopWriter()
 		if err := fn(t); err != nil {
 			return err

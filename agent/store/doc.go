@@ -53,7 +53,13 @@
 // commits append instead of rewriting leaves all over a tree keyed by
 // ids that are ordered only to the millisecond; the index is checked
 // against the records at every Open, and a schema-2 store's records are
-// moved at Open, resumably.
+// moved at Open, resumably. An id index entry holds the case's blinded
+// personnummer after its record's key (schema 7, patientidx.go), where
+// idx-patient, keyed by the same ids, held them: a schema-6 store's are
+// folded in at Open, resumably. Whether a new case's id is free is known
+// without a search of the index where the commit before put the ids
+// above its last before (recentids.go): a backlog's commits end
+// mid-millisecond, and half its new ids were searched for.
 //
 // A backlog from the central store is bound by the one goroutine that
 // runs the transactions, and on a busy disk by the bytes its commits
@@ -102,11 +108,14 @@
 // assignee or both (dueidx.go), filled from the others at a first open.
 // A status's, a type's and the unfiltered due-date list are the few
 // ranges of the status-and-type and type-and-due indexes, merged
-// (derivedidx.go, schema 5): a received case puts four case-index
-// entries, each a cursor search and a leaf rewritten at its commit on the
-// goroutine that applies a backlog, where schema 4 put eight.
+// (derivedidx.go, schema 5): a received case puts three case-index
+// entries (four before schema 7), each a cursor search and a leaf
+// rewritten at its commit on the goroutine that applies a backlog, where
+// schema 4 put eight.
 // Access-log extracts read the same way, newest first: a staff member's
-// records by HSA-ID and sequence number, a patient's as a chain from the
+// records by HSA-ID and sequence number, kept as runs of consecutive
+// records (schema 7, auditactor.go: a backlog's arrivals, all the
+// system's, are one entry per commit), a patient's as a chain from the
 // patient's newest record back (auditpatient.go), chained at first open
 // for an older store; the newest records stay unchained and are scanned
 // (fewer than there are patients, at least 4096, at most 16384), so the

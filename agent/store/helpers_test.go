@@ -96,7 +96,11 @@ func insert(t testing.TB, db *DB, cs ...*cases.Case) {
 
 // recordKey returns the key of case id's record in btx; nil if none.
 func recordKey(btx *bolt.Tx, id cases.ID) []byte {
-	return btx.Bucket([]byte(bucketCaseIDs)).Get([]byte(id))
+	v := btx.Bucket([]byte(bucketCaseIDs)).Get([]byte(id))
+	if v == nil {
+		return nil
+	}
+	return recordKeyOf([]byte(id), v)
 }
 
 func get(db *DB, id cases.ID) (*cases.Case, error) {

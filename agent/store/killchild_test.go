@@ -7,7 +7,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 )
 
 // startChild runs this test binary's test name in a child process with
@@ -44,4 +46,31 @@ func openInChild(t *testing.T, env string, setup func()) {
 	}
 	db.Close()
 	os.Stdout.WriteString("opened\n")
+}
+
+// killAfter runs this test binary's test name in a child process
+// (startChild) and kills it (SIGKILL) a random 0–20 ms after it logged a
+// line holding marker: the fault, in the middle of what it was doing. It
+// fails if the child opened the store without logging one.
+func killAfter(t *testing.T, name, env, dir, marker string) {
+	t.Helper()
+	cmd, lines, stdout := startChild(t, name, env, dir)
+	seen := false
+	for lines.Scan() {
+		if strings.Contains(lines.Text(), marker) {
+			seen = true
+			break
+		}
+		if lines.Text() == "opened" {
+			break
+		}
+	}
+	if !seen {
+		cmd.Wait()
+		t.Fatalf("the child logged no %q: %q", marker, lines.Text())
+	}
+	time.Sleep(time.Duration(randN(20)) * time.Millisecond) // the fault, not a synchronisation
+	cmd.Process.Kill()
+	go io.Copy(io.Discard, stdout)
+	cmd.Wait()
 }

@@ -10,7 +10,7 @@ import (
 
 // schemaVersion is the layout this clinicgw writes. A store with an older
 // schema is migrated on open, one step per transaction; a newer one is refused.
-const schemaVersion = 6
+const schemaVersion = 7
 
 // migrations[v] moves a store from schema v to v+1 (schema 2 to 3, which
 // moves every case record, is keyCasesBySeq: in batches, casekey.go). Each runs in its own
@@ -43,6 +43,12 @@ var migrations = map[uint32]func(*bolt.Tx) error{
 	// schema-5 record is still valid: nothing moves, the bump alone is the
 	// step.
 	5: func(*bolt.Tx) error { return nil },
+	// Schema 7 (6 to 7 is foldPatients, in batches: patientidx.go) folds
+	// idx-patient into the id index, and keeps runs of an actor's
+	// access-log records in the index by actor (auditactor.go; every
+	// schema-6 entry is a run of one). A schema-6 clinicgw would find no
+	// patient's cases and read a run as its first record alone, so it
+	// must refuse the file.
 }
 
 func readSchema(btx *bolt.Tx) (uint32, error) {
@@ -66,7 +72,11 @@ func (db *DB) migrate(ctx context.Context) error {
 		}
 		switch {
 		case v == schemaVersion:
-			return db.keyCasesBySeq(ctx) // goes on with a move cut short; nothing if done
+			// Goes on with a move or fold cut short; nothing if done.
+			if err := db.keyCasesBySeq(ctx); err != nil {
+				return err
+			}
+			return db.foldPatients(ctx)
 		case v > schemaVersion:
 			return fmt.Errorf("the store has schema %d, written by a newer clinicgw; this one knows schema %d: upgrade clinicgw", v, schemaVersion)
 		case v == 2:
@@ -80,6 +90,12 @@ func (db *DB) migrate(ctx context.Context) error {
 			if err := db.keyCasesBySeq(ctx); err != nil {
 				return fmt.Errorf("migrate schema 2 to 3: %w", err)
 			}
+		case v == 6:
+			if err := db.foldPatients(ctx); err != nil {
+				return fmt.Errorf("migrate schema 6 to 7: %w", err)
+			}
+			db.log.Info("store migrated", "from", v, "to", v+1)
+			continue
 		case v == 4:
 			if err := db.fillDerivingIndexes(ctx); err != nil {
 				return fmt.Errorf("migrate schema 4 to 5: %w", err)
@@ -146,4 +162,64 @@ func (db *DB) addBuckets() error {
 	}
 	db.log.Info("store buckets added", "buckets", missing)
 	return nil
+}
+
+// batchedMove is a step that moves the entries of bucket from elsewhere,
+// a batch per transaction (keyCasesBySeq, foldPatients): the first
+// transaction bumps the schema to schema (so that an older clinicgw
+// refuses the file from then on), the last removes from. A move cut
+// short goes on at the next Open, where it left off.
+type batchedMove struct {
+	from   string
+	schema uint32
+	what   string // for an error: what the move does
+	// the log's messages: at the start, after each batch and at the end
+	started, moved, finished string
+	// step moves a batch in btx: how many entries, and whether it was
+	// the last (from is then removed).
+	step func(btx *bolt.Tx) (n int, done bool, err error)
+}
+
+// runBatched runs m to its end; a store without m.from costs one read.
+func (db *DB) runBatched(ctx context.Context, m batchedMove) error {
+	left := -1
+	db.view(func(btx *bolt.Tx) error {
+		if b := btx.Bucket([]byte(m.from)); b != nil {
+			left = b.Stats().KeyN
+		}
+		return nil
+	})
+	if left < 0 {
+		return nil
+	}
+	db.log.Info(m.started, "entries", left)
+	moved := 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var done bool
+		var n int
+		err := db.update(func(btx *bolt.Tx) error {
+			if v, err := readSchema(btx); err != nil {
+				return err
+			} else if v < m.schema { // never back from a later schema
+				if err := btx.Bucket([]byte(bucketMeta)).Put(keySchema, binary.BigEndian.AppendUint32(nil, m.schema)); err != nil {
+					return err
+				}
+			}
+			var err error
+			n, done, err = m.step(btx)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("%s: %w", m.what, err)
+		}
+		moved += n
+		db.log.Debug(m.moved, "moved", moved, "entries", left)
+		if done {
+			db.log.Info(m.finished, "entries", moved)
+			return nil
+		}
+	}
 }

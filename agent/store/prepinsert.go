@@ -25,9 +25,11 @@ type preparedInsert struct {
 	of      insertInputs
 	entries []indexEntry
 	tally   cases.StatsTally
-	// patient is the blinded personnummer of the case's patient, which
-	// the access-log entry of its arrival names too (tx.blind).
-	patient []byte
+	// patients is the blinded personnummer of the case's patient (which
+	// the access-log entry of its arrival names too: tx.blind) and its
+	// guardian, if another, as its id index entry holds them
+	// (patientidx.go).
+	patients []byte
 }
 
 // insertInputs are the fields of a case that its index entries and its
@@ -58,7 +60,7 @@ func inputsOf(c *cases.Case) insertInputs {
 func prepareInsert(c *cases.Case, s *sealer, unit string, blind func(string) []byte) *preparedInsert {
 	v := indexValuesWith(c, blind)
 	return &preparedInsert{s: s, unit: unit, of: inputsOf(c),
-		entries: v.entries(c.ID), tally: cases.TallyOf(c, unit), patient: v.patients[0]}
+		entries: v.entries(c.ID), tally: cases.TallyOf(c, unit), patients: patientValue(v.patients)}
 }
 
 // fits reports whether p was made of c as it is, for t.

@@ -40,6 +40,17 @@ type tx struct {
 	idxPuts  pendingIndexPuts
 	// idBound is the id index's last key, if known (casekey.go).
 	idBound idBound
+	// recent is what the commit before left known of the id index, if
+	// this is DB.Update's transaction and that commit the one right
+	// before it; keepsRecent says t leaves what it knows, idFloor the
+	// index's last id before t put any (recentids.go).
+	recent       *recentIDs
+	keepsRecent  bool
+	idFloor      []byte
+	idFloorKnown bool
+	// idsChanged is DB.idsChanged: the transaction that last changed the
+	// id index otherwise than by DB.Update's inserts.
+	idsChanged *atomic.Int64
 	// spareIDs is the set of pending case ids the last write transaction
 	// left, for cw (txscratch.go); scratchOf is the DB t took its scratch
 	// from, to give it back to (nil: none taken).
@@ -73,7 +84,7 @@ type tx struct {
 }
 
 func (db *DB) newTx(btx *bolt.Tx) *tx {
-	t := &tx{btx: btx, s: db.sealer.Load(), unit: db.unit, log: db.log, opened: &db.auditOpened, decoded: &db.casesDecoded, built: &db.insertsBuilt, looked: &db.idLookups, blindsMade: &db.txBlinds}
+	t := &tx{btx: btx, s: db.sealer.Load(), unit: db.unit, log: db.log, opened: &db.auditOpened, decoded: &db.casesDecoded, built: &db.insertsBuilt, looked: &db.idLookups, blindsMade: &db.txBlinds, idsChanged: &db.idsChanged}
 	if btx.Writable() {
 		db.takeScratch(t)
 		t.scratchOf = db
@@ -143,7 +154,8 @@ func (v indexValues) entries(id cases.ID) []indexEntry {
 	out = append(out, v.listEntries(bid)...)  // listidx.go
 	out = append(out, v.dueEntries(bid)...)   // dueidx.go
 	out = append(out, v.queueEntries(bid)...) // queueidx.go
-	return append(out, indexEntry{bucketByPatient, bid, patientValue(v.patients)})
+	// By patient: in the id index's entry (patientidx.go).
+	return out
 }
 
 func timeKey(t time.Time) []byte {
@@ -273,9 +285,6 @@ func (t *tx) InsertPrepared(c *cases.Case, p cases.PreparedInsert) error {
 	if t.pendingCase(c.ID) || t.rawCaseKey(c.ID) != nil {
 		return fmt.Errorf("insert case %s: %w", c.ID, cases.ErrExists)
 	}
-	if err := t.queueCase(c); err != nil {
-		return err
-	}
 	pi, ok := p.(*preparedInsert)
 	if !ok || !pi.fits(t, c) {
 		if t.built != nil {
@@ -283,7 +292,10 @@ func (t *tx) InsertPrepared(c *cases.Case, p cases.PreparedInsert) error {
 		}
 		pi = prepareInsert(c, t.s, t.unit, t.blind)
 	}
-	t.lastPatient.pnr, t.lastPatient.blinded = string(c.Patient.PNR), pi.patient
+	if err := t.queueCase(c, pi.patients); err != nil {
+		return err
+	}
+	t.lastPatient.pnr, t.lastPatient.blinded = string(c.Patient.PNR), pi.patients[:blindLen]
 	if t.statsCounts(c.ID) {
 		if t.stats == nil {
 			t.stats = newStatsSums()
@@ -328,7 +340,13 @@ func (t *tx) Update(c *cases.Case) error {
 	}
 	t.noteStats(c.ID, prev, c)
 	// Touch only the index entries that change.
-	oldEntries, newEntries := t.indexValuesOf(prev).entries(c.ID), t.indexValuesOf(c).entries(c.ID)
+	oldVals, newVals := t.indexValuesOf(prev), t.indexValuesOf(c)
+	if !slices.EqualFunc(oldVals.patients, newVals.patients, bytes.Equal) {
+		if err := t.putCaseID(c.ID, key, newVals.patients); err != nil {
+			return err
+		}
+	}
+	oldEntries, newEntries := oldVals.entries(c.ID), newVals.entries(c.ID)
 	var add []indexEntry
 	for _, n := range newEntries {
 		if !slices.ContainsFunc(oldEntries, n.same) {
@@ -350,7 +368,7 @@ func (t *tx) Update(c *cases.Case) error {
 // in id order.
 func (t *tx) Lookup(idx cases.Index, value string, fn func(cases.ID) bool) error {
 	if idx == cases.ByPatient {
-		scanPatient(t.bucket(bucketByPatient), t.blind(value), func(k []byte) bool { return fn(cases.ID(k)) })
+		scanPatient(t.bucket(bucketCaseIDs), t.blind(value), casePatients, func(k []byte) bool { return fn(cases.ID(k)) })
 		return nil
 	}
 	return t.LookupAny(idx, []string{value}, fn)

@@ -24,6 +24,10 @@ type writeScratch struct {
 func (db *DB) takeScratch(t *tx) {
 	s := &db.scratch
 	t.idxPuts, t.auditIdx, t.spareIDs = s.idxPuts, s.auditIdx, s.ids
+	if t.spareIDs == nil { // the set db.recent held before the last commit (keepRecent)
+		t.spareIDs, db.nextRecent.ids = db.nextRecent.ids, nil
+		clear(t.spareIDs)
+	}
 	*s = writeScratch{}
 }
 
@@ -43,6 +47,11 @@ func (t *tx) giveScratch(db *DB) {
 	ids := t.spareIDs
 	if t.cw != nil {
 		ids = t.cw.ids
+	}
+	if t.keepsRecent { // the ids it inserted, for keepRecent; the spare it held back
+		n := &db.nextRecent
+		n.set, n.floor, n.floorKnown = true, t.idFloor, t.idFloorKnown
+		ids, n.ids = n.ids, ids
 	}
 	clear(ids)
 	db.scratch = writeScratch{idxPuts: *p, auditIdx: *a, ids: ids}
