@@ -15,7 +15,10 @@ import (
 // case, so appendCase writes the same bytes directly: the tests hold it to
 // json.Marshal byte for byte, on fixed and fuzzed cases, and fail when a
 // field is added to cases.Case or the types in it, until appendCase knows
-// of it. Records decode with json.Unmarshal as before.
+// of it. Records in exactly that form decode by decodeCaseRecord
+// (casejsonin.go), which reads them in appendCase's order; any other form
+// (a record of an older release) by json.Unmarshal, whose result the fast
+// path is held to.
 
 // encodeCase returns the JSON encoding of c, exactly as json.Marshal does.
 func encodeCase(c *cases.Case) ([]byte, error) {
