@@ -46,8 +46,8 @@ func TestBookingRaceRealProcess(t *testing.T) {
 	must(t, d.PutType(ctx, visit))
 	day := now.AddDate(0, 0, 3)
 	must(t, d.PutTemplate(ctx, booking.Template{ID: "t", Clinician: clin, TypeID: visit.ID,
-		Weekday: day.In(booking.Local(time.Time{}).Location()).Weekday(), Start: "09:00", Count: 3,
-		From: day.Format(time.DateOnly), Until: day.Format(time.DateOnly)}))
+		Weekday: booking.Local(day).Weekday(), Start: "09:00", Count: 3,
+		From: booking.Local(day).Format(time.DateOnly), Until: booking.Local(day).Format(time.DateOnly)}))
 	_, err = d.Generate(ctx, 8)
 	must(t, err)
 	pub, err := d.Published(ctx, now.AddDate(0, 0, 7), nil)
