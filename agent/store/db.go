@@ -56,6 +56,33 @@ var allBuckets = []string{
 	bucketByQueue, // queueidx.go
 }
 
+// retiredBucket is a bucket earlier schemas held and later ones do not: a
+// store of a schema below requiredBelow must hold it, one of a schema
+// above heldThrough must not (a migration that bumps the schema with its
+// first batch, as schema 7's fold does, may leave it in a store of that
+// schema until its last).
+type retiredBucket struct {
+	name                       string
+	requiredBelow, heldThrough uint32
+}
+
+// retired are the buckets schema 5 retired (derivedidx.go) and
+// idx-patient, which schema 7 folds into the id index (patientidx.go).
+var retired = append(retiredAt(retiredBuckets, 5, 4), retiredBucket{bucketByPatient, 7, 7})
+
+func retiredAt(names []string, requiredBelow, heldThrough uint32) []retiredBucket {
+	out := make([]retiredBucket, len(names))
+	for i, n := range names {
+		out[i] = retiredBucket{n, requiredBelow, heldThrough}
+	}
+	return out
+}
+
+// isRetired reports whether name is one of retired.
+func isRetired(name string) bool {
+	return slices.ContainsFunc(retired, func(r retiredBucket) bool { return r.name == name })
+}
+
 var (
 	keySchema    = []byte("schema")
 	keyUnit      = []byte("unit")
@@ -446,8 +473,7 @@ func (db *DB) init(ctx context.Context, existed bool) error {
 		buckets := 0
 		btx.ForEach(func(name []byte, _ *bolt.Bucket) error {
 			buckets++
-			if !slices.Contains(allBuckets, string(name)) && string(name) != bucketCasesV2 && !slices.Contains(retiredBuckets, string(name)) &&
-				string(name) != bucketByPatient {
+			if !slices.Contains(allBuckets, string(name)) && string(name) != bucketCasesV2 && !isRetired(string(name)) {
 				foreign = append(foreign, string(name))
 			}
 			return nil
@@ -489,25 +515,15 @@ func (db *DB) init(ctx context.Context, existed bool) error {
 				return nil
 			}
 		}
-		for _, name := range retiredBuckets { // derivedidx.go
-			switch have := btx.Bucket([]byte(name)) != nil; {
-			case have && v >= 5:
-				dmg = fmt.Errorf("it holds bucket %q, which its schema %d no longer has", name, v)
+		for _, r := range retired {
+			switch have := btx.Bucket([]byte(r.name)) != nil; {
+			case have && v > r.heldThrough:
+				dmg = fmt.Errorf("it holds bucket %q, which its schema %d no longer has", r.name, v)
 				return nil
-			case !have && v < 5 && name != bucketFresh:
-				dmg = fmt.Errorf("its bucket %q is missing", name)
+			case !have && v < r.requiredBelow && r.name != bucketFresh: // not every schema-4 store had idx-new
+				dmg = fmt.Errorf("its bucket %q is missing", r.name)
 				return nil
 			}
-		}
-		// Schema 7 folds idx-patient into the id index (patientidx.go): a
-		// fold cut short leaves it in a store of schema 7, no later.
-		switch have := btx.Bucket([]byte(bucketByPatient)) != nil; {
-		case have && v > 7:
-			dmg = fmt.Errorf("it holds bucket %q, which its schema %d no longer has", bucketByPatient, v)
-			return nil
-		case !have && v < 7:
-			dmg = fmt.Errorf("its bucket %q is missing", bucketByPatient)
-			return nil
 		}
 		if v < 3 && btx.Bucket([]byte(bucketCasesV2)) == nil {
 			dmg = fmt.Errorf("its bucket %q is missing", bucketCasesV2)
